@@ -1,0 +1,665 @@
+//! [`Client`]: endpoints in, typed answers out, tokens handled on the way.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use futures_util::future::{Either, select};
+use futures_util::stream::{self, Stream};
+
+use crate::config::{AppType, Config};
+use crate::endpoint::{Base, Body, Endpoint, EndpointMeta, Page, Paginated, ResponseKind, TokenKind};
+use crate::error::{Error, Result};
+use crate::response::decode;
+use crate::runtime::{HttpClient, HttpErrorKind, Runtime};
+use crate::secret::Secret;
+use crate::token::{MemoryTokenStore, StoredToken, TOKEN_INVALID_CODES, TokenStore};
+
+/// Per-call settings.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct RequestOptions {
+    /// Acts for a user: sent when the endpoint accepts user access tokens.
+    pub user_access_token: Option<Secret>,
+    /// The tenant of a marketplace app.
+    pub tenant_key: Option<String>,
+    /// Extra headers.
+    pub headers: http::HeaderMap,
+    /// Overrides the client's timeout for this call.
+    pub timeout: Option<Duration>,
+}
+
+impl RequestOptions {
+    /// No options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Acts for a user.
+    #[must_use]
+    pub fn user_access_token(mut self, token: impl Into<Secret>) -> Self {
+        self.user_access_token = Some(token.into());
+        self
+    }
+
+    /// Sets the tenant of a marketplace app.
+    #[must_use]
+    pub fn tenant_key(mut self, tenant_key: impl Into<String>) -> Self {
+        self.tenant_key = Some(tenant_key.into());
+        self
+    }
+
+    /// Adds a header. An invalid name or value is an [`Error::Build`] on send.
+    #[must_use]
+    pub fn header(mut self, name: http::HeaderName, value: http::HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Sets this call's timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+/// The Feishu/Lark client over any [`HttpClient`] backend.
+///
+/// Cheap to clone: clones share the token cache.
+pub struct Client<H> {
+    inner: Arc<Inner<H>>,
+}
+
+impl<H> Clone for Client<H> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<H> std::fmt::Debug for Client<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("config", &self.inner.config).finish_non_exhaustive()
+    }
+}
+
+struct Inner<H> {
+    config: Config,
+    http: H,
+    runtime: Arc<dyn Runtime>,
+    store: Arc<dyn TokenStore>,
+    /// One gate per token key: the first caller through refreshes, the others wait and then
+    /// find the fresh token in the store (single-flight).
+    gates: Mutex<HashMap<String, Arc<async_lock::Mutex<()>>>>,
+}
+
+/// How a call is authorised.
+enum Auth {
+    None,
+    User(Secret),
+    Managed(TokenKind),
+}
+
+/// What came back from one managed-token exchange, for the evict-and-retry decision.
+struct UsedToken {
+    key: String,
+    value: Secret,
+}
+
+impl<H: HttpClient> Client<H> {
+    /// A client for `config` sending through `http`, with `runtime`'s clock and timer, and an
+    /// in-memory token store.
+    pub fn new(config: Config, http: H, runtime: impl Runtime + 'static) -> Self {
+        Self::with_token_store(config, http, runtime, MemoryTokenStore::new())
+    }
+
+    /// Like [`Client::new`], keeping tokens in `store`.
+    pub fn with_token_store(
+        config: Config,
+        http: H,
+        runtime: impl Runtime + 'static,
+        store: impl TokenStore + 'static,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                http,
+                runtime: Arc::new(runtime),
+                store: Arc::new(store),
+                gates: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The backend.
+    pub fn http(&self) -> &H {
+        &self.inner.http
+    }
+
+    /// The clock and timer.
+    pub fn runtime(&self) -> &dyn Runtime {
+        &*self.inner.runtime
+    }
+
+    /// Sends `endpoint` with the default options.
+    pub async fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output> {
+        self.send_with(endpoint, &RequestOptions::default()).await
+    }
+
+    /// Sends `endpoint` with `options`.
+    pub async fn send_with<E: Endpoint>(&self, endpoint: &E, options: &RequestOptions) -> Result<E::Output> {
+        let meta = endpoint.meta();
+        let request = self.build(endpoint, options)?;
+        let auth = self.auth(meta, options)?;
+        let mut retried = false;
+        loop {
+            let mut request = clone_request(&request);
+            let used = self.authorize(&mut request, &auth, options).await?;
+            let response = self.exchange(request, options.timeout).await?;
+            match decode::<E::Output>(response, meta.response) {
+                Err(Error::Api(api)) if !retried && TOKEN_INVALID_CODES.contains(&api.code) => {
+                    let Some(used) = used else {
+                        return Err(Error::Api(api));
+                    };
+                    // Evict only the token that was rejected: a concurrent caller may already
+                    // have stored a fresh one.
+                    if let Some(stored) = self.inner.store.get(&used.key).await {
+                        if stored.value == used.value {
+                            self.inner.store.remove(&used.key).await;
+                        }
+                    }
+                    retried = true;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A request to any path, for endpoints the typed API lacks. Its output is the whole JSON
+    /// body, after the `code` check.
+    pub fn raw(&self, method: http::Method, path: impl Into<String>) -> RawRequest<'_, H> {
+        RawRequest {
+            client: self,
+            endpoint: RawEndpoint {
+                meta: EndpointMeta::new("raw", "raw", method, "", &[TokenKind::Tenant, TokenKind::User])
+                    .response(ResponseKind::Json { envelope: None }),
+                path: path.into(),
+                query: Vec::new(),
+                body: None,
+            },
+            options: RequestOptions::default(),
+        }
+    }
+
+    /// Every page of a paginated endpoint, following `page_token` until `has_more` is false.
+    ///
+    /// The stream ends after the first error.
+    pub fn pages<E>(&self, endpoint: E) -> impl Stream<Item = Result<E::Output>> + '_
+    where
+        E: Paginated + 'static,
+        E::Output: Page,
+    {
+        self.pages_with(endpoint, RequestOptions::default())
+    }
+
+    /// [`Client::pages`] with options.
+    pub fn pages_with<E>(&self, endpoint: E, options: RequestOptions) -> impl Stream<Item = Result<E::Output>> + '_
+    where
+        E: Paginated + 'static,
+        E::Output: Page,
+    {
+        // A bound on pages guards against a server that answers has_more forever with the
+        // same token.
+        stream::unfold(Some((endpoint, options, None::<String>)), move |state| async move {
+            let (mut endpoint, options, previous) = state?;
+            let result = self.send_with(&endpoint, &options).await;
+            let next = match &result {
+                Ok(page) if page.has_more() => match page.next_page_token() {
+                    Some(token) if !token.is_empty() && previous.as_deref() != Some(token) => {
+                        let token = token.to_owned();
+                        endpoint.set_page_token(Some(token.clone()));
+                        Some((endpoint, options, Some(token)))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            Some((result, next))
+        })
+    }
+
+    /// The tenant access token, from the store or freshly fetched. Marketplace apps name the
+    /// tenant.
+    pub async fn tenant_access_token(&self, tenant_key: Option<&str>) -> Result<Secret> {
+        Ok(self.managed_token(TokenKind::Tenant, tenant_key).await?.value)
+    }
+
+    /// The app access token, from the store or freshly fetched.
+    pub async fn app_access_token(&self) -> Result<Secret> {
+        Ok(self.managed_token(TokenKind::App, None).await?.value)
+    }
+
+    /// Stores the `app_ticket` the platform pushed to a marketplace app (the events dispatcher
+    /// calls this for `app_ticket` events).
+    pub async fn set_app_ticket(&self, ticket: impl Into<Secret>) {
+        let token = StoredToken {
+            value: ticket.into(),
+            expires_at_millis: u64::MAX,
+            refresh_at_millis: u64::MAX,
+        };
+        self.inner.store.set(&self.ticket_key(), token).await;
+    }
+
+    /// Asks the platform to push the `app_ticket` again.
+    pub async fn resend_app_ticket(&self) -> Result<()> {
+        #[derive(serde::Deserialize)]
+        struct Empty {}
+        let body = serde_json::json!({
+            "app_id": self.inner.config.app_id,
+            "app_secret": self.inner.config.app_secret.expose(),
+        });
+        let _: Empty = self
+            .post_unauthenticated("/open-apis/auth/v3/app_ticket/resend", &body)
+            .await?;
+        Ok(())
+    }
+
+    fn build<E: Endpoint>(&self, endpoint: &E, options: &RequestOptions) -> Result<http::Request<Vec<u8>>> {
+        let meta = endpoint.meta();
+        let base = match meta.base {
+            Base::OpenApis => self.inner.config.domain.open_base(),
+            Base::Www => self.inner.config.domain.www_base(),
+        };
+        let path = endpoint.path()?;
+        let mut url = String::with_capacity(base.len() + path.len() + 64);
+        url.push_str(base);
+        url.push_str(&path);
+        let mut query = Vec::new();
+        endpoint.query(&mut query);
+        if !query.is_empty() {
+            let mut serializer = form_urlencoded_like::Serializer::new(&mut url, path.contains('?'));
+            for (k, v) in &query {
+                serializer.append(k, v);
+            }
+        }
+        let mut builder = http::Request::builder().method(meta.method.clone()).uri(url);
+        let headers = builder
+            .headers_mut()
+            .ok_or_else(|| Error::Build("invalid method or URL".to_owned()))?;
+        endpoint.headers(headers)?;
+        for (name, value) in &options.headers {
+            headers.append(name, value.clone());
+        }
+        let body = match endpoint.body()? {
+            Body::None => Vec::new(),
+            Body::Json(bytes) => {
+                headers.insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static("application/json; charset=utf-8"),
+                );
+                bytes
+            }
+            Body::Multipart(form) => {
+                let (content_type, bytes) = form.encode();
+                headers.insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::try_from(content_type)
+                        .map_err(|e| Error::Build(e.to_string()))?,
+                );
+                bytes
+            }
+        };
+        if meta.helpdesk {
+            let helpdesk = self.inner.config.helpdesk.as_ref().ok_or_else(|| {
+                Error::Build(format!(
+                    "{}.{} needs helpdesk credentials: set Config::helpdesk",
+                    meta.service, meta.name
+                ))
+            })?;
+            let encoded = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", helpdesk.id, helpdesk.token.expose()));
+            let mut value = http::HeaderValue::try_from(encoded).map_err(|e| Error::Build(e.to_string()))?;
+            value.set_sensitive(true);
+            headers.insert("x-lark-helpdesk-authorization", value);
+        }
+        builder
+            .body(body)
+            .map_err(|e| Error::Build(format!("invalid request: {e}")))
+    }
+
+    fn auth(&self, meta: &EndpointMeta, options: &RequestOptions) -> Result<Auth> {
+        let accepts = |kind| meta.tokens.contains(&kind);
+        if meta.tokens.is_empty() {
+            return Ok(Auth::None);
+        }
+        if let Some(user) = &options.user_access_token {
+            if accepts(TokenKind::User) {
+                return Ok(Auth::User(user.clone()));
+            }
+            return Err(Error::Build(format!(
+                "{}.{} does not accept a user access token",
+                meta.service, meta.name
+            )));
+        }
+        if accepts(TokenKind::Tenant) {
+            if self.inner.config.app_type == AppType::Marketplace && options.tenant_key.is_none() {
+                return Err(Error::Build(
+                    "a marketplace app needs RequestOptions::tenant_key for a tenant access token".to_owned(),
+                ));
+            }
+            return Ok(Auth::Managed(TokenKind::Tenant));
+        }
+        if accepts(TokenKind::App) {
+            return Ok(Auth::Managed(TokenKind::App));
+        }
+        Err(Error::Build(format!(
+            "{}.{} needs a user access token: set RequestOptions::user_access_token",
+            meta.service, meta.name
+        )))
+    }
+
+    async fn authorize(
+        &self,
+        request: &mut http::Request<Vec<u8>>,
+        auth: &Auth,
+        options: &RequestOptions,
+    ) -> Result<Option<UsedToken>> {
+        let (value, used) = match auth {
+            Auth::None => return Ok(None),
+            Auth::User(token) => (token.clone(), None),
+            Auth::Managed(kind) => {
+                let used = self.managed_token(*kind, options.tenant_key.as_deref()).await?;
+                (used.value.clone(), Some(used))
+            }
+        };
+        let mut header = http::HeaderValue::try_from(format!("Bearer {}", value.expose()))
+            .map_err(|_| Error::Build("the access token is not a valid header value".to_owned()))?;
+        header.set_sensitive(true);
+        request.headers_mut().insert(http::header::AUTHORIZATION, header);
+        Ok(used)
+    }
+
+    fn token_key(&self, kind: TokenKind, tenant_key: Option<&str>) -> String {
+        let app_id = &self.inner.config.app_id;
+        match (kind, tenant_key) {
+            (TokenKind::Tenant, Some(tenant)) if self.inner.config.app_type == AppType::Marketplace => {
+                format!("tenant_access_token:{app_id}:{tenant}")
+            }
+            (kind, _) => format!("{}_access_token:{app_id}", kind.as_str()),
+        }
+    }
+
+    fn ticket_key(&self) -> String {
+        format!("app_ticket:{}", self.inner.config.app_id)
+    }
+
+    /// A tenant or app token: from the store when fresh, else fetched by exactly one caller.
+    async fn managed_token(&self, kind: TokenKind, tenant_key: Option<&str>) -> Result<UsedToken> {
+        let key = self.token_key(kind, tenant_key);
+        let now = self.inner.runtime.now_millis();
+        if let Some(token) = self.inner.store.get(&key).await {
+            if token.is_fresh(now) {
+                return Ok(UsedToken { key, value: token.value });
+            }
+        }
+        let gate = {
+            let mut gates = self.inner.gates.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(gates.entry(key.clone()).or_default())
+        };
+        let _guard = gate.lock().await;
+        let now = self.inner.runtime.now_millis();
+        if let Some(token) = self.inner.store.get(&key).await {
+            if token.is_fresh(now) {
+                return Ok(UsedToken { key, value: token.value });
+            }
+        }
+        let token = self.fetch_token(kind, tenant_key).await?;
+        self.inner.store.set(&key, token.clone()).await;
+        Ok(UsedToken { key, value: token.value })
+    }
+
+    async fn fetch_token(&self, kind: TokenKind, tenant_key: Option<&str>) -> Result<StoredToken> {
+        let config = &self.inner.config;
+        let wrap = |what: &str, e: Error| Error::Token {
+            message: format!("cannot get the {what}"),
+            source: Some(Box::new(e)),
+        };
+        let (path, body, field) = match (config.app_type, kind) {
+            (AppType::SelfBuilt, TokenKind::Tenant) => (
+                "/open-apis/auth/v3/tenant_access_token/internal",
+                serde_json::json!({"app_id": config.app_id, "app_secret": config.app_secret.expose()}),
+                "tenant_access_token",
+            ),
+            (AppType::SelfBuilt, _) => (
+                "/open-apis/auth/v3/app_access_token/internal",
+                serde_json::json!({"app_id": config.app_id, "app_secret": config.app_secret.expose()}),
+                "app_access_token",
+            ),
+            (_, TokenKind::Tenant) => {
+                let tenant_key = tenant_key.ok_or_else(|| Error::Token {
+                    message: "a marketplace app needs a tenant key".to_owned(),
+                    source: None,
+                })?;
+                let app_token = Box::pin(self.managed_token(TokenKind::App, None)).await?;
+                (
+                    "/open-apis/auth/v3/tenant_access_token",
+                    serde_json::json!({"app_access_token": app_token.value.expose(), "tenant_key": tenant_key}),
+                    "tenant_access_token",
+                )
+            }
+            (_, _) => {
+                let Some(ticket) = self.inner.store.get(&self.ticket_key()).await else {
+                    // The platform pushes a ticket every hour; ask for one now.
+                    let resend = self.resend_app_ticket().await;
+                    return Err(Error::Token {
+                        message: "no app_ticket has arrived yet; asked the platform to resend it, \
+                                  try again once the app_ticket event is handled"
+                            .to_owned(),
+                        source: resend.err().map(Box::new),
+                    });
+                };
+                (
+                    "/open-apis/auth/v3/app_access_token",
+                    serde_json::json!({
+                        "app_id": config.app_id,
+                        "app_secret": config.app_secret.expose(),
+                        "app_ticket": ticket.value.expose(),
+                    }),
+                    "app_access_token",
+                )
+            }
+        };
+        let answer: serde_json::Map<String, serde_json::Value> =
+            self.post_unauthenticated(path, &body).await.map_err(|e| wrap(field, e))?;
+        let value = answer
+            .get(field)
+            .and_then(|v| v.as_str())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Error::Token {
+                message: format!("the answer of {path} has no {field}"),
+                source: None,
+            })?;
+        let expire_secs = answer.get("expire").and_then(|v| v.as_u64()).unwrap_or(0);
+        let now = self.inner.runtime.now_millis();
+        let lifetime = expire_secs.saturating_mul(1000);
+        let margin = u64::try_from(config.token_refresh_margin.as_millis())
+            .unwrap_or(u64::MAX)
+            .min(lifetime / 2);
+        Ok(StoredToken {
+            value: Secret::new(value),
+            expires_at_millis: now.saturating_add(lifetime),
+            refresh_at_millis: now.saturating_add(lifetime - margin),
+        })
+    }
+
+    async fn post_unauthenticated<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T> {
+        let url = format!("{}{path}", self.inner.config.domain.open_base());
+        let request = http::Request::post(url)
+            .header(http::header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(serde_json::to_vec(body).map_err(|e| Error::Build(e.to_string()))?)
+            .map_err(|e| Error::Build(e.to_string()))?;
+        let response = self.exchange(request, None).await?;
+        decode(response, ResponseKind::Json { envelope: None })
+    }
+
+    /// One HTTP exchange under the call's timeout.
+    async fn exchange(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Option<Duration>,
+    ) -> Result<http::Response<Vec<u8>>> {
+        let map = |e: crate::runtime::HttpError| match e.kind() {
+            HttpErrorKind::Timeout => Error::Timeout(timeout.or(self.inner.config.timeout).unwrap_or_default()),
+            _ => Error::Transport(e),
+        };
+        let sending = self.inner.http.execute(request);
+        match timeout.or(self.inner.config.timeout) {
+            None => sending.await.map_err(map),
+            Some(limit) => match select(sending, self.inner.runtime.sleep(limit)).await {
+                Either::Left((result, _)) => result.map_err(map),
+                Either::Right(((), _)) => Err(Error::Timeout(limit)),
+            },
+        }
+    }
+}
+
+fn clone_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    copy
+}
+
+/// A request built by [`Client::raw`].
+#[must_use]
+pub struct RawRequest<'c, H> {
+    client: &'c Client<H>,
+    endpoint: RawEndpoint,
+    options: RequestOptions,
+}
+
+impl<H> std::fmt::Debug for RawRequest<'_, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawRequest")
+            .field("method", &self.endpoint.meta.method)
+            .field("path", &self.endpoint.path)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct RawEndpoint {
+    meta: EndpointMeta,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Option<serde_json::Value>,
+}
+
+impl Endpoint for RawEndpoint {
+    type Output = serde_json::Value;
+
+    fn meta(&self) -> &EndpointMeta {
+        &self.meta
+    }
+
+    fn path(&self) -> Result<String> {
+        if !self.path.starts_with('/') {
+            return Err(Error::Build(format!("the path `{}` must start with `/`", self.path)));
+        }
+        Ok(self.path.clone())
+    }
+
+    fn query(&self, _query: &mut Vec<(&'static str, String)>) {}
+
+    fn body(&self) -> Result<Body> {
+        match &self.body {
+            Some(value) => Body::json(value),
+            None => Ok(Body::None),
+        }
+    }
+}
+
+impl<H: HttpClient> RawRequest<'_, H> {
+    /// Adds a query parameter.
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.endpoint.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets a JSON body.
+    pub fn json(mut self, body: serde_json::Value) -> Self {
+        self.endpoint.body = Some(body);
+        self
+    }
+
+    /// Which tokens the endpoint accepts; by default tenant (or user, when one is given).
+    pub fn tokens(mut self, tokens: &'static [TokenKind]) -> Self {
+        self.endpoint.meta.tokens = tokens;
+        self
+    }
+
+    /// Sets the options.
+    pub fn options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends the request; the answer is the whole JSON body.
+    pub async fn send(self) -> Result<serde_json::Value> {
+        let mut endpoint = self.endpoint;
+        if !endpoint.query.is_empty() {
+            let mut path = std::mem::take(&mut endpoint.path);
+            let mut serializer = form_urlencoded_like::Serializer::new(&mut path, path_has_query(&endpoint));
+            for (k, v) in &endpoint.query {
+                serializer.append(k, v);
+            }
+            endpoint.path = path;
+            endpoint.query.clear();
+        }
+        self.client.send_with(&endpoint, &self.options).await
+    }
+}
+
+fn path_has_query(endpoint: &RawEndpoint) -> bool {
+    endpoint.path.contains('?')
+}
+
+/// `application/x-www-form-urlencoded` query building, appended to a URL in place.
+mod form_urlencoded_like {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+    const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+    pub(super) struct Serializer<'a> {
+        out: &'a mut String,
+        first: bool,
+    }
+
+    impl<'a> Serializer<'a> {
+        pub(super) fn new(out: &'a mut String, has_query: bool) -> Self {
+            Self { out, first: !has_query }
+        }
+
+        pub(super) fn append(&mut self, key: &str, value: &str) {
+            self.out.push(if self.first { '?' } else { '&' });
+            self.first = false;
+            self.out.extend(utf8_percent_encode(key, QUERY));
+            self.out.push('=');
+            self.out.extend(utf8_percent_encode(value, QUERY));
+        }
+    }
+}

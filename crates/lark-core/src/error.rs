@@ -1,0 +1,203 @@
+//! The one error type of the SDK.
+
+use std::fmt;
+
+use crate::runtime::HttpError;
+
+/// Anything that can go wrong on a call.
+///
+/// The variant tells whether the request left the machine and what came back:
+/// [`Error::Build`] never left, [`Error::Transport`] and [`Error::Timeout`] may or may not have
+/// reached the server, [`Error::Api`] and [`Error::Decode`] were answered.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be built from its parameters; nothing was sent.
+    #[error("invalid request: {0}")]
+    Build(String),
+    /// The HTTP exchange failed.
+    #[error("transport error: {0}")]
+    Transport(#[source] HttpError),
+    /// The call did not finish within its timeout.
+    #[error("timed out after {0:?}")]
+    Timeout(std::time::Duration),
+    /// The platform answered with a non-zero code.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// The answer could not be decoded; the raw body is kept.
+    #[error("{0}")]
+    Decode(Box<DecodeError>),
+    /// No access token could be had for the call.
+    #[error("access token: {message}")]
+    Token {
+        /// What went wrong.
+        message: String,
+        /// The error of the token request, when there was one.
+        #[source]
+        source: Option<Box<Error>>,
+    },
+    /// An event or callback was rejected.
+    #[error("event: {0}")]
+    Event(String),
+}
+
+impl Error {
+    /// Lark's code, for [`Error::Api`] (and a token request's API error).
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            Error::Api(api) => Some(api.code),
+            Error::Token {
+                source: Some(source),
+                ..
+            } => source.code(),
+            _ => None,
+        }
+    }
+
+    /// The request's log id (`X-Tt-Logid`), when an answer came back.
+    pub fn log_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(api) => api.log_id.as_deref(),
+            Error::Decode(decode) => decode.log_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when an answer came back.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Api(api) => Some(api.http_status),
+            Error::Decode(decode) => Some(decode.http_status),
+            _ => None,
+        }
+    }
+}
+
+/// A non-zero `code` from the platform.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// Lark's error code.
+    pub code: i64,
+    /// Lark's message.
+    pub msg: String,
+    /// `X-Tt-Logid`, which Lark's support asks for.
+    pub log_id: Option<String>,
+    /// The HTTP status.
+    pub http_status: u16,
+    /// The raw response body.
+    pub body: Vec<u8>,
+}
+
+impl ApiError {
+    /// A new API error.
+    pub fn new(code: i64, msg: impl Into<String>, log_id: Option<String>, http_status: u16, body: Vec<u8>) -> Self {
+        Self {
+            code,
+            msg: msg.into(),
+            log_id,
+            http_status,
+            body,
+        }
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("code", &self.code)
+            .field("msg", &self.msg)
+            .field("log_id", &self.log_id)
+            .field("http_status", &self.http_status)
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .finish()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Lark API error {}: {} (HTTP {}", self.code, self.msg, self.http_status)?;
+        if let Some(log_id) = &self.log_id {
+            write!(f, ", log id {log_id}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// An answer that is not what the endpoint promises: not JSON, the wrong shape, or an error
+/// page in place of an envelope. The body is kept whole.
+#[non_exhaustive]
+pub struct DecodeError {
+    /// What did not fit.
+    pub message: String,
+    /// The HTTP status.
+    pub http_status: u16,
+    /// `X-Tt-Logid`, when the answer had one.
+    pub log_id: Option<String>,
+    /// The raw response body.
+    pub body: Vec<u8>,
+    /// The JSON error, when there was one.
+    pub source: Option<serde_json::Error>,
+}
+
+impl DecodeError {
+    /// A new decode error.
+    pub fn new(
+        message: impl Into<String>,
+        http_status: u16,
+        log_id: Option<String>,
+        body: Vec<u8>,
+        source: Option<serde_json::Error>,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            http_status,
+            log_id,
+            body,
+            source,
+        }
+    }
+
+    /// The body as text, with invalid UTF-8 replaced.
+    pub fn body_text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("message", &self.message)
+            .field("http_status", &self.http_status)
+            .field("log_id", &self.log_id)
+            .field("body", &self.body_text())
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot decode the response (HTTP {}): {}", self.http_status, self.message)?;
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        const SHOWN: usize = 200;
+        let text = self.body_text();
+        let shown: String = text.chars().take(SHOWN).collect();
+        write!(f, "; body: {shown:?}")?;
+        if text.chars().count() > SHOWN {
+            f.write_str("…")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e as _)
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,33 @@
+//! The sans-IO core of the Feishu/Lark Open Platform SDK.
+//!
+//! It builds requests, manages tokens and decodes answers; it opens no socket and reads no
+//! clock. A backend (`lark-reqwest` natively, `lark-fetch` on wasm32, or a closure in tests)
+//! does the IO through [`HttpClient`] and [`Runtime`].
+//!
+//! ```no_run
+//! # async fn run<H: lark_core::HttpClient>(client: lark_core::Client<H>) -> lark_core::Result<()> {
+//! use lark_core::api::message::SendRawMessage;
+//! let sent = client
+//!     .send(&SendRawMessage::new("chat_id", "oc_123", "text", r#"{"text":"hello"}"#))
+//!     .await?;
+//! println!("{:?}", sent.message_id);
+//! # Ok(()) }
+//! ```
+
+pub mod api;
+mod client;
+pub mod config;
+pub mod endpoint;
+pub mod error;
+pub mod response;
+pub mod runtime;
+mod secret;
+pub mod token;
+
+pub use client::{Client, RawRequest, RequestOptions};
+pub use config::{AppType, Config, Domain};
+pub use endpoint::{Body, Download, Endpoint, EndpointMeta, File, Multipart, Page, Paginated, TokenKind};
+pub use error::{ApiError, DecodeError, Error, Result};
+pub use runtime::{BoxFuture, HttpClient, HttpError, HttpErrorKind, ManualClock, MaybeSend, MaybeSync, Runtime};
+pub use secret::Secret;
+pub use token::{MemoryTokenStore, StoredToken, TokenStore};

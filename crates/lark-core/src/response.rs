@@ -1,0 +1,251 @@
+//! Decoding answers: the `{code, msg, data}` envelope, top-level fields, raw bytes.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::endpoint::{Answer, FromResponse, ResponseKind};
+use crate::error::{ApiError, DecodeError, Error, Result};
+
+/// The header carrying the request's log id.
+pub const LOG_ID_HEADER: &str = "x-tt-logid";
+
+/// `code`, `msg` and the raw payload of one JSON answer, read in one pass.
+#[derive(Debug, Default)]
+pub(crate) struct Envelope<'a> {
+    pub(crate) code: Option<i64>,
+    pub(crate) msg: Option<String>,
+    pub(crate) payload: Option<&'a RawValue>,
+}
+
+struct EnvelopeSeed<'k> {
+    key: Option<&'k str>,
+}
+
+impl<'de> DeserializeSeed<'de> for EnvelopeSeed<'_> {
+    type Value = Envelope<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
+    type Value = Envelope<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object with `code` and `msg`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut envelope = Envelope::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match &*key {
+                "code" => envelope.code = map.next_value::<Option<i64>>()?,
+                "msg" => envelope.msg = map.next_value::<Option<String>>()?,
+                k if Some(k) == self.key => {
+                    let raw: &'de RawValue = map.next_value()?;
+                    envelope.payload = (raw.get() != "null").then_some(raw);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(envelope)
+    }
+}
+
+pub(crate) fn log_id(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get(LOG_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn is_json(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"))
+}
+
+/// Decodes an HTTP answer into `T`, or the error it carries.
+pub(crate) fn decode<T: FromResponse>(response: http::Response<Vec<u8>>, kind: ResponseKind) -> Result<T> {
+    let (parts, body) = response.into_parts();
+    let status = parts.status.as_u16();
+    let log_id = log_id(&parts.headers);
+    let decode_error = |message: &str, source: Option<serde_json::Error>, body: &[u8]| {
+        Error::Decode(Box::new(DecodeError::new(
+            message,
+            status,
+            log_id.clone(),
+            body.to_vec(),
+            source,
+        )))
+    };
+
+    let envelope_key = match kind {
+        ResponseKind::Binary => {
+            if parts.status.is_success() && !is_json(&parts.headers) {
+                let answer = Answer {
+                    status,
+                    headers: &parts.headers,
+                    body: &body,
+                    payload: None,
+                };
+                return T::from_response(answer)
+                    .map_err(|e| decode_error(&e.message, e.source, &body));
+            }
+            None
+        }
+        ResponseKind::Json { envelope } => envelope,
+    };
+
+    let mut deserializer = serde_json::Deserializer::from_slice(&body);
+    let seed = EnvelopeSeed { key: envelope_key };
+    let envelope = match seed
+        .deserialize(&mut deserializer)
+        .and_then(|e| deserializer.end().map(|()| e))
+    {
+        Ok(envelope) => envelope,
+        Err(e) => {
+            let message = if body.is_empty() {
+                "the response body is empty"
+            } else {
+                "the response is not a JSON envelope"
+            };
+            return Err(decode_error(message, Some(e), &body));
+        }
+    };
+    let Some(code) = envelope.code else {
+        return Err(decode_error("the response has no `code`", None, &body));
+    };
+    if code != 0 {
+        return Err(Error::Api(Box::new(ApiError::new(
+            code,
+            envelope.msg.unwrap_or_default(),
+            log_id,
+            status,
+            body,
+        ))));
+    }
+    let payload = match kind {
+        ResponseKind::Json { envelope: None } | ResponseKind::Binary => std::str::from_utf8(&body).ok(),
+        ResponseKind::Json { envelope: Some(_) } => envelope.payload.map(RawValue::get),
+    };
+    let answer = Answer {
+        status,
+        headers: &parts.headers,
+        body: &body,
+        payload,
+    };
+    T::from_response(answer).map_err(|e| decode_error(&e.message, e.source, &body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint::Download;
+
+    fn response(status: u16, content_type: &str, body: &str) -> http::Response<Vec<u8>> {
+        http::Response::builder()
+            .status(status)
+            .header("content-type", content_type)
+            .header("x-tt-logid", "log-1")
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    const DATA: ResponseKind = ResponseKind::Json {
+        envelope: Some("data"),
+    };
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Out {
+        id: Option<String>,
+    }
+
+    #[test]
+    fn data_envelope() {
+        let out: Out = decode(
+            response(200, "application/json", r#"{"msg":"ok","data":{"id":"x","extra":1},"code":0,"more":[1]}"#),
+            DATA,
+        )
+        .unwrap();
+        assert_eq!(out.id.as_deref(), Some("x"));
+        let out: Out = decode(response(200, "application/json", r#"{"code":0,"msg":"ok"}"#), DATA).unwrap();
+        assert_eq!(out, Out { id: None });
+        let out: Out = decode(response(200, "application/json", r#"{"code":0,"data":null}"#), DATA).unwrap();
+        assert_eq!(out, Out { id: None });
+    }
+
+    #[test]
+    fn top_level_envelope() {
+        #[derive(serde::Deserialize)]
+        struct Token {
+            tenant_access_token: String,
+            expire: i64,
+        }
+        let t: Token = decode(
+            response(200, "application/json", r#"{"code":0,"msg":"ok","tenant_access_token":"t-1","expire":7200}"#),
+            ResponseKind::Json { envelope: None },
+        )
+        .unwrap();
+        assert_eq!((t.tenant_access_token.as_str(), t.expire), ("t-1", 7200));
+    }
+
+    #[test]
+    fn api_error_keeps_everything() {
+        let err = decode::<Out>(
+            response(400, "application/json", r#"{"code":230001,"msg":"bad","data":{}}"#),
+            DATA,
+        )
+        .unwrap_err();
+        let Error::Api(api) = err else { panic!("{err:?}") };
+        assert_eq!((api.code, api.msg.as_str(), api.http_status), (230001, "bad", 400));
+        assert_eq!(api.log_id.as_deref(), Some("log-1"));
+        assert!(!api.body.is_empty());
+    }
+
+    #[test]
+    fn garbage_is_a_decode_error_with_the_body() {
+        for (status, body) in [
+            (200, ""),
+            (200, "{\"code\":0"),
+            (200, "not json"),
+            (502, "<html><body>Bad Gateway</body></html>"),
+            (200, "[1,2]"),
+            (200, "{\"msg\":\"no code\"}"),
+            (200, "{\"code\":\"zero\"}"),
+            (200, "{\"code\":0,\"data\":{\"id\":5}}"),
+            (200, "{\"code\":0} trailing"),
+        ] {
+            let err = decode::<Out>(response(status, "text/html", body), DATA).unwrap_err();
+            let Error::Decode(d) = err else { panic!("{body}: {err:?}") };
+            assert_eq!(d.body, body.as_bytes());
+            assert_eq!(d.http_status, status);
+        }
+    }
+
+    #[test]
+    fn binary_answers() {
+        let mut ok = response(200, "image/png", "\u{89}PNG");
+        ok.headers_mut().insert(
+            "content-disposition",
+            "attachment; filename=\"a.png\"".parse().unwrap(),
+        );
+        let d: Download = decode(ok, ResponseKind::Binary).unwrap();
+        assert_eq!(d.data, "\u{89}PNG".as_bytes());
+        assert_eq!(d.file_name.as_deref(), Some("a.png"));
+        let err = decode::<Download>(
+            response(400, "application/json", r#"{"code":234003,"msg":"File not in msg."}"#),
+            ResponseKind::Binary,
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), Some(234003));
+        let err = decode::<Download>(response(502, "text/html", "<html>"), ResponseKind::Binary).unwrap_err();
+        assert!(matches!(err, Error::Decode(_)));
+    }
+}

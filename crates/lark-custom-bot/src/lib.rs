@@ -1,0 +1,1 @@
+//! lark-custom-bot

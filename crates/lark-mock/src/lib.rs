@@ -1,0 +1,1 @@
+//! lark-mock

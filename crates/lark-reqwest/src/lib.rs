@@ -1,0 +1,98 @@
+//! A native backend for `lark-core`: reqwest over rustls, tokio's timer, the system clock.
+//!
+//! ```no_run
+//! # async fn run() -> lark_core::Result<()> {
+//! let client = lark_reqwest::client(lark_core::Config::new("cli_xxx", "secret"));
+//! let me = client.send(&lark_core::api::chat::GetChat::new("oc_xxx")).await?;
+//! # Ok(()) }
+//! ```
+
+use std::time::Duration;
+
+use lark_core::{BoxFuture, Client, Config, HttpClient, HttpError, HttpErrorKind, Runtime};
+
+/// A client over [`ReqwestClient`].
+pub fn client(config: Config) -> Client<ReqwestClient> {
+    Client::new(config, ReqwestClient::new(), SystemRuntime)
+}
+
+/// [`HttpClient`] over a `reqwest::Client`.
+#[derive(Debug, Clone)]
+pub struct ReqwestClient {
+    inner: reqwest::Client,
+}
+
+impl Default for ReqwestClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ReqwestClient {
+    /// A client with rustls and reqwest's defaults.
+    pub fn new() -> Self {
+        Self {
+            inner: reqwest::Client::new(),
+        }
+    }
+
+    /// Wraps a configured `reqwest::Client` (proxies, pools, timeouts).
+    pub fn from_reqwest(inner: reqwest::Client) -> Self {
+        Self { inner }
+    }
+
+    /// The `reqwest::Client` inside.
+    pub fn reqwest(&self) -> &reqwest::Client {
+        &self.inner
+    }
+}
+
+fn classify(error: reqwest::Error) -> HttpError {
+    let kind = if error.is_timeout() {
+        HttpErrorKind::Timeout
+    } else if error.is_connect() {
+        HttpErrorKind::Connect
+    } else {
+        HttpErrorKind::Other
+    };
+    HttpError::new(kind, error)
+}
+
+impl HttpClient for ReqwestClient {
+    fn execute(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
+        Box::pin(async move {
+            let request = reqwest::Request::try_from(request.map(reqwest::Body::from))
+                .map_err(|e| HttpError::new(HttpErrorKind::Other, e))?;
+            let response = self.inner.execute(request).await.map_err(classify)?;
+            let mut builder = http::Response::builder()
+                .status(response.status())
+                .version(response.version());
+            if let Some(headers) = builder.headers_mut() {
+                *headers = response.headers().clone();
+            }
+            let body = response.bytes().await.map_err(classify)?;
+            builder
+                .body(body.to_vec())
+                .map_err(|e| HttpError::new(HttpErrorKind::Other, e))
+        })
+    }
+}
+
+/// The system clock and tokio's timer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemRuntime;
+
+impl Runtime for SystemRuntime {
+    fn now_millis(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
