@@ -9,7 +9,9 @@ use futures_util::future::{Either, select};
 use futures_util::stream::{self, Stream};
 
 use crate::config::{AppType, Config};
-use crate::endpoint::{Base, Body, Endpoint, EndpointMeta, Page, Paginated, ResponseKind, TokenKind};
+use crate::endpoint::{
+    Base, Body, Endpoint, EndpointMeta, Page, Paginated, ResponseKind, TokenKind,
+};
 use crate::error::{Error, Result};
 use crate::response::decode;
 use crate::runtime::{HttpClient, HttpErrorKind, Runtime};
@@ -82,7 +84,9 @@ impl<H> Clone for Client<H> {
 
 impl<H> std::fmt::Debug for Client<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("config", &self.inner.config).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -155,7 +159,11 @@ impl<H: HttpClient> Client<H> {
     }
 
     /// Sends `endpoint` with `options`.
-    pub async fn send_with<E: Endpoint>(&self, endpoint: &E, options: &RequestOptions) -> Result<E::Output> {
+    pub async fn send_with<E: Endpoint>(
+        &self,
+        endpoint: &E,
+        options: &RequestOptions,
+    ) -> Result<E::Output> {
         let meta = endpoint.meta();
         let request = self.build(endpoint, options)?;
         let auth = self.auth(meta, options)?;
@@ -189,8 +197,14 @@ impl<H: HttpClient> Client<H> {
         RawRequest {
             client: self,
             endpoint: RawEndpoint {
-                meta: EndpointMeta::new("raw", "raw", method, "", &[TokenKind::Tenant, TokenKind::User])
-                    .response(ResponseKind::Json { envelope: None }),
+                meta: EndpointMeta::new(
+                    "raw",
+                    "raw",
+                    method,
+                    "",
+                    &[TokenKind::Tenant, TokenKind::User],
+                )
+                .response(ResponseKind::Json { envelope: None }),
                 path: path.into(),
                 query: Vec::new(),
                 body: None,
@@ -211,35 +225,45 @@ impl<H: HttpClient> Client<H> {
     }
 
     /// [`Client::pages`] with options.
-    pub fn pages_with<E>(&self, endpoint: E, options: RequestOptions) -> impl Stream<Item = Result<E::Output>> + '_
+    pub fn pages_with<E>(
+        &self,
+        endpoint: E,
+        options: RequestOptions,
+    ) -> impl Stream<Item = Result<E::Output>> + '_
     where
         E: Paginated + 'static,
         E::Output: Page,
     {
         // A bound on pages guards against a server that answers has_more forever with the
         // same token.
-        stream::unfold(Some((endpoint, options, None::<String>)), move |state| async move {
-            let (mut endpoint, options, previous) = state?;
-            let result = self.send_with(&endpoint, &options).await;
-            let next = match &result {
-                Ok(page) if page.has_more() => match page.next_page_token() {
-                    Some(token) if !token.is_empty() && previous.as_deref() != Some(token) => {
-                        let token = token.to_owned();
-                        endpoint.set_page_token(Some(token.clone()));
-                        Some((endpoint, options, Some(token)))
-                    }
+        stream::unfold(
+            Some((endpoint, options, None::<String>)),
+            move |state| async move {
+                let (mut endpoint, options, previous) = state?;
+                let result = self.send_with(&endpoint, &options).await;
+                let next = match &result {
+                    Ok(page) if page.has_more() => match page.next_page_token() {
+                        Some(token) if !token.is_empty() && previous.as_deref() != Some(token) => {
+                            let token = token.to_owned();
+                            endpoint.set_page_token(Some(token.clone()));
+                            Some((endpoint, options, Some(token)))
+                        }
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
-            };
-            Some((result, next))
-        })
+                };
+                Some((result, next))
+            },
+        )
     }
 
     /// The tenant access token, from the store or freshly fetched. Marketplace apps name the
     /// tenant.
     pub async fn tenant_access_token(&self, tenant_key: Option<&str>) -> Result<Secret> {
-        Ok(self.managed_token(TokenKind::Tenant, tenant_key).await?.value)
+        Ok(self
+            .managed_token(TokenKind::Tenant, tenant_key)
+            .await?
+            .value)
     }
 
     /// The app access token, from the store or freshly fetched.
@@ -272,7 +296,11 @@ impl<H: HttpClient> Client<H> {
         Ok(())
     }
 
-    fn build<E: Endpoint>(&self, endpoint: &E, options: &RequestOptions) -> Result<http::Request<Vec<u8>>> {
+    fn build<E: Endpoint>(
+        &self,
+        endpoint: &E,
+        options: &RequestOptions,
+    ) -> Result<http::Request<Vec<u8>>> {
         let meta = endpoint.meta();
         let base = match meta.base {
             Base::OpenApis => self.inner.config.domain.open_base(),
@@ -285,12 +313,15 @@ impl<H: HttpClient> Client<H> {
         let mut query = Vec::new();
         endpoint.query(&mut query);
         if !query.is_empty() {
-            let mut serializer = form_urlencoded_like::Serializer::new(&mut url, path.contains('?'));
+            let mut serializer =
+                form_urlencoded_like::Serializer::new(&mut url, path.contains('?'));
             for (k, v) in &query {
                 serializer.append(k, v);
             }
         }
-        let mut builder = http::Request::builder().method(meta.method.clone()).uri(url);
+        let mut builder = http::Request::builder()
+            .method(meta.method.clone())
+            .uri(url);
         let headers = builder
             .headers_mut()
             .ok_or_else(|| Error::Build("invalid method or URL".to_owned()))?;
@@ -324,9 +355,13 @@ impl<H: HttpClient> Client<H> {
                     meta.service, meta.name
                 ))
             })?;
-            let encoded = base64::engine::general_purpose::STANDARD
-                .encode(format!("{}:{}", helpdesk.id, helpdesk.token.expose()));
-            let mut value = http::HeaderValue::try_from(encoded).map_err(|e| Error::Build(e.to_string()))?;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                helpdesk.id,
+                helpdesk.token.expose()
+            ));
+            let mut value =
+                http::HeaderValue::try_from(encoded).map_err(|e| Error::Build(e.to_string()))?;
             value.set_sensitive(true);
             headers.insert("x-lark-helpdesk-authorization", value);
         }
@@ -352,7 +387,8 @@ impl<H: HttpClient> Client<H> {
         if accepts(TokenKind::Tenant) {
             if self.inner.config.app_type == AppType::Marketplace && options.tenant_key.is_none() {
                 return Err(Error::Build(
-                    "a marketplace app needs RequestOptions::tenant_key for a tenant access token".to_owned(),
+                    "a marketplace app needs RequestOptions::tenant_key for a tenant access token"
+                        .to_owned(),
                 ));
             }
             return Ok(Auth::Managed(TokenKind::Tenant));
@@ -376,21 +412,27 @@ impl<H: HttpClient> Client<H> {
             Auth::None => return Ok(None),
             Auth::User(token) => (token.clone(), None),
             Auth::Managed(kind) => {
-                let used = self.managed_token(*kind, options.tenant_key.as_deref()).await?;
+                let used = self
+                    .managed_token(*kind, options.tenant_key.as_deref())
+                    .await?;
                 (used.value.clone(), Some(used))
             }
         };
         let mut header = http::HeaderValue::try_from(format!("Bearer {}", value.expose()))
             .map_err(|_| Error::Build("the access token is not a valid header value".to_owned()))?;
         header.set_sensitive(true);
-        request.headers_mut().insert(http::header::AUTHORIZATION, header);
+        request
+            .headers_mut()
+            .insert(http::header::AUTHORIZATION, header);
         Ok(used)
     }
 
     fn token_key(&self, kind: TokenKind, tenant_key: Option<&str>) -> String {
         let app_id = &self.inner.config.app_id;
         match (kind, tenant_key) {
-            (TokenKind::Tenant, Some(tenant)) if self.inner.config.app_type == AppType::Marketplace => {
+            (TokenKind::Tenant, Some(tenant))
+                if self.inner.config.app_type == AppType::Marketplace =>
+            {
                 format!("tenant_access_token:{app_id}:{tenant}")
             }
             (kind, _) => format!("{}_access_token:{app_id}", kind.as_str()),
@@ -407,7 +449,10 @@ impl<H: HttpClient> Client<H> {
         let now = self.inner.runtime.now_millis();
         if let Some(token) = self.inner.store.get(&key).await {
             if token.is_fresh(now) {
-                return Ok(UsedToken { key, value: token.value });
+                return Ok(UsedToken {
+                    key,
+                    value: token.value,
+                });
             }
         }
         let gate = {
@@ -418,12 +463,18 @@ impl<H: HttpClient> Client<H> {
         let now = self.inner.runtime.now_millis();
         if let Some(token) = self.inner.store.get(&key).await {
             if token.is_fresh(now) {
-                return Ok(UsedToken { key, value: token.value });
+                return Ok(UsedToken {
+                    key,
+                    value: token.value,
+                });
             }
         }
         let token = self.fetch_token(kind, tenant_key).await?;
         self.inner.store.set(&key, token.clone()).await;
-        Ok(UsedToken { key, value: token.value })
+        Ok(UsedToken {
+            key,
+            value: token.value,
+        })
     }
 
     async fn fetch_token(&self, kind: TokenKind, tenant_key: Option<&str>) -> Result<StoredToken> {
@@ -477,8 +528,10 @@ impl<H: HttpClient> Client<H> {
                 )
             }
         };
-        let answer: serde_json::Map<String, serde_json::Value> =
-            self.post_unauthenticated(path, &body).await.map_err(|e| wrap(field, e))?;
+        let answer: serde_json::Map<String, serde_json::Value> = self
+            .post_unauthenticated(path, &body)
+            .await
+            .map_err(|e| wrap(field, e))?;
         let value = answer
             .get(field)
             .and_then(|v| v.as_str())
@@ -507,7 +560,10 @@ impl<H: HttpClient> Client<H> {
     ) -> Result<T> {
         let url = format!("{}{path}", self.inner.config.domain.open_base());
         let request = http::Request::post(url)
-            .header(http::header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            )
             .body(serde_json::to_vec(body).map_err(|e| Error::Build(e.to_string()))?)
             .map_err(|e| Error::Build(e.to_string()))?;
         let response = self.exchange(request, None).await?;
@@ -521,7 +577,9 @@ impl<H: HttpClient> Client<H> {
         timeout: Option<Duration>,
     ) -> Result<http::Response<Vec<u8>>> {
         let map = |e: crate::runtime::HttpError| match e.kind() {
-            HttpErrorKind::Timeout => Error::Timeout(timeout.or(self.inner.config.timeout).unwrap_or_default()),
+            HttpErrorKind::Timeout => {
+                Error::Timeout(timeout.or(self.inner.config.timeout).unwrap_or_default())
+            }
             _ => Error::Transport(e),
         };
         let sending = self.inner.http.execute(request);
@@ -578,7 +636,10 @@ impl Endpoint for RawEndpoint {
 
     fn path(&self) -> Result<String> {
         if !self.path.starts_with('/') {
-            return Err(Error::Build(format!("the path `{}` must start with `/`", self.path)));
+            return Err(Error::Build(format!(
+                "the path `{}` must start with `/`",
+                self.path
+            )));
         }
         Ok(self.path.clone())
     }
@@ -623,7 +684,8 @@ impl<H: HttpClient> RawRequest<'_, H> {
         let mut endpoint = self.endpoint;
         if !endpoint.query.is_empty() {
             let mut path = std::mem::take(&mut endpoint.path);
-            let mut serializer = form_urlencoded_like::Serializer::new(&mut path, path_has_query(&endpoint));
+            let mut serializer =
+                form_urlencoded_like::Serializer::new(&mut path, path_has_query(&endpoint));
             for (k, v) in &endpoint.query {
                 serializer.append(k, v);
             }
@@ -642,7 +704,11 @@ fn path_has_query(endpoint: &RawEndpoint) -> bool {
 mod form_urlencoded_like {
     use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-    const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
 
     pub(super) struct Serializer<'a> {
         out: &'a mut String,
@@ -651,7 +717,10 @@ mod form_urlencoded_like {
 
     impl<'a> Serializer<'a> {
         pub(super) fn new(out: &'a mut String, has_query: bool) -> Self {
-            Self { out, first: !has_query }
+            Self {
+                out,
+                first: !has_query,
+            }
         }
 
         pub(super) fn append(&mut self, key: &str, value: &str) {

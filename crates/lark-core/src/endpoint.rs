@@ -268,7 +268,11 @@ impl Multipart {
     pub fn encode(&self) -> (String, Vec<u8>) {
         let mut seed: u64 = 0xcbf2_9ce4_8422_2325;
         for part in &self.parts {
-            for byte in part.name.bytes().chain(part.data.iter().copied().take(4096)) {
+            for byte in part
+                .name
+                .bytes()
+                .chain(part.data.iter().copied().take(4096))
+            {
                 seed = (seed ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
             }
         }
@@ -278,7 +282,9 @@ impl Multipart {
             let clash = self.parts.iter().any(|p| {
                 contains(&p.data, boundary.as_bytes())
                     || p.name.contains(&boundary)
-                    || p.file_name.as_deref().is_some_and(|f| f.contains(&boundary))
+                    || p.file_name
+                        .as_deref()
+                        .is_some_and(|f| f.contains(&boundary))
             });
             if !clash {
                 break;
@@ -458,9 +464,7 @@ fn disposition_file_name(value: &str) -> Option<String> {
     for param in value.split(';').map(str::trim) {
         if let Some(encoded) = param.strip_prefix("filename*=") {
             let encoded = encoded.trim_matches('"');
-            let encoded = encoded
-                .split_once("''")
-                .map_or(encoded, |(_, rest)| rest);
+            let encoded = encoded.split_once("''").map_or(encoded, |(_, rest)| rest);
             if let Ok(name) = percent_encoding::percent_decode_str(encoded).decode_utf8() {
                 return Some(name.into_owned());
             }
@@ -511,7 +515,11 @@ mod tests {
     #[test]
     fn fill_path_encodes_and_rejects_empty() {
         assert_eq!(
-            fill_path("/open-apis/im/v1/messages/:message_id", &[("message_id", "om_1/../x y")]).unwrap(),
+            fill_path(
+                "/open-apis/im/v1/messages/:message_id",
+                &[("message_id", "om_1/../x y")]
+            )
+            .unwrap(),
             "/open-apis/im/v1/messages/om_1%2F..%2Fx%20y"
         );
         assert!(matches!(
@@ -525,8 +533,10 @@ mod tests {
     #[test]
     fn multipart_encodes_parts_and_boundary() {
         let mut form = Multipart::new();
-        form.text("image_type", "message")
-            .file("image", File::new("a \"b\".png", vec![1, 2, 3]).content_type("image/png"));
+        form.text("image_type", "message").file(
+            "image",
+            File::new("a \"b\".png", vec![1, 2, 3]).content_type("image/png"),
+        );
         let (content_type, body) = form.encode();
         let boundary = content_type
             .strip_prefix("multipart/form-data; boundary=")
@@ -563,7 +573,8 @@ mod tests {
             Some("a.txt")
         );
         assert_eq!(
-            disposition_file_name("attachment; filename=\"a.txt\"; filename*=UTF-8''%E6%96%87.txt").as_deref(),
+            disposition_file_name("attachment; filename=\"a.txt\"; filename*=UTF-8''%E6%96%87.txt")
+                .as_deref(),
             Some("文.txt")
         );
         assert_eq!(disposition_file_name("inline"), None);

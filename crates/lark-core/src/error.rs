@@ -91,7 +91,13 @@ pub struct ApiError {
 
 impl ApiError {
     /// A new API error.
-    pub fn new(code: i64, msg: impl Into<String>, log_id: Option<String>, http_status: u16, body: Vec<u8>) -> Self {
+    pub fn new(
+        code: i64,
+        msg: impl Into<String>,
+        log_id: Option<String>,
+        http_status: u16,
+        body: Vec<u8>,
+    ) -> Self {
         Self {
             code,
             msg: msg.into(),
@@ -116,7 +122,11 @@ impl fmt::Debug for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Lark API error {}: {} (HTTP {}", self.code, self.msg, self.http_status)?;
+        write!(
+            f,
+            "Lark API error {}: {} (HTTP {}",
+            self.code, self.msg, self.http_status
+        )?;
         if let Some(log_id) = &self.log_id {
             write!(f, ", log id {log_id}")?;
         }
@@ -178,7 +188,11 @@ impl fmt::Debug for DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot decode the response (HTTP {}): {}", self.http_status, self.message)?;
+        write!(
+            f,
+            "cannot decode the response (HTTP {}): {}",
+            self.http_status, self.message
+        )?;
         if let Some(source) = &self.source {
             write!(f, ": {source}")?;
         }

@@ -26,8 +26,12 @@ pub mod token;
 
 pub use client::{Client, RawRequest, RequestOptions};
 pub use config::{AppType, Config, Domain};
-pub use endpoint::{Body, Download, Endpoint, EndpointMeta, File, Multipart, Page, Paginated, TokenKind};
+pub use endpoint::{
+    Body, Download, Endpoint, EndpointMeta, File, Multipart, Page, Paginated, TokenKind,
+};
 pub use error::{ApiError, DecodeError, Error, Result};
-pub use runtime::{BoxFuture, HttpClient, HttpError, HttpErrorKind, ManualClock, MaybeSend, MaybeSync, Runtime};
+pub use runtime::{
+    BoxFuture, HttpClient, HttpError, HttpErrorKind, ManualClock, MaybeSend, MaybeSync, Runtime,
+};
 pub use secret::Secret;
 pub use token::{MemoryTokenStore, StoredToken, TokenStore};

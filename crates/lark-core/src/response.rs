@@ -26,7 +26,10 @@ struct EnvelopeSeed<'k> {
 impl<'de> DeserializeSeed<'de> for EnvelopeSeed<'_> {
     type Value = Envelope<'de>;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
@@ -72,7 +75,10 @@ fn is_json(headers: &http::HeaderMap) -> bool {
 }
 
 /// Decodes an HTTP answer into `T`, or the error it carries.
-pub(crate) fn decode<T: FromResponse>(response: http::Response<Vec<u8>>, kind: ResponseKind) -> Result<T> {
+pub(crate) fn decode<T: FromResponse>(
+    response: http::Response<Vec<u8>>,
+    kind: ResponseKind,
+) -> Result<T> {
     let (parts, body) = response.into_parts();
     let status = parts.status.as_u16();
     let log_id = log_id(&parts.headers);
@@ -132,7 +138,9 @@ pub(crate) fn decode<T: FromResponse>(response: http::Response<Vec<u8>>, kind: R
         ))));
     }
     let payload = match kind {
-        ResponseKind::Json { envelope: None } | ResponseKind::Binary => std::str::from_utf8(&body).ok(),
+        ResponseKind::Json { envelope: None } | ResponseKind::Binary => {
+            std::str::from_utf8(&body).ok()
+        }
         ResponseKind::Json { envelope: Some(_) } => envelope.payload.map(RawValue::get),
     };
     let answer = Answer {
@@ -170,14 +178,26 @@ mod tests {
     #[test]
     fn data_envelope() {
         let out: Out = decode(
-            response(200, "application/json", r#"{"msg":"ok","data":{"id":"x","extra":1},"code":0,"more":[1]}"#),
+            response(
+                200,
+                "application/json",
+                r#"{"msg":"ok","data":{"id":"x","extra":1},"code":0,"more":[1]}"#,
+            ),
             DATA,
         )
         .unwrap();
         assert_eq!(out.id.as_deref(), Some("x"));
-        let out: Out = decode(response(200, "application/json", r#"{"code":0,"msg":"ok"}"#), DATA).unwrap();
+        let out: Out = decode(
+            response(200, "application/json", r#"{"code":0,"msg":"ok"}"#),
+            DATA,
+        )
+        .unwrap();
         assert_eq!(out, Out { id: None });
-        let out: Out = decode(response(200, "application/json", r#"{"code":0,"data":null}"#), DATA).unwrap();
+        let out: Out = decode(
+            response(200, "application/json", r#"{"code":0,"data":null}"#),
+            DATA,
+        )
+        .unwrap();
         assert_eq!(out, Out { id: None });
     }
 
@@ -189,7 +209,11 @@ mod tests {
             expire: i64,
         }
         let t: Token = decode(
-            response(200, "application/json", r#"{"code":0,"msg":"ok","tenant_access_token":"t-1","expire":7200}"#),
+            response(
+                200,
+                "application/json",
+                r#"{"code":0,"msg":"ok","tenant_access_token":"t-1","expire":7200}"#,
+            ),
             ResponseKind::Json { envelope: None },
         )
         .unwrap();
@@ -199,12 +223,21 @@ mod tests {
     #[test]
     fn api_error_keeps_everything() {
         let err = decode::<Out>(
-            response(400, "application/json", r#"{"code":230001,"msg":"bad","data":{}}"#),
+            response(
+                400,
+                "application/json",
+                r#"{"code":230001,"msg":"bad","data":{}}"#,
+            ),
             DATA,
         )
         .unwrap_err();
-        let Error::Api(api) = err else { panic!("{err:?}") };
-        assert_eq!((api.code, api.msg.as_str(), api.http_status), (230001, "bad", 400));
+        let Error::Api(api) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            (api.code, api.msg.as_str(), api.http_status),
+            (230001, "bad", 400)
+        );
         assert_eq!(api.log_id.as_deref(), Some("log-1"));
         assert!(!api.body.is_empty());
     }
@@ -223,7 +256,9 @@ mod tests {
             (200, "{\"code\":0} trailing"),
         ] {
             let err = decode::<Out>(response(status, "text/html", body), DATA).unwrap_err();
-            let Error::Decode(d) = err else { panic!("{body}: {err:?}") };
+            let Error::Decode(d) = err else {
+                panic!("{body}: {err:?}")
+            };
             assert_eq!(d.body, body.as_bytes());
             assert_eq!(d.http_status, status);
         }
@@ -240,12 +275,17 @@ mod tests {
         assert_eq!(d.data, "\u{89}PNG".as_bytes());
         assert_eq!(d.file_name.as_deref(), Some("a.png"));
         let err = decode::<Download>(
-            response(400, "application/json", r#"{"code":234003,"msg":"File not in msg."}"#),
+            response(
+                400,
+                "application/json",
+                r#"{"code":234003,"msg":"File not in msg."}"#,
+            ),
             ResponseKind::Binary,
         )
         .unwrap_err();
         assert_eq!(err.code(), Some(234003));
-        let err = decode::<Download>(response(502, "text/html", "<html>"), ResponseKind::Binary).unwrap_err();
+        let err = decode::<Download>(response(502, "text/html", "<html>"), ResponseKind::Binary)
+            .unwrap_err();
         assert!(matches!(err, Error::Decode(_)));
     }
 }

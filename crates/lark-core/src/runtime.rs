@@ -60,7 +60,10 @@ pub enum HttpErrorKind {
 
 impl HttpError {
     /// A new error of `kind`.
-    pub fn new(kind: HttpErrorKind, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub fn new(
+        kind: HttpErrorKind,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         Self {
             kind,
             source: source.into(),
@@ -162,7 +165,8 @@ impl ManualClock {
 
     /// Sets the time.
     pub fn set(&self, now_millis: u64) {
-        self.now.store(now_millis, std::sync::atomic::Ordering::SeqCst);
+        self.now
+            .store(now_millis, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Moves the time forward.

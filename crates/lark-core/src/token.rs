@@ -46,7 +46,9 @@ pub struct MemoryTokenStore {
 impl std::fmt::Debug for MemoryTokenStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let len = self.tokens.lock().map_or(0, |t| t.len());
-        f.debug_struct("MemoryTokenStore").field("len", &len).finish()
+        f.debug_struct("MemoryTokenStore")
+            .field("len", &len)
+            .finish()
     }
 }
 
