@@ -1,1 +1,80 @@
-fn main() {}
+//! `lark`: the Feishu/Lark Open Platform from the command line.
+
+mod api;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The Feishu/Lark Open Platform from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "lark", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Calls any endpoint with the app's tenant access token (or a user token) and prints the JSON.
+    Api(api::Args),
+}
+
+/// What a subcommand returns: the process exit code.
+pub(crate) type Outcome = Result<(), Failure>;
+
+/// A failure already worth a message on stderr and a non-zero exit.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) message: String,
+    pub(crate) code: u8,
+}
+
+impl Failure {
+    /// A usage error (exit 2).
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+impl From<lark_core::Error> for Failure {
+    fn from(error: lark_core::Error) -> Self {
+        match &error {
+            lark_core::Error::Api(api) => Self {
+                message: format!(
+                    "error: Lark code {}: {}{}",
+                    api.code,
+                    api.msg,
+                    api.log_id
+                        .as_deref()
+                        .map(|id| format!(" (log id {id})"))
+                        .unwrap_or_default()
+                ),
+                code: 1,
+            },
+            lark_core::Error::Build(_) => Self::usage(format!("error: {error}")),
+            _ => Self {
+                message: format!("error: {error}"),
+                code: 1,
+            },
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Api(args) => api::run(args).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
