@@ -139,6 +139,100 @@ impl EndpointMeta {
     }
 }
 
+/// One parameter of an endpoint in the [catalog](crate::api::CATALOG).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamSpec {
+    /// The name on the wire.
+    pub name: &'static str,
+    /// The type as the facts spell it: `string`, `i64`, `bool`, `f64`, `any`, `binary`,
+    /// `list<T>`, `map<K,V>` or a type name.
+    pub ty: &'static str,
+    /// Whether the call fails without it.
+    pub required: bool,
+}
+
+impl ParamSpec {
+    /// A parameter.
+    pub const fn new(name: &'static str, ty: &'static str, required: bool) -> Self {
+        Self { name, ty, required }
+    }
+
+    /// Whether it is a list (sent as repeated keys in a query).
+    pub fn is_list(&self) -> bool {
+        self.ty.starts_with("list<")
+    }
+}
+
+/// How an endpoint's request body is encoded, in the [catalog](crate::api::CATALOG).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyKind {
+    /// No body.
+    None,
+    /// `application/json`.
+    Json,
+    /// `multipart/form-data` with a file part.
+    Multipart,
+}
+
+/// The static description of one endpoint: enough to validate and build a call without its
+/// typed request struct (the CLI, the mock server and the wasm bindings use it).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct EndpointSpec {
+    /// The service (cargo feature) it belongs to.
+    pub service: &'static str,
+    /// The request type's name.
+    pub name: &'static str,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path with `:param` placeholders.
+    pub path: &'static str,
+    /// Path parameters, in order of appearance.
+    pub path_params: &'static [ParamSpec],
+    /// Query parameters.
+    pub query: &'static [ParamSpec],
+    /// Header parameters.
+    pub headers: &'static [ParamSpec],
+    /// The body encoding.
+    pub body: BodyKind,
+    /// Top-level body fields (form fields for multipart).
+    pub body_fields: &'static [ParamSpec],
+    /// Token kinds accepted (any one); empty for calls that take none.
+    pub tokens: &'static [TokenKind],
+    /// Whether the helpdesk header is needed too.
+    pub helpdesk: bool,
+    /// Which host serves it.
+    pub base: Base,
+    /// The key holding the answer's fields; `None` when they sit at the top level.
+    pub envelope: Option<&'static str>,
+    /// Whether it pages with `page_token` / `has_more`.
+    pub paginated: bool,
+    /// Whether it uploads a file (multipart).
+    pub upload: bool,
+    /// Whether it answers raw bytes.
+    pub download: bool,
+    /// The documentation page.
+    pub doc_url: &'static str,
+}
+
+impl EndpointSpec {
+    /// `service.Name`, as the CLI spells it.
+    pub fn id(&self) -> String {
+        format!("{}.{}", self.service, self.name)
+    }
+
+    /// Every parameter that must be given, wherever it goes.
+    pub fn required(&self) -> impl Iterator<Item = &'static ParamSpec> {
+        self.path_params
+            .iter()
+            .chain(self.query)
+            .chain(self.headers)
+            .chain(self.body_fields)
+            .filter(|p| p.required)
+    }
+}
+
 /// A request body.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
@@ -266,31 +360,7 @@ impl Multipart {
     /// The boundary is derived from the content and checked against it, so it never occurs in
     /// a part (no random source is needed).
     pub fn encode(&self) -> (String, Vec<u8>) {
-        let mut seed: u64 = 0xcbf2_9ce4_8422_2325;
-        for part in &self.parts {
-            for byte in part
-                .name
-                .bytes()
-                .chain(part.data.iter().copied().take(4096))
-            {
-                seed = (seed ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
-            }
-        }
-        let mut boundary;
-        loop {
-            boundary = format!("lark-boundary-{seed:016x}");
-            let clash = self.parts.iter().any(|p| {
-                contains(&p.data, boundary.as_bytes())
-                    || p.name.contains(&boundary)
-                    || p.file_name
-                        .as_deref()
-                        .is_some_and(|f| f.contains(&boundary))
-            });
-            if !clash {
-                break;
-            }
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-        }
+        let boundary = Self::boundary_for(&self.parts, self.seed());
         let mut out = Vec::new();
         for part in &self.parts {
             out.extend_from_slice(b"--");
@@ -317,6 +387,41 @@ impl Multipart {
         out.extend_from_slice(boundary.as_bytes());
         out.extend_from_slice(b"--\r\n");
         (format!("multipart/form-data; boundary={boundary}"), out)
+    }
+}
+
+impl Multipart {
+    /// A hash (FNV-1a) of the names and the start of each part.
+    fn seed(&self) -> u64 {
+        let mut seed: u64 = 0xcbf2_9ce4_8422_2325;
+        for part in &self.parts {
+            for byte in part
+                .name
+                .bytes()
+                .chain(part.data.iter().copied().take(4096))
+            {
+                seed = (seed ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        seed
+    }
+
+    /// The first boundary from `seed` on that occurs in no part.
+    fn boundary_for(parts: &[Part], mut seed: u64) -> String {
+        loop {
+            let boundary = format!("lark-boundary-{seed:016x}");
+            let clash = parts.iter().any(|p| {
+                contains(&p.data, boundary.as_bytes())
+                    || p.name.contains(&boundary)
+                    || p.file_name
+                        .as_deref()
+                        .is_some_and(|f| f.contains(&boundary))
+            });
+            if !clash {
+                return boundary;
+            }
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        }
     }
 }
 
@@ -551,19 +656,15 @@ mod tests {
 
     #[test]
     fn multipart_boundary_never_occurs_in_content() {
-        let mut probe = Multipart::new();
-        probe.text("x", "");
-        let (ct, _) = probe.encode();
-        let boundary = ct.rsplit('=').next().unwrap().to_owned();
-        // A part holding the boundary the same content would pick.
+        // A part that holds the first boundary its own seed picks forces the search onward.
         let mut form = Multipart::new();
         form.text("x", "");
-        let mut tricky = Multipart::new();
-        tricky.text("x", boundary.clone());
-        let (ct2, _) = tricky.encode();
-        assert!(!ct2.ends_with(&boundary) || !boundary.is_empty());
-        let b2 = ct2.rsplit('=').next().unwrap();
-        assert!(!boundary.contains(b2) || b2 != boundary);
+        let seed = form.seed();
+        let first = Multipart::boundary_for(&form.parts, seed);
+        form.parts[0].data = first.clone().into_bytes();
+        let second = Multipart::boundary_for(&form.parts, seed);
+        assert_ne!(first, second);
+        assert!(!contains(&form.parts[0].data, second.as_bytes()));
     }
 
     #[test]

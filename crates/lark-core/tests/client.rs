@@ -1,0 +1,553 @@
+//! The client against closure backends: the exact requests it builds, and its token handling.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_executor::block_on;
+use futures_util::StreamExt as _;
+use lark_core::api::chat::GetChat;
+use lark_core::api::message::{GetMessageList, SendRawMessage};
+use lark_core::{
+    AppType, BoxFuture, Client, Config, Endpoint, EndpointMeta, Error, HttpError, HttpErrorKind,
+    ManualClock, RequestOptions, Runtime, TokenKind,
+};
+
+type Request = http::Request<Vec<u8>>;
+type Response = http::Response<Vec<u8>>;
+
+fn json(status: u16, body: serde_json::Value) -> Response {
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("x-tt-logid", "log-test")
+        .body(serde_json::to_vec(&body).unwrap())
+        .unwrap()
+}
+
+fn token_answer(token: &str) -> Response {
+    json(
+        200,
+        serde_json::json!({"code": 0, "msg": "ok", "tenant_access_token": token, "expire": 7200}),
+    )
+}
+
+/// A backend that records every request and answers with `answer`.
+#[derive(Clone)]
+struct Recorder {
+    seen: Arc<Mutex<Vec<Request>>>,
+}
+
+impl Recorder {
+    fn new() -> Self {
+        Self {
+            seen: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    fn backend(
+        &self,
+        answer: impl Fn(&Request, usize) -> Response + Send + Sync + 'static,
+    ) -> impl Fn(Request) -> std::future::Ready<Result<Response, HttpError>> + Send + Sync + 'static
+    {
+        let seen = Arc::clone(&self.seen);
+        move |request: Request| {
+            let mut seen = seen.lock().unwrap();
+            let response = answer(&request, seen.len());
+            seen.push(request);
+            std::future::ready(Ok(response))
+        }
+    }
+
+    fn requests(&self) -> Vec<(String, String, Option<String>, String)> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.method().to_string(),
+                    r.uri().to_string(),
+                    r.headers()
+                        .get("authorization")
+                        .map(|v| v.to_str().unwrap().to_owned()),
+                    String::from_utf8(r.body().clone()).unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn config() -> Config {
+    Config::new("cli_test", "s3cret").base_url("http://mock.test/")
+}
+
+/// Answers token requests with `t-1` and everything else with `{code:0,data:{}}`.
+fn ok_backend(request: &Request, _: usize) -> Response {
+    if request.uri().path().starts_with("/open-apis/auth/") {
+        token_answer("t-1")
+    } else {
+        json(
+            200,
+            serde_json::json!({"code": 0, "msg": "success", "data": {"message_id": "om_1"}}),
+        )
+    }
+}
+
+#[test]
+fn send_builds_the_exact_requests() {
+    let recorder = Recorder::new();
+    let client = Client::new(
+        config(),
+        recorder.backend(ok_backend),
+        ManualClock::new(1_000),
+    );
+    let message = block_on(client.send(&SendRawMessage::new(
+        "chat_id",
+        "oc_1",
+        "text",
+        r#"{"text":"hi"}"#,
+    )))
+    .unwrap();
+    assert_eq!(message.message_id.as_deref(), Some("om_1"));
+    let requests = recorder.requests();
+    assert_eq!(
+        requests,
+        [
+            (
+                "POST".to_owned(),
+                "http://mock.test/open-apis/auth/v3/tenant_access_token/internal".to_owned(),
+                None,
+                r#"{"app_id":"cli_test","app_secret":"s3cret"}"#.to_owned(),
+            ),
+            (
+                "POST".to_owned(),
+                "http://mock.test/open-apis/im/v1/messages?receive_id_type=chat_id".to_owned(),
+                Some("Bearer t-1".to_owned()),
+                r#"{"receive_id":"oc_1","msg_type":"text","content":"{\"text\":\"hi\"}"}"#
+                    .to_owned(),
+            ),
+        ]
+    );
+    let seen = recorder.seen.lock().unwrap();
+    assert_eq!(
+        seen[1].headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+    assert!(seen[1].headers()["authorization"].is_sensitive());
+}
+
+#[test]
+fn tokens_are_cached_until_the_refresh_point() {
+    let recorder = Recorder::new();
+    let clock = Arc::new(ManualClock::new(0));
+    let client = Client::new(
+        config().token_refresh_margin(Duration::from_secs(300)),
+        recorder.backend(ok_backend),
+        Arc::clone(&clock),
+    );
+    let call = || block_on(client.send(&GetChat::new("oc_1"))).unwrap();
+    call();
+    call();
+    let token_requests = || {
+        recorder
+            .requests()
+            .iter()
+            .filter(|r| r.1.contains("/auth/"))
+            .count()
+    };
+    assert_eq!(token_requests(), 1);
+    // 7200 s lifetime, 300 s margin: refreshed from 6900 s on.
+    clock.set(6_899_000);
+    call();
+    assert_eq!(token_requests(), 1);
+    clock.set(6_900_000);
+    call();
+    assert_eq!(token_requests(), 2);
+}
+
+#[test]
+fn user_tokens_go_straight_through() {
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(ok_backend), ManualClock::new(0));
+    let options = RequestOptions::new().user_access_token("u-abc");
+    block_on(client.send_with(&GetChat::new("oc_1"), &options)).unwrap();
+    let requests = recorder.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].2.as_deref(), Some("Bearer u-abc"));
+    // An endpoint that takes no user token refuses one before sending anything.
+    let err = block_on(client.send_with(
+        &SendRawMessage::new("chat_id", "oc_1", "text", "{}"),
+        &options,
+    ))
+    .unwrap_err();
+    assert!(matches!(err, Error::Build(_)), "{err:?}");
+    assert_eq!(recorder.requests().len(), 1);
+}
+
+static USER_ONLY: EndpointMeta = EndpointMeta::new(
+    "test",
+    "UserOnly",
+    http::Method::GET,
+    "/open-apis/test/user",
+    &[TokenKind::User],
+);
+static HELPDESK: EndpointMeta = EndpointMeta::new(
+    "test",
+    "Helpdesk",
+    http::Method::GET,
+    "/open-apis/helpdesk/v1/tickets",
+    &[TokenKind::Tenant],
+)
+.helpdesk(true);
+static WWW: EndpointMeta = EndpointMeta::new(
+    "test",
+    "Www",
+    http::Method::GET,
+    "/approval/openapi/v2/approval/get",
+    &[TokenKind::Tenant],
+)
+.base(lark_core::endpoint::Base::Www);
+
+struct Fixed(&'static EndpointMeta);
+
+impl Endpoint for Fixed {
+    type Output = serde_json::Value;
+
+    fn meta(&self) -> &EndpointMeta {
+        self.0
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(self.0.path.to_owned())
+    }
+}
+
+#[test]
+fn user_only_endpoints_need_a_user_token() {
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(ok_backend), ManualClock::new(0));
+    let err = block_on(client.send(&Fixed(&USER_ONLY))).unwrap_err();
+    assert!(
+        matches!(err, Error::Build(ref m) if m.contains("user access token")),
+        "{err:?}"
+    );
+    assert!(recorder.requests().is_empty());
+}
+
+#[test]
+fn helpdesk_header_and_www_base() {
+    let recorder = Recorder::new();
+    let client = Client::new(
+        Config::new("cli_test", "s3cret").helpdesk("hd-1", "hd-token"),
+        recorder.backend(ok_backend),
+        ManualClock::new(0),
+    );
+    block_on(client.send(&Fixed(&HELPDESK))).unwrap();
+    block_on(client.send(&Fixed(&WWW))).unwrap();
+    let seen = recorder.seen.lock().unwrap();
+    // base64("hd-1:hd-token")
+    assert_eq!(
+        seen[1].headers()["x-lark-helpdesk-authorization"],
+        "aGQtMTpoZC10b2tlbg=="
+    );
+    assert_eq!(
+        seen[0].uri(),
+        "https://open.feishu.cn/open-apis/auth/v3/tenant_access_token/internal"
+    );
+    assert_eq!(
+        seen[2].uri(),
+        "https://www.feishu.cn/approval/openapi/v2/approval/get"
+    );
+    drop(seen);
+    // Without helpdesk credentials the call is refused before sending.
+    let plain = Client::new(config(), recorder.backend(ok_backend), ManualClock::new(0));
+    assert!(matches!(
+        block_on(plain.send(&Fixed(&HELPDESK))),
+        Err(Error::Build(_))
+    ));
+}
+
+#[test]
+fn rejected_tokens_are_evicted_and_the_call_retried_once() {
+    for code in [99_991_661, 99_991_663, 99_991_664, 99_991_671] {
+        let recorder = Recorder::new();
+        let tokens = AtomicUsize::new(0);
+        let backend = recorder.backend(move |request, n| {
+            if request.uri().path().contains("/auth/") {
+                let i = tokens.fetch_add(1, Ordering::SeqCst);
+                token_answer(&format!("t-{i}"))
+            } else if n == 1 {
+                json(
+                    401,
+                    serde_json::json!({"code": code, "msg": "token invalid"}),
+                )
+            } else {
+                json(200, serde_json::json!({"code": 0, "data": {}}))
+            }
+        });
+        let client = Client::new(config(), backend, ManualClock::new(0));
+        block_on(client.send(&GetChat::new("oc_1"))).unwrap();
+        let auth: Vec<_> = recorder.requests().into_iter().map(|r| r.2).collect();
+        assert_eq!(
+            auth,
+            [
+                None,
+                Some("Bearer t-0".into()),
+                None,
+                Some("Bearer t-1".into())
+            ],
+            "code {code}"
+        );
+    }
+}
+
+#[test]
+fn a_second_rejection_is_returned() {
+    let recorder = Recorder::new();
+    let backend = recorder.backend(|request, _| {
+        if request.uri().path().contains("/auth/") {
+            token_answer("t-1")
+        } else {
+            json(
+                401,
+                serde_json::json!({"code": 99_991_663, "msg": "invalid"}),
+            )
+        }
+    });
+    let client = Client::new(config(), backend, ManualClock::new(0));
+    let err = block_on(client.send(&GetChat::new("oc_1"))).unwrap_err();
+    assert_eq!(err.code(), Some(99_991_663));
+    assert_eq!(err.log_id(), Some("log-test"));
+    assert_eq!(recorder.requests().len(), 4);
+}
+
+#[test]
+fn token_failures_are_token_errors() {
+    let recorder = Recorder::new();
+    let backend = recorder.backend(|_, _| {
+        json(
+            400,
+            serde_json::json!({"code": 10014, "msg": "app secret invalid"}),
+        )
+    });
+    let client = Client::new(config(), backend, ManualClock::new(0));
+    let err = block_on(client.send(&GetChat::new("oc_1"))).unwrap_err();
+    assert!(matches!(err, Error::Token { .. }), "{err:?}");
+    assert_eq!(err.code(), Some(10014));
+    assert!(!format!("{err:?} {err}").contains("s3cret"));
+}
+
+#[test]
+fn marketplace_apps_name_the_tenant() {
+    let recorder = Recorder::new();
+    let client = Client::new(
+        config().app_type(AppType::Marketplace),
+        recorder.backend(|request, _| {
+            let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap_or_default();
+            match request.uri().path() {
+                "/open-apis/auth/v3/app_access_token" => {
+                    assert_eq!(body["app_ticket"], "ticket-1");
+                    json(200, serde_json::json!({"code": 0, "app_access_token": "a-1", "expire": 7200}))
+                }
+                "/open-apis/auth/v3/tenant_access_token" => {
+                    assert_eq!(body["app_access_token"], "a-1");
+                    let tenant = body["tenant_key"].as_str().unwrap();
+                    json(200, serde_json::json!({"code": 0, "tenant_access_token": format!("t-{tenant}"), "expire": 7200}))
+                }
+                "/open-apis/auth/v3/app_ticket/resend" => json(200, serde_json::json!({"code": 0, "msg": "ok"})),
+                _ => json(200, serde_json::json!({"code": 0, "data": {}})),
+            }
+        }),
+        ManualClock::new(0),
+    );
+    // No tenant key: refused before sending.
+    assert!(matches!(
+        block_on(client.send(&GetChat::new("oc_1"))),
+        Err(Error::Build(_))
+    ));
+    let for_tenant = |t: &str| RequestOptions::new().tenant_key(t);
+    // No ticket yet: a token error, and the platform is asked to resend one.
+    let err = block_on(client.send_with(&GetChat::new("oc_1"), &for_tenant("tk1"))).unwrap_err();
+    assert!(matches!(err, Error::Token { .. }), "{err:?}");
+    assert!(
+        recorder
+            .requests()
+            .iter()
+            .any(|r| r.1.ends_with("/app_ticket/resend"))
+    );
+    block_on(client.set_app_ticket("ticket-1"));
+    block_on(client.send_with(&GetChat::new("oc_1"), &for_tenant("tk1"))).unwrap();
+    block_on(client.send_with(&GetChat::new("oc_1"), &for_tenant("tk2"))).unwrap();
+    block_on(client.send_with(&GetChat::new("oc_1"), &for_tenant("tk1"))).unwrap();
+    let auth: Vec<_> = recorder
+        .requests()
+        .into_iter()
+        .filter(|r| r.1.contains("/im/"))
+        .map(|r| r.2.unwrap())
+        .collect();
+    assert_eq!(auth, ["Bearer t-tk1", "Bearer t-tk2", "Bearer t-tk1"]);
+    let app_token_requests = recorder
+        .requests()
+        .iter()
+        .filter(|r| r.1.ends_with("/app_access_token"))
+        .count();
+    assert_eq!(app_token_requests, 1);
+}
+
+/// Yields to the executor `n` times, so concurrent calls interleave under `join_all`.
+struct YieldTimes(u32);
+
+impl std::future::Future for YieldTimes {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 == 0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+#[test]
+fn concurrent_cold_calls_share_one_token_request() {
+    let token_requests = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&token_requests);
+    let backend = move |request: Request| {
+        let counter = Arc::clone(&counter);
+        async move {
+            if request.uri().path().contains("/auth/") {
+                counter.fetch_add(1, Ordering::SeqCst);
+                YieldTimes(50).await;
+                Ok(token_answer("t-1"))
+            } else {
+                YieldTimes(1).await;
+                Ok(json(200, serde_json::json!({"code": 0, "data": {}})))
+            }
+        }
+    };
+    let client = Client::new(config(), backend, ManualClock::new(0));
+    let chat = GetChat::new("oc_1");
+    let calls = (0..1_000).map(|_| client.send(&chat));
+    let results = block_on(futures_util::future::join_all(calls));
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(token_requests.load(Ordering::SeqCst), 1);
+}
+
+/// A runtime whose timer fires at once.
+struct InstantTimer;
+
+impl Runtime for InstantTimer {
+    fn now_millis(&self) -> u64 {
+        0
+    }
+
+    fn sleep(&self, _: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(std::future::ready(()))
+    }
+}
+
+#[test]
+fn timeouts_and_transport_errors_are_told_apart() {
+    let hang = |_: Request| std::future::pending::<Result<Response, HttpError>>();
+    let client = Client::new(config(), hang, InstantTimer);
+    let options = RequestOptions::new()
+        .user_access_token("u-1")
+        .timeout(Duration::from_millis(5));
+    let err = block_on(client.send_with(&GetChat::new("oc_1"), &options)).unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout(d) if d == Duration::from_millis(5)),
+        "{err:?}"
+    );
+
+    let refuse = |_: Request| {
+        std::future::ready(Err(HttpError::new(
+            HttpErrorKind::Connect,
+            "connection refused",
+        )))
+    };
+    let client = Client::new(config(), refuse, ManualClock::new(0));
+    let err = block_on(client.send_with(&GetChat::new("oc_1"), &options)).unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(e) if e.kind() == HttpErrorKind::Connect),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn pages_follow_tokens_until_done() {
+    let recorder = Recorder::new();
+    let backend = recorder.backend(|request, _| {
+        if request.uri().path().contains("/auth/") {
+            return token_answer("t-1");
+        }
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let page = if query.contains("page_token=p2") {
+            serde_json::json!({"has_more": true, "page_token": "p3", "items": [{"message_id": "om_2"}]})
+        } else if query.contains("page_token=p3") {
+            serde_json::json!({"has_more": false, "items": [{"message_id": "om_3"}]})
+        } else {
+            serde_json::json!({"has_more": true, "page_token": "p2", "items": [{"message_id": "om_1"}]})
+        };
+        json(200, serde_json::json!({"code": 0, "data": page}))
+    });
+    let client = Client::new(config(), backend, ManualClock::new(0));
+    let pages: Vec<_> = block_on(
+        client
+            .pages(GetMessageList::new("chat", "oc_1").page_size(1))
+            .collect::<Vec<_>>(),
+    );
+    let ids: Vec<String> = pages
+        .into_iter()
+        .flat_map(|p| p.unwrap().items.unwrap_or_default())
+        .filter_map(|m| m.message_id)
+        .collect();
+    assert_eq!(ids, ["om_1", "om_2", "om_3"]);
+}
+
+#[test]
+fn pages_stop_when_the_server_repeats_a_token() {
+    let recorder = Recorder::new();
+    let backend = recorder.backend(|request, _| {
+        if request.uri().path().contains("/auth/") {
+            return token_answer("t-1");
+        }
+        json(200, serde_json::json!({"code": 0, "data": {"has_more": true, "page_token": "same", "items": []}}))
+    });
+    let client = Client::new(config(), backend, ManualClock::new(0));
+    let pages: Vec<_> = block_on(
+        client
+            .pages(GetMessageList::new("chat", "oc_1"))
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(pages.len(), 2);
+}
+
+#[test]
+fn raw_requests_encode_query_and_body() {
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(ok_backend), ManualClock::new(0));
+    let answer = block_on(
+        client
+            .raw(http::Method::POST, "/open-apis/x/v1/y")
+            .query("a b", "c&d")
+            .query("lang", "中文")
+            .json(serde_json::json!({"k": 1}))
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(answer["code"], 0);
+    let requests = recorder.requests();
+    assert_eq!(
+        requests[1].1,
+        "http://mock.test/open-apis/x/v1/y?a%20b=c%26d&lang=%E4%B8%AD%E6%96%87"
+    );
+    assert_eq!(requests[1].3, r#"{"k":1}"#);
+    let err = block_on(client.raw(http::Method::GET, "no-slash").send()).unwrap_err();
+    assert!(matches!(err, Error::Build(_)));
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it. Installs what a fresh machine lacks, skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$(date +%s)
+
+step "toolchain"
+installed_components=$(rustup component list --installed 2>/dev/null || true)
+for component in rustfmt clippy; do
+    grep -q "^$component" <<<"$installed_components" || rustup component add "$component"
+done
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+step "format"
+cargo fmt --all --check
+
+if [ -d ../shared/api-facts ]; then
+    step "generated code matches the facts"
+    cargo run --quiet -p lark-codegen -- --check
+fi
+
+step "clippy"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "tests"
+cargo test --workspace --all-features
+
+step "lark-core on wasm32"
+cargo build -p lark-core --target wasm32-unknown-unknown
+cargo build -p lark-core --all-features --target wasm32-unknown-unknown
+
+for extra in scripts/fuzz-smoke.sh scripts/test-wasm.sh scripts/size-report.sh; do
+    if [ -x "$extra" ]; then
+        step "$extra"
+        "$extra"
+    fi
+done
+
+step "done in $(( $(date +%s) - started )) s"
