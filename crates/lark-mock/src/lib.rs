@@ -1,1 +1,495 @@
-//! lark-mock
+//! An embedded Feishu/Lark-compatible server for tests, demos and the quickstart.
+//!
+//! [`MockServer`] listens on `127.0.0.1` (port 0 by default) and answers like the Open Platform:
+//!
+//! - **Tokens**, with real expiry ([`MockServerBuilder::token_ttl`] shortens it):
+//!   `POST /open-apis/auth/v3/tenant_access_token/internal` and `.../app_access_token/internal`
+//!   for self-built apps; for marketplace apps `app_ticket/resend` (records a fresh ticket, read it
+//!   with [`MockServer::app_ticket`]), `app_access_token` (with the ticket) and
+//!   `tenant_access_token` (per tenant key). The fields sit at the top level next to `code`.
+//! - **Auth checks** on every other endpoint; all answer HTTP 400 with the platform's code:
+//!   no `Authorization` → 99991661, an unknown, expired or revoked `t-` token → 99991663, an `a-`
+//!   token where none is accepted (or unknown) → 99991664, an unknown `u-` token → 99991668,
+//!   anything but `Bearer t-…`/`u-…`/`a-…` → 99991671. Under `/open-apis/helpdesk/` the
+//!   `X-Lark-Helpdesk-Authorization: base64("{id}:{token}")` header must also match registered
+//!   helpdesk credentials, or the answer is HTTP 401 with code 154001.
+//! - **Stateful handlers** answering `{"code":0,"msg":"success","data":{…}}`: send a message
+//!   (`POST /open-apis/im/v1/messages`, de-duplicated by `uuid` for an hour), get one, list a
+//!   chat's messages with real pagination, create and get chats, get users
+//!   (`/open-apis/contact/v3/users/:user_id`), and `POST /open-apis/helpdesk/v1/start_service`.
+//! - **Custom-bot webhooks** (`POST /open-apis/bot/v2/hook/:token`) with the signature check.
+//! - **Fault injection**: [`MockServer::inject`] a [`FaultRule`].
+//! - Every answer carries a unique `X-Tt-Logid`, a JSON content type and CORS headers; `OPTIONS`
+//!   preflights get HTTP 204. Unknown routes answer a Lark envelope with HTTP 404.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use lark_mock::{Fault, FaultRule, MockServer};
+//!
+//! let mock = MockServer::start().await?;
+//! // Point the SDK at mock.base_url() with MockServer::APP_ID / MockServer::APP_SECRET.
+//! assert!(mock.base_url().starts_with("http://127.0.0.1:"));
+//! mock.inject(FaultRule::new(Fault::rate_limited(2)).path("/open-apis/im/v1/messages").once());
+//! assert_eq!(mock.tenant_token_requests(), 0);
+//! mock.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! The library prints nothing; it reports through return values only.
+
+mod auth;
+mod bot;
+mod fault;
+mod handlers;
+mod server;
+mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use fault::{Fault, FaultId, FaultRule, When};
+pub use state::{MockUser, RecordedRequest};
+
+use state::{App, AppKind, Bot, Shared, UserToken, lock};
+
+/// The Lark codes the mock answers with.
+pub mod codes {
+    /// No `Authorization` header.
+    pub const MISSING_ACCESS_TOKEN: i64 = 99_991_661;
+    /// The tenant access token is unknown, expired or revoked.
+    pub const INVALID_TENANT_TOKEN: i64 = 99_991_663;
+    /// The app access token is unknown or expired, or not accepted here.
+    pub const INVALID_APP_TOKEN: i64 = 99_991_664;
+    /// The user access token is unknown, or not accepted here.
+    pub const INVALID_USER_TOKEN: i64 = 99_991_668;
+    /// The `Authorization` header is not `Bearer t-…`, `u-…` or `a-…`.
+    pub const MALFORMED_ACCESS_TOKEN: i64 = 99_991_671;
+    /// The rate limit was hit (see [`Fault::rate_limited`](crate::Fault::rate_limited)).
+    pub const RATE_LIMITED: i64 = 99_991_400;
+    /// A required field is missing or malformed.
+    pub const FIELD_VALIDATION_FAILED: i64 = 99_992_402;
+    /// A token request lacks a field or names an unknown app.
+    pub const TOKEN_PARAM_INVALID: i64 = 10_003;
+    /// The app ticket is unknown.
+    pub const APP_TICKET_INVALID: i64 = 10_012;
+    /// The app secret does not match.
+    pub const APP_SECRET_INVALID: i64 = 10_014;
+    /// An invalid parameter of an IM call (unknown message id, bad content, …).
+    pub const INVALID_PARAM: i64 = 230_001;
+    /// The bot is not in the chat (an unknown chat id).
+    pub const BOT_NOT_IN_CHAT: i64 = 230_002;
+    /// An unknown chat id on `GET /im/v1/chats/:chat_id`.
+    pub const INVALID_CHAT_ID: i64 = 232_006;
+    /// An unknown user on the contact endpoint.
+    pub const NO_USER_AUTHORITY: i64 = 41_050;
+    /// Wrong or missing helpdesk credentials (HTTP 401).
+    pub const HELPDESK_UNAUTHORIZED: i64 = 154_001;
+    /// An unknown route (HTTP 404).
+    pub const NOT_FOUND: i64 = 404;
+    /// Custom bot: unknown webhook token.
+    pub const BOT_TOKEN_INVALID: i64 = 19_001;
+    /// Custom bot: bad signature or timestamp.
+    pub const BOT_SIGN_FAILED: i64 = 19_021;
+    /// Custom bot: none of the bot's keywords is in the message.
+    pub const BOT_KEYWORDS_NOT_FOUND: i64 = 19_024;
+    /// Custom bot: the body or message type is malformed.
+    pub const BOT_BAD_REQUEST: i64 = 9_499;
+}
+
+/// Settings for a [`MockServer`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MockServerBuilder {
+    port: u16,
+    token_ttl: Duration,
+    record_requests: bool,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            token_ttl: Duration::from_secs(7200),
+            record_requests: true,
+        }
+    }
+}
+
+impl MockServerBuilder {
+    /// Listens on `127.0.0.1:port`; 0 (the default) picks a free port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// How long issued tokens live (2 hours by default, as on the platform). The `expire` field
+    /// is this in whole seconds, rounded up.
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// Whether [`MockServer::requests`] keeps every request (on by default). Counters such as
+    /// [`MockServer::request_count`] work either way; turn it off for long load runs.
+    pub fn record_requests(mut self, record: bool) -> Self {
+        self.record_requests = record;
+        self
+    }
+
+    /// Binds the port and starts serving on the current tokio runtime.
+    pub async fn start(self) -> std::io::Result<MockServer> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::new(self.token_ttl, self.record_requests));
+        seed(&shared);
+        let (stop, stopped) = watch::channel(());
+        let task = tokio::spawn(server::accept_loop(listener, Arc::clone(&shared), stopped));
+        Ok(MockServer {
+            addr,
+            base_url: format!("http://{addr}"),
+            shared,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+fn seed(shared: &Shared) {
+    let mut data = shared.data();
+    data.apps.insert(
+        MockServer::APP_ID.to_owned(),
+        App {
+            secret: MockServer::APP_SECRET.to_owned(),
+            kind: AppKind::SelfBuilt,
+            tickets: Vec::new(),
+        },
+    );
+    data.helpdesks.insert(
+        MockServer::HELPDESK_ID.to_owned(),
+        MockServer::HELPDESK_TOKEN.to_owned(),
+    );
+    data.users.push(MockUser::new("mock_user", "Mock User"));
+    let chat = handlers::chat_json(
+        MockServer::CHAT_ID,
+        "Mock chat",
+        "The chat every mock server starts with",
+        MockServer::USER_OPEN_ID,
+        "group",
+        "private",
+        MockServer::TENANT_KEY,
+        2,
+    );
+    data.chats.insert(MockServer::CHAT_ID.to_owned(), chat);
+}
+
+/// A running mock server. Dropping it (or [`MockServer::shutdown`]) stops it and closes every
+/// connection.
+///
+/// It starts with one self-built app ([`MockServer::APP_ID`] / [`MockServer::APP_SECRET`]), one
+/// user ([`MockServer::USER_OPEN_ID`]), one chat ([`MockServer::CHAT_ID`]) and one set of helpdesk
+/// credentials ([`MockServer::HELPDESK_ID`] / [`MockServer::HELPDESK_TOKEN`]).
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    base_url: String,
+    shared: Arc<Shared>,
+    stop: Option<watch::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+const TENANT_TOKEN_PATHS: [&str; 2] = [
+    "/open-apis/auth/v3/tenant_access_token/internal",
+    "/open-apis/auth/v3/tenant_access_token",
+];
+const APP_TOKEN_PATHS: [&str; 2] = [
+    "/open-apis/auth/v3/app_access_token/internal",
+    "/open-apis/auth/v3/app_access_token",
+];
+
+impl MockServer {
+    /// The id of the self-built app every mock server knows.
+    pub const APP_ID: &'static str = "cli_mock_app";
+    /// Its secret.
+    pub const APP_SECRET: &'static str = "mock-app-secret";
+    /// The tenant of self-built apps.
+    pub const TENANT_KEY: &'static str = "mock_tenant";
+    /// The chat every mock server starts with.
+    pub const CHAT_ID: &'static str = "oc_mock_chat";
+    /// The user every mock server starts with (user id `mock_user`, union id `on_mock_user`,
+    /// email `mock_user@example.com`).
+    pub const USER_OPEN_ID: &'static str = "ou_mock_user";
+    /// The helpdesk id every mock server knows.
+    pub const HELPDESK_ID: &'static str = "mock-helpdesk";
+    /// Its token.
+    pub const HELPDESK_TOKEN: &'static str = "mock-helpdesk-token";
+
+    /// A server on a free port with the default settings.
+    pub async fn start() -> std::io::Result<MockServer> {
+        MockServer::builder().start().await
+    }
+
+    /// Settings for a server.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, closes every connection and waits until the port is released.
+    pub async fn shutdown(mut self) {
+        self.stop.take();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Serves until `signal` completes (for example `tokio::signal::ctrl_c()`), then shuts down.
+    pub async fn serve_until<F: Future>(self, signal: F) {
+        signal.await;
+        self.shutdown().await;
+    }
+
+    // ----- requests -----
+
+    /// Every request received so far (when recording is on), oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// The recorded requests to exactly `path`.
+    pub fn requests_to(&self, path: &str) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests)
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
+    }
+
+    /// How many requests arrived for exactly `path` (counted even when recording is off, and
+    /// including requests a fault answered or dropped).
+    pub fn request_count(&self, path: &str) -> u64 {
+        lock(&self.shared.path_counts)
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many tenant access token requests arrived (self-built and marketplace).
+    pub fn tenant_token_requests(&self) -> u64 {
+        TENANT_TOKEN_PATHS
+            .iter()
+            .map(|p| self.request_count(p))
+            .sum()
+    }
+
+    /// How many app access token requests arrived (self-built and marketplace).
+    pub fn app_token_requests(&self) -> u64 {
+        APP_TOKEN_PATHS.iter().map(|p| self.request_count(p)).sum()
+    }
+
+    /// Forgets the recorded requests and resets the counters.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.requests).clear();
+        lock(&self.shared.path_counts).clear();
+    }
+
+    // ----- apps, tokens, users -----
+
+    /// Registers a self-built app.
+    pub fn add_app(&self, app_id: impl Into<String>, app_secret: impl Into<String>) {
+        self.add(app_id.into(), app_secret.into(), AppKind::SelfBuilt);
+    }
+
+    /// Registers a marketplace (ISV) app. It has no app ticket until one is resent through
+    /// `/open-apis/auth/v3/app_ticket/resend` or pushed with [`MockServer::push_app_ticket`].
+    pub fn add_marketplace_app(&self, app_id: impl Into<String>, app_secret: impl Into<String>) {
+        self.add(app_id.into(), app_secret.into(), AppKind::Marketplace);
+    }
+
+    fn add(&self, app_id: String, secret: String, kind: AppKind) {
+        self.shared.data().apps.insert(
+            app_id,
+            App {
+                secret,
+                kind,
+                tickets: Vec::new(),
+            },
+        );
+    }
+
+    /// The newest app ticket issued to a marketplace app, as the platform would push it in an
+    /// `app_ticket` event.
+    pub fn app_ticket(&self, app_id: &str) -> Option<String> {
+        self.shared
+            .data()
+            .apps
+            .get(app_id)
+            .and_then(|app| app.tickets.last().cloned())
+    }
+
+    /// Issues a fresh app ticket to a marketplace app, as the hourly push does; `None` for an
+    /// unknown or self-built app.
+    pub fn push_app_ticket(&self, app_id: &str) -> Option<String> {
+        let ticket = self.shared.new_id("tk-");
+        let mut data = self.shared.data();
+        let app = data
+            .apps
+            .get_mut(app_id)
+            .filter(|a| a.kind == AppKind::Marketplace)?;
+        app.tickets.push(ticket.clone());
+        Some(ticket)
+    }
+
+    /// Registers helpdesk credentials.
+    pub fn add_helpdesk(&self, id: impl Into<String>, token: impl Into<String>) {
+        self.shared.data().helpdesks.insert(id.into(), token.into());
+    }
+
+    /// Accepts `token` (`u-…`) as the user access token of `open_id`.
+    pub fn add_user_token(&self, token: impl Into<String>, open_id: impl Into<String>) {
+        self.shared.data().user_tokens.insert(
+            token.into(),
+            UserToken {
+                open_id: open_id.into(),
+            },
+        );
+    }
+
+    /// Adds a user the contact endpoint returns and messages can be sent to.
+    pub fn add_user(&self, user: MockUser) {
+        self.shared.data().users.push(user);
+    }
+
+    /// Creates a group chat named `name`; returns its `oc_…` id.
+    pub fn add_chat(&self, name: &str) -> String {
+        let chat_id = self.shared.new_id("oc_");
+        let chat = handlers::chat_json(
+            &chat_id,
+            name,
+            "",
+            MockServer::USER_OPEN_ID,
+            "group",
+            "private",
+            MockServer::TENANT_KEY,
+            2,
+        );
+        self.shared.data().chats.insert(chat_id.clone(), chat);
+        chat_id
+    }
+
+    /// Every message sent so far, oldest first, as the API returns them.
+    pub fn messages(&self) -> Vec<Value> {
+        self.shared.data().messages.clone()
+    }
+
+    /// Expires every tenant and app access token issued so far: the next call with one gets
+    /// 99991663 (or 99991664).
+    pub fn expire_tokens(&self) {
+        let now = Instant::now();
+        let mut data = self.shared.data();
+        let data = &mut *data;
+        for token in data
+            .tenant_tokens
+            .values_mut()
+            .chain(data.app_tokens.values_mut())
+        {
+            token.expires_at = now;
+        }
+    }
+
+    /// Forgets every tenant and app access token issued so far.
+    pub fn revoke_tokens(&self) {
+        let mut data = self.shared.data();
+        data.tenant_tokens.clear();
+        data.app_tokens.clear();
+    }
+
+    /// Changes the lifetime of tokens issued from now on.
+    pub fn set_token_ttl(&self, ttl: Duration) {
+        *lock(&self.shared.token_ttl) = ttl;
+    }
+
+    // ----- custom bots -----
+
+    /// Registers a custom bot webhook `token`; with a `secret`, requests must be signed.
+    pub fn add_bot(&self, token: impl Into<String>, secret: Option<&str>) {
+        self.shared.data().bots.insert(
+            token.into(),
+            Bot {
+                secret: secret.map(str::to_owned),
+                keywords: Vec::new(),
+                messages: Vec::new(),
+            },
+        );
+    }
+
+    /// Makes the bot accept only messages containing one of `keywords` (code 19024 otherwise).
+    pub fn set_bot_keywords<I, S>(&self, token: &str, keywords: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        if let Some(bot) = self.shared.data().bots.get_mut(token) {
+            bot.keywords = keywords.into_iter().map(Into::into).collect();
+        }
+    }
+
+    /// The JSON bodies the bot accepted, oldest first (empty for an unknown token).
+    pub fn bot_messages(&self, token: &str) -> Vec<Value> {
+        self.shared
+            .data()
+            .bots
+            .get(token)
+            .map(|b| b.messages.clone())
+            .unwrap_or_default()
+    }
+
+    // ----- faults -----
+
+    /// Adds a fault rule after the existing ones (the first rule that fires on a request wins).
+    pub fn inject(&self, rule: FaultRule) -> FaultId {
+        lock(&self.shared.faults).add(rule)
+    }
+
+    /// Removes one rule.
+    pub fn remove_fault(&self, id: FaultId) {
+        lock(&self.shared.faults).rules.retain(|r| r.id != id);
+    }
+
+    /// Removes every rule.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).rules.clear();
+    }
+
+    /// How many requests the rule has hit so far.
+    pub fn fault_hits(&self, id: FaultId) -> u64 {
+        lock(&self.shared.faults)
+            .rules
+            .iter()
+            .find(|r| r.id == id)
+            .map_or(0, |r| r.hits)
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        // Dropping the sender stops the accept loop, which closes the listener and every
+        // connection; nothing keeps running after the handle is gone.
+        self.stop.take();
+    }
+}

@@ -1,0 +1,357 @@
+//! Scriptable faults: which requests go wrong, and how.
+
+use std::time::Duration;
+
+/// What goes wrong with a request.
+///
+/// Faults that answer ([`Fault::Http`], [`Fault::LarkError`], [`Fault::MalformedJson`],
+/// [`Fault::EmptyBody`]) replace the handler: the mock's state does not change.
+/// [`Fault::Delay`] waits, then lets the handler answer. The two drops close the TCP connection
+/// without writing any HTTP response.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answers with `status`, `content_type` and `body` as given (an HTML error page, plain text, …).
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` header.
+        content_type: String,
+        /// The body.
+        body: Vec<u8>,
+        /// Extra headers.
+        headers: Vec<(String, String)>,
+    },
+    /// Answers with a Lark error envelope `{"code":code,"msg":msg,"data":{}}`.
+    LarkError {
+        /// The HTTP status.
+        status: u16,
+        /// Lark's code.
+        code: i64,
+        /// Lark's message.
+        msg: String,
+        /// Extra headers, such as `x-ogw-ratelimit-reset`.
+        headers: Vec<(String, String)>,
+    },
+    /// Answers with a JSON content type and a body that is not valid JSON.
+    MalformedJson {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Answers with a JSON content type and an empty body.
+    EmptyBody {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Waits this long, then lets the handler answer as usual.
+    Delay(Duration),
+    /// Closes the connection without an answer; the handler does not run.
+    DropBeforeHandler,
+    /// Runs the handler (its state change stays), then closes the connection without an answer.
+    DropAfterHandler,
+}
+
+impl Fault {
+    /// An answer with `status`, `content_type` and `body`.
+    pub fn http(status: u16, content_type: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        Fault::Http {
+            status,
+            content_type: content_type.into(),
+            body: body.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// An HTML error page with `status`, as a gateway in front of the platform answers.
+    pub fn html_error_page(status: u16) -> Self {
+        let reason = http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Error");
+        Fault::http(
+            status,
+            "text/html; charset=utf-8",
+            format!(
+                "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n\
+                 <center><h1>{status} {reason}</h1></center>\r\n</body>\r\n</html>\r\n"
+            ),
+        )
+    }
+
+    /// A Lark error envelope with `code` and `msg`, HTTP 400.
+    pub fn lark_error(code: i64, msg: impl Into<String>) -> Self {
+        Fault::LarkError {
+            status: 400,
+            code,
+            msg: msg.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The platform's rate-limit answer: HTTP 429, code 99991400, and the
+    /// `x-ogw-ratelimit-limit` / `x-ogw-ratelimit-reset` headers (`reset_secs` until the window resets).
+    pub fn rate_limited(reset_secs: u64) -> Self {
+        Fault::LarkError {
+            status: 429,
+            code: 99_991_400,
+            msg: "request trigger frequency limit".to_owned(),
+            headers: vec![
+                ("x-ogw-ratelimit-limit".to_owned(), "50".to_owned()),
+                ("x-ogw-ratelimit-reset".to_owned(), reset_secs.to_string()),
+            ],
+        }
+    }
+
+    /// Sets the HTTP status of an answering fault (no effect on delays and drops).
+    #[must_use]
+    pub fn status(mut self, new: u16) -> Self {
+        match &mut self {
+            Fault::Http { status, .. }
+            | Fault::LarkError { status, .. }
+            | Fault::MalformedJson { status }
+            | Fault::EmptyBody { status } => *status = new,
+            Fault::Delay(_) | Fault::DropBeforeHandler | Fault::DropAfterHandler => {}
+        }
+        self
+    }
+
+    /// Adds a header to an answering [`Fault::Http`] or [`Fault::LarkError`].
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        if let Fault::Http { headers, .. } | Fault::LarkError { headers, .. } = &mut self {
+            headers.push((name.into(), value.into()));
+        }
+        self
+    }
+}
+
+/// Which requests a [`FaultRule`] hits, counted among the requests its path and method match
+/// (the first matching request is number 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum When {
+    /// Every matching request.
+    Always,
+    /// Only the Nth.
+    Nth(u64),
+    /// The Nth, the 2Nth, the 3Nth, …
+    EveryNth(u64),
+    /// The next K.
+    Next(u64),
+    /// Each with probability `p`, decided by a deterministic generator seeded with `seed`: the
+    /// same seed hits the same request numbers on every run.
+    Probability {
+        /// Between 0 and 1.
+        p: f64,
+        /// The seed.
+        seed: u64,
+    },
+}
+
+impl When {
+    fn fires(&self, n: u64) -> bool {
+        match *self {
+            When::Always => true,
+            When::Nth(k) => n == k,
+            When::EveryNth(k) => k != 0 && n % k == 0,
+            When::Next(k) => n <= k,
+            When::Probability { p, seed } => {
+                // splitmix64 of (seed, n): uniform in [0, 1).
+                let mut z = seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^= z >> 31;
+                #[allow(clippy::cast_precision_loss)]
+                let unit = (z >> 11) as f64 / (1u64 << 53) as f64;
+                unit < p
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PathMatch {
+    Any,
+    Exact(String),
+    Prefix(String),
+}
+
+/// A fault and the requests it hits.
+///
+/// ```
+/// use lark_mock::{Fault, FaultRule};
+/// // The second GET of a message answers 502 with an HTML page.
+/// let rule = FaultRule::new(Fault::html_error_page(502))
+///     .path_prefix("/open-apis/im/v1/messages/")
+///     .method(http::Method::GET)
+///     .nth(2);
+/// # let _ = rule;
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub struct FaultRule {
+    path: PathMatch,
+    method: Option<http::Method>,
+    when: When,
+    fault: Fault,
+}
+
+impl FaultRule {
+    /// `fault` on every request; narrow it with the other methods.
+    pub fn new(fault: Fault) -> Self {
+        Self {
+            path: PathMatch::Any,
+            method: None,
+            when: When::Always,
+            fault,
+        }
+    }
+
+    /// Only requests to exactly this path (without the query).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = PathMatch::Exact(path.into());
+        self
+    }
+
+    /// Only requests whose path starts with `prefix`.
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.path = PathMatch::Prefix(prefix.into());
+        self
+    }
+
+    /// Only requests with this method.
+    pub fn method(mut self, method: http::Method) -> Self {
+        self.method = Some(method);
+        self
+    }
+
+    /// Which of the matching requests it hits.
+    pub fn when(mut self, when: When) -> Self {
+        self.when = when;
+        self
+    }
+
+    /// Only the Nth matching request (1-based).
+    pub fn nth(self, n: u64) -> Self {
+        self.when(When::Nth(n))
+    }
+
+    /// Every Nth matching request.
+    pub fn every_nth(self, n: u64) -> Self {
+        self.when(When::EveryNth(n))
+    }
+
+    /// The next `k` matching requests.
+    pub fn next(self, k: u64) -> Self {
+        self.when(When::Next(k))
+    }
+
+    /// Only the next matching request.
+    pub fn once(self) -> Self {
+        self.next(1)
+    }
+
+    /// Each matching request with probability `p`, deterministically from `seed`.
+    pub fn probability(self, p: f64, seed: u64) -> Self {
+        self.when(When::Probability { p, seed })
+    }
+
+    fn matches(&self, method: &http::Method, path: &str) -> bool {
+        let path_ok = match &self.path {
+            PathMatch::Any => true,
+            PathMatch::Exact(p) => p == path,
+            PathMatch::Prefix(p) => path.starts_with(p.as_str()),
+        };
+        path_ok && self.method.as_ref().is_none_or(|m| m == method)
+    }
+}
+
+/// The id of an injected rule, for [`MockServer::remove_fault`](crate::MockServer::remove_fault)
+/// and [`MockServer::fault_hits`](crate::MockServer::fault_hits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FaultId(pub(crate) u64);
+
+#[derive(Debug)]
+pub(crate) struct RuleState {
+    pub(crate) id: FaultId,
+    pub(crate) rule: FaultRule,
+    pub(crate) seen: u64,
+    pub(crate) hits: u64,
+}
+
+/// The rules, in the order they were injected.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    pub(crate) rules: Vec<RuleState>,
+    pub(crate) next_id: u64,
+}
+
+impl Faults {
+    pub(crate) fn add(&mut self, rule: FaultRule) -> FaultId {
+        self.next_id += 1;
+        let id = FaultId(self.next_id);
+        self.rules.push(RuleState {
+            id,
+            rule,
+            seen: 0,
+            hits: 0,
+        });
+        id
+    }
+
+    /// Counts the request against every rule it matches; the first rule that fires wins.
+    pub(crate) fn pick(&mut self, method: &http::Method, path: &str) -> Option<Fault> {
+        let mut picked = None;
+        for state in &mut self.rules {
+            if !state.rule.matches(method, path) {
+                continue;
+            }
+            state.seen += 1;
+            if picked.is_none() && state.rule.when.fires(state.seen) {
+                state.hits += 1;
+                picked = Some(state.rule.fault.clone());
+            }
+        }
+        picked
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_counts() {
+        let fired = |w: When| (1..=10).filter(|&n| w.fires(n)).collect::<Vec<_>>();
+        assert_eq!(fired(When::Nth(3)), [3]);
+        assert_eq!(fired(When::EveryNth(4)), [4, 8]);
+        assert_eq!(fired(When::Next(2)), [1, 2]);
+        assert_eq!(fired(When::EveryNth(0)), Vec::<u64>::new());
+        let p = When::Probability { p: 0.5, seed: 7 };
+        assert_eq!(fired(p), fired(p));
+        let hits = (1..=10_000).filter(|&n| p.fires(n)).count();
+        assert!((4_500..5_500).contains(&hits), "{hits}");
+        assert!(!(1..=1000).any(|n| When::Probability { p: 0.0, seed: 1 }.fires(n)));
+    }
+
+    #[test]
+    fn first_firing_rule_wins_and_all_count() {
+        let mut faults = Faults::default();
+        let a = faults.add(
+            FaultRule::new(Fault::EmptyBody { status: 200 })
+                .path("/x")
+                .nth(2),
+        );
+        faults.add(FaultRule::new(Fault::DropBeforeHandler).path_prefix("/"));
+        let get = http::Method::GET;
+        assert_eq!(faults.pick(&get, "/x"), Some(Fault::DropBeforeHandler));
+        assert_eq!(
+            faults.pick(&get, "/x"),
+            Some(Fault::EmptyBody { status: 200 })
+        );
+        assert_eq!(faults.pick(&get, "/y"), Some(Fault::DropBeforeHandler));
+        assert_eq!(faults.rules[0].id, a);
+        assert_eq!((faults.rules[0].seen, faults.rules[0].hits), (2, 1));
+        assert_eq!((faults.rules[1].seen, faults.rules[1].hits), (3, 2));
+    }
+}

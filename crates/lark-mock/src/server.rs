@@ -1,0 +1,291 @@
+//! The HTTP side: the accept loop, one hyper connection per socket, and the dispatch that records
+//! requests, applies faults and adds the headers every answer carries.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http::{HeaderValue, Method, Request, StatusCode, header};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use tower::ServiceExt as _;
+
+use crate::fault::Fault;
+use crate::state::{LarkError, RecordedRequest, Shared, lock};
+use crate::{auth, bot, codes, handlers};
+
+/// The largest request body the mock reads.
+const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+const ALLOW_HEADERS: &str = "Authorization, Content-Type, X-Lark-Helpdesk-Authorization, \
+    X-Lark-Request-Timestamp, X-Lark-Request-Nonce, X-Lark-Signature, X-Request-Id";
+const EXPOSE_HEADERS: &str =
+    "X-Tt-Logid, x-ogw-ratelimit-limit, x-ogw-ratelimit-reset, Content-Disposition";
+
+/// Every route of the mock. Requests no route takes go to [`unknown_route`].
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(
+            "/open-apis/auth/v3/tenant_access_token/internal",
+            post(auth::tenant_token_internal),
+        )
+        .route(
+            "/open-apis/auth/v3/app_access_token/internal",
+            post(auth::app_token_internal),
+        )
+        .route(
+            "/open-apis/auth/v3/app_ticket/resend",
+            post(auth::resend_app_ticket),
+        )
+        .route(
+            "/open-apis/auth/v3/app_access_token",
+            post(auth::app_token_marketplace),
+        )
+        .route(
+            "/open-apis/auth/v3/tenant_access_token",
+            post(auth::tenant_token_marketplace),
+        )
+        .route(
+            "/open-apis/im/v1/messages",
+            post(handlers::send_message).get(handlers::list_messages),
+        )
+        .route(
+            "/open-apis/im/v1/messages/{message_id}",
+            get(handlers::get_message),
+        )
+        .route("/open-apis/im/v1/chats", post(handlers::create_chat))
+        .route("/open-apis/im/v1/chats/{chat_id}", get(handlers::get_chat))
+        .route(
+            "/open-apis/contact/v3/users/{user_id}",
+            get(handlers::get_user),
+        )
+        .route(
+            "/open-apis/helpdesk/v1/start_service",
+            post(handlers::start_helpdesk_service),
+        )
+        .route("/open-apis/bot/v2/hook/{token}", post(bot::hook))
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(unknown_route)
+        .with_state(shared)
+}
+
+/// Whatever no route takes (an unknown path, or a known path with another method): a Lark
+/// envelope with HTTP 404.
+async fn unknown_route(method: Method, uri: http::Uri) -> Response {
+    LarkError::new(
+        404,
+        codes::NOT_FOUND,
+        format!("404 page not found: {method} {}", uri.path()),
+    )
+    .into_response()
+}
+
+/// Accepts connections until `shutdown` changes or its sender is dropped, then closes every
+/// connection and the listener.
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<()>,
+) {
+    let router = router(Arc::clone(&shared));
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    // Out of file descriptors and the like: try again shortly.
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                connections.spawn(serve_connection(stream, Arc::clone(&shared), router.clone()));
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    connections.shutdown().await;
+}
+
+/// Serves one connection until the client closes it or a fault drops it.
+async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>, router: Router) {
+    let kill = Arc::new(Notify::new());
+    let service = {
+        let kill = Arc::clone(&kill);
+        hyper::service::service_fn(move |request| {
+            let shared = Arc::clone(&shared);
+            let router = router.clone();
+            let kill = Arc::clone(&kill);
+            async move {
+                Ok::<_, Infallible>(dispatch(shared, router, kill, request.map(Body::new)).await)
+            }
+        })
+    };
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = connection => {}
+        // Dropping the connection future closes the socket with no answer written.
+        () = kill.notified() => {}
+    }
+}
+
+async fn dispatch(
+    shared: Arc<Shared>,
+    router: Router,
+    kill: Arc<Notify>,
+    request: Request<Body>,
+) -> Response {
+    let log_id = shared.new_log_id();
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(body) => body,
+        Err(e) => {
+            let answer = LarkError::bad(
+                codes::FIELD_VALIDATION_FAILED,
+                format!("the request body cannot be read: {e}"),
+            );
+            return finish(answer.into_response(), &log_id, None);
+        }
+    };
+    let path = parts.uri.path().to_owned();
+    *lock(&shared.path_counts).entry(path.clone()).or_default() += 1;
+    if shared.record {
+        lock(&shared.requests).push(RecordedRequest {
+            method: parts.method.clone(),
+            path: path.clone(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts.headers.clone(),
+            body: body.to_vec(),
+        });
+    }
+    if parts.method == Method::OPTIONS {
+        let requested = parts
+            .headers
+            .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+            .cloned();
+        let answer = StatusCode::NO_CONTENT.into_response();
+        return finish(answer, &log_id, Some(requested));
+    }
+    let fault = lock(&shared.faults).pick(&parts.method, &path);
+    let mut drop_after = false;
+    match fault {
+        None => {}
+        Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::DropBeforeHandler) => return hang_up(&kill).await,
+        Some(Fault::DropAfterHandler) => drop_after = true,
+        Some(answering) => return finish(fault_answer(answering), &log_id, None),
+    }
+    let request = Request::from_parts(parts, Body::from(body));
+    let answer = match router.oneshot(request).await {
+        Ok(answer) => answer,
+        Err(never) => match never {},
+    };
+    if drop_after {
+        // The handler ran (its state change stays); the answer is never written.
+        return hang_up(&kill).await;
+    }
+    finish(answer, &log_id, None)
+}
+
+/// Closes the connection: the serving task drops it as soon as it sees the notification.
+async fn hang_up(kill: &Notify) -> Response {
+    kill.notify_one();
+    std::future::pending().await
+}
+
+fn fault_answer(fault: Fault) -> Response {
+    let json = "application/json; charset=utf-8";
+    let (status, content_type, body, headers) = match fault {
+        Fault::Http {
+            status,
+            content_type,
+            body,
+            headers,
+        } => (status, content_type, body, headers),
+        Fault::LarkError {
+            status,
+            code,
+            msg,
+            headers,
+        } => {
+            let body = serde_json::json!({"code": code, "msg": msg, "data": {}});
+            (
+                status,
+                json.to_owned(),
+                body.to_string().into_bytes(),
+                headers,
+            )
+        }
+        Fault::MalformedJson { status } => (
+            status,
+            json.to_owned(),
+            br#"{"code":0,"msg":"success","data":{"items":[{"message_id":"om_"#.to_vec(),
+            Vec::new(),
+        ),
+        Fault::EmptyBody { status } => (status, json.to_owned(), Vec::new(), Vec::new()),
+        Fault::Delay(_) | Fault::DropBeforeHandler | Fault::DropAfterHandler => {
+            (500, json.to_owned(), Vec::new(), Vec::new())
+        }
+    };
+    let mut answer = Response::new(Body::from(body));
+    *answer.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    if let Ok(value) = HeaderValue::try_from(content_type) {
+        answer.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::try_from(name),
+            HeaderValue::try_from(value),
+        ) {
+            answer.headers_mut().append(name, value);
+        }
+    }
+    answer
+}
+
+/// Adds `X-Tt-Logid`, the CORS headers, and a JSON content type when the answer has none.
+/// `preflight` carries the `Access-Control-Request-Headers` of an OPTIONS request.
+fn finish(mut answer: Response, log_id: &str, preflight: Option<Option<HeaderValue>>) -> Response {
+    let is_preflight = preflight.is_some();
+    let headers = answer.headers_mut();
+    if let Ok(value) = HeaderValue::try_from(log_id) {
+        headers.insert("x-tt-logid", value);
+    }
+    if !headers.contains_key(header::CONTENT_TYPE) {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+    }
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+    );
+    let allow = match preflight {
+        Some(Some(requested)) => requested,
+        _ => HeaderValue::from_static(ALLOW_HEADERS),
+    };
+    headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, allow);
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(EXPOSE_HEADERS),
+    );
+    if is_preflight {
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("86400"),
+        );
+    }
+    answer
+}
