@@ -1,1 +1,41 @@
-//! lark-custom-bot
+//! Posting to Feishu/Lark custom-bot webhooks: signed, typed, over any HTTP backend.
+//!
+//! A custom bot is added to a group chat in its settings; it gets a webhook URL and,
+//! optionally, a signing secret. It can only post. This crate builds the five kinds of message
+//! a bot may post ([`Message`]), signs them ([`sign`]), posts them through any
+//! [`lark_core::HttpClient`] ([`CustomBot`]) and decodes the answer ([`decode_reply`]) into a
+//! [`Reply`] or a [`lark_core::Error`]. It reads the time only from the backend's
+//! [`lark_core::Runtime`], so it runs natively and on `wasm32-unknown-unknown` alike.
+//!
+//! ```no_run
+//! # async fn run() -> lark_core::Result<()> {
+//! use lark_custom_bot::{CustomBot, Message, Post, PostContent, PostElement, Text};
+//!
+//! let bot = CustomBot::new(
+//!     "https://open.feishu.cn/open-apis/bot/v2/hook/xxxx",
+//!     lark_reqwest::ReqwestClient::new(),
+//!     lark_reqwest::SystemRuntime,
+//! )
+//! .secret("signing secret");
+//!
+//! bot.send(&Text::new("nightly build failed ").at("ou_123", "Ann").into()).await?;
+//! bot.send(&Message::post(Post::new().en_us(
+//!     PostContent::new("Release 1.2")
+//!         .line([PostElement::text("Notes: "), PostElement::link("changelog", "https://example.com")])
+//!         .line([PostElement::hr()]),
+//! )))
+//! .await?;
+//! # Ok(()) }
+//! ```
+
+mod bot;
+mod limit;
+mod message;
+mod reply;
+mod sign;
+
+pub use bot::{CustomBot, is_rate_limited};
+pub use limit::{RateLimit, RetryPolicy};
+pub use message::{CardTemplate, Locale, Message, Post, PostContent, PostElement, Text, TextStyle};
+pub use reply::{Reply, codes, decode_reply};
+pub use sign::sign;
