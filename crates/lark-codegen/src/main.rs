@@ -9,6 +9,7 @@
 mod api;
 mod events;
 mod output;
+mod ts;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,7 +34,11 @@ fn main() -> ExitCode {
     let steps: [(
         &str,
         fn(&std::path::Path, &mut output::Output) -> Result<(), String>,
-    ); 2] = [("api", api::generate), ("events", events::generate)];
+    ); 3] = [
+        ("api", api::generate),
+        ("events", events::generate),
+        ("ts", ts::generate),
+    ];
     for (name, step) in steps {
         if let Err(e) = step(&facts, &mut out) {
             eprintln!("lark-codegen: {name}: {e}");

@@ -1,0 +1,365 @@
+//! `WasmClient`: one app's credentials and token cache, and a generic call that the JavaScript
+//! layer drives from the generated endpoint catalog.
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use lark_core::endpoint::{Answer, FromResponse, FromResponseError, ResponseKind, fill_path};
+use lark_core::{
+    AppType, Body, Client, Config, Download, Endpoint, EndpointMeta, File, Multipart,
+    RequestOptions, TokenKind,
+};
+use lark_fetch::{FetchClient, FetchRuntime};
+use wasm_bindgen::prelude::*;
+
+use crate::error::{get, get_string, lark_error, set, to_js};
+use crate::store::JsTokenStore;
+
+/// Catalog flag bits (see `npm/src/generated/catalog.js`); token bits are tenant 1, user 2,
+/// app 4.
+const FLAG_HELPDESK: u32 = 1;
+const FLAG_WWW: u32 = 2;
+const FLAG_BINARY: u32 = 4;
+
+/// The token kinds of a catalog entry, as the `'static` slice `EndpointMeta` wants.
+fn token_kinds(bits: u32) -> &'static [TokenKind] {
+    use TokenKind::{App, Tenant, User};
+    match bits & 7 {
+        0 => &[],
+        1 => &[Tenant],
+        2 => &[User],
+        3 => &[Tenant, User],
+        4 => &[App],
+        5 => &[Tenant, App],
+        6 => &[User, App],
+        _ => &[Tenant, User, App],
+    }
+}
+
+/// An app's client: its configuration, its token cache (in the instance, or in a JavaScript
+/// token store) and the `fetch` backend.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WasmClient {
+    client: Client<FetchClient>,
+}
+
+#[wasm_bindgen]
+impl WasmClient {
+    /// A client. `options` holds `appId`, `appSecret`, `baseUrl` (already resolved from
+    /// `domain`), `marketplace`, `timeoutMs`, `helpdeskId`, `helpdeskToken`, `encryptKey`,
+    /// `verificationToken` and `tokenStore` (an object with async `get`, `set`, `delete`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<WasmClient, JsValue> {
+        let required = |name: &str| {
+            get_string(&options, name)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| lark_error("build", &format!("`{name}` is required")))
+        };
+        let mut config =
+            Config::new(required("appId")?, required("appSecret")?).base_url(required("baseUrl")?);
+        if get(&options, "marketplace").and_then(|v| v.as_bool()) == Some(true) {
+            config = config.app_type(AppType::Marketplace);
+        }
+        if let Some(ms) = get(&options, "timeoutMs").and_then(|v| v.as_f64()) {
+            config = config.timeout((ms > 0.0).then(|| Duration::from_millis(ms as u64)));
+        }
+        if let (Some(id), Some(token)) = (
+            get_string(&options, "helpdeskId"),
+            get_string(&options, "helpdeskToken"),
+        ) {
+            config = config.helpdesk(id, token);
+        }
+        if let Some(key) = get_string(&options, "encryptKey") {
+            config = config.encrypt_key(key);
+        }
+        if let Some(token) = get_string(&options, "verificationToken") {
+            config = config.verification_token(token);
+        }
+        let client = match get(&options, "tokenStore") {
+            Some(store) => Client::with_token_store(
+                config,
+                FetchClient::new(),
+                FetchRuntime,
+                JsTokenStore::new(store)?,
+            ),
+            None => Client::new(config, FetchClient::new(), FetchRuntime),
+        };
+        Ok(WasmClient { client })
+    }
+
+    /// Sends one call and resolves to the JSON text of its payload (`"null"` when there is
+    /// none), or, for a download, to `{ data: Uint8Array, contentType, fileName }`.
+    ///
+    /// `spec` is `[method, pathTemplate, tokenBits, flags, envelope]` from the catalog (or made
+    /// by `request`); `pathValues` is `[name, value, ...]`; `query` is `[key, value, ...]`,
+    /// already flattened; `body` is JSON text, or `undefined`; `parts` is a multipart form as
+    /// `[[name, string | Uint8Array, fileName?, contentType?], ...]`; `options` holds
+    /// `userAccessToken`, `tenantKey`, `headers` and `timeoutMs`.
+    pub async fn call(
+        &self,
+        spec: js_sys::Array,
+        path_values: Vec<String>,
+        query: Vec<String>,
+        body: Option<String>,
+        parts: JsValue,
+        options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let endpoint = DynEndpoint::new(&spec, &path_values, &query, body, &parts)?;
+        let options = request_options(&options)?;
+        if endpoint.meta.response != ResponseKind::Binary {
+            let endpoint = DynEndpoint::<JsonText> {
+                meta: endpoint.meta,
+                path: endpoint.path,
+                body: endpoint.body,
+                output: PhantomData,
+            };
+            return match self.client.send_with(&endpoint, &options).await {
+                Ok(JsonText(text)) => Ok(JsValue::from_str(&text)),
+                Err(e) => Err(to_js(e)),
+            };
+        }
+        match self.client.send_with(&endpoint, &options).await {
+            Ok(download) => {
+                let out = js_sys::Object::new();
+                set(
+                    &out,
+                    "data",
+                    js_sys::Uint8Array::from(download.data.as_slice()),
+                );
+                set(
+                    &out,
+                    "contentType",
+                    download.content_type.map_or(JsValue::NULL, JsValue::from),
+                );
+                set(
+                    &out,
+                    "fileName",
+                    download.file_name.map_or(JsValue::NULL, JsValue::from),
+                );
+                Ok(out.into())
+            }
+            Err(e) => Err(to_js(e)),
+        }
+    }
+
+    /// The tenant access token, from the cache or freshly fetched; marketplace apps name the
+    /// tenant.
+    #[wasm_bindgen(js_name = tenantAccessToken)]
+    pub async fn tenant_access_token(&self, tenant_key: Option<String>) -> Result<String, JsValue> {
+        self.client
+            .tenant_access_token(tenant_key.as_deref())
+            .await
+            .map(|t| t.expose().to_owned())
+            .map_err(to_js)
+    }
+
+    /// The app access token, from the cache or freshly fetched.
+    #[wasm_bindgen(js_name = appAccessToken)]
+    pub async fn app_access_token(&self) -> Result<String, JsValue> {
+        self.client
+            .app_access_token()
+            .await
+            .map(|t| t.expose().to_owned())
+            .map_err(to_js)
+    }
+
+    /// Stores the `app_ticket` pushed to a marketplace app.
+    #[wasm_bindgen(js_name = setAppTicket)]
+    pub async fn set_app_ticket(&self, ticket: String) {
+        self.client.set_app_ticket(ticket).await;
+    }
+}
+
+impl WasmClient {
+    /// The client inside, for the event dispatcher.
+    #[cfg(feature = "events")]
+    pub(crate) fn inner(&self) -> &Client<FetchClient> {
+        &self.client
+    }
+}
+
+fn request_options(options: &JsValue) -> Result<RequestOptions, JsValue> {
+    let mut out = RequestOptions::new();
+    if options.is_undefined() || options.is_null() {
+        return Ok(out);
+    }
+    if let Some(token) = get_string(options, "userAccessToken") {
+        out = out.user_access_token(token);
+    }
+    if let Some(tenant) = get_string(options, "tenantKey") {
+        out = out.tenant_key(tenant);
+    }
+    if let Some(ms) = get(options, "timeoutMs").and_then(|v| v.as_f64()) {
+        if ms > 0.0 {
+            out = out.timeout(Duration::from_millis(ms as u64));
+        }
+    }
+    if let Some(headers) = get(options, "headers") {
+        let entries = js_sys::Object::entries(&headers.unchecked_into());
+        for entry in entries.iter() {
+            let entry: js_sys::Array = entry.unchecked_into();
+            let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string())
+            else {
+                return Err(lark_error("build", "header values must be strings"));
+            };
+            let name = http::HeaderName::try_from(name.as_str())
+                .map_err(|_| lark_error("build", &format!("invalid header name `{name}`")))?;
+            let value = http::HeaderValue::try_from(value.as_str())
+                .map_err(|_| lark_error("build", &format!("invalid value of header `{name}`")))?;
+            out = out.header(name, value);
+        }
+    }
+    Ok(out)
+}
+
+/// One call described at run time, answering `O`.
+struct DynEndpoint<O> {
+    meta: EndpointMeta,
+    path: String,
+    body: Body,
+    output: PhantomData<fn() -> O>,
+}
+
+impl DynEndpoint<Download> {
+    fn new(
+        spec: &js_sys::Array,
+        path_values: &[String],
+        query: &[String],
+        body: Option<String>,
+        parts: &JsValue,
+    ) -> Result<Self, JsValue> {
+        let bad = || lark_error("build", "malformed endpoint spec");
+        let method = spec.get(0).as_string().ok_or_else(bad)?;
+        let template = spec.get(1).as_string().ok_or_else(bad)?;
+        let token_bits = spec.get(2).as_f64().ok_or_else(bad)? as u32;
+        let flags = spec.get(3).as_f64().unwrap_or(0.0) as u32;
+        let envelope = spec.get(4);
+        let method = http::Method::from_bytes(method.as_bytes())
+            .map_err(|_| lark_error("build", &format!("invalid HTTP method `{method}`")))?;
+        if !template.starts_with('/') {
+            return Err(lark_error(
+                "build",
+                &format!("the path `{template}` must start with `/`"),
+            ));
+        }
+        let pairs: Vec<(&str, &str)> = path_values
+            .chunks_exact(2)
+            .map(|kv| (kv[0].as_str(), kv[1].as_str()))
+            .collect();
+        let mut path = fill_path(&template, &pairs).map_err(to_js)?;
+        let mut first = !path.contains('?');
+        for kv in query.chunks_exact(2) {
+            path.push(if first { '?' } else { '&' });
+            first = false;
+            path.extend(percent_encoding_query(&kv[0]));
+            path.push('=');
+            path.extend(percent_encoding_query(&kv[1]));
+        }
+        let response = if flags & FLAG_BINARY != 0 {
+            ResponseKind::Binary
+        } else if envelope.is_null() {
+            ResponseKind::Json { envelope: None }
+        } else {
+            // Every envelope key in the facts is one of these; the JSON layer passes it as is.
+            let key = match envelope.as_string().as_deref() {
+                None | Some("data") => "data",
+                Some("bot") => "bot",
+                Some(other) => {
+                    return Err(lark_error(
+                        "build",
+                        &format!("unknown response envelope `{other}`"),
+                    ));
+                }
+            };
+            ResponseKind::Json {
+                envelope: Some(key),
+            }
+        };
+        let meta = EndpointMeta::new("api", "call", method, "", token_kinds(token_bits))
+            .helpdesk(flags & FLAG_HELPDESK != 0)
+            .base(if flags & FLAG_WWW != 0 {
+                lark_core::endpoint::Base::Www
+            } else {
+                lark_core::endpoint::Base::OpenApis
+            })
+            .response(response);
+        let body = if parts.is_undefined() || parts.is_null() {
+            match body {
+                Some(json) => Body::Json(json.into_bytes()),
+                None => Body::None,
+            }
+        } else {
+            Body::Multipart(multipart(parts)?)
+        };
+        Ok(Self {
+            meta,
+            path,
+            body,
+            output: PhantomData,
+        })
+    }
+}
+
+fn percent_encoding_query(value: &str) -> impl Iterator<Item = &str> {
+    const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(value, QUERY)
+}
+
+fn multipart(parts: &JsValue) -> Result<Multipart, JsValue> {
+    let bad = || lark_error("build", "malformed multipart form");
+    let parts: &js_sys::Array = parts.dyn_ref().ok_or_else(bad)?;
+    let mut form = Multipart::new();
+    for part in parts.iter() {
+        let part: js_sys::Array = part.dyn_into().map_err(|_| bad())?;
+        let name = part.get(0).as_string().ok_or_else(bad)?;
+        let value = part.get(1);
+        if let Some(text) = value.as_string() {
+            form.text(name, text);
+        } else if let Some(bytes) = value.dyn_ref::<js_sys::Uint8Array>() {
+            let mut file = File::new(
+                part.get(2).as_string().unwrap_or_else(|| name.clone()),
+                bytes.to_vec(),
+            );
+            if let Some(content_type) = part.get(3).as_string() {
+                file = file.content_type(content_type);
+            }
+            form.file(name, file);
+        } else {
+            return Err(lark_error(
+                "build",
+                &format!("multipart field `{name}` must be a string or a Uint8Array"),
+            ));
+        }
+    }
+    Ok(form)
+}
+
+impl<O: FromResponse> Endpoint for DynEndpoint<O> {
+    type Output = O;
+
+    fn meta(&self) -> &EndpointMeta {
+        &self.meta
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(self.path.clone())
+    }
+
+    fn body(&self) -> lark_core::Result<Body> {
+        Ok(self.body.clone())
+    }
+}
+
+/// The JSON text of a call's payload, `null` when there is none; JavaScript parses it.
+struct JsonText(String);
+
+impl FromResponse for JsonText {
+    fn from_response(answer: Answer<'_>) -> Result<Self, FromResponseError> {
+        Ok(JsonText(answer.payload.unwrap_or("null").to_owned()))
+    }
+}

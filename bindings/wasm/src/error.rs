@@ -1,0 +1,75 @@
+//! SDK errors as JavaScript `Error`s that keep Lark's code, message, log id, status and body.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Sets `name` on `target`; a failure (a frozen object) only loses the property.
+pub(crate) fn set(target: &JsValue, name: &str, value: impl Into<JsValue>) {
+    let _ = js_sys::Reflect::set(target, &JsValue::from_str(name), &value.into());
+}
+
+/// A property of `source`, when it is there and not `undefined`/`null`.
+pub(crate) fn get(source: &JsValue, name: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(source, &JsValue::from_str(name))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// A string property of `source`.
+pub(crate) fn get_string(source: &JsValue, name: &str) -> Option<String> {
+    get(source, name).and_then(|v| v.as_string())
+}
+
+/// A `LarkError` of `kind` with `message`.
+pub(crate) fn lark_error(kind: &str, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    error.set_name("LarkError");
+    let error: JsValue = error.unchecked_into();
+    set(&error, "kind", kind);
+    error
+}
+
+/// Turns an SDK error into a `LarkError` whose `kind` says what happened: `build` (nothing was
+/// sent), `transport`, `timeout`, `api` (with `code`, `msg`, `logId`, `httpStatus`, `body`),
+/// `decode` (with `httpStatus` and the raw `body`), `token`, `event`.
+pub(crate) fn to_js(error: lark_core::Error) -> JsValue {
+    let kind = match &error {
+        lark_core::Error::Build(_) => "build",
+        lark_core::Error::Transport(_) => "transport",
+        lark_core::Error::Timeout(_) => "timeout",
+        lark_core::Error::Api(_) => "api",
+        lark_core::Error::Decode(_) => "decode",
+        lark_core::Error::Token { .. } => "token",
+        lark_core::Error::Event(_) => "event",
+        _ => "other",
+    };
+    let js = lark_error(kind, &error.to_string());
+    if let Some(code) = error.code() {
+        // Lark's codes fit in f64's exact range.
+        set(&js, "code", code as f64);
+    }
+    if let Some(log_id) = error.log_id() {
+        set(&js, "logId", log_id);
+    }
+    if let Some(status) = error.http_status() {
+        set(&js, "httpStatus", status);
+    }
+    match &error {
+        lark_core::Error::Api(api) => {
+            set(&js, "msg", api.msg.as_str());
+            set(&js, "body", String::from_utf8_lossy(&api.body).as_ref());
+        }
+        lark_core::Error::Decode(decode) => {
+            set(&js, "body", String::from_utf8_lossy(&decode.body).as_ref());
+        }
+        lark_core::Error::Token {
+            source: Some(source),
+            ..
+        } => {
+            if let lark_core::Error::Api(api) = &**source {
+                set(&js, "msg", api.msg.as_str());
+            }
+        }
+        _ => {}
+    }
+    js
+}

@@ -1,0 +1,17 @@
+//! The wasm-bindgen core of the npm package.
+//!
+//! The JavaScript layer in `npm/` wraps these exports: it carries the generated endpoint
+//! catalog and the TypeScript types, and hands each call here as a method, a path template and
+//! its parameters. The Rust side owns everything with rules: path encoding, tokens (one
+//! refresh for concurrent callers, evict-and-retry), envelope decoding and errors. No
+//! per-endpoint Rust type is compiled in, so the bundle stays small.
+//!
+//! Cargo features pick what a build exports; `scripts/test-wasm.sh` builds the variants the
+//! package ships. On targets other than wasm32 the crate is empty.
+#![cfg(target_arch = "wasm32")]
+
+#[cfg(feature = "client")]
+mod client;
+mod error;
+#[cfg(feature = "client")]
+mod store;

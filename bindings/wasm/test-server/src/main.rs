@@ -1,0 +1,118 @@
+//! Starts `lark-mock` for the wasm-side tests, which run in Node, Chromium and workerd and so
+//! cannot start it themselves.
+//!
+//! ```text
+//! lark-wasm-test-server [MOCK_PORT] [CONTROL_PORT]
+//! ```
+//! Prints `LARK_MOCK_URL=http://127.0.0.1:PORT` and `LARK_CONTROL_URL=...` once both listen,
+//! then serves until stdin closes or the process is stopped. The control port answers what the
+//! mock received:
+//! - `GET /messages`: every message sent through the API;
+//! - `GET /bot/:token`: the bodies a custom bot accepted;
+//! - `GET /stats`: `{ tenantTokenRequests, appTokenRequests }`;
+//! - `POST /expire-tokens`: expires every issued token.
+//!
+//! Fixtures: custom bots `wasm-bot` (signed with `wasm-bot-secret`) and `wasm-open-bot`
+//! (unsigned), and `GET /open-apis/wasm-test/broken`, which always answers an HTML 502 page.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use lark_mock::{Fault, FaultRule, MockServer};
+use serde_json::json;
+
+/// The signed custom bot.
+const BOT_TOKEN: &str = "wasm-bot";
+/// Its signing secret.
+const BOT_SECRET: &str = "wasm-bot-secret";
+/// The unsigned custom bot.
+const OPEN_BOT_TOKEN: &str = "wasm-open-bot";
+/// A path whose answer is never JSON.
+const BROKEN_PATH: &str = "/open-apis/wasm-test/broken";
+
+fn port(arg: Option<String>, name: &str) -> Result<u16, String> {
+    arg.map_or(Ok(0), |a| {
+        a.parse()
+            .map_err(|_| format!("{name} must be a port number, not `{a}`"))
+    })
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let mock_port = port(args.next(), "MOCK_PORT")?;
+    let control_port = port(args.next(), "CONTROL_PORT")?;
+    let mock = MockServer::builder()
+        .port(mock_port)
+        .start()
+        .await
+        .map_err(|e| format!("cannot start lark-mock on port {mock_port}: {e}"))?;
+    mock.add_bot(BOT_TOKEN, Some(BOT_SECRET));
+    mock.add_bot(OPEN_BOT_TOKEN, None);
+    mock.inject(FaultRule::new(Fault::html_error_page(502)).path(BROKEN_PATH));
+    let mock = Arc::new(mock);
+
+    let control = Router::new()
+        .route("/messages", get(messages))
+        .route("/bot/{token}", get(bot_messages))
+        .route("/stats", get(stats))
+        .route("/expire-tokens", post(expire_tokens))
+        .with_state(Arc::clone(&mock));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", control_port))
+        .await
+        .map_err(|e| format!("cannot bind the control port {control_port}: {e}"))?;
+    let control_addr = listener
+        .local_addr()
+        .map_err(|e| format!("control port: {e}"))?;
+    println!("LARK_MOCK_URL={}", mock.base_url());
+    println!("LARK_CONTROL_URL=http://{control_addr}");
+
+    // Stops when stdin closes (the harness exits) or on Ctrl-C, whichever comes first.
+    let stdin_closed = tokio::task::spawn_blocking(|| {
+        let mut sink = String::new();
+        while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {
+            sink.clear();
+        }
+    });
+    let stop = async {
+        tokio::select! {
+            _ = stdin_closed => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    };
+    axum::serve(listener, control)
+        .with_graceful_shutdown(stop)
+        .await
+        .map_err(|e| format!("control server: {e}"))
+}
+
+fn cors(body: serde_json::Value) -> impl IntoResponse {
+    ([(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], Json(body))
+}
+
+async fn messages(State(mock): State<Arc<MockServer>>) -> impl IntoResponse {
+    cors(json!(mock.messages()))
+}
+
+async fn bot_messages(
+    State(mock): State<Arc<MockServer>>,
+    Path(token): Path<String>,
+) -> impl IntoResponse {
+    cors(json!(mock.bot_messages(&token)))
+}
+
+async fn stats(State(mock): State<Arc<MockServer>>) -> impl IntoResponse {
+    cors(json!({
+        "tenantTokenRequests": mock.tenant_token_requests(),
+        "appTokenRequests": mock.app_token_requests(),
+    }))
+}
+
+async fn expire_tokens(State(mock): State<Arc<MockServer>>) -> impl IntoResponse {
+    mock.expire_tokens();
+    cors(json!({"ok": true}))
+}

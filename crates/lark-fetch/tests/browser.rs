@@ -1,0 +1,39 @@
+//! lark-fetch and lark-core in headless Chromium: real `fetch` across origins (CORS) to
+//! lark-mock on loopback.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn tenant_token() {
+    common::tenant_token().await;
+}
+
+#[wasm_bindgen_test]
+async fn send_and_read_back() {
+    common::send_and_read_back("chromium").await;
+}
+
+#[wasm_bindgen_test]
+async fn api_error() {
+    common::api_error().await;
+}
+
+#[wasm_bindgen_test]
+async fn decode_error() {
+    common::decode_error().await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_error() {
+    common::transport_error().await;
+}
+
+#[wasm_bindgen_test]
+async fn clock_and_timer() {
+    common::clock_and_timer().await;
+}

@@ -1,0 +1,127 @@
+//! The checks shared by the Node and the Chromium runs. They need lark-mock: the harness
+//! (`scripts/test-wasm.sh`) starts `lark-wasm-test-server` and passes its URL at compile time
+//! in `LARK_MOCK_URL`.
+
+use std::time::Duration;
+
+use lark_core::api::message::{GetMessage, SendRawMessage};
+use lark_core::{Config, Error, Runtime};
+use lark_fetch::{FetchRuntime, client};
+
+/// The app every lark-mock knows.
+const APP_ID: &str = "cli_mock_app";
+const APP_SECRET: &str = "mock-app-secret";
+const CHAT_ID: &str = "oc_mock_chat";
+
+fn mock_url() -> &'static str {
+    match option_env!("LARK_MOCK_URL") {
+        Some(url) => url,
+        None => panic!("build these tests with LARK_MOCK_URL set (scripts/test-wasm.sh does)"),
+    }
+}
+
+fn config() -> Config {
+    Config::new(APP_ID, APP_SECRET).base_url(mock_url())
+}
+
+pub(crate) async fn tenant_token() {
+    let client = client(config());
+    let token = client.tenant_access_token(None).await.unwrap();
+    assert!(token.expose().starts_with("t-"), "{token:?}");
+    // Cached: the same token comes back without a second fetch.
+    let again = client.tenant_access_token(None).await.unwrap();
+    assert_eq!(token.expose(), again.expose());
+}
+
+pub(crate) async fn send_and_read_back(tag: &str) {
+    let client = client(config());
+    let text = format!(r#"{{"text":"hello from wasm ({tag})"}}"#);
+    let sent = client
+        .send(&SendRawMessage::new(
+            "chat_id",
+            CHAT_ID,
+            "text",
+            text.clone(),
+        ))
+        .await
+        .unwrap();
+    let id = sent.message_id.expect("a message id");
+    assert!(id.starts_with("om_"), "{id}");
+    let got = client.send(&GetMessage::new(id.clone())).await.unwrap();
+    let item = got
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .expect("the message");
+    assert_eq!(item.message_id.as_deref(), Some(id.as_str()));
+    assert_eq!(
+        item.body.and_then(|b| b.content).as_deref(),
+        Some(text.as_str())
+    );
+}
+
+pub(crate) async fn api_error() {
+    let client = client(config());
+    let err = client
+        .send(&GetMessage::new("om_does_not_exist"))
+        .await
+        .unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("expected an API error, got {err:?}")
+    };
+    assert_eq!(api.code, 230_001);
+    assert_eq!(api.http_status, 400);
+    // The log id crosses CORS because lark-mock exposes it.
+    assert!(err.log_id().is_some_and(|id| !id.is_empty()), "{err:?}");
+    // A wrong secret is a token error that keeps the platform's code.
+    let bad = lark_fetch::client(Config::new(APP_ID, "wrong").base_url(mock_url()));
+    let err = bad.tenant_access_token(None).await.unwrap_err();
+    assert!(matches!(err, Error::Token { .. }), "{err:?}");
+    assert_eq!(err.code(), Some(10_014));
+}
+
+pub(crate) async fn decode_error() {
+    let client = client(config());
+    let err = client
+        .raw(http::Method::GET, "/open-apis/wasm-test/broken")
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("expected a decode error, got {err:?}")
+    };
+    assert_eq!(decode.http_status, 502);
+    assert!(String::from_utf8_lossy(&decode.body).contains("<html"));
+}
+
+pub(crate) async fn transport_error() {
+    // Port 9 (discard) is closed on loopback: fetch rejects.
+    let client = client(Config::new(APP_ID, APP_SECRET).base_url("http://127.0.0.1:9"));
+    let err = client.tenant_access_token(None).await.unwrap_err();
+    let Error::Token {
+        source: Some(source),
+        ..
+    } = &err
+    else {
+        panic!("expected a token error, got {err:?}")
+    };
+    assert!(matches!(**source, Error::Transport(_)), "{source:?}");
+}
+
+pub(crate) async fn clock_and_timer() {
+    let runtime = FetchRuntime;
+    let before = runtime.now_millis();
+    // 2023-11-14 in Unix milliseconds: the clock is real, not zero.
+    assert!(before > 1_700_000_000_000, "{before}");
+    runtime.sleep(Duration::from_millis(30)).await;
+    let slept = runtime.now_millis() - before;
+    assert!(slept >= 25, "slept {slept} ms");
+    // A call whose timeout is shorter than the answer fails with Timeout: here the timer
+    // wins against a sleep that never ends.
+    let forever = futures_util::future::pending::<()>();
+    let raced =
+        futures_util::future::select(Box::pin(forever), runtime.sleep(Duration::from_millis(5)))
+            .await;
+    assert!(matches!(raced, futures_util::future::Either::Right(_)));
+}
