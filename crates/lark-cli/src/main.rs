@@ -1,6 +1,7 @@
 //! `lark`: the Feishu/Lark Open Platform from the command line.
 
 mod api;
+mod bot;
 
 use std::process::ExitCode;
 
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Calls any endpoint with the app's tenant access token (or a user token) and prints the JSON.
     Api(api::Args),
+    /// Posts to a custom bot's webhook (`send`) or computes a webhook signature (`sign`).
+    Bot(bot::Args),
 }
 
 /// What a subcommand returns: the process exit code.
@@ -69,6 +72,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Api(args) => api::run(args).await,
+        Command::Bot(args) => bot::run(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
