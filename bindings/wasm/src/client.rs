@@ -1,7 +1,6 @@
 //! `WasmClient`: one app's credentials and token cache, and a generic call that the JavaScript
 //! layer drives from the generated endpoint catalog.
 
-use std::marker::PhantomData;
 use std::time::Duration;
 
 use lark_core::endpoint::{Answer, FromResponse, FromResponseError, ResponseKind, fill_path};
@@ -107,20 +106,9 @@ impl WasmClient {
     ) -> Result<JsValue, JsValue> {
         let endpoint = DynEndpoint::new(&spec, &path_values, &query, body, &parts)?;
         let options = request_options(&options)?;
-        if endpoint.meta.response != ResponseKind::Binary {
-            let endpoint = DynEndpoint::<JsonText> {
-                meta: endpoint.meta,
-                path: endpoint.path,
-                body: endpoint.body,
-                output: PhantomData,
-            };
-            return match self.client.send_with(&endpoint, &options).await {
-                Ok(JsonText(text)) => Ok(JsValue::from_str(&text)),
-                Err(e) => Err(to_js(e)),
-            };
-        }
         match self.client.send_with(&endpoint, &options).await {
-            Ok(download) => {
+            Ok(DynOutput::Json(text)) => Ok(JsValue::from_str(&text)),
+            Ok(DynOutput::Binary(download)) => {
                 let out = js_sys::Object::new();
                 set(
                     &out,
@@ -213,15 +201,14 @@ fn request_options(options: &JsValue) -> Result<RequestOptions, JsValue> {
     Ok(out)
 }
 
-/// One call described at run time, answering `O`.
-struct DynEndpoint<O> {
+/// One call described at run time.
+struct DynEndpoint {
     meta: EndpointMeta,
     path: String,
     body: Body,
-    output: PhantomData<fn() -> O>,
 }
 
-impl DynEndpoint<Download> {
+impl DynEndpoint {
     fn new(
         spec: &js_sys::Array,
         path_values: &[String],
@@ -292,12 +279,7 @@ impl DynEndpoint<Download> {
         } else {
             Body::Multipart(multipart(parts)?)
         };
-        Ok(Self {
-            meta,
-            path,
-            body,
-            output: PhantomData,
-        })
+        Ok(Self { meta, path, body })
     }
 }
 
@@ -339,8 +321,8 @@ fn multipart(parts: &JsValue) -> Result<Multipart, JsValue> {
     Ok(form)
 }
 
-impl<O: FromResponse> Endpoint for DynEndpoint<O> {
-    type Output = O;
+impl Endpoint for DynEndpoint {
+    type Output = DynOutput;
 
     fn meta(&self) -> &EndpointMeta {
         &self.meta
@@ -355,11 +337,28 @@ impl<O: FromResponse> Endpoint for DynEndpoint<O> {
     }
 }
 
-/// The JSON text of a call's payload, `null` when there is none; JavaScript parses it.
-struct JsonText(String);
+/// A call's answer: the JSON text of its payload (`null` when there is none), or the bytes of
+/// a download.
+///
+/// One type for both keeps one copy of the send path in the bundle. A JSON endpoint whose
+/// answer has no payload and no JSON content type comes back as `Binary`; the JavaScript layer
+/// knows the endpoint's kind and reads that as `null`.
+enum DynOutput {
+    Json(String),
+    Binary(Download),
+}
 
-impl FromResponse for JsonText {
+impl FromResponse for DynOutput {
     fn from_response(answer: Answer<'_>) -> Result<Self, FromResponseError> {
-        Ok(JsonText(answer.payload.unwrap_or("null").to_owned()))
+        let is_json = answer
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"));
+        match answer.payload {
+            Some(payload) => Ok(DynOutput::Json(payload.to_owned())),
+            None if is_json => Ok(DynOutput::Json("null".to_owned())),
+            None => Download::from_response(answer).map(DynOutput::Binary),
+        }
     }
 }

@@ -8,6 +8,7 @@ pub(crate) fn set(target: &JsValue, name: &str, value: impl Into<JsValue>) {
 }
 
 /// A property of `source`, when it is there and not `undefined`/`null`.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn get(source: &JsValue, name: &str) -> Option<JsValue> {
     js_sys::Reflect::get(source, &JsValue::from_str(name))
         .ok()
@@ -15,6 +16,7 @@ pub(crate) fn get(source: &JsValue, name: &str) -> Option<JsValue> {
 }
 
 /// A string property of `source`.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn get_string(source: &JsValue, name: &str) -> Option<String> {
     get(source, name).and_then(|v| v.as_string())
 }

@@ -10,8 +10,10 @@
 //! package ships. On targets other than wasm32 the crate is empty.
 #![cfg(target_arch = "wasm32")]
 
+#[cfg(feature = "bot")]
+pub mod bot;
 #[cfg(feature = "client")]
-mod client;
+pub mod client;
 mod error;
 #[cfg(feature = "client")]
 mod store;

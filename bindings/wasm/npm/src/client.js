@@ -1,0 +1,229 @@
+// `LarkClient`: the generated catalog turned into `client.<service>.<method>(params)`, every
+// call handed to the wasm core (tokens, path encoding, envelope decoding, errors).
+import { CATALOG } from './generated/catalog.js';
+import { glue, wasm } from './full.js';
+
+// Catalog bits, as lark-codegen writes them (crates/lark-codegen/src/ts.rs).
+const TOKENS = { tenant: 1, user: 2, app: 4 };
+const FLAG_BINARY = 4;
+const FLAG_MULTIPART = 8;
+const FLAG_JSON_BODY = 32;
+
+const DOMAINS = {
+  feishu: 'https://open.feishu.cn',
+  lark: 'https://open.larksuite.com',
+};
+
+/** Whether `error` came from the SDK; its `kind` says what happened. */
+export function isLarkError(error) {
+  return error instanceof Error && error.name === 'LarkError' && typeof error.kind === 'string';
+}
+
+function buildError(message) {
+  const error = new Error(message);
+  error.name = 'LarkError';
+  error.kind = 'build';
+  return error;
+}
+
+function baseUrl(options) {
+  if (options.baseUrl !== undefined) {
+    if (typeof options.baseUrl !== 'string' || !/^https?:\/\//.test(options.baseUrl)) {
+      throw buildError('`baseUrl` must be an http(s) URL');
+    }
+    return options.baseUrl;
+  }
+  const domain = options.domain ?? 'feishu';
+  const url = DOMAINS[domain];
+  if (url === undefined) throw buildError(`unknown domain \`${domain}\`: use 'feishu', 'lark' or baseUrl`);
+  return url;
+}
+
+function scalar(name, value) {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  throw buildError(`parameter \`${name}\` must be a string, number or boolean`);
+}
+
+// `{ a: 1, ids: ['x', 'y'] }` → ['a', '1', 'ids', 'x', 'ids', 'y']: lists are repeated keys.
+function flatten(group, values) {
+  const out = [];
+  if (values == null) return out;
+  if (typeof values !== 'object') throw buildError(`\`${group}\` must be an object`);
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) out.push(name, scalar(name, item));
+    } else {
+      out.push(name, scalar(name, value));
+    }
+  }
+  return out;
+}
+
+function bytesOf(value) {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return undefined;
+}
+
+// A multipart body: text fields as strings, files as bytes, a Blob, or { data, fileName, contentType }.
+async function multipart(body) {
+  const parts = [];
+  for (const [name, value] of Object.entries(body ?? {})) {
+    if (value === undefined || value === null) continue;
+    let bytes = bytesOf(value);
+    let fileName = null;
+    let contentType = null;
+    if (bytes === undefined && typeof Blob !== 'undefined' && value instanceof Blob) {
+      bytes = new Uint8Array(await value.arrayBuffer());
+      fileName = typeof value.name === 'string' ? value.name : null;
+      contentType = value.type || null;
+    } else if (bytes === undefined && typeof value === 'object' && 'data' in value) {
+      bytes = bytesOf(value.data);
+      if (bytes === undefined) throw buildError(`file field \`${name}\`: \`data\` must be bytes`);
+      fileName = value.fileName ?? null;
+      contentType = value.contentType ?? null;
+    }
+    parts.push(bytes === undefined ? [name, scalar(name, value)] : [name, bytes, fileName, contentType]);
+  }
+  return parts;
+}
+
+const cores = new WeakMap();
+
+async function call(client, row, params, options) {
+  const [method, path, tokens, flags, envelope = 'data'] = row;
+  params ??= {};
+  const pathValues = flatten('path', params.path);
+  const query = flatten('query', params.query);
+  let body;
+  let parts;
+  if (flags & FLAG_MULTIPART) {
+    parts = await multipart(params.body);
+  } else if (flags & FLAG_JSON_BODY) {
+    body = JSON.stringify(params.body ?? {});
+  } else if (params.body !== undefined) {
+    throw buildError(`${method} ${path} takes no body`);
+  }
+  const out = await cores.get(client).call([method, path, tokens, flags, envelope], pathValues, query, body, parts, options ?? {});
+  if (typeof out === 'string') return JSON.parse(out);
+  // A download; for a JSON endpoint, an answer without payload or JSON content type.
+  return flags & FLAG_BINARY ? out : null;
+}
+
+function service(client, methods) {
+  const api = {};
+  for (const [name, row] of Object.entries(methods)) {
+    api[name] = (params, options) => call(client, row, params, options);
+  }
+  return Object.freeze(api);
+}
+
+export class LarkClient {
+  /**
+   * @param {import('./index.js').LarkClientOptions} options
+   */
+  constructor(options) {
+    wasm.assertReady();
+    if (options === null || typeof options !== 'object') throw buildError('LarkClient needs options');
+    const appType = options.appType ?? 'self_built';
+    if (appType !== 'self_built' && appType !== 'marketplace') {
+      throw buildError("`appType` must be 'self_built' or 'marketplace'");
+    }
+    const store = options.tokenStore;
+    if (store !== undefined && (typeof store?.get !== 'function' || typeof store?.set !== 'function')) {
+      throw buildError('`tokenStore` needs async get(key) and set(key, token) methods');
+    }
+    cores.set(
+      this,
+      new glue.WasmClient({
+        appId: options.appId,
+        appSecret: options.appSecret,
+        baseUrl: baseUrl(options),
+        marketplace: appType === 'marketplace',
+        timeoutMs: options.timeoutMs,
+        helpdeskId: options.helpdesk?.id,
+        helpdeskToken: options.helpdesk?.token,
+        encryptKey: options.encryptKey,
+        verificationToken: options.verificationToken,
+        tokenStore: store,
+      }),
+    );
+  }
+
+  /**
+   * Any endpoint, typed or not: the answer is the whole JSON body, after the `code` check.
+   * `tokens` lists the token kinds the endpoint accepts (tenant, or user when given, by default).
+   */
+  async request({ method = 'GET', path, query, body, tokens = ['tenant', 'user'], ...options } = {}) {
+    if (typeof path !== 'string') throw buildError('request needs a `path`');
+    let bits = 0;
+    for (const token of tokens) {
+      if (TOKENS[token] === undefined) throw buildError(`unknown token kind \`${token}\``);
+      bits |= TOKENS[token];
+    }
+    const flags = body === undefined ? 0 : FLAG_JSON_BODY;
+    const out = await cores
+      .get(this)
+      .call([String(method).toUpperCase(), path, bits, flags, null], [], flatten('query', query), body === undefined ? undefined : JSON.stringify(body), undefined, options);
+    return typeof out === 'string' ? JSON.parse(out) : null;
+  }
+
+  /**
+   * Every page of a paginated endpoint, following `page_token` while `has_more` is true.
+   * Stops when the server repeats a token, so a misbehaving server cannot loop it forever.
+   */
+  async *pages(method, params = {}, options) {
+    let token;
+    const seen = new Set();
+    for (;;) {
+      const query = token === undefined ? params.query : { ...params.query, page_token: token };
+      const page = await method({ ...params, query }, options);
+      yield page;
+      token = page?.has_more ? page.page_token || page.next_page_token : undefined;
+      if (!token || seen.has(token)) return;
+      seen.add(token);
+    }
+  }
+
+  /** The tenant access token (cached); a marketplace app names the tenant. */
+  tenantAccessToken(tenantKey) {
+    return cores.get(this).tenantAccessToken(tenantKey);
+  }
+
+  /** The app access token (cached). */
+  appAccessToken() {
+    return cores.get(this).appAccessToken();
+  }
+
+  /** Stores the `app_ticket` pushed to a marketplace app. */
+  setAppTicket(ticket) {
+    return cores.get(this).setAppTicket(String(ticket));
+  }
+
+  /** Frees the wasm memory now instead of at garbage collection. */
+  free() {
+    cores.get(this)?.free();
+    cores.delete(this);
+  }
+}
+
+// `client.<service>`: built on first use, then kept on the instance.
+for (const [name, methods] of Object.entries(CATALOG)) {
+  Object.defineProperty(LarkClient.prototype, name, {
+    configurable: true,
+    enumerable: false,
+    get() {
+      const api = service(this, methods);
+      Object.defineProperty(this, name, { value: api, enumerable: false });
+      return api;
+    },
+  });
+}
+
+/** @internal the wasm client of a LarkClient, for the event dispatcher. */
+export function coreOf(client) {
+  return cores.get(client);
+}

@@ -1,0 +1,14 @@
+// @lark-sdk/wasm: browsers and extensions load the wasm with `await init()`; the `node` and
+// `workerd` export conditions pick entry points that load it on import.
+import { glue, wasm } from './full.js';
+import { customBotClass } from './custom-bot.js';
+
+export { LarkClient, isLarkError } from './client.js';
+export { CATALOG } from './generated/catalog.js';
+
+/** Loads the wasm (a URL, Response, bytes or WebAssembly.Module; by default the packaged file). */
+export const init = (input) => wasm.init(input);
+/** Loads the wasm synchronously from bytes or a WebAssembly.Module. */
+export const initSync = (module) => wasm.initSync(module);
+
+export const CustomBot = customBotClass(glue, wasm);

@@ -1,0 +1,109 @@
+//! `WasmCustomBot`: signed posts to a custom-bot webhook, through `lark-custom-bot`.
+
+use lark_custom_bot::{CustomBot, Message, Reply, Text};
+use lark_fetch::{FetchClient, FetchRuntime};
+use wasm_bindgen::prelude::*;
+
+use crate::error::{lark_error, set, to_js};
+
+/// A custom bot: its webhook and, when its signature check is on, its secret.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WasmCustomBot {
+    bot: CustomBot<FetchClient>,
+}
+
+fn reply(reply: Reply) -> JsValue {
+    let out = js_sys::Object::new();
+    set(&out, "msg", reply.msg.as_str());
+    set(&out, "httpStatus", reply.http_status);
+    set(
+        &out,
+        "logId",
+        reply.log_id.map_or(JsValue::NULL, JsValue::from),
+    );
+    // `data` goes back as JSON text; the JavaScript side parses it.
+    set(
+        &out,
+        "data",
+        reply
+            .data
+            .map_or(JsValue::NULL, |d| JsValue::from(d.to_string())),
+    );
+    out.into()
+}
+
+fn json(text: &str, what: &str) -> Result<serde_json::Value, JsValue> {
+    serde_json::from_str(text)
+        .map_err(|e| lark_error("build", &format!("the {what} is not valid JSON: {e}")))
+}
+
+#[wasm_bindgen]
+impl WasmCustomBot {
+    /// A bot posting to `webhook`, signing when `secret` is given.
+    #[wasm_bindgen(constructor)]
+    pub fn new(webhook: String, secret: Option<String>) -> WasmCustomBot {
+        let mut bot = CustomBot::new(webhook, FetchClient::new(), FetchRuntime);
+        if let Some(secret) = secret.filter(|s| !s.is_empty()) {
+            bot = bot.secret(secret);
+        }
+        WasmCustomBot { bot }
+    }
+
+    /// Posts text. `mentions` is `[openId, name, ...]`; `openId` `all` mentions everyone.
+    #[wasm_bindgen(js_name = sendText)]
+    pub async fn send_text(&self, text: String, mentions: Vec<String>) -> Result<JsValue, JsValue> {
+        let mut message = Text::new(text);
+        for pair in mentions.chunks_exact(2) {
+            message = if pair[0] == "all" {
+                message.at_all()
+            } else {
+                message.at(pair[0].as_str(), pair[1].as_str())
+            };
+        }
+        self.send(Message::from(message)).await
+    }
+
+    /// Posts rich text: `post` is the JSON of `{ zh_cn: { title, content: [[...]] }, ... }`.
+    #[wasm_bindgen(js_name = sendPost)]
+    pub async fn send_post(&self, post: String) -> Result<JsValue, JsValue> {
+        self.send(Message::post_json(json(&post, "post")?)).await
+    }
+
+    /// Posts an interactive card: `card` is the card's JSON.
+    #[wasm_bindgen(js_name = sendCard)]
+    pub async fn send_card(&self, card: String) -> Result<JsValue, JsValue> {
+        self.send(Message::card(json(&card, "card")?)).await
+    }
+
+    /// Posts an uploaded image by its `image_key`.
+    #[wasm_bindgen(js_name = sendImage)]
+    pub async fn send_image(&self, image_key: String) -> Result<JsValue, JsValue> {
+        self.send(Message::image(image_key)).await
+    }
+
+    /// Shares a group chat.
+    #[wasm_bindgen(js_name = sendShareChat)]
+    pub async fn send_share_chat(&self, chat_id: String) -> Result<JsValue, JsValue> {
+        self.send(Message::share_chat(chat_id)).await
+    }
+}
+
+impl WasmCustomBot {
+    async fn send(&self, message: Message) -> Result<JsValue, JsValue> {
+        self.bot.send(&message).await.map(reply).map_err(to_js)
+    }
+}
+
+/// The webhook signature for `timestamp` (Unix seconds): base64 of HMAC-SHA256 keyed with
+/// `"{timestamp}\n{secret}"` over an empty message.
+#[wasm_bindgen(js_name = signWebhook)]
+pub fn sign_webhook(timestamp: f64, secret: &str) -> Result<String, JsValue> {
+    if !(timestamp.is_finite() && timestamp >= 0.0 && timestamp.fract() == 0.0) {
+        return Err(lark_error(
+            "build",
+            "the timestamp must be a whole number of Unix seconds",
+        ));
+    }
+    Ok(lark_custom_bot::sign(timestamp as u64, secret))
+}
