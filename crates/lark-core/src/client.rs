@@ -10,10 +10,12 @@ use futures_util::stream::{self, Stream};
 
 use crate::config::{AppType, Config};
 use crate::endpoint::{
-    Base, Body, Endpoint, EndpointMeta, Page, Paginated, ResponseKind, TokenKind,
+    Base, Body, Endpoint, EndpointMeta, FromResponse, IdempotencyKey, Page, Paginated,
+    ResponseKind, TokenKind,
 };
 use crate::error::{Error, Result};
 use crate::response::decode;
+use crate::retry::{RetryPolicy, Verdict, reset_hint, verdict};
 use crate::runtime::{HttpClient, HttpErrorKind, Runtime};
 use crate::secret::Secret;
 use crate::token::{MemoryTokenStore, StoredToken, TOKEN_INVALID_CODES, TokenStore};
@@ -30,6 +32,8 @@ pub struct RequestOptions {
     pub headers: http::HeaderMap,
     /// Overrides the client's timeout for this call.
     pub timeout: Option<Duration>,
+    /// Overrides the client's retry policy for this call.
+    pub retry: Option<RetryPolicy>,
 }
 
 impl RequestOptions {
@@ -63,6 +67,13 @@ impl RequestOptions {
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets this call's retry policy.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
         self
     }
 }
@@ -105,6 +116,29 @@ enum Auth {
     None,
     User(Secret),
     Managed(TokenKind),
+}
+
+/// A failed attempt, with what the retry decision needs.
+struct Failed {
+    error: Error,
+    /// The server's rate-limit reset hint.
+    reset: Option<Duration>,
+    /// The managed token the attempt carried.
+    used: Option<UsedToken>,
+}
+
+/// Formats 128 random bits as a version-4 UUID.
+fn uuid_v4(a: u64, b: u64) -> String {
+    let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
+    let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
 }
 
 /// What came back from one managed-token exchange, for the evict-and-retry decision.
@@ -158,25 +192,43 @@ impl<H: HttpClient> Client<H> {
         self.send_with(endpoint, &RequestOptions::default()).await
     }
 
-    /// Sends `endpoint` with `options`.
+    /// Sends `endpoint` with `options`, retrying as the [`RetryPolicy`] allows.
     pub async fn send_with<E: Endpoint>(
         &self,
         endpoint: &E,
         options: &RequestOptions,
     ) -> Result<E::Output> {
         let meta = endpoint.meta();
-        let request = self.build(endpoint, options)?;
+        let mut request = self.build(endpoint, options)?;
         let auth = self.auth(meta, options)?;
-        let mut retried = false;
+        let policy = options.retry.as_ref().unwrap_or(&self.inner.config.retry);
+        if policy.max_attempts > 1 {
+            if let Some(key) = meta.idempotency_key {
+                self.fill_idempotency_key(&mut request, key)?;
+            }
+        }
+        let idempotent = meta.idempotency_key.is_some()
+            || matches!(
+                *request.method(),
+                http::Method::GET
+                    | http::Method::HEAD
+                    | http::Method::PUT
+                    | http::Method::DELETE
+                    | http::Method::OPTIONS
+            );
+        let started = self.inner.runtime.now_millis();
+        let mut attempt = 1;
+        let mut token_refreshed = false;
         loop {
-            let mut request = clone_request(&request);
-            let used = self.authorize(&mut request, &auth, options).await?;
-            let response = self.exchange(request, options.timeout).await?;
-            match decode::<E::Output>(response, meta.response) {
-                Err(Error::Api(api)) if !retried && TOKEN_INVALID_CODES.contains(&api.code) => {
-                    let Some(used) = used else {
-                        return Err(Error::Api(api));
-                    };
+            let failed = match self
+                .attempt::<E::Output>(&request, &auth, options, meta.response)
+                .await
+            {
+                Ok(output) => return Ok(output),
+                Err(failed) => failed,
+            };
+            if let (Error::Api(api), Some(used)) = (&failed.error, &failed.used) {
+                if !token_refreshed && TOKEN_INVALID_CODES.contains(&api.code) {
                     // Evict only the token that was rejected: a concurrent caller may already
                     // have stored a fresh one.
                     if let Some(stored) = self.inner.store.get(&used.key).await {
@@ -184,11 +236,106 @@ impl<H: HttpClient> Client<H> {
                             self.inner.store.remove(&used.key).await;
                         }
                     }
-                    retried = true;
+                    token_refreshed = true;
+                    continue;
                 }
-                other => return other,
+            }
+            if attempt >= policy.max_attempts {
+                return Err(failed.error);
+            }
+            let wait = match verdict(&failed.error, idempotent, failed.reset) {
+                Verdict::Stop => return Err(failed.error),
+                Verdict::Backoff => policy.backoff(attempt, self.inner.runtime.random_u64()),
+                Verdict::After(wait) => wait,
+            };
+            if let Some(deadline) = policy.deadline {
+                let elapsed = self.inner.runtime.now_millis().saturating_sub(started);
+                let wait_millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                let deadline_millis = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
+                if elapsed.saturating_add(wait_millis) >= deadline_millis {
+                    return Err(failed.error);
+                }
+            }
+            self.inner.runtime.sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One attempt: authorise, exchange, decode.
+    async fn attempt<T: FromResponse>(
+        &self,
+        request: &http::Request<Vec<u8>>,
+        auth: &Auth,
+        options: &RequestOptions,
+        kind: ResponseKind,
+    ) -> std::result::Result<T, Failed> {
+        let failed = |error, used| Failed {
+            error,
+            reset: None,
+            used,
+        };
+        let mut request = clone_request(request);
+        let used = self
+            .authorize(&mut request, auth, options)
+            .await
+            .map_err(|e| failed(e, None))?;
+        let response = match self.exchange(request, options.timeout).await {
+            Ok(response) => response,
+            Err(e) => return Err(failed(e, used)),
+        };
+        let reset = reset_hint(response.headers());
+        decode(response, kind).map_err(|error| Failed { error, reset, used })
+    }
+
+    /// Puts an idempotency key into `request` unless the caller set one.
+    fn fill_idempotency_key(
+        &self,
+        request: &mut http::Request<Vec<u8>>,
+        key: IdempotencyKey,
+    ) -> Result<()> {
+        let fresh = || {
+            let (a, b) = (
+                self.inner.runtime.random_u64(),
+                self.inner.runtime.random_u64(),
+            );
+            uuid_v4(a, b)
+        };
+        match key {
+            IdempotencyKey::Query(name) => {
+                let uri = request.uri().to_string();
+                let query = request.uri().query().unwrap_or_default();
+                let present = query.split('&').any(|pair| {
+                    pair.split('=').next() == Some(name) && pair.len() > name.len() + 1
+                });
+                if !present {
+                    let separator = if request.uri().query().is_some() {
+                        '&'
+                    } else {
+                        '?'
+                    };
+                    let uri = format!("{uri}{separator}{name}={}", fresh());
+                    *request.uri_mut() = uri
+                        .parse()
+                        .map_err(|e| Error::Build(format!("invalid URL: {e}")))?;
+                }
+            }
+            IdempotencyKey::Body(name) => {
+                let parsed = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(
+                    request.body(),
+                );
+                if let Ok(mut body) = parsed {
+                    let present = body
+                        .get(name)
+                        .is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
+                    if !present {
+                        body.insert(name.to_owned(), serde_json::Value::String(fresh()));
+                        *request.body_mut() = serde_json::to_vec(&body)
+                            .map_err(|e| Error::Build(format!("cannot serialise the body: {e}")))?;
+                    }
+                }
             }
         }
+        Ok(())
     }
 
     /// A request to any path, for endpoints the typed API lacks. Its output is the whole JSON
@@ -730,5 +877,22 @@ mod form_urlencoded_like {
             self.out.push('=');
             self.out.extend(utf8_percent_encode(value, QUERY));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_have_the_v4_shape() {
+        let id = uuid_v4(u64::MAX, u64::MAX);
+        assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        let id = uuid_v4(0, 0);
+        assert_eq!(id, "00000000-0000-4000-8000-000000000000");
+        assert_eq!(
+            uuid_v4(0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210).len(),
+            36
+        );
     }
 }

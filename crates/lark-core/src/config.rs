@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
 /// Which platform the app talks to.
@@ -96,6 +97,8 @@ pub struct Config {
     pub token_refresh_margin: Duration,
     /// The default timeout of one HTTP exchange; `None` waits as long as the backend does.
     pub timeout: Option<Duration>,
+    /// How failed calls are retried; [`RetryPolicy::none`] turns retrying off.
+    pub retry: RetryPolicy,
 }
 
 impl Config {
@@ -111,6 +114,7 @@ impl Config {
             encrypt_key: None,
             token_refresh_margin: Duration::from_secs(180),
             timeout: Some(Duration::from_secs(30)),
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -171,6 +175,13 @@ impl Config {
         self.timeout = timeout;
         self
     }
+
+    /// Sets the retry policy.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
 }
 
 impl fmt::Debug for Config {
@@ -185,6 +196,7 @@ impl fmt::Debug for Config {
             .field("encrypt_key", &self.encrypt_key)
             .field("token_refresh_margin", &self.token_refresh_margin)
             .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
             .finish()
     }
 }

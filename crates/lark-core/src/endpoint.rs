@@ -75,6 +75,19 @@ pub struct EndpointMeta {
     pub paginated: bool,
     /// The documentation page.
     pub doc_url: &'static str,
+    /// Where the endpoint takes an idempotency key, if it takes one.
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+/// Where an endpoint takes its idempotency key (`uuid`, `client_token`): the platform carries
+/// out one call per key, so a call with a key can be retried without doing the work twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdempotencyKey {
+    /// A query parameter of this name.
+    Query(&'static str),
+    /// A top-level field of the JSON body of this name.
+    Body(&'static str),
 }
 
 impl EndpointMeta {
@@ -100,6 +113,7 @@ impl EndpointMeta {
             },
             paginated: false,
             doc_url: "",
+            idempotency_key: None,
         }
     }
 
@@ -135,6 +149,13 @@ impl EndpointMeta {
     #[must_use]
     pub const fn doc_url(mut self, doc_url: &'static str) -> Self {
         self.doc_url = doc_url;
+        self
+    }
+
+    /// Names the endpoint's idempotency key.
+    #[must_use]
+    pub const fn idempotency_key(mut self, key: IdempotencyKey) -> Self {
+        self.idempotency_key = Some(key);
         self
     }
 }

@@ -20,6 +20,7 @@ pub mod config;
 pub mod endpoint;
 pub mod error;
 pub mod response;
+pub mod retry;
 pub mod runtime;
 mod secret;
 pub mod token;
@@ -33,5 +34,6 @@ pub use error::{ApiError, DecodeError, Error, Result};
 pub use runtime::{
     BoxFuture, HttpClient, HttpError, HttpErrorKind, ManualClock, MaybeSend, MaybeSync, Runtime,
 };
+pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use token::{MemoryTokenStore, StoredToken, TokenStore};

@@ -134,6 +134,20 @@ pub trait Runtime: MaybeSend + MaybeSync {
 
     /// Completes after `duration`.
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+
+    /// 64 random bits, for backoff jitter and idempotency keys.
+    ///
+    /// The default mixes the clock, a process-wide counter and std's per-process hash keys
+    /// (random natively; fixed on wasm32, where backends should override it with the host's
+    /// `crypto.getRandomValues`).
+    fn random_u64(&self) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(self.now_millis());
+        hasher.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        hasher.finish()
+    }
 }
 
 impl<T: Runtime + ?Sized> Runtime for std::sync::Arc<T> {
@@ -144,22 +158,28 @@ impl<T: Runtime + ?Sized> Runtime for std::sync::Arc<T> {
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
         (**self).sleep(duration)
     }
+
+    fn random_u64(&self) -> u64 {
+        (**self).random_u64()
+    }
 }
 
-/// A clock that moves only when told to, and a timer that never fires.
+/// Virtual time for tests: the clock moves only when told to or when something sleeps, and a
+/// sleep completes at once after moving the clock forward by its duration.
 ///
-/// For tests and for hosts without timers: timeouts never fire under it, and tokens expire
-/// when the test says so.
-#[derive(Debug, Default)]
+/// Backoff waits thus cost no real time, and tokens expire when the test says so. A timeout
+/// races a request that is still pending and wins at once, so use it with backends that answer
+/// without waiting (closures), not with real sockets.
+#[derive(Debug, Default, Clone)]
 pub struct ManualClock {
-    now: std::sync::atomic::AtomicU64,
+    now: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl ManualClock {
     /// A clock that reads `now_millis`.
     pub fn new(now_millis: u64) -> Self {
         Self {
-            now: std::sync::atomic::AtomicU64::new(now_millis),
+            now: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(now_millis)),
         }
     }
 
@@ -171,9 +191,13 @@ impl ManualClock {
 
     /// Moves the time forward.
     pub fn advance(&self, by: Duration) {
-        let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        self.now.fetch_add(by, std::sync::atomic::Ordering::SeqCst);
+        advance(&self.now, by);
     }
+}
+
+fn advance(now: &std::sync::atomic::AtomicU64, by: Duration) {
+    let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+    now.fetch_add(by, std::sync::atomic::Ordering::SeqCst);
 }
 
 impl Runtime for ManualClock {
@@ -181,7 +205,10 @@ impl Runtime for ManualClock {
         self.now.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    fn sleep(&self, _duration: Duration) -> BoxFuture<'static, ()> {
-        Box::pin(std::future::pending())
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        // The clock moves when the sleep is first polled, not when it is made: a timeout that
+        // loses its race to an answer never moves it.
+        let now = std::sync::Arc::clone(&self.now);
+        Box::pin(async move { advance(&now, duration) })
     }
 }

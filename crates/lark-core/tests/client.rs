@@ -431,7 +431,8 @@ fn concurrent_cold_calls_share_one_token_request() {
             }
         }
     };
-    let client = Client::new(config(), backend, ManualClock::new(0));
+    // The backend pends between polls, which a virtual-time timeout would win at once.
+    let client = Client::new(config().timeout(None), backend, ManualClock::new(0));
     let chat = GetChat::new("oc_1");
     let calls = (0..1_000).map(|_| client.send(&chat));
     let results = block_on(futures_util::future::join_all(calls));
@@ -550,4 +551,227 @@ fn raw_requests_encode_query_and_body() {
     assert_eq!(requests[1].3, r#"{"k":1}"#);
     let err = block_on(client.raw(http::Method::GET, "no-slash").send()).unwrap_err();
     assert!(matches!(err, Error::Build(_)));
+}
+
+fn send_message() -> SendRawMessage {
+    SendRawMessage::new("chat_id", "oc_1", "text", "{}")
+}
+
+#[test]
+fn rate_limited_calls_wait_for_the_reset_and_retry() {
+    let recorder = Recorder::new();
+    let backend = recorder.backend(|request, n| {
+        if request.uri().path().contains("/auth/") {
+            return token_answer("t-1");
+        }
+        if n < 3 {
+            let mut limited = json(
+                400,
+                serde_json::json!({"code": 99_991_400, "msg": "request trigger frequency limit"}),
+            );
+            limited
+                .headers_mut()
+                .insert("x-ogw-ratelimit-reset", http::HeaderValue::from_static("4"));
+            limited
+        } else {
+            json(
+                200,
+                serde_json::json!({"code": 0, "data": {"message_id": "om_9"}}),
+            )
+        }
+    });
+    let clock = Arc::new(ManualClock::new(0));
+    let client = Client::new(config(), backend, Arc::clone(&clock));
+    // A POST without an idempotency key is still retried: the platform turned it away unserved.
+    let sent = block_on(client.send(&send_message())).unwrap();
+    assert_eq!(sent.message_id.as_deref(), Some("om_9"));
+    assert_eq!(recorder.requests().len(), 4);
+    // Two waits of the server's 4 s.
+    assert_eq!(clock.now_millis(), 8_000);
+}
+
+#[test]
+fn unknown_fates_are_retried_only_when_idempotent() {
+    let flaky = |request: &Request, n: usize| {
+        if request.uri().path().contains("/auth/") {
+            token_answer("t-1")
+        } else if n == 1 {
+            http::Response::builder()
+                .status(502)
+                .header("content-type", "text/html")
+                .body(b"<html>Bad Gateway</html>".to_vec())
+                .unwrap()
+        } else {
+            json(200, serde_json::json!({"code": 0, "data": {}}))
+        }
+    };
+    // GET: retried.
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(flaky), ManualClock::new(0));
+    block_on(client.send(&GetChat::new("oc_1"))).unwrap();
+    assert_eq!(recorder.requests().len(), 3);
+    // POST without an idempotency key: the 502 is returned with its body.
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(flaky), ManualClock::new(0));
+    let err = block_on(client.send(&Fixed(&POST_NO_KEY))).unwrap_err();
+    let Error::Decode(decode) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (decode.http_status, decode.body_text().as_ref()),
+        (502, "<html>Bad Gateway</html>")
+    );
+    assert_eq!(recorder.requests().len(), 2);
+}
+
+static POST_NO_KEY: EndpointMeta = EndpointMeta::new(
+    "test",
+    "PostNoKey",
+    http::Method::POST,
+    "/open-apis/test/post",
+    &[TokenKind::Tenant],
+);
+static POST_BODY_KEY: EndpointMeta = EndpointMeta::new(
+    "test",
+    "PostBodyKey",
+    http::Method::POST,
+    "/open-apis/test/post",
+    &[TokenKind::Tenant],
+)
+.idempotency_key(lark_core::endpoint::IdempotencyKey::Body("uuid"));
+static POST_QUERY_KEY: EndpointMeta = EndpointMeta::new(
+    "test",
+    "PostQueryKey",
+    http::Method::POST,
+    "/open-apis/test/post?x=1",
+    &[TokenKind::Tenant],
+)
+.idempotency_key(lark_core::endpoint::IdempotencyKey::Query("client_token"));
+
+/// An endpoint with a JSON body.
+struct WithBody(&'static EndpointMeta, serde_json::Value);
+
+impl Endpoint for WithBody {
+    type Output = serde_json::Value;
+
+    fn meta(&self) -> &EndpointMeta {
+        self.0
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(self.0.path.to_owned())
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::Body> {
+        lark_core::Body::json(&self.1)
+    }
+}
+
+#[test]
+fn idempotency_keys_are_filled_once_and_kept_across_retries() {
+    let drop_first = |request: &Request, n: usize| {
+        if request.uri().path().contains("/auth/") {
+            token_answer("t-1")
+        } else if n == 1 {
+            json(503, serde_json::json!({"code": 1, "msg": "unavailable"}))
+        } else {
+            json(200, serde_json::json!({"code": 0, "data": {}}))
+        }
+    };
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(drop_first), ManualClock::new(0));
+    block_on(client.send(&WithBody(&POST_BODY_KEY, serde_json::json!({"text": "hi"})))).unwrap();
+    let bodies: Vec<serde_json::Value> = recorder.requests()[1..]
+        .iter()
+        .map(|r| serde_json::from_str(&r.3).unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 2);
+    let uuid = bodies[0]["uuid"].as_str().unwrap().to_owned();
+    assert_eq!(uuid.len(), 36);
+    assert_eq!(bodies[1]["uuid"], uuid.as_str());
+    assert_eq!(bodies[0]["text"], "hi");
+
+    // The caller's own key is kept.
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(drop_first), ManualClock::new(0));
+    block_on(client.send(&WithBody(
+        &POST_BODY_KEY,
+        serde_json::json!({"uuid": "mine"}),
+    )))
+    .unwrap();
+    assert!(
+        recorder.requests()[1..]
+            .iter()
+            .all(|r| r.3 == r#"{"uuid":"mine"}"#)
+    );
+
+    // Query keys.
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(drop_first), ManualClock::new(0));
+    block_on(client.send(&Fixed(&POST_QUERY_KEY))).unwrap();
+    let uris: Vec<String> = recorder.requests()[1..]
+        .iter()
+        .map(|r| r.1.clone())
+        .collect();
+    assert!(
+        uris[0].starts_with("http://mock.test/open-apis/test/post?x=1&client_token="),
+        "{uris:?}"
+    );
+    assert_eq!(uris[0], uris[1]);
+
+    // Two calls get two keys.
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(ok_backend), ManualClock::new(0));
+    block_on(client.send(&WithBody(&POST_BODY_KEY, serde_json::json!({})))).unwrap();
+    block_on(client.send(&WithBody(&POST_BODY_KEY, serde_json::json!({})))).unwrap();
+    let requests = recorder.requests();
+    assert_ne!(requests[1].3, requests[2].3);
+}
+
+#[test]
+fn attempts_and_deadline_bound_the_retries() {
+    let always_down = |request: &Request, _: usize| {
+        if request.uri().path().contains("/auth/") {
+            token_answer("t-1")
+        } else {
+            json(503, serde_json::json!({"code": 1, "msg": "unavailable"}))
+        }
+    };
+    let recorder = Recorder::new();
+    let policy = lark_core::RetryPolicy::default().max_attempts(5);
+    let client = Client::new(
+        config().retry(policy),
+        recorder.backend(always_down),
+        ManualClock::new(0),
+    );
+    let err = block_on(client.send(&GetChat::new("oc_1"))).unwrap_err();
+    assert_eq!(err.http_status(), Some(503));
+    assert_eq!(recorder.requests().len(), 1 + 5);
+
+    // Per call: off.
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(always_down), ManualClock::new(0));
+    let options = RequestOptions::new().retry(lark_core::RetryPolicy::none());
+    block_on(client.send_with(&GetChat::new("oc_1"), &options)).unwrap_err();
+    assert_eq!(recorder.requests().len(), 2);
+
+    // A server wait past the deadline is not waited for.
+    let recorder = Recorder::new();
+    let backend = recorder.backend(|request, _| {
+        if request.uri().path().contains("/auth/") {
+            return token_answer("t-1");
+        }
+        let mut limited = json(429, serde_json::json!({"code": 99_991_400, "msg": "limit"}));
+        limited.headers_mut().insert(
+            "x-ogw-ratelimit-reset",
+            http::HeaderValue::from_static("120"),
+        );
+        limited
+    });
+    let clock = Arc::new(ManualClock::new(0));
+    let client = Client::new(config(), backend, Arc::clone(&clock));
+    let err = block_on(client.send(&GetChat::new("oc_1"))).unwrap_err();
+    assert_eq!(err.code(), Some(99_991_400));
+    assert_eq!(recorder.requests().len(), 2);
+    assert_eq!(clock.now_millis(), 0);
 }

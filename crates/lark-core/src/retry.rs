@@ -1,0 +1,259 @@
+//! When a failed call is sent again, and how long to wait first.
+//!
+//! The core decides; the backend's [`Runtime`](crate::Runtime) sleeps.
+
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::runtime::HttpErrorKind;
+
+/// Codes with which the platform turns a call away for going too fast. The call was not
+/// carried out, so it is always safe to send again.
+pub const RATE_LIMIT_CODES: [i64; 4] = [
+    99_991_400, // the app's request frequency limit (any endpoint)
+    11_232,     // the message service's frequency limit (100 per minute, 5 per second)
+    230_020,    // the per-chat message frequency limit
+    1_470_450,  // task: too many concurrent requests
+];
+
+/// The header with the number of seconds until the platform's rate limit resets.
+pub const RATE_LIMIT_RESET_HEADER: &str = "x-ogw-ratelimit-reset";
+
+/// How failed calls are retried: exponential backoff with full jitter, a maximum number of
+/// attempts and an overall deadline.
+///
+/// A call is retried when it failed on the way (a connection that could not be made), was
+/// turned away for going too fast (HTTP 429 or a [rate-limit code](RATE_LIMIT_CODES)), or
+/// failed in a way that leaves its fate unknown (a dropped connection, a timeout, HTTP 5xx)
+/// **and** sending it twice is harmless: its method is idempotent (GET, PUT, DELETE) or it
+/// carries an idempotency key (`uuid`, `client_token`), which the client fills in when the caller
+/// did not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included; `1` turns retrying off.
+    pub max_attempts: u32,
+    /// The backoff before the first retry; doubled for each later one.
+    pub base_delay: Duration,
+    /// The longest single wait.
+    pub max_delay: Duration,
+    /// No retry starts once this much time has passed since the first attempt, and no wait
+    /// reaches past it.
+    pub deadline: Option<Duration>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+            deadline: Some(Duration::from_secs(60)),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retries.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the number of attempts (at least 1).
+    #[must_use]
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Sets the first backoff.
+    #[must_use]
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// Sets the longest single wait.
+    #[must_use]
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// Sets the overall deadline.
+    #[must_use]
+    pub fn deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The wait before retry number `retry` (1 for the first): a uniform draw in
+    /// `[0, min(max_delay, base_delay * 2^(retry-1))]` from `random`.
+    pub fn backoff(&self, retry: u32, random: u64) -> Duration {
+        let exponent = retry.saturating_sub(1).min(31);
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1u32 << exponent)
+            .min(self.max_delay);
+        let ceiling_nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+        match ceiling_nanos.checked_add(1) {
+            Some(span) => Duration::from_nanos(random % span),
+            None => ceiling,
+        }
+    }
+}
+
+/// Whether and when to retry a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Do not retry.
+    Stop,
+    /// Retry after the backoff.
+    Backoff,
+    /// Retry after the server's own wait.
+    After(Duration),
+}
+
+/// The verdict on `error`. `idempotent` says whether a second copy of the request is harmless;
+/// `reset` is the server's rate-limit reset hint, when it sent one.
+pub(crate) fn verdict(error: &Error, idempotent: bool, reset: Option<Duration>) -> Verdict {
+    let limited = || reset.map_or(Verdict::Backoff, Verdict::After);
+    let unknown_fate = || {
+        if idempotent {
+            Verdict::Backoff
+        } else {
+            Verdict::Stop
+        }
+    };
+    match error {
+        Error::Transport(e) if e.kind() == HttpErrorKind::Connect => Verdict::Backoff,
+        Error::Transport(_) | Error::Timeout(_) => unknown_fate(),
+        Error::Api(api) if RATE_LIMIT_CODES.contains(&api.code) || api.http_status == 429 => {
+            limited()
+        }
+        Error::Api(api) if api.http_status >= 500 => unknown_fate(),
+        Error::Decode(d) if d.http_status == 429 => limited(),
+        Error::Decode(d) if d.http_status >= 500 => unknown_fate(),
+        // A token that could not be had: the token request is harmless to repeat.
+        Error::Token {
+            source: Some(source),
+            ..
+        } => match verdict(source, true, reset) {
+            Verdict::Stop => Verdict::Stop,
+            _ => Verdict::Backoff,
+        },
+        _ => Verdict::Stop,
+    }
+}
+
+/// Reads the rate-limit reset hint: `x-ogw-ratelimit-reset`, else `Retry-After`, in seconds.
+pub(crate) fn reset_hint(headers: &http::HeaderMap) -> Option<Duration> {
+    [RATE_LIMIT_RESET_HEADER, "retry-after"]
+        .iter()
+        .filter_map(|name| headers.get(*name))
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ApiError, DecodeError};
+    use crate::runtime::HttpError;
+
+    fn api(code: i64, status: u16) -> Error {
+        Error::Api(Box::new(ApiError::new(code, "m", None, status, Vec::new())))
+    }
+
+    fn decode(status: u16) -> Error {
+        Error::Decode(Box::new(DecodeError::new(
+            "m",
+            status,
+            None,
+            Vec::new(),
+            None,
+        )))
+    }
+
+    #[test]
+    fn verdicts() {
+        let connect = Error::Transport(HttpError::new(HttpErrorKind::Connect, "refused"));
+        let dropped = Error::Transport(HttpError::new(HttpErrorKind::Other, "reset"));
+        let hint = Some(Duration::from_secs(3));
+        for idempotent in [false, true] {
+            assert_eq!(verdict(&connect, idempotent, None), Verdict::Backoff);
+            for code in RATE_LIMIT_CODES {
+                assert_eq!(verdict(&api(code, 400), idempotent, None), Verdict::Backoff);
+                assert_eq!(
+                    verdict(&api(code, 400), idempotent, hint),
+                    Verdict::After(Duration::from_secs(3))
+                );
+            }
+            assert_eq!(
+                verdict(&decode(429), idempotent, hint),
+                Verdict::After(Duration::from_secs(3))
+            );
+            assert_eq!(verdict(&api(230_001, 400), idempotent, None), Verdict::Stop);
+            assert_eq!(verdict(&decode(200), idempotent, None), Verdict::Stop);
+            assert_eq!(
+                verdict(&Error::Build("x".into()), idempotent, None),
+                Verdict::Stop
+            );
+        }
+        for unknown in [
+            dropped,
+            Error::Timeout(Duration::from_secs(1)),
+            api(1, 500),
+            decode(502),
+        ] {
+            assert_eq!(verdict(&unknown, false, None), Verdict::Stop, "{unknown:?}");
+            assert_eq!(
+                verdict(&unknown, true, None),
+                Verdict::Backoff,
+                "{unknown:?}"
+            );
+        }
+        let token = Error::Token {
+            message: "x".into(),
+            source: Some(Box::new(decode(503))),
+        };
+        assert_eq!(verdict(&token, false, None), Verdict::Backoff);
+        let token = Error::Token {
+            message: "x".into(),
+            source: Some(Box::new(api(10_014, 400))),
+        };
+        assert_eq!(verdict(&token, true, None), Verdict::Stop);
+    }
+
+    #[test]
+    fn backoff_is_full_jitter_under_a_doubling_ceiling() {
+        let policy = RetryPolicy::default()
+            .base_delay(Duration::from_millis(100))
+            .max_delay(Duration::from_millis(350));
+        assert_eq!(policy.backoff(1, 0), Duration::ZERO);
+        assert_eq!(policy.backoff(1, 100_000_000), Duration::from_millis(100));
+        assert_eq!(policy.backoff(2, 200_000_000), Duration::from_millis(200));
+        assert_eq!(policy.backoff(2, 200_000_001), Duration::ZERO);
+        assert_eq!(policy.backoff(9, 350_000_000), Duration::from_millis(350));
+        assert_eq!(policy.backoff(99, u64::MAX), policy.backoff(99, u64::MAX));
+        for r in [1, 12_345, u64::MAX / 3, u64::MAX] {
+            assert!(policy.backoff(40, r) <= Duration::from_millis(350));
+        }
+    }
+
+    #[test]
+    fn reset_hints() {
+        let mut headers = http::HeaderMap::new();
+        assert_eq!(reset_hint(&headers), None);
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(reset_hint(&headers), Some(Duration::from_secs(7)));
+        headers.insert(RATE_LIMIT_RESET_HEADER, " 2 ".parse().unwrap());
+        assert_eq!(reset_hint(&headers), Some(Duration::from_secs(2)));
+        headers.insert(RATE_LIMIT_RESET_HEADER, "soon".parse().unwrap());
+        assert_eq!(reset_hint(&headers), Some(Duration::from_secs(7)));
+    }
+}
