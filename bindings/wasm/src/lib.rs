@@ -15,5 +15,7 @@ pub mod bot;
 #[cfg(feature = "client")]
 pub mod client;
 mod error;
+#[cfg(feature = "events")]
+pub mod events;
 #[cfg(feature = "client")]
 mod store;

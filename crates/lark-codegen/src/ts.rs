@@ -31,8 +31,10 @@ const FLAG_PAGINATED: u32 = 16;
 const FLAG_JSON_BODY: u32 = 32;
 
 /// Members of `LarkClient` that a service name must not shadow.
-const RESERVED: [&str; 9] = [
+const RESERVED: [&str; 11] = [
     "request",
+    "events",
+    "on",
     "pages",
     "tenantAccessToken",
     "appAccessToken",

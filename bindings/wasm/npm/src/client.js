@@ -1,7 +1,7 @@
 // `LarkClient`: the generated catalog turned into `client.<service>.<method>(params)`, every
 // call handed to the wasm core (tokens, path encoding, envelope decoding, errors).
 import { CATALOG } from './generated/catalog.js';
-import { glue, wasm } from './full.js';
+import { CORE } from './core-symbol.js';
 
 // Catalog bits, as lark-codegen writes them (crates/lark-codegen/src/ts.rs).
 const TOKENS = { tenant: 1, user: 2, app: 4 };
@@ -92,6 +92,8 @@ async function multipart(body) {
 }
 
 const cores = new WeakMap();
+const eventOptions = new WeakMap();
+const dispatchers = new WeakMap();
 
 async function call(client, row, params, options) {
   const [method, path, tokens, flags, envelope = 'data'] = row;
@@ -121,109 +123,150 @@ function service(client, methods) {
   return Object.freeze(api);
 }
 
-export class LarkClient {
-  /**
-   * @param {import('./index.js').LarkClientOptions} options
-   */
-  constructor(options) {
-    wasm.assertReady();
-    if (options === null || typeof options !== 'object') throw buildError('LarkClient needs options');
-    const appType = options.appType ?? 'self_built';
-    if (appType !== 'self_built' && appType !== 'marketplace') {
-      throw buildError("`appType` must be 'self_built' or 'marketplace'");
+/**
+ * The `LarkClient` class over one wasm build. `EventDispatcher` is the build's dispatcher class,
+ * or undefined for a build without events.
+ */
+export function larkClientClass(glue, wasm, EventDispatcher) {
+    class LarkClient {
+    /**
+     * @param {import('./index.js').LarkClientOptions} options
+     */
+    constructor(options) {
+      wasm.assertReady();
+      if (options === null || typeof options !== 'object') throw buildError('LarkClient needs options');
+      const appType = options.appType ?? 'self_built';
+      if (appType !== 'self_built' && appType !== 'marketplace') {
+        throw buildError("`appType` must be 'self_built' or 'marketplace'");
+      }
+      const store = options.tokenStore;
+      if (store !== undefined && (typeof store?.get !== 'function' || typeof store?.set !== 'function')) {
+        throw buildError('`tokenStore` needs async get(key) and set(key, token) methods');
+      }
+      cores.set(
+        this,
+        new glue.WasmClient({
+          appId: options.appId,
+          appSecret: options.appSecret,
+          baseUrl: baseUrl(options),
+          marketplace: appType === 'marketplace',
+          timeoutMs: options.timeoutMs,
+          helpdeskId: options.helpdesk?.id,
+          helpdeskToken: options.helpdesk?.token,
+          encryptKey: options.encryptKey,
+          verificationToken: options.verificationToken,
+          tokenStore: store,
+        }),
+      );
+      eventOptions.set(this, { encryptKey: options.encryptKey, verificationToken: options.verificationToken });
     }
-    const store = options.tokenStore;
-    if (store !== undefined && (typeof store?.get !== 'function' || typeof store?.set !== 'function')) {
-      throw buildError('`tokenStore` needs async get(key) and set(key, token) methods');
+
+    /**
+     * Any endpoint, typed or not: the answer is the whole JSON body, after the `code` check.
+     * `tokens` lists the token kinds the endpoint accepts (tenant, or user when given, by default).
+     */
+    async request({ method = 'GET', path, query, body, tokens = ['tenant', 'user'], ...options } = {}) {
+      if (typeof path !== 'string') throw buildError('request needs a `path`');
+      let bits = 0;
+      for (const token of tokens) {
+        if (TOKENS[token] === undefined) throw buildError(`unknown token kind \`${token}\``);
+        bits |= TOKENS[token];
+      }
+      const flags = body === undefined ? 0 : FLAG_JSON_BODY;
+      const out = await cores
+        .get(this)
+        .call([String(method).toUpperCase(), path, bits, flags, null], [], flatten('query', query), body === undefined ? undefined : JSON.stringify(body), undefined, options);
+      return typeof out === 'string' ? JSON.parse(out) : null;
     }
-    cores.set(
-      this,
-      new glue.WasmClient({
-        appId: options.appId,
-        appSecret: options.appSecret,
-        baseUrl: baseUrl(options),
-        marketplace: appType === 'marketplace',
-        timeoutMs: options.timeoutMs,
-        helpdeskId: options.helpdesk?.id,
-        helpdeskToken: options.helpdesk?.token,
-        encryptKey: options.encryptKey,
-        verificationToken: options.verificationToken,
-        tokenStore: store,
-      }),
-    );
-  }
 
-  /**
-   * Any endpoint, typed or not: the answer is the whole JSON body, after the `code` check.
-   * `tokens` lists the token kinds the endpoint accepts (tenant, or user when given, by default).
-   */
-  async request({ method = 'GET', path, query, body, tokens = ['tenant', 'user'], ...options } = {}) {
-    if (typeof path !== 'string') throw buildError('request needs a `path`');
-    let bits = 0;
-    for (const token of tokens) {
-      if (TOKENS[token] === undefined) throw buildError(`unknown token kind \`${token}\``);
-      bits |= TOKENS[token];
+    /**
+     * Every page of a paginated endpoint, following `page_token` while `has_more` is true.
+     * Stops when the server repeats a token, so a misbehaving server cannot loop it forever.
+     */
+    async *pages(method, params = {}, options) {
+      let token;
+      const seen = new Set();
+      for (;;) {
+        const query = token === undefined ? params.query : { ...params.query, page_token: token };
+        const page = await method({ ...params, query }, options);
+        yield page;
+        token = page?.has_more ? page.page_token || page.next_page_token : undefined;
+        if (!token || seen.has(token)) return;
+        seen.add(token);
+      }
     }
-    const flags = body === undefined ? 0 : FLAG_JSON_BODY;
-    const out = await cores
-      .get(this)
-      .call([String(method).toUpperCase(), path, bits, flags, null], [], flatten('query', query), body === undefined ? undefined : JSON.stringify(body), undefined, options);
-    return typeof out === 'string' ? JSON.parse(out) : null;
-  }
 
-  /**
-   * Every page of a paginated endpoint, following `page_token` while `has_more` is true.
-   * Stops when the server repeats a token, so a misbehaving server cannot loop it forever.
-   */
-  async *pages(method, params = {}, options) {
-    let token;
-    const seen = new Set();
-    for (;;) {
-      const query = token === undefined ? params.query : { ...params.query, page_token: token };
-      const page = await method({ ...params, query }, options);
-      yield page;
-      token = page?.has_more ? page.page_token || page.next_page_token : undefined;
-      if (!token || seen.has(token)) return;
-      seen.add(token);
+    /** The tenant access token (cached); a marketplace app names the tenant. */
+    tenantAccessToken(tenantKey) {
+      return cores.get(this).tenantAccessToken(tenantKey);
+    }
+
+    /** The app access token (cached). */
+    appAccessToken() {
+      return cores.get(this).appAccessToken();
+    }
+
+    /** Stores the `app_ticket` pushed to a marketplace app. */
+    setAppTicket(ticket) {
+      return cores.get(this).setAppTicket(String(ticket));
+    }
+
+    /**
+     * This client's event dispatcher, with its `encryptKey` and `verificationToken`; pushed
+     * `app_ticket`s go to its token store.
+     */
+    get events() {
+      let dispatcher = dispatchers.get(this);
+      if (dispatcher === undefined) {
+        if (EventDispatcher === undefined) throw new Error('this build has no events: import @lark-sdk/wasm');
+        const { encryptKey, verificationToken } = eventOptions.get(this);
+        dispatcher = new EventDispatcher({ encryptKey, verificationToken, client: this });
+        dispatchers.set(this, dispatcher);
+      }
+      return dispatcher;
+    }
+
+    /** Handles events of `type` through `client.events`. */
+    on(type, handler) {
+      this.events.on(type, handler);
+      return this;
+    }
+
+    /** `client.events.handleEvent(request)`. */
+    handleEvent(request) {
+      return this.events.handleEvent(request);
+    }
+
+    /** `client.events.verifyAndDecrypt(headers, rawBody)`. */
+    verifyAndDecrypt(headers, rawBody) {
+      return this.events.verifyAndDecrypt(headers, rawBody);
+    }
+
+    /** @internal */
+    [CORE]() {
+      return cores.get(this);
+    }
+
+    /** Frees the wasm memory now instead of at garbage collection. */
+    free() {
+      dispatchers.get(this)?.free();
+      dispatchers.delete(this);
+      cores.get(this)?.free();
+      cores.delete(this);
     }
   }
 
-  /** The tenant access token (cached); a marketplace app names the tenant. */
-  tenantAccessToken(tenantKey) {
-    return cores.get(this).tenantAccessToken(tenantKey);
+  // `client.<service>`: built on first use, then kept on the instance.
+  for (const [name, methods] of Object.entries(CATALOG)) {
+    Object.defineProperty(LarkClient.prototype, name, {
+      configurable: true,
+      enumerable: false,
+      get() {
+        const api = service(this, methods);
+        Object.defineProperty(this, name, { value: api, enumerable: false });
+        return api;
+      },
+    });
   }
-
-  /** The app access token (cached). */
-  appAccessToken() {
-    return cores.get(this).appAccessToken();
-  }
-
-  /** Stores the `app_ticket` pushed to a marketplace app. */
-  setAppTicket(ticket) {
-    return cores.get(this).setAppTicket(String(ticket));
-  }
-
-  /** Frees the wasm memory now instead of at garbage collection. */
-  free() {
-    cores.get(this)?.free();
-    cores.delete(this);
-  }
-}
-
-// `client.<service>`: built on first use, then kept on the instance.
-for (const [name, methods] of Object.entries(CATALOG)) {
-  Object.defineProperty(LarkClient.prototype, name, {
-    configurable: true,
-    enumerable: false,
-    get() {
-      const api = service(this, methods);
-      Object.defineProperty(this, name, { value: api, enumerable: false });
-      return api;
-    },
-  });
-}
-
-/** @internal the wasm client of a LarkClient, for the event dispatcher. */
-export function coreOf(client) {
-  return cores.get(client);
+  return LarkClient;
 }

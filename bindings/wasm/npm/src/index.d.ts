@@ -100,6 +100,51 @@ export interface LarkError extends Error {
   body?: string;
 }
 
+/** A decoded event or callback. `payload` is the envelope's `event` (a legacy card: the body). */
+export interface LarkEvent<P = any> {
+  type: string;
+  id: string | null;
+  createTime: string | null;
+  appId: string | null;
+  tenantKey: string | null;
+  schema: '1.0' | '2.0' | 'card' | 'other';
+  encrypted: boolean;
+  payload: P;
+}
+
+/** A url_verification challenge, as `verifyAndDecrypt` returns it. */
+export interface UrlVerification {
+  type: 'url_verification';
+  challenge: string;
+}
+
+/** Handles one event; a callback's handler (card actions, link previews) returns the reply. */
+export type EventHandler = (event: LarkEvent) => unknown | Promise<unknown>;
+
+export interface EventDispatcherOptions {
+  encryptKey?: string;
+  verificationToken?: string;
+  /** How far a signed request's timestamp may be from now (300 s by default; 0 turns it off). */
+  freshnessSecs?: number;
+  /** Receives pushed `app_ticket`s (marketplace apps). */
+  client?: LarkClient;
+}
+
+/** Events and callbacks: verified, decrypted, de-duplicated and answered, handled by type. */
+export declare class EventDispatcher {
+  constructor(options?: EventDispatcherOptions);
+  on(type: string, handler: EventHandler): this;
+  fallback(handler: EventHandler): this;
+  /** Answers one request, as a Worker's `fetch` handler would. */
+  handleEvent(request: Request): Promise<Response>;
+  /** Checks and decrypts without running handlers; rejects with a LarkError of kind `event`. */
+  verifyAndDecrypt(
+    headers: Headers | Record<string, string | string[] | undefined> | Array<[string, string]>,
+    rawBody: string | Uint8Array | ArrayBuffer | Blob | Request,
+  ): Promise<LarkEvent | UrlVerification>;
+  free(): void;
+}
+
 export declare function isLarkError(error: unknown): error is LarkError;
 
 /** One app's client; `client.<service>.<method>(params)` for every endpoint of the spec. */
@@ -116,6 +161,14 @@ export declare class LarkClient {
   tenantAccessToken(tenantKey?: string): Promise<string>;
   appAccessToken(): Promise<string>;
   setAppTicket(ticket: string): Promise<void>;
+  /** An event dispatcher with this client's encrypt key and verification token. */
+  readonly events: EventDispatcher;
+  on(type: string, handler: EventHandler): this;
+  handleEvent(request: Request): Promise<Response>;
+  verifyAndDecrypt(
+    headers: Headers | Record<string, string | string[] | undefined> | Array<[string, string]>,
+    rawBody: string | Uint8Array | ArrayBuffer | Blob | Request,
+  ): Promise<LarkEvent | UrlVerification>;
   free(): void;
 }
 export interface LarkClient extends Services {}

@@ -2,8 +2,10 @@
 // `workerd` export conditions pick entry points that load it on import.
 import { glue, wasm } from './full.js';
 import { customBotClass } from './custom-bot.js';
+import { larkClientClass } from './client.js';
+import { eventDispatcherClass } from './events.js';
 
-export { LarkClient, isLarkError } from './client.js';
+export { isLarkError } from './client.js';
 export { CATALOG } from './generated/catalog.js';
 
 /** Loads the wasm (a URL, Response, bytes or WebAssembly.Module; by default the packaged file). */
@@ -12,3 +14,5 @@ export const init = (input) => wasm.init(input);
 export const initSync = (module) => wasm.initSync(module);
 
 export const CustomBot = customBotClass(glue, wasm);
+export const EventDispatcher = eventDispatcherClass(glue, wasm);
+export const LarkClient = larkClientClass(glue, wasm, EventDispatcher);

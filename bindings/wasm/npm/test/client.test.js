@@ -221,3 +221,14 @@ test('the bot-only entry posts with its smaller build', async () => {
   assert.equal(received.at(-1).content.text, 'from the bot-only build');
   assert.equal(received.at(-1).sign, undefined);
 });
+
+test('the client-only entry sends with its smaller build and has no events', async () => {
+  const { LarkClient: SmallClient } = await import('@lark-sdk/wasm/client');
+  const client = new SmallClient(APP);
+  const sent = await client.message.sendRawMessage({
+    query: { receive_id_type: 'chat_id' },
+    body: { receive_id: CHAT_ID, msg_type: 'text', content: JSON.stringify({ text: 'client-only build' }) },
+  });
+  assert.match(sent.message_id, /^om_/);
+  assert.throws(() => client.on('im.message.receive_v1', () => {}), /no events/);
+});

@@ -1,0 +1,99 @@
+// `EventDispatcher`: events and callbacks checked, decrypted and answered by the wasm core
+// (lark-core's dispatcher), handled by JavaScript functions chosen by event type.
+import { CORE } from './core-symbol.js';
+
+async function bytes(body) {
+  if (typeof body === 'string') return new TextEncoder().encode(body);
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (body && typeof body.arrayBuffer === 'function') return new Uint8Array(await body.arrayBuffer());
+  throw new TypeError('the raw body must be a string, bytes, a Blob or a Request');
+}
+
+function flatHeaders(headers) {
+  const out = [];
+  if (headers == null) return out;
+  if (typeof headers.forEach === 'function' && !Array.isArray(headers)) {
+    headers.forEach((value, name) => out.push(String(name), String(value)));
+  } else {
+    const entries = Array.isArray(headers) ? headers : Object.entries(headers);
+    for (const [name, value] of entries) {
+      if (value === undefined || value === null) continue;
+      out.push(String(name), Array.isArray(value) ? value.join(', ') : String(value));
+    }
+  }
+  return out;
+}
+
+/** The `EventDispatcher` class over one wasm build. */
+export function eventDispatcherClass(glue, wasm) {
+  return class EventDispatcher {
+    #inner;
+    #handlers = new Map();
+    #fallback;
+
+    /**
+     * @param {{ encryptKey?: string, verificationToken?: string, freshnessSecs?: number, client?: object }} [options]
+     *   `client` (a LarkClient) receives pushed `app_ticket`s.
+     */
+    constructor(options = {}) {
+      wasm.assertReady();
+      this.#inner = new glue.WasmEvents({
+        encryptKey: options.encryptKey,
+        verificationToken: options.verificationToken,
+        freshnessSecs: options.freshnessSecs,
+        dispatch: (json) => this.#dispatch(json),
+      });
+      if (options.client !== undefined) this.#inner.ticketsTo(options.client[CORE]());
+    }
+
+    /** Handles events of `type` (`im.message.receive_v1`, `card.action.trigger`, ...). A callback's handler returns the reply. */
+    on(type, handler) {
+      if (typeof handler !== 'function') throw new TypeError('the handler must be a function');
+      this.#handlers.set(String(type), handler);
+      return this;
+    }
+
+    /** Handles every event type without a handler of its own. */
+    fallback(handler) {
+      if (typeof handler !== 'function') throw new TypeError('the handler must be a function');
+      this.#fallback = handler;
+      return this;
+    }
+
+    async #dispatch(json) {
+      const event = JSON.parse(json);
+      const handler = this.#handlers.get(event.type) ?? this.#fallback;
+      if (handler === undefined) return undefined;
+      const reply = await handler(event);
+      return reply === undefined ? undefined : JSON.stringify(reply);
+    }
+
+    /**
+     * Answers one event or callback request (a Fetch API Request, as Workers and browsers have):
+     * 401 for a bad signature, stale timestamp or token, 400 for what cannot be decrypted, the
+     * challenge for url_verification, 200 `{}` (or a callback's reply) once the handler is done,
+     * 500 when it throws (the platform then delivers again).
+     */
+    async handleEvent(request) {
+      const out = await this.#inner.handle(request.method, flatHeaders(request.headers), await bytes(request));
+      const headers = new Headers();
+      for (let i = 0; i + 1 < out.headers.length; i += 2) headers.append(out.headers[i], out.headers[i + 1]);
+      return new Response(out.body, { status: out.status, headers });
+    }
+
+    /**
+     * Checks the signature, freshness and token and decrypts, without running handlers: the
+     * event `{ type, id, createTime, appId, tenantKey, schema, encrypted, payload }`, or
+     * `{ type: 'url_verification', challenge }`. Rejects with a LarkError of kind `event`.
+     */
+    async verifyAndDecrypt(headers, rawBody) {
+      return JSON.parse(await this.#inner.verifyAndDecrypt(flatHeaders(headers), await bytes(rawBody)));
+    }
+
+    free() {
+      this.#inner.free();
+    }
+  };
+}
