@@ -1,0 +1,13 @@
+// Size report (b): a Worker that sends an im message with app credentials.
+import { LarkClient } from '@lark-sdk/wasm/client';
+
+export default {
+  async fetch(request, env) {
+    const client = new LarkClient({ appId: env.APP_ID, appSecret: env.APP_SECRET });
+    const sent = await client.message.sendRawMessage({
+      query: { receive_id_type: 'chat_id' },
+      body: { receive_id: env.CHAT_ID, msg_type: 'text', content: JSON.stringify({ text: await request.text() }) },
+    });
+    return Response.json(sent);
+  },
+};
