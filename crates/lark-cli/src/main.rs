@@ -2,6 +2,7 @@
 
 mod api;
 mod bot;
+mod mock;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,8 @@ enum Command {
     Api(api::Args),
     /// Posts to a custom bot's webhook (`send`) or computes a webhook signature (`sign`).
     Bot(bot::Args),
+    /// Runs the embedded Feishu-compatible mock server.
+    Mock(mock::Args),
 }
 
 /// What a subcommand returns: the process exit code.
@@ -72,6 +75,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Api(args) => api::run(args).await,
+        Command::Mock(args) => mock::run(args).await,
         Command::Bot(args) => bot::run(args).await,
     };
     match outcome {

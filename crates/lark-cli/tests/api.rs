@@ -1,0 +1,127 @@
+//! `lark api` and `lark mock serve`, run as processes against lark-mock on 127.0.0.1.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lark_mock::MockServer;
+
+fn lark(base_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lark"));
+    command
+        .env("LARK_APP_ID", MockServer::APP_ID)
+        .env("LARK_APP_SECRET", MockServer::APP_SECRET)
+        .env("LARK_BASE_URL", base_url)
+        .env_remove("LARK_USER_TOKEN");
+    command
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_calls_print_the_json_answer() {
+    let mock = MockServer::start().await.unwrap();
+    let base = mock.base_url().to_owned();
+    let data = format!(
+        r#"{{"receive_id":"{}","msg_type":"text","content":"{{\"text\":\"from the cli\"}}"}}"#,
+        MockServer::CHAT_ID
+    );
+    let output = tokio::task::spawn_blocking(move || {
+        lark(&base)
+            .args([
+                "api",
+                "POST",
+                "/open-apis/im/v1/messages",
+                "--query",
+                "receive_id_type=chat_id",
+                "--data",
+                &data,
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["code"], 0);
+    assert!(
+        answer["data"]["message_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("om_")
+    );
+    assert_eq!(mock.messages().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_errors_print_code_and_msg_and_fail() {
+    let mock = MockServer::start().await.unwrap();
+    let base = mock.base_url().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        lark(&base)
+            .args(["api", "GET", "/open-apis/im/v1/messages/om_does_not_exist"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Lark code"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn missing_credentials_and_bad_input_are_usage_errors() {
+    let output = Command::new(env!("CARGO_BIN_EXE_lark"))
+        .args(["api", "GET", "/open-apis/im/v1/chats"])
+        .env_remove("LARK_APP_ID")
+        .env_remove("LARK_APP_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("LARK_APP_ID"));
+    let output = lark("http://127.0.0.1:9")
+        .args(["api", "POST", "/open-apis/x", "--data", "{not json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--data is not JSON"));
+}
+
+#[test]
+fn mock_serve_prints_its_url_and_answers() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lark"))
+        .args(["mock", "serve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let base = line.trim().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    // The served mock answers a token request made by another process.
+    let started = Instant::now();
+    let output = loop {
+        let output = lark(&base)
+            .args(["api", "GET", "/open-apis/contact/v3/users/ou_mock_user"])
+            .output()
+            .unwrap();
+        if output.status.success() || started.elapsed() > Duration::from_secs(10) {
+            break output;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
