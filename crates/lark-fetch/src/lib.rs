@@ -7,7 +7,9 @@
 //! ```no_run
 //! # async fn run() -> lark_core::Result<()> {
 //! let client = lark_fetch::client(lark_core::Config::new("cli_xxx", "secret"));
-//! let chat = client.send(&lark_core::api::chat::GetChat::new("oc_xxx")).await?;
+//! let message = client
+//!     .send(&lark_core::api::message::GetMessage::new("om_xxx"))
+//!     .await?;
 //! # Ok(()) }
 //! ```
 #![cfg(target_arch = "wasm32")]

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Gzip sizes of what a user ships with @lark-sdk/wasm:
+#   (a) a Worker that only posts through a custom bot        (examples/cloudflare-worker/size/bot-worker.js)
+#   (b) a Worker that sends an im message with app credentials (examples/cloudflare-worker/size/im-worker.js)
+#   (c) the whole npm package (the tarball `npm pack` makes)
+# A Worker's size is its bundle as wrangler makes it (esbuild, minified, workerd condition) plus
+# its wasm module, each gzipped (-9), which is how Cloudflare counts the compressed limit.
+# Goals: (b) <= 60 KB, (c) <= 400 KB. The report prints the figures and whether each goal is
+# met; it fails only when something cannot be measured.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKG=bindings/wasm/npm
+WORKER=examples/cloudflare-worker
+if [ ! -f "$PKG/wasm/full/lark_wasm_bg.wasm" ] || [ ! -f "$PKG/wasm/client/lark_wasm_bg.wasm" ] ||
+    [ ! -f "$PKG/wasm/bot/lark_wasm_bg.wasm" ]; then
+    scripts/test-wasm.sh build
+fi
+if ! cmp -s "$WORKER/package-lock.json" "$WORKER/node_modules/.lark-ci-lock" 2>/dev/null; then
+    (cd "$WORKER" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$WORKER/package-lock.json" "$WORKER/node_modules/.lark-ci-lock"
+fi
+(cd "$WORKER" && node build.mjs --size)
+
+gz() { gzip -9c "$1" | wc -c; }
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
+
+worker_size() { # dir -> prints "js_raw js_gz wasm_raw wasm_gz"
+    local dir=$1 js wasm
+    js=$dir/index.js
+    wasm=$(ls "$dir"/*.wasm)
+    echo "$(wc -c <"$js") $(gz "$js") $(wc -c <"$wasm") $(gz "$wasm")"
+}
+
+report_worker() { # label dir goal_bytes(0 = none)
+    local label=$1 dir=$2 goal=$3
+    read -r js_raw js_gz wasm_raw wasm_gz < <(worker_size "$dir")
+    local total=$((js_gz + wasm_gz)) verdict=""
+    if [ "$goal" -gt 0 ]; then
+        if [ "$total" -le "$goal" ]; then verdict="  goal <= $(kb "$goal"): met"
+        else verdict="  goal <= $(kb "$goal"): MISSED by $(kb $((total - goal)))"; fi
+    fi
+    printf '%s\n    JS   %8d B raw, %s gzip\n    wasm %8d B raw, %s gzip\n    total %s gzip%s\n' \
+        "$label" "$js_raw" "$(kb "$js_gz")" "$wasm_raw" "$(kb "$wasm_gz")" "$(kb "$total")" "$verdict"
+}
+
+echo "== @lark-sdk/wasm size report (gzip -9)"
+report_worker "(a) Worker posting through a custom bot (@lark-sdk/wasm/bot)" "$WORKER/dist/size/bot-worker" 0
+report_worker "(b) Worker sending an im message with app credentials (@lark-sdk/wasm/client)" "$WORKER/dist/size/im-worker" $((60 * 1024))
+report_worker "    for comparison: the example Worker on the full build (client + events + bot)" "$WORKER/dist/worker" 0
+
+PACK_DIR=$(mktemp -d)
+trap 'rm -rf "$PACK_DIR"' EXIT
+(cd "$PKG" && npm pack --silent --pack-destination "$PACK_DIR" >/dev/null)
+TARBALL=$(ls "$PACK_DIR"/*.tgz)
+tar_size=$(wc -c <"$TARBALL")
+unpacked=$(tar -xzOf "$TARBALL" | wc -c)
+goal=$((400 * 1024))
+if [ "$tar_size" -le "$goal" ]; then verdict="met"; else verdict="MISSED by $(kb $((tar_size - goal)))"; fi
+printf '(c) the whole package (npm pack: 3 wasm builds, JS, generated catalog and types)\n    %s gzip tarball, %s unpacked  goal <= %s: %s\n' \
+    "$(kb "$tar_size")" "$(kb "$unpacked")" "$(kb "$goal")" "$verdict"
+echo "    per file (gzip):"
+tar -tzf "$TARBALL" | sort | while read -r file; do
+    size=$(tar -xzOf "$TARBALL" "$file" | gzip -9c | wc -c)
+    [ "$size" -ge 2048 ] && printf '      %-45s %s\n' "${file#package/}" "$(kb "$size")"
+done
+exit 0

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The wasm side in its real runtimes, against lark-mock on 127.0.0.1:
+#   1. lark-fetch + lark-core typed calls (wasm-bindgen-test) in Node and in headless Chromium
+#   2. the npm package (@lark-sdk/wasm) under `node --test`, plus a TypeScript check of its types
+#   3. examples/cloudflare-worker in workerd (miniflare)
+#   4. examples/browser-extension (MV3) in headless Chromium (playwright-core)
+# Installs what a fresh machine lacks and skips what is there: the wasm32 target, the
+# wasm-bindgen CLI matching Cargo.lock, Debian's chromium + chromium-driver, and the pinned npm
+# packages of each package folder (npm ci from the committed package-lock.json).
+#
+#   scripts/test-wasm.sh          build and run everything
+#   scripts/test-wasm.sh build    only build the npm package's wasm (used by size-report.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MODE=${1:-test}
+
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+PKG=bindings/wasm/npm
+started=$(date +%s)
+step() { printf '\n==> [wasm %ss] %s\n' "$(($(date +%s) - started))" "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# ---------------------------------------------------------------- installs (idempotent)
+step "toolchain"
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+# The CLI must be the exact version of the wasm-bindgen crate in Cargo.lock.
+WB_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]; then
+    step "cargo install wasm-bindgen-cli $WB_VERSION (about 3 minutes on 2 cores)"
+    # No --locked: the CLI's lock file does not resolve against this index.
+    cargo install wasm-bindgen-cli --version "$WB_VERSION"
+fi
+
+npm_ci() { # npm ci in $1 unless node_modules already matches its package-lock.json
+    local dir=$1
+    if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.lark-ci-lock" 2>/dev/null; then
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+        cp "$dir/package-lock.json" "$dir/node_modules/.lark-ci-lock"
+    fi
+}
+npm_ci "$PKG"
+
+# ---------------------------------------------------------------- the npm package's wasm
+# Three builds: full (client + events + bot), client only, bot only; each goes through
+# wasm-bindgen --target web (runs in workerd, browsers, extensions and Node) and wasm-opt -Oz
+# from npm binaryen (Debian's binaryen 108 breaks the output).
+build_variant() { # name features
+    local name=$1 features=$2 out=$PKG/wasm/$1
+    cargo build --quiet -p lark-wasm --lib --target wasm32-unknown-unknown --profile wasm-release \
+        --no-default-features --features "$features"
+    rm -rf "$out"
+    wasm-bindgen --target web --out-dir "$out" --out-name lark_wasm \
+        "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/lark_wasm.wasm"
+    "$PKG/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+        "$out/lark_wasm_bg.wasm" -o "$out/lark_wasm_bg.wasm"
+}
+step "build the npm package's wasm (full, client, bot)"
+build_variant full client,events,bot
+build_variant client client
+build_variant bot bot
+[ "$MODE" = build ] && exit 0
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    step "apt-get install chromium chromium-driver"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+npm_ci examples/cloudflare-worker
+npm_ci examples/browser-extension
+
+# ---------------------------------------------------------------- lark-mock on loopback
+step "start lark-mock"
+cargo build --quiet -p lark-wasm-test-server
+MOCK_LOG=$(mktemp)
+# The server stops when its stdin closes; the fifo's writer is this script.
+MOCK_IN=$(mktemp -u)
+mkfifo "$MOCK_IN"
+"$CARGO_TARGET_DIR/debug/lark-wasm-test-server" <"$MOCK_IN" >"$MOCK_LOG" 2>&1 &
+MOCK_PID=$!
+exec 9>"$MOCK_IN"
+cleanup() {
+    exec 9>&- || true
+    kill "$MOCK_PID" 2>/dev/null || true
+    wait "$MOCK_PID" 2>/dev/null || true
+    rm -f "$MOCK_IN" "$MOCK_LOG"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+    grep -q '^LARK_CONTROL_URL=' "$MOCK_LOG" && break
+    kill -0 "$MOCK_PID" 2>/dev/null || { cat "$MOCK_LOG"; exit 1; }
+    sleep 0.1
+done
+LARK_MOCK_URL=$(sed -n 's/^LARK_MOCK_URL=//p' "$MOCK_LOG")
+LARK_CONTROL_URL=$(sed -n 's/^LARK_CONTROL_URL=//p' "$MOCK_LOG")
+[ -n "$LARK_MOCK_URL" ] && [ -n "$LARK_CONTROL_URL" ] || { echo "lark-mock did not start"; cat "$MOCK_LOG"; exit 1; }
+export LARK_MOCK_URL LARK_CONTROL_URL
+echo "lark-mock at $LARK_MOCK_URL, control at $LARK_CONTROL_URL"
+
+# ---------------------------------------------------------------- 1. wasm-bindgen-test
+step "1/4 lark-fetch + lark-core on wasm32: Node and headless Chromium"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    CHROMEDRIVER=/usr/bin/chromedriver \
+    WASM_BINDGEN_TEST_TIMEOUT=60 \
+    timeout 900 cargo test -p lark-fetch --target wasm32-unknown-unknown --tests
+
+# ---------------------------------------------------------------- 2. npm package in Node
+step "2/4 @lark-sdk/wasm under node --test, and its TypeScript types"
+(cd "$PKG" && timeout 300 node --test --test-timeout=60000 test/)
+(cd "$PKG" && timeout 300 node_modules/.bin/tsc -p test/tsconfig.json)
+
+# ---------------------------------------------------------------- 3. Worker in workerd
+step "3/4 examples/cloudflare-worker in workerd (miniflare)"
+(cd examples/cloudflare-worker && timeout 120 node build.mjs --size &&
+    timeout 300 node --test --test-timeout=60000 test/)
+
+# ---------------------------------------------------------------- 4. MV3 extension in Chromium
+step "4/4 examples/browser-extension in headless Chromium (playwright-core)"
+(cd examples/browser-extension && timeout 60 node build.mjs &&
+    timeout 300 node --test --test-timeout=90000 test/)
+
+step "wasm tests passed in $(($(date +%s) - started)) s"
