@@ -2,6 +2,8 @@
 //!
 //! Everything talks to a [`MockServer`] on 127.0.0.1 through the real reqwest backend.
 
+pub mod fault_suite;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -137,6 +137,9 @@ pub(crate) fn verdict(error: &Error, idempotent: bool, reset: Option<Duration>) 
         Error::Api(api) if api.http_status >= 500 => unknown_fate(),
         Error::Decode(d) if d.http_status == 429 => limited(),
         Error::Decode(d) if d.http_status >= 500 => unknown_fate(),
+        // A body cut short or garbled on the way (not JSON at all, or empty): the call's fate
+        // is unknown. A body that is JSON of the wrong shape would fail again: not retried.
+        Error::Decode(d) if garbled(d) => unknown_fate(),
         // A token that could not be had: the token request is harmless to repeat.
         Error::Token {
             source: Some(source),
@@ -147,6 +150,15 @@ pub(crate) fn verdict(error: &Error, idempotent: bool, reset: Option<Duration>) 
         },
         _ => Verdict::Stop,
     }
+}
+
+fn garbled(decode: &crate::error::DecodeError) -> bool {
+    use serde_json::error::Category;
+    decode.body.is_empty()
+        || decode
+            .source
+            .as_ref()
+            .is_some_and(|e| matches!(e.classify(), Category::Syntax | Category::Eof))
 }
 
 /// Reads the rate-limit reset hint: `x-ogw-ratelimit-reset`, else `Retry-After`, in seconds.
@@ -179,6 +191,28 @@ mod tests {
         )))
     }
 
+    fn garbled_json() -> Error {
+        let source = serde_json::from_str::<serde_json::Value>("{\"code\":0,").unwrap_err();
+        Error::Decode(Box::new(DecodeError::new(
+            "m",
+            200,
+            None,
+            b"{\"code\":0,".to_vec(),
+            Some(source),
+        )))
+    }
+
+    fn shaped_wrong() -> Error {
+        let source = serde_json::from_str::<u32>("\"x\"").unwrap_err();
+        Error::Decode(Box::new(DecodeError::new(
+            "m",
+            200,
+            None,
+            b"{\"code\":0}".to_vec(),
+            Some(source),
+        )))
+    }
+
     #[test]
     fn verdicts() {
         let connect = Error::Transport(HttpError::new(HttpErrorKind::Connect, "refused"));
@@ -198,7 +232,7 @@ mod tests {
                 Verdict::After(Duration::from_secs(3))
             );
             assert_eq!(verdict(&api(230_001, 400), idempotent, None), Verdict::Stop);
-            assert_eq!(verdict(&decode(200), idempotent, None), Verdict::Stop);
+            assert_eq!(verdict(&shaped_wrong(), idempotent, None), Verdict::Stop);
             assert_eq!(
                 verdict(&Error::Build("x".into()), idempotent, None),
                 Verdict::Stop
@@ -208,6 +242,8 @@ mod tests {
             dropped,
             Error::Timeout(Duration::from_secs(1)),
             api(1, 500),
+            decode(200),
+            garbled_json(),
             decode(502),
         ] {
             assert_eq!(verdict(&unknown, false, None), Verdict::Stop, "{unknown:?}");

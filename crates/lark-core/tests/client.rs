@@ -97,8 +97,10 @@ fn ok_backend(request: &Request, _: usize) -> Response {
 #[test]
 fn send_builds_the_exact_requests() {
     let recorder = Recorder::new();
+    // Retries off: no idempotency key is added, so the body is exactly the caller's.
+    let config = config().retry(lark_core::RetryPolicy::none());
     let client = Client::new(
-        config(),
+        config,
         recorder.backend(ok_backend),
         ManualClock::new(1_000),
     );
