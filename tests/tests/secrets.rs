@@ -1,0 +1,111 @@
+//! Secrets never show in `Debug` or `Display` output: a full run's every printable value —
+//! config, client, options, tokens, bots, replies, requests and errors — is searched for them.
+
+use lark_core::api::message::{GetMessage, SendRawMessage};
+use lark_core::{AppType, Config, RequestOptions, RetryPolicy};
+use lark_custom_bot::{CustomBot, Message};
+use lark_mock::MockServer;
+use lark_reqwest::{ReqwestClient, SystemRuntime};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_secret_is_ever_printed() {
+    let mock = lark_tests::mock().await;
+    let bot_secret = "bot-secret-5f1d";
+    mock.add_bot("hook-1", Some(bot_secret));
+    let user_token = "u-user-token-77aa";
+    mock.add_user_token(user_token, MockServer::USER_OPEN_ID);
+    let config = Config::new(MockServer::APP_ID, MockServer::APP_SECRET)
+        .base_url(mock.base_url())
+        .helpdesk(MockServer::HELPDESK_ID, MockServer::HELPDESK_TOKEN)
+        .verification_token("verification-token-91c2")
+        .encrypt_key("encrypt-key-3b0e")
+        .retry(RetryPolicy::none());
+    let mut printed = Vec::new();
+    let mut print = |what: String| printed.push(what);
+
+    print(format!("{config:?} {config:#?}"));
+    let client = lark_tests::client_with(config.clone());
+    print(format!("{client:?}"));
+    let tenant = client.tenant_access_token(None).await.unwrap();
+    let app = client.app_access_token().await.unwrap();
+    print(format!("{tenant:?} {tenant} {app:?} {app}"));
+
+    let sent = client
+        .send(&SendRawMessage::new(
+            "chat_id",
+            MockServer::CHAT_ID,
+            "text",
+            r#"{"text":"hi"}"#,
+        ))
+        .await
+        .unwrap();
+    print(format!("{sent:?}"));
+    let options = RequestOptions::new().user_access_token(user_token);
+    print(format!("{options:?}"));
+    // Errors of every kind: a bad app secret, a marketplace app without a ticket, a
+    // rejected user token.
+    let wrong_secret = lark_tests::client_with(
+        Config::new(MockServer::APP_ID, "wrong-app-secret-x").base_url(mock.base_url()),
+    );
+    let err = wrong_secret
+        .send(&GetMessage::new("om_x"))
+        .await
+        .unwrap_err();
+    print(format!("{err:?} {err}"));
+    let isv = lark_tests::client_with(config.clone().app_type(AppType::Marketplace));
+    let err = isv
+        .send_with(
+            &GetMessage::new("om_x"),
+            &RequestOptions::new().tenant_key("t1"),
+        )
+        .await
+        .unwrap_err();
+    print(format!("{err:?} {err}"));
+    let err = client
+        .send_with(&GetMessage::new("om_missing"), &options)
+        .await
+        .unwrap_err();
+    print(format!("{err:?} {err}"));
+
+    let bot = CustomBot::new(
+        format!("{}/open-apis/bot/v2/hook/hook-1", mock.base_url()),
+        ReqwestClient::new(),
+        SystemRuntime,
+    )
+    .secret(bot_secret);
+    print(format!("{bot:?}"));
+    let request = bot
+        .prepare(&Message::text("hello"), 1_700_000_000_000)
+        .unwrap();
+    print(format!("{request:?}"));
+    let reply = bot.send(&Message::text("hello")).await.unwrap();
+    print(format!("{reply:?}"));
+    let wrong = CustomBot::new(
+        format!("{}/open-apis/bot/v2/hook/hook-1", mock.base_url()),
+        ReqwestClient::new(),
+        SystemRuntime,
+    )
+    .secret("other-bot-secret-x");
+    let err = wrong.send(&Message::text("hello")).await.unwrap_err();
+    print(format!("{err:?} {err} {wrong:?}"));
+
+    let secrets = [
+        MockServer::APP_SECRET,
+        "wrong-app-secret-x",
+        MockServer::HELPDESK_TOKEN,
+        "verification-token-91c2",
+        "encrypt-key-3b0e",
+        bot_secret,
+        "other-bot-secret-x",
+        user_token,
+        "u-unknown-secret",
+        tenant.expose(),
+        app.expose(),
+    ];
+    let all = printed.join("\n");
+    assert!(printed.len() >= 10);
+    for secret in secrets {
+        assert!(!secret.is_empty());
+        assert!(!all.contains(secret), "`{secret}` was printed:\n{all}");
+    }
+}
