@@ -3,7 +3,8 @@
 #   1. lark-fetch + lark-core typed calls (wasm-bindgen-test) in Node and in headless Chromium
 #   2. the npm package (@lark-sdk/wasm) under `node --test`, plus a TypeScript check of its types
 #   3. examples/cloudflare-worker in workerd (miniflare)
-#   4. examples/browser-extension (MV3) in headless Chromium (playwright-core)
+#   4. examples/browser-extension (MV3), and the package in a web page, in headless Chromium
+#      (playwright-core)
 # Installs what a fresh machine lacks and skips what is there: the wasm32 target, the
 # wasm-bindgen CLI matching Cargo.lock, Debian's chromium + chromium-driver, and the pinned npm
 # packages of each package folder (npm ci from the committed package-lock.json).
@@ -116,7 +117,7 @@ step "3/4 examples/cloudflare-worker in workerd (miniflare)"
     timeout 300 node --test --test-timeout=60000 test/)
 
 # ---------------------------------------------------------------- 4. MV3 extension in Chromium
-step "4/4 examples/browser-extension in headless Chromium (playwright-core)"
+step "4/4 examples/browser-extension and the package in a web page, headless Chromium (playwright-core)"
 (cd examples/browser-extension && timeout 60 node build.mjs &&
     timeout 300 node --test --test-timeout=90000 test/)
 
