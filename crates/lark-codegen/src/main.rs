@@ -14,6 +14,9 @@ mod ts;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// One generator: reads the facts directory, adds files to the output.
+type Step = fn(&std::path::Path, &mut output::Output) -> Result<(), String>;
+
 fn main() -> ExitCode {
     let mut facts = None;
     let mut check = false;
@@ -31,10 +34,7 @@ fn main() -> ExitCode {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let facts = facts.unwrap_or_else(|| root.join("../shared/api-facts"));
     let mut out = output::Output::new(root, check);
-    let steps: [(
-        &str,
-        fn(&std::path::Path, &mut output::Output) -> Result<(), String>,
-    ); 3] = [
+    let steps: [(&str, Step); 3] = [
         ("api", api::generate),
         ("events", events::generate),
         ("ts", ts::generate),

@@ -1,0 +1,723 @@
+//! The facts, read into a model the emitters share: endpoints with Rust names, types, and where
+//! each type lives.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+/// A type in the facts' vocabulary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Ty {
+    String,
+    Bool,
+    I64,
+    I32,
+    F64,
+    Any,
+    Binary,
+    List(Box<Ty>),
+    Map(Box<Ty>, Box<Ty>),
+    Named(String),
+}
+
+impl Ty {
+    pub(crate) fn parse(text: &str) -> Result<Ty, String> {
+        let text = text.trim();
+        Ok(match text {
+            "string" => Ty::String,
+            "bool" => Ty::Bool,
+            "i64" => Ty::I64,
+            "i32" => Ty::I32,
+            "f64" => Ty::F64,
+            "any" => Ty::Any,
+            "binary" => Ty::Binary,
+            _ => {
+                if let Some(inner) = text.strip_prefix("list<").and_then(|t| t.strip_suffix('>')) {
+                    Ty::List(Box::new(Ty::parse(inner)?))
+                } else if let Some(inner) =
+                    text.strip_prefix("map<").and_then(|t| t.strip_suffix('>'))
+                {
+                    let (k, v) = inner
+                        .split_once(',')
+                        .ok_or_else(|| format!("bad map type `{text}`"))?;
+                    Ty::Map(Box::new(Ty::parse(k)?), Box::new(Ty::parse(v)?))
+                } else if !text.is_empty()
+                    && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && text.starts_with(|c: char| c.is_ascii_uppercase())
+                {
+                    Ty::Named(text.to_owned())
+                } else {
+                    return Err(format!("unknown type `{text}`"));
+                }
+            }
+        })
+    }
+
+    /// Named types this type mentions.
+    pub(crate) fn names(&self, out: &mut Vec<String>) {
+        match self {
+            Ty::List(t) => t.names(out),
+            Ty::Map(k, v) => {
+                k.names(out);
+                v.names(out);
+            }
+            Ty::Named(n) => out.push(n.clone()),
+            _ => {}
+        }
+    }
+
+    pub(crate) fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Ty::String | Ty::Bool | Ty::I64 | Ty::I32 | Ty::F64
+        )
+    }
+}
+
+/// A parameter or a field.
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    /// The wire name.
+    pub(crate) wire: String,
+    /// The Rust identifier (possibly raw, `r#type`).
+    pub(crate) ident: String,
+    /// The facts' spelling of the type.
+    pub(crate) ty_text: String,
+    pub(crate) ty: Ty,
+    pub(crate) required: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Where {
+    Path,
+    Query,
+    Header,
+    Body,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    None,
+    Json,
+    Multipart,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Pagination {
+    pub(crate) request_token: String,
+    pub(crate) token_in_body: bool,
+    pub(crate) response_token: String,
+    pub(crate) has_more: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoint {
+    pub(crate) service: String,
+    /// Unique within the service.
+    pub(crate) name: String,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) doc_url: String,
+    pub(crate) www: bool,
+    pub(crate) tokens: Vec<String>,
+    pub(crate) helpdesk: bool,
+    /// Every request parameter, with where it goes; identifiers unique within the endpoint.
+    pub(crate) params: Vec<(Where, Field)>,
+    pub(crate) body: BodyKind,
+    pub(crate) binary: bool,
+    pub(crate) envelope: Option<String>,
+    pub(crate) response: Vec<Field>,
+    pub(crate) pagination: Option<Pagination>,
+    pub(crate) upload: bool,
+    pub(crate) download: bool,
+    /// The resource module (file) it is written to; empty for the service's `mod.rs`.
+    pub(crate) module: String,
+}
+
+impl Endpoint {
+    pub(crate) fn in_(&self, place: Where) -> impl Iterator<Item = &Field> {
+        self.params
+            .iter()
+            .filter(move |(w, _)| *w == place)
+            .map(|(_, f)| f)
+    }
+
+    /// The name of the generated answer type, when the answer has fields.
+    pub(crate) fn response_type(&self) -> Option<String> {
+        (!self.binary && !self.response.is_empty()).then(|| format!("{}Response", self.name))
+    }
+
+    pub(crate) fn meta_static(&self) -> String {
+        screaming(&self.name)
+    }
+}
+
+/// Which sides reach a type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Usage {
+    Request,
+    Response,
+    Both,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TypeDef {
+    pub(crate) name: String,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) usage: Usage,
+}
+
+/// Where a type is written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Home {
+    /// `api/<service>/<module>.rs` (module empty: `mod.rs`).
+    Service { service: String, module: String },
+    /// `api/shared.rs`, compiled when any of the services is on.
+    Shared(BTreeSet<String>),
+}
+
+#[derive(Debug)]
+pub(crate) struct Model {
+    pub(crate) endpoints: Vec<Endpoint>,
+    pub(crate) types: BTreeMap<String, TypeDef>,
+    pub(crate) homes: BTreeMap<String, Home>,
+    /// Services with their endpoints' count, sorted.
+    pub(crate) services: BTreeMap<String, usize>,
+}
+
+/// Services with at most this many endpoints are one file.
+const SMALL_SERVICE: usize = 8;
+
+pub(crate) fn load(facts: &Value) -> Result<Model, String> {
+    let raw_types = facts
+        .get("types")
+        .and_then(Value::as_object)
+        .ok_or("the facts have no `types` object")?;
+    let mut types = BTreeMap::new();
+    for (name, def) in raw_types {
+        let usage = match def.get("usage").and_then(Value::as_str) {
+            Some("request") => Usage::Request,
+            Some("response") => Usage::Response,
+            Some("both") => Usage::Both,
+            other => return Err(format!("type {name}: unknown usage {other:?}")),
+        };
+        let fields = fields(def.get("fields"), &format!("type {name}"), usage != Usage::Request)?;
+        types.insert(
+            name.clone(),
+            TypeDef {
+                name: name.clone(),
+                fields,
+                usage,
+            },
+        );
+    }
+
+    let raw = facts
+        .get("endpoints")
+        .and_then(Value::as_array)
+        .ok_or("the facts have no `endpoints` array")?;
+    let mut endpoints = Vec::new();
+    let mut taken: BTreeSet<(String, String)> = BTreeSet::new();
+    // Seed endpoints keep their names; later ones with a taken name get a suffix.
+    let mut order: Vec<&Value> = raw.iter().collect();
+    order.sort_by_key(|e| {
+        e.pointer("/source/match").and_then(Value::as_str) == Some("unlisted-in-seed")
+    });
+    for e in order {
+        let mut ep = endpoint(e)?;
+        if !taken.insert((ep.service.clone(), ep.name.clone())) {
+            let renamed = disambiguate(&ep, &taken)?;
+            taken.insert((ep.service.clone(), renamed.clone()));
+            ep.name = renamed;
+        }
+        endpoints.push(ep);
+    }
+    // The facts' order within a service, services sorted: stable output.
+    let position: BTreeMap<(String, String), usize> = raw
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            (
+                (
+                    str_of(e, "service").unwrap_or_default(),
+                    format!("{}#{}", str_of(e, "method").unwrap_or_default(), str_of(e, "path").unwrap_or_default()),
+                ),
+                i,
+            )
+        })
+        .collect();
+    endpoints.sort_by_key(|ep| {
+        (
+            ep.service.clone(),
+            position
+                .get(&(ep.service.clone(), format!("{}#{}", ep.method, ep.path)))
+                .copied()
+                .unwrap_or(usize::MAX),
+            ep.name.clone(),
+        )
+    });
+
+    let mut services: BTreeMap<String, usize> = BTreeMap::new();
+    for ep in &endpoints {
+        *services.entry(ep.service.clone()).or_default() += 1;
+    }
+    for ep in &mut endpoints {
+        ep.module = if services[&ep.service] <= SMALL_SERVICE {
+            String::new()
+        } else {
+            resource_module(&ep.service, &ep.path)
+        };
+    }
+
+    // Names the generated code defines next to the facts' types must not clash with them.
+    for ep in &endpoints {
+        if types.contains_key(&ep.name) {
+            return Err(format!("endpoint {} clashes with a type", ep.name));
+        }
+        if let Some(r) = ep.response_type() {
+            if types.contains_key(&r) {
+                return Err(format!("answer type {r} clashes with a type"));
+            }
+        }
+        for (_, f) in &ep.params {
+            check_refs(&f.ty, &types, &ep.name)?;
+        }
+        for f in &ep.response {
+            check_refs(&f.ty, &types, &ep.name)?;
+        }
+    }
+    for t in types.values() {
+        for f in &t.fields {
+            check_refs(&f.ty, &types, &t.name)?;
+        }
+    }
+
+    // The facts' `usage` is per type; the side a type is decoded or encoded on follows from
+    // where the endpoints reach it, transitively.
+    let request_side = reach(&endpoints, &types, true);
+    let response_side = reach(&endpoints, &types, false);
+    for (name, t) in &mut types {
+        t.usage = match (request_side.contains(name), response_side.contains(name)) {
+            (true, true) => Usage::Both,
+            (true, false) => Usage::Request,
+            _ => Usage::Response,
+        };
+    }
+    let homes = homes(&endpoints, &types);
+    Ok(Model {
+        endpoints,
+        types,
+        homes,
+        services,
+    })
+}
+
+fn check_refs(ty: &Ty, types: &BTreeMap<String, TypeDef>, whose: &str) -> Result<(), String> {
+    let mut names = Vec::new();
+    ty.names(&mut names);
+    for n in names {
+        if !types.contains_key(&n) {
+            return Err(format!("{whose}: unknown type {n}"));
+        }
+    }
+    Ok(())
+}
+
+/// A unique name for an endpoint whose facts' name is taken in its service: the path's
+/// version, then the path's distinctive segments.
+fn disambiguate(ep: &Endpoint, taken: &BTreeSet<(String, String)>) -> Result<String, String> {
+    let segments: Vec<&str> = ep
+        .path
+        .split('/')
+        .skip(2)
+        .filter(|s| !s.is_empty() && !s.starts_with(':'))
+        .collect();
+    let version = segments
+        .iter()
+        .find(|s| is_version(s))
+        .map(|s| camel(s))
+        .unwrap_or_default();
+    let mut candidates = vec![format!("{}{}", ep.name, version)];
+    let tail: String = segments
+        .iter()
+        .filter(|s| !is_version(s))
+        .map(|s| camel(s))
+        .collect();
+    candidates.push(format!("{}{}{}", ep.name, version, tail));
+    for c in candidates {
+        if !taken.contains(&(ep.service.clone(), c.clone())) {
+            return Ok(c);
+        }
+    }
+    Err(format!("cannot find a unique name for {}.{}", ep.service, ep.name))
+}
+
+fn is_version(s: &str) -> bool {
+    s.len() >= 2 && s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit())
+}
+
+/// The resource module of a path: the first segment after the version (prefixed with the
+/// product when the product is not the service).
+fn resource_module(service: &str, path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').skip(2).collect();
+    let product = segments.first().copied().unwrap_or("root");
+    let rest: Vec<&str> = segments
+        .iter()
+        .skip(1)
+        .copied()
+        .filter(|s| !is_version(s))
+        .collect();
+    let resource = rest
+        .first()
+        .filter(|s| !s.starts_with(':') && !s.is_empty())
+        .copied();
+    let name = match resource {
+        Some(r) if product == service => r.to_owned(),
+        Some(r) => format!("{product}_{r}"),
+        None => product.to_owned(),
+    };
+    module_ident(&snake(&name))
+}
+
+fn module_ident(name: &str) -> String {
+    if KEYWORDS.contains(&name) || name == "mod" || name == "shared" {
+        format!("{name}_")
+    } else {
+        name.to_owned()
+    }
+}
+
+fn str_of(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn endpoint(e: &Value) -> Result<Endpoint, String> {
+    let service = str_of(e, "service").ok_or("an endpoint without service")?;
+    let name = str_of(e, "name").ok_or("an endpoint without name")?;
+    let whose = format!("{service}.{name}");
+    let method = str_of(e, "method").ok_or_else(|| format!("{whose}: no method"))?;
+    let path = str_of(e, "path").ok_or_else(|| format!("{whose}: no path"))?;
+    let mut tokens = Vec::new();
+    let mut helpdesk = false;
+    for t in e
+        .get("tokens")
+        .and_then(Value::as_array)
+        .ok_or_else(|| format!("{whose}: no tokens"))?
+    {
+        match t.as_str() {
+            Some("helpdesk") => helpdesk = true,
+            Some(k @ ("tenant" | "user" | "app")) => tokens.push(k.to_owned()),
+            other => return Err(format!("{whose}: unknown token kind {other:?}")),
+        }
+    }
+    let body_kind = match e.pointer("/body/kind").and_then(Value::as_str) {
+        Some("json") => BodyKind::Json,
+        Some("multipart") => BodyKind::Multipart,
+        Some("none") => BodyKind::None,
+        other => return Err(format!("{whose}: unknown body kind {other:?}")),
+    };
+    let mut params = Vec::new();
+    for (key, place) in [
+        ("/path_params", Where::Path),
+        ("/query", Where::Query),
+        ("/headers", Where::Header),
+        ("/body/fields", Where::Body),
+    ] {
+        for f in fields(e.pointer(key), &whose, false)? {
+            params.push((place, f));
+        }
+    }
+    // The seed documents name a few query parameters the facts' source lacks; accept both.
+    if let Some(diffs) = e.pointer("/source/seed_param_diffs").and_then(Value::as_array) {
+        for d in diffs.iter().filter_map(Value::as_str) {
+            if let Some(rest) = d.strip_prefix("seed query param ") {
+                if let Some(name) = rest.strip_suffix(" not in Go struct") {
+                    if !params.iter().any(|(_, f)| f.wire == name) {
+                        params.push((
+                            Where::Query,
+                            Field {
+                                wire: name.to_owned(),
+                                ident: String::new(),
+                                ty_text: "string".to_owned(),
+                                ty: Ty::String,
+                                required: false,
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        // Query parameters stay together, in the facts' order, then the seed's.
+        params.sort_by_key(|(w, _)| match w {
+            Where::Path => 0,
+            Where::Query => 1,
+            Where::Header => 2,
+            Where::Body => 3,
+        });
+    }
+    // Identifiers unique within the request struct.
+    let mut used = BTreeSet::new();
+    for (place, f) in &mut params {
+        let mut ident = field_ident(&f.wire);
+        if used.contains(&ident) {
+            let suffix = match place {
+                Where::Path => "path",
+                Where::Query => "query",
+                Where::Header => "header",
+                Where::Body => "body",
+            };
+            ident = format!("{}_{suffix}", ident.trim_start_matches("r#"));
+        }
+        let mut n = 2;
+        let base = ident.clone();
+        while used.contains(&ident) {
+            ident = format!("{}_{n}", base.trim_start_matches("r#"));
+            n += 1;
+        }
+        used.insert(ident.clone());
+        f.ident = ident;
+        if *place == Where::Path {
+            f.required = true;
+        }
+    }
+    let binary = match e.pointer("/response/kind").and_then(Value::as_str) {
+        Some("binary") => true,
+        Some("json") => false,
+        other => return Err(format!("{whose}: unknown response kind {other:?}")),
+    };
+    let envelope = match e.pointer("/response/envelope").and_then(Value::as_str) {
+        Some("none") | None => None,
+        Some(k) => Some(k.to_owned()),
+    };
+    let response = fields(e.pointer("/response/fields"), &whose, true)?;
+    let pagination = match e.get("pagination") {
+        Some(p) if !p.is_null() => Some(Pagination {
+            request_token: str_of(p, "request_token").unwrap_or_else(|| "page_token".into()),
+            token_in_body: p.get("request_token_in").and_then(Value::as_str) == Some("body"),
+            response_token: str_of(p, "response_token").unwrap_or_else(|| "page_token".into()),
+            has_more: str_of(p, "has_more"),
+        }),
+        _ => None,
+    };
+    if let Some(p) = &pagination {
+        let place = if p.token_in_body { Where::Body } else { Where::Query };
+        let ok = params
+            .iter()
+            .any(|(w, f)| *w == place && f.wire == p.request_token && f.ty == Ty::String && !f.required);
+        if !ok {
+            return Err(format!("{whose}: page token `{}` is not an optional string", p.request_token));
+        }
+        if !response.iter().any(|f| f.wire == p.response_token && f.ty == Ty::String) {
+            return Err(format!("{whose}: answer lacks `{}`", p.response_token));
+        }
+        if let Some(h) = &p.has_more {
+            if !response.iter().any(|f| &f.wire == h && f.ty == Ty::Bool) {
+                return Err(format!("{whose}: answer lacks `{h}`"));
+            }
+        }
+    }
+    Ok(Endpoint {
+        service,
+        name,
+        method,
+        path,
+        doc_url: str_of(e, "doc_url").unwrap_or_default(),
+        www: e.get("base").and_then(Value::as_str) == Some("www"),
+        tokens,
+        helpdesk,
+        params,
+        body: body_kind,
+        binary,
+        envelope,
+        response,
+        pagination,
+        upload: e.get("upload").and_then(Value::as_bool).unwrap_or(false),
+        download: e.get("download").and_then(Value::as_bool).unwrap_or(false),
+        module: String::new(),
+    })
+}
+
+/// Reads a list of fields; `all_optional` for the answer side.
+fn fields(v: Option<&Value>, whose: &str, all_optional: bool) -> Result<Vec<Field>, String> {
+    let Some(list) = v else {
+        return Ok(Vec::new());
+    };
+    let list = list
+        .as_array()
+        .ok_or_else(|| format!("{whose}: fields are not a list"))?;
+    let mut out: Vec<Field> = Vec::new();
+    let mut used = BTreeSet::new();
+    for f in list {
+        let wire = str_of(f, "name").ok_or_else(|| format!("{whose}: a field without name"))?;
+        if out.iter().any(|o| o.wire == wire) {
+            continue;
+        }
+        let ty_text = str_of(f, "type").ok_or_else(|| format!("{whose}.{wire}: no type"))?;
+        let ty = Ty::parse(&ty_text).map_err(|e| format!("{whose}.{wire}: {e}"))?;
+        let required = !all_optional && f.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let mut ident = field_ident(&wire);
+        let base = ident.trim_start_matches("r#").to_owned();
+        let mut n = 2;
+        while used.contains(&ident) {
+            ident = format!("{base}_{n}");
+            n += 1;
+        }
+        used.insert(ident.clone());
+        out.push(Field {
+            wire,
+            ident,
+            ty_text,
+            ty,
+            required,
+        });
+    }
+    Ok(out)
+}
+
+/// The types the endpoints' requests (or answers) reach.
+fn reach(endpoints: &[Endpoint], types: &BTreeMap<String, TypeDef>, request: bool) -> BTreeSet<String> {
+    let mut stack = Vec::new();
+    for ep in endpoints {
+        if request {
+            for (_, f) in &ep.params {
+                f.ty.names(&mut stack);
+            }
+        } else {
+            for f in &ep.response {
+                f.ty.names(&mut stack);
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(n) = stack.pop() {
+        if seen.insert(n.clone()) {
+            if let Some(t) = types.get(&n) {
+                for f in &t.fields {
+                    f.ty.names(&mut stack);
+                }
+            }
+        }
+    }
+    seen
+}
+
+/// Decides the file of every type: the resource of its only user, the service when several
+/// resources of one service use it, the shared module when several services do.
+fn homes(endpoints: &[Endpoint], types: &BTreeMap<String, TypeDef>) -> BTreeMap<String, Home> {
+    let mut users: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+    for ep in endpoints {
+        let mut stack = Vec::new();
+        for (_, f) in &ep.params {
+            f.ty.names(&mut stack);
+        }
+        for f in &ep.response {
+            f.ty.names(&mut stack);
+        }
+        let mut seen = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n.clone()) {
+                continue;
+            }
+            users
+                .entry(n.clone())
+                .or_default()
+                .insert((ep.service.clone(), ep.module.clone()));
+            if let Some(t) = types.get(&n) {
+                for f in &t.fields {
+                    f.ty.names(&mut stack);
+                }
+            }
+        }
+    }
+    let mut homes = BTreeMap::new();
+    for name in types.keys() {
+        let Some(u) = users.get(name) else {
+            continue;
+        };
+        let services: BTreeSet<String> = u.iter().map(|(s, _)| s.clone()).collect();
+        let home = if services.len() > 1 {
+            Home::Shared(services)
+        } else {
+            let (service, module) = u.iter().next().cloned().unwrap_or_default();
+            if u.len() > 1 {
+                Home::Service {
+                    service,
+                    module: String::new(),
+                }
+            } else {
+                Home::Service { service, module }
+            }
+        };
+        homes.insert(name.clone(), home);
+    }
+    homes
+}
+
+pub(crate) const KEYWORDS: &[&str] = &[
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+];
+
+/// `sheetId` → `sheet_id`, `X-Aily-BizUserID` → `x_aily_biz_user_id`.
+pub(crate) fn snake(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1).copied();
+            let boundary = match prev {
+                Some(p) if p.is_ascii_lowercase() || p.is_ascii_digit() => true,
+                Some(p) if p.is_ascii_uppercase() => next.is_some_and(|n| n.is_ascii_lowercase()),
+                _ => false,
+            };
+            if boundary && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let mut out = out.trim_end_matches('_').to_owned();
+    if out.is_empty() {
+        out.push_str("field");
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "n_");
+    }
+    out
+}
+
+/// A field identifier: snake case, keywords raw (or suffixed where raw is not allowed).
+pub(crate) fn field_ident(wire: &str) -> String {
+    let s = snake(wire);
+    match s.as_str() {
+        "self" | "super" | "crate" | "Self" | "_" => format!("{s}_"),
+        k if KEYWORDS.contains(&k) => format!("r#{k}"),
+        _ => s,
+    }
+}
+
+/// `v1` → `V1`, `access_token` → `AccessToken`.
+pub(crate) fn camel(s: &str) -> String {
+    let mut out = String::new();
+    for part in s.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    out
+}
+
+/// `SendRawMessage` → `SEND_RAW_MESSAGE`.
+pub(crate) fn screaming(name: &str) -> String {
+    snake(name).to_ascii_uppercase()
+}

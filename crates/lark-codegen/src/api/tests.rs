@@ -1,0 +1,423 @@
+//! Generated tests of `lark_core::api`: every endpoint built with sample values and checked
+//! against the facts, and sample answers decoded through every answer type.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::emit::is_secret;
+use super::model::{BodyKind, Endpoint, Home, Model, Ty, TypeDef, Usage, Where};
+
+pub(crate) fn generate(model: &Model) -> Result<Vec<(String, String)>, String> {
+    Ok(vec![
+        ("generated_endpoints.rs".to_owned(), endpoints(model)?),
+        ("generated_answers.rs".to_owned(), answers(model)),
+    ])
+}
+
+/// The path a type is reachable at from outside the crate.
+fn public_path(model: &Model, name: &str) -> Option<String> {
+    match model.homes.get(name)? {
+        Home::Service { service, .. } => Some(format!("lark_core::api::{service}::{name}")),
+        Home::Shared(services) => services
+            .iter()
+            .next()
+            .map(|s| format!("lark_core::api::{s}::{name}")),
+    }
+}
+
+/// A sample argument for `new` or a setter.
+fn sample_arg(model: &Model, ty: &Ty) -> String {
+    match ty {
+        Ty::List(inner) => format!("[{}]", sample_value(model, inner)),
+        Ty::Map(..) => "std::collections::BTreeMap::new()".to_owned(),
+        Ty::String => "\"s\"".to_owned(),
+        _ => sample_value(model, ty),
+    }
+}
+
+/// A sample value of exactly the type.
+fn sample_value(model: &Model, ty: &Ty) -> String {
+    match ty {
+        Ty::String => "String::from(\"s\")".to_owned(),
+        Ty::Bool => "true".to_owned(),
+        Ty::I64 | Ty::I32 => "7".to_owned(),
+        Ty::F64 => "1.5".to_owned(),
+        Ty::Any => "serde_json::json!({\"k\": 1})".to_owned(),
+        Ty::Binary => "lark_core::File::new(\"f.bin\", vec![1u8, 2, 3])".to_owned(),
+        Ty::List(inner) => format!("vec![{}]", sample_value(model, inner)),
+        Ty::Map(..) => "std::collections::BTreeMap::new()".to_owned(),
+        Ty::Named(n) => format!(
+            "{}::default()",
+            public_path(model, n).unwrap_or_else(|| n.clone())
+        ),
+    }
+}
+
+/// The text a sample scalar has in a query.
+fn sample_text(ty: &Ty) -> Option<&'static str> {
+    match ty {
+        Ty::String => Some("s"),
+        Ty::Bool => Some("true"),
+        Ty::I64 | Ty::I32 => Some("7"),
+        Ty::F64 => Some("1.5"),
+        Ty::List(inner) => sample_text(inner),
+        _ => None,
+    }
+}
+
+fn path_sample(wire: &str) -> String {
+    format!("{wire} x")
+}
+
+fn str_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    format!("&[{}]", quoted.join(", "))
+}
+
+fn endpoints(model: &Model) -> Result<String, String> {
+    let mut t = String::from(
+        r#"//! Every endpoint built with sample values for all its parameters, checked against the
+//! facts (expected values written out by the generator) and against the catalog.
+#![cfg(feature = "full")]
+
+use lark_core::endpoint::{Body, Endpoint, EndpointMeta};
+
+struct Parts {
+    meta: EndpointMeta,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body_kind: &'static str,
+    body_keys: Vec<String>,
+    header_names: Vec<String>,
+}
+
+fn parts<E: Endpoint>(endpoint: &E) -> Parts {
+    let meta = endpoint.meta().clone();
+    let path = endpoint.path().expect("the path builds");
+    let mut query = Vec::new();
+    endpoint.query(&mut query);
+    let mut headers = http::HeaderMap::new();
+    endpoint.headers(&mut headers).expect("the headers build");
+    let header_names = headers.keys().map(|k| k.as_str().to_owned()).collect();
+    let (body_kind, body_keys) = match endpoint.body().expect("the body builds") {
+        Body::None => ("none", Vec::new()),
+        Body::Json(bytes) => {
+            let value: serde_json::Value =
+                serde_json::from_slice(&bytes).expect("the body is JSON");
+            let object = value.as_object().expect("the body is a JSON object");
+            let mut keys: Vec<String> = object.keys().cloned().collect();
+            keys.sort();
+            ("json", keys)
+        }
+        Body::Multipart(form) => {
+            let (content_type, _) = form.encode();
+            assert!(content_type.starts_with("multipart/form-data; boundary="));
+            let mut keys: Vec<String> = form.names().map(str::to_owned).collect();
+            keys.sort();
+            ("multipart", keys)
+        }
+        _ => ("other", Vec::new()),
+    };
+    Parts {
+        meta,
+        path,
+        query,
+        body_kind,
+        body_keys,
+        header_names,
+    }
+}
+
+struct Expected {
+    service: &'static str,
+    name: &'static str,
+    method: &'static str,
+    template: &'static str,
+    path: &'static str,
+    query: &'static [(&'static str, &'static str)],
+    headers: &'static [&'static str],
+    body_kind: &'static str,
+    body_keys: &'static [&'static str],
+    tokens: &'static [&'static str],
+    helpdesk: bool,
+    paginated: bool,
+}
+
+fn check(p: Parts, x: Expected) {
+    let id = format!("{}.{}", x.service, x.name);
+    let m = &p.meta;
+    assert_eq!((m.service, m.name), (x.service, x.name), "{id}: names");
+    assert_eq!(m.method.as_str(), x.method, "{id}: method");
+    assert_eq!(m.path, x.template, "{id}: path template");
+    assert_eq!(p.path, x.path, "{id}: path");
+    let query: Vec<(&str, &str)> = p.query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(query, x.query, "{id}: query");
+    let mut headers: Vec<String> = x.headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+    headers.sort();
+    let mut got_headers = p.header_names.clone();
+    got_headers.sort();
+    assert_eq!(got_headers, headers, "{id}: headers");
+    assert_eq!(p.body_kind, x.body_kind, "{id}: body kind");
+    let mut body_keys: Vec<&str> = x.body_keys.to_vec();
+    body_keys.sort_unstable();
+    assert_eq!(p.body_keys, body_keys, "{id}: body keys");
+    let tokens: Vec<&str> = m.tokens.iter().map(|k| k.as_str()).collect();
+    assert_eq!(tokens, x.tokens, "{id}: tokens");
+    assert_eq!(m.helpdesk, x.helpdesk, "{id}: helpdesk");
+    assert_eq!(m.paginated, x.paginated, "{id}: paginated");
+
+    // The catalog describes the same endpoint.
+    let spec = lark_core::api::find(x.service, x.name).unwrap_or_else(|| panic!("{id}: not in the catalog"));
+    assert_eq!(spec.method, m.method.as_str(), "{id}: catalog method");
+    assert_eq!(spec.path, m.path, "{id}: catalog path");
+    assert_eq!(spec.tokens, m.tokens, "{id}: catalog tokens");
+    assert_eq!(spec.helpdesk, m.helpdesk, "{id}: catalog helpdesk");
+    assert_eq!(spec.base, m.base, "{id}: catalog base");
+    assert_eq!(spec.paginated, m.paginated, "{id}: catalog paginated");
+    assert_eq!(spec.doc_url, m.doc_url, "{id}: catalog doc url");
+    let mut catalog_query: Vec<&str> = spec.query.iter().map(|q| q.name).collect();
+    catalog_query.dedup();
+    let mut sent_query: Vec<&str> = p.query.iter().map(|(k, _)| *k).collect();
+    sent_query.dedup();
+    assert_eq!(sent_query, catalog_query, "{id}: catalog query");
+    let mut catalog_body: Vec<&str> = spec.body_fields.iter().map(|f| f.name).collect();
+    catalog_body.sort_unstable();
+    assert_eq!(p.body_keys, catalog_body, "{id}: catalog body");
+    let kind = match spec.body {
+        lark_core::endpoint::BodyKind::None => "none",
+        lark_core::endpoint::BodyKind::Json => "json",
+        lark_core::endpoint::BodyKind::Multipart => "multipart",
+        _ => "other",
+    };
+    assert_eq!(p.body_kind, kind, "{id}: catalog body kind");
+    let binary = matches!(m.response, lark_core::endpoint::ResponseKind::Binary);
+    assert_eq!(spec.download, binary, "{id}: catalog download");
+}
+
+#[test]
+fn catalog_counts() {
+"#,
+    );
+    let _ = writeln!(
+        t,
+        "    assert_eq!(lark_core::api::CATALOG.len(), {});",
+        model.endpoints.len()
+    );
+    t.push_str(
+        r#"    let mut ids: Vec<String> = lark_core::api::CATALOG.iter().map(|e| e.id()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), lark_core::api::CATALOG.len(), "ids are unique");
+}
+"#,
+    );
+    let mut by_service: BTreeMap<&str, Vec<&Endpoint>> = BTreeMap::new();
+    for ep in &model.endpoints {
+        by_service.entry(&ep.service).or_default().push(ep);
+    }
+    for (service, eps) in by_service {
+        let _ = writeln!(t, "\n#[test]\nfn endpoints_{service}() {{");
+        for ep in eps {
+            endpoint_case(&mut t, model, ep)?;
+        }
+        t.push_str("}\n");
+    }
+    Ok(t)
+}
+
+fn endpoint_case(t: &mut String, model: &Model, ep: &Endpoint) -> Result<(), String> {
+    let mut expr = format!("lark_core::api::{}::{}::new(", ep.service, ep.name);
+    let args: Vec<String> = ep
+        .params
+        .iter()
+        .filter(|(_, f)| f.required)
+        .map(|(w, f)| {
+            if *w == Where::Path {
+                match f.ty {
+                    Ty::String => format!("{:?}", path_sample(&f.wire)),
+                    _ => "7".to_owned(),
+                }
+            } else {
+                sample_arg(model, &f.ty)
+            }
+        })
+        .collect();
+    expr.push_str(&args.join(", "));
+    expr.push(')');
+    for (_, f) in ep.params.iter().filter(|(_, f)| !f.required) {
+        let setter = if f.ident == "new" { "new_" } else { &f.ident };
+        let _ = write!(expr, ".{setter}({})", sample_arg(model, &f.ty));
+    }
+    // The expected path.
+    let mut path = Vec::new();
+    for seg in ep.path.split('/') {
+        if let Some(name) = seg.strip_prefix(':') {
+            let f = ep
+                .in_(Where::Path)
+                .find(|f| f.wire == name)
+                .ok_or_else(|| format!("{}: path parameter {name} not in the facts", ep.name))?;
+            path.push(match f.ty {
+                Ty::String => path_sample(name).replace(' ', "%20"),
+                _ => "7".to_owned(),
+            });
+        } else {
+            path.push(seg.to_owned());
+        }
+    }
+    let query: Vec<String> = ep
+        .in_(Where::Query)
+        .map(|f| {
+            let text = sample_text(&f.ty).unwrap_or("");
+            format!("({:?}, {:?})", f.wire, text)
+        })
+        .collect();
+    let headers: Vec<String> = ep.in_(Where::Header).map(|f| f.wire.clone()).collect();
+    let body: Vec<String> = ep.in_(Where::Body).map(|f| f.wire.clone()).collect();
+    let _ = writeln!(
+        t,
+        "check(parts(&{expr}), Expected {{ service: {:?}, name: {:?}, method: {:?}, template: {:?}, path: {:?}, query: &[{}], headers: {}, body_kind: {:?}, body_keys: {}, tokens: {}, helpdesk: {}, paginated: {} }});",
+        ep.service,
+        ep.name,
+        ep.method.to_ascii_uppercase(),
+        ep.path,
+        path.join("/"),
+        query.join(", "),
+        str_list(&headers),
+        match ep.body {
+            BodyKind::None => "none",
+            BodyKind::Json => "json",
+            BodyKind::Multipart => "multipart",
+        },
+        str_list(&body),
+        str_list(&ep.tokens),
+        ep.helpdesk,
+        ep.pagination.is_some(),
+    );
+    Ok(())
+}
+
+/// Builds sample JSON for a type; values are unique so the decoded `Debug` output shows where
+/// each one landed.
+struct Sampler<'a> {
+    model: &'a Model,
+    counter: u32,
+}
+
+impl Sampler<'_> {
+    fn value(&mut self, ty: &Ty, depth: u32, checks: &mut Vec<String>, check: bool) -> String {
+        match ty {
+            Ty::String => {
+                self.counter += 1;
+                let v = format!("v{:05}", self.counter);
+                if check {
+                    checks.push(v.clone());
+                }
+                format!("\"{v}\"")
+            }
+            Ty::I64 | Ty::I32 => {
+                self.counter += 1;
+                let v = format!("{}", 1_000_000 + self.counter);
+                if check {
+                    checks.push(v.clone());
+                }
+                v
+            }
+            Ty::F64 => "0.5".to_owned(),
+            Ty::Bool => "true".to_owned(),
+            Ty::Any => "{\"any\": [1, \"x\", null]}".to_owned(),
+            Ty::Binary => "\"\"".to_owned(),
+            Ty::List(inner) => format!("[{}]", self.value(inner, depth, checks, check)),
+            Ty::Map(_, v) => format!("{{\"key\": {}}}", self.value(v, depth, checks, check)),
+            Ty::Named(n) => match self.model.types.get(n) {
+                Some(def) if depth < 2 => {
+                    let fields = def.fields.clone();
+                    self.object(&fields, depth + 1, checks, check)
+                }
+                _ => "{}".to_owned(),
+            },
+        }
+    }
+
+    fn object(
+        &mut self,
+        fields: &[super::model::Field],
+        depth: u32,
+        checks: &mut Vec<String>,
+        check: bool,
+    ) -> String {
+        let mut parts = Vec::new();
+        for f in fields {
+            let check = check && !is_secret(&f.wire);
+            let v = self.value(&f.ty, depth, checks, check);
+            parts.push(format!("{:?}: {v}", f.wire));
+        }
+        parts.push("\"field_the_facts_do_not_know\": {\"x\": [1, 2]}".to_owned());
+        format!("{{{}}}", parts.join(", "))
+    }
+}
+
+fn answers(model: &Model) -> String {
+    let mut t = String::from(
+        r##"//! Sample answers decoded through every answer type: all fields set (each value must
+//! land in a field), all fields null, and only unknown fields.
+#![cfg(feature = "full")]
+
+use std::fmt::Debug;
+
+use serde::de::DeserializeOwned;
+
+fn decode<T: DeserializeOwned + Debug + Default>(name: &str, full: &str, nulls: &str, values: &[&str]) {
+    let value: T = serde_json::from_str(full).unwrap_or_else(|e| panic!("{name}: {e}\n{full}"));
+    let shown = format!("{value:?}");
+    for v in values {
+        assert!(shown.contains(v), "{name}: `{v}` was lost:\n{full}\n{shown}");
+    }
+    let _: T = serde_json::from_str(nulls).unwrap_or_else(|e| panic!("{name} (nulls): {e}"));
+    let _: T = serde_json::from_str(r#"{"unknown": {"deep": [1, null]}, "other": "x"}"#)
+        .unwrap_or_else(|e| panic!("{name} (unknown fields): {e}"));
+    let _: T = serde_json::from_str("{}").unwrap_or_else(|e| panic!("{name} (empty): {e}"));
+}
+"##,
+    );
+    let mut by_service: BTreeMap<String, Vec<(String, Vec<super::model::Field>)>> =
+        BTreeMap::new();
+    for (name, home) in &model.homes {
+        let def: &TypeDef = &model.types[name];
+        if def.usage == Usage::Request {
+            continue;
+        }
+        let service = match home {
+            Home::Service { service, .. } => service.clone(),
+            Home::Shared(s) => s.iter().next().cloned().unwrap_or_default(),
+        };
+        by_service
+            .entry(service)
+            .or_default()
+            .push((name.clone(), def.fields.clone()));
+    }
+    for ep in &model.endpoints {
+        if let Some(r) = ep.response_type() {
+            by_service
+                .entry(ep.service.clone())
+                .or_default()
+                .push((r, ep.response.clone()));
+        }
+    }
+    for (service, list) in by_service {
+        let _ = writeln!(t, "\n#[test]\nfn answers_{service}() {{");
+        for (name, fields) in list {
+            let mut sampler = Sampler { model, counter: 0 };
+            let mut checks = Vec::new();
+            let full = sampler.object(&fields, 0, &mut checks, true);
+            let nulls: Vec<String> = fields.iter().map(|f| format!("{:?}: null", f.wire)).collect();
+            let nulls = format!("{{{}}}", nulls.join(", "));
+            let _ = writeln!(
+                t,
+                "decode::<lark_core::api::{service}::{name}>({name:?}, r#\"{full}\"#, r#\"{nulls}\"#, {});",
+                str_list(&checks)
+            );
+        }
+        t.push_str("}\n");
+    }
+    t
+}
