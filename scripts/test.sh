@@ -31,7 +31,7 @@ step "lark-core on wasm32"
 cargo build -p lark-core --target wasm32-unknown-unknown
 cargo build -p lark-core --all-features --target wasm32-unknown-unknown
 
-for extra in scripts/fuzz-smoke.sh scripts/test-wasm.sh scripts/size-report.sh; do
+for extra in scripts/custom-bot-wasm.sh scripts/fuzz-smoke.sh scripts/test-wasm.sh scripts/size-report.sh; do
     if [ -x "$extra" ]; then
         step "$extra"
         "$extra"
