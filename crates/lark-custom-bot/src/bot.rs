@@ -2,11 +2,12 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use lark_core::{Error, HttpClient, Result, Runtime, Secret};
+use lark_core::{BoxFuture, Error, HttpClient, Result, Runtime, Secret};
 
 use crate::limit::{Limiter, RateLimit, RetryPolicy};
 use crate::message::Message;
@@ -41,6 +42,7 @@ pub struct CustomBot<H> {
     runtime: Arc<dyn Runtime>,
     limiter: Option<Arc<Limiter>>,
     retry: RetryPolicy,
+    timeout: Option<Duration>,
 }
 
 impl<H: Clone> Clone for CustomBot<H> {
@@ -52,6 +54,7 @@ impl<H: Clone> Clone for CustomBot<H> {
             runtime: Arc::clone(&self.runtime),
             limiter: self.limiter.clone(),
             retry: self.retry,
+            timeout: self.timeout,
         }
     }
 }
@@ -63,6 +66,7 @@ impl<H> fmt::Debug for CustomBot<H> {
             .field("secret", &self.secret)
             .field("limiter", &self.limiter)
             .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -96,6 +100,7 @@ impl<H: HttpClient> CustomBot<H> {
             runtime: Arc::new(runtime),
             limiter: None,
             retry: RetryPolicy::default(),
+            timeout: None,
         }
     }
 
@@ -119,6 +124,15 @@ impl<H: HttpClient> CustomBot<H> {
     #[must_use]
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Gives each HTTP exchange at most `timeout` (on the runtime's timer), after which the
+    /// post fails with [`Error::Timeout`]. Off by default: the backend's own timeouts apply.
+    /// A timed-out post may still have reached the group, so it is not retried.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 
@@ -191,7 +205,15 @@ impl<H: HttpClient> CustomBot<H> {
                 }
             }
             let request = self.prepare(message, self.runtime.now_millis())?;
-            let response = self.http.execute(request).await.map_err(Error::Transport)?;
+            let exchange = self.http.execute(request);
+            let response = match self.timeout {
+                None => exchange.await,
+                Some(limit) => match first(exchange, self.runtime.sleep(limit)).await {
+                    Either::Left(response) => response,
+                    Either::Right(()) => return Err(Error::Timeout(limit)),
+                },
+            }
+            .map_err(Error::Transport)?;
             let result = decode_reply(response);
             match &result {
                 Err(error) if is_rate_limited(error) && attempt < self.retry.attempts() => {
@@ -207,6 +229,25 @@ impl<H: HttpClient> CustomBot<H> {
     pub async fn send_text(&self, text: impl Into<String>) -> Result<Reply> {
         self.send(&Message::text(text)).await
     }
+}
+
+enum Either<L, R> {
+    Left(L),
+    Right(R),
+}
+
+/// Whichever of `left` and `right` completes first (`left` on a tie).
+async fn first<L, R>(mut left: BoxFuture<'_, L>, mut right: BoxFuture<'_, R>) -> Either<L, R> {
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(value) = left.as_mut().poll(cx) {
+            return Poll::Ready(Either::Left(value));
+        }
+        if let Poll::Ready(value) = right.as_mut().poll(cx) {
+            return Poll::Ready(Either::Right(value));
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// Whether the platform refused the post for its rate: it did not reach the group, so it is

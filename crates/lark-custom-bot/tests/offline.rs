@@ -493,6 +493,23 @@ both! {
         assert_eq!(stamps, want);
     }
 
+    async fn a_hanging_exchange_times_out_on_the_runtime_timer() {
+        let hanging = |_request: http::Request<Vec<u8>>| {
+            std::future::pending::<Result<http::Response<Vec<u8>>, HttpError>>()
+        };
+        let clock = SteppingClock::at(0);
+        let bot = CustomBot::new(WEBHOOK, hanging, Arc::clone(&clock))
+            .timeout(Duration::from_secs(3));
+        let err = bot.send_text("x").await.unwrap_err();
+        assert!(matches!(err, Error::Timeout(d) if d == Duration::from_secs(3)), "{err:?}");
+        assert_eq!(clock.waits(), [Duration::from_secs(3)]);
+        // A prompt answer wins over the timer.
+        let (client, _) = scripted(vec![Ok(ok_reply())]);
+        let bot = CustomBot::new(WEBHOOK, client, SteppingClock::at(0))
+            .timeout(Duration::from_secs(3));
+        assert_eq!(bot.send_text("x").await.unwrap().msg, "success");
+    }
+
     async fn debug_hides_the_secret_and_the_webhook_token() {
         let (client, _) = scripted(vec![]);
         let bot = CustomBot::new(WEBHOOK, client, ManualClock::new(0)).secret("hunter2-secret");
