@@ -62,8 +62,24 @@ impl HttpClient for FetchClient {
     }
 }
 
+/// Aborts the fetch when the call is dropped before it finished (its timeout fired, or the
+/// caller gave up), so no request lingers in the runtime.
+struct AbortOnDrop(Option<web_sys::AbortController>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = self.0.take() {
+            controller.abort();
+        }
+    }
+}
+
 async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> {
     let (parts, body) = request.into_parts();
+    // Every runtime this crate targets has AbortController; without one the call still works,
+    // it just cannot be cancelled.
+    let mut abort = AbortOnDrop(web_sys::AbortController::new().ok());
+    let signal = abort.0.as_ref().map(web_sys::AbortController::signal);
     let method = gloo_net::http::Method::from_bytes(parts.method.as_str().as_bytes())
         .map_err(|e| HttpError::new(HttpErrorKind::Other, FetchError(e.to_string())))?;
     let headers = gloo_net::http::Headers::new();
@@ -78,7 +94,8 @@ async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>
     }
     let builder = gloo_net::http::RequestBuilder::new(&parts.uri.to_string())
         .method(method)
-        .headers(headers);
+        .headers(headers)
+        .abort_signal(signal.as_ref());
     let request = if body.is_empty() {
         builder.build()
     } else {
@@ -100,6 +117,8 @@ async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>
         }
     }
     let bytes = response.binary().await.map_err(fetch_error)?;
+    // Finished: nothing left to abort.
+    abort.0 = None;
     answer
         .body(bytes)
         .map_err(|e| HttpError::new(HttpErrorKind::Other, FetchError(e.to_string())))

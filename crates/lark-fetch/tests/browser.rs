@@ -37,3 +37,8 @@ async fn transport_error() {
 async fn clock_and_timer() {
     common::clock_and_timer().await;
 }
+
+#[wasm_bindgen_test]
+async fn timeout() {
+    common::timeout().await;
+}

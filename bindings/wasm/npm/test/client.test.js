@@ -232,3 +232,14 @@ test('the client-only entry sends with its smaller build and has no events', asy
   assert.match(sent.message_id, /^om_/);
   assert.throws(() => client.on('im.message.receive_v1', () => {}), /no events/);
 });
+
+test('a call slower than its timeout fails with kind timeout, and the fetch is aborted', async () => {
+  const client = new LarkClient({ ...APP, timeoutMs: 200 });
+  await client.tenantAccessToken();
+  const started = Date.now();
+  await rejects(client.request({ path: '/open-apis/wasm-test/slow' }), (error) => assert.equal(error.kind, 'timeout'));
+  assert.ok(Date.now() - started < 2500);
+  // A per-call timeout overrides the client's.
+  const patient = new LarkClient(APP);
+  await rejects(patient.request({ path: '/open-apis/wasm-test/slow', timeoutMs: 100 }), (error) => assert.equal(error.kind, 'timeout'));
+});

@@ -13,9 +13,11 @@
 //! - `POST /expire-tokens`: expires every issued token.
 //!
 //! Fixtures: custom bots `wasm-bot` (signed with `wasm-bot-secret`) and `wasm-open-bot`
-//! (unsigned), and `GET /open-apis/wasm-test/broken`, which always answers an HTML 502 page.
+//! (unsigned), `GET /open-apis/wasm-test/broken`, which always answers an HTML 502 page, and
+//! `GET /open-apis/wasm-test/slow`, which answers after 3 seconds.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -33,6 +35,8 @@ const BOT_SECRET: &str = "wasm-bot-secret";
 const OPEN_BOT_TOKEN: &str = "wasm-open-bot";
 /// A path whose answer is never JSON.
 const BROKEN_PATH: &str = "/open-apis/wasm-test/broken";
+/// A path that answers after 3 seconds.
+const SLOW_PATH: &str = "/open-apis/wasm-test/slow";
 
 fn port(arg: Option<String>, name: &str) -> Result<u16, String> {
     arg.map_or(Ok(0), |a| {
@@ -54,6 +58,7 @@ async fn main() -> Result<(), String> {
     mock.add_bot(BOT_TOKEN, Some(BOT_SECRET));
     mock.add_bot(OPEN_BOT_TOKEN, None);
     mock.inject(FaultRule::new(Fault::html_error_page(502)).path(BROKEN_PATH));
+    mock.inject(FaultRule::new(Fault::Delay(Duration::from_secs(3))).path(SLOW_PATH));
     let mock = Arc::new(mock);
 
     let control = Router::new()

@@ -125,3 +125,17 @@ pub(crate) async fn clock_and_timer() {
             .await;
     assert!(matches!(raced, futures_util::future::Either::Right(_)));
 }
+
+pub(crate) async fn timeout() {
+    // lark-mock holds this path for 3 s; the call gives up after 200 ms and aborts the fetch.
+    let client = client(config().timeout(Some(Duration::from_millis(200))));
+    let started = FetchRuntime.now_millis();
+    let err = client
+        .raw(http::Method::GET, "/open-apis/wasm-test/slow")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    let waited = FetchRuntime.now_millis() - started;
+    assert!(waited < 2_500, "waited {waited} ms");
+}
