@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# lark-custom-bot on wasm32-unknown-unknown under Node (wasm-bindgen-test-runner):
+# lark-custom-bot on wasm32-unknown-unknown under Node (wasm-bindgen-test-runner), after
+# checking that the committed signature vectors match their Python generator:
 #   1. the offline tests (signing vectors, builders, replies, send loop with closure clients);
 #   2. round trips over lark-fetch to lark-mock's webhook, served by lark-wasm-test-server
 #      on 127.0.0.1, whose URLs reach the tests at compile time.
@@ -16,6 +17,9 @@ if [ "$have" != "$want" ]; then
     # Not --locked: that fails on this index. About 3 minutes on 2 cores.
     cargo install wasm-bindgen-cli --version "$want"
 fi
+echo "== lark-custom-bot: signature vectors match scripts/custom_bot_vectors.py"
+python3 scripts/custom_bot_vectors.py --check
+
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT=60
 
