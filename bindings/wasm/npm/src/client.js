@@ -128,7 +128,7 @@ function service(client, methods) {
  * or undefined for a build without events.
  */
 export function larkClientClass(glue, wasm, EventDispatcher) {
-    class LarkClient {
+  class LarkClient {
     /**
      * @param {import('./index.js').LarkClientOptions} options
      */
