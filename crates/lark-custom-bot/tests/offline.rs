@@ -399,6 +399,47 @@ both! {
         assert!(matches!(decode_reply(raw), Err(Error::Decode(_))));
     }
 
+    async fn no_answer_makes_decoding_panic() {
+        // Every prefix of real replies, and bounded pseudo-random bytes: always Ok or Err.
+        let replies = [
+            r#"{"code":0,"data":{},"msg":"success"}"#,
+            r#"{"Extra":null,"StatusCode":19021,"StatusMessage":"sign match fail"}"#,
+            r#"{"code":11232,"msg":"频率限制 \u00e9 \ud83d\ude00","data":{"a":[1,2,{"b":null}]}}"#,
+        ];
+        let mut checked = 0;
+        for reply_text in replies {
+            for end in 0..=reply_text.len() {
+                let body = reply_text.as_bytes()[..end].to_vec();
+                for status in [200, 400, 429, 502] {
+                    let response = http::Response::builder().status(status).body(body.clone()).unwrap();
+                    let _ = decode_reply(response);
+                    checked += 1;
+                }
+            }
+        }
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet = br#"{}[]":,0123456789-eE.truefalsnul \codemsgdataStatusCode"#;
+        for _ in 0..2000 {
+            let len = (next() % 64) as usize;
+            let body: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    if r % 4 == 0 { r as u8 } else { alphabet[(r >> 8) as usize % alphabet.len()] }
+                })
+                .collect();
+            let response = http::Response::builder().status(200).body(body).unwrap();
+            let _ = decode_reply(response);
+            checked += 1;
+        }
+        assert!(checked > 2400, "{checked}");
+    }
+
     async fn transport_errors_surface_as_transport() {
         let (client, seen) = scripted(vec![Err(HttpError::new(HttpErrorKind::Connect, "refused"))]);
         let bot = CustomBot::new(WEBHOOK, client, ManualClock::new(0));
