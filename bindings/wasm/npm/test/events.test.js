@@ -134,3 +134,44 @@ test('verifyAndDecrypt opens an event without handling it, and refuses a bad one
     assert.equal(error.httpStatus, 401);
   }
 });
+
+test('marketplace app: a pushed app_ticket event buys tenant tokens', async () => {
+  const MOCK = process.env.LARK_MOCK_URL;
+  const CONTROL = process.env.LARK_CONTROL_URL;
+  const client = new LarkClient({
+    appId: 'cli_mock_isv',
+    appSecret: 'mock-isv-secret',
+    appType: 'marketplace',
+    baseUrl: MOCK,
+    encryptKey: ENCRYPT_KEY,
+    verificationToken: TOKEN,
+  });
+  // No ticket yet: the token request fails and asks the platform to resend one.
+  try {
+    await client.tenantAccessToken('tenant_a');
+    assert.fail('a token without an app_ticket');
+  } catch (error) {
+    assert.equal(error.kind, 'token');
+  }
+  const { ticket } = await (await fetch(`${CONTROL}/push-ticket/cli_mock_isv`, { method: 'POST' })).json();
+  assert.ok(ticket);
+  const plain = JSON.stringify({
+    uuid: `ticket-${Date.now()}`,
+    token: TOKEN,
+    ts: '1700000000.0',
+    type: 'event_callback',
+    event: { type: 'app_ticket', app_id: 'cli_mock_isv', app_ticket: ticket },
+  });
+  const body = JSON.stringify({ encrypt: encrypt(ENCRYPT_KEY, plain) });
+  const response = await client.handleEvent(post(body, signed(body)));
+  assert.equal(response.status, 200);
+  assert.match(await client.tenantAccessToken('tenant_a'), /^t-/);
+  const sent = await client.message.sendRawMessage(
+    {
+      query: { receive_id_type: 'chat_id' },
+      body: { receive_id: 'oc_mock_chat', msg_type: 'text', content: JSON.stringify({ text: 'from an ISV app' }) },
+    },
+    { tenantKey: 'tenant_a' },
+  );
+  assert.match(sent.message_id, /^om_/);
+});

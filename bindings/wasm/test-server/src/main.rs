@@ -10,9 +10,11 @@
 //! - `GET /messages`: every message sent through the API;
 //! - `GET /bot/:token`: the bodies a custom bot accepted;
 //! - `GET /stats`: `{ tenantTokenRequests, appTokenRequests }`;
-//! - `POST /expire-tokens`: expires every issued token.
+//! - `POST /expire-tokens`: expires every issued token;
+//! - `POST /push-ticket/:app_id`: issues a fresh app ticket to a marketplace app and returns it
+//!   as `{ "ticket": ... }`, for the test to push in an `app_ticket` event.
 //!
-//! Fixtures: custom bots `wasm-bot` (signed with `wasm-bot-secret`) and `wasm-open-bot`
+//! Fixtures: the marketplace app `cli_mock_isv` (secret `mock-isv-secret`), custom bots `wasm-bot` (signed with `wasm-bot-secret`) and `wasm-open-bot`
 //! (unsigned), `GET /open-apis/wasm-test/broken`, which always answers an HTML 502 page, and
 //! `GET /open-apis/wasm-test/slow`, which answers after 3 seconds.
 
@@ -31,6 +33,10 @@ use serde_json::json;
 const BOT_TOKEN: &str = "wasm-bot";
 /// Its signing secret.
 const BOT_SECRET: &str = "wasm-bot-secret";
+/// The marketplace (ISV) app.
+const ISV_APP_ID: &str = "cli_mock_isv";
+/// Its secret.
+const ISV_APP_SECRET: &str = "mock-isv-secret";
 /// The unsigned custom bot.
 const OPEN_BOT_TOKEN: &str = "wasm-open-bot";
 /// A path whose answer is never JSON.
@@ -57,6 +63,7 @@ async fn main() -> Result<(), String> {
         .map_err(|e| format!("cannot start lark-mock on port {mock_port}: {e}"))?;
     mock.add_bot(BOT_TOKEN, Some(BOT_SECRET));
     mock.add_bot(OPEN_BOT_TOKEN, None);
+    mock.add_marketplace_app(ISV_APP_ID, ISV_APP_SECRET);
     mock.inject(FaultRule::new(Fault::html_error_page(502)).path(BROKEN_PATH));
     mock.inject(FaultRule::new(Fault::Delay(Duration::from_secs(3))).path(SLOW_PATH));
     let mock = Arc::new(mock);
@@ -66,6 +73,7 @@ async fn main() -> Result<(), String> {
         .route("/bot/{token}", get(bot_messages))
         .route("/stats", get(stats))
         .route("/expire-tokens", post(expire_tokens))
+        .route("/push-ticket/{app_id}", post(push_ticket))
         .with_state(Arc::clone(&mock));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", control_port))
         .await
@@ -120,4 +128,11 @@ async fn stats(State(mock): State<Arc<MockServer>>) -> impl IntoResponse {
 async fn expire_tokens(State(mock): State<Arc<MockServer>>) -> impl IntoResponse {
     mock.expire_tokens();
     cors(json!({"ok": true}))
+}
+
+async fn push_ticket(
+    State(mock): State<Arc<MockServer>>,
+    Path(app_id): Path<String>,
+) -> impl IntoResponse {
+    cors(json!({ "ticket": mock.push_app_ticket(&app_id) }))
 }
