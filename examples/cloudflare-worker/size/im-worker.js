@@ -3,7 +3,7 @@ import { LarkClient } from '@lark-sdk/wasm/client';
 
 export default {
   async fetch(request, env) {
-    const client = new LarkClient({ appId: env.APP_ID, appSecret: env.APP_SECRET });
+    const client = new LarkClient({ appId: env.APP_ID, appSecret: env.APP_SECRET, baseUrl: env.LARK_BASE_URL });
     const sent = await client.message.sendRawMessage({
       query: { receive_id_type: 'chat_id' },
       body: { receive_id: env.CHAT_ID, msg_type: 'text', content: JSON.stringify({ text: await request.text() }) },
