@@ -38,7 +38,13 @@ pub enum Error {
     },
     /// An event or callback was rejected.
     #[error("event: {0}")]
-    Event(String),
+    Event(crate::event::EventError),
+}
+
+impl From<crate::event::EventError> for Error {
+    fn from(error: crate::event::EventError) -> Self {
+        Error::Event(error)
+    }
 }
 
 impl Error {

@@ -19,6 +19,7 @@ mod client;
 pub mod config;
 pub mod endpoint;
 pub mod error;
+pub mod event;
 pub mod response;
 pub mod retry;
 pub mod runtime;
