@@ -49,9 +49,14 @@ async fn a_sent_message_can_be_read_back() {
     let request = &mock.requests_to("/open-apis/im/v1/messages")[0];
     assert_eq!(request.method, http::Method::POST);
     assert_eq!(request.query_param("receive_id_type"), Some("chat_id"));
-    assert_eq!(
-        request.json().unwrap(),
-        serde_json::json!({"receive_id": MockServer::CHAT_ID, "msg_type": "text", "content": content})
+    let body = request.json().unwrap();
+    assert_eq!(body["receive_id"], MockServer::CHAT_ID);
+    assert_eq!(body["msg_type"], "text");
+    assert_eq!(body["content"], content);
+    // The SDK may add an idempotency key (`uuid`) so a retried send is not sent twice.
+    assert!(
+        body.get("uuid")
+            .is_none_or(|u| u.as_str().is_some_and(|u| !u.is_empty()))
     );
 }
 

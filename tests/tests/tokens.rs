@@ -80,19 +80,18 @@ async fn a_short_lived_token_is_refreshed_before_it_expires() {
 
 #[tokio::test]
 async fn an_expired_token_is_refused_by_the_mock() {
-    // With no refresh margin the SDK keeps the token to the last moment; the mock refuses it
-    // once its time is up, the SDK evicts it and gets a new one.
+    // The mock honours tokens for 1.001 s but announces `expire: 2` (whole seconds, rounded up).
+    // With no refresh margin the SDK keeps the token for 2 s, so a call at 1.5 s carries a token
+    // the mock refuses: the SDK evicts it, fetches a new one and retries.
     let mock = MockServer::builder()
-        .token_ttl(Duration::from_millis(1_500))
+        .token_ttl(Duration::from_millis(1_001))
         .start()
         .await
         .unwrap();
-    // expire is rounded up to 2 s, so the SDK believes the token for 500 ms longer than the
-    // mock honours it.
     let client = client_with(lark_tests::config(&mock).token_refresh_margin(Duration::ZERO));
     within(LIMIT, async {
         client.send(&list()).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(1_700)).await;
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
         client.send(&list()).await.unwrap();
     })
     .await;
