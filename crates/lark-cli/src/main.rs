@@ -2,6 +2,7 @@
 
 mod api;
 mod bot;
+mod event;
 mod mock;
 
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ enum Command {
     Bot(bot::Args),
     /// Runs the embedded Feishu-compatible mock server.
     Mock(mock::Args),
+    /// Decrypts an event body (`decrypt`) or checks a request signature (`verify`).
+    Event(event::Args),
 }
 
 /// What a subcommand returns: the process exit code.
@@ -77,6 +80,7 @@ async fn main() -> ExitCode {
         Command::Api(args) => api::run(args).await,
         Command::Mock(args) => mock::run(args).await,
         Command::Bot(args) => bot::run(args).await,
+        Command::Event(args) => event::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
