@@ -34,7 +34,7 @@ pub(crate) fn generate(facts: &Path, out: &mut Output) -> Result<(), String> {
         out.rust(&format!("{API_DIR}/{path}"), &format!("{HEADER}\n{body}"))?;
     }
     for (path, body) in tests::generate(&model)? {
-        out.rust(&format!("crates/lark-core/tests/{path}"), &format!("{HEADER}\n{body}"))?;
+        out.rust(&path, &format!("{HEADER}\n{body}"))?;
     }
     // Marks the output as generated (collapsed in diffs, left out of language statistics).
     out.file(

@@ -43,6 +43,7 @@ mod bot;
 mod fault;
 mod handlers;
 mod server;
+mod spec;
 mod state;
 
 use std::future::Future;

@@ -29,7 +29,7 @@ const EXPOSE_HEADERS: &str =
 
 /// Every route of the mock. Requests no route takes go to [`unknown_route`].
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    crate::spec::literal_routes(Router::new())
         .route(
             "/open-apis/auth/v3/tenant_access_token/internal",
             post(auth::tenant_token_internal),
@@ -69,20 +69,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(handlers::start_helpdesk_service),
         )
         .route("/open-apis/bot/v2/hook/{token}", post(bot::hook))
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(unknown_route)
+        .fallback(crate::spec::handle)
+        .method_not_allowed_fallback(crate::spec::handle)
         .with_state(shared)
-}
-
-/// Whatever no route takes (an unknown path, or a known path with another method): a Lark
-/// envelope with HTTP 404.
-async fn unknown_route(method: Method, uri: http::Uri) -> Response {
-    LarkError::new(
-        404,
-        codes::NOT_FOUND,
-        format!("404 page not found: {method} {}", uri.path()),
-    )
-    .into_response()
 }
 
 /// Accepts connections until `shutdown` changes or its sender is dropped, then closes every

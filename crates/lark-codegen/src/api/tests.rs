@@ -7,11 +7,158 @@ use std::fmt::Write as _;
 use super::emit::is_secret;
 use super::model::{BodyKind, Endpoint, Home, Model, Ty, TypeDef, Usage, Where};
 
+/// The generated test files, by path from the repository root.
 pub(crate) fn generate(model: &Model) -> Result<Vec<(String, String)>, String> {
     Ok(vec![
-        ("generated_endpoints.rs".to_owned(), endpoints(model)?),
-        ("generated_answers.rs".to_owned(), answers(model)),
+        (
+            "crates/lark-core/tests/generated_endpoints.rs".to_owned(),
+            endpoints(model)?,
+        ),
+        (
+            "crates/lark-core/tests/generated_answers.rs".to_owned(),
+            answers(model),
+        ),
+        (
+            "crates/lark-mock/tests/every_endpoint.rs".to_owned(),
+            every_endpoint(model)?,
+        ),
     ])
+}
+
+/// Values the mock's stateful handlers need (known ids, valid kinds) instead of samples.
+const MOCK_VALUES: &[(&str, &[&str])] = &[
+    ("auth.ResendAppTicket", &["MARKET_APP_ID", "MARKET_APP_SECRET"]),
+    (
+        "message.SendRawMessage",
+        &["\"chat_id\"", "MockServer::CHAT_ID", "\"text\"", "r#\"{\"text\":\"hi\"}\"#"],
+    ),
+    ("message.GetMessage", &["run.message_id.clone()"]),
+    ("message.GetMessageList", &["\"chat\"", "MockServer::CHAT_ID"]),
+    ("chat.GetChat", &["MockServer::CHAT_ID"]),
+    ("contact.GetUser", &["MockServer::USER_OPEN_ID"]),
+];
+
+/// Every endpoint sent through the SDK (its `new` with sample values, nothing optional) to the
+/// mock, which must accept each one.
+fn every_endpoint(model: &Model) -> Result<String, String> {
+    let mut t = String::from(
+        r##"//! Every endpoint of the catalog, built with its typed request (required parameters only,
+//! sample values), sent through the SDK to the mock: the spec-driven handler must accept each.
+#![cfg(feature = "every-endpoint")]
+
+use lark_core::{Client, Config, RequestOptions};
+use lark_mock::MockServer;
+use lark_reqwest::ReqwestClient;
+
+const USER_TOKEN: &str = "u-every-endpoint";
+const MARKET_APP_ID: &str = "cli_every_market";
+const MARKET_APP_SECRET: &str = "every-market-secret";
+
+struct Run {
+    client: Client<ReqwestClient>,
+    tenant: RequestOptions,
+    user: RequestOptions,
+    message_id: String,
+    sent: usize,
+    failures: Vec<String>,
+}
+
+impl Run {
+    fn record<T>(&mut self, id: &str, result: lark_core::Result<T>) {
+        self.sent += 1;
+        if let Err(e) = result {
+            self.failures.push(format!("{id}: {e}"));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_is_accepted() {
+    let mock = MockServer::start().await.expect("the mock starts");
+    mock.add_user_token(USER_TOKEN, "ou_every_endpoint");
+    mock.add_marketplace_app(MARKET_APP_ID, MARKET_APP_SECRET);
+    let config = Config::new(MockServer::APP_ID, MockServer::APP_SECRET)
+        .base_url(mock.base_url())
+        .helpdesk(MockServer::HELPDESK_ID, MockServer::HELPDESK_TOKEN);
+    let mut run = Run {
+        client: lark_reqwest::client(config),
+        tenant: RequestOptions::new(),
+        user: RequestOptions::new().user_access_token(USER_TOKEN),
+        message_id: String::new(),
+        sent: 0,
+        failures: Vec::new(),
+    };
+    // A message to read back.
+    let sent = run
+        .client
+        .send(&lark_core::api::message::SendRawMessage::new(
+            "chat_id",
+            MockServer::CHAT_ID,
+            "text",
+            r#"{"text":"first"}"#,
+        ))
+        .await
+        .expect("the first message is sent");
+    run.message_id = sent.message_id.expect("the mock returns a message id");
+"##,
+    );
+    let services: Vec<&String> = model.services.keys().collect();
+    for s in &services {
+        let _ = writeln!(t, "    {s}(&mut run).await;");
+    }
+    t.push_str(
+        r#"    assert!(
+        run.failures.is_empty(),
+        "{} of {} endpoints were rejected:\n{}",
+        run.failures.len(),
+        run.sent,
+        run.failures.join("\n")
+    );
+    assert_eq!(run.sent, lark_core::api::CATALOG.len());
+    mock.shutdown().await;
+}
+"#,
+    );
+    for s in services {
+        let _ = writeln!(t, "\nasync fn {s}(run: &mut Run) {{");
+        for ep in model.endpoints.iter().filter(|e| &e.service == s) {
+            let mut args: Vec<String> = ep
+                .params
+                .iter()
+                .filter(|(_, f)| f.required)
+                .map(|(w, f)| {
+                    if *w == Where::Path && f.ty == Ty::String {
+                        format!("{:?}", path_sample(&f.wire))
+                    } else {
+                        sample_arg(model, &f.ty)
+                    }
+                })
+                .collect();
+            let id = format!("{}.{}", ep.service, ep.name);
+            if let Some((_, values)) = MOCK_VALUES.iter().find(|(e, _)| *e == id) {
+                if values.len() != args.len() {
+                    return Err(format!("{id}: the mock values do not fit its parameters"));
+                }
+                args = values.iter().map(|v| (*v).to_owned()).collect();
+            }
+            let options = if ep.tokens.iter().any(|k| k == "tenant") || ep.tokens.is_empty() {
+                "tenant"
+            } else if ep.tokens.iter().any(|k| k == "user") {
+                "user"
+            } else {
+                "tenant"
+            };
+            let _ = writeln!(
+                t,
+                "let request = lark_core::api::{s}::{}::new({});\nlet result = run.client.send_with(&request, &run.{options}).await;\nrun.record(\"{s}.{}\", result);",
+                ep.name,
+                args.join(", "),
+                ep.name
+            );
+        }
+        t.push_str("}\n");
+    }
+    Ok(t)
 }
 
 /// The path a type is reachable at from outside the crate.

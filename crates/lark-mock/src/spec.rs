@@ -1,0 +1,436 @@
+//! The spec-driven handler: every endpoint of the SDK's catalog that no stateful handler takes.
+//!
+//! It finds the endpoint by method and path template, checks the token kind (and the helpdesk
+//! header), the required query parameters and body fields and the types of those given, and
+//! answers a well-formed envelope (`data: {}`; raw bytes for download endpoints). What is wrong
+//! gets the platform's error: HTTP 400 with code 99992402 for a bad parameter, the auth codes of
+//! [`crate::auth`] for a bad token, HTTP 404 for an unknown route.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use http::{HeaderMap, Method, Uri, header};
+use lark_core::TokenKind;
+use lark_core::api::CATALOG;
+use lark_core::endpoint::{BodyKind, EndpointSpec};
+use serde_json::{Map, Value};
+
+use crate::auth::{self, Kind};
+use crate::codes;
+use crate::state::{LarkError, Shared};
+
+/// The bytes a download endpoint answers.
+pub(crate) const DOWNLOAD_BYTES: &[u8] = b"lark-mock file bytes";
+
+/// The fallback of the router: a spec endpoint, or 404.
+pub(crate) async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match answer(&shared, &method, &uri, &headers, &body) {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+fn answer(
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, LarkError> {
+    let path = uri.path();
+    let spec = find(method, path).ok_or_else(|| {
+        LarkError::new(
+            404,
+            codes::NOT_FOUND,
+            format!("404 page not found: {method} {path}"),
+        )
+    })?;
+    if !spec.tokens.is_empty() {
+        let kinds: Vec<Kind> = spec
+            .tokens
+            .iter()
+            .filter_map(|k| match k {
+                TokenKind::Tenant => Some(Kind::Tenant),
+                TokenKind::User => Some(Kind::User),
+                TokenKind::App => Some(Kind::App),
+                _ => None,
+            })
+            .collect();
+        auth::check(shared, headers, path, &kinds)?;
+    }
+    check_query(spec, uri.query().unwrap_or(""))?;
+    check_headers(spec, headers)?;
+    match spec.body {
+        BodyKind::Json => check_json(spec, body)?,
+        BodyKind::Multipart => check_multipart(spec, headers, body)?,
+        _ => {}
+    }
+    if spec.download {
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"mock.bin\"",
+                ),
+            ],
+            DOWNLOAD_BYTES,
+        )
+            .into_response());
+    }
+    let mut envelope = Map::new();
+    envelope.insert("code".into(), Value::from(0));
+    envelope.insert("msg".into(), Value::from("success"));
+    if let Some(key) = spec.envelope {
+        envelope.insert(key.into(), Value::Object(Map::new()));
+    }
+    Ok(axum::Json(Value::Object(envelope)).into_response())
+}
+
+/// Templates the stateful handlers serve with a `{param}` route: a catalog path with a literal
+/// in that place (`/chats/search`) would be taken by them.
+const STATEFUL_PARAM_ROUTES: &[&str] = &[
+    "/open-apis/im/v1/messages/:message_id",
+    "/open-apis/im/v1/chats/:chat_id",
+    "/open-apis/contact/v3/users/:user_id",
+];
+
+/// Adds a route to [`handle`] for every catalog path a stateful `{param}` route would shadow.
+pub(crate) fn literal_routes(router: Router<Arc<Shared>>) -> Router<Arc<Shared>> {
+    let mut paths: Vec<&str> = CATALOG
+        .iter()
+        .map(|e| e.path)
+        .filter(|p| {
+            !p.contains(':')
+                && STATEFUL_PARAM_ROUTES
+                    .iter()
+                    .any(|stateful| matches(stateful, p))
+        })
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths
+        .into_iter()
+        .fold(router, |router, path| router.route(path, any(handle)))
+}
+
+/// The endpoint for `method` and `path`: of the templates that match, the one with the most
+/// literal segments (`/chats/search` before `/chats/:chat_id`).
+pub(crate) fn find(method: &Method, path: &str) -> Option<&'static EndpointSpec> {
+    CATALOG
+        .iter()
+        .filter(|e| e.method.eq_ignore_ascii_case(method.as_str()) && matches(e.path, path))
+        .max_by_key(|e| e.path.split('/').filter(|s| !s.starts_with(':')).count())
+}
+
+/// Whether `path` fits the `:param` template (a parameter is one non-empty segment).
+fn matches(template: &str, path: &str) -> bool {
+    let mut want = template.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) => {
+                if w.starts_with(':') {
+                    if g.is_empty() {
+                        return false;
+                    }
+                } else if w != g {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+fn invalid(message: String) -> LarkError {
+    LarkError::bad(
+        codes::FIELD_VALIDATION_FAILED,
+        format!("field validation failed: {message}"),
+    )
+}
+
+/// The decoded `key=value` pairs of a query string.
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let s = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// Whether a text value (query, header, form field) fits a scalar type.
+fn text_fits(ty: &str, value: &str) -> bool {
+    let scalar = ty
+        .strip_prefix("list<")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(ty);
+    match scalar {
+        "i64" | "i32" => value.parse::<i64>().is_ok(),
+        "f64" => value.parse::<f64>().is_ok(),
+        "bool" => value == "true" || value == "false",
+        _ => true,
+    }
+}
+
+fn check_query(spec: &EndpointSpec, query: &str) -> Result<(), LarkError> {
+    let pairs = query_pairs(query);
+    for param in spec.query {
+        let values: Vec<&str> = pairs
+            .iter()
+            .filter(|(k, _)| k == param.name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if param.required && values.iter().all(|v| v.is_empty()) {
+            return Err(invalid(format!(
+                "query parameter `{}` is required",
+                param.name
+            )));
+        }
+        if !param.is_list() && values.len() > 1 {
+            return Err(invalid(format!(
+                "query parameter `{}` is given twice",
+                param.name
+            )));
+        }
+        if let Some(bad) = values.iter().find(|v| !text_fits(param.ty, v)) {
+            return Err(invalid(format!(
+                "query parameter `{}` must be {}, not `{bad}`",
+                param.name, param.ty
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_headers(spec: &EndpointSpec, headers: &HeaderMap) -> Result<(), LarkError> {
+    for param in spec.headers.iter().filter(|p| p.required) {
+        let present = headers
+            .get(param.name)
+            .is_some_and(|v| !v.as_bytes().is_empty());
+        if !present {
+            return Err(invalid(format!("header `{}` is required", param.name)));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a JSON value fits a type of the facts (named types are objects).
+fn json_fits(ty: &str, value: &Value) -> bool {
+    if value.is_null() {
+        return true;
+    }
+    if let Some(inner) = ty.strip_prefix("list<").and_then(|t| t.strip_suffix('>')) {
+        return value
+            .as_array()
+            .is_some_and(|items| items.iter().all(|v| json_fits(inner, v)));
+    }
+    match ty {
+        "string" => value.is_string(),
+        // The platform takes int64 values as JSON numbers or as decimal strings.
+        "i64" | "i32" => {
+            value.is_i64()
+                || value.is_u64()
+                || value.as_str().is_some_and(|s| s.parse::<i64>().is_ok())
+        }
+        "f64" => value.is_number(),
+        "bool" => value.is_boolean(),
+        "any" | "binary" => true,
+        t if t.starts_with("map<") => value.is_object(),
+        _ => value.is_object(),
+    }
+}
+
+fn check_json(spec: &EndpointSpec, body: &[u8]) -> Result<(), LarkError> {
+    let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Map::new())
+    } else {
+        serde_json::from_slice(body).map_err(|e| invalid(format!("the body is not JSON: {e}")))?
+    };
+    let object = value
+        .as_object()
+        .ok_or_else(|| invalid("the body is not a JSON object".to_owned()))?;
+    for field in spec.body_fields {
+        match object.get(field.name) {
+            None | Some(Value::Null) if field.required => {
+                return Err(invalid(format!("body field `{}` is required", field.name)));
+            }
+            Some(v) if !json_fits(field.ty, v) => {
+                return Err(invalid(format!(
+                    "body field `{}` must be {}",
+                    field.name, field.ty
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// One part of a form: its name, whether it carries a file name, its bytes.
+struct Part<'a> {
+    name: String,
+    file: bool,
+    data: &'a [u8],
+}
+
+fn check_multipart(spec: &EndpointSpec, headers: &HeaderMap, body: &[u8]) -> Result<(), LarkError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let boundary = content_type
+        .strip_prefix("multipart/form-data")
+        .and_then(|rest| {
+            rest.split(';')
+                .find_map(|p| p.trim().strip_prefix("boundary="))
+        })
+        .map(|b| b.trim_matches('"').to_owned())
+        .ok_or_else(|| invalid("the body is not multipart/form-data".to_owned()))?;
+    let parts = parse_form(body, &boundary)
+        .ok_or_else(|| invalid("the multipart body is malformed".to_owned()))?;
+    for field in spec.body_fields {
+        let part = parts.iter().find(|p| p.name == field.name);
+        match part {
+            None if field.required => {
+                return Err(invalid(format!("form field `{}` is required", field.name)));
+            }
+            Some(p) if field.ty == "binary" && !p.file => {
+                return Err(invalid(format!(
+                    "form field `{}` must be a file",
+                    field.name
+                )));
+            }
+            Some(p) if field.ty != "binary" => {
+                let text = String::from_utf8_lossy(p.data);
+                if !text_fits(field.ty, &text) {
+                    return Err(invalid(format!(
+                        "form field `{}` must be {}",
+                        field.name, field.ty
+                    )));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Splits a `multipart/form-data` body into its parts; `None` when it does not hold together.
+fn parse_form<'a>(body: &'a [u8], boundary: &str) -> Option<Vec<Part<'a>>> {
+    let delimiter = format!("--{boundary}");
+    let delimiter = delimiter.as_bytes();
+    let mut parts = Vec::new();
+    let mut rest = body.get(find(body, delimiter)? + delimiter.len()..)?;
+    loop {
+        if rest.starts_with(b"--") {
+            return Some(parts);
+        }
+        rest = rest.strip_prefix(b"\r\n")?;
+        let head_end = find(rest, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&rest[..head_end]);
+        let after = &rest[head_end + 4..];
+        let next = find(after, delimiter)?;
+        let data = after[..next].strip_suffix(b"\r\n")?;
+        let disposition = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+        let param = |key: &str| {
+            disposition.split(';').find_map(|p| {
+                p.trim()
+                    .strip_prefix(key)
+                    .map(|v| v.trim_matches('"').to_owned())
+            })
+        };
+        parts.push(Part {
+            name: param("name=")?,
+            file: param("filename=").is_some(),
+            data,
+        });
+        rest = &after[next + delimiter.len()..];
+    }
+
+    fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+        haystack.windows(needle.len()).position(|w| w == needle)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shadowed_literal_paths_get_routes() {
+        assert!(matches(
+            STATEFUL_PARAM_ROUTES[1],
+            "/open-apis/im/v1/chats/search"
+        ));
+        assert!(!matches(
+            STATEFUL_PARAM_ROUTES[1],
+            "/open-apis/im/v1/chats/oc_1/members"
+        ));
+    }
+
+    #[test]
+    fn templates_match_by_segment() {
+        assert!(matches("/a/:id/b", "/a/x%2Fy/b"));
+        assert!(!matches("/a/:id/b", "/a//b"));
+        assert!(!matches("/a/:id", "/a/x/b"));
+        assert!(!matches("/a/b", "/a/c"));
+    }
+
+    #[test]
+    fn the_literal_route_wins() {
+        let spec = find(&Method::POST, "/open-apis/im/v1/chats/search");
+        if let Some(spec) = spec {
+            assert!(!spec.path.ends_with(":chat_id"));
+        }
+        let get = find(&Method::GET, "/open-apis/im/v1/chats/oc_1").map(|s| s.path);
+        assert_eq!(get, Some("/open-apis/im/v1/chats/:chat_id"));
+        assert!(find(&Method::GET, "/open-apis/nothing/here").is_none());
+    }
+
+    #[test]
+    fn forms_are_parsed() {
+        let body = b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n\x01\x02\r\n--b--\r\n";
+        let parts = parse_form(body, "b").unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(
+            (parts[0].name.as_str(), parts[0].file, parts[0].data),
+            ("a", false, &b"1"[..])
+        );
+        assert_eq!((parts[1].name.as_str(), parts[1].file), ("f", true));
+        assert!(parse_form(b"garbage", "b").is_none());
+    }
+
+    #[test]
+    fn values_are_typed() {
+        assert!(text_fits("i64", "12"));
+        assert!(!text_fits("i64", "x"));
+        assert!(text_fits("list<bool>", "true"));
+        assert!(json_fits("list<string>", &serde_json::json!(["a"])));
+        assert!(!json_fits("list<string>", &serde_json::json!([1])));
+        assert!(json_fits("i64", &serde_json::json!("12")));
+        assert!(!json_fits("SomeType", &serde_json::json!("x")));
+    }
+}
