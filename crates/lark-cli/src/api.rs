@@ -7,10 +7,25 @@ use crate::{Failure, Outcome};
 /// `lark api` arguments.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The HTTP method: GET, POST, PUT, PATCH, DELETE.
-    method: String,
-    /// The path, such as /open-apis/im/v1/chats.
-    path: String,
+    /// The HTTP method: GET, POST, PUT, PATCH, DELETE (not with --endpoint).
+    #[arg(required_unless_present = "endpoint")]
+    method: Option<String>,
+    /// The path, such as /open-apis/im/v1/chats (not with --endpoint).
+    #[arg(required_unless_present = "endpoint")]
+    path: Option<String>,
+    /// Calls a catalog endpoint by `service.Name` (see `lark endpoints`); its parameters come
+    /// from --param and are checked before anything is sent.
+    #[arg(long, value_name = "SERVICE.NAME", conflicts_with_all = ["method", "path", "query", "data"])]
+    endpoint: Option<String>,
+    /// A parameter of --endpoint, `key=value` (repeatable; repeat a list's key for each item,
+    /// give a file as `key=@PATH`).
+    #[arg(
+        long = "param",
+        short = 'p',
+        value_name = "KEY=VALUE",
+        requires = "endpoint"
+    )]
+    param: Vec<String>,
     /// A query parameter `key=value` (repeatable).
     #[arg(long = "query", short = 'q', value_name = "KEY=VALUE")]
     query: Vec<String>,
@@ -41,10 +56,21 @@ pub(crate) fn config_from_env() -> Result<Config, Failure> {
 }
 
 pub(crate) async fn run(args: Args) -> Outcome {
-    let method = http::Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
-        .map_err(|_| Failure::usage(format!("error: `{}` is not an HTTP method", args.method)))?;
+    if let Some(id) = &args.endpoint {
+        let call = crate::endpoints::build(crate::endpoints::find(id)?, &args.param)?;
+        let mut options = RequestOptions::new();
+        if let Some(token) = args.user_token {
+            options = options.user_access_token(token);
+        }
+        return crate::endpoints::send(call, options).await;
+    }
+    let (Some(method), Some(path)) = (args.method, args.path) else {
+        return Err(Failure::usage("error: give METHOD and PATH, or --endpoint"));
+    };
+    let method = http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| Failure::usage(format!("error: `{method}` is not an HTTP method")))?;
     let client = lark_reqwest::client(config_from_env()?);
-    let mut request = client.raw(method, args.path);
+    let mut request = client.raw(method, path);
     for pair in &args.query {
         let (key, value) = pair
             .split_once('=')

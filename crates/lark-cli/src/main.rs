@@ -2,6 +2,7 @@
 
 mod api;
 mod bot;
+mod endpoints;
 mod event;
 mod mock;
 
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Calls any endpoint with the app's tenant access token (or a user token) and prints the JSON.
     Api(api::Args),
+    /// Lists every endpoint of the catalog: `METHOD PATH service.Name`.
+    Endpoints(endpoints::ListArgs),
     /// Posts to a custom bot's webhook (`send`) or computes a webhook signature (`sign`).
     Bot(bot::Args),
     /// Runs the embedded Feishu-compatible mock server.
@@ -80,6 +83,7 @@ async fn main() -> ExitCode {
         Command::Api(args) => api::run(args).await,
         Command::Mock(args) => mock::run(args).await,
         Command::Bot(args) => bot::run(args).await,
+        Command::Endpoints(args) => endpoints::list(&args),
         Command::Event(args) => event::run(args),
     };
     match outcome {

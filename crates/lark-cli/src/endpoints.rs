@@ -1,0 +1,354 @@
+//! `lark endpoints` (the catalog, one line per endpoint) and `lark api --endpoint service.Name
+//! --param k=v ...` (a call checked against the catalog before anything is sent).
+
+use std::marker::PhantomData;
+
+use lark_core::api::CATALOG;
+use lark_core::endpoint::{
+    Body, BodyKind, Endpoint, EndpointMeta, EndpointSpec, FromResponse, Multipart, ParamSpec,
+    ResponseKind,
+};
+use lark_core::{Download, File, RequestOptions};
+use serde_json::Value;
+
+use crate::{Failure, Outcome};
+
+/// `lark endpoints` arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ListArgs {
+    /// Lists only this service's endpoints.
+    #[arg(long)]
+    service: Option<String>,
+}
+
+/// Prints `METHOD PATH service.Name` for every endpoint of the catalog.
+pub(crate) fn list(args: &ListArgs) -> Outcome {
+    let mut out = String::new();
+    let mut count = 0;
+    for e in CATALOG {
+        if args.service.as_deref().is_some_and(|s| s != e.service) {
+            continue;
+        }
+        count += 1;
+        out.push_str(&format!(
+            "{} {} {}.{}\n",
+            e.method, e.path, e.service, e.name
+        ));
+    }
+    if count == 0 {
+        return Err(Failure::usage(format!(
+            "error: no service `{}`",
+            args.service.as_deref().unwrap_or_default()
+        )));
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Path,
+    Query,
+    Header,
+    Body,
+}
+
+/// A call built from the catalog and `--param` values, ready to send.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    meta: EndpointMeta,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    headers: Vec<(&'static str, String)>,
+    body: Body,
+}
+
+/// Finds `service.Name` in the catalog.
+pub(crate) fn find(id: &str) -> Result<&'static EndpointSpec, Failure> {
+    let (service, name) = id.split_once('.').ok_or_else(|| {
+        Failure::usage(format!(
+            "error: `{id}` is not service.Name (see `lark endpoints`)"
+        ))
+    })?;
+    lark_core::api::find(service, name)
+        .ok_or_else(|| Failure::usage(format!("error: no endpoint `{id}` (see `lark endpoints`)")))
+}
+
+/// Checks `params` (`key=value`) against `spec` and builds the call. Every problem is a usage
+/// error, found before any request is made.
+pub(crate) fn build(spec: &'static EndpointSpec, params: &[String]) -> Result<Call, Failure> {
+    let places = [
+        (Place::Path, spec.path_params),
+        (Place::Query, spec.query),
+        (Place::Header, spec.headers),
+        (Place::Body, spec.body_fields),
+    ];
+    let lookup = |key: &str| -> Option<(Place, &'static ParamSpec)> {
+        places
+            .iter()
+            .find_map(|(place, list)| list.iter().find(|p| p.name == key).map(|p| (*place, p)))
+    };
+    let mut given: Vec<(Place, &'static ParamSpec, Vec<String>)> = Vec::new();
+    for pair in params {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| Failure::usage(format!("error: --param `{pair}` is not KEY=VALUE")))?;
+        let (place, param) = lookup(key).ok_or_else(|| {
+            let known: Vec<&str> = places
+                .iter()
+                .flat_map(|(_, list)| list.iter().map(|p| p.name))
+                .collect();
+            Failure::usage(format!(
+                "error: {} has no parameter `{key}`; it takes: {}",
+                spec.id(),
+                if known.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })?;
+        match given.iter_mut().find(|(_, p, _)| p.name == key) {
+            Some((_, p, values)) if p.is_list() => values.push(value.to_owned()),
+            Some(_) => {
+                return Err(Failure::usage(format!(
+                    "error: parameter `{key}` is given twice"
+                )));
+            }
+            None => given.push((place, param, vec![value.to_owned()])),
+        }
+    }
+    let missing: Vec<String> = places
+        .iter()
+        .flat_map(|(place, list)| list.iter().map(move |p| (*place, p)))
+        .filter(|(_, p)| p.required && !given.iter().any(|(_, g, _)| g.name == p.name))
+        .map(|(place, p)| format!("`{}` ({}, {})", p.name, place_name(place), p.ty))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Failure::usage(format!(
+            "error: {} needs {}; pass it with --param KEY=VALUE",
+            spec.id(),
+            missing.join(", ")
+        )));
+    }
+
+    let mut path_values = Vec::new();
+    let mut query = Vec::new();
+    let mut headers = Vec::new();
+    let mut json = serde_json::Map::new();
+    let mut form = Multipart::new();
+    for (place, param, values) in &given {
+        match place {
+            Place::Path => path_values.push((param.name, values[0].clone())),
+            Place::Query => {
+                for v in values {
+                    check_scalar(param, v)?;
+                    query.push((param.name, v.clone()));
+                }
+            }
+            Place::Header => headers.push((param.name, values[0].clone())),
+            Place::Body if spec.body == BodyKind::Multipart => {
+                let value = &values[0];
+                if param.ty == "binary" {
+                    let file_path = value.strip_prefix('@').ok_or_else(|| {
+                        Failure::usage(format!(
+                            "error: `{}` is a file: pass it as {}=@PATH",
+                            param.name, param.name
+                        ))
+                    })?;
+                    let data = std::fs::read(file_path).map_err(|e| {
+                        Failure::usage(format!("error: cannot read {file_path}: {e}"))
+                    })?;
+                    let name = std::path::Path::new(file_path)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "file".to_owned());
+                    form.file(param.name, File::new(name, data));
+                } else {
+                    check_scalar(param, value)?;
+                    form.text(param.name, value.clone());
+                }
+            }
+            Place::Body => {
+                json.insert(param.name.to_owned(), json_value(param, values)?);
+            }
+        }
+    }
+    let pairs: Vec<(&str, &str)> = path_values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let path = lark_core::endpoint::fill_path(spec.path, &pairs)
+        .map_err(|e| Failure::usage(format!("error: {e}")))?;
+    let body = match spec.body {
+        BodyKind::Json => {
+            Body::json(&Value::Object(json)).map_err(|e| Failure::usage(format!("error: {e}")))?
+        }
+        BodyKind::Multipart => Body::Multipart(form),
+        _ => Body::None,
+    };
+    let method = http::Method::from_bytes(spec.method.as_bytes())
+        .map_err(|_| Failure::usage(format!("error: bad method {}", spec.method)))?;
+    let response = if spec.download {
+        ResponseKind::Binary
+    } else {
+        ResponseKind::Json {
+            envelope: spec.envelope,
+        }
+    };
+    let meta = EndpointMeta::new(spec.service, spec.name, method, spec.path, spec.tokens)
+        .helpdesk(spec.helpdesk)
+        .base(spec.base)
+        .response(response)
+        .paginated(spec.paginated)
+        .doc_url(spec.doc_url);
+    Ok(Call {
+        meta,
+        path,
+        query,
+        headers,
+        body,
+    })
+}
+
+fn place_name(place: Place) -> &'static str {
+    match place {
+        Place::Path => "path",
+        Place::Query => "query",
+        Place::Header => "header",
+        Place::Body => "body",
+    }
+}
+
+fn scalar_type(param: &ParamSpec) -> &'static str {
+    param
+        .ty
+        .strip_prefix("list<")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(param.ty)
+}
+
+/// A text value must parse as the parameter's scalar type.
+fn check_scalar(param: &ParamSpec, value: &str) -> Result<(), Failure> {
+    let ok = match scalar_type(param) {
+        "i64" | "i32" => value.parse::<i64>().is_ok(),
+        "f64" => value.parse::<f64>().is_ok(),
+        "bool" => value == "true" || value == "false",
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "error: `{}` must be {}, not `{value}`",
+            param.name, param.ty
+        )))
+    }
+}
+
+/// The JSON of a body field: scalars parsed by type, lists from repeated values (or one JSON
+/// array), objects and anything else as JSON text.
+fn json_value(param: &ParamSpec, values: &[String]) -> Result<Value, Failure> {
+    let bad = |e: String| Failure::usage(format!("error: `{}`: {e}", param.name));
+    let scalar = |ty: &str, v: &str| -> Result<Value, Failure> {
+        match ty {
+            "string" => Ok(Value::String(v.to_owned())),
+            "i64" | "i32" => v
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| bad(format!("`{v}` is not an integer"))),
+            "f64" => v
+                .parse::<f64>()
+                .map(Value::from)
+                .map_err(|_| bad(format!("`{v}` is not a number"))),
+            "bool" => v
+                .parse::<bool>()
+                .map(Value::from)
+                .map_err(|_| bad(format!("`{v}` is not true or false"))),
+            _ => serde_json::from_str(v).map_err(|e| bad(format!("not JSON: {e}"))),
+        }
+    };
+    if param.is_list() {
+        if let [one] = values {
+            if one.trim_start().starts_with('[') {
+                return serde_json::from_str(one).map_err(|e| bad(format!("not JSON: {e}")));
+            }
+        }
+        let inner = scalar_type(param);
+        return values
+            .iter()
+            .map(|v| scalar(inner, v))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array);
+    }
+    scalar(param.ty, &values[0])
+}
+
+/// [`Call`] as an endpoint answering `O`.
+#[derive(Debug)]
+struct Typed<'a, O> {
+    call: &'a Call,
+    output: PhantomData<fn() -> O>,
+}
+
+impl<O: FromResponse> Endpoint for Typed<'_, O> {
+    type Output = O;
+
+    fn meta(&self) -> &EndpointMeta {
+        &self.call.meta
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(self.call.path.clone())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.extend(self.call.query.iter().cloned());
+    }
+
+    fn headers(&self, headers: &mut http::HeaderMap) -> lark_core::Result<()> {
+        for (name, value) in &self.call.headers {
+            let name = http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| lark_core::Error::Build(format!("`{name}` is not a header name")))?;
+            let value = http::HeaderValue::from_str(value).map_err(|_| {
+                lark_core::Error::Build(format!("header `{name}` has an invalid value"))
+            })?;
+            headers.insert(name, value);
+        }
+        Ok(())
+    }
+
+    fn body(&self) -> lark_core::Result<Body> {
+        Ok(self.call.body.clone())
+    }
+}
+
+/// Sends `call` and prints the answer: its JSON, or the raw bytes of a download.
+pub(crate) async fn send(call: Call, options: RequestOptions) -> Outcome {
+    let config = crate::api::config_from_env()?;
+    let client = lark_reqwest::client(config);
+    if matches!(call.meta.response, ResponseKind::Binary) {
+        let endpoint = Typed::<Download> {
+            call: &call,
+            output: PhantomData,
+        };
+        let file = client.send_with(&endpoint, &options).await?;
+        use std::io::Write as _;
+        std::io::stdout()
+            .write_all(&file.data)
+            .map_err(|e| Failure {
+                message: format!("error: {e}"),
+                code: 1,
+            })?;
+        return Ok(());
+    }
+    let endpoint = Typed::<Value> {
+        call: &call,
+        output: PhantomData,
+    };
+    let answer = client.send_with(&endpoint, &options).await?;
+    let text = serde_json::to_string_pretty(&answer).map_err(|e| Failure {
+        message: format!("error: {e}"),
+        code: 1,
+    })?;
+    println!("{text}");
+    Ok(())
+}
