@@ -17,10 +17,16 @@
 //!   (`POST /open-apis/im/v1/messages`, de-duplicated by `uuid` for an hour), get one, list a
 //!   chat's messages with real pagination, create and get chats, get users
 //!   (`/open-apis/contact/v3/users/:user_id`), and `POST /open-apis/helpdesk/v1/start_service`.
-//! - **Custom-bot webhooks** (`POST /open-apis/bot/v2/hook/:token`) with the signature check.
+//! - **Every other endpoint of the SDK's catalog**: the request is checked against the spec
+//!   (token kind, helpdesk header, required query parameters and body fields, their types) and
+//!   answered with a well-formed envelope (`data: {}`), or HTTP 400 with code 99992402.
+//! - **Custom-bot webhooks** (`POST /open-apis/bot/v2/hook/:token`) with the signature check
+//!   (HMAC-SHA256 keyed with `"{timestamp}\n{secret}"` over an empty message, a one-hour window)
+//!   and optional keywords. Like the platform they always answer HTTP 200, the outcome in `code`:
+//!   19001 unknown token, 19021 bad signature or timestamp, 19024 no keyword, 9499 bad body.
 //! - **Fault injection**: [`MockServer::inject`] a [`FaultRule`].
 //! - Every answer carries a unique `X-Tt-Logid`, a JSON content type and CORS headers; `OPTIONS`
-//!   preflights get HTTP 204. Unknown routes answer a Lark envelope with HTTP 404.
+//!   preflights get HTTP 204. Unknown routes answer a Lark envelope with HTTP 404 (code 404).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

@@ -27,7 +27,8 @@ const ALLOW_HEADERS: &str = "Authorization, Content-Type, X-Lark-Helpdesk-Author
 const EXPOSE_HEADERS: &str =
     "X-Tt-Logid, x-ogw-ratelimit-limit, x-ogw-ratelimit-reset, Content-Disposition";
 
-/// Every route of the mock. Requests no route takes go to [`unknown_route`].
+/// Every route of the mock. Requests no route takes go to the spec-driven handler
+/// ([`crate::spec::handle`]), which answers unknown paths with a Lark envelope and HTTP 404.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     crate::spec::literal_routes(Router::new())
         .route(
