@@ -569,3 +569,15 @@ fn typed_handlers_get_their_struct() {
     assert!(matches!(handled.error, Some(EventError::Malformed(_))));
     assert_eq!(handled.response.status(), 400);
 }
+
+/// Web frameworks on multi-threaded runtimes need the dispatcher's future to be `Send` and the
+/// dispatcher to be shareable.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn the_dispatcher_future_is_send() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: T) {}
+    let (dispatcher, _) = counting();
+    send_sync(&dispatcher);
+    send(dispatcher.process(plain(&message("e1")), NOW));
+}
