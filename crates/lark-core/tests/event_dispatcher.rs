@@ -422,6 +422,17 @@ fn legacy_card_callbacks_are_checked_with_sha1_and_answered() {
     let stale = event::card_signature(&(NOW_SECS - 1000).to_string(), "n", TOKEN, &body);
     let handled = block_on(dispatcher.process(request(stale, NOW_SECS - 1000), NOW));
     assert!(matches!(handled.error, Some(EventError::Stale { .. })));
+    // Unsigned: refused.
+    let mut unsigned = request(String::new(), NOW_SECS);
+    unsigned.headers_mut().remove(event::HEADER_SIGNATURE);
+    let handled = block_on(dispatcher.process(unsigned, NOW));
+    assert!(matches!(handled.error, Some(EventError::BadSignature(_))));
+    // With an encrypt key but no verification token, nothing could check it: refused.
+    let keyed = Dispatcher::new()
+        .encrypt_key(KEY)
+        .on_card_action_legacy(|_event: Event| async { Ok(json!({})) });
+    let handled = block_on(keyed.process(request(good, NOW_SECS), NOW));
+    assert!(matches!(handled.error, Some(EventError::Config(_))));
 }
 
 #[test]

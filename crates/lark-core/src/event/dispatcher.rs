@@ -53,7 +53,8 @@ pub const HEADER_REFRESH_TOKEN: &str = "x-refresh-token";
 /// 1. refuses a body over the size limit (413);
 /// 2. checks the signature headers over the raw body — SHA-256 with the encrypt key for events,
 ///    SHA-1 with the verification token for legacy card callbacks — in constant time, and the
-///    timestamp against the freshness window (401);
+///    timestamp against the freshness window (401). With an encrypt key set, every event must
+///    be signed; with a verification token set, every legacy card callback must be;
 /// 3. decrypts an `{"encrypt": ...}` body (400 when it cannot);
 /// 4. answers a url_verification challenge with `{"challenge": ...}` after checking its token;
 /// 5. checks the verification token of schema 1.0 and 2.0 events (401);
@@ -419,6 +420,14 @@ impl Dispatcher {
         };
         match event.schema {
             Schema::CardLegacy => {
+                // Legacy card callbacks are signed with the verification token only: with an
+                // encrypt key and no token, anyone could post one.
+                if self.verification_token.is_none() && self.encrypt_key.is_some() {
+                    return Err(EventError::Config(
+                        "legacy card callbacks are signed with the verification token; set it"
+                            .to_owned(),
+                    ));
+                }
                 if let Some(token) = &self.verification_token {
                     let signed = signed.as_ref().ok_or_else(missing_signature)?;
                     self.check_signature(signed, now_millis, |s| {
