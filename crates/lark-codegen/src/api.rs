@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::output::{HEADER, Output};
 
 /// The facts file the API is generated from.
-const FACTS: &str = "lark-api.json";
+const FACTS: &str = "lark-api-full.json";
 /// Services on by default: what a chat bot needs (messages, chats, users, tokens).
 const DEFAULT_FEATURES: &[&str] = &["auth", "chat", "contact", "message"];
 

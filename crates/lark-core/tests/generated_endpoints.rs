@@ -120,11 +120,1119 @@ fn check(p: Parts, x: Expected) {
 
 #[test]
 fn catalog_counts() {
-    assert_eq!(lark_core::api::CATALOG.len(), 600);
+    assert_eq!(lark_core::api::CATALOG.len(), 1664);
     let mut ids: Vec<String> = lark_core::api::CATALOG.iter().map(|e| e.id()).collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), lark_core::api::CATALOG.len(), "ids are unique");
+}
+
+#[test]
+fn endpoints_a_paa_s() {
+    check(
+        parts(
+            &lark_core::api::a_paa_s::ListAPaaSApp::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "ListAPaaSApp",
+            method: "GET",
+            template: "/open-apis/apaas/v1/apps",
+            path: "/open-apis/apaas/v1/apps",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::ListAPaaSApplicationAuditLogAuditLog::new(
+                "namespace x",
+                7,
+                "s",
+                "s",
+                "s",
+                "s",
+            )
+            .quick_query("s")
+            .filter("s")
+            .columns([String::from("s")])
+            .sort_by("s")
+            .sort_order("s")
+            .app_type("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "ListAPaaSApplicationAuditLogAuditLog",
+            method: "GET",
+            template: "/open-apis/apaas/v1/applications/:namespace/audit_log/audit_log_list",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/audit_log/audit_log_list",
+            query: &[
+                ("page_size", "7"),
+                ("offset", "s"),
+                ("quick_query", "s"),
+                ("from", "s"),
+                ("to", "s"),
+                ("log_type", "s"),
+                ("filter", "s"),
+                ("columns", "s"),
+                ("sort_by", "s"),
+                ("sort_order", "s"),
+                ("app_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::GetAPaaSApplicationAuditLogDataChangeLogDetail::new(
+                "namespace x",
+                "s",
+            ),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "GetAPaaSApplicationAuditLogDataChangeLogDetail",
+            method: "GET",
+            template: "/open-apis/apaas/v1/applications/:namespace/audit_log/data_change_log_detail",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/audit_log/data_change_log_detail",
+            query: &[("log_id", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::ListAPaaSApplicationAuditLogDataChangeLogs::new(
+                "namespace x",
+                7,
+                "s",
+                "s",
+            )
+            .quick_query("s")
+            .from("s")
+            .to("s")
+            .filter("s")
+            .columns([String::from("s")])
+            .sort_by("s")
+            .sort_order("s")
+            .app_type("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "ListAPaaSApplicationAuditLogDataChangeLogs",
+            method: "GET",
+            template: "/open-apis/apaas/v1/applications/:namespace/audit_log/data_change_logs_list",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/audit_log/data_change_logs_list",
+            query: &[
+                ("quick_query", "s"),
+                ("page_size", "7"),
+                ("offset", "s"),
+                ("from", "s"),
+                ("to", "s"),
+                ("log_type", "s"),
+                ("filter", "s"),
+                ("columns", "s"),
+                ("sort_by", "s"),
+                ("sort_order", "s"),
+                ("app_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::a_paa_s::GetAPaaSApplicationAuditLog::new(
+            "namespace x",
+            "s",
+        )),
+        Expected {
+            service: "a_paa_s",
+            name: "GetAPaaSApplicationAuditLog",
+            method: "GET",
+            template: "/open-apis/apaas/v1/applications/:namespace/audit_log",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/audit_log",
+            query: &[("log_id", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::GetAPaaSApplicationEnvironmentVariable::new(
+                "namespace x",
+                "environment_variable_api_name x",
+            ),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "GetAPaaSApplicationEnvironmentVariable",
+            method: "GET",
+            template: "/open-apis/apaas/v1/applications/:namespace/environment_variables/:environment_variable_api_name",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/environment_variables/environment_variable_api_name%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::a_paa_s::QueryAPaaSApplicationEnvironmentVariable::new("namespace x").filter(lark_core::api::a_paa_s::QueryAPaaSApplicationEnvironmentVariableReqFilter::default()).limit(7).offset(7)), Expected { service: "a_paa_s", name: "QueryAPaaSApplicationEnvironmentVariable", method: "POST", template: "/open-apis/apaas/v1/applications/:namespace/environment_variables/query", path: "/open-apis/apaas/v1/applications/namespace%20x/environment_variables/query", query: &[], headers: &[], body_kind: "json", body_keys: &["filter", "limit", "offset"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::a_paa_s::ExecuteAPaaSApplicationFlow::new(
+                "namespace x",
+                "flow_id x",
+                "s",
+            )
+            .is_async(true)
+            .idempotent_key("s")
+            .loop_masks([String::from("s")])
+            .params("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "ExecuteAPaaSApplicationFlow",
+            method: "POST",
+            template: "/open-apis/apaas/v1/applications/:namespace/flows/:flow_id/execute",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/flows/flow_id%20x/execute",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "is_async",
+                "idempotent_key",
+                "loop_masks",
+                "params",
+                "operator",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::InvokeAPaaSApplicationFunction::new(
+                "namespace x",
+                "function_api_name x",
+            )
+            .params("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "InvokeAPaaSApplicationFunction",
+            method: "POST",
+            template: "/open-apis/apaas/v1/applications/:namespace/functions/:function_api_name/invoke",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/functions/function_api_name%20x/invoke",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["params"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::QueryAPaaSApplicationObjectOql::new("namespace x", "s")
+                .args("s")
+                .named_args("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "QueryAPaaSApplicationObjectOql",
+            method: "POST",
+            template: "/open-apis/apaas/v1/applications/:namespace/objects/oql_query",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/objects/oql_query",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "args", "named_args"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::BatchCreateAPaaSApplicationObjectRecord::new(
+                "namespace x",
+                "object_api_name x",
+            )
+            .records([String::from("s")]),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "BatchCreateAPaaSApplicationObjectRecord",
+            method: "POST",
+            template: "/open-apis/apaas/v1/applications/:namespace/objects/:object_api_name/records/batch_create",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/objects/object_api_name%20x/records/batch_create",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["records"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::BatchDeleteAPaaSApplicationObjectRecord::new(
+                "namespace x",
+                "object_api_name x",
+            )
+            .ids([String::from("s")]),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "BatchDeleteAPaaSApplicationObjectRecord",
+            method: "DELETE",
+            template: "/open-apis/apaas/v1/applications/:namespace/objects/:object_api_name/records/batch_delete",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/objects/object_api_name%20x/records/batch_delete",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::BatchQueryAPaaSApplicationObjectRecord::new(
+                "namespace x",
+                "object_api_name x",
+            )
+            .select([String::from("s")])
+            .filter(
+                lark_core::api::a_paa_s::BatchQueryAPaaSApplicationObjectRecordReqFilter::default(),
+            )
+            .order_by([
+                lark_core::api::a_paa_s::BatchQueryAPaaSApplicationObjectRecordReqOrderBy::default(
+                ),
+            ])
+            .group_by([
+                lark_core::api::a_paa_s::BatchQueryAPaaSApplicationObjectRecordReqGroupBy::default(
+                ),
+            ])
+            .page_token("s")
+            .use_page_token("s")
+            .page_size(7)
+            .offset(7)
+            .need_total_count(7),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "BatchQueryAPaaSApplicationObjectRecord",
+            method: "POST",
+            template: "/open-apis/apaas/v1/applications/:namespace/objects/:object_api_name/records/batch_query",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/objects/object_api_name%20x/records/batch_query",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "select",
+                "filter",
+                "order_by",
+                "group_by",
+                "page_token",
+                "use_page_token",
+                "page_size",
+                "offset",
+                "need_total_count",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::BatchUpdateAPaaSApplicationObjectRecord::new(
+                "namespace x",
+                "object_api_name x",
+            )
+            .records([String::from("s")]),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "BatchUpdateAPaaSApplicationObjectRecord",
+            method: "PATCH",
+            template: "/open-apis/apaas/v1/applications/:namespace/objects/:object_api_name/records/batch_update",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/objects/object_api_name%20x/records/batch_update",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["records"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::CreateAPaaSApplicationObjectRecord::new(
+                "namespace x",
+                "object_api_name x",
+                "s",
+            ),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "CreateAPaaSApplicationObjectRecord",
+            method: "POST",
+            template: "/open-apis/apaas/v1/applications/:namespace/objects/:object_api_name/records",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/objects/object_api_name%20x/records",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["record"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::DeleteAPaaSApplicationObjectRecord::new(
+                "namespace x",
+                "object_api_name x",
+                "id x",
+            ),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "DeleteAPaaSApplicationObjectRecord",
+            method: "DELETE",
+            template: "/open-apis/apaas/v1/applications/:namespace/objects/:object_api_name/records/:id",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/objects/object_api_name%20x/records/id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::QueryAPaaSApplicationObjectRecord::new(
+                "namespace x",
+                "object_api_name x",
+                "id x",
+            )
+            .select([String::from("s")]),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "QueryAPaaSApplicationObjectRecord",
+            method: "POST",
+            template: "/open-apis/apaas/v1/applications/:namespace/objects/:object_api_name/records/:id/query",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/objects/object_api_name%20x/records/id%20x/query",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["select"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::UpdateAPaaSApplicationObjectRecord::new(
+                "namespace x",
+                "object_api_name x",
+                "id x",
+                "s",
+            ),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "UpdateAPaaSApplicationObjectRecord",
+            method: "PATCH",
+            template: "/open-apis/apaas/v1/applications/:namespace/objects/:object_api_name/records/:id",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/objects/object_api_name%20x/records/id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["record"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::SearchAPaaSApplicationObject::new("namespace x")
+                .q("s")
+                .search_objects([
+                    lark_core::api::a_paa_s::SearchAPaaSApplicationObjectReqSearchObject::default(),
+                ])
+                .page_token("s")
+                .page_size(7)
+                .metadata("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "SearchAPaaSApplicationObject",
+            method: "POST",
+            template: "/open-apis/apaas/v1/applications/:namespace/objects/search",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/objects/search",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["q", "search_objects", "page_token", "page_size", "metadata"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(parts(&lark_core::api::a_paa_s::BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization::new("namespace x", "record_permission_api_name x").user_ids([String::from("s")])), Expected { service: "a_paa_s", name: "BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization", method: "POST", template: "/open-apis/apaas/v1/applications/:namespace/record_permissions/:record_permission_api_name/member/batch_create_authorization", path: "/open-apis/apaas/v1/applications/namespace%20x/record_permissions/record_permission_api_name%20x/member/batch_create_authorization", query: &[], headers: &[], body_kind: "json", body_keys: &["user_ids"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::a_paa_s::BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization::new("namespace x", "record_permission_api_name x").user_ids([String::from("s")])), Expected { service: "a_paa_s", name: "BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization", method: "POST", template: "/open-apis/apaas/v1/applications/:namespace/record_permissions/:record_permission_api_name/member/batch_remove_authorization", path: "/open-apis/apaas/v1/applications/namespace%20x/record_permissions/record_permission_api_name%20x/member/batch_remove_authorization", query: &[], headers: &[], body_kind: "json", body_keys: &["user_ids"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::a_paa_s::BatchCreateAPaaSApplicationRoleMemberAuthorization::new(
+                "namespace x",
+                "role_api_name x",
+            )
+            .user_ids([String::from("s")])
+            .department_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "BatchCreateAPaaSApplicationRoleMemberAuthorization",
+            method: "POST",
+            template: "/open-apis/apaas/v1/applications/:namespace/roles/:role_api_name/member/batch_create_authorization",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/roles/role_api_name%20x/member/batch_create_authorization",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_ids", "department_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::BatchRemoveAPaaSApplicationRoleMemberAuthorization::new(
+                "namespace x",
+                "role_api_name x",
+            )
+            .user_ids([String::from("s")])
+            .department_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "BatchRemoveAPaaSApplicationRoleMemberAuthorization",
+            method: "POST",
+            template: "/open-apis/apaas/v1/applications/:namespace/roles/:role_api_name/member/batch_remove_authorization",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/roles/role_api_name%20x/member/batch_remove_authorization",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_ids", "department_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::GetAPaaSApplicationRoleMember::new(
+                "namespace x",
+                "role_api_name x",
+            )
+            .need_display_name(true)
+            .use_api_id(true),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "GetAPaaSApplicationRoleMember",
+            method: "GET",
+            template: "/open-apis/apaas/v1/applications/:namespace/roles/:role_api_name/member",
+            path: "/open-apis/apaas/v1/applications/namespace%20x/roles/role_api_name%20x/member",
+            query: &[("need_display_name", "true"), ("use_api_id", "true")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::a_paa_s::CancelAPaaSApprovalInstance::new(
+            "approval_instance_id x",
+            "s",
+            "s",
+        )),
+        Expected {
+            service: "a_paa_s",
+            name: "CancelAPaaSApprovalInstance",
+            method: "POST",
+            template: "/open-apis/apaas/v1/approval_instances/:approval_instance_id/cancel",
+            path: "/open-apis/apaas/v1/approval_instances/approval_instance_id%20x/cancel",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_id", "opinion"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::AddAPaaSApprovalTaskAssignee::new("approval_task_id x", "s")
+                .approvers([String::from("s")])
+                .add_assignee_type("s")
+                .opinion("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "AddAPaaSApprovalTaskAssignee",
+            method: "POST",
+            template: "/open-apis/apaas/v1/approval_tasks/:approval_task_id/add_assignee",
+            path: "/open-apis/apaas/v1/approval_tasks/approval_task_id%20x/add_assignee",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_id", "approvers", "add_assignee_type", "opinion"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::AgreeAPaaSApprovalTask::new("approval_task_id x", "s")
+                .opinion("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "AgreeAPaaSApprovalTask",
+            method: "POST",
+            template: "/open-apis/apaas/v1/approval_tasks/:approval_task_id/agree",
+            path: "/open-apis/apaas/v1/approval_tasks/approval_task_id%20x/agree",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_id", "opinion"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::RejectAPaaSApprovalTask::new("approval_task_id x", "s")
+                .opinion("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "RejectAPaaSApprovalTask",
+            method: "POST",
+            template: "/open-apis/apaas/v1/approval_tasks/:approval_task_id/reject",
+            path: "/open-apis/apaas/v1/approval_tasks/approval_task_id%20x/reject",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_id", "opinion"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::TransferAPaaSApprovalTask::new("approval_task_id x", "s")
+                .from_user_ids([String::from("s")])
+                .to_user_ids([String::from("s")])
+                .opinion("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "TransferAPaaSApprovalTask",
+            method: "POST",
+            template: "/open-apis/apaas/v1/approval_tasks/:approval_task_id/transfer",
+            path: "/open-apis/apaas/v1/approval_tasks/approval_task_id%20x/transfer",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_id", "from_user_ids", "to_user_ids", "opinion"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::a_paa_s::ListAPaaSSeatActivity::new("s", 7).page_token("s")),
+        Expected {
+            service: "a_paa_s",
+            name: "ListAPaaSSeatActivity",
+            method: "GET",
+            template: "/open-apis/apaas/v1/seat_activities",
+            path: "/open-apis/apaas/v1/seat_activities",
+            query: &[("seat_type", "s"), ("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::a_paa_s::ListAPaaSSeatAssignment::new("s", 7).page_token("s")),
+        Expected {
+            service: "a_paa_s",
+            name: "ListAPaaSSeatAssignment",
+            method: "GET",
+            template: "/open-apis/apaas/v1/seat_assignments",
+            path: "/open-apis/apaas/v1/seat_assignments",
+            query: &[("seat_type", "s"), ("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::CreateAPaaSUserTaskCc::new("task_id x", "s")
+                .cc_user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "CreateAPaaSUserTaskCc",
+            method: "POST",
+            template: "/open-apis/apaas/v1/user_tasks/:task_id/cc",
+            path: "/open-apis/apaas/v1/user_tasks/task_id%20x/cc",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["cc_user_ids", "operator_user_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::CreateAPaaSUserTaskChatGroup::new("task_id x", "s")
+                .invite_user_ids([String::from("s")])
+                .chat_id("s")
+                .chat_name("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "CreateAPaaSUserTaskChatGroup",
+            method: "POST",
+            template: "/open-apis/apaas/v1/user_tasks/:task_id/chat_group",
+            path: "/open-apis/apaas/v1/user_tasks/task_id%20x/chat_group",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "operator_user_id",
+                "invite_user_ids",
+                "chat_id",
+                "chat_name",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::CreateAPaaSUserTaskExpediting::new("task_id x", "s")
+                .expediting_user_ids([String::from("s")])
+                .opinion("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "CreateAPaaSUserTaskExpediting",
+            method: "POST",
+            template: "/open-apis/apaas/v1/user_tasks/:task_id/expediting",
+            path: "/open-apis/apaas/v1/user_tasks/task_id%20x/expediting",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["operator_user_id", "expediting_user_ids", "opinion"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::QueryAPaaSUserTask::new("s")
+                .r#type("s")
+                .source("s")
+                .limit("s")
+                .offset("s")
+                .start_time("s")
+                .end_time("s")
+                .api_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "QueryAPaaSUserTask",
+            method: "POST",
+            template: "/open-apis/apaas/v1/user_task/query",
+            path: "/open-apis/apaas/v1/user_task/query",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "type",
+                "source",
+                "limit",
+                "offset",
+                "start_time",
+                "end_time",
+                "api_ids",
+                "kunlun_user_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::a_paa_s::CreateAPaaSUserTaskRollback::new(
+            "task_id x",
+            "s",
+            "s",
+            "s",
+        )),
+        Expected {
+            service: "a_paa_s",
+            name: "CreateAPaaSUserTaskRollback",
+            method: "POST",
+            template: "/open-apis/apaas/v1/user_tasks/:task_id/rollback",
+            path: "/open-apis/apaas/v1/user_tasks/task_id%20x/rollback",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["operator_user_id", "to_task_id", "opinion"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::a_paa_s::CreateAPaaSUserTaskRollbackPoints::new("task_id x", "s")),
+        Expected {
+            service: "a_paa_s",
+            name: "CreateAPaaSUserTaskRollbackPoints",
+            method: "POST",
+            template: "/open-apis/apaas/v1/user_tasks/:task_id/rollback_points",
+            path: "/open-apis/apaas/v1/user_tasks/task_id%20x/rollback_points",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["operator_user_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::a_paa_s::GetAPaaSWorkspaceEnum::new(
+            "workspace_id x",
+            "enum_name x",
+        )),
+        Expected {
+            service: "a_paa_s",
+            name: "GetAPaaSWorkspaceEnum",
+            method: "GET",
+            template: "/open-apis/apaas/v1/workspaces/:workspace_id/enums/:enum_name",
+            path: "/open-apis/apaas/v1/workspaces/workspace_id%20x/enums/enum_name%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::ListAPaaSWorkspaceEnum::new("workspace_id x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "ListAPaaSWorkspaceEnum",
+            method: "GET",
+            template: "/open-apis/apaas/v1/workspaces/:workspace_id/enums",
+            path: "/open-apis/apaas/v1/workspaces/workspace_id%20x/enums",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::CreateAPaaSWorkspaceSqlCommands::new("workspace_id x", "s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "CreateAPaaSWorkspaceSqlCommands",
+            method: "POST",
+            template: "/open-apis/apaas/v1/workspaces/:workspace_id/sql_commands",
+            path: "/open-apis/apaas/v1/workspaces/workspace_id%20x/sql_commands",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["sql"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::a_paa_s::GetAPaaSWorkspaceTable::new(
+            "workspace_id x",
+            "table_name x",
+        )),
+        Expected {
+            service: "a_paa_s",
+            name: "GetAPaaSWorkspaceTable",
+            method: "GET",
+            template: "/open-apis/apaas/v1/workspaces/:workspace_id/tables/:table_name",
+            path: "/open-apis/apaas/v1/workspaces/workspace_id%20x/tables/table_name%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::ListAPaaSWorkspaceTable::new("workspace_id x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "ListAPaaSWorkspaceTable",
+            method: "GET",
+            template: "/open-apis/apaas/v1/workspaces/:workspace_id/tables",
+            path: "/open-apis/apaas/v1/workspaces/workspace_id%20x/tables",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::BatchUpdateAPaaSWorkspaceTableRecords::new(
+                "workspace_id x",
+                "table_name x",
+            )
+            .records([String::from("s")]),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "BatchUpdateAPaaSWorkspaceTableRecords",
+            method: "PATCH",
+            template: "/open-apis/apaas/v1/workspaces/:workspace_id/tables/:table_name/records_batch_update",
+            path: "/open-apis/apaas/v1/workspaces/workspace_id%20x/tables/table_name%20x/records_batch_update",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["records"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::DeleteAPaaSWorkspaceTableRecords::new(
+                "workspace_id x",
+                "table_name x",
+                "s",
+            ),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "DeleteAPaaSWorkspaceTableRecords",
+            method: "DELETE",
+            template: "/open-apis/apaas/v1/workspaces/:workspace_id/tables/:table_name/records",
+            path: "/open-apis/apaas/v1/workspaces/workspace_id%20x/tables/table_name%20x/records",
+            query: &[("filter", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::GetAPaaSWorkspaceTableRecords::new(
+                "workspace_id x",
+                "table_name x",
+            )
+            .page_size(7)
+            .page_token("s")
+            .select("s")
+            .filter("s")
+            .order("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "GetAPaaSWorkspaceTableRecords",
+            method: "GET",
+            template: "/open-apis/apaas/v1/workspaces/:workspace_id/tables/:table_name/records",
+            path: "/open-apis/apaas/v1/workspaces/workspace_id%20x/tables/table_name%20x/records",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("select", "s"),
+                ("filter", "s"),
+                ("order", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::CreateAPaaSWorkspaceTableRecords::new(
+                "workspace_id x",
+                "table_name x",
+            )
+            .columns("s")
+            .on_conflict("s")
+            .prefer("s")
+            .records([String::from("s")]),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "CreateAPaaSWorkspaceTableRecords",
+            method: "POST",
+            template: "/open-apis/apaas/v1/workspaces/:workspace_id/tables/:table_name/records",
+            path: "/open-apis/apaas/v1/workspaces/workspace_id%20x/tables/table_name%20x/records",
+            query: &[("columns", "s"), ("on_conflict", "s")],
+            headers: &["Prefer"],
+            body_kind: "json",
+            body_keys: &["records"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::UpdateAPaaSWorkspaceTableRecordsPatch::new(
+                "workspace_id x",
+                "table_name x",
+                "s",
+                "s",
+            ),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "UpdateAPaaSWorkspaceTableRecordsPatch",
+            method: "PATCH",
+            template: "/open-apis/apaas/v1/workspaces/:workspace_id/tables/:table_name/records",
+            path: "/open-apis/apaas/v1/workspaces/workspace_id%20x/tables/table_name%20x/records",
+            query: &[("filter", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["record"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::a_paa_s::GetAPaaSWorkspaceViews::new("workspace_id x", "view_name x")
+                .page_size(7)
+                .page_token("s")
+                .select("s")
+                .filter("s")
+                .order("s"),
+        ),
+        Expected {
+            service: "a_paa_s",
+            name: "GetAPaaSWorkspaceViews",
+            method: "GET",
+            template: "/open-apis/apaas/v1/workspaces/:workspace_id/views/:view_name/records",
+            path: "/open-apis/apaas/v1/workspaces/workspace_id%20x/views/view_name%20x/records",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("select", "s"),
+                ("filter", "s"),
+                ("order", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
 }
 
 #[test]
@@ -305,6 +1413,123 @@ fn endpoints_acs() {
             paginated: true,
         },
     );
+    check(
+        parts(
+            &lark_core::api::acs::CreateACSRuleExternal::new()
+                .rule_id("s")
+                .user_id_type("s")
+                .rule(lark_core::api::acs::CreateACSRuleExternalReqRule::default()),
+        ),
+        Expected {
+            service: "acs",
+            name: "CreateACSRuleExternal",
+            method: "POST",
+            template: "/open-apis/acs/v1/rule_external",
+            path: "/open-apis/acs/v1/rule_external",
+            query: &[("rule_id", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["rule"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::acs::DeleteACSRuleExternal::new("s")),
+        Expected {
+            service: "acs",
+            name: "DeleteACSRuleExternal",
+            method: "DELETE",
+            template: "/open-apis/acs/v1/rule_external",
+            path: "/open-apis/acs/v1/rule_external",
+            query: &[("rule_id", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::acs::DeviceBindACSRuleExternal::new("s").rule_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "acs",
+            name: "DeviceBindACSRuleExternal",
+            method: "POST",
+            template: "/open-apis/acs/v1/rule_external/device_bind",
+            path: "/open-apis/acs/v1/rule_external/device_bind",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["device_id", "rule_ids"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::acs::GetACSRuleExternal::new()
+                .device_id("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "acs",
+            name: "GetACSRuleExternal",
+            method: "GET",
+            template: "/open-apis/acs/v1/rule_external",
+            path: "/open-apis/acs/v1/rule_external",
+            query: &[("device_id", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::acs::CreateACSVisitor::new()
+                .user_id_type("s")
+                .user(lark_core::api::acs::CreateACSVisitorReqUser::default()),
+        ),
+        Expected {
+            service: "acs",
+            name: "CreateACSVisitor",
+            method: "POST",
+            template: "/open-apis/acs/v1/visitors",
+            path: "/open-apis/acs/v1/visitors",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::acs::DeleteACSVisitor::new("visitor_id x").user_id_type("s")),
+        Expected {
+            service: "acs",
+            name: "DeleteACSVisitor",
+            method: "DELETE",
+            template: "/open-apis/acs/v1/visitors/:visitor_id",
+            path: "/open-apis/acs/v1/visitors/visitor_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
 }
 
 #[test]
@@ -376,6 +1601,291 @@ fn endpoints_admin() {
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::admin::CreateAdminBadge::new("s", "s", "s")
+                .explanation("s")
+                .i18n_name(lark_core::api::admin::CreateAdminBadgeReqI18nName::default())
+                .i18n_explanation(
+                    lark_core::api::admin::CreateAdminBadgeReqI18nExplanation::default(),
+                ),
+        ),
+        Expected {
+            service: "admin",
+            name: "CreateAdminBadge",
+            method: "POST",
+            template: "/open-apis/admin/v1/badges",
+            path: "/open-apis/admin/v1/badges",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "explanation",
+                "detail_image",
+                "show_image",
+                "i18n_name",
+                "i18n_explanation",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::admin::GetAdminBadge::new("badge_id x")),
+        Expected {
+            service: "admin",
+            name: "GetAdminBadge",
+            method: "GET",
+            template: "/open-apis/admin/v1/badges/:badge_id",
+            path: "/open-apis/admin/v1/badges/badge_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::admin::CreateAdminBadgeGrant::new("badge_id x", "s", 7, "s", true)
+                .user_id_type("s")
+                .department_id_type("s")
+                .rule_detail(lark_core::api::admin::CreateAdminBadgeGrantReqRuleDetail::default())
+                .user_ids([String::from("s")])
+                .department_ids([String::from("s")])
+                .group_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "admin",
+            name: "CreateAdminBadgeGrant",
+            method: "POST",
+            template: "/open-apis/admin/v1/badges/:badge_id/grants",
+            path: "/open-apis/admin/v1/badges/badge_id%20x/grants",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "grant_type",
+                "time_zone",
+                "rule_detail",
+                "is_grant_all",
+                "user_ids",
+                "department_ids",
+                "group_ids",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::admin::DeleteAdminBadgeGrant::new(
+            "badge_id x",
+            "grant_id x",
+        )),
+        Expected {
+            service: "admin",
+            name: "DeleteAdminBadgeGrant",
+            method: "DELETE",
+            template: "/open-apis/admin/v1/badges/:badge_id/grants/:grant_id",
+            path: "/open-apis/admin/v1/badges/badge_id%20x/grants/grant_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::admin::GetAdminBadgeGrant::new("badge_id x", "grant_id x")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "admin",
+            name: "GetAdminBadgeGrant",
+            method: "GET",
+            template: "/open-apis/admin/v1/badges/:badge_id/grants/:grant_id",
+            path: "/open-apis/admin/v1/badges/badge_id%20x/grants/grant_id%20x",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::admin::GetAdminBadgeGrantList::new("badge_id x", 7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .name("s"),
+        ),
+        Expected {
+            service: "admin",
+            name: "GetAdminBadgeGrantList",
+            method: "GET",
+            template: "/open-apis/admin/v1/badges/:badge_id/grants",
+            path: "/open-apis/admin/v1/badges/badge_id%20x/grants",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("name", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::admin::UpdateAdminBadgeGrant::new(
+                "badge_id x",
+                "grant_id x",
+                "s",
+                7,
+                "s",
+                true,
+            )
+            .user_id_type("s")
+            .department_id_type("s")
+            .rule_detail(lark_core::api::admin::UpdateAdminBadgeGrantReqRuleDetail::default())
+            .user_ids([String::from("s")])
+            .department_ids([String::from("s")])
+            .group_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "admin",
+            name: "UpdateAdminBadgeGrant",
+            method: "PUT",
+            template: "/open-apis/admin/v1/badges/:badge_id/grants/:grant_id",
+            path: "/open-apis/admin/v1/badges/badge_id%20x/grants/grant_id%20x",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "grant_type",
+                "time_zone",
+                "rule_detail",
+                "is_grant_all",
+                "user_ids",
+                "department_ids",
+                "group_ids",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::admin::UploadAdminBadgeImage::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            7,
+        )),
+        Expected {
+            service: "admin",
+            name: "UploadAdminBadgeImage",
+            method: "POST",
+            template: "/open-apis/admin/v1/badge_images",
+            path: "/open-apis/admin/v1/badge_images",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["image_file", "image_type"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::admin::GetAdminBadgeList::new(7)
+                .page_token("s")
+                .name("s"),
+        ),
+        Expected {
+            service: "admin",
+            name: "GetAdminBadgeList",
+            method: "GET",
+            template: "/open-apis/admin/v1/badges",
+            path: "/open-apis/admin/v1/badges",
+            query: &[("page_size", "7"), ("page_token", "s"), ("name", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::admin::UpdateAdminBadge::new("badge_id x", "s", "s", "s")
+                .explanation("s")
+                .i18n_name(lark_core::api::admin::UpdateAdminBadgeReqI18nName::default())
+                .i18n_explanation(
+                    lark_core::api::admin::UpdateAdminBadgeReqI18nExplanation::default(),
+                ),
+        ),
+        Expected {
+            service: "admin",
+            name: "UpdateAdminBadge",
+            method: "PUT",
+            template: "/open-apis/admin/v1/badges/:badge_id",
+            path: "/open-apis/admin/v1/badges/badge_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "explanation",
+                "detail_image",
+                "show_image",
+                "i18n_name",
+                "i18n_explanation",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::admin::AdminResetPassword::new("s", "s")
+                .password(lark_core::api::admin::AdminResetPasswordReqPassword::default()),
+        ),
+        Expected {
+            service: "admin",
+            name: "AdminResetPassword",
+            method: "POST",
+            template: "/open-apis/admin/v1/password/reset",
+            path: "/open-apis/admin/v1/password/reset",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["password", "user_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
         },
     );
 }
@@ -491,6 +2001,852 @@ fn endpoints_ai() {
             body_kind: "json",
             body_keys: &["image"],
             tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAIBankCard::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAIBankCard",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/bank_card/recognize",
+            path: "/open-apis/document_ai/v1/bank_card/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAIBusinessCard::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAIBusinessCard",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/business_card/recognize",
+            path: "/open-apis/document_ai/v1/business_card/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAIBusinessLicense::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAIBusinessLicense",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/business_license/recognize",
+            path: "/open-apis/document_ai/v1/business_license/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAIChinesePassport::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAIChinesePassport",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/chinese_passport/recognize",
+            path: "/open-apis/document_ai/v1/chinese_passport/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::ExtractAIContractField::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            7,
+            "s",
+        )),
+        Expected {
+            service: "ai",
+            name: "ExtractAIContractField",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/contract/field_extraction",
+            path: "/open-apis/document_ai/v1/contract/field_extraction",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file", "pdf_page_limit", "ocr_mode"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAIDrivingLicense::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAIDrivingLicense",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/driving_license/recognize",
+            path: "/open-apis/document_ai/v1/driving_license/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAIFoodManageLicense::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAIFoodManageLicense",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/food_manage_license/recognize",
+            path: "/open-apis/document_ai/v1/food_manage_license/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAIFoodProduceLicense::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAIFoodProduceLicense",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/food_produce_license/recognize",
+            path: "/open-apis/document_ai/v1/food_produce_license/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAIHealthCertificate::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAIHealthCertificate",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/health_certificate/recognize",
+            path: "/open-apis/document_ai/v1/health_certificate/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::ai::RecognizeAIHkmMainlandTravelPermit::new(lark_core::File::new(
+                "f.bin",
+                vec![1u8, 2, 3],
+            )),
+        ),
+        Expected {
+            service: "ai",
+            name: "RecognizeAIHkmMainlandTravelPermit",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/hkm_mainland_travel_permit/recognize",
+            path: "/open-apis/document_ai/v1/hkm_mainland_travel_permit/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAiidCard::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAiidCard",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/id_card/recognize",
+            path: "/open-apis/document_ai/v1/id_card/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::ParseAIResume::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "ParseAIResume",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/resume/parse",
+            path: "/open-apis/document_ai/v1/resume/parse",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAITaxiInvoice::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAITaxiInvoice",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/taxi_invoice/recognize",
+            path: "/open-apis/document_ai/v1/taxi_invoice/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAITrainInvoice::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAITrainInvoice",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/train_invoice/recognize",
+            path: "/open-apis/document_ai/v1/train_invoice/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAITwMainlandTravelPermit::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAITwMainlandTravelPermit",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/tw_mainland_travel_permit/recognize",
+            path: "/open-apis/document_ai/v1/tw_mainland_travel_permit/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAIVatInvoice::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAIVatInvoice",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/vat_invoice/recognize",
+            path: "/open-apis/document_ai/v1/vat_invoice/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAIVehicleInvoice::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAIVehicleInvoice",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/vehicle_invoice/recognize",
+            path: "/open-apis/document_ai/v1/vehicle_invoice/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::ai::RecognizeAIVehicleLicense::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "ai",
+            name: "RecognizeAIVehicleLicense",
+            method: "POST",
+            template: "/open-apis/document_ai/v1/vehicle_license/recognize",
+            path: "/open-apis/document_ai/v1/vehicle_license/recognize",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_aily() {
+    check(
+        parts(
+            &lark_core::api::aily::CreateAilySessionAilyMessage::new(
+                "aily_session_id x",
+                "s",
+                "s",
+                "s",
+            )
+            .file_ids([String::from("s")])
+            .quote_message_id("s")
+            .mentions([lark_core::api::aily::Mention::default()]),
+        ),
+        Expected {
+            service: "aily",
+            name: "CreateAilySessionAilyMessage",
+            method: "POST",
+            template: "/open-apis/aily/v1/sessions/:aily_session_id/messages",
+            path: "/open-apis/aily/v1/sessions/aily_session_id%20x/messages",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "idempotent_id",
+                "content_type",
+                "content",
+                "file_ids",
+                "quote_message_id",
+                "mentions",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::aily::GetAilySessionAilyMessage::new(
+            "aily_session_id x",
+            "aily_message_id x",
+        )),
+        Expected {
+            service: "aily",
+            name: "GetAilySessionAilyMessage",
+            method: "GET",
+            template: "/open-apis/aily/v1/sessions/:aily_session_id/messages/:aily_message_id",
+            path: "/open-apis/aily/v1/sessions/aily_session_id%20x/messages/aily_message_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::ListAilySessionAilyMessage::new("aily_session_id x")
+                .page_size(7)
+                .page_token("s")
+                .run_id("s")
+                .with_partial_message(true),
+        ),
+        Expected {
+            service: "aily",
+            name: "ListAilySessionAilyMessage",
+            method: "GET",
+            template: "/open-apis/aily/v1/sessions/:aily_session_id/messages",
+            path: "/open-apis/aily/v1/sessions/aily_session_id%20x/messages",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("run_id", "s"),
+                ("with_partial_message", "true"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::CreateAilySession::new()
+                .x_aily_biz_user_id("s")
+                .channel_context("s")
+                .metadata("s"),
+        ),
+        Expected {
+            service: "aily",
+            name: "CreateAilySession",
+            method: "POST",
+            template: "/open-apis/aily/v1/sessions",
+            path: "/open-apis/aily/v1/sessions",
+            query: &[],
+            headers: &["X-Aily-BizUserID"],
+            body_kind: "json",
+            body_keys: &["channel_context", "metadata"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::aily::DeleteAilySession::new(
+            "aily_session_id x",
+        )),
+        Expected {
+            service: "aily",
+            name: "DeleteAilySession",
+            method: "DELETE",
+            template: "/open-apis/aily/v1/sessions/:aily_session_id",
+            path: "/open-apis/aily/v1/sessions/aily_session_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::aily::GetAilySession::new(
+            "aily_session_id x",
+        )),
+        Expected {
+            service: "aily",
+            name: "GetAilySession",
+            method: "GET",
+            template: "/open-apis/aily/v1/sessions/:aily_session_id",
+            path: "/open-apis/aily/v1/sessions/aily_session_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::aily::CancelAilySessionRun::new(
+            "aily_session_id x",
+            "run_id x",
+        )),
+        Expected {
+            service: "aily",
+            name: "CancelAilySessionRun",
+            method: "POST",
+            template: "/open-apis/aily/v1/sessions/:aily_session_id/runs/:run_id/cancel",
+            path: "/open-apis/aily/v1/sessions/aily_session_id%20x/runs/run_id%20x/cancel",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::CreateAilySessionRun::new("aily_session_id x", "s")
+                .x_aily_biz_user_id("s")
+                .skill_id("s")
+                .skill_input("s")
+                .metadata("s"),
+        ),
+        Expected {
+            service: "aily",
+            name: "CreateAilySessionRun",
+            method: "POST",
+            template: "/open-apis/aily/v1/sessions/:aily_session_id/runs",
+            path: "/open-apis/aily/v1/sessions/aily_session_id%20x/runs",
+            query: &[],
+            headers: &["X-Aily-BizUserID"],
+            body_kind: "json",
+            body_keys: &["app_id", "skill_id", "skill_input", "metadata"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::aily::GetAilySessionRun::new(
+            "aily_session_id x",
+            "run_id x",
+        )),
+        Expected {
+            service: "aily",
+            name: "GetAilySessionRun",
+            method: "GET",
+            template: "/open-apis/aily/v1/sessions/:aily_session_id/runs/:run_id",
+            path: "/open-apis/aily/v1/sessions/aily_session_id%20x/runs/run_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::ListAilySessionRun::new("aily_session_id x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "aily",
+            name: "ListAilySessionRun",
+            method: "GET",
+            template: "/open-apis/aily/v1/sessions/:aily_session_id/runs",
+            path: "/open-apis/aily/v1/sessions/aily_session_id%20x/runs",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::UpdateAilySession::new("aily_session_id x")
+                .channel_context("s")
+                .metadata("s"),
+        ),
+        Expected {
+            service: "aily",
+            name: "UpdateAilySession",
+            method: "PUT",
+            template: "/open-apis/aily/v1/sessions/:aily_session_id",
+            path: "/open-apis/aily/v1/sessions/aily_session_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["channel_context", "metadata"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::CreateAilyAppDataAsset::new("app_id x", "s", "s")
+                .tenant_type("s")
+                .import_knowledge_setting(
+                    lark_core::api::aily::CreateAilyAppDataAssetReqImportKnowledgeSetting::default(
+                    ),
+                )
+                .description(serde_json::json!({"k": 1})),
+        ),
+        Expected {
+            service: "aily",
+            name: "CreateAilyAppDataAsset",
+            method: "POST",
+            template: "/open-apis/aily/v1/apps/:app_id/data_assets",
+            path: "/open-apis/aily/v1/apps/app_id%20x/data_assets",
+            query: &[("tenant_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "connect_type",
+                "source_type",
+                "import_knowledge_setting",
+                "description",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::DeleteAilyAppDataAsset::new("app_id x", "data_asset_id x")
+                .tenant_type("s"),
+        ),
+        Expected {
+            service: "aily",
+            name: "DeleteAilyAppDataAsset",
+            method: "DELETE",
+            template: "/open-apis/aily/v1/apps/:app_id/data_assets/:data_asset_id",
+            path: "/open-apis/aily/v1/apps/app_id%20x/data_assets/data_asset_id%20x",
+            query: &[("tenant_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::GetAilyAppDataAsset::new("app_id x", "data_asset_id x")
+                .with_data_asset_item(true)
+                .with_connect_status(true)
+                .tenant_type("s"),
+        ),
+        Expected {
+            service: "aily",
+            name: "GetAilyAppDataAsset",
+            method: "GET",
+            template: "/open-apis/aily/v1/apps/:app_id/data_assets/:data_asset_id",
+            path: "/open-apis/aily/v1/apps/app_id%20x/data_assets/data_asset_id%20x",
+            query: &[
+                ("with_data_asset_item", "true"),
+                ("with_connect_status", "true"),
+                ("tenant_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::ListAilyAppDataAsset::new("app_id x")
+                .page_size(7)
+                .page_token("s")
+                .keyword("s")
+                .data_asset_ids([String::from("s")])
+                .data_asset_tag_ids([String::from("s")])
+                .with_data_asset_item(true)
+                .with_connect_status(true),
+        ),
+        Expected {
+            service: "aily",
+            name: "ListAilyAppDataAsset",
+            method: "GET",
+            template: "/open-apis/aily/v1/apps/:app_id/data_assets",
+            path: "/open-apis/aily/v1/apps/app_id%20x/data_assets",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("keyword", "s"),
+                ("data_asset_ids", "s"),
+                ("data_asset_tag_ids", "s"),
+                ("with_data_asset_item", "true"),
+                ("with_connect_status", "true"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::ListAilyAppDataAssetTag::new("app_id x")
+                .page_size(7)
+                .page_token("s")
+                .keyword("s")
+                .data_asset_tag_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "aily",
+            name: "ListAilyAppDataAssetTag",
+            method: "GET",
+            template: "/open-apis/aily/v1/apps/:app_id/data_asset_tags",
+            path: "/open-apis/aily/v1/apps/app_id%20x/data_asset_tags",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("keyword", "s"),
+                ("data_asset_tag_ids", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::UploadAilyAppDataAssetFile::new(
+                "app_id x",
+                lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            )
+            .tenant_type("s"),
+        ),
+        Expected {
+            service: "aily",
+            name: "UploadAilyAppDataAssetFile",
+            method: "POST",
+            template: "/open-apis/aily/v1/apps/:app_id/data_assets/upload_file",
+            path: "/open-apis/aily/v1/apps/app_id%20x/data_assets/upload_file",
+            query: &[("tenant_type", "s")],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::CreateAilyAppKnowledgeAsk::new("app_id x")
+                .message(lark_core::api::aily::CreateAilyAppKnowledgeAskReqMessage::default())
+                .data_asset_ids([String::from("s")])
+                .data_asset_tag_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "aily",
+            name: "CreateAilyAppKnowledgeAsk",
+            method: "POST",
+            template: "/open-apis/aily/v1/apps/:app_id/knowledges/ask",
+            path: "/open-apis/aily/v1/apps/app_id%20x/knowledges/ask",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["message", "data_asset_ids", "data_asset_tag_ids"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::aily::GetAilyAppSkill::new(
+            "app_id x",
+            "skill_id x",
+        )),
+        Expected {
+            service: "aily",
+            name: "GetAilyAppSkill",
+            method: "GET",
+            template: "/open-apis/aily/v1/apps/:app_id/skills/:skill_id",
+            path: "/open-apis/aily/v1/apps/app_id%20x/skills/skill_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::ListAilyAppSkill::new("app_id x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "aily",
+            name: "ListAilyAppSkill",
+            method: "GET",
+            template: "/open-apis/aily/v1/apps/:app_id/skills",
+            path: "/open-apis/aily/v1/apps/app_id%20x/skills",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::aily::StartAilyAppSkill::new("app_id x", "skill_id x")
+                .x_aily_biz_user_id("s")
+                .global_variable(
+                    lark_core::api::aily::StartAilyAppSkillReqGlobalVariable::default(),
+                )
+                .input("s"),
+        ),
+        Expected {
+            service: "aily",
+            name: "StartAilyAppSkill",
+            method: "POST",
+            template: "/open-apis/aily/v1/apps/:app_id/skills/:skill_id/start",
+            path: "/open-apis/aily/v1/apps/app_id%20x/skills/skill_id%20x/start",
+            query: &[],
+            headers: &["X-Aily-BizUserID"],
+            body_kind: "json",
+            body_keys: &["global_variable", "input"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
         },
@@ -956,6 +3312,501 @@ fn endpoints_application() {
                 ("user_id_type", "s"),
                 ("page_token", "s"),
                 ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::SetApplicationAppBadge::new("s", "s")
+                .user_id_type("s")
+                .extra("s")
+                .pc(lark_core::api::application::SetApplicationAppBadgeReqPc::default())
+                .mobile(lark_core::api::application::SetApplicationAppBadgeReqMobile::default()),
+        ),
+        Expected {
+            service: "application",
+            name: "SetApplicationAppBadge",
+            method: "POST",
+            template: "/open-apis/application/v6/app_badge/set",
+            path: "/open-apis/application/v6/app_badge/set",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_id", "version", "extra", "pc", "mobile"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::UpdateApplicationAppManagement::new("app_id x")
+                .enable(true),
+        ),
+        Expected {
+            service: "application",
+            name: "UpdateApplicationAppManagement",
+            method: "PUT",
+            template: "/open-apis/application/v6/applications/:app_id/management",
+            path: "/open-apis/application/v6/applications/app_id%20x/management",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["enable"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::application::UpdateApplicationAppVisibilityV6::new("app_id x").department_id_type("s").user_id_type("s").add_visible_list(lark_core::api::application::UpdateApplicationAppVisibilityV6ReqAddVisibleList::default()).del_visible_list(lark_core::api::application::UpdateApplicationAppVisibilityV6ReqDelVisibleList::default()).add_invisible_list(lark_core::api::application::UpdateApplicationAppVisibilityV6ReqAddInvisibleList::default()).del_invisible_list(lark_core::api::application::UpdateApplicationAppVisibilityV6ReqDelInvisibleList::default()).is_visible_to_all(true)), Expected { service: "application", name: "UpdateApplicationAppVisibilityV6", method: "PATCH", template: "/open-apis/application/v6/applications/:app_id/visibility", path: "/open-apis/application/v6/applications/app_id%20x/visibility", query: &[("department_id_type", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["add_visible_list", "del_visible_list", "add_invisible_list", "del_invisible_list", "is_visible_to_all"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::application::CreateApplicationAppUsageMessagePushOverview::new(
+                "app_id x", "s", 7,
+            )
+            .department_id_type("s")
+            .department_id("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "CreateApplicationAppUsageMessagePushOverview",
+            method: "POST",
+            template: "/open-apis/application/v6/applications/:app_id/app_usage/message_push_overview",
+            path: "/open-apis/application/v6/applications/app_id%20x/app_usage/message_push_overview",
+            query: &[("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["date", "cycle_type", "department_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::GetApplicationCollaborators::new("app_id x")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "GetApplicationCollaborators",
+            method: "GET",
+            template: "/open-apis/application/v6/applications/:app_id/collaborators",
+            path: "/open-apis/application/v6/applications/app_id%20x/collaborators",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::UpdateApplicationCollaborators::new("app_id x")
+                .user_id_type("s")
+                .adds([
+                    lark_core::api::application::UpdateApplicationCollaboratorsReqAdd::default(),
+                ])
+                .removes([String::from("s")]),
+        ),
+        Expected {
+            service: "application",
+            name: "UpdateApplicationCollaborators",
+            method: "PUT",
+            template: "/open-apis/application/v6/applications/:app_id/collaborators",
+            path: "/open-apis/application/v6/applications/app_id%20x/collaborators",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["adds", "removes"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::ListApplication::new("s")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .status(7)
+                .payment_type(7)
+                .owner_type(7),
+        ),
+        Expected {
+            service: "application",
+            name: "ListApplication",
+            method: "GET",
+            template: "/open-apis/application/v6/applications",
+            path: "/open-apis/application/v6/applications",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("lang", "s"),
+                ("status", "7"),
+                ("payment_type", "7"),
+                ("owner_type", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::UpdateApplicationOwner::new("app_id x", "s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "UpdateApplicationOwner",
+            method: "PUT",
+            template: "/open-apis/application/v6/applications/:app_id/owner",
+            path: "/open-apis/application/v6/applications/app_id%20x/owner",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["owner_id"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::GetApplicationContactsRangeConfiguration::new("app_id x")
+                .page_size(7)
+                .page_token("s")
+                .department_id_type("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "GetApplicationContactsRangeConfiguration",
+            method: "GET",
+            template: "/open-apis/application/v6/applications/:app_id/contacts_range_configuration",
+            path: "/open-apis/application/v6/applications/app_id%20x/contacts_range_configuration",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("department_id_type", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(parts(&lark_core::api::application::UpdateApplicationContactsRangeConfiguration::new("app_id x", "s").user_id_type("s").department_id_type("s").add_visible_list(lark_core::api::application::UpdateApplicationContactsRangeConfigurationReqAddVisibleList::default()).del_visible_list(lark_core::api::application::UpdateApplicationContactsRangeConfigurationReqDelVisibleList::default())), Expected { service: "application", name: "UpdateApplicationContactsRangeConfiguration", method: "PATCH", template: "/open-apis/application/v6/applications/:app_id/contacts_range", path: "/open-apis/application/v6/applications/app_id%20x/contacts_range", query: &[("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["contacts_range_type", "add_visible_list", "del_visible_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::application::SearchApplicationCustomWorkplaceAccessData::new(
+                "s", "s", 7,
+            )
+            .page_token("s")
+            .custom_workplace_id("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "SearchApplicationCustomWorkplaceAccessData",
+            method: "POST",
+            template: "/open-apis/workplace/v1/custom_workplace_access_data/search",
+            path: "/open-apis/workplace/v1/custom_workplace_access_data/search",
+            query: &[
+                ("from_date", "s"),
+                ("to_date", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("custom_workplace_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::GetApplicationFavourite::new()
+                .language("s")
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "application",
+            name: "GetApplicationFavourite",
+            method: "GET",
+            template: "/open-apis/application/v5/applications/favourite",
+            path: "/open-apis/application/v5/applications/favourite",
+            query: &[("language", "s"), ("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::GetApplicationRecommend::new()
+                .language("s")
+                .recommend_type("s")
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "application",
+            name: "GetApplicationRecommend",
+            method: "GET",
+            template: "/open-apis/application/v5/applications/recommend",
+            path: "/open-apis/application/v5/applications/recommend",
+            query: &[
+                ("language", "s"),
+                ("recommend_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::GetApplicationRecommendRuleList::new(7)
+                .page_token("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "GetApplicationRecommendRuleList",
+            method: "GET",
+            template: "/open-apis/application/v6/app_recommend_rules",
+            path: "/open-apis/application/v6/app_recommend_rules",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::application::CreateApplicationScopeApply::new()),
+        Expected {
+            service: "application",
+            name: "CreateApplicationScopeApply",
+            method: "POST",
+            template: "/open-apis/application/v6/scopes/apply",
+            path: "/open-apis/application/v6/scopes/apply",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::application::ListApplicationScope::new()),
+        Expected {
+            service: "application",
+            name: "ListApplicationScope",
+            method: "GET",
+            template: "/open-apis/application/v6/scopes",
+            path: "/open-apis/application/v6/scopes",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::GetApplicationUsageDepartmentOverview::new(
+                "app_id x", "s", 7,
+            )
+            .department_id_type("s")
+            .department_id("s")
+            .recursion(7)
+            .page_size(7)
+            .page_token("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "GetApplicationUsageDepartmentOverview",
+            method: "POST",
+            template: "/open-apis/application/v6/applications/:app_id/app_usage/department_overview",
+            path: "/open-apis/application/v6/applications/app_id%20x/app_usage/department_overview",
+            query: &[("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "date",
+                "cycle_type",
+                "department_id",
+                "recursion",
+                "page_size",
+                "page_token",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::GetApplicationVersionContactsRangeSuggest::new(
+                "app_id x",
+                "version_id x",
+            )
+            .department_id_type("s")
+            .user_id_type("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "GetApplicationVersionContactsRangeSuggest",
+            method: "GET",
+            template: "/open-apis/application/v6/applications/:app_id/app_versions/:version_id/contacts_range_suggest",
+            path: "/open-apis/application/v6/applications/app_id%20x/app_versions/version_id%20x/contacts_range_suggest",
+            query: &[("department_id_type", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::GetApplicationVersionList::new("app_id x", "s")
+                .page_size(7)
+                .page_token("s")
+                .order(7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "GetApplicationVersionList",
+            method: "GET",
+            template: "/open-apis/application/v6/applications/:app_id/app_versions",
+            path: "/open-apis/application/v6/applications/app_id%20x/app_versions",
+            query: &[
+                ("lang", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("order", "7"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::CheckApplicationVisibleWhiteBlackList::new("app_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .user_ids([String::from("s")])
+                .department_ids([String::from("s")])
+                .group_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "application",
+            name: "CheckApplicationVisibleWhiteBlackList",
+            method: "POST",
+            template: "/open-apis/application/v6/applications/:app_id/visibility/check_white_black_list",
+            path: "/open-apis/application/v6/applications/app_id%20x/visibility/check_white_black_list",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_ids", "department_ids", "group_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::SearchApplicationWorkplaceAccessData::new("s", "s", 7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "SearchApplicationWorkplaceAccessData",
+            method: "POST",
+            template: "/open-apis/workplace/v1/workplace_access_data/search",
+            path: "/open-apis/workplace/v1/workplace_access_data/search",
+            query: &[
+                ("from_date", "s"),
+                ("to_date", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::application::SearchApplicationWorkplaceBlockAccessData::new(
+                "s", "s", 7,
+            )
+            .page_token("s")
+            .block_id("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "SearchApplicationWorkplaceBlockAccessData",
+            method: "POST",
+            template: "/open-apis/workplace/v1/workplace_block_access_data/search",
+            path: "/open-apis/workplace/v1/workplace_block_access_data/search",
+            query: &[
+                ("from_date", "s"),
+                ("to_date", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("block_id", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -1538,6 +4389,771 @@ fn endpoints_approval() {
             paginated: false,
         },
     );
+    check(
+        parts(
+            &lark_core::api::approval::CreateApproval::new("s")
+                .department_id_type("s")
+                .user_id_type("s")
+                .approval_code("s")
+                .description("s")
+                .viewers([lark_core::api::approval::CreateApprovalReqViewer::default()])
+                .form(lark_core::api::approval::CreateApprovalReqForm::default())
+                .node_list([lark_core::api::approval::CreateApprovalReqNode::default()])
+                .settings(lark_core::api::approval::CreateApprovalReqSettings::default())
+                .config(lark_core::api::approval::CreateApprovalReqConfig::default())
+                .icon(7)
+                .i18n_resources([
+                    lark_core::api::approval::CreateApprovalReqI18nResource::default(),
+                ])
+                .process_manager_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "approval",
+            name: "CreateApproval",
+            method: "POST",
+            template: "/open-apis/approval/v4/approvals",
+            path: "/open-apis/approval/v4/approvals",
+            query: &[("department_id_type", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "approval_name",
+                "approval_code",
+                "description",
+                "viewers",
+                "form",
+                "node_list",
+                "settings",
+                "config",
+                "icon",
+                "i18n_resources",
+                "process_manager_ids",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::GetApprovalV4::new("approval_code x")
+                .locale("s")
+                .with_admin_id(true)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "GetApprovalV4",
+            method: "GET",
+            template: "/open-apis/approval/v4/approvals/:approval_code",
+            path: "/open-apis/approval/v4/approvals/approval_code%20x",
+            query: &[
+                ("locale", "s"),
+                ("with_admin_id", "true"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::GetApprovalList::new()
+                .page_size(7)
+                .page_token("s")
+                .locale("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "GetApprovalList",
+            method: "GET",
+            template: "/open-apis/approval/v4/approvals",
+            path: "/open-apis/approval/v4/approvals",
+            query: &[("page_size", "7"), ("page_token", "s"), ("locale", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::CreateApprovalCarbonCopyV4::new("s", "s", "s")
+                .user_id_type("s")
+                .cc_user_ids([String::from("s")])
+                .comment("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "CreateApprovalCarbonCopyV4",
+            method: "POST",
+            template: "/open-apis/approval/v4/instances/cc",
+            path: "/open-apis/approval/v4/instances/cc",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "approval_code",
+                "instance_code",
+                "user_id",
+                "cc_user_ids",
+                "comment",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::SearchApprovalCarbonCopyV4::new()
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .user_id("s")
+                .approval_code("s")
+                .instance_code("s")
+                .instance_external_id("s")
+                .group_external_id("s")
+                .cc_title("s")
+                .read_status("s")
+                .cc_create_time_from("s")
+                .cc_create_time_to("s")
+                .locale("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "SearchApprovalCarbonCopyV4",
+            method: "POST",
+            template: "/open-apis/approval/v4/instances/search_cc",
+            path: "/open-apis/approval/v4/instances/search_cc",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "user_id",
+                "approval_code",
+                "instance_code",
+                "instance_external_id",
+                "group_external_id",
+                "cc_title",
+                "read_status",
+                "cc_create_time_from",
+                "cc_create_time_to",
+                "locale",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::CreateApprovalComment::new("instance_id x", "s")
+                .user_id_type("s")
+                .content("s")
+                .at_info_list([lark_core::api::approval::CreateApprovalCommentReqAtInfo::default()])
+                .parent_comment_id("s")
+                .comment_id("s")
+                .disable_bot(true)
+                .extra("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "CreateApprovalComment",
+            method: "POST",
+            template: "/open-apis/approval/v4/instances/:instance_id/comments",
+            path: "/open-apis/approval/v4/instances/instance_id%20x/comments",
+            query: &[("user_id_type", "s"), ("user_id", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "content",
+                "at_info_list",
+                "parent_comment_id",
+                "comment_id",
+                "disable_bot",
+                "extra",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::DeleteApprovalComment::new(
+                "instance_id x",
+                "comment_id x",
+                "s",
+            )
+            .user_id_type("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "DeleteApprovalComment",
+            method: "DELETE",
+            template: "/open-apis/approval/v4/instances/:instance_id/comments/:comment_id",
+            path: "/open-apis/approval/v4/instances/instance_id%20x/comments/comment_id%20x",
+            query: &[("user_id_type", "s"), ("user_id", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::GetApprovalComment::new("instance_id x", "s")
+                .user_id_type("s")
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "approval",
+            name: "GetApprovalComment",
+            method: "GET",
+            template: "/open-apis/approval/v4/instances/:instance_id/comments",
+            path: "/open-apis/approval/v4/instances/instance_id%20x/comments",
+            query: &[
+                ("user_id_type", "s"),
+                ("user_id", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::RemoveApprovalComment::new("instance_id x")
+                .user_id_type("s")
+                .user_id("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "RemoveApprovalComment",
+            method: "POST",
+            template: "/open-apis/approval/v4/instances/:instance_id/comments/remove",
+            path: "/open-apis/approval/v4/instances/instance_id%20x/comments/remove",
+            query: &[("user_id_type", "s"), ("user_id", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::CheckApprovalExternalInstance::new().instances([
+                lark_core::api::approval::CheckApprovalExternalInstanceReqInstance::default(),
+            ]),
+        ),
+        Expected {
+            service: "approval",
+            name: "CheckApprovalExternalInstance",
+            method: "POST",
+            template: "/open-apis/approval/v4/external_instances/check",
+            path: "/open-apis/approval/v4/external_instances/check",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["instances"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::approval::CreateApprovalExternalApproval::new("s", "s").department_id_type("s").user_id_type("s").group_code("s").group_name("s").description("s").external(lark_core::api::approval::CreateApprovalExternalApprovalReqExternal::default()).viewers([lark_core::api::approval::CreateApprovalExternalApprovalReqViewer::default()]).i18n_resources([lark_core::api::approval::CreateApprovalExternalApprovalReqI18nResource::default()]).managers([String::from("s")])), Expected { service: "approval", name: "CreateApprovalExternalApproval", method: "POST", template: "/open-apis/approval/v4/external_approvals", path: "/open-apis/approval/v4/external_approvals", query: &[("department_id_type", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["approval_name", "approval_code", "group_code", "group_name", "description", "external", "viewers", "i18n_resources", "managers"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::approval::GetApprovalExternalApproval::new("approval_code x")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "GetApprovalExternalApproval",
+            method: "GET",
+            template: "/open-apis/approval/v4/external_approvals/:approval_code",
+            path: "/open-apis/approval/v4/external_approvals/approval_code%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::approval::CreateApprovalExternalInstance::new("s", "s", "s", "s", "s", "s").extra("s").links(lark_core::api::approval::CreateApprovalExternalInstanceReqLink::default()).title("s").form([lark_core::api::approval::CreateApprovalExternalInstanceReqForm::default()]).user_id("s").user_name("s").open_id("s").department_id("s").department_name("s").display_method("s").update_mode("s").task_list([lark_core::api::approval::CreateApprovalExternalInstanceReqTask::default()]).cc_list([lark_core::api::approval::CreateApprovalExternalInstanceReqCc::default()]).i18n_resources([lark_core::api::approval::CreateApprovalExternalInstanceReqI18nResource::default()]).trusteeship_url_token("s").trusteeship_user_id_type("s").trusteeship_urls(lark_core::api::approval::CreateApprovalExternalInstanceReqTrusteeshipURLs::default()).trusteeship_cache_config(lark_core::api::approval::CreateApprovalExternalInstanceReqTrusteeshipCacheConfig::default()).resource_region("s")), Expected { service: "approval", name: "CreateApprovalExternalInstance", method: "POST", template: "/open-apis/approval/v4/external_instances", path: "/open-apis/approval/v4/external_instances", query: &[], headers: &[], body_kind: "json", body_keys: &["approval_code", "status", "extra", "instance_id", "links", "title", "form", "user_id", "user_name", "open_id", "department_id", "department_name", "start_time", "end_time", "update_time", "display_method", "update_mode", "task_list", "cc_list", "i18n_resources", "trusteeship_url_token", "trusteeship_user_id_type", "trusteeship_urls", "trusteeship_cache_config", "resource_region"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::approval::GetApprovalExternalList::new()
+                .page_size(7)
+                .page_token("s")
+                .approval_codes([String::from("s")])
+                .instance_ids([String::from("s")])
+                .user_ids([String::from("s")])
+                .status("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "GetApprovalExternalList",
+            method: "GET",
+            template: "/open-apis/approval/v4/external_tasks",
+            path: "/open-apis/approval/v4/external_tasks",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["approval_codes", "instance_ids", "user_ids", "status"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::ApproveApprovalInstanceV4::new("s", "s", "s", "s")
+                .user_id_type("s")
+                .comment("s")
+                .form([lark_core::api::approval::ApprovalWidget::default()]),
+        ),
+        Expected {
+            service: "approval",
+            name: "ApproveApprovalInstanceV4",
+            method: "POST",
+            template: "/open-apis/approval/v4/tasks/approve",
+            path: "/open-apis/approval/v4/tasks/approve",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "approval_code",
+                "instance_code",
+                "user_id",
+                "comment",
+                "task_id",
+                "form",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::CancelApprovalInstanceV4::new("s", "s", "s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "CancelApprovalInstanceV4",
+            method: "POST",
+            template: "/open-apis/approval/v4/instances/cancel",
+            path: "/open-apis/approval/v4/instances/cancel",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["approval_code", "instance_code", "user_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::approval::CreateApprovalInstanceV4::new("s").user_id("s").open_id("s").department_id("s").form([lark_core::api::approval::ApprovalWidget::default()]).node_approver_user_id_list([lark_core::api::approval::CreateApprovalInstanceReqNodeApproverUserIDList::default()]).node_approver_open_id_list([lark_core::api::approval::CreateApprovalInstanceReqNodeApproverOpenIDList::default()]).node_cc_user_id_list([lark_core::api::approval::CreateApprovalInstanceReqNodeCcUserIDList::default()]).node_cc_open_id_list([lark_core::api::approval::CreateApprovalInstanceReqNodeCcOpenIDList::default()]).uuid("s").allow_resubmit(true).allow_submit_again(true).cancel_bot_notification("s").forbid_revoke(true).i18n_resources([lark_core::api::approval::CreateApprovalInstanceReqI18nResource::default()]).title("s").title_display_method(7).node_auto_approval_list([lark_core::api::approval::CreateApprovalInstanceReqNodeAutoApproval::default()])), Expected { service: "approval", name: "CreateApprovalInstanceV4", method: "POST", template: "/open-apis/approval/v4/instances", path: "/open-apis/approval/v4/instances", query: &[], headers: &[], body_kind: "json", body_keys: &["approval_code", "user_id", "open_id", "department_id", "form", "node_approver_user_id_list", "node_approver_open_id_list", "node_cc_user_id_list", "node_cc_open_id_list", "uuid", "allow_resubmit", "allow_submit_again", "cancel_bot_notification", "forbid_revoke", "i18n_resources", "title", "title_display_method", "node_auto_approval_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::approval::GetApprovalInstanceV4::new("instance_id x")
+                .locale("s")
+                .user_id("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "GetApprovalInstanceV4",
+            method: "GET",
+            template: "/open-apis/approval/v4/instances/:instance_id",
+            path: "/open-apis/approval/v4/instances/instance_id%20x",
+            query: &[("locale", "s"), ("user_id", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::GetApprovalInstanceListV4::new("s", 7, 7)
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "GetApprovalInstanceListV4",
+            method: "GET",
+            template: "/open-apis/approval/v4/instances",
+            path: "/open-apis/approval/v4/instances",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("approval_code", "s"),
+                ("start_time", "7"),
+                ("end_time", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::RejectApprovalInstanceV4::new("s", "s", "s", "s")
+                .user_id_type("s")
+                .comment("s")
+                .form([lark_core::api::approval::ApprovalWidget::default()]),
+        ),
+        Expected {
+            service: "approval",
+            name: "RejectApprovalInstanceV4",
+            method: "POST",
+            template: "/open-apis/approval/v4/tasks/reject",
+            path: "/open-apis/approval/v4/tasks/reject",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "approval_code",
+                "instance_code",
+                "user_id",
+                "comment",
+                "task_id",
+                "form",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::SearchApprovalInstanceV4::new()
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .user_id("s")
+                .approval_code("s")
+                .instance_code("s")
+                .instance_external_id("s")
+                .group_external_id("s")
+                .instance_title("s")
+                .instance_status("s")
+                .instance_start_time_from("s")
+                .instance_start_time_to("s")
+                .locale("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "SearchApprovalInstanceV4",
+            method: "POST",
+            template: "/open-apis/approval/v4/instances/query",
+            path: "/open-apis/approval/v4/instances/query",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "user_id",
+                "approval_code",
+                "instance_code",
+                "instance_external_id",
+                "group_external_id",
+                "instance_title",
+                "instance_status",
+                "instance_start_time_from",
+                "instance_start_time_to",
+                "locale",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::ResubmitApprovalInstanceTask::new("s", "s", "s", "s")
+                .user_id_type("s")
+                .comment("s")
+                .form([lark_core::api::approval::ApprovalWidget::default()]),
+        ),
+        Expected {
+            service: "approval",
+            name: "ResubmitApprovalInstanceTask",
+            method: "POST",
+            template: "/open-apis/approval/v4/tasks/resubmit",
+            path: "/open-apis/approval/v4/tasks/resubmit",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "approval_code",
+                "instance_code",
+                "user_id",
+                "comment",
+                "task_id",
+                "form",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::TransferApprovalInstanceV4::new("s", "s", "s", "s", "s")
+                .user_id_type("s")
+                .comment("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "TransferApprovalInstanceV4",
+            method: "POST",
+            template: "/open-apis/approval/v4/tasks/transfer",
+            path: "/open-apis/approval/v4/tasks/transfer",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "approval_code",
+                "instance_code",
+                "user_id",
+                "comment",
+                "transfer_user_id",
+                "task_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::SendApprovalMessage::new("s", "s", "s")
+                .uuid("s")
+                .approval_name("s")
+                .title_user_id("s")
+                .title_user_id_type("s")
+                .comment("s")
+                .content(lark_core::api::approval::SendApprovalMessageReqContent::default())
+                .note("s")
+                .sender_user_id("s")
+                .text("s")
+                .actions([lark_core::api::approval::SendApprovalMessageReqAction::default()])
+                .action_callback(
+                    lark_core::api::approval::SendApprovalMessageReqActionCallback::default(),
+                )
+                .action_configs([
+                    lark_core::api::approval::SendApprovalMessageReqActionConfig::default(),
+                ])
+                .i18n_resources([
+                    lark_core::api::approval::SendApprovalMessageReqI18nResource::default(),
+                ]),
+        ),
+        Expected {
+            service: "approval",
+            name: "SendApprovalMessage",
+            method: "POST",
+            template: "/open-apis/approval/v1/message/send",
+            path: "/open-apis/approval/v1/message/send",
+            query: &[],
+            headers: &[
+                "template_id",
+                "user_id",
+                "open_id",
+                "uuid",
+                "approval_name",
+                "title_user_id",
+                "title_user_id_type",
+                "comment",
+                "content",
+                "note",
+                "sender_user_id",
+                "text",
+                "actions",
+                "action_callback",
+                "action_configs",
+                "i18n_resources",
+            ],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::UpdateApprovalMessageV1::new("s", "s")
+                .status_name("s")
+                .detail_action_name("s")
+                .i18n_resources([
+                    lark_core::api::approval::UpdateApprovalMessageReqI18nResource::default(),
+                ]),
+        ),
+        Expected {
+            service: "approval",
+            name: "UpdateApprovalMessageV1",
+            method: "POST",
+            template: "/open-apis/approval/v1/message/update",
+            path: "/open-apis/approval/v1/message/update",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "message_id",
+                "status",
+                "status_name",
+                "detail_action_name",
+                "i18n_resources",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::approval::SubscribeApprovalSubscriptionV4::new("approval_code x")),
+        Expected {
+            service: "approval",
+            name: "SubscribeApprovalSubscriptionV4",
+            method: "POST",
+            template: "/open-apis/approval/v4/approvals/:approval_code/subscribe",
+            path: "/open-apis/approval/v4/approvals/approval_code%20x/subscribe",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::approval::UnsubscribeApprovalSubscriptionV4::new("approval_code x")),
+        Expected {
+            service: "approval",
+            name: "UnsubscribeApprovalSubscriptionV4",
+            method: "POST",
+            template: "/open-apis/approval/v4/approvals/:approval_code/unsubscribe",
+            path: "/open-apis/approval/v4/approvals/approval_code%20x/unsubscribe",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::SearchApprovalTaskV4::new()
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .user_id("s")
+                .approval_code("s")
+                .instance_code("s")
+                .instance_external_id("s")
+                .group_external_id("s")
+                .task_title("s")
+                .task_status("s")
+                .task_start_time_from("s")
+                .task_start_time_to("s")
+                .locale("s")
+                .task_status_list([String::from("s")])
+                .order(7),
+        ),
+        Expected {
+            service: "approval",
+            name: "SearchApprovalTaskV4",
+            method: "POST",
+            template: "/open-apis/approval/v4/tasks/search",
+            path: "/open-apis/approval/v4/tasks/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "user_id",
+                "approval_code",
+                "instance_code",
+                "instance_external_id",
+                "group_external_id",
+                "task_title",
+                "task_status",
+                "task_start_time_from",
+                "task_start_time_to",
+                "locale",
+                "task_status_list",
+                "order",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::approval::TransformApprovalUserID::new()
+                .tenant_key("s")
+                .user_id_list([String::from("s")])
+                .lark_id_list([serde_json::json!({"k": 1})]),
+        ),
+        Expected {
+            service: "approval",
+            name: "TransformApprovalUserID",
+            method: "POST",
+            template: "/approval/openapi/v1/id/get",
+            path: "/approval/openapi/v1/id/get",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["tenant_key", "user_id_list", "lark_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
 }
 
 #[test]
@@ -2112,6 +5728,232 @@ fn endpoints_attendance() {
             paginated: false,
         },
     );
+    check(
+        parts(
+            &lark_core::api::attendance::DeleteAttendanceArchiveRuleReport::new("s", "s", "s", "s")
+                .user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "attendance",
+            name: "DeleteAttendanceArchiveRuleReport",
+            method: "POST",
+            template: "/open-apis/attendance/v1/archive_rule/del_report",
+            path: "/open-apis/attendance/v1/archive_rule/del_report",
+            query: &[("employee_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["month", "operator_id", "archive_rule_id", "user_ids"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::attendance::ListAttendanceArchiveRule::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "attendance",
+            name: "ListAttendanceArchiveRule",
+            method: "GET",
+            template: "/open-apis/attendance/v1/archive_rule",
+            path: "/open-apis/attendance/v1/archive_rule",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(parts(&lark_core::api::attendance::UploadAttendanceArchiveRuleReport::new("s", "s", "s", "s").archive_report_datas([lark_core::api::attendance::UploadAttendanceArchiveRuleReportReqArchiveReportData::default()])), Expected { service: "attendance", name: "UploadAttendanceArchiveRuleReport", method: "POST", template: "/open-apis/attendance/v1/archive_rule/upload_report", path: "/open-apis/attendance/v1/archive_rule/upload_report", query: &[("employee_type", "s")], headers: &[], body_kind: "json", body_keys: &["month", "operator_id", "archive_report_datas", "archive_rule_id"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::attendance::CreateAttendanceArchiveRuleUserStatsFieldsQuery::new(
+                "s", "s", "s", "s",
+            )
+            .locale("s"),
+        ),
+        Expected {
+            service: "attendance",
+            name: "CreateAttendanceArchiveRuleUserStatsFieldsQuery",
+            method: "POST",
+            template: "/open-apis/attendance/v1/archive_rule/user_stats_fields_query",
+            path: "/open-apis/attendance/v1/archive_rule/user_stats_fields_query",
+            query: &[("employee_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["locale", "month", "archive_rule_id", "operator_id"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::attendance::GetAttendanceGroupList::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "attendance",
+            name: "GetAttendanceGroupList",
+            method: "GET",
+            template: "/open-apis/attendance/v1/groups",
+            path: "/open-apis/attendance/v1/groups",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::attendance::ListAttendanceGroupUser::new("group_id x", "s", "s", 7)
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "attendance",
+            name: "ListAttendanceGroupUser",
+            method: "GET",
+            template: "/open-apis/attendance/v1/groups/:group_id/list_user",
+            path: "/open-apis/attendance/v1/groups/group_id%20x/list_user",
+            query: &[
+                ("employee_type", "s"),
+                ("dept_type", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("member_clock_type", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::attendance::UpdateAttendanceLeaveAccrualRecord::new(
+                "leave_id x",
+                "s",
+                "s",
+                "s",
+            )
+            .user_id_type("s")
+            .reason([
+                lark_core::api::attendance::UpdateAttendanceLeaveAccrualRecordReqReason::default(),
+            ])
+            .time_offset(7)
+            .expiration_date("s")
+            .quantity("s"),
+        ),
+        Expected {
+            service: "attendance",
+            name: "UpdateAttendanceLeaveAccrualRecord",
+            method: "PATCH",
+            template: "/open-apis/attendance/v1/leave_accrual_record/:leave_id",
+            path: "/open-apis/attendance/v1/leave_accrual_record/leave_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "leave_granting_record_id",
+                "employment_id",
+                "leave_type_id",
+                "reason",
+                "time_offset",
+                "expiration_date",
+                "quantity",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::attendance::GetAttendanceLeaveEmployExpireRecord::new(
+                "leave_id x",
+                "s",
+                "s",
+                "s",
+                "s",
+            )
+            .user_id_type("s")
+            .time_offset(7),
+        ),
+        Expected {
+            service: "attendance",
+            name: "GetAttendanceLeaveEmployExpireRecord",
+            method: "GET",
+            template: "/open-apis/attendance/v1/leave_employ_expire_records/:leave_id",
+            path: "/open-apis/attendance/v1/leave_employ_expire_records/leave_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "employment_id",
+                "leave_type_id",
+                "start_expiration_date",
+                "end_expiration_date",
+                "time_offset",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::attendance::GetAttendanceShiftList::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "attendance",
+            name: "GetAttendanceShiftList",
+            method: "GET",
+            template: "/open-apis/attendance/v1/shifts",
+            path: "/open-apis/attendance/v1/shifts",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(parts(&lark_core::api::attendance::BatchCreateAttendanceUserDailyShiftTemp::new("s").user_tmp_daily_shifts([lark_core::api::attendance::BatchCreateAttendanceUserDailyShiftTempReqUserTmpDailyShift::default()]).operator_id("s")), Expected { service: "attendance", name: "BatchCreateAttendanceUserDailyShiftTemp", method: "POST", template: "/open-apis/attendance/v1/user_daily_shifts/batch_create_temp", path: "/open-apis/attendance/v1/user_daily_shifts/batch_create_temp", query: &[("employee_type", "s")], headers: &[], body_kind: "json", body_keys: &["user_tmp_daily_shifts", "operator_id"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::attendance::BatchDeleteAttendanceUserFlow::new()
+                .record_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "attendance",
+            name: "BatchDeleteAttendanceUserFlow",
+            method: "POST",
+            template: "/open-apis/attendance/v1/user_flows/batch_del",
+            path: "/open-apis/attendance/v1/user_flows/batch_del",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["record_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
 }
 
 #[test]
@@ -2180,6 +6022,74 @@ fn endpoints_auth() {
             body_kind: "none",
             body_keys: &[],
             tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::auth::GetAccessTokenV1::new("s", "s")),
+        Expected {
+            service: "auth",
+            name: "GetAccessTokenV1",
+            method: "POST",
+            template: "/open-apis/authen/v1/oidc/access_token",
+            path: "/open-apis/authen/v1/oidc/access_token",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["grant_type", "code"],
+            tokens: &["app"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::auth::RefreshAccessTokenV1::new("s", "s")),
+        Expected {
+            service: "auth",
+            name: "RefreshAccessTokenV1",
+            method: "POST",
+            template: "/open-apis/authen/v1/oidc/refresh_access_token",
+            path: "/open-apis/authen/v1/oidc/refresh_access_token",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["grant_type", "refresh_token"],
+            tokens: &["app"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::auth::GetAppAccessToken::new("s", "s")),
+        Expected {
+            service: "auth",
+            name: "GetAppAccessToken",
+            method: "POST",
+            template: "/open-apis/auth/v3/app_access_token/internal",
+            path: "/open-apis/auth/v3/app_access_token/internal",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["app_id", "app_secret"],
+            tokens: &[],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::auth::GetTenantAccessToken::new("s", "s")),
+        Expected {
+            service: "auth",
+            name: "GetTenantAccessToken",
+            method: "POST",
+            template: "/open-apis/auth/v3/tenant_access_token/internal",
+            path: "/open-apis/auth/v3/tenant_access_token/internal",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["app_id", "app_secret"],
+            tokens: &[],
             helpdesk: false,
             paginated: false,
         },
@@ -2367,6 +6277,149 @@ fn endpoints_baike() {
             headers: &[],
             body_kind: "json",
             body_keys: &["text"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::baike::GetBaikeClassificationList::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "baike",
+            name: "GetBaikeClassificationList",
+            method: "GET",
+            template: "/open-apis/baike/v1/classifications",
+            path: "/open-apis/baike/v1/classifications",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::baike::CreateBaikeEntity::new()
+                .user_id_type("s")
+                .main_keys([lark_core::api::baike::CreateBaikeEntityReqMainKey::default()])
+                .aliases([lark_core::api::baike::CreateBaikeEntityReqAliase::default()])
+                .description("s")
+                .related_meta(lark_core::api::baike::CreateBaikeEntityReqRelatedMeta::default())
+                .outer_info(lark_core::api::baike::CreateBaikeEntityReqOuterInfo::default())
+                .rich_text("s"),
+        ),
+        Expected {
+            service: "baike",
+            name: "CreateBaikeEntity",
+            method: "POST",
+            template: "/open-apis/baike/v1/entities",
+            path: "/open-apis/baike/v1/entities",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "main_keys",
+                "aliases",
+                "description",
+                "related_meta",
+                "outer_info",
+                "rich_text",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::baike::ExtractBaikeEntity::new().text("s")),
+        Expected {
+            service: "baike",
+            name: "ExtractBaikeEntity",
+            method: "POST",
+            template: "/open-apis/baike/v1/entities/extract",
+            path: "/open-apis/baike/v1/entities/extract",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["text"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::baike::UpdateBaikeEntity::new("entity_id x")
+                .user_id_type("s")
+                .main_keys([lark_core::api::baike::UpdateBaikeEntityReqMainKey::default()])
+                .aliases([lark_core::api::baike::UpdateBaikeEntityReqAliase::default()])
+                .description("s")
+                .related_meta(lark_core::api::baike::UpdateBaikeEntityReqRelatedMeta::default())
+                .outer_info(lark_core::api::baike::UpdateBaikeEntityReqOuterInfo::default())
+                .rich_text("s"),
+        ),
+        Expected {
+            service: "baike",
+            name: "UpdateBaikeEntity",
+            method: "PUT",
+            template: "/open-apis/baike/v1/entities/:entity_id",
+            path: "/open-apis/baike/v1/entities/entity_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "main_keys",
+                "aliases",
+                "description",
+                "related_meta",
+                "outer_info",
+                "rich_text",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::baike::DownloadBaikeImage::new(
+            "file_token x",
+        )),
+        Expected {
+            service: "baike",
+            name: "DownloadBaikeImage",
+            method: "GET",
+            template: "/open-apis/baike/v1/files/:file_token/download",
+            path: "/open-apis/baike/v1/files/file_token%20x/download",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::baike::UploadBaikeImage::new(
+            "s",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "baike",
+            name: "UploadBaikeImage",
+            method: "POST",
+            template: "/open-apis/baike/v1/files/upload",
+            path: "/open-apis/baike/v1/files/upload",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["name", "file"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
@@ -2899,6 +6952,611 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::bitable::ListBitableAppBlockWorkflow::new(
+            "app_token x",
+        )),
+        Expected {
+            service: "bitable",
+            name: "ListBitableAppBlockWorkflow",
+            method: "GET",
+            template: "/open-apis/bitable/v1/apps/:app_token/block_workflows",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/block_workflows",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::CopyBitableApp::new("app_token x")
+                .name("s")
+                .folder_token("s")
+                .without_content(true)
+                .time_zone("s"),
+        ),
+        Expected {
+            service: "bitable",
+            name: "CopyBitableApp",
+            method: "POST",
+            template: "/open-apis/bitable/v1/apps/:app_token/copy",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/copy",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name", "folder_token", "without_content", "time_zone"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::CreateBitableApp::new()
+                .name("s")
+                .folder_token("s")
+                .time_zone("s"),
+        ),
+        Expected {
+            service: "bitable",
+            name: "CreateBitableApp",
+            method: "POST",
+            template: "/open-apis/bitable/v1/apps",
+            path: "/open-apis/bitable/v1/apps",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name", "folder_token", "time_zone"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::CreateBitableAppRole::new("app_token x", "s")
+                .table_roles([lark_core::api::bitable::CreateBitableAppRoleReqTableRole::default()])
+                .block_roles([
+                    lark_core::api::bitable::CreateBitableAppRoleReqBlockRole::default(),
+                ]),
+        ),
+        Expected {
+            service: "bitable",
+            name: "CreateBitableAppRole",
+            method: "POST",
+            template: "/open-apis/bitable/v1/apps/:app_token/roles",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/roles",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["role_name", "table_roles", "block_roles"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::bitable::DeleteBitableAppRole::new(
+            "app_token x",
+            "role_id x",
+        )),
+        Expected {
+            service: "bitable",
+            name: "DeleteBitableAppRole",
+            method: "DELETE",
+            template: "/open-apis/bitable/v1/apps/:app_token/roles/:role_id",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/roles/role_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::GetBitableAppRoleList::new("app_token x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "bitable",
+            name: "GetBitableAppRoleList",
+            method: "GET",
+            template: "/open-apis/bitable/v1/apps/:app_token/roles",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/roles",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::CreateBitableAppRoleMember::new(
+                "app_token x",
+                "role_id x",
+                "s",
+            )
+            .member_id_type("s"),
+        ),
+        Expected {
+            service: "bitable",
+            name: "CreateBitableAppRoleMember",
+            method: "POST",
+            template: "/open-apis/bitable/v1/apps/:app_token/roles/:role_id/members",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/roles/role_id%20x/members",
+            query: &[("member_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["member_id"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::BatchCreateBitableAppRoleMember::new(
+                "app_token x",
+                "role_id x",
+            )
+            .member_list([
+                lark_core::api::bitable::BatchCreateBitableAppRoleMemberReqMember::default(),
+            ]),
+        ),
+        Expected {
+            service: "bitable",
+            name: "BatchCreateBitableAppRoleMember",
+            method: "POST",
+            template: "/open-apis/bitable/v1/apps/:app_token/roles/:role_id/members/batch_create",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/roles/role_id%20x/members/batch_create",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["member_list"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::DeleteBitableAppRoleMember::new(
+                "app_token x",
+                "role_id x",
+                "member_id x",
+            )
+            .member_id_type("s"),
+        ),
+        Expected {
+            service: "bitable",
+            name: "DeleteBitableAppRoleMember",
+            method: "DELETE",
+            template: "/open-apis/bitable/v1/apps/:app_token/roles/:role_id/members/:member_id",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/roles/role_id%20x/members/member_id%20x",
+            query: &[("member_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::BatchDeleteBitableAppRoleMember::new(
+                "app_token x",
+                "role_id x",
+            )
+            .member_list([
+                lark_core::api::bitable::BatchDeleteBitableAppRoleMemberReqMember::default(),
+            ]),
+        ),
+        Expected {
+            service: "bitable",
+            name: "BatchDeleteBitableAppRoleMember",
+            method: "POST",
+            template: "/open-apis/bitable/v1/apps/:app_token/roles/:role_id/members/batch_delete",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/roles/role_id%20x/members/batch_delete",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["member_list"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::GetBitableAppRoleMemberList::new("app_token x", "role_id x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "bitable",
+            name: "GetBitableAppRoleMemberList",
+            method: "GET",
+            template: "/open-apis/bitable/v1/apps/:app_token/roles/:role_id/members",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/roles/role_id%20x/members",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::UpdateBitableAppRole::new("app_token x", "role_id x", "s")
+                .table_roles([lark_core::api::bitable::UpdateBitableAppRoleReqTableRole::default()])
+                .block_roles([
+                    lark_core::api::bitable::UpdateBitableAppRoleReqBlockRole::default(),
+                ]),
+        ),
+        Expected {
+            service: "bitable",
+            name: "UpdateBitableAppRole",
+            method: "PUT",
+            template: "/open-apis/bitable/v1/apps/:app_token/roles/:role_id",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/roles/role_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["role_name", "table_roles", "block_roles"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::BatchGetBitableAppTableRecord::new(
+                "app_token x",
+                "table_id x",
+            )
+            .record_ids([String::from("s")])
+            .user_id_type("s")
+            .with_shared_url(true)
+            .automatic_fields(true),
+        ),
+        Expected {
+            service: "bitable",
+            name: "BatchGetBitableAppTableRecord",
+            method: "POST",
+            template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/records/batch_get",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/records/batch_get",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "record_ids",
+                "user_id_type",
+                "with_shared_url",
+                "automatic_fields",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::bitable::ListBitableAppWorkflow::new(
+            "app_token x",
+        )),
+        Expected {
+            service: "bitable",
+            name: "ListBitableAppWorkflow",
+            method: "GET",
+            template: "/open-apis/bitable/v1/apps/:app_token/workflows",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/workflows",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::bitable::UpdateBitableAppWorkflow::new(
+            "app_token x",
+            "workflow_id x",
+            "s",
+        )),
+        Expected {
+            service: "bitable",
+            name: "UpdateBitableAppWorkflow",
+            method: "PUT",
+            template: "/open-apis/bitable/v1/apps/:app_token/workflows/:workflow_id",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/workflows/workflow_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["status"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::bitable::CopyBitableDashboard::new(
+            "app_token x",
+            "block_id x",
+            "s",
+        )),
+        Expected {
+            service: "bitable",
+            name: "CopyBitableDashboard",
+            method: "POST",
+            template: "/open-apis/bitable/v1/apps/:app_token/dashboards/:block_id/copy",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/dashboards/block_id%20x/copy",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::GetBitableDashboardList::new("app_token x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "bitable",
+            name: "GetBitableDashboardList",
+            method: "GET",
+            template: "/open-apis/bitable/v1/apps/:app_token/dashboards",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/dashboards",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::SearchBitableRecord::new("app_token x", "table_id x")
+                .user_id_type("s")
+                .page_token("s")
+                .page_size(7)
+                .view_id("s")
+                .field_names([String::from("s")])
+                .sort([lark_core::api::bitable::SearchBitableRecordReqSort::default()])
+                .filter(lark_core::api::bitable::SearchBitableRecordReqFilter::default())
+                .automatic_fields(true),
+        ),
+        Expected {
+            service: "bitable",
+            name: "SearchBitableRecord",
+            method: "POST",
+            template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/records/search",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/records/search",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "view_id",
+                "field_names",
+                "sort",
+                "filter",
+                "automatic_fields",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::GetBitableTableFormFieldList::new(
+                "app_token x",
+                "table_id x",
+                "form_id x",
+            )
+            .page_size(7)
+            .page_token("s"),
+        ),
+        Expected {
+            service: "bitable",
+            name: "GetBitableTableFormFieldList",
+            method: "GET",
+            template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/forms/:form_id/fields",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/forms/form_id%20x/fields",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::UpdateBitableTableFormField::new(
+                "app_token x",
+                "table_id x",
+                "form_id x",
+                "field_id x",
+            )
+            .pre_field_id("s")
+            .title("s")
+            .description("s")
+            .required(true)
+            .visible(true)
+            .rich_description([
+                lark_core::api::bitable::UpdateBitableTableFormFieldReqRichDescription::default(),
+            ]),
+        ),
+        Expected {
+            service: "bitable",
+            name: "UpdateBitableTableFormField",
+            method: "PATCH",
+            template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/forms/:form_id/fields/:field_id",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/forms/form_id%20x/fields/field_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "pre_field_id",
+                "title",
+                "description",
+                "required",
+                "visible",
+                "rich_description",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::bitable::GetBitableTableForm::new(
+            "app_token x",
+            "table_id x",
+            "form_id x",
+        )),
+        Expected {
+            service: "bitable",
+            name: "GetBitableTableForm",
+            method: "GET",
+            template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/forms/:form_id",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/forms/form_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::UpdateBitableTableForm::new(
+                "app_token x",
+                "table_id x",
+                "form_id x",
+            )
+            .name("s")
+            .description("s")
+            .shared(true)
+            .shared_limit("s")
+            .submit_limit_once(true),
+        ),
+        Expected {
+            service: "bitable",
+            name: "UpdateBitableTableForm",
+            method: "PATCH",
+            template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/forms/:form_id",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/forms/form_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "description",
+                "shared",
+                "shared_limit",
+                "submit_limit_once",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::UpdateBitableTable::new("app_token x", "table_id x")
+                .name("s"),
+        ),
+        Expected {
+            service: "bitable",
+            name: "UpdateBitableTable",
+            method: "PATCH",
+            template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::bitable::GetBitableView::new(
+            "app_token x",
+            "table_id x",
+            "view_id x",
+        )),
+        Expected {
+            service: "bitable",
+            name: "GetBitableView",
+            method: "GET",
+            template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/views/:view_id",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/views/view_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::bitable::UpdateBitableView::new(
+                "app_token x",
+                "table_id x",
+                "view_id x",
+            )
+            .view_name("s")
+            .property(lark_core::api::bitable::UpdateBitableViewReqProperty::default()),
+        ),
+        Expected {
+            service: "bitable",
+            name: "UpdateBitableView",
+            method: "PATCH",
+            template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/views/:view_id",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/views/view_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["view_name", "property"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
@@ -3777,6 +8435,498 @@ fn endpoints_calendar() {
             paginated: false,
         },
     );
+    check(
+        parts(&lark_core::api::calendar::UnsubscribeCalendarACL::new(
+            "calendar_id x",
+        )),
+        Expected {
+            service: "calendar",
+            name: "UnsubscribeCalendarACL",
+            method: "POST",
+            template: "/open-apis/calendar/v4/calendars/:calendar_id/acls/unsubscription",
+            path: "/open-apis/calendar/v4/calendars/calendar_id%20x/acls/unsubscription",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::calendar::GetCalendarEventInstanceList::new(
+                "calendar_id x",
+                "event_id x",
+                "s",
+                "s",
+            )
+            .page_size(7)
+            .page_token("s"),
+        ),
+        Expected {
+            service: "calendar",
+            name: "GetCalendarEventInstanceList",
+            method: "GET",
+            template: "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/instances",
+            path: "/open-apis/calendar/v4/calendars/calendar_id%20x/events/event_id%20x/instances",
+            query: &[
+                ("start_time", "s"),
+                ("end_time", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::calendar::GetCalendarEventInstanceViewList::new(
+                "calendar_id x",
+                "s",
+                "s",
+            )
+            .user_id_type("s"),
+        ),
+        Expected {
+            service: "calendar",
+            name: "GetCalendarEventInstanceViewList",
+            method: "GET",
+            template: "/open-apis/calendar/v4/calendars/:calendar_id/events/instance_view",
+            path: "/open-apis/calendar/v4/calendars/calendar_id%20x/events/instance_view",
+            query: &[
+                ("start_time", "s"),
+                ("end_time", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::calendar::CreateCalendarEventMeetingChat::new(
+                "calendar_id x",
+                "event_id x",
+            ),
+        ),
+        Expected {
+            service: "calendar",
+            name: "CreateCalendarEventMeetingChat",
+            method: "POST",
+            template: "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/meeting_chat",
+            path: "/open-apis/calendar/v4/calendars/calendar_id%20x/events/event_id%20x/meeting_chat",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::calendar::DeleteCalendarEventMeetingChat::new(
+                "calendar_id x",
+                "event_id x",
+                "s",
+            ),
+        ),
+        Expected {
+            service: "calendar",
+            name: "DeleteCalendarEventMeetingChat",
+            method: "DELETE",
+            template: "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/meeting_chat",
+            path: "/open-apis/calendar/v4/calendars/calendar_id%20x/events/event_id%20x/meeting_chat",
+            query: &[("meeting_chat_id", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::calendar::CreateCalendarEventMeetingMinute::new(
+                "calendar_id x",
+                "event_id x",
+            ),
+        ),
+        Expected {
+            service: "calendar",
+            name: "CreateCalendarEventMeetingMinute",
+            method: "POST",
+            template: "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/meeting_minute",
+            path: "/open-apis/calendar/v4/calendars/calendar_id%20x/events/event_id%20x/meeting_minute",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::calendar::ReplyCalendarEvent::new(
+            "calendar_id x",
+            "event_id x",
+            "s",
+        )),
+        Expected {
+            service: "calendar",
+            name: "ReplyCalendarEvent",
+            method: "POST",
+            template: "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/reply",
+            path: "/open-apis/calendar/v4/calendars/calendar_id%20x/events/event_id%20x/reply",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["rsvp_status"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::calendar::UnsubscribeCalendarEvent::new(
+            "calendar_id x",
+        )),
+        Expected {
+            service: "calendar",
+            name: "UnsubscribeCalendarEvent",
+            method: "POST",
+            template: "/open-apis/calendar/v4/calendars/:calendar_id/events/unsubscription",
+            path: "/open-apis/calendar/v4/calendars/calendar_id%20x/events/unsubscription",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::calendar::MGetCalendar::new().calendar_ids([String::from("s")])),
+        Expected {
+            service: "calendar",
+            name: "MGetCalendar",
+            method: "POST",
+            template: "/open-apis/calendar/v4/calendars/mget",
+            path: "/open-apis/calendar/v4/calendars/mget",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["calendar_ids"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::calendar::CreateCalendarPrimarys::new()
+                .user_id_type("s")
+                .user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "calendar",
+            name: "CreateCalendarPrimarys",
+            method: "POST",
+            template: "/open-apis/calendar/v4/calendars/primarys",
+            path: "/open-apis/calendar/v4/calendars/primarys",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_ids"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::calendar::UnsubscribeCalendarChangeEvent::new()),
+        Expected {
+            service: "calendar",
+            name: "UnsubscribeCalendarChangeEvent",
+            method: "POST",
+            template: "/open-apis/calendar/v4/calendars/unsubscription",
+            path: "/open-apis/calendar/v4/calendars/unsubscription",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::calendar::BatchQueryCalendarFreebusy::new("s", "s")
+                .user_id_type("s")
+                .user_ids([String::from("s")])
+                .include_external_calendar(true)
+                .only_busy(true)
+                .need_rsvp_status(true),
+        ),
+        Expected {
+            service: "calendar",
+            name: "BatchQueryCalendarFreebusy",
+            method: "POST",
+            template: "/open-apis/calendar/v4/freebusy/batch",
+            path: "/open-apis/calendar/v4/freebusy/batch",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "time_min",
+                "time_max",
+                "user_ids",
+                "include_external_calendar",
+                "only_busy",
+                "need_rsvp_status",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_cardkit() {
+    check(
+        parts(
+            &lark_core::api::cardkit::BatchUpdateCardkitCard::new("card_id x", 7)
+                .uuid("s")
+                .actions([String::from("s")]),
+        ),
+        Expected {
+            service: "cardkit",
+            name: "BatchUpdateCardkitCard",
+            method: "POST",
+            template: "/open-apis/cardkit/v1/cards/:card_id/batch_update",
+            path: "/open-apis/cardkit/v1/cards/card_id%20x/batch_update",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["uuid", "sequence", "actions"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::cardkit::CreateCardkitCard::new("s")
+                .data(lark_core::api::cardkit::CreateCardkitCardReqData::default()),
+        ),
+        Expected {
+            service: "cardkit",
+            name: "CreateCardkitCard",
+            method: "POST",
+            template: "/open-apis/cardkit/v1/cards",
+            path: "/open-apis/cardkit/v1/cards",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["type", "data"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::cardkit::UpdateCardkitCardElementContent::new(
+                "card_id x",
+                "element_id x",
+                "s",
+                7,
+            )
+            .uuid("s"),
+        ),
+        Expected {
+            service: "cardkit",
+            name: "UpdateCardkitCardElementContent",
+            method: "PUT",
+            template: "/open-apis/cardkit/v1/cards/:card_id/elements/:element_id/content",
+            path: "/open-apis/cardkit/v1/cards/card_id%20x/elements/element_id%20x/content",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["uuid", "content", "sequence"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::cardkit::CreateCardkitCardElement::new("card_id x", "s", 7)
+                .target_element_id("s")
+                .uuid("s")
+                .elements([String::from("s")]),
+        ),
+        Expected {
+            service: "cardkit",
+            name: "CreateCardkitCardElement",
+            method: "POST",
+            template: "/open-apis/cardkit/v1/cards/:card_id/elements",
+            path: "/open-apis/cardkit/v1/cards/card_id%20x/elements",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["type", "target_element_id", "uuid", "sequence", "elements"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::cardkit::DeleteCardkitCardElement::new("card_id x", "element_id x", 7)
+                .uuid("s"),
+        ),
+        Expected {
+            service: "cardkit",
+            name: "DeleteCardkitCardElement",
+            method: "DELETE",
+            template: "/open-apis/cardkit/v1/cards/:card_id/elements/:element_id",
+            path: "/open-apis/cardkit/v1/cards/card_id%20x/elements/element_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["uuid", "sequence"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::cardkit::UpdateCardkitCardElement::new(
+                "card_id x",
+                "element_id x",
+                "s",
+                7,
+            )
+            .uuid("s"),
+        ),
+        Expected {
+            service: "cardkit",
+            name: "UpdateCardkitCardElement",
+            method: "PATCH",
+            template: "/open-apis/cardkit/v1/cards/:card_id/elements/:element_id",
+            path: "/open-apis/cardkit/v1/cards/card_id%20x/elements/element_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["partial_element", "uuid", "sequence"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::cardkit::UpdateCardkitCardElementV1::new(
+                "card_id x",
+                "element_id x",
+                "s",
+                7,
+            )
+            .uuid("s"),
+        ),
+        Expected {
+            service: "cardkit",
+            name: "UpdateCardkitCardElementV1",
+            method: "PUT",
+            template: "/open-apis/cardkit/v1/cards/:card_id/elements/:element_id",
+            path: "/open-apis/cardkit/v1/cards/card_id%20x/elements/element_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["uuid", "element", "sequence"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::cardkit::CreateCardkitCardIDConvert::new(
+            "s",
+        )),
+        Expected {
+            service: "cardkit",
+            name: "CreateCardkitCardIDConvert",
+            method: "POST",
+            template: "/open-apis/cardkit/v1/cards/id_convert",
+            path: "/open-apis/cardkit/v1/cards/id_convert",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["message_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::cardkit::UpdateCardkitCardSettings::new("card_id x", "s", 7).uuid("s"),
+        ),
+        Expected {
+            service: "cardkit",
+            name: "UpdateCardkitCardSettings",
+            method: "PATCH",
+            template: "/open-apis/cardkit/v1/cards/:card_id/settings",
+            path: "/open-apis/cardkit/v1/cards/card_id%20x/settings",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["settings", "uuid", "sequence"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::cardkit::UpdateCardkitCard::new("card_id x", 7)
+                .card(lark_core::api::cardkit::UpdateCardkitCardReqCard::default())
+                .uuid("s"),
+        ),
+        Expected {
+            service: "cardkit",
+            name: "UpdateCardkitCard",
+            method: "PUT",
+            template: "/open-apis/cardkit/v1/cards/:card_id",
+            path: "/open-apis/cardkit/v1/cards/card_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["card", "uuid", "sequence"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
 }
 
 #[test]
@@ -4243,6 +9393,651 @@ fn endpoints_chat() {
                 "moderator_removed_list",
             ],
             tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::chat::CreateChatMenuTree::new("chat_id x")
+                .menu_tree(lark_core::api::chat::CreateChatMenuTreeReqMenuTree::default()),
+        ),
+        Expected {
+            service: "chat",
+            name: "CreateChatMenuTree",
+            method: "POST",
+            template: "/open-apis/im/v1/chats/:chat_id/menu_tree",
+            path: "/open-apis/im/v1/chats/chat_id%20x/menu_tree",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["menu_tree"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::chat::DeleteChatMenuTree::new("chat_id x")
+                .chat_menu_top_level_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "chat",
+            name: "DeleteChatMenuTree",
+            method: "DELETE",
+            template: "/open-apis/im/v1/chats/:chat_id/menu_tree",
+            path: "/open-apis/im/v1/chats/chat_id%20x/menu_tree",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["chat_menu_top_level_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::chat::GetChatMenuTree::new("chat_id x")),
+        Expected {
+            service: "chat",
+            name: "GetChatMenuTree",
+            method: "GET",
+            template: "/open-apis/im/v1/chats/:chat_id/menu_tree",
+            path: "/open-apis/im/v1/chats/chat_id%20x/menu_tree",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::chat::SortChatMenuTree::new("chat_id x")
+                .chat_menu_top_level_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "chat",
+            name: "SortChatMenuTree",
+            method: "POST",
+            template: "/open-apis/im/v1/chats/:chat_id/menu_tree/sort",
+            path: "/open-apis/im/v1/chats/chat_id%20x/menu_tree/sort",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["chat_menu_top_level_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::chat::UpdateChatMenuTree::new("chat_id x", "menu_item_id x")
+                .update_fields([String::from("s")])
+                .chat_menu_item(lark_core::api::chat::UpdateChatMenuTreeReqChatMenuItem::default()),
+        ),
+        Expected {
+            service: "chat",
+            name: "UpdateChatMenuTree",
+            method: "PATCH",
+            template: "/open-apis/im/v1/chats/:chat_id/menu_items/:menu_item_id",
+            path: "/open-apis/im/v1/chats/chat_id%20x/menu_items/menu_item_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["update_fields", "chat_menu_item"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::chat::GenChatShareLink::new("chat_id x").validity_period("s")),
+        Expected {
+            service: "chat",
+            name: "GenChatShareLink",
+            method: "POST",
+            template: "/open-apis/im/v1/chats/:chat_id/link",
+            path: "/open-apis/im/v1/chats/chat_id%20x/link",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["validity_period"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::chat::CreateChatTab::new("chat_id x")
+                .chat_tabs([lark_core::api::chat::CreateChatTabReqChatTab::default()]),
+        ),
+        Expected {
+            service: "chat",
+            name: "CreateChatTab",
+            method: "POST",
+            template: "/open-apis/im/v1/chats/:chat_id/chat_tabs",
+            path: "/open-apis/im/v1/chats/chat_id%20x/chat_tabs",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["chat_tabs"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::chat::DeleteChatTab::new("chat_id x").tab_ids([String::from("s")])),
+        Expected {
+            service: "chat",
+            name: "DeleteChatTab",
+            method: "DELETE",
+            template: "/open-apis/im/v1/chats/:chat_id/chat_tabs/delete_tabs",
+            path: "/open-apis/im/v1/chats/chat_id%20x/chat_tabs/delete_tabs",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["tab_ids"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::chat::GetChatTabList::new("chat_id x")),
+        Expected {
+            service: "chat",
+            name: "GetChatTabList",
+            method: "GET",
+            template: "/open-apis/im/v1/chats/:chat_id/chat_tabs/list_tabs",
+            path: "/open-apis/im/v1/chats/chat_id%20x/chat_tabs/list_tabs",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::chat::SortChatTab::new("chat_id x").tab_ids([String::from("s")])),
+        Expected {
+            service: "chat",
+            name: "SortChatTab",
+            method: "POST",
+            template: "/open-apis/im/v1/chats/:chat_id/chat_tabs/sort_tabs",
+            path: "/open-apis/im/v1/chats/chat_id%20x/chat_tabs/sort_tabs",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["tab_ids"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::chat::UpdateChatTab::new("chat_id x")
+                .chat_tabs([lark_core::api::chat::UpdateChatTabReqChatTab::default()]),
+        ),
+        Expected {
+            service: "chat",
+            name: "UpdateChatTab",
+            method: "POST",
+            template: "/open-apis/im/v1/chats/:chat_id/chat_tabs/update_tabs",
+            path: "/open-apis/im/v1/chats/chat_id%20x/chat_tabs/update_tabs",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["chat_tabs"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::chat::DeleteChatTopNotice::new("chat_id x")),
+        Expected {
+            service: "chat",
+            name: "DeleteChatTopNotice",
+            method: "POST",
+            template: "/open-apis/im/v1/chats/:chat_id/top_notice/delete_top_notice",
+            path: "/open-apis/im/v1/chats/chat_id%20x/top_notice/delete_top_notice",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::chat::UpdateChatTopNotice::new("chat_id x").chat_top_notice([
+                lark_core::api::chat::UpdateChatTopNoticeReqChatTopNotice::default(),
+            ]),
+        ),
+        Expected {
+            service: "chat",
+            name: "UpdateChatTopNotice",
+            method: "POST",
+            template: "/open-apis/im/v1/chats/:chat_id/top_notice/put_top_notice",
+            path: "/open-apis/im/v1/chats/chat_id%20x/top_notice/put_top_notice",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["chat_top_notice"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_compensation() {
+    check(
+        parts(
+            &lark_core::api::compensation::CreateCompensationArchive::new(
+                "s", "s", "s", "s", "s", "s", "s", "s",
+            )
+            .operator_id("s")
+            .item_value_lists([
+                lark_core::api::compensation::CreateCompensationArchiveReqItemValueList::default(),
+            ])
+            .description("s")
+            .edit_remark("s"),
+        ),
+        Expected {
+            service: "compensation",
+            name: "CreateCompensationArchive",
+            method: "POST",
+            template: "/open-apis/compensation/v1/archives",
+            path: "/open-apis/compensation/v1/archives",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "unique_id",
+                "operator_id",
+                "user_id",
+                "effective_time",
+                "currency_id",
+                "plan_id",
+                "plan_tid",
+                "change_reason_id",
+                "item_value_lists",
+                "description",
+                "edit_remark",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::compensation::BatchCreateCompensationLumpSumPayment::new("s").records([lark_core::api::compensation::BatchCreateCompensationLumpSumPaymentReqRecord::default()])), Expected { service: "compensation", name: "BatchCreateCompensationLumpSumPayment", method: "POST", template: "/open-apis/compensation/v1/lump_sum_payment/batch_create", path: "/open-apis/compensation/v1/lump_sum_payment/batch_create", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["records"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::compensation::BatchRemoveCompensationLumpSumPayment::new()
+                .record_ids([String::from("s")])
+                .reason("s"),
+        ),
+        Expected {
+            service: "compensation",
+            name: "BatchRemoveCompensationLumpSumPayment",
+            method: "POST",
+            template: "/open-apis/compensation/v1/lump_sum_payment/batch_remove",
+            path: "/open-apis/compensation/v1/lump_sum_payment/batch_remove",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["record_ids", "reason"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::compensation::BatchUpdateCompensationLumpSumPayment::new().records([lark_core::api::compensation::BatchUpdateCompensationLumpSumPaymentReqRecord::default()])), Expected { service: "compensation", name: "BatchUpdateCompensationLumpSumPayment", method: "POST", template: "/open-apis/compensation/v1/lump_sum_payment/batch_update", path: "/open-apis/compensation/v1/lump_sum_payment/batch_update", query: &[], headers: &[], body_kind: "json", body_keys: &["records"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::compensation::QueryCompensationLumpSumPayment::new(7, "s")
+                .page_token("s")
+                .ids([String::from("s")])
+                .unique_ids([String::from("s")])
+                .user_ids([String::from("s")])
+                .item_ids([String::from("s")])
+                .create_time_gte("s")
+                .create_time_lte("s")
+                .modify_time_gte("s")
+                .modify_time_lte("s")
+                .company_ids([String::from("s")])
+                .service_company_ids([String::from("s")])
+                .department_ids([String::from("s")])
+                .job_family_ids([String::from("s")])
+                .job_level_ids([String::from("s")])
+                .work_location_ids([String::from("s")])
+                .employee_type_ids([String::from("s")])
+                .onboard_date_gte("s")
+                .onboard_date_lte("s")
+                .offboard_date_gte("s")
+                .offboard_date_lte("s"),
+        ),
+        Expected {
+            service: "compensation",
+            name: "QueryCompensationLumpSumPayment",
+            method: "POST",
+            template: "/open-apis/compensation/v1/lump_sum_payment/query",
+            path: "/open-apis/compensation/v1/lump_sum_payment/query",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "ids",
+                "unique_ids",
+                "user_ids",
+                "item_ids",
+                "create_time_gte",
+                "create_time_lte",
+                "modify_time_gte",
+                "modify_time_lte",
+                "company_ids",
+                "service_company_ids",
+                "department_ids",
+                "job_family_ids",
+                "job_level_ids",
+                "work_location_ids",
+                "employee_type_ids",
+                "onboard_date_gte",
+                "onboard_date_lte",
+                "offboard_date_gte",
+                "offboard_date_lte",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::compensation::QueryCompensationLumpSumPaymentDetail::new(7, "s")
+                .page_token("s")
+                .ids([String::from("s")])
+                .record_ids([String::from("s")])
+                .record_unique_ids([String::from("s")])
+                .issuance_ways([String::from("s")])
+                .issuance_statuses([String::from("s")])
+                .user_ids([String::from("s")])
+                .item_ids([String::from("s")])
+                .issuance_date_gte("s")
+                .issuance_date_lte("s")
+                .create_time_gte("s")
+                .create_time_lte("s")
+                .modify_time_gte("s")
+                .modify_time_lte("s")
+                .company_ids([String::from("s")])
+                .service_company_ids([String::from("s")])
+                .department_ids([String::from("s")])
+                .job_family_ids([String::from("s")])
+                .job_level_ids([String::from("s")])
+                .work_location_ids([String::from("s")])
+                .employee_type_ids([String::from("s")])
+                .onboard_date_gte("s")
+                .onboard_date_lte("s")
+                .offboard_date_gte("s")
+                .offboard_date_lte("s"),
+        ),
+        Expected {
+            service: "compensation",
+            name: "QueryCompensationLumpSumPaymentDetail",
+            method: "POST",
+            template: "/open-apis/compensation/v1/lump_sum_payment/query_detail",
+            path: "/open-apis/compensation/v1/lump_sum_payment/query_detail",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "ids",
+                "record_ids",
+                "record_unique_ids",
+                "issuance_ways",
+                "issuance_statuses",
+                "user_ids",
+                "item_ids",
+                "issuance_date_gte",
+                "issuance_date_lte",
+                "create_time_gte",
+                "create_time_lte",
+                "modify_time_gte",
+                "modify_time_lte",
+                "company_ids",
+                "service_company_ids",
+                "department_ids",
+                "job_family_ids",
+                "job_level_ids",
+                "work_location_ids",
+                "employee_type_ids",
+                "onboard_date_gte",
+                "onboard_date_lte",
+                "offboard_date_gte",
+                "offboard_date_lte",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(parts(&lark_core::api::compensation::BatchCreateCompensationRecurringPayment::new("s").records([lark_core::api::compensation::BatchCreateCompensationRecurringPaymentReqRecord::default()])), Expected { service: "compensation", name: "BatchCreateCompensationRecurringPayment", method: "POST", template: "/open-apis/compensation/v1/recurring_payment/batch_create", path: "/open-apis/compensation/v1/recurring_payment/batch_create", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["records"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::compensation::BatchRemoveCompensationRecurringPayment::new()
+                .record_ids([String::from("s")])
+                .reason("s"),
+        ),
+        Expected {
+            service: "compensation",
+            name: "BatchRemoveCompensationRecurringPayment",
+            method: "POST",
+            template: "/open-apis/compensation/v1/recurring_payment/batch_remove",
+            path: "/open-apis/compensation/v1/recurring_payment/batch_remove",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["record_ids", "reason"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::compensation::BatchUpdateCompensationRecurringPayment::new().user_id_type("s").records([lark_core::api::compensation::BatchUpdateCompensationRecurringPaymentReqRecord::default()])), Expected { service: "compensation", name: "BatchUpdateCompensationRecurringPayment", method: "POST", template: "/open-apis/compensation/v1/recurring_payment/batch_update", path: "/open-apis/compensation/v1/recurring_payment/batch_update", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["records"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::compensation::QueryCompensationRecurringPayment::new(7, "s")
+                .page_token("s")
+                .ids([String::from("s")])
+                .unique_ids([String::from("s")])
+                .user_ids([String::from("s")])
+                .item_ids([String::from("s")])
+                .start_date_gte("s")
+                .start_date_lte("s")
+                .end_date_gte("s")
+                .end_date_lte("s")
+                .create_time_gte("s")
+                .create_time_lte("s")
+                .modify_time_gte("s")
+                .modify_time_lte("s")
+                .company_ids([String::from("s")])
+                .service_company_ids([String::from("s")])
+                .department_ids([String::from("s")])
+                .job_family_ids([String::from("s")])
+                .job_level_ids([String::from("s")])
+                .work_location_ids([String::from("s")])
+                .employee_type_ids([String::from("s")])
+                .onboard_date_gte("s")
+                .onboard_date_lte("s")
+                .offboard_date_gte("s")
+                .offboard_date_lte("s"),
+        ),
+        Expected {
+            service: "compensation",
+            name: "QueryCompensationRecurringPayment",
+            method: "POST",
+            template: "/open-apis/compensation/v1/recurring_payment/query",
+            path: "/open-apis/compensation/v1/recurring_payment/query",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "ids",
+                "unique_ids",
+                "user_ids",
+                "item_ids",
+                "start_date_gte",
+                "start_date_lte",
+                "end_date_gte",
+                "end_date_lte",
+                "create_time_gte",
+                "create_time_lte",
+                "modify_time_gte",
+                "modify_time_lte",
+                "company_ids",
+                "service_company_ids",
+                "department_ids",
+                "job_family_ids",
+                "job_level_ids",
+                "work_location_ids",
+                "employee_type_ids",
+                "onboard_date_gte",
+                "onboard_date_lte",
+                "offboard_date_gte",
+                "offboard_date_lte",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::compensation::QueryCompensationSocialArchiveAdjustRecord::new(
+                "s", "s",
+            )
+            .user_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "compensation",
+            name: "QueryCompensationSocialArchiveAdjustRecord",
+            method: "POST",
+            template: "/open-apis/compensation/v1/social_archive_adjust_record/query",
+            path: "/open-apis/compensation/v1/social_archive_adjust_record/query",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_id_list", "record_type"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::compensation::QueryCompensationSocialArchive::new("s", "s")
+                .user_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "compensation",
+            name: "QueryCompensationSocialArchive",
+            method: "POST",
+            template: "/open-apis/compensation/v1/social_archive/query",
+            path: "/open-apis/compensation/v1/social_archive/query",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_id_list", "effective_date"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::compensation::ListCompensationSocialInsurance::new()),
+        Expected {
+            service: "compensation",
+            name: "ListCompensationSocialInsurance",
+            method: "GET",
+            template: "/open-apis/compensation/v1/social_insurances",
+            path: "/open-apis/compensation/v1/social_insurances",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::compensation::ListCompensationSocialPlan::new("s", 7)
+                .page_token("s")
+                .insurance_type("s"),
+        ),
+        Expected {
+            service: "compensation",
+            name: "ListCompensationSocialPlan",
+            method: "GET",
+            template: "/open-apis/compensation/v1/social_plans",
+            path: "/open-apis/compensation/v1/social_plans",
+            query: &[
+                ("effective_date", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("insurance_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::compensation::QueryCompensationSocialPlan::new("s")
+                .plan_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "compensation",
+            name: "QueryCompensationSocialPlan",
+            method: "POST",
+            template: "/open-apis/compensation/v1/social_plans/query",
+            path: "/open-apis/compensation/v1/social_plans/query",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["plan_ids", "effective_date"],
+            tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
         },
@@ -5436,6 +11231,8552 @@ fn endpoints_contact() {
             paginated: true,
         },
     );
+    check(
+        parts(
+            &lark_core::api::contact::UpdateDepartmentID::new("department_id x", "s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "contact",
+            name: "UpdateDepartmentID",
+            method: "PATCH",
+            template: "/open-apis/contact/v3/departments/:department_id/update_department_id",
+            path: "/open-apis/contact/v3/departments/department_id%20x/update_department_id",
+            query: &[("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["new_department_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::BatchGetDepartment::new()
+                .department_ids([String::from("s")])
+                .department_id_type("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "contact",
+            name: "BatchGetDepartment",
+            method: "GET",
+            template: "/open-apis/contact/v3/departments/batch",
+            path: "/open-apis/contact/v3/departments/batch",
+            query: &[
+                ("department_ids", "s"),
+                ("department_id_type", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::contact::CreateContactFunctionalRole::new(
+            "s",
+        )),
+        Expected {
+            service: "contact",
+            name: "CreateContactFunctionalRole",
+            method: "POST",
+            template: "/open-apis/contact/v3/functional_roles",
+            path: "/open-apis/contact/v3/functional_roles",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["role_name"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::contact::DeleteContactFunctionalRole::new(
+            "role_id x",
+        )),
+        Expected {
+            service: "contact",
+            name: "DeleteContactFunctionalRole",
+            method: "DELETE",
+            template: "/open-apis/contact/v3/functional_roles/:role_id",
+            path: "/open-apis/contact/v3/functional_roles/role_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::BatchCreateContactFunctionalRoleMember::new("role_id x")
+                .user_id_type("s")
+                .members([String::from("s")]),
+        ),
+        Expected {
+            service: "contact",
+            name: "BatchCreateContactFunctionalRoleMember",
+            method: "POST",
+            template: "/open-apis/contact/v3/functional_roles/:role_id/members/batch_create",
+            path: "/open-apis/contact/v3/functional_roles/role_id%20x/members/batch_create",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["members"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::BatchDeleteContactFunctionalRoleMember::new("role_id x")
+                .user_id_type("s")
+                .members([String::from("s")]),
+        ),
+        Expected {
+            service: "contact",
+            name: "BatchDeleteContactFunctionalRoleMember",
+            method: "PATCH",
+            template: "/open-apis/contact/v3/functional_roles/:role_id/members/batch_delete",
+            path: "/open-apis/contact/v3/functional_roles/role_id%20x/members/batch_delete",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["members"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::GetContactFunctionalRoleMember::new("role_id x")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "contact",
+            name: "GetContactFunctionalRoleMember",
+            method: "GET",
+            template: "/open-apis/contact/v3/functional_roles/:role_id/members",
+            path: "/open-apis/contact/v3/functional_roles/role_id%20x/members",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::GetContactFunctionalRoleMemberScope::new(
+                "role_id x",
+                "member_id x",
+            )
+            .user_id_type("s")
+            .department_id_type("s"),
+        ),
+        Expected {
+            service: "contact",
+            name: "GetContactFunctionalRoleMemberScope",
+            method: "GET",
+            template: "/open-apis/contact/v3/functional_roles/:role_id/members/:member_id",
+            path: "/open-apis/contact/v3/functional_roles/role_id%20x/members/member_id%20x",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::UpdateContactFunctionalRoleMemberScope::new("role_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .members([String::from("s")])
+                .departments([String::from("s")]),
+        ),
+        Expected {
+            service: "contact",
+            name: "UpdateContactFunctionalRoleMemberScope",
+            method: "PATCH",
+            template: "/open-apis/contact/v3/functional_roles/:role_id/members/scopes",
+            path: "/open-apis/contact/v3/functional_roles/role_id%20x/members/scopes",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["members", "departments"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::contact::UpdateContactFunctionalRole::new(
+            "role_id x",
+            "s",
+        )),
+        Expected {
+            service: "contact",
+            name: "UpdateContactFunctionalRole",
+            method: "PUT",
+            template: "/open-apis/contact/v3/functional_roles/:role_id",
+            path: "/open-apis/contact/v3/functional_roles/role_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["role_name"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::BatchAddContactGroupMember::new("group_id x")
+                .members([lark_core::api::contact::BatchAddContactGroupMemberReqMember::default()]),
+        ),
+        Expected {
+            service: "contact",
+            name: "BatchAddContactGroupMember",
+            method: "POST",
+            template: "/open-apis/contact/v3/group/:group_id/member/batch_add",
+            path: "/open-apis/contact/v3/group/group_id%20x/member/batch_add",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["members"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::GetContactMemberGroupList::new("s")
+                .member_id_type("s")
+                .group_type(7)
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "contact",
+            name: "GetContactMemberGroupList",
+            method: "GET",
+            template: "/open-apis/contact/v3/group/member_belong",
+            path: "/open-apis/contact/v3/group/member_belong",
+            query: &[
+                ("member_id", "s"),
+                ("member_id_type", "s"),
+                ("group_type", "7"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::BatchDeleteContactGroupMember::new("group_id x").members([
+                lark_core::api::contact::BatchDeleteContactGroupMemberReqMember::default(),
+            ]),
+        ),
+        Expected {
+            service: "contact",
+            name: "BatchDeleteContactGroupMember",
+            method: "POST",
+            template: "/open-apis/contact/v3/group/:group_id/member/batch_remove",
+            path: "/open-apis/contact/v3/group/group_id%20x/member/batch_remove",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["members"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::CreateContactJobFamily::new("s", true)
+                .description("s")
+                .parent_job_family_id("s")
+                .i18n_name([lark_core::api::contact::CreateContactJobFamilyReqI18nName::default()])
+                .i18n_description([
+                    lark_core::api::contact::CreateContactJobFamilyReqI18nDescription::default(),
+                ]),
+        ),
+        Expected {
+            service: "contact",
+            name: "CreateContactJobFamily",
+            method: "POST",
+            template: "/open-apis/contact/v3/job_families",
+            path: "/open-apis/contact/v3/job_families",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "description",
+                "parent_job_family_id",
+                "status",
+                "i18n_name",
+                "i18n_description",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::contact::DeleteContactJobFamily::new(
+            "job_family_id x",
+        )),
+        Expected {
+            service: "contact",
+            name: "DeleteContactJobFamily",
+            method: "DELETE",
+            template: "/open-apis/contact/v3/job_families/:job_family_id",
+            path: "/open-apis/contact/v3/job_families/job_family_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::contact::GetContactJobFamily::new(
+            "job_family_id x",
+        )),
+        Expected {
+            service: "contact",
+            name: "GetContactJobFamily",
+            method: "GET",
+            template: "/open-apis/contact/v3/job_families/:job_family_id",
+            path: "/open-apis/contact/v3/job_families/job_family_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::GetContactJobFamilyList::new()
+                .page_size(7)
+                .page_token("s")
+                .name("s"),
+        ),
+        Expected {
+            service: "contact",
+            name: "GetContactJobFamilyList",
+            method: "GET",
+            template: "/open-apis/contact/v3/job_families",
+            path: "/open-apis/contact/v3/job_families",
+            query: &[("page_size", "7"), ("page_token", "s"), ("name", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::UpdateContactJobFamily::new("job_family_id x")
+                .name("s")
+                .description("s")
+                .parent_job_family_id("s")
+                .status(true)
+                .i18n_name([lark_core::api::contact::UpdateContactJobFamilyReqI18nName::default()])
+                .i18n_description([
+                    lark_core::api::contact::UpdateContactJobFamilyReqI18nDescription::default(),
+                ]),
+        ),
+        Expected {
+            service: "contact",
+            name: "UpdateContactJobFamily",
+            method: "PUT",
+            template: "/open-apis/contact/v3/job_families/:job_family_id",
+            path: "/open-apis/contact/v3/job_families/job_family_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "description",
+                "parent_job_family_id",
+                "status",
+                "i18n_name",
+                "i18n_description",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::CreateContactJobLevel::new("s", true)
+                .description("s")
+                .order(7)
+                .i18n_name([lark_core::api::contact::CreateContactJobLevelReqI18nName::default()])
+                .i18n_description([
+                    lark_core::api::contact::CreateContactJobLevelReqI18nDescription::default(),
+                ]),
+        ),
+        Expected {
+            service: "contact",
+            name: "CreateContactJobLevel",
+            method: "POST",
+            template: "/open-apis/contact/v3/job_levels",
+            path: "/open-apis/contact/v3/job_levels",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "description",
+                "order",
+                "status",
+                "i18n_name",
+                "i18n_description",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::contact::DeleteContactJobLevel::new(
+            "job_level_id x",
+        )),
+        Expected {
+            service: "contact",
+            name: "DeleteContactJobLevel",
+            method: "DELETE",
+            template: "/open-apis/contact/v3/job_levels/:job_level_id",
+            path: "/open-apis/contact/v3/job_levels/job_level_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::contact::GetContactJobLevel::new(
+            "job_level_id x",
+        )),
+        Expected {
+            service: "contact",
+            name: "GetContactJobLevel",
+            method: "GET",
+            template: "/open-apis/contact/v3/job_levels/:job_level_id",
+            path: "/open-apis/contact/v3/job_levels/job_level_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::GetContactJobLevelList::new()
+                .page_size(7)
+                .page_token("s")
+                .name("s"),
+        ),
+        Expected {
+            service: "contact",
+            name: "GetContactJobLevelList",
+            method: "GET",
+            template: "/open-apis/contact/v3/job_levels",
+            path: "/open-apis/contact/v3/job_levels",
+            query: &[("page_size", "7"), ("page_token", "s"), ("name", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::UpdateContactJobLevel::new("job_level_id x")
+                .name("s")
+                .description("s")
+                .order(7)
+                .status(true)
+                .i18n_name([lark_core::api::contact::UpdateContactJobLevelReqI18nName::default()])
+                .i18n_description([
+                    lark_core::api::contact::UpdateContactJobLevelReqI18nDescription::default(),
+                ]),
+        ),
+        Expected {
+            service: "contact",
+            name: "UpdateContactJobLevel",
+            method: "PUT",
+            template: "/open-apis/contact/v3/job_levels/:job_level_id",
+            path: "/open-apis/contact/v3/job_levels/job_level_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "description",
+                "order",
+                "status",
+                "i18n_name",
+                "i18n_description",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::contact::GetContactJobTitle::new(
+            "job_title_id x",
+        )),
+        Expected {
+            service: "contact",
+            name: "GetContactJobTitle",
+            method: "GET",
+            template: "/open-apis/contact/v3/job_titles/:job_title_id",
+            path: "/open-apis/contact/v3/job_titles/job_title_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::GetContactJobTitleList::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "contact",
+            name: "GetContactJobTitleList",
+            method: "GET",
+            template: "/open-apis/contact/v3/job_titles",
+            path: "/open-apis/contact/v3/job_titles",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::BatchGetUserV3::new()
+                .user_ids([String::from("s")])
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "contact",
+            name: "BatchGetUserV3",
+            method: "GET",
+            template: "/open-apis/contact/v3/users/batch",
+            path: "/open-apis/contact/v3/users/batch",
+            query: &[
+                ("user_ids", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::contact::UpdateUserID::new("user_id x", "s").user_id_type("s")),
+        Expected {
+            service: "contact",
+            name: "UpdateUserID",
+            method: "PATCH",
+            template: "/open-apis/contact/v3/users/:user_id/update_user_id",
+            path: "/open-apis/contact/v3/users/user_id%20x/update_user_id",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["new_user_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::ResurrectUser::new("user_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .departments([String::from("s")])
+                .subscription_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "contact",
+            name: "ResurrectUser",
+            method: "POST",
+            template: "/open-apis/contact/v3/users/:user_id/resurrect",
+            path: "/open-apis/contact/v3/users/user_id%20x/resurrect",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["departments", "subscription_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::BatchAddContactV2Department::new()
+                .departments([String::from("s")]),
+        ),
+        Expected {
+            service: "contact",
+            name: "BatchAddContactV2Department",
+            method: "POST",
+            template: "/open-apis/contact/v2/department/batch_add",
+            path: "/open-apis/contact/v2/department/batch_add",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["departments"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::contact::ListContactV2Role::new()),
+        Expected {
+            service: "contact",
+            name: "ListContactV2Role",
+            method: "GET",
+            template: "/open-apis/contact/v2/role/list",
+            path: "/open-apis/contact/v2/role/list",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::contact::GetContactV2Task::new()),
+        Expected {
+            service: "contact",
+            name: "GetContactV2Task",
+            method: "GET",
+            template: "/open-apis/contact/v2/task/get",
+            path: "/open-apis/contact/v2/task/get",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::BatchAddContactV2User::new()
+                .users([lark_core::api::contact::BatchAddContactV2UserReqUser::default()])
+                .need_send_notification(true),
+        ),
+        Expected {
+            service: "contact",
+            name: "BatchAddContactV2User",
+            method: "POST",
+            template: "/open-apis/contact/v2/user/batch_add",
+            path: "/open-apis/contact/v2/user/batch_add",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["users", "need_send_notification"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::contact::GetContactWorkCity::new(
+            "work_city_id x",
+        )),
+        Expected {
+            service: "contact",
+            name: "GetContactWorkCity",
+            method: "GET",
+            template: "/open-apis/contact/v3/work_cities/:work_city_id",
+            path: "/open-apis/contact/v3/work_cities/work_city_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::contact::GetContactWorkCityList::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "contact",
+            name: "GetContactWorkCityList",
+            method: "GET",
+            template: "/open-apis/contact/v3/work_cities",
+            path: "/open-apis/contact/v3/work_cities",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+}
+
+#[test]
+fn endpoints_core_hr() {
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRApprovalGroups::new("process_id x")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRApprovalGroups",
+            method: "GET",
+            template: "/open-apis/corehr/v2/approval_groups/:process_id",
+            path: "/open-apis/corehr/v2/approval_groups/process_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRApprovalGroupsDepartmentChangeListByIDs::new("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .department_change_ids([String::from("s")])
+                .need_department_path(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRApprovalGroupsDepartmentChangeListByIDs",
+            method: "POST",
+            template: "/open-apis/corehr/v2/approval_groups/open_query_department_change_list_by_ids",
+            path: "/open-apis/corehr/v2/approval_groups/open_query_department_change_list_by_ids",
+            query: &[
+                ("process_id", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["department_change_ids", "need_department_path"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRApprovalGroupsJobChangeListByIDs::new("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_change_ids([String::from("s")])
+                .need_department_path(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRApprovalGroupsJobChangeListByIDs",
+            method: "POST",
+            template: "/open-apis/corehr/v2/approval_groups/open_query_job_change_list_by_ids",
+            path: "/open-apis/corehr/v2/approval_groups/open_query_job_change_list_by_ids",
+            query: &[
+                ("process_id", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["job_change_ids", "need_department_path"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRApprovalGroupsPositionChangeListByIDs::new("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .position_change_ids([String::from("s")])
+                .need_department_path(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRApprovalGroupsPositionChangeListByIDs",
+            method: "POST",
+            template: "/open-apis/corehr/v2/approval_groups/open_query_position_change_list_by_ids",
+            path: "/open-apis/corehr/v2/approval_groups/open_query_position_change_list_by_ids",
+            query: &[
+                ("process_id", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["position_change_ids", "need_department_path"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::ListCoreHRApprover::new(7, "s")
+                .page_token("s")
+                .user_id_type("s")
+                .approver_status(7),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "ListCoreHRApprover",
+            method: "GET",
+            template: "/open-apis/corehr/v2/approvers",
+            path: "/open-apis/corehr/v2/approvers",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("user_id", "s"),
+                ("approver_status", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRAssignedUser::new("s", "s", 7)
+                .user_id_type("s")
+                .management_scope_list([
+                    lark_core::api::core_hr::SearchCoreHRAssignedUserReqManagementScope::default(),
+                ])
+                .page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRAssignedUser",
+            method: "POST",
+            template: "/open-apis/corehr/v1/assigned_users/search",
+            path: "/open-apis/corehr/v1/assigned_users/search",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "role_id",
+                "management_scope_list",
+                "search_method",
+                "page_token",
+                "page_size",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::AddCoreHRAuthorizationRoleAssign::new("s", "s")
+                .user_id_type("s")
+                .assigned_organization_items([vec![serde_json::json!({"k": 1})]]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "AddCoreHRAuthorizationRoleAssign",
+            method: "POST",
+            template: "/open-apis/corehr/v1/authorizations/add_role_assign",
+            path: "/open-apis/corehr/v1/authorizations/add_role_assign",
+            query: &[
+                ("employment_id", "s"),
+                ("user_id_type", "s"),
+                ("role_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["assigned_organization_items"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRAuthorization::new("s").user_id_type("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRAuthorization",
+            method: "GET",
+            template: "/open-apis/corehr/v1/authorizations/get_by_param",
+            path: "/open-apis/corehr/v1/authorizations/get_by_param",
+            query: &[("employment_id", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRAuthorizationList::new()
+                .employment_id_list([String::from("s")])
+                .role_id_list([String::from("s")])
+                .page_token("s")
+                .page_size(7)
+                .user_id_type("s")
+                .updated_at_gte("s")
+                .updated_at_lte("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRAuthorizationList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/authorizations/query",
+            path: "/open-apis/corehr/v1/authorizations/query",
+            query: &[
+                ("employment_id_list", "s"),
+                ("role_id_list", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("user_id_type", "s"),
+                ("updated_at_gte", "s"),
+                ("updated_at_lte", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::RemoveCoreHRAuthorizationRoleAssign::new("s", "s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "RemoveCoreHRAuthorizationRoleAssign",
+            method: "POST",
+            template: "/open-apis/corehr/v1/authorizations/remove_role_assign",
+            path: "/open-apis/corehr/v1/authorizations/remove_role_assign",
+            query: &[
+                ("employment_id", "s"),
+                ("user_id_type", "s"),
+                ("role_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRAuthorizationRoleAssign::new("s", "s")
+                .user_id_type("s")
+                .assigned_organization_items([vec![serde_json::json!({"k": 1})]]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRAuthorizationRoleAssign",
+            method: "POST",
+            template: "/open-apis/corehr/v1/authorizations/update_role_assign",
+            path: "/open-apis/corehr/v1/authorizations/update_role_assign",
+            query: &[
+                ("employment_id", "s"),
+                ("user_id_type", "s"),
+                ("role_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["assigned_organization_items"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRBankBranch::new(7)
+                .page_token("s")
+                .bank_id_list([String::from("s")])
+                .bank_branch_id_list([String::from("s")])
+                .bank_branch_name_list([String::from("s")])
+                .code_list([String::from("s")])
+                .status_list([7])
+                .update_start_time("s")
+                .update_end_time("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRBankBranch",
+            method: "POST",
+            template: "/open-apis/corehr/v2/basic_info/bank_branchs/search",
+            path: "/open-apis/corehr/v2/basic_info/bank_branchs/search",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "bank_id_list",
+                "bank_branch_id_list",
+                "bank_branch_name_list",
+                "code_list",
+                "status_list",
+                "update_start_time",
+                "update_end_time",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRBank::new(7)
+                .page_token("s")
+                .bank_id_list([String::from("s")])
+                .bank_name_list([String::from("s")])
+                .status_list([7])
+                .update_start_time("s")
+                .update_end_time("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRBank",
+            method: "POST",
+            template: "/open-apis/corehr/v2/basic_info/banks/search",
+            path: "/open-apis/corehr/v2/basic_info/banks/search",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "bank_id_list",
+                "bank_name_list",
+                "status_list",
+                "update_start_time",
+                "update_end_time",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRBasicInfoLanguage::new(7)
+                .page_token("s")
+                .language_id_list([String::from("s")])
+                .status_list([7]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRBasicInfoLanguage",
+            method: "POST",
+            template: "/open-apis/corehr/v2/basic_info/languages/search",
+            path: "/open-apis/corehr/v2/basic_info/languages/search",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["language_id_list", "status_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRBasicInfoTimeZone::new(7)
+                .page_token("s")
+                .time_zone_id_list([String::from("s")])
+                .status_list([7]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRBasicInfoTimeZone",
+            method: "POST",
+            template: "/open-apis/corehr/v2/basic_info/time_zones/search",
+            path: "/open-apis/corehr/v2/basic_info/time_zones/search",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["time_zone_id_list", "status_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRByDepartment::new("s")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRByDepartment",
+            method: "POST",
+            template: "/open-apis/corehr/v2/bps/get_by_department",
+            path: "/open-apis/corehr/v2/bps/get_by_department",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["department_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchGetCoreHRByEmployee::new()
+                .user_id_type("s")
+                .employment_ids([String::from("s")])
+                .get_all(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchGetCoreHRByEmployee",
+            method: "POST",
+            template: "/open-apis/corehr/v2/employees/bps/batch_get",
+            path: "/open-apis/corehr/v2/employees/bps/batch_get",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["employment_ids", "get_all"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRList::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRList",
+            method: "GET",
+            template: "/open-apis/corehr/v2/bps",
+            path: "/open-apis/corehr/v2/bps",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRCity::new(7)
+                .page_token("s")
+                .country_region_subdivision_id_list([String::from("s")])
+                .city_id_list([String::from("s")])
+                .status_list([7]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRCity",
+            method: "POST",
+            template: "/open-apis/corehr/v2/basic_info/cities/search",
+            path: "/open-apis/corehr/v2/basic_info/cities/search",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "country_region_subdivision_id_list",
+                "city_id_list",
+                "status_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRCommonDataIDConvert::new(7, "s")
+                .feishu_user_id_type("s")
+                .feishu_department_id_type("s")
+                .ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRCommonDataIDConvert",
+            method: "POST",
+            template: "/open-apis/corehr/v1/common_data/id/convert",
+            path: "/open-apis/corehr/v1/common_data/id/convert",
+            query: &[
+                ("id_transform_type", "7"),
+                ("id_type", "s"),
+                ("feishu_user_id_type", "s"),
+                ("feishu_department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::core_hr::AddCoreHRCommonDataMetaDataEnumOption::new("s", "s").client_token("s").enum_field_options([lark_core::api::core_hr::AddCoreHRCommonDataMetaDataEnumOptionReqEnumFieldOption::default()])), Expected { service: "core_hr", name: "AddCoreHRCommonDataMetaDataEnumOption", method: "POST", template: "/open-apis/corehr/v1/common_data/meta_data/add_enum_option", path: "/open-apis/corehr/v1/common_data/meta_data/add_enum_option", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["object_api_name", "enum_field_api_name", "enum_field_options"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::CreateCoreHRCommonDataMetaDataEditEnumOption::new("s", "s").client_token("s").enum_field_option(lark_core::api::core_hr::CreateCoreHRCommonDataMetaDataEditEnumOptionReqEnumFieldOption::default())), Expected { service: "core_hr", name: "CreateCoreHRCommonDataMetaDataEditEnumOption", method: "POST", template: "/open-apis/corehr/v1/common_data/meta_data/edit_enum_option", path: "/open-apis/corehr/v1/common_data/meta_data/edit_enum_option", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["object_api_name", "enum_field_api_name", "enum_field_option"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(&lark_core::api::core_hr::CreateCoreHRCompanyActive::new(
+            "s", "s", true, "s",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRCompanyActive",
+            method: "POST",
+            template: "/open-apis/corehr/v2/companies/active",
+            path: "/open-apis/corehr/v2/companies/active",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["company_id", "effective_time", "active", "operation_reason"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::core_hr::CreateCoreHRCompany::new().client_token("s").hiberarchy_common(lark_core::api::core_hr::CreateCoreHRCompanyReqHiberarchyCommon::default()).r#type(lark_core::api::core_hr::CreateCoreHRCompanyReqType::default()).industry_list([lark_core::api::core_hr::CreateCoreHRCompanyReqIndustry::default()]).legal_representative([lark_core::api::core_hr::CreateCoreHRCompanyReqLegalRepresentative::default()]).post_code("s").tax_payer_id("s").confidential(true).sub_type_list([lark_core::api::core_hr::CreateCoreHRCompanyReqSubType::default()]).branch_company(true).primary_manager([lark_core::api::core_hr::CreateCoreHRCompanyReqPrimaryManager::default()]).custom_fields([lark_core::api::core_hr::CreateCoreHRCompanyReqCustomField::default()]).currency(lark_core::api::core_hr::CreateCoreHRCompanyReqCurrency::default()).phone(lark_core::api::core_hr::CreateCoreHRCompanyReqPhone::default()).fax(lark_core::api::core_hr::CreateCoreHRCompanyReqFax::default()).registered_office_address_info(lark_core::api::core_hr::CreateCoreHRCompanyReqRegisteredOfficeAddressInfo::default()).office_address_info(lark_core::api::core_hr::CreateCoreHRCompanyReqOfficeAddressInfo::default())), Expected { service: "core_hr", name: "CreateCoreHRCompany", method: "POST", template: "/open-apis/corehr/v1/companies", path: "/open-apis/corehr/v1/companies", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["hiberarchy_common", "type", "industry_list", "legal_representative", "post_code", "tax_payer_id", "confidential", "sub_type_list", "branch_company", "primary_manager", "custom_fields", "currency", "phone", "fax", "registered_office_address_info", "office_address_info"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRCompany::new(
+            "company_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRCompany",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/companies/:company_id",
+            path: "/open-apis/corehr/v1/companies/company_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRCompany::new(
+            "company_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCompany",
+            method: "GET",
+            template: "/open-apis/corehr/v1/companies/:company_id",
+            path: "/open-apis/corehr/v1/companies/company_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchGetCoreHRCompany::new().company_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchGetCoreHRCompany",
+            method: "POST",
+            template: "/open-apis/corehr/v2/companies/batch_get",
+            path: "/open-apis/corehr/v2/companies/batch_get",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["company_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRCompanyList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCompanyList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/companies",
+            path: "/open-apis/corehr/v1/companies",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRCompanyMultiTimeline::new()
+                .company_ids([String::from("s")])
+                .start_date("s")
+                .end_date("s")
+                .fields([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRCompanyMultiTimeline",
+            method: "POST",
+            template: "/open-apis/corehr/v2/companies/query_multi_timeline",
+            path: "/open-apis/corehr/v2/companies/query_multi_timeline",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["company_ids", "start_date", "end_date", "fields"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRCompanyRecentChange::new(7, "s", "s")
+                .page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRCompanyRecentChange",
+            method: "GET",
+            template: "/open-apis/corehr/v2/companies/query_recent_change",
+            path: "/open-apis/corehr/v2/companies/query_recent_change",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("start_date", "s"),
+                ("end_date", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(parts(&lark_core::api::core_hr::UpdateCoreHRCompany::new("company_id x").client_token("s").hiberarchy_common(lark_core::api::core_hr::UpdateCoreHRCompanyReqHiberarchyCommon::default()).r#type(lark_core::api::core_hr::UpdateCoreHRCompanyReqType::default()).industry_list([lark_core::api::core_hr::UpdateCoreHRCompanyReqIndustry::default()]).legal_representative([lark_core::api::core_hr::UpdateCoreHRCompanyReqLegalRepresentative::default()]).post_code("s").tax_payer_id("s").confidential(true).sub_type_list([lark_core::api::core_hr::UpdateCoreHRCompanyReqSubType::default()]).branch_company(true).primary_manager([lark_core::api::core_hr::UpdateCoreHRCompanyReqPrimaryManager::default()]).currency(lark_core::api::core_hr::UpdateCoreHRCompanyReqCurrency::default()).phone(lark_core::api::core_hr::UpdateCoreHRCompanyReqPhone::default()).fax(lark_core::api::core_hr::UpdateCoreHRCompanyReqFax::default()).registered_office_address_info(lark_core::api::core_hr::UpdateCoreHRCompanyReqRegisteredOfficeAddressInfo::default()).office_address_info(lark_core::api::core_hr::UpdateCoreHRCompanyReqOfficeAddressInfo::default())), Expected { service: "core_hr", name: "UpdateCoreHRCompany", method: "PATCH", template: "/open-apis/corehr/v1/companies/:company_id", path: "/open-apis/corehr/v1/companies/company_id%20x", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["hiberarchy_common", "type", "industry_list", "legal_representative", "post_code", "tax_payer_id", "confidential", "sub_type_list", "branch_company", "primary_manager", "currency", "phone", "fax", "registered_office_address_info", "office_address_info"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRCompensationArchive::new(7, "s")
+                .page_token("s")
+                .user_id_list([String::from("s")])
+                .tid_list([String::from("s")])
+                .effective_start_date("s")
+                .effective_end_date("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRCompensationArchive",
+            method: "POST",
+            template: "/open-apis/compensation/v1/archives/query",
+            path: "/open-apis/compensation/v1/archives/query",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "user_id_list",
+                "tid_list",
+                "effective_start_date",
+                "effective_end_date",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRCompensationChangeReasonList::new(7).page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCompensationChangeReasonList",
+            method: "GET",
+            template: "/open-apis/compensation/v1/change_reasons",
+            path: "/open-apis/compensation/v1/change_reasons",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRCompensationIndicatorList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCompensationIndicatorList",
+            method: "GET",
+            template: "/open-apis/compensation/v1/indicators",
+            path: "/open-apis/compensation/v1/indicators",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRCompensationItemCategoryList::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCompensationItemCategoryList",
+            method: "GET",
+            template: "/open-apis/compensation/v1/item_categories",
+            path: "/open-apis/compensation/v1/item_categories",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRCompensationItemList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCompensationItemList",
+            method: "GET",
+            template: "/open-apis/compensation/v1/items",
+            path: "/open-apis/compensation/v1/items",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRCompensationPlanList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCompensationPlanList",
+            method: "GET",
+            template: "/open-apis/compensation/v1/plans",
+            path: "/open-apis/compensation/v1/plans",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::MatchCoreHRCompensationStandard::new("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .employment_id("s")
+                .reference_object_api("s")
+                .department_id("s")
+                .work_location_id("s")
+                .company_id("s")
+                .job_family_id("s")
+                .job_id("s")
+                .job_level_id("s")
+                .employee_type_id("s")
+                .recruitment_type("s")
+                .cpst_change_reason_id("s")
+                .cpst_plan_id("s")
+                .cpst_salary_level_id("s")
+                .effective_time("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "MatchCoreHRCompensationStandard",
+            method: "GET",
+            template: "/open-apis/corehr/v1/compensation_standards/match",
+            path: "/open-apis/corehr/v1/compensation_standards/match",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("employment_id", "s"),
+                ("reference_object_api", "s"),
+                ("reference_object_id", "s"),
+                ("department_id", "s"),
+                ("work_location_id", "s"),
+                ("company_id", "s"),
+                ("job_family_id", "s"),
+                ("job_id", "s"),
+                ("job_level_id", "s"),
+                ("employee_type_id", "s"),
+                ("recruitment_type", "s"),
+                ("cpst_change_reason_id", "s"),
+                ("cpst_plan_id", "s"),
+                ("cpst_salary_level_id", "s"),
+                ("effective_time", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRContract::new("s", "s", "s")
+                .client_token("s")
+                .expiration_time("s")
+                .contract_type(
+                    lark_core::api::core_hr::CreateCoreHRContractReqContractType::default(),
+                )
+                .person_id("s")
+                .custom_fields([
+                    lark_core::api::core_hr::CreateCoreHRContractReqCustomField::default(),
+                ])
+                .duration_type(
+                    lark_core::api::core_hr::CreateCoreHRContractReqDurationType::default(),
+                )
+                .contract_end_date("s")
+                .contract_number("s")
+                .signing_type(
+                    lark_core::api::core_hr::CreateCoreHRContractReqSigningType::default(),
+                ),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRContract",
+            method: "POST",
+            template: "/open-apis/corehr/v1/contracts",
+            path: "/open-apis/corehr/v1/contracts",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "effective_time",
+                "expiration_time",
+                "employment_id",
+                "contract_type",
+                "first_party_company_id",
+                "person_id",
+                "custom_fields",
+                "duration_type",
+                "contract_end_date",
+                "contract_number",
+                "signing_type",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRContract::new(
+            "contract_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRContract",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/contracts/:contract_id",
+            path: "/open-apis/corehr/v1/contracts/contract_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRContract::new(
+            "contract_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRContract",
+            method: "GET",
+            template: "/open-apis/corehr/v1/contracts/:contract_id",
+            path: "/open-apis/corehr/v1/contracts/contract_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRContractList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRContractList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/contracts",
+            path: "/open-apis/corehr/v1/contracts",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRContract::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .employment_id_list([String::from("s")])
+                .contract_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRContract",
+            method: "POST",
+            template: "/open-apis/corehr/v2/contracts/search",
+            path: "/open-apis/corehr/v2/contracts/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["employment_id_list", "contract_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRContract::new("contract_id x")
+                .client_token("s")
+                .effective_time("s")
+                .expiration_time("s")
+                .employment_id("s")
+                .contract_type(
+                    lark_core::api::core_hr::UpdateCoreHRContractReqContractType::default(),
+                )
+                .first_party_company_id("s")
+                .person_id("s")
+                .custom_fields([
+                    lark_core::api::core_hr::UpdateCoreHRContractReqCustomField::default(),
+                ])
+                .duration_type(
+                    lark_core::api::core_hr::UpdateCoreHRContractReqDurationType::default(),
+                )
+                .contract_end_date("s")
+                .contract_number("s")
+                .signing_type(
+                    lark_core::api::core_hr::UpdateCoreHRContractReqSigningType::default(),
+                ),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRContract",
+            method: "PATCH",
+            template: "/open-apis/corehr/v1/contracts/:contract_id",
+            path: "/open-apis/corehr/v1/contracts/contract_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "effective_time",
+                "expiration_time",
+                "employment_id",
+                "contract_type",
+                "first_party_company_id",
+                "person_id",
+                "custom_fields",
+                "duration_type",
+                "contract_end_date",
+                "contract_number",
+                "signing_type",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchQueryCoreHRCostAllocation::new()
+                .user_id_type("s")
+                .employment_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchQueryCoreHRCostAllocation",
+            method: "POST",
+            template: "/open-apis/corehr/v2/cost_allocations/batch_query",
+            path: "/open-apis/corehr/v2/cost_allocations/batch_query",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["employment_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::core_hr::CreateCoreHRCostAllocationVersion::new("s").user_id_type("s").client_token("s").cost_allocation(lark_core::api::core_hr::CreateCoreHRCostAllocationVersionReqCostAllocation::default())), Expected { service: "core_hr", name: "CreateCoreHRCostAllocationVersion", method: "POST", template: "/open-apis/corehr/v2/cost_allocations/create_version", path: "/open-apis/corehr/v2/cost_allocations/create_version", query: &[("user_id_type", "s"), ("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "cost_allocation"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::RemoveCoreHRCostAllocationVersion::new("s").user_id_type("s").client_token("s").cost_allocation(lark_core::api::core_hr::RemoveCoreHRCostAllocationVersionReqCostAllocation::default())), Expected { service: "core_hr", name: "RemoveCoreHRCostAllocationVersion", method: "POST", template: "/open-apis/corehr/v2/cost_allocations/remove_version", path: "/open-apis/corehr/v2/cost_allocations/remove_version", query: &[("user_id_type", "s"), ("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "cost_allocation"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::UpdateCoreHRCostAllocationVersion::new("s").user_id_type("s").client_token("s").cost_allocation(lark_core::api::core_hr::UpdateCoreHRCostAllocationVersionReqCostAllocation::default())), Expected { service: "core_hr", name: "UpdateCoreHRCostAllocationVersion", method: "POST", template: "/open-apis/corehr/v2/cost_allocations/update_version", path: "/open-apis/corehr/v2/cost_allocations/update_version", query: &[("user_id_type", "s"), ("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "cost_allocation"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::core_hr::ActiveCoreHRCostCenter::new(
+                "cost_center_id x",
+                "s",
+                true,
+                "s",
+            )
+            .user_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "ActiveCoreHRCostCenter",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/cost_centers/:cost_center_id",
+            path: "/open-apis/corehr/v2/cost_centers/cost_center_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["effective_time", "active", "operation_reason"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRCostCenter::new("s")
+                .user_id_type("s")
+                .name([lark_core::api::core_hr::CreateCoreHRCostCenterReqName::default()])
+                .code("s")
+                .parent_cost_center_id("s")
+                .managers([String::from("s")])
+                .description([
+                    lark_core::api::core_hr::CreateCoreHRCostCenterReqDescription::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRCostCenter",
+            method: "POST",
+            template: "/open-apis/corehr/v2/cost_centers",
+            path: "/open-apis/corehr/v2/cost_centers",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "code",
+                "parent_cost_center_id",
+                "managers",
+                "description",
+                "effective_time",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRCostCenter::new(
+            "cost_center_id x",
+            "s",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRCostCenter",
+            method: "DELETE",
+            template: "/open-apis/corehr/v2/cost_centers/:cost_center_id",
+            path: "/open-apis/corehr/v2/cost_centers/cost_center_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["operation_reason"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRCostCenterRecentChange::new(7, "s", "s")
+                .page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRCostCenterRecentChange",
+            method: "GET",
+            template: "/open-apis/corehr/v2/cost_centers/query_recent_change",
+            path: "/open-apis/corehr/v2/cost_centers/query_recent_change",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("start_date", "s"),
+                ("end_date", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRCostCenter::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .cost_center_id_list([String::from("s")])
+                .name_list([String::from("s")])
+                .code("s")
+                .parent_cost_center_id("s")
+                .get_all_version(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRCostCenter",
+            method: "POST",
+            template: "/open-apis/corehr/v2/cost_centers/search",
+            path: "/open-apis/corehr/v2/cost_centers/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "cost_center_id_list",
+                "name_list",
+                "code",
+                "parent_cost_center_id",
+                "get_all_version",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRCostCenterVersion::new(
+                "cost_center_id x",
+                "s",
+                "s",
+            )
+            .user_id_type("s")
+            .name([lark_core::api::core_hr::CreateCoreHRCostCenterVersionReqName::default()])
+            .code("s")
+            .parent_cost_center_id("s")
+            .managers([String::from("s")])
+            .description([
+                lark_core::api::core_hr::CreateCoreHRCostCenterVersionReqDescription::default(),
+            ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRCostCenterVersion",
+            method: "POST",
+            template: "/open-apis/corehr/v2/cost_centers/:cost_center_id/versions",
+            path: "/open-apis/corehr/v2/cost_centers/cost_center_id%20x/versions",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "code",
+                "parent_cost_center_id",
+                "managers",
+                "description",
+                "effective_time",
+                "operation_reason",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::DeleteCoreHRCostCenterVersion::new(
+                "cost_center_id x",
+                "version_id x",
+                "s",
+            ),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRCostCenterVersion",
+            method: "DELETE",
+            template: "/open-apis/corehr/v2/cost_centers/:cost_center_id/versions/:version_id",
+            path: "/open-apis/corehr/v2/cost_centers/cost_center_id%20x/versions/version_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["operation_reason"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRCostCenterVersion::new(
+                "cost_center_id x",
+                "version_id x",
+                "s",
+                "s",
+            )
+            .user_id_type("s")
+            .name([lark_core::api::core_hr::UpdateCoreHRCostCenterVersionReqName::default()])
+            .code("s")
+            .parent_cost_center_id("s")
+            .managers([String::from("s")])
+            .description([
+                lark_core::api::core_hr::UpdateCoreHRCostCenterVersionReqDescription::default(),
+            ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRCostCenterVersion",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/cost_centers/:cost_center_id/versions/:version_id",
+            path: "/open-apis/corehr/v2/cost_centers/cost_center_id%20x/versions/version_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "code",
+                "parent_cost_center_id",
+                "managers",
+                "description",
+                "effective_time",
+                "operation_reason",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRCountryRegion::new(
+            "country_region_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCountryRegion",
+            method: "GET",
+            template: "/open-apis/corehr/v1/country_regions/:country_region_id",
+            path: "/open-apis/corehr/v1/country_regions/country_region_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRCountryRegionList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCountryRegionList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/country_regions",
+            path: "/open-apis/corehr/v1/country_regions",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRCountryRegion::new(7)
+                .page_token("s")
+                .country_region_id_list([String::from("s")])
+                .status_list([7]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRCountryRegion",
+            method: "POST",
+            template: "/open-apis/corehr/v2/basic_info/country_regions/search",
+            path: "/open-apis/corehr/v2/basic_info/country_regions/search",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["country_region_id_list", "status_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRCountryRegionSubdivision::new(7)
+                .page_token("s")
+                .country_region_id_list([String::from("s")])
+                .country_region_subdivision_id_list([String::from("s")])
+                .status_list([7]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRCountryRegionSubdivision",
+            method: "POST",
+            template: "/open-apis/corehr/v2/basic_info/country_region_subdivisions/search",
+            path: "/open-apis/corehr/v2/basic_info/country_region_subdivisions/search",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "country_region_id_list",
+                "country_region_subdivision_id_list",
+                "status_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRCurrency::new(
+            "currency_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCurrency",
+            method: "GET",
+            template: "/open-apis/corehr/v1/currencies/:currency_id",
+            path: "/open-apis/corehr/v1/currencies/currency_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRCurrencyList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCurrencyList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/currencies",
+            path: "/open-apis/corehr/v1/currencies",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRCurrency::new(7)
+                .page_token("s")
+                .currency_id_list([String::from("s")])
+                .status_list([7]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRCurrency",
+            method: "POST",
+            template: "/open-apis/corehr/v2/basic_info/currencies/search",
+            path: "/open-apis/corehr/v2/basic_info/currencies/search",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["currency_id_list", "status_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRCustomField::new(
+            "s", "s",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCustomField",
+            method: "GET",
+            template: "/open-apis/corehr/v1/custom_fields/get_by_param",
+            path: "/open-apis/corehr/v1/custom_fields/get_by_param",
+            query: &[("object_api_name", "s"), ("custom_api_name", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRCustomFieldList::new()
+                .object_api_name_list([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCustomFieldList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/custom_fields/query",
+            path: "/open-apis/corehr/v1/custom_fields/query",
+            query: &[("object_api_name_list", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRCustomFieldObjectApiNameList::new(7).page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRCustomFieldObjectApiNameList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/custom_fields/list_object_api_name",
+            path: "/open-apis/corehr/v1/custom_fields/list_object_api_name",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::CreateCoreHRCustomOrgActive::new(
+            "s", "s", true, "s",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRCustomOrgActive",
+            method: "POST",
+            template: "/open-apis/corehr/v2/custom_orgs/active",
+            path: "/open-apis/corehr/v2/custom_orgs/active",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["org_id", "object_api_name", "active", "effective_time"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRCustomOrg::new("s", "s")
+                .client_token("s")
+                .user_id_type("s")
+                .names([lark_core::api::core_hr::CreateCoreHRCustomOrgReqName::default()])
+                .code("s")
+                .parent_id("s")
+                .manager_ids([String::from("s")])
+                .description([
+                    lark_core::api::core_hr::CreateCoreHRCustomOrgReqDescription::default(),
+                ])
+                .org_roles([lark_core::api::core_hr::CreateCoreHRCustomOrgReqOrgRole::default()])
+                .match_rule_groups([
+                    lark_core::api::core_hr::CreateCoreHRCustomOrgReqMatchRuleGroup::default(),
+                ])
+                .custom_fields([
+                    lark_core::api::core_hr::CreateCoreHRCustomOrgReqCustomField::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRCustomOrg",
+            method: "POST",
+            template: "/open-apis/corehr/v2/custom_orgs",
+            path: "/open-apis/corehr/v2/custom_orgs",
+            query: &[("client_token", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "object_api_name",
+                "names",
+                "code",
+                "parent_id",
+                "manager_ids",
+                "description",
+                "effective_time",
+                "org_roles",
+                "match_rule_groups",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRCustomOrg::new(
+            "s", "s",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRCustomOrg",
+            method: "POST",
+            template: "/open-apis/corehr/v2/custom_orgs/delete_org",
+            path: "/open-apis/corehr/v2/custom_orgs/delete_org",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["org_id", "object_api_name"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRCustomOrg::new(7, "s")
+                .page_token("s")
+                .user_id_type("s")
+                .org_fields([String::from("s")])
+                .org_role_fields([String::from("s")])
+                .org_ids([String::from("s")])
+                .code("s")
+                .parent_id("s")
+                .active(true)
+                .need_match_rule(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRCustomOrg",
+            method: "POST",
+            template: "/open-apis/corehr/v2/custom_orgs/query",
+            path: "/open-apis/corehr/v2/custom_orgs/query",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "object_api_name",
+                "org_fields",
+                "org_role_fields",
+                "org_ids",
+                "code",
+                "parent_id",
+                "active",
+                "need_match_rule",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRCustomOrgRecentChange::new(7, "s", "s", "s")
+                .page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRCustomOrgRecentChange",
+            method: "GET",
+            template: "/open-apis/corehr/v2/custom_orgs/query_recent_change",
+            path: "/open-apis/corehr/v2/custom_orgs/query_recent_change",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("object_api_name", "s"),
+                ("start_date", "s"),
+                ("end_date", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRCustomOrg::new("org_id x", "s", "s")
+                .client_token("s")
+                .user_id_type("s")
+                .names([lark_core::api::core_hr::UpdateCoreHRCustomOrgReqName::default()])
+                .code("s")
+                .parent_id("s")
+                .manager_ids([String::from("s")])
+                .description([
+                    lark_core::api::core_hr::UpdateCoreHRCustomOrgReqDescription::default(),
+                ])
+                .org_roles([lark_core::api::core_hr::UpdateCoreHRCustomOrgReqOrgRole::default()])
+                .custom_fields([
+                    lark_core::api::core_hr::UpdateCoreHRCustomOrgReqCustomField::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRCustomOrg",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/custom_orgs/:org_id",
+            path: "/open-apis/corehr/v2/custom_orgs/org_id%20x",
+            query: &[("client_token", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "object_api_name",
+                "names",
+                "code",
+                "parent_id",
+                "manager_ids",
+                "description",
+                "effective_time",
+                "org_roles",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRCustomOrgRule::new("s", "s").match_rule_groups([
+                lark_core::api::core_hr::UpdateCoreHRCustomOrgRuleReqMatchRuleGroup::default(),
+            ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRCustomOrgRule",
+            method: "POST",
+            template: "/open-apis/corehr/v2/custom_orgs/update_rule",
+            path: "/open-apis/corehr/v2/custom_orgs/update_rule",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["object_api_name", "org_id", "match_rule_groups"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchQueryCoreHRDefaultCostCenter::new()
+                .user_id_type("s")
+                .employment_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchQueryCoreHRDefaultCostCenter",
+            method: "POST",
+            template: "/open-apis/corehr/v2/default_cost_centers/batch_query",
+            path: "/open-apis/corehr/v2/default_cost_centers/batch_query",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["employment_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::core_hr::CreateCoreHRDefaultCostCenterVersion::new("s").client_token("s").user_id_type("s").default_cost_center(lark_core::api::core_hr::CreateCoreHRDefaultCostCenterVersionReqDefaultCostCenter::default())), Expected { service: "core_hr", name: "CreateCoreHRDefaultCostCenterVersion", method: "POST", template: "/open-apis/corehr/v2/default_cost_centers/create_version", path: "/open-apis/corehr/v2/default_cost_centers/create_version", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "default_cost_center"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::RemoveCoreHRDefaultCostCenterVersion::new("s").client_token("s").user_id_type("s").default_cost_center(lark_core::api::core_hr::RemoveCoreHRDefaultCostCenterVersionReqDefaultCostCenter::default())), Expected { service: "core_hr", name: "RemoveCoreHRDefaultCostCenterVersion", method: "POST", template: "/open-apis/corehr/v2/default_cost_centers/remove_version", path: "/open-apis/corehr/v2/default_cost_centers/remove_version", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "default_cost_center"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::UpdateCoreHRDefaultCostCenterVersion::new("s").client_token("s").user_id_type("s").default_cost_center(lark_core::api::core_hr::UpdateCoreHRDefaultCostCenterVersionReqDefaultCostCenter::default())), Expected { service: "core_hr", name: "UpdateCoreHRDefaultCostCenterVersion", method: "POST", template: "/open-apis/corehr/v2/default_cost_centers/update_version", path: "/open-apis/corehr/v2/default_cost_centers/update_version", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "default_cost_center"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRDepartment::new("s")
+                .client_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .sub_type(lark_core::api::core_hr::CreateCoreHRDepartmentReqSubType::default())
+                .manager("s")
+                .is_confidential(true)
+                .hiberarchy_common(
+                    lark_core::api::core_hr::CreateCoreHRDepartmentReqHiberarchyCommon::default(),
+                )
+                .custom_fields([
+                    lark_core::api::core_hr::CreateCoreHRDepartmentReqCustomField::default(),
+                ])
+                .cost_center_id("s")
+                .staffing_model(
+                    lark_core::api::core_hr::CreateCoreHRDepartmentReqStaffingModel::default(),
+                ),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRDepartment",
+            method: "POST",
+            template: "/open-apis/corehr/v1/departments",
+            path: "/open-apis/corehr/v1/departments",
+            query: &[
+                ("client_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "sub_type",
+                "manager",
+                "is_confidential",
+                "hiberarchy_common",
+                "effective_time",
+                "custom_fields",
+                "cost_center_id",
+                "staffing_model",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::DeleteCoreHRDepartment::new("department_id x")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRDepartment",
+            method: "DELETE",
+            template: "/open-apis/corehr/v2/departments/:department_id",
+            path: "/open-apis/corehr/v2/departments/department_id%20x",
+            query: &[("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::DeleteCoreHRDepartmentV2::new("department_id x")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRDepartmentV2",
+            method: "DELETE",
+            template: "/open-apis/corehr/v2/departments/:department_id",
+            path: "/open-apis/corehr/v2/departments/department_id%20x",
+            query: &[("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRDepartment::new("department_id x")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRDepartment",
+            method: "GET",
+            template: "/open-apis/corehr/v1/departments/:department_id",
+            path: "/open-apis/corehr/v1/departments/department_id%20x",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchGetCoreHRDepartment::new()
+                .user_id_type("s")
+                .department_id_type("s")
+                .department_id_list([String::from("s")])
+                .fields([String::from("s")])
+                .department_name_list([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchGetCoreHRDepartment",
+            method: "POST",
+            template: "/open-apis/corehr/v2/departments/batch_get",
+            path: "/open-apis/corehr/v2/departments/batch_get",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["department_id_list", "fields", "department_name_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRDepartmentList::new(7)
+                .page_token("s")
+                .department_id_list([String::from("s")])
+                .name_list([String::from("s")])
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRDepartmentList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/departments",
+            path: "/open-apis/corehr/v1/departments",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("department_id_list", "s"),
+                ("name_list", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRDepartmentParentList::new()
+                .department_id_type("s")
+                .department_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRDepartmentParentList",
+            method: "POST",
+            template: "/open-apis/corehr/v2/departments/parents",
+            path: "/open-apis/corehr/v2/departments/parents",
+            query: &[("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["department_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRDepartmentOperationLogs::new(7, "s", "s")
+                .page_token("s")
+                .department_id_type("s")
+                .department_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRDepartmentOperationLogs",
+            method: "POST",
+            template: "/open-apis/corehr/v2/departments/query_operation_logs",
+            path: "/open-apis/corehr/v2/departments/query_operation_logs",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["department_ids", "start_date", "end_date"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRDepartmentRecentChange::new(7, "s", "s")
+                .page_token("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRDepartmentRecentChange",
+            method: "GET",
+            template: "/open-apis/corehr/v2/departments/query_recent_change",
+            path: "/open-apis/corehr/v2/departments/query_recent_change",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("start_date", "s"),
+                ("end_date", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRDepartmentTimeline::new("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .department_ids([String::from("s")])
+                .fields([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRDepartmentTimeline",
+            method: "POST",
+            template: "/open-apis/corehr/v2/departments/query_timeline",
+            path: "/open-apis/corehr/v2/departments/query_timeline",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["department_ids", "effective_date", "fields"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRDepartment::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .active(true)
+                .get_all_children(true)
+                .manager_list([String::from("s")])
+                .department_id_list([String::from("s")])
+                .name_list([String::from("s")])
+                .parent_department_id("s")
+                .code_list([String::from("s")])
+                .fields([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRDepartment",
+            method: "POST",
+            template: "/open-apis/corehr/v2/departments/search",
+            path: "/open-apis/corehr/v2/departments/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "active",
+                "get_all_children",
+                "manager_list",
+                "department_id_list",
+                "name_list",
+                "parent_department_id",
+                "code_list",
+                "fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchQueryCoreHRDepartmentTimeline::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .department_ids([String::from("s")])
+                .effective_date_start("s")
+                .effective_date_end("s")
+                .fields([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchQueryCoreHRDepartmentTimeline",
+            method: "POST",
+            template: "/open-apis/corehr/v2/departments/query_multi_timeline",
+            path: "/open-apis/corehr/v2/departments/query_multi_timeline",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "department_ids",
+                "effective_date_start",
+                "effective_date_end",
+                "fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRDepartmentTree::new(7)
+                .page_token("s")
+                .department_id_type("s")
+                .department_id("s")
+                .need_inactive(true)
+                .effective_date("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRDepartmentTree",
+            method: "POST",
+            template: "/open-apis/corehr/v2/departments/tree",
+            path: "/open-apis/corehr/v2/departments/tree",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["department_id", "need_inactive", "effective_date"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRDepartment::new("department_id x", "s")
+                .client_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .id("s")
+                .sub_type(lark_core::api::core_hr::UpdateCoreHRDepartmentReqSubType::default())
+                .manager("s")
+                .is_confidential(true)
+                .hiberarchy_common(
+                    lark_core::api::core_hr::UpdateCoreHRDepartmentReqHiberarchyCommon::default(),
+                )
+                .custom_fields([
+                    lark_core::api::core_hr::UpdateCoreHRDepartmentReqCustomField::default(),
+                ])
+                .cost_center_id("s")
+                .staffing_model(
+                    lark_core::api::core_hr::UpdateCoreHRDepartmentReqStaffingModel::default(),
+                ),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRDepartment",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/departments/:department_id",
+            path: "/open-apis/corehr/v2/departments/department_id%20x",
+            query: &[
+                ("client_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "id",
+                "sub_type",
+                "manager",
+                "is_confidential",
+                "hiberarchy_common",
+                "effective_time",
+                "custom_fields",
+                "cost_center_id",
+                "staffing_model",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRDepartmentV2::new("department_id x", "s")
+                .client_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .id("s")
+                .sub_type(lark_core::api::core_hr::UpdateCoreHRDepartmentV2ReqSubType::default())
+                .manager("s")
+                .is_confidential(true)
+                .hiberarchy_common(
+                    lark_core::api::core_hr::UpdateCoreHRDepartmentV2ReqHiberarchyCommon::default(),
+                )
+                .custom_fields([
+                    lark_core::api::core_hr::UpdateCoreHRDepartmentV2ReqCustomField::default(),
+                ])
+                .cost_center_id("s")
+                .staffing_model(
+                    lark_core::api::core_hr::UpdateCoreHRDepartmentV2ReqStaffingModel::default(),
+                ),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRDepartmentV2",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/departments/:department_id",
+            path: "/open-apis/corehr/v2/departments/department_id%20x",
+            query: &[
+                ("client_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "id",
+                "sub_type",
+                "manager",
+                "is_confidential",
+                "hiberarchy_common",
+                "effective_time",
+                "custom_fields",
+                "cost_center_id",
+                "staffing_model",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRDistrict::new(7)
+                .page_token("s")
+                .city_id_list([String::from("s")])
+                .district_id_list([String::from("s")])
+                .status_list([7]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRDistrict",
+            method: "POST",
+            template: "/open-apis/corehr/v2/basic_info/districts/search",
+            path: "/open-apis/corehr/v2/basic_info/districts/search",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["city_id_list", "district_id_list", "status_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRDraft::new("draft_id x").user_id_type("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRDraft",
+            method: "GET",
+            template: "/open-apis/corehr/v2/drafts/:draft_id",
+            path: "/open-apis/corehr/v2/drafts/draft_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHREmployee::new()
+                .client_token("s")
+                .rehire(true)
+                .rehire_employment_id("s")
+                .force_submit(true)
+                .ignore_working_hours_type_rule(true)
+                .personal_info(
+                    lark_core::api::core_hr::CreateCoreHREmployeeReqPersonalInfo::default(),
+                )
+                .employment_info(
+                    lark_core::api::core_hr::CreateCoreHREmployeeReqEmploymentInfo::default(),
+                )
+                .career(lark_core::api::core_hr::CreateCoreHREmployeeReqCareer::default())
+                .data_attachment(
+                    lark_core::api::core_hr::CreateCoreHREmployeeReqDataAttachment::default(),
+                ),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHREmployee",
+            method: "POST",
+            template: "/open-apis/corehr/v2/employees",
+            path: "/open-apis/corehr/v2/employees",
+            query: &[
+                ("client_token", "s"),
+                ("rehire", "true"),
+                ("rehire_employment_id", "s"),
+                ("force_submit", "true"),
+                ("ignore_working_hours_type_rule", "true"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "personal_info",
+                "employment_info",
+                "career",
+                "data_attachment",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchGetCoreHREmployee::new()
+                .user_id_type("s")
+                .department_id_type("s")
+                .fields([String::from("s")])
+                .employment_ids([String::from("s")])
+                .person_ids([String::from("s")])
+                .work_emails([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchGetCoreHREmployee",
+            method: "POST",
+            template: "/open-apis/corehr/v2/employees/batch_get",
+            path: "/open-apis/corehr/v2/employees/batch_get",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["fields", "employment_ids", "person_ids", "work_emails"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHREmployee::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .fields([String::from("s")])
+                .employment_id_list([String::from("s")])
+                .employee_number_list([String::from("s")])
+                .work_email("s")
+                .phone_number("s")
+                .key_word("s")
+                .employment_status("s")
+                .employee_type_id("s")
+                .department_id_list([String::from("s")])
+                .direct_manager_id_list([String::from("s")])
+                .dotted_line_manager_id_list([String::from("s")])
+                .regular_employee_start_date_start("s")
+                .regular_employee_start_date_end("s")
+                .effective_time_start("s")
+                .effective_time_end("s")
+                .work_location_id_list_include_sub([String::from("s")])
+                .preferred_english_full_name_list([String::from("s")])
+                .preferred_local_full_name_list([String::from("s")])
+                .national_id_number_list([String::from("s")])
+                .phone_number_list([String::from("s")])
+                .email_address_list([String::from("s")])
+                .department_id_list_include_sub([String::from("s")])
+                .additional_national_id_number_list([String::from("s")])
+                .citizenship_status_list([String::from("s")])
+                .cost_center_id_list([String::from("s")])
+                .service_company_list([String::from("s")])
+                .service_company_list_include_sub([String::from("s")])
+                .job_family_id_list([String::from("s")])
+                .job_family_id_list_include_sub([String::from("s")])
+                .job_level_id_list([String::from("s")])
+                .job_grade_id_list([String::from("s")])
+                .job_id_list([String::from("s")])
+                .position_id_list([String::from("s")])
+                .position_id_list_include_sub([String::from("s")])
+                .working_hours_type_id_list([String::from("s")])
+                .nationality_id_list([String::from("s")])
+                .pay_group_id_list([String::from("s")])
+                .assignment_pay_group_id_list([String::from("s")])
+                .contract_type_list([String::from("s")])
+                .archive_cpst_plan_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHREmployee",
+            method: "POST",
+            template: "/open-apis/corehr/v2/employees/search",
+            path: "/open-apis/corehr/v2/employees/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "fields",
+                "employment_id_list",
+                "employee_number_list",
+                "work_email",
+                "phone_number",
+                "key_word",
+                "employment_status",
+                "employee_type_id",
+                "department_id_list",
+                "direct_manager_id_list",
+                "dotted_line_manager_id_list",
+                "regular_employee_start_date_start",
+                "regular_employee_start_date_end",
+                "effective_time_start",
+                "effective_time_end",
+                "work_location_id_list_include_sub",
+                "preferred_english_full_name_list",
+                "preferred_local_full_name_list",
+                "national_id_number_list",
+                "phone_number_list",
+                "email_address_list",
+                "department_id_list_include_sub",
+                "additional_national_id_number_list",
+                "citizenship_status_list",
+                "cost_center_id_list",
+                "service_company_list",
+                "service_company_list_include_sub",
+                "job_family_id_list",
+                "job_family_id_list_include_sub",
+                "job_level_id_list",
+                "job_grade_id_list",
+                "job_id_list",
+                "position_id_list",
+                "position_id_list_include_sub",
+                "working_hours_type_id_list",
+                "nationality_id_list",
+                "pay_group_id_list",
+                "assignment_pay_group_id_list",
+                "contract_type_list",
+                "archive_cpst_plan_id_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHREmployeeType::new(true, true)
+                .client_token("s")
+                .name([lark_core::api::core_hr::CreateCoreHREmployeeTypeReqName::default()])
+                .code("s")
+                .custom_fields([
+                    lark_core::api::core_hr::CreateCoreHREmployeeTypeReqCustomField::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHREmployeeType",
+            method: "POST",
+            template: "/open-apis/corehr/v1/employee_types",
+            path: "/open-apis/corehr/v1/employee_types",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "default_employee_type",
+                "active",
+                "code",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHREmployeeType::new(
+            "employee_type_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHREmployeeType",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/employee_types/:employee_type_id",
+            path: "/open-apis/corehr/v1/employee_types/employee_type_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHREmployeeType::new(
+            "employee_type_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHREmployeeType",
+            method: "GET",
+            template: "/open-apis/corehr/v1/employee_types/:employee_type_id",
+            path: "/open-apis/corehr/v1/employee_types/employee_type_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHREmployeeTypeList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHREmployeeTypeList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/employee_types",
+            path: "/open-apis/corehr/v1/employee_types",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHREmployeeType::new("employee_type_id x")
+                .client_token("s")
+                .name([lark_core::api::core_hr::UpdateCoreHREmployeeTypeReqName::default()])
+                .default_employee_type(true)
+                .active(true)
+                .code("s")
+                .custom_fields([
+                    lark_core::api::core_hr::UpdateCoreHREmployeeTypeReqCustomField::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHREmployeeType",
+            method: "PATCH",
+            template: "/open-apis/corehr/v1/employee_types/:employee_type_id",
+            path: "/open-apis/corehr/v1/employee_types/employee_type_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "default_employee_type",
+                "active",
+                "code",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::core_hr::BatchQueryCoreHREmployeesAdditionalJob::new().page_size(7).page_token("s").user_id_type("s").department_id_type("s").employment_ids([String::from("s")]).additional_job_ids([String::from("s")]).start_date(lark_core::api::core_hr::BatchQueryCoreHREmployeesAdditionalJobReqStartDate::default()).end_date(lark_core::api::core_hr::BatchQueryCoreHREmployeesAdditionalJobReqEndDate::default()).data_date("s").is_effective(true)), Expected { service: "core_hr", name: "BatchQueryCoreHREmployeesAdditionalJob", method: "POST", template: "/open-apis/corehr/v2/employees/additional_jobs/batch", path: "/open-apis/corehr/v2/employees/additional_jobs/batch", query: &[("page_size", "7"), ("page_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employment_ids", "additional_job_ids", "start_date", "end_date", "data_date", "is_effective"], tokens: &["tenant"], helpdesk: false, paginated: true });
+    check(parts(&lark_core::api::core_hr::CreateCoreHREmployeesAdditionalJob::new("s", "s", "s", "s").client_token("s").user_id_type("s").department_id_type("s").working_hours_type_id("s").work_location_id("s").job_id("s").job_level_id("s").job_family_id("s").end_date("s").direct_manager_id("s").dotted_line_manager_id("s").work_shift(lark_core::api::core_hr::CreateCoreHREmployeesAdditionalJobReqWorkShift::default()).compensation_type(lark_core::api::core_hr::CreateCoreHREmployeesAdditionalJobReqCompensationType::default()).service_company("s").weekly_working_hours("s").work_calendar_id("s").position_id("s").employee_subtype_id("s")), Expected { service: "core_hr", name: "CreateCoreHREmployeesAdditionalJob", method: "POST", template: "/open-apis/corehr/v2/employees/additional_jobs", path: "/open-apis/corehr/v2/employees/additional_jobs", query: &[("client_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employee_type_id", "working_hours_type_id", "work_location_id", "department_id", "job_id", "job_level_id", "job_family_id", "employment_id", "start_date", "end_date", "direct_manager_id", "dotted_line_manager_id", "work_shift", "compensation_type", "service_company", "weekly_working_hours", "work_calendar_id", "position_id", "employee_subtype_id"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::core_hr::DeleteCoreHREmployeesAdditionalJob::new(
+                "additional_job_id x",
+            ),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHREmployeesAdditionalJob",
+            method: "DELETE",
+            template: "/open-apis/corehr/v2/employees/additional_jobs/:additional_job_id",
+            path: "/open-apis/corehr/v2/employees/additional_jobs/additional_job_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::core_hr::UpdateCoreHREmployeesAdditionalJob::new("additional_job_id x").client_token("s").user_id_type("s").department_id_type("s").employee_type_id("s").working_hours_type_id("s").work_location_id("s").department_id("s").job_id("s").job_level_id("s").job_family_id("s").start_date("s").end_date("s").direct_manager_id("s").dotted_line_manager_id("s").work_shift(lark_core::api::core_hr::UpdateCoreHREmployeesAdditionalJobReqWorkShift::default()).compensation_type(lark_core::api::core_hr::UpdateCoreHREmployeesAdditionalJobReqCompensationType::default()).service_company("s").weekly_working_hours("s").work_calendar_id("s").position_id("s").employee_subtype_id("s")), Expected { service: "core_hr", name: "UpdateCoreHREmployeesAdditionalJob", method: "PATCH", template: "/open-apis/corehr/v2/employees/additional_jobs/:additional_job_id", path: "/open-apis/corehr/v2/employees/additional_jobs/additional_job_id%20x", query: &[("client_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employee_type_id", "working_hours_type_id", "work_location_id", "department_id", "job_id", "job_level_id", "job_family_id", "start_date", "end_date", "direct_manager_id", "dotted_line_manager_id", "work_shift", "compensation_type", "service_company", "weekly_working_hours", "work_calendar_id", "position_id", "employee_subtype_id"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::CreateCoreHREmployeesInternationalAssignment::new("s", "s", "s", "s").client_token("s").user_id_type("s").department_id_type("s").service_company("s").work_shift("s").weekly_working_hours_v2(1.5).working_hours_type_id("s").employee_type_id("s").department_id("s").job_id("s").job_family_id("s").job_level_id("s").job_grade_id("s").compensation_type("s").direct_manager_id("s").dotted_line_manager_id("s").work_calendar_id("s").position_id("s").custom_fields([lark_core::api::core_hr::CreateCoreHREmployeesInternationalAssignmentReqCustomField::default()]).international_assignment_reason("s").description("s").international_assignment_expected_end_date("s").expiration_time("s")), Expected { service: "core_hr", name: "CreateCoreHREmployeesInternationalAssignment", method: "POST", template: "/open-apis/corehr/v2/employees/international_assignments", path: "/open-apis/corehr/v2/employees/international_assignments", query: &[("client_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["work_location_id", "service_company", "work_shift", "weekly_working_hours_v2", "working_hours_type_id", "employee_type_id", "department_id", "job_id", "job_family_id", "job_level_id", "job_grade_id", "compensation_type", "direct_manager_id", "dotted_line_manager_id", "work_calendar_id", "position_id", "employment_id", "custom_fields", "international_assignment_reason", "description", "international_assignment_expected_end_date", "international_assignment_type", "effective_time", "expiration_time"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::core_hr::DeleteCoreHREmployeesInternationalAssignment::new(
+                "international_assignment_id x",
+            ),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHREmployeesInternationalAssignment",
+            method: "DELETE",
+            template: "/open-apis/corehr/v2/employees/international_assignments/:international_assignment_id",
+            path: "/open-apis/corehr/v2/employees/international_assignments/international_assignment_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::ListCoreHREmployeesInternationalAssignment::new()
+                .user_id_type("s")
+                .department_id_type("s")
+                .page_size(7)
+                .page_token("s")
+                .employment_ids([String::from("s")])
+                .international_assignment_ids([String::from("s")])
+                .effective_time("s")
+                .expiration_time("s")
+                .employment_status_list([String::from("s")])
+                .work_location_id_list([String::from("s")])
+                .department_id_list([String::from("s")])
+                .direct_manager_id_list([String::from("s")])
+                .dotted_line_manager_id_list([String::from("s")])
+                .position_id_list([String::from("s")])
+                .job_id_list([String::from("s")])
+                .job_family_id_list([String::from("s")])
+                .job_level_id_list([String::from("s")])
+                .job_grade_id_list([String::from("s")])
+                .working_hours_type_id_list([String::from("s")])
+                .service_company_list([String::from("s")])
+                .weekly_working_hours_v2(1.5)
+                .work_shift_list([String::from("s")])
+                .compensation_type_list([String::from("s")])
+                .international_assignment_expected_end_date("s")
+                .international_assignment_status_list([String::from("s")])
+                .international_assignment_type_list([String::from("s")])
+                .work_calendar_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "ListCoreHREmployeesInternationalAssignment",
+            method: "GET",
+            template: "/open-apis/corehr/v2/employees/international_assignments",
+            path: "/open-apis/corehr/v2/employees/international_assignments",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("employment_ids", "s"),
+                ("international_assignment_ids", "s"),
+                ("effective_time", "s"),
+                ("expiration_time", "s"),
+                ("employment_status_list", "s"),
+                ("work_location_id_list", "s"),
+                ("department_id_list", "s"),
+                ("direct_manager_id_list", "s"),
+                ("dotted_line_manager_id_list", "s"),
+                ("position_id_list", "s"),
+                ("job_id_list", "s"),
+                ("job_family_id_list", "s"),
+                ("job_level_id_list", "s"),
+                ("job_grade_id_list", "s"),
+                ("working_hours_type_id_list", "s"),
+                ("service_company_list", "s"),
+                ("weekly_working_hours_v2", "1.5"),
+                ("work_shift_list", "s"),
+                ("compensation_type_list", "s"),
+                ("international_assignment_expected_end_date", "s"),
+                ("international_assignment_status_list", "s"),
+                ("international_assignment_type_list", "s"),
+                ("work_calendar_id_list", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(parts(&lark_core::api::core_hr::UpdateCoreHREmployeesInternationalAssignment::new("international_assignment_id x").client_token("s").user_id_type("s").department_id_type("s").work_location_id("s").service_company("s").work_shift("s").weekly_working_hours_v2(1.5).working_hours_type_id("s").employee_type_id("s").department_id("s").job_id("s").job_family_id("s").job_level_id("s").job_grade_id("s").compensation_type("s").direct_manager_id("s").dotted_line_manager_id("s").work_calendar_id("s").position_id("s").custom_fields([lark_core::api::core_hr::UpdateCoreHREmployeesInternationalAssignmentReqCustomField::default()]).international_assignment_reason("s").description("s").international_assignment_expected_end_date("s").international_assignment_type("s").effective_time("s").expiration_time("s")), Expected { service: "core_hr", name: "UpdateCoreHREmployeesInternationalAssignment", method: "PATCH", template: "/open-apis/corehr/v2/employees/international_assignments/:international_assignment_id", path: "/open-apis/corehr/v2/employees/international_assignments/international_assignment_id%20x", query: &[("client_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["work_location_id", "service_company", "work_shift", "weekly_working_hours_v2", "working_hours_type_id", "employee_type_id", "department_id", "job_id", "job_family_id", "job_level_id", "job_grade_id", "compensation_type", "direct_manager_id", "dotted_line_manager_id", "work_calendar_id", "position_id", "custom_fields", "international_assignment_reason", "description", "international_assignment_expected_end_date", "international_assignment_type", "effective_time", "expiration_time"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHREmployment::new("s", "s", true)
+                .client_token("s")
+                .seniority_date("s")
+                .employee_number("s")
+                .expiration_time("s")
+                .employment_type(
+                    lark_core::api::core_hr::CreateCoreHREmploymentReqEmploymentType::default(),
+                )
+                .employment_status(
+                    lark_core::api::core_hr::CreateCoreHREmploymentReqEmploymentStatus::default(),
+                )
+                .custom_fields([
+                    lark_core::api::core_hr::CreateCoreHREmploymentReqCustomField::default(),
+                ])
+                .work_email_list([
+                    lark_core::api::core_hr::CreateCoreHREmploymentReqWorkEmail::default(),
+                ])
+                .reason_for_offboarding(
+                    lark_core::api::core_hr::CreateCoreHREmploymentReqReasonForOffboarding::default(
+                    ),
+                )
+                .ats_application_id("s")
+                .rehire(lark_core::api::core_hr::CreateCoreHREmploymentReqRehire::default())
+                .rehire_employment_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHREmployment",
+            method: "POST",
+            template: "/open-apis/corehr/v1/employments",
+            path: "/open-apis/corehr/v1/employments",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "seniority_date",
+                "employee_number",
+                "effective_time",
+                "expiration_time",
+                "employment_type",
+                "person_id",
+                "primary_employment",
+                "employment_status",
+                "custom_fields",
+                "work_email_list",
+                "reason_for_offboarding",
+                "ats_application_id",
+                "rehire",
+                "rehire_employment_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::DeleteCoreHREmployment::new("employment_id x")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHREmployment",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/employments/:employment_id",
+            path: "/open-apis/corehr/v1/employments/employment_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHREmployment::new("employment_id x")
+                .client_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .seniority_date("s")
+                .employee_number("s")
+                .employment_type(
+                    lark_core::api::core_hr::UpdateCoreHREmploymentReqEmploymentType::default(),
+                )
+                .person_id("s")
+                .primary_employment(true)
+                .custom_fields([
+                    lark_core::api::core_hr::UpdateCoreHREmploymentReqCustomField::default(),
+                ])
+                .work_email_list([
+                    lark_core::api::core_hr::UpdateCoreHREmploymentReqWorkEmail::default(),
+                ])
+                .reason_for_offboarding(
+                    lark_core::api::core_hr::UpdateCoreHREmploymentReqReasonForOffboarding::default(
+                    ),
+                )
+                .ats_application_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHREmployment",
+            method: "PATCH",
+            template: "/open-apis/corehr/v1/employments/:employment_id",
+            path: "/open-apis/corehr/v1/employments/employment_id%20x",
+            query: &[
+                ("client_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "seniority_date",
+                "employee_number",
+                "employment_type",
+                "person_id",
+                "primary_employment",
+                "custom_fields",
+                "work_email_list",
+                "reason_for_offboarding",
+                "ats_application_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHREnum::new()
+                .enum_apiname_lists([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHREnum",
+            method: "POST",
+            template: "/open-apis/corehr/v2/enums/search",
+            path: "/open-apis/corehr/v2/enums/search",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["enum_apiname_lists"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchGetCoreHRJob::new()
+                .user_id_type("s")
+                .job_ids([String::from("s")])
+                .job_codes([String::from("s")])
+                .fields([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchGetCoreHRJob",
+            method: "POST",
+            template: "/open-apis/corehr/v2/jobs/batch_get",
+            path: "/open-apis/corehr/v2/jobs/batch_get",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["job_ids", "job_codes", "fields"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRJobChange::new(7, "s", "s", "s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .flow_id("s")
+                .transfer_info(
+                    lark_core::api::core_hr::CreateCoreHRJobChangeReqTransferInfo::default(),
+                )
+                .transfer_key("s")
+                .initiator_id("s")
+                .transfer_reason_unique_identifier("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRJobChange",
+            method: "POST",
+            template: "/open-apis/corehr/v2/job_changes",
+            path: "/open-apis/corehr/v2/job_changes",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "transfer_mode",
+                "employment_id",
+                "transfer_type_unique_identifier",
+                "flow_id",
+                "effective_date",
+                "transfer_info",
+                "transfer_key",
+                "initiator_id",
+                "transfer_reason_unique_identifier",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRJobChangeV2::new(7, "s", "s", "s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .flow_id("s")
+                .transfer_info(
+                    lark_core::api::core_hr::CreateCoreHRJobChangeV2ReqTransferInfo::default(),
+                )
+                .transfer_key("s")
+                .initiator_id("s")
+                .transfer_reason_unique_identifier("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRJobChangeV2",
+            method: "POST",
+            template: "/open-apis/corehr/v2/job_changes",
+            path: "/open-apis/corehr/v2/job_changes",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "transfer_mode",
+                "employment_id",
+                "transfer_type_unique_identifier",
+                "flow_id",
+                "effective_date",
+                "transfer_info",
+                "transfer_key",
+                "initiator_id",
+                "transfer_reason_unique_identifier",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::RevokeCoreHRJobChange::new("job_change_id x", "s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "RevokeCoreHRJobChange",
+            method: "POST",
+            template: "/open-apis/corehr/v2/job_changes/:job_change_id/revoke",
+            path: "/open-apis/corehr/v2/job_changes/job_change_id%20x/revoke",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["operator_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRJobChange::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .employment_ids([String::from("s")])
+                .job_change_ids([String::from("s")])
+                .statuses([String::from("s")])
+                .effective_date_start("s")
+                .effective_date_end("s")
+                .updated_time_start("s")
+                .updated_time_end("s")
+                .target_department_ids([String::from("s")])
+                .transfer_type_unique_identifier([String::from("s")])
+                .transfer_reason_unique_identifier([String::from("s")])
+                .exception_statuses([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRJobChange",
+            method: "POST",
+            template: "/open-apis/corehr/v2/job_changes/search",
+            path: "/open-apis/corehr/v2/job_changes/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "employment_ids",
+                "job_change_ids",
+                "statuses",
+                "effective_date_start",
+                "effective_date_end",
+                "updated_time_start",
+                "updated_time_end",
+                "target_department_ids",
+                "transfer_type_unique_identifier",
+                "transfer_reason_unique_identifier",
+                "exception_statuses",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRJob::new(true, "s")
+                .client_token("s")
+                .code("s")
+                .name([lark_core::api::core_hr::CreateCoreHRJobReqName::default()])
+                .description([lark_core::api::core_hr::CreateCoreHRJobReqDescription::default()])
+                .job_title([lark_core::api::core_hr::CreateCoreHRJobReqJobTitle::default()])
+                .pathway_id("s")
+                .job_family_id_list([String::from("s")])
+                .job_level_id_list([String::from("s")])
+                .working_hours_type_id("s")
+                .custom_fields([lark_core::api::core_hr::CreateCoreHRJobReqCustomField::default()]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRJob",
+            method: "POST",
+            template: "/open-apis/corehr/v1/jobs",
+            path: "/open-apis/corehr/v1/jobs",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "code",
+                "name",
+                "description",
+                "active",
+                "job_title",
+                "pathway_id",
+                "job_family_id_list",
+                "job_level_id_list",
+                "working_hours_type_id",
+                "effective_time",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchGetCoreHRJobData::new()
+                .user_id_type("s")
+                .department_id_type("s")
+                .employment_ids([String::from("s")])
+                .get_all_version(true)
+                .effective_date_start("s")
+                .effective_date_end("s")
+                .data_date("s")
+                .primary_job_data(true)
+                .assignment_start_reasons([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchGetCoreHRJobData",
+            method: "POST",
+            template: "/open-apis/corehr/v2/employees/job_datas/batch_get",
+            path: "/open-apis/corehr/v2/employees/job_datas/batch_get",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "employment_ids",
+                "get_all_version",
+                "effective_date_start",
+                "effective_date_end",
+                "data_date",
+                "primary_job_data",
+                "assignment_start_reasons",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRJobData::new("s", "s", true, "s", "s")
+                .client_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id("s")
+                .job_grade_id("s")
+                .working_hours_type_id("s")
+                .work_location_id("s")
+                .job_id("s")
+                .probation_start_date("s")
+                .probation_end_date("s")
+                .expiration_time("s")
+                .job_family_id("s")
+                .assignment_start_reason(
+                    lark_core::api::core_hr::CreateCoreHRJobDataReqAssignmentStartReason::default(),
+                )
+                .probation_expected_end_date("s")
+                .direct_manager_id("s")
+                .dotted_line_manager_id_list([String::from("s")])
+                .second_direct_manager_id("s")
+                .cost_center_rate([
+                    lark_core::api::core_hr::CreateCoreHRJobDataReqCostCenterRate::default(),
+                ])
+                .work_shift(lark_core::api::core_hr::CreateCoreHRJobDataReqWorkShift::default())
+                .compensation_type(
+                    lark_core::api::core_hr::CreateCoreHRJobDataReqCompensationType::default(),
+                )
+                .service_company("s")
+                .position_id("s")
+                .pathway_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRJobData",
+            method: "POST",
+            template: "/open-apis/corehr/v1/job_datas",
+            path: "/open-apis/corehr/v1/job_datas",
+            query: &[
+                ("client_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "job_level_id",
+                "job_grade_id",
+                "employee_type_id",
+                "working_hours_type_id",
+                "work_location_id",
+                "department_id",
+                "job_id",
+                "probation_start_date",
+                "probation_end_date",
+                "primary_job_data",
+                "employment_id",
+                "effective_time",
+                "expiration_time",
+                "job_family_id",
+                "assignment_start_reason",
+                "probation_expected_end_date",
+                "direct_manager_id",
+                "dotted_line_manager_id_list",
+                "second_direct_manager_id",
+                "cost_center_rate",
+                "work_shift",
+                "compensation_type",
+                "service_company",
+                "position_id",
+                "pathway_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRJobData::new(
+            "job_data_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRJobData",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/job_datas/:job_data_id",
+            path: "/open-apis/corehr/v1/job_datas/job_data_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRJobData::new("job_data_id x")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRJobData",
+            method: "GET",
+            template: "/open-apis/corehr/v1/job_datas/:job_data_id",
+            path: "/open-apis/corehr/v1/job_datas/job_data_id%20x",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRJobDataList::new(7)
+                .page_token("s")
+                .employment_id("s")
+                .job_data_id_list([String::from("s")])
+                .department_id("s")
+                .job_id("s")
+                .get_all_version(true)
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRJobDataList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/job_datas",
+            path: "/open-apis/corehr/v1/job_datas",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("employment_id", "s"),
+                ("job_data_id_list", "s"),
+                ("department_id", "s"),
+                ("job_id", "s"),
+                ("get_all_version", "true"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRJobData::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .get_all_version(true)
+                .data_date("s")
+                .effective_date_start("s")
+                .effective_date_end("s")
+                .department_id("s")
+                .employment_ids([String::from("s")])
+                .primary_job_data(true)
+                .assignment_start_reasons([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRJobData",
+            method: "POST",
+            template: "/open-apis/corehr/v2/employees/job_datas/query",
+            path: "/open-apis/corehr/v2/employees/job_datas/query",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "get_all_version",
+                "data_date",
+                "effective_date_start",
+                "effective_date_end",
+                "department_id",
+                "employment_ids",
+                "primary_job_data",
+                "assignment_start_reasons",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRJobData::new("job_data_id x")
+                .client_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .strict_verify("s")
+                .version_id("s")
+                .job_level_id("s")
+                .job_grade_id("s")
+                .employee_type_id("s")
+                .working_hours_type_id("s")
+                .work_location_id("s")
+                .department_id("s")
+                .job_id("s")
+                .probation_start_date("s")
+                .probation_end_date("s")
+                .primary_job_data(true)
+                .effective_time("s")
+                .expiration_time("s")
+                .job_family_id("s")
+                .assignment_start_reason(
+                    lark_core::api::core_hr::UpdateCoreHRJobDataReqAssignmentStartReason::default(),
+                )
+                .probation_expected_end_date("s")
+                .direct_manager_id("s")
+                .dotted_line_manager_id_list([String::from("s")])
+                .second_direct_manager_id("s")
+                .cost_center_rate([
+                    lark_core::api::core_hr::UpdateCoreHRJobDataReqCostCenterRate::default(),
+                ])
+                .work_shift(lark_core::api::core_hr::UpdateCoreHRJobDataReqWorkShift::default())
+                .compensation_type(
+                    lark_core::api::core_hr::UpdateCoreHRJobDataReqCompensationType::default(),
+                )
+                .service_company("s")
+                .pathway_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRJobData",
+            method: "PATCH",
+            template: "/open-apis/corehr/v1/job_datas/:job_data_id",
+            path: "/open-apis/corehr/v1/job_datas/job_data_id%20x",
+            query: &[
+                ("client_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("strict_verify", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "version_id",
+                "job_level_id",
+                "job_grade_id",
+                "employee_type_id",
+                "working_hours_type_id",
+                "work_location_id",
+                "department_id",
+                "job_id",
+                "probation_start_date",
+                "probation_end_date",
+                "primary_job_data",
+                "effective_time",
+                "expiration_time",
+                "job_family_id",
+                "assignment_start_reason",
+                "probation_expected_end_date",
+                "direct_manager_id",
+                "dotted_line_manager_id_list",
+                "second_direct_manager_id",
+                "cost_center_rate",
+                "work_shift",
+                "compensation_type",
+                "service_company",
+                "pathway_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRJob::new("job_id x")),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRJob",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/jobs/:job_id",
+            path: "/open-apis/corehr/v1/jobs/job_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRJobFamily::new(true, "s")
+                .client_token("s")
+                .name([lark_core::api::core_hr::CreateCoreHRJobFamilyReqName::default()])
+                .selectable(true)
+                .parent_id("s")
+                .pathway_ids([String::from("s")])
+                .code("s")
+                .description([
+                    lark_core::api::core_hr::CreateCoreHRJobFamilyReqDescription::default(),
+                ])
+                .custom_fields([
+                    lark_core::api::core_hr::CreateCoreHRJobFamilyReqCustomField::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRJobFamily",
+            method: "POST",
+            template: "/open-apis/corehr/v1/job_families",
+            path: "/open-apis/corehr/v1/job_families",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "active",
+                "selectable",
+                "parent_id",
+                "pathway_ids",
+                "effective_time",
+                "code",
+                "description",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRJobFamily::new(
+            "job_family_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRJobFamily",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/job_families/:job_family_id",
+            path: "/open-apis/corehr/v1/job_families/job_family_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRJobFamily::new(
+            "job_family_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRJobFamily",
+            method: "GET",
+            template: "/open-apis/corehr/v1/job_families/:job_family_id",
+            path: "/open-apis/corehr/v1/job_families/job_family_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchGetCoreHRJobFamily::new()
+                .job_family_ids([String::from("s")])
+                .job_family_codes([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchGetCoreHRJobFamily",
+            method: "POST",
+            template: "/open-apis/corehr/v2/job_families/batch_get",
+            path: "/open-apis/corehr/v2/job_families/batch_get",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["job_family_ids", "job_family_codes"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRJobFamilyList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRJobFamilyList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/job_families",
+            path: "/open-apis/corehr/v1/job_families",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRJobFamilyMultiTimeline::new()
+                .job_family_ids([String::from("s")])
+                .start_date("s")
+                .end_date("s")
+                .fields([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRJobFamilyMultiTimeline",
+            method: "POST",
+            template: "/open-apis/corehr/v2/job_families/query_multi_timeline",
+            path: "/open-apis/corehr/v2/job_families/query_multi_timeline",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["job_family_ids", "start_date", "end_date", "fields"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRJobFamilyRecentChange::new(7, "s", "s")
+                .page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRJobFamilyRecentChange",
+            method: "GET",
+            template: "/open-apis/corehr/v2/job_families/query_recent_change",
+            path: "/open-apis/corehr/v2/job_families/query_recent_change",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("start_date", "s"),
+                ("end_date", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRJobFamily::new("job_family_id x")
+                .client_token("s")
+                .name([lark_core::api::core_hr::UpdateCoreHRJobFamilyReqName::default()])
+                .active(true)
+                .selectable(true)
+                .parent_id("s")
+                .pathway_ids([String::from("s")])
+                .effective_time("s")
+                .code("s")
+                .description([
+                    lark_core::api::core_hr::UpdateCoreHRJobFamilyReqDescription::default(),
+                ])
+                .custom_fields([
+                    lark_core::api::core_hr::UpdateCoreHRJobFamilyReqCustomField::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRJobFamily",
+            method: "PATCH",
+            template: "/open-apis/corehr/v1/job_families/:job_family_id",
+            path: "/open-apis/corehr/v1/job_families/job_family_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "active",
+                "selectable",
+                "parent_id",
+                "pathway_ids",
+                "effective_time",
+                "code",
+                "description",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRJob::new("job_id x")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRJob",
+            method: "GET",
+            template: "/open-apis/corehr/v1/jobs/:job_id",
+            path: "/open-apis/corehr/v1/jobs/job_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRJobV2::new("job_id x")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRJobV2",
+            method: "GET",
+            template: "/open-apis/corehr/v2/jobs/:job_id",
+            path: "/open-apis/corehr/v2/jobs/job_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRJobGrade::new(7)
+                .client_token("s")
+                .code("s")
+                .names([lark_core::api::core_hr::CreateCoreHRJobGradeReqName::default()])
+                .descriptions([
+                    lark_core::api::core_hr::CreateCoreHRJobGradeReqDescription::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRJobGrade",
+            method: "POST",
+            template: "/open-apis/corehr/v2/job_grades",
+            path: "/open-apis/corehr/v2/job_grades",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["grade_order", "code", "names", "descriptions"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRJobGrade::new(
+            "job_grade_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRJobGrade",
+            method: "DELETE",
+            template: "/open-apis/corehr/v2/job_grades/:job_grade_id",
+            path: "/open-apis/corehr/v2/job_grades/job_grade_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRJobGrade::new(7)
+                .page_token("s")
+                .ids([String::from("s")])
+                .codes([String::from("s")])
+                .active(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRJobGrade",
+            method: "POST",
+            template: "/open-apis/corehr/v2/job_grades/query",
+            path: "/open-apis/corehr/v2/job_grades/query",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["ids", "codes", "active"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRJobGradeRecentChange::new(7, "s", "s")
+                .page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRJobGradeRecentChange",
+            method: "GET",
+            template: "/open-apis/corehr/v2/job_grades/query_recent_change",
+            path: "/open-apis/corehr/v2/job_grades/query_recent_change",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("start_date", "s"),
+                ("end_date", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRJobGrade::new("job_grade_id x")
+                .client_token("s")
+                .grade_order(7)
+                .code("s")
+                .names([lark_core::api::core_hr::UpdateCoreHRJobGradeReqName::default()])
+                .descriptions([
+                    lark_core::api::core_hr::UpdateCoreHRJobGradeReqDescription::default(),
+                ])
+                .active(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRJobGrade",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/job_grades/:job_grade_id",
+            path: "/open-apis/corehr/v2/job_grades/job_grade_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["grade_order", "code", "names", "descriptions", "active"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRJobLevel::new(7, true)
+                .client_token("s")
+                .code("s")
+                .name([lark_core::api::core_hr::CreateCoreHRJobLevelReqName::default()])
+                .description([
+                    lark_core::api::core_hr::CreateCoreHRJobLevelReqDescription::default(),
+                ])
+                .custom_fields([
+                    lark_core::api::core_hr::CreateCoreHRJobLevelReqCustomField::default(),
+                ])
+                .job_grade([String::from("s")])
+                .pathway_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRJobLevel",
+            method: "POST",
+            template: "/open-apis/corehr/v1/job_levels",
+            path: "/open-apis/corehr/v1/job_levels",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "level_order",
+                "code",
+                "name",
+                "description",
+                "active",
+                "custom_fields",
+                "job_grade",
+                "pathway_ids",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRJobLevel::new(
+            "job_level_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRJobLevel",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/job_levels/:job_level_id",
+            path: "/open-apis/corehr/v1/job_levels/job_level_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRJobLevel::new(
+            "job_level_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRJobLevel",
+            method: "GET",
+            template: "/open-apis/corehr/v1/job_levels/:job_level_id",
+            path: "/open-apis/corehr/v1/job_levels/job_level_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchGetCoreHRJobLevel::new()
+                .job_level_ids([String::from("s")])
+                .job_level_codes([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchGetCoreHRJobLevel",
+            method: "POST",
+            template: "/open-apis/corehr/v2/job_levels/batch_get",
+            path: "/open-apis/corehr/v2/job_levels/batch_get",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["job_level_ids", "job_level_codes"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRJobLevelList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRJobLevelList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/job_levels",
+            path: "/open-apis/corehr/v1/job_levels",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRJobLevelRecentChange::new(7, "s", "s")
+                .page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRJobLevelRecentChange",
+            method: "GET",
+            template: "/open-apis/corehr/v2/job_levels/query_recent_change",
+            path: "/open-apis/corehr/v2/job_levels/query_recent_change",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("start_date", "s"),
+                ("end_date", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRJobLevel::new("job_level_id x")
+                .client_token("s")
+                .level_order(7)
+                .code("s")
+                .name([lark_core::api::core_hr::UpdateCoreHRJobLevelReqName::default()])
+                .description([
+                    lark_core::api::core_hr::UpdateCoreHRJobLevelReqDescription::default(),
+                ])
+                .active(true)
+                .custom_fields([
+                    lark_core::api::core_hr::UpdateCoreHRJobLevelReqCustomField::default(),
+                ])
+                .job_grade([String::from("s")])
+                .pathway_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRJobLevel",
+            method: "PATCH",
+            template: "/open-apis/corehr/v1/job_levels/:job_level_id",
+            path: "/open-apis/corehr/v1/job_levels/job_level_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "level_order",
+                "code",
+                "name",
+                "description",
+                "active",
+                "custom_fields",
+                "job_grade",
+                "pathway_ids",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRJobList::new(7)
+                .page_token("s")
+                .name("s")
+                .query_language("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRJobList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/jobs",
+            path: "/open-apis/corehr/v1/jobs",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("name", "s"),
+                ("query_language", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRJobListV2::new(7)
+                .page_token("s")
+                .name("s")
+                .query_language("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRJobListV2",
+            method: "GET",
+            template: "/open-apis/corehr/v2/jobs",
+            path: "/open-apis/corehr/v2/jobs",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("name", "s"),
+                ("query_language", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRJobMultiTimeline::new()
+                .job_ids([String::from("s")])
+                .start_date("s")
+                .end_date("s")
+                .fields([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRJobMultiTimeline",
+            method: "POST",
+            template: "/open-apis/corehr/v2/jobs/query_multi_timeline",
+            path: "/open-apis/corehr/v2/jobs/query_multi_timeline",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["job_ids", "start_date", "end_date", "fields"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRJobRecentChange::new(7, "s", "s").page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRJobRecentChange",
+            method: "GET",
+            template: "/open-apis/corehr/v2/jobs/query_recent_change",
+            path: "/open-apis/corehr/v2/jobs/query_recent_change",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("start_date", "s"),
+                ("end_date", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRJob::new("job_id x")
+                .client_token("s")
+                .code("s")
+                .name([lark_core::api::core_hr::UpdateCoreHRJobReqName::default()])
+                .description([lark_core::api::core_hr::UpdateCoreHRJobReqDescription::default()])
+                .active(true)
+                .job_title([lark_core::api::core_hr::UpdateCoreHRJobReqJobTitle::default()])
+                .pathway_id("s")
+                .job_family_id_list([String::from("s")])
+                .job_level_id_list([String::from("s")])
+                .working_hours_type_id("s")
+                .effective_time("s")
+                .custom_fields([lark_core::api::core_hr::UpdateCoreHRJobReqCustomField::default()]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRJob",
+            method: "PATCH",
+            template: "/open-apis/corehr/v1/jobs/:job_id",
+            path: "/open-apis/corehr/v1/jobs/job_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "code",
+                "name",
+                "description",
+                "active",
+                "job_title",
+                "pathway_id",
+                "job_family_id_list",
+                "job_level_id_list",
+                "working_hours_type_id",
+                "effective_time",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRLeaveCalendarByScope::new()
+                .wk_department_id("s")
+                .wk_country_region_id("s")
+                .wk_employee_type_id("s")
+                .wk_work_location_id("s")
+                .wk_working_hours_type_id("s")
+                .wk_job_family_id("s")
+                .wk_company_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRLeaveCalendarByScope",
+            method: "GET",
+            template: "/open-apis/corehr/v1/leaves/calendar_by_scope",
+            path: "/open-apis/corehr/v1/leaves/calendar_by_scope",
+            query: &[
+                ("wk_department_id", "s"),
+                ("wk_country_region_id", "s"),
+                ("wk_employee_type_id", "s"),
+                ("wk_work_location_id", "s"),
+                ("wk_working_hours_type_id", "s"),
+                ("wk_job_family_id", "s"),
+                ("wk_company_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRLeaveGrantingRecord::new("s", "s", "s", 7, "s")
+                .user_id_type("s")
+                .expiration_date("s")
+                .section_type(7)
+                .reason([
+                    lark_core::api::core_hr::CreateCoreHRLeaveGrantingRecordReqReason::default(),
+                ])
+                .external_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRLeaveGrantingRecord",
+            method: "POST",
+            template: "/open-apis/corehr/v1/leave_granting_records",
+            path: "/open-apis/corehr/v1/leave_granting_records",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "leave_type_id",
+                "employment_id",
+                "granting_quantity",
+                "granting_unit",
+                "effective_date",
+                "expiration_date",
+                "section_type",
+                "reason",
+                "external_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::DeleteCoreHRLeaveGrantingRecord::new(
+                "leave_granting_record_id x",
+            ),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRLeaveGrantingRecord",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/leave_granting_records/:leave_granting_record_id",
+            path: "/open-apis/corehr/v1/leave_granting_records/leave_granting_record_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRLeaveBalanceList::new(7)
+                .page_token("s")
+                .as_of_date("s")
+                .employment_id_list([String::from("s")])
+                .user_id_type("s")
+                .time_zone("s")
+                .include_offboard(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRLeaveBalanceList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/leaves/leave_balances",
+            path: "/open-apis/corehr/v1/leaves/leave_balances",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("as_of_date", "s"),
+                ("employment_id_list", "s"),
+                ("user_id_type", "s"),
+                ("time_zone", "s"),
+                ("include_offboard", "true"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRLeaveRequestHistoryList::new(7)
+                .page_token("s")
+                .employment_id_list([String::from("s")])
+                .initiator_id_list([String::from("s")])
+                .leave_request_status([String::from("s")])
+                .leave_type_id_list([String::from("s")])
+                .leave_start_date_min("s")
+                .leave_start_date_max("s")
+                .leave_end_date_min("s")
+                .leave_end_date_max("s")
+                .leave_submit_date_min("s")
+                .leave_submit_date_max("s")
+                .user_id_type("s")
+                .leave_update_time_min("s")
+                .leave_update_time_max("s")
+                .return_detail(true)
+                .leave_term_type(7)
+                .time_zone("s")
+                .data_source(7)
+                .db_update_time_min("s")
+                .db_update_time_max("s")
+                .wd_need_amount_zero_records(true)
+                .wd_need_denied_and_canceled_record(true)
+                .wd_paid_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRLeaveRequestHistoryList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/leaves/leave_request_history",
+            path: "/open-apis/corehr/v1/leaves/leave_request_history",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("employment_id_list", "s"),
+                ("initiator_id_list", "s"),
+                ("leave_request_status", "s"),
+                ("leave_type_id_list", "s"),
+                ("leave_start_date_min", "s"),
+                ("leave_start_date_max", "s"),
+                ("leave_end_date_min", "s"),
+                ("leave_end_date_max", "s"),
+                ("leave_submit_date_min", "s"),
+                ("leave_submit_date_max", "s"),
+                ("user_id_type", "s"),
+                ("leave_update_time_min", "s"),
+                ("leave_update_time_max", "s"),
+                ("return_detail", "true"),
+                ("leave_term_type", "7"),
+                ("time_zone", "s"),
+                ("data_source", "7"),
+                ("db_update_time_min", "s"),
+                ("db_update_time_max", "s"),
+                ("wd_need_amount_zero_records", "true"),
+                ("wd_need_denied_and_canceled_record", "true"),
+                ("wd_paid_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRLeaveTypeList::new(7)
+                .page_token("s")
+                .status("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRLeaveTypeList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/leaves/leave_types",
+            path: "/open-apis/corehr/v1/leaves/leave_types",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("status", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRLeaveWorkCalendar::new()
+                .wk_calendar_ids([String::from("s")])
+                .wk_calendar_id_gt("s")
+                .wk_option(
+                    lark_core::api::core_hr::CreateCoreHRLeaveWorkCalendarReqWkOption::default(),
+                )
+                .only_enable(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRLeaveWorkCalendar",
+            method: "POST",
+            template: "/open-apis/corehr/v1/leaves/work_calendar",
+            path: "/open-apis/corehr/v1/leaves/work_calendar",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "wk_calendar_ids",
+                "wk_calendar_id_gt",
+                "wk_option",
+                "only_enable",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRLeaveWorkCalendarDate::new()
+                .wk_calendar_ids([String::from("s")])
+                .dates([String::from("s")])
+                .begin_date("s")
+                .end_date("s")
+                .offset(7)
+                .limit(7)
+                .ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRLeaveWorkCalendarDate",
+            method: "POST",
+            template: "/open-apis/corehr/v1/leaves/work_calendar_date",
+            path: "/open-apis/corehr/v1/leaves/work_calendar_date",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "wk_calendar_ids",
+                "dates",
+                "begin_date",
+                "end_date",
+                "offset",
+                "limit",
+                "ids",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::CreateCoreHRLocationActive::new(
+            "s", "s", true, "s",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRLocationActive",
+            method: "POST",
+            template: "/open-apis/corehr/v2/locations/active",
+            path: "/open-apis/corehr/v2/locations/active",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "location_id",
+                "effective_time",
+                "active",
+                "operation_reason",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRLocationAddress::new(
+                "location_id x",
+                "s",
+                "s",
+                "s",
+                "s",
+            )
+            .client_token("s")
+            .need_custom_latin_address(true)
+            .address_line1("s")
+            .address_line2("s")
+            .address_line3("s")
+            .address_line4("s")
+            .address_line5("s")
+            .address_line6("s")
+            .address_line7("s")
+            .address_line8("s")
+            .address_line9("s")
+            .local_address_line1("s")
+            .local_address_line2("s")
+            .local_address_line3("s")
+            .local_address_line4("s")
+            .local_address_line5("s")
+            .local_address_line6("s")
+            .local_address_line7("s")
+            .local_address_line8("s")
+            .local_address_line9("s")
+            .postal_code("s")
+            .address_types([
+                lark_core::api::core_hr::CreateCoreHRLocationAddressReqAddressType::default(),
+            ])
+            .is_primary(true)
+            .is_public(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRLocationAddress",
+            method: "POST",
+            template: "/open-apis/corehr/v2/locations/:location_id/addresses",
+            path: "/open-apis/corehr/v2/locations/location_id%20x/addresses",
+            query: &[("client_token", "s"), ("need_custom_latin_address", "true")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "country_region_id",
+                "region_id",
+                "city_id",
+                "distinct_id",
+                "address_line1",
+                "address_line2",
+                "address_line3",
+                "address_line4",
+                "address_line5",
+                "address_line6",
+                "address_line7",
+                "address_line8",
+                "address_line9",
+                "local_address_line1",
+                "local_address_line2",
+                "local_address_line3",
+                "local_address_line4",
+                "local_address_line5",
+                "local_address_line6",
+                "local_address_line7",
+                "local_address_line8",
+                "local_address_line9",
+                "postal_code",
+                "address_types",
+                "is_primary",
+                "is_public",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRLocationAddress::new(
+            "location_id x",
+            "address_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRLocationAddress",
+            method: "DELETE",
+            template: "/open-apis/corehr/v2/locations/:location_id/addresses/:address_id",
+            path: "/open-apis/corehr/v2/locations/location_id%20x/addresses/address_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRLocationAddress::new(
+                "location_id x",
+                "address_id x",
+            )
+            .client_token("s")
+            .need_custom_latin_address(true)
+            .country_region_id("s")
+            .region_id("s")
+            .city_id("s")
+            .distinct_id("s")
+            .address_line1("s")
+            .address_line2("s")
+            .address_line3("s")
+            .address_line4("s")
+            .address_line5("s")
+            .address_line6("s")
+            .address_line7("s")
+            .address_line8("s")
+            .address_line9("s")
+            .local_address_line1("s")
+            .local_address_line2("s")
+            .local_address_line3("s")
+            .local_address_line4("s")
+            .local_address_line5("s")
+            .local_address_line6("s")
+            .local_address_line7("s")
+            .local_address_line8("s")
+            .local_address_line9("s")
+            .postal_code("s")
+            .address_types([
+                lark_core::api::core_hr::UpdateCoreHRLocationAddressReqAddressType::default(),
+            ])
+            .is_primary(true)
+            .is_public(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRLocationAddress",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/locations/:location_id/addresses/:address_id",
+            path: "/open-apis/corehr/v2/locations/location_id%20x/addresses/address_id%20x",
+            query: &[("client_token", "s"), ("need_custom_latin_address", "true")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "country_region_id",
+                "region_id",
+                "city_id",
+                "distinct_id",
+                "address_line1",
+                "address_line2",
+                "address_line3",
+                "address_line4",
+                "address_line5",
+                "address_line6",
+                "address_line7",
+                "address_line8",
+                "address_line9",
+                "local_address_line1",
+                "local_address_line2",
+                "local_address_line3",
+                "local_address_line4",
+                "local_address_line5",
+                "local_address_line6",
+                "local_address_line7",
+                "local_address_line8",
+                "local_address_line9",
+                "postal_code",
+                "address_types",
+                "is_primary",
+                "is_public",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRLocation::new("s")
+                .client_token("s")
+                .hiberarchy_common(
+                    lark_core::api::core_hr::CreateCoreHRLocationReqHiberarchyCommon::default(),
+                )
+                .location_usage_list([
+                    lark_core::api::core_hr::CreateCoreHRLocationReqLocationUsage::default(),
+                ])
+                .address([lark_core::api::core_hr::CreateCoreHRLocationReqAddres::default()])
+                .working_hours_type_id("s")
+                .locale(lark_core::api::core_hr::CreateCoreHRLocationReqLocale::default())
+                .time_zone_id("s")
+                .display_language_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRLocation",
+            method: "POST",
+            template: "/open-apis/corehr/v1/locations",
+            path: "/open-apis/corehr/v1/locations",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "hiberarchy_common",
+                "location_usage_list",
+                "address",
+                "working_hours_type_id",
+                "effective_time",
+                "locale",
+                "time_zone_id",
+                "display_language_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRLocation::new(
+            "location_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRLocation",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/locations/:location_id",
+            path: "/open-apis/corehr/v1/locations/location_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRLocation::new(
+            "location_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRLocation",
+            method: "GET",
+            template: "/open-apis/corehr/v1/locations/:location_id",
+            path: "/open-apis/corehr/v1/locations/location_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchGetCoreHRLocation::new()
+                .location_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchGetCoreHRLocation",
+            method: "POST",
+            template: "/open-apis/corehr/v2/locations/batch_get",
+            path: "/open-apis/corehr/v2/locations/batch_get",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["location_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRLocationList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRLocationList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/locations",
+            path: "/open-apis/corehr/v1/locations",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRLocationMultiTimeline::new()
+                .location_ids([String::from("s")])
+                .start_date("s")
+                .end_date("s")
+                .fields([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRLocationMultiTimeline",
+            method: "POST",
+            template: "/open-apis/corehr/v2/locations/query_multi_timeline",
+            path: "/open-apis/corehr/v2/locations/query_multi_timeline",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["location_ids", "start_date", "end_date", "fields"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRLocationRecentChange::new(7, "s", "s")
+                .page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRLocationRecentChange",
+            method: "GET",
+            template: "/open-apis/corehr/v2/locations/query_recent_change",
+            path: "/open-apis/corehr/v2/locations/query_recent_change",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("start_date", "s"),
+                ("end_date", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRLocation::new("location_id x", "s")
+                .client_token("s")
+                .parent_id("s")
+                .names([lark_core::api::core_hr::UpdateCoreHRLocationReqName::default()])
+                .active(true)
+                .code("s")
+                .descriptions([
+                    lark_core::api::core_hr::UpdateCoreHRLocationReqDescription::default(),
+                ])
+                .location_usages([
+                    lark_core::api::core_hr::UpdateCoreHRLocationReqLocationUsage::default(),
+                ])
+                .working_hours_type_id("s")
+                .locale(lark_core::api::core_hr::UpdateCoreHRLocationReqLocale::default())
+                .time_zone_id("s")
+                .display_language_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRLocation",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/locations/:location_id",
+            path: "/open-apis/corehr/v2/locations/location_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "parent_id",
+                "names",
+                "active",
+                "effective_time",
+                "code",
+                "descriptions",
+                "location_usages",
+                "working_hours_type_id",
+                "locale",
+                "time_zone_id",
+                "display_language_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::core_hr::CreateCoreHRNationalIDType::new("s", true, "s", "s").client_token("s").name([lark_core::api::core_hr::CreateCoreHRNationalIDTypeReqName::default()]).validation_rule_description([lark_core::api::core_hr::CreateCoreHRNationalIDTypeReqValidationRuleDescription::default()]).identification_type(lark_core::api::core_hr::CreateCoreHRNationalIDTypeReqIdentificationType::default()).custom_fields([lark_core::api::core_hr::CreateCoreHRNationalIDTypeReqCustomField::default()])), Expected { service: "core_hr", name: "CreateCoreHRNationalIDType", method: "POST", template: "/open-apis/corehr/v1/national_id_types", path: "/open-apis/corehr/v1/national_id_types", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["country_region_id", "name", "active", "validation_rule", "validation_rule_description", "code", "identification_type", "custom_fields"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRNationalIDType::new(
+            "national_id_type_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRNationalIDType",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/national_id_types/:national_id_type_id",
+            path: "/open-apis/corehr/v1/national_id_types/national_id_type_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRNationalIDType::new(
+            "national_id_type_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRNationalIDType",
+            method: "GET",
+            template: "/open-apis/corehr/v1/national_id_types/:national_id_type_id",
+            path: "/open-apis/corehr/v1/national_id_types/national_id_type_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRNationalIDTypeList::new(7)
+                .page_token("s")
+                .identification_type("s")
+                .code("s")
+                .country_region_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRNationalIDTypeList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/national_id_types",
+            path: "/open-apis/corehr/v1/national_id_types",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("identification_type", "s"),
+                ("code", "s"),
+                ("country_region_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(parts(&lark_core::api::core_hr::UpdateCoreHRNationalIDType::new("national_id_type_id x").client_token("s").country_region_id("s").name([lark_core::api::core_hr::UpdateCoreHRNationalIDTypeReqName::default()]).active(true).validation_rule("s").validation_rule_description([lark_core::api::core_hr::UpdateCoreHRNationalIDTypeReqValidationRuleDescription::default()]).code("s").identification_type(lark_core::api::core_hr::UpdateCoreHRNationalIDTypeReqIdentificationType::default()).custom_fields([lark_core::api::core_hr::UpdateCoreHRNationalIDTypeReqCustomField::default()])), Expected { service: "core_hr", name: "UpdateCoreHRNationalIDType", method: "PATCH", template: "/open-apis/corehr/v1/national_id_types/:national_id_type_id", path: "/open-apis/corehr/v1/national_id_types/national_id_type_id%20x", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["country_region_id", "name", "active", "validation_rule", "validation_rule_description", "code", "identification_type", "custom_fields"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRNationality::new(7)
+                .page_token("s")
+                .nationality_id_list([String::from("s")])
+                .country_region_id_list([String::from("s")])
+                .status_list([7]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRNationality",
+            method: "POST",
+            template: "/open-apis/corehr/v2/basic_info/nationalities/search",
+            path: "/open-apis/corehr/v2/basic_info/nationalities/search",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "nationality_id_list",
+                "country_region_id_list",
+                "status_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHROffboarding::new(7, "s", "s", "s")
+                .user_id_type("s")
+                .offboarding_reason_explanation("s")
+                .initiator_id("s")
+                .add_block_list(true)
+                .block_reason("s")
+                .block_reason_explanation("s")
+                .custom_fields([
+                    lark_core::api::core_hr::CreateCoreHROffboardingReqCustomField::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHROffboarding",
+            method: "POST",
+            template: "/open-apis/corehr/v1/offboardings/submit",
+            path: "/open-apis/corehr/v1/offboardings/submit",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "offboarding_mode",
+                "employment_id",
+                "offboarding_date",
+                "offboarding_reason_unique_identifier",
+                "offboarding_reason_explanation",
+                "initiator_id",
+                "add_block_list",
+                "block_reason",
+                "block_reason_explanation",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHROffboardingEdit::new("s")
+                .user_id_type("s")
+                .operator_id("s")
+                .update_data([
+                    lark_core::api::core_hr::CreateCoreHROffboardingEditReqUpdateData::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHROffboardingEdit",
+            method: "POST",
+            template: "/open-apis/corehr/v2/offboardings/edit",
+            path: "/open-apis/corehr/v2/offboardings/edit",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["offboarding_id", "operator_id", "update_data"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHROffboardingList::new()
+                .active(true)
+                .offboarding_reason_unique_identifier([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHROffboardingList",
+            method: "POST",
+            template: "/open-apis/corehr/v1/offboardings/query",
+            path: "/open-apis/corehr/v1/offboardings/query",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["active", "offboarding_reason_unique_identifier"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::RevokeCoreHROffboarding::new("s")
+                .user_id_type("s")
+                .operator_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "RevokeCoreHROffboarding",
+            method: "POST",
+            template: "/open-apis/corehr/v2/offboardings/revoke",
+            path: "/open-apis/corehr/v2/offboardings/revoke",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["offboarding_id", "operator_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHROffboarding::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .employment_ids([String::from("s")])
+                .apply_initiating_time_start("s")
+                .apply_initiating_time_end("s")
+                .apply_finished_time_start("s")
+                .apply_finished_time_end("s")
+                .expected_offboarding_date_start("s")
+                .expected_offboarding_date_end("s")
+                .offboarding_date_start("s")
+                .offboarding_date_end("s")
+                .statuses([String::from("s")])
+                .reasons([String::from("s")])
+                .employee_reasons([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHROffboarding",
+            method: "POST",
+            template: "/open-apis/corehr/v1/offboardings/search",
+            path: "/open-apis/corehr/v1/offboardings/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "employment_ids",
+                "apply_initiating_time_start",
+                "apply_initiating_time_end",
+                "apply_finished_time_start",
+                "apply_finished_time_end",
+                "expected_offboarding_date_start",
+                "expected_offboarding_date_end",
+                "offboarding_date_start",
+                "offboarding_date_end",
+                "statuses",
+                "reasons",
+                "employee_reasons",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SubmitCoreHROffboardingV2::new(7, "s", "s", "s")
+                .user_id_type("s")
+                .offboarding_reason_explanation("s")
+                .initiator_id("s")
+                .add_block_list(true)
+                .block_reason("s")
+                .block_reason_explanation("s")
+                .custom_fields([
+                    lark_core::api::core_hr::SubmitCoreHROffboardingV2ReqCustomField::default(),
+                ])
+                .retain_account(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SubmitCoreHROffboardingV2",
+            method: "POST",
+            template: "/open-apis/corehr/v2/offboardings/submit_v2",
+            path: "/open-apis/corehr/v2/offboardings/submit_v2",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "offboarding_mode",
+                "employment_id",
+                "offboarding_date",
+                "offboarding_reason_unique_identifier",
+                "offboarding_reason_explanation",
+                "initiator_id",
+                "add_block_list",
+                "block_reason",
+                "block_reason_explanation",
+                "custom_fields",
+                "retain_account",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::CreateCoreHRPathwayActive::new(
+            "s", true,
+        )),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRPathwayActive",
+            method: "POST",
+            template: "/open-apis/corehr/v2/pathways/active",
+            path: "/open-apis/corehr/v2/pathways/active",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["pathway_id", "active"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchGetCoreHRPathway::new().pathway_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchGetCoreHRPathway",
+            method: "POST",
+            template: "/open-apis/corehr/v2/pathways/batch_get",
+            path: "/open-apis/corehr/v2/pathways/batch_get",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["pathway_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRPathway::new()
+                .client_token("s")
+                .code("s")
+                .names([lark_core::api::core_hr::CreateCoreHRPathwayReqName::default()])
+                .descriptions([
+                    lark_core::api::core_hr::CreateCoreHRPathwayReqDescription::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRPathway",
+            method: "POST",
+            template: "/open-apis/corehr/v2/pathways",
+            path: "/open-apis/corehr/v2/pathways",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["code", "names", "descriptions"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRPathway::new(
+            "pathway_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRPathway",
+            method: "DELETE",
+            template: "/open-apis/corehr/v2/pathways/:pathway_id",
+            path: "/open-apis/corehr/v2/pathways/pathway_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRPathway::new("pathway_id x")
+                .client_token("s")
+                .code("s")
+                .names([lark_core::api::core_hr::UpdateCoreHRPathwayReqName::default()])
+                .descriptions([
+                    lark_core::api::core_hr::UpdateCoreHRPathwayReqDescription::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRPathway",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/pathways/:pathway_id",
+            path: "/open-apis/corehr/v2/pathways/pathway_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["code", "names", "descriptions"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRPerson::new()
+                .client_token("s")
+                .name_list([lark_core::api::core_hr::CreateCoreHRPersonReqName::default()])
+                .gender(lark_core::api::core_hr::CreateCoreHRPersonReqGender::default())
+                .date_of_birth("s")
+                .nationality_id("s")
+                .race(lark_core::api::core_hr::CreateCoreHRPersonReqRace::default())
+                .marital_status(
+                    lark_core::api::core_hr::CreateCoreHRPersonReqMaritalStatus::default(),
+                )
+                .phone_list([lark_core::api::core_hr::CreateCoreHRPersonReqPhone::default()])
+                .address_list([lark_core::api::core_hr::CreateCoreHRPersonReqAddress::default()])
+                .email_list([lark_core::api::core_hr::CreateCoreHRPersonReqEmail::default()])
+                .work_experience_list([
+                    lark_core::api::core_hr::CreateCoreHRPersonReqWorkExperience::default(),
+                ])
+                .education_list([
+                    lark_core::api::core_hr::CreateCoreHRPersonReqEducation::default(),
+                ])
+                .bank_account_list([
+                    lark_core::api::core_hr::CreateCoreHRPersonReqBankAccount::default(),
+                ])
+                .national_id_list([
+                    lark_core::api::core_hr::CreateCoreHRPersonReqNationalID::default(),
+                ])
+                .dependent_list([
+                    lark_core::api::core_hr::CreateCoreHRPersonReqDependent::default(),
+                ])
+                .emergency_contact_list([
+                    lark_core::api::core_hr::CreateCoreHRPersonReqEmergencyContact::default(),
+                ])
+                .date_entered_workforce("s")
+                .profile_image_id("s")
+                .custom_fields([
+                    lark_core::api::core_hr::CreateCoreHRPersonReqCustomField::default(),
+                ])
+                .resident_tax_id_list([String::from("s")])
+                .age(7)
+                .personal_profile([
+                    lark_core::api::core_hr::CreateCoreHRPersonReqPersonalProfile::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRPerson",
+            method: "POST",
+            template: "/open-apis/corehr/v1/persons",
+            path: "/open-apis/corehr/v1/persons",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name_list",
+                "gender",
+                "date_of_birth",
+                "nationality_id",
+                "race",
+                "marital_status",
+                "phone_list",
+                "address_list",
+                "email_list",
+                "work_experience_list",
+                "education_list",
+                "bank_account_list",
+                "national_id_list",
+                "dependent_list",
+                "emergency_contact_list",
+                "date_entered_workforce",
+                "profile_image_id",
+                "custom_fields",
+                "resident_tax_id_list",
+                "age",
+                "personal_profile",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRPersonV1::new()
+                .client_token("s")
+                .name_list([lark_core::api::core_hr::CreateCoreHRPersonV1ReqName::default()])
+                .gender(lark_core::api::core_hr::CreateCoreHRPersonV1ReqGender::default())
+                .date_of_birth("s")
+                .nationality_id("s")
+                .race(lark_core::api::core_hr::CreateCoreHRPersonV1ReqRace::default())
+                .marital_status(
+                    lark_core::api::core_hr::CreateCoreHRPersonV1ReqMaritalStatus::default(),
+                )
+                .phone_list([lark_core::api::core_hr::CreateCoreHRPersonV1ReqPhone::default()])
+                .address_list([lark_core::api::core_hr::CreateCoreHRPersonV1ReqAddress::default()])
+                .email_list([lark_core::api::core_hr::CreateCoreHRPersonV1ReqEmail::default()])
+                .work_experience_list([
+                    lark_core::api::core_hr::CreateCoreHRPersonV1ReqWorkExperience::default(),
+                ])
+                .education_list([
+                    lark_core::api::core_hr::CreateCoreHRPersonV1ReqEducation::default(),
+                ])
+                .bank_account_list([
+                    lark_core::api::core_hr::CreateCoreHRPersonV1ReqBankAccount::default(),
+                ])
+                .national_id_list([
+                    lark_core::api::core_hr::CreateCoreHRPersonV1ReqNationalID::default(),
+                ])
+                .dependent_list([
+                    lark_core::api::core_hr::CreateCoreHRPersonV1ReqDependent::default(),
+                ])
+                .emergency_contact_list([
+                    lark_core::api::core_hr::CreateCoreHRPersonV1ReqEmergencyContact::default(),
+                ])
+                .date_entered_workforce("s")
+                .profile_image_id("s")
+                .custom_fields([
+                    lark_core::api::core_hr::CreateCoreHRPersonV1ReqCustomField::default(),
+                ])
+                .resident_tax_id_list([String::from("s")])
+                .age(7)
+                .personal_profile([
+                    lark_core::api::core_hr::CreateCoreHRPersonV1ReqPersonalProfile::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRPersonV1",
+            method: "POST",
+            template: "/open-apis/corehr/v1/persons",
+            path: "/open-apis/corehr/v1/persons",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name_list",
+                "gender",
+                "date_of_birth",
+                "nationality_id",
+                "race",
+                "marital_status",
+                "phone_list",
+                "address_list",
+                "email_list",
+                "work_experience_list",
+                "education_list",
+                "bank_account_list",
+                "national_id_list",
+                "dependent_list",
+                "emergency_contact_list",
+                "date_entered_workforce",
+                "profile_image_id",
+                "custom_fields",
+                "resident_tax_id_list",
+                "age",
+                "personal_profile",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRPerson::new(
+            "person_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRPerson",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/persons/:person_id",
+            path: "/open-apis/corehr/v1/persons/person_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DownloadCoreHRPersonFile::new(
+            "id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DownloadCoreHRPersonFile",
+            method: "GET",
+            template: "/open-apis/corehr/v1/files/:id",
+            path: "/open-apis/corehr/v1/files/id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::UploadCoreHRPersonFile::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            "s",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "UploadCoreHRPersonFile",
+            method: "POST",
+            template: "/open-apis/corehr/v1/persons/upload",
+            path: "/open-apis/corehr/v1/persons/upload",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file_content", "file_name"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRPerson::new("person_id x").user_id_type("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRPerson",
+            method: "GET",
+            template: "/open-apis/corehr/v1/persons/:person_id",
+            path: "/open-apis/corehr/v1/persons/person_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRPerson::new("person_id x")
+                .client_token("s")
+                .name_list([lark_core::api::core_hr::UpdateCoreHRPersonReqName::default()])
+                .gender(lark_core::api::core_hr::UpdateCoreHRPersonReqGender::default())
+                .date_of_birth("s")
+                .nationality_id("s")
+                .race(lark_core::api::core_hr::UpdateCoreHRPersonReqRace::default())
+                .marital_status(
+                    lark_core::api::core_hr::UpdateCoreHRPersonReqMaritalStatus::default(),
+                )
+                .phone_list([lark_core::api::core_hr::UpdateCoreHRPersonReqPhone::default()])
+                .address_list([lark_core::api::core_hr::UpdateCoreHRPersonReqAddress::default()])
+                .email_list([lark_core::api::core_hr::UpdateCoreHRPersonReqEmail::default()])
+                .work_experience_list([
+                    lark_core::api::core_hr::UpdateCoreHRPersonReqWorkExperience::default(),
+                ])
+                .education_list([
+                    lark_core::api::core_hr::UpdateCoreHRPersonReqEducation::default(),
+                ])
+                .bank_account_list([
+                    lark_core::api::core_hr::UpdateCoreHRPersonReqBankAccount::default(),
+                ])
+                .national_id_list([
+                    lark_core::api::core_hr::UpdateCoreHRPersonReqNationalID::default(),
+                ])
+                .dependent_list([
+                    lark_core::api::core_hr::UpdateCoreHRPersonReqDependent::default(),
+                ])
+                .emergency_contact_list([
+                    lark_core::api::core_hr::UpdateCoreHRPersonReqEmergencyContact::default(),
+                ])
+                .date_entered_workforce("s")
+                .profile_image_id("s")
+                .custom_fields([
+                    lark_core::api::core_hr::UpdateCoreHRPersonReqCustomField::default(),
+                ])
+                .resident_tax_id_list([String::from("s")])
+                .age(7)
+                .personal_profile([
+                    lark_core::api::core_hr::UpdateCoreHRPersonReqPersonalProfile::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRPerson",
+            method: "PATCH",
+            template: "/open-apis/corehr/v1/persons/:person_id",
+            path: "/open-apis/corehr/v1/persons/person_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name_list",
+                "gender",
+                "date_of_birth",
+                "nationality_id",
+                "race",
+                "marital_status",
+                "phone_list",
+                "address_list",
+                "email_list",
+                "work_experience_list",
+                "education_list",
+                "bank_account_list",
+                "national_id_list",
+                "dependent_list",
+                "emergency_contact_list",
+                "date_entered_workforce",
+                "profile_image_id",
+                "custom_fields",
+                "resident_tax_id_list",
+                "age",
+                "personal_profile",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRPersonV1::new("person_id x")
+                .client_token("s")
+                .name_list([lark_core::api::core_hr::UpdateCoreHRPersonV1ReqName::default()])
+                .gender(lark_core::api::core_hr::UpdateCoreHRPersonV1ReqGender::default())
+                .date_of_birth("s")
+                .nationality_id("s")
+                .race(lark_core::api::core_hr::UpdateCoreHRPersonV1ReqRace::default())
+                .marital_status(
+                    lark_core::api::core_hr::UpdateCoreHRPersonV1ReqMaritalStatus::default(),
+                )
+                .phone_list([lark_core::api::core_hr::UpdateCoreHRPersonV1ReqPhone::default()])
+                .address_list([lark_core::api::core_hr::UpdateCoreHRPersonV1ReqAddress::default()])
+                .email_list([lark_core::api::core_hr::UpdateCoreHRPersonV1ReqEmail::default()])
+                .work_experience_list([
+                    lark_core::api::core_hr::UpdateCoreHRPersonV1ReqWorkExperience::default(),
+                ])
+                .education_list([
+                    lark_core::api::core_hr::UpdateCoreHRPersonV1ReqEducation::default(),
+                ])
+                .bank_account_list([
+                    lark_core::api::core_hr::UpdateCoreHRPersonV1ReqBankAccount::default(),
+                ])
+                .national_id_list([
+                    lark_core::api::core_hr::UpdateCoreHRPersonV1ReqNationalID::default(),
+                ])
+                .dependent_list([
+                    lark_core::api::core_hr::UpdateCoreHRPersonV1ReqDependent::default(),
+                ])
+                .emergency_contact_list([
+                    lark_core::api::core_hr::UpdateCoreHRPersonV1ReqEmergencyContact::default(),
+                ])
+                .date_entered_workforce("s")
+                .profile_image_id("s")
+                .custom_fields([
+                    lark_core::api::core_hr::UpdateCoreHRPersonV1ReqCustomField::default(),
+                ])
+                .resident_tax_id_list([String::from("s")])
+                .age(7)
+                .personal_profile([
+                    lark_core::api::core_hr::UpdateCoreHRPersonV1ReqPersonalProfile::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRPersonV1",
+            method: "PATCH",
+            template: "/open-apis/corehr/v1/persons/:person_id",
+            path: "/open-apis/corehr/v1/persons/person_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name_list",
+                "gender",
+                "date_of_birth",
+                "nationality_id",
+                "race",
+                "marital_status",
+                "phone_list",
+                "address_list",
+                "email_list",
+                "work_experience_list",
+                "education_list",
+                "bank_account_list",
+                "national_id_list",
+                "dependent_list",
+                "emergency_contact_list",
+                "date_entered_workforce",
+                "profile_image_id",
+                "custom_fields",
+                "resident_tax_id_list",
+                "age",
+                "personal_profile",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::CreateCoreHRPositionActive::new(
+            "s", true, "s",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRPositionActive",
+            method: "POST",
+            template: "/open-apis/corehr/v2/positions/active",
+            path: "/open-apis/corehr/v2/positions/active",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["position_id", "active", "effective_time"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRPosition::new("s", "s", "s")
+                .client_token("s")
+                .department_id_type("s")
+                .code("s")
+                .names([lark_core::api::core_hr::CreateCoreHRPositionReqName::default()])
+                .descriptions([
+                    lark_core::api::core_hr::CreateCoreHRPositionReqDescription::default(),
+                ])
+                .job_family_ids([String::from("s")])
+                .cost_center_id("s")
+                .job_level_ids([String::from("s")])
+                .employee_type_ids([String::from("s")])
+                .job_grade_ids([String::from("s")])
+                .work_location_ids([String::from("s")])
+                .working_hours_type_id("s")
+                .direct_leader_id("s")
+                .dotted_line_leader_id("s")
+                .is_key_position(true)
+                .custom_fields([
+                    lark_core::api::core_hr::CreateCoreHRPositionReqCustomField::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRPosition",
+            method: "POST",
+            template: "/open-apis/corehr/v2/positions",
+            path: "/open-apis/corehr/v2/positions",
+            query: &[("client_token", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "code",
+                "names",
+                "descriptions",
+                "job_family_ids",
+                "cost_center_id",
+                "job_id",
+                "job_level_ids",
+                "employee_type_ids",
+                "job_grade_ids",
+                "work_location_ids",
+                "working_hours_type_id",
+                "department_id",
+                "direct_leader_id",
+                "dotted_line_leader_id",
+                "is_key_position",
+                "effective_time",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRPosition::new("s")),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRPosition",
+            method: "POST",
+            template: "/open-apis/corehr/v2/positions/del_position",
+            path: "/open-apis/corehr/v2/positions/del_position",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["position_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRPosition::new(7)
+                .department_id_type("s")
+                .user_id_type("s")
+                .page_token("s")
+                .department_ids([String::from("s")])
+                .effective_time("s")
+                .active(true)
+                .fields([String::from("s")])
+                .position_ids([String::from("s")])
+                .position_codes([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRPosition",
+            method: "POST",
+            template: "/open-apis/corehr/v2/positions/query",
+            path: "/open-apis/corehr/v2/positions/query",
+            query: &[
+                ("department_id_type", "s"),
+                ("user_id_type", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "department_ids",
+                "effective_time",
+                "active",
+                "fields",
+                "position_ids",
+                "position_codes",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRPositionRecentChange::new(7, "s", "s")
+                .page_token("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRPositionRecentChange",
+            method: "GET",
+            template: "/open-apis/corehr/v2/positions/query_recent_change",
+            path: "/open-apis/corehr/v2/positions/query_recent_change",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("start_date", "s"),
+                ("end_date", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRPosition::new("position_id x", "s")
+                .client_token("s")
+                .department_id_type("s")
+                .code("s")
+                .names([lark_core::api::core_hr::UpdateCoreHRPositionReqName::default()])
+                .descriptions([
+                    lark_core::api::core_hr::UpdateCoreHRPositionReqDescription::default(),
+                ])
+                .job_family_ids([String::from("s")])
+                .cost_center_id("s")
+                .job_id("s")
+                .job_level_ids([String::from("s")])
+                .employee_type_ids([String::from("s")])
+                .job_grade_ids([String::from("s")])
+                .work_location_ids([String::from("s")])
+                .working_hours_type_id("s")
+                .department_id("s")
+                .direct_leader_id("s")
+                .dotted_line_leader_id("s")
+                .is_key_position(true)
+                .custom_fields([
+                    lark_core::api::core_hr::UpdateCoreHRPositionReqCustomField::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRPosition",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/positions/:position_id",
+            path: "/open-apis/corehr/v2/positions/position_id%20x",
+            query: &[("client_token", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "code",
+                "names",
+                "descriptions",
+                "job_family_ids",
+                "cost_center_id",
+                "job_id",
+                "job_level_ids",
+                "employee_type_ids",
+                "job_grade_ids",
+                "work_location_ids",
+                "working_hours_type_id",
+                "department_id",
+                "direct_leader_id",
+                "dotted_line_leader_id",
+                "is_key_position",
+                "effective_time",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::CompleteCoreHRPreHire::new(
+            "pre_hire_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "CompleteCoreHRPreHire",
+            method: "POST",
+            template: "/open-apis/corehr/v2/pre_hires/:pre_hire_id/complete",
+            path: "/open-apis/corehr/v2/pre_hires/pre_hire_id%20x/complete",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRPreHire::new()
+                .basic_info(lark_core::api::core_hr::CreateCoreHRPreHireReqBasicInfo::default())
+                .offer_info(lark_core::api::core_hr::CreateCoreHRPreHireReqOfferInfo::default())
+                .education_info([
+                    lark_core::api::core_hr::CreateCoreHRPreHireReqEducationInfo::default(),
+                ])
+                .work_experience([
+                    lark_core::api::core_hr::CreateCoreHRPreHireReqWorkExperience::default(),
+                ])
+                .ats_application_id("s")
+                .out_biz_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRPreHire",
+            method: "POST",
+            template: "/open-apis/corehr/v2/pre_hires",
+            path: "/open-apis/corehr/v2/pre_hires",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "basic_info",
+                "offer_info",
+                "education_info",
+                "work_experience",
+                "ats_application_id",
+                "out_biz_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRPreHire::new(
+            "pre_hire_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRPreHire",
+            method: "DELETE",
+            template: "/open-apis/corehr/v2/pre_hires/:pre_hire_id",
+            path: "/open-apis/corehr/v2/pre_hires/pre_hire_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRPreHireV2::new(
+            "pre_hire_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRPreHireV2",
+            method: "DELETE",
+            template: "/open-apis/corehr/v2/pre_hires/:pre_hire_id",
+            path: "/open-apis/corehr/v2/pre_hires/pre_hire_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRPreHire::new(
+            "pre_hire_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRPreHire",
+            method: "GET",
+            template: "/open-apis/corehr/v1/pre_hires/:pre_hire_id",
+            path: "/open-apis/corehr/v1/pre_hires/pre_hire_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRPreHireList::new(7)
+                .page_token("s")
+                .pre_hire_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRPreHireList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/pre_hires",
+            path: "/open-apis/corehr/v1/pre_hires",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("pre_hire_ids", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRPreHire::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .pre_hire_ids([String::from("s")])
+                .fields([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRPreHire",
+            method: "POST",
+            template: "/open-apis/corehr/v2/pre_hires/query",
+            path: "/open-apis/corehr/v2/pre_hires/query",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["pre_hire_ids", "fields"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::RestoreCoreHRPreHireFlowInstance::new("s")
+                .confirm_workforce(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "RestoreCoreHRPreHireFlowInstance",
+            method: "POST",
+            template: "/open-apis/corehr/v2/pre_hires/restore_flow_instance",
+            path: "/open-apis/corehr/v2/pre_hires/restore_flow_instance",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["pre_hire_id", "confirm_workforce"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRPreHire::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .worker_ids([String::from("s")])
+                .pre_hire_ids([String::from("s")])
+                .person_ids([String::from("s")])
+                .onboarding_date_start("s")
+                .onboarding_date_end("s")
+                .updated_date_start("s")
+                .updated_date_end("s")
+                .onboarding_location_ids([String::from("s")])
+                .onboarding_status("s")
+                .department_ids([String::from("s")])
+                .direct_manager_ids([String::from("s")])
+                .employee_type_ids([String::from("s")])
+                .employee_subtype_ids([String::from("s")])
+                .job_family_ids([String::from("s")])
+                .key_word("s")
+                .condition_worker(true)
+                .rehire("s")
+                .fields([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRPreHire",
+            method: "POST",
+            template: "/open-apis/corehr/v2/pre_hires/search",
+            path: "/open-apis/corehr/v2/pre_hires/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "worker_ids",
+                "pre_hire_ids",
+                "person_ids",
+                "onboarding_date_start",
+                "onboarding_date_end",
+                "updated_date_start",
+                "updated_date_end",
+                "onboarding_location_ids",
+                "onboarding_status",
+                "department_ids",
+                "direct_manager_ids",
+                "employee_type_ids",
+                "employee_subtype_ids",
+                "job_family_ids",
+                "key_word",
+                "condition_worker",
+                "rehire",
+                "fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::TransformCoreHRPreHireOnboardingTask::new("s", "s", "s")
+                .review_decision("s")
+                .reason("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "TransformCoreHRPreHireOnboardingTask",
+            method: "POST",
+            template: "/open-apis/corehr/v2/pre_hires/transform_onboarding_task",
+            path: "/open-apis/corehr/v2/pre_hires/transform_onboarding_task",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "pre_hire_id",
+                "task_code",
+                "transform_type",
+                "review_decision",
+                "reason",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::TransitCoreHRPreHireTask::new(
+            "pre_hire_id x",
+            "s",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "TransitCoreHRPreHireTask",
+            method: "POST",
+            template: "/open-apis/corehr/v2/pre_hires/:pre_hire_id/transit_task",
+            path: "/open-apis/corehr/v2/pre_hires/pre_hire_id%20x/transit_task",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["task_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRPreHire::new("pre_hire_id x")
+                .basic_info_update(
+                    lark_core::api::core_hr::UpdateCoreHRPreHireReqBasicInfoUpdate::default(),
+                )
+                .offer_info_update(
+                    lark_core::api::core_hr::UpdateCoreHRPreHireReqOfferInfoUpdate::default(),
+                )
+                .standard_update_fields([String::from("s")])
+                .custom_update_fields([String::from("s")])
+                .person_custom_update_fields([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRPreHire",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/pre_hires/:pre_hire_id",
+            path: "/open-apis/corehr/v2/pre_hires/pre_hire_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "basic_info_update",
+                "offer_info_update",
+                "standard_update_fields",
+                "custom_update_fields",
+                "person_custom_update_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRPreHireV2::new("pre_hire_id x")
+                .basic_info_update(
+                    lark_core::api::core_hr::UpdateCoreHRPreHireV2ReqBasicInfoUpdate::default(),
+                )
+                .offer_info_update(
+                    lark_core::api::core_hr::UpdateCoreHRPreHireV2ReqOfferInfoUpdate::default(),
+                )
+                .standard_update_fields([String::from("s")])
+                .custom_update_fields([String::from("s")])
+                .person_custom_update_fields([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRPreHireV2",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/pre_hires/:pre_hire_id",
+            path: "/open-apis/corehr/v2/pre_hires/pre_hire_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "basic_info_update",
+                "offer_info_update",
+                "standard_update_fields",
+                "custom_update_fields",
+                "person_custom_update_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::WithdrawCoreHRPreHireOnboarding::new("s", "s")),
+        Expected {
+            service: "core_hr",
+            name: "WithdrawCoreHRPreHireOnboarding",
+            method: "POST",
+            template: "/open-apis/corehr/v2/pre_hires/withdraw_onboarding",
+            path: "/open-apis/corehr/v2/pre_hires/withdraw_onboarding",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["pre_hire_id", "withdraw_reason"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRProbationAssessment::new("s")
+                .client_token("s")
+                .user_id_type("s")
+                .assessments([
+                    lark_core::api::core_hr::CreateCoreHRProbationAssessmentReqAssessment::default(
+                    ),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRProbationAssessment",
+            method: "POST",
+            template: "/open-apis/corehr/v2/probation/assessments",
+            path: "/open-apis/corehr/v2/probation/assessments",
+            query: &[("client_token", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["employment_id", "assessments"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRProbationAssessment::new("assessment_id x")),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRProbationAssessment",
+            method: "DELETE",
+            template: "/open-apis/corehr/v2/probation/assessments/:assessment_id",
+            path: "/open-apis/corehr/v2/probation/assessments/assessment_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::EnableDisableCoreHRProbationAssessment::new(true)
+                .app_url("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "EnableDisableCoreHRProbationAssessment",
+            method: "POST",
+            template: "/open-apis/corehr/v2/probation/enable_disable_assessment",
+            path: "/open-apis/corehr/v2/probation/enable_disable_assessment",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["active", "app_url"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRProbationAssessment::new(
+                "assessment_id x",
+                "s",
+                true,
+            )
+            .client_token("s")
+            .assessment_result("s")
+            .assessment_score(1.5)
+            .assessment_grade("s")
+            .assessment_comment("s")
+            .assessment_detail("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRProbationAssessment",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/probation/assessments/:assessment_id",
+            path: "/open-apis/corehr/v2/probation/assessments/assessment_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "assessment_status",
+                "assessment_result",
+                "assessment_score",
+                "assessment_grade",
+                "assessment_comment",
+                "assessment_detail",
+                "is_final_asssessment",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRProbation::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .employment_ids([String::from("s")])
+                .department_ids([String::from("s")])
+                .probation_start_date_start("s")
+                .probation_start_date_end("s")
+                .probation_expected_end_date_start("s")
+                .probation_expected_end_date_end("s")
+                .actual_probation_end_date_start("s")
+                .actual_probation_end_date_end("s")
+                .initiating_time_start("s")
+                .initiating_time_end("s")
+                .probation_status("s")
+                .final_assessment_result("s")
+                .final_assessment_grade("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRProbation",
+            method: "POST",
+            template: "/open-apis/corehr/v2/probation/search",
+            path: "/open-apis/corehr/v2/probation/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "employment_ids",
+                "department_ids",
+                "probation_start_date_start",
+                "probation_start_date_end",
+                "probation_expected_end_date_start",
+                "probation_expected_end_date_end",
+                "actual_probation_end_date_start",
+                "actual_probation_end_date_end",
+                "initiating_time_start",
+                "initiating_time_end",
+                "probation_status",
+                "final_assessment_result",
+                "final_assessment_grade",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SubmitCoreHRProbation::new("s", 7, "s")
+                .client_token("s")
+                .user_id_type("s")
+                .actual_probation_end_date("s")
+                .initiator_id("s")
+                .notes("s")
+                .self_review("s")
+                .custom_fields([
+                    lark_core::api::core_hr::SubmitCoreHRProbationReqCustomField::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SubmitCoreHRProbation",
+            method: "POST",
+            template: "/open-apis/corehr/v2/probation/submit",
+            path: "/open-apis/corehr/v2/probation/submit",
+            query: &[("client_token", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "employment_id",
+                "conversion_mode",
+                "actual_probation_end_date",
+                "submission_type",
+                "initiator_id",
+                "notes",
+                "self_review",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::WithdrawCoreHRProbation::new("s")
+                .client_token("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "WithdrawCoreHRProbation",
+            method: "POST",
+            template: "/open-apis/corehr/v2/probation/withdraw",
+            path: "/open-apis/corehr/v2/probation/withdraw",
+            query: &[("client_token", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["employment_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRProcessApprover::new(
+                "process_id x",
+                "approver_id x",
+                7,
+            )
+            .user_id_type("s")
+            .department_id_type("s")
+            .user_id("s")
+            .system_approval(true)
+            .reason("s")
+            .field_values_v2([
+                lark_core::api::core_hr::UpdateCoreHRProcessApproverReqFieldValuesV2::default(),
+            ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRProcessApprover",
+            method: "PUT",
+            template: "/open-apis/corehr/v2/processes/:process_id/approvers/:approver_id",
+            path: "/open-apis/corehr/v2/processes/process_id%20x/approvers/approver_id%20x",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "status",
+                "user_id",
+                "system_approval",
+                "reason",
+                "field_values_v2",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRProcessExtra::new("process_id x", 7)
+                .user_id_type("s")
+                .operator("s")
+                .node_id("s")
+                .approver_id("s")
+                .approval_type(7)
+                .extra_user_ids([String::from("s")])
+                .remark("s")
+                .system_user(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRProcessExtra",
+            method: "PUT",
+            template: "/open-apis/corehr/v2/processes/:process_id/extra",
+            path: "/open-apis/corehr/v2/processes/process_id%20x/extra",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "operator",
+                "node_id",
+                "approver_id",
+                "extra_type",
+                "approval_type",
+                "extra_user_ids",
+                "remark",
+                "system_user",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRProcessFlowVariableData::new("process_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .variable_keys([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRProcessFlowVariableData",
+            method: "GET",
+            template: "/open-apis/corehr/v2/processes/:process_id/flow_variable_data",
+            path: "/open-apis/corehr/v2/processes/process_id%20x/flow_variable_data",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("variable_keys", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRProcessFormVariableData::new("process_id x")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRProcessFormVariableData",
+            method: "GET",
+            template: "/open-apis/corehr/v2/processes/:process_id/form_variable_data",
+            path: "/open-apis/corehr/v2/processes/process_id%20x/form_variable_data",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRProcessFormVariableDataV2::new("process_id x")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRProcessFormVariableDataV2",
+            method: "GET",
+            template: "/open-apis/corehr/v2/processes/:process_id/form_variable_data",
+            path: "/open-apis/corehr/v2/processes/process_id%20x/form_variable_data",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRProcess::new("process_id x").user_id_type("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRProcess",
+            method: "GET",
+            template: "/open-apis/corehr/v2/processes/:process_id",
+            path: "/open-apis/corehr/v2/processes/process_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRProcessList::new(7, "s", "s")
+                .statuses([7])
+                .page_token("s")
+                .flow_definition_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRProcessList",
+            method: "GET",
+            template: "/open-apis/corehr/v2/processes",
+            path: "/open-apis/corehr/v2/processes",
+            query: &[
+                ("statuses", "7"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("modify_time_from", "s"),
+                ("modify_time_to", "s"),
+                ("flow_definition_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRProcessFlowDataTemplate::new("s")
+                .user_id_type("s")
+                .variable_api_names([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRProcessFlowDataTemplate",
+            method: "POST",
+            template: "/open-apis/corehr/v2/query_flow_data_template",
+            path: "/open-apis/corehr/v2/query_flow_data_template",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["flow_definition_id", "variable_api_names"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRProcessRevoke::new("process_id x")
+                .user_id_type("s")
+                .user_id("s")
+                .reason("s")
+                .system_user(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRProcessRevoke",
+            method: "PUT",
+            template: "/open-apis/corehr/v2/process_revoke/:process_id",
+            path: "/open-apis/corehr/v2/process_revoke/process_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_id", "reason", "system_user"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRProcessStart::new("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .initiator_id("s")
+                .system_initiator(true)
+                .flow_data([
+                    lark_core::api::core_hr::CreateCoreHRProcessStartReqFlowData::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRProcessStart",
+            method: "POST",
+            template: "/open-apis/corehr/v2/process_start",
+            path: "/open-apis/corehr/v2/process_start",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "flow_definition_id",
+                "initiator_id",
+                "system_initiator",
+                "flow_data",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRProcessTransfer::new("process_id x", "s")
+                .user_id_type("s")
+                .operator("s")
+                .approver_ids([String::from("s")])
+                .remark("s")
+                .system_user(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRProcessTransfer",
+            method: "PUT",
+            template: "/open-apis/corehr/v2/processes/:process_id/transfer",
+            path: "/open-apis/corehr/v2/processes/process_id%20x/transfer",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "operator",
+                "to_user_id",
+                "approver_ids",
+                "remark",
+                "system_user",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRProcessWithdraw::new("process_id x")
+                .user_id_type("s")
+                .user_id("s")
+                .reason("s")
+                .system_user(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRProcessWithdraw",
+            method: "PUT",
+            template: "/open-apis/corehr/v2/process_withdraw/:process_id",
+            path: "/open-apis/corehr/v2/process_withdraw/process_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_id", "reason", "system_user"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchDeleteCoreHRReportDetailRow::new("s", "s").items([
+                lark_core::api::core_hr::BatchDeleteCoreHRReportDetailRowReqItem::default(),
+            ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchDeleteCoreHRReportDetailRow",
+            method: "POST",
+            template: "/open-apis/corehr/v2/report_detail_row/batchDelete",
+            path: "/open-apis/corehr/v2/report_detail_row/batchDelete",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "workforce_plan_id",
+                "centralized_reporting_project_id",
+                "items",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchSaveCoreHRReportDetailRow::new("s", "s")
+                .items([lark_core::api::core_hr::BatchSaveCoreHRReportDetailRowReqItem::default()]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchSaveCoreHRReportDetailRow",
+            method: "POST",
+            template: "/open-apis/corehr/v2/report_detail_row/batchSave",
+            path: "/open-apis/corehr/v2/report_detail_row/batchSave",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "workforce_plan_id",
+                "centralized_reporting_project_id",
+                "items",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRSecurityGroupBp::new()
+                .department_id_type("s")
+                .item_list([lark_core::api::core_hr::GetCoreHRSecurityGroupBpReqItem::default()])
+                .updated_at_gte("s")
+                .updated_at_lte("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRSecurityGroupBp",
+            method: "POST",
+            template: "/open-apis/corehr/v1/security_groups/query",
+            path: "/open-apis/corehr/v1/security_groups/query",
+            query: &[("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["item_list", "updated_at_gte", "updated_at_lte"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRSecurityGroupList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRSecurityGroupList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/security_groups",
+            path: "/open-apis/corehr/v1/security_groups",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DownloadCoreHRSignatureFile::new(
+            "signature_file_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DownloadCoreHRSignatureFile",
+            method: "POST",
+            template: "/open-apis/corehr/v2/signature_files/:signature_file_id/download",
+            path: "/open-apis/corehr/v2/signature_files/signature_file_id%20x/download",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::ListCoreHRSignatureFile::new()
+                .signature_file_id("s")
+                .page_size(7)
+                .page_token("s")
+                .states([String::from("s")])
+                .update_time_start("s")
+                .update_time_end("s")
+                .user_id_type("s")
+                .template_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "ListCoreHRSignatureFile",
+            method: "GET",
+            template: "/open-apis/corehr/v2/signature_files",
+            path: "/open-apis/corehr/v2/signature_files",
+            query: &[
+                ("signature_file_id", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("states", "s"),
+                ("update_time_start", "s"),
+                ("update_time_end", "s"),
+                ("user_id_type", "s"),
+                ("template_ids", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::ListCoreHRSignatureFileByBizID::new("s", "s")
+                .user_id_type("s")
+                .select_sign_url(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "ListCoreHRSignatureFileByBizID",
+            method: "GET",
+            template: "/open-apis/corehr/v2/signature_files/list_by_biz_id",
+            path: "/open-apis/corehr/v2/signature_files/list_by_biz_id",
+            query: &[
+                ("biz_process_id", "s"),
+                ("biz_type", "s"),
+                ("user_id_type", "s"),
+                ("select_sign_url", "true"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::QueryCoreHRSignatureFile::new()
+                .signature_file_id("s")
+                .page_size(7)
+                .page_token("s")
+                .update_time_start("s")
+                .update_time_end("s")
+                .user_id_type("s")
+                .states([String::from("s")])
+                .template_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "QueryCoreHRSignatureFile",
+            method: "POST",
+            template: "/open-apis/corehr/v2/signature_files/query",
+            path: "/open-apis/corehr/v2/signature_files/query",
+            query: &[
+                ("signature_file_id", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("update_time_start", "s"),
+                ("update_time_end", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["states", "template_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::TerminateCoreHRSignatureFile::new("s", "s")
+                .user_id_type("s")
+                .ids([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "TerminateCoreHRSignatureFile",
+            method: "POST",
+            template: "/open-apis/corehr/v2/signature_files/terminate",
+            path: "/open-apis/corehr/v2/signature_files/terminate",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["ids", "operator", "terminate_reason"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::ListCoreHRSignatureNodeByFileID::new("s").user_id_type("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "ListCoreHRSignatureNodeByFileID",
+            method: "GET",
+            template: "/open-apis/corehr/v2/signature_nodes/list_by_file_id",
+            path: "/open-apis/corehr/v2/signature_nodes/list_by_file_id",
+            query: &[("file_id", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::ListCoreHRSignatureTemplateInfoWithThumbnail::new()
+                .page_size(7)
+                .page_token("s")
+                .name("s")
+                .category_apiname("s")
+                .usage_apiname("s")
+                .active(true)
+                .applicability_apinames([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "ListCoreHRSignatureTemplateInfoWithThumbnail",
+            method: "GET",
+            template: "/open-apis/corehr/v2/signature_template_info_with_thumbnails",
+            path: "/open-apis/corehr/v2/signature_template_info_with_thumbnails",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("name", "s"),
+                ("category_apiname", "s"),
+                ("usage_apiname", "s"),
+                ("active", "true"),
+                ("applicability_apinames", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::SearchCoreHRSignatureTemplate::new()
+                .template_ids([String::from("s")])
+                .select_custom_field(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "SearchCoreHRSignatureTemplate",
+            method: "GET",
+            template: "/open-apis/corehr/v2/signature_templates/search",
+            path: "/open-apis/corehr/v2/signature_templates/search",
+            query: &[("template_ids", "s"), ("select_custom_field", "true")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRSubdivision::new(
+            "subdivision_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRSubdivision",
+            method: "GET",
+            template: "/open-apis/corehr/v1/subdivisions/:subdivision_id",
+            path: "/open-apis/corehr/v1/subdivisions/subdivision_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRSubdivisionList::new(7)
+                .page_token("s")
+                .country_region_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRSubdivisionList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/subdivisions",
+            path: "/open-apis/corehr/v1/subdivisions",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("country_region_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRSubregion::new(
+            "subregion_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRSubregion",
+            method: "GET",
+            template: "/open-apis/corehr/v1/subregions/:subregion_id",
+            path: "/open-apis/corehr/v1/subregions/subregion_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRSubregionList::new(7)
+                .page_token("s")
+                .subdivision_id("s"),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRSubregionList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/subregions",
+            path: "/open-apis/corehr/v1/subregions",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("subdivision_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRTransferReasonList::new()
+                .active(true)
+                .transfer_reason_unique_identifier([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRTransferReasonList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/transfer_reasons/query",
+            path: "/open-apis/corehr/v1/transfer_reasons/query",
+            query: &[
+                ("active", "true"),
+                ("transfer_reason_unique_identifier", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::GetCoreHRTransferTypeList::new()
+                .active(true)
+                .transfer_type_unique_identifier([String::from("s")]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRTransferTypeList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/transfer_types/query",
+            path: "/open-apis/corehr/v1/transfer_types/query",
+            query: &[("active", "true"), ("transfer_type_unique_identifier", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchQueryCoreHRWorkforcePlanDetail::new()
+                .page_token("s")
+                .page_size(7)
+                .workforce_plan_id("s")
+                .is_centralized_reporting_project(true)
+                .centralized_reporting_project_id("s")
+                .department_ids([String::from("s")])
+                .employee_type_ids([String::from("s")])
+                .work_location_ids([String::from("s")])
+                .job_family_ids([String::from("s")])
+                .job_level_ids([String::from("s")])
+                .job_ids([String::from("s")])
+                .cost_center_ids([String::from("s")])
+                .include_missing_dimension_rows(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchQueryCoreHRWorkforcePlanDetail",
+            method: "POST",
+            template: "/open-apis/corehr/v2/workforce_plan_details/batch",
+            path: "/open-apis/corehr/v2/workforce_plan_details/batch",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "workforce_plan_id",
+                "is_centralized_reporting_project",
+                "centralized_reporting_project_id",
+                "department_ids",
+                "employee_type_ids",
+                "work_location_ids",
+                "job_family_ids",
+                "job_level_ids",
+                "job_ids",
+                "cost_center_ids",
+                "include_missing_dimension_rows",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(parts(&lark_core::api::core_hr::BatchQueryCoreHRWorkforcePlanDetailV2::new().page_token("s").page_size(7).workforce_plan_id("s").is_centralized_reporting_project(true).centralized_reporting_project_id("s").dimension_id_in_datas([lark_core::api::core_hr::BatchQueryCoreHRWorkforcePlanDetailV2ReqDimensionIDInData::default()]).include_missing_dimension_rows(true).filter_all_zero_value_rows(true)), Expected { service: "core_hr", name: "BatchQueryCoreHRWorkforcePlanDetailV2", method: "POST", template: "/open-apis/corehr/v2/workforce_plan_details/batch_v2", path: "/open-apis/corehr/v2/workforce_plan_details/batch_v2", query: &[("page_token", "s"), ("page_size", "7")], headers: &[], body_kind: "json", body_keys: &["workforce_plan_id", "is_centralized_reporting_project", "centralized_reporting_project_id", "dimension_id_in_datas", "include_missing_dimension_rows", "filter_all_zero_value_rows"], tokens: &["tenant"], helpdesk: false, paginated: true });
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchDeleteCoreHRWorkforcePlanDetailRow::new("s").items([
+                lark_core::api::core_hr::BatchDeleteCoreHRWorkforcePlanDetailRowReqItem::default(),
+            ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchDeleteCoreHRWorkforcePlanDetailRow",
+            method: "POST",
+            template: "/open-apis/corehr/v2/workforce_plan_detail_row/batchDelete",
+            path: "/open-apis/corehr/v2/workforce_plan_detail_row/batchDelete",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["workforce_plan_id", "items"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::BatchSaveCoreHRWorkforcePlanDetailRow::new("s").items([
+                lark_core::api::core_hr::BatchSaveCoreHRWorkforcePlanDetailRowReqItem::default(),
+            ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "BatchSaveCoreHRWorkforcePlanDetailRow",
+            method: "POST",
+            template: "/open-apis/corehr/v2/workforce_plan_detail_row/batchSave",
+            path: "/open-apis/corehr/v2/workforce_plan_detail_row/batchSave",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["workforce_plan_id", "items"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::ListCoreHRWorkforcePlan::new()
+                .get_all_plan(true)
+                .active(true),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "ListCoreHRWorkforcePlan",
+            method: "GET",
+            template: "/open-apis/corehr/v2/workforce_plans",
+            path: "/open-apis/corehr/v2/workforce_plans",
+            query: &[("get_all_plan", "true"), ("active", "true")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::CreateCoreHRWorkingHoursType::new(true, true)
+                .client_token("s")
+                .code("s")
+                .name([lark_core::api::core_hr::CreateCoreHRWorkingHoursTypeReqName::default()])
+                .country_region_id_list([String::from("s")])
+                .custom_fields([
+                    lark_core::api::core_hr::CreateCoreHRWorkingHoursTypeReqCustomField::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "CreateCoreHRWorkingHoursType",
+            method: "POST",
+            template: "/open-apis/corehr/v1/working_hours_types",
+            path: "/open-apis/corehr/v1/working_hours_types",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "code",
+                "name",
+                "country_region_id_list",
+                "default_for_job",
+                "active",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::DeleteCoreHRWorkingHoursType::new(
+            "working_hours_type_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "DeleteCoreHRWorkingHoursType",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/working_hours_types/:working_hours_type_id",
+            path: "/open-apis/corehr/v1/working_hours_types/working_hours_type_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRWorkingHoursType::new(
+            "working_hours_type_id x",
+        )),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRWorkingHoursType",
+            method: "GET",
+            template: "/open-apis/corehr/v1/working_hours_types/:working_hours_type_id",
+            path: "/open-apis/corehr/v1/working_hours_types/working_hours_type_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::core_hr::GetCoreHRWorkingHoursTypeList::new(7).page_token("s")),
+        Expected {
+            service: "core_hr",
+            name: "GetCoreHRWorkingHoursTypeList",
+            method: "GET",
+            template: "/open-apis/corehr/v1/working_hours_types",
+            path: "/open-apis/corehr/v1/working_hours_types",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::core_hr::UpdateCoreHRWorkingHoursType::new("working_hours_type_id x")
+                .client_token("s")
+                .code("s")
+                .name([lark_core::api::core_hr::UpdateCoreHRWorkingHoursTypeReqName::default()])
+                .country_region_id_list([String::from("s")])
+                .default_for_job(true)
+                .active(true)
+                .custom_fields([
+                    lark_core::api::core_hr::UpdateCoreHRWorkingHoursTypeReqCustomField::default(),
+                ]),
+        ),
+        Expected {
+            service: "core_hr",
+            name: "UpdateCoreHRWorkingHoursType",
+            method: "PATCH",
+            template: "/open-apis/corehr/v1/working_hours_types/:working_hours_type_id",
+            path: "/open-apis/corehr/v1/working_hours_types/working_hours_type_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "code",
+                "name",
+                "country_region_id_list",
+                "default_for_job",
+                "active",
+                "custom_fields",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_directory() {
+    check(
+        parts(
+            &lark_core::api::directory::CreateDirectoryCollaborationRule::new("s")
+                .subjects(
+                    lark_core::api::directory::CreateDirectoryCollaborationRuleReqSubjects::default(
+                    ),
+                )
+                .objects(
+                    lark_core::api::directory::CreateDirectoryCollaborationRuleReqObjects::default(
+                    ),
+                ),
+        ),
+        Expected {
+            service: "directory",
+            name: "CreateDirectoryCollaborationRule",
+            method: "POST",
+            template: "/open-apis/directory/v1/collaboration_rules",
+            path: "/open-apis/directory/v1/collaboration_rules",
+            query: &[("target_tenant_key", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["subjects", "objects"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::DeleteDirectoryCollaborationRule::new(
+                "collaboration_rule_id x",
+                "s",
+            ),
+        ),
+        Expected {
+            service: "directory",
+            name: "DeleteDirectoryCollaborationRule",
+            method: "DELETE",
+            template: "/open-apis/directory/v1/collaboration_rules/:collaboration_rule_id",
+            path: "/open-apis/directory/v1/collaboration_rules/collaboration_rule_id%20x",
+            query: &[("target_tenant_key", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::ListDirectoryCollaborationRule::new("s")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "directory",
+            name: "ListDirectoryCollaborationRule",
+            method: "GET",
+            template: "/open-apis/directory/v1/collaboration_rules",
+            path: "/open-apis/directory/v1/collaboration_rules",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("target_tenant_key", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::UpdateDirectoryCollaborationRule::new(
+                "collaboration_rule_id x",
+                "s",
+            )
+            .subjects(
+                lark_core::api::directory::UpdateDirectoryCollaborationRuleReqSubjects::default(),
+            )
+            .objects(
+                lark_core::api::directory::UpdateDirectoryCollaborationRuleReqObjects::default(),
+            ),
+        ),
+        Expected {
+            service: "directory",
+            name: "UpdateDirectoryCollaborationRule",
+            method: "PUT",
+            template: "/open-apis/directory/v1/collaboration_rules/:collaboration_rule_id",
+            path: "/open-apis/directory/v1/collaboration_rules/collaboration_rule_id%20x",
+            query: &[("target_tenant_key", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["subjects", "objects"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::ListDirectoryCollaborationTenant::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "directory",
+            name: "ListDirectoryCollaborationTenant",
+            method: "GET",
+            template: "/open-apis/directory/v1/collaboration_tenants",
+            path: "/open-apis/directory/v1/collaboration_tenants",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::ListDirectoryCollborationShareEntity::new("s")
+                .target_department_id("s")
+                .target_group_id("s")
+                .is_select_subject(true)
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "directory",
+            name: "ListDirectoryCollborationShareEntity",
+            method: "GET",
+            template: "/open-apis/directory/v1/share_entities",
+            path: "/open-apis/directory/v1/share_entities",
+            query: &[
+                ("target_tenant_key", "s"),
+                ("target_department_id", "s"),
+                ("target_group_id", "s"),
+                ("is_select_subject", "true"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::CreateDirectoryDepartment::new()
+                .employee_id_type("s")
+                .department_id_type("s")
+                .department(
+                    lark_core::api::directory::CreateDirectoryDepartmentReqDepartment::default(),
+                ),
+        ),
+        Expected {
+            service: "directory",
+            name: "CreateDirectoryDepartment",
+            method: "POST",
+            template: "/open-apis/directory/v1/departments",
+            path: "/open-apis/directory/v1/departments",
+            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["department"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::DeleteDirectoryDepartment::new("department_id x")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "directory",
+            name: "DeleteDirectoryDepartment",
+            method: "DELETE",
+            template: "/open-apis/directory/v1/departments/:department_id",
+            path: "/open-apis/directory/v1/departments/department_id%20x",
+            query: &[("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::directory::CreateDirectoryDepartmentFilter::new().employee_id_type("s").department_id_type("s").filter(lark_core::api::directory::CreateDirectoryDepartmentFilterReqFilter::default()).required_fields([String::from("s")]).page_request(lark_core::api::directory::CreateDirectoryDepartmentFilterReqPageRequest::default())), Expected { service: "directory", name: "CreateDirectoryDepartmentFilter", method: "POST", template: "/open-apis/directory/v1/departments/filter", path: "/open-apis/directory/v1/departments/filter", query: &[("employee_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["filter", "required_fields", "page_request"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::directory::MGetDirectoryDepartment::new()
+                .employee_id_type("s")
+                .department_id_type("s")
+                .department_ids([String::from("s")])
+                .required_fields([String::from("s")]),
+        ),
+        Expected {
+            service: "directory",
+            name: "MGetDirectoryDepartment",
+            method: "POST",
+            template: "/open-apis/directory/v1/departments/mget",
+            path: "/open-apis/directory/v1/departments/mget",
+            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["department_ids", "required_fields"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::SearchDirectoryDepartment::new("s")
+                .employee_id_type("s")
+                .department_id_type("s")
+                .page_request(
+                    lark_core::api::directory::SearchDirectoryDepartmentReqPageRequest::default(),
+                )
+                .required_fields([String::from("s")]),
+        ),
+        Expected {
+            service: "directory",
+            name: "SearchDirectoryDepartment",
+            method: "POST",
+            template: "/open-apis/directory/v1/departments/search",
+            path: "/open-apis/directory/v1/departments/search",
+            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "page_request", "required_fields"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::UpdateDirectoryDepartment::new("department_id x")
+                .employee_id_type("s")
+                .department_id_type("s")
+                .department(
+                    lark_core::api::directory::UpdateDirectoryDepartmentReqDepartment::default(),
+                ),
+        ),
+        Expected {
+            service: "directory",
+            name: "UpdateDirectoryDepartment",
+            method: "PATCH",
+            template: "/open-apis/directory/v1/departments/:department_id",
+            path: "/open-apis/directory/v1/departments/department_id%20x",
+            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["department"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::CreateDirectoryEmployee::new()
+                .employee_id_type("s")
+                .department_id_type("s")
+                .employee(lark_core::api::directory::CreateDirectoryEmployeeReqEmployee::default())
+                .options(lark_core::api::directory::CreateDirectoryEmployeeReqOptions::default()),
+        ),
+        Expected {
+            service: "directory",
+            name: "CreateDirectoryEmployee",
+            method: "POST",
+            template: "/open-apis/directory/v1/employees",
+            path: "/open-apis/directory/v1/employees",
+            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["employee", "options"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::DeleteDirectoryEmployee::new("employee_id x")
+                .employee_id_type("s")
+                .options(lark_core::api::directory::DeleteDirectoryEmployeeReqOptions::default()),
+        ),
+        Expected {
+            service: "directory",
+            name: "DeleteDirectoryEmployee",
+            method: "DELETE",
+            template: "/open-apis/directory/v1/employees/:employee_id",
+            path: "/open-apis/directory/v1/employees/employee_id%20x",
+            query: &[("employee_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["options"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::CreateDirectoryEmployeeFilter::new()
+                .employee_id_type("s")
+                .department_id_type("s")
+                .filter(
+                    lark_core::api::directory::CreateDirectoryEmployeeFilterReqFilter::default(),
+                )
+                .required_fields([String::from("s")])
+                .page_request(
+                    lark_core::api::directory::CreateDirectoryEmployeeFilterReqPageRequest::default(
+                    ),
+                ),
+        ),
+        Expected {
+            service: "directory",
+            name: "CreateDirectoryEmployeeFilter",
+            method: "POST",
+            template: "/open-apis/directory/v1/employees/filter",
+            path: "/open-apis/directory/v1/employees/filter",
+            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["filter", "required_fields", "page_request"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::MGetDirectoryEmployee::new("s")
+                .employee_id_type("s")
+                .department_id_type("s")
+                .required_fields([String::from("s")]),
+        ),
+        Expected {
+            service: "directory",
+            name: "MGetDirectoryEmployee",
+            method: "POST",
+            template: "/open-apis/directory/v1/employees/mget",
+            path: "/open-apis/directory/v1/employees/mget",
+            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["employee_ids", "required_fields"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::UpdateDirectoryEmployeeRegular::new("employee_id x")
+                .employee_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "directory",
+            name: "UpdateDirectoryEmployeeRegular",
+            method: "PATCH",
+            template: "/open-apis/directory/v1/employees/:employee_id/regular",
+            path: "/open-apis/directory/v1/employees/employee_id%20x/regular",
+            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::CreateDirectoryEmployeeResurrect::new("employee_id x")
+                .employee_id_type("s")
+                .department_id_type("s")
+                .employee_order_in_departments([String::from("s")])
+                .options(
+                    lark_core::api::directory::CreateDirectoryEmployeeResurrectReqOptions::default(
+                    ),
+                ),
+        ),
+        Expected {
+            service: "directory",
+            name: "CreateDirectoryEmployeeResurrect",
+            method: "POST",
+            template: "/open-apis/directory/v1/employees/:employee_id/resurrect",
+            path: "/open-apis/directory/v1/employees/employee_id%20x/resurrect",
+            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["employee_order_in_departments", "options"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::directory::SearchDirectoryEmployee::new("s")
+                .employee_id_type("s")
+                .department_id_type("s")
+                .page_request(
+                    lark_core::api::directory::SearchDirectoryEmployeeReqPageRequest::default(),
+                )
+                .required_fields([String::from("s")]),
+        ),
+        Expected {
+            service: "directory",
+            name: "SearchDirectoryEmployee",
+            method: "POST",
+            template: "/open-apis/directory/v1/employees/search",
+            path: "/open-apis/directory/v1/employees/search",
+            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "page_request", "required_fields"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::directory::UpdateDirectoryEmployeeToBeResigned::new("employee_id x").employee_id_type("s").department_id_type("s").employee(lark_core::api::directory::UpdateDirectoryEmployeeToBeResignedReqEmployee::default())), Expected { service: "directory", name: "UpdateDirectoryEmployeeToBeResigned", method: "PATCH", template: "/open-apis/directory/v1/employees/:employee_id/to_be_resigned", path: "/open-apis/directory/v1/employees/employee_id%20x/to_be_resigned", query: &[("employee_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employee"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::directory::UpdateDirectoryEmployee::new("employee_id x")
+                .employee_id_type("s")
+                .department_id_type("s")
+                .employee(lark_core::api::directory::UpdateDirectoryEmployeeReqEmployee::default()),
+        ),
+        Expected {
+            service: "directory",
+            name: "UpdateDirectoryEmployee",
+            method: "PATCH",
+            template: "/open-apis/directory/v1/employees/:employee_id",
+            path: "/open-apis/directory/v1/employees/employee_id%20x",
+            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["employee"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
 }
 
 #[test]
@@ -5494,7 +19835,7 @@ fn endpoints_docx() {
             .revision_id(7)
             .client_token("s")
             .user_id_type("s")
-            .children([lark_core::api::docx::DocxBlock::default()])
+            .children([lark_core::api::application::DocxBlock::default()])
             .index(7),
         ),
         Expected {
@@ -8224,6 +22565,1371 @@ fn endpoints_drive() {
             paginated: false,
         },
     );
+    check(
+        parts(
+            &lark_core::api::drive::CreateBaseAppRole::new("app_token x", "s")
+                .table_roles([lark_core::api::drive::CreateBaseAppRoleReqTableRole::default()])
+                .block_roles([lark_core::api::drive::CreateBaseAppRoleReqBlockRole::default()])
+                .base_rule(serde_json::json!({"k": 1})),
+        ),
+        Expected {
+            service: "drive",
+            name: "CreateBaseAppRole",
+            method: "POST",
+            template: "/open-apis/base/v2/apps/:app_token/roles",
+            path: "/open-apis/base/v2/apps/app_token%20x/roles",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["role_name", "table_roles", "block_roles", "base_rule"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::ListBaseAppRole::new("app_token x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "ListBaseAppRole",
+            method: "GET",
+            template: "/open-apis/base/v2/apps/:app_token/roles",
+            path: "/open-apis/base/v2/apps/app_token%20x/roles",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::UpdateBaseAppRole::new("app_token x", "role_id x", "s")
+                .table_roles([lark_core::api::drive::UpdateBaseAppRoleReqTableRole::default()])
+                .block_roles([lark_core::api::drive::UpdateBaseAppRoleReqBlockRole::default()])
+                .base_rule(serde_json::json!({"k": 1})),
+        ),
+        Expected {
+            service: "drive",
+            name: "UpdateBaseAppRole",
+            method: "PUT",
+            template: "/open-apis/base/v2/apps/:app_token/roles/:role_id",
+            path: "/open-apis/base/v2/apps/app_token%20x/roles/role_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["role_name", "table_roles", "block_roles", "base_rule"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::DownloadBoardWhiteboardAsImage::new(
+            "whiteboard_id x",
+        )),
+        Expected {
+            service: "drive",
+            name: "DownloadBoardWhiteboardAsImage",
+            method: "GET",
+            template: "/open-apis/board/v1/whiteboards/:whiteboard_id/download_as_image",
+            path: "/open-apis/board/v1/whiteboards/whiteboard_id%20x/download_as_image",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::CreateBoardWhiteboardNode::new("whiteboard_id x")
+                .client_token("s")
+                .user_id_type("s")
+                .nodes([lark_core::api::drive::CreateBoardWhiteboardNodeReqNode::default()]),
+        ),
+        Expected {
+            service: "drive",
+            name: "CreateBoardWhiteboardNode",
+            method: "POST",
+            template: "/open-apis/board/v1/whiteboards/:whiteboard_id/nodes",
+            path: "/open-apis/board/v1/whiteboards/whiteboard_id%20x/nodes",
+            query: &[("client_token", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["nodes"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::CreateBoardWhiteboardNodePlantuml::new("whiteboard_id x", "s")
+                .style_type(7)
+                .syntax_type(7)
+                .diagram_type(7),
+        ),
+        Expected {
+            service: "drive",
+            name: "CreateBoardWhiteboardNodePlantuml",
+            method: "POST",
+            template: "/open-apis/board/v1/whiteboards/:whiteboard_id/nodes/plantuml",
+            path: "/open-apis/board/v1/whiteboards/whiteboard_id%20x/nodes/plantuml",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "plant_uml_code",
+                "style_type",
+                "syntax_type",
+                "diagram_type",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::GetBoardWhiteboardTheme::new(
+            "whiteboard_id x",
+        )),
+        Expected {
+            service: "drive",
+            name: "GetBoardWhiteboardTheme",
+            method: "GET",
+            template: "/open-apis/board/v1/whiteboards/:whiteboard_id/theme",
+            path: "/open-apis/board/v1/whiteboards/whiteboard_id%20x/theme",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::UpdateBoardWhiteboardTheme::new("whiteboard_id x").theme("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "UpdateBoardWhiteboardTheme",
+            method: "POST",
+            template: "/open-apis/board/v1/whiteboards/:whiteboard_id/update_theme",
+            path: "/open-apis/board/v1/whiteboards/whiteboard_id%20x/update_theme",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["theme"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::GetDocsContent::new("s", "s", "s").lang("s")),
+        Expected {
+            service: "drive",
+            name: "GetDocsContent",
+            method: "GET",
+            template: "/open-apis/docs/v1/content",
+            path: "/open-apis/docs/v1/content",
+            query: &[
+                ("doc_token", "s"),
+                ("doc_type", "s"),
+                ("content_type", "s"),
+                ("lang", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::BatchUpdateDocxDocumentBlock::new("document_id x")
+                .document_revision_id(7)
+                .client_token("s")
+                .user_id_type("s")
+                .requests([
+                    lark_core::api::drive::BatchUpdateDocxDocumentBlockReqRequest::default(),
+                ]),
+        ),
+        Expected {
+            service: "drive",
+            name: "BatchUpdateDocxDocumentBlock",
+            method: "PATCH",
+            template: "/open-apis/docx/v1/documents/:document_id/blocks/batch_update",
+            path: "/open-apis/docx/v1/documents/document_id%20x/blocks/batch_update",
+            query: &[
+                ("document_revision_id", "7"),
+                ("client_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["requests"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::CreateDocxDocumentBlockDescendant::new(
+                "document_id x",
+                "block_id x",
+            )
+            .document_revision_id(7)
+            .client_token("s")
+            .user_id_type("s")
+            .children_id([String::from("s")])
+            .index(7)
+            .descendants([
+                lark_core::api::drive::CreateDocxDocumentBlockDescendantReqDescendant::default(),
+            ]),
+        ),
+        Expected {
+            service: "drive",
+            name: "CreateDocxDocumentBlockDescendant",
+            method: "POST",
+            template: "/open-apis/docx/v1/documents/:document_id/blocks/:block_id/descendant",
+            path: "/open-apis/docx/v1/documents/document_id%20x/blocks/block_id%20x/descendant",
+            query: &[
+                ("document_revision_id", "7"),
+                ("client_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["children_id", "index", "descendants"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::CreateDocxDocumentConvert::new("s", "s").user_id_type("s")),
+        Expected {
+            service: "drive",
+            name: "CreateDocxDocumentConvert",
+            method: "POST",
+            template: "/open-apis/docx/v1/documents/blocks/convert",
+            path: "/open-apis/docx/v1/documents/blocks/convert",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["content_type", "content"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::BatchGetDriveComment::new("file_token x", "s")
+                .user_id_type("s")
+                .comment_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "drive",
+            name: "BatchGetDriveComment",
+            method: "POST",
+            template: "/open-apis/drive/v1/files/:file_token/comments/batch_query",
+            path: "/open-apis/drive/v1/files/file_token%20x/comments/batch_query",
+            query: &[("file_type", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["comment_ids"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::GetDriveCommentReplyList::new(
+                "file_token x",
+                "comment_id x",
+                "s",
+            )
+            .page_size(7)
+            .page_token("s")
+            .user_id_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "GetDriveCommentReplyList",
+            method: "GET",
+            template: "/open-apis/drive/v1/files/:file_token/comments/:comment_id/replies",
+            path: "/open-apis/drive/v1/files/file_token%20x/comments/comment_id%20x/replies",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("file_type", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::UpdateDriveDocContent::new("docToken x", 7)
+                .requests([String::from("s")]),
+        ),
+        Expected {
+            service: "drive",
+            name: "UpdateDriveDocContent",
+            method: "POST",
+            template: "/open-apis/doc/v2/:docToken/batch_update",
+            path: "/open-apis/doc/v2/docToken%20x/batch_update",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["Revision", "Requests"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::BatchDeleteDocxBlock::new("document_id x", "block_id x", 7, 7)
+                .document_revision_id(7)
+                .client_token("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "BatchDeleteDocxBlock",
+            method: "DELETE",
+            template: "/open-apis/docx/v1/documents/:document_id/blocks/:block_id/children/batch_delete",
+            path: "/open-apis/docx/v1/documents/document_id%20x/blocks/block_id%20x/children/batch_delete",
+            query: &[("document_revision_id", "7"), ("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["start_index", "end_index"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::CreateDocxBlock::new("document_id x", "block_id x")
+                .document_revision_id(7)
+                .client_token("s")
+                .user_id_type("s")
+                .children([lark_core::api::application::DocxBlock::default()])
+                .index(7),
+        ),
+        Expected {
+            service: "drive",
+            name: "CreateDocxBlock",
+            method: "POST",
+            template: "/open-apis/docx/v1/documents/:document_id/blocks/:block_id/children",
+            path: "/open-apis/docx/v1/documents/document_id%20x/blocks/block_id%20x/children",
+            query: &[
+                ("document_revision_id", "7"),
+                ("client_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["children", "index"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::GetDocxBlock::new("document_id x", "block_id x")
+                .document_revision_id(7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "GetDocxBlock",
+            method: "GET",
+            template: "/open-apis/docx/v1/documents/:document_id/blocks/:block_id",
+            path: "/open-apis/docx/v1/documents/document_id%20x/blocks/block_id%20x",
+            query: &[("document_revision_id", "7"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::GetDocxBlockListOfBlock::new("document_id x", "block_id x")
+                .document_revision_id(7)
+                .page_token("s")
+                .page_size(7)
+                .with_descendants([true])
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "GetDocxBlockListOfBlock",
+            method: "GET",
+            template: "/open-apis/docx/v1/documents/:document_id/blocks/:block_id/children",
+            path: "/open-apis/docx/v1/documents/document_id%20x/blocks/block_id%20x/children",
+            query: &[
+                ("document_revision_id", "7"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("with_descendants", "true"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::GetDocxBlockListOfDocument::new("document_id x")
+                .page_size(7)
+                .page_token("s")
+                .document_revision_id(7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "GetDocxBlockListOfDocument",
+            method: "GET",
+            template: "/open-apis/docx/v1/documents/:document_id/blocks",
+            path: "/open-apis/docx/v1/documents/document_id%20x/blocks",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("document_revision_id", "7"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::UpdateDocxBlock::new("document_id x", "block_id x")
+                .document_revision_id(7)
+                .client_token("s")
+                .user_id_type("s")
+                .update_text_elements(
+                    lark_core::api::drive::UpdateDocxBlockReqUpdateTextElements::default(),
+                )
+                .update_text_style(
+                    lark_core::api::drive::UpdateDocxBlockReqUpdateTextStyle::default(),
+                )
+                .update_table_property(
+                    lark_core::api::drive::UpdateDocxBlockReqUpdateTableProperty::default(),
+                )
+                .insert_table_row(
+                    lark_core::api::drive::UpdateDocxBlockReqInsertTableRow::default(),
+                )
+                .insert_table_column(
+                    lark_core::api::drive::UpdateDocxBlockReqInsertTableColumn::default(),
+                )
+                .delete_table_rows(
+                    lark_core::api::drive::UpdateDocxBlockReqDeleteTableRows::default(),
+                )
+                .delete_table_columns(
+                    lark_core::api::drive::UpdateDocxBlockReqDeleteTableColumns::default(),
+                )
+                .merge_table_cells(
+                    lark_core::api::drive::UpdateDocxBlockReqMergeTableCells::default(),
+                )
+                .unmerge_table_cells(
+                    lark_core::api::drive::UpdateDocxBlockReqUnmergeTableCells::default(),
+                )
+                .insert_grid_column(
+                    lark_core::api::drive::UpdateDocxBlockReqInsertGridColumn::default(),
+                )
+                .delete_grid_column(
+                    lark_core::api::drive::UpdateDocxBlockReqDeleteGridColumn::default(),
+                )
+                .update_grid_column_width_ratio(
+                    lark_core::api::drive::UpdateDocxBlockReqUpdateGridColumnWidthRatio::default(),
+                )
+                .replace_image(lark_core::api::drive::UpdateDocxBlockReqReplaceImage::default())
+                .replace_file(lark_core::api::drive::UpdateDocxBlockReqReplaceFile::default())
+                .update_text(lark_core::api::drive::UpdateDocxBlockReqUpdateText::default())
+                .update_task(lark_core::api::drive::UpdateDocxBlockReqUpdateTask::default()),
+        ),
+        Expected {
+            service: "drive",
+            name: "UpdateDocxBlock",
+            method: "PATCH",
+            template: "/open-apis/docx/v1/documents/:document_id/blocks/:block_id",
+            path: "/open-apis/docx/v1/documents/document_id%20x/blocks/block_id%20x",
+            query: &[
+                ("document_revision_id", "7"),
+                ("client_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "update_text_elements",
+                "update_text_style",
+                "update_table_property",
+                "insert_table_row",
+                "insert_table_column",
+                "delete_table_rows",
+                "delete_table_columns",
+                "merge_table_cells",
+                "unmerge_table_cells",
+                "insert_grid_column",
+                "delete_grid_column",
+                "update_grid_column_width_ratio",
+                "replace_image",
+                "replace_file",
+                "update_text",
+                "update_task",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::CreateDocx::new()
+                .folder_token("s")
+                .title("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "CreateDocx",
+            method: "POST",
+            template: "/open-apis/docx/v1/documents",
+            path: "/open-apis/docx/v1/documents",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["folder_token", "title"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::GetDocxDocument::new(
+            "document_id x",
+        )),
+        Expected {
+            service: "drive",
+            name: "GetDocxDocument",
+            method: "GET",
+            template: "/open-apis/docx/v1/documents/:document_id",
+            path: "/open-apis/docx/v1/documents/document_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::GetDocxDocumentRawContent::new("document_id x").lang(7)),
+        Expected {
+            service: "drive",
+            name: "GetDocxDocumentRawContent",
+            method: "GET",
+            template: "/open-apis/docx/v1/documents/:document_id/raw_content",
+            path: "/open-apis/docx/v1/documents/document_id%20x/raw_content",
+            query: &[("lang", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::CreateDriveExportTask::new("s", "s", "s").sub_id("s")),
+        Expected {
+            service: "drive",
+            name: "CreateDriveExportTask",
+            method: "POST",
+            template: "/open-apis/drive/v1/export_tasks",
+            path: "/open-apis/drive/v1/export_tasks",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["file_extension", "token", "type", "sub_id"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::DownloadDriveExportTask::new(
+            "file_token x",
+        )),
+        Expected {
+            service: "drive",
+            name: "DownloadDriveExportTask",
+            method: "GET",
+            template: "/open-apis/drive/v1/export_tasks/file/:file_token/download",
+            path: "/open-apis/drive/v1/export_tasks/file/file_token%20x/download",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::GetDriveExportTask::new(
+            "ticket x", "s",
+        )),
+        Expected {
+            service: "drive",
+            name: "GetDriveExportTask",
+            method: "GET",
+            template: "/open-apis/drive/v1/export_tasks/:ticket",
+            path: "/open-apis/drive/v1/export_tasks/ticket%20x",
+            query: &[("token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::ListDriveFileLike::new("file_token x", "s")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "ListDriveFileLike",
+            method: "GET",
+            template: "/open-apis/drive/v2/files/:file_token/likes",
+            path: "/open-apis/drive/v2/files/file_token%20x/likes",
+            query: &[
+                ("file_type", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::GetDriveFileList::new()
+                .page_size(7)
+                .page_token("s")
+                .folder_token("s")
+                .order_by("s")
+                .direction("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "GetDriveFileList",
+            method: "GET",
+            template: "/open-apis/drive/v1/files",
+            path: "/open-apis/drive/v1/files",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("folder_token", "s"),
+                ("order_by", "s"),
+                ("direction", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::GetDriveFileMetaV1::new()
+                .user_id_type("s")
+                .request_docs([lark_core::api::drive::GetDriveFileMetaReqRequestDocs::default()])
+                .with_url(true),
+        ),
+        Expected {
+            service: "drive",
+            name: "GetDriveFileMetaV1",
+            method: "POST",
+            template: "/open-apis/drive/v1/metas/batch_query",
+            path: "/open-apis/drive/v1/metas/batch_query",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["request_docs", "with_url"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::CreateDriveFileShortcut::new("s")
+                .user_id_type("s")
+                .refer_entity(
+                    lark_core::api::drive::CreateDriveFileShortcutReqReferEntity::default(),
+                ),
+        ),
+        Expected {
+            service: "drive",
+            name: "CreateDriveFileShortcut",
+            method: "POST",
+            template: "/open-apis/drive/v1/files/create_shortcut",
+            path: "/open-apis/drive/v1/files/create_shortcut",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["parent_token", "refer_entity"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::GetSubscribeDriveFile::new("file_token x", "s").event_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "GetSubscribeDriveFile",
+            method: "GET",
+            template: "/open-apis/drive/v1/files/:file_token/get_subscribe",
+            path: "/open-apis/drive/v1/files/file_token%20x/get_subscribe",
+            query: &[("file_type", "s"), ("event_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::GetDriveFileTask::new("s")),
+        Expected {
+            service: "drive",
+            name: "GetDriveFileTask",
+            method: "GET",
+            template: "/open-apis/drive/v1/files/task_check",
+            path: "/open-apis/drive/v1/files/task_check",
+            query: &[("task_id", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::UnsubscribeDriveFile::new("file_token x", "s").event_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "UnsubscribeDriveFile",
+            method: "DELETE",
+            template: "/open-apis/drive/v1/files/:file_token/delete_subscribe",
+            path: "/open-apis/drive/v1/files/file_token%20x/delete_subscribe",
+            query: &[("file_type", "s"), ("event_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::CreateDriveFileVersion::new("file_token x")
+                .user_id_type("s")
+                .name("s")
+                .obj_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "CreateDriveFileVersion",
+            method: "POST",
+            template: "/open-apis/drive/v1/files/:file_token/versions",
+            path: "/open-apis/drive/v1/files/file_token%20x/versions",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name", "obj_type"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::DeleteDriveFileVersion::new(
+                "file_token x",
+                "version_id x",
+                "s",
+            )
+            .user_id_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "DeleteDriveFileVersion",
+            method: "DELETE",
+            template: "/open-apis/drive/v1/files/:file_token/versions/:version_id",
+            path: "/open-apis/drive/v1/files/file_token%20x/versions/version_id%20x",
+            query: &[("obj_type", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::GetDriveFileVersion::new("file_token x", "version_id x", "s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "GetDriveFileVersion",
+            method: "GET",
+            template: "/open-apis/drive/v1/files/:file_token/versions/:version_id",
+            path: "/open-apis/drive/v1/files/file_token%20x/versions/version_id%20x",
+            query: &[("obj_type", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::GetDriveFileVersionList::new("file_token x", 7, "s")
+                .page_token("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "GetDriveFileVersionList",
+            method: "GET",
+            template: "/open-apis/drive/v1/files/:file_token/versions",
+            path: "/open-apis/drive/v1/files/file_token%20x/versions",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("obj_type", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::GetDriveFileViewRecordList::new("file_token x", 7, "s")
+                .page_token("s")
+                .viewer_id_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "GetDriveFileViewRecordList",
+            method: "GET",
+            template: "/open-apis/drive/v1/files/:file_token/view_records",
+            path: "/open-apis/drive/v1/files/file_token%20x/view_records",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("file_type", "s"),
+                ("viewer_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::BatchCreateDrivePermissionMember::new("token x", "s")
+                .need_notification(true)
+                .members([
+                    lark_core::api::drive::BatchCreateDrivePermissionMemberReqMember::default(),
+                ]),
+        ),
+        Expected {
+            service: "drive",
+            name: "BatchCreateDrivePermissionMember",
+            method: "POST",
+            template: "/open-apis/drive/v1/permissions/:token/members/batch_create",
+            path: "/open-apis/drive/v1/permissions/token%20x/members/batch_create",
+            query: &[("type", "s"), ("need_notification", "true")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["members"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::CheckDriveMemberPermissionV1::new(
+            "token x", "s", "s",
+        )),
+        Expected {
+            service: "drive",
+            name: "CheckDriveMemberPermissionV1",
+            method: "GET",
+            template: "/open-apis/drive/v1/permissions/:token/members/auth",
+            path: "/open-apis/drive/v1/permissions/token%20x/members/auth",
+            query: &[("type", "s"), ("action", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::GetDriveMemberPermissionListV1::new("token x", "s")
+                .fields("s")
+                .perm_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "GetDriveMemberPermissionListV1",
+            method: "GET",
+            template: "/open-apis/drive/v1/permissions/:token/members",
+            path: "/open-apis/drive/v1/permissions/token%20x/members",
+            query: &[("type", "s"), ("fields", "s"), ("perm_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::TransferDriveOwnerPermission::new("token x", "s", "s", "s")
+                .need_notification(true)
+                .remove_old_owner(true)
+                .stay_put(true)
+                .old_owner_perm("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "TransferDriveOwnerPermission",
+            method: "POST",
+            template: "/open-apis/drive/v1/permissions/:token/members/transfer_owner",
+            path: "/open-apis/drive/v1/permissions/token%20x/members/transfer_owner",
+            query: &[
+                ("type", "s"),
+                ("need_notification", "true"),
+                ("remove_old_owner", "true"),
+                ("stay_put", "true"),
+                ("old_owner_perm", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["member_type", "member_id"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::GetDrivePublicPermissionV2V2::new(
+            "token x", "s",
+        )),
+        Expected {
+            service: "drive",
+            name: "GetDrivePublicPermissionV2V2",
+            method: "GET",
+            template: "/open-apis/drive/v2/permissions/:token/public",
+            path: "/open-apis/drive/v2/permissions/token%20x/public",
+            query: &[("type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::CreateDrivePermissionPublicPassword::new("token x", "s")),
+        Expected {
+            service: "drive",
+            name: "CreateDrivePermissionPublicPassword",
+            method: "POST",
+            template: "/open-apis/drive/v1/permissions/:token/public/password",
+            path: "/open-apis/drive/v1/permissions/token%20x/public/password",
+            query: &[("type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::DeleteDrivePermissionPublicPassword::new("token x", "s")),
+        Expected {
+            service: "drive",
+            name: "DeleteDrivePermissionPublicPassword",
+            method: "DELETE",
+            template: "/open-apis/drive/v1/permissions/:token/public/password",
+            path: "/open-apis/drive/v1/permissions/token%20x/public/password",
+            query: &[("type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::UpdateDrivePermissionPublicPassword::new("token x", "s")),
+        Expected {
+            service: "drive",
+            name: "UpdateDrivePermissionPublicPassword",
+            method: "PUT",
+            template: "/open-apis/drive/v1/permissions/:token/public/password",
+            path: "/open-apis/drive/v1/permissions/token%20x/public/password",
+            query: &[("type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::UpdateDrivePublicPermissionV2::new("token x", "s")
+                .external_access_entity("s")
+                .security_entity("s")
+                .comment_entity("s")
+                .share_entity("s")
+                .manage_collaborator_entity("s")
+                .link_share_entity("s")
+                .copy_entity("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "UpdateDrivePublicPermissionV2",
+            method: "PATCH",
+            template: "/open-apis/drive/v2/permissions/:token/public",
+            path: "/open-apis/drive/v2/permissions/token%20x/public",
+            query: &[("type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "external_access_entity",
+                "security_entity",
+                "comment_entity",
+                "share_entity",
+                "manage_collaborator_entity",
+                "link_share_entity",
+                "copy_entity",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::UpdateSheetDataValidationDropdownV2::new(
+                "spreadsheetToken x",
+                "sheetId x",
+                "s",
+            )
+            .ranges([String::from("s")])
+            .data_validation(
+                lark_core::api::drive::UpdateSheetDataValidationDropdownReqDataValidation::default(
+                ),
+            ),
+        ),
+        Expected {
+            service: "drive",
+            name: "UpdateSheetDataValidationDropdownV2",
+            method: "PUT",
+            template: "/open-apis/sheets/v2/spreadsheets/:spreadsheetToken/dataValidation/:sheetId",
+            path: "/open-apis/sheets/v2/spreadsheets/spreadsheetToken%20x/dataValidation/sheetId%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["ranges", "dataValidationType", "dataValidation"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::GetDriveSheetDefaultImportResult::new("s")),
+        Expected {
+            service: "drive",
+            name: "GetDriveSheetDefaultImportResult",
+            method: "GET",
+            template: "/open-apis/sheets/v2/import/result",
+            path: "/open-apis/sheets/v2/import/result",
+            query: &[("ticket", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::GetSheet::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+        )),
+        Expected {
+            service: "drive",
+            name: "GetSheet",
+            method: "GET",
+            template: "/open-apis/sheets/v3/spreadsheets/:spreadsheet_token/sheets/:sheet_id",
+            path: "/open-apis/sheets/v3/spreadsheets/spreadsheet_token%20x/sheets/sheet_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::GetSheetList::new(
+            "spreadsheet_token x",
+        )),
+        Expected {
+            service: "drive",
+            name: "GetSheetList",
+            method: "GET",
+            template: "/open-apis/sheets/v3/spreadsheets/:spreadsheet_token/sheets/query",
+            path: "/open-apis/sheets/v3/spreadsheets/spreadsheet_token%20x/sheets/query",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::GetSpreadsheet::new("spreadsheet_token x").user_id_type("s")),
+        Expected {
+            service: "drive",
+            name: "GetSpreadsheet",
+            method: "GET",
+            template: "/open-apis/sheets/v3/spreadsheets/:spreadsheet_token",
+            path: "/open-apis/sheets/v3/spreadsheets/spreadsheet_token%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::UpdateSpreadsheet::new("spreadsheet_token x").title("s")),
+        Expected {
+            service: "drive",
+            name: "UpdateSpreadsheet",
+            method: "PATCH",
+            template: "/open-apis/sheets/v3/spreadsheets/:spreadsheet_token",
+            path: "/open-apis/sheets/v3/spreadsheets/spreadsheet_token%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["title"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::GetWhiteboardNodeList::new("whiteboard_id x").user_id_type("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "GetWhiteboardNodeList",
+            method: "GET",
+            template: "/open-apis/board/v1/whiteboards/:whiteboard_id/nodes",
+            path: "/open-apis/board/v1/whiteboards/whiteboard_id%20x/nodes",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::CopyWikiNode::new("space_id x", "node_token x")
+                .target_parent_token("s")
+                .target_space_id("s")
+                .title("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "CopyWikiNode",
+            method: "POST",
+            template: "/open-apis/wiki/v2/spaces/:space_id/nodes/:node_token/copy",
+            path: "/open-apis/wiki/v2/spaces/space_id%20x/nodes/node_token%20x/copy",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["target_parent_token", "target_space_id", "title"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::SearchWikiNode::new("s")
+                .page_token("s")
+                .page_size(7)
+                .space_id("s")
+                .node_id("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "SearchWikiNode",
+            method: "POST",
+            template: "/open-apis/wiki/v2/nodes/search",
+            path: "/open-apis/wiki/v2/nodes/search",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "space_id", "node_id"],
+            tokens: &[],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::drive::UpdateWikiNodeTitle::new(
+            "space_id x",
+            "node_token x",
+            "s",
+        )),
+        Expected {
+            service: "drive",
+            name: "UpdateWikiNodeTitle",
+            method: "POST",
+            template: "/open-apis/wiki/v2/spaces/:space_id/nodes/:node_token/update_title",
+            path: "/open-apis/wiki/v2/spaces/space_id%20x/nodes/node_token%20x/update_title",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["title"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::drive::ListWikiSpaceMember::new("space_id x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "ListWikiSpaceMember",
+            method: "GET",
+            template: "/open-apis/wiki/v2/spaces/:space_id/members",
+            path: "/open-apis/wiki/v2/spaces/space_id%20x/members",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
 }
 
 #[test]
@@ -9584,8 +25290,8 @@ fn endpoints_hire() {
                 .application_id("s")
                 .creator_id("s")
                 .privacy(7)
-                .notify_mentioned_user(lark_core::api::hire::Mention::default())
-                .mention_entity_list([lark_core::api::hire::Mention::default()]),
+                .notify_mentioned_user(lark_core::api::aily::Mention::default())
+                .mention_entity_list([lark_core::api::aily::Mention::default()]),
         ),
         Expected {
             service: "hire",
@@ -9615,8 +25321,8 @@ fn endpoints_hire() {
             &lark_core::api::hire::UpdateHireNote::new("note_id x", "s")
                 .user_id_type("s")
                 .operator_id("s")
-                .notify_mentioned_user(lark_core::api::hire::Mention::default())
-                .mention_entity_list([lark_core::api::hire::Mention::default()]),
+                .notify_mentioned_user(lark_core::api::aily::Mention::default())
+                .mention_entity_list([lark_core::api::aily::Mention::default()]),
         ),
         Expected {
             service: "hire",
@@ -10059,6 +25765,4041 @@ fn endpoints_hire() {
             paginated: false,
         },
     );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireAdvertisementPublish::new("advertisement_id x")
+                .job_channel_id("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireAdvertisementPublish",
+            method: "POST",
+            template: "/open-apis/hire/v1/advertisements/:advertisement_id/publish",
+            path: "/open-apis/hire/v1/advertisements/advertisement_id%20x/publish",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["job_channel_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::BatchQueryHireAgency::new()
+                .user_id_type("s")
+                .page_token("s")
+                .page_size(7)
+                .agency_supplier_id_list([String::from("s")])
+                .keyword("s")
+                .filter_list([lark_core::api::hire::BatchQueryHireAgencyReqFilter::default()]),
+        ),
+        Expected {
+            service: "hire",
+            name: "BatchQueryHireAgency",
+            method: "POST",
+            template: "/open-apis/hire/v1/agencies/batch_query",
+            path: "/open-apis/hire/v1/agencies/batch_query",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["agency_supplier_id_list", "keyword", "filter_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::GetHireAgency::new("agency_id x").user_id_type("s")),
+        Expected {
+            service: "hire",
+            name: "GetHireAgency",
+            method: "GET",
+            template: "/open-apis/hire/v1/agencies/:agency_id",
+            path: "/open-apis/hire/v1/agencies/agency_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireAgencyAccount::new("s")
+                .user_id_type("s")
+                .page_token("s")
+                .page_size(7)
+                .status(7)
+                .role(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireAgencyAccount",
+            method: "POST",
+            template: "/open-apis/hire/v1/agencies/get_agency_account",
+            path: "/open-apis/hire/v1/agencies/get_agency_account",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["supplier_id", "status", "role"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::CreateHireAgencyOperateAgencyAccount::new(7, "s").reason("s")),
+        Expected {
+            service: "hire",
+            name: "CreateHireAgencyOperateAgencyAccount",
+            method: "POST",
+            template: "/open-apis/hire/v1/agencies/operate_agency_account",
+            path: "/open-apis/hire/v1/agencies/operate_agency_account",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["option", "id", "reason"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireAgencyProtect::new("s", "s", "s", 7, 7)
+                .user_id_type("s")
+                .comment("s")
+                .current_salary("s")
+                .expected_salary("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireAgencyProtect",
+            method: "POST",
+            template: "/open-apis/hire/v1/agencies/protect",
+            path: "/open-apis/hire/v1/agencies/protect",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "talent_id",
+                "supplier_id",
+                "consultant_id",
+                "protect_create_time",
+                "protect_expire_time",
+                "comment",
+                "current_salary",
+                "expected_salary",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::CreateHireAgencyProtectSearch::new(
+            "s",
+        )),
+        Expected {
+            service: "hire",
+            name: "CreateHireAgencyProtectSearch",
+            method: "POST",
+            template: "/open-apis/hire/v1/agencies/protection_period/search",
+            path: "/open-apis/hire/v1/agencies/protection_period/search",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["talent_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::QueryHireAgency::new("s").user_id_type("s")),
+        Expected {
+            service: "hire",
+            name: "QueryHireAgency",
+            method: "GET",
+            template: "/open-apis/hire/v1/agencies/query",
+            path: "/open-apis/hire/v1/agencies/query",
+            query: &[("name", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CancelHireApplicationOnboard::new("application_id x", 7)
+                .termination_reason_id_list([String::from("s")])
+                .termination_reason_notes("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CancelHireApplicationOnboard",
+            method: "POST",
+            template: "/open-apis/hire/v1/applications/:application_id/cancel_onboard",
+            path: "/open-apis/hire/v1/applications/application_id%20x/cancel_onboard",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "termination_type",
+                "termination_reason_id_list",
+                "termination_reason_notes",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireApplicationDetail::new("application_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s")
+                .employee_type_id_type("s")
+                .options([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireApplicationDetail",
+            method: "GET",
+            template: "/open-apis/hire/v1/applications/:application_id/get_detail",
+            path: "/open-apis/hire/v1/applications/application_id%20x/get_detail",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+                ("employee_type_id_type", "s"),
+                ("options", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::CreateHireApplicationRecover::new(
+            "application_id x",
+        )),
+        Expected {
+            service: "hire",
+            name: "CreateHireApplicationRecover",
+            method: "POST",
+            template: "/open-apis/hire/v1/applications/:application_id/recover",
+            path: "/open-apis/hire/v1/applications/application_id%20x/recover",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::TransferHireApplicationStage::new(
+            "application_id x",
+            "s",
+        )),
+        Expected {
+            service: "hire",
+            name: "TransferHireApplicationStage",
+            method: "POST",
+            template: "/open-apis/hire/v1/applications/:application_id/transfer_stage",
+            path: "/open-apis/hire/v1/applications/application_id%20x/transfer_stage",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["stage_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::CreateHireAttachment::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "hire",
+            name: "CreateHireAttachment",
+            method: "POST",
+            template: "/open-apis/hire/v1/attachments",
+            path: "/open-apis/hire/v1/attachments",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["content"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::BatchQueryHireBackgroundCheckOrder::new()
+                .user_id_type("s")
+                .page_token("s")
+                .page_size(7)
+                .background_check_order_id_list([String::from("s")])
+                .update_start_time("s")
+                .update_end_time("s")
+                .begin_start_time("s")
+                .begin_end_time("s")
+                .application_id("s")
+                .order_status("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "BatchQueryHireBackgroundCheckOrder",
+            method: "POST",
+            template: "/open-apis/hire/v1/background_check_orders/batch_query",
+            path: "/open-apis/hire/v1/background_check_orders/batch_query",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "background_check_order_id_list",
+                "update_start_time",
+                "update_end_time",
+                "begin_start_time",
+                "begin_end_time",
+                "application_id",
+                "order_status",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireBackgroundCheckOrder::new()
+                .user_id_type("s")
+                .page_token("s")
+                .page_size(7)
+                .application_id("s")
+                .update_start_time("s")
+                .update_end_time("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireBackgroundCheckOrder",
+            method: "GET",
+            template: "/open-apis/hire/v1/background_check_orders",
+            path: "/open-apis/hire/v1/background_check_orders",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("application_id", "s"),
+                ("update_start_time", "s"),
+                ("update_end_time", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::SearchHireDiversityInclusion::new()
+                .talent_ids([String::from("s")])
+                .application_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "SearchHireDiversityInclusion",
+            method: "POST",
+            template: "/open-apis/hire/v1/applications/diversity_inclusions/search",
+            path: "/open-apis/hire/v1/applications/diversity_inclusions/search",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["talent_ids", "application_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireEcoAccountCustomField::new(7).custom_field_list([
+                lark_core::api::hire::CreateHireEcoAccountCustomFieldReqCustomField::default(),
+            ]),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireEcoAccountCustomField",
+            method: "POST",
+            template: "/open-apis/hire/v1/eco_account_custom_fields",
+            path: "/open-apis/hire/v1/eco_account_custom_fields",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["scope", "custom_field_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::BatchDeleteHireEcoAccountCustomField::new(7)
+                .custom_field_key_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "BatchDeleteHireEcoAccountCustomField",
+            method: "POST",
+            template: "/open-apis/hire/v1/eco_account_custom_fields/batch_delete",
+            path: "/open-apis/hire/v1/eco_account_custom_fields/batch_delete",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["scope", "custom_field_key_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::BatchUpdateHireEcoAccountCustomField::new(7)
+                .custom_field_list([
+                lark_core::api::hire::BatchUpdateHireEcoAccountCustomFieldReqCustomField::default(),
+            ]),
+        ),
+        Expected {
+            service: "hire",
+            name: "BatchUpdateHireEcoAccountCustomField",
+            method: "PATCH",
+            template: "/open-apis/hire/v1/eco_account_custom_fields/batch_update",
+            path: "/open-apis/hire/v1/eco_account_custom_fields/batch_update",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["scope", "custom_field_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::hire::CreateHireEcoBackgroundCheckCustomField::new("s").custom_field_list([lark_core::api::hire::CreateHireEcoBackgroundCheckCustomFieldReqCustomField::default()])), Expected { service: "hire", name: "CreateHireEcoBackgroundCheckCustomField", method: "POST", template: "/open-apis/hire/v1/eco_background_check_custom_fields", path: "/open-apis/hire/v1/eco_background_check_custom_fields", query: &[], headers: &[], body_kind: "json", body_keys: &["account_id", "custom_field_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(&lark_core::api::hire::BatchDeleteHireEcoBackgroundCheckCustomField::new("s")),
+        Expected {
+            service: "hire",
+            name: "BatchDeleteHireEcoBackgroundCheckCustomField",
+            method: "POST",
+            template: "/open-apis/hire/v1/eco_background_check_custom_fields/batch_delete",
+            path: "/open-apis/hire/v1/eco_background_check_custom_fields/batch_delete",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["account_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckCustomField::new("s").custom_field_list([lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckCustomFieldReqCustomField::default()])), Expected { service: "hire", name: "BatchUpdateHireEcoBackgroundCheckCustomField", method: "PATCH", template: "/open-apis/hire/v1/eco_background_check_custom_fields/batch_update", path: "/open-apis/hire/v1/eco_background_check_custom_fields/batch_update", query: &[], headers: &[], body_kind: "json", body_keys: &["account_id", "custom_field_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::hire::BatchDeleteHireEcoBackgroundCheckPackage::new("s")
+                .package_id_list([String::from("s")])
+                .additional_item_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "BatchDeleteHireEcoBackgroundCheckPackage",
+            method: "POST",
+            template: "/open-apis/hire/v1/eco_background_check_packages/batch_delete",
+            path: "/open-apis/hire/v1/eco_background_check_packages/batch_delete",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["account_id", "package_id_list", "additional_item_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckPackage::new("s").package_list([lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckPackageReqPackage::default()]).additional_item_list([lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckPackageReqAdditionalItem::default()])), Expected { service: "hire", name: "BatchUpdateHireEcoBackgroundCheckPackage", method: "PATCH", template: "/open-apis/hire/v1/eco_background_check_packages/batch_update", path: "/open-apis/hire/v1/eco_background_check_packages/batch_update", query: &[], headers: &[], body_kind: "json", body_keys: &["account_id", "package_list", "additional_item_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::hire::CreateHireEcoBackgroundCheckPackage::new("s").package_list([lark_core::api::hire::CreateHireEcoBackgroundCheckPackageReqPackage::default()]).additional_item_list([lark_core::api::hire::CreateHireEcoBackgroundCheckPackageReqAdditionalItem::default()])), Expected { service: "hire", name: "CreateHireEcoBackgroundCheckPackage", method: "POST", template: "/open-apis/hire/v1/eco_background_check_packages", path: "/open-apis/hire/v1/eco_background_check_packages", query: &[], headers: &[], body_kind: "json", body_keys: &["account_id", "package_list", "additional_item_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::hire::UpdateHireEcoBackgroundCheckProgress::new("s", "s", "s", "s").stage_en_name("s").result("s").report_file_list([lark_core::api::hire::UpdateHireEcoBackgroundCheckProgressReqReportFile::default()])), Expected { service: "hire", name: "UpdateHireEcoBackgroundCheckProgress", method: "POST", template: "/open-apis/hire/v1/eco_background_checks/update_progress", path: "/open-apis/hire/v1/eco_background_checks/update_progress", query: &[], headers: &[], body_kind: "json", body_keys: &["background_check_id", "stage_id", "stage_en_name", "stage_name", "stage_time", "result", "report_file_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(&lark_core::api::hire::CancelHireEcoBackgroundCheck::new(
+            "s",
+        )),
+        Expected {
+            service: "hire",
+            name: "CancelHireEcoBackgroundCheck",
+            method: "POST",
+            template: "/open-apis/hire/v1/eco_background_checks/cancel",
+            path: "/open-apis/hire/v1/eco_background_checks/cancel",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["background_check_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireEcoBackgroundCheckResult::new("s", "s", "s")
+                .report_file_list([
+                    lark_core::api::hire::UpdateHireEcoBackgroundCheckResultReqReportFile::default(
+                    ),
+                ]),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireEcoBackgroundCheckResult",
+            method: "POST",
+            template: "/open-apis/hire/v1/eco_background_checks/update_result",
+            path: "/open-apis/hire/v1/eco_background_checks/update_result",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "background_check_id",
+                "result",
+                "result_time",
+                "report_file_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireEcoExamLoginInfo::new("exam_id x")
+                .result(7)
+                .msg("s")
+                .exam_login_info(
+                    lark_core::api::hire::CreateHireEcoExamLoginInfoReqExamLoginInfo::default(),
+                ),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireEcoExamLoginInfo",
+            method: "POST",
+            template: "/open-apis/hire/v1/eco_exams/:exam_id/login_info",
+            path: "/open-apis/hire/v1/eco_exams/exam_id%20x/login_info",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["result", "msg", "exam_login_info"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::BatchDeleteHireEcoExamPaper::new("s")
+                .paper_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "BatchDeleteHireEcoExamPaper",
+            method: "POST",
+            template: "/open-apis/hire/v1/eco_exam_papers/batch_delete",
+            path: "/open-apis/hire/v1/eco_exam_papers/batch_delete",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["account_id", "paper_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::BatchUpdateHireEcoExamPaper::new("s")
+                .paper_list([lark_core::api::hire::BatchUpdateHireEcoExamPaperReqPaper::default()]),
+        ),
+        Expected {
+            service: "hire",
+            name: "BatchUpdateHireEcoExamPaper",
+            method: "PATCH",
+            template: "/open-apis/hire/v1/eco_exam_papers/batch_update",
+            path: "/open-apis/hire/v1/eco_exam_papers/batch_update",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["account_id", "paper_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireEcoExamPaper::new("s")
+                .paper_list([lark_core::api::hire::CreateHireEcoExamPaperReqPaper::default()]),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireEcoExamPaper",
+            method: "POST",
+            template: "/open-apis/hire/v1/eco_exam_papers",
+            path: "/open-apis/hire/v1/eco_exam_papers",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["account_id", "paper_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHiredEcoExamResult::new("exam_id x", "s")
+                .result_time("s")
+                .report_list([lark_core::api::hire::UpdateHiredEcoExamResultReqReport::default()])
+                .detail_list([lark_core::api::hire::UpdateHiredEcoExamResultReqDetail::default()]),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHiredEcoExamResult",
+            method: "POST",
+            template: "/open-apis/hire/v1/eco_exams/:exam_id/update_result",
+            path: "/open-apis/hire/v1/eco_exams/exam_id%20x/update_result",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["result", "result_time", "report_list", "detail_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireEHRImportTask::new("ehr_import_task_id x", 7)
+                .fail_reason("s")
+                .redirect_url("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireEHRImportTask",
+            method: "PATCH",
+            template: "/open-apis/hire/v1/ehr_import_tasks/:ehr_import_task_id",
+            path: "/open-apis/hire/v1/ehr_import_tasks/ehr_import_task_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["fail_reason", "redirect_url", "state"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireEvaluationList::new()
+                .page_token("s")
+                .page_size(7)
+                .application_id("s")
+                .update_start_time("s")
+                .update_end_time("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireEvaluationList",
+            method: "GET",
+            template: "/open-apis/hire/v1/evaluations",
+            path: "/open-apis/hire/v1/evaluations",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("application_id", "s"),
+                ("update_start_time", "s"),
+                ("update_end_time", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireEvaluationTask::new("s")
+                .page_size(7)
+                .page_token("s")
+                .activity_status(7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireEvaluationTask",
+            method: "GET",
+            template: "/open-apis/hire/v1/evaluation_tasks",
+            path: "/open-apis/hire/v1/evaluation_tasks",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id", "s"),
+                ("activity_status", "7"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireExam::new("s", "s", 1.5, "s")
+                .user_id_type("s")
+                .uuid("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireExam",
+            method: "POST",
+            template: "/open-apis/hire/v1/exams",
+            path: "/open-apis/hire/v1/exams",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "application_id",
+                "exam_resource_name",
+                "score",
+                "uuid",
+                "operator_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireExamMarkingTask::new("s")
+                .page_size(7)
+                .page_token("s")
+                .activity_status(7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireExamMarkingTask",
+            method: "GET",
+            template: "/open-apis/hire/v1/exam_marking_tasks",
+            path: "/open-apis/hire/v1/exam_marking_tasks",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id", "s"),
+                ("activity_status", "7"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireExternalApplication::new("s")
+                .external_id("s")
+                .job_recruitment_type(7)
+                .job_title("s")
+                .resume_source("s")
+                .stage("s")
+                .termination_reason("s")
+                .delivery_type(7)
+                .modify_time(7)
+                .create_time(7)
+                .termination_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireExternalApplication",
+            method: "POST",
+            template: "/open-apis/hire/v1/external_applications",
+            path: "/open-apis/hire/v1/external_applications",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "external_id",
+                "job_recruitment_type",
+                "job_title",
+                "resume_source",
+                "stage",
+                "talent_id",
+                "termination_reason",
+                "delivery_type",
+                "modify_time",
+                "create_time",
+                "termination_type",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::DeleteHireExternalApplication::new("external_application_id x")
+                .talent_id("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "DeleteHireExternalApplication",
+            method: "DELETE",
+            template: "/open-apis/hire/v1/external_applications/:external_application_id",
+            path: "/open-apis/hire/v1/external_applications/external_application_id%20x",
+            query: &[("talent_id", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireExternalApplication::new("s")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireExternalApplication",
+            method: "GET",
+            template: "/open-apis/hire/v1/external_applications",
+            path: "/open-apis/hire/v1/external_applications",
+            query: &[("talent_id", "s"), ("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireExternalApplication::new(
+                "external_application_id x",
+                "s",
+            )
+            .job_recruitment_type(7)
+            .job_title("s")
+            .resume_source("s")
+            .stage("s")
+            .termination_reason("s")
+            .delivery_type(7)
+            .modify_time(7)
+            .create_time(7)
+            .termination_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireExternalApplication",
+            method: "PUT",
+            template: "/open-apis/hire/v1/external_applications/:external_application_id",
+            path: "/open-apis/hire/v1/external_applications/external_application_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "job_recruitment_type",
+                "job_title",
+                "resume_source",
+                "stage",
+                "talent_id",
+                "termination_reason",
+                "delivery_type",
+                "modify_time",
+                "create_time",
+                "termination_type",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::BatchQueryHireExternalBackgroundCheck::new()
+                .external_application_id("s")
+                .page_size(7)
+                .page_token("s")
+                .external_background_check_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "BatchQueryHireExternalBackgroundCheck",
+            method: "POST",
+            template: "/open-apis/hire/v1/external_background_checks/batch_query",
+            path: "/open-apis/hire/v1/external_background_checks/batch_query",
+            query: &[
+                ("external_application_id", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["external_background_check_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireExternalBackgroundCheck::new("s")
+                .external_id("s")
+                .date(7)
+                .name("s")
+                .result("s")
+                .attachment_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireExternalBackgroundCheck",
+            method: "POST",
+            template: "/open-apis/hire/v1/external_background_checks",
+            path: "/open-apis/hire/v1/external_background_checks",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "external_id",
+                "external_application_id",
+                "date",
+                "name",
+                "result",
+                "attachment_id_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::DeleteHireExternalBackgroundCheck::new(
+                "external_background_check_id x",
+            ),
+        ),
+        Expected {
+            service: "hire",
+            name: "DeleteHireExternalBackgroundCheck",
+            method: "DELETE",
+            template: "/open-apis/hire/v1/external_background_checks/:external_background_check_id",
+            path: "/open-apis/hire/v1/external_background_checks/external_background_check_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireExternalBackgroundCheck::new(
+                "external_background_check_id x",
+                "s",
+            )
+            .date(7)
+            .name("s")
+            .result("s")
+            .attachment_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireExternalBackgroundCheck",
+            method: "PUT",
+            template: "/open-apis/hire/v1/external_background_checks/:external_background_check_id",
+            path: "/open-apis/hire/v1/external_background_checks/external_background_check_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "external_application_id",
+                "date",
+                "name",
+                "result",
+                "attachment_id_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::hire::CreateHireExternalInterviewAssessment::new("s").external_id("s").username("s").conclusion(7).assessment_dimension_list([lark_core::api::hire::CreateHireExternalInterviewAssessmentReqAssessmentDimension::default()]).content("s")), Expected { service: "hire", name: "CreateHireExternalInterviewAssessment", method: "POST", template: "/open-apis/hire/v1/external_interview_assessments", path: "/open-apis/hire/v1/external_interview_assessments", query: &[], headers: &[], body_kind: "json", body_keys: &["external_id", "username", "conclusion", "assessment_dimension_list", "content", "external_interview_id"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::hire::UpdateHireExternalInterviewAssessment::new("external_interview_assessment_id x").username("s").conclusion(7).assessment_dimension_list([lark_core::api::hire::UpdateHireExternalInterviewAssessmentReqAssessmentDimension::default()]).content("s")), Expected { service: "hire", name: "UpdateHireExternalInterviewAssessment", method: "PATCH", template: "/open-apis/hire/v1/external_interview_assessments/:external_interview_assessment_id", path: "/open-apis/hire/v1/external_interview_assessments/external_interview_assessment_id%20x", query: &[], headers: &[], body_kind: "json", body_keys: &["username", "conclusion", "assessment_dimension_list", "content"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::hire::BatchQueryHireExternalInterview::new()
+                .external_application_id("s")
+                .page_size(7)
+                .page_token("s")
+                .external_interview_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "BatchQueryHireExternalInterview",
+            method: "POST",
+            template: "/open-apis/hire/v1/external_interviews/batch_query",
+            path: "/open-apis/hire/v1/external_interviews/batch_query",
+            query: &[
+                ("external_application_id", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["external_interview_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(parts(&lark_core::api::hire::CreateHireExternalInterview::new("s").external_id("s").participate_status(7).begin_time(7).end_time(7).interview_assessments([lark_core::api::hire::CreateHireExternalInterviewReqInterviewAssessment::default()])), Expected { service: "hire", name: "CreateHireExternalInterview", method: "POST", template: "/open-apis/hire/v1/external_interviews", path: "/open-apis/hire/v1/external_interviews", query: &[], headers: &[], body_kind: "json", body_keys: &["external_id", "external_application_id", "participate_status", "begin_time", "end_time", "interview_assessments"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(&lark_core::api::hire::DeleteHireExternalInterview::new(
+            "external_interview_id x",
+        )),
+        Expected {
+            service: "hire",
+            name: "DeleteHireExternalInterview",
+            method: "DELETE",
+            template: "/open-apis/hire/v1/external_interviews/:external_interview_id",
+            path: "/open-apis/hire/v1/external_interviews/external_interview_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::hire::UpdateHireExternalInterview::new("external_interview_id x", "s").participate_status(7).begin_time(7).end_time(7).interview_assessments([lark_core::api::hire::UpdateHireExternalInterviewReqInterviewAssessment::default()])), Expected { service: "hire", name: "UpdateHireExternalInterview", method: "PUT", template: "/open-apis/hire/v1/external_interviews/:external_interview_id", path: "/open-apis/hire/v1/external_interviews/external_interview_id%20x", query: &[], headers: &[], body_kind: "json", body_keys: &["external_application_id", "participate_status", "begin_time", "end_time", "interview_assessments"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::hire::BatchQueryHireExternalOffer::new()
+                .external_application_id("s")
+                .page_size(7)
+                .page_token("s")
+                .external_offer_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "BatchQueryHireExternalOffer",
+            method: "POST",
+            template: "/open-apis/hire/v1/external_offers/batch_query",
+            path: "/open-apis/hire/v1/external_offers/batch_query",
+            query: &[
+                ("external_application_id", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["external_offer_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireExternalOffer::new("s")
+                .external_id("s")
+                .biz_create_time("s")
+                .owner("s")
+                .offer_status("s")
+                .attachment_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireExternalOffer",
+            method: "POST",
+            template: "/open-apis/hire/v1/external_offers",
+            path: "/open-apis/hire/v1/external_offers",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "external_id",
+                "external_application_id",
+                "biz_create_time",
+                "owner",
+                "offer_status",
+                "attachment_id_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::DeleteHireExternalOffer::new(
+            "external_offer_id x",
+        )),
+        Expected {
+            service: "hire",
+            name: "DeleteHireExternalOffer",
+            method: "DELETE",
+            template: "/open-apis/hire/v1/external_offers/:external_offer_id",
+            path: "/open-apis/hire/v1/external_offers/external_offer_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireExternalOffer::new("external_offer_id x", "s")
+                .biz_create_time("s")
+                .owner("s")
+                .offer_status("s")
+                .attachment_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireExternalOffer",
+            method: "PUT",
+            template: "/open-apis/hire/v1/external_offers/:external_offer_id",
+            path: "/open-apis/hire/v1/external_offers/external_offer_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "external_application_id",
+                "biz_create_time",
+                "owner",
+                "offer_status",
+                "attachment_id_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireExternalReferralReward::new("s", "s", 7, 7)
+                .user_id_type("s")
+                .create_user_id("s")
+                .confirm_user_id("s")
+                .pay_user_id("s")
+                .application_id("s")
+                .talent_id("s")
+                .job_id("s")
+                .reason("s")
+                .bonus(lark_core::api::hire::CreateHireExternalReferralRewardReqBonus::default())
+                .create_time("s")
+                .confirm_time("s")
+                .pay_time("s")
+                .onboard_time("s")
+                .conversion_time("s")
+                .comment("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireExternalReferralReward",
+            method: "POST",
+            template: "/open-apis/hire/v1/external_referral_rewards",
+            path: "/open-apis/hire/v1/external_referral_rewards",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "referral_user_id",
+                "create_user_id",
+                "confirm_user_id",
+                "pay_user_id",
+                "external_id",
+                "application_id",
+                "talent_id",
+                "job_id",
+                "reason",
+                "rule_type",
+                "bonus",
+                "stage",
+                "create_time",
+                "confirm_time",
+                "pay_time",
+                "onboard_time",
+                "conversion_time",
+                "comment",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::DeleteHireExternalReferralReward::new(
+                "external_referral_reward_id x",
+            ),
+        ),
+        Expected {
+            service: "hire",
+            name: "DeleteHireExternalReferralReward",
+            method: "DELETE",
+            template: "/open-apis/hire/v1/external_referral_rewards/:external_referral_reward_id",
+            path: "/open-apis/hire/v1/external_referral_rewards/external_referral_reward_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireOfferInternStatus::new("offer_id x", "s")
+                .onboarding_info(
+                    lark_core::api::hire::UpdateHireOfferInternStatusReqOnboardingInfo::default(),
+                )
+                .offboarding_info(
+                    lark_core::api::hire::UpdateHireOfferInternStatusReqOffboardingInfo::default(),
+                ),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireOfferInternStatus",
+            method: "POST",
+            template: "/open-apis/hire/v1/offers/:offer_id/intern_offer_status",
+            path: "/open-apis/hire/v1/offers/offer_id%20x/intern_offer_status",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["operation", "onboarding_info", "offboarding_info"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireInterviewFeedbackForm::new()
+                .interview_feedback_form_ids([String::from("s")])
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireInterviewFeedbackForm",
+            method: "GET",
+            template: "/open-apis/hire/v1/interview_feedback_forms",
+            path: "/open-apis/hire/v1/interview_feedback_forms",
+            query: &[
+                ("interview_feedback_form_ids", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireInterviewByTalent::new("s")
+                .user_id_type("s")
+                .job_level_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireInterviewByTalent",
+            method: "GET",
+            template: "/open-apis/hire/v1/interviews/get_by_talent",
+            path: "/open-apis/hire/v1/interviews/get_by_talent",
+            query: &[
+                ("talent_id", "s"),
+                ("user_id_type", "s"),
+                ("job_level_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireInterviewList::new()
+                .page_size(7)
+                .page_token("s")
+                .application_id("s")
+                .interview_id("s")
+                .start_time("s")
+                .end_time("s")
+                .job_level_id_type("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireInterviewList",
+            method: "GET",
+            template: "/open-apis/hire/v1/interviews",
+            path: "/open-apis/hire/v1/interviews",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("application_id", "s"),
+                ("interview_id", "s"),
+                ("start_time", "s"),
+                ("end_time", "s"),
+                ("job_level_id_type", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireInterviewRecordAttachment::new("s")
+                .interview_record_id("s")
+                .language(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireInterviewRecordAttachment",
+            method: "GET",
+            template: "/open-apis/hire/v1/interview_records/attachments",
+            path: "/open-apis/hire/v1/interview_records/attachments",
+            query: &[
+                ("application_id", "s"),
+                ("interview_record_id", "s"),
+                ("language", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireInterviewRecord::new("interview_record_id x")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireInterviewRecord",
+            method: "GET",
+            template: "/open-apis/hire/v2/interview_records/:interview_record_id",
+            path: "/open-apis/hire/v2/interview_records/interview_record_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireInterviewRecordV1::new("interview_record_id x")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireInterviewRecordV1",
+            method: "GET",
+            template: "/open-apis/hire/v1/interview_records/:interview_record_id",
+            path: "/open-apis/hire/v1/interview_records/interview_record_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireInterviewRecord::new()
+                .ids([String::from("s")])
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireInterviewRecord",
+            method: "GET",
+            template: "/open-apis/hire/v2/interview_records",
+            path: "/open-apis/hire/v2/interview_records",
+            query: &[
+                ("ids", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireInterviewRecordV1::new()
+                .page_size(7)
+                .page_token("s")
+                .ids([String::from("s")])
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireInterviewRecordV1",
+            method: "GET",
+            template: "/open-apis/hire/v1/interview_records",
+            path: "/open-apis/hire/v1/interview_records",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("ids", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireInterviewRegistrationSchema::new()
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireInterviewRegistrationSchema",
+            method: "GET",
+            template: "/open-apis/hire/v1/interview_registration_schemas",
+            path: "/open-apis/hire/v1/interview_registration_schemas",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::ListHireInterviewRoundType::new().process_type(7)),
+        Expected {
+            service: "hire",
+            name: "ListHireInterviewRoundType",
+            method: "GET",
+            template: "/open-apis/hire/v1/interview_round_types",
+            path: "/open-apis/hire/v1/interview_round_types",
+            query: &[("process_type", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireInterviewTask::new("s")
+                .page_size(7)
+                .page_token("s")
+                .activity_status(7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireInterviewTask",
+            method: "GET",
+            template: "/open-apis/hire/v1/interview_tasks",
+            path: "/open-apis/hire/v1/interview_tasks",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id", "s"),
+                ("activity_status", "7"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireInterviewer::new()
+                .page_size(7)
+                .page_token("s")
+                .user_ids([String::from("s")])
+                .verify_status(7)
+                .earliest_update_time("s")
+                .latest_update_time("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireInterviewer",
+            method: "GET",
+            template: "/open-apis/hire/v1/interviewers",
+            path: "/open-apis/hire/v1/interviewers",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_ids", "s"),
+                ("verify_status", "7"),
+                ("earliest_update_time", "s"),
+                ("latest_update_time", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireInterviewer::new("interviewer_id x")
+                .user_id_type("s")
+                .interviewer(lark_core::api::hire::UpdateHireInterviewerReqInterviewer::default()),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireInterviewer",
+            method: "PATCH",
+            template: "/open-apis/hire/v1/interviewers/:interviewer_id",
+            path: "/open-apis/hire/v1/interviewers/interviewer_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["interviewer"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::CloseHireJob::new("job_id x")),
+        Expected {
+            service: "hire",
+            name: "CloseHireJob",
+            method: "POST",
+            template: "/open-apis/hire/v1/jobs/:job_id/close",
+            path: "/open-apis/hire/v1/jobs/job_id%20x/close",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::GetHireJobConfig::new("job_id x").user_id_type("s")),
+        Expected {
+            service: "hire",
+            name: "GetHireJobConfig",
+            method: "GET",
+            template: "/open-apis/hire/v1/jobs/:job_id/config",
+            path: "/open-apis/hire/v1/jobs/job_id%20x/config",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireJobConfig::new("job_id x")
+                .user_id_type("s")
+                .offer_apply_schema_id("s")
+                .offer_process_conf("s")
+                .recommended_evaluator_id_list([String::from("s")])
+                .update_option_list([7])
+                .assessment_template_biz_id("s")
+                .interview_round_conf_list([
+                    lark_core::api::hire::UpdateHireJobConfigReqInterviewRoundConf::default(),
+                ])
+                .jr_id_list([String::from("s")])
+                .interview_registration_schema_id("s")
+                .onboard_registration_schema_id("s")
+                .interview_round_type_conf_list([
+                    lark_core::api::hire::UpdateHireJobConfigReqInterviewRoundTypeConf::default(),
+                ])
+                .related_job_id_list([String::from("s")])
+                .interview_appointment_config(
+                    lark_core::api::hire::UpdateHireJobConfigReqInterviewAppointmentConfig::default(
+                    ),
+                )
+                .portal_website_apply_form_schema_id("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireJobConfig",
+            method: "POST",
+            template: "/open-apis/hire/v1/jobs/:job_id/update_config",
+            path: "/open-apis/hire/v1/jobs/job_id%20x/update_config",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "offer_apply_schema_id",
+                "offer_process_conf",
+                "recommended_evaluator_id_list",
+                "update_option_list",
+                "assessment_template_biz_id",
+                "interview_round_conf_list",
+                "jr_id_list",
+                "interview_registration_schema_id",
+                "onboard_registration_schema_id",
+                "interview_round_type_conf_list",
+                "related_job_id_list",
+                "interview_appointment_config",
+                "portal_website_apply_form_schema_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireJob::new("s", "s", 7, "s", true, "s", "s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s")
+                .code("s")
+                .experience(7)
+                .expiry_time(7)
+                .customized_data_list([
+                    lark_core::api::hire::CreateHireJobReqCustomizedData::default(),
+                ])
+                .min_level_id("s")
+                .min_salary(7)
+                .job_managers(lark_core::api::hire::CreateHireJobReqJobManagers::default())
+                .subject_id("s")
+                .job_function_id("s")
+                .head_count(7)
+                .max_salary(7)
+                .requirement("s")
+                .description("s")
+                .highlight_list([String::from("s")])
+                .max_level_id("s")
+                .required_degree(7)
+                .job_category_id("s")
+                .address_id_list([String::from("s")])
+                .job_attribute(7)
+                .expiry_timestamp("s")
+                .interview_registration_schema_id("s")
+                .onboard_registration_schema_id("s")
+                .target_major_id_list([String::from("s")])
+                .portal_website_apply_form_schema_id("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireJob",
+            method: "POST",
+            template: "/open-apis/hire/v1/jobs/combined_create",
+            path: "/open-apis/hire/v1/jobs/combined_create",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "code",
+                "experience",
+                "expiry_time",
+                "customized_data_list",
+                "min_level_id",
+                "min_salary",
+                "title",
+                "job_managers",
+                "job_process_id",
+                "process_type",
+                "subject_id",
+                "job_function_id",
+                "department_id",
+                "head_count",
+                "is_never_expired",
+                "max_salary",
+                "requirement",
+                "description",
+                "highlight_list",
+                "job_type_id",
+                "max_level_id",
+                "recruitment_type_id",
+                "required_degree",
+                "job_category_id",
+                "address_id_list",
+                "job_attribute",
+                "expiry_timestamp",
+                "interview_registration_schema_id",
+                "onboard_registration_schema_id",
+                "target_major_id_list",
+                "portal_website_apply_form_schema_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireJobFunction::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireJobFunction",
+            method: "GET",
+            template: "/open-apis/hire/v1/job_functions",
+            path: "/open-apis/hire/v1/job_functions",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireJobDetail::new("job_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireJobDetail",
+            method: "GET",
+            template: "/open-apis/hire/v1/jobs/:job_id/get_detail",
+            path: "/open-apis/hire/v1/jobs/job_id%20x/get_detail",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireJob::new()
+                .update_start_time("s")
+                .update_end_time("s")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireJob",
+            method: "GET",
+            template: "/open-apis/hire/v1/jobs",
+            path: "/open-apis/hire/v1/jobs",
+            query: &[
+                ("update_start_time", "s"),
+                ("update_end_time", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::OpenHireJob::new("job_id x", true).expiry_time(7)),
+        Expected {
+            service: "hire",
+            name: "OpenHireJob",
+            method: "POST",
+            template: "/open-apis/hire/v1/jobs/:job_id/open",
+            path: "/open-apis/hire/v1/jobs/job_id%20x/open",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["expiry_time", "is_never_expired"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::SearchHireJobPublishRecord::new("s")
+                .page_token("s")
+                .page_size(7)
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "SearchHireJobPublishRecord",
+            method: "POST",
+            template: "/open-apis/hire/v1/job_publish_records/search",
+            path: "/open-apis/hire/v1/job_publish_records/search",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["job_channel_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::GetHireJobRecruiter::new("job_id x").user_id_type("s")),
+        Expected {
+            service: "hire",
+            name: "GetHireJobRecruiter",
+            method: "GET",
+            template: "/open-apis/hire/v1/jobs/:job_id/recruiter",
+            path: "/open-apis/hire/v1/jobs/job_id%20x/recruiter",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireJobRequirement::new("s", "s", 7, 7)
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s")
+                .employee_type_id_type("s")
+                .recruitment_type_id("s")
+                .employee_type_id("s")
+                .max_level_id("s")
+                .min_level_id("s")
+                .sequence_id("s")
+                .category(lark_core::api::core_hr::HelpdeskCategory::default())
+                .department_id("s")
+                .recruiter_id_list([String::from("s")])
+                .jr_hiring_manager_id_list([String::from("s")])
+                .direct_leader_id_list([String::from("s")])
+                .start_time("s")
+                .deadline("s")
+                .priority(7)
+                .required_degree(7)
+                .max_salary("s")
+                .min_salary("s")
+                .address_id("s")
+                .description("s")
+                .customized_data_list([
+                    lark_core::api::hire::CreateHireJobRequirementReqCustomizedData::default(),
+                ])
+                .process_type(7)
+                .job_type_id("s")
+                .job_id_list([String::from("s")])
+                .employment_job_id("s")
+                .position_id("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireJobRequirement",
+            method: "POST",
+            template: "/open-apis/hire/v1/job_requirements",
+            path: "/open-apis/hire/v1/job_requirements",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+                ("employee_type_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "short_code",
+                "name",
+                "display_progress",
+                "head_count",
+                "recruitment_type_id",
+                "employee_type_id",
+                "max_level_id",
+                "min_level_id",
+                "sequence_id",
+                "category",
+                "department_id",
+                "recruiter_id_list",
+                "jr_hiring_manager_id_list",
+                "direct_leader_id_list",
+                "start_time",
+                "deadline",
+                "priority",
+                "required_degree",
+                "max_salary",
+                "min_salary",
+                "address_id",
+                "description",
+                "customized_data_list",
+                "process_type",
+                "job_type_id",
+                "job_id_list",
+                "employment_job_id",
+                "position_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::DeleteHireJobRequirement::new(
+            "job_requirement_id x",
+        )),
+        Expected {
+            service: "hire",
+            name: "DeleteHireJobRequirement",
+            method: "DELETE",
+            template: "/open-apis/hire/v1/job_requirements/:job_requirement_id",
+            path: "/open-apis/hire/v1/job_requirements/job_requirement_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireJobRequirement::new()
+                .page_token("s")
+                .page_size(7)
+                .job_id("s")
+                .create_time_begin("s")
+                .create_time_end("s")
+                .update_time_begin("s")
+                .update_time_end("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s")
+                .employee_type_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireJobRequirement",
+            method: "GET",
+            template: "/open-apis/hire/v1/job_requirements",
+            path: "/open-apis/hire/v1/job_requirements",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("job_id", "s"),
+                ("create_time_begin", "s"),
+                ("create_time_end", "s"),
+                ("update_time_begin", "s"),
+                ("update_time_end", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+                ("employee_type_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireJobRequirementByID::new()
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s")
+                .employee_type_id_type("s")
+                .id_list([String::from("s")])
+                .short_code_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireJobRequirementByID",
+            method: "POST",
+            template: "/open-apis/hire/v1/job_requirements/search",
+            path: "/open-apis/hire/v1/job_requirements/search",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+                ("employee_type_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["id_list", "short_code_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireJobRequirementSchema::new()
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireJobRequirementSchema",
+            method: "GET",
+            template: "/open-apis/hire/v1/job_requirement_schemas",
+            path: "/open-apis/hire/v1/job_requirement_schemas",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireJobRequirement::new("job_requirement_id x", "s", 7, 7)
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s")
+                .employee_type_id_type("s")
+                .recruitment_type_id("s")
+                .employee_type_id("s")
+                .max_level_id("s")
+                .min_level_id("s")
+                .sequence_id("s")
+                .category(lark_core::api::core_hr::HelpdeskCategory::default())
+                .department_id("s")
+                .recruiter_id_list([String::from("s")])
+                .jr_hiring_manager_id_list([String::from("s")])
+                .direct_leader_id_list([String::from("s")])
+                .start_time("s")
+                .deadline("s")
+                .priority(7)
+                .required_degree(7)
+                .max_salary("s")
+                .min_salary("s")
+                .address_id("s")
+                .description("s")
+                .customized_data_list([
+                    lark_core::api::hire::UpdateHireJobRequirementReqCustomizedData::default(),
+                ])
+                .process_type(7)
+                .job_type_id("s")
+                .job_id_list([String::from("s")])
+                .employment_job_id("s")
+                .position_id("s")
+                .update_option(
+                    lark_core::api::hire::UpdateHireJobRequirementReqUpdateOption::default(),
+                ),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireJobRequirement",
+            method: "PUT",
+            template: "/open-apis/hire/v1/job_requirements/:job_requirement_id",
+            path: "/open-apis/hire/v1/job_requirements/job_requirement_id%20x",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+                ("employee_type_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "display_progress",
+                "head_count",
+                "recruitment_type_id",
+                "employee_type_id",
+                "max_level_id",
+                "min_level_id",
+                "sequence_id",
+                "category",
+                "department_id",
+                "recruiter_id_list",
+                "jr_hiring_manager_id_list",
+                "direct_leader_id_list",
+                "start_time",
+                "deadline",
+                "priority",
+                "required_degree",
+                "max_salary",
+                "min_salary",
+                "address_id",
+                "description",
+                "customized_data_list",
+                "process_type",
+                "job_type_id",
+                "job_id_list",
+                "employment_job_id",
+                "position_id",
+                "update_option",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireJobSchema::new()
+                .page_token("s")
+                .page_size(7)
+                .scenario(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireJobSchema",
+            method: "GET",
+            template: "/open-apis/hire/v1/job_schemas",
+            path: "/open-apis/hire/v1/job_schemas",
+            query: &[("page_token", "s"), ("page_size", "7"), ("scenario", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireJobType::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireJobType",
+            method: "GET",
+            template: "/open-apis/hire/v1/job_types",
+            path: "/open-apis/hire/v1/job_types",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireJob::new("job_id x", true, "s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s")
+                .id("s")
+                .experience(7)
+                .expiry_time(7)
+                .customized_data_list([
+                    lark_core::api::hire::UpdateHireJobReqCustomizedData::default(),
+                ])
+                .min_level_id("s")
+                .min_salary(7)
+                .title("s")
+                .job_managers([lark_core::api::hire::UpdateHireJobReqJobManager::default()])
+                .job_process_id("s")
+                .subject_id("s")
+                .job_function_id("s")
+                .department_id("s")
+                .head_count(7)
+                .max_salary(7)
+                .requirement("s")
+                .description("s")
+                .highlight_list([String::from("s")])
+                .max_level_id("s")
+                .required_degree(7)
+                .job_category_id("s")
+                .address_id_list([String::from("s")])
+                .job_attribute(7)
+                .expiry_timestamp("s")
+                .target_major_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireJob",
+            method: "POST",
+            template: "/open-apis/hire/v1/jobs/:job_id/combined_update",
+            path: "/open-apis/hire/v1/jobs/job_id%20x/combined_update",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "id",
+                "experience",
+                "expiry_time",
+                "customized_data_list",
+                "min_level_id",
+                "min_salary",
+                "title",
+                "job_managers",
+                "job_process_id",
+                "subject_id",
+                "job_function_id",
+                "department_id",
+                "head_count",
+                "is_never_expired",
+                "max_salary",
+                "requirement",
+                "description",
+                "highlight_list",
+                "job_type_id",
+                "max_level_id",
+                "required_degree",
+                "job_category_id",
+                "address_id_list",
+                "job_attribute",
+                "expiry_timestamp",
+                "target_major_id_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireLocation::new("s")
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireLocation",
+            method: "GET",
+            template: "/open-apis/hire/v1/locations",
+            path: "/open-apis/hire/v1/locations",
+            query: &[("page_token", "s"), ("page_size", "7"), ("usage", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::QueryHireLocation::new(7, 7)
+                .page_token("s")
+                .code_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "QueryHireLocation",
+            method: "POST",
+            template: "/open-apis/hire/v1/locations/query",
+            path: "/open-apis/hire/v1/locations/query",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["code_list", "location_type"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireMinutes::new("s")
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireMinutes",
+            method: "GET",
+            template: "/open-apis/hire/v1/minutes",
+            path: "/open-apis/hire/v1/minutes",
+            query: &[
+                ("interview_id", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::DeleteHireNote::new("note_id x")),
+        Expected {
+            service: "hire",
+            name: "DeleteHireNote",
+            method: "DELETE",
+            template: "/open-apis/hire/v1/notes/:note_id",
+            path: "/open-apis/hire/v1/notes/note_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::GetHireOfferApplicationForm::new(
+            "offer_application_form_id x",
+        )),
+        Expected {
+            service: "hire",
+            name: "GetHireOfferApplicationForm",
+            method: "GET",
+            template: "/open-apis/hire/v1/offer_application_forms/:offer_application_form_id",
+            path: "/open-apis/hire/v1/offer_application_forms/offer_application_form_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireOfferApplicationForm::new()
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireOfferApplicationForm",
+            method: "GET",
+            template: "/open-apis/hire/v1/offer_application_forms",
+            path: "/open-apis/hire/v1/offer_application_forms",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireOfferApprovalTemplate::new()
+                .page_token("s")
+                .page_size(7)
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireOfferApprovalTemplate",
+            method: "GET",
+            template: "/open-apis/hire/v1/offer_approval_templates",
+            path: "/open-apis/hire/v1/offer_approval_templates",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireOfferCustomField::new("offer_custom_field_id x")
+                .name(lark_core::api::hire::UpdateHireOfferCustomFieldReqName::default())
+                .config(lark_core::api::hire::UpdateHireOfferCustomFieldReqConfig::default()),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireOfferCustomField",
+            method: "PUT",
+            template: "/open-apis/hire/v1/offer_custom_fields/:offer_custom_field_id",
+            path: "/open-apis/hire/v1/offer_custom_fields/offer_custom_field_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name", "config"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireOffer::new("offer_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s")
+                .employee_type_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireOffer",
+            method: "GET",
+            template: "/open-apis/hire/v1/offers/:offer_id",
+            path: "/open-apis/hire/v1/offers/offer_id%20x",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+                ("employee_type_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireOfferList::new("s")
+                .page_token("s")
+                .page_size(7)
+                .user_id_type("s")
+                .employee_type_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireOfferList",
+            method: "GET",
+            template: "/open-apis/hire/v1/offers",
+            path: "/open-apis/hire/v1/offers",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("talent_id", "s"),
+                ("user_id_type", "s"),
+                ("employee_type_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireOffer::new("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s")
+                .employee_type_id_type("s")
+                .schema_id("s")
+                .offer_type(7)
+                .basic_info(lark_core::api::hire::CreateHireOfferReqBasicInfo::default())
+                .salary_info(lark_core::api::hire::CreateHireOfferReqSalaryInfo::default())
+                .customized_info_list([
+                    lark_core::api::hire::CreateHireOfferReqCustomizedInfo::default(),
+                ]),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireOffer",
+            method: "POST",
+            template: "/open-apis/hire/v1/offers",
+            path: "/open-apis/hire/v1/offers",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+                ("employee_type_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "application_id",
+                "schema_id",
+                "offer_type",
+                "basic_info",
+                "salary_info",
+                "customized_info_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireOfferStatus::new("offer_id x", 7)
+                .expiration_date("s")
+                .termination_reason_id_list([String::from("s")])
+                .termination_reason_note("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireOfferStatus",
+            method: "PATCH",
+            template: "/open-apis/hire/v1/offers/:offer_id/offer_status",
+            path: "/open-apis/hire/v1/offers/offer_id%20x/offer_status",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "offer_status",
+                "expiration_date",
+                "termination_reason_id_list",
+                "termination_reason_note",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireOffer::new("offer_id x", "s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_family_id_type("s")
+                .employee_type_id_type("s")
+                .basic_info(lark_core::api::hire::UpdateHireOfferReqBasicInfo::default())
+                .salary_info(lark_core::api::hire::UpdateHireOfferReqSalaryInfo::default())
+                .customized_info_list([
+                    lark_core::api::hire::UpdateHireOfferReqCustomizedInfo::default(),
+                ]),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireOffer",
+            method: "PUT",
+            template: "/open-apis/hire/v1/offers/:offer_id",
+            path: "/open-apis/hire/v1/offers/offer_id%20x",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("job_family_id_type", "s"),
+                ("employee_type_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "schema_id",
+                "basic_info",
+                "salary_info",
+                "customized_info_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHirePortalApplySchema::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHirePortalApplySchema",
+            method: "GET",
+            template: "/open-apis/hire/v1/portal_apply_schemas",
+            path: "/open-apis/hire/v1/portal_apply_schemas",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireQuestionnaireList::new()
+                .page_token("s")
+                .page_size(7)
+                .application_id("s")
+                .interview_id("s")
+                .update_start_time("s")
+                .update_end_time("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireQuestionnaireList",
+            method: "GET",
+            template: "/open-apis/hire/v1/questionnaires",
+            path: "/open-apis/hire/v1/questionnaires",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("application_id", "s"),
+                ("interview_id", "s"),
+                ("update_start_time", "s"),
+                ("update_end_time", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireReferralAccount::new()
+                .mobile(lark_core::api::hire::CreateHireReferralAccountReqMobile::default())
+                .email("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireReferralAccount",
+            method: "POST",
+            template: "/open-apis/hire/v1/referral_account",
+            path: "/open-apis/hire/v1/referral_account",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["mobile", "email"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::DeactivateHireReferralAccount::new(
+            "referral_account_id x",
+        )),
+        Expected {
+            service: "hire",
+            name: "DeactivateHireReferralAccount",
+            method: "POST",
+            template: "/open-apis/hire/v1/referral_account/:referral_account_id/deactivate",
+            path: "/open-apis/hire/v1/referral_account/referral_account_id%20x/deactivate",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireReferralAccountEnable::new().referral_account_id("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireReferralAccountEnable",
+            method: "POST",
+            template: "/open-apis/hire/v1/referral_account/enable",
+            path: "/open-apis/hire/v1/referral_account/enable",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["referral_account_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::GetHireReferralAccountAssets::new("s").user_id_type("s")),
+        Expected {
+            service: "hire",
+            name: "GetHireReferralAccountAssets",
+            method: "GET",
+            template: "/open-apis/hire/v1/referral_account/get_account_assets",
+            path: "/open-apis/hire/v1/referral_account/get_account_assets",
+            query: &[("referral_account_id", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ReconcileHireReferralAccount::new("s", "s").trade_details([
+                lark_core::api::hire::ReconcileHireReferralAccountReqTradeDetail::default(),
+            ]),
+        ),
+        Expected {
+            service: "hire",
+            name: "ReconcileHireReferralAccount",
+            method: "POST",
+            template: "/open-apis/hire/v1/referral_account/reconciliation",
+            path: "/open-apis/hire/v1/referral_account/reconciliation",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["start_trans_time", "end_trans_time", "trade_details"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::WithdrawHireReferralAccount::new("referral_account_id x", "s")
+                .withdraw_bonus_type([7]),
+        ),
+        Expected {
+            service: "hire",
+            name: "WithdrawHireReferralAccount",
+            method: "POST",
+            template: "/open-apis/hire/v1/referral_account/:referral_account_id/withdraw",
+            path: "/open-apis/hire/v1/referral_account/referral_account_id%20x/withdraw",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["withdraw_bonus_type", "external_order_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::SearchHireReferral::new("s")
+                .user_id_type("s")
+                .start_time("s")
+                .end_time("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "SearchHireReferral",
+            method: "POST",
+            template: "/open-apis/hire/v1/referrals/search",
+            path: "/open-apis/hire/v1/referrals/search",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["talent_id", "start_time", "end_time"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireReferralWebsiteJobPost::new("job_post_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireReferralWebsiteJobPost",
+            method: "GET",
+            template: "/open-apis/hire/v1/referral_websites/job_posts/:job_post_id",
+            path: "/open-apis/hire/v1/referral_websites/job_posts/job_post_id%20x",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireReferralWebsiteJobPostList::new()
+                .process_type(7)
+                .page_token("s")
+                .page_size(7)
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireReferralWebsiteJobPostList",
+            method: "GET",
+            template: "/open-apis/hire/v1/referral_websites/job_posts",
+            path: "/open-apis/hire/v1/referral_websites/job_posts",
+            query: &[
+                ("process_type", "7"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireRegistrationSchema::new()
+                .page_size(7)
+                .page_token("s")
+                .scenario(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireRegistrationSchema",
+            method: "GET",
+            template: "/open-apis/hire/v1/registration_schemas",
+            path: "/open-apis/hire/v1/registration_schemas",
+            query: &[("page_size", "7"), ("page_token", "s"), ("scenario", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::GetHireRole::new("role_id x")),
+        Expected {
+            service: "hire",
+            name: "GetHireRole",
+            method: "GET",
+            template: "/open-apis/hire/v1/roles/:role_id",
+            path: "/open-apis/hire/v1/roles/role_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireRole::new()
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireRole",
+            method: "GET",
+            template: "/open-apis/hire/v1/roles",
+            path: "/open-apis/hire/v1/roles",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireSubject::new()
+                .user_id_type("s")
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireSubject",
+            method: "GET",
+            template: "/open-apis/hire/v1/subjects",
+            path: "/open-apis/hire/v1/subjects",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::AddHireTalentToFolder::new("s")
+                .talent_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "AddHireTalentToFolder",
+            method: "POST",
+            template: "/open-apis/hire/v1/talents/add_to_folder",
+            path: "/open-apis/hire/v1/talents/add_to_folder",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["talent_id_list", "folder_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::BatchGetHireTalent::new()
+                .mobile_code("s")
+                .mobile_number_list([String::from("s")])
+                .email_list([String::from("s")])
+                .identification_type(7)
+                .identification_number_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "BatchGetHireTalent",
+            method: "POST",
+            template: "/open-apis/hire/v1/talents/batch_get_id",
+            path: "/open-apis/hire/v1/talents/batch_get_id",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "mobile_code",
+                "mobile_number_list",
+                "email_list",
+                "identification_type",
+                "identification_number_list",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireTalentBlocklistChangeTalentBlock::new("s", 7)
+                .reason("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireTalentBlocklistChangeTalentBlock",
+            method: "POST",
+            template: "/open-apis/hire/v1/talent_blocklist/change_talent_block",
+            path: "/open-apis/hire/v1/talent_blocklist/change_talent_block",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["talent_id", "option", "reason"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireTalentCombined::new()
+                .user_id_type("s")
+                .init_source_id("s")
+                .resume_source_id("s")
+                .folder_id_list([String::from("s")])
+                .creator_id("s")
+                .creator_account_type(7)
+                .resume_attachment_id("s")
+                .basic_info(lark_core::api::hire::CreateHireTalentCombinedReqBasicInfo::default())
+                .education_list([
+                    lark_core::api::hire::CreateHireTalentCombinedReqEducation::default(),
+                ])
+                .career_list([lark_core::api::hire::CreateHireTalentCombinedReqCareer::default()])
+                .project_list([lark_core::api::hire::CreateHireTalentCombinedReqProject::default()])
+                .works_list([lark_core::api::hire::CreateHireTalentCombinedReqWorks::default()])
+                .award_list([lark_core::api::hire::CreateHireTalentCombinedReqAward::default()])
+                .language_list([
+                    lark_core::api::hire::CreateHireTalentCombinedReqLanguage::default(),
+                ])
+                .sns_list([lark_core::api::hire::CreateHireTalentCombinedReqSns::default()])
+                .preferred_city_code_list([String::from("s")])
+                .self_evaluation(
+                    lark_core::api::hire::CreateHireTalentCombinedReqSelfEvaluation::default(),
+                )
+                .customized_data([
+                    lark_core::api::hire::CreateHireTalentCombinedReqCustomizedData::default(),
+                ]),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireTalentCombined",
+            method: "POST",
+            template: "/open-apis/hire/v1/talents/combined_create",
+            path: "/open-apis/hire/v1/talents/combined_create",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "init_source_id",
+                "resume_source_id",
+                "folder_id_list",
+                "creator_id",
+                "creator_account_type",
+                "resume_attachment_id",
+                "basic_info",
+                "education_list",
+                "career_list",
+                "project_list",
+                "works_list",
+                "award_list",
+                "language_list",
+                "sns_list",
+                "preferred_city_code_list",
+                "self_evaluation",
+                "customized_data",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::UpdateHireTalentCombined::new("s")
+                .user_id_type("s")
+                .init_source_id("s")
+                .folder_id_list([String::from("s")])
+                .operator_id("s")
+                .operator_account_type(7)
+                .resume_attachment_id("s")
+                .basic_info(lark_core::api::hire::UpdateHireTalentCombinedReqBasicInfo::default())
+                .education_list([
+                    lark_core::api::hire::UpdateHireTalentCombinedReqEducation::default(),
+                ])
+                .career_list([lark_core::api::hire::UpdateHireTalentCombinedReqCareer::default()])
+                .project_list([lark_core::api::hire::UpdateHireTalentCombinedReqProject::default()])
+                .works_list([lark_core::api::hire::UpdateHireTalentCombinedReqWorks::default()])
+                .award_list([lark_core::api::hire::UpdateHireTalentCombinedReqAward::default()])
+                .language_list([
+                    lark_core::api::hire::UpdateHireTalentCombinedReqLanguage::default(),
+                ])
+                .sns_list([lark_core::api::hire::UpdateHireTalentCombinedReqSns::default()])
+                .preferred_city_code_list([String::from("s")])
+                .self_evaluation(
+                    lark_core::api::hire::UpdateHireTalentCombinedReqSelfEvaluation::default(),
+                )
+                .customized_data([
+                    lark_core::api::hire::UpdateHireTalentCombinedReqCustomizedData::default(),
+                ]),
+        ),
+        Expected {
+            service: "hire",
+            name: "UpdateHireTalentCombined",
+            method: "POST",
+            template: "/open-apis/hire/v1/talents/combined_update",
+            path: "/open-apis/hire/v1/talents/combined_update",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "talent_id",
+                "init_source_id",
+                "folder_id_list",
+                "operator_id",
+                "operator_account_type",
+                "resume_attachment_id",
+                "basic_info",
+                "education_list",
+                "career_list",
+                "project_list",
+                "works_list",
+                "award_list",
+                "language_list",
+                "sns_list",
+                "preferred_city_code_list",
+                "self_evaluation",
+                "customized_data",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::CreateHireTalentExternalInfo::new(
+            "talent_id x",
+            "s",
+        )),
+        Expected {
+            service: "hire",
+            name: "CreateHireTalentExternalInfo",
+            method: "POST",
+            template: "/open-apis/hire/v1/talents/:talent_id/external_info",
+            path: "/open-apis/hire/v1/talents/talent_id%20x/external_info",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["external_create_time"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::UpdateHireTalentExternalInfo::new(
+            "talent_id x",
+            "s",
+        )),
+        Expected {
+            service: "hire",
+            name: "UpdateHireTalentExternalInfo",
+            method: "PUT",
+            template: "/open-apis/hire/v1/talents/:talent_id/external_info",
+            path: "/open-apis/hire/v1/talents/talent_id%20x/external_info",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["external_create_time"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireTalentFolderList::new()
+                .page_token("s")
+                .page_size(7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireTalentFolderList",
+            method: "GET",
+            template: "/open-apis/hire/v1/talent_folders",
+            path: "/open-apis/hire/v1/talent_folders",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::GetHireTalentV2::new("talent_id x").user_id_type("s")),
+        Expected {
+            service: "hire",
+            name: "GetHireTalentV2",
+            method: "GET",
+            template: "/open-apis/hire/v2/talents/:talent_id",
+            path: "/open-apis/hire/v2/talents/talent_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireTalentList::new()
+                .keyword("s")
+                .update_start_time("s")
+                .update_end_time("s")
+                .page_size(7)
+                .sort_by(7)
+                .page_token("s")
+                .user_id_type("s")
+                .query_option("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireTalentList",
+            method: "GET",
+            template: "/open-apis/hire/v1/talents",
+            path: "/open-apis/hire/v1/talents",
+            query: &[
+                ("keyword", "s"),
+                ("update_start_time", "s"),
+                ("update_end_time", "s"),
+                ("page_size", "7"),
+                ("sort_by", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("query_option", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::QueryHireTalentObject::new()),
+        Expected {
+            service: "hire",
+            name: "QueryHireTalentObject",
+            method: "GET",
+            template: "/open-apis/hire/v1/talent_objects/query",
+            path: "/open-apis/hire/v1/talent_objects/query",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireTalentOnboardStatus::new("talent_id x", 7)
+                .onboard_time("s")
+                .overboard_time("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireTalentOnboardStatus",
+            method: "POST",
+            template: "/open-apis/hire/v1/talents/:talent_id/onboard_status",
+            path: "/open-apis/hire/v1/talents/talent_id%20x/onboard_status",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["operation", "onboard_time", "overboard_time"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::SearchHireTalentOperationLog::new()
+                .page_token("s")
+                .page_size(7)
+                .user_id_type("s")
+                .job_id_list([String::from("s")])
+                .operator_id_list([String::from("s")])
+                .operation_list([7]),
+        ),
+        Expected {
+            service: "hire",
+            name: "SearchHireTalentOperationLog",
+            method: "POST",
+            template: "/open-apis/hire/v1/talent_operation_logs/search",
+            path: "/open-apis/hire/v1/talent_operation_logs/search",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["job_id_list", "operator_id_list", "operation_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::BatchHireTalentPoolChangeTalentPool::new("talent_pool_id x", 7)
+                .talent_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "BatchHireTalentPoolChangeTalentPool",
+            method: "POST",
+            template: "/open-apis/hire/v1/talent_pools/:talent_pool_id/batch_change_talent_pool",
+            path: "/open-apis/hire/v1/talent_pools/talent_pool_id%20x/batch_change_talent_pool",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["talent_id_list", "option_type"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::CreateHireTalentPoolMoveTalent::new(
+            "talent_pool_id x",
+            "s",
+            7,
+        )),
+        Expected {
+            service: "hire",
+            name: "CreateHireTalentPoolMoveTalent",
+            method: "POST",
+            template: "/open-apis/hire/v1/talent_pools/:talent_pool_id/talent_relationship",
+            path: "/open-apis/hire/v1/talent_pools/talent_pool_id%20x/talent_relationship",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["talent_id", "add_type"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::SearchHireTalentPool::new()
+                .page_size(7)
+                .page_token("s")
+                .id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "SearchHireTalentPool",
+            method: "GET",
+            template: "/open-apis/hire/v1/talent_pools/",
+            path: "/open-apis/hire/v1/talent_pools/",
+            query: &[("page_size", "7"), ("page_token", "s"), ("id_list", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::RemoveHireTalentToFolder::new("s")
+                .talent_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "RemoveHireTalentToFolder",
+            method: "POST",
+            template: "/open-apis/hire/v1/talents/remove_to_folder",
+            path: "/open-apis/hire/v1/talents/remove_to_folder",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["talent_id_list", "folder_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireTalentTag::new("talent_id x", 7)
+                .tag_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireTalentTag",
+            method: "POST",
+            template: "/open-apis/hire/v1/talents/:talent_id/tag",
+            path: "/open-apis/hire/v1/talents/talent_id%20x/tag",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["operation", "tag_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireTalentTag::new()
+                .keyword("s")
+                .id_list([String::from("s")])
+                .r#type(7)
+                .include_inactive(true)
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireTalentTag",
+            method: "GET",
+            template: "/open-apis/hire/v1/talent_tags",
+            path: "/open-apis/hire/v1/talent_tags",
+            query: &[
+                ("keyword", "s"),
+                ("id_list", "s"),
+                ("type", "7"),
+                ("include_inactive", "true"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireTerminationReason::new()
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireTerminationReason",
+            method: "GET",
+            template: "/open-apis/hire/v1/termination_reasons",
+            path: "/open-apis/hire/v1/termination_reasons",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::SearchHireTest::new()
+                .page_token("s")
+                .page_size(7)
+                .user_id_type("s")
+                .application_id_list([String::from("s")])
+                .test_start_time_min("s")
+                .test_start_time_max("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "SearchHireTest",
+            method: "POST",
+            template: "/open-apis/hire/v1/tests/search",
+            path: "/open-apis/hire/v1/tests/search",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "application_id_list",
+                "test_start_time_min",
+                "test_start_time_max",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireTodo::new("s")
+                .page_token("s")
+                .page_size(7)
+                .user_id("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireTodo",
+            method: "GET",
+            template: "/open-apis/hire/v1/todos",
+            path: "/open-apis/hire/v1/todos",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("user_id", "s"),
+                ("user_id_type", "s"),
+                ("type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::CreateHireTripartiteAgreement::new(
+            "s", 7, "s",
+        )),
+        Expected {
+            service: "hire",
+            name: "CreateHireTripartiteAgreement",
+            method: "POST",
+            template: "/open-apis/hire/v1/tripartite_agreements",
+            path: "/open-apis/hire/v1/tripartite_agreements",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["application_id", "state", "create_time"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::DeleteHireTripartiteAgreement::new(
+            "tripartite_agreement_id x",
+        )),
+        Expected {
+            service: "hire",
+            name: "DeleteHireTripartiteAgreement",
+            method: "DELETE",
+            template: "/open-apis/hire/v1/tripartite_agreements/:tripartite_agreement_id",
+            path: "/open-apis/hire/v1/tripartite_agreements/tripartite_agreement_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireTripartiteAgreement::new()
+                .page_size(7)
+                .page_token("s")
+                .application_id("s")
+                .tripartite_agreement_id("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireTripartiteAgreement",
+            method: "GET",
+            template: "/open-apis/hire/v1/tripartite_agreements",
+            path: "/open-apis/hire/v1/tripartite_agreements",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("application_id", "s"),
+                ("tripartite_agreement_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::UpdateHireTripartiteAgreement::new(
+            "tripartite_agreement_id x",
+            7,
+            "s",
+        )),
+        Expected {
+            service: "hire",
+            name: "UpdateHireTripartiteAgreement",
+            method: "PUT",
+            template: "/open-apis/hire/v1/tripartite_agreements/:tripartite_agreement_id",
+            path: "/open-apis/hire/v1/tripartite_agreements/tripartite_agreement_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["state", "modify_time"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireUserRole::new()
+                .page_token("s")
+                .page_size(7)
+                .user_id("s")
+                .role_id("s")
+                .update_start_time("s")
+                .update_end_time("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireUserRole",
+            method: "GET",
+            template: "/open-apis/hire/v1/user_roles",
+            path: "/open-apis/hire/v1/user_roles",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("user_id", "s"),
+                ("role_id", "s"),
+                ("update_start_time", "s"),
+                ("update_end_time", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::CreateHireWebsiteChannel::new(
+            "website_id x",
+            "s",
+        )),
+        Expected {
+            service: "hire",
+            name: "CreateHireWebsiteChannel",
+            method: "POST",
+            template: "/open-apis/hire/v1/websites/:website_id/channels",
+            path: "/open-apis/hire/v1/websites/website_id%20x/channels",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["channel_name"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::DeleteHireWebsiteChannel::new(
+            "website_id x",
+            "channel_id x",
+        )),
+        Expected {
+            service: "hire",
+            name: "DeleteHireWebsiteChannel",
+            method: "DELETE",
+            template: "/open-apis/hire/v1/websites/:website_id/channels/:channel_id",
+            path: "/open-apis/hire/v1/websites/website_id%20x/channels/channel_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireWebsiteChannel::new("website_id x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireWebsiteChannel",
+            method: "GET",
+            template: "/open-apis/hire/v1/websites/:website_id/channels",
+            path: "/open-apis/hire/v1/websites/website_id%20x/channels",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::UpdateHireWebsiteChannel::new(
+            "website_id x",
+            "channel_id x",
+            "s",
+        )),
+        Expected {
+            service: "hire",
+            name: "UpdateHireWebsiteChannel",
+            method: "PUT",
+            template: "/open-apis/hire/v1/websites/:website_id/channels/:channel_id",
+            path: "/open-apis/hire/v1/websites/website_id%20x/channels/channel_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["channel_name"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::hire::CreateHireWebsiteDeliveryByAttachment::new("website_id x", "s", "s", "s").channel_id("s").application_preferred_city_code_list([String::from("s")]).mobile_country_code("s").mobile("s").email("s").identification(lark_core::api::hire::CreateHireWebsiteDeliveryByAttachmentReqIdentification::default())), Expected { service: "hire", name: "CreateHireWebsiteDeliveryByAttachment", method: "POST", template: "/open-apis/hire/v1/websites/:website_id/deliveries/create_by_attachment", path: "/open-apis/hire/v1/websites/website_id%20x/deliveries/create_by_attachment", query: &[], headers: &[], body_kind: "json", body_keys: &["job_post_id", "user_id", "resume_file_id", "channel_id", "application_preferred_city_code_list", "mobile_country_code", "mobile", "email", "identification"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireWebsiteDeliveryByResume::new("website_id x", "s", "s")
+                .user_id_type("s")
+                .resume(lark_core::api::hire::CreateHireWebsiteDeliveryByResumeReqResume::default())
+                .application_preferred_city_code_list([String::from("s")])
+                .channel_id("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireWebsiteDeliveryByResume",
+            method: "POST",
+            template: "/open-apis/hire/v1/websites/:website_id/deliveries/create_by_resume",
+            path: "/open-apis/hire/v1/websites/website_id%20x/deliveries/create_by_resume",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "job_post_id",
+                "resume",
+                "user_id",
+                "application_preferred_city_code_list",
+                "channel_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::hire::GetHireWebsiteDeliveryTask::new(
+            "website_id x",
+            "delivery_task_id x",
+        )),
+        Expected {
+            service: "hire",
+            name: "GetHireWebsiteDeliveryTask",
+            method: "GET",
+            template: "/open-apis/hire/v1/websites/:website_id/delivery_tasks/:delivery_task_id",
+            path: "/open-apis/hire/v1/websites/website_id%20x/delivery_tasks/delivery_task_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::GetHireWebsiteJobPost::new("website_id x", "job_post_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "GetHireWebsiteJobPost",
+            method: "GET",
+            template: "/open-apis/hire/v1/websites/:website_id/job_posts/:job_post_id",
+            path: "/open-apis/hire/v1/websites/website_id%20x/job_posts/job_post_id%20x",
+            query: &[
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireWebsiteJobPost::new("website_id x")
+                .page_token("s")
+                .page_size(7)
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .update_start_time("s")
+                .update_end_time("s")
+                .create_start_time("s")
+                .create_end_time("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireWebsiteJobPost",
+            method: "GET",
+            template: "/open-apis/hire/v1/websites/:website_id/job_posts",
+            path: "/open-apis/hire/v1/websites/website_id%20x/job_posts",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+                ("update_start_time", "s"),
+                ("update_end_time", "s"),
+                ("create_start_time", "s"),
+                ("create_end_time", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::SearchHireWebsiteJobPost::new("website_id x")
+                .page_token("s")
+                .page_size(7)
+                .user_id_type("s")
+                .department_id_type("s")
+                .job_level_id_type("s")
+                .job_type_id_list([String::from("s")])
+                .city_code_list([String::from("s")])
+                .job_function_id_list([String::from("s")])
+                .subject_id_list([String::from("s")])
+                .keyword("s")
+                .update_start_time("s")
+                .update_end_time("s")
+                .create_start_time("s")
+                .create_end_time("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "SearchHireWebsiteJobPost",
+            method: "POST",
+            template: "/open-apis/hire/v1/websites/:website_id/job_posts/search",
+            path: "/open-apis/hire/v1/websites/website_id%20x/job_posts/search",
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+                ("job_level_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "job_type_id_list",
+                "city_code_list",
+                "job_function_id_list",
+                "subject_id_list",
+                "keyword",
+                "update_start_time",
+                "update_end_time",
+                "create_start_time",
+                "create_end_time",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::ListHireWebsite::new()
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "hire",
+            name: "ListHireWebsite",
+            method: "GET",
+            template: "/open-apis/hire/v1/websites",
+            path: "/open-apis/hire/v1/websites",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::hire::CreateHireWebsiteSiteUser::new("website_id x", "s")
+                .name("s")
+                .email("s")
+                .mobile("s")
+                .mobile_country_code("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "CreateHireWebsiteSiteUser",
+            method: "POST",
+            template: "/open-apis/hire/v1/websites/:website_id/site_users",
+            path: "/open-apis/hire/v1/websites/website_id%20x/site_users",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "email",
+                "external_id",
+                "mobile",
+                "mobile_country_code",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
 }
 
 #[test]
@@ -10171,6 +29912,407 @@ fn endpoints_jssdk() {
             body_kind: "none",
             body_keys: &[],
             tokens: &["user", "app"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_lingo() {
+    check(
+        parts(
+            &lark_core::api::lingo::GetLingoClassificationList::new()
+                .page_size(7)
+                .page_token("s")
+                .repo_id("s"),
+        ),
+        Expected {
+            service: "lingo",
+            name: "GetLingoClassificationList",
+            method: "GET",
+            template: "/open-apis/lingo/v1/classifications",
+            path: "/open-apis/lingo/v1/classifications",
+            query: &[("page_size", "7"), ("page_token", "s"), ("repo_id", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::lingo::CreateLingoDraft::new()
+                .repo_id("s")
+                .user_id_type("s")
+                .id("s")
+                .main_keys([lark_core::api::lingo::CreateLingoDraftReqMainKey::default()])
+                .aliases([lark_core::api::lingo::CreateLingoDraftReqAliase::default()])
+                .description("s")
+                .related_meta(lark_core::api::lingo::CreateLingoDraftReqRelatedMeta::default())
+                .outer_info(lark_core::api::lingo::CreateLingoDraftReqOuterInfo::default())
+                .rich_text("s")
+                .i18n_descs([lark_core::api::lingo::CreateLingoDraftReqI18nDesc::default()]),
+        ),
+        Expected {
+            service: "lingo",
+            name: "CreateLingoDraft",
+            method: "POST",
+            template: "/open-apis/lingo/v1/drafts",
+            path: "/open-apis/lingo/v1/drafts",
+            query: &[("repo_id", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "id",
+                "main_keys",
+                "aliases",
+                "description",
+                "related_meta",
+                "outer_info",
+                "rich_text",
+                "i18n_descs",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::lingo::UpdateLingoDraft::new("draft_id x")
+                .user_id_type("s")
+                .id("s")
+                .main_keys([lark_core::api::lingo::UpdateLingoDraftReqMainKey::default()])
+                .aliases([lark_core::api::lingo::UpdateLingoDraftReqAliase::default()])
+                .description("s")
+                .related_meta(lark_core::api::lingo::UpdateLingoDraftReqRelatedMeta::default())
+                .rich_text("s")
+                .i18n_descs([lark_core::api::lingo::UpdateLingoDraftReqI18nDesc::default()]),
+        ),
+        Expected {
+            service: "lingo",
+            name: "UpdateLingoDraft",
+            method: "PUT",
+            template: "/open-apis/lingo/v1/drafts/:draft_id",
+            path: "/open-apis/lingo/v1/drafts/draft_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "id",
+                "main_keys",
+                "aliases",
+                "description",
+                "related_meta",
+                "rich_text",
+                "i18n_descs",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::lingo::CreateLingoEntity::new()
+                .repo_id("s")
+                .user_id_type("s")
+                .main_keys([lark_core::api::lingo::CreateLingoEntityReqMainKey::default()])
+                .aliases([lark_core::api::lingo::CreateLingoEntityReqAliase::default()])
+                .description("s")
+                .related_meta(lark_core::api::lingo::CreateLingoEntityReqRelatedMeta::default())
+                .outer_info(lark_core::api::lingo::CreateLingoEntityReqOuterInfo::default())
+                .rich_text("s")
+                .i18n_descs([lark_core::api::lingo::CreateLingoEntityReqI18nDesc::default()]),
+        ),
+        Expected {
+            service: "lingo",
+            name: "CreateLingoEntity",
+            method: "POST",
+            template: "/open-apis/lingo/v1/entities",
+            path: "/open-apis/lingo/v1/entities",
+            query: &[("repo_id", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "main_keys",
+                "aliases",
+                "description",
+                "related_meta",
+                "outer_info",
+                "rich_text",
+                "i18n_descs",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::lingo::DeleteLingoEntity::new("entity_id x")
+                .provider("s")
+                .outer_id("s"),
+        ),
+        Expected {
+            service: "lingo",
+            name: "DeleteLingoEntity",
+            method: "DELETE",
+            template: "/open-apis/lingo/v1/entities/:entity_id",
+            path: "/open-apis/lingo/v1/entities/entity_id%20x",
+            query: &[("provider", "s"), ("outer_id", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::lingo::ExtractLingoEntity::new().text("s")),
+        Expected {
+            service: "lingo",
+            name: "ExtractLingoEntity",
+            method: "POST",
+            template: "/open-apis/lingo/v1/entities/extract",
+            path: "/open-apis/lingo/v1/entities/extract",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["text"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::lingo::GetLingoEntity::new("entity_id x")
+                .provider("s")
+                .outer_id("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "lingo",
+            name: "GetLingoEntity",
+            method: "GET",
+            template: "/open-apis/lingo/v1/entities/:entity_id",
+            path: "/open-apis/lingo/v1/entities/entity_id%20x",
+            query: &[("provider", "s"), ("outer_id", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::lingo::HighlightLingoEntity::new("s")),
+        Expected {
+            service: "lingo",
+            name: "HighlightLingoEntity",
+            method: "POST",
+            template: "/open-apis/lingo/v1/entities/highlight",
+            path: "/open-apis/lingo/v1/entities/highlight",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["text"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::lingo::BatchHighlightLingoEntity::new().texts([String::from("s")])),
+        Expected {
+            service: "lingo",
+            name: "BatchHighlightLingoEntity",
+            method: "POST",
+            template: "/open-apis/lingo/v1/entities/batch_highlight",
+            path: "/open-apis/lingo/v1/entities/batch_highlight",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["texts"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::lingo::GetLingoEntityList::new()
+                .page_size(7)
+                .page_token("s")
+                .provider("s")
+                .repo_id("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "lingo",
+            name: "GetLingoEntityList",
+            method: "GET",
+            template: "/open-apis/lingo/v1/entities",
+            path: "/open-apis/lingo/v1/entities",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("provider", "s"),
+                ("repo_id", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::lingo::MatchLingoEntity::new("s").repo_id("s")),
+        Expected {
+            service: "lingo",
+            name: "MatchLingoEntity",
+            method: "POST",
+            template: "/open-apis/lingo/v1/entities/match",
+            path: "/open-apis/lingo/v1/entities/match",
+            query: &[("repo_id", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["word"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::lingo::SearchLingoEntity::new()
+                .page_size(7)
+                .page_token("s")
+                .repo_id("s")
+                .user_id_type("s")
+                .query("s")
+                .classification_filter(
+                    lark_core::api::lingo::SearchLingoEntityReqClassificationFilter::default(),
+                )
+                .sources([7])
+                .creators([String::from("s")]),
+        ),
+        Expected {
+            service: "lingo",
+            name: "SearchLingoEntity",
+            method: "POST",
+            template: "/open-apis/lingo/v1/entities/search",
+            path: "/open-apis/lingo/v1/entities/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("repo_id", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "classification_filter", "sources", "creators"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::lingo::UpdateLingoEntity::new("entity_id x")
+                .user_id_type("s")
+                .main_keys([lark_core::api::lingo::UpdateLingoEntityReqMainKey::default()])
+                .aliases([lark_core::api::lingo::UpdateLingoEntityReqAliase::default()])
+                .description("s")
+                .related_meta(lark_core::api::lingo::UpdateLingoEntityReqRelatedMeta::default())
+                .outer_info(lark_core::api::lingo::UpdateLingoEntityReqOuterInfo::default())
+                .rich_text("s")
+                .i18n_descs([lark_core::api::lingo::UpdateLingoEntityReqI18nDesc::default()]),
+        ),
+        Expected {
+            service: "lingo",
+            name: "UpdateLingoEntity",
+            method: "PUT",
+            template: "/open-apis/lingo/v1/entities/:entity_id",
+            path: "/open-apis/lingo/v1/entities/entity_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "main_keys",
+                "aliases",
+                "description",
+                "related_meta",
+                "outer_info",
+                "rich_text",
+                "i18n_descs",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::lingo::DownloadLingoFile::new(
+            "file_token x",
+        )),
+        Expected {
+            service: "lingo",
+            name: "DownloadLingoFile",
+            method: "GET",
+            template: "/open-apis/lingo/v1/files/:file_token/download",
+            path: "/open-apis/lingo/v1/files/file_token%20x/download",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::lingo::UploadLingoFile::new(
+            "s",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "lingo",
+            name: "UploadLingoFile",
+            method: "POST",
+            template: "/open-apis/lingo/v1/files/upload",
+            path: "/open-apis/lingo/v1/files/upload",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["name", "file"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::lingo::GetLingoRepoList::new()),
+        Expected {
+            service: "lingo",
+            name: "GetLingoRepoList",
+            method: "GET",
+            template: "/open-apis/lingo/v1/repos",
+            path: "/open-apis/lingo/v1/repos",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
         },
@@ -10945,6 +31087,796 @@ fn endpoints_mail() {
             body_kind: "none",
             body_keys: &[],
             tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::BatchCreateMailGroupManager::new("mailgroup_id x")
+                .user_id_type("s")
+                .mailgroup_manager_list([
+                    lark_core::api::mail::BatchCreateMailGroupManagerReqMailGroupManager::default(),
+                ]),
+        ),
+        Expected {
+            service: "mail",
+            name: "BatchCreateMailGroupManager",
+            method: "POST",
+            template: "/open-apis/mail/v1/mailgroups/:mailgroup_id/managers/batch_create",
+            path: "/open-apis/mail/v1/mailgroups/mailgroup_id%20x/managers/batch_create",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["mailgroup_manager_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::BatchDeleteMailGroupManager::new("mailgroup_id x")
+                .user_id_type("s")
+                .mailgroup_manager_list([
+                    lark_core::api::mail::BatchDeleteMailGroupManagerReqMailGroupManager::default(),
+                ]),
+        ),
+        Expected {
+            service: "mail",
+            name: "BatchDeleteMailGroupManager",
+            method: "POST",
+            template: "/open-apis/mail/v1/mailgroups/:mailgroup_id/managers/batch_delete",
+            path: "/open-apis/mail/v1/mailgroups/mailgroup_id%20x/managers/batch_delete",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["mailgroup_manager_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::GetMailGroupManagerList::new("mailgroup_id x")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "GetMailGroupManagerList",
+            method: "GET",
+            template: "/open-apis/mail/v1/mailgroups/:mailgroup_id/managers",
+            path: "/open-apis/mail/v1/mailgroups/mailgroup_id%20x/managers",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::BatchCreateMailGroupMember::new("mailgroup_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .items([lark_core::api::mail::BatchCreateMailGroupMemberReqItem::default()]),
+        ),
+        Expected {
+            service: "mail",
+            name: "BatchCreateMailGroupMember",
+            method: "POST",
+            template: "/open-apis/mail/v1/mailgroups/:mailgroup_id/members/batch_create",
+            path: "/open-apis/mail/v1/mailgroups/mailgroup_id%20x/members/batch_create",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["items"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::BatchDeleteMailGroupMember::new("mailgroup_id x")
+                .member_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "mail",
+            name: "BatchDeleteMailGroupMember",
+            method: "DELETE",
+            template: "/open-apis/mail/v1/mailgroups/:mailgroup_id/members/batch_delete",
+            path: "/open-apis/mail/v1/mailgroups/mailgroup_id%20x/members/batch_delete",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["member_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::BatchCreateMailGroupPermissionMember::new("mailgroup_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .items([
+                    lark_core::api::mail::BatchCreateMailGroupPermissionMemberReqItem::default(),
+                ]),
+        ),
+        Expected {
+            service: "mail",
+            name: "BatchCreateMailGroupPermissionMember",
+            method: "POST",
+            template: "/open-apis/mail/v1/mailgroups/:mailgroup_id/permission_members/batch_create",
+            path: "/open-apis/mail/v1/mailgroups/mailgroup_id%20x/permission_members/batch_create",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["items"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::BatchDeleteMailGroupPermissionMember::new("mailgroup_id x")
+                .permission_member_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "mail",
+            name: "BatchDeleteMailGroupPermissionMember",
+            method: "DELETE",
+            template: "/open-apis/mail/v1/mailgroups/:mailgroup_id/permission_members/batch_delete",
+            path: "/open-apis/mail/v1/mailgroups/mailgroup_id%20x/permission_members/batch_delete",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["permission_member_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::mail::SubscribeMailMessage::new(
+            "user_mailbox_id x",
+            7,
+        )),
+        Expected {
+            service: "mail",
+            name: "SubscribeMailMessage",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/subscribe",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/subscribe",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["event_type"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::mail::GetMailMessageSubscription::new(
+            "user_mailbox_id x",
+            7,
+        )),
+        Expected {
+            service: "mail",
+            name: "GetMailMessageSubscription",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/subscription",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/subscription",
+            query: &[("event_type", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::BatchCreatePublicMailboxMember::new("public_mailbox_id x")
+                .user_id_type("s")
+                .items([lark_core::api::mail::BatchCreatePublicMailboxMemberReqItem::default()]),
+        ),
+        Expected {
+            service: "mail",
+            name: "BatchCreatePublicMailboxMember",
+            method: "POST",
+            template: "/open-apis/mail/v1/public_mailboxes/:public_mailbox_id/members/batch_create",
+            path: "/open-apis/mail/v1/public_mailboxes/public_mailbox_id%20x/members/batch_create",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["items"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::BatchDeletePublicMailboxMember::new("public_mailbox_id x")
+                .member_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "mail",
+            name: "BatchDeletePublicMailboxMember",
+            method: "DELETE",
+            template: "/open-apis/mail/v1/public_mailboxes/:public_mailbox_id/members/batch_delete",
+            path: "/open-apis/mail/v1/public_mailboxes/public_mailbox_id%20x/members/batch_delete",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["member_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::RemoveMailPublicMailboxToRecycleBin::new("public_mailbox_id x")
+                .to_mail_address("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "RemoveMailPublicMailboxToRecycleBin",
+            method: "DELETE",
+            template: "/open-apis/mail/v1/public_mailboxes/:public_mailbox_id/remove_to_recycle_bin",
+            path: "/open-apis/mail/v1/public_mailboxes/public_mailbox_id%20x/remove_to_recycle_bin",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["to_mail_address"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::mail::ApplyMailRule::new(
+            "user_mailbox_id x",
+            "rule_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "ApplyMailRule",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules/:rule_id/apply",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/rules/rule_id%20x/apply",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::mail::SubscribeMailUserMailboxEvent::new(
+            "user_mailbox_id x",
+            7,
+        )),
+        Expected {
+            service: "mail",
+            name: "SubscribeMailUserMailboxEvent",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/event/subscribe",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/event/subscribe",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["event_type"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::mail::GetMailUserMailboxEventSubscription::new("user_mailbox_id x")),
+        Expected {
+            service: "mail",
+            name: "GetMailUserMailboxEventSubscription",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/event/subscription",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/event/subscription",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::mail::UnsubscribeMailUserMailboxEvent::new(
+            "user_mailbox_id x",
+            7,
+        )),
+        Expected {
+            service: "mail",
+            name: "UnsubscribeMailUserMailboxEvent",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/event/unsubscribe",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/event/unsubscribe",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["event_type"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::mail::CreateMailUserMailboxFolder::new(
+            "user_mailbox_id x",
+            "s",
+            "s",
+        )),
+        Expected {
+            service: "mail",
+            name: "CreateMailUserMailboxFolder",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/folders",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name", "parent_folder_id"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::mail::DeleteMailUserMailboxFolder::new(
+            "user_mailbox_id x",
+            "folder_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "DeleteMailUserMailboxFolder",
+            method: "DELETE",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders/:folder_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/folders/folder_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::ListMailUserMailboxFolder::new("user_mailbox_id x")
+                .folder_type(7),
+        ),
+        Expected {
+            service: "mail",
+            name: "ListMailUserMailboxFolder",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/folders",
+            query: &[("folder_type", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::UpdateMailUserMailboxFolder::new(
+                "user_mailbox_id x",
+                "folder_id x",
+            )
+            .name("s")
+            .parent_folder_id("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "UpdateMailUserMailboxFolder",
+            method: "PATCH",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders/:folder_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/folders/folder_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name", "parent_folder_id"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::CreateUserMailboxMailContact::new("user_mailbox_id x", "s")
+                .company("s")
+                .phone("s")
+                .mail_address("s")
+                .tag("s")
+                .remark("s")
+                .position("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "CreateUserMailboxMailContact",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/mail_contacts",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/mail_contacts",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "company",
+                "phone",
+                "mail_address",
+                "tag",
+                "remark",
+                "position",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::mail::DeleteUserMailboxMailContact::new(
+            "user_mailbox_id x",
+            "mail_contact_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "DeleteUserMailboxMailContact",
+            method: "DELETE",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/mail_contacts/:mail_contact_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/mail_contacts/mail_contact_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::ListUserMailboxMailContact::new("user_mailbox_id x", 7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "ListUserMailboxMailContact",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/mail_contacts",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/mail_contacts",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::UpdateUserMailboxMailContact::new(
+                "user_mailbox_id x",
+                "mail_contact_id x",
+                "s",
+            )
+            .company("s")
+            .phone("s")
+            .mail_address("s")
+            .tag("s")
+            .remark("s")
+            .position("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "UpdateUserMailboxMailContact",
+            method: "PATCH",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/mail_contacts/:mail_contact_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/mail_contacts/mail_contact_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "company",
+                "phone",
+                "mail_address",
+                "tag",
+                "remark",
+                "position",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::DownloadMailUserMailboxMessageAttachmentURL::new(
+                "user_mailbox_id x",
+                "message_id x",
+            )
+            .attachment_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "mail",
+            name: "DownloadMailUserMailboxMessageAttachmentURL",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id/attachments/download_url",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/message_id%20x/attachments/download_url",
+            query: &[("attachment_ids", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::mail::GetMailUserMailboxMessage::new(
+            "user_mailbox_id x",
+            "message_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "GetMailUserMailboxMessage",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/message_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::GetMailUserMailboxMessageByCard::new(
+                "user_mailbox_id x",
+                "s",
+                "s",
+            )
+            .user_id_type("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "GetMailUserMailboxMessageByCard",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/get_by_card",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/get_by_card",
+            query: &[("card_id", "s"), ("owner_id", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::ListMailUserMailboxMessage::new("user_mailbox_id x", 7, "s")
+                .page_token("s")
+                .only_unread(true),
+        ),
+        Expected {
+            service: "mail",
+            name: "ListMailUserMailboxMessage",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("folder_id", "s"),
+                ("only_unread", "true"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::SendMailUserMailboxMessage::new("user_mailbox_id x")
+                .subject("s")
+                .to([lark_core::api::mail::SendMailUserMailboxMessageReqTo::default()])
+                .raw("s")
+                .cc([lark_core::api::mail::SendMailUserMailboxMessageReqCc::default()])
+                .bcc([lark_core::api::mail::SendMailUserMailboxMessageReqBcc::default()])
+                .body_html("s")
+                .body_plain_text("s")
+                .attachments([
+                    lark_core::api::mail::SendMailUserMailboxMessageReqAttachment::default(),
+                ])
+                .dedupe_key("s")
+                .head_from(lark_core::api::mail::SendMailUserMailboxMessageReqHeadFrom::default()),
+        ),
+        Expected {
+            service: "mail",
+            name: "SendMailUserMailboxMessage",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/send",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/send",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "subject",
+                "to",
+                "raw",
+                "cc",
+                "bcc",
+                "body_html",
+                "body_plain_text",
+                "attachments",
+                "dedupe_key",
+                "head_from",
+            ],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::CreateMailUserMailboxRule::new(
+                "user_mailbox_id x",
+                true,
+                "s",
+                true,
+            )
+            .condition(lark_core::api::mail::CreateMailUserMailboxRuleReqCondition::default())
+            .action(lark_core::api::mail::CreateMailUserMailboxRuleReqAction::default()),
+        ),
+        Expected {
+            service: "mail",
+            name: "CreateMailUserMailboxRule",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/rules",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "condition",
+                "action",
+                "ignore_the_rest_of_rules",
+                "name",
+                "is_enable",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::mail::DeleteMailUserMailboxRule::new(
+            "user_mailbox_id x",
+            "rule_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "DeleteMailUserMailboxRule",
+            method: "DELETE",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules/:rule_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/rules/rule_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::mail::ListMailUserMailboxRule::new(
+            "user_mailbox_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "ListMailUserMailboxRule",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/rules",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::ReorderMailUserMailboxRule::new("user_mailbox_id x")
+                .rule_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "mail",
+            name: "ReorderMailUserMailboxRule",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules/reorder",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/rules/reorder",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["rule_ids"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mail::UpdateMailUserMailboxRule::new(
+                "user_mailbox_id x",
+                "rule_id x",
+                true,
+                "s",
+                true,
+            )
+            .condition(lark_core::api::mail::UpdateMailUserMailboxRuleReqCondition::default())
+            .action(lark_core::api::mail::UpdateMailUserMailboxRuleReqAction::default()),
+        ),
+        Expected {
+            service: "mail",
+            name: "UpdateMailUserMailboxRule",
+            method: "PUT",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules/:rule_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/rules/rule_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "condition",
+                "action",
+                "ignore_the_rest_of_rules",
+                "name",
+                "is_enable",
+            ],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
         },
@@ -12329,6 +33261,116 @@ fn endpoints_mdm() {
             paginated: false,
         },
     );
+    check(
+        parts(
+            &lark_core::api::mdm::GetMDMBatchCountryRegion::new()
+                .fields([String::from("s")])
+                .ids([String::from("s")])
+                .languages([String::from("s")]),
+        ),
+        Expected {
+            service: "mdm",
+            name: "GetMDMBatchCountryRegion",
+            method: "GET",
+            template: "/open-apis/mdm/v3/batch_country_region",
+            path: "/open-apis/mdm/v3/batch_country_region",
+            query: &[("fields", "s"), ("ids", "s"), ("languages", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mdm::ListMDMCountryRegion::new()
+                .languages([String::from("s")])
+                .fields([String::from("s")])
+                .limit(7)
+                .offset(7)
+                .return_count(true)
+                .page_token("s")
+                .filter(lark_core::api::mdm::ListMDMCountryRegionReqFilter::default())
+                .common(serde_json::json!({"k": 1})),
+        ),
+        Expected {
+            service: "mdm",
+            name: "ListMDMCountryRegion",
+            method: "GET",
+            template: "/open-apis/mdm/v3/country_regions",
+            path: "/open-apis/mdm/v3/country_regions",
+            query: &[
+                ("languages", "s"),
+                ("fields", "s"),
+                ("limit", "7"),
+                ("offset", "7"),
+                ("return_count", "true"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["filter", "common"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mdm::BindMDMUserAuthDataRelation::new("s", "s")
+                .user_id_type("s")
+                .sub_dimension_types([String::from("s")])
+                .authorized_user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "mdm",
+            name: "BindMDMUserAuthDataRelation",
+            method: "POST",
+            template: "/open-apis/mdm/v1/user_auth_data_relations/bind",
+            path: "/open-apis/mdm/v1/user_auth_data_relations/bind",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "root_dimension_type",
+                "sub_dimension_types",
+                "authorized_user_ids",
+                "uams_app_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::mdm::UnbindMDMUserAuthDataRelation::new("s", "s")
+                .user_id_type("s")
+                .sub_dimension_types([String::from("s")])
+                .authorized_user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "mdm",
+            name: "UnbindMDMUserAuthDataRelation",
+            method: "POST",
+            template: "/open-apis/mdm/v1/user_auth_data_relations/unbind",
+            path: "/open-apis/mdm/v1/user_auth_data_relations/unbind",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "root_dimension_type",
+                "sub_dimension_types",
+                "authorized_user_ids",
+                "uams_app_id",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
 }
 
 #[test]
@@ -13183,6 +34225,606 @@ fn endpoints_message() {
             paginated: false,
         },
     );
+    check(
+        parts(
+            &lark_core::api::message::UpdateAppFeedCardButton::new("s")
+                .user_id_type("s")
+                .user_ids([String::from("s")])
+                .buttons(lark_core::api::message::UpdateAppFeedCardButtonReqButtons::default()),
+        ),
+        Expected {
+            service: "message",
+            name: "UpdateAppFeedCardButton",
+            method: "PUT",
+            template: "/open-apis/im/v2/chat_button",
+            path: "/open-apis/im/v2/chat_button",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_ids", "chat_id", "buttons"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::CreateAppFeedCard::new()
+                .user_id_type("s")
+                .app_feed_card(lark_core::api::message::CreateAppFeedCardReqAppFeedCard::default())
+                .user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "message",
+            name: "CreateAppFeedCard",
+            method: "POST",
+            template: "/open-apis/im/v2/app_feed_card",
+            path: "/open-apis/im/v2/app_feed_card",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["app_feed_card", "user_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::DeleteAppFeedCard::new()
+                .user_id_type("s")
+                .feed_cards([lark_core::api::message::DeleteAppFeedCardReqFeedCard::default()]),
+        ),
+        Expected {
+            service: "message",
+            name: "DeleteAppFeedCard",
+            method: "DELETE",
+            template: "/open-apis/im/v2/app_feed_card/batch",
+            path: "/open-apis/im/v2/app_feed_card/batch",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["feed_cards"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::InstantReminderAppFeedCard::new("feed_card_id x", "s", true)
+                .user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "message",
+            name: "InstantReminderAppFeedCard",
+            method: "PATCH",
+            template: "/open-apis/im/v2/feed_cards/:feed_card_id",
+            path: "/open-apis/im/v2/feed_cards/feed_card_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["time_sensitive", "user_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::UpdateAppFeedCard::new()
+                .user_id_type("s")
+                .feed_cards([lark_core::api::message::UpdateAppFeedCardReqFeedCard::default()]),
+        ),
+        Expected {
+            service: "message",
+            name: "UpdateAppFeedCard",
+            method: "PUT",
+            template: "/open-apis/im/v2/app_feed_card/batch",
+            path: "/open-apis/im/v2/app_feed_card/batch",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["feed_cards"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::UpdateIMFeedCardBotTimeSentive::new("s", true)
+                .user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "message",
+            name: "UpdateIMFeedCardBotTimeSentive",
+            method: "PATCH",
+            template: "/open-apis/im/v2/feed_cards/bot_time_sentive",
+            path: "/open-apis/im/v2/feed_cards/bot_time_sentive",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["time_sensitive", "user_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::CreateIMMessagePushFollowUp::new("message_id x").follow_ups(
+                [lark_core::api::message::CreateIMMessagePushFollowUpReqFollowUp::default()],
+            ),
+        ),
+        Expected {
+            service: "message",
+            name: "CreateIMMessagePushFollowUp",
+            method: "POST",
+            template: "/open-apis/im/v1/messages/:message_id/push_follow_up",
+            path: "/open-apis/im/v1/messages/message_id%20x/push_follow_up",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["follow_ups"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::CreateIMTag::new()
+                .create_tag(lark_core::api::message::CreateIMTagReqCreateTag::default()),
+        ),
+        Expected {
+            service: "message",
+            name: "CreateIMTag",
+            method: "POST",
+            template: "/open-apis/im/v2/tags",
+            path: "/open-apis/im/v2/tags",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["create_tag"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::message::MGetIMTag::new().ids([String::from("s")])),
+        Expected {
+            service: "message",
+            name: "MGetIMTag",
+            method: "GET",
+            template: "/open-apis/im/v2/tags",
+            path: "/open-apis/im/v2/tags",
+            query: &[("ids", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::CreateIMTagRelation::new("s", "s")
+                .tag_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "message",
+            name: "CreateIMTagRelation",
+            method: "POST",
+            template: "/open-apis/im/v2/biz_entity_tag_relation",
+            path: "/open-apis/im/v2/biz_entity_tag_relation",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["tag_biz_type", "biz_entity_id", "tag_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::DeleteIMTagRelation::new("s", "s")
+                .tag_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "message",
+            name: "DeleteIMTagRelation",
+            method: "PUT",
+            template: "/open-apis/im/v2/biz_entity_tag_relation",
+            path: "/open-apis/im/v2/biz_entity_tag_relation",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["tag_biz_type", "biz_entity_id", "tag_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::message::ListIMTagRelation::new("s", "s")),
+        Expected {
+            service: "message",
+            name: "ListIMTagRelation",
+            method: "GET",
+            template: "/open-apis/im/v2/biz_entity_tag_relation",
+            path: "/open-apis/im/v2/biz_entity_tag_relation",
+            query: &[("tag_biz_type", "s"), ("biz_entity_id", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::UpdateIMTag::new("tag_id x")
+                .patch_tag(lark_core::api::message::UpdateIMTagReqPatchTag::default()),
+        ),
+        Expected {
+            service: "message",
+            name: "UpdateIMTag",
+            method: "PATCH",
+            template: "/open-apis/im/v2/tags/:tag_id",
+            path: "/open-apis/im/v2/tags/tag_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["patch_tag"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::message::ForwardMessage::new("message_id x", "s", "s").uuid("s")),
+        Expected {
+            service: "message",
+            name: "ForwardMessage",
+            method: "POST",
+            template: "/open-apis/im/v1/messages/:message_id/forward",
+            path: "/open-apis/im/v1/messages/message_id%20x/forward",
+            query: &[("receive_id_type", "s"), ("uuid", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["receive_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::MergeForwardMessage::new("s", "s")
+                .uuid("s")
+                .message_id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "message",
+            name: "MergeForwardMessage",
+            method: "POST",
+            template: "/open-apis/im/v1/messages/merge_forward",
+            path: "/open-apis/im/v1/messages/merge_forward",
+            query: &[("receive_id_type", "s"), ("uuid", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["receive_id", "message_id_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::message::CreateMessagePin::new("s")),
+        Expected {
+            service: "message",
+            name: "CreateMessagePin",
+            method: "POST",
+            template: "/open-apis/im/v1/pins",
+            path: "/open-apis/im/v1/pins",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["message_id"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::message::DeleteMessagePin::new(
+            "message_id x",
+        )),
+        Expected {
+            service: "message",
+            name: "DeleteMessagePin",
+            method: "DELETE",
+            template: "/open-apis/im/v1/pins/:message_id",
+            path: "/open-apis/im/v1/pins/message_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::GetMessagePinList::new("s")
+                .start_time("s")
+                .end_time("s")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "message",
+            name: "GetMessagePinList",
+            method: "GET",
+            template: "/open-apis/im/v1/pins",
+            path: "/open-apis/im/v1/pins",
+            query: &[
+                ("chat_id", "s"),
+                ("start_time", "s"),
+                ("end_time", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::GetMessageSpecialFocusList::new()
+                .member_id_type("s")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "message",
+            name: "GetMessageSpecialFocusList",
+            method: "GET",
+            template: "/open-apis/im/v1/special_focus",
+            path: "/open-apis/im/v1/special_focus",
+            query: &[
+                ("member_id_type", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::GetMessageSpecialFocusUnread::new()
+                .member_id_type("s")
+                .id_list([String::from("s")])
+                .chat_mode("s"),
+        ),
+        Expected {
+            service: "message",
+            name: "GetMessageSpecialFocusUnread",
+            method: "POST",
+            template: "/open-apis/im/v1/special_focus/unread",
+            path: "/open-apis/im/v1/special_focus/unread",
+            query: &[("member_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["id_list", "chat_mode"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::ForwardThreadMessage::new("thread_id x", "s", "s").uuid("s"),
+        ),
+        Expected {
+            service: "message",
+            name: "ForwardThreadMessage",
+            method: "POST",
+            template: "/open-apis/im/v1/threads/:thread_id/forward",
+            path: "/open-apis/im/v1/threads/thread_id%20x/forward",
+            query: &[("receive_id_type", "s"), ("uuid", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["receive_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::message::UpdateMessageEdit::new(
+            "message_id x",
+            "s",
+            "s",
+        )),
+        Expected {
+            service: "message",
+            name: "UpdateMessageEdit",
+            method: "PUT",
+            template: "/open-apis/im/v1/messages/:message_id",
+            path: "/open-apis/im/v1/messages/message_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["msg_type", "content"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::message::BatchUpdateURLPreview::new()
+                .preview_tokens([String::from("s")])
+                .open_ids("s"),
+        ),
+        Expected {
+            service: "message",
+            name: "BatchUpdateURLPreview",
+            method: "POST",
+            template: "/open-apis/im/v2/url_previews/batch_update",
+            path: "/open-apis/im/v2/url_previews/batch_update",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["preview_tokens", "open_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_mina() {
+    check(
+        parts(&lark_core::api::mina::MinaCodeToSession::new("s")),
+        Expected {
+            service: "mina",
+            name: "MinaCodeToSession",
+            method: "POST",
+            template: "/open-apis/mina/v2/tokenLoginValidate",
+            path: "/open-apis/mina/v2/tokenLoginValidate",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["code"],
+            tokens: &["app"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_minutes() {
+    check(
+        parts(&lark_core::api::minutes::GetMinutesMinute::new("minute_token x").user_id_type("s")),
+        Expected {
+            service: "minutes",
+            name: "GetMinutesMinute",
+            method: "GET",
+            template: "/open-apis/minutes/v1/minutes/:minute_token",
+            path: "/open-apis/minutes/v1/minutes/minute_token%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::minutes::GetMinutesMinuteMedia::new(
+            "minute_token x",
+        )),
+        Expected {
+            service: "minutes",
+            name: "GetMinutesMinuteMedia",
+            method: "GET",
+            template: "/open-apis/minutes/v1/minutes/:minute_token/media",
+            path: "/open-apis/minutes/v1/minutes/minute_token%20x/media",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::minutes::GetMinutesMinuteTranscript::new("minute_token x")
+                .need_speaker(true)
+                .need_timestamp(true)
+                .file_format("s"),
+        ),
+        Expected {
+            service: "minutes",
+            name: "GetMinutesMinuteTranscript",
+            method: "GET",
+            template: "/open-apis/minutes/v1/minutes/:minute_token/transcript",
+            path: "/open-apis/minutes/v1/minutes/minute_token%20x/transcript",
+            query: &[
+                ("need_speaker", "true"),
+                ("need_timestamp", "true"),
+                ("file_format", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::minutes::GetMinutesStatistics::new("minute_token x").user_id_type("s"),
+        ),
+        Expected {
+            service: "minutes",
+            name: "GetMinutesStatistics",
+            method: "GET",
+            template: "/open-apis/minutes/v1/minutes/:minute_token/statistics",
+            path: "/open-apis/minutes/v1/minutes/minute_token%20x/statistics",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_moments() {
+    check(
+        parts(&lark_core::api::moments::GetMomentsPost::new("post_id x").user_id_type("s")),
+        Expected {
+            service: "moments",
+            name: "GetMomentsPost",
+            method: "GET",
+            template: "/open-apis/moments/v1/posts/:post_id",
+            path: "/open-apis/moments/v1/posts/post_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
 }
 
 #[test]
@@ -13254,6 +34896,1350 @@ fn endpoints_okr() {
             body_kind: "none",
             body_keys: &[],
             tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::okr::UploadOKRImage::new("s", 7)
+                .data(lark_core::api::okr::UploadOKRImageReqData::default()),
+        ),
+        Expected {
+            service: "okr",
+            name: "UploadOKRImage",
+            method: "POST",
+            template: "/open-apis/okr/v1/images/upload",
+            path: "/open-apis/okr/v1/images/upload",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["data", "target_id", "target_type"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::okr::GetOKRMetricSourceList::new()
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "okr",
+            name: "GetOKRMetricSourceList",
+            method: "GET",
+            template: "/open-apis/okr/v1/metric_sources",
+            path: "/open-apis/okr/v1/metric_sources",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::okr::BatchUpdateOKRMetricSourceTableItem::new(
+                "metric_source_id x",
+                "metric_table_id x",
+            )
+            .user_id_type("s")
+            .items([lark_core::api::okr::BatchUpdateOKRMetricSourceTableItemReqItem::default()]),
+        ),
+        Expected {
+            service: "okr",
+            name: "BatchUpdateOKRMetricSourceTableItem",
+            method: "PATCH",
+            template: "/open-apis/okr/v1/metric_sources/:metric_source_id/tables/:metric_table_id/items/batch_update",
+            path: "/open-apis/okr/v1/metric_sources/metric_source_id%20x/tables/metric_table_id%20x/items/batch_update",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["items"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::okr::GetOKRMetricSourceTableItem::new(
+                "metric_source_id x",
+                "metric_table_id x",
+                "metric_item_id x",
+            )
+            .user_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "GetOKRMetricSourceTableItem",
+            method: "GET",
+            template: "/open-apis/okr/v1/metric_sources/:metric_source_id/tables/:metric_table_id/items/:metric_item_id",
+            path: "/open-apis/okr/v1/metric_sources/metric_source_id%20x/tables/metric_table_id%20x/items/metric_item_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::okr::GetOKRMetricSourceTableItemList::new(
+                "metric_source_id x",
+                "metric_table_id x",
+            )
+            .user_id_type("s")
+            .page_token("s")
+            .page_size(7),
+        ),
+        Expected {
+            service: "okr",
+            name: "GetOKRMetricSourceTableItemList",
+            method: "GET",
+            template: "/open-apis/okr/v1/metric_sources/:metric_source_id/tables/:metric_table_id/items",
+            path: "/open-apis/okr/v1/metric_sources/metric_source_id%20x/tables/metric_table_id%20x/items",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::okr::UpdateOKRMetricSourceTableItem::new(
+                "metric_source_id x",
+                "metric_table_id x",
+                "metric_item_id x",
+            )
+            .user_id_type("s")
+            .metric_initial_value(1.5)
+            .metric_target_value(1.5)
+            .metric_current_value(1.5)
+            .supported_user_id("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "UpdateOKRMetricSourceTableItem",
+            method: "PATCH",
+            template: "/open-apis/okr/v1/metric_sources/:metric_source_id/tables/:metric_table_id/items/:metric_item_id",
+            path: "/open-apis/okr/v1/metric_sources/metric_source_id%20x/tables/metric_table_id%20x/items/metric_item_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "metric_initial_value",
+                "metric_target_value",
+                "metric_current_value",
+                "supported_user_id",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::okr::GetOKRMetricSourceTableList::new("metric_source_id x")
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "okr",
+            name: "GetOKRMetricSourceTableList",
+            method: "GET",
+            template: "/open-apis/okr/v1/metric_sources/:metric_source_id/tables",
+            path: "/open-apis/okr/v1/metric_sources/metric_source_id%20x/tables",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::okr::CreateOKRPeriod::new("s", "s")),
+        Expected {
+            service: "okr",
+            name: "CreateOKRPeriod",
+            method: "POST",
+            template: "/open-apis/okr/v1/periods",
+            path: "/open-apis/okr/v1/periods",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["period_rule_id", "start_month"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::okr::GetOKRPeriodRuleList::new()),
+        Expected {
+            service: "okr",
+            name: "GetOKRPeriodRuleList",
+            method: "GET",
+            template: "/open-apis/okr/v1/period_rules",
+            path: "/open-apis/okr/v1/period_rules",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::okr::UpdateOKRPeriod::new("period_id x", 7)),
+        Expected {
+            service: "okr",
+            name: "UpdateOKRPeriod",
+            method: "PATCH",
+            template: "/open-apis/okr/v1/periods/:period_id",
+            path: "/open-apis/okr/v1/periods/period_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["status"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::okr::CreateOKRProgressRecord::new("s", "s", "s", 7)
+                .user_id_type("s")
+                .content(lark_core::api::okr::CreateOKRProgressRecordReqContent::default())
+                .source_url_pc("s")
+                .source_url_mobile("s")
+                .progress_rate(
+                    lark_core::api::okr::CreateOKRProgressRecordReqProgressRate::default(),
+                ),
+        ),
+        Expected {
+            service: "okr",
+            name: "CreateOKRProgressRecord",
+            method: "POST",
+            template: "/open-apis/okr/v1/progress_records",
+            path: "/open-apis/okr/v1/progress_records",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "source_title",
+                "source_url",
+                "target_id",
+                "target_type",
+                "content",
+                "source_url_pc",
+                "source_url_mobile",
+                "progress_rate",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::okr::DeleteOKRProgressRecord::new(
+            "progress_id x",
+        )),
+        Expected {
+            service: "okr",
+            name: "DeleteOKRProgressRecord",
+            method: "DELETE",
+            template: "/open-apis/okr/v1/progress_records/:progress_id",
+            path: "/open-apis/okr/v1/progress_records/progress_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::okr::GetOKRProgressRecord::new("progress_id x").user_id_type("s")),
+        Expected {
+            service: "okr",
+            name: "GetOKRProgressRecord",
+            method: "GET",
+            template: "/open-apis/okr/v1/progress_records/:progress_id",
+            path: "/open-apis/okr/v1/progress_records/progress_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::okr::UpdateOKRProgressRecord::new("progress_id x")
+                .user_id_type("s")
+                .content(lark_core::api::okr::UpdateOKRProgressRecordReqContent::default())
+                .progress_rate(
+                    lark_core::api::okr::UpdateOKRProgressRecordReqProgressRate::default(),
+                ),
+        ),
+        Expected {
+            service: "okr",
+            name: "UpdateOKRProgressRecord",
+            method: "PUT",
+            template: "/open-apis/okr/v1/progress_records/:progress_id",
+            path: "/open-apis/okr/v1/progress_records/progress_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["content", "progress_rate"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::okr::GetOKRReview::new()
+                .user_id_type("s")
+                .user_ids([String::from("s")])
+                .period_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "okr",
+            name: "GetOKRReview",
+            method: "GET",
+            template: "/open-apis/okr/v1/reviews/query",
+            path: "/open-apis/okr/v1/reviews/query",
+            query: &[
+                ("user_id_type", "s"),
+                ("user_ids", "s"),
+                ("period_ids", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_passport() {
+    check(
+        parts(
+            &lark_core::api::passport::GetPassportSession::new()
+                .user_id_type("s")
+                .user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "passport",
+            name: "GetPassportSession",
+            method: "POST",
+            template: "/open-apis/passport/v1/sessions/query",
+            path: "/open-apis/passport/v1/sessions/query",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::passport::LogoutPassportSession::new(7)
+                .user_id_type("s")
+                .idp_credential_id("s")
+                .terminal_type([7])
+                .user_id("s")
+                .logout_reason(7)
+                .sid("s"),
+        ),
+        Expected {
+            service: "passport",
+            name: "LogoutPassportSession",
+            method: "POST",
+            template: "/open-apis/passport/v1/sessions/logout",
+            path: "/open-apis/passport/v1/sessions/logout",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "idp_credential_id",
+                "logout_type",
+                "terminal_type",
+                "user_id",
+                "logout_reason",
+                "sid",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_payroll() {
+    check(
+        parts(&lark_core::api::payroll::ListPayrollAcctItem::new(7).page_token("s")),
+        Expected {
+            service: "payroll",
+            name: "ListPayrollAcctItem",
+            method: "GET",
+            template: "/open-apis/payroll/v1/acct_items",
+            path: "/open-apis/payroll/v1/acct_items",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::payroll::ListPayrollCostAllocationDetail::new(7, "s", "s", 7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "payroll",
+            name: "ListPayrollCostAllocationDetail",
+            method: "GET",
+            template: "/open-apis/payroll/v1/cost_allocation_details",
+            path: "/open-apis/payroll/v1/cost_allocation_details",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("cost_allocation_plan_id", "s"),
+                ("pay_period", "s"),
+                ("report_type", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::payroll::ListPayrollCostAllocationPlan::new(7, "s").page_token("s")),
+        Expected {
+            service: "payroll",
+            name: "ListPayrollCostAllocationPlan",
+            method: "GET",
+            template: "/open-apis/payroll/v1/cost_allocation_plans",
+            path: "/open-apis/payroll/v1/cost_allocation_plans",
+            query: &[("page_size", "7"), ("page_token", "s"), ("pay_period", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::payroll::ListPayrollCostAllocationReport::new(7, "s", "s", 7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "payroll",
+            name: "ListPayrollCostAllocationReport",
+            method: "GET",
+            template: "/open-apis/payroll/v1/cost_allocation_reports",
+            path: "/open-apis/payroll/v1/cost_allocation_reports",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("cost_allocation_plan_id", "s"),
+                ("pay_period", "s"),
+                ("report_type", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::payroll::ListPayrollDatasource::new(7).page_token("s")),
+        Expected {
+            service: "payroll",
+            name: "ListPayrollDatasource",
+            method: "GET",
+            template: "/open-apis/payroll/v1/datasources",
+            path: "/open-apis/payroll/v1/datasources",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::payroll::QueryPayrollDatasourceRecord::new(7, "s")
+                .page_token("s")
+                .selected_fields([String::from("s")])
+                .field_filters([
+                    lark_core::api::payroll::QueryPayrollDatasourceRecordReqFieldFilter::default(),
+                ]),
+        ),
+        Expected {
+            service: "payroll",
+            name: "QueryPayrollDatasourceRecord",
+            method: "POST",
+            template: "/open-apis/payroll/v1/datasource_records/query",
+            path: "/open-apis/payroll/v1/datasource_records/query",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["source_code", "selected_fields", "field_filters"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::payroll::CreatePayrollDatasourceRecordSave::new("s").records([
+                lark_core::api::payroll::CreatePayrollDatasourceRecordSaveReqRecord::default(),
+            ]),
+        ),
+        Expected {
+            service: "payroll",
+            name: "CreatePayrollDatasourceRecordSave",
+            method: "POST",
+            template: "/open-apis/payroll/v1/datasource_records/save",
+            path: "/open-apis/payroll/v1/datasource_records/save",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["source_code", "records"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::payroll::ListPayrollPaygroup::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "payroll",
+            name: "ListPayrollPaygroup",
+            method: "GET",
+            template: "/open-apis/payroll/v1/paygroups",
+            path: "/open-apis/payroll/v1/paygroups",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::payroll::CreatePayrollPaymentActivityArchive::new("s")),
+        Expected {
+            service: "payroll",
+            name: "CreatePayrollPaymentActivityArchive",
+            method: "POST",
+            template: "/open-apis/payroll/v1/payment_activitys/archive",
+            path: "/open-apis/payroll/v1/payment_activitys/archive",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["activity_id"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::payroll::ListPayrollPaymentActivityDetail::new(7, 7, "s")
+                .include_segment_data(true)
+                .acct_item_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "payroll",
+            name: "ListPayrollPaymentActivityDetail",
+            method: "GET",
+            template: "/open-apis/payroll/v1/payment_activity_details",
+            path: "/open-apis/payroll/v1/payment_activity_details",
+            query: &[
+                ("page_index", "7"),
+                ("page_size", "7"),
+                ("activity_id", "s"),
+                ("include_segment_data", "true"),
+                ("acct_item_ids", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::payroll::ListPayrollPaymentActivity::new("s", "s", 7)
+                .page_token("s")
+                .statuses([7]),
+        ),
+        Expected {
+            service: "payroll",
+            name: "ListPayrollPaymentActivity",
+            method: "GET",
+            template: "/open-apis/payroll/v1/payment_activitys",
+            path: "/open-apis/payroll/v1/payment_activitys",
+            query: &[
+                ("pay_period_start_date", "s"),
+                ("pay_period_end_date", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("statuses", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::payroll::QueryPayrollPaymentDetail::new(7, 7)
+                .acct_item_ids([String::from("s")])
+                .employee_ids([String::from("s")])
+                .pay_period_start_date("s")
+                .pay_period_end_date("s")
+                .activity_ids([String::from("s")])
+                .include_segment_data(true),
+        ),
+        Expected {
+            service: "payroll",
+            name: "QueryPayrollPaymentDetail",
+            method: "POST",
+            template: "/open-apis/payroll/v1/payment_detail/query",
+            path: "/open-apis/payroll/v1/payment_detail/query",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "page_index",
+                "page_size",
+                "acct_item_ids",
+                "employee_ids",
+                "pay_period_start_date",
+                "pay_period_end_date",
+                "activity_ids",
+                "include_segment_data",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_performance() {
+    check(
+        parts(
+            &lark_core::api::performance::QueryPerformanceActivity::new()
+                .user_id_type("s")
+                .semester_ids([String::from("s")])
+                .activity_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "performance",
+            name: "QueryPerformanceActivity",
+            method: "POST",
+            template: "/open-apis/performance/v2/activity/query",
+            path: "/open-apis/performance/v2/activity/query",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["semester_ids", "activity_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::performance::CreatePerformanceAdditionalInformationImport::new("s", "s").user_id_type("s").additional_informations([lark_core::api::performance::CreatePerformanceAdditionalInformationImportReqAdditionalInformation::default()]).import_record_name("s")), Expected { service: "performance", name: "CreatePerformanceAdditionalInformationImport", method: "POST", template: "/open-apis/performance/v2/additional_informations/import", path: "/open-apis/performance/v2/additional_informations/import", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["semester_id", "additional_informations", "import_record_name"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::performance::QueryPerformanceAdditionalInformation::new("s")
+                .user_id_type("s")
+                .page_token("s")
+                .page_size(7)
+                .item_ids([String::from("s")])
+                .external_ids([String::from("s")])
+                .reviewee_user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "performance",
+            name: "QueryPerformanceAdditionalInformation",
+            method: "POST",
+            template: "/open-apis/performance/v2/additional_informations/query",
+            path: "/open-apis/performance/v2/additional_informations/query",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "semester_id",
+                "item_ids",
+                "external_ids",
+                "reviewee_user_ids",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::DeletePerformanceAdditionalInformationsBatch::new("s")
+                .user_id_type("s")
+                .additional_informations([String::from("s")]),
+        ),
+        Expected {
+            service: "performance",
+            name: "DeletePerformanceAdditionalInformationsBatch",
+            method: "DELETE",
+            template: "/open-apis/performance/v2/additional_informations/batch",
+            path: "/open-apis/performance/v2/additional_informations/batch",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["semester_id", "additional_informations"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::QueryPerformanceIndicator::new()
+                .page_token("s")
+                .page_size(7)
+                .indicator_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "performance",
+            name: "QueryPerformanceIndicator",
+            method: "POST",
+            template: "/open-apis/performance/v2/indicators/query",
+            path: "/open-apis/performance/v2/indicators/query",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["indicator_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(parts(&lark_core::api::performance::CreatePerformanceMetricDetailImport::new("s", "s").user_id_type("s").import_record_name("s").imported_metrics([lark_core::api::performance::CreatePerformanceMetricDetailImportReqImportedMetric::default()])), Expected { service: "performance", name: "CreatePerformanceMetricDetailImport", method: "POST", template: "/open-apis/performance/v2/metric_details/import", path: "/open-apis/performance/v2/metric_details/import", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["semester_id", "import_record_name", "imported_metrics"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::performance::QueryPerformanceMetricDetail::new("s")
+                .user_id_type("s")
+                .reviewee_user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "performance",
+            name: "QueryPerformanceMetricDetail",
+            method: "POST",
+            template: "/open-apis/performance/v2/metric_details/query",
+            path: "/open-apis/performance/v2/metric_details/query",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["semester_id", "reviewee_user_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::QueryPerformanceMetricField::new()
+                .field_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "performance",
+            name: "QueryPerformanceMetricField",
+            method: "POST",
+            template: "/open-apis/performance/v2/metric_fields/query",
+            path: "/open-apis/performance/v2/metric_fields/query",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["field_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::QueryPerformanceMetricLib::new()
+                .user_id_type("s")
+                .page_token("s")
+                .page_size(7)
+                .is_active(true)
+                .tag_ids([String::from("s")])
+                .type_ids([String::from("s")])
+                .range_of_availability("s")
+                .scoring_setting_type("s"),
+        ),
+        Expected {
+            service: "performance",
+            name: "QueryPerformanceMetricLib",
+            method: "POST",
+            template: "/open-apis/performance/v2/metric_libs/query",
+            path: "/open-apis/performance/v2/metric_libs/query",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "is_active",
+                "tag_ids",
+                "type_ids",
+                "range_of_availability",
+                "scoring_setting_type",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::ListPerformanceMetricTag::new()
+                .page_size(7)
+                .page_token("s")
+                .tag_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "performance",
+            name: "ListPerformanceMetricTag",
+            method: "GET",
+            template: "/open-apis/performance/v2/metric_tags",
+            path: "/open-apis/performance/v2/metric_tags",
+            query: &[("page_size", "7"), ("page_token", "s"), ("tag_ids", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::QueryPerformanceMetricTemplate::new()
+                .user_id_type("s")
+                .page_token("s")
+                .page_size(7)
+                .metrics_template_ids([String::from("s")])
+                .status("s"),
+        ),
+        Expected {
+            service: "performance",
+            name: "QueryPerformanceMetricTemplate",
+            method: "POST",
+            template: "/open-apis/performance/v2/metric_templates/query",
+            path: "/open-apis/performance/v2/metric_templates/query",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["metrics_template_ids", "status"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::QueryPerformanceQuestion::new()
+                .page_token("s")
+                .page_size(7)
+                .tag_based_question_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "performance",
+            name: "QueryPerformanceQuestion",
+            method: "POST",
+            template: "/open-apis/performance/v2/questions/query",
+            path: "/open-apis/performance/v2/questions/query",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["tag_based_question_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::GetPerformanceReviewData::new("s", "s")
+                .user_id_type("s")
+                .stage_types([String::from("s")])
+                .stage_progress([7])
+                .semester_id_list([String::from("s")])
+                .reviewee_user_id_list([String::from("s")])
+                .updated_later_than("s"),
+        ),
+        Expected {
+            service: "performance",
+            name: "GetPerformanceReviewData",
+            method: "POST",
+            template: "/open-apis/performance/v1/review_datas/query",
+            path: "/open-apis/performance/v1/review_datas/query",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "start_time",
+                "end_time",
+                "stage_types",
+                "stage_progress",
+                "semester_id_list",
+                "reviewee_user_id_list",
+                "updated_later_than",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::QueryPerformanceReviewData::new()
+                .user_id_type("s")
+                .semester_ids([String::from("s")])
+                .reviewee_user_ids([String::from("s")])
+                .stage_types([String::from("s")])
+                .review_stage_roles([String::from("s")])
+                .stage_ids([String::from("s")])
+                .need_leader_review_data_source(true)
+                .updated_later_than("s")
+                .stage_progresses([7]),
+        ),
+        Expected {
+            service: "performance",
+            name: "QueryPerformanceReviewData",
+            method: "POST",
+            template: "/open-apis/performance/v2/review_datas/query",
+            path: "/open-apis/performance/v2/review_datas/query",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "semester_ids",
+                "reviewee_user_ids",
+                "stage_types",
+                "review_stage_roles",
+                "stage_ids",
+                "need_leader_review_data_source",
+                "updated_later_than",
+                "stage_progresses",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::QueryPerformanceReviewTemplate::new()
+                .page_token("s")
+                .page_size(7)
+                .review_template_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "performance",
+            name: "QueryPerformanceReviewTemplate",
+            method: "POST",
+            template: "/open-apis/performance/v2/review_templates/query",
+            path: "/open-apis/performance/v2/review_templates/query",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["review_template_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::QueryPerformanceReviewee::new("s")
+                .user_id_type("s")
+                .page_token("s")
+                .page_size(7)
+                .user_ids([String::from("s")])
+                .activity_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "performance",
+            name: "QueryPerformanceReviewee",
+            method: "POST",
+            template: "/open-apis/performance/v2/reviewees/query",
+            path: "/open-apis/performance/v2/reviewees/query",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["semester_id", "user_ids", "activity_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::GetPerformanceSemesterList::new()
+                .start_time("s")
+                .end_time("s")
+                .year(7)
+                .type_group("s")
+                .r#type("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "performance",
+            name: "GetPerformanceSemesterList",
+            method: "GET",
+            template: "/open-apis/performance/v1/semesters",
+            path: "/open-apis/performance/v1/semesters",
+            query: &[
+                ("start_time", "s"),
+                ("end_time", "s"),
+                ("year", "7"),
+                ("type_group", "s"),
+                ("type", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::GetPerformanceStageTaskByPage::new("s")
+                .user_id_type("s")
+                .task_option_lists([7])
+                .after_time("s")
+                .before_time("s")
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "performance",
+            name: "GetPerformanceStageTaskByPage",
+            method: "POST",
+            template: "/open-apis/performance/v1/stage_tasks/find_by_page",
+            path: "/open-apis/performance/v1/stage_tasks/find_by_page",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "semester_id",
+                "task_option_lists",
+                "after_time",
+                "before_time",
+                "page_token",
+                "page_size",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::GetPerformanceStageTaskByUser::new("s")
+                .user_id_type("s")
+                .user_id_lists([String::from("s")])
+                .task_option_lists([7])
+                .after_time("s")
+                .before_time("s"),
+        ),
+        Expected {
+            service: "performance",
+            name: "GetPerformanceStageTaskByUser",
+            method: "POST",
+            template: "/open-apis/performance/v1/stage_tasks/find_by_user_list",
+            path: "/open-apis/performance/v1/stage_tasks/find_by_user_list",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "semester_id",
+                "user_id_lists",
+                "task_option_lists",
+                "after_time",
+                "before_time",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::CreatePerformanceUserGroupUserRelWrite::new("s")
+                .user_id_type("s")
+                .group_id("s")
+                .scope_visible_setting(7)
+                .user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "performance",
+            name: "CreatePerformanceUserGroupUserRelWrite",
+            method: "POST",
+            template: "/open-apis/performance/v2/user_group_user_rels/write",
+            path: "/open-apis/performance/v2/user_group_user_rels/write",
+            query: &[("client_token", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["group_id", "scope_visible_setting", "user_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::performance::QueryPerformanceUserInfo::new("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "performance",
+            name: "QueryPerformanceUserInfo",
+            method: "POST",
+            template: "/open-apis/performance/v2/user_info/query",
+            path: "/open-apis/performance/v2/user_info/query",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["semester_id", "user_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_personal_settings() {
+    check(
+        parts(
+            &lark_core::api::personal_settings::BatchClosePersonalSettingsSystemStatus::new(
+                "system_status_id x",
+            )
+            .user_id_type("s")
+            .user_list([String::from("s")]),
+        ),
+        Expected {
+            service: "personal_settings",
+            name: "BatchClosePersonalSettingsSystemStatus",
+            method: "POST",
+            template: "/open-apis/personal_settings/v1/system_statuses/:system_status_id/batch_close",
+            path: "/open-apis/personal_settings/v1/system_statuses/system_status_id%20x/batch_close",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_list"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::personal_settings::BatchOpenPersonalSettingsSystemStatus::new("system_status_id x").user_id_type("s").user_list([lark_core::api::personal_settings::BatchOpenPersonalSettingsSystemStatusReqUser::default()])), Expected { service: "personal_settings", name: "BatchOpenPersonalSettingsSystemStatus", method: "POST", template: "/open-apis/personal_settings/v1/system_statuses/:system_status_id/batch_open", path: "/open-apis/personal_settings/v1/system_statuses/system_status_id%20x/batch_open", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["user_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::personal_settings::CreatePersonalSettingsSystemStatus::new("s", "s").i18n_title(lark_core::api::personal_settings::CreatePersonalSettingsSystemStatusReqI18nTitle::default()).color("s").priority(7).sync_setting(lark_core::api::personal_settings::CreatePersonalSettingsSystemStatusReqSyncSetting::default())), Expected { service: "personal_settings", name: "CreatePersonalSettingsSystemStatus", method: "POST", template: "/open-apis/personal_settings/v1/system_statuses", path: "/open-apis/personal_settings/v1/system_statuses", query: &[], headers: &[], body_kind: "json", body_keys: &["title", "i18n_title", "icon_key", "color", "priority", "sync_setting"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::personal_settings::DeletePersonalSettingsSystemStatus::new(
+                "system_status_id x",
+            ),
+        ),
+        Expected {
+            service: "personal_settings",
+            name: "DeletePersonalSettingsSystemStatus",
+            method: "DELETE",
+            template: "/open-apis/personal_settings/v1/system_statuses/:system_status_id",
+            path: "/open-apis/personal_settings/v1/system_statuses/system_status_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::personal_settings::GetPersonalSettingsSystemStatusList::new()
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "personal_settings",
+            name: "GetPersonalSettingsSystemStatusList",
+            method: "GET",
+            template: "/open-apis/personal_settings/v1/system_statuses",
+            path: "/open-apis/personal_settings/v1/system_statuses",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(parts(&lark_core::api::personal_settings::UpdatePersonalSettingsSystemStatus::new("system_status_id x").system_status(lark_core::api::personal_settings::UpdatePersonalSettingsSystemStatusReqSystemStatus::default()).update_fields([String::from("s")])), Expected { service: "personal_settings", name: "UpdatePersonalSettingsSystemStatus", method: "PATCH", template: "/open-apis/personal_settings/v1/system_statuses/:system_status_id", path: "/open-apis/personal_settings/v1/system_statuses/system_status_id%20x", query: &[], headers: &[], body_kind: "json", body_keys: &["system_status", "update_fields"], tokens: &["tenant"], helpdesk: false, paginated: false });
+}
+
+#[test]
+fn endpoints_report() {
+    check(
+        parts(
+            &lark_core::api::report::QueryReportRule::new("s")
+                .include_deleted(7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "report",
+            name: "QueryReportRule",
+            method: "GET",
+            template: "/open-apis/report/v1/rules/query",
+            path: "/open-apis/report/v1/rules/query",
+            query: &[
+                ("rule_name", "s"),
+                ("include_deleted", "7"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::report::QueryReportTask::new(7, 7, "s", 7)
+                .user_id_type("s")
+                .rule_id("s")
+                .user_id("s"),
+        ),
+        Expected {
+            service: "report",
+            name: "QueryReportTask",
+            method: "POST",
+            template: "/open-apis/report/v1/tasks/query",
+            path: "/open-apis/report/v1/tasks/query",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "commit_start_time",
+                "commit_end_time",
+                "rule_id",
+                "user_id",
+                "page_token",
+                "page_size",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::report::RemoveReportView::new("rule_id x")
+                .user_id_type("s")
+                .user_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "report",
+            name: "RemoveReportView",
+            method: "POST",
+            template: "/open-apis/report/v1/rules/:rule_id/views/remove",
+            path: "/open-apis/report/v1/rules/rule_id%20x/views/remove",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_ids"],
+            tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
         },
@@ -13455,6 +36441,430 @@ fn endpoints_search() {
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::search::SearchApp::new("s")
+                .user_id_type("s")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "search",
+            name: "SearchApp",
+            method: "POST",
+            template: "/open-apis/search/v2/app",
+            path: "/open-apis/search/v2/app",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::search::BatchCreateSearchDataSourceItem::new("data_source_id x")
+                .items([lark_core::api::search::BatchCreateSearchDataSourceItemReqItem::default()]),
+        ),
+        Expected {
+            service: "search",
+            name: "BatchCreateSearchDataSourceItem",
+            method: "POST",
+            template: "/open-apis/search/v2/data_sources/:data_source_id/items/batch_create",
+            path: "/open-apis/search/v2/data_sources/data_source_id%20x/items/batch_create",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["items"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::search::SearchDocWiki::new("s")
+                .doc_filter(lark_core::api::search::SearchDocWikiReqDocFilter::default())
+                .wiki_filter(lark_core::api::search::SearchDocWikiReqWikiFilter::default())
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "search",
+            name: "SearchDocWiki",
+            method: "POST",
+            template: "/open-apis/search/v2/doc_wiki/search",
+            path: "/open-apis/search/v2/doc_wiki/search",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "query",
+                "doc_filter",
+                "wiki_filter",
+                "page_token",
+                "page_size",
+            ],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::search::SearchMessage::new("s")
+                .user_id_type("s")
+                .page_size(7)
+                .page_token("s")
+                .from_ids([String::from("s")])
+                .chat_ids([String::from("s")])
+                .message_type("s")
+                .at_chatter_ids([String::from("s")])
+                .from_type("s")
+                .chat_type("s")
+                .start_time("s")
+                .end_time("s"),
+        ),
+        Expected {
+            service: "search",
+            name: "SearchMessage",
+            method: "POST",
+            template: "/open-apis/search/v2/message",
+            path: "/open-apis/search/v2/message",
+            query: &[
+                ("user_id_type", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "query",
+                "from_ids",
+                "chat_ids",
+                "message_type",
+                "at_chatter_ids",
+                "from_type",
+                "chat_type",
+                "start_time",
+                "end_time",
+            ],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::search::CreateSearchSchema::new("s")
+                .validate_only(true)
+                .properties([lark_core::api::search::CreateSearchSchemaReqPropertie::default()])
+                .display(lark_core::api::search::CreateSearchSchemaReqDisplay::default()),
+        ),
+        Expected {
+            service: "search",
+            name: "CreateSearchSchema",
+            method: "POST",
+            template: "/open-apis/search/v2/schemas",
+            path: "/open-apis/search/v2/schemas",
+            query: &[("validate_only", "true")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["properties", "display", "schema_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::search::DeleteSearchSchema::new(
+            "schema_id x",
+        )),
+        Expected {
+            service: "search",
+            name: "DeleteSearchSchema",
+            method: "DELETE",
+            template: "/open-apis/search/v2/schemas/:schema_id",
+            path: "/open-apis/search/v2/schemas/schema_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::search::GetSearchSchema::new("schema_id x")),
+        Expected {
+            service: "search",
+            name: "GetSearchSchema",
+            method: "GET",
+            template: "/open-apis/search/v2/schemas/:schema_id",
+            path: "/open-apis/search/v2/schemas/schema_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::search::UpdateSearchSchema::new("schema_id x")
+                .display(lark_core::api::search::UpdateSearchSchemaReqDisplay::default()),
+        ),
+        Expected {
+            service: "search",
+            name: "UpdateSearchSchema",
+            method: "PATCH",
+            template: "/open-apis/search/v2/schemas/:schema_id",
+            path: "/open-apis/search/v2/schemas/schema_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["display"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_security_and_compliance() {
+    check(parts(&lark_core::api::security_and_compliance::UpdateSecurityAndComplianceDeviceApplyRecord::new("device_apply_record_id x", true)), Expected { service: "security_and_compliance", name: "UpdateSecurityAndComplianceDeviceApplyRecord", method: "PUT", template: "/open-apis/security_and_compliance/v2/device_apply_records/:device_apply_record_id", path: "/open-apis/security_and_compliance/v2/device_apply_records/device_apply_record_id%20x", query: &[], headers: &[], body_kind: "json", body_keys: &["is_approved"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::security_and_compliance::CreateSecurityAndComplianceDeviceRecord::new(
+                7, 7, 7,
+            )
+            .serial_number("s")
+            .disk_serial_number("s")
+            .uuid("s")
+            .mac_address("s")
+            .android_id("s")
+            .idfv("s")
+            .aaid("s"),
+        ),
+        Expected {
+            service: "security_and_compliance",
+            name: "CreateSecurityAndComplianceDeviceRecord",
+            method: "POST",
+            template: "/open-apis/security_and_compliance/v2/device_records",
+            path: "/open-apis/security_and_compliance/v2/device_records",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "device_system",
+                "serial_number",
+                "disk_serial_number",
+                "uuid",
+                "mac_address",
+                "android_id",
+                "idfv",
+                "aaid",
+                "device_ownership",
+                "device_status",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::security_and_compliance::DeleteSecurityAndComplianceDeviceRecord::new(
+                "device_record_id x",
+            ),
+        ),
+        Expected {
+            service: "security_and_compliance",
+            name: "DeleteSecurityAndComplianceDeviceRecord",
+            method: "DELETE",
+            template: "/open-apis/security_and_compliance/v2/device_records/:device_record_id",
+            path: "/open-apis/security_and_compliance/v2/device_records/device_record_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::security_and_compliance::GetSecurityAndComplianceDeviceRecord::new(
+                "device_record_id x",
+            )
+            .user_id_type("s"),
+        ),
+        Expected {
+            service: "security_and_compliance",
+            name: "GetSecurityAndComplianceDeviceRecord",
+            method: "GET",
+            template: "/open-apis/security_and_compliance/v2/device_records/:device_record_id",
+            path: "/open-apis/security_and_compliance/v2/device_records/device_record_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::security_and_compliance::ListSecurityAndComplianceDeviceRecord::new(7)
+                .page_token("s")
+                .device_record_id("s")
+                .current_user_id("s")
+                .user_id_type("s")
+                .device_name("s")
+                .serial_number("s")
+                .disk_serial_number("s")
+                .mac_address("s")
+                .android_id("s")
+                .uuid("s")
+                .idfv("s")
+                .aaid("s")
+                .device_ownership(7)
+                .device_status(7)
+                .device_terminal_type(7)
+                .os(7)
+                .latest_user_id("s")
+                .did("s")
+                .is_managed(true)
+                .mdm_device_id("s")
+                .mdm_provider_name("s"),
+        ),
+        Expected {
+            service: "security_and_compliance",
+            name: "ListSecurityAndComplianceDeviceRecord",
+            method: "GET",
+            template: "/open-apis/security_and_compliance/v2/device_records",
+            path: "/open-apis/security_and_compliance/v2/device_records",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("device_record_id", "s"),
+                ("current_user_id", "s"),
+                ("user_id_type", "s"),
+                ("device_name", "s"),
+                ("serial_number", "s"),
+                ("disk_serial_number", "s"),
+                ("mac_address", "s"),
+                ("android_id", "s"),
+                ("uuid", "s"),
+                ("idfv", "s"),
+                ("aaid", "s"),
+                ("device_ownership", "7"),
+                ("device_status", "7"),
+                ("device_terminal_type", "7"),
+                ("os", "7"),
+                ("latest_user_id", "s"),
+                ("did", "s"),
+                ("is_managed", "true"),
+                ("mdm_device_id", "s"),
+                ("mdm_provider_name", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::security_and_compliance::GetSecurityAndComplianceDeviceRecordMine::new(
+            ),
+        ),
+        Expected {
+            service: "security_and_compliance",
+            name: "GetSecurityAndComplianceDeviceRecordMine",
+            method: "GET",
+            template: "/open-apis/security_and_compliance/v2/device_records/mine",
+            path: "/open-apis/security_and_compliance/v2/device_records/mine",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::security_and_compliance::UpdateSecurityAndComplianceDeviceRecord::new(
+                "device_record_id x",
+                "s",
+                7,
+                7,
+            ),
+        ),
+        Expected {
+            service: "security_and_compliance",
+            name: "UpdateSecurityAndComplianceDeviceRecord",
+            method: "PUT",
+            template: "/open-apis/security_and_compliance/v2/device_records/:device_record_id",
+            path: "/open-apis/security_and_compliance/v2/device_records/device_record_id%20x",
+            query: &[("version", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["device_ownership", "device_status"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::security_and_compliance::ListSecurityAndComplianceOpenapiLogData::new(
+            )
+            .api_keys([String::from("s")])
+            .start_time(7)
+            .end_time(7)
+            .app_id("s")
+            .page_size(7)
+            .page_token("s"),
+        ),
+        Expected {
+            service: "security_and_compliance",
+            name: "ListSecurityAndComplianceOpenapiLogData",
+            method: "POST",
+            template: "/open-apis/security_and_compliance/v1/openapi_logs/list_data",
+            path: "/open-apis/security_and_compliance/v1/openapi_logs/list_data",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "api_keys",
+                "start_time",
+                "end_time",
+                "app_id",
+                "page_size",
+                "page_token",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
         },
     );
 }
@@ -13911,6 +37321,1683 @@ fn endpoints_task() {
             paginated: false,
         },
     );
+    check(
+        parts(
+            &lark_core::api::task::AddTaskDependency::new("task_guid x")
+                .dependencies([lark_core::api::task::AddTaskDependencyReqDependencie::default()]),
+        ),
+        Expected {
+            service: "task",
+            name: "AddTaskDependency",
+            method: "POST",
+            template: "/open-apis/task/v2/tasks/:task_guid/add_dependencies",
+            path: "/open-apis/task/v2/tasks/task_guid%20x/add_dependencies",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["dependencies"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::DeleteTaskAttachment::new(
+            "attachment_guid x",
+        )),
+        Expected {
+            service: "task",
+            name: "DeleteTaskAttachment",
+            method: "DELETE",
+            template: "/open-apis/task/v2/attachments/:attachment_guid",
+            path: "/open-apis/task/v2/attachments/attachment_guid%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::GetTaskAttachment::new("attachment_guid x").user_id_type("s")),
+        Expected {
+            service: "task",
+            name: "GetTaskAttachment",
+            method: "GET",
+            template: "/open-apis/task/v2/attachments/:attachment_guid",
+            path: "/open-apis/task/v2/attachments/attachment_guid%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::GetTaskAttachmentList::new("s")
+                .page_size(7)
+                .page_token("s")
+                .resource_type("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "GetTaskAttachmentList",
+            method: "GET",
+            template: "/open-apis/task/v2/attachments",
+            path: "/open-apis/task/v2/attachments",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("resource_type", "s"),
+                ("resource_id", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::UploadTaskAttachment::new(
+                "s",
+                lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            )
+            .user_id_type("s")
+            .resource_type("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "UploadTaskAttachment",
+            method: "POST",
+            template: "/open-apis/task/v2/attachments/upload",
+            path: "/open-apis/task/v2/attachments/upload",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["resource_type", "resource_id", "file"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::BatchDeleteTaskCollaborator::new("task_id x")
+                .user_id_type("s")
+                .id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "task",
+            name: "BatchDeleteTaskCollaborator",
+            method: "POST",
+            template: "/open-apis/task/v1/tasks/:task_id/batch_delete_collaborator",
+            path: "/open-apis/task/v1/tasks/task_id%20x/batch_delete_collaborator",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["id_list"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::CreateTaskCommentV2::new("s")
+                .user_id_type("s")
+                .reply_to_comment_id("s")
+                .resource_type("s")
+                .resource_id("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "CreateTaskCommentV2",
+            method: "POST",
+            template: "/open-apis/task/v2/comments",
+            path: "/open-apis/task/v2/comments",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "content",
+                "reply_to_comment_id",
+                "resource_type",
+                "resource_id",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::DeleteTaskCommentV2::new(
+            "comment_id x",
+        )),
+        Expected {
+            service: "task",
+            name: "DeleteTaskCommentV2",
+            method: "DELETE",
+            template: "/open-apis/task/v2/comments/:comment_id",
+            path: "/open-apis/task/v2/comments/comment_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::GetTaskCommentV2::new("comment_id x").user_id_type("s")),
+        Expected {
+            service: "task",
+            name: "GetTaskCommentV2",
+            method: "GET",
+            template: "/open-apis/task/v2/comments/:comment_id",
+            path: "/open-apis/task/v2/comments/comment_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::ListTaskComment::new("s")
+                .page_size(7)
+                .page_token("s")
+                .resource_type("s")
+                .direction("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "ListTaskComment",
+            method: "GET",
+            template: "/open-apis/task/v2/comments",
+            path: "/open-apis/task/v2/comments",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("resource_type", "s"),
+                ("resource_id", "s"),
+                ("direction", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::UpdateTaskCommentV2::new("comment_id x")
+                .user_id_type("s")
+                .comment(lark_core::api::task::UpdateTaskCommentV2ReqComment::default())
+                .update_fields([String::from("s")]),
+        ),
+        Expected {
+            service: "task",
+            name: "UpdateTaskCommentV2",
+            method: "PATCH",
+            template: "/open-apis/task/v2/comments/:comment_id",
+            path: "/open-apis/task/v2/comments/comment_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["comment", "update_fields"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::AddTaskCustomField::new(
+            "custom_field_guid x",
+            "s",
+            "s",
+        )),
+        Expected {
+            service: "task",
+            name: "AddTaskCustomField",
+            method: "POST",
+            template: "/open-apis/task/v2/custom_fields/:custom_field_guid/add",
+            path: "/open-apis/task/v2/custom_fields/custom_field_guid%20x/add",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["resource_type", "resource_id"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::CreateTaskCustomField::new("s", "s", "s", "s")
+                .user_id_type("s")
+                .number_setting(
+                    lark_core::api::task::CreateTaskCustomFieldReqNumberSetting::default(),
+                )
+                .member_setting(
+                    lark_core::api::task::CreateTaskCustomFieldReqMemberSetting::default(),
+                )
+                .datetime_setting(
+                    lark_core::api::task::CreateTaskCustomFieldReqDatetimeSetting::default(),
+                )
+                .single_select_setting(
+                    lark_core::api::task::CreateTaskCustomFieldReqSingleSelectSetting::default(),
+                )
+                .multi_select_setting(
+                    lark_core::api::task::CreateTaskCustomFieldReqMultiSelectSetting::default(),
+                )
+                .text_setting(serde_json::json!({"k": 1})),
+        ),
+        Expected {
+            service: "task",
+            name: "CreateTaskCustomField",
+            method: "POST",
+            template: "/open-apis/task/v2/custom_fields",
+            path: "/open-apis/task/v2/custom_fields",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "resource_type",
+                "resource_id",
+                "name",
+                "type",
+                "number_setting",
+                "member_setting",
+                "datetime_setting",
+                "single_select_setting",
+                "multi_select_setting",
+                "text_setting",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::GetTaskCustomField::new("custom_field_guid x").user_id_type("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "GetTaskCustomField",
+            method: "GET",
+            template: "/open-apis/task/v2/custom_fields/:custom_field_guid",
+            path: "/open-apis/task/v2/custom_fields/custom_field_guid%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::ListTaskCustomField::new()
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .resource_type("s")
+                .resource_id("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "ListTaskCustomField",
+            method: "GET",
+            template: "/open-apis/task/v2/custom_fields",
+            path: "/open-apis/task/v2/custom_fields",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("resource_type", "s"),
+                ("resource_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::CreateTaskCustomFieldOption::new("custom_field_guid x")
+                .name("s")
+                .color_index(7)
+                .insert_before("s")
+                .insert_after("s")
+                .is_hidden(true),
+        ),
+        Expected {
+            service: "task",
+            name: "CreateTaskCustomFieldOption",
+            method: "POST",
+            template: "/open-apis/task/v2/custom_fields/:custom_field_guid/options",
+            path: "/open-apis/task/v2/custom_fields/custom_field_guid%20x/options",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "color_index",
+                "insert_before",
+                "insert_after",
+                "is_hidden",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::UpdateTaskCustomFieldOption::new(
+                "custom_field_guid x",
+                "option_guid x",
+            )
+            .option(lark_core::api::task::UpdateTaskCustomFieldOptionReqOption::default())
+            .update_fields([String::from("s")]),
+        ),
+        Expected {
+            service: "task",
+            name: "UpdateTaskCustomFieldOption",
+            method: "PATCH",
+            template: "/open-apis/task/v2/custom_fields/:custom_field_guid/options/:option_guid",
+            path: "/open-apis/task/v2/custom_fields/custom_field_guid%20x/options/option_guid%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["option", "update_fields"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::RemoveTaskCustomField::new(
+            "custom_field_guid x",
+            "s",
+            "s",
+        )),
+        Expected {
+            service: "task",
+            name: "RemoveTaskCustomField",
+            method: "POST",
+            template: "/open-apis/task/v2/custom_fields/:custom_field_guid/remove",
+            path: "/open-apis/task/v2/custom_fields/custom_field_guid%20x/remove",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["resource_type", "resource_id"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::UpdateTaskCustomField::new("custom_field_guid x")
+                .user_id_type("s")
+                .custom_field(lark_core::api::task::UpdateTaskCustomFieldReqCustomField::default())
+                .update_fields([String::from("s")]),
+        ),
+        Expected {
+            service: "task",
+            name: "UpdateTaskCustomField",
+            method: "PATCH",
+            template: "/open-apis/task/v2/custom_fields/:custom_field_guid",
+            path: "/open-apis/task/v2/custom_fields/custom_field_guid%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["custom_field", "update_fields"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::RemoveTaskDependency::new("task_guid x").dependencies([
+                lark_core::api::task::RemoveTaskDependencyReqDependencie::default(),
+            ]),
+        ),
+        Expected {
+            service: "task",
+            name: "RemoveTaskDependency",
+            method: "POST",
+            template: "/open-apis/task/v2/tasks/:task_guid/remove_dependencies",
+            path: "/open-apis/task/v2/tasks/task_guid%20x/remove_dependencies",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["dependencies"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::BatchDeleteTaskFollower::new("task_id x")
+                .user_id_type("s")
+                .id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "task",
+            name: "BatchDeleteTaskFollower",
+            method: "POST",
+            template: "/open-apis/task/v1/tasks/:task_id/batch_delete_follower",
+            path: "/open-apis/task/v1/tasks/task_id%20x/batch_delete_follower",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["id_list"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::AddTaskMember::new("task_guid x")
+                .user_id_type("s")
+                .members([lark_core::api::task::AddTaskMemberReqMember::default()])
+                .client_token("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "AddTaskMember",
+            method: "POST",
+            template: "/open-apis/task/v2/tasks/:task_guid/add_members",
+            path: "/open-apis/task/v2/tasks/task_guid%20x/add_members",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["members", "client_token"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::RemoveTaskMember::new("task_guid x")
+                .user_id_type("s")
+                .members([lark_core::api::task::RemoveTaskMemberReqMember::default()]),
+        ),
+        Expected {
+            service: "task",
+            name: "RemoveTaskMember",
+            method: "POST",
+            template: "/open-apis/task/v2/tasks/:task_guid/remove_members",
+            path: "/open-apis/task/v2/tasks/task_guid%20x/remove_members",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["members"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::AddTaskReminder::new("task_guid x")
+                .user_id_type("s")
+                .reminders([lark_core::api::task::AddTaskReminderReqReminder::default()]),
+        ),
+        Expected {
+            service: "task",
+            name: "AddTaskReminder",
+            method: "POST",
+            template: "/open-apis/task/v2/tasks/:task_guid/add_reminders",
+            path: "/open-apis/task/v2/tasks/task_guid%20x/add_reminders",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["reminders"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::RemoveTaskReminder::new("task_guid x")
+                .user_id_type("s")
+                .reminder_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "task",
+            name: "RemoveTaskReminder",
+            method: "POST",
+            template: "/open-apis/task/v2/tasks/:task_guid/remove_reminders",
+            path: "/open-apis/task/v2/tasks/task_guid%20x/remove_reminders",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["reminder_ids"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::CreateTaskSection::new("s", "s")
+                .user_id_type("s")
+                .resource_id("s")
+                .insert_before("s")
+                .insert_after("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "CreateTaskSection",
+            method: "POST",
+            template: "/open-apis/task/v2/sections",
+            path: "/open-apis/task/v2/sections",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "resource_type",
+                "resource_id",
+                "insert_before",
+                "insert_after",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::DeleteTaskSection::new(
+            "section_guid x",
+        )),
+        Expected {
+            service: "task",
+            name: "DeleteTaskSection",
+            method: "DELETE",
+            template: "/open-apis/task/v2/sections/:section_guid",
+            path: "/open-apis/task/v2/sections/section_guid%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::GetTaskSection::new("section_guid x").user_id_type("s")),
+        Expected {
+            service: "task",
+            name: "GetTaskSection",
+            method: "GET",
+            template: "/open-apis/task/v2/sections/:section_guid",
+            path: "/open-apis/task/v2/sections/section_guid%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::GetTaskSectionList::new("s")
+                .page_size(7)
+                .page_token("s")
+                .resource_id("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "GetTaskSectionList",
+            method: "GET",
+            template: "/open-apis/task/v2/sections",
+            path: "/open-apis/task/v2/sections",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("resource_type", "s"),
+                ("resource_id", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::GetTaskTaskListOfSection::new("section_guid x")
+                .page_size(7)
+                .page_token("s")
+                .completed(true)
+                .created_from("s")
+                .created_to("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "GetTaskTaskListOfSection",
+            method: "GET",
+            template: "/open-apis/task/v2/sections/:section_guid/tasks",
+            path: "/open-apis/task/v2/sections/section_guid%20x/tasks",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("completed", "true"),
+                ("created_from", "s"),
+                ("created_to", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::UpdateTaskSection::new("section_guid x")
+                .user_id_type("s")
+                .section(lark_core::api::task::UpdateTaskSectionReqSection::default())
+                .update_fields([String::from("s")]),
+        ),
+        Expected {
+            service: "task",
+            name: "UpdateTaskSection",
+            method: "PATCH",
+            template: "/open-apis/task/v2/sections/:section_guid",
+            path: "/open-apis/task/v2/sections/section_guid%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["section", "update_fields"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::CreateTaskSubtask::new("task_guid x", "s")
+                .user_id_type("s")
+                .description("s")
+                .due(lark_core::api::task::CreateTaskSubtaskReqDue::default())
+                .origin(lark_core::api::task::CreateTaskSubtaskReqOrigin::default())
+                .extra("s")
+                .completed_at("s")
+                .members([lark_core::api::task::CreateTaskSubtaskReqMember::default()])
+                .repeat_rule("s")
+                .custom_complete(
+                    lark_core::api::task::CreateTaskSubtaskReqCustomComplete::default(),
+                )
+                .tasklists([lark_core::api::task::CreateTaskSubtaskReqTasklist::default()])
+                .client_token("s")
+                .start(lark_core::api::task::CreateTaskSubtaskReqStart::default())
+                .reminders([lark_core::api::task::CreateTaskSubtaskReqReminder::default()]),
+        ),
+        Expected {
+            service: "task",
+            name: "CreateTaskSubtask",
+            method: "POST",
+            template: "/open-apis/task/v2/tasks/:task_guid/subtasks",
+            path: "/open-apis/task/v2/tasks/task_guid%20x/subtasks",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "summary",
+                "description",
+                "due",
+                "origin",
+                "extra",
+                "completed_at",
+                "members",
+                "repeat_rule",
+                "custom_complete",
+                "tasklists",
+                "client_token",
+                "start",
+                "reminders",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::GetTaskSubtaskList::new("task_guid x")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "GetTaskSubtaskList",
+            method: "GET",
+            template: "/open-apis/task/v2/tasks/:task_guid/subtasks",
+            path: "/open-apis/task/v2/tasks/task_guid%20x/subtasks",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::CreateTaskV2::new("s")
+                .user_id_type("s")
+                .description("s")
+                .due(lark_core::api::task::CreateTaskReqDue::default())
+                .origin(lark_core::api::task::CreateTaskReqOrigin::default())
+                .extra("s")
+                .completed_at("s")
+                .members([lark_core::api::task::CreateTaskReqMember::default()])
+                .repeat_rule("s")
+                .custom_complete(lark_core::api::task::CreateTaskReqCustomComplete::default())
+                .tasklists([lark_core::api::task::CreateTaskReqTasklist::default()])
+                .client_token("s")
+                .start(lark_core::api::task::CreateTaskReqStart::default())
+                .reminders([lark_core::api::task::CreateTaskReqReminder::default()])
+                .mode(7)
+                .is_milestone(true)
+                .custom_fields([lark_core::api::task::CreateTaskReqCustomField::default()])
+                .docx_source(lark_core::api::task::CreateTaskReqDocxSource::default())
+                .positive_reminders([
+                    lark_core::api::task::CreateTaskReqPositiveReminder::default(),
+                ]),
+        ),
+        Expected {
+            service: "task",
+            name: "CreateTaskV2",
+            method: "POST",
+            template: "/open-apis/task/v2/tasks",
+            path: "/open-apis/task/v2/tasks",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "summary",
+                "description",
+                "due",
+                "origin",
+                "extra",
+                "completed_at",
+                "members",
+                "repeat_rule",
+                "custom_complete",
+                "tasklists",
+                "client_token",
+                "start",
+                "reminders",
+                "mode",
+                "is_milestone",
+                "custom_fields",
+                "docx_source",
+                "positive_reminders",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::DeleteTaskV2::new("task_guid x")),
+        Expected {
+            service: "task",
+            name: "DeleteTaskV2",
+            method: "DELETE",
+            template: "/open-apis/task/v2/tasks/:task_guid",
+            path: "/open-apis/task/v2/tasks/task_guid%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::GetTaskV2::new("task_guid x").user_id_type("s")),
+        Expected {
+            service: "task",
+            name: "GetTaskV2",
+            method: "GET",
+            template: "/open-apis/task/v2/tasks/:task_guid",
+            path: "/open-apis/task/v2/tasks/task_guid%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::GetTaskListV2::new()
+                .page_size(7)
+                .page_token("s")
+                .completed(true)
+                .r#type("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "GetTaskListV2",
+            method: "GET",
+            template: "/open-apis/task/v2/tasks",
+            path: "/open-apis/task/v2/tasks",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("completed", "true"),
+                ("type", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::GetTaskTasklists::new("task_guid x")),
+        Expected {
+            service: "task",
+            name: "GetTaskTasklists",
+            method: "GET",
+            template: "/open-apis/task/v2/tasks/:task_guid/tasklists",
+            path: "/open-apis/task/v2/tasks/task_guid%20x/tasklists",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::UpdateTaskV2::new("task_guid x")
+                .user_id_type("s")
+                .task(lark_core::api::task::UpdateTaskReqTask::default())
+                .update_fields([String::from("s")]),
+        ),
+        Expected {
+            service: "task",
+            name: "UpdateTaskV2",
+            method: "PATCH",
+            template: "/open-apis/task/v2/tasks/:task_guid",
+            path: "/open-apis/task/v2/tasks/task_guid%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["task", "update_fields"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::CreateTaskTasklistActivitySubscription::new(
+                "tasklist_guid x",
+                "s",
+            )
+            .user_id_type("s")
+            .subscribers([
+                lark_core::api::task::CreateTaskTasklistActivitySubscriptionReqSubscriber::default(
+                ),
+            ])
+            .include_keys([7])
+            .disabled(true),
+        ),
+        Expected {
+            service: "task",
+            name: "CreateTaskTasklistActivitySubscription",
+            method: "POST",
+            template: "/open-apis/task/v2/tasklists/:tasklist_guid/activity_subscriptions",
+            path: "/open-apis/task/v2/tasklists/tasklist_guid%20x/activity_subscriptions",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name", "subscribers", "include_keys", "disabled"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::DeleteTaskTasklistActivitySubscription::new(
+                "tasklist_guid x",
+                "activity_subscription_guid x",
+            ),
+        ),
+        Expected {
+            service: "task",
+            name: "DeleteTaskTasklistActivitySubscription",
+            method: "DELETE",
+            template: "/open-apis/task/v2/tasklists/:tasklist_guid/activity_subscriptions/:activity_subscription_guid",
+            path: "/open-apis/task/v2/tasklists/tasklist_guid%20x/activity_subscriptions/activity_subscription_guid%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::GetTaskTasklistActivitySubscription::new(
+                "tasklist_guid x",
+                "activity_subscription_guid x",
+            )
+            .user_id_type("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "GetTaskTasklistActivitySubscription",
+            method: "GET",
+            template: "/open-apis/task/v2/tasklists/:tasklist_guid/activity_subscriptions/:activity_subscription_guid",
+            path: "/open-apis/task/v2/tasklists/tasklist_guid%20x/activity_subscriptions/activity_subscription_guid%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::GetTaskTasklistActivitySubscriptionList::new("tasklist_guid x")
+                .limit(7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "GetTaskTasklistActivitySubscriptionList",
+            method: "GET",
+            template: "/open-apis/task/v2/tasklists/:tasklist_guid/activity_subscriptions",
+            path: "/open-apis/task/v2/tasklists/tasklist_guid%20x/activity_subscriptions",
+            query: &[("limit", "7"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(parts(&lark_core::api::task::UpdateTaskTasklistActivitySubscription::new("tasklist_guid x", "activity_subscription_guid x").user_id_type("s").activity_subscription(lark_core::api::task::UpdateTaskTasklistActivitySubscriptionReqActivitySubscription::default()).update_fields([String::from("s")])), Expected { service: "task", name: "UpdateTaskTasklistActivitySubscription", method: "PATCH", template: "/open-apis/task/v2/tasklists/:tasklist_guid/activity_subscriptions/:activity_subscription_guid", path: "/open-apis/task/v2/tasklists/tasklist_guid%20x/activity_subscriptions/activity_subscription_guid%20x", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["activity_subscription", "update_fields"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::task::AddTaskTasklist::new("task_guid x", "s")
+                .user_id_type("s")
+                .section_guid("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "AddTaskTasklist",
+            method: "POST",
+            template: "/open-apis/task/v2/tasks/:task_guid/add_tasklist",
+            path: "/open-apis/task/v2/tasks/task_guid%20x/add_tasklist",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["tasklist_guid", "section_guid"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::CreateTaskTasklist::new("s")
+                .user_id_type("s")
+                .members([lark_core::api::task::CreateTaskTasklistReqMember::default()]),
+        ),
+        Expected {
+            service: "task",
+            name: "CreateTaskTasklist",
+            method: "POST",
+            template: "/open-apis/task/v2/tasklists",
+            path: "/open-apis/task/v2/tasklists",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name", "members"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::DeleteTaskTasklist::new(
+            "tasklist_guid x",
+        )),
+        Expected {
+            service: "task",
+            name: "DeleteTaskTasklist",
+            method: "DELETE",
+            template: "/open-apis/task/v2/tasklists/:tasklist_guid",
+            path: "/open-apis/task/v2/tasklists/tasklist_guid%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::GetTaskTasklist::new("tasklist_guid x").user_id_type("s")),
+        Expected {
+            service: "task",
+            name: "GetTaskTasklist",
+            method: "GET",
+            template: "/open-apis/task/v2/tasklists/:tasklist_guid",
+            path: "/open-apis/task/v2/tasklists/tasklist_guid%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::GetTaskTasklistList::new()
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "GetTaskTasklistList",
+            method: "GET",
+            template: "/open-apis/task/v2/tasklists",
+            path: "/open-apis/task/v2/tasklists",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::AddTaskTasklistMember::new("tasklist_guid x")
+                .user_id_type("s")
+                .members([lark_core::api::task::AddTaskTasklistMemberReqMember::default()]),
+        ),
+        Expected {
+            service: "task",
+            name: "AddTaskTasklistMember",
+            method: "POST",
+            template: "/open-apis/task/v2/tasklists/:tasklist_guid/add_members",
+            path: "/open-apis/task/v2/tasklists/tasklist_guid%20x/add_members",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["members"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::RemoveTaskTasklistMember::new("tasklist_guid x")
+                .user_id_type("s")
+                .members([lark_core::api::task::RemoveTaskTasklistMemberReqMember::default()]),
+        ),
+        Expected {
+            service: "task",
+            name: "RemoveTaskTasklistMember",
+            method: "POST",
+            template: "/open-apis/task/v2/tasklists/:tasklist_guid/remove_members",
+            path: "/open-apis/task/v2/tasklists/tasklist_guid%20x/remove_members",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["members"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task::RemoveTaskTasklist::new("task_guid x", "s").user_id_type("s")),
+        Expected {
+            service: "task",
+            name: "RemoveTaskTasklist",
+            method: "POST",
+            template: "/open-apis/task/v2/tasks/:task_guid/remove_tasklist",
+            path: "/open-apis/task/v2/tasks/task_guid%20x/remove_tasklist",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["tasklist_guid"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::GetTaskTaskListOfTasklist::new("tasklist_guid x")
+                .page_size(7)
+                .page_token("s")
+                .completed(true)
+                .created_from("s")
+                .created_to("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "GetTaskTaskListOfTasklist",
+            method: "GET",
+            template: "/open-apis/task/v2/tasklists/:tasklist_guid/tasks",
+            path: "/open-apis/task/v2/tasklists/tasklist_guid%20x/tasks",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("completed", "true"),
+                ("created_from", "s"),
+                ("created_to", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task::UpdateTaskTasklist::new("tasklist_guid x")
+                .user_id_type("s")
+                .tasklist(lark_core::api::task::UpdateTaskTasklistReqTasklist::default())
+                .update_fields([String::from("s")])
+                .origin_owner_to_role("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "UpdateTaskTasklist",
+            method: "PATCH",
+            template: "/open-apis/task/v2/tasklists/:tasklist_guid",
+            path: "/open-apis/task/v2/tasklists/tasklist_guid%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["tasklist", "update_fields", "origin_owner_to_role"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_task_v1() {
+    check(
+        parts(
+            &lark_core::api::task_v1::CreateTaskV1Collaborator::new("task_id x")
+                .user_id_type("s")
+                .id("s")
+                .id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "CreateTaskV1Collaborator",
+            method: "POST",
+            template: "/open-apis/task/v1/tasks/:task_id/collaborators",
+            path: "/open-apis/task/v1/tasks/task_id%20x/collaborators",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["id", "id_list"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task_v1::DeleteTaskV1Collaborator::new(
+                "task_id x",
+                "collaborator_id x",
+            )
+            .user_id_type("s"),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "DeleteTaskV1Collaborator",
+            method: "DELETE",
+            template: "/open-apis/task/v1/tasks/:task_id/collaborators/:collaborator_id",
+            path: "/open-apis/task/v1/tasks/task_id%20x/collaborators/collaborator_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task_v1::BatchDeleteTaskV1Collaborator::new("task_id x")
+                .user_id_type("s")
+                .id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "BatchDeleteTaskV1Collaborator",
+            method: "POST",
+            template: "/open-apis/task/v1/tasks/:task_id/batch_delete_collaborator",
+            path: "/open-apis/task/v1/tasks/task_id%20x/batch_delete_collaborator",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["id_list"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task_v1::GetTaskV1CollaboratorList::new("task_id x")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "GetTaskV1CollaboratorList",
+            method: "GET",
+            template: "/open-apis/task/v1/tasks/:task_id/collaborators",
+            path: "/open-apis/task/v1/tasks/task_id%20x/collaborators",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task_v1::CreateTaskV1Comment::new("task_id x")
+                .user_id_type("s")
+                .content("s")
+                .parent_id("s")
+                .create_milli_time("s")
+                .rich_content("s"),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "CreateTaskV1Comment",
+            method: "POST",
+            template: "/open-apis/task/v1/tasks/:task_id/comments",
+            path: "/open-apis/task/v1/tasks/task_id%20x/comments",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["content", "parent_id", "create_milli_time", "rich_content"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task_v1::DeleteTaskV1Comment::new(
+            "task_id x",
+            "comment_id x",
+        )),
+        Expected {
+            service: "task_v1",
+            name: "DeleteTaskV1Comment",
+            method: "DELETE",
+            template: "/open-apis/task/v1/tasks/:task_id/comments/:comment_id",
+            path: "/open-apis/task/v1/tasks/task_id%20x/comments/comment_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task_v1::GetTaskV1Comment::new("task_id x", "comment_id x")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "GetTaskV1Comment",
+            method: "GET",
+            template: "/open-apis/task/v1/tasks/:task_id/comments/:comment_id",
+            path: "/open-apis/task/v1/tasks/task_id%20x/comments/comment_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task_v1::GetTaskV1CommentList::new("task_id x")
+                .page_size(7)
+                .page_token("s")
+                .list_direction(7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "GetTaskV1CommentList",
+            method: "GET",
+            template: "/open-apis/task/v1/tasks/:task_id/comments",
+            path: "/open-apis/task/v1/tasks/task_id%20x/comments",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("list_direction", "7"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task_v1::UpdateTaskV1Comment::new("task_id x", "comment_id x")
+                .user_id_type("s")
+                .content("s")
+                .rich_content("s"),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "UpdateTaskV1Comment",
+            method: "PUT",
+            template: "/open-apis/task/v1/tasks/:task_id/comments/:comment_id",
+            path: "/open-apis/task/v1/tasks/task_id%20x/comments/comment_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["content", "rich_content"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task_v1::CreateTaskV1Follower::new("task_id x")
+                .user_id_type("s")
+                .id("s")
+                .id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "CreateTaskV1Follower",
+            method: "POST",
+            template: "/open-apis/task/v1/tasks/:task_id/followers",
+            path: "/open-apis/task/v1/tasks/task_id%20x/followers",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["id", "id_list"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task_v1::DeleteTaskV1Follower::new("task_id x", "follower_id x")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "DeleteTaskV1Follower",
+            method: "DELETE",
+            template: "/open-apis/task/v1/tasks/:task_id/followers/:follower_id",
+            path: "/open-apis/task/v1/tasks/task_id%20x/followers/follower_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task_v1::BatchDeleteTaskV1Follower::new("task_id x")
+                .user_id_type("s")
+                .id_list([String::from("s")]),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "BatchDeleteTaskV1Follower",
+            method: "POST",
+            template: "/open-apis/task/v1/tasks/:task_id/batch_delete_follower",
+            path: "/open-apis/task/v1/tasks/task_id%20x/batch_delete_follower",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["id_list"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task_v1::GetTaskFollowerV1List::new("task_id x")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "GetTaskFollowerV1List",
+            method: "GET",
+            template: "/open-apis/task/v1/tasks/:task_id/followers",
+            path: "/open-apis/task/v1/tasks/task_id%20x/followers",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::task_v1::CreateTaskV1Reminder::new(
+            "task_id x",
+            7,
+        )),
+        Expected {
+            service: "task_v1",
+            name: "CreateTaskV1Reminder",
+            method: "POST",
+            template: "/open-apis/task/v1/tasks/:task_id/reminders",
+            path: "/open-apis/task/v1/tasks/task_id%20x/reminders",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["relative_fire_minute"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task_v1::DeleteTaskV1Reminder::new(
+            "task_id x",
+            "reminder_id x",
+        )),
+        Expected {
+            service: "task_v1",
+            name: "DeleteTaskV1Reminder",
+            method: "DELETE",
+            template: "/open-apis/task/v1/tasks/:task_id/reminders/:reminder_id",
+            path: "/open-apis/task/v1/tasks/task_id%20x/reminders/reminder_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::task_v1::GetTaskV1ReminderList::new("task_id x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "task_v1",
+            name: "GetTaskV1ReminderList",
+            method: "GET",
+            template: "/open-apis/task/v1/tasks/:task_id/reminders",
+            path: "/open-apis/task/v1/tasks/task_id%20x/reminders",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::task_v1::CompleteTaskV1::new("task_id x")),
+        Expected {
+            service: "task_v1",
+            name: "CompleteTaskV1",
+            method: "POST",
+            template: "/open-apis/task/v1/tasks/:task_id/complete",
+            path: "/open-apis/task/v1/tasks/task_id%20x/complete",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::task_v1::UncompleteTaskV1::new("task_id x")),
+        Expected {
+            service: "task_v1",
+            name: "UncompleteTaskV1",
+            method: "POST",
+            template: "/open-apis/task/v1/tasks/:task_id/uncomplete",
+            path: "/open-apis/task/v1/tasks/task_id%20x/uncomplete",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
 }
 
 #[test]
@@ -13930,6 +39017,127 @@ fn endpoints_tenant() {
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::tenant::GetTenantProductAssignInfo::new()),
+        Expected {
+            service: "tenant",
+            name: "GetTenantProductAssignInfo",
+            method: "GET",
+            template: "/open-apis/tenant/v2/tenant/assign_info_list/query",
+            path: "/open-apis/tenant/v2/tenant/assign_info_list/query",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_trust_party() {
+    check(parts(&lark_core::api::trust_party::GetTrustPartyCollaborationTenantCollaborationDepartment::new("target_tenant_key x", "target_department_id x").target_department_id_type("s")), Expected { service: "trust_party", name: "GetTrustPartyCollaborationTenantCollaborationDepartment", method: "GET", template: "/open-apis/trust_party/v1/collaboration_tenants/:target_tenant_key/collaboration_departments/:target_department_id", path: "/open-apis/trust_party/v1/collaboration_tenants/target_tenant_key%20x/collaboration_departments/target_department_id%20x", query: &[("target_department_id_type", "s")], headers: &[], body_kind: "none", body_keys: &[], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(
+        parts(
+            &lark_core::api::trust_party::GetTrustPartyCollaborationTenantCollaborationUser::new(
+                "target_tenant_key x",
+                "target_user_id x",
+            )
+            .target_user_id_type("s"),
+        ),
+        Expected {
+            service: "trust_party",
+            name: "GetTrustPartyCollaborationTenantCollaborationUser",
+            method: "GET",
+            template: "/open-apis/trust_party/v1/collaboration_tenants/:target_tenant_key/collaboration_users/:target_user_id",
+            path: "/open-apis/trust_party/v1/collaboration_tenants/target_tenant_key%20x/collaboration_users/target_user_id%20x",
+            query: &[("target_user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::trust_party::GetTrustPartyCollaborationTenant::new(
+                "target_tenant_key x",
+            ),
+        ),
+        Expected {
+            service: "trust_party",
+            name: "GetTrustPartyCollaborationTenant",
+            method: "GET",
+            template: "/open-apis/trust_party/v1/collaboration_tenants/:target_tenant_key",
+            path: "/open-apis/trust_party/v1/collaboration_tenants/target_tenant_key%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::trust_party::ListTrustPartyCollaborationTenant::new()
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "trust_party",
+            name: "ListTrustPartyCollaborationTenant",
+            method: "GET",
+            template: "/open-apis/trust_party/v1/collaboration_tenants",
+            path: "/open-apis/trust_party/v1/collaboration_tenants",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::trust_party::GetTrustPartyCollaborationTenantVisibleOrganization::new(
+                "target_tenant_key x",
+            )
+            .department_id_type("s")
+            .target_department_id("s")
+            .page_token("s")
+            .page_size(7)
+            .group_id_type("s")
+            .target_group_id("s"),
+        ),
+        Expected {
+            service: "trust_party",
+            name: "GetTrustPartyCollaborationTenantVisibleOrganization",
+            method: "GET",
+            template: "/open-apis/trust_party/v1/collaboration_tenants/:target_tenant_key/visible_organization",
+            path: "/open-apis/trust_party/v1/collaboration_tenants/target_tenant_key%20x/visible_organization",
+            query: &[
+                ("department_id_type", "s"),
+                ("target_department_id", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("group_id_type", "s"),
+                ("target_group_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
         },
     );
 }
@@ -14357,6 +39565,961 @@ fn endpoints_vc() {
                 "room_id",
                 "room_config",
             ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::GetVCAlertList::new("s", "s")
+                .query_type(7)
+                .query_value("s")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "GetVCAlertList",
+            method: "GET",
+            template: "/open-apis/vc/v1/alerts",
+            path: "/open-apis/vc/v1/alerts",
+            query: &[
+                ("start_time", "s"),
+                ("end_time", "s"),
+                ("query_type", "7"),
+                ("query_value", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::ExportVCMeetingList::new("s", "s")
+                .user_id_type("s")
+                .meeting_status(7)
+                .meeting_no("s")
+                .user_id("s")
+                .room_id("s")
+                .meeting_type(7),
+        ),
+        Expected {
+            service: "vc",
+            name: "ExportVCMeetingList",
+            method: "POST",
+            template: "/open-apis/vc/v1/exports/meeting_list",
+            path: "/open-apis/vc/v1/exports/meeting_list",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "start_time",
+                "end_time",
+                "meeting_status",
+                "meeting_no",
+                "user_id",
+                "room_id",
+                "meeting_type",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::ExportVCParticipantList::new("s", "s", "s")
+                .user_id_type("s")
+                .meeting_status(7)
+                .user_id("s")
+                .room_id("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "ExportVCParticipantList",
+            method: "POST",
+            template: "/open-apis/vc/v1/exports/participant_list",
+            path: "/open-apis/vc/v1/exports/participant_list",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "meeting_start_time",
+                "meeting_end_time",
+                "meeting_status",
+                "meeting_no",
+                "user_id",
+                "room_id",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::ExportVCParticipantQualityList::new("s", "s", "s", "s")
+                .user_id_type("s")
+                .user_id("s")
+                .room_id("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "ExportVCParticipantQualityList",
+            method: "POST",
+            template: "/open-apis/vc/v1/exports/participant_quality_list",
+            path: "/open-apis/vc/v1/exports/participant_quality_list",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "meeting_start_time",
+                "meeting_end_time",
+                "meeting_no",
+                "join_time",
+                "user_id",
+                "room_id",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::ExportVCResourceReservationList::new("s", "s", "s")
+                .need_topic(true)
+                .room_ids([String::from("s")])
+                .is_exclude(true),
+        ),
+        Expected {
+            service: "vc",
+            name: "ExportVCResourceReservationList",
+            method: "POST",
+            template: "/open-apis/vc/v1/exports/resource_reservation_list",
+            path: "/open-apis/vc/v1/exports/resource_reservation_list",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "room_level_id",
+                "need_topic",
+                "start_time",
+                "end_time",
+                "room_ids",
+                "is_exclude",
+            ],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::vc::DownloadVCExportFile::new("s")),
+        Expected {
+            service: "vc",
+            name: "DownloadVCExportFile",
+            method: "GET",
+            template: "/open-apis/vc/v1/exports/download",
+            path: "/open-apis/vc/v1/exports/download",
+            query: &[("file_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::vc::GetVCExportTask::new("task_id x")),
+        Expected {
+            service: "vc",
+            name: "GetVCExportTask",
+            method: "GET",
+            template: "/open-apis/vc/v1/exports/:task_id",
+            path: "/open-apis/vc/v1/exports/task_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::GetVCMeetingList::new("s", "s")
+                .meeting_status(7)
+                .meeting_no("s")
+                .user_id("s")
+                .room_id("s")
+                .meeting_type(7)
+                .page_size(7)
+                .page_token("s")
+                .include_external_meetings(true)
+                .include_webinar(true)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "GetVCMeetingList",
+            method: "GET",
+            template: "/open-apis/vc/v1/meeting_list",
+            path: "/open-apis/vc/v1/meeting_list",
+            query: &[
+                ("start_time", "s"),
+                ("end_time", "s"),
+                ("meeting_status", "7"),
+                ("meeting_no", "s"),
+                ("user_id", "s"),
+                ("room_id", "s"),
+                ("meeting_type", "7"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("include_external_meetings", "true"),
+                ("include_webinar", "true"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::GetVCParticipantList::new("s", "s", "s")
+                .meeting_status(7)
+                .user_id("s")
+                .room_id("s")
+                .page_size(7)
+                .page_token("s")
+                .webinar_user_role("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "GetVCParticipantList",
+            method: "GET",
+            template: "/open-apis/vc/v1/participant_list",
+            path: "/open-apis/vc/v1/participant_list",
+            query: &[
+                ("meeting_start_time", "s"),
+                ("meeting_end_time", "s"),
+                ("meeting_status", "7"),
+                ("meeting_no", "s"),
+                ("user_id", "s"),
+                ("room_id", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("webinar_user_role", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::GetVCParticipantQualityList::new("s", "s", "s", "s")
+                .user_id("s")
+                .room_id("s")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "GetVCParticipantQualityList",
+            method: "GET",
+            template: "/open-apis/vc/v1/participant_quality_list",
+            path: "/open-apis/vc/v1/participant_quality_list",
+            query: &[
+                ("meeting_start_time", "s"),
+                ("meeting_end_time", "s"),
+                ("meeting_no", "s"),
+                ("join_time", "s"),
+                ("user_id", "s"),
+                ("room_id", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::GetVCReserveConfigAdmin::new("reserve_config_id x", 7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "GetVCReserveConfigAdmin",
+            method: "GET",
+            template: "/open-apis/vc/v1/reserve_configs/:reserve_config_id/admin",
+            path: "/open-apis/vc/v1/reserve_configs/reserve_config_id%20x/admin",
+            query: &[("scope_type", "7"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::UpdateVCReserveConfigAdmin::new("reserve_config_id x", 7)
+                .user_id_type("s")
+                .reserve_admin_config(
+                    lark_core::api::vc::UpdateVCReserveConfigAdminReqReserveAdminConfig::default(),
+                ),
+        ),
+        Expected {
+            service: "vc",
+            name: "UpdateVCReserveConfigAdmin",
+            method: "PATCH",
+            template: "/open-apis/vc/v1/reserve_configs/:reserve_config_id/admin",
+            path: "/open-apis/vc/v1/reserve_configs/reserve_config_id%20x/admin",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["scope_type", "reserve_admin_config"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::GetVCReserveConfigDisableInform::new("reserve_config_id x", 7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "GetVCReserveConfigDisableInform",
+            method: "GET",
+            template: "/open-apis/vc/v1/reserve_configs/:reserve_config_id/disable_inform",
+            path: "/open-apis/vc/v1/reserve_configs/reserve_config_id%20x/disable_inform",
+            query: &[("scope_type", "7"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::UpdateVCReserveConfigDisableInform::new("reserve_config_id x", 7)
+                .user_id_type("s")
+                .disable_inform(
+                    lark_core::api::vc::UpdateVCReserveConfigDisableInformReqDisableInform::default(
+                    ),
+                ),
+        ),
+        Expected {
+            service: "vc",
+            name: "UpdateVCReserveConfigDisableInform",
+            method: "PATCH",
+            template: "/open-apis/vc/v1/reserve_configs/:reserve_config_id/disable_inform",
+            path: "/open-apis/vc/v1/reserve_configs/reserve_config_id%20x/disable_inform",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["scope_type", "disable_inform"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::GetVCReserveConfigForm::new("reserve_config_id x", 7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "GetVCReserveConfigForm",
+            method: "GET",
+            template: "/open-apis/vc/v1/reserve_configs/:reserve_config_id/form",
+            path: "/open-apis/vc/v1/reserve_configs/reserve_config_id%20x/form",
+            query: &[("scope_type", "7"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::UpdateVCReserveConfigForm::new("reserve_config_id x", 7)
+                .user_id_type("s")
+                .reserve_form_config(
+                    lark_core::api::vc::UpdateVCReserveConfigFormReqReserveFormConfig::default(),
+                ),
+        ),
+        Expected {
+            service: "vc",
+            name: "UpdateVCReserveConfigForm",
+            method: "PATCH",
+            template: "/open-apis/vc/v1/reserve_configs/:reserve_config_id/form",
+            path: "/open-apis/vc/v1/reserve_configs/reserve_config_id%20x/form",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["scope_type", "reserve_form_config"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::vc::GetVCReserveConfig::new("s", "s").user_id_type("s")),
+        Expected {
+            service: "vc",
+            name: "GetVCReserveConfig",
+            method: "GET",
+            template: "/open-apis/vc/v1/reserve_configs/reserve_scope",
+            path: "/open-apis/vc/v1/reserve_configs/reserve_scope",
+            query: &[
+                ("scope_id", "s"),
+                ("scope_type", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::UpdateVCReserveConfig::new("reserve_config_id x", "s")
+                .user_id_type("s")
+                .approval_config(
+                    lark_core::api::vc::UpdateVCReserveConfigReqApprovalConfig::default(),
+                )
+                .time_config(lark_core::api::vc::UpdateVCReserveConfigReqTimeConfig::default())
+                .reserve_scope_config(
+                    lark_core::api::vc::UpdateVCReserveConfigReqReserveScopeConfig::default(),
+                ),
+        ),
+        Expected {
+            service: "vc",
+            name: "UpdateVCReserveConfig",
+            method: "PATCH",
+            template: "/open-apis/vc/v1/reserve_configs/:reserve_config_id",
+            path: "/open-apis/vc/v1/reserve_configs/reserve_config_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "scope_type",
+                "approval_config",
+                "time_config",
+                "reserve_scope_config",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::GetVCResourceReservationList::new("s", "s", "s")
+                .need_topic(true)
+                .room_ids([String::from("s")])
+                .is_exclude(true)
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "GetVCResourceReservationList",
+            method: "GET",
+            template: "/open-apis/vc/v1/resource_reservation_list",
+            path: "/open-apis/vc/v1/resource_reservation_list",
+            query: &[
+                ("room_level_id", "s"),
+                ("need_topic", "true"),
+                ("start_time", "s"),
+                ("end_time", "s"),
+                ("room_ids", "s"),
+                ("is_exclude", "true"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::BatchGetVCRoom::new()
+                .user_id_type("s")
+                .room_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "vc",
+            name: "BatchGetVCRoom",
+            method: "POST",
+            template: "/open-apis/vc/v1/rooms/mget",
+            path: "/open-apis/vc/v1/rooms/mget",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["room_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::SetVCRoomConfigCheckboardAccessCode::new(7, 7)
+                .country_id("s")
+                .district_id("s")
+                .building_id("s")
+                .floor_name("s")
+                .room_id("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "SetVCRoomConfigCheckboardAccessCode",
+            method: "POST",
+            template: "/open-apis/vc/v1/room_configs/set_checkboard_access_code",
+            path: "/open-apis/vc/v1/room_configs/set_checkboard_access_code",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "scope",
+                "country_id",
+                "district_id",
+                "building_id",
+                "floor_name",
+                "room_id",
+                "valid_day",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::SetVCRoomConfigRoomAccessCode::new(7, 7)
+                .country_id("s")
+                .district_id("s")
+                .building_id("s")
+                .floor_name("s")
+                .room_id("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "SetVCRoomConfigRoomAccessCode",
+            method: "POST",
+            template: "/open-apis/vc/v1/room_configs/set_room_access_code",
+            path: "/open-apis/vc/v1/room_configs/set_room_access_code",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "scope",
+                "country_id",
+                "district_id",
+                "building_id",
+                "floor_name",
+                "room_id",
+                "valid_day",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::CreateVCRoom::new("s", 7, "s")
+                .user_id_type("s")
+                .description("s")
+                .custom_room_id("s")
+                .room_status(lark_core::api::vc::CreateVCRoomReqRoomStatus::default())
+                .device([lark_core::api::vc::CreateVCRoomReqDevice::default()]),
+        ),
+        Expected {
+            service: "vc",
+            name: "CreateVCRoom",
+            method: "POST",
+            template: "/open-apis/vc/v1/rooms",
+            path: "/open-apis/vc/v1/rooms",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "capacity",
+                "description",
+                "custom_room_id",
+                "room_level_id",
+                "room_status",
+                "device",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::vc::DeleteVCRoom::new("room_id x")),
+        Expected {
+            service: "vc",
+            name: "DeleteVCRoom",
+            method: "DELETE",
+            template: "/open-apis/vc/v1/rooms/:room_id",
+            path: "/open-apis/vc/v1/rooms/room_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::vc::GetVCRoom::new("room_id x").user_id_type("s")),
+        Expected {
+            service: "vc",
+            name: "GetVCRoom",
+            method: "GET",
+            template: "/open-apis/vc/v1/rooms/:room_id",
+            path: "/open-apis/vc/v1/rooms/room_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::GetVCRoomList::new()
+                .page_size(7)
+                .page_token("s")
+                .room_level_id("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "GetVCRoomList",
+            method: "GET",
+            template: "/open-apis/vc/v1/rooms",
+            path: "/open-apis/vc/v1/rooms",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("room_level_id", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::vc::CreateVCRoomLevel::new("s", "s").custom_group_id("s")),
+        Expected {
+            service: "vc",
+            name: "CreateVCRoomLevel",
+            method: "POST",
+            template: "/open-apis/vc/v1/room_levels",
+            path: "/open-apis/vc/v1/room_levels",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name", "parent_id", "custom_group_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::vc::DeleteVCRoomLevel::new("s").delete_child(true)),
+        Expected {
+            service: "vc",
+            name: "DeleteVCRoomLevel",
+            method: "POST",
+            template: "/open-apis/vc/v1/room_levels/del",
+            path: "/open-apis/vc/v1/room_levels/del",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["room_level_id", "delete_child"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::vc::GetVCRoomLevel::new("room_level_id x")),
+        Expected {
+            service: "vc",
+            name: "GetVCRoomLevel",
+            method: "GET",
+            template: "/open-apis/vc/v1/room_levels/:room_level_id",
+            path: "/open-apis/vc/v1/room_levels/room_level_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::GetVCRoomLevelList::new()
+                .room_level_id("s")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "GetVCRoomLevelList",
+            method: "GET",
+            template: "/open-apis/vc/v1/room_levels",
+            path: "/open-apis/vc/v1/room_levels",
+            query: &[
+                ("room_level_id", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(&lark_core::api::vc::BatchGetVCRoomLevel::new().level_ids([String::from("s")])),
+        Expected {
+            service: "vc",
+            name: "BatchGetVCRoomLevel",
+            method: "POST",
+            template: "/open-apis/vc/v1/room_levels/mget",
+            path: "/open-apis/vc/v1/room_levels/mget",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["level_ids"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::vc::SearchVCRoomLevel::new().custom_level_ids([String::from("s")])),
+        Expected {
+            service: "vc",
+            name: "SearchVCRoomLevel",
+            method: "GET",
+            template: "/open-apis/vc/v1/room_levels/search",
+            path: "/open-apis/vc/v1/room_levels/search",
+            query: &[("custom_level_ids", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::UpdateVCRoomLevel::new("room_level_id x", "s", "s")
+                .custom_group_id("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "UpdateVCRoomLevel",
+            method: "PATCH",
+            template: "/open-apis/vc/v1/room_levels/:room_level_id",
+            path: "/open-apis/vc/v1/room_levels/room_level_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name", "parent_id", "custom_group_id"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::SearchVCRoom::new()
+                .user_id_type("s")
+                .custom_room_ids([String::from("s")])
+                .keyword("s")
+                .room_level_id("s")
+                .search_level_name(true)
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "SearchVCRoom",
+            method: "POST",
+            template: "/open-apis/vc/v1/rooms/search",
+            path: "/open-apis/vc/v1/rooms/search",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "custom_room_ids",
+                "keyword",
+                "room_level_id",
+                "search_level_name",
+                "page_size",
+                "page_token",
+            ],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::UpdateVCRoom::new("room_id x")
+                .user_id_type("s")
+                .name("s")
+                .capacity(7)
+                .description("s")
+                .custom_room_id("s")
+                .room_level_id("s")
+                .room_status(lark_core::api::vc::UpdateVCRoomReqRoomStatus::default())
+                .device([lark_core::api::vc::UpdateVCRoomReqDevice::default()]),
+        ),
+        Expected {
+            service: "vc",
+            name: "UpdateVCRoom",
+            method: "PATCH",
+            template: "/open-apis/vc/v1/rooms/:room_id",
+            path: "/open-apis/vc/v1/rooms/room_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "capacity",
+                "description",
+                "custom_room_id",
+                "room_level_id",
+                "room_status",
+                "device",
+            ],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(&lark_core::api::vc::GetVCScopeConfig::new(7, "s").user_id_type("s")),
+        Expected {
+            service: "vc",
+            name: "GetVCScopeConfig",
+            method: "GET",
+            template: "/open-apis/vc/v1/scope_config",
+            path: "/open-apis/vc/v1/scope_config",
+            query: &[
+                ("scope_type", "7"),
+                ("scope_id", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+    check(
+        parts(
+            &lark_core::api::vc::SetVCScopeConfig::new(7, "s")
+                .user_id_type("s")
+                .scope_config(lark_core::api::vc::SetVCScopeConfigReqScopeConfig::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "SetVCScopeConfig",
+            method: "POST",
+            template: "/open-apis/vc/v1/scope_config",
+            path: "/open-apis/vc/v1/scope_config",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["scope_type", "scope_id", "scope_config"],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+        },
+    );
+}
+
+#[test]
+fn endpoints_verification() {
+    check(
+        parts(&lark_core::api::verification::GetVerification::new()),
+        Expected {
+            service: "verification",
+            name: "GetVerification",
+            method: "GET",
+            template: "/open-apis/verification/v1/verification",
+            path: "/open-apis/verification/v1/verification",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,

@@ -3,6 +3,9 @@
 //! sample values), sent through the SDK to the mock: the spec-driven handler must accept each.
 #![cfg(feature = "every-endpoint")]
 
+use std::marker::PhantomData;
+
+use lark_core::endpoint::{Body, Endpoint, EndpointMeta, FromResponse, ResponseKind};
 use lark_core::{Client, Config, RequestOptions};
 use lark_mock::MockServer;
 use lark_reqwest::ReqwestClient;
@@ -21,11 +24,89 @@ struct Run {
 }
 
 impl Run {
-    fn record<T>(&mut self, id: &str, result: lark_core::Result<T>) {
+    /// Sends `request` as built by its own `Endpoint` impl. The answer is decoded as JSON (or
+    /// bytes) rather than as the typed output, so the client's send path is compiled twice,
+    /// not once per endpoint; decoding into every answer type is `generated_answers.rs`.
+    async fn send<E: Endpoint>(&mut self, id: &str, request: &E, user: bool) {
         self.sent += 1;
+        let built = (|| {
+            let mut query = Vec::new();
+            request.query(&mut query);
+            let mut headers = http::HeaderMap::new();
+            request.headers(&mut headers)?;
+            Ok::<_, lark_core::Error>(Built {
+                meta: request.meta().clone(),
+                path: request.path()?,
+                query,
+                headers,
+                body: request.body()?,
+            })
+        })();
+        let built = match built {
+            Ok(built) => built,
+            Err(e) => {
+                self.failures.push(format!("{id}: cannot build: {e}"));
+                return;
+            }
+        };
+        let options = if user { &self.user } else { &self.tenant };
+        let result = if matches!(built.meta.response, ResponseKind::Binary) {
+            let call = As::<lark_core::Download> {
+                built,
+                output: PhantomData,
+            };
+            self.client.send_with(&call, options).await.map(|_| ())
+        } else {
+            let call = As::<serde_json::Value> {
+                built,
+                output: PhantomData,
+            };
+            self.client.send_with(&call, options).await.map(|_| ())
+        };
         if let Err(e) = result {
             self.failures.push(format!("{id}: {e}"));
         }
+    }
+}
+
+/// A request's parts as its endpoint built them.
+#[derive(Debug)]
+struct Built {
+    meta: EndpointMeta,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    headers: http::HeaderMap,
+    body: Body,
+}
+
+#[derive(Debug)]
+struct As<O> {
+    built: Built,
+    output: PhantomData<fn() -> O>,
+}
+
+impl<O: FromResponse> Endpoint for As<O> {
+    type Output = O;
+
+    fn meta(&self) -> &EndpointMeta {
+        &self.built.meta
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(self.built.path.clone())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.extend(self.built.query.iter().cloned());
+    }
+
+    fn headers(&self, headers: &mut http::HeaderMap) -> lark_core::Result<()> {
+        headers.extend(self.built.headers.clone());
+        Ok(())
+    }
+
+    fn body(&self) -> lark_core::Result<Body> {
+        Ok(self.built.body.clone())
     }
 }
 
@@ -57,9 +138,11 @@ async fn every_endpoint_is_accepted() {
         .await
         .expect("the first message is sent");
     run.message_id = sent.message_id.expect("the mock returns a message id");
+    a_paa_s(&mut run).await;
     acs(&mut run).await;
     admin(&mut run).await;
     ai(&mut run).await;
+    aily(&mut run).await;
     application(&mut run).await;
     approval(&mut run).await;
     attendance(&mut run).await;
@@ -68,8 +151,12 @@ async fn every_endpoint_is_accepted() {
     bitable(&mut run).await;
     bot(&mut run).await;
     calendar(&mut run).await;
+    cardkit(&mut run).await;
     chat(&mut run).await;
+    compensation(&mut run).await;
     contact(&mut run).await;
+    core_hr(&mut run).await;
+    directory(&mut run).await;
     docx(&mut run).await;
     drive(&mut run).await;
     ehr(&mut run).await;
@@ -79,15 +166,28 @@ async fn every_endpoint_is_accepted() {
     hire(&mut run).await;
     human_auth(&mut run).await;
     jssdk(&mut run).await;
+    lingo(&mut run).await;
     mail(&mut run).await;
     mdm(&mut run).await;
     meeting_room(&mut run).await;
     message(&mut run).await;
+    mina(&mut run).await;
+    minutes(&mut run).await;
+    moments(&mut run).await;
     okr(&mut run).await;
+    passport(&mut run).await;
+    payroll(&mut run).await;
+    performance(&mut run).await;
+    personal_settings(&mut run).await;
+    report(&mut run).await;
     search(&mut run).await;
+    security_and_compliance(&mut run).await;
     task(&mut run).await;
+    task_v1(&mut run).await;
     tenant(&mut run).await;
+    trust_party(&mut run).await;
     vc(&mut run).await;
+    verification(&mut run).await;
     assert!(
         run.failures.is_empty(),
         "{} of {} endpoints were rejected:\n{}",
@@ -99,2164 +199,10747 @@ async fn every_endpoint_is_accepted() {
     mock.shutdown().await;
 }
 
+async fn a_paa_s(run: &mut Run) {
+    run.send(
+        "a_paa_s.ListAPaaSApp",
+        &lark_core::api::a_paa_s::ListAPaaSApp::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.ListAPaaSApplicationAuditLogAuditLog",
+        &lark_core::api::a_paa_s::ListAPaaSApplicationAuditLogAuditLog::new(
+            "namespace x",
+            7,
+            "s",
+            "s",
+            "s",
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.GetAPaaSApplicationAuditLogDataChangeLogDetail",
+        &lark_core::api::a_paa_s::GetAPaaSApplicationAuditLogDataChangeLogDetail::new(
+            "namespace x",
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.ListAPaaSApplicationAuditLogDataChangeLogs",
+        &lark_core::api::a_paa_s::ListAPaaSApplicationAuditLogDataChangeLogs::new(
+            "namespace x",
+            7,
+            "s",
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.GetAPaaSApplicationAuditLog",
+        &lark_core::api::a_paa_s::GetAPaaSApplicationAuditLog::new("namespace x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.GetAPaaSApplicationEnvironmentVariable",
+        &lark_core::api::a_paa_s::GetAPaaSApplicationEnvironmentVariable::new(
+            "namespace x",
+            "environment_variable_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.QueryAPaaSApplicationEnvironmentVariable",
+        &lark_core::api::a_paa_s::QueryAPaaSApplicationEnvironmentVariable::new("namespace x"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.ExecuteAPaaSApplicationFlow",
+        &lark_core::api::a_paa_s::ExecuteAPaaSApplicationFlow::new("namespace x", "flow_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.InvokeAPaaSApplicationFunction",
+        &lark_core::api::a_paa_s::InvokeAPaaSApplicationFunction::new(
+            "namespace x",
+            "function_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.QueryAPaaSApplicationObjectOql",
+        &lark_core::api::a_paa_s::QueryAPaaSApplicationObjectOql::new("namespace x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.BatchCreateAPaaSApplicationObjectRecord",
+        &lark_core::api::a_paa_s::BatchCreateAPaaSApplicationObjectRecord::new(
+            "namespace x",
+            "object_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.BatchDeleteAPaaSApplicationObjectRecord",
+        &lark_core::api::a_paa_s::BatchDeleteAPaaSApplicationObjectRecord::new(
+            "namespace x",
+            "object_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.BatchQueryAPaaSApplicationObjectRecord",
+        &lark_core::api::a_paa_s::BatchQueryAPaaSApplicationObjectRecord::new(
+            "namespace x",
+            "object_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.BatchUpdateAPaaSApplicationObjectRecord",
+        &lark_core::api::a_paa_s::BatchUpdateAPaaSApplicationObjectRecord::new(
+            "namespace x",
+            "object_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.CreateAPaaSApplicationObjectRecord",
+        &lark_core::api::a_paa_s::CreateAPaaSApplicationObjectRecord::new(
+            "namespace x",
+            "object_api_name x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.DeleteAPaaSApplicationObjectRecord",
+        &lark_core::api::a_paa_s::DeleteAPaaSApplicationObjectRecord::new(
+            "namespace x",
+            "object_api_name x",
+            "id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.QueryAPaaSApplicationObjectRecord",
+        &lark_core::api::a_paa_s::QueryAPaaSApplicationObjectRecord::new(
+            "namespace x",
+            "object_api_name x",
+            "id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.UpdateAPaaSApplicationObjectRecord",
+        &lark_core::api::a_paa_s::UpdateAPaaSApplicationObjectRecord::new(
+            "namespace x",
+            "object_api_name x",
+            "id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.SearchAPaaSApplicationObject",
+        &lark_core::api::a_paa_s::SearchAPaaSApplicationObject::new("namespace x"),
+        false,
+    )
+    .await;
+    run.send("a_paa_s.BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization", &lark_core::api::a_paa_s::BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization::new("namespace x", "record_permission_api_name x"), false).await;
+    run.send("a_paa_s.BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization", &lark_core::api::a_paa_s::BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization::new("namespace x", "record_permission_api_name x"), false).await;
+    run.send(
+        "a_paa_s.BatchCreateAPaaSApplicationRoleMemberAuthorization",
+        &lark_core::api::a_paa_s::BatchCreateAPaaSApplicationRoleMemberAuthorization::new(
+            "namespace x",
+            "role_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.BatchRemoveAPaaSApplicationRoleMemberAuthorization",
+        &lark_core::api::a_paa_s::BatchRemoveAPaaSApplicationRoleMemberAuthorization::new(
+            "namespace x",
+            "role_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.GetAPaaSApplicationRoleMember",
+        &lark_core::api::a_paa_s::GetAPaaSApplicationRoleMember::new(
+            "namespace x",
+            "role_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.CancelAPaaSApprovalInstance",
+        &lark_core::api::a_paa_s::CancelAPaaSApprovalInstance::new(
+            "approval_instance_id x",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.AddAPaaSApprovalTaskAssignee",
+        &lark_core::api::a_paa_s::AddAPaaSApprovalTaskAssignee::new("approval_task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.AgreeAPaaSApprovalTask",
+        &lark_core::api::a_paa_s::AgreeAPaaSApprovalTask::new("approval_task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.RejectAPaaSApprovalTask",
+        &lark_core::api::a_paa_s::RejectAPaaSApprovalTask::new("approval_task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.TransferAPaaSApprovalTask",
+        &lark_core::api::a_paa_s::TransferAPaaSApprovalTask::new("approval_task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.ListAPaaSSeatActivity",
+        &lark_core::api::a_paa_s::ListAPaaSSeatActivity::new("s", 7),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.ListAPaaSSeatAssignment",
+        &lark_core::api::a_paa_s::ListAPaaSSeatAssignment::new("s", 7),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.CreateAPaaSUserTaskCc",
+        &lark_core::api::a_paa_s::CreateAPaaSUserTaskCc::new("task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.CreateAPaaSUserTaskChatGroup",
+        &lark_core::api::a_paa_s::CreateAPaaSUserTaskChatGroup::new("task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.CreateAPaaSUserTaskExpediting",
+        &lark_core::api::a_paa_s::CreateAPaaSUserTaskExpediting::new("task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.QueryAPaaSUserTask",
+        &lark_core::api::a_paa_s::QueryAPaaSUserTask::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.CreateAPaaSUserTaskRollback",
+        &lark_core::api::a_paa_s::CreateAPaaSUserTaskRollback::new("task_id x", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.CreateAPaaSUserTaskRollbackPoints",
+        &lark_core::api::a_paa_s::CreateAPaaSUserTaskRollbackPoints::new("task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "a_paa_s.GetAPaaSWorkspaceEnum",
+        &lark_core::api::a_paa_s::GetAPaaSWorkspaceEnum::new("workspace_id x", "enum_name x"),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.ListAPaaSWorkspaceEnum",
+        &lark_core::api::a_paa_s::ListAPaaSWorkspaceEnum::new("workspace_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.CreateAPaaSWorkspaceSqlCommands",
+        &lark_core::api::a_paa_s::CreateAPaaSWorkspaceSqlCommands::new("workspace_id x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.GetAPaaSWorkspaceTable",
+        &lark_core::api::a_paa_s::GetAPaaSWorkspaceTable::new("workspace_id x", "table_name x"),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.ListAPaaSWorkspaceTable",
+        &lark_core::api::a_paa_s::ListAPaaSWorkspaceTable::new("workspace_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.BatchUpdateAPaaSWorkspaceTableRecords",
+        &lark_core::api::a_paa_s::BatchUpdateAPaaSWorkspaceTableRecords::new(
+            "workspace_id x",
+            "table_name x",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.DeleteAPaaSWorkspaceTableRecords",
+        &lark_core::api::a_paa_s::DeleteAPaaSWorkspaceTableRecords::new(
+            "workspace_id x",
+            "table_name x",
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.GetAPaaSWorkspaceTableRecords",
+        &lark_core::api::a_paa_s::GetAPaaSWorkspaceTableRecords::new(
+            "workspace_id x",
+            "table_name x",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.CreateAPaaSWorkspaceTableRecords",
+        &lark_core::api::a_paa_s::CreateAPaaSWorkspaceTableRecords::new(
+            "workspace_id x",
+            "table_name x",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.UpdateAPaaSWorkspaceTableRecordsPatch",
+        &lark_core::api::a_paa_s::UpdateAPaaSWorkspaceTableRecordsPatch::new(
+            "workspace_id x",
+            "table_name x",
+            "s",
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "a_paa_s.GetAPaaSWorkspaceViews",
+        &lark_core::api::a_paa_s::GetAPaaSWorkspaceViews::new("workspace_id x", "view_name x"),
+        true,
+    )
+    .await;
+}
+
 async fn acs(run: &mut Run) {
-    let request = lark_core::api::acs::GetACSAccessRecordPhoto::new("access_record_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("acs.GetACSAccessRecordPhoto", result);
-    let request = lark_core::api::acs::GetACSAccessRecordList::new(7, 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("acs.GetACSAccessRecordList", result);
-    let request = lark_core::api::acs::GetACSDeviceList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("acs.GetACSDeviceList", result);
-    let request = lark_core::api::acs::GetACSUserFace::new("user_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("acs.GetACSUserFace", result);
-    let request = lark_core::api::acs::UpdateACSUserFace::new(
-        "user_id x",
-        lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-        "s",
-        "s",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("acs.UpdateACSUserFace", result);
-    let request = lark_core::api::acs::GetACSUser::new("user_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("acs.GetACSUser", result);
-    let request = lark_core::api::acs::UpdateACSUser::new("user_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("acs.UpdateACSUser", result);
-    let request = lark_core::api::acs::GetACSUserList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("acs.GetACSUserList", result);
+    run.send(
+        "acs.GetACSAccessRecordPhoto",
+        &lark_core::api::acs::GetACSAccessRecordPhoto::new("access_record_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "acs.GetACSAccessRecordList",
+        &lark_core::api::acs::GetACSAccessRecordList::new(7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "acs.GetACSDeviceList",
+        &lark_core::api::acs::GetACSDeviceList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "acs.GetACSUserFace",
+        &lark_core::api::acs::GetACSUserFace::new("user_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "acs.UpdateACSUserFace",
+        &lark_core::api::acs::UpdateACSUserFace::new(
+            "user_id x",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "acs.GetACSUser",
+        &lark_core::api::acs::GetACSUser::new("user_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "acs.UpdateACSUser",
+        &lark_core::api::acs::UpdateACSUser::new("user_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "acs.GetACSUserList",
+        &lark_core::api::acs::GetACSUserList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "acs.CreateACSRuleExternal",
+        &lark_core::api::acs::CreateACSRuleExternal::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "acs.DeleteACSRuleExternal",
+        &lark_core::api::acs::DeleteACSRuleExternal::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "acs.DeviceBindACSRuleExternal",
+        &lark_core::api::acs::DeviceBindACSRuleExternal::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "acs.GetACSRuleExternal",
+        &lark_core::api::acs::GetACSRuleExternal::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "acs.CreateACSVisitor",
+        &lark_core::api::acs::CreateACSVisitor::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "acs.DeleteACSVisitor",
+        &lark_core::api::acs::DeleteACSVisitor::new("visitor_id x"),
+        true,
+    )
+    .await;
 }
 
 async fn admin(run: &mut Run) {
-    let request = lark_core::api::admin::GetAdminDeptStats::new("s", "s", "s", "s", true);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("admin.GetAdminDeptStats", result);
-    let request = lark_core::api::admin::GetAdminUserStats::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("admin.GetAdminUserStats", result);
+    run.send(
+        "admin.GetAdminDeptStats",
+        &lark_core::api::admin::GetAdminDeptStats::new("s", "s", "s", "s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.GetAdminUserStats",
+        &lark_core::api::admin::GetAdminUserStats::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.CreateAdminBadge",
+        &lark_core::api::admin::CreateAdminBadge::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.GetAdminBadge",
+        &lark_core::api::admin::GetAdminBadge::new("badge_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.CreateAdminBadgeGrant",
+        &lark_core::api::admin::CreateAdminBadgeGrant::new("badge_id x", "s", 7, "s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.DeleteAdminBadgeGrant",
+        &lark_core::api::admin::DeleteAdminBadgeGrant::new("badge_id x", "grant_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.GetAdminBadgeGrant",
+        &lark_core::api::admin::GetAdminBadgeGrant::new("badge_id x", "grant_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.GetAdminBadgeGrantList",
+        &lark_core::api::admin::GetAdminBadgeGrantList::new("badge_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.UpdateAdminBadgeGrant",
+        &lark_core::api::admin::UpdateAdminBadgeGrant::new(
+            "badge_id x",
+            "grant_id x",
+            "s",
+            7,
+            "s",
+            true,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.UploadAdminBadgeImage",
+        &lark_core::api::admin::UploadAdminBadgeImage::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.GetAdminBadgeList",
+        &lark_core::api::admin::GetAdminBadgeList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.UpdateAdminBadge",
+        &lark_core::api::admin::UpdateAdminBadge::new("badge_id x", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.AdminResetPassword",
+        &lark_core::api::admin::AdminResetPassword::new("s", "s"),
+        false,
+    )
+    .await;
 }
 
 async fn ai(run: &mut Run) {
-    let request = lark_core::api::ai::RecognizeBasicImage::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("ai.RecognizeBasicImage", result);
-    let request = lark_core::api::ai::RecognizeSpeechStream::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("ai.RecognizeSpeechStream", result);
-    let request = lark_core::api::ai::RecognizeSpeechFile::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("ai.RecognizeSpeechFile", result);
-    let request = lark_core::api::ai::TranslateText::new("s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("ai.TranslateText", result);
-    let request = lark_core::api::ai::DetectTextLanguage::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("ai.DetectTextLanguage", result);
-    let request = lark_core::api::ai::DetectFaceAttributes::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("ai.DetectFaceAttributes", result);
+    run.send(
+        "ai.RecognizeBasicImage",
+        &lark_core::api::ai::RecognizeBasicImage::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeSpeechStream",
+        &lark_core::api::ai::RecognizeSpeechStream::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeSpeechFile",
+        &lark_core::api::ai::RecognizeSpeechFile::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.TranslateText",
+        &lark_core::api::ai::TranslateText::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.DetectTextLanguage",
+        &lark_core::api::ai::DetectTextLanguage::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.DetectFaceAttributes",
+        &lark_core::api::ai::DetectFaceAttributes::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAIBankCard",
+        &lark_core::api::ai::RecognizeAIBankCard::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAIBusinessCard",
+        &lark_core::api::ai::RecognizeAIBusinessCard::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAIBusinessLicense",
+        &lark_core::api::ai::RecognizeAIBusinessLicense::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAIChinesePassport",
+        &lark_core::api::ai::RecognizeAIChinesePassport::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.ExtractAIContractField",
+        &lark_core::api::ai::ExtractAIContractField::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            7,
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAIDrivingLicense",
+        &lark_core::api::ai::RecognizeAIDrivingLicense::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAIFoodManageLicense",
+        &lark_core::api::ai::RecognizeAIFoodManageLicense::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAIFoodProduceLicense",
+        &lark_core::api::ai::RecognizeAIFoodProduceLicense::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAIHealthCertificate",
+        &lark_core::api::ai::RecognizeAIHealthCertificate::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAIHkmMainlandTravelPermit",
+        &lark_core::api::ai::RecognizeAIHkmMainlandTravelPermit::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAiidCard",
+        &lark_core::api::ai::RecognizeAiidCard::new(lark_core::File::new("f.bin", vec![1u8, 2, 3])),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.ParseAIResume",
+        &lark_core::api::ai::ParseAIResume::new(lark_core::File::new("f.bin", vec![1u8, 2, 3])),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAITaxiInvoice",
+        &lark_core::api::ai::RecognizeAITaxiInvoice::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAITrainInvoice",
+        &lark_core::api::ai::RecognizeAITrainInvoice::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAITwMainlandTravelPermit",
+        &lark_core::api::ai::RecognizeAITwMainlandTravelPermit::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAIVatInvoice",
+        &lark_core::api::ai::RecognizeAIVatInvoice::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAIVehicleInvoice",
+        &lark_core::api::ai::RecognizeAIVehicleInvoice::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "ai.RecognizeAIVehicleLicense",
+        &lark_core::api::ai::RecognizeAIVehicleLicense::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+}
+
+async fn aily(run: &mut Run) {
+    run.send(
+        "aily.CreateAilySessionAilyMessage",
+        &lark_core::api::aily::CreateAilySessionAilyMessage::new(
+            "aily_session_id x",
+            "s",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.GetAilySessionAilyMessage",
+        &lark_core::api::aily::GetAilySessionAilyMessage::new(
+            "aily_session_id x",
+            "aily_message_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.ListAilySessionAilyMessage",
+        &lark_core::api::aily::ListAilySessionAilyMessage::new("aily_session_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.CreateAilySession",
+        &lark_core::api::aily::CreateAilySession::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.DeleteAilySession",
+        &lark_core::api::aily::DeleteAilySession::new("aily_session_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.GetAilySession",
+        &lark_core::api::aily::GetAilySession::new("aily_session_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.CancelAilySessionRun",
+        &lark_core::api::aily::CancelAilySessionRun::new("aily_session_id x", "run_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.CreateAilySessionRun",
+        &lark_core::api::aily::CreateAilySessionRun::new("aily_session_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.GetAilySessionRun",
+        &lark_core::api::aily::GetAilySessionRun::new("aily_session_id x", "run_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.ListAilySessionRun",
+        &lark_core::api::aily::ListAilySessionRun::new("aily_session_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.UpdateAilySession",
+        &lark_core::api::aily::UpdateAilySession::new("aily_session_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.CreateAilyAppDataAsset",
+        &lark_core::api::aily::CreateAilyAppDataAsset::new("app_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.DeleteAilyAppDataAsset",
+        &lark_core::api::aily::DeleteAilyAppDataAsset::new("app_id x", "data_asset_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.GetAilyAppDataAsset",
+        &lark_core::api::aily::GetAilyAppDataAsset::new("app_id x", "data_asset_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.ListAilyAppDataAsset",
+        &lark_core::api::aily::ListAilyAppDataAsset::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.ListAilyAppDataAssetTag",
+        &lark_core::api::aily::ListAilyAppDataAssetTag::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.UploadAilyAppDataAssetFile",
+        &lark_core::api::aily::UploadAilyAppDataAssetFile::new(
+            "app_id x",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.CreateAilyAppKnowledgeAsk",
+        &lark_core::api::aily::CreateAilyAppKnowledgeAsk::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.GetAilyAppSkill",
+        &lark_core::api::aily::GetAilyAppSkill::new("app_id x", "skill_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.ListAilyAppSkill",
+        &lark_core::api::aily::ListAilyAppSkill::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.StartAilyAppSkill",
+        &lark_core::api::aily::StartAilyAppSkill::new("app_id x", "skill_id x"),
+        false,
+    )
+    .await;
 }
 
 async fn application(run: &mut Run) {
-    let request = lark_core::api::application::IsApplicationUserAdmin::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.IsApplicationUserAdmin", result);
-    let request = lark_core::api::application::GetApplicationUserAdminScope::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplicationUserAdminScope", result);
-    let request = lark_core::api::application::GetApplicationAppVisibility::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplicationAppVisibility", result);
-    let request = lark_core::api::application::GetApplicationUserVisibleApp::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplicationUserVisibleApp", result);
-    let request = lark_core::api::application::GetApplicationAppList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplicationAppList", result);
-    let request = lark_core::api::application::UpdateApplicationAppVisibility::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.UpdateApplicationAppVisibility", result);
-    let request = lark_core::api::application::GetApplicationAppAdminUserList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplicationAppAdminUserList", result);
-    let request = lark_core::api::application::CheckUserIsInApplicationPaidScope::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.CheckUserIsInApplicationPaidScope", result);
-    let request = lark_core::api::application::GetApplicationOrderList::new(7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplicationOrderList", result);
-    let request = lark_core::api::application::GetApplicationOrder::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplicationOrder", result);
-    let request = lark_core::api::application::GetApplicationUnderAuditList::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplicationUnderAuditList", result);
-    let request = lark_core::api::application::GetApplication::new("app_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplication", result);
-    let request =
-        lark_core::api::application::GetApplicationVersion::new("app_id x", "version_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplicationVersion", result);
-    let request = lark_core::api::application::UpdateApplicationVersion::new(
-        "app_id x",
-        "version_id x",
-        "s",
-        "s",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.UpdateApplicationVersion", result);
-    let request = lark_core::api::application::UpdateApplication::new("app_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.UpdateApplication", result);
-    let request =
-        lark_core::api::application::GetApplicationUsageOverview::new("app_id x", "s", 7, "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplicationUsageOverview", result);
-    let request = lark_core::api::application::GetApplicationUsageTrend::new("s", "s", 7, 7, 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplicationUsageTrend", result);
-    let request = lark_core::api::application::UpdateApplicationFeedback::new(
-        "app_id x",
-        "feedback_id x",
-        7,
-        "s",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.UpdateApplicationFeedback", result);
-    let request = lark_core::api::application::GetApplicationFeedbackList::new("app_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("application.GetApplicationFeedbackList", result);
+    run.send(
+        "application.IsApplicationUserAdmin",
+        &lark_core::api::application::IsApplicationUserAdmin::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationUserAdminScope",
+        &lark_core::api::application::GetApplicationUserAdminScope::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationAppVisibility",
+        &lark_core::api::application::GetApplicationAppVisibility::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationUserVisibleApp",
+        &lark_core::api::application::GetApplicationUserVisibleApp::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationAppList",
+        &lark_core::api::application::GetApplicationAppList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "application.UpdateApplicationAppVisibility",
+        &lark_core::api::application::UpdateApplicationAppVisibility::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationAppAdminUserList",
+        &lark_core::api::application::GetApplicationAppAdminUserList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "application.CheckUserIsInApplicationPaidScope",
+        &lark_core::api::application::CheckUserIsInApplicationPaidScope::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationOrderList",
+        &lark_core::api::application::GetApplicationOrderList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationOrder",
+        &lark_core::api::application::GetApplicationOrder::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationUnderAuditList",
+        &lark_core::api::application::GetApplicationUnderAuditList::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplication",
+        &lark_core::api::application::GetApplication::new("app_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationVersion",
+        &lark_core::api::application::GetApplicationVersion::new("app_id x", "version_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.UpdateApplicationVersion",
+        &lark_core::api::application::UpdateApplicationVersion::new(
+            "app_id x",
+            "version_id x",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "application.UpdateApplication",
+        &lark_core::api::application::UpdateApplication::new("app_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationUsageOverview",
+        &lark_core::api::application::GetApplicationUsageOverview::new("app_id x", "s", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationUsageTrend",
+        &lark_core::api::application::GetApplicationUsageTrend::new("s", "s", 7, 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "application.UpdateApplicationFeedback",
+        &lark_core::api::application::UpdateApplicationFeedback::new(
+            "app_id x",
+            "feedback_id x",
+            7,
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationFeedbackList",
+        &lark_core::api::application::GetApplicationFeedbackList::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.SetApplicationAppBadge",
+        &lark_core::api::application::SetApplicationAppBadge::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.UpdateApplicationAppManagement",
+        &lark_core::api::application::UpdateApplicationAppManagement::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.UpdateApplicationAppVisibilityV6",
+        &lark_core::api::application::UpdateApplicationAppVisibilityV6::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.CreateApplicationAppUsageMessagePushOverview",
+        &lark_core::api::application::CreateApplicationAppUsageMessagePushOverview::new(
+            "app_id x", "s", 7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationCollaborators",
+        &lark_core::api::application::GetApplicationCollaborators::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.UpdateApplicationCollaborators",
+        &lark_core::api::application::UpdateApplicationCollaborators::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.ListApplication",
+        &lark_core::api::application::ListApplication::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.UpdateApplicationOwner",
+        &lark_core::api::application::UpdateApplicationOwner::new("app_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationContactsRangeConfiguration",
+        &lark_core::api::application::GetApplicationContactsRangeConfiguration::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.UpdateApplicationContactsRangeConfiguration",
+        &lark_core::api::application::UpdateApplicationContactsRangeConfiguration::new(
+            "app_id x", "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "application.SearchApplicationCustomWorkplaceAccessData",
+        &lark_core::api::application::SearchApplicationCustomWorkplaceAccessData::new("s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationFavourite",
+        &lark_core::api::application::GetApplicationFavourite::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationRecommend",
+        &lark_core::api::application::GetApplicationRecommend::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationRecommendRuleList",
+        &lark_core::api::application::GetApplicationRecommendRuleList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "application.CreateApplicationScopeApply",
+        &lark_core::api::application::CreateApplicationScopeApply::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "application.ListApplicationScope",
+        &lark_core::api::application::ListApplicationScope::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationUsageDepartmentOverview",
+        &lark_core::api::application::GetApplicationUsageDepartmentOverview::new(
+            "app_id x", "s", 7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationVersionContactsRangeSuggest",
+        &lark_core::api::application::GetApplicationVersionContactsRangeSuggest::new(
+            "app_id x",
+            "version_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "application.GetApplicationVersionList",
+        &lark_core::api::application::GetApplicationVersionList::new("app_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.CheckApplicationVisibleWhiteBlackList",
+        &lark_core::api::application::CheckApplicationVisibleWhiteBlackList::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.SearchApplicationWorkplaceAccessData",
+        &lark_core::api::application::SearchApplicationWorkplaceAccessData::new("s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "application.SearchApplicationWorkplaceBlockAccessData",
+        &lark_core::api::application::SearchApplicationWorkplaceBlockAccessData::new("s", "s", 7),
+        false,
+    )
+    .await;
 }
 
 async fn approval(run: &mut Run) {
-    let request = lark_core::api::approval::GetApproval::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.GetApproval", result);
-    let request = lark_core::api::approval::GetApprovalInstanceList::new("s", 7, 7, 7, 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.GetApprovalInstanceList", result);
-    let request = lark_core::api::approval::GetApprovalInstance::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.GetApprovalInstance", result);
-    let request = lark_core::api::approval::CreateApprovalInstance::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.CreateApprovalInstance", result);
-    let request = lark_core::api::approval::ApproveApprovalInstance::new("s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.ApproveApprovalInstance", result);
-    let request = lark_core::api::approval::RejectApprovalInstance::new("s", "s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.RejectApprovalInstance", result);
-    let request = lark_core::api::approval::TransferApprovalInstance::new("s", "s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.TransferApprovalInstance", result);
-    let request = lark_core::api::approval::RollbackApprovalInstance::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.RollbackApprovalInstance", result);
-    let request = lark_core::api::approval::CancelApprovalInstance::new("s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.CancelApprovalInstance", result);
-    let request = lark_core::api::approval::SearchApprovalInstance::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.SearchApprovalInstance", result);
-    let request = lark_core::api::approval::AddApprovalInstanceSign::new("s", "s", "s", "s", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.AddApprovalInstanceSign", result);
-    let request = lark_core::api::approval::UploadApprovalFile::new(
-        "s",
-        "s",
-        lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.UploadApprovalFile", result);
-    let request = lark_core::api::approval::SearchApprovalTask::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.SearchApprovalTask", result);
-    let request = lark_core::api::approval::GetApprovalUserTaskList::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.GetApprovalUserTaskList", result);
-    let request = lark_core::api::approval::SearchApprovalCarbonCopy::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.SearchApprovalCarbonCopy", result);
-    let request = lark_core::api::approval::CreateApprovalCarbonCopy::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.CreateApprovalCarbonCopy", result);
-    let request = lark_core::api::approval::PreviewApprovalInstance::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.PreviewApprovalInstance", result);
-    let request = lark_core::api::approval::UpdateApprovalMessage::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.UpdateApprovalMessage", result);
-    let request = lark_core::api::approval::SubscribeApprovalSubscription::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.SubscribeApprovalSubscription", result);
-    let request = lark_core::api::approval::UnsubscribeApprovalSubscription::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("approval.UnsubscribeApprovalSubscription", result);
+    run.send(
+        "approval.GetApproval",
+        &lark_core::api::approval::GetApproval::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.GetApprovalInstanceList",
+        &lark_core::api::approval::GetApprovalInstanceList::new("s", 7, 7, 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.GetApprovalInstance",
+        &lark_core::api::approval::GetApprovalInstance::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.CreateApprovalInstance",
+        &lark_core::api::approval::CreateApprovalInstance::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.ApproveApprovalInstance",
+        &lark_core::api::approval::ApproveApprovalInstance::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.RejectApprovalInstance",
+        &lark_core::api::approval::RejectApprovalInstance::new("s", "s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.TransferApprovalInstance",
+        &lark_core::api::approval::TransferApprovalInstance::new("s", "s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.RollbackApprovalInstance",
+        &lark_core::api::approval::RollbackApprovalInstance::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.CancelApprovalInstance",
+        &lark_core::api::approval::CancelApprovalInstance::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.SearchApprovalInstance",
+        &lark_core::api::approval::SearchApprovalInstance::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.AddApprovalInstanceSign",
+        &lark_core::api::approval::AddApprovalInstanceSign::new("s", "s", "s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.UploadApprovalFile",
+        &lark_core::api::approval::UploadApprovalFile::new(
+            "s",
+            "s",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.SearchApprovalTask",
+        &lark_core::api::approval::SearchApprovalTask::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.GetApprovalUserTaskList",
+        &lark_core::api::approval::GetApprovalUserTaskList::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.SearchApprovalCarbonCopy",
+        &lark_core::api::approval::SearchApprovalCarbonCopy::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.CreateApprovalCarbonCopy",
+        &lark_core::api::approval::CreateApprovalCarbonCopy::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.PreviewApprovalInstance",
+        &lark_core::api::approval::PreviewApprovalInstance::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.UpdateApprovalMessage",
+        &lark_core::api::approval::UpdateApprovalMessage::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.SubscribeApprovalSubscription",
+        &lark_core::api::approval::SubscribeApprovalSubscription::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.UnsubscribeApprovalSubscription",
+        &lark_core::api::approval::UnsubscribeApprovalSubscription::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.CreateApproval",
+        &lark_core::api::approval::CreateApproval::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.GetApprovalV4",
+        &lark_core::api::approval::GetApprovalV4::new("approval_code x"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.GetApprovalList",
+        &lark_core::api::approval::GetApprovalList::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.CreateApprovalCarbonCopyV4",
+        &lark_core::api::approval::CreateApprovalCarbonCopyV4::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.SearchApprovalCarbonCopyV4",
+        &lark_core::api::approval::SearchApprovalCarbonCopyV4::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.CreateApprovalComment",
+        &lark_core::api::approval::CreateApprovalComment::new("instance_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.DeleteApprovalComment",
+        &lark_core::api::approval::DeleteApprovalComment::new("instance_id x", "comment_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.GetApprovalComment",
+        &lark_core::api::approval::GetApprovalComment::new("instance_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.RemoveApprovalComment",
+        &lark_core::api::approval::RemoveApprovalComment::new("instance_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.CheckApprovalExternalInstance",
+        &lark_core::api::approval::CheckApprovalExternalInstance::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.CreateApprovalExternalApproval",
+        &lark_core::api::approval::CreateApprovalExternalApproval::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.GetApprovalExternalApproval",
+        &lark_core::api::approval::GetApprovalExternalApproval::new("approval_code x"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.CreateApprovalExternalInstance",
+        &lark_core::api::approval::CreateApprovalExternalInstance::new(
+            "s", "s", "s", "s", "s", "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.GetApprovalExternalList",
+        &lark_core::api::approval::GetApprovalExternalList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.ApproveApprovalInstanceV4",
+        &lark_core::api::approval::ApproveApprovalInstanceV4::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.CancelApprovalInstanceV4",
+        &lark_core::api::approval::CancelApprovalInstanceV4::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.CreateApprovalInstanceV4",
+        &lark_core::api::approval::CreateApprovalInstanceV4::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.GetApprovalInstanceV4",
+        &lark_core::api::approval::GetApprovalInstanceV4::new("instance_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.GetApprovalInstanceListV4",
+        &lark_core::api::approval::GetApprovalInstanceListV4::new("s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.RejectApprovalInstanceV4",
+        &lark_core::api::approval::RejectApprovalInstanceV4::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.SearchApprovalInstanceV4",
+        &lark_core::api::approval::SearchApprovalInstanceV4::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.ResubmitApprovalInstanceTask",
+        &lark_core::api::approval::ResubmitApprovalInstanceTask::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.TransferApprovalInstanceV4",
+        &lark_core::api::approval::TransferApprovalInstanceV4::new("s", "s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.SendApprovalMessage",
+        &lark_core::api::approval::SendApprovalMessage::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.UpdateApprovalMessageV1",
+        &lark_core::api::approval::UpdateApprovalMessageV1::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.SubscribeApprovalSubscriptionV4",
+        &lark_core::api::approval::SubscribeApprovalSubscriptionV4::new("approval_code x"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.UnsubscribeApprovalSubscriptionV4",
+        &lark_core::api::approval::UnsubscribeApprovalSubscriptionV4::new("approval_code x"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.SearchApprovalTaskV4",
+        &lark_core::api::approval::SearchApprovalTaskV4::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.TransformApprovalUserID",
+        &lark_core::api::approval::TransformApprovalUserID::new(),
+        false,
+    )
+    .await;
 }
 
 async fn attendance(run: &mut Run) {
-    let request = lark_core::api::attendance::CreateAttendanceGroup::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.CreateAttendanceGroup", result);
-    let request = lark_core::api::attendance::SearchAttendanceGroup::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.SearchAttendanceGroup", result);
-    let request = lark_core::api::attendance::GetAttendanceGroup::new("group_id x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.GetAttendanceGroup", result);
-    let request = lark_core::api::attendance::DeleteAttendanceGroup::new("group_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.DeleteAttendanceGroup", result);
-    let request = lark_core::api::attendance::GetAttendanceShift::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.GetAttendanceShift", result);
-    let request = lark_core::api::attendance::GetAttendanceShiftDetail::new("shift_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.GetAttendanceShiftDetail", result);
-    let request = lark_core::api::attendance::DeleteAttendanceShift::new("shift_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.DeleteAttendanceShift", result);
-    let request = lark_core::api::attendance::CreateAttendanceShift::new("s", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.CreateAttendanceShift", result);
-    let request = lark_core::api::attendance::GetAttendanceUserDailyShift::new("s", 7, 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.GetAttendanceUserDailyShift", result);
-    let request = lark_core::api::attendance::BatchCreateAttendanceUserDailyShift::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.BatchCreateAttendanceUserDailyShift", result);
-    let request = lark_core::api::attendance::GetAttendanceUserStatsField::new("s", "s", "s", 7, 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.GetAttendanceUserStatsField", result);
-    let request = lark_core::api::attendance::GetAttendanceUserStatsView::new("s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.GetAttendanceUserStatsView", result);
-    let request =
-        lark_core::api::attendance::UpdateAttendanceUserStatsView::new("user_stats_view_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.UpdateAttendanceUserStatsView", result);
-    let request = lark_core::api::attendance::GetAttendanceUserStatsData::new("s", "s", "s", 7, 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.GetAttendanceUserStatsData", result);
-    let request = lark_core::api::attendance::BatchGetAttendanceUserFlow::new("s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.BatchGetAttendanceUserFlow", result);
-    let request = lark_core::api::attendance::GetAttendanceUserFlow::new("user_flow_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.GetAttendanceUserFlow", result);
-    let request = lark_core::api::attendance::GetAttendanceUserTask::new("s", 7, 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.GetAttendanceUserTask", result);
-    let request = lark_core::api::attendance::BatchCreateAttendanceUserFlow::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.BatchCreateAttendanceUserFlow", result);
-    let request =
-        lark_core::api::attendance::GetAttendanceUserTaskRemedyAllowedRemedyList::new("s", "s", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record(
+    run.send(
+        "attendance.CreateAttendanceGroup",
+        &lark_core::api::attendance::CreateAttendanceGroup::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.SearchAttendanceGroup",
+        &lark_core::api::attendance::SearchAttendanceGroup::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceGroup",
+        &lark_core::api::attendance::GetAttendanceGroup::new("group_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.DeleteAttendanceGroup",
+        &lark_core::api::attendance::DeleteAttendanceGroup::new("group_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceShift",
+        &lark_core::api::attendance::GetAttendanceShift::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceShiftDetail",
+        &lark_core::api::attendance::GetAttendanceShiftDetail::new("shift_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.DeleteAttendanceShift",
+        &lark_core::api::attendance::DeleteAttendanceShift::new("shift_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.CreateAttendanceShift",
+        &lark_core::api::attendance::CreateAttendanceShift::new("s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceUserDailyShift",
+        &lark_core::api::attendance::GetAttendanceUserDailyShift::new("s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.BatchCreateAttendanceUserDailyShift",
+        &lark_core::api::attendance::BatchCreateAttendanceUserDailyShift::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceUserStatsField",
+        &lark_core::api::attendance::GetAttendanceUserStatsField::new("s", "s", "s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceUserStatsView",
+        &lark_core::api::attendance::GetAttendanceUserStatsView::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.UpdateAttendanceUserStatsView",
+        &lark_core::api::attendance::UpdateAttendanceUserStatsView::new(
+            "user_stats_view_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceUserStatsData",
+        &lark_core::api::attendance::GetAttendanceUserStatsData::new("s", "s", "s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.BatchGetAttendanceUserFlow",
+        &lark_core::api::attendance::BatchGetAttendanceUserFlow::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceUserFlow",
+        &lark_core::api::attendance::GetAttendanceUserFlow::new("user_flow_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceUserTask",
+        &lark_core::api::attendance::GetAttendanceUserTask::new("s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.BatchCreateAttendanceUserFlow",
+        &lark_core::api::attendance::BatchCreateAttendanceUserFlow::new("s"),
+        false,
+    )
+    .await;
+    run.send(
         "attendance.GetAttendanceUserTaskRemedyAllowedRemedyList",
-        result,
-    );
-    let request = lark_core::api::attendance::GetAttendanceUserTaskRemedy::new("s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.GetAttendanceUserTaskRemedy", result);
-    let request = lark_core::api::attendance::CreateAttendanceUserTaskRemedy::new(
-        "s", "s", 7, 7, 7, "s", "s",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.CreateAttendanceUserTaskRemedy", result);
-    let request = lark_core::api::attendance::GetAttendanceUserSettingList::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.GetAttendanceUserSettingList", result);
-    let request = lark_core::api::attendance::UpdateAttendanceUserSetting::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.UpdateAttendanceUserSetting", result);
-    let request = lark_core::api::attendance::DownloadAttendanceFile::new("file_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.DownloadAttendanceFile", result);
-    let request = lark_core::api::attendance::UploadAttendanceFile::new(
-        "s",
-        lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.UploadAttendanceFile", result);
-    let request = lark_core::api::attendance::GetAttendanceUserApproval::new("s", 7, 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.GetAttendanceUserApproval", result);
-    let request = lark_core::api::attendance::CreateAttendanceUserApproval::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.CreateAttendanceUserApproval", result);
-    let request = lark_core::api::attendance::UpdateAttendanceRemedyApproval::new("s", "s", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("attendance.UpdateAttendanceRemedyApproval", result);
+        &lark_core::api::attendance::GetAttendanceUserTaskRemedyAllowedRemedyList::new("s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceUserTaskRemedy",
+        &lark_core::api::attendance::GetAttendanceUserTaskRemedy::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.CreateAttendanceUserTaskRemedy",
+        &lark_core::api::attendance::CreateAttendanceUserTaskRemedy::new(
+            "s", "s", 7, 7, 7, "s", "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceUserSettingList",
+        &lark_core::api::attendance::GetAttendanceUserSettingList::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.UpdateAttendanceUserSetting",
+        &lark_core::api::attendance::UpdateAttendanceUserSetting::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.DownloadAttendanceFile",
+        &lark_core::api::attendance::DownloadAttendanceFile::new("file_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.UploadAttendanceFile",
+        &lark_core::api::attendance::UploadAttendanceFile::new(
+            "s",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceUserApproval",
+        &lark_core::api::attendance::GetAttendanceUserApproval::new("s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.CreateAttendanceUserApproval",
+        &lark_core::api::attendance::CreateAttendanceUserApproval::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.UpdateAttendanceRemedyApproval",
+        &lark_core::api::attendance::UpdateAttendanceRemedyApproval::new("s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.DeleteAttendanceArchiveRuleReport",
+        &lark_core::api::attendance::DeleteAttendanceArchiveRuleReport::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.ListAttendanceArchiveRule",
+        &lark_core::api::attendance::ListAttendanceArchiveRule::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.UploadAttendanceArchiveRuleReport",
+        &lark_core::api::attendance::UploadAttendanceArchiveRuleReport::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.CreateAttendanceArchiveRuleUserStatsFieldsQuery",
+        &lark_core::api::attendance::CreateAttendanceArchiveRuleUserStatsFieldsQuery::new(
+            "s", "s", "s", "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceGroupList",
+        &lark_core::api::attendance::GetAttendanceGroupList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.ListAttendanceGroupUser",
+        &lark_core::api::attendance::ListAttendanceGroupUser::new("group_id x", "s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.UpdateAttendanceLeaveAccrualRecord",
+        &lark_core::api::attendance::UpdateAttendanceLeaveAccrualRecord::new(
+            "leave_id x",
+            "s",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceLeaveEmployExpireRecord",
+        &lark_core::api::attendance::GetAttendanceLeaveEmployExpireRecord::new(
+            "leave_id x",
+            "s",
+            "s",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.GetAttendanceShiftList",
+        &lark_core::api::attendance::GetAttendanceShiftList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.BatchCreateAttendanceUserDailyShiftTemp",
+        &lark_core::api::attendance::BatchCreateAttendanceUserDailyShiftTemp::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.BatchDeleteAttendanceUserFlow",
+        &lark_core::api::attendance::BatchDeleteAttendanceUserFlow::new(),
+        false,
+    )
+    .await;
 }
 
 async fn auth(run: &mut Run) {
-    let request = lark_core::api::auth::ResendAppTicket::new(MARKET_APP_ID, MARKET_APP_SECRET);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("auth.ResendAppTicket", result);
-    let request = lark_core::api::auth::GetAccessToken::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("auth.GetAccessToken", result);
-    let request = lark_core::api::auth::RefreshAccessToken::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("auth.RefreshAccessToken", result);
-    let request = lark_core::api::auth::GetUserInfo::new();
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("auth.GetUserInfo", result);
+    run.send(
+        "auth.ResendAppTicket",
+        &lark_core::api::auth::ResendAppTicket::new(MARKET_APP_ID, MARKET_APP_SECRET),
+        false,
+    )
+    .await;
+    run.send(
+        "auth.GetAccessToken",
+        &lark_core::api::auth::GetAccessToken::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "auth.RefreshAccessToken",
+        &lark_core::api::auth::RefreshAccessToken::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "auth.GetUserInfo",
+        &lark_core::api::auth::GetUserInfo::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "auth.GetAccessTokenV1",
+        &lark_core::api::auth::GetAccessTokenV1::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "auth.RefreshAccessTokenV1",
+        &lark_core::api::auth::RefreshAccessTokenV1::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "auth.GetAppAccessToken",
+        &lark_core::api::auth::GetAppAccessToken::new(MockServer::APP_ID, MockServer::APP_SECRET),
+        false,
+    )
+    .await;
+    run.send(
+        "auth.GetTenantAccessToken",
+        &lark_core::api::auth::GetTenantAccessToken::new(
+            MockServer::APP_ID,
+            MockServer::APP_SECRET,
+        ),
+        false,
+    )
+    .await;
 }
 
 async fn baike(run: &mut Run) {
-    let request = lark_core::api::baike::CreateBaikeDraft::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("baike.CreateBaikeDraft", result);
-    let request = lark_core::api::baike::CreateBaikeUpdate::new("draft_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("baike.CreateBaikeUpdate", result);
-    let request = lark_core::api::baike::GetBaikeEntity::new("entity_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("baike.GetBaikeEntity", result);
-    let request = lark_core::api::baike::GetBaikeEntityList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("baike.GetBaikeEntityList", result);
-    let request = lark_core::api::baike::MatchBaikeEntity::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("baike.MatchBaikeEntity", result);
-    let request = lark_core::api::baike::SearchBaikeEntity::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("baike.SearchBaikeEntity", result);
-    let request = lark_core::api::baike::HighlightBaikeEntity::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("baike.HighlightBaikeEntity", result);
+    run.send(
+        "baike.CreateBaikeDraft",
+        &lark_core::api::baike::CreateBaikeDraft::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "baike.CreateBaikeUpdate",
+        &lark_core::api::baike::CreateBaikeUpdate::new("draft_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "baike.GetBaikeEntity",
+        &lark_core::api::baike::GetBaikeEntity::new("entity_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "baike.GetBaikeEntityList",
+        &lark_core::api::baike::GetBaikeEntityList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "baike.MatchBaikeEntity",
+        &lark_core::api::baike::MatchBaikeEntity::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "baike.SearchBaikeEntity",
+        &lark_core::api::baike::SearchBaikeEntity::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "baike.HighlightBaikeEntity",
+        &lark_core::api::baike::HighlightBaikeEntity::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "baike.GetBaikeClassificationList",
+        &lark_core::api::baike::GetBaikeClassificationList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "baike.CreateBaikeEntity",
+        &lark_core::api::baike::CreateBaikeEntity::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "baike.ExtractBaikeEntity",
+        &lark_core::api::baike::ExtractBaikeEntity::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "baike.UpdateBaikeEntity",
+        &lark_core::api::baike::UpdateBaikeEntity::new("entity_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "baike.DownloadBaikeImage",
+        &lark_core::api::baike::DownloadBaikeImage::new("file_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "baike.UploadBaikeImage",
+        &lark_core::api::baike::UploadBaikeImage::new(
+            "s",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
 }
 
 async fn bitable(run: &mut Run) {
-    let request = lark_core::api::bitable::GetBitableViewList::new("app_token x", "table_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.GetBitableViewList", result);
-    let request = lark_core::api::bitable::CreateBitableView::new("app_token x", "table_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.CreateBitableView", result);
-    let request =
-        lark_core::api::bitable::DeleteBitableView::new("app_token x", "table_id x", "view_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.DeleteBitableView", result);
-    let request = lark_core::api::bitable::GetBitableRecordList::new("app_token x", "table_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.GetBitableRecordList", result);
-    let request =
-        lark_core::api::bitable::GetBitableRecord::new("app_token x", "table_id x", "record_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.GetBitableRecord", result);
-    let request = lark_core::api::bitable::CreateBitableRecord::new("app_token x", "table_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.CreateBitableRecord", result);
-    let request =
-        lark_core::api::bitable::BatchCreateBitableRecord::new("app_token x", "table_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.BatchCreateBitableRecord", result);
-    let request = lark_core::api::bitable::UpdateBitableRecord::new(
-        "app_token x",
-        "table_id x",
-        "record_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.UpdateBitableRecord", result);
-    let request =
-        lark_core::api::bitable::BatchUpdateBitableRecord::new("app_token x", "table_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.BatchUpdateBitableRecord", result);
-    let request = lark_core::api::bitable::DeleteBitableRecord::new(
-        "app_token x",
-        "table_id x",
-        "record_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.DeleteBitableRecord", result);
-    let request =
-        lark_core::api::bitable::BatchDeleteBitableRecord::new("app_token x", "table_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.BatchDeleteBitableRecord", result);
-    let request = lark_core::api::bitable::GetBitableFieldList::new("app_token x", "table_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.GetBitableFieldList", result);
-    let request =
-        lark_core::api::bitable::CreateBitableField::new("app_token x", "table_id x", "s", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.CreateBitableField", result);
-    let request = lark_core::api::bitable::UpdateBitableField::new(
-        "app_token x",
-        "table_id x",
-        "field_id x",
-        "s",
-        7,
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.UpdateBitableField", result);
-    let request =
-        lark_core::api::bitable::DeleteBitableField::new("app_token x", "table_id x", "field_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.DeleteBitableField", result);
-    let request = lark_core::api::bitable::GetBitableTableList::new("app_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.GetBitableTableList", result);
-    let request = lark_core::api::bitable::CreateBitableTable::new("app_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.CreateBitableTable", result);
-    let request = lark_core::api::bitable::BatchCreateBitableTable::new("app_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.BatchCreateBitableTable", result);
-    let request = lark_core::api::bitable::DeleteBitableTable::new("app_token x", "table_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.DeleteBitableTable", result);
-    let request = lark_core::api::bitable::BatchDeleteBitableTable::new("app_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.BatchDeleteBitableTable", result);
-    let request = lark_core::api::bitable::UpdateBitableMeta::new("app_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.UpdateBitableMeta", result);
-    let request = lark_core::api::bitable::GetBitableMeta::new("app_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bitable.GetBitableMeta", result);
+    run.send(
+        "bitable.GetBitableViewList",
+        &lark_core::api::bitable::GetBitableViewList::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.CreateBitableView",
+        &lark_core::api::bitable::CreateBitableView::new("app_token x", "table_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.DeleteBitableView",
+        &lark_core::api::bitable::DeleteBitableView::new("app_token x", "table_id x", "view_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.GetBitableRecordList",
+        &lark_core::api::bitable::GetBitableRecordList::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.GetBitableRecord",
+        &lark_core::api::bitable::GetBitableRecord::new("app_token x", "table_id x", "record_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.CreateBitableRecord",
+        &lark_core::api::bitable::CreateBitableRecord::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.BatchCreateBitableRecord",
+        &lark_core::api::bitable::BatchCreateBitableRecord::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.UpdateBitableRecord",
+        &lark_core::api::bitable::UpdateBitableRecord::new(
+            "app_token x",
+            "table_id x",
+            "record_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.BatchUpdateBitableRecord",
+        &lark_core::api::bitable::BatchUpdateBitableRecord::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.DeleteBitableRecord",
+        &lark_core::api::bitable::DeleteBitableRecord::new(
+            "app_token x",
+            "table_id x",
+            "record_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.BatchDeleteBitableRecord",
+        &lark_core::api::bitable::BatchDeleteBitableRecord::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.GetBitableFieldList",
+        &lark_core::api::bitable::GetBitableFieldList::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.CreateBitableField",
+        &lark_core::api::bitable::CreateBitableField::new("app_token x", "table_id x", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.UpdateBitableField",
+        &lark_core::api::bitable::UpdateBitableField::new(
+            "app_token x",
+            "table_id x",
+            "field_id x",
+            "s",
+            7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.DeleteBitableField",
+        &lark_core::api::bitable::DeleteBitableField::new(
+            "app_token x",
+            "table_id x",
+            "field_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.GetBitableTableList",
+        &lark_core::api::bitable::GetBitableTableList::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.CreateBitableTable",
+        &lark_core::api::bitable::CreateBitableTable::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.BatchCreateBitableTable",
+        &lark_core::api::bitable::BatchCreateBitableTable::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.DeleteBitableTable",
+        &lark_core::api::bitable::DeleteBitableTable::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.BatchDeleteBitableTable",
+        &lark_core::api::bitable::BatchDeleteBitableTable::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.UpdateBitableMeta",
+        &lark_core::api::bitable::UpdateBitableMeta::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.GetBitableMeta",
+        &lark_core::api::bitable::GetBitableMeta::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.ListBitableAppBlockWorkflow",
+        &lark_core::api::bitable::ListBitableAppBlockWorkflow::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.CopyBitableApp",
+        &lark_core::api::bitable::CopyBitableApp::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.CreateBitableApp",
+        &lark_core::api::bitable::CreateBitableApp::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.CreateBitableAppRole",
+        &lark_core::api::bitable::CreateBitableAppRole::new("app_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.DeleteBitableAppRole",
+        &lark_core::api::bitable::DeleteBitableAppRole::new("app_token x", "role_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.GetBitableAppRoleList",
+        &lark_core::api::bitable::GetBitableAppRoleList::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.CreateBitableAppRoleMember",
+        &lark_core::api::bitable::CreateBitableAppRoleMember::new("app_token x", "role_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.BatchCreateBitableAppRoleMember",
+        &lark_core::api::bitable::BatchCreateBitableAppRoleMember::new("app_token x", "role_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.DeleteBitableAppRoleMember",
+        &lark_core::api::bitable::DeleteBitableAppRoleMember::new(
+            "app_token x",
+            "role_id x",
+            "member_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.BatchDeleteBitableAppRoleMember",
+        &lark_core::api::bitable::BatchDeleteBitableAppRoleMember::new("app_token x", "role_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.GetBitableAppRoleMemberList",
+        &lark_core::api::bitable::GetBitableAppRoleMemberList::new("app_token x", "role_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.UpdateBitableAppRole",
+        &lark_core::api::bitable::UpdateBitableAppRole::new("app_token x", "role_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.BatchGetBitableAppTableRecord",
+        &lark_core::api::bitable::BatchGetBitableAppTableRecord::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.ListBitableAppWorkflow",
+        &lark_core::api::bitable::ListBitableAppWorkflow::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.UpdateBitableAppWorkflow",
+        &lark_core::api::bitable::UpdateBitableAppWorkflow::new(
+            "app_token x",
+            "workflow_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.CopyBitableDashboard",
+        &lark_core::api::bitable::CopyBitableDashboard::new("app_token x", "block_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.GetBitableDashboardList",
+        &lark_core::api::bitable::GetBitableDashboardList::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.SearchBitableRecord",
+        &lark_core::api::bitable::SearchBitableRecord::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.GetBitableTableFormFieldList",
+        &lark_core::api::bitable::GetBitableTableFormFieldList::new(
+            "app_token x",
+            "table_id x",
+            "form_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.UpdateBitableTableFormField",
+        &lark_core::api::bitable::UpdateBitableTableFormField::new(
+            "app_token x",
+            "table_id x",
+            "form_id x",
+            "field_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.GetBitableTableForm",
+        &lark_core::api::bitable::GetBitableTableForm::new(
+            "app_token x",
+            "table_id x",
+            "form_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.UpdateBitableTableForm",
+        &lark_core::api::bitable::UpdateBitableTableForm::new(
+            "app_token x",
+            "table_id x",
+            "form_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.UpdateBitableTable",
+        &lark_core::api::bitable::UpdateBitableTable::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.GetBitableView",
+        &lark_core::api::bitable::GetBitableView::new("app_token x", "table_id x", "view_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.UpdateBitableView",
+        &lark_core::api::bitable::UpdateBitableView::new("app_token x", "table_id x", "view_id x"),
+        false,
+    )
+    .await;
 }
 
 async fn bot(run: &mut Run) {
-    let request = lark_core::api::bot::GetBotInfo::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bot.GetBotInfo", result);
-    let request = lark_core::api::bot::AddBotToChat::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("bot.AddBotToChat", result);
+    run.send(
+        "bot.GetBotInfo",
+        &lark_core::api::bot::GetBotInfo::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "bot.AddBotToChat",
+        &lark_core::api::bot::AddBotToChat::new("s"),
+        false,
+    )
+    .await;
 }
 
 async fn calendar(run: &mut Run) {
-    let request = lark_core::api::calendar::CreateCalendarACL::new("calendar_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.CreateCalendarACL", result);
-    let request = lark_core::api::calendar::DeleteCalendarACL::new("calendar_id x", "acl_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.DeleteCalendarACL", result);
-    let request = lark_core::api::calendar::GetCalendarACLList::new("calendar_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.GetCalendarACLList", result);
-    let request = lark_core::api::calendar::SubscribeCalendarACL::new("calendar_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("calendar.SubscribeCalendarACL", result);
-    let request = lark_core::api::calendar::GetPrimaryCalendar::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.GetPrimaryCalendar", result);
-    let request = lark_core::api::calendar::CreateCalendar::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.CreateCalendar", result);
-    let request = lark_core::api::calendar::DeleteCalendar::new("calendar_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.DeleteCalendar", result);
-    let request = lark_core::api::calendar::GetCalendar::new("calendar_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.GetCalendar", result);
-    let request = lark_core::api::calendar::GetCalendarList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.GetCalendarList", result);
-    let request = lark_core::api::calendar::UpdateCalendar::new("calendar_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.UpdateCalendar", result);
-    let request = lark_core::api::calendar::SearchCalendar::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.SearchCalendar", result);
-    let request = lark_core::api::calendar::SubscribeCalendar::new("calendar_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.SubscribeCalendar", result);
-    let request = lark_core::api::calendar::UnsubscribeCalendar::new("calendar_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.UnsubscribeCalendar", result);
-    let request = lark_core::api::calendar::SubscribeCalendarChangeEvent::new();
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("calendar.SubscribeCalendarChangeEvent", result);
-    let request = lark_core::api::calendar::CreateCalendarEvent::new("calendar_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.CreateCalendarEvent", result);
-    let request = lark_core::api::calendar::DeleteCalendarEvent::new("calendar_id x", "event_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.DeleteCalendarEvent", result);
-    let request = lark_core::api::calendar::GetCalendarEvent::new("calendar_id x", "event_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.GetCalendarEvent", result);
-    let request = lark_core::api::calendar::GetCalendarEventList::new("calendar_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.GetCalendarEventList", result);
-    let request = lark_core::api::calendar::UpdateCalendarEvent::new("calendar_id x", "event_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.UpdateCalendarEvent", result);
-    let request = lark_core::api::calendar::SearchCalendarEvent::new("calendar_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.SearchCalendarEvent", result);
-    let request = lark_core::api::calendar::SubscribeCalendarEvent::new("calendar_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("calendar.SubscribeCalendarEvent", result);
-    let request =
-        lark_core::api::calendar::CreateCalendarEventAttendee::new("calendar_id x", "event_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.CreateCalendarEventAttendee", result);
-    let request =
-        lark_core::api::calendar::GetCalendarEventAttendeeList::new("calendar_id x", "event_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.GetCalendarEventAttendeeList", result);
-    let request =
-        lark_core::api::calendar::DeleteCalendarEventAttendee::new("calendar_id x", "event_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.DeleteCalendarEventAttendee", result);
-    let request = lark_core::api::calendar::GetCalendarEventAttendeeChatMemberList::new(
-        "calendar_id x",
-        "event_id x",
-        "attendee_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.GetCalendarEventAttendeeChatMemberList", result);
-    let request = lark_core::api::calendar::GetCalendarFreeBusyList::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.GetCalendarFreeBusyList", result);
-    let request = lark_core::api::calendar::CreateCalendarTimeoffEvent::new("s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.CreateCalendarTimeoffEvent", result);
-    let request = lark_core::api::calendar::DeleteCalendarTimeoffEvent::new("timeoff_event_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("calendar.DeleteCalendarTimeoffEvent", result);
-    let request = lark_core::api::calendar::GenerateCaldavConf::new();
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("calendar.GenerateCaldavConf", result);
-    let request = lark_core::api::calendar::CreateCalendarExchangeBinding::new();
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("calendar.CreateCalendarExchangeBinding", result);
-    let request =
-        lark_core::api::calendar::GetCalendarExchangeBinding::new("exchange_binding_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("calendar.GetCalendarExchangeBinding", result);
-    let request =
-        lark_core::api::calendar::DeleteCalendarExchangeBinding::new("exchange_binding_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("calendar.DeleteCalendarExchangeBinding", result);
+    run.send(
+        "calendar.CreateCalendarACL",
+        &lark_core::api::calendar::CreateCalendarACL::new("calendar_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.DeleteCalendarACL",
+        &lark_core::api::calendar::DeleteCalendarACL::new("calendar_id x", "acl_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.GetCalendarACLList",
+        &lark_core::api::calendar::GetCalendarACLList::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.SubscribeCalendarACL",
+        &lark_core::api::calendar::SubscribeCalendarACL::new("calendar_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.GetPrimaryCalendar",
+        &lark_core::api::calendar::GetPrimaryCalendar::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.CreateCalendar",
+        &lark_core::api::calendar::CreateCalendar::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.DeleteCalendar",
+        &lark_core::api::calendar::DeleteCalendar::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.GetCalendar",
+        &lark_core::api::calendar::GetCalendar::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.GetCalendarList",
+        &lark_core::api::calendar::GetCalendarList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.UpdateCalendar",
+        &lark_core::api::calendar::UpdateCalendar::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.SearchCalendar",
+        &lark_core::api::calendar::SearchCalendar::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.SubscribeCalendar",
+        &lark_core::api::calendar::SubscribeCalendar::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.UnsubscribeCalendar",
+        &lark_core::api::calendar::UnsubscribeCalendar::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.SubscribeCalendarChangeEvent",
+        &lark_core::api::calendar::SubscribeCalendarChangeEvent::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.CreateCalendarEvent",
+        &lark_core::api::calendar::CreateCalendarEvent::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.DeleteCalendarEvent",
+        &lark_core::api::calendar::DeleteCalendarEvent::new("calendar_id x", "event_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.GetCalendarEvent",
+        &lark_core::api::calendar::GetCalendarEvent::new("calendar_id x", "event_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.GetCalendarEventList",
+        &lark_core::api::calendar::GetCalendarEventList::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.UpdateCalendarEvent",
+        &lark_core::api::calendar::UpdateCalendarEvent::new("calendar_id x", "event_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.SearchCalendarEvent",
+        &lark_core::api::calendar::SearchCalendarEvent::new("calendar_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.SubscribeCalendarEvent",
+        &lark_core::api::calendar::SubscribeCalendarEvent::new("calendar_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.CreateCalendarEventAttendee",
+        &lark_core::api::calendar::CreateCalendarEventAttendee::new("calendar_id x", "event_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.GetCalendarEventAttendeeList",
+        &lark_core::api::calendar::GetCalendarEventAttendeeList::new("calendar_id x", "event_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.DeleteCalendarEventAttendee",
+        &lark_core::api::calendar::DeleteCalendarEventAttendee::new("calendar_id x", "event_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.GetCalendarEventAttendeeChatMemberList",
+        &lark_core::api::calendar::GetCalendarEventAttendeeChatMemberList::new(
+            "calendar_id x",
+            "event_id x",
+            "attendee_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.GetCalendarFreeBusyList",
+        &lark_core::api::calendar::GetCalendarFreeBusyList::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.CreateCalendarTimeoffEvent",
+        &lark_core::api::calendar::CreateCalendarTimeoffEvent::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.DeleteCalendarTimeoffEvent",
+        &lark_core::api::calendar::DeleteCalendarTimeoffEvent::new("timeoff_event_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.GenerateCaldavConf",
+        &lark_core::api::calendar::GenerateCaldavConf::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.CreateCalendarExchangeBinding",
+        &lark_core::api::calendar::CreateCalendarExchangeBinding::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.GetCalendarExchangeBinding",
+        &lark_core::api::calendar::GetCalendarExchangeBinding::new("exchange_binding_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.DeleteCalendarExchangeBinding",
+        &lark_core::api::calendar::DeleteCalendarExchangeBinding::new("exchange_binding_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.UnsubscribeCalendarACL",
+        &lark_core::api::calendar::UnsubscribeCalendarACL::new("calendar_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.GetCalendarEventInstanceList",
+        &lark_core::api::calendar::GetCalendarEventInstanceList::new(
+            "calendar_id x",
+            "event_id x",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.GetCalendarEventInstanceViewList",
+        &lark_core::api::calendar::GetCalendarEventInstanceViewList::new("calendar_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.CreateCalendarEventMeetingChat",
+        &lark_core::api::calendar::CreateCalendarEventMeetingChat::new(
+            "calendar_id x",
+            "event_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.DeleteCalendarEventMeetingChat",
+        &lark_core::api::calendar::DeleteCalendarEventMeetingChat::new(
+            "calendar_id x",
+            "event_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.CreateCalendarEventMeetingMinute",
+        &lark_core::api::calendar::CreateCalendarEventMeetingMinute::new(
+            "calendar_id x",
+            "event_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.ReplyCalendarEvent",
+        &lark_core::api::calendar::ReplyCalendarEvent::new("calendar_id x", "event_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.UnsubscribeCalendarEvent",
+        &lark_core::api::calendar::UnsubscribeCalendarEvent::new("calendar_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.MGetCalendar",
+        &lark_core::api::calendar::MGetCalendar::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.CreateCalendarPrimarys",
+        &lark_core::api::calendar::CreateCalendarPrimarys::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.UnsubscribeCalendarChangeEvent",
+        &lark_core::api::calendar::UnsubscribeCalendarChangeEvent::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.BatchQueryCalendarFreebusy",
+        &lark_core::api::calendar::BatchQueryCalendarFreebusy::new("s", "s"),
+        false,
+    )
+    .await;
+}
+
+async fn cardkit(run: &mut Run) {
+    run.send(
+        "cardkit.BatchUpdateCardkitCard",
+        &lark_core::api::cardkit::BatchUpdateCardkitCard::new("card_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "cardkit.CreateCardkitCard",
+        &lark_core::api::cardkit::CreateCardkitCard::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "cardkit.UpdateCardkitCardElementContent",
+        &lark_core::api::cardkit::UpdateCardkitCardElementContent::new(
+            "card_id x",
+            "element_id x",
+            "s",
+            7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "cardkit.CreateCardkitCardElement",
+        &lark_core::api::cardkit::CreateCardkitCardElement::new("card_id x", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "cardkit.DeleteCardkitCardElement",
+        &lark_core::api::cardkit::DeleteCardkitCardElement::new("card_id x", "element_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "cardkit.UpdateCardkitCardElement",
+        &lark_core::api::cardkit::UpdateCardkitCardElement::new(
+            "card_id x",
+            "element_id x",
+            "s",
+            7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "cardkit.UpdateCardkitCardElementV1",
+        &lark_core::api::cardkit::UpdateCardkitCardElementV1::new(
+            "card_id x",
+            "element_id x",
+            "s",
+            7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "cardkit.CreateCardkitCardIDConvert",
+        &lark_core::api::cardkit::CreateCardkitCardIDConvert::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "cardkit.UpdateCardkitCardSettings",
+        &lark_core::api::cardkit::UpdateCardkitCardSettings::new("card_id x", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "cardkit.UpdateCardkitCard",
+        &lark_core::api::cardkit::UpdateCardkitCard::new("card_id x", 7),
+        false,
+    )
+    .await;
 }
 
 async fn chat(run: &mut Run) {
-    let request = lark_core::api::chat::CreateChat::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.CreateChat", result);
-    let request = lark_core::api::chat::GetChat::new(MockServer::CHAT_ID);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.GetChat", result);
-    let request = lark_core::api::chat::GetChatOld::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.GetChatOld", result);
-    let request = lark_core::api::chat::UpdateChat::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.UpdateChat", result);
-    let request = lark_core::api::chat::DeleteChat::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.DeleteChat", result);
-    let request = lark_core::api::chat::GetChatListOfSelf::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.GetChatListOfSelf", result);
-    let request = lark_core::api::chat::SearchChat::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.SearchChat", result);
-    let request = lark_core::api::chat::GetChatMemberList::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.GetChatMemberList", result);
-    let request = lark_core::api::chat::IsInChat::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.IsInChat", result);
-    let request = lark_core::api::chat::CreateChatManager::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.CreateChatManager", result);
-    let request = lark_core::api::chat::DeleteChatManager::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.DeleteChatManager", result);
-    let request = lark_core::api::chat::AddChatMember::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.AddChatMember", result);
-    let request = lark_core::api::chat::DeleteChatMember::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.DeleteChatMember", result);
-    let request = lark_core::api::chat::JoinChat::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.JoinChat", result);
-    let request = lark_core::api::chat::GetChatAnnouncement::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.GetChatAnnouncement", result);
-    let request = lark_core::api::chat::UpdateChatAnnouncement::new("chat_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.UpdateChatAnnouncement", result);
-    let request = lark_core::api::chat::GetChatModeration::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.GetChatModeration", result);
-    let request = lark_core::api::chat::UpdateChatModeration::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("chat.UpdateChatModeration", result);
+    run.send(
+        "chat.CreateChat",
+        &lark_core::api::chat::CreateChat::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.GetChat",
+        &lark_core::api::chat::GetChat::new(MockServer::CHAT_ID),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.GetChatOld",
+        &lark_core::api::chat::GetChatOld::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.UpdateChat",
+        &lark_core::api::chat::UpdateChat::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.DeleteChat",
+        &lark_core::api::chat::DeleteChat::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.GetChatListOfSelf",
+        &lark_core::api::chat::GetChatListOfSelf::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.SearchChat",
+        &lark_core::api::chat::SearchChat::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.GetChatMemberList",
+        &lark_core::api::chat::GetChatMemberList::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.IsInChat",
+        &lark_core::api::chat::IsInChat::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.CreateChatManager",
+        &lark_core::api::chat::CreateChatManager::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.DeleteChatManager",
+        &lark_core::api::chat::DeleteChatManager::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.AddChatMember",
+        &lark_core::api::chat::AddChatMember::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.DeleteChatMember",
+        &lark_core::api::chat::DeleteChatMember::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.JoinChat",
+        &lark_core::api::chat::JoinChat::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.GetChatAnnouncement",
+        &lark_core::api::chat::GetChatAnnouncement::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.UpdateChatAnnouncement",
+        &lark_core::api::chat::UpdateChatAnnouncement::new("chat_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.GetChatModeration",
+        &lark_core::api::chat::GetChatModeration::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.UpdateChatModeration",
+        &lark_core::api::chat::UpdateChatModeration::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.CreateChatMenuTree",
+        &lark_core::api::chat::CreateChatMenuTree::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.DeleteChatMenuTree",
+        &lark_core::api::chat::DeleteChatMenuTree::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.GetChatMenuTree",
+        &lark_core::api::chat::GetChatMenuTree::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.SortChatMenuTree",
+        &lark_core::api::chat::SortChatMenuTree::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.UpdateChatMenuTree",
+        &lark_core::api::chat::UpdateChatMenuTree::new("chat_id x", "menu_item_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.GenChatShareLink",
+        &lark_core::api::chat::GenChatShareLink::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.CreateChatTab",
+        &lark_core::api::chat::CreateChatTab::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.DeleteChatTab",
+        &lark_core::api::chat::DeleteChatTab::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.GetChatTabList",
+        &lark_core::api::chat::GetChatTabList::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.SortChatTab",
+        &lark_core::api::chat::SortChatTab::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.UpdateChatTab",
+        &lark_core::api::chat::UpdateChatTab::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.DeleteChatTopNotice",
+        &lark_core::api::chat::DeleteChatTopNotice::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "chat.UpdateChatTopNotice",
+        &lark_core::api::chat::UpdateChatTopNotice::new("chat_id x"),
+        false,
+    )
+    .await;
+}
+
+async fn compensation(run: &mut Run) {
+    run.send(
+        "compensation.CreateCompensationArchive",
+        &lark_core::api::compensation::CreateCompensationArchive::new(
+            "s", "s", "s", "s", "s", "s", "s", "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.BatchCreateCompensationLumpSumPayment",
+        &lark_core::api::compensation::BatchCreateCompensationLumpSumPayment::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.BatchRemoveCompensationLumpSumPayment",
+        &lark_core::api::compensation::BatchRemoveCompensationLumpSumPayment::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.BatchUpdateCompensationLumpSumPayment",
+        &lark_core::api::compensation::BatchUpdateCompensationLumpSumPayment::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.QueryCompensationLumpSumPayment",
+        &lark_core::api::compensation::QueryCompensationLumpSumPayment::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.QueryCompensationLumpSumPaymentDetail",
+        &lark_core::api::compensation::QueryCompensationLumpSumPaymentDetail::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.BatchCreateCompensationRecurringPayment",
+        &lark_core::api::compensation::BatchCreateCompensationRecurringPayment::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.BatchRemoveCompensationRecurringPayment",
+        &lark_core::api::compensation::BatchRemoveCompensationRecurringPayment::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.BatchUpdateCompensationRecurringPayment",
+        &lark_core::api::compensation::BatchUpdateCompensationRecurringPayment::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.QueryCompensationRecurringPayment",
+        &lark_core::api::compensation::QueryCompensationRecurringPayment::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.QueryCompensationSocialArchiveAdjustRecord",
+        &lark_core::api::compensation::QueryCompensationSocialArchiveAdjustRecord::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.QueryCompensationSocialArchive",
+        &lark_core::api::compensation::QueryCompensationSocialArchive::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.ListCompensationSocialInsurance",
+        &lark_core::api::compensation::ListCompensationSocialInsurance::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.ListCompensationSocialPlan",
+        &lark_core::api::compensation::ListCompensationSocialPlan::new("s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.QueryCompensationSocialPlan",
+        &lark_core::api::compensation::QueryCompensationSocialPlan::new("s"),
+        false,
+    )
+    .await;
 }
 
 async fn contact(run: &mut Run) {
-    let request = lark_core::api::contact::SearchUserOld::new("s");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("contact.SearchUserOld", result);
-    let request = lark_core::api::contact::CreateUser::new("s", "s", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.CreateUser", result);
-    let request = lark_core::api::contact::DeleteUser::new("user_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.DeleteUser", result);
-    let request = lark_core::api::contact::GetUser::new(MockServer::USER_OPEN_ID);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetUser", result);
-    let request = lark_core::api::contact::GetUserList::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetUserList", result);
-    let request = lark_core::api::contact::GetUserListOld::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetUserListOld", result);
-    let request = lark_core::api::contact::BatchGetUser::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.BatchGetUser", result);
-    let request = lark_core::api::contact::UpdateUserPatch::new("user_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.UpdateUserPatch", result);
-    let request = lark_core::api::contact::UpdateUser::new("user_id x", "s", "s", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.UpdateUser", result);
-    let request = lark_core::api::contact::BatchGetUserByID::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.BatchGetUserByID", result);
-    let request = lark_core::api::contact::BatchGetUserByIDOld::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.BatchGetUserByIDOld", result);
-    let request = lark_core::api::contact::CreateDepartment::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.CreateDepartment", result);
-    let request = lark_core::api::contact::GetDepartment::new("department_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetDepartment", result);
-    let request = lark_core::api::contact::GetDepartmentList::new("department_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetDepartmentList", result);
-    let request = lark_core::api::contact::GetDepartmentListOld::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetDepartmentListOld", result);
-    let request = lark_core::api::contact::GetParentDepartment::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetParentDepartment", result);
-    let request = lark_core::api::contact::SearchDepartment::new("s");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("contact.SearchDepartment", result);
-    let request = lark_core::api::contact::UpdateDepartmentPatch::new("department_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.UpdateDepartmentPatch", result);
-    let request = lark_core::api::contact::UpdateDepartment::new("department_id x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.UpdateDepartment", result);
-    let request = lark_core::api::contact::DeleteDepartment::new("department_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.DeleteDepartment", result);
-    let request = lark_core::api::contact::UnbindDepartmentChat::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.UnbindDepartmentChat", result);
-    let request = lark_core::api::contact::CreateContactGroup::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.CreateContactGroup", result);
-    let request = lark_core::api::contact::UpdateContactGroup::new("group_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.UpdateContactGroup", result);
-    let request = lark_core::api::contact::DeleteContactGroup::new("group_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.DeleteContactGroup", result);
-    let request = lark_core::api::contact::GetContactGroup::new("group_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetContactGroup", result);
-    let request = lark_core::api::contact::GetContactGroupList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetContactGroupList", result);
-    let request = lark_core::api::contact::AddContactGroupMember::new("group_id x", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.AddContactGroupMember", result);
-    let request =
-        lark_core::api::contact::DeleteContactGroupMember::new("group_id x", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.DeleteContactGroupMember", result);
-    let request = lark_core::api::contact::GetContactGroupMember::new("group_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetContactGroupMember", result);
-    let request = lark_core::api::contact::GetEmployeeTypeEnumList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetEmployeeTypeEnumList", result);
-    let request = lark_core::api::contact::UpdateEmployeeTypeEnumPatch::new("enum_id x", "s", 7, 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.UpdateEmployeeTypeEnumPatch", result);
-    let request = lark_core::api::contact::DeleteEmployeeTypeEnum::new("enum_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.DeleteEmployeeTypeEnum", result);
-    let request = lark_core::api::contact::CreateEmployeeTypeEnum::new("s", 7, 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.CreateEmployeeTypeEnum", result);
-    let request = lark_core::api::contact::GetContactCustomAttrList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetContactCustomAttrList", result);
-    let request = lark_core::api::contact::CreateContactUnit::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.CreateContactUnit", result);
-    let request = lark_core::api::contact::UpdateContactUnit::new("unit_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.UpdateContactUnit", result);
-    let request = lark_core::api::contact::DeleteContactUnit::new("unit_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.DeleteContactUnit", result);
-    let request = lark_core::api::contact::GetContactUnit::new("unit_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetContactUnit", result);
-    let request = lark_core::api::contact::GetContactUnitList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetContactUnitList", result);
-    let request = lark_core::api::contact::BindContactUnitDepartment::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.BindContactUnitDepartment", result);
-    let request = lark_core::api::contact::UnbindContactUnitDepartment::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.UnbindContactUnitDepartment", result);
-    let request = lark_core::api::contact::GetContactUnitDepartmentList::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetContactUnitDepartmentList", result);
-    let request = lark_core::api::contact::GetContactScopeList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("contact.GetContactScopeList", result);
+    run.send(
+        "contact.SearchUserOld",
+        &lark_core::api::contact::SearchUserOld::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "contact.CreateUser",
+        &lark_core::api::contact::CreateUser::new("s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.DeleteUser",
+        &lark_core::api::contact::DeleteUser::new("user_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetUser",
+        &lark_core::api::contact::GetUser::new(MockServer::USER_OPEN_ID),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetUserList",
+        &lark_core::api::contact::GetUserList::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetUserListOld",
+        &lark_core::api::contact::GetUserListOld::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.BatchGetUser",
+        &lark_core::api::contact::BatchGetUser::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UpdateUserPatch",
+        &lark_core::api::contact::UpdateUserPatch::new("user_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UpdateUser",
+        &lark_core::api::contact::UpdateUser::new("user_id x", "s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.BatchGetUserByID",
+        &lark_core::api::contact::BatchGetUserByID::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.BatchGetUserByIDOld",
+        &lark_core::api::contact::BatchGetUserByIDOld::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.CreateDepartment",
+        &lark_core::api::contact::CreateDepartment::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetDepartment",
+        &lark_core::api::contact::GetDepartment::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetDepartmentList",
+        &lark_core::api::contact::GetDepartmentList::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetDepartmentListOld",
+        &lark_core::api::contact::GetDepartmentListOld::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetParentDepartment",
+        &lark_core::api::contact::GetParentDepartment::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.SearchDepartment",
+        &lark_core::api::contact::SearchDepartment::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "contact.UpdateDepartmentPatch",
+        &lark_core::api::contact::UpdateDepartmentPatch::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UpdateDepartment",
+        &lark_core::api::contact::UpdateDepartment::new("department_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.DeleteDepartment",
+        &lark_core::api::contact::DeleteDepartment::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UnbindDepartmentChat",
+        &lark_core::api::contact::UnbindDepartmentChat::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.CreateContactGroup",
+        &lark_core::api::contact::CreateContactGroup::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UpdateContactGroup",
+        &lark_core::api::contact::UpdateContactGroup::new("group_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.DeleteContactGroup",
+        &lark_core::api::contact::DeleteContactGroup::new("group_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactGroup",
+        &lark_core::api::contact::GetContactGroup::new("group_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactGroupList",
+        &lark_core::api::contact::GetContactGroupList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.AddContactGroupMember",
+        &lark_core::api::contact::AddContactGroupMember::new("group_id x", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.DeleteContactGroupMember",
+        &lark_core::api::contact::DeleteContactGroupMember::new("group_id x", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactGroupMember",
+        &lark_core::api::contact::GetContactGroupMember::new("group_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetEmployeeTypeEnumList",
+        &lark_core::api::contact::GetEmployeeTypeEnumList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UpdateEmployeeTypeEnumPatch",
+        &lark_core::api::contact::UpdateEmployeeTypeEnumPatch::new("enum_id x", "s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.DeleteEmployeeTypeEnum",
+        &lark_core::api::contact::DeleteEmployeeTypeEnum::new("enum_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.CreateEmployeeTypeEnum",
+        &lark_core::api::contact::CreateEmployeeTypeEnum::new("s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactCustomAttrList",
+        &lark_core::api::contact::GetContactCustomAttrList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.CreateContactUnit",
+        &lark_core::api::contact::CreateContactUnit::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UpdateContactUnit",
+        &lark_core::api::contact::UpdateContactUnit::new("unit_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.DeleteContactUnit",
+        &lark_core::api::contact::DeleteContactUnit::new("unit_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactUnit",
+        &lark_core::api::contact::GetContactUnit::new("unit_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactUnitList",
+        &lark_core::api::contact::GetContactUnitList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.BindContactUnitDepartment",
+        &lark_core::api::contact::BindContactUnitDepartment::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UnbindContactUnitDepartment",
+        &lark_core::api::contact::UnbindContactUnitDepartment::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactUnitDepartmentList",
+        &lark_core::api::contact::GetContactUnitDepartmentList::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactScopeList",
+        &lark_core::api::contact::GetContactScopeList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UpdateDepartmentID",
+        &lark_core::api::contact::UpdateDepartmentID::new("department_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.BatchGetDepartment",
+        &lark_core::api::contact::BatchGetDepartment::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.CreateContactFunctionalRole",
+        &lark_core::api::contact::CreateContactFunctionalRole::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.DeleteContactFunctionalRole",
+        &lark_core::api::contact::DeleteContactFunctionalRole::new("role_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.BatchCreateContactFunctionalRoleMember",
+        &lark_core::api::contact::BatchCreateContactFunctionalRoleMember::new("role_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.BatchDeleteContactFunctionalRoleMember",
+        &lark_core::api::contact::BatchDeleteContactFunctionalRoleMember::new("role_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactFunctionalRoleMember",
+        &lark_core::api::contact::GetContactFunctionalRoleMember::new("role_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactFunctionalRoleMemberScope",
+        &lark_core::api::contact::GetContactFunctionalRoleMemberScope::new(
+            "role_id x",
+            "member_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UpdateContactFunctionalRoleMemberScope",
+        &lark_core::api::contact::UpdateContactFunctionalRoleMemberScope::new("role_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UpdateContactFunctionalRole",
+        &lark_core::api::contact::UpdateContactFunctionalRole::new("role_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.BatchAddContactGroupMember",
+        &lark_core::api::contact::BatchAddContactGroupMember::new("group_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactMemberGroupList",
+        &lark_core::api::contact::GetContactMemberGroupList::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.BatchDeleteContactGroupMember",
+        &lark_core::api::contact::BatchDeleteContactGroupMember::new("group_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.CreateContactJobFamily",
+        &lark_core::api::contact::CreateContactJobFamily::new("s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.DeleteContactJobFamily",
+        &lark_core::api::contact::DeleteContactJobFamily::new("job_family_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactJobFamily",
+        &lark_core::api::contact::GetContactJobFamily::new("job_family_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactJobFamilyList",
+        &lark_core::api::contact::GetContactJobFamilyList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UpdateContactJobFamily",
+        &lark_core::api::contact::UpdateContactJobFamily::new("job_family_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.CreateContactJobLevel",
+        &lark_core::api::contact::CreateContactJobLevel::new("s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.DeleteContactJobLevel",
+        &lark_core::api::contact::DeleteContactJobLevel::new("job_level_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactJobLevel",
+        &lark_core::api::contact::GetContactJobLevel::new("job_level_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactJobLevelList",
+        &lark_core::api::contact::GetContactJobLevelList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UpdateContactJobLevel",
+        &lark_core::api::contact::UpdateContactJobLevel::new("job_level_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactJobTitle",
+        &lark_core::api::contact::GetContactJobTitle::new("job_title_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactJobTitleList",
+        &lark_core::api::contact::GetContactJobTitleList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.BatchGetUserV3",
+        &lark_core::api::contact::BatchGetUserV3::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.UpdateUserID",
+        &lark_core::api::contact::UpdateUserID::new("user_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.ResurrectUser",
+        &lark_core::api::contact::ResurrectUser::new("user_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.BatchAddContactV2Department",
+        &lark_core::api::contact::BatchAddContactV2Department::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.ListContactV2Role",
+        &lark_core::api::contact::ListContactV2Role::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactV2Task",
+        &lark_core::api::contact::GetContactV2Task::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.BatchAddContactV2User",
+        &lark_core::api::contact::BatchAddContactV2User::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactWorkCity",
+        &lark_core::api::contact::GetContactWorkCity::new("work_city_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.GetContactWorkCityList",
+        &lark_core::api::contact::GetContactWorkCityList::new(),
+        false,
+    )
+    .await;
+}
+
+async fn core_hr(run: &mut Run) {
+    run.send(
+        "core_hr.GetCoreHRApprovalGroups",
+        &lark_core::api::core_hr::GetCoreHRApprovalGroups::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRApprovalGroupsDepartmentChangeListByIDs",
+        &lark_core::api::core_hr::QueryCoreHRApprovalGroupsDepartmentChangeListByIDs::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRApprovalGroupsJobChangeListByIDs",
+        &lark_core::api::core_hr::QueryCoreHRApprovalGroupsJobChangeListByIDs::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRApprovalGroupsPositionChangeListByIDs",
+        &lark_core::api::core_hr::QueryCoreHRApprovalGroupsPositionChangeListByIDs::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.ListCoreHRApprover",
+        &lark_core::api::core_hr::ListCoreHRApprover::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRAssignedUser",
+        &lark_core::api::core_hr::SearchCoreHRAssignedUser::new("s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.AddCoreHRAuthorizationRoleAssign",
+        &lark_core::api::core_hr::AddCoreHRAuthorizationRoleAssign::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRAuthorization",
+        &lark_core::api::core_hr::GetCoreHRAuthorization::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRAuthorizationList",
+        &lark_core::api::core_hr::GetCoreHRAuthorizationList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.RemoveCoreHRAuthorizationRoleAssign",
+        &lark_core::api::core_hr::RemoveCoreHRAuthorizationRoleAssign::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRAuthorizationRoleAssign",
+        &lark_core::api::core_hr::UpdateCoreHRAuthorizationRoleAssign::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRBankBranch",
+        &lark_core::api::core_hr::SearchCoreHRBankBranch::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRBank",
+        &lark_core::api::core_hr::SearchCoreHRBank::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRBasicInfoLanguage",
+        &lark_core::api::core_hr::SearchCoreHRBasicInfoLanguage::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRBasicInfoTimeZone",
+        &lark_core::api::core_hr::SearchCoreHRBasicInfoTimeZone::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRByDepartment",
+        &lark_core::api::core_hr::GetCoreHRByDepartment::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchGetCoreHRByEmployee",
+        &lark_core::api::core_hr::BatchGetCoreHRByEmployee::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRList",
+        &lark_core::api::core_hr::GetCoreHRList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRCity",
+        &lark_core::api::core_hr::SearchCoreHRCity::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRCommonDataIDConvert",
+        &lark_core::api::core_hr::CreateCoreHRCommonDataIDConvert::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.AddCoreHRCommonDataMetaDataEnumOption",
+        &lark_core::api::core_hr::AddCoreHRCommonDataMetaDataEnumOption::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRCommonDataMetaDataEditEnumOption",
+        &lark_core::api::core_hr::CreateCoreHRCommonDataMetaDataEditEnumOption::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRCompanyActive",
+        &lark_core::api::core_hr::CreateCoreHRCompanyActive::new("s", "s", true, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRCompany",
+        &lark_core::api::core_hr::CreateCoreHRCompany::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRCompany",
+        &lark_core::api::core_hr::DeleteCoreHRCompany::new("company_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCompany",
+        &lark_core::api::core_hr::GetCoreHRCompany::new("company_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchGetCoreHRCompany",
+        &lark_core::api::core_hr::BatchGetCoreHRCompany::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCompanyList",
+        &lark_core::api::core_hr::GetCoreHRCompanyList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRCompanyMultiTimeline",
+        &lark_core::api::core_hr::QueryCoreHRCompanyMultiTimeline::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRCompanyRecentChange",
+        &lark_core::api::core_hr::QueryCoreHRCompanyRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRCompany",
+        &lark_core::api::core_hr::UpdateCoreHRCompany::new("company_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRCompensationArchive",
+        &lark_core::api::core_hr::QueryCoreHRCompensationArchive::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCompensationChangeReasonList",
+        &lark_core::api::core_hr::GetCoreHRCompensationChangeReasonList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCompensationIndicatorList",
+        &lark_core::api::core_hr::GetCoreHRCompensationIndicatorList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCompensationItemCategoryList",
+        &lark_core::api::core_hr::GetCoreHRCompensationItemCategoryList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCompensationItemList",
+        &lark_core::api::core_hr::GetCoreHRCompensationItemList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCompensationPlanList",
+        &lark_core::api::core_hr::GetCoreHRCompensationPlanList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.MatchCoreHRCompensationStandard",
+        &lark_core::api::core_hr::MatchCoreHRCompensationStandard::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRContract",
+        &lark_core::api::core_hr::CreateCoreHRContract::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRContract",
+        &lark_core::api::core_hr::DeleteCoreHRContract::new("contract_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRContract",
+        &lark_core::api::core_hr::GetCoreHRContract::new("contract_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRContractList",
+        &lark_core::api::core_hr::GetCoreHRContractList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRContract",
+        &lark_core::api::core_hr::SearchCoreHRContract::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRContract",
+        &lark_core::api::core_hr::UpdateCoreHRContract::new("contract_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchQueryCoreHRCostAllocation",
+        &lark_core::api::core_hr::BatchQueryCoreHRCostAllocation::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRCostAllocationVersion",
+        &lark_core::api::core_hr::CreateCoreHRCostAllocationVersion::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.RemoveCoreHRCostAllocationVersion",
+        &lark_core::api::core_hr::RemoveCoreHRCostAllocationVersion::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRCostAllocationVersion",
+        &lark_core::api::core_hr::UpdateCoreHRCostAllocationVersion::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.ActiveCoreHRCostCenter",
+        &lark_core::api::core_hr::ActiveCoreHRCostCenter::new("cost_center_id x", "s", true, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRCostCenter",
+        &lark_core::api::core_hr::CreateCoreHRCostCenter::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRCostCenter",
+        &lark_core::api::core_hr::DeleteCoreHRCostCenter::new("cost_center_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRCostCenterRecentChange",
+        &lark_core::api::core_hr::QueryCoreHRCostCenterRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRCostCenter",
+        &lark_core::api::core_hr::SearchCoreHRCostCenter::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRCostCenterVersion",
+        &lark_core::api::core_hr::CreateCoreHRCostCenterVersion::new("cost_center_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRCostCenterVersion",
+        &lark_core::api::core_hr::DeleteCoreHRCostCenterVersion::new(
+            "cost_center_id x",
+            "version_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRCostCenterVersion",
+        &lark_core::api::core_hr::UpdateCoreHRCostCenterVersion::new(
+            "cost_center_id x",
+            "version_id x",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCountryRegion",
+        &lark_core::api::core_hr::GetCoreHRCountryRegion::new("country_region_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCountryRegionList",
+        &lark_core::api::core_hr::GetCoreHRCountryRegionList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRCountryRegion",
+        &lark_core::api::core_hr::SearchCoreHRCountryRegion::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRCountryRegionSubdivision",
+        &lark_core::api::core_hr::SearchCoreHRCountryRegionSubdivision::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCurrency",
+        &lark_core::api::core_hr::GetCoreHRCurrency::new("currency_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCurrencyList",
+        &lark_core::api::core_hr::GetCoreHRCurrencyList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRCurrency",
+        &lark_core::api::core_hr::SearchCoreHRCurrency::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCustomField",
+        &lark_core::api::core_hr::GetCoreHRCustomField::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCustomFieldList",
+        &lark_core::api::core_hr::GetCoreHRCustomFieldList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRCustomFieldObjectApiNameList",
+        &lark_core::api::core_hr::GetCoreHRCustomFieldObjectApiNameList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRCustomOrgActive",
+        &lark_core::api::core_hr::CreateCoreHRCustomOrgActive::new("s", "s", true, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRCustomOrg",
+        &lark_core::api::core_hr::CreateCoreHRCustomOrg::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRCustomOrg",
+        &lark_core::api::core_hr::DeleteCoreHRCustomOrg::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRCustomOrg",
+        &lark_core::api::core_hr::QueryCoreHRCustomOrg::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRCustomOrgRecentChange",
+        &lark_core::api::core_hr::QueryCoreHRCustomOrgRecentChange::new(7, "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRCustomOrg",
+        &lark_core::api::core_hr::UpdateCoreHRCustomOrg::new("org_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRCustomOrgRule",
+        &lark_core::api::core_hr::UpdateCoreHRCustomOrgRule::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchQueryCoreHRDefaultCostCenter",
+        &lark_core::api::core_hr::BatchQueryCoreHRDefaultCostCenter::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRDefaultCostCenterVersion",
+        &lark_core::api::core_hr::CreateCoreHRDefaultCostCenterVersion::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.RemoveCoreHRDefaultCostCenterVersion",
+        &lark_core::api::core_hr::RemoveCoreHRDefaultCostCenterVersion::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRDefaultCostCenterVersion",
+        &lark_core::api::core_hr::UpdateCoreHRDefaultCostCenterVersion::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRDepartment",
+        &lark_core::api::core_hr::CreateCoreHRDepartment::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRDepartment",
+        &lark_core::api::core_hr::DeleteCoreHRDepartment::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRDepartmentV2",
+        &lark_core::api::core_hr::DeleteCoreHRDepartmentV2::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRDepartment",
+        &lark_core::api::core_hr::GetCoreHRDepartment::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchGetCoreHRDepartment",
+        &lark_core::api::core_hr::BatchGetCoreHRDepartment::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRDepartmentList",
+        &lark_core::api::core_hr::GetCoreHRDepartmentList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRDepartmentParentList",
+        &lark_core::api::core_hr::GetCoreHRDepartmentParentList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRDepartmentOperationLogs",
+        &lark_core::api::core_hr::QueryCoreHRDepartmentOperationLogs::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRDepartmentRecentChange",
+        &lark_core::api::core_hr::QueryCoreHRDepartmentRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRDepartmentTimeline",
+        &lark_core::api::core_hr::QueryCoreHRDepartmentTimeline::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRDepartment",
+        &lark_core::api::core_hr::SearchCoreHRDepartment::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchQueryCoreHRDepartmentTimeline",
+        &lark_core::api::core_hr::BatchQueryCoreHRDepartmentTimeline::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRDepartmentTree",
+        &lark_core::api::core_hr::CreateCoreHRDepartmentTree::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRDepartment",
+        &lark_core::api::core_hr::UpdateCoreHRDepartment::new("department_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRDepartmentV2",
+        &lark_core::api::core_hr::UpdateCoreHRDepartmentV2::new("department_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRDistrict",
+        &lark_core::api::core_hr::SearchCoreHRDistrict::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRDraft",
+        &lark_core::api::core_hr::GetCoreHRDraft::new("draft_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHREmployee",
+        &lark_core::api::core_hr::CreateCoreHREmployee::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchGetCoreHREmployee",
+        &lark_core::api::core_hr::BatchGetCoreHREmployee::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHREmployee",
+        &lark_core::api::core_hr::SearchCoreHREmployee::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHREmployeeType",
+        &lark_core::api::core_hr::CreateCoreHREmployeeType::new(true, true),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHREmployeeType",
+        &lark_core::api::core_hr::DeleteCoreHREmployeeType::new("employee_type_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHREmployeeType",
+        &lark_core::api::core_hr::GetCoreHREmployeeType::new("employee_type_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHREmployeeTypeList",
+        &lark_core::api::core_hr::GetCoreHREmployeeTypeList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHREmployeeType",
+        &lark_core::api::core_hr::UpdateCoreHREmployeeType::new("employee_type_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchQueryCoreHREmployeesAdditionalJob",
+        &lark_core::api::core_hr::BatchQueryCoreHREmployeesAdditionalJob::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHREmployeesAdditionalJob",
+        &lark_core::api::core_hr::CreateCoreHREmployeesAdditionalJob::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHREmployeesAdditionalJob",
+        &lark_core::api::core_hr::DeleteCoreHREmployeesAdditionalJob::new("additional_job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHREmployeesAdditionalJob",
+        &lark_core::api::core_hr::UpdateCoreHREmployeesAdditionalJob::new("additional_job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHREmployeesInternationalAssignment",
+        &lark_core::api::core_hr::CreateCoreHREmployeesInternationalAssignment::new(
+            "s", "s", "s", "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHREmployeesInternationalAssignment",
+        &lark_core::api::core_hr::DeleteCoreHREmployeesInternationalAssignment::new(
+            "international_assignment_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.ListCoreHREmployeesInternationalAssignment",
+        &lark_core::api::core_hr::ListCoreHREmployeesInternationalAssignment::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHREmployeesInternationalAssignment",
+        &lark_core::api::core_hr::UpdateCoreHREmployeesInternationalAssignment::new(
+            "international_assignment_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHREmployment",
+        &lark_core::api::core_hr::CreateCoreHREmployment::new("s", "s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHREmployment",
+        &lark_core::api::core_hr::DeleteCoreHREmployment::new("employment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHREmployment",
+        &lark_core::api::core_hr::UpdateCoreHREmployment::new("employment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHREnum",
+        &lark_core::api::core_hr::SearchCoreHREnum::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchGetCoreHRJob",
+        &lark_core::api::core_hr::BatchGetCoreHRJob::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRJobChange",
+        &lark_core::api::core_hr::CreateCoreHRJobChange::new(7, "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRJobChangeV2",
+        &lark_core::api::core_hr::CreateCoreHRJobChangeV2::new(7, "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.RevokeCoreHRJobChange",
+        &lark_core::api::core_hr::RevokeCoreHRJobChange::new("job_change_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRJobChange",
+        &lark_core::api::core_hr::SearchCoreHRJobChange::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRJob",
+        &lark_core::api::core_hr::CreateCoreHRJob::new(true, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchGetCoreHRJobData",
+        &lark_core::api::core_hr::BatchGetCoreHRJobData::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRJobData",
+        &lark_core::api::core_hr::CreateCoreHRJobData::new("s", "s", true, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRJobData",
+        &lark_core::api::core_hr::DeleteCoreHRJobData::new("job_data_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRJobData",
+        &lark_core::api::core_hr::GetCoreHRJobData::new("job_data_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRJobDataList",
+        &lark_core::api::core_hr::GetCoreHRJobDataList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRJobData",
+        &lark_core::api::core_hr::QueryCoreHRJobData::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRJobData",
+        &lark_core::api::core_hr::UpdateCoreHRJobData::new("job_data_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRJob",
+        &lark_core::api::core_hr::DeleteCoreHRJob::new("job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRJobFamily",
+        &lark_core::api::core_hr::CreateCoreHRJobFamily::new(true, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRJobFamily",
+        &lark_core::api::core_hr::DeleteCoreHRJobFamily::new("job_family_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRJobFamily",
+        &lark_core::api::core_hr::GetCoreHRJobFamily::new("job_family_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchGetCoreHRJobFamily",
+        &lark_core::api::core_hr::BatchGetCoreHRJobFamily::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRJobFamilyList",
+        &lark_core::api::core_hr::GetCoreHRJobFamilyList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRJobFamilyMultiTimeline",
+        &lark_core::api::core_hr::QueryCoreHRJobFamilyMultiTimeline::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRJobFamilyRecentChange",
+        &lark_core::api::core_hr::QueryCoreHRJobFamilyRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRJobFamily",
+        &lark_core::api::core_hr::UpdateCoreHRJobFamily::new("job_family_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRJob",
+        &lark_core::api::core_hr::GetCoreHRJob::new("job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRJobV2",
+        &lark_core::api::core_hr::GetCoreHRJobV2::new("job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRJobGrade",
+        &lark_core::api::core_hr::CreateCoreHRJobGrade::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRJobGrade",
+        &lark_core::api::core_hr::DeleteCoreHRJobGrade::new("job_grade_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRJobGrade",
+        &lark_core::api::core_hr::QueryCoreHRJobGrade::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRJobGradeRecentChange",
+        &lark_core::api::core_hr::QueryCoreHRJobGradeRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRJobGrade",
+        &lark_core::api::core_hr::UpdateCoreHRJobGrade::new("job_grade_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRJobLevel",
+        &lark_core::api::core_hr::CreateCoreHRJobLevel::new(7, true),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRJobLevel",
+        &lark_core::api::core_hr::DeleteCoreHRJobLevel::new("job_level_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRJobLevel",
+        &lark_core::api::core_hr::GetCoreHRJobLevel::new("job_level_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchGetCoreHRJobLevel",
+        &lark_core::api::core_hr::BatchGetCoreHRJobLevel::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRJobLevelList",
+        &lark_core::api::core_hr::GetCoreHRJobLevelList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRJobLevelRecentChange",
+        &lark_core::api::core_hr::QueryCoreHRJobLevelRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRJobLevel",
+        &lark_core::api::core_hr::UpdateCoreHRJobLevel::new("job_level_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRJobList",
+        &lark_core::api::core_hr::GetCoreHRJobList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRJobListV2",
+        &lark_core::api::core_hr::GetCoreHRJobListV2::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRJobMultiTimeline",
+        &lark_core::api::core_hr::QueryCoreHRJobMultiTimeline::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRJobRecentChange",
+        &lark_core::api::core_hr::QueryCoreHRJobRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRJob",
+        &lark_core::api::core_hr::UpdateCoreHRJob::new("job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRLeaveCalendarByScope",
+        &lark_core::api::core_hr::GetCoreHRLeaveCalendarByScope::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRLeaveGrantingRecord",
+        &lark_core::api::core_hr::CreateCoreHRLeaveGrantingRecord::new("s", "s", "s", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRLeaveGrantingRecord",
+        &lark_core::api::core_hr::DeleteCoreHRLeaveGrantingRecord::new(
+            "leave_granting_record_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRLeaveBalanceList",
+        &lark_core::api::core_hr::GetCoreHRLeaveBalanceList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRLeaveRequestHistoryList",
+        &lark_core::api::core_hr::GetCoreHRLeaveRequestHistoryList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRLeaveTypeList",
+        &lark_core::api::core_hr::GetCoreHRLeaveTypeList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRLeaveWorkCalendar",
+        &lark_core::api::core_hr::CreateCoreHRLeaveWorkCalendar::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRLeaveWorkCalendarDate",
+        &lark_core::api::core_hr::CreateCoreHRLeaveWorkCalendarDate::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRLocationActive",
+        &lark_core::api::core_hr::CreateCoreHRLocationActive::new("s", "s", true, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRLocationAddress",
+        &lark_core::api::core_hr::CreateCoreHRLocationAddress::new(
+            "location_id x",
+            "s",
+            "s",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRLocationAddress",
+        &lark_core::api::core_hr::DeleteCoreHRLocationAddress::new("location_id x", "address_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRLocationAddress",
+        &lark_core::api::core_hr::UpdateCoreHRLocationAddress::new("location_id x", "address_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRLocation",
+        &lark_core::api::core_hr::CreateCoreHRLocation::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRLocation",
+        &lark_core::api::core_hr::DeleteCoreHRLocation::new("location_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRLocation",
+        &lark_core::api::core_hr::GetCoreHRLocation::new("location_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchGetCoreHRLocation",
+        &lark_core::api::core_hr::BatchGetCoreHRLocation::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRLocationList",
+        &lark_core::api::core_hr::GetCoreHRLocationList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRLocationMultiTimeline",
+        &lark_core::api::core_hr::QueryCoreHRLocationMultiTimeline::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRLocationRecentChange",
+        &lark_core::api::core_hr::QueryCoreHRLocationRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRLocation",
+        &lark_core::api::core_hr::UpdateCoreHRLocation::new("location_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRNationalIDType",
+        &lark_core::api::core_hr::CreateCoreHRNationalIDType::new("s", true, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRNationalIDType",
+        &lark_core::api::core_hr::DeleteCoreHRNationalIDType::new("national_id_type_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRNationalIDType",
+        &lark_core::api::core_hr::GetCoreHRNationalIDType::new("national_id_type_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRNationalIDTypeList",
+        &lark_core::api::core_hr::GetCoreHRNationalIDTypeList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRNationalIDType",
+        &lark_core::api::core_hr::UpdateCoreHRNationalIDType::new("national_id_type_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRNationality",
+        &lark_core::api::core_hr::SearchCoreHRNationality::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHROffboarding",
+        &lark_core::api::core_hr::CreateCoreHROffboarding::new(7, "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHROffboardingEdit",
+        &lark_core::api::core_hr::CreateCoreHROffboardingEdit::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHROffboardingList",
+        &lark_core::api::core_hr::GetCoreHROffboardingList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.RevokeCoreHROffboarding",
+        &lark_core::api::core_hr::RevokeCoreHROffboarding::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHROffboarding",
+        &lark_core::api::core_hr::SearchCoreHROffboarding::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SubmitCoreHROffboardingV2",
+        &lark_core::api::core_hr::SubmitCoreHROffboardingV2::new(7, "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRPathwayActive",
+        &lark_core::api::core_hr::CreateCoreHRPathwayActive::new("s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchGetCoreHRPathway",
+        &lark_core::api::core_hr::BatchGetCoreHRPathway::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRPathway",
+        &lark_core::api::core_hr::CreateCoreHRPathway::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRPathway",
+        &lark_core::api::core_hr::DeleteCoreHRPathway::new("pathway_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRPathway",
+        &lark_core::api::core_hr::UpdateCoreHRPathway::new("pathway_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRPerson",
+        &lark_core::api::core_hr::CreateCoreHRPerson::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRPersonV1",
+        &lark_core::api::core_hr::CreateCoreHRPersonV1::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRPerson",
+        &lark_core::api::core_hr::DeleteCoreHRPerson::new("person_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DownloadCoreHRPersonFile",
+        &lark_core::api::core_hr::DownloadCoreHRPersonFile::new("id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UploadCoreHRPersonFile",
+        &lark_core::api::core_hr::UploadCoreHRPersonFile::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRPerson",
+        &lark_core::api::core_hr::GetCoreHRPerson::new("person_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRPerson",
+        &lark_core::api::core_hr::UpdateCoreHRPerson::new("person_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRPersonV1",
+        &lark_core::api::core_hr::UpdateCoreHRPersonV1::new("person_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRPositionActive",
+        &lark_core::api::core_hr::CreateCoreHRPositionActive::new("s", true, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRPosition",
+        &lark_core::api::core_hr::CreateCoreHRPosition::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRPosition",
+        &lark_core::api::core_hr::DeleteCoreHRPosition::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRPosition",
+        &lark_core::api::core_hr::QueryCoreHRPosition::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRPositionRecentChange",
+        &lark_core::api::core_hr::QueryCoreHRPositionRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRPosition",
+        &lark_core::api::core_hr::UpdateCoreHRPosition::new("position_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CompleteCoreHRPreHire",
+        &lark_core::api::core_hr::CompleteCoreHRPreHire::new("pre_hire_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRPreHire",
+        &lark_core::api::core_hr::CreateCoreHRPreHire::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRPreHire",
+        &lark_core::api::core_hr::DeleteCoreHRPreHire::new("pre_hire_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRPreHireV2",
+        &lark_core::api::core_hr::DeleteCoreHRPreHireV2::new("pre_hire_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRPreHire",
+        &lark_core::api::core_hr::GetCoreHRPreHire::new("pre_hire_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRPreHireList",
+        &lark_core::api::core_hr::GetCoreHRPreHireList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRPreHire",
+        &lark_core::api::core_hr::QueryCoreHRPreHire::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.RestoreCoreHRPreHireFlowInstance",
+        &lark_core::api::core_hr::RestoreCoreHRPreHireFlowInstance::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRPreHire",
+        &lark_core::api::core_hr::SearchCoreHRPreHire::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.TransformCoreHRPreHireOnboardingTask",
+        &lark_core::api::core_hr::TransformCoreHRPreHireOnboardingTask::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.TransitCoreHRPreHireTask",
+        &lark_core::api::core_hr::TransitCoreHRPreHireTask::new("pre_hire_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRPreHire",
+        &lark_core::api::core_hr::UpdateCoreHRPreHire::new("pre_hire_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRPreHireV2",
+        &lark_core::api::core_hr::UpdateCoreHRPreHireV2::new("pre_hire_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.WithdrawCoreHRPreHireOnboarding",
+        &lark_core::api::core_hr::WithdrawCoreHRPreHireOnboarding::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRProbationAssessment",
+        &lark_core::api::core_hr::CreateCoreHRProbationAssessment::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRProbationAssessment",
+        &lark_core::api::core_hr::DeleteCoreHRProbationAssessment::new("assessment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.EnableDisableCoreHRProbationAssessment",
+        &lark_core::api::core_hr::EnableDisableCoreHRProbationAssessment::new(true),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRProbationAssessment",
+        &lark_core::api::core_hr::UpdateCoreHRProbationAssessment::new(
+            "assessment_id x",
+            "s",
+            true,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRProbation",
+        &lark_core::api::core_hr::SearchCoreHRProbation::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SubmitCoreHRProbation",
+        &lark_core::api::core_hr::SubmitCoreHRProbation::new("s", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.WithdrawCoreHRProbation",
+        &lark_core::api::core_hr::WithdrawCoreHRProbation::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRProcessApprover",
+        &lark_core::api::core_hr::UpdateCoreHRProcessApprover::new(
+            "process_id x",
+            "approver_id x",
+            7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRProcessExtra",
+        &lark_core::api::core_hr::UpdateCoreHRProcessExtra::new("process_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRProcessFlowVariableData",
+        &lark_core::api::core_hr::GetCoreHRProcessFlowVariableData::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRProcessFormVariableData",
+        &lark_core::api::core_hr::GetCoreHRProcessFormVariableData::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRProcessFormVariableDataV2",
+        &lark_core::api::core_hr::GetCoreHRProcessFormVariableDataV2::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRProcess",
+        &lark_core::api::core_hr::GetCoreHRProcess::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRProcessList",
+        &lark_core::api::core_hr::GetCoreHRProcessList::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRProcessFlowDataTemplate",
+        &lark_core::api::core_hr::QueryCoreHRProcessFlowDataTemplate::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRProcessRevoke",
+        &lark_core::api::core_hr::UpdateCoreHRProcessRevoke::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRProcessStart",
+        &lark_core::api::core_hr::CreateCoreHRProcessStart::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRProcessTransfer",
+        &lark_core::api::core_hr::UpdateCoreHRProcessTransfer::new("process_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRProcessWithdraw",
+        &lark_core::api::core_hr::UpdateCoreHRProcessWithdraw::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchDeleteCoreHRReportDetailRow",
+        &lark_core::api::core_hr::BatchDeleteCoreHRReportDetailRow::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchSaveCoreHRReportDetailRow",
+        &lark_core::api::core_hr::BatchSaveCoreHRReportDetailRow::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRSecurityGroupBp",
+        &lark_core::api::core_hr::GetCoreHRSecurityGroupBp::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRSecurityGroupList",
+        &lark_core::api::core_hr::GetCoreHRSecurityGroupList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DownloadCoreHRSignatureFile",
+        &lark_core::api::core_hr::DownloadCoreHRSignatureFile::new("signature_file_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.ListCoreHRSignatureFile",
+        &lark_core::api::core_hr::ListCoreHRSignatureFile::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.ListCoreHRSignatureFileByBizID",
+        &lark_core::api::core_hr::ListCoreHRSignatureFileByBizID::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.QueryCoreHRSignatureFile",
+        &lark_core::api::core_hr::QueryCoreHRSignatureFile::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.TerminateCoreHRSignatureFile",
+        &lark_core::api::core_hr::TerminateCoreHRSignatureFile::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.ListCoreHRSignatureNodeByFileID",
+        &lark_core::api::core_hr::ListCoreHRSignatureNodeByFileID::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.ListCoreHRSignatureTemplateInfoWithThumbnail",
+        &lark_core::api::core_hr::ListCoreHRSignatureTemplateInfoWithThumbnail::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.SearchCoreHRSignatureTemplate",
+        &lark_core::api::core_hr::SearchCoreHRSignatureTemplate::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRSubdivision",
+        &lark_core::api::core_hr::GetCoreHRSubdivision::new("subdivision_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRSubdivisionList",
+        &lark_core::api::core_hr::GetCoreHRSubdivisionList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRSubregion",
+        &lark_core::api::core_hr::GetCoreHRSubregion::new("subregion_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRSubregionList",
+        &lark_core::api::core_hr::GetCoreHRSubregionList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRTransferReasonList",
+        &lark_core::api::core_hr::GetCoreHRTransferReasonList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRTransferTypeList",
+        &lark_core::api::core_hr::GetCoreHRTransferTypeList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchQueryCoreHRWorkforcePlanDetail",
+        &lark_core::api::core_hr::BatchQueryCoreHRWorkforcePlanDetail::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchQueryCoreHRWorkforcePlanDetailV2",
+        &lark_core::api::core_hr::BatchQueryCoreHRWorkforcePlanDetailV2::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchDeleteCoreHRWorkforcePlanDetailRow",
+        &lark_core::api::core_hr::BatchDeleteCoreHRWorkforcePlanDetailRow::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.BatchSaveCoreHRWorkforcePlanDetailRow",
+        &lark_core::api::core_hr::BatchSaveCoreHRWorkforcePlanDetailRow::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.ListCoreHRWorkforcePlan",
+        &lark_core::api::core_hr::ListCoreHRWorkforcePlan::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.CreateCoreHRWorkingHoursType",
+        &lark_core::api::core_hr::CreateCoreHRWorkingHoursType::new(true, true),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.DeleteCoreHRWorkingHoursType",
+        &lark_core::api::core_hr::DeleteCoreHRWorkingHoursType::new("working_hours_type_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRWorkingHoursType",
+        &lark_core::api::core_hr::GetCoreHRWorkingHoursType::new("working_hours_type_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.GetCoreHRWorkingHoursTypeList",
+        &lark_core::api::core_hr::GetCoreHRWorkingHoursTypeList::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "core_hr.UpdateCoreHRWorkingHoursType",
+        &lark_core::api::core_hr::UpdateCoreHRWorkingHoursType::new("working_hours_type_id x"),
+        false,
+    )
+    .await;
+}
+
+async fn directory(run: &mut Run) {
+    run.send(
+        "directory.CreateDirectoryCollaborationRule",
+        &lark_core::api::directory::CreateDirectoryCollaborationRule::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.DeleteDirectoryCollaborationRule",
+        &lark_core::api::directory::DeleteDirectoryCollaborationRule::new(
+            "collaboration_rule_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.ListDirectoryCollaborationRule",
+        &lark_core::api::directory::ListDirectoryCollaborationRule::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.UpdateDirectoryCollaborationRule",
+        &lark_core::api::directory::UpdateDirectoryCollaborationRule::new(
+            "collaboration_rule_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.ListDirectoryCollaborationTenant",
+        &lark_core::api::directory::ListDirectoryCollaborationTenant::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.ListDirectoryCollborationShareEntity",
+        &lark_core::api::directory::ListDirectoryCollborationShareEntity::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.CreateDirectoryDepartment",
+        &lark_core::api::directory::CreateDirectoryDepartment::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.DeleteDirectoryDepartment",
+        &lark_core::api::directory::DeleteDirectoryDepartment::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.CreateDirectoryDepartmentFilter",
+        &lark_core::api::directory::CreateDirectoryDepartmentFilter::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.MGetDirectoryDepartment",
+        &lark_core::api::directory::MGetDirectoryDepartment::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.SearchDirectoryDepartment",
+        &lark_core::api::directory::SearchDirectoryDepartment::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.UpdateDirectoryDepartment",
+        &lark_core::api::directory::UpdateDirectoryDepartment::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.CreateDirectoryEmployee",
+        &lark_core::api::directory::CreateDirectoryEmployee::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.DeleteDirectoryEmployee",
+        &lark_core::api::directory::DeleteDirectoryEmployee::new("employee_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.CreateDirectoryEmployeeFilter",
+        &lark_core::api::directory::CreateDirectoryEmployeeFilter::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.MGetDirectoryEmployee",
+        &lark_core::api::directory::MGetDirectoryEmployee::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.UpdateDirectoryEmployeeRegular",
+        &lark_core::api::directory::UpdateDirectoryEmployeeRegular::new("employee_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.CreateDirectoryEmployeeResurrect",
+        &lark_core::api::directory::CreateDirectoryEmployeeResurrect::new("employee_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.SearchDirectoryEmployee",
+        &lark_core::api::directory::SearchDirectoryEmployee::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.UpdateDirectoryEmployeeToBeResigned",
+        &lark_core::api::directory::UpdateDirectoryEmployeeToBeResigned::new("employee_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.UpdateDirectoryEmployee",
+        &lark_core::api::directory::UpdateDirectoryEmployee::new("employee_id x"),
+        false,
+    )
+    .await;
 }
 
 async fn docx(run: &mut Run) {
-    let request = lark_core::api::docx::GetDocxChatAnnouncement::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("docx.GetDocxChatAnnouncement", result);
-    let request = lark_core::api::docx::ListDocxChatAnnouncementBlock::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("docx.ListDocxChatAnnouncementBlock", result);
-    let request = lark_core::api::docx::CreateDocxChatAnnouncementBlockChildren::new(
-        "chat_id x",
-        "block_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("docx.CreateDocxChatAnnouncementBlockChildren", result);
-    let request = lark_core::api::docx::BatchUpdateDocxChatAnnouncementBlock::new("chat_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("docx.BatchUpdateDocxChatAnnouncementBlock", result);
-    let request =
-        lark_core::api::docx::GetDocxChatAnnouncementBlock::new("chat_id x", "block_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("docx.GetDocxChatAnnouncementBlock", result);
-    let request =
-        lark_core::api::docx::GetDocxChatAnnouncementBlockChildren::new("chat_id x", "block_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("docx.GetDocxChatAnnouncementBlockChildren", result);
-    let request = lark_core::api::docx::BatchDeleteDocxChatAnnouncementBlockChildren::new(
-        "chat_id x",
-        "block_id x",
-        7,
-        7,
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("docx.BatchDeleteDocxChatAnnouncementBlockChildren", result);
+    run.send(
+        "docx.GetDocxChatAnnouncement",
+        &lark_core::api::docx::GetDocxChatAnnouncement::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.ListDocxChatAnnouncementBlock",
+        &lark_core::api::docx::ListDocxChatAnnouncementBlock::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.CreateDocxChatAnnouncementBlockChildren",
+        &lark_core::api::docx::CreateDocxChatAnnouncementBlockChildren::new(
+            "chat_id x",
+            "block_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.BatchUpdateDocxChatAnnouncementBlock",
+        &lark_core::api::docx::BatchUpdateDocxChatAnnouncementBlock::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.GetDocxChatAnnouncementBlock",
+        &lark_core::api::docx::GetDocxChatAnnouncementBlock::new("chat_id x", "block_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.GetDocxChatAnnouncementBlockChildren",
+        &lark_core::api::docx::GetDocxChatAnnouncementBlockChildren::new("chat_id x", "block_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.BatchDeleteDocxChatAnnouncementBlockChildren",
+        &lark_core::api::docx::BatchDeleteDocxChatAnnouncementBlockChildren::new(
+            "chat_id x",
+            "block_id x",
+            7,
+            7,
+        ),
+        false,
+    )
+    .await;
 }
 
 async fn drive(run: &mut Run) {
-    let request = lark_core::api::drive::SubscribeDriveFile::new("file_token x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.SubscribeDriveFile", result);
-    let request = lark_core::api::drive::SearchDriveFile::new("s");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("drive.SearchDriveFile", result);
-    let request = lark_core::api::drive::GetDriveFileMeta::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDriveFileMeta", result);
-    let request = lark_core::api::drive::CreateDriveFile::new("folderToken x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateDriveFile", result);
-    let request = lark_core::api::drive::DeleteDriveFile::new("file_token x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteDriveFile", result);
-    let request = lark_core::api::drive::DeleteDriveSheetFile::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteDriveSheetFile", result);
-    let request = lark_core::api::drive::GetDriveFolderMeta::new("folderToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDriveFolderMeta", result);
-    let request = lark_core::api::drive::GetDriveRootFolderMeta::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDriveRootFolderMeta", result);
-    let request = lark_core::api::drive::GetDriveFolderChildren::new("folderToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDriveFolderChildren", result);
-    let request = lark_core::api::drive::GetDriveFileStatistics::new("file_token x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDriveFileStatistics", result);
-    let request = lark_core::api::drive::DownloadDriveFile::new("file_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DownloadDriveFile", result);
-    let request = lark_core::api::drive::CopyDriveFile::new("file_token x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CopyDriveFile", result);
-    let request = lark_core::api::drive::CreateDriveFolder::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateDriveFolder", result);
-    let request = lark_core::api::drive::MoveDriveFile::new("file_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.MoveDriveFile", result);
-    let request = lark_core::api::drive::UploadDriveFile::new(
-        "s",
-        "s",
-        "s",
-        7,
-        lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UploadDriveFile", result);
-    let request = lark_core::api::drive::PrepareUploadDriveFile::new("s", "s", "s", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.PrepareUploadDriveFile", result);
-    let request = lark_core::api::drive::PartUploadDriveFile::new(
-        "s",
-        7,
-        7,
-        lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.PartUploadDriveFile", result);
-    let request = lark_core::api::drive::FinishUploadDriveFile::new("s", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.FinishUploadDriveFile", result);
-    let request = lark_core::api::drive::DownloadDriveMedia::new("file_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DownloadDriveMedia", result);
-    let request = lark_core::api::drive::UploadDriveMedia::new(
-        "s",
-        "s",
-        "s",
-        7,
-        lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UploadDriveMedia", result);
-    let request = lark_core::api::drive::PrepareUploadDriveMedia::new("s", "s", "s", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.PrepareUploadDriveMedia", result);
-    let request = lark_core::api::drive::PartUploadDriveMedia::new(
-        "s",
-        7,
-        7,
-        lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.PartUploadDriveMedia", result);
-    let request = lark_core::api::drive::FinishUploadDriveMedia::new("s", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.FinishUploadDriveMedia", result);
-    let request = lark_core::api::drive::CreateDriveMemberPermissionOld::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateDriveMemberPermissionOld", result);
-    let request = lark_core::api::drive::TransferDriveMemberPermission::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.TransferDriveMemberPermission", result);
-    let request = lark_core::api::drive::GetDriveMemberPermissionList::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDriveMemberPermissionList", result);
-    let request =
-        lark_core::api::drive::CreateDriveMemberPermission::new("token x", "s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateDriveMemberPermission", result);
-    let request =
-        lark_core::api::drive::DeleteDriveMemberPermission::new("token x", "member_id x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteDriveMemberPermission", result);
-    let request = lark_core::api::drive::DeleteDriveMemberPermissionOld::new("s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteDriveMemberPermissionOld", result);
-    let request =
-        lark_core::api::drive::UpdateDriveMemberPermissionOld::new("s", "s", "s", "s", "s", true);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateDriveMemberPermissionOld", result);
-    let request = lark_core::api::drive::UpdateDriveMemberPermission::new(
-        "token x",
-        "member_id x",
-        "s",
-        "s",
-        "s",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateDriveMemberPermission", result);
-    let request = lark_core::api::drive::CheckDriveMemberPermission::new("s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CheckDriveMemberPermission", result);
-    let request = lark_core::api::drive::UpdateDrivePublicPermissionV1Old::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateDrivePublicPermissionV1Old", result);
-    let request = lark_core::api::drive::UpdateDrivePublicPermissionV2Old::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateDrivePublicPermissionV2Old", result);
-    let request = lark_core::api::drive::GetDrivePublicPermissionV2::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDrivePublicPermissionV2", result);
-    let request = lark_core::api::drive::GetDrivePublicPermission::new("token x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDrivePublicPermission", result);
-    let request = lark_core::api::drive::UpdateDrivePublicPermission::new("token x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateDrivePublicPermission", result);
-    let request = lark_core::api::drive::BatchGetDriveMediaTmpDownloadURL::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.BatchGetDriveMediaTmpDownloadURL", result);
-    let request = lark_core::api::drive::GetDriveCommentList::new("file_token x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDriveCommentList", result);
-    let request = lark_core::api::drive::GetDriveComment::new("file_token x", "comment_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDriveComment", result);
-    let request = lark_core::api::drive::CreateDriveComment::new("file_token x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateDriveComment", result);
-    let request = lark_core::api::drive::UpdateDriveComment::new(
-        "file_token x",
-        "comment_id x",
-        "reply_id x",
-        "s",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateDriveComment", result);
-    let request = lark_core::api::drive::DeleteDriveComment::new(
-        "file_token x",
-        "comment_id x",
-        "reply_id x",
-        "s",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteDriveComment", result);
-    let request = lark_core::api::drive::UpdateDriveCommentPatch::new(
-        "file_token x",
-        "comment_id x",
-        "s",
+    run.send(
+        "drive.SubscribeDriveFile",
+        &lark_core::api::drive::SubscribeDriveFile::new("file_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.SearchDriveFile",
+        &lark_core::api::drive::SearchDriveFile::new("s"),
         true,
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateDriveCommentPatch", result);
-    let request = lark_core::api::drive::CreateDriveFileSubscription::new("file_token x", "s", "s");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("drive.CreateDriveFileSubscription", result);
-    let request = lark_core::api::drive::GetDriveFileSubscription::new(
-        "file_token x",
-        "subscription_id x",
-        "s",
-    );
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("drive.GetDriveFileSubscription", result);
-    let request = lark_core::api::drive::UpdateDriveFileSubscription::new(
-        "file_token x",
-        "subscription_id x",
+    )
+    .await;
+    run.send(
+        "drive.GetDriveFileMeta",
+        &lark_core::api::drive::GetDriveFileMeta::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDriveFile",
+        &lark_core::api::drive::CreateDriveFile::new("folderToken x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteDriveFile",
+        &lark_core::api::drive::DeleteDriveFile::new("file_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteDriveSheetFile",
+        &lark_core::api::drive::DeleteDriveSheetFile::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveFolderMeta",
+        &lark_core::api::drive::GetDriveFolderMeta::new("folderToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveRootFolderMeta",
+        &lark_core::api::drive::GetDriveRootFolderMeta::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveFolderChildren",
+        &lark_core::api::drive::GetDriveFolderChildren::new("folderToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveFileStatistics",
+        &lark_core::api::drive::GetDriveFileStatistics::new("file_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DownloadDriveFile",
+        &lark_core::api::drive::DownloadDriveFile::new("file_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CopyDriveFile",
+        &lark_core::api::drive::CopyDriveFile::new("file_token x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDriveFolder",
+        &lark_core::api::drive::CreateDriveFolder::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.MoveDriveFile",
+        &lark_core::api::drive::MoveDriveFile::new("file_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UploadDriveFile",
+        &lark_core::api::drive::UploadDriveFile::new(
+            "s",
+            "s",
+            "s",
+            7,
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.PrepareUploadDriveFile",
+        &lark_core::api::drive::PrepareUploadDriveFile::new("s", "s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.PartUploadDriveFile",
+        &lark_core::api::drive::PartUploadDriveFile::new(
+            "s",
+            7,
+            7,
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.FinishUploadDriveFile",
+        &lark_core::api::drive::FinishUploadDriveFile::new("s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DownloadDriveMedia",
+        &lark_core::api::drive::DownloadDriveMedia::new("file_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UploadDriveMedia",
+        &lark_core::api::drive::UploadDriveMedia::new(
+            "s",
+            "s",
+            "s",
+            7,
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.PrepareUploadDriveMedia",
+        &lark_core::api::drive::PrepareUploadDriveMedia::new("s", "s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.PartUploadDriveMedia",
+        &lark_core::api::drive::PartUploadDriveMedia::new(
+            "s",
+            7,
+            7,
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.FinishUploadDriveMedia",
+        &lark_core::api::drive::FinishUploadDriveMedia::new("s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDriveMemberPermissionOld",
+        &lark_core::api::drive::CreateDriveMemberPermissionOld::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.TransferDriveMemberPermission",
+        &lark_core::api::drive::TransferDriveMemberPermission::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveMemberPermissionList",
+        &lark_core::api::drive::GetDriveMemberPermissionList::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDriveMemberPermission",
+        &lark_core::api::drive::CreateDriveMemberPermission::new("token x", "s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteDriveMemberPermission",
+        &lark_core::api::drive::DeleteDriveMemberPermission::new(
+            "token x",
+            "member_id x",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteDriveMemberPermissionOld",
+        &lark_core::api::drive::DeleteDriveMemberPermissionOld::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateDriveMemberPermissionOld",
+        &lark_core::api::drive::UpdateDriveMemberPermissionOld::new("s", "s", "s", "s", "s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateDriveMemberPermission",
+        &lark_core::api::drive::UpdateDriveMemberPermission::new(
+            "token x",
+            "member_id x",
+            "s",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CheckDriveMemberPermission",
+        &lark_core::api::drive::CheckDriveMemberPermission::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateDrivePublicPermissionV1Old",
+        &lark_core::api::drive::UpdateDrivePublicPermissionV1Old::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateDrivePublicPermissionV2Old",
+        &lark_core::api::drive::UpdateDrivePublicPermissionV2Old::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDrivePublicPermissionV2",
+        &lark_core::api::drive::GetDrivePublicPermissionV2::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDrivePublicPermission",
+        &lark_core::api::drive::GetDrivePublicPermission::new("token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateDrivePublicPermission",
+        &lark_core::api::drive::UpdateDrivePublicPermission::new("token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.BatchGetDriveMediaTmpDownloadURL",
+        &lark_core::api::drive::BatchGetDriveMediaTmpDownloadURL::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveCommentList",
+        &lark_core::api::drive::GetDriveCommentList::new("file_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveComment",
+        &lark_core::api::drive::GetDriveComment::new("file_token x", "comment_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDriveComment",
+        &lark_core::api::drive::CreateDriveComment::new("file_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateDriveComment",
+        &lark_core::api::drive::UpdateDriveComment::new(
+            "file_token x",
+            "comment_id x",
+            "reply_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteDriveComment",
+        &lark_core::api::drive::DeleteDriveComment::new(
+            "file_token x",
+            "comment_id x",
+            "reply_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateDriveCommentPatch",
+        &lark_core::api::drive::UpdateDriveCommentPatch::new(
+            "file_token x",
+            "comment_id x",
+            "s",
+            true,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDriveFileSubscription",
+        &lark_core::api::drive::CreateDriveFileSubscription::new("file_token x", "s", "s"),
         true,
-        "s",
-    );
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("drive.UpdateDriveFileSubscription", result);
-    let request = lark_core::api::drive::CreateDriveDoc::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateDriveDoc", result);
-    let request = lark_core::api::drive::GetDriveDocContent::new("docToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDriveDocContent", result);
-    let request = lark_core::api::drive::GetDriveDocRawContent::new("docToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDriveDocRawContent", result);
-    let request = lark_core::api::drive::GetDriveDocMeta::new("docToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDriveDocMeta", result);
-    let request = lark_core::api::drive::CreateSheet::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateSheet", result);
-    let request = lark_core::api::drive::GetSheetMeta::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetSheetMeta", result);
-    let request = lark_core::api::drive::UpdateSheetProperty::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateSheetProperty", result);
-    let request = lark_core::api::drive::BatchUpdateSheet::new("spreadsheet_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.BatchUpdateSheet", result);
-    let request = lark_core::api::drive::ImportSheet::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.ImportSheet", result);
-    let request = lark_core::api::drive::CreateDriveImportTask::new("s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateDriveImportTask", result);
-    let request = lark_core::api::drive::GetDriveImportTask::new("ticket x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetDriveImportTask", result);
-    let request =
-        lark_core::api::drive::MoveSheetDimension::new("spreadsheet_token x", "sheet_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.MoveSheetDimension", result);
-    let request = lark_core::api::drive::PrependSheetValue::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.PrependSheetValue", result);
-    let request = lark_core::api::drive::AppendSheetValue::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.AppendSheetValue", result);
-    let request = lark_core::api::drive::InsertSheetDimensionRange::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.InsertSheetDimensionRange", result);
-    let request = lark_core::api::drive::AddSheetDimensionRange::new("spreadsheet_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.AddSheetDimensionRange", result);
-    let request = lark_core::api::drive::UpdateSheetDimensionRange::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateSheetDimensionRange", result);
-    let request = lark_core::api::drive::DeleteSheetDimensionRange::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteSheetDimensionRange", result);
-    let request = lark_core::api::drive::GetSheetValue::new("spreadsheetToken x", "range x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetSheetValue", result);
-    let request = lark_core::api::drive::BatchGetSheetValue::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.BatchGetSheetValue", result);
-    let request = lark_core::api::drive::SetSheetValue::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.SetSheetValue", result);
-    let request = lark_core::api::drive::BatchSetSheetValue::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.BatchSetSheetValue", result);
-    let request = lark_core::api::drive::SetSheetStyle::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.SetSheetStyle", result);
-    let request = lark_core::api::drive::BatchSetSheetStyle::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.BatchSetSheetStyle", result);
-    let request = lark_core::api::drive::MergeSheetCell::new("spreadsheetToken x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.MergeSheetCell", result);
-    let request = lark_core::api::drive::UnmergeSheetCell::new("spreadsheetToken x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UnmergeSheetCell", result);
-    let request =
-        lark_core::api::drive::SetSheetValueImage::new("spreadsheetToken x", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.SetSheetValueImage", result);
-    let request = lark_core::api::drive::FindSheet::new("spreadsheet_token x", "sheet_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.FindSheet", result);
-    let request =
-        lark_core::api::drive::ReplaceSheet::new("spreadsheet_token x", "sheet_id x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.ReplaceSheet", result);
-    let request = lark_core::api::drive::CreateSheetConditionFormat::new("spreadsheet_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateSheetConditionFormat", result);
-    let request = lark_core::api::drive::GetSheetConditionFormat::new("spreadsheet_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetSheetConditionFormat", result);
-    let request = lark_core::api::drive::UpdateSheetConditionFormat::new("spreadsheet_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateSheetConditionFormat", result);
-    let request = lark_core::api::drive::DeleteSheetConditionFormat::new("spreadsheet_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteSheetConditionFormat", result);
-    let request = lark_core::api::drive::CreateSheetProtectedDimension::new("spreadsheet_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateSheetProtectedDimension", result);
-    let request = lark_core::api::drive::GetSheetProtectedDimension::new("spreadsheetToken x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetSheetProtectedDimension", result);
-    let request = lark_core::api::drive::UpdateSheetProtectedDimension::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateSheetProtectedDimension", result);
-    let request = lark_core::api::drive::DeleteSheetProtectedDimension::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteSheetProtectedDimension", result);
-    let request = lark_core::api::drive::CreateSheetDataValidationDropdown::new(
-        "spreadsheetToken x",
-        "s",
-        "s",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateSheetDataValidationDropdown", result);
-    let request =
-        lark_core::api::drive::DeleteSheetDataValidationDropdown::new("spreadsheetToken x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteSheetDataValidationDropdown", result);
-    let request = lark_core::api::drive::UpdateSheetDataValidationDropdown::new(
-        "spreadsheetToken x",
-        "sheetId x",
-        7,
-        "s",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateSheetDataValidationDropdown", result);
-    let request =
-        lark_core::api::drive::GetSheetDataValidationDropdown::new("spreadsheetToken x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetSheetDataValidationDropdown", result);
-    let request = lark_core::api::drive::CreateSheetFilter::new(
-        "spreadsheet_token x",
-        "sheet_id x",
-        "s",
-        "s",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateSheetFilter", result);
-    let request =
-        lark_core::api::drive::DeleteSheetFilter::new("spreadsheet_token x", "sheet_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteSheetFilter", result);
-    let request =
-        lark_core::api::drive::UpdateSheetFilter::new("spreadsheet_token x", "sheet_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateSheetFilter", result);
-    let request = lark_core::api::drive::GetSheetFilter::new("spreadsheet_token x", "sheet_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetSheetFilter", result);
-    let request =
-        lark_core::api::drive::CreateSheetFilterView::new("spreadsheet_token x", "sheet_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateSheetFilterView", result);
-    let request = lark_core::api::drive::DeleteSheetFilterView::new(
-        "spreadsheet_token x",
-        "sheet_id x",
-        "filter_view_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteSheetFilterView", result);
-    let request = lark_core::api::drive::UpdateSheetFilterView::new(
-        "spreadsheet_token x",
-        "sheet_id x",
-        "filter_view_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateSheetFilterView", result);
-    let request = lark_core::api::drive::GetSheetFilterView::new(
-        "spreadsheet_token x",
-        "sheet_id x",
-        "filter_view_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetSheetFilterView", result);
-    let request =
-        lark_core::api::drive::QuerySheetFilterView::new("spreadsheet_token x", "sheet_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.QuerySheetFilterView", result);
-    let request = lark_core::api::drive::CreateSheetFilterViewCondition::new(
-        "spreadsheet_token x",
-        "sheet_id x",
-        "filter_view_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateSheetFilterViewCondition", result);
-    let request = lark_core::api::drive::DeleteSheetFilterViewCondition::new(
-        "spreadsheet_token x",
-        "sheet_id x",
-        "filter_view_id x",
-        "condition_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteSheetFilterViewCondition", result);
-    let request = lark_core::api::drive::UpdateSheetFilterViewCondition::new(
-        "spreadsheet_token x",
-        "sheet_id x",
-        "filter_view_id x",
-        "condition_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateSheetFilterViewCondition", result);
-    let request = lark_core::api::drive::GetSheetFilterViewCondition::new(
-        "spreadsheet_token x",
-        "sheet_id x",
-        "filter_view_id x",
-        "condition_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetSheetFilterViewCondition", result);
-    let request = lark_core::api::drive::QuerySheetFilterViewCondition::new(
-        "spreadsheet_token x",
-        "sheet_id x",
-        "filter_view_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.QuerySheetFilterViewCondition", result);
-    let request =
-        lark_core::api::drive::CreateSheetFloatImage::new("spreadsheet_token x", "sheet_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateSheetFloatImage", result);
-    let request = lark_core::api::drive::DeleteSheetFloatImage::new(
-        "spreadsheet_token x",
-        "sheet_id x",
-        "float_image_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteSheetFloatImage", result);
-    let request = lark_core::api::drive::UpdateSheetFloatImage::new(
-        "spreadsheet_token x",
-        "sheet_id x",
-        "float_image_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateSheetFloatImage", result);
-    let request = lark_core::api::drive::GetSheetFloatImage::new(
-        "spreadsheet_token x",
-        "sheet_id x",
-        "float_image_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetSheetFloatImage", result);
-    let request =
-        lark_core::api::drive::QuerySheetFloatImage::new("spreadsheet_token x", "sheet_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.QuerySheetFloatImage", result);
-    let request = lark_core::api::drive::CreateWikiSpace::new();
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("drive.CreateWikiSpace", result);
-    let request = lark_core::api::drive::GetWikiSpaceList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetWikiSpaceList", result);
-    let request = lark_core::api::drive::GetWikiSpace::new("space_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetWikiSpace", result);
-    let request = lark_core::api::drive::UpdateWikiSpaceSetting::new("space_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.UpdateWikiSpaceSetting", result);
-    let request =
-        lark_core::api::drive::DeleteWikiSpaceMember::new("space_id x", "member_id x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.DeleteWikiSpaceMember", result);
-    let request = lark_core::api::drive::AddWikiSpaceMember::new("space_id x", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.AddWikiSpaceMember", result);
-    let request = lark_core::api::drive::CreateWikiNode::new("space_id x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.CreateWikiNode", result);
-    let request = lark_core::api::drive::GetWikiNodeList::new("space_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetWikiNodeList", result);
-    let request = lark_core::api::drive::MoveWikiNode::new("space_id x", "node_token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.MoveWikiNode", result);
-    let request = lark_core::api::drive::GetWikiNode::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetWikiNode", result);
-    let request = lark_core::api::drive::MoveDocsToWiki::new("space_id x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.MoveDocsToWiki", result);
-    let request = lark_core::api::drive::GetWikiTask::new("task_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("drive.GetWikiTask", result);
+    )
+    .await;
+    run.send(
+        "drive.GetDriveFileSubscription",
+        &lark_core::api::drive::GetDriveFileSubscription::new(
+            "file_token x",
+            "subscription_id x",
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "drive.UpdateDriveFileSubscription",
+        &lark_core::api::drive::UpdateDriveFileSubscription::new(
+            "file_token x",
+            "subscription_id x",
+            true,
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "drive.CreateDriveDoc",
+        &lark_core::api::drive::CreateDriveDoc::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveDocContent",
+        &lark_core::api::drive::GetDriveDocContent::new("docToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveDocRawContent",
+        &lark_core::api::drive::GetDriveDocRawContent::new("docToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveDocMeta",
+        &lark_core::api::drive::GetDriveDocMeta::new("docToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateSheet",
+        &lark_core::api::drive::CreateSheet::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSheetMeta",
+        &lark_core::api::drive::GetSheetMeta::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateSheetProperty",
+        &lark_core::api::drive::UpdateSheetProperty::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.BatchUpdateSheet",
+        &lark_core::api::drive::BatchUpdateSheet::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.ImportSheet",
+        &lark_core::api::drive::ImportSheet::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDriveImportTask",
+        &lark_core::api::drive::CreateDriveImportTask::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveImportTask",
+        &lark_core::api::drive::GetDriveImportTask::new("ticket x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.MoveSheetDimension",
+        &lark_core::api::drive::MoveSheetDimension::new("spreadsheet_token x", "sheet_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.PrependSheetValue",
+        &lark_core::api::drive::PrependSheetValue::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.AppendSheetValue",
+        &lark_core::api::drive::AppendSheetValue::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.InsertSheetDimensionRange",
+        &lark_core::api::drive::InsertSheetDimensionRange::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.AddSheetDimensionRange",
+        &lark_core::api::drive::AddSheetDimensionRange::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateSheetDimensionRange",
+        &lark_core::api::drive::UpdateSheetDimensionRange::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteSheetDimensionRange",
+        &lark_core::api::drive::DeleteSheetDimensionRange::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSheetValue",
+        &lark_core::api::drive::GetSheetValue::new("spreadsheetToken x", "range x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.BatchGetSheetValue",
+        &lark_core::api::drive::BatchGetSheetValue::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.SetSheetValue",
+        &lark_core::api::drive::SetSheetValue::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.BatchSetSheetValue",
+        &lark_core::api::drive::BatchSetSheetValue::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.SetSheetStyle",
+        &lark_core::api::drive::SetSheetStyle::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.BatchSetSheetStyle",
+        &lark_core::api::drive::BatchSetSheetStyle::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.MergeSheetCell",
+        &lark_core::api::drive::MergeSheetCell::new("spreadsheetToken x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UnmergeSheetCell",
+        &lark_core::api::drive::UnmergeSheetCell::new("spreadsheetToken x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.SetSheetValueImage",
+        &lark_core::api::drive::SetSheetValueImage::new("spreadsheetToken x", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.FindSheet",
+        &lark_core::api::drive::FindSheet::new("spreadsheet_token x", "sheet_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.ReplaceSheet",
+        &lark_core::api::drive::ReplaceSheet::new("spreadsheet_token x", "sheet_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateSheetConditionFormat",
+        &lark_core::api::drive::CreateSheetConditionFormat::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSheetConditionFormat",
+        &lark_core::api::drive::GetSheetConditionFormat::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateSheetConditionFormat",
+        &lark_core::api::drive::UpdateSheetConditionFormat::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteSheetConditionFormat",
+        &lark_core::api::drive::DeleteSheetConditionFormat::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateSheetProtectedDimension",
+        &lark_core::api::drive::CreateSheetProtectedDimension::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSheetProtectedDimension",
+        &lark_core::api::drive::GetSheetProtectedDimension::new("spreadsheetToken x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateSheetProtectedDimension",
+        &lark_core::api::drive::UpdateSheetProtectedDimension::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteSheetProtectedDimension",
+        &lark_core::api::drive::DeleteSheetProtectedDimension::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateSheetDataValidationDropdown",
+        &lark_core::api::drive::CreateSheetDataValidationDropdown::new(
+            "spreadsheetToken x",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteSheetDataValidationDropdown",
+        &lark_core::api::drive::DeleteSheetDataValidationDropdown::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateSheetDataValidationDropdown",
+        &lark_core::api::drive::UpdateSheetDataValidationDropdown::new(
+            "spreadsheetToken x",
+            "sheetId x",
+            7,
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSheetDataValidationDropdown",
+        &lark_core::api::drive::GetSheetDataValidationDropdown::new("spreadsheetToken x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateSheetFilter",
+        &lark_core::api::drive::CreateSheetFilter::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteSheetFilter",
+        &lark_core::api::drive::DeleteSheetFilter::new("spreadsheet_token x", "sheet_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateSheetFilter",
+        &lark_core::api::drive::UpdateSheetFilter::new("spreadsheet_token x", "sheet_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSheetFilter",
+        &lark_core::api::drive::GetSheetFilter::new("spreadsheet_token x", "sheet_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateSheetFilterView",
+        &lark_core::api::drive::CreateSheetFilterView::new("spreadsheet_token x", "sheet_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteSheetFilterView",
+        &lark_core::api::drive::DeleteSheetFilterView::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateSheetFilterView",
+        &lark_core::api::drive::UpdateSheetFilterView::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSheetFilterView",
+        &lark_core::api::drive::GetSheetFilterView::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.QuerySheetFilterView",
+        &lark_core::api::drive::QuerySheetFilterView::new("spreadsheet_token x", "sheet_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateSheetFilterViewCondition",
+        &lark_core::api::drive::CreateSheetFilterViewCondition::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteSheetFilterViewCondition",
+        &lark_core::api::drive::DeleteSheetFilterViewCondition::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+            "condition_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateSheetFilterViewCondition",
+        &lark_core::api::drive::UpdateSheetFilterViewCondition::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+            "condition_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSheetFilterViewCondition",
+        &lark_core::api::drive::GetSheetFilterViewCondition::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+            "condition_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.QuerySheetFilterViewCondition",
+        &lark_core::api::drive::QuerySheetFilterViewCondition::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateSheetFloatImage",
+        &lark_core::api::drive::CreateSheetFloatImage::new("spreadsheet_token x", "sheet_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteSheetFloatImage",
+        &lark_core::api::drive::DeleteSheetFloatImage::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "float_image_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateSheetFloatImage",
+        &lark_core::api::drive::UpdateSheetFloatImage::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "float_image_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSheetFloatImage",
+        &lark_core::api::drive::GetSheetFloatImage::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "float_image_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.QuerySheetFloatImage",
+        &lark_core::api::drive::QuerySheetFloatImage::new("spreadsheet_token x", "sheet_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateWikiSpace",
+        &lark_core::api::drive::CreateWikiSpace::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "drive.GetWikiSpaceList",
+        &lark_core::api::drive::GetWikiSpaceList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetWikiSpace",
+        &lark_core::api::drive::GetWikiSpace::new("space_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateWikiSpaceSetting",
+        &lark_core::api::drive::UpdateWikiSpaceSetting::new("space_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteWikiSpaceMember",
+        &lark_core::api::drive::DeleteWikiSpaceMember::new("space_id x", "member_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.AddWikiSpaceMember",
+        &lark_core::api::drive::AddWikiSpaceMember::new("space_id x", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateWikiNode",
+        &lark_core::api::drive::CreateWikiNode::new("space_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetWikiNodeList",
+        &lark_core::api::drive::GetWikiNodeList::new("space_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.MoveWikiNode",
+        &lark_core::api::drive::MoveWikiNode::new("space_id x", "node_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetWikiNode",
+        &lark_core::api::drive::GetWikiNode::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.MoveDocsToWiki",
+        &lark_core::api::drive::MoveDocsToWiki::new("space_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetWikiTask",
+        &lark_core::api::drive::GetWikiTask::new("task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateBaseAppRole",
+        &lark_core::api::drive::CreateBaseAppRole::new("app_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.ListBaseAppRole",
+        &lark_core::api::drive::ListBaseAppRole::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateBaseAppRole",
+        &lark_core::api::drive::UpdateBaseAppRole::new("app_token x", "role_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DownloadBoardWhiteboardAsImage",
+        &lark_core::api::drive::DownloadBoardWhiteboardAsImage::new("whiteboard_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateBoardWhiteboardNode",
+        &lark_core::api::drive::CreateBoardWhiteboardNode::new("whiteboard_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateBoardWhiteboardNodePlantuml",
+        &lark_core::api::drive::CreateBoardWhiteboardNodePlantuml::new("whiteboard_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetBoardWhiteboardTheme",
+        &lark_core::api::drive::GetBoardWhiteboardTheme::new("whiteboard_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateBoardWhiteboardTheme",
+        &lark_core::api::drive::UpdateBoardWhiteboardTheme::new("whiteboard_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDocsContent",
+        &lark_core::api::drive::GetDocsContent::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.BatchUpdateDocxDocumentBlock",
+        &lark_core::api::drive::BatchUpdateDocxDocumentBlock::new("document_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDocxDocumentBlockDescendant",
+        &lark_core::api::drive::CreateDocxDocumentBlockDescendant::new(
+            "document_id x",
+            "block_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDocxDocumentConvert",
+        &lark_core::api::drive::CreateDocxDocumentConvert::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.BatchGetDriveComment",
+        &lark_core::api::drive::BatchGetDriveComment::new("file_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveCommentReplyList",
+        &lark_core::api::drive::GetDriveCommentReplyList::new("file_token x", "comment_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateDriveDocContent",
+        &lark_core::api::drive::UpdateDriveDocContent::new("docToken x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.BatchDeleteDocxBlock",
+        &lark_core::api::drive::BatchDeleteDocxBlock::new("document_id x", "block_id x", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDocxBlock",
+        &lark_core::api::drive::CreateDocxBlock::new("document_id x", "block_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDocxBlock",
+        &lark_core::api::drive::GetDocxBlock::new("document_id x", "block_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDocxBlockListOfBlock",
+        &lark_core::api::drive::GetDocxBlockListOfBlock::new("document_id x", "block_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDocxBlockListOfDocument",
+        &lark_core::api::drive::GetDocxBlockListOfDocument::new("document_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateDocxBlock",
+        &lark_core::api::drive::UpdateDocxBlock::new("document_id x", "block_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDocx",
+        &lark_core::api::drive::CreateDocx::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDocxDocument",
+        &lark_core::api::drive::GetDocxDocument::new("document_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDocxDocumentRawContent",
+        &lark_core::api::drive::GetDocxDocumentRawContent::new("document_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDriveExportTask",
+        &lark_core::api::drive::CreateDriveExportTask::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DownloadDriveExportTask",
+        &lark_core::api::drive::DownloadDriveExportTask::new("file_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveExportTask",
+        &lark_core::api::drive::GetDriveExportTask::new("ticket x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.ListDriveFileLike",
+        &lark_core::api::drive::ListDriveFileLike::new("file_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveFileList",
+        &lark_core::api::drive::GetDriveFileList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveFileMetaV1",
+        &lark_core::api::drive::GetDriveFileMetaV1::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDriveFileShortcut",
+        &lark_core::api::drive::CreateDriveFileShortcut::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSubscribeDriveFile",
+        &lark_core::api::drive::GetSubscribeDriveFile::new("file_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveFileTask",
+        &lark_core::api::drive::GetDriveFileTask::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UnsubscribeDriveFile",
+        &lark_core::api::drive::UnsubscribeDriveFile::new("file_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDriveFileVersion",
+        &lark_core::api::drive::CreateDriveFileVersion::new("file_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteDriveFileVersion",
+        &lark_core::api::drive::DeleteDriveFileVersion::new("file_token x", "version_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveFileVersion",
+        &lark_core::api::drive::GetDriveFileVersion::new("file_token x", "version_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveFileVersionList",
+        &lark_core::api::drive::GetDriveFileVersionList::new("file_token x", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveFileViewRecordList",
+        &lark_core::api::drive::GetDriveFileViewRecordList::new("file_token x", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.BatchCreateDrivePermissionMember",
+        &lark_core::api::drive::BatchCreateDrivePermissionMember::new("token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CheckDriveMemberPermissionV1",
+        &lark_core::api::drive::CheckDriveMemberPermissionV1::new("token x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveMemberPermissionListV1",
+        &lark_core::api::drive::GetDriveMemberPermissionListV1::new("token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.TransferDriveOwnerPermission",
+        &lark_core::api::drive::TransferDriveOwnerPermission::new("token x", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDrivePublicPermissionV2V2",
+        &lark_core::api::drive::GetDrivePublicPermissionV2V2::new("token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CreateDrivePermissionPublicPassword",
+        &lark_core::api::drive::CreateDrivePermissionPublicPassword::new("token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.DeleteDrivePermissionPublicPassword",
+        &lark_core::api::drive::DeleteDrivePermissionPublicPassword::new("token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateDrivePermissionPublicPassword",
+        &lark_core::api::drive::UpdateDrivePermissionPublicPassword::new("token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateDrivePublicPermissionV2",
+        &lark_core::api::drive::UpdateDrivePublicPermissionV2::new("token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateSheetDataValidationDropdownV2",
+        &lark_core::api::drive::UpdateSheetDataValidationDropdownV2::new(
+            "spreadsheetToken x",
+            "sheetId x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetDriveSheetDefaultImportResult",
+        &lark_core::api::drive::GetDriveSheetDefaultImportResult::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSheet",
+        &lark_core::api::drive::GetSheet::new("spreadsheet_token x", "sheet_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSheetList",
+        &lark_core::api::drive::GetSheetList::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetSpreadsheet",
+        &lark_core::api::drive::GetSpreadsheet::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateSpreadsheet",
+        &lark_core::api::drive::UpdateSpreadsheet::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.GetWhiteboardNodeList",
+        &lark_core::api::drive::GetWhiteboardNodeList::new("whiteboard_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.CopyWikiNode",
+        &lark_core::api::drive::CopyWikiNode::new("space_id x", "node_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.SearchWikiNode",
+        &lark_core::api::drive::SearchWikiNode::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.UpdateWikiNodeTitle",
+        &lark_core::api::drive::UpdateWikiNodeTitle::new("space_id x", "node_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.ListWikiSpaceMember",
+        &lark_core::api::drive::ListWikiSpaceMember::new("space_id x"),
+        false,
+    )
+    .await;
 }
 
 async fn ehr(run: &mut Run) {
-    let request = lark_core::api::ehr::GetEHREmployeeList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("ehr.GetEHREmployeeList", result);
-    let request = lark_core::api::ehr::DownloadEHRAttachments::new("token x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("ehr.DownloadEHRAttachments", result);
+    run.send(
+        "ehr.GetEHREmployeeList",
+        &lark_core::api::ehr::GetEHREmployeeList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "ehr.DownloadEHRAttachments",
+        &lark_core::api::ehr::DownloadEHRAttachments::new("token x"),
+        false,
+    )
+    .await;
 }
 
 async fn event(run: &mut Run) {
-    let request = lark_core::api::event::GetEventOutboundIpList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("event.GetEventOutboundIpList", result);
+    run.send(
+        "event.GetEventOutboundIpList",
+        &lark_core::api::event::GetEventOutboundIpList::new(),
+        false,
+    )
+    .await;
 }
 
 async fn file(run: &mut Run) {
-    let request =
-        lark_core::api::file::UploadImage::new("s", lark_core::File::new("f.bin", vec![1u8, 2, 3]));
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("file.UploadImage", result);
-    let request = lark_core::api::file::DownloadImage::new("image_key x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("file.DownloadImage", result);
-    let request = lark_core::api::file::UploadFile::new(
-        "s",
-        "s",
-        lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("file.UploadFile", result);
-    let request = lark_core::api::file::DownloadFile::new("file_key x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("file.DownloadFile", result);
+    run.send(
+        "file.UploadImage",
+        &lark_core::api::file::UploadImage::new(
+            "s",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "file.DownloadImage",
+        &lark_core::api::file::DownloadImage::new("image_key x"),
+        false,
+    )
+    .await;
+    run.send(
+        "file.UploadFile",
+        &lark_core::api::file::UploadFile::new(
+            "s",
+            "s",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "file.DownloadFile",
+        &lark_core::api::file::DownloadFile::new("file_key x"),
+        false,
+    )
+    .await;
 }
 
 async fn helpdesk(run: &mut Run) {
-    let request = lark_core::api::helpdesk::CreateHelpdeskNotification::new();
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.CreateHelpdeskNotification", result);
-    let request = lark_core::api::helpdesk::UpdateHelpdeskNotification::new("notification_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.UpdateHelpdeskNotification", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskNotification::new("notification_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.GetHelpdeskNotification", result);
-    let request = lark_core::api::helpdesk::PreviewHelpdeskNotification::new("notification_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.PreviewHelpdeskNotification", result);
-    let request =
-        lark_core::api::helpdesk::SubmitApproveHelpdeskNotification::new("notification_id x", "s");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.SubmitApproveHelpdeskNotification", result);
-    let request =
-        lark_core::api::helpdesk::CancelApproveHelpdeskNotification::new("notification_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.CancelApproveHelpdeskNotification", result);
-    let request =
-        lark_core::api::helpdesk::ExecuteSendHelpdeskNotification::new("notification_id x", "s");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.ExecuteSendHelpdeskNotification", result);
-    let request =
-        lark_core::api::helpdesk::CancelSendHelpdeskNotification::new("notification_id x", true);
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.CancelSendHelpdeskNotification", result);
-    let request = lark_core::api::helpdesk::StartHelpdeskService::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.StartHelpdeskService", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskTicket::new("ticket_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskTicket", result);
-    let request = lark_core::api::helpdesk::UpdateHelpdeskTicket::new("ticket_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.UpdateHelpdeskTicket", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskTicketList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskTicketList", result);
-    let request = lark_core::api::helpdesk::DownloadHelpdeskTicketImage::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.DownloadHelpdeskTicketImage", result);
-    let request = lark_core::api::helpdesk::AnswerHelpdeskTicketUserQuery::new("ticket_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.AnswerHelpdeskTicketUserQuery", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskTicketCustomizedFields::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskTicketCustomizedFields", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskTicketMessageList::new("ticket_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskTicketMessageList", result);
-    let request = lark_core::api::helpdesk::SendHelpdeskTicketMessage::new("ticket_id x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.SendHelpdeskTicketMessage", result);
-    let request = lark_core::api::helpdesk::SendHelpdeskMessage::new("s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.SendHelpdeskMessage", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskTicketCustomizedFieldList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskTicketCustomizedFieldList", result);
-    let request = lark_core::api::helpdesk::DeleteHelpdeskTicketCustomizedField::new(
-        "ticket_customized_field_id x",
-    );
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.DeleteHelpdeskTicketCustomizedField", result);
-    let request = lark_core::api::helpdesk::UpdateHelpdeskTicketCustomizedField::new(
-        "ticket_customized_field_id x",
-    );
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.UpdateHelpdeskTicketCustomizedField", result);
-    let request = lark_core::api::helpdesk::CreateHelpdeskTicketCustomizedField::new(
-        "s", "s", "s", "s", "s", true, true,
-    );
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.CreateHelpdeskTicketCustomizedField", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskTicketCustomizedField::new(
-        "ticket_customized_field_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskTicketCustomizedField", result);
-    let request = lark_core::api::helpdesk::CreateHelpdeskCategory::new("s", "s");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.CreateHelpdeskCategory", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskCategory::new("id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskCategory", result);
-    let request = lark_core::api::helpdesk::UpdateHelpdeskCategory::new("id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.UpdateHelpdeskCategory", result);
-    let request = lark_core::api::helpdesk::DeleteHelpdeskCategory::new("id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.DeleteHelpdeskCategory", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskCategoryList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskCategoryList", result);
-    let request = lark_core::api::helpdesk::CreateHelpdeskFAQ::new();
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.CreateHelpdeskFAQ", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskFAQ::new("id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskFAQ", result);
-    let request = lark_core::api::helpdesk::UpdateHelpdeskFAQ::new("id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.UpdateHelpdeskFAQ", result);
-    let request = lark_core::api::helpdesk::DeleteHelpdeskFAQ::new("id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.DeleteHelpdeskFAQ", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskFAQList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskFAQList", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskFAQImage::new("id x", "image_key x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskFAQImage", result);
-    let request = lark_core::api::helpdesk::SearchHelpdeskFAQ::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.SearchHelpdeskFAQ", result);
-    let request = lark_core::api::helpdesk::UpdateHelpdeskAgent::new("agent_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.UpdateHelpdeskAgent", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskAgentEmail::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskAgentEmail", result);
-    let request = lark_core::api::helpdesk::CreateHelpdeskAgentSchedule::new();
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.CreateHelpdeskAgentSchedule", result);
-    let request = lark_core::api::helpdesk::DeleteHelpdeskAgentSchedule::new("agent_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.DeleteHelpdeskAgentSchedule", result);
-    let request = lark_core::api::helpdesk::UpdateHelpdeskAgentSchedule::new("agent_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.UpdateHelpdeskAgentSchedule", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskAgentSchedule::new("agent_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskAgentSchedule", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskAgentScheduleList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskAgentScheduleList", result);
-    let request = lark_core::api::helpdesk::CreateHelpdeskAgentSkill::new();
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.CreateHelpdeskAgentSkill", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskAgentSkill::new("agent_skill_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskAgentSkill", result);
-    let request = lark_core::api::helpdesk::UpdateHelpdeskAgentSkill::new("agent_skill_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.UpdateHelpdeskAgentSkill", result);
-    let request = lark_core::api::helpdesk::DeleteHelpdeskAgentSkill::new("agent_skill_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("helpdesk.DeleteHelpdeskAgentSkill", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskAgentSkillList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskAgentSkillList", result);
-    let request = lark_core::api::helpdesk::GetHelpdeskAgentSkillRuleList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.GetHelpdeskAgentSkillRuleList", result);
-    let request = lark_core::api::helpdesk::SubscribeHelpdeskEvent::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.SubscribeHelpdeskEvent", result);
-    let request = lark_core::api::helpdesk::UnsubscribeHelpdeskEvent::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("helpdesk.UnsubscribeHelpdeskEvent", result);
+    run.send(
+        "helpdesk.CreateHelpdeskNotification",
+        &lark_core::api::helpdesk::CreateHelpdeskNotification::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.UpdateHelpdeskNotification",
+        &lark_core::api::helpdesk::UpdateHelpdeskNotification::new("notification_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskNotification",
+        &lark_core::api::helpdesk::GetHelpdeskNotification::new("notification_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.PreviewHelpdeskNotification",
+        &lark_core::api::helpdesk::PreviewHelpdeskNotification::new("notification_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.SubmitApproveHelpdeskNotification",
+        &lark_core::api::helpdesk::SubmitApproveHelpdeskNotification::new("notification_id x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.CancelApproveHelpdeskNotification",
+        &lark_core::api::helpdesk::CancelApproveHelpdeskNotification::new("notification_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.ExecuteSendHelpdeskNotification",
+        &lark_core::api::helpdesk::ExecuteSendHelpdeskNotification::new("notification_id x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.CancelSendHelpdeskNotification",
+        &lark_core::api::helpdesk::CancelSendHelpdeskNotification::new("notification_id x", true),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.StartHelpdeskService",
+        &lark_core::api::helpdesk::StartHelpdeskService::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskTicket",
+        &lark_core::api::helpdesk::GetHelpdeskTicket::new("ticket_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.UpdateHelpdeskTicket",
+        &lark_core::api::helpdesk::UpdateHelpdeskTicket::new("ticket_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskTicketList",
+        &lark_core::api::helpdesk::GetHelpdeskTicketList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.DownloadHelpdeskTicketImage",
+        &lark_core::api::helpdesk::DownloadHelpdeskTicketImage::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.AnswerHelpdeskTicketUserQuery",
+        &lark_core::api::helpdesk::AnswerHelpdeskTicketUserQuery::new("ticket_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskTicketCustomizedFields",
+        &lark_core::api::helpdesk::GetHelpdeskTicketCustomizedFields::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskTicketMessageList",
+        &lark_core::api::helpdesk::GetHelpdeskTicketMessageList::new("ticket_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.SendHelpdeskTicketMessage",
+        &lark_core::api::helpdesk::SendHelpdeskTicketMessage::new("ticket_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.SendHelpdeskMessage",
+        &lark_core::api::helpdesk::SendHelpdeskMessage::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskTicketCustomizedFieldList",
+        &lark_core::api::helpdesk::GetHelpdeskTicketCustomizedFieldList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.DeleteHelpdeskTicketCustomizedField",
+        &lark_core::api::helpdesk::DeleteHelpdeskTicketCustomizedField::new(
+            "ticket_customized_field_id x",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.UpdateHelpdeskTicketCustomizedField",
+        &lark_core::api::helpdesk::UpdateHelpdeskTicketCustomizedField::new(
+            "ticket_customized_field_id x",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.CreateHelpdeskTicketCustomizedField",
+        &lark_core::api::helpdesk::CreateHelpdeskTicketCustomizedField::new(
+            "s", "s", "s", "s", "s", true, true,
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskTicketCustomizedField",
+        &lark_core::api::helpdesk::GetHelpdeskTicketCustomizedField::new(
+            "ticket_customized_field_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.CreateHelpdeskCategory",
+        &lark_core::api::helpdesk::CreateHelpdeskCategory::new("s", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskCategory",
+        &lark_core::api::helpdesk::GetHelpdeskCategory::new("id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.UpdateHelpdeskCategory",
+        &lark_core::api::helpdesk::UpdateHelpdeskCategory::new("id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.DeleteHelpdeskCategory",
+        &lark_core::api::helpdesk::DeleteHelpdeskCategory::new("id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskCategoryList",
+        &lark_core::api::helpdesk::GetHelpdeskCategoryList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.CreateHelpdeskFAQ",
+        &lark_core::api::helpdesk::CreateHelpdeskFAQ::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskFAQ",
+        &lark_core::api::helpdesk::GetHelpdeskFAQ::new("id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.UpdateHelpdeskFAQ",
+        &lark_core::api::helpdesk::UpdateHelpdeskFAQ::new("id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.DeleteHelpdeskFAQ",
+        &lark_core::api::helpdesk::DeleteHelpdeskFAQ::new("id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskFAQList",
+        &lark_core::api::helpdesk::GetHelpdeskFAQList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskFAQImage",
+        &lark_core::api::helpdesk::GetHelpdeskFAQImage::new("id x", "image_key x"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.SearchHelpdeskFAQ",
+        &lark_core::api::helpdesk::SearchHelpdeskFAQ::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.UpdateHelpdeskAgent",
+        &lark_core::api::helpdesk::UpdateHelpdeskAgent::new("agent_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskAgentEmail",
+        &lark_core::api::helpdesk::GetHelpdeskAgentEmail::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.CreateHelpdeskAgentSchedule",
+        &lark_core::api::helpdesk::CreateHelpdeskAgentSchedule::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.DeleteHelpdeskAgentSchedule",
+        &lark_core::api::helpdesk::DeleteHelpdeskAgentSchedule::new("agent_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.UpdateHelpdeskAgentSchedule",
+        &lark_core::api::helpdesk::UpdateHelpdeskAgentSchedule::new("agent_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskAgentSchedule",
+        &lark_core::api::helpdesk::GetHelpdeskAgentSchedule::new("agent_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskAgentScheduleList",
+        &lark_core::api::helpdesk::GetHelpdeskAgentScheduleList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.CreateHelpdeskAgentSkill",
+        &lark_core::api::helpdesk::CreateHelpdeskAgentSkill::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskAgentSkill",
+        &lark_core::api::helpdesk::GetHelpdeskAgentSkill::new("agent_skill_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.UpdateHelpdeskAgentSkill",
+        &lark_core::api::helpdesk::UpdateHelpdeskAgentSkill::new("agent_skill_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.DeleteHelpdeskAgentSkill",
+        &lark_core::api::helpdesk::DeleteHelpdeskAgentSkill::new("agent_skill_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskAgentSkillList",
+        &lark_core::api::helpdesk::GetHelpdeskAgentSkillList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.GetHelpdeskAgentSkillRuleList",
+        &lark_core::api::helpdesk::GetHelpdeskAgentSkillRuleList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.SubscribeHelpdeskEvent",
+        &lark_core::api::helpdesk::SubscribeHelpdeskEvent::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.UnsubscribeHelpdeskEvent",
+        &lark_core::api::helpdesk::UnsubscribeHelpdeskEvent::new(),
+        false,
+    )
+    .await;
 }
 
 async fn hire(run: &mut Run) {
-    let request = lark_core::api::hire::GetHireJob::new("job_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireJob", result);
-    let request = lark_core::api::hire::GetHireJobManager::new("job_id x", "manager_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireJobManager", result);
-    let request = lark_core::api::hire::GetHireTalent::new("talent_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireTalent", result);
-    let request = lark_core::api::hire::GetHireAttachment::new("attachment_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireAttachment", result);
-    let request = lark_core::api::hire::GetHireAttachmentPreview::new("attachment_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireAttachmentPreview", result);
-    let request = lark_core::api::hire::GetHireResumeSource::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireResumeSource", result);
-    let request = lark_core::api::hire::CreateHireNote::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.CreateHireNote", result);
-    let request = lark_core::api::hire::UpdateHireNote::new("note_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.UpdateHireNote", result);
-    let request = lark_core::api::hire::GetHireNote::new("note_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireNote", result);
-    let request = lark_core::api::hire::GetHireNoteList::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireNoteList", result);
-    let request = lark_core::api::hire::GetHireReferralByApplication::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireReferralByApplication", result);
-    let request = lark_core::api::hire::GetHireJobProcessList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireJobProcessList", result);
-    let request = lark_core::api::hire::CreateHireApplication::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.CreateHireApplication", result);
-    let request = lark_core::api::hire::TerminateHireApplication::new("application_id x", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.TerminateHireApplication", result);
-    let request = lark_core::api::hire::GetHireApplication::new("application_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireApplication", result);
-    let request = lark_core::api::hire::GetHireApplicationList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireApplicationList", result);
-    let request = lark_core::api::hire::GetHireApplicationInterviewList::new("application_id x", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireApplicationInterviewList", result);
-    let request = lark_core::api::hire::GetHireOfferByApplication::new("application_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireOfferByApplication", result);
-    let request = lark_core::api::hire::GetHireOfferSchema::new("offer_schema_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireOfferSchema", result);
-    let request =
-        lark_core::api::hire::MakeHireTransferOnboardByApplication::new("application_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.MakeHireTransferOnboardByApplication", result);
-    let request = lark_core::api::hire::UpdateHireEmployee::new("employee_id x", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.UpdateHireEmployee", result);
-    let request = lark_core::api::hire::GetHireEmployeeByApplication::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireEmployeeByApplication", result);
-    let request = lark_core::api::hire::GetHireEmployee::new("employee_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("hire.GetHireEmployee", result);
+    run.send(
+        "hire.GetHireJob",
+        &lark_core::api::hire::GetHireJob::new("job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireJobManager",
+        &lark_core::api::hire::GetHireJobManager::new("job_id x", "manager_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireTalent",
+        &lark_core::api::hire::GetHireTalent::new("talent_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireAttachment",
+        &lark_core::api::hire::GetHireAttachment::new("attachment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireAttachmentPreview",
+        &lark_core::api::hire::GetHireAttachmentPreview::new("attachment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireResumeSource",
+        &lark_core::api::hire::GetHireResumeSource::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireNote",
+        &lark_core::api::hire::CreateHireNote::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireNote",
+        &lark_core::api::hire::UpdateHireNote::new("note_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireNote",
+        &lark_core::api::hire::GetHireNote::new("note_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireNoteList",
+        &lark_core::api::hire::GetHireNoteList::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireReferralByApplication",
+        &lark_core::api::hire::GetHireReferralByApplication::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireJobProcessList",
+        &lark_core::api::hire::GetHireJobProcessList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireApplication",
+        &lark_core::api::hire::CreateHireApplication::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.TerminateHireApplication",
+        &lark_core::api::hire::TerminateHireApplication::new("application_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireApplication",
+        &lark_core::api::hire::GetHireApplication::new("application_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireApplicationList",
+        &lark_core::api::hire::GetHireApplicationList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireApplicationInterviewList",
+        &lark_core::api::hire::GetHireApplicationInterviewList::new("application_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireOfferByApplication",
+        &lark_core::api::hire::GetHireOfferByApplication::new("application_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireOfferSchema",
+        &lark_core::api::hire::GetHireOfferSchema::new("offer_schema_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.MakeHireTransferOnboardByApplication",
+        &lark_core::api::hire::MakeHireTransferOnboardByApplication::new("application_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireEmployee",
+        &lark_core::api::hire::UpdateHireEmployee::new("employee_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireEmployeeByApplication",
+        &lark_core::api::hire::GetHireEmployeeByApplication::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireEmployee",
+        &lark_core::api::hire::GetHireEmployee::new("employee_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireAdvertisementPublish",
+        &lark_core::api::hire::CreateHireAdvertisementPublish::new("advertisement_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchQueryHireAgency",
+        &lark_core::api::hire::BatchQueryHireAgency::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireAgency",
+        &lark_core::api::hire::GetHireAgency::new("agency_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireAgencyAccount",
+        &lark_core::api::hire::GetHireAgencyAccount::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireAgencyOperateAgencyAccount",
+        &lark_core::api::hire::CreateHireAgencyOperateAgencyAccount::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireAgencyProtect",
+        &lark_core::api::hire::CreateHireAgencyProtect::new("s", "s", "s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireAgencyProtectSearch",
+        &lark_core::api::hire::CreateHireAgencyProtectSearch::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.QueryHireAgency",
+        &lark_core::api::hire::QueryHireAgency::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CancelHireApplicationOnboard",
+        &lark_core::api::hire::CancelHireApplicationOnboard::new("application_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireApplicationDetail",
+        &lark_core::api::hire::GetHireApplicationDetail::new("application_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireApplicationRecover",
+        &lark_core::api::hire::CreateHireApplicationRecover::new("application_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.TransferHireApplicationStage",
+        &lark_core::api::hire::TransferHireApplicationStage::new("application_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireAttachment",
+        &lark_core::api::hire::CreateHireAttachment::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchQueryHireBackgroundCheckOrder",
+        &lark_core::api::hire::BatchQueryHireBackgroundCheckOrder::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireBackgroundCheckOrder",
+        &lark_core::api::hire::ListHireBackgroundCheckOrder::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.SearchHireDiversityInclusion",
+        &lark_core::api::hire::SearchHireDiversityInclusion::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireEcoAccountCustomField",
+        &lark_core::api::hire::CreateHireEcoAccountCustomField::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchDeleteHireEcoAccountCustomField",
+        &lark_core::api::hire::BatchDeleteHireEcoAccountCustomField::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchUpdateHireEcoAccountCustomField",
+        &lark_core::api::hire::BatchUpdateHireEcoAccountCustomField::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireEcoBackgroundCheckCustomField",
+        &lark_core::api::hire::CreateHireEcoBackgroundCheckCustomField::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchDeleteHireEcoBackgroundCheckCustomField",
+        &lark_core::api::hire::BatchDeleteHireEcoBackgroundCheckCustomField::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchUpdateHireEcoBackgroundCheckCustomField",
+        &lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckCustomField::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchDeleteHireEcoBackgroundCheckPackage",
+        &lark_core::api::hire::BatchDeleteHireEcoBackgroundCheckPackage::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchUpdateHireEcoBackgroundCheckPackage",
+        &lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckPackage::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireEcoBackgroundCheckPackage",
+        &lark_core::api::hire::CreateHireEcoBackgroundCheckPackage::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireEcoBackgroundCheckProgress",
+        &lark_core::api::hire::UpdateHireEcoBackgroundCheckProgress::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CancelHireEcoBackgroundCheck",
+        &lark_core::api::hire::CancelHireEcoBackgroundCheck::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireEcoBackgroundCheckResult",
+        &lark_core::api::hire::UpdateHireEcoBackgroundCheckResult::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireEcoExamLoginInfo",
+        &lark_core::api::hire::CreateHireEcoExamLoginInfo::new("exam_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchDeleteHireEcoExamPaper",
+        &lark_core::api::hire::BatchDeleteHireEcoExamPaper::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchUpdateHireEcoExamPaper",
+        &lark_core::api::hire::BatchUpdateHireEcoExamPaper::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireEcoExamPaper",
+        &lark_core::api::hire::CreateHireEcoExamPaper::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHiredEcoExamResult",
+        &lark_core::api::hire::UpdateHiredEcoExamResult::new("exam_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireEHRImportTask",
+        &lark_core::api::hire::UpdateHireEHRImportTask::new("ehr_import_task_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireEvaluationList",
+        &lark_core::api::hire::GetHireEvaluationList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireEvaluationTask",
+        &lark_core::api::hire::ListHireEvaluationTask::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireExam",
+        &lark_core::api::hire::CreateHireExam::new("s", "s", 1.5, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireExamMarkingTask",
+        &lark_core::api::hire::ListHireExamMarkingTask::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireExternalApplication",
+        &lark_core::api::hire::CreateHireExternalApplication::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.DeleteHireExternalApplication",
+        &lark_core::api::hire::DeleteHireExternalApplication::new("external_application_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireExternalApplication",
+        &lark_core::api::hire::ListHireExternalApplication::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireExternalApplication",
+        &lark_core::api::hire::UpdateHireExternalApplication::new("external_application_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchQueryHireExternalBackgroundCheck",
+        &lark_core::api::hire::BatchQueryHireExternalBackgroundCheck::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireExternalBackgroundCheck",
+        &lark_core::api::hire::CreateHireExternalBackgroundCheck::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.DeleteHireExternalBackgroundCheck",
+        &lark_core::api::hire::DeleteHireExternalBackgroundCheck::new(
+            "external_background_check_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireExternalBackgroundCheck",
+        &lark_core::api::hire::UpdateHireExternalBackgroundCheck::new(
+            "external_background_check_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireExternalInterviewAssessment",
+        &lark_core::api::hire::CreateHireExternalInterviewAssessment::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireExternalInterviewAssessment",
+        &lark_core::api::hire::UpdateHireExternalInterviewAssessment::new(
+            "external_interview_assessment_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchQueryHireExternalInterview",
+        &lark_core::api::hire::BatchQueryHireExternalInterview::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireExternalInterview",
+        &lark_core::api::hire::CreateHireExternalInterview::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.DeleteHireExternalInterview",
+        &lark_core::api::hire::DeleteHireExternalInterview::new("external_interview_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireExternalInterview",
+        &lark_core::api::hire::UpdateHireExternalInterview::new("external_interview_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchQueryHireExternalOffer",
+        &lark_core::api::hire::BatchQueryHireExternalOffer::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireExternalOffer",
+        &lark_core::api::hire::CreateHireExternalOffer::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.DeleteHireExternalOffer",
+        &lark_core::api::hire::DeleteHireExternalOffer::new("external_offer_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireExternalOffer",
+        &lark_core::api::hire::UpdateHireExternalOffer::new("external_offer_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireExternalReferralReward",
+        &lark_core::api::hire::CreateHireExternalReferralReward::new("s", "s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.DeleteHireExternalReferralReward",
+        &lark_core::api::hire::DeleteHireExternalReferralReward::new(
+            "external_referral_reward_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireOfferInternStatus",
+        &lark_core::api::hire::UpdateHireOfferInternStatus::new("offer_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireInterviewFeedbackForm",
+        &lark_core::api::hire::ListHireInterviewFeedbackForm::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireInterviewByTalent",
+        &lark_core::api::hire::GetHireInterviewByTalent::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireInterviewList",
+        &lark_core::api::hire::GetHireInterviewList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireInterviewRecordAttachment",
+        &lark_core::api::hire::GetHireInterviewRecordAttachment::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireInterviewRecord",
+        &lark_core::api::hire::GetHireInterviewRecord::new("interview_record_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireInterviewRecordV1",
+        &lark_core::api::hire::GetHireInterviewRecordV1::new("interview_record_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireInterviewRecord",
+        &lark_core::api::hire::ListHireInterviewRecord::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireInterviewRecordV1",
+        &lark_core::api::hire::ListHireInterviewRecordV1::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireInterviewRegistrationSchema",
+        &lark_core::api::hire::ListHireInterviewRegistrationSchema::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireInterviewRoundType",
+        &lark_core::api::hire::ListHireInterviewRoundType::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireInterviewTask",
+        &lark_core::api::hire::ListHireInterviewTask::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireInterviewer",
+        &lark_core::api::hire::ListHireInterviewer::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireInterviewer",
+        &lark_core::api::hire::UpdateHireInterviewer::new("interviewer_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CloseHireJob",
+        &lark_core::api::hire::CloseHireJob::new("job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireJobConfig",
+        &lark_core::api::hire::GetHireJobConfig::new("job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireJobConfig",
+        &lark_core::api::hire::UpdateHireJobConfig::new("job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireJob",
+        &lark_core::api::hire::CreateHireJob::new("s", "s", 7, "s", true, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireJobFunction",
+        &lark_core::api::hire::ListHireJobFunction::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireJobDetail",
+        &lark_core::api::hire::GetHireJobDetail::new("job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireJob",
+        &lark_core::api::hire::ListHireJob::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.OpenHireJob",
+        &lark_core::api::hire::OpenHireJob::new("job_id x", true),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.SearchHireJobPublishRecord",
+        &lark_core::api::hire::SearchHireJobPublishRecord::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireJobRecruiter",
+        &lark_core::api::hire::GetHireJobRecruiter::new("job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireJobRequirement",
+        &lark_core::api::hire::CreateHireJobRequirement::new("s", "s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.DeleteHireJobRequirement",
+        &lark_core::api::hire::DeleteHireJobRequirement::new("job_requirement_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireJobRequirement",
+        &lark_core::api::hire::ListHireJobRequirement::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireJobRequirementByID",
+        &lark_core::api::hire::ListHireJobRequirementByID::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireJobRequirementSchema",
+        &lark_core::api::hire::ListHireJobRequirementSchema::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireJobRequirement",
+        &lark_core::api::hire::UpdateHireJobRequirement::new("job_requirement_id x", "s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireJobSchema",
+        &lark_core::api::hire::ListHireJobSchema::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireJobType",
+        &lark_core::api::hire::ListHireJobType::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireJob",
+        &lark_core::api::hire::UpdateHireJob::new("job_id x", true, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireLocation",
+        &lark_core::api::hire::ListHireLocation::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.QueryHireLocation",
+        &lark_core::api::hire::QueryHireLocation::new(7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireMinutes",
+        &lark_core::api::hire::GetHireMinutes::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.DeleteHireNote",
+        &lark_core::api::hire::DeleteHireNote::new("note_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireOfferApplicationForm",
+        &lark_core::api::hire::GetHireOfferApplicationForm::new("offer_application_form_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireOfferApplicationForm",
+        &lark_core::api::hire::ListHireOfferApplicationForm::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireOfferApprovalTemplate",
+        &lark_core::api::hire::ListHireOfferApprovalTemplate::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireOfferCustomField",
+        &lark_core::api::hire::UpdateHireOfferCustomField::new("offer_custom_field_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireOffer",
+        &lark_core::api::hire::GetHireOffer::new("offer_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireOfferList",
+        &lark_core::api::hire::GetHireOfferList::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireOffer",
+        &lark_core::api::hire::CreateHireOffer::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireOfferStatus",
+        &lark_core::api::hire::UpdateHireOfferStatus::new("offer_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireOffer",
+        &lark_core::api::hire::UpdateHireOffer::new("offer_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHirePortalApplySchema",
+        &lark_core::api::hire::ListHirePortalApplySchema::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireQuestionnaireList",
+        &lark_core::api::hire::GetHireQuestionnaireList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireReferralAccount",
+        &lark_core::api::hire::CreateHireReferralAccount::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.DeactivateHireReferralAccount",
+        &lark_core::api::hire::DeactivateHireReferralAccount::new("referral_account_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireReferralAccountEnable",
+        &lark_core::api::hire::CreateHireReferralAccountEnable::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireReferralAccountAssets",
+        &lark_core::api::hire::GetHireReferralAccountAssets::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ReconcileHireReferralAccount",
+        &lark_core::api::hire::ReconcileHireReferralAccount::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.WithdrawHireReferralAccount",
+        &lark_core::api::hire::WithdrawHireReferralAccount::new("referral_account_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.SearchHireReferral",
+        &lark_core::api::hire::SearchHireReferral::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireReferralWebsiteJobPost",
+        &lark_core::api::hire::GetHireReferralWebsiteJobPost::new("job_post_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireReferralWebsiteJobPostList",
+        &lark_core::api::hire::GetHireReferralWebsiteJobPostList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireRegistrationSchema",
+        &lark_core::api::hire::ListHireRegistrationSchema::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireRole",
+        &lark_core::api::hire::GetHireRole::new("role_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireRole",
+        &lark_core::api::hire::ListHireRole::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireSubject",
+        &lark_core::api::hire::ListHireSubject::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.AddHireTalentToFolder",
+        &lark_core::api::hire::AddHireTalentToFolder::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchGetHireTalent",
+        &lark_core::api::hire::BatchGetHireTalent::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireTalentBlocklistChangeTalentBlock",
+        &lark_core::api::hire::CreateHireTalentBlocklistChangeTalentBlock::new("s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireTalentCombined",
+        &lark_core::api::hire::CreateHireTalentCombined::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireTalentCombined",
+        &lark_core::api::hire::UpdateHireTalentCombined::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireTalentExternalInfo",
+        &lark_core::api::hire::CreateHireTalentExternalInfo::new("talent_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireTalentExternalInfo",
+        &lark_core::api::hire::UpdateHireTalentExternalInfo::new("talent_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireTalentFolderList",
+        &lark_core::api::hire::GetHireTalentFolderList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireTalentV2",
+        &lark_core::api::hire::GetHireTalentV2::new("talent_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireTalentList",
+        &lark_core::api::hire::GetHireTalentList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.QueryHireTalentObject",
+        &lark_core::api::hire::QueryHireTalentObject::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireTalentOnboardStatus",
+        &lark_core::api::hire::CreateHireTalentOnboardStatus::new("talent_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.SearchHireTalentOperationLog",
+        &lark_core::api::hire::SearchHireTalentOperationLog::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.BatchHireTalentPoolChangeTalentPool",
+        &lark_core::api::hire::BatchHireTalentPoolChangeTalentPool::new("talent_pool_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireTalentPoolMoveTalent",
+        &lark_core::api::hire::CreateHireTalentPoolMoveTalent::new("talent_pool_id x", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.SearchHireTalentPool",
+        &lark_core::api::hire::SearchHireTalentPool::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.RemoveHireTalentToFolder",
+        &lark_core::api::hire::RemoveHireTalentToFolder::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireTalentTag",
+        &lark_core::api::hire::CreateHireTalentTag::new("talent_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireTalentTag",
+        &lark_core::api::hire::ListHireTalentTag::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireTerminationReason",
+        &lark_core::api::hire::ListHireTerminationReason::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.SearchHireTest",
+        &lark_core::api::hire::SearchHireTest::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireTodo",
+        &lark_core::api::hire::ListHireTodo::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireTripartiteAgreement",
+        &lark_core::api::hire::CreateHireTripartiteAgreement::new("s", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.DeleteHireTripartiteAgreement",
+        &lark_core::api::hire::DeleteHireTripartiteAgreement::new("tripartite_agreement_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireTripartiteAgreement",
+        &lark_core::api::hire::ListHireTripartiteAgreement::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireTripartiteAgreement",
+        &lark_core::api::hire::UpdateHireTripartiteAgreement::new(
+            "tripartite_agreement_id x",
+            7,
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireUserRole",
+        &lark_core::api::hire::ListHireUserRole::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireWebsiteChannel",
+        &lark_core::api::hire::CreateHireWebsiteChannel::new("website_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.DeleteHireWebsiteChannel",
+        &lark_core::api::hire::DeleteHireWebsiteChannel::new("website_id x", "channel_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireWebsiteChannel",
+        &lark_core::api::hire::ListHireWebsiteChannel::new("website_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.UpdateHireWebsiteChannel",
+        &lark_core::api::hire::UpdateHireWebsiteChannel::new("website_id x", "channel_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireWebsiteDeliveryByAttachment",
+        &lark_core::api::hire::CreateHireWebsiteDeliveryByAttachment::new(
+            "website_id x",
+            "s",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireWebsiteDeliveryByResume",
+        &lark_core::api::hire::CreateHireWebsiteDeliveryByResume::new("website_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireWebsiteDeliveryTask",
+        &lark_core::api::hire::GetHireWebsiteDeliveryTask::new(
+            "website_id x",
+            "delivery_task_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.GetHireWebsiteJobPost",
+        &lark_core::api::hire::GetHireWebsiteJobPost::new("website_id x", "job_post_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireWebsiteJobPost",
+        &lark_core::api::hire::ListHireWebsiteJobPost::new("website_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.SearchHireWebsiteJobPost",
+        &lark_core::api::hire::SearchHireWebsiteJobPost::new("website_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.ListHireWebsite",
+        &lark_core::api::hire::ListHireWebsite::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.CreateHireWebsiteSiteUser",
+        &lark_core::api::hire::CreateHireWebsiteSiteUser::new("website_id x", "s"),
+        false,
+    )
+    .await;
 }
 
 async fn human_auth(run: &mut Run) {
-    let request = lark_core::api::human_auth::GetFaceVerifyAuthResult::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("human_auth.GetFaceVerifyAuthResult", result);
-    let request = lark_core::api::human_auth::UploadFaceVerifyImage::new(lark_core::File::new(
-        "f.bin",
-        vec![1u8, 2, 3],
-    ));
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("human_auth.UploadFaceVerifyImage", result);
-    let request = lark_core::api::human_auth::CropFaceVerifyImage::new(lark_core::File::new(
-        "f.bin",
-        vec![1u8, 2, 3],
-    ));
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("human_auth.CropFaceVerifyImage", result);
-    let request = lark_core::api::human_auth::CreateIdentity::new("s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("human_auth.CreateIdentity", result);
+    run.send(
+        "human_auth.GetFaceVerifyAuthResult",
+        &lark_core::api::human_auth::GetFaceVerifyAuthResult::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "human_auth.UploadFaceVerifyImage",
+        &lark_core::api::human_auth::UploadFaceVerifyImage::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "human_auth.CropFaceVerifyImage",
+        &lark_core::api::human_auth::CropFaceVerifyImage::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "human_auth.CreateIdentity",
+        &lark_core::api::human_auth::CreateIdentity::new("s", "s", "s"),
+        false,
+    )
+    .await;
 }
 
 async fn jssdk(run: &mut Run) {
-    let request = lark_core::api::jssdk::GetJssdkTicket::new();
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("jssdk.GetJssdkTicket", result);
+    run.send(
+        "jssdk.GetJssdkTicket",
+        &lark_core::api::jssdk::GetJssdkTicket::new(),
+        true,
+    )
+    .await;
+}
+
+async fn lingo(run: &mut Run) {
+    run.send(
+        "lingo.GetLingoClassificationList",
+        &lark_core::api::lingo::GetLingoClassificationList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.CreateLingoDraft",
+        &lark_core::api::lingo::CreateLingoDraft::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.UpdateLingoDraft",
+        &lark_core::api::lingo::UpdateLingoDraft::new("draft_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.CreateLingoEntity",
+        &lark_core::api::lingo::CreateLingoEntity::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.DeleteLingoEntity",
+        &lark_core::api::lingo::DeleteLingoEntity::new("entity_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.ExtractLingoEntity",
+        &lark_core::api::lingo::ExtractLingoEntity::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.GetLingoEntity",
+        &lark_core::api::lingo::GetLingoEntity::new("entity_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.HighlightLingoEntity",
+        &lark_core::api::lingo::HighlightLingoEntity::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.BatchHighlightLingoEntity",
+        &lark_core::api::lingo::BatchHighlightLingoEntity::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.GetLingoEntityList",
+        &lark_core::api::lingo::GetLingoEntityList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.MatchLingoEntity",
+        &lark_core::api::lingo::MatchLingoEntity::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.SearchLingoEntity",
+        &lark_core::api::lingo::SearchLingoEntity::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.UpdateLingoEntity",
+        &lark_core::api::lingo::UpdateLingoEntity::new("entity_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.DownloadLingoFile",
+        &lark_core::api::lingo::DownloadLingoFile::new("file_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.UploadLingoFile",
+        &lark_core::api::lingo::UploadLingoFile::new(
+            "s",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.GetLingoRepoList",
+        &lark_core::api::lingo::GetLingoRepoList::new(),
+        false,
+    )
+    .await;
 }
 
 async fn mail(run: &mut Run) {
-    let request = lark_core::api::mail::GetMailUser::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetMailUser", result);
-    let request = lark_core::api::mail::CreateMailGroup::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.CreateMailGroup", result);
-    let request = lark_core::api::mail::GetMailGroup::new("mailgroup_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetMailGroup", result);
-    let request = lark_core::api::mail::GetMailGroupList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetMailGroupList", result);
-    let request = lark_core::api::mail::UpdateMailGroupPatch::new("mailgroup_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.UpdateMailGroupPatch", result);
-    let request = lark_core::api::mail::UpdateMailGroup::new("mailgroup_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.UpdateMailGroup", result);
-    let request = lark_core::api::mail::DeleteMailGroup::new("mailgroup_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.DeleteMailGroup", result);
-    let request = lark_core::api::mail::CreateMailGroupMember::new("mailgroup_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.CreateMailGroupMember", result);
-    let request = lark_core::api::mail::GetMailGroupMember::new("mailgroup_id x", "member_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetMailGroupMember", result);
-    let request = lark_core::api::mail::GetMailGroupMemberList::new("mailgroup_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetMailGroupMemberList", result);
-    let request = lark_core::api::mail::DeleteMailGroupMember::new("mailgroup_id x", "member_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.DeleteMailGroupMember", result);
-    let request = lark_core::api::mail::CreateMailGroupPermissionMember::new("mailgroup_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.CreateMailGroupPermissionMember", result);
-    let request = lark_core::api::mail::GetMailGroupPermissionMember::new(
-        "mailgroup_id x",
-        "permission_member_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetMailGroupPermissionMember", result);
-    let request = lark_core::api::mail::GetMailGroupPermissionMemberList::new("mailgroup_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetMailGroupPermissionMemberList", result);
-    let request = lark_core::api::mail::DeleteMailGroupPermissionMember::new(
-        "mailgroup_id x",
-        "permission_member_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.DeleteMailGroupPermissionMember", result);
-    let request = lark_core::api::mail::CreateMailGroupAlias::new("mailgroup_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.CreateMailGroupAlias", result);
-    let request = lark_core::api::mail::GetMailGroupAliasList::new("mailgroup_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetMailGroupAliasList", result);
-    let request = lark_core::api::mail::DeleteMailGroupAlias::new("mailgroup_id x", "alias_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.DeleteMailGroupAlias", result);
-    let request = lark_core::api::mail::CreatePublicMailbox::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.CreatePublicMailbox", result);
-    let request = lark_core::api::mail::GetPublicMailbox::new("public_mailbox_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetPublicMailbox", result);
-    let request = lark_core::api::mail::GetPublicMailboxList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetPublicMailboxList", result);
-    let request = lark_core::api::mail::UpdatePublicMailboxPatch::new("public_mailbox_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.UpdatePublicMailboxPatch", result);
-    let request = lark_core::api::mail::UpdatePublicMailbox::new("public_mailbox_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.UpdatePublicMailbox", result);
-    let request = lark_core::api::mail::DeletePublicMailbox::new("public_mailbox_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.DeletePublicMailbox", result);
-    let request = lark_core::api::mail::CreatePublicMailboxMember::new("public_mailbox_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.CreatePublicMailboxMember", result);
-    let request =
-        lark_core::api::mail::GetPublicMailboxMember::new("public_mailbox_id x", "member_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetPublicMailboxMember", result);
-    let request = lark_core::api::mail::GetPublicMailboxMemberList::new("public_mailbox_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetPublicMailboxMemberList", result);
-    let request =
-        lark_core::api::mail::DeletePublicMailboxMember::new("public_mailbox_id x", "member_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.DeletePublicMailboxMember", result);
-    let request = lark_core::api::mail::ClearPublicMailboxMember::new("public_mailbox_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.ClearPublicMailboxMember", result);
-    let request = lark_core::api::mail::CreateMailPublicMailboxAlias::new("public_mailbox_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.CreateMailPublicMailboxAlias", result);
-    let request = lark_core::api::mail::GetMailPublicMailboxAliasList::new("public_mailbox_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetMailPublicMailboxAliasList", result);
-    let request = lark_core::api::mail::DeleteMailPublicMailboxAlias::new(
-        "public_mailbox_id x",
-        "alias_id x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.DeleteMailPublicMailboxAlias", result);
-    let request = lark_core::api::mail::CreateMailUserMailboxAlias::new("user_mailbox_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.CreateMailUserMailboxAlias", result);
-    let request =
-        lark_core::api::mail::DeleteMailUserMailboxAlias::new("user_mailbox_id x", "alias_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.DeleteMailUserMailboxAlias", result);
-    let request = lark_core::api::mail::GetMailUserMailboxAliasList::new("user_mailbox_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.GetMailUserMailboxAliasList", result);
-    let request = lark_core::api::mail::DeleteMailUserMailbox::new("user_mailbox_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mail.DeleteMailUserMailbox", result);
+    run.send(
+        "mail.GetMailUser",
+        &lark_core::api::mail::GetMailUser::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.CreateMailGroup",
+        &lark_core::api::mail::CreateMailGroup::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetMailGroup",
+        &lark_core::api::mail::GetMailGroup::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetMailGroupList",
+        &lark_core::api::mail::GetMailGroupList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.UpdateMailGroupPatch",
+        &lark_core::api::mail::UpdateMailGroupPatch::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.UpdateMailGroup",
+        &lark_core::api::mail::UpdateMailGroup::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DeleteMailGroup",
+        &lark_core::api::mail::DeleteMailGroup::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.CreateMailGroupMember",
+        &lark_core::api::mail::CreateMailGroupMember::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetMailGroupMember",
+        &lark_core::api::mail::GetMailGroupMember::new("mailgroup_id x", "member_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetMailGroupMemberList",
+        &lark_core::api::mail::GetMailGroupMemberList::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DeleteMailGroupMember",
+        &lark_core::api::mail::DeleteMailGroupMember::new("mailgroup_id x", "member_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.CreateMailGroupPermissionMember",
+        &lark_core::api::mail::CreateMailGroupPermissionMember::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetMailGroupPermissionMember",
+        &lark_core::api::mail::GetMailGroupPermissionMember::new(
+            "mailgroup_id x",
+            "permission_member_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetMailGroupPermissionMemberList",
+        &lark_core::api::mail::GetMailGroupPermissionMemberList::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DeleteMailGroupPermissionMember",
+        &lark_core::api::mail::DeleteMailGroupPermissionMember::new(
+            "mailgroup_id x",
+            "permission_member_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.CreateMailGroupAlias",
+        &lark_core::api::mail::CreateMailGroupAlias::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetMailGroupAliasList",
+        &lark_core::api::mail::GetMailGroupAliasList::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DeleteMailGroupAlias",
+        &lark_core::api::mail::DeleteMailGroupAlias::new("mailgroup_id x", "alias_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.CreatePublicMailbox",
+        &lark_core::api::mail::CreatePublicMailbox::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetPublicMailbox",
+        &lark_core::api::mail::GetPublicMailbox::new("public_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetPublicMailboxList",
+        &lark_core::api::mail::GetPublicMailboxList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.UpdatePublicMailboxPatch",
+        &lark_core::api::mail::UpdatePublicMailboxPatch::new("public_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.UpdatePublicMailbox",
+        &lark_core::api::mail::UpdatePublicMailbox::new("public_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DeletePublicMailbox",
+        &lark_core::api::mail::DeletePublicMailbox::new("public_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.CreatePublicMailboxMember",
+        &lark_core::api::mail::CreatePublicMailboxMember::new("public_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetPublicMailboxMember",
+        &lark_core::api::mail::GetPublicMailboxMember::new("public_mailbox_id x", "member_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetPublicMailboxMemberList",
+        &lark_core::api::mail::GetPublicMailboxMemberList::new("public_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DeletePublicMailboxMember",
+        &lark_core::api::mail::DeletePublicMailboxMember::new("public_mailbox_id x", "member_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.ClearPublicMailboxMember",
+        &lark_core::api::mail::ClearPublicMailboxMember::new("public_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.CreateMailPublicMailboxAlias",
+        &lark_core::api::mail::CreateMailPublicMailboxAlias::new("public_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetMailPublicMailboxAliasList",
+        &lark_core::api::mail::GetMailPublicMailboxAliasList::new("public_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DeleteMailPublicMailboxAlias",
+        &lark_core::api::mail::DeleteMailPublicMailboxAlias::new(
+            "public_mailbox_id x",
+            "alias_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.CreateMailUserMailboxAlias",
+        &lark_core::api::mail::CreateMailUserMailboxAlias::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DeleteMailUserMailboxAlias",
+        &lark_core::api::mail::DeleteMailUserMailboxAlias::new("user_mailbox_id x", "alias_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetMailUserMailboxAliasList",
+        &lark_core::api::mail::GetMailUserMailboxAliasList::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DeleteMailUserMailbox",
+        &lark_core::api::mail::DeleteMailUserMailbox::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.BatchCreateMailGroupManager",
+        &lark_core::api::mail::BatchCreateMailGroupManager::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.BatchDeleteMailGroupManager",
+        &lark_core::api::mail::BatchDeleteMailGroupManager::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetMailGroupManagerList",
+        &lark_core::api::mail::GetMailGroupManagerList::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.BatchCreateMailGroupMember",
+        &lark_core::api::mail::BatchCreateMailGroupMember::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.BatchDeleteMailGroupMember",
+        &lark_core::api::mail::BatchDeleteMailGroupMember::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.BatchCreateMailGroupPermissionMember",
+        &lark_core::api::mail::BatchCreateMailGroupPermissionMember::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.BatchDeleteMailGroupPermissionMember",
+        &lark_core::api::mail::BatchDeleteMailGroupPermissionMember::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.SubscribeMailMessage",
+        &lark_core::api::mail::SubscribeMailMessage::new("user_mailbox_id x", 7),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.GetMailMessageSubscription",
+        &lark_core::api::mail::GetMailMessageSubscription::new("user_mailbox_id x", 7),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.BatchCreatePublicMailboxMember",
+        &lark_core::api::mail::BatchCreatePublicMailboxMember::new("public_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.BatchDeletePublicMailboxMember",
+        &lark_core::api::mail::BatchDeletePublicMailboxMember::new("public_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.RemoveMailPublicMailboxToRecycleBin",
+        &lark_core::api::mail::RemoveMailPublicMailboxToRecycleBin::new("public_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.ApplyMailRule",
+        &lark_core::api::mail::ApplyMailRule::new("user_mailbox_id x", "rule_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.SubscribeMailUserMailboxEvent",
+        &lark_core::api::mail::SubscribeMailUserMailboxEvent::new("user_mailbox_id x", 7),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.GetMailUserMailboxEventSubscription",
+        &lark_core::api::mail::GetMailUserMailboxEventSubscription::new("user_mailbox_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.UnsubscribeMailUserMailboxEvent",
+        &lark_core::api::mail::UnsubscribeMailUserMailboxEvent::new("user_mailbox_id x", 7),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.CreateMailUserMailboxFolder",
+        &lark_core::api::mail::CreateMailUserMailboxFolder::new("user_mailbox_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DeleteMailUserMailboxFolder",
+        &lark_core::api::mail::DeleteMailUserMailboxFolder::new("user_mailbox_id x", "folder_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.ListMailUserMailboxFolder",
+        &lark_core::api::mail::ListMailUserMailboxFolder::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.UpdateMailUserMailboxFolder",
+        &lark_core::api::mail::UpdateMailUserMailboxFolder::new("user_mailbox_id x", "folder_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.CreateUserMailboxMailContact",
+        &lark_core::api::mail::CreateUserMailboxMailContact::new("user_mailbox_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DeleteUserMailboxMailContact",
+        &lark_core::api::mail::DeleteUserMailboxMailContact::new(
+            "user_mailbox_id x",
+            "mail_contact_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.ListUserMailboxMailContact",
+        &lark_core::api::mail::ListUserMailboxMailContact::new("user_mailbox_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.UpdateUserMailboxMailContact",
+        &lark_core::api::mail::UpdateUserMailboxMailContact::new(
+            "user_mailbox_id x",
+            "mail_contact_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DownloadMailUserMailboxMessageAttachmentURL",
+        &lark_core::api::mail::DownloadMailUserMailboxMessageAttachmentURL::new(
+            "user_mailbox_id x",
+            "message_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetMailUserMailboxMessage",
+        &lark_core::api::mail::GetMailUserMailboxMessage::new("user_mailbox_id x", "message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.GetMailUserMailboxMessageByCard",
+        &lark_core::api::mail::GetMailUserMailboxMessageByCard::new("user_mailbox_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.ListMailUserMailboxMessage",
+        &lark_core::api::mail::ListMailUserMailboxMessage::new("user_mailbox_id x", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.SendMailUserMailboxMessage",
+        &lark_core::api::mail::SendMailUserMailboxMessage::new("user_mailbox_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.CreateMailUserMailboxRule",
+        &lark_core::api::mail::CreateMailUserMailboxRule::new("user_mailbox_id x", true, "s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.DeleteMailUserMailboxRule",
+        &lark_core::api::mail::DeleteMailUserMailboxRule::new("user_mailbox_id x", "rule_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.ListMailUserMailboxRule",
+        &lark_core::api::mail::ListMailUserMailboxRule::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.ReorderMailUserMailboxRule",
+        &lark_core::api::mail::ReorderMailUserMailboxRule::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.UpdateMailUserMailboxRule",
+        &lark_core::api::mail::UpdateMailUserMailboxRule::new(
+            "user_mailbox_id x",
+            "rule_id x",
+            true,
+            "s",
+            true,
+        ),
+        false,
+    )
+    .await;
 }
 
 async fn mdm(run: &mut Run) {
-    let request = lark_core::api::mdm::CreateMDMVendor::new("s", "s", "s");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("mdm.CreateMDMVendor", result);
-    let request = lark_core::api::mdm::UpdateMDMVendor::new("vendor_id x", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("mdm.UpdateMDMVendor", result);
-    let request = lark_core::api::mdm::GetMDMVendorList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMVendorList", result);
-    let request = lark_core::api::mdm::GetMDMVendor::new("vendor_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMVendor", result);
-    let request = lark_core::api::mdm::GetMDMVendorListAll::new(7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMVendorListAll", result);
-    let request = lark_core::api::mdm::CreateMDMLegalEntity::new("s");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("mdm.CreateMDMLegalEntity", result);
-    let request = lark_core::api::mdm::UpdateMDMLegalEntity::new("legal_entity_id x", "s");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("mdm.UpdateMDMLegalEntity", result);
-    let request = lark_core::api::mdm::GetMDMLegalEntityList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMLegalEntityList", result);
-    let request = lark_core::api::mdm::GetMDMLegalEntity::new("legal_entity_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMLegalEntity", result);
-    let request = lark_core::api::mdm::GetMDMLegalEntityListAll::new(7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMLegalEntityListAll", result);
-    let request = lark_core::api::mdm::CreateMDMInternalOrder::new("s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.CreateMDMInternalOrder", result);
-    let request = lark_core::api::mdm::UpdateMDMInternalOrder::new("internal_order_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.UpdateMDMInternalOrder", result);
-    let request = lark_core::api::mdm::DeleteMDMInternalOrder::new("internal_order_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.DeleteMDMInternalOrder", result);
-    let request = lark_core::api::mdm::GetMDMInternalOrder::new("internal_order_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMInternalOrder", result);
-    let request = lark_core::api::mdm::SearchMDMInternalOrder::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.SearchMDMInternalOrder", result);
-    let request = lark_core::api::mdm::CreateMDMCostCenter::new("s", "s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.CreateMDMCostCenter", result);
-    let request = lark_core::api::mdm::UpdateMDMCostCenter::new("cost_center_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.UpdateMDMCostCenter", result);
-    let request = lark_core::api::mdm::DeleteMDMCostCenter::new("cost_center_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.DeleteMDMCostCenter", result);
-    let request = lark_core::api::mdm::GetMDMCostCenter::new("cost_center_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMCostCenter", result);
-    let request = lark_core::api::mdm::SearchMDMCostCenter::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.SearchMDMCostCenter", result);
-    let request = lark_core::api::mdm::CreateMDMDepartmentCostCenterRelationship::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.CreateMDMDepartmentCostCenterRelationship", result);
-    let request = lark_core::api::mdm::UpdateMDMDepartmentCostCenterRelationship::new(
-        "department_cost_center_relationship_uid x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.UpdateMDMDepartmentCostCenterRelationship", result);
-    let request = lark_core::api::mdm::DeleteMDMDepartmentCostCenterRelationship::new(
-        "department_cost_center_relationship_uid x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.DeleteMDMDepartmentCostCenterRelationship", result);
-    let request = lark_core::api::mdm::GetMDMDepartmentCostCenterRelationship::new(
-        "department_cost_center_relationship_uid x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMDepartmentCostCenterRelationship", result);
-    let request = lark_core::api::mdm::SearchMDMDepartmentCostCenterRelationship::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.SearchMDMDepartmentCostCenterRelationship", result);
-    let request = lark_core::api::mdm::CreateMDMGlAccount::new("s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.CreateMDMGlAccount", result);
-    let request = lark_core::api::mdm::UpdateMDMGlAccount::new("gl_account_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.UpdateMDMGlAccount", result);
-    let request = lark_core::api::mdm::DeleteMDMGlAccount::new("gl_account_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.DeleteMDMGlAccount", result);
-    let request = lark_core::api::mdm::GetMDMDepGlAccount::new("gl_account_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMDepGlAccount", result);
-    let request = lark_core::api::mdm::SearchMDMGlAccount::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.SearchMDMGlAccount", result);
-    let request = lark_core::api::mdm::CreateMDMCompany::new("s", "s", "s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.CreateMDMCompany", result);
-    let request = lark_core::api::mdm::UpdateMDMCompany::new("company_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.UpdateMDMCompany", result);
-    let request = lark_core::api::mdm::DeleteMDMCompany::new("company_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.DeleteMDMCompany", result);
-    let request = lark_core::api::mdm::GetMDMDepCompany::new("company_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMDepCompany", result);
-    let request = lark_core::api::mdm::SearchMDMCompany::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.SearchMDMCompany", result);
-    let request = lark_core::api::mdm::CreateMDMGlAccountCompanyRelationship::new("s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.CreateMDMGlAccountCompanyRelationship", result);
-    let request = lark_core::api::mdm::UpdateMDMGlAccountCompanyRelationship::new(
-        "gl_account_company_relationship_uid x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.UpdateMDMGlAccountCompanyRelationship", result);
-    let request = lark_core::api::mdm::DeleteMDMGlAccountCompanyRelationship::new(
-        "gl_account_company_relationship_uid x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.DeleteMDMGlAccountCompanyRelationship", result);
-    let request = lark_core::api::mdm::GetMDMDepGlAccountCompanyRelationship::new(
-        "gl_account_company_relationship_uid x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMDepGlAccountCompanyRelationship", result);
-    let request = lark_core::api::mdm::SearchMDMGlAccountCompanyRelationship::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.SearchMDMGlAccountCompanyRelationship", result);
-    let request =
-        lark_core::api::mdm::CreateMDMCompanyBankAccount::new("company_uid x", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.CreateMDMCompanyBankAccount", result);
-    let request = lark_core::api::mdm::UpdateMDMCompanyBankAccount::new(
-        "company_uid x",
-        "company_bank_account_uid x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.UpdateMDMCompanyBankAccount", result);
-    let request = lark_core::api::mdm::DeleteMDMCompanyBankAccount::new(
-        "company_uid x",
-        "company_bank_account_uid x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.DeleteMDMCompanyBankAccount", result);
-    let request = lark_core::api::mdm::GetMDMDepCompanyBankAccount::new(
-        "company_uid x",
-        "company_bank_account_uid x",
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMDepCompanyBankAccount", result);
-    let request = lark_core::api::mdm::SearchMDMCompanyBankAccount::new("company_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.SearchMDMCompanyBankAccount", result);
-    let request =
-        lark_core::api::mdm::CreateMDMCompanyAsset::new("company_uid x", "s", "s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.CreateMDMCompanyAsset", result);
-    let request = lark_core::api::mdm::UpdateMDMCompanyAsset::new("company_uid x", "asset_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.UpdateMDMCompanyAsset", result);
-    let request = lark_core::api::mdm::DeleteMDMCompanyAsset::new("company_uid x", "asset_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.DeleteMDMCompanyAsset", result);
-    let request = lark_core::api::mdm::GetMDMDepCompanyAsset::new("company_uid x", "asset_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMDepCompanyAsset", result);
-    let request = lark_core::api::mdm::SearchMDMCompanyAsset::new("company_uid x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.SearchMDMCompanyAsset", result);
-    let request = lark_core::api::mdm::GetMDMConfigList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("mdm.GetMDMConfigList", result);
+    run.send(
+        "mdm.CreateMDMVendor",
+        &lark_core::api::mdm::CreateMDMVendor::new("s", "s", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "mdm.UpdateMDMVendor",
+        &lark_core::api::mdm::UpdateMDMVendor::new("vendor_id x", "s", "s", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMVendorList",
+        &lark_core::api::mdm::GetMDMVendorList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMVendor",
+        &lark_core::api::mdm::GetMDMVendor::new("vendor_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMVendorListAll",
+        &lark_core::api::mdm::GetMDMVendorListAll::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.CreateMDMLegalEntity",
+        &lark_core::api::mdm::CreateMDMLegalEntity::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "mdm.UpdateMDMLegalEntity",
+        &lark_core::api::mdm::UpdateMDMLegalEntity::new("legal_entity_id x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMLegalEntityList",
+        &lark_core::api::mdm::GetMDMLegalEntityList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMLegalEntity",
+        &lark_core::api::mdm::GetMDMLegalEntity::new("legal_entity_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMLegalEntityListAll",
+        &lark_core::api::mdm::GetMDMLegalEntityListAll::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.CreateMDMInternalOrder",
+        &lark_core::api::mdm::CreateMDMInternalOrder::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.UpdateMDMInternalOrder",
+        &lark_core::api::mdm::UpdateMDMInternalOrder::new("internal_order_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.DeleteMDMInternalOrder",
+        &lark_core::api::mdm::DeleteMDMInternalOrder::new("internal_order_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMInternalOrder",
+        &lark_core::api::mdm::GetMDMInternalOrder::new("internal_order_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.SearchMDMInternalOrder",
+        &lark_core::api::mdm::SearchMDMInternalOrder::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.CreateMDMCostCenter",
+        &lark_core::api::mdm::CreateMDMCostCenter::new("s", "s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.UpdateMDMCostCenter",
+        &lark_core::api::mdm::UpdateMDMCostCenter::new("cost_center_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.DeleteMDMCostCenter",
+        &lark_core::api::mdm::DeleteMDMCostCenter::new("cost_center_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMCostCenter",
+        &lark_core::api::mdm::GetMDMCostCenter::new("cost_center_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.SearchMDMCostCenter",
+        &lark_core::api::mdm::SearchMDMCostCenter::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.CreateMDMDepartmentCostCenterRelationship",
+        &lark_core::api::mdm::CreateMDMDepartmentCostCenterRelationship::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.UpdateMDMDepartmentCostCenterRelationship",
+        &lark_core::api::mdm::UpdateMDMDepartmentCostCenterRelationship::new(
+            "department_cost_center_relationship_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.DeleteMDMDepartmentCostCenterRelationship",
+        &lark_core::api::mdm::DeleteMDMDepartmentCostCenterRelationship::new(
+            "department_cost_center_relationship_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMDepartmentCostCenterRelationship",
+        &lark_core::api::mdm::GetMDMDepartmentCostCenterRelationship::new(
+            "department_cost_center_relationship_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.SearchMDMDepartmentCostCenterRelationship",
+        &lark_core::api::mdm::SearchMDMDepartmentCostCenterRelationship::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.CreateMDMGlAccount",
+        &lark_core::api::mdm::CreateMDMGlAccount::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.UpdateMDMGlAccount",
+        &lark_core::api::mdm::UpdateMDMGlAccount::new("gl_account_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.DeleteMDMGlAccount",
+        &lark_core::api::mdm::DeleteMDMGlAccount::new("gl_account_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMDepGlAccount",
+        &lark_core::api::mdm::GetMDMDepGlAccount::new("gl_account_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.SearchMDMGlAccount",
+        &lark_core::api::mdm::SearchMDMGlAccount::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.CreateMDMCompany",
+        &lark_core::api::mdm::CreateMDMCompany::new("s", "s", "s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.UpdateMDMCompany",
+        &lark_core::api::mdm::UpdateMDMCompany::new("company_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.DeleteMDMCompany",
+        &lark_core::api::mdm::DeleteMDMCompany::new("company_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMDepCompany",
+        &lark_core::api::mdm::GetMDMDepCompany::new("company_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.SearchMDMCompany",
+        &lark_core::api::mdm::SearchMDMCompany::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.CreateMDMGlAccountCompanyRelationship",
+        &lark_core::api::mdm::CreateMDMGlAccountCompanyRelationship::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.UpdateMDMGlAccountCompanyRelationship",
+        &lark_core::api::mdm::UpdateMDMGlAccountCompanyRelationship::new(
+            "gl_account_company_relationship_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.DeleteMDMGlAccountCompanyRelationship",
+        &lark_core::api::mdm::DeleteMDMGlAccountCompanyRelationship::new(
+            "gl_account_company_relationship_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMDepGlAccountCompanyRelationship",
+        &lark_core::api::mdm::GetMDMDepGlAccountCompanyRelationship::new(
+            "gl_account_company_relationship_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.SearchMDMGlAccountCompanyRelationship",
+        &lark_core::api::mdm::SearchMDMGlAccountCompanyRelationship::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.CreateMDMCompanyBankAccount",
+        &lark_core::api::mdm::CreateMDMCompanyBankAccount::new("company_uid x", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.UpdateMDMCompanyBankAccount",
+        &lark_core::api::mdm::UpdateMDMCompanyBankAccount::new(
+            "company_uid x",
+            "company_bank_account_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.DeleteMDMCompanyBankAccount",
+        &lark_core::api::mdm::DeleteMDMCompanyBankAccount::new(
+            "company_uid x",
+            "company_bank_account_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMDepCompanyBankAccount",
+        &lark_core::api::mdm::GetMDMDepCompanyBankAccount::new(
+            "company_uid x",
+            "company_bank_account_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.SearchMDMCompanyBankAccount",
+        &lark_core::api::mdm::SearchMDMCompanyBankAccount::new("company_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.CreateMDMCompanyAsset",
+        &lark_core::api::mdm::CreateMDMCompanyAsset::new("company_uid x", "s", "s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.UpdateMDMCompanyAsset",
+        &lark_core::api::mdm::UpdateMDMCompanyAsset::new("company_uid x", "asset_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.DeleteMDMCompanyAsset",
+        &lark_core::api::mdm::DeleteMDMCompanyAsset::new("company_uid x", "asset_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMDepCompanyAsset",
+        &lark_core::api::mdm::GetMDMDepCompanyAsset::new("company_uid x", "asset_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.SearchMDMCompanyAsset",
+        &lark_core::api::mdm::SearchMDMCompanyAsset::new("company_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMConfigList",
+        &lark_core::api::mdm::GetMDMConfigList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.GetMDMBatchCountryRegion",
+        &lark_core::api::mdm::GetMDMBatchCountryRegion::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.ListMDMCountryRegion",
+        &lark_core::api::mdm::ListMDMCountryRegion::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.BindMDMUserAuthDataRelation",
+        &lark_core::api::mdm::BindMDMUserAuthDataRelation::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.UnbindMDMUserAuthDataRelation",
+        &lark_core::api::mdm::UnbindMDMUserAuthDataRelation::new("s", "s"),
+        false,
+    )
+    .await;
 }
 
 async fn meeting_room(run: &mut Run) {
-    let request = lark_core::api::meeting_room::GetMeetingRoomCustomization::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.GetMeetingRoomCustomization", result);
-    let request = lark_core::api::meeting_room::BatchGetMeetingRoomSummary::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.BatchGetMeetingRoomSummary", result);
-    let request = lark_core::api::meeting_room::GetMeetingRoomBuildingList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.GetMeetingRoomBuildingList", result);
-    let request = lark_core::api::meeting_room::BatchGetMeetingRoomBuilding::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.BatchGetMeetingRoomBuilding", result);
-    let request = lark_core::api::meeting_room::GetMeetingRoomRoomList::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.GetMeetingRoomRoomList", result);
-    let request = lark_core::api::meeting_room::BatchGetMeetingRoomRoom::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.BatchGetMeetingRoomRoom", result);
-    let request = lark_core::api::meeting_room::BatchGetMeetingRoomFreebusy::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.BatchGetMeetingRoomFreebusy", result);
-    let request = lark_core::api::meeting_room::ReplyMeetingRoomInstance::new("s", "s", 7, "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.ReplyMeetingRoomInstance", result);
-    let request = lark_core::api::meeting_room::CreateMeetingRoomBuilding::new("s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.CreateMeetingRoomBuilding", result);
-    let request = lark_core::api::meeting_room::UpdateMeetingRoomBuilding::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.UpdateMeetingRoomBuilding", result);
-    let request = lark_core::api::meeting_room::DeleteMeetingRoomBuilding::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.DeleteMeetingRoomBuilding", result);
-    let request = lark_core::api::meeting_room::BatchGetMeetingRoomBuildingID::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.BatchGetMeetingRoomBuildingID", result);
-    let request = lark_core::api::meeting_room::CreateMeetingRoomRoom::new("s", "s", "s", 7, true);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.CreateMeetingRoomRoom", result);
-    let request = lark_core::api::meeting_room::UpdateMeetingRoomRoom::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.UpdateMeetingRoomRoom", result);
-    let request = lark_core::api::meeting_room::DeleteMeetingRoomRoom::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.DeleteMeetingRoomRoom", result);
-    let request = lark_core::api::meeting_room::BatchGetMeetingRoomRoomID::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.BatchGetMeetingRoomRoomID", result);
-    let request = lark_core::api::meeting_room::GetMeetingRoomCountryList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.GetMeetingRoomCountryList", result);
-    let request = lark_core::api::meeting_room::GetMeetingRoomDistrictList::new(7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("meeting_room.GetMeetingRoomDistrictList", result);
+    run.send(
+        "meeting_room.GetMeetingRoomCustomization",
+        &lark_core::api::meeting_room::GetMeetingRoomCustomization::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.BatchGetMeetingRoomSummary",
+        &lark_core::api::meeting_room::BatchGetMeetingRoomSummary::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.GetMeetingRoomBuildingList",
+        &lark_core::api::meeting_room::GetMeetingRoomBuildingList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.BatchGetMeetingRoomBuilding",
+        &lark_core::api::meeting_room::BatchGetMeetingRoomBuilding::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.GetMeetingRoomRoomList",
+        &lark_core::api::meeting_room::GetMeetingRoomRoomList::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.BatchGetMeetingRoomRoom",
+        &lark_core::api::meeting_room::BatchGetMeetingRoomRoom::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.BatchGetMeetingRoomFreebusy",
+        &lark_core::api::meeting_room::BatchGetMeetingRoomFreebusy::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.ReplyMeetingRoomInstance",
+        &lark_core::api::meeting_room::ReplyMeetingRoomInstance::new("s", "s", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.CreateMeetingRoomBuilding",
+        &lark_core::api::meeting_room::CreateMeetingRoomBuilding::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.UpdateMeetingRoomBuilding",
+        &lark_core::api::meeting_room::UpdateMeetingRoomBuilding::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.DeleteMeetingRoomBuilding",
+        &lark_core::api::meeting_room::DeleteMeetingRoomBuilding::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.BatchGetMeetingRoomBuildingID",
+        &lark_core::api::meeting_room::BatchGetMeetingRoomBuildingID::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.CreateMeetingRoomRoom",
+        &lark_core::api::meeting_room::CreateMeetingRoomRoom::new("s", "s", "s", 7, true),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.UpdateMeetingRoomRoom",
+        &lark_core::api::meeting_room::UpdateMeetingRoomRoom::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.DeleteMeetingRoomRoom",
+        &lark_core::api::meeting_room::DeleteMeetingRoomRoom::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.BatchGetMeetingRoomRoomID",
+        &lark_core::api::meeting_room::BatchGetMeetingRoomRoomID::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.GetMeetingRoomCountryList",
+        &lark_core::api::meeting_room::GetMeetingRoomCountryList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "meeting_room.GetMeetingRoomDistrictList",
+        &lark_core::api::meeting_room::GetMeetingRoomDistrictList::new(7),
+        false,
+    )
+    .await;
 }
 
 async fn message(run: &mut Run) {
-    let request = lark_core::api::message::SendEphemeralMessage::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.SendEphemeralMessage", result);
-    let request = lark_core::api::message::SendUrgentAppMessage::new("message_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.SendUrgentAppMessage", result);
-    let request = lark_core::api::message::SendUrgentSmsMessage::new("message_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.SendUrgentSmsMessage", result);
-    let request = lark_core::api::message::SendUrgentPhoneMessage::new("message_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.SendUrgentPhoneMessage", result);
-    let request = lark_core::api::message::SendRawMessage::new(
-        "chat_id",
-        MockServer::CHAT_ID,
-        "text",
-        r#"{"text":"hi"}"#,
-    );
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.SendRawMessage", result);
-    let request = lark_core::api::message::SendRawMessageOld::new("s", "s", "s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.SendRawMessageOld", result);
-    let request = lark_core::api::message::BatchSendOldRawMessage::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.BatchSendOldRawMessage", result);
-    let request = lark_core::api::message::ReplyRawMessage::new("message_id x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.ReplyRawMessage", result);
-    let request = lark_core::api::message::DeleteMessage::new("message_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.DeleteMessage", result);
-    let request = lark_core::api::message::BatchDeleteMessage::new("batch_message_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.BatchDeleteMessage", result);
-    let request = lark_core::api::message::UpdateMessage::new("message_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.UpdateMessage", result);
-    let request = lark_core::api::message::UpdateMessageDelay::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.UpdateMessageDelay", result);
-    let request = lark_core::api::message::GetMessageReadUserList::new("message_id x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.GetMessageReadUserList", result);
-    let request = lark_core::api::message::GetBatchSentMessageReadUser::new("batch_message_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.GetBatchSentMessageReadUser", result);
-    let request = lark_core::api::message::GetBatchSentMessageProgress::new("batch_message_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.GetBatchSentMessageProgress", result);
-    let request = lark_core::api::message::GetMessageList::new("chat", MockServer::CHAT_ID);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.GetMessageList", result);
-    let request = lark_core::api::message::GetMessageFile::new("message_id x", "file_key x", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.GetMessageFile", result);
-    let request = lark_core::api::message::GetMessage::new(run.message_id.clone());
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.GetMessage", result);
-    let request = lark_core::api::message::DeleteEphemeralMessage::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.DeleteEphemeralMessage", result);
-    let request = lark_core::api::message::CreateMessageReaction::new("message_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.CreateMessageReaction", result);
-    let request = lark_core::api::message::GetMessageReactionList::new("message_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.GetMessageReactionList", result);
-    let request =
-        lark_core::api::message::DeleteMessageReaction::new("message_id x", "reaction_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("message.DeleteMessageReaction", result);
+    run.send(
+        "message.SendEphemeralMessage",
+        &lark_core::api::message::SendEphemeralMessage::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.SendUrgentAppMessage",
+        &lark_core::api::message::SendUrgentAppMessage::new("message_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.SendUrgentSmsMessage",
+        &lark_core::api::message::SendUrgentSmsMessage::new("message_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.SendUrgentPhoneMessage",
+        &lark_core::api::message::SendUrgentPhoneMessage::new("message_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.SendRawMessage",
+        &lark_core::api::message::SendRawMessage::new(
+            "chat_id",
+            MockServer::CHAT_ID,
+            "text",
+            r#"{"text":"hi"}"#,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "message.SendRawMessageOld",
+        &lark_core::api::message::SendRawMessageOld::new("s", "s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.BatchSendOldRawMessage",
+        &lark_core::api::message::BatchSendOldRawMessage::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.ReplyRawMessage",
+        &lark_core::api::message::ReplyRawMessage::new("message_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.DeleteMessage",
+        &lark_core::api::message::DeleteMessage::new("message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.BatchDeleteMessage",
+        &lark_core::api::message::BatchDeleteMessage::new("batch_message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.UpdateMessage",
+        &lark_core::api::message::UpdateMessage::new("message_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.UpdateMessageDelay",
+        &lark_core::api::message::UpdateMessageDelay::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.GetMessageReadUserList",
+        &lark_core::api::message::GetMessageReadUserList::new("message_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.GetBatchSentMessageReadUser",
+        &lark_core::api::message::GetBatchSentMessageReadUser::new("batch_message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.GetBatchSentMessageProgress",
+        &lark_core::api::message::GetBatchSentMessageProgress::new("batch_message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.GetMessageList",
+        &lark_core::api::message::GetMessageList::new("chat", MockServer::CHAT_ID),
+        false,
+    )
+    .await;
+    run.send(
+        "message.GetMessageFile",
+        &lark_core::api::message::GetMessageFile::new("message_id x", "file_key x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.GetMessage",
+        &lark_core::api::message::GetMessage::new(run.message_id.clone()),
+        false,
+    )
+    .await;
+    run.send(
+        "message.DeleteEphemeralMessage",
+        &lark_core::api::message::DeleteEphemeralMessage::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.CreateMessageReaction",
+        &lark_core::api::message::CreateMessageReaction::new("message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.GetMessageReactionList",
+        &lark_core::api::message::GetMessageReactionList::new("message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.DeleteMessageReaction",
+        &lark_core::api::message::DeleteMessageReaction::new("message_id x", "reaction_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.UpdateAppFeedCardButton",
+        &lark_core::api::message::UpdateAppFeedCardButton::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.CreateAppFeedCard",
+        &lark_core::api::message::CreateAppFeedCard::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "message.DeleteAppFeedCard",
+        &lark_core::api::message::DeleteAppFeedCard::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "message.InstantReminderAppFeedCard",
+        &lark_core::api::message::InstantReminderAppFeedCard::new("feed_card_id x", "s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "message.UpdateAppFeedCard",
+        &lark_core::api::message::UpdateAppFeedCard::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "message.UpdateIMFeedCardBotTimeSentive",
+        &lark_core::api::message::UpdateIMFeedCardBotTimeSentive::new("s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "message.CreateIMMessagePushFollowUp",
+        &lark_core::api::message::CreateIMMessagePushFollowUp::new("message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.CreateIMTag",
+        &lark_core::api::message::CreateIMTag::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "message.MGetIMTag",
+        &lark_core::api::message::MGetIMTag::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "message.CreateIMTagRelation",
+        &lark_core::api::message::CreateIMTagRelation::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.DeleteIMTagRelation",
+        &lark_core::api::message::DeleteIMTagRelation::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.ListIMTagRelation",
+        &lark_core::api::message::ListIMTagRelation::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.UpdateIMTag",
+        &lark_core::api::message::UpdateIMTag::new("tag_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.ForwardMessage",
+        &lark_core::api::message::ForwardMessage::new("message_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.MergeForwardMessage",
+        &lark_core::api::message::MergeForwardMessage::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.CreateMessagePin",
+        &lark_core::api::message::CreateMessagePin::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.DeleteMessagePin",
+        &lark_core::api::message::DeleteMessagePin::new("message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.GetMessagePinList",
+        &lark_core::api::message::GetMessagePinList::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.GetMessageSpecialFocusList",
+        &lark_core::api::message::GetMessageSpecialFocusList::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "message.GetMessageSpecialFocusUnread",
+        &lark_core::api::message::GetMessageSpecialFocusUnread::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "message.ForwardThreadMessage",
+        &lark_core::api::message::ForwardThreadMessage::new("thread_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.UpdateMessageEdit",
+        &lark_core::api::message::UpdateMessageEdit::new("message_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "message.BatchUpdateURLPreview",
+        &lark_core::api::message::BatchUpdateURLPreview::new(),
+        false,
+    )
+    .await;
+}
+
+async fn mina(run: &mut Run) {
+    run.send(
+        "mina.MinaCodeToSession",
+        &lark_core::api::mina::MinaCodeToSession::new("s"),
+        false,
+    )
+    .await;
+}
+
+async fn minutes(run: &mut Run) {
+    run.send(
+        "minutes.GetMinutesMinute",
+        &lark_core::api::minutes::GetMinutesMinute::new("minute_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "minutes.GetMinutesMinuteMedia",
+        &lark_core::api::minutes::GetMinutesMinuteMedia::new("minute_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "minutes.GetMinutesMinuteTranscript",
+        &lark_core::api::minutes::GetMinutesMinuteTranscript::new("minute_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "minutes.GetMinutesStatistics",
+        &lark_core::api::minutes::GetMinutesStatistics::new("minute_token x"),
+        false,
+    )
+    .await;
+}
+
+async fn moments(run: &mut Run) {
+    run.send(
+        "moments.GetMomentsPost",
+        &lark_core::api::moments::GetMomentsPost::new("post_id x"),
+        false,
+    )
+    .await;
 }
 
 async fn okr(run: &mut Run) {
-    let request = lark_core::api::okr::GetOKRPeriodList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("okr.GetOKRPeriodList", result);
-    let request = lark_core::api::okr::BatchGetOKR::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("okr.BatchGetOKR", result);
-    let request = lark_core::api::okr::GetUserOKRList::new("user_id x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("okr.GetUserOKRList", result);
+    run.send(
+        "okr.GetOKRPeriodList",
+        &lark_core::api::okr::GetOKRPeriodList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.BatchGetOKR",
+        &lark_core::api::okr::BatchGetOKR::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.GetUserOKRList",
+        &lark_core::api::okr::GetUserOKRList::new("user_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.UploadOKRImage",
+        &lark_core::api::okr::UploadOKRImage::new("s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.GetOKRMetricSourceList",
+        &lark_core::api::okr::GetOKRMetricSourceList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.BatchUpdateOKRMetricSourceTableItem",
+        &lark_core::api::okr::BatchUpdateOKRMetricSourceTableItem::new(
+            "metric_source_id x",
+            "metric_table_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.GetOKRMetricSourceTableItem",
+        &lark_core::api::okr::GetOKRMetricSourceTableItem::new(
+            "metric_source_id x",
+            "metric_table_id x",
+            "metric_item_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.GetOKRMetricSourceTableItemList",
+        &lark_core::api::okr::GetOKRMetricSourceTableItemList::new(
+            "metric_source_id x",
+            "metric_table_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.UpdateOKRMetricSourceTableItem",
+        &lark_core::api::okr::UpdateOKRMetricSourceTableItem::new(
+            "metric_source_id x",
+            "metric_table_id x",
+            "metric_item_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.GetOKRMetricSourceTableList",
+        &lark_core::api::okr::GetOKRMetricSourceTableList::new("metric_source_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.CreateOKRPeriod",
+        &lark_core::api::okr::CreateOKRPeriod::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.GetOKRPeriodRuleList",
+        &lark_core::api::okr::GetOKRPeriodRuleList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.UpdateOKRPeriod",
+        &lark_core::api::okr::UpdateOKRPeriod::new("period_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.CreateOKRProgressRecord",
+        &lark_core::api::okr::CreateOKRProgressRecord::new("s", "s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.DeleteOKRProgressRecord",
+        &lark_core::api::okr::DeleteOKRProgressRecord::new("progress_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.GetOKRProgressRecord",
+        &lark_core::api::okr::GetOKRProgressRecord::new("progress_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.UpdateOKRProgressRecord",
+        &lark_core::api::okr::UpdateOKRProgressRecord::new("progress_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.GetOKRReview",
+        &lark_core::api::okr::GetOKRReview::new(),
+        false,
+    )
+    .await;
+}
+
+async fn passport(run: &mut Run) {
+    run.send(
+        "passport.GetPassportSession",
+        &lark_core::api::passport::GetPassportSession::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "passport.LogoutPassportSession",
+        &lark_core::api::passport::LogoutPassportSession::new(7),
+        false,
+    )
+    .await;
+}
+
+async fn payroll(run: &mut Run) {
+    run.send(
+        "payroll.ListPayrollAcctItem",
+        &lark_core::api::payroll::ListPayrollAcctItem::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "payroll.ListPayrollCostAllocationDetail",
+        &lark_core::api::payroll::ListPayrollCostAllocationDetail::new(7, "s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "payroll.ListPayrollCostAllocationPlan",
+        &lark_core::api::payroll::ListPayrollCostAllocationPlan::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "payroll.ListPayrollCostAllocationReport",
+        &lark_core::api::payroll::ListPayrollCostAllocationReport::new(7, "s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "payroll.ListPayrollDatasource",
+        &lark_core::api::payroll::ListPayrollDatasource::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "payroll.QueryPayrollDatasourceRecord",
+        &lark_core::api::payroll::QueryPayrollDatasourceRecord::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "payroll.CreatePayrollDatasourceRecordSave",
+        &lark_core::api::payroll::CreatePayrollDatasourceRecordSave::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "payroll.ListPayrollPaygroup",
+        &lark_core::api::payroll::ListPayrollPaygroup::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "payroll.CreatePayrollPaymentActivityArchive",
+        &lark_core::api::payroll::CreatePayrollPaymentActivityArchive::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "payroll.ListPayrollPaymentActivityDetail",
+        &lark_core::api::payroll::ListPayrollPaymentActivityDetail::new(7, 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "payroll.ListPayrollPaymentActivity",
+        &lark_core::api::payroll::ListPayrollPaymentActivity::new("s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "payroll.QueryPayrollPaymentDetail",
+        &lark_core::api::payroll::QueryPayrollPaymentDetail::new(7, 7),
+        false,
+    )
+    .await;
+}
+
+async fn performance(run: &mut Run) {
+    run.send(
+        "performance.QueryPerformanceActivity",
+        &lark_core::api::performance::QueryPerformanceActivity::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.CreatePerformanceAdditionalInformationImport",
+        &lark_core::api::performance::CreatePerformanceAdditionalInformationImport::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.QueryPerformanceAdditionalInformation",
+        &lark_core::api::performance::QueryPerformanceAdditionalInformation::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.DeletePerformanceAdditionalInformationsBatch",
+        &lark_core::api::performance::DeletePerformanceAdditionalInformationsBatch::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.QueryPerformanceIndicator",
+        &lark_core::api::performance::QueryPerformanceIndicator::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.CreatePerformanceMetricDetailImport",
+        &lark_core::api::performance::CreatePerformanceMetricDetailImport::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.QueryPerformanceMetricDetail",
+        &lark_core::api::performance::QueryPerformanceMetricDetail::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.QueryPerformanceMetricField",
+        &lark_core::api::performance::QueryPerformanceMetricField::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.QueryPerformanceMetricLib",
+        &lark_core::api::performance::QueryPerformanceMetricLib::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.ListPerformanceMetricTag",
+        &lark_core::api::performance::ListPerformanceMetricTag::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.QueryPerformanceMetricTemplate",
+        &lark_core::api::performance::QueryPerformanceMetricTemplate::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.QueryPerformanceQuestion",
+        &lark_core::api::performance::QueryPerformanceQuestion::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.GetPerformanceReviewData",
+        &lark_core::api::performance::GetPerformanceReviewData::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.QueryPerformanceReviewData",
+        &lark_core::api::performance::QueryPerformanceReviewData::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.QueryPerformanceReviewTemplate",
+        &lark_core::api::performance::QueryPerformanceReviewTemplate::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.QueryPerformanceReviewee",
+        &lark_core::api::performance::QueryPerformanceReviewee::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.GetPerformanceSemesterList",
+        &lark_core::api::performance::GetPerformanceSemesterList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.GetPerformanceStageTaskByPage",
+        &lark_core::api::performance::GetPerformanceStageTaskByPage::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.GetPerformanceStageTaskByUser",
+        &lark_core::api::performance::GetPerformanceStageTaskByUser::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.CreatePerformanceUserGroupUserRelWrite",
+        &lark_core::api::performance::CreatePerformanceUserGroupUserRelWrite::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "performance.QueryPerformanceUserInfo",
+        &lark_core::api::performance::QueryPerformanceUserInfo::new("s"),
+        false,
+    )
+    .await;
+}
+
+async fn personal_settings(run: &mut Run) {
+    run.send(
+        "personal_settings.BatchClosePersonalSettingsSystemStatus",
+        &lark_core::api::personal_settings::BatchClosePersonalSettingsSystemStatus::new(
+            "system_status_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "personal_settings.BatchOpenPersonalSettingsSystemStatus",
+        &lark_core::api::personal_settings::BatchOpenPersonalSettingsSystemStatus::new(
+            "system_status_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "personal_settings.CreatePersonalSettingsSystemStatus",
+        &lark_core::api::personal_settings::CreatePersonalSettingsSystemStatus::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "personal_settings.DeletePersonalSettingsSystemStatus",
+        &lark_core::api::personal_settings::DeletePersonalSettingsSystemStatus::new(
+            "system_status_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "personal_settings.GetPersonalSettingsSystemStatusList",
+        &lark_core::api::personal_settings::GetPersonalSettingsSystemStatusList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "personal_settings.UpdatePersonalSettingsSystemStatus",
+        &lark_core::api::personal_settings::UpdatePersonalSettingsSystemStatus::new(
+            "system_status_id x",
+        ),
+        false,
+    )
+    .await;
+}
+
+async fn report(run: &mut Run) {
+    run.send(
+        "report.QueryReportRule",
+        &lark_core::api::report::QueryReportRule::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "report.QueryReportTask",
+        &lark_core::api::report::QueryReportTask::new(7, 7, "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "report.RemoveReportView",
+        &lark_core::api::report::RemoveReportView::new("rule_id x"),
+        false,
+    )
+    .await;
 }
 
 async fn search(run: &mut Run) {
-    let request =
-        lark_core::api::search::CreateSearchDataSourceItem::new("data_source_id x", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("search.CreateSearchDataSourceItem", result);
-    let request =
-        lark_core::api::search::GetSearchDataSourceItem::new("data_source_id x", "item_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("search.GetSearchDataSourceItem", result);
-    let request =
-        lark_core::api::search::DeleteSearchDataSourceItem::new("data_source_id x", "item_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("search.DeleteSearchDataSourceItem", result);
-    let request = lark_core::api::search::CreateSearchDataSource::new("s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("search.CreateSearchDataSource", result);
-    let request = lark_core::api::search::GetSearchDataSource::new("data_source_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("search.GetSearchDataSource", result);
-    let request = lark_core::api::search::UpdateSearchDataSource::new("data_source_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("search.UpdateSearchDataSource", result);
-    let request = lark_core::api::search::GetSearchDataSourceList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("search.GetSearchDataSourceList", result);
-    let request = lark_core::api::search::DeleteSearchDataSource::new("data_source_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("search.DeleteSearchDataSource", result);
+    run.send(
+        "search.CreateSearchDataSourceItem",
+        &lark_core::api::search::CreateSearchDataSourceItem::new("data_source_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.GetSearchDataSourceItem",
+        &lark_core::api::search::GetSearchDataSourceItem::new("data_source_id x", "item_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.DeleteSearchDataSourceItem",
+        &lark_core::api::search::DeleteSearchDataSourceItem::new("data_source_id x", "item_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.CreateSearchDataSource",
+        &lark_core::api::search::CreateSearchDataSource::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.GetSearchDataSource",
+        &lark_core::api::search::GetSearchDataSource::new("data_source_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.UpdateSearchDataSource",
+        &lark_core::api::search::UpdateSearchDataSource::new("data_source_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.GetSearchDataSourceList",
+        &lark_core::api::search::GetSearchDataSourceList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "search.DeleteSearchDataSource",
+        &lark_core::api::search::DeleteSearchDataSource::new("data_source_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.SearchApp",
+        &lark_core::api::search::SearchApp::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "search.BatchCreateSearchDataSourceItem",
+        &lark_core::api::search::BatchCreateSearchDataSourceItem::new("data_source_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.SearchDocWiki",
+        &lark_core::api::search::SearchDocWiki::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "search.SearchMessage",
+        &lark_core::api::search::SearchMessage::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "search.CreateSearchSchema",
+        &lark_core::api::search::CreateSearchSchema::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.DeleteSearchSchema",
+        &lark_core::api::search::DeleteSearchSchema::new("schema_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.GetSearchSchema",
+        &lark_core::api::search::GetSearchSchema::new("schema_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.UpdateSearchSchema",
+        &lark_core::api::search::UpdateSearchSchema::new("schema_id x"),
+        false,
+    )
+    .await;
+}
+
+async fn security_and_compliance(run: &mut Run) {
+    run.send(
+        "security_and_compliance.UpdateSecurityAndComplianceDeviceApplyRecord",
+        &lark_core::api::security_and_compliance::UpdateSecurityAndComplianceDeviceApplyRecord::new(
+            "device_apply_record_id x",
+            true,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "security_and_compliance.CreateSecurityAndComplianceDeviceRecord",
+        &lark_core::api::security_and_compliance::CreateSecurityAndComplianceDeviceRecord::new(
+            7, 7, 7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "security_and_compliance.DeleteSecurityAndComplianceDeviceRecord",
+        &lark_core::api::security_and_compliance::DeleteSecurityAndComplianceDeviceRecord::new(
+            "device_record_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "security_and_compliance.GetSecurityAndComplianceDeviceRecord",
+        &lark_core::api::security_and_compliance::GetSecurityAndComplianceDeviceRecord::new(
+            "device_record_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "security_and_compliance.ListSecurityAndComplianceDeviceRecord",
+        &lark_core::api::security_and_compliance::ListSecurityAndComplianceDeviceRecord::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "security_and_compliance.GetSecurityAndComplianceDeviceRecordMine",
+        &lark_core::api::security_and_compliance::GetSecurityAndComplianceDeviceRecordMine::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "security_and_compliance.UpdateSecurityAndComplianceDeviceRecord",
+        &lark_core::api::security_and_compliance::UpdateSecurityAndComplianceDeviceRecord::new(
+            "device_record_id x",
+            "s",
+            7,
+            7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "security_and_compliance.ListSecurityAndComplianceOpenapiLogData",
+        &lark_core::api::security_and_compliance::ListSecurityAndComplianceOpenapiLogData::new(),
+        false,
+    )
+    .await;
 }
 
 async fn task(run: &mut Run) {
-    let request = lark_core::api::task::CreateTaskCollaborator::new("task_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.CreateTaskCollaborator", result);
-    let request = lark_core::api::task::GetTaskCollaboratorList::new("task_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.GetTaskCollaboratorList", result);
-    let request =
-        lark_core::api::task::DeleteTaskCollaborator::new("task_id x", "collaborator_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.DeleteTaskCollaborator", result);
-    let request = lark_core::api::task::CreateTaskFollower::new("task_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.CreateTaskFollower", result);
-    let request = lark_core::api::task::GetTaskFollowerList::new("task_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.GetTaskFollowerList", result);
-    let request = lark_core::api::task::DeleteTaskFollower::new("task_id x", "follower_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.DeleteTaskFollower", result);
-    let request = lark_core::api::task::CreateTaskReminder::new("task_id x", 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.CreateTaskReminder", result);
-    let request = lark_core::api::task::GetTaskReminderList::new("task_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.GetTaskReminderList", result);
-    let request = lark_core::api::task::DeleteTaskReminder::new("task_id x", "reminder_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.DeleteTaskReminder", result);
-    let request = lark_core::api::task::CreateTask::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.CreateTask", result);
-    let request = lark_core::api::task::GetTask::new("task_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.GetTask", result);
-    let request = lark_core::api::task::GetTaskList::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.GetTaskList", result);
-    let request = lark_core::api::task::DeleteTask::new("task_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.DeleteTask", result);
-    let request = lark_core::api::task::UpdateTask::new("task_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.UpdateTask", result);
-    let request = lark_core::api::task::CompleteTask::new("task_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.CompleteTask", result);
-    let request = lark_core::api::task::UncompleteTask::new("task_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.UncompleteTask", result);
-    let request = lark_core::api::task::CreateTaskComment::new("task_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.CreateTaskComment", result);
-    let request = lark_core::api::task::GetTaskComment::new("task_id x", "comment_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.GetTaskComment", result);
-    let request = lark_core::api::task::DeleteTaskComment::new("task_id x", "comment_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.DeleteTaskComment", result);
-    let request = lark_core::api::task::UpdateTaskComment::new("task_id x", "comment_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("task.UpdateTaskComment", result);
+    run.send(
+        "task.CreateTaskCollaborator",
+        &lark_core::api::task::CreateTaskCollaborator::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskCollaboratorList",
+        &lark_core::api::task::GetTaskCollaboratorList::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.DeleteTaskCollaborator",
+        &lark_core::api::task::DeleteTaskCollaborator::new("task_id x", "collaborator_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CreateTaskFollower",
+        &lark_core::api::task::CreateTaskFollower::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskFollowerList",
+        &lark_core::api::task::GetTaskFollowerList::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.DeleteTaskFollower",
+        &lark_core::api::task::DeleteTaskFollower::new("task_id x", "follower_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CreateTaskReminder",
+        &lark_core::api::task::CreateTaskReminder::new("task_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskReminderList",
+        &lark_core::api::task::GetTaskReminderList::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.DeleteTaskReminder",
+        &lark_core::api::task::DeleteTaskReminder::new("task_id x", "reminder_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CreateTask",
+        &lark_core::api::task::CreateTask::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTask",
+        &lark_core::api::task::GetTask::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskList",
+        &lark_core::api::task::GetTaskList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "task.DeleteTask",
+        &lark_core::api::task::DeleteTask::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.UpdateTask",
+        &lark_core::api::task::UpdateTask::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CompleteTask",
+        &lark_core::api::task::CompleteTask::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.UncompleteTask",
+        &lark_core::api::task::UncompleteTask::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CreateTaskComment",
+        &lark_core::api::task::CreateTaskComment::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskComment",
+        &lark_core::api::task::GetTaskComment::new("task_id x", "comment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.DeleteTaskComment",
+        &lark_core::api::task::DeleteTaskComment::new("task_id x", "comment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.UpdateTaskComment",
+        &lark_core::api::task::UpdateTaskComment::new("task_id x", "comment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.AddTaskDependency",
+        &lark_core::api::task::AddTaskDependency::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.DeleteTaskAttachment",
+        &lark_core::api::task::DeleteTaskAttachment::new("attachment_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskAttachment",
+        &lark_core::api::task::GetTaskAttachment::new("attachment_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskAttachmentList",
+        &lark_core::api::task::GetTaskAttachmentList::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.UploadTaskAttachment",
+        &lark_core::api::task::UploadTaskAttachment::new(
+            "s",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "task.BatchDeleteTaskCollaborator",
+        &lark_core::api::task::BatchDeleteTaskCollaborator::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CreateTaskCommentV2",
+        &lark_core::api::task::CreateTaskCommentV2::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.DeleteTaskCommentV2",
+        &lark_core::api::task::DeleteTaskCommentV2::new("comment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskCommentV2",
+        &lark_core::api::task::GetTaskCommentV2::new("comment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.ListTaskComment",
+        &lark_core::api::task::ListTaskComment::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.UpdateTaskCommentV2",
+        &lark_core::api::task::UpdateTaskCommentV2::new("comment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.AddTaskCustomField",
+        &lark_core::api::task::AddTaskCustomField::new("custom_field_guid x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CreateTaskCustomField",
+        &lark_core::api::task::CreateTaskCustomField::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskCustomField",
+        &lark_core::api::task::GetTaskCustomField::new("custom_field_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.ListTaskCustomField",
+        &lark_core::api::task::ListTaskCustomField::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CreateTaskCustomFieldOption",
+        &lark_core::api::task::CreateTaskCustomFieldOption::new("custom_field_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.UpdateTaskCustomFieldOption",
+        &lark_core::api::task::UpdateTaskCustomFieldOption::new(
+            "custom_field_guid x",
+            "option_guid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "task.RemoveTaskCustomField",
+        &lark_core::api::task::RemoveTaskCustomField::new("custom_field_guid x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.UpdateTaskCustomField",
+        &lark_core::api::task::UpdateTaskCustomField::new("custom_field_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.RemoveTaskDependency",
+        &lark_core::api::task::RemoveTaskDependency::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.BatchDeleteTaskFollower",
+        &lark_core::api::task::BatchDeleteTaskFollower::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.AddTaskMember",
+        &lark_core::api::task::AddTaskMember::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.RemoveTaskMember",
+        &lark_core::api::task::RemoveTaskMember::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.AddTaskReminder",
+        &lark_core::api::task::AddTaskReminder::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.RemoveTaskReminder",
+        &lark_core::api::task::RemoveTaskReminder::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CreateTaskSection",
+        &lark_core::api::task::CreateTaskSection::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.DeleteTaskSection",
+        &lark_core::api::task::DeleteTaskSection::new("section_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskSection",
+        &lark_core::api::task::GetTaskSection::new("section_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskSectionList",
+        &lark_core::api::task::GetTaskSectionList::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskTaskListOfSection",
+        &lark_core::api::task::GetTaskTaskListOfSection::new("section_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.UpdateTaskSection",
+        &lark_core::api::task::UpdateTaskSection::new("section_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CreateTaskSubtask",
+        &lark_core::api::task::CreateTaskSubtask::new("task_guid x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskSubtaskList",
+        &lark_core::api::task::GetTaskSubtaskList::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CreateTaskV2",
+        &lark_core::api::task::CreateTaskV2::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.DeleteTaskV2",
+        &lark_core::api::task::DeleteTaskV2::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskV2",
+        &lark_core::api::task::GetTaskV2::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskListV2",
+        &lark_core::api::task::GetTaskListV2::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "task.GetTaskTasklists",
+        &lark_core::api::task::GetTaskTasklists::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.UpdateTaskV2",
+        &lark_core::api::task::UpdateTaskV2::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CreateTaskTasklistActivitySubscription",
+        &lark_core::api::task::CreateTaskTasklistActivitySubscription::new("tasklist_guid x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.DeleteTaskTasklistActivitySubscription",
+        &lark_core::api::task::DeleteTaskTasklistActivitySubscription::new(
+            "tasklist_guid x",
+            "activity_subscription_guid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskTasklistActivitySubscription",
+        &lark_core::api::task::GetTaskTasklistActivitySubscription::new(
+            "tasklist_guid x",
+            "activity_subscription_guid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskTasklistActivitySubscriptionList",
+        &lark_core::api::task::GetTaskTasklistActivitySubscriptionList::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.UpdateTaskTasklistActivitySubscription",
+        &lark_core::api::task::UpdateTaskTasklistActivitySubscription::new(
+            "tasklist_guid x",
+            "activity_subscription_guid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "task.AddTaskTasklist",
+        &lark_core::api::task::AddTaskTasklist::new("task_guid x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.CreateTaskTasklist",
+        &lark_core::api::task::CreateTaskTasklist::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.DeleteTaskTasklist",
+        &lark_core::api::task::DeleteTaskTasklist::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskTasklist",
+        &lark_core::api::task::GetTaskTasklist::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskTasklistList",
+        &lark_core::api::task::GetTaskTasklistList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "task.AddTaskTasklistMember",
+        &lark_core::api::task::AddTaskTasklistMember::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.RemoveTaskTasklistMember",
+        &lark_core::api::task::RemoveTaskTasklistMember::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.RemoveTaskTasklist",
+        &lark_core::api::task::RemoveTaskTasklist::new("task_guid x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.GetTaskTaskListOfTasklist",
+        &lark_core::api::task::GetTaskTaskListOfTasklist::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.UpdateTaskTasklist",
+        &lark_core::api::task::UpdateTaskTasklist::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+}
+
+async fn task_v1(run: &mut Run) {
+    run.send(
+        "task_v1.CreateTaskV1Collaborator",
+        &lark_core::api::task_v1::CreateTaskV1Collaborator::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.DeleteTaskV1Collaborator",
+        &lark_core::api::task_v1::DeleteTaskV1Collaborator::new("task_id x", "collaborator_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.BatchDeleteTaskV1Collaborator",
+        &lark_core::api::task_v1::BatchDeleteTaskV1Collaborator::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.GetTaskV1CollaboratorList",
+        &lark_core::api::task_v1::GetTaskV1CollaboratorList::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.CreateTaskV1Comment",
+        &lark_core::api::task_v1::CreateTaskV1Comment::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.DeleteTaskV1Comment",
+        &lark_core::api::task_v1::DeleteTaskV1Comment::new("task_id x", "comment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.GetTaskV1Comment",
+        &lark_core::api::task_v1::GetTaskV1Comment::new("task_id x", "comment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.GetTaskV1CommentList",
+        &lark_core::api::task_v1::GetTaskV1CommentList::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.UpdateTaskV1Comment",
+        &lark_core::api::task_v1::UpdateTaskV1Comment::new("task_id x", "comment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.CreateTaskV1Follower",
+        &lark_core::api::task_v1::CreateTaskV1Follower::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.DeleteTaskV1Follower",
+        &lark_core::api::task_v1::DeleteTaskV1Follower::new("task_id x", "follower_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.BatchDeleteTaskV1Follower",
+        &lark_core::api::task_v1::BatchDeleteTaskV1Follower::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.GetTaskFollowerV1List",
+        &lark_core::api::task_v1::GetTaskFollowerV1List::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.CreateTaskV1Reminder",
+        &lark_core::api::task_v1::CreateTaskV1Reminder::new("task_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.DeleteTaskV1Reminder",
+        &lark_core::api::task_v1::DeleteTaskV1Reminder::new("task_id x", "reminder_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.GetTaskV1ReminderList",
+        &lark_core::api::task_v1::GetTaskV1ReminderList::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.CompleteTaskV1",
+        &lark_core::api::task_v1::CompleteTaskV1::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task_v1.UncompleteTaskV1",
+        &lark_core::api::task_v1::UncompleteTaskV1::new("task_id x"),
+        false,
+    )
+    .await;
 }
 
 async fn tenant(run: &mut Run) {
-    let request = lark_core::api::tenant::GetTenant::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("tenant.GetTenant", result);
+    run.send(
+        "tenant.GetTenant",
+        &lark_core::api::tenant::GetTenant::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "tenant.GetTenantProductAssignInfo",
+        &lark_core::api::tenant::GetTenantProductAssignInfo::new(),
+        false,
+    )
+    .await;
+}
+
+async fn trust_party(run: &mut Run) {
+    run.send(
+        "trust_party.GetTrustPartyCollaborationTenantCollaborationDepartment",
+        &lark_core::api::trust_party::GetTrustPartyCollaborationTenantCollaborationDepartment::new(
+            "target_tenant_key x",
+            "target_department_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "trust_party.GetTrustPartyCollaborationTenantCollaborationUser",
+        &lark_core::api::trust_party::GetTrustPartyCollaborationTenantCollaborationUser::new(
+            "target_tenant_key x",
+            "target_user_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "trust_party.GetTrustPartyCollaborationTenant",
+        &lark_core::api::trust_party::GetTrustPartyCollaborationTenant::new("target_tenant_key x"),
+        false,
+    )
+    .await;
+    run.send(
+        "trust_party.ListTrustPartyCollaborationTenant",
+        &lark_core::api::trust_party::ListTrustPartyCollaborationTenant::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "trust_party.GetTrustPartyCollaborationTenantVisibleOrganization",
+        &lark_core::api::trust_party::GetTrustPartyCollaborationTenantVisibleOrganization::new(
+            "target_tenant_key x",
+        ),
+        false,
+    )
+    .await;
 }
 
 async fn vc(run: &mut Run) {
-    let request = lark_core::api::vc::ApplyVCReserve::new();
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.ApplyVCReserve", result);
-    let request = lark_core::api::vc::UpdateVCReserve::new("reserve_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.UpdateVCReserve", result);
-    let request = lark_core::api::vc::DeleteVCReserve::new("reserve_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.DeleteVCReserve", result);
-    let request = lark_core::api::vc::GetVCReserve::new("reserve_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.GetVCReserve", result);
-    let request = lark_core::api::vc::GetVCReserveActiveMeeting::new("reserve_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.GetVCReserveActiveMeeting", result);
-    let request = lark_core::api::vc::GetVCMeeting::new("meeting_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.GetVCMeeting", result);
-    let request = lark_core::api::vc::ListVCMeetingByNo::new("s", "s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.ListVCMeetingByNo", result);
-    let request = lark_core::api::vc::InviteVCMeeting::new("meeting_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("vc.InviteVCMeeting", result);
-    let request = lark_core::api::vc::KickoutVCMeeting::new("meeting_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.KickoutVCMeeting", result);
-    let request = lark_core::api::vc::SetVCHostMeeting::new("meeting_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.SetVCHostMeeting", result);
-    let request = lark_core::api::vc::EndVCMeeting::new("meeting_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("vc.EndVCMeeting", result);
-    let request = lark_core::api::vc::StartVCMeetingRecording::new("meeting_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("vc.StartVCMeetingRecording", result);
-    let request = lark_core::api::vc::StopVCMeetingRecording::new("meeting_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("vc.StopVCMeetingRecording", result);
-    let request = lark_core::api::vc::GetVCMeetingRecording::new("meeting_id x");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.GetVCMeetingRecording", result);
-    let request = lark_core::api::vc::SetVCPermissionMeetingRecording::new("meeting_id x");
-    let result = run.client.send_with(&request, &run.user).await;
-    run.record("vc.SetVCPermissionMeetingRecording", result);
-    let request = lark_core::api::vc::GetVCDailyReport::new("s", "s");
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.GetVCDailyReport", result);
-    let request = lark_core::api::vc::GetVCTopUserReport::new("s", "s", 7, 7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.GetVCTopUserReport", result);
-    let request = lark_core::api::vc::GetVCRoomConfig::new(7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.GetVCRoomConfig", result);
-    let request = lark_core::api::vc::SetVCRoomConfig::new(7);
-    let result = run.client.send_with(&request, &run.tenant).await;
-    run.record("vc.SetVCRoomConfig", result);
+    run.send(
+        "vc.ApplyVCReserve",
+        &lark_core::api::vc::ApplyVCReserve::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.UpdateVCReserve",
+        &lark_core::api::vc::UpdateVCReserve::new("reserve_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.DeleteVCReserve",
+        &lark_core::api::vc::DeleteVCReserve::new("reserve_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCReserve",
+        &lark_core::api::vc::GetVCReserve::new("reserve_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCReserveActiveMeeting",
+        &lark_core::api::vc::GetVCReserveActiveMeeting::new("reserve_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCMeeting",
+        &lark_core::api::vc::GetVCMeeting::new("meeting_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.ListVCMeetingByNo",
+        &lark_core::api::vc::ListVCMeetingByNo::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.InviteVCMeeting",
+        &lark_core::api::vc::InviteVCMeeting::new("meeting_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "vc.KickoutVCMeeting",
+        &lark_core::api::vc::KickoutVCMeeting::new("meeting_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.SetVCHostMeeting",
+        &lark_core::api::vc::SetVCHostMeeting::new("meeting_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.EndVCMeeting",
+        &lark_core::api::vc::EndVCMeeting::new("meeting_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "vc.StartVCMeetingRecording",
+        &lark_core::api::vc::StartVCMeetingRecording::new("meeting_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "vc.StopVCMeetingRecording",
+        &lark_core::api::vc::StopVCMeetingRecording::new("meeting_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "vc.GetVCMeetingRecording",
+        &lark_core::api::vc::GetVCMeetingRecording::new("meeting_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.SetVCPermissionMeetingRecording",
+        &lark_core::api::vc::SetVCPermissionMeetingRecording::new("meeting_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "vc.GetVCDailyReport",
+        &lark_core::api::vc::GetVCDailyReport::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCTopUserReport",
+        &lark_core::api::vc::GetVCTopUserReport::new("s", "s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCRoomConfig",
+        &lark_core::api::vc::GetVCRoomConfig::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.SetVCRoomConfig",
+        &lark_core::api::vc::SetVCRoomConfig::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCAlertList",
+        &lark_core::api::vc::GetVCAlertList::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.ExportVCMeetingList",
+        &lark_core::api::vc::ExportVCMeetingList::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.ExportVCParticipantList",
+        &lark_core::api::vc::ExportVCParticipantList::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.ExportVCParticipantQualityList",
+        &lark_core::api::vc::ExportVCParticipantQualityList::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.ExportVCResourceReservationList",
+        &lark_core::api::vc::ExportVCResourceReservationList::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.DownloadVCExportFile",
+        &lark_core::api::vc::DownloadVCExportFile::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCExportTask",
+        &lark_core::api::vc::GetVCExportTask::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCMeetingList",
+        &lark_core::api::vc::GetVCMeetingList::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCParticipantList",
+        &lark_core::api::vc::GetVCParticipantList::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCParticipantQualityList",
+        &lark_core::api::vc::GetVCParticipantQualityList::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCReserveConfigAdmin",
+        &lark_core::api::vc::GetVCReserveConfigAdmin::new("reserve_config_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.UpdateVCReserveConfigAdmin",
+        &lark_core::api::vc::UpdateVCReserveConfigAdmin::new("reserve_config_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCReserveConfigDisableInform",
+        &lark_core::api::vc::GetVCReserveConfigDisableInform::new("reserve_config_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.UpdateVCReserveConfigDisableInform",
+        &lark_core::api::vc::UpdateVCReserveConfigDisableInform::new("reserve_config_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCReserveConfigForm",
+        &lark_core::api::vc::GetVCReserveConfigForm::new("reserve_config_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.UpdateVCReserveConfigForm",
+        &lark_core::api::vc::UpdateVCReserveConfigForm::new("reserve_config_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCReserveConfig",
+        &lark_core::api::vc::GetVCReserveConfig::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.UpdateVCReserveConfig",
+        &lark_core::api::vc::UpdateVCReserveConfig::new("reserve_config_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCResourceReservationList",
+        &lark_core::api::vc::GetVCResourceReservationList::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.BatchGetVCRoom",
+        &lark_core::api::vc::BatchGetVCRoom::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.SetVCRoomConfigCheckboardAccessCode",
+        &lark_core::api::vc::SetVCRoomConfigCheckboardAccessCode::new(7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.SetVCRoomConfigRoomAccessCode",
+        &lark_core::api::vc::SetVCRoomConfigRoomAccessCode::new(7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.CreateVCRoom",
+        &lark_core::api::vc::CreateVCRoom::new("s", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.DeleteVCRoom",
+        &lark_core::api::vc::DeleteVCRoom::new("room_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCRoom",
+        &lark_core::api::vc::GetVCRoom::new("room_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCRoomList",
+        &lark_core::api::vc::GetVCRoomList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.CreateVCRoomLevel",
+        &lark_core::api::vc::CreateVCRoomLevel::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.DeleteVCRoomLevel",
+        &lark_core::api::vc::DeleteVCRoomLevel::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCRoomLevel",
+        &lark_core::api::vc::GetVCRoomLevel::new("room_level_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCRoomLevelList",
+        &lark_core::api::vc::GetVCRoomLevelList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.BatchGetVCRoomLevel",
+        &lark_core::api::vc::BatchGetVCRoomLevel::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.SearchVCRoomLevel",
+        &lark_core::api::vc::SearchVCRoomLevel::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.UpdateVCRoomLevel",
+        &lark_core::api::vc::UpdateVCRoomLevel::new("room_level_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.SearchVCRoom",
+        &lark_core::api::vc::SearchVCRoom::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "vc.UpdateVCRoom",
+        &lark_core::api::vc::UpdateVCRoom::new("room_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.GetVCScopeConfig",
+        &lark_core::api::vc::GetVCScopeConfig::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.SetVCScopeConfig",
+        &lark_core::api::vc::SetVCScopeConfig::new(7, "s"),
+        false,
+    )
+    .await;
+}
+
+async fn verification(run: &mut Run) {
+    run.send(
+        "verification.GetVerification",
+        &lark_core::api::verification::GetVerification::new(),
+        false,
+    )
+    .await;
 }

@@ -716,7 +716,14 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
             .find(|(w, f)| {
                 f.wire == p.request_token && (*w == Where::Body) == p.token_in_body
             })
-            .map(|(_, f)| f.ident.clone())
+            .map(|(_, f)| {
+                if f.required {
+                    // A token the facts call required: the first page sends it empty.
+                    format!("{} = token.unwrap_or_default()", f.ident)
+                } else {
+                    format!("{} = token", f.ident)
+                }
+            })
             .ok_or_else(|| format!("{}: no page token", ep.name))?;
         let response = ep
             .response
@@ -744,7 +751,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
             t,
             "impl crate::endpoint::Paginated for {name} {{
 fn set_page_token(&mut self, token: Option<String>) {{
-self.{request} = token;
+self.{request};
 }}
 }}
 

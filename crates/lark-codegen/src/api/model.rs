@@ -503,9 +503,9 @@ fn endpoint(e: &Value) -> Result<Endpoint, String> {
         let place = if p.token_in_body { Where::Body } else { Where::Query };
         let ok = params
             .iter()
-            .any(|(w, f)| *w == place && f.wire == p.request_token && f.ty == Ty::String && !f.required);
+            .any(|(w, f)| *w == place && f.wire == p.request_token && f.ty == Ty::String);
         if !ok {
-            return Err(format!("{whose}: page token `{}` is not an optional string", p.request_token));
+            return Err(format!("{whose}: page token `{}` is not a string", p.request_token));
         }
         if !response.iter().any(|f| f.wire == p.response_token && f.ty == Ty::String) {
             return Err(format!("{whose}: answer lacks `{}`", p.response_token));

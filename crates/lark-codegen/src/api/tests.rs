@@ -29,6 +29,14 @@ pub(crate) fn generate(model: &Model) -> Result<Vec<(String, String)>, String> {
 const MOCK_VALUES: &[(&str, &[&str])] = &[
     ("auth.ResendAppTicket", &["MARKET_APP_ID", "MARKET_APP_SECRET"]),
     (
+        "auth.GetAppAccessToken",
+        &["MockServer::APP_ID", "MockServer::APP_SECRET"],
+    ),
+    (
+        "auth.GetTenantAccessToken",
+        &["MockServer::APP_ID", "MockServer::APP_SECRET"],
+    ),
+    (
         "message.SendRawMessage",
         &["\"chat_id\"", "MockServer::CHAT_ID", "\"text\"", "r#\"{\"text\":\"hi\"}\"#"],
     ),
@@ -46,6 +54,9 @@ fn every_endpoint(model: &Model) -> Result<String, String> {
 //! sample values), sent through the SDK to the mock: the spec-driven handler must accept each.
 #![cfg(feature = "every-endpoint")]
 
+use std::marker::PhantomData;
+
+use lark_core::endpoint::{Body, Endpoint, EndpointMeta, FromResponse, ResponseKind};
 use lark_core::{Client, Config, RequestOptions};
 use lark_mock::MockServer;
 use lark_reqwest::ReqwestClient;
@@ -64,11 +75,83 @@ struct Run {
 }
 
 impl Run {
-    fn record<T>(&mut self, id: &str, result: lark_core::Result<T>) {
+    /// Sends `request` as built by its own `Endpoint` impl. The answer is decoded as JSON (or
+    /// bytes) rather than as the typed output, so the client's send path is compiled twice,
+    /// not once per endpoint; decoding into every answer type is `generated_answers.rs`.
+    async fn send<E: Endpoint>(&mut self, id: &str, request: &E, user: bool) {
         self.sent += 1;
+        let built = (|| {
+            let mut query = Vec::new();
+            request.query(&mut query);
+            let mut headers = http::HeaderMap::new();
+            request.headers(&mut headers)?;
+            Ok::<_, lark_core::Error>(Built {
+                meta: request.meta().clone(),
+                path: request.path()?,
+                query,
+                headers,
+                body: request.body()?,
+            })
+        })();
+        let built = match built {
+            Ok(built) => built,
+            Err(e) => {
+                self.failures.push(format!("{id}: cannot build: {e}"));
+                return;
+            }
+        };
+        let options = if user { &self.user } else { &self.tenant };
+        let result = if matches!(built.meta.response, ResponseKind::Binary) {
+            let call = As::<lark_core::Download> { built, output: PhantomData };
+            self.client.send_with(&call, options).await.map(|_| ())
+        } else {
+            let call = As::<serde_json::Value> { built, output: PhantomData };
+            self.client.send_with(&call, options).await.map(|_| ())
+        };
         if let Err(e) = result {
             self.failures.push(format!("{id}: {e}"));
         }
+    }
+}
+
+/// A request's parts as its endpoint built them.
+#[derive(Debug)]
+struct Built {
+    meta: EndpointMeta,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    headers: http::HeaderMap,
+    body: Body,
+}
+
+#[derive(Debug)]
+struct As<O> {
+    built: Built,
+    output: PhantomData<fn() -> O>,
+}
+
+impl<O: FromResponse> Endpoint for As<O> {
+    type Output = O;
+
+    fn meta(&self) -> &EndpointMeta {
+        &self.built.meta
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(self.built.path.clone())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.extend(self.built.query.iter().cloned());
+    }
+
+    fn headers(&self, headers: &mut http::HeaderMap) -> lark_core::Result<()> {
+        headers.extend(self.built.headers.clone());
+        Ok(())
+    }
+
+    fn body(&self) -> lark_core::Result<Body> {
+        Ok(self.built.body.clone())
     }
 }
 
@@ -150,10 +233,11 @@ async fn every_endpoint_is_accepted() {
             };
             let _ = writeln!(
                 t,
-                "let request = lark_core::api::{s}::{}::new({});\nlet result = run.client.send_with(&request, &run.{options}).await;\nrun.record(\"{s}.{}\", result);",
+                "run.send(\"{s}.{}\", &lark_core::api::{s}::{}::new({}), {}).await;",
+                ep.name,
                 ep.name,
                 args.join(", "),
-                ep.name
+                options == "user"
             );
         }
         t.push_str("}\n");

@@ -642,6 +642,14 @@ pub struct CreateAttendanceGroupRespGroupTravelNeedPunchCfg {
     pub not_during_shift: Option<bool>,
 }
 
+/// Part of an answer (`GetAttendanceGroupListRespGroup` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAttendanceGroupListRespGroup {
+    pub group_id: Option<String>,
+    pub group_name: Option<String>,
+}
+
 /// Part of an answer (`GetAttendanceGroupRespAntiCheatPunchConfig` in the facts).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -823,6 +831,14 @@ pub struct GetAttendanceGroupRespTravelNeedPunchCfg {
     pub early_minutes_as_early: Option<i64>,
     pub early_minutes_as_lack: Option<i64>,
     pub not_during_shift: Option<bool>,
+}
+
+/// Part of an answer (`ListAttendanceGroupUserRespUser` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListAttendanceGroupUserRespUser {
+    pub user_id: Option<String>,
+    pub department_ids: Option<Vec<String>>,
 }
 
 /// Part of an answer (`SearchAttendanceGroupRespGroup` in the facts).
@@ -1148,5 +1164,201 @@ impl crate::endpoint::Endpoint for DeleteAttendanceGroup {
             DELETE_ATTENDANCE_GROUP.path,
             &[("group_id", self.group_id.as_str())],
         )
+    }
+}
+
+static GET_ATTENDANCE_GROUP_LIST: crate::endpoint::EndpointMeta =
+    crate::endpoint::EndpointMeta::new(
+        "attendance",
+        "GetAttendanceGroupList",
+        http::Method::GET,
+        "/open-apis/attendance/v1/groups",
+        &[crate::endpoint::TokenKind::Tenant],
+    )
+    .paginated(true)
+    .doc_url(
+        "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/list",
+    );
+
+/// `GET /open-apis/attendance/v1/groups`
+///
+/// Token: tenant.
+/// Paginated: use [`Client::pages`](crate::Client::pages).
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/list)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetAttendanceGroupList {
+    page_size: Option<i64>,
+    page_token: Option<String>,
+}
+
+impl GetAttendanceGroupList {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self {
+            page_size: None,
+            page_token: None,
+        }
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`GetAttendanceGroupList`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAttendanceGroupListResponse {
+    pub group_list: Option<Vec<super::GetAttendanceGroupListRespGroup>>,
+    pub page_token: Option<String>,
+    pub has_more: Option<bool>,
+}
+
+impl crate::endpoint::Endpoint for GetAttendanceGroupList {
+    type Output = GetAttendanceGroupListResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &GET_ATTENDANCE_GROUP_LIST
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        Ok(GET_ATTENDANCE_GROUP_LIST.path.to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+    }
+}
+
+impl crate::endpoint::Paginated for GetAttendanceGroupList {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl crate::endpoint::Page for GetAttendanceGroupListResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
+static LIST_ATTENDANCE_GROUP_USER: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("attendance", "ListAttendanceGroupUser", http::Method::GET, "/open-apis/attendance/v1/groups/:group_id/list_user", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).paginated(true).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/list_user");
+
+/// `GET /open-apis/attendance/v1/groups/:group_id/list_user`
+///
+/// Token: tenant or user.
+/// Paginated: use [`Client::pages`](crate::Client::pages).
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/list_user)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ListAttendanceGroupUser {
+    group_id: String,
+    employee_type: String,
+    dept_type: String,
+    page_size: Option<i64>,
+    page_token: Option<String>,
+    member_clock_type: i64,
+}
+
+impl ListAttendanceGroupUser {
+    /// A request with its required `group_id`, `employee_type`, `dept_type`, `member_clock_type`.
+    pub fn new(
+        group_id: impl Into<String>,
+        employee_type: impl Into<String>,
+        dept_type: impl Into<String>,
+        member_clock_type: impl Into<i64>,
+    ) -> Self {
+        Self {
+            group_id: group_id.into(),
+            employee_type: employee_type.into(),
+            dept_type: dept_type.into(),
+            page_size: None,
+            page_token: None,
+            member_clock_type: member_clock_type.into(),
+        }
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`ListAttendanceGroupUser`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListAttendanceGroupUserResponse {
+    pub users: Option<Vec<super::ListAttendanceGroupUserRespUser>>,
+    pub page_token: Option<String>,
+    pub has_more: Option<bool>,
+}
+
+impl crate::endpoint::Endpoint for ListAttendanceGroupUser {
+    type Output = ListAttendanceGroupUserResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &LIST_ATTENDANCE_GROUP_USER
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            LIST_ATTENDANCE_GROUP_USER.path,
+            &[("group_id", self.group_id.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("employee_type", self.employee_type.clone()));
+        query.push(("dept_type", self.dept_type.clone()));
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        query.push(("member_clock_type", self.member_clock_type.to_string()));
+    }
+}
+
+impl crate::endpoint::Paginated for ListAttendanceGroupUser {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl crate::endpoint::Page for ListAttendanceGroupUserResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
     }
 }

@@ -283,6 +283,104 @@ pub struct GetAttendanceShiftDetailRespShiftMiddleTimeRule {
     pub fixed_middle_time: Option<String>,
 }
 
+/// Part of an answer (`GetAttendanceShiftListRespShift` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAttendanceShiftListRespShift {
+    pub shift_id: Option<String>,
+    pub shift_name: Option<String>,
+    pub punch_times: Option<i64>,
+    pub sub_shift_leader_ids: Option<Vec<String>>,
+    pub is_flexible: Option<bool>,
+    pub flexible_minutes: Option<i64>,
+    pub flexible_rule: Option<Vec<super::GetAttendanceShiftListRespShiftFlexibleRule>>,
+    pub no_need_off: Option<bool>,
+    pub punch_time_rule: Option<Vec<super::GetAttendanceShiftListRespShiftPunchTimeRule>>,
+    pub late_off_late_on_rule: Option<Vec<super::GetAttendanceShiftListRespShiftLateOffLateOnRule>>,
+    pub rest_time_rule: Option<Vec<super::GetAttendanceShiftListRespShiftRestTimeRule>>,
+    pub overtime_rule: Option<Vec<super::GetAttendanceShiftListRespShiftOvertimeRule>>,
+    pub day_type: Option<i64>,
+    pub overtime_rest_time_rule:
+        Option<Vec<super::GetAttendanceShiftListRespShiftOvertimeRestTimeRule>>,
+    pub late_minutes_as_serious_late: Option<i64>,
+    pub shift_middle_time_rule: Option<super::GetAttendanceShiftListRespShiftShiftMiddleTimeRule>,
+    pub late_off_late_on_setting:
+        Option<super::GetAttendanceShiftListRespShiftLateOffLateOnSetting>,
+}
+
+/// Part of an answer (`GetAttendanceShiftListRespShiftFlexibleRule` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAttendanceShiftListRespShiftFlexibleRule {
+    pub flexible_early_minutes: Option<i64>,
+    pub flexible_late_minutes: Option<i64>,
+}
+
+/// Part of an answer (`GetAttendanceShiftListRespShiftLateOffLateOnRule` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAttendanceShiftListRespShiftLateOffLateOnRule {
+    pub late_off_minutes: Option<i64>,
+    pub late_on_minutes: Option<i64>,
+}
+
+/// Part of an answer (`GetAttendanceShiftListRespShiftLateOffLateOnSetting` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAttendanceShiftListRespShiftLateOffLateOnSetting {
+    pub late_off_base_on_time_type: Option<i64>,
+    pub late_on_base_on_time_type: Option<i64>,
+}
+
+/// Part of an answer (`GetAttendanceShiftListRespShiftOvertimeRestTimeRule` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAttendanceShiftListRespShiftOvertimeRestTimeRule {
+    pub rest_begin_time: Option<String>,
+    pub rest_end_time: Option<String>,
+}
+
+/// Part of an answer (`GetAttendanceShiftListRespShiftOvertimeRule` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAttendanceShiftListRespShiftOvertimeRule {
+    pub on_overtime: Option<String>,
+    pub off_overtime: Option<String>,
+}
+
+/// Part of an answer (`GetAttendanceShiftListRespShiftPunchTimeRule` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAttendanceShiftListRespShiftPunchTimeRule {
+    pub on_time: Option<String>,
+    pub off_time: Option<String>,
+    pub late_minutes_as_late: Option<i64>,
+    pub late_minutes_as_lack: Option<i64>,
+    pub on_advance_minutes: Option<i64>,
+    pub early_minutes_as_early: Option<i64>,
+    pub early_minutes_as_lack: Option<i64>,
+    pub off_delay_minutes: Option<i64>,
+    pub late_minutes_as_serious_late: Option<i64>,
+    pub no_need_on: Option<bool>,
+    pub no_need_off: Option<bool>,
+}
+
+/// Part of an answer (`GetAttendanceShiftListRespShiftRestTimeRule` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAttendanceShiftListRespShiftRestTimeRule {
+    pub rest_begin_time: Option<String>,
+    pub rest_end_time: Option<String>,
+}
+
+/// Part of an answer (`GetAttendanceShiftListRespShiftShiftMiddleTimeRule` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAttendanceShiftListRespShiftShiftMiddleTimeRule {
+    pub middle_time_type: Option<i64>,
+    pub fixed_middle_time: Option<String>,
+}
+
 /// Part of an answer (`GetAttendanceShiftRespFlexibleRule` in the facts).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -809,5 +907,99 @@ impl crate::endpoint::Endpoint for CreateAttendanceShift {
 
     fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
         crate::endpoint::Body::json(self)
+    }
+}
+
+static GET_ATTENDANCE_SHIFT_LIST: crate::endpoint::EndpointMeta =
+    crate::endpoint::EndpointMeta::new(
+        "attendance",
+        "GetAttendanceShiftList",
+        http::Method::GET,
+        "/open-apis/attendance/v1/shifts",
+        &[crate::endpoint::TokenKind::Tenant],
+    )
+    .paginated(true)
+    .doc_url(
+        "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/shift/list",
+    );
+
+/// `GET /open-apis/attendance/v1/shifts`
+///
+/// Token: tenant.
+/// Paginated: use [`Client::pages`](crate::Client::pages).
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/shift/list)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetAttendanceShiftList {
+    page_size: Option<i64>,
+    page_token: Option<String>,
+}
+
+impl GetAttendanceShiftList {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self {
+            page_size: None,
+            page_token: None,
+        }
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`GetAttendanceShiftList`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAttendanceShiftListResponse {
+    pub shift_list: Option<Vec<super::GetAttendanceShiftListRespShift>>,
+    pub page_token: Option<String>,
+    pub has_more: Option<bool>,
+}
+
+impl crate::endpoint::Endpoint for GetAttendanceShiftList {
+    type Output = GetAttendanceShiftListResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &GET_ATTENDANCE_SHIFT_LIST
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        Ok(GET_ATTENDANCE_SHIFT_LIST.path.to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+    }
+}
+
+impl crate::endpoint::Paginated for GetAttendanceShiftList {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl crate::endpoint::Page for GetAttendanceShiftListResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
     }
 }

@@ -25,6 +25,47 @@ pub struct BatchCreateAttendanceUserDailyShiftRespUserDailyShift {
     pub is_clear_schedule: Option<bool>,
 }
 
+/// Part of a request (`BatchCreateAttendanceUserDailyShiftTempReqUserTmpDailyShift` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct BatchCreateAttendanceUserDailyShiftTempReqUserTmpDailyShift {
+    pub group_id: String,
+    pub user_id: String,
+    pub date: i64,
+    pub shift_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub punch_time_simple_rules: Option<
+        Vec<super::BatchCreateAttendanceUserDailyShiftTempReqUserTmpDailyShiftPunchTimeSimpleRule>,
+    >,
+}
+
+/// Part of a request (`BatchCreateAttendanceUserDailyShiftTempReqUserTmpDailyShiftPunchTimeSimpleRule` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct BatchCreateAttendanceUserDailyShiftTempReqUserTmpDailyShiftPunchTimeSimpleRule {
+    pub on_time: String,
+    pub off_time: String,
+}
+
+/// Part of an answer (`BatchCreateAttendanceUserDailyShiftTempRespUserTmpDailyShift` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchCreateAttendanceUserDailyShiftTempRespUserTmpDailyShift {
+    pub group_id: Option<String>,
+    pub user_id: Option<String>,
+    pub date: Option<i64>,
+    pub shift_name: Option<String>,
+    pub punch_time_simple_rules: Option<
+        Vec<super::BatchCreateAttendanceUserDailyShiftTempRespUserTmpDailyShiftPunchTimeSimpleRule>,
+    >,
+}
+
+/// Part of an answer (`BatchCreateAttendanceUserDailyShiftTempRespUserTmpDailyShiftPunchTimeSimpleRule` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchCreateAttendanceUserDailyShiftTempRespUserTmpDailyShiftPunchTimeSimpleRule {
+    pub on_time: Option<String>,
+    pub off_time: Option<String>,
+}
+
 /// Part of an answer (`GetAttendanceUserDailyShiftRespUserDailyShift` in the facts).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -166,6 +207,83 @@ impl crate::endpoint::Endpoint for BatchCreateAttendanceUserDailyShift {
 
     fn path(&self) -> crate::error::Result<String> {
         Ok(BATCH_CREATE_ATTENDANCE_USER_DAILY_SHIFT.path.to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("employee_type", self.employee_type.clone()));
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static BATCH_CREATE_ATTENDANCE_USER_DAILY_SHIFT_TEMP: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("attendance", "BatchCreateAttendanceUserDailyShiftTemp", http::Method::POST, "/open-apis/attendance/v1/user_daily_shifts/batch_create_temp", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_daily_shift/batch_create_temp");
+
+/// `POST /open-apis/attendance/v1/user_daily_shifts/batch_create_temp`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_daily_shift/batch_create_temp)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct BatchCreateAttendanceUserDailyShiftTemp {
+    #[serde(skip)]
+    employee_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_tmp_daily_shifts:
+        Option<Vec<super::BatchCreateAttendanceUserDailyShiftTempReqUserTmpDailyShift>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operator_id: Option<String>,
+}
+
+impl BatchCreateAttendanceUserDailyShiftTemp {
+    /// A request with its required `employee_type`.
+    pub fn new(employee_type: impl Into<String>) -> Self {
+        Self {
+            employee_type: employee_type.into(),
+            user_tmp_daily_shifts: None,
+            operator_id: None,
+        }
+    }
+
+    /// Sets `user_tmp_daily_shifts` (body, `list<BatchCreateAttendanceUserDailyShiftTempReqUserTmpDailyShift>`).
+    pub fn user_tmp_daily_shifts(
+        mut self,
+        v: impl IntoIterator<
+            Item = impl Into<super::BatchCreateAttendanceUserDailyShiftTempReqUserTmpDailyShift>,
+        >,
+    ) -> Self {
+        self.user_tmp_daily_shifts = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `operator_id` (body, `string`).
+    pub fn operator_id(mut self, v: impl Into<String>) -> Self {
+        self.operator_id = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`BatchCreateAttendanceUserDailyShiftTemp`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchCreateAttendanceUserDailyShiftTempResponse {
+    pub user_tmp_daily_shifts:
+        Option<Vec<super::BatchCreateAttendanceUserDailyShiftTempRespUserTmpDailyShift>>,
+}
+
+impl crate::endpoint::Endpoint for BatchCreateAttendanceUserDailyShiftTemp {
+    type Output = BatchCreateAttendanceUserDailyShiftTempResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &BATCH_CREATE_ATTENDANCE_USER_DAILY_SHIFT_TEMP
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        Ok(BATCH_CREATE_ATTENDANCE_USER_DAILY_SHIFT_TEMP
+            .path
+            .to_owned())
     }
 
     fn query(&self, query: &mut Vec<(&'static str, String)>) {

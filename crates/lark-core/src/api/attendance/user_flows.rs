@@ -282,3 +282,54 @@ impl crate::endpoint::Endpoint for BatchCreateAttendanceUserFlow {
         crate::endpoint::Body::json(self)
     }
 }
+
+static BATCH_DELETE_ATTENDANCE_USER_FLOW: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("attendance", "BatchDeleteAttendanceUserFlow", http::Method::POST, "/open-apis/attendance/v1/user_flows/batch_del", &[crate::endpoint::TokenKind::Tenant]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_flow/batch_del");
+
+/// `POST /open-apis/attendance/v1/user_flows/batch_del`
+///
+/// Token: tenant.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_flow/batch_del)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct BatchDeleteAttendanceUserFlow {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record_ids: Option<Vec<String>>,
+}
+
+impl BatchDeleteAttendanceUserFlow {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self { record_ids: None }
+    }
+
+    /// Sets `record_ids` (body, `list<string>`).
+    pub fn record_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.record_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// The answer of [`BatchDeleteAttendanceUserFlow`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchDeleteAttendanceUserFlowResponse {
+    pub success_record_ids: Option<Vec<String>>,
+    pub fail_record_ids: Option<Vec<String>>,
+}
+
+impl crate::endpoint::Endpoint for BatchDeleteAttendanceUserFlow {
+    type Output = BatchDeleteAttendanceUserFlowResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &BATCH_DELETE_ATTENDANCE_USER_FLOW
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        Ok(BATCH_DELETE_ATTENDANCE_USER_FLOW.path.to_owned())
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}

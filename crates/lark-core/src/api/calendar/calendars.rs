@@ -386,6 +386,30 @@ impl std::fmt::Debug for CreateCalendarEventRespEventVchatMeetingSettings {
     }
 }
 
+/// Part of an answer (`CreateCalendarPrimarysRespCalendar` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateCalendarPrimarysRespCalendar {
+    pub calendar: Option<super::CreateCalendarPrimarysRespCalendarCalendar>,
+    pub user_id: Option<String>,
+}
+
+/// Part of an answer (`CreateCalendarPrimarysRespCalendarCalendar` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateCalendarPrimarysRespCalendarCalendar {
+    pub calendar_id: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub permissions: Option<String>,
+    pub color: Option<i64>,
+    pub r#type: Option<String>,
+    pub summary_alias: Option<String>,
+    pub is_deleted: Option<bool>,
+    pub is_third_party: Option<bool>,
+    pub role: Option<String>,
+}
+
 /// Part of an answer (`CreateCalendarRespCalendar` in the facts).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -479,6 +503,172 @@ pub struct GetCalendarEventAttendeeListRespItemResourceCustomization {
 pub struct GetCalendarEventAttendeeListRespItemResourceCustomizationOption {
     pub option_key: Option<String>,
     pub others_content: Option<String>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceListRespItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceListRespItem {
+    pub event_id: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub start_time: Option<super::GetCalendarEventInstanceListRespItemStartTime>,
+    pub end_time: Option<super::GetCalendarEventInstanceListRespItemEndTime>,
+    pub status: Option<String>,
+    pub is_exception: Option<bool>,
+    pub app_link: Option<String>,
+    pub location: Option<super::GetCalendarEventInstanceListRespItemLocation>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceListRespItemEndTime` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceListRespItemEndTime {
+    pub date: Option<String>,
+    pub timestamp: Option<String>,
+    pub timezone: Option<String>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceListRespItemLocation` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceListRespItemLocation {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceListRespItemStartTime` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceListRespItemStartTime {
+    pub date: Option<String>,
+    pub timestamp: Option<String>,
+    pub timezone: Option<String>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceViewListRespItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceViewListRespItem {
+    pub event_id: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub start_time: Option<super::GetCalendarEventInstanceViewListRespItemStartTime>,
+    pub end_time: Option<super::GetCalendarEventInstanceViewListRespItemEndTime>,
+    pub status: Option<String>,
+    pub is_exception: Option<bool>,
+    pub app_link: Option<String>,
+    pub organizer_calendar_id: Option<String>,
+    pub vchat: Option<super::GetCalendarEventInstanceViewListRespItemVchat>,
+    pub visibility: Option<String>,
+    pub attendee_ability: Option<String>,
+    pub free_busy_status: Option<String>,
+    pub location: Option<super::GetCalendarEventInstanceViewListRespItemLocation>,
+    pub color: Option<i64>,
+    pub recurring_event_id: Option<String>,
+    pub event_organizer: Option<super::GetCalendarEventInstanceViewListRespItemEventOrganizer>,
+    pub attendees: Option<Vec<super::GetCalendarEventInstanceViewListRespItemAttendee>>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceViewListRespItemAttendee` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceViewListRespItemAttendee {
+    pub r#type: Option<String>,
+    pub attendee_id: Option<String>,
+    pub rsvp_status: Option<String>,
+    pub is_optional: Option<bool>,
+    pub is_organizer: Option<bool>,
+    pub is_external: Option<bool>,
+    pub display_name: Option<String>,
+    pub chat_members:
+        Option<Vec<super::GetCalendarEventInstanceViewListRespItemAttendeeChatMember>>,
+    pub user_id: Option<String>,
+    pub chat_id: Option<String>,
+    pub room_id: Option<String>,
+    pub third_party_email: Option<String>,
+    pub operate_id: Option<String>,
+    pub resource_customization:
+        Option<Vec<super::GetCalendarEventInstanceViewListRespItemAttendeeResourceCustomization>>,
+    pub approval_reason: Option<String>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceViewListRespItemAttendeeChatMember` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceViewListRespItemAttendeeChatMember {
+    pub rsvp_status: Option<String>,
+    pub is_optional: Option<bool>,
+    pub display_name: Option<String>,
+    pub is_organizer: Option<bool>,
+    pub is_external: Option<bool>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceViewListRespItemAttendeeResourceCustomization` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceViewListRespItemAttendeeResourceCustomization {
+    pub index_key: Option<String>,
+    pub input_content: Option<String>,
+    pub options: Option<
+        Vec<super::GetCalendarEventInstanceViewListRespItemAttendeeResourceCustomizationOption>,
+    >,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceViewListRespItemAttendeeResourceCustomizationOption` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceViewListRespItemAttendeeResourceCustomizationOption {
+    pub option_key: Option<String>,
+    pub others_content: Option<String>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceViewListRespItemEndTime` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceViewListRespItemEndTime {
+    pub date: Option<String>,
+    pub timestamp: Option<String>,
+    pub timezone: Option<String>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceViewListRespItemEventOrganizer` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceViewListRespItemEventOrganizer {
+    pub user_id: Option<String>,
+    pub display_name: Option<String>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceViewListRespItemLocation` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceViewListRespItemLocation {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceViewListRespItemStartTime` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceViewListRespItemStartTime {
+    pub date: Option<String>,
+    pub timestamp: Option<String>,
+    pub timezone: Option<String>,
+}
+
+/// Part of an answer (`GetCalendarEventInstanceViewListRespItemVchat` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceViewListRespItemVchat {
+    pub vc_type: Option<String>,
+    pub icon_type: Option<String>,
+    pub description: Option<String>,
+    pub meeting_url: Option<String>,
 }
 
 /// Part of an answer (`GetCalendarEventListRespItem` in the facts).
@@ -794,6 +984,22 @@ pub struct GetPrimaryCalendarRespCalendar {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetPrimaryCalendarRespCalendarCalendar {
+    pub calendar_id: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub permissions: Option<String>,
+    pub color: Option<i64>,
+    pub r#type: Option<String>,
+    pub summary_alias: Option<String>,
+    pub is_deleted: Option<bool>,
+    pub is_third_party: Option<bool>,
+    pub role: Option<String>,
+}
+
+/// Part of an answer (`MGetCalendarRespCalendar` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct MGetCalendarRespCalendar {
     pub calendar_id: Option<String>,
     pub summary: Option<String>,
     pub description: Option<String>,
@@ -3575,5 +3781,615 @@ impl crate::endpoint::Page for GetCalendarEventAttendeeChatMemberListResponse {
 
     fn next_page_token(&self) -> Option<&str> {
         self.page_token.as_deref()
+    }
+}
+
+static UNSUBSCRIBE_CALENDAR_ACL: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("calendar", "UnsubscribeCalendarACL", http::Method::POST, "/open-apis/calendar/v4/calendars/:calendar_id/acls/unsubscription", &[crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-acl/unsubscription");
+
+/// `POST /open-apis/calendar/v4/calendars/:calendar_id/acls/unsubscription`
+///
+/// Token: user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-acl/unsubscription)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct UnsubscribeCalendarACL {
+    calendar_id: String,
+}
+
+impl UnsubscribeCalendarACL {
+    /// A request with its required `calendar_id`.
+    pub fn new(calendar_id: impl Into<String>) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+        }
+    }
+}
+
+impl crate::endpoint::Endpoint for UnsubscribeCalendarACL {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &UNSUBSCRIBE_CALENDAR_ACL
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            UNSUBSCRIBE_CALENDAR_ACL.path,
+            &[("calendar_id", self.calendar_id.as_str())],
+        )
+    }
+}
+
+static GET_CALENDAR_EVENT_INSTANCE_LIST: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("calendar", "GetCalendarEventInstanceList", http::Method::GET, "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/instances", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).paginated(true).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/instances");
+
+/// `GET /open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/instances`
+///
+/// Token: tenant or user.
+/// Paginated: use [`Client::pages`](crate::Client::pages).
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/instances)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetCalendarEventInstanceList {
+    calendar_id: String,
+    event_id: String,
+    start_time: String,
+    end_time: String,
+    page_size: Option<i64>,
+    page_token: Option<String>,
+}
+
+impl GetCalendarEventInstanceList {
+    /// A request with its required `calendar_id`, `event_id`, `start_time`, `end_time`.
+    pub fn new(
+        calendar_id: impl Into<String>,
+        event_id: impl Into<String>,
+        start_time: impl Into<String>,
+        end_time: impl Into<String>,
+    ) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            event_id: event_id.into(),
+            start_time: start_time.into(),
+            end_time: end_time.into(),
+            page_size: None,
+            page_token: None,
+        }
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`GetCalendarEventInstanceList`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceListResponse {
+    pub items: Option<Vec<super::GetCalendarEventInstanceListRespItem>>,
+    pub page_token: Option<String>,
+    pub has_more: Option<bool>,
+}
+
+impl crate::endpoint::Endpoint for GetCalendarEventInstanceList {
+    type Output = GetCalendarEventInstanceListResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &GET_CALENDAR_EVENT_INSTANCE_LIST
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            GET_CALENDAR_EVENT_INSTANCE_LIST.path,
+            &[
+                ("calendar_id", self.calendar_id.as_str()),
+                ("event_id", self.event_id.as_str()),
+            ],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("start_time", self.start_time.clone()));
+        query.push(("end_time", self.end_time.clone()));
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+    }
+}
+
+impl crate::endpoint::Paginated for GetCalendarEventInstanceList {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl crate::endpoint::Page for GetCalendarEventInstanceListResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
+static GET_CALENDAR_EVENT_INSTANCE_VIEW_LIST: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("calendar", "GetCalendarEventInstanceViewList", http::Method::GET, "/open-apis/calendar/v4/calendars/:calendar_id/events/instance_view", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/instance_view");
+
+/// `GET /open-apis/calendar/v4/calendars/:calendar_id/events/instance_view`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/instance_view)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetCalendarEventInstanceViewList {
+    calendar_id: String,
+    start_time: String,
+    end_time: String,
+    user_id_type: Option<String>,
+}
+
+impl GetCalendarEventInstanceViewList {
+    /// A request with its required `calendar_id`, `start_time`, `end_time`.
+    pub fn new(
+        calendar_id: impl Into<String>,
+        start_time: impl Into<String>,
+        end_time: impl Into<String>,
+    ) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            start_time: start_time.into(),
+            end_time: end_time.into(),
+            user_id_type: None,
+        }
+    }
+
+    /// Sets `user_id_type` (query, `string`).
+    pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`GetCalendarEventInstanceViewList`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCalendarEventInstanceViewListResponse {
+    pub items: Option<Vec<super::GetCalendarEventInstanceViewListRespItem>>,
+}
+
+impl crate::endpoint::Endpoint for GetCalendarEventInstanceViewList {
+    type Output = GetCalendarEventInstanceViewListResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &GET_CALENDAR_EVENT_INSTANCE_VIEW_LIST
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            GET_CALENDAR_EVENT_INSTANCE_VIEW_LIST.path,
+            &[("calendar_id", self.calendar_id.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("start_time", self.start_time.clone()));
+        query.push(("end_time", self.end_time.clone()));
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.clone()));
+        }
+    }
+}
+
+static CREATE_CALENDAR_EVENT_MEETING_CHAT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("calendar", "CreateCalendarEventMeetingChat", http::Method::POST, "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/meeting_chat", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-meeting_chat/create");
+
+/// `POST /open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/meeting_chat`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-meeting_chat/create)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CreateCalendarEventMeetingChat {
+    calendar_id: String,
+    event_id: String,
+}
+
+impl CreateCalendarEventMeetingChat {
+    /// A request with its required `calendar_id`, `event_id`.
+    pub fn new(calendar_id: impl Into<String>, event_id: impl Into<String>) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            event_id: event_id.into(),
+        }
+    }
+}
+
+/// The answer of [`CreateCalendarEventMeetingChat`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateCalendarEventMeetingChatResponse {
+    pub meeting_chat_id: Option<String>,
+    pub applink: Option<String>,
+}
+
+impl crate::endpoint::Endpoint for CreateCalendarEventMeetingChat {
+    type Output = CreateCalendarEventMeetingChatResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &CREATE_CALENDAR_EVENT_MEETING_CHAT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            CREATE_CALENDAR_EVENT_MEETING_CHAT.path,
+            &[
+                ("calendar_id", self.calendar_id.as_str()),
+                ("event_id", self.event_id.as_str()),
+            ],
+        )
+    }
+}
+
+static DELETE_CALENDAR_EVENT_MEETING_CHAT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("calendar", "DeleteCalendarEventMeetingChat", http::Method::DELETE, "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/meeting_chat", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-meeting_chat/delete");
+
+/// `DELETE /open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/meeting_chat`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-meeting_chat/delete)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DeleteCalendarEventMeetingChat {
+    calendar_id: String,
+    event_id: String,
+    meeting_chat_id: String,
+}
+
+impl DeleteCalendarEventMeetingChat {
+    /// A request with its required `calendar_id`, `event_id`, `meeting_chat_id`.
+    pub fn new(
+        calendar_id: impl Into<String>,
+        event_id: impl Into<String>,
+        meeting_chat_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            event_id: event_id.into(),
+            meeting_chat_id: meeting_chat_id.into(),
+        }
+    }
+}
+
+impl crate::endpoint::Endpoint for DeleteCalendarEventMeetingChat {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &DELETE_CALENDAR_EVENT_MEETING_CHAT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            DELETE_CALENDAR_EVENT_MEETING_CHAT.path,
+            &[
+                ("calendar_id", self.calendar_id.as_str()),
+                ("event_id", self.event_id.as_str()),
+            ],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("meeting_chat_id", self.meeting_chat_id.clone()));
+    }
+}
+
+static CREATE_CALENDAR_EVENT_MEETING_MINUTE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("calendar", "CreateCalendarEventMeetingMinute", http::Method::POST, "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/meeting_minute", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-meeting_minute/create");
+
+/// `POST /open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/meeting_minute`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-meeting_minute/create)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CreateCalendarEventMeetingMinute {
+    calendar_id: String,
+    event_id: String,
+}
+
+impl CreateCalendarEventMeetingMinute {
+    /// A request with its required `calendar_id`, `event_id`.
+    pub fn new(calendar_id: impl Into<String>, event_id: impl Into<String>) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            event_id: event_id.into(),
+        }
+    }
+}
+
+/// The answer of [`CreateCalendarEventMeetingMinute`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateCalendarEventMeetingMinuteResponse {
+    pub doc_url: Option<String>,
+}
+
+impl crate::endpoint::Endpoint for CreateCalendarEventMeetingMinute {
+    type Output = CreateCalendarEventMeetingMinuteResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &CREATE_CALENDAR_EVENT_MEETING_MINUTE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            CREATE_CALENDAR_EVENT_MEETING_MINUTE.path,
+            &[
+                ("calendar_id", self.calendar_id.as_str()),
+                ("event_id", self.event_id.as_str()),
+            ],
+        )
+    }
+}
+
+static REPLY_CALENDAR_EVENT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("calendar", "ReplyCalendarEvent", http::Method::POST, "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/reply", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/reply");
+
+/// `POST /open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/reply`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/reply)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct ReplyCalendarEvent {
+    #[serde(skip)]
+    calendar_id: String,
+    #[serde(skip)]
+    event_id: String,
+    rsvp_status: String,
+}
+
+impl ReplyCalendarEvent {
+    /// A request with its required `calendar_id`, `event_id`, `rsvp_status`.
+    pub fn new(
+        calendar_id: impl Into<String>,
+        event_id: impl Into<String>,
+        rsvp_status: impl Into<String>,
+    ) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            event_id: event_id.into(),
+            rsvp_status: rsvp_status.into(),
+        }
+    }
+}
+
+impl crate::endpoint::Endpoint for ReplyCalendarEvent {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &REPLY_CALENDAR_EVENT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            REPLY_CALENDAR_EVENT.path,
+            &[
+                ("calendar_id", self.calendar_id.as_str()),
+                ("event_id", self.event_id.as_str()),
+            ],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static UNSUBSCRIBE_CALENDAR_EVENT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("calendar", "UnsubscribeCalendarEvent", http::Method::POST, "/open-apis/calendar/v4/calendars/:calendar_id/events/unsubscription", &[crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/unsubscription");
+
+/// `POST /open-apis/calendar/v4/calendars/:calendar_id/events/unsubscription`
+///
+/// Token: user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/unsubscription)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct UnsubscribeCalendarEvent {
+    calendar_id: String,
+}
+
+impl UnsubscribeCalendarEvent {
+    /// A request with its required `calendar_id`.
+    pub fn new(calendar_id: impl Into<String>) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+        }
+    }
+}
+
+impl crate::endpoint::Endpoint for UnsubscribeCalendarEvent {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &UNSUBSCRIBE_CALENDAR_EVENT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            UNSUBSCRIBE_CALENDAR_EVENT.path,
+            &[("calendar_id", self.calendar_id.as_str())],
+        )
+    }
+}
+
+static M_GET_CALENDAR: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new(
+    "calendar",
+    "MGetCalendar",
+    http::Method::POST,
+    "/open-apis/calendar/v4/calendars/mget",
+    &[
+        crate::endpoint::TokenKind::Tenant,
+        crate::endpoint::TokenKind::User,
+    ],
+)
+.doc_url(
+    "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/mget",
+);
+
+/// `POST /open-apis/calendar/v4/calendars/mget`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/mget)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct MGetCalendar {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calendar_ids: Option<Vec<String>>,
+}
+
+impl MGetCalendar {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self { calendar_ids: None }
+    }
+
+    /// Sets `calendar_ids` (body, `list<string>`).
+    pub fn calendar_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.calendar_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// The answer of [`MGetCalendar`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct MGetCalendarResponse {
+    pub calendars: Option<Vec<super::MGetCalendarRespCalendar>>,
+}
+
+impl crate::endpoint::Endpoint for MGetCalendar {
+    type Output = MGetCalendarResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &M_GET_CALENDAR
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        Ok(M_GET_CALENDAR.path.to_owned())
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static CREATE_CALENDAR_PRIMARYS: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("calendar", "CreateCalendarPrimarys", http::Method::POST, "/open-apis/calendar/v4/calendars/primarys", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/primarys");
+
+/// `POST /open-apis/calendar/v4/calendars/primarys`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/primarys)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct CreateCalendarPrimarys {
+    #[serde(skip)]
+    user_id_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_ids: Option<Vec<String>>,
+}
+
+impl CreateCalendarPrimarys {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self {
+            user_id_type: None,
+            user_ids: None,
+        }
+    }
+
+    /// Sets `user_id_type` (query, `string`).
+    pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `user_ids` (body, `list<string>`).
+    pub fn user_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.user_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// The answer of [`CreateCalendarPrimarys`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateCalendarPrimarysResponse {
+    pub calendars: Option<Vec<super::CreateCalendarPrimarysRespCalendar>>,
+}
+
+impl crate::endpoint::Endpoint for CreateCalendarPrimarys {
+    type Output = CreateCalendarPrimarysResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &CREATE_CALENDAR_PRIMARYS
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        Ok(CREATE_CALENDAR_PRIMARYS.path.to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.clone()));
+        }
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static UNSUBSCRIBE_CALENDAR_CHANGE_EVENT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("calendar", "UnsubscribeCalendarChangeEvent", http::Method::POST, "/open-apis/calendar/v4/calendars/unsubscription", &[crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/unsubscription");
+
+/// `POST /open-apis/calendar/v4/calendars/unsubscription`
+///
+/// Token: user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/unsubscription)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct UnsubscribeCalendarChangeEvent {}
+
+impl UnsubscribeCalendarChangeEvent {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+impl crate::endpoint::Endpoint for UnsubscribeCalendarChangeEvent {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &UNSUBSCRIBE_CALENDAR_CHANGE_EVENT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        Ok(UNSUBSCRIBE_CALENDAR_CHANGE_EVENT.path.to_owned())
     }
 }

@@ -22,6 +22,182 @@ pub struct BatchGetUserByIDRespUserStatus {
     pub is_unjoin: Option<bool>,
 }
 
+/// Part of an answer (`BatchGetUserRespItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItem {
+    pub union_id: Option<String>,
+    pub user_id: Option<String>,
+    pub open_id: Option<String>,
+    pub name: Option<String>,
+    pub en_name: Option<String>,
+    pub nickname: Option<String>,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub mobile_visible: Option<bool>,
+    pub gender: Option<i64>,
+    pub avatar_key: Option<String>,
+    pub avatar: Option<super::BatchGetUserRespItemAvatar>,
+    pub status: Option<super::BatchGetUserRespItemStatus>,
+    pub department_ids: Option<Vec<String>>,
+    pub leader_user_id: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub work_station: Option<String>,
+    pub join_time: Option<i64>,
+    pub is_tenant_manager: Option<bool>,
+    pub employee_no: Option<String>,
+    pub employee_type: Option<i64>,
+    pub orders: Option<Vec<super::BatchGetUserRespItemOrder>>,
+    pub custom_attrs: Option<Vec<super::BatchGetUserRespItemCustomAttr>>,
+    pub enterprise_email: Option<String>,
+    pub job_title: Option<String>,
+    pub is_frozen: Option<bool>,
+    pub geo: Option<String>,
+    pub job_level_id: Option<String>,
+    pub job_family_id: Option<String>,
+    pub subscription_ids: Option<Vec<String>>,
+    pub assign_info: Option<Vec<super::BatchGetUserRespItemAssignInfo>>,
+    pub department_path: Option<Vec<super::BatchGetUserRespItemDepartmentPath>>,
+    pub dotted_line_leader_user_ids: Option<Vec<String>>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemAssignInfo` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemAssignInfo {
+    pub subscription_id: Option<String>,
+    pub license_plan_key: Option<String>,
+    pub product_name: Option<String>,
+    pub i18n_name: Option<super::BatchGetUserRespItemAssignInfoI18nName>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemAssignInfoI18nName` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemAssignInfoI18nName {
+    pub zh_cn: Option<String>,
+    pub ja_jp: Option<String>,
+    pub en_us: Option<String>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemAvatar` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemAvatar {
+    pub avatar_72: Option<String>,
+    pub avatar_240: Option<String>,
+    pub avatar_640: Option<String>,
+    pub avatar_origin: Option<String>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemCustomAttr` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemCustomAttr {
+    pub r#type: Option<String>,
+    pub id: Option<String>,
+    pub value: Option<super::BatchGetUserRespItemCustomAttrValue>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemCustomAttrValue` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemCustomAttrValue {
+    pub text: Option<String>,
+    pub url: Option<String>,
+    pub pc_url: Option<String>,
+    pub option_id: Option<String>,
+    pub option_value: Option<String>,
+    pub name: Option<String>,
+    pub picture_url: Option<String>,
+    pub generic_user: Option<super::BatchGetUserRespItemCustomAttrValueGenericUser>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemCustomAttrValueGenericUser` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemCustomAttrValueGenericUser {
+    pub id: Option<String>,
+    pub r#type: Option<i64>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemDepartmentPath` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemDepartmentPath {
+    pub department_id: Option<String>,
+    pub department_name: Option<super::BatchGetUserRespItemDepartmentPathDepartmentName>,
+    pub department_path: Option<super::BatchGetUserRespItemDepartmentPathDepartmentPath>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemDepartmentPathDepartmentName` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemDepartmentPathDepartmentName {
+    pub name: Option<String>,
+    pub i18n_name: Option<super::BatchGetUserRespItemDepartmentPathDepartmentNameI18nName>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemDepartmentPathDepartmentNameI18nName` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemDepartmentPathDepartmentNameI18nName {
+    pub zh_cn: Option<String>,
+    pub ja_jp: Option<String>,
+    pub en_us: Option<String>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemDepartmentPathDepartmentPath` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemDepartmentPathDepartmentPath {
+    pub department_ids: Option<Vec<String>>,
+    pub department_path_name:
+        Option<super::BatchGetUserRespItemDepartmentPathDepartmentPathDepartmentPathName>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemDepartmentPathDepartmentPathDepartmentPathName` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemDepartmentPathDepartmentPathDepartmentPathName {
+    pub name: Option<String>,
+    pub i18n_name:
+        Option<super::BatchGetUserRespItemDepartmentPathDepartmentPathDepartmentPathNameI18nName>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemDepartmentPathDepartmentPathDepartmentPathNameI18nName` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemDepartmentPathDepartmentPathDepartmentPathNameI18nName {
+    pub zh_cn: Option<String>,
+    pub ja_jp: Option<String>,
+    pub en_us: Option<String>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemOrder` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemOrder {
+    pub department_id: Option<String>,
+    pub user_order: Option<i64>,
+    pub department_order: Option<i64>,
+    pub is_primary_dept: Option<bool>,
+}
+
+/// Part of an answer (`BatchGetUserRespItemStatus` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserRespItemStatus {
+    pub is_frozen: Option<bool>,
+    pub is_resigned: Option<bool>,
+    pub is_activated: Option<bool>,
+    pub is_exited: Option<bool>,
+    pub is_unjoin: Option<bool>,
+}
+
 /// Part of a request (`CreateUserReqCustomAttr` in the facts).
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct CreateUserReqCustomAttr {
@@ -2306,6 +2482,242 @@ impl crate::endpoint::Endpoint for BatchGetUserByID {
     fn query(&self, query: &mut Vec<(&'static str, String)>) {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.clone()));
+        }
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static BATCH_GET_USER_V3: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new(
+    "contact",
+    "BatchGetUserV3",
+    http::Method::GET,
+    "/open-apis/contact/v3/users/batch",
+    &[
+        crate::endpoint::TokenKind::Tenant,
+        crate::endpoint::TokenKind::User,
+    ],
+)
+.doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/batch");
+
+/// `GET /open-apis/contact/v3/users/batch`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/batch)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct BatchGetUserV3 {
+    user_ids: Option<Vec<String>>,
+    user_id_type: Option<String>,
+    department_id_type: Option<String>,
+}
+
+impl BatchGetUserV3 {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self {
+            user_ids: None,
+            user_id_type: None,
+            department_id_type: None,
+        }
+    }
+
+    /// Sets `user_ids` (query, `list<string>`).
+    pub fn user_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.user_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `string`).
+    pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `department_id_type` (query, `string`).
+    pub fn department_id_type(mut self, v: impl Into<String>) -> Self {
+        self.department_id_type = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`BatchGetUserV3`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchGetUserV3Response {
+    pub items: Option<Vec<super::BatchGetUserRespItem>>,
+}
+
+impl crate::endpoint::Endpoint for BatchGetUserV3 {
+    type Output = BatchGetUserV3Response;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &BATCH_GET_USER_V3
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        Ok(BATCH_GET_USER_V3.path.to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(list) = &self.user_ids {
+            for v in list {
+                query.push(("user_ids", v.clone()));
+            }
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.clone()));
+        }
+        if let Some(v) = &self.department_id_type {
+            query.push(("department_id_type", v.clone()));
+        }
+    }
+}
+
+static UPDATE_USER_ID: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("contact", "UpdateUserID", http::Method::PATCH, "/open-apis/contact/v3/users/:user_id/update_user_id", &[crate::endpoint::TokenKind::Tenant]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/update_user_id");
+
+/// `PATCH /open-apis/contact/v3/users/:user_id/update_user_id`
+///
+/// Token: tenant.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/update_user_id)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct UpdateUserID {
+    #[serde(skip)]
+    user_id: String,
+    #[serde(skip)]
+    user_id_type: Option<String>,
+    new_user_id: String,
+}
+
+impl UpdateUserID {
+    /// A request with its required `user_id`, `new_user_id`.
+    pub fn new(user_id: impl Into<String>, new_user_id: impl Into<String>) -> Self {
+        Self {
+            user_id: user_id.into(),
+            user_id_type: None,
+            new_user_id: new_user_id.into(),
+        }
+    }
+
+    /// Sets `user_id_type` (query, `string`).
+    pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+}
+
+impl crate::endpoint::Endpoint for UpdateUserID {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &UPDATE_USER_ID
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(UPDATE_USER_ID.path, &[("user_id", self.user_id.as_str())])
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.clone()));
+        }
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static RESURRECT_USER: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new(
+    "contact",
+    "ResurrectUser",
+    http::Method::POST,
+    "/open-apis/contact/v3/users/:user_id/resurrect",
+    &[crate::endpoint::TokenKind::Tenant],
+)
+.doc_url(
+    "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/resurrect",
+);
+
+/// `POST /open-apis/contact/v3/users/:user_id/resurrect`
+///
+/// Token: tenant.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/resurrect)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct ResurrectUser {
+    #[serde(skip)]
+    user_id: String,
+    #[serde(skip)]
+    user_id_type: Option<String>,
+    #[serde(skip)]
+    department_id_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    departments: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscription_ids: Option<Vec<String>>,
+}
+
+impl ResurrectUser {
+    /// A request with its required `user_id`.
+    pub fn new(user_id: impl Into<String>) -> Self {
+        Self {
+            user_id: user_id.into(),
+            user_id_type: None,
+            department_id_type: None,
+            departments: None,
+            subscription_ids: None,
+        }
+    }
+
+    /// Sets `user_id_type` (query, `string`).
+    pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `department_id_type` (query, `string`).
+    pub fn department_id_type(mut self, v: impl Into<String>) -> Self {
+        self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `departments` (body, `list<string>`).
+    pub fn departments(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.departments = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `subscription_ids` (body, `list<string>`).
+    pub fn subscription_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.subscription_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+impl crate::endpoint::Endpoint for ResurrectUser {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &RESURRECT_USER
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(RESURRECT_USER.path, &[("user_id", self.user_id.as_str())])
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.clone()));
+        }
+        if let Some(v) = &self.department_id_type {
+            query.push(("department_id_type", v.clone()));
         }
     }
 

@@ -110,3 +110,68 @@ impl crate::endpoint::Endpoint for GetDriveDocRawContent {
         )
     }
 }
+
+static UPDATE_DRIVE_DOC_CONTENT: crate::endpoint::EndpointMeta =
+    crate::endpoint::EndpointMeta::new(
+        "drive",
+        "UpdateDriveDocContent",
+        http::Method::POST,
+        "/open-apis/doc/v2/:docToken/batch_update",
+        &[
+            crate::endpoint::TokenKind::Tenant,
+            crate::endpoint::TokenKind::User,
+        ],
+    )
+    .doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uYDM2YjL2AjN24iNwYjN");
+
+/// `POST /open-apis/doc/v2/:docToken/batch_update`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uYDM2YjL2AjN24iNwYjN)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct UpdateDriveDocContent {
+    #[serde(skip)]
+    doc_token: String,
+    #[serde(rename = "Revision")]
+    revision: i64,
+    #[serde(rename = "Requests", skip_serializing_if = "Option::is_none")]
+    requests: Option<Vec<String>>,
+}
+
+impl UpdateDriveDocContent {
+    /// A request with its required `doc_token`, `revision`.
+    pub fn new(doc_token: impl Into<String>, revision: impl Into<i64>) -> Self {
+        Self {
+            doc_token: doc_token.into(),
+            revision: revision.into(),
+            requests: None,
+        }
+    }
+
+    /// Sets `Requests` (body, `list<string>`).
+    pub fn requests(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.requests = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+impl crate::endpoint::Endpoint for UpdateDriveDocContent {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &UPDATE_DRIVE_DOC_CONTENT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            UPDATE_DRIVE_DOC_CONTENT.path,
+            &[("docToken", self.doc_token.as_str())],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}

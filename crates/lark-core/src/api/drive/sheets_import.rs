@@ -74,3 +74,80 @@ impl crate::endpoint::Endpoint for ImportSheet {
         crate::endpoint::Body::json(self)
     }
 }
+
+static GET_DRIVE_SHEET_DEFAULT_IMPORT_RESULT: crate::endpoint::EndpointMeta =
+    crate::endpoint::EndpointMeta::new(
+        "drive",
+        "GetDriveSheetDefaultImportResult",
+        http::Method::GET,
+        "/open-apis/sheets/v2/import/result",
+        &[
+            crate::endpoint::TokenKind::Tenant,
+            crate::endpoint::TokenKind::User,
+        ],
+    )
+    .doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uETO2YjLxkjN24SM5YjN");
+
+/// `GET /open-apis/sheets/v2/import/result`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uETO2YjLxkjN24SM5YjN)
+#[derive(Clone)]
+#[must_use]
+pub struct GetDriveSheetDefaultImportResult {
+    ticket: String,
+}
+
+impl std::fmt::Debug for GetDriveSheetDefaultImportResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetDriveSheetDefaultImportResult")
+            .field("ticket", &"***")
+            .finish()
+    }
+}
+
+impl GetDriveSheetDefaultImportResult {
+    /// A request with its required `ticket`.
+    pub fn new(ticket: impl Into<String>) -> Self {
+        Self {
+            ticket: ticket.into(),
+        }
+    }
+}
+
+/// The answer of [`GetDriveSheetDefaultImportResult`].
+#[derive(Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetDriveSheetDefaultImportResultResponse {
+    pub ticket: Option<String>,
+    pub url: Option<String>,
+    #[serde(rename = "warningCode")]
+    pub warning_code: Option<i64>,
+}
+
+impl std::fmt::Debug for GetDriveSheetDefaultImportResultResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetDriveSheetDefaultImportResultResponse")
+            .field("ticket", &"***")
+            .field("url", &self.url)
+            .field("warning_code", &self.warning_code)
+            .finish()
+    }
+}
+
+impl crate::endpoint::Endpoint for GetDriveSheetDefaultImportResult {
+    type Output = GetDriveSheetDefaultImportResultResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &GET_DRIVE_SHEET_DEFAULT_IMPORT_RESULT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        Ok(GET_DRIVE_SHEET_DEFAULT_IMPORT_RESULT.path.to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("ticket", self.ticket.clone()));
+    }
+}

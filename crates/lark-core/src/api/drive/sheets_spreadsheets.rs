@@ -552,6 +552,39 @@ pub struct GetSheetFloatImageRespFloatImage {
     pub offset_y: Option<f64>,
 }
 
+/// Part of an answer (`GetSheetListRespSheet` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetSheetListRespSheet {
+    pub sheet_id: Option<String>,
+    pub title: Option<String>,
+    pub index: Option<i64>,
+    pub hidden: Option<bool>,
+    pub grid_properties: Option<super::GetSheetListRespSheetGridProperties>,
+    pub resource_type: Option<String>,
+    pub merges: Option<Vec<super::GetSheetListRespSheetMerge>>,
+}
+
+/// Part of an answer (`GetSheetListRespSheetGridProperties` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetSheetListRespSheetGridProperties {
+    pub frozen_row_count: Option<i64>,
+    pub frozen_column_count: Option<i64>,
+    pub row_count: Option<i64>,
+    pub column_count: Option<i64>,
+}
+
+/// Part of an answer (`GetSheetListRespSheetMerge` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetSheetListRespSheetMerge {
+    pub start_row_index: Option<i64>,
+    pub end_row_index: Option<i64>,
+    pub start_column_index: Option<i64>,
+    pub end_column_index: Option<i64>,
+}
+
 /// Part of an answer (`GetSheetMetaRespProperties` in the facts).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -566,6 +599,39 @@ pub struct GetSheetMetaRespProperties {
     pub revision: Option<i64>,
 }
 
+/// Part of an answer (`GetSheetRespSheet` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetSheetRespSheet {
+    pub sheet_id: Option<String>,
+    pub title: Option<String>,
+    pub index: Option<i64>,
+    pub hidden: Option<bool>,
+    pub grid_properties: Option<super::GetSheetRespSheetGridProperties>,
+    pub resource_type: Option<String>,
+    pub merges: Option<Vec<super::GetSheetRespSheetMerge>>,
+}
+
+/// Part of an answer (`GetSheetRespSheetGridProperties` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetSheetRespSheetGridProperties {
+    pub frozen_row_count: Option<i64>,
+    pub frozen_column_count: Option<i64>,
+    pub row_count: Option<i64>,
+    pub column_count: Option<i64>,
+}
+
+/// Part of an answer (`GetSheetRespSheetMerge` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetSheetRespSheetMerge {
+    pub start_row_index: Option<i64>,
+    pub end_row_index: Option<i64>,
+    pub start_column_index: Option<i64>,
+    pub end_column_index: Option<i64>,
+}
+
 /// Part of an answer (`GetSheetValueRespValueRange` in the facts).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -575,6 +641,16 @@ pub struct GetSheetValueRespValueRange {
     pub range: Option<String>,
     pub revision: Option<i64>,
     pub values: Option<Vec<Vec<super::SheetContent>>>,
+}
+
+/// Part of an answer (`GetSpreadsheetRespSpreadsheet` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetSpreadsheetRespSpreadsheet {
+    pub title: Option<String>,
+    pub owner_id: Option<String>,
+    pub token: Option<String>,
+    pub url: Option<String>,
 }
 
 /// Part of a request (`InsertSheetDimensionRangeReqDimension` in the facts).
@@ -897,6 +973,17 @@ pub struct UpdateSheetDataValidationDropdownReqDataValidationOptions {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UpdateSheetDataValidationDropdownRespDataValidation {
+    #[serde(rename = "dataValidationType")]
+    pub data_validation_type: Option<String>,
+    #[serde(rename = "conditionValues")]
+    pub condition_values: Option<Vec<String>>,
+    pub options: Option<super::UpdateSheetDataValidationDropdownRespDataValidationOptions>,
+}
+
+/// Part of an answer (`UpdateSheetDataValidationDropdownRespDataValidationLegacy` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateSheetDataValidationDropdownRespDataValidationLegacy {
     #[serde(rename = "dataValidationId")]
     pub data_validation_id: Option<i64>,
     #[serde(rename = "dataValidationType")]
@@ -3420,7 +3507,7 @@ pub struct UpdateSheetDataValidationDropdownResponse {
     #[serde(rename = "sheetId")]
     pub sheet_id: Option<String>,
     #[serde(rename = "dataValidation")]
-    pub data_validation: Option<super::UpdateSheetDataValidationDropdownRespDataValidation>,
+    pub data_validation: Option<super::UpdateSheetDataValidationDropdownRespDataValidationLegacy>,
 }
 
 impl crate::endpoint::Endpoint for UpdateSheetDataValidationDropdown {
@@ -4798,5 +4885,329 @@ impl crate::endpoint::Endpoint for QuerySheetFloatImage {
                 ("sheet_id", self.sheet_id.as_str()),
             ],
         )
+    }
+}
+
+static UPDATE_SHEET_DATA_VALIDATION_DROPDOWN_V2: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("drive", "UpdateSheetDataValidationDropdownV2", http::Method::PUT, "/open-apis/sheets/v2/spreadsheets/:spreadsheetToken/dataValidation/:sheetId", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uATMzUjLwEzM14CMxMTN/datavalidation/update-datavalidation");
+
+/// `PUT /open-apis/sheets/v2/spreadsheets/:spreadsheetToken/dataValidation/:sheetId`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uATMzUjLwEzM14CMxMTN/datavalidation/update-datavalidation)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct UpdateSheetDataValidationDropdownV2 {
+    #[serde(skip)]
+    spreadsheet_token: String,
+    #[serde(skip)]
+    sheet_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ranges: Option<Vec<String>>,
+    #[serde(rename = "dataValidationType")]
+    data_validation_type: String,
+    #[serde(rename = "dataValidation", skip_serializing_if = "Option::is_none")]
+    data_validation: Option<super::UpdateSheetDataValidationDropdownReqDataValidation>,
+}
+
+impl UpdateSheetDataValidationDropdownV2 {
+    /// A request with its required `spreadsheet_token`, `sheet_id`, `data_validation_type`.
+    pub fn new(
+        spreadsheet_token: impl Into<String>,
+        sheet_id: impl Into<String>,
+        data_validation_type: impl Into<String>,
+    ) -> Self {
+        Self {
+            spreadsheet_token: spreadsheet_token.into(),
+            sheet_id: sheet_id.into(),
+            ranges: None,
+            data_validation_type: data_validation_type.into(),
+            data_validation: None,
+        }
+    }
+
+    /// Sets `ranges` (body, `list<string>`).
+    pub fn ranges(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.ranges = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `dataValidation` (body, `UpdateSheetDataValidationDropdownReqDataValidation`).
+    pub fn data_validation(
+        mut self,
+        v: impl Into<super::UpdateSheetDataValidationDropdownReqDataValidation>,
+    ) -> Self {
+        self.data_validation = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`UpdateSheetDataValidationDropdownV2`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateSheetDataValidationDropdownV2Response {
+    #[serde(rename = "spreadsheetToken")]
+    pub spreadsheet_token: Option<String>,
+    #[serde(rename = "sheetId")]
+    pub sheet_id: Option<String>,
+    #[serde(rename = "dataValidation")]
+    pub data_validation: Option<super::UpdateSheetDataValidationDropdownRespDataValidation>,
+}
+
+impl crate::endpoint::Endpoint for UpdateSheetDataValidationDropdownV2 {
+    type Output = UpdateSheetDataValidationDropdownV2Response;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &UPDATE_SHEET_DATA_VALIDATION_DROPDOWN_V2
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            UPDATE_SHEET_DATA_VALIDATION_DROPDOWN_V2.path,
+            &[
+                ("spreadsheetToken", self.spreadsheet_token.as_str()),
+                ("sheetId", self.sheet_id.as_str()),
+            ],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static GET_SHEET: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new(
+    "drive",
+    "GetSheet",
+    http::Method::GET,
+    "/open-apis/sheets/v3/spreadsheets/:spreadsheet_token/sheets/:sheet_id",
+    &[
+        crate::endpoint::TokenKind::Tenant,
+        crate::endpoint::TokenKind::User,
+    ],
+)
+.doc_url(
+    "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/get",
+);
+
+/// `GET /open-apis/sheets/v3/spreadsheets/:spreadsheet_token/sheets/:sheet_id`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/get)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetSheet {
+    spreadsheet_token: String,
+    sheet_id: String,
+}
+
+impl GetSheet {
+    /// A request with its required `spreadsheet_token`, `sheet_id`.
+    pub fn new(spreadsheet_token: impl Into<String>, sheet_id: impl Into<String>) -> Self {
+        Self {
+            spreadsheet_token: spreadsheet_token.into(),
+            sheet_id: sheet_id.into(),
+        }
+    }
+}
+
+/// The answer of [`GetSheet`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetSheetResponse {
+    pub sheet: Option<super::GetSheetRespSheet>,
+}
+
+impl crate::endpoint::Endpoint for GetSheet {
+    type Output = GetSheetResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &GET_SHEET
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            GET_SHEET.path,
+            &[
+                ("spreadsheet_token", self.spreadsheet_token.as_str()),
+                ("sheet_id", self.sheet_id.as_str()),
+            ],
+        )
+    }
+}
+
+static GET_SHEET_LIST: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("drive", "GetSheetList", http::Method::GET, "/open-apis/sheets/v3/spreadsheets/:spreadsheet_token/sheets/query", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/query");
+
+/// `GET /open-apis/sheets/v3/spreadsheets/:spreadsheet_token/sheets/query`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/query)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetSheetList {
+    spreadsheet_token: String,
+}
+
+impl GetSheetList {
+    /// A request with its required `spreadsheet_token`.
+    pub fn new(spreadsheet_token: impl Into<String>) -> Self {
+        Self {
+            spreadsheet_token: spreadsheet_token.into(),
+        }
+    }
+}
+
+/// The answer of [`GetSheetList`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetSheetListResponse {
+    pub sheets: Option<Vec<super::GetSheetListRespSheet>>,
+}
+
+impl crate::endpoint::Endpoint for GetSheetList {
+    type Output = GetSheetListResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &GET_SHEET_LIST
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            GET_SHEET_LIST.path,
+            &[("spreadsheet_token", self.spreadsheet_token.as_str())],
+        )
+    }
+}
+
+static GET_SPREADSHEET: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new(
+    "drive",
+    "GetSpreadsheet",
+    http::Method::GET,
+    "/open-apis/sheets/v3/spreadsheets/:spreadsheet_token",
+    &[
+        crate::endpoint::TokenKind::Tenant,
+        crate::endpoint::TokenKind::User,
+    ],
+)
+.doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet/get");
+
+/// `GET /open-apis/sheets/v3/spreadsheets/:spreadsheet_token`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet/get)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetSpreadsheet {
+    spreadsheet_token: String,
+    user_id_type: Option<String>,
+}
+
+impl GetSpreadsheet {
+    /// A request with its required `spreadsheet_token`.
+    pub fn new(spreadsheet_token: impl Into<String>) -> Self {
+        Self {
+            spreadsheet_token: spreadsheet_token.into(),
+            user_id_type: None,
+        }
+    }
+
+    /// Sets `user_id_type` (query, `string`).
+    pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`GetSpreadsheet`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetSpreadsheetResponse {
+    pub spreadsheet: Option<super::GetSpreadsheetRespSpreadsheet>,
+}
+
+impl crate::endpoint::Endpoint for GetSpreadsheet {
+    type Output = GetSpreadsheetResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &GET_SPREADSHEET
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            GET_SPREADSHEET.path,
+            &[("spreadsheet_token", self.spreadsheet_token.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.clone()));
+        }
+    }
+}
+
+static UPDATE_SPREADSHEET: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new(
+    "drive",
+    "UpdateSpreadsheet",
+    http::Method::PATCH,
+    "/open-apis/sheets/v3/spreadsheets/:spreadsheet_token",
+    &[
+        crate::endpoint::TokenKind::Tenant,
+        crate::endpoint::TokenKind::User,
+    ],
+)
+.doc_url(
+    "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet/patch",
+);
+
+/// `PATCH /open-apis/sheets/v3/spreadsheets/:spreadsheet_token`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet/patch)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct UpdateSpreadsheet {
+    #[serde(skip)]
+    spreadsheet_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+}
+
+impl UpdateSpreadsheet {
+    /// A request with its required `spreadsheet_token`.
+    pub fn new(spreadsheet_token: impl Into<String>) -> Self {
+        Self {
+            spreadsheet_token: spreadsheet_token.into(),
+            title: None,
+        }
+    }
+
+    /// Sets `title` (body, `string`).
+    pub fn title(mut self, v: impl Into<String>) -> Self {
+        self.title = Some(v.into());
+        self
+    }
+}
+
+impl crate::endpoint::Endpoint for UpdateSpreadsheet {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &UPDATE_SPREADSHEET
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            UPDATE_SPREADSHEET.path,
+            &[("spreadsheet_token", self.spreadsheet_token.as_str())],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
     }
 }

@@ -11,6 +11,28 @@ pub struct AddWikiSpaceMemberRespMember {
     pub r#type: Option<String>,
 }
 
+/// Part of an answer (`CopyWikiNodeRespNode` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CopyWikiNodeRespNode {
+    pub space_id: Option<String>,
+    pub node_token: Option<String>,
+    pub obj_token: Option<String>,
+    pub obj_type: Option<String>,
+    pub parent_node_token: Option<String>,
+    pub node_type: Option<String>,
+    pub origin_node_token: Option<String>,
+    pub origin_space_id: Option<String>,
+    pub has_child: Option<bool>,
+    pub title: Option<String>,
+    pub obj_create_time: Option<String>,
+    pub obj_edit_time: Option<String>,
+    pub node_create_time: Option<String>,
+    pub creator: Option<String>,
+    pub owner: Option<String>,
+    pub node_creator: Option<String>,
+}
+
 /// Part of an answer (`CreateWikiNodeRespNode` in the facts).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -121,6 +143,16 @@ pub struct GetWikiSpaceRespSpace {
     pub space_type: Option<String>,
     pub visibility: Option<String>,
     pub open_sharing: Option<String>,
+}
+
+/// Part of an answer (`ListWikiSpaceMemberRespMember` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListWikiSpaceMemberRespMember {
+    pub member_type: Option<String>,
+    pub member_id: Option<String>,
+    pub member_role: Option<String>,
+    pub r#type: Option<String>,
 }
 
 /// Part of an answer (`MoveWikiNodeRespNode` in the facts).
@@ -1066,5 +1098,262 @@ impl crate::endpoint::Endpoint for MoveDocsToWiki {
 
     fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
         crate::endpoint::Body::json(self)
+    }
+}
+
+static COPY_WIKI_NODE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new(
+    "drive",
+    "CopyWikiNode",
+    http::Method::POST,
+    "/open-apis/wiki/v2/spaces/:space_id/nodes/:node_token/copy",
+    &[
+        crate::endpoint::TokenKind::Tenant,
+        crate::endpoint::TokenKind::User,
+    ],
+)
+.doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-node/copy");
+
+/// `POST /open-apis/wiki/v2/spaces/:space_id/nodes/:node_token/copy`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-node/copy)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct CopyWikiNode {
+    #[serde(skip)]
+    space_id: String,
+    #[serde(skip)]
+    node_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_parent_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_space_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+}
+
+impl CopyWikiNode {
+    /// A request with its required `space_id`, `node_token`.
+    pub fn new(space_id: impl Into<String>, node_token: impl Into<String>) -> Self {
+        Self {
+            space_id: space_id.into(),
+            node_token: node_token.into(),
+            target_parent_token: None,
+            target_space_id: None,
+            title: None,
+        }
+    }
+
+    /// Sets `target_parent_token` (body, `string`).
+    pub fn target_parent_token(mut self, v: impl Into<String>) -> Self {
+        self.target_parent_token = Some(v.into());
+        self
+    }
+
+    /// Sets `target_space_id` (body, `string`).
+    pub fn target_space_id(mut self, v: impl Into<String>) -> Self {
+        self.target_space_id = Some(v.into());
+        self
+    }
+
+    /// Sets `title` (body, `string`).
+    pub fn title(mut self, v: impl Into<String>) -> Self {
+        self.title = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`CopyWikiNode`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CopyWikiNodeResponse {
+    pub node: Option<super::CopyWikiNodeRespNode>,
+}
+
+impl crate::endpoint::Endpoint for CopyWikiNode {
+    type Output = CopyWikiNodeResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &COPY_WIKI_NODE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            COPY_WIKI_NODE.path,
+            &[
+                ("space_id", self.space_id.as_str()),
+                ("node_token", self.node_token.as_str()),
+            ],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static UPDATE_WIKI_NODE_TITLE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new(
+    "drive",
+    "UpdateWikiNodeTitle",
+    http::Method::POST,
+    "/open-apis/wiki/v2/spaces/:space_id/nodes/:node_token/update_title",
+    &[
+        crate::endpoint::TokenKind::Tenant,
+        crate::endpoint::TokenKind::User,
+    ],
+)
+.doc_url(
+    "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-node/update_title",
+);
+
+/// `POST /open-apis/wiki/v2/spaces/:space_id/nodes/:node_token/update_title`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-node/update_title)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct UpdateWikiNodeTitle {
+    #[serde(skip)]
+    space_id: String,
+    #[serde(skip)]
+    node_token: String,
+    title: String,
+}
+
+impl UpdateWikiNodeTitle {
+    /// A request with its required `space_id`, `node_token`, `title`.
+    pub fn new(
+        space_id: impl Into<String>,
+        node_token: impl Into<String>,
+        title: impl Into<String>,
+    ) -> Self {
+        Self {
+            space_id: space_id.into(),
+            node_token: node_token.into(),
+            title: title.into(),
+        }
+    }
+}
+
+impl crate::endpoint::Endpoint for UpdateWikiNodeTitle {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &UPDATE_WIKI_NODE_TITLE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            UPDATE_WIKI_NODE_TITLE.path,
+            &[
+                ("space_id", self.space_id.as_str()),
+                ("node_token", self.node_token.as_str()),
+            ],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static LIST_WIKI_SPACE_MEMBER: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new(
+    "drive",
+    "ListWikiSpaceMember",
+    http::Method::GET,
+    "/open-apis/wiki/v2/spaces/:space_id/members",
+    &[
+        crate::endpoint::TokenKind::Tenant,
+        crate::endpoint::TokenKind::User,
+    ],
+)
+.paginated(true)
+.doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-member/list");
+
+/// `GET /open-apis/wiki/v2/spaces/:space_id/members`
+///
+/// Token: tenant or user.
+/// Paginated: use [`Client::pages`](crate::Client::pages).
+///
+/// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-member/list)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ListWikiSpaceMember {
+    space_id: String,
+    page_size: Option<i64>,
+    page_token: Option<String>,
+}
+
+impl ListWikiSpaceMember {
+    /// A request with its required `space_id`.
+    pub fn new(space_id: impl Into<String>) -> Self {
+        Self {
+            space_id: space_id.into(),
+            page_size: None,
+            page_token: None,
+        }
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`ListWikiSpaceMember`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListWikiSpaceMemberResponse {
+    pub members: Option<Vec<super::ListWikiSpaceMemberRespMember>>,
+    pub page_token: Option<String>,
+    pub has_more: Option<bool>,
+}
+
+impl crate::endpoint::Endpoint for ListWikiSpaceMember {
+    type Output = ListWikiSpaceMemberResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &LIST_WIKI_SPACE_MEMBER
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            LIST_WIKI_SPACE_MEMBER.path,
+            &[("space_id", self.space_id.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+    }
+}
+
+impl crate::endpoint::Paginated for ListWikiSpaceMember {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl crate::endpoint::Page for ListWikiSpaceMemberResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
     }
 }

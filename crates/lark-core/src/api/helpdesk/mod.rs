@@ -30,16 +30,5 @@ pub use ticket_customized_fields::*;
 pub mod ticket_images;
 pub use ticket_images::*;
 pub mod tickets;
+pub use super::shared::HelpdeskCategory;
 pub use tickets::*;
-/// Part of an answer (`HelpdeskCategory` in the facts).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct HelpdeskCategory {
-    pub category_id: Option<String>,
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub parent_id: Option<String>,
-    pub helpdesk_id: Option<String>,
-    pub language: Option<String>,
-    pub children: Option<Vec<HelpdeskCategory>>,
-}

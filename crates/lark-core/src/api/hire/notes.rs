@@ -440,3 +440,44 @@ impl crate::endpoint::Page for GetHireNoteListResponse {
         self.page_token.as_deref()
     }
 }
+
+static DELETE_HIRE_NOTE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new(
+    "hire",
+    "DeleteHireNote",
+    http::Method::DELETE,
+    "/open-apis/hire/v1/notes/:note_id",
+    &[crate::endpoint::TokenKind::Tenant],
+)
+.doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/note/delete");
+
+/// `DELETE /open-apis/hire/v1/notes/:note_id`
+///
+/// Token: tenant.
+///
+/// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/note/delete)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DeleteHireNote {
+    note_id: String,
+}
+
+impl DeleteHireNote {
+    /// A request with its required `note_id`.
+    pub fn new(note_id: impl Into<String>) -> Self {
+        Self {
+            note_id: note_id.into(),
+        }
+    }
+}
+
+impl crate::endpoint::Endpoint for DeleteHireNote {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &DELETE_HIRE_NOTE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(DELETE_HIRE_NOTE.path, &[("note_id", self.note_id.as_str())])
+    }
+}

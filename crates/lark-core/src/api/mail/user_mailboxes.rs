@@ -9,12 +9,341 @@ pub struct CreateMailUserMailboxAliasRespUserMailboxAlias {
     pub email_alias: Option<String>,
 }
 
+/// Part of an answer (`CreateMailUserMailboxFolderRespFolder` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateMailUserMailboxFolderRespFolder {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub parent_folder_id: Option<String>,
+    pub folder_type: Option<i64>,
+    pub unread_message_count: Option<i64>,
+    pub unread_thread_count: Option<i64>,
+}
+
+/// Part of a request (`CreateMailUserMailboxRuleReqAction` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CreateMailUserMailboxRuleReqAction {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<super::CreateMailUserMailboxRuleReqActionItem>>,
+}
+
+/// Part of a request (`CreateMailUserMailboxRuleReqActionItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CreateMailUserMailboxRuleReqActionItem {
+    pub r#type: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+}
+
+/// Part of a request (`CreateMailUserMailboxRuleReqCondition` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CreateMailUserMailboxRuleReqCondition {
+    pub match_type: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<super::CreateMailUserMailboxRuleReqConditionItem>>,
+}
+
+/// Part of a request (`CreateMailUserMailboxRuleReqConditionItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CreateMailUserMailboxRuleReqConditionItem {
+    pub r#type: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+}
+
+/// Part of an answer (`CreateMailUserMailboxRuleRespRule` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateMailUserMailboxRuleRespRule {
+    pub id: Option<String>,
+    pub condition: Option<super::CreateMailUserMailboxRuleRespRuleCondition>,
+    pub action: Option<super::CreateMailUserMailboxRuleRespRuleAction>,
+    pub ignore_the_rest_of_rules: Option<bool>,
+    pub name: Option<String>,
+    pub is_enable: Option<bool>,
+}
+
+/// Part of an answer (`CreateMailUserMailboxRuleRespRuleAction` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateMailUserMailboxRuleRespRuleAction {
+    pub items: Option<Vec<super::CreateMailUserMailboxRuleRespRuleActionItem>>,
+}
+
+/// Part of an answer (`CreateMailUserMailboxRuleRespRuleActionItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateMailUserMailboxRuleRespRuleActionItem {
+    pub r#type: Option<i64>,
+    pub input: Option<String>,
+}
+
+/// Part of an answer (`CreateMailUserMailboxRuleRespRuleCondition` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateMailUserMailboxRuleRespRuleCondition {
+    pub match_type: Option<i64>,
+    pub items: Option<Vec<super::CreateMailUserMailboxRuleRespRuleConditionItem>>,
+}
+
+/// Part of an answer (`CreateMailUserMailboxRuleRespRuleConditionItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateMailUserMailboxRuleRespRuleConditionItem {
+    pub r#type: Option<i64>,
+    pub operator: Option<i64>,
+    pub input: Option<String>,
+}
+
+/// Part of an answer (`CreateUserMailboxMailContactRespMailContact` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateUserMailboxMailContactRespMailContact {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub company: Option<String>,
+    pub phone: Option<String>,
+    pub mail_address: Option<String>,
+    pub tag: Option<String>,
+    pub remark: Option<String>,
+    pub avatar: Option<String>,
+    pub position: Option<String>,
+}
+
+/// Part of an answer (`DownloadMailUserMailboxMessageAttachmentURLRespDownloadURL` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct DownloadMailUserMailboxMessageAttachmentURLRespDownloadURL {
+    pub attachment_id: Option<String>,
+    pub download_url: Option<String>,
+}
+
 /// Part of an answer (`GetMailUserMailboxAliasListRespItem` in the facts).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GetMailUserMailboxAliasListRespItem {
     pub primary_email: Option<String>,
     pub email_alias: Option<String>,
+}
+
+/// Part of an answer (`GetMailUserMailboxMessageByCardRespOwnerInfo` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetMailUserMailboxMessageByCardRespOwnerInfo {
+    pub r#type: Option<String>,
+    pub owner_user_id: Option<String>,
+    pub public_mailbox_id: Option<String>,
+}
+
+/// Part of an answer (`GetMailUserMailboxMessageRespMessage` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetMailUserMailboxMessageRespMessage {
+    pub subject: Option<String>,
+    pub to: Option<Vec<super::GetMailUserMailboxMessageRespMessageTo>>,
+    pub cc: Option<Vec<super::GetMailUserMailboxMessageRespMessageCc>>,
+    pub bcc: Option<Vec<super::GetMailUserMailboxMessageRespMessageBcc>>,
+    pub head_from: Option<super::GetMailUserMailboxMessageRespMessageHeadFrom>,
+    pub body_html: Option<String>,
+    pub internal_date: Option<String>,
+    pub message_state: Option<i64>,
+    pub smtp_message_id: Option<String>,
+    pub message_id: Option<String>,
+    pub body_plain_text: Option<String>,
+    pub attachments: Option<Vec<super::GetMailUserMailboxMessageRespMessageAttachment>>,
+    pub thread_id: Option<String>,
+}
+
+/// Part of an answer (`GetMailUserMailboxMessageRespMessageAttachment` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetMailUserMailboxMessageRespMessageAttachment {
+    pub filename: Option<String>,
+    pub id: Option<String>,
+    pub attachment_type: Option<i64>,
+    pub is_inline: Option<bool>,
+    pub cid: Option<String>,
+}
+
+/// Part of an answer (`GetMailUserMailboxMessageRespMessageBcc` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetMailUserMailboxMessageRespMessageBcc {
+    pub mail_address: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Part of an answer (`GetMailUserMailboxMessageRespMessageCc` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetMailUserMailboxMessageRespMessageCc {
+    pub mail_address: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Part of an answer (`GetMailUserMailboxMessageRespMessageHeadFrom` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetMailUserMailboxMessageRespMessageHeadFrom {
+    pub mail_address: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Part of an answer (`GetMailUserMailboxMessageRespMessageTo` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetMailUserMailboxMessageRespMessageTo {
+    pub mail_address: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Part of an answer (`ListMailUserMailboxFolderRespItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListMailUserMailboxFolderRespItem {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub parent_folder_id: Option<String>,
+    pub folder_type: Option<i64>,
+    pub unread_message_count: Option<i64>,
+    pub unread_thread_count: Option<i64>,
+}
+
+/// Part of an answer (`ListMailUserMailboxRuleRespItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListMailUserMailboxRuleRespItem {
+    pub id: Option<String>,
+    pub condition: Option<super::ListMailUserMailboxRuleRespItemCondition>,
+    pub action: Option<super::ListMailUserMailboxRuleRespItemAction>,
+    pub ignore_the_rest_of_rules: Option<bool>,
+    pub name: Option<String>,
+    pub is_enable: Option<bool>,
+}
+
+/// Part of an answer (`ListMailUserMailboxRuleRespItemAction` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListMailUserMailboxRuleRespItemAction {
+    pub items: Option<Vec<super::ListMailUserMailboxRuleRespItemActionItem>>,
+}
+
+/// Part of an answer (`ListMailUserMailboxRuleRespItemActionItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListMailUserMailboxRuleRespItemActionItem {
+    pub r#type: Option<i64>,
+    pub input: Option<String>,
+}
+
+/// Part of an answer (`ListMailUserMailboxRuleRespItemCondition` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListMailUserMailboxRuleRespItemCondition {
+    pub match_type: Option<i64>,
+    pub items: Option<Vec<super::ListMailUserMailboxRuleRespItemConditionItem>>,
+}
+
+/// Part of an answer (`ListMailUserMailboxRuleRespItemConditionItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListMailUserMailboxRuleRespItemConditionItem {
+    pub r#type: Option<i64>,
+    pub operator: Option<i64>,
+    pub input: Option<String>,
+}
+
+/// Part of an answer (`ListUserMailboxMailContactRespItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListUserMailboxMailContactRespItem {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub company: Option<String>,
+    pub phone: Option<String>,
+    pub mail_address: Option<String>,
+    pub tag: Option<String>,
+    pub remark: Option<String>,
+    pub avatar: Option<String>,
+    pub position: Option<String>,
+}
+
+/// Part of a request (`SendMailUserMailboxMessageReqAttachment` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SendMailUserMailboxMessageReqAttachment {
+    pub body: String,
+    pub filename: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_inline: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cid: Option<String>,
+}
+
+/// Part of a request (`SendMailUserMailboxMessageReqBcc` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SendMailUserMailboxMessageReqBcc {
+    pub mail_address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Part of a request (`SendMailUserMailboxMessageReqCc` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SendMailUserMailboxMessageReqCc {
+    pub mail_address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Part of a request (`SendMailUserMailboxMessageReqHeadFrom` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SendMailUserMailboxMessageReqHeadFrom {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Part of a request (`SendMailUserMailboxMessageReqTo` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SendMailUserMailboxMessageReqTo {
+    pub mail_address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Part of a request (`UpdateMailUserMailboxRuleReqAction` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct UpdateMailUserMailboxRuleReqAction {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<super::UpdateMailUserMailboxRuleReqActionItem>>,
+}
+
+/// Part of a request (`UpdateMailUserMailboxRuleReqActionItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct UpdateMailUserMailboxRuleReqActionItem {
+    pub r#type: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+}
+
+/// Part of a request (`UpdateMailUserMailboxRuleReqCondition` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct UpdateMailUserMailboxRuleReqCondition {
+    pub match_type: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<super::UpdateMailUserMailboxRuleReqConditionItem>>,
+}
+
+/// Part of a request (`UpdateMailUserMailboxRuleReqConditionItem` in the facts).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct UpdateMailUserMailboxRuleReqConditionItem {
+    pub r#type: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
 }
 
 static CREATE_MAIL_USER_MAILBOX_ALIAS: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "CreateMailUserMailboxAlias", http::Method::POST, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/aliases", &[crate::endpoint::TokenKind::Tenant]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-alias/create");
@@ -234,5 +563,1579 @@ impl crate::endpoint::Endpoint for DeleteMailUserMailbox {
         if let Some(v) = &self.transfer_mailbox {
             query.push(("transfer_mailbox", v.clone()));
         }
+    }
+}
+
+static SUBSCRIBE_MAIL_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "SubscribeMailMessage", http::Method::POST, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/subscribe", &[crate::endpoint::TokenKind::User]).doc_url("https://open.feishu-boe.cn/document/uAjLw4CM/ukTMukTMukTM/mail-v1/user_mailbox-message/subscribe");
+
+/// `POST /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/subscribe`
+///
+/// Token: user.
+///
+/// [Documentation](https://open.feishu-boe.cn/document/uAjLw4CM/ukTMukTMukTM/mail-v1/user_mailbox-message/subscribe)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct SubscribeMailMessage {
+    #[serde(skip)]
+    user_mailbox_id: String,
+    event_type: i64,
+}
+
+impl SubscribeMailMessage {
+    /// A request with its required `user_mailbox_id`, `event_type`.
+    pub fn new(user_mailbox_id: impl Into<String>, event_type: impl Into<i64>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            event_type: event_type.into(),
+        }
+    }
+}
+
+/// The answer of [`SubscribeMailMessage`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SubscribeMailMessageResponse {
+    pub is_subscribed: Option<bool>,
+}
+
+impl crate::endpoint::Endpoint for SubscribeMailMessage {
+    type Output = SubscribeMailMessageResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &SUBSCRIBE_MAIL_MESSAGE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            SUBSCRIBE_MAIL_MESSAGE.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static GET_MAIL_MESSAGE_SUBSCRIPTION: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "GetMailMessageSubscription", http::Method::GET, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/subscription", &[crate::endpoint::TokenKind::User]).doc_url("https://open.feishu-boe.cn/document/uAjLw4CM/ukTMukTMukTM/mail-v1/user_mailbox-message/subscription");
+
+/// `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/subscription`
+///
+/// Token: user.
+///
+/// [Documentation](https://open.feishu-boe.cn/document/uAjLw4CM/ukTMukTMukTM/mail-v1/user_mailbox-message/subscription)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetMailMessageSubscription {
+    user_mailbox_id: String,
+    event_type: i64,
+}
+
+impl GetMailMessageSubscription {
+    /// A request with its required `user_mailbox_id`, `event_type`.
+    pub fn new(user_mailbox_id: impl Into<String>, event_type: impl Into<i64>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            event_type: event_type.into(),
+        }
+    }
+}
+
+/// The answer of [`GetMailMessageSubscription`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetMailMessageSubscriptionResponse {
+    pub is_subscribed: Option<bool>,
+}
+
+impl crate::endpoint::Endpoint for GetMailMessageSubscription {
+    type Output = GetMailMessageSubscriptionResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &GET_MAIL_MESSAGE_SUBSCRIPTION
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            GET_MAIL_MESSAGE_SUBSCRIPTION.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("event_type", self.event_type.to_string()));
+    }
+}
+
+static APPLY_MAIL_RULE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new(
+    "mail",
+    "ApplyMailRule",
+    http::Method::POST,
+    "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules/:rule_id/apply",
+    &[
+        crate::endpoint::TokenKind::Tenant,
+        crate::endpoint::TokenKind::User,
+    ],
+)
+.doc_url(
+    "https://open.feishu-boe.cn/document/uAjLw4CM/ukTMukTMukTM/mail-v1/user_mailbox-rule/apply",
+);
+
+/// `POST /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules/:rule_id/apply`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu-boe.cn/document/uAjLw4CM/ukTMukTMukTM/mail-v1/user_mailbox-rule/apply)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ApplyMailRule {
+    user_mailbox_id: String,
+    rule_id: String,
+}
+
+impl ApplyMailRule {
+    /// A request with its required `user_mailbox_id`, `rule_id`.
+    pub fn new(user_mailbox_id: impl Into<String>, rule_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            rule_id: rule_id.into(),
+        }
+    }
+}
+
+impl crate::endpoint::Endpoint for ApplyMailRule {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &APPLY_MAIL_RULE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            APPLY_MAIL_RULE.path,
+            &[
+                ("user_mailbox_id", self.user_mailbox_id.as_str()),
+                ("rule_id", self.rule_id.as_str()),
+            ],
+        )
+    }
+}
+
+static SUBSCRIBE_MAIL_USER_MAILBOX_EVENT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "SubscribeMailUserMailboxEvent", http::Method::POST, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/event/subscribe", &[crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-event/subscribe");
+
+/// `POST /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/event/subscribe`
+///
+/// Token: user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-event/subscribe)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct SubscribeMailUserMailboxEvent {
+    #[serde(skip)]
+    user_mailbox_id: String,
+    event_type: i64,
+}
+
+impl SubscribeMailUserMailboxEvent {
+    /// A request with its required `user_mailbox_id`, `event_type`.
+    pub fn new(user_mailbox_id: impl Into<String>, event_type: impl Into<i64>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            event_type: event_type.into(),
+        }
+    }
+}
+
+impl crate::endpoint::Endpoint for SubscribeMailUserMailboxEvent {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &SUBSCRIBE_MAIL_USER_MAILBOX_EVENT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            SUBSCRIBE_MAIL_USER_MAILBOX_EVENT.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static GET_MAIL_USER_MAILBOX_EVENT_SUBSCRIPTION: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "GetMailUserMailboxEventSubscription", http::Method::GET, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/event/subscription", &[crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-event/subscription");
+
+/// `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/event/subscription`
+///
+/// Token: user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-event/subscription)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetMailUserMailboxEventSubscription {
+    user_mailbox_id: String,
+}
+
+impl GetMailUserMailboxEventSubscription {
+    /// A request with its required `user_mailbox_id`.
+    pub fn new(user_mailbox_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+        }
+    }
+}
+
+/// The answer of [`GetMailUserMailboxEventSubscription`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetMailUserMailboxEventSubscriptionResponse {
+    pub event_types: Option<Vec<i64>>,
+}
+
+impl crate::endpoint::Endpoint for GetMailUserMailboxEventSubscription {
+    type Output = GetMailUserMailboxEventSubscriptionResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &GET_MAIL_USER_MAILBOX_EVENT_SUBSCRIPTION
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            GET_MAIL_USER_MAILBOX_EVENT_SUBSCRIPTION.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+}
+
+static UNSUBSCRIBE_MAIL_USER_MAILBOX_EVENT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "UnsubscribeMailUserMailboxEvent", http::Method::POST, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/event/unsubscribe", &[crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-event/unsubscribe");
+
+/// `POST /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/event/unsubscribe`
+///
+/// Token: user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-event/unsubscribe)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct UnsubscribeMailUserMailboxEvent {
+    #[serde(skip)]
+    user_mailbox_id: String,
+    event_type: i64,
+}
+
+impl UnsubscribeMailUserMailboxEvent {
+    /// A request with its required `user_mailbox_id`, `event_type`.
+    pub fn new(user_mailbox_id: impl Into<String>, event_type: impl Into<i64>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            event_type: event_type.into(),
+        }
+    }
+}
+
+impl crate::endpoint::Endpoint for UnsubscribeMailUserMailboxEvent {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &UNSUBSCRIBE_MAIL_USER_MAILBOX_EVENT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            UNSUBSCRIBE_MAIL_USER_MAILBOX_EVENT.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static CREATE_MAIL_USER_MAILBOX_FOLDER: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "CreateMailUserMailboxFolder", http::Method::POST, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-folder/create");
+
+/// `POST /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-folder/create)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct CreateMailUserMailboxFolder {
+    #[serde(skip)]
+    user_mailbox_id: String,
+    name: String,
+    parent_folder_id: String,
+}
+
+impl CreateMailUserMailboxFolder {
+    /// A request with its required `user_mailbox_id`, `name`, `parent_folder_id`.
+    pub fn new(
+        user_mailbox_id: impl Into<String>,
+        name: impl Into<String>,
+        parent_folder_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            name: name.into(),
+            parent_folder_id: parent_folder_id.into(),
+        }
+    }
+}
+
+/// The answer of [`CreateMailUserMailboxFolder`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateMailUserMailboxFolderResponse {
+    pub folder: Option<super::CreateMailUserMailboxFolderRespFolder>,
+}
+
+impl crate::endpoint::Endpoint for CreateMailUserMailboxFolder {
+    type Output = CreateMailUserMailboxFolderResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &CREATE_MAIL_USER_MAILBOX_FOLDER
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            CREATE_MAIL_USER_MAILBOX_FOLDER.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static DELETE_MAIL_USER_MAILBOX_FOLDER: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "DeleteMailUserMailboxFolder", http::Method::DELETE, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders/:folder_id", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-folder/delete");
+
+/// `DELETE /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders/:folder_id`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-folder/delete)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DeleteMailUserMailboxFolder {
+    user_mailbox_id: String,
+    folder_id: String,
+}
+
+impl DeleteMailUserMailboxFolder {
+    /// A request with its required `user_mailbox_id`, `folder_id`.
+    pub fn new(user_mailbox_id: impl Into<String>, folder_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            folder_id: folder_id.into(),
+        }
+    }
+}
+
+impl crate::endpoint::Endpoint for DeleteMailUserMailboxFolder {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &DELETE_MAIL_USER_MAILBOX_FOLDER
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            DELETE_MAIL_USER_MAILBOX_FOLDER.path,
+            &[
+                ("user_mailbox_id", self.user_mailbox_id.as_str()),
+                ("folder_id", self.folder_id.as_str()),
+            ],
+        )
+    }
+}
+
+static LIST_MAIL_USER_MAILBOX_FOLDER: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "ListMailUserMailboxFolder", http::Method::GET, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-folder/list");
+
+/// `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-folder/list)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ListMailUserMailboxFolder {
+    user_mailbox_id: String,
+    folder_type: Option<i64>,
+}
+
+impl ListMailUserMailboxFolder {
+    /// A request with its required `user_mailbox_id`.
+    pub fn new(user_mailbox_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            folder_type: None,
+        }
+    }
+
+    /// Sets `folder_type` (query, `i64`).
+    pub fn folder_type(mut self, v: impl Into<i64>) -> Self {
+        self.folder_type = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`ListMailUserMailboxFolder`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListMailUserMailboxFolderResponse {
+    pub items: Option<Vec<super::ListMailUserMailboxFolderRespItem>>,
+}
+
+impl crate::endpoint::Endpoint for ListMailUserMailboxFolder {
+    type Output = ListMailUserMailboxFolderResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &LIST_MAIL_USER_MAILBOX_FOLDER
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            LIST_MAIL_USER_MAILBOX_FOLDER.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.folder_type {
+            query.push(("folder_type", v.to_string()));
+        }
+    }
+}
+
+static UPDATE_MAIL_USER_MAILBOX_FOLDER: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "UpdateMailUserMailboxFolder", http::Method::PATCH, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders/:folder_id", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-folder/patch");
+
+/// `PATCH /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders/:folder_id`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-folder/patch)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct UpdateMailUserMailboxFolder {
+    #[serde(skip)]
+    user_mailbox_id: String,
+    #[serde(skip)]
+    folder_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_folder_id: Option<String>,
+}
+
+impl UpdateMailUserMailboxFolder {
+    /// A request with its required `user_mailbox_id`, `folder_id`.
+    pub fn new(user_mailbox_id: impl Into<String>, folder_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            folder_id: folder_id.into(),
+            name: None,
+            parent_folder_id: None,
+        }
+    }
+
+    /// Sets `name` (body, `string`).
+    pub fn name(mut self, v: impl Into<String>) -> Self {
+        self.name = Some(v.into());
+        self
+    }
+
+    /// Sets `parent_folder_id` (body, `string`).
+    pub fn parent_folder_id(mut self, v: impl Into<String>) -> Self {
+        self.parent_folder_id = Some(v.into());
+        self
+    }
+}
+
+impl crate::endpoint::Endpoint for UpdateMailUserMailboxFolder {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &UPDATE_MAIL_USER_MAILBOX_FOLDER
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            UPDATE_MAIL_USER_MAILBOX_FOLDER.path,
+            &[
+                ("user_mailbox_id", self.user_mailbox_id.as_str()),
+                ("folder_id", self.folder_id.as_str()),
+            ],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static CREATE_USER_MAILBOX_MAIL_CONTACT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "CreateUserMailboxMailContact", http::Method::POST, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/mail_contacts", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-mail_contact/create");
+
+/// `POST /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/mail_contacts`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-mail_contact/create)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct CreateUserMailboxMailContact {
+    #[serde(skip)]
+    user_mailbox_id: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    company: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mail_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remark: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<String>,
+}
+
+impl CreateUserMailboxMailContact {
+    /// A request with its required `user_mailbox_id`, `name`.
+    pub fn new(user_mailbox_id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            name: name.into(),
+            company: None,
+            phone: None,
+            mail_address: None,
+            tag: None,
+            remark: None,
+            position: None,
+        }
+    }
+
+    /// Sets `company` (body, `string`).
+    pub fn company(mut self, v: impl Into<String>) -> Self {
+        self.company = Some(v.into());
+        self
+    }
+
+    /// Sets `phone` (body, `string`).
+    pub fn phone(mut self, v: impl Into<String>) -> Self {
+        self.phone = Some(v.into());
+        self
+    }
+
+    /// Sets `mail_address` (body, `string`).
+    pub fn mail_address(mut self, v: impl Into<String>) -> Self {
+        self.mail_address = Some(v.into());
+        self
+    }
+
+    /// Sets `tag` (body, `string`).
+    pub fn tag(mut self, v: impl Into<String>) -> Self {
+        self.tag = Some(v.into());
+        self
+    }
+
+    /// Sets `remark` (body, `string`).
+    pub fn remark(mut self, v: impl Into<String>) -> Self {
+        self.remark = Some(v.into());
+        self
+    }
+
+    /// Sets `position` (body, `string`).
+    pub fn position(mut self, v: impl Into<String>) -> Self {
+        self.position = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`CreateUserMailboxMailContact`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateUserMailboxMailContactResponse {
+    pub mail_contact: Option<super::CreateUserMailboxMailContactRespMailContact>,
+}
+
+impl crate::endpoint::Endpoint for CreateUserMailboxMailContact {
+    type Output = CreateUserMailboxMailContactResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &CREATE_USER_MAILBOX_MAIL_CONTACT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            CREATE_USER_MAILBOX_MAIL_CONTACT.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static DELETE_USER_MAILBOX_MAIL_CONTACT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "DeleteUserMailboxMailContact", http::Method::DELETE, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/mail_contacts/:mail_contact_id", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-mail_contact/delete");
+
+/// `DELETE /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/mail_contacts/:mail_contact_id`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-mail_contact/delete)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DeleteUserMailboxMailContact {
+    user_mailbox_id: String,
+    mail_contact_id: String,
+}
+
+impl DeleteUserMailboxMailContact {
+    /// A request with its required `user_mailbox_id`, `mail_contact_id`.
+    pub fn new(user_mailbox_id: impl Into<String>, mail_contact_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            mail_contact_id: mail_contact_id.into(),
+        }
+    }
+}
+
+impl crate::endpoint::Endpoint for DeleteUserMailboxMailContact {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &DELETE_USER_MAILBOX_MAIL_CONTACT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            DELETE_USER_MAILBOX_MAIL_CONTACT.path,
+            &[
+                ("user_mailbox_id", self.user_mailbox_id.as_str()),
+                ("mail_contact_id", self.mail_contact_id.as_str()),
+            ],
+        )
+    }
+}
+
+static LIST_USER_MAILBOX_MAIL_CONTACT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "ListUserMailboxMailContact", http::Method::GET, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/mail_contacts", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).paginated(true).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-mail_contact/list");
+
+/// `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/mail_contacts`
+///
+/// Token: tenant or user.
+/// Paginated: use [`Client::pages`](crate::Client::pages).
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-mail_contact/list)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ListUserMailboxMailContact {
+    user_mailbox_id: String,
+    page_size: i64,
+    page_token: Option<String>,
+}
+
+impl ListUserMailboxMailContact {
+    /// A request with its required `user_mailbox_id`, `page_size`.
+    pub fn new(user_mailbox_id: impl Into<String>, page_size: impl Into<i64>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            page_size: page_size.into(),
+            page_token: None,
+        }
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`ListUserMailboxMailContact`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListUserMailboxMailContactResponse {
+    pub items: Option<Vec<super::ListUserMailboxMailContactRespItem>>,
+    pub page_token: Option<String>,
+    pub has_more: Option<bool>,
+}
+
+impl crate::endpoint::Endpoint for ListUserMailboxMailContact {
+    type Output = ListUserMailboxMailContactResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &LIST_USER_MAILBOX_MAIL_CONTACT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            LIST_USER_MAILBOX_MAIL_CONTACT.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("page_size", self.page_size.to_string()));
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+    }
+}
+
+impl crate::endpoint::Paginated for ListUserMailboxMailContact {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl crate::endpoint::Page for ListUserMailboxMailContactResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
+static UPDATE_USER_MAILBOX_MAIL_CONTACT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "UpdateUserMailboxMailContact", http::Method::PATCH, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/mail_contacts/:mail_contact_id", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-mail_contact/patch");
+
+/// `PATCH /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/mail_contacts/:mail_contact_id`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-mail_contact/patch)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct UpdateUserMailboxMailContact {
+    #[serde(skip)]
+    user_mailbox_id: String,
+    #[serde(skip)]
+    mail_contact_id: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    company: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mail_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remark: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<String>,
+}
+
+impl UpdateUserMailboxMailContact {
+    /// A request with its required `user_mailbox_id`, `mail_contact_id`, `name`.
+    pub fn new(
+        user_mailbox_id: impl Into<String>,
+        mail_contact_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            mail_contact_id: mail_contact_id.into(),
+            name: name.into(),
+            company: None,
+            phone: None,
+            mail_address: None,
+            tag: None,
+            remark: None,
+            position: None,
+        }
+    }
+
+    /// Sets `company` (body, `string`).
+    pub fn company(mut self, v: impl Into<String>) -> Self {
+        self.company = Some(v.into());
+        self
+    }
+
+    /// Sets `phone` (body, `string`).
+    pub fn phone(mut self, v: impl Into<String>) -> Self {
+        self.phone = Some(v.into());
+        self
+    }
+
+    /// Sets `mail_address` (body, `string`).
+    pub fn mail_address(mut self, v: impl Into<String>) -> Self {
+        self.mail_address = Some(v.into());
+        self
+    }
+
+    /// Sets `tag` (body, `string`).
+    pub fn tag(mut self, v: impl Into<String>) -> Self {
+        self.tag = Some(v.into());
+        self
+    }
+
+    /// Sets `remark` (body, `string`).
+    pub fn remark(mut self, v: impl Into<String>) -> Self {
+        self.remark = Some(v.into());
+        self
+    }
+
+    /// Sets `position` (body, `string`).
+    pub fn position(mut self, v: impl Into<String>) -> Self {
+        self.position = Some(v.into());
+        self
+    }
+}
+
+impl crate::endpoint::Endpoint for UpdateUserMailboxMailContact {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &UPDATE_USER_MAILBOX_MAIL_CONTACT
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            UPDATE_USER_MAILBOX_MAIL_CONTACT.path,
+            &[
+                ("user_mailbox_id", self.user_mailbox_id.as_str()),
+                ("mail_contact_id", self.mail_contact_id.as_str()),
+            ],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static DOWNLOAD_MAIL_USER_MAILBOX_MESSAGE_ATTACHMENT_URL: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "DownloadMailUserMailboxMessageAttachmentURL", http::Method::GET, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id/attachments/download_url", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message-attachment/download_url");
+
+/// `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id/attachments/download_url`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message-attachment/download_url)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DownloadMailUserMailboxMessageAttachmentURL {
+    user_mailbox_id: String,
+    message_id: String,
+    attachment_ids: Option<Vec<String>>,
+}
+
+impl DownloadMailUserMailboxMessageAttachmentURL {
+    /// A request with its required `user_mailbox_id`, `message_id`.
+    pub fn new(user_mailbox_id: impl Into<String>, message_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            message_id: message_id.into(),
+            attachment_ids: None,
+        }
+    }
+
+    /// Sets `attachment_ids` (query, `list<string>`).
+    pub fn attachment_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.attachment_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// The answer of [`DownloadMailUserMailboxMessageAttachmentURL`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct DownloadMailUserMailboxMessageAttachmentURLResponse {
+    pub download_urls:
+        Option<Vec<super::DownloadMailUserMailboxMessageAttachmentURLRespDownloadURL>>,
+    pub failed_ids: Option<Vec<String>>,
+}
+
+impl crate::endpoint::Endpoint for DownloadMailUserMailboxMessageAttachmentURL {
+    type Output = DownloadMailUserMailboxMessageAttachmentURLResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &DOWNLOAD_MAIL_USER_MAILBOX_MESSAGE_ATTACHMENT_URL
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            DOWNLOAD_MAIL_USER_MAILBOX_MESSAGE_ATTACHMENT_URL.path,
+            &[
+                ("user_mailbox_id", self.user_mailbox_id.as_str()),
+                ("message_id", self.message_id.as_str()),
+            ],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(list) = &self.attachment_ids {
+            for v in list {
+                query.push(("attachment_ids", v.clone()));
+            }
+        }
+    }
+}
+
+static GET_MAIL_USER_MAILBOX_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "GetMailUserMailboxMessage", http::Method::GET, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message/get");
+
+/// `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message/get)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetMailUserMailboxMessage {
+    user_mailbox_id: String,
+    message_id: String,
+}
+
+impl GetMailUserMailboxMessage {
+    /// A request with its required `user_mailbox_id`, `message_id`.
+    pub fn new(user_mailbox_id: impl Into<String>, message_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            message_id: message_id.into(),
+        }
+    }
+}
+
+/// The answer of [`GetMailUserMailboxMessage`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetMailUserMailboxMessageResponse {
+    pub message: Option<super::GetMailUserMailboxMessageRespMessage>,
+}
+
+impl crate::endpoint::Endpoint for GetMailUserMailboxMessage {
+    type Output = GetMailUserMailboxMessageResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &GET_MAIL_USER_MAILBOX_MESSAGE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            GET_MAIL_USER_MAILBOX_MESSAGE.path,
+            &[
+                ("user_mailbox_id", self.user_mailbox_id.as_str()),
+                ("message_id", self.message_id.as_str()),
+            ],
+        )
+    }
+}
+
+static GET_MAIL_USER_MAILBOX_MESSAGE_BY_CARD: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "GetMailUserMailboxMessageByCard", http::Method::GET, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/get_by_card", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message/get_by_card");
+
+/// `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/get_by_card`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message/get_by_card)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetMailUserMailboxMessageByCard {
+    user_mailbox_id: String,
+    card_id: String,
+    owner_id: String,
+    user_id_type: Option<String>,
+}
+
+impl GetMailUserMailboxMessageByCard {
+    /// A request with its required `user_mailbox_id`, `card_id`, `owner_id`.
+    pub fn new(
+        user_mailbox_id: impl Into<String>,
+        card_id: impl Into<String>,
+        owner_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            card_id: card_id.into(),
+            owner_id: owner_id.into(),
+            user_id_type: None,
+        }
+    }
+
+    /// Sets `user_id_type` (query, `string`).
+    pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`GetMailUserMailboxMessageByCard`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetMailUserMailboxMessageByCardResponse {
+    pub owner_info: Option<super::GetMailUserMailboxMessageByCardRespOwnerInfo>,
+    pub message_ids: Option<Vec<String>>,
+    pub card_id: Option<String>,
+}
+
+impl crate::endpoint::Endpoint for GetMailUserMailboxMessageByCard {
+    type Output = GetMailUserMailboxMessageByCardResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &GET_MAIL_USER_MAILBOX_MESSAGE_BY_CARD
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            GET_MAIL_USER_MAILBOX_MESSAGE_BY_CARD.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("card_id", self.card_id.clone()));
+        query.push(("owner_id", self.owner_id.clone()));
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.clone()));
+        }
+    }
+}
+
+static LIST_MAIL_USER_MAILBOX_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "ListMailUserMailboxMessage", http::Method::GET, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).paginated(true).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message/list");
+
+/// `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages`
+///
+/// Token: tenant or user.
+/// Paginated: use [`Client::pages`](crate::Client::pages).
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message/list)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ListMailUserMailboxMessage {
+    user_mailbox_id: String,
+    page_size: i64,
+    page_token: Option<String>,
+    folder_id: String,
+    only_unread: Option<bool>,
+}
+
+impl ListMailUserMailboxMessage {
+    /// A request with its required `user_mailbox_id`, `page_size`, `folder_id`.
+    pub fn new(
+        user_mailbox_id: impl Into<String>,
+        page_size: impl Into<i64>,
+        folder_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            page_size: page_size.into(),
+            page_token: None,
+            folder_id: folder_id.into(),
+            only_unread: None,
+        }
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `only_unread` (query, `bool`).
+    pub fn only_unread(mut self, v: impl Into<bool>) -> Self {
+        self.only_unread = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`ListMailUserMailboxMessage`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListMailUserMailboxMessageResponse {
+    pub items: Option<Vec<String>>,
+    pub page_token: Option<String>,
+    pub has_more: Option<bool>,
+}
+
+impl crate::endpoint::Endpoint for ListMailUserMailboxMessage {
+    type Output = ListMailUserMailboxMessageResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &LIST_MAIL_USER_MAILBOX_MESSAGE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            LIST_MAIL_USER_MAILBOX_MESSAGE.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("page_size", self.page_size.to_string()));
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        query.push(("folder_id", self.folder_id.clone()));
+        if let Some(v) = &self.only_unread {
+            query.push(("only_unread", v.to_string()));
+        }
+    }
+}
+
+impl crate::endpoint::Paginated for ListMailUserMailboxMessage {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl crate::endpoint::Page for ListMailUserMailboxMessageResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
+static SEND_MAIL_USER_MAILBOX_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "SendMailUserMailboxMessage", http::Method::POST, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/send", &[crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message/send");
+
+/// `POST /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/send`
+///
+/// Token: user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message/send)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct SendMailUserMailboxMessage {
+    #[serde(skip)]
+    user_mailbox_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<Vec<super::SendMailUserMailboxMessageReqTo>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cc: Option<Vec<super::SendMailUserMailboxMessageReqCc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bcc: Option<Vec<super::SendMailUserMailboxMessageReqBcc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_html: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_plain_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attachments: Option<Vec<super::SendMailUserMailboxMessageReqAttachment>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dedupe_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    head_from: Option<super::SendMailUserMailboxMessageReqHeadFrom>,
+}
+
+impl SendMailUserMailboxMessage {
+    /// A request with its required `user_mailbox_id`.
+    pub fn new(user_mailbox_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            subject: None,
+            to: None,
+            raw: None,
+            cc: None,
+            bcc: None,
+            body_html: None,
+            body_plain_text: None,
+            attachments: None,
+            dedupe_key: None,
+            head_from: None,
+        }
+    }
+
+    /// Sets `subject` (body, `string`).
+    pub fn subject(mut self, v: impl Into<String>) -> Self {
+        self.subject = Some(v.into());
+        self
+    }
+
+    /// Sets `to` (body, `list<SendMailUserMailboxMessageReqTo>`).
+    pub fn to(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<super::SendMailUserMailboxMessageReqTo>>,
+    ) -> Self {
+        self.to = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `raw` (body, `string`).
+    pub fn raw(mut self, v: impl Into<String>) -> Self {
+        self.raw = Some(v.into());
+        self
+    }
+
+    /// Sets `cc` (body, `list<SendMailUserMailboxMessageReqCc>`).
+    pub fn cc(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<super::SendMailUserMailboxMessageReqCc>>,
+    ) -> Self {
+        self.cc = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `bcc` (body, `list<SendMailUserMailboxMessageReqBcc>`).
+    pub fn bcc(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<super::SendMailUserMailboxMessageReqBcc>>,
+    ) -> Self {
+        self.bcc = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `body_html` (body, `string`).
+    pub fn body_html(mut self, v: impl Into<String>) -> Self {
+        self.body_html = Some(v.into());
+        self
+    }
+
+    /// Sets `body_plain_text` (body, `string`).
+    pub fn body_plain_text(mut self, v: impl Into<String>) -> Self {
+        self.body_plain_text = Some(v.into());
+        self
+    }
+
+    /// Sets `attachments` (body, `list<SendMailUserMailboxMessageReqAttachment>`).
+    pub fn attachments(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<super::SendMailUserMailboxMessageReqAttachment>>,
+    ) -> Self {
+        self.attachments = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `dedupe_key` (body, `string`).
+    pub fn dedupe_key(mut self, v: impl Into<String>) -> Self {
+        self.dedupe_key = Some(v.into());
+        self
+    }
+
+    /// Sets `head_from` (body, `SendMailUserMailboxMessageReqHeadFrom`).
+    pub fn head_from(mut self, v: impl Into<super::SendMailUserMailboxMessageReqHeadFrom>) -> Self {
+        self.head_from = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`SendMailUserMailboxMessage`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SendMailUserMailboxMessageResponse {
+    pub message_id: Option<String>,
+    pub thread_id: Option<String>,
+}
+
+impl crate::endpoint::Endpoint for SendMailUserMailboxMessage {
+    type Output = SendMailUserMailboxMessageResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &SEND_MAIL_USER_MAILBOX_MESSAGE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            SEND_MAIL_USER_MAILBOX_MESSAGE.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static CREATE_MAIL_USER_MAILBOX_RULE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "CreateMailUserMailboxRule", http::Method::POST, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/create");
+
+/// `POST /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/create)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct CreateMailUserMailboxRule {
+    #[serde(skip)]
+    user_mailbox_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    condition: Option<super::CreateMailUserMailboxRuleReqCondition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<super::CreateMailUserMailboxRuleReqAction>,
+    ignore_the_rest_of_rules: bool,
+    name: String,
+    is_enable: bool,
+}
+
+impl CreateMailUserMailboxRule {
+    /// A request with its required `user_mailbox_id`, `ignore_the_rest_of_rules`, `name`, `is_enable`.
+    pub fn new(
+        user_mailbox_id: impl Into<String>,
+        ignore_the_rest_of_rules: impl Into<bool>,
+        name: impl Into<String>,
+        is_enable: impl Into<bool>,
+    ) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            condition: None,
+            action: None,
+            ignore_the_rest_of_rules: ignore_the_rest_of_rules.into(),
+            name: name.into(),
+            is_enable: is_enable.into(),
+        }
+    }
+
+    /// Sets `condition` (body, `CreateMailUserMailboxRuleReqCondition`).
+    pub fn condition(mut self, v: impl Into<super::CreateMailUserMailboxRuleReqCondition>) -> Self {
+        self.condition = Some(v.into());
+        self
+    }
+
+    /// Sets `action` (body, `CreateMailUserMailboxRuleReqAction`).
+    pub fn action(mut self, v: impl Into<super::CreateMailUserMailboxRuleReqAction>) -> Self {
+        self.action = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`CreateMailUserMailboxRule`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateMailUserMailboxRuleResponse {
+    pub rule: Option<super::CreateMailUserMailboxRuleRespRule>,
+}
+
+impl crate::endpoint::Endpoint for CreateMailUserMailboxRule {
+    type Output = CreateMailUserMailboxRuleResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &CREATE_MAIL_USER_MAILBOX_RULE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            CREATE_MAIL_USER_MAILBOX_RULE.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static DELETE_MAIL_USER_MAILBOX_RULE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "DeleteMailUserMailboxRule", http::Method::DELETE, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules/:rule_id", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/delete");
+
+/// `DELETE /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules/:rule_id`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/delete)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DeleteMailUserMailboxRule {
+    user_mailbox_id: String,
+    rule_id: String,
+}
+
+impl DeleteMailUserMailboxRule {
+    /// A request with its required `user_mailbox_id`, `rule_id`.
+    pub fn new(user_mailbox_id: impl Into<String>, rule_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            rule_id: rule_id.into(),
+        }
+    }
+}
+
+impl crate::endpoint::Endpoint for DeleteMailUserMailboxRule {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &DELETE_MAIL_USER_MAILBOX_RULE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            DELETE_MAIL_USER_MAILBOX_RULE.path,
+            &[
+                ("user_mailbox_id", self.user_mailbox_id.as_str()),
+                ("rule_id", self.rule_id.as_str()),
+            ],
+        )
+    }
+}
+
+static LIST_MAIL_USER_MAILBOX_RULE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "ListMailUserMailboxRule", http::Method::GET, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/list");
+
+/// `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/list)
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ListMailUserMailboxRule {
+    user_mailbox_id: String,
+}
+
+impl ListMailUserMailboxRule {
+    /// A request with its required `user_mailbox_id`.
+    pub fn new(user_mailbox_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+        }
+    }
+}
+
+/// The answer of [`ListMailUserMailboxRule`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListMailUserMailboxRuleResponse {
+    pub items: Option<Vec<super::ListMailUserMailboxRuleRespItem>>,
+}
+
+impl crate::endpoint::Endpoint for ListMailUserMailboxRule {
+    type Output = ListMailUserMailboxRuleResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &LIST_MAIL_USER_MAILBOX_RULE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            LIST_MAIL_USER_MAILBOX_RULE.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+}
+
+static REORDER_MAIL_USER_MAILBOX_RULE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "ReorderMailUserMailboxRule", http::Method::POST, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules/reorder", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/reorder");
+
+/// `POST /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules/reorder`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/reorder)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct ReorderMailUserMailboxRule {
+    #[serde(skip)]
+    user_mailbox_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_ids: Option<Vec<String>>,
+}
+
+impl ReorderMailUserMailboxRule {
+    /// A request with its required `user_mailbox_id`.
+    pub fn new(user_mailbox_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            rule_ids: None,
+        }
+    }
+
+    /// Sets `rule_ids` (body, `list<string>`).
+    pub fn rule_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.rule_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+impl crate::endpoint::Endpoint for ReorderMailUserMailboxRule {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &REORDER_MAIL_USER_MAILBOX_RULE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            REORDER_MAIL_USER_MAILBOX_RULE.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static UPDATE_MAIL_USER_MAILBOX_RULE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "UpdateMailUserMailboxRule", http::Method::PUT, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules/:rule_id", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/update");
+
+/// `PUT /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/rules/:rule_id`
+///
+/// Token: tenant or user.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/update)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct UpdateMailUserMailboxRule {
+    #[serde(skip)]
+    user_mailbox_id: String,
+    #[serde(skip)]
+    rule_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    condition: Option<super::UpdateMailUserMailboxRuleReqCondition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<super::UpdateMailUserMailboxRuleReqAction>,
+    ignore_the_rest_of_rules: bool,
+    name: String,
+    is_enable: bool,
+}
+
+impl UpdateMailUserMailboxRule {
+    /// A request with its required `user_mailbox_id`, `rule_id`, `ignore_the_rest_of_rules`, `name`, `is_enable`.
+    pub fn new(
+        user_mailbox_id: impl Into<String>,
+        rule_id: impl Into<String>,
+        ignore_the_rest_of_rules: impl Into<bool>,
+        name: impl Into<String>,
+        is_enable: impl Into<bool>,
+    ) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            rule_id: rule_id.into(),
+            condition: None,
+            action: None,
+            ignore_the_rest_of_rules: ignore_the_rest_of_rules.into(),
+            name: name.into(),
+            is_enable: is_enable.into(),
+        }
+    }
+
+    /// Sets `condition` (body, `UpdateMailUserMailboxRuleReqCondition`).
+    pub fn condition(mut self, v: impl Into<super::UpdateMailUserMailboxRuleReqCondition>) -> Self {
+        self.condition = Some(v.into());
+        self
+    }
+
+    /// Sets `action` (body, `UpdateMailUserMailboxRuleReqAction`).
+    pub fn action(mut self, v: impl Into<super::UpdateMailUserMailboxRuleReqAction>) -> Self {
+        self.action = Some(v.into());
+        self
+    }
+}
+
+impl crate::endpoint::Endpoint for UpdateMailUserMailboxRule {
+    type Output = crate::api::Empty;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &UPDATE_MAIL_USER_MAILBOX_RULE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        crate::endpoint::fill_path(
+            UPDATE_MAIL_USER_MAILBOX_RULE.path,
+            &[
+                ("user_mailbox_id", self.user_mailbox_id.as_str()),
+                ("rule_id", self.rule_id.as_str()),
+            ],
+        )
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
     }
 }

@@ -411,3 +411,187 @@ impl crate::endpoint::Endpoint for SetVCRoomConfig {
         crate::endpoint::Body::json(self)
     }
 }
+
+static SET_VC_ROOM_CONFIG_CHECKBOARD_ACCESS_CODE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("vc", "SetVCRoomConfigCheckboardAccessCode", http::Method::POST, "/open-apis/vc/v1/room_configs/set_checkboard_access_code", &[crate::endpoint::TokenKind::Tenant]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_config/set_checkboard_access_code");
+
+/// `POST /open-apis/vc/v1/room_configs/set_checkboard_access_code`
+///
+/// Token: tenant.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_config/set_checkboard_access_code)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct SetVCRoomConfigCheckboardAccessCode {
+    scope: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    country_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    district_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    building_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    floor_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    room_id: Option<String>,
+    valid_day: i64,
+}
+
+impl SetVCRoomConfigCheckboardAccessCode {
+    /// A request with its required `scope`, `valid_day`.
+    pub fn new(scope: impl Into<i64>, valid_day: impl Into<i64>) -> Self {
+        Self {
+            scope: scope.into(),
+            country_id: None,
+            district_id: None,
+            building_id: None,
+            floor_name: None,
+            room_id: None,
+            valid_day: valid_day.into(),
+        }
+    }
+
+    /// Sets `country_id` (body, `string`).
+    pub fn country_id(mut self, v: impl Into<String>) -> Self {
+        self.country_id = Some(v.into());
+        self
+    }
+
+    /// Sets `district_id` (body, `string`).
+    pub fn district_id(mut self, v: impl Into<String>) -> Self {
+        self.district_id = Some(v.into());
+        self
+    }
+
+    /// Sets `building_id` (body, `string`).
+    pub fn building_id(mut self, v: impl Into<String>) -> Self {
+        self.building_id = Some(v.into());
+        self
+    }
+
+    /// Sets `floor_name` (body, `string`).
+    pub fn floor_name(mut self, v: impl Into<String>) -> Self {
+        self.floor_name = Some(v.into());
+        self
+    }
+
+    /// Sets `room_id` (body, `string`).
+    pub fn room_id(mut self, v: impl Into<String>) -> Self {
+        self.room_id = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`SetVCRoomConfigCheckboardAccessCode`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SetVCRoomConfigCheckboardAccessCodeResponse {
+    pub access_code: Option<String>,
+}
+
+impl crate::endpoint::Endpoint for SetVCRoomConfigCheckboardAccessCode {
+    type Output = SetVCRoomConfigCheckboardAccessCodeResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &SET_VC_ROOM_CONFIG_CHECKBOARD_ACCESS_CODE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        Ok(SET_VC_ROOM_CONFIG_CHECKBOARD_ACCESS_CODE.path.to_owned())
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
+
+static SET_VC_ROOM_CONFIG_ROOM_ACCESS_CODE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("vc", "SetVCRoomConfigRoomAccessCode", http::Method::POST, "/open-apis/vc/v1/room_configs/set_room_access_code", &[crate::endpoint::TokenKind::Tenant]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_config/set_room_access_code");
+
+/// `POST /open-apis/vc/v1/room_configs/set_room_access_code`
+///
+/// Token: tenant.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_config/set_room_access_code)
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct SetVCRoomConfigRoomAccessCode {
+    scope: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    country_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    district_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    building_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    floor_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    room_id: Option<String>,
+    valid_day: i64,
+}
+
+impl SetVCRoomConfigRoomAccessCode {
+    /// A request with its required `scope`, `valid_day`.
+    pub fn new(scope: impl Into<i64>, valid_day: impl Into<i64>) -> Self {
+        Self {
+            scope: scope.into(),
+            country_id: None,
+            district_id: None,
+            building_id: None,
+            floor_name: None,
+            room_id: None,
+            valid_day: valid_day.into(),
+        }
+    }
+
+    /// Sets `country_id` (body, `string`).
+    pub fn country_id(mut self, v: impl Into<String>) -> Self {
+        self.country_id = Some(v.into());
+        self
+    }
+
+    /// Sets `district_id` (body, `string`).
+    pub fn district_id(mut self, v: impl Into<String>) -> Self {
+        self.district_id = Some(v.into());
+        self
+    }
+
+    /// Sets `building_id` (body, `string`).
+    pub fn building_id(mut self, v: impl Into<String>) -> Self {
+        self.building_id = Some(v.into());
+        self
+    }
+
+    /// Sets `floor_name` (body, `string`).
+    pub fn floor_name(mut self, v: impl Into<String>) -> Self {
+        self.floor_name = Some(v.into());
+        self
+    }
+
+    /// Sets `room_id` (body, `string`).
+    pub fn room_id(mut self, v: impl Into<String>) -> Self {
+        self.room_id = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`SetVCRoomConfigRoomAccessCode`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SetVCRoomConfigRoomAccessCodeResponse {
+    pub access_code: Option<String>,
+}
+
+impl crate::endpoint::Endpoint for SetVCRoomConfigRoomAccessCode {
+    type Output = SetVCRoomConfigRoomAccessCodeResponse;
+
+    fn meta(&self) -> &crate::endpoint::EndpointMeta {
+        &SET_VC_ROOM_CONFIG_ROOM_ACCESS_CODE
+    }
+
+    fn path(&self) -> crate::error::Result<String> {
+        Ok(SET_VC_ROOM_CONFIG_ROOM_ACCESS_CODE.path.to_owned())
+    }
+
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
+    }
+}
