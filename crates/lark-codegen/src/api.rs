@@ -51,8 +51,7 @@ pub(crate) fn generate(facts: &Path, out: &mut Output) -> Result<(), String> {
 /// Rewrites the `[features]` section of lark-core's Cargo.toml.
 fn features(model: &model::Model, out: &mut Output) -> Result<(), String> {
     let path = out.root().join(CARGO_TOML);
-    let current =
-        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let current = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let start = current
         .find("[features]\n")
         .ok_or_else(|| format!("{CARGO_TOML} has no [features] section"))?;
@@ -86,11 +85,16 @@ fn features(model: &model::Model, out: &mut Output) -> Result<(), String> {
         section.push_str(&format!("{s} = []\n"));
     }
     // Features of other parts (events) live in the same section: kept as they are.
-    let generated = |key: &str| key == "default" || key == "full" || model.services.contains_key(key);
+    let generated =
+        |key: &str| key == "default" || key == "full" || model.services.contains_key(key);
     let mut kept = Vec::new();
     for line in current[start..end].lines().skip(1) {
         let key = line.split('=').next().unwrap_or("").trim();
-        if line.trim().is_empty() || line.starts_with('#') || line.starts_with(' ') || line.starts_with(']') {
+        if line.trim().is_empty()
+            || line.starts_with('#')
+            || line.starts_with(' ')
+            || line.starts_with(']')
+        {
             continue;
         }
         if !generated(key) {
@@ -98,7 +102,10 @@ fn features(model: &model::Model, out: &mut Output) -> Result<(), String> {
         }
     }
     for (key, value) in EXTRA_FEATURES {
-        if !kept.iter().any(|l| l.split('=').next().unwrap_or("").trim() == *key) {
+        if !kept
+            .iter()
+            .any(|l| l.split('=').next().unwrap_or("").trim() == *key)
+        {
             kept.push(format!("{key} = {value}"));
         }
     }

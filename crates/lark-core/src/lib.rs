@@ -32,9 +32,9 @@ pub use endpoint::{
     Body, Download, Endpoint, EndpointMeta, File, Multipart, Page, Paginated, TokenKind,
 };
 pub use error::{ApiError, DecodeError, Error, Result};
+pub use retry::RetryPolicy;
 pub use runtime::{
     BoxFuture, HttpClient, HttpError, HttpErrorKind, ManualClock, MaybeSend, MaybeSync, Runtime,
 };
-pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use token::{MemoryTokenStore, StoredToken, TokenStore};

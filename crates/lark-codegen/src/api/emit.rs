@@ -120,7 +120,10 @@ pub(crate) fn generate(model: &Model) -> Result<Files, String> {
                 let cfg = cfg_any(services);
                 type_def(&mut shared, def, "", &boxes, Some(&cfg));
                 for s in services {
-                    shared_by_service.entry(s.clone()).or_default().push(name.clone());
+                    shared_by_service
+                        .entry(s.clone())
+                        .or_default()
+                        .push(name.clone());
                     shared_services.insert(s.clone());
                 }
             }
@@ -156,9 +159,7 @@ pub(crate) fn generate(model: &Model) -> Result<Files, String> {
         if let Some(body) = bodies.get(&(service.clone(), String::new())) {
             text.push_str(body);
         }
-        files
-            .files
-            .insert(format!("{service}/mod.rs"), text);
+        files.files.insert(format!("{service}/mod.rs"), text);
         for m in modules {
             let body = &bodies[&(service.clone(), m.clone())];
             let paths: BTreeSet<&str> = model
@@ -199,13 +200,7 @@ fn common_prefix(paths: &BTreeSet<&str>) -> Option<String> {
     let mut len = first.len();
     for p in iter {
         let segs: Vec<&str> = p.split('/').collect();
-        len = len.min(
-            first
-                .iter()
-                .zip(&segs)
-                .take_while(|(a, b)| a == b)
-                .count(),
-        );
+        len = len.min(first.iter().zip(&segs).take_while(|(a, b)| a == b).count());
     }
     let prefix = first[..len].join("/");
     (prefix.len() > "/open-apis".len()).then_some(prefix)
@@ -379,11 +374,17 @@ fn token_kind(k: &str) -> &'static str {
 fn arg(ty: &Ty, prefix: &str) -> (String, String) {
     match ty {
         Ty::List(inner) => (
-            format!("impl IntoIterator<Item = impl Into<{}>>", rust_ty(inner, prefix)),
+            format!(
+                "impl IntoIterator<Item = impl Into<{}>>",
+                rust_ty(inner, prefix)
+            ),
             "v.into_iter().map(Into::into).collect()".to_owned(),
         ),
         Ty::Map(..) => (rust_ty(ty, prefix), "v".to_owned()),
-        _ => (format!("impl Into<{}>", rust_ty(ty, prefix)), "v.into()".to_owned()),
+        _ => (
+            format!("impl Into<{}>", rust_ty(ty, prefix)),
+            "v.into()".to_owned(),
+        ),
     }
 }
 
@@ -463,7 +464,11 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
         } else {
             who.join(" or ")
         },
-        if ep.helpdesk { ", plus the helpdesk header" } else { "" }
+        if ep.helpdesk {
+            ", plus the helpdesk header"
+        } else {
+            ""
+        }
     );
     if ep.upload {
         t.push_str("/// Uploads a file (multipart).\n");
@@ -582,7 +587,15 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
         };
         let _ = writeln!(t, "/// The answer of [`{name}`].");
         let mut body = String::new();
-        type_def(&mut body, &def, prefix, &Boxes { boxed: BTreeSet::new() }, None);
+        type_def(
+            &mut body,
+            &def,
+            prefix,
+            &Boxes {
+                boxed: BTreeSet::new(),
+            },
+            None,
+        );
         // Drop the generic doc line written by type_def.
         let body = body.split_once('\n').map(|(_, rest)| rest).unwrap_or("");
         t.push_str(body);
@@ -655,7 +668,9 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
     }
     let headers: Vec<&Field> = ep.in_(Where::Header).collect();
     if !headers.is_empty() {
-        t.push_str("fn headers(&self, headers: &mut http::HeaderMap) -> crate::error::Result<()> {\n");
+        t.push_str(
+            "fn headers(&self, headers: &mut http::HeaderMap) -> crate::error::Result<()> {\n",
+        );
         for f in headers {
             if f.required {
                 let _ = writeln!(
@@ -679,7 +694,10 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
     match ep.body {
         BodyKind::None => {
             if ep.in_(Where::Body).next().is_some() {
-                return Err(format!("{}.{}: body fields without a body", ep.service, ep.name));
+                return Err(format!(
+                    "{}.{}: body fields without a body",
+                    ep.service, ep.name
+                ));
             }
         }
         BodyKind::Json => {
@@ -701,7 +719,12 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
                 if f.required {
                     let _ = writeln!(t, "{}", add(&format!("self.{}", f.ident))?);
                 } else {
-                    let _ = writeln!(t, "if let Some(v) = &self.{} {{\n{}\n}}", f.ident, add("v")?);
+                    let _ = writeln!(
+                        t,
+                        "if let Some(v) = &self.{} {{\n{}\n}}",
+                        f.ident,
+                        add("v")?
+                    );
                 }
             }
             t.push_str("Ok(crate::endpoint::Body::Multipart(form))\n}\n\n");
@@ -713,9 +736,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
         let request = ep
             .params
             .iter()
-            .find(|(w, f)| {
-                f.wire == p.request_token && (*w == Where::Body) == p.token_in_body
-            })
+            .find(|(w, f)| f.wire == p.request_token && (*w == Where::Body) == p.token_in_body)
             .map(|(_, f)| {
                 if f.required {
                     // A token the facts call required: the first page sends it empty.

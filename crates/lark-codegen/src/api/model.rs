@@ -67,10 +67,7 @@ impl Ty {
     }
 
     pub(crate) fn is_scalar(&self) -> bool {
-        matches!(
-            self,
-            Ty::String | Ty::Bool | Ty::I64 | Ty::I32 | Ty::F64
-        )
+        matches!(self, Ty::String | Ty::Bool | Ty::I64 | Ty::I32 | Ty::F64)
     }
 }
 
@@ -201,7 +198,11 @@ pub(crate) fn load(facts: &Value) -> Result<Model, String> {
             Some("both") => Usage::Both,
             other => return Err(format!("type {name}: unknown usage {other:?}")),
         };
-        let fields = fields(def.get("fields"), &format!("type {name}"), usage != Usage::Request)?;
+        let fields = fields(
+            def.get("fields"),
+            &format!("type {name}"),
+            usage != Usage::Request,
+        )?;
         types.insert(
             name.clone(),
             TypeDef {
@@ -240,7 +241,11 @@ pub(crate) fn load(facts: &Value) -> Result<Model, String> {
             (
                 (
                     str_of(e, "service").unwrap_or_default(),
-                    format!("{}#{}", str_of(e, "method").unwrap_or_default(), str_of(e, "path").unwrap_or_default()),
+                    format!(
+                        "{}#{}",
+                        str_of(e, "method").unwrap_or_default(),
+                        str_of(e, "path").unwrap_or_default()
+                    ),
                 ),
                 i,
             )
@@ -349,7 +354,10 @@ fn disambiguate(ep: &Endpoint, taken: &BTreeSet<(String, String)>) -> Result<Str
             return Ok(c);
         }
     }
-    Err(format!("cannot find a unique name for {}.{}", ep.service, ep.name))
+    Err(format!(
+        "cannot find a unique name for {}.{}",
+        ep.service, ep.name
+    ))
 }
 
 fn is_version(s: &str) -> bool {
@@ -428,7 +436,10 @@ fn endpoint(e: &Value) -> Result<Endpoint, String> {
         }
     }
     // The seed documents name a few query parameters the facts' source lacks; accept both.
-    if let Some(diffs) = e.pointer("/source/seed_param_diffs").and_then(Value::as_array) {
+    if let Some(diffs) = e
+        .pointer("/source/seed_param_diffs")
+        .and_then(Value::as_array)
+    {
         for d in diffs.iter().filter_map(Value::as_str) {
             if let Some(rest) = d.strip_prefix("seed query param ") {
                 if let Some(name) = rest.strip_suffix(" not in Go struct") {
@@ -500,14 +511,24 @@ fn endpoint(e: &Value) -> Result<Endpoint, String> {
         _ => None,
     };
     if let Some(p) = &pagination {
-        let place = if p.token_in_body { Where::Body } else { Where::Query };
+        let place = if p.token_in_body {
+            Where::Body
+        } else {
+            Where::Query
+        };
         let ok = params
             .iter()
             .any(|(w, f)| *w == place && f.wire == p.request_token && f.ty == Ty::String);
         if !ok {
-            return Err(format!("{whose}: page token `{}` is not a string", p.request_token));
+            return Err(format!(
+                "{whose}: page token `{}` is not a string",
+                p.request_token
+            ));
         }
-        if !response.iter().any(|f| f.wire == p.response_token && f.ty == Ty::String) {
+        if !response
+            .iter()
+            .any(|f| f.wire == p.response_token && f.ty == Ty::String)
+        {
             return Err(format!("{whose}: answer lacks `{}`", p.response_token));
         }
         if let Some(h) = &p.has_more {
@@ -575,7 +596,11 @@ fn fields(v: Option<&Value>, whose: &str, all_optional: bool) -> Result<Vec<Fiel
 }
 
 /// The types the endpoints' requests (or answers) reach.
-fn reach(endpoints: &[Endpoint], types: &BTreeMap<String, TypeDef>, request: bool) -> BTreeSet<String> {
+fn reach(
+    endpoints: &[Endpoint],
+    types: &BTreeMap<String, TypeDef>,
+    request: bool,
+) -> BTreeSet<String> {
     let mut stack = Vec::new();
     for ep in endpoints {
         if request {

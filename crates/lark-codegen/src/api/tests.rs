@@ -27,7 +27,10 @@ pub(crate) fn generate(model: &Model) -> Result<Vec<(String, String)>, String> {
 
 /// Values the mock's stateful handlers need (known ids, valid kinds) instead of samples.
 const MOCK_VALUES: &[(&str, &[&str])] = &[
-    ("auth.ResendAppTicket", &["MARKET_APP_ID", "MARKET_APP_SECRET"]),
+    (
+        "auth.ResendAppTicket",
+        &["MARKET_APP_ID", "MARKET_APP_SECRET"],
+    ),
     (
         "auth.GetAppAccessToken",
         &["MockServer::APP_ID", "MockServer::APP_SECRET"],
@@ -38,10 +41,18 @@ const MOCK_VALUES: &[(&str, &[&str])] = &[
     ),
     (
         "message.SendRawMessage",
-        &["\"chat_id\"", "MockServer::CHAT_ID", "\"text\"", "r#\"{\"text\":\"hi\"}\"#"],
+        &[
+            "\"chat_id\"",
+            "MockServer::CHAT_ID",
+            "\"text\"",
+            "r#\"{\"text\":\"hi\"}\"#",
+        ],
     ),
     ("message.GetMessage", &["run.message_id.clone()"]),
-    ("message.GetMessageList", &["\"chat\"", "MockServer::CHAT_ID"]),
+    (
+        "message.GetMessageList",
+        &["\"chat\"", "MockServer::CHAT_ID"],
+    ),
     ("chat.GetChat", &["MockServer::CHAT_ID"]),
     ("contact.GetUser", &["MockServer::USER_OPEN_ID"]),
 ];
@@ -610,8 +621,7 @@ fn decode<T: DeserializeOwned + Debug + Default>(name: &str, full: &str, nulls: 
 }
 "##,
     );
-    let mut by_service: BTreeMap<String, Vec<(String, Vec<super::model::Field>)>> =
-        BTreeMap::new();
+    let mut by_service: BTreeMap<String, Vec<(String, Vec<super::model::Field>)>> = BTreeMap::new();
     for (name, home) in &model.homes {
         let def: &TypeDef = &model.types[name];
         if def.usage == Usage::Request {
@@ -640,7 +650,10 @@ fn decode<T: DeserializeOwned + Debug + Default>(name: &str, full: &str, nulls: 
             let mut sampler = Sampler { model, counter: 0 };
             let mut checks = Vec::new();
             let full = sampler.object(&fields, 0, &mut checks, true);
-            let nulls: Vec<String> = fields.iter().map(|f| format!("{:?}: null", f.wire)).collect();
+            let nulls: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{:?}: null", f.wire))
+                .collect();
             let nulls = format!("{{{}}}", nulls.join(", "));
             let _ = writeln!(
                 t,
