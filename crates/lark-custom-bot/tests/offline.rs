@@ -236,8 +236,9 @@ both! {
             json_of(
                 CardTemplate::new("AAqk1xYZ")
                     .version("1.0.2")
-                    .variable("name", "Ann")
+                    // Sorted, like the expected text, so it holds with `preserve_order` too.
                     .variable("count", 3)
+                    .variable("name", "Ann")
             ),
             r#"{"msg_type":"interactive","card":{"type":"template","data":{"template_id":"AAqk1xYZ","template_version_name":"1.0.2","template_variable":{"count":3,"name":"Ann"}}}}"#
         );
