@@ -4,7 +4,10 @@
 //! Cloudflare Workers (workerd, no Node compatibility needed) and Node 18+. On every other
 //! target this crate is empty, so a native `cargo build --workspace` still passes.
 //!
-//! ```no_run
+//! The sketch below is not a doctest because doctests run natively, where this crate is empty;
+//! the same calls are compiled and run on wasm32 by `tests/node.rs` and `tests/browser.rs`.
+//!
+//! ```ignore
 //! # async fn run() -> lark_core::Result<()> {
 //! let client = lark_fetch::client(lark_core::Config::new("cli_xxx", "secret"));
 //! let message = client
