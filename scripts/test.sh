@@ -27,9 +27,22 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "tests"
 cargo test --workspace --all-features
 
-step "lark-core on wasm32"
+step "the event server example plays the platform against itself on 127.0.0.1"
+cargo run --quiet -p lark-examples --example event_server -- --self-test
+
+if command -v python3 >/dev/null; then
+    step "the committed custom-bot signatures are what an independent Python HMAC computes"
+    python3 scripts/custom_bot_vectors.py --check
+fi
+if python3 -c "import cryptography" 2>/dev/null; then
+    step "the committed event vectors are what Python's cryptography derives"
+    python3 scripts/event_vectors.py >/dev/null
+    git diff --exit-code -- crates/lark-core/testdata/event_vectors.json
+fi
+
+step "lark-core on wasm32 (default features built, every feature type-checked)"
 cargo build -p lark-core --target wasm32-unknown-unknown
-cargo build -p lark-core --all-features --target wasm32-unknown-unknown
+cargo check -p lark-core --all-features --target wasm32-unknown-unknown
 
 for extra in scripts/custom-bot-wasm.sh scripts/fuzz-smoke.sh scripts/test-wasm.sh scripts/size-report.sh; do
     if [ -x "$extra" ]; then
