@@ -8,10 +8,11 @@ use lark_core::{
     AppType, Body, Client, Config, Download, Endpoint, EndpointMeta, File, Multipart,
     RequestOptions, TokenKind,
 };
-use lark_fetch::{FetchClient, FetchRuntime};
+use lark_fetch::FetchRuntime;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{get, get_string, lark_error, set, to_js};
+use crate::fetch::JsFetch;
 use crate::store::JsTokenStore;
 
 /// Catalog flag bits (see `npm/src/generated/catalog.js`); token bits are tenant 1, user 2,
@@ -40,7 +41,7 @@ fn token_kinds(bits: u32) -> &'static [TokenKind] {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct WasmClient {
-    client: Client<FetchClient>,
+    client: Client<JsFetch>,
 }
 
 #[wasm_bindgen]
@@ -76,13 +77,10 @@ impl WasmClient {
             config = config.verification_token(token);
         }
         let client = match get(&options, "tokenStore") {
-            Some(store) => Client::with_token_store(
-                config,
-                FetchClient::new(),
-                FetchRuntime,
-                JsTokenStore::new(store)?,
-            ),
-            None => Client::new(config, FetchClient::new(), FetchRuntime),
+            Some(store) => {
+                Client::with_token_store(config, JsFetch, FetchRuntime, JsTokenStore::new(store)?)
+            }
+            None => Client::new(config, JsFetch, FetchRuntime),
         };
         Ok(WasmClient { client })
     }
@@ -162,7 +160,7 @@ impl WasmClient {
 impl WasmClient {
     /// The client inside, for the event dispatcher.
     #[cfg(feature = "events")]
-    pub(crate) fn inner(&self) -> &Client<FetchClient> {
+    pub(crate) fn inner(&self) -> &Client<JsFetch> {
         &self.client
     }
 }
