@@ -14,7 +14,7 @@ use crate::endpoint::{
     ResponseKind, TokenKind,
 };
 use crate::error::{Error, Result};
-use crate::response::decode;
+use crate::response::{decode, decode_parts};
 use crate::retry::{RetryPolicy, Verdict, reset_hint, verdict};
 use crate::runtime::{HttpClient, HttpErrorKind, Runtime};
 use crate::secret::Secret;
@@ -283,8 +283,12 @@ impl<H: HttpClient> Client<H> {
             Ok(response) => response,
             Err(e) => return Err(failed(e, used)),
         };
-        let reset = reset_hint(response.headers());
-        decode(response, kind).map_err(|error| Failed { error, reset, used })
+        let (parts, body) = response.into_parts();
+        decode_parts(&parts, body, kind).map_err(|error| Failed {
+            error,
+            reset: reset_hint(&parts.headers),
+            used,
+        })
     }
 
     /// Puts an idempotency key into `request` unless the caller set one.

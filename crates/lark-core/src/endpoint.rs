@@ -542,6 +542,16 @@ pub struct Answer<'a> {
 pub trait FromResponse: Sized {
     /// Decodes `answer`. The message is a short description; the caller adds the body.
     fn from_response(answer: Answer<'_>) -> std::result::Result<Self, FromResponseError>;
+
+    /// Decodes a successful `{"code": 0, <key>: ...}` JSON answer straight from its body, in
+    /// one pass; `None` leaves it to [`FromResponse::from_response`] on the general path, which
+    /// also reports every error. The default leaves everything to the general path.
+    ///
+    /// An implementation must return what the general path would for the same body, or `None`.
+    #[doc(hidden)]
+    fn from_envelope(_body: &[u8], _key: &str) -> Option<Self> {
+        None
+    }
 }
 
 /// Why an answer did not fit its type.
@@ -562,6 +572,10 @@ impl<T: DeserializeOwned> FromResponse for T {
             message: "the response does not match the endpoint's type".to_owned(),
             source: Some(e),
         })
+    }
+
+    fn from_envelope(body: &[u8], key: &str) -> Option<Self> {
+        crate::response::decode_success(body, key)
     }
 }
 

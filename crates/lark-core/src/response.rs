@@ -1,8 +1,9 @@
 //! Decoding answers: the `{code, msg, data}` envelope, top-level fields, raw bytes.
 
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::endpoint::{Answer, FromResponse, ResponseKind};
@@ -60,6 +61,102 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
     }
 }
 
+/// Reads a successful `{"code": 0, <key>: {...}}` envelope straight into `T`, in one pass over
+/// the body.
+///
+/// `None` whenever the answer is anything else (a non-zero or missing `code`, a payload that does
+/// not fit `T`, malformed JSON): the caller then takes the general path, which reports it. An
+/// absent or `null` payload decodes like `{}`, as on the general path.
+pub(crate) fn decode_success<T: DeserializeOwned>(body: &[u8], key: &str) -> Option<T> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let payload = SuccessSeed::<T> {
+        key,
+        out: PhantomData,
+    }
+    .deserialize(&mut deserializer)
+    .ok()?;
+    deserializer.end().ok()?;
+    match payload {
+        Some(payload) => Some(payload),
+        None => serde_json::from_str("{}").ok(),
+    }
+}
+
+/// The visitor of [`decode_success`]: its value is the payload, `None` when absent or `null`.
+struct SuccessSeed<'k, T> {
+    key: &'k str,
+    out: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for SuccessSeed<'_, T> {
+    type Value = Option<T>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for SuccessSeed<'_, T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object with `code` 0")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut code = None;
+        let mut payload = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match &*key {
+                "code" => {
+                    code = map.next_value::<Option<i64>>()?;
+                    // An error answer: stop reading, the general path reports it.
+                    if code != Some(0) {
+                        return Err(de::Error::custom("not a success"));
+                    }
+                }
+                // Checked as the general path checks it: a string or null.
+                "msg" => {
+                    map.next_value::<Option<Text>>()?;
+                }
+                k if k == self.key => payload = map.next_value::<Option<T>>()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if code == Some(0) {
+            Ok(payload)
+        } else {
+            Err(de::Error::custom("no `code`"))
+        }
+    }
+}
+
+/// Any JSON string, read and dropped without allocating.
+struct Text;
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl Visitor<'_> for TextVisitor {
+            type Value = Text;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Text, E> {
+                Ok(Text)
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
 pub(crate) fn log_id(headers: &http::HeaderMap) -> Option<String> {
     headers
         .get(LOG_ID_HEADER)
@@ -80,6 +177,25 @@ pub(crate) fn decode<T: FromResponse>(
     kind: ResponseKind,
 ) -> Result<T> {
     let (parts, body) = response.into_parts();
+    decode_parts(&parts, body, kind)
+}
+
+/// [`decode`] over a response taken apart, so the caller keeps the headers.
+pub(crate) fn decode_parts<T: FromResponse>(
+    parts: &http::response::Parts,
+    body: Vec<u8>,
+    kind: ResponseKind,
+) -> Result<T> {
+    // Most answers are successful envelopes: read them in one pass. Everything else (errors
+    // included) takes the general path below.
+    if let ResponseKind::Json {
+        envelope: Some(key),
+    } = kind
+    {
+        if let Some(out) = T::from_envelope(&body, key) {
+            return Ok(out);
+        }
+    }
     let status = parts.status.as_u16();
     let log_id = log_id(&parts.headers);
     let decode_error = |message: &str, source: Option<serde_json::Error>, body: &[u8]| {
@@ -199,6 +315,89 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out, Out { id: None });
+    }
+
+    /// `Out` without the one-pass decode: the general path alone.
+    #[derive(Debug, PartialEq)]
+    struct General(Out);
+
+    impl FromResponse for General {
+        fn from_response(
+            answer: Answer<'_>,
+        ) -> std::result::Result<Self, crate::endpoint::FromResponseError> {
+            Out::from_response(answer).map(General)
+        }
+    }
+
+    /// What a decode came to, comparable across the two paths.
+    fn outcome<T>(result: Result<T>) -> std::result::Result<T, String> {
+        result.map_err(|e| match e {
+            Error::Api(api) => format!("api {} {} {:?}", api.code, api.msg, api.body),
+            Error::Decode(d) => format!("decode {} {:?}", d.message, d.body),
+            other => format!("{other:?}"),
+        })
+    }
+
+    #[test]
+    fn one_pass_matches_the_general_path() {
+        for body in [
+            r#"{"code":0,"msg":"ok","data":{"id":"x"}}"#,
+            r#"{"data":{"id":"x"},"msg":"ok","code":0}"#,
+            r#"{"code":0,"data":{"id":"x","extra":{"deep":[1,{"a":null}]}},"other":"y"}"#,
+            r#"{"code":0}"#,
+            r#"{"code":0,"data":null}"#,
+            r#"{"code":0,"msg":null,"data":{}}"#,
+            r#"{"code":0,"data":{"id":"a"},"data":null}"#,
+            r#"{"code":0,"data":null,"data":{"id":"b"}}"#,
+            r#"{"code":null,"code":0,"data":{"id":"c"}}"#,
+            r#"{"code":0,"code":5,"data":{"id":"c"}}"#,
+            r#"{"code":0,"msg":5,"data":{"id":"x"}}"#,
+            r#"{"code":0,"data":{"id":5}}"#,
+            r#"{"code":0,"data":[1]}"#,
+            r#"{"code":0,"data":"text"}"#,
+            r#"{"code":0,"data":{"id":"x"}} trailing"#,
+            r#"{"code":0,"data":{"id":"x"}"#,
+            r#"{"code":0.5,"data":{"id":"x"}}"#,
+            r#"{"code":"0","data":{"id":"x"}}"#,
+            r#"{"data":{"id":"x"}}"#,
+            r#"{"code":99991663,"msg":"invalid token","data":{"id":"x"}}"#,
+            r#"{"data":{"id":"x"},"code":230001,"msg":"bad"}"#,
+            r#"{"code":1,"msg":"bad","data":{"id":5}}"#,
+            r#"{"c\u006fde":0,"d\u0061ta":{"id":"esc\n"}}"#,
+            r#"[{"code":0}]"#,
+            "",
+            "null",
+            "not json",
+        ] {
+            let fast = outcome(decode::<Out>(response(200, "application/json", body), DATA));
+            let general = outcome(decode::<General>(
+                response(200, "application/json", body),
+                DATA,
+            ))
+            .map(|g| g.0);
+            assert_eq!(fast, general, "{body}");
+        }
+    }
+
+    #[test]
+    fn one_pass_takes_successes_only() {
+        let ok = |body: &str| decode_success::<Out>(body.as_bytes(), "data");
+        assert_eq!(
+            ok(r#"{"code":0,"msg":"ok","data":{"id":"x"},"more":1}"#),
+            Some(Out {
+                id: Some("x".to_owned())
+            })
+        );
+        assert_eq!(ok(r#"{"code":0,"data":null}"#), Some(Out { id: None }));
+        assert_eq!(ok(r#"{"code":0}"#), Some(Out { id: None }));
+        for left in [
+            r#"{"code":1,"data":{"id":"x"}}"#,
+            r#"{"data":{"id":"x"}}"#,
+            r#"{"code":0,"data":{"id":1}}"#,
+            r#"{"code":0,"data":{}} x"#,
+        ] {
+            assert_eq!(ok(left), None, "{left}");
+        }
     }
 
     #[test]

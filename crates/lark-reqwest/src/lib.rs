@@ -3,7 +3,10 @@
 //! ```no_run
 //! # async fn run() -> lark_core::Result<()> {
 //! let client = lark_reqwest::client(lark_core::Config::new("cli_xxx", "secret"));
-//! let me = client.send(&lark_core::api::chat::GetChat::new("oc_xxx")).await?;
+//! let chat = client
+//!     .raw(http::Method::GET, "/open-apis/im/v1/chats/oc_xxx")
+//!     .send()
+//!     .await?;
 //! # Ok(()) }
 //! ```
 
@@ -64,18 +67,20 @@ impl HttpClient for ReqwestClient {
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
         Box::pin(async move {
+            // One URL parse (reqwest's); headers, body and extensions move.
             let request = reqwest::Request::try_from(request.map(reqwest::Body::from))
                 .map_err(|e| HttpError::new(HttpErrorKind::Other, e))?;
-            let response = self.inner.execute(request).await.map_err(classify)?;
+            let mut response = self.inner.execute(request).await.map_err(classify)?;
+            // The headers move over; only the body has to be read.
             let mut builder = http::Response::builder()
                 .status(response.status())
                 .version(response.version());
             if let Some(headers) = builder.headers_mut() {
-                *headers = response.headers().clone();
+                *headers = std::mem::take(response.headers_mut());
             }
             let body = response.bytes().await.map_err(classify)?;
             builder
-                .body(body.to_vec())
+                .body(Vec::from(body))
                 .map_err(|e| HttpError::new(HttpErrorKind::Other, e))
         })
     }
