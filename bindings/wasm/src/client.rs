@@ -189,10 +189,12 @@ fn request_options(options: &JsValue) -> Result<RequestOptions, JsValue> {
             else {
                 return Err(lark_error("build", "header values must be strings"));
             };
-            let name = http::HeaderName::try_from(name.as_str())
-                .map_err(|_| lark_error("build", &format!("invalid header name `{name}`")))?;
+            // The messages quote the name as given (formatting an `http::HeaderName` would
+            // pull its `Display` into the bundle).
             let value = http::HeaderValue::try_from(value.as_str())
                 .map_err(|_| lark_error("build", &format!("invalid value of header `{name}`")))?;
+            let name = http::HeaderName::try_from(name.as_str())
+                .map_err(|_| lark_error("build", &format!("invalid header name `{name}`")))?;
             out = out.header(name, value);
         }
     }
