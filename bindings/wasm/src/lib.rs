@@ -14,6 +14,7 @@
 pub mod bot;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(any(feature = "client", feature = "bot"))]
 mod error;
 #[cfg(feature = "events")]
 pub mod events;
