@@ -109,6 +109,9 @@ struct Inner<H> {
     /// One gate per token key: the first caller through refreshes, the others wait and then
     /// find the fresh token in the store (single-flight).
     gates: Mutex<HashMap<String, Arc<async_lock::Mutex<()>>>>,
+    /// The store keys of the app's own tenant and app tokens, made once rather than per call.
+    tenant_token_key: Arc<str>,
+    app_token_key: Arc<str>,
 }
 
 /// How a call is authorised.
@@ -143,7 +146,7 @@ fn uuid_v4(a: u64, b: u64) -> String {
 
 /// What came back from one managed-token exchange, for the evict-and-retry decision.
 struct UsedToken {
-    key: String,
+    key: Arc<str>,
     value: Secret,
 }
 
@@ -161,8 +164,12 @@ impl<H: HttpClient> Client<H> {
         runtime: impl Runtime + 'static,
         store: impl TokenStore + 'static,
     ) -> Self {
+        let tenant_token_key = format!("tenant_access_token:{}", config.app_id).into();
+        let app_token_key = format!("app_access_token:{}", config.app_id).into();
         Self {
             inner: Arc::new(Inner {
+                tenant_token_key,
+                app_token_key,
                 config,
                 http,
                 runtime: Arc::new(runtime),
@@ -219,9 +226,11 @@ impl<H: HttpClient> Client<H> {
         let started = self.inner.runtime.now_millis();
         let mut attempt = 1;
         let mut token_refreshed = false;
+        // The first attempt checks the token's freshness against `started`: one clock read.
+        let mut now = Some(started);
         loop {
             let failed = match self
-                .attempt::<E::Output>(&request, &auth, options, meta.response)
+                .attempt::<E::Output>(&request, &auth, options, meta.response, now.take())
                 .await
             {
                 Ok(output) => return Ok(output),
@@ -268,6 +277,7 @@ impl<H: HttpClient> Client<H> {
         auth: &Auth,
         options: &RequestOptions,
         kind: ResponseKind,
+        now: Option<u64>,
     ) -> std::result::Result<T, Failed> {
         let failed = |error, used| Failed {
             error,
@@ -276,7 +286,7 @@ impl<H: HttpClient> Client<H> {
         };
         let mut request = clone_request(request);
         let used = self
-            .authorize(&mut request, auth, options)
+            .authorize(&mut request, auth, options, now)
             .await
             .map_err(|e| failed(e, None))?;
         let response = match self.exchange(request, options.timeout).await {
@@ -412,14 +422,14 @@ impl<H: HttpClient> Client<H> {
     /// tenant.
     pub async fn tenant_access_token(&self, tenant_key: Option<&str>) -> Result<Secret> {
         Ok(self
-            .managed_token(TokenKind::Tenant, tenant_key)
+            .managed_token(TokenKind::Tenant, tenant_key, None)
             .await?
             .value)
     }
 
     /// The app access token, from the store or freshly fetched.
     pub async fn app_access_token(&self) -> Result<Secret> {
-        Ok(self.managed_token(TokenKind::App, None).await?.value)
+        Ok(self.managed_token(TokenKind::App, None, None).await?.value)
     }
 
     /// Stores the `app_ticket` the platform pushed to a marketplace app (the events dispatcher
@@ -558,19 +568,22 @@ impl<H: HttpClient> Client<H> {
         request: &mut http::Request<Vec<u8>>,
         auth: &Auth,
         options: &RequestOptions,
+        now: Option<u64>,
     ) -> Result<Option<UsedToken>> {
-        let (value, used) = match auth {
+        let used = match auth {
             Auth::None => return Ok(None),
-            Auth::User(token) => (token.clone(), None),
-            Auth::Managed(kind) => {
-                let used = self
-                    .managed_token(*kind, options.tenant_key.as_deref())
-                    .await?;
-                (used.value.clone(), Some(used))
-            }
+            Auth::User(_) => None,
+            Auth::Managed(kind) => Some(
+                self.managed_token(*kind, options.tenant_key.as_deref(), now)
+                    .await?,
+            ),
         };
-        let mut header = http::HeaderValue::try_from(format!("Bearer {}", value.expose()))
-            .map_err(|_| Error::Build("the access token is not a valid header value".to_owned()))?;
+        let value = match (auth, &used) {
+            (_, Some(used)) => &used.value,
+            (Auth::User(token), None) => token,
+            _ => return Ok(None),
+        };
+        let mut header = bearer(value)?;
         header.set_sensitive(true);
         request
             .headers_mut()
@@ -578,15 +591,17 @@ impl<H: HttpClient> Client<H> {
         Ok(used)
     }
 
-    fn token_key(&self, kind: TokenKind, tenant_key: Option<&str>) -> String {
+    fn token_key(&self, kind: TokenKind, tenant_key: Option<&str>) -> Arc<str> {
         let app_id = &self.inner.config.app_id;
         match (kind, tenant_key) {
             (TokenKind::Tenant, Some(tenant))
                 if self.inner.config.app_type == AppType::Marketplace =>
             {
-                format!("tenant_access_token:{app_id}:{tenant}")
+                format!("tenant_access_token:{app_id}:{tenant}").into()
             }
-            (kind, _) => format!("{}_access_token:{app_id}", kind.as_str()),
+            (TokenKind::Tenant, _) => Arc::clone(&self.inner.tenant_token_key),
+            (TokenKind::App, _) => Arc::clone(&self.inner.app_token_key),
+            (kind, _) => format!("{}_access_token:{app_id}", kind.as_str()).into(),
         }
     }
 
@@ -595,9 +610,15 @@ impl<H: HttpClient> Client<H> {
     }
 
     /// A tenant or app token: from the store when fresh, else fetched by exactly one caller.
-    async fn managed_token(&self, kind: TokenKind, tenant_key: Option<&str>) -> Result<UsedToken> {
+    /// `now` is a clock reading the caller already has.
+    async fn managed_token(
+        &self,
+        kind: TokenKind,
+        tenant_key: Option<&str>,
+        now: Option<u64>,
+    ) -> Result<UsedToken> {
         let key = self.token_key(kind, tenant_key);
-        let now = self.inner.runtime.now_millis();
+        let now = now.unwrap_or_else(|| self.inner.runtime.now_millis());
         if let Some(token) = self.inner.store.get(&key).await {
             if token.is_fresh(now) {
                 return Ok(UsedToken {
@@ -608,7 +629,7 @@ impl<H: HttpClient> Client<H> {
         }
         let gate = {
             let mut gates = self.inner.gates.lock().unwrap_or_else(|e| e.into_inner());
-            Arc::clone(gates.entry(key.clone()).or_default())
+            Arc::clone(gates.entry(key.to_string()).or_default())
         };
         let _guard = gate.lock().await;
         let now = self.inner.runtime.now_millis();
@@ -650,7 +671,7 @@ impl<H: HttpClient> Client<H> {
                     message: "a marketplace app needs a tenant key".to_owned(),
                     source: None,
                 })?;
-                let app_token = Box::pin(self.managed_token(TokenKind::App, None)).await?;
+                let app_token = Box::pin(self.managed_token(TokenKind::App, None, None)).await?;
                 (
                     "/open-apis/auth/v3/tenant_access_token",
                     serde_json::json!({"app_access_token": app_token.value.expose(), "tenant_key": tenant_key}),
@@ -742,6 +763,16 @@ impl<H: HttpClient> Client<H> {
             },
         }
     }
+}
+
+/// `Bearer <token>` as a header value.
+fn bearer(token: &Secret) -> Result<http::HeaderValue> {
+    let token = token.expose();
+    let mut value = Vec::with_capacity(7 + token.len());
+    value.extend_from_slice(b"Bearer ");
+    value.extend_from_slice(token.as_bytes());
+    http::HeaderValue::try_from(value)
+        .map_err(|_| Error::Build("the access token is not a valid header value".to_owned()))
 }
 
 fn clone_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
