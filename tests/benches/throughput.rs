@@ -259,6 +259,7 @@ fn core_alone(body: Vec<u8>, message_id: &str, calls: u32) {
     }
     let sdk_ns = median(&mut sdk_blocks);
     let baseline_ns = median(&mut baseline_blocks);
+    let future_bytes = std::mem::size_of_val(&client.send(&endpoint));
     // What lark-reqwest adds before the request leaves: converting the http::Request into a
     // reqwest::Request, against reqwest's own builder for the same request.
     let url = format!("http://127.0.0.1:9/open-apis/im/v1/messages/{message_id}");
@@ -287,7 +288,8 @@ fn core_alone(body: Vec<u8>, message_id: &str, calls: u32) {
         started.elapsed().as_nanos() as f64 / f64::from(calls)
     };
     println!(
-        "lark-core alone (in-memory backend, {calls} calls, median of {BLOCKS} blocks): send {sdk_ns:.0} ns/call; \
+        "lark-core alone (in-memory backend, {calls} calls, median of {BLOCKS} blocks, \
+         send future {future_bytes} bytes): send {sdk_ns:.0} ns/call; \
          the same answer built and decoded with serde_json {baseline_ns:.0} ns/call; \
          lark-core's own cost {:.0} ns/call",
         sdk_ns - baseline_ns
