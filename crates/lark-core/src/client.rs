@@ -267,6 +267,10 @@ impl<H: HttpClient> Client<H> {
             }
             self.inner.runtime.sleep(wait).await;
             attempt += 1;
+            // A new attempt may meet a token that expired while the last one failed and
+            // waited: it gets its own evict-and-retry. A fresh token rejected at once is still
+            // returned, and attempts stay bounded by the policy.
+            token_refreshed = false;
         }
     }
 

@@ -325,6 +325,44 @@ fn a_second_rejection_is_returned() {
 }
 
 #[test]
+fn a_token_that_expires_again_during_a_later_attempt_is_refreshed_again() {
+    let recorder = Recorder::new();
+    let tokens = AtomicUsize::new(0);
+    // Requests: token t-0, call (rejected), token t-1, call (HTTP 500), call after the backoff
+    // (rejected: t-1 expired meanwhile), token t-2, call (served).
+    let backend = recorder.backend(move |request, n| {
+        if request.uri().path().contains("/auth/") {
+            let i = tokens.fetch_add(1, Ordering::SeqCst);
+            token_answer(&format!("t-{i}"))
+        } else if n == 1 || n == 4 {
+            json(
+                401,
+                serde_json::json!({"code": 99_991_663, "msg": "token expired"}),
+            )
+        } else if n == 3 {
+            json(500, serde_json::json!({"code": 1, "msg": "internal"}))
+        } else {
+            json(200, serde_json::json!({"code": 0, "data": {}}))
+        }
+    });
+    let client = Client::new(config(), backend, ManualClock::new(0));
+    block_on(client.send(&GetChat::new("oc_1"))).unwrap();
+    let auth: Vec<_> = recorder.requests().into_iter().map(|r| r.2).collect();
+    assert_eq!(
+        auth,
+        [
+            None,
+            Some("Bearer t-0".into()),
+            None,
+            Some("Bearer t-1".into()),
+            Some("Bearer t-1".into()),
+            None,
+            Some("Bearer t-2".into()),
+        ]
+    );
+}
+
+#[test]
 fn token_failures_are_token_errors() {
     let recorder = Recorder::new();
     let backend = recorder.backend(|_, _| {
