@@ -574,25 +574,20 @@ impl<H: HttpClient> Client<H> {
         options: &RequestOptions,
         now: Option<u64>,
     ) -> Result<Option<UsedToken>> {
-        let used = match auth {
-            Auth::None => return Ok(None),
-            Auth::User(_) => None,
-            Auth::Managed(kind) => Some(
-                self.managed_token(*kind, options.tenant_key.as_deref(), now)
-                    .await?,
-            ),
-        };
-        let value = match (auth, &used) {
-            (_, Some(used)) => &used.value,
-            (Auth::User(token), None) => token,
-            _ => return Ok(None),
-        };
-        let mut header = bearer(value)?;
-        header.set_sensitive(true);
-        request
-            .headers_mut()
-            .insert(http::header::AUTHORIZATION, header);
-        Ok(used)
+        match auth {
+            Auth::None => Ok(None),
+            Auth::User(token) => {
+                set_bearer(request, token)?;
+                Ok(None)
+            }
+            Auth::Managed(kind) => {
+                let used = self
+                    .managed_token(*kind, options.tenant_key.as_deref(), now)
+                    .await?;
+                set_bearer(request, &used.value)?;
+                Ok(Some(used))
+            }
+        }
     }
 
     fn token_key(&self, kind: TokenKind, tenant_key: Option<&str>) -> Arc<str> {
@@ -769,14 +764,19 @@ impl<H: HttpClient> Client<H> {
     }
 }
 
-/// `Bearer <token>` as a header value.
-fn bearer(token: &Secret) -> Result<http::HeaderValue> {
+/// Sets `Authorization: Bearer <token>`, marked sensitive.
+fn set_bearer(request: &mut http::Request<Vec<u8>>, token: &Secret) -> Result<()> {
     let token = token.expose();
     let mut value = Vec::with_capacity(7 + token.len());
     value.extend_from_slice(b"Bearer ");
     value.extend_from_slice(token.as_bytes());
-    http::HeaderValue::try_from(value)
-        .map_err(|_| Error::Build("the access token is not a valid header value".to_owned()))
+    let mut header = http::HeaderValue::try_from(value)
+        .map_err(|_| Error::Build("the access token is not a valid header value".to_owned()))?;
+    header.set_sensitive(true);
+    request
+        .headers_mut()
+        .insert(http::header::AUTHORIZATION, header);
+    Ok(())
 }
 
 fn clone_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {

@@ -32,6 +32,11 @@ fn token_answer(token: &str) -> Response {
     )
 }
 
+/// A token answer `t-0`, `t-1`, … counting with `tokens`.
+fn numbered_token(tokens: &AtomicUsize) -> Response {
+    token_answer(&format!("t-{}", tokens.fetch_add(1, Ordering::SeqCst)))
+}
+
 /// A backend that records every request and answers with `answer`.
 #[derive(Clone)]
 struct Recorder {
@@ -57,6 +62,11 @@ impl Recorder {
             seen.push(request);
             std::future::ready(Ok(response))
         }
+    }
+
+    /// The `Authorization` header of each request, in order.
+    fn authorizations(&self) -> Vec<Option<String>> {
+        self.requests().into_iter().map(|r| r.2).collect()
     }
 
     fn requests(&self) -> Vec<(String, String, Option<String>, String)> {
@@ -277,8 +287,7 @@ fn rejected_tokens_are_evicted_and_the_call_retried_once() {
         let tokens = AtomicUsize::new(0);
         let backend = recorder.backend(move |request, n| {
             if request.uri().path().contains("/auth/") {
-                let i = tokens.fetch_add(1, Ordering::SeqCst);
-                token_answer(&format!("t-{i}"))
+                numbered_token(&tokens)
             } else if n == 1 {
                 json(
                     401,
@@ -290,9 +299,8 @@ fn rejected_tokens_are_evicted_and_the_call_retried_once() {
         });
         let client = Client::new(config(), backend, ManualClock::new(0));
         block_on(client.send(&GetChat::new("oc_1"))).unwrap();
-        let auth: Vec<_> = recorder.requests().into_iter().map(|r| r.2).collect();
         assert_eq!(
-            auth,
+            recorder.authorizations(),
             [
                 None,
                 Some("Bearer t-0".into()),
@@ -332,8 +340,7 @@ fn a_token_that_expires_again_during_a_later_attempt_is_refreshed_again() {
     // (rejected: t-1 expired meanwhile), token t-2, call (served).
     let backend = recorder.backend(move |request, n| {
         if request.uri().path().contains("/auth/") {
-            let i = tokens.fetch_add(1, Ordering::SeqCst);
-            token_answer(&format!("t-{i}"))
+            numbered_token(&tokens)
         } else if n == 1 || n == 4 {
             json(
                 401,
@@ -347,9 +354,8 @@ fn a_token_that_expires_again_during_a_later_attempt_is_refreshed_again() {
     });
     let client = Client::new(config(), backend, ManualClock::new(0));
     block_on(client.send(&GetChat::new("oc_1"))).unwrap();
-    let auth: Vec<_> = recorder.requests().into_iter().map(|r| r.2).collect();
     assert_eq!(
-        auth,
+        recorder.authorizations(),
         [
             None,
             Some("Bearer t-0".into()),
