@@ -1,17 +1,16 @@
 //! `WasmCustomBot`: signed posts to a custom-bot webhook, through `lark-custom-bot`.
 
 use lark_custom_bot::{CustomBot, Message, Reply, Text};
-use lark_fetch::FetchRuntime;
+use lark_fetch::{FetchClient, FetchRuntime};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{lark_error, set, to_js};
-use crate::fetch::JsFetch;
 
 /// A custom bot: its webhook and, when its signature check is on, its secret.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct WasmCustomBot {
-    bot: CustomBot<JsFetch>,
+    bot: CustomBot<FetchClient>,
 }
 
 fn reply(reply: Reply) -> JsValue {
@@ -44,7 +43,7 @@ impl WasmCustomBot {
     /// A bot posting to `webhook`, signing when `secret` is given.
     #[wasm_bindgen(constructor)]
     pub fn new(webhook: String, secret: Option<String>) -> WasmCustomBot {
-        let mut bot = CustomBot::new(webhook, JsFetch, FetchRuntime);
+        let mut bot = CustomBot::new(webhook, FetchClient::new(), FetchRuntime);
         if let Some(secret) = secret.filter(|s| !s.is_empty()) {
             bot = bot.secret(secret);
         }

@@ -8,11 +8,10 @@ use lark_core::{
     AppType, Body, Client, Config, Download, Endpoint, EndpointMeta, File, Multipart,
     RequestOptions, TokenKind,
 };
-use lark_fetch::FetchRuntime;
+use lark_fetch::{FetchClient, FetchRuntime};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{get, get_string, lark_error, set, to_js};
-use crate::fetch::JsFetch;
 use crate::store::JsTokenStore;
 
 /// Catalog flag bits (see `npm/src/generated/catalog.js`); token bits are tenant 1, user 2,
@@ -41,7 +40,7 @@ fn token_kinds(bits: u32) -> &'static [TokenKind] {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct WasmClient {
-    client: Client<JsFetch>,
+    client: Client<FetchClient>,
 }
 
 #[wasm_bindgen]
@@ -77,10 +76,13 @@ impl WasmClient {
             config = config.verification_token(token);
         }
         let client = match get(&options, "tokenStore") {
-            Some(store) => {
-                Client::with_token_store(config, JsFetch, FetchRuntime, JsTokenStore::new(store)?)
-            }
-            None => Client::new(config, JsFetch, FetchRuntime),
+            Some(store) => Client::with_token_store(
+                config,
+                FetchClient::new(),
+                FetchRuntime,
+                JsTokenStore::new(store)?,
+            ),
+            None => Client::new(config, FetchClient::new(), FetchRuntime),
         };
         Ok(WasmClient { client })
     }
@@ -160,7 +162,7 @@ impl WasmClient {
 impl WasmClient {
     /// The client inside, for the event dispatcher.
     #[cfg(feature = "events")]
-    pub(crate) fn inner(&self) -> &Client<JsFetch> {
+    pub(crate) fn inner(&self) -> &Client<FetchClient> {
         &self.client
     }
 }

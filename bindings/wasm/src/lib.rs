@@ -18,7 +18,5 @@ pub mod client;
 mod error;
 #[cfg(feature = "events")]
 pub mod events;
-#[cfg(any(feature = "client", feature = "bot"))]
-mod fetch;
 #[cfg(feature = "client")]
 mod store;

@@ -1,5 +1,8 @@
 //! A wasm32 backend for `lark-core`: the platform's `fetch`, `Date.now()` and `setTimeout`.
 //!
+//! `fetch`, `Headers`, `Response` and `AbortController` are bound directly (no gloo-net or
+//! web-sys wrappers), which keeps the glue small: the npm package uses this backend too.
+//!
 //! It runs wherever a global `fetch` exists: browsers, MV3 extension service workers,
 //! Cloudflare Workers (workerd, no Node compatibility needed) and Node 18+. On every other
 //! target this crate is empty, so a native `cargo build --workspace` still passes.
@@ -20,6 +23,8 @@
 use std::time::Duration;
 
 use lark_core::{BoxFuture, Client, Config, HttpClient, HttpError, HttpErrorKind, Runtime};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 /// A client over [`FetchClient`] with the [`FetchRuntime`] clock and timer.
 pub fn client(config: Config) -> Client<FetchClient> {
@@ -39,21 +44,73 @@ impl FetchClient {
     }
 }
 
-/// A `fetch` failure. The message is all the platform tells: a network error, a CORS refusal
-/// and a refused connection all look alike to a page.
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch(url, init)`.
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn global_fetch(url: &str, init: &js_sys::Object) -> Result<js_sys::Promise, JsValue>;
+
+    type AbortController;
+    #[wasm_bindgen(constructor, catch)]
+    fn new() -> Result<AbortController, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn signal(this: &AbortController) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn abort(this: &AbortController);
+
+    type Response;
+    #[wasm_bindgen(method, getter)]
+    fn status(this: &Response) -> u16;
+    #[wasm_bindgen(method, getter)]
+    fn headers(this: &Response) -> JsValue;
+    #[wasm_bindgen(method, catch, js_name = arrayBuffer)]
+    fn array_buffer(this: &Response) -> Result<js_sys::Promise, JsValue>;
+}
+
+/// A `fetch` failure, with the platform's message (a network error, a CORS refusal and a
+/// refused connection all look alike to a page).
 #[derive(Debug)]
 struct FetchError(String);
 
 impl std::fmt::Display for FetchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "fetch failed: {}", self.0)
+        f.write_str("fetch failed: ")?;
+        f.write_str(&self.0)
     }
 }
 
 impl std::error::Error for FetchError {}
 
-fn fetch_error(error: gloo_net::Error) -> HttpError {
-    HttpError::new(HttpErrorKind::Other, FetchError(error.to_string()))
+fn other(message: impl Into<String>) -> HttpError {
+    HttpError::new(HttpErrorKind::Other, FetchError(message.into()))
+}
+
+/// Sets `target[name] = value`.
+fn set(target: &JsValue, name: &str, value: impl Into<JsValue>) {
+    let _ = js_sys::Reflect::set(target, &JsValue::from_str(name), &value.into());
+}
+
+/// A thrown JavaScript value as text: an `Error`'s message, or the value's own string form.
+fn js_error(value: JsValue) -> HttpError {
+    let message = match value.dyn_ref::<js_sys::Error>() {
+        Some(error) => String::from(error.message()),
+        None => value
+            .as_string()
+            .unwrap_or_else(|| String::from(js_sys::JsString::from(value))),
+    };
+    other(message)
+}
+
+/// Aborts the fetch when the call is dropped before it finished (its timeout fired, or the
+/// caller gave up), so no request lingers in the runtime.
+struct AbortOnDrop(Option<AbortController>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = self.0.take() {
+            controller.abort();
+        }
+    }
 }
 
 impl HttpClient for FetchClient {
@@ -65,50 +122,45 @@ impl HttpClient for FetchClient {
     }
 }
 
-/// Aborts the fetch when the call is dropped before it finished (its timeout fired, or the
-/// caller gave up), so no request lingers in the runtime.
-struct AbortOnDrop(Option<web_sys::AbortController>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        if let Some(controller) = self.0.take() {
-            controller.abort();
-        }
-    }
-}
-
 async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> {
     let (parts, body) = request.into_parts();
+    let init = js_sys::Object::new();
+    set(&init, "method", parts.method.as_str());
+    // `[[name, value], ...]` keeps repeated headers.
+    let headers = js_sys::Array::new();
+    for (name, value) in &parts.headers {
+        let value = value
+            .to_str()
+            .map_err(|_| other("a header value is not visible ASCII"))?;
+        headers.push(&js_sys::Array::of2(
+            &JsValue::from_str(name.as_str()),
+            &JsValue::from_str(value),
+        ));
+    }
+    set(&init, "headers", headers);
+    if !body.is_empty() {
+        set(&init, "body", js_sys::Uint8Array::from(body.as_slice()));
+    }
     // Every runtime this crate targets has AbortController; without one the call still works,
     // it just cannot be cancelled.
-    let mut abort = AbortOnDrop(web_sys::AbortController::new().ok());
-    let signal = abort.0.as_ref().map(web_sys::AbortController::signal);
-    let method = gloo_net::http::Method::from_bytes(parts.method.as_str().as_bytes())
-        .map_err(|e| HttpError::new(HttpErrorKind::Other, FetchError(e.to_string())))?;
-    let headers = gloo_net::http::Headers::new();
-    for (name, value) in &parts.headers {
-        let value = value.to_str().map_err(|_| {
-            HttpError::new(
-                HttpErrorKind::Other,
-                FetchError(format!("the header `{name}` is not visible ASCII")),
-            )
-        })?;
-        headers.append(name.as_str(), value);
+    let mut abort = AbortOnDrop(AbortController::new().ok());
+    if let Some(controller) = &abort.0 {
+        set(&init, "signal", controller.signal());
     }
-    let builder = gloo_net::http::RequestBuilder::new(&parts.uri.to_string())
-        .method(method)
-        .headers(headers)
-        .abort_signal(signal.as_ref());
-    let request = if body.is_empty() {
-        builder.build()
-    } else {
-        builder.body(js_sys::Uint8Array::from(body.as_slice()))
-    }
-    .map_err(fetch_error)?;
-    let response = request.send().await.map_err(fetch_error)?;
+    let promise = global_fetch(&parts.uri.to_string(), &init).map_err(js_error)?;
+    let response: Response = JsFuture::from(promise)
+        .await
+        .map_err(js_error)?
+        .unchecked_into();
     let mut answer = http::Response::builder().status(response.status());
     if let Some(map) = answer.headers_mut() {
-        for (name, value) in response.headers().entries() {
+        // `Headers` is iterable as `[name, value]` pairs (names lower-cased, repeats joined).
+        for pair in js_sys::Array::from(&response.headers()).iter() {
+            let pair: js_sys::Array = pair.unchecked_into();
+            let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
+            else {
+                continue;
+            };
             // A header the `http` crate refuses is dropped rather than failing the call: the
             // platform's answers never need one.
             if let (Ok(name), Ok(value)) = (
@@ -119,12 +171,15 @@ async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>
             }
         }
     }
-    let bytes = response.binary().await.map_err(fetch_error)?;
+    let bytes = JsFuture::from(response.array_buffer().map_err(js_error)?)
+        .await
+        .map_err(js_error)?;
+    let bytes = js_sys::Uint8Array::new(&bytes).to_vec();
     // Finished: nothing left to abort.
     abort.0 = None;
     answer
         .body(bytes)
-        .map_err(|e| HttpError::new(HttpErrorKind::Other, FetchError(e.to_string())))
+        .map_err(|_| other("the response status is out of range"))
 }
 
 /// `Date.now()` as the clock and `setTimeout` as the timer.
