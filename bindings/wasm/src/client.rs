@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use lark_core::endpoint::{Answer, FromResponse, FromResponseError, ResponseKind, fill_path};
+use lark_core::endpoint::{
+    Answer, FromResponse, FromResponseError, IdempotencyKey, ResponseKind, fill_path,
+};
 use lark_core::{
     AppType, Body, Client, Config, Download, Endpoint, EndpointMeta, File, Multipart,
     RequestOptions, TokenKind,
@@ -19,6 +21,10 @@ use crate::store::JsTokenStore;
 const FLAG_HELPDESK: u32 = 1;
 const FLAG_WWW: u32 = 2;
 const FLAG_BINARY: u32 = 4;
+/// The endpoint's idempotency key (named by the row's sixth entry) is a query parameter.
+const FLAG_KEY_QUERY: u32 = 64;
+/// The endpoint's idempotency key (named by the row's sixth entry) is a JSON body field.
+const FLAG_KEY_BODY: u32 = 128;
 
 /// The token kinds of a catalog entry, as the `'static` slice `EndpointMeta` wants.
 fn token_kinds(bits: u32) -> &'static [TokenKind] {
@@ -45,8 +51,8 @@ pub struct WasmClient {
 
 #[wasm_bindgen]
 impl WasmClient {
-    /// A client. `options` holds `appId`, `appSecret`, `baseUrl` (already resolved from
-    /// `domain`), `marketplace`, `timeoutMs`, `helpdeskId`, `helpdeskToken`, `encryptKey`,
+    /// A client. `options` holds `appId`, `appSecret`, `baseUrl` and `wwwBaseUrl` (already
+    /// resolved from `domain`), `marketplace`, `timeoutMs`, `helpdeskId`, `helpdeskToken`, `encryptKey`,
     /// `verificationToken` and `tokenStore` (an object with async `get`, `set`, `delete`).
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<WasmClient, JsValue> {
@@ -57,6 +63,9 @@ impl WasmClient {
         };
         let mut config =
             Config::new(required("appId")?, required("appSecret")?).base_url(required("baseUrl")?);
+        if let Some(www) = get_string(&options, "wwwBaseUrl").filter(|v| !v.is_empty()) {
+            config = config.www_base_url(www);
+        }
         if get(&options, "marketplace").and_then(|v| v.as_bool()) == Some(true) {
             config = config.app_type(AppType::Marketplace);
         }
@@ -265,7 +274,24 @@ impl DynEndpoint {
                 envelope: Some(key),
             }
         };
-        let meta = EndpointMeta::new("api", "call", method, "", token_kinds(token_bits))
+        // The client fills the key, as for the Rust types; the core takes `'static` names.
+        let key_name = match spec.get(5).as_string().as_deref() {
+            None => None,
+            Some("uuid") => Some("uuid"),
+            Some("client_token") => Some("client_token"),
+            Some(other) => {
+                return Err(lark_error(
+                    "build",
+                    &format!("unknown idempotency key `{other}`"),
+                ));
+            }
+        };
+        let key = match key_name {
+            Some(name) if flags & FLAG_KEY_QUERY != 0 => Some(IdempotencyKey::Query(name)),
+            Some(name) if flags & FLAG_KEY_BODY != 0 => Some(IdempotencyKey::Body(name)),
+            _ => None,
+        };
+        let mut meta = EndpointMeta::new("api", "call", method, "", token_kinds(token_bits))
             .helpdesk(flags & FLAG_HELPDESK != 0)
             .base(if flags & FLAG_WWW != 0 {
                 lark_core::endpoint::Base::Www
@@ -273,6 +299,9 @@ impl DynEndpoint {
                 lark_core::endpoint::Base::OpenApis
             })
             .response(response);
+        if let Some(key) = key {
+            meta = meta.idempotency_key(key);
+        }
         let body = if parts.is_undefined() || parts.is_null() {
             match body {
                 Some(json) => Body::Json(json.into_bytes()),

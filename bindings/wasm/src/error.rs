@@ -32,7 +32,7 @@ pub(crate) fn lark_error(kind: &str, message: &str) -> JsValue {
 
 /// Turns an SDK error into a `LarkError` whose `kind` says what happened: `build` (nothing was
 /// sent), `transport`, `timeout`, `api` (with `code`, `msg`, `logId`, `httpStatus`, `body`),
-/// `decode` (with `httpStatus` and the raw `body`), `token`, `event`.
+/// `decode` (with `httpStatus` and the raw `body`), `token`, `event`, `pagination`.
 pub(crate) fn to_js(error: lark_core::Error) -> JsValue {
     let kind = match &error {
         lark_core::Error::Build(_) => "build",
@@ -42,6 +42,7 @@ pub(crate) fn to_js(error: lark_core::Error) -> JsValue {
         lark_core::Error::Decode(_) => "decode",
         lark_core::Error::Token { .. } => "token",
         lark_core::Error::Event(_) => "event",
+        lark_core::Error::Pagination(_) => "pagination",
         _ => "other",
     };
     let js = lark_error(kind, &error.to_string());

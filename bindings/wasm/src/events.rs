@@ -105,8 +105,9 @@ fn request(
 
 #[wasm_bindgen]
 impl WasmEvents {
-    /// A dispatcher. `options` holds `encryptKey`, `verificationToken`, `freshnessSecs` (0 turns
-    /// the window off) and `dispatch`.
+    /// A dispatcher. `options` holds `encryptKey`, `verificationToken`, `allowUnverified`
+    /// (without a token or key every request is refused unless it is `true`), `freshnessSecs`
+    /// (0 turns the window off) and `dispatch`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<WasmEvents, JsValue> {
         let dispatch: js_sys::Function = get(&options, "dispatch")
@@ -118,6 +119,9 @@ impl WasmEvents {
             }
             if let Some(token) = get_string(&options, "verificationToken") {
                 d = d.verification_token(Secret::new(token));
+            }
+            if get(&options, "allowUnverified").and_then(|v| v.as_bool()) == Some(true) {
+                d = d.allow_unverified();
             }
             if let Some(secs) = get(&options, "freshnessSecs").and_then(|v| v.as_f64()) {
                 d = d.freshness_window(

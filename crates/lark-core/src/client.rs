@@ -16,7 +16,7 @@ use crate::endpoint::{
 use crate::error::{Error, Result};
 use crate::response::{decode, decode_parts};
 use crate::retry::{RetryPolicy, Verdict, reset_hint, verdict};
-use crate::runtime::{HttpClient, HttpErrorKind, Runtime};
+use crate::runtime::{HttpClient, HttpErrorKind, Runtime, random_u64};
 use crate::secret::Secret;
 use crate::token::{MemoryTokenStore, StoredToken, TOKEN_INVALID_CODES, TokenStore};
 
@@ -114,6 +114,9 @@ struct Inner<H> {
     app_token_key: Arc<str>,
 }
 
+/// The lifetime assumed for a token whose answer gives no `expire`.
+const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 30 * 60;
+
 /// How a call is authorised.
 enum Auth {
     None,
@@ -131,7 +134,9 @@ struct Failed {
 }
 
 /// Formats 128 random bits as a version-4 UUID.
-fn uuid_v4(a: u64, b: u64) -> String {
+fn uuid_v4(bytes: &[u8; 16]) -> String {
+    let bits = u128::from_be_bytes(*bytes);
+    let (a, b) = ((bits >> 64) as u64, bits as u64);
     let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
     let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
     format!(
@@ -254,7 +259,11 @@ impl<H: HttpClient> Client<H> {
             }
             let wait = match verdict(&failed.error, idempotent, failed.reset) {
                 Verdict::Stop => return Err(failed.error),
-                Verdict::Backoff => policy.backoff(attempt, self.inner.runtime.random_u64()),
+                // Without randomness the wait is the whole span: no jitter, still bounded.
+                Verdict::Backoff => policy.backoff(
+                    attempt,
+                    random_u64(&*self.inner.runtime).unwrap_or(u64::MAX),
+                ),
                 Verdict::After(wait) => wait,
             };
             if let Some(deadline) = policy.deadline {
@@ -311,12 +320,12 @@ impl<H: HttpClient> Client<H> {
         request: &mut http::Request<Vec<u8>>,
         key: IdempotencyKey,
     ) -> Result<()> {
-        let fresh = || {
-            let (a, b) = (
-                self.inner.runtime.random_u64(),
-                self.inner.runtime.random_u64(),
-            );
-            uuid_v4(a, b)
+        let fresh = || -> Result<String> {
+            let mut bytes = [0; 16];
+            self.inner.runtime.fill_random(&mut bytes).map_err(|e| {
+                Error::Build(format!("cannot make an idempotency key for a retry: {e}"))
+            })?;
+            Ok(uuid_v4(&bytes))
         };
         match key {
             IdempotencyKey::Query(name) => {
@@ -331,7 +340,7 @@ impl<H: HttpClient> Client<H> {
                     } else {
                         '?'
                     };
-                    let uri = format!("{uri}{separator}{name}={}", fresh());
+                    let uri = format!("{uri}{separator}{name}={}", fresh()?);
                     *request.uri_mut() = uri
                         .parse()
                         .map_err(|e| Error::Build(format!("invalid URL: {e}")))?;
@@ -346,7 +355,7 @@ impl<H: HttpClient> Client<H> {
                         .get(name)
                         .is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
                     if !present {
-                        body.insert(name.to_owned(), serde_json::Value::String(fresh()));
+                        body.insert(name.to_owned(), serde_json::Value::String(fresh()?));
                         *request.body_mut() = serde_json::to_vec(&body)
                             .map_err(|e| Error::Build(format!("cannot serialise the body: {e}")))?;
                     }
@@ -380,7 +389,9 @@ impl<H: HttpClient> Client<H> {
 
     /// Every page of a paginated endpoint, following `page_token` until `has_more` is false.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. A server whose page tokens go round in a cycle
+    /// (A → B → A), or more than [`Config::max_pages`] pages, end it with
+    /// [`Error::Pagination`] after the pages before.
     pub fn pages<E>(&self, endpoint: E) -> impl Stream<Item = Result<E::Output>> + '_
     where
         E: Paginated + 'static,
@@ -399,27 +410,56 @@ impl<H: HttpClient> Client<H> {
         E: Paginated + 'static,
         E::Output: Page,
     {
-        // A bound on pages guards against a server that answers has_more forever with the
-        // same token.
-        stream::unfold(
-            Some((endpoint, options, None::<String>)),
-            move |state| async move {
-                let (mut endpoint, options, previous) = state?;
-                let result = self.send_with(&endpoint, &options).await;
-                let next = match &result {
-                    Ok(page) if page.has_more() => match page.next_page_token() {
-                        Some(token) if !token.is_empty() && previous.as_deref() != Some(token) => {
-                            let token = token.to_owned();
-                            endpoint.set_page_token(Some(token.clone()));
-                            Some((endpoint, options, Some(token)))
+        struct Cursor<E> {
+            endpoint: E,
+            options: RequestOptions,
+            seen: std::collections::HashSet<String>,
+            pages: u32,
+        }
+        enum State<E> {
+            Next(Box<Cursor<E>>),
+            Failed(Error),
+        }
+        let max_pages = self.inner.config.max_pages;
+        let first = State::Next(Box::new(Cursor {
+            endpoint,
+            options,
+            seen: std::collections::HashSet::new(),
+            pages: 0,
+        }));
+        stream::unfold(Some(first), move |state| async move {
+            let mut cursor = match state? {
+                State::Next(cursor) => cursor,
+                State::Failed(error) => return Some((Err(error), None)),
+            };
+            if cursor.pages >= max_pages {
+                let error = Error::Pagination(format!(
+                    "stopped after {max_pages} pages (Config::max_pages)"
+                ));
+                return Some((Err(error), None));
+            }
+            let result = self.send_with(&cursor.endpoint, &cursor.options).await;
+            cursor.pages += 1;
+            let next = match &result {
+                Ok(page) if page.has_more() => match page.next_page_token() {
+                    Some(token) if !token.is_empty() => {
+                        if cursor.seen.insert(token.to_owned()) {
+                            cursor.endpoint.set_page_token(Some(token.to_owned()));
+                            Some(State::Next(cursor))
+                        } else {
+                            Some(State::Failed(Error::Pagination(format!(
+                                "page {} points to a page token seen before: the server's \
+                                 page tokens go round in a cycle",
+                                cursor.pages
+                            ))))
                         }
-                        _ => None,
-                    },
+                    }
                     _ => None,
-                };
-                Some((result, next))
-            },
-        )
+                },
+                _ => None,
+            };
+            Some((result, next))
+        })
     }
 
     /// The tenant access token, from the store or freshly fetched. Marketplace apps name the
@@ -469,7 +509,7 @@ impl<H: HttpClient> Client<H> {
         let meta = endpoint.meta();
         let base = match meta.base {
             Base::OpenApis => self.inner.config.domain.open_base(),
-            Base::Www => self.inner.config.domain.www_base(),
+            Base::Www => self.inner.config.www_base(),
         };
         let path = endpoint.path()?;
         let mut url = String::with_capacity(base.len() + path.len() + 64);
@@ -504,6 +544,7 @@ impl<H: HttpClient> Client<H> {
                 bytes
             }
             Body::Multipart(form) => {
+                form.validate()?;
                 let (content_type, bytes) = form.encode();
                 headers.insert(
                     http::header::CONTENT_TYPE,
@@ -513,6 +554,15 @@ impl<H: HttpClient> Client<H> {
                 bytes
             }
         };
+        if !body.is_empty()
+            && matches!(meta.method, http::Method::GET | http::Method::HEAD)
+            && !self.inner.http.sends_get_bodies()
+        {
+            return Err(Error::Build(format!(
+                "{}.{} sends a body with {}, which this backend (fetch) cannot send",
+                meta.service, meta.name, meta.method
+            )));
+        }
         if meta.helpdesk {
             let helpdesk = self.inner.config.helpdesk.as_ref().ok_or_else(|| {
                 Error::Build(format!(
@@ -630,22 +680,36 @@ impl<H: HttpClient> Client<H> {
             let mut gates = self.inner.gates.lock().unwrap_or_else(|e| e.into_inner());
             Arc::clone(gates.entry(key.to_string()).or_default())
         };
-        let _guard = gate.lock().await;
+        let result = {
+            let _guard = gate.lock().await;
+            self.refresh_token(kind, tenant_key, &key).await
+        };
+        // A gate nobody else holds or waits for goes: a marketplace app meets many tenants.
+        let mut gates = self.inner.gates.lock().unwrap_or_else(|e| e.into_inner());
+        let ours = gates.get(&*key).is_some_and(|g| Arc::ptr_eq(g, &gate));
+        if ours && Arc::strong_count(&gate) == 2 {
+            gates.remove(&*key);
+        }
+        drop(gates);
+        result.map(|value| UsedToken { key, value })
+    }
+
+    /// Under the token's gate: the token another caller just stored, or a fetched one.
+    async fn refresh_token(
+        &self,
+        kind: TokenKind,
+        tenant_key: Option<&str>,
+        key: &str,
+    ) -> Result<Secret> {
         let now = self.inner.runtime.now_millis();
-        if let Some(token) = self.inner.store.get(&key).await {
+        if let Some(token) = self.inner.store.get(key).await {
             if token.is_fresh(now) {
-                return Ok(UsedToken {
-                    key,
-                    value: token.value,
-                });
+                return Ok(token.value);
             }
         }
         let token = self.fetch_token(kind, tenant_key).await?;
-        self.inner.store.set(&key, token.clone()).await;
-        Ok(UsedToken {
-            key,
-            value: token.value,
-        })
+        self.inner.store.set(key, token.clone()).await;
+        Ok(token.value)
     }
 
     async fn fetch_token(&self, kind: TokenKind, tenant_key: Option<&str>) -> Result<StoredToken> {
@@ -711,7 +775,13 @@ impl<H: HttpClient> Client<H> {
                 message: format!("the answer of {path} has no {field}"),
                 source: None,
             })?;
-        let expire_secs = answer.get("expire").and_then(|v| v.as_u64()).unwrap_or(0);
+        // The platform's tokens live two hours; an answer without a usable `expire` is kept for
+        // a conservative half hour rather than refetched on every call.
+        let expire_secs = answer
+            .get("expire")
+            .and_then(serde_json::Value::as_u64)
+            .filter(|&secs| secs > 0)
+            .unwrap_or(DEFAULT_TOKEN_LIFETIME_SECS);
         let now = self.inner.runtime.now_millis();
         let lifetime = expire_secs.saturating_mul(1000);
         let margin = u64::try_from(config.token_refresh_margin.as_millis())
@@ -922,16 +992,61 @@ mod form_urlencoded_like {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::{HttpError, ManualClock};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A backend answering every token request with `answer`, counting them.
+    fn token_backend(
+        answer: &'static str,
+        count: Arc<AtomicUsize>,
+    ) -> impl Fn(
+        http::Request<Vec<u8>>,
+    ) -> std::future::Ready<std::result::Result<http::Response<Vec<u8>>, HttpError>> {
+        move |_request| {
+            count.fetch_add(1, Ordering::SeqCst);
+            std::future::ready(Ok(http::Response::new(answer.as_bytes().to_vec())))
+        }
+    }
+
+    #[test]
+    fn a_token_without_expire_is_kept_not_refetched_per_call() {
+        let count = Arc::new(AtomicUsize::new(0));
+        let answer = r#"{"code":0,"msg":"ok","tenant_access_token":"t-1"}"#;
+        let client = Client::new(
+            Config::new("cli_x", "s"),
+            token_backend(answer, Arc::clone(&count)),
+            ManualClock::new(1_000),
+        );
+        for _ in 0..3 {
+            let token = futures_executor::block_on(client.tenant_access_token(None)).unwrap();
+            assert_eq!(token.expose(), "t-1");
+        }
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn single_flight_gates_are_pruned_after_the_refresh() {
+        let count = Arc::new(AtomicUsize::new(0));
+        let answer = r#"{"code":0,"tenant_access_token":"t-1","expire":7200}"#;
+        let client = Client::new(
+            Config::new("cli_x", "s"),
+            token_backend(answer, Arc::clone(&count)),
+            ManualClock::new(1_000),
+        );
+        let calls = (0..8).map(|_| client.tenant_access_token(None));
+        let results = futures_executor::block_on(futures_util::future::join_all(calls));
+        assert!(results.iter().all(Result::is_ok));
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        assert!(client.inner.gates.lock().unwrap().is_empty());
+    }
 
     #[test]
     fn uuids_have_the_v4_shape() {
-        let id = uuid_v4(u64::MAX, u64::MAX);
+        let id = uuid_v4(&[0xff; 16]);
         assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
-        let id = uuid_v4(0, 0);
+        let id = uuid_v4(&[0; 16]);
         assert_eq!(id, "00000000-0000-4000-8000-000000000000");
-        assert_eq!(
-            uuid_v4(0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210).len(),
-            36
-        );
+        let bytes: [u8; 16] = std::array::from_fn(|i| i as u8 * 17);
+        assert_eq!(uuid_v4(&bytes), "00112233-4455-4677-8899-aabbccddeeff");
     }
 }

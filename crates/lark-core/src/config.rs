@@ -15,7 +15,8 @@ pub enum Domain {
     /// Lark, `https://open.larksuite.com` (international).
     Lark,
     /// Any other base URL, such as `lark-mock` on loopback or a proxy. Every endpoint, including
-    /// the few that live on the `www` host, is sent to this base.
+    /// the few that live on the `www` host, is sent to this base unless
+    /// [`Config::www_base_url`] names another one for those.
     Custom(String),
 }
 
@@ -87,6 +88,12 @@ pub struct Config {
     pub app_type: AppType,
     /// Where requests go.
     pub domain: Domain,
+    /// Where the endpoints of the `www` host go (a few approval endpoints), when not to the
+    /// domain's own `www` base ([`Domain::www_base`]).
+    pub www_base_url: Option<String>,
+    /// The most pages [`Client::pages`](crate::Client::pages) follows before it stops with
+    /// [`Error::Pagination`](crate::Error::Pagination).
+    pub max_pages: u32,
     /// Helpdesk credentials, for the helpdesk endpoints.
     pub helpdesk: Option<Helpdesk>,
     /// The event verification token, for events and callbacks.
@@ -109,6 +116,8 @@ impl Config {
             app_secret: app_secret.into(),
             app_type: AppType::SelfBuilt,
             domain: Domain::Feishu,
+            www_base_url: None,
+            max_pages: 10_000,
             helpdesk: None,
             verification_token: None,
             encrypt_key: None,
@@ -129,6 +138,29 @@ impl Config {
     #[must_use]
     pub fn base_url(self, base_url: impl Into<String>) -> Self {
         self.domain(Domain::Custom(base_url.into()))
+    }
+
+    /// Sends the endpoints of the `www` host to `base_url` (the domain's own `www` base by
+    /// default).
+    #[must_use]
+    pub fn www_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.www_base_url = Some(base_url.into());
+        self
+    }
+
+    /// The base URL of the `www` endpoints, without a trailing slash.
+    pub fn www_base(&self) -> &str {
+        match &self.www_base_url {
+            Some(url) => url.trim_end_matches('/'),
+            None => self.domain.www_base(),
+        }
+    }
+
+    /// Sets the most pages a pagination stream follows.
+    #[must_use]
+    pub fn max_pages(mut self, max_pages: u32) -> Self {
+        self.max_pages = max_pages;
+        self
     }
 
     /// Sets the app type.
@@ -191,6 +223,8 @@ impl fmt::Debug for Config {
             .field("app_secret", &self.app_secret)
             .field("app_type", &self.app_type)
             .field("domain", &self.domain)
+            .field("www_base_url", &self.www_base_url)
+            .field("max_pages", &self.max_pages)
             .field("helpdesk", &self.helpdesk)
             .field("verification_token", &self.verification_token)
             .field("encrypt_key", &self.encrypt_key)
@@ -226,5 +260,13 @@ mod tests {
         let custom = Domain::Custom("http://127.0.0.1:9/".into());
         assert_eq!(custom.open_base(), "http://127.0.0.1:9");
         assert_eq!(custom.www_base(), "http://127.0.0.1:9");
+        let config = Config::new("cli_x", "s").base_url("http://127.0.0.1:9");
+        assert_eq!(config.www_base(), "http://127.0.0.1:9");
+        let config = config.www_base_url("http://127.0.0.1:10/");
+        assert_eq!(config.www_base(), "http://127.0.0.1:10");
+        assert_eq!(
+            Config::new("cli_x", "s").domain(Domain::Lark).www_base(),
+            "https://www.larksuite.com"
+        );
     }
 }

@@ -376,10 +376,34 @@ impl Multipart {
         self.parts.iter().map(|p| p.name.as_str())
     }
 
+    /// Refuses a form whose part headers would carry a line break (a field name, a file name
+    /// or a content type with CR or LF): it would end the header and let the value inject
+    /// another. The client checks this before it encodes.
+    pub fn validate(&self) -> Result<()> {
+        for part in &self.parts {
+            let fields = [
+                ("field name", Some(part.name.as_str())),
+                ("file name", part.file_name.as_deref()),
+                ("content type", part.content_type.as_deref()),
+            ];
+            for (what, value) in fields {
+                if value.is_some_and(|v| v.contains(['\r', '\n'])) {
+                    return Err(Error::Build(format!(
+                        "the multipart {what} of part `{}` contains a line break",
+                        part.name.escape_debug()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Encodes the form; returns the `Content-Type` header value and the body.
     ///
     /// The boundary is derived from the content and checked against it, so it never occurs in
-    /// a part (no random source is needed).
+    /// a part (no random source is needed). Quotes and line breaks in names are
+    /// percent-encoded, as browsers do, and line breaks dropped from content types; use
+    /// [`Multipart::validate`] to refuse them instead.
     pub fn encode(&self) -> (String, Vec<u8>) {
         let boundary = Self::boundary_for(&self.parts, self.seed());
         let mut out = Vec::new();
@@ -397,7 +421,7 @@ impl Multipart {
             out.extend_from_slice(b"\r\n");
             if let Some(content_type) = &part.content_type {
                 out.extend_from_slice(b"Content-Type: ");
-                out.extend_from_slice(content_type.as_bytes());
+                out.extend(content_type.bytes().filter(|b| !matches!(b, b'\r' | b'\n')));
                 out.extend_from_slice(b"\r\n");
             }
             out.extend_from_slice(b"\r\n");
@@ -601,18 +625,76 @@ impl FromResponse for Download {
 /// The `filename` of a `Content-Disposition` header (`filename*=UTF-8''…` preferred).
 fn disposition_file_name(value: &str) -> Option<String> {
     let mut plain = None;
-    for param in value.split(';').map(str::trim) {
-        if let Some(encoded) = param.strip_prefix("filename*=") {
-            let encoded = encoded.trim_matches('"');
-            let encoded = encoded.split_once("''").map_or(encoded, |(_, rest)| rest);
+    for (name, value) in disposition_params(value) {
+        if name.eq_ignore_ascii_case("filename*") {
+            let encoded = value
+                .split_once("''")
+                .map_or(value.as_str(), |(_, rest)| rest);
             if let Ok(name) = percent_encoding::percent_decode_str(encoded).decode_utf8() {
                 return Some(name.into_owned());
             }
-        } else if let Some(name) = param.strip_prefix("filename=") {
-            plain = Some(name.trim_matches('"').to_owned());
+        } else if name.eq_ignore_ascii_case("filename") {
+            plain = Some(value);
         }
     }
     plain
+}
+
+/// The `name=value` parameters of a header value after its first `;`, with quoted strings
+/// (RFC 9110: `"…"`, `\` escapes) unquoted, so a `;` or `"` inside quotes stays in the value.
+fn disposition_params(header: &str) -> Vec<(String, String)> {
+    let mut params = Vec::new();
+    let mut chars = header.chars().peekable();
+    // Skip the disposition type.
+    for c in chars.by_ref() {
+        if c == ';' {
+            break;
+        }
+    }
+    loop {
+        let mut name = String::new();
+        for c in chars.by_ref() {
+            if c == '=' || c == ';' {
+                break;
+            }
+            name.push(c);
+        }
+        let name = name.trim().to_owned();
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => value.extend(chars.next()),
+                    '"' => break,
+                    c => value.push(c),
+                }
+            }
+            // Anything after the closing quote runs to the next `;`.
+            for c in chars.by_ref() {
+                if c == ';' {
+                    break;
+                }
+            }
+        } else {
+            for c in chars.by_ref() {
+                if c == ';' {
+                    break;
+                }
+                value.push(c);
+            }
+            value = value.trim().to_owned();
+        }
+        if !name.is_empty() {
+            params.push((name, value));
+        }
+        if chars.peek().is_none() {
+            return params;
+        }
+    }
 }
 
 /// The characters left as they are in a path segment: RFC 3986 unreserved.
@@ -714,5 +796,48 @@ mod tests {
             Some("文.txt")
         );
         assert_eq!(disposition_file_name("inline"), None);
+        assert_eq!(
+            disposition_file_name(r#"attachment; filename="a;b \"c\".txt"; size=3"#).as_deref(),
+            Some(r#"a;b "c".txt"#)
+        );
+        assert_eq!(
+            disposition_file_name("attachment;filename=plain.txt").as_deref(),
+            Some("plain.txt")
+        );
+        assert_eq!(
+            disposition_file_name("attachment; FILENAME*=UTF-8''a%3Bb.txt; filename=\"x\"")
+                .as_deref(),
+            Some("a;b.txt")
+        );
+        assert_eq!(
+            disposition_file_name("attachment; filename=\"unterminated"),
+            Some("unterminated".to_owned())
+        );
+    }
+
+    #[test]
+    fn multipart_refuses_line_breaks_in_part_headers() {
+        let mut form = Multipart::new();
+        form.file(
+            "image",
+            File::new("a.png", vec![1]).content_type("image/png"),
+        );
+        assert!(form.validate().is_ok());
+        for (name, file_name, content_type) in [
+            ("x\r\nX-Injected: 1", "a.png", "image/png"),
+            ("image", "a.png\r\nX-Injected: 1", "image/png"),
+            ("image", "a.png", "image/png\r\nX-Injected: 1"),
+        ] {
+            let mut form = Multipart::new();
+            form.file(
+                name,
+                File::new(file_name, vec![1]).content_type(content_type),
+            );
+            let err = form.validate().unwrap_err();
+            assert!(matches!(err, Error::Build(_)), "{err}");
+            // encode() alone never lets the break through either.
+            let (_, body) = form.encode();
+            assert!(!String::from_utf8_lossy(&body).contains("\r\nX-Injected"));
+        }
     }
 }

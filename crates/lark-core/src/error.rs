@@ -39,6 +39,11 @@ pub enum Error {
     /// An event or callback was rejected.
     #[error("event: {0}")]
     Event(crate::event::EventError),
+    /// A pagination stream stopped: the server's page tokens went round in a cycle, or the
+    /// pages exceeded [`Config::max_pages`](crate::Config::max_pages). The pages before were
+    /// delivered.
+    #[error("pagination: {0}")]
+    Pagination(String),
 }
 
 impl From<crate::event::EventError> for Error {

@@ -34,7 +34,8 @@ pub use endpoint::{
 pub use error::{ApiError, DecodeError, Error, Result};
 pub use retry::RetryPolicy;
 pub use runtime::{
-    BoxFuture, HttpClient, HttpError, HttpErrorKind, ManualClock, MaybeSend, MaybeSync, Runtime,
+    BoxFuture, HttpClient, HttpError, HttpErrorKind, ManualClock, MaybeSend, MaybeSync,
+    RandomError, Runtime,
 };
 pub use secret::Secret;
 pub use token::{MemoryTokenStore, StoredToken, TokenStore};

@@ -164,11 +164,20 @@ pub(crate) fn log_id(headers: &http::HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn is_json(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"))
+/// The `code` and `msg` of `body` when it is a whole JSON envelope with a non-zero `code`.
+fn failed_envelope(body: &[u8]) -> Option<(i64, String)> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let envelope = EnvelopeSeed { key: None }
+        .deserialize(&mut deserializer)
+        .and_then(|e| deserializer.end().map(|()| e))
+        .ok()?;
+    match envelope.code {
+        Some(code) if code != 0 => Some((code, envelope.msg.unwrap_or_default())),
+        _ => None,
+    }
 }
 
 /// Decodes an HTTP answer into `T`, or the error it carries.
@@ -210,7 +219,14 @@ pub(crate) fn decode_parts<T: FromResponse>(
 
     let envelope_key = match kind {
         ResponseKind::Binary => {
-            if parts.status.is_success() && !is_json(&parts.headers) {
+            // A downloaded file may itself be JSON: a 2xx answer is an error only when it is
+            // an envelope with a non-zero `code`.
+            if parts.status.is_success() {
+                if let Some((code, msg)) = failed_envelope(&body) {
+                    return Err(Error::Api(Box::new(ApiError::new(
+                        code, msg, log_id, status, body,
+                    ))));
+                }
                 let answer = Answer {
                     status,
                     headers: &parts.headers,
@@ -486,5 +502,31 @@ mod tests {
         let err = decode::<Download>(response(502, "text/html", "<html>"), ResponseKind::Binary)
             .unwrap_err();
         assert!(matches!(err, Error::Decode(_)));
+    }
+
+    #[test]
+    fn a_downloaded_json_file_is_a_file() {
+        for (content_type, body) in [
+            ("application/json", r#"{"name":"report","rows":[1,2]}"#),
+            ("application/json", r#"[{"code":1}]"#),
+            ("application/json", r#"{"code":0,"msg":"ok","data":{}}"#),
+            ("application/json; charset=utf-8", "not json at all"),
+            ("application/octet-stream", r#"{"code": "a string"}"#),
+        ] {
+            let d: Download = decode(response(200, content_type, body), ResponseKind::Binary)
+                .unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(d.data, body.as_bytes());
+        }
+        // The platform's own failure, even with a 200 status, is still an error.
+        let err = decode::<Download>(
+            response(
+                200,
+                "application/json",
+                r#"{"code":1061002,"msg":"params error."}"#,
+            ),
+            ResponseKind::Binary,
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), Some(1_061_002));
     }
 }

@@ -1,7 +1,8 @@
-//! What the core needs from the outside world: an HTTP exchange, a clock and a timer.
+//! What the core needs from the outside world: an HTTP exchange, a clock, a timer and
+//! randomness.
 //!
 //! The core owns none of them. `lark-reqwest` provides them natively, `lark-fetch` in the
-//! browser and in Workers, and a closure is enough for tests.
+//! browser and in Workers, and a closure (with a [`ManualClock`]) is enough for tests.
 
 use std::fmt;
 use std::future::Future;
@@ -103,6 +104,12 @@ pub trait HttpClient: MaybeSend + MaybeSync {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>>;
+
+    /// Whether a GET request may carry a body. `fetch` refuses one, so the client turns such a
+    /// call into a clear [`Error::Build`](crate::Error::Build) before it is sent.
+    fn sends_get_bodies(&self) -> bool {
+        true
+    }
 }
 
 impl<F, Fut> HttpClient for F
@@ -125,9 +132,41 @@ impl<T: HttpClient + ?Sized> HttpClient for std::sync::Arc<T> {
     ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
         (**self).execute(request)
     }
+
+    fn sends_get_bodies(&self) -> bool {
+        (**self).sends_get_bodies()
+    }
 }
 
-/// A clock and a timer, which the core cannot own: `SystemTime::now()` panics on wasm32.
+/// Randomness the platform could not give.
+#[derive(Debug)]
+pub struct RandomError {
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl RandomError {
+    /// Wraps the platform's own error.
+    pub fn new(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self {
+            source: source.into(),
+        }
+    }
+}
+
+impl fmt::Display for RandomError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no randomness from the platform: {}", self.source)
+    }
+}
+
+impl std::error::Error for RandomError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+/// A clock, a timer and randomness, which the core cannot own: `SystemTime::now()` panics on
+/// wasm32, and randomness must come from the platform.
 pub trait Runtime: MaybeSend + MaybeSync {
     /// Milliseconds since the Unix epoch.
     fn now_millis(&self) -> u64;
@@ -135,19 +174,13 @@ pub trait Runtime: MaybeSend + MaybeSync {
     /// Completes after `duration`.
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
 
-    /// 64 random bits, for backoff jitter and idempotency keys.
+    /// Fills `dest` with unpredictable bytes from the platform: the OS natively,
+    /// `crypto.getRandomValues` on wasm32. Idempotency keys and backoff jitter come from here.
     ///
-    /// The default mixes the clock, a process-wide counter and std's per-process hash keys
-    /// (random natively; fixed on wasm32, where backends should override it with the host's
-    /// `crypto.getRandomValues`).
-    fn random_u64(&self) -> u64 {
-        use std::hash::{BuildHasher, Hasher};
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u64(self.now_millis());
-        hasher.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-        hasher.finish()
-    }
+    /// Never derive them from the clock: two Worker isolates see the same frozen `Date.now()`
+    /// during a request, and equal idempotency keys make the platform drop one caller's call
+    /// while answering both with success.
+    fn fill_random(&self, dest: &mut [u8]) -> Result<(), RandomError>;
 }
 
 impl<T: Runtime + ?Sized> Runtime for std::sync::Arc<T> {
@@ -159,9 +192,16 @@ impl<T: Runtime + ?Sized> Runtime for std::sync::Arc<T> {
         (**self).sleep(duration)
     }
 
-    fn random_u64(&self) -> u64 {
-        (**self).random_u64()
+    fn fill_random(&self, dest: &mut [u8]) -> Result<(), RandomError> {
+        (**self).fill_random(dest)
     }
+}
+
+/// 64 random bits from `runtime`.
+pub(crate) fn random_u64(runtime: &dyn Runtime) -> Result<u64, RandomError> {
+    let mut bytes = [0; 8];
+    runtime.fill_random(&mut bytes)?;
+    Ok(u64::from_le_bytes(bytes))
 }
 
 /// Virtual time for tests: the clock moves only when told to or when something sleeps, and a
@@ -170,9 +210,42 @@ impl<T: Runtime + ?Sized> Runtime for std::sync::Arc<T> {
 /// Backoff waits thus cost no real time, and tokens expire when the test says so. A timeout
 /// races a request that is still pending and wins at once, so use it with backends that answer
 /// without waiting (closures), not with real sockets.
-#[derive(Debug, Default, Clone)]
+///
+/// Its randomness is a fixed pseudo-random sequence (SplitMix64), shared by clones, so tests
+/// replay exactly; two clocks made apart give the SAME sequence. Where that matters (two
+/// clients standing for two processes), take real randomness from a backend's runtime with
+/// [`ManualClock::with_random`].
+#[derive(Clone, Default)]
 pub struct ManualClock {
     now: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    random: Randomness,
+}
+
+#[derive(Clone)]
+enum Randomness {
+    /// The state of a SplitMix64 sequence.
+    Sequence(std::sync::Arc<std::sync::atomic::AtomicU64>),
+    /// Another runtime's randomness.
+    From(std::sync::Arc<dyn Runtime>),
+}
+
+impl Default for Randomness {
+    fn default() -> Self {
+        Self::Sequence(std::sync::Arc::default())
+    }
+}
+
+impl fmt::Debug for ManualClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let random = match self.random {
+            Randomness::Sequence(_) => "sequence",
+            Randomness::From(_) => "runtime",
+        };
+        f.debug_struct("ManualClock")
+            .field("now", &self.now)
+            .field("random", &random)
+            .finish()
+    }
 }
 
 impl ManualClock {
@@ -180,7 +253,16 @@ impl ManualClock {
     pub fn new(now_millis: u64) -> Self {
         Self {
             now: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(now_millis)),
+            random: Randomness::default(),
         }
+    }
+
+    /// This clock, with `runtime`'s randomness instead of the fixed sequence (e.g.
+    /// `lark_reqwest::SystemRuntime` or `lark_fetch::FetchRuntime`).
+    #[must_use]
+    pub fn with_random(mut self, runtime: impl Runtime + 'static) -> Self {
+        self.random = Randomness::From(std::sync::Arc::new(runtime));
+        self
     }
 
     /// Sets the time.
@@ -200,6 +282,17 @@ fn advance(now: &std::sync::atomic::AtomicU64, by: Duration) {
     now.fetch_add(by, std::sync::atomic::Ordering::SeqCst);
 }
 
+/// The next value of the SplitMix64 sequence whose state is `state`.
+fn splitmix64(state: &std::sync::atomic::AtomicU64) -> u64 {
+    const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut z = state
+        .fetch_add(GAMMA, std::sync::atomic::Ordering::Relaxed)
+        .wrapping_add(GAMMA);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 impl Runtime for ManualClock {
     fn now_millis(&self) -> u64 {
         self.now.load(std::sync::atomic::Ordering::SeqCst)
@@ -210,5 +303,44 @@ impl Runtime for ManualClock {
         // loses its race to an answer never moves it.
         let now = std::sync::Arc::clone(&self.now);
         Box::pin(async move { advance(&now, duration) })
+    }
+
+    fn fill_random(&self, dest: &mut [u8]) -> Result<(), RandomError> {
+        match &self.random {
+            Randomness::Sequence(state) => {
+                for chunk in dest.chunks_mut(8) {
+                    let bytes = splitmix64(state).to_le_bytes();
+                    chunk.copy_from_slice(&bytes[..chunk.len()]);
+                }
+                Ok(())
+            }
+            Randomness::From(runtime) => runtime.fill_random(dest),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manual_sequence_is_shared_by_clones_and_replays_in_a_new_clock() {
+        let clock = ManualClock::new(0);
+        let clone = clock.clone();
+        let a = random_u64(&clock).unwrap();
+        let b = random_u64(&clone).unwrap();
+        assert_ne!(a, b);
+        let fresh = ManualClock::new(0);
+        assert_eq!(random_u64(&fresh).unwrap(), a);
+        assert_eq!(random_u64(&fresh).unwrap(), b);
+    }
+
+    #[test]
+    fn fill_random_fills_every_byte_of_an_odd_length() {
+        let clock = ManualClock::new(0);
+        let mut bytes = [0u8; 13];
+        clock.fill_random(&mut bytes).unwrap();
+        // SplitMix64 of the first states has no zero byte in its tail.
+        assert_ne!(bytes[8..], [0; 5]);
     }
 }

@@ -497,6 +497,10 @@ impl Runtime for InstantTimer {
     fn sleep(&self, _: Duration) -> BoxFuture<'static, ()> {
         Box::pin(std::future::ready(()))
     }
+
+    fn fill_random(&self, dest: &mut [u8]) -> Result<(), lark_core::RandomError> {
+        lark_core::ManualClock::new(0).fill_random(dest)
+    }
 }
 
 #[test]
@@ -572,7 +576,62 @@ fn pages_stop_when_the_server_repeats_a_token() {
             .pages(GetMessageList::new("chat", "oc_1"))
             .collect::<Vec<_>>(),
     );
-    assert_eq!(pages.len(), 2);
+    assert_eq!(pages.len(), 3);
+    assert!(pages[..2].iter().all(Result::is_ok));
+    assert!(
+        matches!(&pages[2], Err(lark_core::Error::Pagination(_))),
+        "{:?}",
+        pages[2]
+    );
+}
+
+#[test]
+fn pages_stop_on_a_token_cycle_and_at_the_page_limit() {
+    // A → B → A: comparing with the previous token alone would never end.
+    let recorder = Recorder::new();
+    let backend = recorder.backend(|request, _| {
+        if request.uri().path().contains("/auth/") {
+            return token_answer("t-1");
+        }
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let next = if query.contains("page_token=A") { "B" } else { "A" };
+        json(200, serde_json::json!({"code": 0, "data": {"has_more": true, "page_token": next, "items": []}}))
+    });
+    let client = Client::new(config(), backend, ManualClock::new(0));
+    let pages: Vec<_> = block_on(
+        client
+            .pages(GetMessageList::new("chat", "oc_1"))
+            .take(10)
+            .collect::<Vec<_>>(),
+    );
+    // Pages: first (→A), A (→B), B (→A, seen): three pages, then the error.
+    assert_eq!(pages.len(), 4, "{pages:?}");
+    let Err(lark_core::Error::Pagination(message)) = &pages[3] else {
+        panic!("{:?}", pages[3])
+    };
+    assert!(message.contains("cycle"), "{message}");
+
+    // Fresh tokens forever stop at Config::max_pages.
+    let recorder = Recorder::new();
+    let counter = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&counter);
+    let backend = recorder.backend(move |request, _| {
+        if request.uri().path().contains("/auth/") {
+            return token_answer("t-1");
+        }
+        let n = counted.fetch_add(1, Ordering::SeqCst);
+        json(200, serde_json::json!({"code": 0, "data": {"has_more": true, "page_token": format!("p{n}"), "items": []}}))
+    });
+    let client = Client::new(config().max_pages(5), backend, ManualClock::new(0));
+    let pages: Vec<_> = block_on(
+        client
+            .pages(GetMessageList::new("chat", "oc_1"))
+            .take(100)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(pages.len(), 6);
+    assert!(matches!(&pages[5], Err(lark_core::Error::Pagination(_))));
+    assert_eq!(counter.load(Ordering::SeqCst), 5);
 }
 
 #[test]
@@ -820,4 +879,66 @@ fn attempts_and_deadline_bound_the_retries() {
     assert_eq!(err.code(), Some(99_991_400));
     assert_eq!(recorder.requests().len(), 2);
     assert_eq!(clock.now_millis(), 0);
+}
+
+#[test]
+fn a_custom_base_still_routes_www_endpoints_to_the_www_base() {
+    let recorder = Recorder::new();
+    let config = Config::new("cli_test", "s3cret")
+        .base_url("http://127.0.0.1:9/")
+        .www_base_url("http://127.0.0.1:10");
+    let client = Client::new(config, recorder.backend(ok_backend), ManualClock::new(0));
+    block_on(client.send(&Fixed(&WWW))).unwrap();
+    let seen = recorder.seen.lock().unwrap();
+    assert_eq!(
+        seen[0].uri(),
+        "http://127.0.0.1:9/open-apis/auth/v3/tenant_access_token/internal"
+    );
+    assert_eq!(
+        seen[1].uri(),
+        "http://127.0.0.1:10/approval/openapi/v2/approval/get"
+    );
+}
+
+static GET_WITH_BODY: EndpointMeta = EndpointMeta::new(
+    "test",
+    "GetWithBody",
+    http::Method::GET,
+    "/open-apis/test/get",
+    &[TokenKind::Tenant],
+);
+
+/// A backend like fetch, which cannot send a GET with a body.
+struct NoGetBodies<H>(H);
+
+impl<H: lark_core::HttpClient> lark_core::HttpClient for NoGetBodies<H> {
+    fn execute(&self, request: Request) -> BoxFuture<'_, Result<Response, HttpError>> {
+        self.0.execute(request)
+    }
+
+    fn sends_get_bodies(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn a_get_with_a_body_is_a_build_error_on_a_backend_that_cannot_send_one() {
+    let recorder = Recorder::new();
+    let client = Client::new(
+        config(),
+        NoGetBodies(recorder.backend(ok_backend)),
+        ManualClock::new(0),
+    );
+    let err =
+        block_on(client.send(&WithBody(&GET_WITH_BODY, serde_json::json!({"a": 1})))).unwrap_err();
+    assert!(
+        matches!(&err, Error::Build(m) if m.contains("test.GetWithBody") && m.contains("GET")),
+        "{err:?}"
+    );
+    assert!(recorder.requests().is_empty(), "nothing was sent");
+    // Backends that can (reqwest, closures) send it as it is.
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(ok_backend), ManualClock::new(0));
+    block_on(client.send(&WithBody(&GET_WITH_BODY, serde_json::json!({"a": 1})))).unwrap();
+    assert_eq!(recorder.requests()[1].3, r#"{"a":1}"#);
 }

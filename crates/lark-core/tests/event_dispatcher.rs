@@ -267,15 +267,18 @@ fn the_dedup_store_forgets_after_its_ttl() {
 fn a_failing_handler_gets_500_and_the_redelivery_runs_again() {
     let attempts = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&attempts);
-    let dispatcher = Dispatcher::new().on_raw("im.message.receive_v1", move |_event| {
-        let seen = Arc::clone(&seen);
-        async move {
-            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
-                return Err("database down".into());
-            }
-            Ok(())
-        }
-    });
+    let dispatcher =
+        Dispatcher::new()
+            .allow_unverified()
+            .on_raw("im.message.receive_v1", move |_event| {
+                let seen = Arc::clone(&seen);
+                async move {
+                    if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                        return Err("database down".into());
+                    }
+                    Ok(())
+                }
+            });
     let first = block_on(dispatcher.process(plain(&message("e1")), NOW));
     assert_eq!(
         first.error,
@@ -332,15 +335,17 @@ fn verification_tokens_of_v1_and_v2_events_are_checked() {
 fn unknown_types_reach_the_fallback_as_raw_json() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
-    let dispatcher = Dispatcher::new().fallback(move |event: Event| {
-        let log = Arc::clone(&log);
-        async move {
-            log.lock()
-                .unwrap()
-                .push((event.event_type.clone(), event.payload.clone()));
-            Ok(())
-        }
-    });
+    let dispatcher = Dispatcher::new()
+        .allow_unverified()
+        .fallback(move |event: Event| {
+            let log = Arc::clone(&log);
+            async move {
+                log.lock()
+                    .unwrap()
+                    .push((event.event_type.clone(), event.payload.clone()));
+                Ok(())
+            }
+        });
     let body = v2("brand.new.event_v9", "e1", json!({"anything": [1, 2]}));
     let handled = block_on(dispatcher.process(plain(&body), NOW));
     assert_eq!(handled.error, None);
@@ -349,7 +354,11 @@ fn unknown_types_reach_the_fallback_as_raw_json() {
         vec![("brand.new.event_v9".to_owned(), json!({"anything": [1, 2]}))]
     );
     // Without any handler: 200 {} and the event is still returned.
-    let handled = block_on(Dispatcher::new().process(plain(&body), NOW));
+    let handled = block_on(
+        Dispatcher::new()
+            .allow_unverified()
+            .process(plain(&body), NOW),
+    );
     assert_eq!(handled.response.status(), 200);
     assert_eq!(handled.event.unwrap().event_type, "brand.new.event_v9");
 }
@@ -549,16 +558,18 @@ fn typed_handlers_get_their_struct() {
     use lark_core::event::types::{AnyEvent, im};
     let texts = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&texts);
-    let dispatcher = Dispatcher::new().on(move |payload: im::MessageReceiveV1, event: Event| {
-        let log = Arc::clone(&log);
-        async move {
-            let message = payload.message.unwrap_or_default();
-            log.lock()
-                .unwrap()
-                .push((event.event_type, message.content));
-            Ok(())
-        }
-    });
+    let dispatcher = Dispatcher::new().allow_unverified().on(
+        move |payload: im::MessageReceiveV1, event: Event| {
+            let log = Arc::clone(&log);
+            async move {
+                let message = payload.message.unwrap_or_default();
+                log.lock()
+                    .unwrap()
+                    .push((event.event_type, message.content));
+                Ok(())
+            }
+        },
+    );
     let handled = block_on(dispatcher.process(plain(&message("e1")), NOW));
     assert_eq!(handled.error, None);
     assert_eq!(
@@ -591,4 +602,84 @@ fn the_dispatcher_future_is_send() {
     let (dispatcher, _) = counting();
     send_sync(&dispatcher);
     send(dispatcher.process(plain(&message("e1")), NOW));
+}
+
+#[test]
+fn a_dispatcher_without_token_or_key_refuses_every_request() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let closed = Dispatcher::new().on_raw("im.message.receive_v1", move |_event| {
+        seen.fetch_add(1, Ordering::SeqCst);
+        async { Ok(()) }
+    });
+    let challenge = json!({"type": "url_verification", "challenge": "c", "token": "anything"});
+    for body in [message("e-closed"), challenge] {
+        let handled = block_on(closed.process(plain(&body), NOW));
+        assert!(
+            matches!(&handled.error, Some(EventError::Config(m)) if m.contains("allow_unverified")),
+            "{:?}",
+            handled.error
+        );
+        assert_eq!(handled.response.status(), 500);
+    }
+    // The same from a config without token or key.
+    let from_config = Dispatcher::from_config(&lark_core::Config::new("cli_a", "s"));
+    let handled = block_on(from_config.process(plain(&message("e-config")), NOW));
+    assert!(matches!(handled.error, Some(EventError::Config(_))));
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    // Opened on purpose, it hands the event on.
+    let seen = Arc::clone(&calls);
+    let open =
+        Dispatcher::new()
+            .allow_unverified()
+            .on_raw("im.message.receive_v1", move |_event| {
+                seen.fetch_add(1, Ordering::SeqCst);
+                async { Ok(()) }
+            });
+    assert_eq!(
+        block_on(open.process(plain(&message("e-open")), NOW)).error,
+        None
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_forged_app_ticket_is_never_stored() {
+    use lark_core::{AppType, Client, Config, HttpError, ManualClock};
+    let token_requests = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&token_requests);
+    let http = move |_request: http::Request<Vec<u8>>| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        let answer = json!({"code": 0, "msg": "ok", "app_access_token": "a-1", "expire": 7200});
+        std::future::ready(Ok::<_, HttpError>(http::Response::new(
+            serde_json::to_vec(&answer).unwrap(),
+        )))
+    };
+    let config = Config::new("cli_isv", "secret").app_type(AppType::Marketplace);
+    let client = Client::new(config, http, ManualClock::new(NOW));
+    let ticket = |token: &str| {
+        json!({"uuid": "u-forged", "token": token, "ts": "1", "type": "event_callback",
+               "event": {"type": "app_ticket", "app_id": "cli_isv", "app_ticket": "forged"}})
+    };
+    // A wrong verification token is refused before the ticket is looked at.
+    let checked = Dispatcher::new()
+        .verification_token(TOKEN)
+        .app_ticket_to(client.clone());
+    let handled = block_on(checked.process(plain(&ticket("forged-token")), NOW));
+    assert_eq!(handled.error, Some(EventError::BadToken));
+    // An unsigned POST to a dispatcher opened with allow_unverified() does not store it either.
+    let open = Dispatcher::new()
+        .allow_unverified()
+        .app_ticket_to(client.clone());
+    let handled = block_on(open.process(plain(&ticket("whatever")), NOW));
+    assert!(matches!(handled.error, Some(EventError::Config(_))));
+    // With no ticket stored, the client asks the platform to resend one instead of buying an
+    // app token with the forged ticket.
+    let err = block_on(client.app_access_token()).unwrap_err();
+    assert!(err.to_string().contains("no app_ticket"), "{err}");
+    assert_eq!(
+        token_requests.load(Ordering::SeqCst),
+        1,
+        "only the resend request"
+    );
 }

@@ -7,12 +7,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lark_core::{BoxFuture, Error, HttpError, HttpErrorKind, ManualClock, Runtime};
+use lark_core::{BoxFuture, Error, HttpError, HttpErrorKind, ManualClock, RandomError, Runtime};
 use lark_custom_bot::{
     CardTemplate, CustomBot, Locale, Message, Post, PostContent, PostElement, RateLimit,
     RetryPolicy, Text, TextStyle, codes, decode_reply, sign,
 };
 use serde_json::{Value, json};
+
+mod common;
+use common::{assert_hidden, everything_shown};
 
 /// A test that runs under libtest natively and under wasm-bindgen-test on wasm32; async
 /// bodies are driven by a local executor natively and by the JS event loop on wasm32.
@@ -107,6 +110,12 @@ impl Runtime for SteppingClock {
             .fetch_add(duration.as_millis() as u64, Ordering::SeqCst);
         self.waits.lock().unwrap().push(duration);
         Box::pin(std::future::ready(()))
+    }
+
+    fn fill_random(&self, dest: &mut [u8]) -> Result<(), RandomError> {
+        // The bot takes no randomness; a fixed pattern is enough.
+        dest.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
+        Ok(())
     }
 }
 
@@ -481,8 +490,19 @@ both! {
         let seen = seen.lock().unwrap();
         let stamps: Vec<Value> = seen.iter().map(|r| body_json(r)["timestamp"].clone()).collect();
         assert_eq!(stamps, [json!("1700000000"), json!("1700000002"), json!("1700000006"), json!("1700000014")]);
-        let sign_last = body_json(&seen[3])["sign"].clone();
-        assert_eq!(sign_last, json!(sign(1_700_000_014, "s")));
+        // Every retry is signed again with its own timestamp. Fixed vectors, computed apart from
+        // the crate: base64(HMAC-SHA256(key = "{timestamp}\ns", message = "")), from python3's
+        // hmac (as scripts/custom_bot_vectors.py does) and checked with `openssl dgst -hmac`.
+        let signs: Vec<Value> = seen.iter().map(|r| body_json(r)["sign"].clone()).collect();
+        assert_eq!(
+            signs,
+            [
+                json!("+z1fiKH1w9xoRwSUZju5W5ZBj/d5cwS4H+5mTClDOl4="), // 1700000000
+                json!("W+3+yxMbEl/Bu+dqkt31U+IcOh5NfotcEQRRQdfyhtc="), // 1700000002
+                json!("bSYGH+NnvO3l7FEgrepRTVfx29ynUNOa2gbl3OdvlbY="), // 1700000006
+                json!("uhIPL3fCStGdUPFPbIodODiv8VDXqtZIk1taufblMG8="), // 1700000014
+            ]
+        );
     }
 
     async fn retries_are_bounded_and_other_errors_are_not_retried() {
@@ -552,12 +572,99 @@ both! {
         assert_eq!(bot.send_text("x").await.unwrap().msg, "success");
     }
 
-    async fn debug_hides_the_secret_and_the_webhook_token() {
+    async fn no_debug_or_display_shows_the_secret_or_the_hook_token() {
+        let hidden = [HOOK_TOKEN, BOT_SECRET];
         let (client, _) = scripted(vec![]);
-        let bot = CustomBot::new(WEBHOOK, client, ManualClock::new(0)).secret("hunter2-secret");
-        let shown = format!("{bot:?}");
-        assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(!shown.contains("0f8e-token-7c1d"), "{shown}");
+        let bot = CustomBot::new(WEBHOOK, client, ManualClock::new(0)).secret(BOT_SECRET);
+        let shown = format!("{bot:?} {bot:#?}");
+        assert_hidden(&shown, &hidden);
         assert!(shown.contains("https://open.feishu.cn/open-apis/bot/v2/hook/***"), "{shown}");
+
+        // The prepared request.
+        let request = bot.prepare(&Message::text("hi"), 1_700_000_000_000).unwrap();
+        let shown = format!("{request:?} {request:#?}");
+        assert_hidden(&shown, &hidden);
+        assert!(shown.contains("https://open.feishu.cn/open-apis/bot/v2/hook/***"), "{shown}");
+
+        // Build errors: a bad message, webhooks that are not http(s) URLs.
+        let err = bot.send(&Message::text("")).await.unwrap_err();
+        assert_hidden(&everything_shown(&err), &hidden);
+        for bad in [
+            format!("{WEBHOOK} x"),
+            format!("ftp://open.feishu.cn/open-apis/bot/v2/hook/{HOOK_TOKEN}"),
+            format!("/open-apis/bot/v2/hook/{HOOK_TOKEN}"),
+            format!("https://open.feishu.cn/open-apis/bot/v2/hook/{HOOK_TOKEN}\n"),
+        ] {
+            let (client, _) = scripted(vec![]);
+            let bot = CustomBot::new(bad.as_str(), client, ManualClock::new(0)).secret(BOT_SECRET);
+            assert_hidden(&format!("{bot:?}"), &hidden);
+            let err = bot.send_text("x").await.unwrap_err();
+            assert!(matches!(err, Error::Build(_)), "{bad:?}: {err:?}");
+            assert_hidden(&everything_shown(&err), &hidden);
+        }
+
+        // A backend whose error carries the URL (in its Debug and in its source's Display), a
+        // 5xx page and a refusal that echo the hook path: the token is scrubbed from each.
+        let echo = format!("POST /open-apis/bot/v2/hook/{HOOK_TOKEN}");
+        let (client, _) = scripted(vec![
+            Err(HttpError::new(
+                HttpErrorKind::Connect,
+                LeakyError {
+                    url: WEBHOOK.to_owned(),
+                    source: std::io::Error::other(format!("cannot reach {WEBHOOK}")),
+                },
+            )),
+            Ok(reply(502, &format!("<html><p>502 Bad Gateway: {echo}</p></html>"))),
+            Ok(reply(
+                200,
+                &format!(r#"{{"code":19001,"msg":"param invalid: incoming webhook access token invalid: {HOOK_TOKEN}"}}"#),
+            )),
+        ]);
+        let bot = CustomBot::new(WEBHOOK, client, ManualClock::new(0)).secret(BOT_SECRET);
+        for want in ["transport", "decode", "api"] {
+            let err = bot.send_text("x").await.unwrap_err();
+            assert_hidden(&everything_shown(&err), &hidden);
+            match (want, &err) {
+                ("transport", Error::Transport(e)) => assert_eq!(e.kind(), HttpErrorKind::Connect),
+                ("decode", Error::Decode(d)) => {
+                    // The page is kept, the token in it masked.
+                    assert_eq!(d.http_status, 502);
+                    assert!(d.body_text().contains("POST /open-apis/bot/v2/hook/***"), "{d:?}");
+                }
+                ("api", Error::Api(a)) => assert_eq!(a.code, 19001),
+                _ => panic!("want {want}: {err:?}"),
+            }
+        }
+    }
+}
+
+const HOOK_TOKEN: &str = "0f8e-token-7c1d";
+const BOT_SECRET: &str = "hunter2-secret";
+
+/// A backend error that shows the URL in its `Debug`, and whose source shows it in its
+/// `Display`, as reqwest's errors do unless told not to.
+struct LeakyError {
+    url: String,
+    source: std::io::Error,
+}
+
+impl std::fmt::Debug for LeakyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LeakyError")
+            .field("url", &self.url)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl std::fmt::Display for LeakyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("error sending the request")
+    }
+}
+
+impl std::error::Error for LeakyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
     }
 }

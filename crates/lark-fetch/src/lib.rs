@@ -1,10 +1,12 @@
-//! A wasm32 backend for `lark-core`: the platform's `fetch`, `Date.now()` and `setTimeout`.
+//! A wasm32 backend for `lark-core`: the platform's `fetch`, `Date.now()`, `setTimeout` and
+//! `crypto.getRandomValues`.
 //!
 //! `fetch`, `Headers`, `Response` and `AbortController` are bound directly (no gloo-net or
 //! web-sys wrappers), which keeps the glue small: the npm package uses this backend too.
 //!
 //! It runs wherever a global `fetch` exists: browsers, MV3 extension service workers,
-//! Cloudflare Workers (workerd, no Node compatibility needed) and Node 18+. On every other
+//! Cloudflare Workers (workerd, no Node compatibility needed) and Node 20+ (which has the
+//! global `crypto`). On every other
 //! target this crate is empty, so a native `cargo build --workspace` still passes.
 //!
 //! The sketch below is not a doctest because doctests run natively, where this crate is empty;
@@ -22,11 +24,13 @@
 
 use std::time::Duration;
 
-use lark_core::{BoxFuture, Client, Config, HttpClient, HttpError, HttpErrorKind, Runtime};
+use lark_core::{
+    BoxFuture, Client, Config, HttpClient, HttpError, HttpErrorKind, RandomError, Runtime,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-/// A client over [`FetchClient`] with the [`FetchRuntime`] clock and timer.
+/// A client over [`FetchClient`] with the [`FetchRuntime`] clock, timer and randomness.
 pub fn client(config: Config) -> Client<FetchClient> {
     Client::new(config, FetchClient::new(), FetchRuntime)
 }
@@ -65,6 +69,10 @@ extern "C" {
     fn headers(this: &Response) -> JsValue;
     #[wasm_bindgen(method, catch, js_name = arrayBuffer)]
     fn array_buffer(this: &Response) -> Result<js_sys::Promise, JsValue>;
+
+    /// `crypto.getRandomValues(dest)`: the slice is copied out and back by the glue.
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
+    fn get_random_values(dest: &mut [u8]) -> Result<JsValue, JsValue>;
 }
 
 /// A `fetch` failure, with the platform's message (a network error, a CORS refusal and a
@@ -119,6 +127,11 @@ impl HttpClient for FetchClient {
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
         Box::pin(send(request))
+    }
+
+    fn sends_get_bodies(&self) -> bool {
+        // fetch refuses a GET or HEAD request with a body.
+        false
     }
 }
 
@@ -182,7 +195,8 @@ async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>
         .map_err(|_| other("the response status is out of range"))
 }
 
-/// `Date.now()` as the clock and `setTimeout` as the timer.
+/// `Date.now()` as the clock, `setTimeout` as the timer and `crypto.getRandomValues` as the
+/// randomness.
 ///
 /// A dropped sleep clears its timer, so a finished call leaves no timer behind to keep Node
 /// alive or to bill a Worker for.
@@ -213,5 +227,13 @@ impl Runtime for FetchRuntime {
                 }
             }
         })
+    }
+
+    fn fill_random(&self, dest: &mut [u8]) -> Result<(), RandomError> {
+        // getRandomValues takes at most 65,536 bytes a call.
+        for chunk in dest.chunks_mut(65_536) {
+            get_random_values(chunk).map_err(|e| RandomError::new(js_error(e)))?;
+        }
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@
 //! gets the platform's error: HTTP 400 with code 99992402 for a bad parameter, the auth codes of
 //! [`crate::auth`] for a bad token, HTTP 404 for an unknown route.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::Router;
@@ -13,6 +14,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use futures_util::FutureExt;
 use http::{HeaderMap, Method, Uri, header};
 use lark_core::TokenKind;
 use lark_core::api::CATALOG;
@@ -45,7 +47,7 @@ fn answer(
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
-    body: &[u8],
+    body: &Bytes,
 ) -> Result<Response, LarkError> {
     let path = uri.path();
     let spec = find(method, path).ok_or_else(|| {
@@ -287,28 +289,41 @@ fn check_json(spec: &EndpointSpec, body: &[u8]) -> Result<(), LarkError> {
     Ok(())
 }
 
-/// One part of a form: its name, whether it carries a file name, its bytes.
-struct Part<'a> {
+/// One part of a form, as `multer` reads it: its name, whether it carries a file name, its bytes.
+#[derive(Debug)]
+struct Part {
     name: String,
     file: bool,
-    data: &'a [u8],
+    data: Bytes,
 }
 
-fn check_multipart(spec: &EndpointSpec, headers: &HeaderMap, body: &[u8]) -> Result<(), LarkError> {
+/// The headers RFC 7578 (section 4.8) lets a form part carry; a sender "MUST NOT" add others, so
+/// any other is taken for a header injected through a name, a file name or a content type.
+const PART_HEADERS: [header::HeaderName; 3] = [
+    header::CONTENT_DISPOSITION,
+    header::CONTENT_TYPE,
+    header::HeaderName::from_static("content-transfer-encoding"),
+];
+
+/// Checks a `multipart/form-data` body against the endpoint's form fields. The body is read by
+/// `multer` — a parser written apart from lark-core's encoder, so it can tell when that is wrong.
+fn check_multipart(
+    spec: &EndpointSpec,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(), LarkError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let boundary = content_type
-        .strip_prefix("multipart/form-data")
-        .and_then(|rest| {
-            rest.split(';')
-                .find_map(|p| p.trim().strip_prefix("boundary="))
-        })
-        .map(|b| b.trim_matches('"').to_owned())
-        .ok_or_else(|| invalid("the body is not multipart/form-data".to_owned()))?;
-    let parts = parse_form(body, &boundary)
-        .ok_or_else(|| invalid("the multipart body is malformed".to_owned()))?;
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|e| invalid(format!("the body is not multipart/form-data: {e}")))?;
+    // The whole body is at hand, so the parser finishes in one poll; one that would wait for more
+    // is a body that stops short.
+    let parts = read_form(body.clone(), boundary)
+        .now_or_never()
+        .unwrap_or_else(|| Err("the body stops in the middle of a part".to_owned()))
+        .map_err(|e| invalid(format!("the multipart body is malformed: {e}")))?;
     for field in spec.body_fields {
         let part = parts.iter().find(|p| p.name == field.name);
         match part {
@@ -322,7 +337,7 @@ fn check_multipart(spec: &EndpointSpec, headers: &HeaderMap, body: &[u8]) -> Res
                 )));
             }
             Some(p) if field.ty != "binary" => {
-                let text = String::from_utf8_lossy(p.data);
+                let text = String::from_utf8_lossy(&p.data);
                 if !text_fits(field.ty, &text) {
                     return Err(invalid(format!(
                         "form field `{}` must be {}",
@@ -336,43 +351,63 @@ fn check_multipart(spec: &EndpointSpec, headers: &HeaderMap, body: &[u8]) -> Res
     Ok(())
 }
 
-/// Splits a `multipart/form-data` body into its parts; `None` when it does not hold together.
-fn parse_form<'a>(body: &'a [u8], boundary: &str) -> Option<Vec<Part<'a>>> {
-    let delimiter = format!("--{boundary}");
-    let delimiter = delimiter.as_bytes();
+/// Reads every part of a form with `multer`; a message for the first thing wrong.
+async fn read_form(body: Bytes, boundary: String) -> Result<Vec<Part>, String> {
+    let stream = futures_util::stream::once(async move { Ok::<_, Infallible>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
     let mut parts = Vec::new();
-    let mut rest = body.get(find(body, delimiter)? + delimiter.len()..)?;
-    loop {
-        if rest.starts_with(b"--") {
-            return Some(parts);
+    while let Some(field) = form.next_field().await.map_err(|e| e.to_string())? {
+        let index = parts.len() + 1;
+        if let Some(extra) = field.headers().keys().find(|k| !PART_HEADERS.contains(k)) {
+            return Err(format!("part {index} has a `{extra}` header"));
         }
-        rest = rest.strip_prefix(b"\r\n")?;
-        let head_end = find(rest, b"\r\n\r\n")?;
-        let head = String::from_utf8_lossy(&rest[..head_end]);
-        let after = &rest[head_end + 4..];
-        let next = find(after, delimiter)?;
-        let data = after[..next].strip_suffix(b"\r\n")?;
-        let disposition = head
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
-        let param = |key: &str| {
-            disposition.split(';').find_map(|p| {
-                p.trim()
-                    .strip_prefix(key)
-                    .map(|v| v.trim_matches('"').to_owned())
-            })
-        };
-        parts.push(Part {
-            name: param("name=")?,
-            file: param("filename=").is_some(),
-            data,
-        });
-        rest = &after[next + delimiter.len()..];
+        let disposition = field
+            .headers()
+            .get(header::CONTENT_DISPOSITION)
+            .ok_or_else(|| format!("part {index} has no Content-Disposition"))?;
+        check_disposition(disposition.as_bytes()).map_err(|e| format!("part {index}: {e}"))?;
+        if field.headers().contains_key(header::CONTENT_TYPE) && field.content_type().is_none() {
+            return Err(format!(
+                "part {index} has a Content-Type that is no media type"
+            ));
+        }
+        let name = field
+            .name()
+            .ok_or_else(|| format!("part {index} has no name"))?
+            .to_owned();
+        let file = field.file_name().is_some();
+        let data = field.bytes().await.map_err(|e| e.to_string())?;
+        parts.push(Part { name, file, data });
     }
+    Ok(parts)
+}
 
-    fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-        haystack.windows(needle.len()).position(|w| w == needle)
+/// Refuses a `Content-Disposition` that is not `form-data` or whose quoted strings do not close
+/// (what a CR/LF in a name or file name leaves behind when it splits the header). `multer` takes
+/// the name and file name out of it; this only says whether it holds together.
+fn check_disposition(value: &[u8]) -> Result<(), String> {
+    let kind = value
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii();
+    if !kind.eq_ignore_ascii_case(b"form-data") {
+        return Err("the Content-Disposition is not form-data".to_owned());
     }
+    let mut quoted = false;
+    let mut escaped = false;
+    for &b in value {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if quoted => escaped = true,
+            b'"' => quoted = !quoted,
+            _ => {}
+        }
+    }
+    if quoted {
+        return Err("a quoted string in the Content-Disposition does not close".to_owned());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -410,17 +445,40 @@ mod tests {
         assert!(find(&Method::GET, "/open-apis/nothing/here").is_none());
     }
 
+    fn form(body: &'static [u8]) -> Result<Vec<Part>, String> {
+        read_form(Bytes::from_static(body), "b".to_owned())
+            .now_or_never()
+            .expect("a whole body is read in one poll")
+    }
+
     #[test]
     fn forms_are_parsed() {
-        let body = b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n\x01\x02\r\n--b--\r\n";
-        let parts = parse_form(body, "b").unwrap();
+        let parts = form(b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\\\"y.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n\x01\x02\r\n--b--\r\n").unwrap();
         assert_eq!(parts.len(), 2);
         assert_eq!(
-            (parts[0].name.as_str(), parts[0].file, parts[0].data),
+            (parts[0].name.as_str(), parts[0].file, &parts[0].data[..]),
             ("a", false, &b"1"[..])
         );
         assert_eq!((parts[1].name.as_str(), parts[1].file), ("f", true));
-        assert!(parse_form(b"garbage", "b").is_none());
+        assert_eq!(&parts[1].data[..], b"\x01\x02");
+        assert!(form(b"garbage").is_err());
+    }
+
+    #[test]
+    fn broken_parts_are_refused() {
+        let unterminated = form(b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n");
+        assert!(unterminated.is_err(), "{unterminated:?}");
+        let injected = form(b"--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\r\nX-Evil: 1\"\r\n\r\n1\r\n--b--\r\n");
+        assert!(injected.is_err(), "{injected:?}");
+        let split = form(b"--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\r\n\r\nb\"\r\n\r\n1\r\n--b--\r\n");
+        assert!(split.is_err(), "{split:?}");
+        let nameless = form(b"--b\r\nContent-Disposition: form-data\r\n\r\n1\r\n--b--\r\n");
+        assert!(nameless.is_err(), "{nameless:?}");
+        let attachment =
+            form(b"--b\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\n1\r\n--b--\r\n");
+        assert!(attachment.is_err(), "{attachment:?}");
+        assert!(check_disposition(br#"form-data; name="a\"b"; filename="c""#).is_ok());
+        assert!(check_disposition(br#"form-data; name="a\\"; filename="c"#).is_err());
     }
 
     #[test]

@@ -1615,7 +1615,7 @@ async fn approval(run: &mut Run) {
     .await;
     run.send(
         "approval.SendApprovalMessage",
-        &lark_core::api::approval::SendApprovalMessage::new("s", "s", "s"),
+        &lark_core::api::approval::SendApprovalMessage::new("s"),
         false,
     )
     .await;
@@ -9412,7 +9412,11 @@ async fn okr(run: &mut Run) {
     .await;
     run.send(
         "okr.UploadOKRImage",
-        &lark_core::api::okr::UploadOKRImage::new("s", 7),
+        &lark_core::api::okr::UploadOKRImage::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            "s",
+            7,
+        ),
         false,
     )
     .await;

@@ -1,6 +1,6 @@
 //! The spec-driven handler rejects what the catalog says is wrong: missing or mistyped
 //! parameters, a token kind the endpoint does not take, a missing helpdesk header, an unknown
-//! method; and it answers downloads with bytes.
+//! method, a multipart body that does not hold together; and it answers downloads with bytes.
 
 use lark_core::TokenKind;
 use lark_core::api::CATALOG;
@@ -74,6 +74,28 @@ impl Mock {
         let answer = request.send().await.expect("the call is answered");
         let status = answer.status().as_u16();
         (status, answer.bytes().await.expect("a body").to_vec())
+    }
+
+    /// Posts `body` with `content_type` to the image upload (a multipart endpoint) as the
+    /// tenant; returns the HTTP status, the code and the message.
+    async fn upload(&self, content_type: &str, body: impl Into<Vec<u8>>) -> (u16, i64, String) {
+        let upload = spec("file", "UploadImage");
+        let answer = self
+            .http
+            .reqwest()
+            .post(format!("{}{}", self.server.base_url(), upload.path))
+            .header("Authorization", format!("Bearer {}", self.tenant))
+            .header("Content-Type", content_type)
+            .body(body.into())
+            .send()
+            .await
+            .expect("the call is answered");
+        let status = answer.status().as_u16();
+        let body = answer.bytes().await.expect("a body");
+        let value: Value = serde_json::from_slice(&body).expect("a JSON envelope");
+        let code = value["code"].as_i64().expect("a code");
+        let msg = value["msg"].as_str().expect("a msg").to_owned();
+        (status, code, msg)
     }
 
     async fn code(
@@ -300,5 +322,116 @@ async fn unknown_methods_are_not_found_and_downloads_answer_bytes() {
         value["bot"].is_object(),
         "the answer sits under the endpoint's envelope key"
     );
+    mock.server.shutdown().await;
+}
+
+/// A form for the image upload: `image_type` and an `image` file part named `file_name` (as it
+/// stands between the quotes), between `--boundary` delimiters.
+fn image_form(boundary: &str, file_name: &str) -> String {
+    format!(
+        "--{boundary}\r\n\
+         Content-Disposition: form-data; name=\"image_type\"\r\n\r\n\
+         message\r\n\
+         --{boundary}\r\n\
+         Content-Disposition: form-data; name=\"image\"; filename=\"{file_name}\"\r\n\
+         Content-Type: image/png\r\n\r\n\
+         \u{1}PNG bytes\r\n\
+         --{boundary}--\r\n"
+    )
+}
+
+const FORM: &str = "multipart/form-data; boundary=xyz";
+
+#[tokio::test]
+async fn malformed_multipart_bodies_are_refused() {
+    let mock = Mock::start().await;
+    let refused = (400, codes::FIELD_VALIDATION_FAILED);
+    let whole = image_form("xyz", "a.png");
+    let (status, code, msg) = mock.upload(FORM, whole.clone()).await;
+    assert_eq!((status, code), (200, 0), "a whole form is taken: {msg}");
+
+    let cases: Vec<(&str, &str, String)> = vec![
+        // Cut in the middle of the file part: no closing delimiter.
+        ("truncated", FORM, whole[..whole.len() - 20].to_owned()),
+        // Every part is there but the closing `--xyz--` is not.
+        (
+            "unterminated",
+            FORM,
+            whole.trim_end_matches("--xyz--\r\n").to_owned(),
+        ),
+        (
+            "wrong boundary",
+            "multipart/form-data; boundary=abc",
+            whole.clone(),
+        ),
+        ("no boundary", "multipart/form-data", whole.clone()),
+        ("not a form", "application/json", whole.clone()),
+        // A CR/LF in the file name splits the header and injects another.
+        (
+            "injected header",
+            FORM,
+            image_form("xyz", "a.png\r\nX-Injected: yes"),
+        ),
+        // ... or ends the headers early, leaving the quoted file name open.
+        (
+            "injected body",
+            FORM,
+            image_form("xyz", "a.png\r\n\r\nsmuggled"),
+        ),
+        // A backslash before the closing quote escapes it: the file name never closes.
+        ("unclosed quote", FORM, image_form("xyz", "a.png\\")),
+        (
+            "a part without a name",
+            FORM,
+            whole.replace("name=\"image_type\"", "x=\"image_type\""),
+        ),
+        (
+            "a part that is not form-data",
+            FORM,
+            whole.replacen("form-data", "attachment", 1),
+        ),
+        (
+            "a file part without a file name",
+            FORM,
+            whole.replace("; filename=\"a.png\"", ""),
+        ),
+        (
+            "a missing field",
+            FORM,
+            whole.replace("name=\"image_type\"", "name=\"other\""),
+        ),
+    ];
+    for (what, content_type, body) in cases {
+        let (status, code, msg) = mock.upload(content_type, body).await;
+        assert_eq!((status, code), refused, "{what}: {msg}");
+        assert!(msg.starts_with("field validation failed"), "{what}: {msg}");
+    }
+    let (_, _, msg) = mock
+        .upload(FORM, image_form("xyz", "a.png\r\nX-Injected: yes"))
+        .await;
+    assert!(
+        msg.contains("x-injected"),
+        "the message names the header: {msg}"
+    );
+    mock.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn file_names_with_escaped_quotes_parse() {
+    let mock = Mock::start().await;
+    // `a"b.png` as a backslash-escaped quoted string, and percent-encoded as browsers send it.
+    for file_name in [r#"a\"b.png"#, "a%22b.png", "\u{4f60}\u{597d}.png"] {
+        let (status, code, msg) = mock.upload(FORM, image_form("xyz", file_name)).await;
+        assert_eq!((status, code), (200, 0), "{file_name}: {msg}");
+    }
+    // And as lark-core's encoder writes it.
+    let mut form = lark_core::endpoint::Multipart::new();
+    form.text("image_type", "message").file(
+        "image",
+        lark_core::endpoint::File::new("a\"b.png", b"\x89PNG".to_vec()).content_type("image/png"),
+    );
+    let (content_type, body) = form.encode();
+    let (status, code, msg) = mock.upload(&content_type, body).await;
+    assert_eq!((status, code), (200, 0), "{msg}");
     mock.server.shutdown().await;
 }

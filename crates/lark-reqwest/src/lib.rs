@@ -1,4 +1,8 @@
-//! A native backend for `lark-core`: reqwest over rustls, tokio's timer, the system clock.
+//! A native backend for `lark-core`: reqwest over rustls, tokio's timer, the system clock and
+//! the operating system's randomness.
+//!
+//! Native only: it sleeps on tokio and reads `SystemTime`, which panics on
+//! `wasm32-unknown-unknown`. In browsers, extensions and Workers use `lark-fetch`.
 //!
 //! ```no_run
 //! # async fn run() -> lark_core::Result<()> {
@@ -10,9 +14,14 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(target_arch = "wasm32")]
+compile_error!("lark-reqwest is native-only (tokio, the system clock): on wasm32 use lark-fetch");
+
 use std::time::Duration;
 
-use lark_core::{BoxFuture, Client, Config, HttpClient, HttpError, HttpErrorKind, Runtime};
+use lark_core::{
+    BoxFuture, Client, Config, HttpClient, HttpError, HttpErrorKind, RandomError, Runtime,
+};
 
 /// A client over [`ReqwestClient`].
 pub fn client(config: Config) -> Client<ReqwestClient> {
@@ -50,6 +59,11 @@ impl ReqwestClient {
     }
 }
 
+/// A reqwest error as an [`HttpError`], without its URL.
+///
+/// reqwest's errors carry the request's URL and print it (`error sending request for url
+/// (…)`, `url: Some(…)` in `Debug`), and some URLs are credentials: a custom-bot webhook's
+/// path is its token. The URL is dropped before the error goes anywhere it may be logged.
 fn classify(error: reqwest::Error) -> HttpError {
     let kind = if error.is_timeout() {
         HttpErrorKind::Timeout
@@ -58,7 +72,7 @@ fn classify(error: reqwest::Error) -> HttpError {
     } else {
         HttpErrorKind::Other
     };
-    HttpError::new(kind, error)
+    HttpError::new(kind, error.without_url())
 }
 
 impl HttpClient for ReqwestClient {
@@ -68,8 +82,8 @@ impl HttpClient for ReqwestClient {
     ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
         Box::pin(async move {
             // One URL parse (reqwest's); headers, body and extensions move.
-            let request = reqwest::Request::try_from(request.map(reqwest::Body::from))
-                .map_err(|e| HttpError::new(HttpErrorKind::Other, e))?;
+            let request =
+                reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(classify)?;
             let mut response = self.inner.execute(request).await.map_err(classify)?;
             // The headers move over; only the body has to be read.
             let mut builder = http::Response::builder()
@@ -86,7 +100,7 @@ impl HttpClient for ReqwestClient {
     }
 }
 
-/// The system clock and tokio's timer.
+/// The system clock, tokio's timer and the operating system's randomness.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemRuntime;
 
@@ -99,5 +113,9 @@ impl Runtime for SystemRuntime {
 
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
         Box::pin(tokio::time::sleep(duration))
+    }
+
+    fn fill_random(&self, dest: &mut [u8]) -> Result<(), RandomError> {
+        getrandom::fill(dest).map_err(|e| RandomError::new(e.to_string()))
     }
 }

@@ -13,6 +13,12 @@ const DOMAINS = {
   feishu: 'https://open.feishu.cn',
   lark: 'https://open.larksuite.com',
 };
+// The host of the few approval endpoints that do not live on the Open API host.
+const WWW_DOMAINS = {
+  feishu: 'https://www.feishu.cn',
+  lark: 'https://www.larksuite.com',
+};
+const DEFAULT_MAX_PAGES = 10000;
 
 /** Whether `error` came from the SDK; its `kind` says what happened. */
 export function isLarkError(error) {
@@ -26,17 +32,34 @@ function buildError(message) {
   return error;
 }
 
-function baseUrl(options) {
+function httpUrl(name, value) {
+  if (typeof value !== 'string' || !/^https?:\/\//.test(value)) throw buildError(`\`${name}\` must be an http(s) URL`);
+  return value;
+}
+
+// The Open API base and the `www` base: a custom `baseUrl` serves both unless `wwwBaseUrl`
+// names another, as in the Rust Config.
+function baseUrls(options) {
+  let open;
+  let www;
   if (options.baseUrl !== undefined) {
-    if (typeof options.baseUrl !== 'string' || !/^https?:\/\//.test(options.baseUrl)) {
-      throw buildError('`baseUrl` must be an http(s) URL');
-    }
-    return options.baseUrl;
+    open = httpUrl('baseUrl', options.baseUrl);
+    www = open;
+  } else {
+    const domain = options.domain ?? 'feishu';
+    open = DOMAINS[domain];
+    www = WWW_DOMAINS[domain];
+    if (open === undefined) throw buildError(`unknown domain \`${domain}\`: use 'feishu', 'lark' or baseUrl`);
   }
-  const domain = options.domain ?? 'feishu';
-  const url = DOMAINS[domain];
-  if (url === undefined) throw buildError(`unknown domain \`${domain}\`: use 'feishu', 'lark' or baseUrl`);
-  return url;
+  if (options.wwwBaseUrl !== undefined) www = httpUrl('wwwBaseUrl', options.wwwBaseUrl);
+  return { open, www };
+}
+
+function paginationError(message) {
+  const error = new Error(`pagination: ${message}`);
+  error.name = 'LarkError';
+  error.kind = 'pagination';
+  return error;
 }
 
 function scalar(name, value) {
@@ -143,12 +166,14 @@ export function larkClientClass(glue, wasm, EventDispatcher) {
       if (store !== undefined && (typeof store?.get !== 'function' || typeof store?.set !== 'function')) {
         throw buildError('`tokenStore` needs async get(key) and set(key, token) methods');
       }
+      const bases = baseUrls(options);
       cores.set(
         this,
         new glue.WasmClient({
           appId: options.appId,
           appSecret: options.appSecret,
-          baseUrl: baseUrl(options),
+          baseUrl: bases.open,
+          wwwBaseUrl: bases.www,
           marketplace: appType === 'marketplace',
           timeoutMs: options.timeoutMs,
           helpdeskId: options.helpdesk?.id,
@@ -180,19 +205,29 @@ export function larkClientClass(glue, wasm, EventDispatcher) {
     }
 
     /**
-     * Every page of a paginated endpoint, following `page_token` while `has_more` is true.
-     * Stops when the server repeats a token, so a misbehaving server cannot loop it forever.
+     * Every page of a paginated endpoint, following `page_token` while `has_more` is true (or,
+     * for answers without `has_more`, while a page token comes back), as the Rust client does.
+     * A page token seen before (the server's tokens go round in a cycle) or more than
+     * `options.maxPages` pages (10,000 by default) end it with a LarkError of kind
+     * `pagination`, after the pages before.
      */
-    async *pages(method, params = {}, options) {
+    async *pages(method, params = {}, options = {}) {
+      const { maxPages = DEFAULT_MAX_PAGES, ...callOptions } = options ?? {};
       let token;
       const seen = new Set();
-      for (;;) {
+      for (let pages = 0; ; pages += 1) {
+        if (pages >= maxPages) throw paginationError(`stopped after ${maxPages} pages (maxPages)`);
         const query = token === undefined ? params.query : { ...params.query, page_token: token };
-        const page = await method({ ...params, query }, options);
+        const page = await method({ ...params, query }, callOptions);
         yield page;
-        token = page?.has_more ? page.page_token || page.next_page_token : undefined;
-        if (!token || seen.has(token)) return;
-        seen.add(token);
+        const next = page?.page_token || page?.next_page_token;
+        const more = typeof page?.has_more === 'boolean' ? page.has_more : Boolean(next);
+        if (!more || !next) return;
+        if (seen.has(next)) {
+          throw paginationError(`page ${pages + 1} points to a page token seen before: the server's page tokens go round in a cycle`);
+        }
+        seen.add(next);
+        token = next;
       }
     }
 

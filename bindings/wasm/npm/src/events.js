@@ -34,7 +34,9 @@ export function eventDispatcherClass(glue, wasm) {
     #fallback;
 
     /**
-     * @param {{ encryptKey?: string, verificationToken?: string, freshnessSecs?: number, client?: object }} [options]
+     * @param {{ encryptKey?: string, verificationToken?: string, allowUnverified?: boolean, freshnessSecs?: number, client?: object }} [options]
+     *   Without `verificationToken` or `encryptKey` every request is refused (500) unless
+     *   `allowUnverified` is `true`; an `app_ticket` is taken only from a verified request.
      *   `client` (a LarkClient) receives pushed `app_ticket`s.
      */
     constructor(options = {}) {
@@ -42,6 +44,7 @@ export function eventDispatcherClass(glue, wasm) {
       this.#inner = new glue.WasmEvents({
         encryptKey: options.encryptKey,
         verificationToken: options.verificationToken,
+        allowUnverified: options.allowUnverified === true,
         freshnessSecs: options.freshnessSecs,
         dispatch: (json) => this.#dispatch(json),
       });

@@ -32,6 +32,11 @@ export interface LarkClientOptions {
   domain?: 'feishu' | 'lark';
   /** Any other base URL, such as lark-mock or a proxy; wins over `domain`. */
   baseUrl?: string;
+  /**
+   * Where the few approval endpoints of the `www` host go: `domain`'s www host by default
+   * (www.feishu.cn, www.larksuite.com), or `baseUrl` when that is given.
+   */
+  wwwBaseUrl?: string;
   appType?: 'self_built' | 'marketplace';
   /** Keeps tokens outside the instance; by default they live in it. */
   tokenStore?: TokenStore;
@@ -88,11 +93,12 @@ export interface RawRequest extends CallOptions {
 /**
  * An error from the SDK. `kind`: `build` (nothing was sent), `transport`, `timeout`, `api` (the
  * platform answered a non-zero `code`), `decode` (the answer was not what the endpoint sends;
- * `body` keeps it), `token`, `event`.
+ * `body` keeps it), `token`, `event`, `pagination` (`pages()` met a page-token cycle or its
+ * `maxPages` limit).
  */
 export interface LarkError extends Error {
   name: 'LarkError';
-  kind: 'build' | 'transport' | 'timeout' | 'api' | 'decode' | 'token' | 'event' | 'other';
+  kind: 'build' | 'transport' | 'timeout' | 'api' | 'decode' | 'token' | 'event' | 'pagination' | 'other';
   code?: number;
   msg?: string;
   logId?: string;
@@ -124,6 +130,12 @@ export type EventHandler = (event: LarkEvent) => unknown | Promise<unknown>;
 export interface EventDispatcherOptions {
   encryptKey?: string;
   verificationToken?: string;
+  /**
+   * Without `verificationToken` or `encryptKey` every request is refused (500) unless this is
+   * `true`: then anyone who reaches the endpoint can post any event. An `app_ticket` is taken
+   * only from a verified request either way.
+   */
+  allowUnverified?: boolean;
   /** How far a signed request's timestamp may be from now (300 s by default; 0 turns it off). */
   freshnessSecs?: number;
   /** Receives pushed `app_ticket`s (marketplace apps). */
@@ -156,7 +168,7 @@ export declare class LarkClient {
   pages<P extends { query?: object }, R extends { has_more?: boolean; page_token?: string }>(
     method: (params: P, options?: CallOptions) => Promise<R>,
     params: P,
-    options?: CallOptions,
+    options?: CallOptions & { maxPages?: number },
   ): AsyncGenerator<R, void, void>;
   tenantAccessToken(tenantKey?: string): Promise<string>;
   appAccessToken(): Promise<string>;

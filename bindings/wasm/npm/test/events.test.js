@@ -175,3 +175,46 @@ test('marketplace app: a pushed app_ticket event buys tenant tokens', async () =
   );
   assert.match(sent.message_id, /^om_/);
 });
+
+test('a dispatcher without token or key refuses every request unless opened on purpose', async () => {
+  let handled = 0;
+  const closed = new EventDispatcher().on('im.message.receive_v1', () => {
+    handled += 1;
+  });
+  const body = messageEvent('ev-closed', 'unsigned');
+  const response = await closed.handleEvent(post(body, { 'content-type': 'application/json' }));
+  assert.equal(response.status, 500);
+  assert.match((await response.json()).error, /allowUnverified|allow_unverified/);
+  assert.equal(handled, 0);
+  const open = new EventDispatcher({ allowUnverified: true }).on('im.message.receive_v1', () => {
+    handled += 1;
+  });
+  assert.equal((await open.handleEvent(post(body, { 'content-type': 'application/json' }))).status, 200);
+  assert.equal(handled, 1);
+});
+
+test('a forged app_ticket is refused and never reaches the token store', async () => {
+  const stored = [];
+  const tokenStore = {
+    async get() {
+      return undefined;
+    },
+    async set(key, value) {
+      stored.push(key);
+    },
+    async delete() {},
+  };
+  const client = new LarkClient({ appId: 'cli_isv', appSecret: 's', appType: 'marketplace', baseUrl: 'http://127.0.0.1:9', tokenStore });
+  const forged = JSON.stringify({
+    uuid: 'forged-1',
+    token: 'not-the-token',
+    ts: '1700000000.0',
+    type: 'event_callback',
+    event: { type: 'app_ticket', app_id: 'cli_isv', app_ticket: 'forged' },
+  });
+  const checked = new EventDispatcher({ verificationToken: TOKEN, client });
+  assert.equal((await checked.handleEvent(post(forged, { 'content-type': 'application/json' }))).status, 401);
+  const open = new EventDispatcher({ allowUnverified: true, client });
+  assert.equal((await open.handleEvent(post(forged, { 'content-type': 'application/json' }))).status, 500);
+  assert.deepEqual(stored, []);
+});

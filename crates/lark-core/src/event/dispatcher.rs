@@ -50,7 +50,8 @@ pub const HEADER_REFRESH_TOKEN: &str = "x-refresh-token";
 /// Receives events and callbacks.
 ///
 /// For each request, [`Dispatcher::handle`]:
-/// 1. refuses a body over the size limit (413);
+/// 1. refuses a body over the size limit (413), and every request when it has neither a
+///    verification token nor an encrypt key, unless told to [`allow_unverified`](Self::allow_unverified) (500);
 /// 2. checks the signature headers over the raw body — SHA-256 with the encrypt key for events,
 ///    SHA-1 with the verification token for legacy card callbacks — in constant time, and the
 ///    timestamp against the freshness window (401). With an encrypt key set, every event must
@@ -59,7 +60,8 @@ pub const HEADER_REFRESH_TOKEN: &str = "x-refresh-token";
 /// 4. answers a url_verification challenge with `{"challenge": ...}` after checking its token;
 /// 5. checks the verification token of schema 1.0 and 2.0 events (401);
 /// 6. drops an event whose id it has seen before (200, so the platform stops re-delivering);
-/// 7. stores an `app_ticket` where it was told to ([`Dispatcher::app_ticket_to`]);
+/// 7. stores an `app_ticket` where it was told to ([`Dispatcher::app_ticket_to`]), from a
+///    verified request only;
 /// 8. runs the handler registered for the event type, or the fallback, and answers `{}` — or,
 ///    for a callback, the handler's reply.
 ///
@@ -91,6 +93,7 @@ pub struct Dispatcher {
     handlers: HashMap<String, Handler>,
     fallback: Option<Handler>,
     app_ticket: Option<TicketSink>,
+    allow_unverified: bool,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -105,6 +108,7 @@ impl std::fmt::Debug for Dispatcher {
             .field("handlers", &types)
             .field("fallback", &self.fallback.is_some())
             .field("app_ticket", &self.app_ticket.is_some())
+            .field("allow_unverified", &self.allow_unverified)
             .finish_non_exhaustive()
     }
 }
@@ -140,8 +144,10 @@ const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 const DEFAULT_FRESHNESS: Duration = Duration::from_secs(5 * 60);
 
 impl Dispatcher {
-    /// A dispatcher that checks nothing until told which token and key to use, keeps 10,000
-    /// event ids for 12 hours, accepts bodies up to 1 MiB and signatures up to 5 minutes old.
+    /// A dispatcher that refuses every request until told which verification token or encrypt
+    /// key to check (or, explicitly, to [`allow_unverified`](Self::allow_unverified)), keeps
+    /// 10,000 event ids for 12 hours, accepts bodies up to 1 MiB and signatures up to 5
+    /// minutes old.
     pub fn new() -> Self {
         Self {
             verification_token: None,
@@ -152,10 +158,12 @@ impl Dispatcher {
             handlers: HashMap::new(),
             fallback: None,
             app_ticket: None,
+            allow_unverified: false,
         }
     }
 
-    /// A dispatcher with the verification token and encrypt key of `config`.
+    /// A dispatcher with the verification token and encrypt key of `config` (closed, like
+    /// [`Dispatcher::new`], when `config` has neither).
     pub fn from_config(config: &Config) -> Self {
         let mut dispatcher = Self::new();
         dispatcher.verification_token = config.verification_token.clone();
@@ -175,6 +183,21 @@ impl Dispatcher {
     pub fn encrypt_key(mut self, key: impl Into<Secret>) -> Self {
         self.encrypt_key = Some(key.into()).filter(|k: &Secret| !k.is_empty());
         self
+    }
+
+    /// Accepts requests that nothing can verify when neither a verification token nor an
+    /// encrypt key is set: anyone who can reach the endpoint can then post any event. For local
+    /// experiments and for apps behind their own authentication. An `app_ticket` is still
+    /// taken only from a verified request.
+    #[must_use]
+    pub fn allow_unverified(mut self) -> Self {
+        self.allow_unverified = true;
+        self
+    }
+
+    /// Whether requests are checked: a verification token or an encrypt key is set.
+    fn verifies(&self) -> bool {
+        self.verification_token.is_some() || self.encrypt_key.is_some()
     }
 
     /// How far a signed request's timestamp may be from now; `None` does not check it.
@@ -388,6 +411,14 @@ impl Dispatcher {
                 limit: self.body_limit,
             });
         }
+        if !self.verifies() && !self.allow_unverified {
+            return Err(EventError::Config(
+                "no verification token or encrypt key is set, so no request can be verified: \
+                 set one (Config::verification_token / Config::encrypt_key), or call \
+                 Dispatcher::allow_unverified() to accept unverified requests"
+                    .to_owned(),
+            ));
+        }
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let signed = match (
             header(HEADER_TIMESTAMP),
@@ -462,6 +493,14 @@ impl Dispatcher {
             }
         }
         if event.event_type == "app_ticket" {
+            // A forged ticket would replace the real one and stop the app's tokens.
+            if !self.verifies() {
+                return Err(EventError::Config(
+                    "an app_ticket is taken only from a verified request: set the verification \
+                     token or the encrypt key"
+                        .to_owned(),
+                ));
+            }
             if let (Some(sink), Some(ticket)) = (
                 &self.app_ticket,
                 event.payload.get("app_ticket").and_then(Value::as_str),
