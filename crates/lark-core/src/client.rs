@@ -558,9 +558,10 @@ impl<H: HttpClient> Client<H> {
             && matches!(meta.method, http::Method::GET | http::Method::HEAD)
             && !self.inner.http.sends_get_bodies()
         {
+            let route = path.split('?').next().unwrap_or_default();
             return Err(Error::Build(format!(
-                "{}.{} sends a body with {}, which this backend (fetch) cannot send",
-                meta.service, meta.name, meta.method
+                "{}.{} ({} {route}) sends a body with {}, which this backend (fetch) cannot send",
+                meta.service, meta.name, meta.method, meta.method
             )));
         }
         if meta.helpdesk {
@@ -995,13 +996,13 @@ mod tests {
     use crate::runtime::{HttpError, ManualClock};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    type Answer = std::future::Ready<std::result::Result<http::Response<Vec<u8>>, HttpError>>;
+
     /// A backend answering every token request with `answer`, counting them.
     fn token_backend(
         answer: &'static str,
         count: Arc<AtomicUsize>,
-    ) -> impl Fn(
-        http::Request<Vec<u8>>,
-    ) -> std::future::Ready<std::result::Result<http::Response<Vec<u8>>, HttpError>> {
+    ) -> impl Fn(http::Request<Vec<u8>>) -> Answer {
         move |_request| {
             count.fetch_add(1, Ordering::SeqCst);
             std::future::ready(Ok(http::Response::new(answer.as_bytes().to_vec())))

@@ -39,3 +39,13 @@ async fn clock_and_timer() {
 async fn timeout() {
     common::timeout().await;
 }
+
+#[wasm_bindgen_test]
+async fn idempotency_keys_are_random() {
+    common::idempotency_keys_are_random().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_get_with_a_body_is_refused_before_fetch() {
+    common::a_get_with_a_body_is_refused_before_fetch().await;
+}

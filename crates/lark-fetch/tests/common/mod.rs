@@ -139,3 +139,76 @@ pub(crate) async fn timeout() {
     let waited = FetchRuntime.now_millis() - started;
     assert!(waited < 2_500, "waited {waited} ms");
 }
+
+/// Two clients on one frozen clock (a Worker freezes `Date.now()` during a request), each with
+/// its own `crypto.getRandomValues` randomness, make 10,000 idempotency keys each: all distinct.
+pub(crate) async fn idempotency_keys_are_random() {
+    use std::collections::HashSet;
+    use std::sync::{Arc, Mutex};
+
+    let keys = Arc::new(Mutex::new(Vec::<String>::new()));
+    let frozen = lark_core::ManualClock::new(1_700_000_000_000);
+    let clients: Vec<_> = (0..2)
+        .map(|_| {
+            let keys = Arc::clone(&keys);
+            let backend = move |request: http::Request<Vec<u8>>| {
+                let answer = if request.uri().path().contains("/auth/") {
+                    r#"{"code":0,"tenant_access_token":"t-1","expire":7200}"#
+                } else {
+                    let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
+                    let key = body["uuid"].as_str().unwrap_or_default().to_owned();
+                    keys.lock().unwrap().push(key);
+                    r#"{"code":0,"data":{"message_id":"om_1"}}"#
+                };
+                std::future::ready(Ok::<_, lark_core::HttpError>(http::Response::new(
+                    answer.as_bytes().to_vec(),
+                )))
+            };
+            lark_core::Client::new(config(), backend, frozen.clone().with_random(FetchRuntime))
+        })
+        .collect();
+    let message = SendRawMessage::new("chat_id", CHAT_ID, "text", r#"{"text":"k"}"#);
+    for client in &clients {
+        for _ in 0..10_000 {
+            client.send(&message).await.unwrap();
+        }
+    }
+    let keys = keys.lock().unwrap();
+    assert_eq!(keys.len(), 20_000);
+    assert_eq!(
+        keys.iter().collect::<HashSet<_>>().len(),
+        20_000,
+        "a key repeated"
+    );
+    assert!(keys.iter().all(|k| k.len() == 36));
+}
+
+/// fetch cannot send a GET with a body: the call is a clear build error naming the endpoint,
+/// and nothing is sent.
+pub(crate) async fn a_get_with_a_body_is_refused_before_fetch() {
+    struct GetWithBody;
+    static META: lark_core::EndpointMeta = lark_core::EndpointMeta::new(
+        "test",
+        "GetWithBody",
+        http::Method::GET,
+        "/open-apis/wasm-test/get",
+        &[lark_core::TokenKind::Tenant],
+    );
+    impl lark_core::Endpoint for GetWithBody {
+        type Output = serde_json::Value;
+        fn meta(&self) -> &lark_core::EndpointMeta {
+            &META
+        }
+        fn path(&self) -> lark_core::Result<String> {
+            Ok(META.path.to_owned())
+        }
+        fn body(&self) -> lark_core::Result<lark_core::Body> {
+            lark_core::Body::json(&serde_json::json!({"a": 1}))
+        }
+    }
+    let err = client(config()).send(&GetWithBody).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Build(m) if m.contains("test.GetWithBody")),
+        "{err:?}"
+    );
+}

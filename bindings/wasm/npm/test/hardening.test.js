@@ -1,0 +1,171 @@
+// The npm package against a fetch stubbed in this process: what two isolates send, how pages
+// are followed, where the www endpoints go. Each test puts `fetch` (and `Date.now`) back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+import { LarkClient, isLarkError } from '@lark-sdk/wasm';
+import { larkClientClass } from '../src/client.js';
+import { loader } from '../src/loader.js';
+
+const WASM = new URL('../wasm/client/lark_wasm_bg.wasm', import.meta.url);
+const APP = { appId: 'cli_x', appSecret: 's', baseUrl: 'http://127.0.0.1:9' };
+
+function json(value) {
+  return new Response(JSON.stringify(value), { headers: { 'content-type': 'application/json' } });
+}
+
+/** Runs `body` with `fetch` answered by `answer(url, init)` (token requests answered here). */
+async function withFetch(answer, body) {
+  const real = globalThis.fetch;
+  const seen = [];
+  globalThis.fetch = async (url, init) => {
+    seen.push({ url: String(url), init });
+    if (String(url).includes('/open-apis/auth/')) return json({ code: 0, tenant_access_token: 't-1', expire: 7200 });
+    return answer(String(url), init);
+  };
+  try {
+    await body(seen);
+  } finally {
+    globalThis.fetch = real;
+  }
+}
+
+/** A LarkClient class over a wasm instance of its own, as a second Worker isolate has. */
+async function isolate(tag) {
+  const glue = await import(`../wasm/client/lark_wasm.js?isolate=${tag}`);
+  const wasm = loader(glue, `isolate ${tag}`);
+  wasm.initSync(readFileSync(WASM));
+  return larkClientClass(glue, wasm, undefined);
+}
+
+test('two isolates on one frozen clock never send the same idempotency key', async () => {
+  const keys = [];
+  const realNow = Date.now;
+  // Workers freeze Date.now() during a request.
+  Date.now = () => 1_700_000_000_000;
+  try {
+    await withFetch(
+      (url, init) => {
+        keys.push(JSON.parse(new TextDecoder().decode(init.body)).uuid);
+        return json({ code: 0, data: { message_id: 'om_1' } });
+      },
+      async () => {
+        for (const tag of ['a', 'b']) {
+          const Client = await isolate(tag);
+          const client = new Client(APP);
+          for (let i = 0; i < 10_000; i += 1) {
+            await client.message.sendRawMessage({
+              query: { receive_id_type: 'chat_id' },
+              body: { receive_id: 'oc_1', msg_type: 'text', content: '{"text":"k"}' },
+            });
+          }
+        }
+      },
+    );
+  } finally {
+    Date.now = realNow;
+  }
+  assert.equal(keys.length, 20_000);
+  assert.ok(keys.every((k) => typeof k === 'string' && k.length === 36), 'every call carries a uuid');
+  assert.equal(new Set(keys).size, 20_000, 'a key repeated');
+});
+
+test('pages follow the page token of answers without has_more (calendar search)', async () => {
+  await withFetch(
+    (url) => {
+      const token = new URL(url).searchParams.get('page_token');
+      if (token === null) return json({ code: 0, data: { items: [1], page_token: 'p2' } });
+      if (token === 'p2') return json({ code: 0, data: { items: [2], page_token: 'p3' } });
+      return json({ code: 0, data: { items: [3] } });
+    },
+    async () => {
+      const client = new LarkClient(APP);
+      const items = [];
+      for await (const page of client.pages(client.calendar.searchCalendar, { body: { query: 'x' } })) {
+        items.push(...page.items);
+      }
+      assert.deepEqual(items, [1, 2, 3]);
+    },
+  );
+});
+
+test('pages end with a pagination error on a token cycle and at maxPages', async () => {
+  await withFetch(
+    (url) => {
+      const token = new URL(url).searchParams.get('page_token');
+      return json({ code: 0, data: { has_more: true, page_token: token === 'A' ? 'B' : 'A', items: [] } });
+    },
+    async () => {
+      const client = new LarkClient(APP);
+      let pages = 0;
+      try {
+        for await (const _ of client.pages(client.message.getMessageList, { query: { container_id_type: 'chat', container_id: 'oc_1' } })) {
+          pages += 1;
+          assert.ok(pages < 50, 'runaway pagination');
+        }
+        assert.fail('no error');
+      } catch (error) {
+        assert.ok(isLarkError(error), String(error));
+        assert.equal(error.kind, 'pagination');
+        assert.match(error.message, /cycle/);
+      }
+      assert.equal(pages, 3);
+    },
+  );
+  let n = 0;
+  await withFetch(
+    () => json({ code: 0, data: { has_more: true, page_token: `p${(n += 1)}`, items: [] } }),
+    async () => {
+      const client = new LarkClient(APP);
+      let pages = 0;
+      try {
+        for await (const _ of client.pages(client.message.getMessageList, { query: { container_id_type: 'chat', container_id: 'oc_1' } }, { maxPages: 4 })) {
+          pages += 1;
+        }
+        assert.fail('no error');
+      } catch (error) {
+        assert.equal(error.kind, 'pagination');
+      }
+      assert.equal(pages, 4);
+    },
+  );
+});
+
+test('www endpoints go to the www host, or to wwwBaseUrl beside a custom baseUrl', async () => {
+  await withFetch(
+    () => json({ code: 0, data: {} }),
+    async (seen) => {
+      const body = { body: { instance_code: 'i', approval_code: 'a', user_id: 'u', task_id: 't' } };
+      await new LarkClient({ appId: 'cli_x', appSecret: 's' }).approval.approveApprovalInstance(body);
+      await new LarkClient({ ...APP, wwwBaseUrl: 'http://127.0.0.1:10/' }).approval.approveApprovalInstance(body);
+      await new LarkClient(APP).approval.approveApprovalInstance(body);
+      const calls = seen.filter((s) => !s.url.includes('/auth/')).map((s) => s.url);
+      assert.deepEqual(calls, [
+        'https://www.feishu.cn/approval/openapi/v2/instance/approve',
+        'http://127.0.0.1:10/approval/openapi/v2/instance/approve',
+        'http://127.0.0.1:9/approval/openapi/v2/instance/approve',
+      ]);
+      // Token requests stay on the Open API host.
+      assert.equal(seen[0].url, 'https://open.feishu.cn/open-apis/auth/v3/tenant_access_token/internal');
+    },
+  );
+});
+
+test('a GET with a body is a build error and nothing is sent', async () => {
+  await withFetch(
+    () => json({ code: 0, data: {} }),
+    async (seen) => {
+      const client = new LarkClient(APP);
+      try {
+        await client.request({ method: 'GET', path: '/open-apis/test/get', body: { a: 1 } });
+        assert.fail('sent');
+      } catch (error) {
+        assert.ok(isLarkError(error), String(error));
+        assert.equal(error.kind, 'build');
+        assert.match(error.message, /GET/);
+      }
+      assert.equal(seen.filter((s) => !s.url.includes('/auth/')).length, 0);
+    },
+  );
+});
