@@ -7,11 +7,14 @@ use lark_custom_bot::{CustomBot, Message};
 use lark_mock::MockServer;
 use lark_reqwest::{ReqwestClient, SystemRuntime};
 
+/// A custom-bot webhook's token: the path of its URL, a secret like the others.
+const HOOK_TOKEN: &str = "5e1d7c2a-hook-token-90b4";
+
 #[tokio::test(flavor = "multi_thread")]
 async fn no_secret_is_ever_printed() {
     let mock = lark_tests::mock().await;
     let bot_secret = "bot-secret-5f1d";
-    mock.add_bot("hook-1", Some(bot_secret));
+    mock.add_bot(HOOK_TOKEN, Some(bot_secret));
     let user_token = "u-user-token-77aa";
     mock.add_user_token(user_token, MockServer::USER_OPEN_ID);
     let config = Config::new(MockServer::APP_ID, MockServer::APP_SECRET)
@@ -68,7 +71,7 @@ async fn no_secret_is_ever_printed() {
     print(format!("{err:?} {err}"));
 
     let bot = CustomBot::new(
-        format!("{}/open-apis/bot/v2/hook/hook-1", mock.base_url()),
+        format!("{}/open-apis/bot/v2/hook/{HOOK_TOKEN}", mock.base_url()),
         ReqwestClient::new(),
         SystemRuntime,
     )
@@ -81,7 +84,7 @@ async fn no_secret_is_ever_printed() {
     let reply = bot.send(&Message::text("hello")).await.unwrap();
     print(format!("{reply:?}"));
     let wrong = CustomBot::new(
-        format!("{}/open-apis/bot/v2/hook/hook-1", mock.base_url()),
+        format!("{}/open-apis/bot/v2/hook/{HOOK_TOKEN}", mock.base_url()),
         ReqwestClient::new(),
         SystemRuntime,
     )
@@ -90,6 +93,7 @@ async fn no_secret_is_ever_printed() {
     print(format!("{err:?} {err} {wrong:?}"));
 
     let secrets = [
+        HOOK_TOKEN,
         MockServer::APP_SECRET,
         "wrong-app-secret-x",
         MockServer::HELPDESK_TOKEN,

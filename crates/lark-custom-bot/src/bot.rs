@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use lark_core::{BoxFuture, Error, HttpClient, Result, Runtime, Secret};
+use lark_core::{BoxFuture, Error, HttpClient, HttpError, Result, Runtime, Secret};
 
 use crate::limit::{Limiter, RateLimit, RetryPolicy};
 use crate::message::Message;
 use crate::reply::{Reply, codes, decode_reply};
 use crate::sign::sign;
+use crate::webhook::{Webhook, mask, mask_bytes, redact};
 
 /// A custom bot: posts [`Message`]s to its webhook through any [`HttpClient`].
 ///
@@ -20,6 +21,12 @@ use crate::sign::sign;
 /// `open.larksuite.com` for Lark). With a secret, every post carries `timestamp` and `sign`
 /// computed with the backend's clock. Rate-limited posts are retried with backoff (see
 /// [`RetryPolicy`]); a client-side [`RateLimit`] is opt-in.
+///
+/// The URL's token and the secret are credentials: the bot's `Debug`, its
+/// [`PreparedRequest`]s' and its errors' (`Display`, `Debug` and every `source()`) show
+/// neither. Where an answer or a backend's error repeats the token (an error page quoting
+/// the request line, an error message carrying the URL), `send` masks it as `***`, in the
+/// kept body too.
 ///
 /// Cheap to clone when `H` is: clones share the rate limiter.
 ///
@@ -36,7 +43,7 @@ use crate::sign::sign;
 /// # Ok(()) }
 /// ```
 pub struct CustomBot<H> {
-    webhook: String,
+    webhook: Webhook,
     secret: Option<Secret>,
     http: H,
     runtime: Arc<dyn Runtime>,
@@ -62,7 +69,7 @@ impl<H: Clone> Clone for CustomBot<H> {
 impl<H> fmt::Debug for CustomBot<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CustomBot")
-            .field("webhook", &redact_webhook(&self.webhook))
+            .field("webhook", &self.webhook)
             .field("secret", &self.secret)
             .field("limiter", &self.limiter)
             .field("retry", &self.retry)
@@ -71,13 +78,70 @@ impl<H> fmt::Debug for CustomBot<H> {
     }
 }
 
-/// The webhook without its token (the last path segment), which lets anyone post.
-fn redact_webhook(webhook: &str) -> String {
-    match webhook.rsplit_once('/') {
-        Some((base, token)) if !token.is_empty() => format!("{base}/***"),
-        _ => "***".to_owned(),
+/// A post ready to send: the `http::Request` that [`CustomBot::prepare`] builds, whose `Debug`
+/// masks the webhook's token (a plain `http::Request` prints its URI whole). Send
+/// [`into_http`](Self::into_http) with any client.
+pub struct PreparedRequest {
+    inner: http::Request<Vec<u8>>,
+}
+
+impl PreparedRequest {
+    /// `POST`.
+    pub fn method(&self) -> &http::Method {
+        self.inner.method()
+    }
+
+    /// The webhook URL, token included: a credential. Its own `Debug` and `Display` show it
+    /// whole.
+    pub fn uri(&self) -> &http::Uri {
+        self.inner.uri()
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &http::HeaderMap {
+        self.inner.headers()
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> &[u8] {
+        self.inner.body()
+    }
+
+    /// The request, to send.
+    pub fn into_http(self) -> http::Request<Vec<u8>> {
+        self.inner
     }
 }
+
+impl From<PreparedRequest> for http::Request<Vec<u8>> {
+    fn from(request: PreparedRequest) -> Self {
+        request.inner
+    }
+}
+
+impl fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedRequest")
+            .field("method", self.inner.method())
+            .field("uri", &redact(&self.inner.uri().to_string()))
+            .field("headers", self.inner.headers())
+            .field("body_len", &self.inner.body().len())
+            .finish()
+    }
+}
+
+/// A backend's error whose text repeated a credential: that text, masked. It keeps the error's
+/// kind; its `source()` chain is folded into the message.
+#[derive(Debug)]
+struct MaskedError(String);
+
+impl fmt::Display for MaskedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for MaskedError {}
 
 /// The JSON body of one post: the signature first, then the message.
 #[derive(Serialize)]
@@ -94,7 +158,7 @@ impl<H: HttpClient> CustomBot<H> {
     /// A bot posting to `webhook` through `http`, reading the time from `runtime`.
     pub fn new(webhook: impl Into<String>, http: H, runtime: impl Runtime + 'static) -> Self {
         Self {
-            webhook: webhook.into(),
+            webhook: Webhook::new(webhook),
             secret: None,
             http,
             runtime: Arc::new(runtime),
@@ -141,20 +205,24 @@ impl<H: HttpClient> CustomBot<H> {
         &self.http
     }
 
+    /// The webhook URL.
+    pub fn webhook(&self) -> &Webhook {
+        &self.webhook
+    }
+
     /// The HTTP request posting `message` at `now_millis` (Unix milliseconds; the signature
-    /// uses the seconds). Sans-IO: send it with any client, then read the answer with
-    /// [`decode_reply`](crate::decode_reply).
-    pub fn prepare(&self, message: &Message, now_millis: u64) -> Result<http::Request<Vec<u8>>> {
-        let uri: http::Uri = self.webhook.parse().map_err(|e| {
-            Error::Build(format!(
-                "the webhook {} is not a URL: {e}",
-                redact_webhook(&self.webhook)
-            ))
-        })?;
+    /// uses the seconds). Sans-IO: send [`PreparedRequest::into_http`] with any client, then
+    /// read the answer with [`CustomBot::decode`] (or [`decode_reply`](crate::decode_reply),
+    /// which does not know the token to mask).
+    pub fn prepare(&self, message: &Message, now_millis: u64) -> Result<PreparedRequest> {
+        let uri: http::Uri =
+            self.webhook.expose().parse().map_err(|e| {
+                Error::Build(format!("the webhook {} is not a URL: {e}", self.webhook))
+            })?;
         if !matches!(uri.scheme_str(), Some("https" | "http")) || uri.host().is_none() {
             return Err(Error::Build(format!(
                 "the webhook {} is not an http(s) URL",
-                redact_webhook(&self.webhook)
+                self.webhook
             )));
         }
         message.validate()?;
@@ -182,7 +250,14 @@ impl<H: HttpClient> CustomBot<H> {
                 "application/json; charset=utf-8",
             )
             .body(body)
+            .map(|inner| PreparedRequest { inner })
             .map_err(|e| Error::Build(format!("cannot build the request: {e}")))
+    }
+
+    /// [`decode_reply`](crate::decode_reply), with the webhook's token and the secret masked
+    /// wherever the answer repeats them.
+    pub fn decode(&self, response: http::Response<Vec<u8>>) -> Result<Reply> {
+        decode_reply(response).map_err(|e| self.mask(e))
     }
 
     /// Posts `message`, waiting for the rate limiter if there is one, retrying rate-limited
@@ -191,8 +266,12 @@ impl<H: HttpClient> CustomBot<H> {
     /// Errors: [`Error::Build`] for a bad webhook URL or message (nothing sent),
     /// [`Error::Transport`] when the exchange failed, [`Error::Api`] with the platform's code
     /// and message (see [`codes`](crate::codes)), [`Error::Decode`] with the raw body for an
-    /// answer that is not a reply.
+    /// answer that is not a reply. None shows the webhook's token or the secret.
     pub async fn send(&self, message: &Message) -> Result<Reply> {
+        self.send_unmasked(message).await.map_err(|e| self.mask(e))
+    }
+
+    async fn send_unmasked(&self, message: &Message) -> Result<Reply> {
         // Check once before waiting on any limiter.
         self.prepare(message, 0)?;
         let mut attempt = 1;
@@ -205,7 +284,7 @@ impl<H: HttpClient> CustomBot<H> {
                 }
             }
             let request = self.prepare(message, self.runtime.now_millis())?;
-            let exchange = self.http.execute(request);
+            let exchange = self.http.execute(request.into_http());
             let response = match self.timeout {
                 None => exchange.await,
                 Some(limit) => match first(exchange, self.runtime.sleep(limit)).await {
@@ -229,6 +308,64 @@ impl<H: HttpClient> CustomBot<H> {
     pub async fn send_text(&self, text: impl Into<String>) -> Result<Reply> {
         self.send(&Message::text(text)).await
     }
+
+    /// `error` with the webhook's credentials and the secret masked wherever it repeats them.
+    fn mask(&self, error: Error) -> Error {
+        let mut secrets = self.webhook.credentials();
+        if let Some(secret) = self.secret.as_ref().filter(|s| !s.is_empty()) {
+            secrets.push(secret.expose());
+        }
+        mask_error(error, &secrets)
+    }
+}
+
+/// `error` with every one of `secrets` masked.
+fn mask_error(error: Error, secrets: &[&str]) -> Error {
+    let masked = |text: String| match mask(&text, secrets) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(masked) => masked,
+    };
+    match error {
+        Error::Build(message) => Error::Build(masked(message)),
+        Error::Transport(http) => Error::Transport(mask_http(http, secrets)),
+        Error::Api(mut api) => {
+            api.msg = masked(std::mem::take(&mut api.msg));
+            if let Some(body) = mask_bytes(&api.body, secrets) {
+                api.body = body;
+            }
+            Error::Api(api)
+        }
+        Error::Decode(mut decode) => {
+            decode.message = masked(std::mem::take(&mut decode.message));
+            if let Some(body) = mask_bytes(&decode.body, secrets) {
+                decode.body = body;
+            }
+            Error::Decode(decode)
+        }
+        other => other,
+    }
+}
+
+/// `http` as it is when no `Display` or `Debug` in its chain shows a secret; otherwise its
+/// chain's messages, masked, in a new error of the same kind.
+fn mask_http(http: HttpError, secrets: &[&str]) -> HttpError {
+    let mut messages = Vec::new();
+    let mut leaks = false;
+    // Deep enough for any real chain; a longer one is cut, and taken as leaking.
+    let mut next = std::error::Error::source(&http);
+    for _ in 0..32 {
+        let Some(error) = next else { break };
+        let (shown, debug) = (error.to_string(), format!("{error:?}"));
+        leaks |= secrets
+            .iter()
+            .any(|s| !s.is_empty() && (shown.contains(s) || debug.contains(s)));
+        messages.push(mask(&shown, secrets).into_owned());
+        next = error.source();
+    }
+    if !leaks && next.is_none() {
+        return http;
+    }
+    HttpError::new(http.kind(), MaskedError(messages.join(": ")))
 }
 
 enum Either<L, R> {

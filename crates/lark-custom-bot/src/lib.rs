@@ -33,9 +33,11 @@ mod limit;
 mod message;
 mod reply;
 mod sign;
+mod webhook;
 
-pub use bot::{CustomBot, is_rate_limited};
+pub use bot::{CustomBot, PreparedRequest, is_rate_limited};
 pub use limit::{RateLimit, RetryPolicy};
 pub use message::{CardTemplate, Locale, Message, Post, PostContent, PostElement, Text, TextStyle};
 pub use reply::{Reply, codes, decode_reply};
 pub use sign::sign;
+pub use webhook::Webhook;

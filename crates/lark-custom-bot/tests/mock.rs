@@ -1,11 +1,14 @@
 //! Round trips against lark-mock's custom-bot webhook on 127.0.0.1, through the reqwest
 //! backend and the system clock: the mock checks the signature within its one-hour window and
-//! stores what it accepted.
+//! stores what it accepted. Then the network's failures (a server gone, one that never
+//! answers, a 5xx page), on bare 127.0.0.1 sockets, showing neither the hook token nor the
+//! secret.
 #![cfg(not(target_arch = "wasm32"))]
 
+use std::future::Future;
 use std::time::Duration;
 
-use lark_core::{Error, ManualClock, Runtime};
+use lark_core::{Error, HttpClient, HttpErrorKind, ManualClock, Runtime};
 use lark_custom_bot::{
     CardTemplate, CustomBot, Message, Post, PostContent, PostElement, RateLimit, RetryPolicy, Text,
     codes,
@@ -13,6 +16,10 @@ use lark_custom_bot::{
 use lark_mock::{Fault, FaultRule, MockServer};
 use lark_reqwest::{ReqwestClient, SystemRuntime};
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+mod common;
+use common::{assert_hidden, everything_shown};
 
 const TOKEN: &str = "0b5c-signed-bot";
 const SECRET: &str = "qWnXHfJ8sZ1v6oU3";
@@ -230,4 +237,155 @@ async fn the_limiter_keeps_a_concurrent_burst_under_five_per_second() {
     assert!(done[6] < Duration::from_secs(10), "{done:?}");
     assert_eq!(mock.bot_messages(TOKEN).len(), 7);
     mock.shutdown().await;
+}
+
+/// `future`, or a panic after ten seconds: no test here waits longer.
+async fn within<T>(future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(10), future)
+        .await
+        .expect("bounded: ten seconds")
+}
+
+/// A port on 127.0.0.1 with nothing listening: bound, then closed.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// The hook URL of `TOKEN` on 127.0.0.1:`port`.
+fn local_hook(port: u16) -> String {
+    format!("http://127.0.0.1:{port}/open-apis/bot/v2/hook/{TOKEN}")
+}
+
+/// A reqwest client giving up after 300 ms.
+fn impatient_reqwest() -> ReqwestClient {
+    ReqwestClient::from_reqwest(
+        reqwest::Client::builder()
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap(),
+    )
+}
+
+/// A server on 127.0.0.1 answering one request with HTTP 500 and an HTML page that quotes the
+/// request line, as some proxies' error pages do. Its port and its task.
+async fn echoing_500() -> (u16, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        // The head and the body (as long as content-length says; 64 KiB at most), so that
+        // closing the socket afterwards does not reset it under the answer.
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        while request.len() < 64 * 1024 {
+            let n = stream.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buf[..n]);
+            let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
+                continue;
+            };
+            let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|value| value.trim().parse().ok())
+                .unwrap_or(0);
+            if request.len() >= end + 4 + length {
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&request);
+        let request_line = text.lines().next().unwrap_or_default();
+        let body = format!(
+            "<html><body><h1>500 Internal Server Error</h1><p>upstream failed: {request_line}</p></body></html>"
+        );
+        let answer = format!(
+            "HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(answer.as_bytes()).await.unwrap();
+        let _ = stream.shutdown().await;
+    });
+    (port, task)
+}
+
+#[tokio::test]
+async fn network_errors_show_neither_the_hook_token_nor_the_secret() {
+    let hidden = [TOKEN, SECRET];
+    let signed =
+        |url: &str, http: ReqwestClient| CustomBot::new(url, http, SystemRuntime).secret(SECRET);
+
+    // The server is gone: connection refused.
+    let url = local_hook(closed_port());
+    let err = within(signed(&url, ReqwestClient::new()).send_text("x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(e) if e.kind() == HttpErrorKind::Connect),
+        "{err:?}"
+    );
+    assert_hidden(&everything_shown(&err), &hidden);
+
+    // A server that never answers (the kernel completes the handshake; nobody accepts): the
+    // backend's timeout, then the bot's own.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = local_hook(silent.local_addr().unwrap().port());
+    let err = within(signed(&url, impatient_reqwest()).send_text("x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(e) if e.kind() == HttpErrorKind::Timeout),
+        "{err:?}"
+    );
+    assert_hidden(&everything_shown(&err), &hidden);
+    let bot = signed(&url, ReqwestClient::new()).timeout(Duration::from_millis(300));
+    let err = within(bot.send_text("x")).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert_hidden(&everything_shown(&err), &hidden);
+    drop(silent);
+
+    // A 5xx page quoting the request line.
+    let (port, server) = echoing_500().await;
+    let err = within(signed(&local_hook(port), ReqwestClient::new()).send_text("x"))
+        .await
+        .unwrap_err();
+    within(server).await.unwrap();
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(decode.http_status, 500);
+    assert_hidden(&everything_shown(&err), &hidden);
+    // The page is kept, the token in it masked.
+    assert!(
+        decode
+            .body_text()
+            .contains("upstream failed: POST /open-apis/bot/v2/hook/***"),
+        "{decode:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_reqwest_backend_keeps_urls_out_of_its_errors() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cases = [
+        (closed_port(), ReqwestClient::new(), HttpErrorKind::Connect),
+        (
+            silent.local_addr().unwrap().port(),
+            impatient_reqwest(),
+            HttpErrorKind::Timeout,
+        ),
+    ];
+    for (port, client, kind) in cases {
+        let request = http::Request::post(local_hook(port))
+            .body(b"{}".to_vec())
+            .unwrap();
+        let err = within(client.execute(request)).await.unwrap_err();
+        assert_eq!(err.kind(), kind, "{err:?}");
+        let shown = everything_shown(&err);
+        assert_hidden(&shown, &[TOKEN, "/open-apis/bot/v2/hook"]);
+    }
+    drop(silent);
 }

@@ -580,11 +580,19 @@ both! {
         assert_hidden(&shown, &hidden);
         assert!(shown.contains("https://open.feishu.cn/open-apis/bot/v2/hook/***"), "{shown}");
 
-        // The prepared request.
+        // The webhook URL.
+        let webhook = bot.webhook();
+        let shown = format!("{webhook:?} {webhook:#?} {webhook}");
+        assert_hidden(&shown, &hidden);
+        assert_eq!(webhook.to_string(), "https://open.feishu.cn/open-apis/bot/v2/hook/***");
+        assert_eq!(webhook.expose(), WEBHOOK);
+
+        // The prepared request; the http::Request inside still has the whole URL.
         let request = bot.prepare(&Message::text("hi"), 1_700_000_000_000).unwrap();
         let shown = format!("{request:?} {request:#?}");
         assert_hidden(&shown, &hidden);
         assert!(shown.contains("https://open.feishu.cn/open-apis/bot/v2/hook/***"), "{shown}");
+        assert_eq!(request.into_http().uri(), WEBHOOK);
 
         // Build errors: a bad message, webhooks that are not http(s) URLs.
         let err = bot.send(&Message::text("")).await.unwrap_err();
