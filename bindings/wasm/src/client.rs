@@ -25,6 +25,15 @@ const FLAG_BINARY: u32 = 4;
 const FLAG_KEY_QUERY: u32 = 64;
 /// The endpoint's idempotency key (named by the row's sixth entry) is a JSON body field.
 const FLAG_KEY_BODY: u32 = 128;
+/// Every idempotency key name of the catalog (lark-codegen's readings).
+const KEY_NAMES: &[&str] = &[
+    "uuid",
+    "client_token",
+    "idempotency_key",
+    "idempotent_id",
+    "idempotent_key",
+    "dedupe_key",
+];
 
 /// The token kinds of a catalog entry, as the `'static` slice `EndpointMeta` wants.
 fn token_kinds(bits: u32) -> &'static [TokenKind] {
@@ -275,16 +284,17 @@ impl DynEndpoint {
             }
         };
         // The client fills the key, as for the Rust types; the core takes `'static` names.
-        let key_name = match spec.get(5).as_string().as_deref() {
+        let key_name = match spec.get(5).as_string() {
             None => None,
-            Some("uuid") => Some("uuid"),
-            Some("client_token") => Some("client_token"),
-            Some(other) => {
-                return Err(lark_error(
-                    "build",
-                    &format!("unknown idempotency key `{other}`"),
-                ));
-            }
+            Some(name) => Some(
+                KEY_NAMES
+                    .iter()
+                    .copied()
+                    .find(|known| *known == name)
+                    .ok_or_else(|| {
+                        lark_error("build", &format!("unknown idempotency key `{name}`"))
+                    })?,
+            ),
         };
         let key = match key_name {
             Some(name) if flags & FLAG_KEY_QUERY != 0 => Some(IdempotencyKey::Query(name)),

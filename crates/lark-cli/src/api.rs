@@ -1,7 +1,9 @@
-//! `lark api METHOD PATH`: a raw call with the app's token.
+//! `lark api METHOD PATH` and `lark api --endpoint service.Name`: a call with the app's token.
 
-use lark_core::{Config, RequestOptions};
+use lark_core::{Config, Domain, RequestOptions};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
+use crate::call::Call;
 use crate::{Failure, Outcome};
 
 /// `lark api` arguments.
@@ -17,8 +19,8 @@ pub(crate) struct Args {
     /// from --param and are checked before anything is sent.
     #[arg(long, value_name = "SERVICE.NAME", conflicts_with_all = ["method", "path", "query", "data"])]
     endpoint: Option<String>,
-    /// A parameter of --endpoint, `key=value` (repeatable; repeat a list's key for each item,
-    /// give a file as `key=@PATH`).
+    /// A parameter of --endpoint, `key=value` (repeatable; a list takes its key once per item
+    /// or one JSON array, `key=["a","b"]`; an object is JSON; a file is `key=@PATH`).
     #[arg(
         long = "param",
         short = 'p',
@@ -42,54 +44,97 @@ pub(crate) struct Args {
     user_token: Option<String>,
 }
 
-/// The app's configuration from `LARK_APP_ID`, `LARK_APP_SECRET` and `LARK_BASE_URL`.
+/// The app's configuration from the environment: `LARK_APP_ID`, `LARK_APP_SECRET`, where the
+/// platform is (`LARK_DOMAIN` = `feishu` or `lark`, or any `LARK_BASE_URL`, and
+/// `LARK_WWW_BASE_URL` for the approval endpoints of the `www` host), and the helpdesk
+/// credentials of the helpdesk endpoints (`LARK_HELPDESK_ID`, `LARK_HELPDESK_TOKEN`).
 pub(crate) fn config_from_env() -> Result<Config, Failure> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let app_id = var("LARK_APP_ID").ok_or_else(|| Failure::usage("error: set LARK_APP_ID"))?;
     let app_secret =
         var("LARK_APP_SECRET").ok_or_else(|| Failure::usage("error: set LARK_APP_SECRET"))?;
-    let config = Config::new(app_id, app_secret);
-    Ok(match var("LARK_BASE_URL") {
-        Some(base) => config.base_url(base),
-        None => config,
-    })
+    let mut config = Config::new(app_id, app_secret);
+    config = match (var("LARK_BASE_URL"), var("LARK_DOMAIN")) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::usage(
+                "error: set LARK_BASE_URL or LARK_DOMAIN, not both",
+            ));
+        }
+        // The platform's own hosts keep their `www` host for the approval endpoints.
+        (Some(base), None) => match base.trim_end_matches('/') {
+            "https://open.feishu.cn" => config.domain(Domain::Feishu),
+            "https://open.larksuite.com" => config.domain(Domain::Lark),
+            _ => config.base_url(base),
+        },
+        (None, Some(domain)) => config.domain(match domain.to_ascii_lowercase().as_str() {
+            "feishu" => Domain::Feishu,
+            "lark" => Domain::Lark,
+            _ => {
+                return Err(Failure::usage(format!(
+                    "error: LARK_DOMAIN is `feishu` or `lark`, not `{domain}` (any other host goes in LARK_BASE_URL)"
+                )));
+            }
+        }),
+        (None, None) => config,
+    };
+    if let Some(www) = var("LARK_WWW_BASE_URL") {
+        config = config.www_base_url(www);
+    }
+    match (var("LARK_HELPDESK_ID"), var("LARK_HELPDESK_TOKEN")) {
+        (Some(id), Some(token)) => config = config.helpdesk(id, token),
+        (None, None) => {}
+        (Some(_), None) => return Err(Failure::usage("error: set LARK_HELPDESK_TOKEN too")),
+        (None, Some(_)) => return Err(Failure::usage("error: set LARK_HELPDESK_ID too")),
+    }
+    Ok(config)
 }
 
+/// `application/x-www-form-urlencoded` bytes: what is left as is in a query value.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 pub(crate) async fn run(args: Args) -> Outcome {
-    if let Some(id) = &args.endpoint {
-        let call = crate::endpoints::build(crate::endpoints::find(id)?, &args.param)?;
-        let mut options = RequestOptions::new();
-        if let Some(token) = args.user_token {
-            options = options.user_access_token(token);
-        }
-        return crate::endpoints::send(call, options).await;
+    let mut options = RequestOptions::new();
+    if let Some(token) = &args.user_token {
+        options = options.user_access_token(token.clone());
     }
-    let (Some(method), Some(path)) = (args.method, args.path) else {
+    let call = match &args.endpoint {
+        Some(id) => crate::endpoints::build(crate::endpoints::find(id)?, &args.param)?,
+        None => plain(&args)?,
+    };
+    let client = lark_reqwest::client(config_from_env()?);
+    let out = crate::call::send(&client, &call, &options).await?;
+    crate::output::stdout(&out)
+}
+
+/// The call of `lark api METHOD PATH [--query k=v] [--data JSON]`.
+fn plain(args: &Args) -> Result<Call, Failure> {
+    let (Some(method), Some(path)) = (&args.method, &args.path) else {
         return Err(Failure::usage("error: give METHOD and PATH, or --endpoint"));
     };
     let method = http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
         .map_err(|_| Failure::usage(format!("error: `{method}` is not an HTTP method")))?;
-    let client = lark_reqwest::client(config_from_env()?);
-    let mut request = client.raw(method, path);
+    let mut path = path.clone();
+    let mut separator = if path.contains('?') { '&' } else { '?' };
     for pair in &args.query {
         let (key, value) = pair
             .split_once('=')
             .ok_or_else(|| Failure::usage(format!("error: --query `{pair}` is not KEY=VALUE")))?;
-        request = request.query(key, value);
+        path.push(separator);
+        separator = '&';
+        path.extend(utf8_percent_encode(key, QUERY));
+        path.push('=');
+        path.extend(utf8_percent_encode(value, QUERY));
     }
-    if let Some(data) = &args.data {
-        let body: serde_json::Value = serde_json::from_str(data)
-            .map_err(|e| Failure::usage(format!("error: --data is not JSON: {e}")))?;
-        request = request.json(body);
-    }
-    if let Some(token) = args.user_token {
-        request = request.options(RequestOptions::new().user_access_token(token));
-    }
-    let answer = request.send().await?;
-    let text = serde_json::to_string_pretty(&answer).map_err(|e| Failure {
-        message: format!("error: {e}"),
-        code: 1,
-    })?;
-    println!("{text}");
-    Ok(())
+    let body = match &args.data {
+        Some(data) => Some(
+            serde_json::from_str::<serde_json::Value>(data)
+                .map_err(|e| Failure::usage(format!("error: --data is not JSON: {e}")))?,
+        ),
+        None => None,
+    };
+    crate::call::plain(method, path, body)
 }

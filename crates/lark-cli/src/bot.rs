@@ -79,8 +79,7 @@ pub(crate) async fn run(args: Args) -> Outcome {
     match args.command {
         Command::Send(send) => run_send(send).await,
         Command::Sign(sign) => {
-            println!("{}", lark_custom_bot::sign(sign.timestamp, &sign.secret));
-            Ok(())
+            crate::output::line(&lark_custom_bot::sign(sign.timestamp, &sign.secret))
         }
     }
 }
@@ -127,8 +126,7 @@ async fn run_send(send: Send) -> Outcome {
     }
     let reply = bot.send(&message).await?;
     match &reply.log_id {
-        Some(log_id) => println!("sent: {} (log id {log_id})", reply.msg),
-        None => println!("sent: {}", reply.msg),
+        Some(log_id) => crate::output::line(&format!("sent: {} (log id {log_id})", reply.msg)),
+        None => crate::output::line(&format!("sent: {}", reply.msg)),
     }
-    Ok(())
 }

@@ -1,16 +1,12 @@
 //! `lark endpoints` (the catalog, one line per endpoint) and `lark api --endpoint service.Name
 //! --param k=v ...` (a call checked against the catalog before anything is sent).
 
-use std::marker::PhantomData;
-
+use lark_core::File;
 use lark_core::api::CATALOG;
-use lark_core::endpoint::{
-    Body, BodyKind, Endpoint, EndpointMeta, EndpointSpec, FromResponse, Multipart, ParamSpec,
-    ResponseKind,
-};
-use lark_core::{Download, File, RequestOptions};
+use lark_core::endpoint::{Body, BodyKind, EndpointSpec, Multipart, ParamSpec};
 use serde_json::Value;
 
+use crate::call::Call;
 use crate::{Failure, Outcome};
 
 /// `lark endpoints` arguments.
@@ -41,8 +37,7 @@ pub(crate) fn list(args: &ListArgs) -> Outcome {
             args.service.as_deref().unwrap_or_default()
         )));
     }
-    print!("{out}");
-    Ok(())
+    crate::output::stdout(out.as_bytes())
 }
 
 /// Where a parameter goes.
@@ -52,16 +47,6 @@ enum Place {
     Query,
     Header,
     Body,
-}
-
-/// A call built from the catalog and `--param` values, ready to send.
-#[derive(Debug, Clone)]
-pub(crate) struct Call {
-    meta: EndpointMeta,
-    path: String,
-    query: Vec<(&'static str, String)>,
-    headers: Vec<(&'static str, String)>,
-    body: Body,
 }
 
 /// Finds `service.Name` in the catalog.
@@ -142,9 +127,9 @@ pub(crate) fn build(spec: &'static EndpointSpec, params: &[String]) -> Result<Ca
         match place {
             Place::Path => path_values.push((param.name, values[0].clone())),
             Place::Query => {
-                for v in values {
-                    check_scalar(param, v)?;
-                    query.push((param.name, v.clone()));
+                for v in query_values(param, values)? {
+                    check_scalar(param, &v)?;
+                    query.push((param.name, v));
                 }
             }
             Place::Header => headers.push((param.name, values[0].clone())),
@@ -185,21 +170,7 @@ pub(crate) fn build(spec: &'static EndpointSpec, params: &[String]) -> Result<Ca
         BodyKind::Multipart => Body::Multipart(form),
         _ => Body::None,
     };
-    let method = http::Method::from_bytes(spec.method.as_bytes())
-        .map_err(|_| Failure::usage(format!("error: bad method {}", spec.method)))?;
-    let response = if spec.download {
-        ResponseKind::Binary
-    } else {
-        ResponseKind::Json {
-            envelope: spec.envelope,
-        }
-    };
-    let meta = EndpointMeta::new(spec.service, spec.name, method, spec.path, spec.tokens)
-        .helpdesk(spec.helpdesk)
-        .base(spec.base)
-        .response(response)
-        .paginated(spec.paginated)
-        .doc_url(spec.doc_url);
+    let meta = crate::call::meta(spec, crate::call::response_of(spec))?;
     Ok(Call {
         meta,
         path,
@@ -244,6 +215,29 @@ fn check_scalar(param: &ParamSpec, value: &str) -> Result<(), Failure> {
     }
 }
 
+/// The values of a query parameter: a list takes repeated `--param key=v` or one JSON array
+/// (`key=["a","b"]`), and goes out as repeated keys either way.
+fn query_values(param: &ParamSpec, values: &[String]) -> Result<Vec<String>, Failure> {
+    let [one] = values else {
+        return Ok(values.to_vec());
+    };
+    if !param.is_list() || !one.trim_start().starts_with('[') {
+        return Ok(values.to_vec());
+    }
+    let bad = |e: String| Failure::usage(format!("error: `{}`: {e}", param.name));
+    let items: Vec<Value> =
+        serde_json::from_str(one).map_err(|e| bad(format!("not a JSON array: {e}")))?;
+    items
+        .into_iter()
+        .map(|item| match item {
+            Value::String(s) => Ok(s),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            other => Err(bad(format!("`{other}` cannot be a query value"))),
+        })
+        .collect()
+}
+
 /// The JSON of a body field: scalars parsed by type, lists from repeated values (or one JSON
 /// array), objects and anything else as JSON text.
 fn json_value(param: &ParamSpec, values: &[String]) -> Result<Value, Failure> {
@@ -280,75 +274,4 @@ fn json_value(param: &ParamSpec, values: &[String]) -> Result<Value, Failure> {
             .map(Value::Array);
     }
     scalar(param.ty, &values[0])
-}
-
-/// [`Call`] as an endpoint answering `O`.
-#[derive(Debug)]
-struct Typed<'a, O> {
-    call: &'a Call,
-    output: PhantomData<fn() -> O>,
-}
-
-impl<O: FromResponse> Endpoint for Typed<'_, O> {
-    type Output = O;
-
-    fn meta(&self) -> &EndpointMeta {
-        &self.call.meta
-    }
-
-    fn path(&self) -> lark_core::Result<String> {
-        Ok(self.call.path.clone())
-    }
-
-    fn query(&self, query: &mut Vec<(&'static str, String)>) {
-        query.extend(self.call.query.iter().cloned());
-    }
-
-    fn headers(&self, headers: &mut http::HeaderMap) -> lark_core::Result<()> {
-        for (name, value) in &self.call.headers {
-            let name = http::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| lark_core::Error::Build(format!("`{name}` is not a header name")))?;
-            let value = http::HeaderValue::from_str(value).map_err(|_| {
-                lark_core::Error::Build(format!("header `{name}` has an invalid value"))
-            })?;
-            headers.insert(name, value);
-        }
-        Ok(())
-    }
-
-    fn body(&self) -> lark_core::Result<Body> {
-        Ok(self.call.body.clone())
-    }
-}
-
-/// Sends `call` and prints the answer: its JSON, or the raw bytes of a download.
-pub(crate) async fn send(call: Call, options: RequestOptions) -> Outcome {
-    let config = crate::api::config_from_env()?;
-    let client = lark_reqwest::client(config);
-    if matches!(call.meta.response, ResponseKind::Binary) {
-        let endpoint = Typed::<Download> {
-            call: &call,
-            output: PhantomData,
-        };
-        let file = client.send_with(&endpoint, &options).await?;
-        use std::io::Write as _;
-        std::io::stdout()
-            .write_all(&file.data)
-            .map_err(|e| Failure {
-                message: format!("error: {e}"),
-                code: 1,
-            })?;
-        return Ok(());
-    }
-    let endpoint = Typed::<Value> {
-        call: &call,
-        output: PhantomData,
-    };
-    let answer = client.send_with(&endpoint, &options).await?;
-    let text = serde_json::to_string_pretty(&answer).map_err(|e| Failure {
-        message: format!("error: {e}"),
-        code: 1,
-    })?;
-    println!("{text}");
-    Ok(())
 }

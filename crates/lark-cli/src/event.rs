@@ -1,6 +1,6 @@
 //! `lark event`: decrypt an event body, or verify a request signature.
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::time::Duration;
 
 use lark_core::event;
@@ -109,14 +109,9 @@ fn decrypt(args: Decrypt) -> Outcome {
         _ => text.trim().to_owned(),
     };
     let plain = event::decrypt(&args.encrypt_key, &sealed).map_err(rejected)?;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(&plain)
-        .and_then(|()| stdout.write_all(b"\n"))
-        .map_err(|e| Failure {
-            message: format!("error: cannot write stdout: {e}"),
-            code: 1,
-        })
+    let mut out = plain;
+    out.push(b'\n');
+    crate::output::stdout(&out)
 }
 
 fn verify(args: Verify) -> Outcome {
@@ -147,6 +142,5 @@ fn verify(args: Verify) -> Outcome {
         event::check_freshness(&args.timestamp, now_millis, Duration::from_secs(max_age))
             .map_err(rejected)?;
     }
-    println!("valid");
-    Ok(())
+    crate::output::line("valid")
 }

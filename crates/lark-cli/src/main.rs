@@ -2,9 +2,11 @@
 
 mod api;
 mod bot;
+mod call;
 mod endpoints;
 mod event;
 mod mock;
+mod output;
 
 use std::process::ExitCode;
 
@@ -67,13 +69,30 @@ impl From<lark_core::Error> for Failure {
                 ),
                 code: 1,
             },
-            lark_core::Error::Build(_) => Self::usage(format!("error: {error}")),
+            lark_core::Error::Build(_) => Self::usage(format!("error: {}", with_causes(&error))),
             _ => Self {
-                message: format!("error: {error}"),
+                message: format!("error: {}", with_causes(&error)),
                 code: 1,
             },
         }
     }
+}
+
+/// `error` and every error under it (`source()`), joined with `: `: "cannot get the
+/// tenant_access_token" alone does not say that the connection to the host was refused.
+/// A cause whose text the line already shows (a wrapper that displays its source) is skipped.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let part = e.to_string();
+        if !part.is_empty() && !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cause = e.source();
+    }
+    text
 }
 
 #[tokio::main]
@@ -89,7 +108,7 @@ async fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("{}", failure.message);
+            output::error_line(&failure.message);
             ExitCode::from(failure.code)
         }
     }

@@ -29,13 +29,13 @@ pub(crate) async fn run(args: Args) -> Outcome {
             message: format!("error: cannot listen on 127.0.0.1:{port}: {e}"),
             code: 1,
         })?;
-    println!("{}", server.base_url());
-    eprintln!(
+    crate::output::line(server.base_url())?;
+    crate::output::error_line(&format!(
         "lark-mock serving on {}; app id {}, app secret {}; Ctrl-C stops it",
         server.base_url(),
         lark_mock::MockServer::APP_ID,
         lark_mock::MockServer::APP_SECRET
-    );
+    ));
     server
         .serve_until(async {
             // A failing signal handler leaves nothing to wait for: serve until killed.

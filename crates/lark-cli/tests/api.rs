@@ -4,7 +4,7 @@ use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lark_mock::MockServer;
+use lark_mock::{Fault, FaultRule, MockServer};
 
 fn lark(base_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lark"));
@@ -12,6 +12,10 @@ fn lark(base_url: &str) -> Command {
         .env("LARK_APP_ID", MockServer::APP_ID)
         .env("LARK_APP_SECRET", MockServer::APP_SECRET)
         .env("LARK_BASE_URL", base_url)
+        .env_remove("LARK_DOMAIN")
+        .env_remove("LARK_WWW_BASE_URL")
+        .env_remove("LARK_HELPDESK_ID")
+        .env_remove("LARK_HELPDESK_TOKEN")
         .env_remove("LARK_USER_TOKEN");
     command
 }
@@ -124,4 +128,108 @@ fn mock_serve_prints_its_url_and_answers() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_servers_are_named_with_the_cause() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    for args in [
+        &["api", "GET", "/open-apis/im/v1/chats"][..],
+        &["api", "--endpoint", "chat.GetChat", "-p", "chat_id=oc_1"][..],
+    ] {
+        let mut command = lark(&base);
+        command.args(args);
+        let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("cannot get the tenant_access_token"),
+            "{stderr}"
+        );
+        assert!(stderr.contains(&format!("server {base}")), "{stderr}");
+        assert!(stderr.to_lowercase().contains("refused"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_calls_use_what_the_catalog_knows_of_the_path() {
+    let mock = MockServer::builder()
+        .record_requests(true)
+        .start()
+        .await
+        .unwrap();
+    // The helpdesk header for a helpdesk path.
+    let mut command = lark(mock.base_url());
+    command
+        .args([
+            "api",
+            "POST",
+            "/open-apis/helpdesk/v1/start_service",
+            "--data",
+            r#"{"open_id":"ou_mock_user"}"#,
+        ])
+        .env("LARK_HELPDESK_ID", MockServer::HELPDESK_ID)
+        .env("LARK_HELPDESK_TOKEN", MockServer::HELPDESK_TOKEN);
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["code"], 0);
+    assert!(
+        answer["data"]["chat_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("oc_")
+    );
+
+    // The idempotency key, and so a retry after a 500.
+    mock.inject(
+        FaultRule::new(Fault::html_error_page(500))
+            .path("/open-apis/im/v1/messages")
+            .method(http::Method::POST)
+            .once(),
+    );
+    let data = format!(
+        r#"{{"receive_id":"{}","msg_type":"text","content":"{{\"text\":\"again\"}}"}}"#,
+        MockServer::CHAT_ID
+    );
+    let mut command = lark(mock.base_url());
+    command.args([
+        "api",
+        "POST",
+        "/open-apis/im/v1/messages",
+        "-q",
+        "receive_id_type=chat_id",
+        "-d",
+        &data,
+    ]);
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let sent = mock.requests_to("/open-apis/im/v1/messages");
+    assert_eq!(sent.len(), 2);
+    let uuid = sent[0].json().unwrap()["uuid"].clone();
+    assert!(uuid.as_str().is_some_and(|u| u.len() == 36), "{uuid}");
+    assert_eq!(sent[1].json().unwrap()["uuid"], uuid);
+    assert_eq!(mock.messages().len(), 1);
+    mock.shutdown().await;
 }

@@ -1,9 +1,10 @@
 //! `lark endpoints` and `lark api --endpoint`, run as processes (against lark-mock on 127.0.0.1).
 
-use std::process::{Command, Output};
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Output, Stdio};
 
 use lark_core::api::CATALOG;
-use lark_mock::MockServer;
+use lark_mock::{Fault, FaultRule, MockServer};
 
 fn lark(base_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lark"));
@@ -11,6 +12,10 @@ fn lark(base_url: &str) -> Command {
         .env("LARK_APP_ID", MockServer::APP_ID)
         .env("LARK_APP_SECRET", MockServer::APP_SECRET)
         .env("LARK_BASE_URL", base_url)
+        .env_remove("LARK_DOMAIN")
+        .env_remove("LARK_WWW_BASE_URL")
+        .env_remove("LARK_HELPDESK_ID")
+        .env_remove("LARK_HELPDESK_TOKEN")
         .env_remove("LARK_USER_TOKEN");
     command
 }
@@ -187,5 +192,371 @@ async fn missing_or_bad_params_fail_before_any_request() {
     // Nothing reached the server, not even a token request.
     assert_eq!(mock.tenant_token_requests(), 0);
     assert!(mock.requests().is_empty());
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn endpoint_calls_take_the_idempotency_key_and_the_retry_policy() {
+    let mock = MockServer::builder()
+        .record_requests(true)
+        .start()
+        .await
+        .unwrap();
+    // The first attempt meets an HTTP 500: the message may or may not have been sent, and only
+    // the idempotency key makes sending it again harmless.
+    let fault = mock.inject(
+        FaultRule::new(Fault::html_error_page(500))
+            .path("/open-apis/im/v1/messages")
+            .method(http::Method::POST)
+            .once(),
+    );
+    let receive_id = format!("receive_id={}", MockServer::CHAT_ID);
+    let output = run(
+        mock.base_url(),
+        &[
+            "api",
+            "--endpoint",
+            "message.SendRawMessage",
+            "-p",
+            "receive_id_type=chat_id",
+            "-p",
+            &receive_id,
+            "-p",
+            "msg_type=text",
+            "-p",
+            r#"content={"text":"retried"}"#,
+        ],
+    )
+    .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(mock.fault_hits(fault), 1);
+    let sent = mock.requests_to("/open-apis/im/v1/messages");
+    assert_eq!(sent.len(), 2, "the 500 was not retried");
+    let uuids: Vec<String> = sent
+        .iter()
+        .map(|r| {
+            r.json().unwrap()["uuid"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(uuids[0].len(), 36, "no uuid in {:?}", sent[0].json());
+    assert_eq!(uuids[0], uuids[1], "both attempts carry the same key");
+    assert_eq!(mock.messages().len(), 1);
+
+    // A key the caller gives is kept.
+    mock.clear_requests();
+    let output = run(
+        mock.base_url(),
+        &[
+            "api",
+            "--endpoint",
+            "message.SendRawMessage",
+            "-p",
+            "receive_id_type=chat_id",
+            "-p",
+            &receive_id,
+            "-p",
+            "msg_type=text",
+            "-p",
+            r#"content={"text":"mine"}"#,
+            "-p",
+            "uuid=my-own-key",
+        ],
+    )
+    .await;
+    assert!(output.status.success());
+    let sent = mock.requests_to("/open-apis/im/v1/messages");
+    assert_eq!(sent[0].json().unwrap()["uuid"], "my-own-key");
+
+    // A PATCH without a key is not sent twice after a 500.
+    mock.clear_requests();
+    mock.inject(
+        FaultRule::new(Fault::html_error_page(500))
+            .path("/open-apis/im/v1/messages/om_1/urgent_app")
+            .once(),
+    );
+    let output = run(
+        mock.base_url(),
+        &[
+            "api",
+            "--endpoint",
+            "message.SendUrgentAppMessage",
+            "-p",
+            "message_id=om_1",
+            "-p",
+            "user_id_type=open_id",
+            "-p",
+            "user_id_list=ou_1",
+        ],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        mock.requests_to("/open-apis/im/v1/messages/om_1/urgent_app")
+            .len(),
+        1
+    );
+    mock.shutdown().await;
+}
+
+/// `X-Lark-Helpdesk-Authorization` of the mock's helpdesk: base64 of `id:token`.
+const HELPDESK_AUTHORIZATION: &str = "bW9jay1oZWxwZGVzazptb2NrLWhlbHBkZXNrLXRva2Vu";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn helpdesk_endpoints_take_the_helpdesk_credentials_from_the_environment() {
+    let mock = MockServer::builder()
+        .record_requests(true)
+        .start()
+        .await
+        .unwrap();
+    let args = [
+        "api",
+        "--endpoint",
+        "helpdesk.StartHelpdeskService",
+        "--param",
+        "open_id=ou_mock_user",
+    ];
+    let mut command = lark(mock.base_url());
+    command
+        .args(args)
+        .env("LARK_HELPDESK_ID", MockServer::HELPDESK_ID)
+        .env("LARK_HELPDESK_TOKEN", MockServer::HELPDESK_TOKEN);
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(answer["chat_id"].as_str().unwrap().starts_with("oc_"));
+    let sent = mock.requests_to("/open-apis/helpdesk/v1/start_service");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].headers["x-lark-helpdesk-authorization"],
+        HELPDESK_AUTHORIZATION
+    );
+    assert!(
+        sent[0].headers["authorization"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer t-")
+    );
+
+    // Without them the call is refused before anything is sent; half of them is a usage error.
+    mock.clear_requests();
+    let without = run(mock.base_url(), &args).await;
+    assert_eq!(without.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&without.stderr).contains("helpdesk"));
+    let mut command = lark(mock.base_url());
+    command
+        .args(args)
+        .env("LARK_HELPDESK_ID", MockServer::HELPDESK_ID)
+        .env_remove("LARK_HELPDESK_TOKEN");
+    let half = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(half.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&half.stderr).contains("LARK_HELPDESK_TOKEN"));
+    assert!(
+        mock.requests_to("/open-apis/helpdesk/v1/start_service")
+            .is_empty()
+    );
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_params_take_json_arrays() {
+    let mock = MockServer::builder()
+        .record_requests(true)
+        .start()
+        .await
+        .unwrap();
+    let path = "/open-apis/corehr/v1/departments";
+    // A JSON array and repeated keys send the same query.
+    for list in [
+        &["-p", r#"department_id_list=["d 1","d2"]"#][..],
+        &[
+            "-p",
+            "department_id_list=d 1",
+            "-p",
+            "department_id_list=d2",
+        ][..],
+    ] {
+        mock.clear_requests();
+        let mut args = vec![
+            "api",
+            "--endpoint",
+            "core_hr.GetCoreHRDepartmentList",
+            "-p",
+            "page_size=10",
+        ];
+        args.extend_from_slice(list);
+        let output = run(mock.base_url(), &args).await;
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let sent = mock.requests_to(path);
+        assert_eq!(
+            sent[0].query.as_deref(),
+            Some("page_size=10&department_id_list=d%201&department_id_list=d2")
+        );
+    }
+    let bad = run(
+        mock.base_url(),
+        &[
+            "api",
+            "--endpoint",
+            "core_hr.GetCoreHRDepartmentList",
+            "-p",
+            "page_size=10",
+            "-p",
+            r#"department_id_list=[{"id":1}]"#,
+        ],
+    )
+    .await;
+    assert_eq!(bad.status.code(), Some(2));
+
+    // Body lists and objects are JSON too.
+    mock.clear_requests();
+    let output = run(
+        mock.base_url(),
+        &[
+            "api",
+            "--endpoint",
+            "chat.CreateChatTab",
+            "-p",
+            "chat_id=oc_1",
+            "-p",
+            r#"chat_tabs=[{"tab_name":"Docs","tab_type":"url"}]"#,
+        ],
+    )
+    .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let sent = mock.requests_to("/open-apis/im/v1/chats/oc_1/chat_tabs");
+    assert_eq!(
+        sent[0].json().unwrap()["chat_tabs"],
+        serde_json::json!([{"tab_name": "Docs", "tab_type": "url"}])
+    );
+    mock.clear_requests();
+    let output = run(
+        mock.base_url(),
+        &[
+            "api",
+            "--endpoint",
+            "message.SendUrgentAppMessage",
+            "-p",
+            "message_id=om_1",
+            "-p",
+            "user_id_type=open_id",
+            "-p",
+            r#"user_id_list=["ou_1","ou_2"]"#,
+        ],
+    )
+    .await;
+    assert!(output.status.success());
+    let sent = mock.requests_to("/open-apis/im/v1/messages/om_1/urgent_app");
+    assert_eq!(
+        sent[0].json().unwrap()["user_id_list"],
+        serde_json::json!(["ou_1", "ou_2"])
+    );
+    mock.shutdown().await;
+}
+
+#[test]
+fn a_closed_stdout_ends_the_listing_quietly() {
+    // The listing is larger than a pipe's buffer, so the writer meets the closed pipe.
+    let size: usize = CATALOG
+        .iter()
+        .map(|e| e.method.len() + e.path.len() + e.service.len() + e.name.len() + 4)
+        .sum();
+    assert!(size > 128 * 1024, "{size}");
+    let mut child = lark("http://127.0.0.1:9")
+        .arg("endpoints")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.contains(' '), "{first}");
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn www_endpoints_go_to_the_www_base() {
+    let mock = MockServer::builder()
+        .record_requests(true)
+        .start()
+        .await
+        .unwrap();
+    // The same mock under another name: the Host header tells which base a request went to.
+    let open_host = mock.base_url().trim_start_matches("http://").to_owned();
+    let www_base = mock.base_url().replace("127.0.0.1", "localhost");
+    let www_host = www_base.trim_start_matches("http://").to_owned();
+    let calls: [&[&str]; 2] = [
+        &[
+            "api",
+            "--endpoint",
+            "approval.GetApproval",
+            "-p",
+            "approval_code=A-1",
+        ],
+        &[
+            "api",
+            "POST",
+            "/approval/openapi/v2/approval/get",
+            "-d",
+            r#"{"approval_code":"A-1"}"#,
+        ],
+    ];
+    for args in calls {
+        mock.clear_requests();
+        let mut command = lark(mock.base_url());
+        command.args(args).env("LARK_WWW_BASE_URL", &www_base);
+        let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let host = |path: &str| -> Vec<String> {
+            mock.requests_to(path)
+                .iter()
+                .map(|r| r.headers["host"].to_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            host("/approval/openapi/v2/approval/get"),
+            [www_host.as_str()],
+            "{args:?}"
+        );
+        assert_eq!(
+            host("/open-apis/auth/v3/tenant_access_token/internal"),
+            [open_host.as_str()],
+            "{args:?}"
+        );
+    }
     mock.shutdown().await;
 }

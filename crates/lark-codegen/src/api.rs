@@ -3,6 +3,7 @@
 
 mod emit;
 mod model;
+mod readings;
 mod tests;
 
 use std::path::Path;
@@ -20,13 +21,39 @@ const EXTRA_FEATURES: &[(&str, &str)] = &[("event-types", "[]")];
 const API_DIR: &str = "crates/lark-core/src/api";
 const CARGO_TOML: &str = "crates/lark-core/Cargo.toml";
 
-pub(crate) fn generate(facts: &Path, out: &mut Output) -> Result<(), String> {
+/// The model of the full facts.
+fn load(facts: &Path) -> Result<model::Model, String> {
     let file = facts.join(FACTS);
     let text = std::fs::read_to_string(&file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-    let model = model::load(&json)?;
+    model::load(&json)
+}
+
+/// Where an endpoint takes its idempotency key: in the query (`true`) or the JSON body, and
+/// the parameter's name.
+pub(crate) type KeyPlace = (bool, String);
+
+/// The idempotency keys of the model, by `(method, path)`, for the other emitters: the npm
+/// table fills the same keys as the Rust types.
+pub(crate) fn idempotency_keys(
+    facts: &Path,
+) -> Result<std::collections::BTreeMap<(String, String), KeyPlace>, String> {
+    let model = load(facts)?;
+    Ok(model
+        .endpoints
+        .iter()
+        .filter_map(|ep| {
+            let key = ep.idempotency_key.as_ref()?;
+            let place = (key.place == model::Where::Query, key.wire.clone());
+            Some(((ep.method.clone(), ep.path.clone()), place))
+        })
+        .collect())
+}
+
+pub(crate) fn generate(facts: &Path, out: &mut Output) -> Result<(), String> {
+    let model = load(facts)?;
 
     out.own_dir(API_DIR);
     let files = emit::generate(&model)?;

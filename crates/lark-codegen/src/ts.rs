@@ -29,6 +29,13 @@ const FLAG_BINARY: u32 = 4;
 const FLAG_MULTIPART: u32 = 8;
 const FLAG_PAGINATED: u32 = 16;
 const FLAG_JSON_BODY: u32 = 32;
+/// The idempotency key (the row's sixth entry names it) is a query parameter.
+const FLAG_KEY_QUERY: u32 = 64;
+/// The idempotency key (the row's sixth entry names it) is a field of the JSON body.
+const FLAG_KEY_BODY: u32 = 128;
+
+/// The idempotency keys of the Rust model, by `(method, path)`.
+type Keys = std::collections::BTreeMap<(String, String), crate::api::KeyPlace>;
 
 /// Members of `LarkClient` that a service name must not shadow.
 const RESERVED: [&str; 11] = [
@@ -49,7 +56,9 @@ pub(crate) fn generate(facts: &Path, out: &mut Output) -> Result<(), String> {
     let path = facts.join("lark-api.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let spec: Value = serde_json::from_str(&text).map_err(|e| format!("lark-api.json: {e}"))?;
-    let (catalog, types) = render(&spec)?;
+    // The keys are the Rust model's decision (lark-codegen's readings), not read again here.
+    let keys = crate::api::idempotency_keys(facts)?;
+    let (catalog, types) = render(&spec, &keys)?;
     out.own_dir(DIR);
     out.file(&format!("{DIR}/catalog.js"), &catalog)?;
     out.file(&format!("{DIR}/api.d.ts"), &types)
@@ -197,7 +206,7 @@ fn any_required(fields: &[Value]) -> bool {
         .any(|f| f.get("required").and_then(Value::as_bool) == Some(true))
 }
 
-fn render(spec: &Value) -> Result<(String, String), String> {
+fn render(spec: &Value, keys: &Keys) -> Result<(String, String), String> {
     let types = spec
         .get("types")
         .and_then(Value::as_object)
@@ -231,13 +240,16 @@ fn render(spec: &Value) -> Result<(String, String), String> {
     let mut catalog = format!(
         "{HEADER}\n// {count} endpoints from lark-api.json. A row is [method, path, tokens, flags, envelope]:\n\
          // tokens: tenant {TOKEN_TENANT}, user {TOKEN_USER}, app {TOKEN_APP} (any one); flags: helpdesk {FLAG_HELPDESK}, www host {FLAG_WWW},\n\
-         // binary answer {FLAG_BINARY}, multipart body {FLAG_MULTIPART}, paginated {FLAG_PAGINATED}, JSON body {FLAG_JSON_BODY}; envelope: the answer's key,\n\
+         // binary answer {FLAG_BINARY}, multipart body {FLAG_MULTIPART}, paginated {FLAG_PAGINATED}, JSON body {FLAG_JSON_BODY},\n\
+         // idempotency key in the query {FLAG_KEY_QUERY} / in the body {FLAG_KEY_BODY} (named by a sixth entry); envelope: the answer's key,\n\
          // \"data\" when the row has four entries, null when the fields sit at the top level.\n\
          export const CATALOG = {{\n"
     );
     let mut dts = format!(
         "{HEADER}\n// The parameter and result types of the {count} endpoints of lark-api.json.\n\n\
-         import type {{ CallOptions, Download, FileInput, Paged }} from \"../index.js\";\n\n"
+         import type {{ CallOptions, Download, FileInput, Paged }} from \"../index.js\";\n\n\
+         /** Any JSON value. */\n\
+         export type JsonValue = string | number | boolean | null | JsonValue[] | {{ [key: string]: JsonValue }};\n\n"
     );
     let mut services_ts = String::from(
         "/** Every endpoint, by service: `client.<service>.<method>(params)`. */\nexport interface Services {\n",
@@ -248,7 +260,7 @@ fn render(spec: &Value) -> Result<(String, String), String> {
         let _ = writeln!(catalog, "  {}: {{", property(service));
         let _ = writeln!(services_ts, "  {}: {{", property(service));
         for endpoint in endpoints.values() {
-            let (row, decl, params) = endpoint_row(endpoint, &names)?;
+            let (row, decl, params) = endpoint_row(endpoint, &names, keys)?;
             let _ = writeln!(catalog, "    {}: {row},", property(&endpoint.method));
             services_ts.push_str(&decl);
             params_ts.push_str(&params);
@@ -257,6 +269,13 @@ fn render(spec: &Value) -> Result<(String, String), String> {
         services_ts.push_str("  };\n");
     }
     catalog.push_str("};\n");
+    let _ = writeln!(
+        catalog,
+        "\n// The bits of a row, by name: `row[3] & FLAGS.www` marks the endpoints served by the www host\n\
+         // (https://www.feishu.cn rather than https://open.feishu.cn).\n\
+         export const TOKENS = {{ tenant: {TOKEN_TENANT}, user: {TOKEN_USER}, app: {TOKEN_APP} }};\n\
+         export const FLAGS = {{ helpdesk: {FLAG_HELPDESK}, www: {FLAG_WWW}, binary: {FLAG_BINARY}, multipart: {FLAG_MULTIPART}, paginated: {FLAG_PAGINATED}, jsonBody: {FLAG_JSON_BODY}, keyInQuery: {FLAG_KEY_QUERY}, keyInBody: {FLAG_KEY_BODY} }};"
+    );
     services_ts.push_str("}\n\n");
     dts.push_str(&services_ts);
     dts.push_str(&params_ts);
@@ -272,15 +291,15 @@ fn render(spec: &Value) -> Result<(String, String), String> {
         let request = usage != "response";
         let custom = ty.get("custom_json").and_then(Value::as_bool) == Some(true);
         if custom {
-            dts.push_str(
-                "/** Has a hand-written JSON form on the platform: the fields may not be its exact wire form. */\n",
+            // Its fields are a Go SDK's view of a value it parses by hand, not the wire form
+            // (a sheet cell is a bare string, number, boolean, null, or rich segments).
+            let _ = writeln!(
+                dts,
+                "/** Has a hand-written JSON form on the platform (`custom_json`): any JSON value. */\nexport type {name} = JsonValue;\n"
             );
+            continue;
         }
-        let mut body = object(fields, request, &names, "")?;
-        if custom && body.ends_with('}') {
-            body.pop();
-            body.push_str("  [key: string]: unknown;\n}");
-        }
+        let body = object(fields, request, &names, "")?;
         if body == "Record<string, never>" {
             let _ = writeln!(dts, "export type {name} = Record<string, unknown>;\n");
         } else {
@@ -303,6 +322,7 @@ fn names_clash(name: &str, services: &BTreeMap<String, BTreeMap<String, Endpoint
 fn endpoint_row(
     endpoint: &Endpoint<'_>,
     names: &BTreeSet<String>,
+    keys: &Keys,
 ) -> Result<(String, String, String), String> {
     let raw = endpoint.raw;
     let method = str_field(raw, "method")?;
@@ -340,11 +360,25 @@ fn endpoint_row(
     if paginated {
         flags |= FLAG_PAGINATED;
     }
-    let envelope = match response.get("envelope").and_then(Value::as_str) {
+    let key = keys.get(&(method.to_owned(), path.to_owned()));
+    if let Some((in_query, _)) = key {
+        flags |= if *in_query {
+            FLAG_KEY_QUERY
+        } else {
+            FLAG_KEY_BODY
+        };
+    }
+    let mut envelope = match response.get("envelope").and_then(Value::as_str) {
         None | Some("data") => String::new(),
         Some("none") => ", null".to_owned(),
         Some(key) => format!(", {}", js_string(key)),
     };
+    if let Some((_, name)) = key {
+        if envelope.is_empty() {
+            envelope.push_str(", \"data\"");
+        }
+        let _ = write!(envelope, ", {}", js_string(name));
+    }
     let row = format!(
         "[{}, {}, {tokens}, {flags}{envelope}]",
         js_string(method),
@@ -457,10 +491,45 @@ mod tests {
         assert!(ts_type("Nope", false, &names).is_err());
     }
 
+    /// Every endpoint of the facts served by the www host carries the www bit in the npm
+    /// package's table, and no other does.
+    #[test]
+    fn the_table_marks_the_www_endpoints() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/api-facts/lark-api.json");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            eprintln!("{} is absent; skipped", path.display());
+            return;
+        };
+        let spec: Value = serde_json::from_str(&text).unwrap();
+        let expected: BTreeSet<String> = list(&spec, "endpoints")
+            .iter()
+            .filter(|e| e.get("base").and_then(Value::as_str) == Some("www"))
+            .map(|e| str_field(e, "path").unwrap().to_owned())
+            .collect();
+        assert_eq!(expected.len(), 16);
+        let (catalog, _) = render(&spec, &Keys::new()).unwrap();
+        let mut www = BTreeSet::new();
+        for line in catalog.lines() {
+            let Some((_, row)) = line.split_once(": [") else {
+                continue;
+            };
+            let cells: Vec<&str> = row.trim_end_matches("],").split(", ").collect();
+            let flags: u32 = cells[3].parse().unwrap();
+            if flags & FLAG_WWW != 0 {
+                www.insert(cells[1].trim_matches('"').to_owned());
+            }
+        }
+        assert_eq!(www, expected);
+        assert!(www.iter().all(|p| p.starts_with("/approval/openapi/")));
+        assert!(catalog.contains("export const FLAGS = { helpdesk: 1, www: 2,"));
+    }
+
     #[test]
     fn renders_a_small_spec() {
         let spec = serde_json::json!({
-            "types": {"Thing": {"fields": [{"name": "id", "type": "string", "required": true}], "usage": "both"}},
+            "types": {"Thing": {"fields": [{"name": "id", "type": "string", "required": true}], "usage": "both"},
+                      "Cell": {"fields": [{"name": "string", "type": "string", "required": false}], "usage": "both", "custom_json": true}},
             "endpoints": [
                 {"service": "message", "name": "GetMessage", "method": "GET",
                  "path": "/open-apis/im/v1/messages/:message_id", "base": "open-apis",
@@ -477,7 +546,7 @@ mod tests {
                  "paginated": false}
             ]
         });
-        let (catalog, dts) = render(&spec).unwrap();
+        let (catalog, dts) = render(&spec, &Keys::new()).unwrap();
         assert!(
             catalog.contains(
                 "getMessage: [\"GET\", \"/open-apis/im/v1/messages/:message_id\", 3, 0],"
@@ -490,5 +559,6 @@ mod tests {
         ));
         assert!(dts.contains("export type MessageGetMessageResult = {\n  items?: Thing[];\n};"));
         assert!(dts.contains("export interface Thing {\n  id: string;\n}"));
+        assert!(dts.contains("export type Cell = JsonValue;"));
     }
 }

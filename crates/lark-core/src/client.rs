@@ -330,17 +330,20 @@ impl<H: HttpClient> Client<H> {
         match key {
             IdempotencyKey::Query(name) => {
                 let uri = request.uri().to_string();
-                let query = request.uri().query().unwrap_or_default();
-                let present = query.split('&').any(|pair| {
-                    pair.split('=').next() == Some(name) && pair.len() > name.len() + 1
-                });
+                let (base, query) = uri.split_once('?').unwrap_or((&uri, ""));
+                let given = |pair: &&str| pair.split('=').next() == Some(name);
+                let present = query
+                    .split('&')
+                    .any(|pair| given(&pair) && pair.len() > name.len() + 1);
                 if !present {
-                    let separator = if request.uri().query().is_some() {
-                        '&'
-                    } else {
-                        '?'
-                    };
-                    let uri = format!("{uri}{separator}{name}={}", fresh()?);
+                    // An empty `name=` the caller sent is replaced, not repeated.
+                    let mut pairs: Vec<&str> = query
+                        .split('&')
+                        .filter(|pair| !pair.is_empty() && !given(pair))
+                        .collect();
+                    let key = format!("{name}={}", fresh()?);
+                    pairs.push(&key);
+                    let uri = format!("{base}?{}", pairs.join("&"));
                     *request.uri_mut() = uri
                         .parse()
                         .map_err(|e| Error::Build(format!("invalid URL: {e}")))?;

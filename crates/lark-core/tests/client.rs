@@ -824,6 +824,23 @@ fn idempotency_keys_are_filled_once_and_kept_across_retries() {
     );
     assert_eq!(uris[0], uris[1]);
 
+    // An empty key the caller sent is replaced, not sent twice.
+    static POST_EMPTY_QUERY_KEY: EndpointMeta = EndpointMeta::new(
+        "test",
+        "PostEmptyQueryKey",
+        http::Method::POST,
+        "/open-apis/test/post?client_token=&x=1",
+        &[TokenKind::Tenant],
+    )
+    .idempotency_key(lark_core::endpoint::IdempotencyKey::Query("client_token"));
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(ok_backend), ManualClock::new(0));
+    block_on(client.send(&Fixed(&POST_EMPTY_QUERY_KEY))).unwrap();
+    let uri = recorder.requests()[1].1.clone();
+    assert_eq!(uri.matches("client_token=").count(), 1, "{uri}");
+    assert!(uri.starts_with("http://mock.test/open-apis/test/post?x=1&client_token="), "{uri}");
+    assert_eq!(uri.len(), "http://mock.test/open-apis/test/post?x=1&client_token=".len() + 36);
+
     // Two calls get two keys.
     let recorder = Recorder::new();
     let client = Client::new(config(), recorder.backend(ok_backend), ManualClock::new(0));

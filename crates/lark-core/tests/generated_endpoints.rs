@@ -3,7 +3,7 @@
 //! facts (expected values written out by the generator) and against the catalog.
 #![cfg(feature = "full")]
 
-use lark_core::endpoint::{Body, Endpoint, EndpointMeta};
+use lark_core::endpoint::{Body, Endpoint, EndpointMeta, IdempotencyKey};
 
 struct Parts {
     meta: EndpointMeta,
@@ -11,7 +11,24 @@ struct Parts {
     query: Vec<(&'static str, String)>,
     body_kind: &'static str,
     body_keys: Vec<String>,
+    file_parts: Vec<String>,
     header_names: Vec<String>,
+}
+
+/// The names of the parts of an encoded form that carry a file name.
+fn file_parts(encoded: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(encoded);
+    let marker = "Content-Disposition: form-data; name=\"";
+    let mut names = Vec::new();
+    for piece in text.split(marker).skip(1) {
+        if let Some((name, rest)) = piece.split_once('"') {
+            if rest.starts_with("; filename=\"") {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names.sort();
+    names
 }
 
 fn parts<E: Endpoint>(endpoint: &E) -> Parts {
@@ -22,6 +39,7 @@ fn parts<E: Endpoint>(endpoint: &E) -> Parts {
     let mut headers = http::HeaderMap::new();
     endpoint.headers(&mut headers).expect("the headers build");
     let header_names = headers.keys().map(|k| k.as_str().to_owned()).collect();
+    let mut files = Vec::new();
     let (body_kind, body_keys) = match endpoint.body().expect("the body builds") {
         Body::None => ("none", Vec::new()),
         Body::Json(bytes) => {
@@ -33,8 +51,9 @@ fn parts<E: Endpoint>(endpoint: &E) -> Parts {
             ("json", keys)
         }
         Body::Multipart(form) => {
-            let (content_type, _) = form.encode();
+            let (content_type, encoded) = form.encode();
             assert!(content_type.starts_with("multipart/form-data; boundary="));
+            files = file_parts(&encoded);
             let mut keys: Vec<String> = form.names().map(str::to_owned).collect();
             keys.sort();
             ("multipart", keys)
@@ -47,6 +66,7 @@ fn parts<E: Endpoint>(endpoint: &E) -> Parts {
         query,
         body_kind,
         body_keys,
+        file_parts: files,
         header_names,
     }
 }
@@ -61,9 +81,11 @@ struct Expected {
     headers: &'static [&'static str],
     body_kind: &'static str,
     body_keys: &'static [&'static str],
+    file_parts: &'static [&'static str],
     tokens: &'static [&'static str],
     helpdesk: bool,
     paginated: bool,
+    idempotency_key: Option<IdempotencyKey>,
 }
 
 fn check(p: Parts, x: Expected) {
@@ -84,6 +106,18 @@ fn check(p: Parts, x: Expected) {
     let mut body_keys: Vec<&str> = x.body_keys.to_vec();
     body_keys.sort_unstable();
     assert_eq!(p.body_keys, body_keys, "{id}: body keys");
+    let mut file_parts: Vec<&str> = x.file_parts.to_vec();
+    file_parts.sort_unstable();
+    assert_eq!(p.file_parts, file_parts, "{id}: file parts");
+    assert_eq!(
+        m.idempotency_key, x.idempotency_key,
+        "{id}: idempotency key"
+    );
+    let listed = lark_core::api::IDEMPOTENCY_KEYS
+        .iter()
+        .find(|(s, n, _)| (*s, *n) == (x.service, x.name))
+        .map(|(_, _, k)| *k);
+    assert_eq!(listed, x.idempotency_key, "{id}: IDEMPOTENCY_KEYS");
     let tokens: Vec<&str> = m.tokens.iter().map(|k| k.as_str()).collect();
     assert_eq!(tokens, x.tokens, "{id}: tokens");
     assert_eq!(m.helpdesk, x.helpdesk, "{id}: helpdesk");
@@ -127,6 +161,86 @@ fn catalog_counts() {
     assert_eq!(ids.len(), lark_core::api::CATALOG.len(), "ids are unique");
 }
 
+/// The endpoints the client fills an idempotency key in: only where the key is the request's
+/// idempotency key (a `uuid` can be a device's hardware id or an attachment id).
+#[test]
+fn idempotency_keys() {
+    let keys = lark_core::api::IDEMPOTENCY_KEYS;
+    for (service, name, key) in keys {
+        println!("{service}.{name}: {key:?}");
+        assert!(
+            lark_core::api::find(service, name).is_some(),
+            "{service}.{name} is not in the catalog"
+        );
+    }
+    assert_eq!(keys.len(), 97);
+    let key = |id: &str| {
+        keys.iter()
+            .find(|(service, name, _)| format!("{service}.{name}") == id)
+            .map(|(_, _, key)| *key)
+    };
+    assert_eq!(
+        key("security_and_compliance.CreateSecurityAndComplianceDeviceRecord"),
+        None,
+        "security_and_compliance.CreateSecurityAndComplianceDeviceRecord takes no idempotency key"
+    );
+    assert_eq!(
+        key("security_and_compliance.ListSecurityAndComplianceDeviceRecord"),
+        None,
+        "security_and_compliance.ListSecurityAndComplianceDeviceRecord takes no idempotency key"
+    );
+    assert_eq!(
+        key("hire.CreateHireExam"),
+        None,
+        "hire.CreateHireExam takes no idempotency key"
+    );
+    assert_eq!(
+        key("message.SendRawMessage"),
+        Some(IdempotencyKey::Body("uuid")),
+        "message.SendRawMessage"
+    );
+    assert_eq!(
+        key("message.ReplyRawMessage"),
+        Some(IdempotencyKey::Body("uuid")),
+        "message.ReplyRawMessage"
+    );
+    assert_eq!(
+        key("message.ForwardMessage"),
+        Some(IdempotencyKey::Query("uuid")),
+        "message.ForwardMessage"
+    );
+    assert_eq!(
+        key("chat.CreateChat"),
+        Some(IdempotencyKey::Query("uuid")),
+        "chat.CreateChat"
+    );
+    assert_eq!(
+        key("approval.SendApprovalMessage"),
+        Some(IdempotencyKey::Body("uuid")),
+        "approval.SendApprovalMessage"
+    );
+    assert_eq!(
+        key("contact.CreateUser"),
+        Some(IdempotencyKey::Query("client_token")),
+        "contact.CreateUser"
+    );
+    assert_eq!(
+        key("bitable.CreateBitableRecord"),
+        Some(IdempotencyKey::Query("client_token")),
+        "bitable.CreateBitableRecord"
+    );
+    assert_eq!(
+        key("task.CreateTaskV2"),
+        Some(IdempotencyKey::Body("client_token")),
+        "task.CreateTaskV2"
+    );
+    assert_eq!(
+        key("calendar.CreateCalendarEvent"),
+        Some(IdempotencyKey::Query("idempotency_key")),
+        "calendar.CreateCalendarEvent"
+    );
+}
+
 #[test]
 fn endpoints_a_paa_s() {
     check(
@@ -145,9 +259,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -189,9 +305,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -211,9 +329,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -255,9 +375,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -275,9 +397,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -297,12 +421,14 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::a_paa_s::QueryAPaaSApplicationEnvironmentVariable::new("namespace x").filter(lark_core::api::a_paa_s::QueryAPaaSApplicationEnvironmentVariableReqFilter::default()).limit(7).offset(7)), Expected { service: "a_paa_s", name: "QueryAPaaSApplicationEnvironmentVariable", method: "POST", template: "/open-apis/apaas/v1/applications/:namespace/environment_variables/query", path: "/open-apis/apaas/v1/applications/namespace%20x/environment_variables/query", query: &[], headers: &[], body_kind: "json", body_keys: &["filter", "limit", "offset"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::a_paa_s::QueryAPaaSApplicationEnvironmentVariable::new("namespace x").filter(lark_core::api::a_paa_s::QueryAPaaSApplicationEnvironmentVariableReqFilter::default()).limit(7).offset(7)), Expected { service: "a_paa_s", name: "QueryAPaaSApplicationEnvironmentVariable", method: "POST", template: "/open-apis/apaas/v1/applications/:namespace/environment_variables/query", path: "/open-apis/apaas/v1/applications/namespace%20x/environment_variables/query", query: &[], headers: &[], body_kind: "json", body_keys: &["filter", "limit", "offset"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::a_paa_s::ExecuteAPaaSApplicationFlow::new(
@@ -331,9 +457,11 @@ fn endpoints_a_paa_s() {
                 "params",
                 "operator",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("idempotent_key")),
         },
     );
     check(
@@ -354,9 +482,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["params"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -375,9 +505,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["query", "args", "named_args"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -398,9 +530,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["records"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -421,9 +555,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -470,9 +606,11 @@ fn endpoints_a_paa_s() {
                 "offset",
                 "need_total_count",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -493,9 +631,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["records"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -516,9 +656,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["record"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -539,9 +681,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -563,9 +707,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["select"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -587,9 +733,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["record"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -613,13 +761,15 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["q", "search_objects", "page_token", "page_size", "metadata"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::a_paa_s::BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization::new("namespace x", "record_permission_api_name x").user_ids([String::from("s")])), Expected { service: "a_paa_s", name: "BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization", method: "POST", template: "/open-apis/apaas/v1/applications/:namespace/record_permissions/:record_permission_api_name/member/batch_create_authorization", path: "/open-apis/apaas/v1/applications/namespace%20x/record_permissions/record_permission_api_name%20x/member/batch_create_authorization", query: &[], headers: &[], body_kind: "json", body_keys: &["user_ids"], tokens: &["tenant"], helpdesk: false, paginated: false });
-    check(parts(&lark_core::api::a_paa_s::BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization::new("namespace x", "record_permission_api_name x").user_ids([String::from("s")])), Expected { service: "a_paa_s", name: "BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization", method: "POST", template: "/open-apis/apaas/v1/applications/:namespace/record_permissions/:record_permission_api_name/member/batch_remove_authorization", path: "/open-apis/apaas/v1/applications/namespace%20x/record_permissions/record_permission_api_name%20x/member/batch_remove_authorization", query: &[], headers: &[], body_kind: "json", body_keys: &["user_ids"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::a_paa_s::BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization::new("namespace x", "record_permission_api_name x").user_ids([String::from("s")])), Expected { service: "a_paa_s", name: "BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization", method: "POST", template: "/open-apis/apaas/v1/applications/:namespace/record_permissions/:record_permission_api_name/member/batch_create_authorization", path: "/open-apis/apaas/v1/applications/namespace%20x/record_permissions/record_permission_api_name%20x/member/batch_create_authorization", query: &[], headers: &[], body_kind: "json", body_keys: &["user_ids"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
+    check(parts(&lark_core::api::a_paa_s::BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization::new("namespace x", "record_permission_api_name x").user_ids([String::from("s")])), Expected { service: "a_paa_s", name: "BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization", method: "POST", template: "/open-apis/apaas/v1/applications/:namespace/record_permissions/:record_permission_api_name/member/batch_remove_authorization", path: "/open-apis/apaas/v1/applications/namespace%20x/record_permissions/record_permission_api_name%20x/member/batch_remove_authorization", query: &[], headers: &[], body_kind: "json", body_keys: &["user_ids"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::a_paa_s::BatchCreateAPaaSApplicationRoleMemberAuthorization::new(
@@ -639,9 +789,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_ids", "department_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -663,9 +815,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_ids", "department_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -687,9 +841,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -708,9 +864,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id", "opinion"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -730,9 +888,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id", "approvers", "add_assignee_type", "opinion"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -750,9 +910,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id", "opinion"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -770,9 +932,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id", "opinion"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -792,9 +956,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id", "from_user_ids", "to_user_ids", "opinion"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -809,9 +975,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -826,9 +994,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -846,9 +1016,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["cc_user_ids", "operator_user_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -873,9 +1045,11 @@ fn endpoints_a_paa_s() {
                 "chat_id",
                 "chat_name",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -894,9 +1068,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["operator_user_id", "expediting_user_ids", "opinion"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -929,9 +1105,11 @@ fn endpoints_a_paa_s() {
                 "api_ids",
                 "kunlun_user_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -951,9 +1129,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["operator_user_id", "to_task_id", "opinion"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -968,9 +1148,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["operator_user_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -988,9 +1170,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1009,9 +1193,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -1028,9 +1214,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["sql"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1048,9 +1236,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1069,9 +1259,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -1092,9 +1284,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["records"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1115,9 +1309,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1148,9 +1344,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -1174,9 +1372,11 @@ fn endpoints_a_paa_s() {
             headers: &["Prefer"],
             body_kind: "json",
             body_keys: &["records"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1198,9 +1398,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "json",
             body_keys: &["record"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1228,9 +1430,11 @@ fn endpoints_a_paa_s() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
 }
@@ -1251,9 +1455,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1281,9 +1487,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -1298,9 +1506,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1319,9 +1529,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1344,9 +1556,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["files", "file_type", "file_name"],
+            file_parts: &["files"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1361,9 +1575,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1382,9 +1598,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "json",
             body_keys: &["feature"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1408,9 +1626,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -1430,9 +1650,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "json",
             body_keys: &["rule"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1447,9 +1669,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1466,9 +1690,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "json",
             body_keys: &["device_id", "rule_ids"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1487,9 +1713,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1508,9 +1736,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1525,9 +1755,11 @@ fn endpoints_acs() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -1562,9 +1794,11 @@ fn endpoints_admin() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -1598,9 +1832,11 @@ fn endpoints_admin() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -1629,9 +1865,11 @@ fn endpoints_admin() {
                 "i18n_name",
                 "i18n_explanation",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1646,9 +1884,11 @@ fn endpoints_admin() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1680,9 +1920,11 @@ fn endpoints_admin() {
                 "department_ids",
                 "group_ids",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1700,9 +1942,11 @@ fn endpoints_admin() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1721,9 +1965,11 @@ fn endpoints_admin() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1750,9 +1996,11 @@ fn endpoints_admin() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -1791,9 +2039,11 @@ fn endpoints_admin() {
                 "department_ids",
                 "group_ids",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1811,9 +2061,11 @@ fn endpoints_admin() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["image_file", "image_type"],
+            file_parts: &["image_file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1832,9 +2084,11 @@ fn endpoints_admin() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -1863,9 +2117,11 @@ fn endpoints_admin() {
                 "i18n_name",
                 "i18n_explanation",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1883,9 +2139,11 @@ fn endpoints_admin() {
             headers: &[],
             body_kind: "json",
             body_keys: &["password", "user_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -1904,9 +2162,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "json",
             body_keys: &["image"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1925,9 +2185,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "json",
             body_keys: &["speech", "config"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1946,9 +2208,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "json",
             body_keys: &["speech", "config"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1966,9 +2230,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "json",
             body_keys: &["source_language", "text", "target_language", "glossary"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -1983,9 +2249,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "json",
             body_keys: &["text"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2000,9 +2268,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "json",
             body_keys: &["image"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2019,9 +2289,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2038,9 +2310,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2057,9 +2331,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2076,9 +2352,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2097,9 +2375,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file", "pdf_page_limit", "ocr_mode"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2116,9 +2396,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2135,9 +2417,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2154,9 +2438,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2173,9 +2459,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2195,9 +2483,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2214,9 +2504,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2233,9 +2525,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2252,9 +2546,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2271,9 +2567,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2290,9 +2588,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2309,9 +2609,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2328,9 +2630,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2347,9 +2651,11 @@ fn endpoints_ai() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -2385,9 +2691,11 @@ fn endpoints_aily() {
                 "quote_message_id",
                 "mentions",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("idempotent_id")),
         },
     );
     check(
@@ -2405,9 +2713,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2433,9 +2743,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -2455,9 +2767,11 @@ fn endpoints_aily() {
             headers: &["X-Aily-BizUserID"],
             body_kind: "json",
             body_keys: &["channel_context", "metadata"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2474,9 +2788,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2493,9 +2809,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2513,9 +2831,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2536,9 +2856,11 @@ fn endpoints_aily() {
             headers: &["X-Aily-BizUserID"],
             body_kind: "json",
             body_keys: &["app_id", "skill_id", "skill_input", "metadata"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2556,9 +2878,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2577,9 +2901,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -2598,9 +2924,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "json",
             body_keys: &["channel_context", "metadata"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2628,9 +2956,11 @@ fn endpoints_aily() {
                 "import_knowledge_setting",
                 "description",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2648,9 +2978,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2674,9 +3006,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2708,9 +3042,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -2736,9 +3072,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -2759,9 +3097,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2781,9 +3121,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "json",
             body_keys: &["message", "data_asset_ids", "data_asset_tag_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2801,9 +3143,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2822,9 +3166,11 @@ fn endpoints_aily() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -2846,9 +3192,11 @@ fn endpoints_aily() {
             headers: &["X-Aily-BizUserID"],
             body_kind: "json",
             body_keys: &["global_variable", "input"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -2871,9 +3219,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2888,9 +3238,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2913,9 +3265,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -2943,9 +3297,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -2971,9 +3327,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -3008,9 +3366,11 @@ fn endpoints_application() {
                 "add_departments",
                 "del_departments",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3025,9 +3385,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3046,9 +3408,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3073,9 +3437,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -3090,9 +3456,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3117,9 +3485,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -3134,9 +3504,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3158,9 +3530,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3188,9 +3562,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "json",
             body_keys: &["status"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3208,9 +3584,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "json",
             body_keys: &["common_categories"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3229,9 +3607,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "json",
             body_keys: &["date", "cycle_type", "department_id", "ability"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3257,9 +3637,11 @@ fn endpoints_application() {
                 "time_interval",
                 "filters",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3282,9 +3664,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3316,9 +3700,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -3339,9 +3725,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id", "version", "extra", "pc", "mobile"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3359,12 +3747,14 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "json",
             body_keys: &["enable"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::application::UpdateApplicationAppVisibilityV6::new("app_id x").department_id_type("s").user_id_type("s").add_visible_list(lark_core::api::application::UpdateApplicationAppVisibilityV6ReqAddVisibleList::default()).del_visible_list(lark_core::api::application::UpdateApplicationAppVisibilityV6ReqDelVisibleList::default()).add_invisible_list(lark_core::api::application::UpdateApplicationAppVisibilityV6ReqAddInvisibleList::default()).del_invisible_list(lark_core::api::application::UpdateApplicationAppVisibilityV6ReqDelInvisibleList::default()).is_visible_to_all(true)), Expected { service: "application", name: "UpdateApplicationAppVisibilityV6", method: "PATCH", template: "/open-apis/application/v6/applications/:app_id/visibility", path: "/open-apis/application/v6/applications/app_id%20x/visibility", query: &[("department_id_type", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["add_visible_list", "del_visible_list", "add_invisible_list", "del_invisible_list", "is_visible_to_all"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::application::UpdateApplicationAppVisibilityV6::new("app_id x").department_id_type("s").user_id_type("s").add_visible_list(lark_core::api::application::UpdateApplicationAppVisibilityV6ReqAddVisibleList::default()).del_visible_list(lark_core::api::application::UpdateApplicationAppVisibilityV6ReqDelVisibleList::default()).add_invisible_list(lark_core::api::application::UpdateApplicationAppVisibilityV6ReqAddInvisibleList::default()).del_invisible_list(lark_core::api::application::UpdateApplicationAppVisibilityV6ReqDelInvisibleList::default()).is_visible_to_all(true)), Expected { service: "application", name: "UpdateApplicationAppVisibilityV6", method: "PATCH", template: "/open-apis/application/v6/applications/:app_id/visibility", path: "/open-apis/application/v6/applications/app_id%20x/visibility", query: &[("department_id_type", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["add_visible_list", "del_visible_list", "add_invisible_list", "del_invisible_list", "is_visible_to_all"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::application::CreateApplicationAppUsageMessagePushOverview::new(
@@ -3383,9 +3773,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "json",
             body_keys: &["date", "cycle_type", "department_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3403,9 +3795,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3427,9 +3821,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "json",
             body_keys: &["adds", "removes"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3460,9 +3856,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -3480,9 +3878,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "json",
             body_keys: &["owner_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3508,12 +3908,14 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::application::UpdateApplicationContactsRangeConfiguration::new("app_id x", "s").user_id_type("s").department_id_type("s").add_visible_list(lark_core::api::application::UpdateApplicationContactsRangeConfigurationReqAddVisibleList::default()).del_visible_list(lark_core::api::application::UpdateApplicationContactsRangeConfigurationReqDelVisibleList::default())), Expected { service: "application", name: "UpdateApplicationContactsRangeConfiguration", method: "PATCH", template: "/open-apis/application/v6/applications/:app_id/contacts_range", path: "/open-apis/application/v6/applications/app_id%20x/contacts_range", query: &[("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["contacts_range_type", "add_visible_list", "del_visible_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::application::UpdateApplicationContactsRangeConfiguration::new("app_id x", "s").user_id_type("s").department_id_type("s").add_visible_list(lark_core::api::application::UpdateApplicationContactsRangeConfigurationReqAddVisibleList::default()).del_visible_list(lark_core::api::application::UpdateApplicationContactsRangeConfigurationReqDelVisibleList::default())), Expected { service: "application", name: "UpdateApplicationContactsRangeConfiguration", method: "PATCH", template: "/open-apis/application/v6/applications/:app_id/contacts_range", path: "/open-apis/application/v6/applications/app_id%20x/contacts_range", query: &[("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["contacts_range_type", "add_visible_list", "del_visible_list"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::application::SearchApplicationCustomWorkplaceAccessData::new(
@@ -3538,9 +3940,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -3560,9 +3964,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -3588,9 +3994,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -3613,9 +4021,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -3630,9 +4040,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3647,9 +4059,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3680,9 +4094,11 @@ fn endpoints_application() {
                 "page_size",
                 "page_token",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -3704,9 +4120,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3733,9 +4151,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -3757,9 +4177,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_ids", "department_ids", "group_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3782,9 +4204,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -3811,9 +4235,11 @@ fn endpoints_application() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
 }
@@ -3832,9 +4258,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "json",
             body_keys: &["approval_code", "locale"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3851,9 +4279,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "json",
             body_keys: &["approval_code", "start_time", "end_time", "offset", "limit"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3873,9 +4303,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "json",
             body_keys: &["instance_code", "locale", "user_id", "open_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3911,9 +4343,11 @@ fn endpoints_approval() {
                 "node_cc_open_id_list",
                 "uuid",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("uuid")),
         },
     );
     check(
@@ -3939,9 +4373,11 @@ fn endpoints_approval() {
                 "task_id",
                 "comment",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3966,9 +4402,11 @@ fn endpoints_approval() {
                 "task_id",
                 "comment",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -3997,9 +4435,11 @@ fn endpoints_approval() {
                 "open_id",
                 "transfer_open_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4020,9 +4460,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id", "task_id", "reason", "extra", "task_def_key_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4046,9 +4488,11 @@ fn endpoints_approval() {
                 "open_id",
                 "notifyStarter",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4090,9 +4534,11 @@ fn endpoints_approval() {
                 "offset",
                 "limit",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4121,9 +4567,11 @@ fn endpoints_approval() {
                 "add_sign_type",
                 "approval_method",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4142,9 +4590,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["name", "type", "content"],
+            file_parts: &["content"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4186,9 +4636,11 @@ fn endpoints_approval() {
                 "offset",
                 "limit",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4214,9 +4666,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -4258,9 +4712,11 @@ fn endpoints_approval() {
                 "offset",
                 "limit",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4290,9 +4746,11 @@ fn endpoints_approval() {
                 "cc_open_ids",
                 "comment",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4322,9 +4780,11 @@ fn endpoints_approval() {
                 "instance_code",
                 "task_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4350,9 +4810,11 @@ fn endpoints_approval() {
                 "detail_action_name",
                 "i18n_resources",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4367,9 +4829,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "json",
             body_keys: &["approval_code"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4384,9 +4848,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "json",
             body_keys: &["approval_code"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4429,9 +4895,11 @@ fn endpoints_approval() {
                 "i18n_resources",
                 "process_manager_ids",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4455,9 +4923,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4477,9 +4947,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -4505,9 +4977,11 @@ fn endpoints_approval() {
                 "cc_user_ids",
                 "comment",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4552,9 +5026,11 @@ fn endpoints_approval() {
                 "cc_create_time_to",
                 "locale",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -4585,9 +5061,11 @@ fn endpoints_approval() {
                 "disable_bot",
                 "extra",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4609,9 +5087,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4636,9 +5116,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4657,9 +5139,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4678,12 +5162,14 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "json",
             body_keys: &["instances"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::approval::CreateApprovalExternalApproval::new("s", "s").department_id_type("s").user_id_type("s").group_code("s").group_name("s").description("s").external(lark_core::api::approval::CreateApprovalExternalApprovalReqExternal::default()).viewers([lark_core::api::approval::CreateApprovalExternalApprovalReqViewer::default()]).i18n_resources([lark_core::api::approval::CreateApprovalExternalApprovalReqI18nResource::default()]).managers([String::from("s")])), Expected { service: "approval", name: "CreateApprovalExternalApproval", method: "POST", template: "/open-apis/approval/v4/external_approvals", path: "/open-apis/approval/v4/external_approvals", query: &[("department_id_type", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["approval_name", "approval_code", "group_code", "group_name", "description", "external", "viewers", "i18n_resources", "managers"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::approval::CreateApprovalExternalApproval::new("s", "s").department_id_type("s").user_id_type("s").group_code("s").group_name("s").description("s").external(lark_core::api::approval::CreateApprovalExternalApprovalReqExternal::default()).viewers([lark_core::api::approval::CreateApprovalExternalApprovalReqViewer::default()]).i18n_resources([lark_core::api::approval::CreateApprovalExternalApprovalReqI18nResource::default()]).managers([String::from("s")])), Expected { service: "approval", name: "CreateApprovalExternalApproval", method: "POST", template: "/open-apis/approval/v4/external_approvals", path: "/open-apis/approval/v4/external_approvals", query: &[("department_id_type", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["approval_name", "approval_code", "group_code", "group_name", "description", "external", "viewers", "i18n_resources", "managers"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::approval::GetApprovalExternalApproval::new("approval_code x")
@@ -4699,12 +5185,14 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::approval::CreateApprovalExternalInstance::new("s", "s", "s", "s", "s", "s").extra("s").links(lark_core::api::approval::CreateApprovalExternalInstanceReqLink::default()).title("s").form([lark_core::api::approval::CreateApprovalExternalInstanceReqForm::default()]).user_id("s").user_name("s").open_id("s").department_id("s").department_name("s").display_method("s").update_mode("s").task_list([lark_core::api::approval::CreateApprovalExternalInstanceReqTask::default()]).cc_list([lark_core::api::approval::CreateApprovalExternalInstanceReqCc::default()]).i18n_resources([lark_core::api::approval::CreateApprovalExternalInstanceReqI18nResource::default()]).trusteeship_url_token("s").trusteeship_user_id_type("s").trusteeship_urls(lark_core::api::approval::CreateApprovalExternalInstanceReqTrusteeshipURLs::default()).trusteeship_cache_config(lark_core::api::approval::CreateApprovalExternalInstanceReqTrusteeshipCacheConfig::default()).resource_region("s")), Expected { service: "approval", name: "CreateApprovalExternalInstance", method: "POST", template: "/open-apis/approval/v4/external_instances", path: "/open-apis/approval/v4/external_instances", query: &[], headers: &[], body_kind: "json", body_keys: &["approval_code", "status", "extra", "instance_id", "links", "title", "form", "user_id", "user_name", "open_id", "department_id", "department_name", "start_time", "end_time", "update_time", "display_method", "update_mode", "task_list", "cc_list", "i18n_resources", "trusteeship_url_token", "trusteeship_user_id_type", "trusteeship_urls", "trusteeship_cache_config", "resource_region"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::approval::CreateApprovalExternalInstance::new("s", "s", "s", "s", "s", "s").extra("s").links(lark_core::api::approval::CreateApprovalExternalInstanceReqLink::default()).title("s").form([lark_core::api::approval::CreateApprovalExternalInstanceReqForm::default()]).user_id("s").user_name("s").open_id("s").department_id("s").department_name("s").display_method("s").update_mode("s").task_list([lark_core::api::approval::CreateApprovalExternalInstanceReqTask::default()]).cc_list([lark_core::api::approval::CreateApprovalExternalInstanceReqCc::default()]).i18n_resources([lark_core::api::approval::CreateApprovalExternalInstanceReqI18nResource::default()]).trusteeship_url_token("s").trusteeship_user_id_type("s").trusteeship_urls(lark_core::api::approval::CreateApprovalExternalInstanceReqTrusteeshipURLs::default()).trusteeship_cache_config(lark_core::api::approval::CreateApprovalExternalInstanceReqTrusteeshipCacheConfig::default()).resource_region("s")), Expected { service: "approval", name: "CreateApprovalExternalInstance", method: "POST", template: "/open-apis/approval/v4/external_instances", path: "/open-apis/approval/v4/external_instances", query: &[], headers: &[], body_kind: "json", body_keys: &["approval_code", "status", "extra", "instance_id", "links", "title", "form", "user_id", "user_name", "open_id", "department_id", "department_name", "start_time", "end_time", "update_time", "display_method", "update_mode", "task_list", "cc_list", "i18n_resources", "trusteeship_url_token", "trusteeship_user_id_type", "trusteeship_urls", "trusteeship_cache_config", "resource_region"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::approval::GetApprovalExternalList::new()
@@ -4725,9 +5213,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "json",
             body_keys: &["approval_codes", "instance_ids", "user_ids", "status"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -4754,9 +5244,11 @@ fn endpoints_approval() {
                 "task_id",
                 "form",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4774,12 +5266,14 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "json",
             body_keys: &["approval_code", "instance_code", "user_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::approval::CreateApprovalInstanceV4::new("s").user_id("s").open_id("s").department_id("s").form([lark_core::api::approval::ApprovalWidget::default()]).node_approver_user_id_list([lark_core::api::approval::CreateApprovalInstanceReqNodeApproverUserIDList::default()]).node_approver_open_id_list([lark_core::api::approval::CreateApprovalInstanceReqNodeApproverOpenIDList::default()]).node_cc_user_id_list([lark_core::api::approval::CreateApprovalInstanceReqNodeCcUserIDList::default()]).node_cc_open_id_list([lark_core::api::approval::CreateApprovalInstanceReqNodeCcOpenIDList::default()]).uuid("s").allow_resubmit(true).allow_submit_again(true).cancel_bot_notification("s").forbid_revoke(true).i18n_resources([lark_core::api::approval::CreateApprovalInstanceReqI18nResource::default()]).title("s").title_display_method(7).node_auto_approval_list([lark_core::api::approval::CreateApprovalInstanceReqNodeAutoApproval::default()])), Expected { service: "approval", name: "CreateApprovalInstanceV4", method: "POST", template: "/open-apis/approval/v4/instances", path: "/open-apis/approval/v4/instances", query: &[], headers: &[], body_kind: "json", body_keys: &["approval_code", "user_id", "open_id", "department_id", "form", "node_approver_user_id_list", "node_approver_open_id_list", "node_cc_user_id_list", "node_cc_open_id_list", "uuid", "allow_resubmit", "allow_submit_again", "cancel_bot_notification", "forbid_revoke", "i18n_resources", "title", "title_display_method", "node_auto_approval_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::approval::CreateApprovalInstanceV4::new("s").user_id("s").open_id("s").department_id("s").form([lark_core::api::approval::ApprovalWidget::default()]).node_approver_user_id_list([lark_core::api::approval::CreateApprovalInstanceReqNodeApproverUserIDList::default()]).node_approver_open_id_list([lark_core::api::approval::CreateApprovalInstanceReqNodeApproverOpenIDList::default()]).node_cc_user_id_list([lark_core::api::approval::CreateApprovalInstanceReqNodeCcUserIDList::default()]).node_cc_open_id_list([lark_core::api::approval::CreateApprovalInstanceReqNodeCcOpenIDList::default()]).uuid("s").allow_resubmit(true).allow_submit_again(true).cancel_bot_notification("s").forbid_revoke(true).i18n_resources([lark_core::api::approval::CreateApprovalInstanceReqI18nResource::default()]).title("s").title_display_method(7).node_auto_approval_list([lark_core::api::approval::CreateApprovalInstanceReqNodeAutoApproval::default()])), Expected { service: "approval", name: "CreateApprovalInstanceV4", method: "POST", template: "/open-apis/approval/v4/instances", path: "/open-apis/approval/v4/instances", query: &[], headers: &[], body_kind: "json", body_keys: &["approval_code", "user_id", "open_id", "department_id", "form", "node_approver_user_id_list", "node_approver_open_id_list", "node_cc_user_id_list", "node_cc_open_id_list", "uuid", "allow_resubmit", "allow_submit_again", "cancel_bot_notification", "forbid_revoke", "i18n_resources", "title", "title_display_method", "node_auto_approval_list"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Body("uuid")) });
     check(
         parts(
             &lark_core::api::approval::GetApprovalInstanceV4::new("instance_id x")
@@ -4797,9 +5291,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4824,9 +5320,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -4853,9 +5351,11 @@ fn endpoints_approval() {
                 "task_id",
                 "form",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4900,9 +5400,11 @@ fn endpoints_approval() {
                 "instance_start_time_to",
                 "locale",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -4929,9 +5431,11 @@ fn endpoints_approval() {
                 "task_id",
                 "form",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -4957,14 +5461,18 @@ fn endpoints_approval() {
                 "transfer_user_id",
                 "task_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
         parts(
-            &lark_core::api::approval::SendApprovalMessage::new("s", "s", "s")
+            &lark_core::api::approval::SendApprovalMessage::new("s")
+                .user_id("s")
+                .open_id("s")
                 .uuid("s")
                 .approval_name("s")
                 .title_user_id("s")
@@ -4992,7 +5500,9 @@ fn endpoints_approval() {
             template: "/open-apis/approval/v1/message/send",
             path: "/open-apis/approval/v1/message/send",
             query: &[],
-            headers: &[
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
                 "template_id",
                 "user_id",
                 "open_id",
@@ -5010,11 +5520,11 @@ fn endpoints_approval() {
                 "action_configs",
                 "i18n_resources",
             ],
-            body_kind: "none",
-            body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("uuid")),
         },
     );
     check(
@@ -5042,9 +5552,11 @@ fn endpoints_approval() {
                 "detail_action_name",
                 "i18n_resources",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5059,9 +5571,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5076,9 +5590,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5127,9 +5643,11 @@ fn endpoints_approval() {
                 "task_status_list",
                 "order",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -5149,9 +5667,11 @@ fn endpoints_approval() {
             headers: &[],
             body_kind: "json",
             body_keys: &["tenant_key", "user_id_list", "lark_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -5174,9 +5694,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["group", "operator_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5191,9 +5713,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["group_name"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5212,9 +5736,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5231,9 +5757,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5248,9 +5776,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5267,9 +5797,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5286,12 +5818,14 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::attendance::CreateAttendanceShift::new("s", 7).employee_type("s").sub_shift_leader_ids([String::from("s")]).is_flexible(true).flexible_minutes(7).flexible_rule([lark_core::api::attendance::CreateAttendanceShiftReqFlexibleRule::default()]).no_need_off(true).punch_time_rule([lark_core::api::attendance::CreateAttendanceShiftReqPunchTimeRule::default()]).late_off_late_on_rule([lark_core::api::attendance::CreateAttendanceShiftReqLateOffLateOnRule::default()]).rest_time_rule([lark_core::api::attendance::CreateAttendanceShiftReqRestTimeRule::default()]).overtime_rule([lark_core::api::attendance::CreateAttendanceShiftReqOvertimeRule::default()]).day_type(7).overtime_rest_time_rule([lark_core::api::attendance::CreateAttendanceShiftReqOvertimeRestTimeRule::default()]).late_minutes_as_serious_late(7).shift_middle_time_rule(lark_core::api::attendance::CreateAttendanceShiftReqShiftMiddleTimeRule::default()).shift_attendance_time_config(lark_core::api::attendance::CreateAttendanceShiftReqShiftAttendanceTimeConfig::default()).late_off_late_on_setting(lark_core::api::attendance::CreateAttendanceShiftReqLateOffLateOnSetting::default()).id("s")), Expected { service: "attendance", name: "CreateAttendanceShift", method: "POST", template: "/open-apis/attendance/v1/shifts", path: "/open-apis/attendance/v1/shifts", query: &[("employee_type", "s")], headers: &[], body_kind: "json", body_keys: &["shift_name", "punch_times", "sub_shift_leader_ids", "is_flexible", "flexible_minutes", "flexible_rule", "no_need_off", "punch_time_rule", "late_off_late_on_rule", "rest_time_rule", "overtime_rule", "day_type", "overtime_rest_time_rule", "late_minutes_as_serious_late", "shift_middle_time_rule", "shift_attendance_time_config", "late_off_late_on_setting", "id"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::attendance::CreateAttendanceShift::new("s", 7).employee_type("s").sub_shift_leader_ids([String::from("s")]).is_flexible(true).flexible_minutes(7).flexible_rule([lark_core::api::attendance::CreateAttendanceShiftReqFlexibleRule::default()]).no_need_off(true).punch_time_rule([lark_core::api::attendance::CreateAttendanceShiftReqPunchTimeRule::default()]).late_off_late_on_rule([lark_core::api::attendance::CreateAttendanceShiftReqLateOffLateOnRule::default()]).rest_time_rule([lark_core::api::attendance::CreateAttendanceShiftReqRestTimeRule::default()]).overtime_rule([lark_core::api::attendance::CreateAttendanceShiftReqOvertimeRule::default()]).day_type(7).overtime_rest_time_rule([lark_core::api::attendance::CreateAttendanceShiftReqOvertimeRestTimeRule::default()]).late_minutes_as_serious_late(7).shift_middle_time_rule(lark_core::api::attendance::CreateAttendanceShiftReqShiftMiddleTimeRule::default()).shift_attendance_time_config(lark_core::api::attendance::CreateAttendanceShiftReqShiftAttendanceTimeConfig::default()).late_off_late_on_setting(lark_core::api::attendance::CreateAttendanceShiftReqLateOffLateOnSetting::default()).id("s")), Expected { service: "attendance", name: "CreateAttendanceShift", method: "POST", template: "/open-apis/attendance/v1/shifts", path: "/open-apis/attendance/v1/shifts", query: &[("employee_type", "s")], headers: &[], body_kind: "json", body_keys: &["shift_name", "punch_times", "sub_shift_leader_ids", "is_flexible", "flexible_minutes", "flexible_rule", "no_need_off", "punch_time_rule", "late_off_late_on_rule", "rest_time_rule", "overtime_rule", "day_type", "overtime_rest_time_rule", "late_minutes_as_serious_late", "shift_middle_time_rule", "shift_attendance_time_config", "late_off_late_on_setting", "id"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::attendance::GetAttendanceUserDailyShift::new("s", 7, 7)
@@ -5307,12 +5841,14 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_ids", "check_date_from", "check_date_to"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::attendance::BatchCreateAttendanceUserDailyShift::new("s").user_daily_shifts([lark_core::api::attendance::BatchCreateAttendanceUserDailyShiftReqUserDailyShift::default()]).operator_id("s")), Expected { service: "attendance", name: "BatchCreateAttendanceUserDailyShift", method: "POST", template: "/open-apis/attendance/v1/user_daily_shifts/batch_create", path: "/open-apis/attendance/v1/user_daily_shifts/batch_create", query: &[("employee_type", "s")], headers: &[], body_kind: "json", body_keys: &["user_daily_shifts", "operator_id"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::attendance::BatchCreateAttendanceUserDailyShift::new("s").user_daily_shifts([lark_core::api::attendance::BatchCreateAttendanceUserDailyShiftReqUserDailyShift::default()]).operator_id("s")), Expected { service: "attendance", name: "BatchCreateAttendanceUserDailyShift", method: "POST", template: "/open-apis/attendance/v1/user_daily_shifts/batch_create", path: "/open-apis/attendance/v1/user_daily_shifts/batch_create", query: &[("employee_type", "s")], headers: &[], body_kind: "json", body_keys: &["user_daily_shifts", "operator_id"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(&lark_core::api::attendance::GetAttendanceUserStatsField::new("s", "s", "s", 7, 7)),
         Expected {
@@ -5325,9 +5861,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["locale", "stats_type", "start_date", "end_date"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5345,9 +5883,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["locale", "stats_type", "user_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5368,9 +5908,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["view"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5400,9 +5942,11 @@ fn endpoints_attendance() {
                 "current_group_only",
                 "user_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5421,9 +5965,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_ids", "check_time_from", "check_time_to"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5441,9 +5987,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5473,9 +6021,11 @@ fn endpoints_attendance() {
                 "check_date_to",
                 "need_overtime_result",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5494,9 +6044,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["flow_records"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5515,9 +6067,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id", "remedy_date"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5543,9 +6097,11 @@ fn endpoints_attendance() {
                 "check_date_type",
                 "status",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5573,9 +6129,11 @@ fn endpoints_attendance() {
                 "reason",
                 "time",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5593,9 +6151,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5614,9 +6174,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_setting"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5633,9 +6195,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5653,9 +6217,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5685,9 +6251,11 @@ fn endpoints_attendance() {
                 "check_time_from",
                 "check_time_to",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5706,9 +6274,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_approval"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5723,9 +6293,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["approval_id", "approval_type", "status"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5743,9 +6315,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["month", "operator_id", "archive_rule_id", "user_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5764,12 +6338,14 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::attendance::UploadAttendanceArchiveRuleReport::new("s", "s", "s", "s").archive_report_datas([lark_core::api::attendance::UploadAttendanceArchiveRuleReportReqArchiveReportData::default()])), Expected { service: "attendance", name: "UploadAttendanceArchiveRuleReport", method: "POST", template: "/open-apis/attendance/v1/archive_rule/upload_report", path: "/open-apis/attendance/v1/archive_rule/upload_report", query: &[("employee_type", "s")], headers: &[], body_kind: "json", body_keys: &["month", "operator_id", "archive_report_datas", "archive_rule_id"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::attendance::UploadAttendanceArchiveRuleReport::new("s", "s", "s", "s").archive_report_datas([lark_core::api::attendance::UploadAttendanceArchiveRuleReportReqArchiveReportData::default()])), Expected { service: "attendance", name: "UploadAttendanceArchiveRuleReport", method: "POST", template: "/open-apis/attendance/v1/archive_rule/upload_report", path: "/open-apis/attendance/v1/archive_rule/upload_report", query: &[("employee_type", "s")], headers: &[], body_kind: "json", body_keys: &["month", "operator_id", "archive_report_datas", "archive_rule_id"], file_parts: &[], tokens: &["tenant", "user"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::attendance::CreateAttendanceArchiveRuleUserStatsFieldsQuery::new(
@@ -5787,9 +6363,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["locale", "month", "archive_rule_id", "operator_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5808,9 +6386,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -5835,9 +6415,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -5874,9 +6456,11 @@ fn endpoints_attendance() {
                 "expiration_date",
                 "quantity",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5907,9 +6491,11 @@ fn endpoints_attendance() {
                 "end_expiration_date",
                 "time_offset",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5928,12 +6514,14 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::attendance::BatchCreateAttendanceUserDailyShiftTemp::new("s").user_tmp_daily_shifts([lark_core::api::attendance::BatchCreateAttendanceUserDailyShiftTempReqUserTmpDailyShift::default()]).operator_id("s")), Expected { service: "attendance", name: "BatchCreateAttendanceUserDailyShiftTemp", method: "POST", template: "/open-apis/attendance/v1/user_daily_shifts/batch_create_temp", path: "/open-apis/attendance/v1/user_daily_shifts/batch_create_temp", query: &[("employee_type", "s")], headers: &[], body_kind: "json", body_keys: &["user_tmp_daily_shifts", "operator_id"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::attendance::BatchCreateAttendanceUserDailyShiftTemp::new("s").user_tmp_daily_shifts([lark_core::api::attendance::BatchCreateAttendanceUserDailyShiftTempReqUserTmpDailyShift::default()]).operator_id("s")), Expected { service: "attendance", name: "BatchCreateAttendanceUserDailyShiftTemp", method: "POST", template: "/open-apis/attendance/v1/user_daily_shifts/batch_create_temp", path: "/open-apis/attendance/v1/user_daily_shifts/batch_create_temp", query: &[("employee_type", "s")], headers: &[], body_kind: "json", body_keys: &["user_tmp_daily_shifts", "operator_id"], file_parts: &[], tokens: &["tenant", "user"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::attendance::BatchDeleteAttendanceUserFlow::new()
@@ -5949,9 +6537,11 @@ fn endpoints_attendance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["record_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -5970,9 +6560,11 @@ fn endpoints_auth() {
             headers: &[],
             body_kind: "json",
             body_keys: &["app_id", "app_secret"],
+            file_parts: &[],
             tokens: &[],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -5987,9 +6579,11 @@ fn endpoints_auth() {
             headers: &[],
             body_kind: "json",
             body_keys: &["grant_type", "code"],
+            file_parts: &[],
             tokens: &["app"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6004,9 +6598,11 @@ fn endpoints_auth() {
             headers: &[],
             body_kind: "json",
             body_keys: &["grant_type", "refresh_token"],
+            file_parts: &[],
             tokens: &["app"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6021,9 +6617,11 @@ fn endpoints_auth() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6038,9 +6636,11 @@ fn endpoints_auth() {
             headers: &[],
             body_kind: "json",
             body_keys: &["grant_type", "code"],
+            file_parts: &[],
             tokens: &["app"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6055,9 +6655,11 @@ fn endpoints_auth() {
             headers: &[],
             body_kind: "json",
             body_keys: &["grant_type", "refresh_token"],
+            file_parts: &[],
             tokens: &["app"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6072,9 +6674,11 @@ fn endpoints_auth() {
             headers: &[],
             body_kind: "json",
             body_keys: &["app_id", "app_secret"],
+            file_parts: &[],
             tokens: &[],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6089,9 +6693,11 @@ fn endpoints_auth() {
             headers: &[],
             body_kind: "json",
             body_keys: &["app_id", "app_secret"],
+            file_parts: &[],
             tokens: &[],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -6128,9 +6734,11 @@ fn endpoints_baike() {
                 "outer_info",
                 "rich_text",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6161,9 +6769,11 @@ fn endpoints_baike() {
                 "related_meta",
                 "rich_text",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6183,9 +6793,11 @@ fn endpoints_baike() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6211,9 +6823,11 @@ fn endpoints_baike() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -6228,9 +6842,11 @@ fn endpoints_baike() {
             headers: &[],
             body_kind: "json",
             body_keys: &["word"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6260,9 +6876,11 @@ fn endpoints_baike() {
             headers: &[],
             body_kind: "json",
             body_keys: &["query", "classification_filter", "sources", "creators"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -6277,9 +6895,11 @@ fn endpoints_baike() {
             headers: &[],
             body_kind: "json",
             body_keys: &["text"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6298,9 +6918,11 @@ fn endpoints_baike() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -6331,9 +6953,11 @@ fn endpoints_baike() {
                 "outer_info",
                 "rich_text",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6348,9 +6972,11 @@ fn endpoints_baike() {
             headers: &[],
             body_kind: "json",
             body_keys: &["text"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6381,9 +7007,11 @@ fn endpoints_baike() {
                 "outer_info",
                 "rich_text",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6400,9 +7028,11 @@ fn endpoints_baike() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6420,9 +7050,11 @@ fn endpoints_baike() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["name", "file"],
+            file_parts: &["file"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -6450,9 +7082,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -6470,9 +7104,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["view_name", "view_type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6491,9 +7127,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6531,9 +7169,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -6565,9 +7205,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6592,9 +7234,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["fields"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -6619,9 +7263,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["records"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -6645,9 +7291,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["fields"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6667,9 +7315,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["records"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6691,9 +7341,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6712,9 +7364,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["records"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6740,9 +7394,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -6763,9 +7419,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["field_name", "type", "property", "description", "ui_type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -6791,9 +7449,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["field_name", "type", "property", "description", "ui_type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6812,9 +7472,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6833,9 +7495,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -6853,9 +7517,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["table"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6874,9 +7540,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["tables"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6894,9 +7562,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6914,9 +7584,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["table_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6935,9 +7607,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "is_advanced"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6952,9 +7626,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6971,9 +7647,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -6994,9 +7672,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "folder_token", "without_content", "time_zone"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7016,9 +7696,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "folder_token", "time_zone"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7039,9 +7721,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["role_name", "table_roles", "block_roles"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7059,9 +7743,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7080,9 +7766,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -7104,9 +7792,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["member_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7129,9 +7819,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["member_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7153,9 +7845,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7178,9 +7872,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["member_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7199,9 +7895,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -7222,9 +7920,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["role_name", "table_roles", "block_roles"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7253,9 +7953,11 @@ fn endpoints_bitable() {
                 "with_shared_url",
                 "automatic_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7272,9 +7974,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7293,9 +7997,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["status"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7314,9 +8020,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7335,9 +8043,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -7372,9 +8082,11 @@ fn endpoints_bitable() {
                 "filter",
                 "automatic_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -7397,9 +8109,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -7436,9 +8150,11 @@ fn endpoints_bitable() {
                 "visible",
                 "rich_description",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7457,9 +8173,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7491,9 +8209,11 @@ fn endpoints_bitable() {
                 "shared_limit",
                 "submit_limit_once",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7511,9 +8231,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7532,9 +8254,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7557,9 +8281,11 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "json",
             body_keys: &["view_name", "property"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -7578,9 +8304,11 @@ fn endpoints_bot() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7595,9 +8323,11 @@ fn endpoints_bot() {
             headers: &[],
             body_kind: "json",
             body_keys: &["chat_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -7620,9 +8350,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "json",
             body_keys: &["role", "scope"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7640,9 +8372,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7666,9 +8400,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -7685,9 +8421,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7702,9 +8440,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7732,9 +8472,11 @@ fn endpoints_calendar() {
                 "color",
                 "summary_alias",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7751,9 +8493,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7768,9 +8512,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7790,9 +8536,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -7820,9 +8568,11 @@ fn endpoints_calendar() {
                 "color",
                 "summary_alias",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7841,9 +8591,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "json",
             body_keys: &["query"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -7860,9 +8612,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7879,9 +8633,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7896,9 +8652,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -7954,9 +8712,11 @@ fn endpoints_calendar() {
                 "attachments",
                 "event_check_in",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("idempotency_key")),
         },
     );
     check(
@@ -7974,9 +8734,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8002,9 +8764,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8036,9 +8800,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -8093,9 +8859,11 @@ fn endpoints_calendar() {
                 "attachments",
                 "event_check_in",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8120,9 +8888,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "json",
             body_keys: &["query", "filter"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -8139,9 +8909,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8175,9 +8947,11 @@ fn endpoints_calendar() {
                 "is_enable_admin",
                 "add_operator_to_attendee",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8206,9 +8980,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -8240,9 +9016,11 @@ fn endpoints_calendar() {
                 "instance_start_time_admin",
                 "is_enable_admin",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8270,9 +9048,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -8303,9 +9083,11 @@ fn endpoints_calendar() {
                 "only_busy",
                 "need_rsvp_status",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8332,9 +9114,11 @@ fn endpoints_calendar() {
                 "title",
                 "description",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8351,9 +9135,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8368,9 +9154,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "json",
             body_keys: &["device_name"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8391,9 +9179,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "json",
             body_keys: &["admin_account", "exchange_account", "user_id"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8411,9 +9201,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8430,9 +9222,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8449,9 +9243,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8480,9 +9276,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -8508,9 +9306,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8530,9 +9330,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8553,9 +9355,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8575,9 +9379,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8596,9 +9402,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "json",
             body_keys: &["rsvp_status"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8615,9 +9423,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8632,9 +9442,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "json",
             body_keys: &["calendar_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8653,9 +9465,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8670,9 +9484,11 @@ fn endpoints_calendar() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8701,9 +9517,11 @@ fn endpoints_calendar() {
                 "only_busy",
                 "need_rsvp_status",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -8726,9 +9544,11 @@ fn endpoints_cardkit() {
             headers: &[],
             body_kind: "json",
             body_keys: &["uuid", "sequence", "actions"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("uuid")),
         },
     );
     check(
@@ -8746,9 +9566,11 @@ fn endpoints_cardkit() {
             headers: &[],
             body_kind: "json",
             body_keys: &["type", "data"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8771,9 +9593,11 @@ fn endpoints_cardkit() {
             headers: &[],
             body_kind: "json",
             body_keys: &["uuid", "content", "sequence"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("uuid")),
         },
     );
     check(
@@ -8793,9 +9617,11 @@ fn endpoints_cardkit() {
             headers: &[],
             body_kind: "json",
             body_keys: &["type", "target_element_id", "uuid", "sequence", "elements"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("uuid")),
         },
     );
     check(
@@ -8813,9 +9639,11 @@ fn endpoints_cardkit() {
             headers: &[],
             body_kind: "json",
             body_keys: &["uuid", "sequence"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("uuid")),
         },
     );
     check(
@@ -8838,9 +9666,11 @@ fn endpoints_cardkit() {
             headers: &[],
             body_kind: "json",
             body_keys: &["partial_element", "uuid", "sequence"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("uuid")),
         },
     );
     check(
@@ -8863,9 +9693,11 @@ fn endpoints_cardkit() {
             headers: &[],
             body_kind: "json",
             body_keys: &["uuid", "element", "sequence"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("uuid")),
         },
     );
     check(
@@ -8882,9 +9714,11 @@ fn endpoints_cardkit() {
             headers: &[],
             body_kind: "json",
             body_keys: &["message_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -8901,9 +9735,11 @@ fn endpoints_cardkit() {
             headers: &[],
             body_kind: "json",
             body_keys: &["settings", "uuid", "sequence"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("uuid")),
         },
     );
     check(
@@ -8922,9 +9758,11 @@ fn endpoints_cardkit() {
             headers: &[],
             body_kind: "json",
             body_keys: &["card", "uuid", "sequence"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("uuid")),
         },
     );
 }
@@ -8991,9 +9829,11 @@ fn endpoints_chat() {
                 "edit_permission",
                 "hide_member_count_setting",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("uuid")),
         },
     );
     check(
@@ -9008,9 +9848,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9025,9 +9867,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9084,9 +9928,11 @@ fn endpoints_chat() {
                 "video_conference_setting",
                 "hide_member_count_setting",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9101,9 +9947,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9129,9 +9977,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -9157,9 +10007,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -9183,9 +10035,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -9200,9 +10054,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9221,9 +10077,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["manager_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9242,9 +10100,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["manager_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9264,9 +10124,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9285,9 +10147,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9302,9 +10166,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9319,9 +10185,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9339,9 +10207,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["revision", "requests"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9365,9 +10235,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -9392,9 +10264,11 @@ fn endpoints_chat() {
                 "moderator_added_list",
                 "moderator_removed_list",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9412,9 +10286,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["menu_tree"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9432,9 +10308,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["chat_menu_top_level_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9449,9 +10327,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9469,9 +10349,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["chat_menu_top_level_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9490,9 +10372,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["update_fields", "chat_menu_item"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9507,9 +10391,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["validity_period"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9527,9 +10413,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["chat_tabs"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9544,9 +10432,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["tab_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9561,9 +10451,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9578,9 +10470,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["tab_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9598,9 +10492,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["chat_tabs"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9615,9 +10511,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9636,9 +10534,11 @@ fn endpoints_chat() {
             headers: &[],
             body_kind: "json",
             body_keys: &["chat_top_notice"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -9679,12 +10579,14 @@ fn endpoints_compensation() {
                 "description",
                 "edit_remark",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::compensation::BatchCreateCompensationLumpSumPayment::new("s").records([lark_core::api::compensation::BatchCreateCompensationLumpSumPaymentReqRecord::default()])), Expected { service: "compensation", name: "BatchCreateCompensationLumpSumPayment", method: "POST", template: "/open-apis/compensation/v1/lump_sum_payment/batch_create", path: "/open-apis/compensation/v1/lump_sum_payment/batch_create", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["records"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::compensation::BatchCreateCompensationLumpSumPayment::new("s").records([lark_core::api::compensation::BatchCreateCompensationLumpSumPaymentReqRecord::default()])), Expected { service: "compensation", name: "BatchCreateCompensationLumpSumPayment", method: "POST", template: "/open-apis/compensation/v1/lump_sum_payment/batch_create", path: "/open-apis/compensation/v1/lump_sum_payment/batch_create", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["records"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::compensation::BatchRemoveCompensationLumpSumPayment::new()
@@ -9701,12 +10603,14 @@ fn endpoints_compensation() {
             headers: &[],
             body_kind: "json",
             body_keys: &["record_ids", "reason"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::compensation::BatchUpdateCompensationLumpSumPayment::new().records([lark_core::api::compensation::BatchUpdateCompensationLumpSumPaymentReqRecord::default()])), Expected { service: "compensation", name: "BatchUpdateCompensationLumpSumPayment", method: "POST", template: "/open-apis/compensation/v1/lump_sum_payment/batch_update", path: "/open-apis/compensation/v1/lump_sum_payment/batch_update", query: &[], headers: &[], body_kind: "json", body_keys: &["records"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::compensation::BatchUpdateCompensationLumpSumPayment::new().records([lark_core::api::compensation::BatchUpdateCompensationLumpSumPaymentReqRecord::default()])), Expected { service: "compensation", name: "BatchUpdateCompensationLumpSumPayment", method: "POST", template: "/open-apis/compensation/v1/lump_sum_payment/batch_update", path: "/open-apis/compensation/v1/lump_sum_payment/batch_update", query: &[], headers: &[], body_kind: "json", body_keys: &["records"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::compensation::QueryCompensationLumpSumPayment::new(7, "s")
@@ -9765,9 +10669,11 @@ fn endpoints_compensation() {
                 "offboard_date_gte",
                 "offboard_date_lte",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -9838,12 +10744,14 @@ fn endpoints_compensation() {
                 "offboard_date_gte",
                 "offboard_date_lte",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::compensation::BatchCreateCompensationRecurringPayment::new("s").records([lark_core::api::compensation::BatchCreateCompensationRecurringPaymentReqRecord::default()])), Expected { service: "compensation", name: "BatchCreateCompensationRecurringPayment", method: "POST", template: "/open-apis/compensation/v1/recurring_payment/batch_create", path: "/open-apis/compensation/v1/recurring_payment/batch_create", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["records"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::compensation::BatchCreateCompensationRecurringPayment::new("s").records([lark_core::api::compensation::BatchCreateCompensationRecurringPaymentReqRecord::default()])), Expected { service: "compensation", name: "BatchCreateCompensationRecurringPayment", method: "POST", template: "/open-apis/compensation/v1/recurring_payment/batch_create", path: "/open-apis/compensation/v1/recurring_payment/batch_create", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["records"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::compensation::BatchRemoveCompensationRecurringPayment::new()
@@ -9860,12 +10768,14 @@ fn endpoints_compensation() {
             headers: &[],
             body_kind: "json",
             body_keys: &["record_ids", "reason"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::compensation::BatchUpdateCompensationRecurringPayment::new().user_id_type("s").records([lark_core::api::compensation::BatchUpdateCompensationRecurringPaymentReqRecord::default()])), Expected { service: "compensation", name: "BatchUpdateCompensationRecurringPayment", method: "POST", template: "/open-apis/compensation/v1/recurring_payment/batch_update", path: "/open-apis/compensation/v1/recurring_payment/batch_update", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["records"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::compensation::BatchUpdateCompensationRecurringPayment::new().user_id_type("s").records([lark_core::api::compensation::BatchUpdateCompensationRecurringPaymentReqRecord::default()])), Expected { service: "compensation", name: "BatchUpdateCompensationRecurringPayment", method: "POST", template: "/open-apis/compensation/v1/recurring_payment/batch_update", path: "/open-apis/compensation/v1/recurring_payment/batch_update", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["records"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::compensation::QueryCompensationRecurringPayment::new(7, "s")
@@ -9932,9 +10842,11 @@ fn endpoints_compensation() {
                 "offboard_date_gte",
                 "offboard_date_lte",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -9954,9 +10866,11 @@ fn endpoints_compensation() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id_list", "record_type"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9974,9 +10888,11 @@ fn endpoints_compensation() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id_list", "effective_date"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -9991,9 +10907,11 @@ fn endpoints_compensation() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10017,9 +10935,11 @@ fn endpoints_compensation() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -10037,9 +10957,11 @@ fn endpoints_compensation() {
             headers: &[],
             body_kind: "json",
             body_keys: &["plan_ids", "effective_date"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -10062,9 +10984,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -10138,9 +11062,11 @@ fn endpoints_contact() {
                 "subscription_ids",
                 "dotted_line_leader_user_ids",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -10177,9 +11103,11 @@ fn endpoints_contact() {
                 "email_acceptor",
                 "anycross_acceptor_user_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10198,9 +11126,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10227,9 +11157,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -10257,9 +11189,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -10278,9 +11212,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10350,9 +11286,11 @@ fn endpoints_contact() {
                 "subscription_ids",
                 "dotted_line_leader_user_ids",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10411,9 +11349,11 @@ fn endpoints_contact() {
                 "job_title",
                 "is_frozen",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10434,9 +11374,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["emails", "mobiles", "include_resigned"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10455,9 +11397,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10502,9 +11446,11 @@ fn endpoints_contact() {
                 "group_chat_employee_types",
                 "department_hrbps",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -10523,9 +11469,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10553,9 +11501,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -10585,9 +11535,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -10614,9 +11566,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -10642,9 +11596,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["query"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -10682,9 +11638,11 @@ fn endpoints_contact() {
                 "group_chat_employee_types",
                 "department_hrbps",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10718,9 +11676,11 @@ fn endpoints_contact() {
                 "leaders",
                 "group_chat_employee_types",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10738,9 +11698,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10755,9 +11717,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["department_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10779,9 +11743,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "description", "type", "group_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10802,9 +11768,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "description"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10821,9 +11789,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10842,9 +11812,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10864,9 +11836,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -10886,9 +11860,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["member_type", "member_id_type", "member_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10908,9 +11884,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["member_type", "member_id", "member_id_type"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10936,9 +11914,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -10957,9 +11937,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -10979,9 +11961,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["content", "enum_type", "enum_status", "i18n_content"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -10998,9 +11982,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11019,9 +12005,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["content", "enum_type", "enum_status", "i18n_content"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11040,9 +12028,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -11057,9 +12047,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["unit_id", "name", "unit_type"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11074,9 +12066,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11093,9 +12087,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11110,9 +12106,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11131,9 +12129,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -11151,9 +12151,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["unit_id", "department_id", "department_id_type"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11171,9 +12173,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["unit_id", "department_id", "department_id_type"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11198,9 +12202,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -11226,9 +12232,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -11246,9 +12254,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["new_department_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11272,9 +12282,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11291,9 +12303,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["role_name"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11310,9 +12324,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11331,9 +12347,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["members"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11352,9 +12370,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["members"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11380,9 +12400,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -11404,9 +12426,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11427,9 +12451,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["members", "departments"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11447,9 +12473,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["role_name"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11467,9 +12495,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["members"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11496,9 +12526,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -11517,9 +12549,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["members"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11549,9 +12583,11 @@ fn endpoints_contact() {
                 "i18n_name",
                 "i18n_description",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11568,9 +12604,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11587,9 +12625,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11609,9 +12649,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -11643,9 +12685,11 @@ fn endpoints_contact() {
                 "i18n_name",
                 "i18n_description",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11675,9 +12719,11 @@ fn endpoints_contact() {
                 "i18n_name",
                 "i18n_description",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11694,9 +12740,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11713,9 +12761,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11735,9 +12785,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -11769,9 +12821,11 @@ fn endpoints_contact() {
                 "i18n_name",
                 "i18n_description",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11788,9 +12842,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11809,9 +12865,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -11835,9 +12893,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11852,9 +12912,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["new_user_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11875,9 +12937,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["departments", "subscription_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11895,9 +12959,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["departments"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11912,9 +12978,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11929,9 +12997,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11950,9 +13020,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "json",
             body_keys: &["users", "need_send_notification"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11969,9 +13041,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -11990,9 +13064,11 @@ fn endpoints_contact() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
 }
@@ -12014,9 +13090,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12041,9 +13119,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["department_change_ids", "need_department_path"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12068,9 +13148,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["job_change_ids", "need_department_path"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12095,9 +13177,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["position_change_ids", "need_department_path"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12123,9 +13207,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12153,9 +13239,11 @@ fn endpoints_core_hr() {
                 "page_token",
                 "page_size",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12178,9 +13266,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["assigned_organization_items"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12195,9 +13285,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12229,9 +13321,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12253,9 +13347,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12278,9 +13374,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["assigned_organization_items"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12313,9 +13411,11 @@ fn endpoints_core_hr() {
                 "update_start_time",
                 "update_end_time",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12344,9 +13444,11 @@ fn endpoints_core_hr() {
                 "update_start_time",
                 "update_end_time",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12366,9 +13468,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["language_id_list", "status_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12388,9 +13492,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["time_zone_id_list", "status_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12409,9 +13515,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["department_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12431,9 +13539,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["employment_ids", "get_all"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12458,9 +13568,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12485,9 +13597,11 @@ fn endpoints_core_hr() {
                 "city_id_list",
                 "status_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12512,13 +13626,15 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::core_hr::AddCoreHRCommonDataMetaDataEnumOption::new("s", "s").client_token("s").enum_field_options([lark_core::api::core_hr::AddCoreHRCommonDataMetaDataEnumOptionReqEnumFieldOption::default()])), Expected { service: "core_hr", name: "AddCoreHRCommonDataMetaDataEnumOption", method: "POST", template: "/open-apis/corehr/v1/common_data/meta_data/add_enum_option", path: "/open-apis/corehr/v1/common_data/meta_data/add_enum_option", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["object_api_name", "enum_field_api_name", "enum_field_options"], tokens: &["tenant"], helpdesk: false, paginated: false });
-    check(parts(&lark_core::api::core_hr::CreateCoreHRCommonDataMetaDataEditEnumOption::new("s", "s").client_token("s").enum_field_option(lark_core::api::core_hr::CreateCoreHRCommonDataMetaDataEditEnumOptionReqEnumFieldOption::default())), Expected { service: "core_hr", name: "CreateCoreHRCommonDataMetaDataEditEnumOption", method: "POST", template: "/open-apis/corehr/v1/common_data/meta_data/edit_enum_option", path: "/open-apis/corehr/v1/common_data/meta_data/edit_enum_option", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["object_api_name", "enum_field_api_name", "enum_field_option"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::AddCoreHRCommonDataMetaDataEnumOption::new("s", "s").client_token("s").enum_field_options([lark_core::api::core_hr::AddCoreHRCommonDataMetaDataEnumOptionReqEnumFieldOption::default()])), Expected { service: "core_hr", name: "AddCoreHRCommonDataMetaDataEnumOption", method: "POST", template: "/open-apis/corehr/v1/common_data/meta_data/add_enum_option", path: "/open-apis/corehr/v1/common_data/meta_data/add_enum_option", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["object_api_name", "enum_field_api_name", "enum_field_options"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
+    check(parts(&lark_core::api::core_hr::CreateCoreHRCommonDataMetaDataEditEnumOption::new("s", "s").client_token("s").enum_field_option(lark_core::api::core_hr::CreateCoreHRCommonDataMetaDataEditEnumOptionReqEnumFieldOption::default())), Expected { service: "core_hr", name: "CreateCoreHRCommonDataMetaDataEditEnumOption", method: "POST", template: "/open-apis/corehr/v1/common_data/meta_data/edit_enum_option", path: "/open-apis/corehr/v1/common_data/meta_data/edit_enum_option", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["object_api_name", "enum_field_api_name", "enum_field_option"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
     check(
         parts(&lark_core::api::core_hr::CreateCoreHRCompanyActive::new(
             "s", "s", true, "s",
@@ -12533,12 +13649,14 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["company_id", "effective_time", "active", "operation_reason"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::core_hr::CreateCoreHRCompany::new().client_token("s").hiberarchy_common(lark_core::api::core_hr::CreateCoreHRCompanyReqHiberarchyCommon::default()).r#type(lark_core::api::core_hr::CreateCoreHRCompanyReqType::default()).industry_list([lark_core::api::core_hr::CreateCoreHRCompanyReqIndustry::default()]).legal_representative([lark_core::api::core_hr::CreateCoreHRCompanyReqLegalRepresentative::default()]).post_code("s").tax_payer_id("s").confidential(true).sub_type_list([lark_core::api::core_hr::CreateCoreHRCompanyReqSubType::default()]).branch_company(true).primary_manager([lark_core::api::core_hr::CreateCoreHRCompanyReqPrimaryManager::default()]).custom_fields([lark_core::api::core_hr::CreateCoreHRCompanyReqCustomField::default()]).currency(lark_core::api::core_hr::CreateCoreHRCompanyReqCurrency::default()).phone(lark_core::api::core_hr::CreateCoreHRCompanyReqPhone::default()).fax(lark_core::api::core_hr::CreateCoreHRCompanyReqFax::default()).registered_office_address_info(lark_core::api::core_hr::CreateCoreHRCompanyReqRegisteredOfficeAddressInfo::default()).office_address_info(lark_core::api::core_hr::CreateCoreHRCompanyReqOfficeAddressInfo::default())), Expected { service: "core_hr", name: "CreateCoreHRCompany", method: "POST", template: "/open-apis/corehr/v1/companies", path: "/open-apis/corehr/v1/companies", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["hiberarchy_common", "type", "industry_list", "legal_representative", "post_code", "tax_payer_id", "confidential", "sub_type_list", "branch_company", "primary_manager", "custom_fields", "currency", "phone", "fax", "registered_office_address_info", "office_address_info"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::CreateCoreHRCompany::new().client_token("s").hiberarchy_common(lark_core::api::core_hr::CreateCoreHRCompanyReqHiberarchyCommon::default()).r#type(lark_core::api::core_hr::CreateCoreHRCompanyReqType::default()).industry_list([lark_core::api::core_hr::CreateCoreHRCompanyReqIndustry::default()]).legal_representative([lark_core::api::core_hr::CreateCoreHRCompanyReqLegalRepresentative::default()]).post_code("s").tax_payer_id("s").confidential(true).sub_type_list([lark_core::api::core_hr::CreateCoreHRCompanyReqSubType::default()]).branch_company(true).primary_manager([lark_core::api::core_hr::CreateCoreHRCompanyReqPrimaryManager::default()]).custom_fields([lark_core::api::core_hr::CreateCoreHRCompanyReqCustomField::default()]).currency(lark_core::api::core_hr::CreateCoreHRCompanyReqCurrency::default()).phone(lark_core::api::core_hr::CreateCoreHRCompanyReqPhone::default()).fax(lark_core::api::core_hr::CreateCoreHRCompanyReqFax::default()).registered_office_address_info(lark_core::api::core_hr::CreateCoreHRCompanyReqRegisteredOfficeAddressInfo::default()).office_address_info(lark_core::api::core_hr::CreateCoreHRCompanyReqOfficeAddressInfo::default())), Expected { service: "core_hr", name: "CreateCoreHRCompany", method: "POST", template: "/open-apis/corehr/v1/companies", path: "/open-apis/corehr/v1/companies", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["hiberarchy_common", "type", "industry_list", "legal_representative", "post_code", "tax_payer_id", "confidential", "sub_type_list", "branch_company", "primary_manager", "custom_fields", "currency", "phone", "fax", "registered_office_address_info", "office_address_info"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
     check(
         parts(&lark_core::api::core_hr::DeleteCoreHRCompany::new(
             "company_id x",
@@ -12553,9 +13671,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12572,9 +13692,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12591,9 +13713,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["company_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12608,9 +13732,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12631,9 +13757,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["company_ids", "start_date", "end_date", "fields"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12656,12 +13784,14 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::core_hr::UpdateCoreHRCompany::new("company_id x").client_token("s").hiberarchy_common(lark_core::api::core_hr::UpdateCoreHRCompanyReqHiberarchyCommon::default()).r#type(lark_core::api::core_hr::UpdateCoreHRCompanyReqType::default()).industry_list([lark_core::api::core_hr::UpdateCoreHRCompanyReqIndustry::default()]).legal_representative([lark_core::api::core_hr::UpdateCoreHRCompanyReqLegalRepresentative::default()]).post_code("s").tax_payer_id("s").confidential(true).sub_type_list([lark_core::api::core_hr::UpdateCoreHRCompanyReqSubType::default()]).branch_company(true).primary_manager([lark_core::api::core_hr::UpdateCoreHRCompanyReqPrimaryManager::default()]).currency(lark_core::api::core_hr::UpdateCoreHRCompanyReqCurrency::default()).phone(lark_core::api::core_hr::UpdateCoreHRCompanyReqPhone::default()).fax(lark_core::api::core_hr::UpdateCoreHRCompanyReqFax::default()).registered_office_address_info(lark_core::api::core_hr::UpdateCoreHRCompanyReqRegisteredOfficeAddressInfo::default()).office_address_info(lark_core::api::core_hr::UpdateCoreHRCompanyReqOfficeAddressInfo::default())), Expected { service: "core_hr", name: "UpdateCoreHRCompany", method: "PATCH", template: "/open-apis/corehr/v1/companies/:company_id", path: "/open-apis/corehr/v1/companies/company_id%20x", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["hiberarchy_common", "type", "industry_list", "legal_representative", "post_code", "tax_payer_id", "confidential", "sub_type_list", "branch_company", "primary_manager", "currency", "phone", "fax", "registered_office_address_info", "office_address_info"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::UpdateCoreHRCompany::new("company_id x").client_token("s").hiberarchy_common(lark_core::api::core_hr::UpdateCoreHRCompanyReqHiberarchyCommon::default()).r#type(lark_core::api::core_hr::UpdateCoreHRCompanyReqType::default()).industry_list([lark_core::api::core_hr::UpdateCoreHRCompanyReqIndustry::default()]).legal_representative([lark_core::api::core_hr::UpdateCoreHRCompanyReqLegalRepresentative::default()]).post_code("s").tax_payer_id("s").confidential(true).sub_type_list([lark_core::api::core_hr::UpdateCoreHRCompanyReqSubType::default()]).branch_company(true).primary_manager([lark_core::api::core_hr::UpdateCoreHRCompanyReqPrimaryManager::default()]).currency(lark_core::api::core_hr::UpdateCoreHRCompanyReqCurrency::default()).phone(lark_core::api::core_hr::UpdateCoreHRCompanyReqPhone::default()).fax(lark_core::api::core_hr::UpdateCoreHRCompanyReqFax::default()).registered_office_address_info(lark_core::api::core_hr::UpdateCoreHRCompanyReqRegisteredOfficeAddressInfo::default()).office_address_info(lark_core::api::core_hr::UpdateCoreHRCompanyReqOfficeAddressInfo::default())), Expected { service: "core_hr", name: "UpdateCoreHRCompany", method: "PATCH", template: "/open-apis/corehr/v1/companies/:company_id", path: "/open-apis/corehr/v1/companies/company_id%20x", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["hiberarchy_common", "type", "industry_list", "legal_representative", "post_code", "tax_payer_id", "confidential", "sub_type_list", "branch_company", "primary_manager", "currency", "phone", "fax", "registered_office_address_info", "office_address_info"], file_parts: &[], tokens: &["tenant", "user"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
     check(
         parts(
             &lark_core::api::core_hr::QueryCoreHRCompensationArchive::new(7, "s")
@@ -12690,9 +13820,11 @@ fn endpoints_core_hr() {
                 "effective_start_date",
                 "effective_end_date",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12709,9 +13841,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12726,9 +13860,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12747,9 +13883,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12764,9 +13902,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12781,9 +13921,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12834,9 +13976,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12882,9 +14026,11 @@ fn endpoints_core_hr() {
                 "contract_number",
                 "signing_type",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -12901,9 +14047,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12920,9 +14068,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -12937,9 +14087,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -12964,9 +14116,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["employment_id_list", "contract_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13015,9 +14169,11 @@ fn endpoints_core_hr() {
                 "contract_number",
                 "signing_type",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -13036,14 +14192,16 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["employment_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::core_hr::CreateCoreHRCostAllocationVersion::new("s").user_id_type("s").client_token("s").cost_allocation(lark_core::api::core_hr::CreateCoreHRCostAllocationVersionReqCostAllocation::default())), Expected { service: "core_hr", name: "CreateCoreHRCostAllocationVersion", method: "POST", template: "/open-apis/corehr/v2/cost_allocations/create_version", path: "/open-apis/corehr/v2/cost_allocations/create_version", query: &[("user_id_type", "s"), ("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "cost_allocation"], tokens: &["tenant"], helpdesk: false, paginated: false });
-    check(parts(&lark_core::api::core_hr::RemoveCoreHRCostAllocationVersion::new("s").user_id_type("s").client_token("s").cost_allocation(lark_core::api::core_hr::RemoveCoreHRCostAllocationVersionReqCostAllocation::default())), Expected { service: "core_hr", name: "RemoveCoreHRCostAllocationVersion", method: "POST", template: "/open-apis/corehr/v2/cost_allocations/remove_version", path: "/open-apis/corehr/v2/cost_allocations/remove_version", query: &[("user_id_type", "s"), ("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "cost_allocation"], tokens: &["tenant"], helpdesk: false, paginated: false });
-    check(parts(&lark_core::api::core_hr::UpdateCoreHRCostAllocationVersion::new("s").user_id_type("s").client_token("s").cost_allocation(lark_core::api::core_hr::UpdateCoreHRCostAllocationVersionReqCostAllocation::default())), Expected { service: "core_hr", name: "UpdateCoreHRCostAllocationVersion", method: "POST", template: "/open-apis/corehr/v2/cost_allocations/update_version", path: "/open-apis/corehr/v2/cost_allocations/update_version", query: &[("user_id_type", "s"), ("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "cost_allocation"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::CreateCoreHRCostAllocationVersion::new("s").user_id_type("s").client_token("s").cost_allocation(lark_core::api::core_hr::CreateCoreHRCostAllocationVersionReqCostAllocation::default())), Expected { service: "core_hr", name: "CreateCoreHRCostAllocationVersion", method: "POST", template: "/open-apis/corehr/v2/cost_allocations/create_version", path: "/open-apis/corehr/v2/cost_allocations/create_version", query: &[("user_id_type", "s"), ("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "cost_allocation"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
+    check(parts(&lark_core::api::core_hr::RemoveCoreHRCostAllocationVersion::new("s").user_id_type("s").client_token("s").cost_allocation(lark_core::api::core_hr::RemoveCoreHRCostAllocationVersionReqCostAllocation::default())), Expected { service: "core_hr", name: "RemoveCoreHRCostAllocationVersion", method: "POST", template: "/open-apis/corehr/v2/cost_allocations/remove_version", path: "/open-apis/corehr/v2/cost_allocations/remove_version", query: &[("user_id_type", "s"), ("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "cost_allocation"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
+    check(parts(&lark_core::api::core_hr::UpdateCoreHRCostAllocationVersion::new("s").user_id_type("s").client_token("s").cost_allocation(lark_core::api::core_hr::UpdateCoreHRCostAllocationVersionReqCostAllocation::default())), Expected { service: "core_hr", name: "UpdateCoreHRCostAllocationVersion", method: "POST", template: "/open-apis/corehr/v2/cost_allocations/update_version", path: "/open-apis/corehr/v2/cost_allocations/update_version", query: &[("user_id_type", "s"), ("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "cost_allocation"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
     check(
         parts(
             &lark_core::api::core_hr::ActiveCoreHRCostCenter::new(
@@ -13064,9 +14222,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["effective_time", "active", "operation_reason"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13098,9 +14258,11 @@ fn endpoints_core_hr() {
                 "description",
                 "effective_time",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13118,9 +14280,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["operation_reason"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13143,9 +14307,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13179,9 +14345,11 @@ fn endpoints_core_hr() {
                 "parent_cost_center_id",
                 "get_all_version",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13218,9 +14386,11 @@ fn endpoints_core_hr() {
                 "effective_time",
                 "operation_reason",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13241,9 +14411,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["operation_reason"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13281,9 +14453,11 @@ fn endpoints_core_hr() {
                 "effective_time",
                 "operation_reason",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13300,9 +14474,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13317,9 +14493,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13339,9 +14517,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["country_region_id_list", "status_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13366,9 +14546,11 @@ fn endpoints_core_hr() {
                 "country_region_subdivision_id_list",
                 "status_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13385,9 +14567,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13402,9 +14586,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13424,9 +14610,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["currency_id_list", "status_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13443,9 +14631,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13463,9 +14653,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13482,9 +14674,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13501,9 +14695,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["org_id", "object_api_name", "active", "effective_time"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13547,9 +14743,11 @@ fn endpoints_core_hr() {
                 "match_rule_groups",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -13566,9 +14764,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["org_id", "object_api_name"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13607,9 +14807,11 @@ fn endpoints_core_hr() {
                 "active",
                 "need_match_rule",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13633,9 +14835,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13675,9 +14879,11 @@ fn endpoints_core_hr() {
                 "org_roles",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -13696,9 +14902,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["object_api_name", "org_id", "match_rule_groups"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13717,14 +14925,16 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["employment_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::core_hr::CreateCoreHRDefaultCostCenterVersion::new("s").client_token("s").user_id_type("s").default_cost_center(lark_core::api::core_hr::CreateCoreHRDefaultCostCenterVersionReqDefaultCostCenter::default())), Expected { service: "core_hr", name: "CreateCoreHRDefaultCostCenterVersion", method: "POST", template: "/open-apis/corehr/v2/default_cost_centers/create_version", path: "/open-apis/corehr/v2/default_cost_centers/create_version", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "default_cost_center"], tokens: &["tenant"], helpdesk: false, paginated: false });
-    check(parts(&lark_core::api::core_hr::RemoveCoreHRDefaultCostCenterVersion::new("s").client_token("s").user_id_type("s").default_cost_center(lark_core::api::core_hr::RemoveCoreHRDefaultCostCenterVersionReqDefaultCostCenter::default())), Expected { service: "core_hr", name: "RemoveCoreHRDefaultCostCenterVersion", method: "POST", template: "/open-apis/corehr/v2/default_cost_centers/remove_version", path: "/open-apis/corehr/v2/default_cost_centers/remove_version", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "default_cost_center"], tokens: &["tenant"], helpdesk: false, paginated: false });
-    check(parts(&lark_core::api::core_hr::UpdateCoreHRDefaultCostCenterVersion::new("s").client_token("s").user_id_type("s").default_cost_center(lark_core::api::core_hr::UpdateCoreHRDefaultCostCenterVersionReqDefaultCostCenter::default())), Expected { service: "core_hr", name: "UpdateCoreHRDefaultCostCenterVersion", method: "POST", template: "/open-apis/corehr/v2/default_cost_centers/update_version", path: "/open-apis/corehr/v2/default_cost_centers/update_version", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "default_cost_center"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::CreateCoreHRDefaultCostCenterVersion::new("s").client_token("s").user_id_type("s").default_cost_center(lark_core::api::core_hr::CreateCoreHRDefaultCostCenterVersionReqDefaultCostCenter::default())), Expected { service: "core_hr", name: "CreateCoreHRDefaultCostCenterVersion", method: "POST", template: "/open-apis/corehr/v2/default_cost_centers/create_version", path: "/open-apis/corehr/v2/default_cost_centers/create_version", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "default_cost_center"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
+    check(parts(&lark_core::api::core_hr::RemoveCoreHRDefaultCostCenterVersion::new("s").client_token("s").user_id_type("s").default_cost_center(lark_core::api::core_hr::RemoveCoreHRDefaultCostCenterVersionReqDefaultCostCenter::default())), Expected { service: "core_hr", name: "RemoveCoreHRDefaultCostCenterVersion", method: "POST", template: "/open-apis/corehr/v2/default_cost_centers/remove_version", path: "/open-apis/corehr/v2/default_cost_centers/remove_version", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "default_cost_center"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
+    check(parts(&lark_core::api::core_hr::UpdateCoreHRDefaultCostCenterVersion::new("s").client_token("s").user_id_type("s").default_cost_center(lark_core::api::core_hr::UpdateCoreHRDefaultCostCenterVersionReqDefaultCostCenter::default())), Expected { service: "core_hr", name: "UpdateCoreHRDefaultCostCenterVersion", method: "POST", template: "/open-apis/corehr/v2/default_cost_centers/update_version", path: "/open-apis/corehr/v2/default_cost_centers/update_version", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employment_id", "default_cost_center"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
     check(
         parts(
             &lark_core::api::core_hr::CreateCoreHRDepartment::new("s")
@@ -13768,9 +14978,11 @@ fn endpoints_core_hr() {
                 "cost_center_id",
                 "staffing_model",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -13788,9 +15000,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13808,9 +15022,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13829,9 +15045,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13853,9 +15071,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["department_id_list", "fields", "department_name_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13884,9 +15104,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13905,9 +15127,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["department_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13931,9 +15155,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["department_ids", "start_date", "end_date"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13958,9 +15184,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -13981,9 +15209,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["department_ids", "effective_date", "fields"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -14025,9 +15255,11 @@ fn endpoints_core_hr() {
                 "code_list",
                 "fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -14061,9 +15293,11 @@ fn endpoints_core_hr() {
                 "effective_date_end",
                 "fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -14089,9 +15323,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["department_id", "need_inactive", "effective_date"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -14139,9 +15375,11 @@ fn endpoints_core_hr() {
                 "cost_center_id",
                 "staffing_model",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -14189,9 +15427,11 @@ fn endpoints_core_hr() {
                 "cost_center_id",
                 "staffing_model",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -14212,9 +15452,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["city_id_list", "district_id_list", "status_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -14229,9 +15471,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -14274,9 +15518,11 @@ fn endpoints_core_hr() {
                 "career",
                 "data_attachment",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -14299,9 +15545,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["fields", "employment_ids", "person_ids", "work_emails"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -14407,9 +15655,11 @@ fn endpoints_core_hr() {
                 "contract_type_list",
                 "archive_cpst_plan_id_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -14438,9 +15688,11 @@ fn endpoints_core_hr() {
                 "code",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -14457,9 +15709,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -14476,9 +15730,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -14493,9 +15749,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -14526,13 +15784,15 @@ fn endpoints_core_hr() {
                 "code",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
-    check(parts(&lark_core::api::core_hr::BatchQueryCoreHREmployeesAdditionalJob::new().page_size(7).page_token("s").user_id_type("s").department_id_type("s").employment_ids([String::from("s")]).additional_job_ids([String::from("s")]).start_date(lark_core::api::core_hr::BatchQueryCoreHREmployeesAdditionalJobReqStartDate::default()).end_date(lark_core::api::core_hr::BatchQueryCoreHREmployeesAdditionalJobReqEndDate::default()).data_date("s").is_effective(true)), Expected { service: "core_hr", name: "BatchQueryCoreHREmployeesAdditionalJob", method: "POST", template: "/open-apis/corehr/v2/employees/additional_jobs/batch", path: "/open-apis/corehr/v2/employees/additional_jobs/batch", query: &[("page_size", "7"), ("page_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employment_ids", "additional_job_ids", "start_date", "end_date", "data_date", "is_effective"], tokens: &["tenant"], helpdesk: false, paginated: true });
-    check(parts(&lark_core::api::core_hr::CreateCoreHREmployeesAdditionalJob::new("s", "s", "s", "s").client_token("s").user_id_type("s").department_id_type("s").working_hours_type_id("s").work_location_id("s").job_id("s").job_level_id("s").job_family_id("s").end_date("s").direct_manager_id("s").dotted_line_manager_id("s").work_shift(lark_core::api::core_hr::CreateCoreHREmployeesAdditionalJobReqWorkShift::default()).compensation_type(lark_core::api::core_hr::CreateCoreHREmployeesAdditionalJobReqCompensationType::default()).service_company("s").weekly_working_hours("s").work_calendar_id("s").position_id("s").employee_subtype_id("s")), Expected { service: "core_hr", name: "CreateCoreHREmployeesAdditionalJob", method: "POST", template: "/open-apis/corehr/v2/employees/additional_jobs", path: "/open-apis/corehr/v2/employees/additional_jobs", query: &[("client_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employee_type_id", "working_hours_type_id", "work_location_id", "department_id", "job_id", "job_level_id", "job_family_id", "employment_id", "start_date", "end_date", "direct_manager_id", "dotted_line_manager_id", "work_shift", "compensation_type", "service_company", "weekly_working_hours", "work_calendar_id", "position_id", "employee_subtype_id"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::BatchQueryCoreHREmployeesAdditionalJob::new().page_size(7).page_token("s").user_id_type("s").department_id_type("s").employment_ids([String::from("s")]).additional_job_ids([String::from("s")]).start_date(lark_core::api::core_hr::BatchQueryCoreHREmployeesAdditionalJobReqStartDate::default()).end_date(lark_core::api::core_hr::BatchQueryCoreHREmployeesAdditionalJobReqEndDate::default()).data_date("s").is_effective(true)), Expected { service: "core_hr", name: "BatchQueryCoreHREmployeesAdditionalJob", method: "POST", template: "/open-apis/corehr/v2/employees/additional_jobs/batch", path: "/open-apis/corehr/v2/employees/additional_jobs/batch", query: &[("page_size", "7"), ("page_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employment_ids", "additional_job_ids", "start_date", "end_date", "data_date", "is_effective"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: true, idempotency_key: None });
+    check(parts(&lark_core::api::core_hr::CreateCoreHREmployeesAdditionalJob::new("s", "s", "s", "s").client_token("s").user_id_type("s").department_id_type("s").working_hours_type_id("s").work_location_id("s").job_id("s").job_level_id("s").job_family_id("s").end_date("s").direct_manager_id("s").dotted_line_manager_id("s").work_shift(lark_core::api::core_hr::CreateCoreHREmployeesAdditionalJobReqWorkShift::default()).compensation_type(lark_core::api::core_hr::CreateCoreHREmployeesAdditionalJobReqCompensationType::default()).service_company("s").weekly_working_hours("s").work_calendar_id("s").position_id("s").employee_subtype_id("s")), Expected { service: "core_hr", name: "CreateCoreHREmployeesAdditionalJob", method: "POST", template: "/open-apis/corehr/v2/employees/additional_jobs", path: "/open-apis/corehr/v2/employees/additional_jobs", query: &[("client_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employee_type_id", "working_hours_type_id", "work_location_id", "department_id", "job_id", "job_level_id", "job_family_id", "employment_id", "start_date", "end_date", "direct_manager_id", "dotted_line_manager_id", "work_shift", "compensation_type", "service_company", "weekly_working_hours", "work_calendar_id", "position_id", "employee_subtype_id"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
     check(
         parts(
             &lark_core::api::core_hr::DeleteCoreHREmployeesAdditionalJob::new(
@@ -14549,13 +15809,15 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::core_hr::UpdateCoreHREmployeesAdditionalJob::new("additional_job_id x").client_token("s").user_id_type("s").department_id_type("s").employee_type_id("s").working_hours_type_id("s").work_location_id("s").department_id("s").job_id("s").job_level_id("s").job_family_id("s").start_date("s").end_date("s").direct_manager_id("s").dotted_line_manager_id("s").work_shift(lark_core::api::core_hr::UpdateCoreHREmployeesAdditionalJobReqWorkShift::default()).compensation_type(lark_core::api::core_hr::UpdateCoreHREmployeesAdditionalJobReqCompensationType::default()).service_company("s").weekly_working_hours("s").work_calendar_id("s").position_id("s").employee_subtype_id("s")), Expected { service: "core_hr", name: "UpdateCoreHREmployeesAdditionalJob", method: "PATCH", template: "/open-apis/corehr/v2/employees/additional_jobs/:additional_job_id", path: "/open-apis/corehr/v2/employees/additional_jobs/additional_job_id%20x", query: &[("client_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employee_type_id", "working_hours_type_id", "work_location_id", "department_id", "job_id", "job_level_id", "job_family_id", "start_date", "end_date", "direct_manager_id", "dotted_line_manager_id", "work_shift", "compensation_type", "service_company", "weekly_working_hours", "work_calendar_id", "position_id", "employee_subtype_id"], tokens: &["tenant"], helpdesk: false, paginated: false });
-    check(parts(&lark_core::api::core_hr::CreateCoreHREmployeesInternationalAssignment::new("s", "s", "s", "s").client_token("s").user_id_type("s").department_id_type("s").service_company("s").work_shift("s").weekly_working_hours_v2(1.5).working_hours_type_id("s").employee_type_id("s").department_id("s").job_id("s").job_family_id("s").job_level_id("s").job_grade_id("s").compensation_type("s").direct_manager_id("s").dotted_line_manager_id("s").work_calendar_id("s").position_id("s").custom_fields([lark_core::api::core_hr::CreateCoreHREmployeesInternationalAssignmentReqCustomField::default()]).international_assignment_reason("s").description("s").international_assignment_expected_end_date("s").expiration_time("s")), Expected { service: "core_hr", name: "CreateCoreHREmployeesInternationalAssignment", method: "POST", template: "/open-apis/corehr/v2/employees/international_assignments", path: "/open-apis/corehr/v2/employees/international_assignments", query: &[("client_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["work_location_id", "service_company", "work_shift", "weekly_working_hours_v2", "working_hours_type_id", "employee_type_id", "department_id", "job_id", "job_family_id", "job_level_id", "job_grade_id", "compensation_type", "direct_manager_id", "dotted_line_manager_id", "work_calendar_id", "position_id", "employment_id", "custom_fields", "international_assignment_reason", "description", "international_assignment_expected_end_date", "international_assignment_type", "effective_time", "expiration_time"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::UpdateCoreHREmployeesAdditionalJob::new("additional_job_id x").client_token("s").user_id_type("s").department_id_type("s").employee_type_id("s").working_hours_type_id("s").work_location_id("s").department_id("s").job_id("s").job_level_id("s").job_family_id("s").start_date("s").end_date("s").direct_manager_id("s").dotted_line_manager_id("s").work_shift(lark_core::api::core_hr::UpdateCoreHREmployeesAdditionalJobReqWorkShift::default()).compensation_type(lark_core::api::core_hr::UpdateCoreHREmployeesAdditionalJobReqCompensationType::default()).service_company("s").weekly_working_hours("s").work_calendar_id("s").position_id("s").employee_subtype_id("s")), Expected { service: "core_hr", name: "UpdateCoreHREmployeesAdditionalJob", method: "PATCH", template: "/open-apis/corehr/v2/employees/additional_jobs/:additional_job_id", path: "/open-apis/corehr/v2/employees/additional_jobs/additional_job_id%20x", query: &[("client_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employee_type_id", "working_hours_type_id", "work_location_id", "department_id", "job_id", "job_level_id", "job_family_id", "start_date", "end_date", "direct_manager_id", "dotted_line_manager_id", "work_shift", "compensation_type", "service_company", "weekly_working_hours", "work_calendar_id", "position_id", "employee_subtype_id"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
+    check(parts(&lark_core::api::core_hr::CreateCoreHREmployeesInternationalAssignment::new("s", "s", "s", "s").client_token("s").user_id_type("s").department_id_type("s").service_company("s").work_shift("s").weekly_working_hours_v2(1.5).working_hours_type_id("s").employee_type_id("s").department_id("s").job_id("s").job_family_id("s").job_level_id("s").job_grade_id("s").compensation_type("s").direct_manager_id("s").dotted_line_manager_id("s").work_calendar_id("s").position_id("s").custom_fields([lark_core::api::core_hr::CreateCoreHREmployeesInternationalAssignmentReqCustomField::default()]).international_assignment_reason("s").description("s").international_assignment_expected_end_date("s").expiration_time("s")), Expected { service: "core_hr", name: "CreateCoreHREmployeesInternationalAssignment", method: "POST", template: "/open-apis/corehr/v2/employees/international_assignments", path: "/open-apis/corehr/v2/employees/international_assignments", query: &[("client_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["work_location_id", "service_company", "work_shift", "weekly_working_hours_v2", "working_hours_type_id", "employee_type_id", "department_id", "job_id", "job_family_id", "job_level_id", "job_grade_id", "compensation_type", "direct_manager_id", "dotted_line_manager_id", "work_calendar_id", "position_id", "employment_id", "custom_fields", "international_assignment_reason", "description", "international_assignment_expected_end_date", "international_assignment_type", "effective_time", "expiration_time"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
     check(
         parts(
             &lark_core::api::core_hr::DeleteCoreHREmployeesInternationalAssignment::new(
@@ -14572,9 +15834,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -14646,12 +15910,14 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::core_hr::UpdateCoreHREmployeesInternationalAssignment::new("international_assignment_id x").client_token("s").user_id_type("s").department_id_type("s").work_location_id("s").service_company("s").work_shift("s").weekly_working_hours_v2(1.5).working_hours_type_id("s").employee_type_id("s").department_id("s").job_id("s").job_family_id("s").job_level_id("s").job_grade_id("s").compensation_type("s").direct_manager_id("s").dotted_line_manager_id("s").work_calendar_id("s").position_id("s").custom_fields([lark_core::api::core_hr::UpdateCoreHREmployeesInternationalAssignmentReqCustomField::default()]).international_assignment_reason("s").description("s").international_assignment_expected_end_date("s").international_assignment_type("s").effective_time("s").expiration_time("s")), Expected { service: "core_hr", name: "UpdateCoreHREmployeesInternationalAssignment", method: "PATCH", template: "/open-apis/corehr/v2/employees/international_assignments/:international_assignment_id", path: "/open-apis/corehr/v2/employees/international_assignments/international_assignment_id%20x", query: &[("client_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["work_location_id", "service_company", "work_shift", "weekly_working_hours_v2", "working_hours_type_id", "employee_type_id", "department_id", "job_id", "job_family_id", "job_level_id", "job_grade_id", "compensation_type", "direct_manager_id", "dotted_line_manager_id", "work_calendar_id", "position_id", "custom_fields", "international_assignment_reason", "description", "international_assignment_expected_end_date", "international_assignment_type", "effective_time", "expiration_time"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::UpdateCoreHREmployeesInternationalAssignment::new("international_assignment_id x").client_token("s").user_id_type("s").department_id_type("s").work_location_id("s").service_company("s").work_shift("s").weekly_working_hours_v2(1.5).working_hours_type_id("s").employee_type_id("s").department_id("s").job_id("s").job_family_id("s").job_level_id("s").job_grade_id("s").compensation_type("s").direct_manager_id("s").dotted_line_manager_id("s").work_calendar_id("s").position_id("s").custom_fields([lark_core::api::core_hr::UpdateCoreHREmployeesInternationalAssignmentReqCustomField::default()]).international_assignment_reason("s").description("s").international_assignment_expected_end_date("s").international_assignment_type("s").effective_time("s").expiration_time("s")), Expected { service: "core_hr", name: "UpdateCoreHREmployeesInternationalAssignment", method: "PATCH", template: "/open-apis/corehr/v2/employees/international_assignments/:international_assignment_id", path: "/open-apis/corehr/v2/employees/international_assignments/international_assignment_id%20x", query: &[("client_token", "s"), ("user_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["work_location_id", "service_company", "work_shift", "weekly_working_hours_v2", "working_hours_type_id", "employee_type_id", "department_id", "job_id", "job_family_id", "job_level_id", "job_grade_id", "compensation_type", "direct_manager_id", "dotted_line_manager_id", "work_calendar_id", "position_id", "custom_fields", "international_assignment_reason", "description", "international_assignment_expected_end_date", "international_assignment_type", "effective_time", "expiration_time"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
     check(
         parts(
             &lark_core::api::core_hr::CreateCoreHREmployment::new("s", "s", true)
@@ -14704,9 +15970,11 @@ fn endpoints_core_hr() {
                 "rehire",
                 "rehire_employment_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -14724,9 +15992,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -14778,9 +16048,11 @@ fn endpoints_core_hr() {
                 "reason_for_offboarding",
                 "ats_application_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -14798,9 +16070,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["enum_apiname_lists"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -14821,9 +16095,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["job_ids", "job_codes", "fields"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -14859,9 +16135,11 @@ fn endpoints_core_hr() {
                 "initiator_id",
                 "transfer_reason_unique_identifier",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -14897,9 +16175,11 @@ fn endpoints_core_hr() {
                 "initiator_id",
                 "transfer_reason_unique_identifier",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -14917,9 +16197,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["operator_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -14967,9 +16249,11 @@ fn endpoints_core_hr() {
                 "transfer_reason_unique_identifier",
                 "exception_statuses",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -15008,9 +16292,11 @@ fn endpoints_core_hr() {
                 "effective_time",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -15044,9 +16330,11 @@ fn endpoints_core_hr() {
                 "primary_job_data",
                 "assignment_start_reasons",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15122,9 +16410,11 @@ fn endpoints_core_hr() {
                 "position_id",
                 "pathway_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -15141,9 +16431,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15162,9 +16454,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15199,9 +16493,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -15243,9 +16539,11 @@ fn endpoints_core_hr() {
                 "primary_job_data",
                 "assignment_start_reasons",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -15326,9 +16624,11 @@ fn endpoints_core_hr() {
                 "service_company",
                 "pathway_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -15343,9 +16643,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15384,9 +16686,11 @@ fn endpoints_core_hr() {
                 "description",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -15403,9 +16707,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15422,9 +16728,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15443,9 +16751,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["job_family_ids", "job_family_codes"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15460,9 +16770,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -15483,9 +16795,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["job_family_ids", "start_date", "end_date", "fields"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15508,9 +16822,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -15551,9 +16867,11 @@ fn endpoints_core_hr() {
                 "description",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -15568,9 +16886,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15585,9 +16905,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15610,9 +16932,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["grade_order", "code", "names", "descriptions"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -15629,9 +16953,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15652,9 +16978,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["ids", "codes", "active"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -15677,9 +17005,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -15704,9 +17034,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["grade_order", "code", "names", "descriptions", "active"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -15743,9 +17075,11 @@ fn endpoints_core_hr() {
                 "job_grade",
                 "pathway_ids",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -15762,9 +17096,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15781,9 +17117,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15802,9 +17140,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["job_level_ids", "job_level_codes"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15819,9 +17159,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -15844,9 +17186,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -15885,9 +17229,11 @@ fn endpoints_core_hr() {
                 "job_grade",
                 "pathway_ids",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -15912,9 +17258,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -15939,9 +17287,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -15962,9 +17312,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["job_ids", "start_date", "end_date", "fields"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -15986,9 +17338,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -16029,9 +17383,11 @@ fn endpoints_core_hr() {
                 "effective_time",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -16063,9 +17419,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16099,9 +17457,11 @@ fn endpoints_core_hr() {
                 "reason",
                 "external_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16120,9 +17480,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16153,9 +17515,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -16220,9 +17584,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -16247,9 +17613,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -16277,9 +17645,11 @@ fn endpoints_core_hr() {
                 "wk_option",
                 "only_enable",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16311,9 +17681,11 @@ fn endpoints_core_hr() {
                 "limit",
                 "ids",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16335,9 +17707,11 @@ fn endpoints_core_hr() {
                 "active",
                 "operation_reason",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16413,9 +17787,11 @@ fn endpoints_core_hr() {
                 "is_primary",
                 "is_public",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -16433,9 +17809,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16512,9 +17890,11 @@ fn endpoints_core_hr() {
                 "is_primary",
                 "is_public",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -16552,9 +17932,11 @@ fn endpoints_core_hr() {
                 "time_zone_id",
                 "display_language_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -16571,9 +17953,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16590,9 +17974,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16610,9 +17996,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["location_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16627,9 +18015,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -16650,9 +18040,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["location_ids", "start_date", "end_date", "fields"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16675,9 +18067,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -16721,12 +18115,14 @@ fn endpoints_core_hr() {
                 "time_zone_id",
                 "display_language_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
-    check(parts(&lark_core::api::core_hr::CreateCoreHRNationalIDType::new("s", true, "s", "s").client_token("s").name([lark_core::api::core_hr::CreateCoreHRNationalIDTypeReqName::default()]).validation_rule_description([lark_core::api::core_hr::CreateCoreHRNationalIDTypeReqValidationRuleDescription::default()]).identification_type(lark_core::api::core_hr::CreateCoreHRNationalIDTypeReqIdentificationType::default()).custom_fields([lark_core::api::core_hr::CreateCoreHRNationalIDTypeReqCustomField::default()])), Expected { service: "core_hr", name: "CreateCoreHRNationalIDType", method: "POST", template: "/open-apis/corehr/v1/national_id_types", path: "/open-apis/corehr/v1/national_id_types", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["country_region_id", "name", "active", "validation_rule", "validation_rule_description", "code", "identification_type", "custom_fields"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::CreateCoreHRNationalIDType::new("s", true, "s", "s").client_token("s").name([lark_core::api::core_hr::CreateCoreHRNationalIDTypeReqName::default()]).validation_rule_description([lark_core::api::core_hr::CreateCoreHRNationalIDTypeReqValidationRuleDescription::default()]).identification_type(lark_core::api::core_hr::CreateCoreHRNationalIDTypeReqIdentificationType::default()).custom_fields([lark_core::api::core_hr::CreateCoreHRNationalIDTypeReqCustomField::default()])), Expected { service: "core_hr", name: "CreateCoreHRNationalIDType", method: "POST", template: "/open-apis/corehr/v1/national_id_types", path: "/open-apis/corehr/v1/national_id_types", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["country_region_id", "name", "active", "validation_rule", "validation_rule_description", "code", "identification_type", "custom_fields"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
     check(
         parts(&lark_core::api::core_hr::DeleteCoreHRNationalIDType::new(
             "national_id_type_id x",
@@ -16741,9 +18137,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16760,9 +18158,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16789,12 +18189,14 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::core_hr::UpdateCoreHRNationalIDType::new("national_id_type_id x").client_token("s").country_region_id("s").name([lark_core::api::core_hr::UpdateCoreHRNationalIDTypeReqName::default()]).active(true).validation_rule("s").validation_rule_description([lark_core::api::core_hr::UpdateCoreHRNationalIDTypeReqValidationRuleDescription::default()]).code("s").identification_type(lark_core::api::core_hr::UpdateCoreHRNationalIDTypeReqIdentificationType::default()).custom_fields([lark_core::api::core_hr::UpdateCoreHRNationalIDTypeReqCustomField::default()])), Expected { service: "core_hr", name: "UpdateCoreHRNationalIDType", method: "PATCH", template: "/open-apis/corehr/v1/national_id_types/:national_id_type_id", path: "/open-apis/corehr/v1/national_id_types/national_id_type_id%20x", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["country_region_id", "name", "active", "validation_rule", "validation_rule_description", "code", "identification_type", "custom_fields"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::core_hr::UpdateCoreHRNationalIDType::new("national_id_type_id x").client_token("s").country_region_id("s").name([lark_core::api::core_hr::UpdateCoreHRNationalIDTypeReqName::default()]).active(true).validation_rule("s").validation_rule_description([lark_core::api::core_hr::UpdateCoreHRNationalIDTypeReqValidationRuleDescription::default()]).code("s").identification_type(lark_core::api::core_hr::UpdateCoreHRNationalIDTypeReqIdentificationType::default()).custom_fields([lark_core::api::core_hr::UpdateCoreHRNationalIDTypeReqCustomField::default()])), Expected { service: "core_hr", name: "UpdateCoreHRNationalIDType", method: "PATCH", template: "/open-apis/corehr/v1/national_id_types/:national_id_type_id", path: "/open-apis/corehr/v1/national_id_types/national_id_type_id%20x", query: &[("client_token", "s")], headers: &[], body_kind: "json", body_keys: &["country_region_id", "name", "active", "validation_rule", "validation_rule_description", "code", "identification_type", "custom_fields"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
     check(
         parts(
             &lark_core::api::core_hr::SearchCoreHRNationality::new(7)
@@ -16817,9 +18219,11 @@ fn endpoints_core_hr() {
                 "country_region_id_list",
                 "status_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -16856,9 +18260,11 @@ fn endpoints_core_hr() {
                 "block_reason_explanation",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16880,9 +18286,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["offboarding_id", "operator_id", "update_data"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16901,9 +18309,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["active", "offboarding_reason_unique_identifier"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16922,9 +18332,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["offboarding_id", "operator_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -16972,9 +18384,11 @@ fn endpoints_core_hr() {
                 "reasons",
                 "employee_reasons",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -17013,9 +18427,11 @@ fn endpoints_core_hr() {
                 "custom_fields",
                 "retain_account",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17032,9 +18448,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["pathway_id", "active"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17051,9 +18469,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["pathway_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17076,9 +18496,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["code", "names", "descriptions"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -17095,9 +18517,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17120,9 +18544,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["code", "names", "descriptions"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -17201,9 +18627,11 @@ fn endpoints_core_hr() {
                 "age",
                 "personal_profile",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -17282,9 +18710,11 @@ fn endpoints_core_hr() {
                 "age",
                 "personal_profile",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -17301,9 +18731,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17320,9 +18752,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17340,9 +18774,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file_content", "file_name"],
+            file_parts: &["file_content"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17357,9 +18793,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17438,9 +18876,11 @@ fn endpoints_core_hr() {
                 "age",
                 "personal_profile",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -17519,9 +18959,11 @@ fn endpoints_core_hr() {
                 "age",
                 "personal_profile",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -17538,9 +18980,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["position_id", "active", "effective_time"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17595,9 +19039,11 @@ fn endpoints_core_hr() {
                 "effective_time",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -17612,9 +19058,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["position_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17652,9 +19100,11 @@ fn endpoints_core_hr() {
                 "position_ids",
                 "position_codes",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -17677,9 +19127,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -17736,9 +19188,11 @@ fn endpoints_core_hr() {
                 "effective_time",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -17755,9 +19209,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17791,9 +19247,11 @@ fn endpoints_core_hr() {
                 "ats_application_id",
                 "out_biz_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17810,9 +19268,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17829,9 +19289,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17848,9 +19310,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17873,9 +19337,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -17902,9 +19368,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["pre_hire_ids", "fields"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -17922,9 +19390,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["pre_hire_id", "confirm_workforce"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -17986,9 +19456,11 @@ fn endpoints_core_hr() {
                 "rehire",
                 "fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -18013,9 +19485,11 @@ fn endpoints_core_hr() {
                 "review_decision",
                 "reason",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18033,9 +19507,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["task_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18067,9 +19543,11 @@ fn endpoints_core_hr() {
                 "custom_update_fields",
                 "person_custom_update_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18101,9 +19579,11 @@ fn endpoints_core_hr() {
                 "custom_update_fields",
                 "person_custom_update_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18118,9 +19598,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["pre_hire_id", "withdraw_reason"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18143,9 +19625,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["employment_id", "assessments"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -18160,9 +19644,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18180,9 +19666,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["active", "app_url"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18217,9 +19705,11 @@ fn endpoints_core_hr() {
                 "assessment_detail",
                 "is_final_asssessment",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -18271,9 +19761,11 @@ fn endpoints_core_hr() {
                 "final_assessment_result",
                 "final_assessment_grade",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -18308,9 +19800,11 @@ fn endpoints_core_hr() {
                 "self_review",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -18329,9 +19823,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["employment_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -18366,9 +19862,11 @@ fn endpoints_core_hr() {
                 "reason",
                 "field_values_v2",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18402,9 +19900,11 @@ fn endpoints_core_hr() {
                 "remark",
                 "system_user",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18428,9 +19928,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18449,9 +19951,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18470,9 +19974,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18487,9 +19993,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18516,9 +20024,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -18537,9 +20047,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["flow_definition_id", "variable_api_names"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18560,9 +20072,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id", "reason", "system_user"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18591,9 +20105,11 @@ fn endpoints_core_hr() {
                 "system_initiator",
                 "flow_data",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18621,9 +20137,11 @@ fn endpoints_core_hr() {
                 "remark",
                 "system_user",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18644,9 +20162,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id", "reason", "system_user"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18669,9 +20189,11 @@ fn endpoints_core_hr() {
                 "centralized_reporting_project_id",
                 "items",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18693,9 +20215,11 @@ fn endpoints_core_hr() {
                 "centralized_reporting_project_id",
                 "items",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18716,9 +20240,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["item_list", "updated_at_gte", "updated_at_lte"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18733,9 +20259,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -18752,9 +20280,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18788,9 +20318,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -18814,9 +20346,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18848,9 +20382,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["states", "template_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -18869,9 +20405,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["ids", "operator", "terminate_reason"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18888,9 +20426,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18922,9 +20462,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -18943,9 +20485,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18962,9 +20506,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -18987,9 +20533,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -19006,9 +20554,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19031,9 +20581,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -19055,9 +20607,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19076,9 +20630,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19120,12 +20676,14 @@ fn endpoints_core_hr() {
                 "cost_center_ids",
                 "include_missing_dimension_rows",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::core_hr::BatchQueryCoreHRWorkforcePlanDetailV2::new().page_token("s").page_size(7).workforce_plan_id("s").is_centralized_reporting_project(true).centralized_reporting_project_id("s").dimension_id_in_datas([lark_core::api::core_hr::BatchQueryCoreHRWorkforcePlanDetailV2ReqDimensionIDInData::default()]).include_missing_dimension_rows(true).filter_all_zero_value_rows(true)), Expected { service: "core_hr", name: "BatchQueryCoreHRWorkforcePlanDetailV2", method: "POST", template: "/open-apis/corehr/v2/workforce_plan_details/batch_v2", path: "/open-apis/corehr/v2/workforce_plan_details/batch_v2", query: &[("page_token", "s"), ("page_size", "7")], headers: &[], body_kind: "json", body_keys: &["workforce_plan_id", "is_centralized_reporting_project", "centralized_reporting_project_id", "dimension_id_in_datas", "include_missing_dimension_rows", "filter_all_zero_value_rows"], tokens: &["tenant"], helpdesk: false, paginated: true });
+    check(parts(&lark_core::api::core_hr::BatchQueryCoreHRWorkforcePlanDetailV2::new().page_token("s").page_size(7).workforce_plan_id("s").is_centralized_reporting_project(true).centralized_reporting_project_id("s").dimension_id_in_datas([lark_core::api::core_hr::BatchQueryCoreHRWorkforcePlanDetailV2ReqDimensionIDInData::default()]).include_missing_dimension_rows(true).filter_all_zero_value_rows(true)), Expected { service: "core_hr", name: "BatchQueryCoreHRWorkforcePlanDetailV2", method: "POST", template: "/open-apis/corehr/v2/workforce_plan_details/batch_v2", path: "/open-apis/corehr/v2/workforce_plan_details/batch_v2", query: &[("page_token", "s"), ("page_size", "7")], headers: &[], body_kind: "json", body_keys: &["workforce_plan_id", "is_centralized_reporting_project", "centralized_reporting_project_id", "dimension_id_in_datas", "include_missing_dimension_rows", "filter_all_zero_value_rows"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: true, idempotency_key: None });
     check(
         parts(
             &lark_core::api::core_hr::BatchDeleteCoreHRWorkforcePlanDetailRow::new("s").items([
@@ -19142,9 +20700,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["workforce_plan_id", "items"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19163,9 +20723,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["workforce_plan_id", "items"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19184,9 +20746,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19217,9 +20781,11 @@ fn endpoints_core_hr() {
                 "active",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -19236,9 +20802,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19255,9 +20823,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19272,9 +20842,11 @@ fn endpoints_core_hr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -19307,9 +20879,11 @@ fn endpoints_core_hr() {
                 "active",
                 "custom_fields",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
 }
@@ -19338,9 +20912,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["subjects", "objects"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19360,9 +20936,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19385,9 +20963,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -19413,9 +20993,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["subjects", "objects"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19434,9 +21016,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -19465,9 +21049,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -19489,9 +21075,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["department"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19509,12 +21097,14 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::directory::CreateDirectoryDepartmentFilter::new().employee_id_type("s").department_id_type("s").filter(lark_core::api::directory::CreateDirectoryDepartmentFilterReqFilter::default()).required_fields([String::from("s")]).page_request(lark_core::api::directory::CreateDirectoryDepartmentFilterReqPageRequest::default())), Expected { service: "directory", name: "CreateDirectoryDepartmentFilter", method: "POST", template: "/open-apis/directory/v1/departments/filter", path: "/open-apis/directory/v1/departments/filter", query: &[("employee_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["filter", "required_fields", "page_request"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::directory::CreateDirectoryDepartmentFilter::new().employee_id_type("s").department_id_type("s").filter(lark_core::api::directory::CreateDirectoryDepartmentFilterReqFilter::default()).required_fields([String::from("s")]).page_request(lark_core::api::directory::CreateDirectoryDepartmentFilterReqPageRequest::default())), Expected { service: "directory", name: "CreateDirectoryDepartmentFilter", method: "POST", template: "/open-apis/directory/v1/departments/filter", path: "/open-apis/directory/v1/departments/filter", query: &[("employee_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["filter", "required_fields", "page_request"], file_parts: &[], tokens: &["tenant", "user"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::directory::MGetDirectoryDepartment::new()
@@ -19533,9 +21123,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["department_ids", "required_fields"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19558,9 +21150,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["query", "page_request", "required_fields"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19582,9 +21176,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["department"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19605,9 +21201,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["employee", "options"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19626,9 +21224,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["options"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19655,9 +21255,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["filter", "required_fields", "page_request"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19677,9 +21279,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["employee_ids", "required_fields"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19698,9 +21302,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19724,9 +21330,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["employee_order_in_departments", "options"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19749,12 +21357,14 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["query", "page_request", "required_fields"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::directory::UpdateDirectoryEmployeeToBeResigned::new("employee_id x").employee_id_type("s").department_id_type("s").employee(lark_core::api::directory::UpdateDirectoryEmployeeToBeResignedReqEmployee::default())), Expected { service: "directory", name: "UpdateDirectoryEmployeeToBeResigned", method: "PATCH", template: "/open-apis/directory/v1/employees/:employee_id/to_be_resigned", path: "/open-apis/directory/v1/employees/employee_id%20x/to_be_resigned", query: &[("employee_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employee"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::directory::UpdateDirectoryEmployeeToBeResigned::new("employee_id x").employee_id_type("s").department_id_type("s").employee(lark_core::api::directory::UpdateDirectoryEmployeeToBeResignedReqEmployee::default())), Expected { service: "directory", name: "UpdateDirectoryEmployeeToBeResigned", method: "PATCH", template: "/open-apis/directory/v1/employees/:employee_id/to_be_resigned", path: "/open-apis/directory/v1/employees/employee_id%20x/to_be_resigned", query: &[("employee_id_type", "s"), ("department_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["employee"], file_parts: &[], tokens: &["tenant", "user"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::directory::UpdateDirectoryEmployee::new("employee_id x")
@@ -19772,9 +21382,11 @@ fn endpoints_directory() {
             headers: &[],
             body_kind: "json",
             body_keys: &["employee"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -19793,9 +21405,11 @@ fn endpoints_docx() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19821,9 +21435,11 @@ fn endpoints_docx() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -19852,9 +21468,11 @@ fn endpoints_docx() {
             headers: &[],
             body_kind: "json",
             body_keys: &["children", "index"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -19881,9 +21499,11 @@ fn endpoints_docx() {
             headers: &[],
             body_kind: "json",
             body_keys: &["requests"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -19902,9 +21522,11 @@ fn endpoints_docx() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19933,9 +21555,11 @@ fn endpoints_docx() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -19964,9 +21588,11 @@ fn endpoints_docx() {
             headers: &[],
             body_kind: "json",
             body_keys: &["start_index", "end_index"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
 }
@@ -19985,9 +21611,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20016,9 +21644,11 @@ fn endpoints_drive() {
                 "chat_ids",
                 "docs_types",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20037,9 +21667,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["request_docs"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20058,9 +21690,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["title", "type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20078,9 +21712,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20097,9 +21733,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20116,9 +21754,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20133,9 +21773,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20153,9 +21795,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20173,9 +21817,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20192,9 +21838,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20214,9 +21862,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "type", "folder_token", "extra"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20231,9 +21881,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "folder_token"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20252,9 +21904,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["type", "folder_token"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20285,9 +21939,11 @@ fn endpoints_drive() {
                 "checksum",
                 "file",
             ],
+            file_parts: &["file"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20304,9 +21960,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["file_name", "parent_type", "parent_node", "size"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20329,9 +21987,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["upload_id", "seq", "size", "checksum", "file"],
+            file_parts: &["file"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20346,9 +22006,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["upload_id", "block_num"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20363,9 +22025,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20398,9 +22062,11 @@ fn endpoints_drive() {
                 "extra",
                 "file",
             ],
+            file_parts: &["file"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20415,9 +22081,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["file_name", "parent_type", "parent_node", "size", "extra"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20440,9 +22108,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["upload_id", "seq", "size", "checksum", "file"],
+            file_parts: &["file"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20457,9 +22127,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["upload_id", "block_num"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20478,9 +22150,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["token", "type", "members", "notify_lark"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20506,9 +22180,11 @@ fn endpoints_drive() {
                 "remove_old_owner",
                 "cancel_notify",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20525,9 +22201,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["token", "type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20546,9 +22224,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["member_type", "member_id", "perm", "perm_type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20571,9 +22251,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["perm_type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20590,9 +22272,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["token", "type", "member_type", "member_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20616,9 +22300,11 @@ fn endpoints_drive() {
                 "perm",
                 "notify_lark",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20643,9 +22329,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["member_type", "perm", "perm_type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20662,9 +22350,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["token", "type", "perm"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20696,9 +22386,11 @@ fn endpoints_drive() {
                 "external_access",
                 "invite_external",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20730,9 +22422,11 @@ fn endpoints_drive() {
                 "external_access",
                 "invite_external",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20749,9 +22443,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["token", "type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20768,9 +22464,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20800,9 +22498,11 @@ fn endpoints_drive() {
                 "link_share_entity",
                 "invite_external",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20821,9 +22521,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20852,9 +22554,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -20872,9 +22576,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20893,9 +22599,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["reply_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20919,9 +22627,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["content"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20941,9 +22651,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20963,9 +22675,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["is_solved"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -20989,9 +22703,11 @@ fn endpoints_drive() {
                 "is_subcribe",
                 "file_type",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21010,9 +22726,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["file_type"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21032,9 +22750,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["is_subscribe", "file_type"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21053,9 +22773,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["FolderToken", "Content"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21072,9 +22794,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21091,9 +22815,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21108,9 +22834,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21129,9 +22857,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["title", "folder_token"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21150,9 +22880,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21170,9 +22902,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["properties"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21190,9 +22924,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["requests"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21207,9 +22943,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["file", "name", "folderToken"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21228,9 +22966,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["file_extension", "file_token", "type", "file_name", "point"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21245,9 +22985,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21266,9 +23008,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["source", "destination_index"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21286,9 +23030,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["valueRange"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21307,9 +23053,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["valueRange"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21328,9 +23076,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["dimension", "inheritStyle"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21348,9 +23098,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["dimension"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21372,9 +23124,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["dimension", "dimensionProperties"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21392,9 +23146,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["dimension"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21418,9 +23174,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21446,9 +23204,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21466,9 +23226,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["valueRange"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21486,9 +23248,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["valueRanges"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21506,9 +23270,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["appendStyle"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21526,9 +23292,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["data"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21547,9 +23315,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["range", "mergeType"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21567,9 +23337,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["range"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21589,9 +23361,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["range", "image", "name"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21609,9 +23383,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["find_condition", "find"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21634,9 +23410,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["find_condition", "find", "replacement"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21654,9 +23432,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["sheet_condition_formats"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21674,9 +23454,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21694,9 +23476,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["sheet_condition_formats"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21714,12 +23498,14 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["sheet_cf_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::drive::CreateSheetProtectedDimension::new("spreadsheet_token x").user_id_type("s").add_protected_dimension(lark_core::api::drive::CreateSheetProtectedDimensionReqAddProtectedDimension::default())), Expected { service: "drive", name: "CreateSheetProtectedDimension", method: "POST", template: "/open-apis/sheets/v2/spreadsheets/:spreadsheet_token/protected_dimension", path: "/open-apis/sheets/v2/spreadsheets/spreadsheet_token%20x/protected_dimension", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["addProtectedDimension"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::drive::CreateSheetProtectedDimension::new("spreadsheet_token x").user_id_type("s").add_protected_dimension(lark_core::api::drive::CreateSheetProtectedDimensionReqAddProtectedDimension::default())), Expected { service: "drive", name: "CreateSheetProtectedDimension", method: "POST", template: "/open-apis/sheets/v2/spreadsheets/:spreadsheet_token/protected_dimension", path: "/open-apis/sheets/v2/spreadsheets/spreadsheet_token%20x/protected_dimension", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["addProtectedDimension"], file_parts: &[], tokens: &["tenant", "user"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::drive::GetSheetProtectedDimension::new("spreadsheetToken x", "s")
@@ -21735,9 +23521,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21757,9 +23545,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["requests"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21777,9 +23567,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["protectIds"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21804,12 +23596,14 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["range", "dataValidationType", "dataValidation"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::drive::DeleteSheetDataValidationDropdown::new("spreadsheetToken x").data_validation_ranges([lark_core::api::drive::DeleteSheetDataValidationDropdownReqDataValidationRange::default()])), Expected { service: "drive", name: "DeleteSheetDataValidationDropdown", method: "DELETE", template: "/open-apis/sheets/v2/spreadsheets/:spreadsheetToken/dataValidation", path: "/open-apis/sheets/v2/spreadsheets/spreadsheetToken%20x/dataValidation", query: &[], headers: &[], body_kind: "json", body_keys: &["dataValidationRanges"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::drive::DeleteSheetDataValidationDropdown::new("spreadsheetToken x").data_validation_ranges([lark_core::api::drive::DeleteSheetDataValidationDropdownReqDataValidationRange::default()])), Expected { service: "drive", name: "DeleteSheetDataValidationDropdown", method: "DELETE", template: "/open-apis/sheets/v2/spreadsheets/:spreadsheetToken/dataValidation", path: "/open-apis/sheets/v2/spreadsheets/spreadsheetToken%20x/dataValidation", query: &[], headers: &[], body_kind: "json", body_keys: &["dataValidationRanges"], file_parts: &[], tokens: &["tenant", "user"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::drive::UpdateSheetDataValidationDropdown::new(
@@ -21833,9 +23627,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["dataValidationType", "dataValidation"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21854,9 +23650,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21879,9 +23677,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["range", "col", "condition"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21899,9 +23699,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21923,9 +23725,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["col", "condition"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21943,9 +23747,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21965,9 +23771,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["filter_view_id", "filter_view_name", "range"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -21986,9 +23794,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22011,9 +23821,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["filter_view_name", "range"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22032,9 +23844,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22052,9 +23866,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22079,9 +23895,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["condition_id", "filter_type", "compare_type", "expected"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22101,9 +23919,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22128,9 +23948,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["filter_type", "compare_type", "expected"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22150,9 +23972,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22171,9 +23995,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22205,9 +24031,11 @@ fn endpoints_drive() {
                 "offset_x",
                 "offset_y",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22226,9 +24054,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22262,9 +24092,11 @@ fn endpoints_drive() {
                 "offset_x",
                 "offset_y",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22283,9 +24115,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22303,9 +24137,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22325,9 +24161,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "description", "open_sharing"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22346,9 +24184,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -22363,9 +24203,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22385,9 +24227,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["create_setting", "security_setting", "comment_setting"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22410,9 +24254,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["member_type", "member_role", "type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22430,9 +24276,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["member_type", "member_id", "member_role"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22458,9 +24306,11 @@ fn endpoints_drive() {
                 "origin_node_token",
                 "title",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22484,9 +24334,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -22505,9 +24357,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["target_parent_token", "target_space_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22522,9 +24376,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22543,9 +24399,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["parent_wiki_token", "obj_type", "obj_token", "apply"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22560,9 +24418,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22582,9 +24442,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["role_name", "table_roles", "block_roles", "base_rule"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22603,9 +24465,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -22625,9 +24489,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["role_name", "table_roles", "block_roles", "base_rule"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22644,9 +24510,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22666,9 +24534,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["nodes"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -22693,9 +24563,11 @@ fn endpoints_drive() {
                 "syntax_type",
                 "diagram_type",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22712,9 +24584,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22731,9 +24605,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["theme"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22753,9 +24629,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22782,9 +24660,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["requests"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -22816,9 +24696,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["children_id", "index", "descendants"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -22833,9 +24715,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["content_type", "content"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22854,9 +24738,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["comment_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22885,9 +24771,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -22905,9 +24793,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["Revision", "Requests"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -22926,9 +24816,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["start_index", "end_index"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -22954,9 +24846,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["children", "index"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -22975,9 +24869,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23005,9 +24901,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -23033,9 +24931,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -23116,9 +25016,11 @@ fn endpoints_drive() {
                 "update_text",
                 "update_task",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -23137,9 +25039,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["folder_token", "title"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23156,9 +25060,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23173,9 +25079,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23190,9 +25098,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["file_extension", "token", "type", "sub_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23209,9 +25119,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23228,9 +25140,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23255,9 +25169,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -23287,9 +25203,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -23309,9 +25227,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["request_docs", "with_url"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23332,9 +25252,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["parent_token", "refer_entity"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23351,9 +25273,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23368,9 +25292,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23387,9 +25313,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23409,9 +25337,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "obj_type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23433,9 +25363,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23453,9 +25385,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23479,9 +25413,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -23505,9 +25441,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -23528,9 +25466,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["members"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23547,9 +25487,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23568,9 +25510,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23597,9 +25541,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["member_type", "member_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23616,9 +25562,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23633,9 +25581,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23650,9 +25600,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23667,9 +25619,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23701,9 +25655,11 @@ fn endpoints_drive() {
                 "link_share_entity",
                 "copy_entity",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23729,9 +25685,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["ranges", "dataValidationType", "dataValidation"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23746,9 +25704,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23766,9 +25726,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23785,9 +25747,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23802,9 +25766,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23819,9 +25785,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["title"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23838,9 +25806,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23860,9 +25830,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["target_parent_token", "target_space_id", "title"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23883,9 +25855,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["query", "space_id", "node_id"],
+            file_parts: &[],
             tokens: &[],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -23904,9 +25878,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "json",
             body_keys: &["title"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -23925,9 +25901,11 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
 }
@@ -23967,9 +25945,11 @@ fn endpoints_ehr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -23984,9 +25964,11 @@ fn endpoints_ehr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -24009,9 +25991,11 @@ fn endpoints_event() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
 }
@@ -24033,9 +26017,11 @@ fn endpoints_file() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["image_type", "image"],
+            file_parts: &["image"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24050,9 +26036,11 @@ fn endpoints_file() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24074,9 +26062,11 @@ fn endpoints_file() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["file_type", "file_name", "duration", "file"],
+            file_parts: &["file"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24091,17 +26081,19 @@ fn endpoints_file() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
 
 #[test]
 fn endpoints_helpdesk() {
-    check(parts(&lark_core::api::helpdesk::CreateHelpdeskNotification::new().user_id_type("s").id("s").job_name("s").status(7).create_user(lark_core::api::helpdesk::CreateHelpdeskNotificationReqCreateUser::default()).created_at("s").update_user(lark_core::api::helpdesk::CreateHelpdeskNotificationReqUpdateUser::default()).updated_at("s").target_user_count(7).sent_user_count(7).read_user_count(7).send_at("s").push_content("s").push_type(7).push_scope_type(7).new_staff_scope_type(7).new_staff_scope_department_list([lark_core::api::helpdesk::CreateHelpdeskNotificationReqNewStaffScopeDepartment::default()]).user_list([lark_core::api::helpdesk::CreateHelpdeskNotificationReqUser::default()]).department_list([lark_core::api::helpdesk::CreateHelpdeskNotificationReqDepartment::default()]).chat_list([lark_core::api::helpdesk::CreateHelpdeskNotificationReqChat::default()]).ext("s")), Expected { service: "helpdesk", name: "CreateHelpdeskNotification", method: "POST", template: "/open-apis/helpdesk/v1/notifications", path: "/open-apis/helpdesk/v1/notifications", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["id", "job_name", "status", "create_user", "created_at", "update_user", "updated_at", "target_user_count", "sent_user_count", "read_user_count", "send_at", "push_content", "push_type", "push_scope_type", "new_staff_scope_type", "new_staff_scope_department_list", "user_list", "department_list", "chat_list", "ext"], tokens: &["user"], helpdesk: true, paginated: false });
-    check(parts(&lark_core::api::helpdesk::UpdateHelpdeskNotification::new("notification_id x").user_id_type("s").id("s").job_name("s").status(7).create_user(lark_core::api::helpdesk::UpdateHelpdeskNotificationReqCreateUser::default()).created_at("s").update_user(lark_core::api::helpdesk::UpdateHelpdeskNotificationReqUpdateUser::default()).updated_at("s").target_user_count(7).sent_user_count(7).read_user_count(7).send_at("s").push_content("s").push_type(7).push_scope_type(7).new_staff_scope_type(7).new_staff_scope_department_list([lark_core::api::helpdesk::UpdateHelpdeskNotificationReqNewStaffScopeDepartment::default()]).user_list([lark_core::api::helpdesk::UpdateHelpdeskNotificationReqUser::default()]).department_list([lark_core::api::helpdesk::UpdateHelpdeskNotificationReqDepartment::default()]).chat_list([lark_core::api::helpdesk::UpdateHelpdeskNotificationReqChat::default()]).ext("s")), Expected { service: "helpdesk", name: "UpdateHelpdeskNotification", method: "PATCH", template: "/open-apis/helpdesk/v1/notifications/:notification_id", path: "/open-apis/helpdesk/v1/notifications/notification_id%20x", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["id", "job_name", "status", "create_user", "created_at", "update_user", "updated_at", "target_user_count", "sent_user_count", "read_user_count", "send_at", "push_content", "push_type", "push_scope_type", "new_staff_scope_type", "new_staff_scope_department_list", "user_list", "department_list", "chat_list", "ext"], tokens: &["user"], helpdesk: true, paginated: false });
+    check(parts(&lark_core::api::helpdesk::CreateHelpdeskNotification::new().user_id_type("s").id("s").job_name("s").status(7).create_user(lark_core::api::helpdesk::CreateHelpdeskNotificationReqCreateUser::default()).created_at("s").update_user(lark_core::api::helpdesk::CreateHelpdeskNotificationReqUpdateUser::default()).updated_at("s").target_user_count(7).sent_user_count(7).read_user_count(7).send_at("s").push_content("s").push_type(7).push_scope_type(7).new_staff_scope_type(7).new_staff_scope_department_list([lark_core::api::helpdesk::CreateHelpdeskNotificationReqNewStaffScopeDepartment::default()]).user_list([lark_core::api::helpdesk::CreateHelpdeskNotificationReqUser::default()]).department_list([lark_core::api::helpdesk::CreateHelpdeskNotificationReqDepartment::default()]).chat_list([lark_core::api::helpdesk::CreateHelpdeskNotificationReqChat::default()]).ext("s")), Expected { service: "helpdesk", name: "CreateHelpdeskNotification", method: "POST", template: "/open-apis/helpdesk/v1/notifications", path: "/open-apis/helpdesk/v1/notifications", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["id", "job_name", "status", "create_user", "created_at", "update_user", "updated_at", "target_user_count", "sent_user_count", "read_user_count", "send_at", "push_content", "push_type", "push_scope_type", "new_staff_scope_type", "new_staff_scope_department_list", "user_list", "department_list", "chat_list", "ext"], file_parts: &[], tokens: &["user"], helpdesk: true, paginated: false, idempotency_key: None });
+    check(parts(&lark_core::api::helpdesk::UpdateHelpdeskNotification::new("notification_id x").user_id_type("s").id("s").job_name("s").status(7).create_user(lark_core::api::helpdesk::UpdateHelpdeskNotificationReqCreateUser::default()).created_at("s").update_user(lark_core::api::helpdesk::UpdateHelpdeskNotificationReqUpdateUser::default()).updated_at("s").target_user_count(7).sent_user_count(7).read_user_count(7).send_at("s").push_content("s").push_type(7).push_scope_type(7).new_staff_scope_type(7).new_staff_scope_department_list([lark_core::api::helpdesk::UpdateHelpdeskNotificationReqNewStaffScopeDepartment::default()]).user_list([lark_core::api::helpdesk::UpdateHelpdeskNotificationReqUser::default()]).department_list([lark_core::api::helpdesk::UpdateHelpdeskNotificationReqDepartment::default()]).chat_list([lark_core::api::helpdesk::UpdateHelpdeskNotificationReqChat::default()]).ext("s")), Expected { service: "helpdesk", name: "UpdateHelpdeskNotification", method: "PATCH", template: "/open-apis/helpdesk/v1/notifications/:notification_id", path: "/open-apis/helpdesk/v1/notifications/notification_id%20x", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["id", "job_name", "status", "create_user", "created_at", "update_user", "updated_at", "target_user_count", "sent_user_count", "read_user_count", "send_at", "push_content", "push_type", "push_scope_type", "new_staff_scope_type", "new_staff_scope_department_list", "user_list", "department_list", "chat_list", "ext"], file_parts: &[], tokens: &["user"], helpdesk: true, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::helpdesk::GetHelpdeskNotification::new("notification_id x")
@@ -24117,9 +26109,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24136,9 +26130,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24158,9 +26154,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["reason"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24177,9 +26175,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24199,9 +26199,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["send_at"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24221,9 +26223,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["is_recall"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24248,9 +26252,11 @@ fn endpoints_helpdesk() {
                 "open_id",
                 "customized_info",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24267,9 +26273,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24303,9 +26311,11 @@ fn endpoints_helpdesk() {
                 "solved",
                 "channel",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24357,9 +26367,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24374,9 +26386,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24394,9 +26408,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["event_id", "faqs"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24413,9 +26429,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24441,9 +26459,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24462,9 +26482,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["msg_type", "content"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24483,9 +26505,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["msg_type", "content", "receiver_id", "receive_type"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24505,9 +26529,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["visible"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -24526,9 +26552,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24560,9 +26588,11 @@ fn endpoints_helpdesk() {
                 "required",
                 "dropdown_options",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24595,9 +26625,11 @@ fn endpoints_helpdesk() {
                 "dropdown_options",
                 "dropdown_allow_multiple",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24616,9 +26648,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24633,9 +26667,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "parent_id", "language"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24650,9 +26686,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24671,9 +26709,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "parent_id"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24690,9 +26730,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24712,9 +26754,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24732,9 +26776,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["faq"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24749,9 +26795,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24769,9 +26817,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["faq"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24786,9 +26836,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24816,9 +26868,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -24836,9 +26890,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24863,9 +26919,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -24880,9 +26938,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["status"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24897,9 +26957,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24918,9 +26980,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["agent_schedules"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24937,9 +27001,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24960,9 +27026,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["agent_schedule"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24979,9 +27047,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -24996,9 +27066,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25018,9 +27090,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "rules", "agent_ids"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25037,9 +27111,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25059,9 +27135,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["agent_skill"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25078,9 +27156,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25095,9 +27175,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25112,9 +27194,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25132,9 +27216,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["events"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25152,9 +27238,11 @@ fn endpoints_helpdesk() {
             headers: &[],
             body_kind: "json",
             body_keys: &["events"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: true,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -25184,9 +27272,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25204,9 +27294,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25221,9 +27313,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25238,9 +27332,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25257,9 +27353,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25278,9 +27376,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -25311,9 +27411,11 @@ fn endpoints_hire() {
                 "notify_mentioned_user",
                 "mention_entity_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25339,9 +27441,11 @@ fn endpoints_hire() {
                 "notify_mentioned_user",
                 "mention_entity_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25356,9 +27460,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25383,9 +27489,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -25400,9 +27508,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25421,9 +27531,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -25452,9 +27564,11 @@ fn endpoints_hire() {
                 "application_preferred_city_code_list",
                 "delivery_type",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25477,9 +27591,11 @@ fn endpoints_hire() {
                 "termination_reason_list",
                 "termination_reason_note",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25498,9 +27614,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25538,9 +27656,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -25563,9 +27683,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -25593,9 +27715,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25612,9 +27736,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25663,9 +27789,11 @@ fn endpoints_hire() {
                 "level",
                 "employee_type",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25699,9 +27827,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["operation", "conversion_info", "overboard_info"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25730,9 +27860,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25760,9 +27892,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25780,9 +27914,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["job_channel_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25809,9 +27945,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["agency_supplier_id_list", "keyword", "filter_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -25826,9 +27964,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25854,9 +27994,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["supplier_id", "status", "role"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -25871,9 +28013,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["option", "id", "reason"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25903,9 +28047,11 @@ fn endpoints_hire() {
                 "current_salary",
                 "expected_salary",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25922,9 +28068,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["talent_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25939,9 +28087,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25964,9 +28114,11 @@ fn endpoints_hire() {
                 "termination_reason_id_list",
                 "termination_reason_notes",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -25996,9 +28148,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26015,9 +28169,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26035,9 +28191,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["stage_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26054,9 +28212,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["content"],
+            file_parts: &["content"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26095,9 +28255,11 @@ fn endpoints_hire() {
                 "application_id",
                 "order_status",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -26127,9 +28289,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -26148,9 +28312,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["talent_ids", "application_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26169,9 +28335,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["scope", "custom_field_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26189,9 +28357,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["scope", "custom_field_key_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26211,12 +28381,14 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["scope", "custom_field_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::hire::CreateHireEcoBackgroundCheckCustomField::new("s").custom_field_list([lark_core::api::hire::CreateHireEcoBackgroundCheckCustomFieldReqCustomField::default()])), Expected { service: "hire", name: "CreateHireEcoBackgroundCheckCustomField", method: "POST", template: "/open-apis/hire/v1/eco_background_check_custom_fields", path: "/open-apis/hire/v1/eco_background_check_custom_fields", query: &[], headers: &[], body_kind: "json", body_keys: &["account_id", "custom_field_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::hire::CreateHireEcoBackgroundCheckCustomField::new("s").custom_field_list([lark_core::api::hire::CreateHireEcoBackgroundCheckCustomFieldReqCustomField::default()])), Expected { service: "hire", name: "CreateHireEcoBackgroundCheckCustomField", method: "POST", template: "/open-apis/hire/v1/eco_background_check_custom_fields", path: "/open-apis/hire/v1/eco_background_check_custom_fields", query: &[], headers: &[], body_kind: "json", body_keys: &["account_id", "custom_field_list"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(&lark_core::api::hire::BatchDeleteHireEcoBackgroundCheckCustomField::new("s")),
         Expected {
@@ -26229,12 +28401,14 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["account_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckCustomField::new("s").custom_field_list([lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckCustomFieldReqCustomField::default()])), Expected { service: "hire", name: "BatchUpdateHireEcoBackgroundCheckCustomField", method: "PATCH", template: "/open-apis/hire/v1/eco_background_check_custom_fields/batch_update", path: "/open-apis/hire/v1/eco_background_check_custom_fields/batch_update", query: &[], headers: &[], body_kind: "json", body_keys: &["account_id", "custom_field_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckCustomField::new("s").custom_field_list([lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckCustomFieldReqCustomField::default()])), Expected { service: "hire", name: "BatchUpdateHireEcoBackgroundCheckCustomField", method: "PATCH", template: "/open-apis/hire/v1/eco_background_check_custom_fields/batch_update", path: "/open-apis/hire/v1/eco_background_check_custom_fields/batch_update", query: &[], headers: &[], body_kind: "json", body_keys: &["account_id", "custom_field_list"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::hire::BatchDeleteHireEcoBackgroundCheckPackage::new("s")
@@ -26251,14 +28425,16 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["account_id", "package_id_list", "additional_item_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckPackage::new("s").package_list([lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckPackageReqPackage::default()]).additional_item_list([lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckPackageReqAdditionalItem::default()])), Expected { service: "hire", name: "BatchUpdateHireEcoBackgroundCheckPackage", method: "PATCH", template: "/open-apis/hire/v1/eco_background_check_packages/batch_update", path: "/open-apis/hire/v1/eco_background_check_packages/batch_update", query: &[], headers: &[], body_kind: "json", body_keys: &["account_id", "package_list", "additional_item_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
-    check(parts(&lark_core::api::hire::CreateHireEcoBackgroundCheckPackage::new("s").package_list([lark_core::api::hire::CreateHireEcoBackgroundCheckPackageReqPackage::default()]).additional_item_list([lark_core::api::hire::CreateHireEcoBackgroundCheckPackageReqAdditionalItem::default()])), Expected { service: "hire", name: "CreateHireEcoBackgroundCheckPackage", method: "POST", template: "/open-apis/hire/v1/eco_background_check_packages", path: "/open-apis/hire/v1/eco_background_check_packages", query: &[], headers: &[], body_kind: "json", body_keys: &["account_id", "package_list", "additional_item_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
-    check(parts(&lark_core::api::hire::UpdateHireEcoBackgroundCheckProgress::new("s", "s", "s", "s").stage_en_name("s").result("s").report_file_list([lark_core::api::hire::UpdateHireEcoBackgroundCheckProgressReqReportFile::default()])), Expected { service: "hire", name: "UpdateHireEcoBackgroundCheckProgress", method: "POST", template: "/open-apis/hire/v1/eco_background_checks/update_progress", path: "/open-apis/hire/v1/eco_background_checks/update_progress", query: &[], headers: &[], body_kind: "json", body_keys: &["background_check_id", "stage_id", "stage_en_name", "stage_name", "stage_time", "result", "report_file_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckPackage::new("s").package_list([lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckPackageReqPackage::default()]).additional_item_list([lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckPackageReqAdditionalItem::default()])), Expected { service: "hire", name: "BatchUpdateHireEcoBackgroundCheckPackage", method: "PATCH", template: "/open-apis/hire/v1/eco_background_check_packages/batch_update", path: "/open-apis/hire/v1/eco_background_check_packages/batch_update", query: &[], headers: &[], body_kind: "json", body_keys: &["account_id", "package_list", "additional_item_list"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
+    check(parts(&lark_core::api::hire::CreateHireEcoBackgroundCheckPackage::new("s").package_list([lark_core::api::hire::CreateHireEcoBackgroundCheckPackageReqPackage::default()]).additional_item_list([lark_core::api::hire::CreateHireEcoBackgroundCheckPackageReqAdditionalItem::default()])), Expected { service: "hire", name: "CreateHireEcoBackgroundCheckPackage", method: "POST", template: "/open-apis/hire/v1/eco_background_check_packages", path: "/open-apis/hire/v1/eco_background_check_packages", query: &[], headers: &[], body_kind: "json", body_keys: &["account_id", "package_list", "additional_item_list"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
+    check(parts(&lark_core::api::hire::UpdateHireEcoBackgroundCheckProgress::new("s", "s", "s", "s").stage_en_name("s").result("s").report_file_list([lark_core::api::hire::UpdateHireEcoBackgroundCheckProgressReqReportFile::default()])), Expected { service: "hire", name: "UpdateHireEcoBackgroundCheckProgress", method: "POST", template: "/open-apis/hire/v1/eco_background_checks/update_progress", path: "/open-apis/hire/v1/eco_background_checks/update_progress", query: &[], headers: &[], body_kind: "json", body_keys: &["background_check_id", "stage_id", "stage_en_name", "stage_name", "stage_time", "result", "report_file_list"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(&lark_core::api::hire::CancelHireEcoBackgroundCheck::new(
             "s",
@@ -26273,9 +28449,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["background_check_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26301,9 +28479,11 @@ fn endpoints_hire() {
                 "result_time",
                 "report_file_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26325,9 +28505,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["result", "msg", "exam_login_info"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26345,9 +28527,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["account_id", "paper_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26365,9 +28549,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["account_id", "paper_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26385,9 +28571,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["account_id", "paper_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26407,9 +28595,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["result", "result_time", "report_list", "detail_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26428,9 +28618,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["fail_reason", "redirect_url", "state"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26460,9 +28652,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -26489,9 +28683,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -26516,9 +28712,11 @@ fn endpoints_hire() {
                 "uuid",
                 "operator_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26545,9 +28743,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -26586,9 +28786,11 @@ fn endpoints_hire() {
                 "create_time",
                 "termination_type",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26606,9 +28808,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26627,9 +28831,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -26669,9 +28875,11 @@ fn endpoints_hire() {
                 "create_time",
                 "termination_type",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26696,9 +28904,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["external_background_check_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -26727,9 +28937,11 @@ fn endpoints_hire() {
                 "result",
                 "attachment_id_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26748,9 +28960,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26780,13 +28994,15 @@ fn endpoints_hire() {
                 "result",
                 "attachment_id_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::hire::CreateHireExternalInterviewAssessment::new("s").external_id("s").username("s").conclusion(7).assessment_dimension_list([lark_core::api::hire::CreateHireExternalInterviewAssessmentReqAssessmentDimension::default()]).content("s")), Expected { service: "hire", name: "CreateHireExternalInterviewAssessment", method: "POST", template: "/open-apis/hire/v1/external_interview_assessments", path: "/open-apis/hire/v1/external_interview_assessments", query: &[], headers: &[], body_kind: "json", body_keys: &["external_id", "username", "conclusion", "assessment_dimension_list", "content", "external_interview_id"], tokens: &["tenant"], helpdesk: false, paginated: false });
-    check(parts(&lark_core::api::hire::UpdateHireExternalInterviewAssessment::new("external_interview_assessment_id x").username("s").conclusion(7).assessment_dimension_list([lark_core::api::hire::UpdateHireExternalInterviewAssessmentReqAssessmentDimension::default()]).content("s")), Expected { service: "hire", name: "UpdateHireExternalInterviewAssessment", method: "PATCH", template: "/open-apis/hire/v1/external_interview_assessments/:external_interview_assessment_id", path: "/open-apis/hire/v1/external_interview_assessments/external_interview_assessment_id%20x", query: &[], headers: &[], body_kind: "json", body_keys: &["username", "conclusion", "assessment_dimension_list", "content"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::hire::CreateHireExternalInterviewAssessment::new("s").external_id("s").username("s").conclusion(7).assessment_dimension_list([lark_core::api::hire::CreateHireExternalInterviewAssessmentReqAssessmentDimension::default()]).content("s")), Expected { service: "hire", name: "CreateHireExternalInterviewAssessment", method: "POST", template: "/open-apis/hire/v1/external_interview_assessments", path: "/open-apis/hire/v1/external_interview_assessments", query: &[], headers: &[], body_kind: "json", body_keys: &["external_id", "username", "conclusion", "assessment_dimension_list", "content", "external_interview_id"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
+    check(parts(&lark_core::api::hire::UpdateHireExternalInterviewAssessment::new("external_interview_assessment_id x").username("s").conclusion(7).assessment_dimension_list([lark_core::api::hire::UpdateHireExternalInterviewAssessmentReqAssessmentDimension::default()]).content("s")), Expected { service: "hire", name: "UpdateHireExternalInterviewAssessment", method: "PATCH", template: "/open-apis/hire/v1/external_interview_assessments/:external_interview_assessment_id", path: "/open-apis/hire/v1/external_interview_assessments/external_interview_assessment_id%20x", query: &[], headers: &[], body_kind: "json", body_keys: &["username", "conclusion", "assessment_dimension_list", "content"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::hire::BatchQueryHireExternalInterview::new()
@@ -26809,12 +29025,14 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["external_interview_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::hire::CreateHireExternalInterview::new("s").external_id("s").participate_status(7).begin_time(7).end_time(7).interview_assessments([lark_core::api::hire::CreateHireExternalInterviewReqInterviewAssessment::default()])), Expected { service: "hire", name: "CreateHireExternalInterview", method: "POST", template: "/open-apis/hire/v1/external_interviews", path: "/open-apis/hire/v1/external_interviews", query: &[], headers: &[], body_kind: "json", body_keys: &["external_id", "external_application_id", "participate_status", "begin_time", "end_time", "interview_assessments"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::hire::CreateHireExternalInterview::new("s").external_id("s").participate_status(7).begin_time(7).end_time(7).interview_assessments([lark_core::api::hire::CreateHireExternalInterviewReqInterviewAssessment::default()])), Expected { service: "hire", name: "CreateHireExternalInterview", method: "POST", template: "/open-apis/hire/v1/external_interviews", path: "/open-apis/hire/v1/external_interviews", query: &[], headers: &[], body_kind: "json", body_keys: &["external_id", "external_application_id", "participate_status", "begin_time", "end_time", "interview_assessments"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(&lark_core::api::hire::DeleteHireExternalInterview::new(
             "external_interview_id x",
@@ -26829,12 +29047,14 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::hire::UpdateHireExternalInterview::new("external_interview_id x", "s").participate_status(7).begin_time(7).end_time(7).interview_assessments([lark_core::api::hire::UpdateHireExternalInterviewReqInterviewAssessment::default()])), Expected { service: "hire", name: "UpdateHireExternalInterview", method: "PUT", template: "/open-apis/hire/v1/external_interviews/:external_interview_id", path: "/open-apis/hire/v1/external_interviews/external_interview_id%20x", query: &[], headers: &[], body_kind: "json", body_keys: &["external_application_id", "participate_status", "begin_time", "end_time", "interview_assessments"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::hire::UpdateHireExternalInterview::new("external_interview_id x", "s").participate_status(7).begin_time(7).end_time(7).interview_assessments([lark_core::api::hire::UpdateHireExternalInterviewReqInterviewAssessment::default()])), Expected { service: "hire", name: "UpdateHireExternalInterview", method: "PUT", template: "/open-apis/hire/v1/external_interviews/:external_interview_id", path: "/open-apis/hire/v1/external_interviews/external_interview_id%20x", query: &[], headers: &[], body_kind: "json", body_keys: &["external_application_id", "participate_status", "begin_time", "end_time", "interview_assessments"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::hire::BatchQueryHireExternalOffer::new()
@@ -26857,9 +29077,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["external_offer_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -26888,9 +29110,11 @@ fn endpoints_hire() {
                 "offer_status",
                 "attachment_id_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26907,9 +29131,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26936,9 +29162,11 @@ fn endpoints_hire() {
                 "offer_status",
                 "attachment_id_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -26989,9 +29217,11 @@ fn endpoints_hire() {
                 "conversion_time",
                 "comment",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27010,9 +29240,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27035,9 +29267,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["operation", "onboarding_info", "offboarding_info"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27061,9 +29295,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -27086,9 +29322,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27122,9 +29360,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -27147,9 +29387,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27167,9 +29409,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27187,9 +29431,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27215,9 +29461,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -27243,9 +29491,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -27264,9 +29514,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -27281,9 +29533,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27310,9 +29564,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -27344,9 +29600,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -27365,9 +29623,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["interviewer"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27382,9 +29642,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27399,9 +29661,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27453,9 +29717,11 @@ fn endpoints_hire() {
                 "interview_appointment_config",
                 "portal_website_apply_form_schema_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27539,9 +29805,11 @@ fn endpoints_hire() {
                 "target_major_id_list",
                 "portal_website_apply_form_schema_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27560,9 +29828,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -27588,9 +29858,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27624,9 +29896,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -27641,9 +29915,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["expiry_time", "is_never_expired"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27673,9 +29949,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["job_channel_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -27690,9 +29968,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27775,9 +30055,11 @@ fn endpoints_hire() {
                 "employment_job_id",
                 "position_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27794,9 +30076,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27838,9 +30122,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -27870,9 +30156,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id_list", "short_code_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -27891,9 +30179,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -27979,9 +30269,11 @@ fn endpoints_hire() {
                 "position_id",
                 "update_option",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28001,9 +30293,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28022,9 +30316,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28103,9 +30399,11 @@ fn endpoints_hire() {
                 "expiry_timestamp",
                 "target_major_id_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28124,9 +30422,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28145,9 +30445,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["code_list", "location_type"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28170,9 +30472,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28187,9 +30491,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28206,9 +30512,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28227,9 +30535,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28253,9 +30563,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28274,9 +30586,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "config"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28304,9 +30618,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28333,9 +30649,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28377,9 +30695,11 @@ fn endpoints_hire() {
                 "salary_info",
                 "customized_info_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28404,9 +30724,11 @@ fn endpoints_hire() {
                 "termination_reason_id_list",
                 "termination_reason_note",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28444,9 +30766,11 @@ fn endpoints_hire() {
                 "salary_info",
                 "customized_info_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28465,9 +30789,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28497,9 +30823,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28518,9 +30846,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["mobile", "email"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28537,9 +30867,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28556,9 +30888,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["referral_account_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28573,9 +30907,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28594,9 +30930,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["start_trans_time", "end_trans_time", "trade_details"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28614,9 +30952,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["withdraw_bonus_type", "external_order_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28636,9 +30976,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["talent_id", "start_time", "end_time"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28662,9 +31004,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28694,9 +31038,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28716,9 +31062,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28733,9 +31081,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28754,9 +31104,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28780,9 +31132,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -28800,9 +31154,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["talent_id_list", "folder_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28830,9 +31186,11 @@ fn endpoints_hire() {
                 "identification_type",
                 "identification_number_list",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28850,9 +31208,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["talent_id", "option", "reason"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28913,9 +31273,11 @@ fn endpoints_hire() {
                 "self_evaluation",
                 "customized_data",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28975,9 +31337,11 @@ fn endpoints_hire() {
                 "self_evaluation",
                 "customized_data",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -28995,9 +31359,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["external_create_time"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29015,9 +31381,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["external_create_time"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29041,9 +31409,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29058,9 +31428,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29094,9 +31466,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29111,9 +31485,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29132,9 +31508,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["operation", "onboard_time", "overboard_time"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29161,9 +31539,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["job_id_list", "operator_id_list", "operation_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29181,9 +31561,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["talent_id_list", "option_type"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29202,9 +31584,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["talent_id", "add_type"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29224,9 +31608,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29244,9 +31630,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["talent_id_list", "folder_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29264,9 +31652,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["operation", "tag_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29296,9 +31686,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29317,9 +31709,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29350,9 +31744,11 @@ fn endpoints_hire() {
                 "test_start_time_min",
                 "test_start_time_max",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29379,9 +31775,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29398,9 +31796,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["application_id", "state", "create_time"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29417,9 +31817,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29445,9 +31847,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29466,9 +31870,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["state", "modify_time"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29500,9 +31906,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29520,9 +31928,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["channel_name"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29540,9 +31950,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29561,9 +31973,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29582,12 +31996,14 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "json",
             body_keys: &["channel_name"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::hire::CreateHireWebsiteDeliveryByAttachment::new("website_id x", "s", "s", "s").channel_id("s").application_preferred_city_code_list([String::from("s")]).mobile_country_code("s").mobile("s").email("s").identification(lark_core::api::hire::CreateHireWebsiteDeliveryByAttachmentReqIdentification::default())), Expected { service: "hire", name: "CreateHireWebsiteDeliveryByAttachment", method: "POST", template: "/open-apis/hire/v1/websites/:website_id/deliveries/create_by_attachment", path: "/open-apis/hire/v1/websites/website_id%20x/deliveries/create_by_attachment", query: &[], headers: &[], body_kind: "json", body_keys: &["job_post_id", "user_id", "resume_file_id", "channel_id", "application_preferred_city_code_list", "mobile_country_code", "mobile", "email", "identification"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::hire::CreateHireWebsiteDeliveryByAttachment::new("website_id x", "s", "s", "s").channel_id("s").application_preferred_city_code_list([String::from("s")]).mobile_country_code("s").mobile("s").email("s").identification(lark_core::api::hire::CreateHireWebsiteDeliveryByAttachmentReqIdentification::default())), Expected { service: "hire", name: "CreateHireWebsiteDeliveryByAttachment", method: "POST", template: "/open-apis/hire/v1/websites/:website_id/deliveries/create_by_attachment", path: "/open-apis/hire/v1/websites/website_id%20x/deliveries/create_by_attachment", query: &[], headers: &[], body_kind: "json", body_keys: &["job_post_id", "user_id", "resume_file_id", "channel_id", "application_preferred_city_code_list", "mobile_country_code", "mobile", "email", "identification"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::hire::CreateHireWebsiteDeliveryByResume::new("website_id x", "s", "s")
@@ -29612,9 +32028,11 @@ fn endpoints_hire() {
                 "application_preferred_city_code_list",
                 "channel_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29632,9 +32050,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29658,9 +32078,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29696,9 +32118,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29745,9 +32169,11 @@ fn endpoints_hire() {
                 "create_start_time",
                 "create_end_time",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29766,9 +32192,11 @@ fn endpoints_hire() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29795,9 +32223,11 @@ fn endpoints_hire() {
                 "mobile",
                 "mobile_country_code",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -29826,9 +32256,11 @@ fn endpoints_human_auth() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29850,9 +32282,11 @@ fn endpoints_human_auth() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["image"],
+            file_parts: &["image"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29869,9 +32303,11 @@ fn endpoints_human_auth() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["raw_image"],
+            file_parts: &["raw_image"],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -29890,9 +32326,11 @@ fn endpoints_human_auth() {
             headers: &[],
             body_kind: "json",
             body_keys: &["identity_name", "identity_code", "mobile"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -29911,9 +32349,11 @@ fn endpoints_jssdk() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user", "app"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -29937,9 +32377,11 @@ fn endpoints_lingo() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -29975,9 +32417,11 @@ fn endpoints_lingo() {
                 "rich_text",
                 "i18n_descs",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30010,9 +32454,11 @@ fn endpoints_lingo() {
                 "rich_text",
                 "i18n_descs",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30046,9 +32492,11 @@ fn endpoints_lingo() {
                 "rich_text",
                 "i18n_descs",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30067,9 +32515,11 @@ fn endpoints_lingo() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30084,9 +32534,11 @@ fn endpoints_lingo() {
             headers: &[],
             body_kind: "json",
             body_keys: &["text"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30106,9 +32558,11 @@ fn endpoints_lingo() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30123,9 +32577,11 @@ fn endpoints_lingo() {
             headers: &[],
             body_kind: "json",
             body_keys: &["text"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30140,9 +32596,11 @@ fn endpoints_lingo() {
             headers: &[],
             body_kind: "json",
             body_keys: &["texts"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30170,9 +32628,11 @@ fn endpoints_lingo() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -30187,9 +32647,11 @@ fn endpoints_lingo() {
             headers: &[],
             body_kind: "json",
             body_keys: &["word"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30221,9 +32683,11 @@ fn endpoints_lingo() {
             headers: &[],
             body_kind: "json",
             body_keys: &["query", "classification_filter", "sources", "creators"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -30256,9 +32720,11 @@ fn endpoints_lingo() {
                 "rich_text",
                 "i18n_descs",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30275,9 +32741,11 @@ fn endpoints_lingo() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30295,9 +32763,11 @@ fn endpoints_lingo() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["name", "file"],
+            file_parts: &["file"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30312,9 +32782,11 @@ fn endpoints_lingo() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -30333,9 +32805,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["email_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30356,9 +32830,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["email", "name", "description", "who_can_send_mail"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30373,9 +32849,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30401,9 +32879,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -30424,9 +32904,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["email", "name", "description", "who_can_send_mail"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30447,9 +32929,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["email", "name", "description", "who_can_send_mail"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30466,9 +32950,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30491,9 +32977,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["email", "user_id", "department_id", "type"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30512,9 +33000,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30540,9 +33030,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -30560,9 +33052,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30585,9 +33079,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id", "department_id", "email", "type"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30609,9 +33105,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30637,9 +33135,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -30657,9 +33157,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30674,9 +33176,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["email_alias"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30693,9 +33197,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30713,9 +33219,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30735,9 +33243,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["email", "name", "geo"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30754,9 +33264,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30775,9 +33287,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -30796,9 +33310,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["email", "name"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30817,9 +33333,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["email", "name"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30836,9 +33354,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30858,9 +33378,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id", "type"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30881,9 +33403,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30907,9 +33431,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -30927,9 +33453,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30946,9 +33474,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30966,9 +33496,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["email_alias"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -30985,9 +33517,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31005,9 +33539,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31025,9 +33561,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["email_alias"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31045,9 +33583,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31066,9 +33606,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31086,9 +33628,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31109,9 +33653,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["mailgroup_manager_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31132,9 +33678,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["mailgroup_manager_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31158,9 +33706,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -31180,9 +33730,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["items"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31200,9 +33752,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["member_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31224,9 +33778,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["items"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31244,9 +33800,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["permission_member_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31264,9 +33822,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["event_type"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31284,9 +33844,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31305,9 +33867,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["items"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31325,9 +33889,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["member_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31345,9 +33911,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["to_mail_address"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31365,9 +33933,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31385,9 +33955,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["event_type"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31402,9 +33974,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31422,9 +33996,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["event_type"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31443,9 +34019,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "parent_folder_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31463,9 +34041,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31483,9 +34063,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31507,9 +34089,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "parent_folder_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31540,9 +34124,11 @@ fn endpoints_mail() {
                 "remark",
                 "position",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31560,9 +34146,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31580,9 +34168,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -31617,9 +34207,11 @@ fn endpoints_mail() {
                 "remark",
                 "position",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31640,9 +34232,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31660,9 +34254,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31684,9 +34280,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31710,9 +34308,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -31752,9 +34352,11 @@ fn endpoints_mail() {
                 "dedupe_key",
                 "head_from",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("dedupe_key")),
         },
     );
     check(
@@ -31784,9 +34386,11 @@ fn endpoints_mail() {
                 "name",
                 "is_enable",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31804,9 +34408,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31823,9 +34429,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31843,9 +34451,11 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["rule_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -31876,9 +34486,11 @@ fn endpoints_mail() {
                 "name",
                 "is_enable",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -31969,9 +34581,11 @@ fn endpoints_mdm() {
                 "vendor_site_code",
                 "appendix",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32058,9 +34672,11 @@ fn endpoints_mdm() {
                 "vendor_site_code",
                 "appendix",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32080,9 +34696,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -32097,9 +34715,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32114,9 +34734,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -32175,9 +34797,11 @@ fn endpoints_mdm() {
                 "extend_info",
                 "appendix",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32236,9 +34860,11 @@ fn endpoints_mdm() {
                 "extend_info",
                 "appendix",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32262,9 +34888,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -32281,9 +34909,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32298,9 +34928,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -32326,9 +34958,11 @@ fn endpoints_mdm() {
                 "company_code",
                 "co_area_code",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32352,9 +34986,11 @@ fn endpoints_mdm() {
                 "responsible_user_union_id",
                 "company_code",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32371,9 +35007,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32390,9 +35028,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32415,9 +35055,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["type", "responsible_user_union_id", "company_code"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -32452,9 +35094,11 @@ fn endpoints_mdm() {
                 "valid_to",
                 "cost_center_name",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32488,9 +35132,11 @@ fn endpoints_mdm() {
                 "valid_to",
                 "cost_center_name",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32507,9 +35153,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32526,9 +35174,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32561,9 +35211,11 @@ fn endpoints_mdm() {
                 "fee_type",
                 "valid_to",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -32583,9 +35235,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["company_code", "cost_center_code", "department_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32605,9 +35259,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["company_code"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32626,9 +35282,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32647,9 +35305,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32676,9 +35336,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["company_code", "cost_center_code", "department_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -32703,9 +35365,11 @@ fn endpoints_mdm() {
                 "type",
                 "valid_to",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32733,9 +35397,11 @@ fn endpoints_mdm() {
                 "type",
                 "valid_to",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32752,9 +35418,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32771,9 +35439,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32793,9 +35463,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -32821,9 +35493,11 @@ fn endpoints_mdm() {
                 "country_code",
                 "company_name_en",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32843,9 +35517,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["company_name", "co_area_code", "company_name_en"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32860,9 +35536,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32877,9 +35555,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32902,9 +35582,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["legal_entity_code", "co_area_code", "country_code"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -32919,9 +35601,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["gl_account_code", "company_code", "valid_to"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32941,9 +35625,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["valid_to"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32962,9 +35648,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -32983,9 +35671,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33007,12 +35697,14 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["gl_account_code", "company_code", "valid_to"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::mdm::CreateMDMCompanyBankAccount::new("company_uid x", "s", "s", "s").iban("s").local_routing_code("s").gl_account_code("s").clearing_account_code("s").swift("s").account_attri_desc("s").i18n_account_attri_desc(lark_core::api::mdm::CreateMDMCompanyBankAccountReqI18nAccountAttriDesc::default())), Expected { service: "mdm", name: "CreateMDMCompanyBankAccount", method: "POST", template: "/open-apis/mdm/v1/companies/:company_uid/company_bank_accounts", path: "/open-apis/mdm/v1/companies/company_uid%20x/company_bank_accounts", query: &[], headers: &[], body_kind: "json", body_keys: &["account", "iban", "account_name", "currency_code", "local_routing_code", "gl_account_code", "clearing_account_code", "swift", "account_attri_desc", "i18n_account_attri_desc"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::mdm::CreateMDMCompanyBankAccount::new("company_uid x", "s", "s", "s").iban("s").local_routing_code("s").gl_account_code("s").clearing_account_code("s").swift("s").account_attri_desc("s").i18n_account_attri_desc(lark_core::api::mdm::CreateMDMCompanyBankAccountReqI18nAccountAttriDesc::default())), Expected { service: "mdm", name: "CreateMDMCompanyBankAccount", method: "POST", template: "/open-apis/mdm/v1/companies/:company_uid/company_bank_accounts", path: "/open-apis/mdm/v1/companies/company_uid%20x/company_bank_accounts", query: &[], headers: &[], body_kind: "json", body_keys: &["account", "iban", "account_name", "currency_code", "local_routing_code", "gl_account_code", "clearing_account_code", "swift", "account_attri_desc", "i18n_account_attri_desc"], file_parts: &[], tokens: &["tenant", "user"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::mdm::UpdateMDMCompanyBankAccount::new(
@@ -33049,9 +35741,11 @@ fn endpoints_mdm() {
                 "account_attri_desc",
                 "i18n_account_attri_desc",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33069,9 +35763,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33089,9 +35785,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33114,9 +35812,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["iban", "local_routing_code", "swift"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -33152,9 +35852,11 @@ fn endpoints_mdm() {
                 "asset_type_name_en",
                 "asset_no",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33175,9 +35877,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["asset_name", "quantity", "unit", "asset_type_name_en"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33195,9 +35899,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33215,9 +35921,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33239,9 +35947,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["asset_sub_no", "asset_type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -33256,9 +35966,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33278,9 +35990,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33312,9 +36026,11 @@ fn endpoints_mdm() {
             headers: &[],
             body_kind: "json",
             body_keys: &["filter", "common"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -33339,9 +36055,11 @@ fn endpoints_mdm() {
                 "authorized_user_ids",
                 "uams_app_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33366,9 +36084,11 @@ fn endpoints_mdm() {
                 "authorized_user_ids",
                 "uams_app_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -33390,12 +36110,14 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "json",
             body_keys: &["room_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::meeting_room::BatchGetMeetingRoomSummary::new().event_uids([lark_core::api::meeting_room::BatchGetCalendarMeetingRoomSummaryReqEventUid::default()])), Expected { service: "meeting_room", name: "BatchGetMeetingRoomSummary", method: "POST", template: "/open-apis/meeting_room/summary/batch_get", path: "/open-apis/meeting_room/summary/batch_get", query: &[], headers: &[], body_kind: "json", body_keys: &["EventUids"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::meeting_room::BatchGetMeetingRoomSummary::new().event_uids([lark_core::api::meeting_room::BatchGetCalendarMeetingRoomSummaryReqEventUid::default()])), Expected { service: "meeting_room", name: "BatchGetMeetingRoomSummary", method: "POST", template: "/open-apis/meeting_room/summary/batch_get", path: "/open-apis/meeting_room/summary/batch_get", query: &[], headers: &[], body_kind: "json", body_keys: &["EventUids"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::meeting_room::GetMeetingRoomBuildingList::new()
@@ -33419,9 +36141,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -33440,9 +36164,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33469,9 +36195,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -33490,9 +36218,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33510,9 +36240,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33527,9 +36259,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "json",
             body_keys: &["room_id", "uid", "original_time", "status"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33554,9 +36288,11 @@ fn endpoints_meeting_room() {
                 "district_id",
                 "custom_building_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33585,9 +36321,11 @@ fn endpoints_meeting_room() {
                 "district_id",
                 "custom_building_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33602,9 +36340,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "json",
             body_keys: &["building_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33622,9 +36362,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33649,9 +36391,11 @@ fn endpoints_meeting_room() {
                 "is_disabled",
                 "custom_room_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33671,9 +36415,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "json",
             body_keys: &["room_id", "name", "capacity", "custom_room_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33690,9 +36436,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "json",
             body_keys: &["room_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33710,9 +36458,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33727,9 +36477,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33744,9 +36496,11 @@ fn endpoints_meeting_room() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -33771,9 +36525,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["chat_id", "open_id", "user_id", "email", "msg_type", "card"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33791,9 +36547,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33811,9 +36569,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33831,9 +36591,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33848,9 +36610,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["receive_id", "msg_type", "content", "uuid"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("uuid")),
         },
     );
     check(
@@ -33871,9 +36635,11 @@ fn endpoints_message() {
             body_keys: &[
                 "open_id", "user_id", "email", "chat_id", "root_id", "msg_type", "content",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33904,9 +36670,11 @@ fn endpoints_message() {
                 "user_ids",
                 "union_ids",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33925,9 +36693,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["content", "msg_type", "reply_in_thread", "uuid"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("uuid")),
         },
     );
     check(
@@ -33942,9 +36712,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33961,9 +36733,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -33981,9 +36755,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["content"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34001,9 +36777,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["token", "card"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34026,9 +36804,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -34045,9 +36825,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34064,9 +36846,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34096,9 +36880,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -34117,9 +36903,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34134,9 +36922,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34151,9 +36941,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["message_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34172,9 +36964,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["reaction_type"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34200,9 +36994,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -34220,9 +37016,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34242,9 +37040,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_ids", "chat_id", "buttons"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34264,9 +37064,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["app_feed_card", "user_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34285,9 +37087,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["feed_cards"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34305,9 +37109,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["time_sensitive", "user_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34326,9 +37132,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["feed_cards"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34346,9 +37154,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["time_sensitive", "user_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34367,9 +37177,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["follow_ups"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34387,9 +37199,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["create_tag"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34404,9 +37218,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34424,9 +37240,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["tag_biz_type", "biz_entity_id", "tag_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34444,9 +37262,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["tag_biz_type", "biz_entity_id", "tag_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34461,9 +37281,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34481,9 +37303,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["patch_tag"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34498,9 +37322,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["receive_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("uuid")),
         },
     );
     check(
@@ -34519,9 +37345,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["receive_id", "message_id_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("uuid")),
         },
     );
     check(
@@ -34536,9 +37364,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["message_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34555,9 +37385,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34584,9 +37416,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -34610,9 +37444,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -34632,9 +37468,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id_list", "chat_mode"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34651,9 +37489,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["receive_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("uuid")),
         },
     );
     check(
@@ -34672,9 +37512,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["msg_type", "content"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34693,9 +37535,11 @@ fn endpoints_message() {
             headers: &[],
             body_kind: "json",
             body_keys: &["preview_tokens", "open_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -34714,9 +37558,11 @@ fn endpoints_mina() {
             headers: &[],
             body_kind: "json",
             body_keys: &["code"],
+            file_parts: &[],
             tokens: &["app"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -34735,9 +37581,11 @@ fn endpoints_minutes() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34754,9 +37602,11 @@ fn endpoints_minutes() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34780,9 +37630,11 @@ fn endpoints_minutes() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34799,9 +37651,11 @@ fn endpoints_minutes() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -34820,9 +37674,11 @@ fn endpoints_moments() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -34845,9 +37701,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -34867,9 +37725,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34895,16 +37755,19 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
-        parts(
-            &lark_core::api::okr::UploadOKRImage::new("s", 7)
-                .data(lark_core::api::okr::UploadOKRImageReqData::default()),
-        ),
+        parts(&lark_core::api::okr::UploadOKRImage::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            "s",
+            7,
+        )),
         Expected {
             service: "okr",
             name: "UploadOKRImage",
@@ -34915,9 +37778,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["data", "target_id", "target_type"],
+            file_parts: &["data"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34936,9 +37801,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -34960,9 +37827,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["items"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34984,9 +37853,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35013,9 +37884,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35046,9 +37919,11 @@ fn endpoints_okr() {
                 "metric_current_value",
                 "supported_user_id",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35067,9 +37942,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35084,9 +37961,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["period_rule_id", "start_month"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35101,9 +37980,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35118,9 +37999,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["status"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35153,9 +38036,11 @@ fn endpoints_okr() {
                 "source_url_mobile",
                 "progress_rate",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35172,9 +38057,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35189,9 +38076,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35213,9 +38102,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "json",
             body_keys: &["content", "progress_rate"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35239,9 +38130,11 @@ fn endpoints_okr() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -35264,9 +38157,11 @@ fn endpoints_passport() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35296,9 +38191,11 @@ fn endpoints_passport() {
                 "logout_reason",
                 "sid",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -35317,9 +38214,11 @@ fn endpoints_payroll() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35343,9 +38242,11 @@ fn endpoints_payroll() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35360,9 +38261,11 @@ fn endpoints_payroll() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35386,9 +38289,11 @@ fn endpoints_payroll() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35403,9 +38308,11 @@ fn endpoints_payroll() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35427,9 +38334,11 @@ fn endpoints_payroll() {
             headers: &[],
             body_kind: "json",
             body_keys: &["source_code", "selected_fields", "field_filters"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35448,9 +38357,11 @@ fn endpoints_payroll() {
             headers: &[],
             body_kind: "json",
             body_keys: &["source_code", "records"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35469,9 +38380,11 @@ fn endpoints_payroll() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35486,9 +38399,11 @@ fn endpoints_payroll() {
             headers: &[],
             body_kind: "json",
             body_keys: &["activity_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35513,9 +38428,11 @@ fn endpoints_payroll() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35540,9 +38457,11 @@ fn endpoints_payroll() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35574,9 +38493,11 @@ fn endpoints_payroll() {
                 "activity_ids",
                 "include_segment_data",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -35600,12 +38521,14 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["semester_ids", "activity_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::performance::CreatePerformanceAdditionalInformationImport::new("s", "s").user_id_type("s").additional_informations([lark_core::api::performance::CreatePerformanceAdditionalInformationImportReqAdditionalInformation::default()]).import_record_name("s")), Expected { service: "performance", name: "CreatePerformanceAdditionalInformationImport", method: "POST", template: "/open-apis/performance/v2/additional_informations/import", path: "/open-apis/performance/v2/additional_informations/import", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["semester_id", "additional_informations", "import_record_name"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::performance::CreatePerformanceAdditionalInformationImport::new("s", "s").user_id_type("s").additional_informations([lark_core::api::performance::CreatePerformanceAdditionalInformationImportReqAdditionalInformation::default()]).import_record_name("s")), Expected { service: "performance", name: "CreatePerformanceAdditionalInformationImport", method: "POST", template: "/open-apis/performance/v2/additional_informations/import", path: "/open-apis/performance/v2/additional_informations/import", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["semester_id", "additional_informations", "import_record_name"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
     check(
         parts(
             &lark_core::api::performance::QueryPerformanceAdditionalInformation::new("s")
@@ -35635,9 +38558,11 @@ fn endpoints_performance() {
                 "external_ids",
                 "reviewee_user_ids",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35656,9 +38581,11 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["semester_id", "additional_informations"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35678,12 +38605,14 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["indicator_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::performance::CreatePerformanceMetricDetailImport::new("s", "s").user_id_type("s").import_record_name("s").imported_metrics([lark_core::api::performance::CreatePerformanceMetricDetailImportReqImportedMetric::default()])), Expected { service: "performance", name: "CreatePerformanceMetricDetailImport", method: "POST", template: "/open-apis/performance/v2/metric_details/import", path: "/open-apis/performance/v2/metric_details/import", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["semester_id", "import_record_name", "imported_metrics"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::performance::CreatePerformanceMetricDetailImport::new("s", "s").user_id_type("s").import_record_name("s").imported_metrics([lark_core::api::performance::CreatePerformanceMetricDetailImportReqImportedMetric::default()])), Expected { service: "performance", name: "CreatePerformanceMetricDetailImport", method: "POST", template: "/open-apis/performance/v2/metric_details/import", path: "/open-apis/performance/v2/metric_details/import", query: &[("client_token", "s"), ("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["semester_id", "import_record_name", "imported_metrics"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: Some(IdempotencyKey::Query("client_token")) });
     check(
         parts(
             &lark_core::api::performance::QueryPerformanceMetricDetail::new("s")
@@ -35700,9 +38629,11 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["semester_id", "reviewee_user_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35720,9 +38651,11 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["field_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35757,9 +38690,11 @@ fn endpoints_performance() {
                 "range_of_availability",
                 "scoring_setting_type",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35779,9 +38714,11 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35807,9 +38744,11 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["metrics_template_ids", "status"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35829,9 +38768,11 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["tag_based_question_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35862,9 +38803,11 @@ fn endpoints_performance() {
                 "reviewee_user_id_list",
                 "updated_later_than",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35899,9 +38842,11 @@ fn endpoints_performance() {
                 "updated_later_than",
                 "stage_progresses",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -35921,9 +38866,11 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["review_template_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35949,9 +38896,11 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["semester_id", "user_ids", "activity_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -35981,9 +38930,11 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36013,9 +38964,11 @@ fn endpoints_performance() {
                 "page_token",
                 "page_size",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -36043,9 +38996,11 @@ fn endpoints_performance() {
                 "after_time",
                 "before_time",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36066,9 +39021,11 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["group_id", "scope_visible_setting", "user_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -36088,9 +39045,11 @@ fn endpoints_performance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["semester_id", "user_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -36115,13 +39074,15 @@ fn endpoints_personal_settings() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_list"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::personal_settings::BatchOpenPersonalSettingsSystemStatus::new("system_status_id x").user_id_type("s").user_list([lark_core::api::personal_settings::BatchOpenPersonalSettingsSystemStatusReqUser::default()])), Expected { service: "personal_settings", name: "BatchOpenPersonalSettingsSystemStatus", method: "POST", template: "/open-apis/personal_settings/v1/system_statuses/:system_status_id/batch_open", path: "/open-apis/personal_settings/v1/system_statuses/system_status_id%20x/batch_open", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["user_list"], tokens: &["tenant"], helpdesk: false, paginated: false });
-    check(parts(&lark_core::api::personal_settings::CreatePersonalSettingsSystemStatus::new("s", "s").i18n_title(lark_core::api::personal_settings::CreatePersonalSettingsSystemStatusReqI18nTitle::default()).color("s").priority(7).sync_setting(lark_core::api::personal_settings::CreatePersonalSettingsSystemStatusReqSyncSetting::default())), Expected { service: "personal_settings", name: "CreatePersonalSettingsSystemStatus", method: "POST", template: "/open-apis/personal_settings/v1/system_statuses", path: "/open-apis/personal_settings/v1/system_statuses", query: &[], headers: &[], body_kind: "json", body_keys: &["title", "i18n_title", "icon_key", "color", "priority", "sync_setting"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::personal_settings::BatchOpenPersonalSettingsSystemStatus::new("system_status_id x").user_id_type("s").user_list([lark_core::api::personal_settings::BatchOpenPersonalSettingsSystemStatusReqUser::default()])), Expected { service: "personal_settings", name: "BatchOpenPersonalSettingsSystemStatus", method: "POST", template: "/open-apis/personal_settings/v1/system_statuses/:system_status_id/batch_open", path: "/open-apis/personal_settings/v1/system_statuses/system_status_id%20x/batch_open", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["user_list"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
+    check(parts(&lark_core::api::personal_settings::CreatePersonalSettingsSystemStatus::new("s", "s").i18n_title(lark_core::api::personal_settings::CreatePersonalSettingsSystemStatusReqI18nTitle::default()).color("s").priority(7).sync_setting(lark_core::api::personal_settings::CreatePersonalSettingsSystemStatusReqSyncSetting::default())), Expected { service: "personal_settings", name: "CreatePersonalSettingsSystemStatus", method: "POST", template: "/open-apis/personal_settings/v1/system_statuses", path: "/open-apis/personal_settings/v1/system_statuses", query: &[], headers: &[], body_kind: "json", body_keys: &["title", "i18n_title", "icon_key", "color", "priority", "sync_setting"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::personal_settings::DeletePersonalSettingsSystemStatus::new(
@@ -36138,9 +39099,11 @@ fn endpoints_personal_settings() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36159,12 +39122,14 @@ fn endpoints_personal_settings() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::personal_settings::UpdatePersonalSettingsSystemStatus::new("system_status_id x").system_status(lark_core::api::personal_settings::UpdatePersonalSettingsSystemStatusReqSystemStatus::default()).update_fields([String::from("s")])), Expected { service: "personal_settings", name: "UpdatePersonalSettingsSystemStatus", method: "PATCH", template: "/open-apis/personal_settings/v1/system_statuses/:system_status_id", path: "/open-apis/personal_settings/v1/system_statuses/system_status_id%20x", query: &[], headers: &[], body_kind: "json", body_keys: &["system_status", "update_fields"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::personal_settings::UpdatePersonalSettingsSystemStatus::new("system_status_id x").system_status(lark_core::api::personal_settings::UpdatePersonalSettingsSystemStatusReqSystemStatus::default()).update_fields([String::from("s")])), Expected { service: "personal_settings", name: "UpdatePersonalSettingsSystemStatus", method: "PATCH", template: "/open-apis/personal_settings/v1/system_statuses/:system_status_id", path: "/open-apis/personal_settings/v1/system_statuses/system_status_id%20x", query: &[], headers: &[], body_kind: "json", body_keys: &["system_status", "update_fields"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
 }
 
 #[test]
@@ -36189,9 +39154,11 @@ fn endpoints_report() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36218,9 +39185,11 @@ fn endpoints_report() {
                 "page_token",
                 "page_size",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -36239,9 +39208,11 @@ fn endpoints_report() {
             headers: &[],
             body_kind: "json",
             body_keys: &["user_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -36265,9 +39236,11 @@ fn endpoints_search() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id", "acl", "metadata", "structured_data", "content"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36285,9 +39258,11 @@ fn endpoints_search() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36305,9 +39280,11 @@ fn endpoints_search() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36344,9 +39321,11 @@ fn endpoints_search() {
                 "i18n_description",
                 "schema_id",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36363,9 +39342,11 @@ fn endpoints_search() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36397,9 +39378,11 @@ fn endpoints_search() {
                 "i18n_name",
                 "i18n_description",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36419,9 +39402,11 @@ fn endpoints_search() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -36438,9 +39423,11 @@ fn endpoints_search() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36464,9 +39451,11 @@ fn endpoints_search() {
             headers: &[],
             body_kind: "json",
             body_keys: &["query"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -36484,9 +39473,11 @@ fn endpoints_search() {
             headers: &[],
             body_kind: "json",
             body_keys: &["items"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36513,9 +39504,11 @@ fn endpoints_search() {
                 "page_token",
                 "page_size",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -36557,9 +39550,11 @@ fn endpoints_search() {
                 "start_time",
                 "end_time",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -36579,9 +39574,11 @@ fn endpoints_search() {
             headers: &[],
             body_kind: "json",
             body_keys: &["properties", "display", "schema_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36598,9 +39595,11 @@ fn endpoints_search() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36615,9 +39614,11 @@ fn endpoints_search() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36635,16 +39636,18 @@ fn endpoints_search() {
             headers: &[],
             body_kind: "json",
             body_keys: &["display"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
 
 #[test]
 fn endpoints_security_and_compliance() {
-    check(parts(&lark_core::api::security_and_compliance::UpdateSecurityAndComplianceDeviceApplyRecord::new("device_apply_record_id x", true)), Expected { service: "security_and_compliance", name: "UpdateSecurityAndComplianceDeviceApplyRecord", method: "PUT", template: "/open-apis/security_and_compliance/v2/device_apply_records/:device_apply_record_id", path: "/open-apis/security_and_compliance/v2/device_apply_records/device_apply_record_id%20x", query: &[], headers: &[], body_kind: "json", body_keys: &["is_approved"], tokens: &["tenant"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::security_and_compliance::UpdateSecurityAndComplianceDeviceApplyRecord::new("device_apply_record_id x", true)), Expected { service: "security_and_compliance", name: "UpdateSecurityAndComplianceDeviceApplyRecord", method: "PUT", template: "/open-apis/security_and_compliance/v2/device_apply_records/:device_apply_record_id", path: "/open-apis/security_and_compliance/v2/device_apply_records/device_apply_record_id%20x", query: &[], headers: &[], body_kind: "json", body_keys: &["is_approved"], file_parts: &[], tokens: &["tenant"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::security_and_compliance::CreateSecurityAndComplianceDeviceRecord::new(
@@ -36679,9 +39682,11 @@ fn endpoints_security_and_compliance() {
                 "device_ownership",
                 "device_status",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36700,9 +39705,11 @@ fn endpoints_security_and_compliance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36722,9 +39729,11 @@ fn endpoints_security_and_compliance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36785,9 +39794,11 @@ fn endpoints_security_and_compliance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -36805,9 +39816,11 @@ fn endpoints_security_and_compliance() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36829,9 +39842,11 @@ fn endpoints_security_and_compliance() {
             headers: &[],
             body_kind: "json",
             body_keys: &["device_ownership", "device_status"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36862,9 +39877,11 @@ fn endpoints_security_and_compliance() {
                 "page_size",
                 "page_token",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
 }
@@ -36888,9 +39905,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id", "id_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36914,9 +39933,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -36934,9 +39955,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36956,9 +39979,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id", "id_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -36982,9 +40007,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -37002,9 +40029,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37022,9 +40051,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["relative_fire_minute"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37043,9 +40074,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -37063,9 +40096,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37108,9 +40143,11 @@ fn endpoints_task() {
                 "rich_summary",
                 "rich_description",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37125,9 +40162,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37157,9 +40196,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -37174,9 +40215,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37196,9 +40239,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["task", "update_fields"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37213,9 +40258,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37230,9 +40277,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37254,9 +40303,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["content", "parent_id", "create_milli_time", "rich_content"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37274,9 +40325,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37294,9 +40347,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37316,9 +40371,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["content", "rich_content"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37336,9 +40393,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["dependencies"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37355,9 +40414,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37372,9 +40433,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37401,9 +40464,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -37425,9 +40490,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "multipart",
             body_keys: &["resource_type", "resource_id", "file"],
+            file_parts: &["file"],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37446,9 +40513,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37474,9 +40543,11 @@ fn endpoints_task() {
                 "resource_type",
                 "resource_id",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37493,9 +40564,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37510,9 +40583,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37541,9 +40616,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -37563,9 +40640,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["comment", "update_fields"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37584,9 +40663,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["resource_type", "resource_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37631,9 +40712,11 @@ fn endpoints_task() {
                 "multi_select_setting",
                 "text_setting",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37650,9 +40733,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37680,9 +40765,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -37710,9 +40797,11 @@ fn endpoints_task() {
                 "insert_after",
                 "is_hidden",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37734,9 +40823,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["option", "update_fields"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37755,9 +40846,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["resource_type", "resource_id"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37777,9 +40870,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["custom_field", "update_fields"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37798,9 +40893,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["dependencies"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37819,9 +40916,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37841,9 +40940,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["members", "client_token"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("client_token")),
         },
     );
     check(
@@ -37862,9 +40963,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["members"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37883,9 +40986,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["reminders"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37904,9 +41009,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["reminder_ids"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37933,9 +41040,11 @@ fn endpoints_task() {
                 "insert_before",
                 "insert_after",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37952,9 +41061,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37969,9 +41080,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -37998,9 +41111,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -38028,9 +41143,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -38050,9 +41167,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["section", "update_fields"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38098,9 +41217,11 @@ fn endpoints_task() {
                 "start",
                 "reminders",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("client_token")),
         },
     );
     check(
@@ -38124,9 +41245,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -38182,9 +41305,11 @@ fn endpoints_task() {
                 "docx_source",
                 "positive_reminders",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: Some(IdempotencyKey::Body("client_token")),
         },
     );
     check(
@@ -38199,9 +41324,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38216,9 +41343,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38246,9 +41375,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -38263,9 +41394,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38285,9 +41418,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["task", "update_fields"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38314,9 +41449,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "subscribers", "include_keys", "disabled"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38336,9 +41473,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38359,9 +41498,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38380,12 +41521,14 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
-    check(parts(&lark_core::api::task::UpdateTaskTasklistActivitySubscription::new("tasklist_guid x", "activity_subscription_guid x").user_id_type("s").activity_subscription(lark_core::api::task::UpdateTaskTasklistActivitySubscriptionReqActivitySubscription::default()).update_fields([String::from("s")])), Expected { service: "task", name: "UpdateTaskTasklistActivitySubscription", method: "PATCH", template: "/open-apis/task/v2/tasklists/:tasklist_guid/activity_subscriptions/:activity_subscription_guid", path: "/open-apis/task/v2/tasklists/tasklist_guid%20x/activity_subscriptions/activity_subscription_guid%20x", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["activity_subscription", "update_fields"], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::task::UpdateTaskTasklistActivitySubscription::new("tasklist_guid x", "activity_subscription_guid x").user_id_type("s").activity_subscription(lark_core::api::task::UpdateTaskTasklistActivitySubscriptionReqActivitySubscription::default()).update_fields([String::from("s")])), Expected { service: "task", name: "UpdateTaskTasklistActivitySubscription", method: "PATCH", template: "/open-apis/task/v2/tasklists/:tasklist_guid/activity_subscriptions/:activity_subscription_guid", path: "/open-apis/task/v2/tasklists/tasklist_guid%20x/activity_subscriptions/activity_subscription_guid%20x", query: &[("user_id_type", "s")], headers: &[], body_kind: "json", body_keys: &["activity_subscription", "update_fields"], file_parts: &[], tokens: &["tenant", "user"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::task::AddTaskTasklist::new("task_guid x", "s")
@@ -38402,9 +41545,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["tasklist_guid", "section_guid"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38423,9 +41568,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "members"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38442,9 +41589,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38459,9 +41608,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38485,9 +41636,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -38506,9 +41659,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["members"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38527,9 +41682,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["members"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38544,9 +41701,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["tasklist_guid"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38576,9 +41735,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -38599,9 +41760,11 @@ fn endpoints_task() {
             headers: &[],
             body_kind: "json",
             body_keys: &["tasklist", "update_fields", "origin_owner_to_role"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -38625,9 +41788,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id", "id_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38648,9 +41813,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38669,9 +41836,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38695,9 +41864,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -38719,9 +41890,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "json",
             body_keys: &["content", "parent_id", "create_milli_time", "rich_content"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38739,9 +41912,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38759,9 +41934,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38787,9 +41964,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -38809,9 +41988,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "json",
             body_keys: &["content", "rich_content"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38831,9 +42012,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id", "id_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38851,9 +42034,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38872,9 +42057,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "json",
             body_keys: &["id_list"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38898,9 +42085,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -38918,9 +42107,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "json",
             body_keys: &["relative_fire_minute"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38938,9 +42129,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38959,9 +42152,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -38976,9 +42171,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -38993,9 +42190,11 @@ fn endpoints_task_v1() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -39014,9 +42213,11 @@ fn endpoints_tenant() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39031,16 +42232,18 @@ fn endpoints_tenant() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
 
 #[test]
 fn endpoints_trust_party() {
-    check(parts(&lark_core::api::trust_party::GetTrustPartyCollaborationTenantCollaborationDepartment::new("target_tenant_key x", "target_department_id x").target_department_id_type("s")), Expected { service: "trust_party", name: "GetTrustPartyCollaborationTenantCollaborationDepartment", method: "GET", template: "/open-apis/trust_party/v1/collaboration_tenants/:target_tenant_key/collaboration_departments/:target_department_id", path: "/open-apis/trust_party/v1/collaboration_tenants/target_tenant_key%20x/collaboration_departments/target_department_id%20x", query: &[("target_department_id_type", "s")], headers: &[], body_kind: "none", body_keys: &[], tokens: &["tenant", "user"], helpdesk: false, paginated: false });
+    check(parts(&lark_core::api::trust_party::GetTrustPartyCollaborationTenantCollaborationDepartment::new("target_tenant_key x", "target_department_id x").target_department_id_type("s")), Expected { service: "trust_party", name: "GetTrustPartyCollaborationTenantCollaborationDepartment", method: "GET", template: "/open-apis/trust_party/v1/collaboration_tenants/:target_tenant_key/collaboration_departments/:target_department_id", path: "/open-apis/trust_party/v1/collaboration_tenants/target_tenant_key%20x/collaboration_departments/target_department_id%20x", query: &[("target_department_id_type", "s")], headers: &[], body_kind: "none", body_keys: &[], file_parts: &[], tokens: &["tenant", "user"], helpdesk: false, paginated: false, idempotency_key: None });
     check(
         parts(
             &lark_core::api::trust_party::GetTrustPartyCollaborationTenantCollaborationUser::new(
@@ -39059,9 +42262,11 @@ fn endpoints_trust_party() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39080,9 +42285,11 @@ fn endpoints_trust_party() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39101,9 +42308,11 @@ fn endpoints_trust_party() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -39135,9 +42344,11 @@ fn endpoints_trust_party() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
 }
@@ -39162,9 +42373,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["end_time", "owner_id", "meeting_settings"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39184,9 +42397,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["end_time", "meeting_settings"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39201,9 +42416,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39218,9 +42435,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39239,9 +42458,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39265,9 +42486,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39292,9 +42515,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -39313,9 +42538,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["invitees"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39334,9 +42561,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["kickout_users"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39356,9 +42585,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["host_user", "old_host_user"],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39373,9 +42604,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39390,9 +42623,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["timezone"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39409,9 +42644,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39428,9 +42665,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39453,9 +42692,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["permission_objects", "action_type"],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39470,9 +42711,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39498,9 +42741,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39531,9 +42776,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39565,9 +42812,11 @@ fn endpoints_vc() {
                 "room_id",
                 "room_config",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39595,9 +42844,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -39628,9 +42879,11 @@ fn endpoints_vc() {
                 "room_id",
                 "meeting_type",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39658,9 +42911,11 @@ fn endpoints_vc() {
                 "user_id",
                 "room_id",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39687,9 +42942,11 @@ fn endpoints_vc() {
                 "user_id",
                 "room_id",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39716,9 +42973,11 @@ fn endpoints_vc() {
                 "room_ids",
                 "is_exclude",
             ],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39733,9 +42992,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39750,9 +43011,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39792,9 +43055,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -39829,9 +43094,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -39863,9 +43130,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -39883,9 +43152,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39906,9 +43177,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["scope_type", "reserve_admin_config"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39926,9 +43199,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39950,9 +43225,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["scope_type", "disable_inform"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39970,9 +43247,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -39993,9 +43272,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["scope_type", "reserve_form_config"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40014,9 +43295,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40046,9 +43329,11 @@ fn endpoints_vc() {
                 "time_config",
                 "reserve_scope_config",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40079,9 +43364,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -40100,9 +43387,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["room_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40132,9 +43421,11 @@ fn endpoints_vc() {
                 "room_id",
                 "valid_day",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40164,9 +43455,11 @@ fn endpoints_vc() {
                 "room_id",
                 "valid_day",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40196,9 +43489,11 @@ fn endpoints_vc() {
                 "room_status",
                 "device",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40213,9 +43508,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40230,9 +43527,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40258,9 +43557,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -40275,9 +43576,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "parent_id", "custom_group_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40292,9 +43595,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["room_level_id", "delete_child"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40309,9 +43614,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40335,9 +43642,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -40352,9 +43661,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["level_ids"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40369,9 +43680,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40389,9 +43702,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "parent_id", "custom_group_id"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40422,9 +43737,11 @@ fn endpoints_vc() {
                 "page_size",
                 "page_token",
             ],
+            file_parts: &[],
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
         },
     );
     check(
@@ -40457,9 +43774,11 @@ fn endpoints_vc() {
                 "room_status",
                 "device",
             ],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40478,9 +43797,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -40499,9 +43820,11 @@ fn endpoints_vc() {
             headers: &[],
             body_kind: "json",
             body_keys: &["scope_type", "scope_id", "scope_config"],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }
@@ -40520,9 +43843,11 @@ fn endpoints_verification() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
         },
     );
 }

@@ -33,7 +33,7 @@ async function rejects(promise, check) {
 test('the catalog covers every endpoint of the spec', () => {
   const rows = Object.values(CATALOG).flatMap((methods) => Object.values(methods));
   assert.equal(rows.length, 600);
-  assert.deepEqual(CATALOG.message.sendRawMessage, ['POST', '/open-apis/im/v1/messages', 1, 32]);
+  assert.deepEqual(CATALOG.message.sendRawMessage, ['POST', '/open-apis/im/v1/messages', 1, 160, 'data', 'uuid']);
 });
 
 test('tenant token is fetched once and cached in the instance', async () => {

@@ -225,7 +225,8 @@ fn api_mod(model: &Model, shared_services: &BTreeSet<String>) -> String {
 //! `api::<service>::<Name>`, built with its required parameters in `new` and optional ones as
 //! chained setters, and sent with [`Client::send`](crate::Client::send). Paginated endpoints
 //! also implement [`Paginated`](crate::Paginated) for [`Client::pages`](crate::Client::pages).
-//! [`CATALOG`] describes every endpoint without any feature.
+//! [`CATALOG`] describes every endpoint without any feature; [`IDEMPOTENCY_KEYS`] lists the
+//! endpoints the platform de-duplicates by a key, with the documentation's reason.
 #![allow(
     clippy::too_many_arguments,
     clippy::new_without_default,
@@ -238,7 +239,7 @@ fn api_mod(model: &Model, shared_services: &BTreeSet<String>) -> String {
 )]
 
 mod catalog;
-pub use catalog::CATALOG;
+pub use catalog::{{CATALOG, IDEMPOTENCY_KEYS}};
 "
     );
     if !shared_services.is_empty() {
@@ -287,7 +288,68 @@ pub(crate) fn json_text<T: serde::Serialize>(name: &str, value: &T) -> crate::er
     t
 }
 
+/// A `custom_json` type: the JSON value itself, since its wire form is not a fixed set of
+/// fields (a sheet cell is a string, a number, a boolean, null, or an object or list of rich
+/// segments).
+fn json_value_type(t: &mut String, def: &TypeDef, cfg: Option<&str>) {
+    let cfg_line = cfg.map(|c| format!("{c}\n")).unwrap_or_default();
+    let name = &def.name;
+    let side = match def.usage {
+        Usage::Response => "Part of an answer",
+        Usage::Request => "Part of a request",
+        Usage::Both => "Part of a request and of an answer",
+    };
+    let _ = writeln!(
+        t,
+        "/// {side} (`{name}` in the facts), kept as its JSON value.
+///
+/// Its wire form is not a fixed set of fields (the facts mark it `custom_json`), so any JSON the
+/// platform sends decodes. Build one with `new` (`new(\"text\")`, `new(1)`,
+/// `new(serde_json::json!({{...}}))`); read it through `serde_json::Value`'s methods.
+{cfg_line}#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct {name}(pub serde_json::Value);
+
+{cfg_line}impl {name} {{
+    /// The value as sent.
+    pub fn new(value: impl Into<serde_json::Value>) -> Self {{
+        Self(value.into())
+    }}
+
+    /// The JSON value.
+    pub fn into_value(self) -> serde_json::Value {{
+        self.0
+    }}
+}}
+
+{cfg_line}impl From<serde_json::Value> for {name} {{
+    fn from(value: serde_json::Value) -> Self {{
+        Self(value)
+    }}
+}}
+
+{cfg_line}impl From<{name}> for serde_json::Value {{
+    fn from(value: {name}) -> Self {{
+        value.0
+    }}
+}}
+
+{cfg_line}impl std::ops::Deref for {name} {{
+    type Target = serde_json::Value;
+
+    fn deref(&self) -> &serde_json::Value {{
+        &self.0
+    }}
+}}
+"
+    );
+}
+
 fn type_def(t: &mut String, def: &TypeDef, prefix: &str, boxes: &Boxes, cfg: Option<&str>) {
+    if def.custom_json {
+        json_value_type(t, def, cfg);
+        return;
+    }
     let cfg_line = cfg.map(|c| format!("{c}\n")).unwrap_or_default();
     let secret = def.fields.iter().any(|f| is_secret(&f.wire));
     let debug = if secret { "" } else { "Debug, " };
@@ -362,6 +424,15 @@ fn debug_impl(t: &mut String, name: &str, fields: &[Field], self_prefix: &str, c
     t.push_str(".finish()\n}\n}\n\n");
 }
 
+/// The `IdempotencyKey` variant of a place.
+fn key_place(place: Where) -> &'static str {
+    if place == Where::Query {
+        "Query"
+    } else {
+        "Body"
+    }
+}
+
 fn token_kind(k: &str) -> &'static str {
     match k {
         "tenant" => "crate::endpoint::TokenKind::Tenant",
@@ -433,18 +504,13 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
     if ep.pagination.is_some() {
         t.push_str(".paginated(true)");
     }
-    // The platform de-duplicates calls by these keys, so the client may retry such calls.
-    let key = ep.params.iter().find(|(w, f)| {
-        matches!(f.wire.as_str(), "uuid" | "client_token")
-            && f.ty == Ty::String
-            && (*w == Where::Query || (*w == Where::Body && ep.body == BodyKind::Json))
-    });
-    if let Some((w, f)) = key {
-        let place = if *w == Where::Query { "Query" } else { "Body" };
+    // The platform de-duplicates calls by this key, so the client may retry such calls.
+    if let Some(key) = &ep.idempotency_key {
         let _ = write!(
             t,
-            ".idempotency_key(crate::endpoint::IdempotencyKey::{place}(\"{}\"))",
-            f.wire
+            ".idempotency_key(crate::endpoint::IdempotencyKey::{}(\"{}\"))",
+            key_place(key.place),
+            key.wire
         );
     }
     if !ep.doc_url.is_empty() {
@@ -478,6 +544,23 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
     }
     if ep.pagination.is_some() {
         t.push_str("/// Paginated: use [`Client::pages`](crate::Client::pages).\n");
+    }
+    if ep.get_with_body() {
+        t.push_str(
+            "/// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the\n/// body is left out when no body field is set.\n",
+        );
+    }
+    if let Some(key) = &ep.idempotency_key {
+        let _ = writeln!(
+            t,
+            "/// Idempotency key: `{}` ({}); filled in by the client when retries are on.",
+            key.wire,
+            if key.place == Where::Query {
+                "query"
+            } else {
+                "body"
+            }
+        );
     }
     if !ep.doc_url.is_empty() {
         let _ = writeln!(t, "///\n/// [Documentation]({})", ep.doc_url);
@@ -584,6 +667,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
             name: r.clone(),
             fields: ep.response.clone(),
             usage: Usage::Response,
+            custom_json: false,
         };
         let _ = writeln!(t, "/// The answer of [`{name}`].");
         let mut body = String::new();
@@ -701,7 +785,22 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
             }
         }
         BodyKind::Json => {
-            t.push_str("fn body(&self) -> crate::error::Result<crate::endpoint::Body> {\ncrate::endpoint::Body::json(self)\n}\n\n");
+            t.push_str("fn body(&self) -> crate::error::Result<crate::endpoint::Body> {\n");
+            let body: Vec<&Field> = ep.in_(Where::Body).collect();
+            if ep.get_with_body() && body.iter().all(|f| !f.required) {
+                // A GET sends its body only when it has something to say: `fetch` cannot send
+                // a GET with a body at all.
+                let unset: Vec<String> = body
+                    .iter()
+                    .map(|f| format!("self.{}.is_none()", f.ident))
+                    .collect();
+                let _ = writeln!(
+                    t,
+                    "if {} {{\nreturn Ok(crate::endpoint::Body::None);\n}}",
+                    unset.join(" && ")
+                );
+            }
+            t.push_str("crate::endpoint::Body::json(self)\n}\n\n");
         }
         BodyKind::Multipart => {
             t.push_str("fn body(&self) -> crate::error::Result<crate::endpoint::Body> {\nlet mut form = crate::endpoint::Multipart::new();\n");
@@ -802,7 +901,7 @@ fn param_list(fields: &[&Field]) -> String {
 fn catalog(model: &Model) -> String {
     let mut t = String::from(
         "//! Every endpoint, described with static data only: available without any feature.\n\n\
-         use crate::endpoint::{Base, BodyKind, EndpointSpec, ParamSpec as P, TokenKind};\n\n",
+         use crate::endpoint::{Base, BodyKind, EndpointSpec, IdempotencyKey, ParamSpec as P, TokenKind};\n\n",
     );
     let _ = writeln!(
         t,
@@ -844,6 +943,30 @@ fn catalog(model: &Model) -> String {
             ep.download,
             ep.doc_url,
         );
+    }
+    t.push_str("];\n\n");
+    let keyed: Vec<&Endpoint> = model
+        .endpoints
+        .iter()
+        .filter(|e| e.idempotency_key.is_some())
+        .collect();
+    let _ = writeln!(
+        t,
+        "/// The endpoints the platform de-duplicates by a key the client fills in when retries are on\n/// ({} of them): `(service, name, key)`, each with the documentation's words that make it one.\n/// Decided by lark-codegen (`readings.rs`): the names `client_token`, `idempotency_key`,\n/// `idempotent_id`, `idempotent_key` and `dedupe_key`, and `uuid` only where its\n/// documentation says so.\npub static IDEMPOTENCY_KEYS: &[(&str, &str, IdempotencyKey)] = &[",
+        keyed.len()
+    );
+    for ep in keyed {
+        if let Some(key) = &ep.idempotency_key {
+            let _ = writeln!(
+                t,
+                "// {}\n(\"{}\", \"{}\", IdempotencyKey::{}(\"{}\")),",
+                key.why,
+                ep.service,
+                ep.name,
+                key_place(key.place),
+                key.wire
+            );
+        }
     }
     t.push_str("];\n");
     t

@@ -127,8 +127,21 @@ pub(crate) struct Endpoint {
     pub(crate) pagination: Option<Pagination>,
     pub(crate) upload: bool,
     pub(crate) download: bool,
+    /// The parameter the platform de-duplicates the call by, and why it is one (see
+    /// `readings::idempotency`).
+    pub(crate) idempotency_key: Option<IdempotencyKey>,
     /// The resource module (file) it is written to; empty for the service's `mod.rs`.
     pub(crate) module: String,
+}
+
+/// The parameter an endpoint is de-duplicated by.
+#[derive(Debug, Clone)]
+pub(crate) struct IdempotencyKey {
+    /// [`Where::Query`] or [`Where::Body`] (a top-level field of a JSON body).
+    pub(crate) place: Where,
+    pub(crate) wire: String,
+    /// Why this field is the key: the docs' words.
+    pub(crate) why: &'static str,
 }
 
 impl Endpoint {
@@ -147,6 +160,11 @@ impl Endpoint {
     pub(crate) fn meta_static(&self) -> String {
         screaming(&self.name)
     }
+
+    /// A GET whose documented request has a JSON body (`fetch` in a browser cannot send one).
+    pub(crate) fn get_with_body(&self) -> bool {
+        self.method.eq_ignore_ascii_case("GET") && self.body == BodyKind::Json
+    }
 }
 
 /// Which sides reach a type.
@@ -160,8 +178,13 @@ pub(crate) enum Usage {
 #[derive(Debug, Clone)]
 pub(crate) struct TypeDef {
     pub(crate) name: String,
+    /// Empty for a `custom_json` type.
     pub(crate) fields: Vec<Field>,
     pub(crate) usage: Usage,
+    /// The facts' `custom_json`: the platform's own SDK (de)serialises the type by hand, so its
+    /// fields are not its wire form (a sheet cell is a bare string, number, boolean, null, or an
+    /// object or list of segments). It is generated as the JSON value itself.
+    pub(crate) custom_json: bool,
 }
 
 /// Where a type is written.
@@ -198,17 +221,24 @@ pub(crate) fn load(facts: &Value) -> Result<Model, String> {
             Some("both") => Usage::Both,
             other => return Err(format!("type {name}: unknown usage {other:?}")),
         };
-        let fields = fields(
-            def.get("fields"),
-            &format!("type {name}"),
-            usage != Usage::Request,
-        )?;
+        let custom_json = def.get("custom_json").and_then(Value::as_bool) == Some(true);
+        let fields = if custom_json {
+            // Not the wire form: the fields are the Go SDK's view of a value it parses by hand.
+            Vec::new()
+        } else {
+            fields(
+                def.get("fields"),
+                &format!("type {name}"),
+                usage != Usage::Request,
+            )?
+        };
         types.insert(
             name.clone(),
             TypeDef {
                 name: name.clone(),
                 fields,
                 usage,
+                custom_json,
             },
         );
     }
@@ -226,6 +256,7 @@ pub(crate) fn load(facts: &Value) -> Result<Model, String> {
     });
     for e in order {
         let mut ep = endpoint(e)?;
+        super::readings::reread(&mut ep, &types)?;
         if !taken.insert((ep.service.clone(), ep.name.clone())) {
             let renamed = disambiguate(&ep, &taken)?;
             taken.insert((ep.service.clone(), renamed.clone()));
@@ -261,6 +292,8 @@ pub(crate) fn load(facts: &Value) -> Result<Model, String> {
             ep.name.clone(),
         )
     });
+
+    super::readings::idempotency(&mut endpoints)?;
 
     let mut services: BTreeMap<String, usize> = BTreeMap::new();
     for ep in &endpoints {
@@ -399,7 +432,7 @@ fn str_of(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
-fn endpoint(e: &Value) -> Result<Endpoint, String> {
+pub(crate) fn endpoint(e: &Value) -> Result<Endpoint, String> {
     let service = str_of(e, "service").ok_or("an endpoint without service")?;
     let name = str_of(e, "name").ok_or("an endpoint without name")?;
     let whose = format!("{service}.{name}");
@@ -554,6 +587,7 @@ fn endpoint(e: &Value) -> Result<Endpoint, String> {
         pagination,
         upload: e.get("upload").and_then(Value::as_bool).unwrap_or(false),
         download: e.get("download").and_then(Value::as_bool).unwrap_or(false),
+        idempotency_key: None,
         module: String::new(),
     })
 }

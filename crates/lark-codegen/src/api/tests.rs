@@ -16,7 +16,7 @@ pub(crate) fn generate(model: &Model) -> Result<Vec<(String, String)>, String> {
         ),
         (
             "crates/lark-core/tests/generated_answers.rs".to_owned(),
-            answers(model),
+            answers(model)?,
         ),
         (
             "crates/lark-mock/tests/every_endpoint.rs".to_owned(),
@@ -322,7 +322,7 @@ fn endpoints(model: &Model) -> Result<String, String> {
 //! facts (expected values written out by the generator) and against the catalog.
 #![cfg(feature = "full")]
 
-use lark_core::endpoint::{Body, Endpoint, EndpointMeta};
+use lark_core::endpoint::{Body, Endpoint, EndpointMeta, IdempotencyKey};
 
 struct Parts {
     meta: EndpointMeta,
@@ -330,7 +330,24 @@ struct Parts {
     query: Vec<(&'static str, String)>,
     body_kind: &'static str,
     body_keys: Vec<String>,
+    file_parts: Vec<String>,
     header_names: Vec<String>,
+}
+
+/// The names of the parts of an encoded form that carry a file name.
+fn file_parts(encoded: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(encoded);
+    let marker = "Content-Disposition: form-data; name=\"";
+    let mut names = Vec::new();
+    for piece in text.split(marker).skip(1) {
+        if let Some((name, rest)) = piece.split_once('"') {
+            if rest.starts_with("; filename=\"") {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names.sort();
+    names
 }
 
 fn parts<E: Endpoint>(endpoint: &E) -> Parts {
@@ -341,6 +358,7 @@ fn parts<E: Endpoint>(endpoint: &E) -> Parts {
     let mut headers = http::HeaderMap::new();
     endpoint.headers(&mut headers).expect("the headers build");
     let header_names = headers.keys().map(|k| k.as_str().to_owned()).collect();
+    let mut files = Vec::new();
     let (body_kind, body_keys) = match endpoint.body().expect("the body builds") {
         Body::None => ("none", Vec::new()),
         Body::Json(bytes) => {
@@ -352,8 +370,9 @@ fn parts<E: Endpoint>(endpoint: &E) -> Parts {
             ("json", keys)
         }
         Body::Multipart(form) => {
-            let (content_type, _) = form.encode();
+            let (content_type, encoded) = form.encode();
             assert!(content_type.starts_with("multipart/form-data; boundary="));
+            files = file_parts(&encoded);
             let mut keys: Vec<String> = form.names().map(str::to_owned).collect();
             keys.sort();
             ("multipart", keys)
@@ -366,6 +385,7 @@ fn parts<E: Endpoint>(endpoint: &E) -> Parts {
         query,
         body_kind,
         body_keys,
+        file_parts: files,
         header_names,
     }
 }
@@ -380,9 +400,11 @@ struct Expected {
     headers: &'static [&'static str],
     body_kind: &'static str,
     body_keys: &'static [&'static str],
+    file_parts: &'static [&'static str],
     tokens: &'static [&'static str],
     helpdesk: bool,
     paginated: bool,
+    idempotency_key: Option<IdempotencyKey>,
 }
 
 fn check(p: Parts, x: Expected) {
@@ -403,6 +425,15 @@ fn check(p: Parts, x: Expected) {
     let mut body_keys: Vec<&str> = x.body_keys.to_vec();
     body_keys.sort_unstable();
     assert_eq!(p.body_keys, body_keys, "{id}: body keys");
+    let mut file_parts: Vec<&str> = x.file_parts.to_vec();
+    file_parts.sort_unstable();
+    assert_eq!(p.file_parts, file_parts, "{id}: file parts");
+    assert_eq!(m.idempotency_key, x.idempotency_key, "{id}: idempotency key");
+    let listed = lark_core::api::IDEMPOTENCY_KEYS
+        .iter()
+        .find(|(s, n, _)| (*s, *n) == (x.service, x.name))
+        .map(|(_, _, k)| *k);
+    assert_eq!(listed, x.idempotency_key, "{id}: IDEMPOTENCY_KEYS");
     let tokens: Vec<&str> = m.tokens.iter().map(|k| k.as_str()).collect();
     assert_eq!(tokens, x.tokens, "{id}: tokens");
     assert_eq!(m.helpdesk, x.helpdesk, "{id}: helpdesk");
@@ -453,6 +484,7 @@ fn catalog_counts() {
 }
 "#,
     );
+    idempotency_test(&mut t, model)?;
     let mut by_service: BTreeMap<&str, Vec<&Endpoint>> = BTreeMap::new();
     for ep in &model.endpoints {
         by_service.entry(&ep.service).or_default().push(ep);
@@ -465,6 +497,83 @@ fn catalog_counts() {
         t.push_str("}\n");
     }
     Ok(t)
+}
+
+/// Endpoints where a random key breaks the call, whatever rule decides the keys: the
+/// `uuid` of a device record is its mainboard's UUID (a filter when listing), the `uuid` of a
+/// hire exam is an attachment id.
+const NOT_KEYED: &[&str] = &[
+    "security_and_compliance.CreateSecurityAndComplianceDeviceRecord",
+    "security_and_compliance.ListSecurityAndComplianceDeviceRecord",
+    "hire.CreateHireExam",
+];
+
+/// Endpoints the documentation says are de-duplicated by a key: `(id, place, name)`.
+const KEYED: &[(&str, &str, &str)] = &[
+    ("message.SendRawMessage", "Body", "uuid"),
+    ("message.ReplyRawMessage", "Body", "uuid"),
+    ("message.ForwardMessage", "Query", "uuid"),
+    ("chat.CreateChat", "Query", "uuid"),
+    ("approval.SendApprovalMessage", "Body", "uuid"),
+    ("contact.CreateUser", "Query", "client_token"),
+    ("bitable.CreateBitableRecord", "Query", "client_token"),
+    ("task.CreateTaskV2", "Body", "client_token"),
+    ("calendar.CreateCalendarEvent", "Query", "idempotency_key"),
+];
+
+/// The test of `IDEMPOTENCY_KEYS`: it lists them, and the endpoints above are (not) on it.
+fn idempotency_test(t: &mut String, model: &Model) -> Result<(), String> {
+    let known = |id: &str| {
+        model
+            .endpoints
+            .iter()
+            .any(|e| format!("{}.{}", e.service, e.name) == id)
+    };
+    for id in NOT_KEYED.iter().chain(KEYED.iter().map(|(id, _, _)| id)) {
+        if !known(id) {
+            return Err(format!(
+                "the idempotency test names {id}, which is not an endpoint"
+            ));
+        }
+    }
+    let count = model
+        .endpoints
+        .iter()
+        .filter(|e| e.idempotency_key.is_some())
+        .count();
+    let _ = writeln!(
+        t,
+        r#"
+/// The endpoints the client fills an idempotency key in: only where the key is the request's
+/// idempotency key (a `uuid` can be a device's hardware id or an attachment id).
+#[test]
+fn idempotency_keys() {{
+    let keys = lark_core::api::IDEMPOTENCY_KEYS;
+    for (service, name, key) in keys {{
+        println!("{{service}}.{{name}}: {{key:?}}");
+        assert!(lark_core::api::find(service, name).is_some(), "{{service}}.{{name}} is not in the catalog");
+    }}
+    assert_eq!(keys.len(), {count});
+    let key = |id: &str| {{
+        keys.iter()
+            .find(|(service, name, _)| format!("{{service}}.{{name}}") == id)
+            .map(|(_, _, key)| *key)
+    }};"#
+    );
+    for id in NOT_KEYED {
+        let _ = writeln!(
+            t,
+            "    assert_eq!(key({id:?}), None, \"{id} takes no idempotency key\");"
+        );
+    }
+    for (id, place, name) in KEYED {
+        let _ = writeln!(
+            t,
+            "    assert_eq!(key({id:?}), Some(IdempotencyKey::{place}({name:?})), \"{id}\");"
+        );
+    }
+    t.push_str("}\n");
+    Ok(())
 }
 
 fn endpoint_case(t: &mut String, model: &Model, ep: &Endpoint) -> Result<(), String> {
@@ -515,9 +624,19 @@ fn endpoint_case(t: &mut String, model: &Model, ep: &Endpoint) -> Result<(), Str
         .collect();
     let headers: Vec<String> = ep.in_(Where::Header).map(|f| f.wire.clone()).collect();
     let body: Vec<String> = ep.in_(Where::Body).map(|f| f.wire.clone()).collect();
+    let files: Vec<String> = ep
+        .in_(Where::Body)
+        .filter(|f| f.ty == Ty::Binary)
+        .map(|f| f.wire.clone())
+        .collect();
+    let key = match &ep.idempotency_key {
+        Some(k) if k.place == Where::Query => format!("Some(IdempotencyKey::Query({:?}))", k.wire),
+        Some(k) => format!("Some(IdempotencyKey::Body({:?}))", k.wire),
+        None => "None".to_owned(),
+    };
     let _ = writeln!(
         t,
-        "check(parts(&{expr}), Expected {{ service: {:?}, name: {:?}, method: {:?}, template: {:?}, path: {:?}, query: &[{}], headers: {}, body_kind: {:?}, body_keys: {}, tokens: {}, helpdesk: {}, paginated: {} }});",
+        "check(parts(&{expr}), Expected {{ service: {:?}, name: {:?}, method: {:?}, template: {:?}, path: {:?}, query: &[{}], headers: {}, body_kind: {:?}, body_keys: {}, file_parts: {}, tokens: {}, helpdesk: {}, paginated: {}, idempotency_key: {key} }});",
         ep.service,
         ep.name,
         ep.method.to_ascii_uppercase(),
@@ -531,6 +650,7 @@ fn endpoint_case(t: &mut String, model: &Model, ep: &Endpoint) -> Result<(), Str
             BodyKind::Multipart => "multipart",
         },
         str_list(&body),
+        str_list(&files),
         str_list(&ep.tokens),
         ep.helpdesk,
         ep.pagination.is_some(),
@@ -571,6 +691,17 @@ impl Sampler<'_> {
             Ty::List(inner) => format!("[{}]", self.value(inner, depth, checks, check)),
             Ty::Map(_, v) => format!("{{\"key\": {}}}", self.value(v, depth, checks, check)),
             Ty::Named(n) => match self.model.types.get(n) {
+                // The JSON value itself: a mix of what such a value can be.
+                Some(def) if def.custom_json => {
+                    self.counter += 1;
+                    let v = format!("v{:05}", self.counter);
+                    if check {
+                        checks.push(v.clone());
+                    }
+                    format!(
+                        "[\"{v}\", 1, 2.5, true, null, {{\"type\": \"text\", \"text\": \"{v}\"}}]"
+                    )
+                }
                 Some(def) if depth < 2 => {
                     let fields = def.fields.clone();
                     self.object(&fields, depth + 1, checks, check)
@@ -598,7 +729,7 @@ impl Sampler<'_> {
     }
 }
 
-fn answers(model: &Model) -> String {
+fn answers(model: &Model) -> Result<String, String> {
     let mut t = String::from(
         r##"//! Sample answers decoded through every answer type: all fields set (each value must
 //! land in a field), all fields null, and only unknown fields.
@@ -663,5 +794,101 @@ fn decode<T: DeserializeOwned + Debug + Default>(name: &str, full: &str, nulls: 
         }
         t.push_str("}\n");
     }
-    t
+    custom_json_test(&mut t, model)?;
+    Ok(t)
+}
+
+/// Answers shaped as the platform sends them, through the types the facts mark `custom_json`.
+fn custom_json_test(t: &mut String, model: &Model) -> Result<(), String> {
+    let answer = |name: &str| -> Result<String, String> {
+        model
+            .endpoints
+            .iter()
+            .find(|e| e.name == name)
+            .and_then(|e| {
+                e.response_type()
+                    .map(|r| format!("lark_core::api::{}::{r}", e.service))
+            })
+            .ok_or_else(|| format!("custom_json test: no answer type of {name}"))
+    };
+    let ty = |name: &str| -> Result<String, String> {
+        match model.types.get(name) {
+            Some(def) if def.custom_json => public_path(model, name)
+                .ok_or_else(|| format!("custom_json test: {name} is not generated")),
+            _ => Err(format!(
+                "custom_json test: {name} is not a custom_json type"
+            )),
+        }
+    };
+    let _ = writeln!(
+        t,
+        r##"
+/// The types the facts mark `custom_json` hold the JSON the platform sends: sheet cells are bare
+/// strings, numbers, booleans, null, or objects and lists of rich segments (读取单个范围,
+/// 读取多个范围); an approval timeline's `ext` comes as an object or as a JSON string; widget
+/// options are one option or a list.
+#[test]
+fn custom_json_types_decode_what_the_platform_sends() {{
+    let one: {get} = serde_json::from_str(
+        r#"{{"revision": 12, "spreadsheetToken": "shtcnmBA0yGehy8",
+            "valueRange": {{"majorDimension": "ROWS", "range": "Q7PlXT!A1:E2", "revision": 12,
+                "values": [
+                    ["text", 1, 2.5, null, [{{"type": "mention", "text": "@张三", "textType": "email", "notify": true, "grantReadPermission": false}}]],
+                    [true, {{"type": "url", "text": "飞书", "link": "https://www.feishu.cn"}},
+                     [{{"type": "text", "text": "see "}}, {{"type": "url", "text": "doc", "link": "https://example.feishu.cn/docx/x"}}],
+                     {{"type": "formula", "text": "=SUM(B1:B2)"}}, ""]
+                ]}}}}"#,
+    )
+    .expect("a sheet range decodes");
+    let range = one.value_range.expect("valueRange");
+    assert_eq!(range.range.as_deref(), Some("Q7PlXT!A1:E2"));
+    let values = range.values.expect("values");
+    assert_eq!(values[0][0].as_str(), Some("text"));
+    assert_eq!(values[0][1].as_i64(), Some(1));
+    assert_eq!(values[0][2].as_f64(), Some(2.5));
+    assert!(values[0][3].is_null());
+    assert_eq!(values[0][4].0[0]["type"], "mention");
+    assert_eq!(values[1][0].as_bool(), Some(true));
+    assert_eq!(values[1][1].0["link"], "https://www.feishu.cn");
+    assert_eq!(values[1][2].as_array().map(Vec::len), Some(2));
+    assert_eq!(values[1][3].0["text"], "=SUM(B1:B2)");
+    assert_eq!(values[1][4].as_str(), Some(""));
+
+    let many: {batch} = serde_json::from_str(
+        r#"{{"revision": 3, "spreadsheetToken": "shtcnmBA0yGehy8", "totalCells": 4,
+            "valueRanges": [{{"majorDimension": "ROWS", "range": "Q7PlXT!A1:B2", "revision": 3,
+                "values": [["Hello", 1], [2, "World"]]}},
+                {{"majorDimension": "ROWS", "range": "Q7PlXT!C1:C1", "revision": 3, "values": [[null]]}}]}}"#,
+    )
+    .expect("sheet ranges decode");
+    let ranges = many.value_ranges.expect("valueRanges");
+    let first = ranges[0].values.as_ref().expect("values");
+    assert_eq!(first[0][0].as_str(), Some("Hello"));
+    assert_eq!(first[1][0].as_i64(), Some(2));
+    assert!(ranges[1].values.as_ref().expect("values")[0][0].is_null());
+
+    // A cell written is the bare JSON value.
+    let cells = vec![{cell}::new("text"), {cell}::new(1), {cell}::new(serde_json::json!({{"type": "url", "text": "飞书", "link": "https://www.feishu.cn"}}))];
+    assert_eq!(
+        serde_json::to_string(&cells).expect("cells serialise"),
+        r#"["text",1,{{"link":"https://www.feishu.cn","text":"飞书","type":"url"}}]"#
+    );
+
+    let ext: {ext} = serde_json::from_str(r#"{{"user_id_list": ["u1"], "open_id": "ou_1"}}"#).expect("ext as an object");
+    assert_eq!(ext.0["open_id"], "ou_1");
+    let ext: {ext} = serde_json::from_str(r#""{{\"user_id\":\"u1\"}}""#).expect("ext as a JSON string");
+    assert!(ext.is_string());
+
+    let options: {options} = serde_json::from_str(r#"[{{"key": "k", "value": "v", "text": "t"}}]"#).expect("a list of options");
+    assert!(options.is_array());
+    let option: {options} = serde_json::from_str(r#"{{"key": "k", "value": "v"}}"#).expect("one option");
+    assert_eq!(option.0["key"], "k");
+}}"##,
+        get = answer("GetSheetValue")?,
+        batch = answer("BatchGetSheetValue")?,
+        cell = ty("SheetContent")?,
+        ext = ty("GetApprovalInstanceRespTimelineExt")?,
+        options = ty("ApprovalWidgetOptions")?,
+    );
+    Ok(())
 }

@@ -5,7 +5,8 @@
 //! `api::<service>::<Name>`, built with its required parameters in `new` and optional ones as
 //! chained setters, and sent with [`Client::send`](crate::Client::send). Paginated endpoints
 //! also implement [`Paginated`](crate::Paginated) for [`Client::pages`](crate::Client::pages).
-//! [`CATALOG`] describes every endpoint without any feature.
+//! [`CATALOG`] describes every endpoint without any feature; [`IDEMPOTENCY_KEYS`] lists the
+//! endpoints the platform de-duplicates by a key, with the documentation's reason.
 #![allow(
     clippy::too_many_arguments,
     clippy::new_without_default,
@@ -18,7 +19,7 @@
 )]
 
 mod catalog;
-pub use catalog::CATALOG;
+pub use catalog::{CATALOG, IDEMPOTENCY_KEYS};
 
 #[cfg(feature = "a_paa_s")]
 pub mod a_paa_s;

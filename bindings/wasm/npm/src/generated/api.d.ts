@@ -3,6 +3,9 @@
 
 import type { CallOptions, Download, FileInput, Paged } from "../index.js";
 
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
 /** Every endpoint, by service: `client.<service>.<method>(params)`. */
 export interface Services {
   acs: {
@@ -11620,13 +11623,8 @@ export interface ApprovalWidgetOption {
   text?: string;
 }
 
-/** Has a hand-written JSON form on the platform: the fields may not be its exact wire form. */
-export interface ApprovalWidgetOptions {
-  IsList?: boolean;
-  Option?: ApprovalWidgetOption;
-  Options?: ApprovalWidgetOption[];
-  [key: string]: unknown;
-}
+/** Has a hand-written JSON form on the platform (`custom_json`): any JSON value. */
+export type ApprovalWidgetOptions = JsonValue;
 
 export interface BatchCreateAttendanceUserDailyShiftReqUserDailyShift {
   group_id: string;
@@ -16106,14 +16104,8 @@ export interface GetApprovalInstanceRespTimelineCcUser {
   open_id?: string;
 }
 
-/** Has a hand-written JSON form on the platform: the fields may not be its exact wire form. */
-export interface GetApprovalInstanceRespTimelineExt {
-  user_id_list?: string[];
-  open_id_list?: string[];
-  user_id?: string;
-  open_id?: string;
-  [key: string]: unknown;
-}
+/** Has a hand-written JSON form on the platform (`custom_json`): any JSON value. */
+export type GetApprovalInstanceRespTimelineExt = JsonValue;
 
 export interface GetApprovalRespNode {
   name?: string;
@@ -21649,13 +21641,8 @@ export interface MessageContentCardConfig {
   update_multi?: boolean;
 }
 
-/** Has a hand-written JSON form on the platform: the fields may not be its exact wire form. */
-export interface MessageContentCardElementImage {
-  img_key?: string;
-  alt?: MessageContentCardObjectText;
-  preview?: boolean;
-  [key: string]: unknown;
-}
+/** Has a hand-written JSON form on the platform (`custom_json`): any JSON value. */
+export type MessageContentCardElementImage = JsonValue;
 
 export interface MessageContentCardHeader {
   template?: string;
@@ -21677,12 +21664,8 @@ export interface MessageContentCardObjectText {
   i18n?: I18NText;
 }
 
-/** Has a hand-written JSON form on the platform: the fields may not be its exact wire form. */
-export interface MessageContentPost {
-  title?: string;
-  content?: unknown[][];
-  [key: string]: unknown;
-}
+/** Has a hand-written JSON form on the platform (`custom_json`): any JSON value. */
+export type MessageContentPost = JsonValue;
 
 export interface MessageContentPostAll {
   zh_cn?: MessageContentPost;
@@ -22491,21 +22474,8 @@ export interface SetVCRoomConfigReqRoomConfigRoomStatus {
   resume_notice?: boolean;
 }
 
-/** Has a hand-written JSON form on the platform: the fields may not be its exact wire form. */
-export interface SheetContent {
-  children?: SheetContent[];
-  string?: string;
-  int?: number | string;
-  float?: number;
-  link?: SheetValueLink;
-  at_user?: SheetValueAtUser;
-  formula?: SheetValueFormula;
-  at_doc?: SheetValueAtDoc;
-  multi_value?: SheetValueMultiValue;
-  embed_image?: SheetValueEmbedImage;
-  attachment?: SheetValueAttachment;
-  [key: string]: unknown;
-}
+/** Has a hand-written JSON form on the platform (`custom_json`): any JSON value. */
+export type SheetContent = JsonValue;
 
 export interface SheetValueAtDoc {
   type?: string;
@@ -23918,12 +23888,8 @@ export interface UpdateMDMVendorRespVendorVendorContactExtendInfoAppendix {
   download_url?: string;
 }
 
-/** Has a hand-written JSON form on the platform: the fields may not be its exact wire form. */
-export interface UpdateMessageDelayReqCard {
-  card?: unknown;
-  open_ids?: string[];
-  [key: string]: unknown;
-}
+/** Has a hand-written JSON form on the platform (`custom_json`): any JSON value. */
+export type UpdateMessageDelayReqCard = JsonValue;
 
 export interface UpdateSearchDataSourceReqI18nDescription {
   zh_cn?: string;

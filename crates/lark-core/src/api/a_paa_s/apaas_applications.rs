@@ -1175,6 +1175,7 @@ static EXECUTE_A_PAA_S_APPLICATION_FLOW: crate::endpoint::EndpointMeta =
         "/open-apis/apaas/v1/applications/:namespace/flows/:flow_id/execute",
         &[crate::endpoint::TokenKind::Tenant],
     )
+    .idempotency_key(crate::endpoint::IdempotencyKey::Body("idempotent_key"))
     .doc_url(
         "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-flow/execute",
     );
@@ -1182,6 +1183,7 @@ static EXECUTE_A_PAA_S_APPLICATION_FLOW: crate::endpoint::EndpointMeta =
 /// `POST /open-apis/apaas/v1/applications/:namespace/flows/:flow_id/execute`
 ///
 /// Token: tenant.
+/// Idempotency key: `idempotent_key` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-flow/execute)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -243,11 +243,12 @@ pub struct UpdateAilySessionRespSession {
     pub metadata: Option<String>,
 }
 
-static CREATE_AILY_SESSION_AILY_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("aily", "CreateAilySessionAilyMessage", http::Method::POST, "/open-apis/aily/v1/sessions/:aily_session_id/messages", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session-aily_message/create");
+static CREATE_AILY_SESSION_AILY_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("aily", "CreateAilySessionAilyMessage", http::Method::POST, "/open-apis/aily/v1/sessions/:aily_session_id/messages", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).idempotency_key(crate::endpoint::IdempotencyKey::Body("idempotent_id")).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session-aily_message/create");
 
 /// `POST /open-apis/aily/v1/sessions/:aily_session_id/messages`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `idempotent_id` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session-aily_message/create)
 #[derive(Debug, Clone, serde::Serialize)]

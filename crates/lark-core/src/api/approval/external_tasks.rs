@@ -28,6 +28,8 @@ static GET_APPROVAL_EXTERNAL_LIST: crate::endpoint::EndpointMeta = crate::endpoi
 ///
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](crate::Client::pages).
+/// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the
+/// body is left out when no body field is set.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/external_task/list)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -127,6 +129,13 @@ impl crate::endpoint::Endpoint for GetApprovalExternalList {
     }
 
     fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        if self.approval_codes.is_none()
+            && self.instance_ids.is_none()
+            && self.user_ids.is_none()
+            && self.status.is_none()
+        {
+            return Ok(crate::endpoint::Body::None);
+        }
         crate::endpoint::Body::json(self)
     }
 }

@@ -1314,6 +1314,7 @@ static CREATE_APPROVAL_INSTANCE_V4: crate::endpoint::EndpointMeta = crate::endpo
 /// `POST /open-apis/approval/v4/instances`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance/create)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -89,45 +89,58 @@ static SEND_APPROVAL_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::E
     "/open-apis/approval/v1/message/send",
     &[crate::endpoint::TokenKind::Tenant],
 )
+.idempotency_key(crate::endpoint::IdempotencyKey::Body("uuid"))
 .doc_url("https://open.feishu.cn/document/ukTMukTMukTM/ugDNyYjL4QjM24CO0IjN");
 
 /// `POST /open-apis/approval/v1/message/send`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/ugDNyYjL4QjM24CO0IjN)
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct SendApprovalMessage {
     template_id: String,
-    user_id: String,
-    open_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    open_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     uuid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     approval_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     title_user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     title_user_id_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     content: Option<super::SendApprovalMessageReqContent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     sender_user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     actions: Option<Vec<super::SendApprovalMessageReqAction>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     action_callback: Option<super::SendApprovalMessageReqActionCallback>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     action_configs: Option<Vec<super::SendApprovalMessageReqActionConfig>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     i18n_resources: Option<Vec<super::SendApprovalMessageReqI18nResource>>,
 }
 
 impl SendApprovalMessage {
-    /// A request with its required `template_id`, `user_id`, `open_id`.
-    pub fn new(
-        template_id: impl Into<String>,
-        user_id: impl Into<String>,
-        open_id: impl Into<String>,
-    ) -> Self {
+    /// A request with its required `template_id`.
+    pub fn new(template_id: impl Into<String>) -> Self {
         Self {
             template_id: template_id.into(),
-            user_id: user_id.into(),
-            open_id: open_id.into(),
+            user_id: None,
+            open_id: None,
             uuid: None,
             approval_name: None,
             title_user_id: None,
@@ -144,61 +157,73 @@ impl SendApprovalMessage {
         }
     }
 
-    /// Sets `uuid` (header, `string`).
+    /// Sets `user_id` (body, `string`).
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.user_id = Some(v.into());
+        self
+    }
+
+    /// Sets `open_id` (body, `string`).
+    pub fn open_id(mut self, v: impl Into<String>) -> Self {
+        self.open_id = Some(v.into());
+        self
+    }
+
+    /// Sets `uuid` (body, `string`).
     pub fn uuid(mut self, v: impl Into<String>) -> Self {
         self.uuid = Some(v.into());
         self
     }
 
-    /// Sets `approval_name` (header, `string`).
+    /// Sets `approval_name` (body, `string`).
     pub fn approval_name(mut self, v: impl Into<String>) -> Self {
         self.approval_name = Some(v.into());
         self
     }
 
-    /// Sets `title_user_id` (header, `string`).
+    /// Sets `title_user_id` (body, `string`).
     pub fn title_user_id(mut self, v: impl Into<String>) -> Self {
         self.title_user_id = Some(v.into());
         self
     }
 
-    /// Sets `title_user_id_type` (header, `string`).
+    /// Sets `title_user_id_type` (body, `string`).
     pub fn title_user_id_type(mut self, v: impl Into<String>) -> Self {
         self.title_user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `comment` (header, `string`).
+    /// Sets `comment` (body, `string`).
     pub fn comment(mut self, v: impl Into<String>) -> Self {
         self.comment = Some(v.into());
         self
     }
 
-    /// Sets `content` (header, `SendApprovalMessageReqContent`).
+    /// Sets `content` (body, `SendApprovalMessageReqContent`).
     pub fn content(mut self, v: impl Into<super::SendApprovalMessageReqContent>) -> Self {
         self.content = Some(v.into());
         self
     }
 
-    /// Sets `note` (header, `string`).
+    /// Sets `note` (body, `string`).
     pub fn note(mut self, v: impl Into<String>) -> Self {
         self.note = Some(v.into());
         self
     }
 
-    /// Sets `sender_user_id` (header, `string`).
+    /// Sets `sender_user_id` (body, `string`).
     pub fn sender_user_id(mut self, v: impl Into<String>) -> Self {
         self.sender_user_id = Some(v.into());
         self
     }
 
-    /// Sets `text` (header, `string`).
+    /// Sets `text` (body, `string`).
     pub fn text(mut self, v: impl Into<String>) -> Self {
         self.text = Some(v.into());
         self
     }
 
-    /// Sets `actions` (header, `list<SendApprovalMessageReqAction>`).
+    /// Sets `actions` (body, `list<SendApprovalMessageReqAction>`).
     pub fn actions(
         mut self,
         v: impl IntoIterator<Item = impl Into<super::SendApprovalMessageReqAction>>,
@@ -207,7 +232,7 @@ impl SendApprovalMessage {
         self
     }
 
-    /// Sets `action_callback` (header, `SendApprovalMessageReqActionCallback`).
+    /// Sets `action_callback` (body, `SendApprovalMessageReqActionCallback`).
     pub fn action_callback(
         mut self,
         v: impl Into<super::SendApprovalMessageReqActionCallback>,
@@ -216,7 +241,7 @@ impl SendApprovalMessage {
         self
     }
 
-    /// Sets `action_configs` (header, `list<SendApprovalMessageReqActionConfig>`).
+    /// Sets `action_configs` (body, `list<SendApprovalMessageReqActionConfig>`).
     pub fn action_configs(
         mut self,
         v: impl IntoIterator<Item = impl Into<super::SendApprovalMessageReqActionConfig>>,
@@ -225,7 +250,7 @@ impl SendApprovalMessage {
         self
     }
 
-    /// Sets `i18n_resources` (header, `list<SendApprovalMessageReqI18nResource>`).
+    /// Sets `i18n_resources` (body, `list<SendApprovalMessageReqI18nResource>`).
     pub fn i18n_resources(
         mut self,
         v: impl IntoIterator<Item = impl Into<super::SendApprovalMessageReqI18nResource>>,
@@ -253,62 +278,8 @@ impl crate::endpoint::Endpoint for SendApprovalMessage {
         Ok(SEND_APPROVAL_MESSAGE.path.to_owned())
     }
 
-    fn headers(&self, headers: &mut http::HeaderMap) -> crate::error::Result<()> {
-        crate::api::header(headers, "template_id", &self.template_id.clone())?;
-        crate::api::header(headers, "user_id", &self.user_id.clone())?;
-        crate::api::header(headers, "open_id", &self.open_id.clone())?;
-        if let Some(v) = &self.uuid {
-            crate::api::header(headers, "uuid", &v.clone())?;
-        }
-        if let Some(v) = &self.approval_name {
-            crate::api::header(headers, "approval_name", &v.clone())?;
-        }
-        if let Some(v) = &self.title_user_id {
-            crate::api::header(headers, "title_user_id", &v.clone())?;
-        }
-        if let Some(v) = &self.title_user_id_type {
-            crate::api::header(headers, "title_user_id_type", &v.clone())?;
-        }
-        if let Some(v) = &self.comment {
-            crate::api::header(headers, "comment", &v.clone())?;
-        }
-        if let Some(v) = &self.content {
-            crate::api::header(headers, "content", &crate::api::json_text("content", v)?)?;
-        }
-        if let Some(v) = &self.note {
-            crate::api::header(headers, "note", &v.clone())?;
-        }
-        if let Some(v) = &self.sender_user_id {
-            crate::api::header(headers, "sender_user_id", &v.clone())?;
-        }
-        if let Some(v) = &self.text {
-            crate::api::header(headers, "text", &v.clone())?;
-        }
-        if let Some(v) = &self.actions {
-            crate::api::header(headers, "actions", &crate::api::json_text("actions", v)?)?;
-        }
-        if let Some(v) = &self.action_callback {
-            crate::api::header(
-                headers,
-                "action_callback",
-                &crate::api::json_text("action_callback", v)?,
-            )?;
-        }
-        if let Some(v) = &self.action_configs {
-            crate::api::header(
-                headers,
-                "action_configs",
-                &crate::api::json_text("action_configs", v)?,
-            )?;
-        }
-        if let Some(v) = &self.i18n_resources {
-            crate::api::header(
-                headers,
-                "i18n_resources",
-                &crate::api::json_text("i18n_resources", v)?,
-            )?;
-        }
-        Ok(())
+    fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        crate::endpoint::Body::json(self)
     }
 }
 

@@ -73,26 +73,45 @@ pub struct ApprovalWidgetLegacy {
     pub children: Option<Vec<ApprovalWidgetLegacy>>,
 }
 
-/// Part of a request and of an answer (`ApprovalWidgetOption` in the facts).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct ApprovalWidgetOption {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+/// Part of a request and of an answer (`ApprovalWidgetOptions` in the facts), kept as its JSON value.
+///
+/// Its wire form is not a fixed set of fields (the facts mark it `custom_json`), so any JSON the
+/// platform sends decodes. Build one with `new` (`new("text")`, `new(1)`,
+/// `new(serde_json::json!({...}))`); read it through `serde_json::Value`'s methods.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct ApprovalWidgetOptions(pub serde_json::Value);
+
+impl ApprovalWidgetOptions {
+    /// The value as sent.
+    pub fn new(value: impl Into<serde_json::Value>) -> Self {
+        Self(value.into())
+    }
+
+    /// The JSON value.
+    pub fn into_value(self) -> serde_json::Value {
+        self.0
+    }
 }
 
-/// Part of a request and of an answer (`ApprovalWidgetOptions` in the facts).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct ApprovalWidgetOptions {
-    #[serde(rename = "IsList", skip_serializing_if = "Option::is_none")]
-    pub is_list: Option<bool>,
-    #[serde(rename = "Option", skip_serializing_if = "Option::is_none")]
-    pub option: Option<ApprovalWidgetOption>,
-    #[serde(rename = "Options", skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<ApprovalWidgetOption>>,
+impl From<serde_json::Value> for ApprovalWidgetOptions {
+    fn from(value: serde_json::Value) -> Self {
+        Self(value)
+    }
+}
+
+impl From<ApprovalWidgetOptions> for serde_json::Value {
+    fn from(value: ApprovalWidgetOptions) -> Self {
+        value.0
+    }
+}
+
+impl std::ops::Deref for ApprovalWidgetOptions {
+    type Target = serde_json::Value;
+
+    fn deref(&self) -> &serde_json::Value {
+        &self.0
+    }
 }
 
 /// Part of an answer (`GetApprovalInstanceRespTimelineCcUser` in the facts).

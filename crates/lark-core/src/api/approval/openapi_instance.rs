@@ -28,14 +28,45 @@ pub struct GetApprovalInstanceRespTaskLegacy {
     pub end_time: Option<i64>,
 }
 
-/// Part of an answer (`GetApprovalInstanceRespTimelineExt` in the facts).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct GetApprovalInstanceRespTimelineExt {
-    pub user_id_list: Option<Vec<String>>,
-    pub open_id_list: Option<Vec<String>>,
-    pub user_id: Option<String>,
-    pub open_id: Option<String>,
+/// Part of an answer (`GetApprovalInstanceRespTimelineExt` in the facts), kept as its JSON value.
+///
+/// Its wire form is not a fixed set of fields (the facts mark it `custom_json`), so any JSON the
+/// platform sends decodes. Build one with `new` (`new("text")`, `new(1)`,
+/// `new(serde_json::json!({...}))`); read it through `serde_json::Value`'s methods.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct GetApprovalInstanceRespTimelineExt(pub serde_json::Value);
+
+impl GetApprovalInstanceRespTimelineExt {
+    /// The value as sent.
+    pub fn new(value: impl Into<serde_json::Value>) -> Self {
+        Self(value.into())
+    }
+
+    /// The JSON value.
+    pub fn into_value(self) -> serde_json::Value {
+        self.0
+    }
+}
+
+impl From<serde_json::Value> for GetApprovalInstanceRespTimelineExt {
+    fn from(value: serde_json::Value) -> Self {
+        Self(value)
+    }
+}
+
+impl From<GetApprovalInstanceRespTimelineExt> for serde_json::Value {
+    fn from(value: GetApprovalInstanceRespTimelineExt) -> Self {
+        value.0
+    }
+}
+
+impl std::ops::Deref for GetApprovalInstanceRespTimelineExt {
+    type Target = serde_json::Value;
+
+    fn deref(&self) -> &serde_json::Value {
+        &self.0
+    }
 }
 
 /// Part of an answer (`GetApprovalInstanceRespTimelineLegacy` in the facts).
@@ -282,6 +313,7 @@ static CREATE_APPROVAL_INSTANCE: crate::endpoint::EndpointMeta =
 /// `POST /approval/openapi/v2/instance/create`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uIDNyUjLyQjM14iM0ITN)
 #[derive(Debug, Clone, serde::Serialize)]

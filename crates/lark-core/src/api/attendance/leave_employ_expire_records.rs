@@ -33,6 +33,8 @@ static GET_ATTENDANCE_LEAVE_EMPLOY_EXPIRE_RECORD: crate::endpoint::EndpointMeta 
 /// `GET /open-apis/attendance/v1/leave_employ_expire_records/:leave_id`
 ///
 /// Token: tenant.
+/// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the
+/// body is left out when no body field is set.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/leave_employ_expire_record/get)
 #[derive(Debug, Clone, serde::Serialize)]

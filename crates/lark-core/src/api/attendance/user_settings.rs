@@ -33,6 +33,8 @@ static GET_ATTENDANCE_USER_SETTING_LIST: crate::endpoint::EndpointMeta = crate::
 /// `GET /open-apis/attendance/v1/user_settings/query`
 ///
 /// Token: tenant.
+/// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the
+/// body is left out when no body field is set.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_setting/query)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -83,6 +85,9 @@ impl crate::endpoint::Endpoint for GetAttendanceUserSettingList {
     }
 
     fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        if self.user_ids.is_none() {
+            return Ok(crate::endpoint::Body::None);
+        }
         crate::endpoint::Body::json(self)
     }
 }

@@ -2218,6 +2218,7 @@ static CREATE_BITABLE_RECORD: crate::endpoint::EndpointMeta = crate::endpoint::E
 /// `POST /open-apis/bitable/v1/apps/:app_token/tables/:table_id/records`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-record/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -2321,6 +2322,7 @@ static BATCH_CREATE_BITABLE_RECORD: crate::endpoint::EndpointMeta = crate::endpo
 /// `POST /open-apis/bitable/v1/apps/:app_token/tables/:table_id/records/batch_create`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-record/batch_create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -2886,6 +2888,7 @@ static CREATE_BITABLE_FIELD: crate::endpoint::EndpointMeta = crate::endpoint::En
 /// `POST /open-apis/bitable/v1/apps/:app_token/tables/:table_id/fields`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-field/create)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -2424,11 +2424,12 @@ impl crate::endpoint::Endpoint for SubscribeCalendarChangeEvent {
     }
 }
 
-static CREATE_CALENDAR_EVENT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("calendar", "CreateCalendarEvent", http::Method::POST, "/open-apis/calendar/v4/calendars/:calendar_id/events", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/create");
+static CREATE_CALENDAR_EVENT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("calendar", "CreateCalendarEvent", http::Method::POST, "/open-apis/calendar/v4/calendars/:calendar_id/events", &[crate::endpoint::TokenKind::Tenant, crate::endpoint::TokenKind::User]).idempotency_key(crate::endpoint::IdempotencyKey::Query("idempotency_key")).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/create");
 
 /// `POST /open-apis/calendar/v4/calendars/:calendar_id/events`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `idempotency_key` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/create)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -26,6 +26,7 @@ static BATCH_UPDATE_CARDKIT_CARD: crate::endpoint::EndpointMeta =
 /// `POST /open-apis/cardkit/v1/cards/:card_id/batch_update`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/batch_update)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -160,6 +161,7 @@ static UPDATE_CARDKIT_CARD_ELEMENT_CONTENT: crate::endpoint::EndpointMeta =
 /// `PUT /open-apis/cardkit/v1/cards/:card_id/elements/:element_id/content`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/content)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -237,6 +239,7 @@ static CREATE_CARDKIT_CARD_ELEMENT: crate::endpoint::EndpointMeta =
 /// `POST /open-apis/cardkit/v1/cards/:card_id/elements`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -325,6 +328,7 @@ static DELETE_CARDKIT_CARD_ELEMENT: crate::endpoint::EndpointMeta =
 /// `DELETE /open-apis/cardkit/v1/cards/:card_id/elements/:element_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/delete)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -397,6 +401,7 @@ static UPDATE_CARDKIT_CARD_ELEMENT: crate::endpoint::EndpointMeta =
 /// `PATCH /open-apis/cardkit/v1/cards/:card_id/elements/:element_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/patch)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -474,6 +479,7 @@ static UPDATE_CARDKIT_CARD_ELEMENT_V1: crate::endpoint::EndpointMeta =
 /// `PUT /open-apis/cardkit/v1/cards/:card_id/elements/:element_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/update)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -602,6 +608,7 @@ static UPDATE_CARDKIT_CARD_SETTINGS: crate::endpoint::EndpointMeta =
 /// `PATCH /open-apis/cardkit/v1/cards/:card_id/settings`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/settings)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -669,6 +676,7 @@ static UPDATE_CARDKIT_CARD: crate::endpoint::EndpointMeta = crate::endpoint::End
 /// `PUT /open-apis/cardkit/v1/cards/:card_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/update)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -756,6 +756,7 @@ static CREATE_CHAT: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMet
 /// `POST /open-apis/im/v1/chats`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat/create)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -498,6 +498,7 @@ static CREATE_DEPARTMENT: crate::endpoint::EndpointMeta = crate::endpoint::Endpo
 /// `POST /open-apis/contact/v3/departments`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/create)
 #[derive(Debug, Clone, serde::Serialize)]

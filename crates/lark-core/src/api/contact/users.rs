@@ -1061,6 +1061,7 @@ static CREATE_USER: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMet
 /// `POST /open-apis/contact/v3/users`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/create)
 #[derive(Debug, Clone, serde::Serialize)]

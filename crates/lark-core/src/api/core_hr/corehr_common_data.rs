@@ -170,6 +170,7 @@ static ADD_CORE_HR_COMMON_DATA_META_DATA_ENUM_OPTION: crate::endpoint::EndpointM
 /// `POST /open-apis/corehr/v1/common_data/meta_data/add_enum_option`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/common_data-meta_data/add_enum_option)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -250,6 +251,7 @@ static CREATE_CORE_HR_COMMON_DATA_META_DATA_EDIT_ENUM_OPTION: crate::endpoint::E
 /// `POST /open-apis/corehr/v1/common_data/meta_data/edit_enum_option`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/common_data-meta_data/edit_enum_option)
 #[derive(Debug, Clone, serde::Serialize)]

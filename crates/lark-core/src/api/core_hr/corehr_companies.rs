@@ -2503,6 +2503,7 @@ static CREATE_CORE_HR_COMPANY: crate::endpoint::EndpointMeta = crate::endpoint::
 /// `POST /open-apis/corehr/v1/companies`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/company/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -3147,6 +3148,7 @@ static UPDATE_CORE_HR_COMPANY: crate::endpoint::EndpointMeta = crate::endpoint::
 /// `PATCH /open-apis/corehr/v1/companies/:company_id`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/company/patch)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -567,6 +567,7 @@ static CREATE_CORE_HR_CONTRACT: crate::endpoint::EndpointMeta = crate::endpoint:
 /// `POST /open-apis/corehr/v1/contracts`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/contract/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -1028,6 +1029,7 @@ static UPDATE_CORE_HR_CONTRACT: crate::endpoint::EndpointMeta = crate::endpoint:
 /// `PATCH /open-apis/corehr/v1/contracts/:contract_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/contract/patch)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -160,6 +160,7 @@ static CREATE_CORE_HR_COST_ALLOCATION_VERSION: crate::endpoint::EndpointMeta = c
 /// `POST /open-apis/corehr/v2/cost_allocations/create_version`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_allocation/create_version)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -244,6 +245,7 @@ static REMOVE_CORE_HR_COST_ALLOCATION_VERSION: crate::endpoint::EndpointMeta = c
 /// `POST /open-apis/corehr/v2/cost_allocations/remove_version`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_allocation/remove_version)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -321,6 +323,7 @@ static UPDATE_CORE_HR_COST_ALLOCATION_VERSION: crate::endpoint::EndpointMeta = c
 /// `POST /open-apis/corehr/v2/cost_allocations/update_version`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_allocation/update_version)
 #[derive(Debug, Clone, serde::Serialize)]

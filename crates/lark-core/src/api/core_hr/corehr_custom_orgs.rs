@@ -246,6 +246,7 @@ static CREATE_CORE_HR_CUSTOM_ORG: crate::endpoint::EndpointMeta =
 /// `POST /open-apis/corehr/v2/custom_orgs`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/custom_org/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -723,6 +724,7 @@ static UPDATE_CORE_HR_CUSTOM_ORG: crate::endpoint::EndpointMeta =
 /// `PATCH /open-apis/corehr/v2/custom_orgs/:org_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/custom_org/patch)
 #[derive(Debug, Clone, serde::Serialize)]

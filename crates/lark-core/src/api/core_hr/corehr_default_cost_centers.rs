@@ -149,6 +149,7 @@ static CREATE_CORE_HR_DEFAULT_COST_CENTER_VERSION: crate::endpoint::EndpointMeta
 /// `POST /open-apis/corehr/v2/default_cost_centers/create_version`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/default_cost_center/create_version)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -234,6 +235,7 @@ static REMOVE_CORE_HR_DEFAULT_COST_CENTER_VERSION: crate::endpoint::EndpointMeta
 /// `POST /open-apis/corehr/v2/default_cost_centers/remove_version`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/default_cost_center/remove_version)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -311,6 +313,7 @@ static UPDATE_CORE_HR_DEFAULT_COST_CENTER_VERSION: crate::endpoint::EndpointMeta
 /// `POST /open-apis/corehr/v2/default_cost_centers/update_version`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/default_cost_center/update_version)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -887,6 +887,7 @@ static CREATE_CORE_HR_DEPARTMENT: crate::endpoint::EndpointMeta = crate::endpoin
 /// `POST /open-apis/corehr/v1/departments`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/department/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -2327,6 +2328,7 @@ static UPDATE_CORE_HR_DEPARTMENT: crate::endpoint::EndpointMeta =
 /// `PATCH /open-apis/corehr/v2/departments/:department_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/patch)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -2500,6 +2502,7 @@ static UPDATE_CORE_HR_DEPARTMENT_V2: crate::endpoint::EndpointMeta =
 /// `PATCH /open-apis/corehr/v2/departments/:department_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/patch)
 #[derive(Debug, Clone, serde::Serialize)]

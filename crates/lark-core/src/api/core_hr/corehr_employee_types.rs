@@ -146,6 +146,7 @@ static CREATE_CORE_HR_EMPLOYEE_TYPE: crate::endpoint::EndpointMeta = crate::endp
 /// `POST /open-apis/corehr/v1/employee_types`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/employee_type/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -397,6 +398,7 @@ static UPDATE_CORE_HR_EMPLOYEE_TYPE: crate::endpoint::EndpointMeta = crate::endp
 /// `PATCH /open-apis/corehr/v1/employee_types/:employee_type_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/employee_type/patch)
 #[derive(Debug, Clone, serde::Serialize)]

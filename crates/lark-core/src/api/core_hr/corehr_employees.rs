@@ -6822,6 +6822,7 @@ static CREATE_CORE_HR_EMPLOYEE: crate::endpoint::EndpointMeta = crate::endpoint:
 /// `POST /open-apis/corehr/v2/employees`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employee/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -7780,6 +7781,7 @@ static CREATE_CORE_HR_EMPLOYEES_ADDITIONAL_JOB: crate::endpoint::EndpointMeta = 
 /// `POST /open-apis/corehr/v2/employees/additional_jobs`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-additional_job/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -8053,6 +8055,7 @@ static UPDATE_CORE_HR_EMPLOYEES_ADDITIONAL_JOB: crate::endpoint::EndpointMeta = 
 /// `PATCH /open-apis/corehr/v2/employees/additional_jobs/:additional_job_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-additional_job/patch)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -8309,6 +8312,7 @@ static CREATE_CORE_HR_EMPLOYEES_INTERNATIONAL_ASSIGNMENT: crate::endpoint::Endpo
 /// `POST /open-apis/corehr/v2/employees/international_assignments`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-international_assignment/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -9055,6 +9059,7 @@ static UPDATE_CORE_HR_EMPLOYEES_INTERNATIONAL_ASSIGNMENT: crate::endpoint::Endpo
 /// `PATCH /open-apis/corehr/v2/employees/international_assignments/:international_assignment_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-international_assignment/patch)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -418,6 +418,7 @@ static CREATE_CORE_HR_EMPLOYMENT: crate::endpoint::EndpointMeta = crate::endpoin
 /// `POST /open-apis/corehr/v1/employments`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/employment/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -651,6 +652,7 @@ static UPDATE_CORE_HR_EMPLOYMENT: crate::endpoint::EndpointMeta = crate::endpoin
 /// `PATCH /open-apis/corehr/v1/employments/:employment_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/employment/patch)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -483,6 +483,7 @@ static CREATE_CORE_HR_JOB_DATA: crate::endpoint::EndpointMeta = crate::endpoint:
 /// `POST /open-apis/corehr/v1/job_datas`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_data/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -1070,6 +1071,7 @@ static UPDATE_CORE_HR_JOB_DATA: crate::endpoint::EndpointMeta = crate::endpoint:
 /// `PATCH /open-apis/corehr/v1/job_datas/:job_data_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_data/patch)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -308,6 +308,7 @@ static CREATE_CORE_HR_JOB_FAMILY: crate::endpoint::EndpointMeta = crate::endpoin
 /// `POST /open-apis/corehr/v1/job_families`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_family/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -854,6 +855,7 @@ static UPDATE_CORE_HR_JOB_FAMILY: crate::endpoint::EndpointMeta = crate::endpoin
 /// `PATCH /open-apis/corehr/v1/job_families/:job_family_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_family/patch)
 #[derive(Debug, Clone, serde::Serialize)]

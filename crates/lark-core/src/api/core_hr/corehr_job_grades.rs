@@ -71,6 +71,7 @@ static CREATE_CORE_HR_JOB_GRADE: crate::endpoint::EndpointMeta =
 /// `POST /open-apis/corehr/v2/job_grades`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_grade/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -420,6 +421,7 @@ static UPDATE_CORE_HR_JOB_GRADE: crate::endpoint::EndpointMeta =
 /// `PATCH /open-apis/corehr/v2/job_grades/:job_grade_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_grade/patch)
 #[derive(Debug, Clone, serde::Serialize)]

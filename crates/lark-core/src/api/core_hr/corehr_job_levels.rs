@@ -253,6 +253,7 @@ static CREATE_CORE_HR_JOB_LEVEL: crate::endpoint::EndpointMeta = crate::endpoint
 /// `POST /open-apis/corehr/v1/job_levels`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_level/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -718,6 +719,7 @@ static UPDATE_CORE_HR_JOB_LEVEL: crate::endpoint::EndpointMeta =
 /// `PATCH /open-apis/corehr/v1/job_levels/:job_level_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_level/patch)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -572,6 +572,7 @@ static CREATE_CORE_HR_JOB: crate::endpoint::EndpointMeta = crate::endpoint::Endp
 /// `POST /open-apis/corehr/v1/jobs`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -1268,6 +1269,7 @@ static UPDATE_CORE_HR_JOB: crate::endpoint::EndpointMeta = crate::endpoint::Endp
 /// `PATCH /open-apis/corehr/v1/jobs/:job_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job/patch)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -1063,6 +1063,7 @@ static CREATE_CORE_HR_LOCATION_ADDRESS: crate::endpoint::EndpointMeta =
 /// `POST /open-apis/corehr/v2/locations/:location_id/addresses`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/location-address/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -1417,6 +1418,7 @@ static UPDATE_CORE_HR_LOCATION_ADDRESS: crate::endpoint::EndpointMeta =
 /// `PATCH /open-apis/corehr/v2/locations/:location_id/addresses/:address_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/location-address/patch)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -1739,6 +1741,7 @@ static CREATE_CORE_HR_LOCATION: crate::endpoint::EndpointMeta = crate::endpoint:
 /// `POST /open-apis/corehr/v1/locations`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/location/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -2285,6 +2288,7 @@ static UPDATE_CORE_HR_LOCATION: crate::endpoint::EndpointMeta = crate::endpoint:
 /// `PATCH /open-apis/corehr/v2/locations/:location_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/location/patch)
 #[derive(Debug, Clone, serde::Serialize)]

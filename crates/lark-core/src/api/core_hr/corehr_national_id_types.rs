@@ -290,6 +290,7 @@ static CREATE_CORE_HR_NATIONAL_ID_TYPE: crate::endpoint::EndpointMeta = crate::e
 /// `POST /open-apis/corehr/v1/national_id_types`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/national_id_type/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -601,6 +602,7 @@ static UPDATE_CORE_HR_NATIONAL_ID_TYPE: crate::endpoint::EndpointMeta = crate::e
 /// `PATCH /open-apis/corehr/v1/national_id_types/:national_id_type_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/national_id_type/patch)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -175,6 +175,7 @@ static CREATE_CORE_HR_PATHWAY: crate::endpoint::EndpointMeta = crate::endpoint::
 /// `POST /open-apis/corehr/v2/pathways`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pathway/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -318,6 +319,7 @@ static UPDATE_CORE_HR_PATHWAY: crate::endpoint::EndpointMeta = crate::endpoint::
 /// `PATCH /open-apis/corehr/v2/pathways/:pathway_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pathway/patch)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -9760,6 +9760,7 @@ static CREATE_CORE_HR_PERSON: crate::endpoint::EndpointMeta = crate::endpoint::E
 /// `POST /open-apis/corehr/v1/persons`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/person/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -10057,6 +10058,7 @@ static CREATE_CORE_HR_PERSON_V1: crate::endpoint::EndpointMeta =
 /// `POST /open-apis/corehr/v1/persons`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/person/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -10524,6 +10526,7 @@ static UPDATE_CORE_HR_PERSON: crate::endpoint::EndpointMeta = crate::endpoint::E
 /// `PATCH /open-apis/corehr/v1/persons/:person_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/person/patch)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -10827,6 +10830,7 @@ static UPDATE_CORE_HR_PERSON_V1: crate::endpoint::EndpointMeta =
 /// `PATCH /open-apis/corehr/v1/persons/:person_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/person/patch)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -171,6 +171,7 @@ static CREATE_CORE_HR_POSITION: crate::endpoint::EndpointMeta = crate::endpoint:
 /// `POST /open-apis/corehr/v2/positions`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/position/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -692,6 +693,7 @@ static UPDATE_CORE_HR_POSITION: crate::endpoint::EndpointMeta = crate::endpoint:
 /// `PATCH /open-apis/corehr/v2/positions/:position_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/position/patch)
 #[derive(Debug, Clone, serde::Serialize)]

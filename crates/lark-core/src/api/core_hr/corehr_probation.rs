@@ -398,6 +398,7 @@ static CREATE_CORE_HR_PROBATION_ASSESSMENT: crate::endpoint::EndpointMeta = crat
 /// `POST /open-apis/corehr/v2/probation/assessments`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/probation-assessment/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -566,6 +567,7 @@ static UPDATE_CORE_HR_PROBATION_ASSESSMENT: crate::endpoint::EndpointMeta = crat
 /// `PATCH /open-apis/corehr/v2/probation/assessments/:assessment_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/probation-assessment/patch)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -916,6 +918,7 @@ static SUBMIT_CORE_HR_PROBATION: crate::endpoint::EndpointMeta =
 /// `POST /open-apis/corehr/v2/probation/submit`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/probation/submit)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -1053,6 +1056,7 @@ static WITHDRAW_CORE_HR_PROBATION: crate::endpoint::EndpointMeta =
 /// `POST /open-apis/corehr/v2/probation/withdraw`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/probation/withdraw)
 #[derive(Debug, Clone, serde::Serialize)]

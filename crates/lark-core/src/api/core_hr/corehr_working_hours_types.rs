@@ -152,6 +152,7 @@ static CREATE_CORE_HR_WORKING_HOURS_TYPE: crate::endpoint::EndpointMeta = crate:
 /// `POST /open-apis/corehr/v1/working_hours_types`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/working_hours_type/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -415,6 +416,7 @@ static UPDATE_CORE_HR_WORKING_HOURS_TYPE: crate::endpoint::EndpointMeta = crate:
 /// `PATCH /open-apis/corehr/v1/working_hours_types/:working_hours_type_id`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/working_hours_type/patch)
 #[derive(Debug, Clone, serde::Serialize)]

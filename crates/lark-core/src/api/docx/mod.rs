@@ -390,6 +390,7 @@ static CREATE_DOCX_CHAT_ANNOUNCEMENT_BLOCK_CHILDREN: crate::endpoint::EndpointMe
 /// `POST /open-apis/docx/v1/chats/:chat_id/announcement/blocks/:block_id/children`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block-children/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -504,6 +505,7 @@ static BATCH_UPDATE_DOCX_CHAT_ANNOUNCEMENT_BLOCK: crate::endpoint::EndpointMeta 
 /// `PATCH /open-apis/docx/v1/chats/:chat_id/announcement/blocks/batch_update`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block/batch_update)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -795,6 +797,7 @@ static BATCH_DELETE_DOCX_CHAT_ANNOUNCEMENT_BLOCK_CHILDREN: crate::endpoint::Endp
 /// `DELETE /open-apis/docx/v1/chats/:chat_id/announcement/blocks/:block_id/children/batch_delete`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block-children/batch_delete)
 #[derive(Debug, Clone, serde::Serialize)]

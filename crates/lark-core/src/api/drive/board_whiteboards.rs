@@ -1968,6 +1968,7 @@ static CREATE_BOARD_WHITEBOARD_NODE: crate::endpoint::EndpointMeta = crate::endp
 /// `POST /open-apis/board/v1/whiteboards/:whiteboard_id/nodes`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/board-v1/whiteboard-node/create)
 #[derive(Debug, Clone, serde::Serialize)]

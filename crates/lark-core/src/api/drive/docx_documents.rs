@@ -4991,6 +4991,7 @@ static BATCH_UPDATE_DOCX_DOCUMENT_BLOCK: crate::endpoint::EndpointMeta = crate::
 /// `PATCH /open-apis/docx/v1/documents/:document_id/blocks/batch_update`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block/batch_update)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -5093,6 +5094,7 @@ static CREATE_DOCX_DOCUMENT_BLOCK_DESCENDANT: crate::endpoint::EndpointMeta = cr
 /// `POST /open-apis/docx/v1/documents/:document_id/blocks/:block_id/descendant`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block-descendant/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -5285,6 +5287,7 @@ static BATCH_DELETE_DOCX_BLOCK: crate::endpoint::EndpointMeta = crate::endpoint:
 /// `DELETE /open-apis/docx/v1/documents/:document_id/blocks/:block_id/children/batch_delete`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block-children/batch_delete)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -5377,6 +5380,7 @@ static CREATE_DOCX_BLOCK: crate::endpoint::EndpointMeta = crate::endpoint::Endpo
 /// `POST /open-apis/docx/v1/documents/:document_id/blocks/:block_id/children`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block-children/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -5803,6 +5807,7 @@ static UPDATE_DOCX_BLOCK: crate::endpoint::EndpointMeta = crate::endpoint::Endpo
 /// `PATCH /open-apis/docx/v1/documents/:document_id/blocks/:block_id`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block/patch)
 #[derive(Debug, Clone, serde::Serialize)]

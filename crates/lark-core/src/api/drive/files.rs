@@ -1925,6 +1925,8 @@ static GET_DRIVE_FILE_SUBSCRIPTION: crate::endpoint::EndpointMeta = crate::endpo
 /// `GET /open-apis/drive/v1/files/:file_token/subscriptions/:subscription_id`
 ///
 /// Token: user.
+/// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the
+/// body is left out when no body field is set.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-subscription/get)
 #[derive(Debug, Clone, serde::Serialize)]

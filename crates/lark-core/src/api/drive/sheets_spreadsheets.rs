@@ -828,125 +828,45 @@ pub struct SetSheetValueReqValueRange {
     pub values: Option<Vec<Vec<serde_json::Value>>>,
 }
 
-/// Part of a request and of an answer (`SheetContent` in the facts).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct SheetContent {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub children: Option<Vec<super::SheetContent>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub string: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub int: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub float: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link: Option<super::SheetValueLink>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub at_user: Option<super::SheetValueAtUser>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub formula: Option<super::SheetValueFormula>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub at_doc: Option<super::SheetValueAtDoc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub multi_value: Option<super::SheetValueMultiValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub embed_image: Option<super::SheetValueEmbedImage>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachment: Option<super::SheetValueAttachment>,
+/// Part of a request and of an answer (`SheetContent` in the facts), kept as its JSON value.
+///
+/// Its wire form is not a fixed set of fields (the facts mark it `custom_json`), so any JSON the
+/// platform sends decodes. Build one with `new` (`new("text")`, `new(1)`,
+/// `new(serde_json::json!({...}))`); read it through `serde_json::Value`'s methods.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct SheetContent(pub serde_json::Value);
+
+impl SheetContent {
+    /// The value as sent.
+    pub fn new(value: impl Into<serde_json::Value>) -> Self {
+        Self(value.into())
+    }
+
+    /// The JSON value.
+    pub fn into_value(self) -> serde_json::Value {
+        self.0
+    }
 }
 
-/// Part of a request and of an answer (`SheetValueAtDoc` in the facts).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct SheetValueAtDoc {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    #[serde(rename = "textType", skip_serializing_if = "Option::is_none")]
-    pub text_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    #[serde(rename = "objType", skip_serializing_if = "Option::is_none")]
-    pub obj_type: Option<String>,
+impl From<serde_json::Value> for SheetContent {
+    fn from(value: serde_json::Value) -> Self {
+        Self(value)
+    }
 }
 
-/// Part of a request and of an answer (`SheetValueAtUser` in the facts).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct SheetValueAtUser {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    #[serde(rename = "textType", skip_serializing_if = "Option::is_none")]
-    pub text_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify: Option<bool>,
-    #[serde(
-        rename = "grantReadPermission",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub grant_read_permission: Option<bool>,
-    #[serde(rename = "userID", skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+impl From<SheetContent> for serde_json::Value {
+    fn from(value: SheetContent) -> Self {
+        value.0
+    }
 }
 
-/// Part of a request and of an answer (`SheetValueAttachment` in the facts).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct SheetValueAttachment {
-    #[serde(rename = "fileToken", skip_serializing_if = "Option::is_none")]
-    pub file_token: Option<String>,
-    #[serde(rename = "mimeType", skip_serializing_if = "Option::is_none")]
-    pub mime_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub size: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-}
+impl std::ops::Deref for SheetContent {
+    type Target = serde_json::Value;
 
-/// Part of a request and of an answer (`SheetValueEmbedImage` in the facts).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct SheetValueEmbedImage {
-    #[serde(rename = "fileToken", skip_serializing_if = "Option::is_none")]
-    pub file_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub height: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub width: Option<i64>,
-}
-
-/// Part of a request and of an answer (`SheetValueFormula` in the facts).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct SheetValueFormula {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-}
-
-/// Part of a request and of an answer (`SheetValueLink` in the facts).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct SheetValueLink {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-}
-
-/// Part of a request and of an answer (`SheetValueMultiValue` in the facts).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct SheetValueMultiValue {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<serde_json::Value>>,
+    fn deref(&self) -> &serde_json::Value {
+        &self.0
+    }
 }
 
 /// Part of a request (`UpdateSheetDataValidationDropdownReqDataValidation` in the facts).

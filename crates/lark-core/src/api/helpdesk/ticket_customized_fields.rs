@@ -80,6 +80,8 @@ static GET_HELPDESK_TICKET_CUSTOMIZED_FIELD_LIST: crate::endpoint::EndpointMeta 
 ///
 /// Token: tenant, plus the helpdesk header.
 /// Paginated: use [`Client::pages`](crate::Client::pages).
+/// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the
+/// body is left out when no body field is set.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket_customized_field/list-ticket-customized-fields)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -152,6 +154,9 @@ impl crate::endpoint::Endpoint for GetHelpdeskTicketCustomizedFieldList {
     }
 
     fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        if self.visible.is_none() {
+            return Ok(crate::endpoint::Body::None);
+        }
         crate::endpoint::Body::json(self)
     }
 }

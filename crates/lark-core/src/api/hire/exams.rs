@@ -8,7 +8,6 @@ static CREATE_HIRE_EXAM: crate::endpoint::EndpointMeta = crate::endpoint::Endpoi
     "/open-apis/hire/v1/exams",
     &[crate::endpoint::TokenKind::Tenant],
 )
-.idempotency_key(crate::endpoint::IdempotencyKey::Body("uuid"))
 .doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/exam/create");
 
 /// `POST /open-apis/hire/v1/exams`

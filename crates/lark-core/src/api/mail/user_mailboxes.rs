@@ -1695,11 +1695,12 @@ impl crate::endpoint::Page for ListMailUserMailboxMessageResponse {
     }
 }
 
-static SEND_MAIL_USER_MAILBOX_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "SendMailUserMailboxMessage", http::Method::POST, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/send", &[crate::endpoint::TokenKind::User]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message/send");
+static SEND_MAIL_USER_MAILBOX_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("mail", "SendMailUserMailboxMessage", http::Method::POST, "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/send", &[crate::endpoint::TokenKind::User]).idempotency_key(crate::endpoint::IdempotencyKey::Body("dedupe_key")).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message/send");
 
 /// `POST /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/send`
 ///
 /// Token: user.
+/// Idempotency key: `dedupe_key` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message/send)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -88,6 +88,8 @@ static LIST_MDM_COUNTRY_REGION: crate::endpoint::EndpointMeta = crate::endpoint:
 ///
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](crate::Client::pages).
+/// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the
+/// body is left out when no body field is set.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v3/country_region/list)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -221,6 +223,9 @@ impl crate::endpoint::Endpoint for ListMDMCountryRegion {
     }
 
     fn body(&self) -> crate::error::Result<crate::endpoint::Body> {
+        if self.filter.is_none() && self.common.is_none() {
+            return Ok(crate::endpoint::Body::None);
+        }
         crate::endpoint::Body::json(self)
     }
 }

@@ -34,15 +34,45 @@ pub struct MessageContentCardConfig {
     pub update_multi: Option<bool>,
 }
 
-/// Part of a request (`MessageContentCardElementImage` in the facts).
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct MessageContentCardElementImage {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub img_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub alt: Option<super::MessageContentCardObjectText>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub preview: Option<bool>,
+/// Part of a request (`MessageContentCardElementImage` in the facts), kept as its JSON value.
+///
+/// Its wire form is not a fixed set of fields (the facts mark it `custom_json`), so any JSON the
+/// platform sends decodes. Build one with `new` (`new("text")`, `new(1)`,
+/// `new(serde_json::json!({...}))`); read it through `serde_json::Value`'s methods.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct MessageContentCardElementImage(pub serde_json::Value);
+
+impl MessageContentCardElementImage {
+    /// The value as sent.
+    pub fn new(value: impl Into<serde_json::Value>) -> Self {
+        Self(value.into())
+    }
+
+    /// The JSON value.
+    pub fn into_value(self) -> serde_json::Value {
+        self.0
+    }
+}
+
+impl From<serde_json::Value> for MessageContentCardElementImage {
+    fn from(value: serde_json::Value) -> Self {
+        Self(value)
+    }
+}
+
+impl From<MessageContentCardElementImage> for serde_json::Value {
+    fn from(value: MessageContentCardElementImage) -> Self {
+        value.0
+    }
+}
+
+impl std::ops::Deref for MessageContentCardElementImage {
+    type Target = serde_json::Value;
+
+    fn deref(&self) -> &serde_json::Value {
+        &self.0
+    }
 }
 
 /// Part of a request (`MessageContentCardHeader` in the facts).

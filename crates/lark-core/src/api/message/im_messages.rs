@@ -373,6 +373,7 @@ static SEND_RAW_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::Endpoi
 /// `POST /open-apis/im/v1/messages`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -464,6 +465,7 @@ static REPLY_RAW_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::Endpo
 /// `POST /open-apis/im/v1/messages/:message_id/reply`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/reply)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -1325,6 +1327,7 @@ static FORWARD_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::Endpoin
 /// `POST /open-apis/im/v1/messages/:message_id/forward`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/forward)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -1422,6 +1425,7 @@ static MERGE_FORWARD_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::E
 /// `POST /open-apis/im/v1/messages/merge_forward`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/merge_forward)
 #[derive(Debug, Clone, serde::Serialize)]

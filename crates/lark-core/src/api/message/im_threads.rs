@@ -14,6 +14,7 @@ static FORWARD_THREAD_MESSAGE: crate::endpoint::EndpointMeta = crate::endpoint::
 /// `POST /open-apis/im/v1/threads/:thread_id/forward`
 ///
 /// Token: tenant.
+/// Idempotency key: `uuid` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/thread/forward)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -43,6 +43,7 @@ static CREATE_PERFORMANCE_ADDITIONAL_INFORMATION_IMPORT: crate::endpoint::Endpoi
 /// `POST /open-apis/performance/v2/additional_informations/import`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/additional_information/import)
 #[derive(Debug, Clone, serde::Serialize)]

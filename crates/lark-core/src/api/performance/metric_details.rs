@@ -108,6 +108,7 @@ static CREATE_PERFORMANCE_METRIC_DETAIL_IMPORT: crate::endpoint::EndpointMeta =
 /// `POST /open-apis/performance/v2/metric_details/import`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/metric_detail/import)
 #[derive(Debug, Clone, serde::Serialize)]

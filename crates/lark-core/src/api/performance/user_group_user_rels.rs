@@ -23,6 +23,7 @@ static CREATE_PERFORMANCE_USER_GROUP_USER_REL_WRITE: crate::endpoint::EndpointMe
 /// `POST /open-apis/performance/v2/user_group_user_rels/write`
 ///
 /// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/user_group_user_rel/write)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -128,7 +128,7 @@ impl crate::endpoint::Endpoint for UpdateSecurityAndComplianceDeviceApplyRecord 
     }
 }
 
-static CREATE_SECURITY_AND_COMPLIANCE_DEVICE_RECORD: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("security_and_compliance", "CreateSecurityAndComplianceDeviceRecord", http::Method::POST, "/open-apis/security_and_compliance/v2/device_records", &[crate::endpoint::TokenKind::Tenant]).idempotency_key(crate::endpoint::IdempotencyKey::Body("uuid")).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/security_and_compliance-v2/device_record/create");
+static CREATE_SECURITY_AND_COMPLIANCE_DEVICE_RECORD: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("security_and_compliance", "CreateSecurityAndComplianceDeviceRecord", http::Method::POST, "/open-apis/security_and_compliance/v2/device_records", &[crate::endpoint::TokenKind::Tenant]).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/security_and_compliance-v2/device_record/create");
 
 /// `POST /open-apis/security_and_compliance/v2/device_records`
 ///
@@ -339,7 +339,7 @@ impl crate::endpoint::Endpoint for GetSecurityAndComplianceDeviceRecord {
     }
 }
 
-static LIST_SECURITY_AND_COMPLIANCE_DEVICE_RECORD: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("security_and_compliance", "ListSecurityAndComplianceDeviceRecord", http::Method::GET, "/open-apis/security_and_compliance/v2/device_records", &[crate::endpoint::TokenKind::Tenant]).paginated(true).idempotency_key(crate::endpoint::IdempotencyKey::Query("uuid")).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/security_and_compliance-v2/device_record/list");
+static LIST_SECURITY_AND_COMPLIANCE_DEVICE_RECORD: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new("security_and_compliance", "ListSecurityAndComplianceDeviceRecord", http::Method::GET, "/open-apis/security_and_compliance/v2/device_records", &[crate::endpoint::TokenKind::Tenant]).paginated(true).doc_url("https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/security_and_compliance-v2/device_record/list");
 
 /// `GET /open-apis/security_and_compliance/v2/device_records`
 ///

@@ -6187,6 +6187,7 @@ static ADD_TASK_MEMBER: crate::endpoint::EndpointMeta = crate::endpoint::Endpoin
 /// `POST /open-apis/task/v2/tasks/:task_guid/add_members`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/add_members)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -6538,6 +6539,7 @@ static CREATE_TASK_SUBTASK: crate::endpoint::EndpointMeta = crate::endpoint::End
 /// `POST /open-apis/task/v2/tasks/:task_guid/subtasks`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task-subtask/create)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -6845,6 +6847,7 @@ static CREATE_TASK_V2: crate::endpoint::EndpointMeta = crate::endpoint::Endpoint
 /// `POST /open-apis/task/v2/tasks`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (body); filled in by the client when retries are on.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/create)
 #[derive(Debug, Clone, serde::Serialize)]
