@@ -838,8 +838,14 @@ fn idempotency_keys_are_filled_once_and_kept_across_retries() {
     block_on(client.send(&Fixed(&POST_EMPTY_QUERY_KEY))).unwrap();
     let uri = recorder.requests()[1].1.clone();
     assert_eq!(uri.matches("client_token=").count(), 1, "{uri}");
-    assert!(uri.starts_with("http://mock.test/open-apis/test/post?x=1&client_token="), "{uri}");
-    assert_eq!(uri.len(), "http://mock.test/open-apis/test/post?x=1&client_token=".len() + 36);
+    assert!(
+        uri.starts_with("http://mock.test/open-apis/test/post?x=1&client_token="),
+        "{uri}"
+    );
+    assert_eq!(
+        uri.len(),
+        "http://mock.test/open-apis/test/post?x=1&client_token=".len() + 36
+    );
 
     // Two calls get two keys.
     let recorder = Recorder::new();
