@@ -119,7 +119,7 @@ const eventOptions = new WeakMap();
 const dispatchers = new WeakMap();
 
 async function call(client, row, params, options) {
-  const [method, path, tokens, flags, envelope = 'data'] = row;
+  const [method, path, tokens, flags, envelope = 'data', key] = row;
   params ??= {};
   const pathValues = flatten('path', params.path);
   const query = flatten('query', params.query);
@@ -132,7 +132,7 @@ async function call(client, row, params, options) {
   } else if (params.body !== undefined) {
     throw buildError(`${method} ${path} takes no body`);
   }
-  const out = await cores.get(client).call([method, path, tokens, flags, envelope], pathValues, query, body, parts, options ?? {});
+  const out = await cores.get(client).call([method, path, tokens, flags, envelope, key], pathValues, query, body, parts, options ?? {});
   if (typeof out === 'string') return JSON.parse(out);
   // A download; for a JSON endpoint, an answer without payload or JSON content type.
   return flags & FLAG_BINARY ? out : null;
