@@ -25,6 +25,8 @@ pub mod retry;
 pub mod runtime;
 mod secret;
 pub mod token;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 pub use client::{Client, RawRequest, RequestOptions};
 pub use config::{AppType, Config, Domain};

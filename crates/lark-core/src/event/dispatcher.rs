@@ -482,7 +482,51 @@ impl Dispatcher {
                 self.check_token(event.token.as_ref())?;
             }
         }
-        let event = decoded.insert(event);
+        let verified = self.verifies();
+        let reply = self
+            .run(decoded.insert(event), now_millis, verified)
+            .await?;
+        Ok(json_response(
+            http::StatusCode::OK,
+            &reply.unwrap_or_else(|| Value::Object(serde_json::Map::new())),
+        ))
+    }
+
+    /// Handles the payload of an event or card frame that arrived over the long connection
+    /// (`lark_core::ws`, feature `ws`) and returns the handler's reply, if any, for the frame's ack.
+    ///
+    /// The long connection is opened with the app secret, so the payload is trusted as it is:
+    /// no signature or verification token is checked, and a dispatcher with neither set does
+    /// not refuse it. Event ids are still de-duplicated (across reconnects too), `app_ticket`
+    /// events still reach [`Dispatcher::on_app_ticket`], and an encrypted payload is decrypted
+    /// with the encrypt key. A re-delivered event is an [`EventError::Duplicate`]: ack it as
+    /// handled. Never panics, whatever the payload.
+    pub async fn dispatch_frame_payload(
+        &self,
+        payload: &[u8],
+        now_millis: u64,
+    ) -> Result<Option<Value>, EventError> {
+        if payload.len() > self.body_limit {
+            return Err(EventError::TooLarge {
+                limit: self.body_limit,
+            });
+        }
+        let key = self.encrypt_key.as_ref().map(Secret::expose);
+        match Envelope::open_with(payload, key, None)? {
+            Envelope::UrlVerification(_) => Err(EventError::Malformed(
+                "a url_verification challenge cannot arrive over the long connection".to_owned(),
+            )),
+            Envelope::Event(event) => self.run(&event, now_millis, true).await,
+        }
+    }
+
+    /// De-duplicates `event`, takes its `app_ticket` when `verified`, and runs its handler.
+    async fn run(
+        &self,
+        event: &Event,
+        now_millis: u64,
+        verified: bool,
+    ) -> Result<Option<Value>, EventError> {
         let dedup_id = match &event.event_id {
             Some(id) if !event.is_callback() => Some(id.clone()),
             _ => None,
@@ -494,7 +538,7 @@ impl Dispatcher {
         }
         if event.event_type == "app_ticket" {
             // A forged ticket would replace the real one and stop the app's tokens.
-            if !self.verifies() {
+            if !verified {
                 return Err(EventError::Config(
                     "an app_ticket is taken only from a verified request: set the verification \
                      token or the encrypt key"
@@ -524,10 +568,7 @@ impl Dispatcher {
             },
             None => None,
         };
-        Ok(json_response(
-            http::StatusCode::OK,
-            &reply.unwrap_or_else(|| Value::Object(serde_json::Map::new())),
-        ))
+        Ok(reply)
     }
 
     fn check_signature(
