@@ -1,13 +1,8 @@
 // `LarkClient`: the generated catalog turned into `client.<service>.<method>(params)`, every
 // call handed to the wasm core (tokens, path encoding, envelope decoding, errors).
-import { CATALOG } from './generated/catalog.js';
+// The catalog's row bits (TOKENS, FLAGS) come from the same generated file as its rows.
+import { CATALOG, FLAGS, TOKENS } from './generated/catalog.js';
 import { CORE } from './core-symbol.js';
-
-// Catalog bits, as lark-codegen writes them (crates/lark-codegen/src/ts.rs).
-const TOKENS = { tenant: 1, user: 2, app: 4 };
-const FLAG_BINARY = 4;
-const FLAG_MULTIPART = 8;
-const FLAG_JSON_BODY = 32;
 
 const DOMAINS = {
   feishu: 'https://open.feishu.cn',
@@ -125,9 +120,9 @@ async function call(client, row, params, options) {
   const query = flatten('query', params.query);
   let body;
   let parts;
-  if (flags & FLAG_MULTIPART) {
+  if (flags & FLAGS.multipart) {
     parts = await multipart(params.body);
-  } else if (flags & FLAG_JSON_BODY) {
+  } else if (flags & FLAGS.jsonBody) {
     body = JSON.stringify(params.body ?? {});
   } else if (params.body !== undefined) {
     throw buildError(`${method} ${path} takes no body`);
@@ -135,7 +130,7 @@ async function call(client, row, params, options) {
   const out = await cores.get(client).call([method, path, tokens, flags, envelope, key], pathValues, query, body, parts, options ?? {});
   if (typeof out === 'string') return JSON.parse(out);
   // A download; for a JSON endpoint, an answer without payload or JSON content type.
-  return flags & FLAG_BINARY ? out : null;
+  return flags & FLAGS.binary ? out : null;
 }
 
 function service(client, methods) {
@@ -197,7 +192,7 @@ export function larkClientClass(glue, wasm, EventDispatcher) {
         if (TOKENS[token] === undefined) throw buildError(`unknown token kind \`${token}\``);
         bits |= TOKENS[token];
       }
-      const flags = body === undefined ? 0 : FLAG_JSON_BODY;
+      const flags = body === undefined ? 0 : FLAGS.jsonBody;
       const out = await cores
         .get(this)
         .call([String(method).toUpperCase(), path, bits, flags, null], [], flatten('query', query), body === undefined ? undefined : JSON.stringify(body), undefined, options);
