@@ -10,8 +10,7 @@
 //! ```
 
 use futures_util::StreamExt as _;
-use lark_core::api::chat::{CreateChat, GetChat};
-use lark_core::api::message::{GetMessage, GetMessageList, SendRawMessage};
+use lark_api::im::v1::{chat, message};
 use lark_core::{Client, Config};
 use lark_reqwest::ReqwestClient;
 
@@ -40,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
             .base_url(mock.base_url());
             let client = lark_reqwest::client(config);
-            let chat = client.send(&CreateChat::new().name("quickstart")).await?;
+            let chat = client.send(&chat::Create::new().name("quickstart")).await?;
             let chat_id = chat.chat_id.ok_or("the mock returned no chat_id")?;
             println!("1. created chat {chat_id}");
             converse(&client, &chat_id).await
@@ -85,7 +84,7 @@ async fn converse(
     client: &Client<ReqwestClient>,
     chat_id: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let chat = client.send(&GetChat::new(chat_id)).await?;
+    let chat = client.send(&chat::Get::new(chat_id)).await?;
     println!(
         "2. chat {chat_id} is named {:?}",
         chat.name.unwrap_or_default()
@@ -93,12 +92,12 @@ async fn converse(
 
     let content = serde_json::json!({"text": "Hello from the Rust Lark SDK"}).to_string();
     let sent = client
-        .send(&SendRawMessage::new("chat_id", chat_id, "text", content))
+        .send(&message::Create::new("chat_id", chat_id, "text", content))
         .await?;
     let message_id = sent.message_id.ok_or("the answer has no message_id")?;
     println!("3. sent message {message_id}");
 
-    let read = client.send(&GetMessage::new(&message_id)).await?;
+    let read = client.send(&message::Get::new(&message_id)).await?;
     let body = read
         .items
         .unwrap_or_default()
@@ -110,7 +109,7 @@ async fn converse(
     println!("4. read it back: {body}");
 
     let mut pages =
-        std::pin::pin!(client.pages(GetMessageList::new("chat", chat_id).page_size(20)));
+        std::pin::pin!(client.pages(message::List::new("chat", chat_id).page_size(20)));
     let mut count = 0;
     while let Some(page) = pages.next().await {
         count += page?.items.map_or(0, |items| items.len());

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use lark_core::api::message::{GetMessage, SendRawMessage};
+use lark_api::im::v1::message;
 use lark_mock::MockServer;
 
 const CONCURRENCY: [usize; 2] = [1, 64];
@@ -46,7 +46,7 @@ enum Side {
 #[derive(serde::Deserialize)]
 struct Envelope {
     code: i64,
-    data: Option<lark_core::api::message::GetMessageResponse>,
+    data: Option<message::GetResponse>,
 }
 
 struct Target {
@@ -129,7 +129,7 @@ async fn one(target: &Target, side: Side) {
         Side::Sdk => {
             let answer = target
                 .sdk
-                .send(&GetMessage::new(target.message_id.as_str()))
+                .send(&message::Get::new(target.message_id.as_str()))
                 .await
                 .expect("the SDK call succeeds");
             assert!(answer.items.is_some_and(|items| items.len() == 1));
@@ -227,7 +227,7 @@ fn core_alone(body: Vec<u8>, message_id: &str, calls: u32) {
         http,
         lark_reqwest::SystemRuntime,
     );
-    let endpoint = GetMessage::new(message_id);
+    let endpoint = message::Get::new(message_id);
     // The first call fetches the token; the timed ones find it in the cache.
     runtime
         .block_on(client.send(&endpoint))
@@ -339,7 +339,7 @@ fn main() {
             lark_reqwest::SystemRuntime,
         );
         let sent = sdk
-            .send(&SendRawMessage::new(
+            .send(&message::Create::new(
                 "chat_id",
                 MockServer::CHAT_ID,
                 "text",

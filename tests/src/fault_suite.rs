@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lark_core::api::message::SendRawMessage;
+use lark_api::im::v1::message;
 use lark_core::{Error, RetryPolicy};
 use lark_mock::{Fault, FaultRule, MockServer, When};
 
@@ -184,7 +184,7 @@ pub async fn run(plan: &Plan) -> Report {
         tasks.push(tokio::spawn(async move {
             let _permit = permits.acquire_owned().await.expect("semaphore open");
             let content = serde_json::json!({ "text": format!("send-{i}") }).to_string();
-            let message = SendRawMessage::new("chat_id", chat, "text", content);
+            let message = message::Create::new("chat_id", chat, "text", content);
             let send = client.send(&message);
             match tokio::time::timeout_at(deadline.into(), send).await {
                 Ok(result) => result.map(|m| m.message_id),

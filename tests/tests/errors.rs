@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use lark_core::api::message::{GetMessage, GetMessageList, SendRawMessage};
+use lark_api::im::v1::message;
 use lark_core::{Error, RequestOptions};
 use lark_mock::{Fault, FaultRule, MockServer};
 use lark_tests::{client, mock, text, within};
@@ -11,18 +11,18 @@ use lark_tests::{client, mock, text, within};
 const LIMIT: Duration = Duration::from_secs(30);
 const LIST: &str = "/open-apis/im/v1/messages";
 
-fn list() -> GetMessageList {
-    GetMessageList::new("chat", MockServer::CHAT_ID)
+fn list() -> message::List {
+    message::List::new("chat", MockServer::CHAT_ID)
 }
 
 #[tokio::test]
 async fn an_api_error_keeps_code_msg_log_id_and_status() {
     let mock = mock().await;
     let client = client(&mock);
-    let first = within(LIMIT, client.send(&GetMessage::new("om_missing")))
+    let first = within(LIMIT, client.send(&message::Get::new("om_missing")))
         .await
         .unwrap_err();
-    let second = within(LIMIT, client.send(&GetMessage::new("om_missing")))
+    let second = within(LIMIT, client.send(&message::Get::new("om_missing")))
         .await
         .unwrap_err();
     let Error::Api(api) = &first else {
@@ -171,7 +171,7 @@ async fn a_connection_dropped_before_the_handler_is_a_transport_error() {
             .path(LIST)
             .method(http::Method::POST),
     );
-    let send = SendRawMessage::new("chat_id", MockServer::CHAT_ID, "text", text("lost"));
+    let send = message::Create::new("chat_id", MockServer::CHAT_ID, "text", text("lost"));
     let err = within(LIMIT, client.send(&send)).await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     assert!(mock.messages().is_empty(), "the handler never ran");
@@ -187,7 +187,7 @@ async fn a_connection_dropped_after_the_handler_loses_the_answer_not_the_change(
             .method(http::Method::POST),
     );
     let send =
-        SendRawMessage::new("chat_id", MockServer::CHAT_ID, "text", text("sent")).uuid("u-1");
+        message::Create::new("chat_id", MockServer::CHAT_ID, "text", text("sent")).uuid("u-1");
     let err = within(LIMIT, client.send(&send)).await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     assert!(mock.fault_hits(rule) >= 1);

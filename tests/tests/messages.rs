@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use lark_core::api::message::{GetMessage, GetMessageList, SendRawMessage};
+use lark_api::im::v1::message;
 use lark_core::{Body, Config, Endpoint, EndpointMeta, Error, RequestOptions, TokenKind};
 use lark_mock::MockServer;
 use lark_tests::{client, client_with, mock, text, within};
@@ -17,7 +17,7 @@ async fn a_sent_message_can_be_read_back() {
     let content = text("hello from the tests");
     let sent = within(
         LIMIT,
-        client.send(&SendRawMessage::new(
+        client.send(&message::Create::new(
             "chat_id",
             MockServer::CHAT_ID,
             "text",
@@ -31,7 +31,7 @@ async fn a_sent_message_can_be_read_back() {
     assert_eq!(sent.chat_id.as_deref(), Some(MockServer::CHAT_ID));
     assert_eq!(sent.msg_type.as_deref(), Some("text"));
 
-    let read = within(LIMIT, client.send(&GetMessage::new(id.clone())))
+    let read = within(LIMIT, client.send(&message::Get::new(id.clone())))
         .await
         .unwrap();
     let items = read.items.expect("items");
@@ -43,7 +43,7 @@ async fn a_sent_message_can_be_read_back() {
     );
     let sender = items[0].sender.as_ref().expect("a sender");
     assert_eq!(sender.id.as_deref(), Some(MockServer::APP_ID));
-    assert_eq!(sender.sender_type.as_deref(), Some("app"));
+    assert_eq!(sender.sender_type.as_ref().map(|t| t.as_str()), Some("app"));
 
     // The request the SDK built, as the mock saw it.
     let request = &mock.requests_to("/open-apis/im/v1/messages")[0];
@@ -66,7 +66,7 @@ async fn messages_to_a_user_land_in_their_p2p_chat() {
     let client = client(&mock);
     let sent = within(
         LIMIT,
-        client.send(&SendRawMessage::new(
+        client.send(&message::Create::new(
             "open_id",
             MockServer::USER_OPEN_ID,
             "text",
@@ -76,13 +76,13 @@ async fn messages_to_a_user_land_in_their_p2p_chat() {
     .await
     .unwrap();
     let chat = sent.chat_id.expect("a chat");
-    let listed = within(LIMIT, client.send(&GetMessageList::new("chat", chat)))
+    let listed = within(LIMIT, client.send(&message::List::new("chat", chat)))
         .await
         .unwrap();
     assert_eq!(listed.items.map(|i| i.len()), Some(1));
     let err = within(
         LIMIT,
-        client.send(&SendRawMessage::new(
+        client.send(&message::Create::new(
             "open_id",
             "ou_nobody",
             "text",
@@ -103,7 +103,7 @@ async fn a_chat_is_listed_across_pages() {
     within(LIMIT, async {
         for i in 0..7 {
             let message = client
-                .send(&SendRawMessage::new(
+                .send(&message::Create::new(
                     "chat_id",
                     chat.clone(),
                     "text",
@@ -118,7 +118,7 @@ async fn a_chat_is_listed_across_pages() {
     // A message elsewhere stays out of the listing.
     within(
         LIMIT,
-        client.send(&SendRawMessage::new(
+        client.send(&message::Create::new(
             "chat_id",
             MockServer::CHAT_ID,
             "text",
@@ -131,7 +131,7 @@ async fn a_chat_is_listed_across_pages() {
     let pages: Vec<_> = within(
         LIMIT,
         client
-            .pages(GetMessageList::new("chat", chat.clone()).page_size(3))
+            .pages(message::List::new("chat", chat.clone()).page_size(3))
             .collect::<Vec<_>>(),
     )
     .await;
@@ -160,7 +160,7 @@ async fn a_chat_is_listed_across_pages() {
     let newest_first = within(
         LIMIT,
         client.send(
-            &GetMessageList::new("chat", chat)
+            &message::List::new("chat", chat)
                 .sort_type("ByCreateTimeDesc")
                 .page_size(2),
         ),
@@ -182,14 +182,14 @@ async fn the_same_uuid_sends_one_message() {
     let mock = mock().await;
     let client = client(&mock);
     let send =
-        SendRawMessage::new("chat_id", MockServer::CHAT_ID, "text", text("once")).uuid("dedup-1");
+        message::Create::new("chat_id", MockServer::CHAT_ID, "text", text("once")).uuid("dedup-1");
     let first = within(LIMIT, client.send(&send)).await.unwrap();
     let second = within(LIMIT, client.send(&send)).await.unwrap();
     assert_eq!(first.message_id, second.message_id);
     let other = within(
         LIMIT,
         client.send(
-            &SendRawMessage::new("chat_id", MockServer::CHAT_ID, "text", text("twice"))
+            &message::Create::new("chat_id", MockServer::CHAT_ID, "text", text("twice"))
                 .uuid("dedup-2"),
         ),
     )

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use lark_core::api::message::SendRawMessage;
+use lark_api::im::v1::message;
 use lark_core::{Client, Config, HttpError, ManualClock};
 
 type Request = http::Request<Vec<u8>>;
@@ -45,7 +45,7 @@ async fn two_clients_on_one_frozen_clock_never_share_a_key() {
             )
         })
         .collect();
-    let message = SendRawMessage::new("chat_id", "oc_1", "text", r#"{"text":"hi"}"#);
+    let message = message::Create::new("chat_id", "oc_1", "text", r#"{"text":"hi"}"#);
     for client in &clients {
         for _ in 0..KEYS_PER_CLIENT {
             client.send(&message).await.unwrap();

@@ -1,7 +1,7 @@
 //! Secrets never show in `Debug` or `Display` output: a full run's every printable value —
 //! config, client, options, tokens, bots, replies, requests and errors — is searched for them.
 
-use lark_core::api::message::{GetMessage, SendRawMessage};
+use lark_api::im::v1::message;
 use lark_core::{AppType, Config, RequestOptions, RetryPolicy};
 use lark_custom_bot::{CustomBot, Message};
 use lark_mock::MockServer;
@@ -34,7 +34,7 @@ async fn no_secret_is_ever_printed() {
     print(format!("{tenant:?} {tenant} {app:?} {app}"));
 
     let sent = client
-        .send(&SendRawMessage::new(
+        .send(&message::Create::new(
             "chat_id",
             MockServer::CHAT_ID,
             "text",
@@ -51,21 +51,21 @@ async fn no_secret_is_ever_printed() {
         Config::new(MockServer::APP_ID, "wrong-app-secret-x").base_url(mock.base_url()),
     );
     let err = wrong_secret
-        .send(&GetMessage::new("om_x"))
+        .send(&message::Get::new("om_x"))
         .await
         .unwrap_err();
     print(format!("{err:?} {err}"));
     let isv = lark_tests::client_with(config.clone().app_type(AppType::Marketplace));
     let err = isv
         .send_with(
-            &GetMessage::new("om_x"),
+            &message::Get::new("om_x"),
             &RequestOptions::new().tenant_key("t1"),
         )
         .await
         .unwrap_err();
     print(format!("{err:?} {err}"));
     let err = client
-        .send_with(&GetMessage::new("om_missing"), &options)
+        .send_with(&message::Get::new("om_missing"), &options)
         .await
         .unwrap_err();
     print(format!("{err:?} {err}"));

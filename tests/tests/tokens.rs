@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use lark_core::api::message::{GetMessageList, SendRawMessage};
+use lark_api::im::v1::message;
 use lark_core::{AppType, Config, Error, RequestOptions};
 use lark_mock::{Fault, FaultRule, MockServer};
 use lark_tests::{client, client_with, limited_client, mock, text, within};
@@ -11,8 +11,8 @@ use lark_tests::{client, client_with, limited_client, mock, text, within};
 const LIST: &str = "/open-apis/im/v1/messages";
 const LIMIT: Duration = Duration::from_secs(30);
 
-fn list() -> GetMessageList {
-    GetMessageList::new("chat", MockServer::CHAT_ID)
+fn list() -> message::List {
+    message::List::new("chat", MockServer::CHAT_ID)
 }
 
 /// The `Authorization` headers of the requests to `path`, in order.
@@ -31,7 +31,7 @@ async fn a_token_is_fetched_once_and_reused() {
         client.send(&list()).await.unwrap();
         client.send(&list()).await.unwrap();
         client
-            .send(&SendRawMessage::new(
+            .send(&message::Create::new(
                 "chat_id",
                 MockServer::CHAT_ID,
                 "text",
@@ -242,7 +242,7 @@ async fn marketplace_apps_use_the_app_ticket_and_per_tenant_tokens() {
         client.send_with(&list(), &tenant_b).await.unwrap();
         client
             .send_with(
-                &SendRawMessage::new("chat_id", MockServer::CHAT_ID, "text", text("from b")),
+                &message::Create::new("chat_id", MockServer::CHAT_ID, "text", text("from b")),
                 &tenant_b,
             )
             .await

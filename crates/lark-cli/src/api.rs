@@ -1,4 +1,4 @@
-//! `lark api METHOD PATH` and `lark api --endpoint service.Name`: a call with the app's token.
+//! `lark api METHOD PATH` and `lark api --endpoint im.v1.message.create`: a call with the app's token.
 
 use lark_core::{Config, Domain, RequestOptions};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -15,7 +15,7 @@ pub(crate) struct Args {
     /// The path, such as /open-apis/im/v1/chats (not with --endpoint).
     #[arg(required_unless_present = "endpoint")]
     path: Option<String>,
-    /// Calls a catalog endpoint by `service.Name` (see `lark endpoints`); its parameters come
+    /// Calls a catalog endpoint by its official name (`im.v1.message.create`) or its former one (`message.SendRawMessage`; see `lark endpoints`); its parameters come
     /// from --param and are checked before anything is sent.
     #[arg(long, value_name = "SERVICE.NAME", conflicts_with_all = ["method", "path", "query", "data"])]
     endpoint: Option<String>,

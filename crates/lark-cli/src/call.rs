@@ -33,6 +33,7 @@ pub(crate) fn meta(
     let method = http::Method::from_bytes(spec.method.as_bytes())
         .map_err(|_| Failure::usage(format!("error: bad method {}", spec.method)))?;
     let meta = EndpointMeta::new(spec.service, spec.name, method, spec.path, spec.tokens)
+        .alias(spec.alias)
         .helpdesk(spec.helpdesk)
         .base(spec.base)
         .response(response)
@@ -243,7 +244,7 @@ mod tests {
         let post = http::Method::POST;
         let get = http::Method::GET;
         let send = find_by_path(&post, "/open-apis/im/v1/messages?receive_id_type=chat_id");
-        assert_eq!(send.map(|e| e.name), Some("SendRawMessage"));
+        assert_eq!(send.map(|e| e.id()).as_deref(), Some("im.v1.message.create"));
         let chat = find_by_path(&get, "/open-apis/im/v1/chats/oc_1").unwrap();
         assert_eq!(chat.path, "/open-apis/im/v1/chats/:chat_id");
         let search = find_by_path(&get, "/open-apis/im/v1/chats/search").unwrap();
@@ -260,6 +261,8 @@ mod tests {
             Some(IdempotencyKey::Body("uuid"))
         );
         assert_eq!(key("chat", "GetChat"), None);
+        // The official name finds the same endpoint.
+        assert_eq!(key("im", "v1.message.create"), Some(IdempotencyKey::Body("uuid")));
         let meta = meta(
             lark_core::api::find("message", "SendRawMessage").unwrap(),
             ResponseKind::Json { envelope: None },

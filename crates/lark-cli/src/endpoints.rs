@@ -1,5 +1,6 @@
-//! `lark endpoints` (the catalog, one line per endpoint) and `lark api --endpoint service.Name
-//! --param k=v ...` (a call checked against the catalog before anything is sent).
+//! `lark endpoints` (the catalog, one line per endpoint) and `lark api --endpoint
+//! im.v1.message.create --param k=v ...` (a call checked against the catalog before anything is
+//! sent). Endpoints go by their official names; the former names still find them.
 
 use lark_core::File;
 use lark_core::api::CATALOG;
@@ -12,12 +13,12 @@ use crate::{Failure, Outcome};
 /// `lark endpoints` arguments.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ListArgs {
-    /// Lists only this service's endpoints.
+    /// Lists only this service's endpoints (`im`, `drive`, ...).
     #[arg(long)]
     service: Option<String>,
 }
 
-/// Prints `METHOD PATH service.Name` for every endpoint of the catalog.
+/// Prints `METHOD PATH official.name (former.Name)` for every endpoint of the catalog.
 pub(crate) fn list(args: &ListArgs) -> Outcome {
     let mut out = String::new();
     let mut count = 0;
@@ -27,8 +28,11 @@ pub(crate) fn list(args: &ListArgs) -> Outcome {
         }
         count += 1;
         out.push_str(&format!(
-            "{} {} {}.{}\n",
-            e.method, e.path, e.service, e.name
+            "{} {} {} ({})\n",
+            e.method,
+            e.path,
+            e.id(),
+            e.alias
         ));
     }
     if count == 0 {
@@ -49,14 +53,10 @@ enum Place {
     Body,
 }
 
-/// Finds `service.Name` in the catalog.
+/// Finds an endpoint in the catalog by its official name (`im.v1.message.create`, or the
+/// documentation's `im/v1/chat-members/create`) or its former one (`message.SendRawMessage`).
 pub(crate) fn find(id: &str) -> Result<&'static EndpointSpec, Failure> {
-    let (service, name) = id.split_once('.').ok_or_else(|| {
-        Failure::usage(format!(
-            "error: `{id}` is not service.Name (see `lark endpoints`)"
-        ))
-    })?;
-    lark_core::api::find(service, name)
+    lark_core::api::find_id(id)
         .ok_or_else(|| Failure::usage(format!("error: no endpoint `{id}` (see `lark endpoints`)")))
 }
 

@@ -41,11 +41,16 @@ fn endpoints_lists_the_whole_catalog() {
     for (line, e) in lines.iter().zip(CATALOG) {
         assert_eq!(
             *line,
-            format!("{} {} {}.{}", e.method, e.path, e.service, e.name)
+            format!("{} {} {} ({})", e.method, e.path, e.id(), e.alias)
         );
     }
-    assert!(lines.contains(&"POST /open-apis/im/v1/messages message.SendRawMessage"));
-    assert!(lines.contains(&"GET /open-apis/im/v1/chats/:chat_id chat.GetChat"));
+    assert!(lines.contains(
+        &"POST /open-apis/im/v1/messages im.v1.message.create (message.SendRawMessage)"
+    ));
+    assert!(lines.contains(&"GET /open-apis/im/v1/chats/:chat_id im.v1.chat.get (chat.GetChat)"));
+    assert!(lines.contains(
+        &"POST /open-apis/im/v1/chats/:chat_id/members im.v1.chatMembers.create (chat.AddChatMember)"
+    ));
 
     let only = lark("http://127.0.0.1:9")
         .args(["endpoints", "--service", "docx"])
@@ -141,7 +146,7 @@ async fn missing_or_bad_params_fail_before_any_request() {
         &[
             "api",
             "--endpoint",
-            "message.SendRawMessage",
+            "im.v1.message.create",
             "--param",
             "receive_id_type=chat_id",
         ],
@@ -173,7 +178,8 @@ async fn missing_or_bad_params_fail_before_any_request() {
         &[
             "api",
             "--endpoint",
-            "message.GetMessageList",
+            // The documentation's spelling finds it too.
+            "im/v1/message/list",
             "--param",
             "container_id_type=chat",
             "--param",
@@ -481,7 +487,7 @@ fn a_closed_stdout_ends_the_listing_quietly() {
     // The listing is larger than a pipe's buffer, so the writer meets the closed pipe.
     let size: usize = CATALOG
         .iter()
-        .map(|e| e.method.len() + e.path.len() + e.service.len() + e.name.len() + 4)
+        .map(|e| e.method.len() + e.path.len() + e.id().len() + e.alias.len() + 5)
         .sum();
     assert!(size > 128 * 1024, "{size}");
     let mut child = lark("http://127.0.0.1:9")

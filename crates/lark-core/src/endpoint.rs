@@ -55,10 +55,14 @@ pub enum ResponseKind {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct EndpointMeta {
-    /// The service, as the facts name it (`message`, `chat`, ...).
+    /// The service, as the platform names it (`im`, `contact`, ...): the cargo feature of
+    /// `lark-api`.
     pub service: &'static str,
-    /// The endpoint's name, as the facts name it (`SendRawMessage`, ...).
+    /// The rest of the official name (`v1.message.create`): `service.name` is the name users
+    /// and the CLI spell (`im.v1.message.create`).
     pub name: &'static str,
+    /// The former name, from the facts (`message.SendRawMessage`).
+    pub alias: &'static str,
     /// The HTTP method.
     pub method: http::Method,
     /// The path with `:param` placeholders.
@@ -103,6 +107,7 @@ impl EndpointMeta {
         Self {
             service,
             name,
+            alias: "",
             method,
             path,
             tokens,
@@ -115,6 +120,13 @@ impl EndpointMeta {
             doc_url: "",
             idempotency_key: None,
         }
+    }
+
+    /// Sets the former name (`message.SendRawMessage`).
+    #[must_use]
+    pub const fn alias(mut self, alias: &'static str) -> Self {
+        self.alias = alias;
+        self
     }
 
     /// Sets the helpdesk flag.
@@ -201,10 +213,12 @@ pub enum BodyKind {
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct EndpointSpec {
-    /// The service (cargo feature) it belongs to.
+    /// The service, as the platform names it (`im`): the cargo feature of `lark-api`.
     pub service: &'static str,
-    /// The request type's name.
+    /// The rest of the official name: `v1.message.create`.
     pub name: &'static str,
+    /// The former name, from the facts: `message.SendRawMessage`.
+    pub alias: &'static str,
     /// The HTTP method, upper case.
     pub method: &'static str,
     /// The path with `:param` placeholders.
@@ -238,7 +252,7 @@ pub struct EndpointSpec {
 }
 
 impl EndpointSpec {
-    /// `service.Name`, as the CLI spells it.
+    /// The official name, as the CLI and the npm package spell it: `im.v1.message.create`.
     pub fn id(&self) -> String {
         format!("{}.{}", self.service, self.name)
     }

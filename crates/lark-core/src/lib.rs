@@ -6,9 +6,10 @@
 //!
 //! ```no_run
 //! # async fn run<H: lark_core::HttpClient>(client: lark_core::Client<H>) -> lark_core::Result<()> {
-//! use lark_core::api::message::SendRawMessage;
+//! // The typed endpoints are in `lark-api`, under the platform's names: im.v1.message.create.
+//! use lark_api::im::v1::message;
 //! let sent = client
-//!     .send(&SendRawMessage::new("chat_id", "oc_123", "text", r#"{"text":"hello"}"#))
+//!     .send(&message::Create::new("chat_id", "oc_123", "text", r#"{"text":"hello"}"#))
 //!     .await?;
 //! println!("{:?}", sent.message_id);
 //! # Ok(()) }
@@ -18,6 +19,7 @@ pub mod api;
 mod client;
 pub mod config;
 pub mod endpoint;
+mod enums;
 pub mod error;
 pub mod event;
 pub mod response;
@@ -40,4 +42,6 @@ pub use runtime::{
     RandomError, Runtime,
 };
 pub use secret::Secret;
+#[doc(hidden)]
+pub use enums::__private;
 pub use token::{MemoryTokenStore, StoredToken, TokenStore};

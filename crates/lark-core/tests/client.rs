@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use futures_executor::block_on;
 use futures_util::StreamExt as _;
-use lark_core::api::chat::GetChat;
-use lark_core::api::message::{GetMessageList, SendRawMessage};
+use lark_api::im::v1::{chat, message};
 use lark_core::{
     AppType, BoxFuture, Client, Config, Endpoint, EndpointMeta, Error, HttpError, HttpErrorKind,
     ManualClock, RequestOptions, Runtime, TokenKind,
@@ -114,7 +113,7 @@ fn send_builds_the_exact_requests() {
         recorder.backend(ok_backend),
         ManualClock::new(1_000),
     );
-    let message = block_on(client.send(&SendRawMessage::new(
+    let message = block_on(client.send(&message::Create::new(
         "chat_id",
         "oc_1",
         "text",
@@ -158,7 +157,7 @@ fn tokens_are_cached_until_the_refresh_point() {
         recorder.backend(ok_backend),
         Arc::clone(&clock),
     );
-    let call = || block_on(client.send(&GetChat::new("oc_1"))).unwrap();
+    let call = || block_on(client.send(&chat::Get::new("oc_1"))).unwrap();
     call();
     call();
     let token_requests = || {
@@ -183,13 +182,13 @@ fn user_tokens_go_straight_through() {
     let recorder = Recorder::new();
     let client = Client::new(config(), recorder.backend(ok_backend), ManualClock::new(0));
     let options = RequestOptions::new().user_access_token("u-abc");
-    block_on(client.send_with(&GetChat::new("oc_1"), &options)).unwrap();
+    block_on(client.send_with(&chat::Get::new("oc_1"), &options)).unwrap();
     let requests = recorder.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].2.as_deref(), Some("Bearer u-abc"));
     // An endpoint that takes no user token refuses one before sending anything.
     let err = block_on(client.send_with(
-        &SendRawMessage::new("chat_id", "oc_1", "text", "{}"),
+        &message::Create::new("chat_id", "oc_1", "text", "{}"),
         &options,
     ))
     .unwrap_err();
@@ -298,7 +297,7 @@ fn rejected_tokens_are_evicted_and_the_call_retried_once() {
             }
         });
         let client = Client::new(config(), backend, ManualClock::new(0));
-        block_on(client.send(&GetChat::new("oc_1"))).unwrap();
+        block_on(client.send(&chat::Get::new("oc_1"))).unwrap();
         assert_eq!(
             recorder.authorizations(),
             [
@@ -326,7 +325,7 @@ fn a_second_rejection_is_returned() {
         }
     });
     let client = Client::new(config(), backend, ManualClock::new(0));
-    let err = block_on(client.send(&GetChat::new("oc_1"))).unwrap_err();
+    let err = block_on(client.send(&chat::Get::new("oc_1"))).unwrap_err();
     assert_eq!(err.code(), Some(99_991_663));
     assert_eq!(err.log_id(), Some("log-test"));
     assert_eq!(recorder.requests().len(), 4);
@@ -353,7 +352,7 @@ fn a_token_that_expires_again_during_a_later_attempt_is_refreshed_again() {
         }
     });
     let client = Client::new(config(), backend, ManualClock::new(0));
-    block_on(client.send(&GetChat::new("oc_1"))).unwrap();
+    block_on(client.send(&chat::Get::new("oc_1"))).unwrap();
     assert_eq!(
         recorder.authorizations(),
         [
@@ -378,7 +377,7 @@ fn token_failures_are_token_errors() {
         )
     });
     let client = Client::new(config(), backend, ManualClock::new(0));
-    let err = block_on(client.send(&GetChat::new("oc_1"))).unwrap_err();
+    let err = block_on(client.send(&chat::Get::new("oc_1"))).unwrap_err();
     assert!(matches!(err, Error::Token { .. }), "{err:?}");
     assert_eq!(err.code(), Some(10014));
     assert!(!format!("{err:?} {err}").contains("s3cret"));
@@ -409,12 +408,12 @@ fn marketplace_apps_name_the_tenant() {
     );
     // No tenant key: refused before sending.
     assert!(matches!(
-        block_on(client.send(&GetChat::new("oc_1"))),
+        block_on(client.send(&chat::Get::new("oc_1"))),
         Err(Error::Build(_))
     ));
     let for_tenant = |t: &str| RequestOptions::new().tenant_key(t);
     // No ticket yet: a token error, and the platform is asked to resend one.
-    let err = block_on(client.send_with(&GetChat::new("oc_1"), &for_tenant("tk1"))).unwrap_err();
+    let err = block_on(client.send_with(&chat::Get::new("oc_1"), &for_tenant("tk1"))).unwrap_err();
     assert!(matches!(err, Error::Token { .. }), "{err:?}");
     assert!(
         recorder
@@ -423,9 +422,9 @@ fn marketplace_apps_name_the_tenant() {
             .any(|r| r.1.ends_with("/app_ticket/resend"))
     );
     block_on(client.set_app_ticket("ticket-1"));
-    block_on(client.send_with(&GetChat::new("oc_1"), &for_tenant("tk1"))).unwrap();
-    block_on(client.send_with(&GetChat::new("oc_1"), &for_tenant("tk2"))).unwrap();
-    block_on(client.send_with(&GetChat::new("oc_1"), &for_tenant("tk1"))).unwrap();
+    block_on(client.send_with(&chat::Get::new("oc_1"), &for_tenant("tk1"))).unwrap();
+    block_on(client.send_with(&chat::Get::new("oc_1"), &for_tenant("tk2"))).unwrap();
+    block_on(client.send_with(&chat::Get::new("oc_1"), &for_tenant("tk1"))).unwrap();
     let auth: Vec<_> = recorder
         .requests()
         .into_iter()
@@ -479,7 +478,7 @@ fn concurrent_cold_calls_share_one_token_request() {
     };
     // The backend pends between polls, which a virtual-time timeout would win at once.
     let client = Client::new(config().timeout(None), backend, ManualClock::new(0));
-    let chat = GetChat::new("oc_1");
+    let chat = chat::Get::new("oc_1");
     let calls = (0..1_000).map(|_| client.send(&chat));
     let results = block_on(futures_util::future::join_all(calls));
     assert!(results.iter().all(Result::is_ok));
@@ -510,7 +509,7 @@ fn timeouts_and_transport_errors_are_told_apart() {
     let options = RequestOptions::new()
         .user_access_token("u-1")
         .timeout(Duration::from_millis(5));
-    let err = block_on(client.send_with(&GetChat::new("oc_1"), &options)).unwrap_err();
+    let err = block_on(client.send_with(&chat::Get::new("oc_1"), &options)).unwrap_err();
     assert!(
         matches!(err, Error::Timeout(d) if d == Duration::from_millis(5)),
         "{err:?}"
@@ -523,7 +522,7 @@ fn timeouts_and_transport_errors_are_told_apart() {
         )))
     };
     let client = Client::new(config(), refuse, ManualClock::new(0));
-    let err = block_on(client.send_with(&GetChat::new("oc_1"), &options)).unwrap_err();
+    let err = block_on(client.send_with(&chat::Get::new("oc_1"), &options)).unwrap_err();
     assert!(
         matches!(&err, Error::Transport(e) if e.kind() == HttpErrorKind::Connect),
         "{err:?}"
@@ -550,7 +549,7 @@ fn pages_follow_tokens_until_done() {
     let client = Client::new(config(), backend, ManualClock::new(0));
     let pages: Vec<_> = block_on(
         client
-            .pages(GetMessageList::new("chat", "oc_1").page_size(1))
+            .pages(message::List::new("chat", "oc_1").page_size(1))
             .collect::<Vec<_>>(),
     );
     let ids: Vec<String> = pages
@@ -573,7 +572,7 @@ fn pages_stop_when_the_server_repeats_a_token() {
     let client = Client::new(config(), backend, ManualClock::new(0));
     let pages: Vec<_> = block_on(
         client
-            .pages(GetMessageList::new("chat", "oc_1"))
+            .pages(message::List::new("chat", "oc_1"))
             .collect::<Vec<_>>(),
     );
     assert_eq!(pages.len(), 3);
@@ -600,7 +599,7 @@ fn pages_stop_on_a_token_cycle_and_at_the_page_limit() {
     let client = Client::new(config(), backend, ManualClock::new(0));
     let pages: Vec<_> = block_on(
         client
-            .pages(GetMessageList::new("chat", "oc_1"))
+            .pages(message::List::new("chat", "oc_1"))
             .take(10)
             .collect::<Vec<_>>(),
     );
@@ -625,7 +624,7 @@ fn pages_stop_on_a_token_cycle_and_at_the_page_limit() {
     let client = Client::new(config().max_pages(5), backend, ManualClock::new(0));
     let pages: Vec<_> = block_on(
         client
-            .pages(GetMessageList::new("chat", "oc_1"))
+            .pages(message::List::new("chat", "oc_1"))
             .take(100)
             .collect::<Vec<_>>(),
     );
@@ -658,8 +657,8 @@ fn raw_requests_encode_query_and_body() {
     assert!(matches!(err, Error::Build(_)));
 }
 
-fn send_message() -> SendRawMessage {
-    SendRawMessage::new("chat_id", "oc_1", "text", "{}")
+fn send_message() -> message::Create {
+    message::Create::new("chat_id", "oc_1", "text", "{}")
 }
 
 #[test]
@@ -713,7 +712,7 @@ fn unknown_fates_are_retried_only_when_idempotent() {
     // GET: retried.
     let recorder = Recorder::new();
     let client = Client::new(config(), recorder.backend(flaky), ManualClock::new(0));
-    block_on(client.send(&GetChat::new("oc_1"))).unwrap();
+    block_on(client.send(&chat::Get::new("oc_1"))).unwrap();
     assert_eq!(recorder.requests().len(), 3);
     // POST without an idempotency key: the 502 is returned with its body.
     let recorder = Recorder::new();
@@ -872,7 +871,7 @@ fn attempts_and_deadline_bound_the_retries() {
         recorder.backend(always_down),
         ManualClock::new(0),
     );
-    let err = block_on(client.send(&GetChat::new("oc_1"))).unwrap_err();
+    let err = block_on(client.send(&chat::Get::new("oc_1"))).unwrap_err();
     assert_eq!(err.http_status(), Some(503));
     assert_eq!(recorder.requests().len(), 1 + 5);
 
@@ -880,7 +879,7 @@ fn attempts_and_deadline_bound_the_retries() {
     let recorder = Recorder::new();
     let client = Client::new(config(), recorder.backend(always_down), ManualClock::new(0));
     let options = RequestOptions::new().retry(lark_core::RetryPolicy::none());
-    block_on(client.send_with(&GetChat::new("oc_1"), &options)).unwrap_err();
+    block_on(client.send_with(&chat::Get::new("oc_1"), &options)).unwrap_err();
     assert_eq!(recorder.requests().len(), 2);
 
     // A server wait past the deadline is not waited for.
@@ -898,7 +897,7 @@ fn attempts_and_deadline_bound_the_retries() {
     });
     let clock = Arc::new(ManualClock::new(0));
     let client = Client::new(config(), backend, Arc::clone(&clock));
-    let err = block_on(client.send(&GetChat::new("oc_1"))).unwrap_err();
+    let err = block_on(client.send(&chat::Get::new("oc_1"))).unwrap_err();
     assert_eq!(err.code(), Some(99_991_400));
     assert_eq!(recorder.requests().len(), 2);
     assert_eq!(clock.now_millis(), 0);

@@ -16,7 +16,7 @@
 //! # async fn run() -> lark_core::Result<()> {
 //! let client = lark_fetch::client(lark_core::Config::new("cli_xxx", "secret"));
 //! let message = client
-//!     .send(&lark_core::api::message::GetMessage::new("om_xxx"))
+//!     .send(&lark_api::im::v1::message::Get::new("om_xxx"))
 //!     .await?;
 //! # Ok(()) }
 //! ```

@@ -129,7 +129,7 @@ async fn every_endpoint_is_accepted() {
     // A message to read back.
     let sent = run
         .client
-        .send(&lark_core::api::message::SendRawMessage::new(
+        .send(&lark_api::im::v1::message::Create::new(
             "chat_id",
             MockServer::CHAT_ID,
             "text",
@@ -138,33 +138,41 @@ async fn every_endpoint_is_accepted() {
         .await
         .expect("the first message is sent");
     run.message_id = sent.message_id.expect("the mock returns a message id");
-    a_paa_s(&mut run).await;
     acs(&mut run).await;
     admin(&mut run).await;
-    ai(&mut run).await;
     aily(&mut run).await;
+    apaas(&mut run).await;
     application(&mut run).await;
     approval(&mut run).await;
     attendance(&mut run).await;
     auth(&mut run).await;
+    authen(&mut run).await;
     baike(&mut run).await;
+    base(&mut run).await;
     bitable(&mut run).await;
+    board(&mut run).await;
     bot(&mut run).await;
     calendar(&mut run).await;
     cardkit(&mut run).await;
     chat(&mut run).await;
     compensation(&mut run).await;
     contact(&mut run).await;
-    core_hr(&mut run).await;
+    corehr(&mut run).await;
     directory(&mut run).await;
+    doc(&mut run).await;
+    docs(&mut run).await;
+    document_ai(&mut run).await;
     docx(&mut run).await;
     drive(&mut run).await;
     ehr(&mut run).await;
+    ephemeral(&mut run).await;
     event(&mut run).await;
-    file(&mut run).await;
+    face_detection(&mut run).await;
     helpdesk(&mut run).await;
     hire(&mut run).await;
-    human_auth(&mut run).await;
+    human_authentication(&mut run).await;
+    im(&mut run).await;
+    interactive(&mut run).await;
     jssdk(&mut run).await;
     lingo(&mut run).await;
     mail(&mut run).await;
@@ -175,19 +183,27 @@ async fn every_endpoint_is_accepted() {
     minutes(&mut run).await;
     moments(&mut run).await;
     okr(&mut run).await;
+    optical_char_recognition(&mut run).await;
     passport(&mut run).await;
+    pay(&mut run).await;
     payroll(&mut run).await;
     performance(&mut run).await;
     personal_settings(&mut run).await;
     report(&mut run).await;
     search(&mut run).await;
     security_and_compliance(&mut run).await;
+    sheets(&mut run).await;
+    speech_to_text(&mut run).await;
+    suite(&mut run).await;
     task(&mut run).await;
-    task_v1(&mut run).await;
     tenant(&mut run).await;
+    translation(&mut run).await;
     trust_party(&mut run).await;
+    user(&mut run).await;
     vc(&mut run).await;
     verification(&mut run).await;
+    wiki(&mut run).await;
+    workplace(&mut run).await;
     assert!(
         run.failures.is_empty(),
         "{} of {} endpoints were rejected:\n{}",
@@ -199,396 +215,76 @@ async fn every_endpoint_is_accepted() {
     mock.shutdown().await;
 }
 
-async fn a_paa_s(run: &mut Run) {
-    run.send(
-        "a_paa_s.ListAPaaSApp",
-        &lark_core::api::a_paa_s::ListAPaaSApp::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.ListAPaaSApplicationAuditLogAuditLog",
-        &lark_core::api::a_paa_s::ListAPaaSApplicationAuditLogAuditLog::new(
-            "namespace x",
-            7,
-            "s",
-            "s",
-            "s",
-            "s",
-        ),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.GetAPaaSApplicationAuditLogDataChangeLogDetail",
-        &lark_core::api::a_paa_s::GetAPaaSApplicationAuditLogDataChangeLogDetail::new(
-            "namespace x",
-            "s",
-        ),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.ListAPaaSApplicationAuditLogDataChangeLogs",
-        &lark_core::api::a_paa_s::ListAPaaSApplicationAuditLogDataChangeLogs::new(
-            "namespace x",
-            7,
-            "s",
-            "s",
-        ),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.GetAPaaSApplicationAuditLog",
-        &lark_core::api::a_paa_s::GetAPaaSApplicationAuditLog::new("namespace x", "s"),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.GetAPaaSApplicationEnvironmentVariable",
-        &lark_core::api::a_paa_s::GetAPaaSApplicationEnvironmentVariable::new(
-            "namespace x",
-            "environment_variable_api_name x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.QueryAPaaSApplicationEnvironmentVariable",
-        &lark_core::api::a_paa_s::QueryAPaaSApplicationEnvironmentVariable::new("namespace x"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.ExecuteAPaaSApplicationFlow",
-        &lark_core::api::a_paa_s::ExecuteAPaaSApplicationFlow::new("namespace x", "flow_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.InvokeAPaaSApplicationFunction",
-        &lark_core::api::a_paa_s::InvokeAPaaSApplicationFunction::new(
-            "namespace x",
-            "function_api_name x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.QueryAPaaSApplicationObjectOql",
-        &lark_core::api::a_paa_s::QueryAPaaSApplicationObjectOql::new("namespace x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.BatchCreateAPaaSApplicationObjectRecord",
-        &lark_core::api::a_paa_s::BatchCreateAPaaSApplicationObjectRecord::new(
-            "namespace x",
-            "object_api_name x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.BatchDeleteAPaaSApplicationObjectRecord",
-        &lark_core::api::a_paa_s::BatchDeleteAPaaSApplicationObjectRecord::new(
-            "namespace x",
-            "object_api_name x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.BatchQueryAPaaSApplicationObjectRecord",
-        &lark_core::api::a_paa_s::BatchQueryAPaaSApplicationObjectRecord::new(
-            "namespace x",
-            "object_api_name x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.BatchUpdateAPaaSApplicationObjectRecord",
-        &lark_core::api::a_paa_s::BatchUpdateAPaaSApplicationObjectRecord::new(
-            "namespace x",
-            "object_api_name x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.CreateAPaaSApplicationObjectRecord",
-        &lark_core::api::a_paa_s::CreateAPaaSApplicationObjectRecord::new(
-            "namespace x",
-            "object_api_name x",
-            "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.DeleteAPaaSApplicationObjectRecord",
-        &lark_core::api::a_paa_s::DeleteAPaaSApplicationObjectRecord::new(
-            "namespace x",
-            "object_api_name x",
-            "id x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.QueryAPaaSApplicationObjectRecord",
-        &lark_core::api::a_paa_s::QueryAPaaSApplicationObjectRecord::new(
-            "namespace x",
-            "object_api_name x",
-            "id x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.UpdateAPaaSApplicationObjectRecord",
-        &lark_core::api::a_paa_s::UpdateAPaaSApplicationObjectRecord::new(
-            "namespace x",
-            "object_api_name x",
-            "id x",
-            "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.SearchAPaaSApplicationObject",
-        &lark_core::api::a_paa_s::SearchAPaaSApplicationObject::new("namespace x"),
-        false,
-    )
-    .await;
-    run.send("a_paa_s.BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization", &lark_core::api::a_paa_s::BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization::new("namespace x", "record_permission_api_name x"), false).await;
-    run.send("a_paa_s.BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization", &lark_core::api::a_paa_s::BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization::new("namespace x", "record_permission_api_name x"), false).await;
-    run.send(
-        "a_paa_s.BatchCreateAPaaSApplicationRoleMemberAuthorization",
-        &lark_core::api::a_paa_s::BatchCreateAPaaSApplicationRoleMemberAuthorization::new(
-            "namespace x",
-            "role_api_name x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.BatchRemoveAPaaSApplicationRoleMemberAuthorization",
-        &lark_core::api::a_paa_s::BatchRemoveAPaaSApplicationRoleMemberAuthorization::new(
-            "namespace x",
-            "role_api_name x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.GetAPaaSApplicationRoleMember",
-        &lark_core::api::a_paa_s::GetAPaaSApplicationRoleMember::new(
-            "namespace x",
-            "role_api_name x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.CancelAPaaSApprovalInstance",
-        &lark_core::api::a_paa_s::CancelAPaaSApprovalInstance::new(
-            "approval_instance_id x",
-            "s",
-            "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.AddAPaaSApprovalTaskAssignee",
-        &lark_core::api::a_paa_s::AddAPaaSApprovalTaskAssignee::new("approval_task_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.AgreeAPaaSApprovalTask",
-        &lark_core::api::a_paa_s::AgreeAPaaSApprovalTask::new("approval_task_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.RejectAPaaSApprovalTask",
-        &lark_core::api::a_paa_s::RejectAPaaSApprovalTask::new("approval_task_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.TransferAPaaSApprovalTask",
-        &lark_core::api::a_paa_s::TransferAPaaSApprovalTask::new("approval_task_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.ListAPaaSSeatActivity",
-        &lark_core::api::a_paa_s::ListAPaaSSeatActivity::new("s", 7),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.ListAPaaSSeatAssignment",
-        &lark_core::api::a_paa_s::ListAPaaSSeatAssignment::new("s", 7),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.CreateAPaaSUserTaskCc",
-        &lark_core::api::a_paa_s::CreateAPaaSUserTaskCc::new("task_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.CreateAPaaSUserTaskChatGroup",
-        &lark_core::api::a_paa_s::CreateAPaaSUserTaskChatGroup::new("task_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.CreateAPaaSUserTaskExpediting",
-        &lark_core::api::a_paa_s::CreateAPaaSUserTaskExpediting::new("task_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.QueryAPaaSUserTask",
-        &lark_core::api::a_paa_s::QueryAPaaSUserTask::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.CreateAPaaSUserTaskRollback",
-        &lark_core::api::a_paa_s::CreateAPaaSUserTaskRollback::new("task_id x", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.CreateAPaaSUserTaskRollbackPoints",
-        &lark_core::api::a_paa_s::CreateAPaaSUserTaskRollbackPoints::new("task_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "a_paa_s.GetAPaaSWorkspaceEnum",
-        &lark_core::api::a_paa_s::GetAPaaSWorkspaceEnum::new("workspace_id x", "enum_name x"),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.ListAPaaSWorkspaceEnum",
-        &lark_core::api::a_paa_s::ListAPaaSWorkspaceEnum::new("workspace_id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.CreateAPaaSWorkspaceSqlCommands",
-        &lark_core::api::a_paa_s::CreateAPaaSWorkspaceSqlCommands::new("workspace_id x", "s"),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.GetAPaaSWorkspaceTable",
-        &lark_core::api::a_paa_s::GetAPaaSWorkspaceTable::new("workspace_id x", "table_name x"),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.ListAPaaSWorkspaceTable",
-        &lark_core::api::a_paa_s::ListAPaaSWorkspaceTable::new("workspace_id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.BatchUpdateAPaaSWorkspaceTableRecords",
-        &lark_core::api::a_paa_s::BatchUpdateAPaaSWorkspaceTableRecords::new(
-            "workspace_id x",
-            "table_name x",
-        ),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.DeleteAPaaSWorkspaceTableRecords",
-        &lark_core::api::a_paa_s::DeleteAPaaSWorkspaceTableRecords::new(
-            "workspace_id x",
-            "table_name x",
-            "s",
-        ),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.GetAPaaSWorkspaceTableRecords",
-        &lark_core::api::a_paa_s::GetAPaaSWorkspaceTableRecords::new(
-            "workspace_id x",
-            "table_name x",
-        ),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.CreateAPaaSWorkspaceTableRecords",
-        &lark_core::api::a_paa_s::CreateAPaaSWorkspaceTableRecords::new(
-            "workspace_id x",
-            "table_name x",
-        ),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.UpdateAPaaSWorkspaceTableRecordsPatch",
-        &lark_core::api::a_paa_s::UpdateAPaaSWorkspaceTableRecordsPatch::new(
-            "workspace_id x",
-            "table_name x",
-            "s",
-            "s",
-        ),
-        true,
-    )
-    .await;
-    run.send(
-        "a_paa_s.GetAPaaSWorkspaceViews",
-        &lark_core::api::a_paa_s::GetAPaaSWorkspaceViews::new("workspace_id x", "view_name x"),
-        true,
-    )
-    .await;
-}
-
 async fn acs(run: &mut Run) {
     run.send(
-        "acs.GetACSAccessRecordPhoto",
-        &lark_core::api::acs::GetACSAccessRecordPhoto::new("access_record_id x"),
+        "acs.v1.accessRecord.list",
+        &lark_api::acs::v1::access_record::List::new(7, 7),
         false,
     )
     .await;
     run.send(
-        "acs.GetACSAccessRecordList",
-        &lark_core::api::acs::GetACSAccessRecordList::new(7, 7),
+        "acs.v1.accessRecordAccessPhoto.get",
+        &lark_api::acs::v1::access_record_access_photo::Get::new("access_record_id x"),
         false,
     )
     .await;
     run.send(
-        "acs.GetACSDeviceList",
-        &lark_core::api::acs::GetACSDeviceList::new(),
+        "acs.v1.device.list",
+        &lark_api::acs::v1::device::List::new(),
         false,
     )
     .await;
     run.send(
-        "acs.GetACSUserFace",
-        &lark_core::api::acs::GetACSUserFace::new("user_id x"),
+        "acs.v1.ruleExternal.create",
+        &lark_api::acs::v1::rule_external::Create::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "acs.v1.ruleExternal.delete",
+        &lark_api::acs::v1::rule_external::Delete::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "acs.v1.ruleExternal.deviceBind",
+        &lark_api::acs::v1::rule_external::DeviceBind::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "acs.v1.ruleExternal.get",
+        &lark_api::acs::v1::rule_external::Get::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "acs.v1.user.get",
+        &lark_api::acs::v1::user::Get::new("user_id x"),
         false,
     )
     .await;
     run.send(
-        "acs.UpdateACSUserFace",
-        &lark_core::api::acs::UpdateACSUserFace::new(
+        "acs.v1.user.patch",
+        &lark_api::acs::v1::user::Patch::new("user_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "acs.v1.user.list",
+        &lark_api::acs::v1::user::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "acs.v1.userFace.get",
+        &lark_api::acs::v1::user_face::Get::new("user_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "acs.v1.userFace.update",
+        &lark_api::acs::v1::user_face::Update::new(
             "user_id x",
             lark_core::File::new("f.bin", vec![1u8, 2, 3]),
             "s",
@@ -598,56 +294,14 @@ async fn acs(run: &mut Run) {
     )
     .await;
     run.send(
-        "acs.GetACSUser",
-        &lark_core::api::acs::GetACSUser::new("user_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "acs.UpdateACSUser",
-        &lark_core::api::acs::UpdateACSUser::new("user_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "acs.GetACSUserList",
-        &lark_core::api::acs::GetACSUserList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "acs.CreateACSRuleExternal",
-        &lark_core::api::acs::CreateACSRuleExternal::new(),
+        "acs.v1.visitor.create",
+        &lark_api::acs::v1::visitor::Create::new(),
         true,
     )
     .await;
     run.send(
-        "acs.DeleteACSRuleExternal",
-        &lark_core::api::acs::DeleteACSRuleExternal::new("s"),
-        true,
-    )
-    .await;
-    run.send(
-        "acs.DeviceBindACSRuleExternal",
-        &lark_core::api::acs::DeviceBindACSRuleExternal::new("s"),
-        true,
-    )
-    .await;
-    run.send(
-        "acs.GetACSRuleExternal",
-        &lark_core::api::acs::GetACSRuleExternal::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "acs.CreateACSVisitor",
-        &lark_core::api::acs::CreateACSVisitor::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "acs.DeleteACSVisitor",
-        &lark_core::api::acs::DeleteACSVisitor::new("visitor_id x"),
+        "acs.v1.visitor.delete",
+        &lark_api::acs::v1::visitor::Delete::new("visitor_id x"),
         true,
     )
     .await;
@@ -655,56 +309,68 @@ async fn acs(run: &mut Run) {
 
 async fn admin(run: &mut Run) {
     run.send(
-        "admin.GetAdminDeptStats",
-        &lark_core::api::admin::GetAdminDeptStats::new("s", "s", "s", "s", true),
+        "admin.v1.adminDeptStat.list",
+        &lark_api::admin::v1::admin_dept_stat::List::new("s", "s", "s", "s", true),
         false,
     )
     .await;
     run.send(
-        "admin.GetAdminUserStats",
-        &lark_core::api::admin::GetAdminUserStats::new("s", "s"),
+        "admin.v1.adminUserStat.list",
+        &lark_api::admin::v1::admin_user_stat::List::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "admin.CreateAdminBadge",
-        &lark_core::api::admin::CreateAdminBadge::new("s", "s", "s"),
+        "admin.v1.badge.create",
+        &lark_api::admin::v1::badge::Create::new("s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "admin.GetAdminBadge",
-        &lark_core::api::admin::GetAdminBadge::new("badge_id x"),
+        "admin.v1.badge.get",
+        &lark_api::admin::v1::badge::Get::new("badge_id x"),
         false,
     )
     .await;
     run.send(
-        "admin.CreateAdminBadgeGrant",
-        &lark_core::api::admin::CreateAdminBadgeGrant::new("badge_id x", "s", 7, "s", true),
+        "admin.v1.badge.list",
+        &lark_api::admin::v1::badge::List::new(7),
         false,
     )
     .await;
     run.send(
-        "admin.DeleteAdminBadgeGrant",
-        &lark_core::api::admin::DeleteAdminBadgeGrant::new("badge_id x", "grant_id x"),
+        "admin.v1.badge.update",
+        &lark_api::admin::v1::badge::Update::new("badge_id x", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "admin.GetAdminBadgeGrant",
-        &lark_core::api::admin::GetAdminBadgeGrant::new("badge_id x", "grant_id x"),
+        "admin.v1.badgeGrant.create",
+        &lark_api::admin::v1::badge_grant::Create::new("badge_id x", "s", 7, "s", true),
         false,
     )
     .await;
     run.send(
-        "admin.GetAdminBadgeGrantList",
-        &lark_core::api::admin::GetAdminBadgeGrantList::new("badge_id x", 7),
+        "admin.v1.badgeGrant.delete",
+        &lark_api::admin::v1::badge_grant::Delete::new("badge_id x", "grant_id x"),
         false,
     )
     .await;
     run.send(
-        "admin.UpdateAdminBadgeGrant",
-        &lark_core::api::admin::UpdateAdminBadgeGrant::new(
+        "admin.v1.badgeGrant.get",
+        &lark_api::admin::v1::badge_grant::Get::new("badge_id x", "grant_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.v1.badgeGrant.list",
+        &lark_api::admin::v1::badge_grant::List::new("badge_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "admin.v1.badgeGrant.update",
+        &lark_api::admin::v1::badge_grant::Update::new(
             "badge_id x",
             "grant_id x",
             "s",
@@ -716,8 +382,8 @@ async fn admin(run: &mut Run) {
     )
     .await;
     run.send(
-        "admin.UploadAdminBadgeImage",
-        &lark_core::api::admin::UploadAdminBadgeImage::new(
+        "admin.v1.badgeImage.create",
+        &lark_api::admin::v1::badge_image::Create::new(
             lark_core::File::new("f.bin", vec![1u8, 2, 3]),
             7,
         ),
@@ -725,216 +391,8 @@ async fn admin(run: &mut Run) {
     )
     .await;
     run.send(
-        "admin.GetAdminBadgeList",
-        &lark_core::api::admin::GetAdminBadgeList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "admin.UpdateAdminBadge",
-        &lark_core::api::admin::UpdateAdminBadge::new("badge_id x", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "admin.AdminResetPassword",
-        &lark_core::api::admin::AdminResetPassword::new("s", "s"),
-        false,
-    )
-    .await;
-}
-
-async fn ai(run: &mut Run) {
-    run.send(
-        "ai.RecognizeBasicImage",
-        &lark_core::api::ai::RecognizeBasicImage::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeSpeechStream",
-        &lark_core::api::ai::RecognizeSpeechStream::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeSpeechFile",
-        &lark_core::api::ai::RecognizeSpeechFile::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.TranslateText",
-        &lark_core::api::ai::TranslateText::new("s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.DetectTextLanguage",
-        &lark_core::api::ai::DetectTextLanguage::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.DetectFaceAttributes",
-        &lark_core::api::ai::DetectFaceAttributes::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAIBankCard",
-        &lark_core::api::ai::RecognizeAIBankCard::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAIBusinessCard",
-        &lark_core::api::ai::RecognizeAIBusinessCard::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAIBusinessLicense",
-        &lark_core::api::ai::RecognizeAIBusinessLicense::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAIChinesePassport",
-        &lark_core::api::ai::RecognizeAIChinesePassport::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.ExtractAIContractField",
-        &lark_core::api::ai::ExtractAIContractField::new(
-            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-            7,
-            "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAIDrivingLicense",
-        &lark_core::api::ai::RecognizeAIDrivingLicense::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAIFoodManageLicense",
-        &lark_core::api::ai::RecognizeAIFoodManageLicense::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAIFoodProduceLicense",
-        &lark_core::api::ai::RecognizeAIFoodProduceLicense::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAIHealthCertificate",
-        &lark_core::api::ai::RecognizeAIHealthCertificate::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAIHkmMainlandTravelPermit",
-        &lark_core::api::ai::RecognizeAIHkmMainlandTravelPermit::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAiidCard",
-        &lark_core::api::ai::RecognizeAiidCard::new(lark_core::File::new("f.bin", vec![1u8, 2, 3])),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.ParseAIResume",
-        &lark_core::api::ai::ParseAIResume::new(lark_core::File::new("f.bin", vec![1u8, 2, 3])),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAITaxiInvoice",
-        &lark_core::api::ai::RecognizeAITaxiInvoice::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAITrainInvoice",
-        &lark_core::api::ai::RecognizeAITrainInvoice::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAITwMainlandTravelPermit",
-        &lark_core::api::ai::RecognizeAITwMainlandTravelPermit::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAIVatInvoice",
-        &lark_core::api::ai::RecognizeAIVatInvoice::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAIVehicleInvoice",
-        &lark_core::api::ai::RecognizeAIVehicleInvoice::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "ai.RecognizeAIVehicleLicense",
-        &lark_core::api::ai::RecognizeAIVehicleLicense::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
+        "admin.v1.password.reset",
+        &lark_api::admin::v1::password::Reset::new("s", "s"),
         false,
     )
     .await;
@@ -942,8 +400,32 @@ async fn ai(run: &mut Run) {
 
 async fn aily(run: &mut Run) {
     run.send(
-        "aily.CreateAilySessionAilyMessage",
-        &lark_core::api::aily::CreateAilySessionAilyMessage::new(
+        "aily.v1.ailySession.create",
+        &lark_api::aily::v1::aily_session::Create::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.ailySession.delete",
+        &lark_api::aily::v1::aily_session::Delete::new("aily_session_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.ailySession.get",
+        &lark_api::aily::v1::aily_session::Get::new("aily_session_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.ailySession.update",
+        &lark_api::aily::v1::aily_session::Update::new("aily_session_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.ailySessionAilyMessage.create",
+        &lark_api::aily::v1::aily_session_aily_message::Create::new(
             "aily_session_id x",
             "s",
             "s",
@@ -953,8 +435,8 @@ async fn aily(run: &mut Run) {
     )
     .await;
     run.send(
-        "aily.GetAilySessionAilyMessage",
-        &lark_core::api::aily::GetAilySessionAilyMessage::new(
+        "aily.v1.ailySessionAilyMessage.get",
+        &lark_api::aily::v1::aily_session_aily_message::Get::new(
             "aily_session_id x",
             "aily_message_id x",
         ),
@@ -962,92 +444,62 @@ async fn aily(run: &mut Run) {
     )
     .await;
     run.send(
-        "aily.ListAilySessionAilyMessage",
-        &lark_core::api::aily::ListAilySessionAilyMessage::new("aily_session_id x"),
+        "aily.v1.ailySessionAilyMessage.list",
+        &lark_api::aily::v1::aily_session_aily_message::List::new("aily_session_id x"),
         false,
     )
     .await;
     run.send(
-        "aily.CreateAilySession",
-        &lark_core::api::aily::CreateAilySession::new(),
+        "aily.v1.ailySessionRun.cancel",
+        &lark_api::aily::v1::aily_session_run::Cancel::new("aily_session_id x", "run_id x"),
         false,
     )
     .await;
     run.send(
-        "aily.DeleteAilySession",
-        &lark_core::api::aily::DeleteAilySession::new("aily_session_id x"),
+        "aily.v1.ailySessionRun.create",
+        &lark_api::aily::v1::aily_session_run::Create::new("aily_session_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "aily.GetAilySession",
-        &lark_core::api::aily::GetAilySession::new("aily_session_id x"),
+        "aily.v1.ailySessionRun.get",
+        &lark_api::aily::v1::aily_session_run::Get::new("aily_session_id x", "run_id x"),
         false,
     )
     .await;
     run.send(
-        "aily.CancelAilySessionRun",
-        &lark_core::api::aily::CancelAilySessionRun::new("aily_session_id x", "run_id x"),
+        "aily.v1.ailySessionRun.list",
+        &lark_api::aily::v1::aily_session_run::List::new("aily_session_id x"),
         false,
     )
     .await;
     run.send(
-        "aily.CreateAilySessionRun",
-        &lark_core::api::aily::CreateAilySessionRun::new("aily_session_id x", "s"),
+        "aily.v1.appDataAsset.create",
+        &lark_api::aily::v1::app_data_asset::Create::new("app_id x", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "aily.GetAilySessionRun",
-        &lark_core::api::aily::GetAilySessionRun::new("aily_session_id x", "run_id x"),
+        "aily.v1.appDataAsset.delete",
+        &lark_api::aily::v1::app_data_asset::Delete::new("app_id x", "data_asset_id x"),
         false,
     )
     .await;
     run.send(
-        "aily.ListAilySessionRun",
-        &lark_core::api::aily::ListAilySessionRun::new("aily_session_id x"),
+        "aily.v1.appDataAsset.get",
+        &lark_api::aily::v1::app_data_asset::Get::new("app_id x", "data_asset_id x"),
         false,
     )
     .await;
     run.send(
-        "aily.UpdateAilySession",
-        &lark_core::api::aily::UpdateAilySession::new("aily_session_id x"),
+        "aily.v1.appDataAsset.list",
+        &lark_api::aily::v1::app_data_asset::List::new("app_id x"),
         false,
     )
     .await;
     run.send(
-        "aily.CreateAilyAppDataAsset",
-        &lark_core::api::aily::CreateAilyAppDataAsset::new("app_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "aily.DeleteAilyAppDataAsset",
-        &lark_core::api::aily::DeleteAilyAppDataAsset::new("app_id x", "data_asset_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "aily.GetAilyAppDataAsset",
-        &lark_core::api::aily::GetAilyAppDataAsset::new("app_id x", "data_asset_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "aily.ListAilyAppDataAsset",
-        &lark_core::api::aily::ListAilyAppDataAsset::new("app_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "aily.ListAilyAppDataAssetTag",
-        &lark_core::api::aily::ListAilyAppDataAssetTag::new("app_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "aily.UploadAilyAppDataAssetFile",
-        &lark_core::api::aily::UploadAilyAppDataAssetFile::new(
+        "aily.v1.appDataAsset.uploadFile",
+        &lark_api::aily::v1::app_data_asset::UploadFile::new(
             "app_id x",
             lark_core::File::new("f.bin", vec![1u8, 2, 3]),
         ),
@@ -1055,113 +507,525 @@ async fn aily(run: &mut Run) {
     )
     .await;
     run.send(
-        "aily.CreateAilyAppKnowledgeAsk",
-        &lark_core::api::aily::CreateAilyAppKnowledgeAsk::new("app_id x"),
+        "aily.v1.appDataAssetTag.list",
+        &lark_api::aily::v1::app_data_asset_tag::List::new("app_id x"),
         false,
     )
     .await;
     run.send(
-        "aily.GetAilyAppSkill",
-        &lark_core::api::aily::GetAilyAppSkill::new("app_id x", "skill_id x"),
+        "aily.v1.appKnowledge.ask",
+        &lark_api::aily::v1::app_knowledge::Ask::new("app_id x"),
         false,
     )
     .await;
     run.send(
-        "aily.ListAilyAppSkill",
-        &lark_core::api::aily::ListAilyAppSkill::new("app_id x"),
+        "aily.v1.appSkill.get",
+        &lark_api::aily::v1::app_skill::Get::new("app_id x", "skill_id x"),
         false,
     )
     .await;
     run.send(
-        "aily.StartAilyAppSkill",
-        &lark_core::api::aily::StartAilyAppSkill::new("app_id x", "skill_id x"),
+        "aily.v1.appSkill.list",
+        &lark_api::aily::v1::app_skill::List::new("app_id x"),
         false,
+    )
+    .await;
+    run.send(
+        "aily.v1.appSkill.start",
+        &lark_api::aily::v1::app_skill::Start::new("app_id x", "skill_id x"),
+        false,
+    )
+    .await;
+}
+
+async fn apaas(run: &mut Run) {
+    run.send(
+        "apaas.v1.app.list",
+        &lark_api::apaas::v1::app::List::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationAuditLog.auditLogList",
+        &lark_api::apaas::v1::application_audit_log::AuditLogList::new(
+            "namespace x",
+            7,
+            "s",
+            "s",
+            "s",
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationAuditLog.dataChangeLogDetail",
+        &lark_api::apaas::v1::application_audit_log::DataChangeLogDetail::new("namespace x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationAuditLog.dataChangeLogsList",
+        &lark_api::apaas::v1::application_audit_log::DataChangeLogsList::new(
+            "namespace x",
+            7,
+            "s",
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationAuditLog.get",
+        &lark_api::apaas::v1::application_audit_log::Get::new("namespace x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationEnvironmentVariable.get",
+        &lark_api::apaas::v1::application_environment_variable::Get::new(
+            "namespace x",
+            "environment_variable_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationEnvironmentVariable.query",
+        &lark_api::apaas::v1::application_environment_variable::Query::new("namespace x"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationFlow.execute",
+        &lark_api::apaas::v1::application_flow::Execute::new("namespace x", "flow_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationFunction.invoke",
+        &lark_api::apaas::v1::application_function::Invoke::new(
+            "namespace x",
+            "function_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationObject.oqlQuery",
+        &lark_api::apaas::v1::application_object::OqlQuery::new("namespace x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationObject.search",
+        &lark_api::apaas::v1::application_object::Search::new("namespace x"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationObjectRecord.batchCreate",
+        &lark_api::apaas::v1::application_object_record::BatchCreate::new(
+            "namespace x",
+            "object_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationObjectRecord.batchDelete",
+        &lark_api::apaas::v1::application_object_record::BatchDelete::new(
+            "namespace x",
+            "object_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationObjectRecord.batchQuery",
+        &lark_api::apaas::v1::application_object_record::BatchQuery::new(
+            "namespace x",
+            "object_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationObjectRecord.batchUpdate",
+        &lark_api::apaas::v1::application_object_record::BatchUpdate::new(
+            "namespace x",
+            "object_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationObjectRecord.create",
+        &lark_api::apaas::v1::application_object_record::Create::new(
+            "namespace x",
+            "object_api_name x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationObjectRecord.delete",
+        &lark_api::apaas::v1::application_object_record::Delete::new(
+            "namespace x",
+            "object_api_name x",
+            "id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationObjectRecord.query",
+        &lark_api::apaas::v1::application_object_record::Query::new(
+            "namespace x",
+            "object_api_name x",
+            "id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationObjectRecord.patch",
+        &lark_api::apaas::v1::application_object_record::Patch::new(
+            "namespace x",
+            "object_api_name x",
+            "id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationRecordPermissionMember.batchCreateAuthorization",
+        &lark_api::apaas::v1::application_record_permission_member::BatchCreateAuthorization::new(
+            "namespace x",
+            "record_permission_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationRecordPermissionMember.batchRemoveAuthorization",
+        &lark_api::apaas::v1::application_record_permission_member::BatchRemoveAuthorization::new(
+            "namespace x",
+            "record_permission_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationRoleMember.batchCreateAuthorization",
+        &lark_api::apaas::v1::application_role_member::BatchCreateAuthorization::new(
+            "namespace x",
+            "role_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationRoleMember.batchRemoveAuthorization",
+        &lark_api::apaas::v1::application_role_member::BatchRemoveAuthorization::new(
+            "namespace x",
+            "role_api_name x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.applicationRoleMember.get",
+        &lark_api::apaas::v1::application_role_member::Get::new("namespace x", "role_api_name x"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.approvalInstance.cancel",
+        &lark_api::apaas::v1::approval_instance::Cancel::new("approval_instance_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.approvalTask.addAssignee",
+        &lark_api::apaas::v1::approval_task::AddAssignee::new("approval_task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.approvalTask.agree",
+        &lark_api::apaas::v1::approval_task::Agree::new("approval_task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.approvalTask.reject",
+        &lark_api::apaas::v1::approval_task::Reject::new("approval_task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.approvalTask.transfer",
+        &lark_api::apaas::v1::approval_task::Transfer::new("approval_task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.seatActivity.list",
+        &lark_api::apaas::v1::seat_activity::List::new("s", 7),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.seatAssignment.list",
+        &lark_api::apaas::v1::seat_assignment::List::new("s", 7),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.userTask.cc",
+        &lark_api::apaas::v1::user_task::Cc::new("task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.userTask.chatGroup",
+        &lark_api::apaas::v1::user_task::ChatGroup::new("task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.userTask.expediting",
+        &lark_api::apaas::v1::user_task::Expediting::new("task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.userTask.query",
+        &lark_api::apaas::v1::user_task::Query::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.userTask.rollback",
+        &lark_api::apaas::v1::user_task::Rollback::new("task_id x", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.userTask.rollbackPoints",
+        &lark_api::apaas::v1::user_task::RollbackPoints::new("task_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "apaas.v1.workspace.sqlCommands",
+        &lark_api::apaas::v1::workspace::SqlCommands::new("workspace_id x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.workspaceEnum.enumGet",
+        &lark_api::apaas::v1::workspace_enum::EnumGet::new("workspace_id x", "enum_name x"),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.workspaceEnum.list",
+        &lark_api::apaas::v1::workspace_enum::List::new("workspace_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.workspaceTable.tableGet",
+        &lark_api::apaas::v1::workspace_table::TableGet::new("workspace_id x", "table_name x"),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.workspaceTable.list",
+        &lark_api::apaas::v1::workspace_table::List::new("workspace_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.workspaceTable.recordsBatchUpdate",
+        &lark_api::apaas::v1::workspace_table::RecordsBatchUpdate::new(
+            "workspace_id x",
+            "table_name x",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.workspaceTable.recordsDelete",
+        &lark_api::apaas::v1::workspace_table::RecordsDelete::new(
+            "workspace_id x",
+            "table_name x",
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.workspaceTable.recordsGet",
+        &lark_api::apaas::v1::workspace_table::RecordsGet::new("workspace_id x", "table_name x"),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.workspaceTable.recordsPost",
+        &lark_api::apaas::v1::workspace_table::RecordsPost::new("workspace_id x", "table_name x"),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.workspaceTable.recordsPatch",
+        &lark_api::apaas::v1::workspace_table::RecordsPatch::new(
+            "workspace_id x",
+            "table_name x",
+            "s",
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.workspaceView.viewsGet",
+        &lark_api::apaas::v1::workspace_view::ViewsGet::new("workspace_id x", "view_name x"),
+        true,
     )
     .await;
 }
 
 async fn application(run: &mut Run) {
     run.send(
-        "application.IsApplicationUserAdmin",
-        &lark_core::api::application::IsApplicationUserAdmin::new(),
+        "application.v1.appUsageTrend",
+        &lark_api::application::v1::AppUsageTrend::new("s", "s", 7, 7, 7),
         false,
     )
     .await;
     run.send(
-        "application.GetApplicationUserAdminScope",
-        &lark_core::api::application::GetApplicationUserAdminScope::new("s", "s"),
+        "application.v1.user.visibleApps",
+        &lark_api::application::v1::user::VisibleApps::new(),
         false,
     )
     .await;
     run.send(
-        "application.GetApplicationAppVisibility",
-        &lark_core::api::application::GetApplicationAppVisibility::new("s"),
+        "application.v2.app.visibility",
+        &lark_api::application::v2::app::Visibility::new("s"),
         false,
     )
     .await;
     run.send(
-        "application.GetApplicationUserVisibleApp",
-        &lark_core::api::application::GetApplicationUserVisibleApp::new(),
+        "application.v3.isUserAdmin",
+        &lark_api::application::v3::IsUserAdmin::new(),
         false,
     )
     .await;
     run.send(
-        "application.GetApplicationAppList",
-        &lark_core::api::application::GetApplicationAppList::new(),
+        "application.v3.app.list",
+        &lark_api::application::v3::app::List::new(),
         false,
     )
     .await;
     run.send(
-        "application.UpdateApplicationAppVisibility",
-        &lark_core::api::application::UpdateApplicationAppVisibility::new("s"),
+        "application.v3.app.updateVisibility",
+        &lark_api::application::v3::app::UpdateVisibility::new("s"),
         false,
     )
     .await;
     run.send(
-        "application.GetApplicationAppAdminUserList",
-        &lark_core::api::application::GetApplicationAppAdminUserList::new(),
+        "application.v5.application.favourite",
+        &lark_api::application::v5::application::Favourite::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "application.v5.application.recommend",
+        &lark_api::application::v5::application::Recommend::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "application.v6.appBadge.set",
+        &lark_api::application::v6::app_badge::Set::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "application.CheckUserIsInApplicationPaidScope",
-        &lark_core::api::application::CheckUserIsInApplicationPaidScope::new(),
+        "application.v6.appRecommendRule.list",
+        &lark_api::application::v6::app_recommend_rule::List::new(7),
         false,
     )
     .await;
     run.send(
-        "application.GetApplicationOrderList",
-        &lark_core::api::application::GetApplicationOrderList::new(7),
+        "application.v6.application.underauditlist",
+        &lark_api::application::v6::application::Underauditlist::new("s"),
         false,
     )
     .await;
     run.send(
-        "application.GetApplicationOrder",
-        &lark_core::api::application::GetApplicationOrder::new("s"),
+        "application.v6.application.get",
+        &lark_api::application::v6::application::Get::new("app_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "application.GetApplicationUnderAuditList",
-        &lark_core::api::application::GetApplicationUnderAuditList::new("s"),
+        "application.v6.application.patch",
+        &lark_api::application::v6::application::Patch::new("app_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "application.GetApplication",
-        &lark_core::api::application::GetApplication::new("app_id x", "s"),
+        "application.v6.application.list",
+        &lark_api::application::v6::application::List::new("s"),
         false,
     )
     .await;
     run.send(
-        "application.GetApplicationVersion",
-        &lark_core::api::application::GetApplicationVersion::new("app_id x", "version_id x", "s"),
+        "application.v6.application.contactsRangeConfiguration",
+        &lark_api::application::v6::application::ContactsRangeConfiguration::new("app_id x"),
         false,
     )
     .await;
     run.send(
-        "application.UpdateApplicationVersion",
-        &lark_core::api::application::UpdateApplicationVersion::new(
+        "application.v6.applicationAppUsage.overview",
+        &lark_api::application::v6::application_app_usage::Overview::new("app_id x", "s", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.v6.applicationAppUsage.messagePushOverview",
+        &lark_api::application::v6::application_app_usage::MessagePushOverview::new(
+            "app_id x", "s", 7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "application.v6.applicationAppUsage.departmentOverview",
+        &lark_api::application::v6::application_app_usage::DepartmentOverview::new(
+            "app_id x", "s", 7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "application.v6.applicationAppVersion.get",
+        &lark_api::application::v6::application_app_version::Get::new(
+            "app_id x",
+            "version_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "application.v6.applicationAppVersion.patch",
+        &lark_api::application::v6::application_app_version::Patch::new(
             "app_id x",
             "version_id x",
             "s",
@@ -1171,26 +1035,41 @@ async fn application(run: &mut Run) {
     )
     .await;
     run.send(
-        "application.UpdateApplication",
-        &lark_core::api::application::UpdateApplication::new("app_id x", "s"),
+        "application.v6.applicationAppVersion.contactsRangeSuggest",
+        &lark_api::application::v6::application_app_version::ContactsRangeSuggest::new(
+            "app_id x",
+            "version_id x",
+        ),
         false,
     )
     .await;
     run.send(
-        "application.GetApplicationUsageOverview",
-        &lark_core::api::application::GetApplicationUsageOverview::new("app_id x", "s", 7, "s"),
+        "application.v6.applicationAppVersion.list",
+        &lark_api::application::v6::application_app_version::List::new("app_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "application.GetApplicationUsageTrend",
-        &lark_core::api::application::GetApplicationUsageTrend::new("s", "s", 7, 7, 7),
+        "application.v6.applicationCollaborators.get",
+        &lark_api::application::v6::application_collaborators::Get::new("app_id x"),
         false,
     )
     .await;
     run.send(
-        "application.UpdateApplicationFeedback",
-        &lark_core::api::application::UpdateApplicationFeedback::new(
+        "application.v6.applicationCollaborators.update",
+        &lark_api::application::v6::application_collaborators::Update::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.v6.applicationContactsRange.patch",
+        &lark_api::application::v6::application_contacts_range::Patch::new("app_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.v6.applicationFeedback.patch",
+        &lark_api::application::v6::application_feedback::Patch::new(
             "app_id x",
             "feedback_id x",
             7,
@@ -1200,149 +1079,44 @@ async fn application(run: &mut Run) {
     )
     .await;
     run.send(
-        "application.GetApplicationFeedbackList",
-        &lark_core::api::application::GetApplicationFeedbackList::new("app_id x"),
+        "application.v6.applicationFeedback.list",
+        &lark_api::application::v6::application_feedback::List::new("app_id x"),
         false,
     )
     .await;
     run.send(
-        "application.SetApplicationAppBadge",
-        &lark_core::api::application::SetApplicationAppBadge::new("s", "s"),
+        "application.v6.applicationManagement.update",
+        &lark_api::application::v6::application_management::Update::new("app_id x"),
         false,
     )
     .await;
     run.send(
-        "application.UpdateApplicationAppManagement",
-        &lark_core::api::application::UpdateApplicationAppManagement::new("app_id x"),
+        "application.v6.applicationOwner.update",
+        &lark_api::application::v6::application_owner::Update::new("app_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "application.UpdateApplicationAppVisibilityV6",
-        &lark_core::api::application::UpdateApplicationAppVisibilityV6::new("app_id x"),
+        "application.v6.applicationVisibility.patch",
+        &lark_api::application::v6::application_visibility::Patch::new("app_id x"),
         false,
     )
     .await;
     run.send(
-        "application.CreateApplicationAppUsageMessagePushOverview",
-        &lark_core::api::application::CreateApplicationAppUsageMessagePushOverview::new(
-            "app_id x", "s", 7,
-        ),
+        "application.v6.applicationVisibility.checkWhiteBlackList",
+        &lark_api::application::v6::application_visibility::CheckWhiteBlackList::new("app_id x"),
         false,
     )
     .await;
     run.send(
-        "application.GetApplicationCollaborators",
-        &lark_core::api::application::GetApplicationCollaborators::new("app_id x"),
+        "application.v6.scope.apply",
+        &lark_api::application::v6::scope::Apply::new(),
         false,
     )
     .await;
     run.send(
-        "application.UpdateApplicationCollaborators",
-        &lark_core::api::application::UpdateApplicationCollaborators::new("app_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "application.ListApplication",
-        &lark_core::api::application::ListApplication::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "application.UpdateApplicationOwner",
-        &lark_core::api::application::UpdateApplicationOwner::new("app_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "application.GetApplicationContactsRangeConfiguration",
-        &lark_core::api::application::GetApplicationContactsRangeConfiguration::new("app_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "application.UpdateApplicationContactsRangeConfiguration",
-        &lark_core::api::application::UpdateApplicationContactsRangeConfiguration::new(
-            "app_id x", "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "application.SearchApplicationCustomWorkplaceAccessData",
-        &lark_core::api::application::SearchApplicationCustomWorkplaceAccessData::new("s", "s", 7),
-        false,
-    )
-    .await;
-    run.send(
-        "application.GetApplicationFavourite",
-        &lark_core::api::application::GetApplicationFavourite::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "application.GetApplicationRecommend",
-        &lark_core::api::application::GetApplicationRecommend::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "application.GetApplicationRecommendRuleList",
-        &lark_core::api::application::GetApplicationRecommendRuleList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "application.CreateApplicationScopeApply",
-        &lark_core::api::application::CreateApplicationScopeApply::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "application.ListApplicationScope",
-        &lark_core::api::application::ListApplicationScope::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "application.GetApplicationUsageDepartmentOverview",
-        &lark_core::api::application::GetApplicationUsageDepartmentOverview::new(
-            "app_id x", "s", 7,
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "application.GetApplicationVersionContactsRangeSuggest",
-        &lark_core::api::application::GetApplicationVersionContactsRangeSuggest::new(
-            "app_id x",
-            "version_id x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "application.GetApplicationVersionList",
-        &lark_core::api::application::GetApplicationVersionList::new("app_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "application.CheckApplicationVisibleWhiteBlackList",
-        &lark_core::api::application::CheckApplicationVisibleWhiteBlackList::new("app_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "application.SearchApplicationWorkplaceAccessData",
-        &lark_core::api::application::SearchApplicationWorkplaceAccessData::new("s", "s", 7),
-        false,
-    )
-    .await;
-    run.send(
-        "application.SearchApplicationWorkplaceBlockAccessData",
-        &lark_core::api::application::SearchApplicationWorkplaceBlockAccessData::new("s", "s", 7),
+        "application.v6.scope.list",
+        &lark_api::application::v6::scope::List::new(),
         false,
     )
     .await;
@@ -1350,74 +1124,44 @@ async fn application(run: &mut Run) {
 
 async fn approval(run: &mut Run) {
     run.send(
-        "approval.GetApproval",
-        &lark_core::api::approval::GetApproval::new("s"),
+        "approval.v1.id.get",
+        &lark_api::approval::v1::id::Get::new(),
         false,
     )
     .await;
     run.send(
-        "approval.GetApprovalInstanceList",
-        &lark_core::api::approval::GetApprovalInstanceList::new("s", 7, 7, 7, 7),
+        "approval.v1.message.update",
+        &lark_api::approval::v1::message::Update::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.GetApprovalInstance",
-        &lark_core::api::approval::GetApprovalInstance::new("s"),
+        "approval.v1.message.send",
+        &lark_api::approval::v1::message::Send::new("s"),
         false,
     )
     .await;
     run.send(
-        "approval.CreateApprovalInstance",
-        &lark_core::api::approval::CreateApprovalInstance::new("s", "s"),
+        "approval.v1.message.updateV1",
+        &lark_api::approval::v1::message::UpdateV1::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.ApproveApprovalInstance",
-        &lark_core::api::approval::ApproveApprovalInstance::new("s", "s", "s", "s"),
+        "approval.v2.approval.get",
+        &lark_api::approval::v2::approval::Get::new("s"),
         false,
     )
     .await;
     run.send(
-        "approval.RejectApprovalInstance",
-        &lark_core::api::approval::RejectApprovalInstance::new("s", "s", "s", "s", "s"),
+        "approval.v2.cc.search",
+        &lark_api::approval::v2::cc::Search::new(),
         false,
     )
     .await;
     run.send(
-        "approval.TransferApprovalInstance",
-        &lark_core::api::approval::TransferApprovalInstance::new("s", "s", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.RollbackApprovalInstance",
-        &lark_core::api::approval::RollbackApprovalInstance::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.CancelApprovalInstance",
-        &lark_core::api::approval::CancelApprovalInstance::new("s", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.SearchApprovalInstance",
-        &lark_core::api::approval::SearchApprovalInstance::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.AddApprovalInstanceSign",
-        &lark_core::api::approval::AddApprovalInstanceSign::new("s", "s", "s", "s", 7),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.UploadApprovalFile",
-        &lark_core::api::approval::UploadApprovalFile::new(
+        "approval.v2.file.upload",
+        &lark_api::approval::v2::file::Upload::new(
             "s",
             "s",
             lark_core::File::new("f.bin", vec![1u8, 2, 3]),
@@ -1426,226 +1170,258 @@ async fn approval(run: &mut Run) {
     )
     .await;
     run.send(
-        "approval.SearchApprovalTask",
-        &lark_core::api::approval::SearchApprovalTask::new(),
+        "approval.v2.instance.list",
+        &lark_api::approval::v2::instance::List::new("s", 7, 7, 7, 7),
         false,
     )
     .await;
     run.send(
-        "approval.GetApprovalUserTaskList",
-        &lark_core::api::approval::GetApprovalUserTaskList::new("s", "s"),
+        "approval.v2.instance.get",
+        &lark_api::approval::v2::instance::Get::new("s"),
         false,
     )
     .await;
     run.send(
-        "approval.SearchApprovalCarbonCopy",
-        &lark_core::api::approval::SearchApprovalCarbonCopy::new(),
+        "approval.v2.instance.create",
+        &lark_api::approval::v2::instance::Create::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.CreateApprovalCarbonCopy",
-        &lark_core::api::approval::CreateApprovalCarbonCopy::new("s", "s"),
+        "approval.v2.instance.approve",
+        &lark_api::approval::v2::instance::Approve::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.PreviewApprovalInstance",
-        &lark_core::api::approval::PreviewApprovalInstance::new("s"),
+        "approval.v2.instance.reject",
+        &lark_api::approval::v2::instance::Reject::new("s", "s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.UpdateApprovalMessage",
-        &lark_core::api::approval::UpdateApprovalMessage::new("s", "s"),
+        "approval.v2.instance.transfer",
+        &lark_api::approval::v2::instance::Transfer::new("s", "s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.SubscribeApprovalSubscription",
-        &lark_core::api::approval::SubscribeApprovalSubscription::new("s"),
+        "approval.v2.instance.cancel",
+        &lark_api::approval::v2::instance::Cancel::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.UnsubscribeApprovalSubscription",
-        &lark_core::api::approval::UnsubscribeApprovalSubscription::new("s"),
+        "approval.v2.instance.search",
+        &lark_api::approval::v2::instance::Search::new(),
         false,
     )
     .await;
     run.send(
-        "approval.CreateApproval",
-        &lark_core::api::approval::CreateApproval::new("s"),
+        "approval.v2.instance.cc",
+        &lark_api::approval::v2::instance::Cc::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.GetApprovalV4",
-        &lark_core::api::approval::GetApprovalV4::new("approval_code x"),
+        "approval.v2.subscription.subscribe",
+        &lark_api::approval::v2::subscription::Subscribe::new("s"),
         false,
     )
     .await;
     run.send(
-        "approval.GetApprovalList",
-        &lark_core::api::approval::GetApprovalList::new(),
+        "approval.v2.subscription.unsubscribe",
+        &lark_api::approval::v2::subscription::Unsubscribe::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v2.task.search",
+        &lark_api::approval::v2::task::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.approval.create",
+        &lark_api::approval::v4::approval::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.approval.get",
+        &lark_api::approval::v4::approval::Get::new("approval_code x"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.approval.list",
+        &lark_api::approval::v4::approval::List::new(),
         true,
     )
     .await;
     run.send(
-        "approval.CreateApprovalCarbonCopyV4",
-        &lark_core::api::approval::CreateApprovalCarbonCopyV4::new("s", "s", "s"),
+        "approval.v4.approval.subscribe",
+        &lark_api::approval::v4::approval::Subscribe::new("approval_code x"),
         false,
     )
     .await;
     run.send(
-        "approval.SearchApprovalCarbonCopyV4",
-        &lark_core::api::approval::SearchApprovalCarbonCopyV4::new(),
+        "approval.v4.approval.unsubscribe",
+        &lark_api::approval::v4::approval::Unsubscribe::new("approval_code x"),
         false,
     )
     .await;
     run.send(
-        "approval.CreateApprovalComment",
-        &lark_core::api::approval::CreateApprovalComment::new("instance_id x", "s"),
+        "approval.v4.externalApproval.create",
+        &lark_api::approval::v4::external_approval::Create::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.DeleteApprovalComment",
-        &lark_core::api::approval::DeleteApprovalComment::new("instance_id x", "comment_id x", "s"),
+        "approval.v4.externalApproval.get",
+        &lark_api::approval::v4::external_approval::Get::new("approval_code x"),
         false,
     )
     .await;
     run.send(
-        "approval.GetApprovalComment",
-        &lark_core::api::approval::GetApprovalComment::new("instance_id x", "s"),
+        "approval.v4.externalInstance.check",
+        &lark_api::approval::v4::external_instance::Check::new(),
         false,
     )
     .await;
     run.send(
-        "approval.RemoveApprovalComment",
-        &lark_core::api::approval::RemoveApprovalComment::new("instance_id x"),
+        "approval.v4.externalInstance.create",
+        &lark_api::approval::v4::external_instance::Create::new("s", "s", "s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.CheckApprovalExternalInstance",
-        &lark_core::api::approval::CheckApprovalExternalInstance::new(),
+        "approval.v4.externalTask.list",
+        &lark_api::approval::v4::external_task::List::new(),
         false,
     )
     .await;
     run.send(
-        "approval.CreateApprovalExternalApproval",
-        &lark_core::api::approval::CreateApprovalExternalApproval::new("s", "s"),
+        "approval.v4.instance.specifiedRollback",
+        &lark_api::approval::v4::instance::SpecifiedRollback::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.GetApprovalExternalApproval",
-        &lark_core::api::approval::GetApprovalExternalApproval::new("approval_code x"),
+        "approval.v4.instance.addSign",
+        &lark_api::approval::v4::instance::AddSign::new("s", "s", "s", "s", 7),
         false,
     )
     .await;
     run.send(
-        "approval.CreateApprovalExternalInstance",
-        &lark_core::api::approval::CreateApprovalExternalInstance::new(
-            "s", "s", "s", "s", "s", "s",
+        "approval.v4.instance.preview",
+        &lark_api::approval::v4::instance::Preview::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.cc",
+        &lark_api::approval::v4::instance::Cc::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.searchCc",
+        &lark_api::approval::v4::instance::SearchCc::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.cancel",
+        &lark_api::approval::v4::instance::Cancel::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.create",
+        &lark_api::approval::v4::instance::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.get",
+        &lark_api::approval::v4::instance::Get::new("instance_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.list",
+        &lark_api::approval::v4::instance::List::new("s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.query",
+        &lark_api::approval::v4::instance::Query::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.instanceComment.create",
+        &lark_api::approval::v4::instance_comment::Create::new("instance_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.instanceComment.delete",
+        &lark_api::approval::v4::instance_comment::Delete::new(
+            "instance_id x",
+            "comment_id x",
+            "s",
         ),
         false,
     )
     .await;
     run.send(
-        "approval.GetApprovalExternalList",
-        &lark_core::api::approval::GetApprovalExternalList::new(),
+        "approval.v4.instanceComment.list",
+        &lark_api::approval::v4::instance_comment::List::new("instance_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.ApproveApprovalInstanceV4",
-        &lark_core::api::approval::ApproveApprovalInstanceV4::new("s", "s", "s", "s"),
+        "approval.v4.instanceComment.remove",
+        &lark_api::approval::v4::instance_comment::Remove::new("instance_id x"),
         false,
     )
     .await;
     run.send(
-        "approval.CancelApprovalInstanceV4",
-        &lark_core::api::approval::CancelApprovalInstanceV4::new("s", "s", "s"),
+        "approval.v4.task.query",
+        &lark_api::approval::v4::task::Query::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.CreateApprovalInstanceV4",
-        &lark_core::api::approval::CreateApprovalInstanceV4::new("s"),
+        "approval.v4.task.approve",
+        &lark_api::approval::v4::task::Approve::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.GetApprovalInstanceV4",
-        &lark_core::api::approval::GetApprovalInstanceV4::new("instance_id x"),
+        "approval.v4.task.reject",
+        &lark_api::approval::v4::task::Reject::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.GetApprovalInstanceListV4",
-        &lark_core::api::approval::GetApprovalInstanceListV4::new("s", 7, 7),
+        "approval.v4.task.resubmit",
+        &lark_api::approval::v4::task::Resubmit::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.RejectApprovalInstanceV4",
-        &lark_core::api::approval::RejectApprovalInstanceV4::new("s", "s", "s", "s"),
+        "approval.v4.task.transfer",
+        &lark_api::approval::v4::task::Transfer::new("s", "s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "approval.SearchApprovalInstanceV4",
-        &lark_core::api::approval::SearchApprovalInstanceV4::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.ResubmitApprovalInstanceTask",
-        &lark_core::api::approval::ResubmitApprovalInstanceTask::new("s", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.TransferApprovalInstanceV4",
-        &lark_core::api::approval::TransferApprovalInstanceV4::new("s", "s", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.SendApprovalMessage",
-        &lark_core::api::approval::SendApprovalMessage::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.UpdateApprovalMessageV1",
-        &lark_core::api::approval::UpdateApprovalMessageV1::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.SubscribeApprovalSubscriptionV4",
-        &lark_core::api::approval::SubscribeApprovalSubscriptionV4::new("approval_code x"),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.UnsubscribeApprovalSubscriptionV4",
-        &lark_core::api::approval::UnsubscribeApprovalSubscriptionV4::new("approval_code x"),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.SearchApprovalTaskV4",
-        &lark_core::api::approval::SearchApprovalTaskV4::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "approval.TransformApprovalUserID",
-        &lark_core::api::approval::TransformApprovalUserID::new(),
+        "approval.v4.task.search",
+        &lark_api::approval::v4::task::Search::new(),
         false,
     )
     .await;
@@ -1653,157 +1429,44 @@ async fn approval(run: &mut Run) {
 
 async fn attendance(run: &mut Run) {
     run.send(
-        "attendance.CreateAttendanceGroup",
-        &lark_core::api::attendance::CreateAttendanceGroup::new("s", "s"),
+        "attendance.v1.approvalInfo.process",
+        &lark_api::attendance::v1::approval_info::Process::new("s", "s", 7),
         false,
     )
     .await;
     run.send(
-        "attendance.SearchAttendanceGroup",
-        &lark_core::api::attendance::SearchAttendanceGroup::new("s"),
+        "attendance.v1.archiveRule.delReport",
+        &lark_api::attendance::v1::archive_rule::DelReport::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "attendance.GetAttendanceGroup",
-        &lark_core::api::attendance::GetAttendanceGroup::new("group_id x", "s", "s"),
+        "attendance.v1.archiveRule.list",
+        &lark_api::attendance::v1::archive_rule::List::new(),
         false,
     )
     .await;
     run.send(
-        "attendance.DeleteAttendanceGroup",
-        &lark_core::api::attendance::DeleteAttendanceGroup::new("group_id x"),
+        "attendance.v1.archiveRule.uploadReport",
+        &lark_api::attendance::v1::archive_rule::UploadReport::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "attendance.GetAttendanceShift",
-        &lark_core::api::attendance::GetAttendanceShift::new("s"),
+        "attendance.v1.archiveRule.userStatsFieldsQuery",
+        &lark_api::attendance::v1::archive_rule::UserStatsFieldsQuery::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "attendance.GetAttendanceShiftDetail",
-        &lark_core::api::attendance::GetAttendanceShiftDetail::new("shift_id x"),
+        "attendance.v1.file.download",
+        &lark_api::attendance::v1::file::Download::new("file_id x"),
         false,
     )
     .await;
     run.send(
-        "attendance.DeleteAttendanceShift",
-        &lark_core::api::attendance::DeleteAttendanceShift::new("shift_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.CreateAttendanceShift",
-        &lark_core::api::attendance::CreateAttendanceShift::new("s", 7),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.GetAttendanceUserDailyShift",
-        &lark_core::api::attendance::GetAttendanceUserDailyShift::new("s", 7, 7),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.BatchCreateAttendanceUserDailyShift",
-        &lark_core::api::attendance::BatchCreateAttendanceUserDailyShift::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.GetAttendanceUserStatsField",
-        &lark_core::api::attendance::GetAttendanceUserStatsField::new("s", "s", "s", 7, 7),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.GetAttendanceUserStatsView",
-        &lark_core::api::attendance::GetAttendanceUserStatsView::new("s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.UpdateAttendanceUserStatsView",
-        &lark_core::api::attendance::UpdateAttendanceUserStatsView::new(
-            "user_stats_view_id x",
-            "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.GetAttendanceUserStatsData",
-        &lark_core::api::attendance::GetAttendanceUserStatsData::new("s", "s", "s", 7, 7),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.BatchGetAttendanceUserFlow",
-        &lark_core::api::attendance::BatchGetAttendanceUserFlow::new("s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.GetAttendanceUserFlow",
-        &lark_core::api::attendance::GetAttendanceUserFlow::new("user_flow_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.GetAttendanceUserTask",
-        &lark_core::api::attendance::GetAttendanceUserTask::new("s", 7, 7),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.BatchCreateAttendanceUserFlow",
-        &lark_core::api::attendance::BatchCreateAttendanceUserFlow::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.GetAttendanceUserTaskRemedyAllowedRemedyList",
-        &lark_core::api::attendance::GetAttendanceUserTaskRemedyAllowedRemedyList::new("s", "s", 7),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.GetAttendanceUserTaskRemedy",
-        &lark_core::api::attendance::GetAttendanceUserTaskRemedy::new("s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.CreateAttendanceUserTaskRemedy",
-        &lark_core::api::attendance::CreateAttendanceUserTaskRemedy::new(
-            "s", "s", 7, 7, 7, "s", "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.GetAttendanceUserSettingList",
-        &lark_core::api::attendance::GetAttendanceUserSettingList::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.UpdateAttendanceUserSetting",
-        &lark_core::api::attendance::UpdateAttendanceUserSetting::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.DownloadAttendanceFile",
-        &lark_core::api::attendance::DownloadAttendanceFile::new("file_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.UploadAttendanceFile",
-        &lark_core::api::attendance::UploadAttendanceFile::new(
+        "attendance.v1.file.upload",
+        &lark_api::attendance::v1::file::Upload::new(
             "s",
             lark_core::File::new("f.bin", vec![1u8, 2, 3]),
         ),
@@ -1811,75 +1474,50 @@ async fn attendance(run: &mut Run) {
     )
     .await;
     run.send(
-        "attendance.GetAttendanceUserApproval",
-        &lark_core::api::attendance::GetAttendanceUserApproval::new("s", 7, 7),
+        "attendance.v1.group.create",
+        &lark_api::attendance::v1::group::Create::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "attendance.CreateAttendanceUserApproval",
-        &lark_core::api::attendance::CreateAttendanceUserApproval::new("s"),
+        "attendance.v1.group.search",
+        &lark_api::attendance::v1::group::Search::new("s"),
         false,
     )
     .await;
     run.send(
-        "attendance.UpdateAttendanceRemedyApproval",
-        &lark_core::api::attendance::UpdateAttendanceRemedyApproval::new("s", "s", 7),
+        "attendance.v1.group.get",
+        &lark_api::attendance::v1::group::Get::new("group_id x", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "attendance.DeleteAttendanceArchiveRuleReport",
-        &lark_core::api::attendance::DeleteAttendanceArchiveRuleReport::new("s", "s", "s", "s"),
+        "attendance.v1.group.delete",
+        &lark_api::attendance::v1::group::Delete::new("group_id x"),
         false,
     )
     .await;
     run.send(
-        "attendance.ListAttendanceArchiveRule",
-        &lark_core::api::attendance::ListAttendanceArchiveRule::new(),
+        "attendance.v1.group.list",
+        &lark_api::attendance::v1::group::List::new(),
         false,
     )
     .await;
     run.send(
-        "attendance.UploadAttendanceArchiveRuleReport",
-        &lark_core::api::attendance::UploadAttendanceArchiveRuleReport::new("s", "s", "s", "s"),
+        "attendance.v1.group.listUser",
+        &lark_api::attendance::v1::group::ListUser::new("group_id x", "s", "s", 7),
         false,
     )
     .await;
     run.send(
-        "attendance.CreateAttendanceArchiveRuleUserStatsFieldsQuery",
-        &lark_core::api::attendance::CreateAttendanceArchiveRuleUserStatsFieldsQuery::new(
-            "s", "s", "s", "s",
-        ),
+        "attendance.v1.leaveAccrualRecord.patch",
+        &lark_api::attendance::v1::leave_accrual_record::Patch::new("leave_id x", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "attendance.GetAttendanceGroupList",
-        &lark_core::api::attendance::GetAttendanceGroupList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.ListAttendanceGroupUser",
-        &lark_core::api::attendance::ListAttendanceGroupUser::new("group_id x", "s", "s", 7),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.UpdateAttendanceLeaveAccrualRecord",
-        &lark_core::api::attendance::UpdateAttendanceLeaveAccrualRecord::new(
-            "leave_id x",
-            "s",
-            "s",
-            "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "attendance.GetAttendanceLeaveEmployExpireRecord",
-        &lark_core::api::attendance::GetAttendanceLeaveEmployExpireRecord::new(
+        "attendance.v1.leaveEmployExpireRecord.get",
+        &lark_api::attendance::v1::leave_employ_expire_record::Get::new(
             "leave_id x",
             "s",
             "s",
@@ -1890,20 +1528,146 @@ async fn attendance(run: &mut Run) {
     )
     .await;
     run.send(
-        "attendance.GetAttendanceShiftList",
-        &lark_core::api::attendance::GetAttendanceShiftList::new(),
+        "attendance.v1.shift.query",
+        &lark_api::attendance::v1::shift::Query::new("s"),
         false,
     )
     .await;
     run.send(
-        "attendance.BatchCreateAttendanceUserDailyShiftTemp",
-        &lark_core::api::attendance::BatchCreateAttendanceUserDailyShiftTemp::new("s"),
+        "attendance.v1.shift.get",
+        &lark_api::attendance::v1::shift::Get::new("shift_id x"),
         false,
     )
     .await;
     run.send(
-        "attendance.BatchDeleteAttendanceUserFlow",
-        &lark_core::api::attendance::BatchDeleteAttendanceUserFlow::new(),
+        "attendance.v1.shift.delete",
+        &lark_api::attendance::v1::shift::Delete::new("shift_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.shift.create",
+        &lark_api::attendance::v1::shift::Create::new("s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.shift.list",
+        &lark_api::attendance::v1::shift::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userApproval.query",
+        &lark_api::attendance::v1::user_approval::Query::new("s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userApproval.create",
+        &lark_api::attendance::v1::user_approval::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userDailyShift.query",
+        &lark_api::attendance::v1::user_daily_shift::Query::new("s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userDailyShift.batchCreate",
+        &lark_api::attendance::v1::user_daily_shift::BatchCreate::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userDailyShift.batchCreateTemp",
+        &lark_api::attendance::v1::user_daily_shift::BatchCreateTemp::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userFlow.query",
+        &lark_api::attendance::v1::user_flow::Query::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userFlow.get",
+        &lark_api::attendance::v1::user_flow::Get::new("user_flow_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userFlow.batchCreate",
+        &lark_api::attendance::v1::user_flow::BatchCreate::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userFlow.batchDel",
+        &lark_api::attendance::v1::user_flow::BatchDel::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userSetting.query",
+        &lark_api::attendance::v1::user_setting::Query::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userSetting.modify",
+        &lark_api::attendance::v1::user_setting::Modify::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userStatsData.query",
+        &lark_api::attendance::v1::user_stats_data::Query::new("s", "s", "s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userStatsField.query",
+        &lark_api::attendance::v1::user_stats_field::Query::new("s", "s", "s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userStatsView.query",
+        &lark_api::attendance::v1::user_stats_view::Query::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userStatsView.update",
+        &lark_api::attendance::v1::user_stats_view::Update::new("user_stats_view_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userTask.query",
+        &lark_api::attendance::v1::user_task::Query::new("s", 7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userTaskRemedy.queryUserAllowedRemedys",
+        &lark_api::attendance::v1::user_task_remedy::QueryUserAllowedRemedys::new("s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userTaskRemedy.query",
+        &lark_api::attendance::v1::user_task_remedy::Query::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "attendance.v1.userTaskRemedy.create",
+        &lark_api::attendance::v1::user_task_remedy::Create::new("s", "s", 7, 7, 7, "s", "s"),
         false,
     )
     .await;
@@ -1911,50 +1675,23 @@ async fn attendance(run: &mut Run) {
 
 async fn auth(run: &mut Run) {
     run.send(
-        "auth.ResendAppTicket",
-        &lark_core::api::auth::ResendAppTicket::new(MARKET_APP_ID, MARKET_APP_SECRET),
+        "auth.v3.appAccessToken.internal",
+        &lark_api::auth::v3::app_access_token::Internal::new(
+            MockServer::APP_ID,
+            MockServer::APP_SECRET,
+        ),
         false,
     )
     .await;
     run.send(
-        "auth.GetAccessToken",
-        &lark_core::api::auth::GetAccessToken::new("s", "s"),
+        "auth.v3.appTicket.resend",
+        &lark_api::auth::v3::app_ticket::Resend::new(MARKET_APP_ID, MARKET_APP_SECRET),
         false,
     )
     .await;
     run.send(
-        "auth.RefreshAccessToken",
-        &lark_core::api::auth::RefreshAccessToken::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "auth.GetUserInfo",
-        &lark_core::api::auth::GetUserInfo::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "auth.GetAccessTokenV1",
-        &lark_core::api::auth::GetAccessTokenV1::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "auth.RefreshAccessTokenV1",
-        &lark_core::api::auth::RefreshAccessTokenV1::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "auth.GetAppAccessToken",
-        &lark_core::api::auth::GetAppAccessToken::new(MockServer::APP_ID, MockServer::APP_SECRET),
-        false,
-    )
-    .await;
-    run.send(
-        "auth.GetTenantAccessToken",
-        &lark_core::api::auth::GetTenantAccessToken::new(
+        "auth.v3.tenantAccessToken.internal",
+        &lark_api::auth::v3::tenant_access_token::Internal::new(
             MockServer::APP_ID,
             MockServer::APP_SECRET,
         ),
@@ -1963,82 +1700,115 @@ async fn auth(run: &mut Run) {
     .await;
 }
 
+async fn authen(run: &mut Run) {
+    run.send(
+        "authen.v1.accessToken.create",
+        &lark_api::authen::v1::access_token::Create::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "authen.v1.oidcAccessToken.create",
+        &lark_api::authen::v1::oidc_access_token::Create::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "authen.v1.oidcRefreshAccessToken.create",
+        &lark_api::authen::v1::oidc_refresh_access_token::Create::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "authen.v1.refreshAccessToken.create",
+        &lark_api::authen::v1::refresh_access_token::Create::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "authen.v1.userInfo.get",
+        &lark_api::authen::v1::user_info::Get::new(),
+        true,
+    )
+    .await;
+}
+
 async fn baike(run: &mut Run) {
     run.send(
-        "baike.CreateBaikeDraft",
-        &lark_core::api::baike::CreateBaikeDraft::new(),
+        "baike.v1.classification.list",
+        &lark_api::baike::v1::classification::List::new(),
         false,
     )
     .await;
     run.send(
-        "baike.CreateBaikeUpdate",
-        &lark_core::api::baike::CreateBaikeUpdate::new("draft_id x"),
+        "baike.v1.draft.create",
+        &lark_api::baike::v1::draft::Create::new(),
         false,
     )
     .await;
     run.send(
-        "baike.GetBaikeEntity",
-        &lark_core::api::baike::GetBaikeEntity::new("entity_id x"),
+        "baike.v1.draft.update",
+        &lark_api::baike::v1::draft::Update::new("draft_id x"),
         false,
     )
     .await;
     run.send(
-        "baike.GetBaikeEntityList",
-        &lark_core::api::baike::GetBaikeEntityList::new(),
+        "baike.v1.entity.get",
+        &lark_api::baike::v1::entity::Get::new("entity_id x"),
         false,
     )
     .await;
     run.send(
-        "baike.MatchBaikeEntity",
-        &lark_core::api::baike::MatchBaikeEntity::new("s"),
+        "baike.v1.entity.list",
+        &lark_api::baike::v1::entity::List::new(),
         false,
     )
     .await;
     run.send(
-        "baike.SearchBaikeEntity",
-        &lark_core::api::baike::SearchBaikeEntity::new(),
+        "baike.v1.entity.match",
+        &lark_api::baike::v1::entity::Match::new("s"),
         false,
     )
     .await;
     run.send(
-        "baike.HighlightBaikeEntity",
-        &lark_core::api::baike::HighlightBaikeEntity::new("s"),
+        "baike.v1.entity.search",
+        &lark_api::baike::v1::entity::Search::new(),
         false,
     )
     .await;
     run.send(
-        "baike.GetBaikeClassificationList",
-        &lark_core::api::baike::GetBaikeClassificationList::new(),
+        "baike.v1.entity.highlight",
+        &lark_api::baike::v1::entity::Highlight::new("s"),
         false,
     )
     .await;
     run.send(
-        "baike.CreateBaikeEntity",
-        &lark_core::api::baike::CreateBaikeEntity::new(),
+        "baike.v1.entity.create",
+        &lark_api::baike::v1::entity::Create::new(),
         false,
     )
     .await;
     run.send(
-        "baike.ExtractBaikeEntity",
-        &lark_core::api::baike::ExtractBaikeEntity::new(),
+        "baike.v1.entity.extract",
+        &lark_api::baike::v1::entity::Extract::new(),
         false,
     )
     .await;
     run.send(
-        "baike.UpdateBaikeEntity",
-        &lark_core::api::baike::UpdateBaikeEntity::new("entity_id x"),
+        "baike.v1.entity.update",
+        &lark_api::baike::v1::entity::Update::new("entity_id x"),
         false,
     )
     .await;
     run.send(
-        "baike.DownloadBaikeImage",
-        &lark_core::api::baike::DownloadBaikeImage::new("file_token x"),
+        "baike.v1.file.download",
+        &lark_api::baike::v1::file::Download::new("file_token x"),
         false,
     )
     .await;
     run.send(
-        "baike.UploadBaikeImage",
-        &lark_core::api::baike::UploadBaikeImage::new(
+        "baike.v1.file.upload",
+        &lark_api::baike::v1::file::Upload::new(
             "s",
             lark_core::File::new("f.bin", vec![1u8, 2, 3]),
         ),
@@ -2047,96 +1817,179 @@ async fn baike(run: &mut Run) {
     .await;
 }
 
+async fn base(run: &mut Run) {
+    run.send(
+        "base.v2.appRole.create",
+        &lark_api::base::v2::app_role::Create::new("app_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "base.v2.appRole.list",
+        &lark_api::base::v2::app_role::List::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "base.v2.appRole.update",
+        &lark_api::base::v2::app_role::Update::new("app_token x", "role_id x", "s"),
+        false,
+    )
+    .await;
+}
+
 async fn bitable(run: &mut Run) {
     run.send(
-        "bitable.GetBitableViewList",
-        &lark_core::api::bitable::GetBitableViewList::new("app_token x", "table_id x"),
+        "bitable.v1.app.update",
+        &lark_api::bitable::v1::app::Update::new("app_token x"),
         false,
     )
     .await;
     run.send(
-        "bitable.CreateBitableView",
-        &lark_core::api::bitable::CreateBitableView::new("app_token x", "table_id x", "s"),
+        "bitable.v1.app.get",
+        &lark_api::bitable::v1::app::Get::new("app_token x"),
         false,
     )
     .await;
     run.send(
-        "bitable.DeleteBitableView",
-        &lark_core::api::bitable::DeleteBitableView::new("app_token x", "table_id x", "view_id x"),
+        "bitable.v1.app.copy",
+        &lark_api::bitable::v1::app::Copy::new("app_token x"),
         false,
     )
     .await;
     run.send(
-        "bitable.GetBitableRecordList",
-        &lark_core::api::bitable::GetBitableRecordList::new("app_token x", "table_id x"),
+        "bitable.v1.app.create",
+        &lark_api::bitable::v1::app::Create::new(),
         false,
     )
     .await;
     run.send(
-        "bitable.GetBitableRecord",
-        &lark_core::api::bitable::GetBitableRecord::new("app_token x", "table_id x", "record_id x"),
+        "bitable.v1.appBlockWorkflow.list",
+        &lark_api::bitable::v1::app_block_workflow::List::new("app_token x"),
         false,
     )
     .await;
     run.send(
-        "bitable.CreateBitableRecord",
-        &lark_core::api::bitable::CreateBitableRecord::new("app_token x", "table_id x"),
+        "bitable.v1.appDashboard.copy",
+        &lark_api::bitable::v1::app_dashboard::Copy::new("app_token x", "block_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "bitable.BatchCreateBitableRecord",
-        &lark_core::api::bitable::BatchCreateBitableRecord::new("app_token x", "table_id x"),
+        "bitable.v1.appDashboard.list",
+        &lark_api::bitable::v1::app_dashboard::List::new("app_token x"),
         false,
     )
     .await;
     run.send(
-        "bitable.UpdateBitableRecord",
-        &lark_core::api::bitable::UpdateBitableRecord::new(
+        "bitable.v1.appRole.create",
+        &lark_api::bitable::v1::app_role::Create::new("app_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appRole.delete",
+        &lark_api::bitable::v1::app_role::Delete::new("app_token x", "role_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appRole.list",
+        &lark_api::bitable::v1::app_role::List::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appRole.update",
+        &lark_api::bitable::v1::app_role::Update::new("app_token x", "role_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appRoleMember.create",
+        &lark_api::bitable::v1::app_role_member::Create::new("app_token x", "role_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appRoleMember.batchCreate",
+        &lark_api::bitable::v1::app_role_member::BatchCreate::new("app_token x", "role_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appRoleMember.delete",
+        &lark_api::bitable::v1::app_role_member::Delete::new(
             "app_token x",
-            "table_id x",
-            "record_id x",
+            "role_id x",
+            "member_id x",
         ),
         false,
     )
     .await;
     run.send(
-        "bitable.BatchUpdateBitableRecord",
-        &lark_core::api::bitable::BatchUpdateBitableRecord::new("app_token x", "table_id x"),
+        "bitable.v1.appRoleMember.batchDelete",
+        &lark_api::bitable::v1::app_role_member::BatchDelete::new("app_token x", "role_id x"),
         false,
     )
     .await;
     run.send(
-        "bitable.DeleteBitableRecord",
-        &lark_core::api::bitable::DeleteBitableRecord::new(
-            "app_token x",
-            "table_id x",
-            "record_id x",
-        ),
+        "bitable.v1.appRoleMember.list",
+        &lark_api::bitable::v1::app_role_member::List::new("app_token x", "role_id x"),
         false,
     )
     .await;
     run.send(
-        "bitable.BatchDeleteBitableRecord",
-        &lark_core::api::bitable::BatchDeleteBitableRecord::new("app_token x", "table_id x"),
+        "bitable.v1.appTable.list",
+        &lark_api::bitable::v1::app_table::List::new("app_token x"),
         false,
     )
     .await;
     run.send(
-        "bitable.GetBitableFieldList",
-        &lark_core::api::bitable::GetBitableFieldList::new("app_token x", "table_id x"),
+        "bitable.v1.appTable.create",
+        &lark_api::bitable::v1::app_table::Create::new("app_token x"),
         false,
     )
     .await;
     run.send(
-        "bitable.CreateBitableField",
-        &lark_core::api::bitable::CreateBitableField::new("app_token x", "table_id x", "s", 7),
+        "bitable.v1.appTable.batchCreate",
+        &lark_api::bitable::v1::app_table::BatchCreate::new("app_token x"),
         false,
     )
     .await;
     run.send(
-        "bitable.UpdateBitableField",
-        &lark_core::api::bitable::UpdateBitableField::new(
+        "bitable.v1.appTable.delete",
+        &lark_api::bitable::v1::app_table::Delete::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTable.batchDelete",
+        &lark_api::bitable::v1::app_table::BatchDelete::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTable.patch",
+        &lark_api::bitable::v1::app_table::Patch::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableField.list",
+        &lark_api::bitable::v1::app_table_field::List::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableField.create",
+        &lark_api::bitable::v1::app_table_field::Create::new("app_token x", "table_id x", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableField.update",
+        &lark_api::bitable::v1::app_table_field::Update::new(
             "app_token x",
             "table_id x",
             "field_id x",
@@ -2147,8 +2000,8 @@ async fn bitable(run: &mut Run) {
     )
     .await;
     run.send(
-        "bitable.DeleteBitableField",
-        &lark_core::api::bitable::DeleteBitableField::new(
+        "bitable.v1.appTableField.delete",
+        &lark_api::bitable::v1::app_table_field::Delete::new(
             "app_token x",
             "table_id x",
             "field_id x",
@@ -2157,166 +2010,14 @@ async fn bitable(run: &mut Run) {
     )
     .await;
     run.send(
-        "bitable.GetBitableTableList",
-        &lark_core::api::bitable::GetBitableTableList::new("app_token x"),
+        "bitable.v1.appTableForm.get",
+        &lark_api::bitable::v1::app_table_form::Get::new("app_token x", "table_id x", "form_id x"),
         false,
     )
     .await;
     run.send(
-        "bitable.CreateBitableTable",
-        &lark_core::api::bitable::CreateBitableTable::new("app_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.BatchCreateBitableTable",
-        &lark_core::api::bitable::BatchCreateBitableTable::new("app_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.DeleteBitableTable",
-        &lark_core::api::bitable::DeleteBitableTable::new("app_token x", "table_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.BatchDeleteBitableTable",
-        &lark_core::api::bitable::BatchDeleteBitableTable::new("app_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.UpdateBitableMeta",
-        &lark_core::api::bitable::UpdateBitableMeta::new("app_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.GetBitableMeta",
-        &lark_core::api::bitable::GetBitableMeta::new("app_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.ListBitableAppBlockWorkflow",
-        &lark_core::api::bitable::ListBitableAppBlockWorkflow::new("app_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.CopyBitableApp",
-        &lark_core::api::bitable::CopyBitableApp::new("app_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.CreateBitableApp",
-        &lark_core::api::bitable::CreateBitableApp::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.CreateBitableAppRole",
-        &lark_core::api::bitable::CreateBitableAppRole::new("app_token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.DeleteBitableAppRole",
-        &lark_core::api::bitable::DeleteBitableAppRole::new("app_token x", "role_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.GetBitableAppRoleList",
-        &lark_core::api::bitable::GetBitableAppRoleList::new("app_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.CreateBitableAppRoleMember",
-        &lark_core::api::bitable::CreateBitableAppRoleMember::new("app_token x", "role_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.BatchCreateBitableAppRoleMember",
-        &lark_core::api::bitable::BatchCreateBitableAppRoleMember::new("app_token x", "role_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.DeleteBitableAppRoleMember",
-        &lark_core::api::bitable::DeleteBitableAppRoleMember::new(
-            "app_token x",
-            "role_id x",
-            "member_id x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.BatchDeleteBitableAppRoleMember",
-        &lark_core::api::bitable::BatchDeleteBitableAppRoleMember::new("app_token x", "role_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.GetBitableAppRoleMemberList",
-        &lark_core::api::bitable::GetBitableAppRoleMemberList::new("app_token x", "role_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.UpdateBitableAppRole",
-        &lark_core::api::bitable::UpdateBitableAppRole::new("app_token x", "role_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.BatchGetBitableAppTableRecord",
-        &lark_core::api::bitable::BatchGetBitableAppTableRecord::new("app_token x", "table_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.ListBitableAppWorkflow",
-        &lark_core::api::bitable::ListBitableAppWorkflow::new("app_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.UpdateBitableAppWorkflow",
-        &lark_core::api::bitable::UpdateBitableAppWorkflow::new(
-            "app_token x",
-            "workflow_id x",
-            "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.CopyBitableDashboard",
-        &lark_core::api::bitable::CopyBitableDashboard::new("app_token x", "block_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.GetBitableDashboardList",
-        &lark_core::api::bitable::GetBitableDashboardList::new("app_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.SearchBitableRecord",
-        &lark_core::api::bitable::SearchBitableRecord::new("app_token x", "table_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "bitable.GetBitableTableFormFieldList",
-        &lark_core::api::bitable::GetBitableTableFormFieldList::new(
+        "bitable.v1.appTableForm.patch",
+        &lark_api::bitable::v1::app_table_form::Patch::new(
             "app_token x",
             "table_id x",
             "form_id x",
@@ -2325,8 +2026,18 @@ async fn bitable(run: &mut Run) {
     )
     .await;
     run.send(
-        "bitable.UpdateBitableTableFormField",
-        &lark_core::api::bitable::UpdateBitableTableFormField::new(
+        "bitable.v1.appTableFormField.list",
+        &lark_api::bitable::v1::app_table_form_field::List::new(
+            "app_token x",
+            "table_id x",
+            "form_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableFormField.patch",
+        &lark_api::bitable::v1::app_table_form_field::Patch::new(
             "app_token x",
             "table_id x",
             "form_id x",
@@ -2336,208 +2047,382 @@ async fn bitable(run: &mut Run) {
     )
     .await;
     run.send(
-        "bitable.GetBitableTableForm",
-        &lark_core::api::bitable::GetBitableTableForm::new(
+        "bitable.v1.appTableRecord.list",
+        &lark_api::bitable::v1::app_table_record::List::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableRecord.get",
+        &lark_api::bitable::v1::app_table_record::Get::new(
             "app_token x",
             "table_id x",
-            "form_id x",
+            "record_id x",
         ),
         false,
     )
     .await;
     run.send(
-        "bitable.UpdateBitableTableForm",
-        &lark_core::api::bitable::UpdateBitableTableForm::new(
+        "bitable.v1.appTableRecord.create",
+        &lark_api::bitable::v1::app_table_record::Create::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableRecord.batchCreate",
+        &lark_api::bitable::v1::app_table_record::BatchCreate::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableRecord.update",
+        &lark_api::bitable::v1::app_table_record::Update::new(
             "app_token x",
             "table_id x",
-            "form_id x",
+            "record_id x",
         ),
         false,
     )
     .await;
     run.send(
-        "bitable.UpdateBitableTable",
-        &lark_core::api::bitable::UpdateBitableTable::new("app_token x", "table_id x"),
+        "bitable.v1.appTableRecord.batchUpdate",
+        &lark_api::bitable::v1::app_table_record::BatchUpdate::new("app_token x", "table_id x"),
         false,
     )
     .await;
     run.send(
-        "bitable.GetBitableView",
-        &lark_core::api::bitable::GetBitableView::new("app_token x", "table_id x", "view_id x"),
+        "bitable.v1.appTableRecord.delete",
+        &lark_api::bitable::v1::app_table_record::Delete::new(
+            "app_token x",
+            "table_id x",
+            "record_id x",
+        ),
         false,
     )
     .await;
     run.send(
-        "bitable.UpdateBitableView",
-        &lark_core::api::bitable::UpdateBitableView::new("app_token x", "table_id x", "view_id x"),
+        "bitable.v1.appTableRecord.batchDelete",
+        &lark_api::bitable::v1::app_table_record::BatchDelete::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableRecord.batchGet",
+        &lark_api::bitable::v1::app_table_record::BatchGet::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableRecord.search",
+        &lark_api::bitable::v1::app_table_record::Search::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableView.list",
+        &lark_api::bitable::v1::app_table_view::List::new("app_token x", "table_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableView.create",
+        &lark_api::bitable::v1::app_table_view::Create::new("app_token x", "table_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableView.delete",
+        &lark_api::bitable::v1::app_table_view::Delete::new(
+            "app_token x",
+            "table_id x",
+            "view_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableView.get",
+        &lark_api::bitable::v1::app_table_view::Get::new("app_token x", "table_id x", "view_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableView.patch",
+        &lark_api::bitable::v1::app_table_view::Patch::new(
+            "app_token x",
+            "table_id x",
+            "view_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appWorkflow.list",
+        &lark_api::bitable::v1::app_workflow::List::new("app_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appWorkflow.update",
+        &lark_api::bitable::v1::app_workflow::Update::new("app_token x", "workflow_id x", "s"),
+        false,
+    )
+    .await;
+}
+
+async fn board(run: &mut Run) {
+    run.send(
+        "board.v1.whiteboard.downloadAsImage",
+        &lark_api::board::v1::whiteboard::DownloadAsImage::new("whiteboard_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "board.v1.whiteboard.theme",
+        &lark_api::board::v1::whiteboard::Theme::new("whiteboard_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "board.v1.whiteboard.updateTheme",
+        &lark_api::board::v1::whiteboard::UpdateTheme::new("whiteboard_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "board.v1.whiteboardNode.create",
+        &lark_api::board::v1::whiteboard_node::Create::new("whiteboard_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "board.v1.whiteboardNode.createPlantuml",
+        &lark_api::board::v1::whiteboard_node::CreatePlantuml::new("whiteboard_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "board.v1.whiteboardNode.list",
+        &lark_api::board::v1::whiteboard_node::List::new("whiteboard_id x"),
         false,
     )
     .await;
 }
 
 async fn bot(run: &mut Run) {
-    run.send(
-        "bot.GetBotInfo",
-        &lark_core::api::bot::GetBotInfo::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "bot.AddBotToChat",
-        &lark_core::api::bot::AddBotToChat::new("s"),
-        false,
-    )
-    .await;
+    run.send("bot.v3.info", &lark_api::bot::v3::Info::new(), false)
+        .await;
+    run.send("bot.v4.add", &lark_api::bot::v4::Add::new("s"), false)
+        .await;
 }
 
 async fn calendar(run: &mut Run) {
     run.send(
-        "calendar.CreateCalendarACL",
-        &lark_core::api::calendar::CreateCalendarACL::new("calendar_id x", "s"),
+        "calendar.v4.calendar.primary",
+        &lark_api::calendar::v4::calendar::Primary::new(),
         false,
     )
     .await;
     run.send(
-        "calendar.DeleteCalendarACL",
-        &lark_core::api::calendar::DeleteCalendarACL::new("calendar_id x", "acl_id x"),
+        "calendar.v4.calendar.create",
+        &lark_api::calendar::v4::calendar::Create::new(),
         false,
     )
     .await;
     run.send(
-        "calendar.GetCalendarACLList",
-        &lark_core::api::calendar::GetCalendarACLList::new("calendar_id x"),
+        "calendar.v4.calendar.delete",
+        &lark_api::calendar::v4::calendar::Delete::new("calendar_id x"),
         false,
     )
     .await;
     run.send(
-        "calendar.SubscribeCalendarACL",
-        &lark_core::api::calendar::SubscribeCalendarACL::new("calendar_id x"),
+        "calendar.v4.calendar.get",
+        &lark_api::calendar::v4::calendar::Get::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendar.list",
+        &lark_api::calendar::v4::calendar::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendar.patch",
+        &lark_api::calendar::v4::calendar::Patch::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendar.search",
+        &lark_api::calendar::v4::calendar::Search::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendar.subscribe",
+        &lark_api::calendar::v4::calendar::Subscribe::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendar.unsubscribe",
+        &lark_api::calendar::v4::calendar::Unsubscribe::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendar.subscription",
+        &lark_api::calendar::v4::calendar::Subscription::new(),
         true,
     )
     .await;
     run.send(
-        "calendar.GetPrimaryCalendar",
-        &lark_core::api::calendar::GetPrimaryCalendar::new(),
+        "calendar.v4.calendar.mget",
+        &lark_api::calendar::v4::calendar::Mget::new(),
         false,
     )
     .await;
     run.send(
-        "calendar.CreateCalendar",
-        &lark_core::api::calendar::CreateCalendar::new(),
+        "calendar.v4.calendar.primarys",
+        &lark_api::calendar::v4::calendar::Primarys::new(),
         false,
     )
     .await;
     run.send(
-        "calendar.DeleteCalendar",
-        &lark_core::api::calendar::DeleteCalendar::new("calendar_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.GetCalendar",
-        &lark_core::api::calendar::GetCalendar::new("calendar_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.GetCalendarList",
-        &lark_core::api::calendar::GetCalendarList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.UpdateCalendar",
-        &lark_core::api::calendar::UpdateCalendar::new("calendar_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.SearchCalendar",
-        &lark_core::api::calendar::SearchCalendar::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.SubscribeCalendar",
-        &lark_core::api::calendar::SubscribeCalendar::new("calendar_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.UnsubscribeCalendar",
-        &lark_core::api::calendar::UnsubscribeCalendar::new("calendar_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.SubscribeCalendarChangeEvent",
-        &lark_core::api::calendar::SubscribeCalendarChangeEvent::new(),
+        "calendar.v4.calendar.unsubscription",
+        &lark_api::calendar::v4::calendar::Unsubscription::new(),
         true,
     )
     .await;
     run.send(
-        "calendar.CreateCalendarEvent",
-        &lark_core::api::calendar::CreateCalendarEvent::new("calendar_id x"),
+        "calendar.v4.calendarAcl.create",
+        &lark_api::calendar::v4::calendar_acl::Create::new("calendar_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "calendar.DeleteCalendarEvent",
-        &lark_core::api::calendar::DeleteCalendarEvent::new("calendar_id x", "event_id x"),
+        "calendar.v4.calendarAcl.delete",
+        &lark_api::calendar::v4::calendar_acl::Delete::new("calendar_id x", "acl_id x"),
         false,
     )
     .await;
     run.send(
-        "calendar.GetCalendarEvent",
-        &lark_core::api::calendar::GetCalendarEvent::new("calendar_id x", "event_id x"),
+        "calendar.v4.calendarAcl.list",
+        &lark_api::calendar::v4::calendar_acl::List::new("calendar_id x"),
         false,
     )
     .await;
     run.send(
-        "calendar.GetCalendarEventList",
-        &lark_core::api::calendar::GetCalendarEventList::new("calendar_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.UpdateCalendarEvent",
-        &lark_core::api::calendar::UpdateCalendarEvent::new("calendar_id x", "event_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.SearchCalendarEvent",
-        &lark_core::api::calendar::SearchCalendarEvent::new("calendar_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.SubscribeCalendarEvent",
-        &lark_core::api::calendar::SubscribeCalendarEvent::new("calendar_id x"),
+        "calendar.v4.calendarAcl.subscription",
+        &lark_api::calendar::v4::calendar_acl::Subscription::new("calendar_id x"),
         true,
     )
     .await;
     run.send(
-        "calendar.CreateCalendarEventAttendee",
-        &lark_core::api::calendar::CreateCalendarEventAttendee::new("calendar_id x", "event_id x"),
+        "calendar.v4.calendarAcl.unsubscription",
+        &lark_api::calendar::v4::calendar_acl::Unsubscription::new("calendar_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendarEvent.create",
+        &lark_api::calendar::v4::calendar_event::Create::new("calendar_id x"),
         false,
     )
     .await;
     run.send(
-        "calendar.GetCalendarEventAttendeeList",
-        &lark_core::api::calendar::GetCalendarEventAttendeeList::new("calendar_id x", "event_id x"),
+        "calendar.v4.calendarEvent.delete",
+        &lark_api::calendar::v4::calendar_event::Delete::new("calendar_id x", "event_id x"),
         false,
     )
     .await;
     run.send(
-        "calendar.DeleteCalendarEventAttendee",
-        &lark_core::api::calendar::DeleteCalendarEventAttendee::new("calendar_id x", "event_id x"),
+        "calendar.v4.calendarEvent.get",
+        &lark_api::calendar::v4::calendar_event::Get::new("calendar_id x", "event_id x"),
         false,
     )
     .await;
     run.send(
-        "calendar.GetCalendarEventAttendeeChatMemberList",
-        &lark_core::api::calendar::GetCalendarEventAttendeeChatMemberList::new(
+        "calendar.v4.calendarEvent.list",
+        &lark_api::calendar::v4::calendar_event::List::new("calendar_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendarEvent.patch",
+        &lark_api::calendar::v4::calendar_event::Patch::new("calendar_id x", "event_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendarEvent.search",
+        &lark_api::calendar::v4::calendar_event::Search::new("calendar_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendarEvent.subscription",
+        &lark_api::calendar::v4::calendar_event::Subscription::new("calendar_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendarEvent.instances",
+        &lark_api::calendar::v4::calendar_event::Instances::new(
+            "calendar_id x",
+            "event_id x",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendarEvent.instanceView",
+        &lark_api::calendar::v4::calendar_event::InstanceView::new("calendar_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendarEvent.reply",
+        &lark_api::calendar::v4::calendar_event::Reply::new("calendar_id x", "event_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendarEvent.unsubscription",
+        &lark_api::calendar::v4::calendar_event::Unsubscription::new("calendar_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendarEventAttendee.create",
+        &lark_api::calendar::v4::calendar_event_attendee::Create::new(
+            "calendar_id x",
+            "event_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendarEventAttendee.list",
+        &lark_api::calendar::v4::calendar_event_attendee::List::new("calendar_id x", "event_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendarEventAttendee.batchDelete",
+        &lark_api::calendar::v4::calendar_event_attendee::BatchDelete::new(
+            "calendar_id x",
+            "event_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.calendarEventAttendeeChatMember.list",
+        &lark_api::calendar::v4::calendar_event_attendee_chat_member::List::new(
             "calendar_id x",
             "event_id x",
             "attendee_id x",
@@ -2546,73 +2431,8 @@ async fn calendar(run: &mut Run) {
     )
     .await;
     run.send(
-        "calendar.GetCalendarFreeBusyList",
-        &lark_core::api::calendar::GetCalendarFreeBusyList::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.CreateCalendarTimeoffEvent",
-        &lark_core::api::calendar::CreateCalendarTimeoffEvent::new("s", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.DeleteCalendarTimeoffEvent",
-        &lark_core::api::calendar::DeleteCalendarTimeoffEvent::new("timeoff_event_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.GenerateCaldavConf",
-        &lark_core::api::calendar::GenerateCaldavConf::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "calendar.CreateCalendarExchangeBinding",
-        &lark_core::api::calendar::CreateCalendarExchangeBinding::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "calendar.GetCalendarExchangeBinding",
-        &lark_core::api::calendar::GetCalendarExchangeBinding::new("exchange_binding_id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "calendar.DeleteCalendarExchangeBinding",
-        &lark_core::api::calendar::DeleteCalendarExchangeBinding::new("exchange_binding_id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "calendar.UnsubscribeCalendarACL",
-        &lark_core::api::calendar::UnsubscribeCalendarACL::new("calendar_id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "calendar.GetCalendarEventInstanceList",
-        &lark_core::api::calendar::GetCalendarEventInstanceList::new(
-            "calendar_id x",
-            "event_id x",
-            "s",
-            "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.GetCalendarEventInstanceViewList",
-        &lark_core::api::calendar::GetCalendarEventInstanceViewList::new("calendar_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.CreateCalendarEventMeetingChat",
-        &lark_core::api::calendar::CreateCalendarEventMeetingChat::new(
+        "calendar.v4.calendarEventMeetingChat.create",
+        &lark_api::calendar::v4::calendar_event_meeting_chat::Create::new(
             "calendar_id x",
             "event_id x",
         ),
@@ -2620,8 +2440,8 @@ async fn calendar(run: &mut Run) {
     )
     .await;
     run.send(
-        "calendar.DeleteCalendarEventMeetingChat",
-        &lark_core::api::calendar::DeleteCalendarEventMeetingChat::new(
+        "calendar.v4.calendarEventMeetingChat.delete",
+        &lark_api::calendar::v4::calendar_event_meeting_chat::Delete::new(
             "calendar_id x",
             "event_id x",
             "s",
@@ -2630,8 +2450,8 @@ async fn calendar(run: &mut Run) {
     )
     .await;
     run.send(
-        "calendar.CreateCalendarEventMeetingMinute",
-        &lark_core::api::calendar::CreateCalendarEventMeetingMinute::new(
+        "calendar.v4.calendarEventMeetingMinute.create",
+        &lark_api::calendar::v4::calendar_event_meeting_minute::Create::new(
             "calendar_id x",
             "event_id x",
         ),
@@ -2639,38 +2459,50 @@ async fn calendar(run: &mut Run) {
     )
     .await;
     run.send(
-        "calendar.ReplyCalendarEvent",
-        &lark_core::api::calendar::ReplyCalendarEvent::new("calendar_id x", "event_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.UnsubscribeCalendarEvent",
-        &lark_core::api::calendar::UnsubscribeCalendarEvent::new("calendar_id x"),
+        "calendar.v4.exchangeBinding.create",
+        &lark_api::calendar::v4::exchange_binding::Create::new(),
         true,
     )
     .await;
     run.send(
-        "calendar.MGetCalendar",
-        &lark_core::api::calendar::MGetCalendar::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.CreateCalendarPrimarys",
-        &lark_core::api::calendar::CreateCalendarPrimarys::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "calendar.UnsubscribeCalendarChangeEvent",
-        &lark_core::api::calendar::UnsubscribeCalendarChangeEvent::new(),
+        "calendar.v4.exchangeBinding.get",
+        &lark_api::calendar::v4::exchange_binding::Get::new("exchange_binding_id x"),
         true,
     )
     .await;
     run.send(
-        "calendar.BatchQueryCalendarFreebusy",
-        &lark_core::api::calendar::BatchQueryCalendarFreebusy::new("s", "s"),
+        "calendar.v4.exchangeBinding.delete",
+        &lark_api::calendar::v4::exchange_binding::Delete::new("exchange_binding_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.v4.freebusy.list",
+        &lark_api::calendar::v4::freebusy::List::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.freebusy.batch",
+        &lark_api::calendar::v4::freebusy::Batch::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.setting.generateCaldavConf",
+        &lark_api::calendar::v4::setting::GenerateCaldavConf::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "calendar.v4.timeoffEvent.create",
+        &lark_api::calendar::v4::timeoff_event::Create::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "calendar.v4.timeoffEvent.delete",
+        &lark_api::calendar::v4::timeoff_event::Delete::new("timeoff_event_id x"),
         false,
     )
     .await;
@@ -2678,361 +2510,196 @@ async fn calendar(run: &mut Run) {
 
 async fn cardkit(run: &mut Run) {
     run.send(
-        "cardkit.BatchUpdateCardkitCard",
-        &lark_core::api::cardkit::BatchUpdateCardkitCard::new("card_id x", 7),
+        "cardkit.v1.card.batchUpdate",
+        &lark_api::cardkit::v1::card::BatchUpdate::new("card_id x", 7),
         false,
     )
     .await;
     run.send(
-        "cardkit.CreateCardkitCard",
-        &lark_core::api::cardkit::CreateCardkitCard::new("s"),
+        "cardkit.v1.card.create",
+        &lark_api::cardkit::v1::card::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "cardkit.UpdateCardkitCardElementContent",
-        &lark_core::api::cardkit::UpdateCardkitCardElementContent::new(
-            "card_id x",
-            "element_id x",
-            "s",
-            7,
-        ),
+        "cardkit.v1.card.idConvert",
+        &lark_api::cardkit::v1::card::IdConvert::new("s"),
         false,
     )
     .await;
     run.send(
-        "cardkit.CreateCardkitCardElement",
-        &lark_core::api::cardkit::CreateCardkitCardElement::new("card_id x", "s", 7),
+        "cardkit.v1.card.settings",
+        &lark_api::cardkit::v1::card::Settings::new("card_id x", "s", 7),
         false,
     )
     .await;
     run.send(
-        "cardkit.DeleteCardkitCardElement",
-        &lark_core::api::cardkit::DeleteCardkitCardElement::new("card_id x", "element_id x", 7),
+        "cardkit.v1.card.update",
+        &lark_api::cardkit::v1::card::Update::new("card_id x", 7),
         false,
     )
     .await;
     run.send(
-        "cardkit.UpdateCardkitCardElement",
-        &lark_core::api::cardkit::UpdateCardkitCardElement::new(
-            "card_id x",
-            "element_id x",
-            "s",
-            7,
-        ),
+        "cardkit.v1.cardElement.content",
+        &lark_api::cardkit::v1::card_element::Content::new("card_id x", "element_id x", "s", 7),
         false,
     )
     .await;
     run.send(
-        "cardkit.UpdateCardkitCardElementV1",
-        &lark_core::api::cardkit::UpdateCardkitCardElementV1::new(
-            "card_id x",
-            "element_id x",
-            "s",
-            7,
-        ),
+        "cardkit.v1.cardElement.create",
+        &lark_api::cardkit::v1::card_element::Create::new("card_id x", "s", 7),
         false,
     )
     .await;
     run.send(
-        "cardkit.CreateCardkitCardIDConvert",
-        &lark_core::api::cardkit::CreateCardkitCardIDConvert::new("s"),
+        "cardkit.v1.cardElement.delete",
+        &lark_api::cardkit::v1::card_element::Delete::new("card_id x", "element_id x", 7),
         false,
     )
     .await;
     run.send(
-        "cardkit.UpdateCardkitCardSettings",
-        &lark_core::api::cardkit::UpdateCardkitCardSettings::new("card_id x", "s", 7),
+        "cardkit.v1.cardElement.patch",
+        &lark_api::cardkit::v1::card_element::Patch::new("card_id x", "element_id x", "s", 7),
         false,
     )
     .await;
     run.send(
-        "cardkit.UpdateCardkitCard",
-        &lark_core::api::cardkit::UpdateCardkitCard::new("card_id x", 7),
+        "cardkit.v1.cardElement.update",
+        &lark_api::cardkit::v1::card_element::Update::new("card_id x", "element_id x", "s", 7),
         false,
     )
     .await;
 }
 
 async fn chat(run: &mut Run) {
-    run.send(
-        "chat.CreateChat",
-        &lark_core::api::chat::CreateChat::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.GetChat",
-        &lark_core::api::chat::GetChat::new(MockServer::CHAT_ID),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.GetChatOld",
-        &lark_core::api::chat::GetChatOld::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.UpdateChat",
-        &lark_core::api::chat::UpdateChat::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.DeleteChat",
-        &lark_core::api::chat::DeleteChat::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.GetChatListOfSelf",
-        &lark_core::api::chat::GetChatListOfSelf::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.SearchChat",
-        &lark_core::api::chat::SearchChat::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.GetChatMemberList",
-        &lark_core::api::chat::GetChatMemberList::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.IsInChat",
-        &lark_core::api::chat::IsInChat::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.CreateChatManager",
-        &lark_core::api::chat::CreateChatManager::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.DeleteChatManager",
-        &lark_core::api::chat::DeleteChatManager::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.AddChatMember",
-        &lark_core::api::chat::AddChatMember::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.DeleteChatMember",
-        &lark_core::api::chat::DeleteChatMember::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.JoinChat",
-        &lark_core::api::chat::JoinChat::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.GetChatAnnouncement",
-        &lark_core::api::chat::GetChatAnnouncement::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.UpdateChatAnnouncement",
-        &lark_core::api::chat::UpdateChatAnnouncement::new("chat_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.GetChatModeration",
-        &lark_core::api::chat::GetChatModeration::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.UpdateChatModeration",
-        &lark_core::api::chat::UpdateChatModeration::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.CreateChatMenuTree",
-        &lark_core::api::chat::CreateChatMenuTree::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.DeleteChatMenuTree",
-        &lark_core::api::chat::DeleteChatMenuTree::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.GetChatMenuTree",
-        &lark_core::api::chat::GetChatMenuTree::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.SortChatMenuTree",
-        &lark_core::api::chat::SortChatMenuTree::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.UpdateChatMenuTree",
-        &lark_core::api::chat::UpdateChatMenuTree::new("chat_id x", "menu_item_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.GenChatShareLink",
-        &lark_core::api::chat::GenChatShareLink::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.CreateChatTab",
-        &lark_core::api::chat::CreateChatTab::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.DeleteChatTab",
-        &lark_core::api::chat::DeleteChatTab::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.GetChatTabList",
-        &lark_core::api::chat::GetChatTabList::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.SortChatTab",
-        &lark_core::api::chat::SortChatTab::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.UpdateChatTab",
-        &lark_core::api::chat::UpdateChatTab::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.DeleteChatTopNotice",
-        &lark_core::api::chat::DeleteChatTopNotice::new("chat_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "chat.UpdateChatTopNotice",
-        &lark_core::api::chat::UpdateChatTopNotice::new("chat_id x"),
-        false,
-    )
-    .await;
+    run.send("chat.v4.info", &lark_api::chat::v4::Info::new("s"), false)
+        .await;
 }
 
 async fn compensation(run: &mut Run) {
     run.send(
-        "compensation.CreateCompensationArchive",
-        &lark_core::api::compensation::CreateCompensationArchive::new(
-            "s", "s", "s", "s", "s", "s", "s", "s",
-        ),
+        "compensation.v1.archive.create",
+        &lark_api::compensation::v1::archive::Create::new("s", "s", "s", "s", "s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "compensation.BatchCreateCompensationLumpSumPayment",
-        &lark_core::api::compensation::BatchCreateCompensationLumpSumPayment::new("s"),
+        "compensation.v1.archive.query",
+        &lark_api::compensation::v1::archive::Query::new(7, "s"),
         false,
     )
     .await;
     run.send(
-        "compensation.BatchRemoveCompensationLumpSumPayment",
-        &lark_core::api::compensation::BatchRemoveCompensationLumpSumPayment::new(),
+        "compensation.v1.changeReason.list",
+        &lark_api::compensation::v1::change_reason::List::new(7),
         false,
     )
     .await;
     run.send(
-        "compensation.BatchUpdateCompensationLumpSumPayment",
-        &lark_core::api::compensation::BatchUpdateCompensationLumpSumPayment::new(),
+        "compensation.v1.indicator.list",
+        &lark_api::compensation::v1::indicator::List::new(7),
         false,
     )
     .await;
     run.send(
-        "compensation.QueryCompensationLumpSumPayment",
-        &lark_core::api::compensation::QueryCompensationLumpSumPayment::new(7, "s"),
+        "compensation.v1.item.list",
+        &lark_api::compensation::v1::item::List::new(7),
         false,
     )
     .await;
     run.send(
-        "compensation.QueryCompensationLumpSumPaymentDetail",
-        &lark_core::api::compensation::QueryCompensationLumpSumPaymentDetail::new(7, "s"),
+        "compensation.v1.itemCategory.list",
+        &lark_api::compensation::v1::item_category::List::new(),
         false,
     )
     .await;
     run.send(
-        "compensation.BatchCreateCompensationRecurringPayment",
-        &lark_core::api::compensation::BatchCreateCompensationRecurringPayment::new("s"),
+        "compensation.v1.lumpSumPayment.batchCreate",
+        &lark_api::compensation::v1::lump_sum_payment::BatchCreate::new("s"),
         false,
     )
     .await;
     run.send(
-        "compensation.BatchRemoveCompensationRecurringPayment",
-        &lark_core::api::compensation::BatchRemoveCompensationRecurringPayment::new(),
+        "compensation.v1.lumpSumPayment.batchRemove",
+        &lark_api::compensation::v1::lump_sum_payment::BatchRemove::new(),
         false,
     )
     .await;
     run.send(
-        "compensation.BatchUpdateCompensationRecurringPayment",
-        &lark_core::api::compensation::BatchUpdateCompensationRecurringPayment::new(),
+        "compensation.v1.lumpSumPayment.batchUpdate",
+        &lark_api::compensation::v1::lump_sum_payment::BatchUpdate::new(),
         false,
     )
     .await;
     run.send(
-        "compensation.QueryCompensationRecurringPayment",
-        &lark_core::api::compensation::QueryCompensationRecurringPayment::new(7, "s"),
+        "compensation.v1.lumpSumPayment.query",
+        &lark_api::compensation::v1::lump_sum_payment::Query::new(7, "s"),
         false,
     )
     .await;
     run.send(
-        "compensation.QueryCompensationSocialArchiveAdjustRecord",
-        &lark_core::api::compensation::QueryCompensationSocialArchiveAdjustRecord::new("s", "s"),
+        "compensation.v1.lumpSumPayment.queryDetail",
+        &lark_api::compensation::v1::lump_sum_payment::QueryDetail::new(7, "s"),
         false,
     )
     .await;
     run.send(
-        "compensation.QueryCompensationSocialArchive",
-        &lark_core::api::compensation::QueryCompensationSocialArchive::new("s", "s"),
+        "compensation.v1.plan.list",
+        &lark_api::compensation::v1::plan::List::new(7),
         false,
     )
     .await;
     run.send(
-        "compensation.ListCompensationSocialInsurance",
-        &lark_core::api::compensation::ListCompensationSocialInsurance::new(),
+        "compensation.v1.recurringPayment.batchCreate",
+        &lark_api::compensation::v1::recurring_payment::BatchCreate::new("s"),
         false,
     )
     .await;
     run.send(
-        "compensation.ListCompensationSocialPlan",
-        &lark_core::api::compensation::ListCompensationSocialPlan::new("s", 7),
+        "compensation.v1.recurringPayment.batchRemove",
+        &lark_api::compensation::v1::recurring_payment::BatchRemove::new(),
         false,
     )
     .await;
     run.send(
-        "compensation.QueryCompensationSocialPlan",
-        &lark_core::api::compensation::QueryCompensationSocialPlan::new("s"),
+        "compensation.v1.recurringPayment.batchUpdate",
+        &lark_api::compensation::v1::recurring_payment::BatchUpdate::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.v1.recurringPayment.query",
+        &lark_api::compensation::v1::recurring_payment::Query::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.v1.socialArchive.query",
+        &lark_api::compensation::v1::social_archive::Query::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.v1.socialArchiveAdjustRecord.query",
+        &lark_api::compensation::v1::social_archive_adjust_record::Query::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.v1.socialInsurance.list",
+        &lark_api::compensation::v1::social_insurance::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.v1.socialPlan.list",
+        &lark_api::compensation::v1::social_plan::List::new("s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "compensation.v1.socialPlan.query",
+        &lark_api::compensation::v1::social_plan::Query::new("s"),
         false,
     )
     .await;
@@ -3040,1675 +2707,959 @@ async fn compensation(run: &mut Run) {
 
 async fn contact(run: &mut Run) {
     run.send(
-        "contact.SearchUserOld",
-        &lark_core::api::contact::SearchUserOld::new("s"),
+        "contact.v1.user.batchGet",
+        &lark_api::contact::v1::user::BatchGet::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.v1.userAdminScope.get",
+        &lark_api::contact::v1::user_admin_scope::Get::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.v2.department.batchAdd",
+        &lark_api::contact::v2::department::BatchAdd::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.v2.role.list",
+        &lark_api::contact::v2::role::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.v2.task.get",
+        &lark_api::contact::v2::task::Get::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.v2.user.batchAdd",
+        &lark_api::contact::v2::user::BatchAdd::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.v3.customAttr.list",
+        &lark_api::contact::v3::custom_attr::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.v3.department.create",
+        &lark_api::contact::v3::department::Create::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.v3.department.get",
+        &lark_api::contact::v3::department::Get::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.v3.department.children",
+        &lark_api::contact::v3::department::Children::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.v3.department.list",
+        &lark_api::contact::v3::department::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.v3.department.parent",
+        &lark_api::contact::v3::department::Parent::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "contact.v3.department.search",
+        &lark_api::contact::v3::department::Search::new("s"),
         true,
     )
     .await;
     run.send(
-        "contact.CreateUser",
-        &lark_core::api::contact::CreateUser::new("s", "s", 7),
+        "contact.v3.department.patch",
+        &lark_api::contact::v3::department::Patch::new("department_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.DeleteUser",
-        &lark_core::api::contact::DeleteUser::new("user_id x"),
+        "contact.v3.department.update",
+        &lark_api::contact::v3::department::Update::new("department_id x", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "contact.GetUser",
-        &lark_core::api::contact::GetUser::new(MockServer::USER_OPEN_ID),
+        "contact.v3.department.delete",
+        &lark_api::contact::v3::department::Delete::new("department_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.GetUserList",
-        &lark_core::api::contact::GetUserList::new("s"),
+        "contact.v3.department.unbindDepartmentChat",
+        &lark_api::contact::v3::department::UnbindDepartmentChat::new("s"),
         false,
     )
     .await;
     run.send(
-        "contact.GetUserListOld",
-        &lark_core::api::contact::GetUserListOld::new(),
+        "contact.v3.department.updateDepartmentId",
+        &lark_api::contact::v3::department::UpdateDepartmentId::new("department_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "contact.BatchGetUser",
-        &lark_core::api::contact::BatchGetUser::new(),
+        "contact.v3.department.batch",
+        &lark_api::contact::v3::department::Batch::new(),
         false,
     )
     .await;
     run.send(
-        "contact.UpdateUserPatch",
-        &lark_core::api::contact::UpdateUserPatch::new("user_id x"),
+        "contact.v3.employeeTypeEnum.list",
+        &lark_api::contact::v3::employee_type_enum::List::new(),
         false,
     )
     .await;
     run.send(
-        "contact.UpdateUser",
-        &lark_core::api::contact::UpdateUser::new("user_id x", "s", "s", 7),
+        "contact.v3.employeeTypeEnum.update",
+        &lark_api::contact::v3::employee_type_enum::Update::new("enum_id x", "s", 7, 7),
         false,
     )
     .await;
     run.send(
-        "contact.BatchGetUserByID",
-        &lark_core::api::contact::BatchGetUserByID::new(),
+        "contact.v3.employeeTypeEnum.delete",
+        &lark_api::contact::v3::employee_type_enum::Delete::new("enum_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.BatchGetUserByIDOld",
-        &lark_core::api::contact::BatchGetUserByIDOld::new(),
+        "contact.v3.employeeTypeEnum.create",
+        &lark_api::contact::v3::employee_type_enum::Create::new("s", 7, 7),
         false,
     )
     .await;
     run.send(
-        "contact.CreateDepartment",
-        &lark_core::api::contact::CreateDepartment::new("s", "s"),
+        "contact.v3.functionalRole.create",
+        &lark_api::contact::v3::functional_role::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "contact.GetDepartment",
-        &lark_core::api::contact::GetDepartment::new("department_id x"),
+        "contact.v3.functionalRole.delete",
+        &lark_api::contact::v3::functional_role::Delete::new("role_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.GetDepartmentList",
-        &lark_core::api::contact::GetDepartmentList::new("department_id x"),
+        "contact.v3.functionalRole.update",
+        &lark_api::contact::v3::functional_role::Update::new("role_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "contact.GetDepartmentListOld",
-        &lark_core::api::contact::GetDepartmentListOld::new(),
+        "contact.v3.functionalRoleMember.batchCreate",
+        &lark_api::contact::v3::functional_role_member::BatchCreate::new("role_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.GetParentDepartment",
-        &lark_core::api::contact::GetParentDepartment::new("s"),
+        "contact.v3.functionalRoleMember.batchDelete",
+        &lark_api::contact::v3::functional_role_member::BatchDelete::new("role_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.SearchDepartment",
-        &lark_core::api::contact::SearchDepartment::new("s"),
-        true,
-    )
-    .await;
-    run.send(
-        "contact.UpdateDepartmentPatch",
-        &lark_core::api::contact::UpdateDepartmentPatch::new("department_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "contact.UpdateDepartment",
-        &lark_core::api::contact::UpdateDepartment::new("department_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "contact.DeleteDepartment",
-        &lark_core::api::contact::DeleteDepartment::new("department_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "contact.UnbindDepartmentChat",
-        &lark_core::api::contact::UnbindDepartmentChat::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "contact.CreateContactGroup",
-        &lark_core::api::contact::CreateContactGroup::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "contact.UpdateContactGroup",
-        &lark_core::api::contact::UpdateContactGroup::new("group_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "contact.DeleteContactGroup",
-        &lark_core::api::contact::DeleteContactGroup::new("group_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "contact.GetContactGroup",
-        &lark_core::api::contact::GetContactGroup::new("group_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "contact.GetContactGroupList",
-        &lark_core::api::contact::GetContactGroupList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "contact.AddContactGroupMember",
-        &lark_core::api::contact::AddContactGroupMember::new("group_id x", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "contact.DeleteContactGroupMember",
-        &lark_core::api::contact::DeleteContactGroupMember::new("group_id x", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "contact.GetContactGroupMember",
-        &lark_core::api::contact::GetContactGroupMember::new("group_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "contact.GetEmployeeTypeEnumList",
-        &lark_core::api::contact::GetEmployeeTypeEnumList::new(),
+        "contact.v3.functionalRoleMember.list",
+        &lark_api::contact::v3::functional_role_member::List::new("role_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.UpdateEmployeeTypeEnumPatch",
-        &lark_core::api::contact::UpdateEmployeeTypeEnumPatch::new("enum_id x", "s", 7, 7),
+        "contact.v3.functionalRoleMember.get",
+        &lark_api::contact::v3::functional_role_member::Get::new("role_id x", "member_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.DeleteEmployeeTypeEnum",
-        &lark_core::api::contact::DeleteEmployeeTypeEnum::new("enum_id x"),
+        "contact.v3.functionalRoleMember.scopes",
+        &lark_api::contact::v3::functional_role_member::Scopes::new("role_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.CreateEmployeeTypeEnum",
-        &lark_core::api::contact::CreateEmployeeTypeEnum::new("s", 7, 7),
+        "contact.v3.group.create",
+        &lark_api::contact::v3::group::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactCustomAttrList",
-        &lark_core::api::contact::GetContactCustomAttrList::new(),
+        "contact.v3.group.patch",
+        &lark_api::contact::v3::group::Patch::new("group_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.CreateContactUnit",
-        &lark_core::api::contact::CreateContactUnit::new("s", "s"),
+        "contact.v3.group.delete",
+        &lark_api::contact::v3::group::Delete::new("group_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.UpdateContactUnit",
-        &lark_core::api::contact::UpdateContactUnit::new("unit_id x"),
+        "contact.v3.group.get",
+        &lark_api::contact::v3::group::Get::new("group_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.DeleteContactUnit",
-        &lark_core::api::contact::DeleteContactUnit::new("unit_id x"),
+        "contact.v3.group.simplelist",
+        &lark_api::contact::v3::group::Simplelist::new(),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactUnit",
-        &lark_core::api::contact::GetContactUnit::new("unit_id x"),
+        "contact.v3.group.memberBelong",
+        &lark_api::contact::v3::group::MemberBelong::new("s"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactUnitList",
-        &lark_core::api::contact::GetContactUnitList::new(),
+        "contact.v3.groupMember.add",
+        &lark_api::contact::v3::group_member::Add::new("group_id x", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "contact.BindContactUnitDepartment",
-        &lark_core::api::contact::BindContactUnitDepartment::new("s", "s"),
+        "contact.v3.groupMember.remove",
+        &lark_api::contact::v3::group_member::Remove::new("group_id x", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "contact.UnbindContactUnitDepartment",
-        &lark_core::api::contact::UnbindContactUnitDepartment::new("s", "s"),
+        "contact.v3.groupMember.simplelist",
+        &lark_api::contact::v3::group_member::Simplelist::new("group_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactUnitDepartmentList",
-        &lark_core::api::contact::GetContactUnitDepartmentList::new("s"),
+        "contact.v3.groupMember.batchAdd",
+        &lark_api::contact::v3::group_member::BatchAdd::new("group_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactScopeList",
-        &lark_core::api::contact::GetContactScopeList::new(),
+        "contact.v3.groupMember.batchRemove",
+        &lark_api::contact::v3::group_member::BatchRemove::new("group_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.UpdateDepartmentID",
-        &lark_core::api::contact::UpdateDepartmentID::new("department_id x", "s"),
+        "contact.v3.jobFamily.create",
+        &lark_api::contact::v3::job_family::Create::new("s", true),
         false,
     )
     .await;
     run.send(
-        "contact.BatchGetDepartment",
-        &lark_core::api::contact::BatchGetDepartment::new(),
+        "contact.v3.jobFamily.delete",
+        &lark_api::contact::v3::job_family::Delete::new("job_family_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.CreateContactFunctionalRole",
-        &lark_core::api::contact::CreateContactFunctionalRole::new("s"),
+        "contact.v3.jobFamily.get",
+        &lark_api::contact::v3::job_family::Get::new("job_family_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.DeleteContactFunctionalRole",
-        &lark_core::api::contact::DeleteContactFunctionalRole::new("role_id x"),
+        "contact.v3.jobFamily.list",
+        &lark_api::contact::v3::job_family::List::new(),
         false,
     )
     .await;
     run.send(
-        "contact.BatchCreateContactFunctionalRoleMember",
-        &lark_core::api::contact::BatchCreateContactFunctionalRoleMember::new("role_id x"),
+        "contact.v3.jobFamily.update",
+        &lark_api::contact::v3::job_family::Update::new("job_family_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.BatchDeleteContactFunctionalRoleMember",
-        &lark_core::api::contact::BatchDeleteContactFunctionalRoleMember::new("role_id x"),
+        "contact.v3.jobLevel.create",
+        &lark_api::contact::v3::job_level::Create::new("s", true),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactFunctionalRoleMember",
-        &lark_core::api::contact::GetContactFunctionalRoleMember::new("role_id x"),
+        "contact.v3.jobLevel.delete",
+        &lark_api::contact::v3::job_level::Delete::new("job_level_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactFunctionalRoleMemberScope",
-        &lark_core::api::contact::GetContactFunctionalRoleMemberScope::new(
-            "role_id x",
-            "member_id x",
-        ),
+        "contact.v3.jobLevel.get",
+        &lark_api::contact::v3::job_level::Get::new("job_level_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.UpdateContactFunctionalRoleMemberScope",
-        &lark_core::api::contact::UpdateContactFunctionalRoleMemberScope::new("role_id x"),
+        "contact.v3.jobLevel.list",
+        &lark_api::contact::v3::job_level::List::new(),
         false,
     )
     .await;
     run.send(
-        "contact.UpdateContactFunctionalRole",
-        &lark_core::api::contact::UpdateContactFunctionalRole::new("role_id x", "s"),
+        "contact.v3.jobLevel.update",
+        &lark_api::contact::v3::job_level::Update::new("job_level_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.BatchAddContactGroupMember",
-        &lark_core::api::contact::BatchAddContactGroupMember::new("group_id x"),
+        "contact.v3.jobTitle.get",
+        &lark_api::contact::v3::job_title::Get::new("job_title_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactMemberGroupList",
-        &lark_core::api::contact::GetContactMemberGroupList::new("s"),
+        "contact.v3.jobTitle.list",
+        &lark_api::contact::v3::job_title::List::new(),
         false,
     )
     .await;
     run.send(
-        "contact.BatchDeleteContactGroupMember",
-        &lark_core::api::contact::BatchDeleteContactGroupMember::new("group_id x"),
+        "contact.v3.scope.list",
+        &lark_api::contact::v3::scope::List::new(),
         false,
     )
     .await;
     run.send(
-        "contact.CreateContactJobFamily",
-        &lark_core::api::contact::CreateContactJobFamily::new("s", true),
+        "contact.v3.unit.create",
+        &lark_api::contact::v3::unit::Create::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "contact.DeleteContactJobFamily",
-        &lark_core::api::contact::DeleteContactJobFamily::new("job_family_id x"),
+        "contact.v3.unit.patch",
+        &lark_api::contact::v3::unit::Patch::new("unit_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactJobFamily",
-        &lark_core::api::contact::GetContactJobFamily::new("job_family_id x"),
+        "contact.v3.unit.delete",
+        &lark_api::contact::v3::unit::Delete::new("unit_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactJobFamilyList",
-        &lark_core::api::contact::GetContactJobFamilyList::new(),
+        "contact.v3.unit.get",
+        &lark_api::contact::v3::unit::Get::new("unit_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.UpdateContactJobFamily",
-        &lark_core::api::contact::UpdateContactJobFamily::new("job_family_id x"),
+        "contact.v3.unit.list",
+        &lark_api::contact::v3::unit::List::new(),
         false,
     )
     .await;
     run.send(
-        "contact.CreateContactJobLevel",
-        &lark_core::api::contact::CreateContactJobLevel::new("s", true),
+        "contact.v3.unit.bindDepartment",
+        &lark_api::contact::v3::unit::BindDepartment::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "contact.DeleteContactJobLevel",
-        &lark_core::api::contact::DeleteContactJobLevel::new("job_level_id x"),
+        "contact.v3.unit.unbindDepartment",
+        &lark_api::contact::v3::unit::UnbindDepartment::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactJobLevel",
-        &lark_core::api::contact::GetContactJobLevel::new("job_level_id x"),
+        "contact.v3.unit.listDepartment",
+        &lark_api::contact::v3::unit::ListDepartment::new("s"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactJobLevelList",
-        &lark_core::api::contact::GetContactJobLevelList::new(),
+        "contact.v3.user.create",
+        &lark_api::contact::v3::user::Create::new("s", "s", 7),
         false,
     )
     .await;
     run.send(
-        "contact.UpdateContactJobLevel",
-        &lark_core::api::contact::UpdateContactJobLevel::new("job_level_id x"),
+        "contact.v3.user.delete",
+        &lark_api::contact::v3::user::Delete::new("user_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactJobTitle",
-        &lark_core::api::contact::GetContactJobTitle::new("job_title_id x"),
+        "contact.v3.user.get",
+        &lark_api::contact::v3::user::Get::new(MockServer::USER_OPEN_ID),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactJobTitleList",
-        &lark_core::api::contact::GetContactJobTitleList::new(),
+        "contact.v3.user.findByDepartment",
+        &lark_api::contact::v3::user::FindByDepartment::new("s"),
         false,
     )
     .await;
     run.send(
-        "contact.BatchGetUserV3",
-        &lark_core::api::contact::BatchGetUserV3::new(),
+        "contact.v3.user.list",
+        &lark_api::contact::v3::user::List::new(),
         false,
     )
     .await;
     run.send(
-        "contact.UpdateUserID",
-        &lark_core::api::contact::UpdateUserID::new("user_id x", "s"),
+        "contact.v3.user.patch",
+        &lark_api::contact::v3::user::Patch::new("user_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.ResurrectUser",
-        &lark_core::api::contact::ResurrectUser::new("user_id x"),
+        "contact.v3.user.update",
+        &lark_api::contact::v3::user::Update::new("user_id x", "s", "s", 7),
         false,
     )
     .await;
     run.send(
-        "contact.BatchAddContactV2Department",
-        &lark_core::api::contact::BatchAddContactV2Department::new(),
+        "contact.v3.user.batchGetId",
+        &lark_api::contact::v3::user::BatchGetId::new(),
         false,
     )
     .await;
     run.send(
-        "contact.ListContactV2Role",
-        &lark_core::api::contact::ListContactV2Role::new(),
+        "contact.v3.user.batch",
+        &lark_api::contact::v3::user::Batch::new(),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactV2Task",
-        &lark_core::api::contact::GetContactV2Task::new(),
+        "contact.v3.user.updateUserId",
+        &lark_api::contact::v3::user::UpdateUserId::new("user_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "contact.BatchAddContactV2User",
-        &lark_core::api::contact::BatchAddContactV2User::new(),
+        "contact.v3.user.resurrect",
+        &lark_api::contact::v3::user::Resurrect::new("user_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactWorkCity",
-        &lark_core::api::contact::GetContactWorkCity::new("work_city_id x"),
+        "contact.v3.workCity.get",
+        &lark_api::contact::v3::work_city::Get::new("work_city_id x"),
         false,
     )
     .await;
     run.send(
-        "contact.GetContactWorkCityList",
-        &lark_core::api::contact::GetContactWorkCityList::new(),
+        "contact.v3.workCity.list",
+        &lark_api::contact::v3::work_city::List::new(),
         false,
     )
     .await;
 }
 
-async fn core_hr(run: &mut Run) {
+async fn corehr(run: &mut Run) {
     run.send(
-        "core_hr.GetCoreHRApprovalGroups",
-        &lark_core::api::core_hr::GetCoreHRApprovalGroups::new("process_id x"),
+        "corehr.v1.assignedUser.search",
+        &lark_api::corehr::v1::assigned_user::Search::new("s", "s", 7),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRApprovalGroupsDepartmentChangeListByIDs",
-        &lark_core::api::core_hr::QueryCoreHRApprovalGroupsDepartmentChangeListByIDs::new("s"),
+        "corehr.v1.authorization.addRoleAssign",
+        &lark_api::corehr::v1::authorization::AddRoleAssign::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRApprovalGroupsJobChangeListByIDs",
-        &lark_core::api::core_hr::QueryCoreHRApprovalGroupsJobChangeListByIDs::new("s"),
+        "corehr.v1.authorization.getByParam",
+        &lark_api::corehr::v1::authorization::GetByParam::new("s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRApprovalGroupsPositionChangeListByIDs",
-        &lark_core::api::core_hr::QueryCoreHRApprovalGroupsPositionChangeListByIDs::new("s"),
+        "corehr.v1.authorization.query",
+        &lark_api::corehr::v1::authorization::Query::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.ListCoreHRApprover",
-        &lark_core::api::core_hr::ListCoreHRApprover::new(7, "s"),
+        "corehr.v1.authorization.removeRoleAssign",
+        &lark_api::corehr::v1::authorization::RemoveRoleAssign::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRAssignedUser",
-        &lark_core::api::core_hr::SearchCoreHRAssignedUser::new("s", "s", 7),
+        "corehr.v1.authorization.updateRoleAssign",
+        &lark_api::corehr::v1::authorization::UpdateRoleAssign::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.AddCoreHRAuthorizationRoleAssign",
-        &lark_core::api::core_hr::AddCoreHRAuthorizationRoleAssign::new("s", "s"),
+        "corehr.v1.commonDataId.convert",
+        &lark_api::corehr::v1::common_data_id::Convert::new(7, "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRAuthorization",
-        &lark_core::api::core_hr::GetCoreHRAuthorization::new("s"),
+        "corehr.v1.commonDataMetaData.addEnumOption",
+        &lark_api::corehr::v1::common_data_meta_data::AddEnumOption::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRAuthorizationList",
-        &lark_core::api::core_hr::GetCoreHRAuthorizationList::new(),
+        "corehr.v1.commonDataMetaData.editEnumOption",
+        &lark_api::corehr::v1::common_data_meta_data::EditEnumOption::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.RemoveCoreHRAuthorizationRoleAssign",
-        &lark_core::api::core_hr::RemoveCoreHRAuthorizationRoleAssign::new("s", "s"),
+        "corehr.v1.company.create",
+        &lark_api::corehr::v1::company::Create::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRAuthorizationRoleAssign",
-        &lark_core::api::core_hr::UpdateCoreHRAuthorizationRoleAssign::new("s", "s"),
+        "corehr.v1.company.delete",
+        &lark_api::corehr::v1::company::Delete::new("company_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRBankBranch",
-        &lark_core::api::core_hr::SearchCoreHRBankBranch::new(7),
+        "corehr.v1.company.get",
+        &lark_api::corehr::v1::company::Get::new("company_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRBank",
-        &lark_core::api::core_hr::SearchCoreHRBank::new(7),
+        "corehr.v1.company.list",
+        &lark_api::corehr::v1::company::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRBasicInfoLanguage",
-        &lark_core::api::core_hr::SearchCoreHRBasicInfoLanguage::new(7),
+        "corehr.v1.company.patch",
+        &lark_api::corehr::v1::company::Patch::new("company_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRBasicInfoTimeZone",
-        &lark_core::api::core_hr::SearchCoreHRBasicInfoTimeZone::new(7),
+        "corehr.v1.compensationStandard.match",
+        &lark_api::corehr::v1::compensation_standard::Match::new("s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRByDepartment",
-        &lark_core::api::core_hr::GetCoreHRByDepartment::new("s"),
+        "corehr.v1.contract.create",
+        &lark_api::corehr::v1::contract::Create::new("s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.BatchGetCoreHRByEmployee",
-        &lark_core::api::core_hr::BatchGetCoreHRByEmployee::new(),
+        "corehr.v1.contract.delete",
+        &lark_api::corehr::v1::contract::Delete::new("contract_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRList",
-        &lark_core::api::core_hr::GetCoreHRList::new(7),
+        "corehr.v1.contract.get",
+        &lark_api::corehr::v1::contract::Get::new("contract_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRCity",
-        &lark_core::api::core_hr::SearchCoreHRCity::new(7),
+        "corehr.v1.contract.list",
+        &lark_api::corehr::v1::contract::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRCommonDataIDConvert",
-        &lark_core::api::core_hr::CreateCoreHRCommonDataIDConvert::new(7, "s"),
+        "corehr.v1.contract.patch",
+        &lark_api::corehr::v1::contract::Patch::new("contract_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.AddCoreHRCommonDataMetaDataEnumOption",
-        &lark_core::api::core_hr::AddCoreHRCommonDataMetaDataEnumOption::new("s", "s"),
+        "corehr.v1.countryRegion.get",
+        &lark_api::corehr::v1::country_region::Get::new("country_region_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRCommonDataMetaDataEditEnumOption",
-        &lark_core::api::core_hr::CreateCoreHRCommonDataMetaDataEditEnumOption::new("s", "s"),
+        "corehr.v1.countryRegion.list",
+        &lark_api::corehr::v1::country_region::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRCompanyActive",
-        &lark_core::api::core_hr::CreateCoreHRCompanyActive::new("s", "s", true, "s"),
+        "corehr.v1.currency.get",
+        &lark_api::corehr::v1::currency::Get::new("currency_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRCompany",
-        &lark_core::api::core_hr::CreateCoreHRCompany::new(),
+        "corehr.v1.currency.list",
+        &lark_api::corehr::v1::currency::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.DeleteCoreHRCompany",
-        &lark_core::api::core_hr::DeleteCoreHRCompany::new("company_id x"),
+        "corehr.v1.customField.getByParam",
+        &lark_api::corehr::v1::custom_field::GetByParam::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCompany",
-        &lark_core::api::core_hr::GetCoreHRCompany::new("company_id x"),
+        "corehr.v1.customField.query",
+        &lark_api::corehr::v1::custom_field::Query::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.BatchGetCoreHRCompany",
-        &lark_core::api::core_hr::BatchGetCoreHRCompany::new(),
+        "corehr.v1.customField.listObjectApiName",
+        &lark_api::corehr::v1::custom_field::ListObjectApiName::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCompanyList",
-        &lark_core::api::core_hr::GetCoreHRCompanyList::new(7),
+        "corehr.v1.department.create",
+        &lark_api::corehr::v1::department::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRCompanyMultiTimeline",
-        &lark_core::api::core_hr::QueryCoreHRCompanyMultiTimeline::new(),
+        "corehr.v1.department.get",
+        &lark_api::corehr::v1::department::Get::new("department_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRCompanyRecentChange",
-        &lark_core::api::core_hr::QueryCoreHRCompanyRecentChange::new(7, "s", "s"),
+        "corehr.v1.department.list",
+        &lark_api::corehr::v1::department::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRCompany",
-        &lark_core::api::core_hr::UpdateCoreHRCompany::new("company_id x"),
+        "corehr.v1.employeeType.create",
+        &lark_api::corehr::v1::employee_type::Create::new(true, true),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRCompensationArchive",
-        &lark_core::api::core_hr::QueryCoreHRCompensationArchive::new(7, "s"),
+        "corehr.v1.employeeType.delete",
+        &lark_api::corehr::v1::employee_type::Delete::new("employee_type_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCompensationChangeReasonList",
-        &lark_core::api::core_hr::GetCoreHRCompensationChangeReasonList::new(7),
+        "corehr.v1.employeeType.get",
+        &lark_api::corehr::v1::employee_type::Get::new("employee_type_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCompensationIndicatorList",
-        &lark_core::api::core_hr::GetCoreHRCompensationIndicatorList::new(7),
+        "corehr.v1.employeeType.list",
+        &lark_api::corehr::v1::employee_type::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCompensationItemCategoryList",
-        &lark_core::api::core_hr::GetCoreHRCompensationItemCategoryList::new(),
+        "corehr.v1.employeeType.patch",
+        &lark_api::corehr::v1::employee_type::Patch::new("employee_type_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCompensationItemList",
-        &lark_core::api::core_hr::GetCoreHRCompensationItemList::new(7),
+        "corehr.v1.employment.create",
+        &lark_api::corehr::v1::employment::Create::new("s", "s", true),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCompensationPlanList",
-        &lark_core::api::core_hr::GetCoreHRCompensationPlanList::new(7),
+        "corehr.v1.employment.delete",
+        &lark_api::corehr::v1::employment::Delete::new("employment_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.MatchCoreHRCompensationStandard",
-        &lark_core::api::core_hr::MatchCoreHRCompensationStandard::new("s"),
+        "corehr.v1.employment.patch",
+        &lark_api::corehr::v1::employment::Patch::new("employment_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRContract",
-        &lark_core::api::core_hr::CreateCoreHRContract::new("s", "s", "s"),
+        "corehr.v1.file.get",
+        &lark_api::corehr::v1::file::Get::new("id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.DeleteCoreHRContract",
-        &lark_core::api::core_hr::DeleteCoreHRContract::new("contract_id x"),
+        "corehr.v1.job.create",
+        &lark_api::corehr::v1::job::Create::new(true, "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRContract",
-        &lark_core::api::core_hr::GetCoreHRContract::new("contract_id x"),
+        "corehr.v1.job.delete",
+        &lark_api::corehr::v1::job::Delete::new("job_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRContractList",
-        &lark_core::api::core_hr::GetCoreHRContractList::new(7),
+        "corehr.v1.job.get",
+        &lark_api::corehr::v1::job::Get::new("job_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRContract",
-        &lark_core::api::core_hr::SearchCoreHRContract::new(7),
+        "corehr.v1.job.list",
+        &lark_api::corehr::v1::job::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRContract",
-        &lark_core::api::core_hr::UpdateCoreHRContract::new("contract_id x"),
+        "corehr.v1.job.patch",
+        &lark_api::corehr::v1::job::Patch::new("job_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.BatchQueryCoreHRCostAllocation",
-        &lark_core::api::core_hr::BatchQueryCoreHRCostAllocation::new(),
+        "corehr.v1.jobData.create",
+        &lark_api::corehr::v1::job_data::Create::new("s", "s", true, "s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRCostAllocationVersion",
-        &lark_core::api::core_hr::CreateCoreHRCostAllocationVersion::new("s"),
+        "corehr.v1.jobData.delete",
+        &lark_api::corehr::v1::job_data::Delete::new("job_data_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.RemoveCoreHRCostAllocationVersion",
-        &lark_core::api::core_hr::RemoveCoreHRCostAllocationVersion::new("s"),
+        "corehr.v1.jobData.get",
+        &lark_api::corehr::v1::job_data::Get::new("job_data_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRCostAllocationVersion",
-        &lark_core::api::core_hr::UpdateCoreHRCostAllocationVersion::new("s"),
+        "corehr.v1.jobData.list",
+        &lark_api::corehr::v1::job_data::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.ActiveCoreHRCostCenter",
-        &lark_core::api::core_hr::ActiveCoreHRCostCenter::new("cost_center_id x", "s", true, "s"),
+        "corehr.v1.jobData.patch",
+        &lark_api::corehr::v1::job_data::Patch::new("job_data_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRCostCenter",
-        &lark_core::api::core_hr::CreateCoreHRCostCenter::new("s"),
+        "corehr.v1.jobFamily.create",
+        &lark_api::corehr::v1::job_family::Create::new(true, "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.DeleteCoreHRCostCenter",
-        &lark_core::api::core_hr::DeleteCoreHRCostCenter::new("cost_center_id x", "s"),
+        "corehr.v1.jobFamily.delete",
+        &lark_api::corehr::v1::job_family::Delete::new("job_family_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRCostCenterRecentChange",
-        &lark_core::api::core_hr::QueryCoreHRCostCenterRecentChange::new(7, "s", "s"),
+        "corehr.v1.jobFamily.get",
+        &lark_api::corehr::v1::job_family::Get::new("job_family_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRCostCenter",
-        &lark_core::api::core_hr::SearchCoreHRCostCenter::new(7),
+        "corehr.v1.jobFamily.list",
+        &lark_api::corehr::v1::job_family::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRCostCenterVersion",
-        &lark_core::api::core_hr::CreateCoreHRCostCenterVersion::new("cost_center_id x", "s", "s"),
+        "corehr.v1.jobFamily.patch",
+        &lark_api::corehr::v1::job_family::Patch::new("job_family_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.DeleteCoreHRCostCenterVersion",
-        &lark_core::api::core_hr::DeleteCoreHRCostCenterVersion::new(
-            "cost_center_id x",
-            "version_id x",
-            "s",
-        ),
+        "corehr.v1.jobLevel.create",
+        &lark_api::corehr::v1::job_level::Create::new(7, true),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRCostCenterVersion",
-        &lark_core::api::core_hr::UpdateCoreHRCostCenterVersion::new(
-            "cost_center_id x",
-            "version_id x",
-            "s",
-            "s",
-        ),
+        "corehr.v1.jobLevel.delete",
+        &lark_api::corehr::v1::job_level::Delete::new("job_level_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCountryRegion",
-        &lark_core::api::core_hr::GetCoreHRCountryRegion::new("country_region_id x"),
+        "corehr.v1.jobLevel.get",
+        &lark_api::corehr::v1::job_level::Get::new("job_level_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCountryRegionList",
-        &lark_core::api::core_hr::GetCoreHRCountryRegionList::new(7),
+        "corehr.v1.jobLevel.list",
+        &lark_api::corehr::v1::job_level::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRCountryRegion",
-        &lark_core::api::core_hr::SearchCoreHRCountryRegion::new(7),
+        "corehr.v1.jobLevel.patch",
+        &lark_api::corehr::v1::job_level::Patch::new("job_level_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRCountryRegionSubdivision",
-        &lark_core::api::core_hr::SearchCoreHRCountryRegionSubdivision::new(7),
+        "corehr.v1.leave.calendarByScope",
+        &lark_api::corehr::v1::leave::CalendarByScope::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCurrency",
-        &lark_core::api::core_hr::GetCoreHRCurrency::new("currency_id x"),
+        "corehr.v1.leave.leaveBalances",
+        &lark_api::corehr::v1::leave::LeaveBalances::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCurrencyList",
-        &lark_core::api::core_hr::GetCoreHRCurrencyList::new(7),
+        "corehr.v1.leave.leaveRequestHistory",
+        &lark_api::corehr::v1::leave::LeaveRequestHistory::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRCurrency",
-        &lark_core::api::core_hr::SearchCoreHRCurrency::new(7),
+        "corehr.v1.leave.leaveTypes",
+        &lark_api::corehr::v1::leave::LeaveTypes::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCustomField",
-        &lark_core::api::core_hr::GetCoreHRCustomField::new("s", "s"),
+        "corehr.v1.leave.workCalendar",
+        &lark_api::corehr::v1::leave::WorkCalendar::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCustomFieldList",
-        &lark_core::api::core_hr::GetCoreHRCustomFieldList::new(),
+        "corehr.v1.leave.workCalendarDate",
+        &lark_api::corehr::v1::leave::WorkCalendarDate::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRCustomFieldObjectApiNameList",
-        &lark_core::api::core_hr::GetCoreHRCustomFieldObjectApiNameList::new(7),
+        "corehr.v1.leaveGrantingRecord.create",
+        &lark_api::corehr::v1::leave_granting_record::Create::new("s", "s", "s", 7, "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRCustomOrgActive",
-        &lark_core::api::core_hr::CreateCoreHRCustomOrgActive::new("s", "s", true, "s"),
+        "corehr.v1.leaveGrantingRecord.delete",
+        &lark_api::corehr::v1::leave_granting_record::Delete::new("leave_granting_record_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRCustomOrg",
-        &lark_core::api::core_hr::CreateCoreHRCustomOrg::new("s", "s"),
+        "corehr.v1.location.create",
+        &lark_api::corehr::v1::location::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.DeleteCoreHRCustomOrg",
-        &lark_core::api::core_hr::DeleteCoreHRCustomOrg::new("s", "s"),
+        "corehr.v1.location.delete",
+        &lark_api::corehr::v1::location::Delete::new("location_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRCustomOrg",
-        &lark_core::api::core_hr::QueryCoreHRCustomOrg::new(7, "s"),
+        "corehr.v1.location.get",
+        &lark_api::corehr::v1::location::Get::new("location_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRCustomOrgRecentChange",
-        &lark_core::api::core_hr::QueryCoreHRCustomOrgRecentChange::new(7, "s", "s", "s"),
+        "corehr.v1.location.list",
+        &lark_api::corehr::v1::location::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRCustomOrg",
-        &lark_core::api::core_hr::UpdateCoreHRCustomOrg::new("org_id x", "s", "s"),
+        "corehr.v1.nationalIdType.create",
+        &lark_api::corehr::v1::national_id_type::Create::new("s", true, "s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRCustomOrgRule",
-        &lark_core::api::core_hr::UpdateCoreHRCustomOrgRule::new("s", "s"),
+        "corehr.v1.nationalIdType.delete",
+        &lark_api::corehr::v1::national_id_type::Delete::new("national_id_type_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.BatchQueryCoreHRDefaultCostCenter",
-        &lark_core::api::core_hr::BatchQueryCoreHRDefaultCostCenter::new(),
+        "corehr.v1.nationalIdType.get",
+        &lark_api::corehr::v1::national_id_type::Get::new("national_id_type_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRDefaultCostCenterVersion",
-        &lark_core::api::core_hr::CreateCoreHRDefaultCostCenterVersion::new("s"),
+        "corehr.v1.nationalIdType.list",
+        &lark_api::corehr::v1::national_id_type::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.RemoveCoreHRDefaultCostCenterVersion",
-        &lark_core::api::core_hr::RemoveCoreHRDefaultCostCenterVersion::new("s"),
+        "corehr.v1.nationalIdType.patch",
+        &lark_api::corehr::v1::national_id_type::Patch::new("national_id_type_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRDefaultCostCenterVersion",
-        &lark_core::api::core_hr::UpdateCoreHRDefaultCostCenterVersion::new("s"),
+        "corehr.v1.offboarding.submit",
+        &lark_api::corehr::v1::offboarding::Submit::new(7, "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRDepartment",
-        &lark_core::api::core_hr::CreateCoreHRDepartment::new("s"),
+        "corehr.v1.offboarding.query",
+        &lark_api::corehr::v1::offboarding::Query::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.DeleteCoreHRDepartment",
-        &lark_core::api::core_hr::DeleteCoreHRDepartment::new("department_id x"),
+        "corehr.v1.offboarding.search",
+        &lark_api::corehr::v1::offboarding::Search::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.DeleteCoreHRDepartmentV2",
-        &lark_core::api::core_hr::DeleteCoreHRDepartmentV2::new("department_id x"),
+        "corehr.v1.person.create",
+        &lark_api::corehr::v1::person::Create::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRDepartment",
-        &lark_core::api::core_hr::GetCoreHRDepartment::new("department_id x"),
+        "corehr.v1.person.createV1",
+        &lark_api::corehr::v1::person::CreateV1::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.BatchGetCoreHRDepartment",
-        &lark_core::api::core_hr::BatchGetCoreHRDepartment::new(),
+        "corehr.v1.person.delete",
+        &lark_api::corehr::v1::person::Delete::new("person_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRDepartmentList",
-        &lark_core::api::core_hr::GetCoreHRDepartmentList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRDepartmentParentList",
-        &lark_core::api::core_hr::GetCoreHRDepartmentParentList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRDepartmentOperationLogs",
-        &lark_core::api::core_hr::QueryCoreHRDepartmentOperationLogs::new(7, "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRDepartmentRecentChange",
-        &lark_core::api::core_hr::QueryCoreHRDepartmentRecentChange::new(7, "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRDepartmentTimeline",
-        &lark_core::api::core_hr::QueryCoreHRDepartmentTimeline::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.SearchCoreHRDepartment",
-        &lark_core::api::core_hr::SearchCoreHRDepartment::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.BatchQueryCoreHRDepartmentTimeline",
-        &lark_core::api::core_hr::BatchQueryCoreHRDepartmentTimeline::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRDepartmentTree",
-        &lark_core::api::core_hr::CreateCoreHRDepartmentTree::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHRDepartment",
-        &lark_core::api::core_hr::UpdateCoreHRDepartment::new("department_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHRDepartmentV2",
-        &lark_core::api::core_hr::UpdateCoreHRDepartmentV2::new("department_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.SearchCoreHRDistrict",
-        &lark_core::api::core_hr::SearchCoreHRDistrict::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRDraft",
-        &lark_core::api::core_hr::GetCoreHRDraft::new("draft_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHREmployee",
-        &lark_core::api::core_hr::CreateCoreHREmployee::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.BatchGetCoreHREmployee",
-        &lark_core::api::core_hr::BatchGetCoreHREmployee::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.SearchCoreHREmployee",
-        &lark_core::api::core_hr::SearchCoreHREmployee::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHREmployeeType",
-        &lark_core::api::core_hr::CreateCoreHREmployeeType::new(true, true),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHREmployeeType",
-        &lark_core::api::core_hr::DeleteCoreHREmployeeType::new("employee_type_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHREmployeeType",
-        &lark_core::api::core_hr::GetCoreHREmployeeType::new("employee_type_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHREmployeeTypeList",
-        &lark_core::api::core_hr::GetCoreHREmployeeTypeList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHREmployeeType",
-        &lark_core::api::core_hr::UpdateCoreHREmployeeType::new("employee_type_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.BatchQueryCoreHREmployeesAdditionalJob",
-        &lark_core::api::core_hr::BatchQueryCoreHREmployeesAdditionalJob::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHREmployeesAdditionalJob",
-        &lark_core::api::core_hr::CreateCoreHREmployeesAdditionalJob::new("s", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHREmployeesAdditionalJob",
-        &lark_core::api::core_hr::DeleteCoreHREmployeesAdditionalJob::new("additional_job_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHREmployeesAdditionalJob",
-        &lark_core::api::core_hr::UpdateCoreHREmployeesAdditionalJob::new("additional_job_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHREmployeesInternationalAssignment",
-        &lark_core::api::core_hr::CreateCoreHREmployeesInternationalAssignment::new(
-            "s", "s", "s", "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHREmployeesInternationalAssignment",
-        &lark_core::api::core_hr::DeleteCoreHREmployeesInternationalAssignment::new(
-            "international_assignment_id x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.ListCoreHREmployeesInternationalAssignment",
-        &lark_core::api::core_hr::ListCoreHREmployeesInternationalAssignment::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHREmployeesInternationalAssignment",
-        &lark_core::api::core_hr::UpdateCoreHREmployeesInternationalAssignment::new(
-            "international_assignment_id x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHREmployment",
-        &lark_core::api::core_hr::CreateCoreHREmployment::new("s", "s", true),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHREmployment",
-        &lark_core::api::core_hr::DeleteCoreHREmployment::new("employment_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHREmployment",
-        &lark_core::api::core_hr::UpdateCoreHREmployment::new("employment_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.SearchCoreHREnum",
-        &lark_core::api::core_hr::SearchCoreHREnum::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.BatchGetCoreHRJob",
-        &lark_core::api::core_hr::BatchGetCoreHRJob::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRJobChange",
-        &lark_core::api::core_hr::CreateCoreHRJobChange::new(7, "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRJobChangeV2",
-        &lark_core::api::core_hr::CreateCoreHRJobChangeV2::new(7, "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.RevokeCoreHRJobChange",
-        &lark_core::api::core_hr::RevokeCoreHRJobChange::new("job_change_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.SearchCoreHRJobChange",
-        &lark_core::api::core_hr::SearchCoreHRJobChange::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRJob",
-        &lark_core::api::core_hr::CreateCoreHRJob::new(true, "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.BatchGetCoreHRJobData",
-        &lark_core::api::core_hr::BatchGetCoreHRJobData::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRJobData",
-        &lark_core::api::core_hr::CreateCoreHRJobData::new("s", "s", true, "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHRJobData",
-        &lark_core::api::core_hr::DeleteCoreHRJobData::new("job_data_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRJobData",
-        &lark_core::api::core_hr::GetCoreHRJobData::new("job_data_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRJobDataList",
-        &lark_core::api::core_hr::GetCoreHRJobDataList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRJobData",
-        &lark_core::api::core_hr::QueryCoreHRJobData::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHRJobData",
-        &lark_core::api::core_hr::UpdateCoreHRJobData::new("job_data_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHRJob",
-        &lark_core::api::core_hr::DeleteCoreHRJob::new("job_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRJobFamily",
-        &lark_core::api::core_hr::CreateCoreHRJobFamily::new(true, "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHRJobFamily",
-        &lark_core::api::core_hr::DeleteCoreHRJobFamily::new("job_family_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRJobFamily",
-        &lark_core::api::core_hr::GetCoreHRJobFamily::new("job_family_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.BatchGetCoreHRJobFamily",
-        &lark_core::api::core_hr::BatchGetCoreHRJobFamily::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRJobFamilyList",
-        &lark_core::api::core_hr::GetCoreHRJobFamilyList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRJobFamilyMultiTimeline",
-        &lark_core::api::core_hr::QueryCoreHRJobFamilyMultiTimeline::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRJobFamilyRecentChange",
-        &lark_core::api::core_hr::QueryCoreHRJobFamilyRecentChange::new(7, "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHRJobFamily",
-        &lark_core::api::core_hr::UpdateCoreHRJobFamily::new("job_family_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRJob",
-        &lark_core::api::core_hr::GetCoreHRJob::new("job_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRJobV2",
-        &lark_core::api::core_hr::GetCoreHRJobV2::new("job_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRJobGrade",
-        &lark_core::api::core_hr::CreateCoreHRJobGrade::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHRJobGrade",
-        &lark_core::api::core_hr::DeleteCoreHRJobGrade::new("job_grade_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRJobGrade",
-        &lark_core::api::core_hr::QueryCoreHRJobGrade::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRJobGradeRecentChange",
-        &lark_core::api::core_hr::QueryCoreHRJobGradeRecentChange::new(7, "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHRJobGrade",
-        &lark_core::api::core_hr::UpdateCoreHRJobGrade::new("job_grade_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRJobLevel",
-        &lark_core::api::core_hr::CreateCoreHRJobLevel::new(7, true),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHRJobLevel",
-        &lark_core::api::core_hr::DeleteCoreHRJobLevel::new("job_level_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRJobLevel",
-        &lark_core::api::core_hr::GetCoreHRJobLevel::new("job_level_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.BatchGetCoreHRJobLevel",
-        &lark_core::api::core_hr::BatchGetCoreHRJobLevel::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRJobLevelList",
-        &lark_core::api::core_hr::GetCoreHRJobLevelList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRJobLevelRecentChange",
-        &lark_core::api::core_hr::QueryCoreHRJobLevelRecentChange::new(7, "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHRJobLevel",
-        &lark_core::api::core_hr::UpdateCoreHRJobLevel::new("job_level_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRJobList",
-        &lark_core::api::core_hr::GetCoreHRJobList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRJobListV2",
-        &lark_core::api::core_hr::GetCoreHRJobListV2::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRJobMultiTimeline",
-        &lark_core::api::core_hr::QueryCoreHRJobMultiTimeline::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRJobRecentChange",
-        &lark_core::api::core_hr::QueryCoreHRJobRecentChange::new(7, "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHRJob",
-        &lark_core::api::core_hr::UpdateCoreHRJob::new("job_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRLeaveCalendarByScope",
-        &lark_core::api::core_hr::GetCoreHRLeaveCalendarByScope::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRLeaveGrantingRecord",
-        &lark_core::api::core_hr::CreateCoreHRLeaveGrantingRecord::new("s", "s", "s", 7, "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHRLeaveGrantingRecord",
-        &lark_core::api::core_hr::DeleteCoreHRLeaveGrantingRecord::new(
-            "leave_granting_record_id x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRLeaveBalanceList",
-        &lark_core::api::core_hr::GetCoreHRLeaveBalanceList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRLeaveRequestHistoryList",
-        &lark_core::api::core_hr::GetCoreHRLeaveRequestHistoryList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRLeaveTypeList",
-        &lark_core::api::core_hr::GetCoreHRLeaveTypeList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRLeaveWorkCalendar",
-        &lark_core::api::core_hr::CreateCoreHRLeaveWorkCalendar::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRLeaveWorkCalendarDate",
-        &lark_core::api::core_hr::CreateCoreHRLeaveWorkCalendarDate::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRLocationActive",
-        &lark_core::api::core_hr::CreateCoreHRLocationActive::new("s", "s", true, "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRLocationAddress",
-        &lark_core::api::core_hr::CreateCoreHRLocationAddress::new(
-            "location_id x",
-            "s",
-            "s",
-            "s",
-            "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHRLocationAddress",
-        &lark_core::api::core_hr::DeleteCoreHRLocationAddress::new("location_id x", "address_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHRLocationAddress",
-        &lark_core::api::core_hr::UpdateCoreHRLocationAddress::new("location_id x", "address_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRLocation",
-        &lark_core::api::core_hr::CreateCoreHRLocation::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHRLocation",
-        &lark_core::api::core_hr::DeleteCoreHRLocation::new("location_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRLocation",
-        &lark_core::api::core_hr::GetCoreHRLocation::new("location_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.BatchGetCoreHRLocation",
-        &lark_core::api::core_hr::BatchGetCoreHRLocation::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRLocationList",
-        &lark_core::api::core_hr::GetCoreHRLocationList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRLocationMultiTimeline",
-        &lark_core::api::core_hr::QueryCoreHRLocationMultiTimeline::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.QueryCoreHRLocationRecentChange",
-        &lark_core::api::core_hr::QueryCoreHRLocationRecentChange::new(7, "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHRLocation",
-        &lark_core::api::core_hr::UpdateCoreHRLocation::new("location_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRNationalIDType",
-        &lark_core::api::core_hr::CreateCoreHRNationalIDType::new("s", true, "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHRNationalIDType",
-        &lark_core::api::core_hr::DeleteCoreHRNationalIDType::new("national_id_type_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRNationalIDType",
-        &lark_core::api::core_hr::GetCoreHRNationalIDType::new("national_id_type_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHRNationalIDTypeList",
-        &lark_core::api::core_hr::GetCoreHRNationalIDTypeList::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHRNationalIDType",
-        &lark_core::api::core_hr::UpdateCoreHRNationalIDType::new("national_id_type_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.SearchCoreHRNationality",
-        &lark_core::api::core_hr::SearchCoreHRNationality::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHROffboarding",
-        &lark_core::api::core_hr::CreateCoreHROffboarding::new(7, "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHROffboardingEdit",
-        &lark_core::api::core_hr::CreateCoreHROffboardingEdit::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.GetCoreHROffboardingList",
-        &lark_core::api::core_hr::GetCoreHROffboardingList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.RevokeCoreHROffboarding",
-        &lark_core::api::core_hr::RevokeCoreHROffboarding::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.SearchCoreHROffboarding",
-        &lark_core::api::core_hr::SearchCoreHROffboarding::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.SubmitCoreHROffboardingV2",
-        &lark_core::api::core_hr::SubmitCoreHROffboardingV2::new(7, "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRPathwayActive",
-        &lark_core::api::core_hr::CreateCoreHRPathwayActive::new("s", true),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.BatchGetCoreHRPathway",
-        &lark_core::api::core_hr::BatchGetCoreHRPathway::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRPathway",
-        &lark_core::api::core_hr::CreateCoreHRPathway::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHRPathway",
-        &lark_core::api::core_hr::DeleteCoreHRPathway::new("pathway_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHRPathway",
-        &lark_core::api::core_hr::UpdateCoreHRPathway::new("pathway_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRPerson",
-        &lark_core::api::core_hr::CreateCoreHRPerson::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.CreateCoreHRPersonV1",
-        &lark_core::api::core_hr::CreateCoreHRPersonV1::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DeleteCoreHRPerson",
-        &lark_core::api::core_hr::DeleteCoreHRPerson::new("person_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.DownloadCoreHRPersonFile",
-        &lark_core::api::core_hr::DownloadCoreHRPersonFile::new("id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UploadCoreHRPersonFile",
-        &lark_core::api::core_hr::UploadCoreHRPersonFile::new(
+        "corehr.v1.person.upload",
+        &lark_api::corehr::v1::person::Upload::new(
             lark_core::File::new("f.bin", vec![1u8, 2, 3]),
             "s",
         ),
@@ -4716,430 +3667,1083 @@ async fn core_hr(run: &mut Run) {
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRPerson",
-        &lark_core::api::core_hr::GetCoreHRPerson::new("person_id x"),
+        "corehr.v1.person.get",
+        &lark_api::corehr::v1::person::Get::new("person_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRPerson",
-        &lark_core::api::core_hr::UpdateCoreHRPerson::new("person_id x"),
+        "corehr.v1.person.patch",
+        &lark_api::corehr::v1::person::Patch::new("person_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRPersonV1",
-        &lark_core::api::core_hr::UpdateCoreHRPersonV1::new("person_id x"),
+        "corehr.v1.person.patchV1",
+        &lark_api::corehr::v1::person::PatchV1::new("person_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRPositionActive",
-        &lark_core::api::core_hr::CreateCoreHRPositionActive::new("s", true, "s"),
+        "corehr.v1.preHire.get",
+        &lark_api::corehr::v1::pre_hire::Get::new("pre_hire_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRPosition",
-        &lark_core::api::core_hr::CreateCoreHRPosition::new("s", "s", "s"),
+        "corehr.v1.preHire.list",
+        &lark_api::corehr::v1::pre_hire::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.DeleteCoreHRPosition",
-        &lark_core::api::core_hr::DeleteCoreHRPosition::new("s"),
+        "corehr.v1.securityGroup.query",
+        &lark_api::corehr::v1::security_group::Query::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRPosition",
-        &lark_core::api::core_hr::QueryCoreHRPosition::new(7),
+        "corehr.v1.securityGroup.list",
+        &lark_api::corehr::v1::security_group::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRPositionRecentChange",
-        &lark_core::api::core_hr::QueryCoreHRPositionRecentChange::new(7, "s", "s"),
+        "corehr.v1.subdivision.get",
+        &lark_api::corehr::v1::subdivision::Get::new("subdivision_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRPosition",
-        &lark_core::api::core_hr::UpdateCoreHRPosition::new("position_id x", "s"),
+        "corehr.v1.subdivision.list",
+        &lark_api::corehr::v1::subdivision::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.CompleteCoreHRPreHire",
-        &lark_core::api::core_hr::CompleteCoreHRPreHire::new("pre_hire_id x"),
+        "corehr.v1.subregion.get",
+        &lark_api::corehr::v1::subregion::Get::new("subregion_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRPreHire",
-        &lark_core::api::core_hr::CreateCoreHRPreHire::new(),
+        "corehr.v1.subregion.list",
+        &lark_api::corehr::v1::subregion::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.DeleteCoreHRPreHire",
-        &lark_core::api::core_hr::DeleteCoreHRPreHire::new("pre_hire_id x"),
+        "corehr.v1.transferReason.query",
+        &lark_api::corehr::v1::transfer_reason::Query::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.DeleteCoreHRPreHireV2",
-        &lark_core::api::core_hr::DeleteCoreHRPreHireV2::new("pre_hire_id x"),
+        "corehr.v1.transferType.query",
+        &lark_api::corehr::v1::transfer_type::Query::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRPreHire",
-        &lark_core::api::core_hr::GetCoreHRPreHire::new("pre_hire_id x"),
+        "corehr.v1.workingHoursType.create",
+        &lark_api::corehr::v1::working_hours_type::Create::new(true, true),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRPreHireList",
-        &lark_core::api::core_hr::GetCoreHRPreHireList::new(7),
+        "corehr.v1.workingHoursType.delete",
+        &lark_api::corehr::v1::working_hours_type::Delete::new("working_hours_type_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRPreHire",
-        &lark_core::api::core_hr::QueryCoreHRPreHire::new(7),
+        "corehr.v1.workingHoursType.get",
+        &lark_api::corehr::v1::working_hours_type::Get::new("working_hours_type_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.RestoreCoreHRPreHireFlowInstance",
-        &lark_core::api::core_hr::RestoreCoreHRPreHireFlowInstance::new("s"),
+        "corehr.v1.workingHoursType.list",
+        &lark_api::corehr::v1::working_hours_type::List::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRPreHire",
-        &lark_core::api::core_hr::SearchCoreHRPreHire::new(7),
+        "corehr.v1.workingHoursType.patch",
+        &lark_api::corehr::v1::working_hours_type::Patch::new("working_hours_type_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.TransformCoreHRPreHireOnboardingTask",
-        &lark_core::api::core_hr::TransformCoreHRPreHireOnboardingTask::new("s", "s", "s"),
+        "corehr.v2.approvalGroups.get",
+        &lark_api::corehr::v2::approval_groups::Get::new("process_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.TransitCoreHRPreHireTask",
-        &lark_core::api::core_hr::TransitCoreHRPreHireTask::new("pre_hire_id x", "s"),
+        "corehr.v2.approvalGroups.openQueryDepartmentChangeListByIds",
+        &lark_api::corehr::v2::approval_groups::OpenQueryDepartmentChangeListByIds::new("s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRPreHire",
-        &lark_core::api::core_hr::UpdateCoreHRPreHire::new("pre_hire_id x"),
+        "corehr.v2.approvalGroups.openQueryJobChangeListByIds",
+        &lark_api::corehr::v2::approval_groups::OpenQueryJobChangeListByIds::new("s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRPreHireV2",
-        &lark_core::api::core_hr::UpdateCoreHRPreHireV2::new("pre_hire_id x"),
+        "corehr.v2.approvalGroups.openQueryPositionChangeListByIds",
+        &lark_api::corehr::v2::approval_groups::OpenQueryPositionChangeListByIds::new("s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.WithdrawCoreHRPreHireOnboarding",
-        &lark_core::api::core_hr::WithdrawCoreHRPreHireOnboarding::new("s", "s"),
+        "corehr.v2.approver.list",
+        &lark_api::corehr::v2::approver::List::new(7, "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRProbationAssessment",
-        &lark_core::api::core_hr::CreateCoreHRProbationAssessment::new("s"),
+        "corehr.v2.basicInfoBank.search",
+        &lark_api::corehr::v2::basic_info_bank::Search::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.DeleteCoreHRProbationAssessment",
-        &lark_core::api::core_hr::DeleteCoreHRProbationAssessment::new("assessment_id x"),
+        "corehr.v2.basicInfoBankBranch.search",
+        &lark_api::corehr::v2::basic_info_bank_branch::Search::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.EnableDisableCoreHRProbationAssessment",
-        &lark_core::api::core_hr::EnableDisableCoreHRProbationAssessment::new(true),
+        "corehr.v2.basicInfoCity.search",
+        &lark_api::corehr::v2::basic_info_city::Search::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRProbationAssessment",
-        &lark_core::api::core_hr::UpdateCoreHRProbationAssessment::new(
-            "assessment_id x",
+        "corehr.v2.basicInfoCountryRegion.search",
+        &lark_api::corehr::v2::basic_info_country_region::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.basicInfoCountryRegionSubdivision.search",
+        &lark_api::corehr::v2::basic_info_country_region_subdivision::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.basicInfoCurrency.search",
+        &lark_api::corehr::v2::basic_info_currency::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.basicInfoDistrict.search",
+        &lark_api::corehr::v2::basic_info_district::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.basicInfoLanguage.search",
+        &lark_api::corehr::v2::basic_info_language::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.basicInfoNationality.search",
+        &lark_api::corehr::v2::basic_info_nationality::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.basicInfoTimeZone.search",
+        &lark_api::corehr::v2::basic_info_time_zone::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.bp.getByDepartment",
+        &lark_api::corehr::v2::bp::GetByDepartment::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.bp.list",
+        &lark_api::corehr::v2::bp::List::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.company.active",
+        &lark_api::corehr::v2::company::Active::new("s", "s", true, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.company.batchGet",
+        &lark_api::corehr::v2::company::BatchGet::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.company.queryMultiTimeline",
+        &lark_api::corehr::v2::company::QueryMultiTimeline::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.company.queryRecentChange",
+        &lark_api::corehr::v2::company::QueryRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.contract.search",
+        &lark_api::corehr::v2::contract::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.costAllocation.batchQuery",
+        &lark_api::corehr::v2::cost_allocation::BatchQuery::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.costAllocation.createVersion",
+        &lark_api::corehr::v2::cost_allocation::CreateVersion::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.costAllocation.removeVersion",
+        &lark_api::corehr::v2::cost_allocation::RemoveVersion::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.costAllocation.updateVersion",
+        &lark_api::corehr::v2::cost_allocation::UpdateVersion::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.costCenter.patch",
+        &lark_api::corehr::v2::cost_center::Patch::new("cost_center_id x", "s", true, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.costCenter.create",
+        &lark_api::corehr::v2::cost_center::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.costCenter.delete",
+        &lark_api::corehr::v2::cost_center::Delete::new("cost_center_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.costCenter.queryRecentChange",
+        &lark_api::corehr::v2::cost_center::QueryRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.costCenter.search",
+        &lark_api::corehr::v2::cost_center::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.costCenterVersion.create",
+        &lark_api::corehr::v2::cost_center_version::Create::new("cost_center_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.costCenterVersion.delete",
+        &lark_api::corehr::v2::cost_center_version::Delete::new(
+            "cost_center_id x",
+            "version_id x",
             "s",
-            true,
         ),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRProbation",
-        &lark_core::api::core_hr::SearchCoreHRProbation::new(7),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.SubmitCoreHRProbation",
-        &lark_core::api::core_hr::SubmitCoreHRProbation::new("s", 7, "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.WithdrawCoreHRProbation",
-        &lark_core::api::core_hr::WithdrawCoreHRProbation::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "core_hr.UpdateCoreHRProcessApprover",
-        &lark_core::api::core_hr::UpdateCoreHRProcessApprover::new(
-            "process_id x",
-            "approver_id x",
-            7,
+        "corehr.v2.costCenterVersion.patch",
+        &lark_api::corehr::v2::cost_center_version::Patch::new(
+            "cost_center_id x",
+            "version_id x",
+            "s",
+            "s",
         ),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRProcessExtra",
-        &lark_core::api::core_hr::UpdateCoreHRProcessExtra::new("process_id x", 7),
+        "corehr.v2.customOrg.active",
+        &lark_api::corehr::v2::custom_org::Active::new("s", "s", true, "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRProcessFlowVariableData",
-        &lark_core::api::core_hr::GetCoreHRProcessFlowVariableData::new("process_id x"),
+        "corehr.v2.customOrg.create",
+        &lark_api::corehr::v2::custom_org::Create::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRProcessFormVariableData",
-        &lark_core::api::core_hr::GetCoreHRProcessFormVariableData::new("process_id x"),
+        "corehr.v2.customOrg.deleteOrg",
+        &lark_api::corehr::v2::custom_org::DeleteOrg::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRProcessFormVariableDataV2",
-        &lark_core::api::core_hr::GetCoreHRProcessFormVariableDataV2::new("process_id x"),
+        "corehr.v2.customOrg.query",
+        &lark_api::corehr::v2::custom_org::Query::new(7, "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRProcess",
-        &lark_core::api::core_hr::GetCoreHRProcess::new("process_id x"),
+        "corehr.v2.customOrg.queryRecentChange",
+        &lark_api::corehr::v2::custom_org::QueryRecentChange::new(7, "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRProcessList",
-        &lark_core::api::core_hr::GetCoreHRProcessList::new(7, "s", "s"),
+        "corehr.v2.customOrg.patch",
+        &lark_api::corehr::v2::custom_org::Patch::new("org_id x", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRProcessFlowDataTemplate",
-        &lark_core::api::core_hr::QueryCoreHRProcessFlowDataTemplate::new("s"),
+        "corehr.v2.customOrg.updateRule",
+        &lark_api::corehr::v2::custom_org::UpdateRule::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRProcessRevoke",
-        &lark_core::api::core_hr::UpdateCoreHRProcessRevoke::new("process_id x"),
+        "corehr.v2.defaultCostCenter.batchQuery",
+        &lark_api::corehr::v2::default_cost_center::BatchQuery::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRProcessStart",
-        &lark_core::api::core_hr::CreateCoreHRProcessStart::new("s"),
+        "corehr.v2.defaultCostCenter.createVersion",
+        &lark_api::corehr::v2::default_cost_center::CreateVersion::new("s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRProcessTransfer",
-        &lark_core::api::core_hr::UpdateCoreHRProcessTransfer::new("process_id x", "s"),
+        "corehr.v2.defaultCostCenter.removeVersion",
+        &lark_api::corehr::v2::default_cost_center::RemoveVersion::new("s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRProcessWithdraw",
-        &lark_core::api::core_hr::UpdateCoreHRProcessWithdraw::new("process_id x"),
+        "corehr.v2.defaultCostCenter.updateVersion",
+        &lark_api::corehr::v2::default_cost_center::UpdateVersion::new("s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.BatchDeleteCoreHRReportDetailRow",
-        &lark_core::api::core_hr::BatchDeleteCoreHRReportDetailRow::new("s", "s"),
+        "corehr.v2.department.delete",
+        &lark_api::corehr::v2::department::Delete::new("department_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.BatchSaveCoreHRReportDetailRow",
-        &lark_core::api::core_hr::BatchSaveCoreHRReportDetailRow::new("s", "s"),
+        "corehr.v2.department.deleteV2",
+        &lark_api::corehr::v2::department::DeleteV2::new("department_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRSecurityGroupBp",
-        &lark_core::api::core_hr::GetCoreHRSecurityGroupBp::new(),
+        "corehr.v2.department.batchGet",
+        &lark_api::corehr::v2::department::BatchGet::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRSecurityGroupList",
-        &lark_core::api::core_hr::GetCoreHRSecurityGroupList::new(7),
+        "corehr.v2.department.parents",
+        &lark_api::corehr::v2::department::Parents::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.DownloadCoreHRSignatureFile",
-        &lark_core::api::core_hr::DownloadCoreHRSignatureFile::new("signature_file_id x"),
+        "corehr.v2.department.queryOperationLogs",
+        &lark_api::corehr::v2::department::QueryOperationLogs::new(7, "s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.ListCoreHRSignatureFile",
-        &lark_core::api::core_hr::ListCoreHRSignatureFile::new(),
+        "corehr.v2.department.queryRecentChange",
+        &lark_api::corehr::v2::department::QueryRecentChange::new(7, "s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.ListCoreHRSignatureFileByBizID",
-        &lark_core::api::core_hr::ListCoreHRSignatureFileByBizID::new("s", "s"),
+        "corehr.v2.department.queryTimeline",
+        &lark_api::corehr::v2::department::QueryTimeline::new("s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.QueryCoreHRSignatureFile",
-        &lark_core::api::core_hr::QueryCoreHRSignatureFile::new(),
+        "corehr.v2.department.search",
+        &lark_api::corehr::v2::department::Search::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.TerminateCoreHRSignatureFile",
-        &lark_core::api::core_hr::TerminateCoreHRSignatureFile::new("s", "s"),
+        "corehr.v2.department.queryMultiTimeline",
+        &lark_api::corehr::v2::department::QueryMultiTimeline::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.ListCoreHRSignatureNodeByFileID",
-        &lark_core::api::core_hr::ListCoreHRSignatureNodeByFileID::new("s"),
+        "corehr.v2.department.tree",
+        &lark_api::corehr::v2::department::Tree::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.ListCoreHRSignatureTemplateInfoWithThumbnail",
-        &lark_core::api::core_hr::ListCoreHRSignatureTemplateInfoWithThumbnail::new(),
+        "corehr.v2.department.patch",
+        &lark_api::corehr::v2::department::Patch::new("department_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.SearchCoreHRSignatureTemplate",
-        &lark_core::api::core_hr::SearchCoreHRSignatureTemplate::new(),
+        "corehr.v2.department.patchV2",
+        &lark_api::corehr::v2::department::PatchV2::new("department_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRSubdivision",
-        &lark_core::api::core_hr::GetCoreHRSubdivision::new("subdivision_id x"),
+        "corehr.v2.draft.get",
+        &lark_api::corehr::v2::draft::Get::new("draft_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRSubdivisionList",
-        &lark_core::api::core_hr::GetCoreHRSubdivisionList::new(7),
+        "corehr.v2.employee.create",
+        &lark_api::corehr::v2::employee::Create::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRSubregion",
-        &lark_core::api::core_hr::GetCoreHRSubregion::new("subregion_id x"),
+        "corehr.v2.employee.batchGet",
+        &lark_api::corehr::v2::employee::BatchGet::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRSubregionList",
-        &lark_core::api::core_hr::GetCoreHRSubregionList::new(7),
+        "corehr.v2.employee.search",
+        &lark_api::corehr::v2::employee::Search::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRTransferReasonList",
-        &lark_core::api::core_hr::GetCoreHRTransferReasonList::new(),
+        "corehr.v2.employeesAdditionalJob.batch",
+        &lark_api::corehr::v2::employees_additional_job::Batch::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRTransferTypeList",
-        &lark_core::api::core_hr::GetCoreHRTransferTypeList::new(),
+        "corehr.v2.employeesAdditionalJob.create",
+        &lark_api::corehr::v2::employees_additional_job::Create::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.BatchQueryCoreHRWorkforcePlanDetail",
-        &lark_core::api::core_hr::BatchQueryCoreHRWorkforcePlanDetail::new(),
+        "corehr.v2.employeesAdditionalJob.delete",
+        &lark_api::corehr::v2::employees_additional_job::Delete::new("additional_job_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.BatchQueryCoreHRWorkforcePlanDetailV2",
-        &lark_core::api::core_hr::BatchQueryCoreHRWorkforcePlanDetailV2::new(),
+        "corehr.v2.employeesAdditionalJob.patch",
+        &lark_api::corehr::v2::employees_additional_job::Patch::new("additional_job_id x"),
         false,
     )
     .await;
     run.send(
-        "core_hr.BatchDeleteCoreHRWorkforcePlanDetailRow",
-        &lark_core::api::core_hr::BatchDeleteCoreHRWorkforcePlanDetailRow::new("s"),
+        "corehr.v2.employeesBp.batchGet",
+        &lark_api::corehr::v2::employees_bp::BatchGet::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.BatchSaveCoreHRWorkforcePlanDetailRow",
-        &lark_core::api::core_hr::BatchSaveCoreHRWorkforcePlanDetailRow::new("s"),
+        "corehr.v2.employeesInternationalAssignment.create",
+        &lark_api::corehr::v2::employees_international_assignment::Create::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "core_hr.ListCoreHRWorkforcePlan",
-        &lark_core::api::core_hr::ListCoreHRWorkforcePlan::new(),
+        "corehr.v2.employeesInternationalAssignment.delete",
+        &lark_api::corehr::v2::employees_international_assignment::Delete::new(
+            "international_assignment_id x",
+        ),
         false,
     )
     .await;
     run.send(
-        "core_hr.CreateCoreHRWorkingHoursType",
-        &lark_core::api::core_hr::CreateCoreHRWorkingHoursType::new(true, true),
+        "corehr.v2.employeesInternationalAssignment.list",
+        &lark_api::corehr::v2::employees_international_assignment::List::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.DeleteCoreHRWorkingHoursType",
-        &lark_core::api::core_hr::DeleteCoreHRWorkingHoursType::new("working_hours_type_id x"),
+        "corehr.v2.employeesInternationalAssignment.patch",
+        &lark_api::corehr::v2::employees_international_assignment::Patch::new(
+            "international_assignment_id x",
+        ),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRWorkingHoursType",
-        &lark_core::api::core_hr::GetCoreHRWorkingHoursType::new("working_hours_type_id x"),
+        "corehr.v2.employeesJobData.batchGet",
+        &lark_api::corehr::v2::employees_job_data::BatchGet::new(),
         false,
     )
     .await;
     run.send(
-        "core_hr.GetCoreHRWorkingHoursTypeList",
-        &lark_core::api::core_hr::GetCoreHRWorkingHoursTypeList::new(7),
+        "corehr.v2.employeesJobData.query",
+        &lark_api::corehr::v2::employees_job_data::Query::new(7),
         false,
     )
     .await;
     run.send(
-        "core_hr.UpdateCoreHRWorkingHoursType",
-        &lark_core::api::core_hr::UpdateCoreHRWorkingHoursType::new("working_hours_type_id x"),
+        "corehr.v2.enum.search",
+        &lark_api::corehr::v2::enum_::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.job.batchGet",
+        &lark_api::corehr::v2::job::BatchGet::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.job.get",
+        &lark_api::corehr::v2::job::Get::new("job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.job.list",
+        &lark_api::corehr::v2::job::List::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.job.queryMultiTimeline",
+        &lark_api::corehr::v2::job::QueryMultiTimeline::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.job.queryRecentChange",
+        &lark_api::corehr::v2::job::QueryRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobChange.create",
+        &lark_api::corehr::v2::job_change::Create::new(7, "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobChange.createV2",
+        &lark_api::corehr::v2::job_change::CreateV2::new(7, "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobChange.revoke",
+        &lark_api::corehr::v2::job_change::Revoke::new("job_change_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobChange.search",
+        &lark_api::corehr::v2::job_change::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobFamily.batchGet",
+        &lark_api::corehr::v2::job_family::BatchGet::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobFamily.queryMultiTimeline",
+        &lark_api::corehr::v2::job_family::QueryMultiTimeline::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobFamily.queryRecentChange",
+        &lark_api::corehr::v2::job_family::QueryRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobGrade.create",
+        &lark_api::corehr::v2::job_grade::Create::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobGrade.delete",
+        &lark_api::corehr::v2::job_grade::Delete::new("job_grade_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobGrade.query",
+        &lark_api::corehr::v2::job_grade::Query::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobGrade.queryRecentChange",
+        &lark_api::corehr::v2::job_grade::QueryRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobGrade.patch",
+        &lark_api::corehr::v2::job_grade::Patch::new("job_grade_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobLevel.batchGet",
+        &lark_api::corehr::v2::job_level::BatchGet::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.jobLevel.queryRecentChange",
+        &lark_api::corehr::v2::job_level::QueryRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.location.active",
+        &lark_api::corehr::v2::location::Active::new("s", "s", true, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.location.batchGet",
+        &lark_api::corehr::v2::location::BatchGet::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.location.queryMultiTimeline",
+        &lark_api::corehr::v2::location::QueryMultiTimeline::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.location.queryRecentChange",
+        &lark_api::corehr::v2::location::QueryRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.location.patch",
+        &lark_api::corehr::v2::location::Patch::new("location_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.locationAddress.create",
+        &lark_api::corehr::v2::location_address::Create::new("location_id x", "s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.locationAddress.delete",
+        &lark_api::corehr::v2::location_address::Delete::new("location_id x", "address_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.locationAddress.patch",
+        &lark_api::corehr::v2::location_address::Patch::new("location_id x", "address_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.offboarding.edit",
+        &lark_api::corehr::v2::offboarding::Edit::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.offboarding.revoke",
+        &lark_api::corehr::v2::offboarding::Revoke::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.offboarding.submitV2",
+        &lark_api::corehr::v2::offboarding::SubmitV2::new(7, "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.pathway.active",
+        &lark_api::corehr::v2::pathway::Active::new("s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.pathway.batchGet",
+        &lark_api::corehr::v2::pathway::BatchGet::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.pathway.create",
+        &lark_api::corehr::v2::pathway::Create::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.pathway.delete",
+        &lark_api::corehr::v2::pathway::Delete::new("pathway_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.pathway.patch",
+        &lark_api::corehr::v2::pathway::Patch::new("pathway_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.position.active",
+        &lark_api::corehr::v2::position::Active::new("s", true, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.position.create",
+        &lark_api::corehr::v2::position::Create::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.position.delPosition",
+        &lark_api::corehr::v2::position::DelPosition::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.position.query",
+        &lark_api::corehr::v2::position::Query::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.position.queryRecentChange",
+        &lark_api::corehr::v2::position::QueryRecentChange::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.position.patch",
+        &lark_api::corehr::v2::position::Patch::new("position_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.preHire.complete",
+        &lark_api::corehr::v2::pre_hire::Complete::new("pre_hire_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.preHire.create",
+        &lark_api::corehr::v2::pre_hire::Create::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.preHire.delete",
+        &lark_api::corehr::v2::pre_hire::Delete::new("pre_hire_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.preHire.deleteV2",
+        &lark_api::corehr::v2::pre_hire::DeleteV2::new("pre_hire_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.preHire.query",
+        &lark_api::corehr::v2::pre_hire::Query::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.preHire.restoreFlowInstance",
+        &lark_api::corehr::v2::pre_hire::RestoreFlowInstance::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.preHire.search",
+        &lark_api::corehr::v2::pre_hire::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.preHire.transformOnboardingTask",
+        &lark_api::corehr::v2::pre_hire::TransformOnboardingTask::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.preHire.transitTask",
+        &lark_api::corehr::v2::pre_hire::TransitTask::new("pre_hire_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.preHire.patch",
+        &lark_api::corehr::v2::pre_hire::Patch::new("pre_hire_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.preHire.patchV2",
+        &lark_api::corehr::v2::pre_hire::PatchV2::new("pre_hire_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.preHire.withdrawOnboarding",
+        &lark_api::corehr::v2::pre_hire::WithdrawOnboarding::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.probation.enableDisableAssessment",
+        &lark_api::corehr::v2::probation::EnableDisableAssessment::new(true),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.probation.search",
+        &lark_api::corehr::v2::probation::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.probation.submit",
+        &lark_api::corehr::v2::probation::Submit::new("s", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.probation.withdraw",
+        &lark_api::corehr::v2::probation::Withdraw::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.probationAssessment.create",
+        &lark_api::corehr::v2::probation_assessment::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.probationAssessment.delete",
+        &lark_api::corehr::v2::probation_assessment::Delete::new("assessment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.probationAssessment.patch",
+        &lark_api::corehr::v2::probation_assessment::Patch::new("assessment_id x", "s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.process.flowVariableData",
+        &lark_api::corehr::v2::process::FlowVariableData::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.process.get",
+        &lark_api::corehr::v2::process::Get::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.process.list",
+        &lark_api::corehr::v2::process::List::new(7, "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.processApprover.update",
+        &lark_api::corehr::v2::process_approver::Update::new("process_id x", "approver_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.processExtra.update",
+        &lark_api::corehr::v2::process_extra::Update::new("process_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.processFormVariableData.get",
+        &lark_api::corehr::v2::process_form_variable_data::Get::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.processFormVariableData.getV2",
+        &lark_api::corehr::v2::process_form_variable_data::GetV2::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.processQueryFlowDataTemplate.create",
+        &lark_api::corehr::v2::process_query_flow_data_template::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.processRevoke.update",
+        &lark_api::corehr::v2::process_revoke::Update::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.processStart.create",
+        &lark_api::corehr::v2::process_start::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.processTransfer.update",
+        &lark_api::corehr::v2::process_transfer::Update::new("process_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.processWithdraw.update",
+        &lark_api::corehr::v2::process_withdraw::Update::new("process_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.reportDetailRow.batchDelete",
+        &lark_api::corehr::v2::report_detail_row::BatchDelete::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.reportDetailRow.batchSave",
+        &lark_api::corehr::v2::report_detail_row::BatchSave::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.signatureFile.download",
+        &lark_api::corehr::v2::signature_file::Download::new("signature_file_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.signatureFile.list",
+        &lark_api::corehr::v2::signature_file::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.signatureFile.listByBizId",
+        &lark_api::corehr::v2::signature_file::ListByBizId::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.signatureFile.query",
+        &lark_api::corehr::v2::signature_file::Query::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.signatureFile.terminate",
+        &lark_api::corehr::v2::signature_file::Terminate::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.signatureNode.listByFileId",
+        &lark_api::corehr::v2::signature_node::ListByFileId::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.signatureTemplate.search",
+        &lark_api::corehr::v2::signature_template::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.signatureTemplateInfoWithThumbnail.list",
+        &lark_api::corehr::v2::signature_template_info_with_thumbnail::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.workforcePlan.list",
+        &lark_api::corehr::v2::workforce_plan::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.workforcePlanDetail.batch",
+        &lark_api::corehr::v2::workforce_plan_detail::Batch::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.workforcePlanDetail.batchV2",
+        &lark_api::corehr::v2::workforce_plan_detail::BatchV2::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.workforcePlanDetailRow.batchDelete",
+        &lark_api::corehr::v2::workforce_plan_detail_row::BatchDelete::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.workforcePlanDetailRow.batchSave",
+        &lark_api::corehr::v2::workforce_plan_detail_row::BatchSave::new("s"),
         false,
     )
     .await;
@@ -5147,134 +4751,330 @@ async fn core_hr(run: &mut Run) {
 
 async fn directory(run: &mut Run) {
     run.send(
-        "directory.CreateDirectoryCollaborationRule",
-        &lark_core::api::directory::CreateDirectoryCollaborationRule::new("s"),
+        "directory.v1.collaborationRule.create",
+        &lark_api::directory::v1::collaboration_rule::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "directory.DeleteDirectoryCollaborationRule",
-        &lark_core::api::directory::DeleteDirectoryCollaborationRule::new(
-            "collaboration_rule_id x",
+        "directory.v1.collaborationRule.delete",
+        &lark_api::directory::v1::collaboration_rule::Delete::new("collaboration_rule_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.collaborationRule.list",
+        &lark_api::directory::v1::collaboration_rule::List::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.collaborationRule.update",
+        &lark_api::directory::v1::collaboration_rule::Update::new("collaboration_rule_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.collaborationTenant.list",
+        &lark_api::directory::v1::collaboration_tenant::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.collborationShareEntity.list",
+        &lark_api::directory::v1::collboration_share_entity::List::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.department.create",
+        &lark_api::directory::v1::department::Create::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.department.delete",
+        &lark_api::directory::v1::department::Delete::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.department.filter",
+        &lark_api::directory::v1::department::Filter::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.department.mget",
+        &lark_api::directory::v1::department::Mget::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.department.search",
+        &lark_api::directory::v1::department::Search::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.department.patch",
+        &lark_api::directory::v1::department::Patch::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.employee.create",
+        &lark_api::directory::v1::employee::Create::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.employee.delete",
+        &lark_api::directory::v1::employee::Delete::new("employee_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.employee.filter",
+        &lark_api::directory::v1::employee::Filter::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.employee.mget",
+        &lark_api::directory::v1::employee::Mget::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.employee.regular",
+        &lark_api::directory::v1::employee::Regular::new("employee_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.employee.resurrect",
+        &lark_api::directory::v1::employee::Resurrect::new("employee_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.employee.search",
+        &lark_api::directory::v1::employee::Search::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.employee.toBeResigned",
+        &lark_api::directory::v1::employee::ToBeResigned::new("employee_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "directory.v1.employee.patch",
+        &lark_api::directory::v1::employee::Patch::new("employee_id x"),
+        false,
+    )
+    .await;
+}
+
+async fn doc(run: &mut Run) {
+    run.send("doc.v2.create", &lark_api::doc::v2::Create::new(), false)
+        .await;
+    run.send(
+        "doc.v2.content",
+        &lark_api::doc::v2::Content::new("docToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "doc.v2.rawContent",
+        &lark_api::doc::v2::RawContent::new("docToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "doc.v2.batchUpdate",
+        &lark_api::doc::v2::BatchUpdate::new("docToken x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "doc.v2.meta.get",
+        &lark_api::doc::v2::meta::Get::new("docToken x"),
+        false,
+    )
+    .await;
+}
+
+async fn docs(run: &mut Run) {
+    run.send(
+        "docs.v1.content.get",
+        &lark_api::docs::v1::content::Get::new("s", "s", "s"),
+        false,
+    )
+    .await;
+}
+
+async fn document_ai(run: &mut Run) {
+    run.send(
+        "document_ai.v1.bankCard.recognize",
+        &lark_api::document_ai::v1::bank_card::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "document_ai.v1.businessCard.recognize",
+        &lark_api::document_ai::v1::business_card::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "document_ai.v1.businessLicense.recognize",
+        &lark_api::document_ai::v1::business_license::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "document_ai.v1.chinesePassport.recognize",
+        &lark_api::document_ai::v1::chinese_passport::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "document_ai.v1.contract.fieldExtraction",
+        &lark_api::document_ai::v1::contract::FieldExtraction::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            7,
             "s",
         ),
         false,
     )
     .await;
     run.send(
-        "directory.ListDirectoryCollaborationRule",
-        &lark_core::api::directory::ListDirectoryCollaborationRule::new("s"),
+        "document_ai.v1.drivingLicense.recognize",
+        &lark_api::document_ai::v1::driving_license::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
         false,
     )
     .await;
     run.send(
-        "directory.UpdateDirectoryCollaborationRule",
-        &lark_core::api::directory::UpdateDirectoryCollaborationRule::new(
-            "collaboration_rule_id x",
-            "s",
+        "document_ai.v1.foodManageLicense.recognize",
+        &lark_api::document_ai::v1::food_manage_license::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "document_ai.v1.foodProduceLicense.recognize",
+        &lark_api::document_ai::v1::food_produce_license::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "document_ai.v1.healthCertificate.recognize",
+        &lark_api::document_ai::v1::health_certificate::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "document_ai.v1.hkmMainlandTravelPermit.recognize",
+        &lark_api::document_ai::v1::hkm_mainland_travel_permit::Recognize::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
         ),
         false,
     )
     .await;
     run.send(
-        "directory.ListDirectoryCollaborationTenant",
-        &lark_core::api::directory::ListDirectoryCollaborationTenant::new(),
+        "document_ai.v1.idCard.recognize",
+        &lark_api::document_ai::v1::id_card::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
         false,
     )
     .await;
     run.send(
-        "directory.ListDirectoryCollborationShareEntity",
-        &lark_core::api::directory::ListDirectoryCollborationShareEntity::new("s"),
+        "document_ai.v1.resume.parse",
+        &lark_api::document_ai::v1::resume::Parse::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
         false,
     )
     .await;
     run.send(
-        "directory.CreateDirectoryDepartment",
-        &lark_core::api::directory::CreateDirectoryDepartment::new(),
+        "document_ai.v1.taxiInvoice.recognize",
+        &lark_api::document_ai::v1::taxi_invoice::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
         false,
     )
     .await;
     run.send(
-        "directory.DeleteDirectoryDepartment",
-        &lark_core::api::directory::DeleteDirectoryDepartment::new("department_id x"),
+        "document_ai.v1.trainInvoice.recognize",
+        &lark_api::document_ai::v1::train_invoice::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
         false,
     )
     .await;
     run.send(
-        "directory.CreateDirectoryDepartmentFilter",
-        &lark_core::api::directory::CreateDirectoryDepartmentFilter::new(),
+        "document_ai.v1.twMainlandTravelPermit.recognize",
+        &lark_api::document_ai::v1::tw_mainland_travel_permit::Recognize::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
         false,
     )
     .await;
     run.send(
-        "directory.MGetDirectoryDepartment",
-        &lark_core::api::directory::MGetDirectoryDepartment::new(),
+        "document_ai.v1.vatInvoice.recognize",
+        &lark_api::document_ai::v1::vat_invoice::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
         false,
     )
     .await;
     run.send(
-        "directory.SearchDirectoryDepartment",
-        &lark_core::api::directory::SearchDirectoryDepartment::new("s"),
+        "document_ai.v1.vehicleInvoice.recognize",
+        &lark_api::document_ai::v1::vehicle_invoice::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
         false,
     )
     .await;
     run.send(
-        "directory.UpdateDirectoryDepartment",
-        &lark_core::api::directory::UpdateDirectoryDepartment::new("department_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "directory.CreateDirectoryEmployee",
-        &lark_core::api::directory::CreateDirectoryEmployee::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "directory.DeleteDirectoryEmployee",
-        &lark_core::api::directory::DeleteDirectoryEmployee::new("employee_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "directory.CreateDirectoryEmployeeFilter",
-        &lark_core::api::directory::CreateDirectoryEmployeeFilter::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "directory.MGetDirectoryEmployee",
-        &lark_core::api::directory::MGetDirectoryEmployee::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "directory.UpdateDirectoryEmployeeRegular",
-        &lark_core::api::directory::UpdateDirectoryEmployeeRegular::new("employee_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "directory.CreateDirectoryEmployeeResurrect",
-        &lark_core::api::directory::CreateDirectoryEmployeeResurrect::new("employee_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "directory.SearchDirectoryEmployee",
-        &lark_core::api::directory::SearchDirectoryEmployee::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "directory.UpdateDirectoryEmployeeToBeResigned",
-        &lark_core::api::directory::UpdateDirectoryEmployeeToBeResigned::new("employee_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "directory.UpdateDirectoryEmployee",
-        &lark_core::api::directory::UpdateDirectoryEmployee::new("employee_id x"),
+        "document_ai.v1.vehicleLicense.recognize",
+        &lark_api::document_ai::v1::vehicle_license::Recognize::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
         false,
     )
     .await;
@@ -5282,20 +5082,32 @@ async fn directory(run: &mut Run) {
 
 async fn docx(run: &mut Run) {
     run.send(
-        "docx.GetDocxChatAnnouncement",
-        &lark_core::api::docx::GetDocxChatAnnouncement::new("chat_id x"),
+        "docx.v1.chatAnnouncement.get",
+        &lark_api::docx::v1::chat_announcement::Get::new("chat_id x"),
         false,
     )
     .await;
     run.send(
-        "docx.ListDocxChatAnnouncementBlock",
-        &lark_core::api::docx::ListDocxChatAnnouncementBlock::new("chat_id x"),
+        "docx.v1.chatAnnouncementBlock.list",
+        &lark_api::docx::v1::chat_announcement_block::List::new("chat_id x"),
         false,
     )
     .await;
     run.send(
-        "docx.CreateDocxChatAnnouncementBlockChildren",
-        &lark_core::api::docx::CreateDocxChatAnnouncementBlockChildren::new(
+        "docx.v1.chatAnnouncementBlock.batchUpdate",
+        &lark_api::docx::v1::chat_announcement_block::BatchUpdate::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.chatAnnouncementBlock.get",
+        &lark_api::docx::v1::chat_announcement_block::Get::new("chat_id x", "block_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.chatAnnouncementBlockChildren.create",
+        &lark_api::docx::v1::chat_announcement_block_children::Create::new(
             "chat_id x",
             "block_id x",
         ),
@@ -5303,31 +5115,96 @@ async fn docx(run: &mut Run) {
     )
     .await;
     run.send(
-        "docx.BatchUpdateDocxChatAnnouncementBlock",
-        &lark_core::api::docx::BatchUpdateDocxChatAnnouncementBlock::new("chat_id x"),
+        "docx.v1.chatAnnouncementBlockChildren.get",
+        &lark_api::docx::v1::chat_announcement_block_children::Get::new("chat_id x", "block_id x"),
         false,
     )
     .await;
     run.send(
-        "docx.GetDocxChatAnnouncementBlock",
-        &lark_core::api::docx::GetDocxChatAnnouncementBlock::new("chat_id x", "block_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "docx.GetDocxChatAnnouncementBlockChildren",
-        &lark_core::api::docx::GetDocxChatAnnouncementBlockChildren::new("chat_id x", "block_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "docx.BatchDeleteDocxChatAnnouncementBlockChildren",
-        &lark_core::api::docx::BatchDeleteDocxChatAnnouncementBlockChildren::new(
+        "docx.v1.chatAnnouncementBlockChildren.batchDelete",
+        &lark_api::docx::v1::chat_announcement_block_children::BatchDelete::new(
             "chat_id x",
             "block_id x",
             7,
             7,
         ),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.document.convert",
+        &lark_api::docx::v1::document::Convert::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.document.create",
+        &lark_api::docx::v1::document::Create::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.document.get",
+        &lark_api::docx::v1::document::Get::new("document_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.document.rawContent",
+        &lark_api::docx::v1::document::RawContent::new("document_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.documentBlock.batchUpdate",
+        &lark_api::docx::v1::document_block::BatchUpdate::new("document_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.documentBlock.get",
+        &lark_api::docx::v1::document_block::Get::new("document_id x", "block_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.documentBlock.list",
+        &lark_api::docx::v1::document_block::List::new("document_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.documentBlock.patch",
+        &lark_api::docx::v1::document_block::Patch::new("document_id x", "block_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.documentBlockChildren.batchDelete",
+        &lark_api::docx::v1::document_block_children::BatchDelete::new(
+            "document_id x",
+            "block_id x",
+            7,
+            7,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.documentBlockChildren.create",
+        &lark_api::docx::v1::document_block_children::Create::new("document_id x", "block_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.documentBlockChildren.get",
+        &lark_api::docx::v1::document_block_children::Get::new("document_id x", "block_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "docx.v1.documentBlockDescendant.create",
+        &lark_api::docx::v1::document_block_descendant::Create::new("document_id x", "block_id x"),
         false,
     )
     .await;
@@ -5335,92 +5212,104 @@ async fn docx(run: &mut Run) {
 
 async fn drive(run: &mut Run) {
     run.send(
-        "drive.SubscribeDriveFile",
-        &lark_core::api::drive::SubscribeDriveFile::new("file_token x", "s"),
+        "drive.v0.permissionMember.create",
+        &lark_api::drive::v0::permission_member::Create::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.SearchDriveFile",
-        &lark_core::api::drive::SearchDriveFile::new("s"),
-        true,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveFileMeta",
-        &lark_core::api::drive::GetDriveFileMeta::new(),
+        "drive.v0.permissionMember.transfer",
+        &lark_api::drive::v0::permission_member::Transfer::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.CreateDriveFile",
-        &lark_core::api::drive::CreateDriveFile::new("folderToken x", "s", "s"),
+        "drive.v0.permissionMember.list",
+        &lark_api::drive::v0::permission_member::List::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.DeleteDriveFile",
-        &lark_core::api::drive::DeleteDriveFile::new("file_token x", "s"),
+        "drive.v0.permissionMember.delete",
+        &lark_api::drive::v0::permission_member::Delete::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.DeleteDriveSheetFile",
-        &lark_core::api::drive::DeleteDriveSheetFile::new("spreadsheetToken x"),
+        "drive.v0.permissionMember.update",
+        &lark_api::drive::v0::permission_member::Update::new("s", "s", "s", "s", "s", true),
         false,
     )
     .await;
     run.send(
-        "drive.GetDriveFolderMeta",
-        &lark_core::api::drive::GetDriveFolderMeta::new("folderToken x"),
+        "drive.v0.permissionMember.permitted",
+        &lark_api::drive::v0::permission_member::Permitted::new("s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.GetDriveRootFolderMeta",
-        &lark_core::api::drive::GetDriveRootFolderMeta::new(),
+        "drive.v0.permissionPublic.update",
+        &lark_api::drive::v0::permission_public::Update::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.GetDriveFolderChildren",
-        &lark_core::api::drive::GetDriveFolderChildren::new("folderToken x"),
+        "drive.v1.exportTask.create",
+        &lark_api::drive::v1::export_task::Create::new("s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.GetDriveFileStatistics",
-        &lark_core::api::drive::GetDriveFileStatistics::new("file_token x", "s"),
+        "drive.v1.exportTask.download",
+        &lark_api::drive::v1::export_task::Download::new("file_token x"),
         false,
     )
     .await;
     run.send(
-        "drive.DownloadDriveFile",
-        &lark_core::api::drive::DownloadDriveFile::new("file_token x"),
+        "drive.v1.exportTask.get",
+        &lark_api::drive::v1::export_task::Get::new("ticket x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.CopyDriveFile",
-        &lark_core::api::drive::CopyDriveFile::new("file_token x", "s", "s"),
+        "drive.v1.file.subscribe",
+        &lark_api::drive::v1::file::Subscribe::new("file_token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.CreateDriveFolder",
-        &lark_core::api::drive::CreateDriveFolder::new("s", "s"),
+        "drive.v1.file.delete",
+        &lark_api::drive::v1::file::Delete::new("file_token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.MoveDriveFile",
-        &lark_core::api::drive::MoveDriveFile::new("file_token x"),
+        "drive.v1.file.download",
+        &lark_api::drive::v1::file::Download::new("file_token x"),
         false,
     )
     .await;
     run.send(
-        "drive.UploadDriveFile",
-        &lark_core::api::drive::UploadDriveFile::new(
+        "drive.v1.file.copy",
+        &lark_api::drive::v1::file::Copy::new("file_token x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.file.createFolder",
+        &lark_api::drive::v1::file::CreateFolder::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.file.move",
+        &lark_api::drive::v1::file::Move::new("file_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.file.uploadAll",
+        &lark_api::drive::v1::file::UploadAll::new(
             "s",
             "s",
             "s",
@@ -5431,14 +5320,14 @@ async fn drive(run: &mut Run) {
     )
     .await;
     run.send(
-        "drive.PrepareUploadDriveFile",
-        &lark_core::api::drive::PrepareUploadDriveFile::new("s", "s", "s", 7),
+        "drive.v1.file.uploadPrepare",
+        &lark_api::drive::v1::file::UploadPrepare::new("s", "s", "s", 7),
         false,
     )
     .await;
     run.send(
-        "drive.PartUploadDriveFile",
-        &lark_core::api::drive::PartUploadDriveFile::new(
+        "drive.v1.file.uploadPart",
+        &lark_api::drive::v1::file::UploadPart::new(
             "s",
             7,
             7,
@@ -5448,174 +5337,74 @@ async fn drive(run: &mut Run) {
     )
     .await;
     run.send(
-        "drive.FinishUploadDriveFile",
-        &lark_core::api::drive::FinishUploadDriveFile::new("s", 7),
+        "drive.v1.file.uploadFinish",
+        &lark_api::drive::v1::file::UploadFinish::new("s", 7),
         false,
     )
     .await;
     run.send(
-        "drive.DownloadDriveMedia",
-        &lark_core::api::drive::DownloadDriveMedia::new("file_token x"),
+        "drive.v1.file.list",
+        &lark_api::drive::v1::file::List::new(),
         false,
     )
     .await;
     run.send(
-        "drive.UploadDriveMedia",
-        &lark_core::api::drive::UploadDriveMedia::new(
-            "s",
-            "s",
-            "s",
-            7,
-            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-        ),
+        "drive.v1.file.createShortcut",
+        &lark_api::drive::v1::file::CreateShortcut::new("s"),
         false,
     )
     .await;
     run.send(
-        "drive.PrepareUploadDriveMedia",
-        &lark_core::api::drive::PrepareUploadDriveMedia::new("s", "s", "s", 7),
+        "drive.v1.file.getSubscribe",
+        &lark_api::drive::v1::file::GetSubscribe::new("file_token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.PartUploadDriveMedia",
-        &lark_core::api::drive::PartUploadDriveMedia::new(
-            "s",
-            7,
-            7,
-            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-        ),
+        "drive.v1.file.taskCheck",
+        &lark_api::drive::v1::file::TaskCheck::new("s"),
         false,
     )
     .await;
     run.send(
-        "drive.FinishUploadDriveMedia",
-        &lark_core::api::drive::FinishUploadDriveMedia::new("s", 7),
+        "drive.v1.file.deleteSubscribe",
+        &lark_api::drive::v1::file::DeleteSubscribe::new("file_token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.CreateDriveMemberPermissionOld",
-        &lark_core::api::drive::CreateDriveMemberPermissionOld::new("s", "s"),
+        "drive.v1.fileComment.list",
+        &lark_api::drive::v1::file_comment::List::new("file_token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.TransferDriveMemberPermission",
-        &lark_core::api::drive::TransferDriveMemberPermission::new("s", "s"),
+        "drive.v1.fileComment.get",
+        &lark_api::drive::v1::file_comment::Get::new("file_token x", "comment_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.GetDriveMemberPermissionList",
-        &lark_core::api::drive::GetDriveMemberPermissionList::new("s", "s"),
+        "drive.v1.fileComment.create",
+        &lark_api::drive::v1::file_comment::Create::new("file_token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.CreateDriveMemberPermission",
-        &lark_core::api::drive::CreateDriveMemberPermission::new("token x", "s", "s", "s", "s"),
+        "drive.v1.fileComment.patch",
+        &lark_api::drive::v1::file_comment::Patch::new("file_token x", "comment_id x", "s", true),
         false,
     )
     .await;
     run.send(
-        "drive.DeleteDriveMemberPermission",
-        &lark_core::api::drive::DeleteDriveMemberPermission::new(
-            "token x",
-            "member_id x",
-            "s",
-            "s",
-        ),
+        "drive.v1.fileComment.batchQuery",
+        &lark_api::drive::v1::file_comment::BatchQuery::new("file_token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.DeleteDriveMemberPermissionOld",
-        &lark_core::api::drive::DeleteDriveMemberPermissionOld::new("s", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateDriveMemberPermissionOld",
-        &lark_core::api::drive::UpdateDriveMemberPermissionOld::new("s", "s", "s", "s", "s", true),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateDriveMemberPermission",
-        &lark_core::api::drive::UpdateDriveMemberPermission::new(
-            "token x",
-            "member_id x",
-            "s",
-            "s",
-            "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CheckDriveMemberPermission",
-        &lark_core::api::drive::CheckDriveMemberPermission::new("s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateDrivePublicPermissionV1Old",
-        &lark_core::api::drive::UpdateDrivePublicPermissionV1Old::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateDrivePublicPermissionV2Old",
-        &lark_core::api::drive::UpdateDrivePublicPermissionV2Old::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDrivePublicPermissionV2",
-        &lark_core::api::drive::GetDrivePublicPermissionV2::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDrivePublicPermission",
-        &lark_core::api::drive::GetDrivePublicPermission::new("token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateDrivePublicPermission",
-        &lark_core::api::drive::UpdateDrivePublicPermission::new("token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.BatchGetDriveMediaTmpDownloadURL",
-        &lark_core::api::drive::BatchGetDriveMediaTmpDownloadURL::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveCommentList",
-        &lark_core::api::drive::GetDriveCommentList::new("file_token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveComment",
-        &lark_core::api::drive::GetDriveComment::new("file_token x", "comment_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateDriveComment",
-        &lark_core::api::drive::CreateDriveComment::new("file_token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateDriveComment",
-        &lark_core::api::drive::UpdateDriveComment::new(
+        "drive.v1.fileCommentReply.update",
+        &lark_api::drive::v1::file_comment_reply::Update::new(
             "file_token x",
             "comment_id x",
             "reply_id x",
@@ -5625,8 +5414,8 @@ async fn drive(run: &mut Run) {
     )
     .await;
     run.send(
-        "drive.DeleteDriveComment",
-        &lark_core::api::drive::DeleteDriveComment::new(
+        "drive.v1.fileCommentReply.delete",
+        &lark_api::drive::v1::file_comment_reply::Delete::new(
             "file_token x",
             "comment_id x",
             "reply_id x",
@@ -5636,35 +5425,32 @@ async fn drive(run: &mut Run) {
     )
     .await;
     run.send(
-        "drive.UpdateDriveCommentPatch",
-        &lark_core::api::drive::UpdateDriveCommentPatch::new(
-            "file_token x",
-            "comment_id x",
-            "s",
-            true,
-        ),
+        "drive.v1.fileCommentReply.list",
+        &lark_api::drive::v1::file_comment_reply::List::new("file_token x", "comment_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.CreateDriveFileSubscription",
-        &lark_core::api::drive::CreateDriveFileSubscription::new("file_token x", "s", "s"),
+        "drive.v1.fileStatistics.get",
+        &lark_api::drive::v1::file_statistics::Get::new("file_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.fileSubscription.create",
+        &lark_api::drive::v1::file_subscription::Create::new("file_token x", "s", "s"),
         true,
     )
     .await;
     run.send(
-        "drive.GetDriveFileSubscription",
-        &lark_core::api::drive::GetDriveFileSubscription::new(
-            "file_token x",
-            "subscription_id x",
-            "s",
-        ),
+        "drive.v1.fileSubscription.get",
+        &lark_api::drive::v1::file_subscription::Get::new("file_token x", "subscription_id x", "s"),
         true,
     )
     .await;
     run.send(
-        "drive.UpdateDriveFileSubscription",
-        &lark_core::api::drive::UpdateDriveFileSubscription::new(
+        "drive.v1.fileSubscription.patch",
+        &lark_api::drive::v1::file_subscription::Patch::new(
             "file_token x",
             "subscription_id x",
             true,
@@ -5674,856 +5460,235 @@ async fn drive(run: &mut Run) {
     )
     .await;
     run.send(
-        "drive.CreateDriveDoc",
-        &lark_core::api::drive::CreateDriveDoc::new(),
+        "drive.v1.fileVersion.create",
+        &lark_api::drive::v1::file_version::Create::new("file_token x"),
         false,
     )
     .await;
     run.send(
-        "drive.GetDriveDocContent",
-        &lark_core::api::drive::GetDriveDocContent::new("docToken x"),
+        "drive.v1.fileVersion.delete",
+        &lark_api::drive::v1::file_version::Delete::new("file_token x", "version_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.GetDriveDocRawContent",
-        &lark_core::api::drive::GetDriveDocRawContent::new("docToken x"),
+        "drive.v1.fileVersion.get",
+        &lark_api::drive::v1::file_version::Get::new("file_token x", "version_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.GetDriveDocMeta",
-        &lark_core::api::drive::GetDriveDocMeta::new("docToken x"),
+        "drive.v1.fileVersion.list",
+        &lark_api::drive::v1::file_version::List::new("file_token x", 7, "s"),
         false,
     )
     .await;
     run.send(
-        "drive.CreateSheet",
-        &lark_core::api::drive::CreateSheet::new(),
+        "drive.v1.fileViewRecord.list",
+        &lark_api::drive::v1::file_view_record::List::new("file_token x", 7, "s"),
         false,
     )
     .await;
     run.send(
-        "drive.GetSheetMeta",
-        &lark_core::api::drive::GetSheetMeta::new("spreadsheetToken x"),
+        "drive.v1.importTask.create",
+        &lark_api::drive::v1::import_task::Create::new("s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.UpdateSheetProperty",
-        &lark_core::api::drive::UpdateSheetProperty::new("spreadsheetToken x"),
+        "drive.v1.importTask.get",
+        &lark_api::drive::v1::import_task::Get::new("ticket x"),
         false,
     )
     .await;
     run.send(
-        "drive.BatchUpdateSheet",
-        &lark_core::api::drive::BatchUpdateSheet::new("spreadsheet_token x"),
+        "drive.v1.media.download",
+        &lark_api::drive::v1::media::Download::new("file_token x"),
         false,
     )
     .await;
     run.send(
-        "drive.ImportSheet",
-        &lark_core::api::drive::ImportSheet::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateDriveImportTask",
-        &lark_core::api::drive::CreateDriveImportTask::new("s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveImportTask",
-        &lark_core::api::drive::GetDriveImportTask::new("ticket x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.MoveSheetDimension",
-        &lark_core::api::drive::MoveSheetDimension::new("spreadsheet_token x", "sheet_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.PrependSheetValue",
-        &lark_core::api::drive::PrependSheetValue::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.AppendSheetValue",
-        &lark_core::api::drive::AppendSheetValue::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.InsertSheetDimensionRange",
-        &lark_core::api::drive::InsertSheetDimensionRange::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.AddSheetDimensionRange",
-        &lark_core::api::drive::AddSheetDimensionRange::new("spreadsheet_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateSheetDimensionRange",
-        &lark_core::api::drive::UpdateSheetDimensionRange::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.DeleteSheetDimensionRange",
-        &lark_core::api::drive::DeleteSheetDimensionRange::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetSheetValue",
-        &lark_core::api::drive::GetSheetValue::new("spreadsheetToken x", "range x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.BatchGetSheetValue",
-        &lark_core::api::drive::BatchGetSheetValue::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.SetSheetValue",
-        &lark_core::api::drive::SetSheetValue::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.BatchSetSheetValue",
-        &lark_core::api::drive::BatchSetSheetValue::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.SetSheetStyle",
-        &lark_core::api::drive::SetSheetStyle::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.BatchSetSheetStyle",
-        &lark_core::api::drive::BatchSetSheetStyle::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.MergeSheetCell",
-        &lark_core::api::drive::MergeSheetCell::new("spreadsheetToken x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UnmergeSheetCell",
-        &lark_core::api::drive::UnmergeSheetCell::new("spreadsheetToken x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.SetSheetValueImage",
-        &lark_core::api::drive::SetSheetValueImage::new("spreadsheetToken x", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.FindSheet",
-        &lark_core::api::drive::FindSheet::new("spreadsheet_token x", "sheet_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.ReplaceSheet",
-        &lark_core::api::drive::ReplaceSheet::new("spreadsheet_token x", "sheet_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateSheetConditionFormat",
-        &lark_core::api::drive::CreateSheetConditionFormat::new("spreadsheet_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetSheetConditionFormat",
-        &lark_core::api::drive::GetSheetConditionFormat::new("spreadsheet_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateSheetConditionFormat",
-        &lark_core::api::drive::UpdateSheetConditionFormat::new("spreadsheet_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.DeleteSheetConditionFormat",
-        &lark_core::api::drive::DeleteSheetConditionFormat::new("spreadsheet_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateSheetProtectedDimension",
-        &lark_core::api::drive::CreateSheetProtectedDimension::new("spreadsheet_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetSheetProtectedDimension",
-        &lark_core::api::drive::GetSheetProtectedDimension::new("spreadsheetToken x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateSheetProtectedDimension",
-        &lark_core::api::drive::UpdateSheetProtectedDimension::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.DeleteSheetProtectedDimension",
-        &lark_core::api::drive::DeleteSheetProtectedDimension::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateSheetDataValidationDropdown",
-        &lark_core::api::drive::CreateSheetDataValidationDropdown::new(
-            "spreadsheetToken x",
+        "drive.v1.media.uploadAll",
+        &lark_api::drive::v1::media::UploadAll::new(
             "s",
             "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.DeleteSheetDataValidationDropdown",
-        &lark_core::api::drive::DeleteSheetDataValidationDropdown::new("spreadsheetToken x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateSheetDataValidationDropdown",
-        &lark_core::api::drive::UpdateSheetDataValidationDropdown::new(
-            "spreadsheetToken x",
-            "sheetId x",
+            "s",
             7,
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.media.uploadPrepare",
+        &lark_api::drive::v1::media::UploadPrepare::new("s", "s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.media.uploadPart",
+        &lark_api::drive::v1::media::UploadPart::new(
+            "s",
+            7,
+            7,
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.media.uploadFinish",
+        &lark_api::drive::v1::media::UploadFinish::new("s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.media.batchGetTmpDownloadUrl",
+        &lark_api::drive::v1::media::BatchGetTmpDownloadUrl::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.meta.batchQuery",
+        &lark_api::drive::v1::meta::BatchQuery::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.permissionMember.create",
+        &lark_api::drive::v1::permission_member::Create::new("token x", "s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.permissionMember.delete",
+        &lark_api::drive::v1::permission_member::Delete::new("token x", "member_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.permissionMember.update",
+        &lark_api::drive::v1::permission_member::Update::new(
+            "token x",
+            "member_id x",
+            "s",
+            "s",
             "s",
         ),
         false,
     )
     .await;
     run.send(
-        "drive.GetSheetDataValidationDropdown",
-        &lark_core::api::drive::GetSheetDataValidationDropdown::new("spreadsheetToken x", "s", "s"),
+        "drive.v1.permissionMember.batchCreate",
+        &lark_api::drive::v1::permission_member::BatchCreate::new("token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.CreateSheetFilter",
-        &lark_core::api::drive::CreateSheetFilter::new(
-            "spreadsheet_token x",
-            "sheet_id x",
-            "s",
-            "s",
-        ),
+        "drive.v1.permissionMember.auth",
+        &lark_api::drive::v1::permission_member::Auth::new("token x", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.DeleteSheetFilter",
-        &lark_core::api::drive::DeleteSheetFilter::new("spreadsheet_token x", "sheet_id x"),
+        "drive.v1.permissionMember.list",
+        &lark_api::drive::v1::permission_member::List::new("token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.UpdateSheetFilter",
-        &lark_core::api::drive::UpdateSheetFilter::new("spreadsheet_token x", "sheet_id x", "s"),
+        "drive.v1.permissionMember.transferOwner",
+        &lark_api::drive::v1::permission_member::TransferOwner::new("token x", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.GetSheetFilter",
-        &lark_core::api::drive::GetSheetFilter::new("spreadsheet_token x", "sheet_id x"),
+        "drive.v1.permissionPublic.get",
+        &lark_api::drive::v1::permission_public::Get::new("token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.CreateSheetFilterView",
-        &lark_core::api::drive::CreateSheetFilterView::new("spreadsheet_token x", "sheet_id x"),
+        "drive.v1.permissionPublic.patch",
+        &lark_api::drive::v1::permission_public::Patch::new("token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.DeleteSheetFilterView",
-        &lark_core::api::drive::DeleteSheetFilterView::new(
-            "spreadsheet_token x",
-            "sheet_id x",
-            "filter_view_id x",
-        ),
+        "drive.v1.permissionPublicPassword.create",
+        &lark_api::drive::v1::permission_public_password::Create::new("token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.UpdateSheetFilterView",
-        &lark_core::api::drive::UpdateSheetFilterView::new(
-            "spreadsheet_token x",
-            "sheet_id x",
-            "filter_view_id x",
-        ),
+        "drive.v1.permissionPublicPassword.delete",
+        &lark_api::drive::v1::permission_public_password::Delete::new("token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.GetSheetFilterView",
-        &lark_core::api::drive::GetSheetFilterView::new(
-            "spreadsheet_token x",
-            "sheet_id x",
-            "filter_view_id x",
-        ),
+        "drive.v1.permissionPublicPassword.update",
+        &lark_api::drive::v1::permission_public_password::Update::new("token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.QuerySheetFilterView",
-        &lark_core::api::drive::QuerySheetFilterView::new("spreadsheet_token x", "sheet_id x"),
+        "drive.v2.explorerFile.create",
+        &lark_api::drive::v2::explorer_file::Create::new("folderToken x", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.CreateSheetFilterViewCondition",
-        &lark_core::api::drive::CreateSheetFilterViewCondition::new(
-            "spreadsheet_token x",
-            "sheet_id x",
-            "filter_view_id x",
-        ),
+        "drive.v2.explorerFileSpreadsheets.delete",
+        &lark_api::drive::v2::explorer_file_spreadsheets::Delete::new("spreadsheetToken x"),
         false,
     )
     .await;
     run.send(
-        "drive.DeleteSheetFilterViewCondition",
-        &lark_core::api::drive::DeleteSheetFilterViewCondition::new(
-            "spreadsheet_token x",
-            "sheet_id x",
-            "filter_view_id x",
-            "condition_id x",
-        ),
+        "drive.v2.explorerFolder.meta",
+        &lark_api::drive::v2::explorer_folder::Meta::new("folderToken x"),
         false,
     )
     .await;
     run.send(
-        "drive.UpdateSheetFilterViewCondition",
-        &lark_core::api::drive::UpdateSheetFilterViewCondition::new(
-            "spreadsheet_token x",
-            "sheet_id x",
-            "filter_view_id x",
-            "condition_id x",
-        ),
+        "drive.v2.explorerFolder.children",
+        &lark_api::drive::v2::explorer_folder::Children::new("folderToken x"),
         false,
     )
     .await;
     run.send(
-        "drive.GetSheetFilterViewCondition",
-        &lark_core::api::drive::GetSheetFilterViewCondition::new(
-            "spreadsheet_token x",
-            "sheet_id x",
-            "filter_view_id x",
-            "condition_id x",
-        ),
+        "drive.v2.explorerRootFolder.meta",
+        &lark_api::drive::v2::explorer_root_folder::Meta::new(),
         false,
     )
     .await;
     run.send(
-        "drive.QuerySheetFilterViewCondition",
-        &lark_core::api::drive::QuerySheetFilterViewCondition::new(
-            "spreadsheet_token x",
-            "sheet_id x",
-            "filter_view_id x",
-        ),
+        "drive.v2.fileLike.list",
+        &lark_api::drive::v2::file_like::List::new("file_token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.CreateSheetFloatImage",
-        &lark_core::api::drive::CreateSheetFloatImage::new("spreadsheet_token x", "sheet_id x"),
+        "drive.v2.permission.public",
+        &lark_api::drive::v2::permission::Public::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.DeleteSheetFloatImage",
-        &lark_core::api::drive::DeleteSheetFloatImage::new(
-            "spreadsheet_token x",
-            "sheet_id x",
-            "float_image_id x",
-        ),
+        "drive.v2.permissionPublic.update",
+        &lark_api::drive::v2::permission_public::Update::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.UpdateSheetFloatImage",
-        &lark_core::api::drive::UpdateSheetFloatImage::new(
-            "spreadsheet_token x",
-            "sheet_id x",
-            "float_image_id x",
-        ),
+        "drive.v2.permissionPublic.get",
+        &lark_api::drive::v2::permission_public::Get::new("token x", "s"),
         false,
     )
     .await;
     run.send(
-        "drive.GetSheetFloatImage",
-        &lark_core::api::drive::GetSheetFloatImage::new(
-            "spreadsheet_token x",
-            "sheet_id x",
-            "float_image_id x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.QuerySheetFloatImage",
-        &lark_core::api::drive::QuerySheetFloatImage::new("spreadsheet_token x", "sheet_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateWikiSpace",
-        &lark_core::api::drive::CreateWikiSpace::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "drive.GetWikiSpaceList",
-        &lark_core::api::drive::GetWikiSpaceList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetWikiSpace",
-        &lark_core::api::drive::GetWikiSpace::new("space_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateWikiSpaceSetting",
-        &lark_core::api::drive::UpdateWikiSpaceSetting::new("space_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.DeleteWikiSpaceMember",
-        &lark_core::api::drive::DeleteWikiSpaceMember::new("space_id x", "member_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.AddWikiSpaceMember",
-        &lark_core::api::drive::AddWikiSpaceMember::new("space_id x", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateWikiNode",
-        &lark_core::api::drive::CreateWikiNode::new("space_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetWikiNodeList",
-        &lark_core::api::drive::GetWikiNodeList::new("space_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.MoveWikiNode",
-        &lark_core::api::drive::MoveWikiNode::new("space_id x", "node_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetWikiNode",
-        &lark_core::api::drive::GetWikiNode::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.MoveDocsToWiki",
-        &lark_core::api::drive::MoveDocsToWiki::new("space_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetWikiTask",
-        &lark_core::api::drive::GetWikiTask::new("task_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateBaseAppRole",
-        &lark_core::api::drive::CreateBaseAppRole::new("app_token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.ListBaseAppRole",
-        &lark_core::api::drive::ListBaseAppRole::new("app_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateBaseAppRole",
-        &lark_core::api::drive::UpdateBaseAppRole::new("app_token x", "role_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.DownloadBoardWhiteboardAsImage",
-        &lark_core::api::drive::DownloadBoardWhiteboardAsImage::new("whiteboard_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateBoardWhiteboardNode",
-        &lark_core::api::drive::CreateBoardWhiteboardNode::new("whiteboard_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateBoardWhiteboardNodePlantuml",
-        &lark_core::api::drive::CreateBoardWhiteboardNodePlantuml::new("whiteboard_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetBoardWhiteboardTheme",
-        &lark_core::api::drive::GetBoardWhiteboardTheme::new("whiteboard_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateBoardWhiteboardTheme",
-        &lark_core::api::drive::UpdateBoardWhiteboardTheme::new("whiteboard_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDocsContent",
-        &lark_core::api::drive::GetDocsContent::new("s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.BatchUpdateDocxDocumentBlock",
-        &lark_core::api::drive::BatchUpdateDocxDocumentBlock::new("document_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateDocxDocumentBlockDescendant",
-        &lark_core::api::drive::CreateDocxDocumentBlockDescendant::new(
-            "document_id x",
-            "block_id x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateDocxDocumentConvert",
-        &lark_core::api::drive::CreateDocxDocumentConvert::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.BatchGetDriveComment",
-        &lark_core::api::drive::BatchGetDriveComment::new("file_token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveCommentReplyList",
-        &lark_core::api::drive::GetDriveCommentReplyList::new("file_token x", "comment_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateDriveDocContent",
-        &lark_core::api::drive::UpdateDriveDocContent::new("docToken x", 7),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.BatchDeleteDocxBlock",
-        &lark_core::api::drive::BatchDeleteDocxBlock::new("document_id x", "block_id x", 7, 7),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateDocxBlock",
-        &lark_core::api::drive::CreateDocxBlock::new("document_id x", "block_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDocxBlock",
-        &lark_core::api::drive::GetDocxBlock::new("document_id x", "block_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDocxBlockListOfBlock",
-        &lark_core::api::drive::GetDocxBlockListOfBlock::new("document_id x", "block_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDocxBlockListOfDocument",
-        &lark_core::api::drive::GetDocxBlockListOfDocument::new("document_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateDocxBlock",
-        &lark_core::api::drive::UpdateDocxBlock::new("document_id x", "block_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateDocx",
-        &lark_core::api::drive::CreateDocx::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDocxDocument",
-        &lark_core::api::drive::GetDocxDocument::new("document_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDocxDocumentRawContent",
-        &lark_core::api::drive::GetDocxDocumentRawContent::new("document_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateDriveExportTask",
-        &lark_core::api::drive::CreateDriveExportTask::new("s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.DownloadDriveExportTask",
-        &lark_core::api::drive::DownloadDriveExportTask::new("file_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveExportTask",
-        &lark_core::api::drive::GetDriveExportTask::new("ticket x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.ListDriveFileLike",
-        &lark_core::api::drive::ListDriveFileLike::new("file_token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveFileList",
-        &lark_core::api::drive::GetDriveFileList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveFileMetaV1",
-        &lark_core::api::drive::GetDriveFileMetaV1::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateDriveFileShortcut",
-        &lark_core::api::drive::CreateDriveFileShortcut::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetSubscribeDriveFile",
-        &lark_core::api::drive::GetSubscribeDriveFile::new("file_token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveFileTask",
-        &lark_core::api::drive::GetDriveFileTask::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UnsubscribeDriveFile",
-        &lark_core::api::drive::UnsubscribeDriveFile::new("file_token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateDriveFileVersion",
-        &lark_core::api::drive::CreateDriveFileVersion::new("file_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.DeleteDriveFileVersion",
-        &lark_core::api::drive::DeleteDriveFileVersion::new("file_token x", "version_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveFileVersion",
-        &lark_core::api::drive::GetDriveFileVersion::new("file_token x", "version_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveFileVersionList",
-        &lark_core::api::drive::GetDriveFileVersionList::new("file_token x", 7, "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveFileViewRecordList",
-        &lark_core::api::drive::GetDriveFileViewRecordList::new("file_token x", 7, "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.BatchCreateDrivePermissionMember",
-        &lark_core::api::drive::BatchCreateDrivePermissionMember::new("token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CheckDriveMemberPermissionV1",
-        &lark_core::api::drive::CheckDriveMemberPermissionV1::new("token x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveMemberPermissionListV1",
-        &lark_core::api::drive::GetDriveMemberPermissionListV1::new("token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.TransferDriveOwnerPermission",
-        &lark_core::api::drive::TransferDriveOwnerPermission::new("token x", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDrivePublicPermissionV2V2",
-        &lark_core::api::drive::GetDrivePublicPermissionV2V2::new("token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CreateDrivePermissionPublicPassword",
-        &lark_core::api::drive::CreateDrivePermissionPublicPassword::new("token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.DeleteDrivePermissionPublicPassword",
-        &lark_core::api::drive::DeleteDrivePermissionPublicPassword::new("token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateDrivePermissionPublicPassword",
-        &lark_core::api::drive::UpdateDrivePermissionPublicPassword::new("token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateDrivePublicPermissionV2",
-        &lark_core::api::drive::UpdateDrivePublicPermissionV2::new("token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateSheetDataValidationDropdownV2",
-        &lark_core::api::drive::UpdateSheetDataValidationDropdownV2::new(
-            "spreadsheetToken x",
-            "sheetId x",
-            "s",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetDriveSheetDefaultImportResult",
-        &lark_core::api::drive::GetDriveSheetDefaultImportResult::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetSheet",
-        &lark_core::api::drive::GetSheet::new("spreadsheet_token x", "sheet_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetSheetList",
-        &lark_core::api::drive::GetSheetList::new("spreadsheet_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetSpreadsheet",
-        &lark_core::api::drive::GetSpreadsheet::new("spreadsheet_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateSpreadsheet",
-        &lark_core::api::drive::UpdateSpreadsheet::new("spreadsheet_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.GetWhiteboardNodeList",
-        &lark_core::api::drive::GetWhiteboardNodeList::new("whiteboard_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.CopyWikiNode",
-        &lark_core::api::drive::CopyWikiNode::new("space_id x", "node_token x"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.SearchWikiNode",
-        &lark_core::api::drive::SearchWikiNode::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.UpdateWikiNodeTitle",
-        &lark_core::api::drive::UpdateWikiNodeTitle::new("space_id x", "node_token x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "drive.ListWikiSpaceMember",
-        &lark_core::api::drive::ListWikiSpaceMember::new("space_id x"),
+        "drive.v2.permissionPublic.patch",
+        &lark_api::drive::v2::permission_public::Patch::new("token x", "s"),
         false,
     )
     .await;
@@ -6531,14 +5696,29 @@ async fn drive(run: &mut Run) {
 
 async fn ehr(run: &mut Run) {
     run.send(
-        "ehr.GetEHREmployeeList",
-        &lark_core::api::ehr::GetEHREmployeeList::new(),
+        "ehr.v1.attachment.get",
+        &lark_api::ehr::v1::attachment::Get::new("token x"),
         false,
     )
     .await;
     run.send(
-        "ehr.DownloadEHRAttachments",
-        &lark_core::api::ehr::DownloadEHRAttachments::new("token x"),
+        "ehr.v1.employee.list",
+        &lark_api::ehr::v1::employee::List::new(),
+        false,
+    )
+    .await;
+}
+
+async fn ephemeral(run: &mut Run) {
+    run.send(
+        "ephemeral.v1.send",
+        &lark_api::ephemeral::v1::Send::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "ephemeral.v1.delete",
+        &lark_api::ephemeral::v1::Delete::new("s"),
         false,
     )
     .await;
@@ -6546,42 +5726,17 @@ async fn ehr(run: &mut Run) {
 
 async fn event(run: &mut Run) {
     run.send(
-        "event.GetEventOutboundIpList",
-        &lark_core::api::event::GetEventOutboundIpList::new(),
+        "event.v1.outboundIp.list",
+        &lark_api::event::v1::outbound_ip::List::new(),
         false,
     )
     .await;
 }
 
-async fn file(run: &mut Run) {
+async fn face_detection(run: &mut Run) {
     run.send(
-        "file.UploadImage",
-        &lark_core::api::file::UploadImage::new(
-            "s",
-            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "file.DownloadImage",
-        &lark_core::api::file::DownloadImage::new("image_key x"),
-        false,
-    )
-    .await;
-    run.send(
-        "file.UploadFile",
-        &lark_core::api::file::UploadFile::new(
-            "s",
-            "s",
-            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "file.DownloadFile",
-        &lark_core::api::file::DownloadFile::new("file_key x"),
+        "face_detection.v1.image.detectFaceAttributes",
+        &lark_api::face_detection::v1::image::DetectFaceAttributes::new(),
         false,
     )
     .await;
@@ -6589,310 +5744,308 @@ async fn file(run: &mut Run) {
 
 async fn helpdesk(run: &mut Run) {
     run.send(
-        "helpdesk.CreateHelpdeskNotification",
-        &lark_core::api::helpdesk::CreateHelpdeskNotification::new(),
+        "helpdesk.v1.agent.patch",
+        &lark_api::helpdesk::v1::agent::Patch::new("agent_id x"),
         true,
     )
     .await;
     run.send(
-        "helpdesk.UpdateHelpdeskNotification",
-        &lark_core::api::helpdesk::UpdateHelpdeskNotification::new("notification_id x"),
+        "helpdesk.v1.agent.agentEmail",
+        &lark_api::helpdesk::v1::agent::AgentEmail::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.agentSchedule.create",
+        &lark_api::helpdesk::v1::agent_schedule::Create::new(),
         true,
     )
     .await;
     run.send(
-        "helpdesk.GetHelpdeskNotification",
-        &lark_core::api::helpdesk::GetHelpdeskNotification::new("notification_id x"),
+        "helpdesk.v1.agentSchedule.list",
+        &lark_api::helpdesk::v1::agent_schedule::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.agentSchedules.delete",
+        &lark_api::helpdesk::v1::agent_schedules::Delete::new("agent_id x"),
         true,
     )
     .await;
     run.send(
-        "helpdesk.PreviewHelpdeskNotification",
-        &lark_core::api::helpdesk::PreviewHelpdeskNotification::new("notification_id x"),
+        "helpdesk.v1.agentSchedules.patch",
+        &lark_api::helpdesk::v1::agent_schedules::Patch::new("agent_id x"),
         true,
     )
     .await;
     run.send(
-        "helpdesk.SubmitApproveHelpdeskNotification",
-        &lark_core::api::helpdesk::SubmitApproveHelpdeskNotification::new("notification_id x", "s"),
+        "helpdesk.v1.agentSchedules.get",
+        &lark_api::helpdesk::v1::agent_schedules::Get::new("agent_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.agentSkill.create",
+        &lark_api::helpdesk::v1::agent_skill::Create::new(),
         true,
     )
     .await;
     run.send(
-        "helpdesk.CancelApproveHelpdeskNotification",
-        &lark_core::api::helpdesk::CancelApproveHelpdeskNotification::new("notification_id x"),
+        "helpdesk.v1.agentSkill.get",
+        &lark_api::helpdesk::v1::agent_skill::Get::new("agent_skill_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.agentSkill.patch",
+        &lark_api::helpdesk::v1::agent_skill::Patch::new("agent_skill_id x"),
         true,
     )
     .await;
     run.send(
-        "helpdesk.ExecuteSendHelpdeskNotification",
-        &lark_core::api::helpdesk::ExecuteSendHelpdeskNotification::new("notification_id x", "s"),
+        "helpdesk.v1.agentSkill.delete",
+        &lark_api::helpdesk::v1::agent_skill::Delete::new("agent_skill_id x"),
         true,
     )
     .await;
     run.send(
-        "helpdesk.CancelSendHelpdeskNotification",
-        &lark_core::api::helpdesk::CancelSendHelpdeskNotification::new("notification_id x", true),
+        "helpdesk.v1.agentSkill.list",
+        &lark_api::helpdesk::v1::agent_skill::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.agentSkillRule.list",
+        &lark_api::helpdesk::v1::agent_skill_rule::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.botMessage.create",
+        &lark_api::helpdesk::v1::bot_message::Create::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.category.create",
+        &lark_api::helpdesk::v1::category::Create::new("s", "s"),
         true,
     )
     .await;
     run.send(
-        "helpdesk.StartHelpdeskService",
-        &lark_core::api::helpdesk::StartHelpdeskService::new("s"),
+        "helpdesk.v1.category.get",
+        &lark_api::helpdesk::v1::category::Get::new("id x"),
         false,
     )
     .await;
     run.send(
-        "helpdesk.GetHelpdeskTicket",
-        &lark_core::api::helpdesk::GetHelpdeskTicket::new("ticket_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.UpdateHelpdeskTicket",
-        &lark_core::api::helpdesk::UpdateHelpdeskTicket::new("ticket_id x"),
+        "helpdesk.v1.category.patch",
+        &lark_api::helpdesk::v1::category::Patch::new("id x"),
         true,
     )
     .await;
     run.send(
-        "helpdesk.GetHelpdeskTicketList",
-        &lark_core::api::helpdesk::GetHelpdeskTicketList::new(),
+        "helpdesk.v1.category.delete",
+        &lark_api::helpdesk::v1::category::Delete::new("id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.category.list",
+        &lark_api::helpdesk::v1::category::List::new(),
         false,
     )
     .await;
     run.send(
-        "helpdesk.DownloadHelpdeskTicketImage",
-        &lark_core::api::helpdesk::DownloadHelpdeskTicketImage::new("s", "s"),
+        "helpdesk.v1.event.subscribe",
+        &lark_api::helpdesk::v1::event::Subscribe::new(),
         false,
     )
     .await;
     run.send(
-        "helpdesk.AnswerHelpdeskTicketUserQuery",
-        &lark_core::api::helpdesk::AnswerHelpdeskTicketUserQuery::new("ticket_id x", "s"),
+        "helpdesk.v1.event.unsubscribe",
+        &lark_api::helpdesk::v1::event::Unsubscribe::new(),
         false,
     )
     .await;
     run.send(
-        "helpdesk.GetHelpdeskTicketCustomizedFields",
-        &lark_core::api::helpdesk::GetHelpdeskTicketCustomizedFields::new(),
+        "helpdesk.v1.faq.create",
+        &lark_api::helpdesk::v1::faq::Create::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.faq.get",
+        &lark_api::helpdesk::v1::faq::Get::new("id x"),
         false,
     )
     .await;
     run.send(
-        "helpdesk.GetHelpdeskTicketMessageList",
-        &lark_core::api::helpdesk::GetHelpdeskTicketMessageList::new("ticket_id x"),
+        "helpdesk.v1.faq.patch",
+        &lark_api::helpdesk::v1::faq::Patch::new("id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.faq.delete",
+        &lark_api::helpdesk::v1::faq::Delete::new("id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.faq.list",
+        &lark_api::helpdesk::v1::faq::List::new(),
         false,
     )
     .await;
     run.send(
-        "helpdesk.SendHelpdeskTicketMessage",
-        &lark_core::api::helpdesk::SendHelpdeskTicketMessage::new("ticket_id x", "s", "s"),
+        "helpdesk.v1.faq.faqImage",
+        &lark_api::helpdesk::v1::faq::FaqImage::new("id x", "image_key x"),
         false,
     )
     .await;
     run.send(
-        "helpdesk.SendHelpdeskMessage",
-        &lark_core::api::helpdesk::SendHelpdeskMessage::new("s", "s", "s"),
+        "helpdesk.v1.faq.search",
+        &lark_api::helpdesk::v1::faq::Search::new("s"),
         false,
     )
     .await;
     run.send(
-        "helpdesk.GetHelpdeskTicketCustomizedFieldList",
-        &lark_core::api::helpdesk::GetHelpdeskTicketCustomizedFieldList::new(),
+        "helpdesk.v1.notification.create",
+        &lark_api::helpdesk::v1::notification::Create::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.notification.patch",
+        &lark_api::helpdesk::v1::notification::Patch::new("notification_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.notification.get",
+        &lark_api::helpdesk::v1::notification::Get::new("notification_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.notification.preview",
+        &lark_api::helpdesk::v1::notification::Preview::new("notification_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.notification.submitApprove",
+        &lark_api::helpdesk::v1::notification::SubmitApprove::new("notification_id x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.notification.cancelApprove",
+        &lark_api::helpdesk::v1::notification::CancelApprove::new("notification_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.notification.executeSend",
+        &lark_api::helpdesk::v1::notification::ExecuteSend::new("notification_id x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.notification.cancelSend",
+        &lark_api::helpdesk::v1::notification::CancelSend::new("notification_id x", true),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.ticket.startService",
+        &lark_api::helpdesk::v1::ticket::StartService::new("s"),
         false,
     )
     .await;
     run.send(
-        "helpdesk.DeleteHelpdeskTicketCustomizedField",
-        &lark_core::api::helpdesk::DeleteHelpdeskTicketCustomizedField::new(
+        "helpdesk.v1.ticket.get",
+        &lark_api::helpdesk::v1::ticket::Get::new("ticket_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.ticket.update",
+        &lark_api::helpdesk::v1::ticket::Update::new("ticket_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.ticket.list",
+        &lark_api::helpdesk::v1::ticket::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.ticket.ticketImage",
+        &lark_api::helpdesk::v1::ticket::TicketImage::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.ticket.answerUserQuery",
+        &lark_api::helpdesk::v1::ticket::AnswerUserQuery::new("ticket_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.ticket.customizedFields",
+        &lark_api::helpdesk::v1::ticket::CustomizedFields::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.ticketCustomizedField.list",
+        &lark_api::helpdesk::v1::ticket_customized_field::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "helpdesk.v1.ticketCustomizedField.delete",
+        &lark_api::helpdesk::v1::ticket_customized_field::Delete::new(
             "ticket_customized_field_id x",
         ),
         true,
     )
     .await;
     run.send(
-        "helpdesk.UpdateHelpdeskTicketCustomizedField",
-        &lark_core::api::helpdesk::UpdateHelpdeskTicketCustomizedField::new(
+        "helpdesk.v1.ticketCustomizedField.patch",
+        &lark_api::helpdesk::v1::ticket_customized_field::Patch::new(
             "ticket_customized_field_id x",
         ),
         true,
     )
     .await;
     run.send(
-        "helpdesk.CreateHelpdeskTicketCustomizedField",
-        &lark_core::api::helpdesk::CreateHelpdeskTicketCustomizedField::new(
+        "helpdesk.v1.ticketCustomizedField.create",
+        &lark_api::helpdesk::v1::ticket_customized_field::Create::new(
             "s", "s", "s", "s", "s", true, true,
         ),
         true,
     )
     .await;
     run.send(
-        "helpdesk.GetHelpdeskTicketCustomizedField",
-        &lark_core::api::helpdesk::GetHelpdeskTicketCustomizedField::new(
-            "ticket_customized_field_id x",
-        ),
+        "helpdesk.v1.ticketCustomizedField.get",
+        &lark_api::helpdesk::v1::ticket_customized_field::Get::new("ticket_customized_field_id x"),
         false,
     )
     .await;
     run.send(
-        "helpdesk.CreateHelpdeskCategory",
-        &lark_core::api::helpdesk::CreateHelpdeskCategory::new("s", "s"),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.GetHelpdeskCategory",
-        &lark_core::api::helpdesk::GetHelpdeskCategory::new("id x"),
+        "helpdesk.v1.ticketMessage.list",
+        &lark_api::helpdesk::v1::ticket_message::List::new("ticket_id x"),
         false,
     )
     .await;
     run.send(
-        "helpdesk.UpdateHelpdeskCategory",
-        &lark_core::api::helpdesk::UpdateHelpdeskCategory::new("id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.DeleteHelpdeskCategory",
-        &lark_core::api::helpdesk::DeleteHelpdeskCategory::new("id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.GetHelpdeskCategoryList",
-        &lark_core::api::helpdesk::GetHelpdeskCategoryList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.CreateHelpdeskFAQ",
-        &lark_core::api::helpdesk::CreateHelpdeskFAQ::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.GetHelpdeskFAQ",
-        &lark_core::api::helpdesk::GetHelpdeskFAQ::new("id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.UpdateHelpdeskFAQ",
-        &lark_core::api::helpdesk::UpdateHelpdeskFAQ::new("id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.DeleteHelpdeskFAQ",
-        &lark_core::api::helpdesk::DeleteHelpdeskFAQ::new("id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.GetHelpdeskFAQList",
-        &lark_core::api::helpdesk::GetHelpdeskFAQList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.GetHelpdeskFAQImage",
-        &lark_core::api::helpdesk::GetHelpdeskFAQImage::new("id x", "image_key x"),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.SearchHelpdeskFAQ",
-        &lark_core::api::helpdesk::SearchHelpdeskFAQ::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.UpdateHelpdeskAgent",
-        &lark_core::api::helpdesk::UpdateHelpdeskAgent::new("agent_id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.GetHelpdeskAgentEmail",
-        &lark_core::api::helpdesk::GetHelpdeskAgentEmail::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.CreateHelpdeskAgentSchedule",
-        &lark_core::api::helpdesk::CreateHelpdeskAgentSchedule::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.DeleteHelpdeskAgentSchedule",
-        &lark_core::api::helpdesk::DeleteHelpdeskAgentSchedule::new("agent_id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.UpdateHelpdeskAgentSchedule",
-        &lark_core::api::helpdesk::UpdateHelpdeskAgentSchedule::new("agent_id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.GetHelpdeskAgentSchedule",
-        &lark_core::api::helpdesk::GetHelpdeskAgentSchedule::new("agent_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.GetHelpdeskAgentScheduleList",
-        &lark_core::api::helpdesk::GetHelpdeskAgentScheduleList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.CreateHelpdeskAgentSkill",
-        &lark_core::api::helpdesk::CreateHelpdeskAgentSkill::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.GetHelpdeskAgentSkill",
-        &lark_core::api::helpdesk::GetHelpdeskAgentSkill::new("agent_skill_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.UpdateHelpdeskAgentSkill",
-        &lark_core::api::helpdesk::UpdateHelpdeskAgentSkill::new("agent_skill_id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.DeleteHelpdeskAgentSkill",
-        &lark_core::api::helpdesk::DeleteHelpdeskAgentSkill::new("agent_skill_id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "helpdesk.GetHelpdeskAgentSkillList",
-        &lark_core::api::helpdesk::GetHelpdeskAgentSkillList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.GetHelpdeskAgentSkillRuleList",
-        &lark_core::api::helpdesk::GetHelpdeskAgentSkillRuleList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.SubscribeHelpdeskEvent",
-        &lark_core::api::helpdesk::SubscribeHelpdeskEvent::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "helpdesk.UnsubscribeHelpdeskEvent",
-        &lark_core::api::helpdesk::UnsubscribeHelpdeskEvent::new(),
+        "helpdesk.v1.ticketMessage.create",
+        &lark_api::helpdesk::v1::ticket_message::Create::new("ticket_id x", "s", "s"),
         false,
     )
     .await;
@@ -6900,218 +6053,134 @@ async fn helpdesk(run: &mut Run) {
 
 async fn hire(run: &mut Run) {
     run.send(
-        "hire.GetHireJob",
-        &lark_core::api::hire::GetHireJob::new("job_id x"),
+        "hire.v1.advertisement.publish",
+        &lark_api::hire::v1::advertisement::Publish::new("advertisement_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireJobManager",
-        &lark_core::api::hire::GetHireJobManager::new("job_id x", "manager_id x"),
+        "hire.v1.agency.batchQuery",
+        &lark_api::hire::v1::agency::BatchQuery::new(),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireTalent",
-        &lark_core::api::hire::GetHireTalent::new("talent_id x"),
+        "hire.v1.agency.get",
+        &lark_api::hire::v1::agency::Get::new("agency_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireAttachment",
-        &lark_core::api::hire::GetHireAttachment::new("attachment_id x"),
+        "hire.v1.agency.getAgencyAccount",
+        &lark_api::hire::v1::agency::GetAgencyAccount::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireAttachmentPreview",
-        &lark_core::api::hire::GetHireAttachmentPreview::new("attachment_id x"),
+        "hire.v1.agency.operateAgencyAccount",
+        &lark_api::hire::v1::agency::OperateAgencyAccount::new(7, "s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireResumeSource",
-        &lark_core::api::hire::GetHireResumeSource::new(),
+        "hire.v1.agency.protect",
+        &lark_api::hire::v1::agency::Protect::new("s", "s", "s", 7, 7),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireNote",
-        &lark_core::api::hire::CreateHireNote::new("s", "s"),
+        "hire.v1.agency.protectSearch",
+        &lark_api::hire::v1::agency::ProtectSearch::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireNote",
-        &lark_core::api::hire::UpdateHireNote::new("note_id x", "s"),
+        "hire.v1.agency.query",
+        &lark_api::hire::v1::agency::Query::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireNote",
-        &lark_core::api::hire::GetHireNote::new("note_id x"),
+        "hire.v1.application.create",
+        &lark_api::hire::v1::application::Create::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireNoteList",
-        &lark_core::api::hire::GetHireNoteList::new("s"),
+        "hire.v1.application.terminate",
+        &lark_api::hire::v1::application::Terminate::new("application_id x", 7),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireReferralByApplication",
-        &lark_core::api::hire::GetHireReferralByApplication::new("s"),
+        "hire.v1.application.get",
+        &lark_api::hire::v1::application::Get::new("application_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireJobProcessList",
-        &lark_core::api::hire::GetHireJobProcessList::new(),
+        "hire.v1.application.list",
+        &lark_api::hire::v1::application::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireApplication",
-        &lark_core::api::hire::CreateHireApplication::new("s", "s"),
+        "hire.v1.application.offer",
+        &lark_api::hire::v1::application::Offer::new("application_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.TerminateHireApplication",
-        &lark_core::api::hire::TerminateHireApplication::new("application_id x", 7),
+        "hire.v1.application.transferOnboard",
+        &lark_api::hire::v1::application::TransferOnboard::new("application_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireApplication",
-        &lark_core::api::hire::GetHireApplication::new("application_id x"),
+        "hire.v1.application.cancelOnboard",
+        &lark_api::hire::v1::application::CancelOnboard::new("application_id x", 7),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireApplicationList",
-        &lark_core::api::hire::GetHireApplicationList::new(),
+        "hire.v1.application.getDetail",
+        &lark_api::hire::v1::application::GetDetail::new("application_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireApplicationInterviewList",
-        &lark_core::api::hire::GetHireApplicationInterviewList::new("application_id x", 7),
+        "hire.v1.application.recover",
+        &lark_api::hire::v1::application::Recover::new("application_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireOfferByApplication",
-        &lark_core::api::hire::GetHireOfferByApplication::new("application_id x"),
+        "hire.v1.application.transferStage",
+        &lark_api::hire::v1::application::TransferStage::new("application_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireOfferSchema",
-        &lark_core::api::hire::GetHireOfferSchema::new("offer_schema_id x"),
+        "hire.v1.applicationInterview.list",
+        &lark_api::hire::v1::application_interview::List::new("application_id x", 7),
         false,
     )
     .await;
     run.send(
-        "hire.MakeHireTransferOnboardByApplication",
-        &lark_core::api::hire::MakeHireTransferOnboardByApplication::new("application_id x"),
+        "hire.v1.attachment.get",
+        &lark_api::hire::v1::attachment::Get::new("attachment_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireEmployee",
-        &lark_core::api::hire::UpdateHireEmployee::new("employee_id x", 7),
+        "hire.v1.attachment.preview",
+        &lark_api::hire::v1::attachment::Preview::new("attachment_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireEmployeeByApplication",
-        &lark_core::api::hire::GetHireEmployeeByApplication::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.GetHireEmployee",
-        &lark_core::api::hire::GetHireEmployee::new("employee_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.CreateHireAdvertisementPublish",
-        &lark_core::api::hire::CreateHireAdvertisementPublish::new("advertisement_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.BatchQueryHireAgency",
-        &lark_core::api::hire::BatchQueryHireAgency::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.GetHireAgency",
-        &lark_core::api::hire::GetHireAgency::new("agency_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.GetHireAgencyAccount",
-        &lark_core::api::hire::GetHireAgencyAccount::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.CreateHireAgencyOperateAgencyAccount",
-        &lark_core::api::hire::CreateHireAgencyOperateAgencyAccount::new(7, "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.CreateHireAgencyProtect",
-        &lark_core::api::hire::CreateHireAgencyProtect::new("s", "s", "s", 7, 7),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.CreateHireAgencyProtectSearch",
-        &lark_core::api::hire::CreateHireAgencyProtectSearch::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.QueryHireAgency",
-        &lark_core::api::hire::QueryHireAgency::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.CancelHireApplicationOnboard",
-        &lark_core::api::hire::CancelHireApplicationOnboard::new("application_id x", 7),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.GetHireApplicationDetail",
-        &lark_core::api::hire::GetHireApplicationDetail::new("application_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.CreateHireApplicationRecover",
-        &lark_core::api::hire::CreateHireApplicationRecover::new("application_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.TransferHireApplicationStage",
-        &lark_core::api::hire::TransferHireApplicationStage::new("application_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.CreateHireAttachment",
-        &lark_core::api::hire::CreateHireAttachment::new(lark_core::File::new(
+        "hire.v1.attachment.create",
+        &lark_api::hire::v1::attachment::Create::new(lark_core::File::new(
             "f.bin",
             vec![1u8, 2, 3],
         )),
@@ -7119,202 +6188,220 @@ async fn hire(run: &mut Run) {
     )
     .await;
     run.send(
-        "hire.BatchQueryHireBackgroundCheckOrder",
-        &lark_core::api::hire::BatchQueryHireBackgroundCheckOrder::new(),
+        "hire.v1.backgroundCheckOrder.batchQuery",
+        &lark_api::hire::v1::background_check_order::BatchQuery::new(),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireBackgroundCheckOrder",
-        &lark_core::api::hire::ListHireBackgroundCheckOrder::new(),
+        "hire.v1.backgroundCheckOrder.list",
+        &lark_api::hire::v1::background_check_order::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.SearchHireDiversityInclusion",
-        &lark_core::api::hire::SearchHireDiversityInclusion::new(),
+        "hire.v1.diversityInclusion.search",
+        &lark_api::hire::v1::diversity_inclusion::Search::new(),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireEcoAccountCustomField",
-        &lark_core::api::hire::CreateHireEcoAccountCustomField::new(7),
+        "hire.v1.ecoAccountCustomField.create",
+        &lark_api::hire::v1::eco_account_custom_field::Create::new(7),
         false,
     )
     .await;
     run.send(
-        "hire.BatchDeleteHireEcoAccountCustomField",
-        &lark_core::api::hire::BatchDeleteHireEcoAccountCustomField::new(7),
+        "hire.v1.ecoAccountCustomField.batchDelete",
+        &lark_api::hire::v1::eco_account_custom_field::BatchDelete::new(7),
         false,
     )
     .await;
     run.send(
-        "hire.BatchUpdateHireEcoAccountCustomField",
-        &lark_core::api::hire::BatchUpdateHireEcoAccountCustomField::new(7),
+        "hire.v1.ecoAccountCustomField.batchUpdate",
+        &lark_api::hire::v1::eco_account_custom_field::BatchUpdate::new(7),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireEcoBackgroundCheckCustomField",
-        &lark_core::api::hire::CreateHireEcoBackgroundCheckCustomField::new("s"),
+        "hire.v1.ecoBackgroundCheck.updateProgress",
+        &lark_api::hire::v1::eco_background_check::UpdateProgress::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.BatchDeleteHireEcoBackgroundCheckCustomField",
-        &lark_core::api::hire::BatchDeleteHireEcoBackgroundCheckCustomField::new("s"),
+        "hire.v1.ecoBackgroundCheck.cancel",
+        &lark_api::hire::v1::eco_background_check::Cancel::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.BatchUpdateHireEcoBackgroundCheckCustomField",
-        &lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckCustomField::new("s"),
+        "hire.v1.ecoBackgroundCheck.updateResult",
+        &lark_api::hire::v1::eco_background_check::UpdateResult::new("s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.BatchDeleteHireEcoBackgroundCheckPackage",
-        &lark_core::api::hire::BatchDeleteHireEcoBackgroundCheckPackage::new("s"),
+        "hire.v1.ecoBackgroundCheckCustomField.create",
+        &lark_api::hire::v1::eco_background_check_custom_field::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.BatchUpdateHireEcoBackgroundCheckPackage",
-        &lark_core::api::hire::BatchUpdateHireEcoBackgroundCheckPackage::new("s"),
+        "hire.v1.ecoBackgroundCheckCustomField.batchDelete",
+        &lark_api::hire::v1::eco_background_check_custom_field::BatchDelete::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireEcoBackgroundCheckPackage",
-        &lark_core::api::hire::CreateHireEcoBackgroundCheckPackage::new("s"),
+        "hire.v1.ecoBackgroundCheckCustomField.batchUpdate",
+        &lark_api::hire::v1::eco_background_check_custom_field::BatchUpdate::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireEcoBackgroundCheckProgress",
-        &lark_core::api::hire::UpdateHireEcoBackgroundCheckProgress::new("s", "s", "s", "s"),
+        "hire.v1.ecoBackgroundCheckPackage.batchDelete",
+        &lark_api::hire::v1::eco_background_check_package::BatchDelete::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.CancelHireEcoBackgroundCheck",
-        &lark_core::api::hire::CancelHireEcoBackgroundCheck::new("s"),
+        "hire.v1.ecoBackgroundCheckPackage.batchUpdate",
+        &lark_api::hire::v1::eco_background_check_package::BatchUpdate::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireEcoBackgroundCheckResult",
-        &lark_core::api::hire::UpdateHireEcoBackgroundCheckResult::new("s", "s", "s"),
+        "hire.v1.ecoBackgroundCheckPackage.create",
+        &lark_api::hire::v1::eco_background_check_package::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireEcoExamLoginInfo",
-        &lark_core::api::hire::CreateHireEcoExamLoginInfo::new("exam_id x"),
+        "hire.v1.ecoExam.loginInfo",
+        &lark_api::hire::v1::eco_exam::LoginInfo::new("exam_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.BatchDeleteHireEcoExamPaper",
-        &lark_core::api::hire::BatchDeleteHireEcoExamPaper::new("s"),
+        "hire.v1.ecoExam.updateResult",
+        &lark_api::hire::v1::eco_exam::UpdateResult::new("exam_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.BatchUpdateHireEcoExamPaper",
-        &lark_core::api::hire::BatchUpdateHireEcoExamPaper::new("s"),
+        "hire.v1.ecoExamPaper.batchDelete",
+        &lark_api::hire::v1::eco_exam_paper::BatchDelete::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireEcoExamPaper",
-        &lark_core::api::hire::CreateHireEcoExamPaper::new("s"),
+        "hire.v1.ecoExamPaper.batchUpdate",
+        &lark_api::hire::v1::eco_exam_paper::BatchUpdate::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHiredEcoExamResult",
-        &lark_core::api::hire::UpdateHiredEcoExamResult::new("exam_id x", "s"),
+        "hire.v1.ecoExamPaper.create",
+        &lark_api::hire::v1::eco_exam_paper::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireEHRImportTask",
-        &lark_core::api::hire::UpdateHireEHRImportTask::new("ehr_import_task_id x", 7),
+        "hire.v1.ehrImportTask.patch",
+        &lark_api::hire::v1::ehr_import_task::Patch::new("ehr_import_task_id x", 7),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireEvaluationList",
-        &lark_core::api::hire::GetHireEvaluationList::new(),
+        "hire.v1.employee.patch",
+        &lark_api::hire::v1::employee::Patch::new("employee_id x", 7),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireEvaluationTask",
-        &lark_core::api::hire::ListHireEvaluationTask::new("s"),
+        "hire.v1.employee.getByApplication",
+        &lark_api::hire::v1::employee::GetByApplication::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireExam",
-        &lark_core::api::hire::CreateHireExam::new("s", "s", 1.5, "s"),
+        "hire.v1.employee.get",
+        &lark_api::hire::v1::employee::Get::new("employee_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireExamMarkingTask",
-        &lark_core::api::hire::ListHireExamMarkingTask::new("s"),
+        "hire.v1.evaluation.list",
+        &lark_api::hire::v1::evaluation::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireExternalApplication",
-        &lark_core::api::hire::CreateHireExternalApplication::new("s"),
+        "hire.v1.evaluationTask.list",
+        &lark_api::hire::v1::evaluation_task::List::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.DeleteHireExternalApplication",
-        &lark_core::api::hire::DeleteHireExternalApplication::new("external_application_id x"),
+        "hire.v1.exam.create",
+        &lark_api::hire::v1::exam::Create::new("s", "s", 1.5, "s"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireExternalApplication",
-        &lark_core::api::hire::ListHireExternalApplication::new("s"),
+        "hire.v1.examMarkingTask.list",
+        &lark_api::hire::v1::exam_marking_task::List::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireExternalApplication",
-        &lark_core::api::hire::UpdateHireExternalApplication::new("external_application_id x", "s"),
+        "hire.v1.externalApplication.create",
+        &lark_api::hire::v1::external_application::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.BatchQueryHireExternalBackgroundCheck",
-        &lark_core::api::hire::BatchQueryHireExternalBackgroundCheck::new(),
+        "hire.v1.externalApplication.delete",
+        &lark_api::hire::v1::external_application::Delete::new("external_application_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireExternalBackgroundCheck",
-        &lark_core::api::hire::CreateHireExternalBackgroundCheck::new("s"),
+        "hire.v1.externalApplication.list",
+        &lark_api::hire::v1::external_application::List::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.DeleteHireExternalBackgroundCheck",
-        &lark_core::api::hire::DeleteHireExternalBackgroundCheck::new(
+        "hire.v1.externalApplication.update",
+        &lark_api::hire::v1::external_application::Update::new("external_application_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.externalBackgroundCheck.batchQuery",
+        &lark_api::hire::v1::external_background_check::BatchQuery::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.externalBackgroundCheck.create",
+        &lark_api::hire::v1::external_background_check::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.externalBackgroundCheck.delete",
+        &lark_api::hire::v1::external_background_check::Delete::new(
             "external_background_check_id x",
         ),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireExternalBackgroundCheck",
-        &lark_core::api::hire::UpdateHireExternalBackgroundCheck::new(
+        "hire.v1.externalBackgroundCheck.update",
+        &lark_api::hire::v1::external_background_check::Update::new(
             "external_background_check_id x",
             "s",
         ),
@@ -7322,640 +6409,688 @@ async fn hire(run: &mut Run) {
     )
     .await;
     run.send(
-        "hire.CreateHireExternalInterviewAssessment",
-        &lark_core::api::hire::CreateHireExternalInterviewAssessment::new("s"),
+        "hire.v1.externalInterview.batchQuery",
+        &lark_api::hire::v1::external_interview::BatchQuery::new(),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireExternalInterviewAssessment",
-        &lark_core::api::hire::UpdateHireExternalInterviewAssessment::new(
+        "hire.v1.externalInterview.create",
+        &lark_api::hire::v1::external_interview::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.externalInterview.delete",
+        &lark_api::hire::v1::external_interview::Delete::new("external_interview_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.externalInterview.update",
+        &lark_api::hire::v1::external_interview::Update::new("external_interview_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.externalInterviewAssessment.create",
+        &lark_api::hire::v1::external_interview_assessment::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.externalInterviewAssessment.patch",
+        &lark_api::hire::v1::external_interview_assessment::Patch::new(
             "external_interview_assessment_id x",
         ),
         false,
     )
     .await;
     run.send(
-        "hire.BatchQueryHireExternalInterview",
-        &lark_core::api::hire::BatchQueryHireExternalInterview::new(),
+        "hire.v1.externalOffer.batchQuery",
+        &lark_api::hire::v1::external_offer::BatchQuery::new(),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireExternalInterview",
-        &lark_core::api::hire::CreateHireExternalInterview::new("s"),
+        "hire.v1.externalOffer.create",
+        &lark_api::hire::v1::external_offer::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.DeleteHireExternalInterview",
-        &lark_core::api::hire::DeleteHireExternalInterview::new("external_interview_id x"),
+        "hire.v1.externalOffer.delete",
+        &lark_api::hire::v1::external_offer::Delete::new("external_offer_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireExternalInterview",
-        &lark_core::api::hire::UpdateHireExternalInterview::new("external_interview_id x", "s"),
+        "hire.v1.externalOffer.update",
+        &lark_api::hire::v1::external_offer::Update::new("external_offer_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.BatchQueryHireExternalOffer",
-        &lark_core::api::hire::BatchQueryHireExternalOffer::new(),
+        "hire.v1.externalReferralReward.create",
+        &lark_api::hire::v1::external_referral_reward::Create::new("s", "s", 7, 7),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireExternalOffer",
-        &lark_core::api::hire::CreateHireExternalOffer::new("s"),
+        "hire.v1.externalReferralReward.delete",
+        &lark_api::hire::v1::external_referral_reward::Delete::new("external_referral_reward_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.DeleteHireExternalOffer",
-        &lark_core::api::hire::DeleteHireExternalOffer::new("external_offer_id x"),
+        "hire.v1.interview.getByTalent",
+        &lark_api::hire::v1::interview::GetByTalent::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireExternalOffer",
-        &lark_core::api::hire::UpdateHireExternalOffer::new("external_offer_id x", "s"),
+        "hire.v1.interview.list",
+        &lark_api::hire::v1::interview::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireExternalReferralReward",
-        &lark_core::api::hire::CreateHireExternalReferralReward::new("s", "s", 7, 7),
+        "hire.v1.interviewFeedbackForm.list",
+        &lark_api::hire::v1::interview_feedback_form::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.DeleteHireExternalReferralReward",
-        &lark_core::api::hire::DeleteHireExternalReferralReward::new(
-            "external_referral_reward_id x",
-        ),
+        "hire.v1.interviewRecord.get",
+        &lark_api::hire::v1::interview_record::Get::new("interview_record_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireOfferInternStatus",
-        &lark_core::api::hire::UpdateHireOfferInternStatus::new("offer_id x", "s"),
+        "hire.v1.interviewRecord.list",
+        &lark_api::hire::v1::interview_record::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireInterviewFeedbackForm",
-        &lark_core::api::hire::ListHireInterviewFeedbackForm::new(),
+        "hire.v1.interviewRecordAttachment.get",
+        &lark_api::hire::v1::interview_record_attachment::Get::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireInterviewByTalent",
-        &lark_core::api::hire::GetHireInterviewByTalent::new("s"),
+        "hire.v1.interviewRegistrationSchema.list",
+        &lark_api::hire::v1::interview_registration_schema::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireInterviewList",
-        &lark_core::api::hire::GetHireInterviewList::new(),
+        "hire.v1.interviewRoundType.list",
+        &lark_api::hire::v1::interview_round_type::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireInterviewRecordAttachment",
-        &lark_core::api::hire::GetHireInterviewRecordAttachment::new("s"),
+        "hire.v1.interviewTask.list",
+        &lark_api::hire::v1::interview_task::List::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireInterviewRecord",
-        &lark_core::api::hire::GetHireInterviewRecord::new("interview_record_id x"),
+        "hire.v1.interviewer.list",
+        &lark_api::hire::v1::interviewer::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireInterviewRecordV1",
-        &lark_core::api::hire::GetHireInterviewRecordV1::new("interview_record_id x"),
+        "hire.v1.interviewer.patch",
+        &lark_api::hire::v1::interviewer::Patch::new("interviewer_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireInterviewRecord",
-        &lark_core::api::hire::ListHireInterviewRecord::new(),
+        "hire.v1.job.get",
+        &lark_api::hire::v1::job::Get::new("job_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireInterviewRecordV1",
-        &lark_core::api::hire::ListHireInterviewRecordV1::new(),
+        "hire.v1.job.close",
+        &lark_api::hire::v1::job::Close::new("job_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireInterviewRegistrationSchema",
-        &lark_core::api::hire::ListHireInterviewRegistrationSchema::new(),
+        "hire.v1.job.config",
+        &lark_api::hire::v1::job::Config::new("job_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireInterviewRoundType",
-        &lark_core::api::hire::ListHireInterviewRoundType::new(),
+        "hire.v1.job.updateConfig",
+        &lark_api::hire::v1::job::UpdateConfig::new("job_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireInterviewTask",
-        &lark_core::api::hire::ListHireInterviewTask::new("s"),
+        "hire.v1.job.combinedCreate",
+        &lark_api::hire::v1::job::CombinedCreate::new("s", "s", 7, "s", true, "s", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireInterviewer",
-        &lark_core::api::hire::ListHireInterviewer::new(),
+        "hire.v1.job.getDetail",
+        &lark_api::hire::v1::job::GetDetail::new("job_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireInterviewer",
-        &lark_core::api::hire::UpdateHireInterviewer::new("interviewer_id x"),
+        "hire.v1.job.list",
+        &lark_api::hire::v1::job::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.CloseHireJob",
-        &lark_core::api::hire::CloseHireJob::new("job_id x"),
+        "hire.v1.job.open",
+        &lark_api::hire::v1::job::Open::new("job_id x", true),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireJobConfig",
-        &lark_core::api::hire::GetHireJobConfig::new("job_id x"),
+        "hire.v1.job.recruiter",
+        &lark_api::hire::v1::job::Recruiter::new("job_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireJobConfig",
-        &lark_core::api::hire::UpdateHireJobConfig::new("job_id x"),
+        "hire.v1.job.combinedUpdate",
+        &lark_api::hire::v1::job::CombinedUpdate::new("job_id x", true, "s"),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireJob",
-        &lark_core::api::hire::CreateHireJob::new("s", "s", 7, "s", true, "s", "s"),
+        "hire.v1.jobFunction.list",
+        &lark_api::hire::v1::job_function::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireJobFunction",
-        &lark_core::api::hire::ListHireJobFunction::new(),
+        "hire.v1.jobManager.get",
+        &lark_api::hire::v1::job_manager::Get::new("job_id x", "manager_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireJobDetail",
-        &lark_core::api::hire::GetHireJobDetail::new("job_id x"),
+        "hire.v1.jobProcess.list",
+        &lark_api::hire::v1::job_process::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireJob",
-        &lark_core::api::hire::ListHireJob::new(),
+        "hire.v1.jobPublishRecord.search",
+        &lark_api::hire::v1::job_publish_record::Search::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.OpenHireJob",
-        &lark_core::api::hire::OpenHireJob::new("job_id x", true),
+        "hire.v1.jobRequirement.create",
+        &lark_api::hire::v1::job_requirement::Create::new("s", "s", 7, 7),
         false,
     )
     .await;
     run.send(
-        "hire.SearchHireJobPublishRecord",
-        &lark_core::api::hire::SearchHireJobPublishRecord::new("s"),
+        "hire.v1.jobRequirement.delete",
+        &lark_api::hire::v1::job_requirement::Delete::new("job_requirement_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireJobRecruiter",
-        &lark_core::api::hire::GetHireJobRecruiter::new("job_id x"),
+        "hire.v1.jobRequirement.list",
+        &lark_api::hire::v1::job_requirement::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireJobRequirement",
-        &lark_core::api::hire::CreateHireJobRequirement::new("s", "s", 7, 7),
+        "hire.v1.jobRequirement.listById",
+        &lark_api::hire::v1::job_requirement::ListById::new(),
         false,
     )
     .await;
     run.send(
-        "hire.DeleteHireJobRequirement",
-        &lark_core::api::hire::DeleteHireJobRequirement::new("job_requirement_id x"),
+        "hire.v1.jobRequirement.update",
+        &lark_api::hire::v1::job_requirement::Update::new("job_requirement_id x", "s", 7, 7),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireJobRequirement",
-        &lark_core::api::hire::ListHireJobRequirement::new(),
+        "hire.v1.jobRequirementSchema.list",
+        &lark_api::hire::v1::job_requirement_schema::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireJobRequirementByID",
-        &lark_core::api::hire::ListHireJobRequirementByID::new(),
+        "hire.v1.jobSchema.list",
+        &lark_api::hire::v1::job_schema::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireJobRequirementSchema",
-        &lark_core::api::hire::ListHireJobRequirementSchema::new(),
+        "hire.v1.jobType.list",
+        &lark_api::hire::v1::job_type::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireJobRequirement",
-        &lark_core::api::hire::UpdateHireJobRequirement::new("job_requirement_id x", "s", 7, 7),
+        "hire.v1.location.list",
+        &lark_api::hire::v1::location::List::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireJobSchema",
-        &lark_core::api::hire::ListHireJobSchema::new(),
+        "hire.v1.location.query",
+        &lark_api::hire::v1::location::Query::new(7, 7),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireJobType",
-        &lark_core::api::hire::ListHireJobType::new(),
+        "hire.v1.minutes.get",
+        &lark_api::hire::v1::minutes::Get::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireJob",
-        &lark_core::api::hire::UpdateHireJob::new("job_id x", true, "s"),
+        "hire.v1.note.create",
+        &lark_api::hire::v1::note::Create::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireLocation",
-        &lark_core::api::hire::ListHireLocation::new("s"),
+        "hire.v1.note.patch",
+        &lark_api::hire::v1::note::Patch::new("note_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.QueryHireLocation",
-        &lark_core::api::hire::QueryHireLocation::new(7, 7),
+        "hire.v1.note.get",
+        &lark_api::hire::v1::note::Get::new("note_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireMinutes",
-        &lark_core::api::hire::GetHireMinutes::new("s"),
+        "hire.v1.note.list",
+        &lark_api::hire::v1::note::List::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.DeleteHireNote",
-        &lark_core::api::hire::DeleteHireNote::new("note_id x"),
+        "hire.v1.note.delete",
+        &lark_api::hire::v1::note::Delete::new("note_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireOfferApplicationForm",
-        &lark_core::api::hire::GetHireOfferApplicationForm::new("offer_application_form_id x"),
+        "hire.v1.offer.internOfferStatus",
+        &lark_api::hire::v1::offer::InternOfferStatus::new("offer_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireOfferApplicationForm",
-        &lark_core::api::hire::ListHireOfferApplicationForm::new(),
+        "hire.v1.offer.get",
+        &lark_api::hire::v1::offer::Get::new("offer_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireOfferApprovalTemplate",
-        &lark_core::api::hire::ListHireOfferApprovalTemplate::new(),
+        "hire.v1.offer.list",
+        &lark_api::hire::v1::offer::List::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireOfferCustomField",
-        &lark_core::api::hire::UpdateHireOfferCustomField::new("offer_custom_field_id x"),
+        "hire.v1.offer.create",
+        &lark_api::hire::v1::offer::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireOffer",
-        &lark_core::api::hire::GetHireOffer::new("offer_id x"),
+        "hire.v1.offer.offerStatus",
+        &lark_api::hire::v1::offer::OfferStatus::new("offer_id x", 7),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireOfferList",
-        &lark_core::api::hire::GetHireOfferList::new("s"),
+        "hire.v1.offer.update",
+        &lark_api::hire::v1::offer::Update::new("offer_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireOffer",
-        &lark_core::api::hire::CreateHireOffer::new("s"),
+        "hire.v1.offerApplicationForm.get",
+        &lark_api::hire::v1::offer_application_form::Get::new("offer_application_form_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireOfferStatus",
-        &lark_core::api::hire::UpdateHireOfferStatus::new("offer_id x", 7),
+        "hire.v1.offerApplicationForm.list",
+        &lark_api::hire::v1::offer_application_form::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireOffer",
-        &lark_core::api::hire::UpdateHireOffer::new("offer_id x", "s"),
+        "hire.v1.offerApprovalTemplate.list",
+        &lark_api::hire::v1::offer_approval_template::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.ListHirePortalApplySchema",
-        &lark_core::api::hire::ListHirePortalApplySchema::new(),
+        "hire.v1.offerCustomField.update",
+        &lark_api::hire::v1::offer_custom_field::Update::new("offer_custom_field_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireQuestionnaireList",
-        &lark_core::api::hire::GetHireQuestionnaireList::new(),
+        "hire.v1.offerSchema.get",
+        &lark_api::hire::v1::offer_schema::Get::new("offer_schema_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireReferralAccount",
-        &lark_core::api::hire::CreateHireReferralAccount::new(),
+        "hire.v1.portalApplySchema.list",
+        &lark_api::hire::v1::portal_apply_schema::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.DeactivateHireReferralAccount",
-        &lark_core::api::hire::DeactivateHireReferralAccount::new("referral_account_id x"),
+        "hire.v1.questionnaire.list",
+        &lark_api::hire::v1::questionnaire::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireReferralAccountEnable",
-        &lark_core::api::hire::CreateHireReferralAccountEnable::new(),
+        "hire.v1.referral.getByApplication",
+        &lark_api::hire::v1::referral::GetByApplication::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireReferralAccountAssets",
-        &lark_core::api::hire::GetHireReferralAccountAssets::new("s"),
+        "hire.v1.referral.search",
+        &lark_api::hire::v1::referral::Search::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.ReconcileHireReferralAccount",
-        &lark_core::api::hire::ReconcileHireReferralAccount::new("s", "s"),
+        "hire.v1.referralAccount.create",
+        &lark_api::hire::v1::referral_account::Create::new(),
         false,
     )
     .await;
     run.send(
-        "hire.WithdrawHireReferralAccount",
-        &lark_core::api::hire::WithdrawHireReferralAccount::new("referral_account_id x", "s"),
+        "hire.v1.referralAccount.deactivate",
+        &lark_api::hire::v1::referral_account::Deactivate::new("referral_account_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.SearchHireReferral",
-        &lark_core::api::hire::SearchHireReferral::new("s"),
+        "hire.v1.referralAccount.enable",
+        &lark_api::hire::v1::referral_account::Enable::new(),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireReferralWebsiteJobPost",
-        &lark_core::api::hire::GetHireReferralWebsiteJobPost::new("job_post_id x"),
+        "hire.v1.referralAccount.getAccountAssets",
+        &lark_api::hire::v1::referral_account::GetAccountAssets::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireReferralWebsiteJobPostList",
-        &lark_core::api::hire::GetHireReferralWebsiteJobPostList::new(),
+        "hire.v1.referralAccount.reconciliation",
+        &lark_api::hire::v1::referral_account::Reconciliation::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireRegistrationSchema",
-        &lark_core::api::hire::ListHireRegistrationSchema::new(),
+        "hire.v1.referralAccount.withdraw",
+        &lark_api::hire::v1::referral_account::Withdraw::new("referral_account_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireRole",
-        &lark_core::api::hire::GetHireRole::new("role_id x"),
+        "hire.v1.referralWebsiteJobPost.get",
+        &lark_api::hire::v1::referral_website_job_post::Get::new("job_post_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireRole",
-        &lark_core::api::hire::ListHireRole::new(),
+        "hire.v1.referralWebsiteJobPost.list",
+        &lark_api::hire::v1::referral_website_job_post::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireSubject",
-        &lark_core::api::hire::ListHireSubject::new(),
+        "hire.v1.registrationSchema.list",
+        &lark_api::hire::v1::registration_schema::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.AddHireTalentToFolder",
-        &lark_core::api::hire::AddHireTalentToFolder::new("s"),
+        "hire.v1.resumeSource.list",
+        &lark_api::hire::v1::resume_source::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.BatchGetHireTalent",
-        &lark_core::api::hire::BatchGetHireTalent::new(),
+        "hire.v1.role.get",
+        &lark_api::hire::v1::role::Get::new("role_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireTalentBlocklistChangeTalentBlock",
-        &lark_core::api::hire::CreateHireTalentBlocklistChangeTalentBlock::new("s", 7),
+        "hire.v1.role.list",
+        &lark_api::hire::v1::role::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireTalentCombined",
-        &lark_core::api::hire::CreateHireTalentCombined::new(),
+        "hire.v1.subject.list",
+        &lark_api::hire::v1::subject::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireTalentCombined",
-        &lark_core::api::hire::UpdateHireTalentCombined::new("s"),
+        "hire.v1.talent.get",
+        &lark_api::hire::v1::talent::Get::new("talent_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireTalentExternalInfo",
-        &lark_core::api::hire::CreateHireTalentExternalInfo::new("talent_id x", "s"),
+        "hire.v1.talent.addToFolder",
+        &lark_api::hire::v1::talent::AddToFolder::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireTalentExternalInfo",
-        &lark_core::api::hire::UpdateHireTalentExternalInfo::new("talent_id x", "s"),
+        "hire.v1.talent.batchGetId",
+        &lark_api::hire::v1::talent::BatchGetId::new(),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireTalentFolderList",
-        &lark_core::api::hire::GetHireTalentFolderList::new(),
+        "hire.v1.talent.combinedCreate",
+        &lark_api::hire::v1::talent::CombinedCreate::new(),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireTalentV2",
-        &lark_core::api::hire::GetHireTalentV2::new("talent_id x"),
+        "hire.v1.talent.combinedUpdate",
+        &lark_api::hire::v1::talent::CombinedUpdate::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireTalentList",
-        &lark_core::api::hire::GetHireTalentList::new(),
+        "hire.v1.talent.list",
+        &lark_api::hire::v1::talent::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.QueryHireTalentObject",
-        &lark_core::api::hire::QueryHireTalentObject::new(),
+        "hire.v1.talent.onboardStatus",
+        &lark_api::hire::v1::talent::OnboardStatus::new("talent_id x", 7),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireTalentOnboardStatus",
-        &lark_core::api::hire::CreateHireTalentOnboardStatus::new("talent_id x", 7),
+        "hire.v1.talent.removeToFolder",
+        &lark_api::hire::v1::talent::RemoveToFolder::new("s"),
         false,
     )
     .await;
     run.send(
-        "hire.SearchHireTalentOperationLog",
-        &lark_core::api::hire::SearchHireTalentOperationLog::new(),
+        "hire.v1.talent.tag",
+        &lark_api::hire::v1::talent::Tag::new("talent_id x", 7),
         false,
     )
     .await;
     run.send(
-        "hire.BatchHireTalentPoolChangeTalentPool",
-        &lark_core::api::hire::BatchHireTalentPoolChangeTalentPool::new("talent_pool_id x", 7),
+        "hire.v1.talentBlocklist.changeTalentBlock",
+        &lark_api::hire::v1::talent_blocklist::ChangeTalentBlock::new("s", 7),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireTalentPoolMoveTalent",
-        &lark_core::api::hire::CreateHireTalentPoolMoveTalent::new("talent_pool_id x", "s", 7),
+        "hire.v1.talentExternalInfo.create",
+        &lark_api::hire::v1::talent_external_info::Create::new("talent_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.SearchHireTalentPool",
-        &lark_core::api::hire::SearchHireTalentPool::new(),
+        "hire.v1.talentExternalInfo.update",
+        &lark_api::hire::v1::talent_external_info::Update::new("talent_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.RemoveHireTalentToFolder",
-        &lark_core::api::hire::RemoveHireTalentToFolder::new("s"),
+        "hire.v1.talentFolder.list",
+        &lark_api::hire::v1::talent_folder::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireTalentTag",
-        &lark_core::api::hire::CreateHireTalentTag::new("talent_id x", 7),
+        "hire.v1.talentObject.query",
+        &lark_api::hire::v1::talent_object::Query::new(),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireTalentTag",
-        &lark_core::api::hire::ListHireTalentTag::new(),
+        "hire.v1.talentOperationLog.search",
+        &lark_api::hire::v1::talent_operation_log::Search::new(),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireTerminationReason",
-        &lark_core::api::hire::ListHireTerminationReason::new(),
+        "hire.v1.talentPool.batchChangeTalentPool",
+        &lark_api::hire::v1::talent_pool::BatchChangeTalentPool::new("talent_pool_id x", 7),
         false,
     )
     .await;
     run.send(
-        "hire.SearchHireTest",
-        &lark_core::api::hire::SearchHireTest::new(),
+        "hire.v1.talentPool.moveTalent",
+        &lark_api::hire::v1::talent_pool::MoveTalent::new("talent_pool_id x", "s", 7),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireTodo",
-        &lark_core::api::hire::ListHireTodo::new("s"),
+        "hire.v1.talentPool.search",
+        &lark_api::hire::v1::talent_pool::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.talentTag.list",
+        &lark_api::hire::v1::talent_tag::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.terminationReason.list",
+        &lark_api::hire::v1::termination_reason::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.test.search",
+        &lark_api::hire::v1::test::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.todo.list",
+        &lark_api::hire::v1::todo::List::new("s"),
         true,
     )
     .await;
     run.send(
-        "hire.CreateHireTripartiteAgreement",
-        &lark_core::api::hire::CreateHireTripartiteAgreement::new("s", 7, "s"),
+        "hire.v1.tripartiteAgreement.create",
+        &lark_api::hire::v1::tripartite_agreement::Create::new("s", 7, "s"),
         false,
     )
     .await;
     run.send(
-        "hire.DeleteHireTripartiteAgreement",
-        &lark_core::api::hire::DeleteHireTripartiteAgreement::new("tripartite_agreement_id x"),
+        "hire.v1.tripartiteAgreement.delete",
+        &lark_api::hire::v1::tripartite_agreement::Delete::new("tripartite_agreement_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireTripartiteAgreement",
-        &lark_core::api::hire::ListHireTripartiteAgreement::new(),
+        "hire.v1.tripartiteAgreement.list",
+        &lark_api::hire::v1::tripartite_agreement::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireTripartiteAgreement",
-        &lark_core::api::hire::UpdateHireTripartiteAgreement::new(
-            "tripartite_agreement_id x",
-            7,
-            "s",
-        ),
+        "hire.v1.tripartiteAgreement.update",
+        &lark_api::hire::v1::tripartite_agreement::Update::new("tripartite_agreement_id x", 7, "s"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireUserRole",
-        &lark_core::api::hire::ListHireUserRole::new(),
+        "hire.v1.userRole.list",
+        &lark_api::hire::v1::user_role::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireWebsiteChannel",
-        &lark_core::api::hire::CreateHireWebsiteChannel::new("website_id x", "s"),
+        "hire.v1.website.list",
+        &lark_api::hire::v1::website::List::new(),
         false,
     )
     .await;
     run.send(
-        "hire.DeleteHireWebsiteChannel",
-        &lark_core::api::hire::DeleteHireWebsiteChannel::new("website_id x", "channel_id x"),
+        "hire.v1.websiteChannel.create",
+        &lark_api::hire::v1::website_channel::Create::new("website_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.ListHireWebsiteChannel",
-        &lark_core::api::hire::ListHireWebsiteChannel::new("website_id x"),
+        "hire.v1.websiteChannel.delete",
+        &lark_api::hire::v1::website_channel::Delete::new("website_id x", "channel_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.UpdateHireWebsiteChannel",
-        &lark_core::api::hire::UpdateHireWebsiteChannel::new("website_id x", "channel_id x", "s"),
+        "hire.v1.websiteChannel.list",
+        &lark_api::hire::v1::website_channel::List::new("website_id x"),
         false,
     )
     .await;
     run.send(
-        "hire.CreateHireWebsiteDeliveryByAttachment",
-        &lark_core::api::hire::CreateHireWebsiteDeliveryByAttachment::new(
+        "hire.v1.websiteChannel.update",
+        &lark_api::hire::v1::website_channel::Update::new("website_id x", "channel_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.websiteDelivery.createByAttachment",
+        &lark_api::hire::v1::website_delivery::CreateByAttachment::new(
             "website_id x",
             "s",
             "s",
@@ -7965,62 +7100,79 @@ async fn hire(run: &mut Run) {
     )
     .await;
     run.send(
-        "hire.CreateHireWebsiteDeliveryByResume",
-        &lark_core::api::hire::CreateHireWebsiteDeliveryByResume::new("website_id x", "s", "s"),
+        "hire.v1.websiteDelivery.createByResume",
+        &lark_api::hire::v1::website_delivery::CreateByResume::new("website_id x", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireWebsiteDeliveryTask",
-        &lark_core::api::hire::GetHireWebsiteDeliveryTask::new(
-            "website_id x",
-            "delivery_task_id x",
+        "hire.v1.websiteDeliveryTask.get",
+        &lark_api::hire::v1::website_delivery_task::Get::new("website_id x", "delivery_task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.websiteJobPost.get",
+        &lark_api::hire::v1::website_job_post::Get::new("website_id x", "job_post_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.websiteJobPost.list",
+        &lark_api::hire::v1::website_job_post::List::new("website_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.websiteJobPost.search",
+        &lark_api::hire::v1::website_job_post::Search::new("website_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v1.websiteSiteUser.create",
+        &lark_api::hire::v1::website_site_user::Create::new("website_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v2.interviewRecord.get",
+        &lark_api::hire::v2::interview_record::Get::new("interview_record_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v2.interviewRecord.list",
+        &lark_api::hire::v2::interview_record::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "hire.v2.talent.get",
+        &lark_api::hire::v2::talent::Get::new("talent_id x"),
+        false,
+    )
+    .await;
+}
+
+async fn human_authentication(run: &mut Run) {
+    run.send(
+        "human_authentication.v1.face.queryRecognitionResult",
+        &lark_api::human_authentication::v1::face::QueryRecognitionResult::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "human_authentication.v1.face.uploadFacialReferenceImage",
+        &lark_api::human_authentication::v1::face::UploadFacialReferenceImage::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
         ),
         false,
     )
     .await;
     run.send(
-        "hire.GetHireWebsiteJobPost",
-        &lark_core::api::hire::GetHireWebsiteJobPost::new("website_id x", "job_post_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.ListHireWebsiteJobPost",
-        &lark_core::api::hire::ListHireWebsiteJobPost::new("website_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.SearchHireWebsiteJobPost",
-        &lark_core::api::hire::SearchHireWebsiteJobPost::new("website_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.ListHireWebsite",
-        &lark_core::api::hire::ListHireWebsite::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "hire.CreateHireWebsiteSiteUser",
-        &lark_core::api::hire::CreateHireWebsiteSiteUser::new("website_id x", "s"),
-        false,
-    )
-    .await;
-}
-
-async fn human_auth(run: &mut Run) {
-    run.send(
-        "human_auth.GetFaceVerifyAuthResult",
-        &lark_core::api::human_auth::GetFaceVerifyAuthResult::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "human_auth.UploadFaceVerifyImage",
-        &lark_core::api::human_auth::UploadFaceVerifyImage::new(lark_core::File::new(
+        "human_authentication.v1.face.facialImageCropping",
+        &lark_api::human_authentication::v1::face::FacialImageCropping::new(lark_core::File::new(
             "f.bin",
             vec![1u8, 2, 3],
         )),
@@ -8028,119 +7180,216 @@ async fn human_auth(run: &mut Run) {
     )
     .await;
     run.send(
-        "human_auth.CropFaceVerifyImage",
-        &lark_core::api::human_auth::CropFaceVerifyImage::new(lark_core::File::new(
-            "f.bin",
-            vec![1u8, 2, 3],
-        )),
-        false,
-    )
-    .await;
-    run.send(
-        "human_auth.CreateIdentity",
-        &lark_core::api::human_auth::CreateIdentity::new("s", "s", "s"),
+        "human_authentication.v1.identity.create",
+        &lark_api::human_authentication::v1::identity::Create::new("s", "s", "s"),
         false,
     )
     .await;
 }
 
-async fn jssdk(run: &mut Run) {
+async fn im(run: &mut Run) {
     run.send(
-        "jssdk.GetJssdkTicket",
-        &lark_core::api::jssdk::GetJssdkTicket::new(),
-        true,
-    )
-    .await;
-}
-
-async fn lingo(run: &mut Run) {
-    run.send(
-        "lingo.GetLingoClassificationList",
-        &lark_core::api::lingo::GetLingoClassificationList::new(),
+        "im.v1.batchMessage.delete",
+        &lark_api::im::v1::batch_message::Delete::new("batch_message_id x"),
         false,
     )
     .await;
     run.send(
-        "lingo.CreateLingoDraft",
-        &lark_core::api::lingo::CreateLingoDraft::new(),
+        "im.v1.batchMessage.readUser",
+        &lark_api::im::v1::batch_message::ReadUser::new("batch_message_id x"),
         false,
     )
     .await;
     run.send(
-        "lingo.UpdateLingoDraft",
-        &lark_core::api::lingo::UpdateLingoDraft::new("draft_id x"),
+        "im.v1.batchMessage.getProgress",
+        &lark_api::im::v1::batch_message::GetProgress::new("batch_message_id x"),
         false,
     )
     .await;
     run.send(
-        "lingo.CreateLingoEntity",
-        &lark_core::api::lingo::CreateLingoEntity::new(),
+        "im.v1.chat.create",
+        &lark_api::im::v1::chat::Create::new(),
         false,
     )
     .await;
     run.send(
-        "lingo.DeleteLingoEntity",
-        &lark_core::api::lingo::DeleteLingoEntity::new("entity_id x"),
+        "im.v1.chat.get",
+        &lark_api::im::v1::chat::Get::new(MockServer::CHAT_ID),
         false,
     )
     .await;
     run.send(
-        "lingo.ExtractLingoEntity",
-        &lark_core::api::lingo::ExtractLingoEntity::new(),
+        "im.v1.chat.update",
+        &lark_api::im::v1::chat::Update::new("chat_id x"),
         false,
     )
     .await;
     run.send(
-        "lingo.GetLingoEntity",
-        &lark_core::api::lingo::GetLingoEntity::new("entity_id x"),
+        "im.v1.chat.delete",
+        &lark_api::im::v1::chat::Delete::new("chat_id x"),
         false,
     )
     .await;
     run.send(
-        "lingo.HighlightLingoEntity",
-        &lark_core::api::lingo::HighlightLingoEntity::new("s"),
+        "im.v1.chat.list",
+        &lark_api::im::v1::chat::List::new(),
         false,
     )
     .await;
     run.send(
-        "lingo.BatchHighlightLingoEntity",
-        &lark_core::api::lingo::BatchHighlightLingoEntity::new(),
+        "im.v1.chat.search",
+        &lark_api::im::v1::chat::Search::new(),
         false,
     )
     .await;
     run.send(
-        "lingo.GetLingoEntityList",
-        &lark_core::api::lingo::GetLingoEntityList::new(),
+        "im.v1.chat.link",
+        &lark_api::im::v1::chat::Link::new("chat_id x"),
         false,
     )
     .await;
     run.send(
-        "lingo.MatchLingoEntity",
-        &lark_core::api::lingo::MatchLingoEntity::new("s"),
+        "im.v1.chatAnnouncement.get",
+        &lark_api::im::v1::chat_announcement::Get::new("chat_id x"),
         false,
     )
     .await;
     run.send(
-        "lingo.SearchLingoEntity",
-        &lark_core::api::lingo::SearchLingoEntity::new(),
+        "im.v1.chatAnnouncement.patch",
+        &lark_api::im::v1::chat_announcement::Patch::new("chat_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "lingo.UpdateLingoEntity",
-        &lark_core::api::lingo::UpdateLingoEntity::new("entity_id x"),
+        "im.v1.chatManagers.addManagers",
+        &lark_api::im::v1::chat_managers::AddManagers::new("chat_id x"),
         false,
     )
     .await;
     run.send(
-        "lingo.DownloadLingoFile",
-        &lark_core::api::lingo::DownloadLingoFile::new("file_token x"),
+        "im.v1.chatManagers.deleteManagers",
+        &lark_api::im::v1::chat_managers::DeleteManagers::new("chat_id x"),
         false,
     )
     .await;
     run.send(
-        "lingo.UploadLingoFile",
-        &lark_core::api::lingo::UploadLingoFile::new(
+        "im.v1.chatMembers.get",
+        &lark_api::im::v1::chat_members::Get::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatMembers.isInChat",
+        &lark_api::im::v1::chat_members::IsInChat::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatMembers.create",
+        &lark_api::im::v1::chat_members::Create::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatMembers.delete",
+        &lark_api::im::v1::chat_members::Delete::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatMembers.meJoin",
+        &lark_api::im::v1::chat_members::MeJoin::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatMenuItem.patch",
+        &lark_api::im::v1::chat_menu_item::Patch::new("chat_id x", "menu_item_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatMenuTree.create",
+        &lark_api::im::v1::chat_menu_tree::Create::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatMenuTree.delete",
+        &lark_api::im::v1::chat_menu_tree::Delete::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatMenuTree.get",
+        &lark_api::im::v1::chat_menu_tree::Get::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatMenuTree.sort",
+        &lark_api::im::v1::chat_menu_tree::Sort::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatModeration.get",
+        &lark_api::im::v1::chat_moderation::Get::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatModeration.update",
+        &lark_api::im::v1::chat_moderation::Update::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatTab.create",
+        &lark_api::im::v1::chat_tab::Create::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatTab.deleteTabs",
+        &lark_api::im::v1::chat_tab::DeleteTabs::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatTab.listTabs",
+        &lark_api::im::v1::chat_tab::ListTabs::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatTab.sortTabs",
+        &lark_api::im::v1::chat_tab::SortTabs::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatTab.updateTabs",
+        &lark_api::im::v1::chat_tab::UpdateTabs::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatTopNotice.deleteTopNotice",
+        &lark_api::im::v1::chat_top_notice::DeleteTopNotice::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.chatTopNotice.putTopNotice",
+        &lark_api::im::v1::chat_top_notice::PutTopNotice::new("chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.file.create",
+        &lark_api::im::v1::file::Create::new(
+            "s",
             "s",
             lark_core::File::new("f.bin", vec![1u8, 2, 3]),
         ),
@@ -8148,8 +7397,363 @@ async fn lingo(run: &mut Run) {
     )
     .await;
     run.send(
-        "lingo.GetLingoRepoList",
-        &lark_core::api::lingo::GetLingoRepoList::new(),
+        "im.v1.file.get",
+        &lark_api::im::v1::file::Get::new("file_key x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.image.create",
+        &lark_api::im::v1::image::Create::new("s", lark_core::File::new("f.bin", vec![1u8, 2, 3])),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.image.get",
+        &lark_api::im::v1::image::Get::new("image_key x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.urgentApp",
+        &lark_api::im::v1::message::UrgentApp::new("message_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.urgentSms",
+        &lark_api::im::v1::message::UrgentSms::new("message_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.urgentPhone",
+        &lark_api::im::v1::message::UrgentPhone::new("message_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.create",
+        &lark_api::im::v1::message::Create::new(
+            "chat_id",
+            MockServer::CHAT_ID,
+            "text",
+            r#"{"text":"hi"}"#,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.reply",
+        &lark_api::im::v1::message::Reply::new("message_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.delete",
+        &lark_api::im::v1::message::Delete::new("message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.patch",
+        &lark_api::im::v1::message::Patch::new("message_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.readUsers",
+        &lark_api::im::v1::message::ReadUsers::new("message_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.list",
+        &lark_api::im::v1::message::List::new("chat", MockServer::CHAT_ID),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.get",
+        &lark_api::im::v1::message::Get::new(run.message_id.clone()),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.pushFollowUp",
+        &lark_api::im::v1::message::PushFollowUp::new("message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.forward",
+        &lark_api::im::v1::message::Forward::new("message_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.mergeForward",
+        &lark_api::im::v1::message::MergeForward::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.message.update",
+        &lark_api::im::v1::message::Update::new("message_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.messageReaction.create",
+        &lark_api::im::v1::message_reaction::Create::new("message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.messageReaction.list",
+        &lark_api::im::v1::message_reaction::List::new("message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.messageReaction.delete",
+        &lark_api::im::v1::message_reaction::Delete::new("message_id x", "reaction_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.messageResource.get",
+        &lark_api::im::v1::message_resource::Get::new("message_id x", "file_key x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.pin.create",
+        &lark_api::im::v1::pin::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.pin.delete",
+        &lark_api::im::v1::pin::Delete::new("message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.pin.list",
+        &lark_api::im::v1::pin::List::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.specialFocus.list",
+        &lark_api::im::v1::special_focus::List::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "im.v1.specialFocus.unread",
+        &lark_api::im::v1::special_focus::Unread::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "im.v1.thread.forward",
+        &lark_api::im::v1::thread::Forward::new("thread_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v2.appFeedCard.create",
+        &lark_api::im::v2::app_feed_card::Create::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v2.appFeedCardBatch.delete",
+        &lark_api::im::v2::app_feed_card_batch::Delete::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v2.appFeedCardBatch.update",
+        &lark_api::im::v2::app_feed_card_batch::Update::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v2.bizEntityTagRelation.create",
+        &lark_api::im::v2::biz_entity_tag_relation::Create::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v2.bizEntityTagRelation.update",
+        &lark_api::im::v2::biz_entity_tag_relation::Update::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v2.bizEntityTagRelation.get",
+        &lark_api::im::v2::biz_entity_tag_relation::Get::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v2.chatButton.update",
+        &lark_api::im::v2::chat_button::Update::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v2.feedCard.patch",
+        &lark_api::im::v2::feed_card::Patch::new("feed_card_id x", "s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v2.feedCard.botTimeSentive",
+        &lark_api::im::v2::feed_card::BotTimeSentive::new("s", true),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v2.tag.create",
+        &lark_api::im::v2::tag::Create::new(),
+        false,
+    )
+    .await;
+    run.send("im.v2.tag.list", &lark_api::im::v2::tag::List::new(), false)
+        .await;
+    run.send(
+        "im.v2.tag.patch",
+        &lark_api::im::v2::tag::Patch::new("tag_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v2.urlPreview.batchUpdate",
+        &lark_api::im::v2::url_preview::BatchUpdate::new(),
+        false,
+    )
+    .await;
+}
+
+async fn interactive(run: &mut Run) {
+    run.send(
+        "interactive.v1.card.update",
+        &lark_api::interactive::v1::card::Update::new("s"),
+        false,
+    )
+    .await;
+}
+
+async fn jssdk(run: &mut Run) {
+    run.send(
+        "jssdk.v0.ticket.get",
+        &lark_api::jssdk::v0::ticket::Get::new(),
+        true,
+    )
+    .await;
+}
+
+async fn lingo(run: &mut Run) {
+    run.send(
+        "lingo.v1.classification.list",
+        &lark_api::lingo::v1::classification::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.draft.create",
+        &lark_api::lingo::v1::draft::Create::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.draft.update",
+        &lark_api::lingo::v1::draft::Update::new("draft_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.entity.create",
+        &lark_api::lingo::v1::entity::Create::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.entity.delete",
+        &lark_api::lingo::v1::entity::Delete::new("entity_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.entity.extract",
+        &lark_api::lingo::v1::entity::Extract::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.entity.get",
+        &lark_api::lingo::v1::entity::Get::new("entity_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.entity.highlight",
+        &lark_api::lingo::v1::entity::Highlight::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.entity.batchHighlight",
+        &lark_api::lingo::v1::entity::BatchHighlight::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.entity.list",
+        &lark_api::lingo::v1::entity::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.entity.match",
+        &lark_api::lingo::v1::entity::Match::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.entity.search",
+        &lark_api::lingo::v1::entity::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.entity.update",
+        &lark_api::lingo::v1::entity::Update::new("entity_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.file.download",
+        &lark_api::lingo::v1::file::Download::new("file_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.file.upload",
+        &lark_api::lingo::v1::file::Upload::new(
+            "s",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "lingo.v1.repo.list",
+        &lark_api::lingo::v1::repo::List::new(),
         false,
     )
     .await;
@@ -8157,80 +7761,122 @@ async fn lingo(run: &mut Run) {
 
 async fn mail(run: &mut Run) {
     run.send(
-        "mail.GetMailUser",
-        &lark_core::api::mail::GetMailUser::new(),
+        "mail.v1.mailgroup.create",
+        &lark_api::mail::v1::mailgroup::Create::new(),
         false,
     )
     .await;
     run.send(
-        "mail.CreateMailGroup",
-        &lark_core::api::mail::CreateMailGroup::new(),
+        "mail.v1.mailgroup.get",
+        &lark_api::mail::v1::mailgroup::Get::new("mailgroup_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.GetMailGroup",
-        &lark_core::api::mail::GetMailGroup::new("mailgroup_id x"),
+        "mail.v1.mailgroup.list",
+        &lark_api::mail::v1::mailgroup::List::new(),
         false,
     )
     .await;
     run.send(
-        "mail.GetMailGroupList",
-        &lark_core::api::mail::GetMailGroupList::new(),
+        "mail.v1.mailgroup.patch",
+        &lark_api::mail::v1::mailgroup::Patch::new("mailgroup_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.UpdateMailGroupPatch",
-        &lark_core::api::mail::UpdateMailGroupPatch::new("mailgroup_id x"),
+        "mail.v1.mailgroup.update",
+        &lark_api::mail::v1::mailgroup::Update::new("mailgroup_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.UpdateMailGroup",
-        &lark_core::api::mail::UpdateMailGroup::new("mailgroup_id x"),
+        "mail.v1.mailgroup.delete",
+        &lark_api::mail::v1::mailgroup::Delete::new("mailgroup_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.DeleteMailGroup",
-        &lark_core::api::mail::DeleteMailGroup::new("mailgroup_id x"),
+        "mail.v1.mailgroupAlias.create",
+        &lark_api::mail::v1::mailgroup_alias::Create::new("mailgroup_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.CreateMailGroupMember",
-        &lark_core::api::mail::CreateMailGroupMember::new("mailgroup_id x"),
+        "mail.v1.mailgroupAlias.list",
+        &lark_api::mail::v1::mailgroup_alias::List::new("mailgroup_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.GetMailGroupMember",
-        &lark_core::api::mail::GetMailGroupMember::new("mailgroup_id x", "member_id x"),
+        "mail.v1.mailgroupAlias.delete",
+        &lark_api::mail::v1::mailgroup_alias::Delete::new("mailgroup_id x", "alias_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.GetMailGroupMemberList",
-        &lark_core::api::mail::GetMailGroupMemberList::new("mailgroup_id x"),
+        "mail.v1.mailgroupManager.batchCreate",
+        &lark_api::mail::v1::mailgroup_manager::BatchCreate::new("mailgroup_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.DeleteMailGroupMember",
-        &lark_core::api::mail::DeleteMailGroupMember::new("mailgroup_id x", "member_id x"),
+        "mail.v1.mailgroupManager.batchDelete",
+        &lark_api::mail::v1::mailgroup_manager::BatchDelete::new("mailgroup_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.CreateMailGroupPermissionMember",
-        &lark_core::api::mail::CreateMailGroupPermissionMember::new("mailgroup_id x"),
+        "mail.v1.mailgroupManager.list",
+        &lark_api::mail::v1::mailgroup_manager::List::new("mailgroup_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.GetMailGroupPermissionMember",
-        &lark_core::api::mail::GetMailGroupPermissionMember::new(
+        "mail.v1.mailgroupMember.create",
+        &lark_api::mail::v1::mailgroup_member::Create::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.mailgroupMember.get",
+        &lark_api::mail::v1::mailgroup_member::Get::new("mailgroup_id x", "member_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.mailgroupMember.list",
+        &lark_api::mail::v1::mailgroup_member::List::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.mailgroupMember.delete",
+        &lark_api::mail::v1::mailgroup_member::Delete::new("mailgroup_id x", "member_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.mailgroupMember.batchCreate",
+        &lark_api::mail::v1::mailgroup_member::BatchCreate::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.mailgroupMember.batchDelete",
+        &lark_api::mail::v1::mailgroup_member::BatchDelete::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.mailgroupPermissionMember.create",
+        &lark_api::mail::v1::mailgroup_permission_member::Create::new("mailgroup_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.mailgroupPermissionMember.get",
+        &lark_api::mail::v1::mailgroup_permission_member::Get::new(
             "mailgroup_id x",
             "permission_member_id x",
         ),
@@ -8238,14 +7884,14 @@ async fn mail(run: &mut Run) {
     )
     .await;
     run.send(
-        "mail.GetMailGroupPermissionMemberList",
-        &lark_core::api::mail::GetMailGroupPermissionMemberList::new("mailgroup_id x"),
+        "mail.v1.mailgroupPermissionMember.list",
+        &lark_api::mail::v1::mailgroup_permission_member::List::new("mailgroup_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.DeleteMailGroupPermissionMember",
-        &lark_core::api::mail::DeleteMailGroupPermissionMember::new(
+        "mail.v1.mailgroupPermissionMember.delete",
+        &lark_api::mail::v1::mailgroup_permission_member::Delete::new(
             "mailgroup_id x",
             "permission_member_id x",
         ),
@@ -8253,263 +7899,203 @@ async fn mail(run: &mut Run) {
     )
     .await;
     run.send(
-        "mail.CreateMailGroupAlias",
-        &lark_core::api::mail::CreateMailGroupAlias::new("mailgroup_id x"),
+        "mail.v1.mailgroupPermissionMember.batchCreate",
+        &lark_api::mail::v1::mailgroup_permission_member::BatchCreate::new("mailgroup_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.GetMailGroupAliasList",
-        &lark_core::api::mail::GetMailGroupAliasList::new("mailgroup_id x"),
+        "mail.v1.mailgroupPermissionMember.batchDelete",
+        &lark_api::mail::v1::mailgroup_permission_member::BatchDelete::new("mailgroup_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.DeleteMailGroupAlias",
-        &lark_core::api::mail::DeleteMailGroupAlias::new("mailgroup_id x", "alias_id x"),
+        "mail.v1.publicMailbox.create",
+        &lark_api::mail::v1::public_mailbox::Create::new(),
         false,
     )
     .await;
     run.send(
-        "mail.CreatePublicMailbox",
-        &lark_core::api::mail::CreatePublicMailbox::new(),
+        "mail.v1.publicMailbox.get",
+        &lark_api::mail::v1::public_mailbox::Get::new("public_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.GetPublicMailbox",
-        &lark_core::api::mail::GetPublicMailbox::new("public_mailbox_id x"),
+        "mail.v1.publicMailbox.list",
+        &lark_api::mail::v1::public_mailbox::List::new(),
         false,
     )
     .await;
     run.send(
-        "mail.GetPublicMailboxList",
-        &lark_core::api::mail::GetPublicMailboxList::new(),
+        "mail.v1.publicMailbox.patch",
+        &lark_api::mail::v1::public_mailbox::Patch::new("public_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.UpdatePublicMailboxPatch",
-        &lark_core::api::mail::UpdatePublicMailboxPatch::new("public_mailbox_id x"),
+        "mail.v1.publicMailbox.update",
+        &lark_api::mail::v1::public_mailbox::Update::new("public_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.UpdatePublicMailbox",
-        &lark_core::api::mail::UpdatePublicMailbox::new("public_mailbox_id x"),
+        "mail.v1.publicMailbox.delete",
+        &lark_api::mail::v1::public_mailbox::Delete::new("public_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.DeletePublicMailbox",
-        &lark_core::api::mail::DeletePublicMailbox::new("public_mailbox_id x"),
+        "mail.v1.publicMailbox.removeToRecycleBin",
+        &lark_api::mail::v1::public_mailbox::RemoveToRecycleBin::new("public_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.CreatePublicMailboxMember",
-        &lark_core::api::mail::CreatePublicMailboxMember::new("public_mailbox_id x"),
+        "mail.v1.publicMailboxAlias.create",
+        &lark_api::mail::v1::public_mailbox_alias::Create::new("public_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.GetPublicMailboxMember",
-        &lark_core::api::mail::GetPublicMailboxMember::new("public_mailbox_id x", "member_id x"),
+        "mail.v1.publicMailboxAlias.list",
+        &lark_api::mail::v1::public_mailbox_alias::List::new("public_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.GetPublicMailboxMemberList",
-        &lark_core::api::mail::GetPublicMailboxMemberList::new("public_mailbox_id x"),
+        "mail.v1.publicMailboxAlias.delete",
+        &lark_api::mail::v1::public_mailbox_alias::Delete::new("public_mailbox_id x", "alias_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.DeletePublicMailboxMember",
-        &lark_core::api::mail::DeletePublicMailboxMember::new("public_mailbox_id x", "member_id x"),
+        "mail.v1.publicMailboxMember.create",
+        &lark_api::mail::v1::public_mailbox_member::Create::new("public_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.ClearPublicMailboxMember",
-        &lark_core::api::mail::ClearPublicMailboxMember::new("public_mailbox_id x"),
+        "mail.v1.publicMailboxMember.get",
+        &lark_api::mail::v1::public_mailbox_member::Get::new("public_mailbox_id x", "member_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.CreateMailPublicMailboxAlias",
-        &lark_core::api::mail::CreateMailPublicMailboxAlias::new("public_mailbox_id x"),
+        "mail.v1.publicMailboxMember.list",
+        &lark_api::mail::v1::public_mailbox_member::List::new("public_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.GetMailPublicMailboxAliasList",
-        &lark_core::api::mail::GetMailPublicMailboxAliasList::new("public_mailbox_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mail.DeleteMailPublicMailboxAlias",
-        &lark_core::api::mail::DeleteMailPublicMailboxAlias::new(
+        "mail.v1.publicMailboxMember.delete",
+        &lark_api::mail::v1::public_mailbox_member::Delete::new(
             "public_mailbox_id x",
-            "alias_id x",
+            "member_id x",
         ),
         false,
     )
     .await;
     run.send(
-        "mail.CreateMailUserMailboxAlias",
-        &lark_core::api::mail::CreateMailUserMailboxAlias::new("user_mailbox_id x"),
+        "mail.v1.publicMailboxMember.clear",
+        &lark_api::mail::v1::public_mailbox_member::Clear::new("public_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.DeleteMailUserMailboxAlias",
-        &lark_core::api::mail::DeleteMailUserMailboxAlias::new("user_mailbox_id x", "alias_id x"),
+        "mail.v1.publicMailboxMember.batchCreate",
+        &lark_api::mail::v1::public_mailbox_member::BatchCreate::new("public_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.GetMailUserMailboxAliasList",
-        &lark_core::api::mail::GetMailUserMailboxAliasList::new("user_mailbox_id x"),
+        "mail.v1.publicMailboxMember.batchDelete",
+        &lark_api::mail::v1::public_mailbox_member::BatchDelete::new("public_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.DeleteMailUserMailbox",
-        &lark_core::api::mail::DeleteMailUserMailbox::new("user_mailbox_id x"),
+        "mail.v1.user.query",
+        &lark_api::mail::v1::user::Query::new(),
         false,
     )
     .await;
     run.send(
-        "mail.BatchCreateMailGroupManager",
-        &lark_core::api::mail::BatchCreateMailGroupManager::new("mailgroup_id x"),
+        "mail.v1.userMailbox.delete",
+        &lark_api::mail::v1::user_mailbox::Delete::new("user_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.BatchDeleteMailGroupManager",
-        &lark_core::api::mail::BatchDeleteMailGroupManager::new("mailgroup_id x"),
+        "mail.v1.userMailboxAlias.create",
+        &lark_api::mail::v1::user_mailbox_alias::Create::new("user_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.GetMailGroupManagerList",
-        &lark_core::api::mail::GetMailGroupManagerList::new("mailgroup_id x"),
+        "mail.v1.userMailboxAlias.delete",
+        &lark_api::mail::v1::user_mailbox_alias::Delete::new("user_mailbox_id x", "alias_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.BatchCreateMailGroupMember",
-        &lark_core::api::mail::BatchCreateMailGroupMember::new("mailgroup_id x"),
+        "mail.v1.userMailboxAlias.list",
+        &lark_api::mail::v1::user_mailbox_alias::List::new("user_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.BatchDeleteMailGroupMember",
-        &lark_core::api::mail::BatchDeleteMailGroupMember::new("mailgroup_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mail.BatchCreateMailGroupPermissionMember",
-        &lark_core::api::mail::BatchCreateMailGroupPermissionMember::new("mailgroup_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mail.BatchDeleteMailGroupPermissionMember",
-        &lark_core::api::mail::BatchDeleteMailGroupPermissionMember::new("mailgroup_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mail.SubscribeMailMessage",
-        &lark_core::api::mail::SubscribeMailMessage::new("user_mailbox_id x", 7),
+        "mail.v1.userMailboxEvent.subscribe",
+        &lark_api::mail::v1::user_mailbox_event::Subscribe::new("user_mailbox_id x", 7),
         true,
     )
     .await;
     run.send(
-        "mail.GetMailMessageSubscription",
-        &lark_core::api::mail::GetMailMessageSubscription::new("user_mailbox_id x", 7),
+        "mail.v1.userMailboxEvent.subscription",
+        &lark_api::mail::v1::user_mailbox_event::Subscription::new("user_mailbox_id x"),
         true,
     )
     .await;
     run.send(
-        "mail.BatchCreatePublicMailboxMember",
-        &lark_core::api::mail::BatchCreatePublicMailboxMember::new("public_mailbox_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mail.BatchDeletePublicMailboxMember",
-        &lark_core::api::mail::BatchDeletePublicMailboxMember::new("public_mailbox_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mail.RemoveMailPublicMailboxToRecycleBin",
-        &lark_core::api::mail::RemoveMailPublicMailboxToRecycleBin::new("public_mailbox_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mail.ApplyMailRule",
-        &lark_core::api::mail::ApplyMailRule::new("user_mailbox_id x", "rule_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mail.SubscribeMailUserMailboxEvent",
-        &lark_core::api::mail::SubscribeMailUserMailboxEvent::new("user_mailbox_id x", 7),
+        "mail.v1.userMailboxEvent.unsubscribe",
+        &lark_api::mail::v1::user_mailbox_event::Unsubscribe::new("user_mailbox_id x", 7),
         true,
     )
     .await;
     run.send(
-        "mail.GetMailUserMailboxEventSubscription",
-        &lark_core::api::mail::GetMailUserMailboxEventSubscription::new("user_mailbox_id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "mail.UnsubscribeMailUserMailboxEvent",
-        &lark_core::api::mail::UnsubscribeMailUserMailboxEvent::new("user_mailbox_id x", 7),
-        true,
-    )
-    .await;
-    run.send(
-        "mail.CreateMailUserMailboxFolder",
-        &lark_core::api::mail::CreateMailUserMailboxFolder::new("user_mailbox_id x", "s", "s"),
+        "mail.v1.userMailboxFolder.create",
+        &lark_api::mail::v1::user_mailbox_folder::Create::new("user_mailbox_id x", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "mail.DeleteMailUserMailboxFolder",
-        &lark_core::api::mail::DeleteMailUserMailboxFolder::new("user_mailbox_id x", "folder_id x"),
+        "mail.v1.userMailboxFolder.delete",
+        &lark_api::mail::v1::user_mailbox_folder::Delete::new("user_mailbox_id x", "folder_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.ListMailUserMailboxFolder",
-        &lark_core::api::mail::ListMailUserMailboxFolder::new("user_mailbox_id x"),
+        "mail.v1.userMailboxFolder.list",
+        &lark_api::mail::v1::user_mailbox_folder::List::new("user_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.UpdateMailUserMailboxFolder",
-        &lark_core::api::mail::UpdateMailUserMailboxFolder::new("user_mailbox_id x", "folder_id x"),
+        "mail.v1.userMailboxFolder.patch",
+        &lark_api::mail::v1::user_mailbox_folder::Patch::new("user_mailbox_id x", "folder_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.CreateUserMailboxMailContact",
-        &lark_core::api::mail::CreateUserMailboxMailContact::new("user_mailbox_id x", "s"),
+        "mail.v1.userMailboxMailContact.create",
+        &lark_api::mail::v1::user_mailbox_mail_contact::Create::new("user_mailbox_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "mail.DeleteUserMailboxMailContact",
-        &lark_core::api::mail::DeleteUserMailboxMailContact::new(
+        "mail.v1.userMailboxMailContact.delete",
+        &lark_api::mail::v1::user_mailbox_mail_contact::Delete::new(
             "user_mailbox_id x",
             "mail_contact_id x",
         ),
@@ -8517,14 +8103,14 @@ async fn mail(run: &mut Run) {
     )
     .await;
     run.send(
-        "mail.ListUserMailboxMailContact",
-        &lark_core::api::mail::ListUserMailboxMailContact::new("user_mailbox_id x", 7),
+        "mail.v1.userMailboxMailContact.list",
+        &lark_api::mail::v1::user_mailbox_mail_contact::List::new("user_mailbox_id x", 7),
         false,
     )
     .await;
     run.send(
-        "mail.UpdateUserMailboxMailContact",
-        &lark_core::api::mail::UpdateUserMailboxMailContact::new(
+        "mail.v1.userMailboxMailContact.patch",
+        &lark_api::mail::v1::user_mailbox_mail_contact::Patch::new(
             "user_mailbox_id x",
             "mail_contact_id x",
             "s",
@@ -8533,8 +8119,44 @@ async fn mail(run: &mut Run) {
     )
     .await;
     run.send(
-        "mail.DownloadMailUserMailboxMessageAttachmentURL",
-        &lark_core::api::mail::DownloadMailUserMailboxMessageAttachmentURL::new(
+        "mail.v1.userMailboxMessage.subscribe",
+        &lark_api::mail::v1::user_mailbox_message::Subscribe::new("user_mailbox_id x", 7),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxMessage.subscription",
+        &lark_api::mail::v1::user_mailbox_message::Subscription::new("user_mailbox_id x", 7),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxMessage.get",
+        &lark_api::mail::v1::user_mailbox_message::Get::new("user_mailbox_id x", "message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxMessage.getByCard",
+        &lark_api::mail::v1::user_mailbox_message::GetByCard::new("user_mailbox_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxMessage.list",
+        &lark_api::mail::v1::user_mailbox_message::List::new("user_mailbox_id x", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxMessage.send",
+        &lark_api::mail::v1::user_mailbox_message::Send::new("user_mailbox_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxMessageAttachment.downloadUrl",
+        &lark_api::mail::v1::user_mailbox_message_attachment::DownloadUrl::new(
             "user_mailbox_id x",
             "message_id x",
         ),
@@ -8542,56 +8164,38 @@ async fn mail(run: &mut Run) {
     )
     .await;
     run.send(
-        "mail.GetMailUserMailboxMessage",
-        &lark_core::api::mail::GetMailUserMailboxMessage::new("user_mailbox_id x", "message_id x"),
+        "mail.v1.userMailboxRule.apply",
+        &lark_api::mail::v1::user_mailbox_rule::Apply::new("user_mailbox_id x", "rule_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.GetMailUserMailboxMessageByCard",
-        &lark_core::api::mail::GetMailUserMailboxMessageByCard::new("user_mailbox_id x", "s", "s"),
+        "mail.v1.userMailboxRule.create",
+        &lark_api::mail::v1::user_mailbox_rule::Create::new("user_mailbox_id x", true, "s", true),
         false,
     )
     .await;
     run.send(
-        "mail.ListMailUserMailboxMessage",
-        &lark_core::api::mail::ListMailUserMailboxMessage::new("user_mailbox_id x", 7, "s"),
+        "mail.v1.userMailboxRule.delete",
+        &lark_api::mail::v1::user_mailbox_rule::Delete::new("user_mailbox_id x", "rule_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.SendMailUserMailboxMessage",
-        &lark_core::api::mail::SendMailUserMailboxMessage::new("user_mailbox_id x"),
-        true,
-    )
-    .await;
-    run.send(
-        "mail.CreateMailUserMailboxRule",
-        &lark_core::api::mail::CreateMailUserMailboxRule::new("user_mailbox_id x", true, "s", true),
+        "mail.v1.userMailboxRule.list",
+        &lark_api::mail::v1::user_mailbox_rule::List::new("user_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.DeleteMailUserMailboxRule",
-        &lark_core::api::mail::DeleteMailUserMailboxRule::new("user_mailbox_id x", "rule_id x"),
+        "mail.v1.userMailboxRule.reorder",
+        &lark_api::mail::v1::user_mailbox_rule::Reorder::new("user_mailbox_id x"),
         false,
     )
     .await;
     run.send(
-        "mail.ListMailUserMailboxRule",
-        &lark_core::api::mail::ListMailUserMailboxRule::new("user_mailbox_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mail.ReorderMailUserMailboxRule",
-        &lark_core::api::mail::ReorderMailUserMailboxRule::new("user_mailbox_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mail.UpdateMailUserMailboxRule",
-        &lark_core::api::mail::UpdateMailUserMailboxRule::new(
+        "mail.v1.userMailboxRule.update",
+        &lark_api::mail::v1::user_mailbox_rule::Update::new(
             "user_mailbox_id x",
             "rule_id x",
             true,
@@ -8605,266 +8209,79 @@ async fn mail(run: &mut Run) {
 
 async fn mdm(run: &mut Run) {
     run.send(
-        "mdm.CreateMDMVendor",
-        &lark_core::api::mdm::CreateMDMVendor::new("s", "s", "s"),
-        true,
-    )
-    .await;
-    run.send(
-        "mdm.UpdateMDMVendor",
-        &lark_core::api::mdm::UpdateMDMVendor::new("vendor_id x", "s", "s", "s"),
-        true,
-    )
-    .await;
-    run.send(
-        "mdm.GetMDMVendorList",
-        &lark_core::api::mdm::GetMDMVendorList::new(),
+        "mdm.v1.company.create",
+        &lark_api::mdm::v1::company::Create::new("s", "s", "s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "mdm.GetMDMVendor",
-        &lark_core::api::mdm::GetMDMVendor::new("vendor_id x"),
+        "mdm.v1.company.update",
+        &lark_api::mdm::v1::company::Update::new("company_uid x"),
         false,
     )
     .await;
     run.send(
-        "mdm.GetMDMVendorListAll",
-        &lark_core::api::mdm::GetMDMVendorListAll::new(7),
+        "mdm.v1.company.delete",
+        &lark_api::mdm::v1::company::Delete::new("company_uid x"),
         false,
     )
     .await;
     run.send(
-        "mdm.CreateMDMLegalEntity",
-        &lark_core::api::mdm::CreateMDMLegalEntity::new("s"),
-        true,
-    )
-    .await;
-    run.send(
-        "mdm.UpdateMDMLegalEntity",
-        &lark_core::api::mdm::UpdateMDMLegalEntity::new("legal_entity_id x", "s"),
-        true,
-    )
-    .await;
-    run.send(
-        "mdm.GetMDMLegalEntityList",
-        &lark_core::api::mdm::GetMDMLegalEntityList::new(),
+        "mdm.v1.company.get",
+        &lark_api::mdm::v1::company::Get::new("company_uid x"),
         false,
     )
     .await;
     run.send(
-        "mdm.GetMDMLegalEntity",
-        &lark_core::api::mdm::GetMDMLegalEntity::new("legal_entity_id x"),
+        "mdm.v1.company.search",
+        &lark_api::mdm::v1::company::Search::new(),
         false,
     )
     .await;
     run.send(
-        "mdm.GetMDMLegalEntityListAll",
-        &lark_core::api::mdm::GetMDMLegalEntityListAll::new(7),
+        "mdm.v1.companyAsset.create",
+        &lark_api::mdm::v1::company_asset::Create::new("company_uid x", "s", "s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "mdm.CreateMDMInternalOrder",
-        &lark_core::api::mdm::CreateMDMInternalOrder::new("s", "s", "s", "s"),
+        "mdm.v1.companyAsset.update",
+        &lark_api::mdm::v1::company_asset::Update::new("company_uid x", "asset_uid x"),
         false,
     )
     .await;
     run.send(
-        "mdm.UpdateMDMInternalOrder",
-        &lark_core::api::mdm::UpdateMDMInternalOrder::new("internal_order_uid x"),
+        "mdm.v1.companyAsset.delete",
+        &lark_api::mdm::v1::company_asset::Delete::new("company_uid x", "asset_uid x"),
         false,
     )
     .await;
     run.send(
-        "mdm.DeleteMDMInternalOrder",
-        &lark_core::api::mdm::DeleteMDMInternalOrder::new("internal_order_uid x"),
+        "mdm.v1.companyAsset.get",
+        &lark_api::mdm::v1::company_asset::Get::new("company_uid x", "asset_uid x"),
         false,
     )
     .await;
     run.send(
-        "mdm.GetMDMInternalOrder",
-        &lark_core::api::mdm::GetMDMInternalOrder::new("internal_order_uid x"),
+        "mdm.v1.companyAsset.search",
+        &lark_api::mdm::v1::company_asset::Search::new("company_uid x"),
         false,
     )
     .await;
     run.send(
-        "mdm.SearchMDMInternalOrder",
-        &lark_core::api::mdm::SearchMDMInternalOrder::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.CreateMDMCostCenter",
-        &lark_core::api::mdm::CreateMDMCostCenter::new("s", "s", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.UpdateMDMCostCenter",
-        &lark_core::api::mdm::UpdateMDMCostCenter::new("cost_center_uid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.DeleteMDMCostCenter",
-        &lark_core::api::mdm::DeleteMDMCostCenter::new("cost_center_uid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.GetMDMCostCenter",
-        &lark_core::api::mdm::GetMDMCostCenter::new("cost_center_uid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.SearchMDMCostCenter",
-        &lark_core::api::mdm::SearchMDMCostCenter::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.CreateMDMDepartmentCostCenterRelationship",
-        &lark_core::api::mdm::CreateMDMDepartmentCostCenterRelationship::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.UpdateMDMDepartmentCostCenterRelationship",
-        &lark_core::api::mdm::UpdateMDMDepartmentCostCenterRelationship::new(
-            "department_cost_center_relationship_uid x",
+        "mdm.v1.companyCompanyBankAccount.create",
+        &lark_api::mdm::v1::company_company_bank_account::Create::new(
+            "company_uid x",
+            "s",
+            "s",
+            "s",
         ),
         false,
     )
     .await;
     run.send(
-        "mdm.DeleteMDMDepartmentCostCenterRelationship",
-        &lark_core::api::mdm::DeleteMDMDepartmentCostCenterRelationship::new(
-            "department_cost_center_relationship_uid x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.GetMDMDepartmentCostCenterRelationship",
-        &lark_core::api::mdm::GetMDMDepartmentCostCenterRelationship::new(
-            "department_cost_center_relationship_uid x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.SearchMDMDepartmentCostCenterRelationship",
-        &lark_core::api::mdm::SearchMDMDepartmentCostCenterRelationship::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.CreateMDMGlAccount",
-        &lark_core::api::mdm::CreateMDMGlAccount::new("s", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.UpdateMDMGlAccount",
-        &lark_core::api::mdm::UpdateMDMGlAccount::new("gl_account_uid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.DeleteMDMGlAccount",
-        &lark_core::api::mdm::DeleteMDMGlAccount::new("gl_account_uid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.GetMDMDepGlAccount",
-        &lark_core::api::mdm::GetMDMDepGlAccount::new("gl_account_uid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.SearchMDMGlAccount",
-        &lark_core::api::mdm::SearchMDMGlAccount::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.CreateMDMCompany",
-        &lark_core::api::mdm::CreateMDMCompany::new("s", "s", "s", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.UpdateMDMCompany",
-        &lark_core::api::mdm::UpdateMDMCompany::new("company_uid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.DeleteMDMCompany",
-        &lark_core::api::mdm::DeleteMDMCompany::new("company_uid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.GetMDMDepCompany",
-        &lark_core::api::mdm::GetMDMDepCompany::new("company_uid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.SearchMDMCompany",
-        &lark_core::api::mdm::SearchMDMCompany::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.CreateMDMGlAccountCompanyRelationship",
-        &lark_core::api::mdm::CreateMDMGlAccountCompanyRelationship::new("s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.UpdateMDMGlAccountCompanyRelationship",
-        &lark_core::api::mdm::UpdateMDMGlAccountCompanyRelationship::new(
-            "gl_account_company_relationship_uid x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.DeleteMDMGlAccountCompanyRelationship",
-        &lark_core::api::mdm::DeleteMDMGlAccountCompanyRelationship::new(
-            "gl_account_company_relationship_uid x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.GetMDMDepGlAccountCompanyRelationship",
-        &lark_core::api::mdm::GetMDMDepGlAccountCompanyRelationship::new(
-            "gl_account_company_relationship_uid x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.SearchMDMGlAccountCompanyRelationship",
-        &lark_core::api::mdm::SearchMDMGlAccountCompanyRelationship::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.CreateMDMCompanyBankAccount",
-        &lark_core::api::mdm::CreateMDMCompanyBankAccount::new("company_uid x", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "mdm.UpdateMDMCompanyBankAccount",
-        &lark_core::api::mdm::UpdateMDMCompanyBankAccount::new(
+        "mdm.v1.companyCompanyBankAccount.update",
+        &lark_api::mdm::v1::company_company_bank_account::Update::new(
             "company_uid x",
             "company_bank_account_uid x",
         ),
@@ -8872,8 +8289,8 @@ async fn mdm(run: &mut Run) {
     )
     .await;
     run.send(
-        "mdm.DeleteMDMCompanyBankAccount",
-        &lark_core::api::mdm::DeleteMDMCompanyBankAccount::new(
+        "mdm.v1.companyCompanyBankAccount.delete",
+        &lark_api::mdm::v1::company_company_bank_account::Delete::new(
             "company_uid x",
             "company_bank_account_uid x",
         ),
@@ -8881,8 +8298,8 @@ async fn mdm(run: &mut Run) {
     )
     .await;
     run.send(
-        "mdm.GetMDMDepCompanyBankAccount",
-        &lark_core::api::mdm::GetMDMDepCompanyBankAccount::new(
+        "mdm.v1.companyCompanyBankAccount.get",
+        &lark_api::mdm::v1::company_company_bank_account::Get::new(
             "company_uid x",
             "company_bank_account_uid x",
         ),
@@ -8890,68 +8307,260 @@ async fn mdm(run: &mut Run) {
     )
     .await;
     run.send(
-        "mdm.SearchMDMCompanyBankAccount",
-        &lark_core::api::mdm::SearchMDMCompanyBankAccount::new("company_uid x"),
+        "mdm.v1.companyCompanyBankAccount.search",
+        &lark_api::mdm::v1::company_company_bank_account::Search::new("company_uid x"),
         false,
     )
     .await;
     run.send(
-        "mdm.CreateMDMCompanyAsset",
-        &lark_core::api::mdm::CreateMDMCompanyAsset::new("company_uid x", "s", "s", "s", "s", "s"),
+        "mdm.v1.config.configList",
+        &lark_api::mdm::v1::config::ConfigList::new(),
         false,
     )
     .await;
     run.send(
-        "mdm.UpdateMDMCompanyAsset",
-        &lark_core::api::mdm::UpdateMDMCompanyAsset::new("company_uid x", "asset_uid x"),
+        "mdm.v1.costCenter.create",
+        &lark_api::mdm::v1::cost_center::Create::new("s", "s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "mdm.DeleteMDMCompanyAsset",
-        &lark_core::api::mdm::DeleteMDMCompanyAsset::new("company_uid x", "asset_uid x"),
+        "mdm.v1.costCenter.update",
+        &lark_api::mdm::v1::cost_center::Update::new("cost_center_uid x"),
         false,
     )
     .await;
     run.send(
-        "mdm.GetMDMDepCompanyAsset",
-        &lark_core::api::mdm::GetMDMDepCompanyAsset::new("company_uid x", "asset_uid x"),
+        "mdm.v1.costCenter.delete",
+        &lark_api::mdm::v1::cost_center::Delete::new("cost_center_uid x"),
         false,
     )
     .await;
     run.send(
-        "mdm.SearchMDMCompanyAsset",
-        &lark_core::api::mdm::SearchMDMCompanyAsset::new("company_uid x"),
+        "mdm.v1.costCenter.get",
+        &lark_api::mdm::v1::cost_center::Get::new("cost_center_uid x"),
         false,
     )
     .await;
     run.send(
-        "mdm.GetMDMConfigList",
-        &lark_core::api::mdm::GetMDMConfigList::new(),
+        "mdm.v1.costCenter.search",
+        &lark_api::mdm::v1::cost_center::Search::new(),
         false,
     )
     .await;
     run.send(
-        "mdm.GetMDMBatchCountryRegion",
-        &lark_core::api::mdm::GetMDMBatchCountryRegion::new(),
+        "mdm.v1.departmentCostCenterRelationship.create",
+        &lark_api::mdm::v1::department_cost_center_relationship::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "mdm.ListMDMCountryRegion",
-        &lark_core::api::mdm::ListMDMCountryRegion::new(),
+        "mdm.v1.departmentCostCenterRelationship.update",
+        &lark_api::mdm::v1::department_cost_center_relationship::Update::new(
+            "department_cost_center_relationship_uid x",
+        ),
         false,
     )
     .await;
     run.send(
-        "mdm.BindMDMUserAuthDataRelation",
-        &lark_core::api::mdm::BindMDMUserAuthDataRelation::new("s", "s"),
+        "mdm.v1.departmentCostCenterRelationship.delete",
+        &lark_api::mdm::v1::department_cost_center_relationship::Delete::new(
+            "department_cost_center_relationship_uid x",
+        ),
         false,
     )
     .await;
     run.send(
-        "mdm.UnbindMDMUserAuthDataRelation",
-        &lark_core::api::mdm::UnbindMDMUserAuthDataRelation::new("s", "s"),
+        "mdm.v1.departmentCostCenterRelationship.get",
+        &lark_api::mdm::v1::department_cost_center_relationship::Get::new(
+            "department_cost_center_relationship_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.departmentCostCenterRelationship.search",
+        &lark_api::mdm::v1::department_cost_center_relationship::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.glAccount.create",
+        &lark_api::mdm::v1::gl_account::Create::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.glAccount.update",
+        &lark_api::mdm::v1::gl_account::Update::new("gl_account_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.glAccount.delete",
+        &lark_api::mdm::v1::gl_account::Delete::new("gl_account_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.glAccount.get",
+        &lark_api::mdm::v1::gl_account::Get::new("gl_account_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.glAccount.search",
+        &lark_api::mdm::v1::gl_account::Search::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.glAccountCompanyRelationship.create",
+        &lark_api::mdm::v1::gl_account_company_relationship::Create::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.glAccountCompanyRelationship.update",
+        &lark_api::mdm::v1::gl_account_company_relationship::Update::new(
+            "gl_account_company_relationship_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.glAccountCompanyRelationship.delete",
+        &lark_api::mdm::v1::gl_account_company_relationship::Delete::new(
+            "gl_account_company_relationship_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.glAccountCompanyRelationship.get",
+        &lark_api::mdm::v1::gl_account_company_relationship::Get::new(
+            "gl_account_company_relationship_uid x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.glAccountCompanyRelationship.search",
+        &lark_api::mdm::v1::gl_account_company_relationship::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.internalOrder.create",
+        &lark_api::mdm::v1::internal_order::Create::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.internalOrder.update",
+        &lark_api::mdm::v1::internal_order::Update::new("internal_order_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.internalOrder.delete",
+        &lark_api::mdm::v1::internal_order::Delete::new("internal_order_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.internalOrder.get",
+        &lark_api::mdm::v1::internal_order::Get::new("internal_order_uid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.internalOrder.search",
+        &lark_api::mdm::v1::internal_order::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.legalEntity.create",
+        &lark_api::mdm::v1::legal_entity::Create::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "mdm.v1.legalEntity.update",
+        &lark_api::mdm::v1::legal_entity::Update::new("legal_entity_id x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "mdm.v1.legalEntity.list",
+        &lark_api::mdm::v1::legal_entity::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.legalEntity.get",
+        &lark_api::mdm::v1::legal_entity::Get::new("legal_entity_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.legalEntity.listAll",
+        &lark_api::mdm::v1::legal_entity::ListAll::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.userAuthDataRelation.bind",
+        &lark_api::mdm::v1::user_auth_data_relation::Bind::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.userAuthDataRelation.unbind",
+        &lark_api::mdm::v1::user_auth_data_relation::Unbind::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.vendor.create",
+        &lark_api::mdm::v1::vendor::Create::new("s", "s", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "mdm.v1.vendor.update",
+        &lark_api::mdm::v1::vendor::Update::new("vendor_id x", "s", "s", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "mdm.v1.vendor.list",
+        &lark_api::mdm::v1::vendor::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.vendor.get",
+        &lark_api::mdm::v1::vendor::Get::new("vendor_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v1.vendor.listAll",
+        &lark_api::mdm::v1::vendor::ListAll::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v3.batchCountryRegion.get",
+        &lark_api::mdm::v3::batch_country_region::Get::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "mdm.v3.countryRegion.list",
+        &lark_api::mdm::v3::country_region::List::new(),
         false,
     )
     .await;
@@ -8959,110 +8568,110 @@ async fn mdm(run: &mut Run) {
 
 async fn meeting_room(run: &mut Run) {
     run.send(
-        "meeting_room.GetMeetingRoomCustomization",
-        &lark_core::api::meeting_room::GetMeetingRoomCustomization::new(),
+        "meeting_room.v0.building.list",
+        &lark_api::meeting_room::v0::building::List::new(),
         false,
     )
     .await;
     run.send(
-        "meeting_room.BatchGetMeetingRoomSummary",
-        &lark_core::api::meeting_room::BatchGetMeetingRoomSummary::new(),
+        "meeting_room.v0.building.batchGet",
+        &lark_api::meeting_room::v0::building::BatchGet::new(),
         false,
     )
     .await;
     run.send(
-        "meeting_room.GetMeetingRoomBuildingList",
-        &lark_core::api::meeting_room::GetMeetingRoomBuildingList::new(),
+        "meeting_room.v0.building.create",
+        &lark_api::meeting_room::v0::building::Create::new("s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "meeting_room.BatchGetMeetingRoomBuilding",
-        &lark_core::api::meeting_room::BatchGetMeetingRoomBuilding::new(),
+        "meeting_room.v0.building.update",
+        &lark_api::meeting_room::v0::building::Update::new("s"),
         false,
     )
     .await;
     run.send(
-        "meeting_room.GetMeetingRoomRoomList",
-        &lark_core::api::meeting_room::GetMeetingRoomRoomList::new("s"),
+        "meeting_room.v0.building.delete",
+        &lark_api::meeting_room::v0::building::Delete::new("s"),
         false,
     )
     .await;
     run.send(
-        "meeting_room.BatchGetMeetingRoomRoom",
-        &lark_core::api::meeting_room::BatchGetMeetingRoomRoom::new(),
+        "meeting_room.v0.building.batchGetId",
+        &lark_api::meeting_room::v0::building::BatchGetId::new(),
         false,
     )
     .await;
     run.send(
-        "meeting_room.BatchGetMeetingRoomFreebusy",
-        &lark_core::api::meeting_room::BatchGetMeetingRoomFreebusy::new("s", "s"),
+        "meeting_room.v0.country.list",
+        &lark_api::meeting_room::v0::country::List::new(),
         false,
     )
     .await;
     run.send(
-        "meeting_room.ReplyMeetingRoomInstance",
-        &lark_core::api::meeting_room::ReplyMeetingRoomInstance::new("s", "s", 7, "s"),
+        "meeting_room.v0.district.list",
+        &lark_api::meeting_room::v0::district::List::new(7),
         false,
     )
     .await;
     run.send(
-        "meeting_room.CreateMeetingRoomBuilding",
-        &lark_core::api::meeting_room::CreateMeetingRoomBuilding::new("s", "s", "s"),
+        "meeting_room.v0.freebusy.batchGet",
+        &lark_api::meeting_room::v0::freebusy::BatchGet::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "meeting_room.UpdateMeetingRoomBuilding",
-        &lark_core::api::meeting_room::UpdateMeetingRoomBuilding::new("s"),
+        "meeting_room.v0.instance.reply",
+        &lark_api::meeting_room::v0::instance::Reply::new("s", "s", 7, "s"),
         false,
     )
     .await;
     run.send(
-        "meeting_room.DeleteMeetingRoomBuilding",
-        &lark_core::api::meeting_room::DeleteMeetingRoomBuilding::new("s"),
+        "meeting_room.v0.room.customization",
+        &lark_api::meeting_room::v0::room::Customization::new(),
         false,
     )
     .await;
     run.send(
-        "meeting_room.BatchGetMeetingRoomBuildingID",
-        &lark_core::api::meeting_room::BatchGetMeetingRoomBuildingID::new(),
+        "meeting_room.v0.room.list",
+        &lark_api::meeting_room::v0::room::List::new("s"),
         false,
     )
     .await;
     run.send(
-        "meeting_room.CreateMeetingRoomRoom",
-        &lark_core::api::meeting_room::CreateMeetingRoomRoom::new("s", "s", "s", 7, true),
+        "meeting_room.v0.room.batchGet",
+        &lark_api::meeting_room::v0::room::BatchGet::new(),
         false,
     )
     .await;
     run.send(
-        "meeting_room.UpdateMeetingRoomRoom",
-        &lark_core::api::meeting_room::UpdateMeetingRoomRoom::new("s"),
+        "meeting_room.v0.room.create",
+        &lark_api::meeting_room::v0::room::Create::new("s", "s", "s", 7, true),
         false,
     )
     .await;
     run.send(
-        "meeting_room.DeleteMeetingRoomRoom",
-        &lark_core::api::meeting_room::DeleteMeetingRoomRoom::new("s"),
+        "meeting_room.v0.room.update",
+        &lark_api::meeting_room::v0::room::Update::new("s"),
         false,
     )
     .await;
     run.send(
-        "meeting_room.BatchGetMeetingRoomRoomID",
-        &lark_core::api::meeting_room::BatchGetMeetingRoomRoomID::new(),
+        "meeting_room.v0.room.delete",
+        &lark_api::meeting_room::v0::room::Delete::new("s"),
         false,
     )
     .await;
     run.send(
-        "meeting_room.GetMeetingRoomCountryList",
-        &lark_core::api::meeting_room::GetMeetingRoomCountryList::new(),
+        "meeting_room.v0.room.batchGetId",
+        &lark_api::meeting_room::v0::room::BatchGetId::new(),
         false,
     )
     .await;
     run.send(
-        "meeting_room.GetMeetingRoomDistrictList",
-        &lark_core::api::meeting_room::GetMeetingRoomDistrictList::new(7),
+        "meeting_room.v0.summary.batchGet",
+        &lark_api::meeting_room::v0::summary::BatchGet::new(),
         false,
     )
     .await;
@@ -9070,277 +8679,14 @@ async fn meeting_room(run: &mut Run) {
 
 async fn message(run: &mut Run) {
     run.send(
-        "message.SendEphemeralMessage",
-        &lark_core::api::message::SendEphemeralMessage::new("s", "s"),
+        "message.v4.send",
+        &lark_api::message::v4::Send::new("s", "s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "message.SendUrgentAppMessage",
-        &lark_core::api::message::SendUrgentAppMessage::new("message_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.SendUrgentSmsMessage",
-        &lark_core::api::message::SendUrgentSmsMessage::new("message_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.SendUrgentPhoneMessage",
-        &lark_core::api::message::SendUrgentPhoneMessage::new("message_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.SendRawMessage",
-        &lark_core::api::message::SendRawMessage::new(
-            "chat_id",
-            MockServer::CHAT_ID,
-            "text",
-            r#"{"text":"hi"}"#,
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "message.SendRawMessageOld",
-        &lark_core::api::message::SendRawMessageOld::new("s", "s", "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.BatchSendOldRawMessage",
-        &lark_core::api::message::BatchSendOldRawMessage::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.ReplyRawMessage",
-        &lark_core::api::message::ReplyRawMessage::new("message_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.DeleteMessage",
-        &lark_core::api::message::DeleteMessage::new("message_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.BatchDeleteMessage",
-        &lark_core::api::message::BatchDeleteMessage::new("batch_message_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.UpdateMessage",
-        &lark_core::api::message::UpdateMessage::new("message_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.UpdateMessageDelay",
-        &lark_core::api::message::UpdateMessageDelay::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.GetMessageReadUserList",
-        &lark_core::api::message::GetMessageReadUserList::new("message_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.GetBatchSentMessageReadUser",
-        &lark_core::api::message::GetBatchSentMessageReadUser::new("batch_message_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.GetBatchSentMessageProgress",
-        &lark_core::api::message::GetBatchSentMessageProgress::new("batch_message_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.GetMessageList",
-        &lark_core::api::message::GetMessageList::new("chat", MockServer::CHAT_ID),
-        false,
-    )
-    .await;
-    run.send(
-        "message.GetMessageFile",
-        &lark_core::api::message::GetMessageFile::new("message_id x", "file_key x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.GetMessage",
-        &lark_core::api::message::GetMessage::new(run.message_id.clone()),
-        false,
-    )
-    .await;
-    run.send(
-        "message.DeleteEphemeralMessage",
-        &lark_core::api::message::DeleteEphemeralMessage::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.CreateMessageReaction",
-        &lark_core::api::message::CreateMessageReaction::new("message_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.GetMessageReactionList",
-        &lark_core::api::message::GetMessageReactionList::new("message_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.DeleteMessageReaction",
-        &lark_core::api::message::DeleteMessageReaction::new("message_id x", "reaction_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.UpdateAppFeedCardButton",
-        &lark_core::api::message::UpdateAppFeedCardButton::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.CreateAppFeedCard",
-        &lark_core::api::message::CreateAppFeedCard::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "message.DeleteAppFeedCard",
-        &lark_core::api::message::DeleteAppFeedCard::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "message.InstantReminderAppFeedCard",
-        &lark_core::api::message::InstantReminderAppFeedCard::new("feed_card_id x", "s", true),
-        false,
-    )
-    .await;
-    run.send(
-        "message.UpdateAppFeedCard",
-        &lark_core::api::message::UpdateAppFeedCard::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "message.UpdateIMFeedCardBotTimeSentive",
-        &lark_core::api::message::UpdateIMFeedCardBotTimeSentive::new("s", true),
-        false,
-    )
-    .await;
-    run.send(
-        "message.CreateIMMessagePushFollowUp",
-        &lark_core::api::message::CreateIMMessagePushFollowUp::new("message_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.CreateIMTag",
-        &lark_core::api::message::CreateIMTag::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "message.MGetIMTag",
-        &lark_core::api::message::MGetIMTag::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "message.CreateIMTagRelation",
-        &lark_core::api::message::CreateIMTagRelation::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.DeleteIMTagRelation",
-        &lark_core::api::message::DeleteIMTagRelation::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.ListIMTagRelation",
-        &lark_core::api::message::ListIMTagRelation::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.UpdateIMTag",
-        &lark_core::api::message::UpdateIMTag::new("tag_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.ForwardMessage",
-        &lark_core::api::message::ForwardMessage::new("message_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.MergeForwardMessage",
-        &lark_core::api::message::MergeForwardMessage::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.CreateMessagePin",
-        &lark_core::api::message::CreateMessagePin::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.DeleteMessagePin",
-        &lark_core::api::message::DeleteMessagePin::new("message_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.GetMessagePinList",
-        &lark_core::api::message::GetMessagePinList::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.GetMessageSpecialFocusList",
-        &lark_core::api::message::GetMessageSpecialFocusList::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "message.GetMessageSpecialFocusUnread",
-        &lark_core::api::message::GetMessageSpecialFocusUnread::new(),
-        true,
-    )
-    .await;
-    run.send(
-        "message.ForwardThreadMessage",
-        &lark_core::api::message::ForwardThreadMessage::new("thread_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.UpdateMessageEdit",
-        &lark_core::api::message::UpdateMessageEdit::new("message_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "message.BatchUpdateURLPreview",
-        &lark_core::api::message::BatchUpdateURLPreview::new(),
+        "message.v4.batchSend",
+        &lark_api::message::v4::BatchSend::new("s"),
         false,
     )
     .await;
@@ -9348,8 +8694,8 @@ async fn message(run: &mut Run) {
 
 async fn mina(run: &mut Run) {
     run.send(
-        "mina.MinaCodeToSession",
-        &lark_core::api::mina::MinaCodeToSession::new("s"),
+        "mina.v2.tokenLoginValidate",
+        &lark_api::mina::v2::TokenLoginValidate::new("s"),
         false,
     )
     .await;
@@ -9357,26 +8703,26 @@ async fn mina(run: &mut Run) {
 
 async fn minutes(run: &mut Run) {
     run.send(
-        "minutes.GetMinutesMinute",
-        &lark_core::api::minutes::GetMinutesMinute::new("minute_token x"),
+        "minutes.v1.minute.get",
+        &lark_api::minutes::v1::minute::Get::new("minute_token x"),
         false,
     )
     .await;
     run.send(
-        "minutes.GetMinutesMinuteMedia",
-        &lark_core::api::minutes::GetMinutesMinuteMedia::new("minute_token x"),
+        "minutes.v1.minuteMedia.get",
+        &lark_api::minutes::v1::minute_media::Get::new("minute_token x"),
         false,
     )
     .await;
     run.send(
-        "minutes.GetMinutesMinuteTranscript",
-        &lark_core::api::minutes::GetMinutesMinuteTranscript::new("minute_token x"),
+        "minutes.v1.minuteStatistics.get",
+        &lark_api::minutes::v1::minute_statistics::Get::new("minute_token x"),
         false,
     )
     .await;
     run.send(
-        "minutes.GetMinutesStatistics",
-        &lark_core::api::minutes::GetMinutesStatistics::new("minute_token x"),
+        "minutes.v1.minuteTranscript.get",
+        &lark_api::minutes::v1::minute_transcript::Get::new("minute_token x"),
         false,
     )
     .await;
@@ -9384,8 +8730,8 @@ async fn minutes(run: &mut Run) {
 
 async fn moments(run: &mut Run) {
     run.send(
-        "moments.GetMomentsPost",
-        &lark_core::api::moments::GetMomentsPost::new("post_id x"),
+        "moments.v1.post.get",
+        &lark_api::moments::v1::post::Get::new("post_id x"),
         false,
     )
     .await;
@@ -9393,26 +8739,8 @@ async fn moments(run: &mut Run) {
 
 async fn okr(run: &mut Run) {
     run.send(
-        "okr.GetOKRPeriodList",
-        &lark_core::api::okr::GetOKRPeriodList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "okr.BatchGetOKR",
-        &lark_core::api::okr::BatchGetOKR::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "okr.GetUserOKRList",
-        &lark_core::api::okr::GetUserOKRList::new("user_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "okr.UploadOKRImage",
-        &lark_core::api::okr::UploadOKRImage::new(
+        "okr.v1.image.upload",
+        &lark_api::okr::v1::image::Upload::new(
             lark_core::File::new("f.bin", vec![1u8, 2, 3]),
             "s",
             7,
@@ -9421,14 +8749,20 @@ async fn okr(run: &mut Run) {
     )
     .await;
     run.send(
-        "okr.GetOKRMetricSourceList",
-        &lark_core::api::okr::GetOKRMetricSourceList::new(),
+        "okr.v1.metricSource.list",
+        &lark_api::okr::v1::metric_source::List::new(),
         false,
     )
     .await;
     run.send(
-        "okr.BatchUpdateOKRMetricSourceTableItem",
-        &lark_core::api::okr::BatchUpdateOKRMetricSourceTableItem::new(
+        "okr.v1.metricSourceTable.list",
+        &lark_api::okr::v1::metric_source_table::List::new("metric_source_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v1.metricSourceTableItem.batchUpdate",
+        &lark_api::okr::v1::metric_source_table_item::BatchUpdate::new(
             "metric_source_id x",
             "metric_table_id x",
         ),
@@ -9436,27 +8770,8 @@ async fn okr(run: &mut Run) {
     )
     .await;
     run.send(
-        "okr.GetOKRMetricSourceTableItem",
-        &lark_core::api::okr::GetOKRMetricSourceTableItem::new(
-            "metric_source_id x",
-            "metric_table_id x",
-            "metric_item_id x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "okr.GetOKRMetricSourceTableItemList",
-        &lark_core::api::okr::GetOKRMetricSourceTableItemList::new(
-            "metric_source_id x",
-            "metric_table_id x",
-        ),
-        false,
-    )
-    .await;
-    run.send(
-        "okr.UpdateOKRMetricSourceTableItem",
-        &lark_core::api::okr::UpdateOKRMetricSourceTableItem::new(
+        "okr.v1.metricSourceTableItem.get",
+        &lark_api::okr::v1::metric_source_table_item::Get::new(
             "metric_source_id x",
             "metric_table_id x",
             "metric_item_id x",
@@ -9465,56 +8780,96 @@ async fn okr(run: &mut Run) {
     )
     .await;
     run.send(
-        "okr.GetOKRMetricSourceTableList",
-        &lark_core::api::okr::GetOKRMetricSourceTableList::new("metric_source_id x"),
+        "okr.v1.metricSourceTableItem.list",
+        &lark_api::okr::v1::metric_source_table_item::List::new(
+            "metric_source_id x",
+            "metric_table_id x",
+        ),
         false,
     )
     .await;
     run.send(
-        "okr.CreateOKRPeriod",
-        &lark_core::api::okr::CreateOKRPeriod::new("s", "s"),
+        "okr.v1.metricSourceTableItem.patch",
+        &lark_api::okr::v1::metric_source_table_item::Patch::new(
+            "metric_source_id x",
+            "metric_table_id x",
+            "metric_item_id x",
+        ),
         false,
     )
     .await;
     run.send(
-        "okr.GetOKRPeriodRuleList",
-        &lark_core::api::okr::GetOKRPeriodRuleList::new(),
+        "okr.v1.okr.batchGet",
+        &lark_api::okr::v1::okr::BatchGet::new(),
         false,
     )
     .await;
     run.send(
-        "okr.UpdateOKRPeriod",
-        &lark_core::api::okr::UpdateOKRPeriod::new("period_id x", 7),
+        "okr.v1.period.list",
+        &lark_api::okr::v1::period::List::new(),
         false,
     )
     .await;
     run.send(
-        "okr.CreateOKRProgressRecord",
-        &lark_core::api::okr::CreateOKRProgressRecord::new("s", "s", "s", 7),
+        "okr.v1.period.create",
+        &lark_api::okr::v1::period::Create::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "okr.DeleteOKRProgressRecord",
-        &lark_core::api::okr::DeleteOKRProgressRecord::new("progress_id x"),
+        "okr.v1.period.patch",
+        &lark_api::okr::v1::period::Patch::new("period_id x", 7),
         false,
     )
     .await;
     run.send(
-        "okr.GetOKRProgressRecord",
-        &lark_core::api::okr::GetOKRProgressRecord::new("progress_id x"),
+        "okr.v1.periodRule.list",
+        &lark_api::okr::v1::period_rule::List::new(),
         false,
     )
     .await;
     run.send(
-        "okr.UpdateOKRProgressRecord",
-        &lark_core::api::okr::UpdateOKRProgressRecord::new("progress_id x"),
+        "okr.v1.progressRecord.create",
+        &lark_api::okr::v1::progress_record::Create::new("s", "s", "s", 7),
         false,
     )
     .await;
     run.send(
-        "okr.GetOKRReview",
-        &lark_core::api::okr::GetOKRReview::new(),
+        "okr.v1.progressRecord.delete",
+        &lark_api::okr::v1::progress_record::Delete::new("progress_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v1.progressRecord.get",
+        &lark_api::okr::v1::progress_record::Get::new("progress_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v1.progressRecord.update",
+        &lark_api::okr::v1::progress_record::Update::new("progress_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v1.review.query",
+        &lark_api::okr::v1::review::Query::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v1.userOkr.list",
+        &lark_api::okr::v1::user_okr::List::new("user_id x", "s", "s"),
+        false,
+    )
+    .await;
+}
+
+async fn optical_char_recognition(run: &mut Run) {
+    run.send(
+        "optical_char_recognition.v1.image.basicRecognize",
+        &lark_api::optical_char_recognition::v1::image::BasicRecognize::new(),
         false,
     )
     .await;
@@ -9522,14 +8877,35 @@ async fn okr(run: &mut Run) {
 
 async fn passport(run: &mut Run) {
     run.send(
-        "passport.GetPassportSession",
-        &lark_core::api::passport::GetPassportSession::new(),
+        "passport.v1.session.query",
+        &lark_api::passport::v1::session::Query::new(),
         false,
     )
     .await;
     run.send(
-        "passport.LogoutPassportSession",
-        &lark_core::api::passport::LogoutPassportSession::new(7),
+        "passport.v1.session.logout",
+        &lark_api::passport::v1::session::Logout::new(7),
+        false,
+    )
+    .await;
+}
+
+async fn pay(run: &mut Run) {
+    run.send(
+        "pay.v1.order.list",
+        &lark_api::pay::v1::order::List::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "pay.v1.order.get",
+        &lark_api::pay::v1::order::Get::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "pay.v1.paidScope.checkUser",
+        &lark_api::pay::v1::paid_scope::CheckUser::new(),
         false,
     )
     .await;
@@ -9537,74 +8913,74 @@ async fn passport(run: &mut Run) {
 
 async fn payroll(run: &mut Run) {
     run.send(
-        "payroll.ListPayrollAcctItem",
-        &lark_core::api::payroll::ListPayrollAcctItem::new(7),
+        "payroll.v1.acctItem.list",
+        &lark_api::payroll::v1::acct_item::List::new(7),
         false,
     )
     .await;
     run.send(
-        "payroll.ListPayrollCostAllocationDetail",
-        &lark_core::api::payroll::ListPayrollCostAllocationDetail::new(7, "s", "s", 7),
+        "payroll.v1.costAllocationDetail.list",
+        &lark_api::payroll::v1::cost_allocation_detail::List::new(7, "s", "s", 7),
         false,
     )
     .await;
     run.send(
-        "payroll.ListPayrollCostAllocationPlan",
-        &lark_core::api::payroll::ListPayrollCostAllocationPlan::new(7, "s"),
+        "payroll.v1.costAllocationPlan.list",
+        &lark_api::payroll::v1::cost_allocation_plan::List::new(7, "s"),
         false,
     )
     .await;
     run.send(
-        "payroll.ListPayrollCostAllocationReport",
-        &lark_core::api::payroll::ListPayrollCostAllocationReport::new(7, "s", "s", 7),
+        "payroll.v1.costAllocationReport.list",
+        &lark_api::payroll::v1::cost_allocation_report::List::new(7, "s", "s", 7),
         false,
     )
     .await;
     run.send(
-        "payroll.ListPayrollDatasource",
-        &lark_core::api::payroll::ListPayrollDatasource::new(7),
+        "payroll.v1.datasource.list",
+        &lark_api::payroll::v1::datasource::List::new(7),
         false,
     )
     .await;
     run.send(
-        "payroll.QueryPayrollDatasourceRecord",
-        &lark_core::api::payroll::QueryPayrollDatasourceRecord::new(7, "s"),
+        "payroll.v1.datasourceRecord.query",
+        &lark_api::payroll::v1::datasource_record::Query::new(7, "s"),
         false,
     )
     .await;
     run.send(
-        "payroll.CreatePayrollDatasourceRecordSave",
-        &lark_core::api::payroll::CreatePayrollDatasourceRecordSave::new("s"),
+        "payroll.v1.datasourceRecord.save",
+        &lark_api::payroll::v1::datasource_record::Save::new("s"),
         false,
     )
     .await;
     run.send(
-        "payroll.ListPayrollPaygroup",
-        &lark_core::api::payroll::ListPayrollPaygroup::new(),
+        "payroll.v1.paygroup.list",
+        &lark_api::payroll::v1::paygroup::List::new(),
         false,
     )
     .await;
     run.send(
-        "payroll.CreatePayrollPaymentActivityArchive",
-        &lark_core::api::payroll::CreatePayrollPaymentActivityArchive::new("s"),
+        "payroll.v1.paymentActivity.archive",
+        &lark_api::payroll::v1::payment_activity::Archive::new("s"),
         false,
     )
     .await;
     run.send(
-        "payroll.ListPayrollPaymentActivityDetail",
-        &lark_core::api::payroll::ListPayrollPaymentActivityDetail::new(7, 7, "s"),
+        "payroll.v1.paymentActivity.list",
+        &lark_api::payroll::v1::payment_activity::List::new("s", "s", 7),
         false,
     )
     .await;
     run.send(
-        "payroll.ListPayrollPaymentActivity",
-        &lark_core::api::payroll::ListPayrollPaymentActivity::new("s", "s", 7),
+        "payroll.v1.paymentActivityDetail.list",
+        &lark_api::payroll::v1::payment_activity_detail::List::new(7, 7, "s"),
         false,
     )
     .await;
     run.send(
-        "payroll.QueryPayrollPaymentDetail",
-        &lark_core::api::payroll::QueryPayrollPaymentDetail::new(7, 7),
+        "payroll.v1.paymentDetail.query",
+        &lark_api::payroll::v1::payment_detail::Query::new(7, 7),
         false,
     )
     .await;
@@ -9612,128 +8988,128 @@ async fn payroll(run: &mut Run) {
 
 async fn performance(run: &mut Run) {
     run.send(
-        "performance.QueryPerformanceActivity",
-        &lark_core::api::performance::QueryPerformanceActivity::new(),
+        "performance.v1.reviewData.query",
+        &lark_api::performance::v1::review_data::Query::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "performance.CreatePerformanceAdditionalInformationImport",
-        &lark_core::api::performance::CreatePerformanceAdditionalInformationImport::new("s", "s"),
+        "performance.v1.semester.list",
+        &lark_api::performance::v1::semester::List::new(),
         false,
     )
     .await;
     run.send(
-        "performance.QueryPerformanceAdditionalInformation",
-        &lark_core::api::performance::QueryPerformanceAdditionalInformation::new("s"),
+        "performance.v1.stageTask.findByPage",
+        &lark_api::performance::v1::stage_task::FindByPage::new("s"),
         false,
     )
     .await;
     run.send(
-        "performance.DeletePerformanceAdditionalInformationsBatch",
-        &lark_core::api::performance::DeletePerformanceAdditionalInformationsBatch::new("s"),
+        "performance.v1.stageTask.findByUserList",
+        &lark_api::performance::v1::stage_task::FindByUserList::new("s"),
         false,
     )
     .await;
     run.send(
-        "performance.QueryPerformanceIndicator",
-        &lark_core::api::performance::QueryPerformanceIndicator::new(),
+        "performance.v2.activity.query",
+        &lark_api::performance::v2::activity::Query::new(),
         false,
     )
     .await;
     run.send(
-        "performance.CreatePerformanceMetricDetailImport",
-        &lark_core::api::performance::CreatePerformanceMetricDetailImport::new("s", "s"),
+        "performance.v2.additionalInformation.import",
+        &lark_api::performance::v2::additional_information::Import::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "performance.QueryPerformanceMetricDetail",
-        &lark_core::api::performance::QueryPerformanceMetricDetail::new("s"),
+        "performance.v2.additionalInformation.query",
+        &lark_api::performance::v2::additional_information::Query::new("s"),
         false,
     )
     .await;
     run.send(
-        "performance.QueryPerformanceMetricField",
-        &lark_core::api::performance::QueryPerformanceMetricField::new(),
+        "performance.v2.additionalInformationsBatch.delete",
+        &lark_api::performance::v2::additional_informations_batch::Delete::new("s"),
         false,
     )
     .await;
     run.send(
-        "performance.QueryPerformanceMetricLib",
-        &lark_core::api::performance::QueryPerformanceMetricLib::new(),
+        "performance.v2.indicator.query",
+        &lark_api::performance::v2::indicator::Query::new(),
         false,
     )
     .await;
     run.send(
-        "performance.ListPerformanceMetricTag",
-        &lark_core::api::performance::ListPerformanceMetricTag::new(),
+        "performance.v2.metricDetail.import",
+        &lark_api::performance::v2::metric_detail::Import::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "performance.QueryPerformanceMetricTemplate",
-        &lark_core::api::performance::QueryPerformanceMetricTemplate::new(),
+        "performance.v2.metricDetail.query",
+        &lark_api::performance::v2::metric_detail::Query::new("s"),
         false,
     )
     .await;
     run.send(
-        "performance.QueryPerformanceQuestion",
-        &lark_core::api::performance::QueryPerformanceQuestion::new(),
+        "performance.v2.metricField.query",
+        &lark_api::performance::v2::metric_field::Query::new(),
         false,
     )
     .await;
     run.send(
-        "performance.GetPerformanceReviewData",
-        &lark_core::api::performance::GetPerformanceReviewData::new("s", "s"),
+        "performance.v2.metricLib.query",
+        &lark_api::performance::v2::metric_lib::Query::new(),
         false,
     )
     .await;
     run.send(
-        "performance.QueryPerformanceReviewData",
-        &lark_core::api::performance::QueryPerformanceReviewData::new(),
+        "performance.v2.metricTag.list",
+        &lark_api::performance::v2::metric_tag::List::new(),
         false,
     )
     .await;
     run.send(
-        "performance.QueryPerformanceReviewTemplate",
-        &lark_core::api::performance::QueryPerformanceReviewTemplate::new(),
+        "performance.v2.metricTemplate.query",
+        &lark_api::performance::v2::metric_template::Query::new(),
         false,
     )
     .await;
     run.send(
-        "performance.QueryPerformanceReviewee",
-        &lark_core::api::performance::QueryPerformanceReviewee::new("s"),
+        "performance.v2.question.query",
+        &lark_api::performance::v2::question::Query::new(),
         false,
     )
     .await;
     run.send(
-        "performance.GetPerformanceSemesterList",
-        &lark_core::api::performance::GetPerformanceSemesterList::new(),
+        "performance.v2.reviewData.query",
+        &lark_api::performance::v2::review_data::Query::new(),
         false,
     )
     .await;
     run.send(
-        "performance.GetPerformanceStageTaskByPage",
-        &lark_core::api::performance::GetPerformanceStageTaskByPage::new("s"),
+        "performance.v2.reviewTemplate.query",
+        &lark_api::performance::v2::review_template::Query::new(),
         false,
     )
     .await;
     run.send(
-        "performance.GetPerformanceStageTaskByUser",
-        &lark_core::api::performance::GetPerformanceStageTaskByUser::new("s"),
+        "performance.v2.reviewee.query",
+        &lark_api::performance::v2::reviewee::Query::new("s"),
         false,
     )
     .await;
     run.send(
-        "performance.CreatePerformanceUserGroupUserRelWrite",
-        &lark_core::api::performance::CreatePerformanceUserGroupUserRelWrite::new("s"),
+        "performance.v2.userGroupUserRel.write",
+        &lark_api::performance::v2::user_group_user_rel::Write::new("s"),
         false,
     )
     .await;
     run.send(
-        "performance.QueryPerformanceUserInfo",
-        &lark_core::api::performance::QueryPerformanceUserInfo::new("s"),
+        "performance.v2.userInfo.query",
+        &lark_api::performance::v2::user_info::Query::new("s"),
         false,
     )
     .await;
@@ -9741,46 +9117,38 @@ async fn performance(run: &mut Run) {
 
 async fn personal_settings(run: &mut Run) {
     run.send(
-        "personal_settings.BatchClosePersonalSettingsSystemStatus",
-        &lark_core::api::personal_settings::BatchClosePersonalSettingsSystemStatus::new(
-            "system_status_id x",
-        ),
+        "personal_settings.v1.systemStatus.batchClose",
+        &lark_api::personal_settings::v1::system_status::BatchClose::new("system_status_id x"),
         false,
     )
     .await;
     run.send(
-        "personal_settings.BatchOpenPersonalSettingsSystemStatus",
-        &lark_core::api::personal_settings::BatchOpenPersonalSettingsSystemStatus::new(
-            "system_status_id x",
-        ),
+        "personal_settings.v1.systemStatus.batchOpen",
+        &lark_api::personal_settings::v1::system_status::BatchOpen::new("system_status_id x"),
         false,
     )
     .await;
     run.send(
-        "personal_settings.CreatePersonalSettingsSystemStatus",
-        &lark_core::api::personal_settings::CreatePersonalSettingsSystemStatus::new("s", "s"),
+        "personal_settings.v1.systemStatus.create",
+        &lark_api::personal_settings::v1::system_status::Create::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "personal_settings.DeletePersonalSettingsSystemStatus",
-        &lark_core::api::personal_settings::DeletePersonalSettingsSystemStatus::new(
-            "system_status_id x",
-        ),
+        "personal_settings.v1.systemStatus.delete",
+        &lark_api::personal_settings::v1::system_status::Delete::new("system_status_id x"),
         false,
     )
     .await;
     run.send(
-        "personal_settings.GetPersonalSettingsSystemStatusList",
-        &lark_core::api::personal_settings::GetPersonalSettingsSystemStatusList::new(),
+        "personal_settings.v1.systemStatus.list",
+        &lark_api::personal_settings::v1::system_status::List::new(),
         false,
     )
     .await;
     run.send(
-        "personal_settings.UpdatePersonalSettingsSystemStatus",
-        &lark_core::api::personal_settings::UpdatePersonalSettingsSystemStatus::new(
-            "system_status_id x",
-        ),
+        "personal_settings.v1.systemStatus.patch",
+        &lark_api::personal_settings::v1::system_status::Patch::new("system_status_id x"),
         false,
     )
     .await;
@@ -9788,20 +9156,20 @@ async fn personal_settings(run: &mut Run) {
 
 async fn report(run: &mut Run) {
     run.send(
-        "report.QueryReportRule",
-        &lark_core::api::report::QueryReportRule::new("s"),
+        "report.v1.rule.query",
+        &lark_api::report::v1::rule::Query::new("s"),
         false,
     )
     .await;
     run.send(
-        "report.QueryReportTask",
-        &lark_core::api::report::QueryReportTask::new(7, 7, "s", 7),
+        "report.v1.ruleView.remove",
+        &lark_api::report::v1::rule_view::Remove::new("rule_id x"),
         false,
     )
     .await;
     run.send(
-        "report.RemoveReportView",
-        &lark_core::api::report::RemoveReportView::new("rule_id x"),
+        "report.v1.task.query",
+        &lark_api::report::v1::task::Query::new(7, 7, "s", 7),
         false,
     )
     .await;
@@ -9809,98 +9177,104 @@ async fn report(run: &mut Run) {
 
 async fn search(run: &mut Run) {
     run.send(
-        "search.CreateSearchDataSourceItem",
-        &lark_core::api::search::CreateSearchDataSourceItem::new("data_source_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "search.GetSearchDataSourceItem",
-        &lark_core::api::search::GetSearchDataSourceItem::new("data_source_id x", "item_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "search.DeleteSearchDataSourceItem",
-        &lark_core::api::search::DeleteSearchDataSourceItem::new("data_source_id x", "item_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "search.CreateSearchDataSource",
-        &lark_core::api::search::CreateSearchDataSource::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "search.GetSearchDataSource",
-        &lark_core::api::search::GetSearchDataSource::new("data_source_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "search.UpdateSearchDataSource",
-        &lark_core::api::search::UpdateSearchDataSource::new("data_source_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "search.GetSearchDataSourceList",
-        &lark_core::api::search::GetSearchDataSourceList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "search.DeleteSearchDataSource",
-        &lark_core::api::search::DeleteSearchDataSource::new("data_source_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "search.SearchApp",
-        &lark_core::api::search::SearchApp::new("s"),
+        "search.v1.user",
+        &lark_api::search::v1::User::new("s"),
         true,
     )
     .await;
     run.send(
-        "search.BatchCreateSearchDataSourceItem",
-        &lark_core::api::search::BatchCreateSearchDataSourceItem::new("data_source_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "search.SearchDocWiki",
-        &lark_core::api::search::SearchDocWiki::new("s"),
+        "search.v2.app.create",
+        &lark_api::search::v2::app::Create::new("s"),
         true,
     )
     .await;
     run.send(
-        "search.SearchMessage",
-        &lark_core::api::search::SearchMessage::new("s"),
+        "search.v2.dataSource.create",
+        &lark_api::search::v2::data_source::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.v2.dataSource.get",
+        &lark_api::search::v2::data_source::Get::new("data_source_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.v2.dataSource.patch",
+        &lark_api::search::v2::data_source::Patch::new("data_source_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.v2.dataSource.list",
+        &lark_api::search::v2::data_source::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "search.v2.dataSource.delete",
+        &lark_api::search::v2::data_source::Delete::new("data_source_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.v2.dataSourceItem.create",
+        &lark_api::search::v2::data_source_item::Create::new("data_source_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.v2.dataSourceItem.get",
+        &lark_api::search::v2::data_source_item::Get::new("data_source_id x", "item_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.v2.dataSourceItem.delete",
+        &lark_api::search::v2::data_source_item::Delete::new("data_source_id x", "item_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.v2.dataSourceItem.batchCreate",
+        &lark_api::search::v2::data_source_item::BatchCreate::new("data_source_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "search.v2.docWiki.search",
+        &lark_api::search::v2::doc_wiki::Search::new("s"),
         true,
     )
     .await;
     run.send(
-        "search.CreateSearchSchema",
-        &lark_core::api::search::CreateSearchSchema::new("s"),
+        "search.v2.message.create",
+        &lark_api::search::v2::message::Create::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "search.v2.schema.create",
+        &lark_api::search::v2::schema::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "search.DeleteSearchSchema",
-        &lark_core::api::search::DeleteSearchSchema::new("schema_id x"),
+        "search.v2.schema.delete",
+        &lark_api::search::v2::schema::Delete::new("schema_id x"),
         false,
     )
     .await;
     run.send(
-        "search.GetSearchSchema",
-        &lark_core::api::search::GetSearchSchema::new("schema_id x"),
+        "search.v2.schema.get",
+        &lark_api::search::v2::schema::Get::new("schema_id x"),
         false,
     )
     .await;
     run.send(
-        "search.UpdateSearchSchema",
-        &lark_core::api::search::UpdateSearchSchema::new("schema_id x"),
+        "search.v2.schema.patch",
+        &lark_api::search::v2::schema::Patch::new("schema_id x"),
         false,
     )
     .await;
@@ -9908,8 +9282,14 @@ async fn search(run: &mut Run) {
 
 async fn security_and_compliance(run: &mut Run) {
     run.send(
-        "security_and_compliance.UpdateSecurityAndComplianceDeviceApplyRecord",
-        &lark_core::api::security_and_compliance::UpdateSecurityAndComplianceDeviceApplyRecord::new(
+        "security_and_compliance.v1.openapiLog.listData",
+        &lark_api::security_and_compliance::v1::openapi_log::ListData::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "security_and_compliance.v2.deviceApplyRecord.update",
+        &lark_api::security_and_compliance::v2::device_apply_record::Update::new(
             "device_apply_record_id x",
             true,
         ),
@@ -9917,44 +9297,38 @@ async fn security_and_compliance(run: &mut Run) {
     )
     .await;
     run.send(
-        "security_and_compliance.CreateSecurityAndComplianceDeviceRecord",
-        &lark_core::api::security_and_compliance::CreateSecurityAndComplianceDeviceRecord::new(
-            7, 7, 7,
-        ),
+        "security_and_compliance.v2.deviceRecord.create",
+        &lark_api::security_and_compliance::v2::device_record::Create::new(7, 7, 7),
         false,
     )
     .await;
     run.send(
-        "security_and_compliance.DeleteSecurityAndComplianceDeviceRecord",
-        &lark_core::api::security_and_compliance::DeleteSecurityAndComplianceDeviceRecord::new(
-            "device_record_id x",
-        ),
+        "security_and_compliance.v2.deviceRecord.delete",
+        &lark_api::security_and_compliance::v2::device_record::Delete::new("device_record_id x"),
         false,
     )
     .await;
     run.send(
-        "security_and_compliance.GetSecurityAndComplianceDeviceRecord",
-        &lark_core::api::security_and_compliance::GetSecurityAndComplianceDeviceRecord::new(
-            "device_record_id x",
-        ),
+        "security_and_compliance.v2.deviceRecord.get",
+        &lark_api::security_and_compliance::v2::device_record::Get::new("device_record_id x"),
         false,
     )
     .await;
     run.send(
-        "security_and_compliance.ListSecurityAndComplianceDeviceRecord",
-        &lark_core::api::security_and_compliance::ListSecurityAndComplianceDeviceRecord::new(7),
+        "security_and_compliance.v2.deviceRecord.list",
+        &lark_api::security_and_compliance::v2::device_record::List::new(7),
         false,
     )
     .await;
     run.send(
-        "security_and_compliance.GetSecurityAndComplianceDeviceRecordMine",
-        &lark_core::api::security_and_compliance::GetSecurityAndComplianceDeviceRecordMine::new(),
+        "security_and_compliance.v2.deviceRecord.mine",
+        &lark_api::security_and_compliance::v2::device_record::Mine::new(),
         true,
     )
     .await;
     run.send(
-        "security_and_compliance.UpdateSecurityAndComplianceDeviceRecord",
-        &lark_core::api::security_and_compliance::UpdateSecurityAndComplianceDeviceRecord::new(
+        "security_and_compliance.v2.deviceRecord.update",
+        &lark_api::security_and_compliance::v2::device_record::Update::new(
             "device_record_id x",
             "s",
             7,
@@ -9963,162 +9337,764 @@ async fn security_and_compliance(run: &mut Run) {
         false,
     )
     .await;
+}
+
+async fn sheets(run: &mut Run) {
     run.send(
-        "security_and_compliance.ListSecurityAndComplianceOpenapiLogData",
-        &lark_core::api::security_and_compliance::ListSecurityAndComplianceOpenapiLogData::new(),
+        "sheets.v2.import",
+        &lark_api::sheets::v2::Import::new("s", "s"),
         false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.import.result",
+        &lark_api::sheets::v2::import::Result::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.metainfo",
+        &lark_api::sheets::v2::spreadsheets::Metainfo::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.properties",
+        &lark_api::sheets::v2::spreadsheets::Properties::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.sheetsBatchUpdate",
+        &lark_api::sheets::v2::spreadsheets::SheetsBatchUpdate::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.valuesPrepend",
+        &lark_api::sheets::v2::spreadsheets::ValuesPrepend::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.valuesAppend",
+        &lark_api::sheets::v2::spreadsheets::ValuesAppend::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.insertDimensionRange",
+        &lark_api::sheets::v2::spreadsheets::InsertDimensionRange::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.dimensionRange",
+        &lark_api::sheets::v2::spreadsheets::DimensionRange::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.dimensionRange2",
+        &lark_api::sheets::v2::spreadsheets::DimensionRange2::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.dimensionRange3",
+        &lark_api::sheets::v2::spreadsheets::DimensionRange3::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.valuesBatchGet",
+        &lark_api::sheets::v2::spreadsheets::ValuesBatchGet::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.values",
+        &lark_api::sheets::v2::spreadsheets::Values::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.valuesBatchUpdate",
+        &lark_api::sheets::v2::spreadsheets::ValuesBatchUpdate::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.style",
+        &lark_api::sheets::v2::spreadsheets::Style::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.stylesBatchUpdate",
+        &lark_api::sheets::v2::spreadsheets::StylesBatchUpdate::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.mergeCells",
+        &lark_api::sheets::v2::spreadsheets::MergeCells::new("spreadsheetToken x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.unmergeCells",
+        &lark_api::sheets::v2::spreadsheets::UnmergeCells::new("spreadsheetToken x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.valuesImage",
+        &lark_api::sheets::v2::spreadsheets::ValuesImage::new("spreadsheetToken x", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.conditionFormats",
+        &lark_api::sheets::v2::spreadsheets::ConditionFormats::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.protectedDimension",
+        &lark_api::sheets::v2::spreadsheets::ProtectedDimension::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.protectedRangeBatchGet",
+        &lark_api::sheets::v2::spreadsheets::ProtectedRangeBatchGet::new("spreadsheetToken x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.protectedRangeBatchUpdate",
+        &lark_api::sheets::v2::spreadsheets::ProtectedRangeBatchUpdate::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.protectedRangeBatchDel",
+        &lark_api::sheets::v2::spreadsheets::ProtectedRangeBatchDel::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.dataValidation",
+        &lark_api::sheets::v2::spreadsheets::DataValidation::new("spreadsheetToken x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.dataValidation2",
+        &lark_api::sheets::v2::spreadsheets::DataValidation2::new("spreadsheetToken x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheets.dataValidation3",
+        &lark_api::sheets::v2::spreadsheets::DataValidation3::new("spreadsheetToken x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheetsConditionFormats.batchCreate",
+        &lark_api::sheets::v2::spreadsheets_condition_formats::BatchCreate::new(
+            "spreadsheet_token x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheetsConditionFormats.batchUpdate",
+        &lark_api::sheets::v2::spreadsheets_condition_formats::BatchUpdate::new(
+            "spreadsheet_token x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheetsConditionFormats.batchDelete",
+        &lark_api::sheets::v2::spreadsheets_condition_formats::BatchDelete::new(
+            "spreadsheet_token x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheetsDataValidation.update",
+        &lark_api::sheets::v2::spreadsheets_data_validation::Update::new(
+            "spreadsheetToken x",
+            "sheetId x",
+            7,
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheetsDataValidation.updateV2",
+        &lark_api::sheets::v2::spreadsheets_data_validation::UpdateV2::new(
+            "spreadsheetToken x",
+            "sheetId x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v2.spreadsheetsValues.get",
+        &lark_api::sheets::v2::spreadsheets_values::Get::new("spreadsheetToken x", "range x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheet.create",
+        &lark_api::sheets::v3::spreadsheet::Create::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheet.get",
+        &lark_api::sheets::v3::spreadsheet::Get::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheet.patch",
+        &lark_api::sheets::v3::spreadsheet::Patch::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheet.moveDimension",
+        &lark_api::sheets::v3::spreadsheet_sheet::MoveDimension::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheet.find",
+        &lark_api::sheets::v3::spreadsheet_sheet::Find::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheet.replace",
+        &lark_api::sheets::v3::spreadsheet_sheet::Replace::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheet.get",
+        &lark_api::sheets::v3::spreadsheet_sheet::Get::new("spreadsheet_token x", "sheet_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheet.query",
+        &lark_api::sheets::v3::spreadsheet_sheet::Query::new("spreadsheet_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilter.create",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter::Create::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilter.delete",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter::Delete::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilter.update",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter::Update::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilter.get",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter::Get::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilterView.create",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter_view::Create::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilterView.delete",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter_view::Delete::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilterView.patch",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter_view::Patch::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilterView.get",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter_view::Get::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilterView.query",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter_view::Query::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilterViewCondition.create",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter_view_condition::Create::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilterViewCondition.delete",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter_view_condition::Delete::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+            "condition_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilterViewCondition.update",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter_view_condition::Update::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+            "condition_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilterViewCondition.get",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter_view_condition::Get::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+            "condition_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFilterViewCondition.query",
+        &lark_api::sheets::v3::spreadsheet_sheet_filter_view_condition::Query::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "filter_view_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFloatImage.create",
+        &lark_api::sheets::v3::spreadsheet_sheet_float_image::Create::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFloatImage.delete",
+        &lark_api::sheets::v3::spreadsheet_sheet_float_image::Delete::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "float_image_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFloatImage.patch",
+        &lark_api::sheets::v3::spreadsheet_sheet_float_image::Patch::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "float_image_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFloatImage.get",
+        &lark_api::sheets::v3::spreadsheet_sheet_float_image::Get::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+            "float_image_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "sheets.v3.spreadsheetSheetFloatImage.query",
+        &lark_api::sheets::v3::spreadsheet_sheet_float_image::Query::new(
+            "spreadsheet_token x",
+            "sheet_id x",
+        ),
+        false,
+    )
+    .await;
+}
+
+async fn speech_to_text(run: &mut Run) {
+    run.send(
+        "speech_to_text.v1.speech.streamRecognize",
+        &lark_api::speech_to_text::v1::speech::StreamRecognize::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "speech_to_text.v1.speech.fileRecognize",
+        &lark_api::speech_to_text::v1::speech::FileRecognize::new(),
+        false,
+    )
+    .await;
+}
+
+async fn suite(run: &mut Run) {
+    run.send(
+        "suite.v0.docsApi.meta",
+        &lark_api::suite::v0::docs_api::Meta::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "suite.v0.docsApiSearch.object",
+        &lark_api::suite::v0::docs_api_search::Object::new("s"),
+        true,
     )
     .await;
 }
 
 async fn task(run: &mut Run) {
     run.send(
-        "task.CreateTaskCollaborator",
-        &lark_core::api::task::CreateTaskCollaborator::new("task_id x"),
+        "task.v1.task.create",
+        &lark_api::task::v1::task::Create::new(),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskCollaboratorList",
-        &lark_core::api::task::GetTaskCollaboratorList::new("task_id x"),
+        "task.v1.task.get",
+        &lark_api::task::v1::task::Get::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.DeleteTaskCollaborator",
-        &lark_core::api::task::DeleteTaskCollaborator::new("task_id x", "collaborator_id x"),
+        "task.v1.task.list",
+        &lark_api::task::v1::task::List::new(),
         false,
     )
     .await;
     run.send(
-        "task.CreateTaskFollower",
-        &lark_core::api::task::CreateTaskFollower::new("task_id x"),
+        "task.v1.task.delete",
+        &lark_api::task::v1::task::Delete::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskFollowerList",
-        &lark_core::api::task::GetTaskFollowerList::new("task_id x"),
+        "task.v1.task.patch",
+        &lark_api::task::v1::task::Patch::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.DeleteTaskFollower",
-        &lark_core::api::task::DeleteTaskFollower::new("task_id x", "follower_id x"),
+        "task.v1.task.complete",
+        &lark_api::task::v1::task::Complete::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.CreateTaskReminder",
-        &lark_core::api::task::CreateTaskReminder::new("task_id x", 7),
+        "task.v1.task.uncomplete",
+        &lark_api::task::v1::task::Uncomplete::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskReminderList",
-        &lark_core::api::task::GetTaskReminderList::new("task_id x"),
+        "task.v1.task.batchDeleteCollaborator",
+        &lark_api::task::v1::task::BatchDeleteCollaborator::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.DeleteTaskReminder",
-        &lark_core::api::task::DeleteTaskReminder::new("task_id x", "reminder_id x"),
+        "task.v1.task.batchDeleteFollower",
+        &lark_api::task::v1::task::BatchDeleteFollower::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.CreateTask",
-        &lark_core::api::task::CreateTask::new(),
+        "task.v1.task.batchDeleteCollaboratorV1",
+        &lark_api::task::v1::task::BatchDeleteCollaboratorV1::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTask",
-        &lark_core::api::task::GetTask::new("task_id x"),
+        "task.v1.task.batchDeleteFollowerV1",
+        &lark_api::task::v1::task::BatchDeleteFollowerV1::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskList",
-        &lark_core::api::task::GetTaskList::new(),
+        "task.v1.task.completeV1",
+        &lark_api::task::v1::task::CompleteV1::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.DeleteTask",
-        &lark_core::api::task::DeleteTask::new("task_id x"),
+        "task.v1.task.uncompleteV1",
+        &lark_api::task::v1::task::UncompleteV1::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.UpdateTask",
-        &lark_core::api::task::UpdateTask::new("task_id x"),
+        "task.v1.taskCollaborator.create",
+        &lark_api::task::v1::task_collaborator::Create::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.CompleteTask",
-        &lark_core::api::task::CompleteTask::new("task_id x"),
+        "task.v1.taskCollaborator.list",
+        &lark_api::task::v1::task_collaborator::List::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.UncompleteTask",
-        &lark_core::api::task::UncompleteTask::new("task_id x"),
+        "task.v1.taskCollaborator.delete",
+        &lark_api::task::v1::task_collaborator::Delete::new("task_id x", "collaborator_id x"),
         false,
     )
     .await;
     run.send(
-        "task.CreateTaskComment",
-        &lark_core::api::task::CreateTaskComment::new("task_id x"),
+        "task.v1.taskCollaborator.createV1",
+        &lark_api::task::v1::task_collaborator::CreateV1::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskComment",
-        &lark_core::api::task::GetTaskComment::new("task_id x", "comment_id x"),
+        "task.v1.taskCollaborator.deleteV1",
+        &lark_api::task::v1::task_collaborator::DeleteV1::new("task_id x", "collaborator_id x"),
         false,
     )
     .await;
     run.send(
-        "task.DeleteTaskComment",
-        &lark_core::api::task::DeleteTaskComment::new("task_id x", "comment_id x"),
+        "task.v1.taskCollaborator.listV1",
+        &lark_api::task::v1::task_collaborator::ListV1::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.UpdateTaskComment",
-        &lark_core::api::task::UpdateTaskComment::new("task_id x", "comment_id x"),
+        "task.v1.taskComment.create",
+        &lark_api::task::v1::task_comment::Create::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.AddTaskDependency",
-        &lark_core::api::task::AddTaskDependency::new("task_guid x"),
+        "task.v1.taskComment.get",
+        &lark_api::task::v1::task_comment::Get::new("task_id x", "comment_id x"),
         false,
     )
     .await;
     run.send(
-        "task.DeleteTaskAttachment",
-        &lark_core::api::task::DeleteTaskAttachment::new("attachment_guid x"),
+        "task.v1.taskComment.delete",
+        &lark_api::task::v1::task_comment::Delete::new("task_id x", "comment_id x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskAttachment",
-        &lark_core::api::task::GetTaskAttachment::new("attachment_guid x"),
+        "task.v1.taskComment.update",
+        &lark_api::task::v1::task_comment::Update::new("task_id x", "comment_id x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskAttachmentList",
-        &lark_core::api::task::GetTaskAttachmentList::new("s"),
+        "task.v1.taskComment.createV1",
+        &lark_api::task::v1::task_comment::CreateV1::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "task.UploadTaskAttachment",
-        &lark_core::api::task::UploadTaskAttachment::new(
+        "task.v1.taskComment.deleteV1",
+        &lark_api::task::v1::task_comment::DeleteV1::new("task_id x", "comment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskComment.getV1",
+        &lark_api::task::v1::task_comment::GetV1::new("task_id x", "comment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskComment.list",
+        &lark_api::task::v1::task_comment::List::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskComment.updateV1",
+        &lark_api::task::v1::task_comment::UpdateV1::new("task_id x", "comment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskFollower.create",
+        &lark_api::task::v1::task_follower::Create::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskFollower.list",
+        &lark_api::task::v1::task_follower::List::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskFollower.delete",
+        &lark_api::task::v1::task_follower::Delete::new("task_id x", "follower_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskFollower.createV1",
+        &lark_api::task::v1::task_follower::CreateV1::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskFollower.deleteV1",
+        &lark_api::task::v1::task_follower::DeleteV1::new("task_id x", "follower_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskFollower.listV1",
+        &lark_api::task::v1::task_follower::ListV1::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskReminder.create",
+        &lark_api::task::v1::task_reminder::Create::new("task_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskReminder.list",
+        &lark_api::task::v1::task_reminder::List::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskReminder.delete",
+        &lark_api::task::v1::task_reminder::Delete::new("task_id x", "reminder_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskReminder.createV1",
+        &lark_api::task::v1::task_reminder::CreateV1::new("task_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskReminder.deleteV1",
+        &lark_api::task::v1::task_reminder::DeleteV1::new("task_id x", "reminder_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v1.taskReminder.listV1",
+        &lark_api::task::v1::task_reminder::ListV1::new("task_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.attachment.delete",
+        &lark_api::task::v2::attachment::Delete::new("attachment_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.attachment.get",
+        &lark_api::task::v2::attachment::Get::new("attachment_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.attachment.list",
+        &lark_api::task::v2::attachment::List::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.attachment.upload",
+        &lark_api::task::v2::attachment::Upload::new(
             "s",
             lark_core::File::new("f.bin", vec![1u8, 2, 3]),
         ),
@@ -10126,74 +10102,80 @@ async fn task(run: &mut Run) {
     )
     .await;
     run.send(
-        "task.BatchDeleteTaskCollaborator",
-        &lark_core::api::task::BatchDeleteTaskCollaborator::new("task_id x"),
+        "task.v2.comment.create",
+        &lark_api::task::v2::comment::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "task.CreateTaskCommentV2",
-        &lark_core::api::task::CreateTaskCommentV2::new("s"),
+        "task.v2.comment.delete",
+        &lark_api::task::v2::comment::Delete::new("comment_id x"),
         false,
     )
     .await;
     run.send(
-        "task.DeleteTaskCommentV2",
-        &lark_core::api::task::DeleteTaskCommentV2::new("comment_id x"),
+        "task.v2.comment.get",
+        &lark_api::task::v2::comment::Get::new("comment_id x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskCommentV2",
-        &lark_core::api::task::GetTaskCommentV2::new("comment_id x"),
+        "task.v2.comment.list",
+        &lark_api::task::v2::comment::List::new("s"),
         false,
     )
     .await;
     run.send(
-        "task.ListTaskComment",
-        &lark_core::api::task::ListTaskComment::new("s"),
+        "task.v2.comment.patch",
+        &lark_api::task::v2::comment::Patch::new("comment_id x"),
         false,
     )
     .await;
     run.send(
-        "task.UpdateTaskCommentV2",
-        &lark_core::api::task::UpdateTaskCommentV2::new("comment_id x"),
+        "task.v2.customField.add",
+        &lark_api::task::v2::custom_field::Add::new("custom_field_guid x", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "task.AddTaskCustomField",
-        &lark_core::api::task::AddTaskCustomField::new("custom_field_guid x", "s", "s"),
+        "task.v2.customField.create",
+        &lark_api::task::v2::custom_field::Create::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "task.CreateTaskCustomField",
-        &lark_core::api::task::CreateTaskCustomField::new("s", "s", "s", "s"),
+        "task.v2.customField.get",
+        &lark_api::task::v2::custom_field::Get::new("custom_field_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskCustomField",
-        &lark_core::api::task::GetTaskCustomField::new("custom_field_guid x"),
+        "task.v2.customField.list",
+        &lark_api::task::v2::custom_field::List::new(),
         false,
     )
     .await;
     run.send(
-        "task.ListTaskCustomField",
-        &lark_core::api::task::ListTaskCustomField::new(),
+        "task.v2.customField.remove",
+        &lark_api::task::v2::custom_field::Remove::new("custom_field_guid x", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "task.CreateTaskCustomFieldOption",
-        &lark_core::api::task::CreateTaskCustomFieldOption::new("custom_field_guid x"),
+        "task.v2.customField.patch",
+        &lark_api::task::v2::custom_field::Patch::new("custom_field_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.UpdateTaskCustomFieldOption",
-        &lark_core::api::task::UpdateTaskCustomFieldOption::new(
+        "task.v2.customFieldOption.create",
+        &lark_api::task::v2::custom_field_option::Create::new("custom_field_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.customFieldOption.patch",
+        &lark_api::task::v2::custom_field_option::Patch::new(
             "custom_field_guid x",
             "option_guid x",
         ),
@@ -10201,146 +10183,194 @@ async fn task(run: &mut Run) {
     )
     .await;
     run.send(
-        "task.RemoveTaskCustomField",
-        &lark_core::api::task::RemoveTaskCustomField::new("custom_field_guid x", "s", "s"),
+        "task.v2.section.create",
+        &lark_api::task::v2::section::Create::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "task.UpdateTaskCustomField",
-        &lark_core::api::task::UpdateTaskCustomField::new("custom_field_guid x"),
+        "task.v2.section.delete",
+        &lark_api::task::v2::section::Delete::new("section_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.RemoveTaskDependency",
-        &lark_core::api::task::RemoveTaskDependency::new("task_guid x"),
+        "task.v2.section.get",
+        &lark_api::task::v2::section::Get::new("section_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.BatchDeleteTaskFollower",
-        &lark_core::api::task::BatchDeleteTaskFollower::new("task_id x"),
+        "task.v2.section.list",
+        &lark_api::task::v2::section::List::new("s"),
         false,
     )
     .await;
     run.send(
-        "task.AddTaskMember",
-        &lark_core::api::task::AddTaskMember::new("task_guid x"),
+        "task.v2.section.tasks",
+        &lark_api::task::v2::section::Tasks::new("section_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.RemoveTaskMember",
-        &lark_core::api::task::RemoveTaskMember::new("task_guid x"),
+        "task.v2.section.patch",
+        &lark_api::task::v2::section::Patch::new("section_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.AddTaskReminder",
-        &lark_core::api::task::AddTaskReminder::new("task_guid x"),
+        "task.v2.task.addDependencies",
+        &lark_api::task::v2::task::AddDependencies::new("task_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.RemoveTaskReminder",
-        &lark_core::api::task::RemoveTaskReminder::new("task_guid x"),
+        "task.v2.task.removeDependencies",
+        &lark_api::task::v2::task::RemoveDependencies::new("task_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.CreateTaskSection",
-        &lark_core::api::task::CreateTaskSection::new("s", "s"),
+        "task.v2.task.addMembers",
+        &lark_api::task::v2::task::AddMembers::new("task_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.DeleteTaskSection",
-        &lark_core::api::task::DeleteTaskSection::new("section_guid x"),
+        "task.v2.task.removeMembers",
+        &lark_api::task::v2::task::RemoveMembers::new("task_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskSection",
-        &lark_core::api::task::GetTaskSection::new("section_guid x"),
+        "task.v2.task.addReminders",
+        &lark_api::task::v2::task::AddReminders::new("task_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskSectionList",
-        &lark_core::api::task::GetTaskSectionList::new("s"),
+        "task.v2.task.removeReminders",
+        &lark_api::task::v2::task::RemoveReminders::new("task_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskTaskListOfSection",
-        &lark_core::api::task::GetTaskTaskListOfSection::new("section_guid x"),
+        "task.v2.task.create",
+        &lark_api::task::v2::task::Create::new("s"),
         false,
     )
     .await;
     run.send(
-        "task.UpdateTaskSection",
-        &lark_core::api::task::UpdateTaskSection::new("section_guid x"),
+        "task.v2.task.delete",
+        &lark_api::task::v2::task::Delete::new("task_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.CreateTaskSubtask",
-        &lark_core::api::task::CreateTaskSubtask::new("task_guid x", "s"),
+        "task.v2.task.get",
+        &lark_api::task::v2::task::Get::new("task_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.GetTaskSubtaskList",
-        &lark_core::api::task::GetTaskSubtaskList::new("task_guid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task.CreateTaskV2",
-        &lark_core::api::task::CreateTaskV2::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "task.DeleteTaskV2",
-        &lark_core::api::task::DeleteTaskV2::new("task_guid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task.GetTaskV2",
-        &lark_core::api::task::GetTaskV2::new("task_guid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task.GetTaskListV2",
-        &lark_core::api::task::GetTaskListV2::new(),
+        "task.v2.task.list",
+        &lark_api::task::v2::task::List::new(),
         true,
     )
     .await;
     run.send(
-        "task.GetTaskTasklists",
-        &lark_core::api::task::GetTaskTasklists::new("task_guid x"),
+        "task.v2.task.tasklists",
+        &lark_api::task::v2::task::Tasklists::new("task_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.UpdateTaskV2",
-        &lark_core::api::task::UpdateTaskV2::new("task_guid x"),
+        "task.v2.task.patch",
+        &lark_api::task::v2::task::Patch::new("task_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.CreateTaskTasklistActivitySubscription",
-        &lark_core::api::task::CreateTaskTasklistActivitySubscription::new("tasklist_guid x", "s"),
+        "task.v2.task.addTasklist",
+        &lark_api::task::v2::task::AddTasklist::new("task_guid x", "s"),
         false,
     )
     .await;
     run.send(
-        "task.DeleteTaskTasklistActivitySubscription",
-        &lark_core::api::task::DeleteTaskTasklistActivitySubscription::new(
+        "task.v2.task.removeTasklist",
+        &lark_api::task::v2::task::RemoveTasklist::new("task_guid x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.taskSubtask.create",
+        &lark_api::task::v2::task_subtask::Create::new("task_guid x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.taskSubtask.list",
+        &lark_api::task::v2::task_subtask::List::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.tasklist.create",
+        &lark_api::task::v2::tasklist::Create::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.tasklist.delete",
+        &lark_api::task::v2::tasklist::Delete::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.tasklist.get",
+        &lark_api::task::v2::tasklist::Get::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.tasklist.list",
+        &lark_api::task::v2::tasklist::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.tasklist.addMembers",
+        &lark_api::task::v2::tasklist::AddMembers::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.tasklist.removeMembers",
+        &lark_api::task::v2::tasklist::RemoveMembers::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.tasklist.tasks",
+        &lark_api::task::v2::tasklist::Tasks::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.tasklist.patch",
+        &lark_api::task::v2::tasklist::Patch::new("tasklist_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.tasklistActivitySubscription.create",
+        &lark_api::task::v2::tasklist_activity_subscription::Create::new("tasklist_guid x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.tasklistActivitySubscription.delete",
+        &lark_api::task::v2::tasklist_activity_subscription::Delete::new(
             "tasklist_guid x",
             "activity_subscription_guid x",
         ),
@@ -10348,8 +10378,8 @@ async fn task(run: &mut Run) {
     )
     .await;
     run.send(
-        "task.GetTaskTasklistActivitySubscription",
-        &lark_core::api::task::GetTaskTasklistActivitySubscription::new(
+        "task.v2.tasklistActivitySubscription.get",
+        &lark_api::task::v2::tasklist_activity_subscription::Get::new(
             "tasklist_guid x",
             "activity_subscription_guid x",
         ),
@@ -10357,188 +10387,17 @@ async fn task(run: &mut Run) {
     )
     .await;
     run.send(
-        "task.GetTaskTasklistActivitySubscriptionList",
-        &lark_core::api::task::GetTaskTasklistActivitySubscriptionList::new("tasklist_guid x"),
+        "task.v2.tasklistActivitySubscription.list",
+        &lark_api::task::v2::tasklist_activity_subscription::List::new("tasklist_guid x"),
         false,
     )
     .await;
     run.send(
-        "task.UpdateTaskTasklistActivitySubscription",
-        &lark_core::api::task::UpdateTaskTasklistActivitySubscription::new(
+        "task.v2.tasklistActivitySubscription.patch",
+        &lark_api::task::v2::tasklist_activity_subscription::Patch::new(
             "tasklist_guid x",
             "activity_subscription_guid x",
         ),
-        false,
-    )
-    .await;
-    run.send(
-        "task.AddTaskTasklist",
-        &lark_core::api::task::AddTaskTasklist::new("task_guid x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "task.CreateTaskTasklist",
-        &lark_core::api::task::CreateTaskTasklist::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "task.DeleteTaskTasklist",
-        &lark_core::api::task::DeleteTaskTasklist::new("tasklist_guid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task.GetTaskTasklist",
-        &lark_core::api::task::GetTaskTasklist::new("tasklist_guid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task.GetTaskTasklistList",
-        &lark_core::api::task::GetTaskTasklistList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "task.AddTaskTasklistMember",
-        &lark_core::api::task::AddTaskTasklistMember::new("tasklist_guid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task.RemoveTaskTasklistMember",
-        &lark_core::api::task::RemoveTaskTasklistMember::new("tasklist_guid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task.RemoveTaskTasklist",
-        &lark_core::api::task::RemoveTaskTasklist::new("task_guid x", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "task.GetTaskTaskListOfTasklist",
-        &lark_core::api::task::GetTaskTaskListOfTasklist::new("tasklist_guid x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task.UpdateTaskTasklist",
-        &lark_core::api::task::UpdateTaskTasklist::new("tasklist_guid x"),
-        false,
-    )
-    .await;
-}
-
-async fn task_v1(run: &mut Run) {
-    run.send(
-        "task_v1.CreateTaskV1Collaborator",
-        &lark_core::api::task_v1::CreateTaskV1Collaborator::new("task_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.DeleteTaskV1Collaborator",
-        &lark_core::api::task_v1::DeleteTaskV1Collaborator::new("task_id x", "collaborator_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.BatchDeleteTaskV1Collaborator",
-        &lark_core::api::task_v1::BatchDeleteTaskV1Collaborator::new("task_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.GetTaskV1CollaboratorList",
-        &lark_core::api::task_v1::GetTaskV1CollaboratorList::new("task_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.CreateTaskV1Comment",
-        &lark_core::api::task_v1::CreateTaskV1Comment::new("task_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.DeleteTaskV1Comment",
-        &lark_core::api::task_v1::DeleteTaskV1Comment::new("task_id x", "comment_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.GetTaskV1Comment",
-        &lark_core::api::task_v1::GetTaskV1Comment::new("task_id x", "comment_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.GetTaskV1CommentList",
-        &lark_core::api::task_v1::GetTaskV1CommentList::new("task_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.UpdateTaskV1Comment",
-        &lark_core::api::task_v1::UpdateTaskV1Comment::new("task_id x", "comment_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.CreateTaskV1Follower",
-        &lark_core::api::task_v1::CreateTaskV1Follower::new("task_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.DeleteTaskV1Follower",
-        &lark_core::api::task_v1::DeleteTaskV1Follower::new("task_id x", "follower_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.BatchDeleteTaskV1Follower",
-        &lark_core::api::task_v1::BatchDeleteTaskV1Follower::new("task_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.GetTaskFollowerV1List",
-        &lark_core::api::task_v1::GetTaskFollowerV1List::new("task_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.CreateTaskV1Reminder",
-        &lark_core::api::task_v1::CreateTaskV1Reminder::new("task_id x", 7),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.DeleteTaskV1Reminder",
-        &lark_core::api::task_v1::DeleteTaskV1Reminder::new("task_id x", "reminder_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.GetTaskV1ReminderList",
-        &lark_core::api::task_v1::GetTaskV1ReminderList::new("task_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.CompleteTaskV1",
-        &lark_core::api::task_v1::CompleteTaskV1::new("task_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "task_v1.UncompleteTaskV1",
-        &lark_core::api::task_v1::UncompleteTaskV1::new("task_id x"),
         false,
     )
     .await;
@@ -10546,14 +10405,29 @@ async fn task_v1(run: &mut Run) {
 
 async fn tenant(run: &mut Run) {
     run.send(
-        "tenant.GetTenant",
-        &lark_core::api::tenant::GetTenant::new(),
+        "tenant.v2.tenant.query",
+        &lark_api::tenant::v2::tenant::Query::new(),
         false,
     )
     .await;
     run.send(
-        "tenant.GetTenantProductAssignInfo",
-        &lark_core::api::tenant::GetTenantProductAssignInfo::new(),
+        "tenant.v2.tenantProductAssignInfo.query",
+        &lark_api::tenant::v2::tenant_product_assign_info::Query::new(),
+        false,
+    )
+    .await;
+}
+
+async fn translation(run: &mut Run) {
+    run.send(
+        "translation.v1.text.translate",
+        &lark_api::translation::v1::text::Translate::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "translation.v1.text.detect",
+        &lark_api::translation::v1::text::Detect::new("s"),
         false,
     )
     .await;
@@ -10561,8 +10435,28 @@ async fn tenant(run: &mut Run) {
 
 async fn trust_party(run: &mut Run) {
     run.send(
-        "trust_party.GetTrustPartyCollaborationTenantCollaborationDepartment",
-        &lark_core::api::trust_party::GetTrustPartyCollaborationTenantCollaborationDepartment::new(
+        "trust_party.v1.collaborationTenant.get",
+        &lark_api::trust_party::v1::collaboration_tenant::Get::new("target_tenant_key x"),
+        false,
+    )
+    .await;
+    run.send(
+        "trust_party.v1.collaborationTenant.list",
+        &lark_api::trust_party::v1::collaboration_tenant::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "trust_party.v1.collaborationTenant.visibleOrganization",
+        &lark_api::trust_party::v1::collaboration_tenant::VisibleOrganization::new(
+            "target_tenant_key x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "trust_party.v1.collaborationTenantCollaborationDepartment.get",
+        &lark_api::trust_party::v1::collaboration_tenant_collaboration_department::Get::new(
             "target_tenant_key x",
             "target_department_id x",
         ),
@@ -10570,31 +10464,26 @@ async fn trust_party(run: &mut Run) {
     )
     .await;
     run.send(
-        "trust_party.GetTrustPartyCollaborationTenantCollaborationUser",
-        &lark_core::api::trust_party::GetTrustPartyCollaborationTenantCollaborationUser::new(
+        "trust_party.v1.collaborationTenantCollaborationUser.get",
+        &lark_api::trust_party::v1::collaboration_tenant_collaboration_user::Get::new(
             "target_tenant_key x",
             "target_user_id x",
         ),
         false,
     )
     .await;
+}
+
+async fn user(run: &mut Run) {
     run.send(
-        "trust_party.GetTrustPartyCollaborationTenant",
-        &lark_core::api::trust_party::GetTrustPartyCollaborationTenant::new("target_tenant_key x"),
+        "user.v1.batchGetId",
+        &lark_api::user::v1::BatchGetId::new(),
         false,
     )
     .await;
     run.send(
-        "trust_party.ListTrustPartyCollaborationTenant",
-        &lark_core::api::trust_party::ListTrustPartyCollaborationTenant::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "trust_party.GetTrustPartyCollaborationTenantVisibleOrganization",
-        &lark_core::api::trust_party::GetTrustPartyCollaborationTenantVisibleOrganization::new(
-            "target_tenant_key x",
-        ),
+        "user.v4.appAdminUser.list",
+        &lark_api::user::v4::app_admin_user::List::new(),
         false,
     )
     .await;
@@ -10602,338 +10491,338 @@ async fn trust_party(run: &mut Run) {
 
 async fn vc(run: &mut Run) {
     run.send(
-        "vc.ApplyVCReserve",
-        &lark_core::api::vc::ApplyVCReserve::new(),
+        "vc.v1.alert.list",
+        &lark_api::vc::v1::alert::List::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "vc.UpdateVCReserve",
-        &lark_core::api::vc::UpdateVCReserve::new("reserve_id x"),
+        "vc.v1.export.meetingList",
+        &lark_api::vc::v1::export::MeetingList::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "vc.DeleteVCReserve",
-        &lark_core::api::vc::DeleteVCReserve::new("reserve_id x"),
+        "vc.v1.export.participantList",
+        &lark_api::vc::v1::export::ParticipantList::new("s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCReserve",
-        &lark_core::api::vc::GetVCReserve::new("reserve_id x"),
+        "vc.v1.export.participantQualityList",
+        &lark_api::vc::v1::export::ParticipantQualityList::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCReserveActiveMeeting",
-        &lark_core::api::vc::GetVCReserveActiveMeeting::new("reserve_id x"),
+        "vc.v1.export.resourceReservationList",
+        &lark_api::vc::v1::export::ResourceReservationList::new("s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCMeeting",
-        &lark_core::api::vc::GetVCMeeting::new("meeting_id x"),
+        "vc.v1.export.download",
+        &lark_api::vc::v1::export::Download::new("s"),
         false,
     )
     .await;
     run.send(
-        "vc.ListVCMeetingByNo",
-        &lark_core::api::vc::ListVCMeetingByNo::new("s", "s", "s"),
+        "vc.v1.export.get",
+        &lark_api::vc::v1::export::Get::new("task_id x"),
         false,
     )
     .await;
     run.send(
-        "vc.InviteVCMeeting",
-        &lark_core::api::vc::InviteVCMeeting::new("meeting_id x"),
+        "vc.v1.meeting.get",
+        &lark_api::vc::v1::meeting::Get::new("meeting_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.meeting.listByNo",
+        &lark_api::vc::v1::meeting::ListByNo::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.meeting.invite",
+        &lark_api::vc::v1::meeting::Invite::new("meeting_id x"),
         true,
     )
     .await;
     run.send(
-        "vc.KickoutVCMeeting",
-        &lark_core::api::vc::KickoutVCMeeting::new("meeting_id x"),
+        "vc.v1.meeting.kickout",
+        &lark_api::vc::v1::meeting::Kickout::new("meeting_id x"),
         false,
     )
     .await;
     run.send(
-        "vc.SetVCHostMeeting",
-        &lark_core::api::vc::SetVCHostMeeting::new("meeting_id x"),
+        "vc.v1.meeting.setHost",
+        &lark_api::vc::v1::meeting::SetHost::new("meeting_id x"),
         false,
     )
     .await;
     run.send(
-        "vc.EndVCMeeting",
-        &lark_core::api::vc::EndVCMeeting::new("meeting_id x"),
+        "vc.v1.meeting.end",
+        &lark_api::vc::v1::meeting::End::new("meeting_id x"),
         true,
     )
     .await;
     run.send(
-        "vc.StartVCMeetingRecording",
-        &lark_core::api::vc::StartVCMeetingRecording::new("meeting_id x"),
+        "vc.v1.meetingList.get",
+        &lark_api::vc::v1::meeting_list::Get::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.meetingRecording.start",
+        &lark_api::vc::v1::meeting_recording::Start::new("meeting_id x"),
         true,
     )
     .await;
     run.send(
-        "vc.StopVCMeetingRecording",
-        &lark_core::api::vc::StopVCMeetingRecording::new("meeting_id x"),
+        "vc.v1.meetingRecording.stop",
+        &lark_api::vc::v1::meeting_recording::Stop::new("meeting_id x"),
         true,
     )
     .await;
     run.send(
-        "vc.GetVCMeetingRecording",
-        &lark_core::api::vc::GetVCMeetingRecording::new("meeting_id x"),
+        "vc.v1.meetingRecording.get",
+        &lark_api::vc::v1::meeting_recording::Get::new("meeting_id x"),
         false,
     )
     .await;
     run.send(
-        "vc.SetVCPermissionMeetingRecording",
-        &lark_core::api::vc::SetVCPermissionMeetingRecording::new("meeting_id x"),
+        "vc.v1.meetingRecording.setPermission",
+        &lark_api::vc::v1::meeting_recording::SetPermission::new("meeting_id x"),
         true,
     )
     .await;
     run.send(
-        "vc.GetVCDailyReport",
-        &lark_core::api::vc::GetVCDailyReport::new("s", "s"),
+        "vc.v1.participantList.get",
+        &lark_api::vc::v1::participant_list::Get::new("s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCTopUserReport",
-        &lark_core::api::vc::GetVCTopUserReport::new("s", "s", 7, 7),
+        "vc.v1.participantQualityList.get",
+        &lark_api::vc::v1::participant_quality_list::Get::new("s", "s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCRoomConfig",
-        &lark_core::api::vc::GetVCRoomConfig::new(7),
+        "vc.v1.report.getDaily",
+        &lark_api::vc::v1::report::GetDaily::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "vc.SetVCRoomConfig",
-        &lark_core::api::vc::SetVCRoomConfig::new(7),
+        "vc.v1.report.getTopUser",
+        &lark_api::vc::v1::report::GetTopUser::new("s", "s", 7, 7),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCAlertList",
-        &lark_core::api::vc::GetVCAlertList::new("s", "s"),
+        "vc.v1.reserve.apply",
+        &lark_api::vc::v1::reserve::Apply::new(),
         false,
     )
     .await;
     run.send(
-        "vc.ExportVCMeetingList",
-        &lark_core::api::vc::ExportVCMeetingList::new("s", "s"),
+        "vc.v1.reserve.update",
+        &lark_api::vc::v1::reserve::Update::new("reserve_id x"),
         false,
     )
     .await;
     run.send(
-        "vc.ExportVCParticipantList",
-        &lark_core::api::vc::ExportVCParticipantList::new("s", "s", "s"),
+        "vc.v1.reserve.delete",
+        &lark_api::vc::v1::reserve::Delete::new("reserve_id x"),
         false,
     )
     .await;
     run.send(
-        "vc.ExportVCParticipantQualityList",
-        &lark_core::api::vc::ExportVCParticipantQualityList::new("s", "s", "s", "s"),
+        "vc.v1.reserve.get",
+        &lark_api::vc::v1::reserve::Get::new("reserve_id x"),
         false,
     )
     .await;
     run.send(
-        "vc.ExportVCResourceReservationList",
-        &lark_core::api::vc::ExportVCResourceReservationList::new("s", "s", "s"),
+        "vc.v1.reserve.getActiveMeeting",
+        &lark_api::vc::v1::reserve::GetActiveMeeting::new("reserve_id x"),
         false,
     )
     .await;
     run.send(
-        "vc.DownloadVCExportFile",
-        &lark_core::api::vc::DownloadVCExportFile::new("s"),
+        "vc.v1.reserveConfig.reserveScope",
+        &lark_api::vc::v1::reserve_config::ReserveScope::new("s", "s"),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCExportTask",
-        &lark_core::api::vc::GetVCExportTask::new("task_id x"),
+        "vc.v1.reserveConfig.patch",
+        &lark_api::vc::v1::reserve_config::Patch::new("reserve_config_id x", "s"),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCMeetingList",
-        &lark_core::api::vc::GetVCMeetingList::new("s", "s"),
+        "vc.v1.reserveConfigAdmin.get",
+        &lark_api::vc::v1::reserve_config_admin::Get::new("reserve_config_id x", 7),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCParticipantList",
-        &lark_core::api::vc::GetVCParticipantList::new("s", "s", "s"),
+        "vc.v1.reserveConfigAdmin.patch",
+        &lark_api::vc::v1::reserve_config_admin::Patch::new("reserve_config_id x", 7),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCParticipantQualityList",
-        &lark_core::api::vc::GetVCParticipantQualityList::new("s", "s", "s", "s"),
+        "vc.v1.reserveConfigDisableInform.get",
+        &lark_api::vc::v1::reserve_config_disable_inform::Get::new("reserve_config_id x", 7),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCReserveConfigAdmin",
-        &lark_core::api::vc::GetVCReserveConfigAdmin::new("reserve_config_id x", 7),
+        "vc.v1.reserveConfigDisableInform.patch",
+        &lark_api::vc::v1::reserve_config_disable_inform::Patch::new("reserve_config_id x", 7),
         false,
     )
     .await;
     run.send(
-        "vc.UpdateVCReserveConfigAdmin",
-        &lark_core::api::vc::UpdateVCReserveConfigAdmin::new("reserve_config_id x", 7),
+        "vc.v1.reserveConfigForm.get",
+        &lark_api::vc::v1::reserve_config_form::Get::new("reserve_config_id x", 7),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCReserveConfigDisableInform",
-        &lark_core::api::vc::GetVCReserveConfigDisableInform::new("reserve_config_id x", 7),
+        "vc.v1.reserveConfigForm.patch",
+        &lark_api::vc::v1::reserve_config_form::Patch::new("reserve_config_id x", 7),
         false,
     )
     .await;
     run.send(
-        "vc.UpdateVCReserveConfigDisableInform",
-        &lark_core::api::vc::UpdateVCReserveConfigDisableInform::new("reserve_config_id x", 7),
+        "vc.v1.resourceReservationList.get",
+        &lark_api::vc::v1::resource_reservation_list::Get::new("s", "s", "s"),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCReserveConfigForm",
-        &lark_core::api::vc::GetVCReserveConfigForm::new("reserve_config_id x", 7),
+        "vc.v1.room.mget",
+        &lark_api::vc::v1::room::Mget::new(),
         false,
     )
     .await;
     run.send(
-        "vc.UpdateVCReserveConfigForm",
-        &lark_core::api::vc::UpdateVCReserveConfigForm::new("reserve_config_id x", 7),
+        "vc.v1.room.create",
+        &lark_api::vc::v1::room::Create::new("s", 7, "s"),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCReserveConfig",
-        &lark_core::api::vc::GetVCReserveConfig::new("s", "s"),
+        "vc.v1.room.delete",
+        &lark_api::vc::v1::room::Delete::new("room_id x"),
         false,
     )
     .await;
     run.send(
-        "vc.UpdateVCReserveConfig",
-        &lark_core::api::vc::UpdateVCReserveConfig::new("reserve_config_id x", "s"),
+        "vc.v1.room.get",
+        &lark_api::vc::v1::room::Get::new("room_id x"),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCResourceReservationList",
-        &lark_core::api::vc::GetVCResourceReservationList::new("s", "s", "s"),
+        "vc.v1.room.list",
+        &lark_api::vc::v1::room::List::new(),
         false,
     )
     .await;
     run.send(
-        "vc.BatchGetVCRoom",
-        &lark_core::api::vc::BatchGetVCRoom::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.SetVCRoomConfigCheckboardAccessCode",
-        &lark_core::api::vc::SetVCRoomConfigCheckboardAccessCode::new(7, 7),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.SetVCRoomConfigRoomAccessCode",
-        &lark_core::api::vc::SetVCRoomConfigRoomAccessCode::new(7, 7),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.CreateVCRoom",
-        &lark_core::api::vc::CreateVCRoom::new("s", 7, "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.DeleteVCRoom",
-        &lark_core::api::vc::DeleteVCRoom::new("room_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.GetVCRoom",
-        &lark_core::api::vc::GetVCRoom::new("room_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.GetVCRoomList",
-        &lark_core::api::vc::GetVCRoomList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.CreateVCRoomLevel",
-        &lark_core::api::vc::CreateVCRoomLevel::new("s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.DeleteVCRoomLevel",
-        &lark_core::api::vc::DeleteVCRoomLevel::new("s"),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.GetVCRoomLevel",
-        &lark_core::api::vc::GetVCRoomLevel::new("room_level_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.GetVCRoomLevelList",
-        &lark_core::api::vc::GetVCRoomLevelList::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.BatchGetVCRoomLevel",
-        &lark_core::api::vc::BatchGetVCRoomLevel::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.SearchVCRoomLevel",
-        &lark_core::api::vc::SearchVCRoomLevel::new(),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.UpdateVCRoomLevel",
-        &lark_core::api::vc::UpdateVCRoomLevel::new("room_level_id x", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "vc.SearchVCRoom",
-        &lark_core::api::vc::SearchVCRoom::new(),
+        "vc.v1.room.search",
+        &lark_api::vc::v1::room::Search::new(),
         true,
     )
     .await;
     run.send(
-        "vc.UpdateVCRoom",
-        &lark_core::api::vc::UpdateVCRoom::new("room_id x"),
+        "vc.v1.room.patch",
+        &lark_api::vc::v1::room::Patch::new("room_id x"),
         false,
     )
     .await;
     run.send(
-        "vc.GetVCScopeConfig",
-        &lark_core::api::vc::GetVCScopeConfig::new(7, "s"),
+        "vc.v1.roomConfig.query",
+        &lark_api::vc::v1::room_config::Query::new(7),
         false,
     )
     .await;
     run.send(
-        "vc.SetVCScopeConfig",
-        &lark_core::api::vc::SetVCScopeConfig::new(7, "s"),
+        "vc.v1.roomConfig.set",
+        &lark_api::vc::v1::room_config::Set::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.roomConfig.setCheckboardAccessCode",
+        &lark_api::vc::v1::room_config::SetCheckboardAccessCode::new(7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.roomConfig.setRoomAccessCode",
+        &lark_api::vc::v1::room_config::SetRoomAccessCode::new(7, 7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.roomLevel.create",
+        &lark_api::vc::v1::room_level::Create::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.roomLevel.del",
+        &lark_api::vc::v1::room_level::Del::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.roomLevel.get",
+        &lark_api::vc::v1::room_level::Get::new("room_level_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.roomLevel.list",
+        &lark_api::vc::v1::room_level::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.roomLevel.mget",
+        &lark_api::vc::v1::room_level::Mget::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.roomLevel.search",
+        &lark_api::vc::v1::room_level::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.roomLevel.patch",
+        &lark_api::vc::v1::room_level::Patch::new("room_level_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.scopeConfig.get",
+        &lark_api::vc::v1::scope_config::Get::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.scopeConfig.create",
+        &lark_api::vc::v1::scope_config::Create::new(7, "s"),
         false,
     )
     .await;
@@ -10941,8 +10830,128 @@ async fn vc(run: &mut Run) {
 
 async fn verification(run: &mut Run) {
     run.send(
-        "verification.GetVerification",
-        &lark_core::api::verification::GetVerification::new(),
+        "verification.v1.verification.get",
+        &lark_api::verification::v1::verification::Get::new(),
+        false,
+    )
+    .await;
+}
+
+async fn wiki(run: &mut Run) {
+    run.send(
+        "wiki.v2.nodes.search",
+        &lark_api::wiki::v2::nodes::Search::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.space.create",
+        &lark_api::wiki::v2::space::Create::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "wiki.v2.space.list",
+        &lark_api::wiki::v2::space::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.space.get",
+        &lark_api::wiki::v2::space::Get::new("space_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.space.getNode",
+        &lark_api::wiki::v2::space::GetNode::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.spaceMember.delete",
+        &lark_api::wiki::v2::space_member::Delete::new("space_id x", "member_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.spaceMember.create",
+        &lark_api::wiki::v2::space_member::Create::new("space_id x", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.spaceMember.list",
+        &lark_api::wiki::v2::space_member::List::new("space_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.spaceNode.create",
+        &lark_api::wiki::v2::space_node::Create::new("space_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.spaceNode.list",
+        &lark_api::wiki::v2::space_node::List::new("space_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.spaceNode.move",
+        &lark_api::wiki::v2::space_node::Move::new("space_id x", "node_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.spaceNode.moveDocsToWiki",
+        &lark_api::wiki::v2::space_node::MoveDocsToWiki::new("space_id x", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.spaceNode.copy",
+        &lark_api::wiki::v2::space_node::Copy::new("space_id x", "node_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.spaceNode.updateTitle",
+        &lark_api::wiki::v2::space_node::UpdateTitle::new("space_id x", "node_token x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.spaceSetting.update",
+        &lark_api::wiki::v2::space_setting::Update::new("space_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "wiki.v2.task.get",
+        &lark_api::wiki::v2::task::Get::new("task_id x", "s"),
+        false,
+    )
+    .await;
+}
+
+async fn workplace(run: &mut Run) {
+    run.send(
+        "workplace.v1.customWorkplaceAccessData.search",
+        &lark_api::workplace::v1::custom_workplace_access_data::Search::new("s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "workplace.v1.workplaceAccessData.search",
+        &lark_api::workplace::v1::workplace_access_data::Search::new("s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "workplace.v1.workplaceBlockAccessData.search",
+        &lark_api::workplace::v1::workplace_block_access_data::Search::new("s", "s", 7),
         false,
     )
     .await;

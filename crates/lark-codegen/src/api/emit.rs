@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::model::{BodyKind, Endpoint, Field, Home, Model, Ty, TypeDef, Usage, Where};
+use super::model::{BodyKind, Endpoint, Field, Model, Ty, TypeDef, Usage, Where};
+use super::shapes::{EnumDef, Shapes, endpoint_module};
 
 /// Field names whose values never go to `Debug` output.
 pub(crate) fn is_secret(wire: &str) -> bool {
@@ -24,30 +25,81 @@ pub(crate) fn is_secret(wire: &str) -> bool {
         )
 }
 
-/// The Rust spelling of a type; `prefix` leads named types (`super::` from a resource file).
-pub(crate) fn rust_ty(ty: &Ty, prefix: &str) -> String {
-    match ty {
-        Ty::String => "String".into(),
-        Ty::Bool => "bool".into(),
-        Ty::I64 => "i64".into(),
-        Ty::I32 => "i32".into(),
-        Ty::F64 => "f64".into(),
-        Ty::Any => "serde_json::Value".into(),
-        Ty::Binary => "crate::endpoint::File".into(),
-        Ty::List(t) => format!("Vec<{}>", rust_ty(t, prefix)),
-        Ty::Map(k, v) => format!(
-            "std::collections::BTreeMap<{}, {}>",
-            rust_ty(k, prefix),
-            rust_ty(v, prefix)
-        ),
-        Ty::Named(n) => format!("{prefix}{n}"),
+/// How generated code names things: the module it is written in decides the paths.
+pub(crate) struct Ctx<'a> {
+    pub(crate) model: &'a Model,
+    pub(crate) shapes: &'a Shapes,
+}
+
+impl Ctx<'_> {
+    /// The path of a class or enum seen from a file of crate `from` (`""`: the common crate).
+    pub(crate) fn path_of(&self, key: &str, from: &str) -> String {
+        let (home, name) = if key.starts_with('E') {
+            let e = &self.shapes.enums[key];
+            (&e.home, e.name.as_str())
+        } else {
+            (&self.shapes.homes[key], self.model.types[key].name.as_str())
+        };
+        qualified(home, name, from)
     }
+
+    /// The Rust spelling of a type in a file of crate `from`.
+    pub(crate) fn rust_ty(&self, ty: &Ty, from: &str) -> String {
+        match ty {
+            Ty::String => "String".into(),
+            Ty::Bool => "bool".into(),
+            Ty::I64 => "i64".into(),
+            Ty::I32 => "i32".into(),
+            Ty::F64 => "f64".into(),
+            Ty::Any => "serde_json::Value".into(),
+            Ty::Binary => "lark_core::endpoint::File".into(),
+            Ty::List(t) => format!("Vec<{}>", self.rust_ty(t, from)),
+            Ty::Map(k, v) => format!(
+                "std::collections::BTreeMap<{}, {}>",
+                self.rust_ty(k, from),
+                self.rust_ty(v, from)
+            ),
+            Ty::Named(n) | Ty::Enum(n) => self.path_of(n, from),
+        }
+    }
+}
+
+/// `crate::v1::message::Message`, or `lark_api_common::UserIdType` from a service crate.
+pub(crate) fn qualified(home: &[String], name: &str, from: &str) -> String {
+    match home.split_first() {
+        None if from.is_empty() => format!("crate::{name}"),
+        None => format!("lark_api_common::{name}"),
+        Some((project, rest)) => {
+            let root = if project == from {
+                "crate".to_owned()
+            } else {
+                crate_ident(project)
+            };
+            let mut parts = vec![root];
+            parts.extend(rest.iter().cloned());
+            parts.push(name.to_owned());
+            parts.join("::")
+        }
+    }
+}
+
+/// `lark_api_im`.
+pub(crate) fn crate_ident(project: &str) -> String {
+    format!("lark_api_{project}")
+}
+
+/// `lark-api-human-authentication`.
+pub(crate) fn crate_name(project: &str) -> String {
+    format!("lark-api-{}", project.replace('_', "-"))
 }
 
 /// The files of one run: path relative to `api/` → text.
 #[derive(Default)]
 pub(crate) struct Files {
+    /// Rust files (formatted with rustfmt).
     pub(crate) files: BTreeMap<String, String>,
+    /// Other files, written as they are.
+    pub(crate) toml: BTreeMap<String, String>,
 }
 
 /// Which fields of which types must be boxed to keep the types finite.
@@ -86,8 +138,8 @@ impl Boxes {
         let mut boxed = BTreeSet::new();
         for t in types.values() {
             for (field, target) in direct(t) {
-                if reaches(&target, &t.name) {
-                    boxed.insert((t.name.clone(), field));
+                if reaches(&target, &t.key) {
+                    boxed.insert((t.key.clone(), field));
                 }
             }
         }
@@ -99,99 +151,252 @@ impl Boxes {
     }
 }
 
-pub(crate) fn generate(model: &Model) -> Result<Files, String> {
+/// A scope of generated code: the crate (`project`, empty for the common crate).
+pub(crate) struct Scope<'a> {
+    pub(crate) cx: &'a Ctx<'a>,
+    pub(crate) from: &'a str,
+}
+
+impl Scope<'_> {
+    fn ty(&self, ty: &Ty) -> String {
+        self.cx.rust_ty(ty, self.from)
+    }
+}
+
+/// Where the generated crates live.
+pub(crate) const SERVICES_DIR: &str = "crates/lark-api/services";
+pub(crate) const UMBRELLA_DIR: &str = "crates/lark-api";
+
+/// The source file of a module: `src/lib.rs`, `src/v1/mod.rs`, `src/v1/message.rs`.
+fn file_of(home: &[String]) -> String {
+    match home {
+        [] => format!("{SERVICES_DIR}/common/src/lib.rs"),
+        [p] => format!("{SERVICES_DIR}/{p}/src/lib.rs"),
+        [p, v] => format!("{SERVICES_DIR}/{p}/src/{v}/mod.rs"),
+        [p, v, r, ..] => format!("{SERVICES_DIR}/{p}/src/{v}/{r}.rs"),
+    }
+}
+
+pub(crate) fn generate(model: &Model, shapes: &Shapes) -> Result<Files, String> {
+    let cx = Ctx { model, shapes };
     let boxes = Boxes::new(&model.types);
     let mut files = Files::default();
-    // Bodies of the files, built up by (service, module).
-    let mut bodies: BTreeMap<(String, String), String> = BTreeMap::new();
-    let mut shared = String::new();
-    let mut shared_by_service: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut shared_services: BTreeSet<String> = BTreeSet::new();
-
-    for (name, home) in &model.homes {
-        let def = &model.types[name];
-        match home {
-            Home::Service { service, module } => {
-                let prefix = if module.is_empty() { "" } else { "super::" };
-                let text = bodies.entry((service.clone(), module.clone())).or_default();
-                type_def(text, def, prefix, &boxes, None);
-            }
-            Home::Shared(services) => {
-                let cfg = cfg_any(services);
-                type_def(&mut shared, def, "", &boxes, Some(&cfg));
-                for s in services {
-                    shared_by_service
-                        .entry(s.clone())
-                        .or_default()
-                        .push(name.clone());
-                    shared_services.insert(s.clone());
-                }
+    // Bodies by module.
+    let mut bodies: BTreeMap<Vec<String>, String> = BTreeMap::new();
+    // Every module that exists, with its children.
+    let mut children: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
+    let add_module = |m: &[String], children: &mut BTreeMap<Vec<String>, BTreeSet<String>>| {
+        for i in 1..=m.len() {
+            children.entry(m[..i].to_vec()).or_default();
+            if i >= 2 {
+                children
+                    .entry(m[..i - 1].to_vec())
+                    .or_default()
+                    .insert(m[i - 1].clone());
             }
         }
-    }
+    };
+    let mut uses_common: BTreeSet<String> = BTreeSet::new();
     for ep in &model.endpoints {
-        let prefix = if ep.module.is_empty() { "" } else { "super::" };
-        let text = bodies
-            .entry((ep.service.clone(), ep.module.clone()))
-            .or_default();
-        endpoint(text, ep, prefix)?;
+        let m = endpoint_module(ep);
+        add_module(&m, &mut children);
+        let from = ep.official.project.clone();
+        let sc = Scope { cx: &cx, from: &from };
+        let text = bodies.entry(m).or_default();
+        endpoint(text, ep, &sc)?;
     }
-
-    // Service modules.
-    for (service, count) in &model.services {
-        let modules: BTreeSet<&String> = bodies
-            .keys()
-            .filter(|(s, m)| s == service && !m.is_empty())
-            .map(|(_, m)| m)
-            .collect();
+    for (key, def) in &model.types {
+        let home = &shapes.homes[key];
+        let from = home.first().cloned().unwrap_or_default();
+        let sc = Scope { cx: &cx, from: &from };
+        let text = bodies.entry(home.clone()).or_default();
+        type_def(text, def, &sc, &boxes, None);
+    }
+    for e in shapes.enums.values() {
+        let text = bodies.entry(e.home.clone()).or_default();
+        enum_def(text, e);
+    }
+    // Which service crates name the common crate.
+    for (m, body) in &bodies {
+        if let Some(p) = m.first() {
+            if body.contains("lark_api_common::") {
+                uses_common.insert(p.clone());
+            }
+        }
+    }
+    let projects: BTreeMap<String, usize> = {
+        let mut p = BTreeMap::new();
+        for ep in &model.endpoints {
+            *p.entry(ep.official.project.clone()).or_insert(0) += 1;
+        }
+        p
+    };
+    for (m, kids) in &children {
         let mut text = String::new();
-        let _ = writeln!(
-            text,
-            "//! The `{service}` service: {count} endpoint{}.\n",
-            if *count == 1 { "" } else { "s" }
-        );
-        for m in &modules {
-            let _ = writeln!(text, "pub mod {m};\npub use {m}::*;");
+        match m.as_slice() {
+            [p] => {
+                let count = projects[p];
+                let _ = writeln!(
+                    text,
+                    "//! The `{p}` service of the Feishu/Lark Open Platform: {count} endpoint{}, by version and resource\n//! (`{p}::v1::<resource>::<Method>`), as the official documentation and SDKs name them.\n//!\n//! Each request type is built with its required parameters in `new` and optional ones as\n//! chained setters, and sent with `lark_core::Client::send`; its answer is `<Method>Response`.\n#![allow(\n    clippy::too_many_arguments,\n    clippy::new_without_default,\n    clippy::should_implement_trait,\n    clippy::wrong_self_convention,\n    clippy::module_inception,\n    clippy::type_complexity,\n    clippy::large_enum_variant,\n    clippy::enum_variant_names,\n    non_camel_case_types\n)]\n",
+                    if count == 1 { "" } else { "s" }
+                );
+            }
+            [p, v] => {
+                let what = if v == "v0" {
+                    "the endpoints whose path carries no version".to_owned()
+                } else {
+                    format!("version {v}")
+                };
+                let _ = writeln!(text, "//! `{p}` {what}.\n");
+            }
+            [p, v, r, ..] => {
+                let paths: BTreeSet<&str> = model
+                    .endpoints
+                    .iter()
+                    .filter(|e| &endpoint_module(e) == m)
+                    .map(|e| e.path.as_str())
+                    .collect();
+                let dotted = model
+                    .endpoints
+                    .iter()
+                    .find(|e| &endpoint_module(e) == m)
+                    .map(|e| e.official.resource.join("."))
+                    .unwrap_or_else(|| r.clone());
+                let _ = writeln!(
+                    text,
+                    "//! The `{dotted}` resource of `{p}` {v}{}.\n",
+                    common_prefix(&paths)
+                        .map(|p| format!(" (`{p}`)"))
+                        .unwrap_or_default()
+                );
+            }
+            [] => {}
         }
-        if let Some(names) = shared_by_service.get(service) {
-            let _ = writeln!(text, "pub use super::shared::{{{}}};", names.join(", "));
+        for k in kids {
+            let _ = writeln!(text, "pub mod {k};");
         }
-        if let Some(body) = bodies.get(&(service.clone(), String::new())) {
+        if let Some(body) = bodies.get(m) {
+            text.push('\n');
             text.push_str(body);
         }
-        files.files.insert(format!("{service}/mod.rs"), text);
-        for m in modules {
-            let body = &bodies[&(service.clone(), m.clone())];
-            let paths: BTreeSet<&str> = model
-                .endpoints
-                .iter()
-                .filter(|e| &e.service == service && &e.module == m)
-                .map(|e| e.path.as_str())
-                .collect();
-            let mut text = String::new();
-            let _ = writeln!(
-                text,
-                "//! `{m}` of the `{service}` service{}.\n",
-                common_prefix(&paths)
-                    .map(|p| format!(" (`{p}`)"))
-                    .unwrap_or_default()
-            );
-            text.push_str(body);
-            files.files.insert(format!("{service}/{m}.rs"), text);
-        }
+        files.files.insert(file_of(m), text);
     }
-    if !shared.is_empty() {
-        let mut text = String::from(
-            "//! Types several services share; each is compiled when one of them is on.\n\n",
+    // The common crate.
+    let mut common = String::from(
+        "//! Types and enums that several services of the Feishu/Lark Open Platform share; the\n//! service crates (`lark-api-<service>`) name them here.\n#![allow(clippy::large_enum_variant, clippy::enum_variant_names, non_camel_case_types)]\n\n",
+    );
+    if let Some(body) = bodies.get(&Vec::new()) {
+        common.push_str(body);
+    }
+    files.files.insert(file_of(&[]), common);
+    files.toml.insert(
+        format!("{SERVICES_DIR}/common/Cargo.toml"),
+        crate_toml("lark-api-common", "Types the services of the Feishu/Lark SDK's typed API share", false),
+    );
+    for (p, count) in &projects {
+        files.toml.insert(
+            format!("{SERVICES_DIR}/{p}/Cargo.toml"),
+            crate_toml(
+                &crate_name(p),
+                &format!("The `{p}` service of the Feishu/Lark Open Platform, typed ({count} endpoints)"),
+                uses_common.contains(p),
+            ),
         );
-        text.push_str(&shared);
-        files.files.insert("shared.rs".into(), text);
     }
+    files.toml.insert(format!("{UMBRELLA_DIR}/Cargo.toml"), umbrella_toml(&projects));
     files
         .files
-        .insert("mod.rs".into(), api_mod(model, &shared_services));
-    files.files.insert("catalog.rs".into(), catalog(model));
+        .insert(format!("{UMBRELLA_DIR}/src/lib.rs"), umbrella_lib(model, &projects));
+    files.files.insert(
+        "crates/lark-core/src/api/mod.rs".into(),
+        api_mod(model),
+    );
+    files
+        .files
+        .insert("crates/lark-core/src/api/catalog.rs".into(), catalog(model));
     Ok(files)
+}
+
+/// The services on by default: what a chat bot needs (messages and chats, users, tokens).
+pub(crate) const DEFAULT_SERVICES: &[&str] = &["auth", "contact", "im"];
+
+fn crate_toml(name: &str, description: &str, common: bool) -> String {
+    let mut t = format!(
+        "# Generated by lark-codegen. DO NOT EDIT.\n[package]\nname = \"{name}\"\ndescription = \"{description}\"\nversion.workspace = true\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\nrepository.workspace = true\n\n[lib]\n# Generated code: its tests live in lark-api (generated_*.rs).\ntest = false\ndoctest = false\n\n[lints]\nworkspace = true\n\n[dependencies]\nlark-core.workspace = true\nhttp.workspace = true\nserde.workspace = true\nserde_json.workspace = true\n"
+    );
+    if common {
+        t.push_str("lark-api-common = { path = \"../common\", version = \"0.1.0\" }\n");
+    }
+    t
+}
+
+fn umbrella_toml(projects: &BTreeMap<String, usize>) -> String {
+    let mut t = String::from(
+        "# Generated by lark-codegen. DO NOT EDIT.\n[package]\nname = \"lark-api\"\ndescription = \"Every endpoint of the Feishu/Lark Open Platform, typed, under the platform's own names (one cargo feature per service)\"\nversion.workspace = true\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\nrepository.workspace = true\n\n[lints]\nworkspace = true\n\n[package.metadata.docs.rs]\nfeatures = [\"full\"]\nrustdoc-args = [\"--cfg\", \"docsrs\"]\n\n[features]\n",
+    );
+    let quoted: Vec<String> = DEFAULT_SERVICES.iter().map(|s| format!("\"{s}\"")).collect();
+    let _ = writeln!(t, "default = [{}]", quoted.join(", "));
+    t.push_str("# Every service.\nfull = [\n");
+    for p in projects.keys() {
+        let _ = writeln!(t, "    \"{p}\",");
+    }
+    t.push_str("]\n");
+    for p in projects.keys() {
+        let _ = writeln!(t, "{p} = [\"dep:{}\"]", crate_name(p));
+    }
+    t.push_str("\n[dependencies]\nlark-core.workspace = true\nlark-api-common = { path = \"services/common\", version = \"0.1.0\" }\n");
+    for p in projects.keys() {
+        let _ = writeln!(
+            t,
+            "{} = {{ path = \"services/{p}\", version = \"0.1.0\", optional = true }}",
+            crate_name(p)
+        );
+    }
+    t.push_str("\n[dev-dependencies]\nhttp.workspace = true\nserde.workspace = true\nserde_json.workspace = true\n");
+    t
+}
+
+fn umbrella_lib(model: &Model, projects: &BTreeMap<String, usize>) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "//! Every endpoint of the Feishu/Lark Open Platform ({} of them), typed, under the names the\n//! official documentation and SDKs use: `lark_api::im::v1::message::Create` is `im.v1.message.create`.\n//!\n//! One cargo feature per service (`im`, `contact`, `drive`, `corehr`, ...; `full` for all);\n//! `auth`, `contact` and `im` are on by default. Each service is its own crate\n//! (`lark-api-<service>`), so services build in parallel and only the ones turned on build.\n//! Send a request with `lark_core::Client::send`; `lark_core::api::CATALOG` describes every\n//! endpoint without any feature.\n#![cfg_attr(docsrs, feature(doc_cfg))]\n\npub use lark_api_common as common;\n",
+        model.endpoints.len()
+    );
+    for (p, count) in projects {
+        let _ = writeln!(
+            t,
+            "/// The `{p}` service ({count} endpoint{}).\n#[cfg(feature = \"{p}\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"{p}\")))]\npub use {} as {p};",
+            if *count == 1 { "" } else { "s" },
+            crate_ident(p)
+        );
+    }
+    t
+}
+
+/// A string enum, through `lark_core::string_enum!`.
+fn enum_def(t: &mut String, e: &EnumDef) {
+    let _ = writeln!(
+        t,
+        "lark_core::string_enum! {{\n/// The values the platform documents; any other arrives as `Other`.\n{} {{",
+        e.name
+    );
+    let mut used = BTreeSet::new();
+    for v in &e.values {
+        let mut variant = super::shapes::type_name_of(v);
+        if variant == "Other" || variant == "Type" {
+            variant = format!("{variant}Value");
+        }
+        let base = variant.clone();
+        let mut n = 2;
+        while !used.insert(variant.clone()) {
+            variant = format!("{base}{n}");
+            n += 1;
+        }
+        let _ = writeln!(t, "{variant} = {v:?},");
+    }
+    t.push_str("}\n}\n\n");
 }
 
 fn common_prefix(paths: &BTreeSet<&str>) -> Option<String> {
@@ -206,55 +411,56 @@ fn common_prefix(paths: &BTreeSet<&str>) -> Option<String> {
     (prefix.len() > "/open-apis".len()).then_some(prefix)
 }
 
-fn cfg_any(services: &BTreeSet<String>) -> String {
-    let list: Vec<String> = services
-        .iter()
-        .map(|s| format!("feature = \"{s}\""))
-        .collect();
-    format!("#[cfg(any({}))]", list.join(", "))
-}
-
-fn api_mod(model: &Model, shared_services: &BTreeSet<String>) -> String {
+fn api_mod(model: &Model) -> String {
     let mut t = String::new();
     let total = model.endpoints.len();
     let _ = writeln!(
         t,
-        "//! Typed endpoints, by service: {total} endpoints generated from the API facts.
+        "//! What lark-core knows of the {total} endpoints without their types: the catalog and the
+//! helpers the generated service crates use.
 //!
-//! Every service is a cargo feature (`full` turns on all of them); each request type is
-//! `api::<service>::<Name>`, built with its required parameters in `new` and optional ones as
-//! chained setters, and sent with [`Client::send`](crate::Client::send). Paginated endpoints
-//! also implement [`Paginated`](crate::Paginated) for [`Client::pages`](crate::Client::pages).
-//! [`CATALOG`] describes every endpoint without any feature; [`IDEMPOTENCY_KEYS`] lists the
-//! endpoints the platform de-duplicates by a key, with the documentation's reason.
-#![allow(
-    clippy::too_many_arguments,
-    clippy::new_without_default,
-    clippy::should_implement_trait,
-    clippy::wrong_self_convention,
-    clippy::module_inception,
-    clippy::type_complexity,
-    clippy::large_enum_variant,
-    non_camel_case_types
-)]
+//! The typed requests are in the `lark-api` crate, one module per service, version and
+//! resource (`lark_api::im::v1::message::Create`), one cargo feature per service.
+//! [`CATALOG`] describes every endpoint; [`IDEMPOTENCY_KEYS`] lists the endpoints the platform
+//! de-duplicates by a key, with the documentation's reason.
 
 mod catalog;
 pub use catalog::{{CATALOG, IDEMPOTENCY_KEYS}};
 "
     );
-    if !shared_services.is_empty() {
-        let _ = writeln!(t, "{}\nmod shared;", cfg_any(shared_services));
-    }
-    for service in model.services.keys() {
-        let _ = writeln!(t, "#[cfg(feature = \"{service}\")]\npub mod {service};");
-    }
     t.push_str(
         r#"
-/// The catalog entry of `service.Name`.
+/// The catalog entry of `service` and `name`: the official name (`"im"`, `"v1.message.create"`)
+/// or the facts' former name (`"message"`, `"SendRawMessage"`).
 pub fn find(service: &str, name: &str) -> Option<&'static crate::endpoint::EndpointSpec> {
     CATALOG
         .iter()
         .find(|e| e.service == service && e.name == name)
+        .or_else(|| {
+            CATALOG
+                .iter()
+                .find(|e| e.alias.split_once('.') == Some((service, name)))
+        })
+}
+
+/// The catalog entry of a dotted name: `im.v1.message.create`, the same with the documentation's
+/// spelling (`im/v1/chat-members/create`, `im.v1.chat_members.create`), or the former
+/// `message.SendRawMessage`.
+pub fn find_id(id: &str) -> Option<&'static crate::endpoint::EndpointSpec> {
+    let wanted = squash(id);
+    CATALOG
+        .iter()
+        .find(|e| e.id() == id || e.alias == id)
+        .or_else(|| CATALOG.iter().find(|e| squash(&e.id()) == wanted))
+        .or_else(|| CATALOG.iter().find(|e| squash(e.alias) == wanted))
+}
+
+/// A name with case and separators dropped: `chat-members`, `chat_members`, `chatMembers` meet.
+fn squash(id: &str) -> String {
+    id.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// The answer of an endpoint whose answer has no fields.
@@ -262,9 +468,10 @@ pub fn find(service: &str, name: &str) -> Option<&'static crate::endpoint::Endpo
 #[non_exhaustive]
 pub struct Empty {}
 
-/// A header parameter: an invalid value is an [`Error::Build`](crate::Error::Build).
-#[allow(dead_code)]
-pub(crate) fn header(
+/// Sets a header parameter of a generated request: an invalid value is an
+/// [`Error::Build`](crate::Error::Build).
+#[doc(hidden)]
+pub fn header(
     headers: &mut http::HeaderMap,
     name: &'static str,
     value: &str,
@@ -278,8 +485,8 @@ pub(crate) fn header(
 }
 
 /// A structured value sent as text (a header or a form field): its JSON.
-#[allow(dead_code)]
-pub(crate) fn json_text<T: serde::Serialize>(name: &str, value: &T) -> crate::error::Result<String> {
+#[doc(hidden)]
+pub fn json_text<T: serde::Serialize>(name: &str, value: &T) -> crate::error::Result<String> {
     serde_json::to_string(value)
         .map_err(|e| crate::Error::Build(format!("cannot serialise `{name}`: {e}")))
 }
@@ -345,7 +552,7 @@ pub struct {name}(pub serde_json::Value);
     );
 }
 
-fn type_def(t: &mut String, def: &TypeDef, prefix: &str, boxes: &Boxes, cfg: Option<&str>) {
+fn type_def(t: &mut String, def: &TypeDef, sc: &Scope<'_>, boxes: &Boxes, cfg: Option<&str>) {
     if def.custom_json {
         json_value_type(t, def, cfg);
         return;
@@ -370,15 +577,18 @@ fn type_def(t: &mut String, def: &TypeDef, prefix: &str, boxes: &Boxes, cfg: Opt
             false,
         ),
     };
-    let _ = writeln!(t, "/// {doc} (`{}` in the facts).", def.name);
+    let _ = writeln!(t, "/// {doc}.");
+    if let Some(alias) = sc.cx.shapes.facts_name.get(&def.key).filter(|a| **a != def.name) {
+        let _ = writeln!(t, "#[doc(alias = \"{alias}\")]");
+    }
     let _ = writeln!(t, "{cfg_line}#[derive({derive})]");
     if exhaustive {
         t.push_str("#[non_exhaustive]\n");
     }
     let _ = writeln!(t, "pub struct {} {{", def.name);
     for f in &def.fields {
-        let mut ty = rust_ty(&f.ty, prefix);
-        if boxes.is_boxed(&def.name, &f.wire) {
+        let mut ty = sc.ty(&f.ty);
+        if boxes.is_boxed(&def.key, &f.wire) {
             ty = format!("Box<{ty}>");
         }
         let optional = def.usage != Usage::Request || !f.required;
@@ -435,25 +645,25 @@ fn key_place(place: Where) -> &'static str {
 
 fn token_kind(k: &str) -> &'static str {
     match k {
-        "tenant" => "crate::endpoint::TokenKind::Tenant",
-        "user" => "crate::endpoint::TokenKind::User",
-        _ => "crate::endpoint::TokenKind::App",
+        "tenant" => "lark_core::endpoint::TokenKind::Tenant",
+        "user" => "lark_core::endpoint::TokenKind::User",
+        _ => "lark_core::endpoint::TokenKind::App",
     }
 }
 
 /// `(argument type, conversion of `v`)` for a parameter taken by `new` or a setter.
-fn arg(ty: &Ty, prefix: &str) -> (String, String) {
+fn arg(ty: &Ty, sc: &Scope<'_>) -> (String, String) {
     match ty {
         Ty::List(inner) => (
             format!(
                 "impl IntoIterator<Item = impl Into<{}>>",
-                rust_ty(inner, prefix)
+                sc.ty(inner)
             ),
             "v.into_iter().map(Into::into).collect()".to_owned(),
         ),
-        Ty::Map(..) => (rust_ty(ty, prefix), "v".to_owned()),
+        Ty::Map(..) => (sc.ty(ty), "v".to_owned()),
         _ => (
-            format!("impl Into<{}>", rust_ty(ty, prefix)),
+            format!("impl Into<{}>", sc.ty(ty)),
             "v.into()".to_owned(),
         ),
     }
@@ -463,34 +673,42 @@ fn arg(ty: &Ty, prefix: &str) -> (String, String) {
 fn text_of(ty: &Ty, value: &str, name: &str) -> Result<String, String> {
     Ok(match ty {
         Ty::String => format!("{value}.clone()"),
+        Ty::Enum(_) => format!("{value}.as_str().to_owned()"),
         Ty::Bool | Ty::I64 | Ty::I32 | Ty::F64 => format!("{value}.to_string()"),
         _ if value.starts_with("self.") => {
-            format!("crate::api::json_text(\"{name}\", &{value})?")
+            format!("lark_core::api::json_text(\"{name}\", &{value})?")
         }
-        _ => format!("crate::api::json_text(\"{name}\", {value})?"),
+        _ => format!("lark_core::api::json_text(\"{name}\", {value})?"),
     })
 }
 
-fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
-    let name = &ep.name;
-    let meta = ep.meta_static();
+fn endpoint(t: &mut String, ep: &Endpoint, sc: &Scope<'_>) -> Result<(), String> {
+    let name = &ep.official.type_name;
+    let meta = super::model::screaming(name);
     let tokens: Vec<&str> = ep.tokens.iter().map(|k| token_kind(k)).collect();
     let method = ep.method.to_ascii_uppercase();
+    let dotted = ep.official.dotted();
+    let local = dotted
+        .split_once('.')
+        .map(|(_, rest)| rest.to_owned())
+        .unwrap_or_default();
     let _ = write!(
         t,
-        "static {meta}: crate::endpoint::EndpointMeta = crate::endpoint::EndpointMeta::new(\"{}\", \"{name}\", http::Method::{method}, \"{}\", &[{}])",
-        ep.service,
+        "static {meta}: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMeta::new(\"{}\", \"{local}\", http::Method::{method}, \"{}\", &[{}]).alias(\"{}.{}\")",
+        ep.official.project,
         ep.path,
-        tokens.join(", ")
+        tokens.join(", "),
+        ep.service,
+        ep.name,
     );
     if ep.helpdesk {
         t.push_str(".helpdesk(true)");
     }
     if ep.www {
-        t.push_str(".base(crate::endpoint::Base::Www)");
+        t.push_str(".base(lark_core::endpoint::Base::Www)");
     }
     if ep.binary {
-        t.push_str(".response(crate::endpoint::ResponseKind::Binary)");
+        t.push_str(".response(lark_core::endpoint::ResponseKind::Binary)");
     } else if ep.envelope.as_deref() != Some("data") {
         let env = match &ep.envelope {
             Some(k) => format!("Some(\"{k}\")"),
@@ -498,7 +716,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
         };
         let _ = write!(
             t,
-            ".response(crate::endpoint::ResponseKind::Json {{ envelope: {env} }})"
+            ".response(lark_core::endpoint::ResponseKind::Json {{ envelope: {env} }})"
         );
     }
     if ep.pagination.is_some() {
@@ -508,7 +726,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
     if let Some(key) = &ep.idempotency_key {
         let _ = write!(
             t,
-            ".idempotency_key(crate::endpoint::IdempotencyKey::{}(\"{}\"))",
+            ".idempotency_key(lark_core::endpoint::IdempotencyKey::{}(\"{}\"))",
             key_place(key.place),
             key.wire
         );
@@ -520,7 +738,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
 
     // The request struct.
     let who: Vec<&str> = ep.tokens.iter().map(String::as_str).collect();
-    let _ = writeln!(t, "/// `{method} {}`", ep.path);
+    let _ = writeln!(t, "/// `{dotted}`: `{method} {}`", ep.path);
     t.push_str("///\n");
     let _ = writeln!(
         t,
@@ -540,10 +758,10 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
         t.push_str("/// Uploads a file (multipart).\n");
     }
     if ep.download {
-        t.push_str("/// Answers raw bytes ([`Download`](crate::Download)).\n");
+        t.push_str("/// Answers raw bytes ([`Download`](lark_core::Download)).\n");
     }
     if ep.pagination.is_some() {
-        t.push_str("/// Paginated: use [`Client::pages`](crate::Client::pages).\n");
+        t.push_str("/// Paginated: use [`Client::pages`](lark_core::Client::pages).\n");
     }
     if ep.get_with_body() {
         t.push_str(
@@ -562,8 +780,22 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
             }
         );
     }
+    let _ = writeln!(
+        t,
+        "///\n/// Formerly `{}.{}` (the facts' name); named after {}.",
+        ep.service,
+        ep.name,
+        match ep.official.source {
+            Some(super::names::Source::NodeSdk) => "the official SDK",
+            Some(super::names::Source::DocUrl) => "its documentation page",
+            _ => "its path",
+        }
+    );
     if !ep.doc_url.is_empty() {
         let _ = writeln!(t, "///\n/// [Documentation]({})", ep.doc_url);
+    }
+    if ep.name != *name {
+        let _ = writeln!(t, "#[doc(alias = \"{}\")]", ep.name);
     }
     let secret = ep.params.iter().any(|(_, f)| is_secret(&f.wire));
     let json = ep.body == BodyKind::Json;
@@ -578,7 +810,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
     let _ = writeln!(t, "#[derive({})]\n#[must_use]", derive.join(", "));
     let _ = writeln!(t, "pub struct {name} {{");
     for (place, f) in &ep.params {
-        let ty = rust_ty(&f.ty, prefix);
+        let ty = sc.ty(&f.ty);
         if json {
             if *place != Where::Body {
                 t.push_str("#[serde(skip)]\n");
@@ -617,7 +849,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
         .collect();
     let args: Vec<String> = required
         .iter()
-        .map(|f| format!("{}: {}", f.ident, arg(&f.ty, prefix).0))
+        .map(|f| format!("{}: {}", f.ident, arg(&f.ty, sc).0))
         .collect();
     let names: Vec<String> = required
         .iter()
@@ -631,7 +863,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
     let _ = writeln!(t, "pub fn new({}) -> Self {{\nSelf {{", args.join(", "));
     for (_, f) in &ep.params {
         if f.required {
-            let conv = arg(&f.ty, prefix).1.replace("v.", &format!("{}.", f.ident));
+            let conv = arg(&f.ty, sc).1.replace("v.", &format!("{}.", f.ident));
             let conv = if conv == "v" { f.ident.clone() } else { conv };
             let _ = writeln!(t, "{}: {conv},", f.ident);
         } else {
@@ -643,7 +875,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
         if f.required {
             continue;
         }
-        let (ty, conv) = arg(&f.ty, prefix);
+        let (ty, conv) = arg(&f.ty, sc);
         let setter = if f.ident == "new" { "new_" } else { &f.ident };
         let place = match place {
             Where::Path => "path",
@@ -661,9 +893,10 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
 
     // The answer.
     let output = if ep.binary {
-        "crate::endpoint::Download".to_owned()
+        "lark_core::endpoint::Download".to_owned()
     } else if let Some(r) = ep.response_type() {
         let def = TypeDef {
+            key: String::new(),
             name: r.clone(),
             fields: ep.response.clone(),
             usage: Usage::Response,
@@ -674,7 +907,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
         type_def(
             &mut body,
             &def,
-            prefix,
+            sc,
             &Boxes {
                 boxed: BTreeSet::new(),
             },
@@ -685,19 +918,19 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
         t.push_str(body);
         r
     } else {
-        "crate::api::Empty".to_owned()
+        "lark_core::api::Empty".to_owned()
     };
 
     // Endpoint.
     let _ = writeln!(
         t,
-        "impl crate::endpoint::Endpoint for {name} {{\ntype Output = {output};\n\nfn meta(&self) -> &crate::endpoint::EndpointMeta {{\n&{meta}\n}}\n"
+        "impl lark_core::endpoint::Endpoint for {name} {{\ntype Output = {output};\n\nfn meta(&self) -> &lark_core::endpoint::EndpointMeta {{\n&{meta}\n}}\n"
     );
     let path_params: Vec<&Field> = ep.in_(Where::Path).collect();
     if path_params.is_empty() {
         let _ = writeln!(
             t,
-            "fn path(&self) -> crate::error::Result<String> {{\nOk({meta}.path.to_owned())\n}}\n"
+            "fn path(&self) -> lark_core::Result<String> {{\nOk({meta}.path.to_owned())\n}}\n"
         );
     } else {
         let values: Vec<String> = path_params
@@ -709,7 +942,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
             .collect();
         let _ = writeln!(
             t,
-            "fn path(&self) -> crate::error::Result<String> {{\ncrate::endpoint::fill_path({meta}.path, &[{}])\n}}\n",
+            "fn path(&self) -> lark_core::Result<String> {{\nlark_core::endpoint::fill_path({meta}.path, &[{}])\n}}\n",
             values.join(", ")
         );
     }
@@ -753,20 +986,20 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
     let headers: Vec<&Field> = ep.in_(Where::Header).collect();
     if !headers.is_empty() {
         t.push_str(
-            "fn headers(&self, headers: &mut http::HeaderMap) -> crate::error::Result<()> {\n",
+            "fn headers(&self, headers: &mut http::HeaderMap) -> lark_core::Result<()> {\n",
         );
         for f in headers {
             if f.required {
                 let _ = writeln!(
                     t,
-                    "crate::api::header(headers, \"{}\", &{})?;",
+                    "lark_core::api::header(headers, \"{}\", &{})?;",
                     f.wire,
                     text_of(&f.ty, &format!("self.{}", f.ident), &f.wire)?
                 );
             } else {
                 let _ = writeln!(
                     t,
-                    "if let Some(v) = &self.{} {{\ncrate::api::header(headers, \"{}\", &{})?;\n}}",
+                    "if let Some(v) = &self.{} {{\nlark_core::api::header(headers, \"{}\", &{})?;\n}}",
                     f.ident,
                     f.wire,
                     text_of(&f.ty, "v", &f.wire)?
@@ -785,7 +1018,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
             }
         }
         BodyKind::Json => {
-            t.push_str("fn body(&self) -> crate::error::Result<crate::endpoint::Body> {\n");
+            t.push_str("fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {\n");
             let body: Vec<&Field> = ep.in_(Where::Body).collect();
             if ep.get_with_body() && body.iter().all(|f| !f.required) {
                 // A GET sends its body only when it has something to say: `fetch` cannot send
@@ -796,14 +1029,14 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
                     .collect();
                 let _ = writeln!(
                     t,
-                    "if {} {{\nreturn Ok(crate::endpoint::Body::None);\n}}",
+                    "if {} {{\nreturn Ok(lark_core::endpoint::Body::None);\n}}",
                     unset.join(" && ")
                 );
             }
-            t.push_str("crate::endpoint::Body::json(self)\n}\n\n");
+            t.push_str("lark_core::endpoint::Body::json(self)\n}\n\n");
         }
         BodyKind::Multipart => {
-            t.push_str("fn body(&self) -> crate::error::Result<crate::endpoint::Body> {\nlet mut form = crate::endpoint::Multipart::new();\n");
+            t.push_str("fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {\nlet mut form = lark_core::endpoint::Multipart::new();\n");
             for f in ep.in_(Where::Body) {
                 let add = |value: &str| -> Result<String, String> {
                     Ok(match &f.ty {
@@ -826,7 +1059,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
                     );
                 }
             }
-            t.push_str("Ok(crate::endpoint::Body::Multipart(form))\n}\n\n");
+            t.push_str("Ok(lark_core::endpoint::Body::Multipart(form))\n}\n\n");
         }
     }
     t.push_str("}\n\n");
@@ -869,13 +1102,13 @@ fn endpoint(t: &mut String, ep: &Endpoint, prefix: &str) -> Result<(), String> {
         };
         let _ = writeln!(
             t,
-            "impl crate::endpoint::Paginated for {name} {{
+            "impl lark_core::endpoint::Paginated for {name} {{
 fn set_page_token(&mut self, token: Option<String>) {{
 self.{request};
 }}
 }}
 
-impl crate::endpoint::Page for {output} {{
+impl lark_core::endpoint::Page for {output} {{
 fn has_more(&self) -> bool {{
 {has_more}
 }}
@@ -898,6 +1131,15 @@ fn param_list(fields: &[&Field]) -> String {
     format!("&[{}]", items.join(", "))
 }
 
+/// `v1.message.create`: the official name after the service.
+fn local_name(ep: &Endpoint) -> String {
+    let dotted = ep.official.dotted();
+    dotted
+        .split_once('.')
+        .map(|(_, rest)| rest.to_owned())
+        .unwrap_or_default()
+}
+
 fn catalog(model: &Model) -> String {
     let mut t = String::from(
         "//! Every endpoint, described with static data only: available without any feature.\n\n\
@@ -905,19 +1147,21 @@ fn catalog(model: &Model) -> String {
     );
     let _ = writeln!(
         t,
-        "/// Every endpoint of the spec ({} of them), in service order.\npub static CATALOG: &[EndpointSpec] = &[",
+        "/// Every endpoint of the spec ({} of them), by official name.\npub static CATALOG: &[EndpointSpec] = &[",
         model.endpoints.len()
     );
     for ep in &model.endpoints {
         let tokens: Vec<String> = ep
             .tokens
             .iter()
-            .map(|k| token_kind(k).replace("crate::endpoint::", ""))
+            .map(|k| token_kind(k).replace("lark_core::endpoint::", ""))
             .collect();
         let part = |w: Where| -> Vec<&Field> { ep.in_(w).collect() };
         let _ = writeln!(
             t,
-            "EndpointSpec {{ service: \"{}\", name: \"{}\", method: \"{}\", path: \"{}\", path_params: {}, query: {}, headers: {}, body: BodyKind::{}, body_fields: {}, tokens: &[{}], helpdesk: {}, base: Base::{}, envelope: {}, paginated: {}, upload: {}, download: {}, doc_url: \"{}\" }},",
+            "EndpointSpec {{ service: \"{}\", name: \"{}\", alias: \"{}.{}\", method: \"{}\", path: \"{}\", path_params: {}, query: {}, headers: {}, body: BodyKind::{}, body_fields: {}, tokens: &[{}], helpdesk: {}, base: Base::{}, envelope: {}, paginated: {}, upload: {}, download: {}, doc_url: \"{}\" }},",
+            ep.official.project,
+            local_name(ep),
             ep.service,
             ep.name,
             ep.method.to_ascii_uppercase(),
@@ -961,8 +1205,8 @@ fn catalog(model: &Model) -> String {
                 t,
                 "// {}\n(\"{}\", \"{}\", IdempotencyKey::{}(\"{}\")),",
                 key.why,
-                ep.service,
-                ep.name,
+                ep.official.project,
+                local_name(ep),
                 key_place(key.place),
                 key.wire
             );

@@ -17,7 +17,10 @@ pub(crate) enum Ty {
     Binary,
     List(Box<Ty>),
     Map(Box<Ty>, Box<Ty>),
+    /// A type: the facts' name, then (after `shapes`) the key of its class.
     Named(String),
+    /// A string enum, by key (after `shapes`).
+    Enum(String),
 }
 
 impl Ty {
@@ -67,7 +70,10 @@ impl Ty {
     }
 
     pub(crate) fn is_scalar(&self) -> bool {
-        matches!(self, Ty::String | Ty::Bool | Ty::I64 | Ty::I32 | Ty::F64)
+        matches!(
+            self,
+            Ty::String | Ty::Bool | Ty::I64 | Ty::I32 | Ty::F64 | Ty::Enum(_)
+        )
     }
 }
 
@@ -130,8 +136,10 @@ pub(crate) struct Endpoint {
     /// The parameter the platform de-duplicates the call by, and why it is one (see
     /// `readings::idempotency`).
     pub(crate) idempotency_key: Option<IdempotencyKey>,
-    /// The resource module (file) it is written to; empty for the service's `mod.rs`.
-    pub(crate) module: String,
+    /// Its position in the facts' `endpoints`.
+    pub(crate) index: usize,
+    /// The platform's names for it (`im.v1.message.create`).
+    pub(crate) official: super::names::Official,
 }
 
 /// The parameter an endpoint is de-duplicated by.
@@ -154,12 +162,10 @@ impl Endpoint {
 
     /// The name of the generated answer type, when the answer has fields.
     pub(crate) fn response_type(&self) -> Option<String> {
-        (!self.binary && !self.response.is_empty()).then(|| format!("{}Response", self.name))
+        (!self.binary && !self.response.is_empty())
+            .then(|| format!("{}Response", self.official.type_name))
     }
 
-    pub(crate) fn meta_static(&self) -> String {
-        screaming(&self.name)
-    }
 
     /// A GET whose documented request has a JSON body (`fetch` in a browser cannot send one).
     pub(crate) fn get_with_body(&self) -> bool {
@@ -177,6 +183,8 @@ pub(crate) enum Usage {
 
 #[derive(Debug, Clone)]
 pub(crate) struct TypeDef {
+    /// The class key (`K12`) once merged; empty before, and for answer types.
+    pub(crate) key: String,
     pub(crate) name: String,
     /// Empty for a `custom_json` type.
     pub(crate) fields: Vec<Field>,
@@ -187,26 +195,11 @@ pub(crate) struct TypeDef {
     pub(crate) custom_json: bool,
 }
 
-/// Where a type is written.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Home {
-    /// `api/<service>/<module>.rs` (module empty: `mod.rs`).
-    Service { service: String, module: String },
-    /// `api/shared.rs`, compiled when any of the services is on.
-    Shared(BTreeSet<String>),
-}
-
 #[derive(Debug)]
 pub(crate) struct Model {
     pub(crate) endpoints: Vec<Endpoint>,
     pub(crate) types: BTreeMap<String, TypeDef>,
-    pub(crate) homes: BTreeMap<String, Home>,
-    /// Services with their endpoints' count, sorted.
-    pub(crate) services: BTreeMap<String, usize>,
 }
-
-/// Services with at most this many endpoints are one file.
-const SMALL_SERVICE: usize = 8;
 
 pub(crate) fn load(facts: &Value) -> Result<Model, String> {
     let raw_types = facts
@@ -235,6 +228,7 @@ pub(crate) fn load(facts: &Value) -> Result<Model, String> {
         types.insert(
             name.clone(),
             TypeDef {
+                key: String::new(),
                 name: name.clone(),
                 fields,
                 usage,
@@ -250,12 +244,13 @@ pub(crate) fn load(facts: &Value) -> Result<Model, String> {
     let mut endpoints = Vec::new();
     let mut taken: BTreeSet<(String, String)> = BTreeSet::new();
     // Seed endpoints keep their names; later ones with a taken name get a suffix.
-    let mut order: Vec<&Value> = raw.iter().collect();
-    order.sort_by_key(|e| {
+    let mut order: Vec<(usize, &Value)> = raw.iter().enumerate().collect();
+    order.sort_by_key(|(_, e)| {
         e.pointer("/source/match").and_then(Value::as_str) == Some("unlisted-in-seed")
     });
-    for e in order {
+    for (index, e) in order {
         let mut ep = endpoint(e)?;
+        ep.index = index;
         super::readings::reread(&mut ep, &types)?;
         if !taken.insert((ep.service.clone(), ep.name.clone())) {
             let renamed = disambiguate(&ep, &taken)?;
@@ -295,28 +290,7 @@ pub(crate) fn load(facts: &Value) -> Result<Model, String> {
 
     super::readings::idempotency(&mut endpoints)?;
 
-    let mut services: BTreeMap<String, usize> = BTreeMap::new();
     for ep in &endpoints {
-        *services.entry(ep.service.clone()).or_default() += 1;
-    }
-    for ep in &mut endpoints {
-        ep.module = if services[&ep.service] <= SMALL_SERVICE {
-            String::new()
-        } else {
-            resource_module(&ep.service, &ep.path)
-        };
-    }
-
-    // Names the generated code defines next to the facts' types must not clash with them.
-    for ep in &endpoints {
-        if types.contains_key(&ep.name) {
-            return Err(format!("endpoint {} clashes with a type", ep.name));
-        }
-        if let Some(r) = ep.response_type() {
-            if types.contains_key(&r) {
-                return Err(format!("answer type {r} clashes with a type"));
-            }
-        }
         for (_, f) in &ep.params {
             check_refs(&f.ty, &types, &ep.name)?;
         }
@@ -341,13 +315,7 @@ pub(crate) fn load(facts: &Value) -> Result<Model, String> {
             _ => Usage::Response,
         };
     }
-    let homes = homes(&endpoints, &types);
-    Ok(Model {
-        endpoints,
-        types,
-        homes,
-        services,
-    })
+    Ok(Model { endpoints, types })
 }
 
 fn check_refs(ty: &Ty, types: &BTreeMap<String, TypeDef>, whose: &str) -> Result<(), String> {
@@ -397,30 +365,7 @@ fn is_version(s: &str) -> bool {
     s.len() >= 2 && s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit())
 }
 
-/// The resource module of a path: the first segment after the version (prefixed with the
-/// product when the product is not the service).
-fn resource_module(service: &str, path: &str) -> String {
-    let segments: Vec<&str> = path.split('/').skip(2).collect();
-    let product = segments.first().copied().unwrap_or("root");
-    let rest: Vec<&str> = segments
-        .iter()
-        .skip(1)
-        .copied()
-        .filter(|s| !is_version(s))
-        .collect();
-    let resource = rest
-        .first()
-        .filter(|s| !s.starts_with(':') && !s.is_empty())
-        .copied();
-    let name = match resource {
-        Some(r) if product == service => r.to_owned(),
-        Some(r) => format!("{product}_{r}"),
-        None => product.to_owned(),
-    };
-    module_ident(&snake(&name))
-}
-
-fn module_ident(name: &str) -> String {
+pub(crate) fn module_ident(name: &str) -> String {
     if KEYWORDS.contains(&name) || name == "mod" || name == "shared" {
         format!("{name}_")
     } else {
@@ -588,7 +533,8 @@ pub(crate) fn endpoint(e: &Value) -> Result<Endpoint, String> {
         upload: e.get("upload").and_then(Value::as_bool).unwrap_or(false),
         download: e.get("download").and_then(Value::as_bool).unwrap_or(false),
         idempotency_key: None,
-        module: String::new(),
+        index: 0,
+        official: Default::default(),
     })
 }
 
@@ -658,58 +604,6 @@ fn reach(
         }
     }
     seen
-}
-
-/// Decides the file of every type: the resource of its only user, the service when several
-/// resources of one service use it, the shared module when several services do.
-fn homes(endpoints: &[Endpoint], types: &BTreeMap<String, TypeDef>) -> BTreeMap<String, Home> {
-    let mut users: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
-    for ep in endpoints {
-        let mut stack = Vec::new();
-        for (_, f) in &ep.params {
-            f.ty.names(&mut stack);
-        }
-        for f in &ep.response {
-            f.ty.names(&mut stack);
-        }
-        let mut seen = BTreeSet::new();
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n.clone()) {
-                continue;
-            }
-            users
-                .entry(n.clone())
-                .or_default()
-                .insert((ep.service.clone(), ep.module.clone()));
-            if let Some(t) = types.get(&n) {
-                for f in &t.fields {
-                    f.ty.names(&mut stack);
-                }
-            }
-        }
-    }
-    let mut homes = BTreeMap::new();
-    for name in types.keys() {
-        let Some(u) = users.get(name) else {
-            continue;
-        };
-        let services: BTreeSet<String> = u.iter().map(|(s, _)| s.clone()).collect();
-        let home = if services.len() > 1 {
-            Home::Shared(services)
-        } else {
-            let (service, module) = u.iter().next().cloned().unwrap_or_default();
-            if u.len() > 1 {
-                Home::Service {
-                    service,
-                    module: String::new(),
-                }
-            } else {
-                Home::Service { service, module }
-            }
-        };
-        homes.insert(name.clone(), home);
-    }
-    homes
 }
 
 pub(crate) const KEYWORDS: &[&str] = &[

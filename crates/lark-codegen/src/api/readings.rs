@@ -458,6 +458,7 @@ mod tests {
         let types: BTreeMap<String, TypeDef> = [(
             "Data".to_owned(),
             TypeDef {
+                key: String::new(),
                 name: "Data".to_owned(),
                 fields: Vec::new(),
                 usage: model::Usage::Request,

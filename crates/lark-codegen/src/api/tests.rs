@@ -5,24 +5,73 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::emit::is_secret;
-use super::model::{BodyKind, Endpoint, Home, Model, Ty, TypeDef, Usage, Where};
+use super::model::{BodyKind, Endpoint, Model, Ty, TypeDef, Usage, Where};
+use super::shapes::{Shapes, endpoint_module};
 
 /// The generated test files, by path from the repository root.
-pub(crate) fn generate(model: &Model) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn generate(model: &Model, shapes: &Shapes) -> Result<Vec<(String, String)>, String> {
+    let g = Gen { model, shapes };
     Ok(vec![
         (
-            "crates/lark-core/tests/generated_endpoints.rs".to_owned(),
-            endpoints(model)?,
+            "crates/lark-api/tests/generated_endpoints.rs".to_owned(),
+            endpoints(&g)?,
         ),
         (
-            "crates/lark-core/tests/generated_answers.rs".to_owned(),
-            answers(model)?,
+            "crates/lark-api/tests/generated_answers.rs".to_owned(),
+            answers(&g)?,
         ),
         (
             "crates/lark-mock/tests/every_endpoint.rs".to_owned(),
-            every_endpoint(model)?,
+            every_endpoint(&g)?,
         ),
     ])
+}
+
+/// The model and its shapes, as the tests see them: from outside, through `lark_api`.
+struct Gen<'a> {
+    model: &'a Model,
+    shapes: &'a Shapes,
+}
+
+impl Gen<'_> {
+    /// `lark_api::im::v1::message::Message`, `lark_api::common::UserIdType`.
+    fn public(&self, key: &str) -> String {
+        let (home, name) = if key.starts_with('E') {
+            let e = &self.shapes.enums[key];
+            (&e.home, e.name.clone())
+        } else {
+            (&self.shapes.homes[key], self.model.types[key].name.clone())
+        };
+        module_path(home, &name)
+    }
+
+    /// The request type of an endpoint, from outside.
+    fn request(&self, ep: &Endpoint) -> String {
+        module_path(&endpoint_module(ep), &ep.official.type_name)
+    }
+
+    /// The official id (`im.v1.message.create`) of the facts' `service.Name`.
+    fn official_id(&self, facts_id: &str) -> Option<String> {
+        self.model
+            .endpoints
+            .iter()
+            .find(|e| format!("{}.{}", e.service, e.name) == facts_id)
+            .map(|e| e.official.dotted())
+    }
+}
+
+fn module_path(home: &[String], name: &str) -> String {
+    if home.is_empty() {
+        format!("lark_api::common::{name}")
+    } else {
+        format!("lark_api::{}::{name}", home.join("::"))
+    }
+}
+
+/// `v1.message.create`.
+fn local(ep: &Endpoint) -> String {
+    let d = ep.official.dotted();
+    d.split_once('.').map(|(_, r)| r.to_owned()).unwrap_or_default()
 }
 
 /// Values the mock's stateful handlers need (known ids, valid kinds) instead of samples.
@@ -59,7 +108,8 @@ const MOCK_VALUES: &[(&str, &[&str])] = &[
 
 /// Every endpoint sent through the SDK (its `new` with sample values, nothing optional) to the
 /// mock, which must accept each one.
-fn every_endpoint(model: &Model) -> Result<String, String> {
+fn every_endpoint(g: &Gen<'_>) -> Result<String, String> {
+    let model = g.model;
     let mut t = String::from(
         r##"//! Every endpoint of the catalog, built with its typed request (required parameters only,
 //! sample values), sent through the SDK to the mock: the spec-driven handler must accept each.
@@ -185,7 +235,7 @@ async fn every_endpoint_is_accepted() {
     // A message to read back.
     let sent = run
         .client
-        .send(&lark_core::api::message::SendRawMessage::new(
+        .send(&lark_api::im::v1::message::Create::new(
             "chat_id",
             MockServer::CHAT_ID,
             "text",
@@ -196,7 +246,13 @@ async fn every_endpoint_is_accepted() {
     run.message_id = sent.message_id.expect("the mock returns a message id");
 "##,
     );
-    let services: Vec<&String> = model.services.keys().collect();
+    let services: Vec<String> = model
+        .endpoints
+        .iter()
+        .map(|e| e.official.project.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     for s in &services {
         let _ = writeln!(t, "    {s}(&mut run).await;");
     }
@@ -215,7 +271,7 @@ async fn every_endpoint_is_accepted() {
     );
     for s in services {
         let _ = writeln!(t, "\nasync fn {s}(run: &mut Run) {{");
-        for ep in model.endpoints.iter().filter(|e| &e.service == s) {
+        for ep in model.endpoints.iter().filter(|e| e.official.project == *s) {
             let mut args: Vec<String> = ep
                 .params
                 .iter()
@@ -224,7 +280,7 @@ async fn every_endpoint_is_accepted() {
                     if *w == Where::Path && f.ty == Ty::String {
                         format!("{:?}", path_sample(&f.wire))
                     } else {
-                        sample_arg(model, &f.ty)
+                        sample_arg(g, &f.ty)
                     }
                 })
                 .collect();
@@ -244,9 +300,9 @@ async fn every_endpoint_is_accepted() {
             };
             let _ = writeln!(
                 t,
-                "run.send(\"{s}.{}\", &lark_core::api::{s}::{}::new({}), {}).await;",
-                ep.name,
-                ep.name,
+                "run.send(\"{}\", &{}::new({}), {}).await;",
+                ep.official.dotted(),
+                g.request(ep),
                 args.join(", "),
                 options == "user"
             );
@@ -256,29 +312,18 @@ async fn every_endpoint_is_accepted() {
     Ok(t)
 }
 
-/// The path a type is reachable at from outside the crate.
-fn public_path(model: &Model, name: &str) -> Option<String> {
-    match model.homes.get(name)? {
-        Home::Service { service, .. } => Some(format!("lark_core::api::{service}::{name}")),
-        Home::Shared(services) => services
-            .iter()
-            .next()
-            .map(|s| format!("lark_core::api::{s}::{name}")),
-    }
-}
-
 /// A sample argument for `new` or a setter.
-fn sample_arg(model: &Model, ty: &Ty) -> String {
+fn sample_arg(g: &Gen<'_>, ty: &Ty) -> String {
     match ty {
-        Ty::List(inner) => format!("[{}]", sample_value(model, inner)),
+        Ty::List(inner) => format!("[{}]", sample_value(g, inner)),
         Ty::Map(..) => "std::collections::BTreeMap::new()".to_owned(),
-        Ty::String => "\"s\"".to_owned(),
-        _ => sample_value(model, ty),
+        Ty::String | Ty::Enum(_) => "\"s\"".to_owned(),
+        _ => sample_value(g, ty),
     }
 }
 
 /// A sample value of exactly the type.
-fn sample_value(model: &Model, ty: &Ty) -> String {
+fn sample_value(g: &Gen<'_>, ty: &Ty) -> String {
     match ty {
         Ty::String => "String::from(\"s\")".to_owned(),
         Ty::Bool => "true".to_owned(),
@@ -286,19 +331,17 @@ fn sample_value(model: &Model, ty: &Ty) -> String {
         Ty::F64 => "1.5".to_owned(),
         Ty::Any => "serde_json::json!({\"k\": 1})".to_owned(),
         Ty::Binary => "lark_core::File::new(\"f.bin\", vec![1u8, 2, 3])".to_owned(),
-        Ty::List(inner) => format!("vec![{}]", sample_value(model, inner)),
+        Ty::List(inner) => format!("vec![{}]", sample_value(g, inner)),
         Ty::Map(..) => "std::collections::BTreeMap::new()".to_owned(),
-        Ty::Named(n) => format!(
-            "{}::default()",
-            public_path(model, n).unwrap_or_else(|| n.clone())
-        ),
+        Ty::Named(n) => format!("{}::default()", g.public(n)),
+        Ty::Enum(n) => format!("{}::from(\"s\")", g.public(n)),
     }
 }
 
 /// The text a sample scalar has in a query.
 fn sample_text(ty: &Ty) -> Option<&'static str> {
     match ty {
-        Ty::String => Some("s"),
+        Ty::String | Ty::Enum(_) => Some("s"),
         Ty::Bool => Some("true"),
         Ty::I64 | Ty::I32 => Some("7"),
         Ty::F64 => Some("1.5"),
@@ -316,11 +359,13 @@ fn str_list(items: &[String]) -> String {
     format!("&[{}]", quoted.join(", "))
 }
 
-fn endpoints(model: &Model) -> Result<String, String> {
+fn endpoints(g: &Gen<'_>) -> Result<String, String> {
+    let model = g.model;
     let mut t = String::from(
         r#"//! Every endpoint built with sample values for all its parameters, checked against the
 //! facts (expected values written out by the generator) and against the catalog.
 #![cfg(feature = "full")]
+#![allow(clippy::too_many_lines)]
 
 use lark_core::endpoint::{Body, Endpoint, EndpointMeta, IdempotencyKey};
 
@@ -484,15 +529,15 @@ fn catalog_counts() {
 }
 "#,
     );
-    idempotency_test(&mut t, model)?;
+    idempotency_test(&mut t, g)?;
     let mut by_service: BTreeMap<&str, Vec<&Endpoint>> = BTreeMap::new();
     for ep in &model.endpoints {
-        by_service.entry(&ep.service).or_default().push(ep);
+        by_service.entry(&ep.official.project).or_default().push(ep);
     }
     for (service, eps) in by_service {
         let _ = writeln!(t, "\n#[test]\nfn endpoints_{service}() {{");
         for ep in eps {
-            endpoint_case(&mut t, model, ep)?;
+            endpoint_case(&mut t, g, ep)?;
         }
         t.push_str("}\n");
     }
@@ -522,7 +567,8 @@ const KEYED: &[(&str, &str, &str)] = &[
 ];
 
 /// The test of `IDEMPOTENCY_KEYS`: it lists them, and the endpoints above are (not) on it.
-fn idempotency_test(t: &mut String, model: &Model) -> Result<(), String> {
+fn idempotency_test(t: &mut String, g: &Gen<'_>) -> Result<(), String> {
+    let model = g.model;
     let known = |id: &str| {
         model
             .endpoints
@@ -560,13 +606,15 @@ fn idempotency_keys() {{
             .map(|(_, _, key)| *key)
     }};"#
     );
-    for id in NOT_KEYED {
+    for facts_id in NOT_KEYED {
+        let id = g.official_id(facts_id).unwrap_or_default();
         let _ = writeln!(
             t,
-            "    assert_eq!(key({id:?}), None, \"{id} takes no idempotency key\");"
+            "    assert_eq!(key({id:?}), None, \"{id} ({facts_id}) takes no idempotency key\");"
         );
     }
-    for (id, place, name) in KEYED {
+    for (facts_id, place, name) in KEYED {
+        let id = g.official_id(facts_id).unwrap_or_default();
         let _ = writeln!(
             t,
             "    assert_eq!(key({id:?}), Some(IdempotencyKey::{place}({name:?})), \"{id}\");"
@@ -576,8 +624,8 @@ fn idempotency_keys() {{
     Ok(())
 }
 
-fn endpoint_case(t: &mut String, model: &Model, ep: &Endpoint) -> Result<(), String> {
-    let mut expr = format!("lark_core::api::{}::{}::new(", ep.service, ep.name);
+fn endpoint_case(t: &mut String, g: &Gen<'_>, ep: &Endpoint) -> Result<(), String> {
+    let mut expr = format!("{}::new(", g.request(ep));
     let args: Vec<String> = ep
         .params
         .iter()
@@ -589,7 +637,7 @@ fn endpoint_case(t: &mut String, model: &Model, ep: &Endpoint) -> Result<(), Str
                     _ => "7".to_owned(),
                 }
             } else {
-                sample_arg(model, &f.ty)
+                sample_arg(g, &f.ty)
             }
         })
         .collect();
@@ -597,7 +645,7 @@ fn endpoint_case(t: &mut String, model: &Model, ep: &Endpoint) -> Result<(), Str
     expr.push(')');
     for (_, f) in ep.params.iter().filter(|(_, f)| !f.required) {
         let setter = if f.ident == "new" { "new_" } else { &f.ident };
-        let _ = write!(expr, ".{setter}({})", sample_arg(model, &f.ty));
+        let _ = write!(expr, ".{setter}({})", sample_arg(g, &f.ty));
     }
     // The expected path.
     let mut path = Vec::new();
@@ -637,8 +685,8 @@ fn endpoint_case(t: &mut String, model: &Model, ep: &Endpoint) -> Result<(), Str
     let _ = writeln!(
         t,
         "check(parts(&{expr}), Expected {{ service: {:?}, name: {:?}, method: {:?}, template: {:?}, path: {:?}, query: &[{}], headers: {}, body_kind: {:?}, body_keys: {}, file_parts: {}, tokens: {}, helpdesk: {}, paginated: {}, idempotency_key: {key} }});",
-        ep.service,
-        ep.name,
+        ep.official.project,
+        local(ep),
         ep.method.to_ascii_uppercase(),
         ep.path,
         path.join("/"),
@@ -688,6 +736,15 @@ impl Sampler<'_> {
             Ty::Bool => "true".to_owned(),
             Ty::Any => "{\"any\": [1, \"x\", null]}".to_owned(),
             Ty::Binary => "\"\"".to_owned(),
+            Ty::Enum(_) => {
+                // A value no enum lists: it must arrive as `Other`.
+                self.counter += 1;
+                let v = format!("v{:05}", self.counter);
+                if check {
+                    checks.push(v.clone());
+                }
+                format!("\"{v}\"")
+            }
             Ty::List(inner) => format!("[{}]", self.value(inner, depth, checks, check)),
             Ty::Map(_, v) => format!("{{\"key\": {}}}", self.value(v, depth, checks, check)),
             Ty::Named(n) => match self.model.types.get(n) {
@@ -729,7 +786,8 @@ impl Sampler<'_> {
     }
 }
 
-fn answers(model: &Model) -> Result<String, String> {
+fn answers(g: &Gen<'_>) -> Result<String, String> {
+    let model = g.model;
     let mut t = String::from(
         r##"//! Sample answers decoded through every answer type: all fields set (each value must
 //! land in a field), all fields null, and only unknown fields.
@@ -753,26 +811,24 @@ fn decode<T: DeserializeOwned + Debug + Default>(name: &str, full: &str, nulls: 
 "##,
     );
     let mut by_service: BTreeMap<String, Vec<(String, Vec<super::model::Field>)>> = BTreeMap::new();
-    for (name, home) in &model.homes {
-        let def: &TypeDef = &model.types[name];
+    for (key, def) in &model.types {
+        let def: &TypeDef = def;
         if def.usage == Usage::Request {
             continue;
         }
-        let service = match home {
-            Home::Service { service, .. } => service.clone(),
-            Home::Shared(s) => s.iter().next().cloned().unwrap_or_default(),
-        };
+        let home = &g.shapes.homes[key];
+        let service = home.first().cloned().unwrap_or_else(|| "common".to_owned());
         by_service
             .entry(service)
             .or_default()
-            .push((name.clone(), def.fields.clone()));
+            .push((g.public(key), def.fields.clone()));
     }
     for ep in &model.endpoints {
         if let Some(r) = ep.response_type() {
             by_service
-                .entry(ep.service.clone())
+                .entry(ep.official.project.clone())
                 .or_default()
-                .push((r, ep.response.clone()));
+                .push((module_path(&endpoint_module(ep), &r), ep.response.clone()));
         }
     }
     for (service, list) in by_service {
@@ -788,18 +844,19 @@ fn decode<T: DeserializeOwned + Debug + Default>(name: &str, full: &str, nulls: 
             let nulls = format!("{{{}}}", nulls.join(", "));
             let _ = writeln!(
                 t,
-                "decode::<lark_core::api::{service}::{name}>({name:?}, r#\"{full}\"#, r#\"{nulls}\"#, {});",
+                "decode::<{name}>({name:?}, r#\"{full}\"#, r#\"{nulls}\"#, {});",
                 str_list(&checks)
             );
         }
         t.push_str("}\n");
     }
-    custom_json_test(&mut t, model)?;
+    custom_json_test(&mut t, g)?;
     Ok(t)
 }
 
 /// Answers shaped as the platform sends them, through the types the facts mark `custom_json`.
-fn custom_json_test(t: &mut String, model: &Model) -> Result<(), String> {
+fn custom_json_test(t: &mut String, g: &Gen<'_>) -> Result<(), String> {
+    let model = g.model;
     let answer = |name: &str| -> Result<String, String> {
         model
             .endpoints
@@ -807,14 +864,14 @@ fn custom_json_test(t: &mut String, model: &Model) -> Result<(), String> {
             .find(|e| e.name == name)
             .and_then(|e| {
                 e.response_type()
-                    .map(|r| format!("lark_core::api::{}::{r}", e.service))
+                    .map(|r| module_path(&endpoint_module(e), &r))
             })
             .ok_or_else(|| format!("custom_json test: no answer type of {name}"))
     };
     let ty = |name: &str| -> Result<String, String> {
-        match model.types.get(name) {
-            Some(def) if def.custom_json => public_path(model, name)
-                .ok_or_else(|| format!("custom_json test: {name} is not generated")),
+        let key = g.shapes.class_of.get(name).cloned().unwrap_or_default();
+        match model.types.get(&key) {
+            Some(def) if def.custom_json => Ok(g.public(&key)),
             _ => Err(format!(
                 "custom_json test: {name} is not a custom_json type"
             )),

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use lark_core::api::message::{GetMessage, SendRawMessage};
+use lark_api::im::v1::message;
 use lark_core::{Config, Error, Runtime};
 use lark_fetch::{FetchRuntime, client};
 
@@ -37,7 +37,7 @@ pub(crate) async fn send_and_read_back(tag: &str) {
     let client = client(config());
     let text = format!(r#"{{"text":"hello from wasm ({tag})"}}"#);
     let sent = client
-        .send(&SendRawMessage::new(
+        .send(&message::Create::new(
             "chat_id",
             CHAT_ID,
             "text",
@@ -47,7 +47,7 @@ pub(crate) async fn send_and_read_back(tag: &str) {
         .unwrap();
     let id = sent.message_id.expect("a message id");
     assert!(id.starts_with("om_"), "{id}");
-    let got = client.send(&GetMessage::new(id.clone())).await.unwrap();
+    let got = client.send(&message::Get::new(id.clone())).await.unwrap();
     let item = got
         .items
         .unwrap_or_default()
@@ -64,7 +64,7 @@ pub(crate) async fn send_and_read_back(tag: &str) {
 pub(crate) async fn api_error() {
     let client = client(config());
     let err = client
-        .send(&GetMessage::new("om_does_not_exist"))
+        .send(&message::Get::new("om_does_not_exist"))
         .await
         .unwrap_err();
     let Error::Api(api) = &err else {
@@ -167,7 +167,7 @@ pub(crate) async fn idempotency_keys_are_random() {
             lark_core::Client::new(config(), backend, frozen.clone().with_random(FetchRuntime))
         })
         .collect();
-    let message = SendRawMessage::new("chat_id", CHAT_ID, "text", r#"{"text":"k"}"#);
+    let message = message::Create::new("chat_id", CHAT_ID, "text", r#"{"text":"k"}"#);
     for client in &clients {
         for _ in 0..10_000 {
             client.send(&message).await.unwrap();
