@@ -54,21 +54,15 @@ async fn real(
 ) -> Result<(), Box<dyn std::error::Error>> {
     client.tenant_access_token(None).await?;
     println!("1. got a tenant access token");
-    let chats = client
-        .raw(http::Method::GET, "/open-apis/im/v1/chats")
-        .query("page_size", "20")
-        .send()
-        .await?;
-    let items = chats["data"]["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    // im.v1.chat.list: the chats the bot is in.
+    let chats = client.send(&chat::List::new().page_size(20)).await?;
+    let items = chats.items.unwrap_or_default();
     println!("2. the bot is in {} chat(s) (first page)", items.len());
     for chat in &items {
         println!(
             "   {} {}",
-            chat["chat_id"].as_str().unwrap_or("?"),
-            chat["name"].as_str().unwrap_or("")
+            chat.chat_id.as_deref().unwrap_or("?"),
+            chat.name.as_deref().unwrap_or("")
         );
     }
     match chat_id {
@@ -108,8 +102,7 @@ async fn converse(
         .unwrap_or_default();
     println!("4. read it back: {body}");
 
-    let mut pages =
-        std::pin::pin!(client.pages(message::List::new("chat", chat_id).page_size(20)));
+    let mut pages = std::pin::pin!(client.pages(message::List::new("chat", chat_id).page_size(20)));
     let mut count = 0;
     while let Some(page) = pages.next().await {
         count += page?.items.map_or(0, |items| items.len());

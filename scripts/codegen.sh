@@ -12,11 +12,11 @@ else
     echo "codegen.sh: ../shared/api-facts is absent; skipping the regenerate-and-diff check"
 fi
 
-cargo test -p lark-core --features full --test generated_endpoints --test generated_answers
+cargo test -p lark-api --features full --test generated_endpoints --test generated_answers --test names
 cargo test -p lark-mock --features every-endpoint --test every_endpoint --test spec_validation
 cargo test -p lark-cli --test endpoints
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown
 fi
-cargo build -p lark-core --all-features --target wasm32-unknown-unknown
+cargo build -p lark-core -p lark-api --all-features --target wasm32-unknown-unknown

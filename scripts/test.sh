@@ -44,9 +44,13 @@ if python3 -c "import cryptography" 2>/dev/null; then
     git diff --exit-code -- crates/lark-core/testdata/event_vectors.json
 fi
 
-step "lark-core on wasm32 (default features built, every feature type-checked)"
-cargo build -p lark-core --target wasm32-unknown-unknown
-cargo check -p lark-core --all-features --target wasm32-unknown-unknown
+step "lark-core and lark-api on wasm32 (default features built, every feature type-checked)"
+cargo build -p lark-core -p lark-api --target wasm32-unknown-unknown
+cargo check -p lark-core -p lark-api --all-features --target wasm32-unknown-unknown
+
+step "the docs build without warnings (broken links fail), with default features and with full"
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p lark-core -p lark-api
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p lark-core -p lark-api --features lark-core/full,lark-api/full
 
 for extra in scripts/custom-bot-wasm.sh scripts/fuzz-smoke.sh scripts/test-wasm.sh scripts/size-report.sh; do
     if [ -x "$extra" ]; then

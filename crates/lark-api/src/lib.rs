@@ -9,269 +9,336 @@
 //! endpoint without any feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[doc(inline)]
 pub use lark_api_common as common;
 
 /// The `acs` service (14 endpoints).
 #[cfg(feature = "acs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "acs")))]
+#[doc(inline)]
 pub use lark_api_acs as acs;
 /// The `admin` service (13 endpoints).
 #[cfg(feature = "admin")]
 #[cfg_attr(docsrs, doc(cfg(feature = "admin")))]
+#[doc(inline)]
 pub use lark_api_admin as admin;
 /// The `aily` service (21 endpoints).
 #[cfg(feature = "aily")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aily")))]
+#[doc(inline)]
 pub use lark_api_aily as aily;
 /// The `apaas` service (48 endpoints).
 #[cfg(feature = "apaas")]
 #[cfg_attr(docsrs, doc(cfg(feature = "apaas")))]
+#[doc(inline)]
 pub use lark_api_apaas as apaas;
 /// The `application` service (33 endpoints).
 #[cfg(feature = "application")]
 #[cfg_attr(docsrs, doc(cfg(feature = "application")))]
+#[doc(inline)]
 pub use lark_api_application as application;
 /// The `approval` service (49 endpoints).
 #[cfg(feature = "approval")]
 #[cfg_attr(docsrs, doc(cfg(feature = "approval")))]
+#[doc(inline)]
 pub use lark_api_approval as approval;
 /// The `attendance` service (39 endpoints).
 #[cfg(feature = "attendance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "attendance")))]
+#[doc(inline)]
 pub use lark_api_attendance as attendance;
 /// The `auth` service (3 endpoints).
 #[cfg(feature = "auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "auth")))]
+#[doc(inline)]
 pub use lark_api_auth as auth;
 /// The `authen` service (5 endpoints).
 #[cfg(feature = "authen")]
 #[cfg_attr(docsrs, doc(cfg(feature = "authen")))]
+#[doc(inline)]
 pub use lark_api_authen as authen;
 /// The `baike` service (13 endpoints).
 #[cfg(feature = "baike")]
 #[cfg_attr(docsrs, doc(cfg(feature = "baike")))]
+#[doc(inline)]
 pub use lark_api_baike as baike;
 /// The `base` service (3 endpoints).
 #[cfg(feature = "base")]
 #[cfg_attr(docsrs, doc(cfg(feature = "base")))]
+#[doc(inline)]
 pub use lark_api_base as base;
 /// The `bitable` service (47 endpoints).
 #[cfg(feature = "bitable")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bitable")))]
+#[doc(inline)]
 pub use lark_api_bitable as bitable;
 /// The `board` service (6 endpoints).
 #[cfg(feature = "board")]
 #[cfg_attr(docsrs, doc(cfg(feature = "board")))]
+#[doc(inline)]
 pub use lark_api_board as board;
 /// The `bot` service (2 endpoints).
 #[cfg(feature = "bot")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bot")))]
+#[doc(inline)]
 pub use lark_api_bot as bot;
 /// The `calendar` service (44 endpoints).
 #[cfg(feature = "calendar")]
 #[cfg_attr(docsrs, doc(cfg(feature = "calendar")))]
+#[doc(inline)]
 pub use lark_api_calendar as calendar;
 /// The `cardkit` service (10 endpoints).
 #[cfg(feature = "cardkit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cardkit")))]
+#[doc(inline)]
 pub use lark_api_cardkit as cardkit;
 /// The `chat` service (1 endpoint).
 #[cfg(feature = "chat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
+#[doc(inline)]
 pub use lark_api_chat as chat;
 /// The `compensation` service (21 endpoints).
 #[cfg(feature = "compensation")]
 #[cfg_attr(docsrs, doc(cfg(feature = "compensation")))]
+#[doc(inline)]
 pub use lark_api_compensation as compensation;
 /// The `contact` service (76 endpoints).
 #[cfg(feature = "contact")]
 #[cfg_attr(docsrs, doc(cfg(feature = "contact")))]
+#[doc(inline)]
 pub use lark_api_contact as contact;
 /// The `corehr` service (261 endpoints).
 #[cfg(feature = "corehr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "corehr")))]
+#[doc(inline)]
 pub use lark_api_corehr as corehr;
 /// The `directory` service (21 endpoints).
 #[cfg(feature = "directory")]
 #[cfg_attr(docsrs, doc(cfg(feature = "directory")))]
+#[doc(inline)]
 pub use lark_api_directory as directory;
 /// The `doc` service (5 endpoints).
 #[cfg(feature = "doc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "doc")))]
+#[doc(inline)]
 pub use lark_api_doc as doc;
 /// The `docs` service (1 endpoint).
 #[cfg(feature = "docs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "docs")))]
+#[doc(inline)]
 pub use lark_api_docs as docs;
 /// The `document_ai` service (18 endpoints).
 #[cfg(feature = "document_ai")]
 #[cfg_attr(docsrs, doc(cfg(feature = "document_ai")))]
+#[doc(inline)]
 pub use lark_api_document_ai as document_ai;
 /// The `docx` service (19 endpoints).
 #[cfg(feature = "docx")]
 #[cfg_attr(docsrs, doc(cfg(feature = "docx")))]
+#[doc(inline)]
 pub use lark_api_docx as docx;
 /// The `drive` service (73 endpoints).
 #[cfg(feature = "drive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "drive")))]
+#[doc(inline)]
 pub use lark_api_drive as drive;
 /// The `ehr` service (2 endpoints).
 #[cfg(feature = "ehr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ehr")))]
+#[doc(inline)]
 pub use lark_api_ehr as ehr;
 /// The `ephemeral` service (2 endpoints).
 #[cfg(feature = "ephemeral")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ephemeral")))]
+#[doc(inline)]
 pub use lark_api_ephemeral as ephemeral;
 /// The `event` service (1 endpoint).
 #[cfg(feature = "event")]
 #[cfg_attr(docsrs, doc(cfg(feature = "event")))]
+#[doc(inline)]
 pub use lark_api_event as event;
 /// The `face_detection` service (1 endpoint).
 #[cfg(feature = "face_detection")]
 #[cfg_attr(docsrs, doc(cfg(feature = "face_detection")))]
+#[doc(inline)]
 pub use lark_api_face_detection as face_detection;
 /// The `helpdesk` service (50 endpoints).
 #[cfg(feature = "helpdesk")]
 #[cfg_attr(docsrs, doc(cfg(feature = "helpdesk")))]
+#[doc(inline)]
 pub use lark_api_helpdesk as helpdesk;
 /// The `hire` service (181 endpoints).
 #[cfg(feature = "hire")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hire")))]
+#[doc(inline)]
 pub use lark_api_hire as hire;
 /// The `human_authentication` service (4 endpoints).
 #[cfg(feature = "human_authentication")]
 #[cfg_attr(docsrs, doc(cfg(feature = "human_authentication")))]
+#[doc(inline)]
 pub use lark_api_human_authentication as human_authentication;
 /// The `im` service (74 endpoints).
 #[cfg(feature = "im")]
 #[cfg_attr(docsrs, doc(cfg(feature = "im")))]
+#[doc(inline)]
 pub use lark_api_im as im;
 /// The `interactive` service (1 endpoint).
 #[cfg(feature = "interactive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "interactive")))]
+#[doc(inline)]
 pub use lark_api_interactive as interactive;
 /// The `jssdk` service (1 endpoint).
 #[cfg(feature = "jssdk")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jssdk")))]
+#[doc(inline)]
 pub use lark_api_jssdk as jssdk;
 /// The `lingo` service (16 endpoints).
 #[cfg(feature = "lingo")]
 #[cfg_attr(docsrs, doc(cfg(feature = "lingo")))]
+#[doc(inline)]
 pub use lark_api_lingo as lingo;
 /// The `mail` service (70 endpoints).
 #[cfg(feature = "mail")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mail")))]
+#[doc(inline)]
 pub use lark_api_mail as mail;
 /// The `mdm` service (55 endpoints).
 #[cfg(feature = "mdm")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mdm")))]
+#[doc(inline)]
 pub use lark_api_mdm as mdm;
 /// The `meeting_room` service (18 endpoints).
 #[cfg(feature = "meeting_room")]
 #[cfg_attr(docsrs, doc(cfg(feature = "meeting_room")))]
+#[doc(inline)]
 pub use lark_api_meeting_room as meeting_room;
 /// The `message` service (2 endpoints).
 #[cfg(feature = "message")]
 #[cfg_attr(docsrs, doc(cfg(feature = "message")))]
+#[doc(inline)]
 pub use lark_api_message as message;
 /// The `mina` service (1 endpoint).
 #[cfg(feature = "mina")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mina")))]
+#[doc(inline)]
 pub use lark_api_mina as mina;
 /// The `minutes` service (4 endpoints).
 #[cfg(feature = "minutes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "minutes")))]
+#[doc(inline)]
 pub use lark_api_minutes as minutes;
 /// The `moments` service (1 endpoint).
 #[cfg(feature = "moments")]
 #[cfg_attr(docsrs, doc(cfg(feature = "moments")))]
+#[doc(inline)]
 pub use lark_api_moments as moments;
 /// The `okr` service (18 endpoints).
 #[cfg(feature = "okr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "okr")))]
+#[doc(inline)]
 pub use lark_api_okr as okr;
 /// The `optical_char_recognition` service (1 endpoint).
 #[cfg(feature = "optical_char_recognition")]
 #[cfg_attr(docsrs, doc(cfg(feature = "optical_char_recognition")))]
+#[doc(inline)]
 pub use lark_api_optical_char_recognition as optical_char_recognition;
 /// The `passport` service (2 endpoints).
 #[cfg(feature = "passport")]
 #[cfg_attr(docsrs, doc(cfg(feature = "passport")))]
+#[doc(inline)]
 pub use lark_api_passport as passport;
 /// The `pay` service (3 endpoints).
 #[cfg(feature = "pay")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pay")))]
+#[doc(inline)]
 pub use lark_api_pay as pay;
 /// The `payroll` service (12 endpoints).
 #[cfg(feature = "payroll")]
 #[cfg_attr(docsrs, doc(cfg(feature = "payroll")))]
+#[doc(inline)]
 pub use lark_api_payroll as payroll;
 /// The `performance` service (21 endpoints).
 #[cfg(feature = "performance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "performance")))]
+#[doc(inline)]
 pub use lark_api_performance as performance;
 /// The `personal_settings` service (6 endpoints).
 #[cfg(feature = "personal_settings")]
 #[cfg_attr(docsrs, doc(cfg(feature = "personal_settings")))]
+#[doc(inline)]
 pub use lark_api_personal_settings as personal_settings;
 /// The `report` service (3 endpoints).
 #[cfg(feature = "report")]
 #[cfg_attr(docsrs, doc(cfg(feature = "report")))]
+#[doc(inline)]
 pub use lark_api_report as report;
 /// The `search` service (17 endpoints).
 #[cfg(feature = "search")]
 #[cfg_attr(docsrs, doc(cfg(feature = "search")))]
+#[doc(inline)]
 pub use lark_api_search as search;
 /// The `security_and_compliance` service (8 endpoints).
 #[cfg(feature = "security_and_compliance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "security_and_compliance")))]
+#[doc(inline)]
 pub use lark_api_security_and_compliance as security_and_compliance;
 /// The `sheets` service (60 endpoints).
 #[cfg(feature = "sheets")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sheets")))]
+#[doc(inline)]
 pub use lark_api_sheets as sheets;
 /// The `speech_to_text` service (2 endpoints).
 #[cfg(feature = "speech_to_text")]
 #[cfg_attr(docsrs, doc(cfg(feature = "speech_to_text")))]
+#[doc(inline)]
 pub use lark_api_speech_to_text as speech_to_text;
 /// The `suite` service (2 endpoints).
 #[cfg(feature = "suite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "suite")))]
+#[doc(inline)]
 pub use lark_api_suite as suite;
 /// The `task` service (92 endpoints).
 #[cfg(feature = "task")]
 #[cfg_attr(docsrs, doc(cfg(feature = "task")))]
+#[doc(inline)]
 pub use lark_api_task as task;
 /// The `tenant` service (2 endpoints).
 #[cfg(feature = "tenant")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tenant")))]
+#[doc(inline)]
 pub use lark_api_tenant as tenant;
 /// The `translation` service (2 endpoints).
 #[cfg(feature = "translation")]
 #[cfg_attr(docsrs, doc(cfg(feature = "translation")))]
+#[doc(inline)]
 pub use lark_api_translation as translation;
 /// The `trust_party` service (5 endpoints).
 #[cfg(feature = "trust_party")]
 #[cfg_attr(docsrs, doc(cfg(feature = "trust_party")))]
+#[doc(inline)]
 pub use lark_api_trust_party as trust_party;
 /// The `user` service (2 endpoints).
 #[cfg(feature = "user")]
 #[cfg_attr(docsrs, doc(cfg(feature = "user")))]
+#[doc(inline)]
 pub use lark_api_user as user;
 /// The `vc` service (56 endpoints).
 #[cfg(feature = "vc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "vc")))]
+#[doc(inline)]
 pub use lark_api_vc as vc;
 /// The `verification` service (1 endpoint).
 #[cfg(feature = "verification")]
 #[cfg_attr(docsrs, doc(cfg(feature = "verification")))]
+#[doc(inline)]
 pub use lark_api_verification as verification;
 /// The `wiki` service (16 endpoints).
 #[cfg(feature = "wiki")]
 #[cfg_attr(docsrs, doc(cfg(feature = "wiki")))]
+#[doc(inline)]
 pub use lark_api_wiki as wiki;
 /// The `workplace` service (3 endpoints).
 #[cfg(feature = "workplace")]
 #[cfg_attr(docsrs, doc(cfg(feature = "workplace")))]
+#[doc(inline)]
 pub use lark_api_workplace as workplace;

@@ -14,6 +14,7 @@
 //! println!("{:?}", sent.message_id);
 //! # Ok(()) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;
 mod client;
@@ -28,6 +29,7 @@ pub mod runtime;
 mod secret;
 pub mod token;
 #[cfg(feature = "ws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub mod ws;
 
 pub use client::{Client, RawRequest, RequestOptions};
@@ -35,6 +37,8 @@ pub use config::{AppType, Config, Domain};
 pub use endpoint::{
     Body, Download, Endpoint, EndpointMeta, File, Multipart, Page, Paginated, TokenKind,
 };
+#[doc(hidden)]
+pub use enums::__private;
 pub use error::{ApiError, DecodeError, Error, Result};
 pub use retry::RetryPolicy;
 pub use runtime::{
@@ -42,6 +46,4 @@ pub use runtime::{
     RandomError, Runtime,
 };
 pub use secret::Secret;
-#[doc(hidden)]
-pub use enums::__private;
 pub use token::{MemoryTokenStore, StoredToken, TokenStore};

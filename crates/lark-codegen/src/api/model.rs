@@ -166,7 +166,6 @@ impl Endpoint {
             .then(|| format!("{}Response", self.official.type_name))
     }
 
-
     /// A GET whose documented request has a JSON body (`fetch` in a browser cannot send one).
     pub(crate) fn get_with_body(&self) -> bool {
         self.method.eq_ignore_ascii_case("GET") && self.body == BodyKind::Json

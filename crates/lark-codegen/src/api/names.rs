@@ -131,8 +131,7 @@ pub(crate) fn assign(endpoints: &mut [Endpoint], facts: &Path) -> Result<(), Str
         let ep = &mut endpoints[i];
         let mut official = match by_index.get(&ep.index) {
             Some(row) => from_row(row)?,
-            None => from_doc_url(&ep.doc_url)
-                .unwrap_or_else(|| from_path(&ep.method, &ep.path)),
+            None => from_doc_url(&ep.doc_url).unwrap_or_else(|| from_path(&ep.method, &ep.path)),
         };
         official.type_name = camel(&official.method);
         let module = official.resource_module();
@@ -235,8 +234,9 @@ fn resource_parts(resource: &str) -> Vec<String> {
 fn from_doc_url(url: &str) -> Option<Official> {
     let segments: Vec<&str> = url.split('/').collect();
     let at = segments.iter().rposition(|s| {
-        s.split_once("-v")
-            .is_some_and(|(p, v)| !p.is_empty() && !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()))
+        s.split_once("-v").is_some_and(|(p, v)| {
+            !p.is_empty() && !v.is_empty() && v.chars().all(|c| c.is_ascii_digit())
+        })
     })?;
     let (project, version) = segments[at].rsplit_once("-v")?;
     let rest = &segments[at + 1..];
@@ -266,9 +266,8 @@ fn from_path(method: &str, path: &str) -> Official {
         .filter(|s| !s.is_empty() && *s != "open-apis")
         .collect();
     let project = segments.first().copied().unwrap_or("root");
-    let is_version = |s: &str| {
-        s.len() >= 2 && s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit())
-    };
+    let is_version =
+        |s: &str| s.len() >= 2 && s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit());
     let version = segments
         .iter()
         .find(|s| is_version(s))
@@ -319,15 +318,16 @@ mod tests {
 
     #[test]
     fn doc_url_tails_name_the_method() {
-        let o = from_doc_url(
-            "https://open.feishu.cn/document/server-docs/im-v1/chat-members/create",
-        )
-        .unwrap();
+        let o =
+            from_doc_url("https://open.feishu.cn/document/server-docs/im-v1/chat-members/create")
+                .unwrap();
         assert_eq!(o.project, "im");
         assert_eq!(o.version, "v1");
         assert_eq!(o.resource, ["chat", "members"]);
         assert_eq!(o.method, "create");
-        assert!(from_doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uUjNz4SN2MjL1YzM").is_none());
+        assert!(
+            from_doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uUjNz4SN2MjL1YzM").is_none()
+        );
     }
 
     #[test]
@@ -350,8 +350,14 @@ mod tests {
 
     #[test]
     fn second_readings_take_their_version() {
-        assert_eq!(version_suffix("CreateCoreHRPersonV1").as_deref(), Some("V1"));
-        assert_eq!(version_suffix("CreateTaskV1Collaborator").as_deref(), Some("V1"));
+        assert_eq!(
+            version_suffix("CreateCoreHRPersonV1").as_deref(),
+            Some("V1")
+        );
+        assert_eq!(
+            version_suffix("CreateTaskV1Collaborator").as_deref(),
+            Some("V1")
+        );
         assert_eq!(version_suffix("CreateTask"), None);
     }
 }

@@ -73,10 +73,44 @@ pub(crate) fn endpoint_module(ep: &Endpoint) -> ModPath {
 
 /// Names a type or enum must not take: they would shadow what generated code spells bare.
 const RESERVED: &[&str] = &[
-    "String", "Vec", "Option", "Box", "Result", "Ok", "Err", "Some", "None", "Self", "Default",
-    "Clone", "Debug", "Send", "Sync", "Copy", "From", "Into", "Iterator", "IntoIterator",
-    "Sized", "Drop", "Fn", "FnMut", "FnOnce", "ToString", "ToOwned", "PartialEq", "Eq", "Ord",
-    "PartialOrd", "Hash", "AsRef", "AsMut", "Extend", "Unpin", "Other", "Empty",
+    "String",
+    "Vec",
+    "Option",
+    "Box",
+    "Result",
+    "Ok",
+    "Err",
+    "Some",
+    "None",
+    "Self",
+    "Default",
+    "Clone",
+    "Debug",
+    "Send",
+    "Sync",
+    "Copy",
+    "From",
+    "Into",
+    "Iterator",
+    "IntoIterator",
+    "Sized",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "ToString",
+    "ToOwned",
+    "PartialEq",
+    "Eq",
+    "Ord",
+    "PartialOrd",
+    "Hash",
+    "AsRef",
+    "AsMut",
+    "Extend",
+    "Unpin",
+    "Other",
+    "Empty",
 ];
 
 /// Field names that say nothing of what they hold: the holder names the type.
@@ -459,7 +493,11 @@ pub(crate) fn type_name_of(word: &str) -> String {
 /// `items` → `item`, `entities` → `entity`, `addresses` → `address`; `status`, `data` stay.
 pub(crate) fn singular(word: &str) -> String {
     let w = word;
-    let keep = ["status", "data", "news", "series", "alias", "bonus", "canvas", "focus", "campus", "corpus", "process", "access", "address", "business", "class", "pass", "analysis", "basis", "axis"];
+    let keep = [
+        "status", "data", "news", "series", "alias", "bonus", "canvas", "focus", "campus",
+        "corpus", "process", "access", "address", "business", "class", "pass", "analysis", "basis",
+        "axis",
+    ];
     if keep.iter().any(|k| w.ends_with(k)) || w.len() < 4 {
         return w.to_owned();
     }

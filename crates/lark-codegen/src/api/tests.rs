@@ -71,7 +71,9 @@ fn module_path(home: &[String], name: &str) -> String {
 /// `v1.message.create`.
 fn local(ep: &Endpoint) -> String {
     let d = ep.official.dotted();
-    d.split_once('.').map(|(_, r)| r.to_owned()).unwrap_or_default()
+    d.split_once('.')
+        .map(|(_, r)| r.to_owned())
+        .unwrap_or_default()
 }
 
 /// Values the mock's stateful handlers need (known ids, valid kinds) instead of samples.

@@ -8,7 +8,7 @@
 //! and runs your handler. Any web framework (see `examples/event_server.rs` for axum) or a
 //! Cloudflare Worker wraps it in a few lines.
 //!
-//! With the `event-types` feature, [`types`] holds a typed struct for each of the event types
+//! With the `event-types` feature, `event::types` (that module) holds a typed struct for each of the event types
 //! the platform documents (generated from the facts); [`Dispatcher::on`] takes a handler of one
 //! of them. An event of a type the SDK does not know reaches [`Dispatcher::on_raw`] and
 //! [`Dispatcher::fallback`] handlers as raw JSON.
@@ -22,6 +22,7 @@ mod error;
 mod lenient;
 mod reply;
 #[cfg(feature = "event-types")]
+#[cfg_attr(docsrs, doc(cfg(feature = "event-types")))]
 pub mod types;
 
 pub use crypto::{
@@ -41,7 +42,7 @@ use crate::runtime::MaybeSend;
 
 /// A payload type bound to the event type string it arrives under.
 ///
-/// The generated structs in [`types`] implement it; implement it for a type of your own to
+/// The generated structs of `event::types` (feature `event-types`) implement it; implement it for a type of your own to
 /// receive an event the SDK does not know through [`Dispatcher::on`].
 pub trait EventType: serde::de::DeserializeOwned + MaybeSend + 'static {
     /// The event type: `header.event_type` (2.0), `event.type` (1.0) or

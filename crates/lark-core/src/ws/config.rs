@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// The connection settings the platform sends, in seconds. A field it leaves out keeps its
-/// current value when a pong updates the settings ([`ClientConfig::update`]).
+/// current value when a pong updates the settings (`ClientConfig::update`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
