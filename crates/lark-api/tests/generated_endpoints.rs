@@ -9881,7 +9881,7 @@ fn endpoints_compensation() {
                 .record_ids([String::from("s")])
                 .record_unique_ids([String::from("s")])
                 .issuance_ways([
-                    lark_api::compensation::v1::lump_sum_payment::QueryDetailIssuanceWay::from("s"),
+                    lark_api::compensation::v1::lump_sum_payment::IssuanceWay::from("s"),
                 ])
                 .issuance_statuses([
                     lark_api::compensation::v1::lump_sum_payment::IssuanceStatus::from("s"),
@@ -17931,7 +17931,7 @@ fn endpoints_corehr() {
                 .department_id_type("s")
                 .employment_ids([String::from("s")])
                 .job_change_ids([String::from("s")])
-                .statuses([lark_api::corehr::v2::job_change::SearchStatus::from("s")])
+                .statuses([lark_api::corehr::v2::job_change::Status::from("s")])
                 .effective_date_start("s")
                 .effective_date_end("s")
                 .updated_time_start("s")
@@ -25521,7 +25521,7 @@ fn endpoints_hire() {
                 .job_level_id_type("s")
                 .job_family_id_type("s")
                 .employee_type_id_type("s")
-                .options([lark_api::hire::v1::application::GetDetailOption::from("s")]),
+                .options([lark_api::hire::v1::application::GetOption::from("s")]),
         ),
         Expected {
             service: "hire",

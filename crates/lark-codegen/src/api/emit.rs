@@ -424,8 +424,8 @@ fn umbrella_lib(model: &Model, projects: &BTreeMap<String, usize>) -> String {
 fn enum_def(t: &mut String, e: &EnumDef) {
     let _ = writeln!(
         t,
-        "lark_core::string_enum! {{\n/// The values the platform documents; any other arrives as `Other`.\n{} {{",
-        e.name
+        "lark_core::string_enum! {{\n/// The values of `{}` the platform documents; a value it adds later arrives as `Other`.\n{} {{",
+        e.field, e.name
     );
     let mut used = BTreeSet::new();
     for v in &e.values {

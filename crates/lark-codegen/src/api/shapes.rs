@@ -25,6 +25,8 @@ pub(crate) type ModPath = Vec<String>;
 #[derive(Debug, Clone)]
 pub(crate) struct EnumDef {
     pub(crate) name: String,
+    /// The wire name of the (first) field it types.
+    pub(crate) field: String,
     pub(crate) values: Vec<String>,
     pub(crate) home: ModPath,
 }
@@ -50,7 +52,6 @@ pub(crate) struct Stats {
     pub(crate) classes: usize,
     pub(crate) enum_fields: usize,
     pub(crate) enum_fields_unplaced: usize,
-    pub(crate) enums: usize,
 }
 
 /// Where an enum sits: a request parameter, an answer's top-level field, or a type's field.
@@ -167,6 +168,8 @@ pub(crate) fn build(model: &mut Model) -> Result<Shapes, String> {
     // Enum identities: (base name, values).
     let mut enum_keys: BTreeMap<(String, Vec<String>), String> = BTreeMap::new();
     let mut enum_of_owner: BTreeMap<Owner, String> = BTreeMap::new();
+    let mut enum_field: BTreeMap<String, String> = BTreeMap::new();
+    let mut enum_values: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (owner, values) in &enum_at {
         let wire = match owner {
             Owner::Param(_, w) | Owner::Response(_, w) | Owner::Field(_, w) => w,
@@ -178,13 +181,17 @@ pub(crate) fn build(model: &mut Model) -> Result<Shapes, String> {
         };
         let base = type_name_of(&singular(&snake(wire)));
         let len = enum_keys.len();
+        // The same values in another order are the same enum.
+        let mut sorted = values.clone();
+        sorted.sort();
         let key = enum_keys
-            .entry((base, values.clone()))
+            .entry((base, sorted))
             .or_insert_with(|| format!("E{len}"))
             .clone();
+        enum_values.entry(key.clone()).or_insert_with(|| values.clone());
+        enum_field.entry(key.clone()).or_insert_with(|| wire.clone());
         enum_of_owner.insert(owner, key);
     }
-    stats.enums = enum_keys.len();
 
     // The new types: one per class, fields pointing at classes and enums.
     let rewrite = |ty: &Ty, enum_key: Option<&String>| -> Ty { retype(ty, &class_of, enum_key) };
@@ -270,23 +277,64 @@ pub(crate) fn build(model: &mut Model) -> Result<Shapes, String> {
     for (k, u) in &users {
         homes.insert(k.clone(), common_prefix(u));
     }
-    let mut enums: BTreeMap<String, EnumDef> = BTreeMap::new();
-    for ((_, values), key) in &enum_keys {
-        if let Some(home) = homes.get(key) {
-            enums.insert(
-                key.clone(),
-                EnumDef {
-                    name: String::new(),
-                    values: values.clone(),
-                    home: home.clone(),
-                },
-            );
-        }
-    }
     let bases: BTreeMap<String, String> = enum_keys
         .iter()
         .map(|((base, _), key)| (key.clone(), base.clone()))
         .collect();
+    // Enums of one name in one module are one enum with every value (`user_id_type` lists
+    // `people_corehr_id` on some endpoints only): one `UserIdType`, not `UserIdType2`.
+    let mut survivor: BTreeMap<(ModPath, String), String> = BTreeMap::new();
+    let mut remap: BTreeMap<String, String> = BTreeMap::new();
+    let mut order: Vec<&String> = bases.keys().collect();
+    order.sort_by_key(|k| k[1..].parse::<usize>().unwrap_or(usize::MAX));
+    for key in order {
+        let Some(home) = homes.get(key) else {
+            continue;
+        };
+        let slot = (home.clone(), bases[key].clone());
+        match survivor.get(&slot) {
+            Some(first) => {
+                let extra = enum_values.get(key).cloned().unwrap_or_default();
+                let list = enum_values.entry(first.clone()).or_default();
+                for v in extra {
+                    if !list.contains(&v) {
+                        list.push(v);
+                    }
+                }
+                remap.insert(key.clone(), first.clone());
+            }
+            None => {
+                survivor.insert(slot, key.clone());
+            }
+        }
+    }
+    if !remap.is_empty() {
+        for t in types.values_mut() {
+            for f in &mut t.fields {
+                f.ty = remap_enum(&f.ty, &remap);
+            }
+        }
+        for ep in &mut model.endpoints {
+            for (_, f) in &mut ep.params {
+                f.ty = remap_enum(&f.ty, &remap);
+            }
+            for f in &mut ep.response {
+                f.ty = remap_enum(&f.ty, &remap);
+            }
+        }
+    }
+    let mut enums: BTreeMap<String, EnumDef> = BTreeMap::new();
+    for key in survivor.values() {
+        enums.insert(
+            key.clone(),
+            EnumDef {
+                name: String::new(),
+                field: enum_field.get(key).cloned().unwrap_or_default(),
+                values: enum_values.get(key).cloned().unwrap_or_default(),
+                home: homes[key].clone(),
+            },
+        );
+    }
 
     // 4. Names, breadth first from the endpoints in order.
     let mut taken: BTreeMap<ModPath, BTreeSet<String>> = BTreeMap::new();
@@ -414,6 +462,16 @@ pub(crate) fn refs(ty: &Ty, out: &mut Vec<String>) {
         }
         Ty::Named(n) | Ty::Enum(n) => out.push(n.clone()),
         _ => {}
+    }
+}
+
+/// A type with merged enums replaced by the one they merged into.
+fn remap_enum(ty: &Ty, remap: &BTreeMap<String, String>) -> Ty {
+    match ty {
+        Ty::Enum(e) => Ty::Enum(remap.get(e).cloned().unwrap_or_else(|| e.clone())),
+        Ty::List(t) => Ty::List(Box::new(remap_enum(t, remap))),
+        Ty::Map(k, v) => Ty::Map(k.clone(), Box::new(remap_enum(v, remap))),
+        other => other.clone(),
     }
 }
 

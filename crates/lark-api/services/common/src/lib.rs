@@ -1092,16 +1092,18 @@ pub struct EmergencyContact {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `user_id_type` the platform documents; a value it adds later arrives as `Other`.
 UserIdType {
 UserId = "user_id",
 UnionId = "union_id",
 OpenId = "open_id",
+PeopleCorehrId = "people_corehr_id",
+PeopleAdminId = "people_admin_id",
 }
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `department_id_type` the platform documents; a value it adds later arrives as `Other`.
 DepartmentIdType {
 DepartmentId = "department_id",
 OpenDepartmentId = "open_department_id",
@@ -1109,43 +1111,7 @@ OpenDepartmentId = "open_department_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-GetUserIdType {
-UserId = "user_id",
-UnionId = "union_id",
-OpenId = "open_id",
-PeopleAdminId = "people_admin_id",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-PatchDepartmentIdType {
-OpenDepartmentId = "open_department_id",
-DepartmentId = "department_id",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-PatchUserIdType {
-OpenId = "open_id",
-UserId = "user_id",
-UnionId = "union_id",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-CreateUserIdType {
-OpenId = "open_id",
-UnionId = "union_id",
-UserId = "user_id",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `conjunction` the platform documents; a value it adds later arrives as `Other`.
 Conjunction {
 And = "and",
 Or = "or",
@@ -1153,7 +1119,7 @@ Or = "or",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `operator` the platform documents; a value it adds later arrives as `Other`.
 Operator {
 Is = "is",
 IsNot = "isNot",
@@ -1165,7 +1131,7 @@ IsNotEmpty = "isNotEmpty",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `period_display_status` the platform documents; a value it adds later arrives as `Other`.
 PeriodDisplayStatus {
 Default = "default",
 Hidden = "hidden",
@@ -1175,7 +1141,7 @@ Invalid = "invalid",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `mode` the platform documents; a value it adds later arrives as `Other`.
 Mode {
 Simple = "simple",
 Advanced = "advanced",
@@ -1183,7 +1149,7 @@ Advanced = "advanced",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `progress_status` the platform documents; a value it adds later arrives as `Other`.
 ProgressStatus {
 Normal = "normal",
 Unset = "unset",
@@ -1193,7 +1159,7 @@ Extended = "extended",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status_type` the platform documents; a value it adds later arrives as `Other`.
 StatusType {
 Default = "default",
 Custom = "custom",
@@ -1201,7 +1167,7 @@ Custom = "custom",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `sender_type` the platform documents; a value it adds later arrives as `Other`.
 SenderType {
 User = "USER",
 Assistant = "ASSISTANT",
@@ -1209,17 +1175,16 @@ Assistant = "ASSISTANT",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-UserIdType2 {
-UserId = "user_id",
-UnionId = "union_id",
+/// The values of `member_id_type` the platform documents; a value it adds later arrives as `Other`.
+MemberIdType {
 OpenId = "open_id",
-PeopleCorehrId = "people_corehr_id",
+UnionId = "union_id",
+UserId = "user_id",
 }
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `direction` the platform documents; a value it adds later arrives as `Other`.
 Direction {
 Asc = "ASC",
 Desc = "DESC",

@@ -121,7 +121,7 @@ pub struct HiberarchyCommon {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `department_id_type` the platform documents; a value it adds later arrives as `Other`.
 DepartmentIdType {
 OpenDepartmentId = "open_department_id",
 DepartmentId = "department_id",

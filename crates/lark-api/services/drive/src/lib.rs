@@ -21,41 +21,7 @@ pub mod v1;
 pub mod v2;
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-ListType {
-Doc = "doc",
-Sheet = "sheet",
-File = "file",
-Wiki = "wiki",
-Bitable = "bitable",
-Docx = "docx",
-Mindnote = "mindnote",
-Minutes = "minutes",
-Slides = "slides",
-Folder = "folder",
-Apps = "apps",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-CommentEntity {
-AnyoneCanView = "anyone_can_view",
-AnyoneCanEdit = "anyone_can_edit",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-SecurityEntity {
-AnyoneCanView = "anyone_can_view",
-AnyoneCanEdit = "anyone_can_edit",
-OnlyFullAccess = "only_full_access",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Doc = "doc",
 Sheet = "sheet",
@@ -63,9 +29,27 @@ File = "file",
 Wiki = "wiki",
 Bitable = "bitable",
 Docx = "docx",
+Folder = "folder",
 Mindnote = "mindnote",
 Minutes = "minutes",
 Slides = "slides",
 Apps = "apps",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `comment_entity` the platform documents; a value it adds later arrives as `Other`.
+CommentEntity {
+AnyoneCanView = "anyone_can_view",
+AnyoneCanEdit = "anyone_can_edit",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `security_entity` the platform documents; a value it adds later arrives as `Other`.
+SecurityEntity {
+AnyoneCanView = "anyone_can_view",
+AnyoneCanEdit = "anyone_can_edit",
+OnlyFullAccess = "only_full_access",
 }
 }

@@ -140,7 +140,7 @@ pub struct AccessRecord {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `access_type` the platform documents; a value it adds later arrives as `Other`.
 AccessType {
 Fa = "FA",
 QrCode = "QRCode",

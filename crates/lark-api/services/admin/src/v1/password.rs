@@ -23,7 +23,7 @@ static RESET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[must_use]
 pub struct Reset {
     #[serde(skip)]
-    user_id_type: lark_api_common::CreateUserIdType,
+    user_id_type: lark_api_common::UserIdType,
     #[serde(skip_serializing_if = "Option::is_none")]
     password: Option<crate::v1::password::Password>,
     user_id: String,
@@ -42,7 +42,7 @@ impl std::fmt::Debug for Reset {
 impl Reset {
     /// A request with its required `user_id_type`, `user_id`.
     pub fn new(
-        user_id_type: impl Into<lark_api_common::CreateUserIdType>,
+        user_id_type: impl Into<lark_api_common::UserIdType>,
         user_id: impl Into<String>,
     ) -> Self {
         Self {

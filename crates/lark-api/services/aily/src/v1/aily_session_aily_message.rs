@@ -329,20 +329,20 @@ pub struct PreviewUrl {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-Status {
-InProgress = "IN_PROGRESS",
-Completed = "COMPLETED",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `content_type` the platform documents; a value it adds later arrives as `Other`.
 ContentType {
 Mdx = "MDX",
 Text = "TEXT",
 Clip = "CLIP",
 SmartCard = "SmartCard",
 Json = "JSON",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
+Status {
+InProgress = "IN_PROGRESS",
+Completed = "COMPLETED",
 }
 }

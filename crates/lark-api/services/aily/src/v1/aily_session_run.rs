@@ -364,7 +364,7 @@ pub struct Error {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 Queued = "QUEUED",
 InProgress = "IN_PROGRESS",

@@ -652,7 +652,7 @@ pub struct Resource {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `rule_type` the platform documents; a value it adds later arrives as `Other`.
 RuleType {
 Separator = "separator",
 Intelligent = "intelligent",
@@ -660,7 +660,7 @@ Intelligent = "intelligent",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `separate_type` the platform documents; a value it adds later arrives as `Other`.
 SeparateType {
 Paragraph = "paragraph",
 Title = "title",
@@ -668,7 +668,7 @@ Title = "title",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Doc = "doc",
 File = "file",
@@ -679,7 +679,7 @@ Folder = "folder",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `connect_status` the platform documents; a value it adds later arrives as `Other`.
 ConnectStatus {
 Awaiting = "awaiting",
 Syncing = "syncing",
@@ -691,7 +691,7 @@ Failed = "failed",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `data_source_type` the platform documents; a value it adds later arrives as `Other`.
 DataSourceType {
 Object = "object",
 Docx = "docx",
@@ -723,7 +723,7 @@ LarkbizSharedfolder = "larkbiz_sharedfolder",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `resource_type` the platform documents; a value it adds later arrives as `Other`.
 ResourceType {
 Dataset = "dataset",
 Vector = "vector",
@@ -731,7 +731,7 @@ Vector = "vector",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `connect_type` the platform documents; a value it adds later arrives as `Other`.
 ConnectType {
 Import = "import",
 Direct = "direct",
@@ -739,7 +739,7 @@ Direct = "direct",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `source_type` the platform documents; a value it adds later arrives as `Other`.
 SourceType {
 File = "file",
 LarkWikiSpace = "lark_wiki_space",

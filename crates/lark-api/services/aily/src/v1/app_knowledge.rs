@@ -113,7 +113,7 @@ pub struct ProcessData {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `finish_type` the platform documents; a value it adds later arrives as `Other`.
 FinishType {
 Qa = "qa",
 Faq = "faq",
@@ -121,7 +121,7 @@ Faq = "faq",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 Processing = "processing",
 Finished = "finished",

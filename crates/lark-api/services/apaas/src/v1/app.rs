@@ -132,7 +132,7 @@ pub struct AppRolesInfo {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `charge_mode` the platform documents; a value it adds later arrives as `Other`.
 ChargeMode {
 PerUser = "per_user",
 PerUserPerApp = "per_user_per_app",
@@ -142,7 +142,7 @@ Independent = "independent",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `enable_status` the platform documents; a value it adds later arrives as `Other`.
 EnableStatus {
 Enabled = "enabled",
 Disabled = "disabled",
@@ -150,7 +150,7 @@ Disabled = "disabled",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `feature_set` the platform documents; a value it adds later arrives as `Other`.
 FeatureSet {
 Paid = "paid",
 Free = "free",
@@ -158,7 +158,7 @@ Free = "free",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `release_status` the platform documents; a value it adds later arrives as `Other`.
 ReleaseStatus {
 Released = "released",
 Unreleased = "unreleased",
@@ -166,7 +166,7 @@ Unreleased = "unreleased",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `service_status` the platform documents; a value it adds later arrives as `Other`.
 ServiceStatus {
 Available = "available",
 Unavailable = "unavailable",
@@ -174,7 +174,7 @@ Unavailable = "unavailable",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `service_unavailable_reason` the platform documents; a value it adds later arrives as `Other`.
 ServiceUnavailableReason {
 FromIsv = "from_isv",
 EntitlementExpire = "entitlement_expire",
@@ -182,7 +182,7 @@ EntitlementExpire = "entitlement_expire",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 PendingLaunch = "pending_launch",
 Enabled = "enabled",
@@ -193,7 +193,7 @@ Unspecified = "unspecified",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Custom = "custom",
 ClientIsvSaas = "client_isv_saas",

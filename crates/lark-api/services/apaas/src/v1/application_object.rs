@@ -285,7 +285,7 @@ pub struct SearchLayout {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `order_type` the platform documents; a value it adds later arrives as `Other`.
 OrderType {
 Asc = "asc",
 Desc = "desc",
@@ -293,7 +293,7 @@ Desc = "desc",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `metadata` the platform documents; a value it adds later arrives as `Other`.
 Metadata {
 Label = "Label",
 SearchLayout = "SearchLayout",

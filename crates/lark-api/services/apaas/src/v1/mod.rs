@@ -64,7 +64,7 @@ pub struct Name {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 InUse = "in_use",
 Released = "released",
@@ -72,7 +72,7 @@ Released = "released",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `seat_type` the platform documents; a value it adds later arrives as `Other`.
 SeatType {
 PerUser = "per_user",
 PerUserPerApp = "per_user_per_app",

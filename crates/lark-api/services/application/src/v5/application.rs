@@ -254,7 +254,7 @@ pub struct OpenMethod {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `app_type` the platform documents; a value it adds later arrives as `Other`.
 AppType {
 App = "app",
 Shortcut = "shortcut",
@@ -262,7 +262,7 @@ Shortcut = "shortcut",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 MobileGadget = "mobile_gadget",
 MobileWeb = "mobile_web",
@@ -273,7 +273,7 @@ Bot = "bot",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `language` the platform documents; a value it adds later arrives as `Other`.
 Language {
 ZhCn = "zh_cn",
 EnUs = "en_us",
@@ -282,7 +282,7 @@ JaJp = "ja_jp",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `recommend_type` the platform documents; a value it adds later arrives as `Other`.
 RecommendType {
 UserUnremovable = "user_unremovable",
 UserRemovable = "user_removable",

@@ -155,7 +155,7 @@ pub struct VisibilityInfo {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 Open = "open",
 Closed = "closed",
@@ -163,7 +163,7 @@ Closed = "closed",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `default_locale` the platform documents; a value it adds later arrives as `Other`.
 DefaultLocale {
 ZhCn = "zh_cn",
 EnUs = "en_us",
@@ -174,7 +174,7 @@ ZhTw = "zh_tw",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `item_type` the platform documents; a value it adds later arrives as `Other`.
 ItemType {
 Link = "link",
 Application = "application",

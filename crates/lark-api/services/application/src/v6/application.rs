@@ -502,7 +502,7 @@ pub struct App {
     pub status: Option<i64>,
     pub scene_type: Option<i64>,
     pub payment_type: Option<i64>,
-    pub create_source: Option<crate::v6::application::AppCreateSource>,
+    pub create_source: Option<crate::v6::application::CreateSource>,
     pub redirect_urls: Option<Vec<String>>,
     pub online_version_id: Option<String>,
     pub unaudit_version_id: Option<String>,
@@ -515,8 +515,8 @@ pub struct App {
     pub primary_language: Option<crate::v6::application::PrimaryLanguage>,
     pub common_categories: Option<Vec<String>>,
     pub owner: Option<crate::v6::application::Owner>,
-    pub mobile_default_ability: Option<crate::v6::application::AppMobileDefaultAbility>,
-    pub pc_default_ability: Option<crate::v6::application::AppPcDefaultAbility>,
+    pub mobile_default_ability: Option<crate::v6::application::MobileDefaultAbility>,
+    pub pc_default_ability: Option<crate::v6::application::PcDefaultAbility>,
 }
 
 /// Part of an answer.
@@ -580,7 +580,7 @@ pub struct AppList {
     pub status: Option<i64>,
     pub scene_type: Option<i64>,
     pub payment_type: Option<i64>,
-    pub create_source: Option<crate::v6::application::AppCreateSource>,
+    pub create_source: Option<crate::v6::application::CreateSource>,
     pub redirect_urls: Option<Vec<String>>,
     pub online_version_id: Option<String>,
     pub unaudit_version_id: Option<String>,
@@ -593,13 +593,13 @@ pub struct AppList {
     pub primary_language: Option<crate::v6::application::PrimaryLanguage>,
     pub common_categories: Option<Vec<String>>,
     pub owner: Option<crate::v6::application::Owner>,
-    pub mobile_default_ability: Option<crate::v6::application::AppMobileDefaultAbility>,
-    pub pc_default_ability: Option<crate::v6::application::AppPcDefaultAbility>,
+    pub mobile_default_ability: Option<crate::v6::application::MobileDefaultAbility>,
+    pub pc_default_ability: Option<crate::v6::application::PcDefaultAbility>,
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-AppCreateSource {
+/// The values of `create_source` the platform documents; a value it adds later arrives as `Other`.
+CreateSource {
 Unknown = "unknown",
 DeveloperConsole = "developer_console",
 Base = "base",
@@ -610,8 +610,8 @@ Aily = "aily",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-AppMobileDefaultAbility {
+/// The values of `mobile_default_ability` the platform documents; a value it adds later arrives as `Other`.
+MobileDefaultAbility {
 Bot = "bot",
 Gadget = "gadget",
 WebApp = "web_app",
@@ -619,8 +619,8 @@ WebApp = "web_app",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-AppPcDefaultAbility {
+/// The values of `pc_default_ability` the platform documents; a value it adds later arrives as `Other`.
+PcDefaultAbility {
 Bot = "bot",
 Gadget = "gadget",
 WebApp = "web_app",
@@ -628,40 +628,10 @@ WebApp = "web_app",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `primary_language` the platform documents; a value it adds later arrives as `Other`.
 PrimaryLanguage {
 ZhCn = "zh_cn",
 EnUs = "en_us",
 JaJp = "ja_jp",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-CreateSource {
-DeveloperConsole = "developer_console",
-Base = "base",
-AppEngine = "app_engine",
-BotBuilder = "bot_builder",
-Aily = "aily",
-Unknown = "unknown",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-MobileDefaultAbility {
-Gadget = "gadget",
-WebApp = "web_app",
-Bot = "bot",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-PcDefaultAbility {
-Gadget = "gadget",
-WebApp = "web_app",
-Bot = "bot",
 }
 }

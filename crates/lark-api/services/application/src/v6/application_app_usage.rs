@@ -321,7 +321,7 @@ pub struct AppUsage {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `ability` the platform documents; a value it adds later arrives as `Other`.
 Ability {
 App = "app",
 Mp = "mp",

@@ -542,7 +542,7 @@ pub struct Visibility {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `i18n_key` the platform documents; a value it adds later arrives as `Other`.
 I18nKey {
 ZhCn = "zh_cn",
 EnUs = "en_us",

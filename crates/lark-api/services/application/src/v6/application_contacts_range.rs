@@ -17,9 +17,9 @@ pub struct Patch {
     #[serde(skip)]
     app_id: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::PatchUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     contacts_range_type: crate::v6::application_contacts_range::ContactsRangeType,
     #[serde(skip_serializing_if = "Option::is_none")]
     add_visible_list: Option<crate::v6::AddVisibleList>,
@@ -44,16 +44,13 @@ impl Patch {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::PatchUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -97,7 +94,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `contacts_range_type` the platform documents; a value it adds later arrives as `Other`.
 ContactsRangeType {
 EqualToAvailability = "equal_to_availability",
 Some = "some",

@@ -16,7 +16,7 @@ static PATCH: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 pub struct Patch {
     app_id: String,
     feedback_id: String,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     status: i64,
     operator_id: String,
 }
@@ -39,7 +39,7 @@ impl Patch {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -90,7 +90,7 @@ pub struct List {
     to_date: Option<String>,
     feedback_type: Option<i64>,
     status: Option<i64>,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     page_token: Option<String>,
     page_size: Option<i64>,
 }
@@ -135,7 +135,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

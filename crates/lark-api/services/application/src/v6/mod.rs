@@ -68,16 +68,7 @@ pub struct AddVisibleList {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-Lang {
-ZhCn = "zh_cn",
-EnUs = "en_us",
-JaJp = "ja_jp",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `contacts_scope_type` the platform documents; a value it adds later arrives as `Other`.
 ContactsScopeType {
 All = "all",
 EqualToAvailability = "equal_to_availability",
@@ -86,7 +77,7 @@ Some = "some",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `i18n_key` the platform documents; a value it adds later arrives as `Other`.
 I18nKey {
 ZhCn = "zh_cn",
 EnUs = "en_us",
@@ -108,9 +99,18 @@ KoKr = "ko_kr",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `token_types` the platform documents; a value it adds later arrives as `Other`.
 TokenType {
 User = "user",
 Tenant = "tenant",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `lang` the platform documents; a value it adds later arrives as `Other`.
+Lang {
+ZhCn = "zh_cn",
+EnUs = "en_us",
+JaJp = "ja_jp",
 }
 }

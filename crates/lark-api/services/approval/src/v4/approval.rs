@@ -484,7 +484,7 @@ pub struct GetNodeList {
     pub need_approver: Option<bool>,
     pub node_id: Option<String>,
     pub custom_node_id: Option<String>,
-    pub node_type: Option<crate::v4::approval::GetNodeListNodeType>,
+    pub node_type: Option<crate::v4::approval::NodeType>,
     pub approver_chosen_multi: Option<bool>,
     pub approver_chosen_range: Option<Vec<crate::v4::approval::GetNodeListApproverChosenRange>>,
     pub require_signature: Option<bool>,
@@ -504,7 +504,7 @@ pub struct GetNodeListApproverChosenRange {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Viewer {
-    pub r#type: Option<crate::v4::approval::ViewerType>,
+    pub r#type: Option<crate::v4::approval::Type>,
     pub id: Option<String>,
     pub user_id: Option<String>,
 }
@@ -568,7 +568,7 @@ pub struct Approver {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ApproverChosenRange {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<crate::v4::approval::ApproverChosenRangeType>,
+    pub r#type: Option<crate::v4::approval::Type>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_list: Option<Vec<String>>,
 }
@@ -598,7 +598,7 @@ pub struct Setting {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 Active = "ACTIVE",
 Inactive = "INACTIVE",
@@ -608,16 +608,17 @@ Unknown = "UNKNOWN",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `node_type` the platform documents; a value it adds later arrives as `Other`.
 NodeType {
 And = "AND",
 Or = "OR",
 Sequential = "SEQUENTIAL",
+CcNode = "CC_NODE",
 }
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `starter_assignee` the platform documents; a value it adds later arrives as `Other`.
 StarterAssignee {
 Starter = "STARTER",
 AutoPass = "AUTO_PASS",
@@ -627,7 +628,7 @@ DepartmentManager = "DEPARTMENT_MANAGER",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Supervisor = "Supervisor",
 SupervisorTopDown = "SupervisorTopDown",
@@ -635,35 +636,12 @@ DepartmentManager = "DepartmentManager",
 DepartmentManagerTopDown = "DepartmentManagerTopDown",
 Personal = "Personal",
 Free = "Free",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-ApproverChosenRangeType {
 All = "ALL",
-Personal = "PERSONAL",
+Personal2 = "PERSONAL",
 Role = "ROLE",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-GetNodeListNodeType {
-And = "AND",
-Or = "OR",
-Sequential = "SEQUENTIAL",
-CcNode = "CC_NODE",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-ViewerType {
 Tenant = "TENANT",
 Department = "DEPARTMENT",
 User = "USER",
-Role = "ROLE",
 UserGroup = "USER_GROUP",
 None = "NONE",
 }

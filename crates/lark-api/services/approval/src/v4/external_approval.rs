@@ -215,7 +215,7 @@ impl lark_core::endpoint::Endpoint for Get {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Viewer {
-    pub viewer_type: Option<crate::v4::external_approval::ViewerType>,
+    pub viewer_type: Option<crate::v4::ViewerType>,
     pub viewer_user_id: Option<String>,
     pub viewer_department_id: Option<String>,
 }
@@ -252,14 +252,4 @@ pub struct External {
     pub allow_batch_operate: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exclude_efficiency_statistics: Option<bool>,
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-ViewerType {
-User = "USER",
-Tenant = "TENANT",
-Department = "DEPARTMENT",
-None = "NONE",
-}
 }

@@ -558,7 +558,7 @@ pub struct ExternalInstanceTaskListActionConfig {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `display_method` the platform documents; a value it adds later arrives as `Other`.
 DisplayMethod {
 Browser = "BROWSER",
 Sidebar = "SIDEBAR",
@@ -568,7 +568,7 @@ Trusteeship = "TRUSTEESHIP",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 Pending = "PENDING",
 Approved = "APPROVED",
@@ -581,7 +581,7 @@ Terminated = "TERMINATED",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `update_mode` the platform documents; a value it adds later arrives as `Other`.
 UpdateMode {
 Replace = "REPLACE",
 Update = "UPDATE",
@@ -589,7 +589,7 @@ Update = "UPDATE",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `read_status` the platform documents; a value it adds later arrives as `Other`.
 ReadStatus {
 Read = "READ",
 Unread = "UNREAD",
@@ -597,7 +597,7 @@ Unread = "UNREAD",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `generate_type` the platform documents; a value it adds later arrives as `Other`.
 GenerateType {
 ExternalConsign = "EXTERNAL_CONSIGN",
 Default = "DEFAULT",
@@ -605,7 +605,7 @@ Default = "DEFAULT",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `form_policy` the platform documents; a value it adds later arrives as `Other`.
 FormPolicy {
 Disable = "DISABLE",
 Immutable = "IMMUTABLE",

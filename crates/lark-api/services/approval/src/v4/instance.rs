@@ -209,7 +209,7 @@ static PREVIEW: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoin
 #[must_use]
 pub struct Preview {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::PatchUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     approval_code: Option<String>,
     user_id: String,
@@ -238,7 +238,7 @@ impl Preview {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::PatchUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -919,7 +919,7 @@ pub struct Get {
     instance_id: String,
     locale: Option<crate::v4::Locale>,
     user_id: Option<String>,
-    user_id_type: Option<crate::v4::instance::UserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl Get {
@@ -946,7 +946,7 @@ impl Get {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<crate::v4::instance::UserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -1362,7 +1362,7 @@ pub struct TaskList {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Timeline {
-    pub r#type: Option<crate::v4::instance::TimelineType>,
+    pub r#type: Option<crate::v4::instance::Type>,
     pub create_time: Option<String>,
     pub user_id: Option<String>,
     pub open_id: Option<String>,
@@ -1411,7 +1411,7 @@ pub struct CcList {
 pub struct CcListCc {
     pub user_id: Option<String>,
     pub create_time: Option<String>,
-    pub read_status: Option<crate::v4::instance::CcListCcReadStatus>,
+    pub read_status: Option<crate::v4::instance::ReadStatus>,
     pub title: Option<String>,
     pub extra: Option<String>,
     pub link: Option<crate::Link>,
@@ -1448,7 +1448,7 @@ pub struct NodeAutoApprovalList {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 Pending = "PENDING",
 Approved = "APPROVED",
@@ -1459,25 +1459,18 @@ Deleted = "DELETED",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `read_status` the platform documents; a value it adds later arrives as `Other`.
 ReadStatus {
 Read = "READ",
 Unread = "UNREAD",
 All = "ALL",
+Read2 = "read",
+Unread2 = "unread",
 }
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-UserIdType {
-UserId = "user_id",
-OpenId = "open_id",
-UnionId = "union_id",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `instance_status` the platform documents; a value it adds later arrives as `Other`.
 InstanceStatus {
 Pending = "PENDING",
 Recall = "RECALL",
@@ -1489,7 +1482,7 @@ All = "ALL",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `node_id_type` the platform documents; a value it adds later arrives as `Other`.
 NodeIdType {
 Custom = "CUSTOM",
 NonCustom = "NON_CUSTOM",
@@ -1497,24 +1490,16 @@ NonCustom = "NON_CUSTOM",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 And = "AND",
 Or = "OR",
 AutoPass = "AUTO_PASS",
 AutoReject = "AUTO_REJECT",
 Sequential = "SEQUENTIAL",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-TimelineType {
 Start = "START",
 Pass = "PASS",
 Reject = "REJECT",
-AutoPass = "AUTO_PASS",
-AutoReject = "AUTO_REJECT",
 RemoveRepeat = "REMOVE_REPEAT",
 Transfer = "TRANSFER",
 AddApproverBefore = "ADD_APPROVER_BEFORE",
@@ -1526,13 +1511,5 @@ Rollback = "ROLLBACK",
 Cancel = "CANCEL",
 Delete = "DELETE",
 Cc = "CC",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-CcListCcReadStatus {
-Read = "read",
-Unread = "unread",
 }
 }

@@ -17,7 +17,7 @@ pub struct Create {
     #[serde(skip)]
     instance_id: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::PatchUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     user_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -51,7 +51,7 @@ impl Create {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::PatchUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -141,7 +141,7 @@ static DELETE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 pub struct Delete {
     instance_id: String,
     comment_id: String,
-    user_id_type: Option<lark_api_common::PatchUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     user_id: String,
 }
 
@@ -161,7 +161,7 @@ impl Delete {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::PatchUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -213,7 +213,7 @@ static LIST: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMe
 #[must_use]
 pub struct List {
     instance_id: String,
-    user_id_type: Option<lark_api_common::PatchUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     user_id: String,
     page_token: Option<String>,
     page_size: Option<i64>,
@@ -232,7 +232,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::PatchUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -296,7 +296,7 @@ static REMOVE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Remove {
     instance_id: String,
-    user_id_type: Option<lark_api_common::PatchUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     user_id: Option<String>,
 }
 
@@ -311,7 +311,7 @@ impl Remove {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::PatchUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

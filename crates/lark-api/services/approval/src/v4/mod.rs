@@ -32,7 +32,7 @@ pub struct Instance {
     pub user_id: Option<String>,
     pub start_time: Option<String>,
     pub end_time: Option<String>,
-    pub status: Option<crate::v4::InstanceStatus>,
+    pub status: Option<crate::v4::Status>,
     pub title: Option<String>,
     pub extra: Option<String>,
     pub serial_id: Option<String>,
@@ -98,7 +98,7 @@ pub struct FormContent {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `locale` the platform documents; a value it adds later arrives as `Other`.
 Locale {
 ZhCn = "zh-CN",
 EnUs = "en-US",
@@ -120,33 +120,27 @@ RuRu = "ru-RU",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 Pending = "PENDING",
 Approved = "APPROVED",
 Rejected = "REJECTED",
 Transferred = "TRANSFERRED",
 Done = "DONE",
+Rejected2 = "rejected",
+Pending2 = "pending",
+Canceled = "canceled",
+Deleted = "deleted",
+Approved2 = "approved",
 }
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `viewer_type` the platform documents; a value it adds later arrives as `Other`.
 ViewerType {
 Tenant = "TENANT",
 Department = "DEPARTMENT",
 User = "USER",
 None = "NONE",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-InstanceStatus {
-Rejected = "rejected",
-Pending = "pending",
-Canceled = "canceled",
-Deleted = "deleted",
-Approved = "approved",
 }
 }

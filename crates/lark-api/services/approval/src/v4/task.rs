@@ -774,7 +774,7 @@ pub struct TaskListTask {
     pub user_id: Option<String>,
     pub start_time: Option<String>,
     pub end_time: Option<String>,
-    pub status: Option<crate::v4::task::TaskListTaskStatus>,
+    pub status: Option<crate::v4::task::Status>,
     pub title: Option<String>,
     pub extra: Option<String>,
     pub link: Option<crate::Link>,
@@ -784,7 +784,7 @@ pub struct TaskListTask {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `topic` the platform documents; a value it adds later arrives as `Other`.
 Topic {
 N1 = "1",
 N2 = "2",
@@ -795,7 +795,7 @@ N18 = "18",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `task_status` the platform documents; a value it adds later arrives as `Other`.
 TaskStatus {
 Pending = "PENDING",
 Rejected = "REJECTED",
@@ -809,7 +809,7 @@ All = "ALL",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `process_status` the platform documents; a value it adds later arrives as `Other`.
 ProcessStatus {
 N0 = "0",
 N1 = "1",
@@ -821,7 +821,7 @@ N5 = "5",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 N1 = "1",
 N2 = "2",
@@ -829,12 +829,6 @@ N17 = "17",
 N18 = "18",
 N33 = "33",
 N34 = "34",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-TaskListTaskStatus {
 Rejected = "rejected",
 Pending = "pending",
 Approved = "approved",

@@ -68,7 +68,7 @@ pub struct ApprovalInfo {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `approval_type` the platform documents; a value it adds later arrives as `Other`.
 ApprovalType {
 Leave = "leave",
 Overtime = "overtime",

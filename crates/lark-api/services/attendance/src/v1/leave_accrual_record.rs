@@ -17,7 +17,7 @@ pub struct Patch {
     #[serde(skip)]
     leave_id: String,
     #[serde(skip)]
-    user_id_type: Option<crate::v1::UserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     leave_granting_record_id: String,
     employment_id: String,
     leave_type_id: String,
@@ -53,7 +53,7 @@ impl Patch {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<crate::v1::UserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

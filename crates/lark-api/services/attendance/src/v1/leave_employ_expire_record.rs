@@ -19,7 +19,7 @@ pub struct Get {
     #[serde(skip)]
     leave_id: String,
     #[serde(skip)]
-    user_id_type: Option<crate::v1::UserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     employment_id: String,
     leave_type_id: String,
     start_expiration_date: String,
@@ -49,7 +49,7 @@ impl Get {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<crate::v1::UserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -42,7 +42,7 @@ pub struct UserFlowResult {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `check_result` the platform documents; a value it adds later arrives as `Other`.
 CheckResult {
 NoNeedCheck = "NoNeedCheck",
 SystemCheck = "SystemCheck",
@@ -58,7 +58,7 @@ Todo = "Todo",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `employee_type` the platform documents; a value it adds later arrives as `Other`.
 EmployeeType {
 EmployeeId = "employee_id",
 EmployeeNo = "employee_no",
@@ -66,17 +66,7 @@ EmployeeNo = "employee_no",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-UserIdType {
-OpenId = "open_id",
-PeopleCorehrId = "people_corehr_id",
-UnionId = "union_id",
-UserId = "user_id",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `check_date_type` the platform documents; a value it adds later arrives as `Other`.
 CheckDateType {
 PeriodTime = "PeriodTime",
 CreateTime = "CreateTime",
@@ -85,7 +75,7 @@ UpdateTime = "UpdateTime",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `locale` the platform documents; a value it adds later arrives as `Other`.
 Locale {
 En = "en",
 Ja = "ja",
@@ -94,7 +84,7 @@ Zh = "zh",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `stats_type` the platform documents; a value it adds later arrives as `Other`.
 StatsType {
 Daily = "daily",
 Month = "month",

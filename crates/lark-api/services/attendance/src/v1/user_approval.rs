@@ -389,7 +389,7 @@ pub struct Trip {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `default_locale` the platform documents; a value it adds later arrives as `Other`.
 DefaultLocale {
 Ch = "ch",
 En = "en",
@@ -398,7 +398,7 @@ Ja = "ja",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `employee_type` the platform documents; a value it adds later arrives as `Other`.
 EmployeeType {
 EmployeeId = "employee_id",
 EmployeeNo = "employee_no",

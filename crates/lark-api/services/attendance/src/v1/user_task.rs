@@ -149,7 +149,7 @@ pub struct UserTaskResultRecord {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `check_in_result` the platform documents; a value it adds later arrives as `Other`.
 CheckInResult {
 NoNeedCheck = "NoNeedCheck",
 SystemCheck = "SystemCheck",
@@ -162,7 +162,7 @@ Todo = "Todo",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `check_in_result_supplement` the platform documents; a value it adds later arrives as `Other`.
 CheckInResultSupplement {
 None = "None",
 ManagerModification = "ManagerModification",
@@ -177,7 +177,7 @@ FieldPunch = "FieldPunch",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `check_out_result` the platform documents; a value it adds later arrives as `Other`.
 CheckOutResult {
 NoNeedCheck = "NoNeedCheck",
 SystemCheck = "SystemCheck",
@@ -190,7 +190,7 @@ Todo = "Todo",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `check_out_result_supplement` the platform documents; a value it adds later arrives as `Other`.
 CheckOutResultSupplement {
 None = "None",
 ManagerModification = "ManagerModification",

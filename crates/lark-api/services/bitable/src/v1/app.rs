@@ -365,7 +365,7 @@ pub struct CreateApp {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `advance_version` the platform documents; a value it adds later arrives as `Other`.
 AdvanceVersion {
 V1 = "v1",
 V2 = "v2",

@@ -56,7 +56,7 @@ pub struct Workflow {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 Enable = "Enable",
 Disable = "Disable",

@@ -394,7 +394,7 @@ pub struct MemberList {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 OpenId = "open_id",
 UnionId = "union_id",
@@ -406,7 +406,7 @@ OpenDepartmentId = "open_department_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `member_id_type` the platform documents; a value it adds later arrives as `Other`.
 MemberIdType {
 OpenId = "open_id",
 UnionId = "union_id",
@@ -418,7 +418,7 @@ OpenDepartmentId = "open_department_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `member_type` the platform documents; a value it adds later arrives as `Other`.
 MemberType {
 User = "user",
 Chat = "chat",

@@ -147,7 +147,7 @@ pub struct Create {
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<crate::v1::Description>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    ui_type: Option<crate::v1::app_table_field::CreateUiType>,
+    ui_type: Option<crate::v1::app_table_field::UiType>,
 }
 
 impl Create {
@@ -189,7 +189,7 @@ impl Create {
     }
 
     /// Sets `ui_type` (body, `string`).
-    pub fn ui_type(mut self, v: impl Into<crate::v1::app_table_field::CreateUiType>) -> Self {
+    pub fn ui_type(mut self, v: impl Into<crate::v1::app_table_field::UiType>) -> Self {
         self.ui_type = Some(v.into());
         self
     }
@@ -256,7 +256,7 @@ pub struct Update {
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<crate::v1::Description>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    ui_type: Option<crate::v1::app_table_field::CreateUiType>,
+    ui_type: Option<crate::v1::app_table_field::UiType>,
 }
 
 impl Update {
@@ -293,7 +293,7 @@ impl Update {
     }
 
     /// Sets `ui_type` (body, `string`).
-    pub fn ui_type(mut self, v: impl Into<crate::v1::app_table_field::CreateUiType>) -> Self {
+    pub fn ui_type(mut self, v: impl Into<crate::v1::app_table_field::UiType>) -> Self {
         self.ui_type = Some(v.into());
         self
     }
@@ -572,7 +572,7 @@ pub struct CreateField {
     pub description: Option<crate::v1::Description>,
     pub is_primary: Option<bool>,
     pub field_id: Option<String>,
-    pub ui_type: Option<crate::v1::app_table_field::CreateUiType>,
+    pub ui_type: Option<crate::v1::app_table_field::UiType>,
     pub is_hidden: Option<bool>,
 }
 
@@ -615,7 +615,7 @@ pub struct AutoSerial {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct AutoSerialOption {
-    pub r#type: Option<crate::v1::AutoSerialOptionType>,
+    pub r#type: Option<crate::v1::Type>,
     pub value: Option<String>,
 }
 
@@ -638,19 +638,8 @@ pub struct Type {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `ui_type` the platform documents; a value it adds later arrives as `Other`.
 UiType {
-Number = "Number",
-Progress = "Progress",
-Currency = "Currency",
-Rating = "Rating",
-DateTime = "DateTime",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-CreateUiType {
 Text = "Text",
 Barcode = "Barcode",
 Number = "Number",

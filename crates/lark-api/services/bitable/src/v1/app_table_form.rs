@@ -198,7 +198,7 @@ pub struct Form {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `shared_limit` the platform documents; a value it adds later arrives as `Other`.
 SharedLimit {
 Off = "off",
 TenantEditable = "tenant_editable",

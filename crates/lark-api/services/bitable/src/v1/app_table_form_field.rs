@@ -279,7 +279,7 @@ pub struct PatchFieldRichDescription {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `segment_type` the platform documents; a value it adds later arrives as `Other`.
 SegmentType {
 Text = "text",
 Url = "url",

@@ -1255,7 +1255,7 @@ pub struct BatchDeleteRecord {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `operator` the platform documents; a value it adds later arrives as `Other`.
 Operator {
 Is = "is",
 IsNot = "isNot",

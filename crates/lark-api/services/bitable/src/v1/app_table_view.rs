@@ -483,7 +483,7 @@ pub struct CreateView {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `view_type` the platform documents; a value it adds later arrives as `Other`.
 ViewType {
 Grid = "grid",
 Kanban = "kanban",

@@ -59,7 +59,7 @@ pub struct AutoSerial {
 #[doc(alias = "CreateBitableFieldReqPropertyAutoSerialOption")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct AutoSerialOption {
-    pub r#type: crate::v1::AutoSerialOptionType,
+    pub r#type: crate::v1::Type,
     pub value: String,
 }
 
@@ -91,16 +91,10 @@ pub struct Rating {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Custom = "custom",
 AutoIncrementNumber = "auto_increment_number",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-AutoSerialOptionType {
 SystemNumber = "system_number",
 FixedText = "fixed_text",
 CreatedTime = "created_time",
@@ -108,7 +102,7 @@ CreatedTime = "created_time",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `input_type` the platform documents; a value it adds later arrives as `Other`.
 InputType {
 OnlyMobile = "only_mobile",
 NotLimit = "not_limit",
@@ -116,7 +110,7 @@ NotLimit = "not_limit",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `ui_type` the platform documents; a value it adds later arrives as `Other`.
 UiType {
 Text = "Text",
 Barcode = "Barcode",
@@ -146,7 +140,7 @@ AutoNumber = "AutoNumber",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `operator` the platform documents; a value it adds later arrives as `Other`.
 Operator {
 Is = "is",
 IsNot = "isNot",

@@ -155,7 +155,7 @@ impl lark_core::endpoint::Endpoint for UpdateTheme {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `theme` the platform documents; a value it adds later arrives as `Other`.
 ThemeTheme {
 Classic = "classic",
 MinimalistGray = "minimalist_gray",

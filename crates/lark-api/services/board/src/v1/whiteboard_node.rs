@@ -297,7 +297,7 @@ pub struct NodeNode {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct NodeNodeCompositeShape {
-    pub r#type: Option<crate::v1::whiteboard_node::CompositeShapeType>,
+    pub r#type: Option<crate::v1::whiteboard_node::Type>,
     pub pie: Option<crate::v1::whiteboard_node::NodeNodeCompositeShapePie>,
     pub circular_ring: Option<crate::v1::whiteboard_node::NodeNodeCompositeShapePie>,
 }
@@ -343,7 +343,7 @@ pub struct NodeNodeConnectorCaption {
 #[non_exhaustive]
 pub struct NodeNodeText {
     pub text: Option<String>,
-    pub font_weight: Option<crate::v1::whiteboard_node::NodeNodeTextFontWeight>,
+    pub font_weight: Option<crate::v1::whiteboard_node::FontWeight>,
     pub font_size: Option<i64>,
     pub horizontal_align: Option<crate::v1::whiteboard_node::HorizontalAlign>,
     pub vertical_align: Option<crate::v1::whiteboard_node::VerticalAlign>,
@@ -445,7 +445,7 @@ pub struct NodeNodeConnectorStart {
 #[non_exhaustive]
 pub struct StartObject {
     pub id: Option<String>,
-    pub snap_to: Option<crate::v1::whiteboard_node::StartObjectSnapTo>,
+    pub snap_to: Option<crate::v1::whiteboard_node::SnapTo>,
     pub position: Option<lark_api_common::TurningPoint>,
 }
 
@@ -463,7 +463,7 @@ pub struct MindMap {
 #[non_exhaustive]
 pub struct NodeNodeMindMapNode {
     pub parent_id: Option<String>,
-    pub r#type: Option<crate::v1::whiteboard_node::MindMapNodeType>,
+    pub r#type: Option<crate::v1::whiteboard_node::Type>,
     pub z_index: Option<i64>,
     pub layout_position: Option<crate::v1::whiteboard_node::LayoutPosition>,
     pub children: Option<Vec<String>>,
@@ -476,7 +476,7 @@ pub struct NodeNodeMindMapNode {
 #[non_exhaustive]
 pub struct NodeNodeMindMapRoot {
     pub layout: Option<crate::v1::whiteboard_node::Layout>,
-    pub r#type: Option<crate::v1::whiteboard_node::MindMapNodeType>,
+    pub r#type: Option<crate::v1::whiteboard_node::Type>,
     pub line_style: Option<crate::v1::whiteboard_node::LineStyle>,
     pub up_children: Option<Vec<String>>,
     pub down_children: Option<Vec<String>>,
@@ -492,7 +492,7 @@ pub struct NodeNodeStyle {
     pub fill_color: Option<String>,
     pub fill_opacity: Option<f64>,
     pub border_style: Option<crate::v1::whiteboard_node::BorderStyle>,
-    pub border_width: Option<crate::v1::whiteboard_node::NodeNodeStyleBorderWidth>,
+    pub border_width: Option<crate::v1::whiteboard_node::BorderWidth>,
     pub border_opacity: Option<f64>,
     pub h_flip: Option<bool>,
     pub v_flip: Option<bool>,
@@ -617,7 +617,7 @@ pub struct Node {
 #[doc(alias = "CreateBoardWhiteboardNodeReqNodeCompositeShape")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct CompositeShape {
-    pub r#type: crate::v1::whiteboard_node::CompositeShapeType,
+    pub r#type: crate::v1::whiteboard_node::Type,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pie: Option<crate::v1::whiteboard_node::Pie>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -836,7 +836,7 @@ pub struct Lifeline {
 pub struct MindMapNode {
     pub parent_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<crate::v1::whiteboard_node::MindMapNodeType>,
+    pub r#type: Option<crate::v1::whiteboard_node::Type>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub z_index: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -852,7 +852,7 @@ pub struct MindMapRoot {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layout: Option<crate::v1::whiteboard_node::Layout>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<crate::v1::whiteboard_node::MindMapNodeType>,
+    pub r#type: Option<crate::v1::whiteboard_node::Type>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line_style: Option<crate::v1::whiteboard_node::LineStyle>,
 }
@@ -862,7 +862,7 @@ pub struct MindMapRoot {
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Paint {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<crate::v1::whiteboard_node::PaintType>,
+    pub r#type: Option<crate::v1::whiteboard_node::Type>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lines: Option<Vec<lark_api_common::TurningPoint>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -970,7 +970,7 @@ pub struct Meta {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Image = "image",
 TextShape = "text_shape",
@@ -988,12 +988,6 @@ StickyNote = "sticky_note",
 MindMap = "mind_map",
 Paint = "paint",
 CombinedFragment = "combined_fragment",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-CompositeShapeType {
 RoundRect2 = "round_rect2",
 Ellipse = "ellipse",
 Hexagon = "hexagon",
@@ -1071,11 +1065,16 @@ ObjectLifeline = "object_lifeline",
 MindNodeFullRoundRect = "mind_node_full_round_rect",
 MindNodeRoundRect = "mind_node_round_rect",
 MindNodeText = "mind_node_text",
+MindMapText = "mind_map_text",
+MindMapFullRoundRect = "mind_map_full_round_rect",
+MindMapRoundRect = "mind_map_round_rect",
+Marker = "marker",
+Highlight = "highlight",
 }
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `shape` the platform documents; a value it adds later arrives as `Other`.
 Shape {
 Straight = "straight",
 Polyline = "polyline",
@@ -1085,7 +1084,7 @@ RightAngledPolyline = "right_angled_polyline",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `font_weight` the platform documents; a value it adds later arrives as `Other`.
 FontWeight {
 Regular = "regular",
 Bold = "bold",
@@ -1093,7 +1092,7 @@ Bold = "bold",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `horizontal_align` the platform documents; a value it adds later arrives as `Other`.
 HorizontalAlign {
 Left = "left",
 Center = "center",
@@ -1102,7 +1101,7 @@ Right = "right",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `vertical_align` the platform documents; a value it adds later arrives as `Other`.
 VerticalAlign {
 Top = "top",
 Mid = "mid",
@@ -1111,7 +1110,7 @@ Bottom = "bottom",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `arrow_style` the platform documents; a value it adds later arrives as `Other`.
 ArrowStyle {
 None = "none",
 LineArrow = "line_arrow",
@@ -1132,7 +1131,7 @@ XArrow = "x_arrow",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `snap_to` the platform documents; a value it adds later arrives as `Other`.
 SnapTo {
 Auto = "auto",
 Top = "top",
@@ -1143,7 +1142,7 @@ Left = "left",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `layout_position` the platform documents; a value it adds later arrives as `Other`.
 LayoutPosition {
 Left = "left",
 Right = "right",
@@ -1153,16 +1152,7 @@ Down = "down",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-MindMapNodeType {
-MindMapText = "mind_map_text",
-MindMapFullRoundRect = "mind_map_full_round_rect",
-MindMapRoundRect = "mind_map_round_rect",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `layout` the platform documents; a value it adds later arrives as `Other`.
 Layout {
 UpDown = "up_down",
 LeftRight = "left_right",
@@ -1175,7 +1165,7 @@ HorizontalTimeLine = "horizontal_time_line",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `line_style` the platform documents; a value it adds later arrives as `Other`.
 LineStyle {
 Curve = "curve",
 RightAngle = "right_angle",
@@ -1184,15 +1174,7 @@ RoundAngle = "round_angle",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-PaintType {
-Marker = "marker",
-Highlight = "highlight",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `border_style` the platform documents; a value it adds later arrives as `Other`.
 BorderStyle {
 Solid = "solid",
 None = "none",
@@ -1202,40 +1184,11 @@ Dot = "dot",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `border_width` the platform documents; a value it adds later arrives as `Other`.
 BorderWidth {
 ExtraNarrow = "extra_narrow",
 Narrow = "narrow",
 Medium = "medium",
 Bold = "bold",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-NodeNodeTextFontWeight {
-Bold = "bold",
-Regular = "regular",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-StartObjectSnapTo {
-Left = "left",
-Right = "right",
-Top = "top",
-Bottom = "bottom",
-Auto = "auto",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-NodeNodeStyleBorderWidth {
-Bold = "bold",
-ExtraNarrow = "extra_narrow",
-Narrow = "narrow",
-Medium = "medium",
 }
 }

@@ -943,7 +943,7 @@ pub struct CalendarCalendar {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Unknown = "unknown",
 Resource = "resource",
@@ -955,7 +955,7 @@ Exchange = "exchange",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `permissions` the platform documents; a value it adds later arrives as `Other`.
 Permission {
 Private = "private",
 ShowOnlyFreeBusy = "show_only_free_busy",

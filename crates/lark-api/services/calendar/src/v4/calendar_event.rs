@@ -1237,9 +1237,9 @@ pub struct InstanceViewItem {
     pub app_link: Option<String>,
     pub organizer_calendar_id: Option<String>,
     pub vchat: Option<crate::v4::calendar_event::EventItemVchat>,
-    pub visibility: Option<crate::v4::calendar_event::EventVisibility>,
+    pub visibility: Option<crate::v4::calendar_event::Visibility>,
     pub attendee_ability: Option<crate::v4::calendar_event::AttendeeAbility>,
-    pub free_busy_status: Option<crate::v4::calendar_event::EventFreeBusyStatus>,
+    pub free_busy_status: Option<crate::v4::calendar_event::FreeBusyStatus>,
     pub location: Option<crate::v4::calendar_event::Location>,
     pub color: Option<i64>,
     pub recurring_event_id: Option<String>,
@@ -1252,8 +1252,8 @@ pub struct InstanceViewItem {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct EventItemVchat {
-    pub vc_type: Option<crate::v4::calendar_event::EventVchatVcType>,
-    pub icon_type: Option<crate::v4::calendar_event::EventVchatIconType>,
+    pub vc_type: Option<crate::v4::calendar_event::VcType>,
+    pub icon_type: Option<crate::v4::calendar_event::IconType>,
     pub description: Option<String>,
     pub meeting_url: Option<String>,
 }
@@ -1270,9 +1270,9 @@ pub struct EventItem {
     pub start_time: Option<crate::v4::calendar_event::StartTime>,
     pub end_time: Option<crate::v4::calendar_event::StartTime>,
     pub vchat: Option<crate::v4::calendar_event::EventItemVchat>,
-    pub visibility: Option<crate::v4::calendar_event::EventVisibility>,
+    pub visibility: Option<crate::v4::calendar_event::Visibility>,
     pub attendee_ability: Option<crate::v4::calendar_event::AttendeeAbility>,
-    pub free_busy_status: Option<crate::v4::calendar_event::EventFreeBusyStatus>,
+    pub free_busy_status: Option<crate::v4::calendar_event::FreeBusyStatus>,
     pub location: Option<crate::v4::calendar_event::Location>,
     pub color: Option<i64>,
     pub reminders: Option<Vec<crate::v4::calendar_event::Reminder>>,
@@ -1309,9 +1309,9 @@ pub struct GetEvent {
     pub start_time: Option<crate::v4::calendar_event::StartTime>,
     pub end_time: Option<crate::v4::calendar_event::StartTime>,
     pub vchat: Option<crate::v4::calendar_event::EventVchat>,
-    pub visibility: Option<crate::v4::calendar_event::EventVisibility>,
+    pub visibility: Option<crate::v4::calendar_event::Visibility>,
     pub attendee_ability: Option<crate::v4::calendar_event::AttendeeAbility>,
-    pub free_busy_status: Option<crate::v4::calendar_event::EventFreeBusyStatus>,
+    pub free_busy_status: Option<crate::v4::calendar_event::FreeBusyStatus>,
     pub location: Option<crate::v4::calendar_event::Location>,
     pub color: Option<i64>,
     pub reminders: Option<Vec<crate::v4::calendar_event::Reminder>>,
@@ -1376,9 +1376,9 @@ pub struct SearchItem {
     pub description: Option<String>,
     pub start_time: Option<crate::v4::calendar_event::StartTime>,
     pub end_time: Option<crate::v4::calendar_event::StartTime>,
-    pub visibility: Option<crate::v4::calendar_event::EventVisibility>,
+    pub visibility: Option<crate::v4::calendar_event::Visibility>,
     pub attendee_ability: Option<crate::v4::calendar_event::AttendeeAbility>,
-    pub free_busy_status: Option<crate::v4::calendar_event::EventFreeBusyStatus>,
+    pub free_busy_status: Option<crate::v4::calendar_event::FreeBusyStatus>,
     pub location: Option<crate::v4::calendar_event::Location>,
     pub color: Option<i64>,
     pub reminders: Option<Vec<crate::v4::calendar_event::Reminder>>,
@@ -1522,9 +1522,9 @@ pub struct Event {
     pub start_time: Option<crate::v4::calendar_event::StartTime>,
     pub end_time: Option<crate::v4::calendar_event::StartTime>,
     pub vchat: Option<crate::v4::calendar_event::EventVchat>,
-    pub visibility: Option<crate::v4::calendar_event::EventVisibility>,
+    pub visibility: Option<crate::v4::calendar_event::Visibility>,
     pub attendee_ability: Option<crate::v4::calendar_event::AttendeeAbility>,
-    pub free_busy_status: Option<crate::v4::calendar_event::EventFreeBusyStatus>,
+    pub free_busy_status: Option<crate::v4::calendar_event::FreeBusyStatus>,
     pub location: Option<crate::v4::calendar_event::Location>,
     pub color: Option<i64>,
     pub reminders: Option<Vec<crate::v4::calendar_event::Reminder>>,
@@ -1586,7 +1586,7 @@ pub struct EventOrganizer {
 #[non_exhaustive]
 pub struct EventSchema {
     pub ui_name: Option<String>,
-    pub ui_status: Option<crate::v4::calendar_event::EventSchemaUiStatus>,
+    pub ui_status: Option<crate::v4::calendar_event::UiStatus>,
     pub app_link: Option<String>,
 }
 
@@ -1595,8 +1595,8 @@ pub struct EventSchema {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct EventVchat {
-    pub vc_type: Option<crate::v4::calendar_event::EventVchatVcType>,
-    pub icon_type: Option<crate::v4::calendar_event::EventVchatIconType>,
+    pub vc_type: Option<crate::v4::calendar_event::VcType>,
+    pub icon_type: Option<crate::v4::calendar_event::IconType>,
     pub description: Option<String>,
     pub meeting_url: Option<String>,
     pub meeting_settings: Option<crate::v4::calendar_event::EventVchatMeetingSetting>,
@@ -1631,7 +1631,7 @@ impl std::fmt::Debug for EventVchatMeetingSetting {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `time_type` the platform documents; a value it adds later arrives as `Other`.
 TimeType {
 BeforeEventStart = "before_event_start",
 AfterEventStart = "after_event_start",
@@ -1640,7 +1640,7 @@ AfterEventEnd = "after_event_end",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `ui_status` the platform documents; a value it adds later arrives as `Other`.
 UiStatus {
 Hide = "hide",
 Readonly = "readonly",
@@ -1650,7 +1650,7 @@ Unknown = "unknown",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `icon_type` the platform documents; a value it adds later arrives as `Other`.
 IconType {
 Vc = "vc",
 Live = "live",
@@ -1659,7 +1659,7 @@ Default = "default",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `vc_type` the platform documents; a value it adds later arrives as `Other`.
 VcType {
 Vc = "vc",
 ThirdParty = "third_party",
@@ -1671,7 +1671,7 @@ ThirdPartyMeeting = "third_party_meeting",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `join_meeting_permission` the platform documents; a value it adds later arrives as `Other`.
 JoinMeetingPermission {
 AnyoneCanJoin = "anyone_can_join",
 OnlyOrganizationEmployees = "only_organization_employees",
@@ -1680,15 +1680,7 @@ OnlyEventAttendees = "only_event_attendees",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-EventFreeBusyStatus {
-Free = "free",
-Busy = "busy",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 Tentative = "tentative",
 Confirmed = "confirmed",
@@ -1697,47 +1689,7 @@ Cancelled = "cancelled",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-EventVisibility {
-Default = "default",
-Private = "private",
-Public = "public",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-EventSchemaUiStatus {
-Unknown = "unknown",
-Hide = "hide",
-Readonly = "readonly",
-Editable = "editable",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-EventVchatIconType {
-Default = "default",
-Vc = "vc",
-Live = "live",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-EventVchatVcType {
-Unknown = "unknown",
-Vc = "vc",
-ThirdParty = "third_party",
-NoMeeting = "no_meeting",
-LarkLive = "lark_live",
-ThirdPartyMeeting = "third_party_meeting",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `attendee_ability` the platform documents; a value it adds later arrives as `Other`.
 AttendeeAbility {
 None = "none",
 CanSeeOthers = "can_see_others",
@@ -1747,7 +1699,7 @@ CanModifyEvent = "can_modify_event",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `free_busy_status` the platform documents; a value it adds later arrives as `Other`.
 FreeBusyStatus {
 Busy = "busy",
 Free = "free",
@@ -1755,7 +1707,7 @@ Free = "free",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `visibility` the platform documents; a value it adds later arrives as `Other`.
 Visibility {
 Default = "default",
 Public = "public",
@@ -1764,7 +1716,7 @@ Private = "private",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `need_notification` the platform documents; a value it adds later arrives as `Other`.
 NeedNotification {
 True = "true",
 False = "false",
@@ -1772,7 +1724,7 @@ False = "false",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `rsvp_status` the platform documents; a value it adds later arrives as `Other`.
 RsvpStatus {
 Accept = "accept",
 Decline = "decline",

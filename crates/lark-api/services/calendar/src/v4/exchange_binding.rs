@@ -199,7 +199,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 Done = "done",
 Doing = "doing",

@@ -68,7 +68,7 @@ pub struct ResourceCustomization {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `rsvp_status` the platform documents; a value it adds later arrives as `Other`.
 RsvpStatus {
 Accept = "accept",
 Decline = "decline",
@@ -79,7 +79,7 @@ Removed = "removed",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 User = "user",
 Chat = "chat",
@@ -89,7 +89,7 @@ Resource = "resource",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `role` the platform documents; a value it adds later arrives as `Other`.
 Role {
 Unknown = "unknown",
 FreeBusyReader = "free_busy_reader",

@@ -402,7 +402,7 @@ impl lark_core::endpoint::Endpoint for Update {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 InsertBefore = "insert_before",
 InsertAfter = "insert_after",

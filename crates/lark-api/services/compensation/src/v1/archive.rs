@@ -26,7 +26,7 @@ static CREATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Create {
     #[serde(skip)]
-    user_id_type: lark_api_common::UserIdType2,
+    user_id_type: lark_api_common::UserIdType,
     unique_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     operator_id: Option<String>,
@@ -47,7 +47,7 @@ pub struct Create {
 impl Create {
     /// A request with its required `user_id_type`, `unique_id`, `user_id`, `effective_time`, `currency_id`, `plan_id`, `plan_tid`, `change_reason_id`.
     pub fn new(
-        user_id_type: impl Into<lark_api_common::UserIdType2>,
+        user_id_type: impl Into<lark_api_common::UserIdType>,
         unique_id: impl Into<String>,
         user_id: impl Into<String>,
         effective_time: impl Into<String>,
@@ -159,7 +159,7 @@ pub struct Query {
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
-    user_id_type: lark_api_common::UserIdType2,
+    user_id_type: lark_api_common::UserIdType,
     #[serde(skip_serializing_if = "Option::is_none")]
     user_id_list: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -174,7 +174,7 @@ impl Query {
     /// A request with its required `page_size`, `user_id_type`.
     pub fn new(
         page_size: impl Into<i64>,
-        user_id_type: impl Into<lark_api_common::UserIdType2>,
+        user_id_type: impl Into<lark_api_common::UserIdType>,
     ) -> Self {
         Self {
             page_size: page_size.into(),

@@ -106,7 +106,7 @@ pub struct Item {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `pay_off_frequency_type` the platform documents; a value it adds later arrives as `Other`.
 PayOffFrequencyType {
 Year = "year",
 HalfYear = "half_year",

@@ -15,14 +15,14 @@ static BATCH_CREATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::En
 #[must_use]
 pub struct BatchCreate {
     #[serde(skip)]
-    user_id_type: lark_api_common::UserIdType2,
+    user_id_type: lark_api_common::UserIdType,
     #[serde(skip_serializing_if = "Option::is_none")]
     records: Option<Vec<crate::v1::lump_sum_payment::LumpSumPayment>>,
 }
 
 impl BatchCreate {
     /// A request with its required `user_id_type`.
-    pub fn new(user_id_type: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn new(user_id_type: impl Into<lark_api_common::UserIdType>) -> Self {
         Self {
             user_id_type: user_id_type.into(),
             records: None,
@@ -216,7 +216,7 @@ pub struct Query {
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
-    user_id_type: lark_api_common::UserIdType2,
+    user_id_type: lark_api_common::UserIdType,
     #[serde(skip_serializing_if = "Option::is_none")]
     ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -261,7 +261,7 @@ impl Query {
     /// A request with its required `page_size`, `user_id_type`.
     pub fn new(
         page_size: impl Into<i64>,
-        user_id_type: impl Into<lark_api_common::UserIdType2>,
+        user_id_type: impl Into<lark_api_common::UserIdType>,
     ) -> Self {
         Self {
             page_size: page_size.into(),
@@ -478,7 +478,7 @@ pub struct QueryDetail {
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
-    user_id_type: lark_api_common::UserIdType2,
+    user_id_type: lark_api_common::UserIdType,
     #[serde(skip_serializing_if = "Option::is_none")]
     ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -486,7 +486,7 @@ pub struct QueryDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     record_unique_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    issuance_ways: Option<Vec<crate::v1::lump_sum_payment::QueryDetailIssuanceWay>>,
+    issuance_ways: Option<Vec<crate::v1::lump_sum_payment::IssuanceWay>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     issuance_statuses: Option<Vec<crate::v1::lump_sum_payment::IssuanceStatus>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -533,7 +533,7 @@ impl QueryDetail {
     /// A request with its required `page_size`, `user_id_type`.
     pub fn new(
         page_size: impl Into<i64>,
-        user_id_type: impl Into<lark_api_common::UserIdType2>,
+        user_id_type: impl Into<lark_api_common::UserIdType>,
     ) -> Self {
         Self {
             page_size: page_size.into(),
@@ -593,7 +593,7 @@ impl QueryDetail {
     /// Sets `issuance_ways` (body, `list<string>`).
     pub fn issuance_ways(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::lump_sum_payment::QueryDetailIssuanceWay>>,
+        v: impl IntoIterator<Item = impl Into<crate::v1::lump_sum_payment::IssuanceWay>>,
     ) -> Self {
         self.issuance_ways = Some(v.into_iter().map(Into::into).collect());
         self
@@ -903,16 +903,7 @@ pub struct LumpSumPaymentDetail {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-IssuanceWay {
-WithSalary = "with_salary",
-WithCash = "with_cash",
-WithYearEndBonus = "with_year_end_bonus",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `binding_period_offboarding_type` the platform documents; a value it adds later arrives as `Other`.
 BindingPeriodOffboardingType {
 Default = "default",
 Yes = "yes",
@@ -921,7 +912,7 @@ No = "no",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `issuance_statuses` the platform documents; a value it adds later arrives as `Other`.
 IssuanceStatus {
 ToBeIssued = "to_be_issued",
 NotIssued = "not_issued",
@@ -929,8 +920,8 @@ NotIssued = "not_issued",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-QueryDetailIssuanceWay {
+/// The values of `issuance_ways` the platform documents; a value it adds later arrives as `Other`.
+IssuanceWay {
 WithSalary = "with_salary",
 WithCash = "with_cash",
 WithPhysicalDistribution = "with_physical_distribution",

@@ -74,7 +74,7 @@ pub struct OperateResult {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `value_type` the platform documents; a value it adds later arrives as `Other`.
 ValueType {
 Money = "money",
 Number = "number",
@@ -83,7 +83,7 @@ Percent = "percent",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `payment_frequency` the platform documents; a value it adds later arrives as `Other`.
 PaymentFrequency {
 Annually = "annually",
 Monthly = "monthly",
@@ -92,7 +92,7 @@ Quarterly = "quarterly",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `payment_rounding_rule` the platform documents; a value it adds later arrives as `Other`.
 PaymentRoundingRule {
 Rounding = "rounding",
 RoundUp = "round_up",
@@ -101,7 +101,7 @@ RoundDown = "round_down",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `account_type` the platform documents; a value it adds later arrives as `Other`.
 AccountType {
 AssociatedCompany = "associated_company",
 Supplier = "supplier",
@@ -109,7 +109,7 @@ Supplier = "supplier",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `insurance_status` the platform documents; a value it adds later arrives as `Other`.
 InsuranceStatus {
 Contribution = "contribution",
 NotContribution = "not_contribution",
@@ -118,7 +118,7 @@ StoppedContribution = "stopped_contribution",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `insurance_type` the platform documents; a value it adds later arrives as `Other`.
 InsuranceType {
 SocialInsurance = "social_insurance",
 ProvidentFund = "provident_fund",

@@ -177,7 +177,7 @@ pub struct PlanCondition {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `adjustment_type` the platform documents; a value it adds later arrives as `Other`.
 AdjustmentType {
 Manual = "manual",
 Formula = "formula",
@@ -186,7 +186,7 @@ Fixed = "fixed",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `probation_discount_type` the platform documents; a value it adds later arrives as `Other`.
 ProbationDiscountType {
 Percentum = "percentum",
 ManualInput = "manual_input",

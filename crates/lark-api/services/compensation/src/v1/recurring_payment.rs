@@ -15,14 +15,14 @@ static BATCH_CREATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::En
 #[must_use]
 pub struct BatchCreate {
     #[serde(skip)]
-    user_id_type: lark_api_common::UserIdType2,
+    user_id_type: lark_api_common::UserIdType,
     #[serde(skip_serializing_if = "Option::is_none")]
     records: Option<Vec<crate::v1::recurring_payment::RecurringPayment>>,
 }
 
 impl BatchCreate {
     /// A request with its required `user_id_type`.
-    pub fn new(user_id_type: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn new(user_id_type: impl Into<lark_api_common::UserIdType>) -> Self {
         Self {
             user_id_type: user_id_type.into(),
             records: None,
@@ -144,7 +144,7 @@ static BATCH_UPDATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::En
 #[must_use]
 pub struct BatchUpdate {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     records: Option<Vec<crate::v1::recurring_payment::RecurringPaymentRecord>>,
 }
@@ -159,7 +159,7 @@ impl BatchUpdate {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -233,7 +233,7 @@ pub struct Query {
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
-    user_id_type: lark_api_common::UserIdType2,
+    user_id_type: lark_api_common::UserIdType,
     #[serde(skip_serializing_if = "Option::is_none")]
     ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -286,7 +286,7 @@ impl Query {
     /// A request with its required `page_size`, `user_id_type`.
     pub fn new(
         page_size: impl Into<i64>,
-        user_id_type: impl Into<lark_api_common::UserIdType2>,
+        user_id_type: impl Into<lark_api_common::UserIdType>,
     ) -> Self {
         Self {
             page_size: page_size.into(),
@@ -525,7 +525,7 @@ pub struct QueryRecord {
     pub each_amount: Option<String>,
     pub start_date: Option<String>,
     pub end_date: Option<String>,
-    pub issuance_period: Option<crate::v1::recurring_payment::QueryRecordIssuancePeriod>,
+    pub issuance_period: Option<crate::v1::recurring_payment::IssuancePeriod>,
     pub currency_id: Option<String>,
     pub remark: Option<String>,
     pub issuance_country_region_id: Option<String>,
@@ -567,7 +567,7 @@ pub struct RecurringPayment {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `issuance_period` the platform documents; a value it adds later arrives as `Other`.
 IssuancePeriod {
 Year = "year",
 HalfYear = "half_year",
@@ -582,26 +582,11 @@ Hour = "hour",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `issuance_type` the platform documents; a value it adds later arrives as `Other`.
 IssuanceType {
 WithSalary = "with_salary",
 WithCash = "with_cash",
 WithPhysicalDistribution = "with_physical_distribution",
 WithYearEndBonus = "with_year_end_bonus",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-QueryRecordIssuancePeriod {
-Month = "month",
-Year = "year",
-HalfYear = "half_year",
-Quarterly = "quarterly",
-Bimonthly = "bimonthly",
-Biweekly = "biweekly",
-Week = "week",
-Day = "day",
-Hour = "hour",
 }
 }

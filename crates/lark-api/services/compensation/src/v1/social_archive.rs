@@ -25,7 +25,7 @@ static QUERY: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[must_use]
 pub struct Query {
     #[serde(skip)]
-    user_id_type: lark_api_common::UserIdType2,
+    user_id_type: lark_api_common::UserIdType,
     #[serde(skip_serializing_if = "Option::is_none")]
     user_id_list: Option<Vec<String>>,
     effective_date: String,
@@ -34,7 +34,7 @@ pub struct Query {
 impl Query {
     /// A request with its required `user_id_type`, `effective_date`.
     pub fn new(
-        user_id_type: impl Into<lark_api_common::UserIdType2>,
+        user_id_type: impl Into<lark_api_common::UserIdType>,
         effective_date: impl Into<String>,
     ) -> Self {
         Self {

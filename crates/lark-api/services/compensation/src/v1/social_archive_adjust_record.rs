@@ -15,7 +15,7 @@ static QUERY: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[must_use]
 pub struct Query {
     #[serde(skip)]
-    user_id_type: lark_api_common::UserIdType2,
+    user_id_type: lark_api_common::UserIdType,
     #[serde(skip_serializing_if = "Option::is_none")]
     user_id_list: Option<Vec<String>>,
     record_type: crate::v1::social_archive_adjust_record::RecordType,
@@ -24,7 +24,7 @@ pub struct Query {
 impl Query {
     /// A request with its required `user_id_type`, `record_type`.
     pub fn new(
-        user_id_type: impl Into<lark_api_common::UserIdType2>,
+        user_id_type: impl Into<lark_api_common::UserIdType>,
         record_type: impl Into<crate::v1::social_archive_adjust_record::RecordType>,
     ) -> Self {
         Self {
@@ -79,7 +79,7 @@ pub struct SocialArchiveAdjustRecord {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `record_type` the platform documents; a value it adds later arrives as `Other`.
 RecordType {
 Increase = "increase",
 Attrition = "attrition",

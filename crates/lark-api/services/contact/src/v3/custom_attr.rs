@@ -130,7 +130,7 @@ pub struct CustomAttrOptionOption {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `option_type` the platform documents; a value it adds later arrives as `Other`.
 OptionType {
 Text = "TEXT",
 Picture = "PICTURE",

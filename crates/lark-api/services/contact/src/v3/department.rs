@@ -1334,8 +1334,8 @@ static BATCH: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[must_use]
 pub struct Batch {
     department_ids: Option<Vec<String>>,
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl Batch {
@@ -1355,16 +1355,13 @@ impl Batch {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -17,7 +17,7 @@ pub struct BatchCreate {
     #[serde(skip)]
     role_id: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     members: Option<Vec<String>>,
 }
@@ -33,7 +33,7 @@ impl BatchCreate {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -90,7 +90,7 @@ pub struct BatchDelete {
     #[serde(skip)]
     role_id: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     members: Option<Vec<String>>,
 }
@@ -106,7 +106,7 @@ impl BatchDelete {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -164,7 +164,7 @@ pub struct List {
     role_id: String,
     page_size: Option<i64>,
     page_token: Option<String>,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     department_id_type: Option<lark_api_common::DepartmentIdType>,
 }
 
@@ -193,7 +193,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -272,7 +272,7 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 pub struct Get {
     role_id: String,
     member_id: String,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     department_id_type: Option<lark_api_common::DepartmentIdType>,
 }
 
@@ -288,7 +288,7 @@ impl Get {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -350,7 +350,7 @@ pub struct Scopes {
     #[serde(skip)]
     role_id: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -372,7 +372,7 @@ impl Scopes {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -448,7 +448,7 @@ pub struct Member {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `scope_type` the platform documents; a value it adds later arrives as `Other`.
 ScopeType {
 None = "None",
 All = "All",

@@ -25,7 +25,7 @@ pub struct Create {
     #[serde(skip)]
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
@@ -55,10 +55,7 @@ impl Create {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -277,7 +274,7 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 pub struct Get {
     group_id: String,
     user_id_type: Option<lark_api_common::UserIdType>,
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
 }
 
 impl Get {
@@ -297,10 +294,7 @@ impl Get {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -457,7 +451,7 @@ static MEMBER_BELONG: lark_core::endpoint::EndpointMeta = lark_core::endpoint::E
 #[must_use]
 pub struct MemberBelong {
     member_id: String,
-    member_id_type: Option<crate::v3::MemberIdType>,
+    member_id_type: Option<lark_api_common::MemberIdType>,
     group_type: Option<i64>,
     page_size: Option<i64>,
     page_token: Option<String>,
@@ -476,7 +470,7 @@ impl MemberBelong {
     }
 
     /// Sets `member_id_type` (query, `string`).
-    pub fn member_id_type(mut self, v: impl Into<crate::v3::MemberIdType>) -> Self {
+    pub fn member_id_type(mut self, v: impl Into<lark_api_common::MemberIdType>) -> Self {
         self.member_id_type = Some(v.into());
         self
     }

@@ -27,7 +27,7 @@ pub struct Add {
     #[serde(skip)]
     group_id: String,
     member_type: String,
-    member_id_type: crate::v3::MemberIdType,
+    member_id_type: lark_api_common::MemberIdType,
     member_id: String,
 }
 
@@ -36,7 +36,7 @@ impl Add {
     pub fn new(
         group_id: impl Into<String>,
         member_type: impl Into<String>,
-        member_id_type: impl Into<crate::v3::MemberIdType>,
+        member_id_type: impl Into<lark_api_common::MemberIdType>,
         member_id: impl Into<String>,
     ) -> Self {
         Self {
@@ -81,7 +81,7 @@ pub struct Remove {
     group_id: String,
     member_type: String,
     member_id: String,
-    member_id_type: crate::v3::MemberIdType,
+    member_id_type: lark_api_common::MemberIdType,
 }
 
 impl Remove {
@@ -90,7 +90,7 @@ impl Remove {
         group_id: impl Into<String>,
         member_type: impl Into<String>,
         member_id: impl Into<String>,
-        member_id_type: impl Into<crate::v3::MemberIdType>,
+        member_id_type: impl Into<lark_api_common::MemberIdType>,
     ) -> Self {
         Self {
             group_id: group_id.into(),
@@ -372,7 +372,7 @@ pub struct MemberResult {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `member_id_type` the platform documents; a value it adds later arrives as `Other`.
 MemberIdType {
 OpenId = "open_id",
 UnionId = "union_id",
@@ -382,7 +382,7 @@ DepartmentId = "department_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `member_type` the platform documents; a value it adds later arrives as `Other`.
 MemberType {
 User = "user",
 Department = "department",

@@ -15,12 +15,3 @@ pub mod scope;
 pub mod unit;
 pub mod user;
 pub mod work_city;
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-MemberIdType {
-OpenId = "open_id",
-UnionId = "union_id",
-UserId = "user_id",
-}
-}

@@ -1398,7 +1398,7 @@ static BATCH_GET_ID: lark_core::endpoint::EndpointMeta = lark_core::endpoint::En
 #[must_use]
 pub struct BatchGetId {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     emails: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1419,7 +1419,7 @@ impl BatchGetId {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -1497,8 +1497,8 @@ static BATCH: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[must_use]
 pub struct Batch {
     user_ids: Option<Vec<String>>,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
 }
 
 impl Batch {
@@ -1518,16 +1518,13 @@ impl Batch {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -1651,7 +1648,7 @@ pub struct Resurrect {
     #[serde(skip)]
     user_id: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1673,7 +1670,7 @@ impl Resurrect {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -2160,7 +2157,7 @@ pub struct EmailAcceptor {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `processing_type` the platform documents; a value it adds later arrives as `Other`.
 ProcessingType {
 N1 = "1",
 N2 = "2",

@@ -17,7 +17,7 @@ pub struct AddRoleAssign {
     #[serde(skip)]
     employment_id: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     role_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,7 +36,7 @@ impl AddRoleAssign {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -96,7 +96,7 @@ static GET_BY_PARAM: lark_core::endpoint::EndpointMeta = lark_core::endpoint::En
 #[must_use]
 pub struct GetByParam {
     employment_id: String,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl GetByParam {
@@ -109,7 +109,7 @@ impl GetByParam {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -163,7 +163,7 @@ pub struct Query {
     role_id_list: Option<Vec<String>>,
     page_token: Option<String>,
     page_size: Option<i64>,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     updated_at_gte: Option<String>,
     updated_at_lte: Option<String>,
 }
@@ -207,7 +207,7 @@ impl Query {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -304,7 +304,7 @@ static REMOVE_ROLE_ASSIGN: lark_core::endpoint::EndpointMeta = lark_core::endpoi
 #[must_use]
 pub struct RemoveRoleAssign {
     employment_id: String,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     role_id: String,
 }
 
@@ -319,7 +319,7 @@ impl RemoveRoleAssign {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -368,7 +368,7 @@ pub struct UpdateRoleAssign {
     #[serde(skip)]
     employment_id: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     role_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -387,7 +387,7 @@ impl UpdateRoleAssign {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

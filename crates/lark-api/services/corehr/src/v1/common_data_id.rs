@@ -110,7 +110,7 @@ pub struct Id {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `feishu_department_id_type` the platform documents; a value it adds later arrives as `Other`.
 FeishuDepartmentIdType {
 OpenDepartmentId = "open_department_id",
 DepartmentId = "department_id",
@@ -118,7 +118,7 @@ DepartmentId = "department_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `feishu_user_id_type` the platform documents; a value it adds later arrives as `Other`.
 FeishuUserIdType {
 UserId = "user_id",
 UnionId = "union_id",
@@ -127,7 +127,7 @@ OpenId = "open_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `id_type` the platform documents; a value it adds later arrives as `Other`.
 IdType {
 UserId = "user_id",
 DepartmentId = "department_id",

@@ -14,7 +14,7 @@ static MATCH: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Match {
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     department_id_type: Option<crate::DepartmentIdType>,
     employment_id: Option<String>,
     reference_object_api: Option<crate::v1::compensation_standard::ReferenceObjectApi>,
@@ -58,7 +58,7 @@ impl Match {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -289,20 +289,14 @@ pub struct ReferenceObject {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct StandardType {
-    pub api_name: Option<crate::v1::compensation_standard::StandardTypeApiName>,
+    pub api_name: Option<crate::v1::compensation_standard::ApiName>,
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `api_name` the platform documents; a value it adds later arrives as `Other`.
 ApiName {
 CpstItem = "cpst_item",
 CpstIndicator = "cpst_indicator",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-StandardTypeApiName {
 StandardValue = "standard_value",
 BandwidthAndStandardValue = "bandwidth_and_standard_value",
 BandwidthUpperAndLowerLimit = "bandwidth_upper_and_lower_limit",
@@ -310,7 +304,7 @@ BandwidthUpperAndLowerLimit = "bandwidth_upper_and_lower_limit",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `recruitment_type` the platform documents; a value it adds later arrives as `Other`.
 RecruitmentType {
 ExperiencedProfessionals = "experienced_professionals",
 RecentGraduates = "recent_graduates",
@@ -319,7 +313,7 @@ RoutineIntern = "routine_intern",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `reference_object_api` the platform documents; a value it adds later arrives as `Other`.
 ReferenceObjectApi {
 CpstItem = "cpst_item",
 CpstIndicator = "cpst_indicator",

@@ -29,7 +29,7 @@ pub struct Create {
     #[serde(skip)]
     client_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,7 +74,7 @@ impl Create {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -190,7 +190,7 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 #[must_use]
 pub struct Get {
     department_id: String,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     department_id_type: Option<crate::DepartmentIdType>,
 }
 
@@ -205,7 +205,7 @@ impl Get {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -274,7 +274,7 @@ pub struct List {
     page_size: i64,
     department_id_list: Option<Vec<String>>,
     name_list: Option<Vec<String>>,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     department_id_type: Option<crate::DepartmentIdType>,
 }
 
@@ -310,7 +310,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -213,7 +213,7 @@ static DELETE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Delete {
     employment_id: String,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl Delete {
@@ -226,7 +226,7 @@ impl Delete {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -283,7 +283,7 @@ pub struct Patch {
     #[serde(skip)]
     client_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -333,7 +333,7 @@ impl Patch {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

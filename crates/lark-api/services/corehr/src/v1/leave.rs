@@ -141,7 +141,7 @@ pub struct LeaveBalances {
     page_size: i64,
     as_of_date: Option<String>,
     employment_id_list: Option<Vec<String>>,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     time_zone: Option<String>,
     include_offboard: Option<bool>,
 }
@@ -179,7 +179,7 @@ impl LeaveBalances {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -284,7 +284,7 @@ pub struct LeaveRequestHistory {
     leave_end_date_max: Option<String>,
     leave_submit_date_min: Option<String>,
     leave_submit_date_max: Option<String>,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     leave_update_time_min: Option<String>,
     leave_update_time_max: Option<String>,
     return_detail: Option<bool>,
@@ -396,7 +396,7 @@ impl LeaveRequestHistory {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -614,7 +614,7 @@ pub struct LeaveTypes {
     page_token: Option<String>,
     page_size: i64,
     status: Option<String>,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl LeaveTypes {
@@ -641,7 +641,7 @@ impl LeaveTypes {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -1066,7 +1066,7 @@ pub struct WorkCalendarWorkCalendar {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `date_type` the platform documents; a value it adds later arrives as `Other`.
 DateType {
 DayOff = "day_off",
 PublicHoliday = "public_holiday",

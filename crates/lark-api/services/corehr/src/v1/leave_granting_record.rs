@@ -15,7 +15,7 @@ static CREATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Create {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     leave_type_id: String,
     employment_id: String,
     granting_quantity: String,
@@ -55,7 +55,7 @@ impl Create {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -26,7 +26,7 @@ static GET_BY_DEPARTMENT: lark_core::endpoint::EndpointMeta =
 #[must_use]
 pub struct GetByDepartment {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     department_id: String,
@@ -43,7 +43,7 @@ impl GetByDepartment {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -112,7 +112,7 @@ static LIST: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMe
 pub struct List {
     page_size: i64,
     page_token: Option<String>,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     department_id_type: Option<crate::DepartmentIdType>,
 }
 
@@ -134,7 +134,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -25,7 +25,7 @@ static BATCH_QUERY: lark_core::endpoint::EndpointMeta = lark_core::endpoint::End
 #[must_use]
 pub struct BatchQuery {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     employment_ids: Option<Vec<String>>,
 }
@@ -40,7 +40,7 @@ impl BatchQuery {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -96,7 +96,7 @@ static CREATE_VERSION: lark_core::endpoint::EndpointMeta = lark_core::endpoint::
 #[must_use]
 pub struct CreateVersion {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     client_token: Option<String>,
     employment_id: String,
@@ -116,7 +116,7 @@ impl CreateVersion {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -184,7 +184,7 @@ static REMOVE_VERSION: lark_core::endpoint::EndpointMeta = lark_core::endpoint::
 #[must_use]
 pub struct RemoveVersion {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     client_token: Option<String>,
     employment_id: String,
@@ -204,7 +204,7 @@ impl RemoveVersion {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -265,7 +265,7 @@ static UPDATE_VERSION: lark_core::endpoint::EndpointMeta = lark_core::endpoint::
 #[must_use]
 pub struct UpdateVersion {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     client_token: Option<String>,
     employment_id: String,
@@ -285,7 +285,7 @@ impl UpdateVersion {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -27,7 +27,7 @@ pub struct Create {
     #[serde(skip)]
     cost_center_id: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<Vec<lark_api_common::Reason>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,7 +63,7 @@ impl Create {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -229,7 +229,7 @@ pub struct Patch {
     #[serde(skip)]
     version_id: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<Vec<lark_api_common::Reason>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -267,7 +267,7 @@ impl Patch {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

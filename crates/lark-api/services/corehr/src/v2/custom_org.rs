@@ -87,7 +87,7 @@ pub struct Create {
     #[serde(skip)]
     client_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<crate::v2::UserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     object_api_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     names: Option<Vec<lark_api_common::Reason>>,
@@ -134,7 +134,7 @@ impl Create {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<crate::v2::UserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -314,7 +314,7 @@ pub struct Query {
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     object_api_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     org_fields: Option<Vec<String>>,
@@ -357,7 +357,7 @@ impl Query {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -577,7 +577,7 @@ pub struct Patch {
     #[serde(skip)]
     client_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     object_api_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     names: Option<Vec<lark_api_common::Reason>>,
@@ -626,7 +626,7 @@ impl Patch {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -853,7 +853,7 @@ pub struct OrgRole {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `operator` the platform documents; a value it adds later arrives as `Other`.
 Operator {
 Contains = "contains",
 NotContains = "notContains",

@@ -15,7 +15,7 @@ static BATCH_QUERY: lark_core::endpoint::EndpointMeta = lark_core::endpoint::End
 #[must_use]
 pub struct BatchQuery {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     employment_ids: Option<Vec<String>>,
 }
@@ -30,7 +30,7 @@ impl BatchQuery {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -88,7 +88,7 @@ pub struct CreateVersion {
     #[serde(skip)]
     client_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     employment_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     default_cost_center: Option<crate::v2::default_cost_center::CreateVersionDefaultCostCenter>,
@@ -112,7 +112,7 @@ impl CreateVersion {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -177,7 +177,7 @@ pub struct RemoveVersion {
     #[serde(skip)]
     client_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     employment_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     default_cost_center: Option<crate::v2::default_cost_center::RemoveVersionDefaultCostCenter>,
@@ -201,7 +201,7 @@ impl RemoveVersion {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -258,7 +258,7 @@ pub struct UpdateVersion {
     #[serde(skip)]
     client_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     employment_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     default_cost_center: Option<crate::v2::default_cost_center::UpdateVersionDefaultCostCenter>,
@@ -282,7 +282,7 @@ impl UpdateVersion {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -180,7 +180,7 @@ static BATCH_GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpo
 #[must_use]
 pub struct BatchGet {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -207,7 +207,7 @@ impl BatchGet {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -303,7 +303,7 @@ pub struct Search {
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -446,7 +446,7 @@ impl Search {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -1563,7 +1563,7 @@ pub struct ProbationInfo {
 #[doc(alias = "CreateCoreHREmployeeReqEmploymentInfoSeniorityAdjustInformation")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct SeniorityAdjustInformation {
-    pub seniority_adjustment_type: crate::v2::employee::SeniorityAdjustmentType,
+    pub seniority_adjustment_type: crate::v2::SeniorityAdjustmentType,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1878,15 +1878,7 @@ pub struct ResidentTax {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-SeniorityAdjustmentType {
-Increase = "increase",
-Decrease = "decrease",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `payment_type` the platform documents; a value it adds later arrives as `Other`.
 PaymentType {
 Percent = "percent",
 Amount = "amount",
@@ -1895,7 +1887,7 @@ Balance = "balance",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `employment_status` the platform documents; a value it adds later arrives as `Other`.
 EmploymentStatus {
 Hired = "hired",
 Terminated = "terminated",

@@ -405,7 +405,7 @@ pub struct Search {
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -413,7 +413,7 @@ pub struct Search {
     #[serde(skip_serializing_if = "Option::is_none")]
     job_change_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    statuses: Option<Vec<crate::v2::job_change::SearchStatus>>,
+    statuses: Option<Vec<crate::v2::job_change::Status>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     effective_date_start: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -461,7 +461,7 @@ impl Search {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -487,7 +487,7 @@ impl Search {
     /// Sets `statuses` (body, `list<string>`).
     pub fn statuses(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v2::job_change::SearchStatus>>,
+        v: impl IntoIterator<Item = impl Into<crate::v2::job_change::Status>>,
     ) -> Self {
         self.statuses = Some(v.into_iter().map(Into::into).collect());
         self
@@ -794,19 +794,7 @@ pub struct OriginalEmploymentChange {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-Status {
-Approving = "Approving",
-Approved = "Approved",
-Rejected = "Rejected",
-NoNeedApproval = "NoNeedApproval",
-Transformed = "Transformed",
-Cancelled = "Cancelled",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `user_id_type` the platform documents; a value it adds later arrives as `Other`.
 UserIdType {
 UserId = "user_id",
 UnionId = "union_id",
@@ -817,7 +805,7 @@ PeopleCorehrId = "people_corehr_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `exception_statuses` the platform documents; a value it adds later arrives as `Other`.
 ExceptionStatus {
 Pending = "pending",
 Processed = "processed",
@@ -825,8 +813,8 @@ Processed = "processed",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-SearchStatus {
+/// The values of `statuses` the platform documents; a value it adds later arrives as `Other`.
+Status {
 Approving = "Approving",
 Approved = "Approved",
 Transformed = "Transformed",

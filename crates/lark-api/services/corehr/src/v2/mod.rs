@@ -592,7 +592,7 @@ pub struct Currency {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `draft_status` the platform documents; a value it adds later arrives as `Other`.
 DraftStatus {
 N0 = "0",
 N1 = "1",
@@ -602,7 +602,15 @@ N3 = "3",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `seniority_adjustment_type` the platform documents; a value it adds later arrives as `Other`.
+SeniorityAdjustmentType {
+Increase = "increase",
+Decrease = "decrease",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `approval_group_status` the platform documents; a value it adds later arrives as `Other`.
 ApprovalGroupStatus {
 N0 = "0",
 N1 = "1",
@@ -610,15 +618,5 @@ N2 = "2",
 N3 = "3",
 N4 = "4",
 N5 = "5",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-UserIdType {
-OpenId = "open_id",
-UnionId = "union_id",
-UserId = "user_id",
-PeopleCorehrId = "people_corehr_id",
 }
 }

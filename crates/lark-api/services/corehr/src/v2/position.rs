@@ -361,7 +361,7 @@ pub struct Query {
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     page_size: i64,
     #[serde(skip)]
@@ -404,7 +404,7 @@ impl Query {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

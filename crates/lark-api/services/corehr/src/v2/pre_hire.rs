@@ -288,7 +288,7 @@ pub struct Query {
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -317,7 +317,7 @@ impl Query {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -480,7 +480,7 @@ pub struct Search {
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -500,7 +500,7 @@ pub struct Search {
     #[serde(skip_serializing_if = "Option::is_none")]
     onboarding_location_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    onboarding_status: Option<crate::v2::pre_hire::SearchOnboardingStatus>,
+    onboarding_status: Option<crate::v2::pre_hire::OnboardingStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     department_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -516,7 +516,7 @@ pub struct Search {
     #[serde(skip_serializing_if = "Option::is_none")]
     condition_worker: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    rehire: Option<crate::v2::pre_hire::SearchRehire>,
+    rehire: Option<crate::v2::pre_hire::Rehire>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<Vec<String>>,
 }
@@ -557,7 +557,7 @@ impl Search {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -622,7 +622,7 @@ impl Search {
     /// Sets `onboarding_status` (body, `string`).
     pub fn onboarding_status(
         mut self,
-        v: impl Into<crate::v2::pre_hire::SearchOnboardingStatus>,
+        v: impl Into<crate::v2::pre_hire::OnboardingStatus>,
     ) -> Self {
         self.onboarding_status = Some(v.into());
         self
@@ -671,7 +671,7 @@ impl Search {
     }
 
     /// Sets `rehire` (body, `string`).
-    pub fn rehire(mut self, v: impl Into<crate::v2::pre_hire::SearchRehire>) -> Self {
+    pub fn rehire(mut self, v: impl Into<crate::v2::pre_hire::Rehire>) -> Self {
         self.rehire = Some(v.into());
         self
     }
@@ -2192,7 +2192,7 @@ pub struct NoticePeriodProbationVoluntary {
 pub struct SeniorityAdjustInformationList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seniority_adjustment: Option<f64>,
-    pub seniority_adjustment_type: crate::v2::pre_hire::SeniorityAdjustmentType,
+    pub seniority_adjustment_type: crate::v2::SeniorityAdjustmentType,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasons_for_seniority_adjustment: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2224,35 +2224,7 @@ pub struct WorkExperience {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-SeniorityAdjustmentType {
-Decrease = "decrease",
-Increase = "increase",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-Rehire {
-Yes = "yes",
-No = "no",
-ToBeConfirmed = "to_be_confirmed",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-OnboardingStatus {
-Deleted = "deleted",
-Completed = "completed",
-Preboarding = "preboarding",
-DayOne = "day_one",
-Withdrawn = "withdrawn",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `task_status` the platform documents; a value it adds later arrives as `Other`.
 TaskStatus {
 Failed = "failed",
 Rejected = "rejected",
@@ -2269,8 +2241,8 @@ InReview = "in_review",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-SearchOnboardingStatus {
+/// The values of `onboarding_status` the platform documents; a value it adds later arrives as `Other`.
+OnboardingStatus {
 Preboarding = "preboarding",
 Deleted = "deleted",
 DayOne = "day_one",
@@ -2280,8 +2252,8 @@ Completed = "completed",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-SearchRehire {
+/// The values of `rehire` the platform documents; a value it adds later arrives as `Other`.
+Rehire {
 ToBeConfirmed = "to_be_confirmed",
 No = "no",
 Yes = "yes",

@@ -79,7 +79,7 @@ pub struct Search {
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -141,7 +141,7 @@ impl Search {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -314,7 +314,7 @@ pub struct Submit {
     #[serde(skip)]
     client_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     employment_id: String,
     conversion_mode: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -358,7 +358,7 @@ impl Submit {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -455,7 +455,7 @@ pub struct Withdraw {
     #[serde(skip)]
     client_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     employment_id: String,
 }
 
@@ -476,7 +476,7 @@ impl Withdraw {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -594,7 +594,7 @@ pub struct ProbationInfo {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `final_assessment_result` the platform documents; a value it adds later arrives as `Other`.
 FinalAssessmentResult {
 Approved = "approved",
 Rejected = "rejected",
@@ -602,7 +602,7 @@ Rejected = "rejected",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `probation_status` the platform documents; a value it adds later arrives as `Other`.
 ProbationStatus {
 Pending = "pending",
 Rejected = "rejected",
@@ -614,7 +614,7 @@ Offboarded = "offboarded",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `submission_type` the platform documents; a value it adds later arrives as `Other`.
 SubmissionType {
 SelfSubmission = "self_submission",
 System = "system",

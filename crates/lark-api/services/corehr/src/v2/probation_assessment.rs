@@ -29,7 +29,7 @@ pub struct Create {
     #[serde(skip)]
     client_token: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     employment_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     assessments: Option<Vec<crate::v2::probation_assessment::Assessment>>,
@@ -53,7 +53,7 @@ impl Create {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -297,7 +297,7 @@ pub struct Assessment {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `assessment_result` the platform documents; a value it adds later arrives as `Other`.
 AssessmentResult {
 Approved = "approved",
 Rejected = "rejected",
@@ -305,7 +305,7 @@ Rejected = "rejected",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `assessment_status` the platform documents; a value it adds later arrives as `Other`.
 AssessmentStatus {
 NotStarted = "not_started",
 InProcess = "in_process",

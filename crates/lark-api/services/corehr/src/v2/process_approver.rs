@@ -27,7 +27,7 @@ pub struct Update {
     #[serde(skip)]
     approver_id: String,
     #[serde(skip)]
-    user_id_type: Option<crate::v2::UserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     status: i64,
@@ -62,7 +62,7 @@ impl Update {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<crate::v2::UserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -15,7 +15,7 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 #[must_use]
 pub struct Get {
     process_id: String,
-    user_id_type: Option<crate::v2::UserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     department_id_type: Option<crate::DepartmentIdType>,
 }
 
@@ -30,7 +30,7 @@ impl Get {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<crate::v2::UserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -85,7 +85,7 @@ static GET_V2: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct GetV2 {
     process_id: String,
-    user_id_type: Option<crate::v2::UserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     department_id_type: Option<crate::DepartmentIdType>,
 }
 
@@ -100,7 +100,7 @@ impl GetV2 {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<crate::v2::UserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

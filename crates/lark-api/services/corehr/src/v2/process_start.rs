@@ -23,7 +23,7 @@ static CREATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Create {
     #[serde(skip)]
-    user_id_type: Option<crate::v2::UserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     flow_definition_id: String,
@@ -49,7 +49,7 @@ impl Create {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<crate::v2::UserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -83,7 +83,7 @@ pub struct List {
     states: Option<Vec<String>>,
     update_time_start: Option<String>,
     update_time_end: Option<String>,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     template_ids: Option<Vec<String>>,
 }
 
@@ -139,7 +139,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -244,7 +244,7 @@ static LIST_BY_BIZ_ID: lark_core::endpoint::EndpointMeta = lark_core::endpoint::
 pub struct ListByBizId {
     biz_process_id: String,
     biz_type: String,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     select_sign_url: Option<bool>,
 }
 
@@ -260,7 +260,7 @@ impl ListByBizId {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -337,7 +337,7 @@ pub struct Query {
     #[serde(skip)]
     update_time_end: Option<String>,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     states: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -390,7 +390,7 @@ impl Query {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -494,7 +494,7 @@ static TERMINATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpo
 #[must_use]
 pub struct Terminate {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ids: Option<Vec<String>>,
     operator: String,
@@ -513,7 +513,7 @@ impl Terminate {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -15,7 +15,7 @@ static LIST_BY_FILE_ID: lark_core::endpoint::EndpointMeta = lark_core::endpoint:
 #[must_use]
 pub struct ListByFileId {
     file_id: String,
-    user_id_type: Option<lark_api_common::UserIdType2>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl ListByFileId {
@@ -28,7 +28,7 @@ impl ListByFileId {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType2>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -184,9 +184,9 @@ static FILTER: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Filter {
     #[serde(skip)]
-    employee_id_type: Option<crate::v1::FilterEmployeeIdType>,
+    employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     filter: Option<crate::v1::Filter>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -208,16 +208,13 @@ impl Filter {
     }
 
     /// Sets `employee_id_type` (query, `string`).
-    pub fn employee_id_type(mut self, v: impl Into<crate::v1::FilterEmployeeIdType>) -> Self {
+    pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -300,7 +297,7 @@ static MGET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMe
 #[must_use]
 pub struct Mget {
     #[serde(skip)]
-    employee_id_type: Option<crate::v1::FilterEmployeeIdType>,
+    employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -321,7 +318,7 @@ impl Mget {
     }
 
     /// Sets `employee_id_type` (query, `string`).
-    pub fn employee_id_type(mut self, v: impl Into<crate::v1::FilterEmployeeIdType>) -> Self {
+    pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
@@ -403,7 +400,7 @@ static SEARCH: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Search {
     #[serde(skip)]
-    employee_id_type: Option<crate::v1::SearchEmployeeIdType>,
+    employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
     query: String,
@@ -426,7 +423,7 @@ impl Search {
     }
 
     /// Sets `employee_id_type` (query, `string`).
-    pub fn employee_id_type(mut self, v: impl Into<crate::v1::SearchEmployeeIdType>) -> Self {
+    pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
@@ -513,7 +510,7 @@ pub struct Patch {
     #[serde(skip)]
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     department: Option<crate::v1::department::Department>,
 }
@@ -536,10 +533,7 @@ impl Patch {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }

@@ -26,7 +26,7 @@ static CREATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Create {
     #[serde(skip)]
-    employee_id_type: Option<crate::v1::SearchEmployeeIdType>,
+    employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,7 +47,7 @@ impl Create {
     }
 
     /// Sets `employee_id_type` (query, `string`).
-    pub fn employee_id_type(mut self, v: impl Into<crate::v1::SearchEmployeeIdType>) -> Self {
+    pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
@@ -130,7 +130,7 @@ pub struct Delete {
     #[serde(skip)]
     employee_id: String,
     #[serde(skip)]
-    employee_id_type: Option<crate::v1::SearchEmployeeIdType>,
+    employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     options: Option<crate::v1::employee::DeleteOption>,
 }
@@ -146,7 +146,7 @@ impl Delete {
     }
 
     /// Sets `employee_id_type` (query, `string`).
-    pub fn employee_id_type(mut self, v: impl Into<crate::v1::SearchEmployeeIdType>) -> Self {
+    pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
@@ -318,7 +318,7 @@ static MGET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMe
 #[must_use]
 pub struct Mget {
     #[serde(skip)]
-    employee_id_type: Option<crate::v1::FilterEmployeeIdType>,
+    employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
     employee_ids: String,
@@ -338,7 +338,7 @@ impl Mget {
     }
 
     /// Sets `employee_id_type` (query, `string`).
-    pub fn employee_id_type(mut self, v: impl Into<crate::v1::FilterEmployeeIdType>) -> Self {
+    pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
@@ -489,7 +489,7 @@ pub struct Resurrect {
     #[serde(skip)]
     employee_id: String,
     #[serde(skip)]
-    employee_id_type: Option<crate::v1::SearchEmployeeIdType>,
+    employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -511,7 +511,7 @@ impl Resurrect {
     }
 
     /// Sets `employee_id_type` (query, `string`).
-    pub fn employee_id_type(mut self, v: impl Into<crate::v1::SearchEmployeeIdType>) -> Self {
+    pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
@@ -591,7 +591,7 @@ static SEARCH: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Search {
     #[serde(skip)]
-    employee_id_type: Option<crate::v1::SearchEmployeeIdType>,
+    employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
     query: String,
@@ -614,7 +614,7 @@ impl Search {
     }
 
     /// Sets `employee_id_type` (query, `string`).
-    pub fn employee_id_type(mut self, v: impl Into<crate::v1::SearchEmployeeIdType>) -> Self {
+    pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
@@ -906,11 +906,11 @@ pub struct PatchEmployee {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resign_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub resign_reason: Option<crate::v1::employee::PatchEmployeeResignReason>,
+    pub resign_reason: Option<crate::v1::employee::ResignReason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resign_remark: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub resign_type: Option<crate::v1::employee::PatchEmployeeResignType>,
+    pub resign_type: Option<crate::v1::employee::ResignType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_frozen: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1198,50 +1198,9 @@ pub struct ResignedEmployeeResourceReceiver {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-PatchEmployeeResignReason {
-N0 = "0",
-N1 = "1",
-N2 = "2",
-N3 = "3",
-N4 = "4",
-N5 = "5",
-N6 = "6",
-N7 = "7",
-N8 = "8",
-N9 = "9",
-N10 = "10",
-N11 = "11",
-N12 = "12",
-N13 = "13",
-N14 = "14",
-N15 = "15",
-N16 = "16",
-N17 = "17",
-N18 = "18",
-N19 = "19",
-N20 = "20",
-N21 = "21",
-N22 = "22",
-N23 = "23",
-N24 = "24",
-N25 = "25",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-PatchEmployeeResignType {
-N0 = "0",
-N1 = "1",
-N2 = "2",
-N3 = "3",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `resign_reason` the platform documents; a value it adds later arrives as `Other`.
 ResignReason {
+N0 = "0",
 N1 = "1",
 N2 = "2",
 N3 = "3",
@@ -1271,8 +1230,9 @@ N25 = "25",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `resign_type` the platform documents; a value it adds later arrives as `Other`.
 ResignType {
+N0 = "0",
 N1 = "1",
 N2 = "2",
 N3 = "3",

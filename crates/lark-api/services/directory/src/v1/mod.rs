@@ -128,7 +128,7 @@ pub struct Name {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `field_type` the platform documents; a value it adds later arrives as `Other`.
 FieldType {
 N1 = "1",
 N2 = "2",
@@ -141,7 +141,7 @@ N11 = "11",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `enum_type` the platform documents; a value it adds later arrives as `Other`.
 EnumType {
 N1 = "1",
 N2 = "2",
@@ -149,28 +149,10 @@ N2 = "2",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `employee_id_type` the platform documents; a value it adds later arrives as `Other`.
 EmployeeIdType {
 OpenId = "open_id",
 UnionId = "union_id",
-EmployeeId = "employee_id",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-FilterEmployeeIdType {
-OpenId = "open_id",
-EmployeeId = "employee_id",
-UnionId = "union_id",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-SearchEmployeeIdType {
-UnionId = "union_id",
-OpenId = "open_id",
 EmployeeId = "employee_id",
 }
 }

@@ -82,7 +82,7 @@ impl lark_core::endpoint::Endpoint for Get {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `lang` the platform documents; a value it adds later arrives as `Other`.
 Lang {
 Zh = "zh",
 En = "en",

@@ -68,7 +68,7 @@ pub struct BusinessLicenseEntity {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 CertificateType = "certificate_type",
 UnifiedSocialCreditCode = "unified_social_credit_code",

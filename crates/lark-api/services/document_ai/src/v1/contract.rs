@@ -172,7 +172,7 @@ pub struct InitialTerm {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `bank_type` the platform documents; a value it adds later arrives as `Other`.
 BankType {
 BuyBank = "buy_bank",
 SellBank = "sell_bank",
@@ -182,7 +182,7 @@ UnceratinBank = "unceratin_bank",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `body_type` the platform documents; a value it adds later arrives as `Other`.
 BodyType {
 Buy = "buy",
 Sell = "sell",
@@ -191,7 +191,7 @@ Third = "third",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `ocr_mode` the platform documents; a value it adds later arrives as `Other`.
 OcrMode {
 Force = "force",
 Auto = "auto",

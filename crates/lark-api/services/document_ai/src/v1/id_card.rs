@@ -70,7 +70,7 @@ pub struct IdCardEntity {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Address = "address",
 IssuedBy = "issued_by",

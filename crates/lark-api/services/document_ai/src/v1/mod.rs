@@ -38,7 +38,7 @@ pub struct HkmMainlandTravelPermitEntity {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 DateOfBirth = "date_of_birth",
 FullNameCn = "full_name_cn",

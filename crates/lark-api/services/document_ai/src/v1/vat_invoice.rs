@@ -69,7 +69,7 @@ pub struct VatInvoiceEntity {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Remarks = "remarks",
 InvoiceCode = "invoice_code",

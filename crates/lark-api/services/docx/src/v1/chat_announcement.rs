@@ -69,7 +69,7 @@ impl lark_core::endpoint::Endpoint for Get {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `announcement_type` the platform documents; a value it adds later arrives as `Other`.
 AnnouncementType {
 Doc = "doc",
 Docx = "docx",
@@ -77,7 +77,7 @@ Docx = "docx",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `modifier_id_type` the platform documents; a value it adds later arrives as `Other`.
 ModifierIdType {
 UserId = "user_id",
 UnionId = "union_id",
@@ -86,7 +86,7 @@ OpenId = "open_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `owner_id_type` the platform documents; a value it adds later arrives as `Other`.
 OwnerIdType {
 UserId = "user_id",
 UnionId = "union_id",

@@ -286,7 +286,7 @@ pub struct DisplaySetting {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `content_type` the platform documents; a value it adds later arrives as `Other`.
 ContentType {
 Markdown = "markdown",
 Html = "html",

@@ -511,7 +511,7 @@ pub struct BlockIdRelation {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `url_type` the platform documents; a value it adds later arrives as `Other`.
 UrlType {
 MessageLink = "MessageLink",
 Undefined = "Undefined",

@@ -162,7 +162,7 @@ pub struct UpdateTextStyleStyle {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `background_color` the platform documents; a value it adds later arrives as `Other`.
 BackgroundColor {
 LightGrayBackground = "LightGrayBackground",
 LightRedBackground = "LightRedBackground",
@@ -183,7 +183,7 @@ DarkPurpleBackground = "DarkPurpleBackground",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `indentation_level` the platform documents; a value it adds later arrives as `Other`.
 IndentationLevel {
 NoIndent = "NoIndent",
 OneLevelIndent = "OneLevelIndent",

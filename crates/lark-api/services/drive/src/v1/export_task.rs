@@ -226,7 +226,7 @@ pub struct ExportTask {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `file_extension` the platform documents; a value it adds later arrives as `Other`.
 FileExtension {
 Docx = "docx",
 Pdf = "pdf",
@@ -238,7 +238,7 @@ Pptx = "pptx",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Doc = "doc",
 Sheet = "sheet",

@@ -210,7 +210,7 @@ pub struct Copy {
     user_id_type: Option<lark_api_common::UserIdType>,
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    r#type: Option<crate::v1::file::CopyType>,
+    r#type: Option<crate::v1::file::Type>,
     folder_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     extra: Option<Vec<lark_api_common::Text>>,
@@ -240,7 +240,7 @@ impl Copy {
     }
 
     /// Sets `type` (body, `string`).
-    pub fn r#type(mut self, v: impl Into<crate::v1::file::CopyType>) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::v1::file::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -372,7 +372,7 @@ pub struct Move {
     #[serde(skip)]
     file_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    r#type: Option<crate::v1::file::MoveType>,
+    r#type: Option<crate::v1::file::Type>,
     #[serde(skip_serializing_if = "Option::is_none")]
     folder_token: Option<String>,
 }
@@ -388,7 +388,7 @@ impl Move {
     }
 
     /// Sets `type` (body, `string`).
-    pub fn r#type(mut self, v: impl Into<crate::v1::file::MoveType>) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::v1::file::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -1197,7 +1197,7 @@ pub struct ReferEntity {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `refer_type` the platform documents; a value it adds later arrives as `Other`.
 ReferType {
 File = "file",
 Docx = "docx",
@@ -1210,7 +1210,7 @@ Slides = "slides",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `file_type` the platform documents; a value it adds later arrives as `Other`.
 FileType {
 Doc = "doc",
 Docx = "docx",
@@ -1223,7 +1223,7 @@ Slides = "slides",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 File = "file",
 Docx = "docx",
@@ -1238,34 +1238,7 @@ Slides = "slides",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-CopyType {
-File = "file",
-Doc = "doc",
-Sheet = "sheet",
-Bitable = "bitable",
-Docx = "docx",
-Mindnote = "mindnote",
-Slides = "slides",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-MoveType {
-File = "file",
-Docx = "docx",
-Bitable = "bitable",
-Doc = "doc",
-Sheet = "sheet",
-Mindnote = "mindnote",
-Folder = "folder",
-Slides = "slides",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `parent_type` the platform documents; a value it adds later arrives as `Other`.
 ParentType {
 Explorer = "explorer",
 Wiki = "wiki",
@@ -1273,7 +1246,7 @@ Wiki = "wiki",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `order_by` the platform documents; a value it adds later arrives as `Other`.
 OrderBy {
 EditedTime = "EditedTime",
 CreatedTime = "CreatedTime",

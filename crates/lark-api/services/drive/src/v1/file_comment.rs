@@ -167,7 +167,7 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 pub struct Get {
     file_token: String,
     comment_id: String,
-    file_type: crate::v1::file_comment::FileType,
+    file_type: crate::v1::FileType,
     user_id_type: Option<lark_api_common::UserIdType>,
 }
 
@@ -176,7 +176,7 @@ impl Get {
     pub fn new(
         file_token: impl Into<String>,
         comment_id: impl Into<String>,
-        file_type: impl Into<crate::v1::file_comment::FileType>,
+        file_type: impl Into<crate::v1::FileType>,
     ) -> Self {
         Self {
             file_token: file_token.into(),
@@ -265,7 +265,7 @@ pub struct Create {
     #[serde(skip)]
     file_token: String,
     #[serde(skip)]
-    file_type: crate::v1::file_comment::CreateFileType,
+    file_type: crate::v1::file_comment::FileType,
     #[serde(skip)]
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -276,7 +276,7 @@ impl Create {
     /// A request with its required `file_token`, `file_type`.
     pub fn new(
         file_token: impl Into<String>,
-        file_type: impl Into<crate::v1::file_comment::CreateFileType>,
+        file_type: impl Into<crate::v1::file_comment::FileType>,
     ) -> Self {
         Self {
             file_token: file_token.into(),
@@ -542,21 +542,8 @@ pub struct Reply {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `file_type` the platform documents; a value it adds later arrives as `Other`.
 FileType {
-Doc = "doc",
-Sheet = "sheet",
-File = "file",
-Docx = "docx",
-Slides = "slides",
-Bitable = "bitable",
-Apps = "apps",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-CreateFileType {
 Doc = "doc",
 Docx = "docx",
 }

@@ -28,15 +28,12 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 #[must_use]
 pub struct Get {
     file_token: String,
-    file_type: crate::v1::file_statistics::FileType,
+    file_type: crate::v1::FileType,
 }
 
 impl Get {
     /// A request with its required `file_token`, `file_type`.
-    pub fn new(
-        file_token: impl Into<String>,
-        file_type: impl Into<crate::v1::file_statistics::FileType>,
-    ) -> Self {
+    pub fn new(file_token: impl Into<String>, file_type: impl Into<crate::v1::FileType>) -> Self {
         Self {
             file_token: file_token.into(),
             file_type: file_type.into(),
@@ -81,17 +78,4 @@ pub struct Statistic {
     pub uv_today: Option<i64>,
     pub pv_today: Option<i64>,
     pub like_count_today: Option<i64>,
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-FileType {
-Doc = "doc",
-Sheet = "sheet",
-Mindnote = "mindnote",
-Bitable = "bitable",
-Wiki = "wiki",
-File = "file",
-Docx = "docx",
-}
 }

@@ -60,7 +60,7 @@ pub struct CreateResponse {
     pub subscription_id: Option<String>,
     pub subscription_type: Option<String>,
     pub is_subcribe: Option<bool>,
-    pub file_type: Option<crate::v1::file_subscription::CreateFileType>,
+    pub file_type: Option<crate::v1::file_subscription::FileType>,
 }
 
 impl lark_core::endpoint::Endpoint for Create {
@@ -123,7 +123,7 @@ pub struct GetResponse {
     pub subscription_id: Option<String>,
     pub subscription_type: Option<String>,
     pub is_subcribe: Option<bool>,
-    pub file_type: Option<crate::v1::file_subscription::CreateFileType>,
+    pub file_type: Option<crate::v1::file_subscription::FileType>,
 }
 
 impl lark_core::endpoint::Endpoint for Get {
@@ -193,7 +193,7 @@ pub struct PatchResponse {
     pub subscription_id: Option<String>,
     pub subscription_type: Option<String>,
     pub is_subcribe: Option<bool>,
-    pub file_type: Option<crate::v1::file_subscription::CreateFileType>,
+    pub file_type: Option<crate::v1::file_subscription::FileType>,
 }
 
 impl lark_core::endpoint::Endpoint for Patch {
@@ -219,16 +219,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-CreateFileType {
-Doc = "doc",
-Wiki = "wiki",
-Docx = "docx",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `file_type` the platform documents; a value it adds later arrives as `Other`.
 FileType {
 Doc = "doc",
 Docx = "docx",

@@ -134,7 +134,7 @@ pub struct Delete {
     file_token: String,
     version_id: String,
     obj_type: crate::v1::file_version::ObjType,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl Delete {
@@ -153,7 +153,7 @@ impl Delete {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -213,7 +213,7 @@ pub struct Get {
     file_token: String,
     version_id: String,
     obj_type: crate::v1::file_version::ObjType,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl Get {
@@ -232,7 +232,7 @@ impl Get {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -311,7 +311,7 @@ pub struct List {
     page_size: i64,
     page_token: Option<String>,
     obj_type: crate::v1::file_version::ObjType,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl List {
@@ -337,7 +337,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -409,7 +409,7 @@ pub struct Version {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `parent_type` the platform documents; a value it adds later arrives as `Other`.
 ParentType {
 Docx = "docx",
 Sheet = "sheet",
@@ -417,7 +417,7 @@ Sheet = "sheet",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 N0 = "0",
 N1 = "1",
@@ -426,7 +426,7 @@ N2 = "2",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `obj_type` the platform documents; a value it adds later arrives as `Other`.
 ObjType {
 Docx = "docx",
 Sheet = "sheet",

@@ -18,7 +18,7 @@ pub struct List {
     file_token: String,
     page_size: i64,
     page_token: Option<String>,
-    file_type: crate::v1::file_view_record::FileType,
+    file_type: crate::v1::FileType,
     viewer_id_type: Option<crate::v1::file_view_record::ViewerIdType>,
 }
 
@@ -27,7 +27,7 @@ impl List {
     pub fn new(
         file_token: impl Into<String>,
         page_size: impl Into<i64>,
-        file_type: impl Into<crate::v1::file_view_record::FileType>,
+        file_type: impl Into<crate::v1::FileType>,
     ) -> Self {
         Self {
             file_token: file_token.into(),
@@ -114,20 +114,7 @@ pub struct ViewRecord {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-FileType {
-Doc = "doc",
-Docx = "docx",
-Sheet = "sheet",
-Bitable = "bitable",
-Mindnote = "mindnote",
-Wiki = "wiki",
-File = "file",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `viewer_id_type` the platform documents; a value it adds later arrives as `Other`.
 ViewerIdType {
 UserId = "user_id",
 UnionId = "union_id",

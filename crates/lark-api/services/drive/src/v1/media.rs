@@ -476,7 +476,7 @@ pub struct TmpDownloadUrl {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `parent_type` the platform documents; a value it adds later arrives as `Other`.
 ParentType {
 DocImage = "doc_image",
 DocxImage = "docx_image",

@@ -131,7 +131,7 @@ pub struct Meta {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `doc_type` the platform documents; a value it adds later arrives as `Other`.
 DocType {
 Doc = "doc",
 Sheet = "sheet",

@@ -86,8 +86,23 @@ pub struct ContentElement {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-GetType {
+/// The values of `file_type` the platform documents; a value it adds later arrives as `Other`.
+FileType {
+Doc = "doc",
+Docx = "docx",
+Sheet = "sheet",
+File = "file",
+Slides = "slides",
+Bitable = "bitable",
+Apps = "apps",
+Mindnote = "mindnote",
+Wiki = "wiki",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
+Type {
 Doc = "doc",
 Sheet = "sheet",
 File = "file",
@@ -97,27 +112,8 @@ Docx = "docx",
 Mindnote = "mindnote",
 Minutes = "minutes",
 Slides = "slides",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-Type {
 TextRun = "text_run",
 DocsLink = "docs_link",
 Person = "person",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-FileType {
-Doc = "doc",
-Docx = "docx",
-Sheet = "sheet",
-File = "file",
-Slides = "slides",
-Bitable = "bitable",
-Apps = "apps",
 }
 }

@@ -17,7 +17,7 @@ pub struct Create {
     #[serde(skip)]
     token: String,
     #[serde(skip)]
-    r#type: crate::v1::permission_member::Type,
+    r#type: crate::Type,
     #[serde(skip)]
     need_notification: Option<bool>,
     member_type: crate::v1::permission_member::MemberType,
@@ -31,7 +31,7 @@ impl Create {
     /// A request with its required `token`, `type`, `member_type`, `member_id`, `perm`.
     pub fn new(
         token: impl Into<String>,
-        r#type: impl Into<crate::v1::permission_member::Type>,
+        r#type: impl Into<crate::Type>,
         member_type: impl Into<crate::v1::permission_member::MemberType>,
         member_id: impl Into<String>,
         perm: impl Into<crate::v1::permission_member::Perm>,
@@ -108,9 +108,9 @@ pub struct Delete {
     #[serde(skip)]
     member_id: String,
     #[serde(skip)]
-    r#type: crate::v1::permission_member::Type,
+    r#type: crate::Type,
     #[serde(skip)]
-    member_type: crate::v1::permission_member::DeleteMemberType,
+    member_type: crate::v1::permission_member::MemberType,
     #[serde(skip_serializing_if = "Option::is_none")]
     perm_type: Option<crate::v1::permission_member::PermType>,
 }
@@ -120,8 +120,8 @@ impl Delete {
     pub fn new(
         token: impl Into<String>,
         member_id: impl Into<String>,
-        r#type: impl Into<crate::v1::permission_member::Type>,
-        member_type: impl Into<crate::v1::permission_member::DeleteMemberType>,
+        r#type: impl Into<crate::Type>,
+        member_type: impl Into<crate::v1::permission_member::MemberType>,
     ) -> Self {
         Self {
             token: token.into(),
@@ -278,7 +278,7 @@ pub struct BatchCreate {
     #[serde(skip)]
     token: String,
     #[serde(skip)]
-    r#type: crate::v1::permission_member::Type,
+    r#type: crate::Type,
     #[serde(skip)]
     need_notification: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -287,10 +287,7 @@ pub struct BatchCreate {
 
 impl BatchCreate {
     /// A request with its required `token`, `type`.
-    pub fn new(
-        token: impl Into<String>,
-        r#type: impl Into<crate::v1::permission_member::Type>,
-    ) -> Self {
+    pub fn new(token: impl Into<String>, r#type: impl Into<crate::Type>) -> Self {
         Self {
             token: token.into(),
             r#type: r#type.into(),
@@ -416,14 +413,14 @@ static LIST: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMe
 #[must_use]
 pub struct List {
     token: String,
-    r#type: crate::ListType,
+    r#type: crate::Type,
     fields: Option<String>,
     perm_type: Option<crate::v1::permission_member::PermType>,
 }
 
 impl List {
     /// A request with its required `token`, `type`.
-    pub fn new(token: impl Into<String>, r#type: impl Into<crate::ListType>) -> Self {
+    pub fn new(token: impl Into<String>, r#type: impl Into<crate::Type>) -> Self {
         Self {
             token: token.into(),
             r#type: r#type.into(),
@@ -490,7 +487,7 @@ pub struct TransferOwner {
     #[serde(skip)]
     token: String,
     #[serde(skip)]
-    r#type: crate::ListType,
+    r#type: crate::Type,
     #[serde(skip)]
     need_notification: Option<bool>,
     #[serde(skip)]
@@ -499,7 +496,7 @@ pub struct TransferOwner {
     stay_put: Option<bool>,
     #[serde(skip)]
     old_owner_perm: Option<String>,
-    member_type: crate::v1::permission_member::TransferOwnerMemberType,
+    member_type: crate::v1::permission_member::MemberType,
     member_id: String,
 }
 
@@ -507,8 +504,8 @@ impl TransferOwner {
     /// A request with its required `token`, `type`, `member_type`, `member_id`.
     pub fn new(
         token: impl Into<String>,
-        r#type: impl Into<crate::ListType>,
-        member_type: impl Into<crate::v1::permission_member::TransferOwnerMemberType>,
+        r#type: impl Into<crate::Type>,
+        member_type: impl Into<crate::v1::permission_member::MemberType>,
         member_id: impl Into<String>,
     ) -> Self {
         Self {
@@ -589,7 +586,7 @@ pub struct MemberItem {
     pub member_id: Option<String>,
     pub perm: Option<crate::v1::permission_member::Perm>,
     pub perm_type: Option<crate::v1::permission_member::PermType>,
-    pub r#type: Option<crate::v1::permission_member::Type2>,
+    pub r#type: Option<crate::v1::permission_member::Type>,
     pub name: Option<String>,
     pub avatar: Option<String>,
     pub external_label: Option<bool>,
@@ -605,7 +602,7 @@ pub struct BatchCreateMember {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub perm_type: Option<crate::v1::permission_member::PermType>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<crate::v1::permission_member::Type2>,
+    pub r#type: Option<crate::v1::permission_member::Type>,
 }
 
 /// Part of an answer.
@@ -617,36 +614,12 @@ pub struct Member {
     pub member_id: Option<String>,
     pub perm: Option<crate::v1::permission_member::Perm>,
     pub perm_type: Option<crate::v1::permission_member::PermType>,
-    pub r#type: Option<crate::v1::permission_member::Type2>,
+    pub r#type: Option<crate::v1::permission_member::Type>,
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-Action {
-View = "view",
-Edit = "edit",
-Share = "share",
-Comment = "comment",
-Export = "export",
-Copy = "copy",
-Print = "print",
-ManagePublic = "manage_public",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-TransferOwnerMemberType {
-Email = "email",
-Openid = "openid",
-Userid = "userid",
-Appid = "appid",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-Type2 {
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
+Type {
 User = "user",
 Chat = "chat",
 Department = "department",
@@ -658,7 +631,7 @@ WikiSpaceEditor = "wiki_space_editor",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `member_type` the platform documents; a value it adds later arrives as `Other`.
 MemberType {
 Email = "email",
 Openid = "openid",
@@ -673,7 +646,7 @@ Appid = "appid",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `perm` the platform documents; a value it adds later arrives as `Other`.
 Perm {
 View = "view",
 Edit = "edit",
@@ -682,7 +655,7 @@ FullAccess = "full_access",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `perm_type` the platform documents; a value it adds later arrives as `Other`.
 PermType {
 Container = "container",
 SinglePage = "single_page",
@@ -690,33 +663,15 @@ SinglePage = "single_page",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-Type {
-Doc = "doc",
-Sheet = "sheet",
-File = "file",
-Wiki = "wiki",
-Bitable = "bitable",
-Docx = "docx",
-Folder = "folder",
-Mindnote = "mindnote",
-Minutes = "minutes",
-Slides = "slides",
-Apps = "apps",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-DeleteMemberType {
-Email = "email",
-Openid = "openid",
-Openchat = "openchat",
-Opendepartmentid = "opendepartmentid",
-Userid = "userid",
-Unionid = "unionid",
-Groupid = "groupid",
-Wikispaceid = "wikispaceid",
-Appid = "appid",
+/// The values of `action` the platform documents; a value it adds later arrives as `Other`.
+Action {
+View = "view",
+Edit = "edit",
+Share = "share",
+Comment = "comment",
+Export = "export",
+Copy = "copy",
+Print = "print",
+ManagePublic = "manage_public",
 }
 }

@@ -15,12 +15,12 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 #[must_use]
 pub struct Get {
     token: String,
-    r#type: crate::v1::GetType,
+    r#type: crate::v1::Type,
 }
 
 impl Get {
     /// A request with its required `token`, `type`.
-    pub fn new(token: impl Into<String>, r#type: impl Into<crate::v1::GetType>) -> Self {
+    pub fn new(token: impl Into<String>, r#type: impl Into<crate::v1::Type>) -> Self {
         Self {
             token: token.into(),
             r#type: r#type.into(),
@@ -67,7 +67,7 @@ pub struct Patch {
     #[serde(skip)]
     token: String,
     #[serde(skip)]
-    r#type: crate::v1::GetType,
+    r#type: crate::v1::Type,
     #[serde(skip_serializing_if = "Option::is_none")]
     external_access: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,16 +75,16 @@ pub struct Patch {
     #[serde(skip_serializing_if = "Option::is_none")]
     comment_entity: Option<crate::CommentEntity>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    share_entity: Option<crate::v1::permission_public::PatchShareEntity>,
+    share_entity: Option<crate::v1::permission_public::ShareEntity>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    link_share_entity: Option<crate::v1::permission_public::PatchLinkShareEntity>,
+    link_share_entity: Option<crate::v1::permission_public::LinkShareEntity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     invite_external: Option<bool>,
 }
 
 impl Patch {
     /// A request with its required `token`, `type`.
-    pub fn new(token: impl Into<String>, r#type: impl Into<crate::v1::GetType>) -> Self {
+    pub fn new(token: impl Into<String>, r#type: impl Into<crate::v1::Type>) -> Self {
         Self {
             token: token.into(),
             r#type: r#type.into(),
@@ -116,10 +116,7 @@ impl Patch {
     }
 
     /// Sets `share_entity` (body, `string`).
-    pub fn share_entity(
-        mut self,
-        v: impl Into<crate::v1::permission_public::PatchShareEntity>,
-    ) -> Self {
+    pub fn share_entity(mut self, v: impl Into<crate::v1::permission_public::ShareEntity>) -> Self {
         self.share_entity = Some(v.into());
         self
     }
@@ -127,7 +124,7 @@ impl Patch {
     /// Sets `link_share_entity` (body, `string`).
     pub fn link_share_entity(
         mut self,
-        v: impl Into<crate::v1::permission_public::PatchLinkShareEntity>,
+        v: impl Into<crate::v1::permission_public::LinkShareEntity>,
     ) -> Self {
         self.link_share_entity = Some(v.into());
         self
@@ -182,41 +179,21 @@ pub struct PermissionPublic {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-PatchLinkShareEntity {
-TenantReadable = "tenant_readable",
-TenantEditable = "tenant_editable",
-AnyoneReadable = "anyone_readable",
-AnyoneEditable = "anyone_editable",
-Closed = "closed",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-PatchShareEntity {
-Anyone = "anyone",
-SameTenant = "same_tenant",
-OnlyFullAccess = "only_full_access",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `link_share_entity` the platform documents; a value it adds later arrives as `Other`.
 LinkShareEntity {
-Closed = "closed",
-TenantEditable = "tenant_editable",
-AnyoneEditable = "anyone_editable",
 TenantReadable = "tenant_readable",
+TenantEditable = "tenant_editable",
 AnyoneReadable = "anyone_readable",
+AnyoneEditable = "anyone_editable",
+Closed = "closed",
 }
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `share_entity` the platform documents; a value it adds later arrives as `Other`.
 ShareEntity {
-OnlyFullAccess = "only_full_access",
 Anyone = "anyone",
 SameTenant = "same_tenant",
+OnlyFullAccess = "only_full_access",
 }
 }

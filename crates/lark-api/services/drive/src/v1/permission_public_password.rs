@@ -15,12 +15,12 @@ static CREATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Create {
     token: String,
-    r#type: crate::v1::GetType,
+    r#type: crate::v1::Type,
 }
 
 impl Create {
     /// A request with its required `token`, `type`.
-    pub fn new(token: impl Into<String>, r#type: impl Into<crate::v1::GetType>) -> Self {
+    pub fn new(token: impl Into<String>, r#type: impl Into<crate::v1::Type>) -> Self {
         Self {
             token: token.into(),
             r#type: r#type.into(),
@@ -73,12 +73,12 @@ static DELETE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Delete {
     token: String,
-    r#type: crate::v1::GetType,
+    r#type: crate::v1::Type,
 }
 
 impl Delete {
     /// A request with its required `token`, `type`.
-    pub fn new(token: impl Into<String>, r#type: impl Into<crate::v1::GetType>) -> Self {
+    pub fn new(token: impl Into<String>, r#type: impl Into<crate::v1::Type>) -> Self {
         Self {
             token: token.into(),
             r#type: r#type.into(),
@@ -116,12 +116,12 @@ static UPDATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Update {
     token: String,
-    r#type: crate::v1::GetType,
+    r#type: crate::v1::Type,
 }
 
 impl Update {
     /// A request with its required `token`, `type`.
-    pub fn new(token: impl Into<String>, r#type: impl Into<crate::v1::GetType>) -> Self {
+    pub fn new(token: impl Into<String>, r#type: impl Into<crate::v1::Type>) -> Self {
         Self {
             token: token.into(),
             r#type: r#type.into(),

@@ -134,7 +134,7 @@ pub struct Like {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `file_type` the platform documents; a value it adds later arrives as `Other`.
 FileType {
 Doc = "doc",
 Docx = "docx",

@@ -123,12 +123,12 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 #[must_use]
 pub struct Get {
     token: String,
-    r#type: crate::ListType,
+    r#type: crate::Type,
 }
 
 impl Get {
     /// A request with its required `token`, `type`.
-    pub fn new(token: impl Into<String>, r#type: impl Into<crate::ListType>) -> Self {
+    pub fn new(token: impl Into<String>, r#type: impl Into<crate::Type>) -> Self {
         Self {
             token: token.into(),
             r#type: r#type.into(),
@@ -187,7 +187,7 @@ pub struct Patch {
     #[serde(skip_serializing_if = "Option::is_none")]
     manage_collaborator_entity: Option<crate::v2::permission_public::ManageCollaboratorEntity>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    link_share_entity: Option<crate::v2::permission_public::PatchLinkShareEntity>,
+    link_share_entity: Option<crate::v2::permission_public::LinkShareEntity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     copy_entity: Option<crate::v2::permission_public::CopyEntity>,
 }
@@ -247,7 +247,7 @@ impl Patch {
     /// Sets `link_share_entity` (body, `string`).
     pub fn link_share_entity(
         mut self,
-        v: impl Into<crate::v2::permission_public::PatchLinkShareEntity>,
+        v: impl Into<crate::v2::permission_public::LinkShareEntity>,
     ) -> Self {
         self.link_share_entity = Some(v.into());
         self
@@ -303,38 +303,7 @@ pub struct PermissionPublic {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-CopyEntity {
-AnyoneCanView = "anyone_can_view",
-AnyoneCanEdit = "anyone_can_edit",
-OnlyFullAccess = "only_full_access",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-ExternalAccessEntity {
-Open = "open",
-Closed = "closed",
-AllowSharePartnerTenant = "allow_share_partner_tenant",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-PatchLinkShareEntity {
-TenantReadable = "tenant_readable",
-TenantEditable = "tenant_editable",
-PartnerTenantReadable = "partner_tenant_readable",
-PartnerTenantEditable = "partner_tenant_editable",
-AnyoneReadable = "anyone_readable",
-AnyoneEditable = "anyone_editable",
-Closed = "closed",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `manage_collaborator_entity` the platform documents; a value it adds later arrives as `Other`.
 ManageCollaboratorEntity {
 CollaboratorCanView = "collaborator_can_view",
 CollaboratorCanEdit = "collaborator_can_edit",
@@ -343,7 +312,7 @@ CollaboratorFullAccess = "collaborator_full_access",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `share_entity` the platform documents; a value it adds later arrives as `Other`.
 ShareEntity {
 Anyone = "anyone",
 SameTenant = "same_tenant",
@@ -351,14 +320,32 @@ SameTenant = "same_tenant",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-LinkShareEntity {
+/// The values of `copy_entity` the platform documents; a value it adds later arrives as `Other`.
+CopyEntity {
+AnyoneCanView = "anyone_can_view",
+AnyoneCanEdit = "anyone_can_edit",
+OnlyFullAccess = "only_full_access",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `external_access_entity` the platform documents; a value it adds later arrives as `Other`.
+ExternalAccessEntity {
+Open = "open",
 Closed = "closed",
-TenantEditable = "tenant_editable",
-AnyoneEditable = "anyone_editable",
+AllowSharePartnerTenant = "allow_share_partner_tenant",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `link_share_entity` the platform documents; a value it adds later arrives as `Other`.
+LinkShareEntity {
 TenantReadable = "tenant_readable",
-AnyoneReadable = "anyone_readable",
+TenantEditable = "tenant_editable",
 PartnerTenantReadable = "partner_tenant_readable",
 PartnerTenantEditable = "partner_tenant_editable",
+AnyoneReadable = "anyone_readable",
+AnyoneEditable = "anyone_editable",
+Closed = "closed",
 }
 }

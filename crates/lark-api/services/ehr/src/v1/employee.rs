@@ -321,7 +321,7 @@ pub struct FormerWorkExp {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `view` the platform documents; a value it adds later arrives as `Other`.
 View {
 Basic = "basic",
 Full = "full",
@@ -329,7 +329,7 @@ Full = "full",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Text = "text",
 File = "file",

@@ -91,7 +91,7 @@ impl lark_core::endpoint::Endpoint for Create {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `msg_type` the platform documents; a value it adds later arrives as `Other`.
 MsgType {
 Text = "text",
 Post = "post",
@@ -101,7 +101,7 @@ Interactive = "interactive",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `receive_type` the platform documents; a value it adds later arrives as `Other`.
 ReceiveType {
 Chat = "chat",
 User = "user",

@@ -482,7 +482,7 @@ static OFFER: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 pub struct Offer {
     application_id: String,
     user_id_type: Option<lark_api_common::UserIdType>,
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
     job_family_id_type: Option<crate::v1::JobFamilyIdType>,
     employee_type_id_type: Option<crate::v1::EmployeeTypeIdType>,
@@ -508,10 +508,7 @@ impl Offer {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -862,12 +859,12 @@ static GET_DETAIL: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endp
 #[must_use]
 pub struct GetDetail {
     application_id: String,
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     department_id_type: Option<lark_api_common::DepartmentIdType>,
-    job_level_id_type: Option<crate::v1::application::JobLevelIdType>,
-    job_family_id_type: Option<crate::v1::application::JobFamilyIdType>,
+    job_level_id_type: Option<crate::v1::JobLevelIdType>,
+    job_family_id_type: Option<crate::v1::JobFamilyIdType>,
     employee_type_id_type: Option<crate::v1::EmployeeTypeIdType>,
-    options: Option<Vec<crate::v1::application::GetDetailOption>>,
+    options: Option<Vec<crate::v1::application::GetOption>>,
 }
 
 impl GetDetail {
@@ -885,7 +882,7 @@ impl GetDetail {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -897,19 +894,13 @@ impl GetDetail {
     }
 
     /// Sets `job_level_id_type` (query, `string`).
-    pub fn job_level_id_type(
-        mut self,
-        v: impl Into<crate::v1::application::JobLevelIdType>,
-    ) -> Self {
+    pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
     /// Sets `job_family_id_type` (query, `string`).
-    pub fn job_family_id_type(
-        mut self,
-        v: impl Into<crate::v1::application::JobFamilyIdType>,
-    ) -> Self {
+    pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
@@ -923,7 +914,7 @@ impl GetDetail {
     /// Sets `options` (query, `list<string>`).
     pub fn options(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::application::GetDetailOption>>,
+        v: impl IntoIterator<Item = impl Into<crate::v1::application::GetOption>>,
     ) -> Self {
         self.options = Some(v.into_iter().map(Into::into).collect());
         self
@@ -1580,32 +1571,9 @@ pub struct BasicInfo {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `options` the platform documents; a value it adds later arrives as `Other`.
 GetOption {
 GetLatestApplicationOnChain = "get_latest_application_on_chain",
-WithJob = "with_job",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-JobFamilyIdType {
-JobFamilyId = "job_family_id",
-PeopleAdminJobCategoryId = "people_admin_job_category_id",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-JobLevelIdType {
-JobLevelId = "job_level_id",
-PeopleAdminJobLevelId = "people_admin_job_level_id",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-GetDetailOption {
 WithJob = "with_job",
 WithTalent = "with_talent",
 WithInterview = "with_interview",

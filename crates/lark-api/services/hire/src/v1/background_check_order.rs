@@ -403,7 +403,7 @@ pub struct ProviderInfo {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `order_status` the platform documents; a value it adds later arrives as `Other`.
 OrderStatus {
 N2 = "2",
 N3 = "3",
@@ -416,7 +416,7 @@ N9 = "9",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `geo` the platform documents; a value it adds later arrives as `Other`.
 Geo {
 Cn = "cn",
 Sg = "sg",

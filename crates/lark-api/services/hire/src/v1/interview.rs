@@ -15,7 +15,7 @@ static GET_BY_TALENT: lark_core::endpoint::EndpointMeta = lark_core::endpoint::E
 #[must_use]
 pub struct GetByTalent {
     talent_id: String,
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
 }
 
@@ -30,7 +30,7 @@ impl GetByTalent {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -26,7 +26,7 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 pub struct Get {
     job_id: String,
     manager_id: String,
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl Get {
@@ -40,7 +40,7 @@ impl Get {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

@@ -22,7 +22,7 @@ pub struct Search {
     #[serde(skip)]
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip)]
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
     #[serde(skip)]
@@ -63,10 +63,7 @@ impl Search {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }

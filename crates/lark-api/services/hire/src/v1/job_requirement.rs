@@ -17,7 +17,7 @@ pub struct Create {
     #[serde(skip)]
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip)]
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
     #[serde(skip)]
@@ -130,10 +130,7 @@ impl Create {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -410,7 +407,7 @@ pub struct List {
     update_time_begin: Option<String>,
     update_time_end: Option<String>,
     user_id_type: Option<lark_api_common::UserIdType>,
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
     job_family_id_type: Option<crate::v1::JobFamilyIdType>,
     employee_type_id_type: Option<crate::v1::EmployeeTypeIdType>,
@@ -484,10 +481,7 @@ impl List {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -603,7 +597,7 @@ pub struct ListById {
     #[serde(skip)]
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip)]
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
     #[serde(skip)]
@@ -637,10 +631,7 @@ impl ListById {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -735,7 +726,7 @@ pub struct Update {
     #[serde(skip)]
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip)]
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
     #[serde(skip)]
@@ -850,10 +841,7 @@ impl Update {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }

@@ -283,7 +283,7 @@ pub struct State {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `usage` the platform documents; a value it adds later arrives as `Other`.
 Usage {
 PositionLocation = "position_location",
 InterviewLocation = "interview_location",

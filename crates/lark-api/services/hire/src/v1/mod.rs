@@ -606,7 +606,7 @@ pub struct Delivery {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `employee_type_id_type` the platform documents; a value it adds later arrives as `Other`.
 EmployeeTypeIdType {
 PeopleAdminEmployeeTypeId = "people_admin_employee_type_id",
 EmployeeTypeEnumId = "employee_type_enum_id",
@@ -614,7 +614,7 @@ EmployeeTypeEnumId = "employee_type_enum_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `job_family_id_type` the platform documents; a value it adds later arrives as `Other`.
 JobFamilyIdType {
 PeopleAdminJobCategoryId = "people_admin_job_category_id",
 JobFamilyId = "job_family_id",
@@ -622,7 +622,7 @@ JobFamilyId = "job_family_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `job_level_id_type` the platform documents; a value it adds later arrives as `Other`.
 JobLevelIdType {
 PeopleAdminJobLevelId = "people_admin_job_level_id",
 JobLevelId = "job_level_id",
@@ -630,7 +630,7 @@ JobLevelId = "job_level_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `department_id_type` the platform documents; a value it adds later arrives as `Other`.
 DepartmentIdType {
 OpenDepartmentId = "open_department_id",
 DepartmentId = "department_id",
@@ -639,7 +639,7 @@ PeopleAdminDepartmentId = "people_admin_department_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Text = "text",
 Textarea = "textarea",

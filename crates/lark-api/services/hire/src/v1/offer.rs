@@ -101,8 +101,8 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 #[must_use]
 pub struct Get {
     offer_id: String,
-    user_id_type: Option<lark_api_common::GetUserIdType>,
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
     job_family_id_type: Option<crate::v1::JobFamilyIdType>,
     employee_type_id_type: Option<crate::v1::EmployeeTypeIdType>,
@@ -122,16 +122,13 @@ impl Get {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -218,7 +215,7 @@ pub struct List {
     page_token: Option<String>,
     page_size: Option<i64>,
     talent_id: String,
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     employee_type_id_type: Option<crate::v1::EmployeeTypeIdType>,
 }
 
@@ -247,7 +244,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -334,9 +331,9 @@ static CREATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Create {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip)]
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
     #[serde(skip)]
@@ -375,16 +372,13 @@ impl Create {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -596,9 +590,9 @@ pub struct Update {
     #[serde(skip)]
     offer_id: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip)]
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
     #[serde(skip)]
@@ -632,16 +626,13 @@ impl Update {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -970,7 +961,7 @@ pub struct CreateSalaryInfo {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `operation` the platform documents; a value it adds later arrives as `Other`.
 Operation {
 ConfirmOnboarding = "confirm_onboarding",
 CancelOnboarding = "cancel_onboarding",

@@ -253,7 +253,7 @@ pub struct OfferApplicationForm {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `object_type_v2` the platform documents; a value it adds later arrives as `Other`.
 ObjectTypeV2 {
 Number = "number",
 Boolean = "boolean",

@@ -15,7 +15,7 @@ static GET_BY_APPLICATION: lark_core::endpoint::EndpointMeta = lark_core::endpoi
 #[must_use]
 pub struct GetByApplication {
     application_id: String,
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl GetByApplication {
@@ -28,7 +28,7 @@ impl GetByApplication {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

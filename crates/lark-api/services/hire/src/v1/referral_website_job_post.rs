@@ -16,7 +16,7 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 pub struct Get {
     job_post_id: String,
     user_id_type: Option<lark_api_common::UserIdType>,
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
 }
 
@@ -38,10 +38,7 @@ impl Get {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -102,7 +99,7 @@ pub struct List {
     page_token: Option<String>,
     page_size: Option<i64>,
     user_id_type: Option<lark_api_common::UserIdType>,
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
 }
 
@@ -144,10 +141,7 @@ impl List {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }

@@ -27,7 +27,7 @@ pub struct List {
     page_token: Option<String>,
     page_size: Option<i64>,
     user_id: Option<String>,
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     r#type: crate::v1::todo::Type,
 }
 
@@ -62,7 +62,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -144,7 +144,7 @@ pub struct Evaluation {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Evaluation = "evaluation",
 Offer = "offer",

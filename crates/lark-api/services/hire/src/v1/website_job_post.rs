@@ -17,7 +17,7 @@ pub struct Get {
     website_id: String,
     job_post_id: String,
     user_id_type: Option<lark_api_common::UserIdType>,
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
 }
 
@@ -40,10 +40,7 @@ impl Get {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -110,7 +107,7 @@ pub struct List {
     page_token: Option<String>,
     page_size: Option<i64>,
     user_id_type: Option<lark_api_common::UserIdType>,
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
     update_start_time: Option<String>,
     update_end_time: Option<String>,
@@ -154,10 +151,7 @@ impl List {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
@@ -283,7 +277,7 @@ pub struct Search {
     #[serde(skip)]
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
-    department_id_type: Option<lark_api_common::PatchDepartmentIdType>,
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip)]
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -347,10 +341,7 @@ impl Search {
     }
 
     /// Sets `department_id_type` (query, `string`).
-    pub fn department_id_type(
-        mut self,
-        v: impl Into<lark_api_common::PatchDepartmentIdType>,
-    ) -> Self {
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }

@@ -243,8 +243,8 @@ pub struct CreateResponse {
     pub i18n_names: Option<lark_api_common::I18nName>,
     pub owner_id: Option<String>,
     pub owner_id_type: Option<String>,
-    pub urgent_setting: Option<crate::v1::chat::CreateUrgentSetting>,
-    pub video_conference_setting: Option<crate::v1::chat::CreateVideoConferenceSetting>,
+    pub urgent_setting: Option<crate::v1::chat::UrgentSetting>,
+    pub video_conference_setting: Option<crate::v1::chat::VideoConferenceSetting>,
     pub add_member_permission: Option<String>,
     pub share_card_permission: Option<String>,
     pub at_all_permission: Option<String>,
@@ -364,8 +364,8 @@ pub struct GetResponse {
     pub user_count: Option<String>,
     pub bot_count: Option<String>,
     pub restricted_mode_setting: Option<crate::v1::chat::RestrictedModeSetting>,
-    pub urgent_setting: Option<crate::v1::chat::CreateUrgentSetting>,
-    pub video_conference_setting: Option<crate::v1::chat::CreateVideoConferenceSetting>,
+    pub urgent_setting: Option<crate::v1::chat::UrgentSetting>,
+    pub video_conference_setting: Option<crate::v1::chat::VideoConferenceSetting>,
     pub hide_member_count_setting: Option<crate::v1::chat::HideMemberCountSetting>,
     pub chat_status: Option<crate::v1::chat::ChatStatus>,
 }
@@ -1017,7 +1017,7 @@ pub struct RestrictedModeSetting {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `edit_permission` the platform documents; a value it adds later arrives as `Other`.
 EditPermission {
 OnlyOwner = "only_owner",
 AllMembers = "all_members",
@@ -1025,7 +1025,7 @@ AllMembers = "all_members",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `group_message_type` the platform documents; a value it adds later arrives as `Other`.
 GroupMessageType {
 Chat = "chat",
 Thread = "thread",
@@ -1033,7 +1033,7 @@ Thread = "thread",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `hide_member_count_setting` the platform documents; a value it adds later arrives as `Other`.
 HideMemberCountSetting {
 AllMembers = "all_members",
 OnlyOwner = "only_owner",
@@ -1041,7 +1041,7 @@ OnlyOwner = "only_owner",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `urgent_setting` the platform documents; a value it adds later arrives as `Other`.
 UrgentSetting {
 OnlyOwner = "only_owner",
 AllMembers = "all_members",
@@ -1049,7 +1049,7 @@ AllMembers = "all_members",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `video_conference_setting` the platform documents; a value it adds later arrives as `Other`.
 VideoConferenceSetting {
 OnlyOwner = "only_owner",
 AllMembers = "all_members",
@@ -1057,7 +1057,7 @@ AllMembers = "all_members",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `sort_type` the platform documents; a value it adds later arrives as `Other`.
 SortType {
 ByCreateTimeAsc = "ByCreateTimeAsc",
 ByActiveTimeDesc = "ByActiveTimeDesc",
@@ -1065,7 +1065,7 @@ ByActiveTimeDesc = "ByActiveTimeDesc",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `validity_period` the platform documents; a value it adds later arrives as `Other`.
 ValidityPeriod {
 Week = "week",
 Year = "year",
@@ -1074,23 +1074,7 @@ Permanently = "permanently",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-CreateUrgentSetting {
-AllMembers = "all_members",
-OnlyOwner = "only_owner",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-CreateVideoConferenceSetting {
-AllMembers = "all_members",
-OnlyOwner = "only_owner",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `chat_status` the platform documents; a value it adds later arrives as `Other`.
 ChatStatus {
 Normal = "normal",
 Dissolved = "dissolved",
@@ -1099,7 +1083,7 @@ DissolvedSave = "dissolved_save",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `download_has_permission_setting` the platform documents; a value it adds later arrives as `Other`.
 DownloadHasPermissionSetting {
 AllMembers = "all_members",
 NotAnyone = "not_anyone",
@@ -1107,7 +1091,7 @@ NotAnyone = "not_anyone",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `message_has_permission_setting` the platform documents; a value it adds later arrives as `Other`.
 MessageHasPermissionSetting {
 AllMembers = "all_members",
 NotAnyone = "not_anyone",
@@ -1115,7 +1099,7 @@ NotAnyone = "not_anyone",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `screenshot_has_permission_setting` the platform documents; a value it adds later arrives as `Other`.
 ScreenshotHasPermissionSetting {
 AllMembers = "all_members",
 NotAnyone = "not_anyone",

@@ -146,7 +146,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `modifier_id_type` the platform documents; a value it adds later arrives as `Other`.
 ModifierIdType {
 UserId = "user_id",
 UnionId = "union_id",
@@ -156,7 +156,7 @@ AppId = "app_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `owner_id_type` the platform documents; a value it adds later arrives as `Other`.
 OwnerIdType {
 UserId = "user_id",
 UnionId = "union_id",

@@ -28,7 +28,7 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 #[must_use]
 pub struct Get {
     chat_id: String,
-    member_id_type: Option<crate::v1::chat_members::MemberIdType>,
+    member_id_type: Option<lark_api_common::MemberIdType>,
     page_size: Option<i64>,
     page_token: Option<String>,
 }
@@ -45,7 +45,7 @@ impl Get {
     }
 
     /// Sets `member_id_type` (query, `string`).
-    pub fn member_id_type(mut self, v: impl Into<crate::v1::chat_members::MemberIdType>) -> Self {
+    pub fn member_id_type(mut self, v: impl Into<lark_api_common::MemberIdType>) -> Self {
         self.member_id_type = Some(v.into());
         self
     }
@@ -414,13 +414,4 @@ pub struct Member {
     pub member_id: Option<String>,
     pub name: Option<String>,
     pub tenant_key: Option<String>,
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-MemberIdType {
-UserId = "user_id",
-UnionId = "union_id",
-OpenId = "open_id",
-}
 }

@@ -91,7 +91,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `update_fields` the platform documents; a value it adds later arrives as `Other`.
 UpdateField {
 Icon = "ICON",
 Name = "NAME",

@@ -411,7 +411,7 @@ pub struct CreateChatTab {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `tab_type` the platform documents; a value it adds later arrives as `Other`.
 TabType {
 Message = "message",
 DocList = "doc_list",

@@ -106,7 +106,7 @@ pub struct ChatTopNotice {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `action_type` the platform documents; a value it adds later arrives as `Other`.
 ActionType {
 N1 = "1",
 N2 = "2",

@@ -129,7 +129,7 @@ impl lark_core::endpoint::Endpoint for Get {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `file_type` the platform documents; a value it adds later arrives as `Other`.
 FileType {
 Opus = "opus",
 Mp4 = "mp4",

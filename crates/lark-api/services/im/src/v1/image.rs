@@ -114,7 +114,7 @@ impl lark_core::endpoint::Endpoint for Get {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `image_type` the platform documents; a value it adds later arrives as `Other`.
 ImageType {
 Message = "message",
 Avatar = "avatar",

@@ -1224,7 +1224,7 @@ pub struct I18nContent {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `receive_id_type` the platform documents; a value it adds later arrives as `Other`.
 ReceiveIdType {
 OpenId = "open_id",
 UserId = "user_id",
@@ -1235,7 +1235,7 @@ ChatId = "chat_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `sort_type` the platform documents; a value it adds later arrives as `Other`.
 SortType {
 ByCreateTimeAsc = "ByCreateTimeAsc",
 ByCreateTimeDesc = "ByCreateTimeDesc",
@@ -1243,7 +1243,7 @@ ByCreateTimeDesc = "ByCreateTimeDesc",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `language` the platform documents; a value it adds later arrives as `Other`.
 Language {
 EnUs = "en_us",
 ZhCn = "zh_cn",

@@ -110,7 +110,7 @@ pub struct List {
     reaction_type: Option<String>,
     page_token: Option<String>,
     page_size: Option<i64>,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl List {
@@ -144,7 +144,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -306,7 +306,7 @@ pub struct CreateReactionType {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `operator_type` the platform documents; a value it adds later arrives as `Other`.
 OperatorType {
 App = "app",
 User = "user",

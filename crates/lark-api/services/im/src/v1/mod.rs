@@ -53,7 +53,7 @@ pub struct ChatMenuItem {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `member_id_type` the platform documents; a value it adds later arrives as `Other`.
 MemberIdType {
 UserId = "user_id",
 UnionId = "union_id",
@@ -63,7 +63,7 @@ AppId = "app_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `receive_id_type` the platform documents; a value it adds later arrives as `Other`.
 ReceiveIdType {
 OpenId = "open_id",
 UserId = "user_id",
@@ -75,7 +75,7 @@ ThreadId = "thread_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `action_type` the platform documents; a value it adds later arrives as `Other`.
 ActionType {
 None = "NONE",
 RedirectLink = "REDIRECT_LINK",

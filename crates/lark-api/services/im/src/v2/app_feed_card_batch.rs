@@ -25,7 +25,7 @@ static DELETE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Delete {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::PatchUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     feed_cards: Option<Vec<crate::v2::app_feed_card_batch::FeedCard>>,
 }
@@ -40,7 +40,7 @@ impl Delete {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::PatchUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -108,7 +108,7 @@ static UPDATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Update {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::PatchUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     feed_cards: Option<Vec<crate::v2::app_feed_card_batch::UpdateFeedCard>>,
 }
@@ -123,7 +123,7 @@ impl Update {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::PatchUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -187,7 +187,7 @@ pub struct FeedCard {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `update_fields` the platform documents; a value it adds later arrives as `Other`.
 UpdateField {
 N1 = "1",
 N2 = "2",

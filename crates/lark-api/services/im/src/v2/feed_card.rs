@@ -25,7 +25,7 @@ pub struct Patch {
     #[serde(skip)]
     feed_card_id: String,
     #[serde(skip)]
-    user_id_type: lark_api_common::PatchUserIdType,
+    user_id_type: lark_api_common::UserIdType,
     time_sensitive: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     user_ids: Option<Vec<String>>,
@@ -35,7 +35,7 @@ impl Patch {
     /// A request with its required `feed_card_id`, `user_id_type`, `time_sensitive`.
     pub fn new(
         feed_card_id: impl Into<String>,
-        user_id_type: impl Into<lark_api_common::PatchUserIdType>,
+        user_id_type: impl Into<lark_api_common::UserIdType>,
         time_sensitive: impl Into<bool>,
     ) -> Self {
         Self {
@@ -94,7 +94,7 @@ static BOT_TIME_SENTIVE: lark_core::endpoint::EndpointMeta = lark_core::endpoint
 #[must_use]
 pub struct BotTimeSentive {
     #[serde(skip)]
-    user_id_type: lark_api_common::PatchUserIdType,
+    user_id_type: lark_api_common::UserIdType,
     time_sensitive: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     user_ids: Option<Vec<String>>,
@@ -103,7 +103,7 @@ pub struct BotTimeSentive {
 impl BotTimeSentive {
     /// A request with its required `user_id_type`, `time_sensitive`.
     pub fn new(
-        user_id_type: impl Into<lark_api_common::PatchUserIdType>,
+        user_id_type: impl Into<lark_api_common::UserIdType>,
         time_sensitive: impl Into<bool>,
     ) -> Self {
         Self {

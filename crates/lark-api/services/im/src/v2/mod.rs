@@ -141,7 +141,7 @@ pub struct FailedCard {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `action_type` the platform documents; a value it adds later arrives as `Other`.
 ActionType {
 UrlPage = "url_page",
 Webhook = "webhook",
@@ -149,7 +149,7 @@ Webhook = "webhook",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `button_type` the platform documents; a value it adds later arrives as `Other`.
 ButtonType {
 Default = "default",
 Primary = "primary",
@@ -158,7 +158,7 @@ Success = "success",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Primary = "primary",
 Secondary = "secondary",
@@ -168,7 +168,7 @@ Danger = "danger",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `reason` the platform documents; a value it adds later arrives as `Other`.
 Reason {
 N0 = "0",
 N1 = "1",

@@ -541,7 +541,7 @@ pub struct Mailgroup {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `who_can_send_mail` the platform documents; a value it adds later arrives as `Other`.
 WhoCanSendMail {
 Anyone = "ANYONE",
 AllInternalUsers = "ALL_INTERNAL_USERS",

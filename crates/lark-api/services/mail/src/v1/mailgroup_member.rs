@@ -536,7 +536,7 @@ pub struct Member {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 User = "USER",
 Department = "DEPARTMENT",

@@ -176,7 +176,7 @@ pub struct GetByCard {
     user_mailbox_id: String,
     card_id: String,
     owner_id: String,
-    user_id_type: Option<lark_api_common::PatchUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl GetByCard {
@@ -195,7 +195,7 @@ impl GetByCard {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::PatchUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

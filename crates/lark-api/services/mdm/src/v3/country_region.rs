@@ -215,7 +215,7 @@ pub struct ExpressionValue {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `logic` the platform documents; a value it adds later arrives as `Other`.
 Logic {
 N0 = "0",
 N1 = "1",
@@ -223,7 +223,7 @@ N1 = "1",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `operator` the platform documents; a value it adds later arrives as `Other`.
 Operator {
 N0 = "0",
 N1 = "1",

@@ -25,7 +25,7 @@ static BATCH_GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpo
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct BatchGet {
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     okr_ids: Option<Vec<String>>,
     lang: Option<String>,
 }
@@ -41,7 +41,7 @@ impl BatchGet {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

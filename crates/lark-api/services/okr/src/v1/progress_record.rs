@@ -406,7 +406,7 @@ pub struct Paragraph {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Element {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<crate::v1::progress_record::ElementType>,
+    pub r#type: Option<crate::v1::progress_record::Type>,
     #[serde(rename = "textRun", skip_serializing_if = "Option::is_none")]
     pub text_run: Option<crate::v1::progress_record::TextRun>,
     #[serde(rename = "docsLink", skip_serializing_if = "Option::is_none")]
@@ -476,7 +476,7 @@ pub struct Style {
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct StyleList {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<crate::v1::progress_record::StyleListType>,
+    pub r#type: Option<crate::v1::progress_record::Type>,
     #[serde(rename = "indentLevel", skip_serializing_if = "Option::is_none")]
     pub indent_level: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -526,7 +526,7 @@ pub struct ProgressRecordContentBlockParagraph {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ProgressRecordContentBlockParagraphElement {
-    pub r#type: Option<crate::v1::progress_record::ProgressRecordContentBlockParagraphElementType>,
+    pub r#type: Option<crate::v1::progress_record::Type>,
     #[serde(rename = "textRun")]
     pub text_run: Option<crate::v1::progress_record::TextRun>,
     #[serde(rename = "docsLink")]
@@ -535,38 +535,17 @@ pub struct ProgressRecordContentBlockParagraphElement {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Paragraph = "paragraph",
 Gallery = "gallery",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-ElementType {
 TextRun = "textRun",
 DocsLink = "docsLink",
 Person = "person",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-StyleListType {
 Number = "number",
 Bullet = "bullet",
 CheckBox = "checkBox",
 CheckedBox = "checkedBox",
 Indent = "indent",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-ProgressRecordContentBlockParagraphElementType {
-Person = "person",
-TextRun = "textRun",
-DocsLink = "docsLink",
 }
 }

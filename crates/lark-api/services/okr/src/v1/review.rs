@@ -22,7 +22,7 @@ static QUERY: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Query {
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     user_ids: Option<Vec<String>>,
     period_ids: Option<Vec<String>>,
 }
@@ -38,7 +38,7 @@ impl Query {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

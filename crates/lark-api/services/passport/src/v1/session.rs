@@ -23,7 +23,7 @@ static QUERY: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[must_use]
 pub struct Query {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     user_ids: Option<Vec<String>>,
 }
@@ -38,7 +38,7 @@ impl Query {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -101,7 +101,7 @@ static LOGOUT: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Logout {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     idp_credential_id: Option<String>,
     logout_type: i64,
@@ -130,7 +130,7 @@ impl Logout {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

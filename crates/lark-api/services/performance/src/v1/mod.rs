@@ -36,7 +36,7 @@ pub struct Semester {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `progress` the platform documents; a value it adds later arrives as `Other`.
 Progress {
 Enabled = "enabled",
 Initiating = "initiating",

@@ -121,7 +121,7 @@ impl lark_core::endpoint::Endpoint for List {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Annual = "Annual",
 H1 = "H1",
@@ -153,7 +153,7 @@ Custom = "Custom",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type_group` the platform documents; a value it adds later arrives as `Other`.
 TypeGroup {
 Annual = "Annual",
 SemiAnnual = "Semi-annual",

@@ -27,7 +27,7 @@ static FIND_BY_PAGE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::En
 #[must_use]
 pub struct FindByPage {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     semester_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     task_option_lists: Option<Vec<i64>>,
@@ -56,7 +56,7 @@ impl FindByPage {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -154,7 +154,7 @@ static FIND_BY_USER_LIST: lark_core::endpoint::EndpointMeta = lark_core::endpoin
 #[must_use]
 pub struct FindByUserList {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     semester_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     user_id_lists: Option<Vec<String>>,
@@ -180,7 +180,7 @@ impl FindByUserList {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -285,7 +285,7 @@ pub struct StageTaskInfoList {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `stage_task_status` the platform documents; a value it adds later arrives as `Other`.
 StageTaskStatus {
 NeedTodo = "need_todo",
 Overdue = "overdue",

@@ -106,7 +106,7 @@ pub struct Activity {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `mode` the platform documents; a value it adds later arrives as `Other`.
 Mode {
 MetricDevelopment = "metric_development",
 PerformanceReview = "performance_review",
@@ -115,7 +115,7 @@ MetricDevelopmentAndPerformanceReview = "metric_development_and_performance_revi
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `progress` the platform documents; a value it adds later arrives as `Other`.
 Progress {
 Finished = "finished",
 Enabled = "enabled",

@@ -18,7 +18,7 @@ pub struct Import {
     #[serde(skip)]
     client_token: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     semester_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     additional_informations: Option<Vec<crate::v2::additional_information::AdditionalInformation>>,
@@ -39,7 +39,7 @@ impl Import {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -107,7 +107,7 @@ static QUERY: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[must_use]
 pub struct Query {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
@@ -136,7 +136,7 @@ impl Query {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

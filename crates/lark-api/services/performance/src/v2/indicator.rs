@@ -133,7 +133,7 @@ pub struct IndicatorOption {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 GeneralReviewItem = "general_review_item",
 ReviewItemBasedOnKeyMetric = "review_item_based_on_key_metric",

@@ -29,7 +29,7 @@ pub struct Import {
     #[serde(skip)]
     client_token: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     semester_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     import_record_name: Option<String>,
@@ -50,7 +50,7 @@ impl Import {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -125,7 +125,7 @@ static QUERY: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[must_use]
 pub struct Query {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     semester_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     reviewee_user_ids: Option<Vec<String>>,
@@ -142,7 +142,7 @@ impl Query {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -252,7 +252,7 @@ pub struct Field {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `add_from` the platform documents; a value it adds later arrives as `Other`.
 AddFrom {
 Reviewee = "reviewee",
 Admin = "admin",

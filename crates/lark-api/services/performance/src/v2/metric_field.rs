@@ -73,7 +73,7 @@ pub struct MetricField {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Number = "number",
 Text = "text",

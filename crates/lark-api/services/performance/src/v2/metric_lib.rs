@@ -25,7 +25,7 @@ static QUERY: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[must_use]
 pub struct Query {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
@@ -58,7 +58,7 @@ impl Query {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -213,7 +213,7 @@ pub struct Tag {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `range_of_availability` the platform documents; a value it adds later arrives as `Other`.
 RangeOfAvailability {
 AdminsAndReviewees = "admins_and_reviewees",
 OnlyAdmins = "only_admins",
@@ -221,7 +221,7 @@ OnlyAdmins = "only_admins",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `scoring_setting_type` the platform documents; a value it adds later arrives as `Other`.
 ScoringSettingType {
 ScoreManually = "score_manually",
 ScoreByFormula = "score_by_formula",

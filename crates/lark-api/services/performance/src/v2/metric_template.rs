@@ -27,7 +27,7 @@ static QUERY: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[must_use]
 pub struct Query {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     page_token: Option<String>,
     #[serde(skip)]
@@ -51,7 +51,7 @@ impl Query {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -142,7 +142,7 @@ pub struct MetricTemplate {
     pub id: Option<String>,
     pub name: Option<lark_api_common::Label>,
     pub description: Option<lark_api_common::Label>,
-    pub status: Option<crate::v2::metric_template::MetricTemplateStatus>,
+    pub status: Option<crate::v2::metric_template::Status>,
     pub is_set_by_group: Option<bool>,
     pub total_metric_score_method: Option<i64>,
     pub metric_weight_method: Option<crate::v2::metric_template::MetricWeightMethod>,
@@ -223,7 +223,7 @@ pub struct ReviewRuleConfig {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
 Status {
 ToBeConfigured = "to_be_configured",
 ToBeActivated = "to_be_activated",
@@ -233,7 +233,7 @@ Disabled = "disabled",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `metric_weight_method` the platform documents; a value it adds later arrives as `Other`.
 MetricWeightMethod {
 SumOfMetricWeightsForEachDimensionEquals1 = "sum_of_metric_weights_for_each_dimension_equals_1",
 TotalSumOfAllMetricWeightEquals1 = "total_sum_of_all_metric_weight_equals_1",
@@ -241,17 +241,7 @@ TotalSumOfAllMetricWeightEquals1 = "total_sum_of_all_metric_weight_equals_1",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-MetricTemplateStatus {
-Enabled = "enabled",
-Disabled = "disabled",
-ToBeConfigured = "to_be_configured",
-ToBeActivated = "to_be_activated",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `scoring_setting_type` the platform documents; a value it adds later arrives as `Other`.
 ScoringSettingType {
 ScoreByFormula = "score_by_formula",
 SocreManually = "socre_manually",

@@ -18,7 +18,7 @@ pub mod user_group_user_rel;
 pub mod user_info;
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `input_setting` the platform documents; a value it adds later arrives as `Other`.
 InputSetting {
 Reviewee = "reviewee",
 Admin = "admin",

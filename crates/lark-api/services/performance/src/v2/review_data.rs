@@ -23,7 +23,7 @@ static QUERY: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointM
 #[must_use]
 pub struct Query {
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::GetUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     semester_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,7 +59,7 @@ impl Query {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::GetUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -166,7 +166,7 @@ pub struct Data {
 #[non_exhaustive]
 pub struct Stage {
     pub stage_id: Option<String>,
-    pub stage_type: Option<crate::v2::review_data::StageStageType>,
+    pub stage_type: Option<crate::v2::review_data::StageType>,
     pub template_id: Option<String>,
     pub records: Option<Vec<crate::v2::review_data::StageRecord>>,
     pub review_stage_role: Option<crate::v2::review_data::ReviewStageRole>,
@@ -337,7 +337,7 @@ pub struct TagTextItemData {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `review_stage_roles` the platform documents; a value it adds later arrives as `Other`.
 ReviewStageRole {
 Reviewee = "reviewee",
 InvitedReviewer = "invited_reviewer",
@@ -351,7 +351,7 @@ MetricReviewer = "metric_reviewer",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `stage_types` the platform documents; a value it adds later arrives as `Other`.
 StageType {
 SummarizeKeyOutputs = "summarize_key_outputs",
 Review = "review",
@@ -363,19 +363,7 @@ LeaderReview = "leader_review",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-StageStageType {
-LeaderReview = "leader_review",
-CommunicationAndOpenResult = "communication_and_open_result",
-ViewResult = "view_result",
-SummarizeKeyOutputs = "summarize_key_outputs",
-Review = "review",
-Reconsideration = "reconsideration",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `invitedby` the platform documents; a value it adds later arrives as `Other`.
 Invitedby {
 Reviewee = "reviewee",
 SystemDefault = "system_default",
@@ -386,7 +374,7 @@ Voluntary = "voluntary",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `relationship_with_reviewee` the platform documents; a value it adds later arrives as `Other`.
 RelationshipWithReviewee {
 DirectReport = "direct_report",
 SkiplevelReport = "skiplevel_report",
@@ -398,7 +386,7 @@ CrossteamColleague = "crossteam_colleague",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `leader_review_data_source` the platform documents; a value it adds later arrives as `Other`.
 LeaderReviewDataSource {
 Review = "review",
 Reconsideration = "reconsideration",

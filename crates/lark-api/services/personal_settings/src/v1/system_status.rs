@@ -473,7 +473,7 @@ pub struct UserList {
 pub struct BatchOpenResultList {
     pub user_id: Option<String>,
     pub end_time: Option<String>,
-    pub result: Option<crate::v1::system_status::BatchOpenResultListResult>,
+    pub result: Option<crate::v1::system_status::ResultListResult>,
 }
 
 /// Part of a request.
@@ -532,7 +532,7 @@ pub struct SystemStatus {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `color` the platform documents; a value it adds later arrives as `Other`.
 Color {
 Blue = "BLUE",
 Gray = "GRAY",
@@ -551,7 +551,7 @@ Carmine = "CARMINE",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `icon_key` the platform documents; a value it adds later arrives as `Other`.
 IconKey {
 GeneralDoNotDisturb = "GeneralDoNotDisturb",
 GeneralInMeetingBusy = "GeneralInMeetingBusy",
@@ -575,7 +575,7 @@ GeneralVacation = "GeneralVacation",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `update_fields` the platform documents; a value it adds later arrives as `Other`.
 UpdateField {
 Title = "TITLE",
 I18NTitle = "I18N_TITLE",
@@ -587,25 +587,15 @@ SyncSetting = "SYNC_SETTING",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `result` the platform documents; a value it adds later arrives as `Other`.
 ResultListResult {
 Success = "success",
 Fail = "fail",
 InvisibleUserId = "invisible_user_id",
 InvalidUserId = "invalid_user_id",
 ResignUserId = "resign_user_id",
-}
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-BatchOpenResultListResult {
 SuccessShow = "success_show",
 SuccessUserCloseSyn = "success_user_close_syn",
 SuccessUserInHigherPrioritySystemStatus = "success_user_in_higher_priority_system_status",
-Fail = "fail",
-InvisibleUserId = "invisible_user_id",
-InvalidUserId = "invalid_user_id",
-ResignUserId = "resign_user_id",
 }
 }

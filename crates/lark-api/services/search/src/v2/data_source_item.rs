@@ -398,7 +398,7 @@ pub struct Metadata {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `access` the platform documents; a value it adds later arrives as `Other`.
 Access {
 Allow = "allow",
 Deny = "deny",
@@ -406,7 +406,7 @@ Deny = "deny",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 UserId = "user_id",
 OpenId = "open_id",
@@ -421,7 +421,7 @@ Group = "group",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `format` the platform documents; a value it adds later arrives as `Other`.
 Format {
 Html = "html",
 Plaintext = "plaintext",

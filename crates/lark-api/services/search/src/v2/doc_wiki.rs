@@ -184,7 +184,7 @@ pub struct ResultMeta {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `doc_types` the platform documents; a value it adds later arrives as `Other`.
 DocType {
 Doc = "DOC",
 Sheet = "SHEET",
@@ -201,7 +201,7 @@ Shortcut = "SHORTCUT",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `sort_type` the platform documents; a value it adds later arrives as `Other`.
 SortType {
 DefaultType = "DEFAULT_TYPE",
 OpenTime = "OPEN_TIME",
@@ -215,7 +215,7 @@ CreateTimeAsc = "CREATE_TIME_ASC",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `entity_type` the platform documents; a value it adds later arrives as `Other`.
 EntityType {
 Doc = "DOC",
 Wiki = "WIKI",

@@ -189,7 +189,7 @@ impl lark_core::endpoint::Page for CreateResponse {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `chat_type` the platform documents; a value it adds later arrives as `Other`.
 ChatType {
 GroupChat = "group_chat",
 P2pChat = "p2p_chat",
@@ -197,7 +197,7 @@ P2pChat = "p2p_chat",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `from_type` the platform documents; a value it adds later arrives as `Other`.
 FromType {
 Bot = "bot",
 User = "user",
@@ -205,7 +205,7 @@ User = "user",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `message_type` the platform documents; a value it adds later arrives as `Other`.
 MessageType {
 File = "file",
 Image = "image",

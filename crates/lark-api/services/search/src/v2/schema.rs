@@ -398,7 +398,7 @@ pub struct SchemaPropertyTypeDefinitionTag {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Text = "text",
 Int = "int",
@@ -411,7 +411,7 @@ UserIds = "user_ids",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `order` the platform documents; a value it adds later arrives as `Other`.
 Order {
 Asc = "asc",
 Desc = "desc",
@@ -419,7 +419,7 @@ Desc = "desc",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `color` the platform documents; a value it adds later arrives as `Other`.
 Color {
 Red = "red",
 Green = "green",

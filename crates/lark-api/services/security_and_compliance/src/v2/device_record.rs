@@ -239,7 +239,7 @@ pub struct List {
     page_token: Option<String>,
     device_record_id: Option<String>,
     current_user_id: Option<String>,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     device_name: Option<String>,
     serial_number: Option<String>,
     disk_serial_number: Option<String>,
@@ -307,7 +307,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

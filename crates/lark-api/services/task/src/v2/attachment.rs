@@ -272,7 +272,7 @@ static UPLOAD: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Upload {
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     resource_type: Option<String>,
     resource_id: String,
     file: lark_core::endpoint::File,
@@ -290,7 +290,7 @@ impl Upload {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }

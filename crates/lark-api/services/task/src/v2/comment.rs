@@ -462,7 +462,7 @@ pub struct Comment {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `direction` the platform documents; a value it adds later arrives as `Other`.
 Direction {
 Asc = "asc",
 Desc = "desc",

@@ -238,7 +238,7 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 #[must_use]
 pub struct Get {
     custom_field_guid: String,
-    user_id_type: Option<lark_api_common::PatchUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl Get {
@@ -251,7 +251,7 @@ impl Get {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::PatchUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -313,7 +313,7 @@ static LIST: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMe
 pub struct List {
     page_size: Option<i64>,
     page_token: Option<String>,
-    user_id_type: Option<lark_api_common::PatchUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     resource_type: Option<String>,
     resource_id: Option<String>,
 }
@@ -343,7 +343,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::PatchUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -695,7 +695,7 @@ pub struct CustomFieldSingleSelectSetting {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Number = "number",
 Datetime = "datetime",
@@ -707,7 +707,7 @@ Text = "text",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `custom_symbol_position` the platform documents; a value it adds later arrives as `Other`.
 CustomSymbolPosition {
 Left = "left",
 Right = "right",
@@ -715,7 +715,7 @@ Right = "right",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `format` the platform documents; a value it adds later arrives as `Other`.
 Format {
 Custom = "custom",
 Normal = "normal",
@@ -726,7 +726,7 @@ Usd = "usd",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `separator` the platform documents; a value it adds later arrives as `Other`.
 Separator {
 None = "none",
 Thousand = "thousand",

@@ -1598,7 +1598,7 @@ pub struct CreateTask {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Prev = "prev",
 Next = "next",

@@ -782,7 +782,7 @@ pub struct Tasklist {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `origin_owner_to_role` the platform documents; a value it adds later arrives as `Other`.
 OriginOwnerToRole {
 Editor = "editor",
 Viewer = "viewer",

@@ -17,7 +17,7 @@ pub struct Create {
     #[serde(skip)]
     tasklist_guid: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     subscribers: Option<Vec<crate::v2::tasklist_activity_subscription::Subscriber>>,
@@ -41,7 +41,7 @@ impl Create {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -167,7 +167,7 @@ static GET: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMet
 pub struct Get {
     tasklist_guid: String,
     activity_subscription_guid: String,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl Get {
@@ -184,7 +184,7 @@ impl Get {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -240,7 +240,7 @@ static LIST: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMe
 pub struct List {
     tasklist_guid: String,
     limit: Option<i64>,
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl List {
@@ -260,7 +260,7 @@ impl List {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -312,7 +312,7 @@ pub struct Patch {
     #[serde(skip)]
     activity_subscription_guid: String,
     #[serde(skip)]
-    user_id_type: Option<lark_api_common::CreateUserIdType>,
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     activity_subscription:
         Option<crate::v2::tasklist_activity_subscription::PatchActivitySubscription>,
@@ -336,7 +336,7 @@ impl Patch {
     }
 
     /// Sets `user_id_type` (query, `string`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::CreateUserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -436,7 +436,7 @@ pub struct ActivitySubscription {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `update_fields` the platform documents; a value it adds later arrives as `Other`.
 UpdateField {
 Name = "name",
 IncludeKeys = "include_keys",

@@ -327,7 +327,7 @@ pub struct CollaborationEntityList {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `group_id_type` the platform documents; a value it adds later arrives as `Other`.
 GroupIdType {
 GroupId = "group_id",
 OpenGroupId = "open_group_id",
@@ -335,7 +335,7 @@ OpenGroupId = "open_group_id",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `collaboration_entity_type` the platform documents; a value it adds later arrives as `Other`.
 CollaborationEntityType {
 User = "user",
 Department = "department",

@@ -111,7 +111,7 @@ pub struct ParentDepartmentId {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `target_department_id_type` the platform documents; a value it adds later arrives as `Other`.
 TargetDepartmentIdType {
 DepartmentId = "department_id",
 OpenDepartmentId = "open_department_id",

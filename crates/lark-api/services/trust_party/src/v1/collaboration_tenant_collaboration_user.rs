@@ -118,7 +118,7 @@ pub struct CustomAttrValue {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `target_user_id_type` the platform documents; a value it adds later arrives as `Other`.
 TargetUserIdType {
 UserId = "user_id",
 UnionId = "union_id",

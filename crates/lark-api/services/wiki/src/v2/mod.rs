@@ -32,7 +32,7 @@ pub struct Space {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `node_type` the platform documents; a value it adds later arrives as `Other`.
 NodeType {
 Origin = "origin",
 Shortcut = "shortcut",
@@ -40,7 +40,7 @@ Shortcut = "shortcut",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `obj_type` the platform documents; a value it adds later arrives as `Other`.
 ObjType {
 Doc = "doc",
 Sheet = "sheet",

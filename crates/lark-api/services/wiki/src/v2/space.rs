@@ -333,7 +333,7 @@ pub struct Space {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `open_sharing` the platform documents; a value it adds later arrives as `Other`.
 OpenSharing {
 Open = "open",
 Closed = "closed",
@@ -341,7 +341,7 @@ Closed = "closed",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `lang` the platform documents; a value it adds later arrives as `Other`.
 Lang {
 Zh = "zh",
 Id = "id",
@@ -363,7 +363,7 @@ ZhTw = "zh-TW",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `obj_type` the platform documents; a value it adds later arrives as `Other`.
 ObjType {
 Doc = "doc",
 Docx = "docx",
@@ -377,7 +377,7 @@ Wiki = "wiki",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `space_type` the platform documents; a value it adds later arrives as `Other`.
 SpaceType {
 Person = "person",
 Team = "team",
@@ -387,7 +387,7 @@ MyLibraryResigned = "my_library_resigned",
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `visibility` the platform documents; a value it adds later arrives as `Other`.
 Visibility {
 Private = "private",
 Public = "public",

@@ -310,7 +310,7 @@ pub struct MoveDocsToWiki {
     space_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     parent_wiki_token: Option<String>,
-    obj_type: crate::v2::space_node::ObjType,
+    obj_type: crate::v2::ObjType,
     obj_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     apply: Option<bool>,
@@ -320,7 +320,7 @@ impl MoveDocsToWiki {
     /// A request with its required `space_id`, `obj_type`, `obj_token`.
     pub fn new(
         space_id: impl Into<String>,
-        obj_type: impl Into<crate::v2::space_node::ObjType>,
+        obj_type: impl Into<crate::v2::ObjType>,
         obj_token: impl Into<String>,
     ) -> Self {
         Self {
@@ -537,17 +537,4 @@ impl lark_core::endpoint::Endpoint for UpdateTitle {
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
     }
-}
-
-lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
-ObjType {
-Doc = "doc",
-Sheet = "sheet",
-Bitable = "bitable",
-Mindnote = "mindnote",
-Docx = "docx",
-File = "file",
-Slides = "slides",
-}
 }

@@ -85,7 +85,7 @@ pub struct MoveResult {
 }
 
 lark_core::string_enum! {
-/// The values the platform documents; any other arrives as `Other`.
+/// The values of `task_type` the platform documents; a value it adds later arrives as `Other`.
 TaskType {
 Move = "move",
 DeleteSpace = "delete_space",
