@@ -244,7 +244,10 @@ mod tests {
         let post = http::Method::POST;
         let get = http::Method::GET;
         let send = find_by_path(&post, "/open-apis/im/v1/messages?receive_id_type=chat_id");
-        assert_eq!(send.map(|e| e.id()).as_deref(), Some("im.v1.message.create"));
+        assert_eq!(
+            send.map(|e| e.id()).as_deref(),
+            Some("im.v1.message.create")
+        );
         let chat = find_by_path(&get, "/open-apis/im/v1/chats/oc_1").unwrap();
         assert_eq!(chat.path, "/open-apis/im/v1/chats/:chat_id");
         let search = find_by_path(&get, "/open-apis/im/v1/chats/search").unwrap();
@@ -262,7 +265,10 @@ mod tests {
         );
         assert_eq!(key("chat", "GetChat"), None);
         // The official name finds the same endpoint.
-        assert_eq!(key("im", "v1.message.create"), Some(IdempotencyKey::Body("uuid")));
+        assert_eq!(
+            key("im", "v1.message.create"),
+            Some(IdempotencyKey::Body("uuid"))
+        );
         let meta = meta(
             lark_core::api::find("message", "SendRawMessage").unwrap(),
             ResponseKind::Json { envelope: None },

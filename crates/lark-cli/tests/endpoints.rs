@@ -44,9 +44,11 @@ fn endpoints_lists_the_whole_catalog() {
             format!("{} {} {} ({})", e.method, e.path, e.id(), e.alias)
         );
     }
-    assert!(lines.contains(
-        &"POST /open-apis/im/v1/messages im.v1.message.create (message.SendRawMessage)"
-    ));
+    assert!(
+        lines.contains(
+            &"POST /open-apis/im/v1/messages im.v1.message.create (message.SendRawMessage)"
+        )
+    );
     assert!(lines.contains(&"GET /open-apis/im/v1/chats/:chat_id im.v1.chat.get (chat.GetChat)"));
     assert!(lines.contains(
         &"POST /open-apis/im/v1/chats/:chat_id/members im.v1.chatMembers.create (chat.AddChatMember)"
