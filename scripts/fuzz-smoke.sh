@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A short, bounded run of every cargo-fuzz target of fuzz/ (events: decryption, envelope
-# parsing, the dispatcher). Installs cargo-fuzz when missing. Works on stable Rust through
-# RUSTC_BOOTSTRAP=1, since libFuzzer needs nightly-only compiler flags.
+# parsing, the dispatcher; the long connection: frame decoding and reassembly). Installs
+# cargo-fuzz when missing. Works on stable Rust through RUSTC_BOOTSTRAP=1, since libFuzzer
+# needs nightly-only compiler flags.
 #
 #   scripts/fuzz-smoke.sh              # FUZZ_SECONDS (default 15) per target
 #   FUZZ_SECONDS=600 scripts/fuzz-smoke.sh
@@ -18,7 +19,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 export RUSTC_BOOTSTRAP=1
-targets=(decrypt envelope dispatcher)
+targets=(decrypt envelope dispatcher ws_frames)
 
 # One build for all targets, then bounded runs.
 cargo fuzz build --sanitizer none

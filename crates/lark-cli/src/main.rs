@@ -5,12 +5,13 @@ mod bot;
 mod call;
 mod endpoints;
 mod event;
+mod listen;
 mod mock;
 mod output;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 /// The Feishu/Lark Open Platform from the command line.
 #[derive(Debug, Parser)]
@@ -24,13 +25,14 @@ struct Cli {
 enum Command {
     /// Calls any endpoint with the app's tenant access token (or a user token) and prints the JSON.
     Api(api::Args),
-    /// Lists every endpoint of the catalog: `METHOD PATH service.Name`.
+    /// Lists every endpoint of the catalog: `METHOD PATH official.name (former.Name)`.
     Endpoints(endpoints::ListArgs),
     /// Posts to a custom bot's webhook (`send`) or computes a webhook signature (`sign`).
     Bot(bot::Args),
     /// Runs the embedded Feishu-compatible mock server.
     Mock(mock::Args),
-    /// Decrypts an event body (`decrypt`) or checks a request signature (`verify`).
+    /// Decrypts an event body (`decrypt`), checks a request signature (`verify`), or prints
+    /// the events of the long connection (`listen`).
     Event(event::Args),
 }
 
@@ -97,13 +99,19 @@ fn with_causes(error: &dyn std::error::Error) -> String {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let outcome = match cli.command {
-        Command::Api(args) => api::run(args).await,
-        Command::Mock(args) => mock::run(args).await,
-        Command::Bot(args) => bot::run(args).await,
-        Command::Endpoints(args) => endpoints::list(&args),
-        Command::Event(args) => event::run(args),
+    // `lark event listen` lives in listen.rs, grafted onto `lark event`.
+    let matches = Cli::command()
+        .mut_subcommand("event", |event| event.subcommand(listen::command()))
+        .get_matches();
+    let listen = match matches.subcommand() {
+        Some(("event", event)) => event.subcommand_matches("listen"),
+        _ => None,
+    };
+    let outcome = match listen {
+        Some(m) => {
+            listen::run(listen::Args::from_arg_matches(m).unwrap_or_else(|e| e.exit())).await
+        }
+        None => run(Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -111,5 +119,15 @@ async fn main() -> ExitCode {
             output::error_line(&failure.message);
             ExitCode::from(failure.code)
         }
+    }
+}
+
+async fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        Command::Api(args) => api::run(args).await,
+        Command::Mock(args) => mock::run(args).await,
+        Command::Bot(args) => bot::run(args).await,
+        Command::Endpoints(args) => endpoints::list(&args),
+        Command::Event(args) => event::run(args),
     }
 }

@@ -24,6 +24,9 @@
 //!   (HMAC-SHA256 keyed with `"{timestamp}\n{secret}"` over an empty message, a one-hour window)
 //!   and optional keywords. Like the platform they always answer HTTP 200, the outcome in `code`:
 //!   19001 unknown token, 19021 bad signature or timestamp, 19024 no keyword, 9499 bad body.
+//! - **The long connection**: `POST /callback/ws/endpoint` hands out a WebSocket URL on the
+//!   mock whose socket speaks the platform's frames; [`MockServer::ws`] pushes events and card
+//!   actions, cuts connections, refuses handshakes and records acks.
 //! - **Fault injection**: [`MockServer::inject`] a [`FaultRule`].
 //! - Every answer carries a unique `X-Tt-Logid`, a JSON content type and CORS headers; `OPTIONS`
 //!   preflights get HTTP 204. Unknown routes answer a Lark envelope with HTTP 404 (code 404).
@@ -51,6 +54,7 @@ mod handlers;
 mod server;
 mod spec;
 mod state;
+pub mod ws;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -156,6 +160,7 @@ impl MockServerBuilder {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(self.token_ttl, self.record_requests));
         seed(&shared);
+        shared.ws.set_addr(addr);
         let (stop, stopped) = watch::channel(());
         let task = tokio::spawn(server::accept_loop(listener, Arc::clone(&shared), stopped));
         Ok(MockServer {
@@ -466,6 +471,14 @@ impl MockServer {
             .unwrap_or_default()
     }
 
+    // ----- long connection -----
+
+    /// Scripts the long connection (`/callback/ws/endpoint` and its WebSocket): push events
+    /// and card actions, cut connections, refuse handshakes, read the acks.
+    pub fn ws(&self) -> ws::WsMock {
+        ws::WsMock::new(std::sync::Arc::clone(&self.shared.ws))
+    }
+
     // ----- faults -----
 
     /// Adds a fault rule after the existing ones (the first rule that fires on a request wins).
@@ -498,5 +511,6 @@ impl Drop for MockServer {
         // Dropping the sender stops the accept loop, which closes the listener and every
         // connection; nothing keeps running after the handle is gone.
         self.stop.take();
+        self.shared.ws.stop();
     }
 }

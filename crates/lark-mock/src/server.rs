@@ -70,6 +70,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(handlers::start_helpdesk_service),
         )
         .route("/open-apis/bot/v2/hook/{token}", post(bot::hook))
+        .route(lark_core::ws::ENDPOINT_PATH, post(crate::ws::endpoint))
+        .route(crate::ws::WS_PATH, get(crate::ws::socket))
         .fallback(crate::spec::handle)
         .method_not_allowed_fallback(crate::spec::handle)
         .with_state(shared)
@@ -117,8 +119,9 @@ async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>, ro
             }
         })
     };
-    let connection =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let connection = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
     tokio::select! {
         _ = connection => {}
         // Dropping the connection future closes the socket with no answer written.

@@ -162,6 +162,7 @@ pub(crate) struct Shared {
     pub(crate) path_counts: Mutex<HashMap<String, u64>>,
     pub(crate) record: bool,
     pub(crate) token_ttl: Mutex<Duration>,
+    pub(crate) ws: std::sync::Arc<crate::ws::WsState>,
     seq: AtomicU64,
     salt: u64,
 }
@@ -178,6 +179,7 @@ impl Shared {
             path_counts: Mutex::new(HashMap::new()),
             record,
             token_ttl: Mutex::new(token_ttl),
+            ws: std::sync::Arc::default(),
             seq: AtomicU64::new(0),
             salt: nanos ^ u64::from(std::process::id()).rotate_left(32),
         }

@@ -17,6 +17,9 @@
 #[cfg(target_arch = "wasm32")]
 compile_error!("lark-reqwest is native-only (tokio, the system clock): on wasm32 use lark-fetch");
 
+#[cfg(feature = "ws")]
+pub mod ws;
+
 use std::time::Duration;
 
 use lark_core::{
