@@ -34,6 +34,9 @@ env -u LARK_APP_ID -u LARK_APP_SECRET -u LARK_BASE_URL -u LARK_CHAT_ID \
 step "the event server example plays the platform against itself on 127.0.0.1"
 cargo run --quiet -p lark-examples --example event_server -- --self-test
 
+step "the long-connection echo bot example receives an event from the embedded mock and replies"
+cargo run --quiet -p lark-examples --example ws_echo_bot
+
 if command -v python3 >/dev/null; then
     step "the committed custom-bot signatures are what an independent Python HMAC computes"
     python3 scripts/custom_bot_vectors.py --check
@@ -51,6 +54,9 @@ cargo check -p lark-core -p lark-api --all-features --target wasm32-unknown-unkn
 step "the docs build without warnings (broken links fail), with default features and with full"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p lark-core -p lark-api
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p lark-core -p lark-api --features lark-core/full,lark-api/full
+
+step "lark-redis against a real redis-server"
+scripts/redis-test.sh
 
 for extra in scripts/custom-bot-wasm.sh scripts/fuzz-smoke.sh scripts/test-wasm.sh scripts/size-report.sh; do
     if [ -x "$extra" ]; then
