@@ -24,6 +24,9 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "ws")]
+pub mod ws;
+
 use lark_core::{
     BoxFuture, Client, Config, HttpClient, HttpError, HttpErrorKind, RandomError, Runtime,
 };

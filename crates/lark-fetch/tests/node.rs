@@ -49,3 +49,9 @@ async fn idempotency_keys_are_random() {
 async fn a_get_with_a_body_is_refused_before_fetch() {
     common::a_get_with_a_body_is_refused_before_fetch().await;
 }
+
+#[cfg(feature = "ws")]
+#[wasm_bindgen_test]
+async fn long_connection() {
+    common::long_connection().await;
+}

@@ -13,6 +13,12 @@
 //! - `POST /expire-tokens`: expires every issued token;
 //! - `POST /push-ticket/:app_id`: issues a fresh app ticket to a marketplace app and returns it
 //!   as `{ "ticket": ... }`, for the test to push in an `app_ticket` event.
+//! - `POST /ws/push?parts=N` (body: an event's JSON, as `text/plain` so a page needs no CORS
+//!   preflight): pushes it over the long connection, in `N`
+//!   fragments sent last first when `N` > 1, and returns `{ "messageId": ... }`; `POST
+//!   /ws/card` pushes a card action the same way; `POST /ws/cut` cuts every connection without
+//!   a close frame; `GET /ws/acks` lists the acks received (`messageId`, `code`, `data`,
+//!   `connection`) and `GET /ws/stats` `{ open, accepted }`.
 //!
 //! Fixtures: the marketplace app `cli_mock_isv` (secret `mock-isv-secret`), custom bots `wasm-bot` (signed with `wasm-bot-secret`) and `wasm-open-bot`
 //! (unsigned), `GET /open-apis/wasm-test/broken`, which always answers an HTML 502 page, and
@@ -74,6 +80,11 @@ async fn main() -> Result<(), String> {
         .route("/stats", get(stats))
         .route("/expire-tokens", post(expire_tokens))
         .route("/push-ticket/{app_id}", post(push_ticket))
+        .route("/ws/push", post(ws_push))
+        .route("/ws/card", post(ws_card))
+        .route("/ws/cut", post(ws_cut))
+        .route("/ws/acks", get(ws_acks))
+        .route("/ws/stats", get(ws_stats))
         .with_state(Arc::clone(&mock));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", control_port))
         .await
@@ -135,4 +146,64 @@ async fn push_ticket(
     Path(app_id): Path<String>,
 ) -> impl IntoResponse {
     cors(json!({ "ticket": mock.push_app_ticket(&app_id) }))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Parts {
+    parts: Option<usize>,
+}
+
+/// A body sent as `text/plain` (a page's "simple" request: no CORS preflight), read as JSON.
+fn json_body(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+}
+
+async fn ws_push(
+    State(mock): State<Arc<MockServer>>,
+    axum::extract::Query(query): axum::extract::Query<Parts>,
+    body: String,
+) -> impl IntoResponse {
+    let event = json_body(&body);
+    let parts = query.parts.unwrap_or(1).clamp(1, 16);
+    let id = if parts == 1 {
+        mock.ws().push_event(&event)
+    } else {
+        // Last part first: the client must join them by `seq`.
+        let order: Vec<usize> = (0..parts).rev().collect();
+        mock.ws().push_event_in_parts(&event, parts, &order)
+    };
+    cors(json!({ "messageId": id }))
+}
+
+async fn ws_card(State(mock): State<Arc<MockServer>>, body: String) -> impl IntoResponse {
+    cors(json!({ "messageId": mock.ws().push_card(&json_body(&body)) }))
+}
+
+async fn ws_cut(State(mock): State<Arc<MockServer>>) -> impl IntoResponse {
+    mock.ws().cut();
+    cors(json!({"ok": true}))
+}
+
+async fn ws_acks(State(mock): State<Arc<MockServer>>) -> impl IntoResponse {
+    let acks: Vec<serde_json::Value> = mock
+        .ws()
+        .acks()
+        .into_iter()
+        .map(|a| {
+            json!({
+                "messageId": a.message_id,
+                "code": a.code,
+                "data": a.data,
+                "connection": a.connection,
+            })
+        })
+        .collect();
+    cors(json!(acks))
+}
+
+async fn ws_stats(State(mock): State<Arc<MockServer>>) -> impl IntoResponse {
+    cors(json!({
+        "open": mock.ws().open_connections(),
+        "accepted": mock.ws().connections_accepted(),
+    }))
 }

@@ -212,3 +212,166 @@ pub(crate) async fn a_get_with_a_body_is_refused_before_fetch() {
         "{err:?}"
     );
 }
+
+/// The control port of the harness's lark-mock (pushes over the long connection, acks).
+#[cfg(feature = "ws")]
+fn control_url() -> &'static str {
+    match option_env!("LARK_CONTROL_URL") {
+        Some(url) => url,
+        None => panic!("build these tests with LARK_CONTROL_URL set (scripts/test-wasm.sh does)"),
+    }
+}
+
+/// A control call; a POST body goes as `text/plain` (no CORS preflight in a page).
+#[cfg(feature = "ws")]
+async fn control(method: &str, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+    use lark_core::HttpClient as _;
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", control_url()));
+    if body.is_some() {
+        request = request.header("content-type", "text/plain");
+    }
+    let request = request
+        .body(body.map(|b| b.to_string().into_bytes()).unwrap_or_default())
+        .unwrap();
+    let response = lark_fetch::FetchClient::new()
+        .execute(request)
+        .await
+        .unwrap();
+    serde_json::from_slice(response.body()).unwrap()
+}
+
+/// Polls `check` every 100 ms, up to 10 s.
+#[cfg(feature = "ws")]
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        FetchRuntime.sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what}: not within 10 s");
+}
+
+#[cfg(feature = "ws")]
+fn message_event(event_id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "schema": "2.0",
+        "header": {"event_id": event_id, "event_type": "im.message.receive_v1",
+                   "create_time": "1700000000000", "token": "", "app_id": APP_ID},
+        "event": {"message": {"message_id": format!("om_{event_id}"), "chat_id": CHAT_ID,
+                              "message_type": "text", "content": "{\"text\":\"hi\"}"}}
+    })
+}
+
+/// The long connection on the platform's `WebSocket`: a whole event, one in fragments sent last
+/// first, a card action acked with its reply; then the connection is cut without a close frame,
+/// the client reconnects, and a re-delivery of the first event is acked but not handled twice.
+#[cfg(feature = "ws")]
+pub(crate) async fn long_connection() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use lark_core::event::{CardActionReply, Dispatcher, Event, ToastKind};
+    use lark_core::ws::ReconnectPolicy;
+
+    let seen: Rc<RefCell<Vec<String>>> = Rc::default();
+    let sink = Rc::clone(&seen);
+    let dispatcher = Dispatcher::new()
+        .on_raw("im.message.receive_v1", move |event: Event| {
+            let sink = Rc::clone(&sink);
+            async move {
+                let id = event.payload["message"]["message_id"]
+                    .as_str()
+                    .unwrap_or("");
+                sink.borrow_mut().push(id.to_owned());
+                Ok(())
+            }
+        })
+        .on_card_action(|event: Event| async move {
+            let value = event.payload["action"]["value"]["k"].as_str().unwrap_or("");
+            Ok(CardActionReply::new().toast(ToastKind::Success, format!("clicked {value}")))
+        });
+    let mut policy = ReconnectPolicy::default();
+    policy.interval = Duration::from_millis(300);
+    policy.first_jitter = Duration::from_millis(200);
+    let before: u64 = control("GET", "/ws/stats", None).await["accepted"]
+        .as_u64()
+        .unwrap_or(0);
+    let (stop, stopped) = futures_channel::oneshot::channel::<()>();
+    let (done, finished) = futures_channel::oneshot::channel::<String>();
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = lark_fetch::ws::WsClient::new(config(), dispatcher)
+            .reconnect_policy(policy)
+            .run_until(async {
+                let _ = stopped.await;
+            })
+            .await;
+        let _ = done.send(format!("{result:?}"));
+    });
+    let accepted = |n: u64| async move {
+        let stats = control("GET", "/ws/stats", None).await;
+        stats["accepted"].as_u64().unwrap_or(0) >= before + n && stats["open"].as_u64() >= Some(1)
+    };
+    eventually("the client connects", async || accepted(1).await).await;
+
+    let acks_before = control("GET", "/ws/acks", None)
+        .await
+        .as_array()
+        .map_or(0, Vec::len);
+    let whole = control("POST", "/ws/push", Some(message_event("ev_wasm_1"))).await;
+    let parts = control("POST", "/ws/push?parts=3", Some(message_event("ev_wasm_2"))).await;
+    let mut card = message_event("ev_wasm_card");
+    card["header"]["event_type"] = "card.action.trigger".into();
+    card["event"] =
+        serde_json::json!({"operator": {"open_id": "ou_1"}, "action": {"value": {"k": "v"}}});
+    let card = control("POST", "/ws/card", Some(card)).await;
+    let ids = [&whole, &parts, &card].map(|v| v["messageId"].as_str().unwrap_or("").to_owned());
+    let acks = async || {
+        control("GET", "/ws/acks", None)
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    eventually("three acks", async || acks().await.len() >= acks_before + 3).await;
+    let all = acks().await;
+    for id in &ids {
+        let ack = all
+            .iter()
+            .find(|a| a["messageId"] == id.as_str())
+            .unwrap_or_else(|| panic!("no ack of {id}"));
+        assert_eq!(ack["code"], 200, "{ack}");
+    }
+    let card_ack = all
+        .iter()
+        .find(|a| a["messageId"] == ids[2].as_str())
+        .unwrap();
+    assert_eq!(
+        card_ack["data"],
+        serde_json::json!({"toast": {"type": "success", "content": "clicked v"}})
+    );
+    let mut got = seen.borrow().clone();
+    got.sort();
+    assert_eq!(got, ["om_ev_wasm_1", "om_ev_wasm_2"]);
+
+    // Cut without a close frame: the client reconnects, and the first event delivered again is
+    // acked as handled without running the handler twice.
+    control("POST", "/ws/cut", None).await;
+    eventually("the client reconnects", async || accepted(2).await).await;
+    let again = control("POST", "/ws/push", Some(message_event("ev_wasm_1"))).await;
+    let again = again["messageId"].as_str().unwrap_or("").to_owned();
+    eventually("the re-delivery is acked", async || {
+        acks()
+            .await
+            .iter()
+            .any(|a| a["messageId"] == again.as_str() && a["code"] == 200)
+    })
+    .await;
+    assert_eq!(seen.borrow().len(), 2, "{:?}", seen.borrow());
+
+    let _ = stop.send(());
+    let result = finished.await.unwrap();
+    assert_eq!(result, "Ok(())");
+}
