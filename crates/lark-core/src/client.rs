@@ -18,7 +18,8 @@ use crate::response::{decode, decode_parts};
 use crate::retry::{RetryPolicy, Verdict, reset_hint, verdict};
 use crate::runtime::{HttpClient, HttpErrorKind, Runtime, random_u64};
 use crate::secret::Secret;
-use crate::token::{MemoryTokenStore, StoredToken, TOKEN_INVALID_CODES, TokenStore};
+use crate::ticket::{AppTicketStore, TicketsInTokenStore};
+use crate::token::{MemoryTokenStore, RefreshLease, StoredToken, TOKEN_INVALID_CODES, TokenStore};
 
 /// Per-call settings.
 #[derive(Debug, Clone, Default)]
@@ -101,11 +102,72 @@ impl<H> std::fmt::Debug for Client<H> {
     }
 }
 
+/// Builds a [`Client`] with stores of your choice; made by [`Client::builder`].
+#[must_use]
+pub struct ClientBuilder<H> {
+    config: Config,
+    http: H,
+    runtime: Arc<dyn Runtime>,
+    store: Option<Arc<dyn TokenStore>>,
+    tickets: Option<Arc<dyn AppTicketStore>>,
+}
+
+impl<H> std::fmt::Debug for ClientBuilder<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .field("token_store", &self.store.is_some())
+            .field("app_ticket_store", &self.tickets.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<H: HttpClient> ClientBuilder<H> {
+    /// Keeps tokens in `store` instead of the in-memory default.
+    pub fn token_store(mut self, store: impl TokenStore + 'static) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Keeps the marketplace `app_ticket` in `store`. Without one, the ticket is kept in the
+    /// token store under `app_ticket:{app_id}`.
+    pub fn app_ticket_store(mut self, store: impl AppTicketStore + 'static) -> Self {
+        self.tickets = Some(Arc::new(store));
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Client<H> {
+        let config = self.config;
+        let tenant_token_key = format!("tenant_access_token:{}", config.app_id).into();
+        let app_token_key = format!("app_access_token:{}", config.app_id).into();
+        let store = self
+            .store
+            .unwrap_or_else(|| Arc::new(MemoryTokenStore::new()));
+        let tickets = self
+            .tickets
+            .unwrap_or_else(|| Arc::new(TicketsInTokenStore(Arc::clone(&store))));
+        Client {
+            inner: Arc::new(Inner {
+                tenant_token_key,
+                app_token_key,
+                config,
+                http: self.http,
+                runtime: self.runtime,
+                store,
+                tickets,
+                gates: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+}
+
 struct Inner<H> {
     config: Config,
     http: H,
     runtime: Arc<dyn Runtime>,
     store: Arc<dyn TokenStore>,
+    tickets: Arc<dyn AppTicketStore>,
     /// One gate per token key: the first caller through refreshes, the others wait and then
     /// find the fresh token in the store (single-flight).
     gates: Mutex<HashMap<String, Arc<async_lock::Mutex<()>>>>,
@@ -162,25 +224,27 @@ impl<H: HttpClient> Client<H> {
         Self::with_token_store(config, http, runtime, MemoryTokenStore::new())
     }
 
-    /// Like [`Client::new`], keeping tokens in `store`.
+    /// Like [`Client::new`], keeping tokens (and the `app_ticket`) in `store`.
     pub fn with_token_store(
         config: Config,
         http: H,
         runtime: impl Runtime + 'static,
         store: impl TokenStore + 'static,
     ) -> Self {
-        let tenant_token_key = format!("tenant_access_token:{}", config.app_id).into();
-        let app_token_key = format!("app_access_token:{}", config.app_id).into();
-        Self {
-            inner: Arc::new(Inner {
-                tenant_token_key,
-                app_token_key,
-                config,
-                http,
-                runtime: Arc::new(runtime),
-                store: Arc::new(store),
-                gates: Mutex::new(HashMap::new()),
-            }),
+        Self::builder(config, http, runtime)
+            .token_store(store)
+            .build()
+    }
+
+    /// A client whose stores can be chosen: [`ClientBuilder::token_store`],
+    /// [`ClientBuilder::app_ticket_store`].
+    pub fn builder(config: Config, http: H, runtime: impl Runtime + 'static) -> ClientBuilder<H> {
+        ClientBuilder {
+            config,
+            http,
+            runtime: Arc::new(runtime),
+            store: None,
+            tickets: None,
         }
     }
 
@@ -480,14 +544,19 @@ impl<H: HttpClient> Client<H> {
     }
 
     /// Stores the `app_ticket` the platform pushed to a marketplace app (the events dispatcher
-    /// calls this for `app_ticket` events).
+    /// calls this for `app_ticket` events). A store that cannot take it is ignored here; see
+    /// [`Client::try_set_app_ticket`].
     pub async fn set_app_ticket(&self, ticket: impl Into<Secret>) {
-        let token = StoredToken {
-            value: ticket.into(),
-            expires_at_millis: u64::MAX,
-            refresh_at_millis: u64::MAX,
-        };
-        self.inner.store.set(&self.ticket_key(), token).await;
+        let _ = self.try_set_app_ticket(ticket).await;
+    }
+
+    /// [`Client::set_app_ticket`], telling whether the [`AppTicketStore`] took the ticket.
+    pub async fn try_set_app_ticket(
+        &self,
+        ticket: impl Into<Secret>,
+    ) -> std::result::Result<(), crate::StoreError> {
+        let app_id = &self.inner.config.app_id;
+        self.inner.tickets.set(app_id, ticket.into()).await
     }
 
     /// Asks the platform to push the `app_ticket` again.
@@ -658,10 +727,6 @@ impl<H: HttpClient> Client<H> {
         }
     }
 
-    fn ticket_key(&self) -> String {
-        format!("app_ticket:{}", self.inner.config.app_id)
-    }
-
     /// A tenant or app token: from the store when fresh, else fetched by exactly one caller.
     /// `now` is a clock reading the caller already has.
     async fn managed_token(
@@ -698,22 +763,78 @@ impl<H: HttpClient> Client<H> {
         result.map(|value| UsedToken { key, value })
     }
 
-    /// Under the token's gate: the token another caller just stored, or a fetched one.
+    /// Under the token's gate: the token another caller (of this process or another one
+    /// sharing the store) just stored, or a fetched one.
+    ///
+    /// The refresh is claimed in the store first (see [`TokenStore`]): the holder fetches, the
+    /// others wait for its token, bounded by [`RefreshLockPolicy::max_wait`](crate::RefreshLockPolicy).
     async fn refresh_token(
         &self,
         kind: TokenKind,
         tenant_key: Option<&str>,
         key: &str,
     ) -> Result<Secret> {
-        let now = self.inner.runtime.now_millis();
-        if let Some(token) = self.inner.store.get(key).await {
-            if token.is_fresh(now) {
-                return Ok(token.value);
+        let runtime = &*self.inner.runtime;
+        let store = &*self.inner.store;
+        let policy = self.inner.config.token_refresh_lock;
+        let started = runtime.now_millis();
+        let max_wait = u64::try_from(policy.max_wait.as_millis()).unwrap_or(u64::MAX);
+        let lease = self.refresh_lease(key, policy.ttl);
+        loop {
+            let now = runtime.now_millis();
+            let stored = store.get(key).await;
+            if let Some(token) = &stored {
+                if token.is_fresh(now) {
+                    return Ok(token.value.clone());
+                }
+            }
+            // Without randomness there is no fencing value to claim the refresh with.
+            let Some(lease) = &lease else { break };
+            match store.try_acquire_refresh(lease).await {
+                Ok(true) => {
+                    // Another process may have stored its token and released the claim
+                    // between our look and our claim.
+                    if let Some(token) = store.get(key).await {
+                        if token.is_fresh(runtime.now_millis()) {
+                            store.release_refresh(lease).await;
+                            return Ok(token.value);
+                        }
+                    }
+                    let fetched = self.fetch_token(kind, tenant_key).await;
+                    if let Ok(token) = &fetched {
+                        store.set(key, token.clone()).await;
+                    }
+                    store.release_refresh(lease).await;
+                    return fetched.map(|token| token.value);
+                }
+                Ok(false) => {
+                    // Another process is refreshing. A token still valid (inside the refresh
+                    // margin) serves now rather than after a wait.
+                    if let Some(token) = stored {
+                        if now < token.expires_at_millis {
+                            return Ok(token.value);
+                        }
+                    }
+                    if now.saturating_sub(started) >= max_wait {
+                        break;
+                    }
+                    runtime.sleep(policy.poll_interval).await;
+                }
+                // The store cannot tell: fetch our own token rather than fail the call.
+                Err(_) => break,
             }
         }
         let token = self.fetch_token(kind, tenant_key).await?;
-        self.inner.store.set(key, token.clone()).await;
+        store.set(key, token.clone()).await;
         Ok(token.value)
+    }
+
+    /// A claim on refreshing `key`, with 128 random bits as its fencing value.
+    fn refresh_lease(&self, key: &str, ttl: Duration) -> Option<RefreshLease> {
+        let mut bytes = [0u8; 16];
+        self.inner.runtime.fill_random(&mut bytes).ok()?;
+        let fencing: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Some(RefreshLease::new(key, fencing, ttl))
     }
 
     async fn fetch_token(&self, kind: TokenKind, tenant_key: Option<&str>) -> Result<StoredToken> {
@@ -746,7 +867,16 @@ impl<H: HttpClient> Client<H> {
                 )
             }
             (_, _) => {
-                let Some(ticket) = self.inner.store.get(&self.ticket_key()).await else {
+                let ticket =
+                    self.inner
+                        .tickets
+                        .get(&config.app_id)
+                        .await
+                        .map_err(|e| Error::Token {
+                            message: format!("cannot read the app_ticket: {e}"),
+                            source: None,
+                        })?;
+                let Some(ticket) = ticket else {
                     // The platform pushes a ticket every hour; ask for one now.
                     let resend = self.resend_app_ticket().await;
                     return Err(Error::Token {
@@ -761,7 +891,7 @@ impl<H: HttpClient> Client<H> {
                     serde_json::json!({
                         "app_id": config.app_id,
                         "app_secret": config.app_secret.expose(),
-                        "app_ticket": ticket.value.expose(),
+                        "app_ticket": ticket.expose(),
                     }),
                     "app_access_token",
                 )

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
+use crate::token::RefreshLockPolicy;
 
 /// Which platform the app talks to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +103,9 @@ pub struct Config {
     pub encrypt_key: Option<Secret>,
     /// A token is refreshed this long before it expires.
     pub token_refresh_margin: Duration,
+    /// How a token refresh is claimed and waited for across processes sharing a token store
+    /// (see [`TokenStore`](crate::TokenStore)); the in-memory store grants every claim.
+    pub token_refresh_lock: RefreshLockPolicy,
     /// The default timeout of one HTTP exchange; `None` waits as long as the backend does.
     pub timeout: Option<Duration>,
     /// How failed calls are retried; [`RetryPolicy::none`] turns retrying off.
@@ -122,6 +126,7 @@ impl Config {
             verification_token: None,
             encrypt_key: None,
             token_refresh_margin: Duration::from_secs(180),
+            token_refresh_lock: RefreshLockPolicy::default(),
             timeout: Some(Duration::from_secs(30)),
             retry: RetryPolicy::default(),
         }
@@ -201,6 +206,13 @@ impl Config {
         self
     }
 
+    /// Sets how a token refresh is claimed and waited for across processes.
+    #[must_use]
+    pub fn token_refresh_lock(mut self, policy: RefreshLockPolicy) -> Self {
+        self.token_refresh_lock = policy;
+        self
+    }
+
     /// Sets the default timeout of one HTTP exchange.
     #[must_use]
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
@@ -229,6 +241,7 @@ impl fmt::Debug for Config {
             .field("verification_token", &self.verification_token)
             .field("encrypt_key", &self.encrypt_key)
             .field("token_refresh_margin", &self.token_refresh_margin)
+            .field("token_refresh_lock", &self.token_refresh_lock)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .finish()

@@ -27,12 +27,14 @@ pub mod response;
 pub mod retry;
 pub mod runtime;
 mod secret;
+pub mod store;
+pub mod ticket;
 pub mod token;
 #[cfg(feature = "ws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub mod ws;
 
-pub use client::{Client, RawRequest, RequestOptions};
+pub use client::{Client, ClientBuilder, RawRequest, RequestOptions};
 pub use config::{AppType, Config, Domain};
 pub use endpoint::{
     Body, Download, Endpoint, EndpointMeta, File, Multipart, Page, Paginated, TokenKind,
@@ -46,4 +48,6 @@ pub use runtime::{
     RandomError, Runtime,
 };
 pub use secret::Secret;
-pub use token::{MemoryTokenStore, StoredToken, TokenStore};
+pub use store::StoreError;
+pub use ticket::{AppTicketStore, MemoryAppTicketStore};
+pub use token::{MemoryTokenStore, RefreshLease, RefreshLockPolicy, StoredToken, TokenStore};

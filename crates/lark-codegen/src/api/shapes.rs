@@ -188,8 +188,12 @@ pub(crate) fn build(model: &mut Model) -> Result<Shapes, String> {
             .entry((base, sorted))
             .or_insert_with(|| format!("E{len}"))
             .clone();
-        enum_values.entry(key.clone()).or_insert_with(|| values.clone());
-        enum_field.entry(key.clone()).or_insert_with(|| wire.clone());
+        enum_values
+            .entry(key.clone())
+            .or_insert_with(|| values.clone());
+        enum_field
+            .entry(key.clone())
+            .or_insert_with(|| wire.clone());
         enum_of_owner.insert(owner, key);
     }
 

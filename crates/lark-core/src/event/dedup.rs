@@ -6,11 +6,57 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
+use crate::store::StoreError;
 
-/// Remembers which event ids were handled.
+/// Remembers which event ids were handled, in a store that may be shared between instances
+/// and may fail: what the [`Dispatcher`](super::Dispatcher) de-duplicates with, over HTTP and
+/// over the long connection.
 ///
-/// The default, [`MemoryDedupStore`], remembers them in the process; implement this trait to
-/// share them between instances behind a load balancer (Redis `SET NX EX`, Workers KV, ...).
+/// Every [`DedupStore`] is one (it never fails and keeps ids for its own TTL). Implement this
+/// trait for a store that others share (Redis `SET id 1 NX EX ttl`, Workers KV) and that can be
+/// unreachable: an error makes the dispatcher answer 503, so the platform re-delivers the event
+/// later; a store that prefers to handle events twice over not at all (fail open) answers
+/// `Ok(true)` instead.
+pub trait EventDedupStore: MaybeSend + MaybeSync {
+    /// Records `event_id` as seen at `now_millis`, for `ttl`. `Ok(true)` the first time,
+    /// `Ok(false)` when it was seen before and not yet forgotten. Must be atomic: of two
+    /// concurrent calls with the same id, anywhere, one returns `Ok(false)`.
+    fn first_seen<'a>(
+        &'a self,
+        event_id: &'a str,
+        ttl: Duration,
+        now_millis: u64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// Forgets `event_id`, so a re-delivery is handled again (called when a handler failed).
+    fn forget<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+impl<T: DedupStore + ?Sized> EventDedupStore for T {
+    fn first_seen<'a>(
+        &'a self,
+        event_id: &'a str,
+        _ttl: Duration,
+        now_millis: u64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let inserting = self.insert(event_id, now_millis);
+        Box::pin(async move { Ok(inserting.await) })
+    }
+
+    fn forget<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        let removing = self.remove(event_id);
+        Box::pin(async move {
+            removing.await;
+            Ok(())
+        })
+    }
+}
+
+/// Remembers which event ids were handled, in a store that never fails.
+///
+/// The default, [`MemoryDedupStore`], remembers them in the process. To share them between
+/// instances behind a load balancer, implement [`EventDedupStore`] instead (it can report an
+/// unreachable store).
 pub trait DedupStore: MaybeSend + MaybeSync {
     /// Records `id` as seen at `now_millis`. Returns `true` when it is new, `false` when it was
     /// seen before and not yet forgotten. Must be atomic: of two concurrent calls with the same

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::EventType;
 use super::crypto::{self, secrets_match};
-use super::dedup::{DedupStore, MemoryDedupStore};
+use super::dedup::{EventDedupStore, MemoryDedupStore};
 use super::envelope::{Envelope, Event, Schema, UrlVerification};
 use super::error::EventError;
 use super::reply::CardActionReply;
@@ -19,6 +19,7 @@ use crate::client::Client;
 use crate::config::Config;
 use crate::runtime::{BoxFuture, HttpClient, MaybeSend, MaybeSync};
 use crate::secret::Secret;
+use crate::ticket::AppTicketStore;
 
 /// What a handler returns on failure; the dispatcher answers 500 and forgets the event id, so
 /// the platform's re-delivery is handled again.
@@ -89,7 +90,8 @@ pub struct Dispatcher {
     encrypt_key: Option<Secret>,
     freshness: Option<Duration>,
     body_limit: usize,
-    dedup: Arc<dyn DedupStore>,
+    dedup: Arc<dyn EventDedupStore>,
+    dedup_ttl: Duration,
     handlers: HashMap<String, Handler>,
     fallback: Option<Handler>,
     app_ticket: Option<TicketSink>,
@@ -105,6 +107,7 @@ impl std::fmt::Debug for Dispatcher {
             .field("encrypt_key", &self.encrypt_key)
             .field("freshness", &self.freshness)
             .field("body_limit", &self.body_limit)
+            .field("dedup_ttl", &self.dedup_ttl)
             .field("handlers", &types)
             .field("fallback", &self.fallback.is_some())
             .field("app_ticket", &self.app_ticket.is_some())
@@ -142,6 +145,9 @@ struct Signed<'a> {
 const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// The default freshness window.
 const DEFAULT_FRESHNESS: Duration = Duration::from_secs(5 * 60);
+/// How long an event id is remembered by default: the platform's re-deliveries span about 7
+/// hours.
+const DEFAULT_DEDUP_TTL: Duration = Duration::from_secs(12 * 3600);
 
 impl Dispatcher {
     /// A dispatcher that refuses every request until told which verification token or encrypt
@@ -155,6 +161,7 @@ impl Dispatcher {
             freshness: Some(DEFAULT_FRESHNESS),
             body_limit: DEFAULT_BODY_LIMIT,
             dedup: Arc::new(MemoryDedupStore::default()),
+            dedup_ttl: DEFAULT_DEDUP_TTL,
             handlers: HashMap::new(),
             fallback: None,
             app_ticket: None,
@@ -214,10 +221,20 @@ impl Dispatcher {
         self
     }
 
-    /// Remembers event ids in `store` instead of the in-memory default.
+    /// Remembers event ids in `store` instead of the in-memory default: any
+    /// [`DedupStore`](super::DedupStore), or an [`EventDedupStore`] shared between instances
+    /// (such as Redis), so an event re-delivered to another instance is handled once.
     #[must_use]
-    pub fn dedup_store(mut self, store: impl DedupStore + 'static) -> Self {
+    pub fn dedup_store(mut self, store: impl EventDedupStore + 'static) -> Self {
         self.dedup = Arc::new(store);
+        self
+    }
+
+    /// How long an [`EventDedupStore`] remembers an event id (12 hours by default). A
+    /// [`DedupStore`](super::DedupStore) such as [`MemoryDedupStore`] keeps its own TTL.
+    #[must_use]
+    pub fn dedup_ttl(mut self, ttl: Duration) -> Self {
+        self.dedup_ttl = ttl;
         self
     }
 
@@ -357,6 +374,27 @@ impl Dispatcher {
         self.on_app_ticket(move |ticket| {
             let client = client.clone();
             async move { client.set_app_ticket(ticket).await }
+        })
+    }
+
+    /// Writes the ticket of every `app_ticket` event of `app_id` to `store`, where the clients
+    /// of every instance read it ([`ClientBuilder::app_ticket_store`](crate::ClientBuilder::app_ticket_store)):
+    /// for a process that receives events but sends no calls. A store that cannot take the
+    /// ticket is ignored (the platform pushes it again within the hour).
+    #[must_use]
+    pub fn app_ticket_store(
+        self,
+        store: impl AppTicketStore + 'static,
+        app_id: impl Into<String>,
+    ) -> Self {
+        let store = Arc::new(store);
+        let app_id: Arc<str> = app_id.into().into();
+        self.on_app_ticket(move |ticket| {
+            let store = Arc::clone(&store);
+            let app_id = Arc::clone(&app_id);
+            async move {
+                let _ = store.set(&app_id, Secret::new(ticket)).await;
+            }
         })
     }
 
@@ -532,7 +570,12 @@ impl Dispatcher {
             _ => None,
         };
         if let Some(id) = &dedup_id {
-            if !self.dedup.insert(id, now_millis).await {
+            let first = self
+                .dedup
+                .first_seen(id, self.dedup_ttl, now_millis)
+                .await
+                .map_err(|e| EventError::Store(e.to_string()))?;
+            if !first {
                 return Err(EventError::Duplicate(id.clone()));
             }
         }
@@ -561,7 +604,9 @@ impl Dispatcher {
                 Ok(reply) => reply,
                 Err(error) => {
                     if let Some(id) = &dedup_id {
-                        self.dedup.remove(id).await;
+                        // A store that cannot forget leaves the re-delivery dropped as a
+                        // duplicate until the id's TTL ends.
+                        let _ = self.dedup.forget(id).await;
                     }
                     return Err(error);
                 }

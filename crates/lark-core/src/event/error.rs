@@ -43,6 +43,10 @@ pub enum EventError {
     /// A handler returned an error.
     #[error("event handler failed: {0}")]
     Handler(String),
+    /// The de-duplication store could not tell whether the event is new (and is set to fail
+    /// closed): the event is not handled now, and the 503 makes the platform re-deliver it.
+    #[error("event store unavailable: {0}")]
+    Store(String),
 }
 
 impl EventError {
@@ -61,6 +65,7 @@ impl EventError {
             EventError::Config(_) | EventError::Handler(_) => {
                 http::StatusCode::INTERNAL_SERVER_ERROR
             }
+            EventError::Store(_) => http::StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

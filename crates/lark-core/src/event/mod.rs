@@ -29,7 +29,7 @@ pub use crypto::{
     card_signature, check_freshness, decrypt, encrypt, event_signature, verify_card_signature,
     verify_event_signature,
 };
-pub use dedup::{DedupStore, MemoryDedupStore};
+pub use dedup::{DedupStore, EventDedupStore, MemoryDedupStore};
 pub use dispatcher::{
     Dispatcher, HEADER_NONCE, HEADER_REFRESH_TOKEN, HEADER_SIGNATURE, HEADER_TIMESTAMP, Handled,
     HandlerError,
