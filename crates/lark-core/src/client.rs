@@ -137,6 +137,8 @@ impl<H: HttpClient> ClientBuilder<H> {
     }
 
     /// The client.
+    // On wasm32 the stores need not be `Send`/`Sync` (one thread), so their `Arc` is not.
+    #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
     pub fn build(self) -> Client<H> {
         let config = self.config;
         let tenant_token_key = format!("tenant_access_token:{}", config.app_id).into();
