@@ -54,6 +54,8 @@ pub(crate) fn to_js(error: lark_core::Error) -> JsValue {
         set(&js, "logId", log_id);
     }
     if let Some(status) = error.http_status() {
+        // `status` as node-sdk users read it off an HTTP error; `httpStatus` as before.
+        set(&js, "status", status);
         set(&js, "httpStatus", status);
     }
     match &error {

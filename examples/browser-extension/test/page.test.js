@@ -72,16 +72,16 @@ test('LarkClient in a web page sends a message and reads it back across origins'
     await init();
     const client = new LarkClient({ appId: 'cli_mock_app', appSecret: 'mock-app-secret', baseUrl: mock });
     const content = JSON.stringify({ text: 'from a web page' });
-    const sent = await client.message.sendRawMessage({
-      query: { receive_id_type: 'chat_id' },
-      body: { receive_id: 'oc_mock_chat', msg_type: 'text', content },
+    const { data: sent } = await client.im.v1.message.create({
+      params: { receive_id_type: 'chat_id' },
+      data: { receive_id: 'oc_mock_chat', msg_type: 'text', content },
     });
-    const got = await client.message.getMessage({ path: { message_id: sent.message_id } });
+    const { data: got } = await client.im.message.get({ path: { message_id: sent.message_id } });
     let error;
     try {
-      await client.message.getMessage({ path: { message_id: 'om_missing' } });
+      await client.im.v1.message.get({ path: { message_id: 'om_missing' } });
     } catch (e) {
-      error = { lark: isLarkError(e), kind: e.kind, code: e.code, logId: Boolean(e.logId) };
+      error = { lark: isLarkError(e), kind: e.kind, code: e.code, status: e.status, logId: Boolean(e.logId) };
     }
     return { id: sent.message_id, content: got.items[0].body.content, expected: content, error };
   }, MOCK);
@@ -89,5 +89,5 @@ test('LarkClient in a web page sends a message and reads it back across origins'
   assert.deepEqual(errors, []);
   assert.match(result.id, /^om_/);
   assert.equal(result.content, result.expected);
-  assert.deepEqual(result.error, { lark: true, kind: 'api', code: 230001, logId: true });
+  assert.deepEqual(result.error, { lark: true, kind: 'api', code: 230001, status: 400, logId: true });
 });

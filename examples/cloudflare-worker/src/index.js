@@ -47,11 +47,11 @@ export default {
     if (request.method === 'POST' && url.pathname === '/send') {
       const { text } = await request.json();
       try {
-        const sent = await lark.message.sendRawMessage({
-          query: { receive_id_type: 'chat_id' },
-          body: { receive_id: env.CHAT_ID, msg_type: 'text', content: JSON.stringify({ text }) },
+        const sent = await lark.im.v1.message.create({
+          params: { receive_id_type: 'chat_id' },
+          data: { receive_id: env.CHAT_ID, msg_type: 'text', content: JSON.stringify({ text }) },
         });
-        return Response.json({ message_id: sent.message_id });
+        return Response.json({ message_id: sent.data.message_id });
       } catch (error) {
         return Response.json({ kind: error.kind, code: error.code, message: error.message }, { status: 502 });
       }

@@ -1,7 +1,9 @@
-// `LarkClient`: the generated catalog turned into `client.<service>.<method>(params)`, every
-// call handed to the wasm core (tokens, path encoding, envelope decoding, errors).
-// The catalog's row bits (TOKENS, FLAGS) come from the same generated file as its rows.
-import { CATALOG, FLAGS, TOKENS } from './generated/catalog.js';
+// `LarkClient`: the generated catalog turned into node-sdk's call shape,
+// `client.<service>.<version>.<resource>.<method>({ path, params, data })`, every call handed to
+// the wasm core (tokens, idempotency keys, www routing, retries, path encoding, errors).
+// The catalog's row bits (TOKENS, FLAGS) come from the generated bits.js; the rows come in as
+// an argument, so an entry point bundles only the services it names.
+import { FLAGS, TOKENS } from './generated/bits.js';
 import { CORE } from './core-symbol.js';
 
 const DOMAINS = {
@@ -19,6 +21,28 @@ const DEFAULT_MAX_PAGES = 10000;
 export function isLarkError(error) {
   return error instanceof Error && error.name === 'LarkError' && typeof error.kind === 'string';
 }
+
+/**
+ * The SDK's errors, for `instanceof`: the wasm core throws `Error`s named `LarkError` with
+ * `kind`, and for API errors `code`, `msg`, `logId` and the HTTP `status`.
+ */
+export class LarkError extends Error {
+  static [Symbol.hasInstance](error) {
+    return isLarkError(error);
+  }
+}
+
+/** node-sdk's `lark.Domain`: `domain: Domain.Feishu` (a base URL string works too). */
+export const Domain = Object.freeze({ Feishu: 'feishu', Lark: 'lark' });
+/** node-sdk's `lark.AppType`. */
+export const AppType = Object.freeze({ SelfBuild: 'self_built', ISV: 'marketplace' });
+
+/** node-sdk's `lark.withTenantKey(key)`: the second argument of a call, for marketplace apps. */
+export const withTenantKey = (tenantKey) => ({ tenantKey });
+/** node-sdk's `lark.withUserAccessToken(token)`: acts for a user. */
+export const withUserAccessToken = (userAccessToken) => ({ userAccessToken });
+/** node-sdk's `lark.withAll([...])`: several of the above. */
+export const withAll = (list) => Object.assign({}, ...list);
 
 function buildError(message) {
   const error = new Error(message);
@@ -44,6 +68,8 @@ function baseUrls(options) {
     const domain = options.domain ?? 'feishu';
     open = DOMAINS[domain];
     www = WWW_DOMAINS[domain];
+    // node-sdk takes a base URL as the domain too.
+    if (open === undefined && typeof domain === 'string' && /^https?:\/\//.test(domain)) return { open: domain, www: options.wwwBaseUrl ?? domain };
     if (open === undefined) throw buildError(`unknown domain \`${domain}\`: use 'feishu', 'lark' or baseUrl`);
   }
   if (options.wwwBaseUrl !== undefined) www = httpUrl('wwwBaseUrl', options.wwwBaseUrl);
@@ -103,6 +129,12 @@ async function multipart(body) {
       if (bytes === undefined) throw buildError(`file field \`${name}\`: \`data\` must be bytes`);
       fileName = value.fileName ?? null;
       contentType = value.contentType ?? null;
+    } else if (bytes === undefined && typeof value === 'object' && typeof value[Symbol.asyncIterator] === 'function') {
+      // A Node stream (node-sdk's `fs.createReadStream(path)`): read whole, named after its file.
+      const chunks = [];
+      for await (const chunk of value) chunks.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : bytesOf(chunk));
+      bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+      fileName = typeof value.path === 'string' ? value.path.split(/[\\/]/).pop() : null;
     }
     parts.push(bytes === undefined ? [name, scalar(name, value)] : [name, bytes, fileName, contentType]);
   }
@@ -112,40 +144,154 @@ async function multipart(body) {
 const cores = new WeakMap();
 const eventOptions = new WeakMap();
 const dispatchers = new WeakMap();
+// A method function → its row, for `client.pages(method, payload)`.
+const rows = new WeakMap();
 
-async function call(client, row, params, options) {
-  const [method, path, tokens, flags, envelope = 'data', key] = row;
-  params ??= {};
-  const pathValues = flatten('path', params.path);
-  const query = flatten('query', params.query);
+// node-sdk's payload `{ path, params, data, headers }`; `headers` join the call's options.
+async function call(client, row, payload, options) {
+  const [method, path, tokens, flags, , key] = row;
+  payload ??= {};
+  if (typeof payload !== 'object') throw buildError('the payload must be an object: { path, params, data }');
+  const pathValues = flatten('path', payload.path);
+  const query = flatten('params', payload.params);
   let body;
   let parts;
   if (flags & FLAGS.multipart) {
-    parts = await multipart(params.body);
+    parts = await multipart(payload.data);
   } else if (flags & FLAGS.jsonBody) {
-    body = JSON.stringify(params.body ?? {});
-  } else if (params.body !== undefined) {
-    throw buildError(`${method} ${path} takes no body`);
+    body = JSON.stringify(payload.data ?? {});
+  } else if (payload.data !== undefined) {
+    throw buildError(`${method} ${path} takes no data`);
   }
-  const out = await cores.get(client).call([method, path, tokens, flags, envelope, key], pathValues, query, body, parts, options ?? {});
+  options = options ?? {};
+  if (payload.headers != null) options = { ...options, headers: { ...payload.headers, ...options.headers } };
+  // The answer is the whole body `{ code, msg, data }`, as node-sdk gives it; the core checks `code`.
+  const out = await cores.get(client).call([method, path, tokens, flags, null, key], pathValues, query, body, parts, options);
   if (typeof out === 'string') return JSON.parse(out);
   // A download; for a JSON endpoint, an answer without payload or JSON content type.
-  return flags & FLAGS.binary ? out : null;
+  return flags & FLAGS.binary ? download(out) : null;
 }
 
-function service(client, methods) {
-  const api = {};
-  for (const [name, row] of Object.entries(methods)) {
-    api[name] = (params, options) => call(client, row, params, options);
+// A downloaded file: its bytes, name and content type, plus node-sdk's `getReadableStream`
+// (no `writeFile`: Workers and browsers have no file system; `fs.writeFile(path, file.data)`).
+function download({ data, contentType, fileName }) {
+  return {
+    data,
+    contentType,
+    fileName,
+    blob() {
+      return new Blob([data], contentType ? { type: contentType } : {});
+    },
+    getReadableStream() {
+      return new Blob([data]).stream();
+    },
+  };
+}
+
+// The page of an answer: `data`, or the whole body for the few endpoints without an envelope.
+function pageOf(row, answer) {
+  const envelope = row[4] === undefined ? 'data' : row[4];
+  return envelope === null ? answer : answer?.[envelope];
+}
+
+// Pages of one endpoint, following `page_token` while `has_more` is true (or, for answers
+// without `has_more`, while a page token comes back), as the Rust client does. A page token
+// seen before (the server's tokens go round in a cycle) or more than `maxPages` pages (10,000
+// by default) end it with a LarkError of kind `pagination`, after the pages before.
+async function* walk(client, row, payload = {}, options = {}) {
+  const { maxPages = DEFAULT_MAX_PAGES, ...callOptions } = options ?? {};
+  const inBody = row[3] & FLAGS.pageTokenInBody;
+  let token;
+  const seen = new Set();
+  for (let pages = 0; ; pages += 1) {
+    if (pages >= maxPages) throw paginationError(`stopped after ${maxPages} pages (maxPages)`);
+    let next = payload ?? {};
+    if (token !== undefined) {
+      next = inBody ? { ...next, data: { ...next.data, page_token: token } } : { ...next, params: { ...next.params, page_token: token } };
+    }
+    const page = pageOf(row, await call(client, row, next, callOptions));
+    yield page;
+    const following = page?.page_token || page?.next_page_token;
+    const more = typeof page?.has_more === 'boolean' ? page.has_more : Boolean(following);
+    if (!more || !following) return;
+    if (seen.has(following)) {
+      throw paginationError(`page ${pages + 1} points to a page token seen before: the server's page tokens go round in a cycle`);
+    }
+    seen.add(following);
+    token = following;
   }
-  return Object.freeze(api);
+}
+
+// `<method>WithIterator`: node-sdk resolves to an async iterable of pages (each page's data
+// without `has_more` and the page token); this one is that iterable too, so both
+// `for await (const page of await m(...))` and `for await (const page of m(...))` work.
+// Unlike node-sdk, a failed page throws its LarkError instead of ending quietly.
+function withIterator(client, row, payload, options) {
+  const pages = {
+    async *[Symbol.asyncIterator]() {
+      for await (const page of walk(client, row, payload, options)) {
+        if (page === null || typeof page !== 'object') {
+          yield page;
+          continue;
+        }
+        const { has_more, page_token, next_page_token, ...rest } = page;
+        yield rest;
+      }
+    },
+  };
+  return {
+    [Symbol.asyncIterator]: () => pages[Symbol.asyncIterator](),
+    then(resolve, reject) {
+      return Promise.resolve(pages).then(resolve, reject);
+    },
+  };
+}
+
+// `client.<service>`: `<version>.<resource>.<method>`, and `<resource>.<method>` for the
+// endpoints the catalog marks as the default version's.
+function serviceApi(client, versions) {
+  const api = {};
+  const at = (node, key) => (node[key] ??= {});
+  const add = (node, name, row) => {
+    const method = (payload, options) => call(client, row, payload, options);
+    rows.set(method, row);
+    // A method named like a resource of its version (`sheets.v2.import` beside
+    // `sheets.v2.import.result`) carries that resource's methods.
+    if (node[name] !== undefined) Object.assign(method, node[name]);
+    node[name] = method;
+    if (row[3] & FLAGS.paginated) node[`${name}WithIterator`] = (payload, options) => withIterator(client, row, payload, options);
+  };
+  for (const [version, resources] of Object.entries(versions)) {
+    const tree = at(api, version);
+    for (const [resource, methods] of Object.entries(resources)) {
+      // A method of the version itself.
+      if (Array.isArray(methods)) {
+        add(tree, resource, methods);
+        if (methods[3] & FLAGS.defaultVersion) add(api, resource, methods);
+        continue;
+      }
+      // `""`: a method of the version named like this resource, which carries its methods.
+      const own = methods[''];
+      if (own !== undefined) {
+        add(tree, resource, own);
+        if (own[3] & FLAGS.defaultVersion) add(api, resource, own);
+      }
+      for (const [name, row] of Object.entries(methods)) {
+        if (name === '') continue;
+        add(at(tree, resource), name, row);
+        if (row[3] & FLAGS.defaultVersion) add(at(api, resource), name, row);
+      }
+    }
+  }
+  return api;
 }
 
 /**
- * The `LarkClient` class over one wasm build. `EventDispatcher` is the build's dispatcher class,
+ * The `LarkClient` class over one wasm build with the services of `catalog` (all of them, or
+ * one for `@lark-sdk/wasm/api/<service>`). `EventDispatcher` is the build's dispatcher class,
  * or undefined for a build without events.
  */
-export function larkClientClass(glue, wasm, EventDispatcher) {
+export function larkClientClass(glue, wasm, EventDispatcher, catalog) {
   class LarkClient {
     /**
      * @param {import('./index.js').LarkClientOptions} options
@@ -185,7 +331,11 @@ export function larkClientClass(glue, wasm, EventDispatcher) {
      * Any endpoint, typed or not: the answer is the whole JSON body, after the `code` check.
      * `tokens` lists the token kinds the endpoint accepts (tenant, or user when given, by default).
      */
-    async request({ method = 'GET', path, query, body, tokens = ['tenant', 'user'], ...options } = {}) {
+    async request({ method = 'GET', path, url, query, params, body, data, tokens = ['tenant', 'user'], ...options } = {}) {
+      // node-sdk's `client.request({ method, url, params, data })` works as well.
+      path ??= url;
+      query ??= params;
+      body ??= data;
       if (typeof path !== 'string') throw buildError('request needs a `path`');
       let bits = 0;
       for (const token of tokens) {
@@ -200,30 +350,15 @@ export function larkClientClass(glue, wasm, EventDispatcher) {
     }
 
     /**
-     * Every page of a paginated endpoint, following `page_token` while `has_more` is true (or,
-     * for answers without `has_more`, while a page token comes back), as the Rust client does.
-     * A page token seen before (the server's tokens go round in a cycle) or more than
-     * `options.maxPages` pages (10,000 by default) end it with a LarkError of kind
-     * `pagination`, after the pages before.
+     * Every page of a paginated endpoint, as its `data`: `client.pages(client.im.message.list,
+     * payload)`. A page token seen before or more than `options.maxPages` pages (10,000 by
+     * default) end it with a LarkError of kind `pagination`.
      */
-    async *pages(method, params = {}, options = {}) {
-      const { maxPages = DEFAULT_MAX_PAGES, ...callOptions } = options ?? {};
-      let token;
-      const seen = new Set();
-      for (let pages = 0; ; pages += 1) {
-        if (pages >= maxPages) throw paginationError(`stopped after ${maxPages} pages (maxPages)`);
-        const query = token === undefined ? params.query : { ...params.query, page_token: token };
-        const page = await method({ ...params, query }, callOptions);
-        yield page;
-        const next = page?.page_token || page?.next_page_token;
-        const more = typeof page?.has_more === 'boolean' ? page.has_more : Boolean(next);
-        if (!more || !next) return;
-        if (seen.has(next)) {
-          throw paginationError(`page ${pages + 1} points to a page token seen before: the server's page tokens go round in a cycle`);
-        }
-        seen.add(next);
-        token = next;
-      }
+    pages(method, payload = {}, options = {}) {
+      const row = rows.get(method);
+      if (row === undefined) throw buildError('pages() takes a method of this client, such as client.im.message.list');
+      if (!(row[3] & FLAGS.paginated)) throw buildError(`${row[0]} ${row[1]} is not paginated`);
+      return walk(this, row, payload, options);
     }
 
     /** The tenant access token (cached); a marketplace app names the tenant. */
@@ -287,12 +422,12 @@ export function larkClientClass(glue, wasm, EventDispatcher) {
   }
 
   // `client.<service>`: built on first use, then kept on the instance.
-  for (const [name, methods] of Object.entries(CATALOG)) {
+  for (const [name, versions] of Object.entries(catalog)) {
     Object.defineProperty(LarkClient.prototype, name, {
       configurable: true,
       enumerable: false,
       get() {
-        const api = service(this, methods);
+        const api = serviceApi(this, versions);
         Object.defineProperty(this, name, { value: api, enumerable: false });
         return api;
       },

@@ -28,8 +28,8 @@ export interface TokenStore {
 export interface LarkClientOptions {
   appId: string;
   appSecret: string;
-  /** `feishu` (open.feishu.cn, the default) or `lark` (open.larksuite.com). */
-  domain?: 'feishu' | 'lark';
+  /** `feishu` (open.feishu.cn, the default), `lark` (open.larksuite.com), or a base URL. */
+  domain?: 'feishu' | 'lark' | (string & {});
   /** Any other base URL, such as lark-mock or a proxy; wins over `domain`. */
   baseUrl?: string;
   /**
@@ -37,6 +37,7 @@ export interface LarkClientOptions {
    * (www.feishu.cn, www.larksuite.com), or `baseUrl` when that is given.
    */
   wwwBaseUrl?: string;
+  /** `self_built` (the default) or `marketplace` (node-sdk's `AppType.ISV`). */
   appType?: 'self_built' | 'marketplace';
   /** Keeps tokens outside the instance; by default they live in it. */
   tokenStore?: TokenStore;
@@ -67,25 +68,50 @@ export type FileInput =
   | Uint8Array
   | ArrayBuffer
   | Blob
+  /** A Node stream, as node-sdk takes `fs.createReadStream(path)`: read whole, named after its file. */
+  | AsyncIterable<Uint8Array | string>
   | { data: Uint8Array | ArrayBuffer; fileName?: string; contentType?: string };
 
-/** A downloaded file. */
+/** A downloaded file: its bytes, name and content type. */
 export interface Download {
   data: Uint8Array;
   contentType: string | null;
   fileName: string | null;
+  /** The bytes as a Blob of the content type. */
+  blob(): Blob;
+  /** node-sdk's stream of the bytes (a web ReadableStream). */
+  getReadableStream(): ReadableStream<Uint8Array>;
 }
 
-/** A page of a paginated endpoint. */
-export type Paged<T> = T & { has_more?: boolean; page_token?: string };
+/** What a call resolves to: the platform's whole answer, `{ code, msg, data }`, as node-sdk gives it. */
+export interface Answer<D = Record<string, unknown>> {
+  code?: number;
+  msg?: string;
+  data?: D;
+}
+
+/**
+ * `<method>WithIterator(payload)`: the pages of a paginated endpoint (each page's `data`
+ * without `has_more` and the page token), as node-sdk's promise of an async iterable, and as
+ * that iterable itself. A failed page throws its LarkError.
+ */
+export type PageIterator<T> = AsyncIterable<Omit<T, 'has_more' | 'page_token' | 'next_page_token'>> &
+  PromiseLike<AsyncIterable<Omit<T, 'has_more' | 'page_token' | 'next_page_token'>>>;
 
 /** Any call outside the typed API. */
-export interface RawRequest extends CallOptions {
+export type RawRequest = CallOptions & RawRequestFields & ({ path: string } | { url: string });
+export interface RawRequestFields {
   method?: string;
   /** `/open-apis/...` */
-  path: string;
+  path?: string;
+  /** node-sdk's name of `path`. */
+  url?: string;
   query?: Record<string, string | number | boolean | Array<string | number | boolean>>;
+  /** node-sdk's name of `query`. */
+  params?: Record<string, string | number | boolean | Array<string | number | boolean>>;
   body?: unknown;
+  /** node-sdk's name of `body`. */
+  data?: unknown;
   /** The token kinds the endpoint accepts; tenant (or user, when given) by default. */
   tokens?: Array<'tenant' | 'user' | 'app'>;
 }
@@ -93,8 +119,7 @@ export interface RawRequest extends CallOptions {
 /**
  * An error from the SDK. `kind`: `build` (nothing was sent), `transport`, `timeout`, `api` (the
  * platform answered a non-zero `code`), `decode` (the answer was not what the endpoint sends;
- * `body` keeps it), `token`, `event`, `pagination` (`pages()` met a page-token cycle or its
- * `maxPages` limit).
+ * `body` keeps it), `token`, `event`, `pagination` (a page-token cycle or the `maxPages` limit).
  */
 export interface LarkError extends Error {
   name: 'LarkError';
@@ -102,9 +127,25 @@ export interface LarkError extends Error {
   code?: number;
   msg?: string;
   logId?: string;
+  /** The HTTP status of the answer. */
+  status?: number;
+  /** The same as `status`. */
   httpStatus?: number;
   body?: string;
 }
+/** `error instanceof LarkError` is `isLarkError(error)`. */
+export declare const LarkError: { prototype: LarkError; [Symbol.hasInstance](error: unknown): error is LarkError };
+
+/** node-sdk's `lark.Domain`. */
+export declare const Domain: { readonly Feishu: 'feishu'; readonly Lark: 'lark' };
+/** node-sdk's `lark.AppType`. */
+export declare const AppType: { readonly SelfBuild: 'self_built'; readonly ISV: 'marketplace' };
+/** node-sdk's `lark.withTenantKey(key)`, the second argument of a call. */
+export declare function withTenantKey(tenantKey: string): CallOptions;
+/** node-sdk's `lark.withUserAccessToken(token)`. */
+export declare function withUserAccessToken(userAccessToken: string): CallOptions;
+/** node-sdk's `lark.withAll([...])`. */
+export declare function withAll(options: CallOptions[]): CallOptions;
 
 /** A decoded event or callback. `payload` is the envelope's `event` (a legacy card: the body). */
 export interface LarkEvent<P = any> {
@@ -159,17 +200,16 @@ export declare class EventDispatcher {
 
 export declare function isLarkError(error: unknown): error is LarkError;
 
-/** One app's client; `client.<service>.<method>(params)` for every endpoint of the spec. */
-export declare class LarkClient {
-  constructor(options: LarkClientOptions);
+/** What every `LarkClient` has beside its services. */
+export interface LarkClientCore {
   /** Any endpoint; the answer is the whole JSON body after the `code` check. */
   request<T = Record<string, unknown>>(request: RawRequest): Promise<T>;
-  /** Every page of a paginated endpoint. */
-  pages<P extends { query?: object }, R extends { has_more?: boolean; page_token?: string }>(
-    method: (params: P, options?: CallOptions) => Promise<R>,
-    params: P,
+  /** Every page of a paginated method of this client, as its `data` (with `has_more` and the token). */
+  pages<P, D>(
+    method: (payload: P, options?: CallOptions) => Promise<Answer<D>>,
+    payload?: P,
     options?: CallOptions & { maxPages?: number },
-  ): AsyncGenerator<R, void, void>;
+  ): AsyncGenerator<D, void, void>;
   tenantAccessToken(tenantKey?: string): Promise<string>;
   appAccessToken(): Promise<string>;
   setAppTicket(ticket: string): Promise<void>;
@@ -183,7 +223,19 @@ export declare class LarkClient {
   ): Promise<LarkEvent | UrlVerification>;
   free(): void;
 }
-export interface LarkClient extends Services {}
 
-/** The compact endpoint table: `CATALOG[service][method] = [method, path, tokens, flags, envelope?]`. */
-export declare const CATALOG: Record<string, Record<string, [string, string, number, number, (string | null)?]>>;
+/**
+ * One app's client, in node-sdk's call shape: `client.<service>.<version>.<resource>.<method>({
+ * path, params, data })` for every endpoint, and `client.<service>.<resource>.<method>(...)` for
+ * the default version.
+ */
+export interface LarkClient extends LarkClientCore, Services {}
+export declare const LarkClient: { new (options: LarkClientOptions): LarkClient; prototype: LarkClient };
+/** node-sdk's name of the client. */
+export declare const Client: typeof LarkClient;
+export type Client = LarkClient;
+
+/** The compact endpoint table: `CATALOG.im.v1.message.create = [method, path, tokens, flags, envelope?, key?]`. */
+export declare const CATALOG: Record<string, Record<string, Record<string, unknown>>>;
+/** How many endpoints the package calls. */
+export declare const ENDPOINTS: number;

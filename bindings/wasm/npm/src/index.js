@@ -5,8 +5,10 @@ import { customBotClass } from './custom-bot.js';
 import { larkClientClass } from './client.js';
 import { eventDispatcherClass } from './events.js';
 
-export { isLarkError } from './client.js';
-export { CATALOG } from './generated/catalog.js';
+import { CATALOG } from './generated/catalog.js';
+
+export { AppType, Domain, LarkError, isLarkError, withAll, withTenantKey, withUserAccessToken } from './client.js';
+export { CATALOG, ENDPOINTS } from './generated/catalog.js';
 
 /** Loads the wasm (a URL, Response, bytes or WebAssembly.Module; by default the packaged file). */
 export const init = (input) => wasm.init(input);
@@ -15,4 +17,6 @@ export const initSync = (module) => wasm.initSync(module);
 
 export const CustomBot = customBotClass(glue, wasm);
 export const EventDispatcher = eventDispatcherClass(glue, wasm);
-export const LarkClient = larkClientClass(glue, wasm, EventDispatcher);
+export const LarkClient = larkClientClass(glue, wasm, EventDispatcher, CATALOG);
+/** node-sdk's name of the client. */
+export const Client = LarkClient;

@@ -31,9 +31,12 @@ async function rejects(promise, check) {
 }
 
 test('the catalog covers every endpoint of the spec', () => {
-  const rows = Object.values(CATALOG).flatMap((methods) => Object.values(methods));
-  assert.equal(rows.length, 600);
-  assert.deepEqual(CATALOG.message.sendRawMessage, ['POST', '/open-apis/im/v1/messages', 1, 160, 'data', 'uuid']);
+  let rows = 0;
+  const walk = (node) => Object.values(node).forEach((v) => (Array.isArray(v) ? (rows += 1) : walk(v)));
+  walk(CATALOG);
+  assert.equal(rows, 1664);
+  // JSON body, idempotency key `uuid` in the body, default-version alias.
+  assert.deepEqual(CATALOG.im.v1.message.create, ['POST', '/open-apis/im/v1/messages', 1, 672, 'data', 'uuid']);
 });
 
 test('tenant token is fetched once and cached in the instance', async () => {
@@ -42,19 +45,19 @@ test('tenant token is fetched once and cached in the instance', async () => {
   const token = await client.tenantAccessToken();
   assert.match(token, /^t-/);
   assert.equal(await client.tenantAccessToken(), token);
-  await client.message.getMessageList({ query: { container_id_type: 'chat', container_id: CHAT_ID } });
+  await client.im.v1.message.list({ params: { container_id_type: 'chat', container_id: CHAT_ID } });
   assert.equal((await control('/stats')).tenantTokenRequests, before + 1);
 });
 
 test('send a message and read it back through typed methods', async () => {
   const client = new LarkClient(APP);
   const content = JSON.stringify({ text: 'hello from node' });
-  const sent = await client.message.sendRawMessage({
-    query: { receive_id_type: 'chat_id' },
-    body: { receive_id: CHAT_ID, msg_type: 'text', content },
+  const { data: sent } = await client.im.v1.message.create({
+    params: { receive_id_type: 'chat_id' },
+    data: { receive_id: CHAT_ID, msg_type: 'text', content },
   });
   assert.match(sent.message_id, /^om_/);
-  const got = await client.message.getMessage({ path: { message_id: sent.message_id } });
+  const { data: got } = await client.im.v1.message.get({ path: { message_id: sent.message_id } });
   assert.equal(got.items[0].message_id, sent.message_id);
   assert.equal(got.items[0].body.content, content);
   const received = await control('/messages');
@@ -63,9 +66,10 @@ test('send a message and read it back through typed methods', async () => {
 
 test('an API error keeps code, msg, log id, status and body', async () => {
   const client = new LarkClient(APP);
-  await rejects(client.message.getMessage({ path: { message_id: 'om_missing' } }), (error) => {
+  await rejects(client.im.v1.message.get({ path: { message_id: 'om_missing' } }), (error) => {
     assert.equal(error.kind, 'api');
     assert.equal(error.code, 230001);
+    assert.equal(error.status, 400);
     assert.equal(error.httpStatus, 400);
     assert.ok(error.logId);
     assert.ok(error.msg);
@@ -89,9 +93,9 @@ test('an answer that is not JSON is a decode error with the raw body', async () 
 
 test('bad parameters are build errors and nothing is sent', async () => {
   const client = new LarkClient(APP);
-  await rejects(client.message.getMessage({ path: { message_id: '' } }), (error) => assert.equal(error.kind, 'build'));
-  await rejects(client.message.getMessage({}), (error) => assert.equal(error.kind, 'build'));
-  await rejects(client.message.getMessage({ path: { message_id: 'om_1' }, body: {} }), (error) =>
+  await rejects(client.im.v1.message.get({ path: { message_id: '' } }), (error) => assert.equal(error.kind, 'build'));
+  await rejects(client.im.v1.message.get({}), (error) => assert.equal(error.kind, 'build'));
+  await rejects(client.im.v1.message.get({ path: { message_id: 'om_1' }, data: {} }), (error) =>
     assert.equal(error.kind, 'build'),
   );
   assert.throws(() => new LarkClient({ ...APP, baseUrl: undefined, domain: 'nowhere' }), /unknown domain/);
@@ -113,15 +117,15 @@ test('raw requests reach any path and return the whole body', async () => {
 test('pages follow page_token until has_more is false', async () => {
   const client = new LarkClient(APP);
   for (const text of ['page one', 'page two', 'page three']) {
-    await client.message.sendRawMessage({
-      query: { receive_id_type: 'chat_id' },
-      body: { receive_id: CHAT_ID, msg_type: 'text', content: JSON.stringify({ text }) },
+    await client.im.v1.message.create({
+      params: { receive_id_type: 'chat_id' },
+      data: { receive_id: CHAT_ID, msg_type: 'text', content: JSON.stringify({ text }) },
     });
   }
   const seen = [];
   let pages = 0;
-  for await (const page of client.pages(client.message.getMessageList, {
-    query: { container_id_type: 'chat', container_id: CHAT_ID, page_size: 2 },
+  for await (const page of client.pages(client.im.v1.message.list, {
+    params: { container_id_type: 'chat', container_id: CHAT_ID, page_size: 2 },
   })) {
     pages += 1;
     seen.push(...page.items.map((m) => m.message_id));
@@ -167,11 +171,11 @@ test('a token the platform rejects is evicted, refreshed and the call retried on
   const client = new LarkClient(APP);
   const old = await client.tenantAccessToken();
   await control('/expire-tokens', 'POST');
-  const sent = await client.message.sendRawMessage({
-    query: { receive_id_type: 'chat_id' },
-    body: { receive_id: CHAT_ID, msg_type: 'text', content: JSON.stringify({ text: 'after expiry' }) },
+  const sent = await client.im.v1.message.create({
+    params: { receive_id_type: 'chat_id' },
+    data: { receive_id: CHAT_ID, msg_type: 'text', content: JSON.stringify({ text: 'after expiry' }) },
   });
-  assert.match(sent.message_id, /^om_/);
+  assert.match(sent.data.message_id, /^om_/);
   assert.notEqual(await client.tenantAccessToken(), old);
 });
 
@@ -225,11 +229,11 @@ test('the bot-only entry posts with its smaller build', async () => {
 test('the client-only entry sends with its smaller build and has no events', async () => {
   const { LarkClient: SmallClient } = await import('@lark-sdk/wasm/client');
   const client = new SmallClient(APP);
-  const sent = await client.message.sendRawMessage({
-    query: { receive_id_type: 'chat_id' },
-    body: { receive_id: CHAT_ID, msg_type: 'text', content: JSON.stringify({ text: 'client-only build' }) },
+  const sent = await client.im.message.create({
+    params: { receive_id_type: 'chat_id' },
+    data: { receive_id: CHAT_ID, msg_type: 'text', content: JSON.stringify({ text: 'client-only build' }) },
   });
-  assert.match(sent.message_id, /^om_/);
+  assert.match(sent.data.message_id, /^om_/);
   assert.throws(() => client.on('im.message.receive_v1', () => {}), /no events/);
 });
 

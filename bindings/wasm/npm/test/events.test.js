@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 
-import { EventDispatcher, LarkClient, isLarkError } from '@lark-sdk/wasm';
+import { EventDispatcher, LarkClient, isLarkError, withTenantKey } from '@lark-sdk/wasm';
 
 const ENCRYPT_KEY = 'test-encrypt-key';
 const TOKEN = 'test-verification-token';
@@ -166,14 +166,14 @@ test('marketplace app: a pushed app_ticket event buys tenant tokens', async () =
   const response = await client.handleEvent(post(body, signed(body)));
   assert.equal(response.status, 200);
   assert.match(await client.tenantAccessToken('tenant_a'), /^t-/);
-  const sent = await client.message.sendRawMessage(
+  const sent = await client.im.v1.message.create(
     {
-      query: { receive_id_type: 'chat_id' },
-      body: { receive_id: 'oc_mock_chat', msg_type: 'text', content: JSON.stringify({ text: 'from an ISV app' }) },
+      params: { receive_id_type: 'chat_id' },
+      data: { receive_id: 'oc_mock_chat', msg_type: 'text', content: JSON.stringify({ text: 'from an ISV app' }) },
     },
-    { tenantKey: 'tenant_a' },
+    withTenantKey('tenant_a'),
   );
-  assert.match(sent.message_id, /^om_/);
+  assert.match(sent.data.message_id, /^om_/);
 });
 
 test('a dispatcher without token or key refuses every request unless opened on purpose', async () => {

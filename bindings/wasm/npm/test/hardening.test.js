@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { LarkClient, isLarkError } from '@lark-sdk/wasm';
 import { larkClientClass } from '../src/client.js';
 import { loader } from '../src/loader.js';
+import im from '../src/generated/catalog/im.js';
 
 const WASM = new URL('../wasm/client/lark_wasm_bg.wasm', import.meta.url);
 const APP = { appId: 'cli_x', appSecret: 's', baseUrl: 'http://127.0.0.1:9' };
@@ -36,7 +37,7 @@ async function isolate(tag) {
   const glue = await import(`../wasm/client/lark_wasm.js?isolate=${tag}`);
   const wasm = loader(glue, `isolate ${tag}`);
   wasm.initSync(readFileSync(WASM));
-  return larkClientClass(glue, wasm, undefined);
+  return larkClientClass(glue, wasm, undefined, { im });
 }
 
 test('two isolates on one frozen clock never send the same idempotency key', async () => {
@@ -55,9 +56,9 @@ test('two isolates on one frozen clock never send the same idempotency key', asy
           const Client = await isolate(tag);
           const client = new Client(APP);
           for (let i = 0; i < 10_000; i += 1) {
-            await client.message.sendRawMessage({
-              query: { receive_id_type: 'chat_id' },
-              body: { receive_id: 'oc_1', msg_type: 'text', content: '{"text":"k"}' },
+            await client.im.v1.message.create({
+              params: { receive_id_type: 'chat_id' },
+              data: { receive_id: 'oc_1', msg_type: 'text', content: '{"text":"k"}' },
             });
           }
         }
@@ -82,7 +83,7 @@ test('pages follow the page token of answers without has_more (calendar search)'
     async () => {
       const client = new LarkClient(APP);
       const items = [];
-      for await (const page of client.pages(client.calendar.searchCalendar, { body: { query: 'x' } })) {
+      for await (const page of client.pages(client.calendar.v4.calendar.search, { data: { query: 'x' } })) {
         items.push(...page.items);
       }
       assert.deepEqual(items, [1, 2, 3]);
@@ -100,7 +101,7 @@ test('pages end with a pagination error on a token cycle and at maxPages', async
       const client = new LarkClient(APP);
       let pages = 0;
       try {
-        for await (const _ of client.pages(client.message.getMessageList, { query: { container_id_type: 'chat', container_id: 'oc_1' } })) {
+        for await (const _ of client.im.message.listWithIterator({ params: { container_id_type: 'chat', container_id: 'oc_1' } })) {
           pages += 1;
           assert.ok(pages < 50, 'runaway pagination');
         }
@@ -120,7 +121,7 @@ test('pages end with a pagination error on a token cycle and at maxPages', async
       const client = new LarkClient(APP);
       let pages = 0;
       try {
-        for await (const _ of client.pages(client.message.getMessageList, { query: { container_id_type: 'chat', container_id: 'oc_1' } }, { maxPages: 4 })) {
+        for await (const _ of client.pages(client.im.v1.message.list, { params: { container_id_type: 'chat', container_id: 'oc_1' } }, { maxPages: 4 })) {
           pages += 1;
         }
         assert.fail('no error');
@@ -136,10 +137,10 @@ test('www endpoints go to the www host, or to wwwBaseUrl beside a custom baseUrl
   await withFetch(
     () => json({ code: 0, data: {} }),
     async (seen) => {
-      const body = { body: { instance_code: 'i', approval_code: 'a', user_id: 'u', task_id: 't' } };
-      await new LarkClient({ appId: 'cli_x', appSecret: 's' }).approval.approveApprovalInstance(body);
-      await new LarkClient({ ...APP, wwwBaseUrl: 'http://127.0.0.1:10/' }).approval.approveApprovalInstance(body);
-      await new LarkClient(APP).approval.approveApprovalInstance(body);
+      const body = { data: { instance_code: 'i', approval_code: 'a', user_id: 'u', task_id: 't' } };
+      await new LarkClient({ appId: 'cli_x', appSecret: 's' }).approval.v2.instance.approve(body);
+      await new LarkClient({ ...APP, wwwBaseUrl: 'http://127.0.0.1:10/' }).approval.v2.instance.approve(body);
+      await new LarkClient(APP).approval.instance.approve(body);
       const calls = seen.filter((s) => !s.url.includes('/auth/')).map((s) => s.url);
       assert.deepEqual(calls, [
         'https://www.feishu.cn/approval/openapi/v2/instance/approve',

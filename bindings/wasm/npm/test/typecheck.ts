@@ -1,38 +1,71 @@
 // Compiled by `tsc` (npm run typecheck), never run: the generated types must accept correct
-// calls and reject wrong ones (each @ts-expect-error fails the check when it is not an error).
-import { LarkClient, CustomBot, isLarkError, type LarkError, type MessageSendRawMessageResult } from '@lark-sdk/wasm';
+// calls, written as for node-sdk, and reject wrong ones (each @ts-expect-error fails the check
+// when it is not an error).
+import { LarkClient, CustomBot, LarkError, isLarkError, withTenantKey, type im, type contact } from '@lark-sdk/wasm';
+import { LarkClient as ImClient } from '@lark-sdk/wasm/api/im';
 import { CustomBot as SmallBot } from '@lark-sdk/wasm/bot';
 
-export async function usage(client: LarkClient): Promise<string | undefined> {
-  const sent: MessageSendRawMessageResult = await client.message.sendRawMessage({
-    query: { receive_id_type: 'chat_id' },
-    body: { receive_id: 'oc_1', msg_type: 'text', content: '{"text":"hi"}' },
+export async function usage(client: LarkClient, small: ImClient): Promise<string | undefined> {
+  const sent = await client.im.v1.message.create({
+    params: { receive_id_type: 'chat_id' },
+    data: { receive_id: 'oc_1', msg_type: 'text', content: '{"text":"hi"}' },
   });
-  const got = await client.message.getMessage({ path: { message_id: sent.message_id ?? '' } }, { tenantKey: 't' });
-  const first = got.items?.[0]?.body?.content;
-  const file = await client.message.getMessageFile({ path: { message_id: 'om_1', file_key: 'f' }, query: { type: 'file' } });
+  const id: string | undefined = sent.data?.message_id;
+  const code: number | undefined = sent.code;
+  const typed: im.V1MessageCreateResponse | undefined = sent.data;
+  // The default-version alias is the same method.
+  await client.im.message.create({ params: { receive_id_type: 'open_id' }, data: { receive_id: 'ou_1', msg_type: 'text', content: '' } });
+  // Unknown enum values still type-check.
+  await small.im.message.create({ params: { receive_id_type: 'a_new_kind' }, data: { receive_id: 'x', msg_type: 'text', content: '' } });
+  const got = await client.im.v1.message.get({ path: { message_id: id ?? '' } }, withTenantKey('t'));
+  const first = got.data?.items?.[0]?.body?.content;
+  const user = await client.contact.v3.user.get({ path: { user_id: 'ou_1' }, params: { user_id_type: 'open_id' } });
+  const name: string | undefined = user.data?.user?.name;
+  const req: contact.V3UserGetRequest = { path: { user_id: 'ou_1' } };
+  await client.contact.user.get(req);
+  const file = await client.im.v1.messageResource.get({ path: { message_id: 'om_1', file_key: 'f' }, params: { type: 'file' } });
   const bytes: Uint8Array = file.data;
-  for await (const page of client.pages(client.message.getMessageList, { query: { container_id_type: 'chat', container_id: 'oc_1' } })) {
+  const blob: Blob = file.blob();
+  await client.im.v1.image.create({ data: { image_type: 'message', image: new Uint8Array([1]) } });
+  await client.im.v1.file.create({ data: { file_type: 'stream', file_name: 'a.txt', file: new Blob(['x']) } });
+  for await (const page of await client.im.message.listWithIterator({ params: { container_id_type: 'chat', container_id: 'oc_1' } })) {
     page.items?.forEach((item) => item.message_id);
+  }
+  for await (const page of client.im.v1.chat.listWithIterator()) {
+    page.items?.forEach((item) => item.chat_id);
+  }
+  for await (const page of client.pages(client.im.v1.message.list, { params: { container_id_type: 'chat', container_id: 'oc_1' } })) {
+    page.has_more;
   }
   await client.request({ method: 'GET', path: '/open-apis/x', query: { ids: [1, 2] }, tokens: ['tenant'] });
   // @ts-expect-error the path parameter is required
-  await client.message.getMessage({});
+  await client.im.v1.message.get({});
   // @ts-expect-error receive_id is required
-  await client.message.sendRawMessage({ query: { receive_id_type: 'chat_id' }, body: { msg_type: 'text', content: '' } });
+  await client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: { msg_type: 'text', content: '' } });
   // @ts-expect-error no such service
   client.nowhere;
   // @ts-expect-error no such method
-  client.message.sendMessagePlease;
+  client.im.v1.message.sendMessagePlease;
+  // @ts-expect-error the per-service client has that service only
+  small.contact;
+  // @ts-expect-error the flat names of before are gone
+  client.message.sendRawMessage;
   await new CustomBot('https://x/hook', { secret: 's' }).sendText('hi', { mentions: [{ openId: 'ou_1' }] });
   await new SmallBot('https://x/hook').sendCard({ elements: [] });
   try {
     await client.tenantAccessToken();
   } catch (error) {
-    if (isLarkError(error)) {
-      const e: LarkError = error;
-      return `${e.kind} ${e.code ?? ''} ${bytes.length}`;
+    if (error instanceof LarkError) {
+      return `${error.kind} ${error.code ?? ''} ${error.status ?? ''} ${error.logId ?? ''} ${bytes.length} ${blob.size} ${code} ${name}`;
     }
+    if (isLarkError(error)) return error.msg;
   }
   return first;
+}
+
+export async function nodeSdkForms(client: LarkClient, stream: AsyncIterable<Uint8Array>): Promise<void> {
+  await client.im.v1.file.create({ data: { file_type: 'stream', file_name: 'a.bin', file: stream } });
+  await client.request({ method: 'POST', url: '/open-apis/im/v1/messages', params: { receive_id_type: 'chat_id' }, data: {} });
+  // @ts-expect-error a request needs a path or url
+  await client.request({ method: 'GET' });
 }

@@ -669,6 +669,6 @@ mod tests {
         assert_eq!(singular("status"), "status");
         assert_eq!(singular("branches"), "branch");
         assert_eq!(singular("data"), "data");
-        assert_eq!(type_name_of("3d_model"), "T3dModel");
+        assert_eq!(type_name_of("3d_model"), "N3dModel");
     }
 }
