@@ -85,7 +85,7 @@ build_variant() { # name features
         "$out/lark_wasm.js" --outfile="$out/lark_wasm.js"
 }
 step "build the npm package's wasm (full, client, bot)"
-build_variant full client,events,bot
+build_variant full client,events,bot,ws
 build_variant client client
 build_variant bot bot
 [ "$MODE" = build ] && exit 0
@@ -137,7 +137,7 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 
 # ---------------------------------------------------------------- 2. npm package in Node
 step "2/4 @lark-sdk/wasm under node --test, and its TypeScript types"
-(cd "$PKG" && timeout 300 node --test --test-timeout=60000 test/)
+(cd "$PKG" && NODE_OPTIONS=--experimental-websocket timeout 300 node --test --test-timeout=60000 test/)
 (cd "$PKG" && timeout 300 node_modules/.bin/tsc -p test/tsconfig.json)
 
 # ---------------------------------------------------------------- 3. Worker in workerd

@@ -21,7 +21,8 @@ const CALLBACK_TYPES: [&str; 3] = [
 /// the handler by type and resolves to the callback's reply as JSON text (or `undefined`).
 #[wasm_bindgen]
 pub struct WasmEvents {
-    dispatcher: Dispatcher,
+    /// Shared with the long connection (`WasmWs`), which runs the same handlers.
+    dispatcher: std::rc::Rc<Dispatcher>,
     /// The same checks without handlers or de-duplication, for `verifyAndDecrypt`.
     verifier: Dispatcher,
 }
@@ -151,16 +152,35 @@ impl WasmEvents {
         });
         let verifier = configure(Dispatcher::new()).dedup_store(Forgetful);
         Ok(WasmEvents {
-            dispatcher,
+            dispatcher: std::rc::Rc::new(dispatcher),
             verifier,
         })
     }
 
     /// Stores pushed `app_ticket`s in `client`'s token store (marketplace apps).
     #[wasm_bindgen(js_name = ticketsTo)]
-    pub fn tickets_to(&mut self, client: &crate::client::WasmClient) {
-        let dispatcher = std::mem::take(&mut self.dispatcher);
-        self.dispatcher = dispatcher.app_ticket_to(client.inner().clone());
+    pub fn tickets_to(&mut self, client: &crate::client::WasmClient) -> Result<(), JsValue> {
+        let shared = std::mem::take(&mut self.dispatcher);
+        match std::rc::Rc::try_unwrap(shared) {
+            Ok(dispatcher) => {
+                self.dispatcher =
+                    std::rc::Rc::new(dispatcher.app_ticket_to(client.inner().clone()));
+                Ok(())
+            }
+            Err(shared) => {
+                self.dispatcher = shared;
+                Err(lark_error(
+                    "build",
+                    "the dispatcher is already in use by a long connection",
+                ))
+            }
+        }
+    }
+
+    /// The dispatcher, for the long connection.
+    #[cfg(feature = "ws")]
+    pub(crate) fn shared(&self) -> std::rc::Rc<Dispatcher> {
+        std::rc::Rc::clone(&self.dispatcher)
     }
 
     /// Handles one request: `headers` is `[name, value, ...]`. Resolves to

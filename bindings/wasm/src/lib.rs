@@ -20,3 +20,5 @@ mod error;
 pub mod events;
 #[cfg(feature = "client")]
 mod store;
+#[cfg(feature = "ws")]
+pub mod ws;

@@ -243,6 +243,17 @@ impl WsClient {
         }
     }
 
+    /// A client delivering to a dispatcher that also serves HTTP callbacks (the npm package's
+    /// `EventDispatcher`): both share its handlers and its de-duplication.
+    pub fn shared(config: Config, dispatcher: Rc<Dispatcher>) -> Self {
+        Self {
+            config,
+            dispatcher,
+            http: FetchClient::new(),
+            policy: None,
+        }
+    }
+
     /// Reconnects under `policy` instead of the platform's `ClientConfig`.
     #[must_use]
     pub fn reconnect_policy(mut self, policy: ReconnectPolicy) -> Self {

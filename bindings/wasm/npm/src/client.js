@@ -44,7 +44,7 @@ export const withUserAccessToken = (userAccessToken) => ({ userAccessToken });
 /** node-sdk's `lark.withAll([...])`: several of the above. */
 export const withAll = (list) => Object.assign({}, ...list);
 
-function buildError(message) {
+export function buildError(message) {
   const error = new Error(message);
   error.name = 'LarkError';
   error.kind = 'build';
@@ -58,7 +58,7 @@ function httpUrl(name, value) {
 
 // The Open API base and the `www` base: a custom `baseUrl` serves both unless `wwwBaseUrl`
 // names another, as in the Rust Config.
-function baseUrls(options) {
+export function baseUrls(options) {
   let open;
   let www;
   if (options.baseUrl !== undefined) {

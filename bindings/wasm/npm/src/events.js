@@ -58,6 +58,28 @@ export function eventDispatcherClass(glue, wasm) {
       return this;
     }
 
+    /**
+     * node-sdk's `register({ 'im.message.receive_v1': async (data) => ... })`: each handler gets
+     * node-sdk's `data`, the event's fields with `event_id`, `event_type`, `create_time`,
+     * `tenant_key` and `app_id` beside them.
+     */
+    register(handlers) {
+      for (const [type, handler] of Object.entries(handlers ?? {})) {
+        if (typeof handler !== 'function') throw new TypeError(`the handler of ${type} must be a function`);
+        this.on(type, (event) =>
+          handler({
+            ...(event.payload ?? {}),
+            event_id: event.id,
+            event_type: event.type,
+            create_time: event.createTime,
+            tenant_key: event.tenantKey,
+            app_id: event.appId,
+          }),
+        );
+      }
+      return this;
+    }
+
     /** Handles every event type without a handler of its own. */
     fallback(handler) {
       if (typeof handler !== 'function') throw new TypeError('the handler must be a function');
@@ -93,6 +115,11 @@ export function eventDispatcherClass(glue, wasm) {
      */
     async verifyAndDecrypt(headers, rawBody) {
       return JSON.parse(await this.#inner.verifyAndDecrypt(flatHeaders(headers), await bytes(rawBody)));
+    }
+
+    /** @internal the wasm dispatcher, for a WSClient. */
+    [CORE]() {
+      return this.#inner;
     }
 
     free() {

@@ -123,7 +123,7 @@ export interface RawRequestFields {
  */
 export interface LarkError extends Error {
   name: 'LarkError';
-  kind: 'build' | 'transport' | 'timeout' | 'api' | 'decode' | 'token' | 'event' | 'pagination' | 'other';
+  kind: 'build' | 'transport' | 'timeout' | 'api' | 'decode' | 'token' | 'event' | 'pagination' | 'ws' | 'other';
   code?: number;
   msg?: string;
   logId?: string;
@@ -187,6 +187,11 @@ export interface EventDispatcherOptions {
 export declare class EventDispatcher {
   constructor(options?: EventDispatcherOptions);
   on(type: string, handler: EventHandler): this;
+  /**
+   * node-sdk's `register({ 'im.message.receive_v1': async (data) => ... })`: `data` is the event's
+   * fields with `event_id`, `event_type`, `create_time`, `tenant_key` and `app_id` beside them.
+   */
+  register(handlers: Record<string, (data: Record<string, any>) => unknown | Promise<unknown>>): this;
   fallback(handler: EventHandler): this;
   /** Answers one request, as a Worker's `fetch` handler would. */
   handleEvent(request: Request): Promise<Response>;
@@ -196,6 +201,28 @@ export declare class EventDispatcher {
     rawBody: string | Uint8Array | ArrayBuffer | Blob | Request,
   ): Promise<LarkEvent | UrlVerification>;
   free(): void;
+}
+
+export interface WSClientOptions {
+  appId: string;
+  appSecret: string;
+  /** `'feishu'` (default), `'lark'` or a base URL. */
+  domain?: string;
+  /** A base URL (a proxy or lark-mock) instead of the domain. */
+  baseUrl?: string;
+}
+
+/**
+ * Events over the platform's long connection (no public URL needed): frames, fragments, acks,
+ * pings, liveness and reconnects run in the wasm core. Needs a global `WebSocket` (browsers,
+ * extensions, Node 22, or Node 20 with `--experimental-websocket`); Workers keep HTTP callbacks.
+ */
+export declare class WSClient {
+  constructor(options: WSClientOptions);
+  /** Receives events until `close()`; rejects with a LarkError of kind `ws` on a fatal answer. */
+  start(arg: { eventDispatcher: EventDispatcher } | EventDispatcher): Promise<void>;
+  /** Stops: running handlers get up to 3 s to be acked. */
+  close(): Promise<void>;
 }
 
 export declare function isLarkError(error: unknown): error is LarkError;

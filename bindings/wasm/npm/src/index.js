@@ -4,6 +4,7 @@ import { glue, wasm } from './full.js';
 import { customBotClass } from './custom-bot.js';
 import { larkClientClass } from './client.js';
 import { eventDispatcherClass } from './events.js';
+import { wsClientClass } from './ws.js';
 
 import { CATALOG } from './generated/catalog.js';
 
@@ -17,6 +18,7 @@ export const initSync = (module) => wasm.initSync(module);
 
 export const CustomBot = customBotClass(glue, wasm);
 export const EventDispatcher = eventDispatcherClass(glue, wasm);
+export const WSClient = wsClientClass(glue, wasm);
 export const LarkClient = larkClientClass(glue, wasm, EventDispatcher, CATALOG);
 /** node-sdk's name of the client. */
 export const Client = LarkClient;

@@ -1,7 +1,7 @@
 // Compiled by `tsc` (npm run typecheck), never run: the generated types must accept correct
 // calls, written as for node-sdk, and reject wrong ones (each @ts-expect-error fails the check
 // when it is not an error).
-import { LarkClient, CustomBot, LarkError, isLarkError, withTenantKey, type im, type contact } from '@lark-sdk/wasm';
+import { LarkClient, CustomBot, EventDispatcher, LarkError, WSClient, isLarkError, withTenantKey, type im, type contact } from '@lark-sdk/wasm';
 import { LarkClient as ImClient } from '@lark-sdk/wasm/api/im';
 import { CustomBot as SmallBot } from '@lark-sdk/wasm/bot';
 
@@ -68,4 +68,18 @@ export async function nodeSdkForms(client: LarkClient, stream: AsyncIterable<Uin
   await client.request({ method: 'POST', url: '/open-apis/im/v1/messages', params: { receive_id_type: 'chat_id' }, data: {} });
   // @ts-expect-error a request needs a path or url
   await client.request({ method: 'GET' });
+}
+
+export async function longConnection(): Promise<void> {
+  const eventDispatcher = new EventDispatcher().register({
+    'im.message.receive_v1': async (data) => {
+      void data.message;
+    },
+  });
+  const ws = new WSClient({ appId: 'cli_x', appSecret: 's', domain: 'lark' });
+  const running: Promise<void> = ws.start({ eventDispatcher });
+  await ws.close();
+  await running;
+  // @ts-expect-error the secret is required
+  new WSClient({ appId: 'cli_x' });
 }

@@ -1,0 +1,75 @@
+//! `WasmWs`: the long connection (`lark_fetch::ws`) for the npm package's `WSClient`, running
+//! the handlers of an `EventDispatcher` (`WasmEvents`).
+
+use std::cell::RefCell;
+
+use lark_core::Config;
+use lark_fetch::ws::{WsClient, WsClientError};
+use wasm_bindgen::prelude::*;
+
+use crate::error::{get_string, lark_error, set};
+use crate::events::WasmEvents;
+
+/// One long connection: `run` receives events until `stop` (or a fatal error).
+#[wasm_bindgen]
+pub struct WasmWs {
+    client: RefCell<Option<WsClient>>,
+    stop: RefCell<Option<futures_channel::oneshot::Sender<()>>>,
+}
+
+impl std::fmt::Debug for WasmWs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmWs").finish_non_exhaustive()
+    }
+}
+
+#[wasm_bindgen]
+impl WasmWs {
+    /// A long connection for the app in `options` (`appId`, `appSecret`, `baseUrl`, already
+    /// resolved from `domain`), delivering to `events`' handlers.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue, events: &WasmEvents) -> Result<WasmWs, JsValue> {
+        let required = |name: &str| {
+            get_string(&options, name)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| lark_error("build", &format!("`{name}` is required")))
+        };
+        let config =
+            Config::new(required("appId")?, required("appSecret")?).base_url(required("baseUrl")?);
+        Ok(WasmWs {
+            client: RefCell::new(Some(WsClient::shared(config, events.shared()))),
+            stop: RefCell::new(None),
+        })
+    }
+
+    /// Runs until `stop()` (resolves) or a fatal error (rejects with a `LarkError` of kind
+    /// `ws`: a wrong secret, an app without the long connection, reconnects used up, or no
+    /// `WebSocket` on this platform).
+    pub async fn run(&self) -> Result<(), JsValue> {
+        let client = self
+            .client
+            .borrow_mut()
+            .take()
+            .ok_or_else(|| lark_error("build", "this WSClient was already started"))?;
+        let (tx, rx) = futures_channel::oneshot::channel::<()>();
+        *self.stop.borrow_mut() = Some(tx);
+        let result = client
+            .run_until(async {
+                let _ = rx.await;
+            })
+            .await;
+        result.map_err(|error| {
+            let js = lark_error("ws", &error.to_string());
+            let fatal = matches!(error, WsClientError::Fatal(_));
+            set(&js, "fatal", fatal);
+            js
+        })
+    }
+
+    /// Stops the connection: running handlers get up to 3 s to be acked.
+    pub fn stop(&self) {
+        if let Some(tx) = self.stop.borrow_mut().take() {
+            let _ = tx.send(());
+        }
+    }
+}
