@@ -43,6 +43,24 @@ impl Ctx<'_> {
         qualified(home, name, from)
     }
 
+    /// A type as the docs spell it: the facts' vocabulary (`string`, `list<T>`, ...) with the
+    /// generated names of types and enums.
+    pub(crate) fn doc_ty(&self, ty: &Ty) -> String {
+        match ty {
+            Ty::String => "string".into(),
+            Ty::Bool => "bool".into(),
+            Ty::I64 => "i64".into(),
+            Ty::I32 => "i32".into(),
+            Ty::F64 => "f64".into(),
+            Ty::Any => "any".into(),
+            Ty::Binary => "binary".into(),
+            Ty::List(t) => format!("list<{}>", self.doc_ty(t)),
+            Ty::Map(k, v) => format!("map<{},{}>", self.doc_ty(k), self.doc_ty(v)),
+            Ty::Enum(key) => self.shapes.enums[key].name.clone(),
+            Ty::Named(key) => self.model.types[key].name.clone(),
+        }
+    }
+
     /// The Rust spelling of a type in a file of crate `from`.
     pub(crate) fn rust_ty(&self, ty: &Ty, from: &str) -> String {
         match ty {
@@ -216,7 +234,7 @@ pub(crate) fn generate(model: &Model, shapes: &Shapes) -> Result<Files, String> 
             from: &from,
         };
         let text = bodies.entry(home.clone()).or_default();
-        type_def(text, def, &sc, &boxes, None);
+        type_def(text, def, &sc, &boxes);
     }
     for e in shapes.enums.values() {
         let text = bodies.entry(e.home.clone()).or_default();
@@ -543,8 +561,7 @@ pub fn json_text<T: serde::Serialize>(name: &str, value: &T) -> crate::error::Re
 /// A `custom_json` type: the JSON value itself, since its wire form is not a fixed set of
 /// fields (a sheet cell is a string, a number, a boolean, null, or an object or list of rich
 /// segments).
-fn json_value_type(t: &mut String, def: &TypeDef, cfg: Option<&str>) {
-    let cfg_line = cfg.map(|c| format!("{c}\n")).unwrap_or_default();
+fn json_value_type(t: &mut String, def: &TypeDef) {
     let name = &def.name;
     let side = match def.usage {
         Usage::Response => "Part of an answer",
@@ -558,11 +575,11 @@ fn json_value_type(t: &mut String, def: &TypeDef, cfg: Option<&str>) {
 /// Its wire form is not a fixed set of fields (the facts mark it `custom_json`), so any JSON the
 /// platform sends decodes. Build one with `new` (`new(\"text\")`, `new(1)`,
 /// `new(serde_json::json!({{...}}))`); read it through `serde_json::Value`'s methods.
-{cfg_line}#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct {name}(pub serde_json::Value);
 
-{cfg_line}impl {name} {{
+impl {name} {{
     /// The value as sent.
     pub fn new(value: impl Into<serde_json::Value>) -> Self {{
         Self(value.into())
@@ -574,19 +591,19 @@ pub struct {name}(pub serde_json::Value);
     }}
 }}
 
-{cfg_line}impl From<serde_json::Value> for {name} {{
+impl From<serde_json::Value> for {name} {{
     fn from(value: serde_json::Value) -> Self {{
         Self(value)
     }}
 }}
 
-{cfg_line}impl From<{name}> for serde_json::Value {{
+impl From<{name}> for serde_json::Value {{
     fn from(value: {name}) -> Self {{
         value.0
     }}
 }}
 
-{cfg_line}impl std::ops::Deref for {name} {{
+impl std::ops::Deref for {name} {{
     type Target = serde_json::Value;
 
     fn deref(&self) -> &serde_json::Value {{
@@ -597,12 +614,11 @@ pub struct {name}(pub serde_json::Value);
     );
 }
 
-fn type_def(t: &mut String, def: &TypeDef, sc: &Scope<'_>, boxes: &Boxes, cfg: Option<&str>) {
+fn type_def(t: &mut String, def: &TypeDef, sc: &Scope<'_>, boxes: &Boxes) {
     if def.custom_json {
-        json_value_type(t, def, cfg);
+        json_value_type(t, def);
         return;
     }
-    let cfg_line = cfg.map(|c| format!("{c}\n")).unwrap_or_default();
     let secret = def.fields.iter().any(|f| is_secret(&f.wire));
     let debug = if secret { "" } else { "Debug, " };
     let (derive, doc, exhaustive) = match def.usage {
@@ -632,7 +648,7 @@ fn type_def(t: &mut String, def: &TypeDef, sc: &Scope<'_>, boxes: &Boxes, cfg: O
     {
         let _ = writeln!(t, "#[doc(alias = \"{alias}\")]");
     }
-    let _ = writeln!(t, "{cfg_line}#[derive({derive})]");
+    let _ = writeln!(t, "#[derive({derive})]");
     if exhaustive {
         t.push_str("#[non_exhaustive]\n");
     }
@@ -661,16 +677,15 @@ fn type_def(t: &mut String, def: &TypeDef, sc: &Scope<'_>, boxes: &Boxes, cfg: O
     }
     t.push_str("}\n\n");
     if secret {
-        debug_impl(t, &def.name, &def.fields, "", cfg);
+        debug_impl(t, &def.name, &def.fields);
     }
 }
 
 /// A `Debug` that shows secret fields as `***`.
-fn debug_impl(t: &mut String, name: &str, fields: &[Field], self_prefix: &str, cfg: Option<&str>) {
-    let cfg_line = cfg.map(|c| format!("{c}\n")).unwrap_or_default();
+fn debug_impl(t: &mut String, name: &str, fields: &[Field]) {
     let _ = writeln!(
         t,
-        "{cfg_line}impl std::fmt::Debug for {name} {{
+        "impl std::fmt::Debug for {name} {{
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{
         f.debug_struct(\"{name}\")"
     );
@@ -679,7 +694,7 @@ fn debug_impl(t: &mut String, name: &str, fields: &[Field], self_prefix: &str, c
         if is_secret(&f.wire) {
             let _ = writeln!(t, ".field(\"{shown}\", &\"***\")");
         } else {
-            let _ = writeln!(t, ".field(\"{shown}\", &self.{self_prefix}{})", f.ident);
+            let _ = writeln!(t, ".field(\"{shown}\", &self.{})", f.ident);
         }
     }
     t.push_str(".finish()\n}\n}\n\n");
@@ -881,7 +896,7 @@ fn endpoint(t: &mut String, ep: &Endpoint, sc: &Scope<'_>) -> Result<(), String>
     t.push_str("}\n\n");
     if secret {
         let fields: Vec<Field> = ep.params.iter().map(|(_, f)| f.clone()).collect();
-        debug_impl(t, name, &fields, "", None);
+        debug_impl(t, name, &fields);
     }
 
     // Constructor and setters.
@@ -931,7 +946,9 @@ fn endpoint(t: &mut String, ep: &Endpoint, sc: &Scope<'_>) -> Result<(), String>
         let _ = writeln!(
             t,
             "/// Sets `{}` ({place}, `{}`).\npub fn {setter}(mut self, v: {ty}) -> Self {{\nself.{} = Some({conv});\nself\n}}\n",
-            f.wire, f.ty_text, f.ident
+            f.wire,
+            sc.cx.doc_ty(&f.ty),
+            f.ident
         );
     }
     t.push_str("}\n\n");
@@ -956,7 +973,6 @@ fn endpoint(t: &mut String, ep: &Endpoint, sc: &Scope<'_>) -> Result<(), String>
             &Boxes {
                 boxed: BTreeSet::new(),
             },
-            None,
         );
         // Drop the generic doc line written by type_def.
         let body = body.split_once('\n').map(|(_, rest)| rest).unwrap_or("");

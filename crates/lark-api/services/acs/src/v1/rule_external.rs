@@ -46,13 +46,13 @@ impl Create {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `rule` (body, `CreateACSRuleExternalReqRule`).
+    /// Sets `rule` (body, `Rule`).
     pub fn rule(mut self, v: impl Into<crate::v1::rule_external::Rule>) -> Self {
         self.rule = Some(v.into());
         self
@@ -238,7 +238,7 @@ impl Get {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

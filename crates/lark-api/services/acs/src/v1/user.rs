@@ -35,7 +35,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -106,13 +106,13 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `feature` (body, `UpdateACSUserReqFeature`).
+    /// Sets `feature` (body, `PatchFeature`).
     pub fn feature(mut self, v: impl Into<crate::v1::user::PatchFeature>) -> Self {
         self.feature = Some(v.into());
         self
@@ -191,7 +191,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -56,13 +56,13 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_name` (body, `CreateAdminBadgeReqI18nName`).
+    /// Sets `i18n_name` (body, `I18nName`).
     pub fn i18n_name(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
         self.i18n_name = Some(v.into());
         self
     }
 
-    /// Sets `i18n_explanation` (body, `CreateAdminBadgeReqI18nExplanation`).
+    /// Sets `i18n_explanation` (body, `I18nName`).
     pub fn i18n_explanation(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
         self.i18n_explanation = Some(v.into());
         self
@@ -301,13 +301,13 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_name` (body, `UpdateAdminBadgeReqI18nName`).
+    /// Sets `i18n_name` (body, `I18nName`).
     pub fn i18n_name(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
         self.i18n_name = Some(v.into());
         self
     }
 
-    /// Sets `i18n_explanation` (body, `UpdateAdminBadgeReqI18nExplanation`).
+    /// Sets `i18n_explanation` (body, `I18nName`).
     pub fn i18n_explanation(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
         self.i18n_explanation = Some(v.into());
         self

@@ -52,7 +52,7 @@ impl Reset {
         }
     }
 
-    /// Sets `password` (body, `AdminResetPasswordReqPassword`).
+    /// Sets `password` (body, `Password`).
     pub fn password(mut self, v: impl Into<crate::v1::password::Password>) -> Self {
         self.password = Some(v.into());
         self

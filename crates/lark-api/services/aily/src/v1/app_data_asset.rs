@@ -60,7 +60,7 @@ impl Create {
         self
     }
 
-    /// Sets `import_knowledge_setting` (body, `CreateAilyAppDataAssetReqImportKnowledgeSetting`).
+    /// Sets `import_knowledge_setting` (body, `ImportKnowledgeSetting`).
     pub fn import_knowledge_setting(
         mut self,
         v: impl Into<crate::v1::app_data_asset::ImportKnowledgeSetting>,

@@ -46,7 +46,7 @@ impl Ask {
         }
     }
 
-    /// Sets `message` (body, `CreateAilyAppKnowledgeAskReqMessage`).
+    /// Sets `message` (body, `Message`).
     pub fn message(mut self, v: impl Into<lark_api_common::Message>) -> Self {
         self.message = Some(v.into());
         self

@@ -218,7 +218,7 @@ impl Start {
         self
     }
 
-    /// Sets `global_variable` (body, `StartAilyAppSkillReqGlobalVariable`).
+    /// Sets `global_variable` (body, `GlobalVariable`).
     pub fn global_variable(mut self, v: impl Into<crate::v1::app_skill::GlobalVariable>) -> Self {
         self.global_variable = Some(v.into());
         self

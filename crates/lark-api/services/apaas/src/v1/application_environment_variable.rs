@@ -93,7 +93,7 @@ impl Query {
         }
     }
 
-    /// Sets `filter` (body, `QueryAPaaSApplicationEnvironmentVariableReqFilter`).
+    /// Sets `filter` (body, `Filter`).
     pub fn filter(
         mut self,
         v: impl Into<crate::v1::application_environment_variable::Filter>,

@@ -139,7 +139,7 @@ impl Search {
         self
     }
 
-    /// Sets `search_objects` (body, `list<SearchAPaaSApplicationObjectReqSearchObject>`).
+    /// Sets `search_objects` (body, `list<SearchObject>`).
     pub fn search_objects(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::application_object::SearchObject>>,
@@ -160,7 +160,7 @@ impl Search {
         self
     }
 
-    /// Sets `metadata` (body, `string`).
+    /// Sets `metadata` (body, `Metadata`).
     pub fn metadata(mut self, v: impl Into<crate::v1::application_object::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self

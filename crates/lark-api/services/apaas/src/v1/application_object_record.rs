@@ -197,13 +197,13 @@ impl BatchQuery {
         self
     }
 
-    /// Sets `filter` (body, `BatchQueryAPaaSApplicationObjectRecordReqFilter`).
+    /// Sets `filter` (body, `Filter`).
     pub fn filter(mut self, v: impl Into<crate::v1::Filter>) -> Self {
         self.filter = Some(v.into());
         self
     }
 
-    /// Sets `order_by` (body, `list<BatchQueryAPaaSApplicationObjectRecordReqOrderBy>`).
+    /// Sets `order_by` (body, `list<OrderBy>`).
     pub fn order_by(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::application_object_record::OrderBy>>,
@@ -212,7 +212,7 @@ impl BatchQuery {
         self
     }
 
-    /// Sets `group_by` (body, `list<BatchQueryAPaaSApplicationObjectRecordReqGroupBy>`).
+    /// Sets `group_by` (body, `list<GroupBy>`).
     pub fn group_by(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::application_object_record::GroupBy>>,

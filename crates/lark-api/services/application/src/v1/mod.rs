@@ -52,7 +52,7 @@ impl AppUsageTrend {
         }
     }
 
-    /// Sets `filters` (body, `list<GetApplicationUsageTrendReqFilter>`).
+    /// Sets `filters` (body, `list<Filter>`).
     pub fn filters(mut self, v: impl IntoIterator<Item = impl Into<crate::v1::Filter>>) -> Self {
         self.filters = Some(v.into_iter().map(Into::into).collect());
         self

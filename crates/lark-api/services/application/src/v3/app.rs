@@ -169,7 +169,7 @@ impl UpdateVisibility {
         }
     }
 
-    /// Sets `del_users` (body, `list<UpdateApplicationAppVisibilityReqDelUser>`).
+    /// Sets `del_users` (body, `list<DelUser>`).
     pub fn del_users(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::DelUser>>,
@@ -178,7 +178,7 @@ impl UpdateVisibility {
         self
     }
 
-    /// Sets `add_users` (body, `list<UpdateApplicationAppVisibilityReqAddUser>`).
+    /// Sets `add_users` (body, `list<DelUser>`).
     pub fn add_users(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::DelUser>>,

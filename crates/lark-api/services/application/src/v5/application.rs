@@ -41,7 +41,7 @@ impl Favourite {
         }
     }
 
-    /// Sets `language` (query, `string`).
+    /// Sets `language` (query, `Language`).
     pub fn language(mut self, v: impl Into<crate::v5::application::Language>) -> Self {
         self.language = Some(v.into());
         self
@@ -152,13 +152,13 @@ impl Recommend {
         }
     }
 
-    /// Sets `language` (query, `string`).
+    /// Sets `language` (query, `Language`).
     pub fn language(mut self, v: impl Into<crate::v5::application::Language>) -> Self {
         self.language = Some(v.into());
         self
     }
 
-    /// Sets `recommend_type` (query, `string`).
+    /// Sets `recommend_type` (query, `RecommendType`).
     pub fn recommend_type(mut self, v: impl Into<crate::v5::application::RecommendType>) -> Self {
         self.recommend_type = Some(v.into());
         self

@@ -47,7 +47,7 @@ impl Set {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -59,13 +59,13 @@ impl Set {
         self
     }
 
-    /// Sets `pc` (body, `SetApplicationAppBadgeReqPc`).
+    /// Sets `pc` (body, `Pc`).
     pub fn pc(mut self, v: impl Into<crate::v6::app_badge::Pc>) -> Self {
         self.pc = Some(v.into());
         self
     }
 
-    /// Sets `mobile` (body, `SetApplicationAppBadgeReqMobile`).
+    /// Sets `mobile` (body, `Pc`).
     pub fn mobile(mut self, v: impl Into<crate::v6::app_badge::Pc>) -> Self {
         self.mobile = Some(v.into());
         self

@@ -43,7 +43,7 @@ impl Overview {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -124,7 +124,7 @@ impl MessagePushOverview {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -218,7 +218,7 @@ impl DepartmentOverview {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self

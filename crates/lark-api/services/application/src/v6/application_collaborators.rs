@@ -27,7 +27,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -93,13 +93,13 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `adds` (body, `list<UpdateApplicationCollaboratorsReqAdd>`).
+    /// Sets `adds` (body, `list<Add>`).
     pub fn adds(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v6::application_collaborators::Add>>,

@@ -43,25 +43,25 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `add_visible_list` (body, `UpdateApplicationContactsRangeConfigurationReqAddVisibleList`).
+    /// Sets `add_visible_list` (body, `AddVisibleList`).
     pub fn add_visible_list(mut self, v: impl Into<crate::v6::AddVisibleList>) -> Self {
         self.add_visible_list = Some(v.into());
         self
     }
 
-    /// Sets `del_visible_list` (body, `UpdateApplicationContactsRangeConfigurationReqDelVisibleList`).
+    /// Sets `del_visible_list` (body, `AddVisibleList`).
     pub fn del_visible_list(mut self, v: impl Into<crate::v6::AddVisibleList>) -> Self {
         self.del_visible_list = Some(v.into());
         self

@@ -47,37 +47,37 @@ impl Patch {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `add_visible_list` (body, `UpdateApplicationAppVisibilityV6ReqAddVisibleList`).
+    /// Sets `add_visible_list` (body, `AddVisibleList`).
     pub fn add_visible_list(mut self, v: impl Into<crate::v6::AddVisibleList>) -> Self {
         self.add_visible_list = Some(v.into());
         self
     }
 
-    /// Sets `del_visible_list` (body, `UpdateApplicationAppVisibilityV6ReqDelVisibleList`).
+    /// Sets `del_visible_list` (body, `AddVisibleList`).
     pub fn del_visible_list(mut self, v: impl Into<crate::v6::AddVisibleList>) -> Self {
         self.del_visible_list = Some(v.into());
         self
     }
 
-    /// Sets `add_invisible_list` (body, `UpdateApplicationAppVisibilityV6ReqAddInvisibleList`).
+    /// Sets `add_invisible_list` (body, `AddVisibleList`).
     pub fn add_invisible_list(mut self, v: impl Into<crate::v6::AddVisibleList>) -> Self {
         self.add_invisible_list = Some(v.into());
         self
     }
 
-    /// Sets `del_invisible_list` (body, `UpdateApplicationAppVisibilityV6ReqDelInvisibleList`).
+    /// Sets `del_invisible_list` (body, `AddVisibleList`).
     pub fn del_invisible_list(mut self, v: impl Into<crate::v6::AddVisibleList>) -> Self {
         self.del_invisible_list = Some(v.into());
         self
@@ -155,13 +155,13 @@ impl CheckWhiteBlackList {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self

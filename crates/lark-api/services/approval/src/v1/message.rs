@@ -208,7 +208,7 @@ impl Send {
         self
     }
 
-    /// Sets `content` (body, `SendApprovalMessageReqContent`).
+    /// Sets `content` (body, `Message`).
     pub fn content(mut self, v: impl Into<crate::v1::message::Message>) -> Self {
         self.content = Some(v.into());
         self
@@ -232,7 +232,7 @@ impl Send {
         self
     }
 
-    /// Sets `actions` (body, `list<SendApprovalMessageReqAction>`).
+    /// Sets `actions` (body, `list<Action>`).
     pub fn actions(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::message::Action>>,
@@ -241,13 +241,13 @@ impl Send {
         self
     }
 
-    /// Sets `action_callback` (body, `SendApprovalMessageReqActionCallback`).
+    /// Sets `action_callback` (body, `ActionCallback`).
     pub fn action_callback(mut self, v: impl Into<crate::v1::message::ActionCallback>) -> Self {
         self.action_callback = Some(v.into());
         self
     }
 
-    /// Sets `action_configs` (body, `list<SendApprovalMessageReqActionConfig>`).
+    /// Sets `action_configs` (body, `list<ActionConfig>`).
     pub fn action_configs(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::message::ActionConfig>>,
@@ -256,7 +256,7 @@ impl Send {
         self
     }
 
-    /// Sets `i18n_resources` (body, `list<SendApprovalMessageReqI18nResource>`).
+    /// Sets `i18n_resources` (body, `list<I18nResource>`).
     pub fn i18n_resources(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::message::I18nResource>>,
@@ -344,7 +344,7 @@ impl UpdateV1 {
         self
     }
 
-    /// Sets `i18n_resources` (body, `list<UpdateApprovalMessageReqI18nResource>`).
+    /// Sets `i18n_resources` (body, `list<UpdateV1I18nResource>`).
     pub fn i18n_resources(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::message::UpdateV1I18nResource>>,

@@ -242,7 +242,7 @@ impl Create {
         self
     }
 
-    /// Sets `form` (body, `list<ApprovalWidgetLegacy>`).
+    /// Sets `form` (body, `list<Form>`).
     pub fn form(mut self, v: impl IntoIterator<Item = impl Into<crate::v2::Form>>) -> Self {
         self.form = Some(v.into_iter().map(Into::into).collect());
         self

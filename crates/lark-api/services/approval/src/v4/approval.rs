@@ -71,13 +71,13 @@ impl Create {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -95,19 +95,19 @@ impl Create {
         self
     }
 
-    /// Sets `viewers` (body, `list<CreateApprovalReqViewer>`).
+    /// Sets `viewers` (body, `list<Viewer>`).
     pub fn viewers(mut self, v: impl IntoIterator<Item = impl Into<crate::v4::Viewer>>) -> Self {
         self.viewers = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sets `form` (body, `CreateApprovalReqForm`).
+    /// Sets `form` (body, `Form`).
     pub fn form(mut self, v: impl Into<crate::v4::approval::Form>) -> Self {
         self.form = Some(v.into());
         self
     }
 
-    /// Sets `node_list` (body, `list<CreateApprovalReqNode>`).
+    /// Sets `node_list` (body, `list<NodeList>`).
     pub fn node_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::approval::NodeList>>,
@@ -116,13 +116,13 @@ impl Create {
         self
     }
 
-    /// Sets `settings` (body, `CreateApprovalReqSettings`).
+    /// Sets `settings` (body, `Setting`).
     pub fn settings(mut self, v: impl Into<crate::v4::approval::Setting>) -> Self {
         self.settings = Some(v.into());
         self
     }
 
-    /// Sets `config` (body, `CreateApprovalReqConfig`).
+    /// Sets `config` (body, `Config`).
     pub fn config(mut self, v: impl Into<crate::v4::approval::Config>) -> Self {
         self.config = Some(v.into());
         self
@@ -134,7 +134,7 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_resources` (body, `list<CreateApprovalReqI18nResource>`).
+    /// Sets `i18n_resources` (body, `list<I18nResource>`).
     pub fn i18n_resources(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::I18nResource>>,
@@ -223,7 +223,7 @@ impl Get {
         }
     }
 
-    /// Sets `locale` (query, `string`).
+    /// Sets `locale` (query, `Locale`).
     pub fn locale(mut self, v: impl Into<crate::v4::Locale>) -> Self {
         self.locale = Some(v.into());
         self
@@ -235,7 +235,7 @@ impl Get {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -54,13 +54,13 @@ impl Create {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -84,19 +84,19 @@ impl Create {
         self
     }
 
-    /// Sets `external` (body, `CreateApprovalExternalApprovalReqExternal`).
+    /// Sets `external` (body, `External`).
     pub fn external(mut self, v: impl Into<crate::v4::external_approval::External>) -> Self {
         self.external = Some(v.into());
         self
     }
 
-    /// Sets `viewers` (body, `list<CreateApprovalExternalApprovalReqViewer>`).
+    /// Sets `viewers` (body, `list<Viewer>`).
     pub fn viewers(mut self, v: impl IntoIterator<Item = impl Into<crate::v4::Viewer>>) -> Self {
         self.viewers = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sets `i18n_resources` (body, `list<CreateApprovalExternalApprovalReqI18nResource>`).
+    /// Sets `i18n_resources` (body, `list<I18nResource>`).
     pub fn i18n_resources(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::I18nResource>>,
@@ -170,7 +170,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -24,7 +24,7 @@ impl Check {
         Self { instances: None }
     }
 
-    /// Sets `instances` (body, `list<CheckApprovalExternalInstanceReqInstance>`).
+    /// Sets `instances` (body, `list<Instance>`).
     pub fn instances(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::external_instance::Instance>>,
@@ -161,7 +161,7 @@ impl Create {
         self
     }
 
-    /// Sets `links` (body, `CreateApprovalExternalInstanceReqLink`).
+    /// Sets `links` (body, `Link`).
     pub fn links(mut self, v: impl Into<crate::v4::external_instance::Link>) -> Self {
         self.links = Some(v.into());
         self
@@ -173,7 +173,7 @@ impl Create {
         self
     }
 
-    /// Sets `form` (body, `list<CreateApprovalExternalInstanceReqForm>`).
+    /// Sets `form` (body, `list<Form>`).
     pub fn form(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::external_instance::Form>>,
@@ -212,7 +212,7 @@ impl Create {
         self
     }
 
-    /// Sets `display_method` (body, `string`).
+    /// Sets `display_method` (body, `DisplayMethod`).
     pub fn display_method(
         mut self,
         v: impl Into<crate::v4::external_instance::DisplayMethod>,
@@ -221,13 +221,13 @@ impl Create {
         self
     }
 
-    /// Sets `update_mode` (body, `string`).
+    /// Sets `update_mode` (body, `UpdateMode`).
     pub fn update_mode(mut self, v: impl Into<crate::v4::external_instance::UpdateMode>) -> Self {
         self.update_mode = Some(v.into());
         self
     }
 
-    /// Sets `task_list` (body, `list<CreateApprovalExternalInstanceReqTask>`).
+    /// Sets `task_list` (body, `list<TaskList>`).
     pub fn task_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::external_instance::TaskList>>,
@@ -236,7 +236,7 @@ impl Create {
         self
     }
 
-    /// Sets `cc_list` (body, `list<CreateApprovalExternalInstanceReqCc>`).
+    /// Sets `cc_list` (body, `list<CcList>`).
     pub fn cc_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::external_instance::CcList>>,
@@ -245,7 +245,7 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_resources` (body, `list<CreateApprovalExternalInstanceReqI18nResource>`).
+    /// Sets `i18n_resources` (body, `list<I18nResource>`).
     pub fn i18n_resources(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::I18nResource>>,
@@ -266,7 +266,7 @@ impl Create {
         self
     }
 
-    /// Sets `trusteeship_urls` (body, `CreateApprovalExternalInstanceReqTrusteeshipURLs`).
+    /// Sets `trusteeship_urls` (body, `TrusteeshipUrl`).
     pub fn trusteeship_urls(
         mut self,
         v: impl Into<crate::v4::external_instance::TrusteeshipUrl>,
@@ -275,7 +275,7 @@ impl Create {
         self
     }
 
-    /// Sets `trusteeship_cache_config` (body, `CreateApprovalExternalInstanceReqTrusteeshipCacheConfig`).
+    /// Sets `trusteeship_cache_config` (body, `TrusteeshipCacheConfig`).
     pub fn trusteeship_cache_config(
         mut self,
         v: impl Into<crate::v4::external_instance::TrusteeshipCacheConfig>,

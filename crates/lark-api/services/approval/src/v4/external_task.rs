@@ -74,7 +74,7 @@ impl List {
         self
     }
 
-    /// Sets `status` (body, `string`).
+    /// Sets `status` (body, `Status`).
     pub fn status(mut self, v: impl Into<crate::v4::Status>) -> Self {
         self.status = Some(v.into());
         self

@@ -50,7 +50,7 @@ impl SpecifiedRollback {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -237,7 +237,7 @@ impl Preview {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -255,7 +255,7 @@ impl Preview {
         self
     }
 
-    /// Sets `form` (body, `list<ApprovalWidget>`).
+    /// Sets `form` (body, `list<FormContent>`).
     pub fn form(mut self, v: impl IntoIterator<Item = impl Into<crate::v4::FormContent>>) -> Self {
         self.form = Some(v.into_iter().map(Into::into).collect());
         self
@@ -352,7 +352,7 @@ impl Cc {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -467,7 +467,7 @@ impl SearchCc {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -509,7 +509,7 @@ impl SearchCc {
         self
     }
 
-    /// Sets `read_status` (body, `string`).
+    /// Sets `read_status` (body, `ReadStatus`).
     pub fn read_status(mut self, v: impl Into<crate::v4::instance::ReadStatus>) -> Self {
         self.read_status = Some(v.into());
         self
@@ -527,7 +527,7 @@ impl SearchCc {
         self
     }
 
-    /// Sets `locale` (body, `string`).
+    /// Sets `locale` (body, `Locale`).
     pub fn locale(mut self, v: impl Into<crate::v4::Locale>) -> Self {
         self.locale = Some(v.into());
         self
@@ -633,7 +633,7 @@ impl Cancel {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -767,13 +767,13 @@ impl Create {
         self
     }
 
-    /// Sets `form` (body, `list<ApprovalWidget>`).
+    /// Sets `form` (body, `list<FormContent>`).
     pub fn form(mut self, v: impl IntoIterator<Item = impl Into<crate::v4::FormContent>>) -> Self {
         self.form = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sets `node_approver_user_id_list` (body, `list<CreateApprovalInstanceReqNodeApproverUserIDList>`).
+    /// Sets `node_approver_user_id_list` (body, `list<NodeApproverUserIdList>`).
     pub fn node_approver_user_id_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::instance::NodeApproverUserIdList>>,
@@ -782,7 +782,7 @@ impl Create {
         self
     }
 
-    /// Sets `node_approver_open_id_list` (body, `list<CreateApprovalInstanceReqNodeApproverOpenIDList>`).
+    /// Sets `node_approver_open_id_list` (body, `list<NodeApproverUserIdList>`).
     pub fn node_approver_open_id_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::instance::NodeApproverUserIdList>>,
@@ -791,7 +791,7 @@ impl Create {
         self
     }
 
-    /// Sets `node_cc_user_id_list` (body, `list<CreateApprovalInstanceReqNodeCcUserIDList>`).
+    /// Sets `node_cc_user_id_list` (body, `list<NodeApproverUserIdList>`).
     pub fn node_cc_user_id_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::instance::NodeApproverUserIdList>>,
@@ -800,7 +800,7 @@ impl Create {
         self
     }
 
-    /// Sets `node_cc_open_id_list` (body, `list<CreateApprovalInstanceReqNodeCcOpenIDList>`).
+    /// Sets `node_cc_open_id_list` (body, `list<NodeApproverUserIdList>`).
     pub fn node_cc_open_id_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::instance::NodeApproverUserIdList>>,
@@ -839,7 +839,7 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_resources` (body, `list<CreateApprovalInstanceReqI18nResource>`).
+    /// Sets `i18n_resources` (body, `list<I18nResource>`).
     pub fn i18n_resources(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::I18nResource>>,
@@ -860,7 +860,7 @@ impl Create {
         self
     }
 
-    /// Sets `node_auto_approval_list` (body, `list<CreateApprovalInstanceReqNodeAutoApproval>`).
+    /// Sets `node_auto_approval_list` (body, `list<NodeAutoApprovalList>`).
     pub fn node_auto_approval_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::instance::NodeAutoApprovalList>>,
@@ -933,7 +933,7 @@ impl Get {
         }
     }
 
-    /// Sets `locale` (query, `string`).
+    /// Sets `locale` (query, `Locale`).
     pub fn locale(mut self, v: impl Into<crate::v4::Locale>) -> Self {
         self.locale = Some(v.into());
         self
@@ -945,7 +945,7 @@ impl Get {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -1195,7 +1195,7 @@ impl Query {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -1237,7 +1237,7 @@ impl Query {
         self
     }
 
-    /// Sets `instance_status` (body, `string`).
+    /// Sets `instance_status` (body, `InstanceStatus`).
     pub fn instance_status(mut self, v: impl Into<crate::v4::instance::InstanceStatus>) -> Self {
         self.instance_status = Some(v.into());
         self
@@ -1255,7 +1255,7 @@ impl Query {
         self
     }
 
-    /// Sets `locale` (body, `string`).
+    /// Sets `locale` (body, `Locale`).
     pub fn locale(mut self, v: impl Into<crate::v4::Locale>) -> Self {
         self.locale = Some(v.into());
         self

@@ -50,7 +50,7 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -62,7 +62,7 @@ impl Create {
         self
     }
 
-    /// Sets `at_info_list` (body, `list<CreateApprovalCommentReqAtInfo>`).
+    /// Sets `at_info_list` (body, `list<AtInfoList>`).
     pub fn at_info_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::instance_comment::AtInfoList>>,
@@ -160,7 +160,7 @@ impl Delete {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -231,7 +231,7 @@ impl List {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -310,7 +310,7 @@ impl Remove {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

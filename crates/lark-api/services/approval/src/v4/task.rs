@@ -58,7 +58,7 @@ impl Query {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -171,7 +171,7 @@ impl Approve {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -183,7 +183,7 @@ impl Approve {
         self
     }
 
-    /// Sets `form` (body, `list<ApprovalWidget>`).
+    /// Sets `form` (body, `list<FormContent>`).
     pub fn form(mut self, v: impl IntoIterator<Item = impl Into<crate::v4::FormContent>>) -> Self {
         self.form = Some(v.into_iter().map(Into::into).collect());
         self
@@ -264,7 +264,7 @@ impl Reject {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -276,7 +276,7 @@ impl Reject {
         self
     }
 
-    /// Sets `form` (body, `list<ApprovalWidget>`).
+    /// Sets `form` (body, `list<FormContent>`).
     pub fn form(mut self, v: impl IntoIterator<Item = impl Into<crate::v4::FormContent>>) -> Self {
         self.form = Some(v.into_iter().map(Into::into).collect());
         self
@@ -359,7 +359,7 @@ impl Resubmit {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -371,7 +371,7 @@ impl Resubmit {
         self
     }
 
-    /// Sets `form` (body, `list<ApprovalWidget>`).
+    /// Sets `form` (body, `list<FormContent>`).
     pub fn form(mut self, v: impl IntoIterator<Item = impl Into<crate::v4::FormContent>>) -> Self {
         self.form = Some(v.into_iter().map(Into::into).collect());
         self
@@ -454,7 +454,7 @@ impl Transfer {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -578,7 +578,7 @@ impl Search {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -620,7 +620,7 @@ impl Search {
         self
     }
 
-    /// Sets `task_status` (body, `string`).
+    /// Sets `task_status` (body, `TaskStatus`).
     pub fn task_status(mut self, v: impl Into<crate::v4::task::TaskStatus>) -> Self {
         self.task_status = Some(v.into());
         self
@@ -638,7 +638,7 @@ impl Search {
         self
     }
 
-    /// Sets `locale` (body, `string`).
+    /// Sets `locale` (body, `Locale`).
     pub fn locale(mut self, v: impl Into<crate::v4::Locale>) -> Self {
         self.locale = Some(v.into());
         self

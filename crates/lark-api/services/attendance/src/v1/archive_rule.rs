@@ -192,7 +192,7 @@ impl UploadReport {
         }
     }
 
-    /// Sets `archive_report_datas` (body, `list<UploadAttendanceArchiveRuleReportReqArchiveReportData>`).
+    /// Sets `archive_report_datas` (body, `list<ArchiveReportData>`).
     pub fn archive_report_datas(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::archive_rule::ArchiveReportData>>,

@@ -48,7 +48,7 @@ impl Create {
         }
     }
 
-    /// Sets `group` (body, `CreateAttendanceGroupReqGroup`).
+    /// Sets `group` (body, `Group`).
     pub fn group(mut self, v: impl Into<crate::v1::group::Group>) -> Self {
         self.group = Some(v.into());
         self

@@ -52,13 +52,13 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `reason` (body, `list<UpdateAttendanceLeaveAccrualRecordReqReason>`).
+    /// Sets `reason` (body, `list<Reason>`).
     pub fn reason(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,

@@ -283,7 +283,7 @@ impl Create {
         }
     }
 
-    /// Sets `employee_type` (query, `string`).
+    /// Sets `employee_type` (query, `EmployeeType`).
     pub fn employee_type(mut self, v: impl Into<crate::v1::EmployeeType>) -> Self {
         self.employee_type = Some(v.into());
         self
@@ -307,7 +307,7 @@ impl Create {
         self
     }
 
-    /// Sets `flexible_rule` (body, `list<CreateAttendanceShiftReqFlexibleRule>`).
+    /// Sets `flexible_rule` (body, `list<CreateFlexibleRule>`).
     pub fn flexible_rule(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::shift::CreateFlexibleRule>>,
@@ -322,7 +322,7 @@ impl Create {
         self
     }
 
-    /// Sets `punch_time_rule` (body, `list<CreateAttendanceShiftReqPunchTimeRule>`).
+    /// Sets `punch_time_rule` (body, `list<CreatePunchTimeRule>`).
     pub fn punch_time_rule(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::shift::CreatePunchTimeRule>>,
@@ -331,7 +331,7 @@ impl Create {
         self
     }
 
-    /// Sets `late_off_late_on_rule` (body, `list<CreateAttendanceShiftReqLateOffLateOnRule>`).
+    /// Sets `late_off_late_on_rule` (body, `list<CreateLateOffLateOnRule>`).
     pub fn late_off_late_on_rule(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::shift::CreateLateOffLateOnRule>>,
@@ -340,7 +340,7 @@ impl Create {
         self
     }
 
-    /// Sets `rest_time_rule` (body, `list<CreateAttendanceShiftReqRestTimeRule>`).
+    /// Sets `rest_time_rule` (body, `list<CreateRestTimeRule>`).
     pub fn rest_time_rule(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::shift::CreateRestTimeRule>>,
@@ -349,7 +349,7 @@ impl Create {
         self
     }
 
-    /// Sets `overtime_rule` (body, `list<CreateAttendanceShiftReqOvertimeRule>`).
+    /// Sets `overtime_rule` (body, `list<CreateOvertimeRule>`).
     pub fn overtime_rule(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::shift::CreateOvertimeRule>>,
@@ -364,7 +364,7 @@ impl Create {
         self
     }
 
-    /// Sets `overtime_rest_time_rule` (body, `list<CreateAttendanceShiftReqOvertimeRestTimeRule>`).
+    /// Sets `overtime_rest_time_rule` (body, `list<CreateRestTimeRule>`).
     pub fn overtime_rest_time_rule(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::shift::CreateRestTimeRule>>,
@@ -379,7 +379,7 @@ impl Create {
         self
     }
 
-    /// Sets `shift_middle_time_rule` (body, `CreateAttendanceShiftReqShiftMiddleTimeRule`).
+    /// Sets `shift_middle_time_rule` (body, `ShiftMiddleTimeRule`).
     pub fn shift_middle_time_rule(
         mut self,
         v: impl Into<crate::v1::shift::ShiftMiddleTimeRule>,
@@ -388,7 +388,7 @@ impl Create {
         self
     }
 
-    /// Sets `shift_attendance_time_config` (body, `CreateAttendanceShiftReqShiftAttendanceTimeConfig`).
+    /// Sets `shift_attendance_time_config` (body, `ShiftAttendanceTimeConfig`).
     pub fn shift_attendance_time_config(
         mut self,
         v: impl Into<crate::v1::shift::ShiftAttendanceTimeConfig>,
@@ -397,7 +397,7 @@ impl Create {
         self
     }
 
-    /// Sets `late_off_late_on_setting` (body, `CreateAttendanceShiftReqLateOffLateOnSetting`).
+    /// Sets `late_off_late_on_setting` (body, `LateOffLateOnSetting`).
     pub fn late_off_late_on_setting(
         mut self,
         v: impl Into<crate::v1::shift::LateOffLateOnSetting>,

@@ -55,7 +55,7 @@ impl Query {
         self
     }
 
-    /// Sets `check_date_type` (body, `string`).
+    /// Sets `check_date_type` (body, `CheckDateType`).
     pub fn check_date_type(mut self, v: impl Into<crate::v1::CheckDateType>) -> Self {
         self.check_date_type = Some(v.into());
         self
@@ -135,7 +135,7 @@ impl Create {
         }
     }
 
-    /// Sets `user_approval` (body, `CreateAttendanceUserApprovalReqUserApproval`).
+    /// Sets `user_approval` (body, `CreateUserApproval`).
     pub fn user_approval(
         mut self,
         v: impl Into<crate::v1::user_approval::CreateUserApproval>,

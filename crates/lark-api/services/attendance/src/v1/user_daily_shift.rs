@@ -102,7 +102,7 @@ impl BatchCreate {
         }
     }
 
-    /// Sets `user_daily_shifts` (body, `list<BatchCreateAttendanceUserDailyShiftReqUserDailyShift>`).
+    /// Sets `user_daily_shifts` (body, `list<BatchCreateUserDailyShift>`).
     pub fn user_daily_shifts(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::user_daily_shift::BatchCreateUserDailyShift>>,
@@ -176,7 +176,7 @@ impl BatchCreateTemp {
         }
     }
 
-    /// Sets `user_tmp_daily_shifts` (body, `list<BatchCreateAttendanceUserDailyShiftTempReqUserTmpDailyShift>`).
+    /// Sets `user_tmp_daily_shifts` (body, `list<UserTmpDailyShift>`).
     pub fn user_tmp_daily_shifts(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::user_daily_shift::UserTmpDailyShift>>,

@@ -199,7 +199,7 @@ impl BatchCreate {
         }
     }
 
-    /// Sets `flow_records` (body, `list<BatchCreateAttendanceUserFlowReqFlowRecord>`).
+    /// Sets `flow_records` (body, `list<FlowRecord>`).
     pub fn flow_records(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::user_flow::FlowRecord>>,

@@ -96,7 +96,7 @@ impl Modify {
         }
     }
 
-    /// Sets `user_setting` (body, `UpdateAttendanceUserSettingReqUserSetting`).
+    /// Sets `user_setting` (body, `ModifyUserSetting`).
     pub fn user_setting(
         mut self,
         v: impl Into<crate::v1::user_setting::ModifyUserSetting>,

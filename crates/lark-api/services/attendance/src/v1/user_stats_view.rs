@@ -105,7 +105,7 @@ impl Update {
         }
     }
 
-    /// Sets `view` (body, `UpdateAttendanceUserStatsViewReqView`).
+    /// Sets `view` (body, `UpdateView`).
     pub fn view(mut self, v: impl Into<crate::v1::user_stats_view::UpdateView>) -> Self {
         self.view = Some(v.into());
         self

@@ -110,7 +110,7 @@ impl Query {
         self
     }
 
-    /// Sets `check_date_type` (body, `string`).
+    /// Sets `check_date_type` (body, `CheckDateType`).
     pub fn check_date_type(mut self, v: impl Into<crate::v1::CheckDateType>) -> Self {
         self.check_date_type = Some(v.into());
         self

@@ -58,7 +58,7 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -70,7 +70,7 @@ impl Create {
         self
     }
 
-    /// Sets `main_keys` (body, `list<CreateBaikeDraftReqMainKey>`).
+    /// Sets `main_keys` (body, `list<MainKey>`).
     pub fn main_keys(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -79,7 +79,7 @@ impl Create {
         self
     }
 
-    /// Sets `aliases` (body, `list<CreateBaikeDraftReqAliase>`).
+    /// Sets `aliases` (body, `list<MainKey>`).
     pub fn aliases(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -94,13 +94,13 @@ impl Create {
         self
     }
 
-    /// Sets `related_meta` (body, `CreateBaikeDraftReqRelatedMeta`).
+    /// Sets `related_meta` (body, `RelatedMeta`).
     pub fn related_meta(mut self, v: impl Into<lark_api_common::RelatedMeta>) -> Self {
         self.related_meta = Some(v.into());
         self
     }
 
-    /// Sets `outer_info` (body, `CreateBaikeDraftReqOuterInfo`).
+    /// Sets `outer_info` (body, `OuterInfo`).
     pub fn outer_info(mut self, v: impl Into<lark_api_common::OuterInfo>) -> Self {
         self.outer_info = Some(v.into());
         self
@@ -199,7 +199,7 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -211,7 +211,7 @@ impl Update {
         self
     }
 
-    /// Sets `main_keys` (body, `list<CreateBaikeUpdateReqMainKey>`).
+    /// Sets `main_keys` (body, `list<MainKey>`).
     pub fn main_keys(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -220,7 +220,7 @@ impl Update {
         self
     }
 
-    /// Sets `aliases` (body, `list<CreateBaikeUpdateReqAliase>`).
+    /// Sets `aliases` (body, `list<MainKey>`).
     pub fn aliases(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -235,7 +235,7 @@ impl Update {
         self
     }
 
-    /// Sets `related_meta` (body, `CreateBaikeUpdateReqRelatedMeta`).
+    /// Sets `related_meta` (body, `RelatedMeta`).
     pub fn related_meta(mut self, v: impl Into<lark_api_common::RelatedMeta>) -> Self {
         self.related_meta = Some(v.into());
         self

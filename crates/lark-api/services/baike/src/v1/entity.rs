@@ -54,7 +54,7 @@ impl Get {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -153,7 +153,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -336,7 +336,7 @@ impl Search {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -348,7 +348,7 @@ impl Search {
         self
     }
 
-    /// Sets `classification_filter` (body, `SearchBaikeEntityReqClassificationFilter`).
+    /// Sets `classification_filter` (body, `ClassificationFilter`).
     pub fn classification_filter(
         mut self,
         v: impl Into<lark_api_common::ClassificationFilter>,
@@ -535,13 +535,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `main_keys` (body, `list<CreateBaikeEntityReqMainKey>`).
+    /// Sets `main_keys` (body, `list<MainKey>`).
     pub fn main_keys(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -550,7 +550,7 @@ impl Create {
         self
     }
 
-    /// Sets `aliases` (body, `list<CreateBaikeEntityReqAliase>`).
+    /// Sets `aliases` (body, `list<MainKey>`).
     pub fn aliases(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -565,13 +565,13 @@ impl Create {
         self
     }
 
-    /// Sets `related_meta` (body, `CreateBaikeEntityReqRelatedMeta`).
+    /// Sets `related_meta` (body, `RelatedMeta`).
     pub fn related_meta(mut self, v: impl Into<lark_api_common::RelatedMeta>) -> Self {
         self.related_meta = Some(v.into());
         self
     }
 
-    /// Sets `outer_info` (body, `CreateBaikeEntityReqOuterInfo`).
+    /// Sets `outer_info` (body, `OuterInfo`).
     pub fn outer_info(mut self, v: impl Into<lark_api_common::OuterInfo>) -> Self {
         self.outer_info = Some(v.into());
         self
@@ -734,13 +734,13 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `main_keys` (body, `list<UpdateBaikeEntityReqMainKey>`).
+    /// Sets `main_keys` (body, `list<MainKey>`).
     pub fn main_keys(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -749,7 +749,7 @@ impl Update {
         self
     }
 
-    /// Sets `aliases` (body, `list<UpdateBaikeEntityReqAliase>`).
+    /// Sets `aliases` (body, `list<MainKey>`).
     pub fn aliases(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -764,13 +764,13 @@ impl Update {
         self
     }
 
-    /// Sets `related_meta` (body, `UpdateBaikeEntityReqRelatedMeta`).
+    /// Sets `related_meta` (body, `RelatedMeta`).
     pub fn related_meta(mut self, v: impl Into<lark_api_common::RelatedMeta>) -> Self {
         self.related_meta = Some(v.into());
         self
     }
 
-    /// Sets `outer_info` (body, `UpdateBaikeEntityReqOuterInfo`).
+    /// Sets `outer_info` (body, `OuterInfo`).
     pub fn outer_info(mut self, v: impl Into<lark_api_common::OuterInfo>) -> Self {
         self.outer_info = Some(v.into());
         self

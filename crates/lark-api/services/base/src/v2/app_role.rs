@@ -37,7 +37,7 @@ impl Create {
         }
     }
 
-    /// Sets `table_roles` (body, `list<CreateBaseAppRoleReqTableRole>`).
+    /// Sets `table_roles` (body, `list<TableRole>`).
     pub fn table_roles(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::app_role::TableRole>>,
@@ -46,7 +46,7 @@ impl Create {
         self
     }
 
-    /// Sets `block_roles` (body, `list<CreateBaseAppRoleReqBlockRole>`).
+    /// Sets `block_roles` (body, `list<BlockRole>`).
     pub fn block_roles(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::BlockRole>>,
@@ -217,7 +217,7 @@ impl Update {
         }
     }
 
-    /// Sets `table_roles` (body, `list<UpdateBaseAppRoleReqTableRole>`).
+    /// Sets `table_roles` (body, `list<TableRole>`).
     pub fn table_roles(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::app_role::TableRole>>,
@@ -226,7 +226,7 @@ impl Update {
         self
     }
 
-    /// Sets `block_roles` (body, `list<UpdateBaseAppRoleReqBlockRole>`).
+    /// Sets `block_roles` (body, `list<BlockRole>`).
     pub fn block_roles(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::BlockRole>>,

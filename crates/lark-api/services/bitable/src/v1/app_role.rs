@@ -47,7 +47,7 @@ impl Create {
         }
     }
 
-    /// Sets `table_roles` (body, `list<CreateBitableAppRoleReqTableRole>`).
+    /// Sets `table_roles` (body, `list<TableRole>`).
     pub fn table_roles(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::app_role::TableRole>>,
@@ -56,7 +56,7 @@ impl Create {
         self
     }
 
-    /// Sets `block_roles` (body, `list<CreateBitableAppRoleReqBlockRole>`).
+    /// Sets `block_roles` (body, `list<BlockRole>`).
     pub fn block_roles(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::BlockRole>>,
@@ -303,7 +303,7 @@ impl Update {
         }
     }
 
-    /// Sets `table_roles` (body, `list<UpdateBitableAppRoleReqTableRole>`).
+    /// Sets `table_roles` (body, `list<TableRole>`).
     pub fn table_roles(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::app_role::TableRole>>,
@@ -312,7 +312,7 @@ impl Update {
         self
     }
 
-    /// Sets `block_roles` (body, `list<UpdateBitableAppRoleReqBlockRole>`).
+    /// Sets `block_roles` (body, `list<BlockRole>`).
     pub fn block_roles(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::BlockRole>>,

@@ -38,7 +38,7 @@ impl Create {
         }
     }
 
-    /// Sets `member_id_type` (query, `string`).
+    /// Sets `member_id_type` (query, `MemberIdType`).
     pub fn member_id_type(
         mut self,
         v: impl Into<crate::v1::app_role_member::MemberIdType>,
@@ -107,7 +107,7 @@ impl BatchCreate {
         }
     }
 
-    /// Sets `member_list` (body, `list<BatchCreateBitableAppRoleMemberReqMember>`).
+    /// Sets `member_list` (body, `list<MemberList>`).
     pub fn member_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::app_role_member::MemberList>>,
@@ -173,7 +173,7 @@ impl Delete {
         }
     }
 
-    /// Sets `member_id_type` (query, `string`).
+    /// Sets `member_id_type` (query, `MemberIdType`).
     pub fn member_id_type(
         mut self,
         v: impl Into<crate::v1::app_role_member::MemberIdType>,
@@ -239,7 +239,7 @@ impl BatchDelete {
         }
     }
 
-    /// Sets `member_list` (body, `list<BatchDeleteBitableAppRoleMemberReqMember>`).
+    /// Sets `member_list` (body, `list<MemberList>`).
     pub fn member_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::app_role_member::MemberList>>,

@@ -145,7 +145,7 @@ impl Create {
         }
     }
 
-    /// Sets `table` (body, `CreateBitableTableReqTable`).
+    /// Sets `table` (body, `CreateTable`).
     pub fn table(mut self, v: impl Into<crate::v1::app_table::CreateTable>) -> Self {
         self.table = Some(v.into());
         self
@@ -214,7 +214,7 @@ impl BatchCreate {
         self
     }
 
-    /// Sets `tables` (body, `list<BatchCreateBitableTableReqTable>`).
+    /// Sets `tables` (body, `list<ExternalId>`).
     pub fn tables(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::ExternalId>>,

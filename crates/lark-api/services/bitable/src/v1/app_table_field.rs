@@ -176,19 +176,19 @@ impl Create {
         self
     }
 
-    /// Sets `property` (body, `CreateBitableFieldReqProperty`).
+    /// Sets `property` (body, `CreateProperty`).
     pub fn property(mut self, v: impl Into<crate::v1::app_table_field::CreateProperty>) -> Self {
         self.property = Some(v.into());
         self
     }
 
-    /// Sets `description` (body, `CreateBitableFieldReqDescription`).
+    /// Sets `description` (body, `Description`).
     pub fn description(mut self, v: impl Into<crate::v1::Description>) -> Self {
         self.description = Some(v.into());
         self
     }
 
-    /// Sets `ui_type` (body, `string`).
+    /// Sets `ui_type` (body, `UiType`).
     pub fn ui_type(mut self, v: impl Into<crate::v1::app_table_field::UiType>) -> Self {
         self.ui_type = Some(v.into());
         self
@@ -280,19 +280,19 @@ impl Update {
         }
     }
 
-    /// Sets `property` (body, `UpdateBitableFieldReqProperty`).
+    /// Sets `property` (body, `UpdateProperty`).
     pub fn property(mut self, v: impl Into<crate::v1::app_table_field::UpdateProperty>) -> Self {
         self.property = Some(v.into());
         self
     }
 
-    /// Sets `description` (body, `UpdateBitableFieldReqDescription`).
+    /// Sets `description` (body, `Description`).
     pub fn description(mut self, v: impl Into<crate::v1::Description>) -> Self {
         self.description = Some(v.into());
         self
     }
 
-    /// Sets `ui_type` (body, `string`).
+    /// Sets `ui_type` (body, `UiType`).
     pub fn ui_type(mut self, v: impl Into<crate::v1::app_table_field::UiType>) -> Self {
         self.ui_type = Some(v.into());
         self

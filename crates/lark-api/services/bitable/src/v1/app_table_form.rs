@@ -141,7 +141,7 @@ impl Patch {
         self
     }
 
-    /// Sets `shared_limit` (body, `string`).
+    /// Sets `shared_limit` (body, `SharedLimit`).
     pub fn shared_limit(mut self, v: impl Into<crate::v1::app_table_form::SharedLimit>) -> Self {
         self.shared_limit = Some(v.into());
         self

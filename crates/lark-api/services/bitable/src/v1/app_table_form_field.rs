@@ -192,7 +192,7 @@ impl Patch {
         self
     }
 
-    /// Sets `rich_description` (body, `list<UpdateBitableTableFormFieldReqRichDescription>`).
+    /// Sets `rich_description` (body, `list<RichDescription>`).
     pub fn rich_description(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::app_table_form_field::RichDescription>>,

@@ -78,7 +78,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -234,7 +234,7 @@ impl Get {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -344,7 +344,7 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -451,7 +451,7 @@ impl BatchCreate {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -469,7 +469,7 @@ impl BatchCreate {
         self
     }
 
-    /// Sets `records` (body, `list<BatchCreateBitableRecordReqRecord>`).
+    /// Sets `records` (body, `list<BatchCreateRecord>`).
     pub fn records(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::app_table_record::BatchCreateRecord>>,
@@ -564,7 +564,7 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -659,7 +659,7 @@ impl BatchUpdate {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -671,7 +671,7 @@ impl BatchUpdate {
         self
     }
 
-    /// Sets `records` (body, `list<BatchUpdateBitableRecordReqRecord>`).
+    /// Sets `records` (body, `list<BatchUpdateRecord>`).
     pub fn records(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::app_table_record::BatchUpdateRecord>>,
@@ -921,7 +921,7 @@ impl BatchGet {
         self
     }
 
-    /// Sets `user_id_type` (body, `string`).
+    /// Sets `user_id_type` (body, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -1024,7 +1024,7 @@ impl Search {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -1054,7 +1054,7 @@ impl Search {
         self
     }
 
-    /// Sets `sort` (body, `list<SearchBitableRecordReqSort>`).
+    /// Sets `sort` (body, `list<Sort>`).
     pub fn sort(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::app_table_record::Sort>>,
@@ -1063,7 +1063,7 @@ impl Search {
         self
     }
 
-    /// Sets `filter` (body, `SearchBitableRecordReqFilter`).
+    /// Sets `filter` (body, `Filter`).
     pub fn filter(mut self, v: impl Into<crate::v1::app_table_record::Filter>) -> Self {
         self.filter = Some(v.into());
         self

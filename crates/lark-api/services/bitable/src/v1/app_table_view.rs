@@ -46,7 +46,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -146,7 +146,7 @@ impl Create {
         }
     }
 
-    /// Sets `view_type` (body, `string`).
+    /// Sets `view_type` (body, `ViewType`).
     pub fn view_type(mut self, v: impl Into<crate::v1::app_table_view::ViewType>) -> Self {
         self.view_type = Some(v.into());
         self
@@ -353,7 +353,7 @@ impl Patch {
         self
     }
 
-    /// Sets `property` (body, `UpdateBitableViewReqProperty`).
+    /// Sets `property` (body, `PatchProperty`).
     pub fn property(mut self, v: impl Into<crate::v1::app_table_view::PatchProperty>) -> Self {
         self.property = Some(v.into());
         self

@@ -56,13 +56,13 @@ impl Create {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `nodes` (body, `list<CreateBoardWhiteboardNodeReqNode>`).
+    /// Sets `nodes` (body, `list<Node>`).
     pub fn nodes(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::whiteboard_node::Node>>,
@@ -228,7 +228,7 @@ impl List {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

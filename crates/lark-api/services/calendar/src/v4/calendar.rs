@@ -36,7 +36,7 @@ impl Primary {
         Self { user_id_type: None }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -130,7 +130,7 @@ impl Create {
         self
     }
 
-    /// Sets `permissions` (body, `string`).
+    /// Sets `permissions` (body, `Permission`).
     pub fn permissions(mut self, v: impl Into<crate::v4::calendar::Permission>) -> Self {
         self.permissions = Some(v.into());
         self
@@ -465,7 +465,7 @@ impl Patch {
         self
     }
 
-    /// Sets `permissions` (body, `string`).
+    /// Sets `permissions` (body, `Permission`).
     pub fn permissions(mut self, v: impl Into<crate::v4::calendar::Permission>) -> Self {
         self.permissions = Some(v.into());
         self
@@ -841,7 +841,7 @@ impl Primarys {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

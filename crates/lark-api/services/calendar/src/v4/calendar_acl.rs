@@ -34,13 +34,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `scope` (body, `CreateCalendarACLReqScope`).
+    /// Sets `scope` (body, `Scope`).
     pub fn scope(mut self, v: impl Into<crate::v4::calendar_acl::Scope>) -> Self {
         self.scope = Some(v.into());
         self
@@ -168,7 +168,7 @@ impl List {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

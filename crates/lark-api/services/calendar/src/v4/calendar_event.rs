@@ -87,7 +87,7 @@ impl Create {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -111,31 +111,31 @@ impl Create {
         self
     }
 
-    /// Sets `start_time` (body, `CreateCalendarEventReqStartTime`).
+    /// Sets `start_time` (body, `StartTime`).
     pub fn start_time(mut self, v: impl Into<crate::v4::calendar_event::StartTime>) -> Self {
         self.start_time = Some(v.into());
         self
     }
 
-    /// Sets `end_time` (body, `CreateCalendarEventReqEndTime`).
+    /// Sets `end_time` (body, `StartTime`).
     pub fn end_time(mut self, v: impl Into<crate::v4::calendar_event::StartTime>) -> Self {
         self.end_time = Some(v.into());
         self
     }
 
-    /// Sets `vchat` (body, `CreateCalendarEventReqVchat`).
+    /// Sets `vchat` (body, `Vchat`).
     pub fn vchat(mut self, v: impl Into<crate::v4::calendar_event::Vchat>) -> Self {
         self.vchat = Some(v.into());
         self
     }
 
-    /// Sets `visibility` (body, `string`).
+    /// Sets `visibility` (body, `Visibility`).
     pub fn visibility(mut self, v: impl Into<crate::v4::calendar_event::Visibility>) -> Self {
         self.visibility = Some(v.into());
         self
     }
 
-    /// Sets `attendee_ability` (body, `string`).
+    /// Sets `attendee_ability` (body, `AttendeeAbility`).
     pub fn attendee_ability(
         mut self,
         v: impl Into<crate::v4::calendar_event::AttendeeAbility>,
@@ -144,7 +144,7 @@ impl Create {
         self
     }
 
-    /// Sets `free_busy_status` (body, `string`).
+    /// Sets `free_busy_status` (body, `FreeBusyStatus`).
     pub fn free_busy_status(
         mut self,
         v: impl Into<crate::v4::calendar_event::FreeBusyStatus>,
@@ -153,7 +153,7 @@ impl Create {
         self
     }
 
-    /// Sets `location` (body, `CreateCalendarEventReqLocation`).
+    /// Sets `location` (body, `Location`).
     pub fn location(mut self, v: impl Into<crate::v4::calendar_event::Location>) -> Self {
         self.location = Some(v.into());
         self
@@ -165,7 +165,7 @@ impl Create {
         self
     }
 
-    /// Sets `reminders` (body, `list<CreateCalendarEventReqReminder>`).
+    /// Sets `reminders` (body, `list<Reminder>`).
     pub fn reminders(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::calendar_event::Reminder>>,
@@ -180,7 +180,7 @@ impl Create {
         self
     }
 
-    /// Sets `schemas` (body, `list<CreateCalendarEventReqSchema>`).
+    /// Sets `schemas` (body, `list<Schema>`).
     pub fn schemas(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::calendar_event::Schema>>,
@@ -189,7 +189,7 @@ impl Create {
         self
     }
 
-    /// Sets `attachments` (body, `list<CreateCalendarEventReqAttachment>`).
+    /// Sets `attachments` (body, `list<Attachment>`).
     pub fn attachments(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::calendar_event::Attachment>>,
@@ -198,7 +198,7 @@ impl Create {
         self
     }
 
-    /// Sets `event_check_in` (body, `CreateCalendarEventReqEventCheckIn`).
+    /// Sets `event_check_in` (body, `EventCheckIn`).
     pub fn event_check_in(mut self, v: impl Into<crate::v4::calendar_event::EventCheckIn>) -> Self {
         self.event_check_in = Some(v.into());
         self
@@ -265,7 +265,7 @@ impl Delete {
         }
     }
 
-    /// Sets `need_notification` (query, `string`).
+    /// Sets `need_notification` (query, `NeedNotification`).
     pub fn need_notification(
         mut self,
         v: impl Into<crate::v4::calendar_event::NeedNotification>,
@@ -351,7 +351,7 @@ impl Get {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -473,7 +473,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -621,7 +621,7 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -645,31 +645,31 @@ impl Patch {
         self
     }
 
-    /// Sets `start_time` (body, `UpdateCalendarEventReqStartTime`).
+    /// Sets `start_time` (body, `StartTime`).
     pub fn start_time(mut self, v: impl Into<crate::v4::calendar_event::StartTime>) -> Self {
         self.start_time = Some(v.into());
         self
     }
 
-    /// Sets `end_time` (body, `UpdateCalendarEventReqEndTime`).
+    /// Sets `end_time` (body, `StartTime`).
     pub fn end_time(mut self, v: impl Into<crate::v4::calendar_event::StartTime>) -> Self {
         self.end_time = Some(v.into());
         self
     }
 
-    /// Sets `vchat` (body, `UpdateCalendarEventReqVchat`).
+    /// Sets `vchat` (body, `Vchat`).
     pub fn vchat(mut self, v: impl Into<crate::v4::calendar_event::Vchat>) -> Self {
         self.vchat = Some(v.into());
         self
     }
 
-    /// Sets `visibility` (body, `string`).
+    /// Sets `visibility` (body, `Visibility`).
     pub fn visibility(mut self, v: impl Into<crate::v4::calendar_event::Visibility>) -> Self {
         self.visibility = Some(v.into());
         self
     }
 
-    /// Sets `attendee_ability` (body, `string`).
+    /// Sets `attendee_ability` (body, `AttendeeAbility`).
     pub fn attendee_ability(
         mut self,
         v: impl Into<crate::v4::calendar_event::AttendeeAbility>,
@@ -678,7 +678,7 @@ impl Patch {
         self
     }
 
-    /// Sets `free_busy_status` (body, `string`).
+    /// Sets `free_busy_status` (body, `FreeBusyStatus`).
     pub fn free_busy_status(
         mut self,
         v: impl Into<crate::v4::calendar_event::FreeBusyStatus>,
@@ -687,7 +687,7 @@ impl Patch {
         self
     }
 
-    /// Sets `location` (body, `UpdateCalendarEventReqLocation`).
+    /// Sets `location` (body, `Location`).
     pub fn location(mut self, v: impl Into<crate::v4::calendar_event::Location>) -> Self {
         self.location = Some(v.into());
         self
@@ -699,7 +699,7 @@ impl Patch {
         self
     }
 
-    /// Sets `reminders` (body, `list<UpdateCalendarEventReqReminder>`).
+    /// Sets `reminders` (body, `list<Reminder>`).
     pub fn reminders(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::calendar_event::Reminder>>,
@@ -714,7 +714,7 @@ impl Patch {
         self
     }
 
-    /// Sets `schemas` (body, `list<UpdateCalendarEventReqSchema>`).
+    /// Sets `schemas` (body, `list<Schema>`).
     pub fn schemas(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::calendar_event::Schema>>,
@@ -723,7 +723,7 @@ impl Patch {
         self
     }
 
-    /// Sets `attachments` (body, `list<UpdateCalendarEventReqAttachment>`).
+    /// Sets `attachments` (body, `list<PatchAttachment>`).
     pub fn attachments(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::calendar_event::PatchAttachment>>,
@@ -732,7 +732,7 @@ impl Patch {
         self
     }
 
-    /// Sets `event_check_in` (body, `UpdateCalendarEventReqEventCheckIn`).
+    /// Sets `event_check_in` (body, `EventCheckIn`).
     pub fn event_check_in(mut self, v: impl Into<crate::v4::calendar_event::EventCheckIn>) -> Self {
         self.event_check_in = Some(v.into());
         self
@@ -814,7 +814,7 @@ impl Search {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -832,7 +832,7 @@ impl Search {
         self
     }
 
-    /// Sets `filter` (body, `SearchCalendarEventReqFilter`).
+    /// Sets `filter` (body, `Filter`).
     pub fn filter(mut self, v: impl Into<crate::v4::calendar_event::Filter>) -> Self {
         self.filter = Some(v.into());
         self
@@ -1072,7 +1072,7 @@ impl InstanceView {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -47,13 +47,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `attendees` (body, `list<CreateCalendarEventAttendeeReqAttendee>`).
+    /// Sets `attendees` (body, `list<Attendee>`).
     pub fn attendees(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v4::calendar_event_attendee::Attendee>>,
@@ -157,7 +157,7 @@ impl List {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -286,7 +286,7 @@ impl BatchDelete {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -108,7 +108,7 @@ impl Create {
         }
     }
 
-    /// Sets `data` (body, `CreateCardkitCardReqData`).
+    /// Sets `data` (body, `Card`).
     pub fn data(mut self, v: impl Into<lark_api_common::Card>) -> Self {
         self.data = Some(v.into());
         self
@@ -306,7 +306,7 @@ impl Update {
         }
     }
 
-    /// Sets `card` (body, `UpdateCardkitCardReqCard`).
+    /// Sets `card` (body, `Card`).
     pub fn card(mut self, v: impl Into<crate::v1::card::Card>) -> Self {
         self.card = Some(v.into());
         self

@@ -78,7 +78,7 @@ impl Create {
         self
     }
 
-    /// Sets `item_value_lists` (body, `list<CreateCompensationArchiveReqItemValueList>`).
+    /// Sets `item_value_lists` (body, `list<ItemValueList>`).
     pub fn item_value_lists(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::archive::ItemValueList>>,

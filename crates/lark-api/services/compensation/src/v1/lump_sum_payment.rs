@@ -29,7 +29,7 @@ impl BatchCreate {
         }
     }
 
-    /// Sets `records` (body, `list<BatchCreateCompensationLumpSumPaymentReqRecord>`).
+    /// Sets `records` (body, `list<LumpSumPayment>`).
     pub fn records(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::lump_sum_payment::LumpSumPayment>>,
@@ -153,7 +153,7 @@ impl BatchUpdate {
         Self { records: None }
     }
 
-    /// Sets `records` (body, `list<BatchUpdateCompensationLumpSumPaymentReqRecord>`).
+    /// Sets `records` (body, `list<LumpSumPaymentRecord>`).
     pub fn records(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::lump_sum_payment::LumpSumPaymentRecord>>,
@@ -590,7 +590,7 @@ impl QueryDetail {
         self
     }
 
-    /// Sets `issuance_ways` (body, `list<string>`).
+    /// Sets `issuance_ways` (body, `list<IssuanceWay>`).
     pub fn issuance_ways(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::lump_sum_payment::IssuanceWay>>,
@@ -599,7 +599,7 @@ impl QueryDetail {
         self
     }
 
-    /// Sets `issuance_statuses` (body, `list<string>`).
+    /// Sets `issuance_statuses` (body, `list<IssuanceStatus>`).
     pub fn issuance_statuses(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::lump_sum_payment::IssuanceStatus>>,

@@ -29,7 +29,7 @@ impl BatchCreate {
         }
     }
 
-    /// Sets `records` (body, `list<BatchCreateCompensationRecurringPaymentReqRecord>`).
+    /// Sets `records` (body, `list<RecurringPayment>`).
     pub fn records(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::recurring_payment::RecurringPayment>>,
@@ -158,13 +158,13 @@ impl BatchUpdate {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `records` (body, `list<BatchUpdateCompensationRecurringPaymentReqRecord>`).
+    /// Sets `records` (body, `list<RecurringPaymentRecord>`).
     pub fn records(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::recurring_payment::RecurringPaymentRecord>>,

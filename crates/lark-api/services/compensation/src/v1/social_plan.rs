@@ -47,7 +47,7 @@ impl List {
         self
     }
 
-    /// Sets `insurance_type` (query, `string`).
+    /// Sets `insurance_type` (query, `InsuranceType`).
     pub fn insurance_type(mut self, v: impl Into<crate::v1::InsuranceType>) -> Self {
         self.insurance_type = Some(v.into());
         self

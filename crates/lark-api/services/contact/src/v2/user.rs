@@ -37,7 +37,7 @@ impl BatchAdd {
         }
     }
 
-    /// Sets `users` (body, `list<BatchAddContactV2UserReqUser>`).
+    /// Sets `users` (body, `list<User>`).
     pub fn users(mut self, v: impl IntoIterator<Item = impl Into<crate::v2::user::User>>) -> Self {
         self.users = Some(v.into_iter().map(Into::into).collect());
         self

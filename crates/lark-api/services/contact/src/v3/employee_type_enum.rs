@@ -126,7 +126,7 @@ impl Update {
         }
     }
 
-    /// Sets `i18n_content` (body, `list<UpdateEmployeeTypeEnumPatchReqI18nContent>`).
+    /// Sets `i18n_content` (body, `list<ChangeReasonI18nName>`).
     pub fn i18n_content(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
@@ -231,7 +231,7 @@ impl Create {
         }
     }
 
-    /// Sets `i18n_content` (body, `list<CreateEmployeeTypeEnumReqI18nContent>`).
+    /// Sets `i18n_content` (body, `list<ChangeReasonI18nName>`).
     pub fn i18n_content(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,

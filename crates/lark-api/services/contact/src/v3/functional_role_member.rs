@@ -32,7 +32,7 @@ impl BatchCreate {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -105,7 +105,7 @@ impl BatchDelete {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -192,13 +192,13 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -287,13 +287,13 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -371,13 +371,13 @@ impl Scopes {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self

@@ -162,13 +162,13 @@ impl Simplelist {
         self
     }
 
-    /// Sets `member_id_type` (query, `string`).
+    /// Sets `member_id_type` (query, `MemberIdType`).
     pub fn member_id_type(mut self, v: impl Into<crate::v3::group_member::MemberIdType>) -> Self {
         self.member_id_type = Some(v.into());
         self
     }
 
-    /// Sets `member_type` (query, `string`).
+    /// Sets `member_type` (query, `MemberType`).
     pub fn member_type(mut self, v: impl Into<crate::v3::group_member::MemberType>) -> Self {
         self.member_type = Some(v.into());
         self
@@ -255,7 +255,7 @@ impl BatchAdd {
         }
     }
 
-    /// Sets `members` (body, `list<BatchAddContactGroupMemberReqMember>`).
+    /// Sets `members` (body, `list<Member>`).
     pub fn members(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v3::group_member::Member>>,
@@ -316,7 +316,7 @@ impl BatchRemove {
         }
     }
 
-    /// Sets `members` (body, `list<BatchDeleteContactGroupMemberReqMember>`).
+    /// Sets `members` (body, `list<Member>`).
     pub fn members(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v3::group_member::Member>>,

@@ -61,7 +61,7 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_name` (body, `list<CreateContactJobFamilyReqI18nName>`).
+    /// Sets `i18n_name` (body, `list<ChangeReasonI18nName>`).
     pub fn i18n_name(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
@@ -70,7 +70,7 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_description` (body, `list<CreateContactJobFamilyReqI18nDescription>`).
+    /// Sets `i18n_description` (body, `list<ChangeReasonI18nName>`).
     pub fn i18n_description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
@@ -392,7 +392,7 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_name` (body, `list<UpdateContactJobFamilyReqI18nName>`).
+    /// Sets `i18n_name` (body, `list<ChangeReasonI18nName>`).
     pub fn i18n_name(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
@@ -401,7 +401,7 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_description` (body, `list<UpdateContactJobFamilyReqI18nDescription>`).
+    /// Sets `i18n_description` (body, `list<ChangeReasonI18nName>`).
     pub fn i18n_description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,

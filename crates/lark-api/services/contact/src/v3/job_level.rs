@@ -61,7 +61,7 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_name` (body, `list<CreateContactJobLevelReqI18nName>`).
+    /// Sets `i18n_name` (body, `list<ChangeReasonI18nName>`).
     pub fn i18n_name(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
@@ -70,7 +70,7 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_description` (body, `list<CreateContactJobLevelReqI18nDescription>`).
+    /// Sets `i18n_description` (body, `list<ChangeReasonI18nName>`).
     pub fn i18n_description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
@@ -389,7 +389,7 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_name` (body, `list<UpdateContactJobLevelReqI18nName>`).
+    /// Sets `i18n_name` (body, `list<ChangeReasonI18nName>`).
     pub fn i18n_name(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
@@ -398,7 +398,7 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_description` (body, `list<UpdateContactJobLevelReqI18nDescription>`).
+    /// Sets `i18n_description` (body, `list<ChangeReasonI18nName>`).
     pub fn i18n_description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,

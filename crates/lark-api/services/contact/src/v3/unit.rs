@@ -348,7 +348,7 @@ impl BindDepartment {
         }
     }
 
-    /// Sets `department_id_type` (body, `string`).
+    /// Sets `department_id_type` (body, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -400,7 +400,7 @@ impl UnbindDepartment {
         }
     }
 
-    /// Sets `department_id_type` (body, `string`).
+    /// Sets `department_id_type` (body, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -454,7 +454,7 @@ impl ListDepartment {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self

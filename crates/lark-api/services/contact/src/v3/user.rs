@@ -121,13 +121,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -223,7 +223,7 @@ impl Create {
         self
     }
 
-    /// Sets `orders` (body, `list<CreateUserReqOrder>`).
+    /// Sets `orders` (body, `list<Order>`).
     pub fn orders(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v3::user::Order>>,
@@ -232,7 +232,7 @@ impl Create {
         self
     }
 
-    /// Sets `custom_attrs` (body, `list<CreateUserReqCustomAttr>`).
+    /// Sets `custom_attrs` (body, `list<CustomAttr>`).
     pub fn custom_attrs(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v3::user::CustomAttr>>,
@@ -385,7 +385,7 @@ impl Delete {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -433,7 +433,7 @@ impl Delete {
         self
     }
 
-    /// Sets `email_acceptor` (body, `DeleteUserReqEmailAcceptor`).
+    /// Sets `email_acceptor` (body, `EmailAcceptor`).
     pub fn email_acceptor(mut self, v: impl Into<crate::v3::user::EmailAcceptor>) -> Self {
         self.email_acceptor = Some(v.into());
         self
@@ -507,13 +507,13 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -581,13 +581,13 @@ impl FindByDepartment {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -704,13 +704,13 @@ impl List {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -907,13 +907,13 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -1015,7 +1015,7 @@ impl Patch {
         self
     }
 
-    /// Sets `orders` (body, `list<UpdateUserPatchReqOrder>`).
+    /// Sets `orders` (body, `list<Order>`).
     pub fn orders(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v3::user::Order>>,
@@ -1024,7 +1024,7 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_attrs` (body, `list<UpdateUserPatchReqCustomAttr>`).
+    /// Sets `custom_attrs` (body, `list<CustomAttr>`).
     pub fn custom_attrs(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v3::user::CustomAttr>>,
@@ -1215,13 +1215,13 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -1305,7 +1305,7 @@ impl Update {
         self
     }
 
-    /// Sets `orders` (body, `list<UpdateUserReqOrder>`).
+    /// Sets `orders` (body, `list<Order>`).
     pub fn orders(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v3::user::Order>>,
@@ -1314,7 +1314,7 @@ impl Update {
         self
     }
 
-    /// Sets `custom_attrs` (body, `list<UpdateUserReqCustomAttr>`).
+    /// Sets `custom_attrs` (body, `list<CustomAttr>`).
     pub fn custom_attrs(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v3::user::CustomAttr>>,
@@ -1418,7 +1418,7 @@ impl BatchGetId {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -1517,13 +1517,13 @@ impl Batch {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -1593,7 +1593,7 @@ impl UpdateUserId {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -1669,13 +1669,13 @@ impl Resurrect {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self

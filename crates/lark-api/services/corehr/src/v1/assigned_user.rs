@@ -43,13 +43,13 @@ impl Search {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `management_scope_list` (body, `list<SearchCoreHRAssignedUserReqManagementScope>`).
+    /// Sets `management_scope_list` (body, `list<ManagementScopeList>`).
     pub fn management_scope_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::assigned_user::ManagementScopeList>>,

@@ -41,7 +41,7 @@ impl Convert {
         }
     }
 
-    /// Sets `feishu_user_id_type` (query, `string`).
+    /// Sets `feishu_user_id_type` (query, `FeishuUserIdType`).
     pub fn feishu_user_id_type(
         mut self,
         v: impl Into<crate::v1::common_data_id::FeishuUserIdType>,
@@ -50,7 +50,7 @@ impl Convert {
         self
     }
 
-    /// Sets `feishu_department_id_type` (query, `string`).
+    /// Sets `feishu_department_id_type` (query, `FeishuDepartmentIdType`).
     pub fn feishu_department_id_type(
         mut self,
         v: impl Into<crate::v1::common_data_id::FeishuDepartmentIdType>,

@@ -40,7 +40,7 @@ impl AddEnumOption {
         self
     }
 
-    /// Sets `enum_field_options` (body, `list<AddCoreHRCommonDataMetaDataEnumOptionReqEnumFieldOption>`).
+    /// Sets `enum_field_options` (body, `list<EnumFieldOption>`).
     pub fn enum_field_options(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::common_data_meta_data::EnumFieldOption>>,
@@ -120,7 +120,7 @@ impl EditEnumOption {
         self
     }
 
-    /// Sets `enum_field_option` (body, `CreateCoreHRCommonDataMetaDataEditEnumOptionReqEnumFieldOption`).
+    /// Sets `enum_field_option` (body, `EditEnumOptionEnumFieldOption`).
     pub fn enum_field_option(
         mut self,
         v: impl Into<crate::v1::common_data_meta_data::EditEnumOptionEnumFieldOption>,

@@ -92,25 +92,25 @@ impl Create {
         self
     }
 
-    /// Sets `hiberarchy_common` (body, `CreateCoreHRCompanyReqHiberarchyCommon`).
+    /// Sets `hiberarchy_common` (body, `HiberarchyCommon`).
     pub fn hiberarchy_common(mut self, v: impl Into<crate::v1::company::HiberarchyCommon>) -> Self {
         self.hiberarchy_common = Some(v.into());
         self
     }
 
-    /// Sets `type` (body, `CreateCoreHRCompanyReqType`).
+    /// Sets `type` (body, `Type`).
     pub fn r#type(mut self, v: impl Into<crate::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
 
-    /// Sets `industry_list` (body, `list<CreateCoreHRCompanyReqIndustry>`).
+    /// Sets `industry_list` (body, `list<Type>`).
     pub fn industry_list(mut self, v: impl IntoIterator<Item = impl Into<crate::Type>>) -> Self {
         self.industry_list = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sets `legal_representative` (body, `list<CreateCoreHRCompanyReqLegalRepresentative>`).
+    /// Sets `legal_representative` (body, `list<Reason>`).
     pub fn legal_representative(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -137,7 +137,7 @@ impl Create {
         self
     }
 
-    /// Sets `sub_type_list` (body, `list<CreateCoreHRCompanyReqSubType>`).
+    /// Sets `sub_type_list` (body, `list<Type>`).
     pub fn sub_type_list(mut self, v: impl IntoIterator<Item = impl Into<crate::Type>>) -> Self {
         self.sub_type_list = Some(v.into_iter().map(Into::into).collect());
         self
@@ -149,7 +149,7 @@ impl Create {
         self
     }
 
-    /// Sets `primary_manager` (body, `list<CreateCoreHRCompanyReqPrimaryManager>`).
+    /// Sets `primary_manager` (body, `list<Reason>`).
     pub fn primary_manager(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -158,7 +158,7 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHRCompanyReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -167,25 +167,25 @@ impl Create {
         self
     }
 
-    /// Sets `currency` (body, `CreateCoreHRCompanyReqCurrency`).
+    /// Sets `currency` (body, `Currency`).
     pub fn currency(mut self, v: impl Into<crate::v1::company::Currency>) -> Self {
         self.currency = Some(v.into());
         self
     }
 
-    /// Sets `phone` (body, `CreateCoreHRCompanyReqPhone`).
+    /// Sets `phone` (body, `Phone`).
     pub fn phone(mut self, v: impl Into<crate::v1::company::Phone>) -> Self {
         self.phone = Some(v.into());
         self
     }
 
-    /// Sets `fax` (body, `CreateCoreHRCompanyReqFax`).
+    /// Sets `fax` (body, `Phone`).
     pub fn fax(mut self, v: impl Into<crate::v1::company::Phone>) -> Self {
         self.fax = Some(v.into());
         self
     }
 
-    /// Sets `registered_office_address_info` (body, `CreateCoreHRCompanyReqRegisteredOfficeAddressInfo`).
+    /// Sets `registered_office_address_info` (body, `RegisteredOfficeAddressInfo`).
     pub fn registered_office_address_info(
         mut self,
         v: impl Into<crate::v1::company::RegisteredOfficeAddressInfo>,
@@ -194,7 +194,7 @@ impl Create {
         self
     }
 
-    /// Sets `office_address_info` (body, `CreateCoreHRCompanyReqOfficeAddressInfo`).
+    /// Sets `office_address_info` (body, `RegisteredOfficeAddressInfo`).
     pub fn office_address_info(
         mut self,
         v: impl Into<crate::v1::company::RegisteredOfficeAddressInfo>,
@@ -511,7 +511,7 @@ impl Patch {
         self
     }
 
-    /// Sets `hiberarchy_common` (body, `UpdateCoreHRCompanyReqHiberarchyCommon`).
+    /// Sets `hiberarchy_common` (body, `PatchHiberarchyCommon`).
     pub fn hiberarchy_common(
         mut self,
         v: impl Into<crate::v1::company::PatchHiberarchyCommon>,
@@ -520,19 +520,19 @@ impl Patch {
         self
     }
 
-    /// Sets `type` (body, `UpdateCoreHRCompanyReqType`).
+    /// Sets `type` (body, `Type`).
     pub fn r#type(mut self, v: impl Into<crate::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
 
-    /// Sets `industry_list` (body, `list<UpdateCoreHRCompanyReqIndustry>`).
+    /// Sets `industry_list` (body, `list<Type>`).
     pub fn industry_list(mut self, v: impl IntoIterator<Item = impl Into<crate::Type>>) -> Self {
         self.industry_list = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sets `legal_representative` (body, `list<UpdateCoreHRCompanyReqLegalRepresentative>`).
+    /// Sets `legal_representative` (body, `list<Reason>`).
     pub fn legal_representative(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -559,7 +559,7 @@ impl Patch {
         self
     }
 
-    /// Sets `sub_type_list` (body, `list<UpdateCoreHRCompanyReqSubType>`).
+    /// Sets `sub_type_list` (body, `list<Type>`).
     pub fn sub_type_list(mut self, v: impl IntoIterator<Item = impl Into<crate::Type>>) -> Self {
         self.sub_type_list = Some(v.into_iter().map(Into::into).collect());
         self
@@ -571,7 +571,7 @@ impl Patch {
         self
     }
 
-    /// Sets `primary_manager` (body, `list<UpdateCoreHRCompanyReqPrimaryManager>`).
+    /// Sets `primary_manager` (body, `list<Reason>`).
     pub fn primary_manager(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -580,25 +580,25 @@ impl Patch {
         self
     }
 
-    /// Sets `currency` (body, `UpdateCoreHRCompanyReqCurrency`).
+    /// Sets `currency` (body, `Currency`).
     pub fn currency(mut self, v: impl Into<crate::v1::company::Currency>) -> Self {
         self.currency = Some(v.into());
         self
     }
 
-    /// Sets `phone` (body, `UpdateCoreHRCompanyReqPhone`).
+    /// Sets `phone` (body, `Phone`).
     pub fn phone(mut self, v: impl Into<crate::v1::company::Phone>) -> Self {
         self.phone = Some(v.into());
         self
     }
 
-    /// Sets `fax` (body, `UpdateCoreHRCompanyReqFax`).
+    /// Sets `fax` (body, `Phone`).
     pub fn fax(mut self, v: impl Into<crate::v1::company::Phone>) -> Self {
         self.fax = Some(v.into());
         self
     }
 
-    /// Sets `registered_office_address_info` (body, `UpdateCoreHRCompanyReqRegisteredOfficeAddressInfo`).
+    /// Sets `registered_office_address_info` (body, `RegisteredOfficeAddressInfo`).
     pub fn registered_office_address_info(
         mut self,
         v: impl Into<crate::v1::company::RegisteredOfficeAddressInfo>,
@@ -607,7 +607,7 @@ impl Patch {
         self
     }
 
-    /// Sets `office_address_info` (body, `UpdateCoreHRCompanyReqOfficeAddressInfo`).
+    /// Sets `office_address_info` (body, `RegisteredOfficeAddressInfo`).
     pub fn office_address_info(
         mut self,
         v: impl Into<crate::v1::company::RegisteredOfficeAddressInfo>,

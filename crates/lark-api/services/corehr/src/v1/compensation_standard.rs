@@ -57,13 +57,13 @@ impl Match {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -75,7 +75,7 @@ impl Match {
         self
     }
 
-    /// Sets `reference_object_api` (query, `string`).
+    /// Sets `reference_object_api` (query, `ReferenceObjectApi`).
     pub fn reference_object_api(
         mut self,
         v: impl Into<crate::v1::compensation_standard::ReferenceObjectApi>,
@@ -126,7 +126,7 @@ impl Match {
         self
     }
 
-    /// Sets `recruitment_type` (query, `string`).
+    /// Sets `recruitment_type` (query, `RecruitmentType`).
     pub fn recruitment_type(
         mut self,
         v: impl Into<crate::v1::compensation_standard::RecruitmentType>,

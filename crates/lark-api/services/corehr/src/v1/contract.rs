@@ -84,7 +84,7 @@ impl Create {
         self
     }
 
-    /// Sets `contract_type` (body, `CreateCoreHRContractReqContractType`).
+    /// Sets `contract_type` (body, `Type`).
     pub fn contract_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.contract_type = Some(v.into());
         self
@@ -96,7 +96,7 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHRContractReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -105,7 +105,7 @@ impl Create {
         self
     }
 
-    /// Sets `duration_type` (body, `CreateCoreHRContractReqDurationType`).
+    /// Sets `duration_type` (body, `Type`).
     pub fn duration_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.duration_type = Some(v.into());
         self
@@ -123,7 +123,7 @@ impl Create {
         self
     }
 
-    /// Sets `signing_type` (body, `CreateCoreHRContractReqSigningType`).
+    /// Sets `signing_type` (body, `Type`).
     pub fn signing_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.signing_type = Some(v.into());
         self
@@ -442,7 +442,7 @@ impl Patch {
         self
     }
 
-    /// Sets `contract_type` (body, `UpdateCoreHRContractReqContractType`).
+    /// Sets `contract_type` (body, `Type`).
     pub fn contract_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.contract_type = Some(v.into());
         self
@@ -460,7 +460,7 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHRContractReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -469,7 +469,7 @@ impl Patch {
         self
     }
 
-    /// Sets `duration_type` (body, `UpdateCoreHRContractReqDurationType`).
+    /// Sets `duration_type` (body, `Type`).
     pub fn duration_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.duration_type = Some(v.into());
         self
@@ -487,7 +487,7 @@ impl Patch {
         self
     }
 
-    /// Sets `signing_type` (body, `UpdateCoreHRContractReqSigningType`).
+    /// Sets `signing_type` (body, `Type`).
     pub fn signing_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.signing_type = Some(v.into());
         self

@@ -73,19 +73,19 @@ impl Create {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `sub_type` (body, `CreateCoreHRDepartmentReqSubType`).
+    /// Sets `sub_type` (body, `Type`).
     pub fn sub_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.sub_type = Some(v.into());
         self
@@ -103,13 +103,13 @@ impl Create {
         self
     }
 
-    /// Sets `hiberarchy_common` (body, `CreateCoreHRDepartmentReqHiberarchyCommon`).
+    /// Sets `hiberarchy_common` (body, `CreateHiberarchyCommon`).
     pub fn hiberarchy_common(mut self, v: impl Into<crate::v1::CreateHiberarchyCommon>) -> Self {
         self.hiberarchy_common = Some(v.into());
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHRDepartmentReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -124,7 +124,7 @@ impl Create {
         self
     }
 
-    /// Sets `staffing_model` (body, `CreateCoreHRDepartmentReqStaffingModel`).
+    /// Sets `staffing_model` (body, `Type`).
     pub fn staffing_model(mut self, v: impl Into<crate::Type>) -> Self {
         self.staffing_model = Some(v.into());
         self
@@ -204,13 +204,13 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -309,13 +309,13 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self

@@ -46,7 +46,7 @@ impl Create {
         self
     }
 
-    /// Sets `name` (body, `list<CreateCoreHREmployeeTypeReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
@@ -58,7 +58,7 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHREmployeeTypeReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -344,7 +344,7 @@ impl Patch {
         self
     }
 
-    /// Sets `name` (body, `list<UpdateCoreHREmployeeTypeReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
@@ -368,7 +368,7 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHREmployeeTypeReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,

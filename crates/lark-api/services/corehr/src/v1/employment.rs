@@ -105,19 +105,19 @@ impl Create {
         self
     }
 
-    /// Sets `employment_type` (body, `CreateCoreHREmploymentReqEmploymentType`).
+    /// Sets `employment_type` (body, `Type`).
     pub fn employment_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.employment_type = Some(v.into());
         self
     }
 
-    /// Sets `employment_status` (body, `CreateCoreHREmploymentReqEmploymentStatus`).
+    /// Sets `employment_status` (body, `Type`).
     pub fn employment_status(mut self, v: impl Into<crate::Type>) -> Self {
         self.employment_status = Some(v.into());
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHREmploymentReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -126,7 +126,7 @@ impl Create {
         self
     }
 
-    /// Sets `work_email_list` (body, `list<CreateCoreHREmploymentReqWorkEmail>`).
+    /// Sets `work_email_list` (body, `list<WorkEmailList>`).
     pub fn work_email_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::employment::WorkEmailList>>,
@@ -135,7 +135,7 @@ impl Create {
         self
     }
 
-    /// Sets `reason_for_offboarding` (body, `CreateCoreHREmploymentReqReasonForOffboarding`).
+    /// Sets `reason_for_offboarding` (body, `Type`).
     pub fn reason_for_offboarding(mut self, v: impl Into<crate::Type>) -> Self {
         self.reason_for_offboarding = Some(v.into());
         self
@@ -147,7 +147,7 @@ impl Create {
         self
     }
 
-    /// Sets `rehire` (body, `CreateCoreHREmploymentReqRehire`).
+    /// Sets `rehire` (body, `Type`).
     pub fn rehire(mut self, v: impl Into<crate::Type>) -> Self {
         self.rehire = Some(v.into());
         self
@@ -225,7 +225,7 @@ impl Delete {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -332,13 +332,13 @@ impl Patch {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -356,7 +356,7 @@ impl Patch {
         self
     }
 
-    /// Sets `employment_type` (body, `UpdateCoreHREmploymentReqEmploymentType`).
+    /// Sets `employment_type` (body, `Type`).
     pub fn employment_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.employment_type = Some(v.into());
         self
@@ -374,7 +374,7 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHREmploymentReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -383,7 +383,7 @@ impl Patch {
         self
     }
 
-    /// Sets `work_email_list` (body, `list<UpdateCoreHREmploymentReqWorkEmail>`).
+    /// Sets `work_email_list` (body, `list<WorkEmailList>`).
     pub fn work_email_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::employment::WorkEmailList>>,
@@ -392,7 +392,7 @@ impl Patch {
         self
     }
 
-    /// Sets `reason_for_offboarding` (body, `UpdateCoreHREmploymentReqReasonForOffboarding`).
+    /// Sets `reason_for_offboarding` (body, `Type`).
     pub fn reason_for_offboarding(mut self, v: impl Into<crate::Type>) -> Self {
         self.reason_for_offboarding = Some(v.into());
         self

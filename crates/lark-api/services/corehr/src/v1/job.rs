@@ -79,13 +79,13 @@ impl Create {
         self
     }
 
-    /// Sets `name` (body, `list<CreateCoreHRJobReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sets `description` (body, `list<CreateCoreHRJobReqDescription>`).
+    /// Sets `description` (body, `list<Reason>`).
     pub fn description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -94,7 +94,7 @@ impl Create {
         self
     }
 
-    /// Sets `job_title` (body, `list<CreateCoreHRJobReqJobTitle>`).
+    /// Sets `job_title` (body, `list<Reason>`).
     pub fn job_title(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -127,7 +127,7 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHRJobReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -455,13 +455,13 @@ impl Patch {
         self
     }
 
-    /// Sets `name` (body, `list<UpdateCoreHRJobReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sets `description` (body, `list<UpdateCoreHRJobReqDescription>`).
+    /// Sets `description` (body, `list<Reason>`).
     pub fn description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -476,7 +476,7 @@ impl Patch {
         self
     }
 
-    /// Sets `job_title` (body, `list<UpdateCoreHRJobReqJobTitle>`).
+    /// Sets `job_title` (body, `list<Reason>`).
     pub fn job_title(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -515,7 +515,7 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHRJobReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,

@@ -126,13 +126,13 @@ impl Create {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -192,7 +192,7 @@ impl Create {
         self
     }
 
-    /// Sets `assignment_start_reason` (body, `CreateCoreHRJobDataReqAssignmentStartReason`).
+    /// Sets `assignment_start_reason` (body, `Type`).
     pub fn assignment_start_reason(mut self, v: impl Into<crate::Type>) -> Self {
         self.assignment_start_reason = Some(v.into());
         self
@@ -225,7 +225,7 @@ impl Create {
         self
     }
 
-    /// Sets `cost_center_rate` (body, `list<CreateCoreHRJobDataReqCostCenterRate>`).
+    /// Sets `cost_center_rate` (body, `list<CostCenterRate>`).
     pub fn cost_center_rate(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CostCenterRate>>,
@@ -234,13 +234,13 @@ impl Create {
         self
     }
 
-    /// Sets `work_shift` (body, `CreateCoreHRJobDataReqWorkShift`).
+    /// Sets `work_shift` (body, `Type`).
     pub fn work_shift(mut self, v: impl Into<crate::Type>) -> Self {
         self.work_shift = Some(v.into());
         self
     }
 
-    /// Sets `compensation_type` (body, `CreateCoreHRJobDataReqCompensationType`).
+    /// Sets `compensation_type` (body, `Type`).
     pub fn compensation_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.compensation_type = Some(v.into());
         self
@@ -383,13 +383,13 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -510,13 +510,13 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -717,13 +717,13 @@ impl Patch {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -819,7 +819,7 @@ impl Patch {
         self
     }
 
-    /// Sets `assignment_start_reason` (body, `UpdateCoreHRJobDataReqAssignmentStartReason`).
+    /// Sets `assignment_start_reason` (body, `Type`).
     pub fn assignment_start_reason(mut self, v: impl Into<crate::Type>) -> Self {
         self.assignment_start_reason = Some(v.into());
         self
@@ -852,7 +852,7 @@ impl Patch {
         self
     }
 
-    /// Sets `cost_center_rate` (body, `list<UpdateCoreHRJobDataReqCostCenterRate>`).
+    /// Sets `cost_center_rate` (body, `list<CostCenterRate>`).
     pub fn cost_center_rate(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CostCenterRate>>,
@@ -861,13 +861,13 @@ impl Patch {
         self
     }
 
-    /// Sets `work_shift` (body, `UpdateCoreHRJobDataReqWorkShift`).
+    /// Sets `work_shift` (body, `Type`).
     pub fn work_shift(mut self, v: impl Into<crate::Type>) -> Self {
         self.work_shift = Some(v.into());
         self
     }
 
-    /// Sets `compensation_type` (body, `UpdateCoreHRJobDataReqCompensationType`).
+    /// Sets `compensation_type` (body, `Type`).
     pub fn compensation_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.compensation_type = Some(v.into());
         self

@@ -69,7 +69,7 @@ impl Create {
         self
     }
 
-    /// Sets `name` (body, `list<CreateCoreHRJobFamilyReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
@@ -99,7 +99,7 @@ impl Create {
         self
     }
 
-    /// Sets `description` (body, `list<CreateCoreHRJobFamilyReqDescription>`).
+    /// Sets `description` (body, `list<Reason>`).
     pub fn description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -108,7 +108,7 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHRJobFamilyReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -413,7 +413,7 @@ impl Patch {
         self
     }
 
-    /// Sets `name` (body, `list<UpdateCoreHRJobFamilyReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
@@ -455,7 +455,7 @@ impl Patch {
         self
     }
 
-    /// Sets `description` (body, `list<UpdateCoreHRJobFamilyReqDescription>`).
+    /// Sets `description` (body, `list<Reason>`).
     pub fn description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -464,7 +464,7 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHRJobFamilyReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,

@@ -178,7 +178,7 @@ impl LeaveBalances {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -395,7 +395,7 @@ impl LeaveRequestHistory {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -640,7 +640,7 @@ impl LeaveTypes {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -753,7 +753,7 @@ impl WorkCalendar {
         self
     }
 
-    /// Sets `wk_option` (body, `CreateCoreHRLeaveWorkCalendarReqWkOption`).
+    /// Sets `wk_option` (body, `WkOption`).
     pub fn wk_option(mut self, v: impl Into<crate::v1::leave::WkOption>) -> Self {
         self.wk_option = Some(v.into());
         self

@@ -54,7 +54,7 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -72,7 +72,7 @@ impl Create {
         self
     }
 
-    /// Sets `reason` (body, `list<CreateCoreHRLeaveGrantingRecordReqReason>`).
+    /// Sets `reason` (body, `list<Reason>`).
     pub fn reason(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,

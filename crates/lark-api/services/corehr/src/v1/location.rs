@@ -67,13 +67,13 @@ impl Create {
         self
     }
 
-    /// Sets `hiberarchy_common` (body, `CreateCoreHRLocationReqHiberarchyCommon`).
+    /// Sets `hiberarchy_common` (body, `CreateHiberarchyCommon`).
     pub fn hiberarchy_common(mut self, v: impl Into<crate::v1::CreateHiberarchyCommon>) -> Self {
         self.hiberarchy_common = Some(v.into());
         self
     }
 
-    /// Sets `location_usage_list` (body, `list<CreateCoreHRLocationReqLocationUsage>`).
+    /// Sets `location_usage_list` (body, `list<Type>`).
     pub fn location_usage_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::Type>>,
@@ -82,7 +82,7 @@ impl Create {
         self
     }
 
-    /// Sets `address` (body, `list<CreateCoreHRLocationReqAddres>`).
+    /// Sets `address` (body, `list<Address>`).
     pub fn address(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::location::Address>>,
@@ -97,7 +97,7 @@ impl Create {
         self
     }
 
-    /// Sets `locale` (body, `CreateCoreHRLocationReqLocale`).
+    /// Sets `locale` (body, `Type`).
     pub fn locale(mut self, v: impl Into<crate::Type>) -> Self {
         self.locale = Some(v.into());
         self

@@ -58,13 +58,13 @@ impl Create {
         self
     }
 
-    /// Sets `name` (body, `list<CreateCoreHRNationalIDTypeReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sets `validation_rule_description` (body, `list<CreateCoreHRNationalIDTypeReqValidationRuleDescription>`).
+    /// Sets `validation_rule_description` (body, `list<Reason>`).
     pub fn validation_rule_description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -73,13 +73,13 @@ impl Create {
         self
     }
 
-    /// Sets `identification_type` (body, `CreateCoreHRNationalIDTypeReqIdentificationType`).
+    /// Sets `identification_type` (body, `Type`).
     pub fn identification_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.identification_type = Some(v.into());
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHRNationalIDTypeReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -381,7 +381,7 @@ impl Patch {
         self
     }
 
-    /// Sets `name` (body, `list<UpdateCoreHRNationalIDTypeReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
@@ -399,7 +399,7 @@ impl Patch {
         self
     }
 
-    /// Sets `validation_rule_description` (body, `list<UpdateCoreHRNationalIDTypeReqValidationRuleDescription>`).
+    /// Sets `validation_rule_description` (body, `list<Reason>`).
     pub fn validation_rule_description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -414,13 +414,13 @@ impl Patch {
         self
     }
 
-    /// Sets `identification_type` (body, `UpdateCoreHRNationalIDTypeReqIdentificationType`).
+    /// Sets `identification_type` (body, `Type`).
     pub fn identification_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.identification_type = Some(v.into());
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHRNationalIDTypeReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,

@@ -67,7 +67,7 @@ impl Submit {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -103,7 +103,7 @@ impl Submit {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHROffboardingReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -312,7 +312,7 @@ impl Search {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -372,7 +372,7 @@ impl Search {
         self
     }
 
-    /// Sets `statuses` (body, `list<string>`).
+    /// Sets `statuses` (body, `list<Status>`).
     pub fn statuses(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::offboarding::Status>>,

@@ -105,7 +105,7 @@ impl Create {
         self
     }
 
-    /// Sets `name_list` (body, `list<CreateCoreHRPersonReqName>`).
+    /// Sets `name_list` (body, `list<NameList>`).
     pub fn name_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::NameList>>,
@@ -114,7 +114,7 @@ impl Create {
         self
     }
 
-    /// Sets `gender` (body, `CreateCoreHRPersonReqGender`).
+    /// Sets `gender` (body, `Type`).
     pub fn gender(mut self, v: impl Into<crate::Type>) -> Self {
         self.gender = Some(v.into());
         self
@@ -132,19 +132,19 @@ impl Create {
         self
     }
 
-    /// Sets `race` (body, `CreateCoreHRPersonReqRace`).
+    /// Sets `race` (body, `Type`).
     pub fn race(mut self, v: impl Into<crate::Type>) -> Self {
         self.race = Some(v.into());
         self
     }
 
-    /// Sets `marital_status` (body, `CreateCoreHRPersonReqMaritalStatus`).
+    /// Sets `marital_status` (body, `Type`).
     pub fn marital_status(mut self, v: impl Into<crate::Type>) -> Self {
         self.marital_status = Some(v.into());
         self
     }
 
-    /// Sets `phone_list` (body, `list<CreateCoreHRPersonReqPhone>`).
+    /// Sets `phone_list` (body, `list<PhoneList>`).
     pub fn phone_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::PhoneList>>,
@@ -153,7 +153,7 @@ impl Create {
         self
     }
 
-    /// Sets `address_list` (body, `list<CreateCoreHRPersonReqAddress>`).
+    /// Sets `address_list` (body, `list<AddressList>`).
     pub fn address_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::AddressList>>,
@@ -162,7 +162,7 @@ impl Create {
         self
     }
 
-    /// Sets `email_list` (body, `list<CreateCoreHRPersonReqEmail>`).
+    /// Sets `email_list` (body, `list<EmailList>`).
     pub fn email_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::EmailList>>,
@@ -171,7 +171,7 @@ impl Create {
         self
     }
 
-    /// Sets `work_experience_list` (body, `list<CreateCoreHRPersonReqWorkExperience>`).
+    /// Sets `work_experience_list` (body, `list<WorkExperienceList>`).
     pub fn work_experience_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::WorkExperienceList>>,
@@ -180,7 +180,7 @@ impl Create {
         self
     }
 
-    /// Sets `education_list` (body, `list<CreateCoreHRPersonReqEducation>`).
+    /// Sets `education_list` (body, `list<EducationList>`).
     pub fn education_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::EducationList>>,
@@ -189,7 +189,7 @@ impl Create {
         self
     }
 
-    /// Sets `bank_account_list` (body, `list<CreateCoreHRPersonReqBankAccount>`).
+    /// Sets `bank_account_list` (body, `list<BankAccountList>`).
     pub fn bank_account_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::BankAccountList>>,
@@ -198,7 +198,7 @@ impl Create {
         self
     }
 
-    /// Sets `national_id_list` (body, `list<CreateCoreHRPersonReqNationalID>`).
+    /// Sets `national_id_list` (body, `list<NationalIdList>`).
     pub fn national_id_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::NationalIdList>>,
@@ -207,7 +207,7 @@ impl Create {
         self
     }
 
-    /// Sets `dependent_list` (body, `list<CreateCoreHRPersonReqDependent>`).
+    /// Sets `dependent_list` (body, `list<DependentList>`).
     pub fn dependent_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::DependentList>>,
@@ -216,7 +216,7 @@ impl Create {
         self
     }
 
-    /// Sets `emergency_contact_list` (body, `list<CreateCoreHRPersonReqEmergencyContact>`).
+    /// Sets `emergency_contact_list` (body, `list<EmergencyContactList>`).
     pub fn emergency_contact_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::EmergencyContactList>>,
@@ -237,7 +237,7 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHRPersonReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -258,7 +258,7 @@ impl Create {
         self
     }
 
-    /// Sets `personal_profile` (body, `list<CreateCoreHRPersonReqPersonalProfile>`).
+    /// Sets `personal_profile` (body, `list<PersonalProfile>`).
     pub fn personal_profile(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::PersonalProfile>>,
@@ -401,7 +401,7 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `name_list` (body, `list<CreateCoreHRPersonV1ReqName>`).
+    /// Sets `name_list` (body, `list<NameList>`).
     pub fn name_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::NameList>>,
@@ -410,7 +410,7 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `gender` (body, `CreateCoreHRPersonV1ReqGender`).
+    /// Sets `gender` (body, `Type`).
     pub fn gender(mut self, v: impl Into<crate::Type>) -> Self {
         self.gender = Some(v.into());
         self
@@ -428,19 +428,19 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `race` (body, `CreateCoreHRPersonV1ReqRace`).
+    /// Sets `race` (body, `Type`).
     pub fn race(mut self, v: impl Into<crate::Type>) -> Self {
         self.race = Some(v.into());
         self
     }
 
-    /// Sets `marital_status` (body, `CreateCoreHRPersonV1ReqMaritalStatus`).
+    /// Sets `marital_status` (body, `Type`).
     pub fn marital_status(mut self, v: impl Into<crate::Type>) -> Self {
         self.marital_status = Some(v.into());
         self
     }
 
-    /// Sets `phone_list` (body, `list<CreateCoreHRPersonV1ReqPhone>`).
+    /// Sets `phone_list` (body, `list<PhoneList>`).
     pub fn phone_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::PhoneList>>,
@@ -449,7 +449,7 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `address_list` (body, `list<CreateCoreHRPersonV1ReqAddress>`).
+    /// Sets `address_list` (body, `list<AddressList>`).
     pub fn address_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::AddressList>>,
@@ -458,7 +458,7 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `email_list` (body, `list<CreateCoreHRPersonV1ReqEmail>`).
+    /// Sets `email_list` (body, `list<EmailList>`).
     pub fn email_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::EmailList>>,
@@ -467,7 +467,7 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `work_experience_list` (body, `list<CreateCoreHRPersonV1ReqWorkExperience>`).
+    /// Sets `work_experience_list` (body, `list<WorkExperienceList>`).
     pub fn work_experience_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::WorkExperienceList>>,
@@ -476,7 +476,7 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `education_list` (body, `list<CreateCoreHRPersonV1ReqEducation>`).
+    /// Sets `education_list` (body, `list<EducationList>`).
     pub fn education_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::EducationList>>,
@@ -485,7 +485,7 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `bank_account_list` (body, `list<CreateCoreHRPersonV1ReqBankAccount>`).
+    /// Sets `bank_account_list` (body, `list<BankAccountList>`).
     pub fn bank_account_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::BankAccountList>>,
@@ -494,7 +494,7 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `national_id_list` (body, `list<CreateCoreHRPersonV1ReqNationalID>`).
+    /// Sets `national_id_list` (body, `list<NationalIdList>`).
     pub fn national_id_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::NationalIdList>>,
@@ -503,7 +503,7 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `dependent_list` (body, `list<CreateCoreHRPersonV1ReqDependent>`).
+    /// Sets `dependent_list` (body, `list<DependentList>`).
     pub fn dependent_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::DependentList>>,
@@ -512,7 +512,7 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `emergency_contact_list` (body, `list<CreateCoreHRPersonV1ReqEmergencyContact>`).
+    /// Sets `emergency_contact_list` (body, `list<EmergencyContactList>`).
     pub fn emergency_contact_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::EmergencyContactList>>,
@@ -533,7 +533,7 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHRPersonV1ReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -554,7 +554,7 @@ impl CreateV1 {
         self
     }
 
-    /// Sets `personal_profile` (body, `list<CreateCoreHRPersonV1ReqPersonalProfile>`).
+    /// Sets `personal_profile` (body, `list<PersonalProfile>`).
     pub fn personal_profile(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::PersonalProfile>>,
@@ -876,7 +876,7 @@ impl Patch {
         self
     }
 
-    /// Sets `name_list` (body, `list<UpdateCoreHRPersonReqName>`).
+    /// Sets `name_list` (body, `list<NameList>`).
     pub fn name_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::NameList>>,
@@ -885,7 +885,7 @@ impl Patch {
         self
     }
 
-    /// Sets `gender` (body, `UpdateCoreHRPersonReqGender`).
+    /// Sets `gender` (body, `Type`).
     pub fn gender(mut self, v: impl Into<crate::Type>) -> Self {
         self.gender = Some(v.into());
         self
@@ -903,19 +903,19 @@ impl Patch {
         self
     }
 
-    /// Sets `race` (body, `UpdateCoreHRPersonReqRace`).
+    /// Sets `race` (body, `Type`).
     pub fn race(mut self, v: impl Into<crate::Type>) -> Self {
         self.race = Some(v.into());
         self
     }
 
-    /// Sets `marital_status` (body, `UpdateCoreHRPersonReqMaritalStatus`).
+    /// Sets `marital_status` (body, `Type`).
     pub fn marital_status(mut self, v: impl Into<crate::Type>) -> Self {
         self.marital_status = Some(v.into());
         self
     }
 
-    /// Sets `phone_list` (body, `list<UpdateCoreHRPersonReqPhone>`).
+    /// Sets `phone_list` (body, `list<PhoneList>`).
     pub fn phone_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::PhoneList>>,
@@ -924,7 +924,7 @@ impl Patch {
         self
     }
 
-    /// Sets `address_list` (body, `list<UpdateCoreHRPersonReqAddress>`).
+    /// Sets `address_list` (body, `list<AddressList>`).
     pub fn address_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::AddressList>>,
@@ -933,7 +933,7 @@ impl Patch {
         self
     }
 
-    /// Sets `email_list` (body, `list<UpdateCoreHRPersonReqEmail>`).
+    /// Sets `email_list` (body, `list<EmailList>`).
     pub fn email_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::EmailList>>,
@@ -942,7 +942,7 @@ impl Patch {
         self
     }
 
-    /// Sets `work_experience_list` (body, `list<UpdateCoreHRPersonReqWorkExperience>`).
+    /// Sets `work_experience_list` (body, `list<WorkExperienceList>`).
     pub fn work_experience_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::WorkExperienceList>>,
@@ -951,7 +951,7 @@ impl Patch {
         self
     }
 
-    /// Sets `education_list` (body, `list<UpdateCoreHRPersonReqEducation>`).
+    /// Sets `education_list` (body, `list<EducationList>`).
     pub fn education_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::EducationList>>,
@@ -960,7 +960,7 @@ impl Patch {
         self
     }
 
-    /// Sets `bank_account_list` (body, `list<UpdateCoreHRPersonReqBankAccount>`).
+    /// Sets `bank_account_list` (body, `list<BankAccountList>`).
     pub fn bank_account_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::BankAccountList>>,
@@ -969,7 +969,7 @@ impl Patch {
         self
     }
 
-    /// Sets `national_id_list` (body, `list<UpdateCoreHRPersonReqNationalID>`).
+    /// Sets `national_id_list` (body, `list<NationalIdList>`).
     pub fn national_id_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::NationalIdList>>,
@@ -978,7 +978,7 @@ impl Patch {
         self
     }
 
-    /// Sets `dependent_list` (body, `list<UpdateCoreHRPersonReqDependent>`).
+    /// Sets `dependent_list` (body, `list<DependentList>`).
     pub fn dependent_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::DependentList>>,
@@ -987,7 +987,7 @@ impl Patch {
         self
     }
 
-    /// Sets `emergency_contact_list` (body, `list<UpdateCoreHRPersonReqEmergencyContact>`).
+    /// Sets `emergency_contact_list` (body, `list<EmergencyContactList>`).
     pub fn emergency_contact_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::EmergencyContactList>>,
@@ -1008,7 +1008,7 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHRPersonReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -1029,7 +1029,7 @@ impl Patch {
         self
     }
 
-    /// Sets `personal_profile` (body, `list<UpdateCoreHRPersonReqPersonalProfile>`).
+    /// Sets `personal_profile` (body, `list<PersonalProfile>`).
     pub fn personal_profile(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::PersonalProfile>>,
@@ -1175,7 +1175,7 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `name_list` (body, `list<UpdateCoreHRPersonV1ReqName>`).
+    /// Sets `name_list` (body, `list<NameList>`).
     pub fn name_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::NameList>>,
@@ -1184,7 +1184,7 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `gender` (body, `UpdateCoreHRPersonV1ReqGender`).
+    /// Sets `gender` (body, `Type`).
     pub fn gender(mut self, v: impl Into<crate::Type>) -> Self {
         self.gender = Some(v.into());
         self
@@ -1202,19 +1202,19 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `race` (body, `UpdateCoreHRPersonV1ReqRace`).
+    /// Sets `race` (body, `Type`).
     pub fn race(mut self, v: impl Into<crate::Type>) -> Self {
         self.race = Some(v.into());
         self
     }
 
-    /// Sets `marital_status` (body, `UpdateCoreHRPersonV1ReqMaritalStatus`).
+    /// Sets `marital_status` (body, `Type`).
     pub fn marital_status(mut self, v: impl Into<crate::Type>) -> Self {
         self.marital_status = Some(v.into());
         self
     }
 
-    /// Sets `phone_list` (body, `list<UpdateCoreHRPersonV1ReqPhone>`).
+    /// Sets `phone_list` (body, `list<PhoneList>`).
     pub fn phone_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::PhoneList>>,
@@ -1223,7 +1223,7 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `address_list` (body, `list<UpdateCoreHRPersonV1ReqAddress>`).
+    /// Sets `address_list` (body, `list<AddressList>`).
     pub fn address_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::AddressList>>,
@@ -1232,7 +1232,7 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `email_list` (body, `list<UpdateCoreHRPersonV1ReqEmail>`).
+    /// Sets `email_list` (body, `list<EmailList>`).
     pub fn email_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::EmailList>>,
@@ -1241,7 +1241,7 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `work_experience_list` (body, `list<UpdateCoreHRPersonV1ReqWorkExperience>`).
+    /// Sets `work_experience_list` (body, `list<WorkExperienceList>`).
     pub fn work_experience_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::WorkExperienceList>>,
@@ -1250,7 +1250,7 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `education_list` (body, `list<UpdateCoreHRPersonV1ReqEducation>`).
+    /// Sets `education_list` (body, `list<EducationList>`).
     pub fn education_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::EducationList>>,
@@ -1259,7 +1259,7 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `bank_account_list` (body, `list<UpdateCoreHRPersonV1ReqBankAccount>`).
+    /// Sets `bank_account_list` (body, `list<BankAccountList>`).
     pub fn bank_account_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::BankAccountList>>,
@@ -1268,7 +1268,7 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `national_id_list` (body, `list<UpdateCoreHRPersonV1ReqNationalID>`).
+    /// Sets `national_id_list` (body, `list<NationalIdList>`).
     pub fn national_id_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::NationalIdList>>,
@@ -1277,7 +1277,7 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `dependent_list` (body, `list<UpdateCoreHRPersonV1ReqDependent>`).
+    /// Sets `dependent_list` (body, `list<DependentList>`).
     pub fn dependent_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::DependentList>>,
@@ -1286,7 +1286,7 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `emergency_contact_list` (body, `list<UpdateCoreHRPersonV1ReqEmergencyContact>`).
+    /// Sets `emergency_contact_list` (body, `list<EmergencyContactList>`).
     pub fn emergency_contact_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::EmergencyContactList>>,
@@ -1307,7 +1307,7 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHRPersonV1ReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -1328,7 +1328,7 @@ impl PatchV1 {
         self
     }
 
-    /// Sets `personal_profile` (body, `list<UpdateCoreHRPersonV1ReqPersonalProfile>`).
+    /// Sets `personal_profile` (body, `list<PersonalProfile>`).
     pub fn personal_profile(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::person::PersonalProfile>>,

@@ -35,13 +35,13 @@ impl Query {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `item_list` (body, `list<GetCoreHRSecurityGroupBpReqItem>`).
+    /// Sets `item_list` (body, `list<ItemList>`).
     pub fn item_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::security_group::ItemList>>,

@@ -55,7 +55,7 @@ impl Create {
         self
     }
 
-    /// Sets `name` (body, `list<CreateCoreHRWorkingHoursTypeReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
@@ -70,7 +70,7 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHRWorkingHoursTypeReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -333,7 +333,7 @@ impl Patch {
         self
     }
 
-    /// Sets `name` (body, `list<UpdateCoreHRWorkingHoursTypeReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
@@ -360,7 +360,7 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHRWorkingHoursTypeReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,

@@ -39,7 +39,7 @@ impl BatchQuery {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -115,7 +115,7 @@ impl CreateVersion {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -127,7 +127,7 @@ impl CreateVersion {
         self
     }
 
-    /// Sets `cost_allocation` (body, `CreateCoreHRCostAllocationVersionReqCostAllocation`).
+    /// Sets `cost_allocation` (body, `CreateVersionCostAllocation`).
     pub fn cost_allocation(
         mut self,
         v: impl Into<crate::v2::cost_allocation::CreateVersionCostAllocation>,
@@ -203,7 +203,7 @@ impl RemoveVersion {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -215,7 +215,7 @@ impl RemoveVersion {
         self
     }
 
-    /// Sets `cost_allocation` (body, `RemoveCoreHRCostAllocationVersionReqCostAllocation`).
+    /// Sets `cost_allocation` (body, `RemoveVersionCostAllocation`).
     pub fn cost_allocation(
         mut self,
         v: impl Into<crate::v2::cost_allocation::RemoveVersionCostAllocation>,
@@ -284,7 +284,7 @@ impl UpdateVersion {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -296,7 +296,7 @@ impl UpdateVersion {
         self
     }
 
-    /// Sets `cost_allocation` (body, `UpdateCoreHRCostAllocationVersionReqCostAllocation`).
+    /// Sets `cost_allocation` (body, `UpdateVersionCostAllocation`).
     pub fn cost_allocation(
         mut self,
         v: impl Into<crate::v2::cost_allocation::UpdateVersionCostAllocation>,

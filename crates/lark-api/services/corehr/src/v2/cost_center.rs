@@ -48,7 +48,7 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -137,13 +137,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `name` (body, `list<CreateCoreHRCostCenterReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
@@ -167,7 +167,7 @@ impl Create {
         self
     }
 
-    /// Sets `description` (body, `list<CreateCoreHRCostCenterReqDescription>`).
+    /// Sets `description` (body, `list<Reason>`).
     pub fn description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -412,7 +412,7 @@ impl Search {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -62,13 +62,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `name` (body, `list<CreateCoreHRCostCenterVersionReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
@@ -92,7 +92,7 @@ impl Create {
         self
     }
 
-    /// Sets `description` (body, `list<CreateCoreHRCostCenterVersionReqDescription>`).
+    /// Sets `description` (body, `list<Reason>`).
     pub fn description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -266,13 +266,13 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `name` (body, `list<UpdateCoreHRCostCenterVersionReqName>`).
+    /// Sets `name` (body, `list<Reason>`).
     pub fn name(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>) -> Self {
         self.name = Some(v.into_iter().map(Into::into).collect());
         self
@@ -296,7 +296,7 @@ impl Patch {
         self
     }
 
-    /// Sets `description` (body, `list<UpdateCoreHRCostCenterVersionReqDescription>`).
+    /// Sets `description` (body, `list<Reason>`).
     pub fn description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,

@@ -133,13 +133,13 @@ impl Create {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `names` (body, `list<CreateCoreHRCustomOrgReqName>`).
+    /// Sets `names` (body, `list<Reason>`).
     pub fn names(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -166,7 +166,7 @@ impl Create {
         self
     }
 
-    /// Sets `description` (body, `list<CreateCoreHRCustomOrgReqDescription>`).
+    /// Sets `description` (body, `list<Reason>`).
     pub fn description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -175,7 +175,7 @@ impl Create {
         self
     }
 
-    /// Sets `org_roles` (body, `list<CreateCoreHRCustomOrgReqOrgRole>`).
+    /// Sets `org_roles` (body, `list<OrgRole>`).
     pub fn org_roles(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::custom_org::OrgRole>>,
@@ -184,7 +184,7 @@ impl Create {
         self
     }
 
-    /// Sets `match_rule_groups` (body, `list<CreateCoreHRCustomOrgReqMatchRuleGroup>`).
+    /// Sets `match_rule_groups` (body, `list<MatchRuleGroup>`).
     pub fn match_rule_groups(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::custom_org::MatchRuleGroup>>,
@@ -193,7 +193,7 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHRCustomOrgReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::CustomField>>,
@@ -356,7 +356,7 @@ impl Query {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -625,13 +625,13 @@ impl Patch {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `names` (body, `list<UpdateCoreHRCustomOrgReqName>`).
+    /// Sets `names` (body, `list<Reason>`).
     pub fn names(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -658,7 +658,7 @@ impl Patch {
         self
     }
 
-    /// Sets `description` (body, `list<UpdateCoreHRCustomOrgReqDescription>`).
+    /// Sets `description` (body, `list<Reason>`).
     pub fn description(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -667,7 +667,7 @@ impl Patch {
         self
     }
 
-    /// Sets `org_roles` (body, `list<UpdateCoreHRCustomOrgReqOrgRole>`).
+    /// Sets `org_roles` (body, `list<OrgRole>`).
     pub fn org_roles(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::custom_org::OrgRole>>,
@@ -676,7 +676,7 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHRCustomOrgReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::CustomField>>,
@@ -748,7 +748,7 @@ impl UpdateRule {
         }
     }
 
-    /// Sets `match_rule_groups` (body, `list<UpdateCoreHRCustomOrgRuleReqMatchRuleGroup>`).
+    /// Sets `match_rule_groups` (body, `list<MatchRuleGroup>`).
     pub fn match_rule_groups(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::custom_org::MatchRuleGroup>>,

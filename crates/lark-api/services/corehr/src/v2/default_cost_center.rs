@@ -29,7 +29,7 @@ impl BatchQuery {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -111,13 +111,13 @@ impl CreateVersion {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `default_cost_center` (body, `CreateCoreHRDefaultCostCenterVersionReqDefaultCostCenter`).
+    /// Sets `default_cost_center` (body, `CreateVersionDefaultCostCenter`).
     pub fn default_cost_center(
         mut self,
         v: impl Into<crate::v2::default_cost_center::CreateVersionDefaultCostCenter>,
@@ -200,13 +200,13 @@ impl RemoveVersion {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `default_cost_center` (body, `RemoveCoreHRDefaultCostCenterVersionReqDefaultCostCenter`).
+    /// Sets `default_cost_center` (body, `RemoveVersionDefaultCostCenter`).
     pub fn default_cost_center(
         mut self,
         v: impl Into<crate::v2::default_cost_center::RemoveVersionDefaultCostCenter>,
@@ -281,13 +281,13 @@ impl UpdateVersion {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `default_cost_center` (body, `UpdateCoreHRDefaultCostCenterVersionReqDefaultCostCenter`).
+    /// Sets `default_cost_center` (body, `UpdateVersionDefaultCostCenter`).
     pub fn default_cost_center(
         mut self,
         v: impl Into<crate::v2::default_cost_center::UpdateVersionDefaultCostCenter>,

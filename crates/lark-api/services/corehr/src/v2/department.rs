@@ -35,7 +35,7 @@ impl Delete {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -97,7 +97,7 @@ impl DeleteV2 {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -170,13 +170,13 @@ impl BatchGet {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -269,7 +269,7 @@ impl Parents {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -360,7 +360,7 @@ impl QueryOperationLogs {
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -467,7 +467,7 @@ impl QueryRecentChange {
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -570,13 +570,13 @@ impl QueryTimeline {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -701,13 +701,13 @@ impl Search {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -869,13 +869,13 @@ impl QueryMultiTimeline {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -1016,7 +1016,7 @@ impl Tree {
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -1168,13 +1168,13 @@ impl Patch {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -1186,7 +1186,7 @@ impl Patch {
         self
     }
 
-    /// Sets `sub_type` (body, `UpdateCoreHRDepartmentReqSubType`).
+    /// Sets `sub_type` (body, `Type`).
     pub fn sub_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.sub_type = Some(v.into());
         self
@@ -1204,7 +1204,7 @@ impl Patch {
         self
     }
 
-    /// Sets `hiberarchy_common` (body, `UpdateCoreHRDepartmentReqHiberarchyCommon`).
+    /// Sets `hiberarchy_common` (body, `HiberarchyCommon`).
     pub fn hiberarchy_common(
         mut self,
         v: impl Into<crate::v2::department::HiberarchyCommon>,
@@ -1213,7 +1213,7 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHRDepartmentReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -1228,7 +1228,7 @@ impl Patch {
         self
     }
 
-    /// Sets `staffing_model` (body, `UpdateCoreHRDepartmentReqStaffingModel`).
+    /// Sets `staffing_model` (body, `Type`).
     pub fn staffing_model(mut self, v: impl Into<crate::Type>) -> Self {
         self.staffing_model = Some(v.into());
         self
@@ -1342,13 +1342,13 @@ impl PatchV2 {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -1360,7 +1360,7 @@ impl PatchV2 {
         self
     }
 
-    /// Sets `sub_type` (body, `UpdateCoreHRDepartmentV2ReqSubType`).
+    /// Sets `sub_type` (body, `Type`).
     pub fn sub_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.sub_type = Some(v.into());
         self
@@ -1378,7 +1378,7 @@ impl PatchV2 {
         self
     }
 
-    /// Sets `hiberarchy_common` (body, `UpdateCoreHRDepartmentV2ReqHiberarchyCommon`).
+    /// Sets `hiberarchy_common` (body, `HiberarchyCommon`).
     pub fn hiberarchy_common(
         mut self,
         v: impl Into<crate::v2::department::HiberarchyCommon>,
@@ -1387,7 +1387,7 @@ impl PatchV2 {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHRDepartmentV2ReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -1402,7 +1402,7 @@ impl PatchV2 {
         self
     }
 
-    /// Sets `staffing_model` (body, `UpdateCoreHRDepartmentV2ReqStaffingModel`).
+    /// Sets `staffing_model` (body, `Type`).
     pub fn staffing_model(mut self, v: impl Into<crate::Type>) -> Self {
         self.staffing_model = Some(v.into());
         self

@@ -90,25 +90,25 @@ impl Create {
         self
     }
 
-    /// Sets `personal_info` (body, `CreateCoreHREmployeeReqPersonalInfo`).
+    /// Sets `personal_info` (body, `PersonalInfo`).
     pub fn personal_info(mut self, v: impl Into<crate::v2::employee::PersonalInfo>) -> Self {
         self.personal_info = Some(v.into());
         self
     }
 
-    /// Sets `employment_info` (body, `CreateCoreHREmployeeReqEmploymentInfo`).
+    /// Sets `employment_info` (body, `EmploymentInfo`).
     pub fn employment_info(mut self, v: impl Into<crate::v2::employee::EmploymentInfo>) -> Self {
         self.employment_info = Some(v.into());
         self
     }
 
-    /// Sets `career` (body, `CreateCoreHREmployeeReqCareer`).
+    /// Sets `career` (body, `Career`).
     pub fn career(mut self, v: impl Into<crate::v2::employee::Career>) -> Self {
         self.career = Some(v.into());
         self
     }
 
-    /// Sets `data_attachment` (body, `CreateCoreHREmployeeReqDataAttachment`).
+    /// Sets `data_attachment` (body, `DataAttachment`).
     pub fn data_attachment(mut self, v: impl Into<crate::v2::employee::DataAttachment>) -> Self {
         self.data_attachment = Some(v.into());
         self
@@ -206,13 +206,13 @@ impl BatchGet {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -445,13 +445,13 @@ impl Search {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -493,7 +493,7 @@ impl Search {
         self
     }
 
-    /// Sets `employment_status` (body, `string`).
+    /// Sets `employment_status` (body, `EmploymentStatus`).
     pub fn employment_status(
         mut self,
         v: impl Into<crate::v2::employee::EmploymentStatus>,

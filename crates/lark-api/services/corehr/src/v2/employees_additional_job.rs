@@ -66,13 +66,13 @@ impl Batch {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -90,7 +90,7 @@ impl Batch {
         self
     }
 
-    /// Sets `start_date` (body, `BatchQueryCoreHREmployeesAdditionalJobReqStartDate`).
+    /// Sets `start_date` (body, `StartDate`).
     pub fn start_date(
         mut self,
         v: impl Into<crate::v2::employees_additional_job::StartDate>,
@@ -99,7 +99,7 @@ impl Batch {
         self
     }
 
-    /// Sets `end_date` (body, `BatchQueryCoreHREmployeesAdditionalJobReqEndDate`).
+    /// Sets `end_date` (body, `StartDate`).
     pub fn end_date(
         mut self,
         v: impl Into<crate::v2::employees_additional_job::StartDate>,
@@ -273,13 +273,13 @@ impl Create {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -333,13 +333,13 @@ impl Create {
         self
     }
 
-    /// Sets `work_shift` (body, `CreateCoreHREmployeesAdditionalJobReqWorkShift`).
+    /// Sets `work_shift` (body, `Type`).
     pub fn work_shift(mut self, v: impl Into<crate::Type>) -> Self {
         self.work_shift = Some(v.into());
         self
     }
 
-    /// Sets `compensation_type` (body, `CreateCoreHREmployeesAdditionalJobReqCompensationType`).
+    /// Sets `compensation_type` (body, `Type`).
     pub fn compensation_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.compensation_type = Some(v.into());
         self
@@ -546,13 +546,13 @@ impl Patch {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -624,13 +624,13 @@ impl Patch {
         self
     }
 
-    /// Sets `work_shift` (body, `UpdateCoreHREmployeesAdditionalJobReqWorkShift`).
+    /// Sets `work_shift` (body, `Type`).
     pub fn work_shift(mut self, v: impl Into<crate::Type>) -> Self {
         self.work_shift = Some(v.into());
         self
     }
 
-    /// Sets `compensation_type` (body, `UpdateCoreHREmployeesAdditionalJobReqCompensationType`).
+    /// Sets `compensation_type` (body, `Type`).
     pub fn compensation_type(mut self, v: impl Into<crate::Type>) -> Self {
         self.compensation_type = Some(v.into());
         self

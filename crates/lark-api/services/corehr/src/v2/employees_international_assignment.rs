@@ -112,13 +112,13 @@ impl Create {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -214,7 +214,7 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHREmployeesInternationalAssignmentReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -404,13 +404,13 @@ impl List {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -861,13 +861,13 @@ impl Patch {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -969,7 +969,7 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHREmployeesInternationalAssignmentReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,

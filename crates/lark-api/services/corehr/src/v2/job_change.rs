@@ -65,13 +65,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<crate::v2::job_change::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -83,7 +83,7 @@ impl Create {
         self
     }
 
-    /// Sets `transfer_info` (body, `CreateCoreHRJobChangeReqTransferInfo`).
+    /// Sets `transfer_info` (body, `TransferInfo`).
     pub fn transfer_info(mut self, v: impl Into<crate::v2::job_change::TransferInfo>) -> Self {
         self.transfer_info = Some(v.into());
         self
@@ -214,13 +214,13 @@ impl CreateV2 {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<crate::v2::job_change::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -232,7 +232,7 @@ impl CreateV2 {
         self
     }
 
-    /// Sets `transfer_info` (body, `CreateCoreHRJobChangeV2ReqTransferInfo`).
+    /// Sets `transfer_info` (body, `TransferInfo`).
     pub fn transfer_info(mut self, v: impl Into<crate::v2::job_change::TransferInfo>) -> Self {
         self.transfer_info = Some(v.into());
         self
@@ -337,7 +337,7 @@ impl Revoke {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<crate::v2::job_change::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -460,13 +460,13 @@ impl Search {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -484,7 +484,7 @@ impl Search {
         self
     }
 
-    /// Sets `statuses` (body, `list<string>`).
+    /// Sets `statuses` (body, `list<Status>`).
     pub fn statuses(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::job_change::Status>>,
@@ -541,7 +541,7 @@ impl Search {
         self
     }
 
-    /// Sets `exception_statuses` (body, `list<string>`).
+    /// Sets `exception_statuses` (body, `list<ExceptionStatus>`).
     pub fn exception_statuses(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::job_change::ExceptionStatus>>,

@@ -59,7 +59,7 @@ impl Create {
         self
     }
 
-    /// Sets `names` (body, `list<CreateCoreHRJobGradeReqName>`).
+    /// Sets `names` (body, `list<Reason>`).
     pub fn names(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -68,7 +68,7 @@ impl Create {
         self
     }
 
-    /// Sets `descriptions` (body, `list<CreateCoreHRJobGradeReqDescription>`).
+    /// Sets `descriptions` (body, `list<Reason>`).
     pub fn descriptions(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -432,7 +432,7 @@ impl Patch {
         self
     }
 
-    /// Sets `names` (body, `list<UpdateCoreHRJobGradeReqName>`).
+    /// Sets `names` (body, `list<Reason>`).
     pub fn names(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -441,7 +441,7 @@ impl Patch {
         self
     }
 
-    /// Sets `descriptions` (body, `list<UpdateCoreHRJobGradeReqDescription>`).
+    /// Sets `descriptions` (body, `list<Reason>`).
     pub fn descriptions(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,

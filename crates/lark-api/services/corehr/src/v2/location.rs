@@ -375,7 +375,7 @@ impl Patch {
         self
     }
 
-    /// Sets `names` (body, `list<UpdateCoreHRLocationReqName>`).
+    /// Sets `names` (body, `list<Reason>`).
     pub fn names(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -396,7 +396,7 @@ impl Patch {
         self
     }
 
-    /// Sets `descriptions` (body, `list<UpdateCoreHRLocationReqDescription>`).
+    /// Sets `descriptions` (body, `list<Reason>`).
     pub fn descriptions(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -405,7 +405,7 @@ impl Patch {
         self
     }
 
-    /// Sets `location_usages` (body, `list<UpdateCoreHRLocationReqLocationUsage>`).
+    /// Sets `location_usages` (body, `list<Type>`).
     pub fn location_usages(mut self, v: impl IntoIterator<Item = impl Into<crate::Type>>) -> Self {
         self.location_usages = Some(v.into_iter().map(Into::into).collect());
         self
@@ -417,7 +417,7 @@ impl Patch {
         self
     }
 
-    /// Sets `locale` (body, `UpdateCoreHRLocationReqLocale`).
+    /// Sets `locale` (body, `Type`).
     pub fn locale(mut self, v: impl Into<crate::Type>) -> Self {
         self.locale = Some(v.into());
         self

@@ -248,7 +248,7 @@ impl Create {
         self
     }
 
-    /// Sets `address_types` (body, `list<CreateCoreHRLocationAddressReqAddressType>`).
+    /// Sets `address_types` (body, `list<Type>`).
     pub fn address_types(mut self, v: impl IntoIterator<Item = impl Into<crate::Type>>) -> Self {
         self.address_types = Some(v.into_iter().map(Into::into).collect());
         self
@@ -624,7 +624,7 @@ impl Patch {
         self
     }
 
-    /// Sets `address_types` (body, `list<UpdateCoreHRLocationAddressReqAddressType>`).
+    /// Sets `address_types` (body, `list<Type>`).
     pub fn address_types(mut self, v: impl IntoIterator<Item = impl Into<crate::Type>>) -> Self {
         self.address_types = Some(v.into_iter().map(Into::into).collect());
         self

@@ -42,7 +42,7 @@ impl Edit {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -54,7 +54,7 @@ impl Edit {
         self
     }
 
-    /// Sets `update_data` (body, `list<CreateCoreHROffboardingEditReqUpdateData>`).
+    /// Sets `update_data` (body, `list<CustomField>`).
     pub fn update_data(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
@@ -131,7 +131,7 @@ impl Revoke {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -233,7 +233,7 @@ impl SubmitV2 {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -269,7 +269,7 @@ impl SubmitV2 {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<SubmitCoreHROffboardingV2ReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,

@@ -169,7 +169,7 @@ impl Create {
         self
     }
 
-    /// Sets `names` (body, `list<CreateCoreHRPathwayReqName>`).
+    /// Sets `names` (body, `list<Reason>`).
     pub fn names(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -178,7 +178,7 @@ impl Create {
         self
     }
 
-    /// Sets `descriptions` (body, `list<CreateCoreHRPathwayReqDescription>`).
+    /// Sets `descriptions` (body, `list<Reason>`).
     pub fn descriptions(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -321,7 +321,7 @@ impl Patch {
         self
     }
 
-    /// Sets `names` (body, `list<UpdateCoreHRPathwayReqName>`).
+    /// Sets `names` (body, `list<Reason>`).
     pub fn names(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -330,7 +330,7 @@ impl Patch {
         self
     }
 
-    /// Sets `descriptions` (body, `list<UpdateCoreHRPathwayReqDescription>`).
+    /// Sets `descriptions` (body, `list<Reason>`).
     pub fn descriptions(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,

@@ -154,7 +154,7 @@ impl Create {
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -166,7 +166,7 @@ impl Create {
         self
     }
 
-    /// Sets `names` (body, `list<CreateCoreHRPositionReqName>`).
+    /// Sets `names` (body, `list<Reason>`).
     pub fn names(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -175,7 +175,7 @@ impl Create {
         self
     }
 
-    /// Sets `descriptions` (body, `list<CreateCoreHRPositionReqDescription>`).
+    /// Sets `descriptions` (body, `list<Reason>`).
     pub fn descriptions(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -244,7 +244,7 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCoreHRPositionReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::CustomField>>,
@@ -397,13 +397,13 @@ impl Query {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -692,7 +692,7 @@ impl Patch {
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -704,7 +704,7 @@ impl Patch {
         self
     }
 
-    /// Sets `names` (body, `list<UpdateCoreHRPositionReqName>`).
+    /// Sets `names` (body, `list<Reason>`).
     pub fn names(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -713,7 +713,7 @@ impl Patch {
         self
     }
 
-    /// Sets `descriptions` (body, `list<UpdateCoreHRPositionReqDescription>`).
+    /// Sets `descriptions` (body, `list<Reason>`).
     pub fn descriptions(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
@@ -794,7 +794,7 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<UpdateCoreHRPositionReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::CustomField>>,

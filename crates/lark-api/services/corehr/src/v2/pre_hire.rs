@@ -101,19 +101,19 @@ impl Create {
         }
     }
 
-    /// Sets `basic_info` (body, `CreateCoreHRPreHireReqBasicInfo`).
+    /// Sets `basic_info` (body, `BasicInfo`).
     pub fn basic_info(mut self, v: impl Into<crate::v2::pre_hire::BasicInfo>) -> Self {
         self.basic_info = Some(v.into());
         self
     }
 
-    /// Sets `offer_info` (body, `CreateCoreHRPreHireReqOfferInfo`).
+    /// Sets `offer_info` (body, `OfferInfo`).
     pub fn offer_info(mut self, v: impl Into<crate::v2::pre_hire::OfferInfo>) -> Self {
         self.offer_info = Some(v.into());
         self
     }
 
-    /// Sets `education_info` (body, `list<CreateCoreHRPreHireReqEducationInfo>`).
+    /// Sets `education_info` (body, `list<EducationInfo>`).
     pub fn education_info(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::pre_hire::EducationInfo>>,
@@ -122,7 +122,7 @@ impl Create {
         self
     }
 
-    /// Sets `work_experience` (body, `list<CreateCoreHRPreHireReqWorkExperience>`).
+    /// Sets `work_experience` (body, `list<WorkExperience>`).
     pub fn work_experience(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::pre_hire::WorkExperience>>,
@@ -316,13 +316,13 @@ impl Query {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -556,13 +556,13 @@ impl Search {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -619,7 +619,7 @@ impl Search {
         self
     }
 
-    /// Sets `onboarding_status` (body, `string`).
+    /// Sets `onboarding_status` (body, `OnboardingStatus`).
     pub fn onboarding_status(
         mut self,
         v: impl Into<crate::v2::pre_hire::OnboardingStatus>,
@@ -670,7 +670,7 @@ impl Search {
         self
     }
 
-    /// Sets `rehire` (body, `string`).
+    /// Sets `rehire` (body, `Rehire`).
     pub fn rehire(mut self, v: impl Into<crate::v2::pre_hire::Rehire>) -> Self {
         self.rehire = Some(v.into());
         self
@@ -921,13 +921,13 @@ impl Patch {
         }
     }
 
-    /// Sets `basic_info_update` (body, `UpdateCoreHRPreHireReqBasicInfoUpdate`).
+    /// Sets `basic_info_update` (body, `BasicInfoUpdate`).
     pub fn basic_info_update(mut self, v: impl Into<crate::v2::pre_hire::BasicInfoUpdate>) -> Self {
         self.basic_info_update = Some(v.into());
         self
     }
 
-    /// Sets `offer_info_update` (body, `UpdateCoreHRPreHireReqOfferInfoUpdate`).
+    /// Sets `offer_info_update` (body, `OfferInfoUpdate`).
     pub fn offer_info_update(mut self, v: impl Into<crate::v2::pre_hire::OfferInfoUpdate>) -> Self {
         self.offer_info_update = Some(v.into());
         self
@@ -1029,13 +1029,13 @@ impl PatchV2 {
         }
     }
 
-    /// Sets `basic_info_update` (body, `UpdateCoreHRPreHireV2ReqBasicInfoUpdate`).
+    /// Sets `basic_info_update` (body, `BasicInfoUpdate`).
     pub fn basic_info_update(mut self, v: impl Into<crate::v2::pre_hire::BasicInfoUpdate>) -> Self {
         self.basic_info_update = Some(v.into());
         self
     }
 
-    /// Sets `offer_info_update` (body, `UpdateCoreHRPreHireV2ReqOfferInfoUpdate`).
+    /// Sets `offer_info_update` (body, `OfferInfoUpdate`).
     pub fn offer_info_update(mut self, v: impl Into<crate::v2::pre_hire::OfferInfoUpdate>) -> Self {
         self.offer_info_update = Some(v.into());
         self

@@ -140,13 +140,13 @@ impl Search {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -212,13 +212,13 @@ impl Search {
         self
     }
 
-    /// Sets `probation_status` (body, `string`).
+    /// Sets `probation_status` (body, `ProbationStatus`).
     pub fn probation_status(mut self, v: impl Into<crate::v2::probation::ProbationStatus>) -> Self {
         self.probation_status = Some(v.into());
         self
     }
 
-    /// Sets `final_assessment_result` (body, `string`).
+    /// Sets `final_assessment_result` (body, `FinalAssessmentResult`).
     pub fn final_assessment_result(
         mut self,
         v: impl Into<crate::v2::probation::FinalAssessmentResult>,
@@ -357,7 +357,7 @@ impl Submit {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -387,7 +387,7 @@ impl Submit {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<SubmitCoreHRProbationReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::probation::CustomField>>,
@@ -475,7 +475,7 @@ impl Withdraw {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -52,13 +52,13 @@ impl Create {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `assessments` (body, `list<CreateCoreHRProbationAssessmentReqAssessment>`).
+    /// Sets `assessments` (body, `list<Assessment>`).
     pub fn assessments(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::probation_assessment::Assessment>>,
@@ -219,7 +219,7 @@ impl Patch {
         self
     }
 
-    /// Sets `assessment_result` (body, `string`).
+    /// Sets `assessment_result` (body, `AssessmentResult`).
     pub fn assessment_result(
         mut self,
         v: impl Into<crate::v2::probation_assessment::AssessmentResult>,

@@ -61,13 +61,13 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -91,7 +91,7 @@ impl Update {
         self
     }
 
-    /// Sets `field_values_v2` (body, `list<UpdateCoreHRProcessApproverReqFieldValuesV2>`).
+    /// Sets `field_values_v2` (body, `list<FieldValuesV2>`).
     pub fn field_values_v2(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::process_approver::FieldValuesV2>>,

@@ -48,13 +48,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -72,7 +72,7 @@ impl Create {
         self
     }
 
-    /// Sets `flow_data` (body, `list<CreateCoreHRProcessStartReqFlowData>`).
+    /// Sets `flow_data` (body, `list<FieldValue>`).
     pub fn flow_data(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::FieldValue>>,

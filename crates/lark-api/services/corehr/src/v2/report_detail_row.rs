@@ -43,7 +43,7 @@ impl BatchDelete {
         }
     }
 
-    /// Sets `items` (body, `list<BatchDeleteCoreHRReportDetailRowReqItem>`).
+    /// Sets `items` (body, `list<ReportDetailRow>`).
     pub fn items(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::ReportDetailRow>>,
@@ -111,7 +111,7 @@ impl BatchSave {
         }
     }
 
-    /// Sets `items` (body, `list<BatchSaveCoreHRReportDetailRowReqItem>`).
+    /// Sets `items` (body, `list<ReportDetailRowItem>`).
     pub fn items(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::ReportDetailRowItem>>,

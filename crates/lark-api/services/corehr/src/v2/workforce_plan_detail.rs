@@ -282,7 +282,7 @@ impl BatchV2 {
         self
     }
 
-    /// Sets `dimension_id_in_datas` (body, `list<BatchQueryCoreHRWorkforcePlanDetailV2ReqDimensionIDInData>`).
+    /// Sets `dimension_id_in_datas` (body, `list<DimensionIdInData>`).
     pub fn dimension_id_in_datas(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::workforce_plan_detail::DimensionIdInData>>,

@@ -28,7 +28,7 @@ impl BatchDelete {
         }
     }
 
-    /// Sets `items` (body, `list<BatchDeleteCoreHRWorkforcePlanDetailRowReqItem>`).
+    /// Sets `items` (body, `list<ReportDetailRow>`).
     pub fn items(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::ReportDetailRow>>,
@@ -81,7 +81,7 @@ impl BatchSave {
         }
     }
 
-    /// Sets `items` (body, `list<BatchSaveCoreHRWorkforcePlanDetailRowReqItem>`).
+    /// Sets `items` (body, `list<ReportDetailRowItem>`).
     pub fn items(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::ReportDetailRowItem>>,

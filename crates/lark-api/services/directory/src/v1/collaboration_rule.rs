@@ -45,13 +45,13 @@ impl Create {
         }
     }
 
-    /// Sets `subjects` (body, `CreateDirectoryCollaborationRuleReqSubjects`).
+    /// Sets `subjects` (body, `Subject`).
     pub fn subjects(mut self, v: impl Into<crate::v1::collaboration_rule::Subject>) -> Self {
         self.subjects = Some(v.into());
         self
     }
 
-    /// Sets `objects` (body, `CreateDirectoryCollaborationRuleReqObjects`).
+    /// Sets `objects` (body, `Subject`).
     pub fn objects(mut self, v: impl Into<crate::v1::collaboration_rule::Subject>) -> Self {
         self.objects = Some(v.into());
         self
@@ -300,13 +300,13 @@ impl Update {
         }
     }
 
-    /// Sets `subjects` (body, `UpdateDirectoryCollaborationRuleReqSubjects`).
+    /// Sets `subjects` (body, `Subject`).
     pub fn subjects(mut self, v: impl Into<crate::v1::collaboration_rule::Subject>) -> Self {
         self.subjects = Some(v.into());
         self
     }
 
-    /// Sets `objects` (body, `UpdateDirectoryCollaborationRuleReqObjects`).
+    /// Sets `objects` (body, `Subject`).
     pub fn objects(mut self, v: impl Into<crate::v1::collaboration_rule::Subject>) -> Self {
         self.objects = Some(v.into());
         self

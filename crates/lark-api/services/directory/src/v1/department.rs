@@ -43,19 +43,19 @@ impl Create {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department` (body, `CreateDirectoryDepartmentReqDepartment`).
+    /// Sets `department` (body, `Department`).
     pub fn department(mut self, v: impl Into<crate::v1::department::Department>) -> Self {
         self.department = Some(v.into());
         self
@@ -131,7 +131,7 @@ impl Delete {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -207,19 +207,19 @@ impl Filter {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `filter` (body, `CreateDirectoryDepartmentFilterReqFilter`).
+    /// Sets `filter` (body, `Filter`).
     pub fn filter(mut self, v: impl Into<crate::v1::Filter>) -> Self {
         self.filter = Some(v.into());
         self
@@ -231,7 +231,7 @@ impl Filter {
         self
     }
 
-    /// Sets `page_request` (body, `CreateDirectoryDepartmentFilterReqPageRequest`).
+    /// Sets `page_request` (body, `PageRequest`).
     pub fn page_request(mut self, v: impl Into<crate::v1::PageRequest>) -> Self {
         self.page_request = Some(v.into());
         self
@@ -317,13 +317,13 @@ impl Mget {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -422,19 +422,19 @@ impl Search {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `page_request` (body, `SearchDirectoryDepartmentReqPageRequest`).
+    /// Sets `page_request` (body, `PageRequest`).
     pub fn page_request(mut self, v: impl Into<crate::v1::PageRequest>) -> Self {
         self.page_request = Some(v.into());
         self
@@ -526,19 +526,19 @@ impl Patch {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department` (body, `UpdateDirectoryDepartmentReqDepartment`).
+    /// Sets `department` (body, `Department`).
     pub fn department(mut self, v: impl Into<crate::v1::department::Department>) -> Self {
         self.department = Some(v.into());
         self

@@ -46,25 +46,25 @@ impl Create {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee` (body, `CreateDirectoryEmployeeReqEmployee`).
+    /// Sets `employee` (body, `Employee`).
     pub fn employee(mut self, v: impl Into<crate::v1::employee::Employee>) -> Self {
         self.employee = Some(v.into());
         self
     }
 
-    /// Sets `options` (body, `CreateDirectoryEmployeeReqOptions`).
+    /// Sets `options` (body, `CreateOption`).
     pub fn options(mut self, v: impl Into<crate::v1::employee::CreateOption>) -> Self {
         self.options = Some(v.into());
         self
@@ -145,13 +145,13 @@ impl Delete {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `options` (body, `DeleteDirectoryEmployeeReqOptions`).
+    /// Sets `options` (body, `DeleteOption`).
     pub fn options(mut self, v: impl Into<crate::v1::employee::DeleteOption>) -> Self {
         self.options = Some(v.into());
         self
@@ -228,19 +228,19 @@ impl Filter {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `filter` (body, `CreateDirectoryEmployeeFilterReqFilter`).
+    /// Sets `filter` (body, `Filter`).
     pub fn filter(mut self, v: impl Into<crate::v1::Filter>) -> Self {
         self.filter = Some(v.into());
         self
@@ -252,7 +252,7 @@ impl Filter {
         self
     }
 
-    /// Sets `page_request` (body, `CreateDirectoryEmployeeFilterReqPageRequest`).
+    /// Sets `page_request` (body, `PageRequest`).
     pub fn page_request(mut self, v: impl Into<crate::v1::PageRequest>) -> Self {
         self.page_request = Some(v.into());
         self
@@ -337,13 +337,13 @@ impl Mget {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -428,13 +428,13 @@ impl Regular {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -510,13 +510,13 @@ impl Resurrect {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -531,7 +531,7 @@ impl Resurrect {
         self
     }
 
-    /// Sets `options` (body, `CreateDirectoryEmployeeResurrectReqOptions`).
+    /// Sets `options` (body, `ResurrectOption`).
     pub fn options(mut self, v: impl Into<crate::v1::employee::ResurrectOption>) -> Self {
         self.options = Some(v.into());
         self
@@ -613,19 +613,19 @@ impl Search {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `page_request` (body, `SearchDirectoryEmployeeReqPageRequest`).
+    /// Sets `page_request` (body, `PageRequest`).
     pub fn page_request(mut self, v: impl Into<crate::v1::PageRequest>) -> Self {
         self.page_request = Some(v.into());
         self
@@ -719,19 +719,19 @@ impl ToBeResigned {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee` (body, `UpdateDirectoryEmployeeToBeResignedReqEmployee`).
+    /// Sets `employee` (body, `ToBeResignedEmployee`).
     pub fn employee(mut self, v: impl Into<crate::v1::employee::ToBeResignedEmployee>) -> Self {
         self.employee = Some(v.into());
         self
@@ -811,19 +811,19 @@ impl Patch {
         }
     }
 
-    /// Sets `employee_id_type` (query, `string`).
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee` (body, `UpdateDirectoryEmployeeReqEmployee`).
+    /// Sets `employee` (body, `PatchEmployee`).
     pub fn employee(mut self, v: impl Into<crate::v1::employee::PatchEmployee>) -> Self {
         self.employee = Some(v.into());
         self

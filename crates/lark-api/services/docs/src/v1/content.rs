@@ -46,7 +46,7 @@ impl Get {
         }
     }
 
-    /// Sets `lang` (query, `string`).
+    /// Sets `lang` (query, `Lang`).
     pub fn lang(mut self, v: impl Into<crate::v1::content::Lang>) -> Self {
         self.lang = Some(v.into());
         self

@@ -51,13 +51,13 @@ impl BatchUpdate {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `requests` (body, `list<BatchUpdateDocxDocumentBlockReqRequest>`).
+    /// Sets `requests` (body, `list<Request>`).
     pub fn requests(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::document_block::Request>>,
@@ -143,7 +143,7 @@ impl Get {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -235,7 +235,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -392,19 +392,19 @@ impl Patch {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `update_text_elements` (body, `UpdateDocxBlockReqUpdateTextElements`).
+    /// Sets `update_text_elements` (body, `UpdateTextElement`).
     pub fn update_text_elements(mut self, v: impl Into<crate::v1::UpdateTextElement>) -> Self {
         self.update_text_elements = Some(v.into());
         self
     }
 
-    /// Sets `update_text_style` (body, `UpdateDocxBlockReqUpdateTextStyle`).
+    /// Sets `update_text_style` (body, `UpdateTextStyle`).
     pub fn update_text_style(
         mut self,
         v: impl Into<crate::v1::document_block::UpdateTextStyle>,
@@ -413,61 +413,61 @@ impl Patch {
         self
     }
 
-    /// Sets `update_table_property` (body, `UpdateDocxBlockReqUpdateTableProperty`).
+    /// Sets `update_table_property` (body, `UpdateTableProperty`).
     pub fn update_table_property(mut self, v: impl Into<crate::v1::UpdateTableProperty>) -> Self {
         self.update_table_property = Some(v.into());
         self
     }
 
-    /// Sets `insert_table_row` (body, `UpdateDocxBlockReqInsertTableRow`).
+    /// Sets `insert_table_row` (body, `InsertTableRow`).
     pub fn insert_table_row(mut self, v: impl Into<crate::v1::InsertTableRow>) -> Self {
         self.insert_table_row = Some(v.into());
         self
     }
 
-    /// Sets `insert_table_column` (body, `UpdateDocxBlockReqInsertTableColumn`).
+    /// Sets `insert_table_column` (body, `InsertTableColumn`).
     pub fn insert_table_column(mut self, v: impl Into<crate::v1::InsertTableColumn>) -> Self {
         self.insert_table_column = Some(v.into());
         self
     }
 
-    /// Sets `delete_table_rows` (body, `UpdateDocxBlockReqDeleteTableRows`).
+    /// Sets `delete_table_rows` (body, `DeleteTableRow`).
     pub fn delete_table_rows(mut self, v: impl Into<crate::v1::DeleteTableRow>) -> Self {
         self.delete_table_rows = Some(v.into());
         self
     }
 
-    /// Sets `delete_table_columns` (body, `UpdateDocxBlockReqDeleteTableColumns`).
+    /// Sets `delete_table_columns` (body, `DeleteTableColumn`).
     pub fn delete_table_columns(mut self, v: impl Into<crate::v1::DeleteTableColumn>) -> Self {
         self.delete_table_columns = Some(v.into());
         self
     }
 
-    /// Sets `merge_table_cells` (body, `UpdateDocxBlockReqMergeTableCells`).
+    /// Sets `merge_table_cells` (body, `MergeTableCell`).
     pub fn merge_table_cells(mut self, v: impl Into<crate::v1::MergeTableCell>) -> Self {
         self.merge_table_cells = Some(v.into());
         self
     }
 
-    /// Sets `unmerge_table_cells` (body, `UpdateDocxBlockReqUnmergeTableCells`).
+    /// Sets `unmerge_table_cells` (body, `UnmergeTableCell`).
     pub fn unmerge_table_cells(mut self, v: impl Into<crate::v1::UnmergeTableCell>) -> Self {
         self.unmerge_table_cells = Some(v.into());
         self
     }
 
-    /// Sets `insert_grid_column` (body, `UpdateDocxBlockReqInsertGridColumn`).
+    /// Sets `insert_grid_column` (body, `InsertTableColumn`).
     pub fn insert_grid_column(mut self, v: impl Into<crate::v1::InsertTableColumn>) -> Self {
         self.insert_grid_column = Some(v.into());
         self
     }
 
-    /// Sets `delete_grid_column` (body, `UpdateDocxBlockReqDeleteGridColumn`).
+    /// Sets `delete_grid_column` (body, `InsertTableColumn`).
     pub fn delete_grid_column(mut self, v: impl Into<crate::v1::InsertTableColumn>) -> Self {
         self.delete_grid_column = Some(v.into());
         self
     }
 
-    /// Sets `update_grid_column_width_ratio` (body, `UpdateDocxBlockReqUpdateGridColumnWidthRatio`).
+    /// Sets `update_grid_column_width_ratio` (body, `UpdateGridColumnWidthRatio`).
     pub fn update_grid_column_width_ratio(
         mut self,
         v: impl Into<crate::v1::UpdateGridColumnWidthRatio>,
@@ -476,25 +476,25 @@ impl Patch {
         self
     }
 
-    /// Sets `replace_image` (body, `UpdateDocxBlockReqReplaceImage`).
+    /// Sets `replace_image` (body, `ReplaceImage`).
     pub fn replace_image(mut self, v: impl Into<crate::v1::document_block::ReplaceImage>) -> Self {
         self.replace_image = Some(v.into());
         self
     }
 
-    /// Sets `replace_file` (body, `UpdateDocxBlockReqReplaceFile`).
+    /// Sets `replace_file` (body, `Image`).
     pub fn replace_file(mut self, v: impl Into<lark_api_common::Image>) -> Self {
         self.replace_file = Some(v.into());
         self
     }
 
-    /// Sets `update_text` (body, `UpdateDocxBlockReqUpdateText`).
+    /// Sets `update_text` (body, `UpdateText`).
     pub fn update_text(mut self, v: impl Into<crate::v1::UpdateText>) -> Self {
         self.update_text = Some(v.into());
         self
     }
 
-    /// Sets `update_task` (body, `UpdateDocxBlockReqUpdateTask`).
+    /// Sets `update_task` (body, `UpdateTask`).
     pub fn update_task(mut self, v: impl Into<crate::v1::UpdateTask>) -> Self {
         self.update_task = Some(v.into());
         self

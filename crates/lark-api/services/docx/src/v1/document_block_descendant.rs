@@ -60,7 +60,7 @@ impl Create {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -78,7 +78,7 @@ impl Create {
         self
     }
 
-    /// Sets `descendants` (body, `list<CreateDocxDocumentBlockDescendantReqDescendant>`).
+    /// Sets `descendants` (body, `list<Descendant>`).
     pub fn descendants(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::document_block_descendant::Descendant>>,

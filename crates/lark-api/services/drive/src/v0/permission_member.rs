@@ -44,7 +44,7 @@ impl Create {
         }
     }
 
-    /// Sets `members` (body, `CreateDriveMemberPermissionOldReqMembers`).
+    /// Sets `members` (body, `Member`).
     pub fn members(mut self, v: impl Into<crate::v0::permission_member::Member>) -> Self {
         self.members = Some(v.into());
         self
@@ -127,7 +127,7 @@ impl Transfer {
         }
     }
 
-    /// Sets `owner` (body, `TransferDriveMemberPermissionReqOwner`).
+    /// Sets `owner` (body, `Owner`).
     pub fn owner(mut self, v: impl Into<crate::v0::permission_member::Owner>) -> Self {
         self.owner = Some(v.into());
         self

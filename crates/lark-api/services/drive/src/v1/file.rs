@@ -233,19 +233,19 @@ impl Copy {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `type` (body, `string`).
+    /// Sets `type` (body, `Type`).
     pub fn r#type(mut self, v: impl Into<crate::v1::file::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
 
-    /// Sets `extra` (body, `list<CopyDriveFileReqExtra>`).
+    /// Sets `extra` (body, `list<Text>`).
     pub fn extra(mut self, v: impl IntoIterator<Item = impl Into<lark_api_common::Text>>) -> Self {
         self.extra = Some(v.into_iter().map(Into::into).collect());
         self
@@ -387,7 +387,7 @@ impl Move {
         }
     }
 
-    /// Sets `type` (body, `string`).
+    /// Sets `type` (body, `Type`).
     pub fn r#type(mut self, v: impl Into<crate::v1::file::Type>) -> Self {
         self.r#type = Some(v.into());
         self
@@ -800,19 +800,19 @@ impl List {
         self
     }
 
-    /// Sets `order_by` (query, `string`).
+    /// Sets `order_by` (query, `OrderBy`).
     pub fn order_by(mut self, v: impl Into<crate::v1::file::OrderBy>) -> Self {
         self.order_by = Some(v.into());
         self
     }
 
-    /// Sets `direction` (query, `string`).
+    /// Sets `direction` (query, `Direction`).
     pub fn direction(mut self, v: impl Into<lark_api_common::Direction>) -> Self {
         self.direction = Some(v.into());
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -920,13 +920,13 @@ impl CreateShortcut {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `refer_entity` (body, `CreateDriveFileShortcutReqReferEntity`).
+    /// Sets `refer_entity` (body, `ReferEntity`).
     pub fn refer_entity(mut self, v: impl Into<crate::v1::file::ReferEntity>) -> Self {
         self.refer_entity = Some(v.into());
         self

@@ -44,7 +44,7 @@ impl List {
         self
     }
 
-    /// Sets `viewer_id_type` (query, `string`).
+    /// Sets `viewer_id_type` (query, `ViewerIdType`).
     pub fn viewer_id_type(
         mut self,
         v: impl Into<crate::v1::file_view_record::ViewerIdType>,

@@ -58,7 +58,7 @@ impl Create {
         self
     }
 
-    /// Sets `point` (body, `CreateDriveImportTaskReqPoint`).
+    /// Sets `point` (body, `Point`).
     pub fn point(mut self, v: impl Into<crate::v1::import_task::Point>) -> Self {
         self.point = Some(v.into());
         self

@@ -45,13 +45,13 @@ impl BatchQuery {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `request_docs` (body, `list<GetDriveFileMetaReqRequestDocs>`).
+    /// Sets `request_docs` (body, `list<RequestDoc>`).
     pub fn request_docs(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::meta::RequestDoc>>,

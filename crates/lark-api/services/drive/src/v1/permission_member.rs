@@ -53,7 +53,7 @@ impl Create {
         self
     }
 
-    /// Sets `perm_type` (body, `string`).
+    /// Sets `perm_type` (body, `PermType`).
     pub fn perm_type(mut self, v: impl Into<crate::v1::permission_member::PermType>) -> Self {
         self.perm_type = Some(v.into());
         self
@@ -132,7 +132,7 @@ impl Delete {
         }
     }
 
-    /// Sets `perm_type` (body, `string`).
+    /// Sets `perm_type` (body, `PermType`).
     pub fn perm_type(mut self, v: impl Into<crate::v1::permission_member::PermType>) -> Self {
         self.perm_type = Some(v.into());
         self
@@ -219,7 +219,7 @@ impl Update {
         self
     }
 
-    /// Sets `perm_type` (body, `string`).
+    /// Sets `perm_type` (body, `PermType`).
     pub fn perm_type(mut self, v: impl Into<crate::v1::permission_member::PermType>) -> Self {
         self.perm_type = Some(v.into());
         self
@@ -302,7 +302,7 @@ impl BatchCreate {
         self
     }
 
-    /// Sets `members` (body, `list<BatchCreateDrivePermissionMemberReqMember>`).
+    /// Sets `members` (body, `list<BatchCreateMember>`).
     pub fn members(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::permission_member::BatchCreateMember>>,
@@ -435,7 +435,7 @@ impl List {
         self
     }
 
-    /// Sets `perm_type` (query, `string`).
+    /// Sets `perm_type` (query, `PermType`).
     pub fn perm_type(mut self, v: impl Into<crate::v1::permission_member::PermType>) -> Self {
         self.perm_type = Some(v.into());
         self

@@ -103,25 +103,25 @@ impl Patch {
         self
     }
 
-    /// Sets `security_entity` (body, `string`).
+    /// Sets `security_entity` (body, `SecurityEntity`).
     pub fn security_entity(mut self, v: impl Into<crate::SecurityEntity>) -> Self {
         self.security_entity = Some(v.into());
         self
     }
 
-    /// Sets `comment_entity` (body, `string`).
+    /// Sets `comment_entity` (body, `CommentEntity`).
     pub fn comment_entity(mut self, v: impl Into<crate::CommentEntity>) -> Self {
         self.comment_entity = Some(v.into());
         self
     }
 
-    /// Sets `share_entity` (body, `string`).
+    /// Sets `share_entity` (body, `ShareEntity`).
     pub fn share_entity(mut self, v: impl Into<crate::v1::permission_public::ShareEntity>) -> Self {
         self.share_entity = Some(v.into());
         self
     }
 
-    /// Sets `link_share_entity` (body, `string`).
+    /// Sets `link_share_entity` (body, `LinkShareEntity`).
     pub fn link_share_entity(
         mut self,
         v: impl Into<crate::v1::permission_public::LinkShareEntity>,

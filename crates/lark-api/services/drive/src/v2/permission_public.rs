@@ -208,7 +208,7 @@ impl Patch {
         }
     }
 
-    /// Sets `external_access_entity` (body, `string`).
+    /// Sets `external_access_entity` (body, `ExternalAccessEntity`).
     pub fn external_access_entity(
         mut self,
         v: impl Into<crate::v2::permission_public::ExternalAccessEntity>,
@@ -217,25 +217,25 @@ impl Patch {
         self
     }
 
-    /// Sets `security_entity` (body, `string`).
+    /// Sets `security_entity` (body, `SecurityEntity`).
     pub fn security_entity(mut self, v: impl Into<crate::SecurityEntity>) -> Self {
         self.security_entity = Some(v.into());
         self
     }
 
-    /// Sets `comment_entity` (body, `string`).
+    /// Sets `comment_entity` (body, `CommentEntity`).
     pub fn comment_entity(mut self, v: impl Into<crate::CommentEntity>) -> Self {
         self.comment_entity = Some(v.into());
         self
     }
 
-    /// Sets `share_entity` (body, `string`).
+    /// Sets `share_entity` (body, `ShareEntity`).
     pub fn share_entity(mut self, v: impl Into<crate::v2::permission_public::ShareEntity>) -> Self {
         self.share_entity = Some(v.into());
         self
     }
 
-    /// Sets `manage_collaborator_entity` (body, `string`).
+    /// Sets `manage_collaborator_entity` (body, `ManageCollaboratorEntity`).
     pub fn manage_collaborator_entity(
         mut self,
         v: impl Into<crate::v2::permission_public::ManageCollaboratorEntity>,
@@ -244,7 +244,7 @@ impl Patch {
         self
     }
 
-    /// Sets `link_share_entity` (body, `string`).
+    /// Sets `link_share_entity` (body, `LinkShareEntity`).
     pub fn link_share_entity(
         mut self,
         v: impl Into<crate::v2::permission_public::LinkShareEntity>,
@@ -253,7 +253,7 @@ impl Patch {
         self
     }
 
-    /// Sets `copy_entity` (body, `string`).
+    /// Sets `copy_entity` (body, `CopyEntity`).
     pub fn copy_entity(mut self, v: impl Into<crate::v2::permission_public::CopyEntity>) -> Self {
         self.copy_entity = Some(v.into());
         self

@@ -51,7 +51,7 @@ impl List {
         }
     }
 
-    /// Sets `view` (query, `string`).
+    /// Sets `view` (query, `View`).
     pub fn view(mut self, v: impl Into<crate::v1::employee::View>) -> Self {
         self.view = Some(v.into());
         self
@@ -81,7 +81,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -65,7 +65,7 @@ impl Send {
         self
     }
 
-    /// Sets `card` (body, `MessageContentCard`).
+    /// Sets `card` (body, `Card`).
     pub fn card(mut self, v: impl Into<crate::v1::Card>) -> Self {
         self.card = Some(v.into());
         self

@@ -35,7 +35,7 @@ impl Create {
         }
     }
 
-    /// Sets `agent_schedules` (body, `list<CreateHelpdeskAgentScheduleReqAgentSchedule>`).
+    /// Sets `agent_schedules` (body, `list<AgentSchedule>`).
     pub fn agent_schedules(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::agent_schedule::AgentSchedule>>,

@@ -86,7 +86,7 @@ impl Patch {
         }
     }
 
-    /// Sets `agent_schedule` (body, `UpdateHelpdeskAgentScheduleReqAgentSchedule`).
+    /// Sets `agent_schedule` (body, `AgentSchedule`).
     pub fn agent_schedule(
         mut self,
         v: impl Into<crate::v1::agent_schedules::AgentSchedule>,

@@ -47,7 +47,7 @@ impl Create {
         self
     }
 
-    /// Sets `rules` (body, `list<CreateHelpdeskAgentSkillReqRule>`).
+    /// Sets `rules` (body, `list<Rule>`).
     pub fn rules(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::agent_skill::Rule>>,
@@ -179,7 +179,7 @@ impl Patch {
         }
     }
 
-    /// Sets `agent_skill` (body, `UpdateHelpdeskAgentSkillReqAgentSkill`).
+    /// Sets `agent_skill` (body, `PatchAgentSkill`).
     pub fn agent_skill(mut self, v: impl Into<crate::v1::agent_skill::PatchAgentSkill>) -> Self {
         self.agent_skill = Some(v.into());
         self

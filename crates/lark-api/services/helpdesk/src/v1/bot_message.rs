@@ -48,13 +48,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `receive_type` (body, `string`).
+    /// Sets `receive_type` (body, `ReceiveType`).
     pub fn receive_type(mut self, v: impl Into<crate::v1::bot_message::ReceiveType>) -> Self {
         self.receive_type = Some(v.into());
         self

@@ -33,7 +33,7 @@ impl Subscribe {
         Self { events: None }
     }
 
-    /// Sets `events` (body, `list<SubscribeHelpdeskEventReqEvent>`).
+    /// Sets `events` (body, `list<Event>`).
     pub fn events(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::event::Event>>,
@@ -91,7 +91,7 @@ impl Unsubscribe {
         Self { events: None }
     }
 
-    /// Sets `events` (body, `list<UnsubscribeHelpdeskEventReqEvent>`).
+    /// Sets `events` (body, `list<Event>`).
     pub fn events(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::event::Event>>,

@@ -33,7 +33,7 @@ impl Create {
         Self { faq: None }
     }
 
-    /// Sets `faq` (body, `CreateHelpdeskFAQReqFAQ`).
+    /// Sets `faq` (body, `Faq`).
     pub fn faq(mut self, v: impl Into<crate::v1::faq::Faq>) -> Self {
         self.faq = Some(v.into());
         self
@@ -151,7 +151,7 @@ impl Patch {
         }
     }
 
-    /// Sets `faq` (body, `UpdateHelpdeskFAQReqFAQ`).
+    /// Sets `faq` (body, `PatchFaq`).
     pub fn faq(mut self, v: impl Into<crate::v1::faq::PatchFaq>) -> Self {
         self.faq = Some(v.into());
         self

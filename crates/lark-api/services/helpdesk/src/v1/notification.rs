@@ -96,7 +96,7 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -120,7 +120,7 @@ impl Create {
         self
     }
 
-    /// Sets `create_user` (body, `CreateHelpdeskNotificationReqCreateUser`).
+    /// Sets `create_user` (body, `CreateUser`).
     pub fn create_user(mut self, v: impl Into<crate::v1::notification::CreateUser>) -> Self {
         self.create_user = Some(v.into());
         self
@@ -132,7 +132,7 @@ impl Create {
         self
     }
 
-    /// Sets `update_user` (body, `CreateHelpdeskNotificationReqUpdateUser`).
+    /// Sets `update_user` (body, `CreateUser`).
     pub fn update_user(mut self, v: impl Into<crate::v1::notification::CreateUser>) -> Self {
         self.update_user = Some(v.into());
         self
@@ -192,7 +192,7 @@ impl Create {
         self
     }
 
-    /// Sets `new_staff_scope_department_list` (body, `list<CreateHelpdeskNotificationReqNewStaffScopeDepartment>`).
+    /// Sets `new_staff_scope_department_list` (body, `list<NewStaffScopeDepartmentList>`).
     pub fn new_staff_scope_department_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::notification::NewStaffScopeDepartmentList>>,
@@ -201,7 +201,7 @@ impl Create {
         self
     }
 
-    /// Sets `user_list` (body, `list<CreateHelpdeskNotificationReqUser>`).
+    /// Sets `user_list` (body, `list<CreateUser>`).
     pub fn user_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::notification::CreateUser>>,
@@ -210,7 +210,7 @@ impl Create {
         self
     }
 
-    /// Sets `department_list` (body, `list<CreateHelpdeskNotificationReqDepartment>`).
+    /// Sets `department_list` (body, `list<NewStaffScopeDepartmentList>`).
     pub fn department_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::notification::NewStaffScopeDepartmentList>>,
@@ -219,7 +219,7 @@ impl Create {
         self
     }
 
-    /// Sets `chat_list` (body, `list<CreateHelpdeskNotificationReqChat>`).
+    /// Sets `chat_list` (body, `list<ChatList>`).
     pub fn chat_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::notification::ChatList>>,
@@ -363,7 +363,7 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -387,7 +387,7 @@ impl Patch {
         self
     }
 
-    /// Sets `create_user` (body, `UpdateHelpdeskNotificationReqCreateUser`).
+    /// Sets `create_user` (body, `CreateUser`).
     pub fn create_user(mut self, v: impl Into<crate::v1::notification::CreateUser>) -> Self {
         self.create_user = Some(v.into());
         self
@@ -399,7 +399,7 @@ impl Patch {
         self
     }
 
-    /// Sets `update_user` (body, `UpdateHelpdeskNotificationReqUpdateUser`).
+    /// Sets `update_user` (body, `CreateUser`).
     pub fn update_user(mut self, v: impl Into<crate::v1::notification::CreateUser>) -> Self {
         self.update_user = Some(v.into());
         self
@@ -459,7 +459,7 @@ impl Patch {
         self
     }
 
-    /// Sets `new_staff_scope_department_list` (body, `list<UpdateHelpdeskNotificationReqNewStaffScopeDepartment>`).
+    /// Sets `new_staff_scope_department_list` (body, `list<NewStaffScopeDepartmentList>`).
     pub fn new_staff_scope_department_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::notification::NewStaffScopeDepartmentList>>,
@@ -468,7 +468,7 @@ impl Patch {
         self
     }
 
-    /// Sets `user_list` (body, `list<UpdateHelpdeskNotificationReqUser>`).
+    /// Sets `user_list` (body, `list<CreateUser>`).
     pub fn user_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::notification::CreateUser>>,
@@ -477,7 +477,7 @@ impl Patch {
         self
     }
 
-    /// Sets `department_list` (body, `list<UpdateHelpdeskNotificationReqDepartment>`).
+    /// Sets `department_list` (body, `list<NewStaffScopeDepartmentList>`).
     pub fn department_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::notification::NewStaffScopeDepartmentList>>,
@@ -486,7 +486,7 @@ impl Patch {
         self
     }
 
-    /// Sets `chat_list` (body, `list<UpdateHelpdeskNotificationReqChat>`).
+    /// Sets `chat_list` (body, `list<ChatList>`).
     pub fn chat_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::notification::ChatList>>,
@@ -562,7 +562,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -220,7 +220,7 @@ impl Update {
         self
     }
 
-    /// Sets `customized_fields` (body, `list<UpdateHelpdeskTicketReqCustomizedField>`).
+    /// Sets `customized_fields` (body, `list<UpdateCustomizedField>`).
     pub fn customized_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::ticket::UpdateCustomizedField>>,
@@ -606,7 +606,7 @@ impl AnswerUserQuery {
         }
     }
 
-    /// Sets `faqs` (body, `list<AnswerHelpdeskTicketUserQueryReqFAQ>`).
+    /// Sets `faqs` (body, `list<Faq>`).
     pub fn faqs(mut self, v: impl IntoIterator<Item = impl Into<crate::v1::ticket::Faq>>) -> Self {
         self.faqs = Some(v.into_iter().map(Into::into).collect());
         self

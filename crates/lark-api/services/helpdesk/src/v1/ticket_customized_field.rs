@@ -223,7 +223,7 @@ impl Patch {
         self
     }
 
-    /// Sets `dropdown_options` (body, `HelpdeskDropdownOption`).
+    /// Sets `dropdown_options` (body, `DropdownOption`).
     pub fn dropdown_options(
         mut self,
         v: impl Into<crate::v1::ticket_customized_field::DropdownOption>,
@@ -314,7 +314,7 @@ impl Create {
         self
     }
 
-    /// Sets `dropdown_options` (body, `HelpdeskDropdownOption`).
+    /// Sets `dropdown_options` (body, `DropdownOption`).
     pub fn dropdown_options(
         mut self,
         v: impl Into<crate::v1::ticket_customized_field::DropdownOption>,

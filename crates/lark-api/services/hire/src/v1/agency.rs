@@ -53,7 +53,7 @@ impl BatchQuery {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -86,7 +86,7 @@ impl BatchQuery {
         self
     }
 
-    /// Sets `filter_list` (body, `list<BatchQueryHireAgencyReqFilter>`).
+    /// Sets `filter_list` (body, `list<FilterList>`).
     pub fn filter_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::agency::FilterList>>,
@@ -183,7 +183,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -255,7 +255,7 @@ impl GetAgencyAccount {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<crate::v1::agency::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -451,7 +451,7 @@ impl Protect {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -583,7 +583,7 @@ impl Query {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -52,7 +52,7 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -221,13 +221,13 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `options` (query, `list<string>`).
+    /// Sets `options` (query, `list<GetOption>`).
     pub fn options(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::application::GetOption>>,
@@ -501,31 +501,31 @@ impl Offer {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
@@ -642,31 +642,31 @@ impl TransferOnboard {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::v1::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
@@ -881,37 +881,37 @@ impl GetDetail {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
     }
 
-    /// Sets `options` (query, `list<string>`).
+    /// Sets `options` (query, `list<GetOption>`).
     pub fn options(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::application::GetOption>>,

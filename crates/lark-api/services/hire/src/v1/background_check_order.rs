@@ -54,7 +54,7 @@ impl BatchQuery {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -111,7 +111,7 @@ impl BatchQuery {
         self
     }
 
-    /// Sets `order_status` (body, `string`).
+    /// Sets `order_status` (body, `OrderStatus`).
     pub fn order_status(
         mut self,
         v: impl Into<crate::v1::background_check_order::OrderStatus>,
@@ -209,7 +209,7 @@ impl List {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

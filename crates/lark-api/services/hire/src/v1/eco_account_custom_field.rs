@@ -28,7 +28,7 @@ impl Create {
         }
     }
 
-    /// Sets `custom_field_list` (body, `list<CreateHireEcoAccountCustomFieldReqCustomField>`).
+    /// Sets `custom_field_list` (body, `list<CustomFieldList>`).
     pub fn custom_field_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_account_custom_field::CustomFieldList>>,
@@ -131,7 +131,7 @@ impl BatchUpdate {
         }
     }
 
-    /// Sets `custom_field_list` (body, `list<BatchUpdateHireEcoAccountCustomFieldReqCustomField>`).
+    /// Sets `custom_field_list` (body, `list<CustomFieldList>`).
     pub fn custom_field_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_account_custom_field::CustomFieldList>>,

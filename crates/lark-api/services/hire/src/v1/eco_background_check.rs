@@ -57,7 +57,7 @@ impl UpdateProgress {
         self
     }
 
-    /// Sets `report_file_list` (body, `list<UpdateHireEcoBackgroundCheckProgressReqReportFile>`).
+    /// Sets `report_file_list` (body, `list<ReportFileList>`).
     pub fn report_file_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_background_check::ReportFileList>>,
@@ -159,7 +159,7 @@ impl UpdateResult {
         }
     }
 
-    /// Sets `report_file_list` (body, `list<UpdateHireEcoBackgroundCheckResultReqReportFile>`).
+    /// Sets `report_file_list` (body, `list<ReportFileList>`).
     pub fn report_file_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_background_check::ReportFileList>>,

@@ -28,7 +28,7 @@ impl Create {
         }
     }
 
-    /// Sets `custom_field_list` (body, `list<CreateHireEcoBackgroundCheckCustomFieldReqCustomField>`).
+    /// Sets `custom_field_list` (body, `list<CustomFieldList>`).
     pub fn custom_field_list(
         mut self,
         v: impl IntoIterator<
@@ -124,7 +124,7 @@ impl BatchUpdate {
         }
     }
 
-    /// Sets `custom_field_list` (body, `list<BatchUpdateHireEcoBackgroundCheckCustomFieldReqCustomField>`).
+    /// Sets `custom_field_list` (body, `list<CustomFieldList>`).
     pub fn custom_field_list(
         mut self,
         v: impl IntoIterator<

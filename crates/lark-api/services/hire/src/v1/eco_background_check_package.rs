@@ -93,7 +93,7 @@ impl BatchUpdate {
         }
     }
 
-    /// Sets `package_list` (body, `list<BatchUpdateHireEcoBackgroundCheckPackageReqPackage>`).
+    /// Sets `package_list` (body, `list<PackageList>`).
     pub fn package_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_background_check_package::PackageList>>,
@@ -102,7 +102,7 @@ impl BatchUpdate {
         self
     }
 
-    /// Sets `additional_item_list` (body, `list<BatchUpdateHireEcoBackgroundCheckPackageReqAdditionalItem>`).
+    /// Sets `additional_item_list` (body, `list<PackageList>`).
     pub fn additional_item_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_background_check_package::PackageList>>,
@@ -158,7 +158,7 @@ impl Create {
         }
     }
 
-    /// Sets `package_list` (body, `list<CreateHireEcoBackgroundCheckPackageReqPackage>`).
+    /// Sets `package_list` (body, `list<PackageList>`).
     pub fn package_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_background_check_package::PackageList>>,
@@ -167,7 +167,7 @@ impl Create {
         self
     }
 
-    /// Sets `additional_item_list` (body, `list<CreateHireEcoBackgroundCheckPackageReqAdditionalItem>`).
+    /// Sets `additional_item_list` (body, `list<PackageList>`).
     pub fn additional_item_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_background_check_package::PackageList>>,

@@ -57,7 +57,7 @@ impl LoginInfo {
         self
     }
 
-    /// Sets `exam_login_info` (body, `CreateHireEcoExamLoginInfoReqExamLoginInfo`).
+    /// Sets `exam_login_info` (body, `ExamLoginInfo`).
     pub fn exam_login_info(mut self, v: impl Into<crate::v1::eco_exam::ExamLoginInfo>) -> Self {
         self.exam_login_info = Some(v.into());
         self
@@ -122,7 +122,7 @@ impl UpdateResult {
         self
     }
 
-    /// Sets `report_list` (body, `list<UpdateHiredEcoExamResultReqReport>`).
+    /// Sets `report_list` (body, `list<ReportList>`).
     pub fn report_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_exam::ReportList>>,
@@ -131,7 +131,7 @@ impl UpdateResult {
         self
     }
 
-    /// Sets `detail_list` (body, `list<UpdateHiredEcoExamResultReqDetail>`).
+    /// Sets `detail_list` (body, `list<DetailList>`).
     pub fn detail_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_exam::DetailList>>,

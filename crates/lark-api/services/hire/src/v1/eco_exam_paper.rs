@@ -78,7 +78,7 @@ impl BatchUpdate {
         }
     }
 
-    /// Sets `paper_list` (body, `list<BatchUpdateHireEcoExamPaperReqPaper>`).
+    /// Sets `paper_list` (body, `list<PaperList>`).
     pub fn paper_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_exam_paper::PaperList>>,
@@ -131,7 +131,7 @@ impl Create {
         }
     }
 
-    /// Sets `paper_list` (body, `list<CreateHireEcoExamPaperReqPaper>`).
+    /// Sets `paper_list` (body, `list<PaperList>`).
     pub fn paper_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_exam_paper::PaperList>>,

@@ -59,43 +59,43 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::v1::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
     }
 
-    /// Sets `conversion_info` (body, `UpdateHireEmployeeReqConversionInfo`).
+    /// Sets `conversion_info` (body, `ConversionInfo`).
     pub fn conversion_info(mut self, v: impl Into<crate::v1::employee::ConversionInfo>) -> Self {
         self.conversion_info = Some(v.into());
         self
     }
 
-    /// Sets `overboard_info` (body, `UpdateHireEmployeeReqOverboardInfo`).
+    /// Sets `overboard_info` (body, `OverboardInfo`).
     pub fn overboard_info(mut self, v: impl Into<crate::v1::employee::OverboardInfo>) -> Self {
         self.overboard_info = Some(v.into());
         self
@@ -177,31 +177,31 @@ impl GetByApplication {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::v1::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
@@ -288,31 +288,31 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::v1::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self

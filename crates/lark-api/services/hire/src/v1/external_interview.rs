@@ -180,7 +180,7 @@ impl Create {
         self
     }
 
-    /// Sets `interview_assessments` (body, `list<CreateHireExternalInterviewReqInterviewAssessment>`).
+    /// Sets `interview_assessments` (body, `list<CreateInterviewAssessment>`).
     pub fn interview_assessments(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::external_interview::CreateInterviewAssessment>>,
@@ -313,7 +313,7 @@ impl Update {
         self
     }
 
-    /// Sets `interview_assessments` (body, `list<UpdateHireExternalInterviewReqInterviewAssessment>`).
+    /// Sets `interview_assessments` (body, `list<CreateInterviewAssessment>`).
     pub fn interview_assessments(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::external_interview::CreateInterviewAssessment>>,

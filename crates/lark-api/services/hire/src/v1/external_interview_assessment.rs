@@ -58,7 +58,7 @@ impl Create {
         self
     }
 
-    /// Sets `assessment_dimension_list` (body, `list<CreateHireExternalInterviewAssessmentReqAssessmentDimension>`).
+    /// Sets `assessment_dimension_list` (body, `list<AssessmentDimensionList>`).
     pub fn assessment_dimension_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::AssessmentDimensionList>>,
@@ -147,7 +147,7 @@ impl Patch {
         self
     }
 
-    /// Sets `assessment_dimension_list` (body, `list<UpdateHireExternalInterviewAssessmentReqAssessmentDimension>`).
+    /// Sets `assessment_dimension_list` (body, `list<AssessmentDimensionList>`).
     pub fn assessment_dimension_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::AssessmentDimensionList>>,

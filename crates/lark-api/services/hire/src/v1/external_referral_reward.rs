@@ -81,7 +81,7 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -129,7 +129,7 @@ impl Create {
         self
     }
 
-    /// Sets `bonus` (body, `CreateHireExternalReferralRewardReqBonus`).
+    /// Sets `bonus` (body, `Bonus`).
     pub fn bonus(mut self, v: impl Into<crate::v1::external_referral_reward::Bonus>) -> Self {
         self.bonus = Some(v.into());
         self

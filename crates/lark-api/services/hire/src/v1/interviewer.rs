@@ -85,7 +85,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -196,13 +196,13 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `interviewer` (body, `UpdateHireInterviewerReqInterviewer`).
+    /// Sets `interviewer` (body, `PatchInterviewer`).
     pub fn interviewer(mut self, v: impl Into<crate::v1::interviewer::PatchInterviewer>) -> Self {
         self.interviewer = Some(v.into());
         self

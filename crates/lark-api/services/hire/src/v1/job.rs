@@ -41,25 +41,25 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
@@ -179,7 +179,7 @@ impl Config {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -288,7 +288,7 @@ impl UpdateConfig {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -327,7 +327,7 @@ impl UpdateConfig {
         self
     }
 
-    /// Sets `interview_round_conf_list` (body, `list<UpdateHireJobConfigReqInterviewRoundConf>`).
+    /// Sets `interview_round_conf_list` (body, `list<InterviewRoundConfList>`).
     pub fn interview_round_conf_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::job::InterviewRoundConfList>>,
@@ -354,7 +354,7 @@ impl UpdateConfig {
         self
     }
 
-    /// Sets `interview_round_type_conf_list` (body, `list<UpdateHireJobConfigReqInterviewRoundTypeConf>`).
+    /// Sets `interview_round_type_conf_list` (body, `list<InterviewRoundTypeConfList>`).
     pub fn interview_round_type_conf_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::job::InterviewRoundTypeConfList>>,
@@ -369,7 +369,7 @@ impl UpdateConfig {
         self
     }
 
-    /// Sets `interview_appointment_config` (body, `UpdateHireJobConfigReqInterviewAppointmentConfig`).
+    /// Sets `interview_appointment_config` (body, `InterviewAppointmentConfig`).
     pub fn interview_appointment_config(
         mut self,
         v: impl Into<crate::v1::job::InterviewAppointmentConfig>,
@@ -552,25 +552,25 @@ impl CombinedCreate {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
@@ -594,7 +594,7 @@ impl CombinedCreate {
         self
     }
 
-    /// Sets `customized_data_list` (body, `list<CreateHireJobReqCustomizedData>`).
+    /// Sets `customized_data_list` (body, `list<CombinedCreateCustomizedDataList>`).
     pub fn customized_data_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::CombinedCreateCustomizedDataList>>,
@@ -615,7 +615,7 @@ impl CombinedCreate {
         self
     }
 
-    /// Sets `job_managers` (body, `CreateHireJobReqJobManagers`).
+    /// Sets `job_managers` (body, `JobManager`).
     pub fn job_managers(mut self, v: impl Into<crate::v1::job::JobManager>) -> Self {
         self.job_managers = Some(v.into());
         self
@@ -810,25 +810,25 @@ impl GetDetail {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
@@ -941,25 +941,25 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
@@ -1125,7 +1125,7 @@ impl Recruiter {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -1284,25 +1284,25 @@ impl CombinedUpdate {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
@@ -1326,7 +1326,7 @@ impl CombinedUpdate {
         self
     }
 
-    /// Sets `customized_data_list` (body, `list<UpdateHireJobReqCustomizedData>`).
+    /// Sets `customized_data_list` (body, `list<CombinedCreateCustomizedDataList>`).
     pub fn customized_data_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::CombinedCreateCustomizedDataList>>,
@@ -1353,7 +1353,7 @@ impl CombinedUpdate {
         self
     }
 
-    /// Sets `job_managers` (body, `list<UpdateHireJobReqJobManager>`).
+    /// Sets `job_managers` (body, `list<JobManager>`).
     pub fn job_managers(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::job::JobManager>>,

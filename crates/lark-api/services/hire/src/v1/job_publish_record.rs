@@ -56,25 +56,25 @@ impl Search {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self

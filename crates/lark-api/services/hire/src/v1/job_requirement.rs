@@ -123,31 +123,31 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
@@ -183,7 +183,7 @@ impl Create {
         self
     }
 
-    /// Sets `category` (body, `HelpdeskCategory`).
+    /// Sets `category` (body, `Category`).
     pub fn category(mut self, v: impl Into<lark_api_common::Category>) -> Self {
         self.category = Some(v.into());
         self
@@ -264,7 +264,7 @@ impl Create {
         self
     }
 
-    /// Sets `customized_data_list` (body, `list<CreateHireJobRequirementReqCustomizedData>`).
+    /// Sets `customized_data_list` (body, `list<CombinedCreateCustomizedDataList>`).
     pub fn customized_data_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::CombinedCreateCustomizedDataList>>,
@@ -474,31 +474,31 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
@@ -624,31 +624,31 @@ impl ListById {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
@@ -834,31 +834,31 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
@@ -894,7 +894,7 @@ impl Update {
         self
     }
 
-    /// Sets `category` (body, `HelpdeskCategory`).
+    /// Sets `category` (body, `Category`).
     pub fn category(mut self, v: impl Into<lark_api_common::Category>) -> Self {
         self.category = Some(v.into());
         self
@@ -975,7 +975,7 @@ impl Update {
         self
     }
 
-    /// Sets `customized_data_list` (body, `list<UpdateHireJobRequirementReqCustomizedData>`).
+    /// Sets `customized_data_list` (body, `list<CombinedCreateCustomizedDataList>`).
     pub fn customized_data_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::CombinedCreateCustomizedDataList>>,
@@ -1014,7 +1014,7 @@ impl Update {
         self
     }
 
-    /// Sets `update_option` (body, `UpdateHireJobRequirementReqUpdateOption`).
+    /// Sets `update_option` (body, `UpdateOption`).
     pub fn update_option(mut self, v: impl Into<crate::v1::job_requirement::UpdateOption>) -> Self {
         self.update_option = Some(v.into());
         self

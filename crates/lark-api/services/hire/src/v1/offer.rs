@@ -37,13 +37,13 @@ impl InternOfferStatus {
         }
     }
 
-    /// Sets `onboarding_info` (body, `UpdateHireOfferInternStatusReqOnboardingInfo`).
+    /// Sets `onboarding_info` (body, `OnboardingInfo`).
     pub fn onboarding_info(mut self, v: impl Into<crate::v1::offer::OnboardingInfo>) -> Self {
         self.onboarding_info = Some(v.into());
         self
     }
 
-    /// Sets `offboarding_info` (body, `UpdateHireOfferInternStatusReqOffboardingInfo`).
+    /// Sets `offboarding_info` (body, `OffboardingInfo`).
     pub fn offboarding_info(mut self, v: impl Into<crate::v1::offer::OffboardingInfo>) -> Self {
         self.offboarding_info = Some(v.into());
         self
@@ -121,31 +121,31 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
@@ -243,13 +243,13 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
@@ -371,31 +371,31 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
@@ -413,19 +413,19 @@ impl Create {
         self
     }
 
-    /// Sets `basic_info` (body, `CreateHireOfferReqBasicInfo`).
+    /// Sets `basic_info` (body, `CreateBasicInfo`).
     pub fn basic_info(mut self, v: impl Into<crate::v1::offer::CreateBasicInfo>) -> Self {
         self.basic_info = Some(v.into());
         self
     }
 
-    /// Sets `salary_info` (body, `CreateHireOfferReqSalaryInfo`).
+    /// Sets `salary_info` (body, `SalaryInfo`).
     pub fn salary_info(mut self, v: impl Into<crate::v1::offer::SalaryInfo>) -> Self {
         self.salary_info = Some(v.into());
         self
     }
 
-    /// Sets `customized_info_list` (body, `list<CreateHireOfferReqCustomizedInfo>`).
+    /// Sets `customized_info_list` (body, `list<CustomizedInfoList>`).
     pub fn customized_info_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::offer::CustomizedInfoList>>,
@@ -625,49 +625,49 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_family_id_type` (query, `string`).
+    /// Sets `job_family_id_type` (query, `JobFamilyIdType`).
     pub fn job_family_id_type(mut self, v: impl Into<crate::v1::JobFamilyIdType>) -> Self {
         self.job_family_id_type = Some(v.into());
         self
     }
 
-    /// Sets `employee_type_id_type` (query, `string`).
+    /// Sets `employee_type_id_type` (query, `EmployeeTypeIdType`).
     pub fn employee_type_id_type(mut self, v: impl Into<crate::v1::EmployeeTypeIdType>) -> Self {
         self.employee_type_id_type = Some(v.into());
         self
     }
 
-    /// Sets `basic_info` (body, `UpdateHireOfferReqBasicInfo`).
+    /// Sets `basic_info` (body, `CreateBasicInfo`).
     pub fn basic_info(mut self, v: impl Into<crate::v1::offer::CreateBasicInfo>) -> Self {
         self.basic_info = Some(v.into());
         self
     }
 
-    /// Sets `salary_info` (body, `UpdateHireOfferReqSalaryInfo`).
+    /// Sets `salary_info` (body, `SalaryInfo`).
     pub fn salary_info(mut self, v: impl Into<crate::v1::offer::SalaryInfo>) -> Self {
         self.salary_info = Some(v.into());
         self
     }
 
-    /// Sets `customized_info_list` (body, `list<UpdateHireOfferReqCustomizedInfo>`).
+    /// Sets `customized_info_list` (body, `list<CustomizedInfoList>`).
     pub fn customized_info_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::offer::CustomizedInfoList>>,

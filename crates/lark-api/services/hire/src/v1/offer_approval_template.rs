@@ -42,7 +42,7 @@ impl List {
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<crate::v1::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self

@@ -32,13 +32,13 @@ impl Update {
         }
     }
 
-    /// Sets `name` (body, `UpdateHireOfferCustomFieldReqName`).
+    /// Sets `name` (body, `Label`).
     pub fn name(mut self, v: impl Into<lark_api_common::Label>) -> Self {
         self.name = Some(v.into());
         self
     }
 
-    /// Sets `config` (body, `UpdateHireOfferCustomFieldReqConfig`).
+    /// Sets `config` (body, `Config`).
     pub fn config(mut self, v: impl Into<crate::v1::offer_custom_field::Config>) -> Self {
         self.config = Some(v.into());
         self

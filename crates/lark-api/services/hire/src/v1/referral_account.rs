@@ -29,7 +29,7 @@ impl Create {
         }
     }
 
-    /// Sets `mobile` (body, `CreateHireReferralAccountReqMobile`).
+    /// Sets `mobile` (body, `Mobile`).
     pub fn mobile(mut self, v: impl Into<crate::v1::referral_account::Mobile>) -> Self {
         self.mobile = Some(v.into());
         self
@@ -193,7 +193,7 @@ impl GetAccountAssets {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -255,7 +255,7 @@ impl Reconciliation {
         }
     }
 
-    /// Sets `trade_details` (body, `list<ReconcileHireReferralAccountReqTradeDetail>`).
+    /// Sets `trade_details` (body, `list<TradeDetail>`).
     pub fn trade_details(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::referral_account::TradeDetail>>,

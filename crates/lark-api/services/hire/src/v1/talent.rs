@@ -35,7 +35,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -305,7 +305,7 @@ impl CombinedCreate {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -347,13 +347,13 @@ impl CombinedCreate {
         self
     }
 
-    /// Sets `basic_info` (body, `CreateHireTalentCombinedReqBasicInfo`).
+    /// Sets `basic_info` (body, `CombinedCreateBasicInfo`).
     pub fn basic_info(mut self, v: impl Into<crate::v1::talent::CombinedCreateBasicInfo>) -> Self {
         self.basic_info = Some(v.into());
         self
     }
 
-    /// Sets `education_list` (body, `list<CreateHireTalentCombinedReqEducation>`).
+    /// Sets `education_list` (body, `list<CombinedCreateEducationList>`).
     pub fn education_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateEducationList>>,
@@ -362,7 +362,7 @@ impl CombinedCreate {
         self
     }
 
-    /// Sets `career_list` (body, `list<CreateHireTalentCombinedReqCareer>`).
+    /// Sets `career_list` (body, `list<CombinedCreateCareerList>`).
     pub fn career_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateCareerList>>,
@@ -371,7 +371,7 @@ impl CombinedCreate {
         self
     }
 
-    /// Sets `project_list` (body, `list<CreateHireTalentCombinedReqProject>`).
+    /// Sets `project_list` (body, `list<CombinedCreateProjectList>`).
     pub fn project_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateProjectList>>,
@@ -380,7 +380,7 @@ impl CombinedCreate {
         self
     }
 
-    /// Sets `works_list` (body, `list<CreateHireTalentCombinedReqWorks>`).
+    /// Sets `works_list` (body, `list<CombinedCreateWorksList>`).
     pub fn works_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateWorksList>>,
@@ -389,7 +389,7 @@ impl CombinedCreate {
         self
     }
 
-    /// Sets `award_list` (body, `list<CreateHireTalentCombinedReqAward>`).
+    /// Sets `award_list` (body, `list<CombinedCreateAwardList>`).
     pub fn award_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateAwardList>>,
@@ -398,7 +398,7 @@ impl CombinedCreate {
         self
     }
 
-    /// Sets `language_list` (body, `list<CreateHireTalentCombinedReqLanguage>`).
+    /// Sets `language_list` (body, `list<CombinedCreateLanguageList>`).
     pub fn language_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateLanguageList>>,
@@ -407,7 +407,7 @@ impl CombinedCreate {
         self
     }
 
-    /// Sets `sns_list` (body, `list<CreateHireTalentCombinedReqSns>`).
+    /// Sets `sns_list` (body, `list<CombinedCreateSnsList>`).
     pub fn sns_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateSnsList>>,
@@ -425,13 +425,13 @@ impl CombinedCreate {
         self
     }
 
-    /// Sets `self_evaluation` (body, `CreateHireTalentCombinedReqSelfEvaluation`).
+    /// Sets `self_evaluation` (body, `SelfEvaluation`).
     pub fn self_evaluation(mut self, v: impl Into<crate::v1::talent::SelfEvaluation>) -> Self {
         self.self_evaluation = Some(v.into());
         self
     }
 
-    /// Sets `customized_data` (body, `list<CreateHireTalentCombinedReqCustomizedData>`).
+    /// Sets `customized_data` (body, `list<CustomizedData>`).
     pub fn customized_data(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::CustomizedData>>,
@@ -547,7 +547,7 @@ impl CombinedUpdate {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -583,13 +583,13 @@ impl CombinedUpdate {
         self
     }
 
-    /// Sets `basic_info` (body, `UpdateHireTalentCombinedReqBasicInfo`).
+    /// Sets `basic_info` (body, `CombinedUpdateBasicInfo`).
     pub fn basic_info(mut self, v: impl Into<crate::v1::talent::CombinedUpdateBasicInfo>) -> Self {
         self.basic_info = Some(v.into());
         self
     }
 
-    /// Sets `education_list` (body, `list<UpdateHireTalentCombinedReqEducation>`).
+    /// Sets `education_list` (body, `list<CombinedCreateEducationList>`).
     pub fn education_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateEducationList>>,
@@ -598,7 +598,7 @@ impl CombinedUpdate {
         self
     }
 
-    /// Sets `career_list` (body, `list<UpdateHireTalentCombinedReqCareer>`).
+    /// Sets `career_list` (body, `list<CombinedCreateCareerList>`).
     pub fn career_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateCareerList>>,
@@ -607,7 +607,7 @@ impl CombinedUpdate {
         self
     }
 
-    /// Sets `project_list` (body, `list<UpdateHireTalentCombinedReqProject>`).
+    /// Sets `project_list` (body, `list<CombinedCreateProjectList>`).
     pub fn project_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateProjectList>>,
@@ -616,7 +616,7 @@ impl CombinedUpdate {
         self
     }
 
-    /// Sets `works_list` (body, `list<UpdateHireTalentCombinedReqWorks>`).
+    /// Sets `works_list` (body, `list<CombinedCreateWorksList>`).
     pub fn works_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateWorksList>>,
@@ -625,7 +625,7 @@ impl CombinedUpdate {
         self
     }
 
-    /// Sets `award_list` (body, `list<UpdateHireTalentCombinedReqAward>`).
+    /// Sets `award_list` (body, `list<CombinedCreateAwardList>`).
     pub fn award_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateAwardList>>,
@@ -634,7 +634,7 @@ impl CombinedUpdate {
         self
     }
 
-    /// Sets `language_list` (body, `list<UpdateHireTalentCombinedReqLanguage>`).
+    /// Sets `language_list` (body, `list<CombinedCreateLanguageList>`).
     pub fn language_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateLanguageList>>,
@@ -643,7 +643,7 @@ impl CombinedUpdate {
         self
     }
 
-    /// Sets `sns_list` (body, `list<UpdateHireTalentCombinedReqSns>`).
+    /// Sets `sns_list` (body, `list<CombinedCreateSnsList>`).
     pub fn sns_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::talent::CombinedCreateSnsList>>,
@@ -661,13 +661,13 @@ impl CombinedUpdate {
         self
     }
 
-    /// Sets `self_evaluation` (body, `UpdateHireTalentCombinedReqSelfEvaluation`).
+    /// Sets `self_evaluation` (body, `SelfEvaluation`).
     pub fn self_evaluation(mut self, v: impl Into<crate::v1::talent::SelfEvaluation>) -> Self {
         self.self_evaluation = Some(v.into());
         self
     }
 
-    /// Sets `customized_data` (body, `list<UpdateHireTalentCombinedReqCustomizedData>`).
+    /// Sets `customized_data` (body, `list<CustomizedData>`).
     pub fn customized_data(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::CustomizedData>>,
@@ -792,7 +792,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

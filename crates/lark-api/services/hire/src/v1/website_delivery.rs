@@ -88,7 +88,7 @@ impl CreateByAttachment {
         self
     }
 
-    /// Sets `identification` (body, `CreateHireWebsiteDeliveryByAttachmentReqIdentification`).
+    /// Sets `identification` (body, `Identification`).
     pub fn identification(mut self, v: impl Into<crate::v1::Identification>) -> Self {
         self.identification = Some(v.into());
         self
@@ -166,13 +166,13 @@ impl CreateByResume {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `resume` (body, `CreateHireWebsiteDeliveryByResumeReqResume`).
+    /// Sets `resume` (body, `Resume`).
     pub fn resume(mut self, v: impl Into<crate::v1::website_delivery::Resume>) -> Self {
         self.resume = Some(v.into());
         self

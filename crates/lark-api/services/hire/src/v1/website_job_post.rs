@@ -33,19 +33,19 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
@@ -144,19 +144,19 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self
@@ -334,19 +334,19 @@ impl Search {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
     }
 
-    /// Sets `job_level_id_type` (query, `string`).
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
     pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
         self.job_level_id_type = Some(v.into());
         self

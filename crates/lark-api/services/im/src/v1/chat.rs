@@ -96,7 +96,7 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -132,7 +132,7 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_names` (body, `I18nNames`).
+    /// Sets `i18n_names` (body, `I18nName`).
     pub fn i18n_names(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
         self.i18n_names = Some(v.into());
         self
@@ -156,7 +156,7 @@ impl Create {
         self
     }
 
-    /// Sets `group_message_type` (body, `string`).
+    /// Sets `group_message_type` (body, `GroupMessageType`).
     pub fn group_message_type(mut self, v: impl Into<crate::v1::chat::GroupMessageType>) -> Self {
         self.group_message_type = Some(v.into());
         self
@@ -192,7 +192,7 @@ impl Create {
         self
     }
 
-    /// Sets `restricted_mode_setting` (body, `CreateChatReqRestrictedModeSetting`).
+    /// Sets `restricted_mode_setting` (body, `RestrictedModeSetting`).
     pub fn restricted_mode_setting(
         mut self,
         v: impl Into<crate::v1::chat::RestrictedModeSetting>,
@@ -201,13 +201,13 @@ impl Create {
         self
     }
 
-    /// Sets `urgent_setting` (body, `string`).
+    /// Sets `urgent_setting` (body, `UrgentSetting`).
     pub fn urgent_setting(mut self, v: impl Into<crate::v1::chat::UrgentSetting>) -> Self {
         self.urgent_setting = Some(v.into());
         self
     }
 
-    /// Sets `video_conference_setting` (body, `string`).
+    /// Sets `video_conference_setting` (body, `VideoConferenceSetting`).
     pub fn video_conference_setting(
         mut self,
         v: impl Into<crate::v1::chat::VideoConferenceSetting>,
@@ -216,13 +216,13 @@ impl Create {
         self
     }
 
-    /// Sets `edit_permission` (body, `string`).
+    /// Sets `edit_permission` (body, `EditPermission`).
     pub fn edit_permission(mut self, v: impl Into<crate::v1::chat::EditPermission>) -> Self {
         self.edit_permission = Some(v.into());
         self
     }
 
-    /// Sets `hide_member_count_setting` (body, `string`).
+    /// Sets `hide_member_count_setting` (body, `HideMemberCountSetting`).
     pub fn hide_member_count_setting(
         mut self,
         v: impl Into<crate::v1::chat::HideMemberCountSetting>,
@@ -328,7 +328,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -481,7 +481,7 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -505,7 +505,7 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_names` (body, `I18nNames`).
+    /// Sets `i18n_names` (body, `I18nName`).
     pub fn i18n_names(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
         self.i18n_names = Some(v.into());
         self
@@ -559,7 +559,7 @@ impl Update {
         self
     }
 
-    /// Sets `restricted_mode_setting` (body, `UpdateChatReqRestrictedModeSetting`).
+    /// Sets `restricted_mode_setting` (body, `RestrictedModeSetting`).
     pub fn restricted_mode_setting(
         mut self,
         v: impl Into<crate::v1::chat::RestrictedModeSetting>,
@@ -574,19 +574,19 @@ impl Update {
         self
     }
 
-    /// Sets `group_message_type` (body, `string`).
+    /// Sets `group_message_type` (body, `GroupMessageType`).
     pub fn group_message_type(mut self, v: impl Into<crate::v1::chat::GroupMessageType>) -> Self {
         self.group_message_type = Some(v.into());
         self
     }
 
-    /// Sets `urgent_setting` (body, `string`).
+    /// Sets `urgent_setting` (body, `UrgentSetting`).
     pub fn urgent_setting(mut self, v: impl Into<crate::v1::chat::UrgentSetting>) -> Self {
         self.urgent_setting = Some(v.into());
         self
     }
 
-    /// Sets `video_conference_setting` (body, `string`).
+    /// Sets `video_conference_setting` (body, `VideoConferenceSetting`).
     pub fn video_conference_setting(
         mut self,
         v: impl Into<crate::v1::chat::VideoConferenceSetting>,
@@ -595,7 +595,7 @@ impl Update {
         self
     }
 
-    /// Sets `hide_member_count_setting` (body, `string`).
+    /// Sets `hide_member_count_setting` (body, `HideMemberCountSetting`).
     pub fn hide_member_count_setting(
         mut self,
         v: impl Into<crate::v1::chat::HideMemberCountSetting>,
@@ -718,13 +718,13 @@ impl List {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `sort_type` (query, `string`).
+    /// Sets `sort_type` (query, `SortType`).
     pub fn sort_type(mut self, v: impl Into<crate::v1::chat::SortType>) -> Self {
         self.sort_type = Some(v.into());
         self
@@ -838,7 +838,7 @@ impl Search {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -954,7 +954,7 @@ impl Link {
         }
     }
 
-    /// Sets `validity_period` (body, `string`).
+    /// Sets `validity_period` (body, `ValidityPeriod`).
     pub fn validity_period(mut self, v: impl Into<crate::v1::chat::ValidityPeriod>) -> Self {
         self.validity_period = Some(v.into());
         self

@@ -32,7 +32,7 @@ impl AddManagers {
         }
     }
 
-    /// Sets `member_id_type` (query, `string`).
+    /// Sets `member_id_type` (query, `MemberIdType`).
     pub fn member_id_type(mut self, v: impl Into<crate::v1::MemberIdType>) -> Self {
         self.member_id_type = Some(v.into());
         self
@@ -106,7 +106,7 @@ impl DeleteManagers {
         }
     }
 
-    /// Sets `member_id_type` (query, `string`).
+    /// Sets `member_id_type` (query, `MemberIdType`).
     pub fn member_id_type(mut self, v: impl Into<crate::v1::MemberIdType>) -> Self {
         self.member_id_type = Some(v.into());
         self

@@ -44,7 +44,7 @@ impl Get {
         }
     }
 
-    /// Sets `member_id_type` (query, `string`).
+    /// Sets `member_id_type` (query, `MemberIdType`).
     pub fn member_id_type(mut self, v: impl Into<lark_api_common::MemberIdType>) -> Self {
         self.member_id_type = Some(v.into());
         self
@@ -216,7 +216,7 @@ impl Create {
         }
     }
 
-    /// Sets `member_id_type` (query, `string`).
+    /// Sets `member_id_type` (query, `MemberIdType`).
     pub fn member_id_type(mut self, v: impl Into<crate::v1::MemberIdType>) -> Self {
         self.member_id_type = Some(v.into());
         self
@@ -313,7 +313,7 @@ impl Delete {
         }
     }
 
-    /// Sets `member_id_type` (query, `string`).
+    /// Sets `member_id_type` (query, `MemberIdType`).
     pub fn member_id_type(mut self, v: impl Into<crate::v1::MemberIdType>) -> Self {
         self.member_id_type = Some(v.into());
         self

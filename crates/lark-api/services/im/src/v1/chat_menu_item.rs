@@ -45,7 +45,7 @@ impl Patch {
         }
     }
 
-    /// Sets `update_fields` (body, `list<string>`).
+    /// Sets `update_fields` (body, `list<UpdateField>`).
     pub fn update_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::chat_menu_item::UpdateField>>,
@@ -54,7 +54,7 @@ impl Patch {
         self
     }
 
-    /// Sets `chat_menu_item` (body, `UpdateChatMenuTreeReqChatMenuItem`).
+    /// Sets `chat_menu_item` (body, `ChatMenuItem`).
     pub fn chat_menu_item(mut self, v: impl Into<crate::v1::ChatMenuItem>) -> Self {
         self.chat_menu_item = Some(v.into());
         self

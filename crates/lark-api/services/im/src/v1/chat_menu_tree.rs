@@ -39,7 +39,7 @@ impl Create {
         }
     }
 
-    /// Sets `menu_tree` (body, `CreateChatMenuTreeReqMenuTree`).
+    /// Sets `menu_tree` (body, `MenuTree`).
     pub fn menu_tree(mut self, v: impl Into<crate::v1::chat_menu_tree::MenuTree>) -> Self {
         self.menu_tree = Some(v.into());
         self

@@ -40,7 +40,7 @@ impl Create {
         }
     }
 
-    /// Sets `chat_tabs` (body, `list<CreateChatTabReqChatTab>`).
+    /// Sets `chat_tabs` (body, `list<ChatTab>`).
     pub fn chat_tabs(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::chat_tab::ChatTab>>,
@@ -313,7 +313,7 @@ impl UpdateTabs {
         }
     }
 
-    /// Sets `chat_tabs` (body, `list<UpdateChatTabReqChatTab>`).
+    /// Sets `chat_tabs` (body, `list<UpdateTabsChatTab>`).
     pub fn chat_tabs(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::chat_tab::UpdateTabsChatTab>>,

@@ -69,7 +69,7 @@ impl PutTopNotice {
         }
     }
 
-    /// Sets `chat_top_notice` (body, `list<UpdateChatTopNoticeReqChatTopNotice>`).
+    /// Sets `chat_top_notice` (body, `list<ChatTopNotice>`).
     pub fn chat_top_notice(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::chat_top_notice::ChatTopNotice>>,

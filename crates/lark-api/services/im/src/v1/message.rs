@@ -698,7 +698,7 @@ impl List {
         self
     }
 
-    /// Sets `sort_type` (query, `string`).
+    /// Sets `sort_type` (query, `SortType`).
     pub fn sort_type(mut self, v: impl Into<crate::v1::message::SortType>) -> Self {
         self.sort_type = Some(v.into());
         self
@@ -808,7 +808,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -878,7 +878,7 @@ impl PushFollowUp {
         }
     }
 
-    /// Sets `follow_ups` (body, `list<CreateIMMessagePushFollowUpReqFollowUp>`).
+    /// Sets `follow_ups` (body, `list<FollowUp>`).
     pub fn follow_ups(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::message::FollowUp>>,

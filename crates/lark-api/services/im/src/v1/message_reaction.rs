@@ -42,7 +42,7 @@ impl Create {
         }
     }
 
-    /// Sets `reaction_type` (body, `CreateMessageReactionReqReactionType`).
+    /// Sets `reaction_type` (body, `ReactionType`).
     pub fn reaction_type(
         mut self,
         v: impl Into<crate::v1::message_reaction::ReactionType>,
@@ -143,7 +143,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -40,13 +40,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `app_feed_card` (body, `CreateAppFeedCardReqAppFeedCard`).
+    /// Sets `app_feed_card` (body, `AppFeedCard`).
     pub fn app_feed_card(mut self, v: impl Into<crate::v2::AppFeedCard>) -> Self {
         self.app_feed_card = Some(v.into());
         self

@@ -39,13 +39,13 @@ impl Delete {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `feed_cards` (body, `list<DeleteAppFeedCardReqFeedCard>`).
+    /// Sets `feed_cards` (body, `list<FeedCard>`).
     pub fn feed_cards(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::app_feed_card_batch::FeedCard>>,
@@ -122,13 +122,13 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `feed_cards` (body, `list<UpdateAppFeedCardReqFeedCard>`).
+    /// Sets `feed_cards` (body, `list<UpdateFeedCard>`).
     pub fn feed_cards(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::app_feed_card_batch::UpdateFeedCard>>,

@@ -42,7 +42,7 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -54,7 +54,7 @@ impl Update {
         self
     }
 
-    /// Sets `buttons` (body, `UpdateAppFeedCardButtonReqButtons`).
+    /// Sets `buttons` (body, `Button`).
     pub fn buttons(mut self, v: impl Into<crate::v2::Button>) -> Self {
         self.buttons = Some(v.into());
         self

@@ -32,7 +32,7 @@ impl Create {
         Self { create_tag: None }
     }
 
-    /// Sets `create_tag` (body, `CreateIMTagReqCreateTag`).
+    /// Sets `create_tag` (body, `CreateTag`).
     pub fn create_tag(mut self, v: impl Into<crate::v2::tag::CreateTag>) -> Self {
         self.create_tag = Some(v.into());
         self
@@ -163,7 +163,7 @@ impl Patch {
         }
     }
 
-    /// Sets `patch_tag` (body, `UpdateIMTagReqPatchTag`).
+    /// Sets `patch_tag` (body, `PatchTag`).
     pub fn patch_tag(mut self, v: impl Into<crate::v2::tag::PatchTag>) -> Self {
         self.patch_tag = Some(v.into());
         self

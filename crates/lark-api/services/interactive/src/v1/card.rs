@@ -36,7 +36,7 @@ impl Update {
         }
     }
 
-    /// Sets `card` (body, `UpdateMessageDelayReqCard`).
+    /// Sets `card` (body, `Card`).
     pub fn card(mut self, v: impl Into<crate::v1::card::Card>) -> Self {
         self.card = Some(v.into());
         self

@@ -70,7 +70,7 @@ impl Create {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -82,7 +82,7 @@ impl Create {
         self
     }
 
-    /// Sets `main_keys` (body, `list<CreateLingoDraftReqMainKey>`).
+    /// Sets `main_keys` (body, `list<MainKey>`).
     pub fn main_keys(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -91,7 +91,7 @@ impl Create {
         self
     }
 
-    /// Sets `aliases` (body, `list<CreateLingoDraftReqAliase>`).
+    /// Sets `aliases` (body, `list<MainKey>`).
     pub fn aliases(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -106,13 +106,13 @@ impl Create {
         self
     }
 
-    /// Sets `related_meta` (body, `CreateLingoDraftReqRelatedMeta`).
+    /// Sets `related_meta` (body, `RelatedMeta`).
     pub fn related_meta(mut self, v: impl Into<lark_api_common::RelatedMeta>) -> Self {
         self.related_meta = Some(v.into());
         self
     }
 
-    /// Sets `outer_info` (body, `CreateLingoDraftReqOuterInfo`).
+    /// Sets `outer_info` (body, `OuterInfo`).
     pub fn outer_info(mut self, v: impl Into<lark_api_common::OuterInfo>) -> Self {
         self.outer_info = Some(v.into());
         self
@@ -124,7 +124,7 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_descs` (body, `list<CreateLingoDraftReqI18nDesc>`).
+    /// Sets `i18n_descs` (body, `list<I18nDesc>`).
     pub fn i18n_descs(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::I18nDesc>>,
@@ -226,7 +226,7 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -238,7 +238,7 @@ impl Update {
         self
     }
 
-    /// Sets `main_keys` (body, `list<UpdateLingoDraftReqMainKey>`).
+    /// Sets `main_keys` (body, `list<MainKey>`).
     pub fn main_keys(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -247,7 +247,7 @@ impl Update {
         self
     }
 
-    /// Sets `aliases` (body, `list<UpdateLingoDraftReqAliase>`).
+    /// Sets `aliases` (body, `list<MainKey>`).
     pub fn aliases(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -262,7 +262,7 @@ impl Update {
         self
     }
 
-    /// Sets `related_meta` (body, `UpdateLingoDraftReqRelatedMeta`).
+    /// Sets `related_meta` (body, `RelatedMeta`).
     pub fn related_meta(mut self, v: impl Into<lark_api_common::RelatedMeta>) -> Self {
         self.related_meta = Some(v.into());
         self
@@ -274,7 +274,7 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_descs` (body, `list<UpdateLingoDraftReqI18nDesc>`).
+    /// Sets `i18n_descs` (body, `list<I18nDesc>`).
     pub fn i18n_descs(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::I18nDesc>>,

@@ -64,13 +64,13 @@ impl Create {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `main_keys` (body, `list<CreateLingoEntityReqMainKey>`).
+    /// Sets `main_keys` (body, `list<MainKey>`).
     pub fn main_keys(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -79,7 +79,7 @@ impl Create {
         self
     }
 
-    /// Sets `aliases` (body, `list<CreateLingoEntityReqAliase>`).
+    /// Sets `aliases` (body, `list<MainKey>`).
     pub fn aliases(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -94,13 +94,13 @@ impl Create {
         self
     }
 
-    /// Sets `related_meta` (body, `CreateLingoEntityReqRelatedMeta`).
+    /// Sets `related_meta` (body, `RelatedMeta`).
     pub fn related_meta(mut self, v: impl Into<lark_api_common::RelatedMeta>) -> Self {
         self.related_meta = Some(v.into());
         self
     }
 
-    /// Sets `outer_info` (body, `CreateLingoEntityReqOuterInfo`).
+    /// Sets `outer_info` (body, `OuterInfo`).
     pub fn outer_info(mut self, v: impl Into<lark_api_common::OuterInfo>) -> Self {
         self.outer_info = Some(v.into());
         self
@@ -112,7 +112,7 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_descs` (body, `list<CreateLingoEntityReqI18nDesc>`).
+    /// Sets `i18n_descs` (body, `list<I18nDesc>`).
     pub fn i18n_descs(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::I18nDesc>>,
@@ -341,7 +341,7 @@ impl Get {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -569,7 +569,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -782,7 +782,7 @@ impl Search {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -794,7 +794,7 @@ impl Search {
         self
     }
 
-    /// Sets `classification_filter` (body, `SearchLingoEntityReqClassificationFilter`).
+    /// Sets `classification_filter` (body, `ClassificationFilter`).
     pub fn classification_filter(
         mut self,
         v: impl Into<lark_api_common::ClassificationFilter>,
@@ -929,13 +929,13 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `main_keys` (body, `list<UpdateLingoEntityReqMainKey>`).
+    /// Sets `main_keys` (body, `list<MainKey>`).
     pub fn main_keys(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -944,7 +944,7 @@ impl Update {
         self
     }
 
-    /// Sets `aliases` (body, `list<UpdateLingoEntityReqAliase>`).
+    /// Sets `aliases` (body, `list<MainKey>`).
     pub fn aliases(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MainKey>>,
@@ -959,13 +959,13 @@ impl Update {
         self
     }
 
-    /// Sets `related_meta` (body, `UpdateLingoEntityReqRelatedMeta`).
+    /// Sets `related_meta` (body, `RelatedMeta`).
     pub fn related_meta(mut self, v: impl Into<lark_api_common::RelatedMeta>) -> Self {
         self.related_meta = Some(v.into());
         self
     }
 
-    /// Sets `outer_info` (body, `UpdateLingoEntityReqOuterInfo`).
+    /// Sets `outer_info` (body, `OuterInfo`).
     pub fn outer_info(mut self, v: impl Into<lark_api_common::OuterInfo>) -> Self {
         self.outer_info = Some(v.into());
         self
@@ -977,7 +977,7 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_descs` (body, `list<UpdateLingoEntityReqI18nDesc>`).
+    /// Sets `i18n_descs` (body, `list<I18nDesc>`).
     pub fn i18n_descs(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::I18nDesc>>,

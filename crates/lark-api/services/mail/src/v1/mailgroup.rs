@@ -63,7 +63,7 @@ impl Create {
         self
     }
 
-    /// Sets `who_can_send_mail` (body, `string`).
+    /// Sets `who_can_send_mail` (body, `WhoCanSendMail`).
     pub fn who_can_send_mail(mut self, v: impl Into<crate::v1::mailgroup::WhoCanSendMail>) -> Self {
         self.who_can_send_mail = Some(v.into());
         self
@@ -205,7 +205,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -339,7 +339,7 @@ impl Patch {
         self
     }
 
-    /// Sets `who_can_send_mail` (body, `string`).
+    /// Sets `who_can_send_mail` (body, `WhoCanSendMail`).
     pub fn who_can_send_mail(mut self, v: impl Into<crate::v1::mailgroup::WhoCanSendMail>) -> Self {
         self.who_can_send_mail = Some(v.into());
         self
@@ -441,7 +441,7 @@ impl Update {
         self
     }
 
-    /// Sets `who_can_send_mail` (body, `string`).
+    /// Sets `who_can_send_mail` (body, `WhoCanSendMail`).
     pub fn who_can_send_mail(mut self, v: impl Into<crate::v1::mailgroup::WhoCanSendMail>) -> Self {
         self.who_can_send_mail = Some(v.into());
         self

@@ -32,13 +32,13 @@ impl BatchCreate {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `mailgroup_manager_list` (body, `list<BatchCreateMailGroupManagerReqMailGroupManager>`).
+    /// Sets `mailgroup_manager_list` (body, `list<MentionUser>`).
     pub fn mailgroup_manager_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MentionUser>>,
@@ -104,13 +104,13 @@ impl BatchDelete {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `mailgroup_manager_list` (body, `list<BatchDeleteMailGroupManagerReqMailGroupManager>`).
+    /// Sets `mailgroup_manager_list` (body, `list<MentionUser>`).
     pub fn mailgroup_manager_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<lark_api_common::MentionUser>>,
@@ -188,7 +188,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

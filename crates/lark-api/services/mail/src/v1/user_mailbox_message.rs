@@ -194,7 +194,7 @@ impl GetByCard {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -396,7 +396,7 @@ impl Send {
         self
     }
 
-    /// Sets `to` (body, `list<SendMailUserMailboxMessageReqTo>`).
+    /// Sets `to` (body, `list<SendTo>`).
     pub fn to(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::user_mailbox_message::SendTo>>,
@@ -411,7 +411,7 @@ impl Send {
         self
     }
 
-    /// Sets `cc` (body, `list<SendMailUserMailboxMessageReqCc>`).
+    /// Sets `cc` (body, `list<SendTo>`).
     pub fn cc(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::user_mailbox_message::SendTo>>,
@@ -420,7 +420,7 @@ impl Send {
         self
     }
 
-    /// Sets `bcc` (body, `list<SendMailUserMailboxMessageReqBcc>`).
+    /// Sets `bcc` (body, `list<SendTo>`).
     pub fn bcc(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::user_mailbox_message::SendTo>>,
@@ -441,7 +441,7 @@ impl Send {
         self
     }
 
-    /// Sets `attachments` (body, `list<SendMailUserMailboxMessageReqAttachment>`).
+    /// Sets `attachments` (body, `list<SendAttachment>`).
     pub fn attachments(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::user_mailbox_message::SendAttachment>>,
@@ -456,7 +456,7 @@ impl Send {
         self
     }
 
-    /// Sets `head_from` (body, `SendMailUserMailboxMessageReqHeadFrom`).
+    /// Sets `head_from` (body, `ExternalId`).
     pub fn head_from(mut self, v: impl Into<lark_api_common::ExternalId>) -> Self {
         self.head_from = Some(v.into());
         self

@@ -101,13 +101,13 @@ impl Create {
         }
     }
 
-    /// Sets `condition` (body, `CreateMailUserMailboxRuleReqCondition`).
+    /// Sets `condition` (body, `Condition`).
     pub fn condition(mut self, v: impl Into<crate::v1::user_mailbox_rule::Condition>) -> Self {
         self.condition = Some(v.into());
         self
     }
 
-    /// Sets `action` (body, `CreateMailUserMailboxRuleReqAction`).
+    /// Sets `action` (body, `Action`).
     pub fn action(mut self, v: impl Into<crate::v1::user_mailbox_rule::Action>) -> Self {
         self.action = Some(v.into());
         self
@@ -332,13 +332,13 @@ impl Update {
         }
     }
 
-    /// Sets `condition` (body, `UpdateMailUserMailboxRuleReqCondition`).
+    /// Sets `condition` (body, `Condition`).
     pub fn condition(mut self, v: impl Into<crate::v1::user_mailbox_rule::Condition>) -> Self {
         self.condition = Some(v.into());
         self
     }
 
-    /// Sets `action` (body, `UpdateMailUserMailboxRuleReqAction`).
+    /// Sets `action` (body, `Action`).
     pub fn action(mut self, v: impl Into<crate::v1::user_mailbox_rule::Action>) -> Self {
         self.action = Some(v.into());
         self

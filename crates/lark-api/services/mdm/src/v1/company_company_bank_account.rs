@@ -94,7 +94,7 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_account_attri_desc` (body, `CreateMDMCompanyBankAccountReqI18nAccountAttriDesc`).
+    /// Sets `i18n_account_attri_desc` (body, `I18nAccountAttriDesc`).
     pub fn i18n_account_attri_desc(
         mut self,
         v: impl Into<crate::v1::I18nAccountAttriDesc>,
@@ -224,7 +224,7 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_account_attri_desc` (body, `UpdateMDMCompanyBankAccountReqI18nAccountAttriDesc`).
+    /// Sets `i18n_account_attri_desc` (body, `I18nAccountAttriDesc`).
     pub fn i18n_account_attri_desc(
         mut self,
         v: impl Into<crate::v1::I18nAccountAttriDesc>,

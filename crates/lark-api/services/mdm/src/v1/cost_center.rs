@@ -65,7 +65,7 @@ impl Create {
         }
     }
 
-    /// Sets `i18n_cost_center_name` (body, `CreateMDMCostCenterReqI18nCostCenterName`).
+    /// Sets `i18n_cost_center_name` (body, `I18nAccountAttriDesc`).
     pub fn i18n_cost_center_name(mut self, v: impl Into<crate::v1::I18nAccountAttriDesc>) -> Self {
         self.i18n_cost_center_name = Some(v.into());
         self
@@ -176,7 +176,7 @@ impl Update {
         }
     }
 
-    /// Sets `i18n_cost_center_name` (body, `UpdateMDMCostCenterReqI18nCostCenterName`).
+    /// Sets `i18n_cost_center_name` (body, `I18nAccountAttriDesc`).
     pub fn i18n_cost_center_name(mut self, v: impl Into<crate::v1::I18nAccountAttriDesc>) -> Self {
         self.i18n_cost_center_name = Some(v.into());
         self

@@ -50,7 +50,7 @@ impl Create {
         }
     }
 
-    /// Sets `i18n_gl_account_name` (body, `CreateMDMGlAccountReqI18nGlAccountName`).
+    /// Sets `i18n_gl_account_name` (body, `I18nAccountAttriDesc`).
     pub fn i18n_gl_account_name(mut self, v: impl Into<crate::v1::I18nAccountAttriDesc>) -> Self {
         self.i18n_gl_account_name = Some(v.into());
         self
@@ -134,7 +134,7 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_gl_account_name` (body, `UpdateMDMGlAccountReqI18nGlAccountName`).
+    /// Sets `i18n_gl_account_name` (body, `I18nAccountAttriDesc`).
     pub fn i18n_gl_account_name(mut self, v: impl Into<crate::v1::I18nAccountAttriDesc>) -> Self {
         self.i18n_gl_account_name = Some(v.into());
         self

@@ -186,7 +186,7 @@ impl Create {
         self
     }
 
-    /// Sets `legal_entity_banks` (body, `list<CreateMDMLegalEntityReqLegalEntityBank>`).
+    /// Sets `legal_entity_banks` (body, `list<LegalEntityBank>`).
     pub fn legal_entity_banks(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::legal_entity::LegalEntityBank>>,
@@ -195,13 +195,13 @@ impl Create {
         self
     }
 
-    /// Sets `extend_info` (body, `CreateMDMLegalEntityReqExtendInfo`).
+    /// Sets `extend_info` (body, `ExtendInfo`).
     pub fn extend_info(mut self, v: impl Into<crate::v1::ExtendInfo>) -> Self {
         self.extend_info = Some(v.into());
         self
     }
 
-    /// Sets `appendix` (body, `CreateMDMLegalEntityReqAppendix`).
+    /// Sets `appendix` (body, `Appendix`).
     pub fn appendix(mut self, v: impl Into<crate::v1::Appendix>) -> Self {
         self.appendix = Some(v.into());
         self
@@ -419,7 +419,7 @@ impl Update {
         self
     }
 
-    /// Sets `legal_entity_banks` (body, `list<UpdateMDMLegalEntityReqLegalEntityBank>`).
+    /// Sets `legal_entity_banks` (body, `list<LegalEntityBank>`).
     pub fn legal_entity_banks(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::legal_entity::LegalEntityBank>>,
@@ -428,13 +428,13 @@ impl Update {
         self
     }
 
-    /// Sets `extend_info` (body, `UpdateMDMLegalEntityReqExtendInfo`).
+    /// Sets `extend_info` (body, `ExtendInfo`).
     pub fn extend_info(mut self, v: impl Into<crate::v1::ExtendInfo>) -> Self {
         self.extend_info = Some(v.into());
         self
     }
 
-    /// Sets `appendix` (body, `UpdateMDMLegalEntityReqAppendix`).
+    /// Sets `appendix` (body, `Appendix`).
     pub fn appendix(mut self, v: impl Into<crate::v1::Appendix>) -> Self {
         self.appendix = Some(v.into());
         self

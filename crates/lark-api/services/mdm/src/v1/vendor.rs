@@ -260,13 +260,13 @@ impl Create {
         self
     }
 
-    /// Sets `extend_info` (body, `CreateMDMVendorReqExtendInfo`).
+    /// Sets `extend_info` (body, `ExtendInfo`).
     pub fn extend_info(mut self, v: impl Into<crate::v1::ExtendInfo>) -> Self {
         self.extend_info = Some(v.into());
         self
     }
 
-    /// Sets `vendor_accounts` (body, `list<CreateMDMVendorReqVendorAccount>`).
+    /// Sets `vendor_accounts` (body, `list<VendorAccount>`).
     pub fn vendor_accounts(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::vendor::VendorAccount>>,
@@ -275,7 +275,7 @@ impl Create {
         self
     }
 
-    /// Sets `vendor_addresses` (body, `list<CreateMDMVendorReqVendorAddresse>`).
+    /// Sets `vendor_addresses` (body, `list<VendorAddress>`).
     pub fn vendor_addresses(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::vendor::VendorAddress>>,
@@ -284,7 +284,7 @@ impl Create {
         self
     }
 
-    /// Sets `vendor_company_views` (body, `list<CreateMDMVendorReqVendorCompanyView>`).
+    /// Sets `vendor_company_views` (body, `list<VendorCompanyView>`).
     pub fn vendor_company_views(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::vendor::VendorCompanyView>>,
@@ -293,7 +293,7 @@ impl Create {
         self
     }
 
-    /// Sets `vendor_contacts` (body, `list<CreateMDMVendorReqVendorContact>`).
+    /// Sets `vendor_contacts` (body, `list<VendorContact>`).
     pub fn vendor_contacts(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::vendor::VendorContact>>,
@@ -326,7 +326,7 @@ impl Create {
         self
     }
 
-    /// Sets `appendix` (body, `CreateMDMVendorReqAppendix`).
+    /// Sets `appendix` (body, `Appendix`).
     pub fn appendix(mut self, v: impl Into<crate::v1::Appendix>) -> Self {
         self.appendix = Some(v.into());
         self
@@ -619,13 +619,13 @@ impl Update {
         self
     }
 
-    /// Sets `extend_info` (body, `UpdateMDMVendorReqExtendInfo`).
+    /// Sets `extend_info` (body, `ExtendInfo`).
     pub fn extend_info(mut self, v: impl Into<crate::v1::ExtendInfo>) -> Self {
         self.extend_info = Some(v.into());
         self
     }
 
-    /// Sets `vendor_accounts` (body, `list<UpdateMDMVendorReqVendorAccount>`).
+    /// Sets `vendor_accounts` (body, `list<VendorAccount>`).
     pub fn vendor_accounts(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::vendor::VendorAccount>>,
@@ -634,7 +634,7 @@ impl Update {
         self
     }
 
-    /// Sets `vendor_addresses` (body, `list<UpdateMDMVendorReqVendorAddresse>`).
+    /// Sets `vendor_addresses` (body, `list<VendorAddress>`).
     pub fn vendor_addresses(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::vendor::VendorAddress>>,
@@ -643,7 +643,7 @@ impl Update {
         self
     }
 
-    /// Sets `vendor_company_views` (body, `list<UpdateMDMVendorReqVendorCompanyView>`).
+    /// Sets `vendor_company_views` (body, `list<VendorCompanyView>`).
     pub fn vendor_company_views(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::vendor::VendorCompanyView>>,
@@ -652,7 +652,7 @@ impl Update {
         self
     }
 
-    /// Sets `vendor_contacts` (body, `list<UpdateMDMVendorReqVendorContact>`).
+    /// Sets `vendor_contacts` (body, `list<VendorContact>`).
     pub fn vendor_contacts(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::vendor::VendorContact>>,
@@ -685,7 +685,7 @@ impl Update {
         self
     }
 
-    /// Sets `appendix` (body, `UpdateMDMVendorReqAppendix`).
+    /// Sets `appendix` (body, `Appendix`).
     pub fn appendix(mut self, v: impl Into<crate::v1::Appendix>) -> Self {
         self.appendix = Some(v.into());
         self

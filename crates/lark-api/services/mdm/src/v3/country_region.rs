@@ -95,7 +95,7 @@ impl List {
         self
     }
 
-    /// Sets `filter` (body, `ListMDMCountryRegionReqFilter`).
+    /// Sets `filter` (body, `Filter`).
     pub fn filter(mut self, v: impl Into<crate::v3::country_region::Filter>) -> Self {
         self.filter = Some(v.into());
         self

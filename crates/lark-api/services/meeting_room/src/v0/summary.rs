@@ -32,7 +32,7 @@ impl BatchGet {
         Self { event_uids: None }
     }
 
-    /// Sets `EventUids` (body, `list<BatchGetCalendarMeetingRoomSummaryReqEventUid>`).
+    /// Sets `EventUids` (body, `list<EventUid>`).
     pub fn event_uids(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v0::summary::EventUid>>,

@@ -59,7 +59,7 @@ impl Send {
         self
     }
 
-    /// Sets `content` (body, `SendRawMessageOldReqContent`).
+    /// Sets `content` (body, `Message`).
     pub fn content(mut self, v: impl Into<crate::v4::Message>) -> Self {
         self.content = Some(v.into());
         self

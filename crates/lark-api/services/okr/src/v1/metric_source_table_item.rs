@@ -41,7 +41,7 @@ impl BatchUpdate {
         self
     }
 
-    /// Sets `items` (body, `list<BatchUpdateOKRMetricSourceTableItemReqItem>`).
+    /// Sets `items` (body, `list<Item>`).
     pub fn items(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::metric_source_table_item::Item>>,

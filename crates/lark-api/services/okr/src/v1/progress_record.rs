@@ -64,13 +64,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `content` (body, `CreateOKRProgressRecordReqContent`).
+    /// Sets `content` (body, `ProgressRecord`).
     pub fn content(mut self, v: impl Into<crate::v1::progress_record::ProgressRecord>) -> Self {
         self.content = Some(v.into());
         self
@@ -88,7 +88,7 @@ impl Create {
         self
     }
 
-    /// Sets `progress_rate` (body, `CreateOKRProgressRecordReqProgressRate`).
+    /// Sets `progress_rate` (body, `ProgressRate`).
     pub fn progress_rate(mut self, v: impl Into<crate::v1::progress_record::ProgressRate>) -> Self {
         self.progress_rate = Some(v.into());
         self
@@ -216,7 +216,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -298,19 +298,19 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `content` (body, `UpdateOKRProgressRecordReqContent`).
+    /// Sets `content` (body, `ProgressRecord`).
     pub fn content(mut self, v: impl Into<crate::v1::progress_record::ProgressRecord>) -> Self {
         self.content = Some(v.into());
         self
     }
 
-    /// Sets `progress_rate` (body, `UpdateOKRProgressRecordReqProgressRate`).
+    /// Sets `progress_rate` (body, `ProgressRate`).
     pub fn progress_rate(mut self, v: impl Into<crate::v1::progress_record::ProgressRate>) -> Self {
         self.progress_rate = Some(v.into());
         self

@@ -64,7 +64,7 @@ impl Query {
         self
     }
 
-    /// Sets `field_filters` (body, `list<QueryPayrollDatasourceRecordReqFieldFilter>`).
+    /// Sets `field_filters` (body, `list<FieldFilter>`).
     pub fn field_filters(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::datasource_record::FieldFilter>>,
@@ -160,7 +160,7 @@ impl Save {
         }
     }
 
-    /// Sets `records` (body, `list<CreatePayrollDatasourceRecordSaveReqRecord>`).
+    /// Sets `records` (body, `list<DatasourceRecordRecord>`).
     pub fn records(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::datasource_record::DatasourceRecordRecord>>,

@@ -56,13 +56,13 @@ impl Query {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `stage_types` (body, `list<string>`).
+    /// Sets `stage_types` (body, `list<StageType>`).
     pub fn stage_types(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::review_data::StageType>>,

@@ -61,19 +61,19 @@ impl List {
         self
     }
 
-    /// Sets `type_group` (query, `string`).
+    /// Sets `type_group` (query, `TypeGroup`).
     pub fn type_group(mut self, v: impl Into<crate::v1::semester::TypeGroup>) -> Self {
         self.type_group = Some(v.into());
         self
     }
 
-    /// Sets `type` (query, `string`).
+    /// Sets `type` (query, `Type`).
     pub fn r#type(mut self, v: impl Into<crate::v1::semester::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

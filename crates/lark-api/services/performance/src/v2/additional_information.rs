@@ -38,13 +38,13 @@ impl Import {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `additional_informations` (body, `list<CreatePerformanceAdditionalInformationImportReqAdditionalInformation>`).
+    /// Sets `additional_informations` (body, `list<AdditionalInformation>`).
     pub fn additional_informations(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::additional_information::AdditionalInformation>>,
@@ -135,7 +135,7 @@ impl Query {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -49,7 +49,7 @@ impl Import {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -61,7 +61,7 @@ impl Import {
         self
     }
 
-    /// Sets `imported_metrics` (body, `list<CreatePerformanceMetricDetailImportReqImportedMetric>`).
+    /// Sets `imported_metrics` (body, `list<ImportedMetric>`).
     pub fn imported_metrics(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::metric_detail::ImportedMetric>>,
@@ -141,7 +141,7 @@ impl Query {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

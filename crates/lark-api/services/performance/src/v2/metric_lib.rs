@@ -57,7 +57,7 @@ impl Query {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -93,7 +93,7 @@ impl Query {
         self
     }
 
-    /// Sets `range_of_availability` (body, `string`).
+    /// Sets `range_of_availability` (body, `RangeOfAvailability`).
     pub fn range_of_availability(
         mut self,
         v: impl Into<crate::v2::metric_lib::RangeOfAvailability>,
@@ -102,7 +102,7 @@ impl Query {
         self
     }
 
-    /// Sets `scoring_setting_type` (body, `string`).
+    /// Sets `scoring_setting_type` (body, `ScoringSettingType`).
     pub fn scoring_setting_type(
         mut self,
         v: impl Into<crate::v2::metric_lib::ScoringSettingType>,

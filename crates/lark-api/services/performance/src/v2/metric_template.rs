@@ -50,7 +50,7 @@ impl Query {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -74,7 +74,7 @@ impl Query {
         self
     }
 
-    /// Sets `status` (body, `string`).
+    /// Sets `status` (body, `Status`).
     pub fn status(mut self, v: impl Into<crate::v2::metric_template::Status>) -> Self {
         self.status = Some(v.into());
         self

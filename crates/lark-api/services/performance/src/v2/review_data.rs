@@ -58,7 +58,7 @@ impl Query {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -76,7 +76,7 @@ impl Query {
         self
     }
 
-    /// Sets `stage_types` (body, `list<string>`).
+    /// Sets `stage_types` (body, `list<StageType>`).
     pub fn stage_types(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::review_data::StageType>>,
@@ -85,7 +85,7 @@ impl Query {
         self
     }
 
-    /// Sets `review_stage_roles` (body, `list<string>`).
+    /// Sets `review_stage_roles` (body, `list<ReviewStageRole>`).
     pub fn review_stage_roles(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::review_data::ReviewStageRole>>,

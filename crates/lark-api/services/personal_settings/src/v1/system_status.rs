@@ -32,7 +32,7 @@ impl BatchClose {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -108,13 +108,13 @@ impl BatchOpen {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `user_list` (body, `list<BatchOpenPersonalSettingsSystemStatusReqUser>`).
+    /// Sets `user_list` (body, `list<UserList>`).
     pub fn user_list(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::system_status::UserList>>,
@@ -197,13 +197,13 @@ impl Create {
         }
     }
 
-    /// Sets `i18n_title` (body, `CreatePersonalSettingsSystemStatusReqI18nTitle`).
+    /// Sets `i18n_title` (body, `I18nName`).
     pub fn i18n_title(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
         self.i18n_title = Some(v.into());
         self
     }
 
-    /// Sets `color` (body, `string`).
+    /// Sets `color` (body, `Color`).
     pub fn color(mut self, v: impl Into<crate::v1::system_status::Color>) -> Self {
         self.color = Some(v.into());
         self
@@ -215,7 +215,7 @@ impl Create {
         self
     }
 
-    /// Sets `sync_setting` (body, `CreatePersonalSettingsSystemStatusReqSyncSetting`).
+    /// Sets `sync_setting` (body, `SyncSetting`).
     pub fn sync_setting(mut self, v: impl Into<crate::v1::system_status::SyncSetting>) -> Self {
         self.sync_setting = Some(v.into());
         self
@@ -413,7 +413,7 @@ impl Patch {
         }
     }
 
-    /// Sets `system_status` (body, `UpdatePersonalSettingsSystemStatusReqSystemStatus`).
+    /// Sets `system_status` (body, `PatchSystemStatus`).
     pub fn system_status(
         mut self,
         v: impl Into<crate::v1::system_status::PatchSystemStatus>,
@@ -422,7 +422,7 @@ impl Patch {
         self
     }
 
-    /// Sets `update_fields` (body, `list<string>`).
+    /// Sets `update_fields` (body, `list<UpdateField>`).
     pub fn update_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::system_status::UpdateField>>,

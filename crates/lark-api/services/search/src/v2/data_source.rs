@@ -87,13 +87,13 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_name` (body, `CreateSearchDataSourceReqI18nName`).
+    /// Sets `i18n_name` (body, `I18nName`).
     pub fn i18n_name(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
         self.i18n_name = Some(v.into());
         self
     }
 
-    /// Sets `i18n_description` (body, `CreateSearchDataSourceReqI18nDescription`).
+    /// Sets `i18n_description` (body, `I18nName`).
     pub fn i18n_description(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
         self.i18n_description = Some(v.into());
         self
@@ -259,13 +259,13 @@ impl Patch {
         self
     }
 
-    /// Sets `i18n_name` (body, `UpdateSearchDataSourceReqI18nName`).
+    /// Sets `i18n_name` (body, `I18nName`).
     pub fn i18n_name(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
         self.i18n_name = Some(v.into());
         self
     }
 
-    /// Sets `i18n_description` (body, `UpdateSearchDataSourceReqI18nDescription`).
+    /// Sets `i18n_description` (body, `I18nName`).
     pub fn i18n_description(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
         self.i18n_description = Some(v.into());
         self

@@ -51,7 +51,7 @@ impl Create {
         }
     }
 
-    /// Sets `acl` (body, `list<CreateSearchDataSourceItemReqACL>`).
+    /// Sets `acl` (body, `list<Acl>`).
     pub fn acl(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::data_source_item::Acl>>,
@@ -60,13 +60,13 @@ impl Create {
         self
     }
 
-    /// Sets `metadata` (body, `CreateSearchDataSourceItemReqMetadata`).
+    /// Sets `metadata` (body, `Metadata`).
     pub fn metadata(mut self, v: impl Into<crate::v2::data_source_item::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self
     }
 
-    /// Sets `content` (body, `CreateSearchDataSourceItemReqContent`).
+    /// Sets `content` (body, `Item`).
     pub fn content(mut self, v: impl Into<crate::v2::data_source_item::Item>) -> Self {
         self.content = Some(v.into());
         self
@@ -243,7 +243,7 @@ impl BatchCreate {
         }
     }
 
-    /// Sets `items` (body, `list<BatchCreateSearchDataSourceItemReqItem>`).
+    /// Sets `items` (body, `list<BatchCreateItem>`).
     pub fn items(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::data_source_item::BatchCreateItem>>,

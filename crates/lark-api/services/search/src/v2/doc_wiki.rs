@@ -47,13 +47,13 @@ impl Search {
         }
     }
 
-    /// Sets `doc_filter` (body, `SearchDocWikiReqDocFilter`).
+    /// Sets `doc_filter` (body, `DocFilter`).
     pub fn doc_filter(mut self, v: impl Into<crate::v2::doc_wiki::DocFilter>) -> Self {
         self.doc_filter = Some(v.into());
         self
     }
 
-    /// Sets `wiki_filter` (body, `SearchDocWikiReqWikiFilter`).
+    /// Sets `wiki_filter` (body, `WikiFilter`).
     pub fn wiki_filter(mut self, v: impl Into<crate::v2::doc_wiki::WikiFilter>) -> Self {
         self.wiki_filter = Some(v.into());
         self

@@ -68,7 +68,7 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -98,7 +98,7 @@ impl Create {
         self
     }
 
-    /// Sets `message_type` (body, `string`).
+    /// Sets `message_type` (body, `MessageType`).
     pub fn message_type(mut self, v: impl Into<crate::v2::message::MessageType>) -> Self {
         self.message_type = Some(v.into());
         self
@@ -110,13 +110,13 @@ impl Create {
         self
     }
 
-    /// Sets `from_type` (body, `string`).
+    /// Sets `from_type` (body, `FromType`).
     pub fn from_type(mut self, v: impl Into<crate::v2::message::FromType>) -> Self {
         self.from_type = Some(v.into());
         self
     }
 
-    /// Sets `chat_type` (body, `string`).
+    /// Sets `chat_type` (body, `ChatType`).
     pub fn chat_type(mut self, v: impl Into<crate::v2::message::ChatType>) -> Self {
         self.chat_type = Some(v.into());
         self

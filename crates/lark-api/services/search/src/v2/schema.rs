@@ -48,7 +48,7 @@ impl Create {
         self
     }
 
-    /// Sets `properties` (body, `list<CreateSearchSchemaReqPropertie>`).
+    /// Sets `properties` (body, `list<Property>`).
     pub fn properties(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::schema::Property>>,
@@ -57,7 +57,7 @@ impl Create {
         self
     }
 
-    /// Sets `display` (body, `CreateSearchSchemaReqDisplay`).
+    /// Sets `display` (body, `Display`).
     pub fn display(mut self, v: impl Into<crate::v2::schema::Display>) -> Self {
         self.display = Some(v.into());
         self
@@ -226,7 +226,7 @@ impl Patch {
         }
     }
 
-    /// Sets `display` (body, `UpdateSearchSchemaReqDisplay`).
+    /// Sets `display` (body, `Display`).
     pub fn display(mut self, v: impl Into<crate::v2::schema::Display>) -> Self {
         self.display = Some(v.into());
         self

@@ -126,7 +126,7 @@ impl Properties {
         }
     }
 
-    /// Sets `properties` (body, `UpdateSheetPropertyReqProperties`).
+    /// Sets `properties` (body, `PropertiesProperty`).
     pub fn properties(mut self, v: impl Into<crate::v2::spreadsheets::PropertiesProperty>) -> Self {
         self.properties = Some(v.into());
         self
@@ -201,7 +201,7 @@ impl SheetsBatchUpdate {
         }
     }
 
-    /// Sets `requests` (body, `list<BatchUpdateSheetReqRequest>`).
+    /// Sets `requests` (body, `list<Request>`).
     pub fn requests(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::spreadsheets::Request>>,
@@ -276,7 +276,7 @@ impl ValuesPrepend {
         }
     }
 
-    /// Sets `valueRange` (body, `PrependSheetValueReqValueRange`).
+    /// Sets `valueRange` (body, `ValueRange`).
     pub fn value_range(mut self, v: impl Into<crate::v2::spreadsheets::ValueRange>) -> Self {
         self.value_range = Some(v.into());
         self
@@ -362,7 +362,7 @@ impl ValuesAppend {
         self
     }
 
-    /// Sets `valueRange` (body, `AppendSheetValueReqValueRange`).
+    /// Sets `valueRange` (body, `ValueRange`).
     pub fn value_range(mut self, v: impl Into<crate::v2::spreadsheets::ValueRange>) -> Self {
         self.value_range = Some(v.into());
         self
@@ -449,7 +449,7 @@ impl InsertDimensionRange {
         }
     }
 
-    /// Sets `dimension` (body, `InsertSheetDimensionRangeReqDimension`).
+    /// Sets `dimension` (body, `Dimension`).
     pub fn dimension(mut self, v: impl Into<crate::v2::spreadsheets::Dimension>) -> Self {
         self.dimension = Some(v.into());
         self
@@ -520,7 +520,7 @@ impl DimensionRange {
         }
     }
 
-    /// Sets `dimension` (body, `AddSheetDimensionRangeReqDimension`).
+    /// Sets `dimension` (body, `DimensionRangeDimension`).
     pub fn dimension(
         mut self,
         v: impl Into<crate::v2::spreadsheets::DimensionRangeDimension>,
@@ -605,13 +605,13 @@ impl DimensionRange2 {
         }
     }
 
-    /// Sets `dimension` (body, `UpdateSheetDimensionRangeReqDimension`).
+    /// Sets `dimension` (body, `Dimension`).
     pub fn dimension(mut self, v: impl Into<crate::v2::spreadsheets::Dimension>) -> Self {
         self.dimension = Some(v.into());
         self
     }
 
-    /// Sets `dimensionProperties` (body, `UpdateSheetDimensionRangeReqDimensionProperties`).
+    /// Sets `dimensionProperties` (body, `DimensionProperty`).
     pub fn dimension_properties(
         mut self,
         v: impl Into<crate::v2::spreadsheets::DimensionProperty>,
@@ -680,7 +680,7 @@ impl DimensionRange3 {
         }
     }
 
-    /// Sets `dimension` (body, `DeleteSheetDimensionRangeReqDimension`).
+    /// Sets `dimension` (body, `Dimension`).
     pub fn dimension(mut self, v: impl Into<crate::v2::spreadsheets::Dimension>) -> Self {
         self.dimension = Some(v.into());
         self
@@ -869,7 +869,7 @@ impl Values {
         }
     }
 
-    /// Sets `valueRange` (body, `SetSheetValueReqValueRange`).
+    /// Sets `valueRange` (body, `ValueRange`).
     pub fn value_range(mut self, v: impl Into<crate::v2::spreadsheets::ValueRange>) -> Self {
         self.value_range = Some(v.into());
         self
@@ -952,7 +952,7 @@ impl ValuesBatchUpdate {
         }
     }
 
-    /// Sets `valueRanges` (body, `list<BatchSetSheetValueReqValueRange>`).
+    /// Sets `valueRanges` (body, `list<ValuesBatchUpdateValueRange>`).
     pub fn value_ranges(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::spreadsheets::ValuesBatchUpdateValueRange>>,
@@ -1030,7 +1030,7 @@ impl Style {
         }
     }
 
-    /// Sets `appendStyle` (body, `SetSheetStyleReqAppendStyle`).
+    /// Sets `appendStyle` (body, `AppendStyle`).
     pub fn append_style(mut self, v: impl Into<crate::v2::spreadsheets::AppendStyle>) -> Self {
         self.append_style = Some(v.into());
         self
@@ -1103,7 +1103,7 @@ impl StylesBatchUpdate {
         }
     }
 
-    /// Sets `data` (body, `list<BatchSetSheetStyleReqData>`).
+    /// Sets `data` (body, `list<Spreadsheet>`).
     pub fn data(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::spreadsheets::Spreadsheet>>,
@@ -1480,7 +1480,7 @@ impl ProtectedDimension {
         self
     }
 
-    /// Sets `addProtectedDimension` (body, `CreateSheetProtectedDimensionReqAddProtectedDimension`).
+    /// Sets `addProtectedDimension` (body, `AddProtectedDimension`).
     pub fn add_protected_dimension(
         mut self,
         v: impl Into<crate::v2::spreadsheets::AddProtectedDimension>,
@@ -1640,7 +1640,7 @@ impl ProtectedRangeBatchUpdate {
         }
     }
 
-    /// Sets `requests` (body, `UpdateSheetProtectedDimensionReqRequests`).
+    /// Sets `requests` (body, `ProtectedRangeBatchUpdateRequest`).
     pub fn requests(
         mut self,
         v: impl Into<crate::v2::spreadsheets::ProtectedRangeBatchUpdateRequest>,
@@ -1800,7 +1800,7 @@ impl DataValidation {
         }
     }
 
-    /// Sets `dataValidation` (body, `CreateSheetDataValidationDropdownReqDataValidation`).
+    /// Sets `dataValidation` (body, `DataValidation`).
     pub fn data_validation(mut self, v: impl Into<crate::v2::DataValidation>) -> Self {
         self.data_validation = Some(v.into());
         self
@@ -1857,7 +1857,7 @@ impl DataValidation2 {
         }
     }
 
-    /// Sets `dataValidationRanges` (body, `list<DeleteSheetDataValidationDropdownReqDataValidationRange>`).
+    /// Sets `dataValidationRanges` (body, `list<DataValidationRange>`).
     pub fn data_validation_ranges(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::spreadsheets::DataValidationRange>>,

@@ -43,7 +43,7 @@ impl Update {
         }
     }
 
-    /// Sets `dataValidation` (body, `UpdateSheetDataValidationDropdownReqDataValidation`).
+    /// Sets `dataValidation` (body, `DataValidation`).
     pub fn data_validation(mut self, v: impl Into<crate::v2::DataValidation>) -> Self {
         self.data_validation = Some(v.into());
         self
@@ -135,7 +135,7 @@ impl UpdateV2 {
         self
     }
 
-    /// Sets `dataValidation` (body, `UpdateSheetDataValidationDropdownReqDataValidation`).
+    /// Sets `dataValidation` (body, `DataValidation`).
     pub fn data_validation(mut self, v: impl Into<crate::v2::DataValidation>) -> Self {
         self.data_validation = Some(v.into());
         self

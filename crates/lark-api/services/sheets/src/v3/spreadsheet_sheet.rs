@@ -35,7 +35,7 @@ impl MoveDimension {
         }
     }
 
-    /// Sets `source` (body, `MoveSheetDimensionReqSource`).
+    /// Sets `source` (body, `Source`).
     pub fn source(mut self, v: impl Into<crate::v3::spreadsheet_sheet::Source>) -> Self {
         self.source = Some(v.into());
         self
@@ -107,7 +107,7 @@ impl Find {
         }
     }
 
-    /// Sets `find_condition` (body, `FindSheetReqFindCondition`).
+    /// Sets `find_condition` (body, `FindCondition`).
     pub fn find_condition(
         mut self,
         v: impl Into<crate::v3::spreadsheet_sheet::FindCondition>,
@@ -186,7 +186,7 @@ impl Replace {
         }
     }
 
-    /// Sets `find_condition` (body, `ReplaceSheetReqFindCondition`).
+    /// Sets `find_condition` (body, `FindCondition`).
     pub fn find_condition(
         mut self,
         v: impl Into<crate::v3::spreadsheet_sheet::FindCondition>,

@@ -41,7 +41,7 @@ impl Create {
         }
     }
 
-    /// Sets `condition` (body, `CreateSheetFilterReqCondition`).
+    /// Sets `condition` (body, `Condition`).
     pub fn condition(
         mut self,
         v: impl Into<crate::v3::spreadsheet_sheet_filter::Condition>,
@@ -155,7 +155,7 @@ impl Update {
         }
     }
 
-    /// Sets `condition` (body, `UpdateSheetFilterReqCondition`).
+    /// Sets `condition` (body, `Condition`).
     pub fn condition(
         mut self,
         v: impl Into<crate::v3::spreadsheet_sheet_filter::Condition>,

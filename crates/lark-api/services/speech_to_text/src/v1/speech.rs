@@ -29,13 +29,13 @@ impl StreamRecognize {
         }
     }
 
-    /// Sets `speech` (body, `RecognizeSpeechStreamReqSpeech`).
+    /// Sets `speech` (body, `Speech`).
     pub fn speech(mut self, v: impl Into<crate::v1::speech::Speech>) -> Self {
         self.speech = Some(v.into());
         self
     }
 
-    /// Sets `config` (body, `RecognizeSpeechStreamReqConfig`).
+    /// Sets `config` (body, `Config`).
     pub fn config(mut self, v: impl Into<crate::v1::speech::Config>) -> Self {
         self.config = Some(v.into());
         self
@@ -95,13 +95,13 @@ impl FileRecognize {
         }
     }
 
-    /// Sets `speech` (body, `RecognizeSpeechFileReqSpeech`).
+    /// Sets `speech` (body, `Speech`).
     pub fn speech(mut self, v: impl Into<crate::v1::speech::Speech>) -> Self {
         self.speech = Some(v.into());
         self
     }
 
-    /// Sets `config` (body, `RecognizeSpeechFileReqConfig`).
+    /// Sets `config` (body, `FileRecognizeConfig`).
     pub fn config(mut self, v: impl Into<crate::v1::speech::FileRecognizeConfig>) -> Self {
         self.config = Some(v.into());
         self

@@ -35,7 +35,7 @@ impl Meta {
         Self { request_docs: None }
     }
 
-    /// Sets `request_docs` (body, `CreateCcmDocsDefaultDocsApiMetaReqRequestDocs`).
+    /// Sets `request_docs` (body, `RequestDoc`).
     pub fn request_docs(mut self, v: impl Into<crate::v0::docs_api::RequestDoc>) -> Self {
         self.request_docs = Some(v.into());
         self

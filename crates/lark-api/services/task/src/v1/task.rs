@@ -73,7 +73,7 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -97,13 +97,13 @@ impl Create {
         self
     }
 
-    /// Sets `due` (body, `CreateTaskV1ReqDue`).
+    /// Sets `due` (body, `Due`).
     pub fn due(mut self, v: impl Into<crate::v1::task::Due>) -> Self {
         self.due = Some(v.into());
         self
     }
 
-    /// Sets `origin` (body, `CreateTaskV1ReqOrigin`).
+    /// Sets `origin` (body, `Origin`).
     pub fn origin(mut self, v: impl Into<crate::v1::task::Origin>) -> Self {
         self.origin = Some(v.into());
         self
@@ -218,7 +218,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -327,7 +327,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -485,13 +485,13 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `task` (body, `UpdateTaskV1ReqTask`).
+    /// Sets `task` (body, `PatchTask`).
     pub fn task(mut self, v: impl Into<crate::v1::task::PatchTask>) -> Self {
         self.task = Some(v.into());
         self
@@ -660,7 +660,7 @@ impl BatchDeleteCollaborator {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -736,7 +736,7 @@ impl BatchDeleteFollower {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -812,7 +812,7 @@ impl BatchDeleteCollaboratorV1 {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -888,7 +888,7 @@ impl BatchDeleteFollowerV1 {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

@@ -284,7 +284,7 @@ impl List {
         self
     }
 
-    /// Sets `direction` (query, `string`).
+    /// Sets `direction` (query, `Direction`).
     pub fn direction(mut self, v: impl Into<crate::v2::comment::Direction>) -> Self {
         self.direction = Some(v.into());
         self
@@ -404,7 +404,7 @@ impl Patch {
         self
     }
 
-    /// Sets `comment` (body, `UpdateTaskCommentV2ReqComment`).
+    /// Sets `comment` (body, `Message`).
     pub fn comment(mut self, v: impl Into<lark_api_common::Message>) -> Self {
         self.comment = Some(v.into());
         self

@@ -132,25 +132,25 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `number_setting` (body, `CreateTaskCustomFieldReqNumberSetting`).
+    /// Sets `number_setting` (body, `NumberSetting`).
     pub fn number_setting(mut self, v: impl Into<crate::v2::custom_field::NumberSetting>) -> Self {
         self.number_setting = Some(v.into());
         self
     }
 
-    /// Sets `member_setting` (body, `CreateTaskCustomFieldReqMemberSetting`).
+    /// Sets `member_setting` (body, `MemberSetting`).
     pub fn member_setting(mut self, v: impl Into<crate::v2::custom_field::MemberSetting>) -> Self {
         self.member_setting = Some(v.into());
         self
     }
 
-    /// Sets `datetime_setting` (body, `CreateTaskCustomFieldReqDatetimeSetting`).
+    /// Sets `datetime_setting` (body, `DatetimeSetting`).
     pub fn datetime_setting(
         mut self,
         v: impl Into<crate::v2::custom_field::DatetimeSetting>,
@@ -159,7 +159,7 @@ impl Create {
         self
     }
 
-    /// Sets `single_select_setting` (body, `CreateTaskCustomFieldReqSingleSelectSetting`).
+    /// Sets `single_select_setting` (body, `SingleSelectSetting`).
     pub fn single_select_setting(
         mut self,
         v: impl Into<crate::v2::custom_field::SingleSelectSetting>,
@@ -168,7 +168,7 @@ impl Create {
         self
     }
 
-    /// Sets `multi_select_setting` (body, `CreateTaskCustomFieldReqMultiSelectSetting`).
+    /// Sets `multi_select_setting` (body, `SingleSelectSetting`).
     pub fn multi_select_setting(
         mut self,
         v: impl Into<crate::v2::custom_field::SingleSelectSetting>,
@@ -250,7 +250,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -342,7 +342,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -525,13 +525,13 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `custom_field` (body, `UpdateTaskCustomFieldReqCustomField`).
+    /// Sets `custom_field` (body, `PatchCustomField`).
     pub fn custom_field(mut self, v: impl Into<crate::v2::custom_field::PatchCustomField>) -> Self {
         self.custom_field = Some(v.into());
         self

@@ -156,7 +156,7 @@ impl Patch {
         }
     }
 
-    /// Sets `option` (body, `UpdateTaskCustomFieldOptionReqOption`).
+    /// Sets `option` (body, `PatchOption`).
     pub fn option(mut self, v: impl Into<crate::v2::custom_field_option::PatchOption>) -> Self {
         self.option = Some(v.into());
         self

@@ -528,7 +528,7 @@ impl Patch {
         self
     }
 
-    /// Sets `section` (body, `UpdateTaskSectionReqSection`).
+    /// Sets `section` (body, `PatchSection`).
     pub fn section(mut self, v: impl Into<crate::v2::section::PatchSection>) -> Self {
         self.section = Some(v.into());
         self

@@ -41,7 +41,7 @@ impl AddDependencies {
         }
     }
 
-    /// Sets `dependencies` (body, `list<AddTaskDependencyReqDependencie>`).
+    /// Sets `dependencies` (body, `list<Dependency>`).
     pub fn dependencies(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::task::Dependency>>,
@@ -119,7 +119,7 @@ impl RemoveDependencies {
         }
     }
 
-    /// Sets `dependencies` (body, `list<RemoveTaskDependencyReqDependencie>`).
+    /// Sets `dependencies` (body, `list<RemoveDependenciesDependency>`).
     pub fn dependencies(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::task::RemoveDependenciesDependency>>,
@@ -208,7 +208,7 @@ impl AddMembers {
         self
     }
 
-    /// Sets `members` (body, `list<AddTaskMemberReqMember>`).
+    /// Sets `members` (body, `list<Member>`).
     pub fn members(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::task::Member>>,
@@ -301,7 +301,7 @@ impl RemoveMembers {
         self
     }
 
-    /// Sets `members` (body, `list<RemoveTaskMemberReqMember>`).
+    /// Sets `members` (body, `list<RemoveMembersMember>`).
     pub fn members(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::task::RemoveMembersMember>>,
@@ -391,7 +391,7 @@ impl AddReminders {
         self
     }
 
-    /// Sets `reminders` (body, `list<AddTaskReminderReqReminder>`).
+    /// Sets `reminders` (body, `list<Reminder>`).
     pub fn reminders(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::Reminder>>,
@@ -624,13 +624,13 @@ impl Create {
         self
     }
 
-    /// Sets `due` (body, `CreateTaskReqDue`).
+    /// Sets `due` (body, `Start`).
     pub fn due(mut self, v: impl Into<crate::v2::Start>) -> Self {
         self.due = Some(v.into());
         self
     }
 
-    /// Sets `origin` (body, `CreateTaskReqOrigin`).
+    /// Sets `origin` (body, `Origin`).
     pub fn origin(mut self, v: impl Into<crate::v2::Origin>) -> Self {
         self.origin = Some(v.into());
         self
@@ -648,7 +648,7 @@ impl Create {
         self
     }
 
-    /// Sets `members` (body, `list<CreateTaskReqMember>`).
+    /// Sets `members` (body, `list<Member>`).
     pub fn members(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::task::Member>>,
@@ -663,13 +663,13 @@ impl Create {
         self
     }
 
-    /// Sets `custom_complete` (body, `CreateTaskReqCustomComplete`).
+    /// Sets `custom_complete` (body, `CustomComplete`).
     pub fn custom_complete(mut self, v: impl Into<crate::v2::CustomComplete>) -> Self {
         self.custom_complete = Some(v.into());
         self
     }
 
-    /// Sets `tasklists` (body, `list<CreateTaskReqTasklist>`).
+    /// Sets `tasklists` (body, `list<Tasklist>`).
     pub fn tasklists(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::Tasklist>>,
@@ -684,13 +684,13 @@ impl Create {
         self
     }
 
-    /// Sets `start` (body, `CreateTaskReqStart`).
+    /// Sets `start` (body, `Start`).
     pub fn start(mut self, v: impl Into<crate::v2::Start>) -> Self {
         self.start = Some(v.into());
         self
     }
 
-    /// Sets `reminders` (body, `list<CreateTaskReqReminder>`).
+    /// Sets `reminders` (body, `list<Reminder>`).
     pub fn reminders(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::Reminder>>,
@@ -711,7 +711,7 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateTaskReqCustomField>`).
+    /// Sets `custom_fields` (body, `list<CreateCustomField>`).
     pub fn custom_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::task::CreateCustomField>>,
@@ -720,13 +720,13 @@ impl Create {
         self
     }
 
-    /// Sets `docx_source` (body, `CreateTaskReqDocxSource`).
+    /// Sets `docx_source` (body, `DocxSource`).
     pub fn docx_source(mut self, v: impl Into<crate::v2::task::DocxSource>) -> Self {
         self.docx_source = Some(v.into());
         self
     }
 
-    /// Sets `positive_reminders` (body, `list<CreateTaskReqPositiveReminder>`).
+    /// Sets `positive_reminders` (body, `list<Reminder>`).
     pub fn positive_reminders(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::Reminder>>,
@@ -1116,7 +1116,7 @@ impl Patch {
         self
     }
 
-    /// Sets `task` (body, `UpdateTaskReqTask`).
+    /// Sets `task` (body, `PatchTask`).
     pub fn task(mut self, v: impl Into<crate::v2::task::PatchTask>) -> Self {
         self.task = Some(v.into());
         self

@@ -92,13 +92,13 @@ impl Create {
         self
     }
 
-    /// Sets `due` (body, `CreateTaskSubtaskReqDue`).
+    /// Sets `due` (body, `Start`).
     pub fn due(mut self, v: impl Into<crate::v2::Start>) -> Self {
         self.due = Some(v.into());
         self
     }
 
-    /// Sets `origin` (body, `CreateTaskSubtaskReqOrigin`).
+    /// Sets `origin` (body, `Origin`).
     pub fn origin(mut self, v: impl Into<crate::v2::Origin>) -> Self {
         self.origin = Some(v.into());
         self
@@ -116,7 +116,7 @@ impl Create {
         self
     }
 
-    /// Sets `members` (body, `list<CreateTaskSubtaskReqMember>`).
+    /// Sets `members` (body, `list<Uploader>`).
     pub fn members(mut self, v: impl IntoIterator<Item = impl Into<crate::v2::Uploader>>) -> Self {
         self.members = Some(v.into_iter().map(Into::into).collect());
         self
@@ -128,13 +128,13 @@ impl Create {
         self
     }
 
-    /// Sets `custom_complete` (body, `CreateTaskSubtaskReqCustomComplete`).
+    /// Sets `custom_complete` (body, `CustomComplete`).
     pub fn custom_complete(mut self, v: impl Into<crate::v2::CustomComplete>) -> Self {
         self.custom_complete = Some(v.into());
         self
     }
 
-    /// Sets `tasklists` (body, `list<CreateTaskSubtaskReqTasklist>`).
+    /// Sets `tasklists` (body, `list<Tasklist>`).
     pub fn tasklists(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::Tasklist>>,
@@ -149,13 +149,13 @@ impl Create {
         self
     }
 
-    /// Sets `start` (body, `CreateTaskSubtaskReqStart`).
+    /// Sets `start` (body, `Start`).
     pub fn start(mut self, v: impl Into<crate::v2::Start>) -> Self {
         self.start = Some(v.into());
         self
     }
 
-    /// Sets `reminders` (body, `list<CreateTaskSubtaskReqReminder>`).
+    /// Sets `reminders` (body, `list<Reminder>`).
     pub fn reminders(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::Reminder>>,

@@ -48,7 +48,7 @@ impl Create {
         self
     }
 
-    /// Sets `members` (body, `list<CreateTaskTasklistReqMember>`).
+    /// Sets `members` (body, `list<Uploader>`).
     pub fn members(mut self, v: impl IntoIterator<Item = impl Into<crate::v2::Uploader>>) -> Self {
         self.members = Some(v.into_iter().map(Into::into).collect());
         self
@@ -361,7 +361,7 @@ impl AddMembers {
         self
     }
 
-    /// Sets `members` (body, `list<AddTaskTasklistMemberReqMember>`).
+    /// Sets `members` (body, `list<Uploader>`).
     pub fn members(mut self, v: impl IntoIterator<Item = impl Into<crate::v2::Uploader>>) -> Self {
         self.members = Some(v.into_iter().map(Into::into).collect());
         self
@@ -448,7 +448,7 @@ impl RemoveMembers {
         self
     }
 
-    /// Sets `members` (body, `list<RemoveTaskTasklistMemberReqMember>`).
+    /// Sets `members` (body, `list<Uploader>`).
     pub fn members(mut self, v: impl IntoIterator<Item = impl Into<crate::v2::Uploader>>) -> Self {
         self.members = Some(v.into_iter().map(Into::into).collect());
         self
@@ -688,7 +688,7 @@ impl Patch {
         self
     }
 
-    /// Sets `tasklist` (body, `UpdateTaskTasklistReqTasklist`).
+    /// Sets `tasklist` (body, `PatchTasklist`).
     pub fn tasklist(mut self, v: impl Into<crate::v2::tasklist::PatchTasklist>) -> Self {
         self.tasklist = Some(v.into());
         self
@@ -700,7 +700,7 @@ impl Patch {
         self
     }
 
-    /// Sets `origin_owner_to_role` (body, `string`).
+    /// Sets `origin_owner_to_role` (body, `OriginOwnerToRole`).
     pub fn origin_owner_to_role(
         mut self,
         v: impl Into<crate::v2::tasklist::OriginOwnerToRole>,

@@ -40,13 +40,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `subscribers` (body, `list<CreateTaskTasklistActivitySubscriptionReqSubscriber>`).
+    /// Sets `subscribers` (body, `list<Subscriber>`).
     pub fn subscribers(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::tasklist_activity_subscription::Subscriber>>,
@@ -183,7 +183,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -259,7 +259,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -335,13 +335,13 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `activity_subscription` (body, `UpdateTaskTasklistActivitySubscriptionReqActivitySubscription`).
+    /// Sets `activity_subscription` (body, `PatchActivitySubscription`).
     pub fn activity_subscription(
         mut self,
         v: impl Into<crate::v2::tasklist_activity_subscription::PatchActivitySubscription>,
@@ -350,7 +350,7 @@ impl Patch {
         self
     }
 
-    /// Sets `update_fields` (body, `list<string>`).
+    /// Sets `update_fields` (body, `list<UpdateField>`).
     pub fn update_fields(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v2::tasklist_activity_subscription::UpdateField>>,

@@ -36,7 +36,7 @@ impl Translate {
         }
     }
 
-    /// Sets `glossary` (body, `list<TranslateTextReqGlossary>`).
+    /// Sets `glossary` (body, `list<Glossary>`).
     pub fn glossary(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::text::Glossary>>,

@@ -184,7 +184,7 @@ impl VisibleOrganization {
         }
     }
 
-    /// Sets `department_id_type` (query, `string`).
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
         self
@@ -208,7 +208,7 @@ impl VisibleOrganization {
         self
     }
 
-    /// Sets `group_id_type` (query, `string`).
+    /// Sets `group_id_type` (query, `GroupIdType`).
     pub fn group_id_type(
         mut self,
         v: impl Into<crate::v1::collaboration_tenant::GroupIdType>,

@@ -33,7 +33,7 @@ impl Get {
         }
     }
 
-    /// Sets `target_department_id_type` (query, `string`).
+    /// Sets `target_department_id_type` (query, `TargetDepartmentIdType`).
     pub fn target_department_id_type(
         mut self,
         v: impl Into<crate::v1::collaboration_tenant_collaboration_department::TargetDepartmentIdType>,

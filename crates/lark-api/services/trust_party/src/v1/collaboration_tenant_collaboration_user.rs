@@ -30,7 +30,7 @@ impl Get {
         }
     }
 
-    /// Sets `target_user_id_type` (query, `string`).
+    /// Sets `target_user_id_type` (query, `TargetUserIdType`).
     pub fn target_user_id_type(
         mut self,
         v: impl Into<crate::v1::collaboration_tenant_collaboration_user::TargetUserIdType>,

@@ -54,7 +54,7 @@ impl Get {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -244,13 +244,13 @@ impl Invite {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `invitees` (body, `list<InviteVCMeetingReqInvitee>`).
+    /// Sets `invitees` (body, `list<HostUser>`).
     pub fn invitees(mut self, v: impl IntoIterator<Item = impl Into<crate::v1::HostUser>>) -> Self {
         self.invitees = Some(v.into_iter().map(Into::into).collect());
         self
@@ -325,13 +325,13 @@ impl Kickout {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `kickout_users` (body, `list<KickoutVCMeetingReqKickoutUser>`).
+    /// Sets `kickout_users` (body, `list<HostUser>`).
     pub fn kickout_users(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::HostUser>>,
@@ -415,19 +415,19 @@ impl SetHost {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `host_user` (body, `SetVCHostMeetingReqHostUser`).
+    /// Sets `host_user` (body, `HostUser`).
     pub fn host_user(mut self, v: impl Into<crate::v1::HostUser>) -> Self {
         self.host_user = Some(v.into());
         self
     }
 
-    /// Sets `old_host_user` (body, `SetVCHostMeetingReqOldHostUser`).
+    /// Sets `old_host_user` (body, `HostUser`).
     pub fn old_host_user(mut self, v: impl Into<crate::v1::HostUser>) -> Self {
         self.old_host_user = Some(v.into());
         self

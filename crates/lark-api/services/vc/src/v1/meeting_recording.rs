@@ -200,13 +200,13 @@ impl SetPermission {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `permission_objects` (body, `list<SetVCPermissionMeetingRecordingReqPermissionObject>`).
+    /// Sets `permission_objects` (body, `list<PermissionObject>`).
     pub fn permission_objects(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::meeting_recording::PermissionObject>>,

@@ -46,7 +46,7 @@ impl Apply {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -64,7 +64,7 @@ impl Apply {
         self
     }
 
-    /// Sets `meeting_settings` (body, `ApplyVCReserveReqMeetingSettings`).
+    /// Sets `meeting_settings` (body, `MeetingSetting`).
     pub fn meeting_settings(mut self, v: impl Into<crate::v1::reserve::MeetingSetting>) -> Self {
         self.meeting_settings = Some(v.into());
         self
@@ -146,7 +146,7 @@ impl Update {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -158,7 +158,7 @@ impl Update {
         self
     }
 
-    /// Sets `meeting_settings` (body, `UpdateVCReserveReqMeetingSettings`).
+    /// Sets `meeting_settings` (body, `MeetingSetting`).
     pub fn meeting_settings(mut self, v: impl Into<crate::v1::reserve::MeetingSetting>) -> Self {
         self.meeting_settings = Some(v.into());
         self
@@ -280,7 +280,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -346,7 +346,7 @@ impl GetActiveMeeting {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self

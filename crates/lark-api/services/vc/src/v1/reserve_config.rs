@@ -29,7 +29,7 @@ impl ReserveScope {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -114,13 +114,13 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `approval_config` (body, `UpdateVCReserveConfigReqApprovalConfig`).
+    /// Sets `approval_config` (body, `ApprovalConfig`).
     pub fn approval_config(
         mut self,
         v: impl Into<crate::v1::reserve_config::ApprovalConfig>,
@@ -129,13 +129,13 @@ impl Patch {
         self
     }
 
-    /// Sets `time_config` (body, `UpdateVCReserveConfigReqTimeConfig`).
+    /// Sets `time_config` (body, `PatchTimeConfig`).
     pub fn time_config(mut self, v: impl Into<crate::v1::reserve_config::PatchTimeConfig>) -> Self {
         self.time_config = Some(v.into());
         self
     }
 
-    /// Sets `reserve_scope_config` (body, `UpdateVCReserveConfigReqReserveScopeConfig`).
+    /// Sets `reserve_scope_config` (body, `PatchReserveScopeConfig`).
     pub fn reserve_scope_config(
         mut self,
         v: impl Into<crate::v1::reserve_config::PatchReserveScopeConfig>,

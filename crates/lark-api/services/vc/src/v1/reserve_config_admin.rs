@@ -29,7 +29,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -98,13 +98,13 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `reserve_admin_config` (body, `UpdateVCReserveConfigAdminReqReserveAdminConfig`).
+    /// Sets `reserve_admin_config` (body, `PatchReserveAdminConfig`).
     pub fn reserve_admin_config(
         mut self,
         v: impl Into<crate::v1::reserve_config_admin::PatchReserveAdminConfig>,

@@ -39,7 +39,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -108,13 +108,13 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `reserve_form_config` (body, `UpdateVCReserveConfigFormReqReserveFormConfig`).
+    /// Sets `reserve_form_config` (body, `PatchReserveFormConfig`).
     pub fn reserve_form_config(
         mut self,
         v: impl Into<crate::v1::reserve_config_form::PatchReserveFormConfig>,

@@ -37,7 +37,7 @@ impl Mget {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -134,7 +134,7 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -152,13 +152,13 @@ impl Create {
         self
     }
 
-    /// Sets `room_status` (body, `CreateVCRoomReqRoomStatus`).
+    /// Sets `room_status` (body, `CreateRoomStatus`).
     pub fn room_status(mut self, v: impl Into<crate::v1::CreateRoomStatus>) -> Self {
         self.room_status = Some(v.into());
         self
     }
 
-    /// Sets `device` (body, `list<CreateVCRoomReqDevice>`).
+    /// Sets `device` (body, `list<Device>`).
     pub fn device(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::room::Device>>,
@@ -276,7 +276,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -366,7 +366,7 @@ impl List {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -478,7 +478,7 @@ impl Search {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -625,7 +625,7 @@ impl Patch {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -661,13 +661,13 @@ impl Patch {
         self
     }
 
-    /// Sets `room_status` (body, `UpdateVCRoomReqRoomStatus`).
+    /// Sets `room_status` (body, `CreateRoomStatus`).
     pub fn room_status(mut self, v: impl Into<crate::v1::CreateRoomStatus>) -> Self {
         self.room_status = Some(v.into());
         self
     }
 
-    /// Sets `device` (body, `list<UpdateVCRoomReqDevice>`).
+    /// Sets `device` (body, `list<Device>`).
     pub fn device(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::v1::room::Device>>,

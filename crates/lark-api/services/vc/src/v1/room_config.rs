@@ -75,7 +75,7 @@ impl Query {
         self
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -180,7 +180,7 @@ impl Set {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -216,7 +216,7 @@ impl Set {
         self
     }
 
-    /// Sets `room_config` (body, `SetVCRoomConfigReqRoomConfig`).
+    /// Sets `room_config` (body, `RoomConfig`).
     pub fn room_config(mut self, v: impl Into<crate::v1::room_config::RoomConfig>) -> Self {
         self.room_config = Some(v.into());
         self

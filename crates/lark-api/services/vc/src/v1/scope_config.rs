@@ -37,7 +37,7 @@ impl Get {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
@@ -114,13 +114,13 @@ impl Create {
         }
     }
 
-    /// Sets `user_id_type` (query, `string`).
+    /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
 
-    /// Sets `scope_config` (body, `SetVCScopeConfigReqScopeConfig`).
+    /// Sets `scope_config` (body, `CreateScopeConfig`).
     pub fn scope_config(
         mut self,
         v: impl Into<crate::v1::scope_config::CreateScopeConfig>,

@@ -52,7 +52,7 @@ impl Create {
         self
     }
 
-    /// Sets `open_sharing` (body, `string`).
+    /// Sets `open_sharing` (body, `OpenSharing`).
     pub fn open_sharing(mut self, v: impl Into<crate::v2::space::OpenSharing>) -> Self {
         self.open_sharing = Some(v.into());
         self
@@ -217,7 +217,7 @@ impl Get {
         }
     }
 
-    /// Sets `lang` (query, `string`).
+    /// Sets `lang` (query, `Lang`).
     pub fn lang(mut self, v: impl Into<crate::v2::space::Lang>) -> Self {
         self.lang = Some(v.into());
         self
@@ -286,7 +286,7 @@ impl GetNode {
         }
     }
 
-    /// Sets `obj_type` (query, `string`).
+    /// Sets `obj_type` (query, `ObjType`).
     pub fn obj_type(mut self, v: impl Into<crate::v2::space::ObjType>) -> Self {
         self.obj_type = Some(v.into());
         self

@@ -54,7 +54,7 @@ impl Delete {
         }
     }
 
-    /// Sets `type` (body, `string`).
+    /// Sets `type` (body, `Type`).
     pub fn r#type(mut self, v: impl Into<crate::v2::space_member::Type>) -> Self {
         self.r#type = Some(v.into());
         self
