@@ -10,11 +10,11 @@
 //!     cargo run -p lark-examples --example custom_bot
 //! ```
 
+use lark_custom_bot::card::{Button, ButtonType, Card, Element, Header, HeaderTemplate};
 use lark_custom_bot::{
     CardTemplate, CustomBot, Message, Post, PostContent, PostElement, RateLimit, Text, TextStyle,
 };
 use lark_reqwest::{ReqwestClient, SystemRuntime};
-use serde_json::json;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -94,11 +94,15 @@ async fn post_all(bot: &CustomBot<ReqwestClient>) -> Result<(), lark_core::Error
     println!("   -> {}", reply.msg);
 
     println!("3. An interactive card");
-    let card = json!({
-        "header": {"template": "green", "title": {"tag": "plain_text", "content": "Deploy"}},
-        "elements": [{"tag": "div", "text": {"tag": "lark_md", "content": "**prod** is on v1.2.3"}}]
-    });
-    let reply = bot.send(&Message::card(card)).await?;
+    let card = Card::new()
+        .header(Header::new("Deploy").template(HeaderTemplate::Green))
+        .element(Element::markdown("**prod** is on v1.2.3"))
+        .element(
+            Button::new("Release notes")
+                .kind(ButtonType::Primary)
+                .open_url("https://example.com/releases/v1.2.3"),
+        );
+    let reply = bot.send(&Message::interactive(card)).await?;
     println!("   -> {}", reply.msg);
 
     println!("4. A card from a template, with variables");

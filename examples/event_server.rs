@@ -2,7 +2,8 @@
 //!
 //! Point the app's event subscription (and card callback) URL at `http://<host>/webhook/event`.
 //! It answers the url_verification challenge, checks signatures and tokens, decrypts, drops
-//! re-deliveries, replies to card clicks with a toast, and logs messages.
+//! re-deliveries, replies to card clicks with a toast and an updated card (typed with
+//! `lark_message`, no hand-written JSON), and logs messages.
 //!
 //! ```text
 //! LARK_VERIFICATION_TOKEN=... LARK_ENCRYPT_KEY=... \
@@ -22,8 +23,11 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::routing::post;
 use lark_core::event::types::im;
-use lark_core::event::{self, CardActionReply, Dispatcher, Event, ToastKind};
+use lark_core::event::{self, Dispatcher, Event};
 use lark_core::{HttpClient as _, Secret};
+use lark_message::callback::{self, CardAction, CardReply, ToastKind};
+use lark_message::card::{Card, Element, Header, HeaderTemplate};
+use lark_message::content::MessageContent;
 
 /// Events are a few kilobytes; refuse anything much larger before reading it all.
 const BODY_LIMIT: usize = 1024 * 1024;
@@ -32,6 +36,13 @@ fn now_millis() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The card a click turns the question card into.
+fn chosen_card(choice: &str) -> Card {
+    Card::new()
+        .header(Header::new("Thanks").template(HeaderTemplate::Green))
+        .element(Element::markdown(format!("You chose **{choice}**.")))
 }
 
 fn dispatcher(verification_token: Secret, encrypt_key: Option<Secret>) -> Dispatcher {
@@ -55,14 +66,17 @@ fn dispatcher(verification_token: Secret, encrypt_key: Option<Secret>) -> Dispat
             // about 3 seconds for the answer.
             Ok(())
         })
-        // A card button: the reply is shown to the user who clicked.
-        .on_card_action(|event: Event| async move {
-            let choice = event.payload["action"]["value"]["choice"]
-                .as_str()
+        // A card button: the toast is shown to the user who clicked, the card is replaced.
+        .on_card_action(callback::typed(|action: CardAction| async move {
+            let choice = action
+                .action
+                .value_str("choice")
                 .unwrap_or("nothing")
                 .to_owned();
-            Ok(CardActionReply::new().toast(ToastKind::Success, format!("You chose {choice}")))
-        })
+            Ok(CardReply::new()
+                .toast(ToastKind::Success, format!("You chose {choice}"))
+                .card(&chosen_card(&choice))?)
+        }))
         // Everything else, including event types this SDK does not know, as raw JSON.
         .fallback(|event: Event| async move {
             println!("{} event: {}", event.event_type, event.payload);
@@ -167,7 +181,7 @@ async fn self_test() -> Result<(), Box<dyn std::error::Error>> {
         "schema": "2.0",
         "header": {"event_id": format!("ev-{}", now_millis()), "event_type": "im.message.receive_v1",
                    "token": TOKEN, "create_time": now_millis().to_string()},
-        "event": {"message": {"chat_id": "oc_demo", "content": "{\"text\":\"hello\"}"}}
+        "event": {"message": {"chat_id": "oc_demo", "content": MessageContent::text("hello").content()?}}
     });
     check(
         "signed encrypted message",
@@ -195,7 +209,10 @@ async fn self_test() -> Result<(), Box<dyn std::error::Error>> {
         send(click, true).await?,
         (
             200,
-            serde_json::json!({"toast": {"type": "success", "content": "You chose yes"}}),
+            serde_json::json!({
+                "toast": {"type": "success", "content": "You chose yes"},
+                "card": {"type": "raw", "data": chosen_card("yes").to_value()?}
+            }),
         ),
     )?;
     server.abort();

@@ -1,4 +1,5 @@
-//! The quickstart: send a message to a chat, read it back, list the chat's messages.
+//! The quickstart: send a message and a card to a chat, read them back, list the chat's
+//! messages. Contents are typed (`lark_message`): no hand-written JSON.
 //!
 //! With no credentials in the environment it starts the embedded Feishu-compatible mock on
 //! 127.0.0.1 and runs against it. With `LARK_APP_ID` and `LARK_APP_SECRET` set it talks to the
@@ -12,6 +13,9 @@
 use futures_util::StreamExt as _;
 use lark_api::im::v1::{chat, message};
 use lark_core::{Client, Config};
+use lark_message::card::{Button, ButtonType, Card, Element, Header, HeaderTemplate};
+use lark_message::content::Text;
+use lark_message::{ReceiveId, SendMessage};
 use lark_reqwest::ReqwestClient;
 
 #[tokio::main]
@@ -84,12 +88,26 @@ async fn converse(
         chat.name.unwrap_or_default()
     );
 
-    let content = serde_json::json!({"text": "Hello from the Rust Lark SDK"}).to_string();
+    let hello = Text::new("Hello from the Rust Lark SDK");
     let sent = client
-        .send(&message::Create::new("chat_id", chat_id, "text", content))
+        .send(&SendMessage::text(ReceiveId::chat(chat_id), hello))
         .await?;
     let message_id = sent.message_id.ok_or("the answer has no message_id")?;
     println!("3. sent message {message_id}");
+
+    let card = Card::new()
+        .header(Header::new("Quickstart").template(HeaderTemplate::Blue))
+        .element(Element::markdown("The SDK can send **cards** too."))
+        .element(Button::new("Docs").kind(ButtonType::Primary).open_url(
+            "https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-json-v2-structure",
+        ));
+    let sent_card = client
+        .send(&SendMessage::card(ReceiveId::chat(chat_id), card))
+        .await?;
+    println!(
+        "   and a card: {}",
+        sent_card.message_id.as_deref().unwrap_or("?")
+    );
 
     let read = client.send(&message::Get::new(&message_id)).await?;
     let body = read

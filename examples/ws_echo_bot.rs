@@ -1,55 +1,97 @@
-//! An echo bot on the long connection: no public URL, it opens the WebSocket itself and replies
-//! to every text message with the same text.
+//! An echo bot on the long connection: no public URL, it opens the WebSocket itself, replies
+//! to every text message with the same text and a card with a button, and answers a click on
+//! that button with a toast and an updated card. Messages and cards are typed
+//! (`lark_message`): no hand-written JSON.
 //!
 //! ```text
 //! LARK_APP_ID=cli_... LARK_APP_SECRET=... cargo run -p lark-examples --example ws_echo_bot
 //! cargo run -p lark-examples --example ws_echo_bot      # against the embedded mock, then exits
 //! ```
 //! `LARK_BASE_URL` picks another host (Lark: `https://open.larksuite.com`). With credentials it
-//! runs until Ctrl-C. Without, it starts the embedded mock, pushes one message over the mock's
-//! long connection, shows it arriving and the reply going out, and exits.
+//! runs until Ctrl-C. Without, it starts the embedded mock, pushes one message and one button
+//! click over the mock's long connection, shows them arriving and the replies going out, and
+//! exits.
 
 use std::time::Duration;
 
-use lark_api::im::v1::message;
 use lark_core::event::types::im;
 use lark_core::event::{Dispatcher, Event};
 use lark_core::{Client, Config};
+use lark_message::callback::{self, CardAction, CardReply, ToastKind};
+use lark_message::card::{Button, ButtonType, Card, Element, Header, HeaderTemplate};
+use lark_message::content::MessageContent;
+use lark_message::send::ReplyMessage;
 use lark_mock::MockServer;
 use lark_reqwest::ReqwestClient;
 use lark_reqwest::ws::ClientWsExt as _;
 use serde_json::{Value, json};
 
-/// Replies to every text message with its text.
+/// The card sent after each echo: the text, and a button that asks for it again.
+fn echo_card(text: &str) -> Card {
+    Card::new()
+        .header(Header::new("Echo").template(HeaderTemplate::Turquoise))
+        .element(Element::markdown(format!("You said: **{text}**")))
+        .element(
+            Button::new("Say it again")
+                .kind(ButtonType::Primary)
+                .callback(json!({"action": "again", "text": text})),
+        )
+}
+
+/// The card a click turns the echo card into.
+fn echoed_card(text: &str) -> Card {
+    Card::new()
+        .header(Header::new("Echo").template(HeaderTemplate::Green))
+        .element(Element::markdown(format!("{text}! {text}!")))
+        .element(Button::new("Said twice").disabled(true))
+}
+
+/// Replies to every text message with its text and an echo card; answers the card's button.
 fn echo(client: Client<ReqwestClient>) -> Dispatcher {
-    Dispatcher::new().on(move |received: im::MessageReceiveV1, event: Event| {
-        let client = client.clone();
-        async move {
-            let text_message = received.message.unwrap_or_default();
-            if text_message.message_type.as_deref() != Some("text") {
-                return Ok(());
-            }
-            let (Some(message_id), Some(content)) = (text_message.message_id, text_message.content)
-            else {
-                return Ok(());
-            };
-            let text: Value = serde_json::from_str(&content)?;
-            let text = text["text"].as_str().unwrap_or_default();
+    Dispatcher::new()
+        .on_card_action(callback::typed(|action: CardAction| async move {
+            let text = action
+                .action
+                .value_str("text")
+                .unwrap_or_default()
+                .to_owned();
             println!(
-                "event {} arrived: {message_id} says {text:?}",
-                event.event_id.as_deref().unwrap_or("?")
+                "card click: {:?} on {text:?}",
+                action.action.value_str("action")
             );
-            let reply = json!({ "text": text }).to_string();
-            let sent = client
-                .send(&message::Reply::new(message_id.as_str(), reply, "text"))
-                .await?;
-            match sent.message_id {
-                Some(reply_id) => println!("replied to {message_id}: {reply_id}"),
-                None => println!("replied to {message_id}"),
+            Ok(CardReply::new()
+                .toast(ToastKind::Success, "Echoed again")
+                .card(&echoed_card(&text))?)
+        }))
+        .on(move |received: im::MessageReceiveV1, event: Event| {
+            let client = client.clone();
+            async move {
+                let text_message = received.message.unwrap_or_default();
+                if text_message.message_type.as_deref() != Some("text") {
+                    return Ok(());
+                }
+                let (Some(message_id), Some(content)) =
+                    (text_message.message_id, text_message.content)
+                else {
+                    return Ok(());
+                };
+                let text: Value = serde_json::from_str(&content)?;
+                let text = text["text"].as_str().unwrap_or_default();
+                println!(
+                    "event {} arrived: {message_id} says {text:?}",
+                    event.event_id.as_deref().unwrap_or("?")
+                );
+                let sent = client.send(&ReplyMessage::text(&message_id, text)).await?;
+                match sent.message_id {
+                    Some(reply_id) => println!("replied to {message_id}: {reply_id}"),
+                    None => println!("replied to {message_id}"),
+                }
+                client
+                    .send(&ReplyMessage::card(&message_id, echo_card(text)))
+                    .await?;
+                Ok(())
             }
-            Ok(())
-        }
-    })
+        })
 }
 
 #[tokio::main]
@@ -104,7 +146,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "chat_id": MockServer::CHAT_ID,
                 "chat_type": "group",
                 "message_type": "text",
-                "content": json!({"text": "hello, bot"}).to_string()
+                "content": MessageContent::text("hello, bot").content()?
             }
         }
     });
@@ -120,12 +162,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let replies = mock.requests_to(&path);
     let reply = replies.first().ok_or("the bot sent no reply")?;
     println!(
-        "4. the reply the mock received at {path}: {}",
+        "4. the replies the mock received at {path}: {} and a card",
         reply.json().unwrap_or_default()
     );
+    if replies.len() != 2 {
+        return Err(format!("want a text and a card reply, got {}", replies.len()).into());
+    }
+
+    // A click on the card's button, as the platform pushes it over the long connection.
+    let click = json!({
+        "schema": "2.0",
+        "header": {
+            "event_id": "ev_click_demo",
+            "event_type": "card.action.trigger",
+            "create_time": "1700000000000",
+            "token": "",
+            "app_id": MockServer::APP_ID,
+            "tenant_key": MockServer::TENANT_KEY
+        },
+        "event": {
+            "operator": {"open_id": MockServer::USER_OPEN_ID},
+            "action": {"tag": "button", "value": {"action": "again", "text": "hello, bot"}},
+            "context": {"open_message_id": "om_card_demo", "open_chat_id": MockServer::CHAT_ID}
+        }
+    });
+    let click_id = ws.push_card(&click);
+    let ack = ws.wait_for_ack(&click_id, Duration::from_secs(5)).await?;
+    let answer = ack.data.ok_or("the click got no card reply")?;
+    println!("5. the click was answered with: {answer}");
+    if answer["card"]["data"] != echoed_card("hello, bot").to_value()? {
+        return Err("the click's answer is not the echoed card".into());
+    }
 
     let _ = stop.send(());
     bot.await??;
-    println!("5. the bot stopped cleanly");
+    println!("6. the bot stopped cleanly");
     Ok(())
 }

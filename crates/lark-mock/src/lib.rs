@@ -27,6 +27,12 @@
 //! - **The long connection**: `POST /callback/ws/endpoint` hands out a WebSocket URL on the
 //!   mock whose socket speaks the platform's frames; [`MockServer::ws`] pushes events and card
 //!   actions, cuts connections, refuses handshakes and records acks.
+//! - **Drive files and medias** (`/open-apis/drive/v1/{files,medias}/…`): `upload_all` (up to
+//!   20 MiB), the three-step upload (`upload_prepare` → `upload_part` → `upload_finish`, block
+//!   sizes, order, Adler-32 checksums, missing blocks and expiring upload ids checked, with the
+//!   codes of [`drive_codes`]) and `:file_token/download` in chunks, with `Range: bytes=…`.
+//!   [`MockServer::set_upload_block_size`] keeps multi-block tests small,
+//!   [`MockServer::put_file`] seeds a file, [`MockServer::fail_upload_part`] fails one block.
 //! - **Fault injection**: [`MockServer::inject`] a [`FaultRule`].
 //! - Every answer carries a unique `X-Tt-Logid`, a JSON content type and CORS headers; `OPTIONS`
 //!   preflights get HTTP 204. Unknown routes answer a Lark envelope with HTTP 404 (code 404).
@@ -49,7 +55,9 @@
 
 mod auth;
 mod bot;
+pub mod cardkit;
 mod fault;
+mod files;
 mod handlers;
 mod server;
 mod spec;
@@ -66,6 +74,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use fault::{Fault, FaultId, FaultRule, When};
+pub use files::{MockFile, drive_codes};
 pub use state::{MockUser, RecordedRequest};
 
 use state::{App, AppKind, Bot, Shared, UserToken, lock};
@@ -469,6 +478,12 @@ impl MockServer {
             .get(token)
             .map(|b| b.messages.clone())
             .unwrap_or_default()
+    }
+
+    /// The CardKit card entity `card_id` as it stands (its card JSON, last sequence and
+    /// operation counts), or `None` when the mock made no such card.
+    pub fn cardkit_card(&self, card_id: &str) -> Option<cardkit::CardEntity> {
+        self.shared.data().cardkit.get(card_id).cloned()
     }
 
     // ----- long connection -----

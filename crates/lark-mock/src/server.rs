@@ -25,12 +25,12 @@ const BODY_LIMIT: usize = 64 * 1024 * 1024;
 const ALLOW_HEADERS: &str = "Authorization, Content-Type, X-Lark-Helpdesk-Authorization, \
     X-Lark-Request-Timestamp, X-Lark-Request-Nonce, X-Lark-Signature, X-Request-Id";
 const EXPOSE_HEADERS: &str =
-    "X-Tt-Logid, x-ogw-ratelimit-limit, x-ogw-ratelimit-reset, Content-Disposition";
+    "X-Tt-Logid, x-ogw-ratelimit-limit, x-ogw-ratelimit-reset, Content-Disposition, Content-Range";
 
 /// Every route of the mock. Requests no route takes go to the spec-driven handler
 /// ([`crate::spec::handle`]), which answers unknown paths with a Lark envelope and HTTP 404.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    crate::spec::literal_routes(Router::new())
+    crate::files::routes(crate::spec::literal_routes(Router::new()))
         .route(
             "/open-apis/auth/v3/tenant_access_token/internal",
             post(auth::tenant_token_internal),
@@ -70,6 +70,19 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(handlers::start_helpdesk_service),
         )
         .route("/open-apis/bot/v2/hook/{token}", post(bot::hook))
+        .route("/open-apis/cardkit/v1/cards", post(crate::cardkit::create))
+        .route(
+            "/open-apis/cardkit/v1/cards/{card_id}",
+            axum::routing::put(crate::cardkit::update),
+        )
+        .route(
+            "/open-apis/cardkit/v1/cards/{card_id}/settings",
+            axum::routing::patch(crate::cardkit::settings),
+        )
+        .route(
+            "/open-apis/cardkit/v1/cards/{card_id}/elements/{element_id}/content",
+            axum::routing::put(crate::cardkit::content),
+        )
         .route(lark_core::ws::ENDPOINT_PATH, post(crate::ws::endpoint))
         .route(crate::ws::WS_PATH, get(crate::ws::socket))
         .fallback(crate::spec::handle)
@@ -193,7 +206,7 @@ async fn hang_up(kill: &Notify) -> Response {
     std::future::pending().await
 }
 
-fn fault_answer(fault: Fault) -> Response {
+pub(crate) fn fault_answer(fault: Fault) -> Response {
     let json = "application/json; charset=utf-8";
     let (status, content_type, body, headers) = match fault {
         Fault::Http {

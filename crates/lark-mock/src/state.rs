@@ -151,6 +151,8 @@ pub(crate) struct Data {
     pub(crate) chats: HashMap<String, Value>,
     pub(crate) users: Vec<MockUser>,
     pub(crate) bots: HashMap<String, Bot>,
+    /// CardKit card entities.
+    pub(crate) cardkit: crate::cardkit::Cards,
 }
 
 /// Everything the handlers share.
@@ -163,6 +165,7 @@ pub(crate) struct Shared {
     pub(crate) record: bool,
     pub(crate) token_ttl: Mutex<Duration>,
     pub(crate) ws: std::sync::Arc<crate::ws::WsState>,
+    pub(crate) files: crate::files::Files,
     seq: AtomicU64,
     salt: u64,
 }
@@ -180,6 +183,7 @@ impl Shared {
             record,
             token_ttl: Mutex::new(token_ttl),
             ws: std::sync::Arc::default(),
+            files: crate::files::Files::default(),
             seq: AtomicU64::new(0),
             salt: nanos ^ u64::from(std::process::id()).rotate_left(32),
         }
