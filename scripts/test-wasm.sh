@@ -85,7 +85,7 @@ build_variant() { # name features
         "$out/lark_wasm.js" --outfile="$out/lark_wasm.js"
 }
 step "build the npm package's wasm (full, client, bot)"
-build_variant full client,events,bot,ws
+build_variant full client,events,bot,ws,files
 build_variant client client
 build_variant bot bot
 [ "$MODE" = build ] && exit 0

@@ -8,13 +8,13 @@ use lark_core::endpoint::{
 };
 use lark_core::{
     AppType, Body, Client, Config, Download, Endpoint, EndpointMeta, File, Multipart,
-    RequestOptions, TokenKind,
+    RefreshLockPolicy, RequestOptions, TokenKind,
 };
 use lark_fetch::{FetchClient, FetchRuntime};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{get, get_string, lark_error, set, to_js};
-use crate::store::JsTokenStore;
+use crate::store::{JsAppTicketStore, JsTokenStore};
 
 /// Catalog flag bits (see `npm/src/generated/catalog.js`); token bits are tenant 1, user 2,
 /// app 4.
@@ -36,7 +36,7 @@ const KEY_NAMES: &[&str] = &[
 ];
 
 /// The token kinds of a catalog entry, as the `'static` slice `EndpointMeta` wants.
-fn token_kinds(bits: u32) -> &'static [TokenKind] {
+pub(crate) fn token_kinds(bits: u32) -> &'static [TokenKind] {
     use TokenKind::{App, Tenant, User};
     match bits & 7 {
         0 => &[],
@@ -55,14 +55,16 @@ fn token_kinds(bits: u32) -> &'static [TokenKind] {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct WasmClient {
-    client: Client<FetchClient>,
+    pub(crate) client: Client<FetchClient>,
 }
 
 #[wasm_bindgen]
 impl WasmClient {
     /// A client. `options` holds `appId`, `appSecret`, `baseUrl` and `wwwBaseUrl` (already
     /// resolved from `domain`), `marketplace`, `timeoutMs`, `helpdeskId`, `helpdeskToken`, `encryptKey`,
-    /// `verificationToken` and `tokenStore` (an object with async `get`, `set`, `delete`).
+    /// `verificationToken`, `tokenStore` (an object with async `get`, `set`, `delete`, and
+    /// optionally `tryAcquireRefresh`/`releaseRefresh`), `appTicketStore` (async `get`, `set`)
+    /// and `tokenRefreshLock` (`{ ttlMs, maxWaitMs, pollIntervalMs }`).
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<WasmClient, JsValue> {
         let required = |name: &str| {
@@ -93,16 +95,19 @@ impl WasmClient {
         if let Some(token) = get_string(&options, "verificationToken") {
             config = config.verification_token(token);
         }
-        let client = match get(&options, "tokenStore") {
-            Some(store) => Client::with_token_store(
-                config,
-                FetchClient::new(),
-                FetchRuntime,
-                JsTokenStore::new(store)?,
-            ),
-            None => Client::new(config, FetchClient::new(), FetchRuntime),
-        };
-        Ok(WasmClient { client })
+        if let Some(lock) = get(&options, "tokenRefreshLock") {
+            config = config.token_refresh_lock(refresh_lock_policy(&lock));
+        }
+        let mut builder = Client::builder(config, FetchClient::new(), FetchRuntime);
+        if let Some(store) = get(&options, "tokenStore") {
+            builder = builder.token_store(JsTokenStore::new(store)?);
+        }
+        if let Some(store) = get(&options, "appTicketStore") {
+            builder = builder.app_ticket_store(JsAppTicketStore::new(store)?);
+        }
+        Ok(WasmClient {
+            client: builder.build(),
+        })
     }
 
     /// Sends one call and resolves to the JSON text of its payload (`"null"` when there is
@@ -124,7 +129,7 @@ impl WasmClient {
     ) -> Result<JsValue, JsValue> {
         let endpoint = DynEndpoint::new(&spec, &path_values, &query, body, &parts)?;
         let options = request_options(&options)?;
-        match self.client.send_with(&endpoint, &options).await {
+        match anchored(self.client.send_with(&endpoint, &options)).await {
             Ok(DynOutput::Json(text)) => Ok(JsValue::from_str(&text)),
             Ok(DynOutput::Binary(download)) => {
                 let out = js_sys::Object::new();
@@ -153,8 +158,7 @@ impl WasmClient {
     /// tenant.
     #[wasm_bindgen(js_name = tenantAccessToken)]
     pub async fn tenant_access_token(&self, tenant_key: Option<String>) -> Result<String, JsValue> {
-        self.client
-            .tenant_access_token(tenant_key.as_deref())
+        anchored(self.client.tenant_access_token(tenant_key.as_deref()))
             .await
             .map(|t| t.expose().to_owned())
             .map_err(to_js)
@@ -163,8 +167,7 @@ impl WasmClient {
     /// The app access token, from the cache or freshly fetched.
     #[wasm_bindgen(js_name = appAccessToken)]
     pub async fn app_access_token(&self) -> Result<String, JsValue> {
-        self.client
-            .app_access_token()
+        anchored(self.client.app_access_token())
             .await
             .map(|t| t.expose().to_owned())
             .map_err(to_js)
@@ -185,7 +188,124 @@ impl WasmClient {
     }
 }
 
-fn request_options(options: &JsValue) -> Result<RequestOptions, JsValue> {
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, millis: i32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+thread_local! {
+    /// The promise resolvers that wake anchored calls, by waker id (few: one per waiting call).
+    static WAKERS: std::cell::RefCell<(u64, Vec<(u64, js_sys::Function)>)> =
+        std::cell::RefCell::default();
+}
+
+fn take_waker(id: u64) -> Option<js_sys::Function> {
+    WAKERS.with(|w| {
+        let wakers = &mut w.borrow_mut().1;
+        let at = wakers.iter().position(|(i, _)| *i == id)?;
+        Some(wakers.swap_remove(at).1)
+    })
+}
+
+/// A waker that resolves the promise its anchored call waits on (found by id: a JavaScript
+/// function cannot sit in the `Send` waker itself).
+struct PromiseWaker(u64);
+
+impl std::task::Wake for PromiseWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        if let Some(resolve) = take_waker(self.0) {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// Runs `future` in the JavaScript context of the call that started it.
+///
+/// Why: calls of one Worker isolate share the client, so one request can wait for a token
+/// another request is fetching (the core's single-flight). The executor would then go on with
+/// the waiting call from inside the request that woke it: workerd ties I/O to the request that
+/// starts it, and cancels a request that has nothing of its own pending ("the code had hung").
+/// Here each wake resolves a promise the call made in its own context, which workerd resumes in
+/// that context, and a timer of its own (also a periodic re-poll) keeps it alive while it
+/// waits. Elsewhere (browsers, Node) this costs a promise per wake.
+pub(crate) async fn anchored<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut output = None;
+    loop {
+        drive(&mut |cx| match future.as_mut().poll(cx) {
+            std::task::Poll::Ready(value) => {
+                output = Some(value);
+                true
+            }
+            std::task::Poll::Pending => false,
+        })
+        .await;
+        if let Some(value) = output.take() {
+            return value;
+        }
+    }
+}
+
+/// [`anchored`]'s loop, once for every future type: polls through `poll` (true when done)
+/// until it is done.
+async fn drive(poll: &mut dyn FnMut(&mut std::task::Context<'_>) -> bool) {
+    loop {
+        let mut resolver = None;
+        let woken = js_sys::Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
+        let id = WAKERS.with(|w| {
+            let mut w = w.borrow_mut();
+            w.0 += 1;
+            let id = w.0;
+            if let Some(resolve) = &resolver {
+                w.1.push((id, resolve.clone()));
+            }
+            id
+        });
+        let waker = std::task::Waker::from(std::sync::Arc::new(PromiseWaker(id)));
+        if poll(&mut std::task::Context::from_waker(&waker)) {
+            take_waker(id);
+            return;
+        }
+        let Some(resolve) = resolver else {
+            // `new Promise` did not run its executor (it always does): yield, then poll again.
+            let _ =
+                wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::UNDEFINED))
+                    .await;
+            continue;
+        };
+        let timer = set_timeout(&resolve, 1000);
+        let _ = wasm_bindgen_futures::JsFuture::from(woken).await;
+        clear_timeout(&timer);
+        take_waker(id);
+    }
+}
+
+/// `{ ttlMs, maxWaitMs, pollIntervalMs }`: how a refresh shared through the token store's
+/// `tryAcquireRefresh` is claimed and waited for; what is missing keeps lark-core's default.
+fn refresh_lock_policy(lock: &JsValue) -> RefreshLockPolicy {
+    let millis = |name| {
+        get(lock, name)
+            .and_then(|v| v.as_f64())
+            .filter(|n| n.is_finite() && *n > 0.0)
+            .map(|n| Duration::from_millis(n as u64))
+    };
+    let mut policy = RefreshLockPolicy::new();
+    if let Some(ttl) = millis("ttlMs") {
+        policy = policy.ttl(ttl);
+    }
+    if let Some(wait) = millis("maxWaitMs") {
+        policy = policy.max_wait(wait);
+    }
+    if let Some(interval) = millis("pollIntervalMs") {
+        policy = policy.poll_interval(interval);
+    }
+    policy
+}
+
+pub(crate) fn request_options(options: &JsValue) -> Result<RequestOptions, JsValue> {
     let mut out = RequestOptions::new();
     if options.is_undefined() || options.is_null() {
         return Ok(out);
@@ -324,7 +444,7 @@ impl DynEndpoint {
     }
 }
 
-fn percent_encoding_query(value: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn percent_encoding_query(value: &str) -> impl Iterator<Item = &str> {
     const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'.')

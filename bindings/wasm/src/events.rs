@@ -108,7 +108,9 @@ fn request(
 impl WasmEvents {
     /// A dispatcher. `options` holds `encryptKey`, `verificationToken`, `allowUnverified`
     /// (without a token or key every request is refused unless it is `true`), `freshnessSecs`
-    /// (0 turns the window off) and `dispatch`.
+    /// (0 turns the window off), `dedupStore` (async `firstSeen(eventId, ttlMs)`, `forget(eventId)`;
+    /// in the instance by default), `dedupTtlSecs` (12 hours by default), `appTicketStore` with
+    /// `appId` (where pushed `app_ticket`s go) and `dispatch`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<WasmEvents, JsValue> {
         let dispatch: js_sys::Function = get(&options, "dispatch")
@@ -132,6 +134,21 @@ impl WasmEvents {
             d
         };
         let mut dispatcher = configure(Dispatcher::new());
+        if let Some(store) = get(&options, "dedupStore") {
+            dispatcher = dispatcher.dedup_store(crate::store::JsEventDedupStore::new(store)?);
+        }
+        if let Some(secs) = get(&options, "dedupTtlSecs").and_then(|v| v.as_f64()) {
+            if secs.is_finite() && secs > 0.0 {
+                dispatcher = dispatcher.dedup_ttl(std::time::Duration::from_secs(secs as u64));
+            }
+        }
+        if let Some(store) = get(&options, "appTicketStore") {
+            let app_id = get_string(&options, "appId")
+                .filter(|id| !id.is_empty())
+                .ok_or_else(|| lark_error("build", "`appTicketStore` needs `appId`"))?;
+            dispatcher =
+                dispatcher.app_ticket_store(crate::store::JsAppTicketStore::new(store)?, app_id);
+        }
         for event_type in CALLBACK_TYPES {
             let dispatch = dispatch.clone();
             dispatcher = dispatcher.on_raw_callback(event_type, move |event: Event| {

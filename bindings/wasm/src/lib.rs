@@ -18,6 +18,8 @@ pub mod client;
 mod error;
 #[cfg(feature = "events")]
 pub mod events;
+#[cfg(feature = "files")]
+pub mod files;
 #[cfg(feature = "client")]
 mod store;
 #[cfg(feature = "ws")]

@@ -4847,8 +4847,8 @@ fn answers_common() {
         r#"{"x": null, "y": null}"#,
         &[],
     );
-    decode::<lark_api::common::Card>(
-        "lark_api::common::Card",
+    decode::<lark_api::common::Divider>(
+        "lark_api::common::Divider",
         r#"{"field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{}"#,
         &[],

@@ -9366,9 +9366,7 @@ fn endpoints_cardkit() {
         },
     );
     check(
-        parts(
-            &lark_api::cardkit::v1::card::Create::new("s").data(lark_api::common::Card::default()),
-        ),
+        parts(&lark_api::cardkit::v1::card::Create::new("s", "s")),
         Expected {
             service: "cardkit",
             name: "v1.card.create",

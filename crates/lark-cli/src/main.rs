@@ -3,6 +3,7 @@
 mod api;
 mod bot;
 mod call;
+mod drive;
 mod endpoints;
 mod event;
 mod listen;
@@ -34,6 +35,8 @@ enum Command {
     /// Decrypts an event body (`decrypt`), checks a request signature (`verify`), or prints
     /// the events of the long connection (`listen`).
     Event(event::Args),
+    /// Uploads a file of any size to drive (`upload`) or downloads one (`download`).
+    Drive(drive::Args),
 }
 
 /// What a subcommand returns: the process exit code.
@@ -129,5 +132,6 @@ async fn run(cli: Cli) -> Outcome {
         Command::Bot(args) => bot::run(args).await,
         Command::Endpoints(args) => endpoints::list(&args),
         Command::Event(args) => event::run(args),
+        Command::Drive(args) => drive::run(args).await,
     }
 }

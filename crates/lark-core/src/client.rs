@@ -13,10 +13,10 @@ use crate::endpoint::{
     Base, Body, Endpoint, EndpointMeta, FromResponse, IdempotencyKey, Page, Paginated,
     ResponseKind, TokenKind,
 };
-use crate::error::{Error, Result};
+use crate::error::{DecodeError, Error, Result};
 use crate::response::{decode, decode_parts};
 use crate::retry::{RetryPolicy, Verdict, reset_hint, verdict};
-use crate::runtime::{HttpClient, HttpErrorKind, Runtime, random_u64};
+use crate::runtime::{BodyStream, HttpClient, HttpErrorKind, Runtime, random_u64};
 use crate::secret::Secret;
 use crate::ticket::{AppTicketStore, TicketsInTokenStore};
 use crate::token::{MemoryTokenStore, RefreshLease, StoredToken, TOKEN_INVALID_CODES, TokenStore};
@@ -189,7 +189,7 @@ enum Auth {
 }
 
 /// A failed attempt, with what the retry decision needs.
-struct Failed {
+pub(crate) struct Failed {
     error: Error,
     /// The server's rate-limit reset hint.
     reset: Option<Duration>,
@@ -294,16 +294,88 @@ impl<H: HttpClient> Client<H> {
                     | http::Method::DELETE
                     | http::Method::OPTIONS
             );
+        let kind = meta.response;
+        let request = &request;
+        let auth = &auth;
+        self.with_retries(options, idempotent, &[], move |now| {
+            self.attempt::<E::Output>(request, auth, options, kind, now)
+        })
+        .await
+    }
+
+    /// Sends `endpoint` as [`Client::send_with`] does, with `body` in place of the endpoint's
+    /// own (so a large one is not copied), `idempotent` saying whether a second copy is
+    /// harmless, and `transient_codes` naming Lark codes worth retrying on any HTTP status.
+    pub(crate) async fn send_prepared<E: Endpoint>(
+        &self,
+        endpoint: &E,
+        options: &RequestOptions,
+        body: Option<Encoded>,
+        idempotent: bool,
+        transient_codes: &[i64],
+    ) -> Result<E::Output> {
+        let meta = endpoint.meta();
+        let request = self.build_with_body(endpoint, options, body)?;
+        let auth = self.auth(meta, options)?;
+        let kind = meta.response;
+        let request = &request;
+        let auth = &auth;
+        self.with_retries(options, idempotent, transient_codes, move |now| {
+            self.attempt::<E::Output>(request, auth, options, kind, now)
+        })
+        .await
+    }
+
+    /// Sends `endpoint` (a download) and returns the answer once its headers are in, with its
+    /// body still streaming, retrying as the [`RetryPolicy`] allows until then. `range_start`
+    /// above 0 asks for the bytes from there on (`Range: bytes={start}-`).
+    ///
+    /// Error answers (not 2xx, or a 2xx JSON envelope with a non-zero `code`) are read whole
+    /// and become the usual errors; a `416` is handed back for the caller to judge.
+    pub(crate) async fn send_streaming<E: Endpoint>(
+        &self,
+        endpoint: &E,
+        options: &RequestOptions,
+        range_start: u64,
+    ) -> Result<StreamedAnswer> {
+        let meta = endpoint.meta();
+        let mut request = self.build(endpoint, options)?;
+        if range_start > 0 {
+            let value = http::HeaderValue::try_from(format!("bytes={range_start}-"))
+                .map_err(|e| Error::Build(e.to_string()))?;
+            request.headers_mut().insert(http::header::RANGE, value);
+        }
+        let auth = self.auth(meta, options)?;
+        let idempotent = matches!(*request.method(), http::Method::GET | http::Method::HEAD);
+        let request = &request;
+        let auth = &auth;
+        self.with_retries(options, idempotent, &[], move |now| {
+            self.attempt_streaming(request, auth, options, now)
+        })
+        .await
+    }
+
+    /// The retry loop around `attempt`, which is called with a clock reading for the first
+    /// attempt's token check and `None` after.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        options: &RequestOptions,
+        idempotent: bool,
+        transient_codes: &[i64],
+        mut attempt_once: F,
+    ) -> Result<T>
+    where
+        F: FnMut(Option<u64>) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, Failed>>,
+    {
+        let policy = options.retry.as_ref().unwrap_or(&self.inner.config.retry);
         let started = self.inner.runtime.now_millis();
         let mut attempt = 1;
         let mut token_refreshed = false;
         // The first attempt checks the token's freshness against `started`: one clock read.
         let mut now = Some(started);
         loop {
-            let failed = match self
-                .attempt::<E::Output>(&request, &auth, options, meta.response, now.take())
-                .await
-            {
+            let failed = match attempt_once(now.take()).await {
                 Ok(output) => return Ok(output),
                 Err(failed) => failed,
             };
@@ -323,7 +395,14 @@ impl<H: HttpClient> Client<H> {
             if attempt >= policy.max_attempts {
                 return Err(failed.error);
             }
-            let wait = match verdict(&failed.error, idempotent, failed.reset) {
+            let transient = idempotent
+                && matches!(&failed.error, Error::Api(api) if transient_codes.contains(&api.code));
+            let judged = if transient {
+                Verdict::Backoff
+            } else {
+                verdict(&failed.error, idempotent, failed.reset)
+            };
+            let wait = match judged {
                 Verdict::Stop => return Err(failed.error),
                 // Without randomness the wait is the whole span: no jitter, still bounded.
                 Verdict::Backoff => policy.backoff(
@@ -378,6 +457,131 @@ impl<H: HttpClient> Client<H> {
             reset: reset_hint(&parts.headers),
             used,
         })
+    }
+
+    /// One streaming attempt: authorise, exchange until the headers are in, read an error
+    /// answer whole.
+    async fn attempt_streaming(
+        &self,
+        request: &http::Request<Vec<u8>>,
+        auth: &Auth,
+        options: &RequestOptions,
+        now: Option<u64>,
+    ) -> std::result::Result<StreamedAnswer, Failed> {
+        let failed = |error, used| Failed {
+            error,
+            reset: None,
+            used,
+        };
+        let mut request = clone_request(request);
+        let used = self
+            .authorize(&mut request, auth, options, now)
+            .await
+            .map_err(|e| failed(e, None))?;
+        let timeout = options.timeout.or(self.inner.config.timeout);
+        let response = match self.exchange_streaming(request, timeout).await {
+            Ok(response) => response,
+            Err(e) => return Err(failed(e, used)),
+        };
+        let (parts, mut body) = response.into_parts();
+        let json = parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().starts_with("application/json"));
+        let status = parts.status;
+        if status == http::StatusCode::RANGE_NOT_SATISFIABLE {
+            // Judged by the caller, which knows the range it asked for; the body is an
+            // explanation at most.
+            return Ok(StreamedAnswer {
+                parts,
+                prefix: Vec::new(),
+                rest: None,
+            });
+        }
+        let judged_here = !status.is_success();
+        if !judged_here && !json {
+            return Ok(StreamedAnswer {
+                parts,
+                prefix: Vec::new(),
+                rest: Some(body),
+            });
+        }
+        // An error answer, or a JSON one that may be an error envelope: read up to a bound.
+        let mut prefix = Vec::new();
+        let mut ended = false;
+        while prefix.len() <= ERROR_BODY_LIMIT {
+            match next_chunk_within(&mut body, &*self.inner.runtime, timeout).await {
+                Ok(Some(chunk)) => prefix.extend_from_slice(&chunk),
+                Ok(None) => {
+                    ended = true;
+                    break;
+                }
+                Err(e) => return Err(failed(e, used)),
+            }
+        }
+        if judged_here {
+            let error = match decode_parts::<crate::endpoint::Download>(
+                &parts,
+                prefix,
+                ResponseKind::Binary,
+            ) {
+                Err(error) => error,
+                // A JSON `code` 0 on an error status: still an error.
+                Ok(download) => Error::Decode(Box::new(DecodeError::new(
+                    format!("HTTP {} on a download", status.as_u16()),
+                    status.as_u16(),
+                    crate::response::log_id(&parts.headers),
+                    download.data,
+                    None,
+                ))),
+            };
+            return Err(Failed {
+                error,
+                reset: reset_hint(&parts.headers),
+                used,
+            });
+        }
+        if ended {
+            // A whole JSON body: an envelope with a non-zero `code` is the platform's error;
+            // anything else is the file itself.
+            match decode_parts::<crate::endpoint::Download>(&parts, prefix, ResponseKind::Binary) {
+                Ok(download) => prefix = download.data,
+                Err(error) => {
+                    return Err(Failed {
+                        error,
+                        reset: reset_hint(&parts.headers),
+                        used,
+                    });
+                }
+            }
+        }
+        Ok(StreamedAnswer {
+            parts,
+            prefix,
+            rest: (!ended).then_some(body),
+        })
+    }
+
+    /// One streaming HTTP exchange; `timeout` bounds the wait for the headers.
+    async fn exchange_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Option<Duration>,
+    ) -> Result<http::Response<BodyStream>> {
+        let sending = self.inner.http.execute_streaming(request);
+        match timeout {
+            None => sending.await.map_err(|e| transport(e, None)),
+            Some(limit) => match select(sending, self.inner.runtime.sleep(limit)).await {
+                Either::Left((result, _)) => result.map_err(|e| transport(e, Some(limit))),
+                Either::Right(((), _)) => Err(Error::Timeout(limit)),
+            },
+        }
+    }
+
+    /// The clock and timer, shared.
+    pub(crate) fn runtime_arc(&self) -> Arc<dyn Runtime> {
+        Arc::clone(&self.inner.runtime)
     }
 
     /// Puts an idempotency key into `request` unless the caller set one.
@@ -580,6 +784,16 @@ impl<H: HttpClient> Client<H> {
         endpoint: &E,
         options: &RequestOptions,
     ) -> Result<http::Request<Vec<u8>>> {
+        self.build_with_body(endpoint, options, None)
+    }
+
+    /// [`Client::build`], with `body` (when given) in place of the endpoint's own.
+    fn build_with_body<E: Endpoint>(
+        &self,
+        endpoint: &E,
+        options: &RequestOptions,
+        body: Option<Encoded>,
+    ) -> Result<http::Request<Vec<u8>>> {
         let meta = endpoint.meta();
         let base = match meta.base {
             Base::OpenApis => self.inner.config.domain.open_base(),
@@ -608,16 +822,31 @@ impl<H: HttpClient> Client<H> {
         for (name, value) in &options.headers {
             headers.append(name, value.clone());
         }
-        let body = match endpoint.body()? {
-            Body::None => Vec::new(),
-            Body::Json(bytes) => {
+        let body = match body {
+            Some(Encoded {
+                content_type,
+                bytes,
+            }) => Ok((content_type, bytes)),
+            None => Err(endpoint.body()?),
+        };
+        let body = match body {
+            Ok((content_type, bytes)) => {
+                headers.insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::try_from(content_type)
+                        .map_err(|e| Error::Build(e.to_string()))?,
+                );
+                bytes
+            }
+            Err(Body::None) => Vec::new(),
+            Err(Body::Json(bytes)) => {
                 headers.insert(
                     http::header::CONTENT_TYPE,
                     http::HeaderValue::from_static("application/json; charset=utf-8"),
                 );
                 bytes
             }
-            Body::Multipart(form) => {
+            Err(Body::Multipart(form)) => {
                 form.validate()?;
                 let (content_type, bytes) = form.encode();
                 headers.insert(
@@ -968,6 +1197,53 @@ impl<H: HttpClient> Client<H> {
             },
         }
     }
+}
+
+/// A request body already encoded, with its `Content-Type`, handed to
+/// [`Client::send_prepared`] in place of the endpoint's own (a large one is then never
+/// copied while it is built).
+pub(crate) struct Encoded {
+    pub(crate) content_type: String,
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// How much of an error answer to a download is read: enough for any envelope or error page.
+const ERROR_BODY_LIMIT: usize = 1 << 20;
+
+/// A download's answer with its headers in and its body still streaming.
+pub(crate) struct StreamedAnswer {
+    /// The status and headers.
+    pub(crate) parts: http::response::Parts,
+    /// The first bytes of the body, already read (to tell a JSON error from a JSON file).
+    pub(crate) prefix: Vec<u8>,
+    /// The rest of the body; `None` when `prefix` is all of it.
+    pub(crate) rest: Option<BodyStream>,
+}
+
+/// A backend's error as the client reports it; `timeout` is the call's own.
+fn transport(error: crate::runtime::HttpError, timeout: Option<Duration>) -> Error {
+    match error.kind() {
+        HttpErrorKind::Timeout => Error::Timeout(timeout.unwrap_or_default()),
+        _ => Error::Transport(error),
+    }
+}
+
+/// The next chunk of `body`, failing with [`Error::Timeout`] when none comes within
+/// `timeout` (an idle limit, not one on the whole body).
+pub(crate) async fn next_chunk_within(
+    body: &mut BodyStream,
+    runtime: &dyn Runtime,
+    timeout: Option<Duration>,
+) -> Result<Option<Vec<u8>>> {
+    let next = body.next_chunk();
+    let result = match timeout {
+        None => next.await,
+        Some(limit) => match select(next, runtime.sleep(limit)).await {
+            Either::Left((result, _)) => result,
+            Either::Right(((), _)) => return Err(Error::Timeout(limit)),
+        },
+    };
+    result.transpose().map_err(|e| transport(e, timeout))
 }
 
 /// Sets `Authorization: Bearer <token>`, marked sensitive.

@@ -23,6 +23,7 @@ pub mod endpoint;
 mod enums;
 pub mod error;
 pub mod event;
+pub mod files;
 pub mod response;
 pub mod retry;
 pub mod runtime;
@@ -42,10 +43,14 @@ pub use endpoint::{
 #[doc(hidden)]
 pub use enums::__private;
 pub use error::{ApiError, DecodeError, Error, Result};
+pub use files::{
+    DownloadOptions, DownloadProgress, DownloadStream, Upload, UploadProgress, UploadSource,
+    UploadState, Uploaded,
+};
 pub use retry::RetryPolicy;
 pub use runtime::{
-    BoxFuture, HttpClient, HttpError, HttpErrorKind, ManualClock, MaybeSend, MaybeSync,
-    RandomError, Runtime,
+    BodyStream, BoxFuture, ByteStream, HttpClient, HttpError, HttpErrorKind, ManualClock,
+    MaybeSend, MaybeSync, RandomError, Runtime,
 };
 pub use secret::Secret;
 pub use store::StoreError;

@@ -110,6 +110,42 @@ pub trait HttpClient: MaybeSend + MaybeSync {
     fn sends_get_bodies(&self) -> bool {
         true
     }
+
+    /// Sends `request` and returns its response as soon as the headers are in, the body read
+    /// chunk by chunk (downloads stream through this).
+    ///
+    /// The default sends with [`HttpClient::execute`] and hands the whole body over as one
+    /// chunk, so every backend (closures included) works; backends that can stream override it.
+    fn execute_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> BoxFuture<'_, Result<http::Response<BodyStream>, HttpError>> {
+        let sending = self.execute(request);
+        Box::pin(async move {
+            let response = sending.await?;
+            Ok(response.map(|body| Box::new(OneChunk(Some(body))) as BodyStream))
+        })
+    }
+}
+
+/// A response body read chunk by chunk.
+pub trait ByteStream: MaybeSend {
+    /// The next chunk; `None` once the body is over. Chunks may be of any length, empty ones
+    /// included.
+    fn next_chunk(&mut self) -> BoxFuture<'_, Option<Result<Vec<u8>, HttpError>>>;
+}
+
+/// A boxed [`ByteStream`].
+pub type BodyStream = Box<dyn ByteStream>;
+
+/// A body already read whole, handed over as one chunk.
+struct OneChunk(Option<Vec<u8>>);
+
+impl ByteStream for OneChunk {
+    fn next_chunk(&mut self) -> BoxFuture<'_, Option<Result<Vec<u8>, HttpError>>> {
+        let chunk = self.0.take().filter(|body| !body.is_empty()).map(Ok);
+        Box::pin(std::future::ready(chunk))
+    }
 }
 
 impl<F, Fut> HttpClient for F
@@ -135,6 +171,13 @@ impl<T: HttpClient + ?Sized> HttpClient for std::sync::Arc<T> {
 
     fn sends_get_bodies(&self) -> bool {
         (**self).sends_get_bodies()
+    }
+
+    fn execute_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> BoxFuture<'_, Result<http::Response<BodyStream>, HttpError>> {
+        (**self).execute_streaming(request)
     }
 }
 

@@ -28,7 +28,8 @@ use std::time::Duration;
 pub mod ws;
 
 use lark_core::{
-    BoxFuture, Client, Config, HttpClient, HttpError, HttpErrorKind, RandomError, Runtime,
+    BodyStream, BoxFuture, ByteStream, Client, Config, HttpClient, HttpError, HttpErrorKind,
+    RandomError, Runtime,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -72,6 +73,18 @@ extern "C" {
     fn headers(this: &Response) -> JsValue;
     #[wasm_bindgen(method, catch, js_name = arrayBuffer)]
     fn array_buffer(this: &Response) -> Result<js_sys::Promise, JsValue>;
+    /// The body as a `ReadableStream`, or `null` when there is none.
+    #[wasm_bindgen(method, getter)]
+    fn body(this: &Response) -> JsValue;
+
+    type ReadableStream;
+    #[wasm_bindgen(method, catch, js_name = getReader)]
+    fn get_reader(this: &ReadableStream) -> Result<ReadableStreamReader, JsValue>;
+
+    type ReadableStreamReader;
+    /// Resolves to `{ done, value }`, `value` a `Uint8Array` for a fetch body.
+    #[wasm_bindgen(method, catch)]
+    fn read(this: &ReadableStreamReader) -> Result<js_sys::Promise, JsValue>;
 
     /// `crypto.getRandomValues(dest)`: the slice is copied out and back by the glue.
     #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
@@ -136,9 +149,99 @@ impl HttpClient for FetchClient {
         // fetch refuses a GET or HEAD request with a body.
         false
     }
+
+    fn execute_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> BoxFuture<'_, Result<http::Response<BodyStream>, HttpError>> {
+        Box::pin(send_streaming(request))
+    }
 }
 
 async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> {
+    let (response, mut abort, answer) = start(request).await?;
+    let bytes = JsFuture::from(response.array_buffer().map_err(js_error)?)
+        .await
+        .map_err(js_error)?;
+    let bytes = js_sys::Uint8Array::new(&bytes).to_vec();
+    // Finished: nothing left to abort.
+    abort.0 = None;
+    answer
+        .body(bytes)
+        .map_err(|_| other("the response status is out of range"))
+}
+
+/// Sends `request` and hands its body over as the `ReadableStream` delivers it.
+async fn send_streaming(
+    request: http::Request<Vec<u8>>,
+) -> Result<http::Response<BodyStream>, HttpError> {
+    let (response, abort, answer) = start(request).await?;
+    let body = response.body();
+    let reader = if body.is_null() || body.is_undefined() {
+        None
+    } else {
+        Some(
+            body.unchecked_into::<ReadableStream>()
+                .get_reader()
+                .map_err(js_error)?,
+        )
+    };
+    answer
+        .body(Box::new(FetchBody { reader, abort }) as BodyStream)
+        .map_err(|_| other("the response status is out of range"))
+}
+
+/// A fetch body read from its stream. Dropped before the end, it aborts the fetch.
+struct FetchBody {
+    reader: Option<ReadableStreamReader>,
+    abort: AbortOnDrop,
+}
+
+impl ByteStream for FetchBody {
+    fn next_chunk(&mut self) -> BoxFuture<'_, Option<Result<Vec<u8>, HttpError>>> {
+        Box::pin(async move {
+            let promise = match self.reader.as_ref()?.read() {
+                Ok(promise) => promise,
+                Err(e) => {
+                    self.reader = None;
+                    return Some(Err(js_error(e)));
+                }
+            };
+            let result = match JsFuture::from(promise).await {
+                Ok(result) => result,
+                Err(e) => {
+                    self.reader = None;
+                    return Some(Err(js_error(e)));
+                }
+            };
+            let field = |name: &str| js_sys::Reflect::get(&result, &JsValue::from_str(name));
+            let done = field("done").ok().and_then(|v| v.as_bool()).unwrap_or(true);
+            if done {
+                // Finished: nothing left to abort.
+                self.reader = None;
+                self.abort.0 = None;
+                return None;
+            }
+            match field("value") {
+                Ok(value) if value.is_instance_of::<js_sys::Uint8Array>() => {
+                    Some(Ok(value.unchecked_into::<js_sys::Uint8Array>().to_vec()))
+                }
+                _ => {
+                    self.reader = None;
+                    Some(Err(other(
+                        "the body stream gave something other than bytes",
+                    )))
+                }
+            }
+        })
+    }
+}
+
+/// Sends `request`; returns the response once its headers are in, the abort guard of the
+/// fetch, and the headers copied into an `http` builder.
+async fn start(
+    request: http::Request<Vec<u8>>,
+) -> Result<(Response, AbortOnDrop, http::response::Builder), HttpError> {
     let (parts, body) = request.into_parts();
     let init = js_sys::Object::new();
     set(&init, "method", parts.method.as_str());
@@ -159,7 +262,7 @@ async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>
     }
     // Every runtime this crate targets has AbortController; without one the call still works,
     // it just cannot be cancelled.
-    let mut abort = AbortOnDrop(AbortController::new().ok());
+    let abort = AbortOnDrop(AbortController::new().ok());
     if let Some(controller) = &abort.0 {
         set(&init, "signal", controller.signal());
     }
@@ -187,15 +290,7 @@ async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>
             }
         }
     }
-    let bytes = JsFuture::from(response.array_buffer().map_err(js_error)?)
-        .await
-        .map_err(js_error)?;
-    let bytes = js_sys::Uint8Array::new(&bytes).to_vec();
-    // Finished: nothing left to abort.
-    abort.0 = None;
-    answer
-        .body(bytes)
-        .map_err(|_| other("the response status is out of range"))
+    Ok((response, abort, answer))
 }
 
 /// `Date.now()` as the clock, `setTimeout` as the timer and `crypto.getRandomValues` as the

@@ -38,7 +38,6 @@ use std::time::Duration;
 
 use lark_api_cardkit::v1::{card, card_element};
 use lark_api_im::v1::message;
-use lark_core::endpoint::{Body, Endpoint, EndpointMeta};
 use lark_core::{Client, Error, HttpClient, Result};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -145,33 +144,6 @@ impl<H> fmt::Debug for StreamingCard<H> {
     }
 }
 
-/// `cardkit.v1.card.create` with its body as the platform documents it: the card JSON as a
-/// string in `data` (the generated request types `data` as an empty object). The generated
-/// request lends its endpoint facts.
-#[derive(Serialize)]
-struct CreateCard {
-    #[serde(skip)]
-    generated: card::Create,
-    r#type: &'static str,
-    data: String,
-}
-
-impl Endpoint for CreateCard {
-    type Output = card::CreateResponse;
-
-    fn meta(&self) -> &EndpointMeta {
-        self.generated.meta()
-    }
-
-    fn path(&self) -> Result<String> {
-        self.generated.path()
-    }
-
-    fn body(&self) -> Result<Body> {
-        Body::json(self)
-    }
-}
-
 impl<H: HttpClient> StreamingCard<H> {
     /// Creates a card entity from `card` (card JSON 2.0: a `lark_message::card::Card` or any
     /// type serialising to it) with `streaming_mode` turned on, to stream into its `markdown`
@@ -194,11 +166,7 @@ impl<H: HttpClient> StreamingCard<H> {
         let element_id = element_id.into();
         let card = streaming_card_json(card, &element_id)?;
         let created = client
-            .send(&CreateCard {
-                generated: card::Create::new("card_json"),
-                r#type: "card_json",
-                data: card,
-            })
+            .send(&card::Create::new("card_json", card))
             .await?;
         let card_id = created.card_id.filter(|id| !id.is_empty()).ok_or_else(|| {
             Error::Build("cardkit.v1.card.create answered without a card_id".to_owned())

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use serde_json::{Map, Value, json};
 
 use crate::auth::{self, Caller, Kind};
@@ -308,6 +308,25 @@ fn operate(
     Ok(success(json!({})))
 }
 
+/// Whether `card_id` has the shape of the ids this mock issues (digits after a `7`). Other ids
+/// belong to cards the mock never made (a user's sample values, an id from another run): the
+/// spec-driven handler answers those, as it does for every endpoint the mock does not model.
+fn issued(shared: &Shared, card_id: &str) -> bool {
+    card_id.starts_with('7') && card_id.bytes().all(|b| b.is_ascii_digit())
+        || shared.data().cardkit.cards.contains_key(card_id)
+}
+
+/// Hands a request the CardKit state does not model to the spec-driven handler.
+async fn unmodelled(
+    shared: Arc<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HandlerResult {
+    Ok(crate::spec::handle(State(shared), method, uri, headers, body).await)
+}
+
 /// `POST /open-apis/cardkit/v1/cards`: `{"type": "card_json", "data": "<card JSON>"}`.
 pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
@@ -316,12 +335,18 @@ pub(crate) async fn create(
     body: Bytes,
 ) -> HandlerResult {
     let caller = auth::check(&shared, &headers, uri.path(), &[Kind::Tenant])?;
-    let body = object_body(&body)?;
-    let kind = string_field(&body, "type")?;
-    if kind != "card_json" {
-        return Err(invalid(format!(
-            "type `{kind}`: the mock makes card entities from card_json only"
-        )));
+    let raw = body;
+    let body = object_body(&raw)?;
+    match body.get("type").and_then(Value::as_str) {
+        Some("card_json") => {}
+        Some("template") => {
+            return Err(invalid(
+                "type `template`: the mock makes card entities from card_json only",
+            ));
+        }
+        // A type the platform does not document: the spec-driven handler answers, as for
+        // every request the mock does not model.
+        _ => return unmodelled(shared, Method::POST, uri, headers, raw).await,
     }
     let card = json_object_in(string_field(&body, "data")?, "data")?;
     let mut data = shared.data();
@@ -355,6 +380,9 @@ pub(crate) async fn content(
     body: Bytes,
 ) -> HandlerResult {
     let caller = auth::check(&shared, &headers, uri.path(), &[Kind::Tenant])?;
+    if !issued(&shared, &card_id) {
+        return unmodelled(shared, Method::PUT, uri, headers, body).await;
+    }
     let body = object_body(&body)?;
     let content = body
         .get("content")
@@ -384,6 +412,9 @@ pub(crate) async fn settings(
     body: Bytes,
 ) -> HandlerResult {
     let caller = auth::check(&shared, &headers, uri.path(), &[Kind::Tenant])?;
+    if !issued(&shared, &card_id) {
+        return unmodelled(shared, Method::PATCH, uri, headers, body).await;
+    }
     let body = object_body(&body)?;
     let settings = json_object_in(string_field(&body, "settings")?, "settings")?;
     operate(
@@ -405,6 +436,9 @@ pub(crate) async fn update(
     body: Bytes,
 ) -> HandlerResult {
     let caller = auth::check(&shared, &headers, uri.path(), &[Kind::Tenant])?;
+    if !issued(&shared, &card_id) {
+        return unmodelled(shared, Method::PUT, uri, headers, body).await;
+    }
     let body = object_body(&body)?;
     let Some(Value::Object(card)) = body.get("card") else {
         return Err(invalid("card is required and must be an object"));

@@ -2517,7 +2517,7 @@ async fn cardkit(run: &mut Run) {
     .await;
     run.send(
         "cardkit.v1.card.create",
-        &lark_api::cardkit::v1::card::Create::new("s"),
+        &lark_api::cardkit::v1::card::Create::new("s", "s"),
         false,
     )
     .await;

@@ -17,13 +17,15 @@
 #[cfg(target_arch = "wasm32")]
 compile_error!("lark-reqwest is native-only (tokio, the system clock): on wasm32 use lark-fetch");
 
+pub mod files;
 #[cfg(feature = "ws")]
 pub mod ws;
 
 use std::time::Duration;
 
 use lark_core::{
-    BoxFuture, Client, Config, HttpClient, HttpError, HttpErrorKind, RandomError, Runtime,
+    BodyStream, BoxFuture, ByteStream, Client, Config, HttpClient, HttpError, HttpErrorKind,
+    RandomError, Runtime,
 };
 
 /// A client over [`ReqwestClient`].
@@ -99,6 +101,41 @@ impl HttpClient for ReqwestClient {
             builder
                 .body(Vec::from(body))
                 .map_err(|e| HttpError::new(HttpErrorKind::Other, e))
+        })
+    }
+
+    fn execute_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> BoxFuture<'_, Result<http::Response<BodyStream>, HttpError>> {
+        Box::pin(async move {
+            let request =
+                reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(classify)?;
+            let mut response = self.inner.execute(request).await.map_err(classify)?;
+            let mut builder = http::Response::builder()
+                .status(response.status())
+                .version(response.version());
+            if let Some(headers) = builder.headers_mut() {
+                *headers = std::mem::take(response.headers_mut());
+            }
+            builder
+                .body(Box::new(ReqwestBody(response)) as BodyStream)
+                .map_err(|e| HttpError::new(HttpErrorKind::Other, e))
+        })
+    }
+}
+
+/// A reqwest response's body, read as it arrives.
+struct ReqwestBody(reqwest::Response);
+
+impl ByteStream for ReqwestBody {
+    fn next_chunk(&mut self) -> BoxFuture<'_, Option<Result<Vec<u8>, HttpError>>> {
+        Box::pin(async move {
+            match self.0.chunk().await {
+                Ok(Some(chunk)) => Some(Ok(Vec::from(chunk))),
+                Ok(None) => None,
+                Err(error) => Some(Err(classify(error))),
+            }
         })
     }
 }

@@ -1,66 +1,124 @@
 // A Cloudflare Worker on @lark-sdk/wasm.
-//   POST /send    {"text": "..."}  sends a text message to env.CHAT_ID with the app's credentials
-//   POST /events  the event subscription URL: encrypted, signed events and url_verification
-import { LarkClient } from '@lark-sdk/wasm';
+//   POST /send          {"text": "..."}  sends a text message to env.CHAT_ID with the app's credentials
+//   POST /events        the event subscription URL: encrypted, signed events and url_verification
+//   GET  /last-event    the last message event this isolate handled
+//   GET  /handled?id=   how many times this isolate handled the event `id`
+//   POST /isv/events    a marketplace app's event URL (its `app_ticket` events), when ISV_APP_ID is set
+//   GET  /isv/app-token whether the marketplace app gets an app access token (from the shared app_ticket)
+//
+// Many isolates, many locations: with a KV namespace bound as LARK_KV, every isolate shares
+// the access tokens and the marketplace app_ticket; with the LarkCoordinator Durable Object
+// bound as LARK_COORDINATOR, ONE isolate refreshes a token while the others wait for it, and an
+// event delivered twice (to any isolates) is handled once. See wrangler.toml.
+import {
+  DurableObjectDedupStore,
+  DurableObjectRefreshLock,
+  KvAppTicketStore,
+  KvEventDedupStore,
+  KvTokenStore,
+  LarkClient,
+} from '@lark-sdk/wasm';
 
-// Tokens in Workers KV when a LARK_TOKENS namespace is bound, so every isolate shares them.
-function kvTokenStore(kv) {
-  return {
-    async get(key) {
-      return kv.get(key, 'json');
-    },
-    async set(key, token) {
-      // KV forgets the entry once the token has expired (KV's minimum TTL is 60 s).
-      const ttl = Math.max(60, Math.ceil((token.expiresAt - Date.now()) / 1000));
-      await kv.put(key, JSON.stringify(token), { expirationTtl: ttl });
-    },
-    async delete(key) {
-      await kv.delete(key);
-    },
-  };
-}
+// The Durable Object class must be exported by the Worker's main module to be bound.
+export { LarkCoordinator } from '@lark-sdk/wasm';
 
 // One client per isolate: its token cache outlives a single request.
 let client;
+let isvClient;
 let lastEvent = null;
+const handled = new Map();
+
+function base(env) {
+  return env.LARK_BASE_URL ? { baseUrl: env.LARK_BASE_URL } : { domain: env.LARK_DOMAIN ?? 'feishu' };
+}
+
+// The shared stores of one app, or none when nothing is bound (each isolate then keeps its own).
+function stores(env, appId) {
+  if (!env.LARK_KV) return {};
+  const coordinator = env.LARK_COORDINATOR;
+  // One Durable Object per app: it serialises that app's refresh claims and event ids.
+  const refreshLock = coordinator ? new DurableObjectRefreshLock(coordinator, { name: appId }) : undefined;
+  // KV de-duplication is best effort; the Durable Object's is exact (see stores.js).
+  const eventDedupStore =
+    coordinator && env.LARK_DEDUP !== 'kv' ? new DurableObjectDedupStore(coordinator, { name: appId }) : new KvEventDedupStore(env.LARK_KV);
+  return {
+    tokenStore: new KvTokenStore(env.LARK_KV, { refreshLock }),
+    appTicketStore: new KvAppTicketStore(env.LARK_KV),
+    eventDedupStore,
+  };
+}
 
 function clientFor(env) {
   client ??= new LarkClient({
     appId: env.APP_ID,
     appSecret: env.APP_SECRET,
-    ...(env.LARK_BASE_URL ? { baseUrl: env.LARK_BASE_URL } : { domain: env.LARK_DOMAIN ?? 'feishu' }),
+    ...base(env),
     encryptKey: env.ENCRYPT_KEY,
     verificationToken: env.VERIFICATION_TOKEN,
-    tokenStore: env.LARK_TOKENS ? kvTokenStore(env.LARK_TOKENS) : undefined,
+    ...stores(env, env.APP_ID),
   }).on('im.message.receive_v1', async (event) => {
     // Handlers should be quick: the platform waits about 3 s. Reply in the background with
     // ctx.waitUntil for anything slower.
+    handled.set(event.id, (handled.get(event.id) ?? 0) + 1);
     lastEvent = { type: event.type, id: event.id, text: JSON.parse(event.payload.message.content).text };
   });
   return client;
 }
 
+// A marketplace app: the platform pushes its app_ticket to one isolate; every isolate reads it
+// from KV to buy the app access token.
+function isvClientFor(env) {
+  isvClient ??= new LarkClient({
+    appId: env.ISV_APP_ID,
+    appSecret: env.ISV_APP_SECRET,
+    appType: 'marketplace',
+    ...base(env),
+    encryptKey: env.ENCRYPT_KEY,
+    verificationToken: env.VERIFICATION_TOKEN,
+    ...stores(env, env.ISV_APP_ID),
+  });
+  return isvClient;
+}
+
+function failure(error) {
+  return Response.json({ kind: error.kind, code: error.code, message: error.message }, { status: 502 });
+}
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
-    const lark = clientFor(env);
     if (request.method === 'POST' && url.pathname === '/send') {
       const { text } = await request.json();
       try {
-        const sent = await lark.im.v1.message.create({
+        const sent = await clientFor(env).im.v1.message.create({
           params: { receive_id_type: 'chat_id' },
           data: { receive_id: env.CHAT_ID, msg_type: 'text', content: JSON.stringify({ text }) },
         });
         return Response.json({ message_id: sent.data.message_id });
       } catch (error) {
-        return Response.json({ kind: error.kind, code: error.code, message: error.message }, { status: 502 });
+        return failure(error);
       }
     }
     if (request.method === 'POST' && url.pathname === '/events') {
-      return lark.handleEvent(request);
+      return clientFor(env).handleEvent(request);
     }
     if (request.method === 'GET' && url.pathname === '/last-event') {
       return Response.json(lastEvent);
+    }
+    if (request.method === 'GET' && url.pathname === '/handled') {
+      return Response.json({ count: handled.get(url.searchParams.get('id')) ?? 0 });
+    }
+    if (env.ISV_APP_ID && request.method === 'POST' && url.pathname === '/isv/events') {
+      return isvClientFor(env).handleEvent(request);
+    }
+    if (env.ISV_APP_ID && request.method === 'GET' && url.pathname === '/isv/app-token') {
+      try {
+        // The token itself never leaves the Worker.
+        await isvClientFor(env).appAccessToken();
+        return Response.json({ ok: true });
+      } catch (error) {
+        return failure(error);
+      }
     }
     return new Response('not found', { status: 404 });
   },

@@ -5,6 +5,7 @@
 // an argument, so an entry point bundles only the services it names.
 import { FLAGS, TOKENS } from './generated/bits.js';
 import { CORE } from './core-symbol.js';
+import { addDriveFiles, downloadFrom } from './files.js';
 
 const DOMAINS = {
   feishu: 'https://open.feishu.cn',
@@ -322,9 +323,11 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog) {
           encryptKey: options.encryptKey,
           verificationToken: options.verificationToken,
           tokenStore: store,
+          appTicketStore: options.appTicketStore,
+          tokenRefreshLock: options.tokenRefreshLock,
         }),
       );
-      eventOptions.set(this, { encryptKey: options.encryptKey, verificationToken: options.verificationToken });
+      eventOptions.set(this, { encryptKey: options.encryptKey, verificationToken: options.verificationToken, dedupStore: options.eventDedupStore });
     }
 
     /**
@@ -361,6 +364,16 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog) {
       return walk(this, row, payload, options);
     }
 
+    /**
+     * A binary endpoint's answer as a stream, with progress, a range start and an AbortSignal:
+     * `client.downloadStream(client.im.v1.messageResource.get, payload, options)` (files.js).
+     */
+    async downloadStream(method, payload = {}, options = {}) {
+      const row = rows.get(method);
+      if (row === undefined || !(row[3] & FLAGS.binary)) throw buildError('downloadStream() takes a download method of this client, such as client.drive.v1.file.download');
+      return downloadFrom(cores.get(this), row[1], flatten('path', payload?.path), flatten('params', payload?.params), row[2], options);
+    }
+
     /** The tenant access token (cached); a marketplace app names the tenant. */
     tenantAccessToken(tenantKey) {
       return cores.get(this).tenantAccessToken(tenantKey);
@@ -384,8 +397,8 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog) {
       let dispatcher = dispatchers.get(this);
       if (dispatcher === undefined) {
         if (EventDispatcher === undefined) throw new Error('this build has no events: import @lark-sdk/wasm');
-        const { encryptKey, verificationToken } = eventOptions.get(this);
-        dispatcher = new EventDispatcher({ encryptKey, verificationToken, client: this });
+        const { encryptKey, verificationToken, dedupStore } = eventOptions.get(this);
+        dispatcher = new EventDispatcher({ encryptKey, verificationToken, dedupStore, client: this });
         dispatchers.set(this, dispatcher);
       }
       return dispatcher;
@@ -428,6 +441,8 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog) {
       enumerable: false,
       get() {
         const api = serviceApi(this, versions);
+        // `client.drive.upload` / `.download`: files of any size (files.js).
+        if (name === 'drive') addDriveFiles(api, () => cores.get(this));
         Object.defineProperty(this, name, { value: api, enumerable: false });
         return api;
       },

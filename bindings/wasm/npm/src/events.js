@@ -34,10 +34,13 @@ export function eventDispatcherClass(glue, wasm) {
     #fallback;
 
     /**
-     * @param {{ encryptKey?: string, verificationToken?: string, allowUnverified?: boolean, freshnessSecs?: number, client?: object }} [options]
+     * @param {{ encryptKey?: string, verificationToken?: string, allowUnverified?: boolean, freshnessSecs?: number, client?: object, dedupStore?: object, dedupTtlSecs?: number, appTicketStore?: object, appId?: string }} [options]
      *   Without `verificationToken` or `encryptKey` every request is refused (500) unless
      *   `allowUnverified` is `true`; an `app_ticket` is taken only from a verified request.
-     *   `client` (a LarkClient) receives pushed `app_ticket`s.
+     *   `client` (a LarkClient) receives pushed `app_ticket`s; so does `appTicketStore` (with
+     *   `appId`), for an instance that makes no calls. `dedupStore` (`firstSeen(eventId, ttlMs)`,
+     *   `forget(eventId)`, such as a KvEventDedupStore) remembers event ids beyond this instance,
+     *   for `dedupTtlSecs` (12 hours by default).
      */
     constructor(options = {}) {
       wasm.assertReady();
@@ -46,6 +49,10 @@ export function eventDispatcherClass(glue, wasm) {
         verificationToken: options.verificationToken,
         allowUnverified: options.allowUnverified === true,
         freshnessSecs: options.freshnessSecs,
+        dedupStore: options.dedupStore,
+        dedupTtlSecs: options.dedupTtlSecs,
+        appTicketStore: options.appTicketStore,
+        appId: options.appId,
         dispatch: (json) => this.#dispatch(json),
       });
       if (options.client !== undefined) this.#inner.ticketsTo(options.client[CORE]());

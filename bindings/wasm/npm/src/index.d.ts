@@ -11,19 +11,13 @@ export declare function init(input?: WasmInput | Promise<Response>): Promise<voi
 /** Loads the wasm synchronously from bytes or a compiled module. */
 export declare function initSync(module: BufferSource | WebAssembly.Module): void;
 
-/** A token as a token store keeps it. Times are Unix milliseconds. */
-export interface StoredToken {
-  value: string;
-  expiresAt: number;
-  refreshAt: number;
-}
-
-/** Where a client keeps access tokens, such as Workers KV. A store that throws only costs a token fetch. */
-export interface TokenStore {
-  get(key: string): Promise<StoredToken | null | undefined> | StoredToken | null | undefined;
-  set(key: string, token: StoredToken): Promise<void> | void;
-  delete?(key: string): Promise<void> | void;
-}
+import type { AppTicketStore, EventDedupStore, TokenStore } from './stores.js';
+// client.drive.upload / download (and their types).
+export type * from './files.js';
+/** The stores (`TokenStore`, `AppTicketStore`, `EventDedupStore`) and their Workers KV and Durable Object implementations. */
+export * from './stores.js';
+/** Message contents and card JSON 2.0 builders (also `@lark-sdk/wasm/message`). */
+export * as message from './message.js';
 
 export interface LarkClientOptions {
   appId: string;
@@ -41,6 +35,16 @@ export interface LarkClientOptions {
   appType?: 'self_built' | 'marketplace';
   /** Keeps tokens outside the instance; by default they live in it. */
   tokenStore?: TokenStore;
+  /** Keeps a marketplace app's `app_ticket`; by default it goes in `tokenStore`. */
+  appTicketStore?: AppTicketStore;
+  /**
+   * How a refresh shared through `tokenStore.tryAcquireRefresh` is claimed and waited for: the
+   * claim's TTL (10 s), the longest wait for another instance's refresh (15 s), how often a
+   * waiter looks (50 ms).
+   */
+  tokenRefreshLock?: { ttlMs?: number; maxWaitMs?: number; pollIntervalMs?: number };
+  /** Remembers event ids for `client.events` beyond this instance. */
+  eventDedupStore?: EventDedupStore;
   /** The timeout of one HTTP exchange (30 s by default; 0 waits as long as fetch does). */
   timeoutMs?: number;
   /** Credentials for the helpdesk endpoints. */
@@ -181,6 +185,13 @@ export interface EventDispatcherOptions {
   freshnessSecs?: number;
   /** Receives pushed `app_ticket`s (marketplace apps). */
   client?: LarkClient;
+  /** Also receives pushed `app_ticket`s of `appId` (for an instance that makes no calls). */
+  appTicketStore?: AppTicketStore;
+  appId?: string;
+  /** Remembers event ids beyond this instance (in it by default). */
+  dedupStore?: EventDedupStore;
+  /** How long event ids are remembered (12 hours by default). */
+  dedupTtlSecs?: number;
 }
 
 /** Events and callbacks: verified, decrypted, de-duplicated and answered, handled by type. */

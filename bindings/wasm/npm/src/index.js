@@ -10,6 +10,9 @@ import { CATALOG } from './generated/catalog.js';
 
 export { AppType, Domain, LarkError, isLarkError, withAll, withTenantKey, withUserAccessToken } from './client.js';
 export { CATALOG, ENDPOINTS } from './generated/catalog.js';
+/** Message contents and card JSON 2.0 builders (also `@lark-sdk/wasm/message`). */
+export * as message from './message.js';
+export { DurableObjectDedupStore, DurableObjectRefreshLock, KvAppTicketStore, KvEventDedupStore, KvTokenStore, LarkCoordinator } from './stores.js';
 
 /** Loads the wasm (a URL, Response, bytes or WebAssembly.Module; by default the packaged file). */
 export const init = (input) => wasm.init(input);

@@ -4,6 +4,19 @@
 import { LarkClient, CustomBot, EventDispatcher, LarkError, WSClient, isLarkError, withTenantKey, type im, type contact } from '@lark-sdk/wasm';
 import { LarkClient as ImClient } from '@lark-sdk/wasm/api/im';
 import { CustomBot as SmallBot } from '@lark-sdk/wasm/bot';
+import {
+  DurableObjectDedupStore,
+  DurableObjectRefreshLock,
+  KvAppTicketStore,
+  KvEventDedupStore,
+  KvTokenStore,
+  type RefreshLease,
+  type TokenStore,
+} from '@lark-sdk/wasm';
+import { LarkCoordinator as StoresCoordinator } from '@lark-sdk/wasm/stores';
+import { message } from '@lark-sdk/wasm';
+import * as msg from '@lark-sdk/wasm/message';
+import { button, callback, card, chart, column, columnSet, divider, form, header, input, markdown, openUrl, option, selectStatic, table, tableColumn } from '@lark-sdk/wasm/message';
 
 export async function usage(client: LarkClient, small: ImClient): Promise<string | undefined> {
   const sent = await client.im.v1.message.create({
@@ -82,4 +95,71 @@ export async function longConnection(): Promise<void> {
   await running;
   // @ts-expect-error the secret is required
   new WSClient({ appId: 'cli_x' });
+}
+
+export function sharedStores(env: { KV: KVNamespaceStub; COORDINATOR: NamespaceStub }): LarkClient {
+  const refreshLock = new DurableObjectRefreshLock(env.COORDINATOR, { name: 'cli_x' });
+  const client = new LarkClient({
+    appId: 'cli_x',
+    appSecret: 's',
+    tokenStore: new KvTokenStore(env.KV, { prefix: 'app:', refreshLock }),
+    appTicketStore: new KvAppTicketStore(env.KV),
+    tokenRefreshLock: { ttlMs: 5000, maxWaitMs: 8000 },
+    eventDedupStore: new DurableObjectDedupStore(env.COORDINATOR),
+  });
+  new EventDispatcher({ dedupStore: new KvEventDedupStore(env.KV), dedupTtlSecs: 3600, appTicketStore: new KvAppTicketStore(env.KV), appId: 'cli_x' });
+  // A store of one's own, with the refresh lease.
+  const own: TokenStore = {
+    get: () => null,
+    set: () => {},
+    tryAcquireRefresh: (lease: RefreshLease) => lease.ttlMs > 0 && lease.fencing !== '',
+    releaseRefresh: () => {},
+  };
+  new LarkClient({ appId: 'cli_x', appSecret: 's', tokenStore: own });
+  const coordinator: { fetch(request: Request): Promise<Response>; alarm(): Promise<void> } = new StoresCoordinator({ storage: {} });
+  void coordinator;
+  // @ts-expect-error a dedup store answers whether the id is new
+  new EventDispatcher({ dedupStore: { firstSeen: () => 'yes', forget: () => {} } });
+  // @ts-expect-error the refresh lock is a DurableObjectRefreshLock
+  new KvTokenStore(env.KV, { refreshLock: {} });
+  return client;
+}
+
+interface KVNamespaceStub {
+  get(key: string, type?: 'text'): Promise<string | null>;
+  get(key: string, type: 'json'): Promise<unknown>;
+  put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+interface NamespaceStub {
+  idFromName(name: string): unknown;
+  get(id: unknown): { fetch(input: string, init?: RequestInit): Promise<Response> };
+}
+
+export function messageBuilders(client: LarkClient): Promise<unknown> {
+  const greeting: msg.TextContent = msg.text(msg.at('ou_1', 'Ann'), ' ', msg.bold('done'), msg.link('log', 'https://x'));
+  const rich = msg.post({ zh_cn: msg.postBody('Title', [[msg.post.text('a', { style: ['bold'] }), msg.post.at('all')], [msg.post.hr()]]) });
+  const shown = card({
+    header: header('Title', { subtitle: 'sub', template: 'blue' }),
+    config: { update_multi: true },
+    elements: [
+      markdown('**hi**'),
+      button('Open', { type: 'primary', behaviors: [openUrl('https://x'), callback({ k: 1 })], confirm: { title: 't', text: 'c' } }),
+      form('f', [input('reason', { placeholder: 'why', required: true }), button('Send', { form_action_type: 'submit', name: 'send' })]),
+      columnSet([column([divider()], { width: 'auto' })]),
+      selectStatic([option('a', 'A')], { name: 's' }),
+      table([tableColumn('n', 'Name', 'text')], [{ n: 'x' }]),
+      chart({ type: 'line' }),
+    ],
+  });
+  const viaRoot: typeof msg.card = message.card;
+  void viaRoot;
+  // @ts-expect-error a text content does not go with msg_type image
+  msg.toRequest('image', greeting);
+  // @ts-expect-error a button's type is a string
+  button('x', { type: 3 });
+  return client.im.v1.message.create({
+    params: { receive_id_type: 'chat_id' },
+    data: { receive_id: 'oc_1', ...msg.toRequest('post', rich) },
+  }).then(() => client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_1', ...msg.toRequest('interactive', msg.interactive(shown)) } }));
 }

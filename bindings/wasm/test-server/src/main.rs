@@ -19,6 +19,13 @@
 //!   /ws/card` pushes a card action the same way; `POST /ws/cut` cuts every connection without
 //!   a close frame; `GET /ws/acks` lists the acks received (`messageId`, `code`, `data`,
 //!   `connection`) and `GET /ws/stats` `{ open, accepted }`.
+//! - Drive files: `POST /drive/settings?blockSize=N&chunkSize=N&chunkDelayMs=N` (each
+//!   optional) sets the upload block size and how downloads are written; `POST
+//!   /drive/put?name=NAME[&media=1]` (body: the bytes, as `text/plain`) stores a file and
+//!   returns `{ fileToken }`; `POST /drive/fail-part?seq=S&times=K` fails the next K attempts
+//!   at block S (HTTP 500, code 1061001); `GET /drive/file/:token` returns `{ name, size,
+//!   contentType, media, adler32, bytes }` (`bytes`, an array of numbers, up to 64 KiB) or
+//!   `null`; `GET /drive/stats` returns `{ partsReceived, pendingUploads }`.
 //!
 //! Fixtures: the marketplace app `cli_mock_isv` (secret `mock-isv-secret`), custom bots `wasm-bot` (signed with `wasm-bot-secret`) and `wasm-open-bot`
 //! (unsigned), `GET /open-apis/wasm-test/broken`, which always answers an HTML 502 page, and
@@ -85,6 +92,11 @@ async fn main() -> Result<(), String> {
         .route("/ws/cut", post(ws_cut))
         .route("/ws/acks", get(ws_acks))
         .route("/ws/stats", get(ws_stats))
+        .route("/drive/settings", post(drive_settings))
+        .route("/drive/put", post(drive_put))
+        .route("/drive/fail-part", post(drive_fail_part))
+        .route("/drive/file/{token}", get(drive_file))
+        .route("/drive/stats", get(drive_stats))
         .with_state(Arc::clone(&mock));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", control_port))
         .await
@@ -205,5 +217,100 @@ async fn ws_stats(State(mock): State<Arc<MockServer>>) -> impl IntoResponse {
     cors(json!({
         "open": mock.ws().open_connections(),
         "accepted": mock.ws().connections_accepted(),
+    }))
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DriveSettings {
+    block_size: Option<u64>,
+    chunk_size: Option<usize>,
+    chunk_delay_ms: Option<u64>,
+}
+
+async fn drive_settings(
+    State(mock): State<Arc<MockServer>>,
+    axum::extract::Query(settings): axum::extract::Query<DriveSettings>,
+) -> impl IntoResponse {
+    if let Some(block_size) = settings.block_size {
+        mock.set_upload_block_size(block_size);
+    }
+    if settings.chunk_size.is_some() || settings.chunk_delay_ms.is_some() {
+        mock.set_download_chunks(
+            settings.chunk_size.unwrap_or(64 * 1024),
+            Duration::from_millis(settings.chunk_delay_ms.unwrap_or(0)),
+        );
+    }
+    cors(json!({"ok": true}))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct PutFile {
+    name: String,
+    media: Option<u8>,
+}
+
+async fn drive_put(
+    State(mock): State<Arc<MockServer>>,
+    axum::extract::Query(file): axum::extract::Query<PutFile>,
+    body: axum::body::Bytes,
+) -> impl IntoResponse {
+    let token = if file.media == Some(1) {
+        mock.put_media(&file.name, body.to_vec())
+    } else {
+        mock.put_file(&file.name, body.to_vec())
+    };
+    cors(json!({ "fileToken": token }))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct FailPart {
+    seq: u64,
+    times: u64,
+}
+
+async fn drive_fail_part(
+    State(mock): State<Arc<MockServer>>,
+    axum::extract::Query(fail): axum::extract::Query<FailPart>,
+) -> impl IntoResponse {
+    mock.fail_upload_part(fail.seq, fail.times);
+    cors(json!({"ok": true}))
+}
+
+/// Adler-32, for comparing files too large to send back.
+fn adler32(data: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for chunk in data.chunks(5552) {
+        for &byte in chunk {
+            a += u32::from(byte);
+            b += a;
+        }
+        a %= 65_521;
+        b %= 65_521;
+    }
+    (b << 16) | a
+}
+
+async fn drive_file(
+    State(mock): State<Arc<MockServer>>,
+    Path(token): Path<String>,
+) -> impl IntoResponse {
+    let file = mock.drive_file(&token).map(|f| {
+        json!({
+            "name": f.name,
+            "size": f.bytes.len(),
+            "contentType": f.content_type,
+            "media": f.media,
+            "adler32": adler32(&f.bytes),
+            "bytes": (f.bytes.len() <= 64 * 1024).then_some(&f.bytes),
+        })
+    });
+    cors(json!(file))
+}
+
+async fn drive_stats(State(mock): State<Arc<MockServer>>) -> impl IntoResponse {
+    cors(json!({
+        "partsReceived": mock.upload_parts_received(),
+        "pendingUploads": mock.pending_uploads(),
     }))
 }

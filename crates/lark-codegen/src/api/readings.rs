@@ -62,6 +62,26 @@ fn key_of(
 pub(crate) fn reread(ep: &mut Endpoint, types: &BTreeMap<String, TypeDef>) -> Result<(), String> {
     headers_to_body(ep)?;
     file_parts(ep, types)?;
+    for (method, path, wire, _why) in EMPTY_STRUCT_IS_STRING {
+        if ep.method == *method && ep.path == *path {
+            let field = ep
+                .params
+                .iter_mut()
+                .map(|(_, f)| f)
+                .find(|f| f.wire == *wire)
+                .ok_or_else(|| format!("EMPTY_STRUCT_IS_STRING: {method} {path} has no `{wire}`"))?;
+            let empty = matches!(&field.ty, Ty::Named(n)
+                if types.get(n).is_some_and(|t| t.fields.is_empty() && !t.custom_json));
+            if !empty {
+                return Err(format!(
+                    "EMPTY_STRUCT_IS_STRING: {method} {path} `{wire}` is no longer an empty struct"
+                ));
+            }
+            field.ty = Ty::String;
+            field.ty_text = "string".to_owned();
+            field.required = true;
+        }
+    }
     for (method, path, wire, _why) in NOT_REQUIRED {
         if ep.method == *method && ep.path == *path {
             let field = ep
@@ -155,6 +175,16 @@ fn file_parts(ep: &mut Endpoint, types: &BTreeMap<String, TypeDef>) -> Result<()
         )),
     }
 }
+
+/// JSON body fields the facts type as a struct with no fields where the documentation has a
+/// string: `(method, path, field, why)`. The Go SDK's empty struct serialises as `{}`, which the
+/// platform refuses, so the request could not be made at all.
+const EMPTY_STRUCT_IS_STRING: &[(&str, &str, &str, &str)] = &[(
+    "POST",
+    "/open-apis/cardkit/v1/cards",
+    "data",
+    "\"data string 是 卡片数据\" (the card JSON, as a string, matching `type`; required)",
+)];
 
 /// Parameters the facts mark required (a non-pointer Go field) where the documentation makes
 /// them one of several: `(method, path, field, why)`.

@@ -8730,7 +8730,7 @@ pub static CATALOG: &[EndpointSpec] = &[
         body: BodyKind::Json,
         body_fields: &[
             P::new("type", "string", true),
-            P::new("data", "CreateCardkitCardReqData", false),
+            P::new("data", "string", true),
         ],
         tokens: &[TokenKind::Tenant],
         helpdesk: false,

@@ -465,7 +465,7 @@ pub struct TurningPoint {
 /// Part of a request and of an answer.
 #[doc(alias = "CreateCardkitCardReqData")]
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Card {}
+pub struct Divider {}
 
 /// Part of a request and of an answer.
 #[doc(alias = "CreateContactJobFamilyReqI18nDescription")]
@@ -606,7 +606,7 @@ pub struct Block {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagram: Option<crate::Diagram>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub divider: Option<crate::Card>,
+    pub divider: Option<crate::Divider>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<crate::BlockFile>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -626,11 +626,11 @@ pub struct Block {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<crate::Table>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub table_cell: Option<crate::Card>,
+    pub table_cell: Option<crate::Divider>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub view: Option<crate::View>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub quote_container: Option<crate::Card>,
+    pub quote_container: Option<crate::Divider>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<crate::Task>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -640,7 +640,7 @@ pub struct Block {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub okr_key_result: Option<crate::OkrKeyResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub okr_progress: Option<crate::Card>,
+    pub okr_progress: Option<crate::Divider>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub add_ons: Option<crate::AddOn>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -650,7 +650,7 @@ pub struct Block {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub board: Option<crate::Board>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub undefined: Option<crate::Card>,
+    pub undefined: Option<crate::Divider>,
 }
 
 /// Part of a request and of an answer.
@@ -968,7 +968,7 @@ pub struct Element {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<crate::ElementFile>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub undefined: Option<crate::Card>,
+    pub undefined: Option<crate::Divider>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub equation: Option<crate::Message>,
 }

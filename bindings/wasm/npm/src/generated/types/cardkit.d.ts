@@ -59,7 +59,7 @@ export type V1CardBatchUpdateResponse = Record<string, unknown>;
 export interface V1CardCreateRequest {
   data: {
     type: string;
-    data?: common.Card;
+    data: string;
   };
 }
 

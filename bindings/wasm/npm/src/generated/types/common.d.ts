@@ -276,7 +276,7 @@ export interface TurningPoint {
   y?: number;
 }
 
-export type Card = Record<string, unknown>;
+export type Divider = Record<string, unknown>;
 
 export interface ChangeReasonI18nName {
   locale?: string;
@@ -347,7 +347,7 @@ export interface Block {
   callout?: Callout;
   chat_card?: ChatCard;
   diagram?: Diagram;
-  divider?: Card;
+  divider?: Divider;
   file?: BlockFile;
   grid?: Grid;
   grid_column?: GridColumn;
@@ -357,19 +357,19 @@ export interface Block {
   mindnote?: RelatedMetaImage;
   sheet?: Sheet;
   table?: Table;
-  table_cell?: Card;
+  table_cell?: Divider;
   view?: View;
-  quote_container?: Card;
+  quote_container?: Divider;
   task?: Task;
   okr?: Okr;
   okr_objective?: OkrObjective;
   okr_key_result?: OkrKeyResult;
-  okr_progress?: Card;
+  okr_progress?: Divider;
   add_ons?: AddOn;
   jira_issue?: JiraIssue;
   wiki_catalog?: WikiCatalog;
   board?: Board;
-  undefined?: Card;
+  undefined?: Divider;
 }
 
 export interface AddOn {
@@ -528,7 +528,7 @@ export interface Element {
   mention_doc?: MentionDoc;
   reminder?: Reminder;
   file?: ElementFile;
-  undefined?: Card;
+  undefined?: Divider;
   equation?: Message;
 }
 

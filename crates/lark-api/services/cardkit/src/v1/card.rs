@@ -95,23 +95,16 @@ static CREATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::Endpoint
 #[must_use]
 pub struct Create {
     r#type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<lark_api_common::Card>,
+    data: String,
 }
 
 impl Create {
-    /// A request with its required `type`.
-    pub fn new(r#type: impl Into<String>) -> Self {
+    /// A request with its required `type`, `data`.
+    pub fn new(r#type: impl Into<String>, data: impl Into<String>) -> Self {
         Self {
             r#type: r#type.into(),
-            data: None,
+            data: data.into(),
         }
-    }
-
-    /// Sets `data` (body, `Card`).
-    pub fn data(mut self, v: impl Into<lark_api_common::Card>) -> Self {
-        self.data = Some(v.into());
-        self
     }
 }
 

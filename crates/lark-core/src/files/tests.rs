@@ -1,0 +1,631 @@
+//! The upload and download drivers against a closure backend that plays the platform.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::endpoint::{EndpointMeta, ResponseKind, TokenKind};
+use crate::runtime::{HttpError, ManualClock};
+use crate::{Client, Config, Error};
+
+type Answer = std::future::Ready<std::result::Result<http::Response<Vec<u8>>, HttpError>>;
+
+/// The fields of a `multipart/form-data` body, by name.
+fn form_fields(request: &http::Request<Vec<u8>>) -> HashMap<String, Vec<u8>> {
+    let content_type = request.headers()["content-type"].to_str().unwrap();
+    let boundary = content_type.split("boundary=").nth(1).unwrap();
+    let delimiter = format!("--{boundary}");
+    let body = request.body();
+    let mut fields = HashMap::new();
+    let mut at = 0;
+    let find = |from: usize, needle: &[u8]| {
+        body[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+    };
+    while let Some(start) = find(at, delimiter.as_bytes()) {
+        let headers_start = start + delimiter.len() + 2;
+        let Some(headers_end) = find(headers_start, b"\r\n\r\n") else {
+            break;
+        };
+        let headers = String::from_utf8_lossy(&body[headers_start..headers_end]).into_owned();
+        let data_start = headers_end + 4;
+        let next = find(data_start, format!("\r\n{delimiter}").as_bytes()).unwrap();
+        let name = headers
+            .split("name=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_owned();
+        fields.insert(name, body[data_start..next].to_vec());
+        at = next + 2;
+    }
+    fields
+}
+
+fn text(fields: &HashMap<String, Vec<u8>>, name: &str) -> String {
+    String::from_utf8(fields[name].clone()).unwrap()
+}
+
+fn json(body: serde_json::Value) -> Answer {
+    let response = http::Response::builder()
+        .header("content-type", "application/json; charset=utf-8")
+        .body(serde_json::to_vec(&body).unwrap())
+        .unwrap();
+    std::future::ready(Ok(response))
+}
+
+fn ok(data: serde_json::Value) -> Answer {
+    json(serde_json::json!({"code": 0, "msg": "success", "data": data}))
+}
+
+fn status(code: u16, body: serde_json::Value) -> Answer {
+    let response = http::Response::builder()
+        .status(code)
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&body).unwrap())
+        .unwrap();
+    std::future::ready(Ok(response))
+}
+
+/// A three-step upload server in memory: block size `block`, parts that fail (HTTP 500) as
+/// often as `failures` says, and every call recorded.
+#[derive(Clone, Default)]
+struct Drive {
+    block: u64,
+    calls: Arc<Mutex<Vec<String>>>,
+    parts: Arc<Mutex<HashMap<u64, Vec<u8>>>>,
+    failures: Arc<Mutex<HashMap<u64, u32>>>,
+    whole: Arc<Mutex<Option<Vec<u8>>>>,
+    size: Arc<Mutex<u64>>,
+}
+
+impl Drive {
+    fn new(block: u64) -> Self {
+        Self {
+            block,
+            ..Self::default()
+        }
+    }
+
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn client(&self) -> Client<impl crate::HttpClient + use<>> {
+        let drive = self.clone();
+        let backend = move |request: http::Request<Vec<u8>>| drive.answer(request);
+        Client::new(
+            Config::new("cli_test", "secret"),
+            backend,
+            ManualClock::new(1_000),
+        )
+    }
+
+    fn answer(&self, request: http::Request<Vec<u8>>) -> Answer {
+        let path = request.uri().path().to_owned();
+        if path.ends_with("tenant_access_token/internal") {
+            return json(
+                serde_json::json!({"code": 0, "tenant_access_token": "t-1", "expire": 7200}),
+            );
+        }
+        let call = path.rsplit('/').next().unwrap().to_owned();
+        match call.as_str() {
+            "upload_all" => {
+                let fields = form_fields(&request);
+                let data = fields["file"].clone();
+                assert_eq!(text(&fields, "size"), data.len().to_string());
+                assert_eq!(text(&fields, "checksum"), adler32(&data).to_string());
+                self.calls.lock().unwrap().push("upload_all".to_owned());
+                *self.whole.lock().unwrap() = Some(data);
+                ok(serde_json::json!({"file_token": "box_all"}))
+            }
+            "upload_prepare" => {
+                let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
+                let size = body["size"].as_u64().unwrap();
+                *self.size.lock().unwrap() = size;
+                self.calls.lock().unwrap().push("upload_prepare".to_owned());
+                ok(serde_json::json!({
+                    "upload_id": "up-1",
+                    "block_size": self.block,
+                    "block_num": size.div_ceil(self.block),
+                }))
+            }
+            "upload_part" => {
+                let fields = form_fields(&request);
+                let seq: u64 = text(&fields, "seq").parse().unwrap();
+                self.calls.lock().unwrap().push(format!("part {seq}"));
+                let data = fields["file"].clone();
+                assert_eq!(text(&fields, "upload_id"), "up-1");
+                assert_eq!(text(&fields, "size"), data.len().to_string());
+                assert_eq!(text(&fields, "checksum"), adler32(&data).to_string());
+                let mut failures = self.failures.lock().unwrap();
+                if let Some(left) = failures.get_mut(&seq).filter(|left| **left > 0) {
+                    *left -= 1;
+                    return status(500, serde_json::json!({"code": 1061001, "msg": "internal"}));
+                }
+                self.parts.lock().unwrap().insert(seq, data);
+                ok(serde_json::json!({}))
+            }
+            "upload_finish" => {
+                let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
+                self.calls.lock().unwrap().push("upload_finish".to_owned());
+                let parts = self.parts.lock().unwrap();
+                assert_eq!(body["block_num"].as_u64().unwrap(), parts.len() as u64);
+                ok(serde_json::json!({"file_token": "box_parts"}))
+            }
+            other => panic!("unexpected call {other}"),
+        }
+    }
+
+    /// The parts received, in order.
+    fn assembled(&self) -> Vec<u8> {
+        let parts = self.parts.lock().unwrap();
+        (0..parts.len() as u64)
+            .flat_map(|seq| parts[&seq].clone())
+            .collect()
+    }
+}
+
+fn data(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + i / 13) as u8).collect()
+}
+
+#[test]
+fn a_small_file_goes_at_once_with_its_checksum() {
+    for len in [0, 1, 4096] {
+        let drive = Drive::new(4);
+        let client = drive.client();
+        let mut source = data(len);
+        let progress = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&progress);
+        let uploaded = futures_executor::block_on(client.upload(
+            Upload::file("a.bin", "explorer", "fld").on_progress(move |p| {
+                seen.lock().unwrap().push(p);
+            }),
+            &mut source,
+        ))
+        .unwrap();
+        assert_eq!(uploaded.file_token, "box_all");
+        assert_eq!((uploaded.size, uploaded.parts), (len as u64, 0));
+        assert_eq!(drive.calls(), ["upload_all"]);
+        assert_eq!(drive.whole.lock().unwrap().as_deref(), Some(&source[..]));
+        let progress = progress.lock().unwrap();
+        assert_eq!(progress.len(), 1);
+        assert_eq!(progress[0].bytes_sent, len as u64);
+        assert_eq!(progress[0].parts_total, 1);
+    }
+}
+
+#[test]
+fn a_large_file_goes_in_parts_that_add_up() {
+    let drive = Drive::new(4);
+    let client = drive.client();
+    let mut source = data(10);
+    let progress = Arc::new(Mutex::new(Vec::new()));
+    let states = Arc::new(Mutex::new(Vec::new()));
+    let (seen, saved) = (Arc::clone(&progress), Arc::clone(&states));
+    let upload = Upload::file("a.bin", "explorer", "fld")
+        .multipart_threshold(0)
+        .parallel(2)
+        .on_progress(move |p| seen.lock().unwrap().push(p))
+        .on_state(move |s: &UploadState| saved.lock().unwrap().push(s.clone()));
+    let uploaded = futures_executor::block_on(client.upload(upload, &mut source)).unwrap();
+    assert_eq!(uploaded.file_token, "box_parts");
+    assert_eq!(uploaded.parts, 3);
+    assert_eq!(drive.assembled(), source);
+    let calls = drive.calls();
+    assert_eq!(calls.first().map(String::as_str), Some("upload_prepare"));
+    assert_eq!(calls.last().map(String::as_str), Some("upload_finish"));
+    assert_eq!(calls.len(), 5);
+    let progress = progress.lock().unwrap();
+    let last = progress.last().unwrap();
+    assert_eq!((last.bytes_sent, last.total), (10, 10));
+    assert_eq!((last.parts_done, last.parts_total), (3, 3));
+    // Once after prepare, once per part.
+    let states = states.lock().unwrap();
+    assert_eq!(states.len(), 4);
+    assert!(states[0].parts_done.is_empty());
+    assert_eq!(states[3].parts_done, [0, 1, 2]);
+    assert_eq!(states[3].block_size, 4);
+}
+
+#[test]
+fn exactly_one_block_is_one_part() {
+    let drive = Drive::new(8);
+    let client = drive.client();
+    let mut source = data(8);
+    let upload = Upload::media("a.png", "docx_image", "doc").multipart_threshold(7);
+    let uploaded = futures_executor::block_on(client.upload(upload, &mut source)).unwrap();
+    assert_eq!(uploaded.parts, 1);
+    assert_eq!(drive.calls(), ["upload_prepare", "part 0", "upload_finish"]);
+    assert_eq!(drive.assembled(), source);
+}
+
+#[test]
+fn a_part_failing_twice_then_succeeding_is_retried_alone() {
+    let drive = Drive::new(4);
+    drive.failures.lock().unwrap().insert(1, 2);
+    let client = drive.client();
+    let mut source = data(12);
+    let upload = Upload::file("a.bin", "explorer", "fld").multipart_threshold(0);
+    let uploaded = futures_executor::block_on(client.upload(upload, &mut source)).unwrap();
+    assert_eq!(uploaded.parts, 3);
+    assert_eq!(drive.assembled(), source);
+    let calls = drive.calls();
+    assert_eq!(calls.iter().filter(|c| *c == "part 1").count(), 3);
+    assert_eq!(calls.iter().filter(|c| *c == "part 0").count(), 1);
+    assert_eq!(calls.iter().filter(|c| *c == "part 2").count(), 1);
+}
+
+#[test]
+fn a_crashed_upload_resumes_with_only_the_missing_parts() {
+    let drive = Drive::new(4);
+    // Part 2 fails more often than the retry policy tries.
+    drive.failures.lock().unwrap().insert(2, 3);
+    let client = drive.client();
+    let mut source = data(18);
+    let last_state = Arc::new(Mutex::new(None));
+    let saved = Arc::clone(&last_state);
+    let upload = Upload::file("a.bin", "explorer", "fld")
+        .multipart_threshold(0)
+        .parallel(1)
+        .on_state(move |s: &UploadState| *saved.lock().unwrap() = Some(s.clone()));
+    let error = futures_executor::block_on(client.upload(upload, &mut source)).unwrap_err();
+    assert_eq!(error.code(), Some(1_061_001));
+    let state = last_state.lock().unwrap().clone().unwrap();
+    assert_eq!(state.parts_done, [0, 1]);
+    // The state survives a trip through storage.
+    let state: UploadState = serde_json::from_str(&serde_json::to_string(&state).unwrap()).unwrap();
+
+    let before = drive.calls().len();
+    let upload = Upload::file("a.bin", "explorer", "fld").resume(state);
+    let uploaded = futures_executor::block_on(client.upload(upload, &mut source)).unwrap();
+    assert_eq!(uploaded.parts, 5);
+    assert_eq!(
+        drive.calls()[before..],
+        ["part 2", "part 3", "part 4", "upload_finish"]
+    );
+    assert_eq!(drive.assembled(), source);
+}
+
+#[test]
+fn a_resume_for_another_file_is_refused_before_sending() {
+    let drive = Drive::new(4);
+    let client = drive.client();
+    let state = UploadState {
+        upload_id: "up-1".to_owned(),
+        block_size: 4,
+        block_num: 3,
+        size: 10,
+        file_name: "a.bin".to_owned(),
+        parts_done: vec![0],
+    };
+    let mut other = data(11);
+    let upload = Upload::file("a.bin", "explorer", "fld").resume(state.clone());
+    let error = futures_executor::block_on(client.upload(upload, &mut other)).unwrap_err();
+    assert!(matches!(error, Error::Build(_)), "{error}");
+    let mut source = data(10);
+    let upload = Upload::file("b.bin", "explorer", "fld").resume(state);
+    let error = futures_executor::block_on(client.upload(upload, &mut source)).unwrap_err();
+    assert!(matches!(error, Error::Build(_)), "{error}");
+    assert!(drive.calls().is_empty());
+}
+
+#[test]
+fn an_unusable_prepare_answer_is_an_error() {
+    for answer in [
+        serde_json::json!({"upload_id": "u", "block_size": 4, "block_num": 2}),
+        serde_json::json!({"upload_id": "u", "block_size": 0, "block_num": 0}),
+        serde_json::json!({"upload_id": "", "block_size": 4, "block_num": 3}),
+        serde_json::json!({"upload_id": "u", "block_size": 1u64 << 40, "block_num": 1}),
+        serde_json::json!({"upload_id": "u", "block_size": -4, "block_num": 3}),
+    ] {
+        let backend = move |request: http::Request<Vec<u8>>| {
+            if request.uri().path().ends_with("internal") {
+                return json(serde_json::json!({"code": 0, "tenant_access_token": "t"}));
+            }
+            assert!(request.uri().path().ends_with("upload_prepare"));
+            ok(answer.clone())
+        };
+        let client = Client::new(Config::new("cli", "s"), backend, ManualClock::new(0));
+        let mut source = data(10);
+        let upload = Upload::file("a.bin", "explorer", "fld").multipart_threshold(0);
+        let error = futures_executor::block_on(client.upload(upload, &mut source)).unwrap_err();
+        assert!(matches!(error, Error::Decode(_)), "{error}");
+    }
+}
+
+#[test]
+fn extra_is_for_media_only() {
+    let client = Drive::new(4).client();
+    let mut source = data(1);
+    let upload = Upload::file("a", "explorer", "fld").extra("{}");
+    let error = futures_executor::block_on(client.upload(upload, &mut source)).unwrap_err();
+    assert!(matches!(error, Error::Build(_)), "{error}");
+}
+
+#[test]
+fn a_source_giving_short_reads_is_an_error() {
+    struct Short;
+    impl UploadSource for Short {
+        fn size(&self) -> u64 {
+            10
+        }
+        fn read(&mut self, _: u64, len: usize) -> crate::BoxFuture<'_, crate::Result<Vec<u8>>> {
+            Box::pin(std::future::ready(Ok(vec![0; len - 1])))
+        }
+    }
+    let client = Drive::new(4).client();
+    let upload = Upload::file("a", "explorer", "fld");
+    let error = futures_executor::block_on(client.upload(upload, &mut Short)).unwrap_err();
+    assert!(matches!(error, Error::Build(_)), "{error}");
+}
+
+// Downloads.
+
+static DOWNLOAD: EndpointMeta = EndpointMeta::new(
+    "drive",
+    "v1.file.download",
+    http::Method::GET,
+    "/open-apis/drive/v1/files/box/download",
+    &[TokenKind::Tenant],
+)
+.response(ResponseKind::Binary);
+
+struct Get;
+
+impl crate::Endpoint for Get {
+    type Output = crate::Download;
+
+    fn meta(&self) -> &EndpointMeta {
+        &DOWNLOAD
+    }
+
+    fn path(&self) -> crate::Result<String> {
+        Ok(DOWNLOAD.path.to_owned())
+    }
+}
+
+/// A backend serving `file` with `Range` support (206), or as `answer` says.
+fn file_server(
+    file: Vec<u8>,
+    answer: fn(&[u8], Option<u64>) -> http::Response<Vec<u8>>,
+) -> impl Fn(http::Request<Vec<u8>>) -> Answer {
+    move |request| {
+        if request.uri().path().ends_with("internal") {
+            return json(serde_json::json!({"code": 0, "tenant_access_token": "t"}));
+        }
+        let start = request
+            .headers()
+            .get("range")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("bytes="))
+            .and_then(|v| v.strip_suffix('-'))
+            .map(|v| v.parse::<u64>().unwrap());
+        std::future::ready(Ok(answer(&file, start)))
+    }
+}
+
+fn ranged(file: &[u8], start: Option<u64>) -> http::Response<Vec<u8>> {
+    let builder = http::Response::builder()
+        .header("content-type", "application/pdf")
+        .header("content-disposition", "attachment; filename=\"a.pdf\"");
+    match start {
+        None => builder
+            .header("content-length", file.len())
+            .body(file.to_vec())
+            .unwrap(),
+        Some(start) if start as usize >= file.len() => builder
+            .status(416)
+            .header("content-range", format!("bytes */{}", file.len()))
+            .body(Vec::new())
+            .unwrap(),
+        Some(start) => builder
+            .status(206)
+            .header(
+                "content-range",
+                format!("bytes {start}-{}/{}", file.len() - 1, file.len()),
+            )
+            .body(file[start as usize..].to_vec())
+            .unwrap(),
+    }
+}
+
+fn download_client(
+    answer: fn(&[u8], Option<u64>) -> http::Response<Vec<u8>>,
+) -> (Client<impl crate::HttpClient>, Vec<u8>) {
+    let file = data(1000);
+    let client = Client::new(
+        Config::new("cli", "s"),
+        file_server(file.clone(), answer),
+        ManualClock::new(0),
+    );
+    (client, file)
+}
+
+#[test]
+fn a_download_streams_with_its_headers_and_progress() {
+    let (client, file) = download_client(ranged);
+    let progress = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&progress);
+    let options = DownloadOptions::new().on_progress(move |p| seen.lock().unwrap().push(p));
+    let stream = futures_executor::block_on(client.download_stream(&Get, options)).unwrap();
+    assert_eq!(stream.file_name.as_deref(), Some("a.pdf"));
+    assert_eq!(stream.content_type.as_deref(), Some("application/pdf"));
+    assert_eq!(
+        (stream.content_length, stream.total_size),
+        (Some(1000), Some(1000))
+    );
+    let body = futures_executor::block_on(stream.collect()).unwrap();
+    assert_eq!(body, file);
+    let last = *progress.lock().unwrap().last().unwrap();
+    assert_eq!(
+        (last.received, last.position, last.total),
+        (1000, 1000, Some(1000))
+    );
+}
+
+#[test]
+fn a_ranged_download_continues_byte_for_byte() {
+    let (client, file) = download_client(ranged);
+    let options = DownloadOptions::new().range_start(600);
+    let stream = futures_executor::block_on(client.download_stream(&Get, options)).unwrap();
+    assert_eq!((stream.start, stream.status), (600, 206));
+    assert_eq!(
+        (stream.content_length, stream.total_size),
+        (Some(400), Some(1000))
+    );
+    let mut whole = file[..600].to_vec();
+    whole.extend(futures_executor::block_on(stream.collect()).unwrap());
+    assert_eq!(whole, file);
+    // From the very end: nothing left, not an error.
+    let options = DownloadOptions::new().range_start(1000);
+    let stream = futures_executor::block_on(client.download_stream(&Get, options)).unwrap();
+    assert_eq!((stream.status, stream.total_size), (416, Some(1000)));
+    assert!(
+        futures_executor::block_on(stream.collect())
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_whole_answer_to_a_ranged_request_is_an_error() {
+    let (client, _) = download_client(|file, _| http::Response::new(file.to_vec()));
+    let options = DownloadOptions::new().range_start(10);
+    let error = futures_executor::block_on(client.download_stream(&Get, options)).unwrap_err();
+    assert!(matches!(error, Error::Decode(_)), "{error}");
+}
+
+#[test]
+fn a_range_starting_elsewhere_is_an_error() {
+    let (client, _) = download_client(|file, _| {
+        http::Response::builder()
+            .status(206)
+            .header(
+                "content-range",
+                format!("bytes 0-{}/{}", file.len() - 1, file.len()),
+            )
+            .body(file.to_vec())
+            .unwrap()
+    });
+    let options = DownloadOptions::new().range_start(10);
+    let error = futures_executor::block_on(client.download_stream(&Get, options)).unwrap_err();
+    assert!(error.to_string().contains("starts at 0"), "{error}");
+}
+
+#[test]
+fn a_body_shorter_than_announced_is_an_error() {
+    let (client, _) = download_client(|file, _| {
+        http::Response::builder()
+            .header("content-length", file.len() + 5)
+            .body(file.to_vec())
+            .unwrap()
+    });
+    let stream =
+        futures_executor::block_on(client.download_stream(&Get, DownloadOptions::new())).unwrap();
+    let error = futures_executor::block_on(stream.collect()).unwrap_err();
+    assert!(
+        error.to_string().contains("ended after 1000 of 1005"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_json_error_answer_is_an_api_error_and_a_json_file_is_a_file() {
+    let (client, _) = download_client(|_, _| {
+        http::Response::builder()
+            .header("content-type", "application/json")
+            .body(br#"{"code":1061004,"msg":"forbidden"}"#.to_vec())
+            .unwrap()
+    });
+    let error = futures_executor::block_on(client.download_stream(&Get, DownloadOptions::new()))
+        .unwrap_err();
+    assert_eq!(error.code(), Some(1_061_004));
+    let (client, _) = download_client(|_, _| {
+        http::Response::builder()
+            .status(404)
+            .header("content-type", "application/json")
+            .body(br#"{"code":1061003,"msg":"not found"}"#.to_vec())
+            .unwrap()
+    });
+    let error = futures_executor::block_on(client.download_stream(&Get, DownloadOptions::new()))
+        .unwrap_err();
+    assert_eq!(
+        (error.code(), error.http_status()),
+        (Some(1_061_003), Some(404))
+    );
+    let (client, _) = download_client(|_, _| {
+        http::Response::builder()
+            .header("content-type", "application/json")
+            .body(br#"{"name":"a file that is JSON"}"#.to_vec())
+            .unwrap()
+    });
+    let stream =
+        futures_executor::block_on(client.download_stream(&Get, DownloadOptions::new())).unwrap();
+    let body = futures_executor::block_on(stream.collect()).unwrap();
+    assert_eq!(body, br#"{"name":"a file that is JSON"}"#);
+}
+
+#[test]
+fn the_boundary_never_occurs_in_the_part_or_its_fields() {
+    use super::upload::boundary_for;
+    let data = b"xx lark-part-0000abcd-0 yy lark-part-0000abcd-1".to_vec();
+    let boundary = boundary_for(&data, &[("upload_id", "lark-part-0000abcd-2")], 0xabcd);
+    assert_eq!(boundary, "lark-part-0000abcd-3");
+    assert_eq!(boundary_for(b"", &[], 7), "lark-part-00000007-0");
+}
+
+#[test]
+fn a_line_break_in_the_file_name_is_refused() {
+    let client = Drive::new(4).client();
+    let mut source = data(1);
+    let upload = Upload::file("a\r\nX-Injected: 1", "explorer", "fld");
+    let error = futures_executor::block_on(client.upload(upload, &mut source)).unwrap_err();
+    assert!(matches!(error, Error::Build(_)), "{error}");
+    let upload = Upload::file("a", "explorer", "fld").content_type("text/plain\nX: 1");
+    let error = futures_executor::block_on(client.upload(upload, &mut source)).unwrap_err();
+    assert!(matches!(error, Error::Build(_)), "{error}");
+}
+
+#[test]
+fn a_crash_after_the_last_part_resumes_with_the_finish_alone() {
+    let drive = Drive::new(4);
+    let client = drive.client();
+    let mut source = data(8);
+    let upload = Upload::file("a.bin", "explorer", "fld").multipart_threshold(0);
+    futures_executor::block_on(client.upload(upload, &mut source)).unwrap();
+    let before = drive.calls().len();
+    let state = UploadState {
+        upload_id: "up-1".to_owned(),
+        block_size: 4,
+        block_num: 2,
+        size: 8,
+        file_name: "a.bin".to_owned(),
+        parts_done: vec![1, 0, 1],
+    };
+    let progress = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&progress);
+    let upload = Upload::file("a.bin", "explorer", "fld")
+        .resume(state)
+        .on_progress(move |p| seen.lock().unwrap().push(p));
+    let uploaded = futures_executor::block_on(client.upload(upload, &mut source)).unwrap();
+    assert_eq!(uploaded.file_token, "box_parts");
+    assert_eq!(drive.calls()[before..], ["upload_finish"]);
+    let progress = progress.lock().unwrap();
+    assert_eq!(progress[0].bytes_sent, 8);
+    assert_eq!(progress[0].parts_done, 2);
+}
+
+#[test]
+fn a_download_is_a_stream_of_chunks_too() {
+    use futures_util::StreamExt;
+    let (client, file) = download_client(ranged);
+    let stream =
+        futures_executor::block_on(client.download_stream(&Get, DownloadOptions::new())).unwrap();
+    let chunks: Vec<_> = futures_executor::block_on(stream.into_stream().collect());
+    let body: Vec<u8> = chunks.into_iter().flat_map(|c| c.unwrap()).collect();
+    assert_eq!(body, file);
+}
