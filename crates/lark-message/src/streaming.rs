@@ -165,9 +165,7 @@ impl<H: HttpClient> StreamingCard<H> {
     ) -> Result<Self> {
         let element_id = element_id.into();
         let card = streaming_card_json(card, &element_id)?;
-        let created = client
-            .send(&card::Create::new("card_json", card))
-            .await?;
+        let created = client.send(&card::Create::new("card_json", card)).await?;
         let card_id = created.card_id.filter(|id| !id.is_empty()).ok_or_else(|| {
             Error::Build("cardkit.v1.card.create answered without a card_id".to_owned())
         })?;

@@ -69,7 +69,9 @@ pub(crate) fn reread(ep: &mut Endpoint, types: &BTreeMap<String, TypeDef>) -> Re
                 .iter_mut()
                 .map(|(_, f)| f)
                 .find(|f| f.wire == *wire)
-                .ok_or_else(|| format!("EMPTY_STRUCT_IS_STRING: {method} {path} has no `{wire}`"))?;
+                .ok_or_else(|| {
+                    format!("EMPTY_STRUCT_IS_STRING: {method} {path} has no `{wire}`")
+                })?;
             let empty = matches!(&field.ty, Ty::Named(n)
                 if types.get(n).is_some_and(|t| t.fields.is_empty() && !t.custom_json));
             if !empty {
