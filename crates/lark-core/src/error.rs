@@ -1,6 +1,6 @@
 //! The one error type of the SDK.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use crate::runtime::HttpError;
 
@@ -19,7 +19,7 @@ pub enum Error {
     #[error("transport error: {0}")]
     Transport(#[source] HttpError),
     /// The call did not finish within its timeout.
-    #[error("timed out after {0:?}")]
+    #[error("timed out after {}", ShownDuration(*.0))]
     Timeout(std::time::Duration),
     /// The platform answered with a non-zero code.
     #[error("{0}")]
@@ -210,7 +210,8 @@ impl fmt::Display for DecodeError {
         const SHOWN: usize = 200;
         let text = self.body_text();
         let shown: String = text.chars().take(SHOWN).collect();
-        write!(f, "; body: {shown:?}")?;
+        f.write_str("; body: ")?;
+        write_quoted(f, &shown)?;
         if text.chars().count() > SHOWN {
             f.write_str("…")?;
         }
@@ -224,5 +225,116 @@ impl std::error::Error for DecodeError {
     }
 }
 
+/// A duration written as `Duration`'s `Debug` writes it (`30s`, `1.5s`, `250ms`, `7µs`,
+/// `12ns`) without pulling that formatter (and its float-style rounding) into a wasm bundle.
+struct ShownDuration(std::time::Duration);
+
+impl fmt::Display for ShownDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (secs, nanos) = (self.0.as_secs(), u64::from(self.0.subsec_nanos()));
+        // The whole part, the fraction, the place value of its first digit, the unit.
+        let (whole, mut fraction, mut place, unit) = if secs > 0 {
+            (secs, nanos, 100_000_000, "s")
+        } else if nanos >= 1_000_000 {
+            (nanos / 1_000_000, nanos % 1_000_000, 100_000, "ms")
+        } else if nanos >= 1_000 {
+            (nanos / 1_000, nanos % 1_000, 100, "µs")
+        } else {
+            (nanos, 0, 1, "ns")
+        };
+        write!(f, "{whole}")?;
+        if fraction > 0 {
+            f.write_str(".")?;
+            while fraction > 0 && place > 0 {
+                let digit = (fraction / place) as u8;
+                f.write_char(char::from(b'0' + digit))?;
+                fraction %= place;
+                place /= 10;
+            }
+        }
+        f.write_str(unit)
+    }
+}
+
+/// `text` in double quotes, with quotes, backslashes and control characters escaped (as
+/// `str`'s `Debug` does, without its Unicode printability tables: other characters are kept).
+fn write_quoted(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    f.write_str("\"")?;
+    for c in text.chars() {
+        match c {
+            '"' => f.write_str("\\\"")?,
+            '\\' => f.write_str("\\\\")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            '\0' => f.write_str("\\0")?,
+            c if c.is_control() => write!(f, "\\u{{{:x}}}", u32::from(c))?,
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_str("\"")
+}
+
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn durations_read_as_their_debug_form() {
+        for duration in [
+            Duration::ZERO,
+            Duration::from_nanos(1),
+            Duration::from_nanos(999),
+            Duration::from_nanos(1_000),
+            Duration::from_nanos(1_001),
+            Duration::from_nanos(123_456),
+            Duration::from_nanos(999_999),
+            Duration::from_millis(1),
+            Duration::from_nanos(1_000_001),
+            Duration::from_millis(250),
+            Duration::from_nanos(999_999_999),
+            Duration::from_secs(1),
+            Duration::from_millis(1_500),
+            Duration::from_nanos(1_000_000_001),
+            Duration::from_secs(30),
+            Duration::from_millis(60_010),
+            Duration::new(u64::MAX, 999_999_999),
+        ] {
+            assert_eq!(
+                Error::Timeout(duration).to_string(),
+                format!("timed out after {duration:?}")
+            );
+        }
+    }
+
+    #[test]
+    fn decode_errors_quote_the_body() {
+        let shown = |body: &str| {
+            DecodeError::new("bad", 502, None, body.as_bytes().to_vec(), None).to_string()
+        };
+        for body in [
+            "<html>",
+            "a \"b\" \\ c\n\r\t\0 \u{1}\u{7f}\u{9f}",
+            "飞书 ✓ é",
+            "",
+        ] {
+            assert_eq!(
+                shown(body),
+                format!("cannot decode the response (HTTP 502): bad; body: {body:?}")
+            );
+        }
+        let long = "x".repeat(300);
+        assert_eq!(
+            shown(&long),
+            format!(
+                "cannot decode the response (HTTP 502): bad; body: {:?}…",
+                "x".repeat(200)
+            )
+        );
+    }
+}

@@ -158,8 +158,9 @@ impl<'de> serde::Deserialize<'de> for Text {
 }
 
 pub(crate) fn log_id(headers: &http::HeaderMap) -> Option<String> {
+    // The name made at compile time: looking up by `&str` would parse it on every call.
     headers
-        .get(LOG_ID_HEADER)
+        .get(const { http::HeaderName::from_static(LOG_ID_HEADER) })
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
 }

@@ -163,12 +163,16 @@ fn garbled(decode: &crate::error::DecodeError) -> bool {
 
 /// Reads the rate-limit reset hint: `x-ogw-ratelimit-reset`, else `Retry-After`, in seconds.
 pub(crate) fn reset_hint(headers: &http::HeaderMap) -> Option<Duration> {
-    [RATE_LIMIT_RESET_HEADER, "retry-after"]
-        .iter()
-        .filter_map(|name| headers.get(*name))
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
+    // Names made at compile time: looking up by `&str` would parse them on every call.
+    [
+        const { http::HeaderName::from_static(RATE_LIMIT_RESET_HEADER) },
+        http::header::RETRY_AFTER,
+    ]
+    .iter()
+    .filter_map(|name| headers.get(name))
+    .filter_map(|v| v.to_str().ok())
+    .find_map(|v| v.trim().parse::<u64>().ok())
+    .map(Duration::from_secs)
 }
 
 #[cfg(test)]
