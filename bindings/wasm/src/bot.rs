@@ -1,6 +1,6 @@
 //! `WasmCustomBot`: signed posts to a custom-bot webhook, through `lark-custom-bot`.
 
-use lark_custom_bot::{CustomBot, Message, Reply, Text};
+use lark_custom_bot::{CustomBot, Reply, Text, WebhookJson};
 use lark_fetch::{FetchClient, FetchRuntime};
 use wasm_bindgen::prelude::*;
 
@@ -61,37 +61,68 @@ impl WasmCustomBot {
                 message.at(pair[0].as_str(), pair[1].as_str())
             };
         }
-        self.send(Message::from(message)).await
+        // The text is written here and sent as JSON: a typed `Message` would link every
+        // content type's serialiser (cards included) into the build.
+        message.validate().map_err(to_js)?;
+        self.send(WebhookJson::content(
+            "text",
+            serde_json::json!({ "text": message.to_string() }),
+        ))
+        .await
     }
 
     /// Posts rich text: `post` is the JSON of `{ zh_cn: { title, content: [[...]] }, ... }`.
     #[wasm_bindgen(js_name = sendPost)]
     pub async fn send_post(&self, post: String) -> Result<JsValue, JsValue> {
-        self.send(Message::post_json(json(&post, "post")?)).await
+        let post = match json(&post, "post")? {
+            serde_json::Value::Object(map) if map.len() == 1 && map.contains_key("post") => {
+                serde_json::Value::Object(map)
+            }
+            post => serde_json::json!({ "post": post }),
+        };
+        if post["post"].as_object().is_none_or(|p| p.is_empty()) {
+            return Err(lark_error(
+                "build",
+                "a post's JSON must be a non-empty object keyed by locale",
+            ));
+        }
+        self.send(WebhookJson::content("post", post)).await
     }
 
     /// Posts an interactive card: `card` is the card's JSON.
     #[wasm_bindgen(js_name = sendCard)]
     pub async fn send_card(&self, card: String) -> Result<JsValue, JsValue> {
-        self.send(Message::card(json(&card, "card")?)).await
+        self.send(WebhookJson::card(json(&card, "card")?)).await
     }
 
     /// Posts an uploaded image by its `image_key`.
     #[wasm_bindgen(js_name = sendImage)]
     pub async fn send_image(&self, image_key: String) -> Result<JsValue, JsValue> {
-        self.send(Message::image(image_key)).await
+        self.send(WebhookJson::content(
+            "image",
+            serde_json::json!({ "image_key": image_key }),
+        ))
+        .await
     }
 
     /// Shares a group chat.
     #[wasm_bindgen(js_name = sendShareChat)]
     pub async fn send_share_chat(&self, chat_id: String) -> Result<JsValue, JsValue> {
-        self.send(Message::share_chat(chat_id)).await
+        self.send(WebhookJson::content(
+            "share_chat",
+            serde_json::json!({ "share_chat_id": chat_id }),
+        ))
+        .await
     }
 }
 
 impl WasmCustomBot {
-    async fn send(&self, message: Message) -> Result<JsValue, JsValue> {
-        self.bot.send(&message).await.map(reply).map_err(to_js)
+    async fn send(&self, message: WebhookJson) -> Result<JsValue, JsValue> {
+        self.bot
+            .send_payload(&message)
+            .await
+            .map(reply)
+            .map_err(to_js)
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use lark_core::{BoxFuture, Error, HttpClient, HttpError, Result, Runtime, Secret};
 
 use crate::limit::{Limiter, RateLimit, RetryPolicy};
-use crate::message::Message;
+use crate::message::{Message, WebhookPayload};
 use crate::reply::{Reply, codes, decode_reply};
 use crate::sign::sign;
 use crate::webhook::{Webhook, mask, mask_bytes, redact};
@@ -145,13 +145,13 @@ impl std::error::Error for MaskedError {}
 
 /// The JSON body of one post: the signature first, then the message.
 #[derive(Serialize)]
-struct Body<'a> {
+struct Body<'a, M: ?Sized> {
     #[serde(skip_serializing_if = "Option::is_none")]
     timestamp: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sign: Option<String>,
     #[serde(flatten)]
-    message: &'a Message,
+    message: &'a M,
 }
 
 impl<H: HttpClient> CustomBot<H> {
@@ -215,6 +215,15 @@ impl<H: HttpClient> CustomBot<H> {
     /// read the answer with [`CustomBot::decode`] (or [`decode_reply`](crate::decode_reply),
     /// which does not know the token to mask).
     pub fn prepare(&self, message: &Message, now_millis: u64) -> Result<PreparedRequest> {
+        self.prepare_payload(message, now_millis)
+    }
+
+    /// [`CustomBot::prepare`] for any [`WebhookPayload`], such as a [`WebhookJson`](crate::WebhookJson).
+    pub fn prepare_payload<M: WebhookPayload + ?Sized>(
+        &self,
+        message: &M,
+        now_millis: u64,
+    ) -> Result<PreparedRequest> {
         let uri: http::Uri =
             self.webhook.expose().parse().map_err(|e| {
                 Error::Build(format!("the webhook {} is not a URL: {e}", self.webhook))
@@ -268,12 +277,18 @@ impl<H: HttpClient> CustomBot<H> {
     /// and message (see [`codes`](crate::codes)), [`Error::Decode`] with the raw body for an
     /// answer that is not a reply. None shows the webhook's token or the secret.
     pub async fn send(&self, message: &Message) -> Result<Reply> {
+        self.send_payload(message).await
+    }
+
+    /// [`CustomBot::send`] for any [`WebhookPayload`], such as a [`WebhookJson`](crate::WebhookJson)
+    /// built elsewhere.
+    pub async fn send_payload<M: WebhookPayload + ?Sized>(&self, message: &M) -> Result<Reply> {
         self.send_unmasked(message).await.map_err(|e| self.mask(e))
     }
 
-    async fn send_unmasked(&self, message: &Message) -> Result<Reply> {
+    async fn send_unmasked<M: WebhookPayload + ?Sized>(&self, message: &M) -> Result<Reply> {
         // Check once before waiting on any limiter.
-        self.prepare(message, 0)?;
+        self.prepare_payload(message, 0)?;
         let mut attempt = 1;
         loop {
             if let Some(limiter) = &self.limiter {
@@ -283,7 +298,7 @@ impl<H: HttpClient> CustomBot<H> {
                     self.runtime.sleep(Duration::from_millis(at - now)).await;
                 }
             }
-            let request = self.prepare(message, self.runtime.now_millis())?;
+            let request = self.prepare_payload(message, self.runtime.now_millis())?;
             let exchange = self.http.execute(request.into_http());
             let response = match self.timeout {
                 None => exchange.await,

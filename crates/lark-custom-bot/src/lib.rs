@@ -49,7 +49,7 @@ pub use lark_message::content::{
     CardTemplate, Locale, MessageContent, Post, PostContent, PostElement, Text, TextStyle,
 };
 pub use limit::{RateLimit, RetryPolicy};
-pub use message::Message;
+pub use message::{Message, WebhookJson, WebhookPayload};
 pub use reply::{Reply, codes, decode_reply};
 pub use sign::sign;
 pub use webhook::Webhook;

@@ -191,3 +191,102 @@ impl From<Card> for Message {
         Self::new(card)
     }
 }
+
+/// What a webhook post carries: a `msg_type` with its `content` (or `card`), written flat next
+/// to the signature. [`Message`] is the typed one; [`WebhookJson`] carries JSON built elsewhere.
+pub trait WebhookPayload: Serialize {
+    /// Checks what the webhook would refuse for sure, before anything is sent.
+    fn validate(&self) -> Result<()>;
+}
+
+impl WebhookPayload for Message {
+    fn validate(&self) -> Result<()> {
+        Message::validate(self)
+    }
+}
+
+/// A webhook message whose JSON was built elsewhere, such as by the npm package's JavaScript
+/// builders: `{"msg_type": "text", "content": {...}}`, or `{"msg_type": "interactive", "card":
+/// {...}}`. Sending it needs none of the typed builders' serialisers, which keeps a wasm build
+/// that only forwards JSON small.
+///
+/// ```
+/// use lark_custom_bot::WebhookJson;
+/// let message = WebhookJson::content("image", serde_json::json!({"image_key": "img_1"}));
+/// assert_eq!(
+///     serde_json::to_string(&message).unwrap(),
+///     r#"{"msg_type":"image","content":{"image_key":"img_1"}}"#
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub struct WebhookJson {
+    msg_type: String,
+    card: bool,
+    value: Value,
+}
+
+/// The message types a custom bot's webhook takes.
+const WEBHOOK_TYPES: &[&str] = &["text", "post", "image", "share_chat", "interactive"];
+
+impl WebhookJson {
+    /// A message of `msg_type` with `content` (an object: `{"text": "…"}`, `{"post": {…}}`,
+    /// `{"image_key": "…"}`, `{"share_chat_id": "…"}`).
+    pub fn content(msg_type: impl Into<String>, content: Value) -> Self {
+        Self {
+            msg_type: msg_type.into(),
+            card: false,
+            value: content,
+        }
+    }
+
+    /// An interactive card from its JSON, sent under `card`.
+    pub fn card(card: Value) -> Self {
+        Self {
+            msg_type: "interactive".to_owned(),
+            card: true,
+            value: card,
+        }
+    }
+}
+
+impl WebhookPayload for WebhookJson {
+    fn validate(&self) -> Result<()> {
+        if !WEBHOOK_TYPES.contains(&self.msg_type.as_str()) {
+            return Err(Error::Build(format!(
+                "a custom bot cannot send msg_type {}: it takes text, post, image, share_chat \
+                 and interactive",
+                self.msg_type
+            )));
+        }
+        let what = if self.card { "card" } else { "content" };
+        match &self.value {
+            Value::Object(map) if !map.is_empty() => {
+                if let Some((key, _)) = map.iter().find(|(_, v)| v.as_str() == Some("")) {
+                    return Err(Error::Build(format!(
+                        "the {} message's {what}.{key} is empty",
+                        self.msg_type
+                    )));
+                }
+                Ok(())
+            }
+            _ => Err(Error::Build(format!(
+                "the {} message's {what} must be a non-empty JSON object",
+                self.msg_type
+            ))),
+        }
+    }
+}
+
+impl Serialize for WebhookJson {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Message", 2)?;
+        s.serialize_field("msg_type", &self.msg_type)?;
+        if self.card {
+            s.serialize_field("card", &self.value)?;
+        } else {
+            s.serialize_field("content", &self.value)?;
+        }
+        s.end()
+    }
+}

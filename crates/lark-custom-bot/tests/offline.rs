@@ -10,7 +10,7 @@ use std::time::Duration;
 use lark_core::{BoxFuture, Error, HttpError, HttpErrorKind, ManualClock, RandomError, Runtime};
 use lark_custom_bot::{
     CardTemplate, CustomBot, Locale, Message, Post, PostContent, PostElement, RateLimit,
-    RetryPolicy, Text, TextStyle, codes, decode_reply, sign,
+    RetryPolicy, Text, TextStyle, WebhookJson, codes, decode_reply, sign,
 };
 use serde_json::{Value, json};
 
@@ -286,6 +286,31 @@ both! {
         );
         // An @-only text is fine.
         assert!(Message::from(Text::new("").at_all()).to_json().is_ok());
+    }
+
+    async fn json_built_elsewhere_is_signed_the_same_and_checked() {
+        let (client, _) = scripted(vec![]);
+        let bot = CustomBot::new(WEBHOOK, client.clone(), ManualClock::new(0)).secret("demo");
+        let typed = bot.prepare(&Message::text("hi"), 1_599_360_473_999).unwrap();
+        let json = bot
+            .prepare_payload(&WebhookJson::content("text", json!({"text": "hi"})), 1_599_360_473_999)
+            .unwrap();
+        assert_eq!(typed.body(), json.body());
+        let card = bot
+            .prepare_payload(&WebhookJson::card(json!({"schema": "2.0"})), 0)
+            .unwrap();
+        let card: Value = serde_json::from_slice(card.body()).unwrap();
+        assert_eq!(card["msg_type"], "interactive");
+        assert_eq!(card["card"], json!({"schema": "2.0"}));
+        for (bad, why) in [
+            (WebhookJson::content("file", json!({"file_key": "f"})), "cannot send msg_type file"),
+            (WebhookJson::content("text", json!({})), "non-empty JSON object"),
+            (WebhookJson::content("image", json!({"image_key": ""})), "content.image_key is empty"),
+            (WebhookJson::card(json!([1])), "card must be a non-empty JSON object"),
+        ] {
+            let error = bot.prepare_payload(&bad, 0).unwrap_err();
+            assert!(matches!(&error, Error::Build(m) if m.contains(why)), "{error}");
+        }
     }
 
     async fn prepared_requests_are_signed_with_the_runtime_clock() {
