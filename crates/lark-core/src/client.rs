@@ -197,6 +197,120 @@ pub(crate) struct Failed {
     used: Option<UsedToken>,
 }
 
+/// The members of the JSON object `body` other than `name`, as `{` and the members' text
+/// (each value copied as sent), when the object has no usable `name` (absent, `null` or
+/// `""`; of repeated keys the last counts). `None` when it has one, or `body` is not a JSON
+/// object.
+fn members_without_key(body: &[u8], name: &str) -> Option<Vec<u8>> {
+    struct Members<'n>(&'n str);
+
+    impl<'de> serde::de::Visitor<'de> for Members<'_> {
+        type Value = Option<Vec<u8>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = vec![b'{'];
+            let mut present = false;
+            while let Some(key) = map.next_key::<String>()? {
+                let value: &'de serde_json::value::RawValue = map.next_value()?;
+                if key == self.0 {
+                    present = !matches!(value.get(), "null" | "\"\"");
+                    continue;
+                }
+                if out.len() > 1 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut out, &key).map_err(serde::de::Error::custom)?;
+                out.push(b':');
+                out.extend_from_slice(value.get().as_bytes());
+            }
+            Ok((!present).then_some(out))
+        }
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let members = serde::Deserializer::deserialize_map(&mut deserializer, Members(name)).ok()?;
+    deserializer.end().ok()?;
+    members
+}
+
+/// The answer field of a tenant token.
+const TENANT_ACCESS_TOKEN: &str = "tenant_access_token";
+
+/// The JSON body of a token request: the fields given, in sorted order.
+#[derive(Default, serde::Serialize)]
+struct TokenRequest<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_access_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_secret: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_ticket: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant_key: Option<&'a str>,
+}
+
+/// The fields of a token answer the client reads. A field of another type counts as absent,
+/// as a missing one does (`expire` must be a non-negative integer); of repeated keys the last
+/// counts.
+#[derive(Default)]
+struct TokenAnswer {
+    tenant_access_token: Option<String>,
+    app_access_token: Option<String>,
+    expire: Option<u64>,
+}
+
+impl<'de> serde::Deserialize<'de> for TokenAnswer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct Fields;
+
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = TokenAnswer;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<TokenAnswer, A::Error> {
+                let mut answer = TokenAnswer::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.as_str() {
+                        TENANT_ACCESS_TOKEN => &mut answer.tenant_access_token,
+                        "app_access_token" => &mut answer.app_access_token,
+                        "expire" => {
+                            let raw: Box<serde_json::value::RawValue> = map.next_value()?;
+                            answer.expire = serde_json::from_str(raw.get()).ok();
+                            continue;
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    let raw: Box<serde_json::value::RawValue> = map.next_value()?;
+                    *slot = serde_json::from_str(raw.get()).ok();
+                }
+                Ok(answer)
+            }
+        }
+
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 /// Formats 128 random bits as a version-4 UUID.
 fn uuid_v4(bytes: &[u8; 16]) -> String {
     let bits = u128::from_be_bytes(*bytes);
@@ -620,18 +734,19 @@ impl<H: HttpClient> Client<H> {
                 }
             }
             IdempotencyKey::Body(name) => {
-                let parsed = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(
-                    request.body(),
-                );
-                if let Ok(mut body) = parsed {
-                    let present = body
-                        .get(name)
-                        .is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
-                    if !present {
-                        body.insert(name.to_owned(), serde_json::Value::String(fresh()?));
-                        *request.body_mut() = serde_json::to_vec(&body)
-                            .map_err(|e| Error::Build(format!("cannot serialise the body: {e}")))?;
+                // The body's text is kept: the key is appended to its other members (read as
+                // raw JSON, not rebuilt as a `serde_json::Value`, which costs the wasm builds
+                // about 12 KB).
+                if let Some(mut members) = members_without_key(request.body(), name) {
+                    if members.len() > 1 {
+                        members.push(b',');
                     }
+                    serde_json::to_writer(&mut members, name)
+                        .map_err(|e| Error::Build(format!("cannot serialise the body: {e}")))?;
+                    members.extend_from_slice(b":\"");
+                    members.extend_from_slice(fresh()?.as_bytes());
+                    members.extend_from_slice(b"\"}");
+                    *request.body_mut() = members;
                 }
             }
         }
@@ -769,10 +884,11 @@ impl<H: HttpClient> Client<H> {
     pub async fn resend_app_ticket(&self) -> Result<()> {
         #[derive(serde::Deserialize)]
         struct Empty {}
-        let body = serde_json::json!({
-            "app_id": self.inner.config.app_id,
-            "app_secret": self.inner.config.app_secret.expose(),
-        });
+        let body = TokenRequest {
+            app_id: Some(&self.inner.config.app_id),
+            app_secret: Some(self.inner.config.app_secret.expose()),
+            ..TokenRequest::default()
+        };
         let _: Empty = self
             .post_unauthenticated("/open-apis/auth/v3/app_ticket/resend", &body)
             .await?;
@@ -1074,15 +1190,23 @@ impl<H: HttpClient> Client<H> {
             message: format!("cannot get the {what}"),
             source: Some(Box::new(e)),
         };
+        let app_credentials = TokenRequest {
+            app_id: Some(&config.app_id),
+            app_secret: Some(config.app_secret.expose()),
+            ..TokenRequest::default()
+        };
+        // Held here so the marketplace bodies can borrow them.
+        let app_token;
+        let ticket;
         let (path, body, field) = match (config.app_type, kind) {
             (AppType::SelfBuilt, TokenKind::Tenant) => (
                 "/open-apis/auth/v3/tenant_access_token/internal",
-                serde_json::json!({"app_id": config.app_id, "app_secret": config.app_secret.expose()}),
-                "tenant_access_token",
+                app_credentials,
+                TENANT_ACCESS_TOKEN,
             ),
             (AppType::SelfBuilt, _) => (
                 "/open-apis/auth/v3/app_access_token/internal",
-                serde_json::json!({"app_id": config.app_id, "app_secret": config.app_secret.expose()}),
+                app_credentials,
                 "app_access_token",
             ),
             (_, TokenKind::Tenant) => {
@@ -1090,15 +1214,19 @@ impl<H: HttpClient> Client<H> {
                     message: "a marketplace app needs a tenant key".to_owned(),
                     source: None,
                 })?;
-                let app_token = Box::pin(self.managed_token(TokenKind::App, None, None)).await?;
+                app_token = Box::pin(self.managed_token(TokenKind::App, None, None)).await?;
                 (
                     "/open-apis/auth/v3/tenant_access_token",
-                    serde_json::json!({"app_access_token": app_token.value.expose(), "tenant_key": tenant_key}),
-                    "tenant_access_token",
+                    TokenRequest {
+                        app_access_token: Some(app_token.value.expose()),
+                        tenant_key: Some(tenant_key),
+                        ..TokenRequest::default()
+                    },
+                    TENANT_ACCESS_TOKEN,
                 )
             }
             (_, _) => {
-                let ticket =
+                let stored =
                     self.inner
                         .tickets
                         .get(&config.app_id)
@@ -1107,7 +1235,7 @@ impl<H: HttpClient> Client<H> {
                             message: format!("cannot read the app_ticket: {e}"),
                             source: None,
                         })?;
-                let Some(ticket) = ticket else {
+                let Some(stored) = stored else {
                     // The platform pushes a ticket every hour; ask for one now.
                     let resend = self.resend_app_ticket().await;
                     return Err(Error::Token {
@@ -1117,24 +1245,27 @@ impl<H: HttpClient> Client<H> {
                         source: resend.err().map(Box::new),
                     });
                 };
+                ticket = stored;
                 (
                     "/open-apis/auth/v3/app_access_token",
-                    serde_json::json!({
-                        "app_id": config.app_id,
-                        "app_secret": config.app_secret.expose(),
-                        "app_ticket": ticket.expose(),
-                    }),
+                    TokenRequest {
+                        app_ticket: Some(ticket.expose()),
+                        ..app_credentials
+                    },
                     "app_access_token",
                 )
             }
         };
-        let answer: serde_json::Map<String, serde_json::Value> = self
+        let answer: TokenAnswer = self
             .post_unauthenticated(path, &body)
             .await
             .map_err(|e| wrap(field, e))?;
-        let value = answer
-            .get(field)
-            .and_then(|v| v.as_str())
+        let value = if field == TENANT_ACCESS_TOKEN {
+            answer.tenant_access_token
+        } else {
+            answer.app_access_token
+        };
+        let value = value
             .filter(|v| !v.is_empty())
             .ok_or_else(|| Error::Token {
                 message: format!("the answer of {path} has no {field}"),
@@ -1143,8 +1274,7 @@ impl<H: HttpClient> Client<H> {
         // The platform's tokens live two hours; an answer without a usable `expire` is kept for
         // a conservative half hour rather than refetched on every call.
         let expire_secs = answer
-            .get("expire")
-            .and_then(serde_json::Value::as_u64)
+            .expire
             .filter(|&secs| secs > 0)
             .unwrap_or(DEFAULT_TOKEN_LIFETIME_SECS);
         let now = self.inner.runtime.now_millis();
@@ -1162,7 +1292,7 @@ impl<H: HttpClient> Client<H> {
     async fn post_unauthenticated<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
-        body: &serde_json::Value,
+        body: &TokenRequest<'_>,
     ) -> Result<T> {
         let url = format!("{}{path}", self.inner.config.domain.open_base());
         let request = http::Request::post(url)
@@ -1418,6 +1548,75 @@ mod tests {
             count.fetch_add(1, Ordering::SeqCst);
             std::future::ready(Ok(http::Response::new(answer.as_bytes().to_vec())))
         }
+    }
+
+    #[test]
+    fn a_body_key_is_appended_unless_the_body_has_a_usable_one() {
+        let members = |body: &str| {
+            members_without_key(body.as_bytes(), "uuid").map(|m| String::from_utf8(m).unwrap())
+        };
+        // The other members are copied as sent, whitespace inside values included.
+        assert_eq!(
+            members(r#" {"text": "h\u0069", "n": [1, 2.50], "o": {"uuid": null}} "#).as_deref(),
+            Some(r#"{"text":"h\u0069","n":[1, 2.50],"o":{"uuid": null}"#)
+        );
+        assert_eq!(members("{}").as_deref(), Some("{"));
+        // `null` and `""` are no key: dropped, so the fresh one replaces them.
+        assert_eq!(
+            members(r#"{"uuid":null,"a":1}"#).as_deref(),
+            Some(r#"{"a":1"#)
+        );
+        assert_eq!(
+            members(r#"{"a":1,"uuid":""}"#).as_deref(),
+            Some(r#"{"a":1"#)
+        );
+        assert_eq!(members(r#"{"uu\u0069d":""}"#).as_deref(), Some("{"));
+        // A key the caller sent is kept, whatever its type.
+        for body in [
+            r#"{"uuid":"mine"}"#,
+            r#"{"uuid":0}"#,
+            r#"{"uuid":false}"#,
+            r#"{"uuid":" "}"#,
+            r#"{"uuid":{}}"#,
+        ] {
+            assert_eq!(members(body), None, "{body}");
+        }
+        // Of repeated keys the last counts.
+        assert_eq!(
+            members(r#"{"uuid":"mine","uuid":null}"#).as_deref(),
+            Some("{")
+        );
+        assert_eq!(members(r#"{"uuid":null,"uuid":"mine"}"#), None);
+        // Not a JSON object: left alone.
+        for body in ["", "[]", "\"x\"", "null", "{", r#"{"a":1}x"#, r#"{"a":}"#] {
+            assert_eq!(members(body), None, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_token_answer_reads_its_fields_leniently() {
+        let read = |text: &str| serde_json::from_str::<TokenAnswer>(text);
+        let answer =
+            read(r#"{"code":0,"tenant_access_token":"t\u002d1","expire":7200,"x":[{}]}"#).unwrap();
+        assert_eq!(answer.tenant_access_token.as_deref(), Some("t-1"));
+        assert_eq!(answer.app_access_token, None);
+        assert_eq!(answer.expire, Some(7200));
+        // Fields of another type are absent.
+        let answer =
+            read(r#"{"app_access_token":5,"tenant_access_token":null,"expire":1.5}"#).unwrap();
+        assert_eq!(answer.app_access_token, None);
+        assert_eq!(answer.tenant_access_token, None);
+        assert_eq!(answer.expire, None);
+        for expire in ["-1", "\"7200\"", "1e3", "18446744073709551616"] {
+            let text = format!(r#"{{"expire":{expire}}}"#);
+            assert_eq!(read(&text).unwrap().expire, None, "{expire}");
+        }
+        // The last of repeated keys counts.
+        let answer = read(r#"{"app_access_token":"a","app_access_token":"b"}"#).unwrap();
+        assert_eq!(answer.app_access_token.as_deref(), Some("b"));
+        // Not an object: an error, as before.
+        let err = read("[]").err().unwrap().to_string();
+        assert!(err.contains("expected a map"), "{err}");
     }
 
     #[test]
