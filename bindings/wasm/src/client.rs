@@ -364,25 +364,7 @@ impl DynEndpoint {
         let envelope = spec.get(4);
         let method = http::Method::from_bytes(method.as_bytes())
             .map_err(|_| lark_error("build", &format!("invalid HTTP method `{method}`")))?;
-        if !template.starts_with('/') {
-            return Err(lark_error(
-                "build",
-                &format!("the path `{template}` must start with `/`"),
-            ));
-        }
-        let pairs: Vec<(&str, &str)> = path_values
-            .chunks_exact(2)
-            .map(|kv| (kv[0].as_str(), kv[1].as_str()))
-            .collect();
-        let mut path = fill_path(&template, &pairs).map_err(to_js)?;
-        let mut first = !path.contains('?');
-        for kv in query.chunks_exact(2) {
-            path.push(if first { '?' } else { '&' });
-            first = false;
-            path.extend(percent_encoding_query(&kv[0]));
-            path.push('=');
-            path.extend(percent_encoding_query(&kv[1]));
-        }
+        let path = path_with_query(&template, path_values, query)?;
         let response = if flags & FLAG_BINARY != 0 {
             ResponseKind::Binary
         } else if envelope.is_null() {
@@ -442,6 +424,35 @@ impl DynEndpoint {
         };
         Ok(Self { meta, path, body })
     }
+}
+
+/// The request path from a catalog template, its `[name, value, ...]` path values and its
+/// flattened `[name, value, ...]` query.
+pub(crate) fn path_with_query(
+    template: &str,
+    path_values: &[String],
+    query: &[String],
+) -> Result<String, JsValue> {
+    if !template.starts_with('/') {
+        return Err(lark_error(
+            "build",
+            &format!("the path `{template}` must start with `/`"),
+        ));
+    }
+    let pairs: Vec<(&str, &str)> = path_values
+        .chunks_exact(2)
+        .map(|kv| (kv[0].as_str(), kv[1].as_str()))
+        .collect();
+    let mut path = fill_path(template, &pairs).map_err(to_js)?;
+    let mut first = !path.contains('?');
+    for kv in query.chunks_exact(2) {
+        path.push(if first { '?' } else { '&' });
+        first = false;
+        path.extend(percent_encoding_query(&kv[0]));
+        path.push('=');
+        path.extend(percent_encoding_query(&kv[1]));
+    }
+    Ok(path)
 }
 
 pub(crate) fn percent_encoding_query(value: &str) -> impl Iterator<Item = &str> {

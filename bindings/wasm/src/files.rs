@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
 
-use lark_core::endpoint::{ResponseKind, fill_path};
+use lark_core::endpoint::ResponseKind;
 use lark_core::{
     BoxFuture, Download, DownloadOptions, DownloadProgress, DownloadStream, Endpoint, EndpointMeta,
     Error, TokenKind, Upload, UploadProgress, UploadSource,
@@ -293,27 +293,7 @@ impl WasmClient {
         token_bits: u32,
         options: JsValue,
     ) -> Result<WasmDownload, JsValue> {
-        if !template.starts_with('/') {
-            return Err(lark_error(
-                "build",
-                &format!("the path `{template}` must start with `/`"),
-            ));
-        }
-        let pairs: Vec<(&str, &str)> = path_values
-            .chunks_exact(2)
-            .map(|kv| (kv[0].as_str(), kv[1].as_str()))
-            .collect();
-        let mut path = fill_path(&template, &pairs).map_err(to_js)?;
-        for (i, kv) in query.chunks_exact(2).enumerate() {
-            path.push(if i == 0 && !path.contains('?') {
-                '?'
-            } else {
-                '&'
-            });
-            path.extend(crate::client::percent_encoding_query(&kv[0]));
-            path.push('=');
-            path.extend(crate::client::percent_encoding_query(&kv[1]));
-        }
+        let path = crate::client::path_with_query(&template, &path_values, &query)?;
         let tokens: &'static [TokenKind] = crate::client::token_kinds(token_bits);
         let endpoint = DynDownload {
             meta: EndpointMeta::new("api", "download", http::Method::GET, "", tokens)

@@ -316,17 +316,6 @@ fn issued(shared: &Shared, card_id: &str) -> bool {
         || shared.data().cardkit.cards.contains_key(card_id)
 }
 
-/// Hands a request the CardKit state does not model to the spec-driven handler.
-async fn unmodelled(
-    shared: Arc<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HandlerResult {
-    Ok(crate::spec::handle(State(shared), method, uri, headers, body).await)
-}
-
 /// `POST /open-apis/cardkit/v1/cards`: `{"type": "card_json", "data": "<card JSON>"}`.
 pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
@@ -346,7 +335,7 @@ pub(crate) async fn create(
         }
         // A type the platform does not document: the spec-driven handler answers, as for
         // every request the mock does not model.
-        _ => return unmodelled(shared, Method::POST, uri, headers, raw).await,
+        _ => return crate::spec::unmodelled(shared, Method::POST, uri, headers, raw).await,
     }
     let card = json_object_in(string_field(&body, "data")?, "data")?;
     let mut data = shared.data();
@@ -381,7 +370,7 @@ pub(crate) async fn content(
 ) -> HandlerResult {
     let caller = auth::check(&shared, &headers, uri.path(), &[Kind::Tenant])?;
     if !issued(&shared, &card_id) {
-        return unmodelled(shared, Method::PUT, uri, headers, body).await;
+        return crate::spec::unmodelled(shared, Method::PUT, uri, headers, body).await;
     }
     let body = object_body(&body)?;
     let content = body
@@ -413,7 +402,7 @@ pub(crate) async fn settings(
 ) -> HandlerResult {
     let caller = auth::check(&shared, &headers, uri.path(), &[Kind::Tenant])?;
     if !issued(&shared, &card_id) {
-        return unmodelled(shared, Method::PATCH, uri, headers, body).await;
+        return crate::spec::unmodelled(shared, Method::PATCH, uri, headers, body).await;
     }
     let body = object_body(&body)?;
     let settings = json_object_in(string_field(&body, "settings")?, "settings")?;
@@ -437,7 +426,7 @@ pub(crate) async fn update(
 ) -> HandlerResult {
     let caller = auth::check(&shared, &headers, uri.path(), &[Kind::Tenant])?;
     if !issued(&shared, &card_id) {
-        return unmodelled(shared, Method::PUT, uri, headers, body).await;
+        return crate::spec::unmodelled(shared, Method::PUT, uri, headers, body).await;
     }
     let body = object_body(&body)?;
     let Some(Value::Object(card)) = body.get("card") else {

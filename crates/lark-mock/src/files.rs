@@ -379,17 +379,6 @@ fn content_type_for(name: &str, declared: Option<&str>) -> String {
     .to_owned()
 }
 
-/// Lets the spec-driven handler answer a request the drive state cannot track.
-async fn generic(
-    shared: Arc<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> HandlerResult {
-    Ok(crate::spec::handle(State(shared), method, uri, headers, body).await)
-}
-
 fn store(shared: &Shared, files: &mut FilesData, stored: Stored) -> String {
     let token = shared.new_id(FILE_TOKEN_PREFIX);
     files.stored.insert(token.clone(), stored);
@@ -590,7 +579,7 @@ async fn upload_part(
         tracked.then(|| take_part_fault(&mut files, seq))
     };
     let Some(fault) = fault else {
-        return generic(shared, method, uri, headers, body).await;
+        return crate::spec::unmodelled(shared, method, uri, headers, body).await;
     };
     let break_after = match fault {
         Some(PartOutcome::Answer(answer)) => return Ok(answer),
@@ -661,7 +650,7 @@ async fn upload_finish(
     let finished = finish_upload(&shared, upload_id, block_num, area, &caller)?;
     match finished {
         Some(token) => Ok(success(json!({ "file_token": token }))),
-        None => generic(shared, method, uri, headers, body).await,
+        None => crate::spec::unmodelled(shared, method, uri, headers, body).await,
     }
 }
 
@@ -835,7 +824,7 @@ async fn download(
                 format!("not found: no file {file_token}"),
             ));
         }
-        return generic(shared, method, uri, headers, body).await;
+        return crate::spec::unmodelled(shared, method, uri, headers, body).await;
     };
     let len = stored.bytes.len() as u64;
     let (status, first, slice) = match parse_range(headers.get(header::RANGE), len) {

@@ -28,6 +28,18 @@ use crate::state::{LarkError, Shared};
 /// The bytes a download endpoint answers.
 pub(crate) const DOWNLOAD_BYTES: &[u8] = b"lark-mock file bytes";
 
+/// Hands a request a stateful route does not model (an id it did not issue, a variant it does
+/// not track) to the spec-driven handler, as the routes for CardKit and drive files do.
+pub(crate) async fn unmodelled(
+    shared: Arc<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> crate::state::HandlerResult {
+    Ok(handle(State(shared), method, uri, headers, body).await)
+}
+
 /// The fallback of the router: a spec endpoint, or 404.
 pub(crate) async fn handle(
     State(shared): State<Arc<Shared>>,

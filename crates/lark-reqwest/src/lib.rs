@@ -62,6 +62,26 @@ impl ReqwestClient {
     pub fn reqwest(&self) -> &reqwest::Client {
         &self.inner
     }
+
+    /// Sends `request` and returns the answer's status, version and headers as a response
+    /// builder, with the body still unread in the reqwest response.
+    async fn exchange(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<(http::response::Builder, reqwest::Response), HttpError> {
+        // One URL parse (reqwest's); headers, body and extensions move.
+        let request =
+            reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(classify)?;
+        let mut response = self.inner.execute(request).await.map_err(classify)?;
+        // The headers move over; only the body is left to read.
+        let mut builder = http::Response::builder()
+            .status(response.status())
+            .version(response.version());
+        if let Some(headers) = builder.headers_mut() {
+            *headers = std::mem::take(response.headers_mut());
+        }
+        Ok((builder, response))
+    }
 }
 
 /// A reqwest error as an [`HttpError`], without its URL.
@@ -86,17 +106,7 @@ impl HttpClient for ReqwestClient {
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
         Box::pin(async move {
-            // One URL parse (reqwest's); headers, body and extensions move.
-            let request =
-                reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(classify)?;
-            let mut response = self.inner.execute(request).await.map_err(classify)?;
-            // The headers move over; only the body has to be read.
-            let mut builder = http::Response::builder()
-                .status(response.status())
-                .version(response.version());
-            if let Some(headers) = builder.headers_mut() {
-                *headers = std::mem::take(response.headers_mut());
-            }
+            let (builder, response) = self.exchange(request).await?;
             let body = response.bytes().await.map_err(classify)?;
             builder
                 .body(Vec::from(body))
@@ -109,15 +119,7 @@ impl HttpClient for ReqwestClient {
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<BodyStream>, HttpError>> {
         Box::pin(async move {
-            let request =
-                reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(classify)?;
-            let mut response = self.inner.execute(request).await.map_err(classify)?;
-            let mut builder = http::Response::builder()
-                .status(response.status())
-                .version(response.version());
-            if let Some(headers) = builder.headers_mut() {
-                *headers = std::mem::take(response.headers_mut());
-            }
+            let (builder, response) = self.exchange(request).await?;
             builder
                 .body(Box::new(ReqwestBody(response)) as BodyStream)
                 .map_err(|e| HttpError::new(HttpErrorKind::Other, e))
