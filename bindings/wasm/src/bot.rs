@@ -34,7 +34,7 @@ fn reply(reply: Reply) -> JsValue {
 }
 
 fn json(text: &str, what: &str) -> Result<serde_json::Value, JsValue> {
-    serde_json::from_str(text)
+    serde_json::from_slice(text.as_bytes())
         .map_err(|e| lark_error("build", &format!("the {what} is not valid JSON: {e}")))
 }
 

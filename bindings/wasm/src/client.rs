@@ -323,22 +323,42 @@ pub(crate) fn request_options(options: &JsValue) -> Result<RequestOptions, JsVal
     }
     if let Some(headers) = get(options, "headers") {
         let entries = js_sys::Object::entries(&headers.unchecked_into());
+        let mut extra = Vec::with_capacity(entries.length() as usize);
         for entry in entries.iter() {
             let entry: js_sys::Array = entry.unchecked_into();
             let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string())
             else {
                 return Err(lark_error("build", "header values must be strings"));
             };
-            // The messages quote the name as given (formatting an `http::HeaderName` would
-            // pull its `Display` into the bundle).
-            let value = http::HeaderValue::try_from(value.as_str())
-                .map_err(|_| lark_error("build", &format!("invalid value of header `{name}`")))?;
-            let name = http::HeaderName::try_from(name.as_str())
-                .map_err(|_| lark_error("build", &format!("invalid header name `{name}`")))?;
-            out = out.header(name, value);
+            // Checked here, so a bad header fails before anything is sent; the names are not
+            // made into `http::HeaderName`s (see `lark_fetch::ExtraHeaders`).
+            if !is_header_name(&name) {
+                return Err(lark_error(
+                    "build",
+                    &format!("invalid header name `{name}`"),
+                ));
+            }
+            if http::HeaderValue::try_from(value.as_str()).is_err() {
+                return Err(lark_error(
+                    "build",
+                    &format!("invalid value of header `{name}`"),
+                ));
+            }
+            extra.push((name, value));
+        }
+        if !extra.is_empty() {
+            out = out.extension(lark_fetch::ExtraHeaders(extra));
         }
     }
     Ok(out)
+}
+
+/// An HTTP field name: one or more token characters (RFC 9110, section 5.6.2).
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// One call described at run time.

@@ -96,8 +96,15 @@ fn request(
     body: Vec<u8>,
 ) -> Result<http::Request<Vec<u8>>, JsValue> {
     let mut builder = http::Request::builder().method(method).uri("/");
+    // Only the headers the dispatcher reads, under names made at compile time: parsing each
+    // name would link the `http` crate's run-time name parser (12 KB of wasm).
     for pair in headers.chunks_exact(2) {
-        builder = builder.header(pair[0].as_str(), pair[1].as_str());
+        if let Some(name) = lark_core::event::REQUEST_HEADERS
+            .into_iter()
+            .find(|known| known.as_str().eq_ignore_ascii_case(&pair[0]))
+        {
+            builder = builder.header(name, pair[1].as_str());
+        }
     }
     builder
         .body(body)
@@ -156,7 +163,7 @@ impl WasmEvents {
                 async move {
                     let reply = run(&dispatch, &event).await?;
                     match reply {
-                        Some(text) => serde_json::from_str(&text)
+                        Some(text) => serde_json::from_slice(text.as_bytes())
                             .map_err(|e| HandlerError::from(format!("the reply is not JSON: {e}"))),
                         None => Ok(serde_json::Value::Object(serde_json::Map::new())),
                     }

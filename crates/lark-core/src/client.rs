@@ -35,6 +35,10 @@ pub struct RequestOptions {
     pub timeout: Option<Duration>,
     /// Overrides the client's retry policy for this call.
     pub retry: Option<RetryPolicy>,
+    /// Values handed to the [`HttpClient`] in each attempt's
+    /// [`http::Request::extensions`], for settings only a backend reads (lark-fetch's
+    /// `ExtraHeaders`, for one).
+    pub extensions: http::Extensions,
 }
 
 impl RequestOptions {
@@ -75,6 +79,14 @@ impl RequestOptions {
     #[must_use]
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = Some(retry);
+        self
+    }
+
+    /// Hands `value` to the backend with each attempt's request (see
+    /// [`RequestOptions::extensions`]); a second value of the same type replaces the first.
+    #[must_use]
+    pub fn extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
         self
     }
 }
@@ -292,7 +304,7 @@ impl<'de> serde::Deserialize<'de> for TokenAnswer {
                         "app_access_token" => &mut answer.app_access_token,
                         "expire" => {
                             let raw: Box<serde_json::value::RawValue> = map.next_value()?;
-                            answer.expire = serde_json::from_str(raw.get()).ok();
+                            answer.expire = serde_json::from_slice(raw.get().as_bytes()).ok();
                             continue;
                         }
                         _ => {
@@ -301,7 +313,7 @@ impl<'de> serde::Deserialize<'de> for TokenAnswer {
                         }
                     };
                     let raw: Box<serde_json::value::RawValue> = map.next_value()?;
-                    *slot = serde_json::from_str(raw.get()).ok();
+                    *slot = serde_json::from_slice(raw.get().as_bytes()).ok();
                 }
                 Ok(answer)
             }
@@ -931,6 +943,11 @@ impl<H: HttpClient> Client<H> {
         let mut builder = http::Request::builder()
             .method(meta.method.clone())
             .uri(url);
+        if !options.extensions.is_empty() {
+            if let Some(extensions) = builder.extensions_mut() {
+                extensions.extend(options.extensions.clone());
+            }
+        }
         let headers = builder
             .headers_mut()
             .ok_or_else(|| Error::Build("invalid method or URL".to_owned()))?;
@@ -998,7 +1015,10 @@ impl<H: HttpClient> Client<H> {
             let mut value =
                 http::HeaderValue::try_from(encoded).map_err(|e| Error::Build(e.to_string()))?;
             value.set_sensitive(true);
-            headers.insert("x-lark-helpdesk-authorization", value);
+            headers.insert(
+                const { http::HeaderName::from_static("x-lark-helpdesk-authorization") },
+                value,
+            );
         }
         builder
             .body(body)
@@ -1397,6 +1417,7 @@ fn clone_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
     *copy.uri_mut() = request.uri().clone();
     *copy.headers_mut() = request.headers().clone();
     *copy.version_mut() = request.version();
+    *copy.extensions_mut() = request.extensions().clone();
     copy
 }
 

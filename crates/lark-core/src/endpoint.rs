@@ -606,7 +606,7 @@ impl<T: DeserializeOwned> FromResponse for T {
         // An absent or null payload decodes like `{}`, so an output whose fields are all
         // optional still succeeds.
         let json = answer.payload.unwrap_or("{}");
-        serde_json::from_str(json).map_err(|e| FromResponseError {
+        serde_json::from_slice(json.as_bytes()).map_err(|e| FromResponseError {
             message: "the response does not match the endpoint's type".to_owned(),
             source: Some(e),
         })

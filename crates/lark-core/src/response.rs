@@ -12,6 +12,27 @@ use crate::error::{ApiError, DecodeError, Error, Result};
 /// The header carrying the request's log id.
 pub const LOG_ID_HEADER: &str = "x-tt-logid";
 
+/// Every response header the core reads. A backend that copies only some of an answer's
+/// headers into the `http::Response` (lark-fetch without its `any-header` feature, to leave
+/// the `http` crate's run-time name parser out of a wasm build) must copy these.
+pub const RESPONSE_HEADERS: [http::HeaderName; 7] = [
+    http::header::CONTENT_TYPE,
+    http::header::CONTENT_LENGTH,
+    http::header::CONTENT_RANGE,
+    http::header::CONTENT_DISPOSITION,
+    http::header::RETRY_AFTER,
+    http::HeaderName::from_static(LOG_ID_HEADER),
+    http::HeaderName::from_static(crate::retry::RATE_LIMIT_RESET_HEADER),
+];
+
+/// `name` (lower-case, as fetch's `Headers` gives it) as one of [`RESPONSE_HEADERS`], found
+/// without the run-time name parser; `None` for any other name.
+pub fn response_header_name(name: &str) -> Option<http::HeaderName> {
+    RESPONSE_HEADERS
+        .into_iter()
+        .find(|known| known.as_str() == name)
+}
+
 /// `code`, `msg` and the raw payload of one JSON answer, read in one pass.
 #[derive(Debug, Default)]
 pub(crate) struct Envelope<'a> {
@@ -78,7 +99,7 @@ pub(crate) fn decode_success<T: DeserializeOwned>(body: &[u8], key: &str) -> Opt
     deserializer.end().ok()?;
     match payload {
         Some(payload) => Some(payload),
-        None => serde_json::from_str("{}").ok(),
+        None => serde_json::from_slice(b"{}").ok(),
     }
 }
 
@@ -302,6 +323,31 @@ mod tests {
     const DATA: ResponseKind = ResponseKind::Json {
         envelope: Some("data"),
     };
+
+    #[test]
+    fn response_header_names_are_found_without_parsing() {
+        for name in [
+            "content-type",
+            "content-length",
+            "content-range",
+            "content-disposition",
+            "retry-after",
+            "x-tt-logid",
+            "x-ogw-ratelimit-reset",
+        ] {
+            let found = response_header_name(name).unwrap();
+            // The same name the parser gives, so a HeaderMap lookup by either finds it.
+            assert_eq!(
+                found,
+                http::HeaderName::from_bytes(name.as_bytes()).unwrap()
+            );
+        }
+        assert_eq!(RESPONSE_HEADERS.len(), 7);
+        // Fetch gives names lower-cased; anything else is not one of ours.
+        for name in ["Content-Type", "x-request-id", "", "content-type "] {
+            assert_eq!(response_header_name(name), None, "{name:?}");
+        }
+    }
 
     #[derive(Debug, serde::Deserialize, PartialEq)]
     struct Out {

@@ -964,3 +964,39 @@ fn a_get_with_a_body_is_a_build_error_on_a_backend_that_cannot_send_one() {
     block_on(client.send(&WithBody(&GET_WITH_BODY, serde_json::json!({"a": 1})))).unwrap();
     assert_eq!(recorder.requests()[1].3, r#"{"a":1}"#);
 }
+
+/// A backend-only setting, as lark-fetch's `ExtraHeaders` is.
+#[derive(Debug, Clone, PartialEq)]
+struct BackendSetting(&'static str);
+
+#[test]
+fn request_extensions_reach_the_backend_on_every_attempt() {
+    let flaky = |request: &Request, n: usize| {
+        if request.uri().path().contains("/auth/") {
+            token_answer("t-1")
+        } else if n == 1 {
+            json(503, serde_json::json!({"code": 99991400, "msg": "busy"}))
+        } else {
+            json(200, serde_json::json!({"code": 0, "data": {}}))
+        }
+    };
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(flaky), ManualClock::new(0));
+    let options = RequestOptions::new()
+        .extension(BackendSetting("first"))
+        .extension(BackendSetting("second"))
+        .extension(7_u32);
+    block_on(client.send_with(&chat::Get::new("oc_1"), &options)).unwrap();
+    let seen = recorder.seen.lock().unwrap();
+    assert_eq!(seen.len(), 3, "token, the 503, the retry");
+    // The token request is the SDK's own: the call's settings are not on it.
+    assert_eq!(seen[0].extensions().get::<BackendSetting>(), None);
+    for attempt in &seen[1..] {
+        // A second value of one type replaces the first.
+        assert_eq!(
+            attempt.extensions().get::<BackendSetting>(),
+            Some(&BackendSetting("second"))
+        );
+        assert_eq!(attempt.extensions().get::<u32>(), Some(&7));
+    }
+}

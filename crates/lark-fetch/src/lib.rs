@@ -237,6 +237,22 @@ impl ByteStream for FetchBody {
     }
 }
 
+/// Headers a request sends as given, with names not known at compile time: put them in
+/// [`lark_core::RequestOptions::extension`]. They reach the runtime's `Headers` without an
+/// `http::HeaderName`, so the `http` crate's run-time name parser stays out of the build. A
+/// name the request already has (the SDK's `Authorization` or `Content-Type`) is not sent
+/// again, as with `RequestOptions::header`, where the SDK's value wins too. The runtime checks
+/// them: a bad one fails the call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtraHeaders(pub Vec<(String, String)>);
+
+/// An answer's headers that are not in its `http::HeaderMap`, as the runtime gave them (names
+/// lower-cased), in the response's extensions. Only without the `any-header` feature, which
+/// puts every header in the map; without it the map holds those lark-core reads
+/// ([`lark_core::response::RESPONSE_HEADERS`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnparsedHeaders(pub Vec<(String, String)>);
+
 /// Sends `request`; returns the response once its headers are in, the abort guard of the
 /// fetch, and the headers copied into an `http` builder.
 async fn start(
@@ -256,6 +272,21 @@ async fn start(
             &JsValue::from_str(value),
         ));
     }
+    if let Some(ExtraHeaders(extra)) = parts.extensions.get::<ExtraHeaders>() {
+        for (name, value) in extra {
+            if parts
+                .headers
+                .keys()
+                .any(|own| own.as_str().eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
+            headers.push(&js_sys::Array::of2(
+                &JsValue::from_str(name),
+                &JsValue::from_str(value),
+            ));
+        }
+    }
     set(&init, "headers", headers);
     if !body.is_empty() {
         set(&init, "body", js_sys::Uint8Array::from(body.as_slice()));
@@ -272,6 +303,7 @@ async fn start(
         .map_err(js_error)?
         .unchecked_into();
     let mut answer = http::Response::builder().status(response.status());
+    let mut unparsed = Vec::new();
     if let Some(map) = answer.headers_mut() {
         // `Headers` is iterable as `[name, value]` pairs (names lower-cased, repeats joined).
         for pair in js_sys::Array::from(&response.headers()).iter() {
@@ -280,15 +312,22 @@ async fn start(
             else {
                 continue;
             };
+            let known = lark_core::response::response_header_name(&name);
+            #[cfg(feature = "any-header")]
+            let known = known.or_else(|| http::HeaderName::try_from(name.as_str()).ok());
             // A header the `http` crate refuses is dropped rather than failing the call: the
             // platform's answers never need one.
-            if let (Ok(name), Ok(value)) = (
-                http::HeaderName::try_from(name),
-                http::HeaderValue::try_from(value),
-            ) {
-                map.append(name, value);
+            match (known, http::HeaderValue::try_from(value.as_str())) {
+                (Some(name), Ok(value)) => {
+                    map.append(name, value);
+                }
+                (None, _) if cfg!(not(feature = "any-header")) => unparsed.push((name, value)),
+                _ => {}
             }
         }
+    }
+    if !unparsed.is_empty() {
+        answer = answer.extension(UnparsedHeaders(unparsed));
     }
     Ok((response, abort, answer))
 }

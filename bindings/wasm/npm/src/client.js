@@ -5,7 +5,6 @@
 // an argument, so an entry point bundles only the services it names.
 import { FLAGS, TOKENS } from './generated/bits.js';
 import { CORE } from './core-symbol.js';
-import { addDriveFiles, downloadFrom } from './files.js';
 
 const DOMAINS = {
   feishu: 'https://open.feishu.cn',
@@ -287,12 +286,19 @@ function serviceApi(client, versions) {
   return api;
 }
 
+// files.js, or the error of a build without file transfers.
+function withFiles(files) {
+  if (files === undefined) throw new Error('this build of @lark-sdk/wasm has no file transfers (client.drive.upload / download, downloadStream): import @lark-sdk/wasm');
+  return files;
+}
+
 /**
  * The `LarkClient` class over one wasm build with the services of `catalog` (all of them, or
  * one for `@lark-sdk/wasm/api/<service>`). `EventDispatcher` is the build's dispatcher class,
- * or undefined for a build without events.
+ * or undefined for a build without events; `files` is files.js for a build with file
+ * transfers, or undefined (the client-only build leaves both out, so a Worker does not bundle them).
  */
-export function larkClientClass(glue, wasm, EventDispatcher, catalog) {
+export function larkClientClass(glue, wasm, EventDispatcher, catalog, files) {
   class LarkClient {
     /**
      * @param {import('./index.js').LarkClientOptions} options
@@ -371,7 +377,7 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog) {
     async downloadStream(method, payload = {}, options = {}) {
       const row = rows.get(method);
       if (row === undefined || !(row[3] & FLAGS.binary)) throw buildError('downloadStream() takes a download method of this client, such as client.drive.v1.file.download');
-      return downloadFrom(cores.get(this), row[1], flatten('path', payload?.path), flatten('params', payload?.params), row[2], options);
+      return withFiles(files).downloadFrom(cores.get(this), row[1], flatten('path', payload?.path), flatten('params', payload?.params), row[2], options);
     }
 
     /** The tenant access token (cached); a marketplace app names the tenant. */
@@ -442,7 +448,10 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog) {
       get() {
         const api = serviceApi(this, versions);
         // `client.drive.upload` / `.download`: files of any size (files.js).
-        if (name === 'drive') addDriveFiles(api, () => cores.get(this));
+        if (name === 'drive') {
+          if (files !== undefined) files.addDriveFiles(api, () => cores.get(this));
+          else for (const method of ['upload', 'download']) Object.defineProperty(api, method, { value: async () => withFiles(files), enumerable: false });
+        }
         Object.defineProperty(this, name, { value: api, enumerable: false });
         return api;
       },

@@ -3,6 +3,7 @@
 import { glue, wasm } from './full.js';
 import { customBotClass } from './custom-bot.js';
 import { larkClientClass } from './client.js';
+import * as files from './files.js';
 import { eventDispatcherClass } from './events.js';
 import { wsClientClass } from './ws.js';
 
@@ -22,6 +23,6 @@ export const initSync = (module) => wasm.initSync(module);
 export const CustomBot = customBotClass(glue, wasm);
 export const EventDispatcher = eventDispatcherClass(glue, wasm);
 export const WSClient = wsClientClass(glue, wasm);
-export const LarkClient = larkClientClass(glue, wasm, EventDispatcher, CATALOG);
+export const LarkClient = larkClientClass(glue, wasm, EventDispatcher, CATALOG, files);
 /** node-sdk's name of the client. */
 export const Client = LarkClient;

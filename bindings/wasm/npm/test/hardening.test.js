@@ -170,3 +170,56 @@ test('a GET with a body is a build error and nothing is sent', async () => {
     },
   );
 });
+
+test('per-call headers are sent as given, never over the SDK\'s own, and bad ones send nothing', async () => {
+  await withFetch(
+    () =>
+      new Response(JSON.stringify({ code: 0, data: { message_id: 'om_1' } }), {
+        headers: { 'content-type': 'application/json', 'x-tt-logid': 'log-1', 'x-custom-answer': 'kept' },
+      }),
+    async (seen) => {
+      const client = new LarkClient(APP);
+      const payload = { params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_1', msg_type: 'text', content: '{}' } };
+      const answer = await client.im.v1.message.create(
+        { ...payload, headers: { 'X-Request-Tag': 'from-payload' } },
+        { headers: { 'X-Tt-Env': 'boe_x', Authorization: 'Bearer forged', 'content-type': 'text/plain' } },
+      );
+      assert.equal(answer.data.message_id, 'om_1');
+      const sent = seen.filter((s) => !s.url.includes('/auth/'));
+      assert.equal(sent.length, 1);
+      const headers = sent[0].init.headers.map(([name, value]) => [name.toLowerCase(), value]);
+      const all = (name) => headers.filter(([n]) => n === name).map(([, v]) => v);
+      assert.deepEqual(all('x-request-tag'), ['from-payload']);
+      assert.deepEqual(all('x-tt-env'), ['boe_x']);
+      // The SDK's Authorization and Content-Type win, as with RequestOptions::header in Rust.
+      assert.deepEqual(all('authorization'), ['Bearer t-1']);
+      assert.deepEqual(all('content-type'), ['application/json; charset=utf-8']);
+
+      for (const [headers, message] of [
+        [{ 'bad name': 'x' }, /invalid header name `bad name`/],
+        [{ 'x-ok': 'line\nbreak' }, /invalid value of header `x-ok`/],
+        [{ 'x-ok': 7 }, /header values must be strings/],
+      ]) {
+        await assert.rejects(client.im.v1.message.create(payload, { headers }), (error) => {
+          assert.ok(isLarkError(error), String(error));
+          assert.equal(error.kind, 'build');
+          assert.match(error.message, message);
+          return true;
+        });
+      }
+      assert.equal(seen.filter((s) => !s.url.includes('/auth/')).length, 1, 'nothing more was sent');
+    },
+  );
+});
+
+test('the client-only build says it has no file transfers', async () => {
+  const { LarkClient: ClientOnly } = await import('@lark-sdk/wasm/client');
+  const client = new ClientOnly(APP);
+  for (const call of [
+    () => client.drive.upload({ file: new Uint8Array(1), fileName: 'a', parentNode: 'f' }),
+    () => client.drive.download('box'),
+    () => client.downloadStream(client.drive.v1.file.download, { path: { file_token: 'box' } }),
+  ]) {
+    await assert.rejects(call, /has no file transfers/);
+  }
+});

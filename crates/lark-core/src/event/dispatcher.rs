@@ -48,6 +48,15 @@ pub const HEADER_SIGNATURE: &str = "x-lark-signature";
 /// The request header with a legacy card callback's refresh token.
 pub const HEADER_REFRESH_TOKEN: &str = "x-refresh-token";
 
+/// Every request header [`Dispatcher::handle`] reads. A host that converts its own request
+/// type into an `http::Request` may copy only these.
+pub const REQUEST_HEADERS: [http::HeaderName; 4] = [
+    http::HeaderName::from_static(HEADER_TIMESTAMP),
+    http::HeaderName::from_static(HEADER_NONCE),
+    http::HeaderName::from_static(HEADER_SIGNATURE),
+    http::HeaderName::from_static(HEADER_REFRESH_TOKEN),
+];
+
 /// Receives events and callbacks.
 ///
 /// For each request, [`Dispatcher::handle`]:
@@ -457,12 +466,10 @@ impl Dispatcher {
                     .to_owned(),
             ));
         }
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let signed = match (
-            header(HEADER_TIMESTAMP),
-            header(HEADER_NONCE),
-            header(HEADER_SIGNATURE),
-        ) {
+        // Looked up by the names made at compile time: a `&str` would be parsed on each call.
+        let [timestamp, nonce, signature, refresh_token] = &REQUEST_HEADERS;
+        let header = |name: &http::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let signed = match (header(timestamp), header(nonce), header(signature)) {
             (Some(timestamp), Some(nonce), Some(signature)) => Some(Signed {
                 timestamp,
                 nonce,
@@ -481,7 +488,7 @@ impl Dispatcher {
                 signature_checked = true;
             }
         }
-        let event = match Envelope::open_with(body, key, header(HEADER_REFRESH_TOKEN))? {
+        let event = match Envelope::open_with(body, key, header(refresh_token))? {
             Envelope::UrlVerification(verification) => {
                 return self.answer_challenge(&verification);
             }

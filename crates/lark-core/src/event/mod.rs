@@ -32,7 +32,7 @@ pub use crypto::{
 pub use dedup::{DedupStore, EventDedupStore, MemoryDedupStore};
 pub use dispatcher::{
     Dispatcher, HEADER_NONCE, HEADER_REFRESH_TOKEN, HEADER_SIGNATURE, HEADER_TIMESTAMP, Handled,
-    HandlerError,
+    HandlerError, REQUEST_HEADERS,
 };
 pub use envelope::{CARD_LEGACY_EVENT_TYPE, Envelope, Event, Schema, UrlVerification};
 pub use error::EventError;

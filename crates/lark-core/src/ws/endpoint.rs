@@ -68,7 +68,7 @@ impl EndpointRequest {
                 http::header::CONTENT_TYPE,
                 "application/json; charset=utf-8",
             )
-            .header("locale", "zh")
+            .header(const { http::HeaderName::from_static("locale") }, "zh")
             .body(body)
             .map_err(|e| WsError::Build(e.to_string()))
     }

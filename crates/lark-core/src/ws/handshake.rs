@@ -20,15 +20,16 @@ pub const AUTH_EXCEEDED_CONNECTION_LIMIT: i64 = 1_000_040_350;
 /// with auth code 1000040350 (too many connections), are fatal; anything else (including no
 /// headers at all, as a browser sees it) is retryable.
 pub fn handshake_error(headers: &http::HeaderMap) -> WsError {
-    let text = |name: &str| {
+    // Names made at compile time: a `&str` lookup would parse the name on each call.
+    let text = |name: http::HeaderName| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    let number = |name: &str| text(name).and_then(|v| v.parse::<i64>().ok());
-    let status = number(HEADER_HANDSHAKE_STATUS);
-    let auth_code = number(HEADER_HANDSHAKE_AUTH_ERRCODE);
+    let number = |name| text(name).and_then(|v| v.parse::<i64>().ok());
+    let status = number(const { http::HeaderName::from_static(HEADER_HANDSHAKE_STATUS) });
+    let auth_code = number(const { http::HeaderName::from_static(HEADER_HANDSHAKE_AUTH_ERRCODE) });
     let fatal = match status {
         Some(STATUS_FORBIDDEN) => true,
         Some(STATUS_AUTH_FAILED) => auth_code == Some(AUTH_EXCEEDED_CONNECTION_LIMIT),
@@ -37,7 +38,9 @@ pub fn handshake_error(headers: &http::HeaderMap) -> WsError {
     WsError::Handshake {
         status,
         auth_code,
-        msg: text(HEADER_HANDSHAKE_MSG).unwrap_or_default().to_owned(),
+        msg: text(const { http::HeaderName::from_static(HEADER_HANDSHAKE_MSG) })
+            .unwrap_or_default()
+            .to_owned(),
         retryable: !fatal,
     }
 }
