@@ -78,7 +78,7 @@ pub fn decode_reply(response: http::Response<Vec<u8>>) -> Result<Reply> {
     let http_problem = if status.is_success() {
         String::new()
     } else {
-        format!("HTTP {status} and ")
+        format!("HTTP {} and ", status.as_u16())
     };
 
     let wire: Wire = match serde_json::from_slice(&body) {
@@ -119,7 +119,7 @@ pub fn decode_reply(response: http::Response<Vec<u8>>) -> Result<Reply> {
     }
     if !status.is_success() {
         return Err(decode_error(
-            format!("the webhook answered HTTP {status} with code 0"),
+            format!("the webhook answered HTTP {} with code 0", status.as_u16()),
             None,
             body,
         ));

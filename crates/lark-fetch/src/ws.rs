@@ -418,10 +418,9 @@ impl WsClient {
                     }
                     Output::ClientConfig(new) => *config = new,
                     Output::LivenessLost { silent_for } => {
-                        return Ended::Lost(format!(
-                            "nothing heard for {} ms",
-                            silent_for.as_millis()
-                        ));
+                        // As u64: formatting a u128 links its own Display.
+                        let millis = u64::try_from(silent_for.as_millis()).unwrap_or(u64::MAX);
+                        return Ended::Lost(format!("nothing heard for {millis} ms"));
                     }
                     _ => {}
                 }
