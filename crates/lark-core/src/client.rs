@@ -193,7 +193,15 @@ struct Inner<H> {
 /// The lifetime assumed for a token whose answer gives no `expire`.
 const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 30 * 60;
 
+/// A download's request, built once and sent again from where a broken body stopped.
+pub(crate) struct PreparedDownload {
+    request: http::Request<Vec<u8>>,
+    auth: Auth,
+    options: RequestOptions,
+}
+
 /// How a call is authorised.
+#[derive(Clone)]
 enum Auth {
     None,
     User(Secret),
@@ -452,29 +460,50 @@ impl<H: HttpClient> Client<H> {
         .await
     }
 
-    /// Sends `endpoint` (a download) and returns the answer once its headers are in, with its
-    /// body still streaming, retrying as the [`RetryPolicy`] allows until then. `range_start`
-    /// above 0 asks for the bytes from there on (`Range: bytes={start}-`).
-    ///
-    /// Error answers (not 2xx, or a 2xx JSON envelope with a non-zero `code`) are read whole
-    /// and become the usual errors; a `416` is handed back for the caller to judge.
-    pub(crate) async fn send_streaming<E: Endpoint>(
+    /// Builds the request of `endpoint` (a download) once, to be sent by
+    /// [`Client::send_download`] as often as a broken body needs.
+    pub(crate) fn prepare_download<E: Endpoint>(
         &self,
         endpoint: &E,
         options: &RequestOptions,
+    ) -> Result<PreparedDownload> {
+        let request = self.build(endpoint, options)?;
+        let auth = self.auth(endpoint.meta(), options)?;
+        Ok(PreparedDownload {
+            request,
+            auth,
+            options: options.clone(),
+        })
+    }
+
+    /// Sends a prepared download and returns the answer once its headers are in, with its
+    /// body still streaming, retrying as the [`RetryPolicy`] allows until then. `range_start`
+    /// above 0 asks for the bytes from there on (`Range: bytes={start}-`), and `if_range`
+    /// (the first answer's `ETag`) makes a changed file answer whole rather than in part.
+    ///
+    /// Error answers (not 2xx, or a 2xx JSON envelope with a non-zero `code`) are read whole
+    /// and become the usual errors; a `416` is handed back for the caller to judge.
+    pub(crate) async fn send_download(
+        &self,
+        prepared: &PreparedDownload,
         range_start: u64,
+        if_range: Option<&http::HeaderValue>,
     ) -> Result<StreamedAnswer> {
-        let meta = endpoint.meta();
-        let mut request = self.build(endpoint, options)?;
+        let mut request = clone_request(&prepared.request);
         if range_start > 0 {
             let value = http::HeaderValue::try_from(format!("bytes={range_start}-"))
                 .map_err(|e| Error::Build(e.to_string()))?;
             request.headers_mut().insert(http::header::RANGE, value);
+            if let Some(tag) = if_range {
+                request
+                    .headers_mut()
+                    .insert(http::header::IF_RANGE, tag.clone());
+            }
         }
-        let auth = self.auth(meta, options)?;
         let idempotent = matches!(*request.method(), http::Method::GET | http::Method::HEAD);
         let request = &request;
-        let auth = &auth;
+        let options = &prepared.options;
+        let auth = &prepared.auth;
         self.with_retries(options, idempotent, &[], move |now| {
             self.attempt_streaming(request, auth, options, now)
         })

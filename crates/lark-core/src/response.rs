@@ -15,12 +15,13 @@ pub const LOG_ID_HEADER: &str = "x-tt-logid";
 /// Every response header the core reads. A backend that copies only some of an answer's
 /// headers into the `http::Response` (lark-fetch without its `any-header` feature, to leave
 /// the `http` crate's run-time name parser out of a wasm build) must copy these.
-pub const RESPONSE_HEADERS: [http::HeaderName; 7] = [
+pub const RESPONSE_HEADERS: [http::HeaderName; 8] = [
     http::header::CONTENT_TYPE,
     http::header::CONTENT_LENGTH,
     http::header::CONTENT_RANGE,
     http::header::CONTENT_DISPOSITION,
     http::header::RETRY_AFTER,
+    http::header::ETAG,
     http::HeaderName::from_static(LOG_ID_HEADER),
     http::HeaderName::from_static(crate::retry::RATE_LIMIT_RESET_HEADER),
 ];
@@ -332,6 +333,7 @@ mod tests {
             "content-range",
             "content-disposition",
             "retry-after",
+            "etag",
             "x-tt-logid",
             "x-ogw-ratelimit-reset",
         ] {
@@ -342,7 +344,7 @@ mod tests {
                 http::HeaderName::from_bytes(name.as_bytes()).unwrap()
             );
         }
-        assert_eq!(RESPONSE_HEADERS.len(), 7);
+        assert_eq!(RESPONSE_HEADERS.len(), 8);
         // Fetch gives names lower-cased; anything else is not one of ours.
         for name in ["Content-Type", "x-request-id", "", "content-type "] {
             assert_eq!(response_header_name(name), None, "{name:?}");

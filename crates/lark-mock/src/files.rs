@@ -155,6 +155,8 @@ struct FilesData {
     uploads: HashMap<String, PendingUpload>,
     part_faults: Vec<PartFault>,
     parts_received: u64,
+    /// For each of the next downloads, the bytes of its body after which the connection drops.
+    download_breaks: std::collections::VecDeque<u64>,
 }
 
 /// The drive state of one mock server.
@@ -178,6 +180,7 @@ impl Default for Files {
                 uploads: HashMap::new(),
                 part_faults: Vec::new(),
                 parts_received: 0,
+                download_breaks: std::collections::VecDeque::new(),
             }),
         }
     }
@@ -803,17 +806,23 @@ async fn download(
 ) -> HandlerResult {
     let area = Area::of(uri.path());
     caller_of(&shared, &headers, uri.path())?;
-    let (stored, chunk_size, chunk_delay) = {
-        let files = shared.files.data();
+    let (stored, chunk_size, chunk_delay, cut) = {
+        let mut files = shared.files.data();
         let stored = files
             .stored
             .get(&file_token)
             .filter(|s| s.area == area)
             .cloned();
+        let cut = if stored.is_some() {
+            files.download_breaks.pop_front()
+        } else {
+            None
+        };
         (
             stored,
             files.settings.chunk_size,
             files.settings.chunk_delay,
+            cut,
         )
     };
     let Some(stored) = stored else {
@@ -856,7 +865,7 @@ async fn download(
     };
     let content_range = (status == StatusCode::PARTIAL_CONTENT)
         .then(|| format!("bytes {first}-{}/{len}", first + slice.len() as u64 - 1));
-    let mut answer = Response::new(chunked(slice.clone(), chunk_size, chunk_delay));
+    let mut answer = Response::new(chunked(slice.clone(), chunk_size, chunk_delay, cut));
     *answer.status_mut() = status;
     let headers = answer.headers_mut();
     let mut set = |name: header::HeaderName, value: String| {
@@ -877,20 +886,34 @@ async fn download(
     Ok(answer)
 }
 
-/// A body written in `chunk_size` pieces, `delay` apart.
-fn chunked(bytes: Bytes, chunk_size: usize, delay: Duration) -> Body {
+/// A body written in `chunk_size` pieces, `delay` apart; with `cut`, the connection drops
+/// after that many bytes (the body stream fails, so hyper aborts it short of its length).
+fn chunked(bytes: Bytes, chunk_size: usize, delay: Duration, cut: Option<u64>) -> Body {
     let chunk_size = chunk_size.max(1);
+    let cut = cut.map_or(usize::MAX, |cut| usize::try_from(cut).unwrap_or(usize::MAX));
     let stream = futures_util::stream::unfold(0usize, move |offset| {
         let bytes = bytes.clone();
         async move {
             if offset >= bytes.len() {
                 return None;
             }
+            if offset >= cut {
+                // A pause first, so hyper flushes what it holds: the client must see the
+                // bytes before the drop, not a connection that fails before its headers.
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                return Some((
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "lark-mock: download cut as the test asked",
+                    )),
+                    usize::MAX,
+                ));
+            }
             if offset > 0 && !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            let end = (offset + chunk_size).min(bytes.len());
-            Some((Ok::<_, Infallible>(bytes.slice(offset..end)), end))
+            let end = (offset + chunk_size).min(bytes.len()).min(cut);
+            Some((Ok(bytes.slice(offset..end)), end))
         }
     });
     Body::from_stream(stream)
@@ -923,6 +946,15 @@ impl MockServer {
         let mut files = self.shared.files.data();
         files.settings.chunk_size = chunk_size.max(1);
         files.settings.chunk_delay = delay;
+    }
+
+    /// The next `times` file downloads drop their connection after `after_bytes` bytes of the
+    /// body (short of its Content-Length), as a flaky network does.
+    pub fn break_downloads(&self, after_bytes: u64, times: usize) {
+        let mut files = self.shared.files.data();
+        files
+            .download_breaks
+            .extend(std::iter::repeat_n(after_bytes, times));
     }
 
     /// Expires every pending upload id: its next part or finish gets code 1061021.

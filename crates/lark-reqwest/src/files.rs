@@ -185,7 +185,7 @@ pub async fn download_to_writer<H, E, W>(
     mut writer: W,
 ) -> Result<Downloaded>
 where
-    H: HttpClient,
+    H: HttpClient + 'static,
     E: Endpoint<Output = Download>,
     W: AsyncWrite + Unpin + Send,
 {
@@ -226,7 +226,7 @@ pub async fn download_to_file<H, E>(
     resume: bool,
 ) -> Result<Downloaded>
 where
-    H: HttpClient,
+    H: HttpClient + 'static,
     E: Endpoint<Output = Download>,
 {
     download_to_file_with(client, endpoint, path, resume, DownloadOptions::new()).await
@@ -242,7 +242,7 @@ pub async fn download_to_file_with<H, E>(
     options: DownloadOptions,
 ) -> Result<Downloaded>
 where
-    H: HttpClient,
+    H: HttpClient + 'static,
     E: Endpoint<Output = Download>,
 {
     let path = path.as_ref();

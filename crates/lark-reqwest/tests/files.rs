@@ -366,6 +366,53 @@ async fn a_broken_download_resumes_with_range_byte_for_byte() {
 }
 
 #[tokio::test]
+async fn a_download_whose_connection_drops_is_fetched_again_from_where_it_broke() {
+    let (server, client) = setup().await;
+    let bytes = data(300_000);
+    let token = server.put_file("movie.bin", bytes.clone());
+    server.set_download_chunks(16 * 1024, Duration::ZERO);
+    let path = format!("/open-apis/drive/v1/files/{token}/download");
+    let endpoint = file::Download::new(token);
+
+    // Two drops in a row: the stream fetches the rest twice, and the bytes are the file's.
+    server.break_downloads(100_000, 2);
+    let stream = bounded(client.download_stream(&endpoint, DownloadOptions::new()))
+        .await
+        .unwrap();
+    let mut stream = stream;
+    let mut body = Vec::new();
+    while let Some(chunk) = bounded(stream.next_chunk()).await {
+        body.extend(chunk.unwrap());
+    }
+    assert!(body == bytes, "the bytes differ");
+    assert_eq!(stream.resumed(), 2);
+    assert_eq!(server.request_count(&path), 3);
+
+    // To a file: the same, through download_to_file.
+    let target = std::env::temp_dir().join(format!("lark-files-drop-{}", std::process::id()));
+    server.break_downloads(50_000, 1);
+    let done = bounded(download_to_file(&client, &endpoint, &target, false))
+        .await
+        .unwrap();
+    assert_eq!(done.bytes_written, bytes.len() as u64);
+    assert!(tokio::fs::read(&target).await.unwrap() == bytes);
+    tokio::fs::remove_file(&target).await.unwrap();
+
+    // With resumes off, the drop is the error, and nothing else is asked for.
+    let before = server.request_count(&path);
+    server.break_downloads(100_000, 1);
+    let stream = bounded(client.download_stream(&endpoint, DownloadOptions::new().resumes(0)))
+        .await
+        .unwrap();
+    let error = bounded(stream.collect()).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Transport(_) | Error::Decode(_)),
+        "{error}"
+    );
+    assert_eq!(server.request_count(&path), before + 1);
+}
+
+#[tokio::test]
 async fn a_ranged_stream_starts_where_asked() {
     let (server, client) = setup().await;
     let bytes = data(50_000);
@@ -421,17 +468,33 @@ async fn the_timeout_bounds_each_chunk_not_the_whole_body() {
             .await
             .unwrap();
     assert!(bounded(stream.collect()).await.unwrap() == bytes);
-    // A chunk that takes longer than the timeout ends the download.
-    server.set_download_chunks(1024, Duration::from_millis(600));
+    // Without resumes, a chunk that takes longer than the timeout ends the download.
+    server.set_download_chunks(4 * 1024, Duration::from_millis(600));
     let options = options.retry(lark_core::RetryPolicy::none());
     let result = bounded(async {
         let stream = client
-            .download_stream(&endpoint, DownloadOptions::new().request(options))
+            .download_stream(
+                &endpoint,
+                DownloadOptions::new().request(options.clone()).resumes(0),
+            )
             .await?;
         stream.collect().await
     })
     .await;
     assert!(matches!(result, Err(Error::Timeout(_))), "{result:?}");
+    // With them (the default), the stalled body is fetched again from where it stopped; each
+    // answer brings a chunk, so the download moves on and completes.
+    let stream =
+        bounded(client.download_stream(&endpoint, DownloadOptions::new().request(options)))
+            .await
+            .unwrap();
+    let mut stream = stream;
+    let mut body = Vec::new();
+    while let Some(chunk) = bounded(stream.next_chunk()).await {
+        body.extend(chunk.unwrap());
+    }
+    assert!(body == bytes, "the bytes differ");
+    assert_eq!(stream.resumed(), 2);
 }
 
 // ----- 200 MB: memory and throughput -----

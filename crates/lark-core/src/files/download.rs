@@ -3,10 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::client::{Client, RequestOptions, next_chunk_within};
+use crate::client::{Client, PreparedDownload, RequestOptions, StreamedAnswer, next_chunk_within};
 use crate::endpoint::{Answer, Download, Endpoint, FromResponse};
 use crate::error::{DecodeError, Error, Result};
-use crate::runtime::{BodyStream, HttpClient, MaybeSend, MaybeSync, Runtime};
+use crate::runtime::{BodyStream, BoxFuture, HttpClient, MaybeSend, MaybeSync, Runtime};
+
+/// How many times in a row a broken body is fetched again by default.
+pub const DEFAULT_DOWNLOAD_RESUMES: u32 = 3;
 
 /// How far a download has come, reported after each chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,17 +29,29 @@ impl<F: Fn(DownloadProgress) + MaybeSend + MaybeSync> ProgressFn for F {}
 
 /// How [`Client::download_stream`] downloads.
 #[must_use]
-#[derive(Default)]
 pub struct DownloadOptions {
     range_start: u64,
+    resumes: u32,
     on_progress: Option<Box<dyn ProgressFn>>,
     request: RequestOptions,
+}
+
+impl Default for DownloadOptions {
+    fn default() -> Self {
+        Self {
+            range_start: 0,
+            resumes: DEFAULT_DOWNLOAD_RESUMES,
+            on_progress: None,
+            request: RequestOptions::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for DownloadOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DownloadOptions")
             .field("range_start", &self.range_start)
+            .field("resumes", &self.resumes)
             .field("on_progress", &self.on_progress.is_some())
             .field("request", &self.request)
             .finish()
@@ -54,6 +69,16 @@ impl DownloadOptions {
     /// an error, never bytes appended at the wrong place.
     pub fn range_start(mut self, start: u64) -> Self {
         self.range_start = start;
+        self
+    }
+
+    /// How many times in a row a body that breaks off (a transport error, a chunk timeout, or
+    /// fewer bytes than announced) is fetched again from where it stopped, with `Range`
+    /// (default [`DEFAULT_DOWNLOAD_RESUMES`]; each byte received resets the count, so a slow
+    /// but moving download is not given up). `0` turns it off: the break is the stream's
+    /// error. Each fetch is itself retried under the retry policy.
+    pub fn resumes(mut self, resumes: u32) -> Self {
+        self.resumes = resumes;
         self
     }
 
@@ -84,8 +109,12 @@ impl DownloadOptions {
 /// [`DownloadStream::next_chunk`].
 ///
 /// The body is checked against `Content-Length` when the server sent one: a body cut short
-/// ends with an error, not with a quietly short file. A body broken off is not fetched again
-/// on its own: continue it with [`DownloadOptions::range_start`] at
+/// ends with an error, not with a quietly short file. A body that breaks off is fetched again
+/// from where it stopped ([`DownloadOptions::resumes`]): the new answer must be the rest of
+/// the same file (a `206` from that byte, the same total size, and with `If-Range` when the
+/// first answer had a strong `ETag`), or the stream ends with an error. The chunks read on
+/// as one body; [`DownloadStream::resumed`] says how often it was fetched again. Past the
+/// resumes, continue it yourself with [`DownloadOptions::range_start`] at
 /// `start + received()`.
 pub struct DownloadStream {
     /// The file name from `Content-Disposition`.
@@ -107,6 +136,43 @@ pub struct DownloadStream {
     timeout: Option<Duration>,
     runtime: Arc<dyn Runtime>,
     on_progress: Option<Box<dyn ProgressFn>>,
+    /// Fetches the rest again; `None` when the stream cannot resume.
+    resume: Option<Box<dyn Resume>>,
+    /// The first answer's strong `ETag`, sent as `If-Range` when resuming.
+    etag: Option<http::HeaderValue>,
+    max_resumes: u32,
+    resumes_left: u32,
+    resumed: u32,
+}
+
+/// Sends the download again from a byte on.
+trait Resume: MaybeSend + MaybeSync {
+    fn resume(
+        &self,
+        start: u64,
+        if_range: Option<http::HeaderValue>,
+    ) -> BoxFuture<'static, Result<StreamedAnswer>>;
+}
+
+struct Resumer<H> {
+    client: Client<H>,
+    prepared: Arc<PreparedDownload>,
+}
+
+impl<H: HttpClient + 'static> Resume for Resumer<H> {
+    fn resume(
+        &self,
+        start: u64,
+        if_range: Option<http::HeaderValue>,
+    ) -> BoxFuture<'static, Result<StreamedAnswer>> {
+        let client = self.client.clone();
+        let prepared = Arc::clone(&self.prepared);
+        Box::pin(async move {
+            client
+                .send_download(&prepared, start, if_range.as_ref())
+                .await
+        })
+    }
 }
 
 impl std::fmt::Debug for DownloadStream {
@@ -119,6 +185,7 @@ impl std::fmt::Debug for DownloadStream {
             .field("start", &self.start)
             .field("status", &self.status)
             .field("received", &self.received)
+            .field("resumed", &self.resumed)
             .finish_non_exhaustive()
     }
 }
@@ -127,6 +194,11 @@ impl DownloadStream {
     /// Bytes of this answer received so far.
     pub fn received(&self) -> u64 {
         self.received
+    }
+
+    /// How many times the body broke off and was fetched again from where it stopped.
+    pub fn resumed(&self) -> u32 {
+        self.resumed
     }
 
     /// The next chunk of the body; `None` once it is over (or after an error).
@@ -192,20 +264,31 @@ impl DownloadStream {
     async fn pull(&mut self) -> Result<Option<Vec<u8>>> {
         loop {
             let chunk = if !self.prefix.is_empty() {
-                Some(std::mem::take(&mut self.prefix))
+                Ok(Some(std::mem::take(&mut self.prefix)))
             } else if let Some(rest) = &mut self.rest {
-                next_chunk_within(rest, &*self.runtime, self.timeout).await?
+                next_chunk_within(rest, &*self.runtime, self.timeout).await
             } else {
-                None
+                Ok(None)
+            };
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error @ (Error::Transport(_) | Error::Timeout(_))) => {
+                    self.rest = None;
+                    self.resume_after(error).await?;
+                    continue;
+                }
+                Err(error) => return Err(error),
             };
             let Some(chunk) = chunk else {
                 self.rest = None;
                 if let Some(length) = self.content_length {
                     if self.received < length {
-                        return Err(self.error(format!(
+                        let short = self.error(format!(
                             "the body ended after {} of {length} bytes",
                             self.received
-                        )));
+                        ));
+                        self.resume_after(short).await?;
+                        continue;
                     }
                 }
                 return Ok(None);
@@ -220,9 +303,207 @@ impl DownloadStream {
                     );
                 }
             }
+            // Bytes came: a later break starts a fresh count.
+            self.resumes_left = self.max_resumes;
             return Ok(Some(chunk));
         }
     }
+
+    /// After the body broke off with `error`: fetches the rest again, or gives `error` back
+    /// when the resumes are used up or the stream cannot resume. The new answer must be the
+    /// rest of the same file.
+    async fn resume_after(&mut self, error: Error) -> Result<()> {
+        let Some(resume) = self.resume.as_ref().filter(|_| self.resumes_left > 0) else {
+            return Err(error);
+        };
+        self.resumes_left -= 1;
+        let position = self.start + self.received;
+        let answer = resume.resume(position, self.etag.clone()).await?;
+        let opened = match open(answer, position) {
+            Ok(opened) => opened,
+            // The answer cannot continue the body: say what broke, and why it stays broken.
+            Err(Error::Decode(mut refused)) => {
+                refused.message = format!(
+                    "{error}, and the rest cannot be fetched again: {}",
+                    refused.message
+                );
+                return Err(Error::Decode(refused));
+            }
+            Err(other) => return Err(other),
+        };
+        if opened.empty {
+            // A 416 saying the file is `position` long: only possible when the length was not
+            // announced, and then the file is complete.
+            if self.content_length.is_some() {
+                return Err(self.error(format!(
+                    "the file ended at byte {position}, before its announced length"
+                )));
+            }
+            self.prefix = Vec::new();
+            self.rest = None;
+            self.content_length = Some(self.received);
+            self.resumed += 1;
+            return Ok(());
+        }
+        let changed = |what: &str| {
+            Err(Error::Decode(Box::new(DecodeError::new(
+                format!("the file changed while it was downloading ({what} is not the same)"),
+                opened.status,
+                opened.log_id.clone(),
+                Vec::new(),
+                None,
+            ))))
+        };
+        if let (Some(first), Some(again)) = (self.total_size, opened.total_size) {
+            if first != again {
+                return changed("its size");
+            }
+        }
+        if let (Some(first), Some(again)) = (&self.etag, &opened.etag) {
+            if first != again {
+                return changed("its ETag");
+            }
+        }
+        if let (Some(length), Some(rest)) = (self.content_length, opened.content_length) {
+            if self.received + rest != length {
+                return changed("the length of its rest");
+            }
+        }
+        self.prefix = opened.prefix;
+        self.rest = opened.rest;
+        self.resumed += 1;
+        Ok(())
+    }
+}
+
+/// An answer judged against the range asked for.
+struct Opened {
+    status: u16,
+    log_id: Option<String>,
+    file_name: Option<String>,
+    content_type: Option<String>,
+    content_length: Option<u64>,
+    total_size: Option<u64>,
+    etag: Option<http::HeaderValue>,
+    /// A 416 saying the file is exactly `start` long: nothing to read.
+    empty: bool,
+    prefix: Vec<u8>,
+    rest: Option<BodyStream>,
+}
+
+/// Judges the answer to a download from byte `start`: a `206` must start there, a `416` is an
+/// empty body only when the file is exactly `start` long, a whole answer to a ranged request
+/// is an error.
+fn open(answer: StreamedAnswer, start: u64) -> Result<Opened> {
+    let parts = &answer.parts;
+    let status = parts.status.as_u16();
+    let log_id = crate::response::log_id(&parts.headers);
+    let bad = |message: String| {
+        Error::Decode(Box::new(DecodeError::new(
+            message,
+            status,
+            log_id.clone(),
+            Vec::new(),
+            None,
+        )))
+    };
+    let header = |name: http::header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_owned())
+    };
+    let described = Download::from_response(Answer {
+        status,
+        headers: &parts.headers,
+        body: &[],
+        payload: None,
+    })
+    .ok();
+    let (content_type, file_name) = described
+        .map(|d| (d.content_type, d.file_name))
+        .unwrap_or_default();
+    let announced = match header(http::header::CONTENT_LENGTH) {
+        None => None,
+        Some(length) => Some(
+            length
+                .parse::<u64>()
+                .map_err(|_| bad(format!("the Content-Length `{length}` is not a number")))?,
+        ),
+    };
+    let content_range = header(http::header::CONTENT_RANGE);
+    let parsed_range = content_range.as_deref().map(|value| {
+        parse_content_range(value)
+            .ok_or_else(|| bad(format!("the Content-Range `{value}` cannot be read")))
+    });
+    let (content_length, total_size, empty) = match status {
+        206 => {
+            let range = parsed_range
+                .ok_or_else(|| bad("a 206 answer without Content-Range".to_owned()))??;
+            let Some((first, last)) = range.range else {
+                return Err(bad("a 206 answer without a byte range".to_owned()));
+            };
+            if first != start {
+                return Err(bad(format!(
+                    "asked for the bytes from {start}, the answer starts at {first}"
+                )));
+            }
+            let length = last - first + 1;
+            if announced.is_some_and(|announced| announced != length) {
+                return Err(bad(format!(
+                    "the Content-Length does not match the range {first}-{last}"
+                )));
+            }
+            (Some(length), range.total, false)
+        }
+        416 => {
+            let total = match parsed_range {
+                Some(range) => range?.total,
+                None => None,
+            };
+            if start > 0 && total == Some(start) {
+                (Some(0), total, true)
+            } else {
+                let size = total
+                    .map(|t| format!(", the file is {t} bytes"))
+                    .unwrap_or_default();
+                return Err(bad(format!(
+                    "the server cannot serve the bytes from {start} (HTTP 416{size})"
+                )));
+            }
+        }
+        _ if start > 0 => {
+            return Err(bad(format!(
+                "asked for the bytes from {start}, the server answered with the whole \
+                 file (HTTP {status}): it does not serve ranges here, or the file changed"
+            )));
+        }
+        _ => (announced, announced, false),
+    };
+    // Only a strong validator says the bytes are the same (RFC 9110, section 13.1.5).
+    let etag = parts
+        .headers
+        .get(http::header::ETAG)
+        .filter(|tag| !tag.as_bytes().starts_with(b"W/"))
+        .cloned();
+    let (prefix, rest) = if empty {
+        (Vec::new(), None)
+    } else {
+        (answer.prefix, answer.rest)
+    };
+    Ok(Opened {
+        status,
+        log_id,
+        file_name,
+        content_type,
+        content_length,
+        total_size,
+        etag,
+        empty,
+        prefix,
+        rest,
+    })
 }
 
 /// `bytes first-last/total` (total may be `*`) or `bytes */total`.
@@ -253,7 +534,7 @@ fn parse_content_range(value: &str) -> Option<ContentRange> {
     Some(ContentRange { range, total })
 }
 
-impl<H: HttpClient> Client<H> {
+impl<H: HttpClient + 'static> Client<H> {
     /// Starts downloading from `endpoint` (any endpoint answering bytes, such as
     /// `drive.v1.file.download` or `im.v1.messageResource.get`) and returns once the headers
     /// are in; the body is then read with [`DownloadStream::next_chunk`]. Dropping the stream
@@ -263,7 +544,8 @@ impl<H: HttpClient> Client<H> {
     /// usual [`Error::Api`] / [`Error::Decode`], retried under the retry policy like any GET.
     /// With [`DownloadOptions::range_start`] the answer must be the range asked for; a `416`
     /// whose `Content-Range` says the file is exactly `start` long is an empty stream (the
-    /// earlier download was complete).
+    /// earlier download was complete). A body that breaks off is fetched again from where it
+    /// stopped ([`DownloadOptions::resumes`]).
     pub async fn download_stream<E>(
         &self,
         endpoint: &E,
@@ -273,114 +555,36 @@ impl<H: HttpClient> Client<H> {
         E: Endpoint<Output = Download>,
     {
         let start = options.range_start;
-        let answer = self
-            .send_streaming(endpoint, &options.request, start)
-            .await?;
-        let parts = &answer.parts;
-        let status = parts.status.as_u16();
-        let log_id = crate::response::log_id(&parts.headers);
-        let bad = |message: String| {
-            Error::Decode(Box::new(DecodeError::new(
-                message,
-                status,
-                log_id.clone(),
-                Vec::new(),
-                None,
-            )))
-        };
-        let header = |name: http::header::HeaderName| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.trim().to_owned())
-        };
-        let described = Download::from_response(Answer {
-            status,
-            headers: &parts.headers,
-            body: &[],
-            payload: None,
-        })
-        .ok();
-        let (content_type, file_name) = described
-            .map(|d| (d.content_type, d.file_name))
-            .unwrap_or_default();
-        let announced = match header(http::header::CONTENT_LENGTH) {
-            None => None,
-            Some(length) => Some(
-                length
-                    .parse::<u64>()
-                    .map_err(|_| bad(format!("the Content-Length `{length}` is not a number")))?,
-            ),
-        };
-        let content_range = header(http::header::CONTENT_RANGE);
-        let parsed_range = content_range.as_deref().map(|value| {
-            parse_content_range(value)
-                .ok_or_else(|| bad(format!("the Content-Range `{value}` cannot be read")))
-        });
-        let (content_length, total_size, empty) = match status {
-            206 => {
-                let range = parsed_range
-                    .ok_or_else(|| bad("a 206 answer without Content-Range".to_owned()))??;
-                let Some((first, last)) = range.range else {
-                    return Err(bad("a 206 answer without a byte range".to_owned()));
-                };
-                if first != start {
-                    return Err(bad(format!(
-                        "asked for the bytes from {start}, the answer starts at {first}"
-                    )));
-                }
-                let length = last - first + 1;
-                if announced.is_some_and(|announced| announced != length) {
-                    return Err(bad(format!(
-                        "the Content-Length does not match the range {first}-{last}"
-                    )));
-                }
-                (Some(length), range.total, false)
-            }
-            416 => {
-                let total = match parsed_range {
-                    Some(range) => range?.total,
-                    None => None,
-                };
-                if start > 0 && total == Some(start) {
-                    (Some(0), total, true)
-                } else {
-                    let size = total
-                        .map(|t| format!(", the file is {t} bytes"))
-                        .unwrap_or_default();
-                    return Err(bad(format!(
-                        "the server cannot serve the bytes from {start} (HTTP 416{size})"
-                    )));
-                }
-            }
-            _ if start > 0 => {
-                return Err(bad(format!(
-                    "asked for the bytes from {start}, the server answered with the whole \
-                     file (HTTP {status}): it does not serve ranges here"
-                )));
-            }
-            _ => (announced, announced, false),
-        };
-        let (prefix, rest) = if empty {
-            (Vec::new(), None)
+        let prepared = Arc::new(self.prepare_download(endpoint, &options.request)?);
+        let answer = self.send_download(&prepared, start, None).await?;
+        let opened = open(answer, start)?;
+        let resume: Option<Box<dyn Resume>> = if options.resumes > 0 {
+            Some(Box::new(Resumer {
+                client: self.clone(),
+                prepared,
+            }))
         } else {
-            (answer.prefix, answer.rest)
+            None
         };
         Ok(DownloadStream {
-            file_name,
-            content_type,
-            content_length,
-            total_size,
+            file_name: opened.file_name,
+            content_type: opened.content_type,
+            content_length: opened.content_length,
+            total_size: opened.total_size,
             start,
-            status,
-            prefix,
-            rest,
+            status: opened.status,
+            prefix: opened.prefix,
+            rest: opened.rest,
             received: 0,
             finished: false,
             timeout: options.request.timeout.or(self.config().timeout),
             runtime: self.runtime_arc(),
             on_progress: options.on_progress,
+            resume,
+            etag: opened.etag,
+            max_resumes: options.resumes,
+            resumes_left: options.resumes,
+            resumed: 0,
         })
     }
 }

@@ -26,7 +26,7 @@ mod download;
 mod upload;
 
 pub use checksum::{Adler32, adler32};
-pub use download::{DownloadOptions, DownloadProgress, DownloadStream};
+pub use download::{DEFAULT_DOWNLOAD_RESUMES, DownloadOptions, DownloadProgress, DownloadStream};
 pub use upload::{
     BytesSource, UPLOAD_ALL_LIMIT, Upload, UploadProgress, UploadSource, UploadState, Uploaded,
 };

@@ -629,3 +629,298 @@ fn a_download_is_a_stream_of_chunks_too() {
     let body: Vec<u8> = chunks.into_iter().flat_map(|c| c.unwrap()).collect();
     assert_eq!(body, file);
 }
+
+/// How the next answers of a [`Breaking`] server behave.
+#[derive(Clone, Copy)]
+enum Break {
+    /// A transport error after this many bytes of the answer's body.
+    Error(usize),
+    /// The body ends cleanly after this many bytes, short of its Content-Length.
+    Short(usize),
+}
+
+struct BreakingState {
+    file: Vec<u8>,
+    /// How the first answers break, in order; later answers are whole.
+    breaks: Vec<Break>,
+    /// Each file request's range start and If-Range header.
+    seen: Vec<(Option<u64>, Option<String>)>,
+    etags: Vec<&'static str>,
+    /// Answers after the first ignore Range (200 with the whole file).
+    ignore_range_after_first: bool,
+    /// After the first answer, the file is replaced by one of this size.
+    total_after_first: Option<usize>,
+}
+
+/// A file server whose bodies come in 100-byte chunks and break as told.
+#[derive(Clone)]
+struct Breaking(Arc<Mutex<BreakingState>>);
+
+impl Breaking {
+    fn new(breaks: Vec<Break>) -> Self {
+        Self(Arc::new(Mutex::new(BreakingState {
+            file: data(1000),
+            breaks,
+            seen: Vec::new(),
+            etags: Vec::new(),
+            ignore_range_after_first: false,
+            total_after_first: None,
+        })))
+    }
+
+    fn client(&self) -> Client<Breaking> {
+        Client::new(Config::new("cli", "s"), self.clone(), ManualClock::new(0))
+    }
+
+    fn seen(&self) -> Vec<(Option<u64>, Option<String>)> {
+        self.0.lock().unwrap().seen.clone()
+    }
+
+    fn file(&self) -> Vec<u8> {
+        self.0.lock().unwrap().file.clone()
+    }
+}
+
+struct Chunks {
+    left: std::collections::VecDeque<Vec<u8>>,
+    then_error: bool,
+}
+
+impl crate::runtime::ByteStream for Chunks {
+    fn next_chunk(
+        &mut self,
+    ) -> crate::BoxFuture<'_, Option<std::result::Result<Vec<u8>, HttpError>>> {
+        let next = match self.left.pop_front() {
+            Some(chunk) => Some(Ok(chunk)),
+            None if std::mem::take(&mut self.then_error) => Some(Err(HttpError::new(
+                crate::runtime::HttpErrorKind::Other,
+                "connection reset",
+            ))),
+            None => None,
+        };
+        Box::pin(std::future::ready(next))
+    }
+}
+
+impl crate::HttpClient for Breaking {
+    fn execute(
+        &self,
+        _: http::Request<Vec<u8>>,
+    ) -> crate::BoxFuture<'_, std::result::Result<http::Response<Vec<u8>>, HttpError>> {
+        // Token requests only: downloads go through `execute_streaming`.
+        Box::pin(std::future::ready(Ok(http::Response::new(
+            serde_json::to_vec(&serde_json::json!({"code": 0, "tenant_access_token": "t"}))
+                .unwrap(),
+        ))))
+    }
+
+    fn execute_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> crate::BoxFuture<'_, std::result::Result<http::Response<crate::BodyStream>, HttpError>>
+    {
+        if request.uri().path().ends_with("internal") {
+            let sending = self.execute(request);
+            return Box::pin(async move {
+                let response = sending.await?;
+                Ok(response.map(|body| {
+                    Box::new(Chunks {
+                        left: [body].into(),
+                        then_error: false,
+                    }) as crate::BodyStream
+                }))
+            });
+        }
+        let mut state = self.0.lock().unwrap();
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let start = header("range").map(|v| {
+            v.strip_prefix("bytes=")
+                .and_then(|v| v.strip_suffix('-'))
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        });
+        state.seen.push((start, header("if-range")));
+        let first = state.seen.len() == 1;
+        let start = if !first && state.ignore_range_after_first {
+            None
+        } else {
+            start
+        };
+        if !first {
+            // The file was replaced by one of another size.
+            if let Some(size) = state.total_after_first.take() {
+                state.file = data(size);
+            }
+        }
+        let total = state.file.len();
+        let from = start.unwrap_or(0) as usize;
+        let body = state.file[from..].to_vec();
+        let mut builder = http::Response::builder()
+            .header("content-type", "application/pdf")
+            .header("content-length", body.len());
+        if let Some(tag) = state.etags.get(state.seen.len() - 1).or(state.etags.last()) {
+            builder = builder.header("etag", *tag);
+        }
+        builder = match start {
+            Some(start) => builder.status(206).header(
+                "content-range",
+                format!("bytes {start}-{}/{total}", total - 1),
+            ),
+            None => builder,
+        };
+        let (keep, then_error) = match (!state.breaks.is_empty()).then(|| state.breaks.remove(0)) {
+            Some(Break::Error(after)) => (after.min(body.len()), true),
+            Some(Break::Short(after)) => (after.min(body.len()), false),
+            None => (body.len(), false),
+        };
+        let chunks = body[..keep].chunks(100).map(<[u8]>::to_vec).collect();
+        let response = builder
+            .body(Box::new(Chunks {
+                left: chunks,
+                then_error,
+            }) as crate::BodyStream)
+            .unwrap();
+        Box::pin(std::future::ready(Ok(response)))
+    }
+}
+
+#[test]
+fn a_body_that_breaks_off_is_fetched_again_from_where_it_stopped() {
+    let server = Breaking::new(vec![Break::Error(300), Break::Short(250)]);
+    let progress = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&progress);
+    let options = DownloadOptions::new().on_progress(move |p| seen.lock().unwrap().push(p));
+    let client = server.client();
+    let stream = futures_executor::block_on(client.download_stream(&Get, options)).unwrap();
+    let mut stream = stream;
+    let mut body = Vec::new();
+    while let Some(chunk) = futures_executor::block_on(stream.next_chunk()) {
+        body.extend(chunk.unwrap());
+    }
+    assert_eq!(body, server.file());
+    assert_eq!(stream.resumed(), 2);
+    assert_eq!(stream.received(), 1000);
+    // The break after 300 bytes, then the short answer of 250 more.
+    let starts: Vec<_> = server.seen().into_iter().map(|(start, _)| start).collect();
+    assert_eq!(starts, [None, Some(300), Some(550)]);
+    let progress = progress.lock().unwrap();
+    let positions: Vec<u64> = progress.iter().map(|p| p.position).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    assert_eq!(
+        progress.last().map(|p| (p.received, p.position, p.total)),
+        Some((1000, 1000, Some(1000)))
+    );
+}
+
+#[test]
+fn a_ranged_download_that_breaks_resumes_past_its_start() {
+    let server = Breaking::new(vec![Break::Error(100)]);
+    let client = server.client();
+    let options = DownloadOptions::new().range_start(400);
+    let stream = futures_executor::block_on(client.download_stream(&Get, options)).unwrap();
+    let rest = futures_executor::block_on(stream.collect()).unwrap();
+    assert_eq!(rest, server.file()[400..]);
+    let starts: Vec<_> = server.seen().into_iter().map(|(start, _)| start).collect();
+    assert_eq!(starts, [Some(400), Some(500)]);
+}
+
+#[test]
+fn without_resumes_a_break_is_the_streams_error() {
+    let server = Breaking::new(vec![Break::Error(300)]);
+    let client = server.client();
+    let options = DownloadOptions::new().resumes(0);
+    let stream = futures_executor::block_on(client.download_stream(&Get, options)).unwrap();
+    let error = futures_executor::block_on(stream.collect()).unwrap_err();
+    assert!(matches!(error, Error::Transport(_)), "{error}");
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[test]
+fn breaks_without_progress_stop_after_the_resumes() {
+    // The first answer gives 200 bytes; every answer after breaks before its first byte.
+    let server = Breaking::new(vec![Break::Error(200); 10]);
+    {
+        let mut state = server.0.lock().unwrap();
+        for b in state.breaks.iter_mut().skip(1) {
+            *b = Break::Error(0);
+        }
+    }
+    let client = server.client();
+    let options = DownloadOptions::new().resumes(2);
+    let stream = futures_executor::block_on(client.download_stream(&Get, options)).unwrap();
+    let error = futures_executor::block_on(stream.collect()).unwrap_err();
+    assert!(matches!(error, Error::Transport(_)), "{error}");
+    // The first answer and two resumes, all from byte 200 on.
+    let starts: Vec<_> = server.seen().into_iter().map(|(start, _)| start).collect();
+    assert_eq!(starts, [None, Some(200), Some(200)]);
+}
+
+#[test]
+fn progress_between_breaks_renews_the_resumes() {
+    // Five breaks, each after 100 more bytes: more than the resumes allowed in a row, but
+    // each resume brings bytes.
+    let server = Breaking::new(vec![Break::Error(100); 5]);
+    let client = server.client();
+    let options = DownloadOptions::new().resumes(1);
+    let stream = futures_executor::block_on(client.download_stream(&Get, options)).unwrap();
+    let body = futures_executor::block_on(stream.collect()).unwrap();
+    assert_eq!(body, server.file());
+    assert_eq!(server.seen().len(), 6);
+}
+
+#[test]
+fn a_file_that_changed_is_not_spliced() {
+    // Another size.
+    let server = Breaking::new(vec![Break::Error(300)]);
+    server.0.lock().unwrap().total_after_first = Some(1200);
+    let client = server.client();
+    let stream =
+        futures_executor::block_on(client.download_stream(&Get, DownloadOptions::new())).unwrap();
+    let error = futures_executor::block_on(stream.collect()).unwrap_err();
+    assert!(error.to_string().contains("changed"), "{error}");
+    assert!(error.to_string().contains("size"), "{error}");
+
+    // Another strong ETag; the first one went out as If-Range.
+    let server = Breaking::new(vec![Break::Error(300)]);
+    server.0.lock().unwrap().etags = vec!["\"v1\"", "\"v2\""];
+    let client = server.client();
+    let stream =
+        futures_executor::block_on(client.download_stream(&Get, DownloadOptions::new())).unwrap();
+    let error = futures_executor::block_on(stream.collect()).unwrap_err();
+    assert!(error.to_string().contains("ETag"), "{error}");
+    assert_eq!(server.seen()[1], (Some(300), Some("\"v1\"".to_owned())));
+
+    // A weak ETag is no proof of the same bytes: not sent, not compared.
+    let server = Breaking::new(vec![Break::Error(300)]);
+    server.0.lock().unwrap().etags = vec!["W/\"v1\"", "W/\"v2\""];
+    let client = server.client();
+    let stream =
+        futures_executor::block_on(client.download_stream(&Get, DownloadOptions::new())).unwrap();
+    assert_eq!(
+        futures_executor::block_on(stream.collect()).unwrap(),
+        server.file()
+    );
+    assert_eq!(server.seen()[1], (Some(300), None));
+
+    // A whole answer to the resume (what If-Range gives for a changed file, or a server
+    // without ranges): an error that names both.
+    let server = Breaking::new(vec![Break::Error(300)]);
+    server.0.lock().unwrap().ignore_range_after_first = true;
+    let client = server.client();
+    let stream =
+        futures_executor::block_on(client.download_stream(&Get, DownloadOptions::new())).unwrap();
+    let error = futures_executor::block_on(stream.collect()).unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains("connection reset") || text.contains("transport"),
+        "{text}"
+    );
+    assert!(text.contains("cannot be fetched again"), "{text}");
+    assert!(text.contains("whole file"), "{text}");
+}
