@@ -1,15 +1,25 @@
 //! `lark drive upload PATH --parent-node TOKEN` and `lark drive download FILE_TOKEN [-o PATH]`:
 //! files of any size, through lark-core's upload driver (one `upload_all` up to 20 MiB, the
 //! three-step upload above) and its streaming download. A progress bar goes to stderr when it
-//! is a terminal; piped, nothing but errors does.
-
+//! is a terminal; piped, nothing but errors and notes does.
+//!
+//! A three-step upload keeps its state (lark-core's [`UploadState`] and what it is an upload
+//! of) in a file beside the source, `PATH.lark-upload.json` unless `--state-file` names
+//! another, rewritten atomically (a temporary file in the same directory, then a rename) after
+//! `upload_prepare` and after each part. `--resume` continues from it, sending only the parts
+//! the platform has not acknowledged, once the saved upload is checked to be of the same file
+//! (size, modification time, name) to the same place (`--parent-node`, `--parent-type`,
+//! `--media`) by the same app on the same host. Without `--resume` a state file present is
+//! refused rather than overwritten (it is the only way back to the parts already sent);
+//! `--restart` discards it and starts afresh. The file is removed once the upload is finished.
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lark_core::endpoint::{EndpointMeta, ResponseKind};
-use lark_core::{Download, DownloadOptions, Endpoint, RequestOptions, Upload};
+use lark_core::{Download, DownloadOptions, Endpoint, RequestOptions, Upload, UploadState};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::{Failure, Outcome};
@@ -25,6 +35,21 @@ pub(crate) struct Args {
 enum Command {
     /// Uploads a file to a folder (or, with --media, a media to a document) and prints its
     /// file token as JSON.
+    ///
+    /// Files over 20 MiB go in parts (upload_prepare, upload_part × n, upload_finish). While
+    /// they do, the upload's state is kept in PATH.lark-upload.json (or --state-file), so
+    /// that an upload that stopped (a part that kept failing, a lost connection, Ctrl-C) is
+    /// continued with --resume: only the parts the platform has not acknowledged are sent.
+    /// The state file is removed when the upload is finished.
+    ///
+    /// A state file is only resumed for the same file (size, modification time, name) to the
+    /// same --parent-node, --parent-type and --media, by the same app (with a user token or
+    /// without, as before) on the same host;
+    /// otherwise the upload is refused and the difference named. Without --resume, an
+    /// existing state file is refused too, not overwritten: run with --resume to continue,
+    /// or with --restart (or delete the state file) to start over. The platform keeps an
+    /// unfinished upload for a limited time (24 hours); an expired one cannot be resumed and
+    /// starts over with --restart.
     Upload(UploadArgs),
     /// Downloads a file (or, with --media, a media) by its file token.
     Download(DownloadArgs),
@@ -50,6 +75,17 @@ struct UploadArgs {
     /// How many blocks go up at once in a three-step upload.
     #[arg(long, value_name = "N", default_value_t = 3)]
     parallel: usize,
+    /// Continues the upload saved in the state file, sending only the parts not yet
+    /// acknowledged; with no state file, starts a new upload (so a script may always pass
+    /// it).
+    #[arg(long, conflicts_with = "restart")]
+    resume: bool,
+    /// Discards the state file of an earlier, unfinished upload of this file and starts over.
+    #[arg(long)]
+    restart: bool,
+    /// Where the state of a three-step upload is kept (PATH.lark-upload.json by default).
+    #[arg(long, value_name = "FILE")]
+    state_file: Option<PathBuf>,
     /// Sizes above which the three-step upload is used (at most, and by default, 20 MiB).
     #[arg(long, value_name = "BYTES", hide = true)]
     multipart_threshold: Option<u64>,
@@ -142,18 +178,53 @@ async fn upload(args: UploadArgs) -> Outcome {
                 ))
             })?,
     };
+    let parent_type = if args.media {
+        args.parent_type.clone().ok_or_else(|| {
+            Failure::usage("error: a media needs --parent-type (docx_image, docx_file, …)")
+        })?
+    } else {
+        args.parent_type
+            .clone()
+            .unwrap_or_else(|| "explorer".to_owned())
+    };
+    let config = crate::api::config_from_env()?;
     let mut source = lark_reqwest::files::FileSource::open(&args.path)
         .await
         .map_err(|e| failure(format!("error: cannot read {}: {e}", args.path.display())))?;
-    let bar = progress_bar("uploading", Some(lark_core::UploadSource::size(&source)));
+    let size = lark_core::UploadSource::size(&source);
+    let state_path = args
+        .state_file
+        .clone()
+        .unwrap_or_else(|| default_state_path(&args.path));
+    if same_file(&state_path, &args.path) {
+        return Err(Failure::usage(format!(
+            "error: --state-file {} is the file to upload",
+            state_path.display()
+        )));
+    }
+    let target = Target {
+        file_name: file_name.clone(),
+        size,
+        modified_unix_ns: modified_unix_ns(&args.path),
+        parent_type: parent_type.clone(),
+        parent_node: args.parent_node.clone(),
+        media: args.media,
+        app_id: config.app_id.clone(),
+        base_url: config.domain.open_base().to_owned(),
+        as_user: args.user_token.is_some(),
+    };
+    let saved = saved_state(&state_path, &target, args.resume, args.restart)?;
+    let threshold = args
+        .multipart_threshold
+        .unwrap_or(lark_core::files::UPLOAD_ALL_LIMIT)
+        .min(lark_core::files::UPLOAD_ALL_LIMIT);
+    let in_parts = saved.is_some() || size > threshold;
+
+    let bar = progress_bar("uploading", Some(size));
     let progress = bar.clone();
     let mut upload = if args.media {
-        let parent_type = args.parent_type.clone().ok_or_else(|| {
-            Failure::usage("error: a media needs --parent-type (docx_image, docx_file, …)")
-        })?;
         Upload::media(file_name, parent_type, args.parent_node.clone())
     } else {
-        let parent_type = args.parent_type.as_deref().unwrap_or("explorer");
         Upload::file(file_name, parent_type, args.parent_node.clone())
     }
     .parallel(args.parallel.max(1))
@@ -165,16 +236,383 @@ async fn upload(args: UploadArgs) -> Outcome {
     if let Some(threshold) = args.multipart_threshold {
         upload = upload.multipart_threshold(threshold);
     }
-    let client = lark_reqwest::client(crate::api::config_from_env()?);
+    let resumed = saved.is_some();
+    if let Some(state) = saved {
+        upload = upload.resume(state);
+    }
+    let saver = in_parts.then(|| StateSaver::new(state_path.clone(), target, bar.clone()));
+    if let Some(saver) = &saver {
+        let saver = saver.clone();
+        upload = upload.on_state(move |state: &UploadState| saver.save(state));
+    }
+    let client = lark_reqwest::client(config);
     let uploaded = client.upload(upload, &mut source).await;
     bar.finish_and_clear();
-    let uploaded = uploaded?;
+    let uploaded = match uploaded {
+        Ok(uploaded) => uploaded,
+        Err(error) => return Err(upload_failure(error, saver.as_ref(), &state_path, resumed)),
+    };
+    if in_parts {
+        match std::fs::remove_file(&state_path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => crate::output::error_line(&format!(
+                "warning: the upload is finished but its state file {} could not be removed: {e}",
+                state_path.display()
+            )),
+        }
+    }
     let answer = serde_json::json!({
         "file_token": uploaded.file_token,
         "size": uploaded.size,
         "parts": uploaded.parts,
     });
     crate::output::line(&answer.to_string())
+}
+
+/// Lark's code for an upload id the platform no longer keeps (it expired).
+const UPLOAD_ID_EXPIRED: i64 = 1_061_021;
+
+/// What `--resume` and `--restart` say to do, for the messages.
+fn start_over(state_path: &Path) -> String {
+    format!(
+        "start over with --restart instead of --resume (or delete {} and run without --resume)",
+        state_path.display()
+    )
+}
+
+/// The failure of an upload, with what the user can do next: an expired upload starts over;
+/// one whose state is saved continues with `--resume`.
+fn upload_failure(
+    error: lark_core::Error,
+    saver: Option<&StateSaver>,
+    state_path: &Path,
+    resumed: bool,
+) -> Failure {
+    let expired = error.code() == Some(UPLOAD_ID_EXPIRED);
+    let mut failure = Failure::from(error);
+    let Some(saver) = saver else {
+        return failure;
+    };
+    if expired {
+        failure.message = format!(
+            "{}\nerror: the platform no longer keeps this upload (its upload id expired), so it \
+             cannot be resumed: {}",
+            failure.message,
+            start_over(state_path)
+        );
+        failure.code = 1;
+    } else if let (Some(problem), false) = (saver.problem(), saver.saved()) {
+        failure.message = format!(
+            "{}\nwarning: the upload's state could not be saved ({problem}): it cannot be \
+             resumed",
+            failure.message
+        );
+    } else if resumed || saver.saved() {
+        failure.message = format!(
+            "{}\nthe upload's state is saved in {}: run the same command with --resume to send \
+             the missing parts (or with --restart to start over)",
+            failure.message,
+            state_path.display(),
+        );
+    }
+    failure
+}
+
+/// The suffix of the state file beside the source.
+const STATE_SUFFIX: &str = ".lark-upload.json";
+
+/// The layout of the state file; a file of another layout is refused.
+const STATE_VERSION: u32 = 1;
+
+/// `PATH.lark-upload.json`.
+fn default_state_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(STATE_SUFFIX);
+    PathBuf::from(name)
+}
+
+/// Whether `a` and `b` name one existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The source's modification time in nanoseconds since 1970, when the file system has one.
+fn modified_unix_ns(path: &Path) -> Option<u64> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    let since = modified.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+    u64::try_from(since.as_nanos()).ok()
+}
+
+/// What a saved upload is an upload of, checked before it is resumed. No secret: a user
+/// token is only recorded as used or not.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Target {
+    /// The name it is uploaded under (the file's own, or --name).
+    file_name: String,
+    /// The source's size.
+    size: u64,
+    /// The source's modification time (ns since 1970), when known.
+    modified_unix_ns: Option<u64>,
+    parent_type: String,
+    parent_node: String,
+    media: bool,
+    /// LARK_APP_ID: an upload id belongs to the app (or user) that prepared it.
+    app_id: String,
+    /// The Open API host.
+    base_url: String,
+    /// Whether it went up with a user access token rather than the tenant token.
+    as_user: bool,
+}
+
+impl Target {
+    /// What differs between the `saved` upload and this one, in words; empty when nothing.
+    fn differences(&self, saved: &Target) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut text = |what: &str, saved: &str, now: &str| {
+            if saved != now {
+                out.push(format!(
+                    "{what} was `{}`, is `{}`",
+                    saved.escape_debug(),
+                    now.escape_debug()
+                ));
+            }
+        };
+        text("the name", &saved.file_name, &self.file_name);
+        text("--parent-node", &saved.parent_node, &self.parent_node);
+        text("--parent-type", &saved.parent_type, &self.parent_type);
+        text("the app (LARK_APP_ID)", &saved.app_id, &self.app_id);
+        text("the host", &saved.base_url, &self.base_url);
+        let yes_no = |b: bool| if b { "given" } else { "not given" };
+        if saved.media != self.media {
+            out.push(format!(
+                "--media was {}, is {}",
+                yes_no(saved.media),
+                yes_no(self.media)
+            ));
+        }
+        if saved.as_user != self.as_user {
+            out.push(format!(
+                "a user token (--user-token) was {}, is {}",
+                yes_no(saved.as_user),
+                yes_no(self.as_user)
+            ));
+        }
+        if saved.size != self.size {
+            out.push(format!(
+                "the file had {} bytes, has {}",
+                saved.size, self.size
+            ));
+        } else if saved.modified_unix_ns != self.modified_unix_ns {
+            out.push(
+                "the file was modified since the upload began (its modification time changed)"
+                    .to_owned(),
+            );
+        }
+        out
+    }
+}
+
+/// The state file as written.
+#[derive(serde::Serialize)]
+struct SavedRef<'a> {
+    lark_upload_state: u32,
+    target: &'a Target,
+    state: &'a UploadState,
+}
+
+/// The state file as read (its layout number checked first).
+#[derive(serde::Deserialize)]
+struct Saved {
+    target: Target,
+    state: UploadState,
+}
+
+/// Reads the state file at `path`; `None` when there is none.
+fn read_saved(path: &Path) -> Result<Option<Saved>, Failure> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(failure(format!(
+                "error: cannot read the upload state file {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let unusable = |why: String| {
+        failure(format!(
+            "error: {} is not a usable upload state file ({why}); start over with --restart (or \
+             delete it)",
+            path.display()
+        ))
+    };
+    let version = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .map_err(|e| unusable(e.to_string()))?
+        .get("lark_upload_state")
+        .and_then(serde_json::Value::as_u64);
+    if version != Some(u64::from(STATE_VERSION)) {
+        return Err(unusable(match version {
+            Some(v) => format!("layout {v}, this lark reads layout {STATE_VERSION}"),
+            None => "no `lark_upload_state` layout number".to_owned(),
+        }));
+    }
+    let saved: Saved = serde_json::from_slice(&bytes).map_err(|e| unusable(e.to_string()))?;
+    Ok(Some(saved))
+}
+
+/// The saved state to continue, after `--resume` and `--restart` are applied to the state file
+/// at `path`: `Some` only with `--resume` and a state file that matches `target`.
+fn saved_state(
+    path: &Path,
+    target: &Target,
+    resume: bool,
+    restart: bool,
+) -> Result<Option<UploadState>, Failure> {
+    if restart {
+        return match std::fs::remove_file(path) {
+            Ok(()) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(failure(format!(
+                "error: cannot remove the upload state file {}: {e}",
+                path.display()
+            ))),
+        };
+    }
+    let saved = read_saved(path)?;
+    let Some(saved) = saved else {
+        if resume {
+            crate::output::error_line(&format!(
+                "note: no upload state at {}: starting a new upload",
+                path.display()
+            ));
+        }
+        return Ok(None);
+    };
+    let sent = format!(
+        "{} of {} parts sent",
+        saved.state.parts_done.len(),
+        saved.state.block_num
+    );
+    if !resume {
+        return Err(failure(format!(
+            "error: {} holds an unfinished upload ({sent}); continue it with --resume, or start \
+             over with --restart (or delete it)",
+            path.display()
+        )));
+    }
+    let differences = target.differences(&saved.target);
+    if !differences.is_empty() {
+        return Err(failure(format!(
+            "error: the upload saved in {} ({sent}) is not this one: {}; resume with the same \
+             file and options, or {}",
+            path.display(),
+            differences.join("; "),
+            start_over(path)
+        )));
+    }
+    if saved.state.size != target.size || saved.state.file_name != target.file_name {
+        return Err(failure(format!(
+            "error: the upload state in {} contradicts itself (its parts are of another file); {}",
+            path.display(),
+            start_over(path)
+        )));
+    }
+    Ok(Some(saved.state))
+}
+
+/// Writes `bytes` to `path` whole or not at all: into a temporary file in the same directory,
+/// flushed to disk, then renamed over `path`.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or(path.as_os_str());
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = dir.join(temp_name);
+    let written = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
+/// Saves an upload's state to its file from [`Upload::on_state`], which cannot fail: the first
+/// failure is kept (and shown once) and the upload goes on.
+#[derive(Clone)]
+struct StateSaver {
+    path: Arc<PathBuf>,
+    target: Arc<Target>,
+    bar: ProgressBar,
+    record: Arc<Mutex<SaveRecord>>,
+}
+
+#[derive(Default)]
+struct SaveRecord {
+    saved: bool,
+    problem: Option<String>,
+}
+
+impl StateSaver {
+    fn new(path: PathBuf, target: Target, bar: ProgressBar) -> Self {
+        Self {
+            path: Arc::new(path),
+            target: Arc::new(target),
+            bar,
+            record: Arc::default(),
+        }
+    }
+
+    fn record(&self) -> std::sync::MutexGuard<'_, SaveRecord> {
+        self.record
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn save(&self, state: &UploadState) {
+        let saved = SavedRef {
+            lark_upload_state: STATE_VERSION,
+            target: &self.target,
+            state,
+        };
+        let outcome = serde_json::to_vec_pretty(&saved)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| write_atomically(&self.path, &bytes).map_err(|e| e.to_string()));
+        let mut record = self.record();
+        match outcome {
+            Ok(()) => record.saved = true,
+            Err(e) if record.problem.is_none() => {
+                let problem = format!("cannot write {}: {e}", self.path.display());
+                self.bar.suspend(|| {
+                    crate::output::error_line(&format!(
+                        "warning: the upload's state is not saved ({problem}); it goes on, but \
+                         may not be resumed from where it stops"
+                    ));
+                });
+                record.problem = Some(problem);
+            }
+            Err(_) => {}
+        }
+    }
+
+    fn saved(&self) -> bool {
+        self.record().saved
+    }
+
+    fn problem(&self) -> Option<String> {
+        self.record().problem.clone()
+    }
 }
 
 /// What is left as is in a path segment.
@@ -350,6 +788,82 @@ mod tests {
         assert_eq!(safe_name(".."), None);
         assert_eq!(safe_name("dir/"), None);
         assert_eq!(safe_name("a\u{7}b"), None);
+    }
+
+    fn target() -> Target {
+        Target {
+            file_name: "a.bin".to_owned(),
+            size: 100,
+            modified_unix_ns: Some(5),
+            parent_type: "explorer".to_owned(),
+            parent_node: "fldcn1".to_owned(),
+            media: false,
+            app_id: "cli_1".to_owned(),
+            base_url: "https://open.feishu.cn".to_owned(),
+            as_user: false,
+        }
+    }
+
+    #[test]
+    fn saved_uploads_name_what_differs() {
+        let saved = target();
+        assert!(target().differences(&saved).is_empty());
+        let now = Target {
+            parent_node: "fldcn2".to_owned(),
+            media: true,
+            as_user: true,
+            app_id: "cli_2".to_owned(),
+            ..target()
+        };
+        assert_eq!(
+            now.differences(&saved),
+            [
+                "--parent-node was `fldcn1`, is `fldcn2`",
+                "the app (LARK_APP_ID) was `cli_1`, is `cli_2`",
+                "--media was not given, is given",
+                "a user token (--user-token) was not given, is given",
+            ]
+        );
+        // A new size says so; the same size with another time says the file changed.
+        let grown = Target {
+            size: 101,
+            modified_unix_ns: Some(6),
+            ..target()
+        };
+        assert_eq!(
+            grown.differences(&saved),
+            ["the file had 100 bytes, has 101"]
+        );
+        let touched = Target {
+            modified_unix_ns: Some(6),
+            ..target()
+        };
+        assert_eq!(touched.differences(&saved).len(), 1);
+        assert!(touched.differences(&saved)[0].contains("modified"));
+    }
+
+    #[test]
+    fn state_files_are_replaced_whole() {
+        let dir = std::env::temp_dir().join(format!("lark-cli-state-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.bin.lark-upload.json");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left");
+        assert!(same_file(
+            &path,
+            &dir.join(".").join("x.bin.lark-upload.json")
+        ));
+        assert!(!same_file(&path, &dir.join("missing")));
+        // Into a directory that is not there: an error, not a panic.
+        assert!(write_atomically(&dir.join("no/such/dir/s.json"), b"x").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            default_state_path(Path::new("dir/movie.mp4")),
+            Path::new("dir/movie.mp4.lark-upload.json")
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `lark drive upload` and `lark drive download`, run as processes against lark-mock on
 //! 127.0.0.1: one `upload_all`, the three-step upload (one byte over 20 MiB, and small blocks
-//! with a failing one), downloads to a file, to stdout, under the answer's name, and resumed.
+//! with a failing one), uploads stopped and resumed from their state file (and resumes refused:
+//! another file or target, an expired upload), downloads to a file, to stdout, under the
+//! answer's name, and resumed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -361,5 +363,365 @@ async fn a_stopped_download_resumes_with_a_range() {
     .await;
     assert_eq!(stdout_json(&complete)["bytes_written"], 0);
     assert_eq!(std::fs::read(dir.0.join("data.bin")).unwrap(), bytes);
+    mock.shutdown().await;
+}
+
+/// The arguments of a three-step upload of `path` (in the mock's blocks), with `extra` after
+/// them.
+fn in_parts<'a>(path: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "drive",
+        "upload",
+        path,
+        "--parent-node",
+        "fldcnMock",
+        "--multipart-threshold",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The state file of `path`, read as JSON.
+fn state_of(path: &Path) -> serde_json::Value {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lark-upload.json");
+    let bytes = std::fs::read(PathBuf::from(name)).expect("the state file is there");
+    serde_json::from_slice(&bytes).expect("the state file is JSON")
+}
+
+fn state_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lark-upload.json");
+    PathBuf::from(name)
+}
+
+/// Block size 1024 and 6 blocks; part 2 fails more often than the 3 attempts of the retry
+/// policy, so the first run (one part at a time: they go in order) stops after parts 0 and 1
+/// with the state saved.
+async fn stopped_upload(mock: &MockServer, dir: &TempDir, name: &str) -> (PathBuf, Vec<u8>) {
+    mock.set_upload_block_size(1024);
+    mock.fail_upload_part(2, 3);
+    let bytes = pattern(5 * 1024 + 7);
+    let path = dir.file(name, &bytes);
+    let before = mock.upload_parts_received();
+    let args = in_parts(path.to_str().unwrap(), &["--parallel", "1"]);
+    let output = run(mock.base_url(), &dir.0, &args).await;
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("1061001"), "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    // Parts 0 and 1 once, part 2 three times.
+    assert_eq!(mock.upload_parts_received() - before, 5);
+    let state = state_of(&path);
+    assert_eq!(state["lark_upload_state"], 1);
+    assert_eq!(state["state"]["parts_done"], serde_json::json!([0, 1]));
+    assert_eq!(state["state"]["block_num"], 6);
+    assert_eq!(state["target"]["parent_node"], "fldcnMock");
+    // No temporary file is left beside it.
+    let names: Vec<String> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.ends_with(".tmp")),
+        "left over: {names:?}"
+    );
+    (path, bytes)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_upload_resumes_with_the_missing_parts_only() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new("upload-resume");
+    let (path, bytes) = stopped_upload(&mock, &dir, "movie.bin").await;
+    let path_text = path.to_str().unwrap();
+    assert_eq!(mock.pending_uploads(), 1);
+
+    let before = mock.upload_parts_received();
+    let output = run(
+        mock.base_url(),
+        &dir.0,
+        &in_parts(path_text, &["--resume", "--parallel", "2"]),
+    )
+    .await;
+    let answer = stdout_json(&output);
+    assert_eq!(answer["parts"], 6);
+    // Parts 2 to 5, each once; no second upload_prepare.
+    assert_eq!(mock.upload_parts_received() - before, 4);
+    assert_eq!(
+        mock.request_count("/open-apis/drive/v1/files/upload_prepare"),
+        1
+    );
+    let stored = mock
+        .drive_file(answer["file_token"].as_str().unwrap())
+        .expect("the mock keeps it");
+    assert!(stored.bytes == bytes, "the stored file differs");
+    assert_eq!(
+        (stored.name.as_str(), stored.parent_node.as_str()),
+        ("movie.bin", "fldcnMock")
+    );
+    assert!(!state_path(&path).exists(), "the state file is removed");
+    assert_eq!(mock.pending_uploads(), 0);
+
+    // A finished upload leaves nothing to resume: --resume starts a new one, with a note.
+    let again = run(mock.base_url(), &dir.0, &in_parts(path_text, &["--resume"])).await;
+    assert_eq!(stdout_json(&again)["parts"], 6);
+    assert!(
+        stderr_of(&again).contains("no upload state"),
+        "{}",
+        stderr_of(&again)
+    );
+    assert!(!state_path(&path).exists());
+
+    // A file under 20 MiB that goes at once writes no state file.
+    let small = run(
+        mock.base_url(),
+        &dir.0,
+        &["drive", "upload", path_text, "--parent-node", "fldcnMock"],
+    )
+    .await;
+    assert_eq!(stdout_json(&small)["parts"], 0);
+    assert!(!state_path(&path).exists());
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_parts_sent_resumes_with_the_finish_alone() {
+    let mock = MockServer::start().await.unwrap();
+    mock.set_upload_block_size(1024);
+    let dir = TempDir::new("upload-finish");
+    let bytes = pattern(3000);
+    let path = dir.file("three.bin", &bytes);
+    let state_file = dir.0.join("elsewhere.json");
+    let state_text = state_file.to_str().unwrap();
+    // upload_finish fails (its 5xx is not retried: it is not idempotent), after every part.
+    let fault = lark_mock::Fault::lark_error(1_061_001, "internal error.").status(500);
+    mock.inject(
+        lark_mock::FaultRule::new(fault)
+            .path("/open-apis/drive/v1/files/upload_finish")
+            .once(),
+    );
+    let first = run(
+        mock.base_url(),
+        &dir.0,
+        &in_parts(path.to_str().unwrap(), &["--state-file", state_text]),
+    )
+    .await;
+    assert_eq!(first.status.code(), Some(1), "{}", stderr_of(&first));
+    assert!(!state_path(&path).exists(), "--state-file is used instead");
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state_file).unwrap()).unwrap();
+    assert_eq!(saved["state"]["parts_done"], serde_json::json!([0, 1, 2]));
+
+    let before = mock.upload_parts_received();
+    let output = run(
+        mock.base_url(),
+        &dir.0,
+        &in_parts(
+            path.to_str().unwrap(),
+            &["--state-file", state_text, "--resume"],
+        ),
+    )
+    .await;
+    let answer = stdout_json(&output);
+    assert_eq!(
+        mock.upload_parts_received(),
+        before,
+        "no part is sent again"
+    );
+    let stored = mock
+        .drive_file(answer["file_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(stored.bytes, bytes);
+    assert!(!state_file.exists());
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_state_file_of_another_upload_is_refused() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new("upload-mismatch");
+    let (path, bytes) = stopped_upload(&mock, &dir, "data.bin").await;
+    let path_text = path.to_str().unwrap();
+    let saved = std::fs::read(state_path(&path)).unwrap();
+    let before = mock.upload_parts_received();
+
+    // Without --resume the state file is neither used nor overwritten.
+    let plain = run(mock.base_url(), &dir.0, &in_parts(path_text, &[])).await;
+    let stderr = stderr_of(&plain);
+    assert_eq!(plain.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("unfinished upload (2 of 6 parts sent)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--resume") && stderr.contains("--restart"),
+        "{stderr}"
+    );
+
+    // Another folder, another name, a media.
+    let elsewhere = run(
+        mock.base_url(),
+        &dir.0,
+        &[
+            "drive",
+            "upload",
+            path_text,
+            "--parent-node",
+            "fldcnOther",
+            "--multipart-threshold",
+            "0",
+            "--name",
+            "renamed.bin",
+            "--resume",
+        ],
+    )
+    .await;
+    let stderr = stderr_of(&elsewhere);
+    assert_eq!(elsewhere.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--parent-node was `fldcnMock`, is `fldcnOther`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the name was `data.bin`, is `renamed.bin`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--restart"), "{stderr}");
+    let media = run(
+        mock.base_url(),
+        &dir.0,
+        &in_parts(
+            path_text,
+            &["--media", "--parent-type", "docx_file", "--resume"],
+        ),
+    )
+    .await;
+    let stderr = stderr_of(&media);
+    assert_eq!(media.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--media was not given, is given"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--parent-type was `explorer`, is `docx_file`"),
+        "{stderr}"
+    );
+
+    // The same name and size, but modified since.
+    let file = std::fs::File::options().write(true).open(&path).unwrap();
+    let modified = file.metadata().unwrap().modified().unwrap();
+    file.set_modified(modified - std::time::Duration::from_secs(3600))
+        .unwrap();
+    drop(file);
+    let touched = run(mock.base_url(), &dir.0, &in_parts(path_text, &["--resume"])).await;
+    let stderr = stderr_of(&touched);
+    assert_eq!(touched.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("modified since"), "{stderr}");
+
+    // Another size.
+    let mut longer = bytes.clone();
+    longer.push(7);
+    std::fs::write(&path, &longer).unwrap();
+    let grown = run(mock.base_url(), &dir.0, &in_parts(path_text, &["--resume"])).await;
+    let stderr = stderr_of(&grown);
+    assert_eq!(grown.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the file had 5127 bytes, has 5128"),
+        "{stderr}"
+    );
+
+    // Nothing was sent and the state file is as it was.
+    assert_eq!(mock.upload_parts_received(), before);
+    assert_eq!(std::fs::read(state_path(&path)).unwrap(), saved);
+
+    // A state file that is not one.
+    std::fs::write(state_path(&path), b"{\"parts\": [1]}").unwrap();
+    let garbled = run(mock.base_url(), &dir.0, &in_parts(path_text, &["--resume"])).await;
+    let stderr = stderr_of(&garbled);
+    assert_eq!(garbled.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("not a usable upload state file"),
+        "{stderr}"
+    );
+
+    // A state file that would be the source itself is refused before anything is written.
+    let onto_source = run(
+        mock.base_url(),
+        &dir.0,
+        &in_parts(path_text, &["--state-file", path_text]),
+    )
+    .await;
+    assert_eq!(onto_source.status.code(), Some(2));
+    assert_eq!(std::fs::read(&path).unwrap(), longer);
+
+    // --resume and --restart together are a usage error.
+    let both = run(
+        mock.base_url(),
+        &dir.0,
+        &in_parts(path_text, &["--resume", "--restart"]),
+    )
+    .await;
+    assert_eq!(both.status.code(), Some(2));
+
+    // --restart starts over and finishes.
+    let restarted = run(
+        mock.base_url(),
+        &dir.0,
+        &in_parts(path_text, &["--restart"]),
+    )
+    .await;
+    let answer = stdout_json(&restarted);
+    let stored = mock
+        .drive_file(answer["file_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(stored.bytes, longer);
+    assert!(!state_path(&path).exists());
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_upload_is_refused_with_the_way_to_start_over() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new("upload-expired");
+    let (path, bytes) = stopped_upload(&mock, &dir, "old.bin").await;
+    let path_text = path.to_str().unwrap();
+    mock.expire_uploads();
+
+    let expired = run(mock.base_url(), &dir.0, &in_parts(path_text, &["--resume"])).await;
+    let stderr = stderr_of(&expired);
+    assert_eq!(expired.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("1061021"), "{stderr}");
+    assert!(stderr.contains("expired"), "{stderr}");
+    assert!(
+        stderr.contains("cannot be resumed: start over with --restart"),
+        "{stderr}"
+    );
+    assert!(
+        state_path(&path).exists(),
+        "kept until the user starts over"
+    );
+
+    let restarted = run(
+        mock.base_url(),
+        &dir.0,
+        &in_parts(path_text, &["--restart"]),
+    )
+    .await;
+    let answer = stdout_json(&restarted);
+    let stored = mock
+        .drive_file(answer["file_token"].as_str().unwrap())
+        .unwrap();
+    assert!(stored.bytes == bytes, "the stored file differs");
+    assert!(!state_path(&path).exists());
+    assert_eq!(
+        mock.request_count("/open-apis/drive/v1/files/upload_prepare"),
+        2
+    );
     mock.shutdown().await;
 }

@@ -1,9 +1,22 @@
-//! Card callbacks, both ways: the `card.action.trigger` payload typed ([`CardAction`]), and the
-//! reply ([`CardReply`]: a toast and a card update built from a card type, not from
-//! hand-written JSON).
+//! Card callbacks, both ways: the payload typed ([`CardAction`]), and the reply
+//! ([`CardReply`]: a toast and a card update built from a card type, not from hand-written
+//! JSON). Both callback formats are served:
+//!
+//! | | `card.action.trigger` (current) | `card.action.trigger_v1` (legacy, message cards 1.0) |
+//! |---|---|---|
+//! | envelope | schema 2.0: `{schema, header, event}` | none: the body is the payload |
+//! | verified by | the verification token in `header.token`, or the encrypt key's SHA-256 signature | the verification token's SHA-1 signature (`X-Lark-Signature`) |
+//! | typed by | [`CardAction::from_payload`] | [`CardAction::from_legacy_payload`] |
+//! | reply | `{toast, card: {type: "raw" \| "template", data}}` | `{toast, ...card JSON 1.0}` or `{toast, type: "template", data}` |
+//! | handler | [`typed`] for [`Dispatcher::on_card_action`] | [`typed_legacy`] for [`Dispatcher::on_card_action_legacy`] |
+//!
+//! [`on_card_actions`] registers one handler for both: it gets the same [`CardAction`]
+//! (with [`CardAction::format`] telling them apart) and returns the same [`CardReply`], which
+//! is written in the shape the callback needs. A reply the legacy format cannot carry (a card
+//! JSON 2.0 card) fails the callback with a [`CallbackError`] instead of being dropped.
 //!
 //! The same handler serves HTTP callbacks and the long connection, because both reach
-//! [`Dispatcher::on_card_action`](lark_core::event::Dispatcher::on_card_action):
+//! [`Dispatcher::on_card_action`]:
 //!
 //! ```
 //! # futures_executor::block_on(async {
@@ -41,26 +54,96 @@
 //! # });
 //! ```
 //!
-//! The generated `lark_core::event::types::card::ActionTrigger` (feature `event-types`) knows
-//! only part of the payload (no `input_value`, `options`, `checked`, `timezone`, `union_id`)
-//! and keeps the callback token in plain sight; [`CardAction`] reads the whole documented
-//! payload and redacts the token.
+//! A bot whose cards are still message cards 1.0 registers the handler for both formats; a
+//! card given in the 1.0 structure ([`Card::v1`](crate::card::Card::v1)) replaces the card
+//! clicked:
+//!
+//! ```
+//! # futures_executor::block_on(async {
+//! use lark_core::event::{self, Dispatcher};
+//! use lark_message::callback::{self, CallbackFormat, CardReply, ToastKind};
+//! use lark_message::card::{Card, Element};
+//!
+//! let dispatcher = callback::on_card_actions(
+//!     Dispatcher::new().verification_token("v-token"),
+//!     |action| async move {
+//!         assert_eq!(action.format, CallbackFormat::Legacy);
+//!         let card = Card::v1().element(Element::markdown("Approved"));
+//!         Ok(CardReply::new().toast(ToastKind::Success, "Done").card(&card)?)
+//!     },
+//! );
+//! // The legacy callback: no envelope, signed with the verification token (SHA-1).
+//! let body = serde_json::to_vec(&serde_json::json!({
+//!     "open_id": "ou_1",
+//!     "open_message_id": "om_1",
+//!     "token": "c-update-token",
+//!     "action": {"tag": "button", "value": {"verdict": "approve"}}
+//! }))
+//! .unwrap();
+//! let signature = event::card_signature("1700000000", "nonce", "v-token", &body);
+//! let request = http::Request::post("/callback")
+//!     .header(event::HEADER_TIMESTAMP, "1700000000")
+//!     .header(event::HEADER_NONCE, "nonce")
+//!     .header(event::HEADER_SIGNATURE, signature)
+//!     .body(body)
+//!     .unwrap();
+//! let response = dispatcher.handle(request, 1_700_000_000_000).await;
+//! assert_eq!(
+//!     serde_json::from_slice::<serde_json::Value>(response.body()).unwrap(),
+//!     serde_json::json!({
+//!         "toast": {"type": "success", "content": "Done"},
+//!         "elements": [{"tag": "markdown", "content": "Approved"}]
+//!     })
+//! );
+//! # });
+//! ```
+//!
+//! The generated `lark_core::event::types::card::ActionTrigger` and `ActionTriggerV1`
+//! (feature `event-types`) know only part of the payloads (no `input_value`, `options`,
+//! `checked`, `timezone`, `union_id`, `open_chat_id`) and keep the callback token in plain
+//! sight; [`CardAction`] reads the whole documented payload of either format and redacts the
+//! token.
+//!
+//! [`Dispatcher::on_card_action`]: lark_core::event::Dispatcher::on_card_action
+//! [`Dispatcher::on_card_action_legacy`]: lark_core::event::Dispatcher::on_card_action_legacy
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 
-use lark_core::event::{CardActionReply, Event, EventType, HandlerError, Schema};
+use lark_core::event::{CardActionReply, Dispatcher, Event, EventType, HandlerError, Schema};
 use lark_core::{BoxFuture, MaybeSend, MaybeSync, Secret};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-pub use lark_core::event::{Toast, ToastKind};
+pub use lark_core::event::{CARD_LEGACY_EVENT_TYPE, Toast, ToastKind};
 
 /// The event type of card callbacks in card JSON 2.0 (schema 2.0 envelopes).
 pub const CARD_ACTION_EVENT_TYPE: &str = "card.action.trigger";
 
-/// A `card.action.trigger` callback: who acted, on which card, and what they did.
+/// The format a card callback arrived in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallbackFormat {
+    /// `card.action.trigger`: a schema 2.0 envelope; the reply is
+    /// `{toast, card: {type, data}}`.
+    #[default]
+    V2,
+    /// [`CARD_LEGACY_EVENT_TYPE`] (`card.action.trigger_v1`), the callback of message cards
+    /// 1.0: no envelope, signed with the verification token; the reply is the card JSON 1.0
+    /// itself (or a template), with the toast beside it.
+    Legacy,
+}
+
+/// A card callback: who acted, on which card, and what they did.
+///
+/// Read from a `card.action.trigger` payload ([`CardAction::from_payload`]) or a legacy
+/// `card.action.trigger_v1` one ([`CardAction::from_legacy_payload`]); [`CardAction::format`]
+/// says which. The legacy payload is flat; it lands in the same fields: `open_id`, `user_id`,
+/// `union_id` and `tenant_key` in [`CardAction::operator`], `open_message_id` and
+/// `open_chat_id` in [`CardAction::context`], `token` in [`CardAction::token`], `action` in
+/// [`CardAction::action`]. It has no `host` or `delivery_type`.
 ///
 /// Every field the platform may leave out is optional or empty, so a sparse payload still
 /// parses; a field of the wrong type is an error.
@@ -86,6 +169,61 @@ pub struct CardAction {
     /// The message, chat or link the card belongs to.
     #[serde(default, deserialize_with = "null_as_default")]
     pub context: Context,
+    /// Legacy callbacks only: the `X-Refresh-Token` request header's value, redacted in
+    /// `Debug`.
+    #[serde(skip)]
+    pub refresh_token: Option<Secret>,
+    /// The format the callback arrived in, which decides the shape of the reply.
+    #[serde(skip)]
+    pub format: CallbackFormat,
+}
+
+/// The legacy payload as it is on the wire (flat), before it is moved into a [`CardAction`].
+#[derive(Deserialize)]
+struct LegacyPayload {
+    #[serde(default, deserialize_with = "string_like")]
+    open_id: Option<String>,
+    #[serde(default, deserialize_with = "string_like")]
+    user_id: Option<String>,
+    #[serde(default, deserialize_with = "string_like")]
+    union_id: Option<String>,
+    #[serde(default, deserialize_with = "string_like")]
+    tenant_key: Option<String>,
+    #[serde(default, deserialize_with = "secret")]
+    token: Option<Secret>,
+    #[serde(default, deserialize_with = "secret")]
+    refresh_token: Option<Secret>,
+    #[serde(default, deserialize_with = "string_like")]
+    open_message_id: Option<String>,
+    #[serde(default, deserialize_with = "string_like")]
+    open_chat_id: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    action: Action,
+}
+
+impl From<LegacyPayload> for CardAction {
+    fn from(legacy: LegacyPayload) -> Self {
+        Self {
+            operator: Operator {
+                tenant_key: legacy.tenant_key,
+                user_id: legacy.user_id,
+                open_id: legacy.open_id,
+                union_id: legacy.union_id,
+            },
+            token: legacy.token,
+            action: legacy.action,
+            host: None,
+            delivery_type: None,
+            context: Context {
+                url: None,
+                preview_token: None,
+                open_message_id: legacy.open_message_id,
+                open_chat_id: legacy.open_chat_id,
+            },
+            refresh_token: legacy.refresh_token,
+            format: CallbackFormat::Legacy,
+        }
+    }
 }
 
 /// The user who acted on a card.
@@ -163,22 +301,55 @@ impl EventType for CardAction {
 }
 
 impl CardAction {
-    /// The callback carried by `event`; an error when `event` is another event type or its
+    /// The callback carried by `event`, in either format: a `card.action.trigger` event is
+    /// read with [`CardAction::from_payload`], a [`CARD_LEGACY_EVENT_TYPE`] one with
+    /// [`CardAction::from_legacy_payload`]. An error when `event` is another event type or its
     /// payload does not fit.
     pub fn from_event(event: &Event) -> Result<Self, CallbackError> {
-        if event.event_type != CARD_ACTION_EVENT_TYPE {
-            return Err(CallbackError::new(format!(
-                "expected a {CARD_ACTION_EVENT_TYPE} callback, got {}",
-                event.event_type
-            )));
+        match event.event_type.as_str() {
+            CARD_ACTION_EVENT_TYPE => Self::from_payload(&event.payload),
+            CARD_LEGACY_EVENT_TYPE => Self::from_legacy_payload(&event.payload),
+            other => Err(CallbackError::new(format!(
+                "expected a {CARD_ACTION_EVENT_TYPE} or {CARD_LEGACY_EVENT_TYPE} callback, got \
+                 {other}"
+            ))),
         }
-        Self::from_payload(&event.payload)
     }
 
-    /// The callback from its payload (the envelope's `event` object).
+    /// The callback from its `card.action.trigger` payload (the envelope's `event` object).
     pub fn from_payload(payload: &Value) -> Result<Self, CallbackError> {
         Self::deserialize(payload)
             .map_err(|e| CallbackError::new(format!("the {CARD_ACTION_EVENT_TYPE} payload: {e}")))
+    }
+
+    /// The callback from a legacy `card.action.trigger_v1` payload (the whole request body,
+    /// plus `refresh_token` when the dispatcher took it from the `X-Refresh-Token` header).
+    ///
+    /// ```
+    /// use lark_message::callback::{CallbackFormat, CardAction};
+    /// let action = CardAction::from_legacy_payload(&serde_json::json!({
+    ///     "open_id": "ou_1",
+    ///     "open_message_id": "om_1",
+    ///     "open_chat_id": "oc_1",
+    ///     "token": "c-update-token",
+    ///     "action": {"tag": "select_static", "option": "b"}
+    /// }))
+    /// .unwrap();
+    /// assert_eq!(action.format, CallbackFormat::Legacy);
+    /// assert_eq!(action.operator.open_id.as_deref(), Some("ou_1"));
+    /// assert_eq!(action.context.open_chat_id.as_deref(), Some("oc_1"));
+    /// assert_eq!(action.action.option.as_deref(), Some("b"));
+    /// assert!(!format!("{action:?}").contains("c-update-token"));
+    /// ```
+    pub fn from_legacy_payload(payload: &Value) -> Result<Self, CallbackError> {
+        LegacyPayload::deserialize(payload)
+            .map(Self::from)
+            .map_err(|e| CallbackError::new(format!("the {CARD_LEGACY_EVENT_TYPE} payload: {e}")))
+    }
+
+    /// Whether the callback came in the legacy format, whose reply is card JSON 1.0.
+    pub fn is_legacy(&self) -> bool {
+        self.format == CallbackFormat::Legacy
     }
 }
 
@@ -239,8 +410,9 @@ impl Action {
 }
 
 /// The reply to a card callback: a toast, a new card, both or neither. It serialises to the
-/// same JSON as [`CardActionReply`], and converts into one for
-/// [`Dispatcher::on_card_action`](lark_core::event::Dispatcher::on_card_action).
+/// same JSON as [`CardActionReply`] (the `card.action.trigger` reply), and converts into one
+/// for [`Dispatcher::on_card_action`](lark_core::event::Dispatcher::on_card_action); for a
+/// legacy callback, [`CardReply::into_legacy_reply`] writes the legacy shape.
 ///
 /// ```
 /// use lark_message::callback::{CardReply, Toast, ToastKind};
@@ -326,6 +498,118 @@ impl CardReply {
     pub fn into_reply(self) -> CardActionReply {
         self.reply
     }
+
+    /// The reply in the shape `format` takes: [`CallbackFormat::V2`] is this reply's own JSON,
+    /// [`CallbackFormat::Legacy`] is [`CardReply::into_legacy_reply`].
+    pub fn into_body(self, format: CallbackFormat) -> Result<Value, CallbackError> {
+        match format {
+            CallbackFormat::V2 => serde_json::to_value(&self.reply)
+                .map_err(|e| CallbackError::new(format!("the reply cannot be serialised: {e}"))),
+            CallbackFormat::Legacy => self.into_legacy_reply(),
+        }
+    }
+
+    /// The response body for a legacy `card.action.trigger_v1` callback, as its docs define
+    /// it: the toast as `toast`, beside the new card's own fields — a card JSON 1.0
+    /// (`header`, `elements` or `i18n_elements`, `config`, `card_link`) at the top level, or a
+    /// template as `type: "template"` and `data`. An empty reply is `{}` (the card stays as it
+    /// is).
+    ///
+    /// An error for a card the legacy reply cannot carry, rather than a reply that silently
+    /// loses it: a card JSON 2.0 card (`schema` or `body`; send it with the 2.0 callback, or
+    /// build the card with [`Card::v1`](crate::card::Card::v1)), an empty card (it would read
+    /// as "keep the card"), and a card with a top-level `toast`, `type` or `data` (the legacy
+    /// reply's own fields).
+    ///
+    /// ```
+    /// use lark_message::callback::{CardReply, ToastKind};
+    /// use lark_message::card::{Card, Element};
+    /// let card = Card::v1().element(Element::markdown("Approved"));
+    /// let reply = CardReply::new().toast(ToastKind::Info, "Saved").card(&card).unwrap();
+    /// assert_eq!(
+    ///     reply.into_legacy_reply().unwrap(),
+    ///     serde_json::json!({
+    ///         "toast": {"type": "info", "content": "Saved"},
+    ///         "elements": [{"tag": "markdown", "content": "Approved"}]
+    ///     })
+    /// );
+    /// let v2 = CardReply::new().card(&Card::new()).unwrap();
+    /// assert!(v2.into_legacy_reply().is_err());
+    /// ```
+    pub fn into_legacy_reply(self) -> Result<Value, CallbackError> {
+        let mut reply = match serde_json::to_value(&self.reply) {
+            Ok(Value::Object(reply)) => reply,
+            Ok(other) => {
+                return Err(CallbackError::new(format!(
+                    "the reply serialised to {}, not an object",
+                    kind_of(&other)
+                )));
+            }
+            Err(e) => {
+                return Err(CallbackError::new(format!(
+                    "the reply cannot be serialised: {e}"
+                )));
+            }
+        };
+        let mut body = Map::new();
+        if let Some(toast) = reply.remove("toast") {
+            body.insert("toast".to_owned(), toast);
+        }
+        let Some(card) = reply.remove("card") else {
+            return Ok(Value::Object(body));
+        };
+        let Value::Object(mut card) = card else {
+            return Err(CallbackError::new("the reply's card is not an object"));
+        };
+        let kind = card.remove("type");
+        let data = card.remove("data");
+        match (kind.as_ref().and_then(Value::as_str), data) {
+            (Some("template"), Some(data)) => {
+                body.insert("type".to_owned(), Value::from("template"));
+                body.insert("data".to_owned(), data);
+            }
+            (Some("raw"), Some(Value::Object(card))) => {
+                check_legacy_card(&card)?;
+                body.extend(card);
+            }
+            _ => {
+                return Err(CallbackError::new(
+                    "the reply's card is neither a card JSON object nor a template",
+                ));
+            }
+        }
+        Ok(Value::Object(body))
+    }
+}
+
+/// Refuses a card the legacy reply cannot carry (see [`CardReply::into_legacy_reply`]).
+fn check_legacy_card(card: &Map<String, Value>) -> Result<(), CallbackError> {
+    if card.contains_key("schema") || card.contains_key("body") {
+        return Err(CallbackError::new(format!(
+            "a card JSON 2.0 card (schema {}) cannot be the reply to a legacy \
+             {CARD_LEGACY_EVENT_TYPE} callback, which takes card JSON 1.0: build the card with \
+             Card::v1(), reply with a template, or move the app to the {CARD_ACTION_EVENT_TYPE} \
+             callback",
+            card.get("schema")
+                .and_then(Value::as_str)
+                .unwrap_or("absent, with a body")
+        )));
+    }
+    if card.is_empty() {
+        return Err(CallbackError::new(
+            "an empty card cannot be the reply to a legacy callback: `{}` keeps the card as it \
+             is (reply with CardReply::new() for that)",
+        ));
+    }
+    if let Some(key) = ["toast", "type", "data"]
+        .into_iter()
+        .find(|key| card.contains_key(*key))
+    {
+        return Err(CallbackError::new(format!(
+            "the card has a top-level `{key}`, which the legacy reply reads as its own field"
+        )));
+    }
+    Ok(())
 }
 
 impl From<CardReply> for CardActionReply {
@@ -343,10 +627,16 @@ impl From<CardActionReply> for CardReply {
 /// The future of a handler made by [`typed`].
 pub type CardActionFuture = BoxFuture<'static, Result<CardActionReply, HandlerError>>;
 
+/// The future of a handler made by [`typed_legacy`]: the legacy reply's JSON.
+pub type LegacyCardActionFuture = BoxFuture<'static, Result<Value, HandlerError>>;
+
 /// Turns a handler of typed callbacks into one for
 /// [`Dispatcher::on_card_action`](lark_core::event::Dispatcher::on_card_action): the payload
 /// is parsed into a [`CardAction`] (a payload that does not fit fails the callback, answered
 /// with HTTP 500 or a failed ack), and the [`CardReply`] becomes the response body.
+///
+/// It takes `card.action.trigger` events only: a legacy callback needs [`typed_legacy`] (or
+/// [`on_card_actions`] for both).
 pub fn typed<F, Fut>(
     handler: F,
 ) -> impl Fn(Event) -> CardActionFuture + MaybeSend + MaybeSync + 'static
@@ -356,11 +646,72 @@ where
 {
     move |event: Event| {
         // The handler is called before the future is boxed, so the future owns nothing of it.
-        let reply = CardAction::from_event(&event).map(&handler);
+        let reply = parse_as(&event, CallbackFormat::V2).map(&handler);
         Box::pin(async move {
             let reply = reply?.await?;
             Ok(reply.into())
         })
+    }
+}
+
+/// Turns a handler of typed callbacks into one for legacy card callbacks
+/// ([`Dispatcher::on_card_action_legacy`](lark_core::event::Dispatcher::on_card_action_legacy)):
+/// the flat payload is parsed into a [`CardAction`] with [`CallbackFormat::Legacy`], and the
+/// [`CardReply`] is written with [`CardReply::into_legacy_reply`]. A payload that does not fit,
+/// or a reply the legacy format cannot carry, fails the callback (HTTP 500, the error in the
+/// body's `error`).
+///
+/// It takes [`CARD_LEGACY_EVENT_TYPE`] events only.
+pub fn typed_legacy<F, Fut>(
+    handler: F,
+) -> impl Fn(Event) -> LegacyCardActionFuture + MaybeSend + MaybeSync + 'static
+where
+    F: Fn(CardAction) -> Fut + MaybeSend + MaybeSync + 'static,
+    Fut: Future<Output = Result<CardReply, HandlerError>> + MaybeSend + 'static,
+{
+    move |event: Event| {
+        let reply = parse_as(&event, CallbackFormat::Legacy).map(&handler);
+        Box::pin(async move {
+            let reply = reply?.await?;
+            Ok(reply.into_legacy_reply()?)
+        })
+    }
+}
+
+/// Registers `handler` on `dispatcher` for both card callback formats: `card.action.trigger`
+/// through [`typed`] and the legacy `card.action.trigger_v1` through [`typed_legacy`]. The
+/// handler sees the format in [`CardAction::format`]; its [`CardReply`] is written in the
+/// shape each format takes.
+///
+/// This replaces any handler registered before for either event type.
+#[must_use]
+pub fn on_card_actions<F, Fut>(dispatcher: Dispatcher, handler: F) -> Dispatcher
+where
+    F: Fn(CardAction) -> Fut + MaybeSend + MaybeSync + 'static,
+    Fut: Future<Output = Result<CardReply, HandlerError>> + MaybeSend + 'static,
+{
+    let handler = Arc::new(handler);
+    let legacy = Arc::clone(&handler);
+    dispatcher
+        .on_card_action(typed(move |action| handler(action)))
+        .on_card_action_legacy(typed_legacy(move |action| legacy(action)))
+}
+
+/// The callback of `event`, which must be of `format`'s event type.
+fn parse_as(event: &Event, format: CallbackFormat) -> Result<CardAction, CallbackError> {
+    let expected = match format {
+        CallbackFormat::V2 => CARD_ACTION_EVENT_TYPE,
+        CallbackFormat::Legacy => CARD_LEGACY_EVENT_TYPE,
+    };
+    if event.event_type != expected {
+        return Err(CallbackError::new(format!(
+            "expected a {expected} callback, got {}",
+            event.event_type
+        )));
+    }
+    match format {
+        CallbackFormat::V2 => CardAction::from_payload(&event.payload),
+        CallbackFormat::Legacy => CardAction::from_legacy_payload(&event.payload),
     }
 }
 
@@ -458,6 +809,45 @@ mod tests {
             Some("c-secret-token")
         );
         assert!(!format!("{action:?}").contains("c-secret-token"));
+    }
+
+    #[test]
+    fn a_sparse_legacy_payload_parses_into_the_same_type() {
+        let action = CardAction::from_legacy_payload(&serde_json::json!({})).unwrap();
+        assert_eq!(
+            action,
+            CardAction {
+                format: CallbackFormat::Legacy,
+                ..CardAction::default()
+            }
+        );
+        let action = CardAction::from_legacy_payload(&serde_json::json!({
+            "open_id": 7, "action": null, "token": "", "refresh_token": "rt"
+        }))
+        .unwrap();
+        assert_eq!(action.operator.open_id.as_deref(), Some("7"));
+        assert_eq!(action.token, None);
+        assert_eq!(
+            action.refresh_token.as_ref().map(Secret::expose),
+            Some("rt")
+        );
+        assert!(!format!("{action:?}").contains("\"rt\""));
+        let error = CardAction::from_legacy_payload(&serde_json::json!({"action": 1}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("card callback: the card.action.trigger_v1 payload"),
+            "{error}"
+        );
+        assert!(CardAction::from_legacy_payload(&serde_json::json!("text")).is_err());
+    }
+
+    #[test]
+    fn a_v2_payload_is_marked_v2() {
+        let action = CardAction::from_payload(&serde_json::json!({"token": "c-1"})).unwrap();
+        assert_eq!(action.format, CallbackFormat::V2);
+        assert!(!action.is_legacy());
+        assert_eq!(action.refresh_token, None);
     }
 
     #[test]

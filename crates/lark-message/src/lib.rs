@@ -13,7 +13,8 @@
 //!   an `Element::raw` escape hatch; reads back what it writes.
 //! - `send` (feature `api`): `SendMessage`, `ReplyMessage`, `UpdateMessage`, `PatchCard`,
 //!   `BatchSend`: endpoints for the API client, so `client.send(&SendMessage::text(..))` works.
-//! - [`callback`] and `streaming` (feature `api`): card callbacks and CardKit streaming cards.
+//! - [`callback`] and `streaming` (feature `api`): card callbacks (`card.action.trigger` and the
+//!   legacy `card.action.trigger_v1` of message cards 1.0) and CardKit streaming cards.
 //!
 //! ```
 //! use lark_message::card::{Button, ButtonType, Card, Element, Header, HeaderTemplate};
