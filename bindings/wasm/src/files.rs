@@ -127,6 +127,7 @@ impl Endpoint for DynDownload {
 pub struct WasmDownload {
     stream: Rc<RefCell<Option<DownloadStream>>>,
     cancelled: Rc<Cell<bool>>,
+    resumed: Rc<Cell<u32>>,
     file_name: Option<String>,
     content_type: Option<String>,
     content_length: Option<u64>,
@@ -173,11 +174,18 @@ impl WasmDownload {
         self.status
     }
 
+    /// How many times the body broke off and was fetched again from where it stopped.
+    #[wasm_bindgen(getter)]
+    pub fn resumed(&self) -> u32 {
+        self.resumed.get()
+    }
+
     /// The next chunk: a `Uint8Array`, or `undefined` when the body is over.
     #[wasm_bindgen(js_name = nextChunk)]
     pub fn next_chunk(&self) -> js_sys::Promise {
         let stream = Rc::clone(&self.stream);
         let cancelled = Rc::clone(&self.cancelled);
+        let resumed = Rc::clone(&self.resumed);
         wasm_bindgen_futures::future_to_promise(async move {
             // Taken out for the wait, so `cancel()` never meets a borrowed stream.
             let Some(mut current) = stream.borrow_mut().take() else {
@@ -188,6 +196,7 @@ impl WasmDownload {
                 };
             };
             let next = current.next_chunk().await;
+            resumed.set(current.resumed());
             if !cancelled.get() {
                 *stream.borrow_mut() = Some(current);
             }
@@ -282,8 +291,9 @@ impl WasmClient {
     /// `query` `[key, value, ...]`, `tokenBits` as in the catalog) and resolves once its
     /// headers are in.
     ///
-    /// `options`: `rangeStart`, `onProgress({ received, position, total })`, `aborted` and
-    /// `request` (as for `upload`).
+    /// `options`: `rangeStart`, `resumes` (how many times in a row a broken body is fetched
+    /// again; 3 by default, 0 for never), `onProgress({ received, position, total })`,
+    /// `aborted` and `request` (as for `upload`).
     #[wasm_bindgen(js_name = downloadStream)]
     pub async fn download_stream(
         &self,
@@ -303,6 +313,9 @@ impl WasmClient {
         let mut download = DownloadOptions::new();
         if let Some(start) = number(&options, "rangeStart") {
             download = download.range_start(start as u64);
+        }
+        if let Some(resumes) = number(&options, "resumes") {
+            download = download.resumes(resumes.min(f64::from(u32::MAX)) as u32);
         }
         if let Some(request) = get(&options, "request") {
             download = download.request(request_options(&request)?);
@@ -337,6 +350,7 @@ impl WasmClient {
             status: stream.status,
             stream: Rc::new(RefCell::new(Some(stream))),
             cancelled: Rc::new(Cell::new(false)),
+            resumed: Rc::new(Cell::new(0)),
         })
     }
 }

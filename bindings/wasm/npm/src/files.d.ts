@@ -67,6 +67,12 @@ export interface DriveDownloadOptions extends FileRequestOptions {
   media?: boolean;
   /** Starts at this byte (`Range: bytes=N-`), to resume. */
   rangeStart?: number;
+  /**
+   * How many times in a row a body that breaks off (a dropped connection, a stalled chunk, a
+   * short body) is fetched again from where it stopped (default 3; each byte received resets
+   * the count; 0 turns it off). The new answer must be the rest of the same file.
+   */
+  resumes?: number;
   onProgress?: (progress: DownloadProgress) => void;
   /** Stops the download: a stream being read errors with the signal's reason. */
   signal?: AbortSignal;
@@ -82,6 +88,8 @@ export interface DriveDownload {
   readonly start: number;
   /** 200, 206 for a range, 416 for a resume of a complete file (an empty body). */
   readonly status: number;
+  /** How many times the body broke off and was fetched again (updated as chunks are read). */
+  readonly resumed: number;
   getReadableStream(): ReadableStream<Uint8Array>;
   blob(): Promise<Blob>;
   arrayBuffer(): Promise<ArrayBuffer>;

@@ -180,6 +180,10 @@ function downloaded(stream, signal) {
     totalSize: stream.totalSize ?? null,
     start: stream.start,
     status: stream.status,
+    /** How many times the body broke off and was fetched again from where it stopped. */
+    get resumed() {
+      return stream.resumed;
+    },
     getReadableStream() {
       take();
       return new ReadableStream({
@@ -235,15 +239,19 @@ async function download(core, fileToken, options = {}) {
  * flattened `query`, the catalog's token bits; `options` as for `client.drive.download`.
  */
 export async function downloadFrom(core, template, pathValues, query, tokens, options = {}) {
-  const { rangeStart, onProgress, signal, ...rest } = options ?? {};
+  const { rangeStart, resumes, onProgress, signal, ...rest } = options ?? {};
   if (rangeStart !== undefined && (!Number.isSafeInteger(rangeStart) || rangeStart < 0)) {
     throw buildError('download: `rangeStart` must be a whole number of bytes');
+  }
+  if (resumes !== undefined && (!Number.isSafeInteger(resumes) || resumes < 0)) {
+    throw buildError('download: `resumes` must be a whole number, 0 or more');
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') throw buildError('download: `onProgress` must be a function');
   if (signal?.aborted) throw abortError(signal);
   const stream = await abortable(signal, (aborted) =>
     filesCore(() => core).downloadStream(template, pathValues, query, tokens, {
       rangeStart,
+      resumes,
       onProgress,
       aborted,
       request: requestOptions(rest),

@@ -212,6 +212,27 @@ test('downloads stream with the name, the type, progress and a range start', asy
   await settings('chunkSize=65536&chunkDelayMs=0');
 });
 
+test('a download whose connection drops is fetched again from where it broke', async () => {
+  await settings('chunkSize=4096&chunkDelayMs=0');
+  const bytes = pattern(100_000, 7);
+  const { fileToken } = await control('/drive/put?name=drop.bin', 'POST', bytes);
+  // Two drops in a row, 30 000 bytes into each answer.
+  await control('/drive/break-downloads?after=30000&times=2', 'POST');
+  const progress = [];
+  const file = await client.drive.download(fileToken, { onProgress: (p) => progress.push(p) });
+  assert.deepEqual(new Uint8Array(await file.arrayBuffer()), bytes);
+  assert.equal(file.resumed, 2);
+  assert.deepEqual(progress.at(-1), { received: 100_000, position: 100_000, total: 100_000 });
+
+  // With resumes off, the drop is the stream's error.
+  await control('/drive/break-downloads?after=30000&times=1', 'POST');
+  const once = await client.drive.download(fileToken, { resumes: 0 });
+  await assert.rejects(once.arrayBuffer(), (error) => isLarkError(error));
+  assert.equal(once.resumed, 0);
+  await assert.rejects(client.drive.download(fileToken, { resumes: -1 }), /`resumes` must be a whole number/);
+  await settings('chunkSize=65536&chunkDelayMs=0');
+});
+
 test('client.downloadStream takes any download method of the client', async () => {
   const bytes = pattern(3000, 9);
   const { fileToken } = await control('/drive/put?name=any.bin', 'POST', bytes);

@@ -95,6 +95,7 @@ async fn main() -> Result<(), String> {
         .route("/drive/settings", post(drive_settings))
         .route("/drive/put", post(drive_put))
         .route("/drive/fail-part", post(drive_fail_part))
+        .route("/drive/break-downloads", post(drive_break_downloads))
         .route("/drive/file/{token}", get(drive_file))
         .route("/drive/stats", get(drive_stats))
         .with_state(Arc::clone(&mock));
@@ -274,6 +275,20 @@ async fn drive_fail_part(
     axum::extract::Query(fail): axum::extract::Query<FailPart>,
 ) -> impl IntoResponse {
     mock.fail_upload_part(fail.seq, fail.times);
+    cors(json!({"ok": true}))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct BreakDownloads {
+    after: u64,
+    times: usize,
+}
+
+async fn drive_break_downloads(
+    State(mock): State<Arc<MockServer>>,
+    axum::extract::Query(cut): axum::extract::Query<BreakDownloads>,
+) -> impl IntoResponse {
+    mock.break_downloads(cut.after, cut.times);
     cors(json!({"ok": true}))
 }
 
