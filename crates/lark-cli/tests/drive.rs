@@ -403,6 +403,24 @@ fn state_path(path: &Path) -> PathBuf {
 /// Block size 1024 and 6 blocks; part 2 fails more often than the 3 attempts of the retry
 /// policy, so the first run (one part at a time: they go in order) stops after parts 0 and 1
 /// with the state saved.
+/// `--restart` of the upload of `path`: it finishes, the mock holds `bytes`, and the state
+/// file is gone.
+async fn restart_and_check(mock: &MockServer, dir: &TempDir, path: &Path, bytes: &[u8]) {
+    let path_text = path.to_str().unwrap();
+    let restarted = run(
+        mock.base_url(),
+        &dir.0,
+        &in_parts(path_text, &["--restart"]),
+    )
+    .await;
+    let answer = stdout_json(&restarted);
+    let stored = mock
+        .drive_file(answer["file_token"].as_str().unwrap())
+        .unwrap();
+    assert!(stored.bytes == bytes, "the stored file differs");
+    assert!(!state_path(path).exists());
+}
+
 async fn stopped_upload(mock: &MockServer, dir: &TempDir, name: &str) -> (PathBuf, Vec<u8>) {
     mock.set_upload_block_size(1024);
     mock.fail_upload_part(2, 3);
@@ -670,18 +688,7 @@ async fn a_state_file_of_another_upload_is_refused() {
     assert_eq!(both.status.code(), Some(2));
 
     // --restart starts over and finishes.
-    let restarted = run(
-        mock.base_url(),
-        &dir.0,
-        &in_parts(path_text, &["--restart"]),
-    )
-    .await;
-    let answer = stdout_json(&restarted);
-    let stored = mock
-        .drive_file(answer["file_token"].as_str().unwrap())
-        .unwrap();
-    assert_eq!(stored.bytes, longer);
-    assert!(!state_path(&path).exists());
+    restart_and_check(&mock, &dir, &path, &longer).await;
     mock.shutdown().await;
 }
 
@@ -707,18 +714,7 @@ async fn an_expired_upload_is_refused_with_the_way_to_start_over() {
         "kept until the user starts over"
     );
 
-    let restarted = run(
-        mock.base_url(),
-        &dir.0,
-        &in_parts(path_text, &["--restart"]),
-    )
-    .await;
-    let answer = stdout_json(&restarted);
-    let stored = mock
-        .drive_file(answer["file_token"].as_str().unwrap())
-        .unwrap();
-    assert!(stored.bytes == bytes, "the stored file differs");
-    assert!(!state_path(&path).exists());
+    restart_and_check(&mock, &dir, &path, &bytes).await;
     assert_eq!(
         mock.request_count("/open-apis/drive/v1/files/upload_prepare"),
         2

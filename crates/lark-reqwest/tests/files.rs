@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lark_api_drive::v1::{file, media};
-use lark_core::files::{DownloadOptions, DownloadProgress, Upload, UploadProgress, UploadState};
+use lark_core::files::{
+    DownloadOptions, DownloadProgress, DownloadStream, Upload, UploadProgress, UploadState,
+};
 use lark_core::{Client, Config, Domain, Error};
 use lark_mock::{Fault, MockServer};
 use lark_reqwest::ReqwestClient;
@@ -41,6 +43,16 @@ fn data(len: usize) -> Vec<u8> {
     (0..len)
         .map(|i| (i.wrapping_mul(31) ^ (i >> 11)) as u8)
         .collect()
+}
+
+/// Reads `stream` to its end chunk by chunk, each chunk in time; the stream is kept for its
+/// counters.
+async fn read_all(mut stream: DownloadStream) -> (Vec<u8>, DownloadStream) {
+    let mut body = Vec::new();
+    while let Some(chunk) = bounded(stream.next_chunk()).await {
+        body.extend(chunk.unwrap());
+    }
+    (body, stream)
 }
 
 async fn bounded<F: std::future::Future>(future: F) -> F::Output {
@@ -379,11 +391,7 @@ async fn a_download_whose_connection_drops_is_fetched_again_from_where_it_broke(
     let stream = bounded(client.download_stream(&endpoint, DownloadOptions::new()))
         .await
         .unwrap();
-    let mut stream = stream;
-    let mut body = Vec::new();
-    while let Some(chunk) = bounded(stream.next_chunk()).await {
-        body.extend(chunk.unwrap());
-    }
+    let (body, stream) = read_all(stream).await;
     assert!(body == bytes, "the bytes differ");
     assert_eq!(stream.resumed(), 2);
     assert_eq!(server.request_count(&path), 3);
@@ -488,11 +496,7 @@ async fn the_timeout_bounds_each_chunk_not_the_whole_body() {
         bounded(client.download_stream(&endpoint, DownloadOptions::new().request(options)))
             .await
             .unwrap();
-    let mut stream = stream;
-    let mut body = Vec::new();
-    while let Some(chunk) = bounded(stream.next_chunk()).await {
-        body.extend(chunk.unwrap());
-    }
+    let (body, stream) = read_all(stream).await;
     assert!(body == bytes, "the bytes differ");
     assert_eq!(stream.resumed(), 2);
 }
