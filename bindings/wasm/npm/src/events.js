@@ -26,6 +26,41 @@ function flatHeaders(headers) {
   return out;
 }
 
+/**
+ * node-sdk's `CardActionHandler(params, handler)` over an EventDispatcher: `handler(data)` gets
+ * a card callback — the legacy one (`card.action.trigger_v1`: the body as sent, `open_id`,
+ * `action`, ...) or the current one (`card.action.trigger`: the event's fields with `event_id`,
+ * `event_type`, ... beside them, as `register` gives) — and returns the reply (a card, a toast),
+ * or nothing for `{}`. Verified by the dispatcher: the SHA-1 signature with the verification
+ * token for legacy callbacks, the token or the encrypt key's signature for the current ones.
+ */
+export function cardActionHandlerClass(EventDispatcher) {
+  return class CardActionHandler {
+    #events;
+
+    constructor(params = {}, handler) {
+      if (typeof handler !== 'function') throw new TypeError('the card handler must be a function');
+      this.#events = new EventDispatcher(params)
+        .on('card.action.trigger_v1', (event) => handler(event.payload ?? {}))
+        .register({ 'card.action.trigger': handler });
+    }
+
+    /** Answers one request, as EventDispatcher's does. */
+    handleEvent(request) {
+      return this.#events.handleEvent(request);
+    }
+
+    /** Answers one request from any server, as EventDispatcher's does. */
+    handleRequest(method, headers, rawBody) {
+      return this.#events.handleRequest(method, headers, rawBody);
+    }
+
+    free() {
+      this.#events.free();
+    }
+  };
+}
+
 /** The `EventDispatcher` class over one wasm build. */
 export function eventDispatcherClass(glue, wasm) {
   return class EventDispatcher {
@@ -109,10 +144,20 @@ export function eventDispatcherClass(glue, wasm) {
      * 500 when it throws (the platform then delivers again).
      */
     async handleEvent(request) {
-      const out = await this.#inner.handle(request.method, flatHeaders(request.headers), await bytes(request));
-      const headers = new Headers();
-      for (let i = 0; i + 1 < out.headers.length; i += 2) headers.append(out.headers[i], out.headers[i + 1]);
-      return new Response(out.body, { status: out.status, headers });
+      const out = await this.handleRequest(request.method, request.headers, request);
+      return new Response(out.body, { status: out.status, headers: out.headers });
+    }
+
+    /**
+     * The same for any server: `headers` as a Headers, an object (Node's `req.headers`) or
+     * `[name, value]` pairs, `rawBody` the bytes as received (a string, bytes, a Blob or a
+     * Request). Resolves to `{ status, headers: [[name, value], ...], body: Uint8Array }`.
+     */
+    async handleRequest(method, headers, rawBody) {
+      const out = await this.#inner.handle(String(method ?? 'POST'), flatHeaders(headers), await bytes(rawBody));
+      const pairs = [];
+      for (let i = 0; i + 1 < out.headers.length; i += 2) pairs.push([out.headers[i], out.headers[i + 1]]);
+      return { status: out.status, headers: pairs, body: out.body };
     }
 
     /**

@@ -206,6 +206,15 @@ export declare class EventDispatcher {
   fallback(handler: EventHandler): this;
   /** Answers one request, as a Worker's `fetch` handler would. */
   handleEvent(request: Request): Promise<Response>;
+  /**
+   * Answers one request from any server: `headers` as a Headers, Node's `req.headers` or pairs,
+   * `rawBody` the bytes as received (so signatures check).
+   */
+  handleRequest(
+    method: string,
+    headers: Headers | Record<string, string | string[] | undefined> | Array<[string, string]>,
+    rawBody: string | Uint8Array | ArrayBuffer | Blob | Request,
+  ): Promise<DispatchedAnswer>;
   /** Checks and decrypts without running handlers; rejects with a LarkError of kind `event`. */
   verifyAndDecrypt(
     headers: Headers | Record<string, string | string[] | undefined> | Array<[string, string]>,
@@ -213,6 +222,61 @@ export declare class EventDispatcher {
   ): Promise<LarkEvent | UrlVerification>;
   free(): void;
 }
+
+/** A request as any server has it: the status, headers and body of the dispatcher's answer. */
+export interface DispatchedAnswer {
+  status: number;
+  headers: Array<[string, string]>;
+  body: Uint8Array;
+}
+
+/**
+ * node-sdk's `CardActionHandler`: `handler(data)` gets a legacy card callback
+ * (`card.action.trigger_v1`: the body as sent) or a current one (`card.action.trigger`: the
+ * event's fields with `event_id`, `event_type`, ... beside them) and returns the reply.
+ */
+export declare class CardActionHandler {
+  constructor(
+    params: EventDispatcherOptions,
+    handler: (data: Record<string, any>) => unknown | Promise<unknown>,
+  );
+  handleEvent(request: Request): Promise<Response>;
+  handleRequest(
+    method: string,
+    headers: Headers | Record<string, string | string[] | undefined> | Array<[string, string]>,
+    rawBody: string | Uint8Array | ArrayBuffer | Blob | Request,
+  ): Promise<DispatchedAnswer>;
+  free(): void;
+}
+
+/** Accepted for node-sdk's sake: a verified url_verification is always answered. */
+export interface AdapterOptions {
+  autoChallenge?: boolean;
+  logger?: unknown;
+}
+
+/** Node's http: `server.on('request', adaptDefault('/webhook/event', dispatcher))`; other paths are left alone. */
+export declare function adaptDefault(
+  path: string,
+  dispatcher: EventDispatcher | CardActionHandler,
+  options?: AdapterOptions,
+): (req: any, res: any) => Promise<void>;
+/** Express: `app.post('/webhook/event', adaptExpress(dispatcher))`. Keep the raw body (no `express.json()` on this route, or `express.raw()`). */
+export declare function adaptExpress(
+  dispatcher: EventDispatcher | CardActionHandler,
+  options?: AdapterOptions,
+): (req: any, res: any) => Promise<void>;
+/** Koa: `app.use(adaptKoa('/webhook/event', dispatcher))`; other paths go on to `next`. */
+export declare function adaptKoa(
+  path: string,
+  dispatcher: EventDispatcher | CardActionHandler,
+  options?: AdapterOptions,
+): (ctx: any, next: () => Promise<unknown>) => Promise<unknown>;
+/** @koa/router: `router.post('/webhook/event', adaptKoaRouter(dispatcher))`. */
+export declare function adaptKoaRouter(
+  dispatcher: EventDispatcher | CardActionHandler,
+  options?: AdapterOptions,
+): (ctx: any, next?: () => Promise<unknown>) => Promise<void>;
 
 export interface WSClientOptions {
   appId: string;

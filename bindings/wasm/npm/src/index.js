@@ -4,7 +4,7 @@ import { glue, wasm } from './full.js';
 import { customBotClass } from './custom-bot.js';
 import { larkClientClass } from './client.js';
 import * as files from './files.js';
-import { eventDispatcherClass } from './events.js';
+import { cardActionHandlerClass, eventDispatcherClass } from './events.js';
 import { wsClientClass } from './ws.js';
 
 import { CATALOG } from './generated/catalog.js';
@@ -22,6 +22,9 @@ export const initSync = (module) => wasm.initSync(module);
 
 export const CustomBot = customBotClass(glue, wasm);
 export const EventDispatcher = eventDispatcherClass(glue, wasm);
+/** node-sdk's card callback handler, over an EventDispatcher. */
+export const CardActionHandler = /* @__PURE__ */ cardActionHandlerClass(EventDispatcher);
+export { adaptDefault, adaptExpress, adaptKoa, adaptKoaRouter } from './adapters.js';
 export const WSClient = wsClientClass(glue, wasm);
 export const LarkClient = larkClientClass(glue, wasm, EventDispatcher, CATALOG, files);
 /** node-sdk's name of the client. */

@@ -163,3 +163,22 @@ export function messageBuilders(client: LarkClient): Promise<unknown> {
     data: { receive_id: 'oc_1', ...msg.toRequest('post', rich) },
   }).then(() => client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: 'oc_1', ...msg.toRequest('interactive', msg.interactive(shown)) } }));
 }
+
+// node-sdk's card handler and server adapters.
+import { CardActionHandler, adaptDefault, adaptExpress, adaptKoa, adaptKoaRouter } from '@lark-sdk/wasm';
+export async function adapters(): Promise<void> {
+  const cards = new CardActionHandler({ verificationToken: 'v' }, async (data) => ({ toast: { type: 'info', content: String(data.open_id) } }));
+  const events = new EventDispatcher({ encryptKey: 'k' });
+  const onRequest: (req: any, res: any) => Promise<void> = adaptDefault('/webhook/card', cards, { autoChallenge: true });
+  void onRequest;
+  void adaptExpress(events);
+  void adaptKoa('/webhook/event', events);
+  void adaptKoaRouter(cards);
+  const answer = await events.handleRequest('POST', { 'x-lark-signature': 's' }, '{}');
+  const status: number = answer.status;
+  const firstHeader: [string, string] | undefined = answer.headers[0];
+  void status;
+  void firstHeader;
+  // @ts-expect-error a handler is required
+  new CardActionHandler({ verificationToken: 'v' });
+}
