@@ -117,7 +117,8 @@ impl WasmClient {
     /// by `request`); `pathValues` is `[name, value, ...]`; `query` is `[key, value, ...]`,
     /// already flattened; `body` is JSON text, or `undefined`; `parts` is a multipart form as
     /// `[[name, string | Uint8Array, fileName?, contentType?], ...]`; `options` holds
-    /// `userAccessToken`, `tenantKey`, `headers` and `timeoutMs`.
+    /// `userAccessToken`, `tenantAccessToken`, `helpDesk` (`{ id, token }`), `tenantKey`,
+    /// `headers` and `timeoutMs`.
     pub async fn call(
         &self,
         spec: js_sys::Array,
@@ -312,6 +313,19 @@ pub(crate) fn request_options(options: &JsValue) -> Result<RequestOptions, JsVal
     }
     if let Some(token) = get_string(options, "userAccessToken") {
         out = out.user_access_token(token);
+    }
+    if let Some(token) = get_string(options, "tenantAccessToken") {
+        out = out.tenant_access_token(token);
+    }
+    if let Some(helpdesk) = get(options, "helpDesk") {
+        let (Some(id), Some(token)) = (get_string(&helpdesk, "id"), get_string(&helpdesk, "token"))
+        else {
+            return Err(lark_error(
+                "build",
+                "helpDesk needs an id and a token (withHelpDeskCredential(id, token))",
+            ));
+        };
+        out = out.helpdesk(id, token);
     }
     if let Some(tenant) = get_string(options, "tenantKey") {
         out = out.tenant_key(tenant);

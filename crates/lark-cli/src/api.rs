@@ -42,6 +42,16 @@ pub(crate) struct Args {
         hide_env_values = true
     )]
     user_token: Option<String>,
+    /// Calls with this tenant access token (got elsewhere) instead of fetching the app's own;
+    /// it is not refreshed: a rejected one is the call's error.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "LARK_TENANT_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "user_token"
+    )]
+    tenant_token: Option<String>,
 }
 
 /// The app's configuration from the environment: `LARK_APP_ID`, `LARK_APP_SECRET`, where the
@@ -100,6 +110,9 @@ pub(crate) async fn run(args: Args) -> Outcome {
     let mut options = RequestOptions::new();
     if let Some(token) = &args.user_token {
         options = options.user_access_token(token.clone());
+    }
+    if let Some(token) = &args.tenant_token {
+        options = options.tenant_access_token(token.clone());
     }
     let call = match &args.endpoint {
         Some(id) => crate::endpoints::build(crate::endpoints::find(id)?, &args.param)?,

@@ -16,7 +16,8 @@ fn lark(base_url: &str) -> Command {
         .env_remove("LARK_WWW_BASE_URL")
         .env_remove("LARK_HELPDESK_ID")
         .env_remove("LARK_HELPDESK_TOKEN")
-        .env_remove("LARK_USER_TOKEN");
+        .env_remove("LARK_USER_TOKEN")
+        .env_remove("LARK_TENANT_TOKEN");
     command
 }
 
@@ -232,4 +233,78 @@ async fn api_calls_use_what_the_catalog_knows_of_the_path() {
     assert_eq!(sent[1].json().unwrap()["uuid"], uuid);
     assert_eq!(mock.messages().len(), 1);
     mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tenant_token_got_elsewhere_is_used_as_given() {
+    let mock = MockServer::start().await.unwrap();
+    let base = mock.base_url().to_owned();
+    let run = move |args: Vec<String>| {
+        let base = base.clone();
+        async move {
+            tokio::task::spawn_blocking(move || lark(&base).args(&args).output().unwrap())
+                .await
+                .unwrap()
+        }
+    };
+    // The token, got the way another service would.
+    let body = format!(
+        r#"{{"app_id":"{}","app_secret":"{}"}}"#,
+        MockServer::APP_ID,
+        MockServer::APP_SECRET
+    );
+    let minted = run(vec![
+        "api".into(),
+        "POST".into(),
+        "/open-apis/auth/v3/tenant_access_token/internal".into(),
+        "--data".into(),
+        body,
+    ])
+    .await;
+    assert!(minted.status.success());
+    let minted: serde_json::Value = serde_json::from_slice(&minted.stdout).unwrap();
+    let token = minted["tenant_access_token"].as_str().unwrap().to_owned();
+    assert_eq!(mock.tenant_token_requests(), 1);
+
+    let chats = run(vec![
+        "api".into(),
+        "GET".into(),
+        "/open-apis/im/v1/chats".into(),
+        "--tenant-token".into(),
+        token,
+    ])
+    .await;
+    assert!(
+        chats.status.success(),
+        "{}",
+        String::from_utf8_lossy(&chats.stderr)
+    );
+    // The CLI fetched no token of its own.
+    assert_eq!(mock.tenant_token_requests(), 1);
+
+    // A bad one is the call's error, not refreshed.
+    let refused = run(vec![
+        "api".into(),
+        "GET".into(),
+        "/open-apis/im/v1/chats".into(),
+        "--tenant-token".into(),
+        "t-not-issued".into(),
+    ])
+    .await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("Lark code"));
+    assert_eq!(mock.tenant_token_requests(), 1);
+
+    // With a user token too: a usage error.
+    let both = run(vec![
+        "api".into(),
+        "GET".into(),
+        "/open-apis/im/v1/chats".into(),
+        "--tenant-token".into(),
+        "t".into(),
+        "--user-token".into(),
+        "u".into(),
+    ])
+    .await;
+    assert_eq!(both.status.code(), Some(2));
 }

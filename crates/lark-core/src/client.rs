@@ -27,6 +27,11 @@ use crate::token::{MemoryTokenStore, RefreshLease, StoredToken, TOKEN_INVALID_CO
 pub struct RequestOptions {
     /// Acts for a user: sent when the endpoint accepts user access tokens.
     pub user_access_token: Option<Secret>,
+    /// A tenant access token got elsewhere, sent instead of the client's own. The client does
+    /// not own it, so a rejected one is the call's error, not refreshed.
+    pub tenant_access_token: Option<Secret>,
+    /// Helpdesk credentials for this call, over [`Config::helpdesk`](crate::Config::helpdesk).
+    pub helpdesk: Option<crate::config::Helpdesk>,
     /// The tenant of a marketplace app.
     pub tenant_key: Option<String>,
     /// Extra headers.
@@ -51,6 +56,24 @@ impl RequestOptions {
     #[must_use]
     pub fn user_access_token(mut self, token: impl Into<Secret>) -> Self {
         self.user_access_token = Some(token.into());
+        self
+    }
+
+    /// Sends `token` as the tenant access token of this call, instead of the client's own
+    /// (see [`RequestOptions::tenant_access_token`]).
+    #[must_use]
+    pub fn tenant_access_token(mut self, token: impl Into<Secret>) -> Self {
+        self.tenant_access_token = Some(token.into());
+        self
+    }
+
+    /// Sends these helpdesk credentials on this call's helpdesk endpoint, over the client's.
+    #[must_use]
+    pub fn helpdesk(mut self, id: impl Into<String>, token: impl Into<Secret>) -> Self {
+        self.helpdesk = Some(crate::config::Helpdesk {
+            id: id.into(),
+            token: token.into(),
+        });
         self
     }
 
@@ -204,7 +227,8 @@ pub(crate) struct PreparedDownload {
 #[derive(Clone)]
 enum Auth {
     None,
-    User(Secret),
+    /// A token the caller gave (a user's, or a tenant's got elsewhere): sent as it is.
+    Given(Secret),
     Managed(TokenKind),
 }
 
@@ -1030,12 +1054,17 @@ impl<H: HttpClient> Client<H> {
             )));
         }
         if meta.helpdesk {
-            let helpdesk = self.inner.config.helpdesk.as_ref().ok_or_else(|| {
-                Error::Build(format!(
-                    "{}.{} needs helpdesk credentials: set Config::helpdesk",
-                    meta.service, meta.name
-                ))
-            })?;
+            let helpdesk = options
+                .helpdesk
+                .as_ref()
+                .or(self.inner.config.helpdesk.as_ref())
+                .ok_or_else(|| {
+                    Error::Build(format!(
+                        "{}.{} needs helpdesk credentials: set Config::helpdesk (or \
+                         RequestOptions::helpdesk)",
+                        meta.service, meta.name
+                    ))
+                })?;
             let encoded = base64::engine::general_purpose::STANDARD.encode(format!(
                 "{}:{}",
                 helpdesk.id,
@@ -1059,12 +1088,26 @@ impl<H: HttpClient> Client<H> {
         if meta.tokens.is_empty() {
             return Ok(Auth::None);
         }
+        if options.user_access_token.is_some() && options.tenant_access_token.is_some() {
+            return Err(Error::Build(
+                "a call takes a user access token or a tenant access token, not both".to_owned(),
+            ));
+        }
         if let Some(user) = &options.user_access_token {
             if accepts(TokenKind::User) {
-                return Ok(Auth::User(user.clone()));
+                return Ok(Auth::Given(user.clone()));
             }
             return Err(Error::Build(format!(
                 "{}.{} does not accept a user access token",
+                meta.service, meta.name
+            )));
+        }
+        if let Some(tenant) = &options.tenant_access_token {
+            if accepts(TokenKind::Tenant) {
+                return Ok(Auth::Given(tenant.clone()));
+            }
+            return Err(Error::Build(format!(
+                "{}.{} does not accept a tenant access token",
                 meta.service, meta.name
             )));
         }
@@ -1095,7 +1138,7 @@ impl<H: HttpClient> Client<H> {
     ) -> Result<Option<UsedToken>> {
         match auth {
             Auth::None => Ok(None),
-            Auth::User(token) => {
+            Auth::Given(token) => {
                 set_bearer(request, token)?;
                 Ok(None)
             }

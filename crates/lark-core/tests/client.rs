@@ -1000,3 +1000,93 @@ fn request_extensions_reach_the_backend_on_every_attempt() {
         assert_eq!(attempt.extensions().get::<u32>(), Some(&7));
     }
 }
+
+#[test]
+fn a_tenant_token_got_elsewhere_is_sent_as_it_is_and_never_refreshed() {
+    let rejecting = |request: &Request, _: usize| {
+        if request.uri().path().contains("/auth/") {
+            token_answer("t-own")
+        } else if request.headers()["authorization"] == "Bearer t-given" {
+            json(200, serde_json::json!({"code": 0, "data": {}}))
+        } else {
+            json(
+                400,
+                serde_json::json!({"code": 99991663, "msg": "invalid tenant token"}),
+            )
+        }
+    };
+    let recorder = Recorder::new();
+    let client = Client::new(config(), recorder.backend(rejecting), ManualClock::new(0));
+    let given = RequestOptions::new().tenant_access_token("t-given");
+    block_on(client.send_with(&chat::Get::new("oc_1"), &given)).unwrap();
+    // No token request: the client's own token was never needed.
+    assert_eq!(
+        recorder.authorizations(),
+        [Some("Bearer t-given".to_owned())]
+    );
+
+    // A rejected given token is the call's error: the client does not fetch one of its own.
+    let stale = RequestOptions::new().tenant_access_token("t-stale");
+    let err = block_on(client.send_with(&chat::Get::new("oc_1"), &stale)).unwrap_err();
+    assert!(
+        matches!(&err, Error::Api(api) if api.code == 99991663),
+        "{err}"
+    );
+    assert_eq!(recorder.requests().len(), 2);
+
+    // Both kinds at once, or a tenant token where none is taken: refused before sending.
+    let both = RequestOptions::new()
+        .tenant_access_token("t-given")
+        .user_access_token("u-1");
+    let err = block_on(client.send_with(&chat::Get::new("oc_1"), &both)).unwrap_err();
+    assert!(err.to_string().contains("not both"), "{err}");
+    static USER_ONLY: EndpointMeta = EndpointMeta::new(
+        "test",
+        "UserOnly",
+        http::Method::GET,
+        "/open-apis/test/user",
+        &[TokenKind::User],
+    );
+    let err = block_on(client.send_with(&Fixed(&USER_ONLY), &given)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("does not accept a tenant access token"),
+        "{err}"
+    );
+    assert_eq!(recorder.requests().len(), 2);
+    // Debug keeps the given token out of sight.
+    assert!(!format!("{given:?}").contains("t-given"));
+}
+
+#[test]
+fn helpdesk_credentials_of_one_call_go_over_the_clients() {
+    let recorder = Recorder::new();
+    // A client without helpdesk credentials: the call brings its own.
+    let client = Client::new(config(), recorder.backend(ok_backend), ManualClock::new(0));
+    let options = RequestOptions::new().helpdesk("hd-2", "hd-secret");
+    block_on(client.send_with(&Fixed(&HELPDESK), &options)).unwrap();
+    // A client with them: the call's win.
+    let configured = Client::new(
+        config().helpdesk("hd-1", "hd-token"),
+        recorder.backend(ok_backend),
+        ManualClock::new(0),
+    );
+    block_on(configured.send_with(&Fixed(&HELPDESK), &options)).unwrap();
+    block_on(configured.send(&Fixed(&HELPDESK))).unwrap();
+    let seen = recorder.seen.lock().unwrap();
+    let helpdesk: Vec<_> = seen
+        .iter()
+        .filter_map(|r| r.headers().get("x-lark-helpdesk-authorization"))
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    // base64("hd-2:hd-secret"), twice; then base64("hd-1:hd-token").
+    assert_eq!(
+        helpdesk,
+        [
+            "aGQtMjpoZC1zZWNyZXQ=",
+            "aGQtMjpoZC1zZWNyZXQ=",
+            "aGQtMTpoZC10b2tlbg=="
+        ]
+    );
+    assert!(!format!("{options:?}").contains("hd-secret"));
+}

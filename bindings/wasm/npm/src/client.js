@@ -41,6 +41,10 @@ export const AppType = Object.freeze({ SelfBuild: 'self_built', ISV: 'marketplac
 export const withTenantKey = (tenantKey) => ({ tenantKey });
 /** node-sdk's `lark.withUserAccessToken(token)`: acts for a user. */
 export const withUserAccessToken = (userAccessToken) => ({ userAccessToken });
+/** node-sdk's `lark.withTenantToken(token)`: a tenant access token got elsewhere, sent as it is (never refreshed). */
+export const withTenantToken = (tenantAccessToken) => ({ tenantAccessToken });
+/** node-sdk's `lark.withHelpDeskCredential(id, token)`: helpdesk credentials for this call. */
+export const withHelpDeskCredential = (id, token) => ({ helpDesk: { id, token } });
 /** node-sdk's `lark.withAll([...])`: several of the above. */
 export const withAll = (list) => Object.assign({}, ...list);
 

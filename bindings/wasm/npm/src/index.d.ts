@@ -59,6 +59,10 @@ export interface LarkClientOptions {
 export interface CallOptions {
   /** Acts for a user (for endpoints that accept user access tokens). */
   userAccessToken?: string;
+  /** A tenant access token got elsewhere, sent instead of the client's own (never refreshed). */
+  tenantAccessToken?: string;
+  /** Helpdesk credentials for this call (helpdesk endpoints), over the client's. */
+  helpDesk?: { id: string; token: string };
   /** The tenant of a marketplace app. */
   tenantKey?: string;
   /** Extra headers. */
@@ -148,6 +152,10 @@ export declare const AppType: { readonly SelfBuild: 'self_built'; readonly ISV: 
 export declare function withTenantKey(tenantKey: string): CallOptions;
 /** node-sdk's `lark.withUserAccessToken(token)`. */
 export declare function withUserAccessToken(userAccessToken: string): CallOptions;
+/** node-sdk's `lark.withTenantToken(token)`: a tenant access token got elsewhere. */
+export declare function withTenantToken(tenantAccessToken: string): CallOptions;
+/** node-sdk's `lark.withHelpDeskCredential(id, token)`. */
+export declare function withHelpDeskCredential(id: string, token: string): CallOptions;
 /** node-sdk's `lark.withAll([...])`. */
 export declare function withAll(options: CallOptions[]): CallOptions;
 

@@ -9,7 +9,7 @@ import { wsClientClass } from './ws.js';
 
 import { CATALOG } from './generated/catalog.js';
 
-export { AppType, Domain, LarkError, isLarkError, withAll, withTenantKey, withUserAccessToken } from './client.js';
+export { AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUserAccessToken } from './client.js';
 export { CATALOG, ENDPOINTS } from './generated/catalog.js';
 /** Message contents and card JSON 2.0 builders (also `@lark-sdk/wasm/message`). */
 export * as message from './message.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { LarkClient, isLarkError } from '@lark-sdk/wasm';
+import { LarkClient, isLarkError, withAll, withHelpDeskCredential, withTenantToken } from '@lark-sdk/wasm';
 import { larkClientClass } from '../src/client.js';
 import { loader } from '../src/loader.js';
 import im from '../src/generated/catalog/im.js';
@@ -222,4 +222,28 @@ test('the client-only build says it has no file transfers', async () => {
   ]) {
     await assert.rejects(call, /has no file transfers/);
   }
+});
+
+test('withTenantToken sends a token got elsewhere as it is; withHelpDeskCredential brings helpdesk credentials', async () => {
+  await withFetch(
+    () => json({ code: 0, data: {} }),
+    async (seen) => {
+      const client = new LarkClient(APP);
+      await client.helpdesk.v1.category.list({}, withAll([withTenantToken('t-given'), withHelpDeskCredential('hd-1', 'hd-secret')]));
+      // No token request: the given token went out, with the call's helpdesk credentials.
+      assert.equal(seen.length, 1);
+      const headers = Object.fromEntries(seen[0].init.headers.map(([name, value]) => [name.toLowerCase(), value]));
+      assert.equal(headers.authorization, 'Bearer t-given');
+      assert.equal(headers['x-lark-helpdesk-authorization'], Buffer.from('hd-1:hd-secret').toString('base64'));
+      // Without credentials anywhere, a helpdesk endpoint is refused before sending.
+      await assert.rejects(client.helpdesk.v1.category.list({}, withTenantToken('t-given')), (error) => {
+        assert.ok(isLarkError(error), String(error));
+        assert.equal(error.kind, 'build');
+        assert.match(error.message, /helpdesk credentials/);
+        return true;
+      });
+      await assert.rejects(client.helpdesk.v1.category.list({}, { helpDesk: { id: 'only-id' } }), /helpDesk needs an id and a token/);
+      assert.equal(seen.length, 1);
+    },
+  );
 });

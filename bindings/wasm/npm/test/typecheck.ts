@@ -182,3 +182,10 @@ export async function adapters(): Promise<void> {
   // @ts-expect-error a handler is required
   new CardActionHandler({ verificationToken: 'v' });
 }
+
+import { withAll, withHelpDeskCredential, withTenantToken } from '@lark-sdk/wasm';
+import { withTenantToken as imWithTenantToken } from '@lark-sdk/wasm/api/im';
+export async function givenTokens(client: LarkClient): Promise<void> {
+  await client.helpdesk.v1.category.list({}, withAll([withTenantToken('t'), withHelpDeskCredential('id', 'token')]));
+  await client.im.v1.chat.get({ path: { chat_id: 'oc_1' } }, imWithTenantToken('t'));
+}
