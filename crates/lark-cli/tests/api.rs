@@ -239,8 +239,9 @@ async fn api_calls_use_what_the_catalog_knows_of_the_path() {
 async fn a_tenant_token_got_elsewhere_is_used_as_given() {
     let mock = MockServer::start().await.unwrap();
     let base = mock.base_url().to_owned();
-    let run = move |args: Vec<String>| {
+    let run = move |args: &[&str]| {
         let base = base.clone();
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
         async move {
             tokio::task::spawn_blocking(move || lark(&base).args(&args).output().unwrap())
                 .await
@@ -253,12 +254,12 @@ async fn a_tenant_token_got_elsewhere_is_used_as_given() {
         MockServer::APP_ID,
         MockServer::APP_SECRET
     );
-    let minted = run(vec![
-        "api".into(),
-        "POST".into(),
-        "/open-apis/auth/v3/tenant_access_token/internal".into(),
-        "--data".into(),
-        body,
+    let minted = run(&[
+        "api",
+        "POST",
+        "/open-apis/auth/v3/tenant_access_token/internal",
+        "--data",
+        &body,
     ])
     .await;
     assert!(minted.status.success());
@@ -266,12 +267,12 @@ async fn a_tenant_token_got_elsewhere_is_used_as_given() {
     let token = minted["tenant_access_token"].as_str().unwrap().to_owned();
     assert_eq!(mock.tenant_token_requests(), 1);
 
-    let chats = run(vec![
-        "api".into(),
-        "GET".into(),
-        "/open-apis/im/v1/chats".into(),
-        "--tenant-token".into(),
-        token,
+    let chats = run(&[
+        "api",
+        "GET",
+        "/open-apis/im/v1/chats",
+        "--tenant-token",
+        &token,
     ])
     .await;
     assert!(
@@ -283,12 +284,12 @@ async fn a_tenant_token_got_elsewhere_is_used_as_given() {
     assert_eq!(mock.tenant_token_requests(), 1);
 
     // A bad one is the call's error, not refreshed.
-    let refused = run(vec![
-        "api".into(),
-        "GET".into(),
-        "/open-apis/im/v1/chats".into(),
-        "--tenant-token".into(),
-        "t-not-issued".into(),
+    let refused = run(&[
+        "api",
+        "GET",
+        "/open-apis/im/v1/chats",
+        "--tenant-token",
+        "t-not-issued",
     ])
     .await;
     assert_eq!(refused.status.code(), Some(1));
@@ -296,14 +297,14 @@ async fn a_tenant_token_got_elsewhere_is_used_as_given() {
     assert_eq!(mock.tenant_token_requests(), 1);
 
     // With a user token too: a usage error.
-    let both = run(vec![
-        "api".into(),
-        "GET".into(),
-        "/open-apis/im/v1/chats".into(),
-        "--tenant-token".into(),
-        "t".into(),
-        "--user-token".into(),
-        "u".into(),
+    let both = run(&[
+        "api",
+        "GET",
+        "/open-apis/im/v1/chats",
+        "--tenant-token",
+        "t",
+        "--user-token",
+        "u",
     ])
     .await;
     assert_eq!(both.status.code(), Some(2));

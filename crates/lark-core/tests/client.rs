@@ -87,6 +87,23 @@ impl Recorder {
     }
 }
 
+/// Answers token requests with `t-1`, the first call (request 1) with `status` and `body`, and
+/// every later one with `{code:0,data:{}}`.
+fn first_call_fails(
+    status: u16,
+    body: serde_json::Value,
+) -> impl Fn(&Request, usize) -> Response + Send + Sync + 'static {
+    move |request, n| {
+        if request.uri().path().contains("/auth/") {
+            token_answer("t-1")
+        } else if n == 1 {
+            json(status, body.clone())
+        } else {
+            json(200, serde_json::json!({"code": 0, "data": {}}))
+        }
+    }
+}
+
 fn config() -> Config {
     Config::new("cli_test", "s3cret").base_url("http://mock.test/")
 }
@@ -773,17 +790,13 @@ impl Endpoint for WithBody {
 
 #[test]
 fn idempotency_keys_are_filled_once_and_kept_across_retries() {
-    let drop_first = |request: &Request, n: usize| {
-        if request.uri().path().contains("/auth/") {
-            token_answer("t-1")
-        } else if n == 1 {
-            json(503, serde_json::json!({"code": 1, "msg": "unavailable"}))
-        } else {
-            json(200, serde_json::json!({"code": 0, "data": {}}))
-        }
-    };
+    let drop_first = || first_call_fails(503, serde_json::json!({"code": 1, "msg": "unavailable"}));
     let recorder = Recorder::new();
-    let client = Client::new(config(), recorder.backend(drop_first), ManualClock::new(0));
+    let client = Client::new(
+        config(),
+        recorder.backend(drop_first()),
+        ManualClock::new(0),
+    );
     block_on(client.send(&WithBody(&POST_BODY_KEY, serde_json::json!({"text": "hi"})))).unwrap();
     let bodies: Vec<serde_json::Value> = recorder.requests()[1..]
         .iter()
@@ -797,7 +810,11 @@ fn idempotency_keys_are_filled_once_and_kept_across_retries() {
 
     // The caller's own key is kept.
     let recorder = Recorder::new();
-    let client = Client::new(config(), recorder.backend(drop_first), ManualClock::new(0));
+    let client = Client::new(
+        config(),
+        recorder.backend(drop_first()),
+        ManualClock::new(0),
+    );
     block_on(client.send(&WithBody(
         &POST_BODY_KEY,
         serde_json::json!({"uuid": "mine"}),
@@ -811,7 +828,11 @@ fn idempotency_keys_are_filled_once_and_kept_across_retries() {
 
     // Query keys.
     let recorder = Recorder::new();
-    let client = Client::new(config(), recorder.backend(drop_first), ManualClock::new(0));
+    let client = Client::new(
+        config(),
+        recorder.backend(drop_first()),
+        ManualClock::new(0),
+    );
     block_on(client.send(&Fixed(&POST_QUERY_KEY))).unwrap();
     let uris: Vec<String> = recorder.requests()[1..]
         .iter()
@@ -971,15 +992,7 @@ struct BackendSetting(&'static str);
 
 #[test]
 fn request_extensions_reach_the_backend_on_every_attempt() {
-    let flaky = |request: &Request, n: usize| {
-        if request.uri().path().contains("/auth/") {
-            token_answer("t-1")
-        } else if n == 1 {
-            json(503, serde_json::json!({"code": 99991400, "msg": "busy"}))
-        } else {
-            json(200, serde_json::json!({"code": 0, "data": {}}))
-        }
-    };
+    let flaky = first_call_fails(503, serde_json::json!({"code": 99991400, "msg": "busy"}));
     let recorder = Recorder::new();
     let client = Client::new(config(), recorder.backend(flaky), ManualClock::new(0));
     let options = RequestOptions::new()

@@ -60,7 +60,6 @@ function pathOf(url) {
  */
 export function adaptDefault(path, dispatcher, options = {}) {
   checkDispatcher(dispatcher);
-  void options;
   return async (req, res) => {
     if (pathOf(req.url) !== path) return;
     const out = await dispatcher.handleRequest(req.method, req.headers, await rawBody(req));
@@ -73,7 +72,6 @@ export function adaptDefault(path, dispatcher, options = {}) {
 /** Express (4 or 5): `app.post('/webhook/event', adaptExpress(dispatcher))`. */
 export function adaptExpress(dispatcher, options = {}) {
   checkDispatcher(dispatcher);
-  void options;
   return async (req, res) => {
     const out = await dispatcher.handleRequest(req.method, req.headers, await rawBody(req, req.body, req.rawBody));
     res.status(out.status);
@@ -93,7 +91,6 @@ async function answerKoa(ctx, dispatcher) {
 /** Koa: `app.use(adaptKoa('/webhook/event', dispatcher))`; other paths go on to `next`. */
 export function adaptKoa(path, dispatcher, options = {}) {
   checkDispatcher(dispatcher);
-  void options;
   return async (ctx, next) => {
     if (pathOf(ctx.originalUrl ?? ctx.url) !== path) return next();
     await answerKoa(ctx, dispatcher);
@@ -103,7 +100,6 @@ export function adaptKoa(path, dispatcher, options = {}) {
 /** @koa/router: `router.post('/webhook/event', adaptKoaRouter(dispatcher))`. */
 export function adaptKoaRouter(dispatcher, options = {}) {
   checkDispatcher(dispatcher);
-  void options;
   return async (ctx) => {
     await answerKoa(ctx, dispatcher);
   };

@@ -220,18 +220,23 @@ export declare class EventDispatcher {
    */
   handleRequest(
     method: string,
-    headers: Headers | Record<string, string | string[] | undefined> | Array<[string, string]>,
-    rawBody: string | Uint8Array | ArrayBuffer | Blob | Request,
+    headers: IncomingHeaders,
+    rawBody: RawBody,
   ): Promise<DispatchedAnswer>;
   /** Checks and decrypts without running handlers; rejects with a LarkError of kind `event`. */
   verifyAndDecrypt(
-    headers: Headers | Record<string, string | string[] | undefined> | Array<[string, string]>,
-    rawBody: string | Uint8Array | ArrayBuffer | Blob | Request,
+    headers: IncomingHeaders,
+    rawBody: RawBody,
   ): Promise<LarkEvent | UrlVerification>;
   free(): void;
 }
 
-/** A request as any server has it: the status, headers and body of the dispatcher's answer. */
+/** A request's headers as servers have them: a Headers, Node's `req.headers`, or pairs. */
+export type IncomingHeaders = Headers | Record<string, string | string[] | undefined> | Array<[string, string]>;
+/** A request's body, as received (the bytes the signature covers). */
+export type RawBody = string | Uint8Array | ArrayBuffer | Blob | Request;
+
+/** The dispatcher's answer to a request: its status, headers and body. */
 export interface DispatchedAnswer {
   status: number;
   headers: Array<[string, string]>;
@@ -251,8 +256,8 @@ export declare class CardActionHandler {
   handleEvent(request: Request): Promise<Response>;
   handleRequest(
     method: string,
-    headers: Headers | Record<string, string | string[] | undefined> | Array<[string, string]>,
-    rawBody: string | Uint8Array | ArrayBuffer | Blob | Request,
+    headers: IncomingHeaders,
+    rawBody: RawBody,
   ): Promise<DispatchedAnswer>;
   free(): void;
 }
@@ -328,8 +333,8 @@ export interface LarkClientCore {
   on(type: string, handler: EventHandler): this;
   handleEvent(request: Request): Promise<Response>;
   verifyAndDecrypt(
-    headers: Headers | Record<string, string | string[] | undefined> | Array<[string, string]>,
-    rawBody: string | Uint8Array | ArrayBuffer | Blob | Request,
+    headers: IncomingHeaders,
+    rawBody: RawBody,
   ): Promise<LarkEvent | UrlVerification>;
   free(): void;
 }
