@@ -7,6 +7,9 @@ step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
 
 step "toolchain"
+# rust-toolchain.toml pins the toolchain; a fresh machine installs it (with its components and
+# the wasm32 target) here.
+rustup toolchain install >/dev/null
 installed_components=$(rustup component list --installed 2>/dev/null || true)
 for component in rustfmt clippy; do
     grep -q "^$component" <<<"$installed_components" || rustup component add "$component"
@@ -16,9 +19,11 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup targe
 step "format"
 cargo fmt --all --check
 
+step "generated code matches the facts in spec/ (fails on a difference or a missing spec file)"
+cargo run --quiet -p lark-codegen -- --check
 if [ -d ../shared/api-facts ]; then
-    step "generated code matches the facts"
-    cargo run --quiet -p lark-codegen -- --check
+    step "spec/ is the shared facts, byte for byte"
+    scripts/refresh-spec.sh --check
 fi
 
 step "clippy"

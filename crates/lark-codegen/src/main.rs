@@ -1,7 +1,7 @@
 //! `lark-codegen`: reads the API facts and writes the generated code of the SDK.
 //!
 //! ```text
-//! cargo run -p lark-codegen -- [--facts ../shared/api-facts] [--check]
+//! cargo run -p lark-codegen -- [--facts spec] [--check]
 //! ```
 //! `--check` writes nothing and exits non-zero when a committed file differs from what the
 //! facts produce.
@@ -32,7 +32,8 @@ fn main() -> ExitCode {
         }
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let facts = facts.unwrap_or_else(|| root.join("../shared/api-facts"));
+    // The facts live in the repository (`spec/`, refreshed by `scripts/refresh-spec.sh`).
+    let facts = facts.unwrap_or_else(|| root.join("spec"));
     let mut out = output::Output::new(root, check);
     let steps: [(&str, Step); 3] = [
         ("api", api::generate),
