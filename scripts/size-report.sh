@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Gzip sizes of what a user ships with @lark-sdk/wasm:
+# Gzip sizes of what a user ships with lark-sdk:
 #   (a) a Worker that only posts through a custom bot        (examples/cloudflare-worker/size/bot-worker.js)
 #   (b) a Worker that sends an im message with app credentials, through the per-service entry
-#       @lark-sdk/wasm/api/im (examples/cloudflare-worker/size/im-worker.js)
+#       lark-sdk/api/im (examples/cloudflare-worker/size/im-worker.js)
 #   the example Worker on the full build (client with all 1,664 endpoints, events, the long connection, files, custom bot)
 #   (c) the whole npm package (the tarball `npm pack` makes)
 # A Worker's size is its bundle as wrangler makes it (esbuild, minified, workerd condition) plus
@@ -46,9 +46,9 @@ report_worker() { # label dir goal_bytes(0 = none)
         "$label" "$js_raw" "$(kb "$js_gz")" "$wasm_raw" "$(kb "$wasm_gz")" "$(kb "$total")" "$verdict"
 }
 
-echo "== @lark-sdk/wasm size report (gzip -9)"
-report_worker "(a) Worker posting through a custom bot (@lark-sdk/wasm/bot)" "$WORKER/dist/size/bot-worker" 0
-report_worker "(b) Worker sending an im message with app credentials (@lark-sdk/wasm/api/im)" "$WORKER/dist/size/im-worker" $((60 * 1024))
+echo "== lark-sdk size report (gzip -9)"
+report_worker "(a) Worker posting through a custom bot (lark-sdk/bot)" "$WORKER/dist/size/bot-worker" 0
+report_worker "(b) Worker sending an im message with app credentials (lark-sdk/api/im)" "$WORKER/dist/size/im-worker" $((60 * 1024))
 report_worker "    the example Worker on the full build (client with all 1,664 endpoints + events + long connection + files + bot)" "$WORKER/dist/worker" $((150 * 1024))
 
 PACK_DIR=$(mktemp -d)

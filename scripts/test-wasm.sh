@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The wasm side in its real runtimes, against lark-mock on 127.0.0.1:
 #   1. lark-fetch + lark-core typed calls (wasm-bindgen-test) in Node and in headless Chromium
-#   2. the npm package (@lark-sdk/wasm) under `node --test` (node-sdk-shape.test.js sends calls written
+#   2. the npm package (lark-sdk) under `node --test` (node-sdk-shape.test.js sends calls written
 #      for the official node-sdk, and checks all 1,664 endpoints of the Rust catalog are there), plus a
 #      TypeScript check of its types
 #   3. examples/cloudflare-worker in workerd (miniflare)
@@ -136,7 +136,7 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     timeout 900 cargo test -p lark-fetch --features ws --target wasm32-unknown-unknown --tests
 
 # ---------------------------------------------------------------- 2. npm package in Node
-step "2/4 @lark-sdk/wasm under node --test, and its TypeScript types"
+step "2/4 lark-sdk under node --test, and its TypeScript types"
 (cd "$PKG" && NODE_OPTIONS=--experimental-websocket timeout 300 node --test --test-timeout=60000 test/)
 (cd "$PKG" && timeout 300 node_modules/.bin/tsc -p test/tsconfig.json)
 

@@ -1,4 +1,4 @@
-// Copies the bot-only part of @lark-sdk/wasm into extension/vendor/, since an extension loads
+// Copies the bot-only part of lark-sdk into extension/vendor/, since an extension loads
 // files from its own folder and resolves no package names.
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 

@@ -8,7 +8,7 @@
 //!   which `npm/src/client.js` turns into methods that hand each call to the wasm core (no
 //!   per-endpoint code is compiled into the wasm); `catalog.js` gathers every service, and
 //!   `bits.js` names the bits of a row;
-//! - `services/<service>.{js,node.js,workerd.js,d.ts}`: `@lark-sdk/wasm/api/<service>`, a
+//! - `services/<service>.{js,node.js,workerd.js,d.ts}`: `lark-sdk/api/<service>`, a
 //!   `LarkClient` that carries that one service's table, so a Worker bundles only what it uses;
 //! - `types/<service>.d.ts`, `types/common.d.ts`: the path, params, data and answer types of
 //!   every endpoint, each merged type once, enums as literal unions; `api.d.ts` gathers them.

@@ -1,5 +1,5 @@
 // Size report (a): a Worker that only posts through a custom bot.
-import { CustomBot } from '@lark-sdk/wasm/bot';
+import { CustomBot } from 'lark-sdk/bot';
 
 export default {
   async fetch(request, env) {

@@ -1,6 +1,6 @@
 // Size report (b): a Worker that sends an im message with app credentials; the `im` entry
 // bundles the im service's table only.
-import { LarkClient } from '@lark-sdk/wasm/api/im';
+import { LarkClient } from 'lark-sdk/api/im';
 
 export default {
   async fetch(request, env) {

@@ -1,4 +1,4 @@
-// A Cloudflare Worker on @lark-sdk/wasm.
+// A Cloudflare Worker on lark-sdk.
 //   POST /send          {"text": "..."}  sends a text message to env.CHAT_ID with the app's credentials
 //   POST /events        the event subscription URL: encrypted, signed events and url_verification
 //   GET  /last-event    the last message event this isolate handled
@@ -17,10 +17,10 @@ import {
   KvEventDedupStore,
   KvTokenStore,
   LarkClient,
-} from '@lark-sdk/wasm';
+} from 'lark-sdk';
 
 // The Durable Object class must be exported by the Worker's main module to be bound.
-export { LarkCoordinator } from '@lark-sdk/wasm';
+export { LarkCoordinator } from 'lark-sdk';
 
 // One client per isolate: its token cache outlives a single request.
 let client;

@@ -292,13 +292,13 @@ function serviceApi(client, versions) {
 
 // files.js, or the error of a build without file transfers.
 function withFiles(files) {
-  if (files === undefined) throw new Error('this build of @lark-sdk/wasm has no file transfers (client.drive.upload / download, downloadStream): import @lark-sdk/wasm');
+  if (files === undefined) throw new Error('this build of lark-sdk has no file transfers (client.drive.upload / download, downloadStream): import lark-sdk');
   return files;
 }
 
 /**
  * The `LarkClient` class over one wasm build with the services of `catalog` (all of them, or
- * one for `@lark-sdk/wasm/api/<service>`). `EventDispatcher` is the build's dispatcher class,
+ * one for `lark-sdk/api/<service>`). `EventDispatcher` is the build's dispatcher class,
  * or undefined for a build without events; `files` is files.js for a build with file
  * transfers, or undefined (the client-only build leaves both out, so a Worker does not bundle them).
  */
@@ -406,7 +406,7 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog, files) {
     get events() {
       let dispatcher = dispatchers.get(this);
       if (dispatcher === undefined) {
-        if (EventDispatcher === undefined) throw new Error('this build has no events: import @lark-sdk/wasm');
+        if (EventDispatcher === undefined) throw new Error('this build has no events: import lark-sdk');
         const { encryptKey, verificationToken, dedupStore } = eventOptions.get(this);
         dispatcher = new EventDispatcher({ encryptKey, verificationToken, dedupStore, client: this });
         dispatchers.set(this, dispatcher);

@@ -264,7 +264,7 @@ export async function downloadFrom(core, template, pathValues, query, tokens, op
 function filesCore(core) {
   const it = core();
   if (typeof it?.upload !== 'function' || typeof it?.downloadStream !== 'function') {
-    throw new Error('this build of @lark-sdk/wasm has no file transfers (client.drive.upload / download)');
+    throw new Error('this build of lark-sdk has no file transfers (client.drive.upload / download)');
   }
   return it;
 }

@@ -3,4 +3,4 @@ import * as glue from '../wasm/full/lark_wasm.js';
 import { loader } from './loader.js';
 
 export { glue };
-export const wasm = loader(glue, '@lark-sdk/wasm');
+export const wasm = loader(glue, 'lark-sdk');

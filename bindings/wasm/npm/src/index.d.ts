@@ -16,7 +16,7 @@ import type { AppTicketStore, EventDedupStore, TokenStore } from './stores.js';
 export type * from './files.js';
 /** The stores (`TokenStore`, `AppTicketStore`, `EventDedupStore`) and their Workers KV and Durable Object implementations. */
 export * from './stores.js';
-/** Message contents and card JSON 2.0 builders (also `@lark-sdk/wasm/message`). */
+/** Message contents and card JSON 2.0 builders (also `lark-sdk/message`). */
 export * as message from './message.js';
 
 export interface LarkClientOptions {

@@ -1,4 +1,4 @@
-// @lark-sdk/wasm: browsers and extensions load the wasm with `await init()`; the `node` and
+// lark-sdk: browsers and extensions load the wasm with `await init()`; the `node` and
 // `workerd` export conditions pick entry points that load it on import.
 import { glue, wasm } from './full.js';
 import { customBotClass } from './custom-bot.js';
@@ -11,7 +11,7 @@ import { CATALOG } from './generated/catalog.js';
 
 export { AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUserAccessToken } from './client.js';
 export { CATALOG, ENDPOINTS } from './generated/catalog.js';
-/** Message contents and card JSON 2.0 builders (also `@lark-sdk/wasm/message`). */
+/** Message contents and card JSON 2.0 builders (also `lark-sdk/message`). */
 export * as message from './message.js';
 export { DurableObjectDedupStore, DurableObjectRefreshLock, KvAppTicketStore, KvEventDedupStore, KvTokenStore, LarkCoordinator } from './stores.js';
 

@@ -2,7 +2,7 @@
 // shapes (the JSON is the type: see message.d.ts). No wasm: usable in Workers, browsers and
 // extensions as they are.
 //
-//   import { text, at, toRequest, card, markdown, button, callback } from '@lark-sdk/wasm/message';
+//   import { text, at, toRequest, card, markdown, button, callback } from 'lark-sdk/message';
 //   await client.im.v1.message.create({
 //     params: { receive_id_type: 'chat_id' },
 //     data: { receive_id: chatId, ...toRequest('text', text(at('ou_1', 'Ann'), ' please look')) },

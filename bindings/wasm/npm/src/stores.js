@@ -252,7 +252,7 @@ export class DurableObjectDedupStore {
  * The Durable Object behind `DurableObjectRefreshLock` and `DurableObjectDedupStore`. Export it
  * from the Worker's main module and bind it in wrangler.toml:
  *
- *     export { LarkCoordinator } from '@lark-sdk/wasm/stores';
+ *     export { LarkCoordinator } from 'lark-sdk/stores';
  *
  *     [[durable_objects.bindings]]
  *     name = "LARK_COORDINATOR"

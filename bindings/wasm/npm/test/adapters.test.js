@@ -11,7 +11,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import bodyParser from 'koa-bodyparser';
 
-import { CardActionHandler, EventDispatcher, adaptDefault, adaptExpress, adaptKoa, adaptKoaRouter } from '@lark-sdk/wasm';
+import { CardActionHandler, EventDispatcher, adaptDefault, adaptExpress, adaptKoa, adaptKoaRouter } from 'lark-sdk';
 
 const ENCRYPT_KEY = 'adapter-encrypt-key';
 const TOKEN = 'adapter-verification-token';

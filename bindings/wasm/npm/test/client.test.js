@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { LarkClient, CustomBot, CATALOG, isLarkError } from '@lark-sdk/wasm';
-import * as botOnly from '@lark-sdk/wasm/bot';
+import { LarkClient, CustomBot, CATALOG, isLarkError } from 'lark-sdk';
+import * as botOnly from 'lark-sdk/bot';
 
 const MOCK = process.env.LARK_MOCK_URL;
 const CONTROL = process.env.LARK_CONTROL_URL;
@@ -227,7 +227,7 @@ test('the bot-only entry posts with its smaller build', async () => {
 });
 
 test('the client-only entry sends with its smaller build and has no events', async () => {
-  const { LarkClient: SmallClient } = await import('@lark-sdk/wasm/client');
+  const { LarkClient: SmallClient } = await import('lark-sdk/client');
   const client = new SmallClient(APP);
   const sent = await client.im.message.create({
     params: { receive_id_type: 'chat_id' },

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 
-import { EventDispatcher, LarkClient, isLarkError, withTenantKey } from '@lark-sdk/wasm';
+import { EventDispatcher, LarkClient, isLarkError, withTenantKey } from 'lark-sdk';
 
 const ENCRYPT_KEY = 'test-encrypt-key';
 const TOKEN = 'test-verification-token';

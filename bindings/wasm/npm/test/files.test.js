@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { LarkClient, isLarkError } from '@lark-sdk/wasm';
+import { LarkClient, isLarkError } from 'lark-sdk';
 
 const MOCK = process.env.LARK_MOCK_URL;
 const CONTROL = process.env.LARK_CONTROL_URL;

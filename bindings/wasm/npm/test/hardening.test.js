@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { LarkClient, isLarkError, withAll, withHelpDeskCredential, withTenantToken } from '@lark-sdk/wasm';
+import { LarkClient, isLarkError, withAll, withHelpDeskCredential, withTenantToken } from 'lark-sdk';
 import { larkClientClass } from '../src/client.js';
 import { loader } from '../src/loader.js';
 import im from '../src/generated/catalog/im.js';
@@ -213,7 +213,7 @@ test('per-call headers are sent as given, never over the SDK\'s own, and bad one
 });
 
 test('the client-only build says it has no file transfers', async () => {
-  const { LarkClient: ClientOnly } = await import('@lark-sdk/wasm/client');
+  const { LarkClient: ClientOnly } = await import('lark-sdk/client');
   const client = new ClientOnly(APP);
   for (const call of [
     () => client.drive.upload({ file: new Uint8Array(1), fileName: 'a', parentNode: 'f' }),

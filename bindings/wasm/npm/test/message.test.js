@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import * as m from '@lark-sdk/wasm/message';
-import { message, isLarkError } from '@lark-sdk/wasm';
+import * as m from 'lark-sdk/message';
+import { message, isLarkError } from 'lark-sdk';
 
 const FIXTURES = new URL('../../../../crates/lark-message/tests/fixtures/', import.meta.url);
 const fixture = (name) => JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8'));

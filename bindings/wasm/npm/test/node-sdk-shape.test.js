@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import * as lark from '@lark-sdk/wasm';
-import { LarkClient as ImClient, LarkError as ImLarkError } from '@lark-sdk/wasm/api/im';
+import * as lark from 'lark-sdk';
+import { LarkClient as ImClient, LarkError as ImLarkError } from 'lark-sdk/api/im';
 
 const MOCK = process.env.LARK_MOCK_URL;
 const CONTROL = process.env.LARK_CONTROL_URL;
@@ -134,7 +134,7 @@ test('client.request({ method, url, params, data }) as node-sdk', async () => {
   assert.match(res.data.message_id, /^om_/);
 });
 
-test('@lark-sdk/wasm/api/im: a client with the im service only', async () => {
+test('lark-sdk/api/im: a client with the im service only', async () => {
   const small = new ImClient({ appId: 'cli_mock_app', appSecret: 'mock-app-secret', baseUrl: MOCK });
   assert.equal(small.contact, undefined);
   const res = await small.im.message.create({

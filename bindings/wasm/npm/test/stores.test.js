@@ -16,8 +16,8 @@ import {
   LarkClient,
   LarkCoordinator,
   isLarkError,
-} from '@lark-sdk/wasm';
-import * as storesOnly from '@lark-sdk/wasm/stores';
+} from 'lark-sdk';
+import * as storesOnly from 'lark-sdk/stores';
 
 const MOCK = process.env.LARK_MOCK_URL;
 const CONTROL = process.env.LARK_CONTROL_URL;

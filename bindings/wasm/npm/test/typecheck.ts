@@ -1,9 +1,9 @@
 // Compiled by `tsc` (npm run typecheck), never run: the generated types must accept correct
 // calls, written as for node-sdk, and reject wrong ones (each @ts-expect-error fails the check
 // when it is not an error).
-import { LarkClient, CustomBot, EventDispatcher, LarkError, WSClient, isLarkError, withTenantKey, type im, type contact } from '@lark-sdk/wasm';
-import { LarkClient as ImClient } from '@lark-sdk/wasm/api/im';
-import { CustomBot as SmallBot } from '@lark-sdk/wasm/bot';
+import { LarkClient, CustomBot, EventDispatcher, LarkError, WSClient, isLarkError, withTenantKey, type im, type contact } from 'lark-sdk';
+import { LarkClient as ImClient } from 'lark-sdk/api/im';
+import { CustomBot as SmallBot } from 'lark-sdk/bot';
 import {
   DurableObjectDedupStore,
   DurableObjectRefreshLock,
@@ -12,11 +12,11 @@ import {
   KvTokenStore,
   type RefreshLease,
   type TokenStore,
-} from '@lark-sdk/wasm';
-import { LarkCoordinator as StoresCoordinator } from '@lark-sdk/wasm/stores';
-import { message } from '@lark-sdk/wasm';
-import * as msg from '@lark-sdk/wasm/message';
-import { button, callback, card, chart, column, columnSet, divider, form, header, input, markdown, openUrl, option, selectStatic, table, tableColumn } from '@lark-sdk/wasm/message';
+} from 'lark-sdk';
+import { LarkCoordinator as StoresCoordinator } from 'lark-sdk/stores';
+import { message } from 'lark-sdk';
+import * as msg from 'lark-sdk/message';
+import { button, callback, card, chart, column, columnSet, divider, form, header, input, markdown, openUrl, option, selectStatic, table, tableColumn } from 'lark-sdk/message';
 
 export async function usage(client: LarkClient, small: ImClient): Promise<string | undefined> {
   const sent = await client.im.v1.message.create({
@@ -165,7 +165,7 @@ export function messageBuilders(client: LarkClient): Promise<unknown> {
 }
 
 // node-sdk's card handler and server adapters.
-import { CardActionHandler, adaptDefault, adaptExpress, adaptKoa, adaptKoaRouter } from '@lark-sdk/wasm';
+import { CardActionHandler, adaptDefault, adaptExpress, adaptKoa, adaptKoaRouter } from 'lark-sdk';
 export async function adapters(): Promise<void> {
   const cards = new CardActionHandler({ verificationToken: 'v' }, async (data) => ({ toast: { type: 'info', content: String(data.open_id) } }));
   const events = new EventDispatcher({ encryptKey: 'k' });
@@ -183,8 +183,8 @@ export async function adapters(): Promise<void> {
   new CardActionHandler({ verificationToken: 'v' });
 }
 
-import { withAll, withHelpDeskCredential, withTenantToken } from '@lark-sdk/wasm';
-import { withTenantToken as imWithTenantToken } from '@lark-sdk/wasm/api/im';
+import { withAll, withHelpDeskCredential, withTenantToken } from 'lark-sdk';
+import { withTenantToken as imWithTenantToken } from 'lark-sdk/api/im';
 export async function givenTokens(client: LarkClient): Promise<void> {
   await client.helpdesk.v1.category.list({}, withAll([withTenantToken('t'), withHelpDeskCredential('id', 'token')]));
   await client.im.v1.chat.get({ path: { chat_id: 'oc_1' } }, imWithTenantToken('t'));

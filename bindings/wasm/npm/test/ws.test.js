@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { EventDispatcher, WSClient, isLarkError } from '@lark-sdk/wasm';
+import { EventDispatcher, WSClient, isLarkError } from 'lark-sdk';
 
 const MOCK = process.env.LARK_MOCK_URL;
 const CONTROL = process.env.LARK_CONTROL_URL;

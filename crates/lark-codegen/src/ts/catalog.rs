@@ -1,5 +1,5 @@
 //! The endpoint tables (one file per service), their index, the bits of a row, and the
-//! per-service entry points `@lark-sdk/wasm/api/<service>`.
+//! per-service entry points `lark-sdk/api/<service>`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -127,11 +127,11 @@ fn bits() -> String {
     )
 }
 
-/// `@lark-sdk/wasm/api/<service>`: the default entry (browsers, extensions: `await init()`), the
+/// `lark-sdk/api/<service>`: the default entry (browsers, extensions: `await init()`), the
 /// Node one and the Workers one, and its types.
 fn entry(service: &str) -> Vec<(String, String)> {
     let js = format!(
-        "{HEADER}\n// @lark-sdk/wasm/api/{service}: a LarkClient with the `{service}` service only, over the client-only wasm\n\
+        "{HEADER}\n// lark-sdk/api/{service}: a LarkClient with the `{service}` service only, over the client-only wasm\n\
          // build, so a bundle carries this service's table and no other.\n\
          import {{ glue, wasm }} from '../../client/wasm.js';\n\
          import {{ larkClientClass }} from '../../client.js';\n\
@@ -158,7 +158,7 @@ fn entry(service: &str) -> Vec<(String, String)> {
          export * from './{service}.js';\n"
     );
     let dts = format!(
-        "{HEADER}\n// @lark-sdk/wasm/api/{service}: `LarkClient` with `client.{service}` only.\n\
+        "{HEADER}\n// lark-sdk/api/{service}: `LarkClient` with `client.{service}` only.\n\
          import type {{ LarkClientCore, LarkClientOptions, WasmInput }} from '../../index.js';\n\
          import type {{ Service }} from '../types/{service}.js';\n\n\
          export {{ AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUserAccessToken }} from '../../index.js';\n\

@@ -1,9 +1,9 @@
-// @lark-sdk/wasm/bot: only the custom bot, in a smaller wasm build.
+// lark-sdk/bot: only the custom bot, in a smaller wasm build.
 import * as glue from '../../wasm/bot/lark_wasm.js';
 import { loader } from '../loader.js';
 import { customBotClass } from '../custom-bot.js';
 
-const wasm = loader(glue, '@lark-sdk/wasm/bot');
+const wasm = loader(glue, 'lark-sdk/bot');
 
 /** Loads the wasm (a URL, Response, bytes or WebAssembly.Module; by default the packaged file). */
 export const init = (input) => wasm.init(input);

@@ -1,5 +1,5 @@
-// @lark-sdk/wasm/client: only LarkClient (every endpoint, tokens, raw requests), in a smaller
-// wasm build without events and custom bots. `@lark-sdk/wasm/api/<service>` is the same with
+// lark-sdk/client: only LarkClient (every endpoint, tokens, raw requests), in a smaller
+// wasm build without events and custom bots. `lark-sdk/api/<service>` is the same with
 // one service's table.
 import { glue, wasm } from './wasm.js';
 import { larkClientClass } from '../client.js';
