@@ -10,7 +10,8 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::codes;
-use crate::state::{AppKind, HandlerResult, IssuedToken, LarkError, Shared};
+use crate::reply::{HandlerResult, LarkError};
+use crate::state::{AppKind, IssuedToken, Shared};
 
 /// A token kind an endpoint accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,10 +37,10 @@ impl Caller {
                 "id": app_id, "id_type": "app_id", "sender_type": "app", "tenant_key": tenant_key,
             }),
             Caller::App { app_id } => json!({
-                "id": app_id, "id_type": "app_id", "sender_type": "app", "tenant_key": crate::MockServer::TENANT_KEY,
+                "id": app_id, "id_type": "app_id", "sender_type": "app", "tenant_key": crate::mock::MockServer::TENANT_KEY,
             }),
             Caller::User { open_id } => json!({
-                "id": open_id, "id_type": "open_id", "sender_type": "user", "tenant_key": crate::MockServer::TENANT_KEY,
+                "id": open_id, "id_type": "open_id", "sender_type": "user", "tenant_key": crate::mock::MockServer::TENANT_KEY,
             }),
         }
     }
@@ -56,7 +57,7 @@ impl Caller {
     pub(crate) fn tenant_key(&self) -> &str {
         match self {
             Caller::Tenant { tenant_key, .. } => tenant_key,
-            _ => crate::MockServer::TENANT_KEY,
+            _ => crate::mock::MockServer::TENANT_KEY,
         }
     }
 }
@@ -251,7 +252,7 @@ pub(crate) async fn tenant_token_internal(
              /open-apis/auth/v3/tenant_access_token",
         ));
     }
-    let (token, issued) = issue(&shared, "t-", &app_id, crate::MockServer::TENANT_KEY);
+    let (token, issued) = issue(&shared, "t-", &app_id, crate::mock::MockServer::TENANT_KEY);
     shared.data().tenant_tokens.insert(token.clone(), issued);
     Ok(token_answer("tenant_access_token", &token, &shared))
 }
@@ -269,7 +270,7 @@ pub(crate) async fn app_token_internal(
              /open-apis/auth/v3/app_access_token with an app_ticket",
         ));
     }
-    let (token, issued) = issue(&shared, "a-", &app_id, crate::MockServer::TENANT_KEY);
+    let (token, issued) = issue(&shared, "a-", &app_id, crate::mock::MockServer::TENANT_KEY);
     shared.data().app_tokens.insert(token.clone(), issued);
     Ok(token_answer("app_access_token", &token, &shared))
 }

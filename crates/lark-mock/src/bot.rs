@@ -12,7 +12,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
 use crate::codes;
-use crate::state::{Shared, now_millis};
+use crate::reply::now_millis;
+use crate::state::Shared;
 
 /// How far a signed request's timestamp may be from now.
 const WINDOW_SECS: u64 = 3600;

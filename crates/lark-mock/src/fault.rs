@@ -2,6 +2,10 @@
 
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::response::Response;
+use http::{HeaderValue, StatusCode, header};
+
 /// What goes wrong with a request.
 ///
 /// Faults that answer ([`Fault::Http`], [`Fault::LarkError`], [`Fault::MalformedJson`],
@@ -266,8 +270,8 @@ impl FaultRule {
     }
 }
 
-/// The id of an injected rule, for [`MockServer::remove_fault`](crate::MockServer::remove_fault)
-/// and [`MockServer::fault_hits`](crate::MockServer::fault_hits).
+/// The id of an injected rule, for [`MockServer::remove_fault`](crate::mock::MockServer::remove_fault)
+/// and [`MockServer::fault_hits`](crate::mock::MockServer::fault_hits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FaultId(pub(crate) u64);
 
@@ -314,6 +318,57 @@ impl Faults {
         }
         picked
     }
+}
+
+/// The answer an answering fault gives in place of the handler's.
+pub(crate) fn fault_answer(fault: Fault) -> Response {
+    let json = "application/json; charset=utf-8";
+    let (status, content_type, body, headers) = match fault {
+        Fault::Http {
+            status,
+            content_type,
+            body,
+            headers,
+        } => (status, content_type, body, headers),
+        Fault::LarkError {
+            status,
+            code,
+            msg,
+            headers,
+        } => {
+            let body = serde_json::json!({"code": code, "msg": msg, "data": {}});
+            (
+                status,
+                json.to_owned(),
+                body.to_string().into_bytes(),
+                headers,
+            )
+        }
+        Fault::MalformedJson { status } => (
+            status,
+            json.to_owned(),
+            br#"{"code":0,"msg":"success","data":{"items":[{"message_id":"om_"#.to_vec(),
+            Vec::new(),
+        ),
+        Fault::EmptyBody { status } => (status, json.to_owned(), Vec::new(), Vec::new()),
+        Fault::Delay(_) | Fault::DropBeforeHandler | Fault::DropAfterHandler => {
+            (500, json.to_owned(), Vec::new(), Vec::new())
+        }
+    };
+    let mut answer = Response::new(Body::from(body));
+    *answer.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    if let Ok(value) = HeaderValue::try_from(content_type) {
+        answer.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::try_from(name),
+            HeaderValue::try_from(value),
+        ) {
+            answer.headers_mut().append(name, value);
+        }
+    }
+    answer
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use crate::auth::{self, Caller, Kind};
 use crate::codes;
-use crate::state::{Data, HandlerResult, LarkError, Shared, now_millis, success};
+use crate::reply::{HandlerResult, LarkError, now_millis, success};
+use crate::state::{Data, Shared};
 
 const UUID_WINDOW: Duration = Duration::from_secs(3600);
 const MSG_TYPES: [&str; 11] = [
@@ -153,7 +154,7 @@ fn resolve_chat(data: &mut Data, id_type: &str, receive_id: &str) -> Result<Stri
             &user.open_id,
             "p2p",
             "private",
-            crate::MockServer::TENANT_KEY,
+            crate::mock::MockServer::TENANT_KEY,
             2,
         )
     });

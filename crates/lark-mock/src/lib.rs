@@ -56,9 +56,12 @@
 mod auth;
 mod bot;
 pub mod cardkit;
+pub mod codes;
 mod fault;
 mod files;
 mod handlers;
+mod mock;
+mod reply;
 mod server;
 mod spec;
 mod state;
@@ -71,57 +74,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 pub use fault::{Fault, FaultId, FaultRule, When};
 pub use files::{MockFile, drive_codes};
+pub use mock::MockServer;
 pub use state::{MockUser, RecordedRequest};
 
-use state::{App, AppKind, Bot, Shared, UserToken, lock};
-
-/// The Lark codes the mock answers with.
-pub mod codes {
-    /// No `Authorization` header.
-    pub const MISSING_ACCESS_TOKEN: i64 = 99_991_661;
-    /// The tenant access token is unknown, expired or revoked.
-    pub const INVALID_TENANT_TOKEN: i64 = 99_991_663;
-    /// The app access token is unknown or expired, or not accepted here.
-    pub const INVALID_APP_TOKEN: i64 = 99_991_664;
-    /// The user access token is unknown, or not accepted here.
-    pub const INVALID_USER_TOKEN: i64 = 99_991_668;
-    /// The `Authorization` header is not `Bearer t-…`, `u-…` or `a-…`.
-    pub const MALFORMED_ACCESS_TOKEN: i64 = 99_991_671;
-    /// The rate limit was hit (see [`Fault::rate_limited`](crate::Fault::rate_limited)).
-    pub const RATE_LIMITED: i64 = 99_991_400;
-    /// A required field is missing or malformed.
-    pub const FIELD_VALIDATION_FAILED: i64 = 99_992_402;
-    /// A token request lacks a field or names an unknown app.
-    pub const TOKEN_PARAM_INVALID: i64 = 10_003;
-    /// The app ticket is unknown.
-    pub const APP_TICKET_INVALID: i64 = 10_012;
-    /// The app secret does not match.
-    pub const APP_SECRET_INVALID: i64 = 10_014;
-    /// An invalid parameter of an IM call (unknown message id, bad content, …).
-    pub const INVALID_PARAM: i64 = 230_001;
-    /// The bot is not in the chat (an unknown chat id).
-    pub const BOT_NOT_IN_CHAT: i64 = 230_002;
-    /// An unknown chat id on `GET /im/v1/chats/:chat_id`.
-    pub const INVALID_CHAT_ID: i64 = 232_006;
-    /// An unknown user on the contact endpoint.
-    pub const NO_USER_AUTHORITY: i64 = 41_050;
-    /// Wrong or missing helpdesk credentials (HTTP 401).
-    pub const HELPDESK_UNAUTHORIZED: i64 = 154_001;
-    /// An unknown route (HTTP 404).
-    pub const NOT_FOUND: i64 = 404;
-    /// Custom bot: unknown webhook token.
-    pub const BOT_TOKEN_INVALID: i64 = 19_001;
-    /// Custom bot: bad signature or timestamp.
-    pub const BOT_SIGN_FAILED: i64 = 19_021;
-    /// Custom bot: none of the bot's keywords is in the message.
-    pub const BOT_KEYWORDS_NOT_FOUND: i64 = 19_024;
-    /// Custom bot: the body or message type is malformed.
-    pub const BOT_BAD_REQUEST: i64 = 9_499;
-}
+use reply::lock;
+use state::{App, AppKind, Bot, Shared, UserToken};
 
 /// Settings for a [`MockServer`].
 #[derive(Debug, Clone)]
@@ -210,21 +170,6 @@ fn seed(shared: &Shared) {
     data.chats.insert(MockServer::CHAT_ID.to_owned(), chat);
 }
 
-/// A running mock server. Dropping it (or [`MockServer::shutdown`]) stops it and closes every
-/// connection.
-///
-/// It starts with one self-built app ([`MockServer::APP_ID`] / [`MockServer::APP_SECRET`]), one
-/// user ([`MockServer::USER_OPEN_ID`]), one chat ([`MockServer::CHAT_ID`]) and one set of helpdesk
-/// credentials ([`MockServer::HELPDESK_ID`] / [`MockServer::HELPDESK_TOKEN`]).
-#[derive(Debug)]
-pub struct MockServer {
-    addr: SocketAddr,
-    base_url: String,
-    shared: Arc<Shared>,
-    stop: Option<watch::Sender<()>>,
-    task: Option<JoinHandle<()>>,
-}
-
 const TENANT_TOKEN_PATHS: [&str; 2] = [
     "/open-apis/auth/v3/tenant_access_token/internal",
     "/open-apis/auth/v3/tenant_access_token",
@@ -235,22 +180,6 @@ const APP_TOKEN_PATHS: [&str; 2] = [
 ];
 
 impl MockServer {
-    /// The id of the self-built app every mock server knows.
-    pub const APP_ID: &'static str = "cli_mock_app";
-    /// Its secret.
-    pub const APP_SECRET: &'static str = "mock-app-secret";
-    /// The tenant of self-built apps.
-    pub const TENANT_KEY: &'static str = "mock_tenant";
-    /// The chat every mock server starts with.
-    pub const CHAT_ID: &'static str = "oc_mock_chat";
-    /// The user every mock server starts with (user id `mock_user`, union id `on_mock_user`,
-    /// email `mock_user@example.com`).
-    pub const USER_OPEN_ID: &'static str = "ou_mock_user";
-    /// The helpdesk id every mock server knows.
-    pub const HELPDESK_ID: &'static str = "mock-helpdesk";
-    /// Its token.
-    pub const HELPDESK_TOKEN: &'static str = "mock-helpdesk-token";
-
     /// A server on a free port with the default settings.
     pub async fn start() -> std::io::Result<MockServer> {
         MockServer::builder().start().await
@@ -518,14 +447,5 @@ impl MockServer {
             .iter()
             .find(|r| r.id == id)
             .map_or(0, |r| r.hits)
-    }
-}
-
-impl Drop for MockServer {
-    fn drop(&mut self) {
-        // Dropping the sender stops the accept loop, which closes the listener and every
-        // connection; nothing keeps running after the handle is gone.
-        self.stop.take();
-        self.shared.ws.stop();
     }
 }

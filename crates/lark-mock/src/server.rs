@@ -1,11 +1,14 @@
 //! The HTTP side: the accept loop, one hyper connection per socket, and the dispatch that records
 //! requests, applies faults and adds the headers every answer carries.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::{HeaderValue, Method, Request, StatusCode, header};
@@ -15,8 +18,9 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tower::ServiceExt as _;
 
-use crate::fault::Fault;
-use crate::state::{LarkError, RecordedRequest, Shared, lock};
+use crate::fault::{Fault, fault_answer};
+use crate::reply::{LarkError, lock};
+use crate::state::{RecordedRequest, Shared};
 use crate::{auth, bot, codes, handlers};
 
 /// The largest request body the mock reads.
@@ -83,8 +87,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/open-apis/cardkit/v1/cards/{card_id}/elements/{element_id}/content",
             axum::routing::put(crate::cardkit::content),
         )
-        .route(lark_core::ws::ENDPOINT_PATH, post(crate::ws::endpoint))
-        .route(crate::ws::WS_PATH, get(crate::ws::socket))
+        .route(lark_core::ws::ENDPOINT_PATH, post(ws_endpoint))
+        .route(crate::ws::WS_PATH, get(ws_socket))
         .fallback(crate::spec::handle)
         .method_not_allowed_fallback(crate::spec::handle)
         .with_state(shared)
@@ -206,56 +210,6 @@ async fn hang_up(kill: &Notify) -> Response {
     std::future::pending().await
 }
 
-pub(crate) fn fault_answer(fault: Fault) -> Response {
-    let json = "application/json; charset=utf-8";
-    let (status, content_type, body, headers) = match fault {
-        Fault::Http {
-            status,
-            content_type,
-            body,
-            headers,
-        } => (status, content_type, body, headers),
-        Fault::LarkError {
-            status,
-            code,
-            msg,
-            headers,
-        } => {
-            let body = serde_json::json!({"code": code, "msg": msg, "data": {}});
-            (
-                status,
-                json.to_owned(),
-                body.to_string().into_bytes(),
-                headers,
-            )
-        }
-        Fault::MalformedJson { status } => (
-            status,
-            json.to_owned(),
-            br#"{"code":0,"msg":"success","data":{"items":[{"message_id":"om_"#.to_vec(),
-            Vec::new(),
-        ),
-        Fault::EmptyBody { status } => (status, json.to_owned(), Vec::new(), Vec::new()),
-        Fault::Delay(_) | Fault::DropBeforeHandler | Fault::DropAfterHandler => {
-            (500, json.to_owned(), Vec::new(), Vec::new())
-        }
-    };
-    let mut answer = Response::new(Body::from(body));
-    *answer.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-    if let Ok(value) = HeaderValue::try_from(content_type) {
-        answer.headers_mut().insert(header::CONTENT_TYPE, value);
-    }
-    for (name, value) in headers {
-        if let (Ok(name), Ok(value)) = (
-            http::HeaderName::try_from(name),
-            HeaderValue::try_from(value),
-        ) {
-            answer.headers_mut().append(name, value);
-        }
-    }
-    answer
-}
-
 /// Adds `X-Tt-Logid`, the CORS headers, and a JSON content type when the answer has none.
 /// `preflight` carries the `Access-Control-Request-Headers` of an OPTIONS request.
 fn finish(mut answer: Response, log_id: &str, preflight: Option<Option<HeaderValue>>) -> Response {
@@ -294,4 +248,23 @@ fn finish(mut answer: Response, log_id: &str, preflight: Option<Option<HeaderVal
         );
     }
     answer
+}
+
+/// The long connection's endpoint, with the apps and ids of this server.
+async fn ws_endpoint(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    crate::ws::endpoint(
+        &shared.ws,
+        &body,
+        |app_id| shared.data().apps.get(app_id).map(|app| app.secret.clone()),
+        |prefix| shared.new_id(prefix),
+    )
+}
+
+/// The long connection's WebSocket.
+async fn ws_socket(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    crate::ws::socket(Arc::clone(&shared.ws), &query, upgrade)
 }

@@ -23,7 +23,8 @@ use serde_json::{Map, Value};
 
 use crate::auth::{self, Kind};
 use crate::codes;
-use crate::state::{LarkError, Shared};
+use crate::reply::LarkError;
+use crate::state::Shared;
 
 /// The bytes a download endpoint answers.
 pub(crate) const DOWNLOAD_BYTES: &[u8] = b"lark-mock file bytes";
@@ -36,7 +37,7 @@ pub(crate) async fn unmodelled(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> crate::state::HandlerResult {
+) -> crate::reply::HandlerResult {
     Ok(handle(State(shared), method, uri, headers, body).await)
 }
 

@@ -5,10 +5,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::fault::Faults;
+use crate::reply::{lock, now_millis};
 
 /// A request the mock received.
 #[derive(Debug, Clone)]
@@ -152,7 +152,7 @@ pub(crate) struct Data {
     pub(crate) users: Vec<MockUser>,
     pub(crate) bots: HashMap<String, Bot>,
     /// CardKit card entities.
-    pub(crate) cardkit: crate::cardkit::Cards,
+    pub(crate) cardkit: crate::cardkit::store::Cards,
 }
 
 /// Everything the handlers share.
@@ -165,7 +165,7 @@ pub(crate) struct Shared {
     pub(crate) record: bool,
     pub(crate) token_ttl: Mutex<Duration>,
     pub(crate) ws: std::sync::Arc<crate::ws::WsState>,
-    pub(crate) files: crate::files::Files,
+    pub(crate) files: crate::files::store::Files,
     seq: AtomicU64,
     salt: u64,
 }
@@ -183,7 +183,7 @@ impl Shared {
             record,
             token_ttl: Mutex::new(token_ttl),
             ws: std::sync::Arc::default(),
-            files: crate::files::Files::default(),
+            files: crate::files::store::Files::default(),
             seq: AtomicU64::new(0),
             salt: nanos ^ u64::from(std::process::id()).rotate_left(32),
         }
@@ -214,55 +214,8 @@ impl Shared {
     }
 }
 
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
-
-pub(crate) fn now_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// A Lark error answer: `{"code":code,"msg":msg,"data":{}}` with `status`.
-#[derive(Debug, Clone)]
-pub(crate) struct LarkError {
-    pub(crate) status: http::StatusCode,
-    pub(crate) code: i64,
-    pub(crate) msg: String,
-}
-
-impl LarkError {
-    pub(crate) fn new(status: u16, code: i64, msg: impl Into<String>) -> Self {
-        Self {
-            status: http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_REQUEST),
-            code,
-            msg: msg.into(),
-        }
-    }
-
-    /// HTTP 400 with `code`.
-    pub(crate) fn bad(code: i64, msg: impl Into<String>) -> Self {
-        Self::new(400, code, msg)
-    }
-}
-
-impl IntoResponse for LarkError {
-    fn into_response(self) -> Response {
-        let body = json!({"code": self.code, "msg": self.msg, "data": {}});
-        (self.status, axum::Json(body)).into_response()
-    }
-}
-
-/// `{"code":0,"msg":"success","data":data}`.
-pub(crate) fn success(data: Value) -> Response {
-    axum::Json(json!({"code": 0, "msg": "success", "data": data})).into_response()
-}
-
-pub(crate) type HandlerResult = Result<Response, LarkError>;

@@ -6,9 +6,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use http::{HeaderValue, StatusCode};
@@ -19,7 +17,7 @@ use lark_core::ws::{
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
-use crate::state::{Shared, lock};
+use crate::reply::lock;
 
 /// The path of the WebSocket the endpoint's URLs point to.
 pub const WS_PATH: &str = "/ws/v2";
@@ -220,7 +218,7 @@ impl WsState {
 
 /// Scripts the mock's long connection: pushes events and card actions, answers (or ignores)
 /// pings, cuts connections, refuses handshakes, and records every ack. Get one from
-/// [`MockServer::ws`](crate::MockServer::ws); clones share the server.
+/// [`MockServer::ws`](crate::mock::MockServer::ws); clones share the server.
 ///
 /// A message pushed while no client is connected waits for the next connection. Every wait is
 /// bounded by the timeout it is given.
@@ -501,14 +499,20 @@ fn to_bytes(value: &Value) -> Vec<u8> {
 // ----- the routes -----
 
 /// `POST /callback/ws/endpoint`: `{"AppID", "AppSecret"}` → the URL and the ClientConfig.
-pub(crate) async fn endpoint(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+/// `secret_of` looks an app's secret up; `new_id` makes the device id and the ticket.
+pub(crate) fn endpoint(
+    ws: &WsState,
+    body: &[u8],
+    secret_of: impl FnOnce(&str) -> Option<String>,
+    new_id: impl Fn(&str) -> String,
+) -> Response {
     let answer = |code: i64, msg: &str, data: Value| {
         axum::Json(json!({"code": code, "msg": msg, "data": data})).into_response()
     };
-    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let field = |name: &str| request.get(name).and_then(Value::as_str).unwrap_or("");
     let (app_id, secret) = (field("AppID"), field("AppSecret"));
-    let known = shared.data().apps.get(app_id).map(|app| app.secret.clone());
+    let known = secret_of(app_id);
     match known {
         None => return answer(codes::APP_NOT_FOUND, "app not found", json!({})),
         Some(expected) if expected != secret => {
@@ -516,7 +520,6 @@ pub(crate) async fn endpoint(State(shared): State<Arc<Shared>>, body: Bytes) -> 
         }
         Some(_) => {}
     }
-    let ws = &shared.ws;
     let mut inner = lock(&ws.inner);
     if let Some((code, msg)) = inner.endpoint_failures.pop_front() {
         return answer(code, &msg, json!({}));
@@ -524,8 +527,8 @@ pub(crate) async fn endpoint(State(shared): State<Arc<Shared>>, body: Bytes) -> 
     let Some(addr) = inner.addr else {
         return answer(1, "the mock is starting", json!({}));
     };
-    let device_id = shared.new_id("dev_");
-    let ticket = shared.new_id("tkt_");
+    let device_id = new_id("dev_");
+    let ticket = new_id("tkt_");
     inner.tickets.insert(ticket.clone());
     let url = format!(
         "ws://{addr}{WS_PATH}?fpid=493&aid=552564&device_id={device_id}&access_key=mock\
@@ -537,12 +540,11 @@ pub(crate) async fn endpoint(State(shared): State<Arc<Shared>>, body: Bytes) -> 
 }
 
 /// `GET /ws/v2?device_id&service_id&ticket`: the WebSocket.
-pub(crate) async fn socket(
-    State(shared): State<Arc<Shared>>,
-    Query(query): Query<HashMap<String, String>>,
+pub(crate) fn socket(
+    ws: Arc<WsState>,
+    query: &HashMap<String, String>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let ws = Arc::clone(&shared.ws);
     let refusal = {
         let mut inner = lock(&ws.inner);
         inner.handshakes += 1;

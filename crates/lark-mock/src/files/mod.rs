@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -24,24 +24,22 @@ use axum::routing::{get, post};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use serde_json::{Value, json};
 
-use crate::MockServer;
+pub(crate) mod store;
+
+pub use store::MockFile;
+use store::{Area, FilesData, PartFault, PendingUpload, Stored};
+
 use crate::auth::{self, Caller, Kind};
 use crate::fault::Fault;
-use crate::state::{HandlerResult, LarkError, Shared, lock, success};
+use crate::mock::MockServer;
+use crate::reply::{HandlerResult, LarkError, success};
+use crate::state::Shared;
 
 /// The prefix of every upload id the mock issues.
 pub(crate) const UPLOAD_ID_PREFIX: &str = "mockupl";
 /// The prefix of every file token the mock issues.
 pub(crate) const FILE_TOKEN_PREFIX: &str = "boxmock";
 
-/// The platform's block size for the three-step upload: 4 MiB.
-const DEFAULT_BLOCK_SIZE: u64 = 4 * 1024 * 1024;
-/// The largest file `upload_all` takes: 20 MiB.
-const DEFAULT_UPLOAD_ALL_LIMIT: u64 = 20 * 1024 * 1024;
-/// How long an upload id stays valid: the platform keeps it for 24 hours.
-const DEFAULT_UPLOAD_TTL: Duration = Duration::from_secs(24 * 3600);
-/// The size of the chunks a download body is written in.
-const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 /// The longest file name the platform accepts.
 const MAX_FILE_NAME_CHARS: usize = 250;
 
@@ -70,127 +68,6 @@ pub mod drive_codes {
 }
 
 use drive_codes as codes;
-
-/// Which of the two drive resources a request went through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Area {
-    Files,
-    Medias,
-}
-
-impl Area {
-    fn of(path: &str) -> Area {
-        if path.starts_with("/open-apis/drive/v1/medias/") {
-            Area::Medias
-        } else {
-            Area::Files
-        }
-    }
-}
-
-/// A file the mock stores, as [`MockServer::drive_file`] returns it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct MockFile {
-    /// The file token.
-    pub file_token: String,
-    /// The file name given at upload.
-    pub name: String,
-    /// The content type downloads answer with.
-    pub content_type: String,
-    /// `parent_type` of the upload (empty for a file put with [`MockServer::put_file`]).
-    pub parent_type: String,
-    /// `parent_node` of the upload.
-    pub parent_node: String,
-    /// Whether it came through `drive/v1/medias` rather than `drive/v1/files`.
-    pub media: bool,
-    /// Its bytes.
-    pub bytes: Vec<u8>,
-}
-
-#[derive(Debug, Clone)]
-struct Stored {
-    name: String,
-    content_type: String,
-    parent_type: String,
-    parent_node: String,
-    area: Area,
-    bytes: Bytes,
-}
-
-#[derive(Debug)]
-struct PendingUpload {
-    area: Area,
-    caller: String,
-    file_name: String,
-    parent_type: String,
-    parent_node: String,
-    size: u64,
-    block_size: u64,
-    block_num: u64,
-    parts: BTreeMap<u64, Bytes>,
-    expires_at: Instant,
-}
-
-#[derive(Debug)]
-struct PartFault {
-    seq: u64,
-    remaining: u64,
-    fault: Fault,
-}
-
-#[derive(Debug)]
-struct Settings {
-    block_size: u64,
-    upload_ttl: Duration,
-    upload_all_limit: u64,
-    chunk_size: usize,
-    chunk_delay: Duration,
-}
-
-#[derive(Debug)]
-struct FilesData {
-    settings: Settings,
-    stored: HashMap<String, Stored>,
-    uploads: HashMap<String, PendingUpload>,
-    part_faults: Vec<PartFault>,
-    parts_received: u64,
-    /// For each of the next downloads, the bytes of its body after which the connection drops.
-    download_breaks: std::collections::VecDeque<u64>,
-}
-
-/// The drive state of one mock server.
-#[derive(Debug)]
-pub(crate) struct Files {
-    data: Mutex<FilesData>,
-}
-
-impl Default for Files {
-    fn default() -> Self {
-        Self {
-            data: Mutex::new(FilesData {
-                settings: Settings {
-                    block_size: DEFAULT_BLOCK_SIZE,
-                    upload_ttl: DEFAULT_UPLOAD_TTL,
-                    upload_all_limit: DEFAULT_UPLOAD_ALL_LIMIT,
-                    chunk_size: DEFAULT_CHUNK_SIZE,
-                    chunk_delay: Duration::ZERO,
-                },
-                stored: HashMap::new(),
-                uploads: HashMap::new(),
-                part_faults: Vec::new(),
-                parts_received: 0,
-                download_breaks: std::collections::VecDeque::new(),
-            }),
-        }
-    }
-}
-
-impl Files {
-    fn data(&self) -> std::sync::MutexGuard<'_, FilesData> {
-        lock(&self.data)
-    }
-}
 
 /// Adds the drive routes.
 pub(crate) fn routes(router: Router<Arc<Shared>>) -> Router<Arc<Shared>> {
@@ -544,7 +421,7 @@ fn take_part_fault(files: &mut FilesData, seq: u64) -> Option<PartOutcome> {
         Fault::Delay(delay) => PartOutcome::Delay(delay),
         Fault::DropBeforeHandler => PartOutcome::Answer(broken_answer()),
         Fault::DropAfterHandler => PartOutcome::BreakAfter,
-        answering => PartOutcome::Answer(crate::server::fault_answer(answering)),
+        answering => PartOutcome::Answer(crate::fault::fault_answer(answering)),
     })
 }
 

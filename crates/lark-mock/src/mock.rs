@@ -1,0 +1,55 @@
+//! The handle of a running mock server and the fixed identities every server starts with.
+//!
+//! The handle's methods are spread over the modules that own what they control (the server's
+//! life in lib.rs, drive files in `files`); the struct itself sits low, beside the state it
+//! points to, so those modules can extend it without reaching up to the crate root.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::state::Shared;
+
+/// A running mock server. Dropping it (or [`MockServer::shutdown`]) stops it and closes every
+/// connection.
+///
+/// It starts with one self-built app ([`MockServer::APP_ID`] / [`MockServer::APP_SECRET`]), one
+/// user ([`MockServer::USER_OPEN_ID`]), one chat ([`MockServer::CHAT_ID`]) and one set of helpdesk
+/// credentials ([`MockServer::HELPDESK_ID`] / [`MockServer::HELPDESK_TOKEN`]).
+#[derive(Debug)]
+pub struct MockServer {
+    pub(crate) addr: SocketAddr,
+    pub(crate) base_url: String,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) stop: Option<watch::Sender<()>>,
+    pub(crate) task: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// The id of the self-built app every mock server knows.
+    pub const APP_ID: &'static str = "cli_mock_app";
+    /// Its secret.
+    pub const APP_SECRET: &'static str = "mock-app-secret";
+    /// The tenant of self-built apps.
+    pub const TENANT_KEY: &'static str = "mock_tenant";
+    /// The chat every mock server starts with.
+    pub const CHAT_ID: &'static str = "oc_mock_chat";
+    /// The user every mock server starts with (user id `mock_user`, union id `on_mock_user`,
+    /// email `mock_user@example.com`).
+    pub const USER_OPEN_ID: &'static str = "ou_mock_user";
+    /// The helpdesk id every mock server knows.
+    pub const HELPDESK_ID: &'static str = "mock-helpdesk";
+    /// Its token.
+    pub const HELPDESK_TOKEN: &'static str = "mock-helpdesk-token";
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        // Dropping the sender stops the accept loop, which closes the listener and every
+        // connection; nothing keeps running after the handle is gone.
+        self.stop.take();
+        self.shared.ws.stop();
+    }
+}
