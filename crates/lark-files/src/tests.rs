@@ -352,7 +352,11 @@ fn a_source_giving_short_reads_is_an_error() {
         fn size(&self) -> u64 {
             10
         }
-        fn read(&mut self, _: u64, len: usize) -> lark_core::BoxFuture<'_, lark_core::Result<Vec<u8>>> {
+        fn read(
+            &mut self,
+            _: u64,
+            len: usize,
+        ) -> lark_core::BoxFuture<'_, lark_core::Result<Vec<u8>>> {
             Box::pin(std::future::ready(Ok(vec![0; len - 1])))
         }
     }
@@ -716,8 +720,10 @@ impl lark_core::HttpClient for Breaking {
     fn execute_streaming(
         &self,
         request: http::Request<Vec<u8>>,
-    ) -> lark_core::BoxFuture<'_, std::result::Result<http::Response<lark_core::BodyStream>, HttpError>>
-    {
+    ) -> lark_core::BoxFuture<
+        '_,
+        std::result::Result<http::Response<lark_core::BodyStream>, HttpError>,
+    > {
         if request.uri().path().ends_with("internal") {
             let sending = self.execute(request);
             return Box::pin(async move {

@@ -323,13 +323,13 @@ impl Kind {
         let (seq, size) = (signed(seq, "part number")?, signed(size, "part size")?);
         match self {
             Kind::File => {
-                let call = file::UploadPart::new(upload_id, seq, size, unsent_part())
-                    .checksum(checksum);
+                let call =
+                    file::UploadPart::new(upload_id, seq, size, unsent_part()).checksum(checksum);
                 client.send_hinted(&call, &upload.options, hints).await?;
             }
             Kind::Media => {
-                let call = media::UploadPart::new(upload_id, seq, size, unsent_part())
-                    .checksum(checksum);
+                let call =
+                    media::UploadPart::new(upload_id, seq, size, unsent_part()).checksum(checksum);
                 client.send_hinted(&call, &upload.options, hints).await?;
             }
         }
@@ -876,4 +876,3 @@ async fn send_part<H: HttpClient>(
         .await;
     (seq, result)
 }
-
