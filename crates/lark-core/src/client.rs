@@ -1,8 +1,7 @@
 //! [`Client`]: endpoints in, typed answers out, tokens handled on the way.
 //!
-//! The client puts the pieces together: [`request`](crate::request) builds a call,
-//! [`auth`](crate::auth) picks its token from the token manager, [`retry`](crate::retry)
-//! repeats it, [`response`](crate::response) decodes the answer.
+//! The client puts the pieces together: `request` builds a call, `auth` picks its token from
+//! the token manager (`token::manager`), `retry` repeats it, `response` decodes the answer.
 
 use std::sync::Arc;
 
@@ -18,7 +17,7 @@ use crate::retry::{self, Failed, RetryPolicy, reset_hint};
 use crate::runtime::{HttpClient, Runtime};
 use crate::secret::Secret;
 use crate::ticket::{AppTicketStore, TicketsInTokenStore};
-use crate::token::{MemoryTokenStore, TokenManager, TokenStore};
+use crate::token::{MemoryTokenStore, TokenManager, TokenStore, UsedToken};
 use crate::transport::{Transport, clone_request};
 
 /// The Feishu/Lark client over any [`HttpClient`] backend.
@@ -283,19 +282,10 @@ impl<H: HttpClient> Client<H> {
         kind: Shape,
         now: Option<u64>,
     ) -> std::result::Result<T, Failed> {
-        let failed = |error, used| Failed {
-            error,
-            reset: None,
-            used,
-        };
-        let mut request = clone_request(request);
-        let io = self.transport();
-        let used = auth::authorize(&mut request, auth, options, &self.inner.tokens, &io, now)
-            .await
-            .map_err(|e| failed(e, None))?;
-        let response = match io.exchange(request, options.timeout).await {
+        let (request, used) = self.authorized(request, auth, options, now).await?;
+        let response = match self.transport().exchange(request, options.timeout).await {
             Ok(response) => response,
-            Err(e) => return Err(failed(e, used)),
+            Err(error) => return Err(Failed::new(error, used)),
         };
         let (parts, body) = response.into_parts();
         decode_parts(&parts, body, kind).map_err(|error| Failed {
@@ -303,6 +293,23 @@ impl<H: HttpClient> Client<H> {
             reset: reset_hint(&parts.headers),
             used,
         })
+    }
+
+    /// A copy of `request` for one attempt, with its `Authorization` set (and the managed
+    /// token it carries, for the evict-and-retry decision).
+    pub(crate) async fn authorized(
+        &self,
+        request: &http::Request<Vec<u8>>,
+        auth: &Auth,
+        options: &RequestOptions,
+        now: Option<u64>,
+    ) -> std::result::Result<(http::Request<Vec<u8>>, Option<UsedToken>), Failed> {
+        let mut request = clone_request(request);
+        let tokens = &self.inner.tokens;
+        match auth::authorize(&mut request, auth, options, tokens, &self.transport(), now).await {
+            Ok(used) => Ok((request, used)),
+            Err(error) => Err(Failed::new(error, None)),
+        }
     }
 
     /// The retry policy of a call: its own, else the client's.

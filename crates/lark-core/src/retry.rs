@@ -186,6 +186,17 @@ pub(crate) struct Failed {
     pub(crate) used: Option<UsedToken>,
 }
 
+impl Failed {
+    /// `error`, without a reset hint, after an attempt that carried `used`.
+    pub(crate) fn new(error: Error, used: Option<UsedToken>) -> Self {
+        Self {
+            error,
+            reset: None,
+            used,
+        }
+    }
+}
+
 /// The retry loop around `attempt`, which is called with a clock reading for the first
 /// attempt's token check and `None` after.
 ///

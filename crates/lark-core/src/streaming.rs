@@ -17,7 +17,8 @@ use crate::transport::{TimedBody, clone_request};
 /// How much of an error answer to a download is read: enough for any envelope or error page.
 const ERROR_BODY_LIMIT: usize = 1 << 20;
 
-/// A download's request, built once and sent again from where a broken body stopped.
+/// A download's request, built once by [`Client::prepare_download`] and sent again by
+/// [`Client::send_download`] from where a broken body stopped.
 pub struct PreparedDownload {
     request: http::Request<Vec<u8>>,
     auth: Auth,
@@ -28,7 +29,8 @@ impl std::fmt::Debug for PreparedDownload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedDownload")
             .field("method", self.request.method())
-            .field("uri", self.request.uri())
+            // The path only: a query may carry values the caller would not log.
+            .field("path", &self.request.uri().path())
             .finish_non_exhaustive()
     }
 }
@@ -112,20 +114,11 @@ impl<H: HttpClient> Client<H> {
         options: &RequestOptions,
         now: Option<u64>,
     ) -> std::result::Result<StreamedAnswer, Failed> {
-        let failed = |error, used| Failed {
-            error,
-            reset: None,
-            used,
-        };
-        let mut request = clone_request(request);
-        let io = self.transport();
-        let used = auth::authorize(&mut request, auth, options, &self.inner.tokens, &io, now)
-            .await
-            .map_err(|e| failed(e, None))?;
+        let (request, used) = self.authorized(request, auth, options, now).await?;
         let timeout = options.timeout.or(self.inner.config.timeout);
-        let response = match io.exchange_streaming(request, timeout).await {
+        let response = match self.transport().exchange_streaming(request, timeout).await {
             Ok(response) => response,
-            Err(e) => return Err(failed(e, used)),
+            Err(error) => return Err(Failed::new(error, used)),
         };
         let (parts, body) = response.into_parts();
         let mut body = TimedBody::new(body, Arc::clone(&self.inner.runtime), timeout);
@@ -162,7 +155,7 @@ impl<H: HttpClient> Client<H> {
                     ended = true;
                     break;
                 }
-                Err(e) => return Err(failed(e, used)),
+                Err(error) => return Err(Failed::new(error, used)),
             }
         }
         if judged_here {

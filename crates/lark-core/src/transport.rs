@@ -93,11 +93,6 @@ impl TimedBody {
         }
     }
 
-    /// The idle limit on each chunk.
-    pub fn timeout(&self) -> Option<Duration> {
-        self.timeout
-    }
-
     /// The next chunk, `None` at the end; [`Error::Timeout`] when none comes within the
     /// timeout, [`Error::Transport`] when the body breaks off.
     pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>> {

@@ -347,101 +347,101 @@ async fn post_unauthenticated<H: HttpClient, T: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::{HttpError, ManualClock};
+    use crate::runtime::{BoxFuture, HttpError, ManualClock};
     use crate::ticket::MemoryAppTicketStore;
     use crate::token::MemoryTokenStore;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    type Answer = std::future::Ready<std::result::Result<http::Response<Vec<u8>>, HttpError>>;
-
     /// A backend answering every token request with `answer`, counting them.
-    fn token_backend(
+    struct Counting {
         answer: &'static str,
-        count: Arc<AtomicUsize>,
-    ) -> impl Fn(http::Request<Vec<u8>>) -> Answer {
-        move |_request| {
-            count.fetch_add(1, Ordering::SeqCst);
-            std::future::ready(Ok(http::Response::new(answer.as_bytes().to_vec())))
+        count: AtomicUsize,
+    }
+
+    impl Counting {
+        fn count(&self) -> usize {
+            self.count.load(Ordering::SeqCst)
         }
     }
 
-    fn manager(config: &Config) -> TokenManager {
-        TokenManager::new(
-            config,
-            Arc::new(MemoryTokenStore::new()),
-            Arc::new(MemoryAppTicketStore::new()),
-        )
+    impl HttpClient for Counting {
+        fn execute(
+            &self,
+            _request: http::Request<Vec<u8>>,
+        ) -> BoxFuture<'_, std::result::Result<http::Response<Vec<u8>>, HttpError>> {
+            self.count.fetch_add(1, Ordering::SeqCst);
+            let response = http::Response::new(self.answer.as_bytes().to_vec());
+            Box::pin(std::future::ready(Ok(response)))
+        }
     }
 
-    #[test]
-    fn a_token_without_expire_is_kept_not_refetched_per_call() {
-        let count = Arc::new(AtomicUsize::new(0));
-        let answer = r#"{"code":0,"msg":"ok","tenant_access_token":"t-1"}"#;
+    /// Runs `test` with a manager of in-memory stores, over a backend answering `answer`.
+    fn with_manager<R>(
+        answer: &'static str,
+        test: impl FnOnce(&TokenManager, &Transport<'_, Counting>) -> R,
+    ) -> R {
         let config = Config::new("cli_x", "s");
-        let http = token_backend(answer, Arc::clone(&count));
+        let http = Counting {
+            answer,
+            count: AtomicUsize::new(0),
+        };
         let clock = ManualClock::new(1_000);
         let io = Transport {
             config: &config,
             http: &http,
             runtime: &clock,
         };
-        let tokens = manager(&config);
-        for _ in 0..3 {
-            let token =
-                futures_executor::block_on(tokens.token(&io, TokenKind::Tenant, None, None))
-                    .unwrap();
-            assert_eq!(token.value.expose(), "t-1");
-        }
-        assert_eq!(count.load(Ordering::SeqCst), 1);
+        let tokens = TokenManager::new(
+            &config,
+            Arc::new(MemoryTokenStore::new()),
+            Arc::new(MemoryAppTicketStore::new()),
+        );
+        test(&tokens, &io)
+    }
+
+    fn tenant(tokens: &TokenManager, io: &Transport<'_, Counting>) -> UsedToken {
+        futures_executor::block_on(tokens.token(io, TokenKind::Tenant, None, None)).unwrap()
+    }
+
+    const ANSWER: &str = r#"{"code":0,"tenant_access_token":"t-1","expire":7200}"#;
+
+    #[test]
+    fn a_token_without_expire_is_kept_not_refetched_per_call() {
+        let answer = r#"{"code":0,"msg":"ok","tenant_access_token":"t-1"}"#;
+        with_manager(answer, |tokens, io| {
+            for _ in 0..3 {
+                assert_eq!(tenant(tokens, io).value.expose(), "t-1");
+            }
+            assert_eq!(io.http.count(), 1);
+        });
     }
 
     #[test]
     fn single_flight_gates_are_pruned_after_the_refresh() {
-        let count = Arc::new(AtomicUsize::new(0));
-        let answer = r#"{"code":0,"tenant_access_token":"t-1","expire":7200}"#;
-        let config = Config::new("cli_x", "s");
-        let http = token_backend(answer, Arc::clone(&count));
-        let clock = ManualClock::new(1_000);
-        let io = Transport {
-            config: &config,
-            http: &http,
-            runtime: &clock,
-        };
-        let tokens = manager(&config);
-        let calls = (0..8).map(|_| tokens.token(&io, TokenKind::Tenant, None, None));
-        let results = futures_executor::block_on(futures_util::future::join_all(calls));
-        assert!(results.iter().all(Result::is_ok));
-        assert_eq!(count.load(Ordering::SeqCst), 1);
-        assert!(tokens.gates.lock().unwrap().is_empty());
+        with_manager(ANSWER, |tokens, io| {
+            let calls = (0..8).map(|_| tokens.token(io, TokenKind::Tenant, None, None));
+            let results = futures_executor::block_on(futures_util::future::join_all(calls));
+            assert!(results.iter().all(Result::is_ok));
+            assert_eq!(io.http.count(), 1);
+            assert!(tokens.gates.lock().unwrap().is_empty());
+        });
     }
 
     #[test]
     fn eviction_makes_the_next_call_fetch_a_new_token() {
-        let count = Arc::new(AtomicUsize::new(0));
-        let answer = r#"{"code":0,"tenant_access_token":"t-1","expire":7200}"#;
-        let config = Config::new("cli_x", "s");
-        let http = token_backend(answer, Arc::clone(&count));
-        let clock = ManualClock::new(1_000);
-        let io = Transport {
-            config: &config,
-            http: &http,
-            runtime: &clock,
-        };
-        let tokens = manager(&config);
-        let used =
-            futures_executor::block_on(tokens.token(&io, TokenKind::Tenant, None, None)).unwrap();
-        futures_executor::block_on(tokens.evict(&used));
-        let again =
-            futures_executor::block_on(tokens.token(&io, TokenKind::Tenant, None, None)).unwrap();
-        assert_eq!(again.value.expose(), "t-1");
-        assert_eq!(count.load(Ordering::SeqCst), 2);
-        // A token that is no longer the stored one is not evicted.
-        let stale = UsedToken {
-            key: Arc::clone(&used.key),
-            value: Secret::new("t-0"),
-        };
-        futures_executor::block_on(tokens.evict(&stale));
-        futures_executor::block_on(tokens.token(&io, TokenKind::Tenant, None, None)).unwrap();
-        assert_eq!(count.load(Ordering::SeqCst), 2);
+        with_manager(ANSWER, |tokens, io| {
+            let used = tenant(tokens, io);
+            futures_executor::block_on(tokens.evict(&used));
+            assert_eq!(tenant(tokens, io).value.expose(), "t-1");
+            assert_eq!(io.http.count(), 2);
+            // A token that is no longer the stored one is not evicted.
+            let stale = UsedToken {
+                key: Arc::clone(&used.key),
+                value: Secret::new("t-0"),
+            };
+            futures_executor::block_on(tokens.evict(&stale));
+            tenant(tokens, io);
+            assert_eq!(io.http.count(), 2);
+        });
     }
 }
