@@ -1,5 +1,5 @@
 //! Files of any size on the wasm client: `upload` (one `upload_all` up to 20 MiB, the
-//! three-step upload above, through lark-core's driver) reading its bytes through a JavaScript
+//! three-step upload above, through lark-files' driver) reading its bytes through a JavaScript
 //! `read(offset, length)` function, and `downloadStream`, a download read chunk by chunk.
 //!
 //! The JavaScript layer (`npm/src/files.js`) turns a Blob, a File, bytes or a ReadableStream
@@ -14,9 +14,10 @@ use std::rc::Rc;
 use std::task::Poll;
 
 use lark_core::endpoint::ResponseKind;
-use lark_core::{
-    BoxFuture, Download, DownloadOptions, DownloadProgress, DownloadStream, Endpoint, EndpointMeta,
-    Error, TokenKind, Upload, UploadProgress, UploadSource,
+use lark_core::{BoxFuture, Download, Endpoint, EndpointMeta, Error, TokenKind};
+use lark_files::{
+    DownloadOptions, DownloadProgress, DownloadStream, FilesExt, Upload, UploadProgress,
+    UploadSource,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

@@ -19,7 +19,8 @@ use std::time::{Duration, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lark_core::endpoint::{EndpointMeta, ResponseKind};
-use lark_core::{Download, DownloadOptions, Endpoint, RequestOptions, Upload, UploadState};
+use lark_core::{Download, Endpoint, RequestOptions};
+use lark_files::{DownloadOptions, FilesExt, Upload, UploadState};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::{Failure, Outcome};
@@ -188,10 +189,10 @@ async fn upload(args: UploadArgs) -> Outcome {
             .unwrap_or_else(|| "explorer".to_owned())
     };
     let config = crate::api::config_from_env()?;
-    let mut source = lark_reqwest::files::FileSource::open(&args.path)
+    let mut source = lark_files::native::FileSource::open(&args.path)
         .await
         .map_err(|e| failure(format!("error: cannot read {}: {e}", args.path.display())))?;
-    let size = lark_core::UploadSource::size(&source);
+    let size = lark_files::UploadSource::size(&source);
     let state_path = args
         .state_file
         .clone()
@@ -216,8 +217,8 @@ async fn upload(args: UploadArgs) -> Outcome {
     let saved = saved_state(&state_path, &target, args.resume, args.restart)?;
     let threshold = args
         .multipart_threshold
-        .unwrap_or(lark_core::files::UPLOAD_ALL_LIMIT)
-        .min(lark_core::files::UPLOAD_ALL_LIMIT);
+        .unwrap_or(lark_files::UPLOAD_ALL_LIMIT)
+        .min(lark_files::UPLOAD_ALL_LIMIT);
     let in_parts = saved.is_some() || size > threshold;
 
     let bar = progress_bar("uploading", Some(size));
@@ -229,7 +230,7 @@ async fn upload(args: UploadArgs) -> Outcome {
     }
     .parallel(args.parallel.max(1))
     .options(request_options(args.user_token.as_ref()))
-    .on_progress(move |p: lark_core::UploadProgress| {
+    .on_progress(move |p: lark_files::UploadProgress| {
         progress.set_length(p.total);
         progress.set_position(p.bytes_sent);
     });
@@ -677,7 +678,7 @@ async fn download(args: DownloadArgs) -> Outcome {
     let progress = bar.clone();
     let options = DownloadOptions::new()
         .request(request_options(args.user_token.as_ref()))
-        .on_progress(move |p: lark_core::DownloadProgress| {
+        .on_progress(move |p: lark_files::DownloadProgress| {
             if progress.length().is_none() && on_terminal {
                 progress.set_draw_target(ProgressDrawTarget::stderr());
             }
@@ -701,7 +702,7 @@ async fn to_path(
     options: DownloadOptions,
 ) -> Outcome {
     let done =
-        lark_reqwest::files::download_to_file_with(client, endpoint, path, resume, options).await?;
+        lark_files::native::download_to_file_with(client, endpoint, path, resume, options).await?;
     let summary = serde_json::json!({
         "path": path.display().to_string(),
         "bytes_written": done.bytes_written,

@@ -17,25 +17,35 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;
+mod auth;
 mod client;
 pub mod config;
+mod disposition;
 pub mod endpoint;
 mod enums;
 pub mod error;
 pub mod event;
-pub mod files;
+mod idempotency;
+pub mod multipart;
+mod options;
+mod pages;
+mod query;
+mod raw;
+mod request;
 pub mod response;
 pub mod retry;
 pub mod runtime;
 mod secret;
 pub mod store;
+mod streaming;
 pub mod ticket;
 pub mod token;
+mod transport;
 #[cfg(feature = "ws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub mod ws;
 
-pub use client::{Client, ClientBuilder, RawRequest, RequestOptions};
+pub use client::{CallHints, Client, ClientBuilder};
 pub use config::{AppType, Config, Domain};
 pub use endpoint::{
     Body, Download, Endpoint, EndpointMeta, File, Multipart, Page, Paginated, TokenKind,
@@ -43,10 +53,9 @@ pub use endpoint::{
 #[doc(hidden)]
 pub use enums::__private;
 pub use error::{ApiError, DecodeError, Error, Result};
-pub use files::{
-    DownloadOptions, DownloadProgress, DownloadStream, Upload, UploadProgress, UploadSource,
-    UploadState, Uploaded,
-};
+pub use multipart::Encoded;
+pub use options::RequestOptions;
+pub use raw::RawRequest;
 pub use retry::RetryPolicy;
 pub use runtime::{
     BodyStream, BoxFuture, ByteStream, HttpClient, HttpError, HttpErrorKind, ManualClock,
@@ -54,5 +63,7 @@ pub use runtime::{
 };
 pub use secret::Secret;
 pub use store::StoreError;
+pub use streaming::{PreparedDownload, StreamedAnswer};
 pub use ticket::{AppTicketStore, MemoryAppTicketStore};
 pub use token::{MemoryTokenStore, RefreshLease, RefreshLockPolicy, StoredToken, TokenStore};
+pub use transport::TimedBody;

@@ -1,11 +1,13 @@
 //! When a failed call is sent again, and how long to wait first.
 //!
-//! The core decides; the backend's [`Runtime`](crate::Runtime) sleeps.
+//! The core decides (`run` is the loop every call goes through); the backend's
+//! [`Runtime`](crate::Runtime) sleeps.
 
 use std::time::Duration;
 
-use crate::error::Error;
-use crate::runtime::HttpErrorKind;
+use crate::error::{Error, Result};
+use crate::runtime::{HttpErrorKind, Runtime, random_u64};
+use crate::token::{TOKEN_INVALID_CODES, TokenManager, UsedToken};
 
 /// Codes with which the platform turns a call away for going too fast. The call was not
 /// carried out, so it is always safe to send again.
@@ -173,6 +175,97 @@ pub(crate) fn reset_hint(headers: &http::HeaderMap) -> Option<Duration> {
     .filter_map(|v| v.to_str().ok())
     .find_map(|v| v.trim().parse::<u64>().ok())
     .map(Duration::from_secs)
+}
+
+/// A failed attempt, with what the retry decision needs.
+pub(crate) struct Failed {
+    pub(crate) error: Error,
+    /// The server's rate-limit reset hint.
+    pub(crate) reset: Option<Duration>,
+    /// The managed token the attempt carried.
+    pub(crate) used: Option<UsedToken>,
+}
+
+impl Failed {
+    /// `error`, without a reset hint, after an attempt that carried `used`.
+    pub(crate) fn new(error: Error, used: Option<UsedToken>) -> Self {
+        Self {
+            error,
+            reset: None,
+            used,
+        }
+    }
+}
+
+/// The retry loop around `attempt`, which is called with a clock reading for the first
+/// attempt's token check and `None` after.
+///
+/// `idempotent` says whether a second copy of the request is harmless; `transient_codes` names
+/// Lark codes worth retrying (on any HTTP status) when it is. A managed token the platform
+/// rejects ([`TOKEN_INVALID_CODES`]) is evicted and the attempt made once more, outside the
+/// count.
+pub(crate) async fn run<T, F, Fut>(
+    policy: &RetryPolicy,
+    runtime: &dyn Runtime,
+    tokens: &TokenManager,
+    idempotent: bool,
+    transient_codes: &[i64],
+    mut attempt_once: F,
+) -> Result<T>
+where
+    F: FnMut(Option<u64>) -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, Failed>>,
+{
+    let started = runtime.now_millis();
+    let mut attempt = 1;
+    let mut token_refreshed = false;
+    // The first attempt checks the token's freshness against `started`: one clock read.
+    let mut now = Some(started);
+    loop {
+        let failed = match attempt_once(now.take()).await {
+            Ok(output) => return Ok(output),
+            Err(failed) => failed,
+        };
+        if let (Error::Api(api), Some(used)) = (&failed.error, &failed.used) {
+            if !token_refreshed && TOKEN_INVALID_CODES.contains(&api.code) {
+                // Evict only the token that was rejected: a concurrent caller may already
+                // have stored a fresh one.
+                tokens.evict(used).await;
+                token_refreshed = true;
+                continue;
+            }
+        }
+        if attempt >= policy.max_attempts {
+            return Err(failed.error);
+        }
+        let transient = idempotent
+            && matches!(&failed.error, Error::Api(api) if transient_codes.contains(&api.code));
+        let judged = if transient {
+            Verdict::Backoff
+        } else {
+            verdict(&failed.error, idempotent, failed.reset)
+        };
+        let wait = match judged {
+            Verdict::Stop => return Err(failed.error),
+            // Without randomness the wait is the whole span: no jitter, still bounded.
+            Verdict::Backoff => policy.backoff(attempt, random_u64(runtime).unwrap_or(u64::MAX)),
+            Verdict::After(wait) => wait,
+        };
+        if let Some(deadline) = policy.deadline {
+            let elapsed = runtime.now_millis().saturating_sub(started);
+            let wait_millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+            let deadline_millis = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
+            if elapsed.saturating_add(wait_millis) >= deadline_millis {
+                return Err(failed.error);
+            }
+        }
+        runtime.sleep(wait).await;
+        attempt += 1;
+        // A new attempt may meet a token that expired while the last one failed and
+        // waited: it gets its own evict-and-retry. A fresh token rejected at once is still
+        // returned, and attempts stay bounded by the policy.
+        token_refreshed = false;
+    }
 }
 
 #[cfg(test)]

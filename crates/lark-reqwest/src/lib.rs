@@ -17,7 +17,6 @@
 #[cfg(target_arch = "wasm32")]
 compile_error!("lark-reqwest is native-only (tokio, the system clock): on wasm32 use lark-fetch");
 
-pub mod files;
 #[cfg(feature = "ws")]
 pub mod ws;
 

@@ -1,12 +1,13 @@
 //! Streaming downloads from any endpoint that answers bytes ([`Download`]).
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use crate::client::{Client, PreparedDownload, RequestOptions, StreamedAnswer, next_chunk_within};
-use crate::endpoint::{Answer, Download, Endpoint, FromResponse};
-use crate::error::{DecodeError, Error, Result};
-use crate::runtime::{BodyStream, BoxFuture, HttpClient, MaybeSend, MaybeSync, Runtime};
+use lark_core::endpoint::{Answer, Download, Endpoint, FromResponse};
+use lark_core::response::log_id;
+use lark_core::{
+    BoxFuture, Client, DecodeError, Error, HttpClient, MaybeSend, MaybeSync, PreparedDownload,
+    RequestOptions, Result, StreamedAnswer, TimedBody,
+};
 
 /// How many times in a row a broken body is fetched again by default.
 pub const DEFAULT_DOWNLOAD_RESUMES: u32 = 3;
@@ -27,7 +28,7 @@ pub struct DownloadProgress {
 trait ProgressFn: Fn(DownloadProgress) + MaybeSend + MaybeSync {}
 impl<F: Fn(DownloadProgress) + MaybeSend + MaybeSync> ProgressFn for F {}
 
-/// How [`Client::download_stream`] downloads.
+/// How [`FilesExt::download_stream`](crate::FilesExt::download_stream) downloads.
 #[must_use]
 pub struct DownloadOptions {
     range_start: u64,
@@ -130,11 +131,9 @@ pub struct DownloadStream {
     /// The HTTP status: 200, 206, or 416 for a resume past a complete file.
     pub status: u16,
     prefix: Vec<u8>,
-    rest: Option<BodyStream>,
+    rest: Option<TimedBody>,
     received: u64,
     finished: bool,
-    timeout: Option<Duration>,
-    runtime: Arc<dyn Runtime>,
     on_progress: Option<Box<dyn ProgressFn>>,
     /// Fetches the rest again; `None` when the stream cannot resume.
     resume: Option<Box<dyn Resume>>,
@@ -266,7 +265,7 @@ impl DownloadStream {
             let chunk = if !self.prefix.is_empty() {
                 Ok(Some(std::mem::take(&mut self.prefix)))
             } else if let Some(rest) = &mut self.rest {
-                next_chunk_within(rest, &*self.runtime, self.timeout).await
+                rest.next_chunk().await
             } else {
                 Ok(None)
             };
@@ -388,7 +387,7 @@ struct Opened {
     /// A 416 saying the file is exactly `start` long: nothing to read.
     empty: bool,
     prefix: Vec<u8>,
-    rest: Option<BodyStream>,
+    rest: Option<TimedBody>,
 }
 
 /// Judges the answer to a download from byte `start`: a `206` must start there, a `416` is an
@@ -397,7 +396,7 @@ struct Opened {
 fn open(answer: StreamedAnswer, start: u64) -> Result<Opened> {
     let parts = &answer.parts;
     let status = parts.status.as_u16();
-    let log_id = crate::response::log_id(&parts.headers);
+    let log_id = log_id(&parts.headers);
     let bad = |message: String| {
         Error::Decode(Box::new(DecodeError::new(
             message,
@@ -534,59 +533,47 @@ fn parse_content_range(value: &str) -> Option<ContentRange> {
     Some(ContentRange { range, total })
 }
 
-impl<H: HttpClient + 'static> Client<H> {
-    /// Starts downloading from `endpoint` (any endpoint answering bytes, such as
-    /// `drive.v1.file.download` or `im.v1.messageResource.get`) and returns once the headers
-    /// are in; the body is then read with [`DownloadStream::next_chunk`]. Dropping the stream
-    /// stops the download.
-    ///
-    /// Failed answers (an error status, or a JSON envelope with a non-zero `code`) are the
-    /// usual [`Error::Api`] / [`Error::Decode`], retried under the retry policy like any GET.
-    /// With [`DownloadOptions::range_start`] the answer must be the range asked for; a `416`
-    /// whose `Content-Range` says the file is exactly `start` long is an empty stream (the
-    /// earlier download was complete). A body that breaks off is fetched again from where it
-    /// stopped ([`DownloadOptions::resumes`]).
-    pub async fn download_stream<E>(
-        &self,
-        endpoint: &E,
-        options: DownloadOptions,
-    ) -> Result<DownloadStream>
-    where
-        E: Endpoint<Output = Download>,
-    {
-        let start = options.range_start;
-        let prepared = Arc::new(self.prepare_download(endpoint, &options.request)?);
-        let answer = self.send_download(&prepared, start, None).await?;
-        let opened = open(answer, start)?;
-        let resume: Option<Box<dyn Resume>> = if options.resumes > 0 {
-            Some(Box::new(Resumer {
-                client: self.clone(),
-                prepared,
-            }))
-        } else {
-            None
-        };
-        Ok(DownloadStream {
-            file_name: opened.file_name,
-            content_type: opened.content_type,
-            content_length: opened.content_length,
-            total_size: opened.total_size,
-            start,
-            status: opened.status,
-            prefix: opened.prefix,
-            rest: opened.rest,
-            received: 0,
-            finished: false,
-            timeout: options.request.timeout.or(self.config().timeout),
-            runtime: self.runtime_arc(),
-            on_progress: options.on_progress,
-            resume,
-            etag: opened.etag,
-            max_resumes: options.resumes,
-            resumes_left: options.resumes,
-            resumed: 0,
-        })
-    }
+/// Opens a download of `endpoint` (see
+/// [`FilesExt::download_stream`](crate::FilesExt::download_stream)).
+pub(crate) async fn open_stream<H, E>(
+    client: &Client<H>,
+    endpoint: &E,
+    options: DownloadOptions,
+) -> Result<DownloadStream>
+where
+    H: HttpClient + 'static,
+    E: Endpoint<Output = Download>,
+{
+    let start = options.range_start;
+    let prepared = Arc::new(client.prepare_download(endpoint, &options.request)?);
+    let answer = client.send_download(&prepared, start, None).await?;
+    let opened = open(answer, start)?;
+    let resume: Option<Box<dyn Resume>> = if options.resumes > 0 {
+        Some(Box::new(Resumer {
+            client: client.clone(),
+            prepared,
+        }))
+    } else {
+        None
+    };
+    Ok(DownloadStream {
+        file_name: opened.file_name,
+        content_type: opened.content_type,
+        content_length: opened.content_length,
+        total_size: opened.total_size,
+        start,
+        status: opened.status,
+        prefix: opened.prefix,
+        rest: opened.rest,
+        received: 0,
+        finished: false,
+        on_progress: options.on_progress,
+        resume,
+        etag: opened.etag,
+        max_resumes: options.resumes,
+        resumes_left: options.resumes,
+        resumed: 0,
+    })
 }
 
 #[cfg(test)]

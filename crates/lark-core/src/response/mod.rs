@@ -6,8 +6,25 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::endpoint::{Answer, FromResponse, ResponseKind};
 use crate::error::{ApiError, DecodeError, Error, Result};
+
+mod answer;
+
+pub use answer::{Answer, Download, FromResponse, FromResponseError};
+
+/// How an answer is read: the decoder's own view of an endpoint's
+/// [`Shape`](crate::endpoint::Shape), so decoding needs nothing of the endpoint
+/// metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// `{code, msg, <key>: {...}}`; with `None` the fields sit at the top level.
+    Json {
+        /// The key holding the fields.
+        envelope: Option<&'static str>,
+    },
+    /// Raw bytes; a JSON `{code, msg}` only on error.
+    Binary,
+}
 
 /// The header carrying the request's log id.
 pub const LOG_ID_HEADER: &str = "x-tt-logid";
@@ -179,7 +196,8 @@ impl<'de> serde::Deserialize<'de> for Text {
     }
 }
 
-pub(crate) fn log_id(headers: &http::HeaderMap) -> Option<String> {
+/// The request's log id ([`LOG_ID_HEADER`]) of an answer, for error reports.
+pub fn log_id(headers: &http::HeaderMap) -> Option<String> {
     // The name made at compile time: looking up by `&str` would parse it on every call.
     headers
         .get(const { http::HeaderName::from_static(LOG_ID_HEADER) })
@@ -204,10 +222,7 @@ fn failed_envelope(body: &[u8]) -> Option<(i64, String)> {
 }
 
 /// Decodes an HTTP answer into `T`, or the error it carries.
-pub(crate) fn decode<T: FromResponse>(
-    response: http::Response<Vec<u8>>,
-    kind: ResponseKind,
-) -> Result<T> {
+pub(crate) fn decode<T: FromResponse>(response: http::Response<Vec<u8>>, kind: Shape) -> Result<T> {
     let (parts, body) = response.into_parts();
     decode_parts(&parts, body, kind)
 }
@@ -216,11 +231,11 @@ pub(crate) fn decode<T: FromResponse>(
 pub(crate) fn decode_parts<T: FromResponse>(
     parts: &http::response::Parts,
     body: Vec<u8>,
-    kind: ResponseKind,
+    kind: Shape,
 ) -> Result<T> {
     // Most answers are successful envelopes: read them in one pass. Everything else (errors
     // included) takes the general path below.
-    if let ResponseKind::Json {
+    if let Shape::Json {
         envelope: Some(key),
     } = kind
     {
@@ -241,7 +256,7 @@ pub(crate) fn decode_parts<T: FromResponse>(
     };
 
     let envelope_key = match kind {
-        ResponseKind::Binary => {
+        Shape::Binary => {
             // A downloaded file may itself be JSON: a 2xx answer is an error only when it is
             // an envelope with a non-zero `code`.
             if parts.status.is_success() {
@@ -261,7 +276,7 @@ pub(crate) fn decode_parts<T: FromResponse>(
             }
             None
         }
-        ResponseKind::Json { envelope } => envelope,
+        Shape::Json { envelope } => envelope,
     };
 
     let mut deserializer = serde_json::Deserializer::from_slice(&body);
@@ -293,10 +308,8 @@ pub(crate) fn decode_parts<T: FromResponse>(
         ))));
     }
     let payload = match kind {
-        ResponseKind::Json { envelope: None } | ResponseKind::Binary => {
-            std::str::from_utf8(&body).ok()
-        }
-        ResponseKind::Json { envelope: Some(_) } => envelope.payload.map(RawValue::get),
+        Shape::Json { envelope: None } | Shape::Binary => std::str::from_utf8(&body).ok(),
+        Shape::Json { envelope: Some(_) } => envelope.payload.map(RawValue::get),
     };
     let answer = Answer {
         status,
@@ -310,7 +323,6 @@ pub(crate) fn decode_parts<T: FromResponse>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::endpoint::Download;
 
     fn response(status: u16, content_type: &str, body: &str) -> http::Response<Vec<u8>> {
         http::Response::builder()
@@ -321,7 +333,7 @@ mod tests {
             .unwrap()
     }
 
-    const DATA: ResponseKind = ResponseKind::Json {
+    const DATA: Shape = Shape::Json {
         envelope: Some("data"),
     };
 
@@ -387,9 +399,7 @@ mod tests {
     struct General(Out);
 
     impl FromResponse for General {
-        fn from_response(
-            answer: Answer<'_>,
-        ) -> std::result::Result<Self, crate::endpoint::FromResponseError> {
+        fn from_response(answer: Answer<'_>) -> std::result::Result<Self, FromResponseError> {
             Out::from_response(answer).map(General)
         }
     }
@@ -478,7 +488,7 @@ mod tests {
                 "application/json",
                 r#"{"code":0,"msg":"ok","tenant_access_token":"t-1","expire":7200}"#,
             ),
-            ResponseKind::Json { envelope: None },
+            Shape::Json { envelope: None },
         )
         .unwrap();
         assert_eq!((t.tenant_access_token.as_str(), t.expire), ("t-1", 7200));
@@ -535,7 +545,7 @@ mod tests {
             "content-disposition",
             "attachment; filename=\"a.png\"".parse().unwrap(),
         );
-        let d: Download = decode(ok, ResponseKind::Binary).unwrap();
+        let d: Download = decode(ok, Shape::Binary).unwrap();
         assert_eq!(d.data, "\u{89}PNG".as_bytes());
         assert_eq!(d.file_name.as_deref(), Some("a.png"));
         let err = decode::<Download>(
@@ -544,12 +554,12 @@ mod tests {
                 "application/json",
                 r#"{"code":234003,"msg":"File not in msg."}"#,
             ),
-            ResponseKind::Binary,
+            Shape::Binary,
         )
         .unwrap_err();
         assert_eq!(err.code(), Some(234003));
-        let err = decode::<Download>(response(502, "text/html", "<html>"), ResponseKind::Binary)
-            .unwrap_err();
+        let err =
+            decode::<Download>(response(502, "text/html", "<html>"), Shape::Binary).unwrap_err();
         assert!(matches!(err, Error::Decode(_)));
     }
 
@@ -562,7 +572,7 @@ mod tests {
             ("application/json; charset=utf-8", "not json at all"),
             ("application/octet-stream", r#"{"code": "a string"}"#),
         ] {
-            let d: Download = decode(response(200, content_type, body), ResponseKind::Binary)
+            let d: Download = decode(response(200, content_type, body), Shape::Binary)
                 .unwrap_or_else(|e| panic!("{body}: {e}"));
             assert_eq!(d.data, body.as_bytes());
         }
@@ -573,7 +583,7 @@ mod tests {
                 "application/json",
                 r#"{"code":1061002,"msg":"params error."}"#,
             ),
-            ResponseKind::Binary,
+            Shape::Binary,
         )
         .unwrap_err();
         assert_eq!(err.code(), Some(1_061_002));

@@ -1,4 +1,4 @@
-//! Where access tokens are kept between calls.
+//! Where access tokens are kept between calls: the [`TokenStore`] and its in-memory default.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

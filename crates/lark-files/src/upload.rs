@@ -7,17 +7,17 @@
 //! can be saved and handed back to continue after a crash.
 
 use std::collections::BTreeSet;
-use std::marker::PhantomData;
 
 use futures_util::future::{Either, select};
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use serde::de::DeserializeOwned;
+use lark_api::drive::v1::{file, media};
+use lark_core::endpoint::File;
+use lark_core::{
+    BoxFuture, CallHints, Client, DecodeError, Encoded, Error, HttpClient, MaybeSend, MaybeSync,
+    RequestOptions, Result,
+};
 
-use super::checksum::adler32;
-use crate::client::{Client, Encoded, RequestOptions};
-use crate::endpoint::{Body, Endpoint, EndpointMeta, TokenKind};
-use crate::error::{DecodeError, Error, Result};
-use crate::runtime::{BoxFuture, HttpClient, MaybeSend, MaybeSync};
+use crate::checksum::adler32;
 
 /// The largest file `upload_all` takes: 20 MiB. Larger ones go in parts.
 pub const UPLOAD_ALL_LIMIT: u64 = 20 * 1024 * 1024;
@@ -218,121 +218,148 @@ enum Kind {
     Media,
 }
 
-const TOKENS: &[TokenKind] = &[TokenKind::Tenant, TokenKind::User];
-
-macro_rules! drive_meta {
-    ($name:ident, $official:literal, $path:literal) => {
-        static $name: EndpointMeta = EndpointMeta::new(
-            "drive",
-            $official,
-            http::Method::POST,
-            concat!("/open-apis/drive/v1/", $path),
-            TOKENS,
-        );
-    };
-}
-
-drive_meta!(FILE_UPLOAD_ALL, "v1.file.uploadAll", "files/upload_all");
-drive_meta!(
-    FILE_PREPARE,
-    "v1.file.uploadPrepare",
-    "files/upload_prepare"
-);
-drive_meta!(FILE_PART, "v1.file.uploadPart", "files/upload_part");
-drive_meta!(FILE_FINISH, "v1.file.uploadFinish", "files/upload_finish");
-drive_meta!(MEDIA_UPLOAD_ALL, "v1.media.uploadAll", "medias/upload_all");
-drive_meta!(
-    MEDIA_PREPARE,
-    "v1.media.uploadPrepare",
-    "medias/upload_prepare"
-);
-drive_meta!(MEDIA_PART, "v1.media.uploadPart", "medias/upload_part");
-drive_meta!(
-    MEDIA_FINISH,
-    "v1.media.uploadFinish",
-    "medias/upload_finish"
-);
-
-impl Kind {
-    fn upload_all(self) -> &'static EndpointMeta {
-        match self {
-            Kind::File => &FILE_UPLOAD_ALL,
-            Kind::Media => &MEDIA_UPLOAD_ALL,
-        }
-    }
-
-    fn prepare(self) -> &'static EndpointMeta {
-        match self {
-            Kind::File => &FILE_PREPARE,
-            Kind::Media => &MEDIA_PREPARE,
-        }
-    }
-
-    fn part(self) -> &'static EndpointMeta {
-        match self {
-            Kind::File => &FILE_PART,
-            Kind::Media => &MEDIA_PART,
-        }
-    }
-
-    fn finish(self) -> &'static EndpointMeta {
-        match self {
-            Kind::File => &FILE_FINISH,
-            Kind::Media => &MEDIA_FINISH,
-        }
-    }
-}
-
-/// One call of the flow: a fixed path, a JSON body or one given at send time.
-struct Call<T> {
-    meta: &'static EndpointMeta,
-    json: Option<serde_json::Value>,
-    output: PhantomData<fn() -> T>,
-}
-
-impl<T> Call<T> {
-    fn new(meta: &'static EndpointMeta, json: Option<serde_json::Value>) -> Self {
-        Self {
-            meta,
-            json,
-            output: PhantomData,
-        }
-    }
-}
-
-impl<T: DeserializeOwned> Endpoint for Call<T> {
-    type Output = T;
-
-    fn meta(&self) -> &EndpointMeta {
-        self.meta
-    }
-
-    fn path(&self) -> Result<String> {
-        Ok(self.meta.path.to_owned())
-    }
-
-    fn body(&self) -> Result<Body> {
-        match &self.json {
-            Some(json) => Body::json(json),
-            None => Ok(Body::None),
-        }
-    }
-}
-
-#[derive(serde::Deserialize)]
+/// The answer of `upload_prepare`, as the upload reads it.
 struct Prepared {
     upload_id: Option<String>,
     block_size: Option<i64>,
     block_num: Option<i64>,
 }
 
-#[derive(serde::Deserialize)]
-struct WithFileToken {
-    file_token: Option<String>,
+/// A size or a part number as the generated endpoints take it.
+fn signed(n: u64, what: &str) -> Result<i64> {
+    i64::try_from(n).map_err(|_| Error::Build(format!("the upload's {what} {n} is too large")))
 }
 
-#[derive(serde::Deserialize)]
-struct Nothing {}
+/// The file part of a generated upload endpoint, which is not sent: the part is the block
+/// itself, encoded by [`Upload::form`] around it in place and sent with
+/// [`CallHints::body`] (the endpoint's own body would copy it).
+fn unsent_part() -> File {
+    File::default()
+}
+
+impl Kind {
+    /// `upload_all`; `form` holds the fields and the file. Not idempotent: a second copy would
+    /// make a second file.
+    async fn upload_all<H: HttpClient>(
+        self,
+        client: &Client<H>,
+        upload: &Upload,
+        size: u64,
+        checksum: &str,
+        form: Encoded,
+    ) -> Result<Option<String>> {
+        let hints = CallHints::new().body(form);
+        let (name, parent, node) = upload.names();
+        let size = signed(size, "size")?;
+        match self {
+            Kind::File => {
+                let call = file::UploadAll::new(name, parent, node, size, unsent_part())
+                    .checksum(checksum);
+                let answer = client.send_hinted(&call, &upload.options, hints).await?;
+                Ok(answer.file_token)
+            }
+            Kind::Media => {
+                let mut call = media::UploadAll::new(name, parent, node, size, unsent_part())
+                    .checksum(checksum);
+                if let Some(extra) = &upload.extra {
+                    call = call.extra(extra);
+                }
+                let answer = client.send_hinted(&call, &upload.options, hints).await?;
+                Ok(answer.file_token)
+            }
+        }
+    }
+
+    /// `upload_prepare`. A second copy only opens another upload, which expires unused: safe
+    /// to retry.
+    async fn prepare<H: HttpClient>(
+        self,
+        client: &Client<H>,
+        upload: &Upload,
+        size: u64,
+    ) -> Result<Prepared> {
+        let hints = CallHints::new().idempotent(true);
+        let (name, parent, node) = upload.names();
+        let size = signed(size, "size")?;
+        match self {
+            Kind::File => {
+                let call = file::UploadPrepare::new(name, parent, node, size);
+                let answer = client.send_hinted(&call, &upload.options, hints).await?;
+                Ok(Prepared {
+                    upload_id: answer.upload_id,
+                    block_size: answer.block_size,
+                    block_num: answer.block_num,
+                })
+            }
+            Kind::Media => {
+                let mut call = media::UploadPrepare::new(name, parent, node, size);
+                if let Some(extra) = &upload.extra {
+                    call = call.extra(extra);
+                }
+                let answer = client.send_hinted(&call, &upload.options, hints).await?;
+                Ok(Prepared {
+                    upload_id: answer.upload_id,
+                    block_size: answer.block_size,
+                    block_num: answer.block_num,
+                })
+            }
+        }
+    }
+
+    /// `upload_part`; `form` holds the fields and the block. A part sent twice replaces
+    /// itself, so it is retried like an idempotent call, and on the platform's transient codes.
+    async fn part<H: HttpClient>(
+        self,
+        client: &Client<H>,
+        upload: &Upload,
+        part: (&str, u64, u64, &str),
+        form: Encoded,
+    ) -> Result<()> {
+        let (upload_id, seq, size, checksum) = part;
+        let hints = CallHints::new()
+            .body(form)
+            .idempotent(true)
+            .transient_codes(&PART_TRANSIENT_CODES);
+        let (seq, size) = (signed(seq, "part number")?, signed(size, "part size")?);
+        match self {
+            Kind::File => {
+                let call =
+                    file::UploadPart::new(upload_id, seq, size, unsent_part()).checksum(checksum);
+                client.send_hinted(&call, &upload.options, hints).await?;
+            }
+            Kind::Media => {
+                let call =
+                    media::UploadPart::new(upload_id, seq, size, unsent_part()).checksum(checksum);
+                client.send_hinted(&call, &upload.options, hints).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `upload_finish`. Not idempotent: a second copy may make a second file.
+    async fn finish<H: HttpClient>(
+        self,
+        client: &Client<H>,
+        upload: &Upload,
+        upload_id: &str,
+        block_num: u64,
+    ) -> Result<Option<String>> {
+        let hints = CallHints::new();
+        let block_num = signed(block_num, "block_num")?;
+        match self {
+            Kind::File => {
+                let call = file::UploadFinish::new(upload_id, block_num);
+                let answer = client.send_hinted(&call, &upload.options, hints).await?;
+                Ok(answer.file_token)
+            }
+            Kind::Media => {
+                let call = media::UploadFinish::new(upload_id, block_num);
+                let answer = client.send_hinted(&call, &upload.options, hints).await?;
+                Ok(answer.file_token)
+            }
+        }
+    }
+}
 
 /// A progress callback.
 trait ProgressFn: Fn(UploadProgress) + MaybeSend + MaybeSync {}
@@ -342,7 +369,7 @@ impl<F: Fn(UploadProgress) + MaybeSend + MaybeSync> ProgressFn for F {}
 trait StateFn: Fn(&UploadState) + MaybeSend + MaybeSync {}
 impl<F: Fn(&UploadState) + MaybeSend + MaybeSync> StateFn for F {}
 
-/// An upload to Drive, sent with [`Client::upload`].
+/// An upload to Drive, sent with [`FilesExt::upload`](crate::FilesExt::upload).
 #[must_use]
 pub struct Upload {
     kind: Kind,
@@ -530,10 +557,12 @@ impl Upload {
         bytes.reserve_exact(head.len() + tail.len());
         bytes.splice(0..0, head.into_bytes());
         bytes.extend_from_slice(tail.as_bytes());
-        Encoded {
-            content_type: format!("multipart/form-data; boundary={boundary}"),
-            bytes,
-        }
+        Encoded::new(format!("multipart/form-data; boundary={boundary}"), bytes)
+    }
+
+    /// The file name, parent type and parent node, as the endpoints take them.
+    fn names(&self) -> (&str, &str, &str) {
+        (&self.file_name, &self.parent_type, &self.parent_node)
     }
 
     fn report(&self, progress: UploadProgress) {
@@ -545,7 +574,7 @@ impl Upload {
 
 /// A boundary that occurs neither in `data` nor in a field: derived from the data's checksum,
 /// changed until it fits (a block of n bytes holds fewer than n + 1 candidates).
-pub(super) fn boundary_for(data: &[u8], fields: &[(&str, &str)], checksum: u32) -> String {
+pub(crate) fn boundary_for(data: &[u8], fields: &[(&str, &str)], checksum: u32) -> String {
     let mut attempt = 0u64;
     loop {
         let boundary = format!("lark-part-{checksum:08x}-{attempt:x}");
@@ -657,222 +686,193 @@ async fn read_exact(source: &mut dyn UploadSource, offset: u64, len: u64) -> Res
     Ok(data)
 }
 
-impl<H: HttpClient> Client<H> {
-    /// Uploads `source` to Drive as `upload` describes, whatever its size: at most 20 MiB in
-    /// one `upload_all` request, more in parts (`upload_prepare`, `upload_part` × n,
-    /// `upload_finish`), each part checked by its Adler-32 checksum and retried on its own
-    /// under the retry policy.
-    ///
-    /// Memory is bounded by the parts in flight ([`Upload::parallel`] × the block size), not
-    /// by the file. Dropping the future stops the upload; with [`Upload::on_state`] it can be
-    /// continued later ([`Upload::resume`]). A part that fails for good ends the upload with
-    /// its error, the parts before it saved in the state.
-    pub async fn upload(&self, upload: Upload, source: &mut dyn UploadSource) -> Result<Uploaded> {
-        upload.check()?;
-        let size = source.size();
-        if upload.resume.is_none() && size <= upload.threshold {
-            return self.upload_whole(&upload, source, size).await;
-        }
-        self.upload_in_parts(upload, source, size).await
+/// Uploads `source` as `upload` describes (see [`FilesExt::upload`](crate::FilesExt::upload)).
+pub(crate) async fn run<H: HttpClient>(
+    client: &Client<H>,
+    upload: Upload,
+    source: &mut dyn UploadSource,
+) -> Result<Uploaded> {
+    upload.check()?;
+    let size = source.size();
+    if upload.resume.is_none() && size <= upload.threshold {
+        return upload_whole(client, &upload, source, size).await;
     }
+    upload_in_parts(client, upload, source, size).await
+}
 
-    async fn upload_whole(
-        &self,
-        upload: &Upload,
-        source: &mut dyn UploadSource,
-        size: u64,
-    ) -> Result<Uploaded> {
-        let data = read_exact(source, 0, size).await?;
-        let checksum = adler32(&data);
-        let (size_text, checksum_text) = (size.to_string(), checksum.to_string());
-        let mut fields = vec![
-            ("file_name", upload.file_name.as_str()),
-            ("parent_type", upload.parent_type.as_str()),
-            ("parent_node", upload.parent_node.as_str()),
-            ("size", size_text.as_str()),
-            ("checksum", checksum_text.as_str()),
-        ];
-        if let Some(extra) = &upload.extra {
-            fields.push(("extra", extra.as_str()));
-        }
-        let form = upload.form(&fields, data, checksum);
-        let call = Call::<WithFileToken>::new(upload.kind.upload_all(), None);
-        // Not idempotent: a second copy would make a second file.
-        let answer = self
-            .send_prepared(&call, &upload.options, Some(form), false, &[])
-            .await?;
-        let file_token = answer
-            .file_token
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| missing_token("upload_all"))?;
-        upload.report(UploadProgress {
-            bytes_sent: size,
-            total: size,
-            parts_done: 1,
-            parts_total: 1,
-        });
-        Ok(Uploaded {
-            file_token,
-            size,
-            parts: 0,
-        })
+async fn upload_whole<H: HttpClient>(
+    client: &Client<H>,
+    upload: &Upload,
+    source: &mut dyn UploadSource,
+    size: u64,
+) -> Result<Uploaded> {
+    let data = read_exact(source, 0, size).await?;
+    let checksum = adler32(&data);
+    let (size_text, checksum_text) = (size.to_string(), checksum.to_string());
+    let mut fields = vec![
+        ("file_name", upload.file_name.as_str()),
+        ("parent_type", upload.parent_type.as_str()),
+        ("parent_node", upload.parent_node.as_str()),
+        ("size", size_text.as_str()),
+        ("checksum", checksum_text.as_str()),
+    ];
+    if let Some(extra) = &upload.extra {
+        fields.push(("extra", extra.as_str()));
     }
+    let form = upload.form(&fields, data, checksum);
+    let file_token = upload
+        .kind
+        .upload_all(client, upload, size, &checksum_text, form)
+        .await?
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| missing_token("upload_all"))?;
+    upload.report(UploadProgress {
+        bytes_sent: size,
+        total: size,
+        parts_done: 1,
+        parts_total: 1,
+    });
+    Ok(Uploaded {
+        file_token,
+        size,
+        parts: 0,
+    })
+}
 
-    async fn prepare(&self, upload: &Upload, size: u64) -> Result<UploadState> {
-        let mut body = serde_json::json!({
-            "file_name": upload.file_name,
-            "parent_type": upload.parent_type,
-            "parent_node": upload.parent_node,
-            "size": size,
-        });
-        if let Some(extra) = &upload.extra {
-            body["extra"] = serde_json::Value::String(extra.clone());
+async fn prepare<H: HttpClient>(
+    client: &Client<H>,
+    upload: &Upload,
+    size: u64,
+) -> Result<UploadState> {
+    let answer = upload.kind.prepare(client, upload, size).await?;
+    let bad = |message: String| {
+        Error::Decode(Box::new(DecodeError::new(
+            format!("the answer of upload_prepare is unusable: {message}"),
+            200,
+            None,
+            Vec::new(),
+            None,
+        )))
+    };
+    let upload_id = answer.upload_id.unwrap_or_default();
+    let block_size = answer
+        .block_size
+        .and_then(|n| u64::try_from(n).ok())
+        .ok_or_else(|| bad("no block_size".to_owned()))?;
+    let block_num = answer
+        .block_num
+        .and_then(|n| u64::try_from(n).ok())
+        .ok_or_else(|| bad("no block_num".to_owned()))?;
+    check_blocks(&upload_id, block_size, block_num, size).map_err(bad)?;
+    Ok(UploadState {
+        upload_id,
+        block_size,
+        block_num,
+        size,
+        file_name: upload.file_name.clone(),
+        parts_done: Vec::new(),
+    })
+}
+
+async fn upload_in_parts<H: HttpClient>(
+    client: &Client<H>,
+    mut upload: Upload,
+    source: &mut dyn UploadSource,
+    size: u64,
+) -> Result<Uploaded> {
+    let state = match upload.resume.take() {
+        Some(state) => {
+            state.check(size, &upload.file_name)?;
+            state
         }
-        let call = Call::<Prepared>::new(upload.kind.prepare(), Some(body));
-        // A second copy only opens another upload, which expires unused: safe to retry.
-        let answer = self
-            .send_prepared(&call, &upload.options, None, true, &[])
-            .await?;
-        let bad = |message: String| {
-            Error::Decode(Box::new(DecodeError::new(
-                format!("the answer of upload_prepare is unusable: {message}"),
-                200,
-                None,
-                Vec::new(),
-                None,
-            )))
-        };
-        let upload_id = answer.upload_id.unwrap_or_default();
-        let block_size = answer
-            .block_size
-            .and_then(|n| u64::try_from(n).ok())
-            .ok_or_else(|| bad("no block_size".to_owned()))?;
-        let block_num = answer
-            .block_num
-            .and_then(|n| u64::try_from(n).ok())
-            .ok_or_else(|| bad("no block_num".to_owned()))?;
-        check_blocks(&upload_id, block_size, block_num, size).map_err(bad)?;
-        Ok(UploadState {
-            upload_id,
-            block_size,
-            block_num,
-            size,
-            file_name: upload.file_name.clone(),
-            parts_done: Vec::new(),
-        })
-    }
-
-    async fn upload_in_parts(
-        &self,
-        mut upload: Upload,
-        source: &mut dyn UploadSource,
-        size: u64,
-    ) -> Result<Uploaded> {
-        let state = match upload.resume.take() {
-            Some(state) => {
-                state.check(size, &upload.file_name)?;
-                state
+        None => {
+            let state = prepare(client, &upload, size).await?;
+            if let Some(save) = &upload.on_state {
+                save(&state);
             }
-            None => {
-                let state = self.prepare(&upload, size).await?;
-                if let Some(save) = &upload.on_state {
-                    save(&state);
-                }
-                state
-            }
-        };
-        let upload = &upload;
-        let upload_id = state.upload_id.clone();
-        let done: BTreeSet<u64> = state.parts_done.iter().copied().collect();
-        let bytes_sent = done.iter().map(|seq| state.part(*seq).1).sum();
-        let mut parts = Parts {
-            upload,
-            state,
-            done,
-            bytes_sent,
-            next: 0,
-        };
-        upload.report(parts.progress());
+            state
+        }
+    };
+    let upload = &upload;
+    let upload_id = state.upload_id.clone();
+    let done: BTreeSet<u64> = state.parts_done.iter().copied().collect();
+    let bytes_sent = done.iter().map(|seq| state.part(*seq).1).sum();
+    let mut parts = Parts {
+        upload,
+        state,
+        done,
+        bytes_sent,
+        next: 0,
+    };
+    upload.report(parts.progress());
 
-        let mut in_flight = FuturesUnordered::new();
-        loop {
-            while in_flight.len() < upload.parallel {
-                let Some(seq) = parts.next_pending() else {
-                    break;
-                };
-                let (offset, len) = parts.state.part(seq);
-                // The parts in flight keep moving while the source reads.
-                let mut reading = Box::pin(read_exact(source, offset, len));
-                let data = loop {
-                    match select(reading, in_flight.next()).await {
-                        Either::Left((data, _)) => break data?,
-                        Either::Right((Some(outcome), still_reading)) => {
-                            parts.finished(outcome)?;
-                            reading = still_reading;
-                        }
-                        Either::Right((None, still_reading)) => break still_reading.await?,
+    let mut in_flight = FuturesUnordered::new();
+    loop {
+        while in_flight.len() < upload.parallel {
+            let Some(seq) = parts.next_pending() else {
+                break;
+            };
+            let (offset, len) = parts.state.part(seq);
+            // The parts in flight keep moving while the source reads.
+            let mut reading = Box::pin(read_exact(source, offset, len));
+            let data = loop {
+                match select(reading, in_flight.next()).await {
+                    Either::Left((data, _)) => break data?,
+                    Either::Right((Some(outcome), still_reading)) => {
+                        parts.finished(outcome)?;
+                        reading = still_reading;
                     }
-                };
-                in_flight.push(self.send_part(upload, &upload_id, seq, data));
-            }
-            match in_flight.next().await {
-                Some(outcome) => parts.finished(outcome)?,
-                None => break,
-            }
+                    Either::Right((None, still_reading)) => break still_reading.await?,
+                }
+            };
+            in_flight.push(send_part(client, upload, &upload_id, seq, data));
         }
-
-        let block_num = parts.state.block_num;
-        let call = Call::<WithFileToken>::new(
-            upload.kind.finish(),
-            Some(serde_json::json!({ "upload_id": upload_id, "block_num": block_num })),
-        );
-        let answer = self
-            .send_prepared(&call, &upload.options, None, false, &[])
-            .await?;
-        let file_token = answer
-            .file_token
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| missing_token("upload_finish"))?;
-        Ok(Uploaded {
-            file_token,
-            size,
-            parts: block_num,
-        })
+        match in_flight.next().await {
+            Some(outcome) => parts.finished(outcome)?,
+            None => break,
+        }
     }
 
-    /// Sends part `seq`; a part sent twice replaces itself, so it is retried like an
-    /// idempotent call.
-    async fn send_part(
-        &self,
-        upload: &Upload,
-        upload_id: &str,
-        seq: u64,
-        data: Vec<u8>,
-    ) -> (u64, Result<()>) {
-        let checksum = adler32(&data);
-        let (seq_text, size_text, checksum_text) = (
-            seq.to_string(),
-            data.len().to_string(),
-            checksum.to_string(),
-        );
-        let fields = [
-            ("upload_id", upload_id),
-            ("seq", seq_text.as_str()),
-            ("size", size_text.as_str()),
-            ("checksum", checksum_text.as_str()),
-        ];
-        let form = upload.form(&fields, data, checksum);
-        let call = Call::<Nothing>::new(upload.kind.part(), None);
-        let result = self
-            .send_prepared(
-                &call,
-                &upload.options,
-                Some(form),
-                true,
-                &PART_TRANSIENT_CODES,
-            )
-            .await
-            .map(|Nothing {}| ());
-        (seq, result)
-    }
+    let block_num = parts.state.block_num;
+    let file_token = upload
+        .kind
+        .finish(client, upload, &upload_id, block_num)
+        .await?
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| missing_token("upload_finish"))?;
+    Ok(Uploaded {
+        file_token,
+        size,
+        parts: block_num,
+    })
+}
+
+/// Sends part `seq`; a part sent twice replaces itself, so it is retried like an
+/// idempotent call.
+async fn send_part<H: HttpClient>(
+    client: &Client<H>,
+    upload: &Upload,
+    upload_id: &str,
+    seq: u64,
+    data: Vec<u8>,
+) -> (u64, Result<()>) {
+    let checksum = adler32(&data);
+    let (seq_text, size_text, checksum_text) = (
+        seq.to_string(),
+        data.len().to_string(),
+        checksum.to_string(),
+    );
+    let fields = [
+        ("upload_id", upload_id),
+        ("seq", seq_text.as_str()),
+        ("size", size_text.as_str()),
+        ("checksum", checksum_text.as_str()),
+    ];
+    let size = data.len() as u64;
+    let form = upload.form(&fields, data, checksum);
+    let result = upload
+        .kind
+        .part(client, upload, (upload_id, seq, size, &checksum_text), form)
+        .await;
+    (seq, result)
 }

@@ -1,4 +1,4 @@
-//! Files on disk and tokio streams for the core's uploads and downloads.
+//! Files on disk and tokio streams for the uploads and downloads (feature `tokio`).
 //!
 //! Uploads read from a [`FileSource`] (any offset) or a [`ReaderSource`] (forward only), one
 //! part at a time; downloads write to any `AsyncWrite` or to a file, chunk by chunk, and a
@@ -6,9 +6,9 @@
 //!
 //! ```no_run
 //! # async fn run() -> lark_core::Result<()> {
-//! use lark_api_drive::v1::file;
-//! use lark_core::files::Upload;
-//! use lark_reqwest::files::{FileSource, download_to_file};
+//! use lark_api::drive::v1::file;
+//! use lark_files::native::{FileSource, download_to_file};
+//! use lark_files::{FilesExt, Upload};
 //! let client = lark_reqwest::client(lark_core::Config::new("cli_xxx", "secret"));
 //! let mut source = FileSource::open("video.mp4")
 //!     .await
@@ -25,7 +25,7 @@
 //! Timeouts: `Config::timeout` (or `RequestOptions::timeout`) bounds each part request of an
 //! upload, and for a download the wait for the headers and then for each chunk, so a large
 //! file is not cut off for being large. A `reqwest::Client` built with `.timeout(…)` (see
-//! [`ReqwestClient::from_reqwest`](crate::ReqwestClient::from_reqwest)) bounds whole
+//! `lark_reqwest::ReqwestClient::from_reqwest`) bounds whole
 //! responses instead, bodies included.
 //!
 //! Local I/O errors (the file cannot be read or written) are [`Error::Build`] naming the file:
@@ -34,8 +34,9 @@
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 
-use lark_core::files::{DownloadOptions, UploadSource};
-use lark_core::{BoxFuture, Client, Download, Endpoint, Error, HttpClient, Result};
+use lark_core::{BoxFuture, Client, Download, Endpoint, Error, HttpClient, MaybeSync, Result};
+
+use crate::{DownloadOptions, FilesExt, UploadSource};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 
 fn local(what: &str, path: &Path, error: std::io::Error) -> Error {
@@ -186,7 +187,7 @@ pub async fn download_to_writer<H, E, W>(
 ) -> Result<Downloaded>
 where
     H: HttpClient + 'static,
-    E: Endpoint<Output = Download>,
+    E: Endpoint<Output = Download> + MaybeSync,
     W: AsyncWrite + Unpin + Send,
 {
     let mut stream = client.download_stream(endpoint, options).await?;
@@ -227,7 +228,7 @@ pub async fn download_to_file<H, E>(
 ) -> Result<Downloaded>
 where
     H: HttpClient + 'static,
-    E: Endpoint<Output = Download>,
+    E: Endpoint<Output = Download> + MaybeSync,
 {
     download_to_file_with(client, endpoint, path, resume, DownloadOptions::new()).await
 }
@@ -243,7 +244,7 @@ pub async fn download_to_file_with<H, E>(
 ) -> Result<Downloaded>
 where
     H: HttpClient + 'static,
-    E: Endpoint<Output = Download>,
+    E: Endpoint<Output = Download> + MaybeSync,
 {
     let path = path.as_ref();
     let start = if resume {

@@ -4,9 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::*;
-use crate::endpoint::{EndpointMeta, ResponseKind, TokenKind};
-use crate::runtime::{HttpError, ManualClock};
-use crate::{Client, Config, Error};
+use lark_core::endpoint::{EndpointMeta, ResponseKind, TokenKind};
+use lark_core::{Client, Config, Error, HttpError, ManualClock};
 
 type Answer = std::future::Ready<std::result::Result<http::Response<Vec<u8>>, HttpError>>;
 
@@ -93,7 +92,7 @@ impl Drive {
         self.calls.lock().unwrap().clone()
     }
 
-    fn client(&self) -> Client<impl crate::HttpClient + use<>> {
+    fn client(&self) -> Client<impl lark_core::HttpClient + use<>> {
         let drive = self.clone();
         let backend = move |request: http::Request<Vec<u8>>| drive.answer(request);
         Client::new(
@@ -353,7 +352,11 @@ fn a_source_giving_short_reads_is_an_error() {
         fn size(&self) -> u64 {
             10
         }
-        fn read(&mut self, _: u64, len: usize) -> crate::BoxFuture<'_, crate::Result<Vec<u8>>> {
+        fn read(
+            &mut self,
+            _: u64,
+            len: usize,
+        ) -> lark_core::BoxFuture<'_, lark_core::Result<Vec<u8>>> {
             Box::pin(std::future::ready(Ok(vec![0; len - 1])))
         }
     }
@@ -376,14 +379,14 @@ static DOWNLOAD: EndpointMeta = EndpointMeta::new(
 
 struct Get;
 
-impl crate::Endpoint for Get {
-    type Output = crate::Download;
+impl lark_core::Endpoint for Get {
+    type Output = lark_core::Download;
 
     fn meta(&self) -> &EndpointMeta {
         &DOWNLOAD
     }
 
-    fn path(&self) -> crate::Result<String> {
+    fn path(&self) -> lark_core::Result<String> {
         Ok(DOWNLOAD.path.to_owned())
     }
 }
@@ -435,7 +438,7 @@ fn ranged(file: &[u8], start: Option<u64>) -> http::Response<Vec<u8>> {
 
 fn download_client(
     answer: fn(&[u8], Option<u64>) -> http::Response<Vec<u8>>,
-) -> (Client<impl crate::HttpClient>, Vec<u8>) {
+) -> (Client<impl lark_core::HttpClient>, Vec<u8>) {
     let file = data(1000);
     let client = Client::new(
         Config::new("cli", "s"),
@@ -571,7 +574,7 @@ fn a_json_error_answer_is_an_api_error_and_a_json_file_is_a_file() {
 
 #[test]
 fn the_boundary_never_occurs_in_the_part_or_its_fields() {
-    use super::upload::boundary_for;
+    use crate::upload::boundary_for;
     let data = b"xx lark-part-0000abcd-0 yy lark-part-0000abcd-1".to_vec();
     let boundary = boundary_for(&data, &[("upload_id", "lark-part-0000abcd-2")], 0xabcd);
     assert_eq!(boundary, "lark-part-0000abcd-3");
@@ -686,14 +689,14 @@ struct Chunks {
     then_error: bool,
 }
 
-impl crate::runtime::ByteStream for Chunks {
+impl lark_core::runtime::ByteStream for Chunks {
     fn next_chunk(
         &mut self,
-    ) -> crate::BoxFuture<'_, Option<std::result::Result<Vec<u8>, HttpError>>> {
+    ) -> lark_core::BoxFuture<'_, Option<std::result::Result<Vec<u8>, HttpError>>> {
         let next = match self.left.pop_front() {
             Some(chunk) => Some(Ok(chunk)),
             None if std::mem::take(&mut self.then_error) => Some(Err(HttpError::new(
-                crate::runtime::HttpErrorKind::Other,
+                lark_core::runtime::HttpErrorKind::Other,
                 "connection reset",
             ))),
             None => None,
@@ -702,11 +705,11 @@ impl crate::runtime::ByteStream for Chunks {
     }
 }
 
-impl crate::HttpClient for Breaking {
+impl lark_core::HttpClient for Breaking {
     fn execute(
         &self,
         _: http::Request<Vec<u8>>,
-    ) -> crate::BoxFuture<'_, std::result::Result<http::Response<Vec<u8>>, HttpError>> {
+    ) -> lark_core::BoxFuture<'_, std::result::Result<http::Response<Vec<u8>>, HttpError>> {
         // Token requests only: downloads go through `execute_streaming`.
         Box::pin(std::future::ready(Ok(http::Response::new(
             serde_json::to_vec(&serde_json::json!({"code": 0, "tenant_access_token": "t"}))
@@ -717,8 +720,10 @@ impl crate::HttpClient for Breaking {
     fn execute_streaming(
         &self,
         request: http::Request<Vec<u8>>,
-    ) -> crate::BoxFuture<'_, std::result::Result<http::Response<crate::BodyStream>, HttpError>>
-    {
+    ) -> lark_core::BoxFuture<
+        '_,
+        std::result::Result<http::Response<lark_core::BodyStream>, HttpError>,
+    > {
         if request.uri().path().ends_with("internal") {
             let sending = self.execute(request);
             return Box::pin(async move {
@@ -727,7 +732,7 @@ impl crate::HttpClient for Breaking {
                     Box::new(Chunks {
                         left: [body].into(),
                         then_error: false,
-                    }) as crate::BodyStream
+                    }) as lark_core::BodyStream
                 }))
             });
         }
@@ -784,7 +789,7 @@ impl crate::HttpClient for Breaking {
             .body(Box::new(Chunks {
                 left: chunks,
                 then_error,
-            }) as crate::BodyStream)
+            }) as lark_core::BodyStream)
             .unwrap();
         Box::pin(std::future::ready(Ok(response)))
     }

@@ -4,21 +4,22 @@
 //!
 //! `large_file_memory_and_throughput` (ignored by default) uploads and downloads 200 MB from
 //! and to a file against a mock in a child process, and prints throughput and peak RSS:
-//! `cargo test -p lark-reqwest --all-features --release --test files -- --ignored --nocapture`.
+//! `cargo test -p lark-files --all-features --release --test native -- --ignored --nocapture`.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lark_api_drive::v1::{file, media};
-use lark_core::files::{
-    DownloadOptions, DownloadProgress, DownloadStream, Upload, UploadProgress, UploadState,
-};
+use lark_api::drive::v1::{file, media};
 use lark_core::{Client, Config, Domain, Error};
-use lark_mock::{Fault, MockServer};
-use lark_reqwest::ReqwestClient;
-use lark_reqwest::files::{
+use lark_files::native::{
     FileSource, ReaderSource, download_to_file, download_to_file_with, download_to_writer,
 };
+use lark_files::{
+    DownloadOptions, DownloadProgress, DownloadStream, FilesExt, Upload, UploadProgress,
+    UploadState,
+};
+use lark_mock::{Fault, MockServer};
+use lark_reqwest::ReqwestClient;
 
 const WAIT: Duration = Duration::from_secs(30);
 const PARTS_PATH: &str = "/open-apis/drive/v1/files/upload_part";
@@ -576,7 +577,7 @@ async fn large_file_memory_and_throughput() {
     let dir = std::env::temp_dir();
     let source_path = dir.join(format!("lark-files-bench-up-{}", std::process::id()));
     let target_path = dir.join(format!("lark-files-bench-down-{}", std::process::id()));
-    let mut checksum = lark_core::files::Adler32::new();
+    let mut checksum = lark_files::Adler32::new();
     {
         let mut out = tokio::fs::File::create(&source_path).await.unwrap();
         let mut written = 0;
@@ -624,7 +625,7 @@ async fn large_file_memory_and_throughput() {
     // The file came back whole: same checksum, read 1 MiB at a time.
     {
         use tokio::io::AsyncReadExt;
-        let mut back = lark_core::files::Adler32::new();
+        let mut back = lark_files::Adler32::new();
         let mut file = tokio::fs::File::open(&target_path).await.unwrap();
         let mut buffer = vec![0; MIB];
         loop {
