@@ -4,7 +4,7 @@
 
 use lark_core::TokenKind;
 use lark_core::api::CATALOG;
-use lark_core::endpoint::{BodyKind, EndpointSpec};
+use lark_core::endpoint::{BodyKind, EndpointMeta};
 use lark_mock::{MockServer, codes};
 use serde_json::{Value, json};
 
@@ -112,7 +112,7 @@ impl Mock {
 }
 
 /// The path of `spec` with every parameter filled.
-fn filled(spec: &EndpointSpec) -> String {
+fn filled(spec: &EndpointMeta) -> String {
     spec.path
         .split('/')
         .map(|s| if s.starts_with(':') { "p1" } else { s })
@@ -120,7 +120,7 @@ fn filled(spec: &EndpointSpec) -> String {
         .join("/")
 }
 
-fn spec(service: &str, name: &str) -> &'static EndpointSpec {
+fn spec(service: &str, name: &str) -> &'static EndpointMeta {
     lark_core::api::find(service, name).expect("the endpoint is in the catalog")
 }
 

@@ -511,7 +511,7 @@ mod tests {
             .join("../../spec/lark-api-full.json");
         let text = std::fs::read_to_string(&path).unwrap();
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let model = model::load(&json).unwrap();
+        let model = crate::api::load::model(&json).unwrap();
         let find = |service: &str, name: &str| {
             model
                 .endpoints
