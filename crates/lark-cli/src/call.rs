@@ -237,7 +237,10 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!(call.meta.idempotency_key, Some(IdempotencyKey::Body("uuid")));
+        assert_eq!(
+            call.meta.idempotency_key,
+            Some(IdempotencyKey::Body("uuid"))
+        );
     }
 
     /// A backend that answers a token request and `{"code":0}` to anything else, and keeps

@@ -80,4 +80,3 @@ pub(crate) fn generate(facts: &Path, out: &mut Output) -> Result<(), String> {
     );
     Ok(())
 }
-

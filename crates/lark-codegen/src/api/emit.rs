@@ -670,7 +670,9 @@ const SEND_MESSAGE: &str = "For typed content, `lark_message::SendMessage` (re-e
 fn check_typed_alternatives(model: &Model) -> Result<(), String> {
     for (id, _) in TYPED_ALTERNATIVES {
         if !model.endpoints.iter().any(|e| e.official.dotted() == *id) {
-            return Err(format!("TYPED_ALTERNATIVES names `{id}`, which is not an endpoint"));
+            return Err(format!(
+                "TYPED_ALTERNATIVES names `{id}`, which is not an endpoint"
+            ));
         }
     }
     Ok(())

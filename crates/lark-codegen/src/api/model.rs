@@ -200,7 +200,6 @@ pub(crate) struct Model {
     pub(crate) types: BTreeMap<String, TypeDef>,
 }
 
-
 pub(crate) fn module_ident(name: &str) -> String {
     if KEYWORDS.contains(&name) || name == "mod" || name == "shared" {
         format!("{name}_")
@@ -375,7 +374,11 @@ pub(crate) fn endpoint(e: &Value) -> Result<Endpoint, String> {
 }
 
 /// Reads a list of fields; `all_optional` for the answer side.
-pub(crate) fn fields(v: Option<&Value>, whose: &str, all_optional: bool) -> Result<Vec<Field>, String> {
+pub(crate) fn fields(
+    v: Option<&Value>,
+    whose: &str,
+    all_optional: bool,
+) -> Result<Vec<Field>, String> {
     let Some(list) = v else {
         return Ok(Vec::new());
     };
@@ -410,7 +413,6 @@ pub(crate) fn fields(v: Option<&Value>, whose: &str, all_optional: bool) -> Resu
     }
     Ok(out)
 }
-
 
 pub(crate) const KEYWORDS: &[&str] = &[
     "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",

@@ -38,16 +38,66 @@ const TOKEN_BITS: [(&str, &str, u32, &str); 3] = [
 /// Every flag bit: `(Rust constant, JavaScript key, bit, what it says)`. `bits.js` and the wasm
 /// crate's `src/generated/bits.rs` are written from this table.
 const FLAG_BITS: [(&str, &str, u32, &str); 10] = [
-    ("FLAG_HELPDESK", "helpdesk", FLAG_HELPDESK, "the endpoint needs the helpdesk credentials too"),
-    ("FLAG_WWW", "www", FLAG_WWW, "the www host serves the endpoint (`https://www.feishu.cn`, not `https://open.feishu.cn`)"),
-    ("FLAG_BINARY", "binary", FLAG_BINARY, "the endpoint answers raw bytes"),
-    ("FLAG_MULTIPART", "multipart", FLAG_MULTIPART, "the body is a multipart form"),
-    ("FLAG_PAGINATED", "paginated", FLAG_PAGINATED, "the endpoint pages with `page_token` / `has_more`"),
-    ("FLAG_JSON_BODY", "jsonBody", FLAG_JSON_BODY, "the body is JSON"),
-    ("FLAG_KEY_QUERY", "keyInQuery", FLAG_KEY_QUERY, "the idempotency key (named by the row's sixth entry) is a query parameter"),
-    ("FLAG_KEY_BODY", "keyInBody", FLAG_KEY_BODY, "the idempotency key (named by the row's sixth entry) is a field of the JSON body"),
-    ("FLAG_PAGE_TOKEN_IN_BODY", "pageTokenInBody", FLAG_PAGE_TOKEN_IN_BODY, "the endpoint takes its page token in the JSON body, not the query"),
-    ("FLAG_DEFAULT_VERSION", "defaultVersion", FLAG_DEFAULT_VERSION, "the endpoint is also reachable without its version (`client.im.message.create`)"),
+    (
+        "FLAG_HELPDESK",
+        "helpdesk",
+        FLAG_HELPDESK,
+        "the endpoint needs the helpdesk credentials too",
+    ),
+    (
+        "FLAG_WWW",
+        "www",
+        FLAG_WWW,
+        "the www host serves the endpoint (`https://www.feishu.cn`, not `https://open.feishu.cn`)",
+    ),
+    (
+        "FLAG_BINARY",
+        "binary",
+        FLAG_BINARY,
+        "the endpoint answers raw bytes",
+    ),
+    (
+        "FLAG_MULTIPART",
+        "multipart",
+        FLAG_MULTIPART,
+        "the body is a multipart form",
+    ),
+    (
+        "FLAG_PAGINATED",
+        "paginated",
+        FLAG_PAGINATED,
+        "the endpoint pages with `page_token` / `has_more`",
+    ),
+    (
+        "FLAG_JSON_BODY",
+        "jsonBody",
+        FLAG_JSON_BODY,
+        "the body is JSON",
+    ),
+    (
+        "FLAG_KEY_QUERY",
+        "keyInQuery",
+        FLAG_KEY_QUERY,
+        "the idempotency key (named by the row's sixth entry) is a query parameter",
+    ),
+    (
+        "FLAG_KEY_BODY",
+        "keyInBody",
+        FLAG_KEY_BODY,
+        "the idempotency key (named by the row's sixth entry) is a field of the JSON body",
+    ),
+    (
+        "FLAG_PAGE_TOKEN_IN_BODY",
+        "pageTokenInBody",
+        FLAG_PAGE_TOKEN_IN_BODY,
+        "the endpoint takes its page token in the JSON body, not the query",
+    ),
+    (
+        "FLAG_DEFAULT_VERSION",
+        "defaultVersion",
+        FLAG_DEFAULT_VERSION,
+        "the endpoint is also reachable without its version (`client.im.message.create`)",
+    ),
 ];
 
 /// The wasm crate's file of the same bits, and the idempotency key names of the catalog.
@@ -175,7 +225,10 @@ pub(super) fn rust_bits(endpoints: &[JsEndpoint<'_>]) -> String {
         );
     }
     for (name, key, bit, doc) in FLAG_BITS {
-        let _ = writeln!(t, "/// `FLAGS.{key}`: {doc}.\npub(crate) const {name}: u32 = {bit};");
+        let _ = writeln!(
+            t,
+            "/// `FLAGS.{key}`: {doc}.\npub(crate) const {name}: u32 = {bit};"
+        );
     }
     t.push_str("\n/// The flags of a row (its fourth entry).\n#[derive(Debug, Clone, Copy, PartialEq, Eq)]\npub(crate) struct Flags(pub(crate) u32);\n\nimpl Flags {\n");
     for (name, key, _, doc) in FLAG_BITS {

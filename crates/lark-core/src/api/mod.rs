@@ -19,7 +19,10 @@ pub fn find(service: &str, name: &str) -> Option<&'static EndpointMeta> {
     let all = CATALOG.iter().copied();
     all.clone()
         .find(|e| e.service == service && e.name == name)
-        .or_else(|| all.clone().find(|e| e.alias.split_once('.') == Some((service, name))))
+        .or_else(|| {
+            all.clone()
+                .find(|e| e.alias.split_once('.') == Some((service, name)))
+        })
 }
 
 /// The catalog entry of a dotted name: `im.v1.message.create`, the same with the documentation's
