@@ -8,47 +8,14 @@ use lark_core::endpoint::{
 };
 use lark_core::{
     AppType, Body, Client, Config, Download, Endpoint, EndpointMeta, File, Multipart,
-    RefreshLockPolicy, RequestOptions, TokenKind,
+    RefreshLockPolicy, RequestOptions,
 };
 use lark_fetch::{FetchClient, FetchRuntime};
 use wasm_bindgen::prelude::*;
 
+use crate::bits::{Flags, key_name, token_kinds};
 use crate::error::{get, get_string, lark_error, set, to_js};
 use crate::store::{JsAppTicketStore, JsTokenStore};
-
-/// Catalog flag bits (see `npm/src/generated/catalog.js`); token bits are tenant 1, user 2,
-/// app 4.
-const FLAG_HELPDESK: u32 = 1;
-const FLAG_WWW: u32 = 2;
-const FLAG_BINARY: u32 = 4;
-/// The endpoint's idempotency key (named by the row's sixth entry) is a query parameter.
-const FLAG_KEY_QUERY: u32 = 64;
-/// The endpoint's idempotency key (named by the row's sixth entry) is a JSON body field.
-const FLAG_KEY_BODY: u32 = 128;
-/// Every idempotency key name of the catalog (lark-codegen's readings).
-const KEY_NAMES: &[&str] = &[
-    "uuid",
-    "client_token",
-    "idempotency_key",
-    "idempotent_id",
-    "idempotent_key",
-    "dedupe_key",
-];
-
-/// The token kinds of a catalog entry, as the `'static` slice `EndpointMeta` wants.
-pub(crate) fn token_kinds(bits: u32) -> &'static [TokenKind] {
-    use TokenKind::{App, Tenant, User};
-    match bits & 7 {
-        0 => &[],
-        1 => &[Tenant],
-        2 => &[User],
-        3 => &[Tenant, User],
-        4 => &[App],
-        5 => &[Tenant, App],
-        6 => &[User, App],
-        _ => &[Tenant, User, App],
-    }
-}
 
 /// An app's client: its configuration, its token cache (in the instance, or in a JavaScript
 /// token store) and the `fetch` backend.
@@ -394,12 +361,12 @@ impl DynEndpoint {
         let method = spec.get(0).as_string().ok_or_else(bad)?;
         let template = spec.get(1).as_string().ok_or_else(bad)?;
         let token_bits = spec.get(2).as_f64().ok_or_else(bad)? as u32;
-        let flags = spec.get(3).as_f64().unwrap_or(0.0) as u32;
+        let flags = Flags(spec.get(3).as_f64().unwrap_or(0.0) as u32);
         let envelope = spec.get(4);
         let method = http::Method::from_bytes(method.as_bytes())
             .map_err(|_| lark_error("build", &format!("invalid HTTP method `{method}`")))?;
         let path = path_with_query(&template, path_values, query)?;
-        let response = if flags & FLAG_BINARY != 0 {
+        let response = if flags.binary() {
             ResponseKind::Binary
         } else if envelope.is_null() {
             ResponseKind::Json { envelope: None }
@@ -422,24 +389,18 @@ impl DynEndpoint {
         // The client fills the key, as for the Rust types; the core takes `'static` names.
         let key_name = match spec.get(5).as_string() {
             None => None,
-            Some(name) => Some(
-                KEY_NAMES
-                    .iter()
-                    .copied()
-                    .find(|known| *known == name)
-                    .ok_or_else(|| {
-                        lark_error("build", &format!("unknown idempotency key `{name}`"))
-                    })?,
-            ),
+            Some(name) => Some(key_name(&name).ok_or_else(|| {
+                lark_error("build", &format!("unknown idempotency key `{name}`"))
+            })?),
         };
         let key = match key_name {
-            Some(name) if flags & FLAG_KEY_QUERY != 0 => Some(IdempotencyKey::Query(name)),
-            Some(name) if flags & FLAG_KEY_BODY != 0 => Some(IdempotencyKey::Body(name)),
+            Some(name) if flags.key_in_query() => Some(IdempotencyKey::Query(name)),
+            Some(name) if flags.key_in_body() => Some(IdempotencyKey::Body(name)),
             _ => None,
         };
         let mut meta = EndpointMeta::new("api", "call", method, "", token_kinds(token_bits))
-            .helpdesk(flags & FLAG_HELPDESK != 0)
-            .base(if flags & FLAG_WWW != 0 {
+            .helpdesk(flags.helpdesk())
+            .base(if flags.www() {
                 lark_core::endpoint::Base::Www
             } else {
                 lark_core::endpoint::Base::OpenApis

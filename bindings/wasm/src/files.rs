@@ -305,7 +305,7 @@ impl WasmClient {
         options: JsValue,
     ) -> Result<WasmDownload, JsValue> {
         let path = crate::client::path_with_query(&template, &path_values, &query)?;
-        let tokens: &'static [TokenKind] = crate::client::token_kinds(token_bits);
+        let tokens: &'static [TokenKind] = crate::bits::token_kinds(token_bits);
         let endpoint = DynDownload {
             meta: EndpointMeta::new("api", "download", http::Method::GET, "", tokens)
                 .response(ResponseKind::Binary),

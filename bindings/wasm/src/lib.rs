@@ -10,6 +10,10 @@
 //! package ships. On targets other than wasm32 the crate is empty.
 #![cfg(target_arch = "wasm32")]
 
+/// The bits of a catalog row, generated from the same definitions as the npm package's.
+#[cfg(feature = "client")]
+#[path = "generated/bits.rs"]
+mod bits;
 #[cfg(feature = "bot")]
 pub mod bot;
 #[cfg(feature = "client")]

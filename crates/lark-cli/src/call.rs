@@ -4,10 +4,8 @@
 
 use std::marker::PhantomData;
 
-use lark_core::api::{CATALOG, IDEMPOTENCY_KEYS};
-use lark_core::endpoint::{
-    Base, Body, Endpoint, EndpointMeta, EndpointSpec, FromResponse, IdempotencyKey, ResponseKind,
-};
+use lark_core::api::CATALOG;
+use lark_core::endpoint::{Base, Body, Endpoint, EndpointMeta, FromResponse, ResponseKind};
 use lark_core::{Client, Download, HttpClient, RequestOptions, TokenKind};
 use serde_json::Value;
 
@@ -25,54 +23,15 @@ pub(crate) struct Call {
     pub(crate) body: Body,
 }
 
-/// The metadata a typed endpoint of `spec` carries, answering as `response`.
-pub(crate) fn meta(
-    spec: &'static EndpointSpec,
-    response: ResponseKind,
-) -> Result<EndpointMeta, Failure> {
-    let method = http::Method::from_bytes(spec.method.as_bytes())
-        .map_err(|_| Failure::usage(format!("error: bad method {}", spec.method)))?;
-    let meta = EndpointMeta::new(spec.service, spec.name, method, spec.path, spec.tokens)
-        .alias(spec.alias)
-        .helpdesk(spec.helpdesk)
-        .base(spec.base)
-        .response(response)
-        .paginated(spec.paginated)
-        .doc_url(spec.doc_url);
-    Ok(match idempotency_key(spec) {
-        Some(key) => meta.idempotency_key(key),
-        None => meta,
-    })
-}
-
-/// How `spec` answers when called with `--endpoint`: its envelope's fields, or raw bytes.
-pub(crate) fn response_of(spec: &EndpointSpec) -> ResponseKind {
-    if spec.download {
-        ResponseKind::Binary
-    } else {
-        ResponseKind::Json {
-            envelope: spec.envelope,
-        }
-    }
-}
-
-/// Where `spec` takes its idempotency key, as the typed endpoint's
-/// `EndpointMeta::idempotency_key` says: lark-core's [`IDEMPOTENCY_KEYS`] table.
-fn idempotency_key(spec: &EndpointSpec) -> Option<IdempotencyKey> {
-    IDEMPOTENCY_KEYS
-        .iter()
-        .find(|(service, name, _)| *service == spec.service && *name == spec.name)
-        .map(|(_, _, key)| *key)
-}
-
 /// The catalog endpoint serving `method` `path` (a query after `?` is ignored): of the
 /// templates that match, the one with the most literal segments (`/chats/search` before
 /// `/chats/:chat_id`).
-pub(crate) fn find_by_path(method: &http::Method, path: &str) -> Option<&'static EndpointSpec> {
+pub(crate) fn find_by_path(method: &http::Method, path: &str) -> Option<&'static EndpointMeta> {
     let path = path.split_once('?').map_or(path, |(p, _)| p);
     CATALOG
         .iter()
-        .filter(|e| e.method.eq_ignore_ascii_case(method.as_str()))
+        .copied()
+        .filter(|e| e.method == *method)
         .filter_map(|e| literal_segments(e.path, path).map(|n| (n, e)))
         .max_by_key(|(n, _)| *n)
         .map(|(_, e)| e)
@@ -108,11 +67,11 @@ pub(crate) fn plain(
     }
     let spec = find_by_path(&method, &path);
     let response = match spec {
-        Some(spec) if spec.download => ResponseKind::Binary,
+        Some(spec) if spec.is_download() => ResponseKind::Binary,
         _ => ResponseKind::Json { envelope: None },
     };
     let meta = match spec {
-        Some(spec) => meta(spec, response)?,
+        Some(spec) => spec.clone().response(response),
         None => EndpointMeta::new(
             "raw",
             "raw",
@@ -237,6 +196,8 @@ fn unanswered<H: HttpClient>(client: &Client<H>, call: &Call, error: lark_core::
 
 #[cfg(test)]
 mod tests {
+    use lark_core::endpoint::IdempotencyKey;
+
     use super::*;
 
     #[test]
@@ -258,7 +219,7 @@ mod tests {
 
     #[test]
     fn idempotency_keys_follow_the_facts() {
-        let key = |service, name| idempotency_key(lark_core::api::find(service, name).unwrap());
+        let key = |service, name| lark_core::api::find(service, name).unwrap().idempotency_key;
         assert_eq!(
             key("message", "SendRawMessage"),
             Some(IdempotencyKey::Body("uuid"))
@@ -269,12 +230,17 @@ mod tests {
             key("im", "v1.message.create"),
             Some(IdempotencyKey::Body("uuid"))
         );
-        let meta = meta(
-            lark_core::api::find("message", "SendRawMessage").unwrap(),
-            ResponseKind::Json { envelope: None },
+        // A bare `METHOD PATH` call keeps the catalog's key.
+        let call = plain(
+            http::Method::POST,
+            "/open-apis/im/v1/messages?receive_id_type=chat_id".to_owned(),
+            None,
         )
         .unwrap();
-        assert_eq!(meta.idempotency_key, Some(IdempotencyKey::Body("uuid")));
+        assert_eq!(
+            call.meta.idempotency_key,
+            Some(IdempotencyKey::Body("uuid"))
+        );
     }
 
     /// A backend that answers a token request and `{"code":0}` to anything else, and keeps

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use lark_core::endpoint::{EndpointMeta, ResponseKind};
+use lark_core::endpoint::EndpointMeta;
 use lark_core::{Download, Endpoint, RequestOptions};
 use lark_files::{DownloadOptions, FilesExt, Upload, UploadState};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -644,7 +644,7 @@ impl DriveDownload {
             .ok_or_else(|| failure(format!("error: the catalog has no {id}")))?;
         let encoded = utf8_percent_encode(file_token, SEGMENT).to_string();
         Ok(Self {
-            meta: crate::call::meta(spec, ResponseKind::Binary)?,
+            meta: spec.clone(),
             path: spec.path.replace(":file_token", &encoded),
         })
     }

@@ -4,7 +4,7 @@
 
 use lark_core::File;
 use lark_core::api::CATALOG;
-use lark_core::endpoint::{Body, BodyKind, EndpointSpec, Multipart, ParamSpec};
+use lark_core::endpoint::{Body, BodyKind, EndpointMeta, Multipart, ParamSpec};
 use serde_json::Value;
 
 use crate::call::Call;
@@ -55,14 +55,14 @@ enum Place {
 
 /// Finds an endpoint in the catalog by its official name (`im.v1.message.create`, or the
 /// documentation's `im/v1/chat-members/create`) or its former one (`message.SendRawMessage`).
-pub(crate) fn find(id: &str) -> Result<&'static EndpointSpec, Failure> {
+pub(crate) fn find(id: &str) -> Result<&'static EndpointMeta, Failure> {
     lark_core::api::find_id(id)
         .ok_or_else(|| Failure::usage(format!("error: no endpoint `{id}` (see `lark endpoints`)")))
 }
 
 /// Checks `params` (`key=value`) against `spec` and builds the call. Every problem is a usage
 /// error, found before any request is made.
-pub(crate) fn build(spec: &'static EndpointSpec, params: &[String]) -> Result<Call, Failure> {
+pub(crate) fn build(spec: &'static EndpointMeta, params: &[String]) -> Result<Call, Failure> {
     let places = [
         (Place::Path, spec.path_params),
         (Place::Query, spec.query),
@@ -170,7 +170,7 @@ pub(crate) fn build(spec: &'static EndpointSpec, params: &[String]) -> Result<Ca
         BodyKind::Multipart => Body::Multipart(form),
         _ => Body::None,
     };
-    let meta = crate::call::meta(spec, crate::call::response_of(spec))?;
+    let meta = spec.clone();
     Ok(Call {
         meta,
         path,

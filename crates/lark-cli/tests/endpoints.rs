@@ -489,7 +489,7 @@ fn a_closed_stdout_ends_the_listing_quietly() {
     // The listing is larger than a pipe's buffer, so the writer meets the closed pipe.
     let size: usize = CATALOG
         .iter()
-        .map(|e| e.method.len() + e.path.len() + e.id().len() + e.alias.len() + 5)
+        .map(|e| e.method.as_str().len() + e.path.len() + e.id().len() + e.alias.len() + 5)
         .sum();
     assert!(size > 128 * 1024, "{size}");
     let mut child = lark("http://127.0.0.1:9")

@@ -12,6 +12,8 @@
 //!   `LarkClient` that carries that one service's table, so a Worker bundles only what it uses;
 //! - `types/<service>.d.ts`, `types/common.d.ts`: the path, params, data and answer types of
 //!   every endpoint, each merged type once, enums as literal unions; `api.d.ts` gathers them.
+//!
+//! And `bindings/wasm/src/generated/bits.rs`: the row's bits and key names for the wasm crate.
 
 mod catalog;
 mod types;
@@ -21,11 +23,12 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::api::model::{Endpoint, Model};
-use crate::api::names::lower_camel;
-use crate::output::Output;
+use crate::api::model::{Endpoint, Model, lower_camel};
+use crate::output::{HEADER, Output};
 
 const DIR: &str = "bindings/wasm/npm/src/generated";
+/// The wasm crate's generated Rust (`catalog::WASM_BITS`).
+const WASM_GENERATED: &str = "bindings/wasm/src/generated";
 /// The official names file: its `node_accessor_default` says which endpoints have the
 /// default-version alias.
 const OFFICIAL: &str = "lark-official-names.json";
@@ -78,6 +81,12 @@ pub(crate) fn generate(facts: &Path, out: &mut Output) -> Result<(), String> {
     for (path, text) in types::render(&model, &shapes, &endpoints)? {
         out.file(&format!("{DIR}/{path}"), &text)?;
     }
+    // The same bits for the Rust side of the wasm boundary.
+    out.own_dir(WASM_GENERATED);
+    out.rust(
+        catalog::WASM_BITS,
+        &format!("{HEADER}\n{}", catalog::rust_bits(&endpoints)),
+    )?;
     // Collapsed in diffs, left out of language statistics.
     out.file(
         &format!("{DIR}/.gitattributes"),

@@ -18,7 +18,7 @@ use futures_util::FutureExt;
 use http::{HeaderMap, Method, Uri, header};
 use lark_core::TokenKind;
 use lark_core::api::CATALOG;
-use lark_core::endpoint::{BodyKind, EndpointSpec};
+use lark_core::endpoint::{BodyKind, EndpointMeta};
 use serde_json::{Map, Value};
 
 use crate::auth::{self, Kind};
@@ -90,7 +90,7 @@ fn answer(
         BodyKind::Multipart => check_multipart(spec, headers, body)?,
         _ => {}
     }
-    if spec.download {
+    if spec.is_download() {
         return Ok((
             [
                 (header::CONTENT_TYPE, "application/octet-stream"),
@@ -106,7 +106,7 @@ fn answer(
     let mut envelope = Map::new();
     envelope.insert("code".into(), Value::from(0));
     envelope.insert("msg".into(), Value::from("success"));
-    if let Some(key) = spec.envelope {
+    if let Some(key) = spec.envelope() {
         envelope.insert(key.into(), Value::Object(Map::new()));
     }
     Ok(axum::Json(Value::Object(envelope)).into_response())
@@ -141,10 +141,11 @@ pub(crate) fn literal_routes(router: Router<Arc<Shared>>) -> Router<Arc<Shared>>
 
 /// The endpoint for `method` and `path`: of the templates that match, the one with the most
 /// literal segments (`/chats/search` before `/chats/:chat_id`).
-pub(crate) fn find(method: &Method, path: &str) -> Option<&'static EndpointSpec> {
+pub(crate) fn find(method: &Method, path: &str) -> Option<&'static EndpointMeta> {
     CATALOG
         .iter()
-        .filter(|e| e.method.eq_ignore_ascii_case(method.as_str()) && matches(e.path, path))
+        .copied()
+        .filter(|e| e.method == *method && matches(e.path, path))
         .max_by_key(|e| e.path.split('/').filter(|s| !s.starts_with(':')).count())
 }
 
@@ -208,7 +209,7 @@ fn text_fits(ty: &str, value: &str) -> bool {
     }
 }
 
-fn check_query(spec: &EndpointSpec, query: &str) -> Result<(), LarkError> {
+fn check_query(spec: &EndpointMeta, query: &str) -> Result<(), LarkError> {
     let pairs = query_pairs(query);
     for param in spec.query {
         let values: Vec<&str> = pairs
@@ -238,7 +239,7 @@ fn check_query(spec: &EndpointSpec, query: &str) -> Result<(), LarkError> {
     Ok(())
 }
 
-fn check_headers(spec: &EndpointSpec, headers: &HeaderMap) -> Result<(), LarkError> {
+fn check_headers(spec: &EndpointMeta, headers: &HeaderMap) -> Result<(), LarkError> {
     for param in spec.headers.iter().filter(|p| p.required) {
         let present = headers
             .get(param.name)
@@ -276,7 +277,7 @@ fn json_fits(ty: &str, value: &Value) -> bool {
     }
 }
 
-fn check_json(spec: &EndpointSpec, body: &[u8]) -> Result<(), LarkError> {
+fn check_json(spec: &EndpointMeta, body: &[u8]) -> Result<(), LarkError> {
     let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
     } else {
@@ -321,7 +322,7 @@ const PART_HEADERS: [header::HeaderName; 3] = [
 /// Checks a `multipart/form-data` body against the endpoint's form fields. The body is read by
 /// `multer` — a parser written apart from lark-core's encoder, so it can tell when that is wrong.
 fn check_multipart(
-    spec: &EndpointSpec,
+    spec: &EndpointMeta,
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<(), LarkError> {

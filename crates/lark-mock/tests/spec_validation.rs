@@ -4,7 +4,7 @@
 
 use lark_core::TokenKind;
 use lark_core::api::CATALOG;
-use lark_core::endpoint::{BodyKind, EndpointSpec};
+use lark_core::endpoint::{BodyKind, EndpointMeta};
 use lark_mock::{MockServer, codes};
 use serde_json::{Value, json};
 
@@ -112,7 +112,7 @@ impl Mock {
 }
 
 /// The path of `spec` with every parameter filled.
-fn filled(spec: &EndpointSpec) -> String {
+fn filled(spec: &EndpointMeta) -> String {
     spec.path
         .split('/')
         .map(|s| if s.starts_with(':') { "p1" } else { s })
@@ -120,7 +120,7 @@ fn filled(spec: &EndpointSpec) -> String {
         .join("/")
 }
 
-fn spec(service: &str, name: &str) -> &'static EndpointSpec {
+fn spec(service: &str, name: &str) -> &'static EndpointMeta {
     lark_core::api::find(service, name).expect("the endpoint is in the catalog")
 }
 
@@ -131,12 +131,17 @@ async fn required_query_parameters_and_their_types_are_checked() {
     let path = filled(urgent);
     let body = Some(json!({"user_id_list": ["ou_1"]}));
     let missing = mock
-        .code(urgent.method, &path, Some(&mock.tenant), body.clone())
+        .code(
+            urgent.method.as_str(),
+            &path,
+            Some(&mock.tenant),
+            body.clone(),
+        )
         .await;
     assert_eq!(missing, (400, codes::FIELD_VALIDATION_FAILED));
     let given = mock
         .code(
-            urgent.method,
+            urgent.method.as_str(),
             &format!("{path}?user_id_type=open_id"),
             Some(&mock.tenant),
             body,
@@ -191,7 +196,7 @@ async fn required_body_fields_are_checked() {
         .expect("a JSON endpoint with a required string field");
     let (status, code) = mock
         .code(
-            endpoint.method,
+            endpoint.method.as_str(),
             endpoint.path,
             Some(&mock.tenant),
             Some(json!({})),
@@ -225,7 +230,7 @@ async fn required_body_fields_are_checked() {
     mistyped.insert(string_field.to_owned(), json!(["not", "a", "string"]));
     let (status, code) = mock
         .code(
-            endpoint.method,
+            endpoint.method.as_str(),
             endpoint.path,
             Some(&mock.tenant),
             Some(Value::Object(mistyped)),
@@ -239,7 +244,7 @@ async fn required_body_fields_are_checked() {
     );
     let ok = mock
         .code(
-            endpoint.method,
+            endpoint.method.as_str(),
             endpoint.path,
             Some(&mock.tenant),
             Some(Value::Object(body)),
@@ -255,11 +260,16 @@ async fn token_kinds_and_the_helpdesk_header_are_checked() {
     let tenant_only = spec("message", "SendUrgentAppMessage");
     let path = format!("{}?user_id_type=open_id", filled(tenant_only));
     let as_user = mock
-        .code(tenant_only.method, &path, Some(USER_TOKEN), Some(json!({})))
+        .code(
+            tenant_only.method.as_str(),
+            &path,
+            Some(USER_TOKEN),
+            Some(json!({})),
+        )
         .await;
     assert_eq!(as_user, (400, codes::INVALID_USER_TOKEN));
     let anonymous = mock
-        .code(tenant_only.method, &path, None, Some(json!({})))
+        .code(tenant_only.method.as_str(), &path, None, Some(json!({})))
         .await;
     assert_eq!(anonymous, (400, codes::MISSING_ACCESS_TOKEN));
 
@@ -313,7 +323,7 @@ async fn unknown_methods_are_not_found_and_downloads_answer_bytes() {
     assert_eq!(wrong_method, (404, codes::NOT_FOUND));
     let bot = spec("bot", "GetBotInfo");
     let (status, body) = mock
-        .call(bot.method, bot.path, Some(&mock.tenant), None)
+        .call(bot.method.as_str(), bot.path, Some(&mock.tenant), None)
         .await;
     let value: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(status, 200);

@@ -196,6 +196,7 @@ fn file_of(home: &[String]) -> String {
 }
 
 pub(crate) fn generate(model: &Model, shapes: &Shapes) -> Result<Files, String> {
+    check_typed_alternatives(model)?;
     let cx = Ctx { model, shapes };
     let boxes = Boxes::new(&model.types);
     let mut files = Files::default();
@@ -342,12 +343,9 @@ pub(crate) fn generate(model: &Model, shapes: &Shapes) -> Result<Files, String> 
         format!("{UMBRELLA_DIR}/src/lib.rs"),
         umbrella_lib(model, &projects),
     );
-    files
-        .files
-        .insert("crates/lark-core/src/api/mod.rs".into(), api_mod(model));
-    files
-        .files
-        .insert("crates/lark-core/src/api/catalog.rs".into(), catalog(model));
+    for (path, text) in catalog(model)? {
+        files.files.insert(path, text);
+    }
     files
         .toml
         .insert(format!("{UMBRELLA_DIR}/RENAMES.md"), renames(model));
@@ -472,90 +470,6 @@ fn common_prefix(paths: &BTreeSet<&str>) -> Option<String> {
     }
     let prefix = first[..len].join("/");
     (prefix.len() > "/open-apis".len()).then_some(prefix)
-}
-
-fn api_mod(model: &Model) -> String {
-    let mut t = String::new();
-    let total = model.endpoints.len();
-    let _ = writeln!(
-        t,
-        "//! What lark-core knows of the {total} endpoints without their types: the catalog and the
-//! helpers the generated service crates use.
-//!
-//! The typed requests are in the `lark-api` crate, one module per service, version and
-//! resource (`lark_api::im::v1::message::Create`), one cargo feature per service.
-//! [`CATALOG`] describes every endpoint; [`IDEMPOTENCY_KEYS`] lists the endpoints the platform
-//! de-duplicates by a key, with the documentation's reason.
-
-mod catalog;
-pub use catalog::{{CATALOG, IDEMPOTENCY_KEYS}};
-"
-    );
-    t.push_str(
-        r#"
-/// The catalog entry of `service` and `name`: the official name (`"im"`, `"v1.message.create"`)
-/// or the facts' former name (`"message"`, `"SendRawMessage"`).
-pub fn find(service: &str, name: &str) -> Option<&'static crate::endpoint::EndpointSpec> {
-    CATALOG
-        .iter()
-        .find(|e| e.service == service && e.name == name)
-        .or_else(|| {
-            CATALOG
-                .iter()
-                .find(|e| e.alias.split_once('.') == Some((service, name)))
-        })
-}
-
-/// The catalog entry of a dotted name: `im.v1.message.create`, the same with the documentation's
-/// spelling (`im/v1/chat-members/create`, `im.v1.chat_members.create`), or the former
-/// `message.SendRawMessage`.
-pub fn find_id(id: &str) -> Option<&'static crate::endpoint::EndpointSpec> {
-    let wanted = squash(id);
-    CATALOG
-        .iter()
-        .find(|e| e.id() == id || e.alias == id)
-        .or_else(|| CATALOG.iter().find(|e| squash(&e.id()) == wanted))
-        .or_else(|| CATALOG.iter().find(|e| squash(e.alias) == wanted))
-}
-
-/// A name with case and separators dropped: `chat-members`, `chat_members`, `chatMembers` meet.
-fn squash(id: &str) -> String {
-    id.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
-
-/// The answer of an endpoint whose answer has no fields.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Empty {}
-
-/// Sets a header parameter of a generated request: an invalid value is an
-/// [`Error::Build`](crate::Error::Build).
-#[doc(hidden)]
-pub fn header(
-    headers: &mut http::HeaderMap,
-    name: &'static str,
-    value: &str,
-) -> crate::error::Result<()> {
-    let key = http::HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| crate::Error::Build(format!("`{name}` is not a header name")))?;
-    let value = http::HeaderValue::from_str(value)
-        .map_err(|_| crate::Error::Build(format!("header `{name}` has an invalid value")))?;
-    headers.insert(key, value);
-    Ok(())
-}
-
-/// A structured value sent as text (a header or a form field): its JSON.
-#[doc(hidden)]
-pub fn json_text<T: serde::Serialize>(name: &str, value: &T) -> crate::error::Result<String> {
-    serde_json::to_string(value)
-        .map_err(|e| crate::Error::Build(format!("cannot serialise `{name}`: {e}")))
-}
-"#,
-    );
-    t
 }
 
 /// A `custom_json` type: the JSON value itself, since its wire form is not a fixed set of
@@ -742,59 +656,33 @@ fn text_of(ty: &Ty, value: &str, name: &str) -> Result<String, String> {
     })
 }
 
+/// What a crate above lark-api offers for an endpoint, in its docs: plain code text, since
+/// lark-api cannot link to the crates that depend on it.
+const TYPED_ALTERNATIVES: &[(&str, &str)] = &[
+    ("im.v1.message.create", SEND_MESSAGE),
+    ("im.v1.message.reply", SEND_MESSAGE),
+];
+
+const SEND_MESSAGE: &str = "For typed content, `lark_message::SendMessage` (re-exported as\n/// `lark_sdk::message::SendMessage`) writes `msg_type` and `content` for you.";
+
+/// Every endpoint [`TYPED_ALTERNATIVES`] names is in the model: a renamed endpoint does not
+/// lose its note silently.
+fn check_typed_alternatives(model: &Model) -> Result<(), String> {
+    for (id, _) in TYPED_ALTERNATIVES {
+        if !model.endpoints.iter().any(|e| e.official.dotted() == *id) {
+            return Err(format!(
+                "TYPED_ALTERNATIVES names `{id}`, which is not an endpoint"
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn endpoint(t: &mut String, ep: &Endpoint, sc: &Scope<'_>) -> Result<(), String> {
     let name = &ep.official.type_name;
-    let meta = super::model::screaming(name);
-    let tokens: Vec<&str> = ep.tokens.iter().map(|k| token_kind(k)).collect();
+    let meta = meta_path(ep);
     let method = ep.method.to_ascii_uppercase();
     let dotted = ep.official.dotted();
-    let local = dotted
-        .split_once('.')
-        .map(|(_, rest)| rest.to_owned())
-        .unwrap_or_default();
-    let _ = write!(
-        t,
-        "static {meta}: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMeta::new(\"{}\", \"{local}\", http::Method::{method}, \"{}\", &[{}]).alias(\"{}.{}\")",
-        ep.official.project,
-        ep.path,
-        tokens.join(", "),
-        ep.service,
-        ep.name,
-    );
-    if ep.helpdesk {
-        t.push_str(".helpdesk(true)");
-    }
-    if ep.www {
-        t.push_str(".base(lark_core::endpoint::Base::Www)");
-    }
-    if ep.binary {
-        t.push_str(".response(lark_core::endpoint::ResponseKind::Binary)");
-    } else if ep.envelope.as_deref() != Some("data") {
-        let env = match &ep.envelope {
-            Some(k) => format!("Some(\"{k}\")"),
-            None => "None".to_owned(),
-        };
-        let _ = write!(
-            t,
-            ".response(lark_core::endpoint::ResponseKind::Json {{ envelope: {env} }})"
-        );
-    }
-    if ep.pagination.is_some() {
-        t.push_str(".paginated(true)");
-    }
-    // The platform de-duplicates calls by this key, so the client may retry such calls.
-    if let Some(key) = &ep.idempotency_key {
-        let _ = write!(
-            t,
-            ".idempotency_key(lark_core::endpoint::IdempotencyKey::{}(\"{}\"))",
-            key_place(key.place),
-            key.wire
-        );
-    }
-    if !ep.doc_url.is_empty() {
-        let _ = write!(t, ".doc_url(\"{}\")", ep.doc_url);
-    }
-    t.push_str(";\n\n");
 
     // The request struct.
     let who: Vec<&str> = ep.tokens.iter().map(String::as_str).collect();
@@ -840,14 +728,17 @@ fn endpoint(t: &mut String, ep: &Endpoint, sc: &Scope<'_>) -> Result<(), String>
             }
         );
     }
+    if let Some((_, note)) = TYPED_ALTERNATIVES.iter().find(|(id, _)| *id == dotted) {
+        let _ = writeln!(t, "///\n/// {note}");
+    }
     let _ = writeln!(
         t,
         "///\n/// Formerly `{}.{}` (the facts' name); named after {}.",
         ep.service,
         ep.name,
         match ep.official.source {
-            Some(super::names::Source::NodeSdk) => "the official SDK",
-            Some(super::names::Source::DocUrl) => "its documentation page",
+            Some(super::model::Source::NodeSdk) => "the official SDK",
+            Some(super::model::Source::DocUrl) => "its documentation page",
             _ => "its path",
         }
     );
@@ -1199,78 +1090,163 @@ fn local_name(ep: &Endpoint) -> String {
         .unwrap_or_default()
 }
 
-fn catalog(model: &Model) -> String {
-    let mut t = String::from(
-        "//! Every endpoint, described with static data only: available without any feature.\n\n\
-         use crate::endpoint::{Base, BodyKind, EndpointSpec, IdempotencyKey, ParamSpec as P, TokenKind};\n\n",
-    );
+/// The name of an endpoint's static in its service's catalog module: `V1_MESSAGE_CREATE`.
+fn static_name(ep: &Endpoint) -> String {
+    super::model::screaming(&local_name(ep))
+}
+
+/// The path of an endpoint's static, seen from a generated service crate:
+/// `lark_core::api::catalog::im::V1_MESSAGE_CREATE`.
+fn meta_path(ep: &Endpoint) -> String {
+    format!(
+        "lark_core::api::catalog::{}::{}",
+        ep.official.project,
+        static_name(ep)
+    )
+}
+
+/// The `http::Method` constant of a method of the facts.
+fn method_const(ep: &Endpoint) -> Result<String, String> {
+    let upper = ep.method.to_ascii_uppercase();
+    match upper.as_str() {
+        "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" => Ok(upper),
+        _ => Err(format!(
+            "{}: the method `{}` has no http::Method constant",
+            ep.official.dotted(),
+            ep.method
+        )),
+    }
+}
+
+/// One endpoint's static: everything lark-core knows of it.
+fn meta_static(t: &mut String, ep: &Endpoint) -> Result<(), String> {
+    let tokens: Vec<String> = ep
+        .tokens
+        .iter()
+        .map(|k| token_kind(k).replace("lark_core::endpoint::", ""))
+        .collect();
+    let part = |w: Where| -> Vec<&Field> { ep.in_(w).collect() };
+    let response = if ep.binary {
+        "ResponseKind::Binary".to_owned()
+    } else {
+        format!(
+            "ResponseKind::Json {{ envelope: {} }}",
+            match &ep.envelope {
+                Some(k) => format!("Some(\"{k}\")"),
+                None => "None".to_owned(),
+            }
+        )
+    };
+    let page_token = match &ep.pagination {
+        Some(p) => format!(
+            "Some(PageToken::{}(\"{}\"))",
+            if p.token_in_body { "Body" } else { "Query" },
+            p.request_token
+        ),
+        None => "None".to_owned(),
+    };
+    let idempotency_key = match &ep.idempotency_key {
+        // The documentation's words that make it one.
+        Some(key) => format!(
+            "// {}\nidempotency_key: Some(IdempotencyKey::{}(\"{}\"))",
+            key.why,
+            key_place(key.place),
+            key.wire
+        ),
+        None => "idempotency_key: None".to_owned(),
+    };
     let _ = writeln!(
         t,
-        "/// Every endpoint of the spec ({} of them), by official name.\npub static CATALOG: &[EndpointSpec] = &[",
+        "/// `{}`: `{} {}`.\npub static {}: EndpointMeta = EndpointMeta {{ service: \"{}\", name: \"{}\", alias: \"{}.{}\", method: Method::{}, path: \"{}\", path_params: {}, query: {}, headers: {}, body: BodyKind::{}, body_fields: {}, tokens: &[{}], helpdesk: {}, base: Base::{}, response: {response}, paginated: {}, page_token: {page_token}, doc_url: \"{}\",\n{idempotency_key} }};\n",
+        ep.official.dotted(),
+        ep.method.to_ascii_uppercase(),
+        ep.path,
+        static_name(ep),
+        ep.official.project,
+        local_name(ep),
+        ep.service,
+        ep.name,
+        method_const(ep)?,
+        ep.path,
+        param_list(&part(Where::Path)),
+        param_list(&part(Where::Query)),
+        param_list(&part(Where::Header)),
+        match ep.body {
+            BodyKind::None => "None",
+            BodyKind::Json => "Json",
+            BodyKind::Multipart => "Multipart",
+        },
+        param_list(&part(Where::Body)),
+        tokens.join(", "),
+        ep.helpdesk,
+        if ep.www { "Www" } else { "OpenApis" },
+        ep.pagination.is_some(),
+        ep.doc_url,
+    );
+    Ok(())
+}
+
+/// lark-core's catalog: one file per service with a static [`EndpointMeta`] per endpoint, and
+/// `catalog/mod.rs` with `CATALOG`, which refers to them all. A build that never names
+/// `CATALOG` (the wasm client) keeps only the statics its typed requests name.
+fn catalog(model: &Model) -> Result<BTreeMap<String, String>, String> {
+    let dir = super::CATALOG_DIR;
+    let mut by_project: BTreeMap<&str, Vec<&Endpoint>> = BTreeMap::new();
+    for ep in &model.endpoints {
+        by_project
+            .entry(ep.official.project.as_str())
+            .or_default()
+            .push(ep);
+    }
+    let mut files = BTreeMap::new();
+    let mut index = format!(
+        "//! Every endpoint of the Feishu/Lark Open Platform ({} of them), described with static data\n//! only, one module per service: `catalog::im::V1_MESSAGE_CREATE` is `im.v1.message.create`.\n//! Available without any feature; the typed requests of `lark-api` answer\n//! [`Endpoint::meta`](crate::Endpoint::meta) with these statics.\n\nuse crate::endpoint::EndpointMeta;\n\n",
         model.endpoints.len()
     );
-    for ep in &model.endpoints {
-        let tokens: Vec<String> = ep
-            .tokens
-            .iter()
-            .map(|k| token_kind(k).replace("lark_core::endpoint::", ""))
-            .collect();
-        let part = |w: Where| -> Vec<&Field> { ep.in_(w).collect() };
-        let _ = writeln!(
-            t,
-            "EndpointSpec {{ service: \"{}\", name: \"{}\", alias: \"{}.{}\", method: \"{}\", path: \"{}\", path_params: {}, query: {}, headers: {}, body: BodyKind::{}, body_fields: {}, tokens: &[{}], helpdesk: {}, base: Base::{}, envelope: {}, paginated: {}, upload: {}, download: {}, doc_url: \"{}\" }},",
-            ep.official.project,
-            local_name(ep),
-            ep.service,
-            ep.name,
-            ep.method.to_ascii_uppercase(),
-            ep.path,
-            param_list(&part(Where::Path)),
-            param_list(&part(Where::Query)),
-            param_list(&part(Where::Header)),
-            match ep.body {
-                BodyKind::None => "None",
-                BodyKind::Json => "Json",
-                BodyKind::Multipart => "Multipart",
-            },
-            param_list(&part(Where::Body)),
-            tokens.join(", "),
-            ep.helpdesk,
-            if ep.www { "Www" } else { "OpenApis" },
-            match &ep.envelope {
-                Some(k) if !ep.binary => format!("Some(\"{k}\")"),
-                _ => "None".to_owned(),
-            },
-            ep.pagination.is_some(),
-            ep.upload,
-            ep.download,
-            ep.doc_url,
-        );
+    for project in by_project.keys() {
+        let _ = writeln!(index, "pub mod {project};");
     }
-    t.push_str("];\n\n");
-    let keyed: Vec<&Endpoint> = model
-        .endpoints
-        .iter()
-        .filter(|e| e.idempotency_key.is_some())
-        .collect();
     let _ = writeln!(
-        t,
-        "/// The endpoints the platform de-duplicates by a key the client fills in when retries are on\n/// ({} of them): `(service, name, key)`, each with the documentation's words that make it one.\n/// Decided by lark-codegen (`readings.rs`): the names `client_token`, `idempotency_key`,\n/// `idempotent_id`, `idempotent_key` and `dedupe_key`, and `uuid` only where its\n/// documentation says so.\npub static IDEMPOTENCY_KEYS: &[(&str, &str, IdempotencyKey)] = &[",
-        keyed.len()
+        index,
+        "\n/// Every endpoint ({} of them), by official name.\npub static CATALOG: &[&EndpointMeta] = &[",
+        model.endpoints.len()
     );
-    for ep in keyed {
-        if let Some(key) = &ep.idempotency_key {
-            let _ = writeln!(
-                t,
-                "// {}\n(\"{}\", \"{}\", IdempotencyKey::{}(\"{}\")),",
-                key.why,
-                ep.official.project,
-                local_name(ep),
-                key_place(key.place),
-                key.wire
-            );
+    for (project, endpoints) in &by_project {
+        let mut body = String::new();
+        let mut names = BTreeSet::new();
+        for ep in endpoints {
+            if !names.insert(static_name(ep)) {
+                return Err(format!(
+                    "{}: a second endpoint of `{project}` is named `{}`",
+                    ep.official.dotted(),
+                    static_name(ep)
+                ));
+            }
+            meta_static(&mut body, ep)?;
+            let _ = writeln!(index, "&{project}::{},", static_name(ep));
         }
+        let mut uses = vec!["BodyKind", "EndpointMeta", "ResponseKind"];
+        for (name, mark) in [
+            ("Base", "Base::"),
+            ("IdempotencyKey", "IdempotencyKey::"),
+            ("PageToken", "PageToken::"),
+            ("ParamSpec as P", "P::new("),
+            ("TokenKind", "TokenKind::"),
+        ] {
+            if body.contains(mark) {
+                uses.push(name);
+            }
+        }
+        uses.sort_unstable();
+        let text = format!(
+            "//! The {} endpoint{} of `{project}`.\n\nuse http::Method;\n\nuse crate::endpoint::{{{}}};\n\n{body}",
+            endpoints.len(),
+            if endpoints.len() == 1 { "" } else { "s" },
+            uses.join(", ")
+        );
+        files.insert(format!("{dir}/{project}.rs"), text);
     }
-    t.push_str("];\n");
-    t
+    index.push_str("];\n");
+    files.insert(format!("{dir}/mod.rs"), index);
+    Ok(files)
 }

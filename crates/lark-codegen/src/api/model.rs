@@ -139,7 +139,7 @@ pub(crate) struct Endpoint {
     /// Its position in the facts' `endpoints`.
     pub(crate) index: usize,
     /// The platform's names for it (`im.v1.message.create`).
-    pub(crate) official: super::names::Official,
+    pub(crate) official: Official,
 }
 
 /// The parameter an endpoint is de-duplicated by.
@@ -200,170 +200,6 @@ pub(crate) struct Model {
     pub(crate) types: BTreeMap<String, TypeDef>,
 }
 
-pub(crate) fn load(facts: &Value) -> Result<Model, String> {
-    let raw_types = facts
-        .get("types")
-        .and_then(Value::as_object)
-        .ok_or("the facts have no `types` object")?;
-    let mut types = BTreeMap::new();
-    for (name, def) in raw_types {
-        let usage = match def.get("usage").and_then(Value::as_str) {
-            Some("request") => Usage::Request,
-            Some("response") => Usage::Response,
-            Some("both") => Usage::Both,
-            other => return Err(format!("type {name}: unknown usage {other:?}")),
-        };
-        let custom_json = def.get("custom_json").and_then(Value::as_bool) == Some(true);
-        let fields = if custom_json {
-            // Not the wire form: the fields are the Go SDK's view of a value it parses by hand.
-            Vec::new()
-        } else {
-            fields(
-                def.get("fields"),
-                &format!("type {name}"),
-                usage != Usage::Request,
-            )?
-        };
-        types.insert(
-            name.clone(),
-            TypeDef {
-                key: String::new(),
-                name: name.clone(),
-                fields,
-                usage,
-                custom_json,
-            },
-        );
-    }
-
-    let raw = facts
-        .get("endpoints")
-        .and_then(Value::as_array)
-        .ok_or("the facts have no `endpoints` array")?;
-    let mut endpoints = Vec::new();
-    let mut taken: BTreeSet<(String, String)> = BTreeSet::new();
-    // Seed endpoints keep their names; later ones with a taken name get a suffix.
-    let mut order: Vec<(usize, &Value)> = raw.iter().enumerate().collect();
-    order.sort_by_key(|(_, e)| {
-        e.pointer("/source/match").and_then(Value::as_str) == Some("unlisted-in-seed")
-    });
-    for (index, e) in order {
-        let mut ep = endpoint(e)?;
-        ep.index = index;
-        super::readings::reread(&mut ep, &types)?;
-        if !taken.insert((ep.service.clone(), ep.name.clone())) {
-            let renamed = disambiguate(&ep, &taken)?;
-            taken.insert((ep.service.clone(), renamed.clone()));
-            ep.name = renamed;
-        }
-        endpoints.push(ep);
-    }
-    // The facts' order within a service, services sorted: stable output.
-    let position: BTreeMap<(String, String), usize> = raw
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            (
-                (
-                    str_of(e, "service").unwrap_or_default(),
-                    format!(
-                        "{}#{}",
-                        str_of(e, "method").unwrap_or_default(),
-                        str_of(e, "path").unwrap_or_default()
-                    ),
-                ),
-                i,
-            )
-        })
-        .collect();
-    endpoints.sort_by_key(|ep| {
-        (
-            ep.service.clone(),
-            position
-                .get(&(ep.service.clone(), format!("{}#{}", ep.method, ep.path)))
-                .copied()
-                .unwrap_or(usize::MAX),
-            ep.name.clone(),
-        )
-    });
-
-    super::readings::idempotency(&mut endpoints)?;
-
-    for ep in &endpoints {
-        for (_, f) in &ep.params {
-            check_refs(&f.ty, &types, &ep.name)?;
-        }
-        for f in &ep.response {
-            check_refs(&f.ty, &types, &ep.name)?;
-        }
-    }
-    for t in types.values() {
-        for f in &t.fields {
-            check_refs(&f.ty, &types, &t.name)?;
-        }
-    }
-
-    // The facts' `usage` is per type; the side a type is decoded or encoded on follows from
-    // where the endpoints reach it, transitively.
-    let request_side = reach(&endpoints, &types, true);
-    let response_side = reach(&endpoints, &types, false);
-    for (name, t) in &mut types {
-        t.usage = match (request_side.contains(name), response_side.contains(name)) {
-            (true, true) => Usage::Both,
-            (true, false) => Usage::Request,
-            _ => Usage::Response,
-        };
-    }
-    Ok(Model { endpoints, types })
-}
-
-fn check_refs(ty: &Ty, types: &BTreeMap<String, TypeDef>, whose: &str) -> Result<(), String> {
-    let mut names = Vec::new();
-    ty.names(&mut names);
-    for n in names {
-        if !types.contains_key(&n) {
-            return Err(format!("{whose}: unknown type {n}"));
-        }
-    }
-    Ok(())
-}
-
-/// A unique name for an endpoint whose facts' name is taken in its service: the path's
-/// version, then the path's distinctive segments.
-fn disambiguate(ep: &Endpoint, taken: &BTreeSet<(String, String)>) -> Result<String, String> {
-    let segments: Vec<&str> = ep
-        .path
-        .split('/')
-        .skip(2)
-        .filter(|s| !s.is_empty() && !s.starts_with(':'))
-        .collect();
-    let version = segments
-        .iter()
-        .find(|s| is_version(s))
-        .map(|s| camel(s))
-        .unwrap_or_default();
-    let mut candidates = vec![format!("{}{}", ep.name, version)];
-    let tail: String = segments
-        .iter()
-        .filter(|s| !is_version(s))
-        .map(|s| camel(s))
-        .collect();
-    candidates.push(format!("{}{}{}", ep.name, version, tail));
-    for c in candidates {
-        if !taken.contains(&(ep.service.clone(), c.clone())) {
-            return Ok(c);
-        }
-    }
-    Err(format!(
-        "cannot find a unique name for {}.{}",
-        ep.service, ep.name
-    ))
-}
-
-fn is_version(s: &str) -> bool {
-    s.len() >= 2 && s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit())
-}
-
 pub(crate) fn module_ident(name: &str) -> String {
     if KEYWORDS.contains(&name) || name == "mod" || name == "shared" {
         format!("{name}_")
@@ -372,7 +208,7 @@ pub(crate) fn module_ident(name: &str) -> String {
     }
 }
 
-fn str_of(v: &Value, key: &str) -> Option<String> {
+pub(crate) fn str_of(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
@@ -538,7 +374,11 @@ pub(crate) fn endpoint(e: &Value) -> Result<Endpoint, String> {
 }
 
 /// Reads a list of fields; `all_optional` for the answer side.
-fn fields(v: Option<&Value>, whose: &str, all_optional: bool) -> Result<Vec<Field>, String> {
+pub(crate) fn fields(
+    v: Option<&Value>,
+    whose: &str,
+    all_optional: bool,
+) -> Result<Vec<Field>, String> {
     let Some(list) = v else {
         return Ok(Vec::new());
     };
@@ -572,37 +412,6 @@ fn fields(v: Option<&Value>, whose: &str, all_optional: bool) -> Result<Vec<Fiel
         });
     }
     Ok(out)
-}
-
-/// The types the endpoints' requests (or answers) reach.
-fn reach(
-    endpoints: &[Endpoint],
-    types: &BTreeMap<String, TypeDef>,
-    request: bool,
-) -> BTreeSet<String> {
-    let mut stack = Vec::new();
-    for ep in endpoints {
-        if request {
-            for (_, f) in &ep.params {
-                f.ty.names(&mut stack);
-            }
-        } else {
-            for f in &ep.response {
-                f.ty.names(&mut stack);
-            }
-        }
-    }
-    let mut seen = BTreeSet::new();
-    while let Some(n) = stack.pop() {
-        if seen.insert(n.clone()) {
-            if let Some(t) = types.get(&n) {
-                for f in &t.fields {
-                    f.ty.names(&mut stack);
-                }
-            }
-        }
-    }
-    seen
 }
 
 pub(crate) const KEYWORDS: &[&str] = &[
@@ -672,4 +481,83 @@ pub(crate) fn camel(s: &str) -> String {
 /// `SendRawMessage` → `SEND_RAW_MESSAGE`.
 pub(crate) fn screaming(name: &str) -> String {
     snake(name).to_ascii_uppercase()
+}
+
+/// Where an endpoint's official names come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The official Node SDK.
+    NodeSdk,
+    /// The tail of the documentation address.
+    DocUrl,
+    /// The path (old endpoints with neither).
+    Path,
+}
+
+/// The official name of one endpoint.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Official {
+    /// The service (a cargo feature and the first module): `im`, `corehr`.
+    pub(crate) project: String,
+    /// `v1`; `v0` for the old paths that carry no version.
+    pub(crate) version: String,
+    /// The resource, dotted for sub-resources: `chat.members`; empty for a method of the
+    /// version itself.
+    pub(crate) resource: Vec<String>,
+    /// The method, snake case: `create`, `upload_all`.
+    pub(crate) method: String,
+    /// The Rust type of the request: `Create`, `UploadAll` (a suffix for a second endpoint of
+    /// the same method and path).
+    pub(crate) type_name: String,
+    pub(crate) source: Option<Source>,
+    /// The field paths the official SDK types as literal unions, with their values
+    /// (`params.user_id_type`, `response.items[].access_type`, `data.parent_type`).
+    pub(crate) enums: BTreeMap<String, Vec<String>>,
+}
+
+impl Official {
+    /// The module of the resource: `chat_members`; empty when there is none.
+    pub(crate) fn resource_module(&self) -> String {
+        if self.resource.is_empty() {
+            return String::new();
+        }
+        let joined: Vec<String> = self.resource.iter().map(|r| snake(r)).collect();
+        module_ident(&joined.join("_"))
+    }
+
+    /// `im.v1.message.create`: the name users and the CLI spell.
+    pub(crate) fn dotted(&self) -> String {
+        let mut parts = vec![self.project.clone(), self.version.clone()];
+        if !self.resource.is_empty() {
+            parts.push(self.resource_key());
+        }
+        parts.push(self.method_key());
+        parts.join(".")
+    }
+
+    /// The Node SDK's resource key: camel case with `.` and `_` removed (`chatMembers`).
+    pub(crate) fn resource_key(&self) -> String {
+        lower_camel(&self.resource.join("_"))
+    }
+
+    /// The Node SDK's method key: `create`, `uploadAll`.
+    pub(crate) fn method_key(&self) -> String {
+        let key = lower_camel(&self.method);
+        // The type-name suffix of a second endpoint on one path (`CreateV1` → `createV1`).
+        let suffix = self
+            .type_name
+            .strip_prefix(&camel(&self.method))
+            .unwrap_or("");
+        format!("{key}{suffix}")
+    }
+}
+
+/// `chat_members` → `chatMembers`.
+pub(crate) fn lower_camel(s: &str) -> String {
+    let c = camel(&snake(s));
+    let mut chars = c.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
 }

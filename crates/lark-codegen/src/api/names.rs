@@ -12,89 +12,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::model::{Endpoint, camel, snake};
+use super::model::{Endpoint, Official, Source, camel, snake};
 
 /// The official names file.
 const OFFICIAL: &str = "lark-official-names.json";
-
-/// Where an endpoint's official names come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Source {
-    /// The official Node SDK.
-    NodeSdk,
-    /// The tail of the documentation address.
-    DocUrl,
-    /// The path (old endpoints with neither).
-    Path,
-}
-
-/// The official name of one endpoint.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Official {
-    /// The service (a cargo feature and the first module): `im`, `corehr`.
-    pub(crate) project: String,
-    /// `v1`; `v0` for the old paths that carry no version.
-    pub(crate) version: String,
-    /// The resource, dotted for sub-resources: `chat.members`; empty for a method of the
-    /// version itself.
-    pub(crate) resource: Vec<String>,
-    /// The method, snake case: `create`, `upload_all`.
-    pub(crate) method: String,
-    /// The Rust type of the request: `Create`, `UploadAll` (a suffix for a second endpoint of
-    /// the same method and path).
-    pub(crate) type_name: String,
-    pub(crate) source: Option<Source>,
-    /// The field paths the official SDK types as literal unions, with their values
-    /// (`params.user_id_type`, `response.items[].access_type`, `data.parent_type`).
-    pub(crate) enums: BTreeMap<String, Vec<String>>,
-}
-
-impl Official {
-    /// The module of the resource: `chat_members`; empty when there is none.
-    pub(crate) fn resource_module(&self) -> String {
-        if self.resource.is_empty() {
-            return String::new();
-        }
-        let joined: Vec<String> = self.resource.iter().map(|r| snake(r)).collect();
-        super::model::module_ident(&joined.join("_"))
-    }
-
-    /// `im.v1.message.create`: the name users and the CLI spell.
-    pub(crate) fn dotted(&self) -> String {
-        let mut parts = vec![self.project.clone(), self.version.clone()];
-        if !self.resource.is_empty() {
-            parts.push(self.resource_key());
-        }
-        parts.push(self.method_key());
-        parts.join(".")
-    }
-
-    /// The Node SDK's resource key: camel case with `.` and `_` removed (`chatMembers`).
-    pub(crate) fn resource_key(&self) -> String {
-        lower_camel(&self.resource.join("_"))
-    }
-
-    /// The Node SDK's method key: `create`, `uploadAll`.
-    pub(crate) fn method_key(&self) -> String {
-        let key = lower_camel(&self.method);
-        // The type-name suffix of a second endpoint on one path (`CreateV1` → `createV1`).
-        let suffix = self
-            .type_name
-            .strip_prefix(&camel(&self.method))
-            .unwrap_or("");
-        format!("{key}{suffix}")
-    }
-}
-
-/// `chat_members` → `chatMembers`.
-pub(crate) fn lower_camel(s: &str) -> String {
-    let c = camel(&snake(s));
-    let mut chars = c.chars();
-    match chars.next() {
-        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
-        None => String::new(),
-    }
-}
 
 /// Reads the official names and gives every endpoint its name; errors on a name given twice.
 pub(crate) fn assign(endpoints: &mut [Endpoint], facts: &Path) -> Result<(), String> {

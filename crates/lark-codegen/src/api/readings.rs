@@ -507,11 +507,11 @@ mod tests {
     /// The readings of the real facts, when they are at hand.
     #[test]
     fn the_facts_read_as_documented() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../spec/lark-api-full.json");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/lark-api-full.json");
         let text = std::fs::read_to_string(&path).unwrap();
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let model = model::load(&json).unwrap();
+        let model = crate::api::load::model(&json).unwrap();
         let find = |service: &str, name: &str| {
             model
                 .endpoints

@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{JsEndpoint, js_string, property};
-use crate::api::model::{BodyKind, Where};
+use crate::api::model::{BodyKind, Where, snake};
 use crate::output::HEADER;
 
 /// Token bits of a row.
 pub(super) const TOKEN_TENANT: u32 = 1;
 pub(super) const TOKEN_USER: u32 = 2;
 pub(super) const TOKEN_APP: u32 = 4;
-/// Flag bits of a row; `bindings/wasm/src/client.rs` and `npm/src/client.js` read them.
+/// Flag bits of a row; `npm/src/client.js` (through `bits.js`) and `bindings/wasm/src/client.rs`
+/// (through `src/generated/bits.rs`) read them.
 pub(super) const FLAG_HELPDESK: u32 = 1;
 pub(super) const FLAG_WWW: u32 = 2;
 pub(super) const FLAG_BINARY: u32 = 4;
@@ -27,6 +28,80 @@ pub(super) const FLAG_KEY_BODY: u32 = 128;
 pub(super) const FLAG_PAGE_TOKEN_IN_BODY: u32 = 256;
 /// The endpoint is also reachable without its version: `client.im.message.create`.
 pub(super) const FLAG_DEFAULT_VERSION: u32 = 512;
+
+/// Every token bit: `(Rust constant, JavaScript key, bit, lark_core::TokenKind variant)`.
+const TOKEN_BITS: [(&str, &str, u32, &str); 3] = [
+    ("TOKEN_TENANT", "tenant", TOKEN_TENANT, "Tenant"),
+    ("TOKEN_USER", "user", TOKEN_USER, "User"),
+    ("TOKEN_APP", "app", TOKEN_APP, "App"),
+];
+/// Every flag bit: `(Rust constant, JavaScript key, bit, what it says)`. `bits.js` and the wasm
+/// crate's `src/generated/bits.rs` are written from this table.
+const FLAG_BITS: [(&str, &str, u32, &str); 10] = [
+    (
+        "FLAG_HELPDESK",
+        "helpdesk",
+        FLAG_HELPDESK,
+        "the endpoint needs the helpdesk credentials too",
+    ),
+    (
+        "FLAG_WWW",
+        "www",
+        FLAG_WWW,
+        "the www host serves the endpoint (`https://www.feishu.cn`, not `https://open.feishu.cn`)",
+    ),
+    (
+        "FLAG_BINARY",
+        "binary",
+        FLAG_BINARY,
+        "the endpoint answers raw bytes",
+    ),
+    (
+        "FLAG_MULTIPART",
+        "multipart",
+        FLAG_MULTIPART,
+        "the body is a multipart form",
+    ),
+    (
+        "FLAG_PAGINATED",
+        "paginated",
+        FLAG_PAGINATED,
+        "the endpoint pages with `page_token` / `has_more`",
+    ),
+    (
+        "FLAG_JSON_BODY",
+        "jsonBody",
+        FLAG_JSON_BODY,
+        "the body is JSON",
+    ),
+    (
+        "FLAG_KEY_QUERY",
+        "keyInQuery",
+        FLAG_KEY_QUERY,
+        "the idempotency key (named by the row's sixth entry) is a query parameter",
+    ),
+    (
+        "FLAG_KEY_BODY",
+        "keyInBody",
+        FLAG_KEY_BODY,
+        "the idempotency key (named by the row's sixth entry) is a field of the JSON body",
+    ),
+    (
+        "FLAG_PAGE_TOKEN_IN_BODY",
+        "pageTokenInBody",
+        FLAG_PAGE_TOKEN_IN_BODY,
+        "the endpoint takes its page token in the JSON body, not the query",
+    ),
+    (
+        "FLAG_DEFAULT_VERSION",
+        "defaultVersion",
+        FLAG_DEFAULT_VERSION,
+        "the endpoint is also reachable without its version (`client.im.message.create`)",
+    ),
+];
+
+/// The wasm crate's file of the same bits, and the idempotency key names of the catalog.
+pub(super) const WASM_BITS: &str = "bindings/wasm/src/generated/bits.rs";
 
 /// The wasm entry a per-service `LarkClient` runs on.
 const CLIENT_WASM: &str = "../../../wasm/client/lark_wasm_bg.wasm";
@@ -113,6 +188,13 @@ pub(super) fn render(endpoints: &[JsEndpoint<'_>]) -> Result<Vec<(String, String
 }
 
 fn bits() -> String {
+    let object = |bits: &[(&str, &str, u32, &str)]| -> String {
+        let entries: Vec<String> = bits
+            .iter()
+            .map(|(_, key, bit, _)| format!("{key}: {bit}"))
+            .collect();
+        format!("{{ {} }}", entries.join(", "))
+    };
     format!(
         "{HEADER}\n// The bits of a catalog row `[method, path, tokens, flags, envelope, key]`:\n\
          // tokens: the token kinds the endpoint accepts (any one of them);\n\
@@ -122,9 +204,66 @@ fn bits() -> String {
          // (`client.im.message.create` beside `client.im.v1.message.create`);\n\
          // envelope: the answer's payload key, \"data\" when the row has four entries, null when the\n\
          // fields sit at the top level.\n\
-         export const TOKENS = {{ tenant: {TOKEN_TENANT}, user: {TOKEN_USER}, app: {TOKEN_APP} }};\n\
-         export const FLAGS = {{ helpdesk: {FLAG_HELPDESK}, www: {FLAG_WWW}, binary: {FLAG_BINARY}, multipart: {FLAG_MULTIPART}, paginated: {FLAG_PAGINATED}, jsonBody: {FLAG_JSON_BODY}, keyInQuery: {FLAG_KEY_QUERY}, keyInBody: {FLAG_KEY_BODY}, pageTokenInBody: {FLAG_PAGE_TOKEN_IN_BODY}, defaultVersion: {FLAG_DEFAULT_VERSION} }};\n"
+         export const TOKENS = {};\n\
+         export const FLAGS = {};\n",
+        object(&TOKEN_BITS),
+        object(&FLAG_BITS)
     )
+}
+
+/// The wasm crate's `src/generated/bits.rs`: the same bits for `client.rs`, the idempotency
+/// key names the catalog uses (the core takes `'static` names), and the token kinds of a
+/// row's token bits.
+pub(super) fn rust_bits(endpoints: &[JsEndpoint<'_>]) -> String {
+    let mut t = String::from(
+        "//! The bits of an npm catalog row `[method, path, tokens, flags, envelope, key]`, written\n//! from the same definitions as `npm/src/generated/bits.js`, and the idempotency key names of\n//! the catalog.\n// Every bit is listed, also those only the JavaScript layer reads.\n#![allow(dead_code)]\n\nuse lark_core::TokenKind;\n\n",
+    );
+    for (name, key, bit, variant) in TOKEN_BITS {
+        let _ = writeln!(
+            t,
+            "/// `TOKENS.{key}`: the endpoint accepts [`TokenKind::{variant}`].\npub(crate) const {name}: u32 = {bit};"
+        );
+    }
+    for (name, key, bit, doc) in FLAG_BITS {
+        let _ = writeln!(
+            t,
+            "/// `FLAGS.{key}`: {doc}.\npub(crate) const {name}: u32 = {bit};"
+        );
+    }
+    t.push_str("\n/// The flags of a row (its fourth entry).\n#[derive(Debug, Clone, Copy, PartialEq, Eq)]\npub(crate) struct Flags(pub(crate) u32);\n\nimpl Flags {\n");
+    for (name, key, _, doc) in FLAG_BITS {
+        let _ = writeln!(
+            t,
+            "/// Whether {doc} (`FLAGS.{key}`).\npub(crate) fn {}(self) -> bool {{\nself.0 & {name} != 0\n}}\n",
+            snake(key)
+        );
+    }
+    t.push_str("}\n");
+    let keys: std::collections::BTreeSet<&str> = endpoints
+        .iter()
+        .filter_map(|e| e.ep.idempotency_key.as_ref())
+        .map(|k| k.wire.as_str())
+        .collect();
+    let quoted: Vec<String> = keys.iter().map(|k| format!("{k:?}")).collect();
+    let _ = writeln!(
+        t,
+        "\n/// Every idempotency key name of the catalog (a row's sixth entry is one of them).\npub(crate) const KEY_NAMES: &[&str] = &[{}];\n\n/// The catalog's idempotency key name `name`, as the `'static` name the core takes; `None`\n/// for a name the catalog does not use.\npub(crate) fn key_name(name: &str) -> Option<&'static str> {{\nKEY_NAMES.iter().copied().find(|known| *known == name)\n}}\n",
+        quoted.join(", ")
+    );
+    t.push_str("/// The token kinds of a row's token bits, as the `'static` slice `EndpointMeta` wants.\npub(crate) fn token_kinds(bits: u32) -> &'static [TokenKind] {\nmatch bits & (TOKEN_TENANT | TOKEN_USER | TOKEN_APP) {\n");
+    for subset in 1..(1u32 << TOKEN_BITS.len()) {
+        let mut value = 0;
+        let mut kinds = Vec::new();
+        for (i, (_, _, bit, variant)) in TOKEN_BITS.iter().enumerate() {
+            if subset & (1 << i) != 0 {
+                value |= bit;
+                kinds.push(format!("TokenKind::{variant}"));
+            }
+        }
+        let _ = writeln!(t, "{value} => &[{}],", kinds.join(", "));
+    }
+    t.push_str("_ => &[],\n}\n}\n");
+    t
 }
 
 /// `lark-sdk/api/<service>`: the default entry (browsers, extensions: `await init()`), the

@@ -3,16 +3,6 @@
 
 pub mod user;
 
-static APP_USAGE_TREND: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMeta::new(
-    "application",
-    "v1.appUsageTrend",
-    http::Method::POST,
-    "/open-apis/application/v1/app_usage_trend",
-    &[lark_core::endpoint::TokenKind::Tenant],
-)
-.alias("application.GetApplicationUsageTrend")
-.doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uITN0YjLyUDN24iM1QjN");
-
 /// `application.v1.appUsageTrend`: `POST /open-apis/application/v1/app_usage_trend`
 ///
 /// Token: tenant.
@@ -70,11 +60,13 @@ impl lark_core::endpoint::Endpoint for AppUsageTrend {
     type Output = AppUsageTrendResponse;
 
     fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &APP_USAGE_TREND
+        &lark_core::api::catalog::application::V1_APP_USAGE_TREND
     }
 
     fn path(&self) -> lark_core::Result<String> {
-        Ok(APP_USAGE_TREND.path.to_owned())
+        Ok(lark_core::api::catalog::application::V1_APP_USAGE_TREND
+            .path
+            .to_owned())
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {

@@ -3,16 +3,6 @@
 
 pub mod app;
 
-static IS_USER_ADMIN: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMeta::new(
-    "application",
-    "v3.isUserAdmin",
-    http::Method::GET,
-    "/open-apis/application/v3/is_user_admin",
-    &[lark_core::endpoint::TokenKind::Tenant],
-)
-.alias("application.IsApplicationUserAdmin")
-.doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uITN1EjLyUTNx4iM1UTM");
-
 /// `application.v3.isUserAdmin`: `GET /open-apis/application/v3/is_user_admin`
 ///
 /// Token: tenant.
@@ -61,11 +51,13 @@ impl lark_core::endpoint::Endpoint for IsUserAdmin {
     type Output = IsUserAdminResponse;
 
     fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &IS_USER_ADMIN
+        &lark_core::api::catalog::application::V3_IS_USER_ADMIN
     }
 
     fn path(&self) -> lark_core::Result<String> {
-        Ok(IS_USER_ADMIN.path.to_owned())
+        Ok(lark_core::api::catalog::application::V3_IS_USER_ADMIN
+            .path
+            .to_owned())
     }
 
     fn query(&self, query: &mut Vec<(&'static str, String)>) {

@@ -3,19 +3,6 @@
 
 pub mod meta;
 
-static CREATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMeta::new(
-    "doc",
-    "v2.create",
-    http::Method::POST,
-    "/open-apis/doc/v2/create",
-    &[
-        lark_core::endpoint::TokenKind::Tenant,
-        lark_core::endpoint::TokenKind::User,
-    ],
-)
-.alias("drive.CreateDriveDoc")
-.doc_url("https://open.feishu.cn/document/ukTMukTMukTM/ugDM2YjL4AjN24COwYjN");
-
 /// `doc.v2.create`: `POST /open-apis/doc/v2/create`
 ///
 /// Token: tenant or user.
@@ -68,30 +55,17 @@ impl lark_core::endpoint::Endpoint for Create {
     type Output = CreateResponse;
 
     fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &CREATE
+        &lark_core::api::catalog::doc::V2_CREATE
     }
 
     fn path(&self) -> lark_core::Result<String> {
-        Ok(CREATE.path.to_owned())
+        Ok(lark_core::api::catalog::doc::V2_CREATE.path.to_owned())
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
     }
 }
-
-static CONTENT: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMeta::new(
-    "doc",
-    "v2.content",
-    http::Method::GET,
-    "/open-apis/doc/v2/:docToken/content",
-    &[
-        lark_core::endpoint::TokenKind::Tenant,
-        lark_core::endpoint::TokenKind::User,
-    ],
-)
-.alias("drive.GetDriveDocContent")
-.doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uUDM2YjL1AjN24SNwYjN");
 
 /// `doc.v2.content`: `GET /open-apis/doc/v2/:docToken/content`
 ///
@@ -128,26 +102,16 @@ impl lark_core::endpoint::Endpoint for Content {
     type Output = ContentResponse;
 
     fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &CONTENT
+        &lark_core::api::catalog::doc::V2_CONTENT
     }
 
     fn path(&self) -> lark_core::Result<String> {
-        lark_core::endpoint::fill_path(CONTENT.path, &[("docToken", self.doc_token.as_str())])
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::doc::V2_CONTENT.path,
+            &[("docToken", self.doc_token.as_str())],
+        )
     }
 }
-
-static RAW_CONTENT: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMeta::new(
-    "doc",
-    "v2.rawContent",
-    http::Method::GET,
-    "/open-apis/doc/v2/:docToken/raw_content",
-    &[
-        lark_core::endpoint::TokenKind::Tenant,
-        lark_core::endpoint::TokenKind::User,
-    ],
-)
-.alias("drive.GetDriveDocRawContent")
-.doc_url("https://open.feishu.cn/document/ukTMukTMukTM/ukzNzUjL5czM14SO3MTN");
 
 /// `doc.v2.rawContent`: `GET /open-apis/doc/v2/:docToken/raw_content`
 ///
@@ -183,26 +147,16 @@ impl lark_core::endpoint::Endpoint for RawContent {
     type Output = RawContentResponse;
 
     fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &RAW_CONTENT
+        &lark_core::api::catalog::doc::V2_RAW_CONTENT
     }
 
     fn path(&self) -> lark_core::Result<String> {
-        lark_core::endpoint::fill_path(RAW_CONTENT.path, &[("docToken", self.doc_token.as_str())])
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::doc::V2_RAW_CONTENT.path,
+            &[("docToken", self.doc_token.as_str())],
+        )
     }
 }
-
-static BATCH_UPDATE: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMeta::new(
-    "doc",
-    "v2.batchUpdate",
-    http::Method::POST,
-    "/open-apis/doc/v2/:docToken/batch_update",
-    &[
-        lark_core::endpoint::TokenKind::Tenant,
-        lark_core::endpoint::TokenKind::User,
-    ],
-)
-.alias("drive.UpdateDriveDocContent")
-.doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uYDM2YjL2AjN24iNwYjN");
 
 /// `doc.v2.batchUpdate`: `POST /open-apis/doc/v2/:docToken/batch_update`
 ///
@@ -244,11 +198,14 @@ impl lark_core::endpoint::Endpoint for BatchUpdate {
     type Output = lark_core::api::Empty;
 
     fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &BATCH_UPDATE
+        &lark_core::api::catalog::doc::V2_BATCH_UPDATE
     }
 
     fn path(&self) -> lark_core::Result<String> {
-        lark_core::endpoint::fill_path(BATCH_UPDATE.path, &[("docToken", self.doc_token.as_str())])
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::doc::V2_BATCH_UPDATE.path,
+            &[("docToken", self.doc_token.as_str())],
+        )
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {

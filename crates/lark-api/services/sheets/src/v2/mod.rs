@@ -7,19 +7,6 @@ pub mod spreadsheets_condition_formats;
 pub mod spreadsheets_data_validation;
 pub mod spreadsheets_values;
 
-static IMPORT: lark_core::endpoint::EndpointMeta = lark_core::endpoint::EndpointMeta::new(
-    "sheets",
-    "v2.import",
-    http::Method::POST,
-    "/open-apis/sheets/v2/import",
-    &[
-        lark_core::endpoint::TokenKind::Tenant,
-        lark_core::endpoint::TokenKind::User,
-    ],
-)
-.alias("drive.ImportSheet")
-.doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uATO2YjLwkjN24CM5YjN");
-
 /// `sheets.v2.import`: `POST /open-apis/sheets/v2/import`
 ///
 /// Token: tenant or user.
@@ -73,11 +60,11 @@ impl lark_core::endpoint::Endpoint for Import {
     type Output = ImportResponse;
 
     fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &IMPORT
+        &lark_core::api::catalog::sheets::V2_IMPORT
     }
 
     fn path(&self) -> lark_core::Result<String> {
-        Ok(IMPORT.path.to_owned())
+        Ok(lark_core::api::catalog::sheets::V2_IMPORT.path.to_owned())
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
