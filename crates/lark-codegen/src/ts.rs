@@ -14,6 +14,7 @@
 //!   every endpoint, each merged type once, enums as literal unions; `api.d.ts` gathers them.
 
 mod catalog;
+mod options;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -78,6 +79,7 @@ pub(crate) fn generate(facts: &Path, out: &mut Output) -> Result<(), String> {
     for (path, text) in types::render(&model, &shapes, &endpoints)? {
         out.file(&format!("{DIR}/{path}"), &text)?;
     }
+    options::generate(out, DIR)?;
     // Collapsed in diffs, left out of language statistics.
     out.file(
         &format!("{DIR}/.gitattributes"),

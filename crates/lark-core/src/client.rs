@@ -40,6 +40,9 @@ pub struct RequestOptions {
     pub timeout: Option<Duration>,
     /// Overrides the client's retry policy for this call.
     pub retry: Option<RetryPolicy>,
+    /// Overrides [`Config::max_pages`](crate::Config::max_pages) for this
+    /// [`Client::pages_with`] stream.
+    pub max_pages: Option<u32>,
     /// Values handed to the [`HttpClient`] in each attempt's
     /// [`http::Request::extensions`], for settings only a backend reads (lark-fetch's
     /// `ExtraHeaders`, for one).
@@ -102,6 +105,14 @@ impl RequestOptions {
     #[must_use]
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = Some(retry);
+        self
+    }
+
+    /// Sets the most pages this [`Client::pages_with`] stream follows, over
+    /// [`Config::max_pages`](crate::Config::max_pages).
+    #[must_use]
+    pub fn max_pages(mut self, max_pages: u32) -> Self {
+        self.max_pages = Some(max_pages);
         self
     }
 
@@ -845,7 +856,7 @@ impl<H: HttpClient> Client<H> {
     /// The stream ends after the first error. A server whose page tokens go round in a cycle
     /// (A → B → A), or more than [`Config::max_pages`] pages, end it with
     /// [`Error::Pagination`] after the pages before.
-    pub fn pages<E>(&self, endpoint: E) -> impl Stream<Item = Result<E::Output>> + '_
+    pub fn pages<E>(&self, endpoint: E) -> impl Stream<Item = Result<E::Output>> + use<H, E>
     where
         E: Paginated + 'static,
         E::Output: Page,
@@ -853,12 +864,14 @@ impl<H: HttpClient> Client<H> {
         self.pages_with(endpoint, RequestOptions::default())
     }
 
-    /// [`Client::pages`] with options.
+    /// [`Client::pages`] with options ([`RequestOptions::max_pages`] overrides
+    /// [`Config::max_pages`]). The stream holds a clone of the client, so it may outlive this
+    /// borrow (the wasm bindings keep one between JavaScript calls).
     pub fn pages_with<E>(
         &self,
         endpoint: E,
         options: RequestOptions,
-    ) -> impl Stream<Item = Result<E::Output>> + '_
+    ) -> impl Stream<Item = Result<E::Output>> + use<H, E>
     where
         E: Paginated + 'static,
         E::Output: Page,
@@ -873,45 +886,51 @@ impl<H: HttpClient> Client<H> {
             Next(Box<Cursor<E>>),
             Failed(Error),
         }
-        let max_pages = self.inner.config.max_pages;
+        let (max_pages, limit) = match options.max_pages {
+            Some(n) => (n, "RequestOptions::max_pages"),
+            None => (self.inner.config.max_pages, "Config::max_pages"),
+        };
         let first = State::Next(Box::new(Cursor {
             endpoint,
             options,
             seen: std::collections::HashSet::new(),
             pages: 0,
         }));
-        stream::unfold(Some(first), move |state| async move {
-            let mut cursor = match state? {
-                State::Next(cursor) => cursor,
-                State::Failed(error) => return Some((Err(error), None)),
-            };
-            if cursor.pages >= max_pages {
-                let error = Error::Pagination(format!(
-                    "stopped after {max_pages} pages (Config::max_pages)"
-                ));
-                return Some((Err(error), None));
-            }
-            let result = self.send_with(&cursor.endpoint, &cursor.options).await;
-            cursor.pages += 1;
-            let next = match &result {
-                Ok(page) if page.has_more() => match page.next_page_token() {
-                    Some(token) if !token.is_empty() => {
-                        if cursor.seen.insert(token.to_owned()) {
-                            cursor.endpoint.set_page_token(Some(token.to_owned()));
-                            Some(State::Next(cursor))
-                        } else {
-                            Some(State::Failed(Error::Pagination(format!(
-                                "page {} points to a page token seen before: the server's \
-                                 page tokens go round in a cycle",
-                                cursor.pages
-                            ))))
+        let client = self.clone();
+        stream::unfold(Some(first), move |state| {
+            let client = client.clone();
+            async move {
+                let mut cursor = match state? {
+                    State::Next(cursor) => cursor,
+                    State::Failed(error) => return Some((Err(error), None)),
+                };
+                if cursor.pages >= max_pages {
+                    let error =
+                        Error::Pagination(format!("stopped after {max_pages} pages ({limit})"));
+                    return Some((Err(error), None));
+                }
+                let result = client.send_with(&cursor.endpoint, &cursor.options).await;
+                cursor.pages += 1;
+                let next = match &result {
+                    Ok(page) if page.has_more() => match page.next_page_token() {
+                        Some(token) if !token.is_empty() => {
+                            if cursor.seen.insert(token.to_owned()) {
+                                cursor.endpoint.set_page_token(Some(token.to_owned()));
+                                Some(State::Next(cursor))
+                            } else {
+                                Some(State::Failed(Error::Pagination(format!(
+                                    "page {} points to a page token seen before: the server's \
+                                     page tokens go round in a cycle",
+                                    cursor.pages
+                                ))))
+                            }
                         }
-                    }
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
-            };
-            Some((result, next))
+                };
+                Some((result, next))
+            }
         })
     }
 
