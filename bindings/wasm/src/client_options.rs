@@ -40,29 +40,28 @@ pub(crate) struct ClientOptions {
 }
 
 impl ClientOptions {
-    /// Reads and type-checks the fields of `source`.
-    pub(crate) fn read(source: &JsValue) -> Result<Self, JsValue> {
+    /// Reads the fields of `source`, the first one of the wrong type (or missing) in `error`
+    /// (no early return: a smaller bundle).
+    pub(crate) fn read(source: &JsValue, error: &mut Option<JsValue>) -> Self {
         // Used by the JavaScript layer.
-        options::object(source, "eventDedupStore")?;
-        Ok(Self {
-            app_id: options::required(source, "appId")?,
-            app_secret: options::required(source, "appSecret")?,
-            domain: options::string(source, "domain")?,
-            base_url: options::string(source, "baseUrl")?,
-            www_base_url: options::string(source, "wwwBaseUrl")?,
-            app_type: options::one_of(source, "appType", &["self_built", "marketplace"])?,
-            token_store: options::object(source, "tokenStore")?,
-            app_ticket_store: options::object(source, "appTicketStore")?,
-            token_refresh_lock: options::object(source, "tokenRefreshLock")?
-                .map(|v| RefreshLockOptions::read(&v))
-                .transpose()?,
-            timeout_ms: options::number(source, "timeoutMs")?,
-            helpdesk: options::object(source, "helpdesk")?
-                .map(|v| HelpdeskOptions::read(&v))
-                .transpose()?,
-            encrypt_key: options::string(source, "encryptKey")?,
-            verification_token: options::string(source, "verificationToken")?,
-        })
+        options::object(source, "eventDedupStore", error);
+        Self {
+            app_id: options::required(source, "appId", error),
+            app_secret: options::required(source, "appSecret", error),
+            domain: options::string(source, "domain", error),
+            base_url: options::string(source, "baseUrl", error),
+            www_base_url: options::string(source, "wwwBaseUrl", error),
+            app_type: options::one_of(source, "appType", &["self_built", "marketplace"], error),
+            token_store: options::object(source, "tokenStore", error),
+            app_ticket_store: options::object(source, "appTicketStore", error),
+            token_refresh_lock: options::object(source, "tokenRefreshLock", error)
+                .map(|v| RefreshLockOptions::read(&v, error)),
+            timeout_ms: options::number(source, "timeoutMs", error),
+            helpdesk: options::object(source, "helpdesk", error)
+                .map(|v| HelpdeskOptions::read(&v, error)),
+            encrypt_key: options::string(source, "encryptKey", error),
+            verification_token: options::string(source, "verificationToken", error),
+        }
     }
 }
 
@@ -77,13 +76,14 @@ pub(crate) struct RefreshLockOptions {
 }
 
 impl RefreshLockOptions {
-    /// Reads and type-checks the fields of `source`.
-    pub(crate) fn read(source: &JsValue) -> Result<Self, JsValue> {
-        Ok(Self {
-            ttl_ms: options::number(source, "ttlMs")?,
-            max_wait_ms: options::number(source, "maxWaitMs")?,
-            poll_interval_ms: options::number(source, "pollIntervalMs")?,
-        })
+    /// Reads the fields of `source`, the first one of the wrong type (or missing) in `error`
+    /// (no early return: a smaller bundle).
+    pub(crate) fn read(source: &JsValue, error: &mut Option<JsValue>) -> Self {
+        Self {
+            ttl_ms: options::number(source, "ttlMs", error),
+            max_wait_ms: options::number(source, "maxWaitMs", error),
+            poll_interval_ms: options::number(source, "pollIntervalMs", error),
+        }
     }
 }
 
@@ -96,11 +96,12 @@ pub(crate) struct HelpdeskOptions {
 }
 
 impl HelpdeskOptions {
-    /// Reads and type-checks the fields of `source`.
-    pub(crate) fn read(source: &JsValue) -> Result<Self, JsValue> {
-        Ok(Self {
-            id: options::required(source, "id")?,
-            token: options::required(source, "token")?,
-        })
+    /// Reads the fields of `source`, the first one of the wrong type (or missing) in `error`
+    /// (no early return: a smaller bundle).
+    pub(crate) fn read(source: &JsValue, error: &mut Option<JsValue>) -> Self {
+        Self {
+            id: options::required(source, "id", error),
+            token: options::required(source, "token", error),
+        }
     }
 }

@@ -19,25 +19,42 @@ fn wrong(name: &str, what: &str) -> JsValue {
     build_error(&format!("`{name}` must be {what}"))
 }
 
+// The readers below keep the first error in `error` and go on (no early return in the
+// generated reader: one error path instead of one per option, a smaller bundle).
+
+fn fail(error: &mut Option<JsValue>, message: JsValue) {
+    if error.is_none() {
+        *error = Some(message);
+    }
+}
+
 /// A string option (`undefined` and `null` are absent).
-pub(crate) fn string(source: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
-    get(source, name)
-        .map(|v| v.as_string().ok_or_else(|| wrong(name, "a string")))
-        .transpose()
+pub(crate) fn string(source: &JsValue, name: &str, error: &mut Option<JsValue>) -> Option<String> {
+    let value = get(source, name)?.as_string();
+    if value.is_none() {
+        fail(error, wrong(name, "a string"));
+    }
+    value
 }
 
 /// A string option that must be there and not empty.
-pub(crate) fn required(source: &JsValue, name: &str) -> Result<String, JsValue> {
-    string(source, name)?
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| build_error(&format!("`{name}` is required")))
+pub(crate) fn required(source: &JsValue, name: &str, error: &mut Option<JsValue>) -> String {
+    match string(source, name, error) {
+        Some(value) if !value.is_empty() => value,
+        _ => {
+            fail(error, build_error(&format!("`{name}` is required")));
+            String::new()
+        }
+    }
 }
 
 /// A number option.
-pub(crate) fn number(source: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
-    get(source, name)
-        .map(|v| v.as_f64().ok_or_else(|| wrong(name, "a number")))
-        .transpose()
+pub(crate) fn number(source: &JsValue, name: &str, error: &mut Option<JsValue>) -> Option<f64> {
+    let value = get(source, name)?.as_f64();
+    if value.is_none() {
+        fail(error, wrong(name, "a number"));
+    }
+    value
 }
 
 /// A string option that is one of `values`.
@@ -45,28 +62,23 @@ pub(crate) fn one_of(
     source: &JsValue,
     name: &str,
     values: &[&str],
-) -> Result<Option<String>, JsValue> {
-    let value = string(source, name)?;
-    match value {
-        Some(v) if !values.contains(&v.as_str()) => {
-            let list: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
-            Err(wrong(name, &list.join(" or ")))
-        }
-        _ => Ok(value),
+    error: &mut Option<JsValue>,
+) -> Option<String> {
+    let value = string(source, name, error)?;
+    if !values.contains(&value.as_str()) {
+        let list: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
+        fail(error, wrong(name, &list.join(" or ")));
     }
+    Some(value)
 }
 
 /// An object option.
-pub(crate) fn object(source: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
-    get(source, name)
-        .map(|v| {
-            if v.is_object() {
-                Ok(v)
-            } else {
-                Err(wrong(name, "an object"))
-            }
-        })
-        .transpose()
+pub(crate) fn object(source: &JsValue, name: &str, error: &mut Option<JsValue>) -> Option<JsValue> {
+    let value = get(source, name)?;
+    if !value.is_object() {
+        fail(error, wrong(name, "an object"));
+    }
+    Some(value)
 }
 
 /// An `http://` or `https://` URL.
@@ -101,7 +113,11 @@ pub(crate) fn config(source: &JsValue) -> Result<(Config, ClientOptions), JsValu
             "the client needs an options object: { appId, appSecret, ... }",
         ));
     }
-    let mut options = ClientOptions::read(source)?;
+    let mut error = None;
+    let mut options = ClientOptions::read(source, &mut error);
+    if let Some(error) = error {
+        return Err(error);
+    }
     let domain = match (options.base_url.take(), options.domain.take()) {
         (Some(url), _) => base_url_domain(http_url("baseUrl", url)?),
         (None, None) => Domain::Feishu,

@@ -5,19 +5,17 @@
 //! `next_page_token`) and where the token goes in a call described at run time.
 
 use std::cell::OnceCell;
-use std::collections::BTreeMap;
 use std::pin::Pin;
 
 use futures_util::stream::Stream;
 use lark_core::endpoint::{Page, Paginated};
 use lark_core::{Body, Error};
-use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
 use crate::client::{
     DynEndpoint, DynOutput, WasmClient, anchored, percent_encoding_query, request_options,
 };
-use crate::error::to_js;
+use crate::error::{get, get_string, set, to_js};
 
 #[wasm_bindgen]
 impl WasmClient {
@@ -82,25 +80,13 @@ pub(crate) struct PageFields {
 
 impl PageFields {
     /// Reads `{ has_more, page_token | next_page_token }` from a page's JSON; anything else
-    /// (not an object, a non-string token) reads as the last page.
+    /// (not an object, a non-string token) reads as the last page. JavaScript's own JSON
+    /// parser reads it: no JSON decoder for it in the bundle.
     fn read(json: &str) -> Self {
-        #[derive(serde::Deserialize, Default)]
-        #[serde(default)]
-        struct Raw {
-            has_more: Option<Box<RawValue>>,
-            page_token: Option<String>,
-            next_page_token: Option<String>,
-        }
-        let raw: Raw = serde_json::from_str(json).unwrap_or_default();
-        let has_more = match raw.has_more.as_deref().map(RawValue::get) {
-            Some("true") => Some(true),
-            Some("false") => Some(false),
-            _ => None,
-        };
-        let token = raw
-            .page_token
-            .filter(|t| !t.is_empty())
-            .or(raw.next_page_token.filter(|t| !t.is_empty()));
+        let page = js_sys::JSON::parse(json).unwrap_or(JsValue::NULL);
+        let has_more = get(&page, "has_more").and_then(|v| v.as_bool());
+        let token = |name: &str| get_string(&page, name).filter(|t| !t.is_empty());
+        let token = token("page_token").or_else(|| token("next_page_token"));
         Self { has_more, token }
     }
 }
@@ -157,17 +143,23 @@ pub(crate) fn path_with_page_token(path: &str, token: &str) -> String {
     out
 }
 
-/// `body` (a JSON object, or none) with its `page_token` field set to `token`.
+/// `body` (a JSON object, or none) with its `page_token` field set to `token`, through
+/// JavaScript's own JSON (no JSON object codec in the bundle).
 pub(crate) fn body_with_page_token(body: &Body, token: &str) -> lark_core::Result<Body> {
     let not_object = || Error::Build("the body of a paginated call must be a JSON object".into());
-    let mut fields: BTreeMap<String, Box<RawValue>> = match body {
-        Body::None => BTreeMap::new(),
-        Body::Json(json) => serde_json::from_slice(json).map_err(|_| not_object())?,
+    let fields = match body {
+        Body::None => js_sys::Object::new().into(),
+        Body::Json(json) => std::str::from_utf8(json)
+            .ok()
+            .and_then(|text| js_sys::JSON::parse(text).ok())
+            .filter(|v| v.is_object() && !js_sys::Array::is_array(v))
+            .ok_or_else(not_object)?,
         _ => return Err(not_object()),
     };
-    let token = serde_json::value::to_raw_value(token).map_err(|_| not_object())?;
-    fields.insert("page_token".to_owned(), token);
-    serde_json::to_vec(&fields)
-        .map(Body::Json)
-        .map_err(|_| not_object())
+    set(&fields, "page_token", token);
+    js_sys::JSON::stringify(&fields)
+        .ok()
+        .and_then(|text| text.as_string())
+        .map(|text| Body::Json(text.into_bytes()))
+        .ok_or_else(not_object)
 }
