@@ -7,8 +7,7 @@ use lark_core::endpoint::{
     Answer, FromResponse, FromResponseError, IdempotencyKey, ResponseKind, fill_path,
 };
 use lark_core::{
-    AppType, Body, Client, Config, Download, Endpoint, EndpointMeta, File, Multipart,
-    RefreshLockPolicy, RequestOptions,
+    Body, Client, Download, Endpoint, EndpointMeta, File, Multipart, RequestOptions,
 };
 use lark_fetch::{FetchClient, FetchRuntime};
 use wasm_bindgen::prelude::*;
@@ -27,49 +26,18 @@ pub struct WasmClient {
 
 #[wasm_bindgen]
 impl WasmClient {
-    /// A client. `options` holds `appId`, `appSecret`, `baseUrl` and `wwwBaseUrl` (already
-    /// resolved from `domain`), `marketplace`, `timeoutMs`, `helpdeskId`, `helpdeskToken`, `encryptKey`,
-    /// `verificationToken`, `tokenStore` (an object with async `get`, `set`, `delete`, and
-    /// optionally `tryAcquireRefresh`/`releaseRefresh`), `appTicketStore` (async `get`, `set`)
-    /// and `tokenRefreshLock` (`{ ttlMs, maxWaitMs, pollIntervalMs }`).
+    /// A client from the options of `new LarkClient(options)` (see `options.rs`): the app,
+    /// where its requests go, its stores (`tokenStore`: async `get`, `set`, `delete`, and
+    /// optionally `tryAcquireRefresh`/`releaseRefresh`; `appTicketStore`: async `get`, `set`)
+    /// and the rest of `LarkClientOptions`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<WasmClient, JsValue> {
-        let required = |name: &str| {
-            get_string(&options, name)
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| lark_error("build", &format!("`{name}` is required")))
-        };
-        let mut config =
-            Config::new(required("appId")?, required("appSecret")?).base_url(required("baseUrl")?);
-        if let Some(www) = get_string(&options, "wwwBaseUrl").filter(|v| !v.is_empty()) {
-            config = config.www_base_url(www);
-        }
-        if get(&options, "marketplace").and_then(|v| v.as_bool()) == Some(true) {
-            config = config.app_type(AppType::Marketplace);
-        }
-        if let Some(ms) = get(&options, "timeoutMs").and_then(|v| v.as_f64()) {
-            config = config.timeout((ms > 0.0).then(|| Duration::from_millis(ms as u64)));
-        }
-        if let (Some(id), Some(token)) = (
-            get_string(&options, "helpdeskId"),
-            get_string(&options, "helpdeskToken"),
-        ) {
-            config = config.helpdesk(id, token);
-        }
-        if let Some(key) = get_string(&options, "encryptKey") {
-            config = config.encrypt_key(key);
-        }
-        if let Some(token) = get_string(&options, "verificationToken") {
-            config = config.verification_token(token);
-        }
-        if let Some(lock) = get(&options, "tokenRefreshLock") {
-            config = config.token_refresh_lock(refresh_lock_policy(&lock));
-        }
+        let (config, options) = crate::options::config(&options)?;
         let mut builder = Client::builder(config, FetchClient::new(), FetchRuntime);
-        if let Some(store) = get(&options, "tokenStore") {
+        if let Some(store) = options.token_store {
             builder = builder.token_store(JsTokenStore::new(store)?);
         }
-        if let Some(store) = get(&options, "appTicketStore") {
+        if let Some(store) = options.app_ticket_store {
             builder = builder.app_ticket_store(JsAppTicketStore::new(store)?);
         }
         Ok(WasmClient {
@@ -98,7 +66,7 @@ impl WasmClient {
         let endpoint = DynEndpoint::new(&spec, &path_values, &query, body, &parts)?;
         let options = request_options(&options)?;
         match anchored(self.client.send_with(&endpoint, &options)).await {
-            Ok(DynOutput::Json(text)) => Ok(JsValue::from_str(&text)),
+            Ok(DynOutput::Json(text, _)) => Ok(JsValue::from_str(&text)),
             Ok(DynOutput::Binary(download)) => {
                 let out = js_sys::Object::new();
                 set(
@@ -251,28 +219,6 @@ async fn drive(poll: &mut dyn FnMut(&mut std::task::Context<'_>) -> bool) {
     }
 }
 
-/// `{ ttlMs, maxWaitMs, pollIntervalMs }`: how a refresh shared through the token store's
-/// `tryAcquireRefresh` is claimed and waited for; what is missing keeps lark-core's default.
-fn refresh_lock_policy(lock: &JsValue) -> RefreshLockPolicy {
-    let millis = |name| {
-        get(lock, name)
-            .and_then(|v| v.as_f64())
-            .filter(|n| n.is_finite() && *n > 0.0)
-            .map(|n| Duration::from_millis(n as u64))
-    };
-    let mut policy = RefreshLockPolicy::new();
-    if let Some(ttl) = millis("ttlMs") {
-        policy = policy.ttl(ttl);
-    }
-    if let Some(wait) = millis("maxWaitMs") {
-        policy = policy.max_wait(wait);
-    }
-    if let Some(interval) = millis("pollIntervalMs") {
-        policy = policy.poll_interval(interval);
-    }
-    policy
-}
-
 pub(crate) fn request_options(options: &JsValue) -> Result<RequestOptions, JsValue> {
     let mut out = RequestOptions::new();
     if options.is_undefined() || options.is_null() {
@@ -300,6 +246,14 @@ pub(crate) fn request_options(options: &JsValue) -> Result<RequestOptions, JsVal
     if let Some(ms) = get(options, "timeoutMs").and_then(|v| v.as_f64()) {
         if ms > 0.0 {
             out = out.timeout(Duration::from_millis(ms as u64));
+        }
+    }
+    if let Some(max) = get(options, "maxPages") {
+        match max.as_f64() {
+            Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => {
+                out = out.max_pages(n as u32);
+            }
+            _ => return Err(lark_error("build", "`maxPages` must be a whole number")),
         }
     }
     if let Some(headers) = get(options, "headers") {
@@ -343,14 +297,19 @@ fn is_header_name(name: &str) -> bool {
 }
 
 /// One call described at run time.
-struct DynEndpoint {
+#[derive(Clone)]
+pub(crate) struct DynEndpoint {
     meta: EndpointMeta,
     path: String,
     body: Body,
+    /// The page token of the next page, set by lark-core's pagination (`pages.rs`).
+    pub(crate) page_token: Option<String>,
+    /// Whether the page token goes in the JSON body rather than the query.
+    pub(crate) page_token_in_body: bool,
 }
 
 impl DynEndpoint {
-    fn new(
+    pub(crate) fn new(
         spec: &js_sys::Array,
         path_values: &[String],
         query: &[String],
@@ -417,7 +376,13 @@ impl DynEndpoint {
         } else {
             Body::Multipart(multipart(parts)?)
         };
-        Ok(Self { meta, path, body })
+        Ok(Self {
+            meta,
+            path,
+            body,
+            page_token: None,
+            page_token_in_body: false,
+        })
     }
 }
 
@@ -496,11 +461,21 @@ impl Endpoint for DynEndpoint {
     }
 
     fn path(&self) -> lark_core::Result<String> {
-        Ok(self.path.clone())
+        Ok(match &self.page_token {
+            Some(token) if !self.page_token_in_body => {
+                crate::pages::path_with_page_token(&self.path, token)
+            }
+            _ => self.path.clone(),
+        })
     }
 
     fn body(&self) -> lark_core::Result<Body> {
-        Ok(self.body.clone())
+        match &self.page_token {
+            Some(token) if self.page_token_in_body => {
+                crate::pages::body_with_page_token(&self.body, token)
+            }
+            _ => Ok(self.body.clone()),
+        }
     }
 }
 
@@ -509,9 +484,10 @@ impl Endpoint for DynEndpoint {
 ///
 /// One type for both keeps one copy of the send path in the bundle. A JSON endpoint whose
 /// answer has no payload and no JSON content type comes back as `Binary`; the JavaScript layer
-/// knows the endpoint's kind and reads that as `null`.
-enum DynOutput {
-    Json(String),
+/// knows the endpoint's kind and reads that as `null`. A JSON answer reads its page fields
+/// only when lark-core's pagination asks (`pages.rs`).
+pub(crate) enum DynOutput {
+    Json(String, crate::pages::LazyPageFields),
     Binary(Download),
 }
 
@@ -523,8 +499,8 @@ impl FromResponse for DynOutput {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("json"));
         match answer.payload {
-            Some(payload) => Ok(DynOutput::Json(payload.to_owned())),
-            None if is_json => Ok(DynOutput::Json("null".to_owned())),
+            Some(payload) => Ok(DynOutput::Json(payload.to_owned(), Default::default())),
+            None if is_json => Ok(DynOutput::Json("null".to_owned(), Default::default())),
             None => Download::from_response(answer).map(DynOutput::Binary),
         }
     }

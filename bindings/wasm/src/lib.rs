@@ -18,12 +18,18 @@ mod bits;
 pub mod bot;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+mod client_options;
 #[cfg(any(feature = "client", feature = "bot"))]
 mod error;
 #[cfg(feature = "events")]
 pub mod events;
 #[cfg(feature = "files")]
 pub mod files;
+#[cfg(feature = "client")]
+mod options;
+#[cfg(feature = "client")]
+pub mod pages;
 #[cfg(feature = "client")]
 mod store;
 #[cfg(feature = "ws")]

@@ -3,11 +3,10 @@
 
 use std::cell::RefCell;
 
-use lark_core::Config;
 use lark_fetch::ws::{WsClient, WsClientError};
 use wasm_bindgen::prelude::*;
 
-use crate::error::{get_string, lark_error, set};
+use crate::error::{lark_error, set};
 use crate::events::WasmEvents;
 
 /// One long connection: `run` receives events until `stop` (or a fatal error).
@@ -23,19 +22,21 @@ impl std::fmt::Debug for WasmWs {
     }
 }
 
+/// Checks the options of `new WSClient(options)` when it is made (the connection reads them
+/// again when it starts).
+#[wasm_bindgen(js_name = checkClientOptions)]
+pub fn check_client_options(options: JsValue) -> Result<(), JsValue> {
+    crate::options::config(&options).map(drop)
+}
+
 #[wasm_bindgen]
 impl WasmWs {
-    /// A long connection for the app in `options` (`appId`, `appSecret`, `baseUrl`, already
-    /// resolved from `domain`), delivering to `events`' handlers.
+    /// A long connection for the app in `options` (`appId`, `appSecret`, `domain` or
+    /// `baseUrl`, read as `new LarkClient(options)` reads them), delivering to `events`'
+    /// handlers.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, events: &WasmEvents) -> Result<WasmWs, JsValue> {
-        let required = |name: &str| {
-            get_string(&options, name)
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| lark_error("build", &format!("`{name}` is required")))
-        };
-        let config =
-            Config::new(required("appId")?, required("appSecret")?).base_url(required("baseUrl")?);
+        let (config, _) = crate::options::config(&options)?;
         Ok(WasmWs {
             client: RefCell::new(Some(WsClient::shared(config, events.shared()))),
             stop: RefCell::new(None),

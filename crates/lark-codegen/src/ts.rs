@@ -16,6 +16,7 @@
 //! And `bindings/wasm/src/generated/bits.rs`: the row's bits and key names for the wasm crate.
 
 mod catalog;
+mod options;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -87,6 +88,7 @@ pub(crate) fn generate(facts: &Path, out: &mut Output) -> Result<(), String> {
         catalog::WASM_BITS,
         &format!("{HEADER}\n{}", catalog::rust_bits(&endpoints)),
     )?;
+    options::generate(out, DIR)?;
     // Collapsed in diffs, left out of language statistics.
     out.file(
         &format!("{DIR}/.gitattributes"),

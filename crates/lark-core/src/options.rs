@@ -24,6 +24,9 @@ pub struct RequestOptions {
     pub timeout: Option<Duration>,
     /// Overrides the client's retry policy for this call.
     pub retry: Option<RetryPolicy>,
+    /// Overrides [`Config::max_pages`](crate::Config::max_pages) for this
+    /// [`Client::pages_with`](crate::Client::pages_with) stream.
+    pub max_pages: Option<u32>,
     /// Values handed to the [`HttpClient`](crate::HttpClient) in each attempt's
     /// [`http::Request::extensions`], for settings only a backend reads (lark-fetch's
     /// `ExtraHeaders`, for one).
@@ -86,6 +89,14 @@ impl RequestOptions {
     #[must_use]
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = Some(retry);
+        self
+    }
+
+    /// Sets the most pages this [`Client::pages_with`](crate::Client::pages_with) stream
+    /// follows, over [`Config::max_pages`](crate::Config::max_pages).
+    #[must_use]
+    pub fn max_pages(mut self, max_pages: u32) -> Self {
+        self.max_pages = Some(max_pages);
         self
     }
 

@@ -648,6 +648,21 @@ fn pages_stop_on_a_token_cycle_and_at_the_page_limit() {
     assert_eq!(pages.len(), 6);
     assert!(matches!(&pages[5], Err(lark_core::Error::Pagination(_))));
     assert_eq!(counter.load(Ordering::SeqCst), 5);
+
+    // RequestOptions::max_pages overrides it for one stream, which may outlive the borrow
+    // of the client.
+    let stream = client.pages_with(
+        message::List::new("chat", "oc_1"),
+        RequestOptions::new().max_pages(2),
+    );
+    drop(client);
+    let pages: Vec<_> = block_on(stream.take(100).collect::<Vec<_>>());
+    assert_eq!(pages.len(), 3);
+    let Err(lark_core::Error::Pagination(message)) = &pages[2] else {
+        panic!("{:?}", pages[2])
+    };
+    assert!(message.contains("RequestOptions::max_pages"), "{message}");
+    assert_eq!(counter.load(Ordering::SeqCst), 7);
 }
 
 #[test]

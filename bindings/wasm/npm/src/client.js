@@ -6,17 +6,6 @@
 import { FLAGS, TOKENS } from './generated/bits.js';
 import { CORE } from './core-symbol.js';
 
-const DOMAINS = {
-  feishu: 'https://open.feishu.cn',
-  lark: 'https://open.larksuite.com',
-};
-// The host of the few approval endpoints that do not live on the Open API host.
-const WWW_DOMAINS = {
-  feishu: 'https://www.feishu.cn',
-  lark: 'https://www.larksuite.com',
-};
-const DEFAULT_MAX_PAGES = 10000;
-
 /** Whether `error` came from the SDK; its `kind` says what happened. */
 export function isLarkError(error) {
   return error instanceof Error && error.name === 'LarkError' && typeof error.kind === 'string';
@@ -52,38 +41,6 @@ export function buildError(message) {
   const error = new Error(message);
   error.name = 'LarkError';
   error.kind = 'build';
-  return error;
-}
-
-function httpUrl(name, value) {
-  if (typeof value !== 'string' || !/^https?:\/\//.test(value)) throw buildError(`\`${name}\` must be an http(s) URL`);
-  return value;
-}
-
-// The Open API base and the `www` base: a custom `baseUrl` serves both unless `wwwBaseUrl`
-// names another, as in the Rust Config.
-export function baseUrls(options) {
-  let open;
-  let www;
-  if (options.baseUrl !== undefined) {
-    open = httpUrl('baseUrl', options.baseUrl);
-    www = open;
-  } else {
-    const domain = options.domain ?? 'feishu';
-    open = DOMAINS[domain];
-    www = WWW_DOMAINS[domain];
-    // node-sdk takes a base URL as the domain too.
-    if (open === undefined && typeof domain === 'string' && /^https?:\/\//.test(domain)) return { open: domain, www: options.wwwBaseUrl ?? domain };
-    if (open === undefined) throw buildError(`unknown domain \`${domain}\`: use 'feishu', 'lark' or baseUrl`);
-  }
-  if (options.wwwBaseUrl !== undefined) www = httpUrl('wwwBaseUrl', options.wwwBaseUrl);
-  return { open, www };
-}
-
-function paginationError(message) {
-  const error = new Error(`pagination: ${message}`);
-  error.name = 'LarkError';
-  error.kind = 'pagination';
   return error;
 }
 
@@ -151,9 +108,10 @@ const dispatchers = new WeakMap();
 // A method function → its row, for `client.pages(method, payload)`.
 const rows = new WeakMap();
 
-// node-sdk's payload `{ path, params, data, headers }`; `headers` join the call's options.
-async function call(client, row, payload, options) {
-  const [method, path, tokens, flags, , key] = row;
+// node-sdk's payload `{ path, params, data, headers }` as the wasm core's arguments
+// `pathValues, query, body, parts, options`; `headers` join the call's options.
+async function shape(row, payload, options) {
+  const [method, path, , flags] = row;
   payload ??= {};
   if (typeof payload !== 'object') throw buildError('the payload must be an object: { path, params, data }');
   const pathValues = flatten('path', payload.path);
@@ -169,8 +127,13 @@ async function call(client, row, payload, options) {
   }
   options = options ?? {};
   if (payload.headers != null) options = { ...options, headers: { ...payload.headers, ...options.headers } };
+  return [pathValues, query, body, parts, options];
+}
+
+async function call(client, row, payload, options) {
+  const [method, path, tokens, flags, , key] = row;
   // The answer is the whole body `{ code, msg, data }`, as node-sdk gives it; the core checks `code`.
-  const out = await cores.get(client).call([method, path, tokens, flags, null, key], pathValues, query, body, parts, options);
+  const out = await cores.get(client).call([method, path, tokens, flags, null, key], ...(await shape(row, payload, options)));
   if (typeof out === 'string') return JSON.parse(out);
   // A download; for a JSON endpoint, an answer without payload or JSON content type.
   return flags & FLAGS.binary ? download(out) : null;
@@ -192,37 +155,16 @@ function download({ data, contentType, fileName }) {
   };
 }
 
-// The page of an answer: `data`, or the whole body for the few endpoints without an envelope.
-function pageOf(row, answer) {
-  const envelope = row[4] === undefined ? 'data' : row[4];
-  return envelope === null ? answer : answer?.[envelope];
-}
-
-// Pages of one endpoint, following `page_token` while `has_more` is true (or, for answers
-// without `has_more`, while a page token comes back), as the Rust client does. A page token
-// seen before (the server's tokens go round in a cycle) or more than `maxPages` pages (10,000
-// by default) end it with a LarkError of kind `pagination`, after the pages before.
-async function* walk(client, row, payload = {}, options = {}) {
-  const { maxPages = DEFAULT_MAX_PAGES, ...callOptions } = options ?? {};
-  const inBody = row[3] & FLAGS.pageTokenInBody;
-  let token;
-  const seen = new Set();
-  for (let pages = 0; ; pages += 1) {
-    if (pages >= maxPages) throw paginationError(`stopped after ${maxPages} pages (maxPages)`);
-    let next = payload ?? {};
-    if (token !== undefined) {
-      next = inBody ? { ...next, data: { ...next.data, page_token: token } } : { ...next, params: { ...next.params, page_token: token } };
-    }
-    const page = pageOf(row, await call(client, row, next, callOptions));
-    yield page;
-    const following = page?.page_token || page?.next_page_token;
-    const more = typeof page?.has_more === 'boolean' ? page.has_more : Boolean(following);
-    if (!more || !following) return;
-    if (seen.has(following)) {
-      throw paginationError(`page ${pages + 1} points to a page token seen before: the server's page tokens go round in a cycle`);
-    }
-    seen.add(following);
-    token = following;
+// Pages of one endpoint, each its payload (`data`): the wasm core walks them with lark-core's
+// pagination (the page token in the query or the body, `has_more`, a page token seen before or
+// more than `maxPages` pages, 10,000 by default, ending it with a LarkError of kind
+// `pagination` after the pages before).
+async function* walk(client, row, payload, options) {
+  const pages = cores.get(client).pages(row, ...(await shape(row, payload, options)), (row[3] & FLAGS.pageTokenInBody) !== 0);
+  try {
+    for (let page; (page = await pages.next()) !== undefined; ) yield JSON.parse(page);
+  } finally {
+    pages.free();
   }
 }
 
@@ -309,34 +251,8 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog, files) {
      */
     constructor(options) {
       wasm.assertReady();
-      if (options === null || typeof options !== 'object') throw buildError('LarkClient needs options');
-      const appType = options.appType ?? 'self_built';
-      if (appType !== 'self_built' && appType !== 'marketplace') {
-        throw buildError("`appType` must be 'self_built' or 'marketplace'");
-      }
-      const store = options.tokenStore;
-      if (store !== undefined && (typeof store?.get !== 'function' || typeof store?.set !== 'function')) {
-        throw buildError('`tokenStore` needs async get(key) and set(key, token) methods');
-      }
-      const bases = baseUrls(options);
-      cores.set(
-        this,
-        new glue.WasmClient({
-          appId: options.appId,
-          appSecret: options.appSecret,
-          baseUrl: bases.open,
-          wwwBaseUrl: bases.www,
-          marketplace: appType === 'marketplace',
-          timeoutMs: options.timeoutMs,
-          helpdeskId: options.helpdesk?.id,
-          helpdeskToken: options.helpdesk?.token,
-          encryptKey: options.encryptKey,
-          verificationToken: options.verificationToken,
-          tokenStore: store,
-          appTicketStore: options.appTicketStore,
-          tokenRefreshLock: options.tokenRefreshLock,
-        }),
-      );
+      // The wasm core reads and checks the options (LarkClientOptions, generated from the same table).
+      cores.set(this, new glue.WasmClient(options));
       eventOptions.set(this, { encryptKey: options.encryptKey, verificationToken: options.verificationToken, dedupStore: options.eventDedupStore });
     }
 

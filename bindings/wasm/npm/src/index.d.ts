@@ -11,7 +11,7 @@ export declare function init(input?: WasmInput | Promise<Response>): Promise<voi
 /** Loads the wasm synchronously from bytes or a compiled module. */
 export declare function initSync(module: BufferSource | WebAssembly.Module): void;
 
-import type { AppTicketStore, EventDedupStore, TokenStore } from './stores.js';
+import type { AppTicketStore, EventDedupStore } from './stores.js';
 // client.drive.upload / download (and their types).
 export type * from './files.js';
 /** The stores (`TokenStore`, `AppTicketStore`, `EventDedupStore`) and their Workers KV and Durable Object implementations. */
@@ -19,41 +19,9 @@ export * from './stores.js';
 /** Message contents and card JSON 2.0 builders (also `lark-sdk/message`). */
 export * as message from './message.js';
 
-export interface LarkClientOptions {
-  appId: string;
-  appSecret: string;
-  /** `feishu` (open.feishu.cn, the default), `lark` (open.larksuite.com), or a base URL. */
-  domain?: 'feishu' | 'lark' | (string & {});
-  /** Any other base URL, such as lark-mock or a proxy; wins over `domain`. */
-  baseUrl?: string;
-  /**
-   * Where the few approval endpoints of the `www` host go: `domain`'s www host by default
-   * (www.feishu.cn, www.larksuite.com), or `baseUrl` when that is given.
-   */
-  wwwBaseUrl?: string;
-  /** `self_built` (the default) or `marketplace` (node-sdk's `AppType.ISV`). */
-  appType?: 'self_built' | 'marketplace';
-  /** Keeps tokens outside the instance; by default they live in it. */
-  tokenStore?: TokenStore;
-  /** Keeps a marketplace app's `app_ticket`; by default it goes in `tokenStore`. */
-  appTicketStore?: AppTicketStore;
-  /**
-   * How a refresh shared through `tokenStore.tryAcquireRefresh` is claimed and waited for: the
-   * claim's TTL (10 s), the longest wait for another instance's refresh (15 s), how often a
-   * waiter looks (50 ms).
-   */
-  tokenRefreshLock?: { ttlMs?: number; maxWaitMs?: number; pollIntervalMs?: number };
-  /** Remembers event ids for `client.events` beyond this instance. */
-  eventDedupStore?: EventDedupStore;
-  /** The timeout of one HTTP exchange (30 s by default; 0 waits as long as fetch does). */
-  timeoutMs?: number;
-  /** Credentials for the helpdesk endpoints. */
-  helpdesk?: { id: string; token: string };
-  /** The event encrypt key: decrypts events and checks their signatures. */
-  encryptKey?: string;
-  /** The event verification token. */
-  verificationToken?: string;
-}
+/** The options of `new LarkClient(options)`, generated from the table the wasm core reads them by. */
+export type { LarkClientOptions } from './generated/options.js';
+import type { LarkClientOptions } from './generated/options.js';
 
 /** Per-call settings. */
 export interface CallOptions {

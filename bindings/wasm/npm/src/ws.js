@@ -2,7 +2,7 @@
 // EventDispatcher's handlers. The protocol (frames, fragments, acks, pings, liveness,
 // reconnects) is the Rust core's (lark_fetch::ws), compiled into the full wasm build.
 import { CORE } from './core-symbol.js';
-import { baseUrls, buildError } from './client.js';
+import { buildError } from './client.js';
 
 /** The `WSClient` class over one wasm build. */
 export function wsClientClass(glue, wasm) {
@@ -17,11 +17,9 @@ export function wsClientClass(glue, wasm) {
      */
     constructor(options) {
       wasm.assertReady();
-      if (options === null || typeof options !== 'object') throw buildError('WSClient needs options');
-      for (const name of ['appId', 'appSecret']) {
-        if (typeof options[name] !== 'string' || options[name] === '') throw buildError(`\`${name}\` is required`);
-      }
-      this.#options = { appId: options.appId, appSecret: options.appSecret, baseUrl: baseUrls(options).open };
+      // Read and checked by the wasm core as LarkClient's options are (appId, appSecret, domain or baseUrl).
+      glue.checkClientOptions(options);
+      this.#options = { ...options };
     }
 
     /**

@@ -133,6 +133,64 @@ test('pages end with a pagination error on a token cycle and at maxPages', async
   );
 });
 
+test('pages carry the page token in the body where the endpoint takes it there (corehr assigned user search)', async () => {
+  await withFetch(
+    (url, init) => {
+      const body = JSON.parse(new TextDecoder().decode(init.body));
+      assert.equal(new URL(url).searchParams.get('page_token'), null);
+      assert.deepEqual(body.role_id, 'r1', 'the caller\'s fields stay');
+      if (body.page_token === 'start') return json({ code: 0, data: { items: [1], has_more: true, page_token: 'b2' } });
+      if (body.page_token === 'b2') return json({ code: 0, data: { items: [2], has_more: true, next_page_token: 'b3' } });
+      return json({ code: 0, data: { items: [3], has_more: false, page_token: 'b4' } });
+    },
+    async (seen) => {
+      const client = new LarkClient(APP);
+      const items = [];
+      for await (const page of client.corehr.v1.assignedUser.searchWithIterator({ data: { role_id: 'r1', page_token: 'start' } })) {
+        assert.equal(page.has_more, undefined, 'WithIterator strips has_more');
+        items.push(...page.items);
+      }
+      assert.deepEqual(items, [1, 2, 3]);
+      const tokens = seen.filter((s) => !s.url.includes('/auth/')).map((s) => JSON.parse(new TextDecoder().decode(s.init.body)).page_token);
+      assert.deepEqual(tokens, ['start', 'b2', 'b3'], 'the caller\'s token starts the walk, then the server\'s');
+    },
+  );
+});
+
+test('the client options are checked by the wasm core', () => {
+  const build = (options, pattern) =>
+    assert.throws(
+      () => new LarkClient(options),
+      (error) => isLarkError(error) && error.kind === 'build' && pattern.test(error.message),
+    );
+  build(undefined, /options object/);
+  build({ appSecret: 's' }, /`appId` is required/);
+  build({ ...APP, timeoutMs: '5' }, /`timeoutMs` must be a number/);
+  build({ ...APP, appType: 'isv' }, /`appType` must be 'self_built' or 'marketplace'/);
+  build({ ...APP, baseUrl: 'ftp://x' }, /`baseUrl` must be an http\(s\) URL/);
+  build({ ...APP, wwwBaseUrl: 'www.feishu.cn' }, /`wwwBaseUrl` must be an http\(s\) URL/);
+  build({ ...APP, tokenStore: 'redis' }, /`tokenStore` must be an object/);
+  build({ ...APP, tokenStore: {} }, /`tokenStore` needs async `get\(key\)`/);
+  build({ ...APP, helpdesk: { id: 'h' } }, /`token` is required/);
+  // node-sdk's own options are left alone.
+  new LarkClient({ ...APP, loggerLevel: 'info', disableTokenCache: false }).free();
+});
+
+test('open.feishu.cn given as a base URL keeps www.feishu.cn for the www endpoints', async () => {
+  await withFetch(
+    () => json({ code: 0, data: {} }),
+    async (seen) => {
+      const body = { data: { instance_code: 'i', approval_code: 'a', user_id: 'u', task_id: 't' } };
+      await new LarkClient({ ...APP, baseUrl: undefined, domain: 'https://open.feishu.cn/' }).approval.v2.instance.approve(body);
+      await new LarkClient({ ...APP, baseUrl: 'https://open.larksuite.com' }).approval.v2.instance.approve(body);
+      assert.deepEqual(
+        seen.filter((s) => !s.url.includes('/auth/')).map((s) => s.url),
+        ['https://www.feishu.cn/approval/openapi/v2/instance/approve', 'https://www.larksuite.com/approval/openapi/v2/instance/approve'],
+      );
+    },
+  );
+});
+
 test('www endpoints go to the www host, or to wwwBaseUrl beside a custom baseUrl', async () => {
   await withFetch(
     () => json({ code: 0, data: {} }),
