@@ -12,7 +12,7 @@ impl<H: HttpClient> Client<H> {
     /// Every page of a paginated endpoint, following `page_token` until `has_more` is false.
     ///
     /// The stream ends after the first error. A server whose page tokens go round in a cycle
-    /// (A → B → A), or more than [`Config::max_pages`] pages, end it with
+    /// (A → B → A), or more than [`Config::max_pages`](crate::Config::max_pages) pages, end it with
     /// [`Error::Pagination`] after the pages before.
     pub fn pages<E>(&self, endpoint: E) -> impl Stream<Item = Result<E::Output>> + '_
     where
