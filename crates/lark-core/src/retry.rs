@@ -1,7 +1,7 @@
 //! When a failed call is sent again, and how long to wait first.
 //!
 //! The core decides (`run` is the loop every call goes through); the backend's
-//! [`Runtime`](crate::Runtime) sleeps.
+//! [`Runtime`] sleeps.
 
 use std::time::Duration;
 

@@ -65,7 +65,7 @@ impl<H: HttpClient> Client<H> {
     }
 
     /// Sends a prepared download and returns the answer once its headers are in, with its
-    /// body still streaming, retrying as the [`RetryPolicy`] allows until then. `range_start`
+    /// body still streaming, retrying as the [`RetryPolicy`](crate::RetryPolicy) allows until then. `range_start`
     /// above 0 asks for the bytes from there on (`Range: bytes={start}-`), and `if_range`
     /// (the first answer's `ETag`) makes a changed file answer whole rather than in part.
     ///

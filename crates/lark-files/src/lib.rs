@@ -3,7 +3,7 @@
 //!
 //! Everything here is built on the client's public API and is sans-IO like the core: bytes
 //! come from an [`UploadSource`] and go out through the client's
-//! [`HttpClient`](lark_core::HttpClient); a download is a [`DownloadStream`] of chunks. Memory
+//! [`HttpClient`]; a download is a [`DownloadStream`] of chunks. Memory
 //! stays bounded by the parts in flight (parallel × block size) or by one chunk, never by the
 //! file's size. The Drive calls are the generated ones of `lark-api`
 //! (`lark_api::drive::v1::file::UploadPrepare`, ...).
