@@ -34,7 +34,7 @@ cargo test --workspace --all-features
 
 step "the README's quickstart, on its own (no workspace feature unification), against the embedded mock"
 env -u LARK_APP_ID -u LARK_APP_SECRET -u LARK_BASE_URL -u LARK_CHAT_ID \
-    cargo run --quiet -p lark-examples --example quickstart
+    cargo run --quiet -p lark-quickstart
 
 step "the event server example plays the platform against itself on 127.0.0.1"
 cargo run --quiet -p lark-examples --example event_server -- --self-test
