@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 fn main() {
     println!("cargo::rerun-if-env-changed=LARK_SDK_README_RUN");
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("readme_usage.md");
+    let out =
+        PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("readme_usage.md");
     let run = std::env::var_os("LARK_SDK_README_RUN").is_some_and(|v| !v.is_empty());
     let usage = match repository_readme(&manifest_dir) {
         Some(readme) => {

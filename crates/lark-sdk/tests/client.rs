@@ -8,8 +8,11 @@ use lark_sdk::{Client, Config, Error};
 
 fn mock_client(mock: &lark_mock::MockServer) -> Client {
     lark_sdk::client(
-        Config::new(lark_mock::MockServer::APP_ID, lark_mock::MockServer::APP_SECRET)
-            .base_url(mock.base_url()),
+        Config::new(
+            lark_mock::MockServer::APP_ID,
+            lark_mock::MockServer::APP_SECRET,
+        )
+        .base_url(mock.base_url()),
     )
 }
 
@@ -20,7 +23,10 @@ async fn sends_a_text_and_a_card_and_reads_them_back() {
     let chat_id = lark_mock::MockServer::CHAT_ID;
 
     let sent = client
-        .send(&SendMessage::text(ReceiveId::chat(chat_id), "hello from lark-sdk"))
+        .send(&SendMessage::text(
+            ReceiveId::chat(chat_id),
+            "hello from lark-sdk",
+        ))
         .await
         .unwrap();
     let read = client
@@ -43,11 +49,15 @@ async fn sends_a_text_and_a_card_and_reads_them_back() {
 
     // A raw call through the re-exported `http`.
     let answer = client
-        .raw(lark_sdk::http::Method::GET, &format!("/open-apis/im/v1/chats/{chat_id}"))
+        .raw(
+            lark_sdk::http::Method::GET,
+            format!("/open-apis/im/v1/chats/{chat_id}"),
+        )
         .send()
         .await
         .unwrap();
-    assert_eq!(answer["data"]["chat_id"], chat_id);
+    assert_eq!(answer["code"], 0);
+    assert_eq!(answer["data"]["name"], "Mock chat");
 }
 
 #[tokio::test]

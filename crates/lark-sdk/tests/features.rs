@@ -41,7 +41,10 @@ fn every_service_of_lark_api_is_a_feature_of_the_same_name() {
         .filter(|(name, value)| value.contains(&format!("\"lark-api/{name}\"")))
         .map(|(name, _)| name.clone())
         .collect();
-    assert_eq!(forwarded, api, "lark-sdk's service features differ from lark-api's services");
+    assert_eq!(
+        forwarded, api,
+        "lark-sdk's service features differ from lark-api's services"
+    );
     assert!(
         sdk.iter()
             .any(|(name, value)| name == "api-full" && value == "[\"lark-api/full\"]"),
