@@ -63,7 +63,12 @@ RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p lark-core -p lark-api 
 step "lark-redis against a real redis-server"
 scripts/redis-test.sh
 
-for extra in scripts/custom-bot-wasm.sh scripts/fuzz-smoke.sh scripts/test-wasm.sh scripts/size-report.sh; do
+for extra in scripts/custom-bot-wasm.sh scripts/fuzz-smoke.sh scripts/test-wasm.sh scripts/size-report.sh \
+    scripts/readme-usage.sh \
+    scripts/msrv.sh \
+    scripts/deny.sh \
+    scripts/package-check.sh \
+    ; do
     if [ -x "$extra" ]; then
         step "$extra"
         "$extra"
