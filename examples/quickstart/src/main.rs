@@ -51,10 +51,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Against the real platform: read-only unless a chat to post to is given.
-async fn real(
-    client: &Client,
-    chat_id: Option<String>,
-) -> Result<(), Box<dyn std::error::Error>> {
+async fn real(client: &Client, chat_id: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
     client.tenant_access_token(None).await?;
     println!("1. got a tenant access token");
     // im.v1.chat.list: the chats the bot is in.
@@ -77,10 +74,7 @@ async fn real(
     }
 }
 
-async fn converse(
-    client: &Client,
-    chat_id: &str,
-) -> Result<(), Box<dyn std::error::Error>> {
+async fn converse(client: &Client, chat_id: &str) -> Result<(), Box<dyn std::error::Error>> {
     let chat = client.send(&chat::Get::new(chat_id)).await?;
     println!(
         "2. chat {chat_id} is named {:?}",
