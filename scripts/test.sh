@@ -34,7 +34,7 @@ cargo test --workspace --all-features
 
 step "the README's quickstart, on its own (no workspace feature unification), against the embedded mock"
 env -u LARK_APP_ID -u LARK_APP_SECRET -u LARK_BASE_URL -u LARK_CHAT_ID \
-    cargo run --quiet -p lark-examples --example quickstart
+    cargo run --quiet -p lark-quickstart
 
 step "the event server example plays the platform against itself on 127.0.0.1"
 cargo run --quiet -p lark-examples --example event_server -- --self-test
@@ -63,7 +63,13 @@ RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p lark-core -p lark-api 
 step "lark-redis against a real redis-server"
 scripts/redis-test.sh
 
-for extra in scripts/custom-bot-wasm.sh scripts/fuzz-smoke.sh scripts/test-wasm.sh scripts/size-report.sh scripts/npm-pack-test.sh; do
+for extra in scripts/custom-bot-wasm.sh scripts/fuzz-smoke.sh scripts/test-wasm.sh scripts/size-report.sh \
+    scripts/npm-pack-test.sh \
+    scripts/readme-usage.sh \
+    scripts/msrv.sh \
+    scripts/deny.sh \
+    scripts/package-check.sh \
+    ; do
     if [ -x "$extra" ]; then
         step "$extra"
         "$extra"

@@ -6,9 +6,7 @@ use std::time::Duration;
 use lark_core::endpoint::{
     Answer, FromResponse, FromResponseError, IdempotencyKey, ResponseKind, fill_path,
 };
-use lark_core::{
-    Body, Client, Download, Endpoint, EndpointMeta, File, Multipart, RequestOptions,
-};
+use lark_core::{Body, Client, Download, Endpoint, EndpointMeta, File, Multipart, RequestOptions};
 use lark_fetch::{FetchClient, FetchRuntime};
 use wasm_bindgen::prelude::*;
 

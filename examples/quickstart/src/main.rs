@@ -1,5 +1,5 @@
 //! The quickstart: send a message and a card to a chat, read them back, list the chat's
-//! messages. Contents are typed (`lark_message`): no hand-written JSON.
+//! messages. Contents are typed (`lark_sdk::message`): no hand-written JSON.
 //!
 //! With no credentials in the environment it starts the embedded Feishu-compatible mock on
 //! 127.0.0.1 and runs against it. With `LARK_APP_ID` and `LARK_APP_SECRET` set it talks to the
@@ -7,16 +7,15 @@
 //! `LARK_CHAT_ID` names a chat to post to.
 //!
 //! ```text
-//! cargo run -p lark-examples --example quickstart
+//! cargo run -p lark-quickstart
 //! ```
 
 use futures_util::StreamExt as _;
-use lark_api::im::v1::{chat, message};
-use lark_core::{Client, Config};
-use lark_message::card::{Button, ButtonType, Card, Element, Header, HeaderTemplate};
-use lark_message::content::Text;
-use lark_message::{ReceiveId, SendMessage};
-use lark_reqwest::ReqwestClient;
+use lark_sdk::api::im::v1::{chat, message};
+use lark_sdk::message::card::{Button, ButtonType, Card, Element, Header, HeaderTemplate};
+use lark_sdk::message::content::Text;
+use lark_sdk::message::{ReceiveId, SendMessage};
+use lark_sdk::{Client, Config};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 config = config.base_url(base);
             }
             println!("Using the real platform at {}", config.domain.open_base());
-            let client = lark_reqwest::client(config);
+            let client = lark_sdk::client(config);
             real(&client, var("LARK_CHAT_ID")).await
         }
         _ => {
@@ -42,7 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 lark_mock::MockServer::APP_SECRET,
             )
             .base_url(mock.base_url());
-            let client = lark_reqwest::client(config);
+            let client = lark_sdk::client(config);
             let chat = client.send(&chat::Create::new().name("quickstart")).await?;
             let chat_id = chat.chat_id.ok_or("the mock returned no chat_id")?;
             println!("1. created chat {chat_id}");
@@ -52,10 +51,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Against the real platform: read-only unless a chat to post to is given.
-async fn real(
-    client: &Client<ReqwestClient>,
-    chat_id: Option<String>,
-) -> Result<(), Box<dyn std::error::Error>> {
+async fn real(client: &Client, chat_id: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
     client.tenant_access_token(None).await?;
     println!("1. got a tenant access token");
     // im.v1.chat.list: the chats the bot is in.
@@ -78,10 +74,7 @@ async fn real(
     }
 }
 
-async fn converse(
-    client: &Client<ReqwestClient>,
-    chat_id: &str,
-) -> Result<(), Box<dyn std::error::Error>> {
+async fn converse(client: &Client, chat_id: &str) -> Result<(), Box<dyn std::error::Error>> {
     let chat = client.send(&chat::Get::new(chat_id)).await?;
     println!(
         "2. chat {chat_id} is named {:?}",
