@@ -166,7 +166,8 @@ macro_rules! delegate_endpoint {
 /// `im.v1.message.create`: sends a message to a chat or a user.
 ///
 /// `client.send(&SendMessage::text(ReceiveId::chat("oc_1"), "hi"))` answers with
-/// [`message::CreateResponse`].
+/// [`message::CreateResponse`]. It is the typed form of [`message::Create`], which takes the
+/// `msg_type` and the `content` JSON as strings: this one writes both from a typed content.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct SendMessage {
