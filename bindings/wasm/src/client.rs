@@ -6,14 +6,12 @@ use std::time::Duration;
 use lark_core::endpoint::{
     Answer, FromResponse, FromResponseError, IdempotencyKey, ResponseKind, fill_path,
 };
-use lark_core::{
-    Body, Client, Download, Endpoint, EndpointMeta, File, Multipart, RequestOptions,
-};
+use lark_core::{Body, Client, Download, Endpoint, EndpointMeta, File, Multipart, RequestOptions};
 use lark_fetch::{FetchClient, FetchRuntime};
 use wasm_bindgen::prelude::*;
 
 use crate::bits::{Flags, key_name, token_kinds};
-use crate::error::{get, get_string, lark_error, set, to_js};
+use crate::error::{build_error, get, get_string, lark_error, set, to_js};
 use crate::store::{JsAppTicketStore, JsTokenStore};
 
 /// An app's client: its configuration, its token cache (in the instance, or in a JavaScript
@@ -268,16 +266,10 @@ pub(crate) fn request_options(options: &JsValue) -> Result<RequestOptions, JsVal
             // Checked here, so a bad header fails before anything is sent; the names are not
             // made into `http::HeaderName`s (see `lark_fetch::ExtraHeaders`).
             if !is_header_name(&name) {
-                return Err(lark_error(
-                    "build",
-                    &format!("invalid header name `{name}`"),
-                ));
+                return Err(build_error(&["invalid header name `", &name, "`"]));
             }
             if http::HeaderValue::try_from(value.as_str()).is_err() {
-                return Err(lark_error(
-                    "build",
-                    &format!("invalid value of header `{name}`"),
-                ));
+                return Err(build_error(&["invalid value of header `", &name, "`"]));
             }
             extra.push((name, value));
         }
@@ -323,7 +315,7 @@ impl DynEndpoint {
         let flags = Flags(spec.get(3).as_f64().unwrap_or(0.0) as u32);
         let envelope = spec.get(4);
         let method = http::Method::from_bytes(method.as_bytes())
-            .map_err(|_| lark_error("build", &format!("invalid HTTP method `{method}`")))?;
+            .map_err(|_| build_error(&["invalid HTTP method `", &method, "`"]))?;
         let path = path_with_query(&template, path_values, query)?;
         let response = if flags.binary() {
             ResponseKind::Binary
@@ -335,10 +327,7 @@ impl DynEndpoint {
                 None | Some("data") => "data",
                 Some("bot") => "bot",
                 Some(other) => {
-                    return Err(lark_error(
-                        "build",
-                        &format!("unknown response envelope `{other}`"),
-                    ));
+                    return Err(build_error(&["unknown response envelope `", other, "`"]));
                 }
             };
             ResponseKind::Json {
@@ -348,9 +337,10 @@ impl DynEndpoint {
         // The client fills the key, as for the Rust types; the core takes `'static` names.
         let key_name = match spec.get(5).as_string() {
             None => None,
-            Some(name) => Some(key_name(&name).ok_or_else(|| {
-                lark_error("build", &format!("unknown idempotency key `{name}`"))
-            })?),
+            Some(name) => Some(
+                key_name(&name)
+                    .ok_or_else(|| build_error(&["unknown idempotency key `", &name, "`"]))?,
+            ),
         };
         let key = match key_name {
             Some(name) if flags.key_in_query() => Some(IdempotencyKey::Query(name)),
@@ -396,7 +386,7 @@ pub(crate) fn path_with_query(
     if !template.starts_with('/') {
         return Err(lark_error(
             "build",
-            &format!("the path `{template}` must start with `/`"),
+            &["the path `", template, "` must start with `/`"].concat(),
         ));
     }
     let pairs: Vec<(&str, &str)> = path_values
@@ -446,7 +436,12 @@ fn multipart(parts: &JsValue) -> Result<Multipart, JsValue> {
         } else {
             return Err(lark_error(
                 "build",
-                &format!("multipart field `{name}` must be a string or a Uint8Array"),
+                &[
+                    "multipart field `",
+                    &name,
+                    "` must be a string or a Uint8Array",
+                ]
+                .concat(),
             ));
         }
     }
