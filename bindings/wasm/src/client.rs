@@ -88,29 +88,25 @@ impl WasmClient {
         }
     }
 
-    /// The tenant access token, from the cache or freshly fetched; marketplace apps name the
-    /// tenant.
-    #[wasm_bindgen(js_name = tenantAccessToken)]
-    pub async fn tenant_access_token(&self, tenant_key: Option<String>) -> Result<String, JsValue> {
-        anchored(self.client.tenant_access_token(tenant_key.as_deref()))
-            .await
-            .map(|t| t.expose().to_owned())
-            .map_err(to_js)
-    }
-
-    /// The app access token, from the cache or freshly fetched.
-    #[wasm_bindgen(js_name = appAccessToken)]
-    pub async fn app_access_token(&self) -> Result<String, JsValue> {
-        anchored(self.client.app_access_token())
-            .await
-            .map(|t| t.expose().to_owned())
-            .map_err(to_js)
-    }
-
-    /// Stores the `app_ticket` pushed to a marketplace app.
-    #[wasm_bindgen(js_name = setAppTicket)]
-    pub async fn set_app_ticket(&self, ticket: String) {
-        self.client.set_app_ticket(ticket).await;
+    /// The app's tokens, one export for three calls (each async export is its own promise
+    /// code in the wasm): `what` 0 resolves to the tenant access token, from the cache or
+    /// freshly fetched (`arg`: a marketplace app's tenant key); 1 to the app access token; 2
+    /// stores `arg` as the `app_ticket` pushed to a marketplace app and resolves to `undefined`.
+    pub async fn token(&self, what: u8, arg: Option<String>) -> Result<Option<String>, JsValue> {
+        if what == 2 {
+            self.client.set_app_ticket(arg.unwrap_or_default()).await;
+            return Ok(None);
+        }
+        anchored(async {
+            if what == 1 {
+                self.client.app_access_token().await
+            } else {
+                self.client.tenant_access_token(arg.as_deref()).await
+            }
+        })
+        .await
+        .map(|t| Some(t.expose().to_owned()))
+        .map_err(to_js)
     }
 }
 
