@@ -11,7 +11,7 @@ use lark_fetch::{FetchClient, FetchRuntime};
 use wasm_bindgen::prelude::*;
 
 use crate::bits::{Flags, key_name, token_kinds};
-use crate::error::{get, get_string, lark_error, set, to_js};
+use crate::error::{build_error, get, get_string, lark_error, set, to_js};
 use crate::store::{JsAppTicketStore, JsTokenStore};
 
 /// An app's client: its configuration, its token cache (in the instance, or in a JavaScript
@@ -88,29 +88,25 @@ impl WasmClient {
         }
     }
 
-    /// The tenant access token, from the cache or freshly fetched; marketplace apps name the
-    /// tenant.
-    #[wasm_bindgen(js_name = tenantAccessToken)]
-    pub async fn tenant_access_token(&self, tenant_key: Option<String>) -> Result<String, JsValue> {
-        anchored(self.client.tenant_access_token(tenant_key.as_deref()))
-            .await
-            .map(|t| t.expose().to_owned())
-            .map_err(to_js)
-    }
-
-    /// The app access token, from the cache or freshly fetched.
-    #[wasm_bindgen(js_name = appAccessToken)]
-    pub async fn app_access_token(&self) -> Result<String, JsValue> {
-        anchored(self.client.app_access_token())
-            .await
-            .map(|t| t.expose().to_owned())
-            .map_err(to_js)
-    }
-
-    /// Stores the `app_ticket` pushed to a marketplace app.
-    #[wasm_bindgen(js_name = setAppTicket)]
-    pub async fn set_app_ticket(&self, ticket: String) {
-        self.client.set_app_ticket(ticket).await;
+    /// The app's tokens, one export for three calls (each async export is its own promise
+    /// code in the wasm): `what` 0 resolves to the tenant access token, from the cache or
+    /// freshly fetched (`arg`: a marketplace app's tenant key); 1 to the app access token; 2
+    /// stores `arg` as the `app_ticket` pushed to a marketplace app and resolves to `undefined`.
+    pub async fn token(&self, what: u8, arg: Option<String>) -> Result<Option<String>, JsValue> {
+        if what == 2 {
+            self.client.set_app_ticket(arg.unwrap_or_default()).await;
+            return Ok(None);
+        }
+        anchored(async {
+            if what == 1 {
+                self.client.app_access_token().await
+            } else {
+                self.client.tenant_access_token(arg.as_deref()).await
+            }
+        })
+        .await
+        .map(|t| Some(t.expose().to_owned()))
+        .map_err(to_js)
     }
 }
 
@@ -266,16 +262,10 @@ pub(crate) fn request_options(options: &JsValue) -> Result<RequestOptions, JsVal
             // Checked here, so a bad header fails before anything is sent; the names are not
             // made into `http::HeaderName`s (see `lark_fetch::ExtraHeaders`).
             if !is_header_name(&name) {
-                return Err(lark_error(
-                    "build",
-                    &format!("invalid header name `{name}`"),
-                ));
+                return Err(build_error(&["invalid header name `", &name, "`"]));
             }
             if http::HeaderValue::try_from(value.as_str()).is_err() {
-                return Err(lark_error(
-                    "build",
-                    &format!("invalid value of header `{name}`"),
-                ));
+                return Err(build_error(&["invalid value of header `", &name, "`"]));
             }
             extra.push((name, value));
         }
@@ -321,7 +311,7 @@ impl DynEndpoint {
         let flags = Flags(spec.get(3).as_f64().unwrap_or(0.0) as u32);
         let envelope = spec.get(4);
         let method = http::Method::from_bytes(method.as_bytes())
-            .map_err(|_| lark_error("build", &format!("invalid HTTP method `{method}`")))?;
+            .map_err(|_| build_error(&["invalid HTTP method `", &method, "`"]))?;
         let path = path_with_query(&template, path_values, query)?;
         let response = if flags.binary() {
             ResponseKind::Binary
@@ -333,10 +323,7 @@ impl DynEndpoint {
                 None | Some("data") => "data",
                 Some("bot") => "bot",
                 Some(other) => {
-                    return Err(lark_error(
-                        "build",
-                        &format!("unknown response envelope `{other}`"),
-                    ));
+                    return Err(build_error(&["unknown response envelope `", other, "`"]));
                 }
             };
             ResponseKind::Json {
@@ -346,9 +333,10 @@ impl DynEndpoint {
         // The client fills the key, as for the Rust types; the core takes `'static` names.
         let key_name = match spec.get(5).as_string() {
             None => None,
-            Some(name) => Some(key_name(&name).ok_or_else(|| {
-                lark_error("build", &format!("unknown idempotency key `{name}`"))
-            })?),
+            Some(name) => Some(
+                key_name(&name)
+                    .ok_or_else(|| build_error(&["unknown idempotency key `", &name, "`"]))?,
+            ),
         };
         let key = match key_name {
             Some(name) if flags.key_in_query() => Some(IdempotencyKey::Query(name)),
@@ -394,7 +382,7 @@ pub(crate) fn path_with_query(
     if !template.starts_with('/') {
         return Err(lark_error(
             "build",
-            &format!("the path `{template}` must start with `/`"),
+            &["the path `", template, "` must start with `/`"].concat(),
         ));
     }
     let pairs: Vec<(&str, &str)> = path_values
@@ -444,7 +432,12 @@ fn multipart(parts: &JsValue) -> Result<Multipart, JsValue> {
         } else {
             return Err(lark_error(
                 "build",
-                &format!("multipart field `{name}` must be a string or a Uint8Array"),
+                &[
+                    "multipart field `",
+                    &name,
+                    "` must be a string or a Uint8Array",
+                ]
+                .concat(),
             ));
         }
     }

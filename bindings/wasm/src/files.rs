@@ -229,7 +229,7 @@ impl WasmClient {
     pub async fn upload(&self, options: JsValue) -> Result<JsValue, JsValue> {
         let text = |name: &str| {
             get_string(&options, name)
-                .ok_or_else(|| lark_error("build", &format!("upload: `{name}` is required")))
+                .ok_or_else(|| lark_error("build", &["upload: `", name, "` is required"].concat()))
         };
         let (file_name, parent_type, parent_node) =
             (text("fileName")?, text("parentType")?, text("parentNode")?);

@@ -9,14 +9,10 @@ use lark_core::{AppType, Config, Domain, RefreshLockPolicy};
 use wasm_bindgen::JsValue;
 
 use crate::client_options::{ClientOptions, RefreshLockOptions};
-use crate::error::{get, lark_error};
-
-fn build_error(message: &str) -> JsValue {
-    lark_error("build", message)
-}
+use crate::error::{build_error, get};
 
 fn wrong(name: &str, what: &str) -> JsValue {
-    build_error(&format!("`{name}` must be {what}"))
+    build_error(&["`", name, "` must be ", what])
 }
 
 // The readers below keep the first error in `error` and go on (no early return in the
@@ -42,7 +38,7 @@ pub(crate) fn required(source: &JsValue, name: &str, error: &mut Option<JsValue>
     match string(source, name, error) {
         Some(value) if !value.is_empty() => value,
         _ => {
-            fail(error, build_error(&format!("`{name}` is required")));
+            fail(error, build_error(&["`", name, "` is required"]));
             String::new()
         }
     }
@@ -66,8 +62,16 @@ pub(crate) fn one_of(
 ) -> Option<String> {
     let value = string(source, name, error)?;
     if !values.contains(&value.as_str()) {
-        let list: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
-        fail(error, wrong(name, &list.join(" or ")));
+        let mut list = String::new();
+        for value in values {
+            if !list.is_empty() {
+                list.push_str(" or ");
+            }
+            list.push('\'');
+            list.push_str(value);
+            list.push('\'');
+        }
+        fail(error, wrong(name, &list));
     }
     Some(value)
 }
@@ -109,9 +113,9 @@ fn base_url_domain(url: String) -> Domain {
 /// base URL (as node-sdk takes it); `wwwBaseUrl` sends the `www` endpoints elsewhere.
 pub(crate) fn config(source: &JsValue) -> Result<(Config, ClientOptions), JsValue> {
     if !source.is_object() {
-        return Err(build_error(
+        return Err(build_error(&[
             "the client needs an options object: { appId, appSecret, ... }",
-        ));
+        ]));
     }
     let mut error = None;
     let mut options = ClientOptions::read(source, &mut error);
@@ -128,9 +132,11 @@ pub(crate) fn config(source: &JsValue) -> Result<(Config, ClientOptions), JsValu
                 base_url_domain(domain)
             }
             _ => {
-                return Err(build_error(&format!(
-                    "unknown domain `{domain}`: use 'feishu', 'lark' or baseUrl"
-                )));
+                return Err(build_error(&[
+                    "unknown domain `",
+                    &domain,
+                    "`: use 'feishu', 'lark' or baseUrl",
+                ]));
             }
         },
     };
