@@ -304,7 +304,7 @@ impl WasmClient {
         token_bits: u32,
         options: JsValue,
     ) -> Result<WasmDownload, JsValue> {
-        let path = crate::client::path_with_query(&template, &path_values, &query)?;
+        let path = crate::call::path_with_query(&template, &path_values, &query)?;
         let tokens: &'static [TokenKind] = crate::bits::token_kinds(token_bits);
         let endpoint = DynDownload {
             meta: EndpointMeta::new("api", "download", http::Method::GET, "", tokens)
