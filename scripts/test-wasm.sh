@@ -77,8 +77,17 @@ build_variant() { # name features
     rm -rf "$out"
     wasm-bindgen --target web --out-dir "$out" --out-name lark_wasm \
         "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/lark_wasm.wasm"
-    "$PKG/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-        "$out/lark_wasm_bg.wasm" -o "$out/lark_wasm_bg.wasm"
+    # Short import, export and module names (wasm-bindgen's carry hashes and Rust paths), with
+    # the glue renamed to match: -1.5 KB gzip per Worker. The control flow flattened and
+    # rebuilt before two -Oz rounds to a fixed point: -0.4 KB gzip more, a few seconds longer.
+    # (The renaming is a run of its own: --converge would repeat it.)
+    "$PKG/node_modules/.bin/wasm-opt" --enable-bulk-memory --enable-nontrapping-float-to-int \
+        --flatten --rereloop -Oz -Oz --converge "$out/lark_wasm_bg.wasm" -o "$out/lark_wasm_bg.wasm"
+    "$PKG/node_modules/.bin/wasm-opt" --enable-bulk-memory --enable-nontrapping-float-to-int \
+        --minify-imports-and-exports-and-modules \
+        "$out/lark_wasm_bg.wasm" -o "$out/lark_wasm_bg.wasm" >"$out/names.json"
+    node scripts/wasm-short-names.mjs "$out/names.json" "$out"
+    rm "$out/names.json"
     # The glue ships minified (same module, same exports; syntax left as written): -2 KB gzip
     # per build in the tarball. Bundlers minify it again in a user's app either way.
     "$PKG/node_modules/.bin/esbuild" --minify --format=esm --log-level=warning --allow-overwrite \

@@ -3,15 +3,12 @@
 
 use std::time::Duration;
 
-use lark_core::endpoint::{
-    Answer, FromResponse, FromResponseError, IdempotencyKey, ResponseKind, fill_path,
-};
-use lark_core::{Body, Client, Download, Endpoint, EndpointMeta, File, Multipart, RequestOptions};
+use lark_core::{Client, RequestOptions};
 use lark_fetch::{FetchClient, FetchRuntime};
 use wasm_bindgen::prelude::*;
 
-use crate::bits::{Flags, key_name, token_kinds};
-use crate::error::{get, get_string, lark_error, set, to_js};
+use crate::call::{DynEndpoint, DynOutput};
+use crate::error::{build_error, get, get_string, lark_error, set, to_js};
 use crate::store::{JsAppTicketStore, JsTokenStore};
 
 /// An app's client: its configuration, its token cache (in the instance, or in a JavaScript
@@ -88,29 +85,25 @@ impl WasmClient {
         }
     }
 
-    /// The tenant access token, from the cache or freshly fetched; marketplace apps name the
-    /// tenant.
-    #[wasm_bindgen(js_name = tenantAccessToken)]
-    pub async fn tenant_access_token(&self, tenant_key: Option<String>) -> Result<String, JsValue> {
-        anchored(self.client.tenant_access_token(tenant_key.as_deref()))
-            .await
-            .map(|t| t.expose().to_owned())
-            .map_err(to_js)
-    }
-
-    /// The app access token, from the cache or freshly fetched.
-    #[wasm_bindgen(js_name = appAccessToken)]
-    pub async fn app_access_token(&self) -> Result<String, JsValue> {
-        anchored(self.client.app_access_token())
-            .await
-            .map(|t| t.expose().to_owned())
-            .map_err(to_js)
-    }
-
-    /// Stores the `app_ticket` pushed to a marketplace app.
-    #[wasm_bindgen(js_name = setAppTicket)]
-    pub async fn set_app_ticket(&self, ticket: String) {
-        self.client.set_app_ticket(ticket).await;
+    /// The app's tokens, one export for three calls (each async export is its own promise
+    /// code in the wasm): `what` 0 resolves to the tenant access token, from the cache or
+    /// freshly fetched (`arg`: a marketplace app's tenant key); 1 to the app access token; 2
+    /// stores `arg` as the `app_ticket` pushed to a marketplace app and resolves to `undefined`.
+    pub async fn token(&self, what: u8, arg: Option<String>) -> Result<Option<String>, JsValue> {
+        if what == 2 {
+            self.client.set_app_ticket(arg.unwrap_or_default()).await;
+            return Ok(None);
+        }
+        anchored(async {
+            if what == 1 {
+                self.client.app_access_token().await
+            } else {
+                self.client.tenant_access_token(arg.as_deref()).await
+            }
+        })
+        .await
+        .map(|t| Some(t.expose().to_owned()))
+        .map_err(to_js)
     }
 }
 
@@ -266,16 +259,10 @@ pub(crate) fn request_options(options: &JsValue) -> Result<RequestOptions, JsVal
             // Checked here, so a bad header fails before anything is sent; the names are not
             // made into `http::HeaderName`s (see `lark_fetch::ExtraHeaders`).
             if !is_header_name(&name) {
-                return Err(lark_error(
-                    "build",
-                    &format!("invalid header name `{name}`"),
-                ));
+                return Err(build_error(&["invalid header name `", &name, "`"]));
             }
             if http::HeaderValue::try_from(value.as_str()).is_err() {
-                return Err(lark_error(
-                    "build",
-                    &format!("invalid value of header `{name}`"),
-                ));
+                return Err(build_error(&["invalid value of header `", &name, "`"]));
             }
             extra.push((name, value));
         }
@@ -292,214 +279,4 @@ fn is_header_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-/// One call described at run time.
-#[derive(Clone)]
-pub(crate) struct DynEndpoint {
-    meta: EndpointMeta,
-    path: String,
-    body: Body,
-    /// The page token of the next page, set by lark-core's pagination (`pages.rs`).
-    pub(crate) page_token: Option<String>,
-    /// Whether the page token goes in the JSON body rather than the query.
-    pub(crate) page_token_in_body: bool,
-}
-
-impl DynEndpoint {
-    pub(crate) fn new(
-        spec: &js_sys::Array,
-        path_values: &[String],
-        query: &[String],
-        body: Option<String>,
-        parts: &JsValue,
-    ) -> Result<Self, JsValue> {
-        let bad = || lark_error("build", "malformed endpoint spec");
-        let method = spec.get(0).as_string().ok_or_else(bad)?;
-        let template = spec.get(1).as_string().ok_or_else(bad)?;
-        let token_bits = spec.get(2).as_f64().ok_or_else(bad)? as u32;
-        let flags = Flags(spec.get(3).as_f64().unwrap_or(0.0) as u32);
-        let envelope = spec.get(4);
-        let method = http::Method::from_bytes(method.as_bytes())
-            .map_err(|_| lark_error("build", &format!("invalid HTTP method `{method}`")))?;
-        let path = path_with_query(&template, path_values, query)?;
-        let response = if flags.binary() {
-            ResponseKind::Binary
-        } else if envelope.is_null() {
-            ResponseKind::Json { envelope: None }
-        } else {
-            // Every envelope key in the facts is one of these; the JSON layer passes it as is.
-            let key = match envelope.as_string().as_deref() {
-                None | Some("data") => "data",
-                Some("bot") => "bot",
-                Some(other) => {
-                    return Err(lark_error(
-                        "build",
-                        &format!("unknown response envelope `{other}`"),
-                    ));
-                }
-            };
-            ResponseKind::Json {
-                envelope: Some(key),
-            }
-        };
-        // The client fills the key, as for the Rust types; the core takes `'static` names.
-        let key_name = match spec.get(5).as_string() {
-            None => None,
-            Some(name) => Some(key_name(&name).ok_or_else(|| {
-                lark_error("build", &format!("unknown idempotency key `{name}`"))
-            })?),
-        };
-        let key = match key_name {
-            Some(name) if flags.key_in_query() => Some(IdempotencyKey::Query(name)),
-            Some(name) if flags.key_in_body() => Some(IdempotencyKey::Body(name)),
-            _ => None,
-        };
-        let mut meta = EndpointMeta::new("api", "call", method, "", token_kinds(token_bits))
-            .helpdesk(flags.helpdesk())
-            .base(if flags.www() {
-                lark_core::endpoint::Base::Www
-            } else {
-                lark_core::endpoint::Base::OpenApis
-            })
-            .response(response);
-        if let Some(key) = key {
-            meta = meta.idempotency_key(key);
-        }
-        let body = if parts.is_undefined() || parts.is_null() {
-            match body {
-                Some(json) => Body::Json(json.into_bytes()),
-                None => Body::None,
-            }
-        } else {
-            Body::Multipart(multipart(parts)?)
-        };
-        Ok(Self {
-            meta,
-            path,
-            body,
-            page_token: None,
-            page_token_in_body: false,
-        })
-    }
-}
-
-/// The request path from a catalog template, its `[name, value, ...]` path values and its
-/// flattened `[name, value, ...]` query.
-pub(crate) fn path_with_query(
-    template: &str,
-    path_values: &[String],
-    query: &[String],
-) -> Result<String, JsValue> {
-    if !template.starts_with('/') {
-        return Err(lark_error(
-            "build",
-            &format!("the path `{template}` must start with `/`"),
-        ));
-    }
-    let pairs: Vec<(&str, &str)> = path_values
-        .chunks_exact(2)
-        .map(|kv| (kv[0].as_str(), kv[1].as_str()))
-        .collect();
-    let mut path = fill_path(template, &pairs).map_err(to_js)?;
-    let mut first = !path.contains('?');
-    for kv in query.chunks_exact(2) {
-        path.push(if first { '?' } else { '&' });
-        first = false;
-        path.extend(percent_encoding_query(&kv[0]));
-        path.push('=');
-        path.extend(percent_encoding_query(&kv[1]));
-    }
-    Ok(path)
-}
-
-pub(crate) fn percent_encoding_query(value: &str) -> impl Iterator<Item = &str> {
-    const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(value, QUERY)
-}
-
-fn multipart(parts: &JsValue) -> Result<Multipart, JsValue> {
-    let bad = || lark_error("build", "malformed multipart form");
-    let parts: &js_sys::Array = parts.dyn_ref().ok_or_else(bad)?;
-    let mut form = Multipart::new();
-    for part in parts.iter() {
-        let part: js_sys::Array = part.dyn_into().map_err(|_| bad())?;
-        let name = part.get(0).as_string().ok_or_else(bad)?;
-        let value = part.get(1);
-        if let Some(text) = value.as_string() {
-            form.text(name, text);
-        } else if let Some(bytes) = value.dyn_ref::<js_sys::Uint8Array>() {
-            let mut file = File::new(
-                part.get(2).as_string().unwrap_or_else(|| name.clone()),
-                bytes.to_vec(),
-            );
-            if let Some(content_type) = part.get(3).as_string() {
-                file = file.content_type(content_type);
-            }
-            form.file(name, file);
-        } else {
-            return Err(lark_error(
-                "build",
-                &format!("multipart field `{name}` must be a string or a Uint8Array"),
-            ));
-        }
-    }
-    Ok(form)
-}
-
-impl Endpoint for DynEndpoint {
-    type Output = DynOutput;
-
-    fn meta(&self) -> &EndpointMeta {
-        &self.meta
-    }
-
-    fn path(&self) -> lark_core::Result<String> {
-        Ok(match &self.page_token {
-            Some(token) if !self.page_token_in_body => {
-                crate::pages::path_with_page_token(&self.path, token)
-            }
-            _ => self.path.clone(),
-        })
-    }
-
-    fn body(&self) -> lark_core::Result<Body> {
-        match &self.page_token {
-            Some(token) if self.page_token_in_body => {
-                crate::pages::body_with_page_token(&self.body, token)
-            }
-            _ => Ok(self.body.clone()),
-        }
-    }
-}
-
-/// A call's answer: the JSON text of its payload (`null` when there is none), or the bytes of
-/// a download.
-///
-/// One type for both keeps one copy of the send path in the bundle. A JSON endpoint whose
-/// answer has no payload and no JSON content type comes back as `Binary`; the JavaScript layer
-/// knows the endpoint's kind and reads that as `null`. A JSON answer reads its page fields
-/// only when lark-core's pagination asks (`pages.rs`).
-pub(crate) enum DynOutput {
-    Json(String, crate::pages::LazyPageFields),
-    Binary(Download),
-}
-
-impl FromResponse for DynOutput {
-    fn from_response(answer: Answer<'_>) -> Result<Self, FromResponseError> {
-        let is_json = answer
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("json"));
-        match answer.payload {
-            Some(payload) => Ok(DynOutput::Json(payload.to_owned(), Default::default())),
-            None if is_json => Ok(DynOutput::Json("null".to_owned(), Default::default())),
-            None => Download::from_response(answer).map(DynOutput::Binary),
-        }
-    }
 }

@@ -21,6 +21,13 @@ pub(crate) fn get_string(source: &JsValue, name: &str) -> Option<String> {
     get(source, name).and_then(|v| v.as_string())
 }
 
+/// A `build` LarkError whose message is `parts` joined: no `format!` per message (each is its
+/// own formatting code in the wasm).
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) fn build_error(parts: &[&str]) -> JsValue {
+    lark_error("build", &parts.concat())
+}
+
 /// A `LarkError` of `kind` with `message`.
 pub(crate) fn lark_error(kind: &str, message: &str) -> JsValue {
     let error = js_sys::Error::new(message);

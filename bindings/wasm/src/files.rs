@@ -229,7 +229,7 @@ impl WasmClient {
     pub async fn upload(&self, options: JsValue) -> Result<JsValue, JsValue> {
         let text = |name: &str| {
             get_string(&options, name)
-                .ok_or_else(|| lark_error("build", &format!("upload: `{name}` is required")))
+                .ok_or_else(|| lark_error("build", &["upload: `", name, "` is required"].concat()))
         };
         let (file_name, parent_type, parent_node) =
             (text("fileName")?, text("parentType")?, text("parentNode")?);
@@ -304,7 +304,7 @@ impl WasmClient {
         token_bits: u32,
         options: JsValue,
     ) -> Result<WasmDownload, JsValue> {
-        let path = crate::client::path_with_query(&template, &path_values, &query)?;
+        let path = crate::call::path_with_query(&template, &path_values, &query)?;
         let tokens: &'static [TokenKind] = crate::bits::token_kinds(token_bits);
         let endpoint = DynDownload {
             meta: EndpointMeta::new("api", "download", http::Method::GET, "", tokens)

@@ -17,8 +17,11 @@ mod bits;
 #[cfg(feature = "bot")]
 pub mod bot;
 #[cfg(feature = "client")]
+mod call;
+#[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "client")]
+#[path = "generated/client_options.rs"]
 mod client_options;
 #[cfg(any(feature = "client", feature = "bot"))]
 mod error;
@@ -30,6 +33,8 @@ pub mod files;
 mod options;
 #[cfg(feature = "client")]
 pub mod pages;
+#[cfg(feature = "client")]
+mod read;
 #[cfg(feature = "client")]
 mod store;
 #[cfg(feature = "ws")]

@@ -1,7 +1,6 @@
 //! `new LarkClient(options)` and `new WSClient(options)`: the options object, declared in
 //! lark-codegen's table and read by the generated [`crate::client_options`], turned into a
-//! `lark_core::Config` by lark-core's domain rules. The helpers here are what the generated
-//! reader calls: each checks one option's type, so a wrong one is a `build` error.
+//! `lark_core::Config` by lark-core's domain rules.
 
 use std::time::Duration;
 
@@ -9,77 +8,8 @@ use lark_core::{AppType, Config, Domain, RefreshLockPolicy};
 use wasm_bindgen::JsValue;
 
 use crate::client_options::{ClientOptions, RefreshLockOptions};
-use crate::error::{get, lark_error};
-
-fn build_error(message: &str) -> JsValue {
-    lark_error("build", message)
-}
-
-fn wrong(name: &str, what: &str) -> JsValue {
-    build_error(&format!("`{name}` must be {what}"))
-}
-
-// The readers below keep the first error in `error` and go on (no early return in the
-// generated reader: one error path instead of one per option, a smaller bundle).
-
-fn fail(error: &mut Option<JsValue>, message: JsValue) {
-    if error.is_none() {
-        *error = Some(message);
-    }
-}
-
-/// A string option (`undefined` and `null` are absent).
-pub(crate) fn string(source: &JsValue, name: &str, error: &mut Option<JsValue>) -> Option<String> {
-    let value = get(source, name)?.as_string();
-    if value.is_none() {
-        fail(error, wrong(name, "a string"));
-    }
-    value
-}
-
-/// A string option that must be there and not empty.
-pub(crate) fn required(source: &JsValue, name: &str, error: &mut Option<JsValue>) -> String {
-    match string(source, name, error) {
-        Some(value) if !value.is_empty() => value,
-        _ => {
-            fail(error, build_error(&format!("`{name}` is required")));
-            String::new()
-        }
-    }
-}
-
-/// A number option.
-pub(crate) fn number(source: &JsValue, name: &str, error: &mut Option<JsValue>) -> Option<f64> {
-    let value = get(source, name)?.as_f64();
-    if value.is_none() {
-        fail(error, wrong(name, "a number"));
-    }
-    value
-}
-
-/// A string option that is one of `values`.
-pub(crate) fn one_of(
-    source: &JsValue,
-    name: &str,
-    values: &[&str],
-    error: &mut Option<JsValue>,
-) -> Option<String> {
-    let value = string(source, name, error)?;
-    if !values.contains(&value.as_str()) {
-        let list: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
-        fail(error, wrong(name, &list.join(" or ")));
-    }
-    Some(value)
-}
-
-/// An object option.
-pub(crate) fn object(source: &JsValue, name: &str, error: &mut Option<JsValue>) -> Option<JsValue> {
-    let value = get(source, name)?;
-    if !value.is_object() {
-        fail(error, wrong(name, "an object"));
-    }
-    Some(value)
-}
+use crate::error::build_error;
+use crate::read::wrong;
 
 /// An `http://` or `https://` URL.
 fn http_url(name: &str, url: String) -> Result<String, JsValue> {
@@ -109,9 +39,9 @@ fn base_url_domain(url: String) -> Domain {
 /// base URL (as node-sdk takes it); `wwwBaseUrl` sends the `www` endpoints elsewhere.
 pub(crate) fn config(source: &JsValue) -> Result<(Config, ClientOptions), JsValue> {
     if !source.is_object() {
-        return Err(build_error(
+        return Err(build_error(&[
             "the client needs an options object: { appId, appSecret, ... }",
-        ));
+        ]));
     }
     let mut error = None;
     let mut options = ClientOptions::read(source, &mut error);
@@ -128,9 +58,11 @@ pub(crate) fn config(source: &JsValue) -> Result<(Config, ClientOptions), JsValu
                 base_url_domain(domain)
             }
             _ => {
-                return Err(build_error(&format!(
-                    "unknown domain `{domain}`: use 'feishu', 'lark' or baseUrl"
-                )));
+                return Err(build_error(&[
+                    "unknown domain `",
+                    &domain,
+                    "`: use 'feishu', 'lark' or baseUrl",
+                ]));
             }
         },
     };

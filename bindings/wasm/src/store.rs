@@ -52,7 +52,7 @@ async fn call(
         let why = get_string(&error, "message")
             .or_else(|| error.as_string())
             .unwrap_or_else(|| "it threw".to_owned());
-        StoreError::new(format!("{name}: {why}"))
+        StoreError::new([name, ": ", &why].concat())
     })
 }
 

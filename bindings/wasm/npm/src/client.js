@@ -302,17 +302,17 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog, files) {
 
     /** The tenant access token (cached); a marketplace app names the tenant. */
     tenantAccessToken(tenantKey) {
-      return cores.get(this).tenantAccessToken(tenantKey);
+      return cores.get(this).token(0, tenantKey);
     }
 
     /** The app access token (cached). */
     appAccessToken() {
-      return cores.get(this).appAccessToken();
+      return cores.get(this).token(1);
     }
 
     /** Stores the `app_ticket` pushed to a marketplace app. */
     setAppTicket(ticket) {
-      return cores.get(this).setAppTicket(String(ticket));
+      return cores.get(this).token(2, String(ticket));
     }
 
     /**

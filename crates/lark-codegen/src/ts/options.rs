@@ -1,7 +1,7 @@
 //! The options of the npm package's `new LarkClient(options)` (and `new WSClient(options)`),
 //! declared once in [`OPTIONS`]. From the table come:
 //! - `bindings/wasm/npm/src/generated/options.d.ts`: the `LarkClientOptions` interface;
-//! - `bindings/wasm/src/client_options.rs`: `ClientOptions`, which the wasm bindings read from
+//! - `bindings/wasm/src/generated/client_options.rs`: `ClientOptions`, which the wasm bindings read from
 //!   the JavaScript object, each option checked for its type (the bindings' `options.rs` turns
 //!   it into a `lark_core::Config`: the domain rules, the stores).
 //!
@@ -147,7 +147,7 @@ const OPTIONS: &[Opt] = &[
 /// Writes the TypeScript interface and the Rust reader.
 pub(crate) fn generate(out: &mut Output, ts_dir: &str) -> Result<(), String> {
     out.file(&format!("{ts_dir}/options.d.ts"), &typescript())?;
-    out.rust("bindings/wasm/src/client_options.rs", &rust())
+    out.rust("bindings/wasm/src/generated/client_options.rs", &rust())
 }
 
 fn ts_type(kind: &Kind) -> String {
@@ -227,31 +227,31 @@ fn rust_field(option: &Opt) -> (String, String) {
     let (ty, read) = match &option.kind {
         Kind::Str if option.required => (
             "String".to_owned(),
-            format!("options::required(source, \"{name}\", error)"),
+            format!("read::required(source, \"{name}\", error)"),
         ),
         Kind::Str => (
             "Option<String>".to_owned(),
-            format!("options::string(source, \"{name}\", error)"),
+            format!("read::string(source, \"{name}\", error)"),
         ),
         Kind::Number => (
             "Option<f64>".to_owned(),
-            format!("options::number(source, \"{name}\", error)"),
+            format!("read::number(source, \"{name}\", error)"),
         ),
         Kind::OneOf(values) => (
             "Option<String>".to_owned(),
-            format!("options::one_of(source, \"{name}\", &{values:?}, error)"),
+            format!("read::one_of(source, \"{name}\", &{values:?}, error)"),
         ),
         Kind::OneOfOr(_) => (
             "Option<String>".to_owned(),
-            format!("options::string(source, \"{name}\", error)"),
+            format!("read::string(source, \"{name}\", error)"),
         ),
         Kind::Object(_) => (
             "Option<JsValue>".to_owned(),
-            format!("options::object(source, \"{name}\", error)"),
+            format!("read::object(source, \"{name}\", error)"),
         ),
         Kind::Fields(ty, _) => (
             format!("Option<{ty}>"),
-            format!("options::object(source, \"{name}\", error).map(|v| {ty}::read(&v, error))"),
+            format!("read::object(source, \"{name}\", error).map(|v| {ty}::read(&v, error))"),
         ),
     };
     (ty, read)
@@ -294,7 +294,7 @@ fn rust() -> String {
     let mut out = format!(
         "{HEADER}\n//! The options of `new LarkClient(options)` (and `new WSClient(options)`), as declared in\n\
          //! lark-codegen's `ts/options.rs` (which also writes their TypeScript interface).\n\n\
-         use wasm_bindgen::JsValue;\n\nuse crate::options;\n\n"
+         use wasm_bindgen::JsValue;\n\nuse crate::read;\n\n"
     );
     rust_struct(&mut out, "ClientOptions", "The client options.", OPTIONS);
     for option in OPTIONS {
@@ -327,7 +327,7 @@ mod tests {
         let rust = rust();
         assert!(rust.contains("pub(crate) app_id: String,"), "{rust}");
         assert!(
-            rust.contains("options::object(source, \"eventDedupStore\", error);"),
+            rust.contains("read::object(source, \"eventDedupStore\", error);"),
             "{rust}"
         );
         assert!(!rust.contains("event_dedup_store"), "{rust}");

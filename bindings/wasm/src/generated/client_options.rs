@@ -4,7 +4,7 @@
 
 use wasm_bindgen::JsValue;
 
-use crate::options;
+use crate::read;
 
 /// The client options. No `Debug`: options hold secrets.
 pub(crate) struct ClientOptions {
@@ -44,23 +44,23 @@ impl ClientOptions {
     /// (no early return: a smaller bundle).
     pub(crate) fn read(source: &JsValue, error: &mut Option<JsValue>) -> Self {
         // Used by the JavaScript layer.
-        options::object(source, "eventDedupStore", error);
+        read::object(source, "eventDedupStore", error);
         Self {
-            app_id: options::required(source, "appId", error),
-            app_secret: options::required(source, "appSecret", error),
-            domain: options::string(source, "domain", error),
-            base_url: options::string(source, "baseUrl", error),
-            www_base_url: options::string(source, "wwwBaseUrl", error),
-            app_type: options::one_of(source, "appType", &["self_built", "marketplace"], error),
-            token_store: options::object(source, "tokenStore", error),
-            app_ticket_store: options::object(source, "appTicketStore", error),
-            token_refresh_lock: options::object(source, "tokenRefreshLock", error)
+            app_id: read::required(source, "appId", error),
+            app_secret: read::required(source, "appSecret", error),
+            domain: read::string(source, "domain", error),
+            base_url: read::string(source, "baseUrl", error),
+            www_base_url: read::string(source, "wwwBaseUrl", error),
+            app_type: read::one_of(source, "appType", &["self_built", "marketplace"], error),
+            token_store: read::object(source, "tokenStore", error),
+            app_ticket_store: read::object(source, "appTicketStore", error),
+            token_refresh_lock: read::object(source, "tokenRefreshLock", error)
                 .map(|v| RefreshLockOptions::read(&v, error)),
-            timeout_ms: options::number(source, "timeoutMs", error),
-            helpdesk: options::object(source, "helpdesk", error)
+            timeout_ms: read::number(source, "timeoutMs", error),
+            helpdesk: read::object(source, "helpdesk", error)
                 .map(|v| HelpdeskOptions::read(&v, error)),
-            encrypt_key: options::string(source, "encryptKey", error),
-            verification_token: options::string(source, "verificationToken", error),
+            encrypt_key: read::string(source, "encryptKey", error),
+            verification_token: read::string(source, "verificationToken", error),
         }
     }
 }
@@ -80,9 +80,9 @@ impl RefreshLockOptions {
     /// (no early return: a smaller bundle).
     pub(crate) fn read(source: &JsValue, error: &mut Option<JsValue>) -> Self {
         Self {
-            ttl_ms: options::number(source, "ttlMs", error),
-            max_wait_ms: options::number(source, "maxWaitMs", error),
-            poll_interval_ms: options::number(source, "pollIntervalMs", error),
+            ttl_ms: read::number(source, "ttlMs", error),
+            max_wait_ms: read::number(source, "maxWaitMs", error),
+            poll_interval_ms: read::number(source, "pollIntervalMs", error),
         }
     }
 }
@@ -100,8 +100,8 @@ impl HelpdeskOptions {
     /// (no early return: a smaller bundle).
     pub(crate) fn read(source: &JsValue, error: &mut Option<JsValue>) -> Self {
         Self {
-            id: options::required(source, "id", error),
-            token: options::required(source, "token", error),
+            id: read::required(source, "id", error),
+            token: read::required(source, "token", error),
         }
     }
 }
