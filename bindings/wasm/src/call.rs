@@ -11,7 +11,10 @@ use lark_core::endpoint::{
 use lark_core::{Body, Download, Endpoint, EndpointMeta, Error, File, Multipart};
 use wasm_bindgen::prelude::*;
 
-use crate::bits::{Flags, key_name, token_kinds};
+use crate::bits::{
+    FLAG_BINARY, FLAG_HELPDESK, FLAG_KEY_BODY, FLAG_KEY_QUERY, FLAG_PAGE_TOKEN_IN_BODY, FLAG_WWW,
+    Flags, key_name, token_kinds,
+};
 use crate::error::{build_error, get, get_string, lark_error, set, to_js};
 
 /// One call described at run time.
@@ -22,8 +25,9 @@ pub(crate) struct DynEndpoint {
     body: Body,
     /// The page token of the next page, set by lark-core's pagination (`pages.rs`).
     pub(crate) page_token: Option<String>,
-    /// Whether the page token goes in the JSON body rather than the query.
-    pub(crate) page_token_in_body: bool,
+    /// Whether the page token goes in the JSON body rather than the query (the row's
+    /// `pageTokenInBody` bit).
+    page_token_in_body: bool,
 }
 
 impl DynEndpoint {
@@ -43,7 +47,7 @@ impl DynEndpoint {
         let method = http::Method::from_bytes(method.as_bytes())
             .map_err(|_| build_error(&["invalid HTTP method `", &method, "`"]))?;
         let path = path_with_query(&template, path_values, query)?;
-        let response = if flags.binary() {
+        let response = if flags.has(FLAG_BINARY) {
             ResponseKind::Binary
         } else if envelope.is_null() {
             ResponseKind::Json { envelope: None }
@@ -69,13 +73,13 @@ impl DynEndpoint {
             ),
         };
         let key = match key_name {
-            Some(name) if flags.key_in_query() => Some(IdempotencyKey::Query(name)),
-            Some(name) if flags.key_in_body() => Some(IdempotencyKey::Body(name)),
+            Some(name) if flags.has(FLAG_KEY_QUERY) => Some(IdempotencyKey::Query(name)),
+            Some(name) if flags.has(FLAG_KEY_BODY) => Some(IdempotencyKey::Body(name)),
             _ => None,
         };
         let mut meta = EndpointMeta::new("api", "call", method, "", token_kinds(token_bits))
-            .helpdesk(flags.helpdesk())
-            .base(if flags.www() {
+            .helpdesk(flags.has(FLAG_HELPDESK))
+            .base(if flags.has(FLAG_WWW) {
                 lark_core::endpoint::Base::Www
             } else {
                 lark_core::endpoint::Base::OpenApis
@@ -97,7 +101,7 @@ impl DynEndpoint {
             path,
             body,
             page_token: None,
-            page_token_in_body: false,
+            page_token_in_body: flags.has(FLAG_PAGE_TOKEN_IN_BODY),
         })
     }
 }

@@ -16,9 +16,8 @@ use crate::error::to_js;
 #[wasm_bindgen]
 impl WasmClient {
     /// The pages of a paginated endpoint: the arguments of [`WasmClient::call`] (`options` may
-    /// also hold `maxPages`, over the default 10,000), and whether the endpoint takes its page
-    /// token in the JSON body rather than the query (the catalog's `pageTokenInBody` bit).
-    #[allow(clippy::too_many_arguments)]
+    /// also hold `maxPages`, over the default 10,000). Where the page token goes comes from the
+    /// row's `pageTokenInBody` bit.
     pub fn pages(
         &self,
         spec: js_sys::Array,
@@ -27,10 +26,8 @@ impl WasmClient {
         body: Option<String>,
         parts: JsValue,
         options: JsValue,
-        page_token_in_body: bool,
     ) -> Result<WasmPages, JsValue> {
-        let mut endpoint = DynEndpoint::new(&spec, &path_values, &query, body, &parts)?;
-        endpoint.page_token_in_body = page_token_in_body;
+        let endpoint = DynEndpoint::new(&spec, &path_values, &query, body, &parts)?;
         let options = request_options(&options)?;
         Ok(WasmPages {
             stream: Box::pin(self.client.pages_with(endpoint, options)),

@@ -160,7 +160,7 @@ function download({ data, contentType, fileName }) {
 // more than `maxPages` pages, 10,000 by default, ending it with a LarkError of kind
 // `pagination` after the pages before).
 async function* walk(client, row, payload, options) {
-  const pages = cores.get(client).pages(row, ...(await shape(row, payload, options)), (row[3] & FLAGS.pageTokenInBody) !== 0);
+  const pages = cores.get(client).pages(row, ...(await shape(row, payload, options)));
   try {
     for (let page; (page = await pages.next()) !== undefined; ) yield JSON.parse(page);
   } finally {

@@ -39,54 +39,9 @@ pub(crate) const FLAG_DEFAULT_VERSION: u32 = 512;
 pub(crate) struct Flags(pub(crate) u32);
 
 impl Flags {
-    /// Whether the endpoint needs the helpdesk credentials too (`FLAGS.helpdesk`).
-    pub(crate) fn helpdesk(self) -> bool {
-        self.0 & FLAG_HELPDESK != 0
-    }
-
-    /// Whether the www host serves the endpoint (`https://www.feishu.cn`, not `https://open.feishu.cn`) (`FLAGS.www`).
-    pub(crate) fn www(self) -> bool {
-        self.0 & FLAG_WWW != 0
-    }
-
-    /// Whether the endpoint answers raw bytes (`FLAGS.binary`).
-    pub(crate) fn binary(self) -> bool {
-        self.0 & FLAG_BINARY != 0
-    }
-
-    /// Whether the body is a multipart form (`FLAGS.multipart`).
-    pub(crate) fn multipart(self) -> bool {
-        self.0 & FLAG_MULTIPART != 0
-    }
-
-    /// Whether the endpoint pages with `page_token` / `has_more` (`FLAGS.paginated`).
-    pub(crate) fn paginated(self) -> bool {
-        self.0 & FLAG_PAGINATED != 0
-    }
-
-    /// Whether the body is JSON (`FLAGS.jsonBody`).
-    pub(crate) fn json_body(self) -> bool {
-        self.0 & FLAG_JSON_BODY != 0
-    }
-
-    /// Whether the idempotency key (named by the row's sixth entry) is a query parameter (`FLAGS.keyInQuery`).
-    pub(crate) fn key_in_query(self) -> bool {
-        self.0 & FLAG_KEY_QUERY != 0
-    }
-
-    /// Whether the idempotency key (named by the row's sixth entry) is a field of the JSON body (`FLAGS.keyInBody`).
-    pub(crate) fn key_in_body(self) -> bool {
-        self.0 & FLAG_KEY_BODY != 0
-    }
-
-    /// Whether the endpoint takes its page token in the JSON body, not the query (`FLAGS.pageTokenInBody`).
-    pub(crate) fn page_token_in_body(self) -> bool {
-        self.0 & FLAG_PAGE_TOKEN_IN_BODY != 0
-    }
-
-    /// Whether the endpoint is also reachable without its version (`client.im.message.create`) (`FLAGS.defaultVersion`).
-    pub(crate) fn default_version(self) -> bool {
-        self.0 & FLAG_DEFAULT_VERSION != 0
+    /// Whether the row has `flag` (one of the `FLAG_*` bits above).
+    pub(crate) fn has(self, flag: u32) -> bool {
+        self.0 & flag != 0
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{JsEndpoint, js_string, property};
-use crate::api::model::{BodyKind, Where, snake};
+use crate::api::model::{BodyKind, Where};
 use crate::output::HEADER;
 
 /// Token bits of a row.
@@ -230,15 +230,7 @@ pub(super) fn rust_bits(endpoints: &[JsEndpoint<'_>]) -> String {
             "/// `FLAGS.{key}`: {doc}.\npub(crate) const {name}: u32 = {bit};"
         );
     }
-    t.push_str("\n/// The flags of a row (its fourth entry).\n#[derive(Debug, Clone, Copy, PartialEq, Eq)]\npub(crate) struct Flags(pub(crate) u32);\n\nimpl Flags {\n");
-    for (name, key, _, doc) in FLAG_BITS {
-        let _ = writeln!(
-            t,
-            "/// Whether {doc} (`FLAGS.{key}`).\npub(crate) fn {}(self) -> bool {{\nself.0 & {name} != 0\n}}\n",
-            snake(key)
-        );
-    }
-    t.push_str("}\n");
+    t.push_str("\n/// The flags of a row (its fourth entry).\n#[derive(Debug, Clone, Copy, PartialEq, Eq)]\npub(crate) struct Flags(pub(crate) u32);\n\nimpl Flags {\n/// Whether the row has `flag` (one of the `FLAG_*` bits above).\npub(crate) fn has(self, flag: u32) -> bool {\nself.0 & flag != 0\n}\n}\n");
     let keys: std::collections::BTreeSet<&str> = endpoints
         .iter()
         .filter_map(|e| e.ep.idempotency_key.as_ref())
