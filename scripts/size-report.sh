@@ -3,7 +3,7 @@
 #   (a) a Worker that only posts through a custom bot        (examples/cloudflare-worker/size/bot-worker.js)
 #   (b) a Worker that sends an im message with app credentials, through the per-service entry
 #       lark-sdk/api/im (examples/cloudflare-worker/size/im-worker.js)
-#   the example Worker on the full build (client with all 1,664 endpoints, events, the long connection, files, custom bot)
+#   the example Worker on the full build (client with every endpoint, events, the long connection, files, custom bot)
 #   (c) the whole npm package (the tarball `npm pack` makes)
 # A Worker's size is its bundle as wrangler makes it (esbuild, minified, workerd condition) plus
 # its wasm module, each gzipped (-9), which is how Cloudflare counts the compressed limit.
@@ -49,7 +49,7 @@ report_worker() { # label dir budget_bytes
 echo "== lark-sdk size report (gzip -9)"
 report_worker "(a) Worker posting through a custom bot (lark-sdk/bot)" "$WORKER/dist/size/bot-worker" $((75 * 1024))
 report_worker "(b) Worker sending an im message with app credentials (lark-sdk/api/im)" "$WORKER/dist/size/im-worker" $((95 * 1024))
-report_worker "    the example Worker on the full build (client with all 1,664 endpoints + events + long connection + files + bot)" "$WORKER/dist/worker" $((230 * 1024))
+report_worker "    the example Worker on the full build (client with every endpoint + events + long connection + files + bot)" "$WORKER/dist/worker" $((230 * 1024))
 
 PACK_DIR=$(mktemp -d)
 trap 'rm -rf "$PACK_DIR"' EXIT

@@ -2,7 +2,7 @@
 # The wasm side in its real runtimes, against lark-mock on 127.0.0.1:
 #   1. lark-fetch + lark-core typed calls (wasm-bindgen-test) in Node and in headless Chromium
 #   2. the npm package (lark-sdk) under `node --test` (node-sdk-shape.test.js sends calls written
-#      for the official node-sdk, and checks all 1,664 endpoints of the Rust catalog are there), plus a
+#      for the official node-sdk, and checks every endpoint of the Rust catalog is there), plus a
 #      TypeScript check of its types
 #   3. examples/cloudflare-worker in workerd (miniflare)
 #   4. examples/browser-extension (MV3), and the package in a web page, in headless Chromium

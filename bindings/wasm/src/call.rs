@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::bits::{
     FLAG_BINARY, FLAG_HELPDESK, FLAG_KEY_BODY, FLAG_KEY_QUERY, FLAG_PAGE_TOKEN_IN_BODY, FLAG_WWW,
-    Flags, key_name, token_kinds,
+    Flags, NEXT_TOKEN_NAMES, key_name, token_kinds,
 };
 use crate::error::{build_error, get, get_string, lark_error, set, to_js};
 
@@ -28,6 +28,9 @@ pub(crate) struct DynEndpoint {
     /// Whether the page token goes in the JSON body rather than the query (the row's
     /// `pageTokenInBody` bit).
     page_token_in_body: bool,
+    /// The parameter taking the page token: `page_token`, or the cursor the row's seventh entry
+    /// names.
+    page_param: String,
 }
 
 impl DynEndpoint {
@@ -102,6 +105,10 @@ impl DynEndpoint {
             body,
             page_token: None,
             page_token_in_body: flags.has(FLAG_PAGE_TOKEN_IN_BODY),
+            page_param: js_sys::Reflect::get(&spec.get(6), &JsValue::from(0))
+                .ok()
+                .and_then(|name| name.as_string())
+                .unwrap_or_else(|| "page_token".to_owned()),
         })
     }
 }
@@ -187,14 +194,18 @@ impl Endpoint for DynEndpoint {
 
     fn path(&self) -> lark_core::Result<String> {
         Ok(match &self.page_token {
-            Some(token) if !self.page_token_in_body => path_with_page_token(&self.path, token),
+            Some(token) if !self.page_token_in_body => {
+                path_with_page_token(&self.path, &self.page_param, token)
+            }
             _ => self.path.clone(),
         })
     }
 
     fn body(&self) -> lark_core::Result<Body> {
         match &self.page_token {
-            Some(token) if self.page_token_in_body => body_with_page_token(&self.body, token),
+            Some(token) if self.page_token_in_body => {
+                body_with_page_token(&self.body, &self.page_param, token)
+            }
             _ => Ok(self.body.clone()),
         }
     }
@@ -235,14 +246,16 @@ pub(crate) struct PageFields {
 }
 
 impl PageFields {
-    /// Reads `{ has_more, page_token | next_page_token }` from a page's JSON; anything else
+    /// Reads `has_more` and the next page's token (`page_token`, `next_page_token` or any
+    /// other field the catalog names, `NEXT_TOKEN_NAMES`) from a page's JSON; anything else
     /// (not an object, a non-string token) reads as the last page. JavaScript's own JSON
     /// parser reads it: no JSON decoder for it in the bundle.
     fn read(json: &str) -> Self {
         let page = js_sys::JSON::parse(json).unwrap_or(JsValue::NULL);
         let has_more = get(&page, "has_more").and_then(|v| v.as_bool());
-        let token = |name: &str| get_string(&page, name).filter(|t| !t.is_empty());
-        let token = token("page_token").or_else(|| token("next_page_token"));
+        let token = NEXT_TOKEN_NAMES
+            .iter()
+            .find_map(|name| get_string(&page, name).filter(|t| !t.is_empty()));
         Self { has_more, token }
     }
 }
@@ -280,13 +293,13 @@ impl Paginated for DynEndpoint {
     }
 }
 
-/// `path` with `page_token=token` in place of any `page_token` its query has.
-pub(crate) fn path_with_page_token(path: &str, token: &str) -> String {
+/// `path` with `name=token` (`page_token=…`) in place of any `name` its query has.
+pub(crate) fn path_with_page_token(path: &str, name: &str, token: &str) -> String {
     let (base, query) = path.split_once('?').unwrap_or((path, ""));
     let mut out = String::from(base);
     let mut separator = '?';
     for pair in query.split('&') {
-        if pair.is_empty() || pair.split('=').next() == Some("page_token") {
+        if pair.is_empty() || pair.split('=').next() == Some(name) {
             continue;
         }
         out.push(separator);
@@ -294,14 +307,15 @@ pub(crate) fn path_with_page_token(path: &str, token: &str) -> String {
         separator = '&';
     }
     out.push(separator);
-    out.push_str("page_token=");
+    out.push_str(name);
+    out.push('=');
     out.extend(percent_encoding_query(token));
     out
 }
 
-/// `body` (a JSON object, or none) with its `page_token` field set to `token`, through
+/// `body` (a JSON object, or none) with its `name` field (`page_token`) set to `token`, through
 /// JavaScript's own JSON (no JSON object codec in the bundle).
-pub(crate) fn body_with_page_token(body: &Body, token: &str) -> lark_core::Result<Body> {
+pub(crate) fn body_with_page_token(body: &Body, name: &str, token: &str) -> lark_core::Result<Body> {
     let not_object = || Error::Build("the body of a paginated call must be a JSON object".into());
     let fields = match body {
         Body::None => js_sys::Object::new().into(),
@@ -312,7 +326,7 @@ pub(crate) fn body_with_page_token(body: &Body, token: &str) -> lark_core::Resul
             .ok_or_else(not_object)?,
         _ => return Err(not_object()),
     };
-    set(&fields, "page_token", token);
+    set(&fields, name, token);
     js_sys::JSON::stringify(&fields)
         .ok()
         .and_then(|text| text.as_string())

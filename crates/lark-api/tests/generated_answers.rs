@@ -164,6 +164,141 @@ fn answers_admin() {
             "v00033",
         ],
     );
+    decode::<lark_api::admin::v1::audit_info::AuditInfo>(
+        "lark_api::admin::v1::audit_info::AuditInfo",
+        r#"{"event_id": "v00001", "unique_id": "v00002", "event_name": "v00003", "department_ids": ["v00004"], "event_module": 1000005, "operator_type": 1000006, "operator_value": "v00007", "objects": [{"object_type": "v00008", "object_value": "v00009", "object_name": "v00010", "object_owner": "v00011", "object_detail": {"clone_source": "v00012", "text_detail": "v00013", "file_name": "v00014", "third_party_appID": "v00015", "contain_file_num": 1000016, "permission_setting_type": "v00017", "permission_external_access_Type": true, "permission_share_type": "v00018", "file_service_source": "v00019", "okr_download_content": "v00020", "container_type": "v00021", "container_id": "v00022", "current_page": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "recipients": [{"recipient_type": "v00024", "recipient_value": "v00025", "recipient_detail": {"permission_action_type": "v00026", "chat_id": "v00027", "chat_name": "v00028", "chat_type": 1000029, "external_flag": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "event_time": 1000030, "ip": "v00031", "operator_app": "v00032", "audit_context": {"terminal_type": 1000033, "ios_context": {"udid": "v00034", "did": "v00035", "app_ver": "v00036", "ver": "v00037", "os": "v00038", "STZone": "v00039", "ML": "v00040", "sjd": "v00041", "proxyip": "v00042", "wifip": "v00043", "location": "v00044", "active_ip": "v00045", "active_ip_detail": "v00046", "cell_base_station": "v00047", "IP": "v00048", "field_the_facts_do_not_know": {"x": [1, 2]}}, "pc_context": {"udid": "v00049", "did": "v00050", "app_ver": "v00051", "ver": "v00052", "os": "v00053", "wifip": "v00054", "region": "v00055", "IP": "v00056", "field_the_facts_do_not_know": {"x": [1, 2]}}, "web_context": {"user_agent": "v00057", "IP": "v00058", "field_the_facts_do_not_know": {"x": [1, 2]}}, "android_context": {"udid": "v00059", "did": "v00060", "app_ver": "v00061", "ver": "v00062", "region": "v00063", "id_i": "v00064", "id_r": "v00065", "hw_brand": "v00066", "hw_manuf": "v00067", "wifip": "v00068", "route_iip": "v00069", "route_gip": "v00070", "env_su": "v00071", "env_tz": "v00072", "env_ml": "v00073", "location": "v00074", "active_ip": "v00075", "active_ip_detail": "v00076", "cell_base_station": "v00077", "IP": "v00078", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "extend": {"comment_type": "v00079", "app_detail": "v00080", "two_step_validation": true, "login_method": "v00081", "new_people_num_in_video": 1000082, "external_people_num_in_video": 1000083, "external_people_num_in_chat": 1000084, "join_group": 1000085, "quit_group": 1000086, "external_people_num_in_doc_share": 1000087, "field_the_facts_do_not_know": {"x": [1, 2]}}, "operator_app_name": "v00088", "common_drawers": {"common_draw_info_list": [{"info_key": "v00089", "info_val": "v00090", "key_i18n_key": "v00091", "val_type": "v00092", "val_i18n_key": "v00093", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "audit_detail": {"mc": "v00094", "device_model": "v00095", "os": "v00096", "city": "v00097", "field_the_facts_do_not_know": {"x": [1, 2]}}, "operator_tenant": "v00098", "operator_detail": {"operator_name": {"default_name": "v00099", "i18n_value": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "tenant_name": "v00100", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"event_id": null, "unique_id": null, "event_name": null, "department_ids": null, "event_module": null, "operator_type": null, "operator_value": null, "objects": null, "recipients": null, "event_time": null, "ip": null, "operator_app": null, "audit_context": null, "extend": null, "operator_app_name": null, "common_drawers": null, "audit_detail": null, "operator_tenant": null, "operator_detail": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "1000005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "1000016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "1000029", "1000030", "v00031", "v00032",
+            "1000033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
+            "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
+            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
+            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
+            "v00073", "v00074", "v00075", "v00076", "v00077", "v00078", "v00079", "v00080",
+            "v00081", "1000082", "1000083", "1000084", "1000085", "1000086", "1000087", "v00088",
+            "v00089", "v00090", "v00091", "v00092", "v00093", "v00094", "v00095", "v00096",
+            "v00097", "v00098", "v00099", "v00100",
+        ],
+    );
+    decode::<lark_api::admin::v1::audit_info::AuditContext>(
+        "lark_api::admin::v1::audit_info::AuditContext",
+        r#"{"terminal_type": 1000001, "ios_context": {"udid": "v00002", "did": "v00003", "app_ver": "v00004", "ver": "v00005", "os": "v00006", "STZone": "v00007", "ML": "v00008", "sjd": "v00009", "proxyip": "v00010", "wifip": "v00011", "location": "v00012", "active_ip": "v00013", "active_ip_detail": "v00014", "cell_base_station": "v00015", "IP": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}, "pc_context": {"udid": "v00017", "did": "v00018", "app_ver": "v00019", "ver": "v00020", "os": "v00021", "wifip": "v00022", "region": "v00023", "IP": "v00024", "field_the_facts_do_not_know": {"x": [1, 2]}}, "web_context": {"user_agent": "v00025", "IP": "v00026", "field_the_facts_do_not_know": {"x": [1, 2]}}, "android_context": {"udid": "v00027", "did": "v00028", "app_ver": "v00029", "ver": "v00030", "region": "v00031", "id_i": "v00032", "id_r": "v00033", "hw_brand": "v00034", "hw_manuf": "v00035", "wifip": "v00036", "route_iip": "v00037", "route_gip": "v00038", "env_su": "v00039", "env_tz": "v00040", "env_ml": "v00041", "location": "v00042", "active_ip": "v00043", "active_ip_detail": "v00044", "cell_base_station": "v00045", "IP": "v00046", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"terminal_type": null, "ios_context": null, "pc_context": null, "web_context": null, "android_context": null}"#,
+        &[
+            "1000001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046",
+        ],
+    );
+    decode::<lark_api::admin::v1::audit_info::AndroidContext>(
+        "lark_api::admin::v1::audit_info::AndroidContext",
+        r#"{"udid": "v00001", "did": "v00002", "app_ver": "v00003", "ver": "v00004", "region": "v00005", "id_i": "v00006", "id_r": "v00007", "hw_brand": "v00008", "hw_manuf": "v00009", "wifip": "v00010", "route_iip": "v00011", "route_gip": "v00012", "env_su": "v00013", "env_tz": "v00014", "env_ml": "v00015", "location": "v00016", "active_ip": "v00017", "active_ip_detail": "v00018", "cell_base_station": "v00019", "IP": "v00020", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"udid": null, "did": null, "app_ver": null, "ver": null, "region": null, "id_i": null, "id_r": null, "hw_brand": null, "hw_manuf": null, "wifip": null, "route_iip": null, "route_gip": null, "env_su": null, "env_tz": null, "env_ml": null, "location": null, "active_ip": null, "active_ip_detail": null, "cell_base_station": null, "IP": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020",
+        ],
+    );
+    decode::<lark_api::admin::v1::audit_info::IosContext>(
+        "lark_api::admin::v1::audit_info::IosContext",
+        r#"{"udid": "v00001", "did": "v00002", "app_ver": "v00003", "ver": "v00004", "os": "v00005", "STZone": "v00006", "ML": "v00007", "sjd": "v00008", "proxyip": "v00009", "wifip": "v00010", "location": "v00011", "active_ip": "v00012", "active_ip_detail": "v00013", "cell_base_station": "v00014", "IP": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"udid": null, "did": null, "app_ver": null, "ver": null, "os": null, "STZone": null, "ML": null, "sjd": null, "proxyip": null, "wifip": null, "location": null, "active_ip": null, "active_ip_detail": null, "cell_base_station": null, "IP": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015",
+        ],
+    );
+    decode::<lark_api::admin::v1::audit_info::PcContext>(
+        "lark_api::admin::v1::audit_info::PcContext",
+        r#"{"udid": "v00001", "did": "v00002", "app_ver": "v00003", "ver": "v00004", "os": "v00005", "wifip": "v00006", "region": "v00007", "IP": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"udid": null, "did": null, "app_ver": null, "ver": null, "os": null, "wifip": null, "region": null, "IP": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+        ],
+    );
+    decode::<lark_api::admin::v1::audit_info::WebContext>(
+        "lark_api::admin::v1::audit_info::WebContext",
+        r#"{"user_agent": "v00001", "IP": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"user_agent": null, "IP": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::admin::v1::audit_info::AuditDetail>(
+        "lark_api::admin::v1::audit_info::AuditDetail",
+        r#"{"mc": "v00001", "device_model": "v00002", "os": "v00003", "city": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"mc": null, "device_model": null, "os": null, "city": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::admin::v1::audit_info::CommonDrawer>(
+        "lark_api::admin::v1::audit_info::CommonDrawer",
+        r#"{"common_draw_info_list": [{"info_key": "v00001", "info_val": "v00002", "key_i18n_key": "v00003", "val_type": "v00004", "val_i18n_key": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"common_draw_info_list": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::admin::v1::audit_info::CommonDrawInfoList>(
+        "lark_api::admin::v1::audit_info::CommonDrawInfoList",
+        r#"{"info_key": "v00001", "info_val": "v00002", "key_i18n_key": "v00003", "val_type": "v00004", "val_i18n_key": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"info_key": null, "info_val": null, "key_i18n_key": null, "val_type": null, "val_i18n_key": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::admin::v1::audit_info::AuditInfoExtend>(
+        "lark_api::admin::v1::audit_info::AuditInfoExtend",
+        r#"{"comment_type": "v00001", "app_detail": "v00002", "two_step_validation": true, "login_method": "v00003", "new_people_num_in_video": 1000004, "external_people_num_in_video": 1000005, "external_people_num_in_chat": 1000006, "join_group": 1000007, "quit_group": 1000008, "external_people_num_in_doc_share": 1000009, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"comment_type": null, "app_detail": null, "two_step_validation": null, "login_method": null, "new_people_num_in_video": null, "external_people_num_in_video": null, "external_people_num_in_chat": null, "join_group": null, "quit_group": null, "external_people_num_in_doc_share": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "1000004", "1000005", "1000006", "1000007", "1000008",
+            "1000009",
+        ],
+    );
+    decode::<lark_api::admin::v1::audit_info::AuditInfoObject>(
+        "lark_api::admin::v1::audit_info::AuditInfoObject",
+        r#"{"object_type": "v00001", "object_value": "v00002", "object_name": "v00003", "object_owner": "v00004", "object_detail": {"clone_source": "v00005", "text_detail": "v00006", "file_name": "v00007", "third_party_appID": "v00008", "contain_file_num": 1000009, "permission_setting_type": "v00010", "permission_external_access_Type": true, "permission_share_type": "v00011", "file_service_source": "v00012", "okr_download_content": "v00013", "container_type": "v00014", "container_id": "v00015", "current_page": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"object_type": null, "object_value": null, "object_name": null, "object_owner": null, "object_detail": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "1000009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+        ],
+    );
+    decode::<lark_api::admin::v1::audit_info::ObjectDetail>(
+        "lark_api::admin::v1::audit_info::ObjectDetail",
+        r#"{"clone_source": "v00001", "text_detail": "v00002", "file_name": "v00003", "third_party_appID": "v00004", "contain_file_num": 1000005, "permission_setting_type": "v00006", "permission_external_access_Type": true, "permission_share_type": "v00007", "file_service_source": "v00008", "okr_download_content": "v00009", "container_type": "v00010", "container_id": "v00011", "current_page": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"clone_source": null, "text_detail": null, "file_name": null, "third_party_appID": null, "contain_file_num": null, "permission_setting_type": null, "permission_external_access_Type": null, "permission_share_type": null, "file_service_source": null, "okr_download_content": null, "container_type": null, "container_id": null, "current_page": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "1000005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012",
+        ],
+    );
+    decode::<lark_api::admin::v1::audit_info::OperatorDetail>(
+        "lark_api::admin::v1::audit_info::OperatorDetail",
+        r#"{"operator_name": {"default_name": "v00001", "i18n_value": {"zh_cn": "v00002", "en_us": "v00003", "ja_jp": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "tenant_name": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"operator_name": null, "tenant_name": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::admin::v1::audit_info::OperatorName>(
+        "lark_api::admin::v1::audit_info::OperatorName",
+        r#"{"default_name": "v00001", "i18n_value": {"zh_cn": "v00002", "en_us": "v00003", "ja_jp": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"default_name": null, "i18n_value": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::admin::v1::audit_info::Recipient>(
+        "lark_api::admin::v1::audit_info::Recipient",
+        r#"{"recipient_type": "v00001", "recipient_value": "v00002", "recipient_detail": {"permission_action_type": "v00003", "chat_id": "v00004", "chat_name": "v00005", "chat_type": 1000006, "external_flag": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"recipient_type": null, "recipient_value": null, "recipient_detail": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "1000006"],
+    );
+    decode::<lark_api::admin::v1::audit_info::RecipientDetail>(
+        "lark_api::admin::v1::audit_info::RecipientDetail",
+        r#"{"permission_action_type": "v00001", "chat_id": "v00002", "chat_name": "v00003", "chat_type": 1000004, "external_flag": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"permission_action_type": null, "chat_id": null, "chat_name": null, "chat_type": null, "external_flag": null}"#,
+        &["v00001", "v00002", "v00003", "1000004"],
+    );
     decode::<lark_api::admin::v1::badge_grant::RuleDetail>(
         "lark_api::admin::v1::badge_grant::RuleDetail",
         r#"{"effective_time": "v00001", "expiration_time": "v00002", "anniversary": 1000003, "effective_period": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -210,6 +345,18 @@ fn answers_admin() {
             "v00009", "1000010", "v00011", "1000012", "1000013", "1000014", "1000015", "1000016",
             "1000017", "1000018", "1000019", "v00020", "1000021", "1000022", "v00023", "v00024",
             "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "1000031", "1000032",
+            "v00033", "v00034",
+        ],
+    );
+    decode::<lark_api::admin::v1::audit_info::ListResponse>(
+        "lark_api::admin::v1::audit_info::ListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "items": [{"event_id": "v00002", "unique_id": "v00003", "event_name": "v00004", "department_ids": ["v00005"], "event_module": 1000006, "operator_type": 1000007, "operator_value": "v00008", "objects": [{"object_type": "v00009", "object_value": "v00010", "object_name": "v00011", "object_owner": "v00012", "object_detail": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "recipients": [{"recipient_type": "v00013", "recipient_value": "v00014", "recipient_detail": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "event_time": 1000015, "ip": "v00016", "operator_app": "v00017", "audit_context": {"terminal_type": 1000018, "ios_context": {}, "pc_context": {}, "web_context": {}, "android_context": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "extend": {"comment_type": "v00019", "app_detail": "v00020", "two_step_validation": true, "login_method": "v00021", "new_people_num_in_video": 1000022, "external_people_num_in_video": 1000023, "external_people_num_in_chat": 1000024, "join_group": 1000025, "quit_group": 1000026, "external_people_num_in_doc_share": 1000027, "field_the_facts_do_not_know": {"x": [1, 2]}}, "operator_app_name": "v00028", "common_drawers": {"common_draw_info_list": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "audit_detail": {"mc": "v00029", "device_model": "v00030", "os": "v00031", "city": "v00032", "field_the_facts_do_not_know": {"x": [1, 2]}}, "operator_tenant": "v00033", "operator_detail": {"operator_name": {}, "tenant_name": "v00034", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "1000007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "1000015", "v00016",
+            "v00017", "1000018", "v00019", "v00020", "v00021", "1000022", "1000023", "1000024",
+            "1000025", "1000026", "1000027", "v00028", "v00029", "v00030", "v00031", "v00032",
             "v00033", "v00034",
         ],
     );
@@ -301,6 +448,45 @@ fn answers_aily() {
         r#"{"id": null, "label": null, "description": null, "samples": null, "input_schema": null, "output_schema": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
     );
+    decode::<lark_api::aily::v1::agent_agent_artifact::AgentArtifact>(
+        "lark_api::aily::v1::agent_agent_artifact::AgentArtifact",
+        r#"{"artifact_id": "v00001", "name": "v00002", "url": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"artifact_id": null, "name": null, "url": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::aily::v1::agent_agent_chat::AgentChat>(
+        "lark_api::aily::v1::agent_agent_chat::AgentChat",
+        r#"{"type": "v00001", "text": "v00002", "agent_artifact_id": "v00003", "artifact_type": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"type": null, "text": null, "agent_artifact_id": null, "artifact_type": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::aily::v1::agent_agent_chat_session::Turn>(
+        "lark_api::aily::v1::agent_agent_chat_session::Turn",
+        r#"{"agent_chat_id": "v00001", "created_at": 0.5, "status": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"agent_chat_id": null, "created_at": null, "status": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::aily::v1::agent_agent_chat_session::Session>(
+        "lark_api::aily::v1::agent_agent_chat_session::Session",
+        r#"{"session_id": "v00001", "name": "v00002", "status": "v00003", "created_at": 0.5, "last_chat_at": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"session_id": null, "name": null, "status": null, "created_at": null, "last_chat_at": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::aily::v1::tenant_app_stat::AppStat>(
+        "lark_api::aily::v1::tenant_app_stat::AppStat",
+        r#"{"id": "v00001", "name": "v00002", "avg_daily_active_user_num": 0.5, "avg_daily_run_num": 0.5, "avg_daily_credit_usage": 0.5, "total_credit_usage": 0.5, "owner": {"id": "v00003", "name": "v00004", "tenant_id": "v00005", "lark_user_id": "v00006", "open_user_id": "v00007", "open_id": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "app_created_at": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "name": null, "avg_daily_active_user_num": null, "avg_daily_run_num": null, "avg_daily_credit_usage": null, "total_credit_usage": null, "owner": null, "app_created_at": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::aily::v1::tenant_app_stat::Owner>(
+        "lark_api::aily::v1::tenant_app_stat::Owner",
+        r#"{"id": "v00001", "name": "v00002", "tenant_id": "v00003", "lark_user_id": "v00004", "open_user_id": "v00005", "open_id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "name": null, "tenant_id": null, "lark_user_id": null, "open_user_id": null, "open_id": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
     decode::<lark_api::aily::v1::app_data_asset::FileInfo>(
         "lark_api::aily::v1::app_data_asset::FileInfo",
         r#"{"token": "v00001", "mime_type": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -390,6 +576,56 @@ fn answers_aily() {
         r#"{"id": "v00001", "created_at": "v00002", "modified_at": "v00003", "created_by": "v00004", "channel_context": "v00005", "metadata": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"id": null, "created_at": null, "modified_at": null, "created_by": null, "channel_context": null, "metadata": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
+    decode::<lark_api::aily::v1::agent_agent_artifact::GetResponse>(
+        "lark_api::aily::v1::agent_agent_artifact::GetResponse",
+        r#"{"agent_artifact": {"artifact_id": "v00001", "name": "v00002", "url": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"agent_artifact": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::aily::v1::agent_agent_attachment::CreateResponse>(
+        "lark_api::aily::v1::agent_agent_attachment::CreateResponse",
+        r#"{"agent_attachment_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"agent_attachment_id": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::aily::v1::agent_agent_chat::GetResponse>(
+        "lark_api::aily::v1::agent_agent_chat::GetResponse",
+        r#"{"content": [{"type": "v00001", "text": "v00002", "agent_artifact_id": "v00003", "artifact_type": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "finish_reason": "v00005", "status": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"content": null, "finish_reason": null, "status": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
+    decode::<lark_api::aily::v1::agent_agent_chat::CreateResponse>(
+        "lark_api::aily::v1::agent_agent_chat::CreateResponse",
+        r#"{"agent_chat_id": "v00001", "session_id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"agent_chat_id": null, "session_id": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::aily::v1::agent_agent_chat_session::ListResponse>(
+        "lark_api::aily::v1::agent_agent_chat_session::ListResponse",
+        r#"{"sessions": [{"session_id": "v00001", "name": "v00002", "status": "v00003", "created_at": 0.5, "last_chat_at": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}], "has_more": true, "next_page_token": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"sessions": null, "has_more": null, "next_page_token": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::aily::v1::agent_agent_chat_session::GetResponse>(
+        "lark_api::aily::v1::agent_agent_chat_session::GetResponse",
+        r#"{"session_id": "v00001", "name": "v00002", "status": "v00003", "created_at": "v00004", "last_chat_at": "v00005", "turns": {"agent_chat_id": "v00006", "created_at": 0.5, "status": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"session_id": null, "name": null, "status": null, "created_at": null, "last_chat_at": null, "turns": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007",
+        ],
+    );
+    decode::<lark_api::aily::v1::agent_agent_chat_session::CreateResponse>(
+        "lark_api::aily::v1::agent_agent_chat_session::CreateResponse",
+        r#"{"session_id": "v00001", "name": "v00002", "created_at": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"session_id": null, "name": null, "created_at": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::aily::v1::agent_agent_visibility::CheckResponse>(
+        "lark_api::aily::v1::agent_agent_visibility::CheckResponse",
+        r#"{"visibility": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"visibility": null}"#,
+        &[],
     );
     decode::<lark_api::aily::v1::aily_session::CreateResponse>(
         "lark_api::aily::v1::aily_session::CreateResponse",
@@ -551,6 +787,15 @@ fn answers_aily() {
         r#"{"output": null, "status": null}"#,
         &["v00001", "v00002"],
     );
+    decode::<lark_api::aily::v1::tenant_app_stat::ListResponse>(
+        "lark_api::aily::v1::tenant_app_stat::ListResponse",
+        r#"{"items": [{"id": "v00001", "name": "v00002", "avg_daily_active_user_num": 0.5, "avg_daily_run_num": 0.5, "avg_daily_credit_usage": 0.5, "total_credit_usage": 0.5, "owner": {"id": "v00003", "name": "v00004", "tenant_id": "v00005", "lark_user_id": "v00006", "open_user_id": "v00007", "open_id": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "app_created_at": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00010", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "page_token": null, "has_more": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010",
+        ],
+    );
 }
 
 #[test]
@@ -652,12 +897,6 @@ fn answers_apaas() {
         r#"{"id": null, "name": null, "avatar": null}"#,
         &["v00001", "v00002", "v00003"],
     );
-    decode::<lark_api::apaas::v1::workspace_table::Column>(
-        "lark_api::apaas::v1::workspace_table::Column",
-        r#"{"name": "v00001", "description": "v00002", "data_type": "v00003", "is_primary_key": true, "is_unique": true, "is_auto_increment": true, "is_array": true, "is_allow_null": true, "default_value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"name": null, "description": null, "data_type": null, "is_primary_key": null, "is_unique": null, "is_auto_increment": null, "is_array": null, "is_allow_null": null, "default_value": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
-    );
     decode::<lark_api::apaas::v1::app::App>(
         "lark_api::apaas::v1::app::App",
         r#"{"name": [{"language_code": "v00001", "text": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "namespace": "v00003", "created_at": 1000004, "creator": 1000005, "owner": 1000006, "status": "v00007", "app_roles_info": {"admins": [1000008], "developers": [1000009], "test_users": [1000010], "data_admins": [1000011], "field_the_facts_do_not_know": {"x": [1, 2]}}, "icon": "v00012", "description": [{"language_code": "v00013", "text": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}], "type": "v00015", "enable_status": "v00016", "release_status": "v00017", "service_status": "v00018", "service_unavailable_reason": "v00019", "feature_set": "v00020", "charge_mode": "v00021", "isv_tenant": {"id": "v00022", "name": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -738,6 +977,12 @@ fn answers_apaas() {
         r#"{"id": "v00001", "label": [{"language_code": "v00002", "text": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "status": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"id": null, "label": null, "status": null}"#,
         &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::apaas::v1::tenant_app_metrics::Metric>(
+        "lark_api::apaas::v1::tenant_app_metrics::Metric",
+        r#"{"namespace": "v00001", "data": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"namespace": null, "data": null}"#,
+        &["v00001", "v00002"],
     );
     decode::<lark_api::apaas::v1::application_object::Object>(
         "lark_api::apaas::v1::application_object::Object",
@@ -951,6 +1196,12 @@ fn answers_apaas() {
         r#"{"items": [{"user_id": 1000001, "namespace": "v00002", "status": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00004", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"items": null, "page_token": null, "has_more": null}"#,
         &["1000001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::apaas::v1::tenant_app_metrics::QueryResponse>(
+        "lark_api::apaas::v1::tenant_app_metrics::QueryResponse",
+        r#"{"metrics": [{"namespace": "v00001", "data": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"metrics": null}"#,
+        &["v00001", "v00002"],
     );
     decode::<lark_api::apaas::v1::user_task::ChatGroupResponse>(
         "lark_api::apaas::v1::user_task::ChatGroupResponse",
@@ -1286,8 +1537,8 @@ fn answers_application() {
         r#"{"pc_app_link": null, "mobile_app_link": null}"#,
         &["v00001", "v00002"],
     );
-    decode::<lark_api::application::v6::application_app_version::WebApp>(
-        "lark_api::application::v6::application_app_version::WebApp",
+    decode::<lark_api::application::WebApp>(
+        "lark_api::application::WebApp",
         r#"{"pc_url": "v00001", "mobile_url": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"pc_url": null, "mobile_url": null}"#,
         &["v00001", "v00002"],
@@ -1543,10 +1794,65 @@ fn answers_application() {
         r#"{"scopes": null}"#,
         &["v00001", "1000002"],
     );
+    decode::<lark_api::application::v7::app_avatar_upload::CreateResponse>(
+        "lark_api::application::v7::app_avatar_upload::CreateResponse",
+        r#"{"url": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"url": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::application::v7::application_publish::CreateResponse>(
+        "lark_api::application::v7::application_publish::CreateResponse",
+        r#"{"version_id": "v00001", "version": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"version_id": null, "version": null}"#,
+        &["v00001", "v00002"],
+    );
 }
 
 #[test]
 fn answers_approval() {
+    decode::<lark_api::approval::v4::instance::Comment>(
+        "lark_api::approval::v4::instance::Comment",
+        r#"{"id": "v00001", "user_id": "v00002", "comment": "v00003", "create_time": "v00004", "files": [{"url": "v00005", "file_size": 1000006, "title": "v00007", "type": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "user_id": null, "comment": null, "create_time": null, "files": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+        ],
+    );
+    decode::<lark_api::approval::v4::instance::File>(
+        "lark_api::approval::v4::instance::File",
+        r#"{"url": "v00001", "file_size": 1000002, "title": "v00003", "type": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"url": null, "file_size": null, "title": null, "type": null}"#,
+        &["v00001", "1000002", "v00003", "v00004"],
+    );
+    decode::<lark_api::approval::v4::instance::CurrentNode>(
+        "lark_api::approval::v4::instance::CurrentNode",
+        r#"{"node_id": "v00001", "node_name": "v00002", "type": "v00003", "approvers": [{"task_id": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"node_id": null, "node_name": null, "type": null, "approvers": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::approval::v4::instance::Approver>(
+        "lark_api::approval::v4::instance::Approver",
+        r#"{"task_id": "v00001", "user_id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"task_id": null, "user_id": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::approval::v4::instance::OperationRecord>(
+        "lark_api::approval::v4::instance::OperationRecord",
+        r#"{"type": "v00001", "create_time": "v00002", "user_id": "v00003", "cc_user_ids": ["v00004"], "task_id": "v00005", "comment": "v00006", "node_id": "v00007", "files": [{"url": "v00008", "file_size": 1000009, "title": "v00010", "type": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"type": null, "create_time": null, "user_id": null, "cc_user_ids": null, "task_id": null, "comment": null, "node_id": null, "files": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "1000009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::approval::v4::instance::Task>(
+        "lark_api::approval::v4::instance::Task",
+        r#"{"id": "v00001", "user_id": "v00002", "status": "v00003", "node_id": "v00004", "node_name": "v00005", "type": "v00006", "start_time": "v00007", "end_time": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "user_id": null, "status": null, "node_id": null, "node_name": null, "type": null, "start_time": null, "end_time": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+        ],
+    );
     decode::<lark_api::approval::v4::instance_comment::Comment>(
         "lark_api::approval::v4::instance_comment::Comment",
         r#"{"id": "v00001", "content": "v00002", "create_time": "v00003", "update_time": "v00004", "is_delete": 1000005, "replies": [{"id": "v00006", "content": "v00007", "create_time": "v00008", "update_time": "v00009", "is_delete": 1000010, "at_info_list": [{"user_id": "v00011", "name": "v00012", "offset": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "commentator": "v00014", "extra": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "at_info_list": [{"user_id": "v00016", "name": "v00017", "offset": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}], "commentator": "v00019", "extra": "v00020", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -1600,12 +1906,6 @@ fn answers_approval() {
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
             "v00009",
         ],
-    );
-    decode::<lark_api::approval::v4::instance::File>(
-        "lark_api::approval::v4::instance::File",
-        r#"{"url": "v00001", "file_size": 1000002, "title": "v00003", "type": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"url": null, "file_size": null, "title": null, "type": null}"#,
-        &["v00001", "1000002", "v00003", "v00004"],
     );
     decode::<lark_api::approval::v2::instance::CommentList>(
         "lark_api::approval::v2::instance::CommentList",
@@ -1719,6 +2019,37 @@ fn answers_approval() {
         r#"{"helpdesk": "v00001", "mobile": "v00002", "pc": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"helpdesk": null, "mobile": null, "pc": null}"#,
         &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::approval::v4::instance::Instance>(
+        "lark_api::approval::v4::instance::Instance",
+        r#"{"instance_status": "v00001", "definition_code": "v00002", "initiator": "v00003", "initiator_name": "v00004", "instance_code": "v00005", "definition_group_id": "v00006", "definition_group_name": "v00007", "definition_name": "v00008", "summaries": [{"key": "v00009", "value": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "instance_external_id": "v00011", "link": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"instance_status": null, "definition_code": null, "initiator": null, "initiator_name": null, "instance_code": null, "definition_group_id": null, "definition_group_name": null, "definition_name": null, "summaries": null, "instance_external_id": null, "link": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012",
+        ],
+    );
+    decode::<lark_api::approval::v4::district::District>(
+        "lark_api::approval::v4::district::District",
+        r#"{"id": "v00001", "name": "v00002", "level": "v00003", "has_sub_district": true, "parent_districts": [{"id": "v00004", "name": "v00005", "level": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "name": null, "level": null, "has_sub_district": null, "parent_districts": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
+    decode::<lark_api::approval::v4::district::ParentDistrict>(
+        "lark_api::approval::v4::district::ParentDistrict",
+        r#"{"id": "v00001", "name": "v00002", "level": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "name": null, "level": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::approval::v4::task::ListTask>(
+        "lark_api::approval::v4::task::ListTask",
+        r#"{"topic": "v00001", "user_id": "v00002", "title": "v00003", "status": "v00004", "instance_status": "v00005", "definition_code": "v00006", "initiator": "v00007", "initiator_name": "v00008", "task_id": "v00009", "instance_code": "v00010", "definition_group_id": "v00011", "definition_group_name": "v00012", "definition_name": "v00013", "summaries": [{"key": "v00014", "value": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "instance_external_id": "v00016", "task_external_id": "v00017", "support_api_operate": true, "link": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"topic": null, "user_id": null, "title": null, "status": null, "instance_status": null, "definition_code": null, "initiator": null, "initiator_name": null, "task_id": null, "instance_code": null, "definition_group_id": null, "definition_group_name": null, "definition_name": null, "summaries": null, "instance_external_id": null, "task_external_id": null, "support_api_operate": null, "link": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018",
+        ],
     );
     decode::<lark_api::approval::v4::instance::PreviewNode>(
         "lark_api::approval::v4::instance::PreviewNode",
@@ -2067,6 +2398,22 @@ fn answers_approval() {
         r#"{"items": null, "page_token": null, "has_more": null}"#,
         &["v00001", "v00002", "v00003"],
     );
+    decode::<lark_api::approval::v4::district::ListResponse>(
+        "lark_api::approval::v4::district::ListResponse",
+        r#"{"version": "v00001", "has_more": true, "page_token": "v00002", "items": [{"id": "v00003", "name": "v00004", "level": "v00005", "has_sub_district": true, "parent_districts": [{"id": "v00006", "name": "v00007", "level": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"version": null, "has_more": null, "page_token": null, "items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+        ],
+    );
+    decode::<lark_api::approval::v4::district::SearchResponse>(
+        "lark_api::approval::v4::district::SearchResponse",
+        r#"{"version": "v00001", "items": [{"id": "v00002", "name": "v00003", "level": "v00004", "has_sub_district": true, "parent_districts": [{"id": "v00005", "name": "v00006", "level": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "has_more": true, "page_token": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"version": null, "items": null, "has_more": null, "page_token": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+        ],
+    );
     decode::<lark_api::approval::v4::external_approval::CreateResponse>(
         "lark_api::approval::v4::external_approval::CreateResponse",
         r#"{"approval_code": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -2167,6 +2514,28 @@ fn answers_approval() {
             "v00017",
         ],
     );
+    decode::<lark_api::approval::v4::instance::DetailResponse>(
+        "lark_api::approval::v4::instance::DetailResponse",
+        r#"{"definition_name": "v00001", "start_time": "v00002", "end_time": "v00003", "user_id": "v00004", "serial_number": "v00005", "department_id": "v00006", "status": "v00007", "form": "v00008", "tasks": [{"id": "v00009", "user_id": "v00010", "status": "v00011", "node_id": "v00012", "node_name": "v00013", "type": "v00014", "start_time": "v00015", "end_time": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}], "comments": [{"id": "v00017", "user_id": "v00018", "comment": "v00019", "create_time": "v00020", "files": [{"url": "v00021", "file_size": 1000022, "title": "v00023", "type": "v00024", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "operation_records": [{"type": "v00025", "create_time": "v00026", "user_id": "v00027", "cc_user_ids": ["v00028"], "task_id": "v00029", "comment": "v00030", "node_id": "v00031", "files": [{"url": "v00032", "file_size": 1000033, "title": "v00034", "type": "v00035", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "definition_code": "v00036", "reverted": true, "instance_code": "v00037", "current_nodes": [{"node_id": "v00038", "node_name": "v00039", "type": "v00040", "approvers": [{"task_id": "v00041", "user_id": "v00042", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"definition_name": null, "start_time": null, "end_time": null, "user_id": null, "serial_number": null, "department_id": null, "status": null, "form": null, "tasks": null, "comments": null, "operation_records": null, "definition_code": null, "reverted": null, "instance_code": null, "current_nodes": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "1000022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "1000033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042",
+        ],
+    );
+    decode::<lark_api::approval::v4::instance::InitiatedResponse>(
+        "lark_api::approval::v4::instance::InitiatedResponse",
+        r#"{"instances": [{"instance_status": "v00001", "definition_code": "v00002", "initiator": "v00003", "initiator_name": "v00004", "instance_code": "v00005", "definition_group_id": "v00006", "definition_group_name": "v00007", "definition_name": "v00008", "summaries": [{"key": "v00009", "value": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "instance_external_id": "v00011", "link": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00013", "has_more": true, "count": 1000014, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"instances": null, "page_token": null, "has_more": null, "count": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "1000014",
+        ],
+    );
     decode::<lark_api::approval::v4::instance_comment::CreateResponse>(
         "lark_api::approval::v4::instance_comment::CreateResponse",
         r#"{"comment_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -2216,6 +2585,16 @@ fn answers_approval() {
             "v00025", "v00026",
         ],
     );
+    decode::<lark_api::approval::v4::task::ListResponse>(
+        "lark_api::approval::v4::task::ListResponse",
+        r#"{"tasks": [{"topic": "v00001", "user_id": "v00002", "title": "v00003", "status": "v00004", "instance_status": "v00005", "definition_code": "v00006", "initiator": "v00007", "initiator_name": "v00008", "task_id": "v00009", "instance_code": "v00010", "definition_group_id": "v00011", "definition_group_name": "v00012", "definition_name": "v00013", "summaries": [{"key": "v00014", "value": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "instance_external_id": "v00016", "task_external_id": "v00017", "support_api_operate": true, "link": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00019", "has_more": true, "count": 1000020, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"tasks": null, "page_token": null, "has_more": null, "count": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "1000020",
+        ],
+    );
 }
 
 #[test]
@@ -2242,8 +2621,8 @@ fn answers_attendance() {
             "1000001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007",
         ],
     );
-    decode::<lark_api::attendance::v1::group::GetNeedPunchMemberScopeGroupListRight>(
-        "lark_api::attendance::v1::group::GetNeedPunchMemberScopeGroupListRight",
+    decode::<lark_api::attendance::v1::group::Right>(
+        "lark_api::attendance::v1::group::Right",
         r#"{"key": "v00001", "name": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"key": null, "name": null}"#,
         &["v00001", "v00002"],
@@ -2256,12 +2635,6 @@ fn answers_attendance() {
             "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
             "v00009", "v00010", "1000011", "v00012", "1000013",
         ],
-    );
-    decode::<lark_api::attendance::v1::shift::RestTimeFlexibleConfig>(
-        "lark_api::attendance::v1::shift::RestTimeFlexibleConfig",
-        r#"{"need_flexible": true, "late_mins": 1000001, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"need_flexible": null, "late_mins": null}"#,
-        &["1000001"],
     );
     decode::<lark_api::attendance::v1::shift::ShiftList>(
         "lark_api::attendance::v1::shift::ShiftList",
@@ -2394,12 +2767,6 @@ fn answers_attendance() {
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
         ],
     );
-    decode::<lark_api::attendance::v1::archive_rule::ReportName>(
-        "lark_api::attendance::v1::archive_rule::ReportName",
-        r#"{"zh": "v00001", "en": "v00002", "ja": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"zh": null, "en": null, "ja": null}"#,
-        &["v00001", "v00002", "v00003"],
-    );
     decode::<lark_api::attendance::v1::group::User>(
         "lark_api::attendance::v1::group::User",
         r#"{"user_id": "v00001", "department_ids": ["v00002"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -2460,12 +2827,6 @@ fn answers_attendance() {
         &[
             "1000001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007",
         ],
-    );
-    decode::<lark_api::attendance::v1::group::Right>(
-        "lark_api::attendance::v1::group::Right",
-        r#"{"key": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"key": null}"#,
-        &["v00001"],
     );
     decode::<lark_api::attendance::v1::group::OvertimeClockCfg>(
         "lark_api::attendance::v1::group::OvertimeClockCfg",
@@ -2528,6 +2889,12 @@ fn answers_attendance() {
         r#"{"late_off_base_on_time_type": 1000001, "late_on_base_on_time_type": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"late_off_base_on_time_type": null, "late_on_base_on_time_type": null}"#,
         &["1000001", "1000002"],
+    );
+    decode::<lark_api::attendance::v1::shift::RestTimeFlexibleConfig>(
+        "lark_api::attendance::v1::shift::RestTimeFlexibleConfig",
+        r#"{"need_flexible": true, "late_mins": 1000001, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"need_flexible": null, "late_mins": null}"#,
+        &["1000001"],
     );
     decode::<lark_api::attendance::v1::shift::ShiftAttendanceTimeConfig>(
         "lark_api::attendance::v1::shift::ShiftAttendanceTimeConfig",
@@ -2981,8 +3348,20 @@ fn answers_auth() {
         r#"{"app_access_token": null, "expire": null}"#,
         &["1000002"],
     );
+    decode::<lark_api::auth::v3::app_access_token::CreateResponse>(
+        "lark_api::auth::v3::app_access_token::CreateResponse",
+        r#"{"app_access_token": "v00001", "expire": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"app_access_token": null, "expire": null}"#,
+        &["1000002"],
+    );
     decode::<lark_api::auth::v3::tenant_access_token::InternalResponse>(
         "lark_api::auth::v3::tenant_access_token::InternalResponse",
+        r#"{"tenant_access_token": "v00001", "expire": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"tenant_access_token": null, "expire": null}"#,
+        &["1000002"],
+    );
+    decode::<lark_api::auth::v3::tenant_access_token::CreateResponse>(
+        "lark_api::auth::v3::tenant_access_token::CreateResponse",
         r#"{"tenant_access_token": "v00001", "expire": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"tenant_access_token": null, "expire": null}"#,
         &["1000002"],
@@ -3725,6 +4104,12 @@ fn answers_bitable() {
         r#"{"field_id": null, "deleted": null}"#,
         &["v00001"],
     );
+    decode::<lark_api::bitable::v1::app_table_field_group::CreateResponse>(
+        "lark_api::bitable::v1::app_table_field_group::CreateResponse",
+        r#"{"field_groups": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"field_groups": null}"#,
+        &["v00001"],
+    );
     decode::<lark_api::bitable::v1::app_table_form::GetResponse>(
         "lark_api::bitable::v1::app_table_form::GetResponse",
         r#"{"form": {"name": "v00001", "description": "v00002", "shared": true, "shared_url": "v00003", "shared_limit": "v00004", "submit_limit_once": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -3736,6 +4121,12 @@ fn answers_bitable() {
         r#"{"form": {"name": "v00001", "description": "v00002", "shared": true, "shared_url": "v00003", "shared_limit": "v00004", "submit_limit_once": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"form": null}"#,
         &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::bitable::v1::app_table_form::UpgradeResponse>(
+        "lark_api::bitable::v1::app_table_form::UpgradeResponse",
+        r#"{"form": {"id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"form": null}"#,
+        &["v00001"],
     );
     decode::<lark_api::bitable::v1::app_table_form_field::ListResponse>(
         "lark_api::bitable::v1::app_table_form_field::ListResponse",
@@ -3866,6 +4257,28 @@ fn answers_bitable() {
         r#"{"workflows": [{"workflow_id": "v00001", "status": "v00002", "title": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"workflows": null}"#,
         &["v00001", "v00002", "v00003"],
+    );
+}
+
+#[test]
+fn answers_block() {
+    decode::<lark_api::block::v2::entity::Entity>(
+        "lark_api::block::v2::entity::Entity",
+        r#"{"block_id": "v00001", "title": "v00002", "block_type_id": "v00003", "source_data": "v00004", "source_meta": "v00005", "version": "v00006", "source_link": "v00007", "summary": "v00008", "preview": "v00009", "i18n_summay": "v00010", "i18n_preview": "v00011", "owner": "v00012", "extra": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"block_id": null, "title": null, "block_type_id": null, "source_data": null, "source_meta": null, "version": null, "source_link": null, "summary": null, "preview": null, "i18n_summay": null, "i18n_preview": null, "owner": null, "extra": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013",
+        ],
+    );
+    decode::<lark_api::block::v2::entity::CreateResponse>(
+        "lark_api::block::v2::entity::CreateResponse",
+        r#"{"entity": {"block_id": "v00001", "title": "v00002", "block_type_id": "v00003", "source_data": "v00004", "source_meta": "v00005", "version": "v00006", "source_link": "v00007", "summary": "v00008", "preview": "v00009", "i18n_summay": "v00010", "i18n_preview": "v00011", "owner": "v00012", "extra": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"entity": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013",
+        ],
     );
 }
 
@@ -4124,15 +4537,39 @@ fn answers_board() {
             "v00049",
         ],
     );
+    decode::<lark_api::board::v1::whiteboard_node::BatchDeleteResponse>(
+        "lark_api::board::v1::whiteboard_node::BatchDeleteResponse",
+        r#"{"client_token": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"client_token": null}"#,
+        &["v00001"],
+    );
 }
 
 #[test]
 fn answers_bot() {
+    decode::<lark_api::bot::v4::bot::Bot>(
+        "lark_api::bot::v4::bot::Bot",
+        r#"{"id": "v00001", "display_info": "v00002", "meta_data": {"tenant_id": "v00003", "enable_join_group": true, "chat_id": "v00004", "is_agent": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "display_info": null, "meta_data": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::bot::v4::bot::MetaData>(
+        "lark_api::bot::v4::bot::MetaData",
+        r#"{"tenant_id": "v00001", "enable_join_group": true, "chat_id": "v00002", "is_agent": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"tenant_id": null, "enable_join_group": null, "chat_id": null, "is_agent": null}"#,
+        &["v00001", "v00002"],
+    );
     decode::<lark_api::bot::v3::InfoResponse>(
         "lark_api::bot::v3::InfoResponse",
         r#"{"activate_status": 1000001, "app_name": "v00002", "avatar_url": "v00003", "ip_white_list": ["v00004"], "open_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"activate_status": null, "app_name": null, "avatar_url": null, "ip_white_list": null, "open_id": null}"#,
         &["1000001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::bot::v4::bot::SearchResponse>(
+        "lark_api::bot::v4::bot::SearchResponse",
+        r#"{"items": [{"id": "v00001", "display_info": "v00002", "meta_data": {"tenant_id": "v00003", "enable_join_group": true, "chat_id": "v00004", "is_agent": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "has_more": true, "page_token": "v00005", "notice": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "has_more": null, "page_token": null, "notice": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
     );
 }
 
@@ -4651,250 +5088,6 @@ fn answers_chat() {
 
 #[test]
 fn answers_common() {
-    decode::<lark_api::common::LeaveAccrualRecordReason>(
-        "lark_api::common::LeaveAccrualRecordReason",
-        r#"{"lang": "v00001", "value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"lang": null, "value": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::common::EntityWord>(
-        "lark_api::common::EntityWord",
-        r#"{"name": "v00001", "aliases": ["v00002"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"name": null, "aliases": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::common::Device>(
-        "lark_api::common::Device",
-        r#"{"id": "v00001", "name": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "name": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::common::CreateI18nName>(
-        "lark_api::common::CreateI18nName",
-        r#"{"zh_cn": "v00001", "ja_jp": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"zh_cn": null, "ja_jp": null, "en_us": null}"#,
-        &["v00001", "v00002", "v00003"],
-    );
-    decode::<lark_api::common::Link>(
-        "lark_api::common::Link",
-        r#"{"url": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"url": null}"#,
-        &["v00001"],
-    );
-    decode::<lark_api::common::DelUser>(
-        "lark_api::common::DelUser",
-        r#"{"open_id": "v00001", "user_id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"open_id": null, "user_id": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::common::Department>(
-        "lark_api::common::Department",
-        r#"{"id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null}"#,
-        &["v00001"],
-    );
-    decode::<lark_api::common::Category>(
-        "lark_api::common::Category",
-        r#"{"category_id": "v00001", "id": "v00002", "name": "v00003", "parent_id": "v00004", "helpdesk_id": "v00005", "language": "v00006", "children": [{"category_id": "v00007", "id": "v00008", "name": "v00009", "parent_id": "v00010", "helpdesk_id": "v00011", "language": "v00012", "children": [{"category_id": "v00013", "id": "v00014", "name": "v00015", "parent_id": "v00016", "helpdesk_id": "v00017", "language": "v00018", "children": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"category_id": null, "id": null, "name": null, "parent_id": null, "helpdesk_id": null, "language": null, "children": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018",
-        ],
-    );
-    decode::<lark_api::common::Status>(
-        "lark_api::common::Status",
-        r#"{"is_frozen": true, "is_resigned": true, "is_activated": true, "is_exited": true, "is_unjoin": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"is_frozen": null, "is_resigned": null, "is_activated": null, "is_exited": null, "is_unjoin": null}"#,
-        &[],
-    );
-    decode::<lark_api::common::Phrase>(
-        "lark_api::common::Phrase",
-        r#"{"name": "v00001", "entity_ids": ["v00002"], "span": {"start": 1000003, "end": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"name": null, "entity_ids": null, "span": null}"#,
-        &["v00001", "v00002", "1000003", "1000004"],
-    );
-    decode::<lark_api::common::Span>(
-        "lark_api::common::Span",
-        r#"{"start": 1000001, "end": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"start": null, "end": null}"#,
-        &["1000001", "1000002"],
-    );
-    decode::<lark_api::common::Avatar>(
-        "lark_api::common::Avatar",
-        r#"{"avatar_72": "v00001", "avatar_240": "v00002", "avatar_640": "v00003", "avatar_origin": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"avatar_72": null, "avatar_240": null, "avatar_640": null, "avatar_origin": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
-    );
-    decode::<lark_api::common::GenericUser>(
-        "lark_api::common::GenericUser",
-        r#"{"id": "v00001", "type": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "type": null}"#,
-        &["v00001", "1000002"],
-    );
-    decode::<lark_api::common::Entity>(
-        "lark_api::common::Entity",
-        r#"{"entity_id": "v00001", "type": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"entity_id": null, "type": null}"#,
-        &["v00001", "1000002"],
-    );
-    decode::<lark_api::common::Mention>(
-        "lark_api::common::Mention",
-        r#"{"key": "v00001", "id": "v00002", "id_type": "v00003", "name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"key": null, "id": null, "id_type": null, "name": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
-    );
-    decode::<lark_api::common::DocsLink>(
-        "lark_api::common::DocsLink",
-        r#"{"url": "v00001", "title": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"url": null, "title": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::common::Sender>(
-        "lark_api::common::Sender",
-        r#"{"id": "v00001", "id_type": "v00002", "sender_type": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "id_type": null, "sender_type": null}"#,
-        &["v00001", "v00002", "v00003"],
-    );
-    decode::<lark_api::common::LabelList>(
-        "lark_api::common::LabelList",
-        r#"{"id": "v00001", "name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "name": null}"#,
-        &["v00001", "v00002", "v00003"],
-    );
-    decode::<lark_api::common::GetI18nResourceText>(
-        "lark_api::common::GetI18nResourceText",
-        r#"{"key": "v00001", "value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"key": null, "value": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::common::Message>(
-        "lark_api::common::Message",
-        r#"{"content": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"content": null}"#,
-        &["v00001"],
-    );
-    decode::<lark_api::common::I18nName>(
-        "lark_api::common::I18nName",
-        r#"{"zh_cn": "v00001", "en_us": "v00002", "ja_jp": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"zh_cn": null, "en_us": null, "ja_jp": null}"#,
-        &["v00001", "v00002", "v00003"],
-    );
-    decode::<lark_api::common::Section>(
-        "lark_api::common::Section",
-        r#"{"title": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"title": null}"#,
-        &["v00001"],
-    );
-    decode::<lark_api::common::Label>(
-        "lark_api::common::Label",
-        r#"{"zh_cn": "v00001", "en_us": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"zh_cn": null, "en_us": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::common::Doc>(
-        "lark_api::common::Doc",
-        r#"{"title": "v00001", "url": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"title": null, "url": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::common::DraftEntityMainKey>(
-        "lark_api::common::DraftEntityMainKey",
-        r#"{"key": "v00001", "display_status": {"allow_highlight": true, "allow_search": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"key": null, "display_status": null}"#,
-        &["v00001"],
-    );
-    decode::<lark_api::common::DraftEntityMainKeyDisplayStatus>(
-        "lark_api::common::DraftEntityMainKeyDisplayStatus",
-        r#"{"allow_highlight": true, "allow_search": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"allow_highlight": null, "allow_search": null}"#,
-        &[],
-    );
-    decode::<lark_api::common::DraftEntityOuterInfo>(
-        "lark_api::common::DraftEntityOuterInfo",
-        r#"{"provider": "v00001", "outer_id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"provider": null, "outer_id": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::common::RelatedMetaUser>(
-        "lark_api::common::RelatedMetaUser",
-        r#"{"id": "v00001", "title": "v00002", "url": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "title": null, "url": null}"#,
-        &["v00001", "v00002", "v00003"],
-    );
-    decode::<lark_api::common::RelatedMetaImage>(
-        "lark_api::common::RelatedMetaImage",
-        r#"{"token": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"token": null}"#,
-        &["v00001"],
-    );
-    decode::<lark_api::common::Statistic>(
-        "lark_api::common::Statistic",
-        r#"{"like_count": 1000001, "dislike_count": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"like_count": null, "dislike_count": null}"#,
-        &["1000001", "1000002"],
-    );
-    decode::<lark_api::common::RecRuleCondition>(
-        "lark_api::common::RecRuleCondition",
-        r#"{"field_name": "v00001", "operator": "v00002", "value": ["v00003"], "field_type": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"field_name": null, "operator": null, "value": null, "field_type": null}"#,
-        &["v00001", "v00002", "v00003", "1000004"],
-    );
-    decode::<lark_api::common::TurningPoint>(
-        "lark_api::common::TurningPoint",
-        r#"{"x": 0.5, "y": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"x": null, "y": null}"#,
-        &[],
-    );
-    decode::<lark_api::common::Divider>(
-        "lark_api::common::Divider",
-        r#"{"field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{}"#,
-        &[],
-    );
-    decode::<lark_api::common::ChangeReasonI18nName>(
-        "lark_api::common::ChangeReasonI18nName",
-        r#"{"locale": "v00001", "value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"locale": null, "value": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::common::ExternalId>(
-        "lark_api::common::ExternalId",
-        r#"{"name": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"name": null}"#,
-        &["v00001"],
-    );
-    decode::<lark_api::common::View>(
-        "lark_api::common::View",
-        r#"{"view_type": 1000001, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"view_type": null}"#,
-        &["1000001"],
-    );
-    decode::<lark_api::common::MergeInfo>(
-        "lark_api::common::MergeInfo",
-        r#"{"row_span": 1000001, "col_span": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"row_span": null, "col_span": null}"#,
-        &["1000001", "1000002"],
-    );
-    decode::<lark_api::common::WikiCatalog>(
-        "lark_api::common::WikiCatalog",
-        r#"{"wiki_token": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"wiki_token": null}"#,
-        &["v00001"],
-    );
-    decode::<lark_api::common::MentionUser>(
-        "lark_api::common::MentionUser",
-        r#"{"user_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"user_id": null}"#,
-        &["v00001"],
-    );
-    decode::<lark_api::common::File>(
-        "lark_api::common::File",
-        r#"{"file_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"file_id": null}"#,
-        &["v00001"],
-    );
     decode::<lark_api::common::Block>(
         "lark_api::common::Block",
         r#"{"block_id": "v00001", "parent_id": "v00002", "children": ["v00003"], "block_type": 1000004, "page": {"style": {"align": 1000005, "done": true, "folded": true, "language": 1000006, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "text": {"style": {"align": 1000007, "done": true, "folded": true, "language": 1000008, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "heading1": {"style": {"align": 1000009, "done": true, "folded": true, "language": 1000010, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "heading2": {"style": {"align": 1000011, "done": true, "folded": true, "language": 1000012, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "heading3": {"style": {"align": 1000013, "done": true, "folded": true, "language": 1000014, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "heading4": {"style": {"align": 1000015, "done": true, "folded": true, "language": 1000016, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "heading5": {"style": {"align": 1000017, "done": true, "folded": true, "language": 1000018, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "heading6": {"style": {"align": 1000019, "done": true, "folded": true, "language": 1000020, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "heading7": {"style": {"align": 1000021, "done": true, "folded": true, "language": 1000022, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "heading8": {"style": {"align": 1000023, "done": true, "folded": true, "language": 1000024, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "heading9": {"style": {"align": 1000025, "done": true, "folded": true, "language": 1000026, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "bullet": {"style": {"align": 1000027, "done": true, "folded": true, "language": 1000028, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "ordered": {"style": {"align": 1000029, "done": true, "folded": true, "language": 1000030, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "code": {"style": {"align": 1000031, "done": true, "folded": true, "language": 1000032, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "quote": {"style": {"align": 1000033, "done": true, "folded": true, "language": 1000034, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "equation": {"style": {"align": 1000035, "done": true, "folded": true, "language": 1000036, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "todo": {"style": {"align": 1000037, "done": true, "folded": true, "language": 1000038, "wrap": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"text_run": {}, "mention_user": {}, "mention_doc": {}, "reminder": {}, "file": {}, "undefined": {}, "equation": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "bitable": {"token": "v00039", "view_type": 1000040, "field_the_facts_do_not_know": {"x": [1, 2]}}, "callout": {"background_color": 1000041, "border_color": 1000042, "text_color": 1000043, "emoji_id": "v00044", "field_the_facts_do_not_know": {"x": [1, 2]}}, "chat_card": {"chat_id": "v00045", "align": 1000046, "field_the_facts_do_not_know": {"x": [1, 2]}}, "diagram": {"diagram_type": 1000047, "field_the_facts_do_not_know": {"x": [1, 2]}}, "divider": {"field_the_facts_do_not_know": {"x": [1, 2]}}, "file": {"token": "v00048", "name": "v00049", "view_type": 1000050, "field_the_facts_do_not_know": {"x": [1, 2]}}, "grid": {"column_size": 1000051, "field_the_facts_do_not_know": {"x": [1, 2]}}, "grid_column": {"width_ratio": 1000052, "field_the_facts_do_not_know": {"x": [1, 2]}}, "iframe": {"component": {"iframe_type": 1000053, "url": "v00054", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "image": {"width": 1000055, "height": 1000056, "token": "v00057", "align": 1000058, "field_the_facts_do_not_know": {"x": [1, 2]}}, "isv": {"component_id": "v00059", "component_type_id": "v00060", "field_the_facts_do_not_know": {"x": [1, 2]}}, "mindnote": {"token": "v00061", "field_the_facts_do_not_know": {"x": [1, 2]}}, "sheet": {"token": "v00062", "row_size": 1000063, "column_size": 1000064, "field_the_facts_do_not_know": {"x": [1, 2]}}, "table": {"cells": ["v00065"], "property": {"row_size": 1000066, "column_size": 1000067, "column_width": [1000068], "header_row": true, "header_column": true, "merge_info": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "table_cell": {"field_the_facts_do_not_know": {"x": [1, 2]}}, "view": {"view_type": 1000069, "field_the_facts_do_not_know": {"x": [1, 2]}}, "quote_container": {"field_the_facts_do_not_know": {"x": [1, 2]}}, "task": {"task_id": "v00070", "field_the_facts_do_not_know": {"x": [1, 2]}}, "okr": {"okr_id": "v00071", "period_display_status": "v00072", "period_name_en": "v00073", "period_name_zh": "v00074", "user_id": "v00075", "visible_setting": {"progress_fill_area_visible": true, "progress_status_visible": true, "score_visible": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "okr_objective": {"objective_id": "v00076", "confidential": true, "position": 1000077, "score": 1000078, "visible": true, "weight": 1000079, "progress_rate": {"current": 1000080, "mode": "v00081", "percent": 1000082, "progress_status": "v00083", "start": 1000084, "status_type": "v00085", "target": 1000086, "field_the_facts_do_not_know": {"x": [1, 2]}}, "content": {"style": {}, "elements": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "okr_key_result": {"kr_id": "v00087", "confidential": true, "position": 1000088, "score": 1000089, "visible": true, "weight": 0.5, "progress_rate": {"current": 1000090, "mode": "v00091", "percent": 1000092, "progress_status": "v00093", "start": 1000094, "status_type": "v00095", "target": 1000096, "field_the_facts_do_not_know": {"x": [1, 2]}}, "content": {"style": {}, "elements": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "okr_progress": {"field_the_facts_do_not_know": {"x": [1, 2]}}, "add_ons": {"component_id": "v00097", "component_type_id": "v00098", "record": "v00099", "field_the_facts_do_not_know": {"x": [1, 2]}}, "jira_issue": {"id": "v00100", "key": "v00101", "field_the_facts_do_not_know": {"x": [1, 2]}}, "wiki_catalog": {"wiki_token": "v00102", "field_the_facts_do_not_know": {"x": [1, 2]}}, "board": {"token": "v00103", "align": 1000104, "width": 1000105, "height": 1000106, "field_the_facts_do_not_know": {"x": [1, 2]}}, "undefined": {"field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -5129,6 +5322,286 @@ fn answers_common() {
         r#"{"name": "v00001", "relationship": 1000002, "mobile": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"name": null, "relationship": null, "mobile": null}"#,
         &["v00001", "1000002", "v00003"],
+    );
+    decode::<lark_api::common::EntityWord>(
+        "lark_api::common::EntityWord",
+        r#"{"name": "v00001", "aliases": ["v00002"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "aliases": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::common::Column>(
+        "lark_api::common::Column",
+        r#"{"name": "v00001", "description": "v00002", "data_type": "v00003", "is_primary_key": true, "is_unique": true, "is_auto_increment": true, "is_array": true, "is_allow_null": true, "default_value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "description": null, "data_type": null, "is_primary_key": null, "is_unique": null, "is_auto_increment": null, "is_array": null, "is_allow_null": null, "default_value": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::common::Device>(
+        "lark_api::common::Device",
+        r#"{"id": "v00001", "name": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "name": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::common::Link>(
+        "lark_api::common::Link",
+        r#"{"url": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"url": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::common::DelUser>(
+        "lark_api::common::DelUser",
+        r#"{"open_id": "v00001", "user_id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"open_id": null, "user_id": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::common::Department>(
+        "lark_api::common::Department",
+        r#"{"id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::common::Status>(
+        "lark_api::common::Status",
+        r#"{"is_frozen": true, "is_resigned": true, "is_activated": true, "is_exited": true, "is_unjoin": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"is_frozen": null, "is_resigned": null, "is_activated": null, "is_exited": null, "is_unjoin": null}"#,
+        &[],
+    );
+    decode::<lark_api::common::Avatar>(
+        "lark_api::common::Avatar",
+        r#"{"avatar_72": "v00001", "avatar_240": "v00002", "avatar_640": "v00003", "avatar_origin": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"avatar_72": null, "avatar_240": null, "avatar_640": null, "avatar_origin": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::common::Category>(
+        "lark_api::common::Category",
+        r#"{"category_id": "v00001", "id": "v00002", "name": "v00003", "parent_id": "v00004", "helpdesk_id": "v00005", "language": "v00006", "children": [{"category_id": "v00007", "id": "v00008", "name": "v00009", "parent_id": "v00010", "helpdesk_id": "v00011", "language": "v00012", "children": [{"category_id": "v00013", "id": "v00014", "name": "v00015", "parent_id": "v00016", "helpdesk_id": "v00017", "language": "v00018", "children": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"category_id": null, "id": null, "name": null, "parent_id": null, "helpdesk_id": null, "language": null, "children": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018",
+        ],
+    );
+    decode::<lark_api::common::Phrase>(
+        "lark_api::common::Phrase",
+        r#"{"name": "v00001", "entity_ids": ["v00002"], "span": {"start": 1000003, "end": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "entity_ids": null, "span": null}"#,
+        &["v00001", "v00002", "1000003", "1000004"],
+    );
+    decode::<lark_api::common::Span>(
+        "lark_api::common::Span",
+        r#"{"start": 1000001, "end": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"start": null, "end": null}"#,
+        &["1000001", "1000002"],
+    );
+    decode::<lark_api::common::GenericUser>(
+        "lark_api::common::GenericUser",
+        r#"{"id": "v00001", "type": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "type": null}"#,
+        &["v00001", "1000002"],
+    );
+    decode::<lark_api::common::ReportName>(
+        "lark_api::common::ReportName",
+        r#"{"zh": "v00001", "en": "v00002", "ja": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"zh": null, "en": null, "ja": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::common::Entity>(
+        "lark_api::common::Entity",
+        r#"{"entity_id": "v00001", "type": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"entity_id": null, "type": null}"#,
+        &["v00001", "1000002"],
+    );
+    decode::<lark_api::common::Mention>(
+        "lark_api::common::Mention",
+        r#"{"key": "v00001", "id": "v00002", "id_type": "v00003", "name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key": null, "id": null, "id_type": null, "name": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::common::LeaveAccrualRecordReason>(
+        "lark_api::common::LeaveAccrualRecordReason",
+        r#"{"lang": "v00001", "value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"lang": null, "value": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::common::DocsLink>(
+        "lark_api::common::DocsLink",
+        r#"{"url": "v00001", "title": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"url": null, "title": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::common::LabelList>(
+        "lark_api::common::LabelList",
+        r#"{"id": "v00001", "name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "name": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::common::GetI18nResourceText>(
+        "lark_api::common::GetI18nResourceText",
+        r#"{"key": "v00001", "value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key": null, "value": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::common::MetaData>(
+        "lark_api::common::MetaData",
+        r#"{"app_link": "v00001", "avatar": "v00002", "description": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"app_link": null, "avatar": null, "description": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::common::TaskItem>(
+        "lark_api::common::TaskItem",
+        r#"{"id": "v00001", "display_info": "v00002", "meta_data": {"app_link": "v00003", "avatar": "v00004", "description": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "display_info": null, "meta_data": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::common::Sender>(
+        "lark_api::common::Sender",
+        r#"{"id": "v00001", "id_type": "v00002", "sender_type": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "id_type": null, "sender_type": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::common::Message>(
+        "lark_api::common::Message",
+        r#"{"content": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"content": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::common::I18nValue>(
+        "lark_api::common::I18nValue",
+        r#"{"zh_cn": "v00001", "en_us": "v00002", "ja_jp": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"zh_cn": null, "en_us": null, "ja_jp": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::common::Section>(
+        "lark_api::common::Section",
+        r#"{"title": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"title": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::common::Right>(
+        "lark_api::common::Right",
+        r#"{"key": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::common::Label>(
+        "lark_api::common::Label",
+        r#"{"zh_cn": "v00001", "en_us": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"zh_cn": null, "en_us": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::common::Doc>(
+        "lark_api::common::Doc",
+        r#"{"title": "v00001", "url": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"title": null, "url": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::common::DraftEntityMainKey>(
+        "lark_api::common::DraftEntityMainKey",
+        r#"{"key": "v00001", "display_status": {"allow_highlight": true, "allow_search": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key": null, "display_status": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::common::DraftEntityMainKeyDisplayStatus>(
+        "lark_api::common::DraftEntityMainKeyDisplayStatus",
+        r#"{"allow_highlight": true, "allow_search": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"allow_highlight": null, "allow_search": null}"#,
+        &[],
+    );
+    decode::<lark_api::common::DraftEntityOuterInfo>(
+        "lark_api::common::DraftEntityOuterInfo",
+        r#"{"provider": "v00001", "outer_id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"provider": null, "outer_id": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::common::RelatedMetaUser>(
+        "lark_api::common::RelatedMetaUser",
+        r#"{"id": "v00001", "title": "v00002", "url": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "title": null, "url": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::common::RelatedMetaImage>(
+        "lark_api::common::RelatedMetaImage",
+        r#"{"token": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"token": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::common::Statistic>(
+        "lark_api::common::Statistic",
+        r#"{"like_count": 1000001, "dislike_count": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"like_count": null, "dislike_count": null}"#,
+        &["1000001", "1000002"],
+    );
+    decode::<lark_api::common::RecRuleCondition>(
+        "lark_api::common::RecRuleCondition",
+        r#"{"field_name": "v00001", "operator": "v00002", "value": ["v00003"], "field_type": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"field_name": null, "operator": null, "value": null, "field_type": null}"#,
+        &["v00001", "v00002", "v00003", "1000004"],
+    );
+    decode::<lark_api::common::TurningPoint>(
+        "lark_api::common::TurningPoint",
+        r#"{"x": 0.5, "y": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"x": null, "y": null}"#,
+        &[],
+    );
+    decode::<lark_api::common::CreateI18nName>(
+        "lark_api::common::CreateI18nName",
+        r#"{"zh_cn": "v00001", "ja_jp": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"zh_cn": null, "ja_jp": null, "en_us": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::common::Divider>(
+        "lark_api::common::Divider",
+        r#"{"field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{}"#,
+        &[],
+    );
+    decode::<lark_api::common::I18nName>(
+        "lark_api::common::I18nName",
+        r#"{"locale": "v00001", "value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"locale": null, "value": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::common::ExternalId>(
+        "lark_api::common::ExternalId",
+        r#"{"name": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::common::View>(
+        "lark_api::common::View",
+        r#"{"view_type": 1000001, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"view_type": null}"#,
+        &["1000001"],
+    );
+    decode::<lark_api::common::MergeInfo>(
+        "lark_api::common::MergeInfo",
+        r#"{"row_span": 1000001, "col_span": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"row_span": null, "col_span": null}"#,
+        &["1000001", "1000002"],
+    );
+    decode::<lark_api::common::WikiCatalog>(
+        "lark_api::common::WikiCatalog",
+        r#"{"wiki_token": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"wiki_token": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::common::MentionUser>(
+        "lark_api::common::MentionUser",
+        r#"{"user_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"user_id": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::common::TimeRange>(
+        "lark_api::common::TimeRange",
+        r#"{"start_time": "v00001", "end_time": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"start_time": null, "end_time": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::common::File>(
+        "lark_api::common::File",
+        r#"{"file_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"file_id": null}"#,
+        &["v00001"],
     );
 }
 
@@ -5521,6 +5994,18 @@ fn answers_compensation() {
 
 #[test]
 fn answers_contact() {
+    decode::<lark_api::contact::v3::user::User>(
+        "lark_api::contact::v3::user::User",
+        r#"{"union_id": "v00001", "user_id": "v00002", "open_id": "v00003", "name": "v00004", "en_name": "v00005", "nickname": "v00006", "email": "v00007", "mobile": "v00008", "mobile_visible": true, "gender": 1000009, "avatar_key": "v00010", "avatar": {"avatar_72": "v00011", "avatar_240": "v00012", "avatar_640": "v00013", "avatar_origin": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}, "status": {"is_frozen": true, "is_resigned": true, "is_activated": true, "is_exited": true, "is_unjoin": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "department_ids": ["v00015"], "leader_user_id": "v00016", "city": "v00017", "country": "v00018", "work_station": "v00019", "join_time": 1000020, "is_tenant_manager": true, "employee_no": "v00021", "employee_type": 1000022, "orders": [{"department_id": "v00023", "user_order": 1000024, "department_order": 1000025, "is_primary_dept": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "custom_attrs": [{"type": "v00026", "id": "v00027", "value": {"text": "v00028", "url": "v00029", "pc_url": "v00030", "option_id": "v00031", "option_value": "v00032", "name": "v00033", "picture_url": "v00034", "generic_user": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "enterprise_email": "v00035", "job_title": "v00036", "is_frozen": true, "geo": "v00037", "job_level_id": "v00038", "job_family_id": "v00039", "dotted_line_leader_user_ids": ["v00040"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"union_id": null, "user_id": null, "open_id": null, "name": null, "en_name": null, "nickname": null, "email": null, "mobile": null, "mobile_visible": null, "gender": null, "avatar_key": null, "avatar": null, "status": null, "department_ids": null, "leader_user_id": null, "city": null, "country": null, "work_station": null, "join_time": null, "is_tenant_manager": null, "employee_no": null, "employee_type": null, "orders": null, "custom_attrs": null, "enterprise_email": null, "job_title": null, "is_frozen": null, "geo": null, "job_level_id": null, "job_family_id": null, "dotted_line_leader_user_ids": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "1000009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "1000020", "v00021", "1000022", "v00023", "1000024",
+            "1000025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+        ],
+    );
     decode::<lark_api::contact::v3::custom_attr::CustomAttr>(
         "lark_api::contact::v3::custom_attr::CustomAttr",
         r#"{"id": "v00001", "type": "v00002", "options": {"default_option_id": "v00003", "option_type": "v00004", "options": [{"id": "v00005", "value": "v00006", "name": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "i18n_name": [{"locale": "v00008", "value": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -5809,6 +6294,12 @@ fn answers_contact() {
             "v00033", "v00034", "v00035", "v00036",
         ],
     );
+    decode::<lark_api::contact::v3::user::BasicBatchUser>(
+        "lark_api::contact::v3::user::BasicBatchUser",
+        r#"{"user_id": "v00001", "name": "v00002", "i18n_name": {"zh_cn": "v00003", "ja_jp": "v00004", "en_us": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"user_id": null, "name": null, "i18n_name": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
     decode::<lark_api::contact::v3::group_member::MemberResult>(
         "lark_api::contact::v3::group_member::MemberResult",
         r#"{"member_id": "v00001", "code": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -5843,18 +6334,6 @@ fn answers_contact() {
         r#"{"enum_id": null, "enum_value": null, "content": null, "enum_type": null, "enum_status": null, "i18n_content": null}"#,
         &[
             "v00001", "v00002", "v00003", "1000004", "1000005", "v00006", "v00007",
-        ],
-    );
-    decode::<lark_api::contact::v3::user::User>(
-        "lark_api::contact::v3::user::User",
-        r#"{"union_id": "v00001", "user_id": "v00002", "open_id": "v00003", "name": "v00004", "en_name": "v00005", "nickname": "v00006", "email": "v00007", "mobile": "v00008", "mobile_visible": true, "gender": 1000009, "avatar_key": "v00010", "avatar": {"avatar_72": "v00011", "avatar_240": "v00012", "avatar_640": "v00013", "avatar_origin": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}, "status": {"is_frozen": true, "is_resigned": true, "is_activated": true, "is_exited": true, "is_unjoin": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "department_ids": ["v00015"], "leader_user_id": "v00016", "city": "v00017", "country": "v00018", "work_station": "v00019", "join_time": 1000020, "is_tenant_manager": true, "employee_no": "v00021", "employee_type": 1000022, "orders": [{"department_id": "v00023", "user_order": 1000024, "department_order": 1000025, "is_primary_dept": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "custom_attrs": [{"type": "v00026", "id": "v00027", "value": {"text": "v00028", "url": "v00029", "pc_url": "v00030", "option_id": "v00031", "option_value": "v00032", "name": "v00033", "picture_url": "v00034", "generic_user": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "enterprise_email": "v00035", "job_title": "v00036", "is_frozen": true, "geo": "v00037", "job_level_id": "v00038", "job_family_id": "v00039", "dotted_line_leader_user_ids": ["v00040"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"union_id": null, "user_id": null, "open_id": null, "name": null, "en_name": null, "nickname": null, "email": null, "mobile": null, "mobile_visible": null, "gender": null, "avatar_key": null, "avatar": null, "status": null, "department_ids": null, "leader_user_id": null, "city": null, "country": null, "work_station": null, "join_time": null, "is_tenant_manager": null, "employee_no": null, "employee_type": null, "orders": null, "custom_attrs": null, "enterprise_email": null, "job_title": null, "is_frozen": null, "geo": null, "job_level_id": null, "job_family_id": null, "dotted_line_leader_user_ids": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "1000009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018", "v00019", "1000020", "v00021", "1000022", "v00023", "1000024",
-            "1000025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
-            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
         ],
     );
     decode::<lark_api::contact::v1::user::BatchGetResponse>(
@@ -6295,6 +6774,12 @@ fn answers_contact() {
             "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
         ],
     );
+    decode::<lark_api::contact::v3::user::BasicBatchResponse>(
+        "lark_api::contact::v3::user::BasicBatchResponse",
+        r#"{"users": [{"user_id": "v00001", "name": "v00002", "i18n_name": {"zh_cn": "v00003", "ja_jp": "v00004", "en_us": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"users": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
     decode::<lark_api::contact::v3::work_city::GetResponse>(
         "lark_api::contact::v3::work_city::GetResponse",
         r#"{"work_city": {"work_city_id": "v00001", "name": "v00002", "i18n_name": [{"locale": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "status": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -6320,6 +6805,68 @@ fn answers_corehr() {
             "v00009", "v00010",
         ],
     );
+    decode::<lark_api::corehr::v2::employees_bp::EmploymentDirectBp>(
+        "lark_api::corehr::v2::employees_bp::EmploymentDirectBp",
+        r#"{"employment_id": "v00001", "hrbp_ids": ["v00002"], "location_bp_ids": ["v00003"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"employment_id": null, "hrbp_ids": null, "location_bp_ids": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::corehr::v2::company::Company>(
+        "lark_api::corehr::v2::company::Company",
+        r#"{"company_id": "v00001", "hiberarchy_common": {"parent_id": "v00002", "name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "type": {"enum_name": "v00005", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "active": true, "effective_time": "v00006", "expiration_time": "v00007", "code": "v00008", "description": [{"lang": "v00009", "value": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "tree_order": "v00011", "list_order": "v00012", "custom_fields": [{"field_name": "v00013", "value": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": {"enum_name": "v00015", "display": [{"lang": "v00016", "value": "v00017", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "industry_list": [{"enum_name": "v00018", "display": [{"lang": "v00019", "value": "v00020", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "legal_representative": [{"lang": "v00021", "value": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}], "post_code": "v00023", "tax_payer_id": "v00024", "confidential": true, "sub_type_list": [{"enum_name": "v00025", "display": [{"lang": "v00026", "value": "v00027", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "branch_company": true, "primary_manager": [{"lang": "v00028", "value": "v00029", "field_the_facts_do_not_know": {"x": [1, 2]}}], "currency": {"currency_id": "v00030", "country_region_id_list": ["v00031"], "currency_name": [{"lang": "v00032", "value": "v00033", "field_the_facts_do_not_know": {"x": [1, 2]}}], "numeric_code": 1000034, "currency_alpha_3_code": "v00035", "status": 1000036, "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone": {"area_code": {"enum_name": "v00037", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00038", "field_the_facts_do_not_know": {"x": [1, 2]}}, "fax": {"area_code": {"enum_name": "v00039", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00040", "field_the_facts_do_not_know": {"x": [1, 2]}}, "registered_office_address": [{"lang": "v00041", "value": "v00042", "field_the_facts_do_not_know": {"x": [1, 2]}}], "office_address": [{"lang": "v00043", "value": "v00044", "field_the_facts_do_not_know": {"x": [1, 2]}}], "registered_office_address_info": {"full_address_local_script": "v00045", "full_address_western_script": "v00046", "address_id": "v00047", "country_region_id": "v00048", "region_id": "v00049", "city_id": "v00050", "distinct_id": "v00051", "address_line1": "v00052", "address_line2": "v00053", "address_line3": "v00054", "address_line4": "v00055", "address_line5": "v00056", "address_line6": "v00057", "address_line7": "v00058", "address_line8": "v00059", "address_line9": "v00060", "local_address_line1": "v00061", "local_address_line2": "v00062", "local_address_line3": "v00063", "local_address_line4": "v00064", "local_address_line5": "v00065", "local_address_line6": "v00066", "local_address_line7": "v00067", "local_address_line8": "v00068", "local_address_line9": "v00069", "postal_code": "v00070", "address_type_list": [{"enum_name": "v00071", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "custom_fields": [{"custom_api_name": "v00072", "name": {}, "type": 1000073, "value": "v00074", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "office_address_info": {"full_address_local_script": "v00075", "full_address_western_script": "v00076", "address_id": "v00077", "country_region_id": "v00078", "region_id": "v00079", "city_id": "v00080", "distinct_id": "v00081", "address_line1": "v00082", "address_line2": "v00083", "address_line3": "v00084", "address_line4": "v00085", "address_line5": "v00086", "address_line6": "v00087", "address_line7": "v00088", "address_line8": "v00089", "address_line9": "v00090", "local_address_line1": "v00091", "local_address_line2": "v00092", "local_address_line3": "v00093", "local_address_line4": "v00094", "local_address_line5": "v00095", "local_address_line6": "v00096", "local_address_line7": "v00097", "local_address_line8": "v00098", "local_address_line9": "v00099", "postal_code": "v00100", "address_type_list": [{"enum_name": "v00101", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "custom_fields": [{"custom_api_name": "v00102", "name": {}, "type": 1000103, "value": "v00104", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "custom_fields": [{"custom_api_name": "v00105", "name": {"zh_cn": "v00106", "en_us": "v00107", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000108, "value": "v00109", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"company_id": null, "hiberarchy_common": null, "type": null, "industry_list": null, "legal_representative": null, "post_code": null, "tax_payer_id": null, "confidential": null, "sub_type_list": null, "branch_company": null, "primary_manager": null, "currency": null, "phone": null, "fax": null, "registered_office_address": null, "office_address": null, "registered_office_address_info": null, "office_address_info": null, "custom_fields": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "1000034", "v00035", "1000036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
+            "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
+            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
+            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
+            "1000073", "v00074", "v00075", "v00076", "v00077", "v00078", "v00079", "v00080",
+            "v00081", "v00082", "v00083", "v00084", "v00085", "v00086", "v00087", "v00088",
+            "v00089", "v00090", "v00091", "v00092", "v00093", "v00094", "v00095", "v00096",
+            "v00097", "v00098", "v00099", "v00100", "v00101", "v00102", "1000103", "v00104",
+            "v00105", "v00106", "v00107", "1000108", "v00109",
+        ],
+    );
+    decode::<lark_api::corehr::v2::Currency>(
+        "lark_api::corehr::v2::Currency",
+        r#"{"currency_id": "v00001", "country_region_id_list": ["v00002"], "currency_name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "numeric_code": 1000005, "currency_alpha_3_code": "v00006", "status": 1000007, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"currency_id": null, "country_region_id_list": null, "currency_name": null, "numeric_code": null, "currency_alpha_3_code": null, "status": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "1000005", "v00006", "1000007",
+        ],
+    );
+    decode::<lark_api::corehr::CreateTransferInfoOriginalEmploymentChangeCustomField>(
+        "lark_api::corehr::CreateTransferInfoOriginalEmploymentChangeCustomField",
+        r#"{"custom_api_name": "v00001", "name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000004, "value": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"custom_api_name": null, "name": null, "type": null, "value": null}"#,
+        &["v00001", "v00002", "v00003", "1000004", "v00005"],
+    );
+    decode::<lark_api::corehr::Phone>(
+        "lark_api::corehr::Phone",
+        r#"{"area_code": {"enum_name": "v00001", "display": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"area_code": null, "phone_number": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::corehr::CompanyType>(
+        "lark_api::corehr::CompanyType",
+        r#"{"enum_name": "v00001", "display": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"enum_name": null, "display": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::corehr::HiberarchyCommon>(
+        "lark_api::corehr::HiberarchyCommon",
+        r#"{"parent_id": "v00001", "name": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "type": {"enum_name": "v00004", "display": [{"lang": "v00005", "value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "active": true, "effective_time": "v00007", "expiration_time": "v00008", "code": "v00009", "description": [{"lang": "v00010", "value": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "tree_order": "v00012", "list_order": "v00013", "custom_fields": [{"field_name": "v00014", "value": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"parent_id": null, "name": null, "type": null, "active": null, "effective_time": null, "expiration_time": null, "code": null, "description": null, "tree_order": null, "list_order": null, "custom_fields": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015",
+        ],
+    );
     decode::<lark_api::corehr::CompanyCustomField>(
         "lark_api::corehr::CompanyCustomField",
         r#"{"field_name": "v00001", "value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -6337,6 +6884,21 @@ fn answers_corehr() {
             "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
             "1000033", "v00034",
         ],
+    );
+    decode::<lark_api::corehr::v2::employee_custom_org::CustomOrgList>(
+        "lark_api::corehr::v2::employee_custom_org::CustomOrgList",
+        r#"{"custom_org_list": [{"custom_org_name": {"zh_cn": "v00001", "en_us": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "custom_org_id": "v00003", "rate": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "effective_time": "v00005", "start_reason": "v00006", "job_data_custom_org_id": "v00007", "version_id": "v00008", "object_api_name": "v00009", "user_id": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"custom_org_list": null, "effective_time": null, "start_reason": null, "job_data_custom_org_id": null, "version_id": null, "object_api_name": null, "user_id": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010",
+        ],
+    );
+    decode::<lark_api::corehr::v2::employee_custom_org::CustomOrgListCustomOrgList>(
+        "lark_api::corehr::v2::employee_custom_org::CustomOrgListCustomOrgList",
+        r#"{"custom_org_name": {"zh_cn": "v00001", "en_us": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "custom_org_id": "v00003", "rate": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"custom_org_name": null, "custom_org_id": null, "rate": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
     );
     decode::<lark_api::corehr::v2::department::Department>(
         "lark_api::corehr::v2::department::Department",
@@ -6565,6 +7127,26 @@ fn answers_corehr() {
             "v00033", "v00034", "1000035", "v00036",
         ],
     );
+    decode::<lark_api::corehr::v2::NameList>(
+        "lark_api::corehr::v2::NameList",
+        r#"{"local_primary": "v00001", "local_first_name": "v00002", "country_region_id": "v00003", "name_type": {"enum_name": "v00004", "display": [{"lang": "v00005", "value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_first_name_2": "v00007", "local_primary_2": "v00008", "additional_name": "v00009", "additional_name_type": {"enum_name": "v00010", "display": [{"lang": "v00011", "value": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "first_name": "v00013", "full_name": "v00014", "hereditary": "v00015", "custom_name": "v00016", "custom_local_name": "v00017", "middle_name": "v00018", "name_primary": "v00019", "secondary": "v00020", "tertiary": "v00021", "social": {"enum_name": "v00022", "display": [{"lang": "v00023", "value": "v00024", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "title": {"enum_name": "v00025", "display": [{"lang": "v00026", "value": "v00027", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_middle_name": "v00028", "local_secondary": "v00029", "display_name_local_and_western_script": "v00030", "display_name_local_script": "v00031", "display_name_western_script": "v00032", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"local_primary": null, "local_first_name": null, "country_region_id": null, "name_type": null, "local_first_name_2": null, "local_primary_2": null, "additional_name": null, "additional_name_type": null, "first_name": null, "full_name": null, "hereditary": null, "custom_name": null, "custom_local_name": null, "middle_name": null, "name_primary": null, "secondary": null, "tertiary": null, "social": null, "title": null, "local_middle_name": null, "local_secondary": null, "display_name_local_and_western_script": null, "display_name_local_script": null, "display_name_western_script": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+        ],
+    );
+    decode::<lark_api::corehr::v2::NationalIdList>(
+        "lark_api::corehr::v2::NationalIdList",
+        r#"{"national_id_type_id": "v00001", "national_id_number": "v00002", "issue_date": "v00003", "expiration_date": "v00004", "country_region_id": "v00005", "issued_by": "v00006", "custom_fields": [{"custom_api_name": "v00007", "name": {"zh_cn": "v00008", "en_us": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000010, "value": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"national_id_type_id": null, "national_id_number": null, "issue_date": null, "expiration_date": null, "country_region_id": null, "issued_by": null, "custom_fields": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "1000010", "v00011",
+        ],
+    );
     decode::<lark_api::corehr::v2::approval_groups::ApprovalGroup>(
         "lark_api::corehr::v2::approval_groups::ApprovalGroup",
         r#"{"approval_group_id": "v00001", "process_id": "v00002", "approval_group_status": "v00003", "approval_group_status_v2": 1000004, "topic": "v00005", "adjust_reason": "v00006", "effective_date": "v00007", "created_by": "v00008", "draft_id": "v00009", "draft_status": "v00010", "department_changes": ["v00011"], "job_changes": ["v00012"], "position_changes": ["v00013"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -6572,6 +7154,15 @@ fn answers_corehr() {
         &[
             "v00001", "v00002", "v00003", "1000004", "v00005", "v00006", "v00007", "v00008",
             "v00009", "v00010", "v00011", "v00012", "v00013",
+        ],
+    );
+    decode::<lark_api::corehr::v2::PhoneList>(
+        "lark_api::corehr::v2::PhoneList",
+        r#"{"international_area_code": {"enum_name": "v00001", "display": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00004", "formatted_phone_number": "v00005", "device_type": {"enum_name": "v00006", "display": [{"lang": "v00007", "value": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_usage": {"enum_name": "v00009", "display": [{"lang": "v00010", "value": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"international_area_code": null, "phone_number": null, "formatted_phone_number": null, "device_type": null, "phone_usage": null, "is_primary": null, "is_public": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
         ],
     );
     decode::<lark_api::corehr::v1::authorization::Authorization>(
@@ -6652,6 +7243,17 @@ fn answers_corehr() {
         r#"{"department_id": null, "hrbp_ids": null}"#,
         &["v00001", "v00002"],
     );
+    decode::<lark_api::corehr::v2::EducationList>(
+        "lark_api::corehr::v2::EducationList",
+        r#"{"school": [{"lang": "v00001", "value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "level_of_education": {"enum_name": "v00003", "display": [{"lang": "v00004", "value": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00006", "end_date": "v00007", "field_of_study": [{"lang": "v00008", "value": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "degree": {"enum_name": "v00010", "display": [{"lang": "v00011", "value": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "school_name": {"enum_name": "v00013", "display": [{"lang": "v00014", "value": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_of_study_name": {"enum_name": "v00016", "display": [{"lang": "v00017", "value": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "country_region_id": "v00019", "expected_end_date": "v00020", "custom_fields": [{"custom_api_name": "v00021", "name": {"zh_cn": "v00022", "en_us": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000024, "value": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"school": null, "level_of_education": null, "start_date": null, "end_date": null, "field_of_study": null, "degree": null, "school_name": null, "field_of_study_name": null, "country_region_id": null, "expected_end_date": null, "custom_fields": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "1000024",
+            "v00025",
+        ],
+    );
     decode::<lark_api::corehr::v1::company::GetCompany>(
         "lark_api::corehr::v1::company::GetCompany",
         r#"{"id": "v00001", "hiberarchy_common": {"parent_id": "v00002", "name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "type": {"enum_name": "v00005", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "active": true, "effective_time": "v00006", "expiration_time": "v00007", "code": "v00008", "description": [{"lang": "v00009", "value": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "custom_fields": [{"field_name": "v00011", "value": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": {"enum_name": "v00013", "display": [{"lang": "v00014", "value": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "industry_list": [{"enum_name": "v00016", "display": [{"lang": "v00017", "value": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "legal_representative": [{"lang": "v00019", "value": "v00020", "field_the_facts_do_not_know": {"x": [1, 2]}}], "post_code": "v00021", "tax_payer_id": "v00022", "confidential": true, "sub_type_list": [{"enum_name": "v00023", "display": [{"lang": "v00024", "value": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "branch_company": true, "primary_manager": [{"lang": "v00026", "value": "v00027", "field_the_facts_do_not_know": {"x": [1, 2]}}], "custom_fields": [{"field_name": "v00028", "value": "v00029", "field_the_facts_do_not_know": {"x": [1, 2]}}], "currency": {"id": "v00030", "currency_name": [{"lang": "v00031", "value": "v00032", "field_the_facts_do_not_know": {"x": [1, 2]}}], "numeric_code": 1000033, "currency_alpha_3_code": "v00034", "country_region_id_list": ["v00035"], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone": {"area_code": {"enum_name": "v00036", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00037", "field_the_facts_do_not_know": {"x": [1, 2]}}, "fax": {"area_code": {"enum_name": "v00038", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00039", "field_the_facts_do_not_know": {"x": [1, 2]}}, "registered_office_address": [{"lang": "v00040", "value": "v00041", "field_the_facts_do_not_know": {"x": [1, 2]}}], "office_address": [{"lang": "v00042", "value": "v00043", "field_the_facts_do_not_know": {"x": [1, 2]}}], "registered_office_address_info": {"full_address_local_script": "v00044", "full_address_western_script": "v00045", "id": "v00046", "country_region_id": "v00047", "region_id": "v00048", "city_id": "v00049", "distinct_id": "v00050", "address_line1": "v00051", "address_line2": "v00052", "address_line3": "v00053", "address_line4": "v00054", "address_line5": "v00055", "address_line6": "v00056", "address_line7": "v00057", "address_line8": "v00058", "address_line9": "v00059", "local_address_line1": "v00060", "local_address_line2": "v00061", "local_address_line3": "v00062", "local_address_line4": "v00063", "local_address_line5": "v00064", "local_address_line6": "v00065", "local_address_line7": "v00066", "local_address_line8": "v00067", "local_address_line9": "v00068", "postal_code": "v00069", "address_type_list": [{"enum_name": "v00070", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "office_address_info": {"full_address_local_script": "v00071", "full_address_western_script": "v00072", "id": "v00073", "country_region_id": "v00074", "region_id": "v00075", "city_id": "v00076", "distinct_id": "v00077", "address_line1": "v00078", "address_line2": "v00079", "address_line3": "v00080", "address_line4": "v00081", "address_line5": "v00082", "address_line6": "v00083", "address_line7": "v00084", "address_line8": "v00085", "address_line9": "v00086", "local_address_line1": "v00087", "local_address_line2": "v00088", "local_address_line3": "v00089", "local_address_line4": "v00090", "local_address_line5": "v00091", "local_address_line6": "v00092", "local_address_line7": "v00093", "local_address_line8": "v00094", "local_address_line9": "v00095", "postal_code": "v00096", "address_type_list": [{"enum_name": "v00097", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -6689,16 +7291,11 @@ fn answers_corehr() {
             "v00025", "v00026", "v00027", "v00028", "v00029",
         ],
     );
-    decode::<lark_api::corehr::v2::NameList>(
-        "lark_api::corehr::v2::NameList",
-        r#"{"local_primary": "v00001", "local_first_name": "v00002", "country_region_id": "v00003", "name_type": {"enum_name": "v00004", "display": [{"lang": "v00005", "value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_first_name_2": "v00007", "local_primary_2": "v00008", "additional_name": "v00009", "additional_name_type": {"enum_name": "v00010", "display": [{"lang": "v00011", "value": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "first_name": "v00013", "full_name": "v00014", "hereditary": "v00015", "custom_name": "v00016", "custom_local_name": "v00017", "middle_name": "v00018", "name_primary": "v00019", "secondary": "v00020", "tertiary": "v00021", "social": {"enum_name": "v00022", "display": [{"lang": "v00023", "value": "v00024", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "title": {"enum_name": "v00025", "display": [{"lang": "v00026", "value": "v00027", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_middle_name": "v00028", "local_secondary": "v00029", "display_name_local_and_western_script": "v00030", "display_name_local_script": "v00031", "display_name_western_script": "v00032", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"local_primary": null, "local_first_name": null, "country_region_id": null, "name_type": null, "local_first_name_2": null, "local_primary_2": null, "additional_name": null, "additional_name_type": null, "first_name": null, "full_name": null, "hereditary": null, "custom_name": null, "custom_local_name": null, "middle_name": null, "name_primary": null, "secondary": null, "tertiary": null, "social": null, "title": null, "local_middle_name": null, "local_secondary": null, "display_name_local_and_western_script": null, "display_name_local_script": null, "display_name_western_script": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
-        ],
+    decode::<lark_api::corehr::v2::EmailList>(
+        "lark_api::corehr::v2::EmailList",
+        r#"{"email": "v00001", "is_primary": true, "is_public": true, "email_usage": {"enum_name": "v00002", "display": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"email": null, "is_primary": null, "is_public": null, "email_usage": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
     );
     decode::<lark_api::corehr::v1::contract::GetContract>(
         "lark_api::corehr::v1::contract::GetContract",
@@ -6736,20 +7333,28 @@ fn answers_corehr() {
             "v00009", "1000010", "1000011", "1000012",
         ],
     );
-    decode::<lark_api::corehr::v2::NationalIdList>(
-        "lark_api::corehr::v2::NationalIdList",
-        r#"{"national_id_type_id": "v00001", "national_id_number": "v00002", "issue_date": "v00003", "expiration_date": "v00004", "country_region_id": "v00005", "issued_by": "v00006", "custom_fields": [{"custom_api_name": "v00007", "name": {"zh_cn": "v00008", "en_us": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000010, "value": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"national_id_type_id": null, "national_id_number": null, "issue_date": null, "expiration_date": null, "country_region_id": null, "issued_by": null, "custom_fields": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "1000010", "v00011",
-        ],
-    );
     decode::<lark_api::corehr::v1::custom_field::AttachmentFieldSetting>(
         "lark_api::corehr::v1::custom_field::AttachmentFieldSetting",
         r#"{"is_multiple": true, "file_type": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"is_multiple": null, "file_type": null}"#,
         &["v00001"],
+    );
+    decode::<lark_api::corehr::v2::employee::EmergencyContactList>(
+        "lark_api::corehr::v2::employee::EmergencyContactList",
+        r#"{"id": "v00001", "name": {"local_primary": "v00002", "local_first_name": "v00003", "country_region_id": "v00004", "name_type": {"enum_name": "v00005", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_first_name_2": "v00006", "local_primary_2": "v00007", "additional_name": "v00008", "additional_name_type": {"enum_name": "v00009", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "first_name": "v00010", "full_name": "v00011", "hereditary": "v00012", "custom_name": "v00013", "custom_local_name": "v00014", "middle_name": "v00015", "name_primary": "v00016", "secondary": "v00017", "tertiary": "v00018", "social": {"enum_name": "v00019", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "title": {"enum_name": "v00020", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_middle_name": "v00021", "local_secondary": "v00022", "display_name_local_and_western_script": "v00023", "display_name_local_script": "v00024", "display_name_western_script": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}, "relationship": {"enum_name": "v00026", "display": [{"lang": "v00027", "value": "v00028", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_ist": [{"international_area_code": {"enum_name": "v00029", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00030", "formatted_phone_number": "v00031", "device_type": {"enum_name": "v00032", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_usage": {"enum_name": "v00033", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "phone_list": [{"international_area_code": {"enum_name": "v00034", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00035", "formatted_phone_number": "v00036", "device_type": {"enum_name": "v00037", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_usage": {"enum_name": "v00038", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "legal_name": "v00039", "custom_fields": [{"custom_api_name": "v00040", "name": {"zh_cn": "v00041", "en_us": "v00042", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000043, "value": "v00044", "field_the_facts_do_not_know": {"x": [1, 2]}}], "address": {"full_address_local_script": "v00045", "full_address_western_script": "v00046", "address_id": "v00047", "country_region_id": "v00048", "region_id": "v00049", "city_id": "v00050", "distinct_id": "v00051", "city_id_v2": "v00052", "district_id_v2": "v00053", "address_line1": "v00054", "address_line2": "v00055", "address_line3": "v00056", "address_line4": "v00057", "address_line5": "v00058", "address_line6": "v00059", "address_line7": "v00060", "address_line8": "v00061", "address_line9": "v00062", "local_address_line1": "v00063", "local_address_line2": "v00064", "local_address_line3": "v00065", "local_address_line4": "v00066", "local_address_line5": "v00067", "local_address_line6": "v00068", "local_address_line7": "v00069", "local_address_line8": "v00070", "local_address_line9": "v00071", "postal_code": "v00072", "address_type_list": [{"enum_name": "v00073", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "custom_fields": [{"custom_api_name": "v00074", "name": {}, "type": 1000075, "value": "v00076", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "name": null, "relationship": null, "phone_ist": null, "phone_list": null, "legal_name": null, "custom_fields": null, "address": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "1000043", "v00044", "v00045", "v00046", "v00047", "v00048",
+            "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
+            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
+            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
+            "v00073", "v00074", "1000075", "v00076",
+        ],
     );
     decode::<lark_api::corehr::v1::custom_field::CalculatedFieldSetting>(
         "lark_api::corehr::v1::custom_field::CalculatedFieldSetting",
@@ -6805,19 +7410,16 @@ fn answers_corehr() {
         r#"{"object_api_name": null, "name": null, "is_open": null, "create_time": null, "update_time": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005"],
     );
-    decode::<lark_api::corehr::v2::PhoneList>(
-        "lark_api::corehr::v2::PhoneList",
-        r#"{"international_area_code": {"enum_name": "v00001", "display": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00004", "formatted_phone_number": "v00005", "device_type": {"enum_name": "v00006", "display": [{"lang": "v00007", "value": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_usage": {"enum_name": "v00009", "display": [{"lang": "v00010", "value": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"international_area_code": null, "phone_number": null, "formatted_phone_number": null, "device_type": null, "phone_usage": null, "is_primary": null, "is_public": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011",
-        ],
-    );
     decode::<lark_api::corehr::v2::department::DepartmentItem>(
         "lark_api::corehr::v2::department::DepartmentItem",
         r#"{"department_id": "v00001", "parent_department_list": [{"department_id": "v00002", "department_name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "parent_department_id": "v00005", "active": true, "is_root": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"department_id": null, "parent_department_list": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::corehr::v2::PersonalProfile>(
+        "lark_api::corehr::v2::PersonalProfile",
+        r#"{"personal_profile_type": {"enum_name": "v00001", "display": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "files": [{"id": "v00004", "name": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"personal_profile_type": null, "files": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005"],
     );
     decode::<lark_api::corehr::v2::department::ParentDepartmentList>(
@@ -6902,22 +7504,19 @@ fn answers_corehr() {
         r#"{"leave_request_id": null, "leave_date": null, "leave_duration": null, "leave_duration_unit": null, "paid_type": null}"#,
         &["v00001", "v00002", "v00003", "1000004", "v00005"],
     );
-    decode::<lark_api::corehr::v2::EducationList>(
-        "lark_api::corehr::v2::EducationList",
-        r#"{"school": [{"lang": "v00001", "value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "level_of_education": {"enum_name": "v00003", "display": [{"lang": "v00004", "value": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00006", "end_date": "v00007", "field_of_study": [{"lang": "v00008", "value": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "degree": {"enum_name": "v00010", "display": [{"lang": "v00011", "value": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "school_name": {"enum_name": "v00013", "display": [{"lang": "v00014", "value": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_of_study_name": {"enum_name": "v00016", "display": [{"lang": "v00017", "value": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "country_region_id": "v00019", "expected_end_date": "v00020", "custom_fields": [{"custom_api_name": "v00021", "name": {"zh_cn": "v00022", "en_us": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000024, "value": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"school": null, "level_of_education": null, "start_date": null, "end_date": null, "field_of_study": null, "degree": null, "school_name": null, "field_of_study_name": null, "country_region_id": null, "expected_end_date": null, "custom_fields": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "1000024",
-            "v00025",
-        ],
-    );
     decode::<lark_api::corehr::v1::leave::LeaveCorrectProcessInfo>(
         "lark_api::corehr::v1::leave::LeaveCorrectProcessInfo",
         r#"{"process_id": "v00001", "process_status": "v00002", "process_apply_time": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"process_id": null, "process_status": null, "process_apply_time": null}"#,
         &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::corehr::v2::ResidentTax>(
+        "lark_api::corehr::v2::ResidentTax",
+        r#"{"year_resident_tax": "v00001", "resident_status": {"enum_name": "v00002", "display": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "tax_country_region_id": "v00005", "custom_fields": [{"field_name": "v00006", "value": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"year_resident_tax": null, "resident_status": null, "tax_country_region_id": null, "custom_fields": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007",
+        ],
     );
     decode::<lark_api::corehr::v1::leave::LeaveTypeList>(
         "lark_api::corehr::v1::leave::LeaveTypeList",
@@ -7031,12 +7630,6 @@ fn answers_corehr() {
             "v00017", "v00018", "v00019", "v00020", "v00021",
         ],
     );
-    decode::<lark_api::corehr::v2::EmailList>(
-        "lark_api::corehr::v2::EmailList",
-        r#"{"email": "v00001", "is_primary": true, "is_public": true, "email_usage": {"enum_name": "v00002", "display": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"email": null, "is_primary": null, "is_public": null, "email_usage": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
-    );
     decode::<lark_api::corehr::v1::pre_hire::PreHire>(
         "lark_api::corehr::v1::pre_hire::PreHire",
         r#"{"ats_application_id": "v00001", "id": "v00002", "hire_date": "v00003", "employee_type": {"enum_name": "v00004", "display": [{"lang": "v00005", "value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "worker_id": "v00007", "employee_type_id": "v00008", "person_id": "v00009", "custom_fields": [{"field_name": "v00010", "value": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "cost_center_rate": [{"cost_center_id": "v00012", "rate": 1000013, "field_the_facts_do_not_know": {"x": [1, 2]}}], "onboarding_status": {"enum_name": "v00014", "display": [{"lang": "v00015", "value": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -7044,6 +7637,15 @@ fn answers_corehr() {
         &[
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
             "v00009", "v00010", "v00011", "v00012", "1000013", "v00014", "v00015", "v00016",
+        ],
+    );
+    decode::<lark_api::corehr::v2::WorkExperienceList>(
+        "lark_api::corehr::v2::WorkExperienceList",
+        r#"{"company_organization": [{"lang": "v00001", "value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "department": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "job": [{"lang": "v00005", "value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "description": [{"lang": "v00007", "value": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "start_date": "v00009", "end_date": "v00010", "custom_fields": [{"custom_api_name": "v00011", "name": {"zh_cn": "v00012", "en_us": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000014, "value": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"company_organization": null, "department": null, "job": null, "description": null, "start_date": null, "end_date": null, "custom_fields": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "1000014", "v00015",
         ],
     );
     decode::<lark_api::corehr::v2::FieldVariableValue>(
@@ -7084,6 +7686,132 @@ fn answers_corehr() {
         r#"{"open_file_id": null, "file_name": null, "length": null, "mime_type": null}"#,
         &["v00001", "v00002", "1000003", "v00004"],
     );
+    decode::<lark_api::corehr::v1::process_form_variable_data::FieldVariableValue>(
+        "lark_api::corehr::v1::process_form_variable_data::FieldVariableValue",
+        r#"{"variable_api_name": "v00001", "variable_name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "variable_value": {"text_value": {"value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "number_value": {"value": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_value": {"value": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}, "employment_value": {"value": "v00007", "user_id": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_time_value": {"value": 1000009, "zone": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "enum_value": {"value": "v00011", "name": {}, "desc": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "bool_value": {"value": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "department_value": {"value": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}, "file_value": {"source_type": 1000013, "file_id": "v00014", "file_name": "v00015", "length": 1000016, "mime_type": "v00017", "field_the_facts_do_not_know": {"x": [1, 2]}}, "i18n_value": {"value": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "object_value": {"value": "v00018", "wk_api_name": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}, "list_value": {"values": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "record_value": {"values": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"variable_api_name": null, "variable_name": null, "variable_value": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "1000009", "v00010", "v00011", "v00012", "1000013", "v00014", "v00015", "1000016",
+            "v00017", "v00018", "v00019",
+        ],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::VariableValue>(
+        "lark_api::corehr::v1::process_form_variable_data::VariableValue",
+        r#"{"text_value": {"value": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}, "number_value": {"value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_value": {"value": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}, "employment_value": {"value": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_time_value": {"value": 1000006, "zone": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "enum_value": {"value": "v00008", "name": {"zh_cn": "v00009", "en_us": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "desc": {"zh_cn": "v00011", "en_us": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "bool_value": {"value": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "department_value": {"value": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "file_value": {"source_type": 1000014, "file_id": "v00015", "file_name": "v00016", "length": 1000017, "mime_type": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}, "i18n_value": {"value": {"zh_cn": "v00019", "en_us": "v00020", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "object_value": {"value": "v00021", "wk_api_name": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}, "list_value": {"values": [{"text_value": {}, "number_value": {}, "date_value": {}, "employment_value": {}, "date_time_value": {}, "enum_value": {}, "bool_value": {}, "department_value": {}, "file_value": {}, "i18n_value": {}, "object_value": {}, "record_value": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "record_value": {"values": {"country_region": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"text_value": null, "number_value": null, "date_value": null, "employment_value": null, "date_time_value": null, "enum_value": null, "bool_value": null, "department_value": null, "file_value": null, "i18n_value": null, "object_value": null, "list_value": null, "record_value": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "1000014", "v00015", "v00016",
+            "1000017", "v00018", "v00019", "v00020", "v00021", "v00022",
+        ],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::BoolValue>(
+        "lark_api::corehr::v1::process_form_variable_data::BoolValue",
+        r#"{"value": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"value": null}"#,
+        &[],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::DateTimeValue>(
+        "lark_api::corehr::v1::process_form_variable_data::DateTimeValue",
+        r#"{"value": 1000001, "zone": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"value": null, "zone": null}"#,
+        &["1000001", "v00002"],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::DateValue>(
+        "lark_api::corehr::v1::process_form_variable_data::DateValue",
+        r#"{"value": 1000001, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"value": null}"#,
+        &["1000001"],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::TextValue>(
+        "lark_api::corehr::v1::process_form_variable_data::TextValue",
+        r#"{"value": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"value": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::corehr::v2::employee::Position>(
+        "lark_api::corehr::v2::employee::Position",
+        r#"{"position_id": "v00001", "code": "v00002", "names": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "descriptions": [{"lang": "v00005", "value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "active": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"position_id": null, "code": null, "names": null, "descriptions": null, "active": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::EmploymentValue>(
+        "lark_api::corehr::v1::process_form_variable_data::EmploymentValue",
+        r#"{"value": "v00001", "user_id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"value": null, "user_id": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::EnumValue>(
+        "lark_api::corehr::v1::process_form_variable_data::EnumValue",
+        r#"{"value": "v00001", "name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "desc": {"zh_cn": "v00004", "en_us": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"value": null, "name": null, "desc": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::FileValue>(
+        "lark_api::corehr::v1::process_form_variable_data::FileValue",
+        r#"{"source_type": 1000001, "file_id": "v00002", "file_name": "v00003", "length": 1000004, "mime_type": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"source_type": null, "file_id": null, "file_name": null, "length": null, "mime_type": null}"#,
+        &["1000001", "v00002", "v00003", "1000004", "v00005"],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::I18nValue>(
+        "lark_api::corehr::v1::process_form_variable_data::I18nValue",
+        r#"{"value": {"zh_cn": "v00001", "en_us": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"value": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::ListValue>(
+        "lark_api::corehr::v1::process_form_variable_data::ListValue",
+        r#"{"values": [{"text_value": {"value": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}, "number_value": {"value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_value": {"value": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}, "employment_value": {"value": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_time_value": {"value": 1000006, "zone": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "enum_value": {"value": "v00008", "name": {}, "desc": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "bool_value": {"value": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "department_value": {"value": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "file_value": {"source_type": 1000010, "file_id": "v00011", "file_name": "v00012", "length": 1000013, "mime_type": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}, "i18n_value": {"value": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "object_value": {"value": "v00015", "wk_api_name": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}, "record_value": {"values": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"values": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "1000010", "v00011", "v00012", "1000013", "v00014", "v00015", "v00016",
+        ],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::ListValueValue>(
+        "lark_api::corehr::v1::process_form_variable_data::ListValueValue",
+        r#"{"text_value": {"value": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}, "number_value": {"value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_value": {"value": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}, "employment_value": {"value": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_time_value": {"value": 1000006, "zone": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "enum_value": {"value": "v00008", "name": {"zh_cn": "v00009", "en_us": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "desc": {"zh_cn": "v00011", "en_us": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "bool_value": {"value": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "department_value": {"value": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "file_value": {"source_type": 1000014, "file_id": "v00015", "file_name": "v00016", "length": 1000017, "mime_type": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}, "i18n_value": {"value": {"zh_cn": "v00019", "en_us": "v00020", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "object_value": {"value": "v00021", "wk_api_name": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}, "record_value": {"values": {"country_region": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"text_value": null, "number_value": null, "date_value": null, "employment_value": null, "date_time_value": null, "enum_value": null, "bool_value": null, "department_value": null, "file_value": null, "i18n_value": null, "object_value": null, "record_value": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "1000014", "v00015", "v00016",
+            "1000017", "v00018", "v00019", "v00020", "v00021", "v00022",
+        ],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::ObjectValue>(
+        "lark_api::corehr::v1::process_form_variable_data::ObjectValue",
+        r#"{"value": "v00001", "wk_api_name": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"value": null, "wk_api_name": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::RecordValue>(
+        "lark_api::corehr::v1::process_form_variable_data::RecordValue",
+        r#"{"values": {"country_region": {"object_value": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"values": null}"#,
+        &[],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::RecordValueValue>(
+        "lark_api::corehr::v1::process_form_variable_data::RecordValueValue",
+        r#"{"country_region": {"object_value": {"value": "v00001", "wk_api_name": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"country_region": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::CountryRegion>(
+        "lark_api::corehr::v1::process_form_variable_data::CountryRegion",
+        r#"{"object_value": {"value": "v00001", "wk_api_name": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"object_value": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::corehr::v2::employee::SeniorityAdjustInformationList>(
+        "lark_api::corehr::v2::employee::SeniorityAdjustInformationList",
+        r#"{"seniority_adjustment_type": {"enum_name": "v00001", "display": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00004", "end_date": "v00005", "seniority_adjustment": 0.5, "reasons_for_seniority_adjustment": "v00006", "custom_fields": [{"custom_api_name": "v00007", "name": {"zh_cn": "v00008", "en_us": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000010, "value": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"seniority_adjustment_type": null, "start_date": null, "end_date": null, "seniority_adjustment": null, "reasons_for_seniority_adjustment": null, "custom_fields": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "1000010", "v00011",
+        ],
+    );
     decode::<lark_api::corehr::v2::process::Abstract>(
         "lark_api::corehr::v2::process::Abstract",
         r#"{"name": {"zh_cn": "v00001", "en_us": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "value": {"zh_cn": "v00003", "en_us": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -7123,23 +7851,6 @@ fn answers_corehr() {
             "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015",
         ],
     );
-    decode::<lark_api::corehr::v2::employee::EmergencyContactList>(
-        "lark_api::corehr::v2::employee::EmergencyContactList",
-        r#"{"id": "v00001", "name": {"local_primary": "v00002", "local_first_name": "v00003", "country_region_id": "v00004", "name_type": {"enum_name": "v00005", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_first_name_2": "v00006", "local_primary_2": "v00007", "additional_name": "v00008", "additional_name_type": {"enum_name": "v00009", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "first_name": "v00010", "full_name": "v00011", "hereditary": "v00012", "custom_name": "v00013", "custom_local_name": "v00014", "middle_name": "v00015", "name_primary": "v00016", "secondary": "v00017", "tertiary": "v00018", "social": {"enum_name": "v00019", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "title": {"enum_name": "v00020", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_middle_name": "v00021", "local_secondary": "v00022", "display_name_local_and_western_script": "v00023", "display_name_local_script": "v00024", "display_name_western_script": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}, "relationship": {"enum_name": "v00026", "display": [{"lang": "v00027", "value": "v00028", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_ist": [{"international_area_code": {"enum_name": "v00029", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00030", "formatted_phone_number": "v00031", "device_type": {"enum_name": "v00032", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_usage": {"enum_name": "v00033", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "phone_list": [{"international_area_code": {"enum_name": "v00034", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00035", "formatted_phone_number": "v00036", "device_type": {"enum_name": "v00037", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_usage": {"enum_name": "v00038", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "legal_name": "v00039", "custom_fields": [{"custom_api_name": "v00040", "name": {"zh_cn": "v00041", "en_us": "v00042", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000043, "value": "v00044", "field_the_facts_do_not_know": {"x": [1, 2]}}], "address": {"full_address_local_script": "v00045", "full_address_western_script": "v00046", "address_id": "v00047", "country_region_id": "v00048", "region_id": "v00049", "city_id": "v00050", "distinct_id": "v00051", "city_id_v2": "v00052", "district_id_v2": "v00053", "address_line1": "v00054", "address_line2": "v00055", "address_line3": "v00056", "address_line4": "v00057", "address_line5": "v00058", "address_line6": "v00059", "address_line7": "v00060", "address_line8": "v00061", "address_line9": "v00062", "local_address_line1": "v00063", "local_address_line2": "v00064", "local_address_line3": "v00065", "local_address_line4": "v00066", "local_address_line5": "v00067", "local_address_line6": "v00068", "local_address_line7": "v00069", "local_address_line8": "v00070", "local_address_line9": "v00071", "postal_code": "v00072", "address_type_list": [{"enum_name": "v00073", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "custom_fields": [{"custom_api_name": "v00074", "name": {}, "type": 1000075, "value": "v00076", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "name": null, "relationship": null, "phone_ist": null, "phone_list": null, "legal_name": null, "custom_fields": null, "address": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
-            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
-            "v00041", "v00042", "1000043", "v00044", "v00045", "v00046", "v00047", "v00048",
-            "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
-            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
-            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
-            "v00073", "v00074", "1000075", "v00076",
-        ],
-    );
     decode::<lark_api::corehr::v2::process::SystemDoneList>(
         "lark_api::corehr::v2::process::SystemDoneList",
         r#"{"approver_id": "v00001", "type": 1000002, "status": 1000003, "links": {"web_link": "v00004", "pc_link": "v00005", "mobile_link": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "operator_name": {"zh_cn": "v00007", "en_us": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "node_name": {"zh_cn": "v00009", "en_us": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "create_time": "v00011", "complete_time": "v00012", "node_definition_id": "v00013", "approval_opinion": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -7173,6 +7884,12 @@ fn answers_corehr() {
         r#"{"employment_id_list": null, "department_id": null, "work_location_id": null}"#,
         &["v00001", "v00002", "v00003"],
     );
+    decode::<lark_api::corehr::v2::employee::WorkEmailList>(
+        "lark_api::corehr::v2::employee::WorkEmailList",
+        r#"{"email": "v00001", "email_usage": {"enum_name": "v00002", "display": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"email": null, "email_usage": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
     decode::<lark_api::corehr::v1::subdivision::Subdivision>(
         "lark_api::corehr::v1::subdivision::Subdivision",
         r#"{"id": "v00001", "name": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "country_region_id": "v00004", "subdivision_type": {"enum_name": "v00005", "display": [{"lang": "v00006", "value": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -7200,50 +7917,6 @@ fn answers_corehr() {
         &[
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
         ],
-    );
-    decode::<lark_api::corehr::v2::PersonalProfile>(
-        "lark_api::corehr::v2::PersonalProfile",
-        r#"{"personal_profile_type": {"enum_name": "v00001", "display": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "files": [{"id": "v00004", "name": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"personal_profile_type": null, "files": null}"#,
-        &["v00001", "v00002", "v00003", "v00004", "v00005"],
-    );
-    decode::<lark_api::corehr::v2::ResidentTax>(
-        "lark_api::corehr::v2::ResidentTax",
-        r#"{"year_resident_tax": "v00001", "resident_status": {"enum_name": "v00002", "display": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "tax_country_region_id": "v00005", "custom_fields": [{"field_name": "v00006", "value": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"year_resident_tax": null, "resident_status": null, "tax_country_region_id": null, "custom_fields": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007",
-        ],
-    );
-    decode::<lark_api::corehr::v2::WorkExperienceList>(
-        "lark_api::corehr::v2::WorkExperienceList",
-        r#"{"company_organization": [{"lang": "v00001", "value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "department": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "job": [{"lang": "v00005", "value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "description": [{"lang": "v00007", "value": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "start_date": "v00009", "end_date": "v00010", "custom_fields": [{"custom_api_name": "v00011", "name": {"zh_cn": "v00012", "en_us": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000014, "value": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"company_organization": null, "department": null, "job": null, "description": null, "start_date": null, "end_date": null, "custom_fields": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "1000014", "v00015",
-        ],
-    );
-    decode::<lark_api::corehr::v2::employee::Position>(
-        "lark_api::corehr::v2::employee::Position",
-        r#"{"position_id": "v00001", "code": "v00002", "names": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "descriptions": [{"lang": "v00005", "value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "active": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"position_id": null, "code": null, "names": null, "descriptions": null, "active": null}"#,
-        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
-    );
-    decode::<lark_api::corehr::v2::employee::SeniorityAdjustInformationList>(
-        "lark_api::corehr::v2::employee::SeniorityAdjustInformationList",
-        r#"{"seniority_adjustment_type": {"enum_name": "v00001", "display": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00004", "end_date": "v00005", "seniority_adjustment": 0.5, "reasons_for_seniority_adjustment": "v00006", "custom_fields": [{"custom_api_name": "v00007", "name": {"zh_cn": "v00008", "en_us": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000010, "value": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"seniority_adjustment_type": null, "start_date": null, "end_date": null, "seniority_adjustment": null, "reasons_for_seniority_adjustment": null, "custom_fields": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "1000010", "v00011",
-        ],
-    );
-    decode::<lark_api::corehr::v2::employee::WorkEmailList>(
-        "lark_api::corehr::v2::employee::WorkEmailList",
-        r#"{"email": "v00001", "email_usage": {"enum_name": "v00002", "display": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"email": null, "email_usage": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
     );
     decode::<lark_api::corehr::v2::employees_job_data::JobData>(
         "lark_api::corehr::v2::employees_job_data::JobData",
@@ -7319,8 +7992,8 @@ fn answers_corehr() {
             "v00057", "v00058",
         ],
     );
-    decode::<lark_api::corehr::v2::location::Address>(
-        "lark_api::corehr::v2::location::Address",
+    decode::<lark_api::corehr::v2::LocationAddress>(
+        "lark_api::corehr::v2::LocationAddress",
         r#"{"full_address_local_script": "v00001", "full_address_western_script": "v00002", "address_id": "v00003", "country_region_id": "v00004", "region_id": "v00005", "address_line1": "v00006", "address_line2": "v00007", "address_line3": "v00008", "address_line4": "v00009", "address_line5": "v00010", "address_line6": "v00011", "address_line7": "v00012", "address_line8": "v00013", "address_line9": "v00014", "local_address_line1": "v00015", "local_address_line2": "v00016", "local_address_line3": "v00017", "local_address_line4": "v00018", "local_address_line5": "v00019", "local_address_line6": "v00020", "local_address_line7": "v00021", "local_address_line8": "v00022", "local_address_line9": "v00023", "postal_code": "v00024", "address_type_list": [{"enum_name": "v00025", "display": [{"lang": "v00026", "value": "v00027", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "custom_fields": [{"custom_api_name": "v00028", "name": {"zh_cn": "v00029", "en_us": "v00030", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000031, "value": "v00032", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"full_address_local_script": null, "full_address_western_script": null, "address_id": null, "country_region_id": null, "region_id": null, "address_line1": null, "address_line2": null, "address_line3": null, "address_line4": null, "address_line5": null, "address_line6": null, "address_line7": null, "address_line8": null, "address_line9": null, "local_address_line1": null, "local_address_line2": null, "local_address_line3": null, "local_address_line4": null, "local_address_line5": null, "local_address_line6": null, "local_address_line7": null, "local_address_line8": null, "local_address_line9": null, "postal_code": null, "address_type_list": null, "is_primary": null, "is_public": null, "custom_fields": null}"#,
         &[
@@ -7438,6 +8111,36 @@ fn answers_corehr() {
         r#"{"api_name": null}"#,
         &["v00001"],
     );
+    decode::<lark_api::corehr::v2::cost_allocation::CostAllocation>(
+        "lark_api::corehr::v2::cost_allocation::CostAllocation",
+        r#"{"employment_id": "v00001", "cost_allocations": [{"wk_id": "v00002", "effective_time": "v00003", "expiration_time": "v00004", "job_data_cost_center_id": [{"cost_center_id": "v00005", "rate": 1000006, "new_rate": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}], "job_data_id": {"wk_id": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "reason": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"employment_id": null, "cost_allocations": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+        ],
+    );
+    decode::<lark_api::corehr::v2::cost_allocation::CostAllocationCostAllocation>(
+        "lark_api::corehr::v2::cost_allocation::CostAllocationCostAllocation",
+        r#"{"wk_id": "v00001", "effective_time": "v00002", "expiration_time": "v00003", "job_data_cost_center_id": [{"cost_center_id": "v00004", "rate": 1000005, "new_rate": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}], "job_data_id": {"wk_id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "reason": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"wk_id": null, "effective_time": null, "expiration_time": null, "job_data_cost_center_id": null, "job_data_id": null, "reason": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "1000005", "v00006", "v00007",
+        ],
+    );
+    decode::<lark_api::corehr::v2::JobDataId>(
+        "lark_api::corehr::v2::JobDataId",
+        r#"{"wk_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"wk_id": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::corehr::v2::default_cost_center::DefaultCostCenter>(
+        "lark_api::corehr::v2::default_cost_center::DefaultCostCenter",
+        r#"{"employment_id": "v00001", "default_cost_centers": [{"wk_id": "v00002", "wk_tid": "v00003", "effective_time": "v00004", "cost_center_id": "v00005", "job_data_id": "v00006", "is_inherit": true, "inherit_source": {"enum_name": "v00007", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "reason": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"employment_id": null, "default_cost_centers": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+        ],
+    );
     decode::<lark_api::corehr::v2::approval_groups::DepartmentChange>(
         "lark_api::corehr::v2::approval_groups::DepartmentChange",
         r#"{"department_change_id": "v00001", "department_id": "v00002", "draft_department_id": "v00003", "department_change_type": "v00004", "department_change_status": 1000005, "reorganization_info": {"original_department_names": [{"lang": "v00006", "value": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "target_department_names": [{"lang": "v00008", "value": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "original_department_code": "v00010", "target_department_code": "v00011", "original_sub_type": {"enum_name": "v00012", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "target_sub_type": {"enum_name": "v00013", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "original_department_manager": "v00014", "target_department_manager": "v00015", "original_descriptions": [{"lang": "v00016", "value": "v00017", "field_the_facts_do_not_know": {"x": [1, 2]}}], "target_descriptions": [{"lang": "v00018", "value": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}], "original_cost_center": {"cost_center_id": "v00020", "cost_center_version_id": "v00021", "name": [{}], "code": "v00022", "parent_cost_center_id": "v00023", "managers": ["v00024"], "description": [{}], "effective_time": "v00025", "expiration_time": "v00026", "active": true, "operation_reason": "v00027", "field_the_facts_do_not_know": {"x": [1, 2]}}, "target_cost_center": {"cost_center_id": "v00028", "cost_center_version_id": "v00029", "name": [{}], "code": "v00030", "parent_cost_center_id": "v00031", "managers": ["v00032"], "description": [{}], "effective_time": "v00033", "expiration_time": "v00034", "active": true, "operation_reason": "v00035", "field_the_facts_do_not_know": {"x": [1, 2]}}, "original_is_confidential": true, "target_is_confidential": true, "original_staffing_mode_option": {"enum_name": "v00036", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "target_staffing_mode_option": {"enum_name": "v00037", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "original_parent_department_id": "v00038", "target_parent_department_id": "v00039", "draft_target_parent_department_id": "v00040", "original_department_id_path": [{"department_id": "v00041", "draft_department_id": "v00042", "field_the_facts_do_not_know": {"x": [1, 2]}}], "target_department_id_path": [{"department_id": "v00043", "draft_department_id": "v00044", "field_the_facts_do_not_know": {"x": [1, 2]}}], "custom_fields": [{"origin_value": {}, "target_value": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "orgrole_infos": [{"role_id": "v00045", "origin_orgroles": [{}], "target_orgroles": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -7479,6 +8182,15 @@ fn answers_corehr() {
         "lark_api::corehr::v2::approval_groups::OrgroleInfo",
         r#"{"role_id": "v00001", "origin_orgroles": [{"grantee_id": "v00002", "management_scopes": [{"org_id": "v00003", "org_type": "v00004", "org_name": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "target_orgroles": [{"grantee_id": "v00006", "management_scopes": [{"org_id": "v00007", "org_type": "v00008", "org_name": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"role_id": null, "origin_orgroles": null, "target_orgroles": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::corehr::v2::default_cost_center::DefaultCostCenterDefaultCostCenter>(
+        "lark_api::corehr::v2::default_cost_center::DefaultCostCenterDefaultCostCenter",
+        r#"{"wk_id": "v00001", "wk_tid": "v00002", "effective_time": "v00003", "cost_center_id": "v00004", "job_data_id": "v00005", "is_inherit": true, "inherit_source": {"enum_name": "v00006", "display": [{"lang": "v00007", "value": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "reason": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"wk_id": null, "wk_tid": null, "effective_time": null, "cost_center_id": null, "job_data_id": null, "is_inherit": null, "inherit_source": null, "reason": null}"#,
         &[
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
             "v00009",
@@ -7584,6 +8296,16 @@ fn answers_corehr() {
         &[
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
             "v00009", "v00010",
+        ],
+    );
+    decode::<lark_api::corehr::v2::department::QueryTimelineItem>(
+        "lark_api::corehr::v2::department::QueryTimelineItem",
+        r#"{"id": "v00001", "version_id": "v00002", "names": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "sub_type": {"enum_name": "v00005", "display": [{"lang": "v00006", "value": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "parent_department_id": "v00008", "manager": "v00009", "code": "v00010", "effective_date": "v00011", "active": true, "descriptions": [{"lang": "v00012", "value": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "custom_fields": [{"custom_api_name": "v00014", "name": {"zh_cn": "v00015", "en_us": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000017, "value": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}], "expiration_date": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "version_id": null, "names": null, "sub_type": null, "parent_department_id": null, "manager": null, "code": null, "effective_date": null, "active": null, "descriptions": null, "custom_fields": null, "expiration_date": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "1000017", "v00018", "v00019",
         ],
     );
     decode::<lark_api::corehr::v2::CompanyItemRegisteredOfficeAddressInfo>(
@@ -7743,6 +8465,16 @@ fn answers_corehr() {
             "v00025",
         ],
     );
+    decode::<lark_api::corehr::v2::employees_additional_job::AdditionalJob>(
+        "lark_api::corehr::v2::employees_additional_job::AdditionalJob",
+        r#"{"id": "v00001", "employee_type_id": "v00002", "working_hours_type_id": "v00003", "work_location_id": "v00004", "department_id": "v00005", "job_id": "v00006", "job_level_id": "v00007", "job_family_id": "v00008", "employment_id": "v00009", "start_date": "v00010", "end_date": "v00011", "direct_manager_id": "v00012", "dotted_line_manager_id": "v00013", "work_shift": {"enum_name": "v00014", "display": [{"lang": "v00015", "value": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "compensation_type": {"enum_name": "v00017", "display": [{"lang": "v00018", "value": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "service_company": "v00020", "weekly_working_hours": "v00021", "work_calendar_id": "v00022", "position_id": "v00023", "employee_subtype_id": "v00024", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "employee_type_id": null, "working_hours_type_id": null, "work_location_id": null, "department_id": null, "job_id": null, "job_level_id": null, "job_family_id": null, "employment_id": null, "start_date": null, "end_date": null, "direct_manager_id": null, "dotted_line_manager_id": null, "work_shift": null, "compensation_type": null, "service_company": null, "weekly_working_hours": null, "work_calendar_id": null, "position_id": null, "employee_subtype_id": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+        ],
+    );
     decode::<lark_api::corehr::v2::pre_hire::PreHire>(
         "lark_api::corehr::v2::pre_hire::PreHire",
         r#"{"person_info": {"person_id": "v00001", "phone_number": "v00002", "legal_name": "v00003", "preferred_name": "v00004", "preferred_local_full_name": "v00005", "preferred_english_full_name": "v00006", "name_list": [{"local_primary": "v00007", "local_first_name": "v00008", "country_region_id": "v00009", "name_type": {}, "local_first_name_2": "v00010", "local_primary_2": "v00011", "additional_name": "v00012", "additional_name_type": {}, "first_name": "v00013", "full_name": "v00014", "hereditary": "v00015", "custom_name": "v00016", "custom_local_name": "v00017", "middle_name": "v00018", "name_primary": "v00019", "secondary": "v00020", "tertiary": "v00021", "social": {}, "title": {}, "local_middle_name": "v00022", "local_secondary": "v00023", "display_name_local_and_western_script": "v00024", "display_name_local_script": "v00025", "display_name_western_script": "v00026", "field_the_facts_do_not_know": {"x": [1, 2]}}], "gender": {"enum_name": "v00027", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_of_birth": "v00028", "nationality_id_v2": "v00029", "race": {"enum_name": "v00030", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "marital_status": {"enum_name": "v00031", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_list": [{"international_area_code": {}, "phone_number": "v00032", "formatted_phone_number": "v00033", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "address_list": [{"full_address_local_script": "v00034", "full_address_western_script": "v00035", "address_id": "v00036", "country_region_id": "v00037", "region_id": "v00038", "city_id": "v00039", "distinct_id": "v00040", "city_id_v2": "v00041", "district_id_v2": "v00042", "address_line1": "v00043", "address_line2": "v00044", "address_line3": "v00045", "address_line4": "v00046", "address_line5": "v00047", "address_line6": "v00048", "address_line7": "v00049", "address_line8": "v00050", "address_line9": "v00051", "local_address_line1": "v00052", "local_address_line2": "v00053", "local_address_line3": "v00054", "local_address_line4": "v00055", "local_address_line5": "v00056", "local_address_line6": "v00057", "local_address_line7": "v00058", "local_address_line8": "v00059", "local_address_line9": "v00060", "postal_code": "v00061", "address_type_list": [{}], "is_primary": true, "is_public": true, "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "email_list": [{"email": "v00062", "is_primary": true, "is_public": true, "email_usage": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "work_experience_list": [{"company_organization": [{}], "department": [{}], "job": [{}], "description": [{}], "start_date": "v00063", "end_date": "v00064", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "education_list": [{"school": [{}], "level_of_education": {}, "start_date": "v00065", "end_date": "v00066", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00067", "expected_end_date": "v00068", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "bank_account_list": [{"bank_name": "v00069", "bank_account_number": "v00070", "account_holder": "v00071", "branch_name": "v00072", "country_region_id": "v00073", "bank_account_usage": [{}], "bank_account_type": {}, "payment_type": {}, "payment_rate": "v00074", "payment_amount": "v00075", "priority": 1000076, "currency_id": "v00077", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_list": [{"national_id_type_id": "v00078", "national_id_number": "v00079", "issue_date": "v00080", "expiration_date": "v00081", "country_region_id": "v00082", "issued_by": "v00083", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependent_list": [{"id": "v00084", "name": {}, "relationship": {}, "gender": {}, "date_of_birth": "v00085", "national_id_list": [{}], "spouses_working_status": {}, "is_this_person_covered_by_health_insurance": true, "is_this_person_allowed_for_tax_deduction": true, "custom_fields": [{}], "dependent_name": "v00086", "employer": "v00087", "job": "v00088", "phone": {}, "address": {}, "birth_certificate_of_child": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "emergency_contact_list": [{"id": "v00089", "name": {}, "relationship": {}, "phone_ist": [{}], "phone_list": [{}], "legal_name": "v00090", "custom_fields": [{}], "is_primary": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "date_entered_workforce": "v00091", "working_years": 1000092, "profile_image_id": "v00093", "email_address": "v00094", "age": 1000095, "highest_level_of_education": {"school": [{}], "level_of_education": {}, "start_date": "v00096", "end_date": "v00097", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00098", "expected_end_date": "v00099", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "highest_degree_of_education": {"school": [{}], "level_of_education": {}, "start_date": "v00100", "end_date": "v00101", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00102", "expected_end_date": "v00103", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "personal_profile": [{"personal_profile_type": {}, "files": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "talent_id": "v00104", "custom_fields": [{"custom_api_name": "v00105", "name": {}, "type": 1000106, "value": "v00107", "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_number": "v00108", "family_address": "v00109", "person_info_chns": [{"native_region": "v00110", "hukou_type": {}, "hukou_location": "v00111", "political_affiliations": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "born_country_region": "v00112", "is_disabled": true, "disable_card_number": "v00113", "is_martyr_family": true, "martyr_card_number": "v00114", "is_old_alone": true, "resident_taxes": [{"year_resident_tax": "v00115", "resident_status": {}, "tax_country_region_id": "v00116", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "religion": {"enum_name": "v00117", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "working_years_v2": 0.5, "created_at": "v00118", "updated_at": "v00119", "created_by": "v00120", "updated_by": "v00121", "bank_account_number": "v00122", "passport_number": "v00123", "former_employer": [{"lang": "v00124", "value": "v00125", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "employment_info": {"department_id": "v00126", "cost_center_rates": [{"cost_center_id": "v00127", "rate": 1000128, "new_rate": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}], "office_location_id": "v00129", "work_location_id": "v00130", "work_station": "v00131", "worker_id": "v00132", "compensation_type": {"enum_name": "v00133", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "direct_leader_id": "v00134", "dotted_line_manager_id": "v00135", "job_id": "v00136", "job_family_id": "v00137", "job_level_id": "v00138", "job_grade_id": "v00139", "job_title": "v00140", "employee_type_id": "v00141", "employee_subtype_id": "v00142", "employment_type": "v00143", "work_email": "v00144", "company_id": "v00145", "social_security_city_id": "v00146", "non_compete_covenant": true, "weekly_working_hours": 1000147, "rehire": "v00148", "rehire_employment_id": "v00149", "working_hours_type": "v00150", "weekly_working_hours_v2": 0.5, "office_address": {"full_address_local_script": "v00151", "full_address_western_script": "v00152", "address_id": "v00153", "country_region_id": "v00154", "region_id": "v00155", "city_id": "v00156", "distinct_id": "v00157", "address_line1": "v00158", "address_line2": "v00159", "address_line3": "v00160", "address_line4": "v00161", "address_line5": "v00162", "address_line6": "v00163", "address_line7": "v00164", "address_line8": "v00165", "address_line9": "v00166", "local_address_line1": "v00167", "local_address_line2": "v00168", "local_address_line3": "v00169", "local_address_line4": "v00170", "local_address_line5": "v00171", "local_address_line6": "v00172", "local_address_line7": "v00173", "local_address_line8": "v00174", "local_address_line9": "v00175", "postal_code": "v00176", "address_type_list": [{}], "is_primary": true, "is_public": true, "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "working_calendar_id": "v00177", "updated_at": "v00178", "suspected_rehiring": true, "condition_worker": true, "custom_fields": [{"custom_api_name": "v00179", "name": {}, "type": 1000180, "value": "v00181", "field_the_facts_do_not_know": {"x": [1, 2]}}], "position_id": "v00182", "company_manual_updated": true, "pay_group": {"name": [{}], "id": "v00183", "field_the_facts_do_not_know": {"x": [1, 2]}}, "whether_the_information_is_abnormal": true, "abnormal_reason": [{"descriptions": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "has_offer_salary": true, "recruitment_project_id": "v00184", "work_shift": {"enum_name": "v00185", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "created_at": "v00186", "created_by": "v00187", "updated_by": "v00188", "seniority_date": "v00189", "background_check_order_id": "v00190", "background_check_order_name": "v00191", "background_check_order_package_name": "v00192", "background_check_order_result": "v00193", "background_check_order_supplier_name": "v00194", "background_check_order_account_name": "v00195", "background_check_order_start_time": "v00196", "background_check_order_complete_time": "v00197", "background_check_order_status": {"enum_name": "v00198", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "seniority_adjust_information_list": [{"seniority_adjustment": 0.5, "seniority_adjustment_type": {}, "reasons_for_seniority_adjustment": "v00199", "start_date": "v00200", "end_date": "v00201", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "notice_period_positive_voluntary": {"wk_id": "v00202", "value": 1000203, "value_unit": "v00204", "name": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "notice_period_probation_involuntary": {"wk_id": "v00205", "value": 1000206, "value_unit": "v00207", "name": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "notice_period_positive_involuntary": {"wk_id": "v00208", "value": 1000209, "value_unit": "v00210", "name": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "notice_period_probation_voluntary": {"wk_id": "v00211", "value": 1000212, "value_unit": "v00213", "name": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "working_hours_type_manual_updated": true, "is_over_due": true, "task_completed": true, "expected_graduate_date": "v00214", "service_company": "v00215", "pathway": "v00216", "default_cost_center": {"cost_center_id": "v00217", "effective_time": "v00218", "is_herit": true, "inherit_source": "v00219", "field_the_facts_do_not_know": {"x": [1, 2]}}, "cost_allocation": {"effective_time": "v00220", "expiration_time": "v00221", "cost_center_rates": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "reuse_feishu_account": "v00222", "reused_feishu_account_id": "v00223", "field_the_facts_do_not_know": {"x": [1, 2]}}, "onboarding_info": {"offer_id": "v00224", "offer_hr_id": "v00225", "offer_hr_id_v2": "v00226", "entry_mode": "v00227", "onboarding_date": "v00228", "ats_application_id": "v00229", "recruitment_type": "v00230", "onboarding_location_id": "v00231", "company_sponsored_visa": true, "onboarding_status": "v00232", "onboarding_task_list": [{"task_name": "v00233", "task_status": "v00234", "operator_id": "v00235", "task_code": "v00236", "field_the_facts_do_not_know": {"x": [1, 2]}}], "onboarding_address": {"full_address_local_script": "v00237", "full_address_western_script": "v00238", "address_id": "v00239", "country_region_id": "v00240", "region_id": "v00241", "city_id": "v00242", "distinct_id": "v00243", "address_line1": "v00244", "address_line2": "v00245", "address_line3": "v00246", "address_line4": "v00247", "address_line5": "v00248", "address_line6": "v00249", "address_line7": "v00250", "address_line8": "v00251", "address_line9": "v00252", "local_address_line1": "v00253", "local_address_line2": "v00254", "local_address_line3": "v00255", "local_address_line4": "v00256", "local_address_line5": "v00257", "local_address_line6": "v00258", "local_address_line7": "v00259", "local_address_line8": "v00260", "local_address_line9": "v00261", "postal_code": "v00262", "address_type_list": [{}], "is_primary": true, "is_public": true, "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "flow_name": [{"lang": "v00263", "value": "v00264", "field_the_facts_do_not_know": {"x": [1, 2]}}], "flow_id": "v00265", "check_in_time": "v00266", "check_in_method": {"enum_name": "v00267", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "probation_info": {"probation_start_date": "v00268", "probation_end_date": "v00269", "probation_period": 1000270, "field_the_facts_do_not_know": {"x": [1, 2]}}, "contract_info": {"contract_start_date": "v00271", "contract_end_date": "v00272", "contract_type": "v00273", "duration_type": "v00274", "signing_type": "v00275", "contract_file_ids": ["v00276"], "field_the_facts_do_not_know": {"x": [1, 2]}}, "pre_hire_id": "v00277", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -7867,6 +8599,17 @@ fn answers_corehr() {
         r#"{"task_name": null, "task_status": null, "operator_id": null, "task_code": null}"#,
         &["v00001", "v00002", "v00003", "v00004"],
     );
+    decode::<lark_api::corehr::v2::workforce_plan_detail::WorkforcePlanDetail>(
+        "lark_api::corehr::v2::workforce_plan_detail::WorkforcePlanDetail",
+        r#"{"workforce_plan_detail_id": "v00001", "department": {"id": "v00002", "name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "employee_type": {"id": "v00005", "name": [{"lang": "v00006", "value": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "work_location": {"id": "v00008", "name": [{"lang": "v00009", "value": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "job_family": {"id": "v00011", "name": [{"lang": "v00012", "value": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "job_level": {"id": "v00014", "name": [{"lang": "v00015", "value": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "job": {"id": "v00017", "name": [{"lang": "v00018", "value": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "cost_center": {"id": "v00020", "name": [{"lang": "v00021", "value": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "workforce_plan": "v00023", "estimated_active_individuals_detail": [{"date": "v00024", "estimated_active_individuals": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_missing_dimension": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"workforce_plan_detail_id": null, "department": null, "employee_type": null, "work_location": null, "job_family": null, "job_level": null, "job": null, "cost_center": null, "workforce_plan": null, "estimated_active_individuals_detail": null, "is_missing_dimension": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025",
+        ],
+    );
     decode::<lark_api::corehr::v2::pre_hire::PersonInfo>(
         "lark_api::corehr::v2::pre_hire::PersonInfo",
         r#"{"person_id": "v00001", "phone_number": "v00002", "legal_name": "v00003", "preferred_name": "v00004", "preferred_local_full_name": "v00005", "preferred_english_full_name": "v00006", "name_list": [{"local_primary": "v00007", "local_first_name": "v00008", "country_region_id": "v00009", "name_type": {"enum_name": "v00010", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_first_name_2": "v00011", "local_primary_2": "v00012", "additional_name": "v00013", "additional_name_type": {"enum_name": "v00014", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "first_name": "v00015", "full_name": "v00016", "hereditary": "v00017", "custom_name": "v00018", "custom_local_name": "v00019", "middle_name": "v00020", "name_primary": "v00021", "secondary": "v00022", "tertiary": "v00023", "social": {"enum_name": "v00024", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "title": {"enum_name": "v00025", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_middle_name": "v00026", "local_secondary": "v00027", "display_name_local_and_western_script": "v00028", "display_name_local_script": "v00029", "display_name_western_script": "v00030", "field_the_facts_do_not_know": {"x": [1, 2]}}], "gender": {"enum_name": "v00031", "display": [{"lang": "v00032", "value": "v00033", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_of_birth": "v00034", "nationality_id_v2": "v00035", "race": {"enum_name": "v00036", "display": [{"lang": "v00037", "value": "v00038", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "marital_status": {"enum_name": "v00039", "display": [{"lang": "v00040", "value": "v00041", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_list": [{"international_area_code": {"enum_name": "v00042", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00043", "formatted_phone_number": "v00044", "device_type": {"enum_name": "v00045", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_usage": {"enum_name": "v00046", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "address_list": [{"full_address_local_script": "v00047", "full_address_western_script": "v00048", "address_id": "v00049", "country_region_id": "v00050", "region_id": "v00051", "city_id": "v00052", "distinct_id": "v00053", "city_id_v2": "v00054", "district_id_v2": "v00055", "address_line1": "v00056", "address_line2": "v00057", "address_line3": "v00058", "address_line4": "v00059", "address_line5": "v00060", "address_line6": "v00061", "address_line7": "v00062", "address_line8": "v00063", "address_line9": "v00064", "local_address_line1": "v00065", "local_address_line2": "v00066", "local_address_line3": "v00067", "local_address_line4": "v00068", "local_address_line5": "v00069", "local_address_line6": "v00070", "local_address_line7": "v00071", "local_address_line8": "v00072", "local_address_line9": "v00073", "postal_code": "v00074", "address_type_list": [{"enum_name": "v00075", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "custom_fields": [{"custom_api_name": "v00076", "name": {}, "type": 1000077, "value": "v00078", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "email_list": [{"email": "v00079", "is_primary": true, "is_public": true, "email_usage": {"enum_name": "v00080", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "work_experience_list": [{"company_organization": [{"lang": "v00081", "value": "v00082", "field_the_facts_do_not_know": {"x": [1, 2]}}], "department": [{"lang": "v00083", "value": "v00084", "field_the_facts_do_not_know": {"x": [1, 2]}}], "job": [{"lang": "v00085", "value": "v00086", "field_the_facts_do_not_know": {"x": [1, 2]}}], "description": [{"lang": "v00087", "value": "v00088", "field_the_facts_do_not_know": {"x": [1, 2]}}], "start_date": "v00089", "end_date": "v00090", "custom_fields": [{"custom_api_name": "v00091", "name": {}, "type": 1000092, "value": "v00093", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "education_list": [{"school": [{"lang": "v00094", "value": "v00095", "field_the_facts_do_not_know": {"x": [1, 2]}}], "level_of_education": {"enum_name": "v00096", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00097", "end_date": "v00098", "field_of_study": [{"lang": "v00099", "value": "v00100", "field_the_facts_do_not_know": {"x": [1, 2]}}], "degree": {"enum_name": "v00101", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "school_name": {"enum_name": "v00102", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_of_study_name": {"enum_name": "v00103", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "country_region_id": "v00104", "expected_end_date": "v00105", "custom_fields": [{"custom_api_name": "v00106", "name": {}, "type": 1000107, "value": "v00108", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "bank_account_list": [{"bank_name": "v00109", "bank_account_number": "v00110", "account_holder": "v00111", "branch_name": "v00112", "country_region_id": "v00113", "bank_account_usage": [{"enum_name": "v00114", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "bank_account_type": {"enum_name": "v00115", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "payment_type": {"enum_name": "v00116", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "payment_rate": "v00117", "payment_amount": "v00118", "priority": 1000119, "currency_id": "v00120", "custom_fields": [{"custom_api_name": "v00121", "name": {}, "type": 1000122, "value": "v00123", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_list": [{"national_id_type_id": "v00124", "national_id_number": "v00125", "issue_date": "v00126", "expiration_date": "v00127", "country_region_id": "v00128", "issued_by": "v00129", "custom_fields": [{"custom_api_name": "v00130", "name": {}, "type": 1000131, "value": "v00132", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependent_list": [{"id": "v00133", "name": {"local_primary": "v00134", "local_first_name": "v00135", "country_region_id": "v00136", "name_type": {}, "local_first_name_2": "v00137", "local_primary_2": "v00138", "additional_name": "v00139", "additional_name_type": {}, "first_name": "v00140", "full_name": "v00141", "hereditary": "v00142", "custom_name": "v00143", "custom_local_name": "v00144", "middle_name": "v00145", "name_primary": "v00146", "secondary": "v00147", "tertiary": "v00148", "social": {}, "title": {}, "local_middle_name": "v00149", "local_secondary": "v00150", "display_name_local_and_western_script": "v00151", "display_name_local_script": "v00152", "display_name_western_script": "v00153", "field_the_facts_do_not_know": {"x": [1, 2]}}, "relationship": {"enum_name": "v00154", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "gender": {"enum_name": "v00155", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_of_birth": "v00156", "national_id_list": [{"national_id_type_id": "v00157", "national_id_number": "v00158", "issue_date": "v00159", "expiration_date": "v00160", "country_region_id": "v00161", "issued_by": "v00162", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "spouses_working_status": {"enum_name": "v00163", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_this_person_covered_by_health_insurance": true, "is_this_person_allowed_for_tax_deduction": true, "custom_fields": [{"custom_api_name": "v00164", "name": {}, "type": 1000165, "value": "v00166", "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependent_name": "v00167", "employer": "v00168", "job": "v00169", "phone": {"international_area_code": {}, "phone_number": "v00170", "formatted_phone_number": "v00171", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "address": {"full_address_local_script": "v00172", "full_address_western_script": "v00173", "address_id": "v00174", "country_region_id": "v00175", "region_id": "v00176", "city_id": "v00177", "distinct_id": "v00178", "address_line1": "v00179", "address_line2": "v00180", "address_line3": "v00181", "address_line4": "v00182", "address_line5": "v00183", "address_line6": "v00184", "address_line7": "v00185", "address_line8": "v00186", "address_line9": "v00187", "local_address_line1": "v00188", "local_address_line2": "v00189", "local_address_line3": "v00190", "local_address_line4": "v00191", "local_address_line5": "v00192", "local_address_line6": "v00193", "local_address_line7": "v00194", "local_address_line8": "v00195", "local_address_line9": "v00196", "postal_code": "v00197", "address_type_list": [{}], "is_primary": true, "is_public": true, "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "birth_certificate_of_child": {"id": "v00198", "name": "v00199", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "emergency_contact_list": [{"id": "v00200", "name": {"local_primary": "v00201", "local_first_name": "v00202", "country_region_id": "v00203", "name_type": {}, "local_first_name_2": "v00204", "local_primary_2": "v00205", "additional_name": "v00206", "additional_name_type": {}, "first_name": "v00207", "full_name": "v00208", "hereditary": "v00209", "custom_name": "v00210", "custom_local_name": "v00211", "middle_name": "v00212", "name_primary": "v00213", "secondary": "v00214", "tertiary": "v00215", "social": {}, "title": {}, "local_middle_name": "v00216", "local_secondary": "v00217", "display_name_local_and_western_script": "v00218", "display_name_local_script": "v00219", "display_name_western_script": "v00220", "field_the_facts_do_not_know": {"x": [1, 2]}}, "relationship": {"enum_name": "v00221", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_ist": [{"international_area_code": {}, "phone_number": "v00222", "formatted_phone_number": "v00223", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "phone_list": [{"international_area_code": {}, "phone_number": "v00224", "formatted_phone_number": "v00225", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "legal_name": "v00226", "custom_fields": [{"custom_api_name": "v00227", "name": {}, "type": 1000228, "value": "v00229", "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "date_entered_workforce": "v00230", "working_years": 1000231, "profile_image_id": "v00232", "email_address": "v00233", "age": 1000234, "highest_level_of_education": {"school": [{"lang": "v00235", "value": "v00236", "field_the_facts_do_not_know": {"x": [1, 2]}}], "level_of_education": {"enum_name": "v00237", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00238", "end_date": "v00239", "field_of_study": [{"lang": "v00240", "value": "v00241", "field_the_facts_do_not_know": {"x": [1, 2]}}], "degree": {"enum_name": "v00242", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "school_name": {"enum_name": "v00243", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_of_study_name": {"enum_name": "v00244", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "country_region_id": "v00245", "expected_end_date": "v00246", "custom_fields": [{"custom_api_name": "v00247", "name": {}, "type": 1000248, "value": "v00249", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "highest_degree_of_education": {"school": [{"lang": "v00250", "value": "v00251", "field_the_facts_do_not_know": {"x": [1, 2]}}], "level_of_education": {"enum_name": "v00252", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00253", "end_date": "v00254", "field_of_study": [{"lang": "v00255", "value": "v00256", "field_the_facts_do_not_know": {"x": [1, 2]}}], "degree": {"enum_name": "v00257", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "school_name": {"enum_name": "v00258", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_of_study_name": {"enum_name": "v00259", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "country_region_id": "v00260", "expected_end_date": "v00261", "custom_fields": [{"custom_api_name": "v00262", "name": {}, "type": 1000263, "value": "v00264", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "personal_profile": [{"personal_profile_type": {"enum_name": "v00265", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "files": [{"id": "v00266", "name": "v00267", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "talent_id": "v00268", "custom_fields": [{"custom_api_name": "v00269", "name": {"zh_cn": "v00270", "en_us": "v00271", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000272, "value": "v00273", "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_number": "v00274", "family_address": "v00275", "person_info_chns": [{"native_region": "v00276", "hukou_type": {"enum_name": "v00277", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "hukou_location": "v00278", "political_affiliations": [{"enum_name": "v00279", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "born_country_region": "v00280", "is_disabled": true, "disable_card_number": "v00281", "is_martyr_family": true, "martyr_card_number": "v00282", "is_old_alone": true, "resident_taxes": [{"year_resident_tax": "v00283", "resident_status": {"enum_name": "v00284", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "tax_country_region_id": "v00285", "custom_fields": [{"field_name": "v00286", "value": "v00287", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "religion": {"enum_name": "v00288", "display": [{"lang": "v00289", "value": "v00290", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "working_years_v2": 0.5, "created_at": "v00291", "updated_at": "v00292", "created_by": "v00293", "updated_by": "v00294", "bank_account_number": "v00295", "passport_number": "v00296", "former_employer": [{"lang": "v00297", "value": "v00298", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -7968,81 +8711,41 @@ fn answers_corehr() {
         r#"{"probation_start_date": null, "probation_end_date": null, "probation_period": null}"#,
         &["v00001", "v00002", "1000003"],
     );
-    decode::<lark_api::corehr::v2::cost_allocation::CostAllocation>(
-        "lark_api::corehr::v2::cost_allocation::CostAllocation",
-        r#"{"employment_id": "v00001", "cost_allocations": [{"wk_id": "v00002", "effective_time": "v00003", "expiration_time": "v00004", "job_data_cost_center_id": [{"cost_center_id": "v00005", "rate": 1000006, "new_rate": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}], "job_data_id": {"wk_id": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "reason": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"employment_id": null, "cost_allocations": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
-        ],
-    );
-    decode::<lark_api::corehr::v2::cost_allocation::CostAllocationCostAllocation>(
-        "lark_api::corehr::v2::cost_allocation::CostAllocationCostAllocation",
-        r#"{"wk_id": "v00001", "effective_time": "v00002", "expiration_time": "v00003", "job_data_cost_center_id": [{"cost_center_id": "v00004", "rate": 1000005, "new_rate": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}], "job_data_id": {"wk_id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "reason": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"wk_id": null, "effective_time": null, "expiration_time": null, "job_data_cost_center_id": null, "job_data_id": null, "reason": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "1000005", "v00006", "v00007",
-        ],
-    );
-    decode::<lark_api::corehr::v2::JobDataId>(
-        "lark_api::corehr::v2::JobDataId",
-        r#"{"wk_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"wk_id": null}"#,
-        &["v00001"],
-    );
-    decode::<lark_api::corehr::v2::default_cost_center::DefaultCostCenter>(
-        "lark_api::corehr::v2::default_cost_center::DefaultCostCenter",
-        r#"{"employment_id": "v00001", "default_cost_centers": [{"wk_id": "v00002", "wk_tid": "v00003", "effective_time": "v00004", "cost_center_id": "v00005", "job_data_id": "v00006", "is_inherit": true, "inherit_source": {"enum_name": "v00007", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "reason": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"employment_id": null, "default_cost_centers": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-        ],
-    );
-    decode::<lark_api::corehr::v2::default_cost_center::DefaultCostCenterDefaultCostCenter>(
-        "lark_api::corehr::v2::default_cost_center::DefaultCostCenterDefaultCostCenter",
-        r#"{"wk_id": "v00001", "wk_tid": "v00002", "effective_time": "v00003", "cost_center_id": "v00004", "job_data_id": "v00005", "is_inherit": true, "inherit_source": {"enum_name": "v00006", "display": [{"lang": "v00007", "value": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "reason": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"wk_id": null, "wk_tid": null, "effective_time": null, "cost_center_id": null, "job_data_id": null, "is_inherit": null, "inherit_source": null, "reason": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009",
-        ],
-    );
-    decode::<lark_api::corehr::v2::department::QueryTimelineItem>(
-        "lark_api::corehr::v2::department::QueryTimelineItem",
-        r#"{"id": "v00001", "version_id": "v00002", "names": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "sub_type": {"enum_name": "v00005", "display": [{"lang": "v00006", "value": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "parent_department_id": "v00008", "manager": "v00009", "code": "v00010", "effective_date": "v00011", "active": true, "descriptions": [{"lang": "v00012", "value": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "custom_fields": [{"custom_api_name": "v00014", "name": {"zh_cn": "v00015", "en_us": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000017, "value": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}], "expiration_date": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "version_id": null, "names": null, "sub_type": null, "parent_department_id": null, "manager": null, "code": null, "effective_date": null, "active": null, "descriptions": null, "custom_fields": null, "expiration_date": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "1000017", "v00018", "v00019",
-        ],
-    );
-    decode::<lark_api::corehr::v2::employees_additional_job::AdditionalJob>(
-        "lark_api::corehr::v2::employees_additional_job::AdditionalJob",
-        r#"{"id": "v00001", "employee_type_id": "v00002", "working_hours_type_id": "v00003", "work_location_id": "v00004", "department_id": "v00005", "job_id": "v00006", "job_level_id": "v00007", "job_family_id": "v00008", "employment_id": "v00009", "start_date": "v00010", "end_date": "v00011", "direct_manager_id": "v00012", "dotted_line_manager_id": "v00013", "work_shift": {"enum_name": "v00014", "display": [{"lang": "v00015", "value": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "compensation_type": {"enum_name": "v00017", "display": [{"lang": "v00018", "value": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "service_company": "v00020", "weekly_working_hours": "v00021", "work_calendar_id": "v00022", "position_id": "v00023", "employee_subtype_id": "v00024", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "employee_type_id": null, "working_hours_type_id": null, "work_location_id": null, "department_id": null, "job_id": null, "job_level_id": null, "job_family_id": null, "employment_id": null, "start_date": null, "end_date": null, "direct_manager_id": null, "dotted_line_manager_id": null, "work_shift": null, "compensation_type": null, "service_company": null, "weekly_working_hours": null, "work_calendar_id": null, "position_id": null, "employee_subtype_id": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-        ],
-    );
-    decode::<lark_api::corehr::v2::workforce_plan_detail::WorkforcePlanDetail>(
-        "lark_api::corehr::v2::workforce_plan_detail::WorkforcePlanDetail",
-        r#"{"workforce_plan_detail_id": "v00001", "department": {"id": "v00002", "name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "employee_type": {"id": "v00005", "name": [{"lang": "v00006", "value": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "work_location": {"id": "v00008", "name": [{"lang": "v00009", "value": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "job_family": {"id": "v00011", "name": [{"lang": "v00012", "value": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "job_level": {"id": "v00014", "name": [{"lang": "v00015", "value": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "job": {"id": "v00017", "name": [{"lang": "v00018", "value": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "cost_center": {"id": "v00020", "name": [{"lang": "v00021", "value": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "workforce_plan": "v00023", "estimated_active_individuals_detail": [{"date": "v00024", "estimated_active_individuals": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_missing_dimension": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"workforce_plan_detail_id": null, "department": null, "employee_type": null, "work_location": null, "job_family": null, "job_level": null, "job": null, "cost_center": null, "workforce_plan": null, "estimated_active_individuals_detail": null, "is_missing_dimension": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-            "v00025",
-        ],
-    );
     decode::<lark_api::corehr::v2::workforce_plan_detail::Department>(
         "lark_api::corehr::v2::workforce_plan_detail::Department",
         r#"{"id": "v00001", "name": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"id": null, "name": null}"#,
         &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::corehr::v2::cost_center::CostCenterItem>(
+        "lark_api::corehr::v2::cost_center::CostCenterItem",
+        r#"{"cost_center_id": "v00001", "version_id": "v00002", "name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "code": "v00005", "parent_cost_center_id": "v00006", "managers": ["v00007"], "description": [{"lang": "v00008", "value": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "effective_date": "v00010", "expiration_date": "v00011", "active": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"cost_center_id": null, "version_id": null, "name": null, "code": null, "parent_cost_center_id": null, "managers": null, "description": null, "effective_date": null, "expiration_date": null, "active": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::corehr::v2::workforce_plan_detail::WorkforcePlanDetailItem>(
+        "lark_api::corehr::v2::workforce_plan_detail::WorkforcePlanDetailItem",
+        r#"{"workforce_plan_detail_id": "v00001", "dimension_info_datas": [{"dimension_key": "v00002", "dimension_info": {"id": "v00003", "name": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "workforce_plan": "v00004", "active_individuals": "v00005", "individuals_to_be_added": "v00006", "individuals_to_be_removed": "v00007", "estimated_active_individuals_details": [{"date": "v00008", "estimated_active_individuals": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "multi_period_values": [{"period_date": "v00010", "workforce_plan": "v00011", "individuals_to_be_added": "v00012", "individuals_to_be_removed": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_missing_dimension": true, "is_all_zero_value": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"workforce_plan_detail_id": null, "dimension_info_datas": null, "workforce_plan": null, "active_individuals": null, "individuals_to_be_added": null, "individuals_to_be_removed": null, "estimated_active_individuals_details": null, "multi_period_values": null, "is_missing_dimension": null, "is_all_zero_value": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013",
+        ],
+    );
+    decode::<lark_api::corehr::v2::workforce_plan_detail::DimensionInfoData>(
+        "lark_api::corehr::v2::workforce_plan_detail::DimensionInfoData",
+        r#"{"dimension_key": "v00001", "dimension_info": {"id": "v00002", "name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"dimension_key": null, "dimension_info": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::corehr::v2::MultiPeriodValue>(
+        "lark_api::corehr::v2::MultiPeriodValue",
+        r#"{"period_date": "v00001", "workforce_plan": "v00002", "individuals_to_be_added": "v00003", "individuals_to_be_removed": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"period_date": null, "workforce_plan": null, "individuals_to_be_added": null, "individuals_to_be_removed": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
     );
     decode::<lark_api::corehr::v1::assigned_user::AssignedUser>(
         "lark_api::corehr::v1::assigned_user::AssignedUser",
@@ -8237,15 +8940,6 @@ fn answers_corehr() {
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "1000008",
         ],
     );
-    decode::<lark_api::corehr::v2::workforce_plan_detail::WorkforcePlanDetailItem>(
-        "lark_api::corehr::v2::workforce_plan_detail::WorkforcePlanDetailItem",
-        r#"{"workforce_plan_detail_id": "v00001", "dimension_info_datas": [{"dimension_key": "v00002", "dimension_info": {"id": "v00003", "name": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "workforce_plan": "v00004", "active_individuals": "v00005", "individuals_to_be_added": "v00006", "individuals_to_be_removed": "v00007", "estimated_active_individuals_details": [{"date": "v00008", "estimated_active_individuals": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "multi_period_values": [{"period_date": "v00010", "workforce_plan": "v00011", "individuals_to_be_added": "v00012", "individuals_to_be_removed": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_missing_dimension": true, "is_all_zero_value": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"workforce_plan_detail_id": null, "dimension_info_datas": null, "workforce_plan": null, "active_individuals": null, "individuals_to_be_added": null, "individuals_to_be_removed": null, "estimated_active_individuals_details": null, "multi_period_values": null, "is_missing_dimension": null, "is_all_zero_value": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013",
-        ],
-    );
     decode::<lark_api::corehr::v2::job_change::JobChange>(
         "lark_api::corehr::v2::job_change::JobChange",
         r#"{"job_change_id": "v00001", "employment_id": "v00002", "status": "v00003", "transfer_type_unique_identifier": "v00004", "transfer_reason_unique_identifier": "v00005", "process_id": "v00006", "effective_date": "v00007", "created_time": "v00008", "updated_time": "v00009", "transfer_info": {"remark": "v00010", "offer_info": "v00011", "target_dotted_manager_clean": true, "probation_exist": true, "original_department": "v00012", "target_department": "v00013", "original_work_location": "v00014", "target_work_location": "v00015", "original_direct_manager": "v00016", "target_direct_manager": "v00017", "original_dotted_manager": "v00018", "target_dotted_manager": "v00019", "original_job": "v00020", "target_job": "v00021", "original_job_family": "v00022", "target_job_family": "v00023", "original_job_level": "v00024", "target_job_level": "v00025", "original_workforce_type": "v00026", "target_workforce_type": "v00027", "original_employee_subtype": "v00028", "target_employee_subtype": "v00029", "original_company": "v00030", "target_company": "v00031", "original_contract_number": "v00032", "target_contract_number": "v00033", "original_contract_type": "v00034", "target_contract_type": "v00035", "original_duration_type": "v00036", "target_duration_type": "v00037", "original_signing_type": "v00038", "target_signing_type": "v00039", "original_contract_start_date": "v00040", "target_contract_start_date": "v00041", "original_contract_end_date": "v00042", "target_contract_end_date": "v00043", "original_working_hours_type": "v00044", "target_working_hours_type": "v00045", "original_working_calendar": "v00046", "target_working_calendar": "v00047", "original_probation_end_date": "v00048", "target_probation_end_date": "v00049", "original_weekly_working_hours": "v00050", "target_weekly_working_hours": "v00051", "original_work_shift": "v00052", "target_work_shift": "v00053", "original_cost_center_rate": [{"cost_center_id": "v00054", "rate": 1000055, "field_the_facts_do_not_know": {"x": [1, 2]}}], "target_cost_center_rate": [{"cost_center_id": "v00056", "rate": 1000057, "field_the_facts_do_not_know": {"x": [1, 2]}}], "original_employment_change": {"regular_employee_start_date": "v00058", "seniority_date": "v00059", "employee_number": "v00060", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "target_employment_change": {"regular_employee_start_date": "v00061", "seniority_date": "v00062", "employee_number": "v00063", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "original_job_grade": "v00064", "target_job_grade": "v00065", "original_compensation_type": "v00066", "target_compensation_type": "v00067", "original_service_company": "v00068", "target_service_company": "v00069", "original_position": "v00070", "target_position": "v00071", "original_social_security_city": "v00072", "target_social_security_city": "v00073", "original_pathway": "v00074", "target_pathway": "v00075", "is_transfer_with_workforce": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_adjust_salary": true, "custom_fields": [{"custom_api_name": "v00076", "name": {"zh_cn": "v00077", "en_us": "v00078", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000079, "value": "v00080", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -8353,12 +9047,6 @@ fn answers_corehr() {
             "v00033", "v00034", "v00035", "v00036", "v00037", "v00038",
         ],
     );
-    decode::<lark_api::corehr::v2::workforce_plan_detail::DimensionInfoData>(
-        "lark_api::corehr::v2::workforce_plan_detail::DimensionInfoData",
-        r#"{"dimension_key": "v00001", "dimension_info": {"id": "v00002", "name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"dimension_key": null, "dimension_info": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
-    );
     decode::<lark_api::corehr::v2::signature_template::TemplateSetting>(
         "lark_api::corehr::v2::signature_template::TemplateSetting",
         r#"{"page_seal_types": ["v00001"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -8437,12 +9125,6 @@ fn answers_corehr() {
         r#"{"total_apiname": null, "apiname": null, "source": null}"#,
         &["1000001", "v00002", "v00003", "v00004", "v00005"],
     );
-    decode::<lark_api::corehr::v2::MultiPeriodValue>(
-        "lark_api::corehr::v2::MultiPeriodValue",
-        r#"{"period_date": "v00001", "workforce_plan": "v00002", "individuals_to_be_added": "v00003", "individuals_to_be_removed": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"period_date": null, "workforce_plan": null, "individuals_to_be_added": null, "individuals_to_be_removed": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
-    );
     decode::<lark_api::corehr::v2::probation::ProbationInfo>(
         "lark_api::corehr::v2::probation::ProbationInfo",
         r#"{"employment_id": "v00001", "probation_id": "v00002", "probation_start_date": "v00003", "probation_expected_end_date": "v00004", "actual_probation_end_date": "v00005", "initiating_time": "v00006", "submission_type": {"enum_name": "v00007", "display": [{"lang": "v00008", "value": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "initiator_id": "v00010", "probation_status": {"enum_name": "v00011", "display": [{"lang": "v00012", "value": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "self_review": "v00014", "notes": "v00015", "process_id": "v00016", "converted_via_bpm": true, "custom_fields": [{"custom_api_name": "v00017", "name": {"zh_cn": "v00018", "en_us": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000020, "value": "v00021", "field_the_facts_do_not_know": {"x": [1, 2]}}], "final_assessment_status": {"enum_name": "v00022", "display": [{"lang": "v00023", "value": "v00024", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "final_assessment_result": {"enum_name": "v00025", "display": [{"lang": "v00026", "value": "v00027", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "final_assessment_score": 0.5, "final_assessment_grade": {"enum_name": "v00028", "display": [{"lang": "v00029", "value": "v00030", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "final_assessment_comment": "v00031", "final_assessment_detail": "v00032", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -8470,6 +9152,48 @@ fn answers_corehr() {
             "v00017", "v00018", "v00019", "1000020", "v00021", "v00022", "v00023", "v00024",
             "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
             "v00033", "v00034", "v00035", "v00036", "1000037", "v00038", "v00039", "v00040",
+        ],
+    );
+    decode::<lark_api::corehr::v2::person::PatchPerson>(
+        "lark_api::corehr::v2::person::PatchPerson",
+        r#"{"person_id": "v00001", "phone_number": "v00002", "legal_name": "v00003", "preferred_name": "v00004", "preferred_local_full_name": "v00005", "preferred_english_full_name": "v00006", "name_list": [{"local_primary": "v00007", "local_first_name": "v00008", "country_region_id": "v00009", "name_type": {"enum_name": "v00010", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_first_name_2": "v00011", "local_primary_2": "v00012", "additional_name_type": {"enum_name": "v00013", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "first_name": "v00014", "full_name": "v00015", "hereditary": "v00016", "custom_name": "v00017", "custom_local_name": "v00018", "middle_name": "v00019", "name_primary": "v00020", "secondary": "v00021", "social": {"enum_name": "v00022", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "tertiary": "v00023", "title": {"enum_name": "v00024", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_middle_name": "v00025", "local_secondary": "v00026", "display_name_local_and_western_script": "v00027", "display_name_local_script": "v00028", "display_name_western_script": "v00029", "field_the_facts_do_not_know": {"x": [1, 2]}}], "gender": {"enum_name": "v00030", "display": [{"lang": "v00031", "value": "v00032", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_of_birth": "v00033", "race": {"enum_name": "v00034", "display": [{"lang": "v00035", "value": "v00036", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "marital_status": {"enum_name": "v00037", "display": [{"lang": "v00038", "value": "v00039", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_list": [{"international_area_code": {"enum_name": "v00040", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00041", "formatted_phone_number": "v00042", "device_type": {"enum_name": "v00043", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_usage": {"enum_name": "v00044", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "address_list": [{"full_address_local_script": "v00045", "full_address_western_script": "v00046", "address_id": "v00047", "country_region_id": "v00048", "region_id": "v00049", "address_line1": "v00050", "address_line2": "v00051", "address_line3": "v00052", "address_line4": "v00053", "address_line5": "v00054", "address_line6": "v00055", "address_line7": "v00056", "address_line8": "v00057", "address_line9": "v00058", "local_address_line1": "v00059", "local_address_line2": "v00060", "local_address_line3": "v00061", "local_address_line4": "v00062", "local_address_line5": "v00063", "local_address_line6": "v00064", "local_address_line7": "v00065", "local_address_line8": "v00066", "local_address_line9": "v00067", "postal_code": "v00068", "address_type_list": [{"enum_name": "v00069", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "custom_fields": [{"custom_api_name": "v00070", "name": {}, "type": 1000071, "value": "v00072", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "email_list": [{"email": "v00073", "is_primary": true, "is_public": true, "email_usage": {"enum_name": "v00074", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "work_experience_list": [{"company_organization": [{"lang": "v00075", "value": "v00076", "field_the_facts_do_not_know": {"x": [1, 2]}}], "department": [{"lang": "v00077", "value": "v00078", "field_the_facts_do_not_know": {"x": [1, 2]}}], "job": [{"lang": "v00079", "value": "v00080", "field_the_facts_do_not_know": {"x": [1, 2]}}], "description": [{"lang": "v00081", "value": "v00082", "field_the_facts_do_not_know": {"x": [1, 2]}}], "start_date": "v00083", "end_date": "v00084", "custom_fields": [{"custom_api_name": "v00085", "name": {}, "type": 1000086, "value": "v00087", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "education_list": [{"school": [{"lang": "v00088", "value": "v00089", "field_the_facts_do_not_know": {"x": [1, 2]}}], "level_of_education": {"enum_name": "v00090", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00091", "end_date": "v00092", "field_of_study": [{"lang": "v00093", "value": "v00094", "field_the_facts_do_not_know": {"x": [1, 2]}}], "degree": {"enum_name": "v00095", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "school_name": {"enum_name": "v00096", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_of_study_name": {"enum_name": "v00097", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "country_region_id": "v00098", "expected_end_date": "v00099", "custom_fields": [{"custom_api_name": "v00100", "name": {}, "type": 1000101, "value": "v00102", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "bank_account_list": [{"bank_name": "v00103", "bank_account_number": "v00104", "account_holder": "v00105", "branch_name": "v00106", "bank_id_v2": "v00107", "branch_id_v2": "v00108", "country_region_id": "v00109", "bank_account_usage": [{"enum_name": "v00110", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "bank_account_type": {"enum_name": "v00111", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "currency_id": "v00112", "custom_fields": [{"custom_api_name": "v00113", "name": {}, "type": 1000114, "value": "v00115", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_list": [{"national_id_type_id": "v00116", "national_id_number": "v00117", "issue_date": "v00118", "expiration_date": "v00119", "country_region_id": "v00120", "issued_by": "v00121", "custom_fields": [{"custom_api_name": "v00122", "name": {}, "type": 1000123, "value": "v00124", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependent_list": [{"name": {"local_primary": "v00125", "local_first_name": "v00126", "country_region_id": "v00127", "name_type": {}, "local_first_name_2": "v00128", "local_primary_2": "v00129", "additional_name_type": {}, "first_name": "v00130", "full_name": "v00131", "hereditary": "v00132", "custom_name": "v00133", "custom_local_name": "v00134", "middle_name": "v00135", "name_primary": "v00136", "secondary": "v00137", "social": {}, "tertiary": "v00138", "title": {}, "local_middle_name": "v00139", "local_secondary": "v00140", "display_name_local_and_western_script": "v00141", "display_name_local_script": "v00142", "display_name_western_script": "v00143", "field_the_facts_do_not_know": {"x": [1, 2]}}, "relationship": {"enum_name": "v00144", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "gender": {"enum_name": "v00145", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_of_birth": "v00146", "nationality_id_v2": "v00147", "national_id_list": [{"national_id_type_id": "v00148", "national_id_number": "v00149", "issue_date": "v00150", "expiration_date": "v00151", "country_region_id": "v00152", "issued_by": "v00153", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "spouses_working_status": {"enum_name": "v00154", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_this_person_covered_by_health_insurance": true, "is_this_person_allowed_for_tax_deduction": true, "custom_fields": [{"custom_api_name": "v00155", "name": {}, "type": 1000156, "value": "v00157", "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependent_name": "v00158", "employer": "v00159", "job": "v00160", "phone": {"international_area_code": {}, "phone_number": "v00161", "formatted_phone_number": "v00162", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "address": {"full_address_local_script": "v00163", "full_address_western_script": "v00164", "address_id": "v00165", "country_region_id": "v00166", "region_id": "v00167", "address_line1": "v00168", "address_line2": "v00169", "address_line3": "v00170", "address_line4": "v00171", "address_line5": "v00172", "address_line6": "v00173", "address_line7": "v00174", "address_line8": "v00175", "address_line9": "v00176", "local_address_line1": "v00177", "local_address_line2": "v00178", "local_address_line3": "v00179", "local_address_line4": "v00180", "local_address_line5": "v00181", "local_address_line6": "v00182", "local_address_line7": "v00183", "local_address_line8": "v00184", "local_address_line9": "v00185", "postal_code": "v00186", "address_type_list": [{}], "is_primary": true, "is_public": true, "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "birth_certificate_of_child": {"id": "v00187", "name": "v00188", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "emergency_contact_list": [{"name": {"local_primary": "v00189", "local_first_name": "v00190", "country_region_id": "v00191", "name_type": {}, "local_first_name_2": "v00192", "local_primary_2": "v00193", "additional_name_type": {}, "first_name": "v00194", "full_name": "v00195", "hereditary": "v00196", "custom_name": "v00197", "custom_local_name": "v00198", "middle_name": "v00199", "name_primary": "v00200", "secondary": "v00201", "social": {}, "tertiary": "v00202", "title": {}, "local_middle_name": "v00203", "local_secondary": "v00204", "display_name_local_and_western_script": "v00205", "display_name_local_script": "v00206", "display_name_western_script": "v00207", "field_the_facts_do_not_know": {"x": [1, 2]}}, "relationship": {"enum_name": "v00208", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_ist": [{"international_area_code": {}, "phone_number": "v00209", "formatted_phone_number": "v00210", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "phone_list": [{"international_area_code": {}, "phone_number": "v00211", "formatted_phone_number": "v00212", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "legal_name": "v00213", "custom_fields": [{"custom_api_name": "v00214", "name": {}, "type": 1000215, "value": "v00216", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "date_entered_workforce": "v00217", "working_years": 1000218, "profile_image_id": "v00219", "email_address": "v00220", "age": 1000221, "highest_level_of_education": {"school": [{"lang": "v00222", "value": "v00223", "field_the_facts_do_not_know": {"x": [1, 2]}}], "level_of_education": {"enum_name": "v00224", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00225", "end_date": "v00226", "field_of_study": [{"lang": "v00227", "value": "v00228", "field_the_facts_do_not_know": {"x": [1, 2]}}], "degree": {"enum_name": "v00229", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "school_name": {"enum_name": "v00230", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_of_study_name": {"enum_name": "v00231", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "country_region_id": "v00232", "expected_end_date": "v00233", "custom_fields": [{"custom_api_name": "v00234", "name": {}, "type": 1000235, "value": "v00236", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "highest_degree_of_education": {"school": [{"lang": "v00237", "value": "v00238", "field_the_facts_do_not_know": {"x": [1, 2]}}], "level_of_education": {"enum_name": "v00239", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00240", "end_date": "v00241", "field_of_study": [{"lang": "v00242", "value": "v00243", "field_the_facts_do_not_know": {"x": [1, 2]}}], "degree": {"enum_name": "v00244", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "school_name": {"enum_name": "v00245", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_of_study_name": {"enum_name": "v00246", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "country_region_id": "v00247", "expected_end_date": "v00248", "custom_fields": [{"custom_api_name": "v00249", "name": {}, "type": 1000250, "value": "v00251", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "personal_profile": [{"personal_profile_type": {"enum_name": "v00252", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "files": [{"id": "v00253", "name": "v00254", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "native_region": "v00255", "hukou_type": {"enum_name": "v00256", "display": [{"lang": "v00257", "value": "v00258", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "hukou_location": "v00259", "talent_id": "v00260", "custom_fields": [{"custom_api_name": "v00261", "name": {"zh_cn": "v00262", "en_us": "v00263", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000264, "value": "v00265", "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_number": "v00266", "family_address": "v00267", "born_country_region": "v00268", "is_disabled": true, "disable_card_number": "v00269", "is_martyr_family": true, "martyr_card_number": "v00270", "is_old_alone": true, "resident_taxes": [{"year_resident_tax": "v00271", "resident_status": {"enum_name": "v00272", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "tax_country_region_id": "v00273", "custom_fields": [{"field_name": "v00274", "value": "v00275", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "first_entry_time": "v00276", "leave_time": "v00277", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"person_id": null, "phone_number": null, "legal_name": null, "preferred_name": null, "preferred_local_full_name": null, "preferred_english_full_name": null, "name_list": null, "gender": null, "date_of_birth": null, "race": null, "marital_status": null, "phone_list": null, "address_list": null, "email_list": null, "work_experience_list": null, "education_list": null, "bank_account_list": null, "national_id_list": null, "dependent_list": null, "emergency_contact_list": null, "date_entered_workforce": null, "working_years": null, "profile_image_id": null, "email_address": null, "age": null, "highest_level_of_education": null, "highest_degree_of_education": null, "personal_profile": null, "native_region": null, "hukou_type": null, "hukou_location": null, "talent_id": null, "custom_fields": null, "national_id_number": null, "family_address": null, "born_country_region": null, "is_disabled": null, "disable_card_number": null, "is_martyr_family": null, "martyr_card_number": null, "is_old_alone": null, "resident_taxes": null, "first_entry_time": null, "leave_time": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
+            "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
+            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
+            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "1000071", "v00072",
+            "v00073", "v00074", "v00075", "v00076", "v00077", "v00078", "v00079", "v00080",
+            "v00081", "v00082", "v00083", "v00084", "v00085", "1000086", "v00087", "v00088",
+            "v00089", "v00090", "v00091", "v00092", "v00093", "v00094", "v00095", "v00096",
+            "v00097", "v00098", "v00099", "v00100", "1000101", "v00102", "v00103", "v00104",
+            "v00105", "v00106", "v00107", "v00108", "v00109", "v00110", "v00111", "v00112",
+            "v00113", "1000114", "v00115", "v00116", "v00117", "v00118", "v00119", "v00120",
+            "v00121", "v00122", "1000123", "v00124", "v00125", "v00126", "v00127", "v00128",
+            "v00129", "v00130", "v00131", "v00132", "v00133", "v00134", "v00135", "v00136",
+            "v00137", "v00138", "v00139", "v00140", "v00141", "v00142", "v00143", "v00144",
+            "v00145", "v00146", "v00147", "v00148", "v00149", "v00150", "v00151", "v00152",
+            "v00153", "v00154", "v00155", "1000156", "v00157", "v00158", "v00159", "v00160",
+            "v00161", "v00162", "v00163", "v00164", "v00165", "v00166", "v00167", "v00168",
+            "v00169", "v00170", "v00171", "v00172", "v00173", "v00174", "v00175", "v00176",
+            "v00177", "v00178", "v00179", "v00180", "v00181", "v00182", "v00183", "v00184",
+            "v00185", "v00186", "v00187", "v00188", "v00189", "v00190", "v00191", "v00192",
+            "v00193", "v00194", "v00195", "v00196", "v00197", "v00198", "v00199", "v00200",
+            "v00201", "v00202", "v00203", "v00204", "v00205", "v00206", "v00207", "v00208",
+            "v00209", "v00210", "v00211", "v00212", "v00213", "v00214", "1000215", "v00216",
+            "v00217", "1000218", "v00219", "v00220", "1000221", "v00222", "v00223", "v00224",
+            "v00225", "v00226", "v00227", "v00228", "v00229", "v00230", "v00231", "v00232",
+            "v00233", "v00234", "1000235", "v00236", "v00237", "v00238", "v00239", "v00240",
+            "v00241", "v00242", "v00243", "v00244", "v00245", "v00246", "v00247", "v00248",
+            "v00249", "1000250", "v00251", "v00252", "v00253", "v00254", "v00255", "v00256",
+            "v00257", "v00258", "v00259", "v00260", "v00261", "v00262", "v00263", "1000264",
+            "v00265", "v00266", "v00267", "v00268", "v00269", "v00270", "v00271", "v00272",
+            "v00273", "v00274", "v00275", "v00276", "v00277",
         ],
     );
     decode::<lark_api::corehr::v1::person::PatchPerson>(
@@ -8606,8 +9330,8 @@ fn answers_corehr() {
             "v00025", "v00026",
         ],
     );
-    decode::<lark_api::corehr::v2::department::TreeItem>(
-        "lark_api::corehr::v2::department::TreeItem",
+    decode::<lark_api::corehr::v2::CostCenterItem>(
+        "lark_api::corehr::v2::CostCenterItem",
         r#"{"id": "v00001", "level": 1000002, "children": ["v00003"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"id": null, "level": null, "children": null}"#,
         &["v00001", "1000002", "v00003"],
@@ -8661,11 +9385,35 @@ fn answers_corehr() {
         r#"{"email": null, "is_primary": null, "is_public": null, "email_usage": null, "custom_fields": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
     );
-    decode::<lark_api::corehr::CostCenterRate>(
-        "lark_api::corehr::CostCenterRate",
+    decode::<lark_api::corehr::OriginalCostCenterRate>(
+        "lark_api::corehr::OriginalCostCenterRate",
         r#"{"cost_center_id": "v00001", "rate": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"cost_center_id": null, "rate": null}"#,
         &["v00001", "1000002"],
+    );
+    decode::<lark_api::corehr::v1::job_change::CreateTransferInfo>(
+        "lark_api::corehr::v1::job_change::CreateTransferInfo",
+        r#"{"remark": "v00001", "offer_info": "v00002", "target_dotted_manager_clean": true, "probation_exist": true, "original_department": "v00003", "target_department": "v00004", "original_work_location": "v00005", "target_work_location": "v00006", "original_direct_manager": "v00007", "target_direct_manager": "v00008", "original_dotted_manager": "v00009", "target_dotted_manager": "v00010", "original_job": "v00011", "target_job": "v00012", "original_job_family": "v00013", "target_job_family": "v00014", "original_job_level": "v00015", "target_job_level": "v00016", "original_workforce_type": "v00017", "target_workforce_type": "v00018", "original_employee_subtype": "v00019", "target_employee_subtype": "v00020", "original_company": "v00021", "target_company": "v00022", "original_contract_number": "v00023", "target_contract_number": "v00024", "original_contract_type": "v00025", "target_contract_type": "v00026", "original_duration_type": "v00027", "target_duration_type": "v00028", "original_signing_type": "v00029", "target_signing_type": "v00030", "original_contract_start_date": "v00031", "target_contract_start_date": "v00032", "original_contract_end_date": "v00033", "target_contract_end_date": "v00034", "original_working_hours_type": "v00035", "target_working_hours_type": "v00036", "original_working_calendar": "v00037", "target_working_calendar": "v00038", "original_probation_end_date": "v00039", "target_probation_end_date": "v00040", "original_weekly_working_hours": "v00041", "target_weekly_working_hours": "v00042", "original_work_shift": "v00043", "target_work_shift": "v00044", "original_cost_center_rate": [{"cost_center_id": "v00045", "rate": 1000046, "field_the_facts_do_not_know": {"x": [1, 2]}}], "target_cost_center_rate": [{"cost_center_id": "v00047", "rate": 1000048, "field_the_facts_do_not_know": {"x": [1, 2]}}], "original_employment_change": {"regular_employee_start_date": "v00049", "seniority_date": "v00050", "employee_number": "v00051", "custom_fields": [{"custom_api_name": "v00052", "name": {}, "type": 1000053, "value": "v00054", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "target_employment_change": {"regular_employee_start_date": "v00055", "seniority_date": "v00056", "employee_number": "v00057", "custom_fields": [{"custom_api_name": "v00058", "name": {}, "type": 1000059, "value": "v00060", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "original_job_grade": "v00061", "target_job_grade": "v00062", "original_compensation_type": "v00063", "target_compensation_type": "v00064", "original_service_company": "v00065", "target_service_company": "v00066", "original_position": "v00067", "target_position": "v00068", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"remark": null, "offer_info": null, "target_dotted_manager_clean": null, "probation_exist": null, "original_department": null, "target_department": null, "original_work_location": null, "target_work_location": null, "original_direct_manager": null, "target_direct_manager": null, "original_dotted_manager": null, "target_dotted_manager": null, "original_job": null, "target_job": null, "original_job_family": null, "target_job_family": null, "original_job_level": null, "target_job_level": null, "original_workforce_type": null, "target_workforce_type": null, "original_employee_subtype": null, "target_employee_subtype": null, "original_company": null, "target_company": null, "original_contract_number": null, "target_contract_number": null, "original_contract_type": null, "target_contract_type": null, "original_duration_type": null, "target_duration_type": null, "original_signing_type": null, "target_signing_type": null, "original_contract_start_date": null, "target_contract_start_date": null, "original_contract_end_date": null, "target_contract_end_date": null, "original_working_hours_type": null, "target_working_hours_type": null, "original_working_calendar": null, "target_working_calendar": null, "original_probation_end_date": null, "target_probation_end_date": null, "original_weekly_working_hours": null, "target_weekly_working_hours": null, "original_work_shift": null, "target_work_shift": null, "original_cost_center_rate": null, "target_cost_center_rate": null, "original_employment_change": null, "target_employment_change": null, "original_job_grade": null, "target_job_grade": null, "original_compensation_type": null, "target_compensation_type": null, "original_service_company": null, "target_service_company": null, "original_position": null, "target_position": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "1000046", "v00047", "1000048",
+            "v00049", "v00050", "v00051", "v00052", "1000053", "v00054", "v00055", "v00056",
+            "v00057", "v00058", "1000059", "v00060", "v00061", "v00062", "v00063", "v00064",
+            "v00065", "v00066", "v00067", "v00068",
+        ],
+    );
+    decode::<lark_api::corehr::CreateTransferInfoOriginalEmploymentChange>(
+        "lark_api::corehr::CreateTransferInfoOriginalEmploymentChange",
+        r#"{"regular_employee_start_date": "v00001", "seniority_date": "v00002", "employee_number": "v00003", "custom_fields": [{"custom_api_name": "v00004", "name": {"zh_cn": "v00005", "en_us": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000007, "value": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"regular_employee_start_date": null, "seniority_date": null, "employee_number": null, "custom_fields": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+        ],
     );
     decode::<lark_api::corehr::v2::job_change::CreateTransferInfo>(
         "lark_api::corehr::v2::job_change::CreateTransferInfo",
@@ -8681,14 +9429,6 @@ fn answers_corehr() {
             "v00049", "v00050", "v00051", "v00052", "1000053", "v00054", "v00055", "v00056",
             "v00057", "v00058", "1000059", "v00060", "v00061", "v00062", "v00063", "v00064",
             "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
-        ],
-    );
-    decode::<lark_api::corehr::v2::job_change::OriginalEmploymentChange>(
-        "lark_api::corehr::v2::job_change::OriginalEmploymentChange",
-        r#"{"regular_employee_start_date": "v00001", "seniority_date": "v00002", "employee_number": "v00003", "custom_fields": [{"custom_api_name": "v00004", "name": {"zh_cn": "v00005", "en_us": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000007, "value": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"regular_employee_start_date": null, "seniority_date": null, "employee_number": null, "custom_fields": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
         ],
     );
     decode::<lark_api::corehr::v1::job_data::JobData>(
@@ -8783,6 +9523,100 @@ fn answers_corehr() {
         &[
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
             "v00009", "v00010", "v00011", "v00012", "v00013",
+        ],
+    );
+    decode::<lark_api::corehr::v2::person::Person>(
+        "lark_api::corehr::v2::person::Person",
+        r#"{"person_id": "v00001", "phone_number": "v00002", "legal_name": "v00003", "preferred_name": "v00004", "preferred_local_full_name": "v00005", "preferred_english_full_name": "v00006", "name_list": [{"local_primary": "v00007", "local_first_name": "v00008", "country_region_id": "v00009", "name_type": {"enum_name": "v00010", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_first_name_2": "v00011", "local_primary_2": "v00012", "additional_name_type": {"enum_name": "v00013", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "first_name": "v00014", "full_name": "v00015", "hereditary": "v00016", "custom_name": "v00017", "custom_local_name": "v00018", "middle_name": "v00019", "name_primary": "v00020", "secondary": "v00021", "social": {"enum_name": "v00022", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "tertiary": "v00023", "title": {"enum_name": "v00024", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_middle_name": "v00025", "local_secondary": "v00026", "display_name_local_and_western_script": "v00027", "display_name_local_script": "v00028", "display_name_western_script": "v00029", "field_the_facts_do_not_know": {"x": [1, 2]}}], "gender": {"enum_name": "v00030", "display": [{"lang": "v00031", "value": "v00032", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_of_birth": "v00033", "race": {"enum_name": "v00034", "display": [{"lang": "v00035", "value": "v00036", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "marital_status": {"enum_name": "v00037", "display": [{"lang": "v00038", "value": "v00039", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_list": [{"international_area_code": {"enum_name": "v00040", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00041", "formatted_phone_number": "v00042", "device_type": {"enum_name": "v00043", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_usage": {"enum_name": "v00044", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "address_list": [{"full_address_local_script": "v00045", "full_address_western_script": "v00046", "address_id": "v00047", "country_region_id": "v00048", "region_id": "v00049", "address_line1": "v00050", "address_line2": "v00051", "address_line3": "v00052", "address_line4": "v00053", "address_line5": "v00054", "address_line6": "v00055", "address_line7": "v00056", "address_line8": "v00057", "address_line9": "v00058", "local_address_line1": "v00059", "local_address_line2": "v00060", "local_address_line3": "v00061", "local_address_line4": "v00062", "local_address_line5": "v00063", "local_address_line6": "v00064", "local_address_line7": "v00065", "local_address_line8": "v00066", "local_address_line9": "v00067", "postal_code": "v00068", "address_type_list": [{"enum_name": "v00069", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "custom_fields": [{"custom_api_name": "v00070", "name": {}, "type": 1000071, "value": "v00072", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "email_list": [{"email": "v00073", "is_primary": true, "is_public": true, "email_usage": {"enum_name": "v00074", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "work_experience_list": [{"company_organization": [{"lang": "v00075", "value": "v00076", "field_the_facts_do_not_know": {"x": [1, 2]}}], "department": [{"lang": "v00077", "value": "v00078", "field_the_facts_do_not_know": {"x": [1, 2]}}], "job": [{"lang": "v00079", "value": "v00080", "field_the_facts_do_not_know": {"x": [1, 2]}}], "description": [{"lang": "v00081", "value": "v00082", "field_the_facts_do_not_know": {"x": [1, 2]}}], "start_date": "v00083", "end_date": "v00084", "custom_fields": [{"custom_api_name": "v00085", "name": {}, "type": 1000086, "value": "v00087", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "education_list": [{"school": [{"lang": "v00088", "value": "v00089", "field_the_facts_do_not_know": {"x": [1, 2]}}], "level_of_education": {"enum_name": "v00090", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00091", "end_date": "v00092", "field_of_study": [{"lang": "v00093", "value": "v00094", "field_the_facts_do_not_know": {"x": [1, 2]}}], "degree": {"enum_name": "v00095", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "school_name": {"enum_name": "v00096", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_of_study_name": {"enum_name": "v00097", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "country_region_id": "v00098", "expected_end_date": "v00099", "custom_fields": [{"custom_api_name": "v00100", "name": {}, "type": 1000101, "value": "v00102", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "bank_account_list": [{"bank_name": "v00103", "bank_account_number": "v00104", "account_holder": "v00105", "branch_name": "v00106", "bank_id_v2": "v00107", "branch_id_v2": "v00108", "country_region_id": "v00109", "bank_account_usage": [{"enum_name": "v00110", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "bank_account_type": {"enum_name": "v00111", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "currency_id": "v00112", "custom_fields": [{"custom_api_name": "v00113", "name": {}, "type": 1000114, "value": "v00115", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_list": [{"national_id_type_id": "v00116", "national_id_number": "v00117", "issue_date": "v00118", "expiration_date": "v00119", "country_region_id": "v00120", "issued_by": "v00121", "custom_fields": [{"custom_api_name": "v00122", "name": {}, "type": 1000123, "value": "v00124", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependent_list": [{"name": {"local_primary": "v00125", "local_first_name": "v00126", "country_region_id": "v00127", "name_type": {}, "local_first_name_2": "v00128", "local_primary_2": "v00129", "additional_name_type": {}, "first_name": "v00130", "full_name": "v00131", "hereditary": "v00132", "custom_name": "v00133", "custom_local_name": "v00134", "middle_name": "v00135", "name_primary": "v00136", "secondary": "v00137", "social": {}, "tertiary": "v00138", "title": {}, "local_middle_name": "v00139", "local_secondary": "v00140", "display_name_local_and_western_script": "v00141", "display_name_local_script": "v00142", "display_name_western_script": "v00143", "field_the_facts_do_not_know": {"x": [1, 2]}}, "relationship": {"enum_name": "v00144", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "gender": {"enum_name": "v00145", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_of_birth": "v00146", "nationality_id_v2": "v00147", "national_id_list": [{"national_id_type_id": "v00148", "national_id_number": "v00149", "issue_date": "v00150", "expiration_date": "v00151", "country_region_id": "v00152", "issued_by": "v00153", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "spouses_working_status": {"enum_name": "v00154", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_this_person_covered_by_health_insurance": true, "is_this_person_allowed_for_tax_deduction": true, "custom_fields": [{"custom_api_name": "v00155", "name": {}, "type": 1000156, "value": "v00157", "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependent_name": "v00158", "employer": "v00159", "job": "v00160", "phone": {"international_area_code": {}, "phone_number": "v00161", "formatted_phone_number": "v00162", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "address": {"full_address_local_script": "v00163", "full_address_western_script": "v00164", "address_id": "v00165", "country_region_id": "v00166", "region_id": "v00167", "address_line1": "v00168", "address_line2": "v00169", "address_line3": "v00170", "address_line4": "v00171", "address_line5": "v00172", "address_line6": "v00173", "address_line7": "v00174", "address_line8": "v00175", "address_line9": "v00176", "local_address_line1": "v00177", "local_address_line2": "v00178", "local_address_line3": "v00179", "local_address_line4": "v00180", "local_address_line5": "v00181", "local_address_line6": "v00182", "local_address_line7": "v00183", "local_address_line8": "v00184", "local_address_line9": "v00185", "postal_code": "v00186", "address_type_list": [{}], "is_primary": true, "is_public": true, "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "birth_certificate_of_child": {"id": "v00187", "name": "v00188", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "emergency_contact_list": [{"name": {"local_primary": "v00189", "local_first_name": "v00190", "country_region_id": "v00191", "name_type": {}, "local_first_name_2": "v00192", "local_primary_2": "v00193", "additional_name_type": {}, "first_name": "v00194", "full_name": "v00195", "hereditary": "v00196", "custom_name": "v00197", "custom_local_name": "v00198", "middle_name": "v00199", "name_primary": "v00200", "secondary": "v00201", "social": {}, "tertiary": "v00202", "title": {}, "local_middle_name": "v00203", "local_secondary": "v00204", "display_name_local_and_western_script": "v00205", "display_name_local_script": "v00206", "display_name_western_script": "v00207", "field_the_facts_do_not_know": {"x": [1, 2]}}, "relationship": {"enum_name": "v00208", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_ist": [{"international_area_code": {}, "phone_number": "v00209", "formatted_phone_number": "v00210", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "phone_list": [{"international_area_code": {}, "phone_number": "v00211", "formatted_phone_number": "v00212", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "legal_name": "v00213", "custom_fields": [{"custom_api_name": "v00214", "name": {}, "type": 1000215, "value": "v00216", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "date_entered_workforce": "v00217", "working_years": 1000218, "profile_image_id": "v00219", "email_address": "v00220", "age": 1000221, "highest_level_of_education": {"school": [{"lang": "v00222", "value": "v00223", "field_the_facts_do_not_know": {"x": [1, 2]}}], "level_of_education": {"enum_name": "v00224", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00225", "end_date": "v00226", "field_of_study": [{"lang": "v00227", "value": "v00228", "field_the_facts_do_not_know": {"x": [1, 2]}}], "degree": {"enum_name": "v00229", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "school_name": {"enum_name": "v00230", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_of_study_name": {"enum_name": "v00231", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "country_region_id": "v00232", "expected_end_date": "v00233", "custom_fields": [{"custom_api_name": "v00234", "name": {}, "type": 1000235, "value": "v00236", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "highest_degree_of_education": {"school": [{"lang": "v00237", "value": "v00238", "field_the_facts_do_not_know": {"x": [1, 2]}}], "level_of_education": {"enum_name": "v00239", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_date": "v00240", "end_date": "v00241", "field_of_study": [{"lang": "v00242", "value": "v00243", "field_the_facts_do_not_know": {"x": [1, 2]}}], "degree": {"enum_name": "v00244", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "school_name": {"enum_name": "v00245", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_of_study_name": {"enum_name": "v00246", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "country_region_id": "v00247", "expected_end_date": "v00248", "custom_fields": [{"custom_api_name": "v00249", "name": {}, "type": 1000250, "value": "v00251", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "personal_profile": [{"personal_profile_type": {"enum_name": "v00252", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "files": [{"id": "v00253", "name": "v00254", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "native_region": "v00255", "hukou_type": {"enum_name": "v00256", "display": [{"lang": "v00257", "value": "v00258", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "hukou_location": "v00259", "talent_id": "v00260", "custom_fields": [{"custom_api_name": "v00261", "name": {"zh_cn": "v00262", "en_us": "v00263", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000264, "value": "v00265", "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_number": "v00266", "family_address": "v00267", "born_country_region": "v00268", "is_disabled": true, "disable_card_number": "v00269", "is_martyr_family": true, "martyr_card_number": "v00270", "is_old_alone": true, "resident_taxes": [{"year_resident_tax": "v00271", "resident_status": {"enum_name": "v00272", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "tax_country_region_id": "v00273", "custom_fields": [{"field_name": "v00274", "value": "v00275", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "first_entry_time": "v00276", "leave_time": "v00277", "passport_number": "v00278", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"person_id": null, "phone_number": null, "legal_name": null, "preferred_name": null, "preferred_local_full_name": null, "preferred_english_full_name": null, "name_list": null, "gender": null, "date_of_birth": null, "race": null, "marital_status": null, "phone_list": null, "address_list": null, "email_list": null, "work_experience_list": null, "education_list": null, "bank_account_list": null, "national_id_list": null, "dependent_list": null, "emergency_contact_list": null, "date_entered_workforce": null, "working_years": null, "profile_image_id": null, "email_address": null, "age": null, "highest_level_of_education": null, "highest_degree_of_education": null, "personal_profile": null, "native_region": null, "hukou_type": null, "hukou_location": null, "talent_id": null, "custom_fields": null, "national_id_number": null, "family_address": null, "born_country_region": null, "is_disabled": null, "disable_card_number": null, "is_martyr_family": null, "martyr_card_number": null, "is_old_alone": null, "resident_taxes": null, "first_entry_time": null, "leave_time": null, "passport_number": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
+            "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
+            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
+            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "1000071", "v00072",
+            "v00073", "v00074", "v00075", "v00076", "v00077", "v00078", "v00079", "v00080",
+            "v00081", "v00082", "v00083", "v00084", "v00085", "1000086", "v00087", "v00088",
+            "v00089", "v00090", "v00091", "v00092", "v00093", "v00094", "v00095", "v00096",
+            "v00097", "v00098", "v00099", "v00100", "1000101", "v00102", "v00103", "v00104",
+            "v00105", "v00106", "v00107", "v00108", "v00109", "v00110", "v00111", "v00112",
+            "v00113", "1000114", "v00115", "v00116", "v00117", "v00118", "v00119", "v00120",
+            "v00121", "v00122", "1000123", "v00124", "v00125", "v00126", "v00127", "v00128",
+            "v00129", "v00130", "v00131", "v00132", "v00133", "v00134", "v00135", "v00136",
+            "v00137", "v00138", "v00139", "v00140", "v00141", "v00142", "v00143", "v00144",
+            "v00145", "v00146", "v00147", "v00148", "v00149", "v00150", "v00151", "v00152",
+            "v00153", "v00154", "v00155", "1000156", "v00157", "v00158", "v00159", "v00160",
+            "v00161", "v00162", "v00163", "v00164", "v00165", "v00166", "v00167", "v00168",
+            "v00169", "v00170", "v00171", "v00172", "v00173", "v00174", "v00175", "v00176",
+            "v00177", "v00178", "v00179", "v00180", "v00181", "v00182", "v00183", "v00184",
+            "v00185", "v00186", "v00187", "v00188", "v00189", "v00190", "v00191", "v00192",
+            "v00193", "v00194", "v00195", "v00196", "v00197", "v00198", "v00199", "v00200",
+            "v00201", "v00202", "v00203", "v00204", "v00205", "v00206", "v00207", "v00208",
+            "v00209", "v00210", "v00211", "v00212", "v00213", "v00214", "1000215", "v00216",
+            "v00217", "1000218", "v00219", "v00220", "1000221", "v00222", "v00223", "v00224",
+            "v00225", "v00226", "v00227", "v00228", "v00229", "v00230", "v00231", "v00232",
+            "v00233", "v00234", "1000235", "v00236", "v00237", "v00238", "v00239", "v00240",
+            "v00241", "v00242", "v00243", "v00244", "v00245", "v00246", "v00247", "v00248",
+            "v00249", "1000250", "v00251", "v00252", "v00253", "v00254", "v00255", "v00256",
+            "v00257", "v00258", "v00259", "v00260", "v00261", "v00262", "v00263", "1000264",
+            "v00265", "v00266", "v00267", "v00268", "v00269", "v00270", "v00271", "v00272",
+            "v00273", "v00274", "v00275", "v00276", "v00277", "v00278",
+        ],
+    );
+    decode::<lark_api::corehr::v2::person::PersonBankAccountList>(
+        "lark_api::corehr::v2::person::PersonBankAccountList",
+        r#"{"bank_name": "v00001", "bank_account_number": "v00002", "account_holder": "v00003", "branch_name": "v00004", "bank_id_v2": "v00005", "branch_id_v2": "v00006", "country_region_id": "v00007", "bank_account_usage": [{"enum_name": "v00008", "display": [{"lang": "v00009", "value": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "bank_account_type": {"enum_name": "v00011", "display": [{"lang": "v00012", "value": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "currency_id": "v00014", "custom_fields": [{"custom_api_name": "v00015", "name": {"zh_cn": "v00016", "en_us": "v00017", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000018, "value": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"bank_name": null, "bank_account_number": null, "account_holder": null, "branch_name": null, "bank_id_v2": null, "branch_id_v2": null, "country_region_id": null, "bank_account_usage": null, "bank_account_type": null, "currency_id": null, "custom_fields": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "1000018", "v00019",
+        ],
+    );
+    decode::<lark_api::corehr::v2::person::PersonDependentList>(
+        "lark_api::corehr::v2::person::PersonDependentList",
+        r#"{"name": {"local_primary": "v00001", "local_first_name": "v00002", "country_region_id": "v00003", "name_type": {"enum_name": "v00004", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_first_name_2": "v00005", "local_primary_2": "v00006", "additional_name_type": {"enum_name": "v00007", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "first_name": "v00008", "full_name": "v00009", "hereditary": "v00010", "custom_name": "v00011", "custom_local_name": "v00012", "middle_name": "v00013", "name_primary": "v00014", "secondary": "v00015", "social": {"enum_name": "v00016", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "tertiary": "v00017", "title": {"enum_name": "v00018", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_middle_name": "v00019", "local_secondary": "v00020", "display_name_local_and_western_script": "v00021", "display_name_local_script": "v00022", "display_name_western_script": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}, "relationship": {"enum_name": "v00024", "display": [{"lang": "v00025", "value": "v00026", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "gender": {"enum_name": "v00027", "display": [{"lang": "v00028", "value": "v00029", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_of_birth": "v00030", "nationality_id_v2": "v00031", "national_id_list": [{"national_id_type_id": "v00032", "national_id_number": "v00033", "issue_date": "v00034", "expiration_date": "v00035", "country_region_id": "v00036", "issued_by": "v00037", "custom_fields": [{"custom_api_name": "v00038", "name": {}, "type": 1000039, "value": "v00040", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "spouses_working_status": {"enum_name": "v00041", "display": [{"lang": "v00042", "value": "v00043", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_this_person_covered_by_health_insurance": true, "is_this_person_allowed_for_tax_deduction": true, "custom_fields": [{"custom_api_name": "v00044", "name": {"zh_cn": "v00045", "en_us": "v00046", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000047, "value": "v00048", "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependent_name": "v00049", "employer": "v00050", "job": "v00051", "phone": {"international_area_code": {"enum_name": "v00052", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00053", "formatted_phone_number": "v00054", "device_type": {"enum_name": "v00055", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_usage": {"enum_name": "v00056", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "address": {"full_address_local_script": "v00057", "full_address_western_script": "v00058", "address_id": "v00059", "country_region_id": "v00060", "region_id": "v00061", "address_line1": "v00062", "address_line2": "v00063", "address_line3": "v00064", "address_line4": "v00065", "address_line5": "v00066", "address_line6": "v00067", "address_line7": "v00068", "address_line8": "v00069", "address_line9": "v00070", "local_address_line1": "v00071", "local_address_line2": "v00072", "local_address_line3": "v00073", "local_address_line4": "v00074", "local_address_line5": "v00075", "local_address_line6": "v00076", "local_address_line7": "v00077", "local_address_line8": "v00078", "local_address_line9": "v00079", "postal_code": "v00080", "address_type_list": [{"enum_name": "v00081", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "custom_fields": [{"custom_api_name": "v00082", "name": {}, "type": 1000083, "value": "v00084", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "birth_certificate_of_child": {"id": "v00085", "name": "v00086", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "relationship": null, "gender": null, "date_of_birth": null, "nationality_id_v2": null, "national_id_list": null, "spouses_working_status": null, "is_this_person_covered_by_health_insurance": null, "is_this_person_allowed_for_tax_deduction": null, "custom_fields": null, "dependent_name": null, "employer": null, "job": null, "phone": null, "address": null, "birth_certificate_of_child": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "1000039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "1000047", "v00048",
+            "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
+            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
+            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
+            "v00073", "v00074", "v00075", "v00076", "v00077", "v00078", "v00079", "v00080",
+            "v00081", "v00082", "1000083", "v00084", "v00085", "v00086",
+        ],
+    );
+    decode::<lark_api::corehr::v2::person::PersonNameList>(
+        "lark_api::corehr::v2::person::PersonNameList",
+        r#"{"local_primary": "v00001", "local_first_name": "v00002", "country_region_id": "v00003", "name_type": {"enum_name": "v00004", "display": [{"lang": "v00005", "value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_first_name_2": "v00007", "local_primary_2": "v00008", "additional_name_type": {"enum_name": "v00009", "display": [{"lang": "v00010", "value": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "first_name": "v00012", "full_name": "v00013", "hereditary": "v00014", "custom_name": "v00015", "custom_local_name": "v00016", "middle_name": "v00017", "name_primary": "v00018", "secondary": "v00019", "social": {"enum_name": "v00020", "display": [{"lang": "v00021", "value": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "tertiary": "v00023", "title": {"enum_name": "v00024", "display": [{"lang": "v00025", "value": "v00026", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_middle_name": "v00027", "local_secondary": "v00028", "display_name_local_and_western_script": "v00029", "display_name_local_script": "v00030", "display_name_western_script": "v00031", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"local_primary": null, "local_first_name": null, "country_region_id": null, "name_type": null, "local_first_name_2": null, "local_primary_2": null, "additional_name_type": null, "first_name": null, "full_name": null, "hereditary": null, "custom_name": null, "custom_local_name": null, "middle_name": null, "name_primary": null, "secondary": null, "social": null, "tertiary": null, "title": null, "local_middle_name": null, "local_secondary": null, "display_name_local_and_western_script": null, "display_name_local_script": null, "display_name_western_script": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031",
+        ],
+    );
+    decode::<lark_api::corehr::v2::person::PersonEmergencyContactList>(
+        "lark_api::corehr::v2::person::PersonEmergencyContactList",
+        r#"{"name": {"local_primary": "v00001", "local_first_name": "v00002", "country_region_id": "v00003", "name_type": {"enum_name": "v00004", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_first_name_2": "v00005", "local_primary_2": "v00006", "additional_name_type": {"enum_name": "v00007", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "first_name": "v00008", "full_name": "v00009", "hereditary": "v00010", "custom_name": "v00011", "custom_local_name": "v00012", "middle_name": "v00013", "name_primary": "v00014", "secondary": "v00015", "social": {"enum_name": "v00016", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "tertiary": "v00017", "title": {"enum_name": "v00018", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "local_middle_name": "v00019", "local_secondary": "v00020", "display_name_local_and_western_script": "v00021", "display_name_local_script": "v00022", "display_name_western_script": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}, "relationship": {"enum_name": "v00024", "display": [{"lang": "v00025", "value": "v00026", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_ist": [{"international_area_code": {"enum_name": "v00027", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00028", "formatted_phone_number": "v00029", "device_type": {"enum_name": "v00030", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_usage": {"enum_name": "v00031", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "phone_list": [{"international_area_code": {"enum_name": "v00032", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00033", "formatted_phone_number": "v00034", "device_type": {"enum_name": "v00035", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_usage": {"enum_name": "v00036", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "legal_name": "v00037", "custom_fields": [{"custom_api_name": "v00038", "name": {"zh_cn": "v00039", "en_us": "v00040", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000041, "value": "v00042", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "relationship": null, "phone_ist": null, "phone_list": null, "legal_name": null, "custom_fields": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "1000041", "v00042",
         ],
     );
     decode::<lark_api::corehr::v1::person::Person>(
@@ -8931,8 +9765,8 @@ fn answers_corehr() {
             "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031",
         ],
     );
-    decode::<lark_api::corehr::v1::person::PersonPersonalProfile>(
-        "lark_api::corehr::v1::person::PersonPersonalProfile",
+    decode::<lark_api::corehr::v1::person::PersonalProfile>(
+        "lark_api::corehr::v1::person::PersonalProfile",
         r#"{"personal_profile_id": "v00001", "personal_profile_type": {"enum_name": "v00002", "display": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "files": [{"id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"personal_profile_id": null, "personal_profile_type": null, "files": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005"],
@@ -9017,68 +9851,6 @@ fn answers_corehr() {
         r#"{"date": "v00001", "estimated_active_individuals": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"date": null, "estimated_active_individuals": null}"#,
         &["v00001", "v00002"],
-    );
-    decode::<lark_api::corehr::v2::employees_bp::EmploymentDirectBp>(
-        "lark_api::corehr::v2::employees_bp::EmploymentDirectBp",
-        r#"{"employment_id": "v00001", "hrbp_ids": ["v00002"], "location_bp_ids": ["v00003"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"employment_id": null, "hrbp_ids": null, "location_bp_ids": null}"#,
-        &["v00001", "v00002", "v00003"],
-    );
-    decode::<lark_api::corehr::v2::company::Company>(
-        "lark_api::corehr::v2::company::Company",
-        r#"{"company_id": "v00001", "hiberarchy_common": {"parent_id": "v00002", "name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "type": {"enum_name": "v00005", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "active": true, "effective_time": "v00006", "expiration_time": "v00007", "code": "v00008", "description": [{"lang": "v00009", "value": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "tree_order": "v00011", "list_order": "v00012", "custom_fields": [{"field_name": "v00013", "value": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": {"enum_name": "v00015", "display": [{"lang": "v00016", "value": "v00017", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "industry_list": [{"enum_name": "v00018", "display": [{"lang": "v00019", "value": "v00020", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "legal_representative": [{"lang": "v00021", "value": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}], "post_code": "v00023", "tax_payer_id": "v00024", "confidential": true, "sub_type_list": [{"enum_name": "v00025", "display": [{"lang": "v00026", "value": "v00027", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "branch_company": true, "primary_manager": [{"lang": "v00028", "value": "v00029", "field_the_facts_do_not_know": {"x": [1, 2]}}], "currency": {"currency_id": "v00030", "country_region_id_list": ["v00031"], "currency_name": [{"lang": "v00032", "value": "v00033", "field_the_facts_do_not_know": {"x": [1, 2]}}], "numeric_code": 1000034, "currency_alpha_3_code": "v00035", "status": 1000036, "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone": {"area_code": {"enum_name": "v00037", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00038", "field_the_facts_do_not_know": {"x": [1, 2]}}, "fax": {"area_code": {"enum_name": "v00039", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00040", "field_the_facts_do_not_know": {"x": [1, 2]}}, "registered_office_address": [{"lang": "v00041", "value": "v00042", "field_the_facts_do_not_know": {"x": [1, 2]}}], "office_address": [{"lang": "v00043", "value": "v00044", "field_the_facts_do_not_know": {"x": [1, 2]}}], "registered_office_address_info": {"full_address_local_script": "v00045", "full_address_western_script": "v00046", "address_id": "v00047", "country_region_id": "v00048", "region_id": "v00049", "city_id": "v00050", "distinct_id": "v00051", "address_line1": "v00052", "address_line2": "v00053", "address_line3": "v00054", "address_line4": "v00055", "address_line5": "v00056", "address_line6": "v00057", "address_line7": "v00058", "address_line8": "v00059", "address_line9": "v00060", "local_address_line1": "v00061", "local_address_line2": "v00062", "local_address_line3": "v00063", "local_address_line4": "v00064", "local_address_line5": "v00065", "local_address_line6": "v00066", "local_address_line7": "v00067", "local_address_line8": "v00068", "local_address_line9": "v00069", "postal_code": "v00070", "address_type_list": [{"enum_name": "v00071", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "custom_fields": [{"custom_api_name": "v00072", "name": {}, "type": 1000073, "value": "v00074", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "office_address_info": {"full_address_local_script": "v00075", "full_address_western_script": "v00076", "address_id": "v00077", "country_region_id": "v00078", "region_id": "v00079", "city_id": "v00080", "distinct_id": "v00081", "address_line1": "v00082", "address_line2": "v00083", "address_line3": "v00084", "address_line4": "v00085", "address_line5": "v00086", "address_line6": "v00087", "address_line7": "v00088", "address_line8": "v00089", "address_line9": "v00090", "local_address_line1": "v00091", "local_address_line2": "v00092", "local_address_line3": "v00093", "local_address_line4": "v00094", "local_address_line5": "v00095", "local_address_line6": "v00096", "local_address_line7": "v00097", "local_address_line8": "v00098", "local_address_line9": "v00099", "postal_code": "v00100", "address_type_list": [{"enum_name": "v00101", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "is_primary": true, "is_public": true, "custom_fields": [{"custom_api_name": "v00102", "name": {}, "type": 1000103, "value": "v00104", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "custom_fields": [{"custom_api_name": "v00105", "name": {"zh_cn": "v00106", "en_us": "v00107", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000108, "value": "v00109", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"company_id": null, "hiberarchy_common": null, "type": null, "industry_list": null, "legal_representative": null, "post_code": null, "tax_payer_id": null, "confidential": null, "sub_type_list": null, "branch_company": null, "primary_manager": null, "currency": null, "phone": null, "fax": null, "registered_office_address": null, "office_address": null, "registered_office_address_info": null, "office_address_info": null, "custom_fields": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
-            "v00033", "1000034", "v00035", "1000036", "v00037", "v00038", "v00039", "v00040",
-            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
-            "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
-            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
-            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
-            "1000073", "v00074", "v00075", "v00076", "v00077", "v00078", "v00079", "v00080",
-            "v00081", "v00082", "v00083", "v00084", "v00085", "v00086", "v00087", "v00088",
-            "v00089", "v00090", "v00091", "v00092", "v00093", "v00094", "v00095", "v00096",
-            "v00097", "v00098", "v00099", "v00100", "v00101", "v00102", "1000103", "v00104",
-            "v00105", "v00106", "v00107", "1000108", "v00109",
-        ],
-    );
-    decode::<lark_api::corehr::v2::Currency>(
-        "lark_api::corehr::v2::Currency",
-        r#"{"currency_id": "v00001", "country_region_id_list": ["v00002"], "currency_name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "numeric_code": 1000005, "currency_alpha_3_code": "v00006", "status": 1000007, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"currency_id": null, "country_region_id_list": null, "currency_name": null, "numeric_code": null, "currency_alpha_3_code": null, "status": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "1000005", "v00006", "1000007",
-        ],
-    );
-    decode::<lark_api::corehr::OffboardingInfoCustomField>(
-        "lark_api::corehr::OffboardingInfoCustomField",
-        r#"{"custom_api_name": "v00001", "name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000004, "value": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"custom_api_name": null, "name": null, "type": null, "value": null}"#,
-        &["v00001", "v00002", "v00003", "1000004", "v00005"],
-    );
-    decode::<lark_api::corehr::Phone>(
-        "lark_api::corehr::Phone",
-        r#"{"area_code": {"enum_name": "v00001", "display": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_number": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"area_code": null, "phone_number": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
-    );
-    decode::<lark_api::corehr::CompanyType>(
-        "lark_api::corehr::CompanyType",
-        r#"{"enum_name": "v00001", "display": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"enum_name": null, "display": null}"#,
-        &["v00001", "v00002", "v00003"],
-    );
-    decode::<lark_api::corehr::HiberarchyCommon>(
-        "lark_api::corehr::HiberarchyCommon",
-        r#"{"parent_id": "v00001", "name": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "type": {"enum_name": "v00004", "display": [{"lang": "v00005", "value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "active": true, "effective_time": "v00007", "expiration_time": "v00008", "code": "v00009", "description": [{"lang": "v00010", "value": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "tree_order": "v00012", "list_order": "v00013", "custom_fields": [{"field_name": "v00014", "value": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"parent_id": null, "name": null, "type": null, "active": null, "effective_time": null, "expiration_time": null, "code": null, "description": null, "tree_order": null, "list_order": null, "custom_fields": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015",
-        ],
     );
     decode::<lark_api::corehr::v1::assigned_user::SearchResponse>(
         "lark_api::corehr::v1::assigned_user::SearchResponse",
@@ -9319,6 +10091,15 @@ fn answers_corehr() {
             "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
         ],
     );
+    decode::<lark_api::corehr::v1::department::PatchResponse>(
+        "lark_api::corehr::v1::department::PatchResponse",
+        r#"{"department": {"id": "v00001", "sub_type": {"enum_name": "v00002", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "manager": "v00003", "is_confidential": true, "hiberarchy_common": {"parent_id": "v00004", "name": [{}], "type": {}, "active": true, "effective_time": "v00005", "expiration_time": "v00006", "code": "v00007", "description": [{}], "tree_order": "v00008", "list_order": "v00009", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "effective_time": "v00010", "expiration_time": "v00011", "custom_fields": [{"field_name": "v00012", "value": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "cost_center_id": "v00014", "staffing_model": {"enum_name": "v00015", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"department": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015",
+        ],
+    );
     decode::<lark_api::corehr::v1::employee_type::CreateResponse>(
         "lark_api::corehr::v1::employee_type::CreateResponse",
         r#"{"employee_type": {"id": "v00001", "name": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "default_employee_type": true, "active": true, "code": "v00004", "custom_fields": [{"field_name": "v00005", "value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -9401,6 +10182,22 @@ fn answers_corehr() {
         &[
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
             "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+        ],
+    );
+    decode::<lark_api::corehr::v1::job_change::CreateResponse>(
+        "lark_api::corehr::v1::job_change::CreateResponse",
+        r#"{"job_change_id": "v00001", "employment_id": "v00002", "status": 1000003, "transfer_type_unique_identifier": "v00004", "transfer_reason_unique_identifier": "v00005", "process_id": "v00006", "effective_date": "v00007", "created_time": "v00008", "transfer_info": {"remark": "v00009", "offer_info": "v00010", "target_dotted_manager_clean": true, "probation_exist": true, "original_department": "v00011", "target_department": "v00012", "original_work_location": "v00013", "target_work_location": "v00014", "original_direct_manager": "v00015", "target_direct_manager": "v00016", "original_dotted_manager": "v00017", "target_dotted_manager": "v00018", "original_job": "v00019", "target_job": "v00020", "original_job_family": "v00021", "target_job_family": "v00022", "original_job_level": "v00023", "target_job_level": "v00024", "original_workforce_type": "v00025", "target_workforce_type": "v00026", "original_employee_subtype": "v00027", "target_employee_subtype": "v00028", "original_company": "v00029", "target_company": "v00030", "original_contract_number": "v00031", "target_contract_number": "v00032", "original_contract_type": "v00033", "target_contract_type": "v00034", "original_duration_type": "v00035", "target_duration_type": "v00036", "original_signing_type": "v00037", "target_signing_type": "v00038", "original_contract_start_date": "v00039", "target_contract_start_date": "v00040", "original_contract_end_date": "v00041", "target_contract_end_date": "v00042", "original_working_hours_type": "v00043", "target_working_hours_type": "v00044", "original_working_calendar": "v00045", "target_working_calendar": "v00046", "original_probation_end_date": "v00047", "target_probation_end_date": "v00048", "original_weekly_working_hours": "v00049", "target_weekly_working_hours": "v00050", "original_work_shift": "v00051", "target_work_shift": "v00052", "original_cost_center_rate": [{"cost_center_id": "v00053", "rate": 1000054, "field_the_facts_do_not_know": {"x": [1, 2]}}], "target_cost_center_rate": [{"cost_center_id": "v00055", "rate": 1000056, "field_the_facts_do_not_know": {"x": [1, 2]}}], "original_employment_change": {"regular_employee_start_date": "v00057", "seniority_date": "v00058", "employee_number": "v00059", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "target_employment_change": {"regular_employee_start_date": "v00060", "seniority_date": "v00061", "employee_number": "v00062", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "original_job_grade": "v00063", "target_job_grade": "v00064", "original_compensation_type": "v00065", "target_compensation_type": "v00066", "original_service_company": "v00067", "target_service_company": "v00068", "original_position": "v00069", "target_position": "v00070", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"job_change_id": null, "employment_id": null, "status": null, "transfer_type_unique_identifier": null, "transfer_reason_unique_identifier": null, "process_id": null, "effective_date": null, "created_time": null, "transfer_info": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
+            "v00049", "v00050", "v00051", "v00052", "v00053", "1000054", "v00055", "1000056",
+            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
+            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070",
         ],
     );
     decode::<lark_api::corehr::v1::job_data::CreateResponse>(
@@ -9693,24 +10490,6 @@ fn answers_corehr() {
             "v00081", "v00082", "v00083", "v00084", "v00085", "v00086",
         ],
     );
-    decode::<lark_api::corehr::v1::person::CreateV1Response>(
-        "lark_api::corehr::v1::person::CreateV1Response",
-        r#"{"person": {"phone_number": "v00001", "legal_name": "v00002", "preferred_name": "v00003", "id": "v00004", "name_list": [{"local_primary": "v00005", "local_first_name": "v00006", "country_region_id": "v00007", "name_type": {}, "local_first_name_2": "v00008", "local_primary_2": "v00009", "additional_name_type": {}, "first_name": "v00010", "full_name": "v00011", "hereditary": "v00012", "middle_name": "v00013", "name_primary": "v00014", "secondary": "v00015", "social": {}, "tertiary": "v00016", "title": {}, "local_middle_name": "v00017", "local_secondary": "v00018", "display_name_local_and_western_script": "v00019", "display_name_local_script": "v00020", "display_name_western_script": "v00021", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "gender": {"enum_name": "v00022", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_of_birth": "v00023", "nationality_id": "v00024", "race": {"enum_name": "v00025", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "marital_status": {"enum_name": "v00026", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_list": [{"international_area_code": {}, "phone_number": "v00027", "formatted_phone_number": "v00028", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "address_list": [{"full_address_local_script": "v00029", "full_address_western_script": "v00030", "id": "v00031", "country_region_id": "v00032", "region_id": "v00033", "city_id": "v00034", "distinct_id": "v00035", "local_address_line1": "v00036", "local_address_line2": "v00037", "local_address_line3": "v00038", "local_address_line4": "v00039", "local_address_line5": "v00040", "local_address_line6": "v00041", "local_address_line7": "v00042", "local_address_line8": "v00043", "local_address_line9": "v00044", "postal_code": "v00045", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "email_list": [{"email": "v00046", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "work_experience_list": [{"company_organization": [{}], "department": [{}], "job": [{}], "description": [{}], "start_date": "v00047", "end_date": "v00048", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "education_list": [{"school": [{}], "level_of_education": {}, "start_date": "v00049", "end_date": "v00050", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00051", "expected_end_date": "v00052", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "bank_account_list": [{"bank_name": "v00053", "bank_account_number": "v00054", "account_holder": "v00055", "bank": {}, "branch_name": "v00056", "custom_fields": [{}], "country_region_id": "v00057", "bank_account_usage": [{}], "bank_account_type": {}, "currency_id": "v00058", "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_list": [{"national_id_type_id": "v00059", "national_id_number": "v00060", "issue_date": "v00061", "expiration_date": "v00062", "country_region_id": "v00063", "issued_by": "v00064", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependent_list": [{"name": {}, "relationship": {}, "gender": {}, "date_of_birth": "v00065", "nationality_id": "v00066", "national_id_list": [{}], "spouses_working_status": {}, "is_this_person_covered_by_health_insurance": true, "is_this_person_allowed_for_tax_deduction": true, "custom_fields": [{}], "dependent_name": "v00067", "employer": "v00068", "job": "v00069", "phone": {}, "address": {}, "birth_certificate_of_child": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "emergency_contact_list": [{"name": {}, "relationship": {}, "phone_ist": [{}], "custom_fields": [{}], "legal_name": "v00070", "field_the_facts_do_not_know": {"x": [1, 2]}}], "date_entered_workforce": "v00071", "profile_image_id": "v00072", "custom_fields": [{"field_name": "v00073", "value": "v00074", "field_the_facts_do_not_know": {"x": [1, 2]}}], "email_address": "v00075", "resident_tax_id_list": ["v00076"], "age": 1000077, "highest_level_of_education": {"school": [{}], "level_of_education": {}, "start_date": "v00078", "end_date": "v00079", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00080", "expected_end_date": "v00081", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "highest_degree_of_education": {"school": [{}], "level_of_education": {}, "start_date": "v00082", "end_date": "v00083", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00084", "expected_end_date": "v00085", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "personal_profile": [{"personal_profile_id": "v00086", "personal_profile_type": {}, "files": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"person": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
-            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
-            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
-            "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
-            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
-            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
-            "v00073", "v00074", "v00075", "v00076", "1000077", "v00078", "v00079", "v00080",
-            "v00081", "v00082", "v00083", "v00084", "v00085", "v00086",
-        ],
-    );
     decode::<lark_api::corehr::v1::person::UploadResponse>(
         "lark_api::corehr::v1::person::UploadResponse",
         r#"{"id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -9753,24 +10532,6 @@ fn answers_corehr() {
             "v00081", "v00082", "v00083", "v00084", "v00085", "v00086",
         ],
     );
-    decode::<lark_api::corehr::v1::person::PatchV1Response>(
-        "lark_api::corehr::v1::person::PatchV1Response",
-        r#"{"person": {"phone_number": "v00001", "legal_name": "v00002", "preferred_name": "v00003", "id": "v00004", "name_list": [{"local_primary": "v00005", "local_first_name": "v00006", "country_region_id": "v00007", "name_type": {}, "local_first_name_2": "v00008", "local_primary_2": "v00009", "additional_name_type": {}, "first_name": "v00010", "full_name": "v00011", "hereditary": "v00012", "middle_name": "v00013", "name_primary": "v00014", "secondary": "v00015", "social": {}, "tertiary": "v00016", "title": {}, "local_middle_name": "v00017", "local_secondary": "v00018", "display_name_local_and_western_script": "v00019", "display_name_local_script": "v00020", "display_name_western_script": "v00021", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "gender": {"enum_name": "v00022", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_of_birth": "v00023", "nationality_id": "v00024", "race": {"enum_name": "v00025", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "marital_status": {"enum_name": "v00026", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_list": [{"international_area_code": {}, "phone_number": "v00027", "formatted_phone_number": "v00028", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "address_list": [{"full_address_local_script": "v00029", "full_address_western_script": "v00030", "id": "v00031", "country_region_id": "v00032", "region_id": "v00033", "city_id": "v00034", "distinct_id": "v00035", "local_address_line1": "v00036", "local_address_line2": "v00037", "local_address_line3": "v00038", "local_address_line4": "v00039", "local_address_line5": "v00040", "local_address_line6": "v00041", "local_address_line7": "v00042", "local_address_line8": "v00043", "local_address_line9": "v00044", "postal_code": "v00045", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "email_list": [{"email": "v00046", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "work_experience_list": [{"company_organization": [{}], "department": [{}], "job": [{}], "description": [{}], "start_date": "v00047", "end_date": "v00048", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "education_list": [{"school": [{}], "level_of_education": {}, "start_date": "v00049", "end_date": "v00050", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00051", "expected_end_date": "v00052", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "bank_account_list": [{"bank_name": "v00053", "bank_account_number": "v00054", "account_holder": "v00055", "bank": {}, "branch_name": "v00056", "custom_fields": [{}], "country_region_id": "v00057", "bank_account_usage": [{}], "bank_account_type": {}, "currency_id": "v00058", "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_list": [{"national_id_type_id": "v00059", "national_id_number": "v00060", "issue_date": "v00061", "expiration_date": "v00062", "country_region_id": "v00063", "issued_by": "v00064", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependent_list": [{"name": {}, "relationship": {}, "gender": {}, "date_of_birth": "v00065", "nationality_id": "v00066", "national_id_list": [{}], "spouses_working_status": {}, "is_this_person_covered_by_health_insurance": true, "is_this_person_allowed_for_tax_deduction": true, "custom_fields": [{}], "dependent_name": "v00067", "employer": "v00068", "job": "v00069", "phone": {}, "address": {}, "birth_certificate_of_child": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "emergency_contact_list": [{"name": {}, "relationship": {}, "phone_ist": [{}], "custom_fields": [{}], "legal_name": "v00070", "field_the_facts_do_not_know": {"x": [1, 2]}}], "date_entered_workforce": "v00071", "profile_image_id": "v00072", "custom_fields": [{"field_name": "v00073", "value": "v00074", "field_the_facts_do_not_know": {"x": [1, 2]}}], "email_address": "v00075", "resident_tax_id_list": ["v00076"], "age": 1000077, "highest_level_of_education": {"school": [{}], "level_of_education": {}, "start_date": "v00078", "end_date": "v00079", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00080", "expected_end_date": "v00081", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "highest_degree_of_education": {"school": [{}], "level_of_education": {}, "start_date": "v00082", "end_date": "v00083", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00084", "expected_end_date": "v00085", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "personal_profile": [{"personal_profile_id": "v00086", "personal_profile_type": {}, "files": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"person": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
-            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
-            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
-            "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
-            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
-            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
-            "v00073", "v00074", "v00075", "v00076", "1000077", "v00078", "v00079", "v00080",
-            "v00081", "v00082", "v00083", "v00084", "v00085", "v00086",
-        ],
-    );
     decode::<lark_api::corehr::v1::pre_hire::GetResponse>(
         "lark_api::corehr::v1::pre_hire::GetResponse",
         r#"{"pre_hire": {"ats_application_id": "v00001", "id": "v00002", "hire_date": "v00003", "employee_type": {"enum_name": "v00004", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "worker_id": "v00005", "employee_type_id": "v00006", "person_id": "v00007", "custom_fields": [{"field_name": "v00008", "value": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "cost_center_rate": [{"cost_center_id": "v00010", "rate": 1000011, "field_the_facts_do_not_know": {"x": [1, 2]}}], "onboarding_status": {"enum_name": "v00012", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -9788,6 +10549,21 @@ fn answers_corehr() {
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
             "v00009", "v00010", "v00011", "1000012", "v00013", "v00014", "v00015",
         ],
+    );
+    decode::<lark_api::corehr::v1::pre_hire::PatchResponse>(
+        "lark_api::corehr::v1::pre_hire::PatchResponse",
+        r#"{"pre_hire": {"ats_application_id": "v00001", "id": "v00002", "hire_date": "v00003", "employee_type": {"enum_name": "v00004", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "worker_id": "v00005", "employee_type_id": "v00006", "person_id": "v00007", "custom_fields": [{"field_name": "v00008", "value": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "cost_center_rate": [{"cost_center_id": "v00010", "rate": 1000011, "field_the_facts_do_not_know": {"x": [1, 2]}}], "onboarding_status": {"enum_name": "v00012", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"pre_hire": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "1000011", "v00012",
+        ],
+    );
+    decode::<lark_api::corehr::v1::process_form_variable_data::GetResponse>(
+        "lark_api::corehr::v1::process_form_variable_data::GetResponse",
+        r#"{"field_variable_values": [{"variable_api_name": "v00001", "variable_name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "variable_value": {"text_value": {}, "number_value": {}, "date_value": {}, "employment_value": {}, "date_time_value": {}, "enum_value": {}, "bool_value": {}, "department_value": {}, "file_value": {}, "i18n_value": {}, "object_value": {}, "list_value": {}, "record_value": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"field_variable_values": null}"#,
+        &["v00001", "v00002", "v00003"],
     );
     decode::<lark_api::corehr::v1::security_group::QueryResponse>(
         "lark_api::corehr::v1::security_group::QueryResponse",
@@ -10108,6 +10884,21 @@ fn answers_corehr() {
             "v00009", "v00010", "v00011", "v00012",
         ],
     );
+    decode::<lark_api::corehr::v2::cost_center::QueryMultiTimelineResponse>(
+        "lark_api::corehr::v2::cost_center::QueryMultiTimelineResponse",
+        r#"{"items": [{"cost_center_id": "v00001", "version_id": "v00002", "name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "code": "v00005", "parent_cost_center_id": "v00006", "managers": ["v00007"], "description": [{"lang": "v00008", "value": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "effective_date": "v00010", "expiration_date": "v00011", "active": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00012", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "page_token": null, "has_more": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012",
+        ],
+    );
+    decode::<lark_api::corehr::v2::cost_center::TreeResponse>(
+        "lark_api::corehr::v2::cost_center::TreeResponse",
+        r#"{"items": [{"id": "v00001", "level": 1000002, "children": ["v00003"], "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00004", "has_more": true, "reject_export": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "page_token": null, "has_more": null, "reject_export": null}"#,
+        &["v00001", "1000002", "v00003", "v00004"],
+    );
     decode::<lark_api::corehr::v2::cost_center_version::CreateResponse>(
         "lark_api::corehr::v2::cost_center_version::CreateResponse",
         r#"{"version": {"cost_center_id": "v00001", "version_id": "v00002", "name": [{"lang": "v00003", "value": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "code": "v00005", "parent_cost_center_id": "v00006", "managers": ["v00007"], "description": [{"lang": "v00008", "value": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "effective_time": "v00010", "expiration_time": "v00011", "active": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -10286,6 +11077,41 @@ fn answers_corehr() {
             "v00121", "v00122",
         ],
     );
+    decode::<lark_api::corehr::v2::employee_custom_org::EmploymentCustomOrgRecordResponse>(
+        "lark_api::corehr::v2::employee_custom_org::EmploymentCustomOrgRecordResponse",
+        r#"{"custom_org_list": [{"custom_org_list": [{"custom_org_name": {}, "custom_org_id": "v00001", "rate": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "effective_time": "v00003", "start_reason": "v00004", "job_data_custom_org_id": "v00005", "version_id": "v00006", "object_api_name": "v00007", "user_id": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"custom_org_list": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+        ],
+    );
+    decode::<lark_api::corehr::v2::employee_custom_org::QuerybyidResponse>(
+        "lark_api::corehr::v2::employee_custom_org::QuerybyidResponse",
+        r#"{"custom_org": [{"custom_org_list": [{"custom_org_name": {}, "custom_org_id": "v00001", "rate": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "effective_time": "v00003", "start_reason": "v00004", "job_data_custom_org_id": "v00005", "version_id": "v00006", "object_api_name": "v00007", "user_id": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "user_id": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"custom_org": null, "user_id": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::corehr::v2::employee_custom_org::CreateEmpCustomOrgResponse>(
+        "lark_api::corehr::v2::employee_custom_org::CreateEmpCustomOrgResponse",
+        r#"{"job_data_custom_org_id": "v00001", "version_id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"job_data_custom_org_id": null, "version_id": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::corehr::v2::employee_custom_org::DelResponse>(
+        "lark_api::corehr::v2::employee_custom_org::DelResponse",
+        r#"{"data": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"data": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::corehr::v2::employee_custom_org::EditEmpCustomOrgResponse>(
+        "lark_api::corehr::v2::employee_custom_org::EditEmpCustomOrgResponse",
+        r#"{"data": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"data": null}"#,
+        &["v00001"],
+    );
     decode::<lark_api::corehr::v2::employees_additional_job::BatchResponse>(
         "lark_api::corehr::v2::employees_additional_job::BatchResponse",
         r#"{"items": [{"id": "v00001", "employee_type_id": "v00002", "working_hours_type_id": "v00003", "work_location_id": "v00004", "department_id": "v00005", "job_id": "v00006", "job_level_id": "v00007", "job_family_id": "v00008", "employment_id": "v00009", "start_date": "v00010", "end_date": "v00011", "direct_manager_id": "v00012", "dotted_line_manager_id": "v00013", "work_shift": {"enum_name": "v00014", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "compensation_type": {"enum_name": "v00015", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "service_company": "v00016", "weekly_working_hours": "v00017", "work_calendar_id": "v00018", "position_id": "v00019", "employee_subtype_id": "v00020", "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00021", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -10427,23 +11253,6 @@ fn answers_corehr() {
     );
     decode::<lark_api::corehr::v2::job_change::CreateResponse>(
         "lark_api::corehr::v2::job_change::CreateResponse",
-        r#"{"job_change_id": "v00001", "employment_id": "v00002", "status": "v00003", "transfer_type_unique_identifier": "v00004", "transfer_reason_unique_identifier": "v00005", "process_id": "v00006", "effective_date": "v00007", "created_time": "v00008", "transfer_info": {"remark": "v00009", "offer_info": "v00010", "target_dotted_manager_clean": true, "probation_exist": true, "original_department": "v00011", "target_department": "v00012", "original_work_location": "v00013", "target_work_location": "v00014", "original_direct_manager": "v00015", "target_direct_manager": "v00016", "original_dotted_manager": "v00017", "target_dotted_manager": "v00018", "original_job": "v00019", "target_job": "v00020", "original_job_family": "v00021", "target_job_family": "v00022", "original_job_level": "v00023", "target_job_level": "v00024", "original_workforce_type": "v00025", "target_workforce_type": "v00026", "original_employee_subtype": "v00027", "target_employee_subtype": "v00028", "original_company": "v00029", "target_company": "v00030", "original_contract_number": "v00031", "target_contract_number": "v00032", "original_contract_type": "v00033", "target_contract_type": "v00034", "original_duration_type": "v00035", "target_duration_type": "v00036", "original_signing_type": "v00037", "target_signing_type": "v00038", "original_contract_start_date": "v00039", "target_contract_start_date": "v00040", "original_contract_end_date": "v00041", "target_contract_end_date": "v00042", "original_working_hours_type": "v00043", "target_working_hours_type": "v00044", "original_working_calendar": "v00045", "target_working_calendar": "v00046", "original_probation_end_date": "v00047", "target_probation_end_date": "v00048", "original_weekly_working_hours": "v00049", "target_weekly_working_hours": "v00050", "original_work_shift": "v00051", "target_work_shift": "v00052", "original_cost_center_rate": [{"cost_center_id": "v00053", "rate": 1000054, "field_the_facts_do_not_know": {"x": [1, 2]}}], "target_cost_center_rate": [{"cost_center_id": "v00055", "rate": 1000056, "field_the_facts_do_not_know": {"x": [1, 2]}}], "original_employment_change": {"regular_employee_start_date": "v00057", "seniority_date": "v00058", "employee_number": "v00059", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "target_employment_change": {"regular_employee_start_date": "v00060", "seniority_date": "v00061", "employee_number": "v00062", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "original_job_grade": "v00063", "target_job_grade": "v00064", "original_compensation_type": "v00065", "target_compensation_type": "v00066", "original_service_company": "v00067", "target_service_company": "v00068", "original_position": "v00069", "target_position": "v00070", "original_social_security_city": "v00071", "target_social_security_city": "v00072", "original_pathway": "v00073", "target_pathway": "v00074", "is_transfer_with_workforce": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_adjust_salary": true, "custom_fields": [{"custom_api_name": "v00075", "name": {"zh_cn": "v00076", "en_us": "v00077", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000078, "value": "v00079", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"job_change_id": null, "employment_id": null, "status": null, "transfer_type_unique_identifier": null, "transfer_reason_unique_identifier": null, "process_id": null, "effective_date": null, "created_time": null, "transfer_info": null, "is_adjust_salary": null, "custom_fields": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
-            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
-            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
-            "v00049", "v00050", "v00051", "v00052", "v00053", "1000054", "v00055", "1000056",
-            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
-            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
-            "v00073", "v00074", "v00075", "v00076", "v00077", "1000078", "v00079",
-        ],
-    );
-    decode::<lark_api::corehr::v2::job_change::CreateV2Response>(
-        "lark_api::corehr::v2::job_change::CreateV2Response",
         r#"{"job_change_id": "v00001", "employment_id": "v00002", "status": "v00003", "transfer_type_unique_identifier": "v00004", "transfer_reason_unique_identifier": "v00005", "process_id": "v00006", "effective_date": "v00007", "created_time": "v00008", "transfer_info": {"remark": "v00009", "offer_info": "v00010", "target_dotted_manager_clean": true, "probation_exist": true, "original_department": "v00011", "target_department": "v00012", "original_work_location": "v00013", "target_work_location": "v00014", "original_direct_manager": "v00015", "target_direct_manager": "v00016", "original_dotted_manager": "v00017", "target_dotted_manager": "v00018", "original_job": "v00019", "target_job": "v00020", "original_job_family": "v00021", "target_job_family": "v00022", "original_job_level": "v00023", "target_job_level": "v00024", "original_workforce_type": "v00025", "target_workforce_type": "v00026", "original_employee_subtype": "v00027", "target_employee_subtype": "v00028", "original_company": "v00029", "target_company": "v00030", "original_contract_number": "v00031", "target_contract_number": "v00032", "original_contract_type": "v00033", "target_contract_type": "v00034", "original_duration_type": "v00035", "target_duration_type": "v00036", "original_signing_type": "v00037", "target_signing_type": "v00038", "original_contract_start_date": "v00039", "target_contract_start_date": "v00040", "original_contract_end_date": "v00041", "target_contract_end_date": "v00042", "original_working_hours_type": "v00043", "target_working_hours_type": "v00044", "original_working_calendar": "v00045", "target_working_calendar": "v00046", "original_probation_end_date": "v00047", "target_probation_end_date": "v00048", "original_weekly_working_hours": "v00049", "target_weekly_working_hours": "v00050", "original_work_shift": "v00051", "target_work_shift": "v00052", "original_cost_center_rate": [{"cost_center_id": "v00053", "rate": 1000054, "field_the_facts_do_not_know": {"x": [1, 2]}}], "target_cost_center_rate": [{"cost_center_id": "v00055", "rate": 1000056, "field_the_facts_do_not_know": {"x": [1, 2]}}], "original_employment_change": {"regular_employee_start_date": "v00057", "seniority_date": "v00058", "employee_number": "v00059", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "target_employment_change": {"regular_employee_start_date": "v00060", "seniority_date": "v00061", "employee_number": "v00062", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "original_job_grade": "v00063", "target_job_grade": "v00064", "original_compensation_type": "v00065", "target_compensation_type": "v00066", "original_service_company": "v00067", "target_service_company": "v00068", "original_position": "v00069", "target_position": "v00070", "original_social_security_city": "v00071", "target_social_security_city": "v00072", "original_pathway": "v00073", "target_pathway": "v00074", "is_transfer_with_workforce": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_adjust_salary": true, "custom_fields": [{"custom_api_name": "v00075", "name": {"zh_cn": "v00076", "en_us": "v00077", "field_the_facts_do_not_know": {"x": [1, 2]}}, "type": 1000078, "value": "v00079", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"job_change_id": null, "employment_id": null, "status": null, "transfer_type_unique_identifier": null, "transfer_reason_unique_identifier": null, "process_id": null, "effective_date": null, "created_time": null, "transfer_info": null, "is_adjust_salary": null, "custom_fields": null}"#,
         &[
@@ -10602,6 +11411,48 @@ fn answers_corehr() {
         r#"{"pathway_id": null}"#,
         &["v00001"],
     );
+    decode::<lark_api::corehr::v2::person::CreateResponse>(
+        "lark_api::corehr::v2::person::CreateResponse",
+        r#"{"person": {"person_id": "v00001", "phone_number": "v00002", "legal_name": "v00003", "preferred_name": "v00004", "preferred_local_full_name": "v00005", "preferred_english_full_name": "v00006", "name_list": [{"local_primary": "v00007", "local_first_name": "v00008", "country_region_id": "v00009", "name_type": {}, "local_first_name_2": "v00010", "local_primary_2": "v00011", "additional_name_type": {}, "first_name": "v00012", "full_name": "v00013", "hereditary": "v00014", "custom_name": "v00015", "custom_local_name": "v00016", "middle_name": "v00017", "name_primary": "v00018", "secondary": "v00019", "social": {}, "tertiary": "v00020", "title": {}, "local_middle_name": "v00021", "local_secondary": "v00022", "display_name_local_and_western_script": "v00023", "display_name_local_script": "v00024", "display_name_western_script": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}], "gender": {"enum_name": "v00026", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_of_birth": "v00027", "race": {"enum_name": "v00028", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "marital_status": {"enum_name": "v00029", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_list": [{"international_area_code": {}, "phone_number": "v00030", "formatted_phone_number": "v00031", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "address_list": [{"full_address_local_script": "v00032", "full_address_western_script": "v00033", "address_id": "v00034", "country_region_id": "v00035", "region_id": "v00036", "address_line1": "v00037", "address_line2": "v00038", "address_line3": "v00039", "address_line4": "v00040", "address_line5": "v00041", "address_line6": "v00042", "address_line7": "v00043", "address_line8": "v00044", "address_line9": "v00045", "local_address_line1": "v00046", "local_address_line2": "v00047", "local_address_line3": "v00048", "local_address_line4": "v00049", "local_address_line5": "v00050", "local_address_line6": "v00051", "local_address_line7": "v00052", "local_address_line8": "v00053", "local_address_line9": "v00054", "postal_code": "v00055", "address_type_list": [{}], "is_primary": true, "is_public": true, "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "email_list": [{"email": "v00056", "is_primary": true, "is_public": true, "email_usage": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "work_experience_list": [{"company_organization": [{}], "department": [{}], "job": [{}], "description": [{}], "start_date": "v00057", "end_date": "v00058", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "education_list": [{"school": [{}], "level_of_education": {}, "start_date": "v00059", "end_date": "v00060", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00061", "expected_end_date": "v00062", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "bank_account_list": [{"bank_name": "v00063", "bank_account_number": "v00064", "account_holder": "v00065", "branch_name": "v00066", "bank_id_v2": "v00067", "branch_id_v2": "v00068", "country_region_id": "v00069", "bank_account_usage": [{}], "bank_account_type": {}, "currency_id": "v00070", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_list": [{"national_id_type_id": "v00071", "national_id_number": "v00072", "issue_date": "v00073", "expiration_date": "v00074", "country_region_id": "v00075", "issued_by": "v00076", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependent_list": [{"name": {}, "relationship": {}, "gender": {}, "date_of_birth": "v00077", "nationality_id_v2": "v00078", "national_id_list": [{}], "spouses_working_status": {}, "is_this_person_covered_by_health_insurance": true, "is_this_person_allowed_for_tax_deduction": true, "custom_fields": [{}], "dependent_name": "v00079", "employer": "v00080", "job": "v00081", "phone": {}, "address": {}, "birth_certificate_of_child": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "emergency_contact_list": [{"name": {}, "relationship": {}, "phone_ist": [{}], "phone_list": [{}], "legal_name": "v00082", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "date_entered_workforce": "v00083", "working_years": 1000084, "profile_image_id": "v00085", "email_address": "v00086", "age": 1000087, "highest_level_of_education": {"school": [{}], "level_of_education": {}, "start_date": "v00088", "end_date": "v00089", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00090", "expected_end_date": "v00091", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "highest_degree_of_education": {"school": [{}], "level_of_education": {}, "start_date": "v00092", "end_date": "v00093", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00094", "expected_end_date": "v00095", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "personal_profile": [{"personal_profile_type": {}, "files": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "native_region": "v00096", "hukou_type": {"enum_name": "v00097", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "hukou_location": "v00098", "talent_id": "v00099", "custom_fields": [{"custom_api_name": "v00100", "name": {}, "type": 1000101, "value": "v00102", "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_number": "v00103", "family_address": "v00104", "born_country_region": "v00105", "is_disabled": true, "disable_card_number": "v00106", "is_martyr_family": true, "martyr_card_number": "v00107", "is_old_alone": true, "resident_taxes": [{"year_resident_tax": "v00108", "resident_status": {}, "tax_country_region_id": "v00109", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "first_entry_time": "v00110", "leave_time": "v00111", "passport_number": "v00112", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"person": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
+            "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
+            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
+            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
+            "v00073", "v00074", "v00075", "v00076", "v00077", "v00078", "v00079", "v00080",
+            "v00081", "v00082", "v00083", "1000084", "v00085", "v00086", "1000087", "v00088",
+            "v00089", "v00090", "v00091", "v00092", "v00093", "v00094", "v00095", "v00096",
+            "v00097", "v00098", "v00099", "v00100", "1000101", "v00102", "v00103", "v00104",
+            "v00105", "v00106", "v00107", "v00108", "v00109", "v00110", "v00111", "v00112",
+        ],
+    );
+    decode::<lark_api::corehr::v2::person::PatchResponse>(
+        "lark_api::corehr::v2::person::PatchResponse",
+        r#"{"person": {"person_id": "v00001", "phone_number": "v00002", "legal_name": "v00003", "preferred_name": "v00004", "preferred_local_full_name": "v00005", "preferred_english_full_name": "v00006", "name_list": [{"local_primary": "v00007", "local_first_name": "v00008", "country_region_id": "v00009", "name_type": {}, "local_first_name_2": "v00010", "local_primary_2": "v00011", "additional_name_type": {}, "first_name": "v00012", "full_name": "v00013", "hereditary": "v00014", "custom_name": "v00015", "custom_local_name": "v00016", "middle_name": "v00017", "name_primary": "v00018", "secondary": "v00019", "social": {}, "tertiary": "v00020", "title": {}, "local_middle_name": "v00021", "local_secondary": "v00022", "display_name_local_and_western_script": "v00023", "display_name_local_script": "v00024", "display_name_western_script": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}], "gender": {"enum_name": "v00026", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "date_of_birth": "v00027", "race": {"enum_name": "v00028", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "marital_status": {"enum_name": "v00029", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "phone_list": [{"international_area_code": {}, "phone_number": "v00030", "formatted_phone_number": "v00031", "device_type": {}, "phone_usage": {}, "is_primary": true, "is_public": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "address_list": [{"full_address_local_script": "v00032", "full_address_western_script": "v00033", "address_id": "v00034", "country_region_id": "v00035", "region_id": "v00036", "address_line1": "v00037", "address_line2": "v00038", "address_line3": "v00039", "address_line4": "v00040", "address_line5": "v00041", "address_line6": "v00042", "address_line7": "v00043", "address_line8": "v00044", "address_line9": "v00045", "local_address_line1": "v00046", "local_address_line2": "v00047", "local_address_line3": "v00048", "local_address_line4": "v00049", "local_address_line5": "v00050", "local_address_line6": "v00051", "local_address_line7": "v00052", "local_address_line8": "v00053", "local_address_line9": "v00054", "postal_code": "v00055", "address_type_list": [{}], "is_primary": true, "is_public": true, "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "email_list": [{"email": "v00056", "is_primary": true, "is_public": true, "email_usage": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "work_experience_list": [{"company_organization": [{}], "department": [{}], "job": [{}], "description": [{}], "start_date": "v00057", "end_date": "v00058", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "education_list": [{"school": [{}], "level_of_education": {}, "start_date": "v00059", "end_date": "v00060", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00061", "expected_end_date": "v00062", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "bank_account_list": [{"bank_name": "v00063", "bank_account_number": "v00064", "account_holder": "v00065", "branch_name": "v00066", "bank_id_v2": "v00067", "branch_id_v2": "v00068", "country_region_id": "v00069", "bank_account_usage": [{}], "bank_account_type": {}, "currency_id": "v00070", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_list": [{"national_id_type_id": "v00071", "national_id_number": "v00072", "issue_date": "v00073", "expiration_date": "v00074", "country_region_id": "v00075", "issued_by": "v00076", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependent_list": [{"name": {}, "relationship": {}, "gender": {}, "date_of_birth": "v00077", "nationality_id_v2": "v00078", "national_id_list": [{}], "spouses_working_status": {}, "is_this_person_covered_by_health_insurance": true, "is_this_person_allowed_for_tax_deduction": true, "custom_fields": [{}], "dependent_name": "v00079", "employer": "v00080", "job": "v00081", "phone": {}, "address": {}, "birth_certificate_of_child": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "emergency_contact_list": [{"name": {}, "relationship": {}, "phone_ist": [{}], "phone_list": [{}], "legal_name": "v00082", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "date_entered_workforce": "v00083", "working_years": 1000084, "profile_image_id": "v00085", "email_address": "v00086", "age": 1000087, "highest_level_of_education": {"school": [{}], "level_of_education": {}, "start_date": "v00088", "end_date": "v00089", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00090", "expected_end_date": "v00091", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "highest_degree_of_education": {"school": [{}], "level_of_education": {}, "start_date": "v00092", "end_date": "v00093", "field_of_study": [{}], "degree": {}, "school_name": {}, "field_of_study_name": {}, "country_region_id": "v00094", "expected_end_date": "v00095", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "personal_profile": [{"personal_profile_type": {}, "files": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "native_region": "v00096", "hukou_type": {"enum_name": "v00097", "display": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "hukou_location": "v00098", "talent_id": "v00099", "custom_fields": [{"custom_api_name": "v00100", "name": {}, "type": 1000101, "value": "v00102", "field_the_facts_do_not_know": {"x": [1, 2]}}], "national_id_number": "v00103", "family_address": "v00104", "born_country_region": "v00105", "is_disabled": true, "disable_card_number": "v00106", "is_martyr_family": true, "martyr_card_number": "v00107", "is_old_alone": true, "resident_taxes": [{"year_resident_tax": "v00108", "resident_status": {}, "tax_country_region_id": "v00109", "custom_fields": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "first_entry_time": "v00110", "leave_time": "v00111", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"person": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
+            "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
+            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
+            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
+            "v00073", "v00074", "v00075", "v00076", "v00077", "v00078", "v00079", "v00080",
+            "v00081", "v00082", "v00083", "1000084", "v00085", "v00086", "1000087", "v00088",
+            "v00089", "v00090", "v00091", "v00092", "v00093", "v00094", "v00095", "v00096",
+            "v00097", "v00098", "v00099", "v00100", "1000101", "v00102", "v00103", "v00104",
+            "v00105", "v00106", "v00107", "v00108", "v00109", "v00110", "v00111",
+        ],
+    );
     decode::<lark_api::corehr::v2::position::CreateResponse>(
         "lark_api::corehr::v2::position::CreateResponse",
         r#"{"position_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -10698,12 +11549,6 @@ fn answers_corehr() {
         r#"{"pre_hire_id": null}"#,
         &["v00001"],
     );
-    decode::<lark_api::corehr::v2::pre_hire::PatchV2Response>(
-        "lark_api::corehr::v2::pre_hire::PatchV2Response",
-        r#"{"pre_hire_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"pre_hire_id": null}"#,
-        &["v00001"],
-    );
     decode::<lark_api::corehr::v2::pre_hire::WithdrawOnboardingResponse>(
         "lark_api::corehr::v2::pre_hire::WithdrawOnboardingResponse",
         r#"{"success": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -10779,15 +11624,6 @@ fn answers_corehr() {
     );
     decode::<lark_api::corehr::v2::process_form_variable_data::GetResponse>(
         "lark_api::corehr::v2::process_form_variable_data::GetResponse",
-        r#"{"field_variable_values": [{"variable_api_name": "v00001", "variable_name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "variable_value": {"text_value": "v00004", "bool_value": true, "number_value": "v00005", "enum_value": "v00006", "date_value": "v00007", "date_time_value": "v00008", "i18n_value": {}, "object_value": {}, "user_value": "v00009", "department_value": "v00010", "record_values": [{}], "employment_value": "v00011", "list_values": ["v00012"], "file_value": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "sub_values": [{"key": "v00013", "value": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "process_id": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"field_variable_values": null, "process_id": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014",
-        ],
-    );
-    decode::<lark_api::corehr::v2::process_form_variable_data::GetV2Response>(
-        "lark_api::corehr::v2::process_form_variable_data::GetV2Response",
         r#"{"field_variable_values": [{"variable_api_name": "v00001", "variable_name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "variable_value": {"text_value": "v00004", "bool_value": true, "number_value": "v00005", "enum_value": "v00006", "date_value": "v00007", "date_time_value": "v00008", "i18n_value": {}, "object_value": {}, "user_value": "v00009", "department_value": "v00010", "record_values": [{}], "employment_value": "v00011", "list_values": ["v00012"], "file_value": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "sub_values": [{"key": "v00013", "value": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "process_id": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"field_variable_values": null, "process_id": null}"#,
         &[
@@ -12032,17 +12868,23 @@ fn answers_drive() {
         r#"{"target_type": null, "target_token": null}"#,
         &["v00001", "v00002"],
     );
-    decode::<lark_api::drive::v1::permission_member::Member>(
-        "lark_api::drive::v1::permission_member::Member",
-        r#"{"member_type": "v00001", "member_id": "v00002", "perm": "v00003", "perm_type": "v00004", "type": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"member_type": null, "member_id": null, "perm": null, "perm_type": null, "type": null}"#,
-        &["v00001", "v00002", "v00003", "v00004", "v00005"],
-    );
     decode::<lark_api::drive::v0::permission_member::FailMember>(
         "lark_api::drive::v0::permission_member::FailMember",
         r#"{"member_type": "v00001", "member_id": "v00002", "perm": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"member_type": null, "member_id": null, "perm": null}"#,
         &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::drive::v1::file_comment_reply::Reaction>(
+        "lark_api::drive::v1::file_comment_reply::Reaction",
+        r#"{"reaction_key": "v00001", "count": 1000002, "ahead_users": ["v00003"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"reaction_key": null, "count": null, "ahead_users": null}"#,
+        &["v00001", "1000002", "v00003"],
+    );
+    decode::<lark_api::drive::v1::permission_member::Member>(
+        "lark_api::drive::v1::permission_member::Member",
+        r#"{"member_type": "v00001", "member_id": "v00002", "perm": "v00003", "perm_type": "v00004", "type": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"member_type": null, "member_id": null, "perm": null, "perm_type": null, "type": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
     );
     decode::<lark_api::drive::v0::permission_member::CreateResponse>(
         "lark_api::drive::v0::permission_member::CreateResponse",
@@ -12216,6 +13058,15 @@ fn answers_drive() {
         r#"{"items": null, "page_token": null, "has_more": null}"#,
         &["v00001", "v00002", "1000003", "1000004", "v00005", "v00006"],
     );
+    decode::<lark_api::drive::v1::file_comment_reply::CreateResponse>(
+        "lark_api::drive::v1::file_comment_reply::CreateResponse",
+        r#"{"content": {"elements": [{"type": "v00001", "text_run": {}, "docs_link": {}, "person": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "reply_id": "v00002", "user_id": "v00003", "create_time": 1000004, "update_time": 1000005, "extra": {"image_list": ["v00006"], "field_the_facts_do_not_know": {"x": [1, 2]}}, "reactions": [{"reaction_key": "v00007", "count": 1000008, "ahead_users": ["v00009"], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"content": null, "reply_id": null, "user_id": null, "create_time": null, "update_time": null, "extra": null, "reactions": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "1000004", "1000005", "v00006", "v00007", "1000008",
+            "v00009",
+        ],
+    );
     decode::<lark_api::drive::v1::file_statistics::GetResponse>(
         "lark_api::drive::v1::file_statistics::GetResponse",
         r#"{"file_token": "v00001", "file_type": "v00002", "statistics": {"uv": 1000003, "pv": 1000004, "like_count": 1000005, "timestamp": 1000006, "uv_today": 1000007, "pv_today": 1000008, "like_count_today": 1000009, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -12377,6 +13228,12 @@ fn answers_drive() {
         r#"{"password": null}"#,
         &[],
     );
+    decode::<lark_api::drive::v1::user::SubscriptionStatusResponse>(
+        "lark_api::drive::v1::user::SubscriptionStatusResponse",
+        r#"{"data": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"data": null}"#,
+        &["v00001"],
+    );
     decode::<lark_api::drive::v2::explorer_file::CreateResponse>(
         "lark_api::drive::v2::explorer_file::CreateResponse",
         r#"{"url": "v00001", "token": "v00002", "revision": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -12441,6 +13298,18 @@ fn answers_drive() {
 
 #[test]
 fn answers_ehr() {
+    decode::<lark_api::ehr::v1::employee::IdPhotoPoSide>(
+        "lark_api::ehr::v1::employee::IdPhotoPoSide",
+        r#"{"id": "v00001", "mime_type": "v00002", "name": "v00003", "size": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "mime_type": null, "name": null, "size": null}"#,
+        &["v00001", "v00002", "v00003", "1000004"],
+    );
+    decode::<lark_api::ehr::v1::employee::FormerWorkExp>(
+        "lark_api::ehr::v1::employee::FormerWorkExp",
+        r#"{"company": "v00001", "department": "v00002", "job": "v00003", "start": "v00004", "end": "v00005", "description": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"company": null, "department": null, "job": null, "start": null, "end": null, "description": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
     decode::<lark_api::ehr::v1::employee::Employee>(
         "lark_api::ehr::v1::employee::Employee",
         r#"{"user_id": "v00001", "system_fields": {"name": "v00002", "en_name": "v00003", "email": "v00004", "mobile": "v00005", "department_id": "v00006", "manager": {"user_id": "v00007", "name": "v00008", "en_name": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "job": {"id": 1000010, "name": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "job_level": {"id": 1000012, "name": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "work_location": {"id": 1000014, "name": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}, "gender": 1000016, "birthday": "v00017", "native_region": {"iso_code": "v00018", "name": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}, "ethnicity": 1000020, "marital_status": 1000021, "political_status": 1000022, "entered_workforce_date": "v00023", "id_type": 1000024, "id_number": "v00025", "hukou_type": 1000026, "hukou_location": "v00027", "bank_account_number": "v00028", "bank_name": "v00029", "social_security_account": "v00030", "provident_fund_account": "v00031", "employee_no": "v00032", "employee_type": 1000033, "status": 1000034, "hire_date": "v00035", "probation_months": 0.5, "conversion_date": "v00036", "application": 1000037, "application_status": 1000038, "last_day": "v00039", "departure_type": 1000040, "departure_reason": 1000041, "departure_notes": "v00042", "contract_company": {"id": 1000043, "name": "v00044", "field_the_facts_do_not_know": {"x": [1, 2]}}, "contract_type": 1000045, "contract_start_date": "v00046", "contract_expiration_date": "v00047", "contract_sign_times": 1000048, "personal_email": "v00049", "family_address": "v00050", "primary_emergency_contact": {"name": "v00051", "relationship": 1000052, "mobile": "v00053", "field_the_facts_do_not_know": {"x": [1, 2]}}, "emergency_contact": [{"name": "v00054", "relationship": 1000055, "mobile": "v00056", "field_the_facts_do_not_know": {"x": [1, 2]}}], "highest_level_of_edu": {"level": 1000057, "school": "v00058", "major": "v00059", "degree": 1000060, "start": "v00061", "end": "v00062", "field_the_facts_do_not_know": {"x": [1, 2]}}, "education": [{"level": 1000063, "school": "v00064", "major": "v00065", "degree": 1000066, "start": "v00067", "end": "v00068", "field_the_facts_do_not_know": {"x": [1, 2]}}], "former_work_exp": {"company": "v00069", "department": "v00070", "job": "v00071", "start": "v00072", "end": "v00073", "description": "v00074", "field_the_facts_do_not_know": {"x": [1, 2]}}, "work_exp": [{"company": "v00075", "department": "v00076", "job": "v00077", "start": "v00078", "end": "v00079", "description": "v00080", "field_the_facts_do_not_know": {"x": [1, 2]}}], "id_photo_po_side": [{"id": "v00081", "mime_type": "v00082", "name": "v00083", "size": 1000084, "field_the_facts_do_not_know": {"x": [1, 2]}}], "id_photo_em_side": [{"id": "v00085", "mime_type": "v00086", "name": "v00087", "size": 1000088, "field_the_facts_do_not_know": {"x": [1, 2]}}], "id_photo": [{"id": "v00089", "mime_type": "v00090", "name": "v00091", "size": 1000092, "field_the_facts_do_not_know": {"x": [1, 2]}}], "diploma_photo": [{"id": "v00093", "mime_type": "v00094", "name": "v00095", "size": 1000096, "field_the_facts_do_not_know": {"x": [1, 2]}}], "graduation_cert": [{"id": "v00097", "mime_type": "v00098", "name": "v00099", "size": 1000100, "field_the_facts_do_not_know": {"x": [1, 2]}}], "cert_of_merit": [{"id": "v00101", "mime_type": "v00102", "name": "v00103", "size": 1000104, "field_the_facts_do_not_know": {"x": [1, 2]}}], "offboarding_file": [{"id": "v00105", "mime_type": "v00106", "name": "v00107", "size": 1000108, "field_the_facts_do_not_know": {"x": [1, 2]}}], "cancel_onboarding_reason": 1000109, "cancel_onboarding_notes": "v00110", "employee_form_status": 1000111, "create_time": 1000112, "update_time": 1000113, "field_the_facts_do_not_know": {"x": [1, 2]}}, "custom_fields": [{"key": "v00114", "label": "v00115", "type": "v00116", "value": "v00117", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -12508,18 +13377,6 @@ fn answers_ehr() {
         r#"{"iso_code": null, "name": null}"#,
         &["v00001", "v00002"],
     );
-    decode::<lark_api::ehr::v1::employee::IdPhotoPoSide>(
-        "lark_api::ehr::v1::employee::IdPhotoPoSide",
-        r#"{"id": "v00001", "mime_type": "v00002", "name": "v00003", "size": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "mime_type": null, "name": null, "size": null}"#,
-        &["v00001", "v00002", "v00003", "1000004"],
-    );
-    decode::<lark_api::ehr::v1::employee::FormerWorkExp>(
-        "lark_api::ehr::v1::employee::FormerWorkExp",
-        r#"{"company": "v00001", "department": "v00002", "job": "v00003", "start": "v00004", "end": "v00005", "description": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"company": null, "department": null, "job": null, "start": null, "end": null, "description": null}"#,
-        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
-    );
     decode::<lark_api::ehr::v1::employee::ListResponse>(
         "lark_api::ehr::v1::employee::ListResponse",
         r#"{"items": [{"user_id": "v00001", "system_fields": {"name": "v00002", "en_name": "v00003", "email": "v00004", "mobile": "v00005", "department_id": "v00006", "manager": {}, "job": {}, "job_level": {}, "work_location": {}, "gender": 1000007, "birthday": "v00008", "native_region": {}, "ethnicity": 1000009, "marital_status": 1000010, "political_status": 1000011, "entered_workforce_date": "v00012", "id_type": 1000013, "id_number": "v00014", "hukou_type": 1000015, "hukou_location": "v00016", "bank_account_number": "v00017", "bank_name": "v00018", "social_security_account": "v00019", "provident_fund_account": "v00020", "employee_no": "v00021", "employee_type": 1000022, "status": 1000023, "hire_date": "v00024", "probation_months": 0.5, "conversion_date": "v00025", "application": 1000026, "application_status": 1000027, "last_day": "v00028", "departure_type": 1000029, "departure_reason": 1000030, "departure_notes": "v00031", "contract_company": {}, "contract_type": 1000032, "contract_start_date": "v00033", "contract_expiration_date": "v00034", "contract_sign_times": 1000035, "personal_email": "v00036", "family_address": "v00037", "primary_emergency_contact": {}, "emergency_contact": [{}], "highest_level_of_edu": {}, "education": [{}], "former_work_exp": {}, "work_exp": [{}], "id_photo_po_side": [{}], "id_photo_em_side": [{}], "id_photo": [{}], "diploma_photo": [{}], "graduation_cert": [{}], "cert_of_merit": [{}], "offboarding_file": [{}], "cancel_onboarding_reason": 1000038, "cancel_onboarding_notes": "v00039", "employee_form_status": 1000040, "create_time": 1000041, "update_time": 1000042, "field_the_facts_do_not_know": {"x": [1, 2]}}, "custom_fields": [{"key": "v00043", "label": "v00044", "type": "v00045", "value": "v00046", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00047", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -12547,6 +13404,12 @@ fn answers_ephemeral() {
 
 #[test]
 fn answers_event() {
+    decode::<lark_api::event::v1::connection::GetResponse>(
+        "lark_api::event::v1::connection::GetResponse",
+        r#"{"online_instance_cnt": 1000001, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"online_instance_cnt": null}"#,
+        &["1000001"],
+    );
     decode::<lark_api::event::v1::outbound_ip::ListResponse>(
         "lark_api::event::v1::outbound_ip::ListResponse",
         r#"{"ip_list": ["v00001"], "page_token": "v00002", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -13066,6 +13929,15 @@ fn answers_helpdesk() {
 
 #[test]
 fn answers_hire() {
+    decode::<lark_api::hire::v1::external_application::DeleteExternalApplication>(
+        "lark_api::hire::v1::external_application::DeleteExternalApplication",
+        r#"{"id": "v00001", "job_recruitment_type": 1000002, "job_title": "v00003", "resume_source": "v00004", "stage": "v00005", "talent_id": "v00006", "termination_reason": "v00007", "delivery_type": 1000008, "modify_time": 1000009, "termination_type": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "job_recruitment_type": null, "job_title": null, "resume_source": null, "stage": null, "talent_id": null, "termination_reason": null, "delivery_type": null, "modify_time": null, "termination_type": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "1000008",
+            "1000009", "v00010",
+        ],
+    );
     decode::<lark_api::hire::v1::agency::AgencyItem>(
         "lark_api::hire::v1::agency::AgencyItem",
         r#"{"id": "v00001", "reason": "v00002", "create_time": "v00003", "status": 1000004, "user_info": {"user_id": "v00005", "name": {"zh_cn": "v00006", "en_us": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "email": "v00008", "mobile": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "role": 1000010, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -14952,11 +15824,79 @@ fn answers_hire() {
         r#"{"state_code": null, "country_code": null, "state_name_info": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005"],
     );
+    decode::<lark_api::hire::v1::agency::Agency>(
+        "lark_api::hire::v1::agency::Agency",
+        r#"{"id": "v00001", "name": "v00002", "label_list": [{"id": "v00003", "name": {"zh_cn": "v00004", "en_us": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "admin_list": [{"user_id": "v00006", "name": {"zh_cn": "v00007", "en_us": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "email": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "agency_protect_time": {"day": 1000010, "use_default": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "cooperation_create_time": "v00011", "cooperation_start_time": "v00012", "cooperation_end_time": "v00013", "cooperation_status": 1000014, "invite_email": "v00015", "supplier_area": 1000016, "talent_protect_time": {"day": 1000017, "use_default": true, "forever": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "name": null, "label_list": null, "admin_list": null, "agency_protect_time": null, "cooperation_create_time": null, "cooperation_start_time": null, "cooperation_end_time": null, "cooperation_status": null, "invite_email": null, "supplier_area": null, "talent_protect_time": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "1000010", "v00011", "v00012", "v00013", "1000014", "v00015", "1000016",
+            "1000017",
+        ],
+    );
+    decode::<lark_api::hire::v1::agency::AdminList>(
+        "lark_api::hire::v1::agency::AdminList",
+        r#"{"user_id": "v00001", "name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "email": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"user_id": null, "name": null, "email": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
     decode::<lark_api::hire::v1::referral_account::CheckFailedList>(
         "lark_api::hire::v1::referral_account::CheckFailedList",
         r#"{"account_id": "v00001", "total_withdraw_reward_info": 1000002, "total_recharge_reward_info": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"account_id": null, "total_withdraw_reward_info": null, "total_recharge_reward_info": null}"#,
         &["v00001", "1000002", "1000003"],
+    );
+    decode::<lark_api::hire::v1::agency::AgencyProtectTime>(
+        "lark_api::hire::v1::agency::AgencyProtectTime",
+        r#"{"day": 1000001, "use_default": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"day": null, "use_default": null}"#,
+        &["1000001"],
+    );
+    decode::<lark_api::hire::v1::agency::TalentProtectTime>(
+        "lark_api::hire::v1::agency::TalentProtectTime",
+        r#"{"day": 1000001, "use_default": true, "forever": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"day": null, "use_default": null, "forever": null}"#,
+        &["1000001"],
+    );
+    decode::<lark_api::hire::v1::background_check_order::BackgroundCheckOrder>(
+        "lark_api::hire::v1::background_check_order::BackgroundCheckOrder",
+        r#"{"order_id": "v00001", "application_id": "v00002", "order_status": 1000003, "account_third_type": 1000004, "package": "v00005", "name": "v00006", "feedback_info_list": [{"id": "v00007", "attachment_url": "v00008", "report_preview_url": "v00009", "result": "v00010", "report_type": 1000011, "create_time": "v00012", "report_name": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "process_info_list": [{"process": "v00014", "update_time": "v00015", "en_process": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}], "upload_time": "v00017", "candidate_info": {"name": "v00018", "mobile": "v00019", "email": "v00020", "first_name": "v00021", "last_name": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}, "creator_info": {"user_id": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}, "contactor_info": {"name": "v00024", "mobile": "v00025", "email": "v00026", "field_the_facts_do_not_know": {"x": [1, 2]}}, "begin_time": "v00027", "end_time": "v00028", "conclusion": "v00029", "provider_info": {"provider_id": "v00030", "provider_name": {"zh_cn": "v00031", "en_us": "v00032", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "custom_field_list": [{"type": "v00033", "key": "v00034", "name": {"zh_cn": "v00035", "en_us": "v00036", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_required": true, "description": {"zh_cn": "v00037", "en_us": "v00038", "field_the_facts_do_not_know": {"x": [1, 2]}}, "options": [{"key": "v00039", "name": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "custom_data_list": [{"key": "v00040", "value": "v00041", "field_the_facts_do_not_know": {"x": [1, 2]}}], "ext_item_info_list": [{"id": "v00042", "name": "v00043", "field_the_facts_do_not_know": {"x": [1, 2]}}], "update_time": "v00044", "geo": "v00045", "location_code": "v00046", "remark": "v00047", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"order_id": null, "application_id": null, "order_status": null, "account_third_type": null, "package": null, "name": null, "feedback_info_list": null, "process_info_list": null, "upload_time": null, "candidate_info": null, "creator_info": null, "contactor_info": null, "begin_time": null, "end_time": null, "conclusion": null, "provider_info": null, "custom_field_list": null, "custom_data_list": null, "ext_item_info_list": null, "update_time": null, "geo": null, "location_code": null, "remark": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "1000004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "1000011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047",
+        ],
+    );
+    decode::<lark_api::hire::v1::background_check_order::CandidateInfo>(
+        "lark_api::hire::v1::background_check_order::CandidateInfo",
+        r#"{"name": "v00001", "mobile": "v00002", "email": "v00003", "first_name": "v00004", "last_name": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "mobile": null, "email": null, "first_name": null, "last_name": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::hire::v1::background_check_order::ContactorInfo>(
+        "lark_api::hire::v1::background_check_order::ContactorInfo",
+        r#"{"name": "v00001", "mobile": "v00002", "email": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "mobile": null, "email": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::hire::v1::background_check_order::CustomFieldList>(
+        "lark_api::hire::v1::background_check_order::CustomFieldList",
+        r#"{"type": "v00001", "key": "v00002", "name": {"zh_cn": "v00003", "en_us": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_required": true, "description": {"zh_cn": "v00005", "en_us": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "options": [{"key": "v00007", "name": {"zh_cn": "v00008", "en_us": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"type": null, "key": null, "name": null, "is_required": null, "description": null, "options": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::hire::CustomFieldListOption>(
+        "lark_api::hire::CustomFieldListOption",
+        r#"{"key": "v00001", "name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key": null, "name": null}"#,
+        &["v00001", "v00002", "v00003"],
     );
     decode::<lark_api::hire::v1::diversity_inclusion::DiversityInclusion>(
         "lark_api::hire::v1::diversity_inclusion::DiversityInclusion",
@@ -15030,6 +15970,14 @@ fn answers_hire() {
             "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023",
         ],
     );
+    decode::<lark_api::hire::v1::background_check_order::FeedbackInfoList>(
+        "lark_api::hire::v1::background_check_order::FeedbackInfoList",
+        r#"{"id": "v00001", "attachment_url": "v00002", "report_preview_url": "v00003", "result": "v00004", "report_type": 1000005, "create_time": "v00006", "report_name": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "attachment_url": null, "report_preview_url": null, "result": null, "report_type": null, "create_time": null, "report_name": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "1000005", "v00006", "v00007",
+        ],
+    );
     decode::<lark_api::hire::v1::test::ResultDetailList>(
         "lark_api::hire::v1::test::ResultDetailList",
         r#"{"subject": "v00001", "result": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -15050,94 +15998,6 @@ fn answers_hire() {
             "v00049", "v00050", "v00051", "v00052", "v00053", "v00054", "v00055", "v00056",
             "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
             "v00065", "v00066", "v00067",
-        ],
-    );
-    decode::<lark_api::hire::v1::agency::Agency>(
-        "lark_api::hire::v1::agency::Agency",
-        r#"{"id": "v00001", "name": "v00002", "label_list": [{"id": "v00003", "name": {"zh_cn": "v00004", "en_us": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "admin_list": [{"user_id": "v00006", "name": {"zh_cn": "v00007", "en_us": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "email": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "agency_protect_time": {"day": 1000010, "use_default": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "cooperation_create_time": "v00011", "cooperation_start_time": "v00012", "cooperation_end_time": "v00013", "cooperation_status": 1000014, "invite_email": "v00015", "supplier_area": 1000016, "talent_protect_time": {"day": 1000017, "use_default": true, "forever": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "name": null, "label_list": null, "admin_list": null, "agency_protect_time": null, "cooperation_create_time": null, "cooperation_start_time": null, "cooperation_end_time": null, "cooperation_status": null, "invite_email": null, "supplier_area": null, "talent_protect_time": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "1000010", "v00011", "v00012", "v00013", "1000014", "v00015", "1000016",
-            "1000017",
-        ],
-    );
-    decode::<lark_api::hire::v1::agency::AdminList>(
-        "lark_api::hire::v1::agency::AdminList",
-        r#"{"user_id": "v00001", "name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "email": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"user_id": null, "name": null, "email": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
-    );
-    decode::<lark_api::hire::v1::agency::AgencyProtectTime>(
-        "lark_api::hire::v1::agency::AgencyProtectTime",
-        r#"{"day": 1000001, "use_default": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"day": null, "use_default": null}"#,
-        &["1000001"],
-    );
-    decode::<lark_api::hire::v1::agency::TalentProtectTime>(
-        "lark_api::hire::v1::agency::TalentProtectTime",
-        r#"{"day": 1000001, "use_default": true, "forever": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"day": null, "use_default": null, "forever": null}"#,
-        &["1000001"],
-    );
-    decode::<lark_api::hire::v1::background_check_order::BackgroundCheckOrder>(
-        "lark_api::hire::v1::background_check_order::BackgroundCheckOrder",
-        r#"{"order_id": "v00001", "application_id": "v00002", "order_status": 1000003, "account_third_type": 1000004, "package": "v00005", "name": "v00006", "feedback_info_list": [{"id": "v00007", "attachment_url": "v00008", "report_preview_url": "v00009", "result": "v00010", "report_type": 1000011, "create_time": "v00012", "report_name": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "process_info_list": [{"process": "v00014", "update_time": "v00015", "en_process": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}], "upload_time": "v00017", "candidate_info": {"name": "v00018", "mobile": "v00019", "email": "v00020", "first_name": "v00021", "last_name": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}, "creator_info": {"user_id": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}, "contactor_info": {"name": "v00024", "mobile": "v00025", "email": "v00026", "field_the_facts_do_not_know": {"x": [1, 2]}}, "begin_time": "v00027", "end_time": "v00028", "conclusion": "v00029", "provider_info": {"provider_id": "v00030", "provider_name": {"zh_cn": "v00031", "en_us": "v00032", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "custom_field_list": [{"type": "v00033", "key": "v00034", "name": {"zh_cn": "v00035", "en_us": "v00036", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_required": true, "description": {"zh_cn": "v00037", "en_us": "v00038", "field_the_facts_do_not_know": {"x": [1, 2]}}, "options": [{"key": "v00039", "name": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "custom_data_list": [{"key": "v00040", "value": "v00041", "field_the_facts_do_not_know": {"x": [1, 2]}}], "ext_item_info_list": [{"id": "v00042", "name": "v00043", "field_the_facts_do_not_know": {"x": [1, 2]}}], "update_time": "v00044", "geo": "v00045", "location_code": "v00046", "remark": "v00047", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"order_id": null, "application_id": null, "order_status": null, "account_third_type": null, "package": null, "name": null, "feedback_info_list": null, "process_info_list": null, "upload_time": null, "candidate_info": null, "creator_info": null, "contactor_info": null, "begin_time": null, "end_time": null, "conclusion": null, "provider_info": null, "custom_field_list": null, "custom_data_list": null, "ext_item_info_list": null, "update_time": null, "geo": null, "location_code": null, "remark": null}"#,
-        &[
-            "v00001", "v00002", "1000003", "1000004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "1000011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
-            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
-            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047",
-        ],
-    );
-    decode::<lark_api::hire::v1::background_check_order::CandidateInfo>(
-        "lark_api::hire::v1::background_check_order::CandidateInfo",
-        r#"{"name": "v00001", "mobile": "v00002", "email": "v00003", "first_name": "v00004", "last_name": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"name": null, "mobile": null, "email": null, "first_name": null, "last_name": null}"#,
-        &["v00001", "v00002", "v00003", "v00004", "v00005"],
-    );
-    decode::<lark_api::hire::v1::background_check_order::ContactorInfo>(
-        "lark_api::hire::v1::background_check_order::ContactorInfo",
-        r#"{"name": "v00001", "mobile": "v00002", "email": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"name": null, "mobile": null, "email": null}"#,
-        &["v00001", "v00002", "v00003"],
-    );
-    decode::<lark_api::hire::v1::offer::InternOfferStatusOffboardingInfo>(
-        "lark_api::hire::v1::offer::InternOfferStatusOffboardingInfo",
-        r#"{"actual_offboarding_date": "v00001", "notes": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"actual_offboarding_date": null, "notes": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::hire::v1::offer::InternOfferStatusOnboardingInfo>(
-        "lark_api::hire::v1::offer::InternOfferStatusOnboardingInfo",
-        r#"{"actual_onboarding_date": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"actual_onboarding_date": null}"#,
-        &["v00001"],
-    );
-    decode::<lark_api::hire::v1::background_check_order::CustomFieldList>(
-        "lark_api::hire::v1::background_check_order::CustomFieldList",
-        r#"{"type": "v00001", "key": "v00002", "name": {"zh_cn": "v00003", "en_us": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_required": true, "description": {"zh_cn": "v00005", "en_us": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "options": [{"key": "v00007", "name": {"zh_cn": "v00008", "en_us": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"type": null, "key": null, "name": null, "is_required": null, "description": null, "options": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009",
-        ],
-    );
-    decode::<lark_api::hire::CustomFieldListOption>(
-        "lark_api::hire::CustomFieldListOption",
-        r#"{"key": "v00001", "name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"key": null, "name": null}"#,
-        &["v00001", "v00002", "v00003"],
-    );
-    decode::<lark_api::hire::v1::background_check_order::FeedbackInfoList>(
-        "lark_api::hire::v1::background_check_order::FeedbackInfoList",
-        r#"{"id": "v00001", "attachment_url": "v00002", "report_preview_url": "v00003", "result": "v00004", "report_type": 1000005, "create_time": "v00006", "report_name": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "attachment_url": null, "report_preview_url": null, "result": null, "report_type": null, "create_time": null, "report_name": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "1000005", "v00006", "v00007",
         ],
     );
     decode::<lark_api::hire::v1::background_check_order::ProcessInfoList>(
@@ -15199,6 +16059,24 @@ fn answers_hire() {
         &[
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "1000008",
         ],
+    );
+    decode::<lark_api::hire::v1::offer::InternOfferStatusOffboardingInfo>(
+        "lark_api::hire::v1::offer::InternOfferStatusOffboardingInfo",
+        r#"{"actual_offboarding_date": "v00001", "notes": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"actual_offboarding_date": null, "notes": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::hire::v1::offer::InternOfferStatusOnboardingInfo>(
+        "lark_api::hire::v1::offer::InternOfferStatusOnboardingInfo",
+        r#"{"actual_onboarding_date": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"actual_onboarding_date": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::hire::v1::JobManager>(
+        "lark_api::hire::v1::JobManager",
+        r#"{"id": "v00001", "recruiter_id": "v00002", "hiring_manager_id_list": ["v00003"], "assistant_id_list": ["v00004"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "recruiter_id": null, "hiring_manager_id_list": null, "assistant_id_list": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
     );
     decode::<lark_api::hire::v1::agency::OnboardedProtection>(
         "lark_api::hire::v1::agency::OnboardedProtection",
@@ -15262,12 +16140,6 @@ fn answers_hire() {
             "v00009", "v00010", "v00011",
         ],
     );
-    decode::<lark_api::hire::TimeRange>(
-        "lark_api::hire::TimeRange",
-        r#"{"start_time": "v00001", "end_time": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"start_time": null, "end_time": null}"#,
-        &["v00001", "v00002"],
-    );
     decode::<lark_api::hire::v1::JobType>(
         "lark_api::hire::v1::JobType",
         r#"{"id": "v00001", "name": {"zh_cn": "v00002", "en_us": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "parent_id": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -15313,12 +16185,6 @@ fn answers_hire() {
         r#"{"id": "v00001", "zh_name": "v00002", "en_name": "v00003", "active_status": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"id": null, "zh_name": null, "en_name": null, "active_status": null}"#,
         &["v00001", "v00002", "v00003", "1000004"],
-    );
-    decode::<lark_api::hire::v1::JobManager>(
-        "lark_api::hire::v1::JobManager",
-        r#"{"id": "v00001", "recruiter_id": "v00002", "hiring_manager_id_list": ["v00003"], "assistant_id_list": ["v00004"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "recruiter_id": null, "hiring_manager_id_list": null, "assistant_id_list": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
     );
     decode::<lark_api::hire::v1::note::Note>(
         "lark_api::hire::v1::note::Note",
@@ -15402,15 +16268,6 @@ fn answers_hire() {
         r#"{"user_id": "v00001", "name": "v00002", "email": "v00003", "external_id": "v00004", "mobile": "v00005", "mobile_country_code": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"user_id": null, "name": null, "email": null, "external_id": null, "mobile": null, "mobile_country_code": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
-    );
-    decode::<lark_api::hire::v1::external_application::DeleteExternalApplication>(
-        "lark_api::hire::v1::external_application::DeleteExternalApplication",
-        r#"{"id": "v00001", "job_recruitment_type": 1000002, "job_title": "v00003", "resume_source": "v00004", "stage": "v00005", "talent_id": "v00006", "termination_reason": "v00007", "delivery_type": 1000008, "modify_time": 1000009, "termination_type": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "job_recruitment_type": null, "job_title": null, "resume_source": null, "stage": null, "talent_id": null, "termination_reason": null, "delivery_type": null, "modify_time": null, "termination_type": null}"#,
-        &[
-            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "1000008",
-            "1000009", "v00010",
-        ],
     );
     decode::<lark_api::hire::v1::agency::BatchQueryResponse>(
         "lark_api::hire::v1::agency::BatchQueryResponse",
@@ -15956,6 +16813,12 @@ fn answers_hire() {
         "lark_api::hire::v1::job_manager::GetResponse",
         r#"{"info": {"id": "v00001", "recruiter_id": "v00002", "hiring_manager_id_list": ["v00003"], "assistant_id_list": ["v00004"], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"info": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::hire::v1::job_manager::BatchUpdateResponse>(
+        "lark_api::hire::v1::job_manager::BatchUpdateResponse",
+        r#"{"job_manager": {"id": "v00001", "recruiter_id": "v00002", "hiring_manager_id_list": ["v00003"], "assistant_id_list": ["v00004"], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"job_manager": null}"#,
         &["v00001", "v00002", "v00003", "v00004"],
     );
     decode::<lark_api::hire::v1::job_process::ListResponse>(
@@ -16722,6 +17585,80 @@ fn answers_im() {
         r#"{"locale": null, "name": null}"#,
         &["v00001", "v00002"],
     );
+    decode::<lark_api::im::v1::message::SearchItem>(
+        "lark_api::im::v1::message::SearchItem",
+        r#"{"id": "v00001", "display_info": "v00002", "meta_data": {"message_id": "v00003", "type": "v00004", "create_time": "v00005", "update_time": "v00006", "position": 1000007, "chat_id": "v00008", "from_id": "v00009", "thread_id": "v00010", "thread_position": 1000011, "is_p2p_chat": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "display_info": null, "meta_data": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+            "v00009", "v00010", "1000011",
+        ],
+    );
+    decode::<lark_api::im::v1::message::MetaData>(
+        "lark_api::im::v1::message::MetaData",
+        r#"{"message_id": "v00001", "type": "v00002", "create_time": "v00003", "update_time": "v00004", "position": 1000005, "chat_id": "v00006", "from_id": "v00007", "thread_id": "v00008", "thread_position": 1000009, "is_p2p_chat": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"message_id": null, "type": null, "create_time": null, "update_time": null, "position": null, "chat_id": null, "from_id": null, "thread_id": null, "thread_position": null, "is_p2p_chat": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "1000005", "v00006", "v00007", "v00008",
+            "1000009",
+        ],
+    );
+    decode::<lark_api::im::v2::chat::Chat>(
+        "lark_api::im::v2::chat::Chat",
+        r#"{"id": "v00001", "display_info": "v00002", "meta_data": {"chat_id": "v00003", "create_time": "v00004", "update_time": "v00005", "external": true, "chat_mode": "v00006", "description": "v00007", "avatar": "v00008", "name": "v00009", "owner_id": "v00010", "owner_id_type": "v00011", "tenant_key": "v00012", "chat_status": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "display_info": null, "meta_data": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013",
+        ],
+    );
+    decode::<lark_api::im::v2::chat::MetaData>(
+        "lark_api::im::v2::chat::MetaData",
+        r#"{"chat_id": "v00001", "create_time": "v00002", "update_time": "v00003", "external": true, "chat_mode": "v00004", "description": "v00005", "avatar": "v00006", "name": "v00007", "owner_id": "v00008", "owner_id_type": "v00009", "tenant_key": "v00010", "chat_status": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"chat_id": null, "create_time": null, "update_time": null, "external": null, "chat_mode": null, "description": null, "avatar": null, "name": null, "owner_id": null, "owner_id_type": null, "tenant_key": null, "chat_status": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::im::v1::message_reaction::FailMsgReactionDetail>(
+        "lark_api::im::v1::message_reaction::FailMsgReactionDetail",
+        r#"{"message_id": "v00001", "fail_reason": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"message_id": null, "fail_reason": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::im::v1::message_reaction::SuccessMsgReactionCount>(
+        "lark_api::im::v1::message_reaction::SuccessMsgReactionCount",
+        r#"{"message_id": "v00001", "reaction_count": [{"reaction_type": "v00002", "count": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"message_id": null, "reaction_count": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::im::v1::message_reaction::ReactionCount>(
+        "lark_api::im::v1::message_reaction::ReactionCount",
+        r#"{"reaction_type": "v00001", "count": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"reaction_type": null, "count": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::im::v1::message_reaction::SuccessMsgReactionDetail>(
+        "lark_api::im::v1::message_reaction::SuccessMsgReactionDetail",
+        r#"{"message_id": "v00001", "has_more": true, "page_token": "v00002", "message_reaction_items": [{"reaction_id": "v00003", "operator": {"operator_id": "v00004", "operator_type": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "action_time": "v00006", "emoji_type": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"message_id": null, "has_more": null, "page_token": null, "message_reaction_items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007",
+        ],
+    );
+    decode::<lark_api::im::v1::message_reaction::MessageReactionItem>(
+        "lark_api::im::v1::message_reaction::MessageReactionItem",
+        r#"{"reaction_id": "v00001", "operator": {"operator_id": "v00002", "operator_type": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "action_time": "v00004", "emoji_type": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"reaction_id": null, "operator": null, "action_time": null, "emoji_type": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::im::v1::message_reaction::Operator>(
+        "lark_api::im::v1::message_reaction::Operator",
+        r#"{"operator_id": "v00001", "operator_type": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"operator_id": null, "operator_type": null}"#,
+        &["v00001", "v00002"],
+    );
     decode::<lark_api::im::v2::FailedCard>(
         "lark_api::im::v2::FailedCard",
         r#"{"biz_id": "v00001", "user_id": "v00002", "reason": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -16804,12 +17741,6 @@ fn answers_im() {
         r#"{"message_id": "v00001", "chat_id": "v00002", "operator_id": "v00003", "operator_id_type": "v00004", "create_time": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"message_id": null, "chat_id": null, "operator_id": null, "operator_id_type": null, "create_time": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005"],
-    );
-    decode::<lark_api::im::v1::message_reaction::Operator>(
-        "lark_api::im::v1::message_reaction::Operator",
-        r#"{"operator_id": "v00001", "operator_type": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"operator_id": null, "operator_type": null}"#,
-        &["v00001", "v00002"],
     );
     decode::<lark_api::im::v1::message_reaction::CreateReactionType>(
         "lark_api::im::v1::message_reaction::CreateReactionType",
@@ -17104,6 +18035,15 @@ fn answers_im() {
             "v00017",
         ],
     );
+    decode::<lark_api::im::v1::message::SearchResponse>(
+        "lark_api::im::v1::message::SearchResponse",
+        r#"{"items": [{"id": "v00001", "display_info": "v00002", "meta_data": {"message_id": "v00003", "type": "v00004", "create_time": "v00005", "update_time": "v00006", "position": 1000007, "chat_id": "v00008", "from_id": "v00009", "thread_id": "v00010", "thread_position": 1000011, "is_p2p_chat": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "total": 1000012, "has_more": true, "page_token": "v00013", "notice": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "total": null, "has_more": null, "page_token": null, "notice": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+            "v00009", "v00010", "1000011", "1000012", "v00013", "v00014",
+        ],
+    );
     decode::<lark_api::im::v1::message_reaction::CreateResponse>(
         "lark_api::im::v1::message_reaction::CreateResponse",
         r#"{"reaction_id": "v00001", "operator": {"operator_id": "v00002", "operator_type": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "action_time": "v00004", "reaction_type": {"emoji_type": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -17121,6 +18061,15 @@ fn answers_im() {
         r#"{"reaction_id": "v00001", "operator": {"operator_id": "v00002", "operator_type": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "action_time": "v00004", "reaction_type": {"emoji_type": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"reaction_id": null, "operator": null, "action_time": null, "reaction_type": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::im::v1::message_reaction::BatchQueryResponse>(
+        "lark_api::im::v1::message_reaction::BatchQueryResponse",
+        r#"{"success_msg_reaction_details": [{"message_id": "v00001", "has_more": true, "page_token": "v00002", "message_reaction_items": [{"reaction_id": "v00003", "operator": {}, "action_time": "v00004", "emoji_type": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "success_msg_reaction_counts": [{"message_id": "v00006", "reaction_count": [{"reaction_type": "v00007", "count": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "fail_msg_reaction_details": [{"message_id": "v00009", "fail_reason": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"success_msg_reaction_details": null, "success_msg_reaction_counts": null, "fail_msg_reaction_details": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010",
+        ],
     );
     decode::<lark_api::im::v1::pin::CreateResponse>(
         "lark_api::im::v1::pin::CreateResponse",
@@ -17179,6 +18128,15 @@ fn answers_im() {
         r#"{"tag_info_with_bind_versions": [{"tag_info": {"id": "v00001", "tag_type": "v00002", "name": "v00003", "i18n_names": [{}], "create_time": "v00004", "update_time": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "bind_version": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"tag_info_with_bind_versions": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
+    decode::<lark_api::im::v2::chat::SearchResponse>(
+        "lark_api::im::v2::chat::SearchResponse",
+        r#"{"items": [{"id": "v00001", "display_info": "v00002", "meta_data": {"chat_id": "v00003", "create_time": "v00004", "update_time": "v00005", "external": true, "chat_mode": "v00006", "description": "v00007", "avatar": "v00008", "name": "v00009", "owner_id": "v00010", "owner_id_type": "v00011", "tenant_key": "v00012", "chat_status": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "total": 1000014, "has_more": true, "page_token": "v00015", "notice": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "total": null, "has_more": null, "page_token": null, "notice": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "1000014", "v00015", "v00016",
+        ],
     );
     decode::<lark_api::im::v2::chat_button::UpdateResponse>(
         "lark_api::im::v2::chat_button::UpdateResponse",
@@ -17404,6 +18362,45 @@ fn answers_lingo() {
 
 #[test]
 fn answers_mail() {
+    decode::<lark_api::mail::v1::user_mailbox::AccessibleMailbox>(
+        "lark_api::mail::v1::user_mailbox::AccessibleMailbox",
+        r#"{"email_address": "v00001", "email_type": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"email_address": null, "email_type": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_mail_contact::MailContact>(
+        "lark_api::mail::v1::user_mailbox_mail_contact::MailContact",
+        r#"{"id": "v00001", "name": "v00002", "company": "v00003", "phone": "v00004", "mail_address": "v00005", "tag": "v00006", "remark": "v00007", "avatar": "v00008", "position": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "name": null, "company": null, "phone": null, "mail_address": null, "tag": null, "remark": null, "avatar": null, "position": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::mail::v1::DownloadUrl>(
+        "lark_api::mail::v1::DownloadUrl",
+        r#"{"attachment_id": "v00001", "download_url": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"attachment_id": null, "download_url": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_template_attachment::FailedReason>(
+        "lark_api::mail::v1::user_mailbox_template_attachment::FailedReason",
+        r#"{"attachment_id": "v00001", "reason": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"attachment_id": null, "reason": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::mail::v1::CreateDraftMessage>(
+        "lark_api::mail::v1::CreateDraftMessage",
+        r#"{"raw": "v00001", "subject": "v00002", "to": [{"mail_address": "v00003", "name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "cc": [{"mail_address": "v00005", "name": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "bcc": [{"mail_address": "v00007", "name": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "head_from": {"mail_address": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "body_html": "v00011", "internal_date": "v00012", "message_state": 1000013, "smtp_message_id": "v00014", "message_id": "v00015", "attachments": [{"body": "v00016", "filename": "v00017", "id": "v00018", "attachment_type": 1000019, "is_inline": true, "cid": "v00020", "field_the_facts_do_not_know": {"x": [1, 2]}}], "body_plain_text": "v00021", "thread_id": "v00022", "body_preview": "v00023", "label_ids": ["v00024"], "folder_id": "v00025", "in_reply_to": "v00026", "reply_to": "v00027", "priority_type": "v00028", "security_level": {"is_risk": true, "risk_banner_level": "v00029", "risk_banner_reason": "v00030", "is_header_from_external": true, "via_domain": "v00031", "spam_banner_type": "v00032", "spam_user_rule_id": "v00033", "spam_banner_info": "v00034", "field_the_facts_do_not_know": {"x": [1, 2]}}, "references": "v00035", "body_calendar": "v00036", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"raw": null, "subject": null, "to": null, "cc": null, "bcc": null, "head_from": null, "body_html": null, "internal_date": null, "message_state": null, "smtp_message_id": null, "message_id": null, "attachments": null, "body_plain_text": null, "thread_id": null, "body_preview": null, "label_ids": null, "folder_id": null, "in_reply_to": null, "reply_to": null, "priority_type": null, "security_level": null, "references": null, "body_calendar": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "1000013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "1000019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036",
+        ],
+    );
     decode::<lark_api::mail::v1::mailgroup::Mailgroup>(
         "lark_api::mail::v1::mailgroup::Mailgroup",
         r#"{"mailgroup_id": "v00001", "email": "v00002", "name": "v00003", "description": "v00004", "direct_members_count": "v00005", "include_external_member": true, "include_all_company_member": true, "who_can_send_mail": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -17426,29 +18423,174 @@ fn answers_mail() {
             "v00017", "1000018", "v00019", "v00020",
         ],
     );
-    decode::<lark_api::mail::v1::user_mailbox_message::Attachment>(
-        "lark_api::mail::v1::user_mailbox_message::Attachment",
-        r#"{"filename": "v00001", "id": "v00002", "attachment_type": 1000003, "is_inline": true, "cid": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"filename": null, "id": null, "attachment_type": null, "is_inline": null, "cid": null}"#,
-        &["v00001", "v00002", "1000003", "v00004"],
-    );
-    decode::<lark_api::mail::v1::user_mailbox_message::To>(
-        "lark_api::mail::v1::user_mailbox_message::To",
-        r#"{"mail_address": "v00001", "name": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"mail_address": null, "name": null}"#,
-        &["v00001", "v00002"],
-    );
     decode::<lark_api::mail::v1::user::UserList>(
         "lark_api::mail::v1::user::UserList",
         r#"{"email": "v00001", "status": 1000002, "type": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"email": null, "status": null, "type": null}"#,
         &["v00001", "1000002", "1000003"],
     );
+    decode::<lark_api::mail::v1::user_mailbox_draft::Draft>(
+        "lark_api::mail::v1::user_mailbox_draft::Draft",
+        r#"{"id": "v00001", "message": {"subject": "v00002", "to": [{"mail_address": "v00003", "name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "cc": [{"mail_address": "v00005", "name": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "bcc": [{"mail_address": "v00007", "name": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "head_from": {"mail_address": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "body_html": "v00011", "internal_date": "v00012", "message_state": 1000013, "smtp_message_id": "v00014", "message_id": "v00015", "attachments": [{"filename": "v00016", "id": "v00017", "attachment_type": 1000018, "is_inline": true, "cid": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}], "body_plain_text": "v00020", "thread_id": "v00021", "body_preview": "v00022", "label_ids": ["v00023"], "folder_id": "v00024", "in_reply_to": "v00025", "reply_to": "v00026", "priority_type": "v00027", "security_level": {"is_risk": true, "risk_banner_level": "v00028", "risk_banner_reason": "v00029", "is_header_from_external": true, "via_domain": "v00030", "spam_banner_type": "v00031", "spam_user_rule_id": "v00032", "spam_banner_info": "v00033", "field_the_facts_do_not_know": {"x": [1, 2]}}, "references": "v00034", "body_calendar": "v00035", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "message": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "1000013", "v00014", "v00015", "v00016",
+            "v00017", "1000018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035",
+        ],
+    );
+    decode::<lark_api::mail::v1::Message>(
+        "lark_api::mail::v1::Message",
+        r#"{"subject": "v00001", "to": [{"mail_address": "v00002", "name": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "cc": [{"mail_address": "v00004", "name": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "bcc": [{"mail_address": "v00006", "name": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "head_from": {"mail_address": "v00008", "name": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "body_html": "v00010", "internal_date": "v00011", "message_state": 1000012, "smtp_message_id": "v00013", "message_id": "v00014", "attachments": [{"filename": "v00015", "id": "v00016", "attachment_type": 1000017, "is_inline": true, "cid": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}], "body_plain_text": "v00019", "thread_id": "v00020", "body_preview": "v00021", "label_ids": ["v00022"], "folder_id": "v00023", "in_reply_to": "v00024", "reply_to": "v00025", "priority_type": "v00026", "security_level": {"is_risk": true, "risk_banner_level": "v00027", "risk_banner_reason": "v00028", "is_header_from_external": true, "via_domain": "v00029", "spam_banner_type": "v00030", "spam_user_rule_id": "v00031", "spam_banner_info": "v00032", "field_the_facts_do_not_know": {"x": [1, 2]}}, "references": "v00033", "body_calendar": "v00034", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"subject": null, "to": null, "cc": null, "bcc": null, "head_from": null, "body_html": null, "internal_date": null, "message_state": null, "smtp_message_id": null, "message_id": null, "attachments": null, "body_plain_text": null, "thread_id": null, "body_preview": null, "label_ids": null, "folder_id": null, "in_reply_to": null, "reply_to": null, "priority_type": null, "security_level": null, "references": null, "body_calendar": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "1000012", "v00013", "v00014", "v00015", "v00016",
+            "1000017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_thread::GetThread>(
+        "lark_api::mail::v1::user_mailbox_thread::GetThread",
+        r#"{"id": "v00001", "body_preview": "v00002", "messages": [{"subject": "v00003", "to": [{"mail_address": "v00004", "name": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "cc": [{"mail_address": "v00006", "name": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "bcc": [{"mail_address": "v00008", "name": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "head_from": {"mail_address": "v00010", "name": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "body_html": "v00012", "internal_date": "v00013", "message_state": 1000014, "smtp_message_id": "v00015", "message_id": "v00016", "attachments": [{"filename": "v00017", "id": "v00018", "attachment_type": 1000019, "is_inline": true, "cid": "v00020", "field_the_facts_do_not_know": {"x": [1, 2]}}], "body_plain_text": "v00021", "thread_id": "v00022", "body_preview": "v00023", "label_ids": ["v00024"], "folder_id": "v00025", "in_reply_to": "v00026", "reply_to": "v00027", "priority_type": "v00028", "security_level": {"is_risk": true, "risk_banner_level": "v00029", "risk_banner_reason": "v00030", "is_header_from_external": true, "via_domain": "v00031", "spam_banner_type": "v00032", "spam_user_rule_id": "v00033", "spam_banner_info": "v00034", "field_the_facts_do_not_know": {"x": [1, 2]}}, "references": "v00035", "body_calendar": "v00036", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "body_preview": null, "messages": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "1000014", "v00015", "v00016",
+            "v00017", "v00018", "1000019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036",
+        ],
+    );
+    decode::<lark_api::mail::v1::CreateDraftMessageAttachment>(
+        "lark_api::mail::v1::CreateDraftMessageAttachment",
+        r#"{"body": "v00001", "filename": "v00002", "id": "v00003", "attachment_type": 1000004, "is_inline": true, "cid": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"body": null, "filename": null, "id": null, "attachment_type": null, "is_inline": null, "cid": null}"#,
+        &["v00001", "v00002", "v00003", "1000004", "v00005"],
+    );
+    decode::<lark_api::mail::v1::MetaDataFrom>(
+        "lark_api::mail::v1::MetaDataFrom",
+        r#"{"mail_address": "v00001", "name": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"mail_address": null, "name": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::mail::v1::SecurityLevel>(
+        "lark_api::mail::v1::SecurityLevel",
+        r#"{"is_risk": true, "risk_banner_level": "v00001", "risk_banner_reason": "v00002", "is_header_from_external": true, "via_domain": "v00003", "spam_banner_type": "v00004", "spam_user_rule_id": "v00005", "spam_banner_info": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"is_risk": null, "risk_banner_level": null, "risk_banner_reason": null, "is_header_from_external": null, "via_domain": null, "spam_banner_type": null, "spam_user_rule_id": null, "spam_banner_info": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
     decode::<lark_api::mail::v1::public_mailbox::PublicMailbox>(
         "lark_api::mail::v1::public_mailbox::PublicMailbox",
         r#"{"public_mailbox_id": "v00001", "email": "v00002", "name": "v00003", "geo": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"public_mailbox_id": null, "email": null, "name": null, "geo": null}"#,
         &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_sent_message::SentMessage>(
+        "lark_api::mail::v1::user_mailbox_sent_message::SentMessage",
+        r#"{"recipient_address": "v00001", "recipient_name": "v00002", "status": "v00003", "fail_reason": "v00004", "is_mailing_list": true, "mailing_list_success_count": 1000005, "mailing_list_failure_count": 1000006, "mailing_list_finish_percent": 1000007, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"recipient_address": null, "recipient_name": null, "status": null, "fail_reason": null, "is_mailing_list": null, "mailing_list_success_count": null, "mailing_list_failure_count": null, "mailing_list_finish_percent": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "1000005", "1000006", "1000007",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_setting::Signature>(
+        "lark_api::mail::v1::user_mailbox_setting::Signature",
+        r#"{"id": "v00001", "name": "v00002", "content": "v00003", "signature_type": "v00004", "signature_device": "v00005", "template_json_keys": ["v00006"], "images": [{"image_name": "v00007", "file_key": "v00008", "cid": "v00009", "file_size": "v00010", "image_width": 1000011, "image_height": 1000012, "download_url": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "user_fields": {"key": {"default_val": "v00014", "i18n_vals": {"key": "v00015"}, "field_the_facts_do_not_know": {"x": [1, 2]}}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "name": null, "content": null, "signature_type": null, "signature_device": null, "template_json_keys": null, "images": null, "user_fields": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "1000011", "1000012", "v00013", "v00014", "v00015",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_setting::Image>(
+        "lark_api::mail::v1::user_mailbox_setting::Image",
+        r#"{"image_name": "v00001", "file_key": "v00002", "cid": "v00003", "file_size": "v00004", "image_width": 1000005, "image_height": 1000006, "download_url": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"image_name": null, "file_key": null, "cid": null, "file_size": null, "image_width": null, "image_height": null, "download_url": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "1000005", "1000006", "v00007",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_setting::UserField>(
+        "lark_api::mail::v1::user_mailbox_setting::UserField",
+        r#"{"default_val": "v00001", "i18n_vals": {"key": "v00002"}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"default_val": null, "i18n_vals": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_setting::Usage>(
+        "lark_api::mail::v1::user_mailbox_setting::Usage",
+        r#"{"email_address": "v00001", "send_mail_signature_id": "v00002", "reply_signature_id": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"email_address": null, "send_mail_signature_id": null, "reply_signature_id": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_template::Template>(
+        "lark_api::mail::v1::user_mailbox_template::Template",
+        r#"{"template_id": "v00001", "name": "v00002", "create_time": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"template_id": null, "name": null, "create_time": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_thread::Thread>(
+        "lark_api::mail::v1::user_mailbox_thread::Thread",
+        r#"{"id": "v00001", "body_preview": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "body_preview": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_message::MessageItem>(
+        "lark_api::mail::v1::user_mailbox_message::MessageItem",
+        r#"{"message_id": "v00001", "thread_id": "v00002", "folder_id": "v00003", "smtp_message_id": "v00004", "internal_date": "v00005", "message_state": 1000006, "message": {"raw": "v00007", "subject": "v00008", "to": [{"mail_address": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "cc": [{"mail_address": "v00011", "name": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "bcc": [{"mail_address": "v00013", "name": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}], "head_from": {"mail_address": "v00015", "name": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}, "body_html": "v00017", "internal_date": "v00018", "message_state": 1000019, "smtp_message_id": "v00020", "message_id": "v00021", "attachments": [{"body": "v00022", "filename": "v00023", "id": "v00024", "attachment_type": 1000025, "is_inline": true, "cid": "v00026", "field_the_facts_do_not_know": {"x": [1, 2]}}], "body_plain_text": "v00027", "thread_id": "v00028", "body_preview": "v00029", "label_ids": ["v00030"], "folder_id": "v00031", "in_reply_to": "v00032", "reply_to": "v00033", "priority_type": "v00034", "security_level": {"is_risk": true, "risk_banner_level": "v00035", "risk_banner_reason": "v00036", "is_header_from_external": true, "via_domain": "v00037", "spam_banner_type": "v00038", "spam_user_rule_id": "v00039", "spam_banner_info": "v00040", "field_the_facts_do_not_know": {"x": [1, 2]}}, "references": "v00041", "body_calendar": "v00042", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"message_id": null, "thread_id": null, "folder_id": null, "smtp_message_id": null, "internal_date": null, "message_state": null, "message": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "1000019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "1000025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042",
+        ],
+    );
+    decode::<lark_api::mail::v1::multi_entity::MultiEntity>(
+        "lark_api::mail::v1::multi_entity::MultiEntity",
+        r#"{"type": "v00001", "id": "v00002", "name": "v00003", "email": "v00004", "display_name": "v00005", "member_count": 1000006, "user_id": "v00007", "department": "v00008", "chat_id": "v00009", "tag": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"type": null, "id": null, "name": null, "email": null, "display_name": null, "member_count": null, "user_id": null, "department": null, "chat_id": null, "tag": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox::UserMailbox>(
+        "lark_api::mail::v1::user_mailbox::UserMailbox",
+        r#"{"id": "v00001", "display_info": "v00002", "meta_data": {"title": "v00003", "thread_id": "v00004", "create_time": "v00005", "message_biz_id": "v00006", "from": {"mail_address": "v00007", "name": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "display_info": null, "meta_data": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox::MetaData>(
+        "lark_api::mail::v1::user_mailbox::MetaData",
+        r#"{"title": "v00001", "thread_id": "v00002", "create_time": "v00003", "message_biz_id": "v00004", "from": {"mail_address": "v00005", "name": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"title": null, "thread_id": null, "create_time": null, "message_biz_id": null, "from": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_setting::SendableAddress>(
+        "lark_api::mail::v1::user_mailbox_setting::SendableAddress",
+        r#"{"email_address": "v00001", "email_type": "v00002", "name": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"email_address": null, "email_type": null, "name": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_draft::AutomationSendDisable>(
+        "lark_api::mail::v1::user_mailbox_draft::AutomationSendDisable",
+        r#"{"reason": "v00001", "reference": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"reason": null, "reference": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_message::MessageDetail>(
+        "lark_api::mail::v1::user_mailbox_message::MessageDetail",
+        r#"{"recipient": {"mail_address": "v00001", "name": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "status": 1000003, "last_updated_time": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"recipient": null, "status": null, "last_updated_time": null}"#,
+        &["v00001", "v00002", "1000003", "1000004"],
     );
     decode::<lark_api::mail::v1::mailgroup_member::Member>(
         "lark_api::mail::v1::mailgroup_member::Member",
@@ -17514,20 +18656,38 @@ fn answers_mail() {
         r#"{"type": null, "operator": null, "input": null}"#,
         &["1000001", "1000002", "v00003"],
     );
-    decode::<lark_api::mail::v1::user_mailbox_mail_contact::MailContact>(
-        "lark_api::mail::v1::user_mailbox_mail_contact::MailContact",
-        r#"{"id": "v00001", "name": "v00002", "company": "v00003", "phone": "v00004", "mail_address": "v00005", "tag": "v00006", "remark": "v00007", "avatar": "v00008", "position": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "name": null, "company": null, "phone": null, "mail_address": null, "tag": null, "remark": null, "avatar": null, "position": null}"#,
+    decode::<lark_api::mail::v1::user_mailbox_draft::CreateDraft>(
+        "lark_api::mail::v1::user_mailbox_draft::CreateDraft",
+        r#"{"id": "v00001", "message": {"raw": "v00002", "subject": "v00003", "to": [{"mail_address": "v00004", "name": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "cc": [{"mail_address": "v00006", "name": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "bcc": [{"mail_address": "v00008", "name": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "head_from": {"mail_address": "v00010", "name": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "body_html": "v00012", "internal_date": "v00013", "message_state": 1000014, "smtp_message_id": "v00015", "message_id": "v00016", "attachments": [{"body": "v00017", "filename": "v00018", "id": "v00019", "attachment_type": 1000020, "is_inline": true, "cid": "v00021", "field_the_facts_do_not_know": {"x": [1, 2]}}], "body_plain_text": "v00022", "thread_id": "v00023", "body_preview": "v00024", "label_ids": ["v00025"], "folder_id": "v00026", "in_reply_to": "v00027", "reply_to": "v00028", "priority_type": "v00029", "security_level": {"is_risk": true, "risk_banner_level": "v00030", "risk_banner_reason": "v00031", "is_header_from_external": true, "via_domain": "v00032", "spam_banner_type": "v00033", "spam_user_rule_id": "v00034", "spam_banner_info": "v00035", "field_the_facts_do_not_know": {"x": [1, 2]}}, "references": "v00036", "body_calendar": "v00037", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "message": null}"#,
         &[
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "1000014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "1000020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037",
         ],
     );
-    decode::<lark_api::mail::v1::user_mailbox_message_attachment::DownloadUrlDownloadUrl>(
-        "lark_api::mail::v1::user_mailbox_message_attachment::DownloadUrlDownloadUrl",
-        r#"{"attachment_id": "v00001", "download_url": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"attachment_id": null, "download_url": null}"#,
-        &["v00001", "v00002"],
+    decode::<lark_api::mail::v1::user_mailbox_label::Label>(
+        "lark_api::mail::v1::user_mailbox_label::Label",
+        r#"{"id": "v00001", "name": "v00002", "background_color": "v00003", "messages_unread": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "name": null, "background_color": null, "messages_unread": null}"#,
+        &["v00001", "v00002", "v00003", "1000004"],
+    );
+    decode::<lark_api::mail::v1::Attachment>(
+        "lark_api::mail::v1::Attachment",
+        r#"{"filename": "v00001", "id": "v00002", "attachment_type": 1000003, "is_inline": true, "cid": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"filename": null, "id": null, "attachment_type": null, "is_inline": null, "cid": null}"#,
+        &["v00001", "v00002", "1000003", "v00004"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_template::GetTemplate>(
+        "lark_api::mail::v1::user_mailbox_template::GetTemplate",
+        r#"{"template_id": "v00001", "name": "v00002", "subject": "v00003", "template_content": "v00004", "is_plain_text_mode": true, "tos": [{"mail_address": "v00005", "name": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "ccs": [{"mail_address": "v00007", "name": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "bccs": [{"mail_address": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "attachments": [{"filename": "v00011", "id": "v00012", "attachment_type": 1000013, "is_inline": true, "cid": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}], "create_time": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"template_id": null, "name": null, "subject": null, "template_content": null, "is_plain_text_mode": null, "tos": null, "ccs": null, "bccs": null, "attachments": null, "create_time": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "1000013", "v00014", "v00015",
+        ],
     );
     decode::<lark_api::mail::v1::mailgroup::CreateResponse>(
         "lark_api::mail::v1::mailgroup::CreateResponse",
@@ -17627,6 +18787,15 @@ fn answers_mail() {
         r#"{"items": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005"],
     );
+    decode::<lark_api::mail::v1::multi_entity::SearchResponse>(
+        "lark_api::mail::v1::multi_entity::SearchResponse",
+        r#"{"items": [{"type": "v00001", "id": "v00002", "name": "v00003", "email": "v00004", "display_name": "v00005", "member_count": 1000006, "user_id": "v00007", "department": "v00008", "chat_id": "v00009", "tag": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "notice": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "notice": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
     decode::<lark_api::mail::v1::public_mailbox::CreateResponse>(
         "lark_api::mail::v1::public_mailbox::CreateResponse",
         r#"{"public_mailbox_id": "v00001", "email": "v00002", "name": "v00003", "geo": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -17699,6 +18868,27 @@ fn answers_mail() {
         r#"{"user_list": null}"#,
         &["v00001", "1000002", "1000003"],
     );
+    decode::<lark_api::mail::v1::user_mailbox::AccessibleMailboxesResponse>(
+        "lark_api::mail::v1::user_mailbox::AccessibleMailboxesResponse",
+        r#"{"accessible_mailboxes": [{"email_address": "v00001", "email_type": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"accessible_mailboxes": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox::ProfileResponse>(
+        "lark_api::mail::v1::user_mailbox::ProfileResponse",
+        r#"{"primary_email_address": "v00001", "not_found_reason": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"primary_email_address": null, "not_found_reason": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox::SearchResponse>(
+        "lark_api::mail::v1::user_mailbox::SearchResponse",
+        r#"{"items": [{"id": "v00001", "display_info": "v00002", "meta_data": {"title": "v00003", "thread_id": "v00004", "create_time": "v00005", "message_biz_id": "v00006", "from": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "total": 1000007, "has_more": true, "page_token": "v00008", "notice": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "total": null, "has_more": null, "page_token": null, "notice": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+            "v00009",
+        ],
+    );
     decode::<lark_api::mail::v1::user_mailbox_alias::CreateResponse>(
         "lark_api::mail::v1::user_mailbox_alias::CreateResponse",
         r#"{"user_mailbox_alias": {"primary_email": "v00001", "email_alias": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -17710,6 +18900,48 @@ fn answers_mail() {
         r#"{"items": [{"primary_email": "v00001", "email_alias": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"items": null}"#,
         &["v00001", "v00002"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_draft::ListResponse>(
+        "lark_api::mail::v1::user_mailbox_draft::ListResponse",
+        r#"{"items": [{"id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00002", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "page_token": null, "has_more": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_draft::GetResponse>(
+        "lark_api::mail::v1::user_mailbox_draft::GetResponse",
+        r#"{"draft": {"id": "v00001", "message": {"subject": "v00002", "to": [{}], "cc": [{}], "bcc": [{}], "head_from": {}, "body_html": "v00003", "internal_date": "v00004", "message_state": 1000005, "smtp_message_id": "v00006", "message_id": "v00007", "attachments": [{}], "body_plain_text": "v00008", "thread_id": "v00009", "body_preview": "v00010", "label_ids": ["v00011"], "folder_id": "v00012", "in_reply_to": "v00013", "reply_to": "v00014", "priority_type": "v00015", "security_level": {}, "references": "v00016", "body_calendar": "v00017", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"draft": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "1000005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_draft::CreateResponse>(
+        "lark_api::mail::v1::user_mailbox_draft::CreateResponse",
+        r#"{"draft": {"id": "v00001", "message": {"raw": "v00002", "subject": "v00003", "to": [{}], "cc": [{}], "bcc": [{}], "head_from": {}, "body_html": "v00004", "internal_date": "v00005", "message_state": 1000006, "smtp_message_id": "v00007", "message_id": "v00008", "attachments": [{}], "body_plain_text": "v00009", "thread_id": "v00010", "body_preview": "v00011", "label_ids": ["v00012"], "folder_id": "v00013", "in_reply_to": "v00014", "reply_to": "v00015", "priority_type": "v00016", "security_level": {}, "references": "v00017", "body_calendar": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "reference": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"draft": null, "reference": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_draft::SendResponse>(
+        "lark_api::mail::v1::user_mailbox_draft::SendResponse",
+        r#"{"message_id": "v00001", "thread_id": "v00002", "recall_status": "v00003", "automation_send_disable": {"reason": "v00004", "reference": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"message_id": null, "thread_id": null, "recall_status": null, "automation_send_disable": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_draft::UpdateResponse>(
+        "lark_api::mail::v1::user_mailbox_draft::UpdateResponse",
+        r#"{"draft": {"id": "v00001", "message": {"raw": "v00002", "subject": "v00003", "to": [{}], "cc": [{}], "bcc": [{}], "head_from": {}, "body_html": "v00004", "internal_date": "v00005", "message_state": 1000006, "smtp_message_id": "v00007", "message_id": "v00008", "attachments": [{}], "body_plain_text": "v00009", "thread_id": "v00010", "body_preview": "v00011", "label_ids": ["v00012"], "folder_id": "v00013", "in_reply_to": "v00014", "reply_to": "v00015", "priority_type": "v00016", "security_level": {}, "references": "v00017", "body_calendar": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "reference": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"draft": null, "reference": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019",
+        ],
     );
     decode::<lark_api::mail::v1::user_mailbox_event::SubscriptionResponse>(
         "lark_api::mail::v1::user_mailbox_event::SubscriptionResponse",
@@ -17732,6 +18964,38 @@ fn answers_mail() {
         &[
             "v00001", "v00002", "v00003", "1000004", "1000005", "1000006",
         ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_folder::GetResponse>(
+        "lark_api::mail::v1::user_mailbox_folder::GetResponse",
+        r#"{"folder": {"id": "v00001", "name": "v00002", "parent_folder_id": "v00003", "folder_type": 1000004, "unread_message_count": 1000005, "unread_thread_count": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"folder": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "1000004", "1000005", "1000006",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_label::ListResponse>(
+        "lark_api::mail::v1::user_mailbox_label::ListResponse",
+        r#"{"items": [{"id": "v00001", "name": "v00002", "background_color": "v00003", "messages_unread": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null}"#,
+        &["v00001", "v00002", "v00003", "1000004"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_label::GetResponse>(
+        "lark_api::mail::v1::user_mailbox_label::GetResponse",
+        r#"{"label": {"id": "v00001", "name": "v00002", "background_color": "v00003", "messages_unread": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"label": null}"#,
+        &["v00001", "v00002", "v00003", "1000004"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_label::PatchResponse>(
+        "lark_api::mail::v1::user_mailbox_label::PatchResponse",
+        r#"{"label": {"id": "v00001", "name": "v00002", "background_color": "v00003", "messages_unread": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"label": null}"#,
+        &["v00001", "v00002", "v00003", "1000004"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_label::CreateResponse>(
+        "lark_api::mail::v1::user_mailbox_label::CreateResponse",
+        r#"{"label": {"id": "v00001", "name": "v00002", "background_color": "v00003", "messages_unread": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"label": null}"#,
+        &["v00001", "v00002", "v00003", "1000004"],
     );
     decode::<lark_api::mail::v1::user_mailbox_mail_contact::CreateResponse>(
         "lark_api::mail::v1::user_mailbox_mail_contact::CreateResponse",
@@ -17791,6 +19055,34 @@ fn answers_mail() {
         r#"{"message_id": null, "thread_id": null}"#,
         &["v00001", "v00002"],
     );
+    decode::<lark_api::mail::v1::user_mailbox_message::SendStatusResponse>(
+        "lark_api::mail::v1::user_mailbox_message::SendStatusResponse",
+        r#"{"message_id": "v00001", "details": [{"recipient": {"mail_address": "v00002", "name": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "status": 1000004, "last_updated_time": 1000005, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"message_id": null, "details": null}"#,
+        &["v00001", "v00002", "v00003", "1000004", "1000005"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_message::ListThreadMessageResponse>(
+        "lark_api::mail::v1::user_mailbox_message::ListThreadMessageResponse",
+        r#"{"items": [{"message_id": "v00001", "thread_id": "v00002", "folder_id": "v00003", "smtp_message_id": "v00004", "internal_date": "v00005", "message_state": 1000006, "message": {"raw": "v00007", "subject": "v00008", "to": [{}], "cc": [{}], "bcc": [{}], "head_from": {}, "body_html": "v00009", "internal_date": "v00010", "message_state": 1000011, "smtp_message_id": "v00012", "message_id": "v00013", "attachments": [{}], "body_plain_text": "v00014", "thread_id": "v00015", "body_preview": "v00016", "label_ids": ["v00017"], "folder_id": "v00018", "in_reply_to": "v00019", "reply_to": "v00020", "priority_type": "v00021", "security_level": {}, "references": "v00022", "body_calendar": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "1000011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_message::BatchGetResponse>(
+        "lark_api::mail::v1::user_mailbox_message::BatchGetResponse",
+        r#"{"messages": [{"raw": "v00001", "subject": "v00002", "to": [{"mail_address": "v00003", "name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "cc": [{"mail_address": "v00005", "name": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "bcc": [{"mail_address": "v00007", "name": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "head_from": {"mail_address": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "body_html": "v00011", "internal_date": "v00012", "message_state": 1000013, "smtp_message_id": "v00014", "message_id": "v00015", "attachments": [{"body": "v00016", "filename": "v00017", "id": "v00018", "attachment_type": 1000019, "is_inline": true, "cid": "v00020", "field_the_facts_do_not_know": {"x": [1, 2]}}], "body_plain_text": "v00021", "thread_id": "v00022", "body_preview": "v00023", "label_ids": ["v00024"], "folder_id": "v00025", "in_reply_to": "v00026", "reply_to": "v00027", "priority_type": "v00028", "security_level": {"is_risk": true, "risk_banner_level": "v00029", "risk_banner_reason": "v00030", "is_header_from_external": true, "via_domain": "v00031", "spam_banner_type": "v00032", "spam_user_rule_id": "v00033", "spam_banner_info": "v00034", "field_the_facts_do_not_know": {"x": [1, 2]}}, "references": "v00035", "body_calendar": "v00036", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"messages": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "1000013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "1000019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036",
+        ],
+    );
     decode::<lark_api::mail::v1::user_mailbox_message_attachment::DownloadUrlResponse>(
         "lark_api::mail::v1::user_mailbox_message_attachment::DownloadUrlResponse",
         r#"{"download_urls": [{"attachment_id": "v00001", "download_url": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "failed_ids": ["v00003"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -17808,6 +19100,92 @@ fn answers_mail() {
         r#"{"items": [{"id": "v00001", "condition": {"match_type": 1000002, "items": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "action": {"items": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "ignore_the_rest_of_rules": true, "name": "v00003", "is_enable": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"items": null}"#,
         &["v00001", "1000002", "v00003"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_sent_message::GetRecallDetailResponse>(
+        "lark_api::mail::v1::user_mailbox_sent_message::GetRecallDetailResponse",
+        r#"{"recall_status": "v00001", "recall_result": "v00002", "success_count": 1000003, "failure_count": 1000004, "processing_count": 1000005, "items": [{"recipient_address": "v00006", "recipient_name": "v00007", "status": "v00008", "fail_reason": "v00009", "is_mailing_list": true, "mailing_list_success_count": 1000010, "mailing_list_failure_count": 1000011, "mailing_list_finish_percent": 1000012, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"recall_status": null, "recall_result": null, "success_count": null, "failure_count": null, "processing_count": null, "items": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "1000004", "1000005", "v00006", "v00007", "v00008",
+            "v00009", "1000010", "1000011", "1000012",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_sent_message::RecallResponse>(
+        "lark_api::mail::v1::user_mailbox_sent_message::RecallResponse",
+        r#"{"recall_status": "v00001", "recall_restriction_reason": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"recall_status": null, "recall_restriction_reason": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_setting::SendAsResponse>(
+        "lark_api::mail::v1::user_mailbox_setting::SendAsResponse",
+        r#"{"sendable_addresses": [{"email_address": "v00001", "email_type": "v00002", "name": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"sendable_addresses": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_setting::GetSignaturesResponse>(
+        "lark_api::mail::v1::user_mailbox_setting::GetSignaturesResponse",
+        r#"{"signatures": [{"id": "v00001", "name": "v00002", "content": "v00003", "signature_type": "v00004", "signature_device": "v00005", "template_json_keys": ["v00006"], "images": [{"image_name": "v00007", "file_key": "v00008", "cid": "v00009", "file_size": "v00010", "image_width": 1000011, "image_height": 1000012, "download_url": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}], "user_fields": {"key": {"default_val": "v00014", "i18n_vals": {"key": "v00015"}, "field_the_facts_do_not_know": {"x": [1, 2]}}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "usages": [{"email_address": "v00016", "send_mail_signature_id": "v00017", "reply_signature_id": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"signatures": null, "usages": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "1000011", "1000012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_template::ListResponse>(
+        "lark_api::mail::v1::user_mailbox_template::ListResponse",
+        r#"{"items": [{"template_id": "v00001", "name": "v00002", "create_time": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_template::GetResponse>(
+        "lark_api::mail::v1::user_mailbox_template::GetResponse",
+        r#"{"template": {"template_id": "v00001", "name": "v00002", "subject": "v00003", "template_content": "v00004", "is_plain_text_mode": true, "tos": [{"mail_address": "v00005", "name": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "ccs": [{"mail_address": "v00007", "name": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "bccs": [{"mail_address": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "attachments": [{"filename": "v00011", "id": "v00012", "attachment_type": 1000013, "is_inline": true, "cid": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}], "create_time": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"template": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "1000013", "v00014", "v00015",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_template::CreateResponse>(
+        "lark_api::mail::v1::user_mailbox_template::CreateResponse",
+        r#"{"template": {"template_id": "v00001", "name": "v00002", "subject": "v00003", "template_content": "v00004", "is_plain_text_mode": true, "tos": [{"mail_address": "v00005", "name": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "ccs": [{"mail_address": "v00007", "name": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "bccs": [{"mail_address": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "attachments": [{"filename": "v00011", "id": "v00012", "attachment_type": 1000013, "is_inline": true, "cid": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}], "create_time": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"template": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "1000013", "v00014", "v00015",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_template::UpdateResponse>(
+        "lark_api::mail::v1::user_mailbox_template::UpdateResponse",
+        r#"{"template": {"template_id": "v00001", "name": "v00002", "subject": "v00003", "template_content": "v00004", "is_plain_text_mode": true, "tos": [{"mail_address": "v00005", "name": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "ccs": [{"mail_address": "v00007", "name": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "bccs": [{"mail_address": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "attachments": [{"filename": "v00011", "id": "v00012", "attachment_type": 1000013, "is_inline": true, "cid": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}], "create_time": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"template": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "1000013", "v00014", "v00015",
+        ],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_template_attachment::DownloadUrlResponse>(
+        "lark_api::mail::v1::user_mailbox_template_attachment::DownloadUrlResponse",
+        r#"{"download_urls": [{"attachment_id": "v00001", "download_url": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "failed_reasons": [{"attachment_id": "v00003", "reason": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"download_urls": null, "failed_reasons": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_thread::ListResponse>(
+        "lark_api::mail::v1::user_mailbox_thread::ListResponse",
+        r#"{"items": [{"id": "v00001", "body_preview": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00003", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "page_token": null, "has_more": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::mail::v1::user_mailbox_thread::GetResponse>(
+        "lark_api::mail::v1::user_mailbox_thread::GetResponse",
+        r#"{"thread": {"id": "v00001", "body_preview": "v00002", "messages": [{"subject": "v00003", "to": [{}], "cc": [{}], "bcc": [{}], "head_from": {}, "body_html": "v00004", "internal_date": "v00005", "message_state": 1000006, "smtp_message_id": "v00007", "message_id": "v00008", "attachments": [{}], "body_plain_text": "v00009", "thread_id": "v00010", "body_preview": "v00011", "label_ids": ["v00012"], "folder_id": "v00013", "in_reply_to": "v00014", "reply_to": "v00015", "priority_type": "v00016", "security_level": {}, "references": "v00017", "body_calendar": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"thread": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018",
+        ],
     );
 }
 
@@ -18521,6 +19899,20 @@ fn answers_mdm() {
 
 #[test]
 fn answers_meeting_room() {
+    decode::<lark_api::meeting_room::v0::summary::EventInfo>(
+        "lark_api::meeting_room::v0::summary::EventInfo",
+        r#"{"uid": "v00001", "original_time": 1000002, "summary": "v00003", "vchat": {"vc_type": "v00004", "icon_type": "v00005", "description": "v00006", "meeting_url": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"uid": null, "original_time": null, "summary": null, "vchat": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007",
+        ],
+    );
+    decode::<lark_api::meeting_room::v0::summary::Vchat>(
+        "lark_api::meeting_room::v0::summary::Vchat",
+        r#"{"vc_type": "v00001", "icon_type": "v00002", "description": "v00003", "meeting_url": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"vc_type": null, "icon_type": null, "description": null, "meeting_url": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
     decode::<lark_api::meeting_room::v0::room::ErrorRoomId>(
         "lark_api::meeting_room::v0::room::ErrorRoomId",
         r#"{"building_id": "v00001", "room_id": "v00002", "error_msg": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -18620,20 +20012,6 @@ fn answers_meeting_room() {
         r#"{"uid": "v00001", "original_time": 1000002, "error_msg": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"uid": null, "original_time": null, "error_msg": null}"#,
         &["v00001", "1000002", "v00003"],
-    );
-    decode::<lark_api::meeting_room::v0::summary::EventInfo>(
-        "lark_api::meeting_room::v0::summary::EventInfo",
-        r#"{"uid": "v00001", "original_time": 1000002, "summary": "v00003", "vchat": {"vc_type": "v00004", "icon_type": "v00005", "description": "v00006", "meeting_url": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"uid": null, "original_time": null, "summary": null, "vchat": null}"#,
-        &[
-            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007",
-        ],
-    );
-    decode::<lark_api::meeting_room::v0::summary::Vchat>(
-        "lark_api::meeting_room::v0::summary::Vchat",
-        r#"{"vc_type": "v00001", "icon_type": "v00002", "description": "v00003", "meeting_url": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"vc_type": null, "icon_type": null, "description": null, "meeting_url": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
     );
     decode::<lark_api::meeting_room::v0::building::ListResponse>(
         "lark_api::meeting_room::v0::building::ListResponse",
@@ -18775,12 +20153,47 @@ fn answers_minutes() {
         r#"{"user_id": null, "view_time": null}"#,
         &["v00001", "v00002"],
     );
+    decode::<lark_api::minutes::v1::minute::MinuteItem>(
+        "lark_api::minutes::v1::minute::MinuteItem",
+        r#"{"token": "v00001", "display_info": "v00002", "meta_data": {"app_link": "v00003", "avatar": "v00004", "description": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"token": null, "display_info": null, "meta_data": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::minutes::v1::minute::MinuteChapter>(
+        "lark_api::minutes::v1::minute::MinuteChapter",
+        r#"{"title": "v00001", "start_ms": "v00002", "stop_ms": "v00003", "summary_content": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"title": null, "start_ms": null, "stop_ms": null, "summary_content": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::minutes::v1::minute::MinuteTodo>(
+        "lark_api::minutes::v1::minute::MinuteTodo",
+        r#"{"content": "v00001", "assignees": ["v00002"], "is_done": true, "todo_id": "v00003", "operation": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"content": null, "assignees": null, "is_done": null, "todo_id": null, "operation": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
     decode::<lark_api::minutes::v1::minute::GetResponse>(
         "lark_api::minutes::v1::minute::GetResponse",
         r#"{"minute": {"token": "v00001", "owner_id": "v00002", "create_time": "v00003", "title": "v00004", "cover": "v00005", "duration": "v00006", "url": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"minute": null}"#,
         &[
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007",
+        ],
+    );
+    decode::<lark_api::minutes::v1::minute::ArtifactsResponse>(
+        "lark_api::minutes::v1::minute::ArtifactsResponse",
+        r#"{"summary": "v00001", "minute_chapters": [{"title": "v00002", "start_ms": "v00003", "stop_ms": "v00004", "summary_content": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "minute_todos": [{"content": "v00006", "assignees": ["v00007"], "is_done": true, "todo_id": "v00008", "operation": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "keywords": ["v00010"], "transcript": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"summary": null, "minute_chapters": null, "minute_todos": null, "keywords": null, "transcript": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::minutes::v1::minute::SearchResponse>(
+        "lark_api::minutes::v1::minute::SearchResponse",
+        r#"{"items": [{"token": "v00001", "display_info": "v00002", "meta_data": {"app_link": "v00003", "avatar": "v00004", "description": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "total": 1000006, "has_more": true, "page_token": "v00007", "notice": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "total": null, "has_more": null, "page_token": null, "notice": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
         ],
     );
     decode::<lark_api::minutes::v1::minute_media::GetResponse>(
@@ -18877,6 +20290,39 @@ fn answers_okr() {
         r#"{"url": null, "create_time": null}"#,
         &["v00001", "v00002"],
     );
+    decode::<lark_api::okr::v2::Alignment>(
+        "lark_api::okr::v2::Alignment",
+        r#"{"id": "v00001", "create_time": "v00002", "update_time": "v00003", "from_owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "to_owner": {"owner_type": "v00006", "user_id": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "from_entity_type": 1000008, "from_entity_id": "v00009", "to_entity_type": 1000010, "to_entity_id": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "create_time": null, "update_time": null, "from_owner": null, "to_owner": null, "from_entity_type": null, "from_entity_id": null, "to_entity_type": null, "to_entity_id": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "1000008",
+            "v00009", "1000010", "v00011",
+        ],
+    );
+    decode::<lark_api::okr::v2::FromOwner>(
+        "lark_api::okr::v2::FromOwner",
+        r#"{"owner_type": "v00001", "user_id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"owner_type": null, "user_id": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::okr::v2::KeyResult>(
+        "lark_api::okr::v2::KeyResult",
+        r#"{"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "objective_id": "v00006", "position": 1000007, "content": {"blocks": [{"block_element_type": "v00008", "paragraph": {}, "gallery": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "score": 0.5, "weight": 0.5, "deadline": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "create_time": null, "update_time": null, "owner": null, "objective_id": null, "position": null, "content": null, "score": null, "weight": null, "deadline": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::okr::v2::Cycle>(
+        "lark_api::okr::v2::Cycle",
+        r#"{"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "cycle_id": "v00006", "position": 1000007, "content": {"blocks": [{"block_element_type": "v00008", "paragraph": {}, "gallery": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "score": 0.5, "notes": {"blocks": [{"block_element_type": "v00009", "paragraph": {}, "gallery": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "weight": 0.5, "deadline": "v00010", "category_id": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "create_time": null, "update_time": null, "owner": null, "cycle_id": null, "position": null, "content": null, "score": null, "notes": null, "weight": null, "deadline": null, "category_id": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
     decode::<lark_api::okr::v1::OkrList>(
         "lark_api::okr::v1::OkrList",
         r#"{"id": "v00001", "permission": 1000002, "period_id": "v00003", "name": "v00004", "objective_list": [{"id": "v00005", "permission": 1000006, "content": "v00007", "progress_report": "v00008", "score": 1000009, "weight": 0.5, "progress_rate": {"percent": 1000010, "status": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "kr_list": [{"id": "v00012", "content": "v00013", "score": 1000014, "weight": 1000015, "kr_weight": 0.5, "progress_rate": {}, "progress_record_list": [{}], "progress_rate_percent_last_updated_time": "v00016", "progress_rate_status_last_updated_time": "v00017", "progress_record_last_updated_time": "v00018", "progress_report_last_updated_time": "v00019", "score_last_updated_time": "v00020", "deadline": "v00021", "mentioned_user_list": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "aligned_objective_list": [{"id": "v00022", "okr_id": "v00023", "owner": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "aligning_objective_list": [{"id": "v00024", "okr_id": "v00025", "owner": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "progress_record_list": [{"id": "v00026", "field_the_facts_do_not_know": {"x": [1, 2]}}], "progress_rate_percent_last_updated_time": "v00027", "progress_rate_status_last_updated_time": "v00028", "progress_record_last_updated_time": "v00029", "progress_report_last_updated_time": "v00030", "score_last_updated_time": "v00031", "deadline": "v00032", "mentioned_user_list": [{"open_id": "v00033", "user_id": "v00034", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "confirm_status": 1000035, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -18921,6 +20367,53 @@ fn answers_okr() {
         r#"{"percent": 1000001, "status": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"percent": null, "status": null}"#,
         &["1000001", "v00002"],
+    );
+    decode::<lark_api::okr::v2::okr_category::Category>(
+        "lark_api::okr::v2::okr_category::Category",
+        r#"{"id": "v00001", "create_time": "v00002", "update_time": "v00003", "category_type": "v00004", "enabled": true, "color": "v00005", "name": {"zh": "v00006", "en": "v00007", "ja": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "create_time": null, "update_time": null, "category_type": null, "enabled": null, "color": null, "name": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_cycle::Cycle>(
+        "lark_api::okr::v2::okr_cycle::Cycle",
+        r#"{"id": "v00001", "create_time": "v00002", "update_time": "v00003", "tenant_cycle_id": "v00004", "owner": {"owner_type": "v00005", "user_id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_time": "v00007", "end_time": "v00008", "cycle_status": 1000009, "score": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "create_time": null, "update_time": null, "tenant_cycle_id": null, "owner": null, "start_time": null, "end_time": null, "cycle_status": null, "score": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "1000009",
+        ],
+    );
+    decode::<lark_api::okr::v2::Indicator>(
+        "lark_api::okr::v2::Indicator",
+        r#"{"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "entity_type": 1000006, "entity_id": "v00007", "indicator_status": 1000008, "status_calculate_type": 1000009, "start_value": 0.5, "target_value": 0.5, "current_value": 0.5, "current_value_calculate_type": 1000010, "unit": {"unit_type": 1000011, "unit_value": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "create_time": null, "update_time": null, "owner": null, "entity_type": null, "entity_id": null, "indicator_status": null, "status_calculate_type": null, "start_value": null, "target_value": null, "current_value": null, "current_value_calculate_type": null, "unit": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "1000008",
+            "1000009", "1000010", "1000011", "v00012",
+        ],
+    );
+    decode::<lark_api::okr::v2::Unit>(
+        "lark_api::okr::v2::Unit",
+        r#"{"unit_type": 1000001, "unit_value": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"unit_type": null, "unit_value": null}"#,
+        &["1000001", "v00002"],
+    );
+    decode::<lark_api::okr::v2::Progress>(
+        "lark_api::okr::v2::Progress",
+        r#"{"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "entity_type": 1000006, "entity_id": "v00007", "content": {"blocks": [{"block_element_type": "v00008", "paragraph": {}, "gallery": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "progress_rate": {"progress_percent": 0.5, "progress_status": 1000009, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "create_time": null, "update_time": null, "owner": null, "entity_type": null, "entity_id": null, "content": null, "progress_rate": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "1000009",
+        ],
+    );
+    decode::<lark_api::okr::v2::ProgressRate>(
+        "lark_api::okr::v2::ProgressRate",
+        r#"{"progress_percent": 0.5, "progress_status": 1000001, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"progress_percent": null, "progress_status": null}"#,
+        &["1000001"],
     );
     decode::<lark_api::okr::v1::metric_source_table_item::FailedItem>(
         "lark_api::okr::v1::metric_source_table_item::FailedItem",
@@ -18971,8 +20464,8 @@ fn answers_okr() {
             "1000001", "1000002", "1000003", "1000004", "1000005", "1000006", "v00007",
         ],
     );
-    decode::<lark_api::okr::v1::progress_record::BackColor>(
-        "lark_api::okr::v1::progress_record::BackColor",
+    decode::<lark_api::okr::BackColor>(
+        "lark_api::okr::BackColor",
         r#"{"red": 1000001, "green": 1000002, "blue": 1000003, "alpha": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"red": null, "green": null, "blue": null, "alpha": null}"#,
         &["1000001", "1000002", "1000003"],
@@ -19020,6 +20513,72 @@ fn answers_okr() {
         r#"{"type": "v00001", "textRun": {"text": "v00002", "style": {"bold": true, "strikeThrough": true, "backColor": {}, "textColor": {}, "link": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "docsLink": {"url": "v00003", "title": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "person": {"openId": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"type": null, "textRun": null, "docsLink": null, "person": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::okr::v2::CycleContent>(
+        "lark_api::okr::v2::CycleContent",
+        r#"{"blocks": [{"block_element_type": "v00001", "paragraph": {"style": {}, "elements": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "gallery": {"images": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"blocks": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::okr::v2::Block>(
+        "lark_api::okr::v2::Block",
+        r#"{"block_element_type": "v00001", "paragraph": {"style": {"list": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"paragraph_element_type": "v00002", "text_run": {}, "docs_link": {}, "mention": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "gallery": {"images": [{"file_token": "v00003", "src": "v00004", "width": 0.5, "height": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"block_element_type": null, "paragraph": null, "gallery": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::okr::v2::Gallery>(
+        "lark_api::okr::v2::Gallery",
+        r#"{"images": [{"file_token": "v00001", "src": "v00002", "width": 0.5, "height": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"images": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::okr::v2::Image>(
+        "lark_api::okr::v2::Image",
+        r#"{"file_token": "v00001", "src": "v00002", "width": 0.5, "height": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"file_token": null, "src": null, "width": null, "height": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::okr::v2::Paragraph>(
+        "lark_api::okr::v2::Paragraph",
+        r#"{"style": {"list": {"list_type": "v00001", "indent_level": 1000002, "number": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "elements": [{"paragraph_element_type": "v00004", "text_run": {"text": "v00005", "style": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "docs_link": {"url": "v00006", "title": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "mention": {"user_id": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"style": null, "elements": null}"#,
+        &[
+            "v00001", "1000002", "1000003", "v00004", "v00005", "v00006", "v00007", "v00008",
+        ],
+    );
+    decode::<lark_api::okr::v2::Element>(
+        "lark_api::okr::v2::Element",
+        r#"{"paragraph_element_type": "v00001", "text_run": {"text": "v00002", "style": {"bold": true, "strike_through": true, "back_color": {}, "text_color": {}, "link": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "docs_link": {"url": "v00003", "title": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "mention": {"user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"paragraph_element_type": null, "text_run": null, "docs_link": null, "mention": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::okr::v2::TextRun>(
+        "lark_api::okr::v2::TextRun",
+        r#"{"text": "v00001", "style": {"bold": true, "strike_through": true, "back_color": {"red": 1000002, "green": 1000003, "blue": 1000004, "alpha": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}, "text_color": {"red": 1000005, "green": 1000006, "blue": 1000007, "alpha": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}, "link": {"url": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"text": null, "style": null}"#,
+        &[
+            "v00001", "1000002", "1000003", "1000004", "1000005", "1000006", "1000007", "v00008",
+        ],
+    );
+    decode::<lark_api::okr::v2::TextRunStyle>(
+        "lark_api::okr::v2::TextRunStyle",
+        r#"{"bold": true, "strike_through": true, "back_color": {"red": 1000001, "green": 1000002, "blue": 1000003, "alpha": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}, "text_color": {"red": 1000004, "green": 1000005, "blue": 1000006, "alpha": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}, "link": {"url": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"bold": null, "strike_through": null, "back_color": null, "text_color": null, "link": null}"#,
+        &[
+            "1000001", "1000002", "1000003", "1000004", "1000005", "1000006", "v00007",
+        ],
+    );
+    decode::<lark_api::okr::v2::Style>(
+        "lark_api::okr::v2::Style",
+        r#"{"list": {"list_type": "v00001", "indent_level": 1000002, "number": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"list": null}"#,
+        &["v00001", "1000002", "1000003"],
+    );
+    decode::<lark_api::okr::v2::StyleList>(
+        "lark_api::okr::v2::StyleList",
+        r#"{"list_type": "v00001", "indent_level": 1000002, "number": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"list_type": null, "indent_level": null, "number": null}"#,
+        &["v00001", "1000002", "1000003"],
     );
     decode::<lark_api::okr::v1::image::UploadResponse>(
         "lark_api::okr::v1::image::UploadResponse",
@@ -19144,6 +20703,209 @@ fn answers_okr() {
             "1000001", "v00002", "1000003", "v00004", "v00005", "v00006", "1000007", "v00008",
             "v00009", "1000010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
             "1000017",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_alignment::DeleteResponse>(
+        "lark_api::okr::v2::okr_alignment::DeleteResponse",
+        r#"{"alignment_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"alignment_id": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::okr::v2::okr_alignment::GetResponse>(
+        "lark_api::okr::v2::okr_alignment::GetResponse",
+        r#"{"alignment": {"id": "v00001", "create_time": "v00002", "update_time": "v00003", "from_owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "to_owner": {"owner_type": "v00006", "user_id": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "from_entity_type": 1000008, "from_entity_id": "v00009", "to_entity_type": 1000010, "to_entity_id": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"alignment": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "1000008",
+            "v00009", "1000010", "v00011",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_category::ListResponse>(
+        "lark_api::okr::v2::okr_category::ListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "items": [{"id": "v00002", "create_time": "v00003", "update_time": "v00004", "category_type": "v00005", "enabled": true, "color": "v00006", "name": {"zh": "v00007", "en": "v00008", "ja": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_cycle::ListResponse>(
+        "lark_api::okr::v2::okr_cycle::ListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "items": [{"id": "v00002", "create_time": "v00003", "update_time": "v00004", "tenant_cycle_id": "v00005", "owner": {"owner_type": "v00006", "user_id": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "start_time": "v00008", "end_time": "v00009", "cycle_status": 1000010, "score": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "1000010",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_cycle::ObjectivesPositionResponse>(
+        "lark_api::okr::v2::okr_cycle::ObjectivesPositionResponse",
+        r#"{"items": [{"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "cycle_id": "v00006", "position": 1000007, "content": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "score": 0.5, "notes": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "weight": 0.5, "deadline": "v00008", "category_id": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_cycle::ObjectivesWeightResponse>(
+        "lark_api::okr::v2::okr_cycle::ObjectivesWeightResponse",
+        r#"{"items": [{"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "cycle_id": "v00006", "position": 1000007, "content": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "score": 0.5, "notes": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "weight": 0.5, "deadline": "v00008", "category_id": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_cycle_objective::ListResponse>(
+        "lark_api::okr::v2::okr_cycle_objective::ListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "items": [{"id": "v00002", "create_time": "v00003", "update_time": "v00004", "owner": {"owner_type": "v00005", "user_id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "cycle_id": "v00007", "position": 1000008, "content": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "score": 0.5, "notes": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "weight": 0.5, "deadline": "v00009", "category_id": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "1000008",
+            "v00009", "v00010",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_cycle_objective::CreateResponse>(
+        "lark_api::okr::v2::okr_cycle_objective::CreateResponse",
+        r#"{"objective_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"objective_id": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::okr::v2::okr_indicator::PatchResponse>(
+        "lark_api::okr::v2::okr_indicator::PatchResponse",
+        r#"{"indicator": {"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "entity_type": 1000006, "entity_id": "v00007", "indicator_status": 1000008, "status_calculate_type": 1000009, "start_value": 0.5, "target_value": 0.5, "current_value": 0.5, "current_value_calculate_type": 1000010, "unit": {"unit_type": 1000011, "unit_value": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"indicator": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "1000008",
+            "1000009", "1000010", "1000011", "v00012",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_key_result::DeleteResponse>(
+        "lark_api::okr::v2::okr_key_result::DeleteResponse",
+        r#"{"key_result_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key_result_id": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::okr::v2::okr_key_result::GetResponse>(
+        "lark_api::okr::v2::okr_key_result::GetResponse",
+        r#"{"key_result": {"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "objective_id": "v00006", "position": 1000007, "content": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "score": 0.5, "weight": 0.5, "deadline": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key_result": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_key_result::PatchResponse>(
+        "lark_api::okr::v2::okr_key_result::PatchResponse",
+        r#"{"key_result": {"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "objective_id": "v00006", "position": 1000007, "content": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "score": 0.5, "weight": 0.5, "deadline": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key_result": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_key_result_indicator::ListResponse>(
+        "lark_api::okr::v2::okr_key_result_indicator::ListResponse",
+        r#"{"indicator": {"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "entity_type": 1000006, "entity_id": "v00007", "indicator_status": 1000008, "status_calculate_type": 1000009, "start_value": 0.5, "target_value": 0.5, "current_value": 0.5, "current_value_calculate_type": 1000010, "unit": {"unit_type": 1000011, "unit_value": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"indicator": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "1000008",
+            "1000009", "1000010", "1000011", "v00012",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_key_result_progress::ListResponse>(
+        "lark_api::okr::v2::okr_key_result_progress::ListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "items": [{"id": "v00002", "create_time": "v00003", "update_time": "v00004", "owner": {"owner_type": "v00005", "user_id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "entity_type": 1000007, "entity_id": "v00008", "content": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "progress_rate": {"progress_percent": 0.5, "progress_status": 1000009, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+            "1000009",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_objective::DeleteResponse>(
+        "lark_api::okr::v2::okr_objective::DeleteResponse",
+        r#"{"objective_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"objective_id": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::okr::v2::okr_objective::GetResponse>(
+        "lark_api::okr::v2::okr_objective::GetResponse",
+        r#"{"objective": {"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "cycle_id": "v00006", "position": 1000007, "content": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "score": 0.5, "notes": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "weight": 0.5, "deadline": "v00008", "category_id": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"objective": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_objective::PatchResponse>(
+        "lark_api::okr::v2::okr_objective::PatchResponse",
+        r#"{"objective": {"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "cycle_id": "v00006", "position": 1000007, "content": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "score": 0.5, "notes": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "weight": 0.5, "deadline": "v00008", "category_id": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"objective": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_objective::KeyResultsPositionResponse>(
+        "lark_api::okr::v2::okr_objective::KeyResultsPositionResponse",
+        r#"{"items": [{"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "objective_id": "v00006", "position": 1000007, "content": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "score": 0.5, "weight": 0.5, "deadline": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_objective::KeyResultsWeightResponse>(
+        "lark_api::okr::v2::okr_objective::KeyResultsWeightResponse",
+        r#"{"items": [{"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "objective_id": "v00006", "position": 1000007, "content": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "score": 0.5, "weight": 0.5, "deadline": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_objective_alignment::ListResponse>(
+        "lark_api::okr::v2::okr_objective_alignment::ListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "items": [{"id": "v00002", "create_time": "v00003", "update_time": "v00004", "from_owner": {"owner_type": "v00005", "user_id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "to_owner": {"owner_type": "v00007", "user_id": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "from_entity_type": 1000009, "from_entity_id": "v00010", "to_entity_type": 1000011, "to_entity_id": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "1000009", "v00010", "1000011", "v00012",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_objective_alignment::CreateResponse>(
+        "lark_api::okr::v2::okr_objective_alignment::CreateResponse",
+        r#"{"alignment_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"alignment_id": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::okr::v2::okr_objective_indicator::ListResponse>(
+        "lark_api::okr::v2::okr_objective_indicator::ListResponse",
+        r#"{"indicator": {"id": "v00001", "create_time": "v00002", "update_time": "v00003", "owner": {"owner_type": "v00004", "user_id": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "entity_type": 1000006, "entity_id": "v00007", "indicator_status": 1000008, "status_calculate_type": 1000009, "start_value": 0.5, "target_value": 0.5, "current_value": 0.5, "current_value_calculate_type": 1000010, "unit": {"unit_type": 1000011, "unit_value": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"indicator": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "1000008",
+            "1000009", "1000010", "1000011", "v00012",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_objective_key_result::ListResponse>(
+        "lark_api::okr::v2::okr_objective_key_result::ListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "items": [{"id": "v00002", "create_time": "v00003", "update_time": "v00004", "owner": {"owner_type": "v00005", "user_id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "objective_id": "v00007", "position": 1000008, "content": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "score": 0.5, "weight": 0.5, "deadline": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "1000008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::okr::v2::okr_objective_key_result::CreateResponse>(
+        "lark_api::okr::v2::okr_objective_key_result::CreateResponse",
+        r#"{"key_result_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key_result_id": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::okr::v2::okr_objective_progress::ListResponse>(
+        "lark_api::okr::v2::okr_objective_progress::ListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "items": [{"id": "v00002", "create_time": "v00003", "update_time": "v00004", "owner": {"owner_type": "v00005", "user_id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "entity_type": 1000007, "entity_id": "v00008", "content": {"blocks": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "progress_rate": {"progress_percent": 0.5, "progress_status": 1000009, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+            "1000009",
         ],
     );
 }
@@ -20478,6 +22240,12 @@ fn answers_security_and_compliance() {
             "1000017", "v00018", "v00019", "v00020", "v00021",
         ],
     );
+    decode::<lark_api::security_and_compliance::v1::multi_geo_entity_tenant::Tenant>(
+        "lark_api::security_and_compliance::v1::multi_geo_entity_tenant::Tenant",
+        r#"{"available_geo_locations": ["v00001"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"available_geo_locations": null}"#,
+        &["v00001"],
+    );
     decode::<lark_api::security_and_compliance::v1::openapi_log::OpenapiLog>(
         "lark_api::security_and_compliance::v1::openapi_log::OpenapiLog",
         r#"{"id": "v00001", "api_key": "v00002", "event_time": 1000003, "app_id": "v00004", "ip": "v00005", "log_detail": {"path": "v00006", "method": "v00007", "query_param": "v00008", "payload": "v00009", "status_code": 1000010, "response": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -20493,6 +22261,18 @@ fn answers_security_and_compliance() {
         r#"{"path": null, "method": null, "query_param": null, "payload": null, "status_code": null, "response": null}"#,
         &["v00001", "v00002", "v00003", "v00004", "1000005", "v00006"],
     );
+    decode::<lark_api::security_and_compliance::v1::user_migration::UserMigration>(
+        "lark_api::security_and_compliance::v1::user_migration::UserMigration",
+        r#"{"user_id": "v00001", "dest_geo": "v00002", "task_id": "v00003", "status": "v00004", "progress": 1000005, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"user_id": null, "dest_geo": null, "task_id": null, "status": null, "progress": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "1000005"],
+    );
+    decode::<lark_api::security_and_compliance::v1::multi_geo_entity_tenant::GetResponse>(
+        "lark_api::security_and_compliance::v1::multi_geo_entity_tenant::GetResponse",
+        r#"{"tenant": {"available_geo_locations": ["v00001"], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"tenant": null}"#,
+        &["v00001"],
+    );
     decode::<lark_api::security_and_compliance::v1::openapi_log::ListDataResponse>(
         "lark_api::security_and_compliance::v1::openapi_log::ListDataResponse",
         r#"{"items": [{"id": "v00001", "api_key": "v00002", "event_time": 1000003, "app_id": "v00004", "ip": "v00005", "log_detail": {"path": "v00006", "method": "v00007", "query_param": "v00008", "payload": "v00009", "status_code": 1000010, "response": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00012", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -20501,6 +22281,24 @@ fn answers_security_and_compliance() {
             "v00001", "v00002", "1000003", "v00004", "v00005", "v00006", "v00007", "v00008",
             "v00009", "1000010", "v00011", "v00012",
         ],
+    );
+    decode::<lark_api::security_and_compliance::v1::user_migration::GetResponse>(
+        "lark_api::security_and_compliance::v1::user_migration::GetResponse",
+        r#"{"user_migration": {"user_id": "v00001", "dest_geo": "v00002", "task_id": "v00003", "status": "v00004", "progress": 1000005, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"user_migration": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "1000005"],
+    );
+    decode::<lark_api::security_and_compliance::v1::user_migration::CreateResponse>(
+        "lark_api::security_and_compliance::v1::user_migration::CreateResponse",
+        r#"{"user_migrations": [{"user_id": "v00001", "dest_geo": "v00002", "task_id": "v00003", "status": "v00004", "progress": 1000005, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"user_migrations": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "1000005"],
+    );
+    decode::<lark_api::security_and_compliance::v1::user_migration::SearchResponse>(
+        "lark_api::security_and_compliance::v1::user_migration::SearchResponse",
+        r#"{"items": [{"user_id": "v00001", "dest_geo": "v00002", "task_id": "v00003", "status": "v00004", "progress": 1000005, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "1000005"],
     );
     decode::<lark_api::security_and_compliance::v2::device_record::CreateResponse>(
         "lark_api::security_and_compliance::v2::device_record::CreateResponse",
@@ -20538,6 +22336,18 @@ fn answers_security_and_compliance() {
 
 #[test]
 fn answers_sheets() {
+    decode::<lark_api::sheets::v3::spreadsheet::Spreadsheet>(
+        "lark_api::sheets::v3::spreadsheet::Spreadsheet",
+        r#"{"title": "v00001", "folder_token": "v00002", "url": "v00003", "spreadsheet_token": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"title": null, "folder_token": null, "url": null, "spreadsheet_token": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::sheets::v2::spreadsheets::RangeResult>(
+        "lark_api::sheets::v2::spreadsheets::RangeResult",
+        r#"{"range": "v00001", "msg": "v00002", "success": [true], "updatedCells": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"range": null, "msg": null, "success": null, "updatedCells": null}"#,
+        &["v00001", "v00002", "1000003"],
+    );
     decode::<lark_api::sheets::v3::spreadsheet_sheet::FindResult>(
         "lark_api::sheets::v3::spreadsheet_sheet::FindResult",
         r#"{"matched_cells": ["v00001"], "matched_formula_cells": ["v00002"], "rows_count": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -20719,18 +22529,6 @@ fn answers_sheets() {
         r#"{"float_image_id": "v00001", "float_image_token": "v00002", "range": "v00003", "width": 0.5, "height": 0.5, "offset_x": 0.5, "offset_y": 0.5, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"float_image_id": null, "float_image_token": null, "range": null, "width": null, "height": null, "offset_x": null, "offset_y": null}"#,
         &["v00001", "v00002", "v00003"],
-    );
-    decode::<lark_api::sheets::v3::spreadsheet::Spreadsheet>(
-        "lark_api::sheets::v3::spreadsheet::Spreadsheet",
-        r#"{"title": "v00001", "folder_token": "v00002", "url": "v00003", "spreadsheet_token": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"title": null, "folder_token": null, "url": null, "spreadsheet_token": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
-    );
-    decode::<lark_api::sheets::v2::spreadsheets::RangeResult>(
-        "lark_api::sheets::v2::spreadsheets::RangeResult",
-        r#"{"range": "v00001", "msg": "v00002", "success": [true], "updatedCells": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"range": null, "msg": null, "success": null, "updatedCells": null}"#,
-        &["v00001", "v00002", "1000003"],
     );
     decode::<lark_api::sheets::v2::ImportResponse>(
         "lark_api::sheets::v2::ImportResponse",
@@ -21056,6 +22854,196 @@ fn answers_sheets() {
 }
 
 #[test]
+fn answers_spark() {
+    decode::<lark_api::spark::v1::app::ApplyConfig>(
+        "lark_api::spark::v1::app::ApplyConfig",
+        r#"{"enabled": true, "approvers": ["v00001"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"enabled": null, "approvers": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::spark::v1::app_enum::Enum>(
+        "lark_api::spark::v1::app_enum::Enum",
+        r#"{"name": "v00001", "description": "v00002", "options": ["v00003"], "created_at": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "description": null, "options": null, "created_at": null}"#,
+        &["v00001", "v00002", "v00003", "1000004"],
+    );
+    decode::<lark_api::spark::v1::app_table::Constraint>(
+        "lark_api::spark::v1::app_table::Constraint",
+        r#"{"type": "v00001", "name": "v00002", "columns": ["v00003"], "referenced_table": "v00004", "referenced_columns": ["v00005"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"type": null, "name": null, "columns": null, "referenced_table": null, "referenced_columns": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::spark::v1::app_table::Index>(
+        "lark_api::spark::v1::app_table::Index",
+        r#"{"name": "v00001", "columns": ["v00002"], "type": "v00003", "definition": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "columns": null, "type": null, "definition": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::spark::v1::app_table::Table>(
+        "lark_api::spark::v1::app_table::Table",
+        r#"{"name": "v00001", "description": "v00002", "columns": [{"name": "v00003", "description": "v00004", "data_type": "v00005", "is_primary_key": true, "is_unique": true, "is_auto_increment": true, "is_array": true, "is_allow_null": true, "default_value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "indexes": [{"name": "v00007", "columns": ["v00008"], "type": "v00009", "definition": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "constraints": [{"type": "v00011", "name": "v00012", "columns": ["v00013"], "referenced_table": "v00014", "referenced_columns": ["v00015"], "field_the_facts_do_not_know": {"x": [1, 2]}}], "estimated_row_count": 1000016, "size_bytes": 1000017, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "description": null, "columns": null, "indexes": null, "constraints": null, "estimated_row_count": null, "size_bytes": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "1000016",
+            "1000017",
+        ],
+    );
+    decode::<lark_api::spark::v1::directory_user::User>(
+        "lark_api::spark::v1::directory_user::User",
+        r#"{"source_id": "v00001", "target_id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"source_id": null, "target_id": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::spark::v1::app::App>(
+        "lark_api::spark::v1::app::App",
+        r#"{"app_id": "v00001", "app_type": "v00002", "name": "v00003", "description": "v00004", "icon_url": "v00005", "created_at": "v00006", "updated_at": "v00007", "is_published": true, "online_url": "v00008", "meta_token": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"app_id": null, "app_type": null, "name": null, "description": null, "icon_url": null, "created_at": null, "updated_at": null, "is_published": null, "online_url": null, "meta_token": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::spark::v1::app::ListResponse>(
+        "lark_api::spark::v1::app::ListResponse",
+        r#"{"page_token": "v00001", "items": [{"app_id": "v00002", "app_type": "v00003", "name": "v00004", "description": "v00005", "icon_url": "v00006", "created_at": "v00007", "updated_at": "v00008", "is_published": true, "online_url": "v00009", "meta_token": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"page_token": null, "items": null, "has_more": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010",
+        ],
+    );
+    decode::<lark_api::spark::v1::app::GetAppVisibilityResponse>(
+        "lark_api::spark::v1::app::GetAppVisibilityResponse",
+        r#"{"scope": "v00001", "users": ["v00002"], "departments": ["v00003"], "chats": ["v00004"], "apply_config": {"enabled": true, "approvers": ["v00005"], "field_the_facts_do_not_know": {"x": [1, 2]}}, "require_login": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"scope": null, "users": null, "departments": null, "chats": null, "apply_config": null, "require_login": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::spark::v1::app::PatchResponse>(
+        "lark_api::spark::v1::app::PatchResponse",
+        r#"{"app": {"app_id": "v00001", "app_type": "v00002", "name": "v00003", "description": "v00004", "icon_url": "v00005", "created_at": "v00006", "updated_at": "v00007", "is_published": true, "online_url": "v00008", "meta_token": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"app": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::spark::v1::app::CreateResponse>(
+        "lark_api::spark::v1::app::CreateResponse",
+        r#"{"app": {"app_id": "v00001", "app_type": "v00002", "name": "v00003", "description": "v00004", "icon_url": "v00005", "created_at": "v00006", "updated_at": "v00007", "is_published": true, "online_url": "v00008", "meta_token": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"app": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::spark::v1::app::SqlCommandsResponse>(
+        "lark_api::spark::v1::app::SqlCommandsResponse",
+        r#"{"result": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::spark::v1::app::UploadHtmlCodeAndReleaseResponse>(
+        "lark_api::spark::v1::app::UploadHtmlCodeAndReleaseResponse",
+        r#"{"url": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"url": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::spark::v1::app::IconResponse>(
+        "lark_api::spark::v1::app::IconResponse",
+        r#"{"icon_url": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"icon_url": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::spark::v1::app_enum::GetEnumListResponse>(
+        "lark_api::spark::v1::app_enum::GetEnumListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "items": [{"name": "v00002", "description": "v00003", "options": ["v00004"], "created_at": 1000005, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "items": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "1000005"],
+    );
+    decode::<lark_api::spark::v1::app_enum::GetEnumDetailResponse>(
+        "lark_api::spark::v1::app_enum::GetEnumDetailResponse",
+        r#"{"name": "v00001", "description": "v00002", "options": ["v00003"], "created_at": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "description": null, "options": null, "created_at": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::spark::v1::app_storage::UploadResponse>(
+        "lark_api::spark::v1::app_storage::UploadResponse",
+        r#"{"file_key": "v00001", "file_url": "v00002", "file_name": "v00003", "file_size": 1000004, "mime_type": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"file_key": null, "file_url": null, "file_name": null, "file_size": null, "mime_type": null}"#,
+        &["v00001", "v00002", "v00003", "1000004", "v00005"],
+    );
+    decode::<lark_api::spark::v1::app_storage::UploadCompleteResponse>(
+        "lark_api::spark::v1::app_storage::UploadCompleteResponse",
+        r#"{"file_key": "v00001", "file_url": "v00002", "file_name": "v00003", "file_size": 1000004, "mime_type": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"file_key": null, "file_url": null, "file_name": null, "file_size": null, "mime_type": null}"#,
+        &["v00001", "v00002", "v00003", "1000004", "v00005"],
+    );
+    decode::<lark_api::spark::v1::app_storage::UploadInitializeResponse>(
+        "lark_api::spark::v1::app_storage::UploadInitializeResponse",
+        r#"{"upload_id": "v00001", "chunk_size": 1000002, "chunk_numbers": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"upload_id": null, "chunk_size": null, "chunk_numbers": null}"#,
+        &["v00001", "1000002", "1000003"],
+    );
+    decode::<lark_api::spark::v1::app_table::GetTableListResponse>(
+        "lark_api::spark::v1::app_table::GetTableListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "items": [{"name": "v00002", "description": "v00003", "columns": [{"name": "v00004", "description": "v00005", "data_type": "v00006", "is_primary_key": true, "is_unique": true, "is_auto_increment": true, "is_array": true, "is_allow_null": true, "default_value": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "indexes": [{"name": "v00008", "columns": ["v00009"], "type": "v00010", "definition": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "constraints": [{"type": "v00012", "name": "v00013", "columns": ["v00014"], "referenced_table": "v00015", "referenced_columns": ["v00016"], "field_the_facts_do_not_know": {"x": [1, 2]}}], "estimated_row_count": 1000017, "size_bytes": 1000018, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "1000017", "1000018",
+        ],
+    );
+    decode::<lark_api::spark::v1::app_table::GetTableDetailResponse>(
+        "lark_api::spark::v1::app_table::GetTableDetailResponse",
+        r#"{"name": "v00001", "description": "v00002", "columns": [{"name": "v00003", "description": "v00004", "data_type": "v00005", "is_primary_key": true, "is_unique": true, "is_auto_increment": true, "is_array": true, "is_allow_null": true, "default_value": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}], "indexes": [{"name": "v00007", "columns": ["v00008"], "type": "v00009", "definition": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "constraints": [{"type": "v00011", "name": "v00012", "columns": ["v00013"], "referenced_table": "v00014", "referenced_columns": ["v00015"], "field_the_facts_do_not_know": {"x": [1, 2]}}], "estimated_row_count": 1000016, "size_bytes": 1000017, "ddl": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "description": null, "columns": null, "indexes": null, "constraints": null, "estimated_row_count": null, "size_bytes": null, "ddl": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "1000016",
+            "1000017", "v00018",
+        ],
+    );
+    decode::<lark_api::spark::v1::app_table::GetTableRecordListResponse>(
+        "lark_api::spark::v1::app_table::GetTableRecordListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "total": 1000002, "items": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "total": null, "items": null}"#,
+        &["v00001", "1000002", "v00003"],
+    );
+    decode::<lark_api::spark::v1::app_table::PatchTableRecordsResponse>(
+        "lark_api::spark::v1::app_table::PatchTableRecordsResponse",
+        r#"{"record_ids": ["v00001"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"record_ids": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::spark::v1::app_table::BatchUpdateTableRecordsResponse>(
+        "lark_api::spark::v1::app_table::BatchUpdateTableRecordsResponse",
+        r#"{"record_ids": ["v00001"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"record_ids": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::spark::v1::app_table::PostTableRecordsResponse>(
+        "lark_api::spark::v1::app_table::PostTableRecordsResponse",
+        r#"{"record_ids": ["v00001"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"record_ids": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::spark::v1::app_view::GetViewRecordListResponse>(
+        "lark_api::spark::v1::app_view::GetViewRecordListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "total": 1000002, "items": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "total": null, "items": null}"#,
+        &["v00001", "1000002", "v00003"],
+    );
+    decode::<lark_api::spark::v1::directory_user::IdConvertResponse>(
+        "lark_api::spark::v1::directory_user::IdConvertResponse",
+        r#"{"items": [{"source_id": "v00001", "target_id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null}"#,
+        &["v00001", "v00002"],
+    );
+}
+
+#[test]
 fn answers_speech_to_text() {
     decode::<lark_api::speech_to_text::v1::speech::StreamRecognizeResponse>(
         "lark_api::speech_to_text::v1::speech::StreamRecognizeResponse",
@@ -21105,220 +23093,6 @@ fn answers_suite() {
 
 #[test]
 fn answers_task() {
-    decode::<lark_api::task::v2::task::AssigneeRelated>(
-        "lark_api::task::v2::task::AssigneeRelated",
-        r#"{"id": "v00001", "completed_at": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "completed_at": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::task::v2::task::Attachment>(
-        "lark_api::task::v2::task::Attachment",
-        r#"{"guid": "v00001", "file_token": "v00002", "name": "v00003", "size": 1000004, "resource": {"type": "v00005", "id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00007", "type": "v00008", "role": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"guid": null, "file_token": null, "name": null, "size": null, "resource": null, "uploader": null, "is_cover": null, "uploaded_at": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "1000004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011",
-        ],
-    );
-    decode::<lark_api::task::v2::Resource>(
-        "lark_api::task::v2::Resource",
-        r#"{"type": "v00001", "id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"type": null, "id": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::task::v2::Creator>(
-        "lark_api::task::v2::Creator",
-        r#"{"id": "v00001", "type": "v00002", "role": "v00003", "name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "type": null, "role": null, "name": null}"#,
-        &["v00001", "v00002", "v00003", "v00004"],
-    );
-    decode::<lark_api::task::v2::CustomComplete>(
-        "lark_api::task::v2::CustomComplete",
-        r#"{"pc": {"href": "v00001", "tip": {"en_us": "v00002", "zh_cn": "v00003", "zh_hk": "v00004", "zh_tw": "v00005", "ja_jp": "v00006", "fr_fr": "v00007", "it_it": "v00008", "de_de": "v00009", "ru_ru": "v00010", "th_th": "v00011", "es_es": "v00012", "ko_kr": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "ios": {"href": "v00014", "tip": {"en_us": "v00015", "zh_cn": "v00016", "zh_hk": "v00017", "zh_tw": "v00018", "ja_jp": "v00019", "fr_fr": "v00020", "it_it": "v00021", "de_de": "v00022", "ru_ru": "v00023", "th_th": "v00024", "es_es": "v00025", "ko_kr": "v00026", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "android": {"href": "v00027", "tip": {"en_us": "v00028", "zh_cn": "v00029", "zh_hk": "v00030", "zh_tw": "v00031", "ja_jp": "v00032", "fr_fr": "v00033", "it_it": "v00034", "de_de": "v00035", "ru_ru": "v00036", "th_th": "v00037", "es_es": "v00038", "ko_kr": "v00039", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"pc": null, "ios": null, "android": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
-            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039",
-        ],
-    );
-    decode::<lark_api::task::v2::Pc>(
-        "lark_api::task::v2::Pc",
-        r#"{"href": "v00001", "tip": {"en_us": "v00002", "zh_cn": "v00003", "zh_hk": "v00004", "zh_tw": "v00005", "ja_jp": "v00006", "fr_fr": "v00007", "it_it": "v00008", "de_de": "v00009", "ru_ru": "v00010", "th_th": "v00011", "es_es": "v00012", "ko_kr": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"href": null, "tip": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013",
-        ],
-    );
-    decode::<lark_api::task::v2::attachment::Attachment>(
-        "lark_api::task::v2::attachment::Attachment",
-        r#"{"guid": "v00001", "file_token": "v00002", "name": "v00003", "size": 1000004, "resource": {"type": "v00005", "id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00007", "type": "v00008", "role": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00010", "url": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"guid": null, "file_token": null, "name": null, "size": null, "resource": null, "uploader": null, "is_cover": null, "uploaded_at": null, "url": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "1000004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011",
-        ],
-    );
-    decode::<lark_api::task::v2::task::TaskItem>(
-        "lark_api::task::v2::task::TaskItem",
-        r#"{"guid": "v00001", "summary": "v00002", "description": "v00003", "due": {"timestamp": "v00004", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "reminders": [{"id": "v00005", "relative_fire_minute": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}], "creator": {"id": "v00007", "type": "v00008", "role": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00010", "type": "v00011", "role": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "completed_at": "v00013", "attachments": [{"guid": "v00014", "file_token": "v00015", "name": "v00016", "size": 1000017, "resource": {"type": "v00018", "id": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00020", "type": "v00021", "role": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}], "origin": {"platform_i18n_name": {"en_us": "v00024", "zh_cn": "v00025", "zh_hk": "v00026", "zh_tw": "v00027", "ja_jp": "v00028", "fr_fr": "v00029", "it_it": "v00030", "de_de": "v00031", "ru_ru": "v00032", "th_th": "v00033", "es_es": "v00034", "ko_kr": "v00035", "field_the_facts_do_not_know": {"x": [1, 2]}}, "href": {"url": "v00036", "title": "v00037", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "extra": "v00038", "tasklists": [{"tasklist_guid": "v00039", "section_guid": "v00040", "field_the_facts_do_not_know": {"x": [1, 2]}}], "repeat_rule": "v00041", "parent_task_guid": "v00042", "mode": 1000043, "source": 1000044, "custom_complete": {"pc": {"href": "v00045", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "ios": {"href": "v00046", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "android": {"href": "v00047", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "task_id": "v00048", "created_at": "v00049", "updated_at": "v00050", "status": "v00051", "url": "v00052", "start": {"timestamp": "v00053", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "subtask_count": 1000054, "is_milestone": true, "custom_fields": [{"guid": "v00055", "type": "v00056", "number_value": "v00057", "datetime_value": "v00058", "member_value": [{"id": "v00059", "type": "v00060", "role": "v00061", "field_the_facts_do_not_know": {"x": [1, 2]}}], "single_select_value": "v00062", "multi_select_value": ["v00063"], "name": "v00064", "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependencies": [{"type": "v00065", "task_guid": "v00066", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"guid": null, "summary": null, "description": null, "due": null, "reminders": null, "creator": null, "members": null, "completed_at": null, "attachments": null, "origin": null, "extra": null, "tasklists": null, "repeat_rule": null, "parent_task_guid": null, "mode": null, "source": null, "custom_complete": null, "task_id": null, "created_at": null, "updated_at": null, "status": null, "url": null, "start": null, "subtask_count": null, "is_milestone": null, "custom_fields": null, "dependencies": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "1000017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
-            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
-            "v00041", "v00042", "1000043", "1000044", "v00045", "v00046", "v00047", "v00048",
-            "v00049", "v00050", "v00051", "v00052", "v00053", "1000054", "v00055", "v00056",
-            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
-            "v00065", "v00066",
-        ],
-    );
-    decode::<lark_api::task::v2::task::TaskItemCustomField>(
-        "lark_api::task::v2::task::TaskItemCustomField",
-        r#"{"guid": "v00001", "type": "v00002", "number_value": "v00003", "datetime_value": "v00004", "member_value": [{"id": "v00005", "type": "v00006", "role": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "single_select_value": "v00008", "multi_select_value": ["v00009"], "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"guid": null, "type": null, "number_value": null, "datetime_value": null, "member_value": null, "single_select_value": null, "multi_select_value": null, "name": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010",
-        ],
-    );
-    decode::<lark_api::task::v2::section::SectionItem>(
-        "lark_api::task::v2::section::SectionItem",
-        r#"{"guid": "v00001", "name": "v00002", "is_default": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"guid": null, "name": null, "is_default": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::task::v2::section::TasksItem>(
-        "lark_api::task::v2::section::TasksItem",
-        r#"{"guid": "v00001", "summary": "v00002", "completed_at": "v00003", "start": {"timestamp": "v00004", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "due": {"timestamp": "v00005", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00006", "type": "v00007", "role": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "subtask_count": 1000009, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"guid": null, "summary": null, "completed_at": null, "start": null, "due": null, "members": null, "subtask_count": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "1000009",
-        ],
-    );
-    decode::<lark_api::task::v2::tasklist::TasklistItem>(
-        "lark_api::task::v2::tasklist::TasklistItem",
-        r#"{"guid": "v00001", "summary": "v00002", "completed_at": "v00003", "start": {"timestamp": "v00004", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "due": {"timestamp": "v00005", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00006", "type": "v00007", "role": "v00008", "name": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "subtask_count": 1000010, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"guid": null, "summary": null, "completed_at": null, "start": null, "due": null, "members": null, "subtask_count": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "1000010",
-        ],
-    );
-    decode::<lark_api::task::v1::task::GetTask>(
-        "lark_api::task::v1::task::GetTask",
-        r#"{"id": "v00001", "summary": "v00002", "description": "v00003", "complete_time": "v00004", "creator_id": "v00005", "extra": "v00006", "create_time": "v00007", "update_time": "v00008", "due": {"time": "v00009", "timezone": "v00010", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "origin": {"platform_i18n_name": "v00011", "href": {"url": "v00012", "title": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "can_edit": true, "custom": "v00014", "source": 1000015, "followers": [{"id": "v00016", "id_list": ["v00017"], "field_the_facts_do_not_know": {"x": [1, 2]}}], "collaborators": [{"id": "v00018", "id_list": ["v00019"], "field_the_facts_do_not_know": {"x": [1, 2]}}], "collaborator_ids": ["v00020"], "follower_ids": ["v00021"], "repeat_rule": "v00022", "rich_summary": "v00023", "rich_description": "v00024", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "summary": null, "description": null, "complete_time": null, "creator_id": null, "extra": null, "create_time": null, "update_time": null, "due": null, "origin": null, "can_edit": null, "custom": null, "source": null, "followers": null, "collaborators": null, "collaborator_ids": null, "follower_ids": null, "repeat_rule": null, "rich_summary": null, "rich_description": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "1000015", "v00016",
-            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-        ],
-    );
-    decode::<lark_api::task::v2::PlatformI18nName>(
-        "lark_api::task::v2::PlatformI18nName",
-        r#"{"en_us": "v00001", "zh_cn": "v00002", "zh_hk": "v00003", "zh_tw": "v00004", "ja_jp": "v00005", "fr_fr": "v00006", "it_it": "v00007", "de_de": "v00008", "ru_ru": "v00009", "th_th": "v00010", "es_es": "v00011", "ko_kr": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"en_us": null, "zh_cn": null, "zh_hk": null, "zh_tw": null, "ja_jp": null, "fr_fr": null, "it_it": null, "de_de": null, "ru_ru": null, "th_th": null, "es_es": null, "ko_kr": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012",
-        ],
-    );
-    decode::<lark_api::task::v2::task::CustomField>(
-        "lark_api::task::v2::task::CustomField",
-        r#"{"guid": "v00001", "type": "v00002", "number_value": "v00003", "datetime_value": "v00004", "member_value": [{"id": "v00005", "type": "v00006", "role": "v00007", "name": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "single_select_value": "v00009", "multi_select_value": ["v00010"], "name": "v00011", "text_value": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"guid": null, "type": null, "number_value": null, "datetime_value": null, "member_value": null, "single_select_value": null, "multi_select_value": null, "name": null, "text_value": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012",
-        ],
-    );
-    decode::<lark_api::task::v2::Start>(
-        "lark_api::task::v2::Start",
-        r#"{"timestamp": "v00001", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"timestamp": null, "is_all_day": null}"#,
-        &["v00001"],
-    );
-    decode::<lark_api::task::v2::Origin>(
-        "lark_api::task::v2::Origin",
-        r#"{"platform_i18n_name": {"en_us": "v00001", "zh_cn": "v00002", "zh_hk": "v00003", "zh_tw": "v00004", "ja_jp": "v00005", "fr_fr": "v00006", "it_it": "v00007", "de_de": "v00008", "ru_ru": "v00009", "th_th": "v00010", "es_es": "v00011", "ko_kr": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}, "href": {"url": "v00013", "title": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"platform_i18n_name": null, "href": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014",
-        ],
-    );
-    decode::<lark_api::task::Reminder>(
-        "lark_api::task::Reminder",
-        r#"{"id": "v00001", "relative_fire_minute": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "relative_fire_minute": null}"#,
-        &["v00001", "1000002"],
-    );
-    decode::<lark_api::task::v2::section::Section2>(
-        "lark_api::task::v2::section::Section2",
-        r#"{"guid": "v00001", "name": "v00002", "resource_type": "v00003", "is_default": true, "creator": {"id": "v00004", "type": "v00005", "role": "v00006", "name": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "tasklist": {"guid": "v00008", "name": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "created_at": "v00010", "updated_at": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"guid": null, "name": null, "resource_type": null, "is_default": null, "creator": null, "tasklist": null, "created_at": null, "updated_at": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011",
-        ],
-    );
-    decode::<lark_api::task::v2::Tasklist>(
-        "lark_api::task::v2::Tasklist",
-        r#"{"tasklist_guid": "v00001", "section_guid": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"tasklist_guid": null, "section_guid": null}"#,
-        &["v00001", "v00002"],
-    );
-    decode::<lark_api::task::v2::Task>(
-        "lark_api::task::v2::Task",
-        r#"{"guid": "v00001", "summary": "v00002", "description": "v00003", "due": {"timestamp": "v00004", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "reminders": [{"id": "v00005", "relative_fire_minute": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}], "creator": {"id": "v00007", "type": "v00008", "role": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00010", "type": "v00011", "role": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "completed_at": "v00013", "attachments": [{"guid": "v00014", "file_token": "v00015", "name": "v00016", "size": 1000017, "resource": {"type": "v00018", "id": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00020", "type": "v00021", "role": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}], "origin": {"platform_i18n_name": {"en_us": "v00024", "zh_cn": "v00025", "zh_hk": "v00026", "zh_tw": "v00027", "ja_jp": "v00028", "fr_fr": "v00029", "it_it": "v00030", "de_de": "v00031", "ru_ru": "v00032", "th_th": "v00033", "es_es": "v00034", "ko_kr": "v00035", "field_the_facts_do_not_know": {"x": [1, 2]}}, "href": {"url": "v00036", "title": "v00037", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "extra": "v00038", "tasklists": [{"tasklist_guid": "v00039", "section_guid": "v00040", "field_the_facts_do_not_know": {"x": [1, 2]}}], "repeat_rule": "v00041", "parent_task_guid": "v00042", "mode": 1000043, "source": 1000044, "custom_complete": {"pc": {"href": "v00045", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "ios": {"href": "v00046", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "android": {"href": "v00047", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "task_id": "v00048", "created_at": "v00049", "updated_at": "v00050", "status": "v00051", "url": "v00052", "start": {"timestamp": "v00053", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "subtask_count": 1000054, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"guid": null, "summary": null, "description": null, "due": null, "reminders": null, "creator": null, "members": null, "completed_at": null, "attachments": null, "origin": null, "extra": null, "tasklists": null, "repeat_rule": null, "parent_task_guid": null, "mode": null, "source": null, "custom_complete": null, "task_id": null, "created_at": null, "updated_at": null, "status": null, "url": null, "start": null, "subtask_count": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "1000017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
-            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
-            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
-            "v00041", "v00042", "1000043", "1000044", "v00045", "v00046", "v00047", "v00048",
-            "v00049", "v00050", "v00051", "v00052", "v00053", "1000054",
-        ],
-    );
-    decode::<lark_api::task::v2::Attachment>(
-        "lark_api::task::v2::Attachment",
-        r#"{"guid": "v00001", "file_token": "v00002", "name": "v00003", "size": 1000004, "resource": {"type": "v00005", "id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00007", "type": "v00008", "role": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"guid": null, "file_token": null, "name": null, "size": null, "resource": null, "uploader": null, "is_cover": null, "uploaded_at": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "1000004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010",
-        ],
-    );
-    decode::<lark_api::task::v2::Uploader>(
-        "lark_api::task::v2::Uploader",
-        r#"{"id": "v00001", "type": "v00002", "role": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "type": null, "role": null}"#,
-        &["v00001", "v00002", "v00003"],
-    );
-    decode::<lark_api::task::v2::tasklist::Tasklist>(
-        "lark_api::task::v2::tasklist::Tasklist",
-        r#"{"guid": "v00001", "name": "v00002", "creator": {"id": "v00003", "type": "v00004", "role": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "owner": {"id": "v00006", "type": "v00007", "role": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00009", "type": "v00010", "role": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "url": "v00012", "created_at": "v00013", "updated_at": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"guid": null, "name": null, "creator": null, "owner": null, "members": null, "url": null, "created_at": null, "updated_at": null}"#,
-        &[
-            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
-            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014",
-        ],
-    );
-    decode::<lark_api::task::v2::task::AddDependenciesDependency>(
-        "lark_api::task::v2::task::AddDependenciesDependency",
-        r#"{"type": "v00001", "task_guid": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"type": null, "task_guid": null}"#,
-        &["v00001", "v00002"],
-    );
     decode::<lark_api::task::v2::task::Task>(
         "lark_api::task::v2::task::Task",
         r#"{"guid": "v00001", "summary": "v00002", "description": "v00003", "due": {"timestamp": "v00004", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "reminders": [{"id": "v00005", "relative_fire_minute": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}], "creator": {"id": "v00007", "type": "v00008", "role": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00011", "type": "v00012", "role": "v00013", "name": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}], "completed_at": "v00015", "attachments": [{"guid": "v00016", "file_token": "v00017", "name": "v00018", "size": 1000019, "resource": {"type": "v00020", "id": "v00021", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00022", "type": "v00023", "role": "v00024", "name": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00026", "field_the_facts_do_not_know": {"x": [1, 2]}}], "origin": {"platform_i18n_name": {"en_us": "v00027", "zh_cn": "v00028", "zh_hk": "v00029", "zh_tw": "v00030", "ja_jp": "v00031", "fr_fr": "v00032", "it_it": "v00033", "de_de": "v00034", "ru_ru": "v00035", "th_th": "v00036", "es_es": "v00037", "ko_kr": "v00038", "field_the_facts_do_not_know": {"x": [1, 2]}}, "href": {"url": "v00039", "title": "v00040", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "extra": "v00041", "tasklists": [{"tasklist_guid": "v00042", "section_guid": "v00043", "field_the_facts_do_not_know": {"x": [1, 2]}}], "repeat_rule": "v00044", "parent_task_guid": "v00045", "mode": 1000046, "source": 1000047, "custom_complete": {"pc": {"href": "v00048", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "ios": {"href": "v00049", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "android": {"href": "v00050", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "task_id": "v00051", "created_at": "v00052", "updated_at": "v00053", "status": "v00054", "url": "v00055", "start": {"timestamp": "v00056", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "subtask_count": 1000057, "is_milestone": true, "custom_fields": [{"guid": "v00058", "type": "v00059", "number_value": "v00060", "datetime_value": "v00061", "member_value": [{"id": "v00062", "type": "v00063", "role": "v00064", "name": "v00065", "field_the_facts_do_not_know": {"x": [1, 2]}}], "single_select_value": "v00066", "multi_select_value": ["v00067"], "name": "v00068", "text_value": "v00069", "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependencies": [{"type": "v00070", "task_guid": "v00071", "field_the_facts_do_not_know": {"x": [1, 2]}}], "assignee_related": [{"id": "v00072", "completed_at": "v00073", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -21456,6 +23230,270 @@ fn answers_task() {
         r#"{"platform_i18n_name": "v00001", "href": {"url": "v00002", "title": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"platform_i18n_name": null, "href": null}"#,
         &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::task::v2::AssigneeRelated>(
+        "lark_api::task::v2::AssigneeRelated",
+        r#"{"id": "v00001", "completed_at": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "completed_at": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::task::v2::task::Attachment>(
+        "lark_api::task::v2::task::Attachment",
+        r#"{"guid": "v00001", "file_token": "v00002", "name": "v00003", "size": 1000004, "resource": {"type": "v00005", "id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00007", "type": "v00008", "role": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "file_token": null, "name": null, "size": null, "resource": null, "uploader": null, "is_cover": null, "uploaded_at": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "1000004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::task::v2::Resource>(
+        "lark_api::task::v2::Resource",
+        r#"{"type": "v00001", "id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"type": null, "id": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::task::v2::Creator>(
+        "lark_api::task::v2::Creator",
+        r#"{"id": "v00001", "type": "v00002", "role": "v00003", "name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "type": null, "role": null, "name": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::task::v2::CustomComplete>(
+        "lark_api::task::v2::CustomComplete",
+        r#"{"pc": {"href": "v00001", "tip": {"en_us": "v00002", "zh_cn": "v00003", "zh_hk": "v00004", "zh_tw": "v00005", "ja_jp": "v00006", "fr_fr": "v00007", "it_it": "v00008", "de_de": "v00009", "ru_ru": "v00010", "th_th": "v00011", "es_es": "v00012", "ko_kr": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "ios": {"href": "v00014", "tip": {"en_us": "v00015", "zh_cn": "v00016", "zh_hk": "v00017", "zh_tw": "v00018", "ja_jp": "v00019", "fr_fr": "v00020", "it_it": "v00021", "de_de": "v00022", "ru_ru": "v00023", "th_th": "v00024", "es_es": "v00025", "ko_kr": "v00026", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "android": {"href": "v00027", "tip": {"en_us": "v00028", "zh_cn": "v00029", "zh_hk": "v00030", "zh_tw": "v00031", "ja_jp": "v00032", "fr_fr": "v00033", "it_it": "v00034", "de_de": "v00035", "ru_ru": "v00036", "th_th": "v00037", "es_es": "v00038", "ko_kr": "v00039", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"pc": null, "ios": null, "android": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039",
+        ],
+    );
+    decode::<lark_api::task::v2::Pc>(
+        "lark_api::task::v2::Pc",
+        r#"{"href": "v00001", "tip": {"en_us": "v00002", "zh_cn": "v00003", "zh_hk": "v00004", "zh_tw": "v00005", "ja_jp": "v00006", "fr_fr": "v00007", "it_it": "v00008", "de_de": "v00009", "ru_ru": "v00010", "th_th": "v00011", "es_es": "v00012", "ko_kr": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"href": null, "tip": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013",
+        ],
+    );
+    decode::<lark_api::task::v2::attachment::Attachment>(
+        "lark_api::task::v2::attachment::Attachment",
+        r#"{"guid": "v00001", "file_token": "v00002", "name": "v00003", "size": 1000004, "resource": {"type": "v00005", "id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00007", "type": "v00008", "role": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00010", "url": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "file_token": null, "name": null, "size": null, "resource": null, "uploader": null, "is_cover": null, "uploaded_at": null, "url": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "1000004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::task::v2::task::TaskItem>(
+        "lark_api::task::v2::task::TaskItem",
+        r#"{"guid": "v00001", "summary": "v00002", "description": "v00003", "due": {"timestamp": "v00004", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "reminders": [{"id": "v00005", "relative_fire_minute": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}], "creator": {"id": "v00007", "type": "v00008", "role": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00010", "type": "v00011", "role": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "completed_at": "v00013", "attachments": [{"guid": "v00014", "file_token": "v00015", "name": "v00016", "size": 1000017, "resource": {"type": "v00018", "id": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00020", "type": "v00021", "role": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}], "origin": {"platform_i18n_name": {"en_us": "v00024", "zh_cn": "v00025", "zh_hk": "v00026", "zh_tw": "v00027", "ja_jp": "v00028", "fr_fr": "v00029", "it_it": "v00030", "de_de": "v00031", "ru_ru": "v00032", "th_th": "v00033", "es_es": "v00034", "ko_kr": "v00035", "field_the_facts_do_not_know": {"x": [1, 2]}}, "href": {"url": "v00036", "title": "v00037", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "extra": "v00038", "tasklists": [{"tasklist_guid": "v00039", "section_guid": "v00040", "field_the_facts_do_not_know": {"x": [1, 2]}}], "repeat_rule": "v00041", "parent_task_guid": "v00042", "mode": 1000043, "source": 1000044, "custom_complete": {"pc": {"href": "v00045", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "ios": {"href": "v00046", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "android": {"href": "v00047", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "task_id": "v00048", "created_at": "v00049", "updated_at": "v00050", "status": "v00051", "url": "v00052", "start": {"timestamp": "v00053", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "subtask_count": 1000054, "is_milestone": true, "custom_fields": [{"guid": "v00055", "type": "v00056", "number_value": "v00057", "datetime_value": "v00058", "member_value": [{"id": "v00059", "type": "v00060", "role": "v00061", "field_the_facts_do_not_know": {"x": [1, 2]}}], "single_select_value": "v00062", "multi_select_value": ["v00063"], "name": "v00064", "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependencies": [{"type": "v00065", "task_guid": "v00066", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "summary": null, "description": null, "due": null, "reminders": null, "creator": null, "members": null, "completed_at": null, "attachments": null, "origin": null, "extra": null, "tasklists": null, "repeat_rule": null, "parent_task_guid": null, "mode": null, "source": null, "custom_complete": null, "task_id": null, "created_at": null, "updated_at": null, "status": null, "url": null, "start": null, "subtask_count": null, "is_milestone": null, "custom_fields": null, "dependencies": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "1000017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "1000043", "1000044", "v00045", "v00046", "v00047", "v00048",
+            "v00049", "v00050", "v00051", "v00052", "v00053", "1000054", "v00055", "v00056",
+            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "v00063", "v00064",
+            "v00065", "v00066",
+        ],
+    );
+    decode::<lark_api::task::v2::task::TaskItemCustomField>(
+        "lark_api::task::v2::task::TaskItemCustomField",
+        r#"{"guid": "v00001", "type": "v00002", "number_value": "v00003", "datetime_value": "v00004", "member_value": [{"id": "v00005", "type": "v00006", "role": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "single_select_value": "v00008", "multi_select_value": ["v00009"], "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "type": null, "number_value": null, "datetime_value": null, "member_value": null, "single_select_value": null, "multi_select_value": null, "name": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010",
+        ],
+    );
+    decode::<lark_api::task::v2::section::SectionItem>(
+        "lark_api::task::v2::section::SectionItem",
+        r#"{"guid": "v00001", "name": "v00002", "is_default": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "name": null, "is_default": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::task::v2::PlatformI18nName>(
+        "lark_api::task::v2::PlatformI18nName",
+        r#"{"en_us": "v00001", "zh_cn": "v00002", "zh_hk": "v00003", "zh_tw": "v00004", "ja_jp": "v00005", "fr_fr": "v00006", "it_it": "v00007", "de_de": "v00008", "ru_ru": "v00009", "th_th": "v00010", "es_es": "v00011", "ko_kr": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"en_us": null, "zh_cn": null, "zh_hk": null, "zh_tw": null, "ja_jp": null, "fr_fr": null, "it_it": null, "de_de": null, "ru_ru": null, "th_th": null, "es_es": null, "ko_kr": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012",
+        ],
+    );
+    decode::<lark_api::task::v2::section::TasksItem>(
+        "lark_api::task::v2::section::TasksItem",
+        r#"{"guid": "v00001", "summary": "v00002", "completed_at": "v00003", "start": {"timestamp": "v00004", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "due": {"timestamp": "v00005", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00006", "type": "v00007", "role": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "subtask_count": 1000009, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "summary": null, "completed_at": null, "start": null, "due": null, "members": null, "subtask_count": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "1000009",
+        ],
+    );
+    decode::<lark_api::task::v2::tasklist::TasklistItem>(
+        "lark_api::task::v2::tasklist::TasklistItem",
+        r#"{"guid": "v00001", "summary": "v00002", "completed_at": "v00003", "start": {"timestamp": "v00004", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "due": {"timestamp": "v00005", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00006", "type": "v00007", "role": "v00008", "name": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "subtask_count": 1000010, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "summary": null, "completed_at": null, "start": null, "due": null, "members": null, "subtask_count": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "1000010",
+        ],
+    );
+    decode::<lark_api::task::v1::task::GetTask>(
+        "lark_api::task::v1::task::GetTask",
+        r#"{"id": "v00001", "summary": "v00002", "description": "v00003", "complete_time": "v00004", "creator_id": "v00005", "extra": "v00006", "create_time": "v00007", "update_time": "v00008", "due": {"time": "v00009", "timezone": "v00010", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "origin": {"platform_i18n_name": "v00011", "href": {"url": "v00012", "title": "v00013", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "can_edit": true, "custom": "v00014", "source": 1000015, "followers": [{"id": "v00016", "id_list": ["v00017"], "field_the_facts_do_not_know": {"x": [1, 2]}}], "collaborators": [{"id": "v00018", "id_list": ["v00019"], "field_the_facts_do_not_know": {"x": [1, 2]}}], "collaborator_ids": ["v00020"], "follower_ids": ["v00021"], "repeat_rule": "v00022", "rich_summary": "v00023", "rich_description": "v00024", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "summary": null, "description": null, "complete_time": null, "creator_id": null, "extra": null, "create_time": null, "update_time": null, "due": null, "origin": null, "can_edit": null, "custom": null, "source": null, "followers": null, "collaborators": null, "collaborator_ids": null, "follower_ids": null, "repeat_rule": null, "rich_summary": null, "rich_description": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "1000015", "v00016",
+            "v00017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+        ],
+    );
+    decode::<lark_api::task::v2::CustomField>(
+        "lark_api::task::v2::CustomField",
+        r#"{"guid": "v00001", "type": "v00002", "number_value": "v00003", "datetime_value": "v00004", "member_value": [{"id": "v00005", "type": "v00006", "role": "v00007", "name": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "single_select_value": "v00009", "multi_select_value": ["v00010"], "name": "v00011", "text_value": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "type": null, "number_value": null, "datetime_value": null, "member_value": null, "single_select_value": null, "multi_select_value": null, "name": null, "text_value": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012",
+        ],
+    );
+    decode::<lark_api::task::v2::Start>(
+        "lark_api::task::v2::Start",
+        r#"{"timestamp": "v00001", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"timestamp": null, "is_all_day": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::task::v2::task_v2::TaskV2>(
+        "lark_api::task::v2::task_v2::TaskV2",
+        r#"{"guid": "v00001", "summary": "v00002", "description": "v00003", "due": {"timestamp": "v00004", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "reminders": [{"id": "v00005", "relative_fire_minute": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}], "creator": {"id": "v00007", "type": "v00008", "role": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00011", "type": "v00012", "role": "v00013", "name": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}], "completed_at": "v00015", "attachments": [{"guid": "v00016", "file_token": "v00017", "name": "v00018", "size": 1000019, "resource": {"type": "v00020", "id": "v00021", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00022", "type": "v00023", "role": "v00024", "name": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00026", "url": "v00027", "field_the_facts_do_not_know": {"x": [1, 2]}}], "origin": {"platform_i18n_name": {"en_us": "v00028", "zh_cn": "v00029", "zh_hk": "v00030", "zh_tw": "v00031", "ja_jp": "v00032", "fr_fr": "v00033", "it_it": "v00034", "de_de": "v00035", "ru_ru": "v00036", "th_th": "v00037", "es_es": "v00038", "ko_kr": "v00039", "field_the_facts_do_not_know": {"x": [1, 2]}}, "href": {"url": "v00040", "title": "v00041", "field_the_facts_do_not_know": {"x": [1, 2]}}, "refer_resources": [{"resource_id": "v00042", "type": "v00043", "source_message": {}, "unavailable_reason": "v00044", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "extra": "v00045", "tasklists": [{"tasklist_guid": "v00046", "section_guid": "v00047", "field_the_facts_do_not_know": {"x": [1, 2]}}], "repeat_rule": "v00048", "parent_task_guid": "v00049", "mode": 1000050, "source": 1000051, "custom_complete": {"pc": {"href": "v00052", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "ios": {"href": "v00053", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "android": {"href": "v00054", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "task_id": "v00055", "created_at": "v00056", "updated_at": "v00057", "status": "v00058", "url": "v00059", "start": {"timestamp": "v00060", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "subtask_count": 1000061, "is_milestone": true, "custom_fields": [{"guid": "v00062", "type": "v00063", "number_value": "v00064", "datetime_value": "v00065", "member_value": [{"id": "v00066", "type": "v00067", "role": "v00068", "name": "v00069", "field_the_facts_do_not_know": {"x": [1, 2]}}], "single_select_value": "v00070", "multi_select_value": ["v00071"], "name": "v00072", "text_value": "v00073", "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependencies": [{"type": "v00074", "task_guid": "v00075", "field_the_facts_do_not_know": {"x": [1, 2]}}], "assignee_related": [{"id": "v00076", "completed_at": "v00077", "field_the_facts_do_not_know": {"x": [1, 2]}}], "positive_reminders": [{"id": "v00078", "relative_fire_minute": 1000079, "field_the_facts_do_not_know": {"x": [1, 2]}}], "agent_task_status": 1000080, "agent_task_progress": "v00081", "text_deliveries": ["v00082"], "attachment_deliveries": [{"guid": "v00083", "file_token": "v00084", "name": "v00085", "size": 1000086, "resource": {"type": "v00087", "id": "v00088", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00089", "type": "v00090", "role": "v00091", "name": "v00092", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00093", "url": "v00094", "field_the_facts_do_not_know": {"x": [1, 2]}}], "next_task_guid": "v00095", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "summary": null, "description": null, "due": null, "reminders": null, "creator": null, "members": null, "completed_at": null, "attachments": null, "origin": null, "extra": null, "tasklists": null, "repeat_rule": null, "parent_task_guid": null, "mode": null, "source": null, "custom_complete": null, "task_id": null, "created_at": null, "updated_at": null, "status": null, "url": null, "start": null, "subtask_count": null, "is_milestone": null, "custom_fields": null, "dependencies": null, "assignee_related": null, "positive_reminders": null, "agent_task_status": null, "agent_task_progress": null, "text_deliveries": null, "attachment_deliveries": null, "next_task_guid": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "1000019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
+            "v00049", "1000050", "1000051", "v00052", "v00053", "v00054", "v00055", "v00056",
+            "v00057", "v00058", "v00059", "v00060", "1000061", "v00062", "v00063", "v00064",
+            "v00065", "v00066", "v00067", "v00068", "v00069", "v00070", "v00071", "v00072",
+            "v00073", "v00074", "v00075", "v00076", "v00077", "v00078", "1000079", "1000080",
+            "v00081", "v00082", "v00083", "v00084", "v00085", "1000086", "v00087", "v00088",
+            "v00089", "v00090", "v00091", "v00092", "v00093", "v00094", "v00095",
+        ],
+    );
+    decode::<lark_api::task::v2::task_v2::Attachment>(
+        "lark_api::task::v2::task_v2::Attachment",
+        r#"{"guid": "v00001", "file_token": "v00002", "name": "v00003", "size": 1000004, "resource": {"type": "v00005", "id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00007", "type": "v00008", "role": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00011", "url": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "file_token": null, "name": null, "size": null, "resource": null, "uploader": null, "is_cover": null, "uploaded_at": null, "url": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "1000004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012",
+        ],
+    );
+    decode::<lark_api::task::v2::task_v2::Origin>(
+        "lark_api::task::v2::task_v2::Origin",
+        r#"{"platform_i18n_name": {"en_us": "v00001", "zh_cn": "v00002", "zh_hk": "v00003", "zh_tw": "v00004", "ja_jp": "v00005", "fr_fr": "v00006", "it_it": "v00007", "de_de": "v00008", "ru_ru": "v00009", "th_th": "v00010", "es_es": "v00011", "ko_kr": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}, "href": {"url": "v00013", "title": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}, "refer_resources": [{"resource_id": "v00015", "type": "v00016", "source_message": {"message_id": "v00017", "content": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}, "unavailable_reason": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"platform_i18n_name": null, "href": null, "refer_resources": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "v00019",
+        ],
+    );
+    decode::<lark_api::task::v2::task_v2::ReferResource>(
+        "lark_api::task::v2::task_v2::ReferResource",
+        r#"{"resource_id": "v00001", "type": "v00002", "source_message": {"message_id": "v00003", "content": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "unavailable_reason": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"resource_id": null, "type": null, "source_message": null, "unavailable_reason": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::task::v2::task_v2::SourceMessage>(
+        "lark_api::task::v2::task_v2::SourceMessage",
+        r#"{"message_id": "v00001", "content": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"message_id": null, "content": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::task::v2::Origin>(
+        "lark_api::task::v2::Origin",
+        r#"{"platform_i18n_name": {"en_us": "v00001", "zh_cn": "v00002", "zh_hk": "v00003", "zh_tw": "v00004", "ja_jp": "v00005", "fr_fr": "v00006", "it_it": "v00007", "de_de": "v00008", "ru_ru": "v00009", "th_th": "v00010", "es_es": "v00011", "ko_kr": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}, "href": {"url": "v00013", "title": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"platform_i18n_name": null, "href": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014",
+        ],
+    );
+    decode::<lark_api::task::Reminder>(
+        "lark_api::task::Reminder",
+        r#"{"id": "v00001", "relative_fire_minute": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "relative_fire_minute": null}"#,
+        &["v00001", "1000002"],
+    );
+    decode::<lark_api::task::v2::Tasklist>(
+        "lark_api::task::v2::Tasklist",
+        r#"{"tasklist_guid": "v00001", "section_guid": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"tasklist_guid": null, "section_guid": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::task::v2::section::Section2>(
+        "lark_api::task::v2::section::Section2",
+        r#"{"guid": "v00001", "name": "v00002", "resource_type": "v00003", "is_default": true, "creator": {"id": "v00004", "type": "v00005", "role": "v00006", "name": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "tasklist": {"guid": "v00008", "name": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "created_at": "v00010", "updated_at": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "name": null, "resource_type": null, "is_default": null, "creator": null, "tasklist": null, "created_at": null, "updated_at": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::task::v2::Task>(
+        "lark_api::task::v2::Task",
+        r#"{"guid": "v00001", "summary": "v00002", "description": "v00003", "due": {"timestamp": "v00004", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "reminders": [{"id": "v00005", "relative_fire_minute": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}], "creator": {"id": "v00007", "type": "v00008", "role": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00010", "type": "v00011", "role": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "completed_at": "v00013", "attachments": [{"guid": "v00014", "file_token": "v00015", "name": "v00016", "size": 1000017, "resource": {"type": "v00018", "id": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00020", "type": "v00021", "role": "v00022", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}], "origin": {"platform_i18n_name": {"en_us": "v00024", "zh_cn": "v00025", "zh_hk": "v00026", "zh_tw": "v00027", "ja_jp": "v00028", "fr_fr": "v00029", "it_it": "v00030", "de_de": "v00031", "ru_ru": "v00032", "th_th": "v00033", "es_es": "v00034", "ko_kr": "v00035", "field_the_facts_do_not_know": {"x": [1, 2]}}, "href": {"url": "v00036", "title": "v00037", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "extra": "v00038", "tasklists": [{"tasklist_guid": "v00039", "section_guid": "v00040", "field_the_facts_do_not_know": {"x": [1, 2]}}], "repeat_rule": "v00041", "parent_task_guid": "v00042", "mode": 1000043, "source": 1000044, "custom_complete": {"pc": {"href": "v00045", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "ios": {"href": "v00046", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "android": {"href": "v00047", "tip": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "task_id": "v00048", "created_at": "v00049", "updated_at": "v00050", "status": "v00051", "url": "v00052", "start": {"timestamp": "v00053", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "subtask_count": 1000054, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "summary": null, "description": null, "due": null, "reminders": null, "creator": null, "members": null, "completed_at": null, "attachments": null, "origin": null, "extra": null, "tasklists": null, "repeat_rule": null, "parent_task_guid": null, "mode": null, "source": null, "custom_complete": null, "task_id": null, "created_at": null, "updated_at": null, "status": null, "url": null, "start": null, "subtask_count": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "1000017", "v00018", "v00019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "v00035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "1000043", "1000044", "v00045", "v00046", "v00047", "v00048",
+            "v00049", "v00050", "v00051", "v00052", "v00053", "1000054",
+        ],
+    );
+    decode::<lark_api::task::v2::Attachment>(
+        "lark_api::task::v2::Attachment",
+        r#"{"guid": "v00001", "file_token": "v00002", "name": "v00003", "size": 1000004, "resource": {"type": "v00005", "id": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "uploader": {"id": "v00007", "type": "v00008", "role": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "is_cover": true, "uploaded_at": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "file_token": null, "name": null, "size": null, "resource": null, "uploader": null, "is_cover": null, "uploaded_at": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "1000004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010",
+        ],
+    );
+    decode::<lark_api::task::v2::Uploader>(
+        "lark_api::task::v2::Uploader",
+        r#"{"id": "v00001", "type": "v00002", "role": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "type": null, "role": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::task::v2::tasklist::Tasklist>(
+        "lark_api::task::v2::tasklist::Tasklist",
+        r#"{"guid": "v00001", "name": "v00002", "creator": {"id": "v00003", "type": "v00004", "role": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "owner": {"id": "v00006", "type": "v00007", "role": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00009", "type": "v00010", "role": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "url": "v00012", "created_at": "v00013", "updated_at": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"guid": null, "name": null, "creator": null, "owner": null, "members": null, "url": null, "created_at": null, "updated_at": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014",
+        ],
+    );
+    decode::<lark_api::task::v2::Dependency>(
+        "lark_api::task::v2::Dependency",
+        r#"{"type": "v00001", "task_guid": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"type": null, "task_guid": null}"#,
+        &["v00001", "v00002"],
     );
     decode::<lark_api::task::v1::task::CreateResponse>(
         "lark_api::task::v1::task::CreateResponse",
@@ -21928,6 +23966,14 @@ fn answers_task() {
             "1000025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "1000032",
         ],
     );
+    decode::<lark_api::task::v2::task::SearchResponse>(
+        "lark_api::task::v2::task::SearchResponse",
+        r#"{"items": [{"id": "v00001", "display_info": "v00002", "meta_data": {"app_link": "v00003", "avatar": "v00004", "description": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "total": 1000006, "has_more": true, "page_token": "v00007", "notice": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "total": null, "has_more": null, "page_token": null, "notice": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+        ],
+    );
     decode::<lark_api::task::v2::task_subtask::CreateResponse>(
         "lark_api::task::v2::task_subtask::CreateResponse",
         r#"{"subtask": {"guid": "v00001", "summary": "v00002", "description": "v00003", "due": {"timestamp": "v00004", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "reminders": [{"id": "v00005", "relative_fire_minute": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}], "creator": {"id": "v00007", "type": "v00008", "role": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00010", "type": "v00011", "role": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "completed_at": "v00013", "attachments": [{"guid": "v00014", "file_token": "v00015", "name": "v00016", "size": 1000017, "resource": {}, "uploader": {}, "is_cover": true, "uploaded_at": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}], "origin": {"platform_i18n_name": {}, "href": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "extra": "v00019", "tasklists": [{"tasklist_guid": "v00020", "section_guid": "v00021", "field_the_facts_do_not_know": {"x": [1, 2]}}], "repeat_rule": "v00022", "parent_task_guid": "v00023", "mode": 1000024, "source": 1000025, "custom_complete": {"pc": {}, "ios": {}, "android": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "task_id": "v00026", "created_at": "v00027", "updated_at": "v00028", "status": "v00029", "url": "v00030", "start": {"timestamp": "v00031", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "subtask_count": 1000032, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -21950,6 +23996,27 @@ fn answers_task() {
             "1000025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "1000032",
             "v00033",
         ],
+    );
+    decode::<lark_api::task::v2::task_v2::ListRelatedTaskResponse>(
+        "lark_api::task::v2::task_v2::ListRelatedTaskResponse",
+        r#"{"items": [{"guid": "v00001", "summary": "v00002", "description": "v00003", "due": {"timestamp": "v00004", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "reminders": [{"id": "v00005", "relative_fire_minute": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}], "creator": {"id": "v00007", "type": "v00008", "role": "v00009", "name": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}, "members": [{"id": "v00011", "type": "v00012", "role": "v00013", "name": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}], "completed_at": "v00015", "attachments": [{"guid": "v00016", "file_token": "v00017", "name": "v00018", "size": 1000019, "resource": {}, "uploader": {}, "is_cover": true, "uploaded_at": "v00020", "url": "v00021", "field_the_facts_do_not_know": {"x": [1, 2]}}], "origin": {"platform_i18n_name": {}, "href": {}, "refer_resources": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "extra": "v00022", "tasklists": [{"tasklist_guid": "v00023", "section_guid": "v00024", "field_the_facts_do_not_know": {"x": [1, 2]}}], "repeat_rule": "v00025", "parent_task_guid": "v00026", "mode": 1000027, "source": 1000028, "custom_complete": {"pc": {}, "ios": {}, "android": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "task_id": "v00029", "created_at": "v00030", "updated_at": "v00031", "status": "v00032", "url": "v00033", "start": {"timestamp": "v00034", "is_all_day": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "subtask_count": 1000035, "is_milestone": true, "custom_fields": [{"guid": "v00036", "type": "v00037", "number_value": "v00038", "datetime_value": "v00039", "member_value": [{}], "single_select_value": "v00040", "multi_select_value": ["v00041"], "name": "v00042", "text_value": "v00043", "field_the_facts_do_not_know": {"x": [1, 2]}}], "dependencies": [{"type": "v00044", "task_guid": "v00045", "field_the_facts_do_not_know": {"x": [1, 2]}}], "assignee_related": [{"id": "v00046", "completed_at": "v00047", "field_the_facts_do_not_know": {"x": [1, 2]}}], "positive_reminders": [{"id": "v00048", "relative_fire_minute": 1000049, "field_the_facts_do_not_know": {"x": [1, 2]}}], "agent_task_status": 1000050, "agent_task_progress": "v00051", "text_deliveries": ["v00052"], "attachment_deliveries": [{"guid": "v00053", "file_token": "v00054", "name": "v00055", "size": 1000056, "resource": {}, "uploader": {}, "is_cover": true, "uploaded_at": "v00057", "url": "v00058", "field_the_facts_do_not_know": {"x": [1, 2]}}], "next_task_guid": "v00059", "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00060", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "page_token": null, "has_more": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "1000019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "1000027", "1000028", "v00029", "v00030", "v00031", "v00032",
+            "v00033", "v00034", "1000035", "v00036", "v00037", "v00038", "v00039", "v00040",
+            "v00041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "v00048",
+            "1000049", "1000050", "v00051", "v00052", "v00053", "v00054", "v00055", "1000056",
+            "v00057", "v00058", "v00059", "v00060",
+        ],
+    );
+    decode::<lark_api::task::v2::task_v2::TaskSubscriptionResponse>(
+        "lark_api::task::v2::task_v2::TaskSubscriptionResponse",
+        r#"{"code": 1000001, "msg": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"code": null, "msg": null}"#,
+        &["1000001", "v00002"],
     );
     decode::<lark_api::task::v2::tasklist::CreateResponse>(
         "lark_api::task::v2::tasklist::CreateResponse",
@@ -22012,6 +24079,14 @@ fn answers_task() {
         &[
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
             "v00009", "v00010", "v00011", "v00012", "v00013", "v00014",
+        ],
+    );
+    decode::<lark_api::task::v2::tasklist::SearchResponse>(
+        "lark_api::task::v2::tasklist::SearchResponse",
+        r#"{"items": [{"id": "v00001", "display_info": "v00002", "meta_data": {"app_link": "v00003", "avatar": "v00004", "description": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "total": 1000006, "has_more": true, "page_token": "v00007", "notice": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "total": null, "has_more": null, "page_token": null, "notice": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007", "v00008",
         ],
     );
     decode::<lark_api::task::v2::tasklist_activity_subscription::CreateResponse>(
@@ -22230,6 +24305,85 @@ fn answers_trust_party() {
 }
 
 #[test]
+fn answers_unified_kms() {
+    decode::<lark_api::unified_kms::v1::autonomous_key::AutonomousKey>(
+        "lark_api::unified_kms::v1::autonomous_key::AutonomousKey",
+        r#"{"key_version_id": 1000001, "status": 1000002, "create_time": 1000003, "update_time": 1000004, "algorithm_type": "v00005", "operator": {"user_id": 1000006, "name": "v00007", "operator_type": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "key_usage": "v00009", "feature_code": "v00010", "key_alias": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key_version_id": null, "status": null, "create_time": null, "update_time": null, "algorithm_type": null, "operator": null, "key_usage": null, "feature_code": null, "key_alias": null}"#,
+        &[
+            "1000001", "1000002", "1000003", "1000004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::unified_kms::v1::autonomous_key::Operator>(
+        "lark_api::unified_kms::v1::autonomous_key::Operator",
+        r#"{"user_id": 1000001, "name": "v00002", "operator_type": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"user_id": null, "name": null, "operator_type": null}"#,
+        &["1000001", "v00002", "v00003"],
+    );
+    decode::<lark_api::unified_kms::v1::key_import_material::KeyImportMaterial>(
+        "lark_api::unified_kms::v1::key_import_material::KeyImportMaterial",
+        r#"{"encrypted_token": "v00001", "public_key": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"encrypted_token": null, "public_key": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::unified_kms::v1::autonomous_key::DeleteResponse>(
+        "lark_api::unified_kms::v1::autonomous_key::DeleteResponse",
+        r#"{"key_version_id": 1000001, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key_version_id": null}"#,
+        &["1000001"],
+    );
+    decode::<lark_api::unified_kms::v1::autonomous_key::ListResponse>(
+        "lark_api::unified_kms::v1::autonomous_key::ListResponse",
+        r#"{"autonomous_keys": [{"key_version_id": 1000001, "status": 1000002, "create_time": 1000003, "update_time": 1000004, "algorithm_type": "v00005", "operator": {"user_id": 1000006, "name": "v00007", "operator_type": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "key_usage": "v00009", "feature_code": "v00010", "key_alias": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00012", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"autonomous_keys": null, "page_token": null, "has_more": null}"#,
+        &[
+            "1000001", "1000002", "1000003", "1000004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011", "v00012",
+        ],
+    );
+    decode::<lark_api::unified_kms::v1::autonomous_key::GetResponse>(
+        "lark_api::unified_kms::v1::autonomous_key::GetResponse",
+        r#"{"autonomous_key": {"key_version_id": 1000001, "status": 1000002, "create_time": 1000003, "update_time": 1000004, "algorithm_type": "v00005", "operator": {"user_id": 1000006, "name": "v00007", "operator_type": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}, "key_usage": "v00009", "feature_code": "v00010", "key_alias": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"autonomous_key": null}"#,
+        &[
+            "1000001", "1000002", "1000003", "1000004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::unified_kms::v1::autonomous_key::CreateResponse>(
+        "lark_api::unified_kms::v1::autonomous_key::CreateResponse",
+        r#"{"key_version_id": 1000001, "hashed_master_key": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key_version_id": null, "hashed_master_key": null}"#,
+        &["1000001", "v00002"],
+    );
+    decode::<lark_api::unified_kms::v1::autonomous_key_deletion_plan::DeleteResponse>(
+        "lark_api::unified_kms::v1::autonomous_key_deletion_plan::DeleteResponse",
+        r#"{"key_version_id": 1000001, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key_version_id": null}"#,
+        &["1000001"],
+    );
+    decode::<lark_api::unified_kms::v1::autonomous_key_deletion_plan::CreateResponse>(
+        "lark_api::unified_kms::v1::autonomous_key_deletion_plan::CreateResponse",
+        r#"{"key_version_id": 1000001, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key_version_id": null}"#,
+        &["1000001"],
+    );
+    decode::<lark_api::unified_kms::v1::autonomous_key_recover::CreateResponse>(
+        "lark_api::unified_kms::v1::autonomous_key_recover::CreateResponse",
+        r#"{"key_version_id": 1000001, "hashed_master_key": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key_version_id": null, "hashed_master_key": null}"#,
+        &["1000001", "v00002"],
+    );
+    decode::<lark_api::unified_kms::v1::key_import_material::GetResponse>(
+        "lark_api::unified_kms::v1::key_import_material::GetResponse",
+        r#"{"key_import_material": {"encrypted_token": "v00001", "public_key": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key_import_material": null}"#,
+        &["v00001", "v00002"],
+    );
+}
+
+#[test]
 fn answers_user() {
     decode::<lark_api::user::v4::app_admin_user::UserList>(
         "lark_api::user::v4::app_admin_user::UserList",
@@ -22253,6 +24407,182 @@ fn answers_user() {
 
 #[test]
 fn answers_vc() {
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::MyAiVcMeeting>(
+        "lark_api::vc::v1::my_ai_vc_meeting::MyAiVcMeeting",
+        r#"{"meeting_operation_reply": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"meeting_operation_reply": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::vc::v1::bot::Event>(
+        "lark_api::vc::v1::bot::Event",
+        r#"{"event_id": "v00001", "event_type": "v00002", "event_time": "v00003", "payload": {"meeting": {"id": "v00004", "topic": "v00005", "meeting_no": "v00006", "start_time": "v00007", "end_time": "v00008", "host_user": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "activity_event_type": "v00009", "participant_joined_items": [{"participant": {}, "join_time": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "participant_left_items": [{"participant": {}, "leave_reason": 1000011, "leave_time": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "transcript_received_items": [{"speaker": {}, "text": "v00013", "language": "v00014", "start_time_ms": "v00015", "end_time_ms": "v00016", "sentence_id": "v00017", "field_the_facts_do_not_know": {"x": [1, 2]}}], "chat_received_items": [{"operator": {}, "message_id": "v00018", "message_type": 1000019, "content": "v00020", "send_time": "v00021", "field_the_facts_do_not_know": {"x": [1, 2]}}], "magic_share_started_items": [{"operator": {}, "share_id": "v00022", "share_doc": {}, "time": "v00023", "field_the_facts_do_not_know": {"x": [1, 2]}}], "magic_share_ended_items": [{"operator": {}, "share_id": "v00024", "time": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}], "document_context_changed_items": [{"operator": {}, "share_id": "v00026", "share_doc": {}, "time": "v00027", "comment_focus": {}, "section_location": {}, "element_preview": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"event_id": null, "event_type": null, "event_time": null, "payload": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "1000011", "v00012", "v00013", "v00014", "v00015", "v00016",
+            "v00017", "v00018", "1000019", "v00020", "v00021", "v00022", "v00023", "v00024",
+            "v00025", "v00026", "v00027",
+        ],
+    );
+    decode::<lark_api::vc::v1::bot::Payload>(
+        "lark_api::vc::v1::bot::Payload",
+        r#"{"meeting": {"id": "v00001", "topic": "v00002", "meeting_no": "v00003", "start_time": "v00004", "end_time": "v00005", "host_user": {"id": "v00006", "user_type": 1000007, "user_role": 1000008, "user_name": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "activity_event_type": "v00010", "participant_joined_items": [{"participant": {"id": "v00011", "user_type": 1000012, "user_role": 1000013, "user_name": "v00014", "field_the_facts_do_not_know": {"x": [1, 2]}}, "join_time": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "participant_left_items": [{"participant": {"id": "v00016", "user_type": 1000017, "user_role": 1000018, "user_name": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}, "leave_reason": 1000020, "leave_time": "v00021", "field_the_facts_do_not_know": {"x": [1, 2]}}], "transcript_received_items": [{"speaker": {"id": "v00022", "user_type": 1000023, "user_role": 1000024, "user_name": "v00025", "field_the_facts_do_not_know": {"x": [1, 2]}}, "text": "v00026", "language": "v00027", "start_time_ms": "v00028", "end_time_ms": "v00029", "sentence_id": "v00030", "field_the_facts_do_not_know": {"x": [1, 2]}}], "chat_received_items": [{"operator": {"id": "v00031", "user_type": 1000032, "user_role": 1000033, "user_name": "v00034", "field_the_facts_do_not_know": {"x": [1, 2]}}, "message_id": "v00035", "message_type": 1000036, "content": "v00037", "send_time": "v00038", "field_the_facts_do_not_know": {"x": [1, 2]}}], "magic_share_started_items": [{"operator": {"id": "v00039", "user_type": 1000040, "user_role": 1000041, "user_name": "v00042", "field_the_facts_do_not_know": {"x": [1, 2]}}, "share_id": "v00043", "share_doc": {"url": "v00044", "title": "v00045", "field_the_facts_do_not_know": {"x": [1, 2]}}, "time": "v00046", "field_the_facts_do_not_know": {"x": [1, 2]}}], "magic_share_ended_items": [{"operator": {"id": "v00047", "user_type": 1000048, "user_role": 1000049, "user_name": "v00050", "field_the_facts_do_not_know": {"x": [1, 2]}}, "share_id": "v00051", "time": "v00052", "field_the_facts_do_not_know": {"x": [1, 2]}}], "document_context_changed_items": [{"operator": {"id": "v00053", "user_type": 1000054, "user_role": 1000055, "user_name": "v00056", "field_the_facts_do_not_know": {"x": [1, 2]}}, "share_id": "v00057", "share_doc": {"url": "v00058", "title": "v00059", "field_the_facts_do_not_know": {"x": [1, 2]}}, "time": "v00060", "comment_focus": {"comment_id": "v00061", "focused": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "section_location": {"title": "v00062", "level": 1000063, "parent_titles": ["v00064"], "field_the_facts_do_not_know": {"x": [1, 2]}}, "element_preview": {"action": "v00065", "element_type": "v00066", "element_token": "v00067", "block_id": "v00068", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"meeting": null, "activity_event_type": null, "participant_joined_items": null, "participant_left_items": null, "transcript_received_items": null, "chat_received_items": null, "magic_share_started_items": null, "magic_share_ended_items": null, "document_context_changed_items": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "1000008",
+            "v00009", "v00010", "v00011", "1000012", "1000013", "v00014", "v00015", "v00016",
+            "1000017", "1000018", "v00019", "1000020", "v00021", "v00022", "1000023", "1000024",
+            "v00025", "v00026", "v00027", "v00028", "v00029", "v00030", "v00031", "1000032",
+            "1000033", "v00034", "v00035", "1000036", "v00037", "v00038", "v00039", "1000040",
+            "1000041", "v00042", "v00043", "v00044", "v00045", "v00046", "v00047", "1000048",
+            "1000049", "v00050", "v00051", "v00052", "v00053", "1000054", "1000055", "v00056",
+            "v00057", "v00058", "v00059", "v00060", "v00061", "v00062", "1000063", "v00064",
+            "v00065", "v00066", "v00067", "v00068",
+        ],
+    );
+    decode::<lark_api::vc::v1::bot::ChatReceivedItem>(
+        "lark_api::vc::v1::bot::ChatReceivedItem",
+        r#"{"operator": {"id": "v00001", "user_type": 1000002, "user_role": 1000003, "user_name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "message_id": "v00005", "message_type": 1000006, "content": "v00007", "send_time": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"operator": null, "message_id": null, "message_type": null, "content": null, "send_time": null}"#,
+        &[
+            "v00001", "1000002", "1000003", "v00004", "v00005", "1000006", "v00007", "v00008",
+        ],
+    );
+    decode::<lark_api::vc::v1::bot::HostUser>(
+        "lark_api::vc::v1::bot::HostUser",
+        r#"{"id": "v00001", "user_type": 1000002, "user_role": 1000003, "user_name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "user_type": null, "user_role": null, "user_name": null}"#,
+        &["v00001", "1000002", "1000003", "v00004"],
+    );
+    decode::<lark_api::vc::v1::bot::DocumentContextChangedItem>(
+        "lark_api::vc::v1::bot::DocumentContextChangedItem",
+        r#"{"operator": {"id": "v00001", "user_type": 1000002, "user_role": 1000003, "user_name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "share_id": "v00005", "share_doc": {"url": "v00006", "title": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "time": "v00008", "comment_focus": {"comment_id": "v00009", "focused": true, "field_the_facts_do_not_know": {"x": [1, 2]}}, "section_location": {"title": "v00010", "level": 1000011, "parent_titles": ["v00012"], "field_the_facts_do_not_know": {"x": [1, 2]}}, "element_preview": {"action": "v00013", "element_type": "v00014", "element_token": "v00015", "block_id": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"operator": null, "share_id": null, "share_doc": null, "time": null, "comment_focus": null, "section_location": null, "element_preview": null}"#,
+        &[
+            "v00001", "1000002", "1000003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "1000011", "v00012", "v00013", "v00014", "v00015", "v00016",
+        ],
+    );
+    decode::<lark_api::vc::v1::bot::CommentFocus>(
+        "lark_api::vc::v1::bot::CommentFocus",
+        r#"{"comment_id": "v00001", "focused": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"comment_id": null, "focused": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::vc::v1::bot::ElementPreview>(
+        "lark_api::vc::v1::bot::ElementPreview",
+        r#"{"action": "v00001", "element_type": "v00002", "element_token": "v00003", "block_id": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"action": null, "element_type": null, "element_token": null, "block_id": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::vc::v1::bot::SectionLocation>(
+        "lark_api::vc::v1::bot::SectionLocation",
+        r#"{"title": "v00001", "level": 1000002, "parent_titles": ["v00003"], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"title": null, "level": null, "parent_titles": null}"#,
+        &["v00001", "1000002", "v00003"],
+    );
+    decode::<lark_api::vc::v1::bot::MagicShareEndedItem>(
+        "lark_api::vc::v1::bot::MagicShareEndedItem",
+        r#"{"operator": {"id": "v00001", "user_type": 1000002, "user_role": 1000003, "user_name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "share_id": "v00005", "time": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"operator": null, "share_id": null, "time": null}"#,
+        &["v00001", "1000002", "1000003", "v00004", "v00005", "v00006"],
+    );
+    decode::<lark_api::vc::v1::bot::MagicShareStartedItem>(
+        "lark_api::vc::v1::bot::MagicShareStartedItem",
+        r#"{"operator": {"id": "v00001", "user_type": 1000002, "user_role": 1000003, "user_name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "share_id": "v00005", "share_doc": {"url": "v00006", "title": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "time": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"operator": null, "share_id": null, "share_doc": null, "time": null}"#,
+        &[
+            "v00001", "1000002", "1000003", "v00004", "v00005", "v00006", "v00007", "v00008",
+        ],
+    );
+    decode::<lark_api::vc::v1::bot::Meeting>(
+        "lark_api::vc::v1::bot::Meeting",
+        r#"{"id": "v00001", "topic": "v00002", "meeting_no": "v00003", "start_time": "v00004", "end_time": "v00005", "host_user": {"id": "v00006", "user_type": 1000007, "user_role": 1000008, "user_name": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "topic": null, "meeting_no": null, "start_time": null, "end_time": null, "host_user": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "1000007", "1000008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::vc::v1::bot::ParticipantJoinedItem>(
+        "lark_api::vc::v1::bot::ParticipantJoinedItem",
+        r#"{"participant": {"id": "v00001", "user_type": 1000002, "user_role": 1000003, "user_name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "join_time": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"participant": null, "join_time": null}"#,
+        &["v00001", "1000002", "1000003", "v00004", "v00005"],
+    );
+    decode::<lark_api::vc::v1::bot::ParticipantLeftItem>(
+        "lark_api::vc::v1::bot::ParticipantLeftItem",
+        r#"{"participant": {"id": "v00001", "user_type": 1000002, "user_role": 1000003, "user_name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "leave_reason": 1000005, "leave_time": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"participant": null, "leave_reason": null, "leave_time": null}"#,
+        &[
+            "v00001", "1000002", "1000003", "v00004", "1000005", "v00006",
+        ],
+    );
+    decode::<lark_api::vc::v1::bot::TranscriptReceivedItem>(
+        "lark_api::vc::v1::bot::TranscriptReceivedItem",
+        r#"{"speaker": {"id": "v00001", "user_type": 1000002, "user_role": 1000003, "user_name": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "text": "v00005", "language": "v00006", "start_time_ms": "v00007", "end_time_ms": "v00008", "sentence_id": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"speaker": null, "text": null, "language": null, "start_time_ms": null, "end_time_ms": null, "sentence_id": null}"#,
+        &[
+            "v00001", "1000002", "1000003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_mm::Present>(
+        "lark_api::vc::v1::my_ai_mm::Present",
+        r#"{"type": "v00001", "card_template_id": "v00002", "body": "v00003", "card_variables": {"content": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "callback_info": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"type": null, "card_template_id": null, "body": null, "card_variables": null, "callback_info": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc::AnalyzeOutput>(
+        "lark_api::vc::v1::my_ai_vc::AnalyzeOutput",
+        r#"{"meeting_id": "v00001", "check_status_code": 1000002, "objective_check_output": {"failed_lists": [1000003], "status_code": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}, "subjective_check_output": {"keypoints": ["v00005"], "key_point_match_details": [{"key_point_match_details": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "user_prompt_outputs": ["v00006"], "status_code": 1000007, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"meeting_id": null, "check_status_code": null, "objective_check_output": null, "subjective_check_output": null}"#,
+        &[
+            "v00001", "1000002", "1000003", "1000004", "v00005", "v00006", "1000007",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc::ObjectiveCheckOutput>(
+        "lark_api::vc::v1::my_ai_vc::ObjectiveCheckOutput",
+        r#"{"failed_lists": [1000001], "status_code": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"failed_lists": null, "status_code": null}"#,
+        &["1000001", "1000002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc::SubjectiveCheckOutput>(
+        "lark_api::vc::v1::my_ai_vc::SubjectiveCheckOutput",
+        r#"{"keypoints": ["v00001"], "key_point_match_details": [{"key_point_match_details": [{"start_timestamp": "v00002", "matched_text": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "user_prompt_outputs": ["v00004"], "status_code": 1000005, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"keypoints": null, "key_point_match_details": null, "user_prompt_outputs": null, "status_code": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "1000005"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc::KeyPointMatchDetail>(
+        "lark_api::vc::v1::my_ai_vc::KeyPointMatchDetail",
+        r#"{"key_point_match_details": [{"start_timestamp": "v00001", "matched_text": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"key_point_match_details": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc::KeyPointMatchDetailKeyPointMatchDetail>(
+        "lark_api::vc::v1::my_ai_vc::KeyPointMatchDetailKeyPointMatchDetail",
+        r#"{"start_timestamp": "v00001", "matched_text": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"start_timestamp": null, "matched_text": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::MyAiVcMeetingResult>(
+        "lark_api::vc::v1::my_ai_vc_meeting::MyAiVcMeetingResult",
+        r#"{"meeting_recap_or_fail_reason": "v00001", "meeting_recap": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"meeting_recap_or_fail_reason": null, "meeting_recap": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::GetCommonReplyResult>(
+        "lark_api::vc::v1::my_ai_vc_meeting::GetCommonReplyResult",
+        r#"{"meeting_content_reply": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"meeting_content_reply": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::GetTodoTaskResult>(
+        "lark_api::vc::v1::my_ai_vc_meeting::GetTodoTaskResult",
+        r#"{"meeting_todo_task_or_fail_reason": "v00001", "meeting_todo_task": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"meeting_todo_task_or_fail_reason": null, "meeting_todo_task": null}"#,
+        &["v00001", "v00002"],
+    );
     decode::<lark_api::vc::v1::alert::Alert>(
         "lark_api::vc::v1::alert::Alert",
         r#"{"alert_id": "v00001", "resource_scope": "v00002", "monitor_target": 1000003, "alert_strategy": "v00004", "alert_time": "v00005", "alert_level": 1000006, "contacts": [{"contact_type": 1000007, "contact_name": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}], "notifyMethods": [1000009], "alertRule": "v00010", "process_time": "v00011", "recover_time": "v00012", "process_status": 1000013, "alert_rule_id": "v00014", "monitor_target_room_id": "v00015", "monitor_target_room_mac": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -22320,8 +24650,8 @@ fn answers_vc() {
         r#"{"use_video": null, "use_audio": null, "use_share_screen": null, "use_follow_screen": null, "use_recording": null, "use_pstn": null}"#,
         &[],
     );
-    decode::<lark_api::vc::v1::HostUser>(
-        "lark_api::vc::v1::HostUser",
+    decode::<lark_api::vc::v1::JoinUser>(
+        "lark_api::vc::v1::JoinUser",
         r#"{"id": "v00001", "user_type": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"id": null, "user_type": null}"#,
         &["v00001", "1000002"],
@@ -22543,22 +24873,65 @@ fn answers_vc() {
         r#"{"id": null, "name": null, "user_type": null, "meeting_count": null, "meeting_duration": null}"#,
         &["v00001", "v00002", "1000003", "v00004", "v00005"],
     );
+    decode::<lark_api::vc::v1::meeting_pull_subtitle::MeetingSubtitle>(
+        "lark_api::vc::v1::meeting_pull_subtitle::MeetingSubtitle",
+        r#"{"seg_id": 1000001, "subtitle": {"content": "v00002", "language": "v00003", "speaker_user_id": 1000004, "speaker_device_id": 1000005, "ssd_speaker": {"user_id": "v00006", "speaker_id": 1000007, "speaker_id_type": 1000008, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"seg_id": null, "subtitle": null}"#,
+        &[
+            "1000001", "v00002", "v00003", "1000004", "1000005", "v00006", "1000007", "1000008",
+        ],
+    );
+    decode::<lark_api::vc::v1::meeting_pull_subtitle::Subtitle>(
+        "lark_api::vc::v1::meeting_pull_subtitle::Subtitle",
+        r#"{"content": "v00001", "language": "v00002", "speaker_user_id": 1000003, "speaker_device_id": 1000004, "ssd_speaker": {"user_id": "v00005", "speaker_id": 1000006, "speaker_id_type": 1000007, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"content": null, "language": null, "speaker_user_id": null, "speaker_device_id": null, "ssd_speaker": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "1000004", "v00005", "1000006", "1000007",
+        ],
+    );
+    decode::<lark_api::vc::v1::meeting_pull_subtitle::SsdSpeaker>(
+        "lark_api::vc::v1::meeting_pull_subtitle::SsdSpeaker",
+        r#"{"user_id": "v00001", "speaker_id": 1000002, "speaker_id_type": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"user_id": null, "speaker_id": null, "speaker_id_type": null}"#,
+        &["v00001", "1000002", "1000003"],
+    );
+    decode::<lark_api::vc::v1::note::Note>(
+        "lark_api::vc::v1::note::Note",
+        r#"{"creator_id": "v00001", "create_time": "v00002", "artifacts": [{"artifact_type": 1000003, "create_time": "v00004", "doc_token": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "references": [{"reference_type": 1000006, "doc_token": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "note_source": {"source_type": "v00008", "source_entity_id": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "note_display_type": 1000010, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"creator_id": null, "create_time": null, "artifacts": null, "references": null, "note_source": null, "note_display_type": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "1000010",
+        ],
+    );
+    decode::<lark_api::vc::v1::note::Artifact>(
+        "lark_api::vc::v1::note::Artifact",
+        r#"{"artifact_type": 1000001, "create_time": "v00002", "doc_token": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"artifact_type": null, "create_time": null, "doc_token": null}"#,
+        &["1000001", "v00002", "v00003"],
+    );
+    decode::<lark_api::vc::v1::note::NoteSource>(
+        "lark_api::vc::v1::note::NoteSource",
+        r#"{"source_type": "v00001", "source_entity_id": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"source_type": null, "source_entity_id": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::note::Reference>(
+        "lark_api::vc::v1::note::Reference",
+        r#"{"reference_type": 1000001, "doc_token": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"reference_type": null, "doc_token": null}"#,
+        &["1000001", "v00002"],
+    );
     decode::<lark_api::vc::v1::meeting::InviteResult>(
         "lark_api::vc::v1::meeting::InviteResult",
         r#"{"id": "v00001", "user_type": 1000002, "status": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"id": null, "user_type": null, "status": null}"#,
         &["v00001", "1000002", "1000003"],
     );
-    decode::<lark_api::vc::v1::meeting::KickoutResult>(
-        "lark_api::vc::v1::meeting::KickoutResult",
-        r#"{"id": "v00001", "user_type": 1000002, "result": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "user_type": null, "result": null}"#,
-        &["v00001", "1000002", "1000003"],
-    );
-    decode::<lark_api::vc::v1::meeting::MeetingBrief>(
-        "lark_api::vc::v1::meeting::MeetingBrief",
-        r#"{"id": "v00001", "topic": "v00002", "url": "v00003", "meeting_no": "v00004", "password": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"id": null, "topic": null, "url": null, "meeting_no": null, "password": null}"#,
+    decode::<lark_api::vc::v1::bot::JoinMeeting>(
+        "lark_api::vc::v1::bot::JoinMeeting",
+        r#"{"id": "v00001", "meeting_no": "v00002", "start_time": "v00003", "topic": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "meeting_no": null, "start_time": null, "topic": null}"#,
         &["v00001", "v00002", "v00003", "v00004"],
     );
     decode::<lark_api::vc::v1::room_level::RoomLevel>(
@@ -22582,6 +24955,28 @@ fn answers_vc() {
         r#"{"status": null, "schedule_status": null, "disable_start_time": null, "disable_end_time": null, "disable_reason": null, "contact_ids": null, "disable_notice": null, "resume_notice": null}"#,
         &["v00001", "v00002", "v00003", "v00004"],
     );
+    decode::<lark_api::vc::v1::meeting::MeetingBrief>(
+        "lark_api::vc::v1::meeting::MeetingBrief",
+        r#"{"id": "v00001", "topic": "v00002", "url": "v00003", "meeting_no": "v00004", "password": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "topic": null, "url": null, "meeting_no": null, "password": null}"#,
+        &["v00001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::vc::v1::meeting::ListMeeting>(
+        "lark_api::vc::v1::meeting::ListMeeting",
+        r#"{"id": "v00001", "topic": "v00002", "meeting_no": "v00003", "password": "v00004", "start_time": "v00005", "end_time": "v00006", "meeting_connect": true, "status": 1000007, "participant_count_accumulated": "v00008", "note_id": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "topic": null, "meeting_no": null, "password": null, "start_time": null, "end_time": null, "meeting_connect": null, "status": null, "participant_count_accumulated": null, "note_id": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00005", "v00006", "1000007", "v00008", "v00009",
+        ],
+    );
+    decode::<lark_api::vc::v1::material::Material>(
+        "lark_api::vc::v1::material::Material",
+        r#"{"name": "v00001", "file_token": "v00002", "file_size": 1000003, "device_type": 1000004, "material_type": 1000005, "review_result": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "file_token": null, "file_size": null, "device_type": null, "material_type": null, "review_result": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "1000004", "1000005", "1000006",
+        ],
+    );
     decode::<lark_api::vc::v1::room_config::DigitalSignage>(
         "lark_api::vc::v1::room_config::DigitalSignage",
         r#"{"enable": true, "mute": true, "start_display": 1000001, "stop_display": 1000002, "materials": [{"id": "v00003", "name": "v00004", "material_type": 1000005, "url": "v00006", "duration": 1000007, "cover": "v00008", "md5": "v00009", "vid": "v00010", "size": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -22591,11 +24986,76 @@ fn answers_vc() {
             "v00009", "v00010", "v00011",
         ],
     );
+    decode::<lark_api::vc::v1::material::MaterialResult>(
+        "lark_api::vc::v1::material::MaterialResult",
+        r#"{"file_token": "v00001", "result": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"file_token": null, "result": null}"#,
+        &["v00001", "1000002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc::MyAiVc>(
+        "lark_api::vc::v1::my_ai_vc::MyAiVc",
+        r#"{"reply": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"reply": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::vc::v1::note::Transcript>(
+        "lark_api::vc::v1::note::Transcript",
+        r#"{"format": 1000001, "plain_text": "v00002", "markdown": "v00003", "structured_transcript_content": {"paragraphs": [{"speaker": {}, "speak_ms": 1000004, "sentences": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"format": null, "plain_text": null, "markdown": null, "structured_transcript_content": null}"#,
+        &["1000001", "v00002", "v00003", "1000004"],
+    );
+    decode::<lark_api::vc::v1::note::StructuredTranscriptContent>(
+        "lark_api::vc::v1::note::StructuredTranscriptContent",
+        r#"{"paragraphs": [{"speaker": {"speaker_id": "v00001", "speaker_type": 1000002, "speaker_name": "v00003", "extra": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "speak_ms": 1000004, "sentences": [{"sentence_id": "v00005", "content": "v00006", "start_ms": 1000007, "stop_ms": 1000008, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"paragraphs": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "1000004", "v00005", "v00006", "1000007", "1000008",
+        ],
+    );
+    decode::<lark_api::vc::v1::note::Paragraph>(
+        "lark_api::vc::v1::note::Paragraph",
+        r#"{"speaker": {"speaker_id": "v00001", "speaker_type": 1000002, "speaker_name": "v00003", "extra": {"room_name": "v00004", "other_device_user_id": "v00005", "other_device_user_name": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "speak_ms": 1000007, "sentences": [{"sentence_id": "v00008", "content": "v00009", "start_ms": 1000010, "stop_ms": 1000011, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"speaker": null, "speak_ms": null, "sentences": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "1000007", "v00008",
+            "v00009", "1000010", "1000011",
+        ],
+    );
+    decode::<lark_api::vc::v1::note::Sentence>(
+        "lark_api::vc::v1::note::Sentence",
+        r#"{"sentence_id": "v00001", "content": "v00002", "start_ms": 1000003, "stop_ms": 1000004, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"sentence_id": null, "content": null, "start_ms": null, "stop_ms": null}"#,
+        &["v00001", "v00002", "1000003", "1000004"],
+    );
+    decode::<lark_api::vc::v1::note::Speaker>(
+        "lark_api::vc::v1::note::Speaker",
+        r#"{"speaker_id": "v00001", "speaker_type": 1000002, "speaker_name": "v00003", "extra": {"room_name": "v00004", "other_device_user_id": "v00005", "other_device_user_name": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"speaker_id": null, "speaker_type": null, "speaker_name": null, "extra": null}"#,
+        &["v00001", "1000002", "v00003", "v00004", "v00005", "v00006"],
+    );
+    decode::<lark_api::vc::v1::note::Extra>(
+        "lark_api::vc::v1::note::Extra",
+        r#"{"room_name": "v00001", "other_device_user_id": "v00002", "other_device_user_name": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"room_name": null, "other_device_user_id": null, "other_device_user_name": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
     decode::<lark_api::vc::v1::reserve::UpdateReserve>(
         "lark_api::vc::v1::reserve::UpdateReserve",
         r#"{"id": "v00001", "meeting_no": "v00002", "password": "v00003", "url": "v00004", "live_link": "v00005", "end_time": "v00006", "expire_status": 1000007, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"id": null, "meeting_no": null, "password": null, "url": null, "live_link": null, "end_time": null, "expire_status": null}"#,
         &["v00001", "v00002", "v00004", "v00005", "v00006", "1000007"],
+    );
+    decode::<lark_api::vc::v1::bot::UserActiveMeetingMeeting>(
+        "lark_api::vc::v1::bot::UserActiveMeetingMeeting",
+        r#"{"meeting_no": "v00001", "meeting_id": "v00002", "meeting_title": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"meeting_no": null, "meeting_id": null, "meeting_title": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::vc::v1::meeting::KickoutResult>(
+        "lark_api::vc::v1::meeting::KickoutResult",
+        r#"{"id": "v00001", "user_type": 1000002, "result": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"id": null, "user_type": null, "result": null}"#,
+        &["v00001", "1000002", "1000003"],
     );
     decode::<lark_api::vc::v1::reserve::AssignHostList>(
         "lark_api::vc::v1::reserve::AssignHostList",
@@ -22615,6 +25075,39 @@ fn answers_vc() {
         r#"{"invalid_host_id_list": null}"#,
         &["v00001"],
     );
+    decode::<lark_api::vc::v1::my_ai_room::OpenapiHistory>(
+        "lark_api::vc::v1::my_ai_room::OpenapiHistory",
+        r#"{"response_type": 1000001, "schedule_event_id": "v00002", "other_msg": "v00003", "oapi_msg": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"response_type": null, "schedule_event_id": null, "other_msg": null, "oapi_msg": null}"#,
+        &["1000001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::vc::v1::Present>(
+        "lark_api::vc::v1::Present",
+        r#"{"type": "v00001", "body": "v00002", "interactable": true, "operation_type": "v00003", "operation_url": "v00004", "callback_url": "v00005", "callback_info": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"type": null, "body": null, "interactable": null, "operation_type": null, "operation_url": null, "callback_url": null, "callback_info": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
+    decode::<lark_api::vc::v1::my_ai_room::MyAiRoom>(
+        "lark_api::vc::v1::my_ai_room::MyAiRoom",
+        r#"{"room_reply": "v00001", "openapi_response": {"response_type": 1000002, "schedule_event_id": "v00003", "other_msg": "v00004", "oapi_msg": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"room_reply": null, "openapi_response": null}"#,
+        &["v00001", "1000002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::vc::v1::my_ai_sip::Present>(
+        "lark_api::vc::v1::my_ai_sip::Present",
+        r#"{"type": "v00001", "body": "v00002", "operation_type": "v00003", "interactable": true, "operation_url": "v00004", "callback_url": "v00005", "callback_info": "v00006", "card_template_id": "v00007", "card_variables": {"text": "v00008", "image_key": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"type": null, "body": null, "operation_type": null, "interactable": null, "operation_url": null, "callback_url": null, "callback_info": null, "card_template_id": null, "card_variables": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_sip::CardVariable>(
+        "lark_api::vc::v1::my_ai_sip::CardVariable",
+        r#"{"text": "v00001", "image_key": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"text": null, "image_key": null}"#,
+        &["v00001", "v00002"],
+    );
     decode::<lark_api::vc::v1::alert::ListResponse>(
         "lark_api::vc::v1::alert::ListResponse",
         r#"{"has_more": true, "page_token": "v00001", "items": [{"alert_id": "v00002", "resource_scope": "v00003", "monitor_target": 1000004, "alert_strategy": "v00005", "alert_time": "v00006", "alert_level": 1000007, "contacts": [{"contact_type": 1000008, "contact_name": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}], "notifyMethods": [1000010], "alertRule": "v00011", "process_time": "v00012", "recover_time": "v00013", "process_status": 1000014, "alert_rule_id": "v00015", "monitor_target_room_id": "v00016", "monitor_target_room_mac": "v00017", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -22624,6 +25117,42 @@ fn answers_vc() {
             "v00009", "1000010", "v00011", "v00012", "v00013", "1000014", "v00015", "v00016",
             "v00017",
         ],
+    );
+    decode::<lark_api::vc::v1::bot::RealtimeEndpointResponse>(
+        "lark_api::vc::v1::bot::RealtimeEndpointResponse",
+        r#"{"websocket_url": "v00001", "expires_time": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"websocket_url": null, "expires_time": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::bot::EventsResponse>(
+        "lark_api::vc::v1::bot::EventsResponse",
+        r#"{"has_more": true, "page_token": "v00001", "events": [{"event_id": "v00002", "event_type": "v00003", "event_time": "v00004", "payload": {"meeting": {}, "activity_event_type": "v00005", "participant_joined_items": [{}], "participant_left_items": [{}], "transcript_received_items": [{}], "chat_received_items": [{}], "magic_share_started_items": [{}], "magic_share_ended_items": [{}], "document_context_changed_items": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "events": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::vc::v1::bot::UserActiveMeetingResponse>(
+        "lark_api::vc::v1::bot::UserActiveMeetingResponse",
+        r#"{"meetings": [{"meeting_no": "v00001", "meeting_id": "v00002", "meeting_title": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"meetings": null}"#,
+        &["v00001", "v00002", "v00003"],
+    );
+    decode::<lark_api::vc::v1::bot::JoinResponse>(
+        "lark_api::vc::v1::bot::JoinResponse",
+        r#"{"meeting": {"id": "v00001", "meeting_no": "v00002", "start_time": "v00003", "topic": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "join_user": {"id": "v00005", "user_type": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"meeting": null, "join_user": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "1000006"],
+    );
+    decode::<lark_api::vc::v1::bot::LeaveResponse>(
+        "lark_api::vc::v1::bot::LeaveResponse",
+        r#"{"leave_user": {"id": "v00001", "user_type": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"leave_user": null}"#,
+        &["v00001", "1000002"],
+    );
+    decode::<lark_api::vc::v1::bot::MessageResponse>(
+        "lark_api::vc::v1::bot::MessageResponse",
+        r#"{"uuid": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"uuid": null}"#,
+        &["v00001"],
     );
     decode::<lark_api::vc::v1::export::MeetingListResponse>(
         "lark_api::vc::v1::export::MeetingListResponse",
@@ -22654,6 +25183,26 @@ fn answers_vc() {
         r#"{"status": 1000001, "url": "v00002", "file_token": "v00003", "fail_msg": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"status": null, "url": null, "file_token": null, "fail_msg": null}"#,
         &["1000001", "v00002", "v00003", "v00004"],
+    );
+    decode::<lark_api::vc::v1::material::PullMetaResponse>(
+        "lark_api::vc::v1::material::PullMetaResponse",
+        r#"{"materials": [{"name": "v00001", "file_token": "v00002", "file_size": 1000003, "device_type": 1000004, "material_type": 1000005, "review_result": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"materials": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "1000004", "1000005", "1000006",
+        ],
+    );
+    decode::<lark_api::vc::v1::material::RemoveResponse>(
+        "lark_api::vc::v1::material::RemoveResponse",
+        r#"{"results": [{"file_token": "v00001", "result": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"results": null}"#,
+        &["v00001", "1000002"],
+    );
+    decode::<lark_api::vc::v1::material::UploadMetaResponse>(
+        "lark_api::vc::v1::material::UploadMetaResponse",
+        r#"{"results": [{"file_token": "v00001", "result": 1000002, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"results": null}"#,
+        &["v00001", "1000002"],
     );
     decode::<lark_api::vc::v1::meeting::GetResponse>(
         "lark_api::vc::v1::meeting::GetResponse",
@@ -22689,6 +25238,29 @@ fn answers_vc() {
         r#"{"host_user": null}"#,
         &["v00001", "1000002"],
     );
+    decode::<lark_api::vc::v1::meeting::ListResponse>(
+        "lark_api::vc::v1::meeting::ListResponse",
+        r#"{"has_more": true, "page_token": "v00001", "meetings": [{"id": "v00002", "topic": "v00003", "meeting_no": "v00004", "password": "v00005", "start_time": "v00006", "end_time": "v00007", "meeting_connect": true, "status": 1000008, "participant_count_accumulated": "v00009", "note_id": "v00010", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "meetings": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00006", "v00007", "1000008", "v00009",
+            "v00010",
+        ],
+    );
+    decode::<lark_api::vc::v1::meeting::ChangeNameResponse>(
+        "lark_api::vc::v1::meeting::ChangeNameResponse",
+        r#"{"results": [{"id": "v00001", "user_type": 1000002, "result": 1000003, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"results": null}"#,
+        &["v00001", "1000002", "1000003"],
+    );
+    decode::<lark_api::vc::v1::meeting::SearchResponse>(
+        "lark_api::vc::v1::meeting::SearchResponse",
+        r#"{"total": 1000001, "has_more": true, "items": [{"id": "v00002", "display_info": "v00003", "meta_data": {"app_link": "v00004", "avatar": "v00005", "description": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00007", "notice": "v00008", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"total": null, "has_more": null, "items": null, "page_token": null, "notice": null}"#,
+        &[
+            "1000001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+        ],
+    );
     decode::<lark_api::vc::v1::meeting_list::GetResponse>(
         "lark_api::vc::v1::meeting_list::GetResponse",
         r#"{"meeting_list": [{"meeting_id": "v00001", "meeting_topic": "v00002", "meeting_type": 1000003, "organizer": "v00004", "department": "v00005", "user_id": "v00006", "employee_id": "v00007", "email": "v00008", "mobile": "v00009", "meeting_start_time": "v00010", "meeting_end_time": "v00011", "meeting_duration": "v00012", "number_of_participants": "v00013", "number_of_devices": "v00014", "audio": true, "video": true, "sharing": true, "recording": true, "telephone": true, "reserved_rooms": [{"room_id": "v00015", "room_name": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}], "has_related_document": true, "ai_note": true, "is_external": true, "meeting_subtype": 1000017, "meeting_instance_id": "v00018", "number_of_webinar_viewers": "v00019", "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00020", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -22699,11 +25271,260 @@ fn answers_vc() {
             "1000017", "v00018", "v00019", "v00020",
         ],
     );
+    decode::<lark_api::vc::v1::meeting_pull_subtitle::GetResponse>(
+        "lark_api::vc::v1::meeting_pull_subtitle::GetResponse",
+        r#"{"has_more": true, "page_token": "v00001", "meeting_subtitles": [{"seg_id": 1000002, "subtitle": {"content": "v00003", "language": "v00004", "speaker_user_id": 1000005, "speaker_device_id": 1000006, "ssd_speaker": {}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"has_more": null, "page_token": null, "meeting_subtitles": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "1000005", "1000006",
+        ],
+    );
     decode::<lark_api::vc::v1::meeting_recording::GetResponse>(
         "lark_api::vc::v1::meeting_recording::GetResponse",
         r#"{"recording": {"url": "v00001", "duration": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
         r#"{"recording": null}"#,
         &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_mm::QuerySuggestContextResponse>(
+        "lark_api::vc::v1::my_ai_mm::QuerySuggestContextResponse",
+        r#"{"title": "v00001", "content": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"title": null, "content": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_mm::ExtensionBoardingResponse>(
+        "lark_api::vc::v1::my_ai_mm::ExtensionBoardingResponse",
+        r#"{"present": {"type": "v00001", "card_template_id": "v00002", "body": "v00003", "card_variables": {"content": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "callback_info": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"present": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::vc::v1::my_ai_mm::MediaBindResponse>(
+        "lark_api::vc::v1::my_ai_mm::MediaBindResponse",
+        r#"{"present": {"type": "v00001", "card_template_id": "v00002", "body": "v00003", "card_variables": {"content": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "callback_info": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"present": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::vc::v1::my_ai_mm::MediaParseResponse>(
+        "lark_api::vc::v1::my_ai_mm::MediaParseResponse",
+        r#"{"present": {"type": "v00001", "card_template_id": "v00002", "body": "v00003", "card_variables": {"content": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "callback_info": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"present": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005"],
+    );
+    decode::<lark_api::vc::v1::my_ai_mm::QueryResponse>(
+        "lark_api::vc::v1::my_ai_mm::QueryResponse",
+        r#"{"present": {"type": "v00001", "card_template_id": "v00002", "body": "v00003", "card_variables": {"content": "v00004", "field_the_facts_do_not_know": {"x": [1, 2]}}, "callback_info": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "hint": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"present": null, "hint": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
+    decode::<lark_api::vc::v1::my_ai_room::AutoReleaseEventResponse>(
+        "lark_api::vc::v1::my_ai_room::AutoReleaseEventResponse",
+        r#"{"result": {"room_reply": "v00001", "openapi_response": {"response_type": 1000002, "schedule_event_id": "v00003", "other_msg": "v00004", "oapi_msg": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "present": {"type": "v00006", "body": "v00007", "interactable": true, "operation_type": "v00008", "operation_url": "v00009", "callback_url": "v00010", "callback_info": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "present": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_room::AutoWelcomeResponse>(
+        "lark_api::vc::v1::my_ai_room::AutoWelcomeResponse",
+        r#"{"result": {"room_reply": "v00001", "openapi_response": {"response_type": 1000002, "schedule_event_id": "v00003", "other_msg": "v00004", "oapi_msg": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "present": {"type": "v00006", "body": "v00007", "interactable": true, "operation_type": "v00008", "operation_url": "v00009", "callback_url": "v00010", "callback_info": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "present": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_room::CheckInScheduleResponse>(
+        "lark_api::vc::v1::my_ai_room::CheckInScheduleResponse",
+        r#"{"result": {"room_reply": "v00001", "openapi_response": {"response_type": 1000002, "schedule_event_id": "v00003", "other_msg": "v00004", "oapi_msg": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "present": {"type": "v00006", "body": "v00007", "interactable": true, "operation_type": "v00008", "operation_url": "v00009", "callback_url": "v00010", "callback_info": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "present": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_room::ExitResponse>(
+        "lark_api::vc::v1::my_ai_room::ExitResponse",
+        r#"{"result": {"room_reply": "v00001", "openapi_response": {"response_type": 1000002, "schedule_event_id": "v00003", "other_msg": "v00004", "oapi_msg": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "present": {"type": "v00006", "body": "v00007", "interactable": true, "operation_type": "v00008", "operation_url": "v00009", "callback_url": "v00010", "callback_info": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "present": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_room::HelpSceneTypeResponse>(
+        "lark_api::vc::v1::my_ai_room::HelpSceneTypeResponse",
+        r#"{"result": {"room_reply": "v00001", "openapi_response": {"response_type": 1000002, "schedule_event_id": "v00003", "other_msg": "v00004", "oapi_msg": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "present": {"type": "v00006", "body": "v00007", "interactable": true, "operation_type": "v00008", "operation_url": "v00009", "callback_url": "v00010", "callback_info": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "present": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_room::JoinMeetingResponse>(
+        "lark_api::vc::v1::my_ai_room::JoinMeetingResponse",
+        r#"{"result": {"room_reply": "v00001", "openapi_response": {"response_type": 1000002, "schedule_event_id": "v00003", "other_msg": "v00004", "oapi_msg": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "present": {"type": "v00006", "body": "v00007", "interactable": true, "operation_type": "v00008", "operation_url": "v00009", "callback_url": "v00010", "callback_info": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "present": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_room::JoinMeetingNumberResponse>(
+        "lark_api::vc::v1::my_ai_room::JoinMeetingNumberResponse",
+        r#"{"result": {"room_reply": "v00001", "openapi_response": {"response_type": 1000002, "schedule_event_id": "v00003", "other_msg": "v00004", "oapi_msg": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "present": {"type": "v00006", "body": "v00007", "interactable": true, "operation_type": "v00008", "operation_url": "v00009", "callback_url": "v00010", "callback_info": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "present": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_room::JoinOfflineMeetingResponse>(
+        "lark_api::vc::v1::my_ai_room::JoinOfflineMeetingResponse",
+        r#"{"result": {"room_reply": "v00001", "openapi_response": {"response_type": 1000002, "schedule_event_id": "v00003", "other_msg": "v00004", "oapi_msg": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "present": {"type": "v00006", "body": "v00007", "interactable": true, "operation_type": "v00008", "operation_url": "v00009", "callback_url": "v00010", "callback_info": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "present": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_room::LeaveMeetingResponse>(
+        "lark_api::vc::v1::my_ai_room::LeaveMeetingResponse",
+        r#"{"result": {"room_reply": "v00001", "openapi_response": {"response_type": 1000002, "schedule_event_id": "v00003", "other_msg": "v00004", "oapi_msg": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "present": {"type": "v00006", "body": "v00007", "interactable": true, "operation_type": "v00008", "operation_url": "v00009", "callback_url": "v00010", "callback_info": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "present": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_room::ReserveInstantEventResponse>(
+        "lark_api::vc::v1::my_ai_room::ReserveInstantEventResponse",
+        r#"{"result": {"room_reply": "v00001", "openapi_response": {"response_type": 1000002, "schedule_event_id": "v00003", "other_msg": "v00004", "oapi_msg": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "present": {"type": "v00006", "body": "v00007", "interactable": true, "operation_type": "v00008", "operation_url": "v00009", "callback_url": "v00010", "callback_info": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "present": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_room::RoomCallingResponse>(
+        "lark_api::vc::v1::my_ai_room::RoomCallingResponse",
+        r#"{"result": {"room_reply": "v00001", "openapi_response": {"response_type": 1000002, "schedule_event_id": "v00003", "other_msg": "v00004", "oapi_msg": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "present": {"type": "v00006", "body": "v00007", "interactable": true, "operation_type": "v00008", "operation_url": "v00009", "callback_url": "v00010", "callback_info": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "present": null}"#,
+        &[
+            "v00001", "1000002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_sip::CreateEventCardResponse>(
+        "lark_api::vc::v1::my_ai_sip::CreateEventCardResponse",
+        r#"{"hint": "v00001", "result": "v00002", "present": {"type": "v00003", "body": "v00004", "operation_type": "v00005", "interactable": true, "operation_url": "v00006", "callback_url": "v00007", "callback_info": "v00008", "card_template_id": "v00009", "card_variables": {"text": "v00010", "image_key": "v00011", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"hint": null, "result": null, "present": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "v00011",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc::FetchMeetingAnalyzeResponse>(
+        "lark_api::vc::v1::my_ai_vc::FetchMeetingAnalyzeResponse",
+        r#"{"meeting_analyze_status": 1000001, "analyze_outputs": [{"meeting_id": "v00002", "check_status_code": 1000003, "objective_check_output": {"failed_lists": [1000004], "status_code": 1000005, "field_the_facts_do_not_know": {"x": [1, 2]}}, "subjective_check_output": {"keypoints": ["v00006"], "key_point_match_details": [{}], "user_prompt_outputs": ["v00007"], "status_code": 1000008, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"meeting_analyze_status": null, "analyze_outputs": null}"#,
+        &[
+            "1000001", "v00002", "1000003", "1000004", "1000005", "v00006", "v00007", "1000008",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc::FetchMeetingListResponse>(
+        "lark_api::vc::v1::my_ai_vc::FetchMeetingListResponse",
+        r#"{"meeting_list_url": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"meeting_list_url": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc::MeetingAnalyzeResponse>(
+        "lark_api::vc::v1::my_ai_vc::MeetingAnalyzeResponse",
+        r#"{"task_id": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"task_id": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc::StartAnalysisResponse>(
+        "lark_api::vc::v1::my_ai_vc::StartAnalysisResponse",
+        r#"{"result": {"reply": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}, "present": {"type": "v00002", "body": "v00003", "interactable": true, "operation_type": "v00004", "operation_url": "v00005", "callback_url": "v00006", "callback_info": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "present": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007",
+        ],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::SeedAiPullDataResponse>(
+        "lark_api::vc::v1::my_ai_vc_meeting::SeedAiPullDataResponse",
+        r#"{"result": "v00001", "fail_msg": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null, "fail_msg": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::DoOperationResponse>(
+        "lark_api::vc::v1::my_ai_vc_meeting::DoOperationResponse",
+        r#"{"result": {"meeting_operation_reply": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::DocBasedSuggestQuestionResponse>(
+        "lark_api::vc::v1::my_ai_vc_meeting::DocBasedSuggestQuestionResponse",
+        r#"{"presents": {"type": "v00001", "body": "v00002", "interactable": true, "operation_type": "v00003", "operation_url": "v00004", "callback_url": "v00005", "callback_info": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"presents": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::FetchRecapStreamResponse>(
+        "lark_api::vc::v1::my_ai_vc_meeting::FetchRecapStreamResponse",
+        r#"{"result": {"meeting_recap_or_fail_reason": "v00001", "meeting_recap": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::FetchSectionSummaryStreamResponse>(
+        "lark_api::vc::v1::my_ai_vc_meeting::FetchSectionSummaryStreamResponse",
+        r#"{"result": {"meeting_recap_or_fail_reason": "v00001", "meeting_recap": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::FetchStepSummaryStreamResponse>(
+        "lark_api::vc::v1::my_ai_vc_meeting::FetchStepSummaryStreamResponse",
+        r#"{"result": {"meeting_recap_or_fail_reason": "v00001", "meeting_recap": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::GetCommonReplyResponse>(
+        "lark_api::vc::v1::my_ai_vc_meeting::GetCommonReplyResponse",
+        r#"{"result": {"meeting_content_reply": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null}"#,
+        &["v00001"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::GetRecapResponse>(
+        "lark_api::vc::v1::my_ai_vc_meeting::GetRecapResponse",
+        r#"{"result": {"meeting_recap_or_fail_reason": "v00001", "meeting_recap": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::GetTodoTaskResponse>(
+        "lark_api::vc::v1::my_ai_vc_meeting::GetTodoTaskResponse",
+        r#"{"result": {"meeting_todo_task_or_fail_reason": "v00001", "meeting_todo_task": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::my_ai_vc_meeting::SectionSummaryResponse>(
+        "lark_api::vc::v1::my_ai_vc_meeting::SectionSummaryResponse",
+        r#"{"result": {"meeting_recap_or_fail_reason": "v00001", "meeting_recap": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"result": null}"#,
+        &["v00001", "v00002"],
+    );
+    decode::<lark_api::vc::v1::note::GetResponse>(
+        "lark_api::vc::v1::note::GetResponse",
+        r#"{"note": {"creator_id": "v00001", "create_time": "v00002", "artifacts": [{"artifact_type": 1000003, "create_time": "v00004", "doc_token": "v00005", "field_the_facts_do_not_know": {"x": [1, 2]}}], "references": [{"reference_type": 1000006, "doc_token": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}], "note_source": {"source_type": "v00008", "source_entity_id": "v00009", "field_the_facts_do_not_know": {"x": [1, 2]}}, "note_display_type": 1000010, "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"note": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "v00004", "v00005", "1000006", "v00007", "v00008",
+            "v00009", "1000010",
+        ],
+    );
+    decode::<lark_api::vc::v1::note::UnifiedNoteTranscriptResponse>(
+        "lark_api::vc::v1::note::UnifiedNoteTranscriptResponse",
+        r#"{"transcript": {"format": 1000001, "plain_text": "v00002", "markdown": "v00003", "structured_transcript_content": {"paragraphs": [{}], "field_the_facts_do_not_know": {"x": [1, 2]}}, "field_the_facts_do_not_know": {"x": [1, 2]}}, "next_cursor_id": "v00004", "page_size": 1000005, "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"transcript": null, "next_cursor_id": null, "page_size": null, "has_more": null}"#,
+        &["1000001", "v00002", "v00003", "v00004", "1000005"],
     );
     decode::<lark_api::vc::v1::participant_list::GetResponse>(
         "lark_api::vc::v1::participant_list::GetResponse",
@@ -22920,6 +25741,12 @@ fn answers_vc() {
             "1000001", "v00002", "v00003", "v00004", "1000005", "v00006", "v00007", "v00008",
         ],
     );
+    decode::<lark_api::vc::v1::scope_config::AccessCodeResponse>(
+        "lark_api::vc::v1::scope_config::AccessCodeResponse",
+        r#"{"access_code": "v00001", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"access_code": null}"#,
+        &["v00001"],
+    );
 }
 
 #[test]
@@ -22940,6 +25767,12 @@ fn answers_verification() {
 
 #[test]
 fn answers_wiki() {
+    decode::<lark_api::wiki::v2::space::Space>(
+        "lark_api::wiki::v2::space::Space",
+        r#"{"name": "v00001", "description": "v00002", "space_id": "v00003", "space_type": "v00004", "visibility": "v00005", "open_sharing": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"name": null, "description": null, "space_id": null, "space_type": null, "visibility": null, "open_sharing": null}"#,
+        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    );
     decode::<lark_api::wiki::v2::task::Task>(
         "lark_api::wiki::v2::task::Task",
         r#"{"task_id": "v00001", "move_result": [{"node": {"space_id": "v00002", "node_token": "v00003", "obj_token": "v00004", "obj_type": "v00005", "parent_node_token": "v00006", "node_type": "v00007", "origin_node_token": "v00008", "origin_space_id": "v00009", "has_child": true, "title": "v00010", "obj_create_time": "v00011", "obj_edit_time": "v00012", "node_create_time": "v00013", "creator": "v00014", "owner": "v00015", "node_creator": "v00016", "field_the_facts_do_not_know": {"x": [1, 2]}}, "status": 1000017, "status_msg": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
@@ -22958,6 +25791,15 @@ fn answers_wiki() {
             "v00001", "v00002", "v00003", "v00004", "v00005", "v00006", "v00007", "v00008",
             "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015", "1000016",
             "v00017",
+        ],
+    );
+    decode::<lark_api::wiki::v1::node::Node>(
+        "lark_api::wiki::v1::node::Node",
+        r#"{"node_id": "v00001", "space_id": "v00002", "obj_type": 1000003, "title": "v00004", "url": "v00005", "icon": "v00006", "obj_token": "v00007", "create_time": "v00008", "update_time": "v00009", "delete_time": "v00010", "child_num": 1000011, "version": 1000012, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"node_id": null, "space_id": null, "obj_type": null, "title": null, "url": null, "icon": null, "obj_token": null, "create_time": null, "update_time": null, "delete_time": null, "child_num": null, "version": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "1000011", "1000012",
         ],
     );
     decode::<lark_api::wiki::v2::space_setting::Setting>(
@@ -22981,11 +25823,14 @@ fn answers_wiki() {
             "v00009", "v00010", "v00011", "v00012", "v00013", "v00014", "v00015",
         ],
     );
-    decode::<lark_api::wiki::v2::space::Space>(
-        "lark_api::wiki::v2::space::Space",
-        r#"{"name": "v00001", "description": "v00002", "space_id": "v00003", "space_type": "v00004", "visibility": "v00005", "open_sharing": "v00006", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"name": null, "description": null, "space_id": null, "space_type": null, "visibility": null, "open_sharing": null}"#,
-        &["v00001", "v00002", "v00003", "v00004", "v00005", "v00006"],
+    decode::<lark_api::wiki::v1::node::SearchResponse>(
+        "lark_api::wiki::v1::node::SearchResponse",
+        r#"{"items": [{"node_id": "v00001", "space_id": "v00002", "obj_type": 1000003, "title": "v00004", "url": "v00005", "icon": "v00006", "obj_token": "v00007", "create_time": "v00008", "update_time": "v00009", "delete_time": "v00010", "child_num": 1000011, "version": 1000012, "field_the_facts_do_not_know": {"x": [1, 2]}}], "page_token": "v00013", "has_more": true, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "page_token": null, "has_more": null}"#,
+        &[
+            "v00001", "v00002", "1000003", "v00004", "v00005", "v00006", "v00007", "v00008",
+            "v00009", "v00010", "1000011", "1000012", "v00013",
+        ],
     );
     decode::<lark_api::wiki::v2::nodes::SearchResponse>(
         "lark_api::wiki::v2::nodes::SearchResponse",

@@ -122,7 +122,7 @@ fn check(p: Parts, x: Expected) {
     let tokens: Vec<&str> = m.tokens.iter().map(|k| k.as_str()).collect();
     assert_eq!(tokens, x.tokens, "{id}: tokens");
     assert_eq!(m.helpdesk, x.helpdesk, "{id}: helpdesk");
-    assert_eq!(m.paginated, x.paginated, "{id}: paginated");
+    assert_eq!(m.is_paginated(), x.paginated, "{id}: paginated");
 
     // The typed request describes itself with the catalog's static, and what it sends is
     // what the catalog lists.
@@ -146,7 +146,7 @@ fn check(p: Parts, x: Expected) {
 
 #[test]
 fn catalog_counts() {
-    assert_eq!(lark_core::api::CATALOG.len(), 1664);
+    assert_eq!(lark_core::api::CATALOG.len(), 1896);
     let mut ids: Vec<String> = lark_core::api::CATALOG.iter().map(|e| e.id()).collect();
     ids.sort();
     ids.dedup();
@@ -165,7 +165,7 @@ fn idempotency_keys() {
     for e in &keyed {
         println!("{}: {:?}", e.id(), e.idempotency_key);
     }
-    assert_eq!(keyed.len(), 97);
+    assert_eq!(keyed.len(), 102);
     let key = |id: &str| {
         lark_core::api::find_id(id)
             .unwrap_or_else(|| panic!("{id} is not in the catalog"))
@@ -635,10 +635,58 @@ fn endpoints_admin() {
     );
     check(
         parts(
+            &lark_api::admin::v1::audit_info::List::new()
+                .user_id_type("s")
+                .latest(7)
+                .oldest(7)
+                .event_name("s")
+                .operator_type("s")
+                .operator_value("s")
+                .event_module(7)
+                .page_token("s")
+                .page_size(7)
+                .user_type(7)
+                .object_type(7)
+                .object_value("s")
+                .ext_filter_object_by_ccm_token("s"),
+        ),
+        Expected {
+            service: "admin",
+            name: "v1.auditInfo.list",
+            method: "GET",
+            template: "/open-apis/admin/v1/audit_infos",
+            path: "/open-apis/admin/v1/audit_infos",
+            query: &[
+                ("user_id_type", "s"),
+                ("latest", "7"),
+                ("oldest", "7"),
+                ("event_name", "s"),
+                ("operator_type", "s"),
+                ("operator_value", "s"),
+                ("event_module", "7"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("user_type", "7"),
+                ("object_type", "7"),
+                ("object_value", "s"),
+                ("ext_filter_object_by_ccm_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
             &lark_api::admin::v1::badge::Create::new("s", "s", "s")
                 .explanation("s")
-                .i18n_name(lark_api::common::I18nName::default())
-                .i18n_explanation(lark_api::common::I18nName::default()),
+                .i18n_name(lark_api::common::I18nValue::default())
+                .i18n_explanation(lark_api::common::I18nValue::default()),
         ),
         Expected {
             service: "admin",
@@ -710,8 +758,8 @@ fn endpoints_admin() {
         parts(
             &lark_api::admin::v1::badge::Update::new("badge_id x", "s", "s", "s")
                 .explanation("s")
-                .i18n_name(lark_api::common::I18nName::default())
-                .i18n_explanation(lark_api::common::I18nName::default()),
+                .i18n_name(lark_api::common::I18nValue::default())
+                .i18n_explanation(lark_api::common::I18nValue::default()),
         ),
         Expected {
             service: "admin",
@@ -940,6 +988,207 @@ fn endpoints_admin() {
 
 #[test]
 fn endpoints_aily() {
+    check(
+        parts(&lark_api::aily::v1::agent_agent_artifact::Get::new(
+            "agent_id x",
+            "agent_artifact_id x",
+        )),
+        Expected {
+            service: "aily",
+            name: "v1.agentAgentArtifact.get",
+            method: "GET",
+            template: "/open-apis/aily/v1/agents/:agent_id/artifacts/:agent_artifact_id",
+            path: "/open-apis/aily/v1/agents/agent_id%20x/artifacts/agent_artifact_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::aily::v1::agent_agent_attachment::Create::new("agent_id x", "s")
+                .file(lark_core::File::new("f.bin", vec![1u8, 2, 3]))
+                .doc_url("s"),
+        ),
+        Expected {
+            service: "aily",
+            name: "v1.agentAgentAttachment.create",
+            method: "POST",
+            template: "/open-apis/aily/v1/agents/:agent_id/attachments",
+            path: "/open-apis/aily/v1/agents/agent_id%20x/attachments",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file", "type", "doc_url"],
+            file_parts: &["file"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::aily::v1::agent_agent_chat::Get::new(
+            "agent_id x",
+            "agent_chat_id x",
+        )),
+        Expected {
+            service: "aily",
+            name: "v1.agentAgentChat.get",
+            method: "GET",
+            template: "/open-apis/aily/v1/agents/:agent_id/chats/:agent_chat_id",
+            path: "/open-apis/aily/v1/agents/agent_id%20x/chats/agent_chat_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::aily::v1::agent_agent_chat::Create::new(
+                "agent_id x",
+                lark_api::aily::v1::agent_agent_chat::UserMessage::default(),
+            )
+            .stream(true)
+            .session_id("s"),
+        ),
+        Expected {
+            service: "aily",
+            name: "v1.agentAgentChat.create",
+            method: "POST",
+            template: "/open-apis/aily/v1/agents/:agent_id/chats",
+            path: "/open-apis/aily/v1/agents/agent_id%20x/chats",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_message", "stream", "session_id"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::aily::v1::agent_agent_chat_session::Delete::new(
+            "agent_id x",
+            "agent_chat_session_id x",
+        )),
+        Expected {
+            service: "aily",
+            name: "v1.agentAgentChatSession.delete",
+            method: "DELETE",
+            template: "/open-apis/aily/v1/agents/:agent_id/sessions/:agent_chat_session_id",
+            path: "/open-apis/aily/v1/agents/agent_id%20x/sessions/agent_chat_session_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::aily::v1::agent_agent_chat_session::List::new("agent_id x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "aily",
+            name: "v1.agentAgentChatSession.list",
+            method: "GET",
+            template: "/open-apis/aily/v1/agents/:agent_id/sessions",
+            path: "/open-apis/aily/v1/agents/agent_id%20x/sessions",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::aily::v1::agent_agent_chat_session::Get::new(
+            "agent_id x",
+            "agent_chat_session_id x",
+        )),
+        Expected {
+            service: "aily",
+            name: "v1.agentAgentChatSession.get",
+            method: "GET",
+            template: "/open-apis/aily/v1/agents/:agent_id/sessions/:agent_chat_session_id",
+            path: "/open-apis/aily/v1/agents/agent_id%20x/sessions/agent_chat_session_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::aily::v1::agent_agent_chat_session::Create::new("agent_id x").name("s")),
+        Expected {
+            service: "aily",
+            name: "v1.agentAgentChatSession.create",
+            method: "POST",
+            template: "/open-apis/aily/v1/agents/:agent_id/sessions",
+            path: "/open-apis/aily/v1/agents/agent_id%20x/sessions",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::aily::v1::agent_agent_visibility::Check::new(
+            "agent_id x",
+            "s",
+        )),
+        Expected {
+            service: "aily",
+            name: "v1.agentAgentVisibility.check",
+            method: "POST",
+            template: "/open-apis/aily/v1/agents/:agent_id/agent_visibility/check",
+            path: "/open-apis/aily/v1/agents/agent_id%20x/agent_visibility/check",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["channel_type"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
     check(
         parts(
             &lark_api::aily::v1::aily_session::Create::new()
@@ -1267,7 +1516,8 @@ fn endpoints_aily() {
             &lark_api::aily::v1::app_data_asset::Get::new("app_id x", "data_asset_id x")
                 .with_data_asset_item(true)
                 .with_connect_status(true)
-                .tenant_type("s"),
+                .tenant_type("s")
+                .with_import_setting(true),
         ),
         Expected {
             service: "aily",
@@ -1279,6 +1529,7 @@ fn endpoints_aily() {
                 ("with_data_asset_item", "true"),
                 ("with_connect_status", "true"),
                 ("tenant_type", "s"),
+                ("with_import_setting", "true"),
             ],
             headers: &[],
             body_kind: "none",
@@ -1299,7 +1550,8 @@ fn endpoints_aily() {
                 .data_asset_ids([String::from("s")])
                 .data_asset_tag_ids([String::from("s")])
                 .with_data_asset_item(true)
-                .with_connect_status(true),
+                .with_connect_status(true)
+                .with_import_setting(true),
         ),
         Expected {
             service: "aily",
@@ -1315,6 +1567,7 @@ fn endpoints_aily() {
                 ("data_asset_tag_ids", "s"),
                 ("with_data_asset_item", "true"),
                 ("with_connect_status", "true"),
+                ("with_import_setting", "true"),
             ],
             headers: &[],
             body_kind: "none",
@@ -1471,6 +1724,35 @@ fn endpoints_aily() {
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::aily::v1::tenant_app_stat::List::new("s", "s", "s")
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "aily",
+            name: "v1.tenantAppStat.list",
+            method: "GET",
+            template: "/open-apis/aily/v1/app_stats",
+            path: "/open-apis/aily/v1/app_stats",
+            query: &[
+                ("start_at", "s"),
+                ("end_at", "s"),
+                ("filter_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
             idempotency_key: None,
         },
     );
@@ -2239,6 +2521,28 @@ fn endpoints_apaas() {
             tokens: &["user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::apaas::v1::tenant_app_metrics::Query::new(
+            [String::from("s")],
+            "s",
+        )),
+        Expected {
+            service: "apaas",
+            name: "v1.tenantAppMetrics.query",
+            method: "POST",
+            template: "/open-apis/apaas/v1/tenant_app_metrics/query",
+            path: "/open-apis/apaas/v1/tenant_app_metrics/query",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["namespaces", "date"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
             idempotency_key: None,
         },
     );
@@ -3013,7 +3317,14 @@ fn endpoints_application() {
     check(
         parts(
             &lark_api::application::v6::application::Patch::new("app_id x", "s")
-                .common_categories([String::from("s")]),
+                .common_categories([String::from("s")])
+                .secret("s")
+                .event(lark_api::application::v6::application::Event::default())
+                .callback(lark_api::application::v6::application::Callback::default())
+                .encryption(lark_api::application::Encryption::default())
+                .security(lark_api::application::Security::default())
+                .allow_refresh_token(true)
+                .callback_info(lark_api::application::v6::application::CallbackInfo::default()),
         ),
         Expected {
             service: "application",
@@ -3024,7 +3335,16 @@ fn endpoints_application() {
             query: &[("lang", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["common_categories"],
+            body_keys: &[
+                "common_categories",
+                "secret",
+                "event",
+                "callback",
+                "encryption",
+                "security",
+                "allow_refresh_token",
+                "callback_info",
+            ],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -3574,6 +3894,142 @@ fn endpoints_application() {
             body_keys: &[],
             file_parts: &[],
             tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::application::v7::app_avatar_upload::Create::new(
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "application",
+            name: "v7.appAvatarUpload.create",
+            method: "POST",
+            template: "/open-apis/application/v7/app_avatar/upload",
+            path: "/open-apis/application/v7/app_avatar/upload",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["avatar"],
+            file_parts: &["avatar"],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::application::v7::application_ability::Patch::new("app_id x")
+                .web_app(lark_api::application::v7::application_ability::WebApp::default())
+                .bot(lark_api::application::v7::application_ability::Bot::default()),
+        ),
+        Expected {
+            service: "application",
+            name: "v7.applicationAbility.patch",
+            method: "PATCH",
+            template: "/open-apis/application/v7/applications/:app_id/ability",
+            path: "/open-apis/application/v7/applications/app_id%20x/ability",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["web_app", "bot"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::application::v7::application_base::Patch::new("app_id x")
+                .i18ns([lark_api::application::v7::application_base::I18n::default()])
+                .avatar_url("s")
+                .homepage_url("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "v7.applicationBase.patch",
+            method: "PATCH",
+            template: "/open-apis/application/v7/applications/:app_id/base",
+            path: "/open-apis/application/v7/applications/app_id%20x/base",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["i18ns", "avatar_url", "homepage_url"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::application::v7::application_config::Patch::new("app_id x")
+                .department_id_type("s")
+                .user_id_type("s")
+                .scope(lark_api::application::v7::application_config::Scope::default())
+                .event(lark_api::application::v7::application_config::Event::default())
+                .security(lark_api::application::v7::application_config::Security::default())
+                .visibility(lark_api::application::v7::application_config::Visibility::default())
+                .contacts(lark_api::application::v7::application_config::Contact::default())
+                .event_and_callback_encrypt_strategy(lark_api::application::Encryption::default())
+                .callback(lark_api::application::v7::application_config::Callback::default()),
+        ),
+        Expected {
+            service: "application",
+            name: "v7.applicationConfig.patch",
+            method: "PATCH",
+            template: "/open-apis/application/v7/applications/:app_id/config",
+            path: "/open-apis/application/v7/applications/app_id%20x/config",
+            query: &[("department_id_type", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "scope",
+                "event",
+                "security",
+                "visibility",
+                "contacts",
+                "event_and_callback_encrypt_strategy",
+                "callback",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::application::v7::application_publish::Create::new("app_id x", "s", "s")
+                .mobile_default_ability("s")
+                .pc_default_ability("s")
+                .version("s"),
+        ),
+        Expected {
+            service: "application",
+            name: "v7.applicationPublish.create",
+            method: "POST",
+            template: "/open-apis/application/v7/applications/:app_id/publish",
+            path: "/open-apis/application/v7/applications/app_id%20x/publish",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "mobile_default_ability",
+                "pc_default_ability",
+                "remark",
+                "changelog",
+                "version",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -4223,7 +4679,10 @@ fn endpoints_approval() {
             &lark_api::approval::v4::approval::Get::new("approval_code x")
                 .locale("s")
                 .with_admin_id(true)
-                .user_id_type("s"),
+                .user_id_type("s")
+                .with_option(true)
+                .user_id("s")
+                .nested_mutable_group(true),
         ),
         Expected {
             service: "approval",
@@ -4235,6 +4694,9 @@ fn endpoints_approval() {
                 ("locale", "s"),
                 ("with_admin_id", "true"),
                 ("user_id_type", "s"),
+                ("with_option", "true"),
+                ("user_id", "s"),
+                ("nested_mutable_group", "true"),
             ],
             headers: &[],
             body_kind: "none",
@@ -4309,6 +4771,64 @@ fn endpoints_approval() {
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::approval::v4::district::List::new()
+                .page_size(7)
+                .page_token("s")
+                .root_district_id("s")
+                .list_type("s")
+                .locale("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "v4.district.list",
+            method: "GET",
+            template: "/open-apis/approval/v4/districts",
+            path: "/open-apis/approval/v4/districts",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("root_district_id", "s"),
+                ("list_type", "s"),
+                ("locale", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::approval::v4::district::Search::new()
+                .locale("s")
+                .page_size(7)
+                .page_token("s")
+                .district_ids([String::from("s")])
+                .keyword("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "v4.district.search",
+            method: "POST",
+            template: "/open-apis/approval/v4/districts/search",
+            path: "/open-apis/approval/v4/districts/search",
+            query: &[("locale", "s"), ("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["district_ids", "keyword"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
             idempotency_key: None,
         },
     );
@@ -4559,7 +5079,8 @@ fn endpoints_approval() {
                 .department_id("s")
                 .form([lark_api::approval::v4::FormContent::default()])
                 .instance_code("s")
-                .task_id("s"),
+                .task_id("s")
+                .locale("s"),
         ),
         Expected {
             service: "approval",
@@ -4577,6 +5098,7 @@ fn endpoints_approval() {
                 "form",
                 "instance_code",
                 "task_id",
+                "locale",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -4630,7 +5152,8 @@ fn endpoints_approval() {
                 .read_status("s")
                 .cc_create_time_from("s")
                 .cc_create_time_to("s")
-                .locale("s"),
+                .locale("s")
+                .with_revoked_instance(true),
         ),
         Expected {
             service: "approval",
@@ -4656,6 +5179,7 @@ fn endpoints_approval() {
                 "cc_create_time_from",
                 "cc_create_time_to",
                 "locale",
+                "with_revoked_instance",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -4712,7 +5236,9 @@ fn endpoints_approval() {
                 .title_display_method(7)
                 .node_auto_approval_list([
                     lark_api::approval::v4::instance::NodeAutoApprovalList::default(),
-                ]),
+                ])
+                .byte_extra("s")
+                .with_link(true),
         ),
         Expected {
             service: "approval",
@@ -4742,6 +5268,8 @@ fn endpoints_approval() {
                 "title",
                 "title_display_method",
                 "node_auto_approval_list",
+                "byte_extra",
+                "with_link",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -4755,7 +5283,8 @@ fn endpoints_approval() {
             &lark_api::approval::v4::instance::Get::new("instance_id x")
                 .locale("s")
                 .user_id("s")
-                .user_id_type("s"),
+                .user_id_type("s")
+                .nested_mutable_group(true),
         ),
         Expected {
             service: "approval",
@@ -4763,7 +5292,12 @@ fn endpoints_approval() {
             method: "GET",
             template: "/open-apis/approval/v4/instances/:instance_id",
             path: "/open-apis/approval/v4/instances/instance_id%20x",
-            query: &[("locale", "s"), ("user_id", "s"), ("user_id_type", "s")],
+            query: &[
+                ("locale", "s"),
+                ("user_id", "s"),
+                ("user_id_type", "s"),
+                ("nested_mutable_group", "true"),
+            ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -4818,7 +5352,8 @@ fn endpoints_approval() {
                 .instance_status("s")
                 .instance_start_time_from("s")
                 .instance_start_time_to("s")
-                .locale("s"),
+                .locale("s")
+                .with_revoked_instance(true),
         ),
         Expected {
             service: "approval",
@@ -4844,11 +5379,176 @@ fn endpoints_approval() {
                 "instance_start_time_from",
                 "instance_start_time_to",
                 "locale",
+                "with_revoked_instance",
             ],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::approval::v4::instance::Unsubscription::new().subscription_type("s")),
+        Expected {
+            service: "approval",
+            name: "v4.instance.unsubscription",
+            method: "DELETE",
+            template: "/open-apis/approval/v4/instances/subscription",
+            path: "/open-apis/approval/v4/instances/subscription",
+            query: &[("subscription_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::approval::v4::instance::Detail::new("s")
+                .locale("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "v4.instance.detail",
+            method: "GET",
+            template: "/open-apis/approval/v4/instances/detail",
+            path: "/open-apis/approval/v4/instances/detail",
+            query: &[
+                ("instance_code", "s"),
+                ("locale", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::approval::v4::instance::Initiated::new()
+                .page_size(7)
+                .page_token("s")
+                .locale("s")
+                .definition_code("s")
+                .start_timestamp("s")
+                .end_timestamp("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "v4.instance.initiated",
+            method: "GET",
+            template: "/open-apis/approval/v4/instances/initiated",
+            path: "/open-apis/approval/v4/instances/initiated",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("locale", "s"),
+                ("definition_code", "s"),
+                ("start_timestamp", "s"),
+                ("end_timestamp", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::approval::v4::instance::AddCc::new("s", [String::from("s")])
+                .user_id_type("s")
+                .comment("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "v4.instance.addCc",
+            method: "POST",
+            template: "/open-apis/approval/v4/instances/add_cc",
+            path: "/open-apis/approval/v4/instances/add_cc",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["instance_code", "cc_user_ids", "comment"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::approval::v4::instance::Recall::new("s")),
+        Expected {
+            service: "approval",
+            name: "v4.instance.recall",
+            method: "POST",
+            template: "/open-apis/approval/v4/instances/recall",
+            path: "/open-apis/approval/v4/instances/recall",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["instance_code"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::approval::v4::instance::Remind::new("s", [String::from("s")]).comment("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "v4.instance.remind",
+            method: "POST",
+            template: "/open-apis/approval/v4/instances/remind",
+            path: "/open-apis/approval/v4/instances/remind",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["instance_code", "task_ids", "comment"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::approval::v4::instance::Subscription::new("s")),
+        Expected {
+            service: "approval",
+            name: "v4.instance.subscription",
+            method: "POST",
+            template: "/open-apis/approval/v4/instances/subscription",
+            path: "/open-apis/approval/v4/instances/subscription",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["subscription_type"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
             idempotency_key: None,
         },
     );
@@ -5135,7 +5835,8 @@ fn endpoints_approval() {
                 .task_start_time_to("s")
                 .locale("s")
                 .task_status_list([String::from("s")])
-                .order(7),
+                .order(7)
+                .with_revoked_instance(true),
         ),
         Expected {
             service: "approval",
@@ -5163,11 +5864,205 @@ fn endpoints_approval() {
                 "locale",
                 "task_status_list",
                 "order",
+                "with_revoked_instance",
             ],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::approval::v4::task::Unsubscription::new().subscription_type("s")),
+        Expected {
+            service: "approval",
+            name: "v4.task.unsubscription",
+            method: "DELETE",
+            template: "/open-apis/approval/v4/tasks/subscription",
+            path: "/open-apis/approval/v4/tasks/subscription",
+            query: &[("subscription_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::approval::v4::task::List::new("s")
+                .page_size(7)
+                .page_token("s")
+                .locale("s")
+                .definition_code("s")
+                .start_timestamp("s")
+                .end_timestamp("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "v4.task.list",
+            method: "GET",
+            template: "/open-apis/approval/v4/tasks",
+            path: "/open-apis/approval/v4/tasks",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("topic", "s"),
+                ("locale", "s"),
+                ("definition_code", "s"),
+                ("start_timestamp", "s"),
+                ("end_timestamp", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::approval::v4::task::AddSign::new("s", "s", [String::from("s")], 7)
+                .user_id_type("s")
+                .comment("s")
+                .approval_method(7),
+        ),
+        Expected {
+            service: "approval",
+            name: "v4.task.addSign",
+            method: "POST",
+            template: "/open-apis/approval/v4/tasks/add_sign",
+            path: "/open-apis/approval/v4/tasks/add_sign",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "instance_code",
+                "task_id",
+                "comment",
+                "add_sign_user_ids",
+                "add_sign_type",
+                "approval_method",
+            ],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::approval::v4::task::Forward::new("s", "s", "s")
+                .user_id_type("s")
+                .comment("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "v4.task.forward",
+            method: "POST",
+            template: "/open-apis/approval/v4/tasks/forward",
+            path: "/open-apis/approval/v4/tasks/forward",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["instance_code", "task_id", "transfer_user_id", "comment"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::approval::v4::task::Pass::new("s", "s")
+                .form("s")
+                .comment("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "v4.task.pass",
+            method: "POST",
+            template: "/open-apis/approval/v4/tasks/pass",
+            path: "/open-apis/approval/v4/tasks/pass",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["instance_code", "task_id", "form", "comment"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::approval::v4::task::Refuse::new("s", "s").comment("s")),
+        Expected {
+            service: "approval",
+            name: "v4.task.refuse",
+            method: "POST",
+            template: "/open-apis/approval/v4/tasks/refuse",
+            path: "/open-apis/approval/v4/tasks/refuse",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["instance_code", "task_id", "comment"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::approval::v4::task::Rollback::new("s", "s", [String::from("s")])
+                .comment("s"),
+        ),
+        Expected {
+            service: "approval",
+            name: "v4.task.rollback",
+            method: "POST",
+            template: "/open-apis/approval/v4/tasks/rollback",
+            path: "/open-apis/approval/v4/tasks/rollback",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["instance_code", "task_id", "comment", "node_ids"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::approval::v4::task::Subscription::new("s")),
+        Expected {
+            service: "approval",
+            name: "v4.task.subscription",
+            method: "POST",
+            template: "/open-apis/approval/v4/tasks/subscription",
+            path: "/open-apis/approval/v4/tasks/subscription",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["subscription_type"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
             idempotency_key: None,
         },
     );
@@ -5357,7 +6252,7 @@ fn endpoints_attendance() {
         },
     );
     check(
-        parts(&lark_api::attendance::v1::group::Search::new("s")),
+        parts(&lark_api::attendance::v1::group::Search::new("s").exactly_matched(true)),
         Expected {
             service: "attendance",
             name: "v1.group.search",
@@ -5367,7 +6262,7 @@ fn endpoints_attendance() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["group_name"],
+            body_keys: &["group_name", "exactly_matched"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -5481,7 +6376,8 @@ fn endpoints_attendance() {
             .reason([lark_api::common::Reason::default()])
             .time_offset(7)
             .expiration_date("s")
-            .quantity("s"),
+            .quantity("s")
+            .section_type(7),
         ),
         Expected {
             service: "attendance",
@@ -5500,6 +6396,7 @@ fn endpoints_attendance() {
                 "time_offset",
                 "expiration_date",
                 "quantity",
+                "section_type",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -5629,7 +6526,10 @@ fn endpoints_attendance() {
                 .late_off_late_on_setting(
                     lark_api::attendance::v1::shift::LateOffLateOnSetting::default(),
                 )
-                .id("s"),
+                .id("s")
+                .rest_time_flexible_configs([
+                    lark_api::attendance::v1::shift::RestTimeFlexibleConfig::default(),
+                ]),
         ),
         Expected {
             service: "attendance",
@@ -5659,6 +6559,7 @@ fn endpoints_attendance() {
                 "shift_attendance_time_config",
                 "late_off_late_on_setting",
                 "id",
+                "rest_time_flexible_configs",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -6075,7 +6976,7 @@ fn endpoints_attendance() {
                 "need_overtime_result",
             ],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -6188,6 +7089,27 @@ fn endpoints_auth() {
         },
     );
     check(
+        parts(&lark_api::auth::v3::app_access_token::Create::new(
+            "s", "s", "s",
+        )),
+        Expected {
+            service: "auth",
+            name: "v3.appAccessToken.create",
+            method: "POST",
+            template: "/open-apis/auth/v3/app_access_token",
+            path: "/open-apis/auth/v3/app_access_token",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["app_id", "app_secret", "app_ticket"],
+            file_parts: &[],
+            tokens: &[],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
         parts(&lark_api::auth::v3::app_ticket::Resend::new("s", "s")),
         Expected {
             service: "auth",
@@ -6220,6 +7142,27 @@ fn endpoints_auth() {
             headers: &[],
             body_kind: "json",
             body_keys: &["app_id", "app_secret"],
+            file_parts: &[],
+            tokens: &[],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::auth::v3::tenant_access_token::Create::new(
+            "s", "s",
+        )),
+        Expected {
+            service: "auth",
+            name: "v3.tenantAccessToken.create",
+            method: "POST",
+            template: "/open-apis/auth/v3/tenant_access_token",
+            path: "/open-apis/auth/v3/tenant_access_token",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["app_access_token", "tenant_key"],
             file_parts: &[],
             tokens: &[],
             helpdesk: false,
@@ -6367,7 +7310,8 @@ fn endpoints_baike() {
                 .description("s")
                 .related_meta(lark_api::common::RelatedMeta::default())
                 .outer_info(lark_api::common::OuterInfo::default())
-                .rich_text("s"),
+                .rich_text("s")
+                .full_names([lark_api::common::FullName::default()]),
         ),
         Expected {
             service: "baike",
@@ -6386,6 +7330,7 @@ fn endpoints_baike() {
                 "related_meta",
                 "outer_info",
                 "rich_text",
+                "full_names",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -6403,7 +7348,8 @@ fn endpoints_baike() {
                 .aliases([lark_api::common::MainKey::default()])
                 .description("s")
                 .related_meta(lark_api::common::RelatedMeta::default())
-                .rich_text("s"),
+                .rich_text("s")
+                .full_names([lark_api::common::FullName::default()]),
         ),
         Expected {
             service: "baike",
@@ -6421,6 +7367,7 @@ fn endpoints_baike() {
                 "description",
                 "related_meta",
                 "rich_text",
+                "full_names",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -6562,7 +7509,8 @@ fn endpoints_baike() {
                 .description("s")
                 .related_meta(lark_api::common::RelatedMeta::default())
                 .outer_info(lark_api::common::OuterInfo::default())
-                .rich_text("s"),
+                .rich_text("s")
+                .full_names([lark_api::common::FullName::default()]),
         ),
         Expected {
             service: "baike",
@@ -6580,6 +7528,7 @@ fn endpoints_baike() {
                 "related_meta",
                 "outer_info",
                 "rich_text",
+                "full_names",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -6616,7 +7565,8 @@ fn endpoints_baike() {
                 .description("s")
                 .related_meta(lark_api::common::RelatedMeta::default())
                 .outer_info(lark_api::common::OuterInfo::default())
-                .rich_text("s"),
+                .rich_text("s")
+                .full_names([lark_api::common::FullName::default()]),
         ),
         Expected {
             service: "baike",
@@ -6634,6 +7584,7 @@ fn endpoints_baike() {
                 "related_meta",
                 "outer_info",
                 "rich_text",
+                "full_names",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -6832,6 +7783,10 @@ fn endpoints_bitable() {
     check(
         parts(
             &lark_api::bitable::v1::app::Create::new()
+                .customized_config(true)
+                .source_app_token("s")
+                .copy_types([String::from("s")])
+                .api_type("s")
                 .name("s")
                 .folder_token("s")
                 .time_zone("s"),
@@ -6842,7 +7797,12 @@ fn endpoints_bitable() {
             method: "POST",
             template: "/open-apis/bitable/v1/apps",
             path: "/open-apis/bitable/v1/apps",
-            query: &[],
+            query: &[
+                ("customized_config", "true"),
+                ("source_app_token", "s"),
+                ("copy_types", "s"),
+                ("api_type", "s"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "folder_token", "time_zone"],
@@ -6901,7 +7861,8 @@ fn endpoints_bitable() {
         parts(
             &lark_api::bitable::v1::app_dashboard::List::new("app_token x")
                 .page_size(7)
-                .page_token("s"),
+                .page_token("s")
+                .with_share_config(true),
         ),
         Expected {
             service: "bitable",
@@ -6909,7 +7870,11 @@ fn endpoints_bitable() {
             method: "GET",
             template: "/open-apis/bitable/v1/apps/:app_token/dashboards",
             path: "/open-apis/bitable/v1/apps/app_token%20x/dashboards",
-            query: &[("page_size", "7"), ("page_token", "s")],
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("with_share_config", "true"),
+            ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -7298,7 +8263,10 @@ fn endpoints_bitable() {
             .client_token("s")
             .property(lark_api::bitable::v1::app_table_field::CreateProperty::default())
             .description(lark_api::bitable::v1::Description::default())
-            .ui_type("s"),
+            .ui_type("s")
+            .is_primary(true)
+            .field_id("s")
+            .is_hidden(true),
         ),
         Expected {
             service: "bitable",
@@ -7309,7 +8277,16 @@ fn endpoints_bitable() {
             query: &[("client_token", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["field_name", "type", "property", "description", "ui_type"],
+            body_keys: &[
+                "field_name",
+                "type",
+                "property",
+                "description",
+                "ui_type",
+                "is_primary",
+                "field_id",
+                "is_hidden",
+            ],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -7326,9 +8303,12 @@ fn endpoints_bitable() {
                 "s",
                 7,
             )
+            .client_token("s")
             .property(lark_api::bitable::v1::app_table_field::UpdateProperty::default())
             .description(lark_api::bitable::v1::Description::default())
-            .ui_type("s"),
+            .ui_type("s")
+            .is_primary(true)
+            .is_hidden(true),
         ),
         Expected {
             service: "bitable",
@@ -7336,15 +8316,23 @@ fn endpoints_bitable() {
             method: "PUT",
             template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/fields/:field_id",
             path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/fields/field_id%20x",
-            query: &[],
+            query: &[("client_token", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["field_name", "type", "property", "description", "ui_type"],
+            body_keys: &[
+                "field_name",
+                "type",
+                "property",
+                "description",
+                "ui_type",
+                "is_primary",
+                "is_hidden",
+            ],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
-            idempotency_key: None,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -7363,6 +8351,29 @@ fn endpoints_bitable() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::bitable::v1::app_table_field_group::Create::new(
+            "app_token x",
+            "table_id x",
+            [lark_api::bitable::v1::app_table_field_group::FieldGroup::default()],
+        )),
+        Expected {
+            service: "bitable",
+            name: "v1.appTableFieldGroup.create",
+            method: "POST",
+            template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/field_groups",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/field_groups",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["field_groups"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -7422,6 +8433,31 @@ fn endpoints_bitable() {
                 "shared_limit",
                 "submit_limit_once",
             ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::bitable::v1::app_table_form::Upgrade::new(
+            "app_token x",
+            "table_id x",
+            "form_id x",
+            "s",
+            "s",
+        )),
+        Expected {
+            service: "bitable",
+            name: "v1.appTableForm.upgrade",
+            method: "POST",
+            template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/forms/:form_id/upgrade",
+            path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/forms/form_id%20x/upgrade",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["form_name", "display_mode"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -7581,7 +8617,8 @@ fn endpoints_bitable() {
                 .user_id_type("s")
                 .client_token("s")
                 .ignore_consistency_check(true)
-                .fields(std::collections::BTreeMap::new()),
+                .fields(std::collections::BTreeMap::new())
+                .record_id("s"),
         ),
         Expected {
             service: "bitable",
@@ -7596,7 +8633,7 @@ fn endpoints_bitable() {
             ],
             headers: &[],
             body_kind: "json",
-            body_keys: &["fields"],
+            body_keys: &["fields", "record_id"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -7642,6 +8679,7 @@ fn endpoints_bitable() {
             )
             .user_id_type("s")
             .ignore_consistency_check(true)
+            .client_token("s")
             .fields(std::collections::BTreeMap::new()),
         ),
         Expected {
@@ -7650,7 +8688,11 @@ fn endpoints_bitable() {
             method: "PUT",
             template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/records/:record_id",
             path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/records/record_id%20x",
-            query: &[("user_id_type", "s"), ("ignore_consistency_check", "true")],
+            query: &[
+                ("user_id_type", "s"),
+                ("ignore_consistency_check", "true"),
+                ("client_token", "s"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["fields"],
@@ -7658,7 +8700,7 @@ fn endpoints_bitable() {
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
-            idempotency_key: None,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -7666,6 +8708,7 @@ fn endpoints_bitable() {
             &lark_api::bitable::v1::app_table_record::BatchUpdate::new("app_token x", "table_id x")
                 .user_id_type("s")
                 .ignore_consistency_check(true)
+                .client_token("s")
                 .records([lark_api::bitable::v1::app_table_record::BatchUpdateRecord::default()]),
         ),
         Expected {
@@ -7674,7 +8717,11 @@ fn endpoints_bitable() {
             method: "POST",
             template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/records/batch_update",
             path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/records/batch_update",
-            query: &[("user_id_type", "s"), ("ignore_consistency_check", "true")],
+            query: &[
+                ("user_id_type", "s"),
+                ("ignore_consistency_check", "true"),
+                ("client_token", "s"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["records"],
@@ -7682,7 +8729,7 @@ fn endpoints_bitable() {
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
-            idempotency_key: None,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -7877,18 +8924,21 @@ fn endpoints_bitable() {
         },
     );
     check(
-        parts(&lark_api::bitable::v1::app_table_view::Get::new(
-            "app_token x",
-            "table_id x",
-            "view_id x",
-        )),
+        parts(
+            &lark_api::bitable::v1::app_table_view::Get::new(
+                "app_token x",
+                "table_id x",
+                "view_id x",
+            )
+            .user_id_type("s"),
+        ),
         Expected {
             service: "bitable",
             name: "v1.appTableView.get",
             method: "GET",
             template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/views/:view_id",
             path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/views/view_id%20x",
-            query: &[],
+            query: &[("user_id_type", "s")],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -7906,6 +8956,7 @@ fn endpoints_bitable() {
                 "table_id x",
                 "view_id x",
             )
+            .user_id_type("s")
             .view_name("s")
             .property(lark_api::bitable::v1::app_table_view::PatchProperty::default()),
         ),
@@ -7915,7 +8966,7 @@ fn endpoints_bitable() {
             method: "PATCH",
             template: "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/views/:view_id",
             path: "/open-apis/bitable/v1/apps/app_token%20x/tables/table_id%20x/views/view_id%20x",
-            query: &[],
+            query: &[("user_id_type", "s")],
             headers: &[],
             body_kind: "json",
             body_keys: &["view_name", "property"],
@@ -7965,6 +9016,115 @@ fn endpoints_bitable() {
             body_keys: &["status"],
             file_parts: &[],
             tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+}
+
+#[test]
+fn endpoints_block() {
+    check(
+        parts(
+            &lark_api::block::v2::entity::Create::new("s", "s", "s", "s", "s")
+                .source_link("s")
+                .owner("s")
+                .extra("s")
+                .i18n_summary("s")
+                .i18n_preview("s")
+                .summary("s")
+                .preview("s"),
+        ),
+        Expected {
+            service: "block",
+            name: "v2.entity.create",
+            method: "POST",
+            template: "/open-apis/block/v2/entities",
+            path: "/open-apis/block/v2/entities",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "title",
+                "block_type_id",
+                "source_data",
+                "source_meta",
+                "version",
+                "source_link",
+                "owner",
+                "extra",
+                "i18n_summary",
+                "i18n_preview",
+                "summary",
+                "preview",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::block::v2::entity::Update::new("block_id x", "s", "s", "s", "s")
+                .title("s")
+                .source_link("s")
+                .summary("s")
+                .preview("s")
+                .i18n_summay("s")
+                .i18n_preview("s")
+                .owner("s")
+                .extra("s"),
+        ),
+        Expected {
+            service: "block",
+            name: "v2.entity.update",
+            method: "PUT",
+            template: "/open-apis/block/v2/entities/:block_id",
+            path: "/open-apis/block/v2/entities/block_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "title",
+                "block_type_id",
+                "source_data",
+                "source_meta",
+                "version",
+                "source_link",
+                "summary",
+                "preview",
+                "i18n_summay",
+                "i18n_preview",
+                "owner",
+                "extra",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::block::v2::message::Create::new("s", "s", "s", [String::from("s")])
+                .resource("s"),
+        ),
+        Expected {
+            service: "block",
+            name: "v2.message.create",
+            method: "POST",
+            template: "/open-apis/block/v2/message",
+            path: "/open-apis/block/v2/message",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["body", "version", "block_id", "resource", "open_ids"],
+            file_parts: &[],
+            tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -8040,7 +9200,8 @@ fn endpoints_board() {
             &lark_api::board::v1::whiteboard_node::Create::new("whiteboard_id x")
                 .client_token("s")
                 .user_id_type("s")
-                .nodes([lark_api::board::v1::whiteboard_node::Node::default()]),
+                .nodes([lark_api::board::v1::whiteboard_node::Node::default()])
+                .overwrite(true),
         ),
         Expected {
             service: "board",
@@ -8051,7 +9212,7 @@ fn endpoints_board() {
             query: &[("client_token", "s"), ("user_id_type", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["nodes"],
+            body_keys: &["nodes", "overwrite"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -8064,7 +9225,10 @@ fn endpoints_board() {
             &lark_api::board::v1::whiteboard_node::CreatePlantuml::new("whiteboard_id x", "s")
                 .style_type(7)
                 .syntax_type(7)
-                .diagram_type(7),
+                .diagram_type(7)
+                .overwrite(true)
+                .parse_mode(7)
+                .look_type(7),
         ),
         Expected {
             service: "board",
@@ -8080,6 +9244,9 @@ fn endpoints_board() {
                 "style_type",
                 "syntax_type",
                 "diagram_type",
+                "overwrite",
+                "parse_mode",
+                "look_type",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -8107,6 +9274,29 @@ fn endpoints_board() {
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::board::v1::whiteboard_node::BatchDelete::new("whiteboard_id x")
+                .client_token("s")
+                .ids([String::from("s")]),
+        ),
+        Expected {
+            service: "board",
+            name: "v1.whiteboardNode.batchDelete",
+            method: "DELETE",
+            template: "/open-apis/board/v1/whiteboards/:whiteboard_id/nodes/batch_delete",
+            path: "/open-apis/board/v1/whiteboards/whiteboard_id%20x/nodes/batch_delete",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["ids"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
 }
@@ -8151,19 +9341,53 @@ fn endpoints_bot() {
             idempotency_key: None,
         },
     );
+    check(
+        parts(
+            &lark_api::bot::v4::bot::Search::new()
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .query("s")
+                .filter(lark_api::bot::v4::bot::Filter::default()),
+        ),
+        Expected {
+            service: "bot",
+            name: "v4.bot.search",
+            method: "POST",
+            template: "/open-apis/bot/v4/bot/search",
+            path: "/open-apis/bot/v4/bot/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "filter"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
 }
 
 #[test]
 fn endpoints_calendar() {
     check(
-        parts(&lark_api::calendar::v4::calendar::Primary::new().user_id_type("s")),
+        parts(
+            &lark_api::calendar::v4::calendar::Primary::new()
+                .user_id_type("s")
+                .op_user_id("s"),
+        ),
         Expected {
             service: "calendar",
             name: "v4.calendar.primary",
             method: "POST",
             template: "/open-apis/calendar/v4/calendars/primary",
             path: "/open-apis/calendar/v4/calendars/primary",
-            query: &[("user_id_type", "s")],
+            query: &[("user_id_type", "s"), ("op_user_id", "s")],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -8387,14 +9611,18 @@ fn endpoints_calendar() {
         },
     );
     check(
-        parts(&lark_api::calendar::v4::calendar::Mget::new().calendar_ids([String::from("s")])),
+        parts(
+            &lark_api::calendar::v4::calendar::Mget::new()
+                .user_id_type("s")
+                .calendar_ids([String::from("s")]),
+        ),
         Expected {
             service: "calendar",
             name: "v4.calendar.mget",
             method: "POST",
             template: "/open-apis/calendar/v4/calendars/mget",
             path: "/open-apis/calendar/v4/calendars/mget",
-            query: &[],
+            query: &[("user_id_type", "s")],
             headers: &[],
             body_kind: "json",
             body_keys: &["calendar_ids"],
@@ -8582,7 +9810,9 @@ fn endpoints_calendar() {
                 .recurrence("s")
                 .schemas([lark_api::calendar::v4::calendar_event::Schema::default()])
                 .attachments([lark_api::calendar::v4::calendar_event::Attachment::default()])
-                .event_check_in(lark_api::calendar::v4::calendar_event::EventCheckIn::default()),
+                .event_check_in(lark_api::calendar::v4::calendar_event::EventCheckIn::default())
+                .source("s")
+                .description_rich("s"),
         ),
         Expected {
             service: "calendar",
@@ -8610,6 +9840,8 @@ fn endpoints_calendar() {
                 "schemas",
                 "attachments",
                 "event_check_in",
+                "source",
+                "description_rich",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -8646,7 +9878,8 @@ fn endpoints_calendar() {
                 .need_meeting_settings(true)
                 .need_attendee(true)
                 .max_attendee_num(7)
-                .user_id_type("s"),
+                .user_id_type("s")
+                .op_user_id("s"),
         ),
         Expected {
             service: "calendar",
@@ -8659,6 +9892,7 @@ fn endpoints_calendar() {
                 ("need_attendee", "true"),
                 ("max_attendee_num", "7"),
                 ("user_id_type", "s"),
+                ("op_user_id", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -8679,7 +9913,8 @@ fn endpoints_calendar() {
                 .sync_token("s")
                 .start_time("s")
                 .end_time("s")
-                .user_id_type("s"),
+                .user_id_type("s")
+                .op_user_id("s"),
         ),
         Expected {
             service: "calendar",
@@ -8695,6 +9930,7 @@ fn endpoints_calendar() {
                 ("start_time", "s"),
                 ("end_time", "s"),
                 ("user_id_type", "s"),
+                ("op_user_id", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -8725,7 +9961,9 @@ fn endpoints_calendar() {
                 .recurrence("s")
                 .schemas([lark_api::calendar::v4::calendar_event::Schema::default()])
                 .attachments([lark_api::calendar::v4::calendar_event::PatchAttachment::default()])
-                .event_check_in(lark_api::calendar::v4::calendar_event::EventCheckIn::default()),
+                .event_check_in(lark_api::calendar::v4::calendar_event::EventCheckIn::default())
+                .source("s")
+                .description_rich("s"),
         ),
         Expected {
             service: "calendar",
@@ -8753,6 +9991,8 @@ fn endpoints_calendar() {
                 "schemas",
                 "attachments",
                 "event_check_in",
+                "source",
+                "description_rich",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -8791,21 +10031,23 @@ fn endpoints_calendar() {
         },
     );
     check(
-        parts(&lark_api::calendar::v4::calendar_event::Subscription::new(
-            "calendar_id x",
-        )),
+        parts(
+            &lark_api::calendar::v4::calendar_event::Subscription::new("calendar_id x")
+                .op_user_id("s")
+                .user_id_type("s"),
+        ),
         Expected {
             service: "calendar",
             name: "v4.calendarEvent.subscription",
             method: "POST",
             template: "/open-apis/calendar/v4/calendars/:calendar_id/events/subscription",
             path: "/open-apis/calendar/v4/calendars/calendar_id%20x/events/subscription",
-            query: &[],
+            query: &[("op_user_id", "s"), ("user_id_type", "s")],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["user"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -8894,19 +10136,23 @@ fn endpoints_calendar() {
         },
     );
     check(
-        parts(&lark_api::calendar::v4::calendar_event::Unsubscription::new("calendar_id x")),
+        parts(
+            &lark_api::calendar::v4::calendar_event::Unsubscription::new("calendar_id x")
+                .op_user_id("s")
+                .user_id_type("s"),
+        ),
         Expected {
             service: "calendar",
             name: "v4.calendarEvent.unsubscription",
             method: "POST",
             template: "/open-apis/calendar/v4/calendars/:calendar_id/events/unsubscription",
             path: "/open-apis/calendar/v4/calendars/calendar_id%20x/events/unsubscription",
-            query: &[],
+            query: &[("op_user_id", "s"), ("user_id_type", "s")],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["user"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -8957,7 +10203,8 @@ fn endpoints_calendar() {
             .user_id_type("s")
             .need_resource_customization(true)
             .page_token("s")
-            .page_size(7),
+            .page_size(7)
+            .op_user_id("s"),
         ),
         Expected {
             service: "calendar",
@@ -8970,6 +10217,7 @@ fn endpoints_calendar() {
                 ("need_resource_customization", "true"),
                 ("page_token", "s"),
                 ("page_size", "7"),
+                ("op_user_id", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -9026,7 +10274,8 @@ fn endpoints_calendar() {
             )
             .page_token("s")
             .page_size(7)
-            .user_id_type("s"),
+            .user_id_type("s")
+            .op_user_id("s"),
         ),
         Expected {
             service: "calendar",
@@ -9038,6 +10287,7 @@ fn endpoints_calendar() {
                 ("page_token", "s"),
                 ("page_size", "7"),
                 ("user_id_type", "s"),
+                ("op_user_id", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -9688,14 +10938,18 @@ fn endpoints_compensation() {
         },
     );
     check(
-        parts(&lark_api::compensation::v1::item::List::new(7).page_token("s")),
+        parts(
+            &lark_api::compensation::v1::item::List::new(7)
+                .page_token("s")
+                .item_type("s"),
+        ),
         Expected {
             service: "compensation",
             name: "v1.item.list",
             method: "GET",
             template: "/open-apis/compensation/v1/items",
             path: "/open-apis/compensation/v1/items",
-            query: &[("page_size", "7"), ("page_token", "s")],
+            query: &[("page_size", "7"), ("page_token", "s"), ("item_type", "s")],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -10765,7 +12019,7 @@ fn endpoints_contact() {
     check(
         parts(
             &lark_api::contact::v3::employee_type_enum::Update::new("enum_id x", "s", 7, 7)
-                .i18n_content([lark_api::common::ChangeReasonI18nName::default()]),
+                .i18n_content([lark_api::common::I18nName::default()]),
         ),
         Expected {
             service: "contact",
@@ -10808,7 +12062,7 @@ fn endpoints_contact() {
     check(
         parts(
             &lark_api::contact::v3::employee_type_enum::Create::new("s", 7, 7)
-                .i18n_content([lark_api::common::ChangeReasonI18nName::default()]),
+                .i18n_content([lark_api::common::I18nName::default()]),
         ),
         Expected {
             service: "contact",
@@ -11020,7 +12274,10 @@ fn endpoints_contact() {
                 .department_id_type("s")
                 .description("s")
                 .r#type(7)
-                .group_id("s"),
+                .group_id("s")
+                .dynamic_group_rule(lark_api::contact::v3::group::DynamicGroupRule::default())
+                .visible_scope(lark_api::contact::v3::group::VisibleScope::default())
+                .department_scope_list([String::from("s")]),
         ),
         Expected {
             service: "contact",
@@ -11031,7 +12288,15 @@ fn endpoints_contact() {
             query: &[("user_id_type", "s"), ("department_id_type", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["name", "description", "type", "group_id"],
+            body_keys: &[
+                "name",
+                "description",
+                "type",
+                "group_id",
+                "dynamic_group_rule",
+                "visible_scope",
+                "department_scope_list",
+            ],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -11045,7 +12310,10 @@ fn endpoints_contact() {
                 .user_id_type("s")
                 .department_id_type("s")
                 .name("s")
-                .description("s"),
+                .description("s")
+                .dynamic_group_rule(lark_api::contact::v3::group::DynamicGroupRule::default())
+                .visible_scope(lark_api::contact::v3::group::VisibleScope::default())
+                .department_scope_list([String::from("s")]),
         ),
         Expected {
             service: "contact",
@@ -11056,7 +12324,13 @@ fn endpoints_contact() {
             query: &[("user_id_type", "s"), ("department_id_type", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["name", "description"],
+            body_keys: &[
+                "name",
+                "description",
+                "dynamic_group_rule",
+                "visible_scope",
+                "department_scope_list",
+            ],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -11288,8 +12562,8 @@ fn endpoints_contact() {
             &lark_api::contact::v3::job_family::Create::new("s", true)
                 .description("s")
                 .parent_job_family_id("s")
-                .i18n_name([lark_api::common::ChangeReasonI18nName::default()])
-                .i18n_description([lark_api::common::ChangeReasonI18nName::default()]),
+                .i18n_name([lark_api::common::I18nName::default()])
+                .i18n_description([lark_api::common::I18nName::default()]),
         ),
         Expected {
             service: "contact",
@@ -11388,8 +12662,8 @@ fn endpoints_contact() {
                 .description("s")
                 .parent_job_family_id("s")
                 .status(true)
-                .i18n_name([lark_api::common::ChangeReasonI18nName::default()])
-                .i18n_description([lark_api::common::ChangeReasonI18nName::default()]),
+                .i18n_name([lark_api::common::I18nName::default()])
+                .i18n_description([lark_api::common::I18nName::default()]),
         ),
         Expected {
             service: "contact",
@@ -11420,8 +12694,8 @@ fn endpoints_contact() {
             &lark_api::contact::v3::job_level::Create::new("s", true)
                 .description("s")
                 .order(7)
-                .i18n_name([lark_api::common::ChangeReasonI18nName::default()])
-                .i18n_description([lark_api::common::ChangeReasonI18nName::default()]),
+                .i18n_name([lark_api::common::I18nName::default()])
+                .i18n_description([lark_api::common::I18nName::default()]),
         ),
         Expected {
             service: "contact",
@@ -11520,8 +12794,8 @@ fn endpoints_contact() {
                 .description("s")
                 .order(7)
                 .status(true)
-                .i18n_name([lark_api::common::ChangeReasonI18nName::default()])
-                .i18n_description([lark_api::common::ChangeReasonI18nName::default()]),
+                .i18n_name([lark_api::common::I18nName::default()])
+                .i18n_description([lark_api::common::I18nName::default()]),
         ),
         Expected {
             service: "contact",
@@ -11817,7 +13091,13 @@ fn endpoints_contact() {
                 .job_level_id("s")
                 .job_family_id("s")
                 .subscription_ids([String::from("s")])
-                .dotted_line_leader_user_ids([String::from("s")]),
+                .dotted_line_leader_user_ids([String::from("s")])
+                .positions([lark_api::contact::v3::user::Position::default()])
+                .idp_type("s")
+                .description("s")
+                .need_send_notification(true)
+                .notification_option(lark_api::contact::v3::user::NotificationOption::default())
+                .department_path([lark_api::contact::v3::user::DepartmentPath::default()]),
         ),
         Expected {
             service: "contact",
@@ -11859,6 +13139,12 @@ fn endpoints_contact() {
                 "job_family_id",
                 "subscription_ids",
                 "dotted_line_leader_user_ids",
+                "positions",
+                "idp_type",
+                "description",
+                "need_send_notification",
+                "notification_option",
+                "department_path",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -12023,7 +13309,12 @@ fn endpoints_contact() {
                 .job_level_id("s")
                 .job_family_id("s")
                 .subscription_ids([String::from("s")])
-                .dotted_line_leader_user_ids([String::from("s")]),
+                .dotted_line_leader_user_ids([String::from("s")])
+                .positions([lark_api::contact::v3::user::Position::default()])
+                .idp_type("s")
+                .description("s")
+                .geo("s")
+                .department_path([lark_api::contact::v3::user::DepartmentPath::default()]),
         ),
         Expected {
             service: "contact",
@@ -12060,6 +13351,11 @@ fn endpoints_contact() {
                 "job_family_id",
                 "subscription_ids",
                 "dotted_line_leader_user_ids",
+                "positions",
+                "idp_type",
+                "description",
+                "geo",
+                "department_path",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -12090,7 +13386,13 @@ fn endpoints_contact() {
                 .custom_attrs([lark_api::contact::v3::user::CustomAttr::default()])
                 .enterprise_email("s")
                 .job_title("s")
-                .is_frozen(true),
+                .is_frozen(true)
+                .positions([lark_api::contact::v3::user::Position::default()])
+                .idp_type("s")
+                .description("s")
+                .geo("s")
+                .department_path([lark_api::contact::v3::user::DepartmentPath::default()])
+                .dotted_line_leader_user_ids([String::from("s")]),
         ),
         Expected {
             service: "contact",
@@ -12123,6 +13425,12 @@ fn endpoints_contact() {
                 "enterprise_email",
                 "job_title",
                 "is_frozen",
+                "positions",
+                "idp_type",
+                "description",
+                "geo",
+                "department_path",
+                "dotted_line_leader_user_ids",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -12223,6 +13531,25 @@ fn endpoints_contact() {
             body_keys: &["departments", "subscription_ids"],
             file_parts: &[],
             tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::contact::v3::user::BasicBatch::new([String::from("s")]).user_id_type("s")),
+        Expected {
+            service: "contact",
+            name: "v3.user.basicBatch",
+            method: "POST",
+            template: "/open-apis/contact/v3/users/basic_batch",
+            path: "/open-apis/contact/v3/users/basic_batch",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_ids"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -12599,14 +13926,22 @@ fn endpoints_corehr() {
         },
     );
     check(
-        parts(&lark_api::corehr::v1::company::List::new(7).page_token("s")),
+        parts(
+            &lark_api::corehr::v1::company::List::new(7)
+                .page_token("s")
+                .effective_date("s"),
+        ),
         Expected {
             service: "corehr",
             name: "v1.company.list",
             method: "GET",
             template: "/open-apis/corehr/v1/companies",
             path: "/open-apis/corehr/v1/companies",
-            query: &[("page_token", "s"), ("page_size", "7")],
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("effective_date", "s"),
+            ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -12639,7 +13974,8 @@ fn endpoints_corehr() {
                 )
                 .office_address_info(
                     lark_api::corehr::v1::company::RegisteredOfficeAddressInfo::default(),
-                ),
+                )
+                .custom_fields([lark_api::corehr::CustomField::default()]),
         ),
         Expected {
             service: "corehr",
@@ -12666,6 +14002,7 @@ fn endpoints_corehr() {
                 "fax",
                 "registered_office_address_info",
                 "office_address_info",
+                "custom_fields",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -12692,7 +14029,19 @@ fn endpoints_corehr() {
                 .cpst_change_reason_id("s")
                 .cpst_plan_id("s")
                 .cpst_salary_level_id("s")
-                .effective_time("s"),
+                .effective_time("s")
+                .performance_indicator_id("s")
+                .performance_score_grade_id("s")
+                .custom_org_1_ids("s")
+                .custom_org_2_ids("s")
+                .custom_org_3_ids("s")
+                .custom_org_4_ids("s")
+                .custom_org_5_ids("s")
+                .custom_org_6_ids("s")
+                .custom_org_7_ids("s")
+                .custom_org_8_ids("s")
+                .custom_org_9_ids("s")
+                .custom_org_10_ids("s"),
         ),
         Expected {
             service: "corehr",
@@ -12718,6 +14067,18 @@ fn endpoints_corehr() {
                 ("cpst_plan_id", "s"),
                 ("cpst_salary_level_id", "s"),
                 ("effective_time", "s"),
+                ("performance_indicator_id", "s"),
+                ("performance_score_grade_id", "s"),
+                ("custom_org_1_ids", "s"),
+                ("custom_org_2_ids", "s"),
+                ("custom_org_3_ids", "s"),
+                ("custom_org_4_ids", "s"),
+                ("custom_org_5_ids", "s"),
+                ("custom_org_6_ids", "s"),
+                ("custom_org_7_ids", "s"),
+                ("custom_org_8_ids", "s"),
+                ("custom_org_9_ids", "s"),
+                ("custom_org_10_ids", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -13027,7 +14388,9 @@ fn endpoints_corehr() {
                 .hiberarchy_common(lark_api::corehr::v1::CreateHiberarchyCommon::default())
                 .custom_fields([lark_api::corehr::CustomField::default()])
                 .cost_center_id("s")
-                .staffing_model(lark_api::corehr::Type::default()),
+                .staffing_model(lark_api::corehr::Type::default())
+                .expiration_time("s")
+                .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -13051,12 +14414,35 @@ fn endpoints_corehr() {
                 "custom_fields",
                 "cost_center_id",
                 "staffing_model",
+                "expiration_time",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
             idempotency_key: Some(IdempotencyKey::Query("client_token")),
+        },
+    );
+    check(
+        parts(&lark_api::corehr::v1::department::Delete::new(
+            "department_id x",
+        )),
+        Expected {
+            service: "corehr",
+            name: "v1.department.delete",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/departments/:department_id",
+            path: "/open-apis/corehr/v1/departments/department_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13113,6 +14499,54 @@ fn endpoints_corehr() {
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::corehr::v1::department::Patch::new("department_id x", "s")
+                .client_token("s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .id("s")
+                .sub_type(lark_api::corehr::Type::default())
+                .manager("s")
+                .is_confidential(true)
+                .hiberarchy_common(lark_api::corehr::PatchHiberarchyCommon::default())
+                .custom_fields([lark_api::corehr::CustomField::default()])
+                .cost_center_id("s")
+                .staffing_model(lark_api::corehr::Type::default())
+                .expiration_time("s"),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v1.department.patch",
+            method: "PATCH",
+            template: "/open-apis/corehr/v1/departments/:department_id",
+            path: "/open-apis/corehr/v1/departments/department_id%20x",
+            query: &[
+                ("client_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "id",
+                "sub_type",
+                "manager",
+                "is_confidential",
+                "hiberarchy_common",
+                "effective_time",
+                "custom_fields",
+                "cost_center_id",
+                "staffing_model",
+                "expiration_time",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
         },
     );
     check(
@@ -13321,7 +14755,8 @@ fn endpoints_corehr() {
                 .custom_fields([lark_api::corehr::CustomField::default()])
                 .work_email_list([lark_api::corehr::v1::employment::WorkEmailList::default()])
                 .reason_for_offboarding(lark_api::corehr::Type::default())
-                .ats_application_id("s"),
+                .ats_application_id("s")
+                .condition_worker(true),
         ),
         Expected {
             service: "corehr",
@@ -13346,6 +14781,7 @@ fn endpoints_corehr() {
                 "work_email_list",
                 "reason_for_offboarding",
                 "ats_application_id",
+                "condition_worker",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -13385,7 +14821,9 @@ fn endpoints_corehr() {
                 .job_family_id_list([String::from("s")])
                 .job_level_id_list([String::from("s")])
                 .working_hours_type_id("s")
-                .custom_fields([lark_api::corehr::CustomField::default()]),
+                .custom_fields([lark_api::corehr::CustomField::default()])
+                .expiration_time("s")
+                .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -13408,6 +14846,8 @@ fn endpoints_corehr() {
                 "working_hours_type_id",
                 "effective_time",
                 "custom_fields",
+                "expiration_time",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -13497,7 +14937,9 @@ fn endpoints_corehr() {
                 .job_level_id_list([String::from("s")])
                 .working_hours_type_id("s")
                 .effective_time("s")
-                .custom_fields([lark_api::corehr::CustomField::default()]),
+                .custom_fields([lark_api::corehr::CustomField::default()])
+                .expiration_time("s")
+                .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -13520,12 +14962,50 @@ fn endpoints_corehr() {
                 "working_hours_type_id",
                 "effective_time",
                 "custom_fields",
+                "expiration_time",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
             idempotency_key: Some(IdempotencyKey::Query("client_token")),
+        },
+    );
+    check(
+        parts(
+            &lark_api::corehr::v1::job_change::Create::new(7, "s", "s", "s")
+                .user_id_type("s")
+                .department_id_type("s")
+                .flow_id("s")
+                .transfer_info(lark_api::corehr::v1::job_change::TransferInfo::default())
+                .transfer_key("s")
+                .initiator_id("s"),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v1.jobChange.create",
+            method: "POST",
+            template: "/open-apis/corehr/v1/job_changes",
+            path: "/open-apis/corehr/v1/job_changes",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "transfer_mode",
+                "employment_id",
+                "transfer_type_unique_identifier",
+                "flow_id",
+                "effective_date",
+                "transfer_info",
+                "transfer_key",
+                "initiator_id",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -13548,12 +15028,17 @@ fn endpoints_corehr() {
                 .direct_manager_id("s")
                 .dotted_line_manager_id_list([String::from("s")])
                 .second_direct_manager_id("s")
-                .cost_center_rate([lark_api::corehr::CostCenterRate::default()])
+                .cost_center_rate([lark_api::corehr::OriginalCostCenterRate::default()])
                 .work_shift(lark_api::corehr::Type::default())
                 .compensation_type(lark_api::corehr::Type::default())
                 .service_company("s")
                 .position_id("s")
-                .pathway_id("s"),
+                .pathway_id("s")
+                .weekly_working_hours(7)
+                .custom_fields([lark_api::corehr::CustomField::default()])
+                .weekly_working_hours_v2(1.5)
+                .employee_subtype_id("s")
+                .work_calendar_id("s"),
         ),
         Expected {
             service: "corehr",
@@ -13594,6 +15079,11 @@ fn endpoints_corehr() {
                 "service_company",
                 "position_id",
                 "pathway_id",
+                "weekly_working_hours",
+                "custom_fields",
+                "weekly_working_hours_v2",
+                "employee_subtype_id",
+                "work_calendar_id",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -13711,11 +15201,16 @@ fn endpoints_corehr() {
                 .direct_manager_id("s")
                 .dotted_line_manager_id_list([String::from("s")])
                 .second_direct_manager_id("s")
-                .cost_center_rate([lark_api::corehr::CostCenterRate::default()])
+                .cost_center_rate([lark_api::corehr::OriginalCostCenterRate::default()])
                 .work_shift(lark_api::corehr::Type::default())
                 .compensation_type(lark_api::corehr::Type::default())
                 .service_company("s")
-                .pathway_id("s"),
+                .pathway_id("s")
+                .weekly_working_hours(7)
+                .custom_fields([lark_api::corehr::CustomField::default()])
+                .weekly_working_hours_v2(1.5)
+                .employee_subtype_id("s")
+                .work_calendar_id("s"),
         ),
         Expected {
             service: "corehr",
@@ -13756,6 +15251,11 @@ fn endpoints_corehr() {
                 "compensation_type",
                 "service_company",
                 "pathway_id",
+                "weekly_working_hours",
+                "custom_fields",
+                "weekly_working_hours_v2",
+                "employee_subtype_id",
+                "work_calendar_id",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -13774,7 +15274,8 @@ fn endpoints_corehr() {
                 .pathway_ids([String::from("s")])
                 .code("s")
                 .description([lark_api::common::Reason::default()])
-                .custom_fields([lark_api::corehr::CustomField::default()]),
+                .custom_fields([lark_api::corehr::CustomField::default()])
+                .expiration_time("s"),
         ),
         Expected {
             service: "corehr",
@@ -13795,6 +15296,7 @@ fn endpoints_corehr() {
                 "code",
                 "description",
                 "custom_fields",
+                "expiration_time",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -13876,7 +15378,8 @@ fn endpoints_corehr() {
                 .effective_time("s")
                 .code("s")
                 .description([lark_api::common::Reason::default()])
-                .custom_fields([lark_api::corehr::CustomField::default()]),
+                .custom_fields([lark_api::corehr::CustomField::default()])
+                .expiration_time("s"),
         ),
         Expected {
             service: "corehr",
@@ -13897,6 +15400,7 @@ fn endpoints_corehr() {
                 "code",
                 "description",
                 "custom_fields",
+                "expiration_time",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -13914,7 +15418,8 @@ fn endpoints_corehr() {
                 .description([lark_api::common::Reason::default()])
                 .custom_fields([lark_api::corehr::CustomField::default()])
                 .job_grade([String::from("s")])
-                .pathway_ids([String::from("s")]),
+                .pathway_ids([String::from("s")])
+                .view_order(7),
         ),
         Expected {
             service: "corehr",
@@ -13934,6 +15439,7 @@ fn endpoints_corehr() {
                 "custom_fields",
                 "job_grade",
                 "pathway_ids",
+                "view_order",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -14012,7 +15518,8 @@ fn endpoints_corehr() {
                 .active(true)
                 .custom_fields([lark_api::corehr::CustomField::default()])
                 .job_grade([String::from("s")])
-                .pathway_ids([String::from("s")]),
+                .pathway_ids([String::from("s")])
+                .view_order(7),
         ),
         Expected {
             service: "corehr",
@@ -14032,6 +15539,7 @@ fn endpoints_corehr() {
                 "custom_fields",
                 "job_grade",
                 "pathway_ids",
+                "view_order",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -14342,7 +15850,10 @@ fn endpoints_corehr() {
                 .working_hours_type_id("s")
                 .locale(lark_api::corehr::Type::default())
                 .time_zone_id("s")
-                .display_language_id("s"),
+                .display_language_id("s")
+                .expiration_time("s")
+                .custom_fields([lark_api::corehr::CustomField::default()])
+                .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -14362,6 +15873,9 @@ fn endpoints_corehr() {
                 "locale",
                 "time_zone_id",
                 "display_language_id",
+                "expiration_time",
+                "custom_fields",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -14632,7 +16146,7 @@ fn endpoints_corehr() {
             body_kind: "json",
             body_keys: &["active", "offboarding_reason_unique_identifier"],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -14643,6 +16157,7 @@ fn endpoints_corehr() {
             &lark_api::corehr::v1::offboarding::Search::new(7)
                 .page_token("s")
                 .user_id_type("s")
+                .department_id_type("s")
                 .employment_ids([String::from("s")])
                 .apply_initiating_time_start("s")
                 .apply_initiating_time_end("s")
@@ -14654,7 +16169,10 @@ fn endpoints_corehr() {
                 .offboarding_date_end("s")
                 .statuses([lark_api::corehr::v1::offboarding::Status::from("s")])
                 .reasons([String::from("s")])
-                .employee_reasons([String::from("s")]),
+                .employee_reasons([String::from("s")])
+                .department_ids([String::from("s")])
+                .select_fields([String::from("s")])
+                .filter_str("s"),
         ),
         Expected {
             service: "corehr",
@@ -14666,6 +16184,7 @@ fn endpoints_corehr() {
                 ("page_size", "7"),
                 ("page_token", "s"),
                 ("user_id_type", "s"),
+                ("department_id_type", "s"),
             ],
             headers: &[],
             body_kind: "json",
@@ -14682,9 +16201,12 @@ fn endpoints_corehr() {
                 "statuses",
                 "reasons",
                 "employee_reasons",
+                "department_ids",
+                "select_fields",
+                "filter_str",
             ],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -14716,78 +16238,11 @@ fn endpoints_corehr() {
                 .custom_fields([lark_api::corehr::CustomField::default()])
                 .resident_tax_id_list([String::from("s")])
                 .age(7)
-                .personal_profile([lark_api::corehr::v1::person::PersonalProfile::default()]),
+                .personal_profile([lark_api::corehr::PersonalProfile::default()]),
         ),
         Expected {
             service: "corehr",
             name: "v1.person.create",
-            method: "POST",
-            template: "/open-apis/corehr/v1/persons",
-            path: "/open-apis/corehr/v1/persons",
-            query: &[("client_token", "s")],
-            headers: &[],
-            body_kind: "json",
-            body_keys: &[
-                "name_list",
-                "gender",
-                "date_of_birth",
-                "nationality_id",
-                "race",
-                "marital_status",
-                "phone_list",
-                "address_list",
-                "email_list",
-                "work_experience_list",
-                "education_list",
-                "bank_account_list",
-                "national_id_list",
-                "dependent_list",
-                "emergency_contact_list",
-                "date_entered_workforce",
-                "profile_image_id",
-                "custom_fields",
-                "resident_tax_id_list",
-                "age",
-                "personal_profile",
-            ],
-            file_parts: &[],
-            tokens: &["tenant"],
-            helpdesk: false,
-            paginated: false,
-            idempotency_key: Some(IdempotencyKey::Query("client_token")),
-        },
-    );
-    check(
-        parts(
-            &lark_api::corehr::v1::person::CreateV1::new()
-                .client_token("s")
-                .name_list([lark_api::corehr::v1::person::NameList::default()])
-                .gender(lark_api::corehr::Type::default())
-                .date_of_birth("s")
-                .nationality_id("s")
-                .race(lark_api::corehr::Type::default())
-                .marital_status(lark_api::corehr::Type::default())
-                .phone_list([lark_api::corehr::v1::person::PhoneList::default()])
-                .address_list([lark_api::corehr::v1::person::AddressList::default()])
-                .email_list([lark_api::corehr::v1::person::EmailList::default()])
-                .work_experience_list([lark_api::corehr::v1::person::WorkExperienceList::default()])
-                .education_list([lark_api::corehr::v1::person::EducationList::default()])
-                .bank_account_list([lark_api::corehr::v1::person::BankAccountList::default()])
-                .national_id_list([lark_api::corehr::v1::person::NationalIdList::default()])
-                .dependent_list([lark_api::corehr::v1::person::DependentList::default()])
-                .emergency_contact_list([
-                    lark_api::corehr::v1::person::EmergencyContactList::default(),
-                ])
-                .date_entered_workforce("s")
-                .profile_image_id("s")
-                .custom_fields([lark_api::corehr::CustomField::default()])
-                .resident_tax_id_list([String::from("s")])
-                .age(7)
-                .personal_profile([lark_api::corehr::v1::person::PersonalProfile::default()]),
-        ),
-        Expected {
-            service: "corehr",
-            name: "v1.person.createV1",
             method: "POST",
             template: "/open-apis/corehr/v1/persons",
             path: "/open-apis/corehr/v1/persons",
@@ -14910,7 +16365,7 @@ fn endpoints_corehr() {
                 .custom_fields([lark_api::corehr::CustomField::default()])
                 .resident_tax_id_list([String::from("s")])
                 .age(7)
-                .personal_profile([lark_api::corehr::v1::person::PersonalProfile::default()]),
+                .personal_profile([lark_api::corehr::PersonalProfile::default()]),
         ),
         Expected {
             service: "corehr",
@@ -14952,70 +16407,24 @@ fn endpoints_corehr() {
         },
     );
     check(
-        parts(
-            &lark_api::corehr::v1::person::PatchV1::new("person_id x")
-                .client_token("s")
-                .name_list([lark_api::corehr::v1::person::NameList::default()])
-                .gender(lark_api::corehr::Type::default())
-                .date_of_birth("s")
-                .nationality_id("s")
-                .race(lark_api::corehr::Type::default())
-                .marital_status(lark_api::corehr::Type::default())
-                .phone_list([lark_api::corehr::v1::person::PhoneList::default()])
-                .address_list([lark_api::corehr::v1::person::AddressList::default()])
-                .email_list([lark_api::corehr::v1::person::EmailList::default()])
-                .work_experience_list([lark_api::corehr::v1::person::WorkExperienceList::default()])
-                .education_list([lark_api::corehr::v1::person::EducationList::default()])
-                .bank_account_list([lark_api::corehr::v1::person::BankAccountList::default()])
-                .national_id_list([lark_api::corehr::v1::person::NationalIdList::default()])
-                .dependent_list([lark_api::corehr::v1::person::DependentList::default()])
-                .emergency_contact_list([
-                    lark_api::corehr::v1::person::EmergencyContactList::default(),
-                ])
-                .date_entered_workforce("s")
-                .profile_image_id("s")
-                .custom_fields([lark_api::corehr::CustomField::default()])
-                .resident_tax_id_list([String::from("s")])
-                .age(7)
-                .personal_profile([lark_api::corehr::v1::person::PersonalProfile::default()]),
-        ),
+        parts(&lark_api::corehr::v1::pre_hire::Delete::new(
+            "pre_hire_id x",
+        )),
         Expected {
             service: "corehr",
-            name: "v1.person.patchV1",
-            method: "PATCH",
-            template: "/open-apis/corehr/v1/persons/:person_id",
-            path: "/open-apis/corehr/v1/persons/person_id%20x",
-            query: &[("client_token", "s")],
+            name: "v1.preHire.delete",
+            method: "DELETE",
+            template: "/open-apis/corehr/v1/pre_hires/:pre_hire_id",
+            path: "/open-apis/corehr/v1/pre_hires/pre_hire_id%20x",
+            query: &[],
             headers: &[],
-            body_kind: "json",
-            body_keys: &[
-                "name_list",
-                "gender",
-                "date_of_birth",
-                "nationality_id",
-                "race",
-                "marital_status",
-                "phone_list",
-                "address_list",
-                "email_list",
-                "work_experience_list",
-                "education_list",
-                "bank_account_list",
-                "national_id_list",
-                "dependent_list",
-                "emergency_contact_list",
-                "date_entered_workforce",
-                "profile_image_id",
-                "custom_fields",
-                "resident_tax_id_list",
-                "age",
-                "personal_profile",
-            ],
+            body_kind: "none",
+            body_keys: &[],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
-            idempotency_key: Some(IdempotencyKey::Query("client_token")),
+            idempotency_key: None,
         },
     );
     check(
@@ -15061,6 +16470,68 @@ fn endpoints_corehr() {
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::corehr::v1::pre_hire::Patch::new("pre_hire_id x")
+                .client_token("s")
+                .ats_application_id("s")
+                .hire_date("s")
+                .employee_type(lark_api::corehr::Type::default())
+                .worker_id("s")
+                .employee_type_id("s")
+                .person_id("s")
+                .custom_fields([lark_api::corehr::CustomField::default()])
+                .cost_center_rate([lark_api::corehr::OriginalCostCenterRate::default()])
+                .onboarding_status(lark_api::corehr::Type::default()),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v1.preHire.patch",
+            method: "PATCH",
+            template: "/open-apis/corehr/v1/pre_hires/:pre_hire_id",
+            path: "/open-apis/corehr/v1/pre_hires/pre_hire_id%20x",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "ats_application_id",
+                "hire_date",
+                "employee_type",
+                "worker_id",
+                "employee_type_id",
+                "person_id",
+                "custom_fields",
+                "cost_center_rate",
+                "onboarding_status",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
+        },
+    );
+    check(
+        parts(&lark_api::corehr::v1::process_form_variable_data::Get::new(
+            "process_id x",
+        )),
+        Expected {
+            service: "corehr",
+            name: "v1.processFormVariableData.get",
+            method: "GET",
+            template: "/open-apis/corehr/v1/processes/:process_id/form_variable_data",
+            path: "/open-apis/corehr/v1/processes/process_id%20x/form_variable_data",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
             idempotency_key: None,
         },
     );
@@ -15222,7 +16693,7 @@ fn endpoints_corehr() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -15245,7 +16716,7 @@ fn endpoints_corehr() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -16095,7 +17566,8 @@ fn endpoints_corehr() {
                 .code("s")
                 .parent_cost_center_id("s")
                 .managers([String::from("s")])
-                .description([lark_api::common::Reason::default()]),
+                .description([lark_api::common::Reason::default()])
+                .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -16113,6 +17585,7 @@ fn endpoints_corehr() {
                 "managers",
                 "description",
                 "effective_time",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -16209,13 +17682,79 @@ fn endpoints_corehr() {
     );
     check(
         parts(
+            &lark_api::corehr::v2::cost_center::QueryMultiTimeline::new(7, [String::from("s")])
+                .page_token("s")
+                .user_id_type("s")
+                .effective_date_start("s")
+                .effective_date_end("s")
+                .fields([String::from("s")]),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v2.costCenter.queryMultiTimeline",
+            method: "POST",
+            template: "/open-apis/corehr/v2/cost_centers/query_multi_timeline",
+            path: "/open-apis/corehr/v2/cost_centers/query_multi_timeline",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "cost_center_ids",
+                "effective_date_start",
+                "effective_date_end",
+                "fields",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::corehr::v2::cost_center::Tree::new(7)
+                .page_token("s")
+                .user_id_type("s")
+                .cost_center_id("s")
+                .need_inactive(true)
+                .effective_date("s"),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v2.costCenter.tree",
+            method: "POST",
+            template: "/open-apis/corehr/v2/cost_centers/tree",
+            path: "/open-apis/corehr/v2/cost_centers/tree",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["cost_center_id", "need_inactive", "effective_date"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
             &lark_api::corehr::v2::cost_center_version::Create::new("cost_center_id x", "s", "s")
                 .user_id_type("s")
                 .name([lark_api::common::Reason::default()])
                 .code("s")
                 .parent_cost_center_id("s")
                 .managers([String::from("s")])
-                .description([lark_api::common::Reason::default()]),
+                .description([lark_api::common::Reason::default()])
+                .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -16234,6 +17773,7 @@ fn endpoints_corehr() {
                 "description",
                 "effective_time",
                 "operation_reason",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -16278,7 +17818,8 @@ fn endpoints_corehr() {
             .code("s")
             .parent_cost_center_id("s")
             .managers([String::from("s")])
-            .description([lark_api::common::Reason::default()]),
+            .description([lark_api::common::Reason::default()])
+            .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -16297,6 +17838,7 @@ fn endpoints_corehr() {
                 "description",
                 "effective_time",
                 "operation_reason",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -16338,7 +17880,8 @@ fn endpoints_corehr() {
                 .description([lark_api::common::Reason::default()])
                 .org_roles([lark_api::corehr::v2::custom_org::OrgRole::default()])
                 .match_rule_groups([lark_api::corehr::v2::custom_org::MatchRuleGroup::default()])
-                .custom_fields([lark_api::corehr::v2::CustomField::default()]),
+                .custom_fields([lark_api::corehr::OriginalEmploymentChangeCustomField::default()])
+                .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -16360,6 +17903,7 @@ fn endpoints_corehr() {
                 "org_roles",
                 "match_rule_groups",
                 "custom_fields",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -16398,7 +17942,8 @@ fn endpoints_corehr() {
                 .code("s")
                 .parent_id("s")
                 .active(true)
-                .need_match_rule(true),
+                .need_match_rule(true)
+                .manager_id("s"),
         ),
         Expected {
             service: "corehr",
@@ -16422,6 +17967,7 @@ fn endpoints_corehr() {
                 "parent_id",
                 "active",
                 "need_match_rule",
+                "manager_id",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -16469,7 +18015,8 @@ fn endpoints_corehr() {
                 .manager_ids([String::from("s")])
                 .description([lark_api::common::Reason::default()])
                 .org_roles([lark_api::corehr::v2::custom_org::OrgRole::default()])
-                .custom_fields([lark_api::corehr::v2::CustomField::default()]),
+                .custom_fields([lark_api::corehr::OriginalEmploymentChangeCustomField::default()])
+                .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -16490,6 +18037,7 @@ fn endpoints_corehr() {
                 "effective_time",
                 "org_roles",
                 "custom_fields",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -16570,28 +18118,6 @@ fn endpoints_corehr() {
     );
     check(
         parts(
-            &lark_api::corehr::v2::department::DeleteV2::new("department_id x")
-                .department_id_type("s"),
-        ),
-        Expected {
-            service: "corehr",
-            name: "v2.department.deleteV2",
-            method: "DELETE",
-            template: "/open-apis/corehr/v2/departments/:department_id",
-            path: "/open-apis/corehr/v2/departments/department_id%20x",
-            query: &[("department_id_type", "s")],
-            headers: &[],
-            body_kind: "none",
-            body_keys: &[],
-            file_parts: &[],
-            tokens: &["tenant"],
-            helpdesk: false,
-            paginated: false,
-            idempotency_key: None,
-        },
-    );
-    check(
-        parts(
             &lark_api::corehr::v2::department::BatchGet::new()
                 .user_id_type("s")
                 .department_id_type("s")
@@ -16633,7 +18159,7 @@ fn endpoints_corehr() {
             body_kind: "json",
             body_keys: &["department_id_list"],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -16734,7 +18260,9 @@ fn endpoints_corehr() {
                 .name_list([String::from("s")])
                 .parent_department_id("s")
                 .code_list([String::from("s")])
-                .fields([String::from("s")]),
+                .fields([String::from("s")])
+                .get_all_version(true)
+                .keyword("s"),
         ),
         Expected {
             service: "corehr",
@@ -16759,9 +18287,11 @@ fn endpoints_corehr() {
                 "parent_department_id",
                 "code_list",
                 "fields",
+                "get_all_version",
+                "keyword",
             ],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -16829,7 +18359,7 @@ fn endpoints_corehr() {
             body_kind: "json",
             body_keys: &["department_id", "need_inactive", "effective_date"],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -16845,10 +18375,11 @@ fn endpoints_corehr() {
                 .sub_type(lark_api::corehr::Type::default())
                 .manager("s")
                 .is_confidential(true)
-                .hiberarchy_common(lark_api::corehr::v2::department::HiberarchyCommon::default())
+                .hiberarchy_common(lark_api::corehr::PatchHiberarchyCommon::default())
                 .custom_fields([lark_api::corehr::CustomField::default()])
                 .cost_center_id("s")
-                .staffing_model(lark_api::corehr::Type::default()),
+                .staffing_model(lark_api::corehr::Type::default())
+                .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -16873,52 +18404,7 @@ fn endpoints_corehr() {
                 "custom_fields",
                 "cost_center_id",
                 "staffing_model",
-            ],
-            file_parts: &[],
-            tokens: &["tenant"],
-            helpdesk: false,
-            paginated: false,
-            idempotency_key: Some(IdempotencyKey::Query("client_token")),
-        },
-    );
-    check(
-        parts(
-            &lark_api::corehr::v2::department::PatchV2::new("department_id x", "s")
-                .client_token("s")
-                .user_id_type("s")
-                .department_id_type("s")
-                .id("s")
-                .sub_type(lark_api::corehr::Type::default())
-                .manager("s")
-                .is_confidential(true)
-                .hiberarchy_common(lark_api::corehr::v2::department::HiberarchyCommon::default())
-                .custom_fields([lark_api::corehr::CustomField::default()])
-                .cost_center_id("s")
-                .staffing_model(lark_api::corehr::Type::default()),
-        ),
-        Expected {
-            service: "corehr",
-            name: "v2.department.patchV2",
-            method: "PATCH",
-            template: "/open-apis/corehr/v2/departments/:department_id",
-            path: "/open-apis/corehr/v2/departments/department_id%20x",
-            query: &[
-                ("client_token", "s"),
-                ("user_id_type", "s"),
-                ("department_id_type", "s"),
-            ],
-            headers: &[],
-            body_kind: "json",
-            body_keys: &[
-                "id",
-                "sub_type",
-                "manager",
-                "is_confidential",
-                "hiberarchy_common",
-                "effective_time",
-                "custom_fields",
-                "cost_center_id",
-                "staffing_model",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -16995,7 +18481,8 @@ fn endpoints_corehr() {
                 .fields([String::from("s")])
                 .employment_ids([String::from("s")])
                 .person_ids([String::from("s")])
-                .work_emails([String::from("s")]),
+                .work_emails([String::from("s")])
+                .user_names([String::from("s")]),
         ),
         Expected {
             service: "corehr",
@@ -17006,7 +18493,13 @@ fn endpoints_corehr() {
             query: &[("user_id_type", "s"), ("department_id_type", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["fields", "employment_ids", "person_ids", "work_emails"],
+            body_keys: &[
+                "fields",
+                "employment_ids",
+                "person_ids",
+                "work_emails",
+                "user_names",
+            ],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -17059,7 +18552,10 @@ fn endpoints_corehr() {
                 .pay_group_id_list([String::from("s")])
                 .assignment_pay_group_id_list([String::from("s")])
                 .contract_type_list([String::from("s")])
-                .archive_cpst_plan_id_list([String::from("s")]),
+                .archive_cpst_plan_id_list([String::from("s")])
+                .user_name("s")
+                .is_direct_leader(true)
+                .is_dotted_leader(true),
         ),
         Expected {
             service: "corehr",
@@ -17116,11 +18612,169 @@ fn endpoints_corehr() {
                 "assignment_pay_group_id_list",
                 "contract_type_list",
                 "archive_cpst_plan_id_list",
+                "user_name",
+                "is_direct_leader",
+                "is_dotted_leader",
             ],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::corehr::v2::employee_custom_org::EmploymentCustomOrgRecord::new(
+                [String::from("s")],
+                "s",
+                [String::from("s")],
+            ),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v2.employeeCustomOrg.employmentCustomOrgRecord",
+            method: "GET",
+            template: "/open-apis/corehr/v2/custom_org/employment_custom_org_record",
+            path: "/open-apis/corehr/v2/custom_org/employment_custom_org_record",
+            query: &[
+                ("user_ids", "s"),
+                ("user_id_type", "s"),
+                ("object_api_names", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::corehr::v2::employee_custom_org::Querybyid::new("s", "s", "s")
+                .version_id([String::from("s")]),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v2.employeeCustomOrg.querybyid",
+            method: "GET",
+            template: "/open-apis/corehr/v2/custom_org/querybyid",
+            path: "/open-apis/corehr/v2/custom_org/querybyid",
+            query: &[
+                ("job_data_custom_org_id", "s"),
+                ("version_id", "s"),
+                ("object_api_name", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::corehr::v2::employee_custom_org::CreateEmpCustomOrg::new(
+                "s",
+                "s",
+                "s",
+                [lark_api::corehr::v2::employee_custom_org::CustomOrgWithRate::default()],
+                "s",
+            )
+            .start_reason("s"),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v2.employeeCustomOrg.createEmpCustomOrg",
+            method: "POST",
+            template: "/open-apis/corehr/v2/custom_org/create_emp_custom_org",
+            path: "/open-apis/corehr/v2/custom_org/create_emp_custom_org",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "user_id",
+                "object_api_name",
+                "custom_org_with_rates",
+                "start_reason",
+                "effective_time",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::corehr::v2::employee_custom_org::Del::new("s", "s", "s", "s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v2.employeeCustomOrg.del",
+            method: "POST",
+            template: "/open-apis/corehr/v2/custom_org/del",
+            path: "/open-apis/corehr/v2/custom_org/del",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "user_id",
+                "job_data_custom_org_id",
+                "version_id",
+                "object_api_name",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::corehr::v2::employee_custom_org::EditEmpCustomOrg::new(
+                "s",
+                "s",
+                "s",
+                "s",
+                "s",
+                [lark_api::corehr::v2::employee_custom_org::CustomOrgWithRate::default()],
+                "s",
+            )
+            .start_reason("s"),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v2.employeeCustomOrg.editEmpCustomOrg",
+            method: "POST",
+            template: "/open-apis/corehr/v2/custom_org/edit_emp_custom_org",
+            path: "/open-apis/corehr/v2/custom_org/edit_emp_custom_org",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "user_id",
+                "object_api_name",
+                "job_data_custom_org_id",
+                "version_id",
+                "custom_org_with_rates",
+                "effective_time",
+                "start_reason",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
             idempotency_key: None,
         },
     );
@@ -17365,7 +19019,9 @@ fn endpoints_corehr() {
             .international_assignment_reason("s")
             .description("s")
             .international_assignment_expected_end_date("s")
-            .expiration_time("s"),
+            .expiration_time("s")
+            .international_assignment_allowance(true)
+            .accommodation(true),
         ),
         Expected {
             service: "corehr",
@@ -17405,6 +19061,8 @@ fn endpoints_corehr() {
                 "international_assignment_type",
                 "effective_time",
                 "expiration_time",
+                "international_assignment_allowance",
+                "accommodation",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -17542,7 +19200,9 @@ fn endpoints_corehr() {
             .international_assignment_expected_end_date("s")
             .international_assignment_type("s")
             .effective_time("s")
-            .expiration_time("s"),
+            .expiration_time("s")
+            .international_assignment_allowance(true)
+            .accommodation(true),
         ),
         Expected {
             service: "corehr",
@@ -17581,6 +19241,8 @@ fn endpoints_corehr() {
                 "international_assignment_type",
                 "effective_time",
                 "expiration_time",
+                "international_assignment_allowance",
+                "accommodation",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -17823,7 +19485,9 @@ fn endpoints_corehr() {
                 .transfer_info(lark_api::corehr::v2::job_change::TransferInfo::default())
                 .transfer_key("s")
                 .initiator_id("s")
-                .transfer_reason_unique_identifier("s"),
+                .transfer_reason_unique_identifier("s")
+                .update_method("s")
+                .update_method_offboarding("s"),
         ),
         Expected {
             service: "corehr",
@@ -17844,44 +19508,8 @@ fn endpoints_corehr() {
                 "transfer_key",
                 "initiator_id",
                 "transfer_reason_unique_identifier",
-            ],
-            file_parts: &[],
-            tokens: &["tenant"],
-            helpdesk: false,
-            paginated: false,
-            idempotency_key: None,
-        },
-    );
-    check(
-        parts(
-            &lark_api::corehr::v2::job_change::CreateV2::new(7, "s", "s", "s")
-                .user_id_type("s")
-                .department_id_type("s")
-                .flow_id("s")
-                .transfer_info(lark_api::corehr::v2::job_change::TransferInfo::default())
-                .transfer_key("s")
-                .initiator_id("s")
-                .transfer_reason_unique_identifier("s"),
-        ),
-        Expected {
-            service: "corehr",
-            name: "v2.jobChange.createV2",
-            method: "POST",
-            template: "/open-apis/corehr/v2/job_changes",
-            path: "/open-apis/corehr/v2/job_changes",
-            query: &[("user_id_type", "s"), ("department_id_type", "s")],
-            headers: &[],
-            body_kind: "json",
-            body_keys: &[
-                "transfer_mode",
-                "employment_id",
-                "transfer_type_unique_identifier",
-                "flow_id",
-                "effective_date",
-                "transfer_info",
-                "transfer_key",
-                "initiator_id",
-                "transfer_reason_unique_identifier",
+                "update_method",
+                "update_method_offboarding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -17928,7 +19556,11 @@ fn endpoints_corehr() {
                 .target_department_ids([String::from("s")])
                 .transfer_type_unique_identifier([String::from("s")])
                 .transfer_reason_unique_identifier([String::from("s")])
-                .exception_statuses([lark_api::corehr::v2::job_change::ExceptionStatus::from("s")]),
+                .exception_statuses([lark_api::corehr::v2::job_change::ExceptionStatus::from("s")])
+                .original_department_ids([String::from("s")])
+                .employment_department_ids([String::from("s")])
+                .select_fields([String::from("s")])
+                .filter_str("s"),
         ),
         Expected {
             service: "corehr",
@@ -17956,9 +19588,13 @@ fn endpoints_corehr() {
                 "transfer_type_unique_identifier",
                 "transfer_reason_unique_identifier",
                 "exception_statuses",
+                "original_department_ids",
+                "employment_department_ids",
+                "select_fields",
+                "filter_str",
             ],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -18318,7 +19954,8 @@ fn endpoints_corehr() {
                 .working_hours_type_id("s")
                 .locale(lark_api::corehr::Type::default())
                 .time_zone_id("s")
-                .display_language_id("s"),
+                .display_language_id("s")
+                .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -18341,6 +19978,7 @@ fn endpoints_corehr() {
                 "locale",
                 "time_zone_id",
                 "display_language_id",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -18582,7 +20220,8 @@ fn endpoints_corehr() {
                 .block_reason("s")
                 .block_reason_explanation("s")
                 .custom_fields([lark_api::corehr::CustomField::default()])
-                .retain_account(true),
+                .retain_account(true)
+                .is_transfer_with_workforce(true),
         ),
         Expected {
             service: "corehr",
@@ -18605,6 +20244,7 @@ fn endpoints_corehr() {
                 "block_reason_explanation",
                 "custom_fields",
                 "retain_account",
+                "is_transfer_with_workforce",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -18633,17 +20273,24 @@ fn endpoints_corehr() {
         },
     );
     check(
-        parts(&lark_api::corehr::v2::pathway::BatchGet::new().pathway_ids([String::from("s")])),
+        parts(
+            &lark_api::corehr::v2::pathway::BatchGet::new()
+                .page_size(7)
+                .page_token("s")
+                .pathway_ids([String::from("s")])
+                .pathway_codes([String::from("s")])
+                .active(true),
+        ),
         Expected {
             service: "corehr",
             name: "v2.pathway.batchGet",
             method: "POST",
             template: "/open-apis/corehr/v2/pathways/batch_get",
             path: "/open-apis/corehr/v2/pathways/batch_get",
-            query: &[],
+            query: &[("page_size", "7"), ("page_token", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["pathway_ids"],
+            body_keys: &["pathway_ids", "pathway_codes", "active"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -18721,6 +20368,237 @@ fn endpoints_corehr() {
         },
     );
     check(
+        parts(
+            &lark_api::corehr::v2::person::Create::new()
+                .client_token("s")
+                .name_list([lark_api::corehr::v2::person::NameList::default()])
+                .gender(lark_api::corehr::Type::default())
+                .date_of_birth("s")
+                .race(lark_api::corehr::Type::default())
+                .marital_status(lark_api::corehr::Type::default())
+                .phone_list([lark_api::corehr::v2::person::PhoneList::default()])
+                .address_list([lark_api::corehr::v2::person::AddressList::default()])
+                .email_list([lark_api::corehr::v2::person::EmailList::default()])
+                .work_experience_list([lark_api::corehr::v2::person::WorkExperienceList::default()])
+                .education_list([lark_api::corehr::v2::person::EducationList::default()])
+                .bank_account_list([lark_api::corehr::v2::person::BankAccountList::default()])
+                .national_id_list([lark_api::corehr::v2::person::NationalIdList::default()])
+                .dependent_list([lark_api::corehr::v2::person::DependentList::default()])
+                .emergency_contact_list([
+                    lark_api::corehr::v2::person::EmergencyContactList::default(),
+                ])
+                .date_entered_workforce("s")
+                .profile_image_id("s")
+                .personal_profile([lark_api::corehr::PersonalProfile::default()])
+                .native_region("s")
+                .hukou_type(lark_api::corehr::Type::default())
+                .hukou_location("s")
+                .political_affiliations([lark_api::corehr::Type::default()])
+                .talent_id("s")
+                .custom_fields([lark_api::corehr::OriginalEmploymentChangeCustomField::default()])
+                .born_country_region("s")
+                .is_disabled(true)
+                .disable_card_number("s")
+                .is_martyr_family(true)
+                .martyr_card_number("s")
+                .is_old_alone(true)
+                .resident_taxes([lark_api::corehr::v2::person::ResidentTax::default()])
+                .first_entry_time("s")
+                .leave_time("s")
+                .nationality_id("s")
+                .nationality_id_v2("s")
+                .citizenship_status_list([lark_api::corehr::v2::CitizenshipStatus::default()])
+                .legal_name_v2s([lark_api::corehr::v2::person::LegalNameV2::default()])
+                .national_id_v2s([lark_api::corehr::v2::person::NationalIdV2::default()])
+                .visas([lark_api::corehr::v2::person::Visa::default()])
+                .passports([lark_api::corehr::v2::person::Passport::default()])
+                .person_for_countries([lark_api::corehr::v2::person::PersonForCountry::default()])
+                .preferred_name_v2(lark_api::corehr::v2::person::LegalNameV2::default())
+                .mother_name("s")
+                .city_of_birth("s")
+                .region_of_birth("s")
+                .tax_info_mys(lark_api::corehr::v2::person::TaxInfoMy::default()),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v2.person.create",
+            method: "POST",
+            template: "/open-apis/corehr/v2/persons",
+            path: "/open-apis/corehr/v2/persons",
+            query: &[("client_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name_list",
+                "gender",
+                "date_of_birth",
+                "race",
+                "marital_status",
+                "phone_list",
+                "address_list",
+                "email_list",
+                "work_experience_list",
+                "education_list",
+                "bank_account_list",
+                "national_id_list",
+                "dependent_list",
+                "emergency_contact_list",
+                "date_entered_workforce",
+                "profile_image_id",
+                "personal_profile",
+                "native_region",
+                "hukou_type",
+                "hukou_location",
+                "political_affiliations",
+                "talent_id",
+                "custom_fields",
+                "born_country_region",
+                "is_disabled",
+                "disable_card_number",
+                "is_martyr_family",
+                "martyr_card_number",
+                "is_old_alone",
+                "resident_taxes",
+                "first_entry_time",
+                "leave_time",
+                "nationality_id",
+                "nationality_id_v2",
+                "citizenship_status_list",
+                "legal_name_v2s",
+                "national_id_v2s",
+                "visas",
+                "passports",
+                "person_for_countries",
+                "preferred_name_v2",
+                "mother_name",
+                "city_of_birth",
+                "region_of_birth",
+                "tax_info_mys",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
+        },
+    );
+    check(
+        parts(
+            &lark_api::corehr::v2::person::Patch::new("person_id x")
+                .client_token("s")
+                .no_need_query(true)
+                .name_list([lark_api::corehr::v2::person::NameList::default()])
+                .gender(lark_api::corehr::Type::default())
+                .date_of_birth("s")
+                .race(lark_api::corehr::Type::default())
+                .marital_status(lark_api::corehr::Type::default())
+                .phone_list([lark_api::corehr::v2::person::PhoneList::default()])
+                .address_list([lark_api::corehr::v2::person::AddressList::default()])
+                .email_list([lark_api::corehr::v2::person::EmailList::default()])
+                .work_experience_list([lark_api::corehr::v2::person::WorkExperienceList::default()])
+                .education_list([lark_api::corehr::v2::person::EducationList::default()])
+                .bank_account_list([lark_api::corehr::v2::person::BankAccountList::default()])
+                .national_id_list([lark_api::corehr::v2::person::NationalIdList::default()])
+                .dependent_list([lark_api::corehr::v2::person::DependentList::default()])
+                .emergency_contact_list([
+                    lark_api::corehr::v2::person::EmergencyContactList::default(),
+                ])
+                .date_entered_workforce("s")
+                .profile_image_id("s")
+                .personal_profile([lark_api::corehr::PersonalProfile::default()])
+                .native_region("s")
+                .hukou_type(lark_api::corehr::Type::default())
+                .hukou_location("s")
+                .political_affiliations([lark_api::corehr::Type::default()])
+                .talent_id("s")
+                .custom_fields([lark_api::corehr::OriginalEmploymentChangeCustomField::default()])
+                .born_country_region("s")
+                .is_disabled(true)
+                .disable_card_number("s")
+                .is_martyr_family(true)
+                .martyr_card_number("s")
+                .is_old_alone(true)
+                .resident_taxes([lark_api::corehr::v2::person::ResidentTax::default()])
+                .first_entry_time("s")
+                .leave_time("s")
+                .nationality_id("s")
+                .nationality_id_v2("s")
+                .citizenship_status_list([lark_api::corehr::v2::CitizenshipStatus::default()])
+                .legal_name_v2s([lark_api::corehr::v2::person::LegalNameV2::default()])
+                .national_id_v2s([lark_api::corehr::v2::person::NationalIdV2::default()])
+                .visas([lark_api::corehr::v2::person::Visa::default()])
+                .passports([lark_api::corehr::v2::person::Passport::default()])
+                .person_for_countries([lark_api::corehr::v2::person::PersonForCountry::default()])
+                .preferred_name_v2(lark_api::corehr::v2::person::LegalNameV2::default())
+                .mother_name("s")
+                .city_of_birth("s")
+                .region_of_birth("s")
+                .tax_info_mys(lark_api::corehr::v2::person::TaxInfoMy::default()),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v2.person.patch",
+            method: "PATCH",
+            template: "/open-apis/corehr/v2/persons/:person_id",
+            path: "/open-apis/corehr/v2/persons/person_id%20x",
+            query: &[("client_token", "s"), ("no_need_query", "true")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name_list",
+                "gender",
+                "date_of_birth",
+                "race",
+                "marital_status",
+                "phone_list",
+                "address_list",
+                "email_list",
+                "work_experience_list",
+                "education_list",
+                "bank_account_list",
+                "national_id_list",
+                "dependent_list",
+                "emergency_contact_list",
+                "date_entered_workforce",
+                "profile_image_id",
+                "personal_profile",
+                "native_region",
+                "hukou_type",
+                "hukou_location",
+                "political_affiliations",
+                "talent_id",
+                "custom_fields",
+                "born_country_region",
+                "is_disabled",
+                "disable_card_number",
+                "is_martyr_family",
+                "martyr_card_number",
+                "is_old_alone",
+                "resident_taxes",
+                "first_entry_time",
+                "leave_time",
+                "nationality_id",
+                "nationality_id_v2",
+                "citizenship_status_list",
+                "legal_name_v2s",
+                "national_id_v2s",
+                "visas",
+                "passports",
+                "person_for_countries",
+                "preferred_name_v2",
+                "mother_name",
+                "city_of_birth",
+                "region_of_birth",
+                "tax_info_mys",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: Some(IdempotencyKey::Query("client_token")),
+        },
+    );
+    check(
         parts(&lark_api::corehr::v2::position::Active::new("s", true, "s")),
         Expected {
             service: "corehr",
@@ -18757,7 +20635,8 @@ fn endpoints_corehr() {
                 .direct_leader_id("s")
                 .dotted_line_leader_id("s")
                 .is_key_position(true)
-                .custom_fields([lark_api::corehr::v2::CustomField::default()]),
+                .custom_fields([lark_api::corehr::OriginalEmploymentChangeCustomField::default()])
+                .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -18786,6 +20665,7 @@ fn endpoints_corehr() {
                 "is_key_position",
                 "effective_time",
                 "custom_fields",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -18899,7 +20779,8 @@ fn endpoints_corehr() {
                 .direct_leader_id("s")
                 .dotted_line_leader_id("s")
                 .is_key_position(true)
-                .custom_fields([lark_api::corehr::v2::CustomField::default()]),
+                .custom_fields([lark_api::corehr::OriginalEmploymentChangeCustomField::default()])
+                .is_prefer_manual_encoding(true),
         ),
         Expected {
             service: "corehr",
@@ -18928,6 +20809,7 @@ fn endpoints_corehr() {
                 "is_key_position",
                 "effective_time",
                 "custom_fields",
+                "is_prefer_manual_encoding",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -18965,7 +20847,8 @@ fn endpoints_corehr() {
                 .education_info([lark_api::corehr::v2::pre_hire::EducationInfo::default()])
                 .work_experience([lark_api::corehr::v2::pre_hire::WorkExperience::default()])
                 .ats_application_id("s")
-                .out_biz_id("s"),
+                .out_biz_id("s")
+                .application("s"),
         ),
         Expected {
             service: "corehr",
@@ -18983,6 +20866,7 @@ fn endpoints_corehr() {
                 "work_experience",
                 "ats_application_id",
                 "out_biz_id",
+                "application",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -18998,27 +20882,6 @@ fn endpoints_corehr() {
         Expected {
             service: "corehr",
             name: "v2.preHire.delete",
-            method: "DELETE",
-            template: "/open-apis/corehr/v2/pre_hires/:pre_hire_id",
-            path: "/open-apis/corehr/v2/pre_hires/pre_hire_id%20x",
-            query: &[],
-            headers: &[],
-            body_kind: "none",
-            body_keys: &[],
-            file_parts: &[],
-            tokens: &["tenant"],
-            helpdesk: false,
-            paginated: false,
-            idempotency_key: None,
-        },
-    );
-    check(
-        parts(&lark_api::corehr::v2::pre_hire::DeleteV2::new(
-            "pre_hire_id x",
-        )),
-        Expected {
-            service: "corehr",
-            name: "v2.preHire.deleteV2",
             method: "DELETE",
             template: "/open-apis/corehr/v2/pre_hires/:pre_hire_id",
             path: "/open-apis/corehr/v2/pre_hires/pre_hire_id%20x",
@@ -19235,38 +21098,6 @@ fn endpoints_corehr() {
         },
     );
     check(
-        parts(
-            &lark_api::corehr::v2::pre_hire::PatchV2::new("pre_hire_id x")
-                .basic_info_update(lark_api::corehr::v2::pre_hire::BasicInfoUpdate::default())
-                .offer_info_update(lark_api::corehr::v2::pre_hire::OfferInfoUpdate::default())
-                .standard_update_fields([String::from("s")])
-                .custom_update_fields([String::from("s")])
-                .person_custom_update_fields([String::from("s")]),
-        ),
-        Expected {
-            service: "corehr",
-            name: "v2.preHire.patchV2",
-            method: "PATCH",
-            template: "/open-apis/corehr/v2/pre_hires/:pre_hire_id",
-            path: "/open-apis/corehr/v2/pre_hires/pre_hire_id%20x",
-            query: &[],
-            headers: &[],
-            body_kind: "json",
-            body_keys: &[
-                "basic_info_update",
-                "offer_info_update",
-                "standard_update_fields",
-                "custom_update_fields",
-                "person_custom_update_fields",
-            ],
-            file_parts: &[],
-            tokens: &["tenant"],
-            helpdesk: false,
-            paginated: false,
-            idempotency_key: None,
-        },
-    );
-    check(
         parts(&lark_api::corehr::v2::pre_hire::WithdrawOnboarding::new(
             "s", "s",
         )),
@@ -19420,6 +21251,50 @@ fn endpoints_corehr() {
             helpdesk: false,
             paginated: false,
             idempotency_key: Some(IdempotencyKey::Query("client_token")),
+        },
+    );
+    check(
+        parts(
+            &lark_api::corehr::v2::probation::Edit::new("s")
+                .user_id_type("s")
+                .probation_start_date("s")
+                .probation_expected_end_date("s")
+                .probation_outcome("s")
+                .actual_probation_end_date("s")
+                .probation_extend_expected_end_date("s")
+                .extended_probation_period_duration(7)
+                .extended_probation_period_unit("s")
+                .notes("s")
+                .self_review("s")
+                .custom_fields([lark_api::corehr::v2::probation::CustomField::default()]),
+        ),
+        Expected {
+            service: "corehr",
+            name: "v2.probation.edit",
+            method: "POST",
+            template: "/open-apis/corehr/v2/probation/edit",
+            path: "/open-apis/corehr/v2/probation/edit",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "employment_id",
+                "probation_start_date",
+                "probation_expected_end_date",
+                "probation_outcome",
+                "actual_probation_end_date",
+                "probation_extend_expected_end_date",
+                "extended_probation_period_duration",
+                "extended_probation_period_unit",
+                "notes",
+                "self_review",
+                "custom_fields",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -19680,29 +21555,6 @@ fn endpoints_corehr() {
     );
     check(
         parts(
-            &lark_api::corehr::v2::process_form_variable_data::GetV2::new("process_id x")
-                .user_id_type("s")
-                .department_id_type("s"),
-        ),
-        Expected {
-            service: "corehr",
-            name: "v2.processFormVariableData.getV2",
-            method: "GET",
-            template: "/open-apis/corehr/v2/processes/:process_id/form_variable_data",
-            path: "/open-apis/corehr/v2/processes/process_id%20x/form_variable_data",
-            query: &[("user_id_type", "s"), ("department_id_type", "s")],
-            headers: &[],
-            body_kind: "none",
-            body_keys: &[],
-            file_parts: &[],
-            tokens: &["tenant"],
-            helpdesk: false,
-            paginated: false,
-            idempotency_key: None,
-        },
-    );
-    check(
-        parts(
             &lark_api::corehr::v2::process_query_flow_data_template::Create::new("s")
                 .user_id_type("s")
                 .variable_api_names([String::from("s")]),
@@ -19920,7 +21772,8 @@ fn endpoints_corehr() {
                 .update_time_start("s")
                 .update_time_end("s")
                 .user_id_type("s")
-                .template_ids([String::from("s")]),
+                .template_ids([String::from("s")])
+                .select_sign_url(true),
         ),
         Expected {
             service: "corehr",
@@ -19937,6 +21790,7 @@ fn endpoints_corehr() {
                 ("update_time_end", "s"),
                 ("user_id_type", "s"),
                 ("template_ids", "s"),
+                ("select_sign_url", "true"),
             ],
             headers: &[],
             body_kind: "none",
@@ -19985,6 +21839,7 @@ fn endpoints_corehr() {
                 .update_time_start("s")
                 .update_time_end("s")
                 .user_id_type("s")
+                .select_sign_url(true)
                 .states([String::from("s")])
                 .template_ids([String::from("s")]),
         ),
@@ -20001,6 +21856,7 @@ fn endpoints_corehr() {
                 ("update_time_start", "s"),
                 ("update_time_end", "s"),
                 ("user_id_type", "s"),
+                ("select_sign_url", "true"),
             ],
             headers: &[],
             body_kind: "json",
@@ -20086,7 +21942,9 @@ fn endpoints_corehr() {
                 .category_apiname("s")
                 .usage_apiname("s")
                 .active(true)
-                .applicability_apinames([String::from("s")]),
+                .applicability_apinames([String::from("s")])
+                .need_region_info(true)
+                .user_id_type("s"),
         ),
         Expected {
             service: "corehr",
@@ -20102,6 +21960,8 @@ fn endpoints_corehr() {
                 ("usage_apiname", "s"),
                 ("active", "true"),
                 ("applicability_apinames", "s"),
+                ("need_region_info", "true"),
+                ("user_id_type", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -20117,7 +21977,13 @@ fn endpoints_corehr() {
         parts(
             &lark_api::corehr::v2::workforce_plan::List::new()
                 .get_all_plan(true)
-                .active(true),
+                .active(true)
+                .limit(7)
+                .offset(7)
+                .page_token("s")
+                .page_size(7)
+                .start_date("s")
+                .end_date("s"),
         ),
         Expected {
             service: "corehr",
@@ -20125,12 +21991,21 @@ fn endpoints_corehr() {
             method: "GET",
             template: "/open-apis/corehr/v2/workforce_plans",
             path: "/open-apis/corehr/v2/workforce_plans",
-            query: &[("get_all_plan", "true"), ("active", "true")],
+            query: &[
+                ("get_all_plan", "true"),
+                ("active", "true"),
+                ("limit", "7"),
+                ("offset", "7"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("start_date", "s"),
+                ("end_date", "s"),
+            ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -20176,7 +22051,7 @@ fn endpoints_corehr() {
                 "include_missing_dimension_rows",
             ],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -20214,7 +22089,7 @@ fn endpoints_corehr() {
                 "filter_all_zero_value_rows",
             ],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -20271,6 +22146,7 @@ fn endpoints_directory() {
     check(
         parts(
             &lark_api::directory::v1::collaboration_rule::Create::new("s")
+                .tenant_id("s")
                 .subjects(lark_api::directory::v1::collaboration_rule::Subject::default())
                 .objects(lark_api::directory::v1::collaboration_rule::Subject::default()),
         ),
@@ -20280,7 +22156,7 @@ fn endpoints_directory() {
             method: "POST",
             template: "/open-apis/directory/v1/collaboration_rules",
             path: "/open-apis/directory/v1/collaboration_rules",
-            query: &[("target_tenant_key", "s")],
+            query: &[("target_tenant_key", "s"), ("tenant_id", "s")],
             headers: &[],
             body_kind: "json",
             body_keys: &["subjects", "objects"],
@@ -20292,17 +22168,20 @@ fn endpoints_directory() {
         },
     );
     check(
-        parts(&lark_api::directory::v1::collaboration_rule::Delete::new(
-            "collaboration_rule_id x",
-            "s",
-        )),
+        parts(
+            &lark_api::directory::v1::collaboration_rule::Delete::new(
+                "collaboration_rule_id x",
+                "s",
+            )
+            .tenant_id("s"),
+        ),
         Expected {
             service: "directory",
             name: "v1.collaborationRule.delete",
             method: "DELETE",
             template: "/open-apis/directory/v1/collaboration_rules/:collaboration_rule_id",
             path: "/open-apis/directory/v1/collaboration_rules/collaboration_rule_id%20x",
-            query: &[("target_tenant_key", "s")],
+            query: &[("target_tenant_key", "s"), ("tenant_id", "s")],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -20317,7 +22196,8 @@ fn endpoints_directory() {
         parts(
             &lark_api::directory::v1::collaboration_rule::List::new("s")
                 .page_size(7)
-                .page_token("s"),
+                .page_token("s")
+                .tenant_id("s"),
         ),
         Expected {
             service: "directory",
@@ -20329,6 +22209,7 @@ fn endpoints_directory() {
                 ("page_size", "7"),
                 ("page_token", "s"),
                 ("target_tenant_key", "s"),
+                ("tenant_id", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -20346,6 +22227,7 @@ fn endpoints_directory() {
                 "collaboration_rule_id x",
                 "s",
             )
+            .tenant_id("s")
             .subjects(lark_api::directory::v1::collaboration_rule::Subject::default())
             .objects(lark_api::directory::v1::collaboration_rule::Subject::default()),
         ),
@@ -20355,7 +22237,7 @@ fn endpoints_directory() {
             method: "PUT",
             template: "/open-apis/directory/v1/collaboration_rules/:collaboration_rule_id",
             path: "/open-apis/directory/v1/collaboration_rules/collaboration_rule_id%20x",
-            query: &[("target_tenant_key", "s")],
+            query: &[("target_tenant_key", "s"), ("tenant_id", "s")],
             headers: &[],
             body_kind: "json",
             body_keys: &["subjects", "objects"],
@@ -20370,7 +22252,8 @@ fn endpoints_directory() {
         parts(
             &lark_api::directory::v1::collaboration_tenant::List::new()
                 .page_size(7)
-                .page_token("s"),
+                .page_token("s")
+                .tenant_id("s"),
         ),
         Expected {
             service: "directory",
@@ -20378,7 +22261,7 @@ fn endpoints_directory() {
             method: "GET",
             template: "/open-apis/directory/v1/collaboration_tenants",
             path: "/open-apis/directory/v1/collaboration_tenants",
-            query: &[("page_size", "7"), ("page_token", "s")],
+            query: &[("page_size", "7"), ("page_token", "s"), ("tenant_id", "s")],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -20396,7 +22279,8 @@ fn endpoints_directory() {
                 .target_group_id("s")
                 .is_select_subject(true)
                 .page_token("s")
-                .page_size(7),
+                .page_size(7)
+                .tenant_id("s"),
         ),
         Expected {
             service: "directory",
@@ -20411,6 +22295,7 @@ fn endpoints_directory() {
                 ("is_select_subject", "true"),
                 ("page_token", "s"),
                 ("page_size", "7"),
+                ("tenant_id", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -20427,6 +22312,8 @@ fn endpoints_directory() {
             &lark_api::directory::v1::department::Create::new()
                 .employee_id_type("s")
                 .department_id_type("s")
+                .is_admin_role(true)
+                .tenant_id("s")
                 .department(lark_api::directory::v1::department::Department::default()),
         ),
         Expected {
@@ -20435,7 +22322,12 @@ fn endpoints_directory() {
             method: "POST",
             template: "/open-apis/directory/v1/departments",
             path: "/open-apis/directory/v1/departments",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+                ("tenant_id", "s"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["department"],
@@ -20449,7 +22341,9 @@ fn endpoints_directory() {
     check(
         parts(
             &lark_api::directory::v1::department::Delete::new("department_id x")
-                .department_id_type("s"),
+                .department_id_type("s")
+                .is_admin_role(true)
+                .employee_id_type("s"),
         ),
         Expected {
             service: "directory",
@@ -20457,7 +22351,11 @@ fn endpoints_directory() {
             method: "DELETE",
             template: "/open-apis/directory/v1/departments/:department_id",
             path: "/open-apis/directory/v1/departments/department_id%20x",
-            query: &[("department_id_type", "s")],
+            query: &[
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+                ("employee_id_type", "s"),
+            ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -20473,6 +22371,8 @@ fn endpoints_directory() {
             &lark_api::directory::v1::department::Filter::new()
                 .employee_id_type("s")
                 .department_id_type("s")
+                .is_admin_role(true)
+                .tenant_id("s")
                 .filter(lark_api::directory::v1::Filter::default())
                 .required_fields([String::from("s")])
                 .page_request(lark_api::directory::v1::PageRequest::default()),
@@ -20483,7 +22383,12 @@ fn endpoints_directory() {
             method: "POST",
             template: "/open-apis/directory/v1/departments/filter",
             path: "/open-apis/directory/v1/departments/filter",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+                ("tenant_id", "s"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["filter", "required_fields", "page_request"],
@@ -20499,6 +22404,7 @@ fn endpoints_directory() {
             &lark_api::directory::v1::department::Mget::new()
                 .employee_id_type("s")
                 .department_id_type("s")
+                .is_admin_role(true)
                 .department_ids([String::from("s")])
                 .required_fields([String::from("s")]),
         ),
@@ -20508,7 +22414,11 @@ fn endpoints_directory() {
             method: "POST",
             template: "/open-apis/directory/v1/departments/mget",
             path: "/open-apis/directory/v1/departments/mget",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["department_ids", "required_fields"],
@@ -20524,8 +22434,11 @@ fn endpoints_directory() {
             &lark_api::directory::v1::department::Search::new("s")
                 .employee_id_type("s")
                 .department_id_type("s")
+                .is_admin_role(true)
+                .tenant_id("s")
                 .page_request(lark_api::directory::v1::PageRequest::default())
-                .required_fields([String::from("s")]),
+                .required_fields([String::from("s")])
+                .filter(lark_api::directory::v1::department::SearchFilter::default()),
         ),
         Expected {
             service: "directory",
@@ -20533,10 +22446,15 @@ fn endpoints_directory() {
             method: "POST",
             template: "/open-apis/directory/v1/departments/search",
             path: "/open-apis/directory/v1/departments/search",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+                ("tenant_id", "s"),
+            ],
             headers: &[],
             body_kind: "json",
-            body_keys: &["query", "page_request", "required_fields"],
+            body_keys: &["query", "page_request", "required_fields", "filter"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -20549,6 +22467,7 @@ fn endpoints_directory() {
             &lark_api::directory::v1::department::Patch::new("department_id x")
                 .employee_id_type("s")
                 .department_id_type("s")
+                .is_admin_role(true)
                 .department(lark_api::directory::v1::department::Department::default()),
         ),
         Expected {
@@ -20557,7 +22476,11 @@ fn endpoints_directory() {
             method: "PATCH",
             template: "/open-apis/directory/v1/departments/:department_id",
             path: "/open-apis/directory/v1/departments/department_id%20x",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["department"],
@@ -20573,6 +22496,8 @@ fn endpoints_directory() {
             &lark_api::directory::v1::employee::Create::new()
                 .employee_id_type("s")
                 .department_id_type("s")
+                .is_admin_role(true)
+                .tenant_id("s")
                 .employee(lark_api::directory::v1::employee::Employee::default())
                 .options(lark_api::directory::v1::employee::CreateOption::default()),
         ),
@@ -20582,7 +22507,12 @@ fn endpoints_directory() {
             method: "POST",
             template: "/open-apis/directory/v1/employees",
             path: "/open-apis/directory/v1/employees",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+                ("tenant_id", "s"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["employee", "options"],
@@ -20597,6 +22527,8 @@ fn endpoints_directory() {
         parts(
             &lark_api::directory::v1::employee::Delete::new("employee_id x")
                 .employee_id_type("s")
+                .is_admin_role(true)
+                .department_id_type("s")
                 .options(lark_api::directory::v1::employee::DeleteOption::default()),
         ),
         Expected {
@@ -20605,7 +22537,11 @@ fn endpoints_directory() {
             method: "DELETE",
             template: "/open-apis/directory/v1/employees/:employee_id",
             path: "/open-apis/directory/v1/employees/employee_id%20x",
-            query: &[("employee_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("is_admin_role", "true"),
+                ("department_id_type", "s"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["options"],
@@ -20621,6 +22557,8 @@ fn endpoints_directory() {
             &lark_api::directory::v1::employee::Filter::new()
                 .employee_id_type("s")
                 .department_id_type("s")
+                .is_admin_role(true)
+                .tenant_id("s")
                 .filter(lark_api::directory::v1::Filter::default())
                 .required_fields([String::from("s")])
                 .page_request(lark_api::directory::v1::PageRequest::default()),
@@ -20631,7 +22569,12 @@ fn endpoints_directory() {
             method: "POST",
             template: "/open-apis/directory/v1/employees/filter",
             path: "/open-apis/directory/v1/employees/filter",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+                ("tenant_id", "s"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["filter", "required_fields", "page_request"],
@@ -20644,7 +22587,7 @@ fn endpoints_directory() {
     );
     check(
         parts(
-            &lark_api::directory::v1::employee::Mget::new("s")
+            &lark_api::directory::v1::employee::Mget::new(true, "s")
                 .employee_id_type("s")
                 .department_id_type("s")
                 .required_fields([String::from("s")]),
@@ -20655,7 +22598,11 @@ fn endpoints_directory() {
             method: "POST",
             template: "/open-apis/directory/v1/employees/mget",
             path: "/open-apis/directory/v1/employees/mget",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["employee_ids", "required_fields"],
@@ -20670,7 +22617,9 @@ fn endpoints_directory() {
         parts(
             &lark_api::directory::v1::employee::Regular::new("employee_id x")
                 .employee_id_type("s")
-                .department_id_type("s"),
+                .department_id_type("s")
+                .is_admin_role(true)
+                .openapi_options(lark_api::directory::v1::employee::OpenapiOption::default()),
         ),
         Expected {
             service: "directory",
@@ -20678,10 +22627,14 @@ fn endpoints_directory() {
             method: "PATCH",
             template: "/open-apis/directory/v1/employees/:employee_id/regular",
             path: "/open-apis/directory/v1/employees/employee_id%20x/regular",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+            ],
             headers: &[],
-            body_kind: "none",
-            body_keys: &[],
+            body_kind: "json",
+            body_keys: &["openapi_options"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -20694,6 +22647,7 @@ fn endpoints_directory() {
             &lark_api::directory::v1::employee::Resurrect::new("employee_id x")
                 .employee_id_type("s")
                 .department_id_type("s")
+                .is_admin_role(true)
                 .employee_order_in_departments([String::from("s")])
                 .options(lark_api::directory::v1::employee::ResurrectOption::default()),
         ),
@@ -20703,7 +22657,11 @@ fn endpoints_directory() {
             method: "POST",
             template: "/open-apis/directory/v1/employees/:employee_id/resurrect",
             path: "/open-apis/directory/v1/employees/employee_id%20x/resurrect",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["employee_order_in_departments", "options"],
@@ -20719,8 +22677,11 @@ fn endpoints_directory() {
             &lark_api::directory::v1::employee::Search::new("s")
                 .employee_id_type("s")
                 .department_id_type("s")
+                .is_admin_role(true)
+                .tenant_id("s")
                 .page_request(lark_api::directory::v1::PageRequest::default())
-                .required_fields([String::from("s")]),
+                .required_fields([String::from("s")])
+                .filter(lark_api::directory::v1::employee::SearchFilter::default()),
         ),
         Expected {
             service: "directory",
@@ -20728,10 +22689,15 @@ fn endpoints_directory() {
             method: "POST",
             template: "/open-apis/directory/v1/employees/search",
             path: "/open-apis/directory/v1/employees/search",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+                ("tenant_id", "s"),
+            ],
             headers: &[],
             body_kind: "json",
-            body_keys: &["query", "page_request", "required_fields"],
+            body_keys: &["query", "page_request", "required_fields", "filter"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -20744,6 +22710,7 @@ fn endpoints_directory() {
             &lark_api::directory::v1::employee::ToBeResigned::new("employee_id x")
                 .employee_id_type("s")
                 .department_id_type("s")
+                .is_admin_role(true)
                 .employee(lark_api::directory::v1::employee::ToBeResignedEmployee::default()),
         ),
         Expected {
@@ -20752,7 +22719,11 @@ fn endpoints_directory() {
             method: "PATCH",
             template: "/open-apis/directory/v1/employees/:employee_id/to_be_resigned",
             path: "/open-apis/directory/v1/employees/employee_id%20x/to_be_resigned",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["employee"],
@@ -20768,6 +22739,7 @@ fn endpoints_directory() {
             &lark_api::directory::v1::employee::Patch::new("employee_id x")
                 .employee_id_type("s")
                 .department_id_type("s")
+                .is_admin_role(true)
                 .employee(lark_api::directory::v1::employee::PatchEmployee::default()),
         ),
         Expected {
@@ -20776,7 +22748,11 @@ fn endpoints_directory() {
             method: "PATCH",
             template: "/open-apis/directory/v1/employees/:employee_id",
             path: "/open-apis/directory/v1/employees/employee_id%20x",
-            query: &[("employee_id_type", "s"), ("department_id_type", "s")],
+            query: &[
+                ("employee_id_type", "s"),
+                ("department_id_type", "s"),
+                ("is_admin_role", "true"),
+            ],
             headers: &[],
             body_kind: "json",
             body_keys: &["employee"],
@@ -22060,7 +24036,11 @@ fn endpoints_drive() {
         },
     );
     check(
-        parts(&lark_api::drive::v1::export_task::Create::new("s", "s", "s").sub_id("s")),
+        parts(
+            &lark_api::drive::v1::export_task::Create::new("s", "s", "s")
+                .sub_id("s")
+                .only_schema(true),
+        ),
         Expected {
             service: "drive",
             name: "v1.exportTask.create",
@@ -22070,7 +24050,7 @@ fn endpoints_drive() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["file_extension", "token", "type", "sub_id"],
+            body_keys: &["file_extension", "token", "type", "sub_id", "only_schema"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -22138,14 +24118,14 @@ fn endpoints_drive() {
         },
     );
     check(
-        parts(&lark_api::drive::v1::file::Delete::new("file_token x", "s")),
+        parts(&lark_api::drive::v1::file::Delete::new("file_token x", "s").r#async(true)),
         Expected {
             service: "drive",
             name: "v1.file.delete",
             method: "DELETE",
             template: "/open-apis/drive/v1/files/:file_token",
             path: "/open-apis/drive/v1/files/file_token%20x",
-            query: &[("type", "s")],
+            query: &[("type", "s"), ("async", "true")],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -22157,14 +24137,14 @@ fn endpoints_drive() {
         },
     );
     check(
-        parts(&lark_api::drive::v1::file::Download::new("file_token x")),
+        parts(&lark_api::drive::v1::file::Download::new("file_token x").version("s")),
         Expected {
             service: "drive",
             name: "v1.file.download",
             method: "GET",
             template: "/open-apis/drive/v1/files/:file_token/download",
             path: "/open-apis/drive/v1/files/file_token%20x/download",
-            query: &[],
+            query: &[("version", "s")],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -22250,7 +24230,8 @@ fn endpoints_drive() {
                 7,
                 lark_core::File::new("f.bin", vec![1u8, 2, 3]),
             )
-            .checksum("s"),
+            .checksum("s")
+            .file_token("s"),
         ),
         Expected {
             service: "drive",
@@ -22268,6 +24249,7 @@ fn endpoints_drive() {
                 "size",
                 "checksum",
                 "file",
+                "file_token",
             ],
             file_parts: &["file"],
             tokens: &["tenant", "user"],
@@ -22277,9 +24259,7 @@ fn endpoints_drive() {
         },
     );
     check(
-        parts(&lark_api::drive::v1::file::UploadPrepare::new(
-            "s", "s", "s", 7,
-        )),
+        parts(&lark_api::drive::v1::file::UploadPrepare::new("s", "s", "s", 7).file_token("s")),
         Expected {
             service: "drive",
             name: "v1.file.uploadPrepare",
@@ -22289,7 +24269,13 @@ fn endpoints_drive() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["file_name", "parent_type", "parent_node", "size"],
+            body_keys: &[
+                "file_name",
+                "parent_type",
+                "parent_node",
+                "size",
+                "file_token",
+            ],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -22351,7 +24337,8 @@ fn endpoints_drive() {
                 .folder_token("s")
                 .order_by("s")
                 .direction("s")
-                .user_id_type("s"),
+                .user_id_type("s")
+                .option("s"),
         ),
         Expected {
             service: "drive",
@@ -22366,6 +24353,7 @@ fn endpoints_drive() {
                 ("order_by", "s"),
                 ("direction", "s"),
                 ("user_id_type", "s"),
+                ("option", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -22466,7 +24454,9 @@ fn endpoints_drive() {
                 .is_solved(true)
                 .page_token("s")
                 .page_size(7)
-                .user_id_type("s"),
+                .user_id_type("s")
+                .need_reaction(true)
+                .need_relation(true),
         ),
         Expected {
             service: "drive",
@@ -22481,6 +24471,8 @@ fn endpoints_drive() {
                 ("page_token", "s"),
                 ("page_size", "7"),
                 ("user_id_type", "s"),
+                ("need_reaction", "true"),
+                ("need_relation", "true"),
             ],
             headers: &[],
             body_kind: "none",
@@ -22495,7 +24487,8 @@ fn endpoints_drive() {
     check(
         parts(
             &lark_api::drive::v1::file_comment::Get::new("file_token x", "comment_id x", "s")
-                .user_id_type("s"),
+                .user_id_type("s")
+                .need_reaction(true),
         ),
         Expected {
             service: "drive",
@@ -22503,7 +24496,11 @@ fn endpoints_drive() {
             method: "GET",
             template: "/open-apis/drive/v1/files/:file_token/comments/:comment_id",
             path: "/open-apis/drive/v1/files/file_token%20x/comments/comment_id%20x",
-            query: &[("file_type", "s"), ("user_id_type", "s")],
+            query: &[
+                ("file_type", "s"),
+                ("user_id_type", "s"),
+                ("need_reaction", "true"),
+            ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -22565,7 +24562,9 @@ fn endpoints_drive() {
         parts(
             &lark_api::drive::v1::file_comment::BatchQuery::new("file_token x", "s")
                 .user_id_type("s")
-                .comment_ids([String::from("s")]),
+                .comment_ids([String::from("s")])
+                .need_reaction(true)
+                .need_relation(true),
         ),
         Expected {
             service: "drive",
@@ -22576,7 +24575,7 @@ fn endpoints_drive() {
             query: &[("file_type", "s"), ("user_id_type", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["comment_ids"],
+            body_keys: &["comment_ids", "need_reaction", "need_relation"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -22645,7 +24644,8 @@ fn endpoints_drive() {
             )
             .page_size(7)
             .page_token("s")
-            .user_id_type("s"),
+            .user_id_type("s")
+            .need_reaction(true),
         ),
         Expected {
             service: "drive",
@@ -22658,6 +24658,7 @@ fn endpoints_drive() {
                 ("page_token", "s"),
                 ("file_type", "s"),
                 ("user_id_type", "s"),
+                ("need_reaction", "true"),
             ],
             headers: &[],
             body_kind: "none",
@@ -22666,6 +24667,34 @@ fn endpoints_drive() {
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::drive::v1::file_comment_reply::Create::new(
+                "file_token x",
+                "comment_id x",
+                "s",
+                lark_api::drive::v1::file_comment_reply::Reply::default(),
+            )
+            .user_id_type("s")
+            .extra("s"),
+        ),
+        Expected {
+            service: "drive",
+            name: "v1.fileCommentReply.create",
+            method: "POST",
+            template: "/open-apis/drive/v1/files/:file_token/comments/:comment_id/replies",
+            path: "/open-apis/drive/v1/files/file_token%20x/comments/comment_id%20x/replies",
+            query: &[("file_type", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["content", "extra"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
             idempotency_key: None,
         },
     );
@@ -22771,7 +24800,15 @@ fn endpoints_drive() {
             &lark_api::drive::v1::file_version::Create::new("file_token x")
                 .user_id_type("s")
                 .name("s")
-                .obj_type("s"),
+                .obj_type("s")
+                .owner_id("s")
+                .parent_type("s")
+                .parent_token("s")
+                .creator_id("s")
+                .create_time("s")
+                .update_time("s")
+                .status("s")
+                .version("s"),
         ),
         Expected {
             service: "drive",
@@ -22782,7 +24819,18 @@ fn endpoints_drive() {
             query: &[("user_id_type", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["name", "obj_type"],
+            body_keys: &[
+                "name",
+                "obj_type",
+                "owner_id",
+                "parent_type",
+                "parent_token",
+                "creator_id",
+                "create_time",
+                "update_time",
+                "status",
+                "version",
+            ],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -22815,7 +24863,9 @@ fn endpoints_drive() {
     check(
         parts(
             &lark_api::drive::v1::file_version::Get::new("file_token x", "version_id x", "s")
-                .user_id_type("s"),
+                .user_id_type("s")
+                .page_token("s")
+                .page_size(7),
         ),
         Expected {
             service: "drive",
@@ -22823,7 +24873,12 @@ fn endpoints_drive() {
             method: "GET",
             template: "/open-apis/drive/v1/files/:file_token/versions/:version_id",
             path: "/open-apis/drive/v1/files/file_token%20x/versions/version_id%20x",
-            query: &[("obj_type", "s"), ("user_id_type", "s")],
+            query: &[
+                ("obj_type", "s"),
+                ("user_id_type", "s"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -22894,7 +24949,8 @@ fn endpoints_drive() {
         parts(
             &lark_api::drive::v1::import_task::Create::new("s", "s", "s")
                 .file_name("s")
-                .point(lark_api::drive::v1::import_task::Point::default()),
+                .point(lark_api::drive::v1::import_task::Point::default())
+                .token("s"),
         ),
         Expected {
             service: "drive",
@@ -22905,7 +24961,14 @@ fn endpoints_drive() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["file_extension", "file_token", "type", "file_name", "point"],
+            body_keys: &[
+                "file_extension",
+                "file_token",
+                "type",
+                "file_name",
+                "point",
+                "token",
+            ],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -23104,7 +25167,8 @@ fn endpoints_drive() {
         parts(
             &lark_api::drive::v1::permission_member::Create::new("token x", "s", "s", "s", "s")
                 .need_notification(true)
-                .perm_type("s"),
+                .perm_type("s")
+                .type_body("s"),
         ),
         Expected {
             service: "drive",
@@ -23115,7 +25179,7 @@ fn endpoints_drive() {
             query: &[("type", "s"), ("need_notification", "true")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["member_type", "member_id", "perm", "perm_type"],
+            body_keys: &["member_type", "member_id", "perm", "perm_type", "type"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -23131,7 +25195,8 @@ fn endpoints_drive() {
                 "s",
                 "s",
             )
-            .perm_type("s"),
+            .perm_type("s")
+            .type_body("s"),
         ),
         Expected {
             service: "drive",
@@ -23142,7 +25207,7 @@ fn endpoints_drive() {
             query: &[("type", "s"), ("member_type", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["perm_type"],
+            body_keys: &["perm_type", "type"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -23160,7 +25225,8 @@ fn endpoints_drive() {
                 "s",
             )
             .need_notification(true)
-            .perm_type("s"),
+            .perm_type("s")
+            .type_body("s"),
         ),
         Expected {
             service: "drive",
@@ -23171,7 +25237,7 @@ fn endpoints_drive() {
             query: &[("need_notification", "true"), ("type", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["member_type", "perm", "perm_type"],
+            body_keys: &["member_type", "perm", "perm_type", "type"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -23382,6 +25448,88 @@ fn endpoints_drive() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::drive::v1::user::RemoveSubscription::new("s")),
+        Expected {
+            service: "drive",
+            name: "v1.user.removeSubscription",
+            method: "DELETE",
+            template: "/open-apis/drive/v1/user/remove_subscription",
+            path: "/open-apis/drive/v1/user/remove_subscription",
+            query: &[("event_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::drive::v1::user::SubscriptionStatus::new("s")),
+        Expected {
+            service: "drive",
+            name: "v1.user.subscriptionStatus",
+            method: "GET",
+            template: "/open-apis/drive/v1/user/subscription_status",
+            path: "/open-apis/drive/v1/user/subscription_status",
+            query: &[("event_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::drive::v1::user::Subscription::new("s")),
+        Expected {
+            service: "drive",
+            name: "v1.user.subscription",
+            method: "POST",
+            template: "/open-apis/drive/v1/user/subscription",
+            path: "/open-apis/drive/v1/user/subscription",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["event_type"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::drive::v2::comment_reaction::UpdateReaction::new(
+            "file_token x",
+            "s",
+            "s",
+            "s",
+            "s",
+        )),
+        Expected {
+            service: "drive",
+            name: "v2.commentReaction.updateReaction",
+            method: "POST",
+            template: "/open-apis/drive/v2/files/:file_token/comments/reaction",
+            path: "/open-apis/drive/v2/files/file_token%20x/comments/reaction",
+            query: &[("file_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["action", "reply_id", "reaction_type"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -23607,7 +25755,8 @@ fn endpoints_drive() {
                 .share_entity("s")
                 .manage_collaborator_entity("s")
                 .link_share_entity("s")
-                .copy_entity("s"),
+                .copy_entity("s")
+                .perm_type(lark_api::drive::v2::permission_public::PermType::default()),
         ),
         Expected {
             service: "drive",
@@ -23626,6 +25775,7 @@ fn endpoints_drive() {
                 "manage_collaborator_entity",
                 "link_share_entity",
                 "copy_entity",
+                "perm_type",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -23749,6 +25899,25 @@ fn endpoints_ephemeral() {
 
 #[test]
 fn endpoints_event() {
+    check(
+        parts(&lark_api::event::v1::connection::Get::new()),
+        Expected {
+            service: "event",
+            name: "v1.connection.get",
+            method: "GET",
+            template: "/open-apis/event/v1/connection",
+            path: "/open-apis/event/v1/connection",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
     check(
         parts(
             &lark_api::event::v1::outbound_ip::List::new()
@@ -24964,7 +27133,8 @@ fn endpoints_helpdesk() {
             .dropdown_options(
                 lark_api::helpdesk::v1::ticket_customized_field::DropdownOption::default(),
             )
-            .dropdown_allow_multiple(true),
+            .dropdown_allow_multiple(true)
+            .editable(true),
         ),
         Expected {
             service: "helpdesk",
@@ -24986,6 +27156,7 @@ fn endpoints_helpdesk() {
                 "required",
                 "dropdown_options",
                 "dropdown_allow_multiple",
+                "editable",
             ],
             file_parts: &[],
             tokens: &["user"],
@@ -25302,7 +27473,13 @@ fn endpoints_hire() {
         parts(
             &lark_api::hire::v1::application::Terminate::new("application_id x", 7)
                 .termination_reason_list([String::from("s")])
-                .termination_reason_note("s"),
+                .termination_reason_note("s")
+                .need_terminate_offer(true)
+                .terminate_offer_operate_type(7)
+                .cancel_offer_termination_type(7)
+                .cancel_offer_termination_reason_list([String::from("s")])
+                .candidate_reject_offer_termination_reason_list([String::from("s")])
+                .need_withdraw_offer_approval(true),
         ),
         Expected {
             service: "hire",
@@ -25317,6 +27494,12 @@ fn endpoints_hire() {
                 "termination_type",
                 "termination_reason_list",
                 "termination_reason_note",
+                "need_terminate_offer",
+                "terminate_offer_operate_type",
+                "cancel_offer_termination_type",
+                "cancel_offer_termination_reason_list",
+                "candidate_reject_offer_termination_reason_list",
+                "need_withdraw_offer_approval",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -25342,7 +27525,7 @@ fn endpoints_hire() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -25360,7 +27543,8 @@ fn endpoints_hire() {
                 .page_token("s")
                 .page_size(7)
                 .update_start_time("s")
-                .update_end_time("s"),
+                .update_end_time("s")
+                .keyword("s"),
         ),
         Expected {
             service: "hire",
@@ -25379,12 +27563,13 @@ fn endpoints_hire() {
                 ("page_size", "7"),
                 ("update_start_time", "s"),
                 ("update_end_time", "s"),
+                ("keyword", "s"),
             ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -25530,7 +27715,7 @@ fn endpoints_hire() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -25583,7 +27768,8 @@ fn endpoints_hire() {
         parts(
             &lark_api::hire::v1::application_interview::List::new("application_id x", 7)
                 .page_token("s")
-                .user_id_type("s"),
+                .user_id_type("s")
+                .job_level_id_type("s"),
         ),
         Expected {
             service: "hire",
@@ -25595,6 +27781,7 @@ fn endpoints_hire() {
                 ("page_size", "7"),
                 ("page_token", "s"),
                 ("user_id_type", "s"),
+                ("job_level_id_type", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -25842,7 +28029,8 @@ fn endpoints_hire() {
                 .result("s")
                 .report_file_list([
                     lark_api::hire::v1::eco_background_check::ReportFileList::default(),
-                ]),
+                ])
+                .operator_role(7),
         ),
         Expected {
             service: "hire",
@@ -25861,6 +28049,7 @@ fn endpoints_hire() {
                 "stage_time",
                 "result",
                 "report_file_list",
+                "operator_role",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -25893,7 +28082,8 @@ fn endpoints_hire() {
             &lark_api::hire::v1::eco_background_check::UpdateResult::new("s", "s", "s")
                 .report_file_list([
                     lark_api::hire::v1::eco_background_check::ReportFileList::default(),
-                ]),
+                ])
+                .operator_role(7),
         ),
         Expected {
             service: "hire",
@@ -25909,6 +28099,7 @@ fn endpoints_hire() {
                 "result",
                 "result_time",
                 "report_file_list",
+                "operator_role",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -26092,7 +28283,8 @@ fn endpoints_hire() {
             &lark_api::hire::v1::eco_exam::UpdateResult::new("exam_id x", "s")
                 .result_time("s")
                 .report_list([lark_api::hire::v1::eco_exam::ReportList::default()])
-                .detail_list([lark_api::hire::v1::eco_exam::DetailList::default()]),
+                .detail_list([lark_api::hire::v1::eco_exam::DetailList::default()])
+                .status(7),
         ),
         Expected {
             service: "hire",
@@ -26103,7 +28295,13 @@ fn endpoints_hire() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["result", "result_time", "report_list", "detail_list"],
+            body_keys: &[
+                "result",
+                "result_time",
+                "report_list",
+                "detail_list",
+                "status",
+            ],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -26327,7 +28525,7 @@ fn endpoints_hire() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -26358,7 +28556,7 @@ fn endpoints_hire() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -26526,7 +28724,8 @@ fn endpoints_hire() {
             .delivery_type(7)
             .modify_time(7)
             .create_time(7)
-            .termination_type("s"),
+            .termination_type("s")
+            .external_id("s"),
         ),
         Expected {
             service: "hire",
@@ -26548,6 +28747,7 @@ fn endpoints_hire() {
                 "modify_time",
                 "create_time",
                 "termination_type",
+                "external_id",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -26648,7 +28848,8 @@ fn endpoints_hire() {
             .date(7)
             .name("s")
             .result("s")
-            .attachment_id_list([String::from("s")]),
+            .attachment_id_list([String::from("s")])
+            .external_id("s"),
         ),
         Expected {
             service: "hire",
@@ -26665,6 +28866,7 @@ fn endpoints_hire() {
                 "name",
                 "result",
                 "attachment_id_list",
+                "external_id",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -26766,7 +28968,8 @@ fn endpoints_hire() {
                 .end_time(7)
                 .interview_assessments([
                     lark_api::hire::v1::external_interview::CreateInterviewAssessment::default(),
-                ]),
+                ])
+                .external_id("s"),
         ),
         Expected {
             service: "hire",
@@ -26783,6 +28986,7 @@ fn endpoints_hire() {
                 "begin_time",
                 "end_time",
                 "interview_assessments",
+                "external_id",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -26892,7 +29096,8 @@ fn endpoints_hire() {
                 .biz_create_time("s")
                 .owner("s")
                 .offer_status("s")
-                .attachment_id_list([String::from("s")]),
+                .attachment_id_list([String::from("s")])
+                .creator("s"),
         ),
         Expected {
             service: "hire",
@@ -26910,6 +29115,7 @@ fn endpoints_hire() {
                 "owner",
                 "offer_status",
                 "attachment_id_list",
+                "creator",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -26945,7 +29151,9 @@ fn endpoints_hire() {
                 .biz_create_time("s")
                 .owner("s")
                 .offer_status("s")
-                .attachment_id_list([String::from("s")]),
+                .attachment_id_list([String::from("s")])
+                .external_id("s")
+                .creator("s"),
         ),
         Expected {
             service: "hire",
@@ -26962,6 +29170,8 @@ fn endpoints_hire() {
                 "owner",
                 "offer_status",
                 "attachment_id_list",
+                "external_id",
+                "creator",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -27105,7 +29315,7 @@ fn endpoints_hire() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -27285,7 +29495,7 @@ fn endpoints_hire() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -27505,7 +29715,8 @@ fn endpoints_hire() {
                 .interview_registration_schema_id("s")
                 .onboard_registration_schema_id("s")
                 .target_major_id_list([String::from("s")])
-                .portal_website_apply_form_schema_id("s"),
+                .portal_website_apply_form_schema_id("s")
+                .address_id("s"),
         ),
         Expected {
             service: "hire",
@@ -27553,6 +29764,7 @@ fn endpoints_hire() {
                 "onboard_registration_schema_id",
                 "target_major_id_list",
                 "portal_website_apply_form_schema_id",
+                "address_id",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -27585,7 +29797,7 @@ fn endpoints_hire() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -27601,7 +29813,12 @@ fn endpoints_hire() {
                 .user_id_type("s")
                 .department_id_type("s")
                 .job_level_id_type("s")
-                .job_family_id_type("s"),
+                .job_family_id_type("s")
+                .recruiter_id_list([String::from("s")])
+                .hiring_manager_id_list([String::from("s")])
+                .assistant_id_list([String::from("s")])
+                .department_id("s")
+                .with_sub_department(true),
         ),
         Expected {
             service: "hire",
@@ -27618,12 +29835,17 @@ fn endpoints_hire() {
                 ("department_id_type", "s"),
                 ("job_level_id_type", "s"),
                 ("job_family_id_type", "s"),
+                ("recruiter_id_list", "s"),
+                ("hiring_manager_id_list", "s"),
+                ("assistant_id_list", "s"),
+                ("department_id", "s"),
+                ("with_sub_department", "true"),
             ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -27699,7 +29921,8 @@ fn endpoints_hire() {
                 .address_id_list([String::from("s")])
                 .job_attribute(7)
                 .expiry_timestamp("s")
-                .target_major_id_list([String::from("s")]),
+                .target_major_id_list([String::from("s")])
+                .address_id("s"),
         ),
         Expected {
             service: "hire",
@@ -27742,6 +29965,7 @@ fn endpoints_hire() {
                 "job_attribute",
                 "expiry_timestamp",
                 "target_major_id_list",
+                "address_id",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -27797,6 +30021,38 @@ fn endpoints_hire() {
     );
     check(
         parts(
+            &lark_api::hire::v1::job_manager::BatchUpdate::new("job_id x", [7])
+                .user_id_type("s")
+                .recruiter_id("s")
+                .assistant_id_list([String::from("s")])
+                .hiring_manager_id_list([String::from("s")])
+                .creator_id("s"),
+        ),
+        Expected {
+            service: "hire",
+            name: "v1.jobManager.batchUpdate",
+            method: "POST",
+            template: "/open-apis/hire/v1/jobs/:job_id/managers/batch_update",
+            path: "/open-apis/hire/v1/jobs/job_id%20x/managers/batch_update",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "recruiter_id",
+                "assistant_id_list",
+                "hiring_manager_id_list",
+                "update_option_list",
+                "creator_id",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
             &lark_api::hire::v1::job_process::List::new()
                 .page_size(7)
                 .page_token("s"),
@@ -27812,7 +30068,7 @@ fn endpoints_hire() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -27885,7 +30141,8 @@ fn endpoints_hire() {
                 .job_type_id("s")
                 .job_id_list([String::from("s")])
                 .employment_job_id("s")
-                .position_id("s"),
+                .position_id("s")
+                .update_option(lark_api::hire::v1::job_requirement::UpdateOption::default()),
         ),
         Expected {
             service: "hire",
@@ -27931,6 +30188,7 @@ fn endpoints_hire() {
                 "job_id_list",
                 "employment_job_id",
                 "position_id",
+                "update_option",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -28265,7 +30523,7 @@ fn endpoints_hire() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -28538,7 +30796,8 @@ fn endpoints_hire() {
             &lark_api::hire::v1::offer::OfferStatus::new("offer_id x", 7)
                 .expiration_date("s")
                 .termination_reason_id_list([String::from("s")])
-                .termination_reason_note("s"),
+                .termination_reason_note("s")
+                .cancel_offer_termination_type(7),
         ),
         Expected {
             service: "hire",
@@ -28554,6 +30813,7 @@ fn endpoints_hire() {
                 "expiration_date",
                 "termination_reason_id_list",
                 "termination_reason_note",
+                "cancel_offer_termination_type",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -28821,6 +31081,7 @@ fn endpoints_hire() {
     check(
         parts(
             &lark_api::hire::v1::referral_account::Create::new()
+                .user_id_type("s")
                 .mobile(lark_api::hire::v1::referral_account::Mobile::default())
                 .email("s"),
         ),
@@ -28830,7 +31091,7 @@ fn endpoints_hire() {
             method: "POST",
             template: "/open-apis/hire/v1/referral_account",
             path: "/open-apis/hire/v1/referral_account",
-            query: &[],
+            query: &[("user_id_type", "s")],
             headers: &[],
             body_kind: "json",
             body_keys: &["mobile", "email"],
@@ -28842,16 +31103,17 @@ fn endpoints_hire() {
         },
     );
     check(
-        parts(&lark_api::hire::v1::referral_account::Deactivate::new(
-            "referral_account_id x",
-        )),
+        parts(
+            &lark_api::hire::v1::referral_account::Deactivate::new("referral_account_id x")
+                .user_id_type("s"),
+        ),
         Expected {
             service: "hire",
             name: "v1.referralAccount.deactivate",
             method: "POST",
             template: "/open-apis/hire/v1/referral_account/:referral_account_id/deactivate",
             path: "/open-apis/hire/v1/referral_account/referral_account_id%20x/deactivate",
-            query: &[],
+            query: &[("user_id_type", "s")],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -28863,14 +31125,18 @@ fn endpoints_hire() {
         },
     );
     check(
-        parts(&lark_api::hire::v1::referral_account::Enable::new().referral_account_id("s")),
+        parts(
+            &lark_api::hire::v1::referral_account::Enable::new()
+                .user_id_type("s")
+                .referral_account_id("s"),
+        ),
         Expected {
             service: "hire",
             name: "v1.referralAccount.enable",
             method: "POST",
             template: "/open-apis/hire/v1/referral_account/enable",
             path: "/open-apis/hire/v1/referral_account/enable",
-            query: &[],
+            query: &[("user_id_type", "s")],
             headers: &[],
             body_kind: "json",
             body_keys: &["referral_account_id"],
@@ -29100,7 +31366,8 @@ fn endpoints_hire() {
             &lark_api::hire::v1::subject::List::new()
                 .user_id_type("s")
                 .page_token("s")
-                .page_size(7),
+                .page_size(7)
+                .subject_ids([String::from("s")]),
         ),
         Expected {
             service: "hire",
@@ -29112,6 +31379,7 @@ fn endpoints_hire() {
                 ("user_id_type", "s"),
                 ("page_token", "s"),
                 ("page_size", "7"),
+                ("subject_ids", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -29275,7 +31543,8 @@ fn endpoints_hire() {
                 .sns_list([lark_api::hire::v1::talent::CombinedCreateSnsList::default()])
                 .preferred_city_code_list([String::from("s")])
                 .self_evaluation(lark_api::hire::v1::talent::SelfEvaluation::default())
-                .customized_data([lark_api::hire::v1::CustomizedData::default()]),
+                .customized_data([lark_api::hire::v1::CustomizedData::default()])
+                .only_parse_resume_update_talent(true),
         ),
         Expected {
             service: "hire",
@@ -29304,6 +31573,7 @@ fn endpoints_hire() {
                 "preferred_city_code_list",
                 "self_evaluation",
                 "customized_data",
+                "only_parse_resume_update_talent",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -29713,7 +31983,7 @@ fn endpoints_hire() {
                 "test_start_time_max",
             ],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -30304,7 +32574,7 @@ fn endpoints_hire() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -30490,7 +32760,7 @@ fn endpoints_im() {
                 .avatar("s")
                 .name("s")
                 .description("s")
-                .i18n_names(lark_api::common::I18nName::default())
+                .i18n_names(lark_api::common::I18nValue::default())
                 .owner_id("s")
                 .user_id_list([String::from("s")])
                 .bot_id_list([String::from("s")])
@@ -30504,7 +32774,12 @@ fn endpoints_im() {
                 .urgent_setting("s")
                 .video_conference_setting("s")
                 .edit_permission("s")
-                .hide_member_count_setting("s"),
+                .hide_member_count_setting("s")
+                .external(true)
+                .labels([String::from("s")])
+                .toolkit_ids([String::from("s")])
+                .chat_tags([String::from("s")])
+                .pin_manage_setting("s"),
         ),
         Expected {
             service: "im",
@@ -30538,9 +32813,14 @@ fn endpoints_im() {
                 "video_conference_setting",
                 "edit_permission",
                 "hide_member_count_setting",
+                "external",
+                "labels",
+                "toolkit_ids",
+                "chat_tags",
+                "pin_manage_setting",
             ],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: Some(IdempotencyKey::Query("uuid")),
@@ -30572,7 +32852,7 @@ fn endpoints_im() {
                 .avatar("s")
                 .name("s")
                 .description("s")
-                .i18n_names(lark_api::common::I18nName::default())
+                .i18n_names(lark_api::common::I18nValue::default())
                 .add_member_permission("s")
                 .share_card_permission("s")
                 .at_all_permission("s")
@@ -30586,7 +32866,10 @@ fn endpoints_im() {
                 .group_message_type("s")
                 .urgent_setting("s")
                 .video_conference_setting("s")
-                .hide_member_count_setting("s"),
+                .hide_member_count_setting("s")
+                .labels([String::from("s")])
+                .toolkit_ids([String::from("s")])
+                .pin_manage_setting("s"),
         ),
         Expected {
             service: "im",
@@ -30616,6 +32899,9 @@ fn endpoints_im() {
                 "urgent_setting",
                 "video_conference_setting",
                 "hide_member_count_setting",
+                "labels",
+                "toolkit_ids",
+                "pin_manage_setting",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -30649,7 +32935,8 @@ fn endpoints_im() {
                 .user_id_type("s")
                 .sort_type("s")
                 .page_token("s")
-                .page_size(7),
+                .page_size(7)
+                .types("s"),
         ),
         Expected {
             service: "im",
@@ -30662,6 +32949,7 @@ fn endpoints_im() {
                 ("sort_type", "s"),
                 ("page_token", "s"),
                 ("page_size", "7"),
+                ("types", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -30814,7 +33102,8 @@ fn endpoints_im() {
             &lark_api::im::v1::chat_members::Get::new("chat_id x")
                 .member_id_type("s")
                 .page_size(7)
-                .page_token("s"),
+                .page_token("s")
+                .check_security_conf(true),
         ),
         Expected {
             service: "im",
@@ -30826,6 +33115,7 @@ fn endpoints_im() {
                 ("member_id_type", "s"),
                 ("page_size", "7"),
                 ("page_token", "s"),
+                ("check_security_conf", "true"),
             ],
             headers: &[],
             body_kind: "none",
@@ -31253,7 +33543,7 @@ fn endpoints_im() {
             body_kind: "multipart",
             body_keys: &["file_type", "file_name", "duration", "file"],
             file_parts: &["file"],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -31294,7 +33584,7 @@ fn endpoints_im() {
             body_kind: "multipart",
             body_keys: &["image_type", "image"],
             file_parts: &["image"],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -31398,7 +33688,7 @@ fn endpoints_im() {
             body_kind: "json",
             body_keys: &["receive_id", "msg_type", "content", "uuid"],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: Some(IdempotencyKey::Body("uuid")),
@@ -31421,7 +33711,7 @@ fn endpoints_im() {
             body_kind: "json",
             body_keys: &["content", "msg_type", "reply_in_thread", "uuid"],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: Some(IdempotencyKey::Body("uuid")),
@@ -31486,7 +33776,7 @@ fn endpoints_im() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -31499,7 +33789,10 @@ fn endpoints_im() {
                 .end_time("s")
                 .sort_type("s")
                 .page_size(7)
-                .page_token("s"),
+                .page_token("s")
+                .card_msg_content_type("s")
+                .only_thread_root_messages(true)
+                .with_sender_name(true),
         ),
         Expected {
             service: "im",
@@ -31515,31 +33808,43 @@ fn endpoints_im() {
                 ("sort_type", "s"),
                 ("page_size", "7"),
                 ("page_token", "s"),
+                ("card_msg_content_type", "s"),
+                ("only_thread_root_messages", "true"),
+                ("with_sender_name", "true"),
             ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
         },
     );
     check(
-        parts(&lark_api::im::v1::message::Get::new("message_id x").user_id_type("s")),
+        parts(
+            &lark_api::im::v1::message::Get::new("message_id x")
+                .user_id_type("s")
+                .card_msg_content_type("s")
+                .with_sender_name(true),
+        ),
         Expected {
             service: "im",
             name: "v1.message.get",
             method: "GET",
             template: "/open-apis/im/v1/messages/:message_id",
             path: "/open-apis/im/v1/messages/message_id%20x",
-            query: &[("user_id_type", "s")],
+            query: &[
+                ("user_id_type", "s"),
+                ("card_msg_content_type", "s"),
+                ("with_sender_name", "true"),
+            ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -31580,7 +33885,7 @@ fn endpoints_im() {
             body_kind: "json",
             body_keys: &["receive_id"],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: Some(IdempotencyKey::Query("uuid")),
@@ -31629,6 +33934,36 @@ fn endpoints_im() {
             tokens: &["tenant"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::im::v1::message::Search::new()
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .query("s")
+                .filter(lark_api::im::v1::message::Filter::default()),
+        ),
+        Expected {
+            service: "im",
+            name: "v1.message.search",
+            method: "POST",
+            template: "/open-apis/im/v1/messages/search",
+            path: "/open-apis/im/v1/messages/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "filter"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
             idempotency_key: None,
         },
     );
@@ -31707,6 +34042,32 @@ fn endpoints_im() {
         },
     );
     check(
+        parts(
+            &lark_api::im::v1::message_reaction::BatchQuery::new([
+                lark_api::im::v1::message_reaction::Query::default(),
+            ])
+            .user_id_type("s")
+            .page_size_per_message(7)
+            .reaction_type("s"),
+        ),
+        Expected {
+            service: "im",
+            name: "v1.messageReaction.batchQuery",
+            method: "POST",
+            template: "/open-apis/im/v1/messages/reactions/batch_query",
+            path: "/open-apis/im/v1/messages/reactions/batch_query",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["queries", "page_size_per_message", "reaction_type"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
         parts(&lark_api::im::v1::message_resource::Get::new(
             "message_id x",
             "file_key x",
@@ -31723,7 +34084,7 @@ fn endpoints_im() {
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -31863,7 +34224,7 @@ fn endpoints_im() {
             body_kind: "json",
             body_keys: &["receive_id"],
             file_parts: &[],
-            tokens: &["tenant"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: Some(IdempotencyKey::Query("uuid")),
@@ -31942,7 +34303,8 @@ fn endpoints_im() {
     check(
         parts(
             &lark_api::im::v2::biz_entity_tag_relation::Create::new("s", "s")
-                .tag_ids([String::from("s")]),
+                .tag_ids([String::from("s")])
+                .bot_id("s"),
         ),
         Expected {
             service: "im",
@@ -31953,7 +34315,7 @@ fn endpoints_im() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["tag_biz_type", "biz_entity_id", "tag_ids"],
+            body_keys: &["tag_biz_type", "biz_entity_id", "tag_ids", "bot_id"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -31964,7 +34326,8 @@ fn endpoints_im() {
     check(
         parts(
             &lark_api::im::v2::biz_entity_tag_relation::Update::new("s", "s")
-                .tag_ids([String::from("s")]),
+                .tag_ids([String::from("s")])
+                .bot_id("s"),
         ),
         Expected {
             service: "im",
@@ -31975,7 +34338,7 @@ fn endpoints_im() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["tag_biz_type", "biz_entity_id", "tag_ids"],
+            body_keys: &["tag_biz_type", "biz_entity_id", "tag_ids", "bot_id"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -31984,16 +34347,18 @@ fn endpoints_im() {
         },
     );
     check(
-        parts(&lark_api::im::v2::biz_entity_tag_relation::Get::new(
-            "s", "s",
-        )),
+        parts(&lark_api::im::v2::biz_entity_tag_relation::Get::new("s", "s").bot_id("s")),
         Expected {
             service: "im",
             name: "v2.bizEntityTagRelation.get",
             method: "GET",
             template: "/open-apis/im/v2/biz_entity_tag_relation",
             path: "/open-apis/im/v2/biz_entity_tag_relation",
-            query: &[("tag_biz_type", "s"), ("biz_entity_id", "s")],
+            query: &[
+                ("tag_biz_type", "s"),
+                ("biz_entity_id", "s"),
+                ("bot_id", "s"),
+            ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -32006,10 +34371,42 @@ fn endpoints_im() {
     );
     check(
         parts(
+            &lark_api::im::v2::chat::Search::new()
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .query("s")
+                .filter(lark_api::im::v2::chat::Filter::default())
+                .sorter("s"),
+        ),
+        Expected {
+            service: "im",
+            name: "v2.chat.search",
+            method: "POST",
+            template: "/open-apis/im/v2/chats/search",
+            path: "/open-apis/im/v2/chats/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "filter", "sorter"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
             &lark_api::im::v2::chat_button::Update::new("s")
                 .user_id_type("s")
                 .user_ids([String::from("s")])
-                .buttons(lark_api::im::v2::Button::default()),
+                .buttons(lark_api::im::v2::Button::default())
+                .bot_id("s"),
         ),
         Expected {
             service: "im",
@@ -32020,7 +34417,7 @@ fn endpoints_im() {
             query: &[("user_id_type", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["user_ids", "chat_id", "buttons"],
+            body_keys: &["user_ids", "chat_id", "buttons", "bot_id"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -32053,7 +34450,8 @@ fn endpoints_im() {
     check(
         parts(
             &lark_api::im::v2::feed_card::BotTimeSentive::new("s", true)
-                .user_ids([String::from("s")]),
+                .user_ids([String::from("s")])
+                .bot_id("s"),
         ),
         Expected {
             service: "im",
@@ -32064,7 +34462,7 @@ fn endpoints_im() {
             query: &[("user_id_type", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["time_sensitive", "user_ids"],
+            body_keys: &["time_sensitive", "user_ids", "bot_id"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -32075,7 +34473,8 @@ fn endpoints_im() {
     check(
         parts(
             &lark_api::im::v2::tag::Create::new()
-                .create_tag(lark_api::im::v2::tag::CreateTag::default()),
+                .create_tag(lark_api::im::v2::tag::CreateTag::default())
+                .bot_id("s"),
         ),
         Expected {
             service: "im",
@@ -32086,7 +34485,7 @@ fn endpoints_im() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["create_tag"],
+            body_keys: &["create_tag", "bot_id"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -32116,7 +34515,8 @@ fn endpoints_im() {
     check(
         parts(
             &lark_api::im::v2::tag::Patch::new("tag_id x")
-                .patch_tag(lark_api::im::v2::tag::PatchTag::default()),
+                .patch_tag(lark_api::im::v2::tag::PatchTag::default())
+                .bot_id("s"),
         ),
         Expected {
             service: "im",
@@ -32127,7 +34527,7 @@ fn endpoints_im() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["patch_tag"],
+            body_keys: &["patch_tag", "bot_id"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -32247,7 +34647,8 @@ fn endpoints_lingo() {
                 .related_meta(lark_api::common::RelatedMeta::default())
                 .outer_info(lark_api::common::OuterInfo::default())
                 .rich_text("s")
-                .i18n_descs([lark_api::lingo::v1::I18nDesc::default()]),
+                .i18n_descs([lark_api::lingo::v1::I18nDesc::default()])
+                .full_names([lark_api::common::FullName::default()]),
         ),
         Expected {
             service: "lingo",
@@ -32267,6 +34668,7 @@ fn endpoints_lingo() {
                 "outer_info",
                 "rich_text",
                 "i18n_descs",
+                "full_names",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -32285,7 +34687,8 @@ fn endpoints_lingo() {
                 .description("s")
                 .related_meta(lark_api::common::RelatedMeta::default())
                 .rich_text("s")
-                .i18n_descs([lark_api::lingo::v1::I18nDesc::default()]),
+                .i18n_descs([lark_api::lingo::v1::I18nDesc::default()])
+                .full_names([lark_api::common::FullName::default()]),
         ),
         Expected {
             service: "lingo",
@@ -32304,6 +34707,7 @@ fn endpoints_lingo() {
                 "related_meta",
                 "rich_text",
                 "i18n_descs",
+                "full_names",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -32323,7 +34727,8 @@ fn endpoints_lingo() {
                 .related_meta(lark_api::common::RelatedMeta::default())
                 .outer_info(lark_api::common::OuterInfo::default())
                 .rich_text("s")
-                .i18n_descs([lark_api::lingo::v1::I18nDesc::default()]),
+                .i18n_descs([lark_api::lingo::v1::I18nDesc::default()])
+                .full_names([lark_api::common::FullName::default()]),
         ),
         Expected {
             service: "lingo",
@@ -32342,6 +34747,7 @@ fn endpoints_lingo() {
                 "outer_info",
                 "rich_text",
                 "i18n_descs",
+                "full_names",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -32549,7 +34955,8 @@ fn endpoints_lingo() {
                 .related_meta(lark_api::common::RelatedMeta::default())
                 .outer_info(lark_api::common::OuterInfo::default())
                 .rich_text("s")
-                .i18n_descs([lark_api::lingo::v1::I18nDesc::default()]),
+                .i18n_descs([lark_api::lingo::v1::I18nDesc::default()])
+                .full_names([lark_api::common::FullName::default()]),
         ),
         Expected {
             service: "lingo",
@@ -32568,6 +34975,7 @@ fn endpoints_lingo() {
                 "outer_info",
                 "rich_text",
                 "i18n_descs",
+                "full_names",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -33226,6 +35634,29 @@ fn endpoints_mail() {
     );
     check(
         parts(
+            &lark_api::mail::v1::multi_entity::Search::new("s")
+                .user_id_type("s")
+                .size(7),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.multiEntity.search",
+            method: "POST",
+            template: "/open-apis/mail/v1/multi_entity/search",
+            path: "/open-apis/mail/v1/multi_entity/search",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "size"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
             &lark_api::mail::v1::public_mailbox::Create::new()
                 .email("s")
                 .name("s")
@@ -33273,7 +35704,9 @@ fn endpoints_mail() {
         parts(
             &lark_api::mail::v1::public_mailbox::List::new()
                 .page_token("s")
-                .page_size(7),
+                .page_size(7)
+                .user_id("s")
+                .user_id_type("s"),
         ),
         Expected {
             service: "mail",
@@ -33281,7 +35714,12 @@ fn endpoints_mail() {
             method: "GET",
             template: "/open-apis/mail/v1/public_mailboxes",
             path: "/open-apis/mail/v1/public_mailboxes",
-            query: &[("page_token", "s"), ("page_size", "7")],
+            query: &[
+                ("page_token", "s"),
+                ("page_size", "7"),
+                ("user_id", "s"),
+                ("user_id_type", "s"),
+            ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -33296,7 +35734,8 @@ fn endpoints_mail() {
         parts(
             &lark_api::mail::v1::public_mailbox::Patch::new("public_mailbox_id x")
                 .email("s")
-                .name("s"),
+                .name("s")
+                .geo("s"),
         ),
         Expected {
             service: "mail",
@@ -33307,7 +35746,7 @@ fn endpoints_mail() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["email", "name"],
+            body_keys: &["email", "name", "geo"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -33319,7 +35758,8 @@ fn endpoints_mail() {
         parts(
             &lark_api::mail::v1::public_mailbox::Update::new("public_mailbox_id x")
                 .email("s")
-                .name("s"),
+                .name("s")
+                .geo("s"),
         ),
         Expected {
             service: "mail",
@@ -33330,7 +35770,7 @@ fn endpoints_mail() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["email", "name"],
+            body_keys: &["email", "name", "geo"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -33653,6 +36093,73 @@ fn endpoints_mail() {
         },
     );
     check(
+        parts(&lark_api::mail::v1::user_mailbox::AccessibleMailboxes::new(
+            "user_mailbox_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailbox.accessibleMailboxes",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/accessible_mailboxes",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/accessible_mailboxes",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox::Profile::new(
+            "user_mailbox_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailbox.profile",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/profile",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/profile",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox::Search::new("user_mailbox_id x")
+                .page_size(7)
+                .page_token("s")
+                .query("s")
+                .filter(lark_api::mail::v1::user_mailbox::Filter::default()),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailbox.search",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/search",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/search",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "filter"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
         parts(
             &lark_api::mail::v1::user_mailbox_alias::Create::new("user_mailbox_id x")
                 .email_alias("s"),
@@ -33714,6 +36221,161 @@ fn endpoints_mail() {
             body_keys: &[],
             file_parts: &[],
             tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_draft::Delete::new(
+            "user_mailbox_id x",
+            "draft_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxDraft.delete",
+            method: "DELETE",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/drafts/:draft_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/drafts/draft_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_draft::List::new("user_mailbox_id x")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxDraft.list",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/drafts",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/drafts",
+            query: &[("page_size", "7"), ("page_token", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_draft::Get::new("user_mailbox_id x", "draft_id x")
+                .format("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxDraft.get",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/drafts/:draft_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/drafts/draft_id%20x",
+            query: &[("format", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_draft::Create::new("user_mailbox_id x").raw("s")),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxDraft.create",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/drafts",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/drafts",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["raw"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_draft::Send::new("user_mailbox_id x", "draft_id x")
+                .send_time("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxDraft.send",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/drafts/:draft_id/send",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/drafts/draft_id%20x/send",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["send_time"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_draft::CancelScheduledSend::new(
+                "user_mailbox_id x",
+                "message_id x",
+            ),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxDraft.cancelScheduledSend",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id/cancel_scheduled_send",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/message_id%20x/cancel_scheduled_send",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_draft::Update::new(
+            "user_mailbox_id x",
+            "draft_id x",
+            "s",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxDraft.update",
+            method: "PUT",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/drafts/:draft_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/drafts/draft_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["raw"],
+            file_parts: &[],
+            tokens: &["user"],
             helpdesk: false,
             paginated: false,
             idempotency_key: None,
@@ -33869,6 +36531,138 @@ fn endpoints_mail() {
             headers: &[],
             body_kind: "json",
             body_keys: &["name", "parent_folder_id"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_folder::Get::new(
+            "user_mailbox_id x",
+            "folder_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxFolder.get",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders/:folder_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/folders/folder_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_label::Delete::new(
+            "user_mailbox_id x",
+            "label_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxLabel.delete",
+            method: "DELETE",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/labels/:label_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/labels/label_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_label::List::new(
+            "user_mailbox_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxLabel.list",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/labels",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/labels",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_label::Get::new(
+            "user_mailbox_id x",
+            "label_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxLabel.get",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/labels/:label_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/labels/label_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_label::Patch::new(
+            "user_mailbox_id x",
+            "label_id x",
+            lark_api::mail::v1::user_mailbox_label::PatchLabel::default(),
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxLabel.patch",
+            method: "PATCH",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/labels/:label_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/labels/label_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["label"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_label::Create::new(
+            "user_mailbox_id x",
+            lark_api::mail::v1::user_mailbox_label::CreateLabel::default(),
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxLabel.create",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/labels",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/labels",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["label"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -34036,17 +36830,20 @@ fn endpoints_mail() {
         },
     );
     check(
-        parts(&lark_api::mail::v1::user_mailbox_message::Get::new(
-            "user_mailbox_id x",
-            "message_id x",
-        )),
+        parts(
+            &lark_api::mail::v1::user_mailbox_message::Get::new(
+                "user_mailbox_id x",
+                "message_id x",
+            )
+            .format("s"),
+        ),
         Expected {
             service: "mail",
             name: "v1.userMailboxMessage.get",
             method: "GET",
             template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id",
             path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/message_id%20x",
-            query: &[],
+            query: &[("format", "s")],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -34087,7 +36884,8 @@ fn endpoints_mail() {
         parts(
             &lark_api::mail::v1::user_mailbox_message::List::new("user_mailbox_id x", 7, "s")
                 .page_token("s")
-                .only_unread(true),
+                .only_unread(true)
+                .label_id("s"),
         ),
         Expected {
             service: "mail",
@@ -34100,6 +36898,7 @@ fn endpoints_mail() {
                 ("page_token", "s"),
                 ("folder_id", "s"),
                 ("only_unread", "true"),
+                ("label_id", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -34115,13 +36914,13 @@ fn endpoints_mail() {
         parts(
             &lark_api::mail::v1::user_mailbox_message::Send::new("user_mailbox_id x")
                 .subject("s")
-                .to([lark_api::mail::v1::user_mailbox_message::SendTo::default()])
+                .to([lark_api::mail::v1::To::default()])
                 .raw("s")
-                .cc([lark_api::mail::v1::user_mailbox_message::SendTo::default()])
-                .bcc([lark_api::mail::v1::user_mailbox_message::SendTo::default()])
+                .cc([lark_api::mail::v1::To::default()])
+                .bcc([lark_api::mail::v1::To::default()])
                 .body_html("s")
                 .body_plain_text("s")
-                .attachments([lark_api::mail::v1::user_mailbox_message::SendAttachment::default()])
+                .attachments([lark_api::mail::v1::user_mailbox_message::Attachment::default()])
                 .dedupe_key("s")
                 .head_from(lark_api::common::ExternalId::default()),
         ),
@@ -34151,6 +36950,178 @@ fn endpoints_mail() {
             helpdesk: false,
             paginated: false,
             idempotency_key: Some(IdempotencyKey::Body("dedupe_key")),
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_message::SendStatus::new(
+            "user_mailbox_id x",
+            "message_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxMessage.sendStatus",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id/send_status",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/message_id%20x/send_status",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_message::ListThreadMessage::new(
+                "user_mailbox_id x",
+                "thread_id x",
+            )
+            .format("s")
+            .include_spam_trash(true),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxMessage.listThreadMessage",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/threads/:thread_id/messages",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/threads/thread_id%20x/messages",
+            query: &[("format", "s"), ("include_spam_trash", "true")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_message::Trash::new(
+            "user_mailbox_id x",
+            "message_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxMessage.trash",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id/trash",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/message_id%20x/trash",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_message::BatchGet::new("user_mailbox_id x")
+                .format("s")
+                .message_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxMessage.batchGet",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/batch_get",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/batch_get",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["format", "message_ids"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_message::BatchModify::new("user_mailbox_id x")
+                .message_ids([String::from("s")])
+                .add_label_ids([String::from("s")])
+                .remove_label_ids([String::from("s")])
+                .add_folder("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxMessage.batchModify",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/batch_modify",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/batch_modify",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "message_ids",
+                "add_label_ids",
+                "remove_label_ids",
+                "add_folder",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_message::BatchTrash::new("user_mailbox_id x")
+                .message_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxMessage.batchTrash",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/batch_trash",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/batch_trash",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["message_ids"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_message::Modify::new(
+                "user_mailbox_id x",
+                "message_id x",
+            )
+            .add_label_ids([String::from("s")])
+            .remove_label_ids([String::from("s")])
+            .add_folder("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxMessage.modify",
+            method: "PUT",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id/modify",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/message_id%20x/modify",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["add_label_ids", "remove_label_ids", "add_folder"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
         },
     );
     check(
@@ -34327,6 +37298,382 @@ fn endpoints_mail() {
                 "name",
                 "is_enable",
             ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_sent_message::GetRecallDetail::new(
+                "user_mailbox_id x",
+                "message_id x",
+            ),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxSentMessage.getRecallDetail",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id/recall",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/message_id%20x/recall",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_sent_message::Recall::new(
+            "user_mailbox_id x",
+            "message_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxSentMessage.recall",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/messages/:message_id/recall",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/messages/message_id%20x/recall",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_setting::SendAs::new(
+            "user_mailbox_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxSetting.sendAs",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/settings/send_as",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/settings/send_as",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_setting::GetSignatures::new("user_mailbox_id x")),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxSetting.getSignatures",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/settings/signatures",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/settings/signatures",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_template::Delete::new(
+            "user_mailbox_id x",
+            "template_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxTemplate.delete",
+            method: "DELETE",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/templates/:template_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/templates/template_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_template::List::new(
+            "user_mailbox_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxTemplate.list",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/templates",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/templates",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_template::Get::new(
+            "user_mailbox_id x",
+            "template_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxTemplate.get",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/templates/:template_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/templates/template_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_template::Create::new(
+            "user_mailbox_id x",
+            lark_api::mail::v1::user_mailbox_template::CreateTemplate::default(),
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxTemplate.create",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/templates",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/templates",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["template"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_template::Update::new(
+            "user_mailbox_id x",
+            "template_id x",
+            lark_api::mail::v1::user_mailbox_template::CreateTemplate::default(),
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxTemplate.update",
+            method: "PUT",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/templates/:template_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/templates/template_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["template"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_template_attachment::DownloadUrl::new(
+                "user_mailbox_id x",
+                "template_id x",
+                [String::from("s")],
+            ),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxTemplateAttachment.downloadUrl",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/templates/:template_id/attachments/download_url",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/templates/template_id%20x/attachments/download_url",
+            query: &[("attachment_ids", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_thread::List::new("user_mailbox_id x", 7)
+                .page_token("s")
+                .folder_id("s")
+                .only_unread(true)
+                .label_id("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxThread.list",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/threads",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/threads",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("folder_id", "s"),
+                ("only_unread", "true"),
+                ("label_id", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_thread::Get::new("user_mailbox_id x", "thread_id x")
+                .format("s")
+                .include_spam_trash(true),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxThread.get",
+            method: "GET",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/threads/:thread_id",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/threads/thread_id%20x",
+            query: &[("format", "s"), ("include_spam_trash", "true")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_thread::Modify::new(
+                "user_mailbox_id x",
+                "thread_id x",
+            )
+            .add_label_ids([String::from("s")])
+            .remove_label_ids([String::from("s")])
+            .add_folder("s"),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxThread.modify",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/threads/:thread_id/modify",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/threads/thread_id%20x/modify",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["add_label_ids", "remove_label_ids", "add_folder"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::mail::v1::user_mailbox_thread::Trash::new(
+            "user_mailbox_id x",
+            "thread_id x",
+        )),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxThread.trash",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/threads/:thread_id/trash",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/threads/thread_id%20x/trash",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_thread::BatchModify::new("user_mailbox_id x")
+                .add_label_ids([String::from("s")])
+                .remove_label_ids([String::from("s")])
+                .add_folder("s")
+                .thread_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxThread.batchModify",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/threads/batch_modify",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/threads/batch_modify",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "add_label_ids",
+                "remove_label_ids",
+                "add_folder",
+                "thread_ids",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::mail::v1::user_mailbox_thread::BatchTrash::new("user_mailbox_id x")
+                .thread_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "mail",
+            name: "v1.userMailboxThread.batchTrash",
+            method: "POST",
+            template: "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/threads/batch_trash",
+            path: "/open-apis/mail/v1/user_mailboxes/user_mailbox_id%20x/threads/batch_trash",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["thread_ids"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -35899,7 +39246,8 @@ fn endpoints_mdm() {
             &lark_api::mdm::v3::batch_country_region::Get::new()
                 .fields([String::from("s")])
                 .ids([String::from("s")])
-                .languages([String::from("s")]),
+                .languages([String::from("s")])
+                .common(lark_api::mdm::v3::batch_country_region::Common::default()),
         ),
         Expected {
             service: "mdm",
@@ -35909,8 +39257,8 @@ fn endpoints_mdm() {
             path: "/open-apis/mdm/v3/batch_country_region",
             query: &[("fields", "s"), ("ids", "s"), ("languages", "s")],
             headers: &[],
-            body_kind: "none",
-            body_keys: &[],
+            body_kind: "json",
+            body_keys: &["common"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -36497,6 +39845,96 @@ fn endpoints_minutes() {
         },
     );
     check(
+        parts(&lark_api::minutes::v1::minute::Artifacts::new(
+            "minute_token x",
+        )),
+        Expected {
+            service: "minutes",
+            name: "v1.minute.artifacts",
+            method: "GET",
+            template: "/open-apis/minutes/v1/minutes/:minute_token/artifacts",
+            path: "/open-apis/minutes/v1/minutes/minute_token%20x/artifacts",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::minutes::v1::minute::Search::new()
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .query("s")
+                .filter(lark_api::minutes::v1::minute::Filter::default())
+                .sorter("s"),
+        ),
+        Expected {
+            service: "minutes",
+            name: "v1.minute.search",
+            method: "POST",
+            template: "/open-apis/minutes/v1/minutes/search",
+            path: "/open-apis/minutes/v1/minutes/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "filter", "sorter"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::minutes::v1::minute::Subscription::new().event_type("s")),
+        Expected {
+            service: "minutes",
+            name: "v1.minute.subscription",
+            method: "POST",
+            template: "/open-apis/minutes/v1/minutes/subscription",
+            path: "/open-apis/minutes/v1/minutes/subscription",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["event_type"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::minutes::v1::minute::Unsubscription::new().event_type("s")),
+        Expected {
+            service: "minutes",
+            name: "v1.minute.unsubscription",
+            method: "POST",
+            template: "/open-apis/minutes/v1/minutes/unsubscription",
+            path: "/open-apis/minutes/v1/minutes/unsubscription",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["event_type"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
         parts(&lark_api::minutes::v1::minute_media::Get::new(
             "minute_token x",
         )),
@@ -37041,6 +40479,670 @@ fn endpoints_okr() {
             idempotency_key: None,
         },
     );
+    check(
+        parts(&lark_api::okr::v2::okr_alignment::Delete::new(
+            "alignment_id x",
+        )),
+        Expected {
+            service: "okr",
+            name: "v2.okrAlignment.delete",
+            method: "DELETE",
+            template: "/open-apis/okr/v2/alignments/:alignment_id",
+            path: "/open-apis/okr/v2/alignments/alignment_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_alignment::Get::new("alignment_id x")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrAlignment.get",
+            method: "GET",
+            template: "/open-apis/okr/v2/alignments/:alignment_id",
+            path: "/open-apis/okr/v2/alignments/alignment_id%20x",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_category::List::new()
+                .page_size(7)
+                .page_token("s")
+                .owner_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrCategory.list",
+            method: "GET",
+            template: "/open-apis/okr/v2/categories",
+            path: "/open-apis/okr/v2/categories",
+            query: &[("page_size", "7"), ("page_token", "s"), ("owner_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_cycle::List::new("s")
+                .user_id_type("s")
+                .page_size(7)
+                .page_token("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrCycle.list",
+            method: "GET",
+            template: "/open-apis/okr/v2/cycles",
+            path: "/open-apis/okr/v2/cycles",
+            query: &[
+                ("user_id", "s"),
+                ("user_id_type", "s"),
+                ("page_size", "7"),
+                ("page_token", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_cycle::ObjectivesPosition::new(
+                "cycle_id x",
+                [String::from("s")],
+            )
+            .user_id_type("s")
+            .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrCycle.objectivesPosition",
+            method: "PUT",
+            template: "/open-apis/okr/v2/cycles/:cycle_id/objectives_position",
+            path: "/open-apis/okr/v2/cycles/cycle_id%20x/objectives_position",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["objective_ids"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_cycle::ObjectivesWeight::new(
+                "cycle_id x",
+                [lark_api::okr::v2::okr_cycle::ObjectiveWeight::default()],
+            )
+            .user_id_type("s")
+            .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrCycle.objectivesWeight",
+            method: "PUT",
+            template: "/open-apis/okr/v2/cycles/:cycle_id/objectives_weight",
+            path: "/open-apis/okr/v2/cycles/cycle_id%20x/objectives_weight",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["objective_weights"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_cycle_objective::List::new("cycle_id x")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrCycleObjective.list",
+            method: "GET",
+            template: "/open-apis/okr/v2/cycles/:cycle_id/objectives",
+            path: "/open-apis/okr/v2/cycles/cycle_id%20x/objectives",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_cycle_objective::Create::new("cycle_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .content(lark_api::okr::v2::CycleContent::default())
+                .notes(lark_api::okr::v2::CycleContent::default())
+                .deadline("s")
+                .weight(1.5)
+                .category_id("s")
+                .score(1.5),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrCycleObjective.create",
+            method: "POST",
+            template: "/open-apis/okr/v2/cycles/:cycle_id/objectives",
+            path: "/open-apis/okr/v2/cycles/cycle_id%20x/objectives",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "content",
+                "notes",
+                "deadline",
+                "weight",
+                "category_id",
+                "score",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_indicator::Patch::new("indicator_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .current_value_calculate_type(7)
+                .status_calculate_type(7)
+                .start_value(1.5)
+                .target_value(1.5)
+                .current_value(1.5)
+                .unit(lark_api::okr::v2::okr_indicator::Unit::default())
+                .indicator_status(7),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrIndicator.patch",
+            method: "PATCH",
+            template: "/open-apis/okr/v2/indicators/:indicator_id",
+            path: "/open-apis/okr/v2/indicators/indicator_id%20x",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "current_value_calculate_type",
+                "status_calculate_type",
+                "start_value",
+                "target_value",
+                "current_value",
+                "unit",
+                "indicator_status",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::okr::v2::okr_key_result::Delete::new(
+            "key_result_id x",
+        )),
+        Expected {
+            service: "okr",
+            name: "v2.okrKeyResult.delete",
+            method: "DELETE",
+            template: "/open-apis/okr/v2/key_results/:key_result_id",
+            path: "/open-apis/okr/v2/key_results/key_result_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_key_result::Get::new("key_result_id x")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrKeyResult.get",
+            method: "GET",
+            template: "/open-apis/okr/v2/key_results/:key_result_id",
+            path: "/open-apis/okr/v2/key_results/key_result_id%20x",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_key_result::Patch::new("key_result_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .content(lark_api::okr::v2::CycleContent::default())
+                .score(1.5)
+                .deadline("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrKeyResult.patch",
+            method: "PATCH",
+            template: "/open-apis/okr/v2/key_results/:key_result_id",
+            path: "/open-apis/okr/v2/key_results/key_result_id%20x",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["content", "score", "deadline"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_key_result_indicator::List::new("key_result_id x")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrKeyResultIndicator.list",
+            method: "GET",
+            template: "/open-apis/okr/v2/key_results/:key_result_id/indicators",
+            path: "/open-apis/okr/v2/key_results/key_result_id%20x/indicators",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_key_result_progress::List::new("key_result_id x")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrKeyResultProgress.list",
+            method: "GET",
+            template: "/open-apis/okr/v2/key_results/:key_result_id/progresses",
+            path: "/open-apis/okr/v2/key_results/key_result_id%20x/progresses",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::okr::v2::okr_objective::Delete::new(
+            "objective_id x",
+        )),
+        Expected {
+            service: "okr",
+            name: "v2.okrObjective.delete",
+            method: "DELETE",
+            template: "/open-apis/okr/v2/objectives/:objective_id",
+            path: "/open-apis/okr/v2/objectives/objective_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_objective::Get::new("objective_id x")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrObjective.get",
+            method: "GET",
+            template: "/open-apis/okr/v2/objectives/:objective_id",
+            path: "/open-apis/okr/v2/objectives/objective_id%20x",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_objective::Patch::new("objective_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .content(lark_api::okr::v2::CycleContent::default())
+                .score(1.5)
+                .notes(lark_api::okr::v2::CycleContent::default())
+                .deadline("s")
+                .category_id("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrObjective.patch",
+            method: "PATCH",
+            template: "/open-apis/okr/v2/objectives/:objective_id",
+            path: "/open-apis/okr/v2/objectives/objective_id%20x",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["content", "score", "notes", "deadline", "category_id"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_objective::KeyResultsPosition::new(
+                "objective_id x",
+                [String::from("s")],
+            )
+            .user_id_type("s")
+            .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrObjective.keyResultsPosition",
+            method: "PUT",
+            template: "/open-apis/okr/v2/objectives/:objective_id/key_results_position",
+            path: "/open-apis/okr/v2/objectives/objective_id%20x/key_results_position",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["key_result_ids"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_objective::KeyResultsWeight::new(
+                "objective_id x",
+                [lark_api::okr::v2::okr_objective::KeyResultWeight::default()],
+            )
+            .user_id_type("s")
+            .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrObjective.keyResultsWeight",
+            method: "PUT",
+            template: "/open-apis/okr/v2/objectives/:objective_id/key_results_weight",
+            path: "/open-apis/okr/v2/objectives/objective_id%20x/key_results_weight",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["key_result_weights"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_objective_alignment::List::new("objective_id x")
+                .page_size(7)
+                .page_token("s")
+                .align_type("s")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrObjectiveAlignment.list",
+            method: "GET",
+            template: "/open-apis/okr/v2/objectives/:objective_id/alignments",
+            path: "/open-apis/okr/v2/objectives/objective_id%20x/alignments",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("align_type", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::okr::v2::okr_objective_alignment::Create::new(
+            "objective_id x",
+            7,
+            "s",
+        )),
+        Expected {
+            service: "okr",
+            name: "v2.okrObjectiveAlignment.create",
+            method: "POST",
+            template: "/open-apis/okr/v2/objectives/:objective_id/alignments",
+            path: "/open-apis/okr/v2/objectives/objective_id%20x/alignments",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["to_entity_type", "to_entity_id"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_objective_indicator::List::new("objective_id x")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrObjectiveIndicator.list",
+            method: "GET",
+            template: "/open-apis/okr/v2/objectives/:objective_id/indicators",
+            path: "/open-apis/okr/v2/objectives/objective_id%20x/indicators",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_objective_key_result::List::new("objective_id x")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrObjectiveKeyResult.list",
+            method: "GET",
+            template: "/open-apis/okr/v2/objectives/:objective_id/key_results",
+            path: "/open-apis/okr/v2/objectives/objective_id%20x/key_results",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_objective_key_result::Create::new("objective_id x")
+                .user_id_type("s")
+                .department_id_type("s")
+                .content(lark_api::okr::v2::CycleContent::default())
+                .deadline("s")
+                .score(1.5),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrObjectiveKeyResult.create",
+            method: "POST",
+            template: "/open-apis/okr/v2/objectives/:objective_id/key_results",
+            path: "/open-apis/okr/v2/objectives/objective_id%20x/key_results",
+            query: &[("user_id_type", "s"), ("department_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["content", "deadline", "score"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::okr::v2::okr_objective_progress::List::new("objective_id x")
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .department_id_type("s"),
+        ),
+        Expected {
+            service: "okr",
+            name: "v2.okrObjectiveProgress.list",
+            method: "GET",
+            template: "/open-apis/okr/v2/objectives/:objective_id/progresses",
+            path: "/open-apis/okr/v2/objectives/objective_id%20x/progresses",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+                ("department_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
 }
 
 #[test]
@@ -37068,6 +41170,30 @@ fn endpoints_optical_char_recognition() {
 
 #[test]
 fn endpoints_passport() {
+    check(
+        parts(
+            &lark_api::passport::v1::password::Update::new("s")
+                .user_id_type("s")
+                .password("s")
+                .require_reset(true),
+        ),
+        Expected {
+            service: "passport",
+            name: "v1.password.update",
+            method: "PUT",
+            template: "/open-apis/passport/v1/password",
+            path: "/open-apis/passport/v1/password",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_id", "password", "require_reset"],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
     check(
         parts(
             &lark_api::passport::v1::session::Query::new()
@@ -38131,7 +42257,7 @@ fn endpoints_personal_settings() {
     check(
         parts(
             &lark_api::personal_settings::v1::system_status::Create::new("s", "s")
-                .i18n_title(lark_api::common::I18nName::default())
+                .i18n_title(lark_api::common::I18nValue::default())
                 .color("s")
                 .priority(7)
                 .sync_setting(
@@ -38379,9 +42505,13 @@ fn endpoints_search() {
                 .icon_url("s")
                 .template("s")
                 .searchable_fields([String::from("s")])
-                .i18n_name(lark_api::common::I18nName::default())
-                .i18n_description(lark_api::common::I18nName::default())
-                .schema_id("s"),
+                .i18n_name(lark_api::common::I18nValue::default())
+                .i18n_description(lark_api::common::I18nValue::default())
+                .schema_id("s")
+                .app_id("s")
+                .connect_type(7)
+                .connector_param(lark_api::search::v2::data_source::ConnectorParam::default())
+                .enable_answer(true),
         ),
         Expected {
             service: "search",
@@ -38402,6 +42532,10 @@ fn endpoints_search() {
                 "i18n_name",
                 "i18n_description",
                 "schema_id",
+                "app_id",
+                "connect_type",
+                "connector_param",
+                "enable_answer",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -38438,8 +42572,10 @@ fn endpoints_search() {
                 .state(7)
                 .description("s")
                 .icon_url("s")
-                .i18n_name(lark_api::common::I18nName::default())
-                .i18n_description(lark_api::common::I18nName::default()),
+                .i18n_name(lark_api::common::I18nValue::default())
+                .i18n_description(lark_api::common::I18nValue::default())
+                .connector_param(lark_api::search::v2::data_source::ConnectorParam::default())
+                .enable_answer(true),
         ),
         Expected {
             service: "search",
@@ -38457,6 +42593,8 @@ fn endpoints_search() {
                 "icon_url",
                 "i18n_name",
                 "i18n_description",
+                "connector_param",
+                "enable_answer",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -38625,7 +42763,7 @@ fn endpoints_search() {
                 "page_size",
             ],
             file_parts: &[],
-            tokens: &["user"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -38742,7 +42880,8 @@ fn endpoints_search() {
     check(
         parts(
             &lark_api::search::v2::schema::Patch::new("schema_id x")
-                .display(lark_api::search::v2::schema::Display::default()),
+                .display(lark_api::search::v2::schema::Display::default())
+                .properties([lark_api::search::v2::schema::PatchProperty::default()]),
         ),
         Expected {
             service: "search",
@@ -38753,7 +42892,7 @@ fn endpoints_search() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["display"],
+            body_keys: &["display", "properties"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -38765,6 +42904,25 @@ fn endpoints_search() {
 
 #[test]
 fn endpoints_security_and_compliance() {
+    check(
+        parts(&lark_api::security_and_compliance::v1::multi_geo_entity_tenant::Get::new()),
+        Expected {
+            service: "security_and_compliance",
+            name: "v1.multiGeoEntityTenant.get",
+            method: "GET",
+            template: "/open-apis/security_and_compliance/v1/multi_geo_entity/tenant",
+            path: "/open-apis/security_and_compliance/v1/multi_geo_entity/tenant",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
     check(
         parts(
             &lark_api::security_and_compliance::v1::openapi_log::ListData::new()
@@ -38796,6 +42954,98 @@ fn endpoints_security_and_compliance() {
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::security_and_compliance::v1::user_migration::Get::new("user_id x", "s")),
+        Expected {
+            service: "security_and_compliance",
+            name: "v1.userMigration.get",
+            method: "GET",
+            template: "/open-apis/security_and_compliance/v1/user_migrations/:user_id",
+            path: "/open-apis/security_and_compliance/v1/user_migrations/user_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::security_and_compliance::v1::user_migration::Create::new(
+                "s",
+                [String::from("s")],
+                "s",
+            ),
+        ),
+        Expected {
+            service: "security_and_compliance",
+            name: "v1.userMigration.create",
+            method: "POST",
+            template: "/open-apis/security_and_compliance/v1/user_migrations",
+            path: "/open-apis/security_and_compliance/v1/user_migrations",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_ids", "dest_geo"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::security_and_compliance::v1::user_migration::Cancel::new(
+                "s",
+                [String::from("s")],
+            ),
+        ),
+        Expected {
+            service: "security_and_compliance",
+            name: "v1.userMigration.cancel",
+            method: "POST",
+            template: "/open-apis/security_and_compliance/v1/user_migrations/cancel",
+            path: "/open-apis/security_and_compliance/v1/user_migrations/cancel",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_ids"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::security_and_compliance::v1::user_migration::Search::new(
+                "s",
+                [String::from("s")],
+            ),
+        ),
+        Expected {
+            service: "security_and_compliance",
+            name: "v1.userMigration.search",
+            method: "POST",
+            template: "/open-apis/security_and_compliance/v1/user_migrations/search",
+            path: "/open-apis/security_and_compliance/v1/user_migrations/search",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["user_ids"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
             idempotency_key: None,
         },
     );
@@ -38832,7 +43082,8 @@ fn endpoints_security_and_compliance() {
                 .mac_address("s")
                 .android_id("s")
                 .idfv("s")
-                .aaid("s"),
+                .aaid("s")
+                .is_public(true),
         ),
         Expected {
             service: "security_and_compliance",
@@ -38854,6 +43105,7 @@ fn endpoints_security_and_compliance() {
                 "aaid",
                 "device_ownership",
                 "device_status",
+                "is_public",
             ],
             file_parts: &[],
             tokens: &["tenant"],
@@ -38930,7 +43182,13 @@ fn endpoints_security_and_compliance() {
                 .did("s")
                 .is_managed(true)
                 .mdm_device_id("s")
-                .mdm_provider_name("s"),
+                .mdm_provider_name("s")
+                .lsa_client_status(7)
+                .device_env_detect_status(7)
+                .is_public(true)
+                .source(7)
+                .cert_serial_number("s")
+                .cert_issuer("s"),
         ),
         Expected {
             service: "security_and_compliance",
@@ -38961,6 +43219,12 @@ fn endpoints_security_and_compliance() {
                 ("is_managed", "true"),
                 ("mdm_device_id", "s"),
                 ("mdm_provider_name", "s"),
+                ("lsa_client_status", "7"),
+                ("device_env_detect_status", "7"),
+                ("is_public", "true"),
+                ("source", "7"),
+                ("cert_serial_number", "s"),
+                ("cert_issuer", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -38998,7 +43262,8 @@ fn endpoints_security_and_compliance() {
                 "s",
                 7,
                 7,
-            ),
+            )
+            .is_public(true),
         ),
         Expected {
             service: "security_and_compliance",
@@ -39009,7 +43274,7 @@ fn endpoints_security_and_compliance() {
             query: &[("version", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["device_ownership", "device_status"],
+            body_keys: &["device_ownership", "device_status", "is_public"],
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
@@ -39803,7 +44068,8 @@ fn endpoints_sheets() {
         parts(
             &lark_api::sheets::v3::spreadsheet::Create::new()
                 .title("s")
-                .folder_token("s"),
+                .folder_token("s")
+                .without_mount(true),
         ),
         Expected {
             service: "sheets",
@@ -39814,7 +44080,7 @@ fn endpoints_sheets() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["title", "folder_token"],
+            body_keys: &["title", "folder_token", "without_mount"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -40490,6 +44756,631 @@ fn endpoints_sheets() {
             headers: &[],
             body_kind: "none",
             body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+}
+
+#[test]
+fn endpoints_spark() {
+    check(
+        parts(
+            &lark_api::spark::v1::app::List::new()
+                .page_size(7)
+                .page_token("s")
+                .app_type("s")
+                .keyword("s")
+                .scope("s")
+                .ownership("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.app.list",
+            method: "GET",
+            template: "/open-apis/spark/v1/apps",
+            path: "/open-apis/spark/v1/apps",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("app_type", "s"),
+                ("keyword", "s"),
+                ("scope", "s"),
+                ("ownership", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::spark::v1::app::GetAppVisibility::new("app_id x").user_id_type("s")),
+        Expected {
+            service: "spark",
+            name: "v1.app.getAppVisibility",
+            method: "GET",
+            template: "/open-apis/spark/v1/apps/:app_id/access-scope",
+            path: "/open-apis/spark/v1/apps/app_id%20x/access-scope",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app::Patch::new("app_id x")
+                .name("s")
+                .description("s")
+                .icon_url("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.app.patch",
+            method: "PATCH",
+            template: "/open-apis/spark/v1/apps/:app_id",
+            path: "/open-apis/spark/v1/apps/app_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["name", "description", "icon_url"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app::Create::new("s", "s")
+                .description("s")
+                .icon_url("s")
+                .source_agent("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.app.create",
+            method: "POST",
+            template: "/open-apis/spark/v1/apps",
+            path: "/open-apis/spark/v1/apps",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "name",
+                "app_type",
+                "description",
+                "icon_url",
+                "source_agent",
+            ],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app::SqlCommands::new("app_id x", "s")
+                .env("s")
+                .transactional(true),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.app.sqlCommands",
+            method: "POST",
+            template: "/open-apis/spark/v1/apps/:app_id/sql_commands",
+            path: "/open-apis/spark/v1/apps/app_id%20x/sql_commands",
+            query: &[("env", "s"), ("transactional", "true")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["sql"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::spark::v1::app::UploadHtmlCodeAndRelease::new(
+            "app_id x",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        )),
+        Expected {
+            service: "spark",
+            name: "v1.app.uploadHtmlCodeAndRelease",
+            method: "POST",
+            template: "/open-apis/spark/v1/apps/:app_id/upload_and_release_html_code",
+            path: "/open-apis/spark/v1/apps/app_id%20x/upload_and_release_html_code",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            file_parts: &["file"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::spark::v1::app::Icon::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        ))),
+        Expected {
+            service: "spark",
+            name: "v1.app.icon",
+            method: "POST",
+            template: "/open-apis/spark/v1/icon",
+            path: "/open-apis/spark/v1/icon",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file"],
+            file_parts: &["file"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app::UpdateAppVisibility::new("app_id x", "s")
+                .user_id_type("s")
+                .users([String::from("s")])
+                .departments([String::from("s")])
+                .chats([String::from("s")])
+                .apply_config(lark_api::spark::v1::app::ApplyConfig::default())
+                .require_login(true),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.app.updateAppVisibility",
+            method: "PUT",
+            template: "/open-apis/spark/v1/apps/:app_id/access-scope",
+            path: "/open-apis/spark/v1/apps/app_id%20x/access-scope",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "users",
+                "departments",
+                "chats",
+                "apply_config",
+                "require_login",
+                "scope",
+            ],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_enum::GetEnumList::new("app_id x")
+                .page_size(7)
+                .page_token("s")
+                .env("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appEnum.getEnumList",
+            method: "GET",
+            template: "/open-apis/spark/v1/apps/:app_id/enums",
+            path: "/open-apis/spark/v1/apps/app_id%20x/enums",
+            query: &[("page_size", "7"), ("page_token", "s"), ("env", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_enum::GetEnumDetail::new("app_id x", "enum_name x").env("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appEnum.getEnumDetail",
+            method: "GET",
+            template: "/open-apis/spark/v1/apps/:app_id/enums/:enum_name",
+            path: "/open-apis/spark/v1/apps/app_id%20x/enums/enum_name%20x",
+            query: &[("env", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_storage::Download::new("app_id x")
+                .file_key("s")
+                .file_url("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appStorage.download",
+            method: "GET",
+            template: "/open-apis/spark/v1/apps/:app_id/storage",
+            path: "/open-apis/spark/v1/apps/app_id%20x/storage",
+            query: &[("file_key", "s"), ("file_url", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_storage::Upload::new(
+                "app_id x",
+                "s",
+                lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            )
+            .check_sum("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appStorage.upload",
+            method: "POST",
+            template: "/open-apis/spark/v1/apps/:app_id/storage/upload",
+            path: "/open-apis/spark/v1/apps/app_id%20x/storage/upload",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["file_name", "check_sum", "file"],
+            file_parts: &["file"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::spark::v1::app_storage::UploadComplete::new(
+            "app_id x", "s",
+        )),
+        Expected {
+            service: "spark",
+            name: "v1.appStorage.uploadComplete",
+            method: "POST",
+            template: "/open-apis/spark/v1/apps/:app_id/storage/upload/complete",
+            path: "/open-apis/spark/v1/apps/app_id%20x/storage/upload/complete",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["upload_id"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_storage::UploadInitialize::new("app_id x", "s", 7)
+                .mime_type("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appStorage.uploadInitialize",
+            method: "POST",
+            template: "/open-apis/spark/v1/apps/:app_id/storage/upload/initialize",
+            path: "/open-apis/spark/v1/apps/app_id%20x/storage/upload/initialize",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["file_name", "file_size", "mime_type"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_storage::UploadPart::new(
+                "app_id x",
+                "s",
+                7,
+                lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+            )
+            .chunk_check_sum("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appStorage.uploadPart",
+            method: "POST",
+            template: "/open-apis/spark/v1/apps/:app_id/storage/upload/part",
+            path: "/open-apis/spark/v1/apps/app_id%20x/storage/upload/part",
+            query: &[],
+            headers: &[],
+            body_kind: "multipart",
+            body_keys: &["upload_id", "chunk_index", "file", "chunk_check_sum"],
+            file_parts: &["file"],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_table::DeleteTableRecords::new(
+                "app_id x",
+                "table_name x",
+                "s",
+            )
+            .env("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appTable.deleteTableRecords",
+            method: "DELETE",
+            template: "/open-apis/spark/v1/apps/:app_id/tables/:table_name/records",
+            path: "/open-apis/spark/v1/apps/app_id%20x/tables/table_name%20x/records",
+            query: &[("filter", "s"), ("env", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_table::GetTableList::new("app_id x")
+                .page_size(7)
+                .page_token("s")
+                .env("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appTable.getTableList",
+            method: "GET",
+            template: "/open-apis/spark/v1/apps/:app_id/tables",
+            path: "/open-apis/spark/v1/apps/app_id%20x/tables",
+            query: &[("page_size", "7"), ("page_token", "s"), ("env", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_table::GetTableDetail::new("app_id x", "table_name x")
+                .env("s")
+                .format("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appTable.getTableDetail",
+            method: "GET",
+            template: "/open-apis/spark/v1/apps/:app_id/tables/:table_name",
+            path: "/open-apis/spark/v1/apps/app_id%20x/tables/table_name%20x",
+            query: &[("env", "s"), ("format", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_table::GetTableRecordList::new("app_id x", "table_name x")
+                .page_size(7)
+                .page_token("s")
+                .select("s")
+                .filter("s")
+                .order("s")
+                .env("s")
+                .user_identifier_type("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appTable.getTableRecordList",
+            method: "GET",
+            template: "/open-apis/spark/v1/apps/:app_id/tables/:table_name/records",
+            path: "/open-apis/spark/v1/apps/app_id%20x/tables/table_name%20x/records",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("select", "s"),
+                ("filter", "s"),
+                ("order", "s"),
+                ("env", "s"),
+                ("user_identifier_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_table::PatchTableRecords::new(
+                "app_id x",
+                "table_name x",
+                "s",
+                "s",
+            )
+            .env("s")
+            .user_identifier_type("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appTable.patchTableRecords",
+            method: "PATCH",
+            template: "/open-apis/spark/v1/apps/:app_id/tables/:table_name/records",
+            path: "/open-apis/spark/v1/apps/app_id%20x/tables/table_name%20x/records",
+            query: &[("filter", "s"), ("env", "s"), ("user_identifier_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["record"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_table::BatchUpdateTableRecords::new(
+                "app_id x",
+                "table_name x",
+                "s",
+            )
+            .env("s")
+            .user_identifier_type("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appTable.batchUpdateTableRecords",
+            method: "PATCH",
+            template: "/open-apis/spark/v1/apps/:app_id/tables/:table_name/records_batch_update",
+            path: "/open-apis/spark/v1/apps/app_id%20x/tables/table_name%20x/records_batch_update",
+            query: &[("env", "s"), ("user_identifier_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["records"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_table::PostTableRecords::new("app_id x", "table_name x", "s")
+                .columns("s")
+                .on_conflict("s")
+                .env("s")
+                .user_identifier_type("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appTable.postTableRecords",
+            method: "POST",
+            template: "/open-apis/spark/v1/apps/:app_id/tables/:table_name/records",
+            path: "/open-apis/spark/v1/apps/app_id%20x/tables/table_name%20x/records",
+            query: &[
+                ("columns", "s"),
+                ("on_conflict", "s"),
+                ("env", "s"),
+                ("user_identifier_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["records"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::spark::v1::app_view::GetViewRecordList::new("app_id x", "view_name x")
+                .page_size(7)
+                .page_token("s")
+                .select("s")
+                .filter("s")
+                .order("s")
+                .env("s")
+                .user_identifier_type("s"),
+        ),
+        Expected {
+            service: "spark",
+            name: "v1.appView.getViewRecordList",
+            method: "GET",
+            template: "/open-apis/spark/v1/apps/:app_id/views/:view_name/records",
+            path: "/open-apis/spark/v1/apps/app_id%20x/views/view_name%20x/records",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("select", "s"),
+                ("filter", "s"),
+                ("order", "s"),
+                ("env", "s"),
+                ("user_identifier_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::spark::v1::directory_user::IdConvert::new(7).ids([String::from("s")])),
+        Expected {
+            service: "spark",
+            name: "v1.directoryUser.idConvert",
+            method: "POST",
+            template: "/open-apis/spark/v1/directory/user/id_convert",
+            path: "/open-apis/spark/v1/directory/user/id_convert",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["id_convert_type", "ids"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -41615,7 +46506,8 @@ fn endpoints_task() {
                 .page_size(7)
                 .page_token("s")
                 .resource_type("s")
-                .user_id_type("s"),
+                .user_id_type("s")
+                .updated_mesc("s"),
         ),
         Expected {
             service: "task",
@@ -41629,6 +46521,7 @@ fn endpoints_task() {
                 ("resource_type", "s"),
                 ("resource_id", "s"),
                 ("user_id_type", "s"),
+                ("updated_mesc", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -41883,7 +46776,8 @@ fn endpoints_task() {
                 .page_token("s")
                 .user_id_type("s")
                 .resource_type("s")
-                .resource_id("s"),
+                .resource_id("s")
+                .update_msec("s"),
         ),
         Expected {
             service: "task",
@@ -41897,6 +46791,7 @@ fn endpoints_task() {
                 ("user_id_type", "s"),
                 ("resource_type", "s"),
                 ("resource_id", "s"),
+                ("update_msec", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -42088,7 +46983,8 @@ fn endpoints_task() {
                 .page_size(7)
                 .page_token("s")
                 .resource_id("s")
-                .user_id_type("s"),
+                .user_id_type("s")
+                .update_msec("s"),
         ),
         Expected {
             service: "task",
@@ -42102,6 +46998,7 @@ fn endpoints_task() {
                 ("resource_type", "s"),
                 ("resource_id", "s"),
                 ("user_id_type", "s"),
+                ("update_msec", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -42120,7 +47017,8 @@ fn endpoints_task() {
                 .page_token("s")
                 .completed(true)
                 .created_from("s")
-                .created_to("s"),
+                .created_to("s")
+                .user_id_type("s"),
         ),
         Expected {
             service: "task",
@@ -42134,6 +47032,7 @@ fn endpoints_task() {
                 ("completed", "true"),
                 ("created_from", "s"),
                 ("created_to", "s"),
+                ("user_id_type", "s"),
             ],
             headers: &[],
             body_kind: "none",
@@ -42324,9 +47223,12 @@ fn endpoints_task() {
                 .reminders([lark_api::task::v2::Reminder::default()])
                 .mode(7)
                 .is_milestone(true)
-                .custom_fields([lark_api::task::v2::task::CreateCustomField::default()])
-                .docx_source(lark_api::task::v2::task::DocxSource::default())
-                .positive_reminders([lark_api::task::v2::Reminder::default()]),
+                .custom_fields([lark_api::task::v2::task::CustomField::default()])
+                .docx_source(lark_api::task::v2::DocxSource::default())
+                .positive_reminders([lark_api::task::v2::Reminder::default()])
+                .agent_task_status(7)
+                .agent_task_progress("s")
+                .text_deliveries([String::from("s")]),
         ),
         Expected {
             service: "task",
@@ -42356,6 +47258,9 @@ fn endpoints_task() {
                 "custom_fields",
                 "docx_source",
                 "positive_reminders",
+                "agent_task_status",
+                "agent_task_progress",
+                "text_deliveries",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -42409,7 +47314,8 @@ fn endpoints_task() {
                 .page_token("s")
                 .completed(true)
                 .r#type("s")
-                .user_id_type("s"),
+                .user_id_type("s")
+                .agent_task_status(7),
         ),
         Expected {
             service: "task",
@@ -42423,12 +47329,13 @@ fn endpoints_task() {
                 ("completed", "true"),
                 ("type", "s"),
                 ("user_id_type", "s"),
+                ("agent_task_status", "7"),
             ],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
             file_parts: &[],
-            tokens: &["user"],
+            tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
             idempotency_key: None,
@@ -42521,6 +47428,60 @@ fn endpoints_task() {
     );
     check(
         parts(
+            &lark_api::task::v2::task::SetAncestorTask::new("task_guid x")
+                .ancestor_guid("s")
+                .user_id_type("s")
+                .target_user_id("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "v2.task.setAncestorTask",
+            method: "POST",
+            template: "/open-apis/task/v2/tasks/:task_guid/set_ancestor_task",
+            path: "/open-apis/task/v2/tasks/task_guid%20x/set_ancestor_task",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["ancestor_guid", "user_id_type", "target_user_id"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::task::v2::task::Search::new()
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .query("s")
+                .filter(lark_api::task::v2::task::Filter::default()),
+        ),
+        Expected {
+            service: "task",
+            name: "v2.task.search",
+            method: "POST",
+            template: "/open-apis/task/v2/tasks/search",
+            path: "/open-apis/task/v2/tasks/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "filter"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
             &lark_api::task::v2::task_subtask::Create::new("task_guid x", "s")
                 .user_id_type("s")
                 .description("s")
@@ -42534,7 +47495,14 @@ fn endpoints_task() {
                 .tasklists([lark_api::task::v2::Tasklist::default()])
                 .client_token("s")
                 .start(lark_api::task::v2::Start::default())
-                .reminders([lark_api::task::v2::Reminder::default()]),
+                .reminders([lark_api::task::v2::Reminder::default()])
+                .mode(7)
+                .is_milestone(true)
+                .custom_fields([lark_api::task::v2::task_subtask::CustomField::default()])
+                .docx_source(lark_api::task::v2::DocxSource::default())
+                .agent_task_status(7)
+                .agent_task_progress("s")
+                .text_deliveries([String::from("s")]),
         ),
         Expected {
             service: "task",
@@ -42559,6 +47527,13 @@ fn endpoints_task() {
                 "client_token",
                 "start",
                 "reminders",
+                "mode",
+                "is_milestone",
+                "custom_fields",
+                "docx_source",
+                "agent_task_status",
+                "agent_task_progress",
+                "text_deliveries",
             ],
             file_parts: &[],
             tokens: &["tenant", "user"],
@@ -42597,9 +47572,61 @@ fn endpoints_task() {
     );
     check(
         parts(
+            &lark_api::task::v2::task_v2::ListRelatedTask::new()
+                .page_size(7)
+                .page_token("s")
+                .completed(true)
+                .user_id_type("s")
+                .task_updated_time("s"),
+        ),
+        Expected {
+            service: "task",
+            name: "v2.taskV2.listRelatedTask",
+            method: "GET",
+            template: "/open-apis/task/v2/task_v2/list_related_task",
+            path: "/open-apis/task/v2/task_v2/list_related_task",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("completed", "true"),
+                ("user_id_type", "s"),
+                ("task_updated_time", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::task::v2::task_v2::TaskSubscription::new().user_id_type("s")),
+        Expected {
+            service: "task",
+            name: "v2.taskV2.taskSubscription",
+            method: "POST",
+            template: "/open-apis/task/v2/task_v2/task_subscription",
+            path: "/open-apis/task/v2/task_v2/task_subscription",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
             &lark_api::task::v2::tasklist::Create::new("s")
                 .user_id_type("s")
-                .members([lark_api::task::v2::Uploader::default()]),
+                .members([lark_api::task::v2::Uploader::default()])
+                .archive_tasklist(true),
         ),
         Expected {
             service: "task",
@@ -42610,7 +47637,7 @@ fn endpoints_task() {
             query: &[("user_id_type", "s")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["name", "members"],
+            body_keys: &["name", "members", "archive_tasklist"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -42788,6 +47815,36 @@ fn endpoints_task() {
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::task::v2::tasklist::Search::new()
+                .page_size(7)
+                .page_token("s")
+                .user_id_type("s")
+                .query("s")
+                .filter(lark_api::task::v2::tasklist::Filter::default()),
+        ),
+        Expected {
+            service: "task",
+            name: "v2.tasklist.search",
+            method: "POST",
+            template: "/open-apis/task/v2/tasklists/search",
+            path: "/open-apis/task/v2/tasklists/search",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "filter"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
             idempotency_key: None,
         },
     );
@@ -43118,6 +48175,222 @@ fn endpoints_trust_party() {
 }
 
 #[test]
+fn endpoints_unified_kms() {
+    check(
+        parts(
+            &lark_api::unified_kms::v1::autonomous_key::Delete::new("key_version_id x")
+                .feature_code("s"),
+        ),
+        Expected {
+            service: "unified_kms",
+            name: "v1.autonomousKey.delete",
+            method: "DELETE",
+            template: "/open-apis/unified_kms/v1/autonomous_keys/:key_version_id",
+            path: "/open-apis/unified_kms/v1/autonomous_keys/key_version_id%20x",
+            query: &[("feature_code", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::unified_kms::v1::autonomous_key::List::new()
+                .page_size(7)
+                .page_token("s")
+                .feature_code("s")
+                .start_time(7)
+                .end_time(7)
+                .algorithm_type("s")
+                .key_alias("s")
+                .top_class("s")
+                .operator_id(7),
+        ),
+        Expected {
+            service: "unified_kms",
+            name: "v1.autonomousKey.list",
+            method: "GET",
+            template: "/open-apis/unified_kms/v1/autonomous_keys",
+            path: "/open-apis/unified_kms/v1/autonomous_keys",
+            query: &[
+                ("page_size", "7"),
+                ("page_token", "s"),
+                ("feature_code", "s"),
+                ("start_time", "7"),
+                ("end_time", "7"),
+                ("algorithm_type", "s"),
+                ("key_alias", "s"),
+                ("top_class", "s"),
+                ("operator_id", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::unified_kms::v1::autonomous_key::Get::new(
+            "key_version_id x",
+        )),
+        Expected {
+            service: "unified_kms",
+            name: "v1.autonomousKey.get",
+            method: "GET",
+            template: "/open-apis/unified_kms/v1/autonomous_keys/:key_version_id",
+            path: "/open-apis/unified_kms/v1/autonomous_keys/key_version_id%20x",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::unified_kms::v1::autonomous_key::Create::new()
+                .encrypted_token("s")
+                .public_encrypted_key("s")
+                .algorithm_type("s")
+                .feature_code("s")
+                .key_alias("s"),
+        ),
+        Expected {
+            service: "unified_kms",
+            name: "v1.autonomousKey.create",
+            method: "POST",
+            template: "/open-apis/unified_kms/v1/autonomous_keys",
+            path: "/open-apis/unified_kms/v1/autonomous_keys",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "encrypted_token",
+                "public_encrypted_key",
+                "algorithm_type",
+                "feature_code",
+                "key_alias",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::unified_kms::v1::autonomous_key_deletion_plan::Delete::new(
+                "key_version_id x",
+            ),
+        ),
+        Expected {
+            service: "unified_kms",
+            name: "v1.autonomousKeyDeletionPlan.delete",
+            method: "DELETE",
+            template: "/open-apis/unified_kms/v1/autonomous_keys/:key_version_id/deletion_plan",
+            path: "/open-apis/unified_kms/v1/autonomous_keys/key_version_id%20x/deletion_plan",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::unified_kms::v1::autonomous_key_deletion_plan::Create::new(
+                "key_version_id x",
+            )
+            .feature_code("s")
+            .delay_day(7),
+        ),
+        Expected {
+            service: "unified_kms",
+            name: "v1.autonomousKeyDeletionPlan.create",
+            method: "POST",
+            template: "/open-apis/unified_kms/v1/autonomous_keys/:key_version_id/deletion_plan",
+            path: "/open-apis/unified_kms/v1/autonomous_keys/key_version_id%20x/deletion_plan",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["feature_code", "delay_day"],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::unified_kms::v1::autonomous_key_recover::Create::new("key_version_id x")
+                .encrypted_token("s")
+                .public_encrypted_key("s")
+                .feature_code("s")
+                .algorithm_type("s"),
+        ),
+        Expected {
+            service: "unified_kms",
+            name: "v1.autonomousKeyRecover.create",
+            method: "POST",
+            template: "/open-apis/unified_kms/v1/autonomous_keys/:key_version_id/recover",
+            path: "/open-apis/unified_kms/v1/autonomous_keys/key_version_id%20x/recover",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "encrypted_token",
+                "public_encrypted_key",
+                "feature_code",
+                "algorithm_type",
+            ],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::unified_kms::v1::key_import_material::Get::new()),
+        Expected {
+            service: "unified_kms",
+            name: "v1.keyImportMaterial.get",
+            method: "GET",
+            template: "/open-apis/unified_kms/v1/key_import_material",
+            path: "/open-apis/unified_kms/v1/key_import_material",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+}
+
+#[test]
 fn endpoints_user() {
     check(
         parts(
@@ -43194,6 +48467,142 @@ fn endpoints_vc() {
             tokens: &["tenant"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::bot::RealtimeEndpoint::new("s")),
+        Expected {
+            service: "vc",
+            name: "v1.bot.realtimeEndpoint",
+            method: "GET",
+            template: "/open-apis/vc/realtime/endpoint",
+            path: "/open-apis/vc/realtime/endpoint",
+            query: &[("meeting_id", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::bot::Events::new("s")
+                .page_token("s")
+                .start_time("s")
+                .end_time("s")
+                .page_size(7)
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.bot.events",
+            method: "GET",
+            template: "/open-apis/vc/v1/bots/events",
+            path: "/open-apis/vc/v1/bots/events",
+            query: &[
+                ("meeting_id", "s"),
+                ("page_token", "s"),
+                ("start_time", "s"),
+                ("end_time", "s"),
+                ("page_size", "7"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::bot::UserActiveMeeting::new()
+                .user_id("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.bot.userActiveMeeting",
+            method: "GET",
+            template: "/open-apis/vc/v1/bots/user_active_meeting",
+            path: "/open-apis/vc/v1/bots/user_active_meeting",
+            query: &[("user_id", "s"), ("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::bot::Join::new(7, lark_api::vc::v1::bot::JoinIdentify::default())
+                .password("s")
+                .call_id("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.bot.join",
+            method: "POST",
+            template: "/open-apis/vc/v1/bots/join",
+            path: "/open-apis/vc/v1/bots/join",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["join_type", "join_identify", "password", "call_id"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::bot::Leave::new("s")),
+        Expected {
+            service: "vc",
+            name: "v1.bot.leave",
+            method: "POST",
+            template: "/open-apis/vc/v1/bots/leave",
+            path: "/open-apis/vc/v1/bots/leave",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["meeting_id"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::bot::Message::new("s", "s", "s").uuid("s")),
+        Expected {
+            service: "vc",
+            name: "v1.bot.message",
+            method: "POST",
+            template: "/open-apis/vc/v1/bots/message",
+            path: "/open-apis/vc/v1/bots/message",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["meeting_id", "msg_type", "content", "uuid"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
             idempotency_key: None,
         },
     );
@@ -43366,10 +48775,76 @@ fn endpoints_vc() {
     );
     check(
         parts(
+            &lark_api::vc::v1::material::PullMeta::new()
+                .device_type(7)
+                .material_type(7),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.material.pullMeta",
+            method: "GET",
+            template: "/open-apis/vc/v1/materials/pull_meta",
+            path: "/open-apis/vc/v1/materials/pull_meta",
+            query: &[("device_type", "7"), ("material_type", "7")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::material::Remove::new([String::from(
+            "s",
+        )])),
+        Expected {
+            service: "vc",
+            name: "v1.material.remove",
+            method: "POST",
+            template: "/open-apis/vc/v1/materials/remove",
+            path: "/open-apis/vc/v1/materials/remove",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["file_tokens"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::material::UploadMeta::new([
+            lark_api::vc::v1::material::UploadMetaMaterial::default(),
+        ])),
+        Expected {
+            service: "vc",
+            name: "v1.material.uploadMeta",
+            method: "POST",
+            template: "/open-apis/vc/v1/materials/upload_meta",
+            path: "/open-apis/vc/v1/materials/upload_meta",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["materials"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
             &lark_api::vc::v1::meeting::Get::new("meeting_id x")
                 .with_participants(true)
                 .with_meeting_ability(true)
-                .user_id_type("s"),
+                .user_id_type("s")
+                .query_mode(7),
         ),
         Expected {
             service: "vc",
@@ -43381,6 +48856,7 @@ fn endpoints_vc() {
                 ("with_participants", "true"),
                 ("with_meeting_ability", "true"),
                 ("user_id_type", "s"),
+                ("query_mode", "7"),
             ],
             headers: &[],
             body_kind: "none",
@@ -43425,7 +48901,7 @@ fn endpoints_vc() {
         parts(
             &lark_api::vc::v1::meeting::Invite::new("meeting_id x")
                 .user_id_type("s")
-                .invitees([lark_api::vc::v1::HostUser::default()]),
+                .invitees([lark_api::vc::v1::JoinUser::default()]),
         ),
         Expected {
             service: "vc",
@@ -43448,7 +48924,7 @@ fn endpoints_vc() {
         parts(
             &lark_api::vc::v1::meeting::Kickout::new("meeting_id x")
                 .user_id_type("s")
-                .kickout_users([lark_api::vc::v1::HostUser::default()]),
+                .kickout_users([lark_api::vc::v1::JoinUser::default()]),
         ),
         Expected {
             service: "vc",
@@ -43471,8 +48947,8 @@ fn endpoints_vc() {
         parts(
             &lark_api::vc::v1::meeting::SetHost::new("meeting_id x")
                 .user_id_type("s")
-                .host_user(lark_api::vc::v1::HostUser::default())
-                .old_host_user(lark_api::vc::v1::HostUser::default()),
+                .host_user(lark_api::vc::v1::JoinUser::default())
+                .old_host_user(lark_api::vc::v1::JoinUser::default()),
         ),
         Expected {
             service: "vc",
@@ -43512,6 +48988,125 @@ fn endpoints_vc() {
     );
     check(
         parts(
+            &lark_api::vc::v1::meeting::List::new("s", "s", 7)
+                .room_id("s")
+                .page_token("s")
+                .page_size(7),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.meeting.list",
+            method: "GET",
+            template: "/open-apis/vc/v1/meetings",
+            path: "/open-apis/vc/v1/meetings",
+            query: &[
+                ("room_id", "s"),
+                ("start_time", "s"),
+                ("end_time", "s"),
+                ("status", "7"),
+                ("page_token", "s"),
+                ("page_size", "7"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::meeting::ChangeName::new(
+                "meeting_id x",
+                [lark_api::vc::v1::meeting::ChangeNameUser::default()],
+            )
+            .user_id_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.meeting.changeName",
+            method: "POST",
+            template: "/open-apis/vc/v1/meetings/:meeting_id/change_name",
+            path: "/open-apis/vc/v1/meetings/meeting_id%20x/change_name",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["change_name_users"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::meeting::Search::new()
+                .page_token("s")
+                .page_size(7)
+                .query("s")
+                .meeting_filter(lark_api::vc::v1::meeting::MeetingFilter::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.meeting.search",
+            method: "POST",
+            template: "/open-apis/vc/v1/meetings/search",
+            path: "/open-apis/vc/v1/meetings/search",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "meeting_filter"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::meeting::Subscription::new().event_type("s")),
+        Expected {
+            service: "vc",
+            name: "v1.meeting.subscription",
+            method: "POST",
+            template: "/open-apis/vc/v1/meetings/subscription",
+            path: "/open-apis/vc/v1/meetings/subscription",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["event_type"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::meeting::Unsubscription::new().event_type("s")),
+        Expected {
+            service: "vc",
+            name: "v1.meeting.unsubscription",
+            method: "POST",
+            template: "/open-apis/vc/v1/meetings/unsubscription",
+            path: "/open-apis/vc/v1/meetings/unsubscription",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["event_type"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
             &lark_api::vc::v1::meeting_list::Get::new("s", "s")
                 .meeting_status(7)
                 .meeting_no("s")
@@ -43542,6 +49137,36 @@ fn endpoints_vc() {
                 ("page_token", "s"),
                 ("include_external_meetings", "true"),
                 ("include_webinar", "true"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::meeting_pull_subtitle::Get::new("meeting_id x", "s", "s")
+                .page_token("s")
+                .page_size("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.meetingPullSubtitle.get",
+            method: "GET",
+            template: "/open-apis/vc/v1/meetings/:meeting_id/pull_subtitle",
+            path: "/open-apis/vc/v1/meetings/meeting_id%20x/pull_subtitle",
+            query: &[
+                ("uid", "s"),
+                ("page_token", "s"),
+                ("page_size", "s"),
+                ("did", "s"),
                 ("user_id_type", "s"),
             ],
             headers: &[],
@@ -43643,6 +49268,994 @@ fn endpoints_vc() {
     );
     check(
         parts(
+            &lark_api::vc::v1::my_ai_mm::QuerySuggestContext::new()
+                .object_token("s")
+                .object_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiMm.querySuggestContext",
+            method: "GET",
+            template: "/open-apis/vc/v1/my_ai_mm/query_suggest_context",
+            path: "/open-apis/vc/v1/my_ai_mm/query_suggest_context",
+            query: &[("object_token", "s"), ("object_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_mm::ExtensionBoarding::new()
+                .scenario_context(lark_api::vc::v1::my_ai_mm::ScenarioContext::default())
+                .scenario_context_schema_version("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiMm.extensionBoarding",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_mm/extension_boarding",
+            path: "/open-apis/vc/v1/my_ai_mm/extension_boarding",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["scenario_context", "scenario_context_schema_version"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_mm::MediaBind::new()
+                .message_id("s")
+                .status(lark_api::vc::v1::my_ai_mm::Status::default())
+                .callback_info("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiMm.mediaBind",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_mm/media_bind",
+            path: "/open-apis/vc/v1/my_ai_mm/media_bind",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["message_id", "status", "callback_info"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_mm::MediaParse::new()
+                .scenario_context(lark_api::vc::v1::my_ai_mm::ScenarioContext::default())
+                .scenario_context_schema_version("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiMm.mediaParse",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_mm/media_parse",
+            path: "/open-apis/vc/v1/my_ai_mm/media_parse",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["scenario_context", "scenario_context_schema_version"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_mm::Query::new()
+                .tool_raw_instruction("s")
+                .scenario_context(lark_api::vc::v1::my_ai_mm::ScenarioContext::default())
+                .scenario_context_schema_version("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiMm.query",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_mm/query",
+            path: "/open-apis/vc/v1/my_ai_mm/query",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "tool_raw_instruction",
+                "scenario_context",
+                "scenario_context_schema_version",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_room::AutoReleaseEvent::new(7)
+                .schedule_event_id("s")
+                .common_param(lark_api::vc::v1::my_ai_room::CommonParam::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiRoom.autoReleaseEvent",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_room/auto_release_event",
+            path: "/open-apis/vc/v1/my_ai_room/auto_release_event",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["schedule_event_id", "request_type", "common_param"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_room::AutoWelcome::new(7)
+                .schedule_event_id("s")
+                .common_param(lark_api::vc::v1::my_ai_room::CommonParam::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiRoom.autoWelcome",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_room/auto_welcome",
+            path: "/open-apis/vc/v1/my_ai_room/auto_welcome",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["schedule_event_id", "request_type", "common_param"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_room::CheckInSchedule::new()
+                .room_id("s")
+                .schedule_id("s")
+                .request_type(7)
+                .scenario_context(lark_api::vc::v1::my_ai_room::ScenarioContext::default())
+                .common_param(lark_api::vc::v1::my_ai_room::CommonParam::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiRoom.checkInSchedule",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_room/check_in_schedule",
+            path: "/open-apis/vc/v1/my_ai_room/check_in_schedule",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "room_id",
+                "schedule_id",
+                "request_type",
+                "scenario_context",
+                "common_param",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_room::Exit::new(7)
+                .room_id("s")
+                .common_param(lark_api::vc::v1::my_ai_room::CommonParam::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiRoom.exit",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_room/exit",
+            path: "/open-apis/vc/v1/my_ai_room/exit",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["room_id", "request_type", "common_param"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_room::HelpSceneType::new(7)
+                .common_param(lark_api::vc::v1::my_ai_room::CommonParam::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiRoom.helpSceneType",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_room/help_scene_type",
+            path: "/open-apis/vc/v1/my_ai_room/help_scene_type",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["common_param", "help_request_type"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_room::JoinMeeting::new(7)
+                .room_id("s")
+                .schedule_event_id("s")
+                .join_meeting_type(7)
+                .common_param(lark_api::vc::v1::my_ai_room::CommonParam::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiRoom.joinMeeting",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_room/join_meeting",
+            path: "/open-apis/vc/v1/my_ai_room/join_meeting",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "room_id",
+                "schedule_event_id",
+                "request_type",
+                "join_meeting_type",
+                "common_param",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_room::JoinMeetingNumber::new(7)
+                .meeting_number("s")
+                .common_param(lark_api::vc::v1::my_ai_room::CommonParam::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiRoom.joinMeetingNumber",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_room/join_meeting_number",
+            path: "/open-apis/vc/v1/my_ai_room/join_meeting_number",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["meeting_number", "request_type", "common_param"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_room::JoinOfflineMeeting::new(7)
+                .room_id("s")
+                .schedule_event_id("s")
+                .common_param(lark_api::vc::v1::my_ai_room::CommonParam::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiRoom.joinOfflineMeeting",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_room/join_offline_meeting",
+            path: "/open-apis/vc/v1/my_ai_room/join_offline_meeting",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "room_id",
+                "schedule_event_id",
+                "request_type",
+                "common_param",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_room::LeaveMeeting::new(7)
+                .common_param(lark_api::vc::v1::my_ai_room::CommonParam::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiRoom.leaveMeeting",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_room/leave_meeting",
+            path: "/open-apis/vc/v1/my_ai_room/leave_meeting",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["request_type", "common_param"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_room::ReserveInstantEvent::new(7)
+                .room_id("s")
+                .end_time(7)
+                .common_param(lark_api::vc::v1::my_ai_room::CommonParam::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiRoom.reserveInstantEvent",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_room/reserve_instant_event",
+            path: "/open-apis/vc/v1/my_ai_room/reserve_instant_event",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["room_id", "request_type", "end_time", "common_param"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_room::RoomCalling::new(7)
+                .targets("s")
+                .common_param(lark_api::vc::v1::my_ai_room::CommonParam::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiRoom.roomCalling",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_room/room_calling",
+            path: "/open-apis/vc/v1/my_ai_room/room_calling",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["targets", "request_type", "common_param"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_sip::CreateEventCard::new()
+                .theme("s")
+                .number(7)
+                .size("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiSip.createEventCard",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_sip/create_event_card",
+            path: "/open-apis/vc/v1/my_ai_sip/create_event_card",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["theme", "number", "size"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc::CardCallback::new()
+                .open_message_id("s")
+                .open_chat_id("s")
+                .operator_tenant_key("s")
+                .token("s")
+                .action(lark_api::vc::v1::my_ai_vc::Action::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVc.cardCallback",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc/card_callback",
+            path: "/open-apis/vc/v1/my_ai_vc/card_callback",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "open_message_id",
+                "open_chat_id",
+                "operator_tenant_key",
+                "token",
+                "action",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::my_ai_vc::FetchMeetingAnalyze::new().task_id("s")),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVc.fetchMeetingAnalyze",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc/fetch_meeting_analyze",
+            path: "/open-apis/vc/v1/my_ai_vc/fetch_meeting_analyze",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["task_id"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::my_ai_vc::FetchMeetingList::new()),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVc.fetchMeetingList",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc/fetch_meeting_list",
+            path: "/open-apis/vc/v1/my_ai_vc/fetch_meeting_list",
+            query: &[],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc::MeetingAnalyze::new()
+                .objective_check(lark_api::vc::v1::my_ai_vc::ObjectiveCheck::default())
+                .subjective_check(lark_api::vc::v1::my_ai_vc::SubjectiveCheck::default())
+                .meeting_ids([String::from("s")]),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVc.meetingAnalyze",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc/meeting_analyze",
+            path: "/open-apis/vc/v1/my_ai_vc/meeting_analyze",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["objective_check", "subjective_check", "meeting_ids"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::my_ai_vc::SetMeetingList::new("s")),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVc.setMeetingList",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc/set_meeting_list",
+            path: "/open-apis/vc/v1/my_ai_vc/set_meeting_list",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["meeting_list_url"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::my_ai_vc::StartAnalysis::new("s")),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVc.startAnalysis",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc/start_analysis",
+            path: "/open-apis/vc/v1/my_ai_vc/start_analysis",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["tool_raw_instruction"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc_meeting::SeedAiPullData::new()
+                .meeting_id("s")
+                .lan("s")
+                .data_type("s")
+                .extra("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVcMeeting.seedAiPullData",
+            method: "GET",
+            template: "/open-apis/vc/v1/my_ai_vc_meeting/seed_ai_pull_data",
+            path: "/open-apis/vc/v1/my_ai_vc_meeting/seed_ai_pull_data",
+            query: &[
+                ("meeting_id", "s"),
+                ("lan", "s"),
+                ("data_type", "s"),
+                ("extra", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc_meeting::Callback::new()
+                .message_id("s")
+                .callback_info("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVcMeeting.callback",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc_meeting/callback",
+            path: "/open-apis/vc/v1/my_ai_vc_meeting/callback",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["message_id", "callback_info"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc_meeting::DoOperation::new()
+                .meeting_id("s")
+                .question("s")
+                .lang("s")
+                .scenario_context_schema_version("s")
+                .scenario_context(lark_api::vc::v1::my_ai_vc_meeting::ScenarioContext::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVcMeeting.doOperation",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc_meeting/do_operation",
+            path: "/open-apis/vc/v1/my_ai_vc_meeting/do_operation",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "meeting_id",
+                "question",
+                "lang",
+                "scenario_context_schema_version",
+                "scenario_context",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc_meeting::DocBasedSuggestQuestion::new()
+                .scenario_context(lark_api::vc::v1::my_ai_vc_meeting::ScenarioContext::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVcMeeting.docBasedSuggestQuestion",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc_meeting/doc_based_suggest_question",
+            path: "/open-apis/vc/v1/my_ai_vc_meeting/doc_based_suggest_question",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["scenario_context"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc_meeting::FetchRecapStream::new()
+                .meeting_id("s")
+                .question("s")
+                .lang("s")
+                .scenario_context_schema_version("s")
+                .scenario_context(lark_api::vc::v1::my_ai_vc_meeting::ScenarioContext::default())
+                .participant_input("s")
+                .current_im_message_id("s")
+                .debug_info_message_id("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVcMeeting.fetchRecapStream",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc_meeting/fetch_recap_stream",
+            path: "/open-apis/vc/v1/my_ai_vc_meeting/fetch_recap_stream",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "meeting_id",
+                "question",
+                "lang",
+                "scenario_context_schema_version",
+                "scenario_context",
+                "participant_input",
+                "current_im_message_id",
+                "debug_info_message_id",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc_meeting::FetchSectionSummaryStream::new()
+                .meeting_id("s")
+                .question("s")
+                .lang("s")
+                .scenario_context_schema_version("s")
+                .scenario_context(lark_api::vc::v1::my_ai_vc_meeting::ScenarioContext::default())
+                .participant_input("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVcMeeting.fetchSectionSummaryStream",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc_meeting/fetch_section_summary_stream",
+            path: "/open-apis/vc/v1/my_ai_vc_meeting/fetch_section_summary_stream",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "meeting_id",
+                "question",
+                "lang",
+                "scenario_context_schema_version",
+                "scenario_context",
+                "participant_input",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc_meeting::FetchStepSummaryStream::new()
+                .meeting_id("s")
+                .question("s")
+                .lang("s")
+                .scenario_context_schema_version("s")
+                .scenario_context(lark_api::vc::v1::my_ai_vc_meeting::ScenarioContext::default())
+                .participant_input("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVcMeeting.fetchStepSummaryStream",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc_meeting/fetch_step_summary_stream",
+            path: "/open-apis/vc/v1/my_ai_vc_meeting/fetch_step_summary_stream",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "meeting_id",
+                "question",
+                "lang",
+                "scenario_context_schema_version",
+                "scenario_context",
+                "participant_input",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc_meeting::GetCommonReply::new()
+                .meeting_id("s")
+                .question("s")
+                .lang("s")
+                .scenario_context_schema_version("s")
+                .scenario_context(lark_api::vc::v1::my_ai_vc_meeting::ScenarioContext::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVcMeeting.getCommonReply",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc_meeting/get_common_reply",
+            path: "/open-apis/vc/v1/my_ai_vc_meeting/get_common_reply",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "meeting_id",
+                "question",
+                "lang",
+                "scenario_context_schema_version",
+                "scenario_context",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc_meeting::GetRecap::new()
+                .meeting_id("s")
+                .question("s")
+                .lang("s")
+                .scenario_context_schema_version("s")
+                .scenario_context(lark_api::vc::v1::my_ai_vc_meeting::ScenarioContext::default())
+                .participant_input("s")
+                .current_im_message_id("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVcMeeting.getRecap",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc_meeting/get_recap",
+            path: "/open-apis/vc/v1/my_ai_vc_meeting/get_recap",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "meeting_id",
+                "question",
+                "lang",
+                "scenario_context_schema_version",
+                "scenario_context",
+                "participant_input",
+                "current_im_message_id",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc_meeting::GetTodoTask::new()
+                .meeting_id("s")
+                .question("s")
+                .lang("s")
+                .scenario_context_schema_version("s")
+                .scenario_context(lark_api::vc::v1::my_ai_vc_meeting::ScenarioContext::default()),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVcMeeting.getTodoTask",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc_meeting/get_todo_task",
+            path: "/open-apis/vc/v1/my_ai_vc_meeting/get_todo_task",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "meeting_id",
+                "question",
+                "lang",
+                "scenario_context_schema_version",
+                "scenario_context",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::my_ai_vc_meeting::SectionSummary::new()
+                .meeting_id("s")
+                .question("s")
+                .lang("s")
+                .scenario_context_schema_version("s")
+                .scenario_context(lark_api::vc::v1::my_ai_vc_meeting::ScenarioContext::default())
+                .participant_input("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.myAiVcMeeting.sectionSummary",
+            method: "POST",
+            template: "/open-apis/vc/v1/my_ai_vc_meeting/section_summary",
+            path: "/open-apis/vc/v1/my_ai_vc_meeting/section_summary",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "meeting_id",
+                "question",
+                "lang",
+                "scenario_context_schema_version",
+                "scenario_context",
+                "participant_input",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::note::Get::new("note_id x").user_id_type("s")),
+        Expected {
+            service: "vc",
+            name: "v1.note.get",
+            method: "GET",
+            template: "/open-apis/vc/v1/notes/:note_id",
+            path: "/open-apis/vc/v1/notes/note_id%20x",
+            query: &[("user_id_type", "s")],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
+            &lark_api::vc::v1::note::UnifiedNoteTranscript::new("note_id x")
+                .format("s")
+                .cursor_id("s")
+                .page_size(7)
+                .locale("s")
+                .user_id_type("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.note.unifiedNoteTranscript",
+            method: "GET",
+            template: "/open-apis/vc/v1/notes/:note_id/unified_note_transcript",
+            path: "/open-apis/vc/v1/notes/note_id%20x/unified_note_transcript",
+            query: &[
+                ("format", "s"),
+                ("cursor_id", "s"),
+                ("page_size", "7"),
+                ("locale", "s"),
+                ("user_id_type", "s"),
+            ],
+            headers: &[],
+            body_kind: "none",
+            body_keys: &[],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::note::Subscription::new().event_type("s")),
+        Expected {
+            service: "vc",
+            name: "v1.note.subscription",
+            method: "POST",
+            template: "/open-apis/vc/v1/notes/subscription",
+            path: "/open-apis/vc/v1/notes/subscription",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["event_type"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::note::Unsubscription::new().event_type("s")),
+        Expected {
+            service: "vc",
+            name: "v1.note.unsubscription",
+            method: "POST",
+            template: "/open-apis/vc/v1/notes/unsubscription",
+            path: "/open-apis/vc/v1/notes/unsubscription",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["event_type"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(
             &lark_api::vc::v1::participant_list::Get::new("s", "s", "s")
                 .meeting_status(7)
                 .user_id("s")
@@ -43713,6 +50326,44 @@ fn endpoints_vc() {
             tokens: &["tenant", "user"],
             helpdesk: false,
             paginated: true,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::recording::Subscription::new("s")),
+        Expected {
+            service: "vc",
+            name: "v1.recording.subscription",
+            method: "POST",
+            template: "/open-apis/vc/v1/recordings/subscription",
+            path: "/open-apis/vc/v1/recordings/subscription",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["event_type"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
+        parts(&lark_api::vc::v1::recording::Unsubscription::new("s")),
+        Expected {
+            service: "vc",
+            name: "v1.recording.unsubscription",
+            method: "POST",
+            template: "/open-apis/vc/v1/recordings/unsubscription",
+            path: "/open-apis/vc/v1/recordings/unsubscription",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["event_type"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
             idempotency_key: None,
         },
     );
@@ -44443,6 +51094,40 @@ fn endpoints_vc() {
         },
     );
     check(
+        parts(
+            &lark_api::vc::v1::room_config::Del::new(7, "s")
+                .country_id("s")
+                .district_id("s")
+                .building_id("s")
+                .floor_name("s")
+                .room_id("s"),
+        ),
+        Expected {
+            service: "vc",
+            name: "v1.roomConfig.del",
+            method: "POST",
+            template: "/open-apis/vc/v1/room_configs/del",
+            path: "/open-apis/vc/v1/room_configs/del",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &[
+                "scope",
+                "country_id",
+                "district_id",
+                "building_id",
+                "floor_name",
+                "room_id",
+                "config",
+            ],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
+    check(
         parts(&lark_api::vc::v1::room_level::Create::new("s", "s").custom_group_id("s")),
         Expected {
             service: "vc",
@@ -44633,6 +51318,25 @@ fn endpoints_vc() {
             idempotency_key: None,
         },
     );
+    check(
+        parts(&lark_api::vc::v1::scope_config::AccessCode::new(7, "s", 7)),
+        Expected {
+            service: "vc",
+            name: "v1.scopeConfig.accessCode",
+            method: "POST",
+            template: "/open-apis/vc/v1/scope_config/access_code",
+            path: "/open-apis/vc/v1/scope_config/access_code",
+            query: &[],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["scope_type", "scope_id", "valid_day"],
+            file_parts: &[],
+            tokens: &["tenant", "user"],
+            helpdesk: false,
+            paginated: false,
+            idempotency_key: None,
+        },
+    );
 }
 
 #[test]
@@ -44660,6 +51364,31 @@ fn endpoints_verification() {
 
 #[test]
 fn endpoints_wiki() {
+    check(
+        parts(
+            &lark_api::wiki::v1::node::Search::new("s")
+                .page_token("s")
+                .page_size(7)
+                .space_id("s")
+                .node_id("s"),
+        ),
+        Expected {
+            service: "wiki",
+            name: "v1.node.search",
+            method: "POST",
+            template: "/open-apis/wiki/v1/nodes/search",
+            path: "/open-apis/wiki/v1/nodes/search",
+            query: &[("page_token", "s"), ("page_size", "7")],
+            headers: &[],
+            body_kind: "json",
+            body_keys: &["query", "space_id", "node_id"],
+            file_parts: &[],
+            tokens: &["user"],
+            helpdesk: false,
+            paginated: true,
+            idempotency_key: None,
+        },
+    );
     check(
         parts(
             &lark_api::wiki::v2::nodes::Search::new("s")
@@ -44713,7 +51442,8 @@ fn endpoints_wiki() {
         parts(
             &lark_api::wiki::v2::space::List::new()
                 .page_size(7)
-                .page_token("s"),
+                .page_token("s")
+                .space_type("s"),
         ),
         Expected {
             service: "wiki",
@@ -44721,7 +51451,7 @@ fn endpoints_wiki() {
             method: "GET",
             template: "/open-apis/wiki/v2/spaces",
             path: "/open-apis/wiki/v2/spaces",
-            query: &[("page_size", "7"), ("page_token", "s")],
+            query: &[("page_size", "7"), ("page_token", "s"), ("space_type", "s")],
             headers: &[],
             body_kind: "none",
             body_keys: &[],
@@ -44773,7 +51503,8 @@ fn endpoints_wiki() {
     check(
         parts(
             &lark_api::wiki::v2::space_member::Delete::new("space_id x", "member_id x", "s", "s")
-                .r#type("s"),
+                .r#type("s")
+                .member_perm("s"),
         ),
         Expected {
             service: "wiki",
@@ -44784,7 +51515,7 @@ fn endpoints_wiki() {
             query: &[],
             headers: &[],
             body_kind: "json",
-            body_keys: &["member_type", "member_role", "type"],
+            body_keys: &["member_type", "member_role", "type", "member_perm"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
@@ -44795,7 +51526,8 @@ fn endpoints_wiki() {
     check(
         parts(
             &lark_api::wiki::v2::space_member::Create::new("space_id x", "s", "s", "s")
-                .need_notification(true),
+                .need_notification(true)
+                .member_perm("s"),
         ),
         Expected {
             service: "wiki",
@@ -44806,7 +51538,7 @@ fn endpoints_wiki() {
             query: &[("need_notification", "true")],
             headers: &[],
             body_kind: "json",
-            body_keys: &["member_type", "member_id", "member_role"],
+            body_keys: &["member_type", "member_id", "member_role", "member_perm"],
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,

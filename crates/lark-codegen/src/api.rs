@@ -14,7 +14,7 @@ use std::path::Path;
 use crate::output::{HEADER, Output};
 
 /// The facts file the API is generated from.
-const FACTS: &str = "lark-api-full.json";
+pub(crate) const FACTS: &str = "lark-api-union.json";
 /// The generated catalog of lark-core: one file per service, and its `mod.rs` with `CATALOG`.
 /// The rest of `crates/lark-core/src/api` is hand-written.
 pub(crate) const CATALOG_DIR: &str = "crates/lark-core/src/api/catalog";

@@ -7,6 +7,7 @@
 //! facts produce.
 
 mod api;
+mod counts;
 mod events;
 mod output;
 mod ts;
@@ -35,10 +36,11 @@ fn main() -> ExitCode {
     // The facts live in the repository (`spec/`, refreshed by `scripts/refresh-spec.sh`).
     let facts = facts.unwrap_or_else(|| root.join("spec"));
     let mut out = output::Output::new(root, check);
-    let steps: [(&str, Step); 3] = [
+    let steps: [(&str, Step); 4] = [
         ("api", api::generate),
         ("events", events::generate),
         ("ts", ts::generate),
+        ("counts", counts::generate),
     ];
     for (name, step) in steps {
         if let Err(e) = step(&facts, &mut out) {

@@ -29,6 +29,11 @@ impl Output {
         }
     }
 
+    /// The repository root the paths are relative to.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Declares that every file under `dir` (relative to the repo root) is generated, so a file
     /// there that this run did not write is removed (or reported with `--check`).
     pub(crate) fn own_dir(&mut self, dir: &str) {

@@ -95,10 +95,8 @@ pub struct EndpointMeta {
     pub base: Base,
     /// How it answers: the key holding the answer's fields, or raw bytes.
     pub response: ResponseKind,
-    /// Whether it pages with `page_token` / `has_more`.
-    pub paginated: bool,
-    /// Where a paginated endpoint takes its page token, when the catalog knows it.
-    pub page_token: Option<PageToken>,
+    /// How it pages, when it is paginated.
+    pub pages: Option<Pages>,
     /// The documentation page.
     pub doc_url: &'static str,
     /// Where the endpoint takes an idempotency key, if it takes one.
@@ -114,6 +112,47 @@ pub enum IdempotencyKey {
     Query(&'static str),
     /// A top-level field of the JSON body of this name.
     Body(&'static str),
+}
+
+/// How a paginated endpoint pages: where it takes the token of the page it asks for, and the
+/// fields of its answer that give the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Pages {
+    /// Where the request carries the token (`page_token` almost everywhere, `cursor_id` on a
+    /// cursor-paginated endpoint).
+    pub token: PageToken,
+    /// The answer field holding the next page's token (`page_token`, `next_page_token`,
+    /// `next_cursor_id`).
+    pub next_token: &'static str,
+    /// The answer field saying whether another page follows; without one, a non-empty next
+    /// token means more.
+    pub has_more: Option<&'static str>,
+}
+
+impl Pages {
+    /// Pages taking `token` and answering the next one in `next_token`, with `has_more`.
+    pub const fn new(token: PageToken, next_token: &'static str) -> Self {
+        Self {
+            token,
+            next_token,
+            has_more: Some("has_more"),
+        }
+    }
+
+    /// Sets the answer field saying whether another page follows (`None`: there is none).
+    #[must_use]
+    pub const fn has_more(mut self, has_more: Option<&'static str>) -> Self {
+        self.has_more = has_more;
+        self
+    }
+
+    /// The name of the request parameter taking the token.
+    pub const fn token_name(&self) -> &'static str {
+        match self.token {
+            PageToken::Query(name) | PageToken::Body(name) => name,
+        }
+    }
 }
 
 /// Where a paginated endpoint takes the token of the page it asks for.
@@ -153,8 +192,7 @@ impl EndpointMeta {
             response: ResponseKind::Json {
                 envelope: Some("data"),
             },
-            paginated: false,
-            page_token: None,
+            pages: None,
             doc_url: "",
             idempotency_key: None,
         }
@@ -188,11 +226,16 @@ impl EndpointMeta {
         self
     }
 
-    /// Marks the endpoint paginated.
+    /// Sets how the endpoint pages.
     #[must_use]
-    pub const fn paginated(mut self, paginated: bool) -> Self {
-        self.paginated = paginated;
+    pub const fn pages(mut self, pages: Pages) -> Self {
+        self.pages = Some(pages);
         self
+    }
+
+    /// Whether the endpoint is paginated.
+    pub const fn is_paginated(&self) -> bool {
+        self.pages.is_some()
     }
 
     /// Sets the documentation page.
@@ -309,7 +352,7 @@ pub trait Endpoint {
     }
 }
 
-/// An endpoint that pages with `page_token` / `has_more`.
+/// A paginated endpoint (see [`Pages`] for how each one pages).
 pub trait Paginated: Endpoint + Clone
 where
     Self::Output: Page,

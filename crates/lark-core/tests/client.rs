@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_executor::block_on;
 use futures_util::StreamExt as _;
-use lark_api::im::v1::{chat, message};
+use lark_api::im::v1::{batch_message, chat, message};
 use lark_core::{
     AppType, BoxFuture, Client, Config, Endpoint, EndpointMeta, Error, HttpError, HttpErrorKind,
     ManualClock, RequestOptions, Runtime, TokenKind,
@@ -203,14 +203,23 @@ fn user_tokens_go_straight_through() {
     let requests = recorder.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].2.as_deref(), Some("Bearer u-abc"));
+    // Sending a message takes a user token too (the platform's token kinds, as lark-oapi
+    // declares them): it goes as the user.
+    block_on(client.send_with(
+        &message::Create::new("chat_id", "oc_1", "text", "{}"),
+        &options,
+    ))
+    .unwrap();
+    assert_eq!(recorder.requests().len(), 2);
+    assert_eq!(recorder.requests()[1].2.as_deref(), Some("Bearer u-abc"));
     // An endpoint that takes no user token refuses one before sending anything.
     let err = block_on(client.send_with(
-        &message::Create::new("chat_id", "oc_1", "text", "{}"),
+        &batch_message::GetProgress::new("bm_1"),
         &options,
     ))
     .unwrap_err();
     assert!(matches!(err, Error::Build(_)), "{err:?}");
-    assert_eq!(recorder.requests().len(), 1);
+    assert_eq!(recorder.requests().len(), 2);
 }
 
 static USER_ONLY: EndpointMeta = EndpointMeta::new(

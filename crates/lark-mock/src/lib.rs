@@ -19,7 +19,9 @@
 //!   (`/open-apis/contact/v3/users/:user_id`), and `POST /open-apis/helpdesk/v1/start_service`.
 //! - **Every other endpoint of the SDK's catalog**: the request is checked against the spec
 //!   (token kind, helpdesk header, required query parameters and body fields, their types) and
-//!   answered with a well-formed envelope (`data: {}`), or HTTP 400 with code 99992402.
+//!   answered with a well-formed envelope (`data: {}`), or HTTP 400 with code 99992402. A
+//!   paginated endpoint answers two pages, under the names its catalog entry gives (`has_more`
+//!   and `page_token`, or a cursor such as `next_cursor_id`), so a client's pagination walks.
 //! - **Custom-bot webhooks** (`POST /open-apis/bot/v2/hook/:token`) with the signature check
 //!   (HMAC-SHA256 keyed with `"{timestamp}\n{secret}"` over an empty message, a one-hour window)
 //!   and optional keywords. Like the platform they always answer HTTP 200, the outcome in `code`:
@@ -78,6 +80,7 @@ use tokio::sync::watch;
 pub use fault::{Fault, FaultId, FaultRule, When};
 pub use files::{MockFile, drive_codes};
 pub use mock::MockServer;
+pub use spec::SECOND_PAGE;
 pub use state::{MockUser, RecordedRequest};
 
 use reply::lock;

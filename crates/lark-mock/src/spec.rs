@@ -18,7 +18,7 @@ use futures_util::FutureExt;
 use http::{HeaderMap, Method, Uri, header};
 use lark_core::TokenKind;
 use lark_core::api::CATALOG;
-use lark_core::endpoint::{BodyKind, EndpointMeta};
+use lark_core::endpoint::{BodyKind, EndpointMeta, PageToken, Pages};
 use serde_json::{Map, Value};
 
 use crate::auth::{self, Kind};
@@ -103,13 +103,50 @@ fn answer(
         )
             .into_response());
     }
+    let payload = match spec.pages {
+        Some(pages) => page(pages, uri.query().unwrap_or(""), body),
+        None => Map::new(),
+    };
     let mut envelope = Map::new();
     envelope.insert("code".into(), Value::from(0));
     envelope.insert("msg".into(), Value::from("success"));
-    if let Some(key) = spec.envelope() {
-        envelope.insert(key.into(), Value::Object(Map::new()));
+    match spec.envelope() {
+        Some(key) => {
+            envelope.insert(key.into(), Value::Object(payload));
+        }
+        None => envelope.extend(payload),
     }
     Ok(axum::Json(Value::Object(envelope)).into_response())
+}
+
+/// The token of the second and last page of every paginated endpoint the mock answers from the
+/// catalog (its stateful lists, such as im messages, issue their own).
+pub const SECOND_PAGE: &str = "mock-page-2";
+
+/// The page fields of a paginated endpoint's answer: every one has two pages, so a client's
+/// pagination is walked whatever the endpoint names its token (`page_token`,
+/// `next_page_token`, `cursor_id` / `next_cursor_id`) and wherever it takes it (query or body).
+fn page(pages: Pages, query: &str, body: &[u8]) -> Map<String, Value> {
+    let name = pages.token_name();
+    let token = match pages.token {
+        PageToken::Body(_) => serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|b| b.get(name).and_then(Value::as_str).map(str::to_owned)),
+        _ => query_pairs(query)
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v),
+    };
+    let mut fields = Map::new();
+    // The first page without a token; any token (this one, or a client's own) is the last.
+    let more = token.as_deref().is_none_or(str::is_empty);
+    if let Some(has_more) = pages.has_more {
+        fields.insert(has_more.into(), Value::from(more));
+    }
+    if more {
+        fields.insert(pages.next_token.into(), Value::from(SECOND_PAGE));
+    }
+    fields
 }
 
 /// Templates the stateful handlers serve with a `{param}` route: a catalog path with a literal

@@ -19,6 +19,9 @@ struct Run {
     tenant: RequestOptions,
     user: RequestOptions,
     message_id: String,
+    /// The marketplace app's app_ticket and an app access token got with it.
+    market_ticket: String,
+    market_app_token: String,
     sent: usize,
     failures: Vec<String>,
 }
@@ -142,6 +145,8 @@ async fn send_every_endpoint() {
         tenant: RequestOptions::new(),
         user: RequestOptions::new().user_access_token(USER_TOKEN),
         message_id: String::new(),
+        market_ticket: String::new(),
+        market_app_token: String::new(),
         sent: 0,
         failures: Vec::new(),
     };
@@ -157,6 +162,21 @@ async fn send_every_endpoint() {
         .await
         .expect("the first message is sent");
     run.message_id = sent.message_id.expect("the mock returns a message id");
+    // A marketplace app's ticket, as the platform pushes it, and an app token got with it.
+    run.market_ticket = mock
+        .push_app_ticket(MARKET_APP_ID)
+        .expect("the mock issues a ticket");
+    run.market_app_token = run
+        .client
+        .send(&lark_api::auth::v3::app_access_token::Create::new(
+            MARKET_APP_ID,
+            MARKET_APP_SECRET,
+            run.market_ticket.clone(),
+        ))
+        .await
+        .expect("the marketplace app token")
+        .app_access_token
+        .expect("the mock answers an app access token");
     acs(&mut run).await;
     admin(&mut run).await;
     aily(&mut run).await;
@@ -169,6 +189,7 @@ async fn send_every_endpoint() {
     baike(&mut run).await;
     base(&mut run).await;
     bitable(&mut run).await;
+    block(&mut run).await;
     board(&mut run).await;
     bot(&mut run).await;
     calendar(&mut run).await;
@@ -212,12 +233,14 @@ async fn send_every_endpoint() {
     search(&mut run).await;
     security_and_compliance(&mut run).await;
     sheets(&mut run).await;
+    spark(&mut run).await;
     speech_to_text(&mut run).await;
     suite(&mut run).await;
     task(&mut run).await;
     tenant(&mut run).await;
     translation(&mut run).await;
     trust_party(&mut run).await;
+    unified_kms(&mut run).await;
     user(&mut run).await;
     vc(&mut run).await;
     verification(&mut run).await;
@@ -340,6 +363,12 @@ async fn admin(run: &mut Run) {
     )
     .await;
     run.send(
+        "admin.v1.auditInfo.list",
+        &lark_api::admin::v1::audit_info::List::new(),
+        false,
+    )
+    .await;
+    run.send(
         "admin.v1.badge.create",
         &lark_api::admin::v1::badge::Create::new("s", "s", "s"),
         false,
@@ -418,6 +447,69 @@ async fn admin(run: &mut Run) {
 }
 
 async fn aily(run: &mut Run) {
+    run.send(
+        "aily.v1.agentAgentArtifact.get",
+        &lark_api::aily::v1::agent_agent_artifact::Get::new("agent_id x", "agent_artifact_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.agentAgentAttachment.create",
+        &lark_api::aily::v1::agent_agent_attachment::Create::new("agent_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.agentAgentChat.get",
+        &lark_api::aily::v1::agent_agent_chat::Get::new("agent_id x", "agent_chat_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.agentAgentChat.create",
+        &lark_api::aily::v1::agent_agent_chat::Create::new(
+            "agent_id x",
+            lark_api::aily::v1::agent_agent_chat::UserMessage::default(),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.agentAgentChatSession.delete",
+        &lark_api::aily::v1::agent_agent_chat_session::Delete::new(
+            "agent_id x",
+            "agent_chat_session_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.agentAgentChatSession.list",
+        &lark_api::aily::v1::agent_agent_chat_session::List::new("agent_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.agentAgentChatSession.get",
+        &lark_api::aily::v1::agent_agent_chat_session::Get::new(
+            "agent_id x",
+            "agent_chat_session_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.agentAgentChatSession.create",
+        &lark_api::aily::v1::agent_agent_chat_session::Create::new("agent_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.agentAgentVisibility.check",
+        &lark_api::aily::v1::agent_agent_visibility::Check::new("agent_id x", "s"),
+        true,
+    )
+    .await;
     run.send(
         "aily.v1.ailySession.create",
         &lark_api::aily::v1::aily_session::Create::new(),
@@ -552,6 +644,12 @@ async fn aily(run: &mut Run) {
     run.send(
         "aily.v1.appSkill.start",
         &lark_api::aily::v1::app_skill::Start::new("app_id x", "skill_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "aily.v1.tenantAppStat.list",
+        &lark_api::aily::v1::tenant_app_stat::List::new("s", "s", "s"),
         false,
     )
     .await;
@@ -800,6 +898,12 @@ async fn apaas(run: &mut Run) {
     run.send(
         "apaas.v1.seatAssignment.list",
         &lark_api::apaas::v1::seat_assignment::List::new("s", 7),
+        true,
+    )
+    .await;
+    run.send(
+        "apaas.v1.tenantAppMetrics.query",
+        &lark_api::apaas::v1::tenant_app_metrics::Query::new([String::from("s")], "s"),
         true,
     )
     .await;
@@ -1139,6 +1243,39 @@ async fn application(run: &mut Run) {
         false,
     )
     .await;
+    run.send(
+        "application.v7.appAvatarUpload.create",
+        &lark_api::application::v7::app_avatar_upload::Create::new(lark_core::File::new(
+            "f.bin",
+            vec![1u8, 2, 3],
+        )),
+        false,
+    )
+    .await;
+    run.send(
+        "application.v7.applicationAbility.patch",
+        &lark_api::application::v7::application_ability::Patch::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.v7.applicationBase.patch",
+        &lark_api::application::v7::application_base::Patch::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.v7.applicationConfig.patch",
+        &lark_api::application::v7::application_config::Patch::new("app_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "application.v7.applicationPublish.create",
+        &lark_api::application::v7::application_publish::Create::new("app_id x", "s", "s"),
+        false,
+    )
+    .await;
 }
 
 async fn approval(run: &mut Run) {
@@ -1291,6 +1428,18 @@ async fn approval(run: &mut Run) {
     )
     .await;
     run.send(
+        "approval.v4.district.list",
+        &lark_api::approval::v4::district::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "approval.v4.district.search",
+        &lark_api::approval::v4::district::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
         "approval.v4.externalApproval.create",
         &lark_api::approval::v4::external_approval::Create::new("s", "s"),
         false,
@@ -1381,6 +1530,48 @@ async fn approval(run: &mut Run) {
     )
     .await;
     run.send(
+        "approval.v4.instance.unsubscription",
+        &lark_api::approval::v4::instance::Unsubscription::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.detail",
+        &lark_api::approval::v4::instance::Detail::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.initiated",
+        &lark_api::approval::v4::instance::Initiated::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.addCc",
+        &lark_api::approval::v4::instance::AddCc::new("s", [String::from("s")]),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.recall",
+        &lark_api::approval::v4::instance::Recall::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.remind",
+        &lark_api::approval::v4::instance::Remind::new("s", [String::from("s")]),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.instance.subscription",
+        &lark_api::approval::v4::instance::Subscription::new("s"),
+        true,
+    )
+    .await;
+    run.send(
         "approval.v4.instanceComment.create",
         &lark_api::approval::v4::instance_comment::Create::new("instance_id x", "s"),
         false,
@@ -1442,6 +1633,54 @@ async fn approval(run: &mut Run) {
         "approval.v4.task.search",
         &lark_api::approval::v4::task::Search::new(),
         false,
+    )
+    .await;
+    run.send(
+        "approval.v4.task.unsubscription",
+        &lark_api::approval::v4::task::Unsubscription::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.task.list",
+        &lark_api::approval::v4::task::List::new("s"),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.task.addSign",
+        &lark_api::approval::v4::task::AddSign::new("s", "s", [String::from("s")], 7),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.task.forward",
+        &lark_api::approval::v4::task::Forward::new("s", "s", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.task.pass",
+        &lark_api::approval::v4::task::Pass::new("s", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.task.refuse",
+        &lark_api::approval::v4::task::Refuse::new("s", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.task.rollback",
+        &lark_api::approval::v4::task::Rollback::new("s", "s", [String::from("s")]),
+        true,
+    )
+    .await;
+    run.send(
+        "approval.v4.task.subscription",
+        &lark_api::approval::v4::task::Subscription::new("s"),
+        true,
     )
     .await;
 }
@@ -1703,6 +1942,16 @@ async fn auth(run: &mut Run) {
     )
     .await;
     run.send(
+        "auth.v3.appAccessToken.create",
+        &lark_api::auth::v3::app_access_token::Create::new(
+            MARKET_APP_ID,
+            MARKET_APP_SECRET,
+            run.market_ticket.clone(),
+        ),
+        false,
+    )
+    .await;
+    run.send(
         "auth.v3.appTicket.resend",
         &lark_api::auth::v3::app_ticket::Resend::new(MARKET_APP_ID, MARKET_APP_SECRET),
         false,
@@ -1713,6 +1962,15 @@ async fn auth(run: &mut Run) {
         &lark_api::auth::v3::tenant_access_token::Internal::new(
             MockServer::APP_ID,
             MockServer::APP_SECRET,
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "auth.v3.tenantAccessToken.create",
+        &lark_api::auth::v3::tenant_access_token::Create::new(
+            run.market_app_token.clone(),
+            "tenant_every",
         ),
         false,
     )
@@ -2029,6 +2287,16 @@ async fn bitable(run: &mut Run) {
     )
     .await;
     run.send(
+        "bitable.v1.appTableFieldGroup.create",
+        &lark_api::bitable::v1::app_table_field_group::Create::new(
+            "app_token x",
+            "table_id x",
+            [lark_api::bitable::v1::app_table_field_group::FieldGroup::default()],
+        ),
+        false,
+    )
+    .await;
+    run.send(
         "bitable.v1.appTableForm.get",
         &lark_api::bitable::v1::app_table_form::Get::new("app_token x", "table_id x", "form_id x"),
         false,
@@ -2040,6 +2308,18 @@ async fn bitable(run: &mut Run) {
             "app_token x",
             "table_id x",
             "form_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "bitable.v1.appTableForm.upgrade",
+        &lark_api::bitable::v1::app_table_form::Upgrade::new(
+            "app_token x",
+            "table_id x",
+            "form_id x",
+            "s",
+            "s",
         ),
         false,
     )
@@ -2189,6 +2469,27 @@ async fn bitable(run: &mut Run) {
     .await;
 }
 
+async fn block(run: &mut Run) {
+    run.send(
+        "block.v2.entity.create",
+        &lark_api::block::v2::entity::Create::new("s", "s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "block.v2.entity.update",
+        &lark_api::block::v2::entity::Update::new("block_id x", "s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "block.v2.message.create",
+        &lark_api::block::v2::message::Create::new("s", "s", "s", [String::from("s")]),
+        false,
+    )
+    .await;
+}
+
 async fn board(run: &mut Run) {
     run.send(
         "board.v1.whiteboard.downloadAsImage",
@@ -2226,6 +2527,12 @@ async fn board(run: &mut Run) {
         false,
     )
     .await;
+    run.send(
+        "board.v1.whiteboardNode.batchDelete",
+        &lark_api::board::v1::whiteboard_node::BatchDelete::new("whiteboard_id x"),
+        false,
+    )
+    .await;
 }
 
 async fn bot(run: &mut Run) {
@@ -2233,6 +2540,12 @@ async fn bot(run: &mut Run) {
         .await;
     run.send("bot.v4.add", &lark_api::bot::v4::Add::new("s"), false)
         .await;
+    run.send(
+        "bot.v4.bot.search",
+        &lark_api::bot::v4::bot::Search::new(),
+        true,
+    )
+    .await;
 }
 
 async fn calendar(run: &mut Run) {
@@ -2383,7 +2696,7 @@ async fn calendar(run: &mut Run) {
     run.send(
         "calendar.v4.calendarEvent.subscription",
         &lark_api::calendar::v4::calendar_event::Subscription::new("calendar_id x"),
-        true,
+        false,
     )
     .await;
     run.send(
@@ -2412,7 +2725,7 @@ async fn calendar(run: &mut Run) {
     run.send(
         "calendar.v4.calendarEvent.unsubscription",
         &lark_api::calendar::v4::calendar_event::Unsubscription::new("calendar_id x"),
-        true,
+        false,
     )
     .await;
     run.send(
@@ -3170,6 +3483,12 @@ async fn contact(run: &mut Run) {
     )
     .await;
     run.send(
+        "contact.v3.user.basicBatch",
+        &lark_api::contact::v3::user::BasicBatch::new([String::from("s")]),
+        false,
+    )
+    .await;
+    run.send(
         "contact.v3.workCity.get",
         &lark_api::contact::v3::work_city::Get::new("work_city_id x"),
         false,
@@ -3353,6 +3672,12 @@ async fn corehr(run: &mut Run) {
     )
     .await;
     run.send(
+        "corehr.v1.department.delete",
+        &lark_api::corehr::v1::department::Delete::new("department_id x"),
+        false,
+    )
+    .await;
+    run.send(
         "corehr.v1.department.get",
         &lark_api::corehr::v1::department::Get::new("department_id x"),
         false,
@@ -3361,6 +3686,12 @@ async fn corehr(run: &mut Run) {
     run.send(
         "corehr.v1.department.list",
         &lark_api::corehr::v1::department::List::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v1.department.patch",
+        &lark_api::corehr::v1::department::Patch::new("department_id x", "s"),
         false,
     )
     .await;
@@ -3445,6 +3776,12 @@ async fn corehr(run: &mut Run) {
     run.send(
         "corehr.v1.job.patch",
         &lark_api::corehr::v1::job::Patch::new("job_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v1.jobChange.create",
+        &lark_api::corehr::v1::job_change::Create::new(7, "s", "s", "s"),
         false,
     )
     .await;
@@ -3665,12 +4002,6 @@ async fn corehr(run: &mut Run) {
     )
     .await;
     run.send(
-        "corehr.v1.person.createV1",
-        &lark_api::corehr::v1::person::CreateV1::new(),
-        false,
-    )
-    .await;
-    run.send(
         "corehr.v1.person.delete",
         &lark_api::corehr::v1::person::Delete::new("person_id x"),
         false,
@@ -3698,8 +4029,8 @@ async fn corehr(run: &mut Run) {
     )
     .await;
     run.send(
-        "corehr.v1.person.patchV1",
-        &lark_api::corehr::v1::person::PatchV1::new("person_id x"),
+        "corehr.v1.preHire.delete",
+        &lark_api::corehr::v1::pre_hire::Delete::new("pre_hire_id x"),
         false,
     )
     .await;
@@ -3712,6 +4043,18 @@ async fn corehr(run: &mut Run) {
     run.send(
         "corehr.v1.preHire.list",
         &lark_api::corehr::v1::pre_hire::List::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v1.preHire.patch",
+        &lark_api::corehr::v1::pre_hire::Patch::new("pre_hire_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v1.processFormVariableData.get",
+        &lark_api::corehr::v1::process_form_variable_data::Get::new("process_id x"),
         false,
     )
     .await;
@@ -3980,6 +4323,18 @@ async fn corehr(run: &mut Run) {
     )
     .await;
     run.send(
+        "corehr.v2.costCenter.queryMultiTimeline",
+        &lark_api::corehr::v2::cost_center::QueryMultiTimeline::new(7, [String::from("s")]),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.costCenter.tree",
+        &lark_api::corehr::v2::cost_center::Tree::new(7),
+        false,
+    )
+    .await;
+    run.send(
         "corehr.v2.costCenterVersion.create",
         &lark_api::corehr::v2::cost_center_version::Create::new("cost_center_id x", "s", "s"),
         false,
@@ -4079,12 +4434,6 @@ async fn corehr(run: &mut Run) {
     )
     .await;
     run.send(
-        "corehr.v2.department.deleteV2",
-        &lark_api::corehr::v2::department::DeleteV2::new("department_id x"),
-        false,
-    )
-    .await;
-    run.send(
         "corehr.v2.department.batchGet",
         &lark_api::corehr::v2::department::BatchGet::new(),
         false,
@@ -4139,12 +4488,6 @@ async fn corehr(run: &mut Run) {
     )
     .await;
     run.send(
-        "corehr.v2.department.patchV2",
-        &lark_api::corehr::v2::department::PatchV2::new("department_id x", "s"),
-        false,
-    )
-    .await;
-    run.send(
         "corehr.v2.draft.get",
         &lark_api::corehr::v2::draft::Get::new("draft_id x"),
         false,
@@ -4165,6 +4508,54 @@ async fn corehr(run: &mut Run) {
     run.send(
         "corehr.v2.employee.search",
         &lark_api::corehr::v2::employee::Search::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.employeeCustomOrg.employmentCustomOrgRecord",
+        &lark_api::corehr::v2::employee_custom_org::EmploymentCustomOrgRecord::new(
+            [String::from("s")],
+            "s",
+            [String::from("s")],
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.employeeCustomOrg.querybyid",
+        &lark_api::corehr::v2::employee_custom_org::Querybyid::new("s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.employeeCustomOrg.createEmpCustomOrg",
+        &lark_api::corehr::v2::employee_custom_org::CreateEmpCustomOrg::new(
+            "s",
+            "s",
+            "s",
+            [lark_api::corehr::v2::employee_custom_org::CustomOrgWithRate::default()],
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.employeeCustomOrg.del",
+        &lark_api::corehr::v2::employee_custom_org::Del::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.employeeCustomOrg.editEmpCustomOrg",
+        &lark_api::corehr::v2::employee_custom_org::EditEmpCustomOrg::new(
+            "s",
+            "s",
+            "s",
+            "s",
+            "s",
+            [lark_api::corehr::v2::employee_custom_org::CustomOrgWithRate::default()],
+            "s",
+        ),
         false,
     )
     .await;
@@ -4277,12 +4668,6 @@ async fn corehr(run: &mut Run) {
     run.send(
         "corehr.v2.jobChange.create",
         &lark_api::corehr::v2::job_change::Create::new(7, "s", "s", "s"),
-        false,
-    )
-    .await;
-    run.send(
-        "corehr.v2.jobChange.createV2",
-        &lark_api::corehr::v2::job_change::CreateV2::new(7, "s", "s", "s"),
         false,
     )
     .await;
@@ -4455,6 +4840,18 @@ async fn corehr(run: &mut Run) {
     )
     .await;
     run.send(
+        "corehr.v2.person.create",
+        &lark_api::corehr::v2::person::Create::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.person.patch",
+        &lark_api::corehr::v2::person::Patch::new("person_id x"),
+        false,
+    )
+    .await;
+    run.send(
         "corehr.v2.position.active",
         &lark_api::corehr::v2::position::Active::new("s", true, "s"),
         false,
@@ -4509,12 +4906,6 @@ async fn corehr(run: &mut Run) {
     )
     .await;
     run.send(
-        "corehr.v2.preHire.deleteV2",
-        &lark_api::corehr::v2::pre_hire::DeleteV2::new("pre_hire_id x"),
-        false,
-    )
-    .await;
-    run.send(
         "corehr.v2.preHire.query",
         &lark_api::corehr::v2::pre_hire::Query::new(7),
         false,
@@ -4551,12 +4942,6 @@ async fn corehr(run: &mut Run) {
     )
     .await;
     run.send(
-        "corehr.v2.preHire.patchV2",
-        &lark_api::corehr::v2::pre_hire::PatchV2::new("pre_hire_id x"),
-        false,
-    )
-    .await;
-    run.send(
         "corehr.v2.preHire.withdrawOnboarding",
         &lark_api::corehr::v2::pre_hire::WithdrawOnboarding::new("s", "s"),
         false,
@@ -4583,6 +4968,12 @@ async fn corehr(run: &mut Run) {
     run.send(
         "corehr.v2.probation.withdraw",
         &lark_api::corehr::v2::probation::Withdraw::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "corehr.v2.probation.edit",
+        &lark_api::corehr::v2::probation::Edit::new("s"),
         false,
     )
     .await;
@@ -4637,12 +5028,6 @@ async fn corehr(run: &mut Run) {
     run.send(
         "corehr.v2.processFormVariableData.get",
         &lark_api::corehr::v2::process_form_variable_data::Get::new("process_id x"),
-        false,
-    )
-    .await;
-    run.send(
-        "corehr.v2.processFormVariableData.getV2",
-        &lark_api::corehr::v2::process_form_variable_data::GetV2::new("process_id x"),
         false,
     )
     .await;
@@ -4861,7 +5246,7 @@ async fn directory(run: &mut Run) {
     .await;
     run.send(
         "directory.v1.employee.mget",
-        &lark_api::directory::v1::employee::Mget::new("s"),
+        &lark_api::directory::v1::employee::Mget::new(true, "s"),
         false,
     )
     .await;
@@ -5450,6 +5835,17 @@ async fn drive(run: &mut Run) {
     )
     .await;
     run.send(
+        "drive.v1.fileCommentReply.create",
+        &lark_api::drive::v1::file_comment_reply::Create::new(
+            "file_token x",
+            "comment_id x",
+            "s",
+            lark_api::drive::v1::file_comment_reply::Reply::default(),
+        ),
+        false,
+    )
+    .await;
+    run.send(
         "drive.v1.fileStatistics.get",
         &lark_api::drive::v1::file_statistics::Get::new("file_token x", "s"),
         false,
@@ -5652,6 +6048,36 @@ async fn drive(run: &mut Run) {
     )
     .await;
     run.send(
+        "drive.v1.user.removeSubscription",
+        &lark_api::drive::v1::user::RemoveSubscription::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.user.subscriptionStatus",
+        &lark_api::drive::v1::user::SubscriptionStatus::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v1.user.subscription",
+        &lark_api::drive::v1::user::Subscription::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "drive.v2.commentReaction.updateReaction",
+        &lark_api::drive::v2::comment_reaction::UpdateReaction::new(
+            "file_token x",
+            "s",
+            "s",
+            "s",
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
         "drive.v2.explorerFile.create",
         &lark_api::drive::v2::explorer_file::Create::new("folderToken x", "s", "s"),
         false,
@@ -5744,6 +6170,12 @@ async fn ephemeral(run: &mut Run) {
 }
 
 async fn event(run: &mut Run) {
+    run.send(
+        "event.v1.connection.get",
+        &lark_api::event::v1::connection::Get::new(),
+        false,
+    )
+    .await;
     run.send(
         "event.v1.outboundIp.list",
         &lark_api::event::v1::outbound_ip::List::new(),
@@ -6640,6 +7072,12 @@ async fn hire(run: &mut Run) {
     )
     .await;
     run.send(
+        "hire.v1.jobManager.batchUpdate",
+        &lark_api::hire::v1::job_manager::BatchUpdate::new("job_id x", [7]),
+        false,
+    )
+    .await;
+    run.send(
         "hire.v1.jobProcess.list",
         &lark_api::hire::v1::job_process::List::new(),
         false,
@@ -7523,6 +7961,12 @@ async fn im(run: &mut Run) {
     )
     .await;
     run.send(
+        "im.v1.message.search",
+        &lark_api::im::v1::message::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
         "im.v1.messageReaction.create",
         &lark_api::im::v1::message_reaction::Create::new("message_id x"),
         false,
@@ -7537,6 +7981,14 @@ async fn im(run: &mut Run) {
     run.send(
         "im.v1.messageReaction.delete",
         &lark_api::im::v1::message_reaction::Delete::new("message_id x", "reaction_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v1.messageReaction.batchQuery",
+        &lark_api::im::v1::message_reaction::BatchQuery::new([
+            lark_api::im::v1::message_reaction::Query::default(),
+        ]),
         false,
     )
     .await;
@@ -7615,6 +8067,12 @@ async fn im(run: &mut Run) {
     run.send(
         "im.v2.bizEntityTagRelation.get",
         &lark_api::im::v2::biz_entity_tag_relation::Get::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "im.v2.chat.search",
+        &lark_api::im::v2::chat::Search::new(),
         false,
     )
     .await;
@@ -7930,6 +8388,12 @@ async fn mail(run: &mut Run) {
     )
     .await;
     run.send(
+        "mail.v1.multiEntity.search",
+        &lark_api::mail::v1::multi_entity::Search::new("s"),
+        true,
+    )
+    .await;
+    run.send(
         "mail.v1.publicMailbox.create",
         &lark_api::mail::v1::public_mailbox::Create::new(),
         false,
@@ -8047,6 +8511,24 @@ async fn mail(run: &mut Run) {
     )
     .await;
     run.send(
+        "mail.v1.userMailbox.accessibleMailboxes",
+        &lark_api::mail::v1::user_mailbox::AccessibleMailboxes::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailbox.profile",
+        &lark_api::mail::v1::user_mailbox::Profile::new("user_mailbox_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailbox.search",
+        &lark_api::mail::v1::user_mailbox::Search::new("user_mailbox_id x"),
+        true,
+    )
+    .await;
+    run.send(
         "mail.v1.userMailboxAlias.create",
         &lark_api::mail::v1::user_mailbox_alias::Create::new("user_mailbox_id x"),
         false,
@@ -8062,6 +8544,55 @@ async fn mail(run: &mut Run) {
         "mail.v1.userMailboxAlias.list",
         &lark_api::mail::v1::user_mailbox_alias::List::new("user_mailbox_id x"),
         false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxDraft.delete",
+        &lark_api::mail::v1::user_mailbox_draft::Delete::new("user_mailbox_id x", "draft_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxDraft.list",
+        &lark_api::mail::v1::user_mailbox_draft::List::new("user_mailbox_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxDraft.get",
+        &lark_api::mail::v1::user_mailbox_draft::Get::new("user_mailbox_id x", "draft_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxDraft.create",
+        &lark_api::mail::v1::user_mailbox_draft::Create::new("user_mailbox_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxDraft.send",
+        &lark_api::mail::v1::user_mailbox_draft::Send::new("user_mailbox_id x", "draft_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxDraft.cancelScheduledSend",
+        &lark_api::mail::v1::user_mailbox_draft::CancelScheduledSend::new(
+            "user_mailbox_id x",
+            "message_id x",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxDraft.update",
+        &lark_api::mail::v1::user_mailbox_draft::Update::new(
+            "user_mailbox_id x",
+            "draft_id x",
+            "s",
+        ),
+        true,
     )
     .await;
     run.send(
@@ -8103,6 +8634,49 @@ async fn mail(run: &mut Run) {
     run.send(
         "mail.v1.userMailboxFolder.patch",
         &lark_api::mail::v1::user_mailbox_folder::Patch::new("user_mailbox_id x", "folder_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxFolder.get",
+        &lark_api::mail::v1::user_mailbox_folder::Get::new("user_mailbox_id x", "folder_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxLabel.delete",
+        &lark_api::mail::v1::user_mailbox_label::Delete::new("user_mailbox_id x", "label_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxLabel.list",
+        &lark_api::mail::v1::user_mailbox_label::List::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxLabel.get",
+        &lark_api::mail::v1::user_mailbox_label::Get::new("user_mailbox_id x", "label_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxLabel.patch",
+        &lark_api::mail::v1::user_mailbox_label::Patch::new(
+            "user_mailbox_id x",
+            "label_id x",
+            lark_api::mail::v1::user_mailbox_label::PatchLabel::default(),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxLabel.create",
+        &lark_api::mail::v1::user_mailbox_label::Create::new(
+            "user_mailbox_id x",
+            lark_api::mail::v1::user_mailbox_label::CreateLabel::default(),
+        ),
         false,
     )
     .await;
@@ -8174,6 +8748,54 @@ async fn mail(run: &mut Run) {
     )
     .await;
     run.send(
+        "mail.v1.userMailboxMessage.sendStatus",
+        &lark_api::mail::v1::user_mailbox_message::SendStatus::new(
+            "user_mailbox_id x",
+            "message_id x",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxMessage.listThreadMessage",
+        &lark_api::mail::v1::user_mailbox_message::ListThreadMessage::new(
+            "user_mailbox_id x",
+            "thread_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxMessage.trash",
+        &lark_api::mail::v1::user_mailbox_message::Trash::new("user_mailbox_id x", "message_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxMessage.batchGet",
+        &lark_api::mail::v1::user_mailbox_message::BatchGet::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxMessage.batchModify",
+        &lark_api::mail::v1::user_mailbox_message::BatchModify::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxMessage.batchTrash",
+        &lark_api::mail::v1::user_mailbox_message::BatchTrash::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxMessage.modify",
+        &lark_api::mail::v1::user_mailbox_message::Modify::new("user_mailbox_id x", "message_id x"),
+        false,
+    )
+    .await;
+    run.send(
         "mail.v1.userMailboxMessageAttachment.downloadUrl",
         &lark_api::mail::v1::user_mailbox_message_attachment::DownloadUrl::new(
             "user_mailbox_id x",
@@ -8221,6 +8843,122 @@ async fn mail(run: &mut Run) {
             "s",
             true,
         ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxSentMessage.getRecallDetail",
+        &lark_api::mail::v1::user_mailbox_sent_message::GetRecallDetail::new(
+            "user_mailbox_id x",
+            "message_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxSentMessage.recall",
+        &lark_api::mail::v1::user_mailbox_sent_message::Recall::new(
+            "user_mailbox_id x",
+            "message_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxSetting.sendAs",
+        &lark_api::mail::v1::user_mailbox_setting::SendAs::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxSetting.getSignatures",
+        &lark_api::mail::v1::user_mailbox_setting::GetSignatures::new("user_mailbox_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxTemplate.delete",
+        &lark_api::mail::v1::user_mailbox_template::Delete::new(
+            "user_mailbox_id x",
+            "template_id x",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxTemplate.list",
+        &lark_api::mail::v1::user_mailbox_template::List::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxTemplate.get",
+        &lark_api::mail::v1::user_mailbox_template::Get::new("user_mailbox_id x", "template_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxTemplate.create",
+        &lark_api::mail::v1::user_mailbox_template::Create::new(
+            "user_mailbox_id x",
+            lark_api::mail::v1::user_mailbox_template::CreateTemplate::default(),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxTemplate.update",
+        &lark_api::mail::v1::user_mailbox_template::Update::new(
+            "user_mailbox_id x",
+            "template_id x",
+            lark_api::mail::v1::user_mailbox_template::CreateTemplate::default(),
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxTemplateAttachment.downloadUrl",
+        &lark_api::mail::v1::user_mailbox_template_attachment::DownloadUrl::new(
+            "user_mailbox_id x",
+            "template_id x",
+            [String::from("s")],
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxThread.list",
+        &lark_api::mail::v1::user_mailbox_thread::List::new("user_mailbox_id x", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxThread.get",
+        &lark_api::mail::v1::user_mailbox_thread::Get::new("user_mailbox_id x", "thread_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxThread.modify",
+        &lark_api::mail::v1::user_mailbox_thread::Modify::new("user_mailbox_id x", "thread_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxThread.trash",
+        &lark_api::mail::v1::user_mailbox_thread::Trash::new("user_mailbox_id x", "thread_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxThread.batchModify",
+        &lark_api::mail::v1::user_mailbox_thread::BatchModify::new("user_mailbox_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "mail.v1.userMailboxThread.batchTrash",
+        &lark_api::mail::v1::user_mailbox_thread::BatchTrash::new("user_mailbox_id x"),
         false,
     )
     .await;
@@ -8728,6 +9466,30 @@ async fn minutes(run: &mut Run) {
     )
     .await;
     run.send(
+        "minutes.v1.minute.artifacts",
+        &lark_api::minutes::v1::minute::Artifacts::new("minute_token x"),
+        false,
+    )
+    .await;
+    run.send(
+        "minutes.v1.minute.search",
+        &lark_api::minutes::v1::minute::Search::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "minutes.v1.minute.subscription",
+        &lark_api::minutes::v1::minute::Subscription::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "minutes.v1.minute.unsubscription",
+        &lark_api::minutes::v1::minute::Unsubscription::new(),
+        true,
+    )
+    .await;
+    run.send(
         "minutes.v1.minuteMedia.get",
         &lark_api::minutes::v1::minute_media::Get::new("minute_token x"),
         false,
@@ -8883,6 +9645,165 @@ async fn okr(run: &mut Run) {
         false,
     )
     .await;
+    run.send(
+        "okr.v2.okrAlignment.delete",
+        &lark_api::okr::v2::okr_alignment::Delete::new("alignment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrAlignment.get",
+        &lark_api::okr::v2::okr_alignment::Get::new("alignment_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrCategory.list",
+        &lark_api::okr::v2::okr_category::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrCycle.list",
+        &lark_api::okr::v2::okr_cycle::List::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrCycle.objectivesPosition",
+        &lark_api::okr::v2::okr_cycle::ObjectivesPosition::new("cycle_id x", [String::from("s")]),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrCycle.objectivesWeight",
+        &lark_api::okr::v2::okr_cycle::ObjectivesWeight::new(
+            "cycle_id x",
+            [lark_api::okr::v2::okr_cycle::ObjectiveWeight::default()],
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrCycleObjective.list",
+        &lark_api::okr::v2::okr_cycle_objective::List::new("cycle_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrCycleObjective.create",
+        &lark_api::okr::v2::okr_cycle_objective::Create::new("cycle_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrIndicator.patch",
+        &lark_api::okr::v2::okr_indicator::Patch::new("indicator_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrKeyResult.delete",
+        &lark_api::okr::v2::okr_key_result::Delete::new("key_result_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrKeyResult.get",
+        &lark_api::okr::v2::okr_key_result::Get::new("key_result_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrKeyResult.patch",
+        &lark_api::okr::v2::okr_key_result::Patch::new("key_result_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrKeyResultIndicator.list",
+        &lark_api::okr::v2::okr_key_result_indicator::List::new("key_result_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrKeyResultProgress.list",
+        &lark_api::okr::v2::okr_key_result_progress::List::new("key_result_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrObjective.delete",
+        &lark_api::okr::v2::okr_objective::Delete::new("objective_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrObjective.get",
+        &lark_api::okr::v2::okr_objective::Get::new("objective_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrObjective.patch",
+        &lark_api::okr::v2::okr_objective::Patch::new("objective_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrObjective.keyResultsPosition",
+        &lark_api::okr::v2::okr_objective::KeyResultsPosition::new(
+            "objective_id x",
+            [String::from("s")],
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrObjective.keyResultsWeight",
+        &lark_api::okr::v2::okr_objective::KeyResultsWeight::new(
+            "objective_id x",
+            [lark_api::okr::v2::okr_objective::KeyResultWeight::default()],
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrObjectiveAlignment.list",
+        &lark_api::okr::v2::okr_objective_alignment::List::new("objective_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrObjectiveAlignment.create",
+        &lark_api::okr::v2::okr_objective_alignment::Create::new("objective_id x", 7, "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrObjectiveIndicator.list",
+        &lark_api::okr::v2::okr_objective_indicator::List::new("objective_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrObjectiveKeyResult.list",
+        &lark_api::okr::v2::okr_objective_key_result::List::new("objective_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrObjectiveKeyResult.create",
+        &lark_api::okr::v2::okr_objective_key_result::Create::new("objective_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "okr.v2.okrObjectiveProgress.list",
+        &lark_api::okr::v2::okr_objective_progress::List::new("objective_id x"),
+        false,
+    )
+    .await;
 }
 
 async fn optical_char_recognition(run: &mut Run) {
@@ -8895,6 +9816,12 @@ async fn optical_char_recognition(run: &mut Run) {
 }
 
 async fn passport(run: &mut Run) {
+    run.send(
+        "passport.v1.password.update",
+        &lark_api::passport::v1::password::Update::new("s"),
+        false,
+    )
+    .await;
     run.send(
         "passport.v1.session.query",
         &lark_api::passport::v1::session::Query::new(),
@@ -9264,7 +10191,7 @@ async fn search(run: &mut Run) {
     run.send(
         "search.v2.docWiki.search",
         &lark_api::search::v2::doc_wiki::Search::new("s"),
-        true,
+        false,
     )
     .await;
     run.send(
@@ -9301,8 +10228,48 @@ async fn search(run: &mut Run) {
 
 async fn security_and_compliance(run: &mut Run) {
     run.send(
+        "security_and_compliance.v1.multiGeoEntityTenant.get",
+        &lark_api::security_and_compliance::v1::multi_geo_entity_tenant::Get::new(),
+        false,
+    )
+    .await;
+    run.send(
         "security_and_compliance.v1.openapiLog.listData",
         &lark_api::security_and_compliance::v1::openapi_log::ListData::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "security_and_compliance.v1.userMigration.get",
+        &lark_api::security_and_compliance::v1::user_migration::Get::new("user_id x", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "security_and_compliance.v1.userMigration.create",
+        &lark_api::security_and_compliance::v1::user_migration::Create::new(
+            "s",
+            [String::from("s")],
+            "s",
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "security_and_compliance.v1.userMigration.cancel",
+        &lark_api::security_and_compliance::v1::user_migration::Cancel::new(
+            "s",
+            [String::from("s")],
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "security_and_compliance.v1.userMigration.search",
+        &lark_api::security_and_compliance::v1::user_migration::Search::new(
+            "s",
+            [String::from("s")],
+        ),
         false,
     )
     .await;
@@ -9822,6 +10789,174 @@ async fn sheets(run: &mut Run) {
     .await;
 }
 
+async fn spark(run: &mut Run) {
+    run.send(
+        "spark.v1.app.list",
+        &lark_api::spark::v1::app::List::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.app.getAppVisibility",
+        &lark_api::spark::v1::app::GetAppVisibility::new("app_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.app.patch",
+        &lark_api::spark::v1::app::Patch::new("app_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.app.create",
+        &lark_api::spark::v1::app::Create::new("s", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.app.sqlCommands",
+        &lark_api::spark::v1::app::SqlCommands::new("app_id x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.app.uploadHtmlCodeAndRelease",
+        &lark_api::spark::v1::app::UploadHtmlCodeAndRelease::new(
+            "app_id x",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.app.icon",
+        &lark_api::spark::v1::app::Icon::new(lark_core::File::new("f.bin", vec![1u8, 2, 3])),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.app.updateAppVisibility",
+        &lark_api::spark::v1::app::UpdateAppVisibility::new("app_id x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appEnum.getEnumList",
+        &lark_api::spark::v1::app_enum::GetEnumList::new("app_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appEnum.getEnumDetail",
+        &lark_api::spark::v1::app_enum::GetEnumDetail::new("app_id x", "enum_name x"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appStorage.download",
+        &lark_api::spark::v1::app_storage::Download::new("app_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appStorage.upload",
+        &lark_api::spark::v1::app_storage::Upload::new(
+            "app_id x",
+            "s",
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appStorage.uploadComplete",
+        &lark_api::spark::v1::app_storage::UploadComplete::new("app_id x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appStorage.uploadInitialize",
+        &lark_api::spark::v1::app_storage::UploadInitialize::new("app_id x", "s", 7),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appStorage.uploadPart",
+        &lark_api::spark::v1::app_storage::UploadPart::new(
+            "app_id x",
+            "s",
+            7,
+            lark_core::File::new("f.bin", vec![1u8, 2, 3]),
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appTable.deleteTableRecords",
+        &lark_api::spark::v1::app_table::DeleteTableRecords::new("app_id x", "table_name x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appTable.getTableList",
+        &lark_api::spark::v1::app_table::GetTableList::new("app_id x"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appTable.getTableDetail",
+        &lark_api::spark::v1::app_table::GetTableDetail::new("app_id x", "table_name x"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appTable.getTableRecordList",
+        &lark_api::spark::v1::app_table::GetTableRecordList::new("app_id x", "table_name x"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appTable.patchTableRecords",
+        &lark_api::spark::v1::app_table::PatchTableRecords::new(
+            "app_id x",
+            "table_name x",
+            "s",
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appTable.batchUpdateTableRecords",
+        &lark_api::spark::v1::app_table::BatchUpdateTableRecords::new(
+            "app_id x",
+            "table_name x",
+            "s",
+        ),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appTable.postTableRecords",
+        &lark_api::spark::v1::app_table::PostTableRecords::new("app_id x", "table_name x", "s"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.appView.getViewRecordList",
+        &lark_api::spark::v1::app_view::GetViewRecordList::new("app_id x", "view_name x"),
+        true,
+    )
+    .await;
+    run.send(
+        "spark.v1.directoryUser.idConvert",
+        &lark_api::spark::v1::directory_user::IdConvert::new(7),
+        false,
+    )
+    .await;
+}
+
 async fn speech_to_text(run: &mut Run) {
     run.send(
         "speech_to_text.v1.speech.streamRecognize",
@@ -10294,7 +11429,7 @@ async fn task(run: &mut Run) {
     run.send(
         "task.v2.task.list",
         &lark_api::task::v2::task::List::new(),
-        true,
+        false,
     )
     .await;
     run.send(
@@ -10322,6 +11457,18 @@ async fn task(run: &mut Run) {
     )
     .await;
     run.send(
+        "task.v2.task.setAncestorTask",
+        &lark_api::task::v2::task::SetAncestorTask::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.task.search",
+        &lark_api::task::v2::task::Search::new(),
+        true,
+    )
+    .await;
+    run.send(
         "task.v2.taskSubtask.create",
         &lark_api::task::v2::task_subtask::Create::new("task_guid x", "s"),
         false,
@@ -10330,6 +11477,18 @@ async fn task(run: &mut Run) {
     run.send(
         "task.v2.taskSubtask.list",
         &lark_api::task::v2::task_subtask::List::new("task_guid x"),
+        false,
+    )
+    .await;
+    run.send(
+        "task.v2.taskV2.listRelatedTask",
+        &lark_api::task::v2::task_v2::ListRelatedTask::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "task.v2.taskV2.taskSubscription",
+        &lark_api::task::v2::task_v2::TaskSubscription::new(),
         false,
     )
     .await;
@@ -10379,6 +11538,12 @@ async fn task(run: &mut Run) {
         "task.v2.tasklist.patch",
         &lark_api::task::v2::tasklist::Patch::new("tasklist_guid x"),
         false,
+    )
+    .await;
+    run.send(
+        "task.v2.tasklist.search",
+        &lark_api::task::v2::tasklist::Search::new(),
+        true,
     )
     .await;
     run.send(
@@ -10493,6 +11658,57 @@ async fn trust_party(run: &mut Run) {
     .await;
 }
 
+async fn unified_kms(run: &mut Run) {
+    run.send(
+        "unified_kms.v1.autonomousKey.delete",
+        &lark_api::unified_kms::v1::autonomous_key::Delete::new("key_version_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "unified_kms.v1.autonomousKey.list",
+        &lark_api::unified_kms::v1::autonomous_key::List::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "unified_kms.v1.autonomousKey.get",
+        &lark_api::unified_kms::v1::autonomous_key::Get::new("key_version_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "unified_kms.v1.autonomousKey.create",
+        &lark_api::unified_kms::v1::autonomous_key::Create::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "unified_kms.v1.autonomousKeyDeletionPlan.delete",
+        &lark_api::unified_kms::v1::autonomous_key_deletion_plan::Delete::new("key_version_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "unified_kms.v1.autonomousKeyDeletionPlan.create",
+        &lark_api::unified_kms::v1::autonomous_key_deletion_plan::Create::new("key_version_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "unified_kms.v1.autonomousKeyRecover.create",
+        &lark_api::unified_kms::v1::autonomous_key_recover::Create::new("key_version_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "unified_kms.v1.keyImportMaterial.get",
+        &lark_api::unified_kms::v1::key_import_material::Get::new(),
+        false,
+    )
+    .await;
+}
+
 async fn user(run: &mut Run) {
     run.send(
         "user.v1.batchGetId",
@@ -10512,6 +11728,42 @@ async fn vc(run: &mut Run) {
     run.send(
         "vc.v1.alert.list",
         &lark_api::vc::v1::alert::List::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.bot.realtimeEndpoint",
+        &lark_api::vc::v1::bot::RealtimeEndpoint::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.bot.events",
+        &lark_api::vc::v1::bot::Events::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.bot.userActiveMeeting",
+        &lark_api::vc::v1::bot::UserActiveMeeting::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.bot.join",
+        &lark_api::vc::v1::bot::Join::new(7, lark_api::vc::v1::bot::JoinIdentify::default()),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.bot.leave",
+        &lark_api::vc::v1::bot::Leave::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.bot.message",
+        &lark_api::vc::v1::bot::Message::new("s", "s", "s"),
         false,
     )
     .await;
@@ -10552,6 +11804,26 @@ async fn vc(run: &mut Run) {
     )
     .await;
     run.send(
+        "vc.v1.material.pullMeta",
+        &lark_api::vc::v1::material::PullMeta::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.material.remove",
+        &lark_api::vc::v1::material::Remove::new([String::from("s")]),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.material.uploadMeta",
+        &lark_api::vc::v1::material::UploadMeta::new([
+            lark_api::vc::v1::material::UploadMetaMaterial::default(),
+        ]),
+        false,
+    )
+    .await;
+    run.send(
         "vc.v1.meeting.get",
         &lark_api::vc::v1::meeting::Get::new("meeting_id x"),
         false,
@@ -10588,8 +11860,47 @@ async fn vc(run: &mut Run) {
     )
     .await;
     run.send(
+        "vc.v1.meeting.list",
+        &lark_api::vc::v1::meeting::List::new("s", "s", 7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.meeting.changeName",
+        &lark_api::vc::v1::meeting::ChangeName::new(
+            "meeting_id x",
+            [lark_api::vc::v1::meeting::ChangeNameUser::default()],
+        ),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.meeting.search",
+        &lark_api::vc::v1::meeting::Search::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "vc.v1.meeting.subscription",
+        &lark_api::vc::v1::meeting::Subscription::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "vc.v1.meeting.unsubscription",
+        &lark_api::vc::v1::meeting::Unsubscription::new(),
+        true,
+    )
+    .await;
+    run.send(
         "vc.v1.meetingList.get",
         &lark_api::vc::v1::meeting_list::Get::new("s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.meetingPullSubtitle.get",
+        &lark_api::vc::v1::meeting_pull_subtitle::Get::new("meeting_id x", "s", "s"),
         false,
     )
     .await;
@@ -10618,6 +11929,234 @@ async fn vc(run: &mut Run) {
     )
     .await;
     run.send(
+        "vc.v1.myAiMm.querySuggestContext",
+        &lark_api::vc::v1::my_ai_mm::QuerySuggestContext::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiMm.extensionBoarding",
+        &lark_api::vc::v1::my_ai_mm::ExtensionBoarding::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiMm.mediaBind",
+        &lark_api::vc::v1::my_ai_mm::MediaBind::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiMm.mediaParse",
+        &lark_api::vc::v1::my_ai_mm::MediaParse::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiMm.query",
+        &lark_api::vc::v1::my_ai_mm::Query::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiRoom.autoReleaseEvent",
+        &lark_api::vc::v1::my_ai_room::AutoReleaseEvent::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiRoom.autoWelcome",
+        &lark_api::vc::v1::my_ai_room::AutoWelcome::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiRoom.checkInSchedule",
+        &lark_api::vc::v1::my_ai_room::CheckInSchedule::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiRoom.exit",
+        &lark_api::vc::v1::my_ai_room::Exit::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiRoom.helpSceneType",
+        &lark_api::vc::v1::my_ai_room::HelpSceneType::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiRoom.joinMeeting",
+        &lark_api::vc::v1::my_ai_room::JoinMeeting::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiRoom.joinMeetingNumber",
+        &lark_api::vc::v1::my_ai_room::JoinMeetingNumber::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiRoom.joinOfflineMeeting",
+        &lark_api::vc::v1::my_ai_room::JoinOfflineMeeting::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiRoom.leaveMeeting",
+        &lark_api::vc::v1::my_ai_room::LeaveMeeting::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiRoom.reserveInstantEvent",
+        &lark_api::vc::v1::my_ai_room::ReserveInstantEvent::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiRoom.roomCalling",
+        &lark_api::vc::v1::my_ai_room::RoomCalling::new(7),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiSip.createEventCard",
+        &lark_api::vc::v1::my_ai_sip::CreateEventCard::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVc.cardCallback",
+        &lark_api::vc::v1::my_ai_vc::CardCallback::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVc.fetchMeetingAnalyze",
+        &lark_api::vc::v1::my_ai_vc::FetchMeetingAnalyze::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVc.fetchMeetingList",
+        &lark_api::vc::v1::my_ai_vc::FetchMeetingList::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVc.meetingAnalyze",
+        &lark_api::vc::v1::my_ai_vc::MeetingAnalyze::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVc.setMeetingList",
+        &lark_api::vc::v1::my_ai_vc::SetMeetingList::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVc.startAnalysis",
+        &lark_api::vc::v1::my_ai_vc::StartAnalysis::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVcMeeting.seedAiPullData",
+        &lark_api::vc::v1::my_ai_vc_meeting::SeedAiPullData::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVcMeeting.callback",
+        &lark_api::vc::v1::my_ai_vc_meeting::Callback::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVcMeeting.doOperation",
+        &lark_api::vc::v1::my_ai_vc_meeting::DoOperation::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVcMeeting.docBasedSuggestQuestion",
+        &lark_api::vc::v1::my_ai_vc_meeting::DocBasedSuggestQuestion::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVcMeeting.fetchRecapStream",
+        &lark_api::vc::v1::my_ai_vc_meeting::FetchRecapStream::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVcMeeting.fetchSectionSummaryStream",
+        &lark_api::vc::v1::my_ai_vc_meeting::FetchSectionSummaryStream::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVcMeeting.fetchStepSummaryStream",
+        &lark_api::vc::v1::my_ai_vc_meeting::FetchStepSummaryStream::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVcMeeting.getCommonReply",
+        &lark_api::vc::v1::my_ai_vc_meeting::GetCommonReply::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVcMeeting.getRecap",
+        &lark_api::vc::v1::my_ai_vc_meeting::GetRecap::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVcMeeting.getTodoTask",
+        &lark_api::vc::v1::my_ai_vc_meeting::GetTodoTask::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.myAiVcMeeting.sectionSummary",
+        &lark_api::vc::v1::my_ai_vc_meeting::SectionSummary::new(),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.note.get",
+        &lark_api::vc::v1::note::Get::new("note_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.note.unifiedNoteTranscript",
+        &lark_api::vc::v1::note::UnifiedNoteTranscript::new("note_id x"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.note.subscription",
+        &lark_api::vc::v1::note::Subscription::new(),
+        true,
+    )
+    .await;
+    run.send(
+        "vc.v1.note.unsubscription",
+        &lark_api::vc::v1::note::Unsubscription::new(),
+        true,
+    )
+    .await;
+    run.send(
         "vc.v1.participantList.get",
         &lark_api::vc::v1::participant_list::Get::new("s", "s", "s"),
         false,
@@ -10626,6 +12165,18 @@ async fn vc(run: &mut Run) {
     run.send(
         "vc.v1.participantQualityList.get",
         &lark_api::vc::v1::participant_quality_list::Get::new("s", "s", "s", "s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.recording.subscription",
+        &lark_api::vc::v1::recording::Subscription::new("s"),
+        false,
+    )
+    .await;
+    run.send(
+        "vc.v1.recording.unsubscription",
+        &lark_api::vc::v1::recording::Unsubscription::new("s"),
         false,
     )
     .await;
@@ -10792,6 +12343,12 @@ async fn vc(run: &mut Run) {
     )
     .await;
     run.send(
+        "vc.v1.roomConfig.del",
+        &lark_api::vc::v1::room_config::Del::new(7, "s"),
+        false,
+    )
+    .await;
+    run.send(
         "vc.v1.roomLevel.create",
         &lark_api::vc::v1::room_level::Create::new("s", "s"),
         false,
@@ -10845,6 +12402,12 @@ async fn vc(run: &mut Run) {
         false,
     )
     .await;
+    run.send(
+        "vc.v1.scopeConfig.accessCode",
+        &lark_api::vc::v1::scope_config::AccessCode::new(7, "s", 7),
+        false,
+    )
+    .await;
 }
 
 async fn verification(run: &mut Run) {
@@ -10857,6 +12420,12 @@ async fn verification(run: &mut Run) {
 }
 
 async fn wiki(run: &mut Run) {
+    run.send(
+        "wiki.v1.node.search",
+        &lark_api::wiki::v1::node::Search::new("s"),
+        true,
+    )
+    .await;
     run.send(
         "wiki.v2.nodes.search",
         &lark_api::wiki::v2::nodes::Search::new("s"),

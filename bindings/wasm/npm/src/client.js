@@ -181,6 +181,8 @@ function withIterator(client, row, payload, options) {
           continue;
         }
         const { has_more, page_token, next_page_token, ...rest } = page;
+        // A cursor-paginated row names its answer's next cursor (seventh entry).
+        if (row[6]) delete rest[row[6][1]];
         yield rest;
       }
     },

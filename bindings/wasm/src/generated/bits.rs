@@ -61,6 +61,10 @@ pub(crate) fn key_name(name: &str) -> Option<&'static str> {
     KEY_NAMES.iter().copied().find(|known| *known == name)
 }
 
+/// Every answer field of the catalog that gives the next page's token (a page answer has
+/// one of them).
+pub(crate) const NEXT_TOKEN_NAMES: &[&str] = &["page_token", "next_page_token", "next_cursor_id"];
+
 /// The token kinds of a row's token bits, as the `'static` slice `EndpointMeta` wants.
 pub(crate) fn token_kinds(bits: u32) -> &'static [TokenKind] {
     match bits & (TOKEN_TENANT | TOKEN_USER | TOKEN_APP) {

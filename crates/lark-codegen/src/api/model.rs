@@ -113,6 +113,18 @@ pub(crate) struct Pagination {
     pub(crate) has_more: Option<String>,
 }
 
+/// Which source a row of the facts was read from (`source.ref`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Origin {
+    /// The seed SDK (chyroc/lark), also its corrected rows.
+    #[default]
+    Seed,
+    /// Added from `@larksuiteoapi/node-sdk` (the union of the official SDKs).
+    NodeSdk,
+    /// Added from `lark-oapi`, which alone has it.
+    LarkOapi,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Endpoint {
     pub(crate) service: String,
@@ -123,7 +135,16 @@ pub(crate) struct Endpoint {
     pub(crate) doc_url: String,
     pub(crate) www: bool,
     pub(crate) tokens: Vec<String>,
+    /// False when no source states the token kinds: `tokens` is then the facts' default
+    /// (tenant or user) and the platform decides.
+    pub(crate) tokens_known: bool,
     pub(crate) helpdesk: bool,
+    /// Where the row comes from: the seed SDK, or a package of the official SDKs' union.
+    pub(crate) origin: Origin,
+    /// lark-oapi's name for it (`unified_kms.v1.autonomous_key.create`), when the facts give it.
+    pub(crate) lark_oapi: Option<String>,
+    /// The path the seed facts had before the union corrected the row (`source.fixed`).
+    pub(crate) fixed_from: Option<String>,
     /// Every request parameter, with where it goes; identifiers unique within the endpoint.
     pub(crate) params: Vec<(Where, Field)>,
     pub(crate) body: BodyKind,
@@ -358,7 +379,18 @@ pub(crate) fn endpoint(e: &Value) -> Result<Endpoint, String> {
         doc_url: str_of(e, "doc_url").unwrap_or_default(),
         www: e.get("base").and_then(Value::as_str) == Some("www"),
         tokens,
+        tokens_known: e.get("tokens_known").and_then(Value::as_bool) != Some(false),
         helpdesk,
+        origin: match e.pointer("/source/ref").and_then(Value::as_str) {
+            Some(r) if r.starts_with("node-sdk@") => Origin::NodeSdk,
+            Some(r) if r.starts_with("lark-oapi@") => Origin::LarkOapi,
+            _ => Origin::Seed,
+        },
+        lark_oapi: e.pointer("/sdk/lark_oapi").and_then(Value::as_str).map(str::to_owned),
+        fixed_from: e
+            .pointer("/source/fixed/old_path")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         params,
         body: body_kind,
         binary,
@@ -488,6 +520,8 @@ pub(crate) fn screaming(name: &str) -> String {
 pub(crate) enum Source {
     /// The official Node SDK.
     NodeSdk,
+    /// The official Python SDK (`lark-oapi`), for what the Node SDK lacks.
+    LarkOapi,
     /// The tail of the documentation address.
     DocUrl,
     /// The path (old endpoints with neither).

@@ -1,8 +1,9 @@
 //! The platform's own names for every endpoint: service (`project`), version, resource and
 //! method, as the official Node SDK and the documentation spell them.
 //!
-//! Three sources, in order: the official names file (`lark-official-names.json`, joined to our
-//! facts by method and path), then the tail `/<service>-<version>/<resource>/<method>` of the
+//! Four sources, in order: the official names file (`lark-official-names-union.json`, joined
+//! to our facts by method and path), then the Python SDK's name the facts carry
+//! (`sdk.lark_oapi`, for what the Node SDK lacks), then the tail `/<service>-<version>/<resource>/<method>` of the
 //! endpoint's documentation address, then the path itself for the old endpoints whose page has
 //! neither. Facts that name one method and path twice keep both endpoints; the second gets the
 //! version its facts name carries (`CreateV1`) or a number.
@@ -15,7 +16,7 @@ use serde_json::Value;
 use super::model::{Endpoint, Official, Source, camel, snake};
 
 /// The official names file.
-const OFFICIAL: &str = "lark-official-names.json";
+const OFFICIAL: &str = "lark-official-names-union.json";
 
 /// Reads the official names and gives every endpoint its name; errors on a name given twice.
 pub(crate) fn assign(endpoints: &mut [Endpoint], facts: &Path) -> Result<(), String> {
@@ -52,7 +53,12 @@ pub(crate) fn assign(endpoints: &mut [Endpoint], facts: &Path) -> Result<(), Str
         let ep = &mut endpoints[i];
         let mut official = match by_index.get(&ep.index) {
             Some(row) => from_row(row)?,
-            None => from_doc_url(&ep.doc_url).unwrap_or_else(|| from_path(&ep.method, &ep.path)),
+            None => ep
+                .lark_oapi
+                .as_deref()
+                .and_then(from_lark_oapi)
+                .or_else(|| from_doc_url(&ep.doc_url))
+                .unwrap_or_else(|| from_path(&ep.method, &ep.path)),
         };
         official.type_name = camel(&official.method);
         let module = official.resource_module();
@@ -94,7 +100,7 @@ pub(crate) fn assign(endpoints: &mut [Endpoint], facts: &Path) -> Result<(), Str
 }
 
 /// `V1` in `CreateCoreHRPersonV1` or `CreateTaskV1Collaborator`.
-fn version_suffix(name: &str) -> Option<String> {
+pub(crate) fn version_suffix(name: &str) -> Option<String> {
     let bytes = name.as_bytes();
     for i in (0..bytes.len()).rev() {
         if bytes[i] == b'V' && i + 1 < bytes.len() && bytes[i + 1].is_ascii_digit() {
@@ -149,6 +155,31 @@ fn resource_parts(resource: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(snake)
         .collect()
+}
+
+/// lark-oapi's `<service>.<version>.<resource module>.<method>`
+/// (`unified_kms.v1.autonomous_key_deletion_plan.create`): its resource module is the resource
+/// in snake case, one part.
+fn from_lark_oapi(name: &str) -> Option<Official> {
+    let parts: Vec<&str> = name.split('.').collect();
+    let [project, version, resource, method] = parts.as_slice() else {
+        return None;
+    };
+    let is_version = version.len() >= 2
+        && version.starts_with('v')
+        && version[1..].chars().all(|c| c.is_ascii_digit());
+    if !is_version || [project, resource, method].iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    Some(Official {
+        project: snake(project),
+        version: (*version).to_owned(),
+        resource: vec![snake(resource)],
+        method: snake(method),
+        type_name: String::new(),
+        source: Some(Source::LarkOapi),
+        enums: BTreeMap::new(),
+    })
 }
 
 /// `.../im-v1/chat-members/create` → `im`, `v1`, `chat.members`, `create`.
@@ -249,6 +280,16 @@ mod tests {
         assert!(
             from_doc_url("https://open.feishu.cn/document/ukTMukTMukTM/uUjNz4SN2MjL1YzM").is_none()
         );
+    }
+
+    #[test]
+    fn python_names_give_one_resource() {
+        let o = from_lark_oapi("unified_kms.v1.autonomous_key_deletion_plan.create").unwrap();
+        assert_eq!((o.project.as_str(), o.version.as_str()), ("unified_kms", "v1"));
+        assert_eq!(o.resource, ["autonomous_key_deletion_plan"]);
+        assert_eq!(o.method, "create");
+        assert!(from_lark_oapi("unified_kms.autonomous_key.create").is_none());
+        assert!(from_lark_oapi("unified_kms.latest.autonomous_key.create").is_none());
     }
 
     #[test]

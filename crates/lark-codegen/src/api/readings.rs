@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::{BodyKind, Endpoint, Field, IdempotencyKey, Ty, TypeDef, Where};
+use super::model::{BodyKind, Endpoint, Field, IdempotencyKey, Pagination, Ty, TypeDef, Where};
 
 /// The idempotency key of one endpoint; `used` collects the list entries that decided.
 fn key_of(
@@ -82,6 +82,31 @@ pub(crate) fn reread(ep: &mut Endpoint, types: &BTreeMap<String, TypeDef>) -> Re
             field.ty = Ty::String;
             field.ty_text = "string".to_owned();
             field.required = true;
+        }
+    }
+    for (method, path, request, answer, _why) in CURSOR_PAGES {
+        if ep.method == *method && ep.path == *path {
+            if ep.pagination.is_some() {
+                return Err(format!(
+                    "CURSOR_PAGES: {method} {path} is paginated in the facts now"
+                ));
+            }
+            let takes = ep
+                .params
+                .iter()
+                .any(|(w, f)| *w == Where::Query && f.wire == *request && f.ty == Ty::String);
+            let gives = |wire: &str, ty: Ty| ep.response.iter().any(|f| f.wire == wire && f.ty == ty);
+            if !takes || !gives(answer, Ty::String) || !gives("has_more", Ty::Bool) {
+                return Err(format!(
+                    "CURSOR_PAGES: {method} {path} lacks `{request}`, `{answer}` or `has_more`"
+                ));
+            }
+            ep.pagination = Some(Pagination {
+                request_token: (*request).to_owned(),
+                token_in_body: false,
+                response_token: (*answer).to_owned(),
+                has_more: Some("has_more".to_owned()),
+            });
         }
     }
     for (method, path, wire, _why) in NOT_REQUIRED {
@@ -319,6 +344,18 @@ const UUID_KEYS: &[(&str, &str, &str)] = &[
 
 /// Where `uuid` is not an idempotency key, and filling it with a random value breaks the call:
 /// `(method, path, what it is)`.
+/// Endpoints that page with a cursor of their own instead of `page_token`: the method, the
+/// path, the query parameter taking the cursor, the answer field giving the next one, and why.
+/// (The answer says `has_more` too.)
+const CURSOR_PAGES: &[(&str, &str, &str, &str, &str)] = &[(
+    "GET",
+    "/open-apis/vc/v1/notes/:note_id/unified_note_transcript",
+    "cursor_id",
+    "next_cursor_id",
+    "node-sdk 1.74 iterates it (`unifiedNoteTranscriptWithIterator`) by `cursor_id` / \
+     `next_cursor_id`; the facts' page_token rule cannot see it",
+)];
+
 const UUID_NOT_KEYS: &[(&str, &str, &str)] = &[
     (
         "POST",
@@ -335,6 +372,11 @@ const UUID_NOT_KEYS: &[(&str, &str, &str)] = &[
         "/open-apis/hire/v1/exams",
         "the report's attachment id (\"报告附件 ID, 可通过创建附件上传\")",
     ),
+    (
+        "POST",
+        "/open-apis/vc/v1/bots/message",
+        "no source describes it (node-sdk 1.74 types it bare and the answer echoes it): the SDK does not invent one",
+    ),
 ];
 
 /// Decides every endpoint's idempotency key: a string parameter the client can fill (a query
@@ -350,6 +392,11 @@ pub(crate) fn idempotency(endpoints: &mut [Endpoint]) -> Result<(), String> {
             return Err(format!(
                 "{m} {p} is listed for its `uuid` but has no fillable `uuid`"
             ));
+        }
+    }
+    for (m, p, _, _, _) in CURSOR_PAGES {
+        if !endpoints.iter().any(|e| e.method == *m && e.path == *p) {
+            return Err(format!("CURSOR_PAGES: no endpoint {m} {p}"));
         }
     }
     for (m, p, _, _) in NOT_REQUIRED {
@@ -508,7 +555,7 @@ mod tests {
     #[test]
     fn the_facts_read_as_documented() {
         let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/lark-api-full.json");
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/lark-api-union.json");
         let text = std::fs::read_to_string(&path).unwrap();
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         let model = crate::api::load::model(&json).unwrap();
@@ -579,6 +626,8 @@ mod tests {
                 "attendance.GetAttendanceUserSettingList",
                 "drive.GetDriveFileSubscription",
                 "helpdesk.GetHelpdeskTicketCustomizedFieldList",
+                // A GET with a body in both official SDKs (the union's `common`).
+                "mdm.GetMDMBatchCountryRegion",
                 "mdm.ListMDMCountryRegion",
             ]
         );

@@ -91,6 +91,18 @@ const MOCK_VALUES: &[(&str, &[&str])] = &[
         &["MockServer::APP_ID", "MockServer::APP_SECRET"],
     ),
     (
+        "auth.CreateAuthV3AppAccessToken",
+        &[
+            "MARKET_APP_ID",
+            "MARKET_APP_SECRET",
+            "run.market_ticket.clone()",
+        ],
+    ),
+    (
+        "auth.CreateAuthV3TenantAccessToken",
+        &["run.market_app_token.clone()", "\"tenant_every\""],
+    ),
+    (
         "message.SendRawMessage",
         &[
             "\"chat_id\"",
@@ -133,6 +145,9 @@ struct Run {
     tenant: RequestOptions,
     user: RequestOptions,
     message_id: String,
+    /// The marketplace app's app_ticket and an app access token got with it.
+    market_ticket: String,
+    market_app_token: String,
     sent: usize,
     failures: Vec<String>,
 }
@@ -250,6 +265,8 @@ async fn send_every_endpoint() {
         tenant: RequestOptions::new(),
         user: RequestOptions::new().user_access_token(USER_TOKEN),
         message_id: String::new(),
+        market_ticket: String::new(),
+        market_app_token: String::new(),
         sent: 0,
         failures: Vec::new(),
     };
@@ -265,6 +282,21 @@ async fn send_every_endpoint() {
         .await
         .expect("the first message is sent");
     run.message_id = sent.message_id.expect("the mock returns a message id");
+    // A marketplace app's ticket, as the platform pushes it, and an app token got with it.
+    run.market_ticket = mock
+        .push_app_ticket(MARKET_APP_ID)
+        .expect("the mock issues a ticket");
+    run.market_app_token = run
+        .client
+        .send(&lark_api::auth::v3::app_access_token::Create::new(
+            MARKET_APP_ID,
+            MARKET_APP_SECRET,
+            run.market_ticket.clone(),
+        ))
+        .await
+        .expect("the marketplace app token")
+        .app_access_token
+        .expect("the mock answers an app access token");
 "##,
     );
     let services: Vec<String> = model
@@ -503,7 +535,7 @@ fn check(p: Parts, x: Expected) {
     let tokens: Vec<&str> = m.tokens.iter().map(|k| k.as_str()).collect();
     assert_eq!(tokens, x.tokens, "{id}: tokens");
     assert_eq!(m.helpdesk, x.helpdesk, "{id}: helpdesk");
-    assert_eq!(m.paginated, x.paginated, "{id}: paginated");
+    assert_eq!(m.is_paginated(), x.paginated, "{id}: paginated");
 
     // The typed request describes itself with the catalog's static, and what it sends is
     // what the catalog lists.

@@ -203,7 +203,9 @@ fn bits() -> String {
          // (named by the sixth entry), the page token in the body, and the default-version alias\n\
          // (`client.im.message.create` beside `client.im.v1.message.create`);\n\
          // envelope: the answer's payload key, \"data\" when the row has four entries, null when the\n\
-         // fields sit at the top level.\n\
+         // fields sit at the top level;\n\
+         // a seventh entry `[cursor, next]` when the endpoint pages by a cursor of its own: the\n\
+         // parameter taking it and the answer field giving the next one (not `page_token`).\n\
          export const TOKENS = {};\n\
          export const FLAGS = {};\n",
         object(&TOKEN_BITS),
@@ -240,6 +242,21 @@ pub(super) fn rust_bits(endpoints: &[JsEndpoint<'_>]) -> String {
     let _ = writeln!(
         t,
         "\n/// Every idempotency key name of the catalog (a row's sixth entry is one of them).\npub(crate) const KEY_NAMES: &[&str] = &[{}];\n\n/// The catalog's idempotency key name `name`, as the `'static` name the core takes; `None`\n/// for a name the catalog does not use.\npub(crate) fn key_name(name: &str) -> Option<&'static str> {{\nKEY_NAMES.iter().copied().find(|known| *known == name)\n}}\n",
+        quoted.join(", ")
+    );
+    // The answer fields that give the next page's token: the usual two first.
+    let mut next: Vec<&str> = vec!["page_token", "next_page_token"];
+    for e in endpoints {
+        if let Some(p) = &e.ep.pagination {
+            if !next.contains(&p.response_token.as_str()) {
+                next.push(&p.response_token);
+            }
+        }
+    }
+    let quoted: Vec<String> = next.iter().map(|k| format!("{k:?}")).collect();
+    let _ = writeln!(
+        t,
+        "/// Every answer field of the catalog that gives the next page's token (a page answer has\n/// one of them).\npub(crate) const NEXT_TOKEN_NAMES: &[&str] = &[{}];\n",
         quoted.join(", ")
     );
     t.push_str("/// The token kinds of a row's token bits, as the `'static` slice `EndpointMeta` wants.\npub(crate) fn token_kinds(bits: u32) -> &'static [TokenKind] {\nmatch bits & (TOKEN_TENANT | TOKEN_USER | TOKEN_APP) {\n");
@@ -343,13 +360,6 @@ fn row(e: &JsEndpoint<'_>) -> Result<String, String> {
         if p.token_in_body {
             flags |= FLAG_PAGE_TOKEN_IN_BODY;
         }
-        if p.request_token != "page_token" {
-            return Err(format!(
-                "{}: the page token `{}` is not `page_token`; npm/src/client.js fills `page_token`",
-                e.dotted(),
-                p.request_token
-            ));
-        }
     }
     if e.default_alias {
         flags |= FLAG_DEFAULT_VERSION;
@@ -367,11 +377,30 @@ fn row(e: &JsEndpoint<'_>) -> Result<String, String> {
         None => ", null".to_owned(),
         Some(other) => format!(", {}", js_string(other)),
     };
-    if let Some(k) = key {
+    // Pages that are not `page_token` in, `page_token` or `next_page_token` out name their
+    // cursor and the answer's next one in a seventh entry.
+    let cursor = ep.pagination.as_ref().filter(|p| {
+        p.request_token != "page_token"
+            || !matches!(p.response_token.as_str(), "page_token" | "next_page_token")
+    });
+    if key.is_some() || cursor.is_some() {
         if tail.is_empty() {
             tail.push_str(", \"data\"");
         }
-        let _ = write!(tail, ", {}", js_string(&k.wire));
+        match key {
+            Some(k) => {
+                let _ = write!(tail, ", {}", js_string(&k.wire));
+            }
+            None => tail.push_str(", null"),
+        }
+    }
+    if let Some(p) = cursor {
+        let _ = write!(
+            tail,
+            ", [{}, {}]",
+            js_string(&p.request_token),
+            js_string(&p.response_token)
+        );
     }
     Ok(format!(
         "[{}, {}, {tokens}, {flags}{tail}]",

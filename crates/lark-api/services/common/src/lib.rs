@@ -7,550 +7,6 @@
     non_camel_case_types
 )]
 
-/// Part of an answer.
-#[doc(alias = "ActiveCoreHRCostCenterRespCostCenterDescription")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct LeaveAccrualRecordReason {
-    pub lang: Option<String>,
-    pub value: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "ExtractBaikeEntityRespEntityWord")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct EntityWord {
-    pub name: Option<String>,
-    pub aliases: Option<Vec<String>>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "BatchGetCoreHREmployeeRespItemPersonInfoDependentBirthCertificateOfChild")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Device {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "BatchGetDepartmentRespItemI18nName")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct CreateI18nName {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub zh_cn: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ja_jp: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub en_us: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "BatchGetDriveCommentRespItemReplyListReplyContentElementDocsLink")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Link {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "BatchGetOKRRespOKRObjectiveAlignedObjectiveOwner")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct DelUser {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub open_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "BatchGetOKRRespOKRObjectiveKrProgressRecord")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Department {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "HelpdeskCategory")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Category {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub category_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub helpdesk_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub children: Option<Vec<crate::Category>>,
-}
-
-/// Part of an answer.
-#[doc(alias = "BatchGetUserByIDRespUserStatus")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Status {
-    pub is_frozen: Option<bool>,
-    pub is_resigned: Option<bool>,
-    pub is_activated: Option<bool>,
-    pub is_exited: Option<bool>,
-    pub is_unjoin: Option<bool>,
-}
-
-/// Part of an answer.
-#[doc(alias = "HighlightBaikeEntityRespPhrase")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Phrase {
-    pub name: Option<String>,
-    pub entity_ids: Option<Vec<String>>,
-    pub span: Option<crate::Span>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "HighlightBaikeEntityRespPhraseSpan")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Span {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub end: Option<i64>,
-}
-
-/// Part of an answer.
-#[doc(alias = "BatchGetUserRespItemAvatar")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Avatar {
-    pub avatar_72: Option<String>,
-    pub avatar_240: Option<String>,
-    pub avatar_640: Option<String>,
-    pub avatar_origin: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "BatchGetUserRespItemCustomAttrValueGenericUser")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct GenericUser {
-    pub id: Option<String>,
-    pub r#type: Option<i64>,
-}
-
-/// Part of an answer.
-#[doc(alias = "MatchBaikeEntityRespResult")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Entity {
-    pub entity_id: Option<String>,
-    pub r#type: Option<i64>,
-}
-
-/// Part of a request and of an answer.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Mention {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
-/// Part of a request.
-#[doc(alias = "SearchBaikeEntityReqClassificationFilter")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct ClassificationFilter {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub include: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "AddTaskMemberRespTaskOriginHref")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct DocsLink {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-}
-
-/// Part of an answer.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Sender {
-    pub id: Option<String>,
-    pub id_type: Option<String>,
-    pub sender_type: Option<crate::SenderType>,
-}
-
-/// Part of an answer.
-#[doc(alias = "BatchQueryHireAgencyRespItemLabel")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct LabelList {
-    pub id: Option<String>,
-    pub name: Option<crate::Label>,
-}
-
-/// Part of an answer.
-#[doc(alias = "BatchQueryHireBackgroundCheckOrderRespItemCustomData")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct GetI18nResourceText {
-    pub key: Option<String>,
-    pub value: Option<String>,
-}
-
-/// Part of a request.
-#[doc(alias = "BatchUpdateDocxChatAnnouncementBlockReqRequestReplaceFile")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Image {
-    pub token: String,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "BatchUpdateDocxDocumentBlockReqRequestReplaceImageCaption")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Message {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "BatchUpdateOKRMetricSourceTableItemRespItemMetricUnit")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct I18nName {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub zh_cn: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub en_us: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ja_jp: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "BatchUpdateSheetReqRequestCopySheetDestination")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Section {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-}
-
-/// Part of a request.
-#[doc(alias = "CopyDriveFileReqExtra")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Text {
-    pub key: String,
-    pub value: String,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "AddCoreHRCommonDataMetaDataEnumOptionReqEnumFieldOptionName")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Label {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub zh_cn: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub en_us: Option<String>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateAppFeedCardReqAppFeedCardButtonsButtonText")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct ContentElementTextRun {
-    pub text: String,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateBaikeDraftReqAliase")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct MainKey {
-    pub key: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_status: Option<crate::DisplayStatus>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateBaikeDraftReqAliaseDisplayStatus")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct DisplayStatus {
-    pub allow_highlight: bool,
-    pub allow_search: bool,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateBaikeDraftReqOuterInfo")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct OuterInfo {
-    pub provider: String,
-    pub outer_id: String,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateBaikeDraftReqRelatedMeta")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct RelatedMeta {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub users: Option<Vec<crate::User>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub chats: Option<Vec<crate::Chat>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub docs: Option<Vec<crate::Doc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub oncalls: Option<Vec<crate::Chat>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub links: Option<Vec<crate::Doc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub abbreviations: Option<Vec<crate::Department>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub classifications: Option<Vec<crate::Classification>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub images: Option<Vec<crate::Image>>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateBaikeDraftReqRelatedMetaChat")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Chat {
-    pub id: String,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateBaikeDraftReqRelatedMetaClassification")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Classification {
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub father_id: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "CreateBaikeDraftReqRelatedMetaDoc")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Doc {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateBaikeDraftReqRelatedMetaUser")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct User {
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateBaikeDraftRespDraftEntityAliase")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct DraftEntityMainKey {
-    pub key: Option<String>,
-    pub display_status: Option<crate::DraftEntityMainKeyDisplayStatus>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateBaikeDraftRespDraftEntityAliaseDisplayStatus")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct DraftEntityMainKeyDisplayStatus {
-    pub allow_highlight: Option<bool>,
-    pub allow_search: Option<bool>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateBaikeDraftRespDraftEntityOuterInfo")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct DraftEntityOuterInfo {
-    pub provider: Option<String>,
-    pub outer_id: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateBaikeDraftRespDraftEntityRelatedMetaChat")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct RelatedMetaUser {
-    pub id: Option<String>,
-    pub title: Option<String>,
-    pub url: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "CreateBaikeDraftRespDraftEntityRelatedMetaImage")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct RelatedMetaImage {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateBaikeDraftRespDraftEntityStatistics")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Statistic {
-    pub like_count: Option<i64>,
-    pub dislike_count: Option<i64>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateBaseAppRoleReqBlockRole")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct BlockRole {
-    pub block_id: String,
-    pub block_perm: i64,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateBaseAppRoleReqTableRoleOtherRecRuleCondition")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Condition {
-    pub field_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub operator: Option<crate::Operator>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<Vec<String>>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateBaseAppRoleReqTableRoleRecRule")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct RecRule {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub conditions: Option<Vec<crate::Condition>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub conjunction: Option<crate::Conjunction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub other_perm: Option<i64>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateBaseAppRoleRespRoleTableRoleOtherRecRuleCondition")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct RecRuleCondition {
-    pub field_name: Option<String>,
-    pub operator: Option<crate::Operator>,
-    pub value: Option<Vec<String>>,
-    pub field_type: Option<i64>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "CreateBoardWhiteboardNodeReqNodeConnectorEndAttachedObjectPosition")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct TurningPoint {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub x: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub y: Option<f64>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "CreateCardkitCardReqData")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Divider {}
-
-/// Part of a request and of an answer.
-#[doc(alias = "CreateContactJobFamilyReqI18nDescription")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct ChangeReasonI18nName {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateCoreHRCompanyReqCurrencyCurrencyName")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Reason {
-    pub lang: String,
-    pub value: String,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "BatchCreateBitableTableReqTable")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct ExternalId {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "CreateDocxDocumentBlockDescendantReqDescendantBitable")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct View {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub view_type: Option<i64>,
-}
-
-/// Part of a request.
-#[doc(
-    alias = "CreateDocxDocumentBlockDescendantReqDescendantBulletElementEquationTextElementStyleLink"
-)]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct TextElementStyleLink {
-    pub url: String,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "CreateDocxDocumentBlockDescendantReqDescendantTablePropertyMergeInfo")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct MergeInfo {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub row_span: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub col_span: Option<i64>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "CreateDocxDocumentBlockDescendantReqDescendantWikiCatalog")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct WikiCatalog {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub wiki_token: Option<String>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateDriveCommentReqReplyListReplyContentElementPerson")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Person {
-    pub user_id: String,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "BatchCreateMailGroupManagerReqMailGroupManager")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct MentionUser {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "CreateHireWebsiteDeliveryByResumeReqResumeWorksAttachment")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct File {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file_id: Option<String>,
-}
-
 /// Part of a request and of an answer.
 #[doc(alias = "DocxBlock")]
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -1091,6 +547,622 @@ pub struct EmergencyContact {
     pub mobile: Option<String>,
 }
 
+/// Part of an answer.
+#[doc(alias = "ExtractBaikeEntityRespEntityWord")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct EntityWord {
+    pub name: Option<String>,
+    pub aliases: Option<Vec<String>>,
+}
+
+/// Part of an answer.
+#[doc(alias = "GetAPaaSWorkspaceTableRespColumn")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Column {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub data_type: Option<String>,
+    pub is_primary_key: Option<bool>,
+    pub is_unique: Option<bool>,
+    pub is_auto_increment: Option<bool>,
+    pub is_array: Option<bool>,
+    pub is_allow_null: Option<bool>,
+    pub default_value: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "BatchGetCoreHREmployeeRespItemPersonInfoDependentBirthCertificateOfChild")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Device {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "BatchGetDriveCommentRespItemReplyListReplyContentElementDocsLink")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Link {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "BatchGetOKRRespOKRObjectiveAlignedObjectiveOwner")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct DelUser {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "BatchGetOKRRespOKRObjectiveKrProgressRecord")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Department {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchGetUserByIDRespUserStatus")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Status {
+    pub is_frozen: Option<bool>,
+    pub is_resigned: Option<bool>,
+    pub is_activated: Option<bool>,
+    pub is_exited: Option<bool>,
+    pub is_unjoin: Option<bool>,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchGetUserRespItemAvatar")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Avatar {
+    pub avatar_72: Option<String>,
+    pub avatar_240: Option<String>,
+    pub avatar_640: Option<String>,
+    pub avatar_origin: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "HelpdeskCategory")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Category {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helpdesk_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub children: Option<Vec<crate::Category>>,
+}
+
+/// Part of an answer.
+#[doc(alias = "HighlightBaikeEntityRespPhrase")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Phrase {
+    pub name: Option<String>,
+    pub entity_ids: Option<Vec<String>>,
+    pub span: Option<crate::Span>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "HighlightBaikeEntityRespPhraseSpan")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Span {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<i64>,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchGetUserRespItemCustomAttrValueGenericUser")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GenericUser {
+    pub id: Option<String>,
+    pub r#type: Option<i64>,
+}
+
+/// Part of an answer.
+#[doc(alias = "ListAttendanceArchiveRuleRespItemArchiveRuleName")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ReportName {
+    pub zh: Option<String>,
+    pub en: Option<String>,
+    pub ja: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "MatchBaikeEntityRespResult")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Entity {
+    pub entity_id: Option<String>,
+    pub r#type: Option<i64>,
+}
+
+/// Part of a request and of an answer.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Mention {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "ActiveCoreHRCostCenterRespCostCenterDescription")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct LeaveAccrualRecordReason {
+    pub lang: Option<String>,
+    pub value: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "AddTaskMemberRespTaskOriginHref")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct DocsLink {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchQueryHireAgencyRespItemLabel")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct LabelList {
+    pub id: Option<String>,
+    pub name: Option<crate::Label>,
+}
+
+/// Part of a request.
+#[doc(alias = "SearchBaikeEntityReqClassificationFilter")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ClassificationFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub include: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclude: Option<Vec<String>>,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchQueryHireBackgroundCheckOrderRespItemCustomData")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetI18nResourceText {
+    pub key: Option<String>,
+    pub value: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "SearchMinutesV1MinuteRespItemMetaData")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct MetaData {
+    pub app_link: Option<String>,
+    pub avatar: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "SearchTaskV2TaskRespItem")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct TaskItem {
+    pub id: Option<String>,
+    pub display_info: Option<String>,
+    pub meta_data: Option<crate::MetaData>,
+}
+
+/// Part of an answer.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Sender {
+    pub id: Option<String>,
+    pub id_type: Option<String>,
+    pub sender_type: Option<crate::SenderType>,
+}
+
+/// Part of a request.
+#[doc(alias = "BatchUpdateDocxChatAnnouncementBlockReqRequestReplaceFile")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Image {
+    pub token: String,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "BatchUpdateDocxDocumentBlockReqRequestReplaceImageCaption")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Message {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "BatchUpdateOKRMetricSourceTableItemRespItemMetricUnit")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct I18nValue {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zh_cn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub en_us: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja_jp: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "BatchUpdateSheetReqRequestCopySheetDestination")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Section {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CheckInScheduleVcV1MyAiRoomReqScenarioContextPlugin")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Right {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// Part of a request.
+#[doc(alias = "CopyDriveFileReqExtra")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Text {
+    pub key: String,
+    pub value: String,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateAppFeedCardReqAppFeedCardButtonsButtonText")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ContentElementTextRun {
+    pub text: String,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "AddCoreHRCommonDataMetaDataEnumOptionReqEnumFieldOptionName")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Label {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zh_cn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub en_us: Option<String>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateBaikeDraftReqAliase")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct MainKey {
+    pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_status: Option<crate::DisplayStatus>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateBaikeDraftReqAliaseDisplayStatus")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DisplayStatus {
+    pub allow_highlight: bool,
+    pub allow_search: bool,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateBaikeDraftReqFullName")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FullName {
+    pub key: String,
+    pub display_status: crate::DisplayStatus,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateBaikeDraftReqOuterInfo")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct OuterInfo {
+    pub provider: String,
+    pub outer_id: String,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateBaikeDraftReqRelatedMeta")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RelatedMeta {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<crate::User>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chats: Option<Vec<crate::Chat>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs: Option<Vec<crate::Doc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oncalls: Option<Vec<crate::Chat>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<crate::Doc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abbreviations: Option<Vec<crate::Department>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classifications: Option<Vec<crate::Classification>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<crate::Image>>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateBaikeDraftReqRelatedMetaChat")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Chat {
+    pub id: String,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateBaikeDraftReqRelatedMetaClassification")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Classification {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub father_id: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateBaikeDraftReqRelatedMetaDoc")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Doc {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateBaikeDraftReqRelatedMetaUser")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct User {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "CreateBaikeDraftRespDraftEntityAliase")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct DraftEntityMainKey {
+    pub key: Option<String>,
+    pub display_status: Option<crate::DraftEntityMainKeyDisplayStatus>,
+}
+
+/// Part of an answer.
+#[doc(alias = "CreateBaikeDraftRespDraftEntityAliaseDisplayStatus")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct DraftEntityMainKeyDisplayStatus {
+    pub allow_highlight: Option<bool>,
+    pub allow_search: Option<bool>,
+}
+
+/// Part of an answer.
+#[doc(alias = "CreateBaikeDraftRespDraftEntityOuterInfo")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct DraftEntityOuterInfo {
+    pub provider: Option<String>,
+    pub outer_id: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "CreateBaikeDraftRespDraftEntityRelatedMetaChat")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct RelatedMetaUser {
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub url: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateBaikeDraftRespDraftEntityRelatedMetaImage")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct RelatedMetaImage {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "CreateBaikeDraftRespDraftEntityStatistics")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Statistic {
+    pub like_count: Option<i64>,
+    pub dislike_count: Option<i64>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateBaseAppRoleReqBlockRole")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct BlockRole {
+    pub block_id: String,
+    pub block_perm: i64,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateBaseAppRoleReqTableRoleOtherRecRuleCondition")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Condition {
+    pub field_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<crate::Operator>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Vec<String>>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateBaseAppRoleReqTableRoleRecRule")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RecRule {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<crate::Condition>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conjunction: Option<crate::Conjunction>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_perm: Option<i64>,
+}
+
+/// Part of an answer.
+#[doc(alias = "CreateBaseAppRoleRespRoleTableRoleOtherRecRuleCondition")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct RecRuleCondition {
+    pub field_name: Option<String>,
+    pub operator: Option<crate::Operator>,
+    pub value: Option<Vec<String>>,
+    pub field_type: Option<i64>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateBoardWhiteboardNodeReqNodeConnectorEndAttachedObjectPosition")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct TurningPoint {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub y: Option<f64>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "BasicBatchContactV3UserRespUserI18nName")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct CreateI18nName {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zh_cn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja_jp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub en_us: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateCardkitCardReqData")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Divider {}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateContactJobFamilyReqI18nDescription")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct I18nName {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateCoreHRCompanyReqCurrencyCurrencyName")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Reason {
+    pub lang: String,
+    pub value: String,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "BatchCreateBitableTableReqTable")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct ExternalId {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateDocxDocumentBlockDescendantReqDescendantBitable")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct View {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view_type: Option<i64>,
+}
+
+/// Part of a request.
+#[doc(
+    alias = "CreateDocxDocumentBlockDescendantReqDescendantBulletElementEquationTextElementStyleLink"
+)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct TextElementStyleLink {
+    pub url: String,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateDocxDocumentBlockDescendantReqDescendantTablePropertyMergeInfo")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct MergeInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row_span: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub col_span: Option<i64>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateDocxDocumentBlockDescendantReqDescendantWikiCatalog")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct WikiCatalog {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wiki_token: Option<String>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateDriveCommentReqReplyListReplyContentElementPerson")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Person {
+    pub user_id: String,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "BatchCreateMailGroupManagerReqMailGroupManager")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct MentionUser {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateHireJobRequirementRespJobRequirementCustomizedDataValueTimeRange")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct TimeRange {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateHireWebsiteDeliveryByResumeReqResumeWorksAttachment")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct File {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
+}
+
 lark_core::string_enum! {
 /// The values of `user_id_type` the platform documents; a value it adds later arrives as `Other`.
 UserIdType {
@@ -1107,6 +1179,14 @@ lark_core::string_enum! {
 DepartmentIdType {
 DepartmentId = "department_id",
 OpenDepartmentId = "open_department_id",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `from_type` the platform documents; a value it adds later arrives as `Other`.
+FromType {
+Bot = "bot",
+User = "user",
 }
 }
 
@@ -1188,5 +1268,14 @@ lark_core::string_enum! {
 Direction {
 Asc = "ASC",
 Desc = "DESC",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
+CreateStatus {
+N0 = "0",
+N1 = "1",
+N2 = "2",
 }
 }

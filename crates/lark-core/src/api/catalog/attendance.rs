@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, PageToken, ParamSpec as P, ResponseKind, TokenKind,
+    Base, BodyKind, EndpointMeta, PageToken, Pages, ParamSpec as P, ResponseKind, TokenKind,
 };
 
 /// `attendance.v1.approvalInfo.process`: `POST /open-apis/attendance/v1/approval_infos/process`.
@@ -29,8 +29,7 @@ pub static V1_APPROVAL_INFO_PROCESS: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/approval_info/process",
     idempotency_key: None,
 };
@@ -58,8 +57,7 @@ pub static V1_ARCHIVE_RULE_DEL_REPORT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/archive_rule/del_report",
     idempotency_key: None,
 };
@@ -85,8 +83,11 @@ pub static V1_ARCHIVE_RULE_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/archive_rule/list",
     idempotency_key: None,
 };
@@ -118,8 +119,7 @@ pub static V1_ARCHIVE_RULE_UPLOAD_REPORT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/archive_rule/upload_report",
     idempotency_key: None,
 };
@@ -147,8 +147,7 @@ pub static V1_ARCHIVE_RULE_USER_STATS_FIELDS_QUERY: EndpointMeta = EndpointMeta 
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/archive_rule/user_stats_fields_query",
     idempotency_key: None,
 };
@@ -169,8 +168,7 @@ pub static V1_FILE_DOWNLOAD: EndpointMeta = EndpointMeta {
     helpdesk: false,
     base: Base::OpenApis,
     response: ResponseKind::Binary,
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/file/download",
     idempotency_key: None,
 };
@@ -193,8 +191,7 @@ pub static V1_FILE_UPLOAD: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/file/upload",
     idempotency_key: None,
 };
@@ -223,8 +220,7 @@ pub static V1_GROUP_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/create",
     idempotency_key: None,
 };
@@ -240,15 +236,17 @@ pub static V1_GROUP_SEARCH: EndpointMeta = EndpointMeta {
     query: &[],
     headers: &[],
     body: BodyKind::Json,
-    body_fields: &[P::new("group_name", "string", true)],
+    body_fields: &[
+        P::new("group_name", "string", true),
+        P::new("exactly_matched", "bool", false),
+    ],
     tokens: &[TokenKind::Tenant],
     helpdesk: false,
     base: Base::OpenApis,
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/search",
     idempotency_key: None,
 };
@@ -274,8 +272,7 @@ pub static V1_GROUP_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/get",
     idempotency_key: None,
 };
@@ -298,8 +295,7 @@ pub static V1_GROUP_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/delete",
     idempotency_key: None,
 };
@@ -325,8 +321,11 @@ pub static V1_GROUP_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/list",
     idempotency_key: None,
 };
@@ -355,8 +354,11 @@ pub static V1_GROUP_LIST_USER: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/list_user",
     idempotency_key: None,
 };
@@ -384,6 +386,7 @@ pub static V1_LEAVE_ACCRUAL_RECORD_PATCH: EndpointMeta = EndpointMeta {
         P::new("time_offset", "i64", false),
         P::new("expiration_date", "string", false),
         P::new("quantity", "string", false),
+        P::new("section_type", "i64", false),
     ],
     tokens: &[TokenKind::Tenant],
     helpdesk: false,
@@ -391,8 +394,7 @@ pub static V1_LEAVE_ACCRUAL_RECORD_PATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/leave_accrual_record/patch",
     idempotency_key: None,
 };
@@ -421,8 +423,7 @@ pub static V1_LEAVE_EMPLOY_EXPIRE_RECORD_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/leave_employ_expire_record/get",
     idempotency_key: None,
 };
@@ -445,8 +446,7 @@ pub static V1_SHIFT_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/shift/query",
     idempotency_key: None,
 };
@@ -469,8 +469,7 @@ pub static V1_SHIFT_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/shift/get",
     idempotency_key: None,
 };
@@ -493,8 +492,7 @@ pub static V1_SHIFT_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/shift/delete",
     idempotency_key: None,
 };
@@ -565,6 +563,11 @@ pub static V1_SHIFT_CREATE: EndpointMeta = EndpointMeta {
             false,
         ),
         P::new("id", "string", false),
+        P::new(
+            "rest_time_flexible_configs",
+            "list<CreateAttendanceShiftReqRestTimeFlexibleConfig>",
+            false,
+        ),
     ],
     tokens: &[TokenKind::Tenant],
     helpdesk: false,
@@ -572,8 +575,7 @@ pub static V1_SHIFT_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/shift/create",
     idempotency_key: None,
 };
@@ -599,8 +601,11 @@ pub static V1_SHIFT_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/shift/list",
     idempotency_key: None,
 };
@@ -631,8 +636,7 @@ pub static V1_USER_APPROVAL_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/Attendance//task/get-user-attendance-data2",
     idempotency_key: None,
 };
@@ -659,8 +663,7 @@ pub static V1_USER_APPROVAL_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_approval/create",
     idempotency_key: None,
 };
@@ -687,8 +690,7 @@ pub static V1_USER_DAILY_SHIFT_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_daily_shift/query",
     idempotency_key: None,
 };
@@ -718,8 +720,7 @@ pub static V1_USER_DAILY_SHIFT_BATCH_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_daily_shift/batch_create",
     idempotency_key: None,
 };
@@ -749,8 +750,7 @@ pub static V1_USER_DAILY_SHIFT_BATCH_CREATE_TEMP: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_daily_shift/batch_create_temp",
     idempotency_key: None,
 };
@@ -780,8 +780,7 @@ pub static V1_USER_FLOW_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_flow/query",
     idempotency_key: None,
 };
@@ -804,8 +803,7 @@ pub static V1_USER_FLOW_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_flow/get",
     idempotency_key: None,
 };
@@ -832,8 +830,7 @@ pub static V1_USER_FLOW_BATCH_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_flow/batch_create",
     idempotency_key: None,
 };
@@ -856,8 +853,7 @@ pub static V1_USER_FLOW_BATCH_DEL: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_flow/batch_del",
     idempotency_key: None,
 };
@@ -880,8 +876,7 @@ pub static V1_USER_SETTING_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_setting/query",
     idempotency_key: None,
 };
@@ -908,8 +903,7 @@ pub static V1_USER_SETTING_MODIFY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_setting/modify",
     idempotency_key: None,
 };
@@ -941,8 +935,7 @@ pub static V1_USER_STATS_DATA_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_stats_data/query",
     idempotency_key: None,
 };
@@ -970,8 +963,7 @@ pub static V1_USER_STATS_FIELD_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_stats_field/query",
     idempotency_key: None,
 };
@@ -998,8 +990,7 @@ pub static V1_USER_STATS_VIEW_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_stats_view/query",
     idempotency_key: None,
 };
@@ -1026,8 +1017,7 @@ pub static V1_USER_STATS_VIEW_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_stats_view/update",
     idempotency_key: None,
 };
@@ -1053,14 +1043,13 @@ pub static V1_USER_TASK_QUERY: EndpointMeta = EndpointMeta {
         P::new("check_date_to", "i64", true),
         P::new("need_overtime_result", "bool", false),
     ],
-    tokens: &[TokenKind::Tenant],
+    tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
     base: Base::OpenApis,
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_task/query",
     idempotency_key: None,
 };
@@ -1086,8 +1075,7 @@ pub static V1_USER_TASK_REMEDY_QUERY_USER_ALLOWED_REMEDYS: EndpointMeta = Endpoi
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_task_remedy/query_user_allowed_remedys",
     idempotency_key: None,
 };
@@ -1116,8 +1104,7 @@ pub static V1_USER_TASK_REMEDY_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_task_remedy/query",
     idempotency_key: None,
 };
@@ -1148,8 +1135,7 @@ pub static V1_USER_TASK_REMEDY_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_task_remedy/create",
     idempotency_key: None,
 };

@@ -26,8 +26,7 @@ pub static V1_ACCESS_TOKEN_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/authen-v1/authen/access_token",
     idempotency_key: None,
 };
@@ -53,8 +52,7 @@ pub static V1_OIDC_ACCESS_TOKEN_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/authen-v1/oidc-access_token/create",
     idempotency_key: None,
 };
@@ -80,8 +78,7 @@ pub static V1_OIDC_REFRESH_ACCESS_TOKEN_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/authen-v1/oidc-refresh_access_token/create",
     idempotency_key: None,
 };
@@ -107,8 +104,7 @@ pub static V1_REFRESH_ACCESS_TOKEN_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/authen-v1/refresh_access_token/create",
     idempotency_key: None,
 };
@@ -131,8 +127,7 @@ pub static V1_USER_INFO_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/authen-v1/authen/user_info",
     idempotency_key: None,
 };

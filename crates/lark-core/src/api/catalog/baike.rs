@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, PageToken, ParamSpec as P, ResponseKind, TokenKind,
+    Base, BodyKind, EndpointMeta, PageToken, Pages, ParamSpec as P, ResponseKind, TokenKind,
 };
 
 /// `baike.v1.classification.list`: `GET /open-apis/baike/v1/classifications`.
@@ -28,8 +28,11 @@ pub static V1_CLASSIFICATION_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: None,
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/classification/list",
     idempotency_key: None,
 };
@@ -53,6 +56,7 @@ pub static V1_DRAFT_CREATE: EndpointMeta = EndpointMeta {
         P::new("related_meta", "CreateBaikeDraftReqRelatedMeta", false),
         P::new("outer_info", "CreateBaikeDraftReqOuterInfo", false),
         P::new("rich_text", "string", false),
+        P::new("full_names", "list<CreateBaikeDraftReqFullName>", false),
     ],
     tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
@@ -60,8 +64,7 @@ pub static V1_DRAFT_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/draft/create",
     idempotency_key: None,
 };
@@ -84,6 +87,7 @@ pub static V1_DRAFT_UPDATE: EndpointMeta = EndpointMeta {
         P::new("description", "string", false),
         P::new("related_meta", "CreateBaikeUpdateReqRelatedMeta", false),
         P::new("rich_text", "string", false),
+        P::new("full_names", "list<CreateBaikeUpdateReqFullName>", false),
     ],
     tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
@@ -91,8 +95,7 @@ pub static V1_DRAFT_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/draft/update",
     idempotency_key: None,
 };
@@ -119,8 +122,7 @@ pub static V1_ENTITY_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/get",
     idempotency_key: None,
 };
@@ -148,8 +150,11 @@ pub static V1_ENTITY_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: None,
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/list",
     idempotency_key: None,
 };
@@ -172,8 +177,7 @@ pub static V1_ENTITY_MATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/match",
     idempotency_key: None,
 };
@@ -209,8 +213,11 @@ pub static V1_ENTITY_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: None,
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/search",
     idempotency_key: None,
 };
@@ -233,8 +240,7 @@ pub static V1_ENTITY_HIGHLIGHT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/highlight",
     idempotency_key: None,
 };
@@ -257,6 +263,7 @@ pub static V1_ENTITY_CREATE: EndpointMeta = EndpointMeta {
         P::new("related_meta", "CreateBaikeEntityReqRelatedMeta", false),
         P::new("outer_info", "CreateBaikeEntityReqOuterInfo", false),
         P::new("rich_text", "string", false),
+        P::new("full_names", "list<CreateBaikeEntityReqFullName>", false),
     ],
     tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
@@ -264,8 +271,7 @@ pub static V1_ENTITY_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/create",
     idempotency_key: None,
 };
@@ -288,8 +294,7 @@ pub static V1_ENTITY_EXTRACT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/extract",
     idempotency_key: None,
 };
@@ -312,6 +317,7 @@ pub static V1_ENTITY_UPDATE: EndpointMeta = EndpointMeta {
         P::new("related_meta", "UpdateBaikeEntityReqRelatedMeta", false),
         P::new("outer_info", "UpdateBaikeEntityReqOuterInfo", false),
         P::new("rich_text", "string", false),
+        P::new("full_names", "list<UpdateBaikeEntityReqFullName>", false),
     ],
     tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
@@ -319,8 +325,7 @@ pub static V1_ENTITY_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/update",
     idempotency_key: None,
 };
@@ -341,8 +346,7 @@ pub static V1_FILE_DOWNLOAD: EndpointMeta = EndpointMeta {
     helpdesk: false,
     base: Base::OpenApis,
     response: ResponseKind::Binary,
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/file/download",
     idempotency_key: None,
 };
@@ -368,8 +372,7 @@ pub static V1_FILE_UPLOAD: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/file/upload",
     idempotency_key: None,
 };

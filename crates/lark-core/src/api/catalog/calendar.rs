@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, IdempotencyKey, PageToken, ParamSpec as P, ResponseKind,
+    Base, BodyKind, EndpointMeta, IdempotencyKey, PageToken, Pages, ParamSpec as P, ResponseKind,
     TokenKind,
 };
 
@@ -16,7 +16,10 @@ pub static V4_CALENDAR_PRIMARY: EndpointMeta = EndpointMeta {
     method: Method::POST,
     path: "/open-apis/calendar/v4/calendars/primary",
     path_params: &[],
-    query: &[P::new("user_id_type", "string", false)],
+    query: &[
+        P::new("user_id_type", "string", false),
+        P::new("op_user_id", "string", false),
+    ],
     headers: &[],
     body: BodyKind::None,
     body_fields: &[],
@@ -26,8 +29,7 @@ pub static V4_CALENDAR_PRIMARY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/primary",
     idempotency_key: None,
 };
@@ -56,8 +58,7 @@ pub static V4_CALENDAR_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/create",
     idempotency_key: None,
 };
@@ -80,8 +81,7 @@ pub static V4_CALENDAR_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/delete",
     idempotency_key: None,
 };
@@ -104,8 +104,7 @@ pub static V4_CALENDAR_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/get",
     idempotency_key: None,
 };
@@ -132,8 +131,11 @@ pub static V4_CALENDAR_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/list",
     idempotency_key: None,
 };
@@ -162,8 +164,7 @@ pub static V4_CALENDAR_PATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/patch",
     idempotency_key: None,
 };
@@ -189,8 +190,11 @@ pub static V4_CALENDAR_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: None,
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/search",
     idempotency_key: None,
 };
@@ -213,8 +217,7 @@ pub static V4_CALENDAR_SUBSCRIBE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/subscribe",
     idempotency_key: None,
 };
@@ -237,8 +240,7 @@ pub static V4_CALENDAR_UNSUBSCRIBE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/unsubscribe",
     idempotency_key: None,
 };
@@ -261,8 +263,7 @@ pub static V4_CALENDAR_SUBSCRIPTION: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/subscription",
     idempotency_key: None,
 };
@@ -275,7 +276,7 @@ pub static V4_CALENDAR_MGET: EndpointMeta = EndpointMeta {
     method: Method::POST,
     path: "/open-apis/calendar/v4/calendars/mget",
     path_params: &[],
-    query: &[],
+    query: &[P::new("user_id_type", "string", false)],
     headers: &[],
     body: BodyKind::Json,
     body_fields: &[P::new("calendar_ids", "list<string>", false)],
@@ -285,8 +286,7 @@ pub static V4_CALENDAR_MGET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/mget",
     idempotency_key: None,
 };
@@ -309,8 +309,7 @@ pub static V4_CALENDAR_PRIMARYS: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/primarys",
     idempotency_key: None,
 };
@@ -333,8 +332,7 @@ pub static V4_CALENDAR_UNSUBSCRIPTION: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/unsubscription",
     idempotency_key: None,
 };
@@ -360,8 +358,7 @@ pub static V4_CALENDAR_ACL_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-acl/create",
     idempotency_key: None,
 };
@@ -387,8 +384,7 @@ pub static V4_CALENDAR_ACL_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-acl/delete",
     idempotency_key: None,
 };
@@ -415,8 +411,11 @@ pub static V4_CALENDAR_ACL_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-acl/list",
     idempotency_key: None,
 };
@@ -439,8 +438,7 @@ pub static V4_CALENDAR_ACL_SUBSCRIPTION: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-acl/subscription",
     idempotency_key: None,
 };
@@ -463,8 +461,7 @@ pub static V4_CALENDAR_ACL_UNSUBSCRIPTION: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-acl/unsubscription",
     idempotency_key: None,
 };
@@ -508,6 +505,8 @@ pub static V4_CALENDAR_EVENT_CREATE: EndpointMeta = EndpointMeta {
             "CreateCalendarEventReqEventCheckIn",
             false,
         ),
+        P::new("source", "string", false),
+        P::new("description_rich", "string", false),
     ],
     tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
@@ -515,8 +514,7 @@ pub static V4_CALENDAR_EVENT_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/create",
     // idempotency_key: "创建日程的幂等key ... 用于避免重复创建资源"
     idempotency_key: Some(IdempotencyKey::Query("idempotency_key")),
@@ -543,8 +541,7 @@ pub static V4_CALENDAR_EVENT_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/delete",
     idempotency_key: None,
 };
@@ -565,6 +562,7 @@ pub static V4_CALENDAR_EVENT_GET: EndpointMeta = EndpointMeta {
         P::new("need_attendee", "bool", false),
         P::new("max_attendee_num", "i64", false),
         P::new("user_id_type", "string", false),
+        P::new("op_user_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::None,
@@ -575,8 +573,7 @@ pub static V4_CALENDAR_EVENT_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/get",
     idempotency_key: None,
 };
@@ -597,6 +594,7 @@ pub static V4_CALENDAR_EVENT_LIST: EndpointMeta = EndpointMeta {
         P::new("start_time", "string", false),
         P::new("end_time", "string", false),
         P::new("user_id_type", "string", false),
+        P::new("op_user_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::None,
@@ -607,8 +605,11 @@ pub static V4_CALENDAR_EVENT_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/list",
     idempotency_key: None,
 };
@@ -652,6 +653,8 @@ pub static V4_CALENDAR_EVENT_PATCH: EndpointMeta = EndpointMeta {
             "UpdateCalendarEventReqEventCheckIn",
             false,
         ),
+        P::new("source", "string", false),
+        P::new("description_rich", "string", false),
     ],
     tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
@@ -659,8 +662,7 @@ pub static V4_CALENDAR_EVENT_PATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/patch",
     idempotency_key: None,
 };
@@ -690,8 +692,11 @@ pub static V4_CALENDAR_EVENT_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: None,
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/search",
     idempotency_key: None,
 };
@@ -704,18 +709,20 @@ pub static V4_CALENDAR_EVENT_SUBSCRIPTION: EndpointMeta = EndpointMeta {
     method: Method::POST,
     path: "/open-apis/calendar/v4/calendars/:calendar_id/events/subscription",
     path_params: &[P::new("calendar_id", "string", true)],
-    query: &[],
+    query: &[
+        P::new("op_user_id", "string", false),
+        P::new("user_id_type", "string", false),
+    ],
     headers: &[],
     body: BodyKind::None,
     body_fields: &[],
-    tokens: &[TokenKind::User],
+    tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
     base: Base::OpenApis,
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/subscription",
     idempotency_key: None,
 };
@@ -746,8 +753,11 @@ pub static V4_CALENDAR_EVENT_INSTANCES: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/instances",
     idempotency_key: None,
 };
@@ -774,8 +784,7 @@ pub static V4_CALENDAR_EVENT_INSTANCE_VIEW: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/instance_view",
     idempotency_key: None,
 };
@@ -801,8 +810,7 @@ pub static V4_CALENDAR_EVENT_REPLY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/reply",
     idempotency_key: None,
 };
@@ -815,18 +823,20 @@ pub static V4_CALENDAR_EVENT_UNSUBSCRIPTION: EndpointMeta = EndpointMeta {
     method: Method::POST,
     path: "/open-apis/calendar/v4/calendars/:calendar_id/events/unsubscription",
     path_params: &[P::new("calendar_id", "string", true)],
-    query: &[],
+    query: &[
+        P::new("op_user_id", "string", false),
+        P::new("user_id_type", "string", false),
+    ],
     headers: &[],
     body: BodyKind::None,
     body_fields: &[],
-    tokens: &[TokenKind::User],
+    tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
     base: Base::OpenApis,
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/unsubscription",
     idempotency_key: None,
 };
@@ -862,8 +872,7 @@ pub static V4_CALENDAR_EVENT_ATTENDEE_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-attendee/create",
     idempotency_key: None,
 };
@@ -884,6 +893,7 @@ pub static V4_CALENDAR_EVENT_ATTENDEE_LIST: EndpointMeta = EndpointMeta {
         P::new("need_resource_customization", "bool", false),
         P::new("page_token", "string", false),
         P::new("page_size", "i64", false),
+        P::new("op_user_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::None,
@@ -894,8 +904,11 @@ pub static V4_CALENDAR_EVENT_ATTENDEE_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-attendee/list",
     idempotency_key: None,
 };
@@ -927,8 +940,7 @@ pub static V4_CALENDAR_EVENT_ATTENDEE_BATCH_DELETE: EndpointMeta = EndpointMeta 
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-attendee/batch_delete",
     idempotency_key: None,
 };
@@ -949,6 +961,7 @@ pub static V4_CALENDAR_EVENT_ATTENDEE_CHAT_MEMBER_LIST: EndpointMeta = EndpointM
         P::new("page_token", "string", false),
         P::new("page_size", "i64", false),
         P::new("user_id_type", "string", false),
+        P::new("op_user_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::None,
@@ -959,8 +972,11 @@ pub static V4_CALENDAR_EVENT_ATTENDEE_CHAT_MEMBER_LIST: EndpointMeta = EndpointM
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-attendee-chat_member/list",
     idempotency_key: None,
 };
@@ -986,8 +1002,7 @@ pub static V4_CALENDAR_EVENT_MEETING_CHAT_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-meeting_chat/create",
     idempotency_key: None,
 };
@@ -1013,8 +1028,7 @@ pub static V4_CALENDAR_EVENT_MEETING_CHAT_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-meeting_chat/delete",
     idempotency_key: None,
 };
@@ -1040,8 +1054,7 @@ pub static V4_CALENDAR_EVENT_MEETING_MINUTE_CREATE: EndpointMeta = EndpointMeta 
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-meeting_minute/create",
     idempotency_key: None,
 };
@@ -1068,8 +1081,7 @@ pub static V4_EXCHANGE_BINDING_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/exchange_binding/create",
     idempotency_key: None,
 };
@@ -1092,8 +1104,7 @@ pub static V4_EXCHANGE_BINDING_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/exchange_binding/get",
     idempotency_key: None,
 };
@@ -1116,8 +1127,7 @@ pub static V4_EXCHANGE_BINDING_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/exchange_binding/delete",
     idempotency_key: None,
 };
@@ -1148,8 +1158,7 @@ pub static V4_FREEBUSY_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/freebusy/list",
     idempotency_key: None,
 };
@@ -1179,8 +1188,7 @@ pub static V4_FREEBUSY_BATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/freebusy/batch",
     idempotency_key: None,
 };
@@ -1203,8 +1211,7 @@ pub static V4_SETTING_GENERATE_CALDAV_CONF: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/setting/generate_caldav_conf",
     idempotency_key: None,
 };
@@ -1234,8 +1241,7 @@ pub static V4_TIMEOFF_EVENT_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/timeoff_event/create",
     idempotency_key: None,
 };
@@ -1258,8 +1264,7 @@ pub static V4_TIMEOFF_EVENT_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/timeoff_event/delete",
     idempotency_key: None,
 };

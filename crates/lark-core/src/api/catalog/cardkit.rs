@@ -29,8 +29,7 @@ pub static V1_CARD_BATCH_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/batch_update",
     // uuid: "幂等 ID, 可通过传入唯一的 UUID 以保证相同批次的操作只进行一次"
     idempotency_key: Some(IdempotencyKey::Body("uuid")),
@@ -57,8 +56,7 @@ pub static V1_CARD_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/create",
     idempotency_key: None,
 };
@@ -81,8 +79,7 @@ pub static V1_CARD_ID_CONVERT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/id_convert",
     idempotency_key: None,
 };
@@ -109,8 +106,7 @@ pub static V1_CARD_SETTINGS: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/settings",
     // uuid: "幂等 ID, 可通过传入唯一的 UUID 以保证相同批次的操作只进行一次"
     idempotency_key: Some(IdempotencyKey::Body("uuid")),
@@ -138,8 +134,7 @@ pub static V1_CARD_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/update",
     // uuid: "幂等 ID, 可通过传入唯一的 UUID 以保证相同批次的操作只进行一次"
     idempotency_key: Some(IdempotencyKey::Body("uuid")),
@@ -170,8 +165,7 @@ pub static V1_CARD_ELEMENT_CONTENT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/content",
     // uuid: "幂等 ID, 可通过传入唯一的 UUID 以保证相同批次的操作只进行一次"
     idempotency_key: Some(IdempotencyKey::Body("uuid")),
@@ -201,8 +195,7 @@ pub static V1_CARD_ELEMENT_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/create",
     // uuid: "幂等 ID, 可通过传入唯一的 UUID 以保证相同批次的操作只进行一次"
     idempotency_key: Some(IdempotencyKey::Body("uuid")),
@@ -232,8 +225,7 @@ pub static V1_CARD_ELEMENT_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/delete",
     // uuid: "幂等 ID, 可通过传入唯一的 UUID 以保证相同批次的操作只进行一次"
     idempotency_key: Some(IdempotencyKey::Body("uuid")),
@@ -264,8 +256,7 @@ pub static V1_CARD_ELEMENT_PATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/patch",
     // uuid: "幂等 ID, 可通过传入唯一的 UUID 以保证相同批次的操作只进行一次"
     idempotency_key: Some(IdempotencyKey::Body("uuid")),
@@ -296,8 +287,7 @@ pub static V1_CARD_ELEMENT_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/update",
     // uuid: "幂等 ID, 可通过传入唯一的 UUID 以保证相同批次的操作只进行一次"
     idempotency_key: Some(IdempotencyKey::Body("uuid")),

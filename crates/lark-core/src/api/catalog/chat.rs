@@ -23,8 +23,7 @@ pub static V4_INFO: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uMTO5QjLzkTO04yM5kDN",
     idempotency_key: None,
 };

@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, PageToken, ParamSpec as P, ResponseKind, TokenKind,
+    Base, BodyKind, EndpointMeta, PageToken, Pages, ParamSpec as P, ResponseKind, TokenKind,
 };
 
 /// `directory.v1.collaborationRule.create`: `POST /open-apis/directory/v1/collaboration_rules`.
@@ -15,7 +15,10 @@ pub static V1_COLLABORATION_RULE_CREATE: EndpointMeta = EndpointMeta {
     method: Method::POST,
     path: "/open-apis/directory/v1/collaboration_rules",
     path_params: &[],
-    query: &[P::new("target_tenant_key", "string", true)],
+    query: &[
+        P::new("target_tenant_key", "string", true),
+        P::new("tenant_id", "string", false),
+    ],
     headers: &[],
     body: BodyKind::Json,
     body_fields: &[
@@ -36,8 +39,7 @@ pub static V1_COLLABORATION_RULE_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/collaboration_rule/create",
     idempotency_key: None,
 };
@@ -50,7 +52,10 @@ pub static V1_COLLABORATION_RULE_DELETE: EndpointMeta = EndpointMeta {
     method: Method::DELETE,
     path: "/open-apis/directory/v1/collaboration_rules/:collaboration_rule_id",
     path_params: &[P::new("collaboration_rule_id", "string", true)],
-    query: &[P::new("target_tenant_key", "string", true)],
+    query: &[
+        P::new("target_tenant_key", "string", true),
+        P::new("tenant_id", "string", false),
+    ],
     headers: &[],
     body: BodyKind::None,
     body_fields: &[],
@@ -60,8 +65,7 @@ pub static V1_COLLABORATION_RULE_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/collaboration_rule/delete",
     idempotency_key: None,
 };
@@ -78,6 +82,7 @@ pub static V1_COLLABORATION_RULE_LIST: EndpointMeta = EndpointMeta {
         P::new("page_size", "i64", false),
         P::new("page_token", "string", false),
         P::new("target_tenant_key", "string", true),
+        P::new("tenant_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::None,
@@ -88,8 +93,11 @@ pub static V1_COLLABORATION_RULE_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/collaboration_rule/list",
     idempotency_key: None,
 };
@@ -102,7 +110,10 @@ pub static V1_COLLABORATION_RULE_UPDATE: EndpointMeta = EndpointMeta {
     method: Method::PUT,
     path: "/open-apis/directory/v1/collaboration_rules/:collaboration_rule_id",
     path_params: &[P::new("collaboration_rule_id", "string", true)],
-    query: &[P::new("target_tenant_key", "string", true)],
+    query: &[
+        P::new("target_tenant_key", "string", true),
+        P::new("tenant_id", "string", false),
+    ],
     headers: &[],
     body: BodyKind::Json,
     body_fields: &[
@@ -123,8 +134,7 @@ pub static V1_COLLABORATION_RULE_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/collaboration_rule/update",
     idempotency_key: None,
 };
@@ -140,6 +150,7 @@ pub static V1_COLLABORATION_TENANT_LIST: EndpointMeta = EndpointMeta {
     query: &[
         P::new("page_size", "i64", false),
         P::new("page_token", "string", false),
+        P::new("tenant_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::None,
@@ -150,8 +161,11 @@ pub static V1_COLLABORATION_TENANT_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/collaboration_tenant/list",
     idempotency_key: None,
 };
@@ -171,6 +185,7 @@ pub static V1_COLLBORATION_SHARE_ENTITY_LIST: EndpointMeta = EndpointMeta {
         P::new("is_select_subject", "bool", false),
         P::new("page_token", "string", false),
         P::new("page_size", "i64", false),
+        P::new("tenant_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::None,
@@ -181,8 +196,11 @@ pub static V1_COLLBORATION_SHARE_ENTITY_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/collboration_share_entity/list",
     idempotency_key: None,
 };
@@ -198,6 +216,8 @@ pub static V1_DEPARTMENT_CREATE: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
+        P::new("tenant_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::Json,
@@ -212,8 +232,7 @@ pub static V1_DEPARTMENT_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/department/create",
     idempotency_key: None,
 };
@@ -226,7 +245,11 @@ pub static V1_DEPARTMENT_DELETE: EndpointMeta = EndpointMeta {
     method: Method::DELETE,
     path: "/open-apis/directory/v1/departments/:department_id",
     path_params: &[P::new("department_id", "string", true)],
-    query: &[P::new("department_id_type", "string", false)],
+    query: &[
+        P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
+        P::new("employee_id_type", "string", false),
+    ],
     headers: &[],
     body: BodyKind::None,
     body_fields: &[],
@@ -236,8 +259,7 @@ pub static V1_DEPARTMENT_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/department/delete",
     idempotency_key: None,
 };
@@ -253,6 +275,8 @@ pub static V1_DEPARTMENT_FILTER: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
+        P::new("tenant_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::Json,
@@ -271,8 +295,7 @@ pub static V1_DEPARTMENT_FILTER: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/department/filter",
     idempotency_key: None,
 };
@@ -288,6 +311,7 @@ pub static V1_DEPARTMENT_MGET: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
     ],
     headers: &[],
     body: BodyKind::Json,
@@ -301,8 +325,7 @@ pub static V1_DEPARTMENT_MGET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/department/mget",
     idempotency_key: None,
 };
@@ -318,6 +341,8 @@ pub static V1_DEPARTMENT_SEARCH: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
+        P::new("tenant_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::Json,
@@ -329,6 +354,7 @@ pub static V1_DEPARTMENT_SEARCH: EndpointMeta = EndpointMeta {
             false,
         ),
         P::new("required_fields", "list<string>", false),
+        P::new("filter", "SearchDirectoryDepartmentReqFilter", false),
     ],
     tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
@@ -336,8 +362,7 @@ pub static V1_DEPARTMENT_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/department/search",
     idempotency_key: None,
 };
@@ -353,6 +378,7 @@ pub static V1_DEPARTMENT_PATCH: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
     ],
     headers: &[],
     body: BodyKind::Json,
@@ -367,8 +393,7 @@ pub static V1_DEPARTMENT_PATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/department/patch",
     idempotency_key: None,
 };
@@ -384,6 +409,8 @@ pub static V1_EMPLOYEE_CREATE: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
+        P::new("tenant_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::Json,
@@ -397,8 +424,7 @@ pub static V1_EMPLOYEE_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/create",
     idempotency_key: None,
 };
@@ -411,7 +437,11 @@ pub static V1_EMPLOYEE_DELETE: EndpointMeta = EndpointMeta {
     method: Method::DELETE,
     path: "/open-apis/directory/v1/employees/:employee_id",
     path_params: &[P::new("employee_id", "string", true)],
-    query: &[P::new("employee_id_type", "string", false)],
+    query: &[
+        P::new("employee_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
+        P::new("department_id_type", "string", false),
+    ],
     headers: &[],
     body: BodyKind::Json,
     body_fields: &[P::new(
@@ -425,8 +455,7 @@ pub static V1_EMPLOYEE_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/delete",
     idempotency_key: None,
 };
@@ -442,6 +471,8 @@ pub static V1_EMPLOYEE_FILTER: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
+        P::new("tenant_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::Json,
@@ -460,8 +491,7 @@ pub static V1_EMPLOYEE_FILTER: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/filter",
     idempotency_key: None,
 };
@@ -477,6 +507,7 @@ pub static V1_EMPLOYEE_MGET: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", true),
     ],
     headers: &[],
     body: BodyKind::Json,
@@ -490,8 +521,7 @@ pub static V1_EMPLOYEE_MGET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/mget",
     idempotency_key: None,
 };
@@ -507,18 +537,22 @@ pub static V1_EMPLOYEE_REGULAR: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
     ],
     headers: &[],
-    body: BodyKind::None,
-    body_fields: &[],
+    body: BodyKind::Json,
+    body_fields: &[P::new(
+        "openapi_options",
+        "UpdateDirectoryEmployeeRegularReqOpenapiOptions",
+        false,
+    )],
     tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
     base: Base::OpenApis,
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/regular",
     idempotency_key: None,
 };
@@ -534,6 +568,7 @@ pub static V1_EMPLOYEE_RESURRECT: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
     ],
     headers: &[],
     body: BodyKind::Json,
@@ -551,8 +586,7 @@ pub static V1_EMPLOYEE_RESURRECT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/resurrect",
     idempotency_key: None,
 };
@@ -568,6 +602,8 @@ pub static V1_EMPLOYEE_SEARCH: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
+        P::new("tenant_id", "string", false),
     ],
     headers: &[],
     body: BodyKind::Json,
@@ -579,6 +615,7 @@ pub static V1_EMPLOYEE_SEARCH: EndpointMeta = EndpointMeta {
             false,
         ),
         P::new("required_fields", "list<string>", false),
+        P::new("filter", "SearchDirectoryEmployeeReqFilter", false),
     ],
     tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
@@ -586,8 +623,7 @@ pub static V1_EMPLOYEE_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/search",
     idempotency_key: None,
 };
@@ -603,6 +639,7 @@ pub static V1_EMPLOYEE_TO_BE_RESIGNED: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
     ],
     headers: &[],
     body: BodyKind::Json,
@@ -617,8 +654,7 @@ pub static V1_EMPLOYEE_TO_BE_RESIGNED: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/to_be_resigned",
     idempotency_key: None,
 };
@@ -634,6 +670,7 @@ pub static V1_EMPLOYEE_PATCH: EndpointMeta = EndpointMeta {
     query: &[
         P::new("employee_id_type", "string", false),
         P::new("department_id_type", "string", false),
+        P::new("is_admin_role", "bool", false),
     ],
     headers: &[],
     body: BodyKind::Json,
@@ -648,8 +685,7 @@ pub static V1_EMPLOYEE_PATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/patch",
     idempotency_key: None,
 };

@@ -26,8 +26,7 @@ pub static V2_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ugDM2YjL4AjN24COwYjN",
     idempotency_key: None,
 };
@@ -50,8 +49,7 @@ pub static V2_CONTENT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDM2YjL1AjN24SNwYjN",
     idempotency_key: None,
 };
@@ -74,8 +72,7 @@ pub static V2_RAW_CONTENT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ukzNzUjL5czM14SO3MTN",
     idempotency_key: None,
 };
@@ -101,8 +98,7 @@ pub static V2_BATCH_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uYDM2YjL2AjN24iNwYjN",
     idempotency_key: None,
 };
@@ -125,8 +121,7 @@ pub static V2_META_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uczN3UjL3czN14yN3cTN",
     idempotency_key: None,
 };

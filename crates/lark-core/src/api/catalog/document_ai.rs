@@ -23,8 +23,7 @@ pub static V1_BANK_CARD_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/bank_card/recognize",
     idempotency_key: None,
 };
@@ -47,8 +46,7 @@ pub static V1_BUSINESS_CARD_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/business_card/recognize",
     idempotency_key: None,
 };
@@ -71,8 +69,7 @@ pub static V1_BUSINESS_LICENSE_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/business_license/recognize",
     idempotency_key: None,
 };
@@ -95,8 +92,7 @@ pub static V1_CHINESE_PASSPORT_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/chinese_passport/recognize",
     idempotency_key: None,
 };
@@ -123,8 +119,7 @@ pub static V1_CONTRACT_FIELD_EXTRACTION: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/contract/field_extraction",
     idempotency_key: None,
 };
@@ -147,8 +142,7 @@ pub static V1_DRIVING_LICENSE_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/driving_license/recognize",
     idempotency_key: None,
 };
@@ -171,8 +165,7 @@ pub static V1_FOOD_MANAGE_LICENSE_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/food_manage_license/recognize",
     idempotency_key: None,
 };
@@ -195,8 +188,7 @@ pub static V1_FOOD_PRODUCE_LICENSE_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/food_produce_license/recognize",
     idempotency_key: None,
 };
@@ -219,8 +211,7 @@ pub static V1_HEALTH_CERTIFICATE_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/health_certificate/recognize",
     idempotency_key: None,
 };
@@ -243,8 +234,7 @@ pub static V1_HKM_MAINLAND_TRAVEL_PERMIT_RECOGNIZE: EndpointMeta = EndpointMeta 
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/hkm_mainland_travel_permit/recognize",
     idempotency_key: None,
 };
@@ -267,8 +257,7 @@ pub static V1_ID_CARD_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/id_card/recognize",
     idempotency_key: None,
 };
@@ -291,8 +280,7 @@ pub static V1_RESUME_PARSE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/resume/parse",
     idempotency_key: None,
 };
@@ -315,8 +303,7 @@ pub static V1_TAXI_INVOICE_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/taxi_invoice/recognize",
     idempotency_key: None,
 };
@@ -339,8 +326,7 @@ pub static V1_TRAIN_INVOICE_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/train_invoice/recognize",
     idempotency_key: None,
 };
@@ -363,8 +349,7 @@ pub static V1_TW_MAINLAND_TRAVEL_PERMIT_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/tw_mainland_travel_permit/recognize",
     idempotency_key: None,
 };
@@ -387,8 +372,7 @@ pub static V1_VAT_INVOICE_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/vat_invoice/recognize",
     idempotency_key: None,
 };
@@ -411,8 +395,7 @@ pub static V1_VEHICLE_INVOICE_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/vehicle_invoice/recognize",
     idempotency_key: None,
 };
@@ -435,8 +418,7 @@ pub static V1_VEHICLE_LICENSE_RECOGNIZE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/vehicle_license/recognize",
     idempotency_key: None,
 };

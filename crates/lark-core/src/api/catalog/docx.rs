@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, IdempotencyKey, PageToken, ParamSpec as P, ResponseKind,
+    Base, BodyKind, EndpointMeta, IdempotencyKey, PageToken, Pages, ParamSpec as P, ResponseKind,
     TokenKind,
 };
 
@@ -26,8 +26,7 @@ pub static V1_CHAT_ANNOUNCEMENT_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement/get",
     idempotency_key: None,
 };
@@ -55,8 +54,11 @@ pub static V1_CHAT_ANNOUNCEMENT_BLOCK_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block/list",
     idempotency_key: None,
 };
@@ -87,8 +89,7 @@ pub static V1_CHAT_ANNOUNCEMENT_BLOCK_BATCH_UPDATE: EndpointMeta = EndpointMeta 
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block/batch_update",
     // client_token: "根据client_token是否一致来判断是否为同一请求" / "幂等标识" / "用于幂等的进行更新操作" / "幂等token"
     idempotency_key: Some(IdempotencyKey::Query("client_token")),
@@ -118,8 +119,7 @@ pub static V1_CHAT_ANNOUNCEMENT_BLOCK_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block/get",
     idempotency_key: None,
 };
@@ -152,8 +152,7 @@ pub static V1_CHAT_ANNOUNCEMENT_BLOCK_CHILDREN_CREATE: EndpointMeta = EndpointMe
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block-children/create",
     // client_token: "根据client_token是否一致来判断是否为同一请求" / "幂等标识" / "用于幂等的进行更新操作" / "幂等token"
     idempotency_key: Some(IdempotencyKey::Query("client_token")),
@@ -185,8 +184,11 @@ pub static V1_CHAT_ANNOUNCEMENT_BLOCK_CHILDREN_GET: EndpointMeta = EndpointMeta 
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block-children/get",
     idempotency_key: None,
 };
@@ -219,8 +221,7 @@ pub static V1_CHAT_ANNOUNCEMENT_BLOCK_CHILDREN_BATCH_DELETE: EndpointMeta = Endp
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block-children/batch_delete",
     // client_token: "根据client_token是否一致来判断是否为同一请求" / "幂等标识" / "用于幂等的进行更新操作" / "幂等token"
     idempotency_key: Some(IdempotencyKey::Query("client_token")),
@@ -247,8 +248,7 @@ pub static V1_DOCUMENT_CONVERT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document/convert",
     idempotency_key: None,
 };
@@ -274,8 +274,7 @@ pub static V1_DOCUMENT_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document/create",
     idempotency_key: None,
 };
@@ -298,8 +297,7 @@ pub static V1_DOCUMENT_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document/get",
     idempotency_key: None,
 };
@@ -322,8 +320,7 @@ pub static V1_DOCUMENT_RAW_CONTENT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document/raw_content",
     idempotency_key: None,
 };
@@ -354,8 +351,7 @@ pub static V1_DOCUMENT_BLOCK_BATCH_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block/batch_update",
     // client_token: "根据client_token是否一致来判断是否为同一请求" / "幂等标识" / "用于幂等的进行更新操作" / "幂等token"
     idempotency_key: Some(IdempotencyKey::Query("client_token")),
@@ -385,8 +381,7 @@ pub static V1_DOCUMENT_BLOCK_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block/get",
     idempotency_key: None,
 };
@@ -414,8 +409,11 @@ pub static V1_DOCUMENT_BLOCK_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block/list",
     idempotency_key: None,
 };
@@ -510,8 +508,7 @@ pub static V1_DOCUMENT_BLOCK_PATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block/patch",
     // client_token: "根据client_token是否一致来判断是否为同一请求" / "幂等标识" / "用于幂等的进行更新操作" / "幂等token"
     idempotency_key: Some(IdempotencyKey::Query("client_token")),
@@ -544,8 +541,7 @@ pub static V1_DOCUMENT_BLOCK_CHILDREN_BATCH_DELETE: EndpointMeta = EndpointMeta 
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block-children/batch_delete",
     // client_token: "根据client_token是否一致来判断是否为同一请求" / "幂等标识" / "用于幂等的进行更新操作" / "幂等token"
     idempotency_key: Some(IdempotencyKey::Query("client_token")),
@@ -579,8 +575,7 @@ pub static V1_DOCUMENT_BLOCK_CHILDREN_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block-children/create",
     // client_token: "根据client_token是否一致来判断是否为同一请求" / "幂等标识" / "用于幂等的进行更新操作" / "幂等token"
     idempotency_key: Some(IdempotencyKey::Query("client_token")),
@@ -613,8 +608,11 @@ pub static V1_DOCUMENT_BLOCK_CHILDREN_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block-children/get",
     idempotency_key: None,
 };
@@ -652,8 +650,7 @@ pub static V1_DOCUMENT_BLOCK_DESCENDANT_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block-descendant/create",
     // client_token: "根据client_token是否一致来判断是否为同一请求" / "幂等标识" / "用于幂等的进行更新操作" / "幂等token"
     idempotency_key: Some(IdempotencyKey::Query("client_token")),

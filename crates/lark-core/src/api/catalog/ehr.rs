@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, PageToken, ParamSpec as P, ResponseKind, TokenKind,
+    Base, BodyKind, EndpointMeta, PageToken, Pages, ParamSpec as P, ResponseKind, TokenKind,
 };
 
 /// `ehr.v1.attachment.get`: `GET /open-apis/ehr/v1/attachments/:token`.
@@ -23,8 +23,7 @@ pub static V1_ATTACHMENT_GET: EndpointMeta = EndpointMeta {
     helpdesk: false,
     base: Base::OpenApis,
     response: ResponseKind::Binary,
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/ehr/ehr-v1/attachment/get",
     idempotency_key: None,
 };
@@ -57,8 +56,11 @@ pub static V1_EMPLOYEE_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/ehr/ehr-v1/employee/list",
     idempotency_key: None,
 };

@@ -30,8 +30,7 @@ pub static V1_SEND: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uETOyYjLxkjM24SM5IjN",
     idempotency_key: None,
 };
@@ -54,8 +53,7 @@ pub static V1_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uITOyYjLykjM24iM5IjN",
     idempotency_key: None,
 };

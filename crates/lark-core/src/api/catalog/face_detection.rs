@@ -23,8 +23,7 @@ pub static V1_IMAGE_DETECT_FACE_ATTRIBUTES: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/face_detection-v1/image/detect_face_attributes",
     idempotency_key: None,
 };

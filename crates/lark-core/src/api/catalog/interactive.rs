@@ -26,8 +26,7 @@ pub static V1_CARD_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uMDO1YjLzgTN24yM4UjN",
     idempotency_key: None,
 };

@@ -23,8 +23,7 @@ pub static V0_TICKET_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uYjL24iN/uUDO3YjL1gzN24SN4cjN",
     idempotency_key: None,
 };

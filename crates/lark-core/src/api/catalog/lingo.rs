@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, PageToken, ParamSpec as P, ResponseKind, TokenKind,
+    Base, BodyKind, EndpointMeta, PageToken, Pages, ParamSpec as P, ResponseKind, TokenKind,
 };
 
 /// `lingo.v1.classification.list`: `GET /open-apis/lingo/v1/classifications`.
@@ -29,8 +29,11 @@ pub static V1_CLASSIFICATION_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/classification/list",
     idempotency_key: None,
 };
@@ -58,6 +61,7 @@ pub static V1_DRAFT_CREATE: EndpointMeta = EndpointMeta {
         P::new("outer_info", "CreateLingoDraftReqOuterInfo", false),
         P::new("rich_text", "string", false),
         P::new("i18n_descs", "list<CreateLingoDraftReqI18nDesc>", false),
+        P::new("full_names", "list<CreateLingoDraftReqFullName>", false),
     ],
     tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
@@ -65,8 +69,7 @@ pub static V1_DRAFT_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/draft/create",
     idempotency_key: None,
 };
@@ -90,6 +93,7 @@ pub static V1_DRAFT_UPDATE: EndpointMeta = EndpointMeta {
         P::new("related_meta", "UpdateLingoDraftReqRelatedMeta", false),
         P::new("rich_text", "string", false),
         P::new("i18n_descs", "list<UpdateLingoDraftReqI18nDesc>", false),
+        P::new("full_names", "list<UpdateLingoDraftReqFullName>", false),
     ],
     tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
@@ -97,8 +101,7 @@ pub static V1_DRAFT_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/draft/update",
     idempotency_key: None,
 };
@@ -125,6 +128,7 @@ pub static V1_ENTITY_CREATE: EndpointMeta = EndpointMeta {
         P::new("outer_info", "CreateLingoEntityReqOuterInfo", false),
         P::new("rich_text", "string", false),
         P::new("i18n_descs", "list<CreateLingoEntityReqI18nDesc>", false),
+        P::new("full_names", "list<CreateLingoEntityReqFullName>", false),
     ],
     tokens: &[TokenKind::Tenant],
     helpdesk: false,
@@ -132,8 +136,7 @@ pub static V1_ENTITY_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/create",
     idempotency_key: None,
 };
@@ -159,8 +162,7 @@ pub static V1_ENTITY_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/delete",
     idempotency_key: None,
 };
@@ -183,8 +185,7 @@ pub static V1_ENTITY_EXTRACT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/extract",
     idempotency_key: None,
 };
@@ -211,8 +212,7 @@ pub static V1_ENTITY_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/get",
     idempotency_key: None,
 };
@@ -235,8 +235,7 @@ pub static V1_ENTITY_HIGHLIGHT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/highlight",
     idempotency_key: None,
 };
@@ -259,8 +258,7 @@ pub static V1_ENTITY_BATCH_HIGHLIGHT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/batch_highlight",
     idempotency_key: None,
 };
@@ -289,8 +287,11 @@ pub static V1_ENTITY_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/list",
     idempotency_key: None,
 };
@@ -313,8 +314,7 @@ pub static V1_ENTITY_MATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/match",
     idempotency_key: None,
 };
@@ -351,8 +351,11 @@ pub static V1_ENTITY_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/search",
     idempotency_key: None,
 };
@@ -376,6 +379,7 @@ pub static V1_ENTITY_UPDATE: EndpointMeta = EndpointMeta {
         P::new("outer_info", "UpdateLingoEntityReqOuterInfo", false),
         P::new("rich_text", "string", false),
         P::new("i18n_descs", "list<UpdateLingoEntityReqI18nDesc>", false),
+        P::new("full_names", "list<UpdateLingoEntityReqFullName>", false),
     ],
     tokens: &[TokenKind::Tenant],
     helpdesk: false,
@@ -383,8 +387,7 @@ pub static V1_ENTITY_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/update",
     idempotency_key: None,
 };
@@ -405,8 +408,7 @@ pub static V1_FILE_DOWNLOAD: EndpointMeta = EndpointMeta {
     helpdesk: false,
     base: Base::OpenApis,
     response: ResponseKind::Binary,
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/file/download",
     idempotency_key: None,
 };
@@ -432,8 +434,7 @@ pub static V1_FILE_UPLOAD: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/file/upload",
     idempotency_key: None,
 };
@@ -456,8 +457,7 @@ pub static V1_REPO_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/repo/list",
     idempotency_key: None,
 };

@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, PageToken, ParamSpec as P, ResponseKind, TokenKind,
+    Base, BodyKind, EndpointMeta, PageToken, Pages, ParamSpec as P, ResponseKind, TokenKind,
 };
 
 /// `mdm.v1.company.create`: `POST /open-apis/mdm/v1/companies`.
@@ -33,8 +33,7 @@ pub static V1_COMPANY_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company/create",
     idempotency_key: None,
 };
@@ -61,8 +60,7 @@ pub static V1_COMPANY_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company/update",
     idempotency_key: None,
 };
@@ -85,8 +83,7 @@ pub static V1_COMPANY_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company/delete",
     idempotency_key: None,
 };
@@ -109,8 +106,7 @@ pub static V1_COMPANY_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company/get",
     idempotency_key: None,
 };
@@ -141,8 +137,11 @@ pub static V1_COMPANY_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company/search",
     idempotency_key: None,
 };
@@ -174,8 +173,7 @@ pub static V1_COMPANY_ASSET_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company-asset/create",
     idempotency_key: None,
 };
@@ -206,8 +204,7 @@ pub static V1_COMPANY_ASSET_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company-asset/update",
     idempotency_key: None,
 };
@@ -233,8 +230,7 @@ pub static V1_COMPANY_ASSET_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company-asset/delete",
     idempotency_key: None,
 };
@@ -260,8 +256,7 @@ pub static V1_COMPANY_ASSET_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company-asset/get",
     idempotency_key: None,
 };
@@ -291,8 +286,11 @@ pub static V1_COMPANY_ASSET_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company-asset/search",
     idempotency_key: None,
 };
@@ -330,8 +328,7 @@ pub static V1_COMPANY_COMPANY_BANK_ACCOUNT_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company-company_bank_account/create",
     idempotency_key: None,
 };
@@ -370,8 +367,7 @@ pub static V1_COMPANY_COMPANY_BANK_ACCOUNT_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company-company_bank_account/update",
     idempotency_key: None,
 };
@@ -397,8 +393,7 @@ pub static V1_COMPANY_COMPANY_BANK_ACCOUNT_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company-company_bank_account/delete",
     idempotency_key: None,
 };
@@ -424,8 +419,7 @@ pub static V1_COMPANY_COMPANY_BANK_ACCOUNT_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company-company_bank_account/get",
     idempotency_key: None,
 };
@@ -456,8 +450,11 @@ pub static V1_COMPANY_COMPANY_BANK_ACCOUNT_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/company-company_bank_account/search",
     idempotency_key: None,
 };
@@ -480,8 +477,7 @@ pub static V1_CONFIG_CONFIG_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/config/config_list",
     idempotency_key: None,
 };
@@ -519,8 +515,7 @@ pub static V1_COST_CENTER_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/cost_center/create",
     idempotency_key: None,
 };
@@ -555,8 +550,7 @@ pub static V1_COST_CENTER_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/cost_center/update",
     idempotency_key: None,
 };
@@ -579,8 +573,7 @@ pub static V1_COST_CENTER_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/cost_center/delete",
     idempotency_key: None,
 };
@@ -603,8 +596,7 @@ pub static V1_COST_CENTER_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/cost_center/get",
     idempotency_key: None,
 };
@@ -638,8 +630,11 @@ pub static V1_COST_CENTER_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/cost_center/search",
     idempotency_key: None,
 };
@@ -666,8 +661,7 @@ pub static V1_DEPARTMENT_COST_CENTER_RELATIONSHIP_CREATE: EndpointMeta = Endpoin
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/department_cost_center_relationship/create",
     idempotency_key: None,
 };
@@ -694,8 +688,7 @@ pub static V1_DEPARTMENT_COST_CENTER_RELATIONSHIP_UPDATE: EndpointMeta = Endpoin
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/department_cost_center_relationship/update",
     idempotency_key: None,
 };
@@ -722,8 +715,7 @@ pub static V1_DEPARTMENT_COST_CENTER_RELATIONSHIP_DELETE: EndpointMeta = Endpoin
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/department_cost_center_relationship/delete",
     idempotency_key: None,
 };
@@ -750,8 +742,7 @@ pub static V1_DEPARTMENT_COST_CENTER_RELATIONSHIP_GET: EndpointMeta = EndpointMe
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/department_cost_center_relationship/get",
     idempotency_key: None,
 };
@@ -782,8 +773,11 @@ pub static V1_DEPARTMENT_COST_CENTER_RELATIONSHIP_SEARCH: EndpointMeta = Endpoin
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/department_cost_center_relationship/search",
     idempotency_key: None,
 };
@@ -816,8 +810,7 @@ pub static V1_GL_ACCOUNT_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/gl_account/create",
     idempotency_key: None,
 };
@@ -849,8 +842,7 @@ pub static V1_GL_ACCOUNT_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/gl_account/update",
     idempotency_key: None,
 };
@@ -873,8 +865,7 @@ pub static V1_GL_ACCOUNT_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/gl_account/delete",
     idempotency_key: None,
 };
@@ -897,8 +888,7 @@ pub static V1_GL_ACCOUNT_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/gl_account/get",
     idempotency_key: None,
 };
@@ -925,8 +915,11 @@ pub static V1_GL_ACCOUNT_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/gl_account/search",
     idempotency_key: None,
 };
@@ -953,8 +946,7 @@ pub static V1_GL_ACCOUNT_COMPANY_RELATIONSHIP_CREATE: EndpointMeta = EndpointMet
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/gl_account_company_relationship/create",
     idempotency_key: None,
 };
@@ -981,8 +973,7 @@ pub static V1_GL_ACCOUNT_COMPANY_RELATIONSHIP_UPDATE: EndpointMeta = EndpointMet
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/gl_account_company_relationship/update",
     idempotency_key: None,
 };
@@ -1009,8 +1000,7 @@ pub static V1_GL_ACCOUNT_COMPANY_RELATIONSHIP_DELETE: EndpointMeta = EndpointMet
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/gl_account_company_relationship/delete",
     idempotency_key: None,
 };
@@ -1037,8 +1027,7 @@ pub static V1_GL_ACCOUNT_COMPANY_RELATIONSHIP_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/gl_account_company_relationship/get",
     idempotency_key: None,
 };
@@ -1068,8 +1057,11 @@ pub static V1_GL_ACCOUNT_COMPANY_RELATIONSHIP_SEARCH: EndpointMeta = EndpointMet
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/gl_account_company_relationship/search",
     idempotency_key: None,
 };
@@ -1099,8 +1091,7 @@ pub static V1_INTERNAL_ORDER_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/internal_order/create",
     idempotency_key: None,
 };
@@ -1127,8 +1118,7 @@ pub static V1_INTERNAL_ORDER_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/internal_order/update",
     idempotency_key: None,
 };
@@ -1151,8 +1141,7 @@ pub static V1_INTERNAL_ORDER_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/internal_order/delete",
     idempotency_key: None,
 };
@@ -1175,8 +1164,7 @@ pub static V1_INTERNAL_ORDER_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/internal_order/get",
     idempotency_key: None,
 };
@@ -1207,8 +1195,11 @@ pub static V1_INTERNAL_ORDER_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/internal_order/search",
     idempotency_key: None,
 };
@@ -1256,8 +1247,7 @@ pub static V1_LEGAL_ENTITY_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/legal_entity/create",
     idempotency_key: None,
 };
@@ -1305,8 +1295,7 @@ pub static V1_LEGAL_ENTITY_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/legal_entity/update",
     idempotency_key: None,
 };
@@ -1333,8 +1322,11 @@ pub static V1_LEGAL_ENTITY_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/legal_entity/list",
     idempotency_key: None,
 };
@@ -1357,8 +1349,7 @@ pub static V1_LEGAL_ENTITY_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/legal_entity/get",
     idempotency_key: None,
 };
@@ -1384,8 +1375,11 @@ pub static V1_LEGAL_ENTITY_LIST_ALL: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/legal_entity/list_all",
     idempotency_key: None,
 };
@@ -1413,8 +1407,7 @@ pub static V1_USER_AUTH_DATA_RELATION_BIND: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/user_auth_data_relation/bind",
     idempotency_key: None,
 };
@@ -1442,8 +1435,7 @@ pub static V1_USER_AUTH_DATA_RELATION_UNBIND: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/user_auth_data_relation/unbind",
     idempotency_key: None,
 };
@@ -1517,8 +1509,7 @@ pub static V1_VENDOR_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/vendor/create",
     idempotency_key: None,
 };
@@ -1592,8 +1583,7 @@ pub static V1_VENDOR_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/vendor/update",
     idempotency_key: None,
 };
@@ -1620,8 +1610,11 @@ pub static V1_VENDOR_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/vendor/list",
     idempotency_key: None,
 };
@@ -1644,8 +1637,7 @@ pub static V1_VENDOR_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/vendor/get",
     idempotency_key: None,
 };
@@ -1671,8 +1663,11 @@ pub static V1_VENDOR_LIST_ALL: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/vendor/list_all",
     idempotency_key: None,
 };
@@ -1691,16 +1686,15 @@ pub static V3_BATCH_COUNTRY_REGION_GET: EndpointMeta = EndpointMeta {
         P::new("languages", "list<string>", false),
     ],
     headers: &[],
-    body: BodyKind::None,
-    body_fields: &[],
+    body: BodyKind::Json,
+    body_fields: &[P::new("common", "GetMDMBatchCountryRegionReqCommon", false)],
     tokens: &[TokenKind::Tenant],
     helpdesk: false,
     base: Base::OpenApis,
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v3/batch_country_region/get",
     idempotency_key: None,
 };
@@ -1733,8 +1727,11 @@ pub static V3_COUNTRY_REGION_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "next_page_token",
+        has_more: None,
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v3/country_region/list",
     idempotency_key: None,
 };

@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, PageToken, ParamSpec as P, ResponseKind, TokenKind,
+    Base, BodyKind, EndpointMeta, PageToken, Pages, ParamSpec as P, ResponseKind, TokenKind,
 };
 
 /// `meeting_room.v0.building.list`: `GET /open-apis/meeting_room/building/list`.
@@ -30,8 +30,11 @@ pub static V0_BUILDING_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ugzNyUjL4cjM14CO3ITN",
     idempotency_key: None,
 };
@@ -57,8 +60,7 @@ pub static V0_BUILDING_BATCH_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ukzNyUjL5cjM14SO3ITN",
     idempotency_key: None,
 };
@@ -87,8 +89,7 @@ pub static V0_BUILDING_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATNwYjLwUDM24CM1AjN",
     idempotency_key: None,
 };
@@ -118,8 +119,7 @@ pub static V0_BUILDING_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uETNwYjLxUDM24SM1AjN",
     idempotency_key: None,
 };
@@ -142,8 +142,7 @@ pub static V0_BUILDING_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uMzMxYjLzMTM24yMzEjN",
     idempotency_key: None,
 };
@@ -166,8 +165,7 @@ pub static V0_BUILDING_BATCH_GET_ID: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uQzMxYjL0MTM24CNzEjN",
     idempotency_key: None,
 };
@@ -190,8 +188,7 @@ pub static V0_COUNTRY_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uQTNwYjL0UDM24CN1AjN",
     idempotency_key: None,
 };
@@ -214,8 +211,7 @@ pub static V0_DISTRICT_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUTNwYjL1UDM24SN1AjN",
     idempotency_key: None,
 };
@@ -242,8 +238,7 @@ pub static V0_FREEBUSY_BATCH_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uIDOyUjLygjM14iM4ITN",
     idempotency_key: None,
 };
@@ -271,8 +266,7 @@ pub static V0_INSTANCE_REPLY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uYzN4UjL2cDO14iN3gTN",
     idempotency_key: None,
 };
@@ -295,8 +289,7 @@ pub static V0_ROOM_CUSTOMIZATION: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uIjM5UjLyITO14iMykTN/query-meeting-room-customization-setting",
     idempotency_key: None,
 };
@@ -325,8 +318,11 @@ pub static V0_ROOM_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uADOyUjLwgjM14CM4ITN",
     idempotency_key: None,
 };
@@ -352,8 +348,7 @@ pub static V0_ROOM_BATCH_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uEDOyUjLxgjM14SM4ITN",
     idempotency_key: None,
 };
@@ -383,8 +378,7 @@ pub static V0_ROOM_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uITNwYjLyUDM24iM1AjN",
     idempotency_key: None,
 };
@@ -412,8 +406,7 @@ pub static V0_ROOM_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uMTNwYjLzUDM24yM1AjN",
     idempotency_key: None,
 };
@@ -436,8 +429,7 @@ pub static V0_ROOM_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUzMxYjL1MTM24SNzEjN",
     idempotency_key: None,
 };
@@ -460,8 +452,7 @@ pub static V0_ROOM_BATCH_GET_ID: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uYzMxYjL2MTM24iNzEjN",
     idempotency_key: None,
 };
@@ -488,8 +479,7 @@ pub static V0_SUMMARY_BATCH_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uIjM5UjLyITO14iMykTN/",
     idempotency_key: None,
 };

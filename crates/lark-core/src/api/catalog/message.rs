@@ -31,8 +31,7 @@ pub static V4_SEND: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUjNz4SN2MjL1YzM",
     idempotency_key: None,
 };
@@ -63,8 +62,7 @@ pub static V4_BATCH_SEND: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ucDO1EjL3gTNx4yN4UTM",
     idempotency_key: None,
 };

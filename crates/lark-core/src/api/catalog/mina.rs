@@ -23,8 +23,7 @@ pub static V2_TOKEN_LOGIN_VALIDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uYjL24iN/ukjM04SOyQjL5IDN",
     idempotency_key: None,
 };

@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, PageToken, ParamSpec as P, ResponseKind, TokenKind,
+    Base, BodyKind, EndpointMeta, PageToken, Pages, ParamSpec as P, ResponseKind, TokenKind,
 };
 
 /// `pay.v1.order.list`: `GET /open-apis/pay/v1/order/list`.
@@ -30,8 +30,11 @@ pub static V1_ORDER_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uETNwUjLxUDM14SM1ATN",
     idempotency_key: None,
 };
@@ -54,8 +57,7 @@ pub static V1_ORDER_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uITNwUjLyUDM14iM1ATN",
     idempotency_key: None,
 };
@@ -81,8 +83,7 @@ pub static V1_PAID_SCOPE_CHECK_USER: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATNwUjLwUDM14CM1ATN",
     idempotency_key: None,
 };

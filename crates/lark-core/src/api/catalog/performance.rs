@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, IdempotencyKey, PageToken, ParamSpec as P, ResponseKind,
+    Base, BodyKind, EndpointMeta, IdempotencyKey, PageToken, Pages, ParamSpec as P, ResponseKind,
     TokenKind,
 };
 
@@ -34,8 +34,7 @@ pub static V1_REVIEW_DATA_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v1/review_data/query",
     idempotency_key: None,
 };
@@ -65,8 +64,7 @@ pub static V1_SEMESTER_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v1/semester/list",
     idempotency_key: None,
 };
@@ -96,8 +94,11 @@ pub static V1_STAGE_TASK_FIND_BY_PAGE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Body("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Body("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v1/stage_task/find_by_page",
     idempotency_key: None,
 };
@@ -126,8 +127,7 @@ pub static V1_STAGE_TASK_FIND_BY_USER_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v1/stage_task/find_by_user_list",
     idempotency_key: None,
 };
@@ -153,8 +153,7 @@ pub static V2_ACTIVITY_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/activity/query",
     idempotency_key: None,
 };
@@ -188,8 +187,7 @@ pub static V2_ADDITIONAL_INFORMATION_IMPORT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/additional_information/import",
     // client_token: "根据client_token是否一致来判断是否为同一请求" / "幂等标识" / "用于幂等的进行更新操作" / "幂等token"
     idempotency_key: Some(IdempotencyKey::Query("client_token")),
@@ -222,8 +220,11 @@ pub static V2_ADDITIONAL_INFORMATION_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/additional_information/query",
     idempotency_key: None,
 };
@@ -249,8 +250,7 @@ pub static V2_ADDITIONAL_INFORMATIONS_BATCH_DELETE: EndpointMeta = EndpointMeta 
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/additional_informations-batch/delete",
     idempotency_key: None,
 };
@@ -276,8 +276,11 @@ pub static V2_INDICATOR_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/indicator/query",
     idempotency_key: None,
 };
@@ -311,8 +314,7 @@ pub static V2_METRIC_DETAIL_IMPORT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/metric_detail/import",
     // client_token: "根据client_token是否一致来判断是否为同一请求" / "幂等标识" / "用于幂等的进行更新操作" / "幂等token"
     idempotency_key: Some(IdempotencyKey::Query("client_token")),
@@ -339,8 +341,7 @@ pub static V2_METRIC_DETAIL_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/metric_detail/query",
     idempotency_key: None,
 };
@@ -363,8 +364,7 @@ pub static V2_METRIC_FIELD_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/metric_field/query",
     idempotency_key: None,
 };
@@ -397,8 +397,11 @@ pub static V2_METRIC_LIB_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/metric_lib/query",
     idempotency_key: None,
 };
@@ -425,8 +428,11 @@ pub static V2_METRIC_TAG_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/metric_tag/list",
     idempotency_key: None,
 };
@@ -456,8 +462,11 @@ pub static V2_METRIC_TEMPLATE_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/metric_template/query",
     idempotency_key: None,
 };
@@ -483,8 +492,11 @@ pub static V2_QUESTION_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/question/query",
     idempotency_key: None,
 };
@@ -516,8 +528,7 @@ pub static V2_REVIEW_DATA_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/review_data/query",
     idempotency_key: None,
 };
@@ -543,8 +554,11 @@ pub static V2_REVIEW_TEMPLATE_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/review_template/query",
     idempotency_key: None,
 };
@@ -575,8 +589,11 @@ pub static V2_REVIEWEE_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/reviewee/query",
     idempotency_key: None,
 };
@@ -606,8 +623,7 @@ pub static V2_USER_GROUP_USER_REL_WRITE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/user_group_user_rel/write",
     // client_token: "根据client_token是否一致来判断是否为同一请求" / "幂等标识" / "用于幂等的进行更新操作" / "幂等token"
     idempotency_key: Some(IdempotencyKey::Query("client_token")),
@@ -637,8 +653,7 @@ pub static V2_USER_INFO_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/user_info/query",
     idempotency_key: None,
 };

@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, PageToken, ParamSpec as P, ResponseKind, TokenKind,
+    Base, BodyKind, EndpointMeta, PageToken, Pages, ParamSpec as P, ResponseKind, TokenKind,
 };
 
 /// `report.v1.rule.query`: `GET /open-apis/report/v1/rules/query`.
@@ -29,8 +29,7 @@ pub static V1_RULE_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/report/report-v1/rule/query",
     idempotency_key: None,
 };
@@ -53,8 +52,7 @@ pub static V1_RULE_VIEW_REMOVE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/report/report-v1/rule-view/remove",
     idempotency_key: None,
 };
@@ -84,8 +82,11 @@ pub static V1_TASK_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Body("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Body("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/report/report-v1/task/query",
     idempotency_key: None,
 };

@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, PageToken, ParamSpec as P, ResponseKind, TokenKind,
+    Base, BodyKind, EndpointMeta, PageToken, Pages, ParamSpec as P, ResponseKind, TokenKind,
 };
 
 /// `search.v1.user`: `GET /open-apis/search/v1/user`.
@@ -29,8 +29,11 @@ pub static V1_USER: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uMTM4UjLzEDO14yMxgTN",
     idempotency_key: None,
 };
@@ -57,8 +60,11 @@ pub static V2_APP_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/app/create",
     idempotency_key: None,
 };
@@ -88,6 +94,14 @@ pub static V2_DATA_SOURCE_CREATE: EndpointMeta = EndpointMeta {
             false,
         ),
         P::new("schema_id", "string", false),
+        P::new("app_id", "string", false),
+        P::new("connect_type", "i64", false),
+        P::new(
+            "connector_param",
+            "CreateSearchDataSourceReqConnectorParam",
+            false,
+        ),
+        P::new("enable_answer", "bool", false),
     ],
     tokens: &[TokenKind::Tenant],
     helpdesk: false,
@@ -95,8 +109,7 @@ pub static V2_DATA_SOURCE_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source/create",
     idempotency_key: None,
 };
@@ -119,8 +132,7 @@ pub static V2_DATA_SOURCE_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source/get",
     idempotency_key: None,
 };
@@ -147,6 +159,12 @@ pub static V2_DATA_SOURCE_PATCH: EndpointMeta = EndpointMeta {
             "UpdateSearchDataSourceReqI18nDescription",
             false,
         ),
+        P::new(
+            "connector_param",
+            "UpdateSearchDataSourceReqConnectorParam",
+            false,
+        ),
+        P::new("enable_answer", "bool", false),
     ],
     tokens: &[TokenKind::Tenant],
     helpdesk: false,
@@ -154,8 +172,7 @@ pub static V2_DATA_SOURCE_PATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source/patch",
     idempotency_key: None,
 };
@@ -182,8 +199,11 @@ pub static V2_DATA_SOURCE_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source/list",
     idempotency_key: None,
 };
@@ -206,8 +226,7 @@ pub static V2_DATA_SOURCE_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source/delete",
     idempotency_key: None,
 };
@@ -236,8 +255,7 @@ pub static V2_DATA_SOURCE_ITEM_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source-item/create",
     idempotency_key: None,
 };
@@ -263,8 +281,7 @@ pub static V2_DATA_SOURCE_ITEM_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source-item/get",
     idempotency_key: None,
 };
@@ -290,8 +307,7 @@ pub static V2_DATA_SOURCE_ITEM_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source-item/delete",
     idempotency_key: None,
 };
@@ -318,8 +334,7 @@ pub static V2_DATA_SOURCE_ITEM_BATCH_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source-item/batch_create",
     idempotency_key: None,
 };
@@ -342,14 +357,17 @@ pub static V2_DOC_WIKI_SEARCH: EndpointMeta = EndpointMeta {
         P::new("page_token", "string", false),
         P::new("page_size", "i64", false),
     ],
-    tokens: &[TokenKind::User],
+    tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
     base: Base::OpenApis,
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Body("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Body("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/doc_wiki/search",
     idempotency_key: None,
 };
@@ -386,8 +404,11 @@ pub static V2_MESSAGE_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/message/create",
     idempotency_key: None,
 };
@@ -414,8 +435,7 @@ pub static V2_SCHEMA_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/schema/create",
     idempotency_key: None,
 };
@@ -438,8 +458,7 @@ pub static V2_SCHEMA_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/schema/delete",
     idempotency_key: None,
 };
@@ -462,8 +481,7 @@ pub static V2_SCHEMA_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/schema/get",
     idempotency_key: None,
 };
@@ -479,15 +497,17 @@ pub static V2_SCHEMA_PATCH: EndpointMeta = EndpointMeta {
     query: &[],
     headers: &[],
     body: BodyKind::Json,
-    body_fields: &[P::new("display", "UpdateSearchSchemaReqDisplay", false)],
+    body_fields: &[
+        P::new("display", "UpdateSearchSchemaReqDisplay", false),
+        P::new("properties", "list<UpdateSearchSchemaReqPropertie>", false),
+    ],
     tokens: &[TokenKind::Tenant],
     helpdesk: false,
     base: Base::OpenApis,
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/schema/patch",
     idempotency_key: None,
 };

@@ -27,8 +27,7 @@ pub static V2_IMPORT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATO2YjLwkjN24CM5YjN",
     idempotency_key: None,
 };
@@ -51,8 +50,7 @@ pub static V2_IMPORT_RESULT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uETO2YjLxkjN24SM5YjN",
     idempotency_key: None,
 };
@@ -78,8 +76,7 @@ pub static V2_SPREADSHEETS_METAINFO: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uETMzUjLxEzM14SMxMTN",
     idempotency_key: None,
 };
@@ -106,8 +103,7 @@ pub static V2_SPREADSHEETS_PROPERTIES: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ucTMzUjL3EzM14yNxMTN",
     idempotency_key: None,
 };
@@ -134,8 +130,7 @@ pub static V2_SPREADSHEETS_SHEETS_BATCH_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uYTMzUjL2EzM14iNxMTN",
     idempotency_key: None,
 };
@@ -162,8 +157,7 @@ pub static V2_SPREADSHEETS_VALUES_PREPEND: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uIjMzUjLyIzM14iMyMTN",
     idempotency_key: None,
 };
@@ -186,8 +180,7 @@ pub static V2_SPREADSHEETS_VALUES_APPEND: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uMjMzUjLzIzM14yMyMTN",
     idempotency_key: None,
 };
@@ -213,8 +206,7 @@ pub static V2_SPREADSHEETS_INSERT_DIMENSION_RANGE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uQjMzUjL0IzM14CNyMTN",
     idempotency_key: None,
 };
@@ -241,8 +233,7 @@ pub static V2_SPREADSHEETS_DIMENSION_RANGE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUjMzUjL1IzM14SNyMTN",
     idempotency_key: None,
 };
@@ -272,8 +263,7 @@ pub static V2_SPREADSHEETS_DIMENSION_RANGE2: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uYjMzUjL2IzM14iNyMTN",
     idempotency_key: None,
 };
@@ -300,8 +290,7 @@ pub static V2_SPREADSHEETS_DIMENSION_RANGE3: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ucjMzUjL3IzM14yNyMTN",
     idempotency_key: None,
 };
@@ -329,8 +318,7 @@ pub static V2_SPREADSHEETS_VALUES_BATCH_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ukTMzUjL5EzM14SOxMTN",
     idempotency_key: None,
 };
@@ -353,8 +341,7 @@ pub static V2_SPREADSHEETS_VALUES: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uAjMzUjLwIzM14CMyMTN",
     idempotency_key: None,
 };
@@ -381,8 +368,7 @@ pub static V2_SPREADSHEETS_VALUES_BATCH_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uEjMzUjLxIzM14SMyMTN",
     idempotency_key: None,
 };
@@ -405,8 +391,7 @@ pub static V2_SPREADSHEETS_STYLE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ukjMzUjL5IzM14SOyMTN",
     idempotency_key: None,
 };
@@ -429,8 +414,7 @@ pub static V2_SPREADSHEETS_STYLES_BATCH_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uAzMzUjLwMzM14CMzMTN",
     idempotency_key: None,
 };
@@ -456,8 +440,7 @@ pub static V2_SPREADSHEETS_MERGE_CELLS: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ukDNzUjL5QzM14SO0MTN",
     idempotency_key: None,
 };
@@ -480,8 +463,7 @@ pub static V2_SPREADSHEETS_UNMERGE_CELLS: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATNzUjLwUzM14CM1MTN",
     idempotency_key: None,
 };
@@ -508,8 +490,7 @@ pub static V2_SPREADSHEETS_VALUES_IMAGE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDNxYjL1QTM24SN0EjN",
     idempotency_key: None,
 };
@@ -532,8 +513,7 @@ pub static V2_SPREADSHEETS_CONDITION_FORMATS: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATMzUjLwEzM14CMxMTN/conditionformat/condition-format-get",
     idempotency_key: None,
 };
@@ -560,8 +540,7 @@ pub static V2_SPREADSHEETS_PROTECTED_DIMENSION: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ugDNzUjL4QzM14CO0MTN",
     idempotency_key: None,
 };
@@ -587,8 +566,7 @@ pub static V2_SPREADSHEETS_PROTECTED_RANGE_BATCH_GET: EndpointMeta = EndpointMet
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uQTM5YjL0ETO24CNxkjN",
     idempotency_key: None,
 };
@@ -615,8 +593,7 @@ pub static V2_SPREADSHEETS_PROTECTED_RANGE_BATCH_UPDATE: EndpointMeta = Endpoint
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUTM5YjL1ETO24SNxkjN",
     idempotency_key: None,
 };
@@ -639,8 +616,7 @@ pub static V2_SPREADSHEETS_PROTECTED_RANGE_BATCH_DEL: EndpointMeta = EndpointMet
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uYTM5YjL2ETO24iNxkjN",
     idempotency_key: None,
 };
@@ -671,8 +647,7 @@ pub static V2_SPREADSHEETS_DATA_VALIDATION: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATMzUjLwEzM14CMxMTN/datavalidation/set-dropdown",
     idempotency_key: None,
 };
@@ -699,8 +674,7 @@ pub static V2_SPREADSHEETS_DATA_VALIDATION2: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATMzUjLwEzM14CMxMTN/datavalidation/delete-datavalidation",
     idempotency_key: None,
 };
@@ -726,8 +700,7 @@ pub static V2_SPREADSHEETS_DATA_VALIDATION3: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATMzUjLwEzM14CMxMTN/datavalidation/query-datavalidation",
     idempotency_key: None,
 };
@@ -750,8 +723,7 @@ pub static V2_SPREADSHEETS_CONDITION_FORMATS_BATCH_CREATE: EndpointMeta = Endpoi
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATMzUjLwEzM14CMxMTN/conditionformat/condition-format-set",
     idempotency_key: None,
 };
@@ -774,8 +746,7 @@ pub static V2_SPREADSHEETS_CONDITION_FORMATS_BATCH_UPDATE: EndpointMeta = Endpoi
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATMzUjLwEzM14CMxMTN/conditionformat/condition-format-update",
     idempotency_key: None,
 };
@@ -798,8 +769,7 @@ pub static V2_SPREADSHEETS_CONDITION_FORMATS_BATCH_DELETE: EndpointMeta = Endpoi
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATMzUjLwEzM14CMxMTN/conditionformat/condition-format-delete",
     idempotency_key: None,
 };
@@ -833,8 +803,7 @@ pub static V2_SPREADSHEETS_DATA_VALIDATION_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATMzUjLwEzM14CMxMTN/datavalidation/update-datavalidation",
     idempotency_key: None,
 };
@@ -868,8 +837,7 @@ pub static V2_SPREADSHEETS_DATA_VALIDATION_UPDATE_V2: EndpointMeta = EndpointMet
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uATMzUjLwEzM14CMxMTN/datavalidation/update-datavalidation",
     idempotency_key: None,
 };
@@ -899,8 +867,7 @@ pub static V2_SPREADSHEETS_VALUES_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ugTMzUjL4EzM14COxMTN",
     idempotency_key: None,
 };
@@ -919,6 +886,7 @@ pub static V3_SPREADSHEET_CREATE: EndpointMeta = EndpointMeta {
     body_fields: &[
         P::new("title", "string", false),
         P::new("folder_token", "string", false),
+        P::new("without_mount", "bool", false),
     ],
     tokens: &[TokenKind::Tenant, TokenKind::User],
     helpdesk: false,
@@ -926,8 +894,7 @@ pub static V3_SPREADSHEET_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet/create",
     idempotency_key: None,
 };
@@ -950,8 +917,7 @@ pub static V3_SPREADSHEET_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet/get",
     idempotency_key: None,
 };
@@ -974,8 +940,7 @@ pub static V3_SPREADSHEET_PATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet/patch",
     idempotency_key: None,
 };
@@ -1004,8 +969,7 @@ pub static V3_SPREADSHEET_SHEET_MOVE_DIMENSION: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/move_dimension",
     idempotency_key: None,
 };
@@ -1034,8 +998,7 @@ pub static V3_SPREADSHEET_SHEET_FIND: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/find",
     idempotency_key: None,
 };
@@ -1065,8 +1028,7 @@ pub static V3_SPREADSHEET_SHEET_REPLACE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/replace",
     idempotency_key: None,
 };
@@ -1092,8 +1054,7 @@ pub static V3_SPREADSHEET_SHEET_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/get",
     idempotency_key: None,
 };
@@ -1116,8 +1077,7 @@ pub static V3_SPREADSHEET_SHEET_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/query",
     idempotency_key: None,
 };
@@ -1147,8 +1107,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_CREATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter/create",
     idempotency_key: None,
 };
@@ -1174,8 +1133,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_DELETE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter/delete",
     idempotency_key: None,
 };
@@ -1204,8 +1162,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_UPDATE: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter/update",
     idempotency_key: None,
 };
@@ -1231,8 +1188,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter/get",
     idempotency_key: None,
 };
@@ -1262,8 +1218,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_VIEW_CREATE: EndpointMeta = EndpointMeta 
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view/create",
     idempotency_key: None,
 };
@@ -1290,8 +1245,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_VIEW_DELETE: EndpointMeta = EndpointMeta 
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view/delete",
     idempotency_key: None,
 };
@@ -1321,8 +1275,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_VIEW_PATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view/patch",
     idempotency_key: None,
 };
@@ -1349,8 +1302,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_VIEW_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view/get",
     idempotency_key: None,
 };
@@ -1376,8 +1328,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_VIEW_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view/query",
     idempotency_key: None,
 };
@@ -1409,8 +1360,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_VIEW_CONDITION_CREATE: EndpointMeta = End
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view-condition/create",
     idempotency_key: None,
 };
@@ -1438,8 +1388,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_VIEW_CONDITION_DELETE: EndpointMeta = End
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view-condition/delete",
     idempotency_key: None,
 };
@@ -1471,8 +1420,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_VIEW_CONDITION_UPDATE: EndpointMeta = End
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view-condition/update",
     idempotency_key: None,
 };
@@ -1500,8 +1448,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_VIEW_CONDITION_GET: EndpointMeta = Endpoi
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view-condition/get",
     idempotency_key: None,
 };
@@ -1528,8 +1475,7 @@ pub static V3_SPREADSHEET_SHEET_FILTER_VIEW_CONDITION_QUERY: EndpointMeta = Endp
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view-condition/query",
     idempotency_key: None,
 };
@@ -1563,8 +1509,7 @@ pub static V3_SPREADSHEET_SHEET_FLOAT_IMAGE_CREATE: EndpointMeta = EndpointMeta 
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-float_image/create",
     idempotency_key: None,
 };
@@ -1591,8 +1536,7 @@ pub static V3_SPREADSHEET_SHEET_FLOAT_IMAGE_DELETE: EndpointMeta = EndpointMeta 
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-float_image/delete",
     idempotency_key: None,
 };
@@ -1626,8 +1570,7 @@ pub static V3_SPREADSHEET_SHEET_FLOAT_IMAGE_PATCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-float_image/patch",
     idempotency_key: None,
 };
@@ -1654,8 +1597,7 @@ pub static V3_SPREADSHEET_SHEET_FLOAT_IMAGE_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-float_image/get",
     idempotency_key: None,
 };
@@ -1681,8 +1623,7 @@ pub static V3_SPREADSHEET_SHEET_FLOAT_IMAGE_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-float_image/query",
     idempotency_key: None,
 };

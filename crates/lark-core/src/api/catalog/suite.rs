@@ -27,8 +27,7 @@ pub static V0_DOCS_API_META: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uMjN3UjLzYzN14yM2cTN",
     idempotency_key: None,
 };
@@ -58,8 +57,7 @@ pub static V0_DOCS_API_SEARCH_OBJECT: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ugDM4UjL4ADO14COwgTN",
     idempotency_key: None,
 };

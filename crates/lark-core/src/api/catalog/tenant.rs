@@ -23,8 +23,7 @@ pub static V2_TENANT_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/tenant-v2/tenant/query",
     idempotency_key: None,
 };
@@ -47,8 +46,7 @@ pub static V2_TENANT_PRODUCT_ASSIGN_INFO_QUERY: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/tenant-v2/tenant-product_assign_info/query",
     idempotency_key: None,
 };

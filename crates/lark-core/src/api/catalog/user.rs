@@ -26,8 +26,7 @@ pub static V1_BATCH_GET_ID: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/uUzMyUjL1MjM14SNzITN",
     idempotency_key: None,
 };
@@ -50,8 +49,7 @@ pub static V4_APP_ADMIN_USER_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/ukTMukTMukTM/ucDOwYjL3gDM24yN4AjN",
     idempotency_key: None,
 };

@@ -23,8 +23,7 @@ pub static V1_VERIFICATION_GET: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: false,
-    page_token: None,
+    pages: None,
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/verification-v1/verification/get",
     idempotency_key: None,
 };

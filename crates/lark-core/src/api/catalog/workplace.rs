@@ -4,7 +4,7 @@
 use http::Method;
 
 use crate::endpoint::{
-    Base, BodyKind, EndpointMeta, PageToken, ParamSpec as P, ResponseKind, TokenKind,
+    Base, BodyKind, EndpointMeta, PageToken, Pages, ParamSpec as P, ResponseKind, TokenKind,
 };
 
 /// `workplace.v1.customWorkplaceAccessData.search`: `POST /open-apis/workplace/v1/custom_workplace_access_data/search`.
@@ -31,8 +31,11 @@ pub static V1_CUSTOM_WORKPLACE_ACCESS_DATA_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/workplace-v1/custom_workplace_access_data/search",
     idempotency_key: None,
 };
@@ -60,8 +63,11 @@ pub static V1_WORKPLACE_ACCESS_DATA_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/workplace-v1/workplace_access_data/search",
     idempotency_key: None,
 };
@@ -90,8 +96,11 @@ pub static V1_WORKPLACE_BLOCK_ACCESS_DATA_SEARCH: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    paginated: true,
-    page_token: Some(PageToken::Query("page_token")),
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/workplace-v1/workplace_block_access_data/search",
     idempotency_key: None,
 };

@@ -66,7 +66,7 @@ export default {
       update: ["PUT", "/open-apis/attendance/v1/user_stats_views/:user_stats_view_id", 1, 544],
     },
     userTask: {
-      query: ["POST", "/open-apis/attendance/v1/user_tasks/query", 1, 544],
+      query: ["POST", "/open-apis/attendance/v1/user_tasks/query", 3, 544],
     },
     userTaskRemedy: {
       queryUserAllowedRemedys: ["POST", "/open-apis/attendance/v1/user_task_remedys/query_user_allowed_remedys", 1, 544],

@@ -31,11 +31,11 @@ export default {
       list: ["GET", "/open-apis/calendar/v4/calendars/:calendar_id/events", 3, 528],
       patch: ["PATCH", "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id", 3, 544],
       search: ["POST", "/open-apis/calendar/v4/calendars/:calendar_id/events/search", 3, 560],
-      subscription: ["POST", "/open-apis/calendar/v4/calendars/:calendar_id/events/subscription", 2, 512],
+      subscription: ["POST", "/open-apis/calendar/v4/calendars/:calendar_id/events/subscription", 3, 512],
       instances: ["GET", "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/instances", 3, 528],
       instanceView: ["GET", "/open-apis/calendar/v4/calendars/:calendar_id/events/instance_view", 3, 512],
       reply: ["POST", "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/reply", 3, 544],
-      unsubscription: ["POST", "/open-apis/calendar/v4/calendars/:calendar_id/events/unsubscription", 2, 512],
+      unsubscription: ["POST", "/open-apis/calendar/v4/calendars/:calendar_id/events/unsubscription", 3, 512],
     },
     calendarEventAttendee: {
       create: ["POST", "/open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/attendees", 3, 544],

@@ -27,7 +27,7 @@ export default {
       delete: ["DELETE", "/open-apis/directory/v1/employees/:employee_id", 3, 32],
       filter: ["POST", "/open-apis/directory/v1/employees/filter", 3, 32],
       mget: ["POST", "/open-apis/directory/v1/employees/mget", 3, 32],
-      regular: ["PATCH", "/open-apis/directory/v1/employees/:employee_id/regular", 3, 0],
+      regular: ["PATCH", "/open-apis/directory/v1/employees/:employee_id/regular", 3, 32],
       resurrect: ["POST", "/open-apis/directory/v1/employees/:employee_id/resurrect", 3, 32],
       search: ["POST", "/open-apis/directory/v1/employees/search", 3, 32],
       toBeResigned: ["PATCH", "/open-apis/directory/v1/employees/:employee_id/to_be_resigned", 3, 32],

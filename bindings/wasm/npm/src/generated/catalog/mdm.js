@@ -82,7 +82,7 @@ export default {
   },
   v3: {
     batchCountryRegion: {
-      get: ["GET", "/open-apis/mdm/v3/batch_country_region", 1, 0],
+      get: ["GET", "/open-apis/mdm/v3/batch_country_region", 1, 32],
     },
     countryRegion: {
       list: ["GET", "/open-apis/mdm/v3/country_regions", 1, 48],

@@ -22,7 +22,7 @@ export default {
       batchCreate: ["POST", "/open-apis/search/v2/data_sources/:data_source_id/items/batch_create", 1, 544],
     },
     docWiki: {
-      search: ["POST", "/open-apis/search/v2/doc_wiki/search", 2, 816],
+      search: ["POST", "/open-apis/search/v2/doc_wiki/search", 3, 816],
     },
     message: {
       create: ["POST", "/open-apis/search/v2/message", 2, 560],

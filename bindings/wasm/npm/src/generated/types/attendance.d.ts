@@ -291,6 +291,7 @@ export interface V1GroupCreateResponse {
 export interface V1GroupSearchRequest {
   data: {
     group_name: string;
+    exactly_matched?: boolean;
   };
 }
 
@@ -438,6 +439,7 @@ export interface V1LeaveAccrualRecordPatchRequest {
     time_offset?: number | string;
     expiration_date?: string;
     quantity?: string;
+    section_type?: number | string;
   };
 }
 
@@ -554,6 +556,7 @@ export interface V1ShiftCreateRequest {
     shift_attendance_time_config?: ShiftAttendanceTimeConfig;
     late_off_late_on_setting?: LateOffLateOnSetting;
     id?: string;
+    rest_time_flexible_configs?: RestTimeFlexibleConfig[];
   };
 }
 
@@ -883,9 +886,9 @@ export interface V1UserTaskRemedyCreateResponse {
 
 export type CheckResult = "NoNeedCheck" | "SystemCheck" | "Normal" | "Early" | "Late" | "SeriousLate" | "Lack" | "Invalid" | "None" | "Todo" | (string & {});
 
-export type V1EmployeeType = "employee_id" | "employee_no" | (string & {});
-
 export type DefaultLocale = "ch" | "en" | "ja" | (string & {});
+
+export type V1EmployeeType = "employee_id" | "employee_no" | (string & {});
 
 export type CheckDateType = "PeriodTime" | "CreateTime" | "UpdateTime" | (string & {});
 
@@ -918,13 +921,13 @@ export interface GetNeedPunchMember {
 export interface GetNeedPunchMemberScopeGroupList {
   scope_value_type?: number | string;
   operation_type?: number | string;
-  right?: GetNeedPunchMemberScopeGroupListRight[];
+  right?: Right[];
   member_ids?: string[];
   custom_field_ID?: string;
   custom_field_obj_type?: string;
 }
 
-export interface GetNeedPunchMemberScopeGroupListRight {
+export interface Right {
   key?: string;
   name?: string;
 }
@@ -943,11 +946,6 @@ export interface LeaveEmployExpireRecord {
   accrual_source?: number | string;
   leave_sub_type_id?: string;
   section_type?: number | string;
-}
-
-export interface RestTimeFlexibleConfig {
-  need_flexible?: boolean;
-  late_mins?: number | string;
 }
 
 export interface ShiftList {
@@ -1085,15 +1083,9 @@ export interface UserTaskResultRecord {
 
 export interface ArchiveRule {
   report_id?: string;
-  report_name?: ReportName;
+  report_name?: common.ReportName;
   archive_rule_id?: string;
-  archive_rule_name?: ReportName;
-}
-
-export interface ReportName {
-  zh?: string;
-  en?: string;
-  ja?: string;
+  archive_rule_name?: common.ReportName;
 }
 
 export interface User {
@@ -1302,15 +1294,11 @@ export interface NeedPunchMember {
 export interface ScopeGroupList {
   scope_value_type?: number | string;
   operation_type?: number | string;
-  right?: Right[];
+  right?: common.Right[];
   name?: string;
   member_ids?: string[];
   custom_field_ID?: string;
   custom_field_obj_type?: string;
-}
-
-export interface Right {
-  key?: string;
 }
 
 export interface NeedPunchSpecialDay {
@@ -1482,6 +1470,11 @@ export interface CreatePunchTimeRule {
   no_need_off?: boolean;
 }
 
+export interface RestTimeFlexibleConfig {
+  need_flexible?: boolean;
+  late_mins?: number | string;
+}
+
 export interface ShiftAttendanceTimeConfig {
   attendance_time?: number;
   on_attendance_time?: number;
@@ -1565,7 +1558,7 @@ export interface CreateUserApprovalLeave {
   interval: number | string;
   start_time: string;
   end_time: string;
-  i18n_names?: common.I18nName;
+  i18n_names?: common.I18nValue;
   default_locale: DefaultLocale;
   reason: string;
   idempotent_id?: string;
@@ -1577,7 +1570,7 @@ export interface CreateUserApprovalOut {
   interval: number | string;
   start_time: string;
   end_time: string;
-  i18n_names?: common.I18nName;
+  i18n_names?: common.I18nValue;
   default_locale: string;
   reason: string;
   idempotent_id?: string;
@@ -1639,7 +1632,7 @@ export interface Leave {
   interval?: number | string;
   start_time?: string;
   end_time?: string;
-  i18n_names?: common.I18nName;
+  i18n_names?: common.I18nValue;
   default_locale?: DefaultLocale;
   reason?: string;
   approve_pass_time?: string;
@@ -1654,7 +1647,7 @@ export interface Out {
   interval?: number | string;
   start_time?: string;
   end_time?: string;
-  i18n_names?: common.I18nName;
+  i18n_names?: common.I18nValue;
   default_locale?: string;
   reason?: string;
   approve_pass_time?: string;

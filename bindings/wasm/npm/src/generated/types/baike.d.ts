@@ -90,6 +90,7 @@ export interface V1DraftCreateRequest {
     related_meta?: common.RelatedMeta;
     outer_info?: common.OuterInfo;
     rich_text?: string;
+    full_names?: common.FullName[];
   };
 }
 
@@ -111,6 +112,7 @@ export interface V1DraftUpdateRequest {
     description?: string;
     related_meta?: common.RelatedMeta;
     rich_text?: string;
+    full_names?: common.FullName[];
   };
 }
 
@@ -197,6 +199,7 @@ export interface V1EntityCreateRequest {
     related_meta?: common.RelatedMeta;
     outer_info?: common.OuterInfo;
     rich_text?: string;
+    full_names?: common.FullName[];
   };
 }
 
@@ -228,6 +231,7 @@ export interface V1EntityUpdateRequest {
     related_meta?: common.RelatedMeta;
     outer_info?: common.OuterInfo;
     rich_text?: string;
+    full_names?: common.FullName[];
   };
 }
 

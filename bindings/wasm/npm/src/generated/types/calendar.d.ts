@@ -193,6 +193,7 @@ export interface Service {
 export interface V4CalendarPrimaryRequest {
   params?: {
     user_id_type?: common.UserIdType;
+    op_user_id?: string;
   };
 }
 
@@ -311,6 +312,9 @@ export type V4CalendarSubscriptionRequest = Record<string, never>;
 export type V4CalendarSubscriptionResponse = Record<string, unknown>;
 
 export interface V4CalendarMgetRequest {
+  params?: {
+    user_id_type?: common.UserIdType;
+  };
   data?: {
     calendar_ids?: string[];
   };
@@ -423,6 +427,8 @@ export interface V4CalendarEventCreateRequest {
     schemas?: Schema[];
     attachments?: Attachment[];
     event_check_in?: EventCheckIn;
+    source?: string;
+    description_rich?: string;
   };
 }
 
@@ -452,6 +458,7 @@ export interface V4CalendarEventGetRequest {
     need_attendee?: boolean;
     max_attendee_num?: number | string;
     user_id_type?: common.UserIdType;
+    op_user_id?: string;
   };
 }
 
@@ -471,6 +478,7 @@ export interface V4CalendarEventListRequest {
     start_time?: string;
     end_time?: string;
     user_id_type?: common.UserIdType;
+    op_user_id?: string;
   };
 }
 
@@ -506,6 +514,8 @@ export interface V4CalendarEventPatchRequest {
     schemas?: Schema[];
     attachments?: PatchAttachment[];
     event_check_in?: EventCheckIn;
+    source?: string;
+    description_rich?: string;
   };
 }
 
@@ -536,6 +546,10 @@ export interface V4CalendarEventSearchResponse {
 export interface V4CalendarEventSubscriptionRequest {
   path: {
     calendar_id: string;
+  };
+  params?: {
+    op_user_id?: string;
+    user_id_type?: common.UserIdType;
   };
 }
 
@@ -591,6 +605,10 @@ export interface V4CalendarEventUnsubscriptionRequest {
   path: {
     calendar_id: string;
   };
+  params?: {
+    op_user_id?: string;
+    user_id_type?: common.UserIdType;
+  };
 }
 
 export type V4CalendarEventUnsubscriptionResponse = Record<string, unknown>;
@@ -626,6 +644,7 @@ export interface V4CalendarEventAttendeeListRequest {
     need_resource_customization?: boolean;
     page_token?: string;
     page_size?: number | string;
+    op_user_id?: string;
   };
 }
 
@@ -664,6 +683,7 @@ export interface V4CalendarEventAttendeeChatMemberListRequest {
     page_token?: string;
     page_size?: number | string;
     user_id_type?: common.UserIdType;
+    op_user_id?: string;
   };
 }
 

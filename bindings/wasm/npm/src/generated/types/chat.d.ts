@@ -22,7 +22,7 @@ export interface V4InfoRequest {
 export interface V4InfoResponse {
   avatar?: string;
   description?: string;
-  i18n_names?: common.I18nName;
+  i18n_names?: common.I18nValue;
   chat_id?: string;
   members?: common.DelUser[];
   name?: string;

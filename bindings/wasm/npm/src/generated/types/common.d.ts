@@ -9,6 +9,8 @@ export type UserIdType = "user_id" | "union_id" | "open_id" | "people_corehr_id"
 
 export type DepartmentIdType = "department_id" | "open_department_id" | (string & {});
 
+export type FromType = "bot" | "user" | (string & {});
+
 export type Conjunction = "and" | "or" | (string & {});
 
 export type Operator = "is" | "isNot" | "contains" | "doesNotContain" | "isEmpty" | "isNotEmpty" | (string & {});
@@ -27,299 +29,7 @@ export type MemberIdType = "open_id" | "union_id" | "user_id" | (string & {});
 
 export type Direction = "ASC" | "DESC" | (string & {});
 
-export interface LeaveAccrualRecordReason {
-  lang?: string;
-  value?: string;
-}
-
-export interface EntityWord {
-  name?: string;
-  aliases?: string[];
-}
-
-export interface Device {
-  id?: string;
-  name?: string;
-}
-
-export interface CreateI18nName {
-  zh_cn?: string;
-  ja_jp?: string;
-  en_us?: string;
-}
-
-export interface Link {
-  url?: string;
-}
-
-export interface DelUser {
-  open_id?: string;
-  user_id?: string;
-}
-
-export interface Department {
-  id?: string;
-}
-
-export interface Category {
-  category_id?: string;
-  id?: string;
-  name?: string;
-  parent_id?: string;
-  helpdesk_id?: string;
-  language?: string;
-  children?: Category[];
-}
-
-export interface Status {
-  is_frozen?: boolean;
-  is_resigned?: boolean;
-  is_activated?: boolean;
-  is_exited?: boolean;
-  is_unjoin?: boolean;
-}
-
-export interface Phrase {
-  name?: string;
-  entity_ids?: string[];
-  span?: Span;
-}
-
-export interface Span {
-  start?: number | string;
-  end?: number | string;
-}
-
-export interface Avatar {
-  avatar_72?: string;
-  avatar_240?: string;
-  avatar_640?: string;
-  avatar_origin?: string;
-}
-
-export interface GenericUser {
-  id?: string;
-  type?: number | string;
-}
-
-export interface Entity {
-  entity_id?: string;
-  type?: number | string;
-}
-
-export interface Mention {
-  key?: string;
-  id?: string;
-  id_type?: string;
-  name?: string;
-}
-
-export interface ClassificationFilter {
-  include?: string[];
-  exclude?: string[];
-}
-
-export interface DocsLink {
-  url?: string;
-  title?: string;
-}
-
-export interface Sender {
-  id?: string;
-  id_type?: string;
-  sender_type?: SenderType;
-}
-
-export interface LabelList {
-  id?: string;
-  name?: Label;
-}
-
-export interface GetI18nResourceText {
-  key?: string;
-  value?: string;
-}
-
-export interface Image {
-  token: string;
-}
-
-export interface Message {
-  content?: string;
-}
-
-export interface I18nName {
-  zh_cn?: string;
-  en_us?: string;
-  ja_jp?: string;
-}
-
-export interface Section {
-  title?: string;
-}
-
-export interface Text {
-  key: string;
-  value: string;
-}
-
-export interface Label {
-  zh_cn?: string;
-  en_us?: string;
-}
-
-export interface ContentElementTextRun {
-  text: string;
-}
-
-export interface MainKey {
-  key: string;
-  display_status?: DisplayStatus;
-}
-
-export interface DisplayStatus {
-  allow_highlight: boolean;
-  allow_search: boolean;
-}
-
-export interface OuterInfo {
-  provider: string;
-  outer_id: string;
-}
-
-export interface RelatedMeta {
-  users?: User[];
-  chats?: Chat[];
-  docs?: Doc[];
-  oncalls?: Chat[];
-  links?: Doc[];
-  abbreviations?: Department[];
-  classifications?: Classification[];
-  images?: Image[];
-}
-
-export interface Chat {
-  id: string;
-}
-
-export interface Classification {
-  id: string;
-  father_id?: string;
-}
-
-export interface Doc {
-  title?: string;
-  url?: string;
-}
-
-export interface User {
-  id: string;
-  title?: string;
-}
-
-export interface DraftEntityMainKey {
-  key?: string;
-  display_status?: DraftEntityMainKeyDisplayStatus;
-}
-
-export interface DraftEntityMainKeyDisplayStatus {
-  allow_highlight?: boolean;
-  allow_search?: boolean;
-}
-
-export interface DraftEntityOuterInfo {
-  provider?: string;
-  outer_id?: string;
-}
-
-export interface RelatedMetaUser {
-  id?: string;
-  title?: string;
-  url?: string;
-}
-
-export interface RelatedMetaImage {
-  token?: string;
-}
-
-export interface Statistic {
-  like_count?: number | string;
-  dislike_count?: number | string;
-}
-
-export interface BlockRole {
-  block_id: string;
-  block_perm: number | string;
-}
-
-export interface Condition {
-  field_name: string;
-  operator?: Operator;
-  value?: string[];
-}
-
-export interface RecRule {
-  conditions?: Condition[];
-  conjunction?: Conjunction;
-  other_perm?: number | string;
-}
-
-export interface RecRuleCondition {
-  field_name?: string;
-  operator?: Operator;
-  value?: string[];
-  field_type?: number | string;
-}
-
-export interface TurningPoint {
-  x?: number;
-  y?: number;
-}
-
-export type Divider = Record<string, unknown>;
-
-export interface ChangeReasonI18nName {
-  locale?: string;
-  value?: string;
-}
-
-export interface Reason {
-  lang: string;
-  value: string;
-}
-
-export interface ExternalId {
-  name?: string;
-}
-
-export interface View {
-  view_type?: number | string;
-}
-
-export interface TextElementStyleLink {
-  url: string;
-}
-
-export interface MergeInfo {
-  row_span?: number | string;
-  col_span?: number | string;
-}
-
-export interface WikiCatalog {
-  wiki_token?: string;
-}
-
-export interface Person {
-  user_id: string;
-}
-
-export interface MentionUser {
-  user_id?: string;
-}
-
-export interface File {
-  file_id?: string;
-}
+export type CreateStatus = "0" | "1" | "2" | (string & {});
 
 export interface Block {
   block_id?: string;
@@ -589,5 +299,343 @@ export interface EmergencyContact {
   name?: string;
   relationship?: number | string;
   mobile?: string;
+}
+
+export interface EntityWord {
+  name?: string;
+  aliases?: string[];
+}
+
+export interface Column {
+  name?: string;
+  description?: string;
+  data_type?: string;
+  is_primary_key?: boolean;
+  is_unique?: boolean;
+  is_auto_increment?: boolean;
+  is_array?: boolean;
+  is_allow_null?: boolean;
+  default_value?: string;
+}
+
+export interface Device {
+  id?: string;
+  name?: string;
+}
+
+export interface Link {
+  url?: string;
+}
+
+export interface DelUser {
+  open_id?: string;
+  user_id?: string;
+}
+
+export interface Department {
+  id?: string;
+}
+
+export interface Status {
+  is_frozen?: boolean;
+  is_resigned?: boolean;
+  is_activated?: boolean;
+  is_exited?: boolean;
+  is_unjoin?: boolean;
+}
+
+export interface Avatar {
+  avatar_72?: string;
+  avatar_240?: string;
+  avatar_640?: string;
+  avatar_origin?: string;
+}
+
+export interface Category {
+  category_id?: string;
+  id?: string;
+  name?: string;
+  parent_id?: string;
+  helpdesk_id?: string;
+  language?: string;
+  children?: Category[];
+}
+
+export interface Phrase {
+  name?: string;
+  entity_ids?: string[];
+  span?: Span;
+}
+
+export interface Span {
+  start?: number | string;
+  end?: number | string;
+}
+
+export interface GenericUser {
+  id?: string;
+  type?: number | string;
+}
+
+export interface ReportName {
+  zh?: string;
+  en?: string;
+  ja?: string;
+}
+
+export interface Entity {
+  entity_id?: string;
+  type?: number | string;
+}
+
+export interface Mention {
+  key?: string;
+  id?: string;
+  id_type?: string;
+  name?: string;
+}
+
+export interface LeaveAccrualRecordReason {
+  lang?: string;
+  value?: string;
+}
+
+export interface DocsLink {
+  url?: string;
+  title?: string;
+}
+
+export interface LabelList {
+  id?: string;
+  name?: Label;
+}
+
+export interface ClassificationFilter {
+  include?: string[];
+  exclude?: string[];
+}
+
+export interface GetI18nResourceText {
+  key?: string;
+  value?: string;
+}
+
+export interface MetaData {
+  app_link?: string;
+  avatar?: string;
+  description?: string;
+}
+
+export interface TaskItem {
+  id?: string;
+  display_info?: string;
+  meta_data?: MetaData;
+}
+
+export interface Sender {
+  id?: string;
+  id_type?: string;
+  sender_type?: SenderType;
+}
+
+export interface Image {
+  token: string;
+}
+
+export interface Message {
+  content?: string;
+}
+
+export interface I18nValue {
+  zh_cn?: string;
+  en_us?: string;
+  ja_jp?: string;
+}
+
+export interface Section {
+  title?: string;
+}
+
+export interface Right {
+  key?: string;
+}
+
+export interface Text {
+  key: string;
+  value: string;
+}
+
+export interface ContentElementTextRun {
+  text: string;
+}
+
+export interface Label {
+  zh_cn?: string;
+  en_us?: string;
+}
+
+export interface MainKey {
+  key: string;
+  display_status?: DisplayStatus;
+}
+
+export interface DisplayStatus {
+  allow_highlight: boolean;
+  allow_search: boolean;
+}
+
+export interface FullName {
+  key: string;
+  display_status: DisplayStatus;
+}
+
+export interface OuterInfo {
+  provider: string;
+  outer_id: string;
+}
+
+export interface RelatedMeta {
+  users?: User[];
+  chats?: Chat[];
+  docs?: Doc[];
+  oncalls?: Chat[];
+  links?: Doc[];
+  abbreviations?: Department[];
+  classifications?: Classification[];
+  images?: Image[];
+}
+
+export interface Chat {
+  id: string;
+}
+
+export interface Classification {
+  id: string;
+  father_id?: string;
+}
+
+export interface Doc {
+  title?: string;
+  url?: string;
+}
+
+export interface User {
+  id: string;
+  title?: string;
+}
+
+export interface DraftEntityMainKey {
+  key?: string;
+  display_status?: DraftEntityMainKeyDisplayStatus;
+}
+
+export interface DraftEntityMainKeyDisplayStatus {
+  allow_highlight?: boolean;
+  allow_search?: boolean;
+}
+
+export interface DraftEntityOuterInfo {
+  provider?: string;
+  outer_id?: string;
+}
+
+export interface RelatedMetaUser {
+  id?: string;
+  title?: string;
+  url?: string;
+}
+
+export interface RelatedMetaImage {
+  token?: string;
+}
+
+export interface Statistic {
+  like_count?: number | string;
+  dislike_count?: number | string;
+}
+
+export interface BlockRole {
+  block_id: string;
+  block_perm: number | string;
+}
+
+export interface Condition {
+  field_name: string;
+  operator?: Operator;
+  value?: string[];
+}
+
+export interface RecRule {
+  conditions?: Condition[];
+  conjunction?: Conjunction;
+  other_perm?: number | string;
+}
+
+export interface RecRuleCondition {
+  field_name?: string;
+  operator?: Operator;
+  value?: string[];
+  field_type?: number | string;
+}
+
+export interface TurningPoint {
+  x?: number;
+  y?: number;
+}
+
+export interface CreateI18nName {
+  zh_cn?: string;
+  ja_jp?: string;
+  en_us?: string;
+}
+
+export type Divider = Record<string, unknown>;
+
+export interface I18nName {
+  locale?: string;
+  value?: string;
+}
+
+export interface Reason {
+  lang: string;
+  value: string;
+}
+
+export interface ExternalId {
+  name?: string;
+}
+
+export interface View {
+  view_type?: number | string;
+}
+
+export interface TextElementStyleLink {
+  url: string;
+}
+
+export interface MergeInfo {
+  row_span?: number | string;
+  col_span?: number | string;
+}
+
+export interface WikiCatalog {
+  wiki_token?: string;
+}
+
+export interface Person {
+  user_id: string;
+}
+
+export interface MentionUser {
+  user_id?: string;
+}
+
+export interface TimeRange {
+  start_time?: string;
+  end_time?: string;
+}
+
+export interface File {
+  file_id?: string;
 }
 

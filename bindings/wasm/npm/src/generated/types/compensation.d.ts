@@ -190,6 +190,7 @@ export interface V1ItemListRequest {
   params: {
     page_size: number | string;
     page_token?: string;
+    item_type?: ItemType;
   };
 }
 
@@ -492,6 +493,8 @@ export type AccountType = "associated_company" | "supplier" | (string & {});
 
 export type InsuranceStatus = "contribution" | "not_contribution" | "stopped_contribution" | (string & {});
 
+export type ItemType = "salary" | "bonus" | "recurring_payment" | (string & {});
+
 export type IssuanceStatus = "to_be_issued" | "not_issued" | (string & {});
 
 export type IssuanceWay = "with_salary" | "with_cash" | "with_physical_distribution" | "with_year_end_bonus" | (string & {});
@@ -505,8 +508,8 @@ export interface ChangeReason {
   name?: string;
   note?: string;
   active_status?: number | string;
-  i18n_names?: common.ChangeReasonI18nName[];
-  i18n_notes?: common.ChangeReasonI18nName[];
+  i18n_names?: common.I18nName[];
+  i18n_notes?: common.I18nName[];
 }
 
 export interface Indicator {
@@ -514,13 +517,13 @@ export interface Indicator {
   name?: string;
   value_type?: ValueType;
   active_status?: number | string;
-  i18n_names?: common.ChangeReasonI18nName[];
+  i18n_names?: common.I18nName[];
 }
 
 export interface ItemCategory {
   id?: string;
   name?: string;
-  i18n_names?: common.ChangeReasonI18nName[];
+  i18n_names?: common.I18nName[];
 }
 
 export interface Item {
@@ -532,8 +535,8 @@ export interface Item {
   pay_off_frequency_type?: PayOffFrequencyType;
   decimal_places?: number | string;
   active_status?: number | string;
-  i18n_names?: common.ChangeReasonI18nName[];
-  i18n_descriptions?: common.ChangeReasonI18nName[];
+  i18n_names?: common.I18nName[];
+  i18n_descriptions?: common.I18nName[];
 }
 
 export interface V1PlanPlan {
@@ -547,8 +550,8 @@ export interface V1PlanPlan {
   probation_salary_status?: boolean;
   plan_items?: PlanItem[];
   plan_indicators?: PlanIndicator[];
-  i18n_names?: common.ChangeReasonI18nName[];
-  i18n_descriptions?: common.ChangeReasonI18nName[];
+  i18n_names?: common.I18nName[];
+  i18n_descriptions?: common.I18nName[];
 }
 
 export interface PlanIndicator {

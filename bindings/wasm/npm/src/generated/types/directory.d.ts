@@ -91,6 +91,7 @@ export interface Service {
 export interface V1CollaborationRuleCreateRequest {
   params: {
     target_tenant_key: string;
+    tenant_id?: string;
   };
   data?: {
     subjects?: Subject;
@@ -108,6 +109,7 @@ export interface V1CollaborationRuleDeleteRequest {
   };
   params: {
     target_tenant_key: string;
+    tenant_id?: string;
   };
 }
 
@@ -118,6 +120,7 @@ export interface V1CollaborationRuleListRequest {
     page_size?: number | string;
     page_token?: string;
     target_tenant_key: string;
+    tenant_id?: string;
   };
 }
 
@@ -133,6 +136,7 @@ export interface V1CollaborationRuleUpdateRequest {
   };
   params: {
     target_tenant_key: string;
+    tenant_id?: string;
   };
   data?: {
     subjects?: Subject;
@@ -146,6 +150,7 @@ export interface V1CollaborationTenantListRequest {
   params?: {
     page_size?: number | string;
     page_token?: string;
+    tenant_id?: string;
   };
 }
 
@@ -163,6 +168,7 @@ export interface V1CollborationShareEntityListRequest {
     is_select_subject?: boolean;
     page_token?: string;
     page_size?: number | string;
+    tenant_id?: string;
   };
 }
 
@@ -178,6 +184,8 @@ export interface V1DepartmentCreateRequest {
   params?: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
+    tenant_id?: string;
   };
   data?: {
     department?: Department;
@@ -194,6 +202,8 @@ export interface V1DepartmentDeleteRequest {
   };
   params?: {
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
+    employee_id_type?: EmployeeIdType;
   };
 }
 
@@ -203,6 +213,8 @@ export interface V1DepartmentFilterRequest {
   params?: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
+    tenant_id?: string;
   };
   data?: {
     filter?: Filter;
@@ -221,6 +233,7 @@ export interface V1DepartmentMgetRequest {
   params?: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
   };
   data?: {
     department_ids?: string[];
@@ -237,11 +250,14 @@ export interface V1DepartmentSearchRequest {
   params?: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
+    tenant_id?: string;
   };
   data: {
     query: string;
     page_request?: PageRequest;
     required_fields?: string[];
+    filter?: V1DepartmentSearchFilter;
   };
 }
 
@@ -258,6 +274,7 @@ export interface V1DepartmentPatchRequest {
   params?: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
   };
   data?: {
     department?: Department;
@@ -270,6 +287,8 @@ export interface V1EmployeeCreateRequest {
   params?: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
+    tenant_id?: string;
   };
   data?: {
     employee?: Employee;
@@ -287,6 +306,8 @@ export interface V1EmployeeDeleteRequest {
   };
   params?: {
     employee_id_type?: EmployeeIdType;
+    is_admin_role?: boolean;
+    department_id_type?: common.DepartmentIdType;
   };
   data?: {
     options?: DeleteOption;
@@ -299,6 +320,8 @@ export interface V1EmployeeFilterRequest {
   params?: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
+    tenant_id?: string;
   };
   data?: {
     filter?: Filter;
@@ -314,9 +337,10 @@ export interface V1EmployeeFilterResponse {
 }
 
 export interface V1EmployeeMgetRequest {
-  params?: {
+  params: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role: boolean;
   };
   data: {
     employee_ids: string;
@@ -336,6 +360,10 @@ export interface V1EmployeeRegularRequest {
   params?: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
+  };
+  data?: {
+    openapi_options?: OpenapiOption;
   };
 }
 
@@ -348,6 +376,7 @@ export interface V1EmployeeResurrectRequest {
   params?: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
   };
   data?: {
     employee_order_in_departments?: string[];
@@ -361,11 +390,14 @@ export interface V1EmployeeSearchRequest {
   params?: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
+    tenant_id?: string;
   };
   data: {
     query: string;
     page_request?: PageRequest;
     required_fields?: string[];
+    filter?: V1EmployeeSearchFilter;
   };
 }
 
@@ -382,6 +414,7 @@ export interface V1EmployeeToBeResignedRequest {
   params?: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
   };
   data?: {
     employee?: ToBeResignedEmployee;
@@ -397,6 +430,7 @@ export interface V1EmployeePatchRequest {
   params?: {
     employee_id_type?: EmployeeIdType;
     department_id_type?: common.DepartmentIdType;
+    is_admin_role?: boolean;
   };
   data?: {
     employee?: PatchEmployee;
@@ -414,6 +448,24 @@ export type ResignReason = "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" |
 export type ResignType = "0" | "1" | "2" | "3" | (string & {});
 
 export type EmployeeIdType = "open_id" | "union_id" | "employee_id" | (string & {});
+
+export interface DeleteOption {
+  resigned_employee_resource_receiver?: ResignedEmployeeResourceReceiver;
+}
+
+export interface ResignedEmployeeResourceReceiver {
+  department_chat_acceptor_employee_id?: string;
+  external_chat_acceptor_employee_id?: string;
+  docs_acceptor_employee_id?: string;
+  calendar_acceptor_employee_id?: string;
+  application_acceptor_employee_id?: string;
+  helpdesk_acceptor_employee_id?: string;
+  approval_acceptor_employee_id?: string;
+  email_acceptor_employee_id?: string;
+  minutes_acceptor_employee_id?: string;
+  survey_acceptor_employee_id?: string;
+  anycross_acceptor_employee_id?: string;
+}
 
 export interface CollaborationRule {
   rule_id?: string;
@@ -441,6 +493,31 @@ export interface ShareUser {
   open_user_id?: string;
   name?: V1Name;
   avatar?: common.Avatar;
+}
+
+export interface V1DepartmentSearchFilter {
+  exactly_match_by_name?: boolean;
+  options?: SearchFilterOption;
+}
+
+export interface SearchFilterOption {
+  filter_permission_resource: string;
+  admin_role_permission_type?: string;
+}
+
+export interface V1EmployeeSearchFilter {
+  contain_resigned_employee?: boolean;
+  options?: SearchFilterOption;
+}
+
+export interface OpenapiOption {
+  employee_id_type?: EmployeeIdType;
+  department_id_type?: common.DepartmentIdType;
+  job_title_id_type?: string;
+  work_place_id_type?: string;
+  org_dimension_id_type?: string;
+  group_id_type?: string;
+  group_set_id_type?: string;
 }
 
 export interface PatchEmployee {
@@ -714,23 +791,5 @@ export interface CreateOption {
 
 export interface ResurrectOption {
   subscription_ids?: string[];
-}
-
-export interface DeleteOption {
-  resigned_employee_resource_receiver?: ResignedEmployeeResourceReceiver;
-}
-
-export interface ResignedEmployeeResourceReceiver {
-  department_chat_acceptor_employee_id?: string;
-  external_chat_acceptor_employee_id?: string;
-  docs_acceptor_employee_id?: string;
-  calendar_acceptor_employee_id?: string;
-  application_acceptor_employee_id?: string;
-  helpdesk_acceptor_employee_id?: string;
-  approval_acceptor_employee_id?: string;
-  email_acceptor_employee_id?: string;
-  minutes_acceptor_employee_id?: string;
-  survey_acceptor_employee_id?: string;
-  anycross_acceptor_employee_id?: string;
 }
 

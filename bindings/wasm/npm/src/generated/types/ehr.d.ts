@@ -53,6 +53,22 @@ export type View = "basic" | "full" | (string & {});
 
 export type Type = "text" | "file" | "date" | "option" | (string & {});
 
+export interface IdPhotoPoSide {
+  id?: string;
+  mime_type?: string;
+  name?: string;
+  size?: number | string;
+}
+
+export interface FormerWorkExp {
+  company?: string;
+  department?: string;
+  job?: string;
+  start?: string;
+  end?: string;
+  description?: string;
+}
+
 export interface Employee {
   user_id?: string;
   system_fields?: SystemField;
@@ -144,21 +160,5 @@ export interface Manager {
 export interface NativeRegion {
   iso_code?: string;
   name?: string;
-}
-
-export interface IdPhotoPoSide {
-  id?: string;
-  mime_type?: string;
-  name?: string;
-  size?: number | string;
-}
-
-export interface FormerWorkExp {
-  company?: string;
-  department?: string;
-  job?: string;
-  start?: string;
-  end?: string;
-  description?: string;
 }
 

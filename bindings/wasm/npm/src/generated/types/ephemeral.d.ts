@@ -72,6 +72,6 @@ export interface Title {
   tag?: string;
   content?: string;
   lines?: number | string;
-  i18n?: common.I18nName;
+  i18n?: common.I18nValue;
 }
 

@@ -772,6 +772,7 @@ export interface V1TicketCustomizedFieldCreateRequest {
     required: boolean;
     dropdown_options?: DropdownOption;
     dropdown_allow_multiple?: boolean;
+    editable?: boolean;
   };
 }
 
@@ -1000,7 +1001,7 @@ export interface ListTicket {
   created_at?: number | string;
   updated_at?: number | string;
   closed_at?: number | string;
-  dissatisfaction_reason?: common.I18nName;
+  dissatisfaction_reason?: common.I18nValue;
   agents?: Guest[];
   channel?: number | string;
   solve?: number | string;
@@ -1059,7 +1060,7 @@ export interface Ticket {
   created_at?: number | string;
   updated_at?: number | string;
   closed_at?: number | string;
-  dissatisfaction_reason?: common.I18nName;
+  dissatisfaction_reason?: common.I18nValue;
   agents?: Guest[];
   channel?: number | string;
   solve?: number | string;

@@ -102,6 +102,7 @@ export interface V1DraftCreateRequest {
     outer_info?: common.OuterInfo;
     rich_text?: string;
     i18n_descs?: I18nDesc[];
+    full_names?: common.FullName[];
   };
 }
 
@@ -124,6 +125,7 @@ export interface V1DraftUpdateRequest {
     related_meta?: common.RelatedMeta;
     rich_text?: string;
     i18n_descs?: I18nDesc[];
+    full_names?: common.FullName[];
   };
 }
 
@@ -144,6 +146,7 @@ export interface V1EntityCreateRequest {
     outer_info?: common.OuterInfo;
     rich_text?: string;
     i18n_descs?: I18nDesc[];
+    full_names?: common.FullName[];
   };
 }
 
@@ -273,6 +276,7 @@ export interface V1EntityUpdateRequest {
     outer_info?: common.OuterInfo;
     rich_text?: string;
     i18n_descs?: I18nDesc[];
+    full_names?: common.FullName[];
   };
 }
 

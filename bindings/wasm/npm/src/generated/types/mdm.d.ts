@@ -1077,6 +1077,9 @@ export interface V3BatchCountryRegionGetRequest {
     ids?: string[];
     languages?: string[];
   };
+  data?: {
+    common?: Common;
+  };
 }
 
 export interface V3BatchCountryRegionGetResponse {
@@ -1107,6 +1110,10 @@ export interface V3CountryRegionListResponse {
 export type Logic = "0" | "1" | (string & {});
 
 export type Operator = "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "10" | "11" | "12" | (string & {});
+
+export interface Common {
+  tenant_id?: string;
+}
 
 export interface BatchCountryRegion {
   alpha_3_code?: string;

@@ -293,6 +293,20 @@ export interface V0SummaryBatchGetResponse {
   ErrorEventUids?: ErrorEventUid[];
 }
 
+export interface EventInfo {
+  uid?: string;
+  original_time?: number | string;
+  summary?: string;
+  vchat?: Vchat;
+}
+
+export interface Vchat {
+  vc_type?: string;
+  icon_type?: string;
+  description?: string;
+  meeting_url?: string;
+}
+
 export interface ErrorRoomId {
   building_id?: string;
   room_id?: string;
@@ -397,19 +411,5 @@ export interface ErrorEventUid {
   uid?: string;
   original_time?: number | string;
   error_msg?: string;
-}
-
-export interface EventInfo {
-  uid?: string;
-  original_time?: number | string;
-  summary?: string;
-  vchat?: Vchat;
-}
-
-export interface Vchat {
-  vc_type?: string;
-  icon_type?: string;
-  description?: string;
-  meeting_url?: string;
 }
 

@@ -106,7 +106,7 @@ export interface V1CostAllocationDetailListRequest {
 
 export interface V1CostAllocationDetailListResponse {
   cost_allocation_report_datas?: V1CostAllocationDetailCostAllocationReportData[];
-  cost_allocation_report_names?: common.ChangeReasonI18nName[];
+  cost_allocation_report_names?: common.I18nName[];
   pay_period?: string;
   page_token?: string;
   has_more?: boolean;
@@ -140,7 +140,7 @@ export interface V1CostAllocationReportListResponse {
   pay_period?: string;
   page_token?: string;
   has_more?: boolean;
-  cost_allocation_report_names?: common.ChangeReasonI18nName[];
+  cost_allocation_report_names?: common.I18nName[];
   cost_allocation_report_datas?: V1CostAllocationReportCostAllocationReportData[];
 }
 
@@ -283,7 +283,7 @@ export interface V1CostAllocationDetailCompensationCostItem {
 
 export interface CompensationCost {
   compensation_cost_value?: string;
-  i18n_names?: common.ChangeReasonI18nName[];
+  i18n_names?: common.I18nName[];
 }
 
 export interface DataSummaryDimension {
@@ -292,7 +292,7 @@ export interface DataSummaryDimension {
   dimension_value_id?: string;
   enum_dimension?: EnumDimension;
   dimension_value_lookup_info?: DimensionValueLookupInfo;
-  dimension_names?: common.ChangeReasonI18nName[];
+  dimension_names?: common.I18nName[];
   dimension_titles?: I18nName[];
 }
 
@@ -309,7 +309,7 @@ export interface EnumDimension {
 
 export interface CostAllocationPlan {
   id?: string;
-  names?: common.ChangeReasonI18nName[];
+  names?: common.I18nName[];
   applicable_country_region?: string;
   dimensions?: Dimension[];
   cost_items?: CostItem[];
@@ -369,7 +369,7 @@ export interface PaymentActivityDetail {
 
 export interface V1PaymentDetail {
   id?: string;
-  accounting_item_names?: common.ChangeReasonI18nName[];
+  accounting_item_names?: common.I18nName[];
   accounting_item_value?: AccountingItemValue;
   segment_values?: SegmentValue[];
   accounting_item_type?: number | string;
@@ -377,19 +377,19 @@ export interface V1PaymentDetail {
 
 export interface AccountingItemValue {
   original_value?: string;
-  reference_values?: common.ChangeReasonI18nName[];
+  reference_values?: common.I18nName[];
 }
 
 export interface SegmentValue {
   start_time?: string;
   end_time?: string;
-  reference_values?: common.ChangeReasonI18nName[];
+  reference_values?: common.I18nName[];
   original_value?: string;
 }
 
 export interface PaymentActivity {
   activity_id?: string;
-  activity_names?: common.ChangeReasonI18nName[];
+  activity_names?: common.I18nName[];
   pay_date?: string;
   total_number_of_payroll?: number | string;
   number_of_calculation_activities?: number | string;
@@ -399,7 +399,7 @@ export interface PaymentActivity {
 
 export interface CalculationActivity {
   calculation_activity_id?: string;
-  calculation_activity_names?: common.ChangeReasonI18nName[];
+  calculation_activity_names?: common.I18nName[];
 }
 
 export interface FieldFilter {

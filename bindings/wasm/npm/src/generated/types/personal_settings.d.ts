@@ -67,7 +67,7 @@ export interface V1SystemStatusBatchOpenResponse {
 export interface V1SystemStatusCreateRequest {
   data: {
     title: string;
-    i18n_title?: common.I18nName;
+    i18n_title?: common.I18nValue;
     icon_key: IconKey;
     color?: Color;
     priority?: number | string;
@@ -135,7 +135,7 @@ export interface BatchOpenResultList {
 
 export interface PatchSystemStatus {
   title: string;
-  i18n_title?: common.I18nName;
+  i18n_title?: common.I18nValue;
   icon_key: IconKey;
   color?: Color;
   priority?: number | string;
@@ -150,15 +150,15 @@ export interface ResultList {
 export interface SyncSetting {
   is_open_by_default?: boolean;
   title?: string;
-  i18n_title?: common.I18nName;
+  i18n_title?: common.I18nValue;
   explain?: string;
-  i18n_explain?: common.I18nName;
+  i18n_explain?: common.I18nValue;
 }
 
 export interface SystemStatus {
   system_status_id?: string;
   title?: string;
-  i18n_title?: common.I18nName;
+  i18n_title?: common.I18nValue;
   icon_key?: IconKey;
   color?: Color;
   priority?: number | string;

@@ -131,9 +131,13 @@ export interface V2DataSourceCreateRequest {
     icon_url?: string;
     template?: string;
     searchable_fields?: string[];
-    i18n_name?: common.I18nName;
-    i18n_description?: common.I18nName;
+    i18n_name?: common.I18nValue;
+    i18n_description?: common.I18nValue;
     schema_id?: string;
+    app_id?: string;
+    connect_type?: number | string;
+    connector_param?: ConnectorParam;
+    enable_answer?: boolean;
   };
 }
 
@@ -160,8 +164,10 @@ export interface V2DataSourcePatchRequest {
     state?: number | string;
     description?: string;
     icon_url?: string;
-    i18n_name?: common.I18nName;
-    i18n_description?: common.I18nName;
+    i18n_name?: common.I18nValue;
+    i18n_description?: common.I18nValue;
+    connector_param?: ConnectorParam;
+    enable_answer?: boolean;
   };
 }
 
@@ -268,7 +274,7 @@ export interface V2MessageCreateRequest {
     chat_ids?: string[];
     message_type?: MessageType;
     at_chatter_ids?: string[];
-    from_type?: FromType;
+    from_type?: common.FromType;
     chat_type?: ChatType;
     start_time?: string;
     end_time?: string;
@@ -320,6 +326,7 @@ export interface V2SchemaPatchRequest {
   };
   data?: {
     display?: Display;
+    properties?: PatchProperty[];
   };
 }
 
@@ -328,8 +335,6 @@ export interface V2SchemaPatchResponse {
 }
 
 export type ChatType = "group_chat" | "p2p_chat" | (string & {});
-
-export type FromType = "bot" | "user" | (string & {});
 
 export type MessageType = "file" | "image" | "media" | (string & {});
 
@@ -378,8 +383,8 @@ export interface GetDataSource {
   icon_url?: string;
   template?: string;
   searchable_fields?: string[];
-  i18n_name?: common.I18nName;
-  i18n_description?: common.I18nName;
+  i18n_name?: common.I18nValue;
+  i18n_description?: common.I18nValue;
   schema_id?: string;
   app_id?: string;
 }
@@ -431,6 +436,17 @@ export interface UserUser {
   name?: string;
   open_id?: string;
   user_id?: string;
+}
+
+export interface PatchProperty {
+  name: string;
+  desc?: string;
+  answer_option?: AnswerOption;
+}
+
+export interface AnswerOption {
+  is_searchable?: boolean;
+  is_returnable?: boolean;
 }
 
 export interface BatchCreateItem {
@@ -485,6 +501,11 @@ export interface Metadata {
   source_url_mobile?: string;
 }
 
+export interface ConnectorParam {
+  callback_user_id_type?: number | string;
+  callback_endpoint?: string;
+}
+
 export interface DataSource {
   id?: string;
   name?: string;
@@ -496,8 +517,8 @@ export interface DataSource {
   icon_url?: string;
   template?: string;
   searchable_fields?: string[];
-  i18n_name?: common.I18nName;
-  i18n_description?: common.I18nName;
+  i18n_name?: common.I18nValue;
+  i18n_description?: common.I18nValue;
   schema_id?: string;
 }
 

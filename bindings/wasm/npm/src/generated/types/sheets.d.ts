@@ -714,6 +714,7 @@ export interface V3SpreadsheetCreateRequest {
   data?: {
     title?: string;
     folder_token?: string;
+    without_mount?: boolean;
   };
 }
 
@@ -1067,6 +1068,31 @@ export interface V3SpreadsheetSheetFloatImageQueryResponse {
   items?: FloatImage[];
 }
 
+export interface V3SpreadsheetSpreadsheet {
+  title?: string;
+  folder_token?: string;
+  url?: string;
+  spreadsheet_token?: string;
+}
+
+export interface DataValidationRange {
+  range: string;
+}
+
+export interface RangeResult {
+  range?: string;
+  msg?: string;
+  success?: boolean[];
+  updatedCells?: number | string;
+}
+
+export interface Dimension {
+  sheetId: string;
+  majorDimension: string;
+  startIndex: number | string;
+  endIndex: number | string;
+}
+
 export interface FindCondition {
   range: string;
   match_case?: boolean;
@@ -1404,31 +1430,6 @@ export interface AddProtectedDimension {
 export interface AddProtectedDimensionDimension {
   sheetId: string;
   majorDimension?: string;
-  startIndex: number | string;
-  endIndex: number | string;
-}
-
-export interface V3SpreadsheetSpreadsheet {
-  title?: string;
-  folder_token?: string;
-  url?: string;
-  spreadsheet_token?: string;
-}
-
-export interface DataValidationRange {
-  range: string;
-}
-
-export interface RangeResult {
-  range?: string;
-  msg?: string;
-  success?: boolean[];
-  updatedCells?: number | string;
-}
-
-export interface Dimension {
-  sheetId: string;
-  majorDimension: string;
   startIndex: number | string;
   endIndex: number | string;
 }

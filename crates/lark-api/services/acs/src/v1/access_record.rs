@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `acs.GetACSAccessRecordList` (the facts' name); named after the official SDK.
+/// Formerly `acs.GetACSAccessRecordList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/access_record/list)
 #[doc(alias = "GetACSAccessRecordList")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `acs.GetACSAccessRecordPhoto` (the facts' name); named after the official SDK.
+/// Formerly `acs.GetACSAccessRecordPhoto` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/access_record-access_photo/get)
 #[doc(alias = "GetACSAccessRecordPhoto")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `acs.GetACSDeviceList` (the facts' name); named after the official SDK.
+/// Formerly `acs.GetACSDeviceList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/device/list)
 #[doc(alias = "GetACSDeviceList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `acs.CreateACSRuleExternal` (the facts' name); named after the official SDK.
+/// Formerly `acs.CreateACSRuleExternal` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/rule_external/create)
 #[doc(alias = "CreateACSRuleExternal")]
@@ -87,7 +87,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: user.
 ///
-/// Formerly `acs.DeleteACSRuleExternal` (the facts' name); named after the official SDK.
+/// Formerly `acs.DeleteACSRuleExternal` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/rule_external/delete)
 #[doc(alias = "DeleteACSRuleExternal")]
@@ -128,7 +128,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: user.
 ///
-/// Formerly `acs.DeviceBindACSRuleExternal` (the facts' name); named after the official SDK.
+/// Formerly `acs.DeviceBindACSRuleExternal` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/rule_external/device_bind)
 #[doc(alias = "DeviceBindACSRuleExternal")]
@@ -178,7 +178,7 @@ impl lark_core::endpoint::Endpoint for DeviceBind {
 ///
 /// Token: user.
 ///
-/// Formerly `acs.GetACSRuleExternal` (the facts' name); named after the official SDK.
+/// Formerly `acs.GetACSRuleExternal` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/rule_external/get)
 #[doc(alias = "GetACSRuleExternal")]

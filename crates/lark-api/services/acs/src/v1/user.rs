@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `acs.GetACSUser` (the facts' name); named after the official SDK.
+/// Formerly `acs.GetACSUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/user/get)
 #[doc(alias = "GetACSUser")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `acs.UpdateACSUser` (the facts' name); named after the official SDK.
+/// Formerly `acs.UpdateACSUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/user/patch)
 #[doc(alias = "UpdateACSUser")]
@@ -132,7 +132,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `acs.GetACSUserList` (the facts' name); named after the official SDK.
+/// Formerly `acs.GetACSUserList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/user/list)
 #[doc(alias = "GetACSUserList")]

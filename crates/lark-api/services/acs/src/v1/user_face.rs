@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `acs.GetACSUserFace` (the facts' name); named after the official SDK.
+/// Formerly `acs.GetACSUserFace` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/user-face/get)
 #[doc(alias = "GetACSUserFace")]
@@ -70,7 +70,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Uploads a file (multipart).
 ///
-/// Formerly `acs.UpdateACSUserFace` (the facts' name); named after the official SDK.
+/// Formerly `acs.UpdateACSUserFace` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/user-face/update)
 #[doc(alias = "UpdateACSUserFace")]

@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `acs.CreateACSVisitor` (the facts' name); named after the official SDK.
+/// Formerly `acs.CreateACSVisitor` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/visitor/create)
 #[doc(alias = "CreateACSVisitor")]
@@ -75,7 +75,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: user.
 ///
-/// Formerly `acs.DeleteACSVisitor` (the facts' name); named after the official SDK.
+/// Formerly `acs.DeleteACSVisitor` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/acs-v1/visitor/delete)
 #[doc(alias = "DeleteACSVisitor")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `admin.GetAdminDeptStats` (the facts' name); named after the official SDK.
+/// Formerly `admin.GetAdminDeptStats` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/admin_dept_stat/list)
 #[doc(alias = "GetAdminDeptStats")]

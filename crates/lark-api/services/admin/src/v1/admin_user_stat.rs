@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `admin.GetAdminUserStats` (the facts' name); named after the official SDK.
+/// Formerly `admin.GetAdminUserStats` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/admin_user_stat/list)
 #[doc(alias = "GetAdminUserStats")]

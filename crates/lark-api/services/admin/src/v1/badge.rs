@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `admin.CreateAdminBadge` (the facts' name); named after the official SDK.
+/// Formerly `admin.CreateAdminBadge` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/badge/create)
 #[doc(alias = "CreateAdminBadge")]
@@ -18,9 +18,9 @@ pub struct Create {
     detail_image: String,
     show_image: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_name: Option<lark_api_common::I18nName>,
+    i18n_name: Option<lark_api_common::I18nValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_explanation: Option<lark_api_common::I18nName>,
+    i18n_explanation: Option<lark_api_common::I18nValue>,
 }
 
 impl Create {
@@ -46,14 +46,14 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_name` (body, `I18nName`).
-    pub fn i18n_name(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
+    /// Sets `i18n_name` (body, `I18nValue`).
+    pub fn i18n_name(mut self, v: impl Into<lark_api_common::I18nValue>) -> Self {
         self.i18n_name = Some(v.into());
         self
     }
 
-    /// Sets `i18n_explanation` (body, `I18nName`).
-    pub fn i18n_explanation(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
+    /// Sets `i18n_explanation` (body, `I18nValue`).
+    pub fn i18n_explanation(mut self, v: impl Into<lark_api_common::I18nValue>) -> Self {
         self.i18n_explanation = Some(v.into());
         self
     }
@@ -88,7 +88,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `admin.GetAdminBadge` (the facts' name); named after the official SDK.
+/// Formerly `admin.GetAdminBadge` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/badge/get)
 #[doc(alias = "GetAdminBadge")]
@@ -134,7 +134,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `admin.GetAdminBadgeList` (the facts' name); named after the official SDK.
+/// Formerly `admin.GetAdminBadgeList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/badge/list)
 #[doc(alias = "GetAdminBadgeList")]
@@ -222,7 +222,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `admin.UpdateAdminBadge` (the facts' name); named after the official SDK.
+/// Formerly `admin.UpdateAdminBadge` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/badge/update)
 #[doc(alias = "UpdateAdminBadge")]
@@ -237,9 +237,9 @@ pub struct Update {
     detail_image: String,
     show_image: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_name: Option<lark_api_common::I18nName>,
+    i18n_name: Option<lark_api_common::I18nValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_explanation: Option<lark_api_common::I18nName>,
+    i18n_explanation: Option<lark_api_common::I18nValue>,
 }
 
 impl Update {
@@ -267,14 +267,14 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_name` (body, `I18nName`).
-    pub fn i18n_name(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
+    /// Sets `i18n_name` (body, `I18nValue`).
+    pub fn i18n_name(mut self, v: impl Into<lark_api_common::I18nValue>) -> Self {
         self.i18n_name = Some(v.into());
         self
     }
 
-    /// Sets `i18n_explanation` (body, `I18nName`).
-    pub fn i18n_explanation(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
+    /// Sets `i18n_explanation` (body, `I18nValue`).
+    pub fn i18n_explanation(mut self, v: impl Into<lark_api_common::I18nValue>) -> Self {
         self.i18n_explanation = Some(v.into());
         self
     }
@@ -316,6 +316,6 @@ pub struct Badge {
     pub explanation: Option<String>,
     pub detail_image: Option<String>,
     pub show_image: Option<String>,
-    pub i18n_name: Option<lark_api_common::I18nName>,
-    pub i18n_explanation: Option<lark_api_common::I18nName>,
+    pub i18n_name: Option<lark_api_common::I18nValue>,
+    pub i18n_explanation: Option<lark_api_common::I18nValue>,
 }

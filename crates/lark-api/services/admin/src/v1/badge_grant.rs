@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `admin.CreateAdminBadgeGrant` (the facts' name); named after the official SDK.
+/// Formerly `admin.CreateAdminBadgeGrant` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/badge-grant/create)
 #[doc(alias = "CreateAdminBadgeGrant")]
@@ -132,7 +132,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `admin.DeleteAdminBadgeGrant` (the facts' name); named after the official SDK.
+/// Formerly `admin.DeleteAdminBadgeGrant` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/badge-grant/delete)
 #[doc(alias = "DeleteAdminBadgeGrant")]
@@ -175,7 +175,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `admin.GetAdminBadgeGrant` (the facts' name); named after the official SDK.
+/// Formerly `admin.GetAdminBadgeGrant` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/badge-grant/get)
 #[doc(alias = "GetAdminBadgeGrant")]
@@ -251,7 +251,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `admin.GetAdminBadgeGrantList` (the facts' name); named after the official SDK.
+/// Formerly `admin.GetAdminBadgeGrantList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/badge-grant/list)
 #[doc(alias = "GetAdminBadgeGrantList")]
@@ -364,7 +364,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `admin.UpdateAdminBadgeGrant` (the facts' name); named after the official SDK.
+/// Formerly `admin.UpdateAdminBadgeGrant` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/badge-grant/update)
 #[doc(alias = "UpdateAdminBadgeGrant")]

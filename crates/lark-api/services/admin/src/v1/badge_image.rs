@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Uploads a file (multipart).
 ///
-/// Formerly `admin.UploadAdminBadgeImage` (the facts' name); named after the official SDK.
+/// Formerly `admin.UploadAdminBadgeImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/badge_image/create)
 #[doc(alias = "UploadAdminBadgeImage")]

@@ -3,6 +3,7 @@
 
 pub mod admin_dept_stat;
 pub mod admin_user_stat;
+pub mod audit_info;
 pub mod badge;
 pub mod badge_grant;
 pub mod badge_image;

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `admin.AdminResetPassword` (the facts' name); named after the official SDK.
+/// Formerly `admin.AdminResetPassword` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/admin-v1/password/reset)
 #[doc(alias = "AdminResetPassword")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.CreateAilySession` (the facts' name); named after the official SDK.
+/// Formerly `aily.CreateAilySession` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session/create)
 #[doc(alias = "CreateAilySession")]
@@ -85,7 +85,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.DeleteAilySession` (the facts' name); named after the official SDK.
+/// Formerly `aily.DeleteAilySession` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session/delete)
 #[doc(alias = "DeleteAilySession")]
@@ -123,7 +123,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.GetAilySession` (the facts' name); named after the official SDK.
+/// Formerly `aily.GetAilySession` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session/get)
 #[doc(alias = "GetAilySession")]
@@ -168,7 +168,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.UpdateAilySession` (the facts' name); named after the official SDK.
+/// Formerly `aily.UpdateAilySession` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session/update)
 #[doc(alias = "UpdateAilySession")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Idempotency key: `idempotent_id` (body); filled in by the client when retries are on.
 ///
-/// Formerly `aily.CreateAilySessionAilyMessage` (the facts' name); named after the official SDK.
+/// Formerly `aily.CreateAilySessionAilyMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session-aily_message/create)
 #[doc(alias = "CreateAilySessionAilyMessage")]
@@ -97,7 +97,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.GetAilySessionAilyMessage` (the facts' name); named after the official SDK.
+/// Formerly `aily.GetAilySessionAilyMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session-aily_message/get)
 #[doc(alias = "GetAilySessionAilyMessage")]
@@ -148,7 +148,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `aily.ListAilySessionAilyMessage` (the facts' name); named after the official SDK.
+/// Formerly `aily.ListAilySessionAilyMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session-aily_message/list)
 #[doc(alias = "ListAilySessionAilyMessage")]
@@ -296,6 +296,14 @@ pub struct PreviewUrl {
 }
 
 lark_core::string_enum! {
+/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
+Status {
+InProgress = "IN_PROGRESS",
+Completed = "COMPLETED",
+}
+}
+
+lark_core::string_enum! {
 /// The values of `content_type` the platform documents; a value it adds later arrives as `Other`.
 ContentType {
 Mdx = "MDX",
@@ -303,13 +311,5 @@ Text = "TEXT",
 Clip = "CLIP",
 SmartCard = "SmartCard",
 Json = "JSON",
-}
-}
-
-lark_core::string_enum! {
-/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
-Status {
-InProgress = "IN_PROGRESS",
-Completed = "COMPLETED",
 }
 }

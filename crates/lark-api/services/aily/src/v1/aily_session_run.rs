@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.CancelAilySessionRun` (the facts' name); named after the official SDK.
+/// Formerly `aily.CancelAilySessionRun` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session-run/cancel)
 #[doc(alias = "CancelAilySessionRun")]
@@ -55,7 +55,7 @@ impl lark_core::endpoint::Endpoint for Cancel {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.CreateAilySessionRun` (the facts' name); named after the official SDK.
+/// Formerly `aily.CreateAilySessionRun` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session-run/create)
 #[doc(alias = "CreateAilySessionRun")]
@@ -150,7 +150,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.GetAilySessionRun` (the facts' name); named after the official SDK.
+/// Formerly `aily.GetAilySessionRun` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session-run/get)
 #[doc(alias = "GetAilySessionRun")]
@@ -201,7 +201,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `aily.ListAilySessionRun` (the facts' name); named after the official SDK.
+/// Formerly `aily.ListAilySessionRun` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/aily_session-run/list)
 #[doc(alias = "ListAilySessionRun")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.CreateAilyAppDataAsset` (the facts' name); named after the official SDK.
+/// Formerly `aily.CreateAilyAppDataAsset` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/app-data_asset/create)
 #[doc(alias = "CreateAilyAppDataAsset")]
@@ -99,7 +99,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.DeleteAilyAppDataAsset` (the facts' name); named after the official SDK.
+/// Formerly `aily.DeleteAilyAppDataAsset` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/app-data_asset/delete)
 #[doc(alias = "DeleteAilyAppDataAsset")]
@@ -163,7 +163,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.GetAilyAppDataAsset` (the facts' name); named after the official SDK.
+/// Formerly `aily.GetAilyAppDataAsset` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/app-data_asset/get)
 #[doc(alias = "GetAilyAppDataAsset")]
@@ -175,6 +175,7 @@ pub struct Get {
     with_data_asset_item: Option<bool>,
     with_connect_status: Option<bool>,
     tenant_type: Option<String>,
+    with_import_setting: Option<bool>,
 }
 
 impl Get {
@@ -186,6 +187,7 @@ impl Get {
             with_data_asset_item: None,
             with_connect_status: None,
             tenant_type: None,
+            with_import_setting: None,
         }
     }
 
@@ -204,6 +206,12 @@ impl Get {
     /// Sets `tenant_type` (query, `string`).
     pub fn tenant_type(mut self, v: impl Into<String>) -> Self {
         self.tenant_type = Some(v.into());
+        self
+    }
+
+    /// Sets `with_import_setting` (query, `bool`).
+    pub fn with_import_setting(mut self, v: impl Into<bool>) -> Self {
+        self.with_import_setting = Some(v.into());
         self
     }
 }
@@ -242,6 +250,9 @@ impl lark_core::endpoint::Endpoint for Get {
         if let Some(v) = &self.tenant_type {
             query.push(("tenant_type", v.clone()));
         }
+        if let Some(v) = &self.with_import_setting {
+            query.push(("with_import_setting", v.to_string()));
+        }
     }
 }
 
@@ -250,7 +261,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `aily.ListAilyAppDataAsset` (the facts' name); named after the official SDK.
+/// Formerly `aily.ListAilyAppDataAsset` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/app-data_asset/list)
 #[doc(alias = "ListAilyAppDataAsset")]
@@ -265,6 +276,7 @@ pub struct List {
     data_asset_tag_ids: Option<Vec<String>>,
     with_data_asset_item: Option<bool>,
     with_connect_status: Option<bool>,
+    with_import_setting: Option<bool>,
 }
 
 impl List {
@@ -279,6 +291,7 @@ impl List {
             data_asset_tag_ids: None,
             with_data_asset_item: None,
             with_connect_status: None,
+            with_import_setting: None,
         }
     }
 
@@ -321,6 +334,12 @@ impl List {
     /// Sets `with_connect_status` (query, `bool`).
     pub fn with_connect_status(mut self, v: impl Into<bool>) -> Self {
         self.with_connect_status = Some(v.into());
+        self
+    }
+
+    /// Sets `with_import_setting` (query, `bool`).
+    pub fn with_import_setting(mut self, v: impl Into<bool>) -> Self {
+        self.with_import_setting = Some(v.into());
         self
     }
 }
@@ -374,6 +393,9 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.with_connect_status {
             query.push(("with_connect_status", v.to_string()));
         }
+        if let Some(v) = &self.with_import_setting {
+            query.push(("with_import_setting", v.to_string()));
+        }
     }
 }
 
@@ -398,7 +420,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `aily.UploadAilyAppDataAssetFile` (the facts' name); named after the official SDK.
+/// Formerly `aily.UploadAilyAppDataAssetFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/app-data_asset/upload_file)
 #[doc(alias = "UploadAilyAppDataAssetFile")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `aily.ListAilyAppDataAssetTag` (the facts' name); named after the official SDK.
+/// Formerly `aily.ListAilyAppDataAssetTag` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/app-data_asset_tag/list)
 #[doc(alias = "ListAilyAppDataAssetTag")]

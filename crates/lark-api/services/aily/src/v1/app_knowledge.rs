@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.CreateAilyAppKnowledgeAsk` (the facts' name); named after the official SDK.
+/// Formerly `aily.CreateAilyAppKnowledgeAsk` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/app-knowledge/ask)
 #[doc(alias = "CreateAilyAppKnowledgeAsk")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.GetAilyAppSkill` (the facts' name); named after the official SDK.
+/// Formerly `aily.GetAilyAppSkill` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/app-skill/get)
 #[doc(alias = "GetAilyAppSkill")]
@@ -56,7 +56,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `aily.ListAilyAppSkill` (the facts' name); named after the official SDK.
+/// Formerly `aily.ListAilyAppSkill` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/app-skill/list)
 #[doc(alias = "ListAilyAppSkill")]
@@ -144,7 +144,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `aily.StartAilyAppSkill` (the facts' name); named after the official SDK.
+/// Formerly `aily.StartAilyAppSkill` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/aily-v1/app-skill/start)
 #[doc(alias = "StartAilyAppSkill")]

@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `a_paa_s.ListAPaaSApplicationAuditLogAuditLog` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.ListAPaaSApplicationAuditLogAuditLog` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-audit_log/audit_log_list)
 #[doc(alias = "ListAPaaSApplicationAuditLogAuditLog")]
@@ -144,7 +144,7 @@ impl lark_core::endpoint::Endpoint for AuditLogList {
 ///
 /// Token: user.
 ///
-/// Formerly `a_paa_s.GetAPaaSApplicationAuditLogDataChangeLogDetail` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.GetAPaaSApplicationAuditLogDataChangeLogDetail` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-audit_log/data_change_log_detail)
 #[doc(alias = "GetAPaaSApplicationAuditLogDataChangeLogDetail")]
@@ -195,7 +195,7 @@ impl lark_core::endpoint::Endpoint for DataChangeLogDetail {
 ///
 /// Token: user.
 ///
-/// Formerly `a_paa_s.ListAPaaSApplicationAuditLogDataChangeLogs` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.ListAPaaSApplicationAuditLogDataChangeLogs` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-audit_log/data_change_logs_list)
 #[doc(alias = "ListAPaaSApplicationAuditLogDataChangeLogs")]
@@ -348,7 +348,7 @@ impl lark_core::endpoint::Endpoint for DataChangeLogsList {
 ///
 /// Token: user.
 ///
-/// Formerly `a_paa_s.GetAPaaSApplicationAuditLog` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.GetAPaaSApplicationAuditLog` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-audit_log/get)
 #[doc(alias = "GetAPaaSApplicationAuditLog")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.GetAPaaSApplicationEnvironmentVariable` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.GetAPaaSApplicationEnvironmentVariable` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-environment_variable/get)
 #[doc(alias = "GetAPaaSApplicationEnvironmentVariable")]
@@ -61,7 +61,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.QueryAPaaSApplicationEnvironmentVariable` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.QueryAPaaSApplicationEnvironmentVariable` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-environment_variable/query)
 #[doc(alias = "QueryAPaaSApplicationEnvironmentVariable")]

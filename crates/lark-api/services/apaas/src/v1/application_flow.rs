@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `idempotent_key` (body); filled in by the client when retries are on.
 ///
-/// Formerly `a_paa_s.ExecuteAPaaSApplicationFlow` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.ExecuteAPaaSApplicationFlow` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-flow/execute)
 #[doc(alias = "ExecuteAPaaSApplicationFlow")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.InvokeAPaaSApplicationFunction` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.InvokeAPaaSApplicationFunction` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-function/invoke)
 #[doc(alias = "InvokeAPaaSApplicationFunction")]

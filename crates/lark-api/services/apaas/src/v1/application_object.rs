@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.QueryAPaaSApplicationObjectOql` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.QueryAPaaSApplicationObjectOql` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-object/oql_query)
 #[doc(alias = "QueryAPaaSApplicationObjectOql")]
@@ -77,7 +77,7 @@ impl lark_core::endpoint::Endpoint for OqlQuery {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `a_paa_s.SearchAPaaSApplicationObject` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.SearchAPaaSApplicationObject` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-object/search)
 #[doc(alias = "SearchAPaaSApplicationObject")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.BatchCreateAPaaSApplicationObjectRecord` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.BatchCreateAPaaSApplicationObjectRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-object-record/batch_create)
 #[doc(alias = "BatchCreateAPaaSApplicationObjectRecord")]
@@ -70,7 +70,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.BatchDeleteAPaaSApplicationObjectRecord` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.BatchDeleteAPaaSApplicationObjectRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-object-record/batch_delete)
 #[doc(alias = "BatchDeleteAPaaSApplicationObjectRecord")]
@@ -136,7 +136,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `a_paa_s.BatchQueryAPaaSApplicationObjectRecord` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.BatchQueryAPaaSApplicationObjectRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-object-record/batch_query)
 #[doc(alias = "BatchQueryAPaaSApplicationObjectRecord")]
@@ -298,7 +298,7 @@ impl lark_core::endpoint::Page for BatchQueryResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.BatchUpdateAPaaSApplicationObjectRecord` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.BatchUpdateAPaaSApplicationObjectRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-object-record/batch_update)
 #[doc(alias = "BatchUpdateAPaaSApplicationObjectRecord")]
@@ -363,7 +363,7 @@ impl lark_core::endpoint::Endpoint for BatchUpdate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.CreateAPaaSApplicationObjectRecord` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.CreateAPaaSApplicationObjectRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-object-record/create)
 #[doc(alias = "CreateAPaaSApplicationObjectRecord")]
@@ -425,7 +425,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.DeleteAPaaSApplicationObjectRecord` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.DeleteAPaaSApplicationObjectRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-object-record/delete)
 #[doc(alias = "DeleteAPaaSApplicationObjectRecord")]
@@ -475,7 +475,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.QueryAPaaSApplicationObjectRecord` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.QueryAPaaSApplicationObjectRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-object-record/query)
 #[doc(alias = "QueryAPaaSApplicationObjectRecord")]
@@ -548,7 +548,7 @@ impl lark_core::endpoint::Endpoint for Query {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.UpdateAPaaSApplicationObjectRecord` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.UpdateAPaaSApplicationObjectRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-object-record/patch)
 #[doc(alias = "UpdateAPaaSApplicationObjectRecord")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-record_permission-member/batch_create_authorization)
 #[doc(alias = "BatchCreateAPaaSApplicationRecordPermissionMemberAuthorization")]
@@ -60,7 +60,7 @@ impl lark_core::endpoint::Endpoint for BatchCreateAuthorization {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-record_permission-member/batch_remove_authorization)
 #[doc(alias = "BatchRemoveAPaaSApplicationRecordPermissionMemberAuthorization")]

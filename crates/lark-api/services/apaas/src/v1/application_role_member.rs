@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.BatchCreateAPaaSApplicationRoleMemberAuthorization` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.BatchCreateAPaaSApplicationRoleMemberAuthorization` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-role-member/batch_create_authorization)
 #[doc(alias = "BatchCreateAPaaSApplicationRoleMemberAuthorization")]
@@ -73,7 +73,7 @@ impl lark_core::endpoint::Endpoint for BatchCreateAuthorization {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.BatchRemoveAPaaSApplicationRoleMemberAuthorization` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.BatchRemoveAPaaSApplicationRoleMemberAuthorization` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-role-member/batch_remove_authorization)
 #[doc(alias = "BatchRemoveAPaaSApplicationRoleMemberAuthorization")]
@@ -141,7 +141,7 @@ impl lark_core::endpoint::Endpoint for BatchRemoveAuthorization {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.GetAPaaSApplicationRoleMember` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.GetAPaaSApplicationRoleMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/application-role-member/get)
 #[doc(alias = "GetAPaaSApplicationRoleMember")]

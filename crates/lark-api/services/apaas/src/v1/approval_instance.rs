@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.CancelAPaaSApprovalInstance` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.CancelAPaaSApprovalInstance` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/approval_instance/cancel)
 #[doc(alias = "CancelAPaaSApprovalInstance")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.AddAPaaSApprovalTaskAssignee` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.AddAPaaSApprovalTaskAssignee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/approval_task/add_assignee)
 #[doc(alias = "AddAPaaSApprovalTaskAssignee")]
@@ -77,7 +77,7 @@ impl lark_core::endpoint::Endpoint for AddAssignee {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.AgreeAPaaSApprovalTask` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.AgreeAPaaSApprovalTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/approval_task/agree)
 #[doc(alias = "AgreeAPaaSApprovalTask")]
@@ -131,7 +131,7 @@ impl lark_core::endpoint::Endpoint for Agree {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.RejectAPaaSApprovalTask` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.RejectAPaaSApprovalTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/approval_task/reject)
 #[doc(alias = "RejectAPaaSApprovalTask")]
@@ -185,7 +185,7 @@ impl lark_core::endpoint::Endpoint for Reject {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.TransferAPaaSApprovalTask` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.TransferAPaaSApprovalTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/approval_task/transfer)
 #[doc(alias = "TransferAPaaSApprovalTask")]

@@ -14,6 +14,7 @@ pub mod approval_instance;
 pub mod approval_task;
 pub mod seat_activity;
 pub mod seat_assignment;
+pub mod tenant_app_metrics;
 pub mod user_task;
 pub mod workspace;
 pub mod workspace_enum;

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.CreateAPaaSUserTaskCc` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.CreateAPaaSUserTaskCc` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/user_task/cc)
 #[doc(alias = "CreateAPaaSUserTaskCc")]
@@ -59,7 +59,7 @@ impl lark_core::endpoint::Endpoint for Cc {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.CreateAPaaSUserTaskChatGroup` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.CreateAPaaSUserTaskChatGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/user_task/chat_group)
 #[doc(alias = "CreateAPaaSUserTaskChatGroup")]
@@ -138,7 +138,7 @@ impl lark_core::endpoint::Endpoint for ChatGroup {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.CreateAPaaSUserTaskExpediting` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.CreateAPaaSUserTaskExpediting` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/user_task/expediting)
 #[doc(alias = "CreateAPaaSUserTaskExpediting")]
@@ -201,7 +201,7 @@ impl lark_core::endpoint::Endpoint for Expediting {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.QueryAPaaSUserTask` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.QueryAPaaSUserTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/user_task/query)
 #[doc(alias = "QueryAPaaSUserTask")]
@@ -313,7 +313,7 @@ impl lark_core::endpoint::Endpoint for Query {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.CreateAPaaSUserTaskRollback` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.CreateAPaaSUserTaskRollback` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/user_task/rollback)
 #[doc(alias = "CreateAPaaSUserTaskRollback")]
@@ -367,7 +367,7 @@ impl lark_core::endpoint::Endpoint for Rollback {
 ///
 /// Token: tenant.
 ///
-/// Formerly `a_paa_s.CreateAPaaSUserTaskRollbackPoints` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.CreateAPaaSUserTaskRollbackPoints` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/user_task/rollback_points)
 #[doc(alias = "CreateAPaaSUserTaskRollbackPoints")]

@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `a_paa_s.CreateAPaaSWorkspaceSqlCommands` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.CreateAPaaSWorkspaceSqlCommands` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/workspace/sql_commands)
 #[doc(alias = "CreateAPaaSWorkspaceSqlCommands")]

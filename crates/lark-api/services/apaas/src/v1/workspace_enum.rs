@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `a_paa_s.GetAPaaSWorkspaceEnum` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.GetAPaaSWorkspaceEnum` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/workspace-enum/enum_get)
 #[doc(alias = "GetAPaaSWorkspaceEnum")]
@@ -60,7 +60,7 @@ impl lark_core::endpoint::Endpoint for EnumGet {
 /// Token: user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `a_paa_s.ListAPaaSWorkspaceEnum` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.ListAPaaSWorkspaceEnum` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/workspace-enum/list)
 #[doc(alias = "ListAPaaSWorkspaceEnum")]

@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `a_paa_s.GetAPaaSWorkspaceTable` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.GetAPaaSWorkspaceTable` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/workspace-table/table_get)
 #[doc(alias = "GetAPaaSWorkspaceTable")]
@@ -32,7 +32,7 @@ impl TableGet {
 pub struct TableGetResponse {
     pub name: Option<String>,
     pub description: Option<String>,
-    pub columns: Option<Vec<crate::v1::workspace_table::Column>>,
+    pub columns: Option<Vec<lark_api_common::Column>>,
 }
 
 impl lark_core::endpoint::Endpoint for TableGet {
@@ -58,7 +58,7 @@ impl lark_core::endpoint::Endpoint for TableGet {
 /// Token: user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `a_paa_s.ListAPaaSWorkspaceTable` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.ListAPaaSWorkspaceTable` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/workspace-table/list)
 #[doc(alias = "ListAPaaSWorkspaceTable")]
@@ -146,7 +146,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: user.
 ///
-/// Formerly `a_paa_s.BatchUpdateAPaaSWorkspaceTableRecords` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.BatchUpdateAPaaSWorkspaceTableRecords` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/workspace-table/records_batch_update)
 #[doc(alias = "BatchUpdateAPaaSWorkspaceTableRecords")]
@@ -211,7 +211,7 @@ impl lark_core::endpoint::Endpoint for RecordsBatchUpdate {
 ///
 /// Token: user.
 ///
-/// Formerly `a_paa_s.DeleteAPaaSWorkspaceTableRecords` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.DeleteAPaaSWorkspaceTableRecords` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/workspace-table/records_delete)
 #[doc(alias = "DeleteAPaaSWorkspaceTableRecords")]
@@ -265,7 +265,7 @@ impl lark_core::endpoint::Endpoint for RecordsDelete {
 /// Token: user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `a_paa_s.GetAPaaSWorkspaceTableRecords` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.GetAPaaSWorkspaceTableRecords` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/workspace-table/records_get)
 #[doc(alias = "GetAPaaSWorkspaceTableRecords")]
@@ -392,7 +392,7 @@ impl lark_core::endpoint::Page for RecordsGetResponse {
 ///
 /// Token: user.
 ///
-/// Formerly `a_paa_s.CreateAPaaSWorkspaceTableRecords` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.CreateAPaaSWorkspaceTableRecords` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/workspace-table/records_post)
 #[doc(alias = "CreateAPaaSWorkspaceTableRecords")]
@@ -500,7 +500,7 @@ impl lark_core::endpoint::Endpoint for RecordsPost {
 ///
 /// Token: user.
 ///
-/// Formerly `a_paa_s.UpdateAPaaSWorkspaceTableRecordsPatch` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.UpdateAPaaSWorkspaceTableRecordsPatch` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/workspace-table/records_patch)
 #[doc(alias = "UpdateAPaaSWorkspaceTableRecordsPatch")]
@@ -567,27 +567,11 @@ impl lark_core::endpoint::Endpoint for RecordsPatch {
 }
 
 /// Part of an answer.
-#[doc(alias = "GetAPaaSWorkspaceTableRespColumn")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Column {
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub data_type: Option<String>,
-    pub is_primary_key: Option<bool>,
-    pub is_unique: Option<bool>,
-    pub is_auto_increment: Option<bool>,
-    pub is_array: Option<bool>,
-    pub is_allow_null: Option<bool>,
-    pub default_value: Option<String>,
-}
-
-/// Part of an answer.
 #[doc(alias = "ListAPaaSWorkspaceTableRespItem")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Table {
     pub name: Option<String>,
     pub description: Option<String>,
-    pub columns: Option<Vec<crate::v1::workspace_table::Column>>,
+    pub columns: Option<Vec<lark_api_common::Column>>,
 }

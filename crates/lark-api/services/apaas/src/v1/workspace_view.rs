@@ -6,7 +6,7 @@
 /// Token: user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `a_paa_s.GetAPaaSWorkspaceViews` (the facts' name); named after the official SDK.
+/// Formerly `a_paa_s.GetAPaaSWorkspaceViews` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/apaas-v1/workspace-view/views_get)
 #[doc(alias = "GetAPaaSWorkspaceViews")]

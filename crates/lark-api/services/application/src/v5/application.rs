@@ -6,7 +6,7 @@
 /// Token: user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `application.GetApplicationFavourite` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplicationFavourite` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v5/application/favourite)
 #[doc(alias = "GetApplicationFavourite")]
@@ -106,7 +106,7 @@ impl lark_core::endpoint::Page for FavouriteResponse {
 /// Token: user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `application.GetApplicationRecommend` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplicationRecommend` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v5/application/recommend)
 #[doc(alias = "GetApplicationRecommend")]

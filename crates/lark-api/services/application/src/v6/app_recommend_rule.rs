@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `application.GetApplicationRecommendRuleList` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplicationRecommendRuleList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/app_recommend_rule/list)
 #[doc(alias = "GetApplicationRecommendRuleList")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `application.GetApplicationUnderAuditList` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplicationUnderAuditList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application/underauditlist)
 #[doc(alias = "GetApplicationUnderAuditList")]
@@ -107,7 +107,7 @@ impl lark_core::endpoint::Page for UnderauditlistResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.GetApplication` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application/get)
 #[doc(alias = "GetApplication")]
@@ -169,11 +169,11 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.UpdateApplication` (the facts' name); named after the official SDK.
+/// Formerly `application.UpdateApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application/patch)
 #[doc(alias = "UpdateApplication")]
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Clone, serde::Serialize)]
 #[must_use]
 pub struct Patch {
     #[serde(skip)]
@@ -182,6 +182,37 @@ pub struct Patch {
     lang: crate::v6::Lang,
     #[serde(skip_serializing_if = "Option::is_none")]
     common_categories: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<crate::v6::application::Event>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    callback: Option<crate::v6::application::Callback>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encryption: Option<crate::Encryption>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    security: Option<crate::Security>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allow_refresh_token: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    callback_info: Option<crate::v6::application::CallbackInfo>,
+}
+
+impl std::fmt::Debug for Patch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Patch")
+            .field("app_id", &self.app_id)
+            .field("lang", &self.lang)
+            .field("common_categories", &self.common_categories)
+            .field("secret", &"***")
+            .field("event", &self.event)
+            .field("callback", &self.callback)
+            .field("encryption", &self.encryption)
+            .field("security", &self.security)
+            .field("allow_refresh_token", &self.allow_refresh_token)
+            .field("callback_info", &self.callback_info)
+            .finish()
+    }
 }
 
 impl Patch {
@@ -191,12 +222,61 @@ impl Patch {
             app_id: app_id.into(),
             lang: lang.into(),
             common_categories: None,
+            secret: None,
+            event: None,
+            callback: None,
+            encryption: None,
+            security: None,
+            allow_refresh_token: None,
+            callback_info: None,
         }
     }
 
     /// Sets `common_categories` (body, `list<string>`).
     pub fn common_categories(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.common_categories = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `secret` (body, `string`).
+    pub fn secret(mut self, v: impl Into<String>) -> Self {
+        self.secret = Some(v.into());
+        self
+    }
+
+    /// Sets `event` (body, `Event`).
+    pub fn event(mut self, v: impl Into<crate::v6::application::Event>) -> Self {
+        self.event = Some(v.into());
+        self
+    }
+
+    /// Sets `callback` (body, `Callback`).
+    pub fn callback(mut self, v: impl Into<crate::v6::application::Callback>) -> Self {
+        self.callback = Some(v.into());
+        self
+    }
+
+    /// Sets `encryption` (body, `Encryption`).
+    pub fn encryption(mut self, v: impl Into<crate::Encryption>) -> Self {
+        self.encryption = Some(v.into());
+        self
+    }
+
+    /// Sets `security` (body, `Security`).
+    pub fn security(mut self, v: impl Into<crate::Security>) -> Self {
+        self.security = Some(v.into());
+        self
+    }
+
+    /// Sets `allow_refresh_token` (body, `bool`).
+    pub fn allow_refresh_token(mut self, v: impl Into<bool>) -> Self {
+        self.allow_refresh_token = Some(v.into());
+        self
+    }
+
+    /// Sets `callback_info` (body, `CallbackInfo`).
+    pub fn callback_info(mut self, v: impl Into<crate::v6::application::CallbackInfo>) -> Self {
+        self.callback_info = Some(v.into());
         self
     }
 }
@@ -229,7 +309,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `application.ListApplication` (the facts' name); named after the official SDK.
+/// Formerly `application.ListApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application/list)
 #[doc(alias = "ListApplication")]
@@ -363,7 +443,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `application.GetApplicationContactsRangeConfiguration` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplicationContactsRangeConfiguration` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application/contacts_range_configuration)
 #[doc(alias = "GetApplicationContactsRangeConfiguration")]
@@ -492,8 +572,8 @@ pub struct App {
     pub primary_language: Option<crate::v6::application::PrimaryLanguage>,
     pub common_categories: Option<Vec<String>>,
     pub owner: Option<crate::v6::application::Owner>,
-    pub mobile_default_ability: Option<crate::v6::application::MobileDefaultAbility>,
-    pub pc_default_ability: Option<crate::v6::application::PcDefaultAbility>,
+    pub mobile_default_ability: Option<crate::MobileDefaultAbility>,
+    pub pc_default_ability: Option<crate::PcDefaultAbility>,
 }
 
 /// Part of an answer.
@@ -533,8 +613,8 @@ pub struct Application {
     pub primary_language: Option<crate::v6::application::PrimaryLanguage>,
     pub common_categories: Option<Vec<String>>,
     pub owner: Option<crate::v6::application::Owner>,
-    pub mobile_default_ability: Option<crate::v6::application::MobileDefaultAbility>,
-    pub pc_default_ability: Option<crate::v6::application::PcDefaultAbility>,
+    pub mobile_default_ability: Option<crate::MobileDefaultAbility>,
+    pub pc_default_ability: Option<crate::PcDefaultAbility>,
 }
 
 /// Part of an answer.
@@ -570,8 +650,44 @@ pub struct AppList {
     pub primary_language: Option<crate::v6::application::PrimaryLanguage>,
     pub common_categories: Option<Vec<String>>,
     pub owner: Option<crate::v6::application::Owner>,
-    pub mobile_default_ability: Option<crate::v6::application::MobileDefaultAbility>,
-    pub pc_default_ability: Option<crate::v6::application::PcDefaultAbility>,
+    pub mobile_default_ability: Option<crate::MobileDefaultAbility>,
+    pub pc_default_ability: Option<crate::PcDefaultAbility>,
+}
+
+/// Part of a request.
+#[doc(alias = "UpdateApplicationReqCallback")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Callback {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscribed_callbacks: Option<Vec<String>>,
+}
+
+/// Part of a request.
+#[doc(alias = "UpdateApplicationReqCallbackInfo")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CallbackInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_type: Option<crate::CallbackType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscribed_callbacks: Option<Vec<String>>,
+}
+
+/// Part of a request.
+#[doc(alias = "UpdateApplicationReqEvent")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Event {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscribed_events: Option<Vec<String>>,
 }
 
 lark_core::string_enum! {
@@ -583,24 +699,6 @@ Base = "base",
 AppEngine = "app_engine",
 BotBuilder = "bot_builder",
 Aily = "aily",
-}
-}
-
-lark_core::string_enum! {
-/// The values of `mobile_default_ability` the platform documents; a value it adds later arrives as `Other`.
-MobileDefaultAbility {
-Bot = "bot",
-Gadget = "gadget",
-WebApp = "web_app",
-}
-}
-
-lark_core::string_enum! {
-/// The values of `pc_default_ability` the platform documents; a value it adds later arrives as `Other`.
-PcDefaultAbility {
-Bot = "bot",
-Gadget = "gadget",
-WebApp = "web_app",
 }
 }
 

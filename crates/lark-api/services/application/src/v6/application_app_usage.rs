@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.GetApplicationUsageOverview` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplicationUsageOverview` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-app_usage/overview)
 #[doc(alias = "GetApplicationUsageOverview")]
@@ -90,7 +90,7 @@ impl lark_core::endpoint::Endpoint for Overview {
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.CreateApplicationAppUsageMessagePushOverview` (the facts' name); named after the official SDK.
+/// Formerly `application.CreateApplicationAppUsageMessagePushOverview` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-app_usage/message_push_overview)
 #[doc(alias = "CreateApplicationAppUsageMessagePushOverview")]
@@ -174,7 +174,7 @@ impl lark_core::endpoint::Endpoint for MessagePushOverview {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `application.GetApplicationUsageDepartmentOverview` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplicationUsageDepartmentOverview` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-app_usage/department_overview)
 #[doc(alias = "GetApplicationUsageDepartmentOverview")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.GetApplicationVersion` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplicationVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-app_version/get)
 #[doc(alias = "GetApplicationVersion")]
@@ -76,7 +76,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.UpdateApplicationVersion` (the facts' name); named after the official SDK.
+/// Formerly `application.UpdateApplicationVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-app_version/patch)
 #[doc(alias = "UpdateApplicationVersion")]
@@ -162,7 +162,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.GetApplicationVersionContactsRangeSuggest` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplicationVersionContactsRangeSuggest` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-app_version/contacts_range_suggest)
 #[doc(alias = "GetApplicationVersionContactsRangeSuggest")]
@@ -239,7 +239,7 @@ impl lark_core::endpoint::Endpoint for ContactsRangeSuggest {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `application.GetApplicationVersionList` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplicationVersionList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-app_version/list)
 #[doc(alias = "GetApplicationVersionList")]
@@ -378,7 +378,7 @@ pub struct AppVersion {
 #[non_exhaustive]
 pub struct Ability {
     pub gadget: Option<crate::v6::application_app_version::Gadget>,
-    pub web_app: Option<crate::v6::application_app_version::WebApp>,
+    pub web_app: Option<crate::WebApp>,
     pub bot: Option<crate::v6::application_app_version::Bot>,
     pub workplace_widgets: Option<Vec<crate::v6::application_app_version::WorkplaceWidget>>,
     pub navigate: Option<crate::v6::application_app_version::Navigate>,
@@ -488,15 +488,6 @@ pub struct Pc {
 pub struct PlusMenu {
     pub pc_app_link: Option<String>,
     pub mobile_app_link: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "GetApplicationVersionListRespItemAbilityWebApp")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct WebApp {
-    pub pc_url: Option<String>,
-    pub mobile_url: Option<String>,
 }
 
 /// Part of an answer.

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `application.GetApplicationCollaborators` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplicationCollaborators` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-collaborators/get)
 #[doc(alias = "GetApplicationCollaborators")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `application.UpdateApplicationCollaborators` (the facts' name); named after the official SDK.
+/// Formerly `application.UpdateApplicationCollaborators` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-collaborators/update)
 #[doc(alias = "UpdateApplicationCollaborators")]

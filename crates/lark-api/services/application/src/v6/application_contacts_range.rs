@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.UpdateApplicationContactsRangeConfiguration` (the facts' name); named after the official SDK.
+/// Formerly `application.UpdateApplicationContactsRangeConfiguration` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-contacts_range/patch)
 #[doc(alias = "UpdateApplicationContactsRangeConfiguration")]
@@ -18,7 +18,7 @@ pub struct Patch {
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
-    contacts_range_type: crate::v6::application_contacts_range::ContactsRangeType,
+    contacts_range_type: crate::ContactsRangeType,
     #[serde(skip_serializing_if = "Option::is_none")]
     add_visible_list: Option<crate::v6::AddVisibleList>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -29,7 +29,7 @@ impl Patch {
     /// A request with its required `app_id`, `contacts_range_type`.
     pub fn new(
         app_id: impl Into<String>,
-        contacts_range_type: impl Into<crate::v6::application_contacts_range::ContactsRangeType>,
+        contacts_range_type: impl Into<crate::ContactsRangeType>,
     ) -> Self {
         Self {
             app_id: app_id.into(),
@@ -92,13 +92,4 @@ impl lark_core::endpoint::Endpoint for Patch {
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
     }
-}
-
-lark_core::string_enum! {
-/// The values of `contacts_range_type` the platform documents; a value it adds later arrives as `Other`.
-ContactsRangeType {
-EqualToAvailability = "equal_to_availability",
-Some = "some",
-All = "all",
-}
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.UpdateApplicationFeedback` (the facts' name); named after the official SDK.
+/// Formerly `application.UpdateApplicationFeedback` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-feedback/patch)
 #[doc(alias = "UpdateApplicationFeedback")]
@@ -74,7 +74,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `application.GetApplicationFeedbackList` (the facts' name); named after the official SDK.
+/// Formerly `application.GetApplicationFeedbackList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-feedback/list)
 #[doc(alias = "GetApplicationFeedbackList")]

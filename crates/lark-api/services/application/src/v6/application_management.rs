@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.UpdateApplicationAppManagement` (the facts' name); named after the official SDK.
+/// Formerly `application.UpdateApplicationAppManagement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-management/update)
 #[doc(alias = "UpdateApplicationAppManagement")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `application.UpdateApplicationOwner` (the facts' name); named after the official SDK.
+/// Formerly `application.UpdateApplicationOwner` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-owner/update)
 #[doc(alias = "UpdateApplicationOwner")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.UpdateApplicationAppVisibilityV6` (the facts' name); named after the official SDK.
+/// Formerly `application.UpdateApplicationAppVisibilityV6` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-visibility/patch)
 #[doc(alias = "UpdateApplicationAppVisibilityV6")]
@@ -120,7 +120,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.CheckApplicationVisibleWhiteBlackList` (the facts' name); named after the official SDK.
+/// Formerly `application.CheckApplicationVisibleWhiteBlackList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/application-visibility/check_white_black_list)
 #[doc(alias = "CheckApplicationVisibleWhiteBlackList")]

@@ -38,7 +38,7 @@ pub struct VisibleList {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct I18n {
-    pub i18n_key: Option<crate::v6::I18nKey>,
+    pub i18n_key: Option<crate::I18nKey>,
     pub name: Option<String>,
     pub description: Option<String>,
     pub help_use: Option<String>,
@@ -52,7 +52,7 @@ pub struct Scope {
     pub scope: Option<String>,
     pub description: Option<String>,
     pub level: Option<i64>,
-    pub token_types: Option<Vec<crate::v6::TokenType>>,
+    pub token_types: Option<Vec<crate::TokenType>>,
 }
 
 /// Part of a request.
@@ -68,49 +68,19 @@ pub struct AddVisibleList {
 }
 
 lark_core::string_enum! {
-/// The values of `contacts_scope_type` the platform documents; a value it adds later arrives as `Other`.
-ContactsScopeType {
-All = "all",
-EqualToAvailability = "equal_to_availability",
-Some = "some",
-}
-}
-
-lark_core::string_enum! {
-/// The values of `i18n_key` the platform documents; a value it adds later arrives as `Other`.
-I18nKey {
-ZhCn = "zh_cn",
-EnUs = "en_us",
-JaJp = "ja_jp",
-ZhHk = "zh_hk",
-ZhTw = "zh_tw",
-IdId = "id_id",
-MsMy = "ms_my",
-DeDe = "de_de",
-EsEs = "es_es",
-FrFr = "fr_fr",
-ItIt = "it_it",
-PtBr = "pt_br",
-ViVn = "vi_vn",
-RuRu = "ru_ru",
-ThTh = "th_th",
-KoKr = "ko_kr",
-}
-}
-
-lark_core::string_enum! {
-/// The values of `token_types` the platform documents; a value it adds later arrives as `Other`.
-TokenType {
-User = "user",
-Tenant = "tenant",
-}
-}
-
-lark_core::string_enum! {
 /// The values of `lang` the platform documents; a value it adds later arrives as `Other`.
 Lang {
 ZhCn = "zh_cn",
 EnUs = "en_us",
 JaJp = "ja_jp",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `contacts_scope_type` the platform documents; a value it adds later arrives as `Other`.
+ContactsScopeType {
+All = "all",
+EqualToAvailability = "equal_to_availability",
+Some = "some",
 }
 }

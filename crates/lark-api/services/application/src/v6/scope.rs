@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.CreateApplicationScopeApply` (the facts' name); named after the official SDK.
+/// Formerly `application.CreateApplicationScopeApply` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/scope/apply)
 #[doc(alias = "CreateApplicationScopeApply")]
@@ -38,7 +38,7 @@ impl lark_core::endpoint::Endpoint for Apply {
 ///
 /// Token: tenant.
 ///
-/// Formerly `application.ListApplicationScope` (the facts' name); named after the official SDK.
+/// Formerly `application.ListApplicationScope` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/application-v6/scope/list)
 #[doc(alias = "ListApplicationScope")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.CreateApproval` (the facts' name); named after the official SDK.
+/// Formerly `approval.CreateApproval` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/approval/create)
 #[doc(alias = "CreateApproval")]
@@ -177,7 +177,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.GetApprovalV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.GetApprovalV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/approval/get)
 #[doc(alias = "GetApprovalV4")]
@@ -188,6 +188,9 @@ pub struct Get {
     locale: Option<crate::v4::Locale>,
     with_admin_id: Option<bool>,
     user_id_type: Option<lark_api_common::UserIdType>,
+    with_option: Option<bool>,
+    user_id: Option<String>,
+    nested_mutable_group: Option<bool>,
 }
 
 impl Get {
@@ -198,6 +201,9 @@ impl Get {
             locale: None,
             with_admin_id: None,
             user_id_type: None,
+            with_option: None,
+            user_id: None,
+            nested_mutable_group: None,
         }
     }
 
@@ -216,6 +222,24 @@ impl Get {
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `with_option` (query, `bool`).
+    pub fn with_option(mut self, v: impl Into<bool>) -> Self {
+        self.with_option = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id` (query, `string`).
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.user_id = Some(v.into());
+        self
+    }
+
+    /// Sets `nested_mutable_group` (query, `bool`).
+    pub fn nested_mutable_group(mut self, v: impl Into<bool>) -> Self {
+        self.nested_mutable_group = Some(v.into());
         self
     }
 }
@@ -255,6 +279,15 @@ impl lark_core::endpoint::Endpoint for Get {
         }
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
+        }
+        if let Some(v) = &self.with_option {
+            query.push(("with_option", v.to_string()));
+        }
+        if let Some(v) = &self.user_id {
+            query.push(("user_id", v.clone()));
+        }
+        if let Some(v) = &self.nested_mutable_group {
+            query.push(("nested_mutable_group", v.to_string()));
         }
     }
 }
@@ -360,7 +393,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.SubscribeApprovalSubscriptionV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.SubscribeApprovalSubscriptionV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/approval/subscribe)
 #[doc(alias = "SubscribeApprovalSubscriptionV4")]
@@ -398,7 +431,7 @@ impl lark_core::endpoint::Endpoint for Subscribe {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.UnsubscribeApprovalSubscriptionV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.UnsubscribeApprovalSubscriptionV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/approval/unsubscribe)
 #[doc(alias = "UnsubscribeApprovalSubscriptionV4")]

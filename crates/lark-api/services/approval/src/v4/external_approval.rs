@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.CreateApprovalExternalApproval` (the facts' name); named after the official SDK.
+/// Formerly `approval.CreateApprovalExternalApproval` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/external_approval/create)
 #[doc(alias = "CreateApprovalExternalApproval")]
@@ -150,7 +150,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.GetApprovalExternalApproval` (the facts' name); named after the official SDK.
+/// Formerly `approval.GetApprovalExternalApproval` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/external_approval/get)
 #[doc(alias = "GetApprovalExternalApproval")]

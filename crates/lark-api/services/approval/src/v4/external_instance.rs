@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.CheckApprovalExternalInstance` (the facts' name); named after the official SDK.
+/// Formerly `approval.CheckApprovalExternalInstance` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/external_instance/check)
 #[doc(alias = "CheckApprovalExternalInstance")]
@@ -63,7 +63,7 @@ impl lark_core::endpoint::Endpoint for Check {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.CreateApprovalExternalInstance` (the facts' name); named after the official SDK.
+/// Formerly `approval.CreateApprovalExternalInstance` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/external_instance/create)
 #[doc(alias = "CreateApprovalExternalInstance")]

@@ -8,7 +8,7 @@
 /// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the
 /// body is left out when no body field is set.
 ///
-/// Formerly `approval.GetApprovalExternalList` (the facts' name); named after the official SDK.
+/// Formerly `approval.GetApprovalExternalList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/external_task/list)
 #[doc(alias = "GetApprovalExternalList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.RollbackApprovalInstance` (the facts' name); named after the official SDK.
+/// Formerly `approval.RollbackApprovalInstance` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/ukTM5UjL5ETO14SOxkTN/approval-task-return)
 #[doc(alias = "RollbackApprovalInstance")]
@@ -92,7 +92,7 @@ impl lark_core::endpoint::Endpoint for SpecifiedRollback {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.AddApprovalInstanceSign` (the facts' name); named after the official SDK.
+/// Formerly `approval.AddApprovalInstanceSign` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/ukTM5UjL5ETO14SOxkTN/approval-task-addsign)
 #[doc(alias = "AddApprovalInstanceSign")]
@@ -174,7 +174,7 @@ impl lark_core::endpoint::Endpoint for AddSign {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.PreviewApprovalInstance` (the facts' name); named after the official SDK.
+/// Formerly `approval.PreviewApprovalInstance` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/ukTM5UjL5ETO14SOxkTN/approval-preview)
 #[doc(alias = "PreviewApprovalInstance")]
@@ -194,6 +194,8 @@ pub struct Preview {
     instance_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     task_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locale: Option<String>,
 }
 
 impl Preview {
@@ -207,6 +209,7 @@ impl Preview {
             form: None,
             instance_code: None,
             task_id: None,
+            locale: None,
         }
     }
 
@@ -243,6 +246,12 @@ impl Preview {
     /// Sets `task_id` (body, `string`).
     pub fn task_id(mut self, v: impl Into<String>) -> Self {
         self.task_id = Some(v.into());
+        self
+    }
+
+    /// Sets `locale` (body, `string`).
+    pub fn locale(mut self, v: impl Into<String>) -> Self {
+        self.locale = Some(v.into());
         self
     }
 }
@@ -282,7 +291,7 @@ impl lark_core::endpoint::Endpoint for Preview {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.CreateApprovalCarbonCopyV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.CreateApprovalCarbonCopyV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance/cc)
 #[doc(alias = "CreateApprovalCarbonCopyV4")]
@@ -365,7 +374,7 @@ impl lark_core::endpoint::Endpoint for Cc {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `approval.SearchApprovalCarbonCopyV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.SearchApprovalCarbonCopyV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance/search_cc)
 #[doc(alias = "SearchApprovalCarbonCopyV4")]
@@ -398,6 +407,8 @@ pub struct SearchCc {
     cc_create_time_to: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     locale: Option<crate::v4::Locale>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    with_revoked_instance: Option<bool>,
 }
 
 impl SearchCc {
@@ -417,6 +428,7 @@ impl SearchCc {
             cc_create_time_from: None,
             cc_create_time_to: None,
             locale: None,
+            with_revoked_instance: None,
         }
     }
 
@@ -497,6 +509,12 @@ impl SearchCc {
         self.locale = Some(v.into());
         self
     }
+
+    /// Sets `with_revoked_instance` (body, `bool`).
+    pub fn with_revoked_instance(mut self, v: impl Into<bool>) -> Self {
+        self.with_revoked_instance = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`SearchCc`].
@@ -559,7 +577,7 @@ impl lark_core::endpoint::Page for SearchCcResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.CancelApprovalInstanceV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.CancelApprovalInstanceV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance/cancel)
 #[doc(alias = "CancelApprovalInstanceV4")]
@@ -624,7 +642,7 @@ impl lark_core::endpoint::Endpoint for Cancel {
 /// Token: tenant.
 /// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
-/// Formerly `approval.CreateApprovalInstanceV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.CreateApprovalInstanceV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance/create)
 #[doc(alias = "CreateApprovalInstanceV4")]
@@ -666,6 +684,10 @@ pub struct Create {
     title_display_method: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     node_auto_approval_list: Option<Vec<crate::v4::instance::NodeAutoApprovalList>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    byte_extra: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    with_link: Option<bool>,
 }
 
 impl Create {
@@ -690,6 +712,8 @@ impl Create {
             title: None,
             title_display_method: None,
             node_auto_approval_list: None,
+            byte_extra: None,
+            with_link: None,
         }
     }
 
@@ -812,6 +836,18 @@ impl Create {
         self.node_auto_approval_list = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `byte_extra` (body, `string`).
+    pub fn byte_extra(mut self, v: impl Into<String>) -> Self {
+        self.byte_extra = Some(v.into());
+        self
+    }
+
+    /// Sets `with_link` (body, `bool`).
+    pub fn with_link(mut self, v: impl Into<bool>) -> Self {
+        self.with_link = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -843,7 +879,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.GetApprovalInstanceV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.GetApprovalInstanceV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance/get)
 #[doc(alias = "GetApprovalInstanceV4")]
@@ -854,6 +890,7 @@ pub struct Get {
     locale: Option<crate::v4::Locale>,
     user_id: Option<String>,
     user_id_type: Option<lark_api_common::UserIdType>,
+    nested_mutable_group: Option<bool>,
 }
 
 impl Get {
@@ -864,6 +901,7 @@ impl Get {
             locale: None,
             user_id: None,
             user_id_type: None,
+            nested_mutable_group: None,
         }
     }
 
@@ -882,6 +920,12 @@ impl Get {
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `nested_mutable_group` (query, `bool`).
+    pub fn nested_mutable_group(mut self, v: impl Into<bool>) -> Self {
+        self.nested_mutable_group = Some(v.into());
         self
     }
 }
@@ -934,6 +978,9 @@ impl lark_core::endpoint::Endpoint for Get {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.nested_mutable_group {
+            query.push(("nested_mutable_group", v.to_string()));
+        }
     }
 }
 
@@ -942,7 +989,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `approval.GetApprovalInstanceListV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.GetApprovalInstanceListV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance/list)
 #[doc(alias = "GetApprovalInstanceListV4")]
@@ -1041,7 +1088,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `approval.SearchApprovalInstanceV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.SearchApprovalInstanceV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance/query)
 #[doc(alias = "SearchApprovalInstanceV4")]
@@ -1074,6 +1121,8 @@ pub struct Query {
     instance_start_time_to: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     locale: Option<crate::v4::Locale>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    with_revoked_instance: Option<bool>,
 }
 
 impl Query {
@@ -1093,6 +1142,7 @@ impl Query {
             instance_start_time_from: None,
             instance_start_time_to: None,
             locale: None,
+            with_revoked_instance: None,
         }
     }
 
@@ -1173,6 +1223,12 @@ impl Query {
         self.locale = Some(v.into());
         self
     }
+
+    /// Sets `with_revoked_instance` (body, `bool`).
+    pub fn with_revoked_instance(mut self, v: impl Into<bool>) -> Self {
+        self.with_revoked_instance = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Query`].
@@ -1231,6 +1287,563 @@ impl lark_core::endpoint::Page for QueryResponse {
     }
 }
 
+/// `approval.v4.instance.unsubscription`: `DELETE /open-apis/approval/v4/instances/subscription`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.UnsubscriptionApprovalV4Instance`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=unsubscription&project=approval&resource=instance&version=v4)
+#[doc(alias = "UnsubscriptionApprovalV4Instance")]
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Unsubscription {
+    subscription_type: Option<crate::v4::SubscriptionType>,
+}
+
+impl Unsubscription {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self {
+            subscription_type: None,
+        }
+    }
+
+    /// Sets `subscription_type` (query, `SubscriptionType`).
+    pub fn subscription_type(mut self, v: impl Into<crate::v4::SubscriptionType>) -> Self {
+        self.subscription_type = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Unsubscription {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_INSTANCE_UNSUBSCRIPTION
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(
+            lark_core::api::catalog::approval::V4_INSTANCE_UNSUBSCRIPTION
+                .path
+                .to_owned(),
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.subscription_type {
+            query.push(("subscription_type", v.as_str().to_owned()));
+        }
+    }
+}
+
+/// `approval.v4.instance.detail`: `GET /open-apis/approval/v4/instances/detail`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.DetailApprovalV4Instance`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=detail&project=approval&resource=instance&version=v4)
+#[doc(alias = "DetailApprovalV4Instance")]
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Detail {
+    instance_code: String,
+    locale: Option<crate::v4::Locale>,
+    user_id_type: Option<lark_api_common::UserIdType>,
+}
+
+impl Detail {
+    /// A request with its required `instance_code`.
+    pub fn new(instance_code: impl Into<String>) -> Self {
+        Self {
+            instance_code: instance_code.into(),
+            locale: None,
+            user_id_type: None,
+        }
+    }
+
+    /// Sets `locale` (query, `Locale`).
+    pub fn locale(mut self, v: impl Into<crate::v4::Locale>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`Detail`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct DetailResponse {
+    pub definition_name: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub user_id: Option<String>,
+    pub serial_number: Option<String>,
+    pub department_id: Option<String>,
+    pub status: Option<crate::v4::instance::Status>,
+    pub form: Option<String>,
+    pub tasks: Option<Vec<crate::v4::instance::Task>>,
+    pub comments: Option<Vec<crate::v4::instance::Comment>>,
+    pub operation_records: Option<Vec<crate::v4::instance::OperationRecord>>,
+    pub definition_code: Option<String>,
+    pub reverted: Option<bool>,
+    pub instance_code: Option<String>,
+    pub current_nodes: Option<Vec<crate::v4::instance::CurrentNode>>,
+}
+
+impl lark_core::endpoint::Endpoint for Detail {
+    type Output = DetailResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_INSTANCE_DETAIL
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_INSTANCE_DETAIL
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("instance_code", self.instance_code.clone()));
+        if let Some(v) = &self.locale {
+            query.push(("locale", v.as_str().to_owned()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+}
+
+/// `approval.v4.instance.initiated`: `GET /open-apis/approval/v4/instances/initiated`
+///
+/// Token: user.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.InitiatedApprovalV4Instance`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=initiated&project=approval&resource=instance&version=v4)
+#[doc(alias = "InitiatedApprovalV4Instance")]
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Initiated {
+    page_size: Option<i64>,
+    page_token: Option<String>,
+    locale: Option<crate::v4::Locale>,
+    definition_code: Option<String>,
+    start_timestamp: Option<String>,
+    end_timestamp: Option<String>,
+    user_id_type: Option<lark_api_common::UserIdType>,
+}
+
+impl Initiated {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self {
+            page_size: None,
+            page_token: None,
+            locale: None,
+            definition_code: None,
+            start_timestamp: None,
+            end_timestamp: None,
+            user_id_type: None,
+        }
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `locale` (query, `Locale`).
+    pub fn locale(mut self, v: impl Into<crate::v4::Locale>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+
+    /// Sets `definition_code` (query, `string`).
+    pub fn definition_code(mut self, v: impl Into<String>) -> Self {
+        self.definition_code = Some(v.into());
+        self
+    }
+
+    /// Sets `start_timestamp` (query, `string`).
+    pub fn start_timestamp(mut self, v: impl Into<String>) -> Self {
+        self.start_timestamp = Some(v.into());
+        self
+    }
+
+    /// Sets `end_timestamp` (query, `string`).
+    pub fn end_timestamp(mut self, v: impl Into<String>) -> Self {
+        self.end_timestamp = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`Initiated`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct InitiatedResponse {
+    pub instances: Option<Vec<crate::v4::instance::Instance>>,
+    pub page_token: Option<String>,
+    pub has_more: Option<bool>,
+    pub count: Option<i64>,
+}
+
+impl lark_core::endpoint::Endpoint for Initiated {
+    type Output = InitiatedResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_INSTANCE_INITIATED
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_INSTANCE_INITIATED
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.locale {
+            query.push(("locale", v.as_str().to_owned()));
+        }
+        if let Some(v) = &self.definition_code {
+            query.push(("definition_code", v.clone()));
+        }
+        if let Some(v) = &self.start_timestamp {
+            query.push(("start_timestamp", v.clone()));
+        }
+        if let Some(v) = &self.end_timestamp {
+            query.push(("end_timestamp", v.clone()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+}
+
+impl lark_core::endpoint::Paginated for Initiated {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for InitiatedResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
+/// `approval.v4.instance.addCc`: `POST /open-apis/approval/v4/instances/add_cc`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.AddCcApprovalV4Instance`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=add_cc&project=approval&resource=instance&version=v4)
+#[doc(alias = "AddCcApprovalV4Instance")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct AddCc {
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    instance_code: String,
+    cc_user_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+}
+
+impl AddCc {
+    /// A request with its required `instance_code`, `cc_user_ids`.
+    pub fn new(
+        instance_code: impl Into<String>,
+        cc_user_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            user_id_type: None,
+            instance_code: instance_code.into(),
+            cc_user_ids: cc_user_ids.into_iter().map(Into::into).collect(),
+            comment: None,
+        }
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `comment` (body, `string`).
+    pub fn comment(mut self, v: impl Into<String>) -> Self {
+        self.comment = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for AddCc {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_INSTANCE_ADD_CC
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_INSTANCE_ADD_CC
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `approval.v4.instance.recall`: `POST /open-apis/approval/v4/instances/recall`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.RecallApprovalV4Instance`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=recall&project=approval&resource=instance&version=v4)
+#[doc(alias = "RecallApprovalV4Instance")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Recall {
+    instance_code: String,
+}
+
+impl Recall {
+    /// A request with its required `instance_code`.
+    pub fn new(instance_code: impl Into<String>) -> Self {
+        Self {
+            instance_code: instance_code.into(),
+        }
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Recall {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_INSTANCE_RECALL
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_INSTANCE_RECALL
+            .path
+            .to_owned())
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `approval.v4.instance.remind`: `POST /open-apis/approval/v4/instances/remind`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.RemindApprovalV4Instance`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=remind&project=approval&resource=instance&version=v4)
+#[doc(alias = "RemindApprovalV4Instance")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Remind {
+    instance_code: String,
+    task_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+}
+
+impl Remind {
+    /// A request with its required `instance_code`, `task_ids`.
+    pub fn new(
+        instance_code: impl Into<String>,
+        task_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            instance_code: instance_code.into(),
+            task_ids: task_ids.into_iter().map(Into::into).collect(),
+            comment: None,
+        }
+    }
+
+    /// Sets `comment` (body, `string`).
+    pub fn comment(mut self, v: impl Into<String>) -> Self {
+        self.comment = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Remind {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_INSTANCE_REMIND
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_INSTANCE_REMIND
+            .path
+            .to_owned())
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `approval.v4.instance.subscription`: `POST /open-apis/approval/v4/instances/subscription`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.SubscriptionApprovalV4Instance`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=subscription&project=approval&resource=instance&version=v4)
+#[doc(alias = "SubscriptionApprovalV4Instance")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Subscription {
+    subscription_type: crate::v4::SubscriptionType,
+}
+
+impl Subscription {
+    /// A request with its required `subscription_type`.
+    pub fn new(subscription_type: impl Into<crate::v4::SubscriptionType>) -> Self {
+        Self {
+            subscription_type: subscription_type.into(),
+        }
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Subscription {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_INSTANCE_SUBSCRIPTION
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_INSTANCE_SUBSCRIPTION
+            .path
+            .to_owned())
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// Part of an answer.
+#[doc(alias = "DetailApprovalV4InstanceRespComment")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Comment {
+    pub id: Option<String>,
+    pub user_id: Option<String>,
+    pub comment: Option<String>,
+    pub create_time: Option<String>,
+    pub files: Option<Vec<crate::v4::instance::File>>,
+}
+
+/// Part of an answer.
+#[doc(alias = "DetailApprovalV4InstanceRespCommentFile")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct File {
+    pub url: Option<String>,
+    pub file_size: Option<i64>,
+    pub title: Option<String>,
+    pub r#type: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "DetailApprovalV4InstanceRespCurrentNode")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CurrentNode {
+    pub node_id: Option<String>,
+    pub node_name: Option<String>,
+    pub r#type: Option<crate::v4::instance::Type>,
+    pub approvers: Option<Vec<crate::v4::instance::Approver>>,
+}
+
+/// Part of an answer.
+#[doc(alias = "DetailApprovalV4InstanceRespCurrentNodeApprover")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Approver {
+    pub task_id: Option<String>,
+    pub user_id: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "DetailApprovalV4InstanceRespOperationRecord")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct OperationRecord {
+    pub r#type: Option<crate::v4::instance::Type>,
+    pub create_time: Option<String>,
+    pub user_id: Option<String>,
+    pub cc_user_ids: Option<Vec<String>>,
+    pub task_id: Option<String>,
+    pub comment: Option<String>,
+    pub node_id: Option<String>,
+    pub files: Option<Vec<crate::v4::instance::File>>,
+}
+
+/// Part of an answer.
+#[doc(alias = "DetailApprovalV4InstanceRespTask")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Task {
+    pub id: Option<String>,
+    pub user_id: Option<String>,
+    pub status: Option<crate::v4::Status>,
+    pub node_id: Option<String>,
+    pub node_name: Option<String>,
+    pub r#type: Option<crate::v4::instance::Type>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+}
+
 /// Part of an answer.
 #[doc(alias = "GetApprovalInstanceRespComment")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -1242,17 +1855,6 @@ pub struct CommentList {
     pub comment: Option<String>,
     pub create_time: Option<String>,
     pub files: Option<Vec<crate::v4::instance::File>>,
-}
-
-/// Part of an answer.
-#[doc(alias = "GetApprovalInstanceRespCommentFile")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct File {
-    pub url: Option<String>,
-    pub file_size: Option<i64>,
-    pub title: Option<String>,
-    pub r#type: Option<String>,
 }
 
 /// Part of an answer.
@@ -1289,6 +1891,24 @@ pub struct Timeline {
     pub ext: Option<String>,
     pub node_key: Option<String>,
     pub files: Option<Vec<crate::v4::instance::File>>,
+}
+
+/// Part of an answer.
+#[doc(alias = "InitiatedApprovalV4InstanceRespInstance")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Instance {
+    pub instance_status: Option<crate::v4::InstanceStatus>,
+    pub definition_code: Option<String>,
+    pub initiator: Option<String>,
+    pub initiator_name: Option<String>,
+    pub instance_code: Option<String>,
+    pub definition_group_id: Option<String>,
+    pub definition_group_name: Option<String>,
+    pub definition_name: Option<String>,
+    pub summaries: Option<Vec<lark_api_common::GetI18nResourceText>>,
+    pub instance_external_id: Option<String>,
+    pub link: Option<String>,
 }
 
 /// Part of an answer.
@@ -1409,9 +2029,9 @@ lark_core::string_enum! {
 Type {
 And = "AND",
 Or = "OR",
+Sequential = "SEQUENTIAL",
 AutoPass = "AUTO_PASS",
 AutoReject = "AUTO_REJECT",
-Sequential = "SEQUENTIAL",
 Start = "START",
 Pass = "PASS",
 Reject = "REJECT",

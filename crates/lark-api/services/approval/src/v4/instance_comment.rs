@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.CreateApprovalComment` (the facts' name); named after the official SDK.
+/// Formerly `approval.CreateApprovalComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance-comment/create)
 #[doc(alias = "CreateApprovalComment")]
@@ -131,7 +131,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.DeleteApprovalComment` (the facts' name); named after the official SDK.
+/// Formerly `approval.DeleteApprovalComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance-comment/delete)
 #[doc(alias = "DeleteApprovalComment")]
@@ -202,7 +202,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.GetApprovalComment` (the facts' name); named after the official SDK.
+/// Formerly `approval.GetApprovalComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance-comment/list)
 #[doc(alias = "GetApprovalComment")]
@@ -286,7 +286,7 @@ impl lark_core::endpoint::Endpoint for List {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.RemoveApprovalComment` (the facts' name); named after the official SDK.
+/// Formerly `approval.RemoveApprovalComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance-comment/remove)
 #[doc(alias = "RemoveApprovalComment")]

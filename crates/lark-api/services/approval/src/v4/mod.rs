@@ -2,6 +2,7 @@
 //! `approval` version v4.
 
 pub mod approval;
+pub mod district;
 pub mod external_approval;
 pub mod external_instance;
 pub mod external_task;
@@ -142,5 +143,25 @@ Tenant = "TENANT",
 Department = "DEPARTMENT",
 User = "USER",
 None = "NONE",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `subscription_type` the platform documents; a value it adds later arrives as `Other`.
+SubscriptionType {
+InvolvedApproval = "INVOLVED_APPROVAL",
+ManagedApproval = "MANAGED_APPROVAL",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `instance_status` the platform documents; a value it adds later arrives as `Other`.
+InstanceStatus {
+N0 = "0",
+N1 = "1",
+N2 = "2",
+N3 = "3",
+N4 = "4",
+N5 = "5",
 }
 }

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `approval.GetApprovalUserTaskList` (the facts' name); named after the official SDK.
+/// Formerly `approval.GetApprovalUserTaskList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/task/query)
 #[doc(alias = "GetApprovalUserTaskList")]
@@ -109,7 +109,7 @@ impl lark_core::endpoint::Page for QueryResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.ApproveApprovalInstanceV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.ApproveApprovalInstanceV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/task/approve)
 #[doc(alias = "ApproveApprovalInstanceV4")]
@@ -194,7 +194,7 @@ impl lark_core::endpoint::Endpoint for Approve {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.RejectApprovalInstanceV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.RejectApprovalInstanceV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/task/reject)
 #[doc(alias = "RejectApprovalInstanceV4")]
@@ -279,7 +279,7 @@ impl lark_core::endpoint::Endpoint for Reject {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.ResubmitApprovalInstanceTask` (the facts' name); named after the official SDK.
+/// Formerly `approval.ResubmitApprovalInstanceTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/task/resubmit)
 #[doc(alias = "ResubmitApprovalInstanceTask")]
@@ -364,7 +364,7 @@ impl lark_core::endpoint::Endpoint for Resubmit {
 ///
 /// Token: tenant.
 ///
-/// Formerly `approval.TransferApprovalInstanceV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.TransferApprovalInstanceV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/task/transfer)
 #[doc(alias = "TransferApprovalInstanceV4")]
@@ -444,7 +444,7 @@ impl lark_core::endpoint::Endpoint for Transfer {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `approval.SearchApprovalTaskV4` (the facts' name); named after the official SDK.
+/// Formerly `approval.SearchApprovalTaskV4` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/task/search)
 #[doc(alias = "SearchApprovalTaskV4")]
@@ -481,6 +481,8 @@ pub struct Search {
     task_status_list: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     order: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    with_revoked_instance: Option<bool>,
 }
 
 impl Search {
@@ -502,6 +504,7 @@ impl Search {
             locale: None,
             task_status_list: None,
             order: None,
+            with_revoked_instance: None,
         }
     }
 
@@ -594,6 +597,12 @@ impl Search {
         self.order = Some(v.into());
         self
     }
+
+    /// Sets `with_revoked_instance` (body, `bool`).
+    pub fn with_revoked_instance(mut self, v: impl Into<bool>) -> Self {
+        self.with_revoked_instance = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Search`].
@@ -652,6 +661,570 @@ impl lark_core::endpoint::Page for SearchResponse {
     }
 }
 
+/// `approval.v4.task.unsubscription`: `DELETE /open-apis/approval/v4/tasks/subscription`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.UnsubscriptionApprovalV4Task`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=unsubscription&project=approval&resource=task&version=v4)
+#[doc(alias = "UnsubscriptionApprovalV4Task")]
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Unsubscription {
+    subscription_type: Option<crate::v4::SubscriptionType>,
+}
+
+impl Unsubscription {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self {
+            subscription_type: None,
+        }
+    }
+
+    /// Sets `subscription_type` (query, `SubscriptionType`).
+    pub fn subscription_type(mut self, v: impl Into<crate::v4::SubscriptionType>) -> Self {
+        self.subscription_type = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Unsubscription {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_TASK_UNSUBSCRIPTION
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_TASK_UNSUBSCRIPTION
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.subscription_type {
+            query.push(("subscription_type", v.as_str().to_owned()));
+        }
+    }
+}
+
+/// `approval.v4.task.list`: `GET /open-apis/approval/v4/tasks`
+///
+/// Token: user.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.ListApprovalV4Task`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=list&project=approval&resource=task&version=v4)
+#[doc(alias = "ListApprovalV4Task")]
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct List {
+    page_size: Option<i64>,
+    page_token: Option<String>,
+    topic: crate::v4::task::Topic,
+    locale: Option<crate::v4::Locale>,
+    definition_code: Option<String>,
+    start_timestamp: Option<String>,
+    end_timestamp: Option<String>,
+    user_id_type: Option<lark_api_common::UserIdType>,
+}
+
+impl List {
+    /// A request with its required `topic`.
+    pub fn new(topic: impl Into<crate::v4::task::Topic>) -> Self {
+        Self {
+            page_size: None,
+            page_token: None,
+            topic: topic.into(),
+            locale: None,
+            definition_code: None,
+            start_timestamp: None,
+            end_timestamp: None,
+            user_id_type: None,
+        }
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `locale` (query, `Locale`).
+    pub fn locale(mut self, v: impl Into<crate::v4::Locale>) -> Self {
+        self.locale = Some(v.into());
+        self
+    }
+
+    /// Sets `definition_code` (query, `string`).
+    pub fn definition_code(mut self, v: impl Into<String>) -> Self {
+        self.definition_code = Some(v.into());
+        self
+    }
+
+    /// Sets `start_timestamp` (query, `string`).
+    pub fn start_timestamp(mut self, v: impl Into<String>) -> Self {
+        self.start_timestamp = Some(v.into());
+        self
+    }
+
+    /// Sets `end_timestamp` (query, `string`).
+    pub fn end_timestamp(mut self, v: impl Into<String>) -> Self {
+        self.end_timestamp = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`List`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListResponse {
+    pub tasks: Option<Vec<crate::v4::task::ListTask>>,
+    pub page_token: Option<String>,
+    pub has_more: Option<bool>,
+    pub count: Option<i64>,
+}
+
+impl lark_core::endpoint::Endpoint for List {
+    type Output = ListResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_TASK_LIST
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_TASK_LIST
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        query.push(("topic", self.topic.as_str().to_owned()));
+        if let Some(v) = &self.locale {
+            query.push(("locale", v.as_str().to_owned()));
+        }
+        if let Some(v) = &self.definition_code {
+            query.push(("definition_code", v.clone()));
+        }
+        if let Some(v) = &self.start_timestamp {
+            query.push(("start_timestamp", v.clone()));
+        }
+        if let Some(v) = &self.end_timestamp {
+            query.push(("end_timestamp", v.clone()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+}
+
+impl lark_core::endpoint::Paginated for List {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for ListResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
+/// `approval.v4.task.addSign`: `POST /open-apis/approval/v4/tasks/add_sign`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.AddSignApprovalV4Task`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=add_sign&project=approval&resource=task&version=v4)
+#[doc(alias = "AddSignApprovalV4Task")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct AddSign {
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    instance_code: String,
+    task_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+    add_sign_user_ids: Vec<String>,
+    add_sign_type: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approval_method: Option<i64>,
+}
+
+impl AddSign {
+    /// A request with its required `instance_code`, `task_id`, `add_sign_user_ids`, `add_sign_type`.
+    pub fn new(
+        instance_code: impl Into<String>,
+        task_id: impl Into<String>,
+        add_sign_user_ids: impl IntoIterator<Item = impl Into<String>>,
+        add_sign_type: impl Into<i64>,
+    ) -> Self {
+        Self {
+            user_id_type: None,
+            instance_code: instance_code.into(),
+            task_id: task_id.into(),
+            comment: None,
+            add_sign_user_ids: add_sign_user_ids.into_iter().map(Into::into).collect(),
+            add_sign_type: add_sign_type.into(),
+            approval_method: None,
+        }
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `comment` (body, `string`).
+    pub fn comment(mut self, v: impl Into<String>) -> Self {
+        self.comment = Some(v.into());
+        self
+    }
+
+    /// Sets `approval_method` (body, `i64`).
+    pub fn approval_method(mut self, v: impl Into<i64>) -> Self {
+        self.approval_method = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for AddSign {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_TASK_ADD_SIGN
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_TASK_ADD_SIGN
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `approval.v4.task.forward`: `POST /open-apis/approval/v4/tasks/forward`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.ForwardApprovalV4Task`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=forward&project=approval&resource=task&version=v4)
+#[doc(alias = "ForwardApprovalV4Task")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Forward {
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    instance_code: String,
+    task_id: String,
+    transfer_user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+}
+
+impl Forward {
+    /// A request with its required `instance_code`, `task_id`, `transfer_user_id`.
+    pub fn new(
+        instance_code: impl Into<String>,
+        task_id: impl Into<String>,
+        transfer_user_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            user_id_type: None,
+            instance_code: instance_code.into(),
+            task_id: task_id.into(),
+            transfer_user_id: transfer_user_id.into(),
+            comment: None,
+        }
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `comment` (body, `string`).
+    pub fn comment(mut self, v: impl Into<String>) -> Self {
+        self.comment = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Forward {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_TASK_FORWARD
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_TASK_FORWARD
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `approval.v4.task.pass`: `POST /open-apis/approval/v4/tasks/pass`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.PassApprovalV4Task`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=pass&project=approval&resource=task&version=v4)
+#[doc(alias = "PassApprovalV4Task")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Pass {
+    instance_code: String,
+    task_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    form: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+}
+
+impl Pass {
+    /// A request with its required `instance_code`, `task_id`.
+    pub fn new(instance_code: impl Into<String>, task_id: impl Into<String>) -> Self {
+        Self {
+            instance_code: instance_code.into(),
+            task_id: task_id.into(),
+            form: None,
+            comment: None,
+        }
+    }
+
+    /// Sets `form` (body, `string`).
+    pub fn form(mut self, v: impl Into<String>) -> Self {
+        self.form = Some(v.into());
+        self
+    }
+
+    /// Sets `comment` (body, `string`).
+    pub fn comment(mut self, v: impl Into<String>) -> Self {
+        self.comment = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Pass {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_TASK_PASS
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_TASK_PASS
+            .path
+            .to_owned())
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `approval.v4.task.refuse`: `POST /open-apis/approval/v4/tasks/refuse`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.RefuseApprovalV4Task`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=refuse&project=approval&resource=task&version=v4)
+#[doc(alias = "RefuseApprovalV4Task")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Refuse {
+    instance_code: String,
+    task_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+}
+
+impl Refuse {
+    /// A request with its required `instance_code`, `task_id`.
+    pub fn new(instance_code: impl Into<String>, task_id: impl Into<String>) -> Self {
+        Self {
+            instance_code: instance_code.into(),
+            task_id: task_id.into(),
+            comment: None,
+        }
+    }
+
+    /// Sets `comment` (body, `string`).
+    pub fn comment(mut self, v: impl Into<String>) -> Self {
+        self.comment = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Refuse {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_TASK_REFUSE
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_TASK_REFUSE
+            .path
+            .to_owned())
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `approval.v4.task.rollback`: `POST /open-apis/approval/v4/tasks/rollback`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.RollbackApprovalV4Task`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=rollback&project=approval&resource=task&version=v4)
+#[doc(alias = "RollbackApprovalV4Task")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Rollback {
+    instance_code: String,
+    task_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+    node_ids: Vec<String>,
+}
+
+impl Rollback {
+    /// A request with its required `instance_code`, `task_id`, `node_ids`.
+    pub fn new(
+        instance_code: impl Into<String>,
+        task_id: impl Into<String>,
+        node_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            instance_code: instance_code.into(),
+            task_id: task_id.into(),
+            comment: None,
+            node_ids: node_ids.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Sets `comment` (body, `string`).
+    pub fn comment(mut self, v: impl Into<String>) -> Self {
+        self.comment = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Rollback {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_TASK_ROLLBACK
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_TASK_ROLLBACK
+            .path
+            .to_owned())
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `approval.v4.task.subscription`: `POST /open-apis/approval/v4/tasks/subscription`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `approval.SubscriptionApprovalV4Task`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=subscription&project=approval&resource=task&version=v4)
+#[doc(alias = "SubscriptionApprovalV4Task")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Subscription {
+    subscription_type: crate::v4::SubscriptionType,
+}
+
+impl Subscription {
+    /// A request with its required `subscription_type`.
+    pub fn new(subscription_type: impl Into<crate::v4::SubscriptionType>) -> Self {
+        Self {
+            subscription_type: subscription_type.into(),
+        }
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Subscription {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::approval::V4_TASK_SUBSCRIPTION
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::approval::V4_TASK_SUBSCRIPTION
+            .path
+            .to_owned())
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
 /// Part of an answer.
 #[doc(alias = "GetApprovalUserTaskListRespCount")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -694,6 +1267,31 @@ pub struct Url {
     pub helpdesk: Option<String>,
     pub mobile: Option<String>,
     pub pc: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "ListApprovalV4TaskRespTask")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListTask {
+    pub topic: Option<crate::v4::task::Topic>,
+    pub user_id: Option<String>,
+    pub title: Option<String>,
+    pub status: Option<crate::v4::task::Status>,
+    pub instance_status: Option<crate::v4::InstanceStatus>,
+    pub definition_code: Option<String>,
+    pub initiator: Option<String>,
+    pub initiator_name: Option<String>,
+    pub task_id: Option<String>,
+    pub instance_code: Option<String>,
+    pub definition_group_id: Option<String>,
+    pub definition_group_name: Option<String>,
+    pub definition_name: Option<String>,
+    pub summaries: Option<Vec<lark_api_common::GetI18nResourceText>>,
+    pub instance_external_id: Option<String>,
+    pub task_external_id: Option<String>,
+    pub support_api_operate: Option<bool>,
+    pub link: Option<String>,
 }
 
 /// Part of an answer.

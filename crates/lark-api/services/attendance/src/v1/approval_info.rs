@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.UpdateAttendanceRemedyApproval` (the facts' name); named after the official SDK.
+/// Formerly `attendance.UpdateAttendanceRemedyApproval` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/approval_info/process)
 #[doc(alias = "UpdateAttendanceRemedyApproval")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `attendance.DeleteAttendanceArchiveRuleReport` (the facts' name); named after the official SDK.
+/// Formerly `attendance.DeleteAttendanceArchiveRuleReport` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/archive_rule/del_report)
 #[doc(alias = "DeleteAttendanceArchiveRuleReport")]
@@ -74,7 +74,7 @@ impl lark_core::endpoint::Endpoint for DelReport {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `attendance.ListAttendanceArchiveRule` (the facts' name); named after the official SDK.
+/// Formerly `attendance.ListAttendanceArchiveRule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/archive_rule/list)
 #[doc(alias = "ListAttendanceArchiveRule")]
@@ -159,7 +159,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `attendance.UploadAttendanceArchiveRuleReport` (the facts' name); named after the official SDK.
+/// Formerly `attendance.UploadAttendanceArchiveRuleReport` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/archive_rule/upload_report)
 #[doc(alias = "UploadAttendanceArchiveRuleReport")]
@@ -238,7 +238,7 @@ impl lark_core::endpoint::Endpoint for UploadReport {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `attendance.CreateAttendanceArchiveRuleUserStatsFieldsQuery` (the facts' name); named after the official SDK.
+/// Formerly `attendance.CreateAttendanceArchiveRuleUserStatsFieldsQuery` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/archive_rule/user_stats_fields_query)
 #[doc(alias = "CreateAttendanceArchiveRuleUserStatsFieldsQuery")]
@@ -315,19 +315,9 @@ impl lark_core::endpoint::Endpoint for UserStatsFieldsQuery {
 #[non_exhaustive]
 pub struct ArchiveRule {
     pub report_id: Option<String>,
-    pub report_name: Option<crate::v1::archive_rule::ReportName>,
+    pub report_name: Option<lark_api_common::ReportName>,
     pub archive_rule_id: Option<String>,
-    pub archive_rule_name: Option<crate::v1::archive_rule::ReportName>,
-}
-
-/// Part of an answer.
-#[doc(alias = "ListAttendanceArchiveRuleRespItemArchiveRuleName")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct ReportName {
-    pub zh: Option<String>,
-    pub en: Option<String>,
-    pub ja: Option<String>,
+    pub archive_rule_name: Option<lark_api_common::ReportName>,
 }
 
 /// Part of a request.

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `attendance.DownloadAttendanceFile` (the facts' name); named after the official SDK.
+/// Formerly `attendance.DownloadAttendanceFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/file/download)
 #[doc(alias = "DownloadAttendanceFile")]
@@ -45,7 +45,7 @@ impl lark_core::endpoint::Endpoint for Download {
 /// Token: tenant.
 /// Uploads a file (multipart).
 ///
-/// Formerly `attendance.UploadAttendanceFile` (the facts' name); named after the official SDK.
+/// Formerly `attendance.UploadAttendanceFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/file/upload)
 #[doc(alias = "UploadAttendanceFile")]

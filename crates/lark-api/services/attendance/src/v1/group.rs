@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.CreateAttendanceGroup` (the facts' name); named after the official SDK.
+/// Formerly `attendance.CreateAttendanceGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/create)
 #[doc(alias = "CreateAttendanceGroup")]
@@ -83,7 +83,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.SearchAttendanceGroup` (the facts' name); named after the official SDK.
+/// Formerly `attendance.SearchAttendanceGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/search)
 #[doc(alias = "SearchAttendanceGroup")]
@@ -91,6 +91,8 @@ impl lark_core::endpoint::Endpoint for Create {
 #[must_use]
 pub struct Search {
     group_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exactly_matched: Option<bool>,
 }
 
 impl Search {
@@ -98,7 +100,14 @@ impl Search {
     pub fn new(group_name: impl Into<String>) -> Self {
         Self {
             group_name: group_name.into(),
+            exactly_matched: None,
         }
+    }
+
+    /// Sets `exactly_matched` (body, `bool`).
+    pub fn exactly_matched(mut self, v: impl Into<bool>) -> Self {
+        self.exactly_matched = Some(v.into());
+        self
     }
 }
 
@@ -131,7 +140,7 @@ impl lark_core::endpoint::Endpoint for Search {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.GetAttendanceGroup` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/get)
 #[doc(alias = "GetAttendanceGroup")]
@@ -262,7 +271,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.DeleteAttendanceGroup` (the facts' name); named after the official SDK.
+/// Formerly `attendance.DeleteAttendanceGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/delete)
 #[doc(alias = "DeleteAttendanceGroup")]
@@ -301,7 +310,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `attendance.GetAttendanceGroupList` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceGroupList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/list)
 #[doc(alias = "GetAttendanceGroupList")]
@@ -387,7 +396,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `attendance.ListAttendanceGroupUser` (the facts' name); named after the official SDK.
+/// Formerly `attendance.ListAttendanceGroupUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/group/list_user)
 #[doc(alias = "ListAttendanceGroupUser")]
@@ -510,7 +519,7 @@ pub struct GetNeedPunchMember {
 pub struct GetNeedPunchMemberScopeGroupList {
     pub scope_value_type: Option<i64>,
     pub operation_type: Option<i64>,
-    pub right: Option<Vec<crate::v1::group::GetNeedPunchMemberScopeGroupListRight>>,
+    pub right: Option<Vec<crate::v1::group::Right>>,
     pub member_ids: Option<Vec<String>>,
     #[serde(rename = "custom_field_ID")]
     pub custom_field_id: Option<String>,
@@ -521,7 +530,7 @@ pub struct GetNeedPunchMemberScopeGroupList {
 #[doc(alias = "GetAttendanceGroupRespNeedPunchMemberScopeGroupListRight")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
-pub struct GetNeedPunchMemberScopeGroupListRight {
+pub struct Right {
     pub key: Option<String>,
     pub name: Option<String>,
 }
@@ -805,7 +814,7 @@ pub struct ScopeGroupList {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_type: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub right: Option<Vec<crate::v1::group::Right>>,
+    pub right: Option<Vec<lark_api_common::Right>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -814,14 +823,6 @@ pub struct ScopeGroupList {
     pub custom_field_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_field_obj_type: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "CreateAttendanceGroupReqGroupNeedPunchMemberScopeGroupListRight")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Right {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
 }
 
 /// Part of a request.

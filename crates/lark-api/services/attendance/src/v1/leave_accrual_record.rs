@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.UpdateAttendanceLeaveAccrualRecord` (the facts' name); named after the official SDK.
+/// Formerly `attendance.UpdateAttendanceLeaveAccrualRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/leave_accrual_record/patch)
 #[doc(alias = "UpdateAttendanceLeaveAccrualRecord")]
@@ -27,6 +27,8 @@ pub struct Patch {
     expiration_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     quantity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    section_type: Option<i64>,
 }
 
 impl Patch {
@@ -47,6 +49,7 @@ impl Patch {
             time_offset: None,
             expiration_date: None,
             quantity: None,
+            section_type: None,
         }
     }
 
@@ -80,6 +83,12 @@ impl Patch {
     /// Sets `quantity` (body, `string`).
     pub fn quantity(mut self, v: impl Into<String>) -> Self {
         self.quantity = Some(v.into());
+        self
+    }
+
+    /// Sets `section_type` (body, `i64`).
+    pub fn section_type(mut self, v: impl Into<i64>) -> Self {
+        self.section_type = Some(v.into());
         self
     }
 }

@@ -7,7 +7,7 @@
 /// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the
 /// body is left out when no body field is set.
 ///
-/// Formerly `attendance.GetAttendanceLeaveEmployExpireRecord` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceLeaveEmployExpireRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/leave_employ_expire_record/get)
 #[doc(alias = "GetAttendanceLeaveEmployExpireRecord")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.GetAttendanceShift` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceShift` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/shift/query)
 #[doc(alias = "GetAttendanceShift")]
@@ -72,7 +72,7 @@ impl lark_core::endpoint::Endpoint for Query {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.GetAttendanceShiftDetail` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceShiftDetail` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/shift/get)
 #[doc(alias = "GetAttendanceShiftDetail")]
@@ -136,7 +136,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.DeleteAttendanceShift` (the facts' name); named after the official SDK.
+/// Formerly `attendance.DeleteAttendanceShift` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/shift/delete)
 #[doc(alias = "DeleteAttendanceShift")]
@@ -174,7 +174,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.CreateAttendanceShift` (the facts' name); named after the official SDK.
+/// Formerly `attendance.CreateAttendanceShift` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/shift/create)
 #[doc(alias = "CreateAttendanceShift")]
@@ -217,6 +217,8 @@ pub struct Create {
     late_off_late_on_setting: Option<crate::v1::shift::LateOffLateOnSetting>,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rest_time_flexible_configs: Option<Vec<crate::v1::shift::RestTimeFlexibleConfig>>,
 }
 
 impl Create {
@@ -242,6 +244,7 @@ impl Create {
             shift_attendance_time_config: None,
             late_off_late_on_setting: None,
             id: None,
+            rest_time_flexible_configs: None,
         }
     }
 
@@ -373,6 +376,15 @@ impl Create {
         self.id = Some(v.into());
         self
     }
+
+    /// Sets `rest_time_flexible_configs` (body, `list<RestTimeFlexibleConfig>`).
+    pub fn rest_time_flexible_configs(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::v1::shift::RestTimeFlexibleConfig>>,
+    ) -> Self {
+        self.rest_time_flexible_configs = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -411,7 +423,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `attendance.GetAttendanceShiftList` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceShiftList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/shift/list)
 #[doc(alias = "GetAttendanceShiftList")]
@@ -490,15 +502,6 @@ impl lark_core::endpoint::Page for ListResponse {
     fn next_page_token(&self) -> Option<&str> {
         self.page_token.as_deref()
     }
-}
-
-/// Part of an answer.
-#[doc(alias = "GetAttendanceShiftDetailRespRestTimeFlexibleConfig")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct RestTimeFlexibleConfig {
-    pub need_flexible: Option<bool>,
-    pub late_mins: Option<i64>,
 }
 
 /// Part of an answer.
@@ -585,6 +588,16 @@ pub struct CreatePunchTimeRule {
     pub no_need_on: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_need_off: Option<bool>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateAttendanceShiftReqRestTimeFlexibleConfig")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct RestTimeFlexibleConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub need_flexible: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late_mins: Option<i64>,
 }
 
 /// Part of a request and of an answer.

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.GetAttendanceUserApproval` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceUserApproval` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/Attendance//task/get-user-attendance-data2)
 #[doc(alias = "GetAttendanceUserApproval")]
@@ -111,7 +111,7 @@ impl lark_core::endpoint::Endpoint for Query {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.CreateAttendanceUserApproval` (the facts' name); named after the official SDK.
+/// Formerly `attendance.CreateAttendanceUserApproval` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_approval/create)
 #[doc(alias = "CreateAttendanceUserApproval")]
@@ -201,7 +201,7 @@ pub struct CreateUserApprovalLeave {
     pub start_time: String,
     pub end_time: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub i18n_names: Option<lark_api_common::I18nName>,
+    pub i18n_names: Option<lark_api_common::I18nValue>,
     pub default_locale: crate::v1::user_approval::DefaultLocale,
     pub reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -218,7 +218,7 @@ pub struct CreateUserApprovalOut {
     pub start_time: String,
     pub end_time: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub i18n_names: Option<lark_api_common::I18nName>,
+    pub i18n_names: Option<lark_api_common::I18nValue>,
     pub default_locale: String,
     pub reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -317,7 +317,7 @@ pub struct Leave {
     pub interval: Option<i64>,
     pub start_time: Option<String>,
     pub end_time: Option<String>,
-    pub i18n_names: Option<lark_api_common::I18nName>,
+    pub i18n_names: Option<lark_api_common::I18nValue>,
     pub default_locale: Option<crate::v1::user_approval::DefaultLocale>,
     pub reason: Option<String>,
     pub approve_pass_time: Option<String>,
@@ -336,7 +336,7 @@ pub struct Out {
     pub interval: Option<i64>,
     pub start_time: Option<String>,
     pub end_time: Option<String>,
-    pub i18n_names: Option<lark_api_common::I18nName>,
+    pub i18n_names: Option<lark_api_common::I18nValue>,
     pub default_locale: Option<String>,
     pub reason: Option<String>,
     pub approve_pass_time: Option<String>,

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.GetAttendanceUserDailyShift` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceUserDailyShift` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_daily_shift/query)
 #[doc(alias = "GetAttendanceUserDailyShift")]
@@ -77,7 +77,7 @@ impl lark_core::endpoint::Endpoint for Query {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.BatchCreateAttendanceUserDailyShift` (the facts' name); named after the official SDK.
+/// Formerly `attendance.BatchCreateAttendanceUserDailyShift` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_daily_shift/batch_create)
 #[doc(alias = "BatchCreateAttendanceUserDailyShift")]
@@ -153,7 +153,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `attendance.BatchCreateAttendanceUserDailyShiftTemp` (the facts' name); named after the official SDK.
+/// Formerly `attendance.BatchCreateAttendanceUserDailyShiftTemp` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_daily_shift/batch_create_temp)
 #[doc(alias = "BatchCreateAttendanceUserDailyShiftTemp")]

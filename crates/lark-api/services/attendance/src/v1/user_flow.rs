@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.BatchGetAttendanceUserFlow` (the facts' name); named after the official SDK.
+/// Formerly `attendance.BatchGetAttendanceUserFlow` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_flow/query)
 #[doc(alias = "BatchGetAttendanceUserFlow")]
@@ -87,7 +87,7 @@ impl lark_core::endpoint::Endpoint for Query {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.GetAttendanceUserFlow` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceUserFlow` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_flow/get)
 #[doc(alias = "GetAttendanceUserFlow")]
@@ -156,7 +156,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.BatchCreateAttendanceUserFlow` (the facts' name); named after the official SDK.
+/// Formerly `attendance.BatchCreateAttendanceUserFlow` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_flow/batch_create)
 #[doc(alias = "BatchCreateAttendanceUserFlow")]
@@ -223,7 +223,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.BatchDeleteAttendanceUserFlow` (the facts' name); named after the official SDK.
+/// Formerly `attendance.BatchDeleteAttendanceUserFlow` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_flow/batch_del)
 #[doc(alias = "BatchDeleteAttendanceUserFlow")]

@@ -7,7 +7,7 @@
 /// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the
 /// body is left out when no body field is set.
 ///
-/// Formerly `attendance.GetAttendanceUserSettingList` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceUserSettingList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_setting/query)
 #[doc(alias = "GetAttendanceUserSettingList")]
@@ -72,7 +72,7 @@ impl lark_core::endpoint::Endpoint for Query {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.UpdateAttendanceUserSetting` (the facts' name); named after the official SDK.
+/// Formerly `attendance.UpdateAttendanceUserSetting` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_setting/modify)
 #[doc(alias = "UpdateAttendanceUserSetting")]

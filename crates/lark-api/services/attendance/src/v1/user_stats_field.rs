@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.GetAttendanceUserStatsField` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceUserStatsField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_stats_field/query)
 #[doc(alias = "GetAttendanceUserStatsField")]

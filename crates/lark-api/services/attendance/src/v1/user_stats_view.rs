@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.GetAttendanceUserStatsView` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceUserStatsView` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_stats_view/query)
 #[doc(alias = "GetAttendanceUserStatsView")]
@@ -77,7 +77,7 @@ impl lark_core::endpoint::Endpoint for Query {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.UpdateAttendanceUserStatsView` (the facts' name); named after the official SDK.
+/// Formerly `attendance.UpdateAttendanceUserStatsView` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_stats_view/update)
 #[doc(alias = "UpdateAttendanceUserStatsView")]

@@ -3,9 +3,9 @@
 
 /// `attendance.v1.userTask.query`: `POST /open-apis/attendance/v1/user_tasks/query`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 ///
-/// Formerly `attendance.GetAttendanceUserTask` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceUserTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_task/query)
 #[doc(alias = "GetAttendanceUserTask")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.GetAttendanceUserTaskRemedyAllowedRemedyList` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceUserTaskRemedyAllowedRemedyList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_task_remedy/query_user_allowed_remedys)
 #[doc(alias = "GetAttendanceUserTaskRemedyAllowedRemedyList")]
@@ -68,7 +68,7 @@ impl lark_core::endpoint::Endpoint for QueryUserAllowedRemedys {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.GetAttendanceUserTaskRemedy` (the facts' name); named after the official SDK.
+/// Formerly `attendance.GetAttendanceUserTaskRemedy` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_task_remedy/query)
 #[doc(alias = "GetAttendanceUserTaskRemedy")]
@@ -158,7 +158,7 @@ impl lark_core::endpoint::Endpoint for Query {
 ///
 /// Token: tenant.
 ///
-/// Formerly `attendance.CreateAttendanceUserTaskRemedy` (the facts' name); named after the official SDK.
+/// Formerly `attendance.CreateAttendanceUserTaskRemedy` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/attendance-v1/user_task_remedy/create)
 #[doc(alias = "CreateAttendanceUserTaskRemedy")]

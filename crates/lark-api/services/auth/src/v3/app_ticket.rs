@@ -5,7 +5,7 @@
 ///
 /// Token: none.
 ///
-/// Formerly `auth.ResendAppTicket` (the facts' name); named after the official SDK.
+/// Formerly `auth.ResendAppTicket` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/ukDNz4SO0MjL5QzM/auth-v3/auth/app_ticket_resend)
 #[doc(alias = "ResendAppTicket")]

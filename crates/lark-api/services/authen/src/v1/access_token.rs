@@ -5,7 +5,7 @@
 ///
 /// Token: app.
 ///
-/// Formerly `auth.GetAccessToken` (the facts' name); named after the official SDK.
+/// Formerly `auth.GetAccessToken` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/authen-v1/authen/access_token)
 #[doc(alias = "GetAccessToken")]

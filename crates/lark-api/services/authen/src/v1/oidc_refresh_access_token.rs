@@ -5,7 +5,7 @@
 ///
 /// Token: app.
 ///
-/// Formerly `auth.RefreshAccessTokenV1` (the facts' name); named after the official SDK.
+/// Formerly `auth.RefreshAccessTokenV1` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/authen-v1/oidc-refresh_access_token/create)
 #[doc(alias = "RefreshAccessTokenV1")]

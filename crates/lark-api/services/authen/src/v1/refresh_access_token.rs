@@ -5,7 +5,7 @@
 ///
 /// Token: app.
 ///
-/// Formerly `auth.RefreshAccessToken` (the facts' name); named after the official SDK.
+/// Formerly `auth.RefreshAccessToken` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/authen-v1/refresh_access_token/create)
 #[doc(alias = "RefreshAccessToken")]

@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `auth.GetUserInfo` (the facts' name); named after the official SDK.
+/// Formerly `auth.GetUserInfo` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/authen-v1/authen/user_info)
 #[doc(alias = "GetUserInfo")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `baike.CreateBaikeDraft` (the facts' name); named after the official SDK.
+/// Formerly `baike.CreateBaikeDraft` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/draft/create)
 #[doc(alias = "CreateBaikeDraft")]
@@ -28,6 +28,8 @@ pub struct Create {
     outer_info: Option<lark_api_common::OuterInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rich_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_names: Option<Vec<lark_api_common::FullName>>,
 }
 
 impl Create {
@@ -42,6 +44,7 @@ impl Create {
             related_meta: None,
             outer_info: None,
             rich_text: None,
+            full_names: None,
         }
     }
 
@@ -98,6 +101,15 @@ impl Create {
         self.rich_text = Some(v.into());
         self
     }
+
+    /// Sets `full_names` (body, `list<FullName>`).
+    pub fn full_names(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::FullName>>,
+    ) -> Self {
+        self.full_names = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -135,7 +147,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `baike.CreateBaikeUpdate` (the facts' name); named after the official SDK.
+/// Formerly `baike.CreateBaikeUpdate` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/draft/update)
 #[doc(alias = "CreateBaikeUpdate")]
@@ -158,6 +170,8 @@ pub struct Update {
     related_meta: Option<lark_api_common::RelatedMeta>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rich_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_names: Option<Vec<lark_api_common::FullName>>,
 }
 
 impl Update {
@@ -172,6 +186,7 @@ impl Update {
             description: None,
             related_meta: None,
             rich_text: None,
+            full_names: None,
         }
     }
 
@@ -220,6 +235,15 @@ impl Update {
     /// Sets `rich_text` (body, `string`).
     pub fn rich_text(mut self, v: impl Into<String>) -> Self {
         self.rich_text = Some(v.into());
+        self
+    }
+
+    /// Sets `full_names` (body, `list<FullName>`).
+    pub fn full_names(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::FullName>>,
+    ) -> Self {
+        self.full_names = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }

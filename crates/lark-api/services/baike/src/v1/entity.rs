@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `baike.GetBaikeEntity` (the facts' name); named after the official SDK.
+/// Formerly `baike.GetBaikeEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/get)
 #[doc(alias = "GetBaikeEntity")]
@@ -87,7 +87,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `baike.GetBaikeEntityList` (the facts' name); named after the official SDK.
+/// Formerly `baike.GetBaikeEntityList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/list)
 #[doc(alias = "GetBaikeEntityList")]
@@ -193,7 +193,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `baike.MatchBaikeEntity` (the facts' name); named after the official SDK.
+/// Formerly `baike.MatchBaikeEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/match)
 #[doc(alias = "MatchBaikeEntity")]
@@ -240,7 +240,7 @@ impl lark_core::endpoint::Endpoint for Match {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `baike.SearchBaikeEntity` (the facts' name); named after the official SDK.
+/// Formerly `baike.SearchBaikeEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/search)
 #[doc(alias = "SearchBaikeEntity")]
@@ -381,7 +381,7 @@ impl lark_core::endpoint::Page for SearchResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `baike.HighlightBaikeEntity` (the facts' name); named after the official SDK.
+/// Formerly `baike.HighlightBaikeEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/highlight)
 #[doc(alias = "HighlightBaikeEntity")]
@@ -427,7 +427,7 @@ impl lark_core::endpoint::Endpoint for Highlight {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `baike.CreateBaikeEntity` (the facts' name); named after the official SDK.
+/// Formerly `baike.CreateBaikeEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/create)
 #[doc(alias = "CreateBaikeEntity")]
@@ -448,6 +448,8 @@ pub struct Create {
     outer_info: Option<lark_api_common::OuterInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rich_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_names: Option<Vec<lark_api_common::FullName>>,
 }
 
 impl Create {
@@ -461,6 +463,7 @@ impl Create {
             related_meta: None,
             outer_info: None,
             rich_text: None,
+            full_names: None,
         }
     }
 
@@ -511,6 +514,15 @@ impl Create {
         self.rich_text = Some(v.into());
         self
     }
+
+    /// Sets `full_names` (body, `list<FullName>`).
+    pub fn full_names(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::FullName>>,
+    ) -> Self {
+        self.full_names = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -548,7 +560,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `baike.ExtractBaikeEntity` (the facts' name); named after the official SDK.
+/// Formerly `baike.ExtractBaikeEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/extract)
 #[doc(alias = "ExtractBaikeEntity")]
@@ -601,7 +613,7 @@ impl lark_core::endpoint::Endpoint for Extract {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `baike.UpdateBaikeEntity` (the facts' name); named after the official SDK.
+/// Formerly `baike.UpdateBaikeEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/entity/update)
 #[doc(alias = "UpdateBaikeEntity")]
@@ -624,6 +636,8 @@ pub struct Update {
     outer_info: Option<lark_api_common::OuterInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rich_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_names: Option<Vec<lark_api_common::FullName>>,
 }
 
 impl Update {
@@ -638,6 +652,7 @@ impl Update {
             related_meta: None,
             outer_info: None,
             rich_text: None,
+            full_names: None,
         }
     }
 
@@ -686,6 +701,15 @@ impl Update {
     /// Sets `rich_text` (body, `string`).
     pub fn rich_text(mut self, v: impl Into<String>) -> Self {
         self.rich_text = Some(v.into());
+        self
+    }
+
+    /// Sets `full_names` (body, `list<FullName>`).
+    pub fn full_names(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::FullName>>,
+    ) -> Self {
+        self.full_names = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `baike.DownloadBaikeImage` (the facts' name); named after the official SDK.
+/// Formerly `baike.DownloadBaikeImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/file/download)
 #[doc(alias = "DownloadBaikeImage")]
@@ -45,7 +45,7 @@ impl lark_core::endpoint::Endpoint for Download {
 /// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `baike.UploadBaikeImage` (the facts' name); named after the official SDK.
+/// Formerly `baike.UploadBaikeImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/baike-v1/file/upload)
 #[doc(alias = "UploadBaikeImage")]

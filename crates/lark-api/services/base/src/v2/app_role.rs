@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateBaseAppRole` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateBaseAppRole` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/advanced-permission/base-v2/app-role/create)
 #[doc(alias = "CreateBaseAppRole")]
@@ -91,7 +91,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `drive.ListBaseAppRole` (the facts' name); named after the official SDK.
+/// Formerly `drive.ListBaseAppRole` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/advanced-permission/base-v2/app-role/list)
 #[doc(alias = "ListBaseAppRole")]
@@ -180,7 +180,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateBaseAppRole` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateBaseAppRole` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/advanced-permission/base-v2/app-role/update)
 #[doc(alias = "UpdateBaseAppRole")]

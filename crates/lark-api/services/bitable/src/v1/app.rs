@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.UpdateBitableMeta` (the facts' name); named after the official SDK.
+/// Formerly `bitable.UpdateBitableMeta` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app/update)
 #[doc(alias = "UpdateBitableMeta")]
@@ -73,7 +73,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.GetBitableMeta` (the facts' name); named after the official SDK.
+/// Formerly `bitable.GetBitableMeta` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app/get)
 #[doc(alias = "GetBitableMeta")]
@@ -118,7 +118,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.CopyBitableApp` (the facts' name); named after the official SDK.
+/// Formerly `bitable.CopyBitableApp` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app/copy)
 #[doc(alias = "CopyBitableApp")]
@@ -204,13 +204,21 @@ impl lark_core::endpoint::Endpoint for Copy {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.CreateBitableApp` (the facts' name); named after the official SDK.
+/// Formerly `bitable.CreateBitableApp` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app/create)
 #[doc(alias = "CreateBitableApp")]
 #[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct Create {
+    #[serde(skip)]
+    customized_config: Option<bool>,
+    #[serde(skip)]
+    source_app_token: Option<String>,
+    #[serde(skip)]
+    copy_types: Option<Vec<String>>,
+    #[serde(skip)]
+    api_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -223,10 +231,38 @@ impl Create {
     /// A request; set optional parameters with the setters.
     pub fn new() -> Self {
         Self {
+            customized_config: None,
+            source_app_token: None,
+            copy_types: None,
+            api_type: None,
             name: None,
             folder_token: None,
             time_zone: None,
         }
+    }
+
+    /// Sets `customized_config` (query, `bool`).
+    pub fn customized_config(mut self, v: impl Into<bool>) -> Self {
+        self.customized_config = Some(v.into());
+        self
+    }
+
+    /// Sets `source_app_token` (query, `string`).
+    pub fn source_app_token(mut self, v: impl Into<String>) -> Self {
+        self.source_app_token = Some(v.into());
+        self
+    }
+
+    /// Sets `copy_types` (query, `list<string>`).
+    pub fn copy_types(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.copy_types = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `api_type` (query, `string`).
+    pub fn api_type(mut self, v: impl Into<String>) -> Self {
+        self.api_type = Some(v.into());
+        self
     }
 
     /// Sets `name` (body, `string`).
@@ -266,6 +302,23 @@ impl lark_core::endpoint::Endpoint for Create {
         Ok(lark_core::api::catalog::bitable::V1_APP_CREATE
             .path
             .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.customized_config {
+            query.push(("customized_config", v.to_string()));
+        }
+        if let Some(v) = &self.source_app_token {
+            query.push(("source_app_token", v.clone()));
+        }
+        if let Some(list) = &self.copy_types {
+            for v in list {
+                query.push(("copy_types", v.clone()));
+            }
+        }
+        if let Some(v) = &self.api_type {
+            query.push(("api_type", v.clone()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {

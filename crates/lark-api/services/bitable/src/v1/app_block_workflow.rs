@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.ListBitableAppBlockWorkflow` (the facts' name); named after the official SDK.
+/// Formerly `bitable.ListBitableAppBlockWorkflow` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-block_workflow/list)
 #[doc(alias = "ListBitableAppBlockWorkflow")]

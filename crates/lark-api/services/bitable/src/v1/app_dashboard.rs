@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.CopyBitableDashboard` (the facts' name); named after the official SDK.
+/// Formerly `bitable.CopyBitableDashboard` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-dashboard/copy)
 #[doc(alias = "CopyBitableDashboard")]
@@ -69,7 +69,7 @@ impl lark_core::endpoint::Endpoint for Copy {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `bitable.GetBitableDashboardList` (the facts' name); named after the official SDK.
+/// Formerly `bitable.GetBitableDashboardList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-dashboard/list)
 #[doc(alias = "GetBitableDashboardList")]
@@ -79,6 +79,7 @@ pub struct List {
     app_token: String,
     page_size: Option<i64>,
     page_token: Option<String>,
+    with_share_config: Option<bool>,
 }
 
 impl List {
@@ -88,6 +89,7 @@ impl List {
             app_token: app_token.into(),
             page_size: None,
             page_token: None,
+            with_share_config: None,
         }
     }
 
@@ -100,6 +102,12 @@ impl List {
     /// Sets `page_token` (query, `string`).
     pub fn page_token(mut self, v: impl Into<String>) -> Self {
         self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `with_share_config` (query, `bool`).
+    pub fn with_share_config(mut self, v: impl Into<bool>) -> Self {
+        self.with_share_config = Some(v.into());
         self
     }
 }
@@ -133,6 +141,9 @@ impl lark_core::endpoint::Endpoint for List {
         }
         if let Some(v) = &self.page_token {
             query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.with_share_config {
+            query.push(("with_share_config", v.to_string()));
         }
     }
 }

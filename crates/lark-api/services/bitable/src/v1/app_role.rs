@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.CreateBitableAppRole` (the facts' name); named after the official SDK.
+/// Formerly `bitable.CreateBitableAppRole` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-role/create)
 #[doc(alias = "CreateBitableAppRole")]
@@ -81,7 +81,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.DeleteBitableAppRole` (the facts' name); named after the official SDK.
+/// Formerly `bitable.DeleteBitableAppRole` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-role/delete)
 #[doc(alias = "DeleteBitableAppRole")]
@@ -125,7 +125,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `bitable.GetBitableAppRoleList` (the facts' name); named after the official SDK.
+/// Formerly `bitable.GetBitableAppRoleList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-role/list)
 #[doc(alias = "GetBitableAppRoleList")]
@@ -214,7 +214,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.UpdateBitableAppRole` (the facts' name); named after the official SDK.
+/// Formerly `bitable.UpdateBitableAppRole` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-role/update)
 #[doc(alias = "UpdateBitableAppRole")]

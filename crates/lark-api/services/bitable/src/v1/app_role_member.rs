@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.CreateBitableAppRoleMember` (the facts' name); named after the official SDK.
+/// Formerly `bitable.CreateBitableAppRoleMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-role-member/create)
 #[doc(alias = "CreateBitableAppRoleMember")]
@@ -78,7 +78,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.BatchCreateBitableAppRoleMember` (the facts' name); named after the official SDK.
+/// Formerly `bitable.BatchCreateBitableAppRoleMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-role-member/batch_create)
 #[doc(alias = "BatchCreateBitableAppRoleMember")]
@@ -139,7 +139,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.DeleteBitableAppRoleMember` (the facts' name); named after the official SDK.
+/// Formerly `bitable.DeleteBitableAppRoleMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-role-member/delete)
 #[doc(alias = "DeleteBitableAppRoleMember")]
@@ -206,7 +206,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.BatchDeleteBitableAppRoleMember` (the facts' name); named after the official SDK.
+/// Formerly `bitable.BatchDeleteBitableAppRoleMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-role-member/batch_delete)
 #[doc(alias = "BatchDeleteBitableAppRoleMember")]
@@ -268,7 +268,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `bitable.GetBitableAppRoleMemberList` (the facts' name); named after the official SDK.
+/// Formerly `bitable.GetBitableAppRoleMemberList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-role-member/list)
 #[doc(alias = "GetBitableAppRoleMemberList")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `bitable.GetBitableTableList` (the facts' name); named after the official SDK.
+/// Formerly `bitable.GetBitableTableList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table/list)
 #[doc(alias = "GetBitableTableList")]
@@ -95,7 +95,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.CreateBitableTable` (the facts' name); named after the official SDK.
+/// Formerly `bitable.CreateBitableTable` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table/create)
 #[doc(alias = "CreateBitableTable")]
@@ -156,7 +156,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.BatchCreateBitableTable` (the facts' name); named after the official SDK.
+/// Formerly `bitable.BatchCreateBitableTable` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table/batch_create)
 #[doc(alias = "BatchCreateBitableTable")]
@@ -233,7 +233,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.DeleteBitableTable` (the facts' name); named after the official SDK.
+/// Formerly `bitable.DeleteBitableTable` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table/delete)
 #[doc(alias = "DeleteBitableTable")]
@@ -276,7 +276,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.BatchDeleteBitableTable` (the facts' name); named after the official SDK.
+/// Formerly `bitable.BatchDeleteBitableTable` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table/batch_delete)
 #[doc(alias = "BatchDeleteBitableTable")]
@@ -328,7 +328,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.UpdateBitableTable` (the facts' name); named after the official SDK.
+/// Formerly `bitable.UpdateBitableTable` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table/patch)
 #[doc(alias = "UpdateBitableTable")]

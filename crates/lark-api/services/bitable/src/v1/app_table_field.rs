@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `bitable.GetBitableFieldList` (the facts' name); named after the official SDK.
+/// Formerly `bitable.GetBitableFieldList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-field/list)
 #[doc(alias = "GetBitableFieldList")]
@@ -123,7 +123,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `bitable.CreateBitableField` (the facts' name); named after the official SDK.
+/// Formerly `bitable.CreateBitableField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-field/create)
 #[doc(alias = "CreateBitableField")]
@@ -144,6 +144,12 @@ pub struct Create {
     description: Option<crate::v1::Description>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ui_type: Option<crate::v1::app_table_field::UiType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_primary: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_hidden: Option<bool>,
 }
 
 impl Create {
@@ -163,6 +169,9 @@ impl Create {
             property: None,
             description: None,
             ui_type: None,
+            is_primary: None,
+            field_id: None,
+            is_hidden: None,
         }
     }
 
@@ -187,6 +196,24 @@ impl Create {
     /// Sets `ui_type` (body, `UiType`).
     pub fn ui_type(mut self, v: impl Into<crate::v1::app_table_field::UiType>) -> Self {
         self.ui_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_primary` (body, `bool`).
+    pub fn is_primary(mut self, v: impl Into<bool>) -> Self {
+        self.is_primary = Some(v.into());
+        self
+    }
+
+    /// Sets `field_id` (body, `string`).
+    pub fn field_id(mut self, v: impl Into<String>) -> Self {
+        self.field_id = Some(v.into());
+        self
+    }
+
+    /// Sets `is_hidden` (body, `bool`).
+    pub fn is_hidden(mut self, v: impl Into<bool>) -> Self {
+        self.is_hidden = Some(v.into());
         self
     }
 }
@@ -229,8 +256,9 @@ impl lark_core::endpoint::Endpoint for Create {
 /// `bitable.v1.appTableField.update`: `PUT /open-apis/bitable/v1/apps/:app_token/tables/:table_id/fields/:field_id`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `bitable.UpdateBitableField` (the facts' name); named after the official SDK.
+/// Formerly `bitable.UpdateBitableField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-field/update)
 #[doc(alias = "UpdateBitableField")]
@@ -243,6 +271,8 @@ pub struct Update {
     table_id: String,
     #[serde(skip)]
     field_id: String,
+    #[serde(skip)]
+    client_token: Option<String>,
     field_name: String,
     r#type: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -251,6 +281,10 @@ pub struct Update {
     description: Option<crate::v1::Description>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ui_type: Option<crate::v1::app_table_field::UiType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_primary: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_hidden: Option<bool>,
 }
 
 impl Update {
@@ -266,12 +300,21 @@ impl Update {
             app_token: app_token.into(),
             table_id: table_id.into(),
             field_id: field_id.into(),
+            client_token: None,
             field_name: field_name.into(),
             r#type: r#type.into(),
             property: None,
             description: None,
             ui_type: None,
+            is_primary: None,
+            is_hidden: None,
         }
+    }
+
+    /// Sets `client_token` (query, `string`).
+    pub fn client_token(mut self, v: impl Into<String>) -> Self {
+        self.client_token = Some(v.into());
+        self
     }
 
     /// Sets `property` (body, `UpdateProperty`).
@@ -289,6 +332,18 @@ impl Update {
     /// Sets `ui_type` (body, `UiType`).
     pub fn ui_type(mut self, v: impl Into<crate::v1::app_table_field::UiType>) -> Self {
         self.ui_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_primary` (body, `bool`).
+    pub fn is_primary(mut self, v: impl Into<bool>) -> Self {
+        self.is_primary = Some(v.into());
+        self
+    }
+
+    /// Sets `is_hidden` (body, `bool`).
+    pub fn is_hidden(mut self, v: impl Into<bool>) -> Self {
+        self.is_hidden = Some(v.into());
         self
     }
 }
@@ -318,6 +373,12 @@ impl lark_core::endpoint::Endpoint for Update {
         )
     }
 
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.client_token {
+            query.push(("client_token", v.clone()));
+        }
+    }
+
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
     }
@@ -327,7 +388,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.DeleteBitableField` (the facts' name); named after the official SDK.
+/// Formerly `bitable.DeleteBitableField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-field/delete)
 #[doc(alias = "DeleteBitableField")]

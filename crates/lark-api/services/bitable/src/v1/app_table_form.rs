@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.GetBitableTableForm` (the facts' name); named after the official SDK.
+/// Formerly `bitable.GetBitableTableForm` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-form/get)
 #[doc(alias = "GetBitableTableForm")]
@@ -62,7 +62,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.UpdateBitableTableForm` (the facts' name); named after the official SDK.
+/// Formerly `bitable.UpdateBitableTableForm` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-form/patch)
 #[doc(alias = "UpdateBitableTableForm")]
@@ -167,6 +167,76 @@ impl lark_core::endpoint::Endpoint for Patch {
     }
 }
 
+/// `bitable.v1.appTableForm.upgrade`: `POST /open-apis/bitable/v1/apps/:app_token/tables/:table_id/forms/:form_id/upgrade`
+///
+/// Token: tenant or user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `bitable.UpgradeBitableV1AppTableForm`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=upgrade&project=bitable&resource=app.table.form&version=v1)
+#[doc(alias = "UpgradeBitableV1AppTableForm")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Upgrade {
+    #[serde(skip)]
+    app_token: String,
+    #[serde(skip)]
+    table_id: String,
+    #[serde(skip)]
+    form_id: String,
+    form_name: String,
+    display_mode: crate::v1::app_table_form::DisplayMode,
+}
+
+impl Upgrade {
+    /// A request with its required `app_token`, `table_id`, `form_id`, `form_name`, `display_mode`.
+    pub fn new(
+        app_token: impl Into<String>,
+        table_id: impl Into<String>,
+        form_id: impl Into<String>,
+        form_name: impl Into<String>,
+        display_mode: impl Into<crate::v1::app_table_form::DisplayMode>,
+    ) -> Self {
+        Self {
+            app_token: app_token.into(),
+            table_id: table_id.into(),
+            form_id: form_id.into(),
+            form_name: form_name.into(),
+            display_mode: display_mode.into(),
+        }
+    }
+}
+
+/// The answer of [`Upgrade`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpgradeResponse {
+    pub form: Option<lark_api_common::Department>,
+}
+
+impl lark_core::endpoint::Endpoint for Upgrade {
+    type Output = UpgradeResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::bitable::V1_APP_TABLE_FORM_UPGRADE
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::bitable::V1_APP_TABLE_FORM_UPGRADE.path,
+            &[
+                ("app_token", self.app_token.as_str()),
+                ("table_id", self.table_id.as_str()),
+                ("form_id", self.form_id.as_str()),
+            ],
+        )
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
 /// Part of an answer.
 #[doc(alias = "GetBitableTableFormRespForm")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -186,5 +256,13 @@ SharedLimit {
 Off = "off",
 TenantEditable = "tenant_editable",
 AnyoneEditable = "anyone_editable",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `display_mode` the platform documents; a value it adds later arrives as `Other`.
+DisplayMode {
+Traditional = "traditional",
+OneQuestionPerPage = "one_question_per_page",
 }
 }

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `bitable.GetBitableTableFormFieldList` (the facts' name); named after the official SDK.
+/// Formerly `bitable.GetBitableTableFormFieldList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-form-field/list)
 #[doc(alias = "GetBitableTableFormFieldList")]
@@ -107,7 +107,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.UpdateBitableTableFormField` (the facts' name); named after the official SDK.
+/// Formerly `bitable.UpdateBitableTableFormField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-form-field/patch)
 #[doc(alias = "UpdateBitableTableFormField")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `bitable.GetBitableRecordList` (the facts' name); named after the official SDK.
+/// Formerly `bitable.GetBitableRecordList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-record/list)
 #[doc(alias = "GetBitableRecordList")]
@@ -188,7 +188,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.GetBitableRecord` (the facts' name); named after the official SDK.
+/// Formerly `bitable.GetBitableRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-record/get)
 #[doc(alias = "GetBitableRecord")]
@@ -304,7 +304,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `bitable.CreateBitableRecord` (the facts' name); named after the official SDK.
+/// Formerly `bitable.CreateBitableRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-record/create)
 #[doc(alias = "CreateBitableRecord")]
@@ -323,6 +323,8 @@ pub struct Create {
     ignore_consistency_check: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record_id: Option<String>,
 }
 
 impl Create {
@@ -335,6 +337,7 @@ impl Create {
             client_token: None,
             ignore_consistency_check: None,
             fields: None,
+            record_id: None,
         }
     }
 
@@ -359,6 +362,12 @@ impl Create {
     /// Sets `fields` (body, `map<string,any>`).
     pub fn fields(mut self, v: std::collections::BTreeMap<String, serde_json::Value>) -> Self {
         self.fields = Some(v);
+        self
+    }
+
+    /// Sets `record_id` (body, `string`).
+    pub fn record_id(mut self, v: impl Into<String>) -> Self {
+        self.record_id = Some(v.into());
         self
     }
 }
@@ -409,7 +418,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `bitable.BatchCreateBitableRecord` (the facts' name); named after the official SDK.
+/// Formerly `bitable.BatchCreateBitableRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-record/batch_create)
 #[doc(alias = "BatchCreateBitableRecord")]
@@ -515,8 +524,9 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 /// `bitable.v1.appTableRecord.update`: `PUT /open-apis/bitable/v1/apps/:app_token/tables/:table_id/records/:record_id`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `bitable.UpdateBitableRecord` (the facts' name); named after the official SDK.
+/// Formerly `bitable.UpdateBitableRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-record/update)
 #[doc(alias = "UpdateBitableRecord")]
@@ -533,6 +543,8 @@ pub struct Update {
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     ignore_consistency_check: Option<bool>,
+    #[serde(skip)]
+    client_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -550,6 +562,7 @@ impl Update {
             record_id: record_id.into(),
             user_id_type: None,
             ignore_consistency_check: None,
+            client_token: None,
             fields: None,
         }
     }
@@ -563,6 +576,12 @@ impl Update {
     /// Sets `ignore_consistency_check` (query, `bool`).
     pub fn ignore_consistency_check(mut self, v: impl Into<bool>) -> Self {
         self.ignore_consistency_check = Some(v.into());
+        self
+    }
+
+    /// Sets `client_token` (query, `string`).
+    pub fn client_token(mut self, v: impl Into<String>) -> Self {
+        self.client_token = Some(v.into());
         self
     }
 
@@ -605,6 +624,9 @@ impl lark_core::endpoint::Endpoint for Update {
         if let Some(v) = &self.ignore_consistency_check {
             query.push(("ignore_consistency_check", v.to_string()));
         }
+        if let Some(v) = &self.client_token {
+            query.push(("client_token", v.clone()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -615,8 +637,9 @@ impl lark_core::endpoint::Endpoint for Update {
 /// `bitable.v1.appTableRecord.batchUpdate`: `POST /open-apis/bitable/v1/apps/:app_token/tables/:table_id/records/batch_update`
 ///
 /// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `bitable.BatchUpdateBitableRecord` (the facts' name); named after the official SDK.
+/// Formerly `bitable.BatchUpdateBitableRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-record/batch_update)
 #[doc(alias = "BatchUpdateBitableRecord")]
@@ -631,6 +654,8 @@ pub struct BatchUpdate {
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip)]
     ignore_consistency_check: Option<bool>,
+    #[serde(skip)]
+    client_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     records: Option<Vec<crate::v1::app_table_record::BatchUpdateRecord>>,
 }
@@ -643,6 +668,7 @@ impl BatchUpdate {
             table_id: table_id.into(),
             user_id_type: None,
             ignore_consistency_check: None,
+            client_token: None,
             records: None,
         }
     }
@@ -656,6 +682,12 @@ impl BatchUpdate {
     /// Sets `ignore_consistency_check` (query, `bool`).
     pub fn ignore_consistency_check(mut self, v: impl Into<bool>) -> Self {
         self.ignore_consistency_check = Some(v.into());
+        self
+    }
+
+    /// Sets `client_token` (query, `string`).
+    pub fn client_token(mut self, v: impl Into<String>) -> Self {
+        self.client_token = Some(v.into());
         self
     }
 
@@ -700,6 +732,9 @@ impl lark_core::endpoint::Endpoint for BatchUpdate {
         if let Some(v) = &self.ignore_consistency_check {
             query.push(("ignore_consistency_check", v.to_string()));
         }
+        if let Some(v) = &self.client_token {
+            query.push(("client_token", v.clone()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -711,7 +746,7 @@ impl lark_core::endpoint::Endpoint for BatchUpdate {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.DeleteBitableRecord` (the facts' name); named after the official SDK.
+/// Formerly `bitable.DeleteBitableRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-record/delete)
 #[doc(alias = "DeleteBitableRecord")]
@@ -783,7 +818,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.BatchDeleteBitableRecord` (the facts' name); named after the official SDK.
+/// Formerly `bitable.BatchDeleteBitableRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-record/batch_delete)
 #[doc(alias = "BatchDeleteBitableRecord")]
@@ -863,7 +898,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.BatchGetBitableAppTableRecord` (the facts' name); named after the official SDK.
+/// Formerly `bitable.BatchGetBitableAppTableRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-record/batch_get)
 #[doc(alias = "BatchGetBitableAppTableRecord")]
@@ -958,7 +993,7 @@ impl lark_core::endpoint::Endpoint for BatchGet {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `bitable.SearchBitableRecord` (the facts' name); named after the official SDK.
+/// Formerly `bitable.SearchBitableRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-record/search)
 #[doc(alias = "SearchBitableRecord")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `bitable.GetBitableViewList` (the facts' name); named after the official SDK.
+/// Formerly `bitable.GetBitableViewList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-view/list)
 #[doc(alias = "GetBitableViewList")]
@@ -111,7 +111,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.CreateBitableView` (the facts' name); named after the official SDK.
+/// Formerly `bitable.CreateBitableView` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-view/create)
 #[doc(alias = "CreateBitableView")]
@@ -182,7 +182,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.DeleteBitableView` (the facts' name); named after the official SDK.
+/// Formerly `bitable.DeleteBitableView` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-view/delete)
 #[doc(alias = "DeleteBitableView")]
@@ -232,7 +232,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.GetBitableView` (the facts' name); named after the official SDK.
+/// Formerly `bitable.GetBitableView` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-view/get)
 #[doc(alias = "GetBitableView")]
@@ -242,6 +242,7 @@ pub struct Get {
     app_token: String,
     table_id: String,
     view_id: String,
+    user_id_type: Option<String>,
 }
 
 impl Get {
@@ -255,7 +256,14 @@ impl Get {
             app_token: app_token.into(),
             table_id: table_id.into(),
             view_id: view_id.into(),
+            user_id_type: None,
         }
+    }
+
+    /// Sets `user_id_type` (query, `string`).
+    pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
     }
 }
 
@@ -283,13 +291,19 @@ impl lark_core::endpoint::Endpoint for Get {
             ],
         )
     }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.clone()));
+        }
+    }
 }
 
 /// `bitable.v1.appTableView.patch`: `PATCH /open-apis/bitable/v1/apps/:app_token/tables/:table_id/views/:view_id`
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.UpdateBitableView` (the facts' name); named after the official SDK.
+/// Formerly `bitable.UpdateBitableView` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-view/patch)
 #[doc(alias = "UpdateBitableView")]
@@ -302,6 +316,8 @@ pub struct Patch {
     table_id: String,
     #[serde(skip)]
     view_id: String,
+    #[serde(skip)]
+    user_id_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     view_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -319,9 +335,16 @@ impl Patch {
             app_token: app_token.into(),
             table_id: table_id.into(),
             view_id: view_id.into(),
+            user_id_type: None,
             view_name: None,
             property: None,
         }
+    }
+
+    /// Sets `user_id_type` (query, `string`).
+    pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
     }
 
     /// Sets `view_name` (body, `string`).
@@ -360,6 +383,12 @@ impl lark_core::endpoint::Endpoint for Patch {
                 ("view_id", self.view_id.as_str()),
             ],
         )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.clone()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.ListBitableAppWorkflow` (the facts' name); named after the official SDK.
+/// Formerly `bitable.ListBitableAppWorkflow` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-workflow/list)
 #[doc(alias = "ListBitableAppWorkflow")]
@@ -50,7 +50,7 @@ impl lark_core::endpoint::Endpoint for List {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `bitable.UpdateBitableAppWorkflow` (the facts' name); named after the official SDK.
+/// Formerly `bitable.UpdateBitableAppWorkflow` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-workflow/update)
 #[doc(alias = "UpdateBitableAppWorkflow")]

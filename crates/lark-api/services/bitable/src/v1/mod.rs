@@ -8,6 +8,7 @@ pub mod app_role;
 pub mod app_role_member;
 pub mod app_table;
 pub mod app_table_field;
+pub mod app_table_field_group;
 pub mod app_table_form;
 pub mod app_table_form_field;
 pub mod app_table_record;

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `drive.DownloadBoardWhiteboardAsImage` (the facts' name); named after the official SDK.
+/// Formerly `drive.DownloadBoardWhiteboardAsImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/board-v1/whiteboard/download_as_image)
 #[doc(alias = "DownloadBoardWhiteboardAsImage")]
@@ -44,7 +44,7 @@ impl lark_core::endpoint::Endpoint for DownloadAsImage {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetBoardWhiteboardTheme` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetBoardWhiteboardTheme` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/board-v1/whiteboard/theme)
 #[doc(alias = "GetBoardWhiteboardTheme")]
@@ -89,7 +89,7 @@ impl lark_core::endpoint::Endpoint for Theme {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateBoardWhiteboardTheme` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateBoardWhiteboardTheme` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/board-v1/whiteboard/update_theme)
 #[doc(alias = "UpdateBoardWhiteboardTheme")]

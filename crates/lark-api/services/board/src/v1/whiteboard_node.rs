@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `drive.CreateBoardWhiteboardNode` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateBoardWhiteboardNode` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/board-v1/whiteboard-node/create)
 #[doc(alias = "CreateBoardWhiteboardNode")]
@@ -21,6 +21,8 @@ pub struct Create {
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     nodes: Option<Vec<crate::v1::whiteboard_node::Node>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overwrite: Option<bool>,
 }
 
 impl Create {
@@ -31,6 +33,7 @@ impl Create {
             client_token: None,
             user_id_type: None,
             nodes: None,
+            overwrite: None,
         }
     }
 
@@ -52,6 +55,12 @@ impl Create {
         v: impl IntoIterator<Item = impl Into<crate::v1::whiteboard_node::Node>>,
     ) -> Self {
         self.nodes = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `overwrite` (body, `bool`).
+    pub fn overwrite(mut self, v: impl Into<bool>) -> Self {
+        self.overwrite = Some(v.into());
         self
     }
 }
@@ -96,7 +105,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateBoardWhiteboardNodePlantuml` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateBoardWhiteboardNodePlantuml` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/board-v1/whiteboard-node/create_plantuml)
 #[doc(alias = "CreateBoardWhiteboardNodePlantuml")]
@@ -112,6 +121,12 @@ pub struct CreatePlantuml {
     syntax_type: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     diagram_type: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overwrite: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parse_mode: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    look_type: Option<i64>,
 }
 
 impl CreatePlantuml {
@@ -123,6 +138,9 @@ impl CreatePlantuml {
             style_type: None,
             syntax_type: None,
             diagram_type: None,
+            overwrite: None,
+            parse_mode: None,
+            look_type: None,
         }
     }
 
@@ -141,6 +159,24 @@ impl CreatePlantuml {
     /// Sets `diagram_type` (body, `i64`).
     pub fn diagram_type(mut self, v: impl Into<i64>) -> Self {
         self.diagram_type = Some(v.into());
+        self
+    }
+
+    /// Sets `overwrite` (body, `bool`).
+    pub fn overwrite(mut self, v: impl Into<bool>) -> Self {
+        self.overwrite = Some(v.into());
+        self
+    }
+
+    /// Sets `parse_mode` (body, `i64`).
+    pub fn parse_mode(mut self, v: impl Into<i64>) -> Self {
+        self.parse_mode = Some(v.into());
+        self
+    }
+
+    /// Sets `look_type` (body, `i64`).
+    pub fn look_type(mut self, v: impl Into<i64>) -> Self {
+        self.look_type = Some(v.into());
         self
     }
 }
@@ -175,7 +211,7 @@ impl lark_core::endpoint::Endpoint for CreatePlantuml {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetWhiteboardNodeList` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetWhiteboardNodeList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/board-v1/whiteboard-node/list)
 #[doc(alias = "GetWhiteboardNodeList")]
@@ -227,6 +263,81 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+    }
+}
+
+/// `board.v1.whiteboardNode.batchDelete`: `DELETE /open-apis/board/v1/whiteboards/:whiteboard_id/nodes/batch_delete`
+///
+/// Token: tenant or user.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `drive.BatchDeleteBoardV1WhiteboardNode`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=batch_delete&project=board&resource=whiteboard.node&version=v1)
+#[doc(alias = "BatchDeleteBoardV1WhiteboardNode")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct BatchDelete {
+    #[serde(skip)]
+    whiteboard_id: String,
+    #[serde(skip)]
+    client_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ids: Option<Vec<String>>,
+}
+
+impl BatchDelete {
+    /// A request with its required `whiteboard_id`.
+    pub fn new(whiteboard_id: impl Into<String>) -> Self {
+        Self {
+            whiteboard_id: whiteboard_id.into(),
+            client_token: None,
+            ids: None,
+        }
+    }
+
+    /// Sets `client_token` (query, `string`).
+    pub fn client_token(mut self, v: impl Into<String>) -> Self {
+        self.client_token = Some(v.into());
+        self
+    }
+
+    /// Sets `ids` (body, `list<string>`).
+    pub fn ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// The answer of [`BatchDelete`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BatchDeleteResponse {
+    pub client_token: Option<String>,
+}
+
+impl lark_core::endpoint::Endpoint for BatchDelete {
+    type Output = BatchDeleteResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::board::V1_WHITEBOARD_NODE_BATCH_DELETE
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::board::V1_WHITEBOARD_NODE_BATCH_DELETE.path,
+            &[("whiteboard_id", self.whiteboard_id.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.client_token {
+            query.push(("client_token", v.clone()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
     }
 }
 

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.GetPrimaryCalendar` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GetPrimaryCalendar` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/primary)
 #[doc(alias = "GetPrimaryCalendar")]
@@ -13,17 +13,27 @@
 #[must_use]
 pub struct Primary {
     user_id_type: Option<lark_api_common::UserIdType>,
+    op_user_id: Option<String>,
 }
 
 impl Primary {
     /// A request; set optional parameters with the setters.
     pub fn new() -> Self {
-        Self { user_id_type: None }
+        Self {
+            user_id_type: None,
+            op_user_id: None,
+        }
     }
 
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `op_user_id` (query, `string`).
+    pub fn op_user_id(mut self, v: impl Into<String>) -> Self {
+        self.op_user_id = Some(v.into());
         self
     }
 }
@@ -52,6 +62,9 @@ impl lark_core::endpoint::Endpoint for Primary {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.op_user_id {
+            query.push(("op_user_id", v.clone()));
+        }
     }
 }
 
@@ -59,7 +72,7 @@ impl lark_core::endpoint::Endpoint for Primary {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.CreateCalendar` (the facts' name); named after the official SDK.
+/// Formerly `calendar.CreateCalendar` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/create)
 #[doc(alias = "CreateCalendar")]
@@ -150,7 +163,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.DeleteCalendar` (the facts' name); named after the official SDK.
+/// Formerly `calendar.DeleteCalendar` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/delete)
 #[doc(alias = "DeleteCalendar")]
@@ -188,7 +201,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.GetCalendar` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GetCalendar` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/get)
 #[doc(alias = "GetCalendar")]
@@ -243,7 +256,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `calendar.GetCalendarList` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GetCalendarList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/list)
 #[doc(alias = "GetCalendarList")]
@@ -340,7 +353,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.UpdateCalendar` (the facts' name); named after the official SDK.
+/// Formerly `calendar.UpdateCalendar` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/patch)
 #[doc(alias = "UpdateCalendar")]
@@ -436,7 +449,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `calendar.SearchCalendar` (the facts' name); named after the official SDK.
+/// Formerly `calendar.SearchCalendar` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/search)
 #[doc(alias = "SearchCalendar")]
@@ -528,7 +541,7 @@ impl lark_core::endpoint::Page for SearchResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.SubscribeCalendar` (the facts' name); named after the official SDK.
+/// Formerly `calendar.SubscribeCalendar` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/subscribe)
 #[doc(alias = "SubscribeCalendar")]
@@ -573,7 +586,7 @@ impl lark_core::endpoint::Endpoint for Subscribe {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.UnsubscribeCalendar` (the facts' name); named after the official SDK.
+/// Formerly `calendar.UnsubscribeCalendar` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/unsubscribe)
 #[doc(alias = "UnsubscribeCalendar")]
@@ -611,7 +624,7 @@ impl lark_core::endpoint::Endpoint for Unsubscribe {
 ///
 /// Token: user.
 ///
-/// Formerly `calendar.SubscribeCalendarChangeEvent` (the facts' name); named after the official SDK.
+/// Formerly `calendar.SubscribeCalendarChangeEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/subscription)
 #[doc(alias = "SubscribeCalendarChangeEvent")]
@@ -644,13 +657,15 @@ impl lark_core::endpoint::Endpoint for Subscription {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.MGetCalendar` (the facts' name); named after the official SDK.
+/// Formerly `calendar.MGetCalendar` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/mget)
 #[doc(alias = "MGetCalendar")]
 #[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct Mget {
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     calendar_ids: Option<Vec<String>>,
 }
@@ -658,7 +673,16 @@ pub struct Mget {
 impl Mget {
     /// A request; set optional parameters with the setters.
     pub fn new() -> Self {
-        Self { calendar_ids: None }
+        Self {
+            user_id_type: None,
+            calendar_ids: None,
+        }
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
     }
 
     /// Sets `calendar_ids` (body, `list<string>`).
@@ -688,6 +712,12 @@ impl lark_core::endpoint::Endpoint for Mget {
             .to_owned())
     }
 
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
     }
@@ -697,7 +727,7 @@ impl lark_core::endpoint::Endpoint for Mget {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.CreateCalendarPrimarys` (the facts' name); named after the official SDK.
+/// Formerly `calendar.CreateCalendarPrimarys` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/primarys)
 #[doc(alias = "CreateCalendarPrimarys")]
@@ -767,7 +797,7 @@ impl lark_core::endpoint::Endpoint for Primarys {
 ///
 /// Token: user.
 ///
-/// Formerly `calendar.UnsubscribeCalendarChangeEvent` (the facts' name); named after the official SDK.
+/// Formerly `calendar.UnsubscribeCalendarChangeEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar/unsubscription)
 #[doc(alias = "UnsubscribeCalendarChangeEvent")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.CreateCalendarACL` (the facts' name); named after the official SDK.
+/// Formerly `calendar.CreateCalendarACL` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-acl/create)
 #[doc(alias = "CreateCalendarACL")]
@@ -83,7 +83,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.DeleteCalendarACL` (the facts' name); named after the official SDK.
+/// Formerly `calendar.DeleteCalendarACL` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-acl/delete)
 #[doc(alias = "DeleteCalendarACL")]
@@ -127,7 +127,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `calendar.GetCalendarACLList` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GetCalendarACLList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-acl/list)
 #[doc(alias = "GetCalendarACLList")]
@@ -226,7 +226,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: user.
 ///
-/// Formerly `calendar.SubscribeCalendarACL` (the facts' name); named after the official SDK.
+/// Formerly `calendar.SubscribeCalendarACL` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-acl/subscription)
 #[doc(alias = "SubscribeCalendarACL")]
@@ -264,7 +264,7 @@ impl lark_core::endpoint::Endpoint for Subscription {
 ///
 /// Token: user.
 ///
-/// Formerly `calendar.UnsubscribeCalendarACL` (the facts' name); named after the official SDK.
+/// Formerly `calendar.UnsubscribeCalendarACL` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-acl/unsubscription)
 #[doc(alias = "UnsubscribeCalendarACL")]

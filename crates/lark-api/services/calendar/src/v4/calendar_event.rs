@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Idempotency key: `idempotency_key` (query); filled in by the client when retries are on.
 ///
-/// Formerly `calendar.CreateCalendarEvent` (the facts' name); named after the official SDK.
+/// Formerly `calendar.CreateCalendarEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/create)
 #[doc(alias = "CreateCalendarEvent")]
@@ -51,6 +51,10 @@ pub struct Create {
     attachments: Option<Vec<crate::v4::calendar_event::Attachment>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     event_check_in: Option<crate::v4::calendar_event::EventCheckIn>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description_rich: Option<String>,
 }
 
 impl Create {
@@ -76,6 +80,8 @@ impl Create {
             schemas: None,
             attachments: None,
             event_check_in: None,
+            source: None,
+            description_rich: None,
         }
     }
 
@@ -201,6 +207,18 @@ impl Create {
         self.event_check_in = Some(v.into());
         self
     }
+
+    /// Sets `source` (body, `string`).
+    pub fn source(mut self, v: impl Into<String>) -> Self {
+        self.source = Some(v.into());
+        self
+    }
+
+    /// Sets `description_rich` (body, `string`).
+    pub fn description_rich(mut self, v: impl Into<String>) -> Self {
+        self.description_rich = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -242,7 +260,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.DeleteCalendarEvent` (the facts' name); named after the official SDK.
+/// Formerly `calendar.DeleteCalendarEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/delete)
 #[doc(alias = "DeleteCalendarEvent")]
@@ -302,7 +320,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.GetCalendarEvent` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GetCalendarEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/get)
 #[doc(alias = "GetCalendarEvent")]
@@ -315,6 +333,7 @@ pub struct Get {
     need_attendee: Option<bool>,
     max_attendee_num: Option<i64>,
     user_id_type: Option<lark_api_common::UserIdType>,
+    op_user_id: Option<String>,
 }
 
 impl Get {
@@ -327,6 +346,7 @@ impl Get {
             need_attendee: None,
             max_attendee_num: None,
             user_id_type: None,
+            op_user_id: None,
         }
     }
 
@@ -351,6 +371,12 @@ impl Get {
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `op_user_id` (query, `string`).
+    pub fn op_user_id(mut self, v: impl Into<String>) -> Self {
+        self.op_user_id = Some(v.into());
         self
     }
 }
@@ -392,6 +418,9 @@ impl lark_core::endpoint::Endpoint for Get {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.op_user_id {
+            query.push(("op_user_id", v.clone()));
+        }
     }
 }
 
@@ -400,7 +429,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `calendar.GetCalendarEventList` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GetCalendarEventList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/list)
 #[doc(alias = "GetCalendarEventList")]
@@ -415,6 +444,7 @@ pub struct List {
     start_time: Option<String>,
     end_time: Option<String>,
     user_id_type: Option<lark_api_common::UserIdType>,
+    op_user_id: Option<String>,
 }
 
 impl List {
@@ -429,6 +459,7 @@ impl List {
             start_time: None,
             end_time: None,
             user_id_type: None,
+            op_user_id: None,
         }
     }
 
@@ -471,6 +502,12 @@ impl List {
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `op_user_id` (query, `string`).
+    pub fn op_user_id(mut self, v: impl Into<String>) -> Self {
+        self.op_user_id = Some(v.into());
         self
     }
 }
@@ -521,6 +558,9 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.op_user_id {
+            query.push(("op_user_id", v.clone()));
+        }
     }
 }
 
@@ -544,7 +584,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.UpdateCalendarEvent` (the facts' name); named after the official SDK.
+/// Formerly `calendar.UpdateCalendarEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/patch)
 #[doc(alias = "UpdateCalendarEvent")]
@@ -589,6 +629,10 @@ pub struct Patch {
     attachments: Option<Vec<crate::v4::calendar_event::PatchAttachment>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     event_check_in: Option<crate::v4::calendar_event::EventCheckIn>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description_rich: Option<String>,
 }
 
 impl Patch {
@@ -614,6 +658,8 @@ impl Patch {
             schemas: None,
             attachments: None,
             event_check_in: None,
+            source: None,
+            description_rich: None,
         }
     }
 
@@ -733,6 +779,18 @@ impl Patch {
         self.event_check_in = Some(v.into());
         self
     }
+
+    /// Sets `source` (body, `string`).
+    pub fn source(mut self, v: impl Into<String>) -> Self {
+        self.source = Some(v.into());
+        self
+    }
+
+    /// Sets `description_rich` (body, `string`).
+    pub fn description_rich(mut self, v: impl Into<String>) -> Self {
+        self.description_rich = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Patch`].
@@ -775,7 +833,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `calendar.SearchCalendarEvent` (the facts' name); named after the official SDK.
+/// Formerly `calendar.SearchCalendarEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/search)
 #[doc(alias = "SearchCalendarEvent")]
@@ -890,9 +948,9 @@ impl lark_core::endpoint::Page for SearchResponse {
 
 /// `calendar.v4.calendarEvent.subscription`: `POST /open-apis/calendar/v4/calendars/:calendar_id/events/subscription`
 ///
-/// Token: user.
+/// Token: tenant or user.
 ///
-/// Formerly `calendar.SubscribeCalendarEvent` (the facts' name); named after the official SDK.
+/// Formerly `calendar.SubscribeCalendarEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/subscription)
 #[doc(alias = "SubscribeCalendarEvent")]
@@ -900,6 +958,8 @@ impl lark_core::endpoint::Page for SearchResponse {
 #[must_use]
 pub struct Subscription {
     calendar_id: String,
+    op_user_id: Option<String>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl Subscription {
@@ -907,7 +967,21 @@ impl Subscription {
     pub fn new(calendar_id: impl Into<String>) -> Self {
         Self {
             calendar_id: calendar_id.into(),
+            op_user_id: None,
+            user_id_type: None,
         }
+    }
+
+    /// Sets `op_user_id` (query, `string`).
+    pub fn op_user_id(mut self, v: impl Into<String>) -> Self {
+        self.op_user_id = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
     }
 }
 
@@ -924,6 +998,15 @@ impl lark_core::endpoint::Endpoint for Subscription {
             &[("calendar_id", self.calendar_id.as_str())],
         )
     }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.op_user_id {
+            query.push(("op_user_id", v.clone()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
 }
 
 /// `calendar.v4.calendarEvent.instances`: `GET /open-apis/calendar/v4/calendars/:calendar_id/events/:event_id/instances`
@@ -931,7 +1014,7 @@ impl lark_core::endpoint::Endpoint for Subscription {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `calendar.GetCalendarEventInstanceList` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GetCalendarEventInstanceList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/instances)
 #[doc(alias = "GetCalendarEventInstanceList")]
@@ -1035,7 +1118,7 @@ impl lark_core::endpoint::Page for InstancesResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.GetCalendarEventInstanceViewList` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GetCalendarEventInstanceViewList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/instance_view)
 #[doc(alias = "GetCalendarEventInstanceViewList")]
@@ -1104,7 +1187,7 @@ impl lark_core::endpoint::Endpoint for InstanceView {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.ReplyCalendarEvent` (the facts' name); named after the official SDK.
+/// Formerly `calendar.ReplyCalendarEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/reply)
 #[doc(alias = "ReplyCalendarEvent")]
@@ -1157,9 +1240,9 @@ impl lark_core::endpoint::Endpoint for Reply {
 
 /// `calendar.v4.calendarEvent.unsubscription`: `POST /open-apis/calendar/v4/calendars/:calendar_id/events/unsubscription`
 ///
-/// Token: user.
+/// Token: tenant or user.
 ///
-/// Formerly `calendar.UnsubscribeCalendarEvent` (the facts' name); named after the official SDK.
+/// Formerly `calendar.UnsubscribeCalendarEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event/unsubscription)
 #[doc(alias = "UnsubscribeCalendarEvent")]
@@ -1167,6 +1250,8 @@ impl lark_core::endpoint::Endpoint for Reply {
 #[must_use]
 pub struct Unsubscription {
     calendar_id: String,
+    op_user_id: Option<String>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl Unsubscription {
@@ -1174,7 +1259,21 @@ impl Unsubscription {
     pub fn new(calendar_id: impl Into<String>) -> Self {
         Self {
             calendar_id: calendar_id.into(),
+            op_user_id: None,
+            user_id_type: None,
         }
+    }
+
+    /// Sets `op_user_id` (query, `string`).
+    pub fn op_user_id(mut self, v: impl Into<String>) -> Self {
+        self.op_user_id = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
     }
 }
 
@@ -1190,6 +1289,15 @@ impl lark_core::endpoint::Endpoint for Unsubscription {
             lark_core::api::catalog::calendar::V4_CALENDAR_EVENT_UNSUBSCRIPTION.path,
             &[("calendar_id", self.calendar_id.as_str())],
         )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.op_user_id {
+            query.push(("op_user_id", v.clone()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
     }
 }
 

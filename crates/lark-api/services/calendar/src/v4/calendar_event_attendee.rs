@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.CreateCalendarEventAttendee` (the facts' name); named after the official SDK.
+/// Formerly `calendar.CreateCalendarEventAttendee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-attendee/create)
 #[doc(alias = "CreateCalendarEventAttendee")]
@@ -125,7 +125,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `calendar.GetCalendarEventAttendeeList` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GetCalendarEventAttendeeList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-attendee/list)
 #[doc(alias = "GetCalendarEventAttendeeList")]
@@ -138,6 +138,7 @@ pub struct List {
     need_resource_customization: Option<bool>,
     page_token: Option<String>,
     page_size: Option<i64>,
+    op_user_id: Option<String>,
 }
 
 impl List {
@@ -150,6 +151,7 @@ impl List {
             need_resource_customization: None,
             page_token: None,
             page_size: None,
+            op_user_id: None,
         }
     }
 
@@ -174,6 +176,12 @@ impl List {
     /// Sets `page_size` (query, `i64`).
     pub fn page_size(mut self, v: impl Into<i64>) -> Self {
         self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `op_user_id` (query, `string`).
+    pub fn op_user_id(mut self, v: impl Into<String>) -> Self {
+        self.op_user_id = Some(v.into());
         self
     }
 }
@@ -217,6 +225,9 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.page_size {
             query.push(("page_size", v.to_string()));
         }
+        if let Some(v) = &self.op_user_id {
+            query.push(("op_user_id", v.clone()));
+        }
     }
 }
 
@@ -240,7 +251,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.DeleteCalendarEventAttendee` (the facts' name); named after the official SDK.
+/// Formerly `calendar.DeleteCalendarEventAttendee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-attendee/batch_delete)
 #[doc(alias = "DeleteCalendarEventAttendee")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `calendar.GetCalendarEventAttendeeChatMemberList` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GetCalendarEventAttendeeChatMemberList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-attendee-chat_member/list)
 #[doc(alias = "GetCalendarEventAttendeeChatMemberList")]
@@ -19,6 +19,7 @@ pub struct List {
     page_token: Option<String>,
     page_size: Option<i64>,
     user_id_type: Option<lark_api_common::UserIdType>,
+    op_user_id: Option<String>,
 }
 
 impl List {
@@ -35,6 +36,7 @@ impl List {
             page_token: None,
             page_size: None,
             user_id_type: None,
+            op_user_id: None,
         }
     }
 
@@ -53,6 +55,12 @@ impl List {
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `op_user_id` (query, `string`).
+    pub fn op_user_id(mut self, v: impl Into<String>) -> Self {
+        self.op_user_id = Some(v.into());
         self
     }
 }
@@ -93,6 +101,9 @@ impl lark_core::endpoint::Endpoint for List {
         }
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
+        }
+        if let Some(v) = &self.op_user_id {
+            query.push(("op_user_id", v.clone()));
         }
     }
 }

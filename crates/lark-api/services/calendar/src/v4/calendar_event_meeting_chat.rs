@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.CreateCalendarEventMeetingChat` (the facts' name); named after the official SDK.
+/// Formerly `calendar.CreateCalendarEventMeetingChat` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-meeting_chat/create)
 #[doc(alias = "CreateCalendarEventMeetingChat")]
@@ -56,7 +56,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.DeleteCalendarEventMeetingChat` (the facts' name); named after the official SDK.
+/// Formerly `calendar.DeleteCalendarEventMeetingChat` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-meeting_chat/delete)
 #[doc(alias = "DeleteCalendarEventMeetingChat")]

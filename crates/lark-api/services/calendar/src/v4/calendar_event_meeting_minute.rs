@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.CreateCalendarEventMeetingMinute` (the facts' name); named after the official SDK.
+/// Formerly `calendar.CreateCalendarEventMeetingMinute` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/calendar-event-meeting_minute/create)
 #[doc(alias = "CreateCalendarEventMeetingMinute")]

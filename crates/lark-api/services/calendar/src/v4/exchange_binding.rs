@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `calendar.CreateCalendarExchangeBinding` (the facts' name); named after the official SDK.
+/// Formerly `calendar.CreateCalendarExchangeBinding` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/exchange_binding/create)
 #[doc(alias = "CreateCalendarExchangeBinding")]
@@ -99,7 +99,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: user.
 ///
-/// Formerly `calendar.GetCalendarExchangeBinding` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GetCalendarExchangeBinding` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/exchange_binding/get)
 #[doc(alias = "GetCalendarExchangeBinding")]
@@ -162,7 +162,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: user.
 ///
-/// Formerly `calendar.DeleteCalendarExchangeBinding` (the facts' name); named after the official SDK.
+/// Formerly `calendar.DeleteCalendarExchangeBinding` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/exchange_binding/delete)
 #[doc(alias = "DeleteCalendarExchangeBinding")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.GetCalendarFreeBusyList` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GetCalendarFreeBusyList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/freebusy/list)
 #[doc(alias = "GetCalendarFreeBusyList")]
@@ -115,7 +115,7 @@ impl lark_core::endpoint::Endpoint for List {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `calendar.BatchQueryCalendarFreebusy` (the facts' name); named after the official SDK.
+/// Formerly `calendar.BatchQueryCalendarFreebusy` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/freebusy/batch)
 #[doc(alias = "BatchQueryCalendarFreebusy")]

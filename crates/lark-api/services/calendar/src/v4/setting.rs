@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `calendar.GenerateCaldavConf` (the facts' name); named after the official SDK.
+/// Formerly `calendar.GenerateCaldavConf` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/setting/generate_caldav_conf)
 #[derive(Debug, Clone, serde::Serialize)]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `calendar.CreateCalendarTimeoffEvent` (the facts' name); named after the official SDK.
+/// Formerly `calendar.CreateCalendarTimeoffEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/timeoff_event/create)
 #[doc(alias = "CreateCalendarTimeoffEvent")]
@@ -103,7 +103,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `calendar.DeleteCalendarTimeoffEvent` (the facts' name); named after the official SDK.
+/// Formerly `calendar.DeleteCalendarTimeoffEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/calendar-v4/timeoff_event/delete)
 #[doc(alias = "DeleteCalendarTimeoffEvent")]

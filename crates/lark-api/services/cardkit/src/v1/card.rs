@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
-/// Formerly `cardkit.BatchUpdateCardkitCard` (the facts' name); named after the official SDK.
+/// Formerly `cardkit.BatchUpdateCardkitCard` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/batch_update)
 #[doc(alias = "BatchUpdateCardkitCard")]
@@ -69,7 +69,7 @@ impl lark_core::endpoint::Endpoint for BatchUpdate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `cardkit.CreateCardkitCard` (the facts' name); named after the official SDK.
+/// Formerly `cardkit.CreateCardkitCard` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/create)
 #[doc(alias = "CreateCardkitCard")]
@@ -119,7 +119,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `cardkit.CreateCardkitCardIDConvert` (the facts' name); named after the official SDK.
+/// Formerly `cardkit.CreateCardkitCardIDConvert` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/id_convert)
 #[doc(alias = "CreateCardkitCardIDConvert")]
@@ -168,7 +168,7 @@ impl lark_core::endpoint::Endpoint for IdConvert {
 /// Token: tenant.
 /// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
-/// Formerly `cardkit.UpdateCardkitCardSettings` (the facts' name); named after the official SDK.
+/// Formerly `cardkit.UpdateCardkitCardSettings` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/settings)
 #[doc(alias = "UpdateCardkitCardSettings")]
@@ -229,7 +229,7 @@ impl lark_core::endpoint::Endpoint for Settings {
 /// Token: tenant.
 /// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
-/// Formerly `cardkit.UpdateCardkitCard` (the facts' name); named after the official SDK.
+/// Formerly `cardkit.UpdateCardkitCard` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card/update)
 #[doc(alias = "UpdateCardkitCard")]

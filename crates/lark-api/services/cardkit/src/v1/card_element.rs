@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
-/// Formerly `cardkit.UpdateCardkitCardElementContent` (the facts' name); named after the official SDK.
+/// Formerly `cardkit.UpdateCardkitCardElementContent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/content)
 #[doc(alias = "UpdateCardkitCardElementContent")]
@@ -74,7 +74,7 @@ impl lark_core::endpoint::Endpoint for Content {
 /// Token: tenant.
 /// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
-/// Formerly `cardkit.CreateCardkitCardElement` (the facts' name); named after the official SDK.
+/// Formerly `cardkit.CreateCardkitCardElement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/create)
 #[doc(alias = "CreateCardkitCardElement")]
@@ -153,7 +153,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant.
 /// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
-/// Formerly `cardkit.DeleteCardkitCardElement` (the facts' name); named after the official SDK.
+/// Formerly `cardkit.DeleteCardkitCardElement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/delete)
 #[doc(alias = "DeleteCardkitCardElement")]
@@ -218,7 +218,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
-/// Formerly `cardkit.UpdateCardkitCardElement` (the facts' name); named after the official SDK.
+/// Formerly `cardkit.UpdateCardkitCardElement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/patch)
 #[doc(alias = "UpdateCardkitCardElement")]
@@ -286,7 +286,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 /// Token: tenant.
 /// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
-/// Formerly `cardkit.UpdateCardkitCardElementV1` (the facts' name); named after the official SDK.
+/// Formerly `cardkit.UpdateCardkitCardElementV1` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/cardkit-v1/card-element/update)
 #[doc(alias = "UpdateCardkitCardElementV1")]

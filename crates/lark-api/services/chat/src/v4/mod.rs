@@ -30,7 +30,7 @@ impl Info {
 pub struct InfoResponse {
     pub avatar: Option<String>,
     pub description: Option<String>,
-    pub i18n_names: Option<lark_api_common::I18nName>,
+    pub i18n_names: Option<lark_api_common::I18nValue>,
     pub chat_id: Option<String>,
     pub members: Option<Vec<lark_api_common::DelUser>>,
     pub name: Option<String>,

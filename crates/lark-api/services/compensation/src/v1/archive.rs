@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `compensation.CreateCompensationArchive` (the facts' name); named after the official SDK.
+/// Formerly `compensation.CreateCompensationArchive` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/archive/create)
 #[doc(alias = "CreateCompensationArchive")]
@@ -122,7 +122,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRCompensationArchive` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRCompensationArchive` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/archive/query)
 #[doc(alias = "QueryCoreHRCompensationArchive")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRCompensationChangeReasonList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRCompensationChangeReasonList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/change_reason/list)
 #[doc(alias = "GetCoreHRCompensationChangeReasonList")]
@@ -88,6 +88,6 @@ pub struct ChangeReason {
     pub name: Option<String>,
     pub note: Option<String>,
     pub active_status: Option<i64>,
-    pub i18n_names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
-    pub i18n_notes: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub i18n_names: Option<Vec<lark_api_common::I18nName>>,
+    pub i18n_notes: Option<Vec<lark_api_common::I18nName>>,
 }

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRCompensationIndicatorList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRCompensationIndicatorList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/indicator/list)
 #[doc(alias = "GetCoreHRCompensationIndicatorList")]
@@ -88,5 +88,5 @@ pub struct Indicator {
     pub name: Option<String>,
     pub value_type: Option<crate::v1::ValueType>,
     pub active_status: Option<i64>,
-    pub i18n_names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub i18n_names: Option<Vec<lark_api_common::I18nName>>,
 }

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRCompensationItemList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRCompensationItemList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/item/list)
 #[doc(alias = "GetCoreHRCompensationItemList")]
@@ -15,6 +15,7 @@
 pub struct List {
     page_size: i64,
     page_token: Option<String>,
+    item_type: Option<crate::v1::item::ItemType>,
 }
 
 impl List {
@@ -23,12 +24,19 @@ impl List {
         Self {
             page_size: page_size.into(),
             page_token: None,
+            item_type: None,
         }
     }
 
     /// Sets `page_token` (query, `string`).
     pub fn page_token(mut self, v: impl Into<String>) -> Self {
         self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `item_type` (query, `ItemType`).
+    pub fn item_type(mut self, v: impl Into<crate::v1::item::ItemType>) -> Self {
+        self.item_type = Some(v.into());
         self
     }
 }
@@ -59,6 +67,9 @@ impl lark_core::endpoint::Endpoint for List {
         query.push(("page_size", self.page_size.to_string()));
         if let Some(v) = &self.page_token {
             query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.item_type {
+            query.push(("item_type", v.as_str().to_owned()));
         }
     }
 }
@@ -92,8 +103,8 @@ pub struct Item {
     pub pay_off_frequency_type: Option<crate::v1::item::PayOffFrequencyType>,
     pub decimal_places: Option<i64>,
     pub active_status: Option<i64>,
-    pub i18n_names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
-    pub i18n_descriptions: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub i18n_names: Option<Vec<lark_api_common::I18nName>>,
+    pub i18n_descriptions: Option<Vec<lark_api_common::I18nName>>,
 }
 
 lark_core::string_enum! {
@@ -108,5 +119,14 @@ Biweekly = "biweekly",
 Week = "week",
 Day = "day",
 Hour = "hour",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `item_type` the platform documents; a value it adds later arrives as `Other`.
+ItemType {
+Salary = "salary",
+Bonus = "bonus",
+RecurringPayment = "recurring_payment",
 }
 }

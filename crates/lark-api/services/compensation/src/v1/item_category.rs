@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRCompensationItemCategoryList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRCompensationItemCategoryList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/item_category/list)
 #[doc(alias = "GetCoreHRCompensationItemCategoryList")]
@@ -94,5 +94,5 @@ impl lark_core::endpoint::Page for ListResponse {
 pub struct ItemCategory {
     pub id: Option<String>,
     pub name: Option<String>,
-    pub i18n_names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub i18n_names: Option<Vec<lark_api_common::I18nName>>,
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `compensation.BatchCreateCompensationLumpSumPayment` (the facts' name); named after the official SDK.
+/// Formerly `compensation.BatchCreateCompensationLumpSumPayment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/lump_sum_payment/batch_create)
 #[doc(alias = "BatchCreateCompensationLumpSumPayment")]
@@ -72,7 +72,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `compensation.BatchRemoveCompensationLumpSumPayment` (the facts' name); named after the official SDK.
+/// Formerly `compensation.BatchRemoveCompensationLumpSumPayment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/lump_sum_payment/batch_remove)
 #[doc(alias = "BatchRemoveCompensationLumpSumPayment")]
@@ -138,7 +138,7 @@ impl lark_core::endpoint::Endpoint for BatchRemove {
 ///
 /// Token: tenant.
 ///
-/// Formerly `compensation.BatchUpdateCompensationLumpSumPayment` (the facts' name); named after the official SDK.
+/// Formerly `compensation.BatchUpdateCompensationLumpSumPayment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/lump_sum_payment/batch_update)
 #[doc(alias = "BatchUpdateCompensationLumpSumPayment")]
@@ -197,7 +197,7 @@ impl lark_core::endpoint::Endpoint for BatchUpdate {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `compensation.QueryCompensationLumpSumPayment` (the facts' name); named after the official SDK.
+/// Formerly `compensation.QueryCompensationLumpSumPayment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/lump_sum_payment/query)
 #[doc(alias = "QueryCompensationLumpSumPayment")]
@@ -461,7 +461,7 @@ impl lark_core::endpoint::Page for QueryResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `compensation.QueryCompensationLumpSumPaymentDetail` (the facts' name); named after the official SDK.
+/// Formerly `compensation.QueryCompensationLumpSumPaymentDetail` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/lump_sum_payment/query_detail)
 #[doc(alias = "QueryCompensationLumpSumPaymentDetail")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRCompensationPlanList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRCompensationPlanList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/plan/list)
 #[doc(alias = "GetCoreHRCompensationPlanList")]
@@ -94,8 +94,8 @@ pub struct Plan {
     pub probation_salary_status: Option<bool>,
     pub plan_items: Option<Vec<crate::v1::plan::PlanItem>>,
     pub plan_indicators: Option<Vec<crate::v1::plan::PlanIndicator>>,
-    pub i18n_names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
-    pub i18n_descriptions: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub i18n_names: Option<Vec<lark_api_common::I18nName>>,
+    pub i18n_descriptions: Option<Vec<lark_api_common::I18nName>>,
 }
 
 /// Part of an answer.

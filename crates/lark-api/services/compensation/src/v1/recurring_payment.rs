@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `compensation.BatchCreateCompensationRecurringPayment` (the facts' name); named after the official SDK.
+/// Formerly `compensation.BatchCreateCompensationRecurringPayment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/recurring_payment/batch_create)
 #[doc(alias = "BatchCreateCompensationRecurringPayment")]
@@ -72,7 +72,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `compensation.BatchRemoveCompensationRecurringPayment` (the facts' name); named after the official SDK.
+/// Formerly `compensation.BatchRemoveCompensationRecurringPayment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/recurring_payment/batch_remove)
 #[doc(alias = "BatchRemoveCompensationRecurringPayment")]
@@ -138,7 +138,7 @@ impl lark_core::endpoint::Endpoint for BatchRemove {
 ///
 /// Token: tenant.
 ///
-/// Formerly `compensation.BatchUpdateCompensationRecurringPayment` (the facts' name); named after the official SDK.
+/// Formerly `compensation.BatchUpdateCompensationRecurringPayment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/recurring_payment/batch_update)
 #[doc(alias = "BatchUpdateCompensationRecurringPayment")]
@@ -214,7 +214,7 @@ impl lark_core::endpoint::Endpoint for BatchUpdate {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `compensation.QueryCompensationRecurringPayment` (the facts' name); named after the official SDK.
+/// Formerly `compensation.QueryCompensationRecurringPayment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/recurring_payment/query)
 #[doc(alias = "QueryCompensationRecurringPayment")]

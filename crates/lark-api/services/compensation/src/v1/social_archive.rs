@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `compensation.QueryCompensationSocialArchive` (the facts' name); named after the official SDK.
+/// Formerly `compensation.QueryCompensationSocialArchive` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/social_archive/query)
 #[doc(alias = "QueryCompensationSocialArchive")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `compensation.QueryCompensationSocialArchiveAdjustRecord` (the facts' name); named after the official SDK.
+/// Formerly `compensation.QueryCompensationSocialArchiveAdjustRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/social_archive_adjust_record/query)
 #[doc(alias = "QueryCompensationSocialArchiveAdjustRecord")]

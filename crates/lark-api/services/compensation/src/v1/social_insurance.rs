@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `compensation.ListCompensationSocialInsurance` (the facts' name); named after the official SDK.
+/// Formerly `compensation.ListCompensationSocialInsurance` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/social_insurance/list)
 #[doc(alias = "ListCompensationSocialInsurance")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `compensation.ListCompensationSocialPlan` (the facts' name); named after the official SDK.
+/// Formerly `compensation.ListCompensationSocialPlan` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/social_plan/list)
 #[doc(alias = "ListCompensationSocialPlan")]
@@ -97,7 +97,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `compensation.QueryCompensationSocialPlan` (the facts' name); named after the official SDK.
+/// Formerly `compensation.QueryCompensationSocialPlan` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/compensation-v1/social_plan/query)
 #[doc(alias = "QueryCompensationSocialPlan")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetContactCustomAttrList` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactCustomAttrList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/custom_attr/list)
 #[doc(alias = "GetContactCustomAttrList")]
@@ -95,7 +95,7 @@ pub struct CustomAttr {
     pub id: Option<String>,
     pub r#type: Option<String>,
     pub options: Option<crate::v3::custom_attr::CustomAttrOption>,
-    pub i18n_name: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub i18n_name: Option<Vec<lark_api_common::I18nName>>,
 }
 
 /// Part of an answer.

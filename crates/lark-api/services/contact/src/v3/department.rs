@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `contact.CreateDepartment` (the facts' name); named after the official SDK.
+/// Formerly `contact.CreateDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/create)
 #[doc(alias = "CreateDepartment")]
@@ -182,7 +182,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `contact.GetDepartment` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/get)
 #[doc(alias = "GetDepartment")]
@@ -253,7 +253,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetDepartmentList` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetDepartmentList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/children)
 #[doc(alias = "GetDepartmentList")]
@@ -375,7 +375,7 @@ impl lark_core::endpoint::Page for ChildrenResponse {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetDepartmentListOld` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetDepartmentListOld` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/list)
 #[doc(alias = "GetDepartmentListOld")]
@@ -505,7 +505,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetParentDepartment` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetParentDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/parent)
 #[doc(alias = "GetParentDepartment")]
@@ -616,7 +616,7 @@ impl lark_core::endpoint::Page for ParentResponse {
 /// Token: user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.SearchDepartment` (the facts' name); named after the official SDK.
+/// Formerly `contact.SearchDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/search)
 #[doc(alias = "SearchDepartment")]
@@ -733,7 +733,7 @@ impl lark_core::endpoint::Page for SearchResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UpdateDepartmentPatch` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateDepartmentPatch` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/patch)
 #[doc(alias = "UpdateDepartmentPatch")]
@@ -897,7 +897,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UpdateDepartment` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/update)
 #[doc(alias = "UpdateDepartment")]
@@ -1042,7 +1042,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.DeleteDepartment` (the facts' name); named after the official SDK.
+/// Formerly `contact.DeleteDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/delete)
 #[doc(alias = "DeleteDepartment")]
@@ -1094,7 +1094,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UnbindDepartmentChat` (the facts' name); named after the official SDK.
+/// Formerly `contact.UnbindDepartmentChat` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/unbind_department_chat)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -1151,7 +1151,7 @@ impl lark_core::endpoint::Endpoint for UnbindDepartmentChat {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UpdateDepartmentID` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateDepartmentID` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/update_department_id)
 #[doc(alias = "UpdateDepartmentID")]
@@ -1211,7 +1211,7 @@ impl lark_core::endpoint::Endpoint for UpdateDepartmentId {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `contact.BatchGetDepartment` (the facts' name); named after the official SDK.
+/// Formerly `contact.BatchGetDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/department/batch)
 #[doc(alias = "BatchGetDepartment")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetEmployeeTypeEnumList` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetEmployeeTypeEnumList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/employee_type_enum/list)
 #[doc(alias = "GetEmployeeTypeEnumList")]
@@ -91,7 +91,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UpdateEmployeeTypeEnumPatch` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateEmployeeTypeEnumPatch` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/employee_type_enum/update)
 #[doc(alias = "UpdateEmployeeTypeEnumPatch")]
@@ -104,7 +104,7 @@ pub struct Update {
     enum_type: i64,
     enum_status: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_content: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    i18n_content: Option<Vec<lark_api_common::I18nName>>,
 }
 
 impl Update {
@@ -124,10 +124,10 @@ impl Update {
         }
     }
 
-    /// Sets `i18n_content` (body, `list<ChangeReasonI18nName>`).
+    /// Sets `i18n_content` (body, `list<I18nName>`).
     pub fn i18n_content(
         mut self,
-        v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::I18nName>>,
     ) -> Self {
         self.i18n_content = Some(v.into_iter().map(Into::into).collect());
         self
@@ -164,7 +164,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.DeleteEmployeeTypeEnum` (the facts' name); named after the official SDK.
+/// Formerly `contact.DeleteEmployeeTypeEnum` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/employee_type_enum/delete)
 #[doc(alias = "DeleteEmployeeTypeEnum")]
@@ -202,7 +202,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.CreateEmployeeTypeEnum` (the facts' name); named after the official SDK.
+/// Formerly `contact.CreateEmployeeTypeEnum` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/employee_type_enum/create)
 #[doc(alias = "CreateEmployeeTypeEnum")]
@@ -213,7 +213,7 @@ pub struct Create {
     enum_type: i64,
     enum_status: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_content: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    i18n_content: Option<Vec<lark_api_common::I18nName>>,
 }
 
 impl Create {
@@ -231,10 +231,10 @@ impl Create {
         }
     }
 
-    /// Sets `i18n_content` (body, `list<ChangeReasonI18nName>`).
+    /// Sets `i18n_content` (body, `list<I18nName>`).
     pub fn i18n_content(
         mut self,
-        v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::I18nName>>,
     ) -> Self {
         self.i18n_content = Some(v.into_iter().map(Into::into).collect());
         self
@@ -278,5 +278,5 @@ pub struct EmployeeTypeEnum {
     pub content: Option<String>,
     pub enum_type: Option<i64>,
     pub enum_status: Option<i64>,
-    pub i18n_content: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub i18n_content: Option<Vec<lark_api_common::I18nName>>,
 }

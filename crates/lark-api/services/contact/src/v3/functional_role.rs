@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.CreateContactFunctionalRole` (the facts' name); named after the official SDK.
+/// Formerly `contact.CreateContactFunctionalRole` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/functional_role/create)
 #[doc(alias = "CreateContactFunctionalRole")]
@@ -53,7 +53,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.DeleteContactFunctionalRole` (the facts' name); named after the official SDK.
+/// Formerly `contact.DeleteContactFunctionalRole` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/functional_role/delete)
 #[doc(alias = "DeleteContactFunctionalRole")]
@@ -91,7 +91,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UpdateContactFunctionalRole` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateContactFunctionalRole` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/functional_role/update)
 #[doc(alias = "UpdateContactFunctionalRole")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.BatchCreateContactFunctionalRoleMember` (the facts' name); named after the official SDK.
+/// Formerly `contact.BatchCreateContactFunctionalRoleMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/functional_role-member/batch_create)
 #[doc(alias = "BatchCreateContactFunctionalRoleMember")]
@@ -79,7 +79,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.BatchDeleteContactFunctionalRoleMember` (the facts' name); named after the official SDK.
+/// Formerly `contact.BatchDeleteContactFunctionalRoleMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/functional_role-member/batch_delete)
 #[doc(alias = "BatchDeleteContactFunctionalRoleMember")]
@@ -154,7 +154,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetContactFunctionalRoleMember` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactFunctionalRoleMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/functional_role-member/list)
 #[doc(alias = "GetContactFunctionalRoleMember")]
@@ -264,7 +264,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.GetContactFunctionalRoleMemberScope` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactFunctionalRoleMemberScope` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/functional_role-member/get)
 #[doc(alias = "GetContactFunctionalRoleMemberScope")]
@@ -339,7 +339,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UpdateContactFunctionalRoleMemberScope` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateContactFunctionalRoleMemberScope` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/functional_role-member/scopes)
 #[doc(alias = "UpdateContactFunctionalRoleMemberScope")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.CreateContactGroup` (the facts' name); named after the official SDK.
+/// Formerly `contact.CreateContactGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/group/create)
 #[doc(alias = "CreateContactGroup")]
@@ -23,6 +23,12 @@ pub struct Create {
     r#type: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     group_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dynamic_group_rule: Option<crate::v3::group::DynamicGroupRule>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    visible_scope: Option<crate::v3::group::VisibleScope>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department_scope_list: Option<Vec<String>>,
 }
 
 impl Create {
@@ -35,6 +41,9 @@ impl Create {
             description: None,
             r#type: None,
             group_id: None,
+            dynamic_group_rule: None,
+            visible_scope: None,
+            department_scope_list: None,
         }
     }
 
@@ -65,6 +74,24 @@ impl Create {
     /// Sets `group_id` (body, `string`).
     pub fn group_id(mut self, v: impl Into<String>) -> Self {
         self.group_id = Some(v.into());
+        self
+    }
+
+    /// Sets `dynamic_group_rule` (body, `DynamicGroupRule`).
+    pub fn dynamic_group_rule(mut self, v: impl Into<crate::v3::group::DynamicGroupRule>) -> Self {
+        self.dynamic_group_rule = Some(v.into());
+        self
+    }
+
+    /// Sets `visible_scope` (body, `VisibleScope`).
+    pub fn visible_scope(mut self, v: impl Into<crate::v3::group::VisibleScope>) -> Self {
+        self.visible_scope = Some(v.into());
+        self
+    }
+
+    /// Sets `department_scope_list` (body, `list<string>`).
+    pub fn department_scope_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.department_scope_list = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -107,7 +134,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UpdateContactGroup` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateContactGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/group/patch)
 #[doc(alias = "UpdateContactGroup")]
@@ -124,6 +151,12 @@ pub struct Patch {
     name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dynamic_group_rule: Option<crate::v3::group::DynamicGroupRule>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    visible_scope: Option<crate::v3::group::VisibleScope>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department_scope_list: Option<Vec<String>>,
 }
 
 impl Patch {
@@ -135,6 +168,9 @@ impl Patch {
             department_id_type: None,
             name: None,
             description: None,
+            dynamic_group_rule: None,
+            visible_scope: None,
+            department_scope_list: None,
         }
     }
 
@@ -159,6 +195,24 @@ impl Patch {
     /// Sets `description` (body, `string`).
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
+        self
+    }
+
+    /// Sets `dynamic_group_rule` (body, `DynamicGroupRule`).
+    pub fn dynamic_group_rule(mut self, v: impl Into<crate::v3::group::DynamicGroupRule>) -> Self {
+        self.dynamic_group_rule = Some(v.into());
+        self
+    }
+
+    /// Sets `visible_scope` (body, `VisibleScope`).
+    pub fn visible_scope(mut self, v: impl Into<crate::v3::group::VisibleScope>) -> Self {
+        self.visible_scope = Some(v.into());
+        self
+    }
+
+    /// Sets `department_scope_list` (body, `list<string>`).
+    pub fn department_scope_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.department_scope_list = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -195,7 +249,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.DeleteContactGroup` (the facts' name); named after the official SDK.
+/// Formerly `contact.DeleteContactGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/group/delete)
 #[doc(alias = "DeleteContactGroup")]
@@ -233,7 +287,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.GetContactGroup` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/group/get)
 #[doc(alias = "GetContactGroup")]
@@ -304,7 +358,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetContactGroupList` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactGroupList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/group/simplelist)
 #[doc(alias = "GetContactGroupList")]
@@ -401,7 +455,7 @@ impl lark_core::endpoint::Page for SimplelistResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetContactMemberGroupList` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactMemberGroupList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/group/member_belong)
 #[doc(alias = "GetContactMemberGroupList")]
@@ -533,4 +587,62 @@ pub struct Group {
     pub member_user_count: Option<i64>,
     pub member_department_count: Option<i64>,
     pub r#type: Option<i64>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateContactGroupReqDynamicGroupRule")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DynamicGroupRule {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department_level: Option<crate::v3::group::DepartmentLevel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expressions: Option<Vec<crate::v3::group::Expression>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joiner_rule: Option<String>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateContactGroupReqDynamicGroupRuleExpression")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Expression {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateContactGroupReqVisibleScope")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct VisibleScope {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visible_scope_type: Option<crate::v3::group::VisibleScopeType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visible_users: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visible_departments: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scene_types: Option<Vec<i64>>,
+}
+
+lark_core::string_enum! {
+/// The values of `department_level` the platform documents; a value it adds later arrives as `Other`.
+DepartmentLevel {
+Recursive = "recursive",
+NonRecursive = "non_recursive",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `visible_scope_type` the platform documents; a value it adds later arrives as `Other`.
+VisibleScopeType {
+Invisible = "invisible",
+Public = "public",
+GroupMemberVisible = "group_member_visible",
+SpecifiedScopeVisible = "specified_scope_visible",
+}
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.AddContactGroupMember` (the facts' name); named after the official SDK.
+/// Formerly `contact.AddContactGroupMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/group-member/add)
 #[doc(alias = "AddContactGroupMember")]
@@ -59,7 +59,7 @@ impl lark_core::endpoint::Endpoint for Add {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.DeleteContactGroupMember` (the facts' name); named after the official SDK.
+/// Formerly `contact.DeleteContactGroupMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/group-member/remove)
 #[doc(alias = "DeleteContactGroupMember")]
@@ -114,7 +114,7 @@ impl lark_core::endpoint::Endpoint for Remove {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetContactGroupMember` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactGroupMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/group-member/simplelist)
 #[doc(alias = "GetContactGroupMember")]
@@ -224,7 +224,7 @@ impl lark_core::endpoint::Page for SimplelistResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.BatchAddContactGroupMember` (the facts' name); named after the official SDK.
+/// Formerly `contact.BatchAddContactGroupMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/group-member/batch_add)
 #[doc(alias = "BatchAddContactGroupMember")]
@@ -286,7 +286,7 @@ impl lark_core::endpoint::Endpoint for BatchAdd {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.BatchDeleteContactGroupMember` (the facts' name); named after the official SDK.
+/// Formerly `contact.BatchDeleteContactGroupMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/group-member/batch_remove)
 #[doc(alias = "BatchDeleteContactGroupMember")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.CreateContactJobFamily` (the facts' name); named after the official SDK.
+/// Formerly `contact.CreateContactJobFamily` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/job_family/create)
 #[doc(alias = "CreateContactJobFamily")]
@@ -19,9 +19,9 @@ pub struct Create {
     parent_job_family_id: Option<String>,
     status: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_name: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    i18n_name: Option<Vec<lark_api_common::I18nName>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_description: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    i18n_description: Option<Vec<lark_api_common::I18nName>>,
 }
 
 impl Create {
@@ -49,19 +49,19 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_name` (body, `list<ChangeReasonI18nName>`).
+    /// Sets `i18n_name` (body, `list<I18nName>`).
     pub fn i18n_name(
         mut self,
-        v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::I18nName>>,
     ) -> Self {
         self.i18n_name = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sets `i18n_description` (body, `list<ChangeReasonI18nName>`).
+    /// Sets `i18n_description` (body, `list<I18nName>`).
     pub fn i18n_description(
         mut self,
-        v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::I18nName>>,
     ) -> Self {
         self.i18n_description = Some(v.into_iter().map(Into::into).collect());
         self
@@ -97,7 +97,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.DeleteContactJobFamily` (the facts' name); named after the official SDK.
+/// Formerly `contact.DeleteContactJobFamily` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/job_family/delete)
 #[doc(alias = "DeleteContactJobFamily")]
@@ -135,7 +135,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.GetContactJobFamily` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactJobFamily` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/job_family/get)
 #[doc(alias = "GetContactJobFamily")]
@@ -181,7 +181,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetContactJobFamilyList` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactJobFamilyList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/job_family/list)
 #[doc(alias = "GetContactJobFamilyList")]
@@ -277,7 +277,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UpdateContactJobFamily` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateContactJobFamily` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/job_family/update)
 #[doc(alias = "UpdateContactJobFamily")]
@@ -295,9 +295,9 @@ pub struct Update {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_name: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    i18n_name: Option<Vec<lark_api_common::I18nName>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_description: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    i18n_description: Option<Vec<lark_api_common::I18nName>>,
 }
 
 impl Update {
@@ -338,19 +338,19 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_name` (body, `list<ChangeReasonI18nName>`).
+    /// Sets `i18n_name` (body, `list<I18nName>`).
     pub fn i18n_name(
         mut self,
-        v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::I18nName>>,
     ) -> Self {
         self.i18n_name = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sets `i18n_description` (body, `list<ChangeReasonI18nName>`).
+    /// Sets `i18n_description` (body, `list<I18nName>`).
     pub fn i18n_description(
         mut self,
-        v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::I18nName>>,
     ) -> Self {
         self.i18n_description = Some(v.into_iter().map(Into::into).collect());
         self
@@ -392,7 +392,7 @@ pub struct JobFamily {
     pub description: Option<String>,
     pub parent_job_family_id: Option<String>,
     pub status: Option<bool>,
-    pub i18n_name: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
-    pub i18n_description: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub i18n_name: Option<Vec<lark_api_common::I18nName>>,
+    pub i18n_description: Option<Vec<lark_api_common::I18nName>>,
     pub job_family_id: Option<String>,
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.CreateContactJobLevel` (the facts' name); named after the official SDK.
+/// Formerly `contact.CreateContactJobLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/job_level/create)
 #[doc(alias = "CreateContactJobLevel")]
@@ -19,9 +19,9 @@ pub struct Create {
     order: Option<i64>,
     status: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_name: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    i18n_name: Option<Vec<lark_api_common::I18nName>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_description: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    i18n_description: Option<Vec<lark_api_common::I18nName>>,
 }
 
 impl Create {
@@ -49,19 +49,19 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_name` (body, `list<ChangeReasonI18nName>`).
+    /// Sets `i18n_name` (body, `list<I18nName>`).
     pub fn i18n_name(
         mut self,
-        v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::I18nName>>,
     ) -> Self {
         self.i18n_name = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sets `i18n_description` (body, `list<ChangeReasonI18nName>`).
+    /// Sets `i18n_description` (body, `list<I18nName>`).
     pub fn i18n_description(
         mut self,
-        v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::I18nName>>,
     ) -> Self {
         self.i18n_description = Some(v.into_iter().map(Into::into).collect());
         self
@@ -97,7 +97,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.DeleteContactJobLevel` (the facts' name); named after the official SDK.
+/// Formerly `contact.DeleteContactJobLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/job_level/delete)
 #[doc(alias = "DeleteContactJobLevel")]
@@ -135,7 +135,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.GetContactJobLevel` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactJobLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/job_level/get)
 #[doc(alias = "GetContactJobLevel")]
@@ -181,7 +181,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetContactJobLevelList` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactJobLevelList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/job_level/list)
 #[doc(alias = "GetContactJobLevelList")]
@@ -277,7 +277,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UpdateContactJobLevel` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateContactJobLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/job_level/update)
 #[doc(alias = "UpdateContactJobLevel")]
@@ -295,9 +295,9 @@ pub struct Update {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_name: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    i18n_name: Option<Vec<lark_api_common::I18nName>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_description: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    i18n_description: Option<Vec<lark_api_common::I18nName>>,
 }
 
 impl Update {
@@ -338,19 +338,19 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_name` (body, `list<ChangeReasonI18nName>`).
+    /// Sets `i18n_name` (body, `list<I18nName>`).
     pub fn i18n_name(
         mut self,
-        v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::I18nName>>,
     ) -> Self {
         self.i18n_name = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Sets `i18n_description` (body, `list<ChangeReasonI18nName>`).
+    /// Sets `i18n_description` (body, `list<I18nName>`).
     pub fn i18n_description(
         mut self,
-        v: impl IntoIterator<Item = impl Into<lark_api_common::ChangeReasonI18nName>>,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::I18nName>>,
     ) -> Self {
         self.i18n_description = Some(v.into_iter().map(Into::into).collect());
         self
@@ -393,6 +393,6 @@ pub struct JobLevel {
     pub order: Option<i64>,
     pub status: Option<bool>,
     pub job_level_id: Option<String>,
-    pub i18n_name: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
-    pub i18n_description: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub i18n_name: Option<Vec<lark_api_common::I18nName>>,
+    pub i18n_description: Option<Vec<lark_api_common::I18nName>>,
 }

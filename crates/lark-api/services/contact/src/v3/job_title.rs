@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `contact.GetContactJobTitle` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactJobTitle` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/job_title/get)
 #[doc(alias = "GetContactJobTitle")]
@@ -51,7 +51,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetContactJobTitleList` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactJobTitleList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/job_title/list)
 #[doc(alias = "GetContactJobTitleList")]
@@ -139,6 +139,6 @@ impl lark_core::endpoint::Page for ListResponse {
 pub struct JobTitle {
     pub job_title_id: Option<String>,
     pub name: Option<String>,
-    pub i18n_name: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub i18n_name: Option<Vec<lark_api_common::I18nName>>,
     pub status: Option<bool>,
 }

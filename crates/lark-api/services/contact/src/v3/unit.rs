@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.CreateContactUnit` (the facts' name); named after the official SDK.
+/// Formerly `contact.CreateContactUnit` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/unit/create)
 #[doc(alias = "CreateContactUnit")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UpdateContactUnit` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateContactUnit` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/unit/patch)
 #[doc(alias = "UpdateContactUnit")]
@@ -116,7 +116,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.DeleteContactUnit` (the facts' name); named after the official SDK.
+/// Formerly `contact.DeleteContactUnit` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/unit/delete)
 #[doc(alias = "DeleteContactUnit")]
@@ -154,7 +154,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.GetContactUnit` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactUnit` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/unit/get)
 #[doc(alias = "GetContactUnit")]
@@ -200,7 +200,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetContactUnitList` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactUnitList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/unit/list)
 #[doc(alias = "GetContactUnitList")]
@@ -285,7 +285,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.BindContactUnitDepartment` (the facts' name); named after the official SDK.
+/// Formerly `contact.BindContactUnitDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/unit/bind_department)
 #[doc(alias = "BindContactUnitDepartment")]
@@ -337,7 +337,7 @@ impl lark_core::endpoint::Endpoint for BindDepartment {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UnbindContactUnitDepartment` (the facts' name); named after the official SDK.
+/// Formerly `contact.UnbindContactUnitDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/unit/unbind_department)
 #[doc(alias = "UnbindContactUnitDepartment")]
@@ -390,7 +390,7 @@ impl lark_core::endpoint::Endpoint for UnbindDepartment {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetContactUnitDepartmentList` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactUnitDepartmentList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/unit/list_department)
 #[doc(alias = "GetContactUnitDepartmentList")]

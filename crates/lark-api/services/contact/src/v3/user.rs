@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `contact.CreateUser` (the facts' name); named after the official SDK.
+/// Formerly `contact.CreateUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/create)
 #[doc(alias = "CreateUser")]
@@ -68,6 +68,18 @@ pub struct Create {
     subscription_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     dotted_line_leader_user_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    positions: Option<Vec<crate::v3::user::Position>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    idp_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    need_send_notification: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notification_option: Option<crate::v3::user::NotificationOption>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department_path: Option<Vec<crate::v3::user::DepartmentPath>>,
 }
 
 impl Create {
@@ -107,6 +119,12 @@ impl Create {
             job_family_id: None,
             subscription_ids: None,
             dotted_line_leader_user_ids: None,
+            positions: None,
+            idp_type: None,
+            description: None,
+            need_send_notification: None,
+            notification_option: None,
+            department_path: None,
         }
     }
 
@@ -274,6 +292,51 @@ impl Create {
         self.dotted_line_leader_user_ids = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `positions` (body, `list<Position>`).
+    pub fn positions(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::v3::user::Position>>,
+    ) -> Self {
+        self.positions = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `idp_type` (body, `string`).
+    pub fn idp_type(mut self, v: impl Into<String>) -> Self {
+        self.idp_type = Some(v.into());
+        self
+    }
+
+    /// Sets `description` (body, `string`).
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.description = Some(v.into());
+        self
+    }
+
+    /// Sets `need_send_notification` (body, `bool`).
+    pub fn need_send_notification(mut self, v: impl Into<bool>) -> Self {
+        self.need_send_notification = Some(v.into());
+        self
+    }
+
+    /// Sets `notification_option` (body, `NotificationOption`).
+    pub fn notification_option(
+        mut self,
+        v: impl Into<crate::v3::user::NotificationOption>,
+    ) -> Self {
+        self.notification_option = Some(v.into());
+        self
+    }
+
+    /// Sets `department_path` (body, `list<DepartmentPath>`).
+    pub fn department_path(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::v3::user::DepartmentPath>>,
+    ) -> Self {
+        self.department_path = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -317,7 +380,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.DeleteUser` (the facts' name); named after the official SDK.
+/// Formerly `contact.DeleteUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/delete)
 #[doc(alias = "DeleteUser")]
@@ -456,7 +519,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `contact.GetUser` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/get)
 #[doc(alias = "GetUser")]
@@ -527,7 +590,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetUserList` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetUserList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/find_by_department)
 #[doc(alias = "GetUserList")]
@@ -638,7 +701,7 @@ impl lark_core::endpoint::Page for FindByDepartmentResponse {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetUserListOld` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetUserListOld` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/list)
 #[doc(alias = "GetUserListOld")]
@@ -756,7 +819,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `contact.UpdateUserPatch` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateUserPatch` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/patch)
 #[doc(alias = "UpdateUserPatch")]
@@ -819,6 +882,16 @@ pub struct Patch {
     subscription_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     dotted_line_leader_user_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    positions: Option<Vec<crate::v3::user::Position>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    idp_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    geo: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department_path: Option<Vec<crate::v3::user::DepartmentPath>>,
 }
 
 impl Patch {
@@ -853,6 +926,11 @@ impl Patch {
             job_family_id: None,
             subscription_ids: None,
             dotted_line_leader_user_ids: None,
+            positions: None,
+            idp_type: None,
+            description: None,
+            geo: None,
+            department_path: None,
         }
     }
 
@@ -1026,6 +1104,42 @@ impl Patch {
         self.dotted_line_leader_user_ids = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `positions` (body, `list<Position>`).
+    pub fn positions(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::v3::user::Position>>,
+    ) -> Self {
+        self.positions = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `idp_type` (body, `string`).
+    pub fn idp_type(mut self, v: impl Into<String>) -> Self {
+        self.idp_type = Some(v.into());
+        self
+    }
+
+    /// Sets `description` (body, `string`).
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.description = Some(v.into());
+        self
+    }
+
+    /// Sets `geo` (body, `string`).
+    pub fn geo(mut self, v: impl Into<String>) -> Self {
+        self.geo = Some(v.into());
+        self
+    }
+
+    /// Sets `department_path` (body, `list<DepartmentPath>`).
+    pub fn department_path(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::v3::user::DepartmentPath>>,
+    ) -> Self {
+        self.department_path = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
 }
 
 /// The answer of [`Patch`].
@@ -1067,7 +1181,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UpdateUser` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/update)
 #[doc(alias = "UpdateUser")]
@@ -1119,6 +1233,18 @@ pub struct Update {
     job_title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     is_frozen: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    positions: Option<Vec<crate::v3::user::Position>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    idp_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    geo: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department_path: Option<Vec<crate::v3::user::DepartmentPath>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dotted_line_leader_user_ids: Option<Vec<String>>,
 }
 
 impl Update {
@@ -1154,6 +1280,12 @@ impl Update {
             enterprise_email: None,
             job_title: None,
             is_frozen: None,
+            positions: None,
+            idp_type: None,
+            description: None,
+            geo: None,
+            department_path: None,
+            dotted_line_leader_user_ids: None,
         }
     }
 
@@ -1282,6 +1414,51 @@ impl Update {
         self.is_frozen = Some(v.into());
         self
     }
+
+    /// Sets `positions` (body, `list<Position>`).
+    pub fn positions(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::v3::user::Position>>,
+    ) -> Self {
+        self.positions = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `idp_type` (body, `string`).
+    pub fn idp_type(mut self, v: impl Into<String>) -> Self {
+        self.idp_type = Some(v.into());
+        self
+    }
+
+    /// Sets `description` (body, `string`).
+    pub fn description(mut self, v: impl Into<String>) -> Self {
+        self.description = Some(v.into());
+        self
+    }
+
+    /// Sets `geo` (body, `string`).
+    pub fn geo(mut self, v: impl Into<String>) -> Self {
+        self.geo = Some(v.into());
+        self
+    }
+
+    /// Sets `department_path` (body, `list<DepartmentPath>`).
+    pub fn department_path(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::v3::user::DepartmentPath>>,
+    ) -> Self {
+        self.department_path = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `dotted_line_leader_user_ids` (body, `list<string>`).
+    pub fn dotted_line_leader_user_ids(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.dotted_line_leader_user_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
 }
 
 /// The answer of [`Update`].
@@ -1323,7 +1500,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.BatchGetUserByID` (the facts' name); named after the official SDK.
+/// Formerly `contact.BatchGetUserByID` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/batch_get_id)
 #[doc(alias = "BatchGetUserByID")]
@@ -1411,7 +1588,7 @@ impl lark_core::endpoint::Endpoint for BatchGetId {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `contact.BatchGetUserV3` (the facts' name); named after the official SDK.
+/// Formerly `contact.BatchGetUserV3` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/batch)
 #[doc(alias = "BatchGetUserV3")]
@@ -1491,7 +1668,7 @@ impl lark_core::endpoint::Endpoint for Batch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.UpdateUserID` (the facts' name); named after the official SDK.
+/// Formerly `contact.UpdateUserID` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/update_user_id)
 #[doc(alias = "UpdateUserID")]
@@ -1551,7 +1728,7 @@ impl lark_core::endpoint::Endpoint for UpdateUserId {
 ///
 /// Token: tenant.
 ///
-/// Formerly `contact.ResurrectUser` (the facts' name); named after the official SDK.
+/// Formerly `contact.ResurrectUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/resurrect)
 #[doc(alias = "ResurrectUser")]
@@ -1633,6 +1810,180 @@ impl lark_core::endpoint::Endpoint for Resurrect {
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
     }
+}
+
+/// `contact.v3.user.basicBatch`: `POST /open-apis/contact/v3/users/basic_batch`
+///
+/// Token: tenant or user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `contact.BasicBatchContactV3User`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=basic_batch&project=contact&resource=user&version=v3)
+#[doc(alias = "BasicBatchContactV3User")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct BasicBatch {
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    user_ids: Vec<String>,
+}
+
+impl BasicBatch {
+    /// A request with its required `user_ids`.
+    pub fn new(user_ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Self {
+            user_id_type: None,
+            user_ids: user_ids.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`BasicBatch`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BasicBatchResponse {
+    pub users: Option<Vec<crate::v3::user::BasicBatchUser>>,
+}
+
+impl lark_core::endpoint::Endpoint for BasicBatch {
+    type Output = BasicBatchResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::contact::V3_USER_BASIC_BATCH
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::contact::V3_USER_BASIC_BATCH
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// Part of a request.
+#[doc(alias = "CreateUserReqCustomAttr")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CustomAttr {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<crate::v3::user::CustomAttrValue>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateUserReqCustomAttrValue")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CustomAttrValue {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pc_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub option_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generic_user: Option<crate::v3::user::GenericUser>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateUserReqCustomAttrValueGenericUser")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct GenericUser {
+    pub id: String,
+    pub r#type: i64,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateUserReqNotificationOption")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct NotificationOption {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<crate::v3::user::Language>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateUserReqPosition")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Position {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_position_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_major: Option<bool>,
+}
+
+/// Part of an answer.
+#[doc(alias = "CreateUserRespUser")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct User {
+    pub union_id: Option<String>,
+    pub user_id: Option<String>,
+    pub open_id: Option<String>,
+    pub name: Option<String>,
+    pub en_name: Option<String>,
+    pub nickname: Option<String>,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub mobile_visible: Option<bool>,
+    pub gender: Option<i64>,
+    pub avatar_key: Option<String>,
+    pub avatar: Option<lark_api_common::Avatar>,
+    pub status: Option<lark_api_common::Status>,
+    pub department_ids: Option<Vec<String>>,
+    pub leader_user_id: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub work_station: Option<String>,
+    pub join_time: Option<i64>,
+    pub is_tenant_manager: Option<bool>,
+    pub employee_no: Option<String>,
+    pub employee_type: Option<i64>,
+    pub orders: Option<Vec<crate::v3::user::Order>>,
+    pub custom_attrs: Option<Vec<crate::v3::user::UserCustomAttr>>,
+    pub enterprise_email: Option<String>,
+    pub job_title: Option<String>,
+    pub is_frozen: Option<bool>,
+    pub geo: Option<String>,
+    pub job_level_id: Option<String>,
+    pub job_family_id: Option<String>,
+    pub dotted_line_leader_user_ids: Option<Vec<String>>,
+}
+
+/// Part of a request.
+#[doc(alias = "DeleteUserReqEmailAcceptor")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct EmailAcceptor {
+    pub processing_type: crate::v3::user::ProcessingType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acceptor_user_id: Option<String>,
 }
 
 /// Part of an answer.
@@ -1877,31 +2228,35 @@ pub struct UserCustomAttrValue {
     pub generic_user: Option<lark_api_common::GenericUser>,
 }
 
-/// Part of an answer.
+/// Part of a request and of an answer.
 #[doc(alias = "BatchGetUserRespItemDepartmentPath")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct DepartmentPath {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department_name: Option<crate::v3::user::DepartmentName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department_path: Option<crate::v3::user::DepartmentPathDepartmentPath>,
 }
 
-/// Part of an answer.
+/// Part of a request and of an answer.
 #[doc(alias = "BatchGetUserRespItemDepartmentPathDepartmentName")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct DepartmentName {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub i18n_name: Option<lark_api_common::CreateI18nName>,
 }
 
-/// Part of an answer.
+/// Part of a request and of an answer.
 #[doc(alias = "BatchGetUserRespItemDepartmentPathDepartmentPath")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct DepartmentPathDepartmentPath {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department_path_name: Option<crate::v3::user::DepartmentName>,
 }
 
@@ -1989,87 +2344,23 @@ pub struct UpdateUser {
     pub is_frozen: Option<bool>,
 }
 
-/// Part of a request.
-#[doc(alias = "CreateUserReqCustomAttr")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct CustomAttr {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<crate::v3::user::CustomAttrValue>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateUserReqCustomAttrValue")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct CustomAttrValue {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pc_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub option_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub generic_user: Option<crate::v3::user::GenericUser>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateUserReqCustomAttrValueGenericUser")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct GenericUser {
-    pub id: String,
-    pub r#type: i64,
-}
-
 /// Part of an answer.
-#[doc(alias = "CreateUserRespUser")]
+#[doc(alias = "BasicBatchContactV3UserRespUser")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
-pub struct User {
-    pub union_id: Option<String>,
+pub struct BasicBatchUser {
     pub user_id: Option<String>,
-    pub open_id: Option<String>,
     pub name: Option<String>,
-    pub en_name: Option<String>,
-    pub nickname: Option<String>,
-    pub email: Option<String>,
-    pub mobile: Option<String>,
-    pub mobile_visible: Option<bool>,
-    pub gender: Option<i64>,
-    pub avatar_key: Option<String>,
-    pub avatar: Option<lark_api_common::Avatar>,
-    pub status: Option<lark_api_common::Status>,
-    pub department_ids: Option<Vec<String>>,
-    pub leader_user_id: Option<String>,
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub work_station: Option<String>,
-    pub join_time: Option<i64>,
-    pub is_tenant_manager: Option<bool>,
-    pub employee_no: Option<String>,
-    pub employee_type: Option<i64>,
-    pub orders: Option<Vec<crate::v3::user::Order>>,
-    pub custom_attrs: Option<Vec<crate::v3::user::UserCustomAttr>>,
-    pub enterprise_email: Option<String>,
-    pub job_title: Option<String>,
-    pub is_frozen: Option<bool>,
-    pub geo: Option<String>,
-    pub job_level_id: Option<String>,
-    pub job_family_id: Option<String>,
-    pub dotted_line_leader_user_ids: Option<Vec<String>>,
+    pub i18n_name: Option<lark_api_common::CreateI18nName>,
 }
 
-/// Part of a request.
-#[doc(alias = "DeleteUserReqEmailAcceptor")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct EmailAcceptor {
-    pub processing_type: crate::v3::user::ProcessingType,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub acceptor_user_id: Option<String>,
+lark_core::string_enum! {
+/// The values of `language` the platform documents; a value it adds later arrives as `Other`.
+Language {
+ZhCn = "zh-CN",
+EnUs = "en-US",
+JaJp = "ja-JP",
+}
 }
 
 lark_core::string_enum! {

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `contact.GetContactWorkCity` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactWorkCity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/work_city/get)
 #[doc(alias = "GetContactWorkCity")]
@@ -51,7 +51,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `contact.GetContactWorkCityList` (the facts' name); named after the official SDK.
+/// Formerly `contact.GetContactWorkCityList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/work_city/list)
 #[doc(alias = "GetContactWorkCityList")]
@@ -139,6 +139,6 @@ impl lark_core::endpoint::Page for ListResponse {
 pub struct WorkCity {
     pub work_city_id: Option<String>,
     pub name: Option<String>,
-    pub i18n_name: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub i18n_name: Option<Vec<lark_api_common::I18nName>>,
     pub status: Option<bool>,
 }

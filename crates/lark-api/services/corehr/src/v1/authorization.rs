@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.AddCoreHRAuthorizationRoleAssign` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.AddCoreHRAuthorizationRoleAssign` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/authorization/add_role_assign)
 #[doc(alias = "AddCoreHRAuthorizationRoleAssign")]
@@ -88,7 +88,7 @@ impl lark_core::endpoint::Endpoint for AddRoleAssign {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRAuthorization` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRAuthorization` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/authorization/get_by_param)
 #[doc(alias = "GetCoreHRAuthorization")]
@@ -143,7 +143,7 @@ impl lark_core::endpoint::Endpoint for GetByParam {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRAuthorizationList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRAuthorizationList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/authorization/query)
 #[doc(alias = "GetCoreHRAuthorizationList")]
@@ -287,7 +287,7 @@ impl lark_core::endpoint::Page for QueryResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.RemoveCoreHRAuthorizationRoleAssign` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.RemoveCoreHRAuthorizationRoleAssign` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/authorization/remove_role_assign)
 #[doc(alias = "RemoveCoreHRAuthorizationRoleAssign")]
@@ -351,7 +351,7 @@ impl lark_core::endpoint::Endpoint for RemoveRoleAssign {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.UpdateCoreHRAuthorizationRoleAssign` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRAuthorizationRoleAssign` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/authorization/update_role_assign)
 #[doc(alias = "UpdateCoreHRAuthorizationRoleAssign")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHRCommonDataIDConvert` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRCommonDataIDConvert` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/common_data-id/convert)
 #[doc(alias = "CreateCoreHRCommonDataIDConvert")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.AddCoreHRCommonDataMetaDataEnumOption` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.AddCoreHRCommonDataMetaDataEnumOption` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/common_data-meta_data/add_enum_option)
 #[doc(alias = "AddCoreHRCommonDataMetaDataEnumOption")]
@@ -88,7 +88,7 @@ impl lark_core::endpoint::Endpoint for AddEnumOption {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRCommonDataMetaDataEditEnumOption` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRCommonDataMetaDataEditEnumOption` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/common_data-meta_data/edit_enum_option)
 #[doc(alias = "CreateCoreHRCommonDataMetaDataEditEnumOption")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRCompany` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRCompany` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/company/create)
 #[doc(alias = "CreateCoreHRCompany")]
@@ -226,7 +226,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRCompany` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRCompany` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/company/delete)
 #[doc(alias = "DeleteCoreHRCompany")]
@@ -264,7 +264,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRCompany` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRCompany` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/company/get)
 #[doc(alias = "GetCoreHRCompany")]
@@ -310,7 +310,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRCompanyList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRCompanyList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/company/list)
 #[doc(alias = "GetCoreHRCompanyList")]
@@ -319,6 +319,7 @@ impl lark_core::endpoint::Endpoint for Get {
 pub struct List {
     page_token: Option<String>,
     page_size: i64,
+    effective_date: Option<String>,
 }
 
 impl List {
@@ -327,12 +328,19 @@ impl List {
         Self {
             page_token: None,
             page_size: page_size.into(),
+            effective_date: None,
         }
     }
 
     /// Sets `page_token` (query, `string`).
     pub fn page_token(mut self, v: impl Into<String>) -> Self {
         self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `effective_date` (query, `string`).
+    pub fn effective_date(mut self, v: impl Into<String>) -> Self {
+        self.effective_date = Some(v.into());
         self
     }
 }
@@ -364,6 +372,9 @@ impl lark_core::endpoint::Endpoint for List {
             query.push(("page_token", v.clone()));
         }
         query.push(("page_size", self.page_size.to_string()));
+        if let Some(v) = &self.effective_date {
+            query.push(("effective_date", v.clone()));
+        }
     }
 }
 
@@ -388,7 +399,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRCompany` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRCompany` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/company/patch)
 #[doc(alias = "UpdateCoreHRCompany")]
@@ -429,6 +440,8 @@ pub struct Patch {
     registered_office_address_info: Option<crate::v1::company::RegisteredOfficeAddressInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     office_address_info: Option<crate::v1::company::RegisteredOfficeAddressInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_fields: Option<Vec<crate::CustomField>>,
 }
 
 impl Patch {
@@ -452,6 +465,7 @@ impl Patch {
             fax: None,
             registered_office_address_info: None,
             office_address_info: None,
+            custom_fields: None,
         }
     }
 
@@ -563,6 +577,15 @@ impl Patch {
         v: impl Into<crate::v1::company::RegisteredOfficeAddressInfo>,
     ) -> Self {
         self.office_address_info = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_fields` (body, `list<CustomField>`).
+    pub fn custom_fields(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
+    ) -> Self {
+        self.custom_fields = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `core_hr.MatchCoreHRCompensationStandard` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.MatchCoreHRCompensationStandard` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/compensation_standard/match)
 #[doc(alias = "MatchCoreHRCompensationStandard")]
@@ -29,6 +29,18 @@ pub struct Match {
     cpst_plan_id: Option<String>,
     cpst_salary_level_id: Option<String>,
     effective_time: Option<String>,
+    performance_indicator_id: Option<String>,
+    performance_score_grade_id: Option<String>,
+    custom_org_1_ids: Option<String>,
+    custom_org_2_ids: Option<String>,
+    custom_org_3_ids: Option<String>,
+    custom_org_4_ids: Option<String>,
+    custom_org_5_ids: Option<String>,
+    custom_org_6_ids: Option<String>,
+    custom_org_7_ids: Option<String>,
+    custom_org_8_ids: Option<String>,
+    custom_org_9_ids: Option<String>,
+    custom_org_10_ids: Option<String>,
 }
 
 impl Match {
@@ -52,6 +64,18 @@ impl Match {
             cpst_plan_id: None,
             cpst_salary_level_id: None,
             effective_time: None,
+            performance_indicator_id: None,
+            performance_score_grade_id: None,
+            custom_org_1_ids: None,
+            custom_org_2_ids: None,
+            custom_org_3_ids: None,
+            custom_org_4_ids: None,
+            custom_org_5_ids: None,
+            custom_org_6_ids: None,
+            custom_org_7_ids: None,
+            custom_org_8_ids: None,
+            custom_org_9_ids: None,
+            custom_org_10_ids: None,
         }
     }
 
@@ -156,6 +180,78 @@ impl Match {
         self.effective_time = Some(v.into());
         self
     }
+
+    /// Sets `performance_indicator_id` (query, `string`).
+    pub fn performance_indicator_id(mut self, v: impl Into<String>) -> Self {
+        self.performance_indicator_id = Some(v.into());
+        self
+    }
+
+    /// Sets `performance_score_grade_id` (query, `string`).
+    pub fn performance_score_grade_id(mut self, v: impl Into<String>) -> Self {
+        self.performance_score_grade_id = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_org_1_ids` (query, `string`).
+    pub fn custom_org_1_ids(mut self, v: impl Into<String>) -> Self {
+        self.custom_org_1_ids = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_org_2_ids` (query, `string`).
+    pub fn custom_org_2_ids(mut self, v: impl Into<String>) -> Self {
+        self.custom_org_2_ids = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_org_3_ids` (query, `string`).
+    pub fn custom_org_3_ids(mut self, v: impl Into<String>) -> Self {
+        self.custom_org_3_ids = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_org_4_ids` (query, `string`).
+    pub fn custom_org_4_ids(mut self, v: impl Into<String>) -> Self {
+        self.custom_org_4_ids = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_org_5_ids` (query, `string`).
+    pub fn custom_org_5_ids(mut self, v: impl Into<String>) -> Self {
+        self.custom_org_5_ids = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_org_6_ids` (query, `string`).
+    pub fn custom_org_6_ids(mut self, v: impl Into<String>) -> Self {
+        self.custom_org_6_ids = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_org_7_ids` (query, `string`).
+    pub fn custom_org_7_ids(mut self, v: impl Into<String>) -> Self {
+        self.custom_org_7_ids = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_org_8_ids` (query, `string`).
+    pub fn custom_org_8_ids(mut self, v: impl Into<String>) -> Self {
+        self.custom_org_8_ids = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_org_9_ids` (query, `string`).
+    pub fn custom_org_9_ids(mut self, v: impl Into<String>) -> Self {
+        self.custom_org_9_ids = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_org_10_ids` (query, `string`).
+    pub fn custom_org_10_ids(mut self, v: impl Into<String>) -> Self {
+        self.custom_org_10_ids = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Match`].
@@ -231,6 +327,42 @@ impl lark_core::endpoint::Endpoint for Match {
         }
         if let Some(v) = &self.effective_time {
             query.push(("effective_time", v.clone()));
+        }
+        if let Some(v) = &self.performance_indicator_id {
+            query.push(("performance_indicator_id", v.clone()));
+        }
+        if let Some(v) = &self.performance_score_grade_id {
+            query.push(("performance_score_grade_id", v.clone()));
+        }
+        if let Some(v) = &self.custom_org_1_ids {
+            query.push(("custom_org_1_ids", v.clone()));
+        }
+        if let Some(v) = &self.custom_org_2_ids {
+            query.push(("custom_org_2_ids", v.clone()));
+        }
+        if let Some(v) = &self.custom_org_3_ids {
+            query.push(("custom_org_3_ids", v.clone()));
+        }
+        if let Some(v) = &self.custom_org_4_ids {
+            query.push(("custom_org_4_ids", v.clone()));
+        }
+        if let Some(v) = &self.custom_org_5_ids {
+            query.push(("custom_org_5_ids", v.clone()));
+        }
+        if let Some(v) = &self.custom_org_6_ids {
+            query.push(("custom_org_6_ids", v.clone()));
+        }
+        if let Some(v) = &self.custom_org_7_ids {
+            query.push(("custom_org_7_ids", v.clone()));
+        }
+        if let Some(v) = &self.custom_org_8_ids {
+            query.push(("custom_org_8_ids", v.clone()));
+        }
+        if let Some(v) = &self.custom_org_9_ids {
+            query.push(("custom_org_9_ids", v.clone()));
+        }
+        if let Some(v) = &self.custom_org_10_ids {
+            query.push(("custom_org_10_ids", v.clone()));
         }
     }
 }

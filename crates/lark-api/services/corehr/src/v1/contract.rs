@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRContract` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRContract` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/contract/create)
 #[doc(alias = "CreateCoreHRContract")]
@@ -152,7 +152,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRContract` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRContract` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/contract/delete)
 #[doc(alias = "DeleteCoreHRContract")]
@@ -190,7 +190,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRContract` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRContract` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/contract/get)
 #[doc(alias = "GetCoreHRContract")]
@@ -236,7 +236,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRContractList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRContractList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/contract/list)
 #[doc(alias = "GetCoreHRContractList")]
@@ -314,7 +314,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRContract` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRContract` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/contract/patch)
 #[doc(alias = "UpdateCoreHRContract")]

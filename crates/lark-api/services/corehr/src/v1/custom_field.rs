@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRCustomField` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/custom_field/get_by_param)
 #[doc(alias = "GetCoreHRCustomField")]
@@ -58,7 +58,7 @@ impl lark_core::endpoint::Endpoint for GetByParam {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRCustomFieldList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRCustomFieldList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/custom_field/query)
 #[doc(alias = "GetCoreHRCustomFieldList")]
@@ -117,7 +117,7 @@ impl lark_core::endpoint::Endpoint for Query {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRCustomFieldObjectApiNameList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRCustomFieldObjectApiNameList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/custom_field/list_object_api_name)
 #[doc(alias = "GetCoreHRCustomFieldObjectApiNameList")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRDepartment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/department/create)
 #[doc(alias = "CreateCoreHRDepartment")]
@@ -34,6 +34,10 @@ pub struct Create {
     cost_center_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     staffing_model: Option<crate::Type>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Create {
@@ -51,6 +55,8 @@ impl Create {
             custom_fields: None,
             cost_center_id: None,
             staffing_model: None,
+            expiration_time: None,
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -116,6 +122,18 @@ impl Create {
         self.staffing_model = Some(v.into());
         self
     }
+
+    /// Sets `expiration_time` (body, `string`).
+    pub fn expiration_time(mut self, v: impl Into<String>) -> Self {
+        self.expiration_time = Some(v.into());
+        self
+    }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -155,11 +173,49 @@ impl lark_core::endpoint::Endpoint for Create {
     }
 }
 
+/// `corehr.v1.department.delete`: `DELETE /open-apis/corehr/v1/departments/:department_id`
+///
+/// Token: tenant.
+///
+/// Formerly `core_hr.DeleteCoreHRDepartment` (the facts' name); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/department/delete)
+#[doc(alias = "DeleteCoreHRDepartment")]
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Delete {
+    department_id: String,
+}
+
+impl Delete {
+    /// A request with its required `department_id`.
+    pub fn new(department_id: impl Into<String>) -> Self {
+        Self {
+            department_id: department_id.into(),
+        }
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Delete {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::corehr::V1_DEPARTMENT_DELETE
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::corehr::V1_DEPARTMENT_DELETE.path,
+            &[("department_id", self.department_id.as_str())],
+        )
+    }
+}
+
 /// `corehr.v1.department.get`: `GET /open-apis/corehr/v1/departments/:department_id`
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRDepartment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/department/get)
 #[doc(alias = "GetCoreHRDepartment")]
@@ -230,7 +286,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRDepartmentList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRDepartmentList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/department/list)
 #[doc(alias = "GetCoreHRDepartmentList")]
@@ -348,6 +404,182 @@ impl lark_core::endpoint::Page for ListResponse {
 
     fn next_page_token(&self) -> Option<&str> {
         self.page_token.as_deref()
+    }
+}
+
+/// `corehr.v1.department.patch`: `PATCH /open-apis/corehr/v1/departments/:department_id`
+///
+/// Token: tenant.
+/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
+///
+/// Formerly `core_hr.UpdateCoreHRDepartment` (the facts' name); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/department/patch)
+#[doc(alias = "UpdateCoreHRDepartment")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Patch {
+    #[serde(skip)]
+    department_id: String,
+    #[serde(skip)]
+    client_token: Option<String>,
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    #[serde(skip)]
+    department_id_type: Option<crate::DepartmentIdType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub_type: Option<crate::Type>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manager: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_confidential: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hiberarchy_common: Option<crate::PatchHiberarchyCommon>,
+    effective_time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_fields: Option<Vec<crate::CustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_center_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    staffing_model: Option<crate::Type>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_time: Option<String>,
+}
+
+impl Patch {
+    /// A request with its required `department_id`, `effective_time`.
+    pub fn new(department_id: impl Into<String>, effective_time: impl Into<String>) -> Self {
+        Self {
+            department_id: department_id.into(),
+            client_token: None,
+            user_id_type: None,
+            department_id_type: None,
+            id: None,
+            sub_type: None,
+            manager: None,
+            is_confidential: None,
+            hiberarchy_common: None,
+            effective_time: effective_time.into(),
+            custom_fields: None,
+            cost_center_id: None,
+            staffing_model: None,
+            expiration_time: None,
+        }
+    }
+
+    /// Sets `client_token` (query, `string`).
+    pub fn client_token(mut self, v: impl Into<String>) -> Self {
+        self.client_token = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
+    pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
+        self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `id` (body, `string`).
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.id = Some(v.into());
+        self
+    }
+
+    /// Sets `sub_type` (body, `Type`).
+    pub fn sub_type(mut self, v: impl Into<crate::Type>) -> Self {
+        self.sub_type = Some(v.into());
+        self
+    }
+
+    /// Sets `manager` (body, `string`).
+    pub fn manager(mut self, v: impl Into<String>) -> Self {
+        self.manager = Some(v.into());
+        self
+    }
+
+    /// Sets `is_confidential` (body, `bool`).
+    pub fn is_confidential(mut self, v: impl Into<bool>) -> Self {
+        self.is_confidential = Some(v.into());
+        self
+    }
+
+    /// Sets `hiberarchy_common` (body, `PatchHiberarchyCommon`).
+    pub fn hiberarchy_common(mut self, v: impl Into<crate::PatchHiberarchyCommon>) -> Self {
+        self.hiberarchy_common = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_fields` (body, `list<CustomField>`).
+    pub fn custom_fields(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
+    ) -> Self {
+        self.custom_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `cost_center_id` (body, `string`).
+    pub fn cost_center_id(mut self, v: impl Into<String>) -> Self {
+        self.cost_center_id = Some(v.into());
+        self
+    }
+
+    /// Sets `staffing_model` (body, `Type`).
+    pub fn staffing_model(mut self, v: impl Into<crate::Type>) -> Self {
+        self.staffing_model = Some(v.into());
+        self
+    }
+
+    /// Sets `expiration_time` (body, `string`).
+    pub fn expiration_time(mut self, v: impl Into<String>) -> Self {
+        self.expiration_time = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`Patch`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct PatchResponse {
+    pub department: Option<crate::v1::department::Department>,
+}
+
+impl lark_core::endpoint::Endpoint for Patch {
+    type Output = PatchResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::corehr::V1_DEPARTMENT_PATCH
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::corehr::V1_DEPARTMENT_PATCH.path,
+            &[("department_id", self.department_id.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.client_token {
+            query.push(("client_token", v.clone()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+        if let Some(v) = &self.department_id_type {
+            query.push(("department_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
     }
 }
 

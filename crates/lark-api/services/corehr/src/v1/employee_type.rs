@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHREmployeeType` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHREmployeeType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/employee_type/create)
 #[doc(alias = "CreateCoreHREmployeeType")]
@@ -101,7 +101,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHREmployeeType` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHREmployeeType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/employee_type/delete)
 #[doc(alias = "DeleteCoreHREmployeeType")]
@@ -139,7 +139,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHREmployeeType` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHREmployeeType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/employee_type/get)
 #[doc(alias = "GetCoreHREmployeeType")]
@@ -185,7 +185,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHREmployeeTypeList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHREmployeeTypeList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/employee_type/list)
 #[doc(alias = "GetCoreHREmployeeTypeList")]
@@ -263,7 +263,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHREmployeeType` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHREmployeeType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/employee_type/patch)
 #[doc(alias = "UpdateCoreHREmployeeType")]

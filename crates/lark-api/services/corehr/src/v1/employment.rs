@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHREmployment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHREmployment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/employment/create)
 #[doc(alias = "CreateCoreHREmployment")]
@@ -182,7 +182,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHREmployment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHREmployment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/employment/delete)
 #[doc(alias = "DeleteCoreHREmployment")]
@@ -235,7 +235,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHREmployment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHREmployment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/employment/patch)
 #[doc(alias = "UpdateCoreHREmployment")]
@@ -268,6 +268,8 @@ pub struct Patch {
     reason_for_offboarding: Option<crate::Type>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ats_application_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    condition_worker: Option<bool>,
 }
 
 impl Patch {
@@ -287,6 +289,7 @@ impl Patch {
             work_email_list: None,
             reason_for_offboarding: None,
             ats_application_id: None,
+            condition_worker: None,
         }
     }
 
@@ -365,6 +368,12 @@ impl Patch {
     /// Sets `ats_application_id` (body, `string`).
     pub fn ats_application_id(mut self, v: impl Into<String>) -> Self {
         self.ats_application_id = Some(v.into());
+        self
+    }
+
+    /// Sets `condition_worker` (body, `bool`).
+    pub fn condition_worker(mut self, v: impl Into<bool>) -> Self {
+        self.condition_worker = Some(v.into());
         self
     }
 }

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `core_hr.DownloadCoreHRPersonFile` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DownloadCoreHRPersonFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/file/get)
 #[doc(alias = "DownloadCoreHRPersonFile")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRJob` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job/create)
 #[doc(alias = "CreateCoreHRJob")]
@@ -35,6 +35,10 @@ pub struct Create {
     effective_time: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     custom_fields: Option<Vec<crate::CustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Create {
@@ -53,6 +57,8 @@ impl Create {
             working_hours_type_id: None,
             effective_time: effective_time.into(),
             custom_fields: None,
+            expiration_time: None,
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -124,6 +130,18 @@ impl Create {
         self.custom_fields = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `expiration_time` (body, `string`).
+    pub fn expiration_time(mut self, v: impl Into<String>) -> Self {
+        self.expiration_time = Some(v.into());
+        self
+    }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -161,7 +179,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRJob` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job/delete)
 #[doc(alias = "DeleteCoreHRJob")]
@@ -199,7 +217,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRJob` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job/get)
 #[doc(alias = "GetCoreHRJob")]
@@ -245,7 +263,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRJobList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRJobList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job/list)
 #[doc(alias = "GetCoreHRJobList")]
@@ -343,7 +361,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRJob` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job/patch)
 #[doc(alias = "UpdateCoreHRJob")]
@@ -376,6 +394,10 @@ pub struct Patch {
     effective_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     custom_fields: Option<Vec<crate::CustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Patch {
@@ -395,6 +417,8 @@ impl Patch {
             working_hours_type_id: None,
             effective_time: None,
             custom_fields: None,
+            expiration_time: None,
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -476,6 +500,18 @@ impl Patch {
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
     ) -> Self {
         self.custom_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `expiration_time` (body, `string`).
+    pub fn expiration_time(mut self, v: impl Into<String>) -> Self {
+        self.expiration_time = Some(v.into());
+        self
+    }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
         self
     }
 }

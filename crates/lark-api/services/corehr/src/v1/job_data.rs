@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRJobData` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRJobData` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_data/create)
 #[doc(alias = "CreateCoreHRJobData")]
@@ -53,7 +53,7 @@ pub struct Create {
     #[serde(skip_serializing_if = "Option::is_none")]
     second_direct_manager_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    cost_center_rate: Option<Vec<crate::CostCenterRate>>,
+    cost_center_rate: Option<Vec<crate::OriginalCostCenterRate>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     work_shift: Option<crate::Type>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,6 +64,16 @@ pub struct Create {
     position_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pathway_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weekly_working_hours: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_fields: Option<Vec<crate::CustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weekly_working_hours_v2: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    employee_subtype_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    work_calendar_id: Option<String>,
 }
 
 impl Create {
@@ -104,6 +114,11 @@ impl Create {
             service_company: None,
             position_id: None,
             pathway_id: None,
+            weekly_working_hours: None,
+            custom_fields: None,
+            weekly_working_hours_v2: None,
+            employee_subtype_id: None,
+            work_calendar_id: None,
         }
     }
 
@@ -212,10 +227,10 @@ impl Create {
         self
     }
 
-    /// Sets `cost_center_rate` (body, `list<CostCenterRate>`).
+    /// Sets `cost_center_rate` (body, `list<OriginalCostCenterRate>`).
     pub fn cost_center_rate(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CostCenterRate>>,
+        v: impl IntoIterator<Item = impl Into<crate::OriginalCostCenterRate>>,
     ) -> Self {
         self.cost_center_rate = Some(v.into_iter().map(Into::into).collect());
         self
@@ -248,6 +263,39 @@ impl Create {
     /// Sets `pathway_id` (body, `string`).
     pub fn pathway_id(mut self, v: impl Into<String>) -> Self {
         self.pathway_id = Some(v.into());
+        self
+    }
+
+    /// Sets `weekly_working_hours` (body, `i64`).
+    pub fn weekly_working_hours(mut self, v: impl Into<i64>) -> Self {
+        self.weekly_working_hours = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_fields` (body, `list<CustomField>`).
+    pub fn custom_fields(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
+    ) -> Self {
+        self.custom_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `weekly_working_hours_v2` (body, `f64`).
+    pub fn weekly_working_hours_v2(mut self, v: impl Into<f64>) -> Self {
+        self.weekly_working_hours_v2 = Some(v.into());
+        self
+    }
+
+    /// Sets `employee_subtype_id` (body, `string`).
+    pub fn employee_subtype_id(mut self, v: impl Into<String>) -> Self {
+        self.employee_subtype_id = Some(v.into());
+        self
+    }
+
+    /// Sets `work_calendar_id` (body, `string`).
+    pub fn work_calendar_id(mut self, v: impl Into<String>) -> Self {
+        self.work_calendar_id = Some(v.into());
         self
     }
 }
@@ -293,7 +341,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRJobData` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRJobData` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_data/delete)
 #[doc(alias = "DeleteCoreHRJobData")]
@@ -331,7 +379,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRJobData` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRJobData` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_data/get)
 #[doc(alias = "GetCoreHRJobData")]
@@ -402,7 +450,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRJobDataList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRJobDataList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_data/list)
 #[doc(alias = "GetCoreHRJobDataList")]
@@ -559,7 +607,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRJobData` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRJobData` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_data/patch)
 #[doc(alias = "UpdateCoreHRJobData")]
@@ -615,7 +663,7 @@ pub struct Patch {
     #[serde(skip_serializing_if = "Option::is_none")]
     second_direct_manager_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    cost_center_rate: Option<Vec<crate::CostCenterRate>>,
+    cost_center_rate: Option<Vec<crate::OriginalCostCenterRate>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     work_shift: Option<crate::Type>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -624,6 +672,16 @@ pub struct Patch {
     service_company: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pathway_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weekly_working_hours: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_fields: Option<Vec<crate::CustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weekly_working_hours_v2: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    employee_subtype_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    work_calendar_id: Option<String>,
 }
 
 impl Patch {
@@ -659,6 +717,11 @@ impl Patch {
             compensation_type: None,
             service_company: None,
             pathway_id: None,
+            weekly_working_hours: None,
+            custom_fields: None,
+            weekly_working_hours_v2: None,
+            employee_subtype_id: None,
+            work_calendar_id: None,
         }
     }
 
@@ -803,10 +866,10 @@ impl Patch {
         self
     }
 
-    /// Sets `cost_center_rate` (body, `list<CostCenterRate>`).
+    /// Sets `cost_center_rate` (body, `list<OriginalCostCenterRate>`).
     pub fn cost_center_rate(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CostCenterRate>>,
+        v: impl IntoIterator<Item = impl Into<crate::OriginalCostCenterRate>>,
     ) -> Self {
         self.cost_center_rate = Some(v.into_iter().map(Into::into).collect());
         self
@@ -833,6 +896,39 @@ impl Patch {
     /// Sets `pathway_id` (body, `string`).
     pub fn pathway_id(mut self, v: impl Into<String>) -> Self {
         self.pathway_id = Some(v.into());
+        self
+    }
+
+    /// Sets `weekly_working_hours` (body, `i64`).
+    pub fn weekly_working_hours(mut self, v: impl Into<i64>) -> Self {
+        self.weekly_working_hours = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_fields` (body, `list<CustomField>`).
+    pub fn custom_fields(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
+    ) -> Self {
+        self.custom_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `weekly_working_hours_v2` (body, `f64`).
+    pub fn weekly_working_hours_v2(mut self, v: impl Into<f64>) -> Self {
+        self.weekly_working_hours_v2 = Some(v.into());
+        self
+    }
+
+    /// Sets `employee_subtype_id` (body, `string`).
+    pub fn employee_subtype_id(mut self, v: impl Into<String>) -> Self {
+        self.employee_subtype_id = Some(v.into());
+        self
+    }
+
+    /// Sets `work_calendar_id` (body, `string`).
+    pub fn work_calendar_id(mut self, v: impl Into<String>) -> Self {
+        self.work_calendar_id = Some(v.into());
         self
     }
 }
@@ -906,7 +1002,7 @@ pub struct JobDataItem {
     pub direct_manager_id: Option<String>,
     pub dotted_line_manager_id_list: Option<Vec<String>>,
     pub second_direct_manager_id: Option<String>,
-    pub cost_center_rate: Option<Vec<crate::CostCenterRate>>,
+    pub cost_center_rate: Option<Vec<crate::OriginalCostCenterRate>>,
     pub weekly_working_hours_v2: Option<f64>,
     pub work_shift: Option<crate::CompanyType>,
     pub compensation_type: Option<crate::CompanyType>,
@@ -943,7 +1039,7 @@ pub struct GetJobData {
     pub direct_manager_id: Option<String>,
     pub dotted_line_manager_id_list: Option<Vec<String>>,
     pub second_direct_manager_id: Option<String>,
-    pub cost_center_rate: Option<Vec<crate::CostCenterRate>>,
+    pub cost_center_rate: Option<Vec<crate::OriginalCostCenterRate>>,
     pub weekly_working_hours_v2: Option<f64>,
     pub work_shift: Option<crate::CompanyType>,
     pub compensation_type: Option<crate::CompanyType>,
@@ -980,7 +1076,7 @@ pub struct JobData {
     pub direct_manager_id: Option<String>,
     pub dotted_line_manager_id_list: Option<Vec<String>>,
     pub second_direct_manager_id: Option<String>,
-    pub cost_center_rate: Option<Vec<crate::CostCenterRate>>,
+    pub cost_center_rate: Option<Vec<crate::OriginalCostCenterRate>>,
     pub weekly_working_hours_v2: Option<f64>,
     pub work_shift: Option<crate::CompanyType>,
     pub compensation_type: Option<crate::CompanyType>,

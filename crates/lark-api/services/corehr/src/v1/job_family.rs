@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRJobFamily` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRJobFamily` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_family/create)
 #[doc(alias = "CreateCoreHRJobFamily")]
@@ -31,6 +31,8 @@ pub struct Create {
     description: Option<Vec<lark_api_common::Reason>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     custom_fields: Option<Vec<crate::CustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_time: Option<String>,
 }
 
 impl Create {
@@ -47,6 +49,7 @@ impl Create {
             code: None,
             description: None,
             custom_fields: None,
+            expiration_time: None,
         }
     }
 
@@ -103,6 +106,12 @@ impl Create {
         self.custom_fields = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `expiration_time` (body, `string`).
+    pub fn expiration_time(mut self, v: impl Into<String>) -> Self {
+        self.expiration_time = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -140,7 +149,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRJobFamily` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRJobFamily` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_family/delete)
 #[doc(alias = "DeleteCoreHRJobFamily")]
@@ -178,7 +187,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRJobFamily` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRJobFamily` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_family/get)
 #[doc(alias = "GetCoreHRJobFamily")]
@@ -224,7 +233,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRJobFamilyList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRJobFamilyList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_family/list)
 #[doc(alias = "GetCoreHRJobFamilyList")]
@@ -302,7 +311,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRJobFamily` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRJobFamily` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_family/patch)
 #[doc(alias = "UpdateCoreHRJobFamily")]
@@ -331,6 +340,8 @@ pub struct Patch {
     description: Option<Vec<lark_api_common::Reason>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     custom_fields: Option<Vec<crate::CustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_time: Option<String>,
 }
 
 impl Patch {
@@ -348,6 +359,7 @@ impl Patch {
             code: None,
             description: None,
             custom_fields: None,
+            expiration_time: None,
         }
     }
 
@@ -414,6 +426,12 @@ impl Patch {
         v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
     ) -> Self {
         self.custom_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `expiration_time` (body, `string`).
+    pub fn expiration_time(mut self, v: impl Into<String>) -> Self {
+        self.expiration_time = Some(v.into());
         self
     }
 }

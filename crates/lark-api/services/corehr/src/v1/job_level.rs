@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRJobLevel` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRJobLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_level/create)
 #[doc(alias = "CreateCoreHRJobLevel")]
@@ -29,6 +29,8 @@ pub struct Create {
     job_grade: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pathway_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    view_order: Option<i64>,
 }
 
 impl Create {
@@ -44,6 +46,7 @@ impl Create {
             custom_fields: None,
             job_grade: None,
             pathway_ids: None,
+            view_order: None,
         }
     }
 
@@ -94,6 +97,12 @@ impl Create {
         self.pathway_ids = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `view_order` (body, `i64`).
+    pub fn view_order(mut self, v: impl Into<i64>) -> Self {
+        self.view_order = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -131,7 +140,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRJobLevel` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRJobLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_level/delete)
 #[doc(alias = "DeleteCoreHRJobLevel")]
@@ -169,7 +178,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRJobLevel` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRJobLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_level/get)
 #[doc(alias = "GetCoreHRJobLevel")]
@@ -215,7 +224,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRJobLevelList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRJobLevelList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_level/list)
 #[doc(alias = "GetCoreHRJobLevelList")]
@@ -293,7 +302,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRJobLevel` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRJobLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/job_level/patch)
 #[doc(alias = "UpdateCoreHRJobLevel")]
@@ -320,6 +329,8 @@ pub struct Patch {
     job_grade: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pathway_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    view_order: Option<i64>,
 }
 
 impl Patch {
@@ -336,6 +347,7 @@ impl Patch {
             custom_fields: None,
             job_grade: None,
             pathway_ids: None,
+            view_order: None,
         }
     }
 
@@ -396,6 +408,12 @@ impl Patch {
     /// Sets `pathway_ids` (body, `list<string>`).
     pub fn pathway_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.pathway_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `view_order` (body, `i64`).
+    pub fn view_order(mut self, v: impl Into<i64>) -> Self {
+        self.view_order = Some(v.into());
         self
     }
 }

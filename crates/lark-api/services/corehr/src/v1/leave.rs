@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `core_hr.GetCoreHRLeaveCalendarByScope` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRLeaveCalendarByScope` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/leave/calendar_by_scope)
 #[doc(alias = "GetCoreHRLeaveCalendarByScope")]
@@ -128,7 +128,7 @@ impl lark_core::endpoint::Endpoint for CalendarByScope {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRLeaveBalanceList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRLeaveBalanceList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/leave/leave_balances)
 #[doc(alias = "GetCoreHRLeaveBalanceList")]
@@ -263,7 +263,7 @@ impl lark_core::endpoint::Page for LeaveBalancesResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRLeaveRequestHistoryList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRLeaveRequestHistoryList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/leave/leave_request_history)
 #[doc(alias = "GetCoreHRLeaveRequestHistoryList")]
@@ -593,7 +593,7 @@ impl lark_core::endpoint::Page for LeaveRequestHistoryResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRLeaveTypeList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRLeaveTypeList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/leave/leave_types)
 #[doc(alias = "GetCoreHRLeaveTypeList")]
@@ -692,7 +692,7 @@ impl lark_core::endpoint::Page for LeaveTypesResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHRLeaveWorkCalendar` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRLeaveWorkCalendar` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/leave/work_calendar)
 #[doc(alias = "CreateCoreHRLeaveWorkCalendar")]
@@ -775,7 +775,7 @@ impl lark_core::endpoint::Endpoint for WorkCalendar {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `core_hr.CreateCoreHRLeaveWorkCalendarDate` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRLeaveWorkCalendarDate` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/leave/work_calendar_date)
 #[doc(alias = "CreateCoreHRLeaveWorkCalendarDate")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHRLeaveGrantingRecord` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRLeaveGrantingRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/leave_granting_record/create)
 #[doc(alias = "CreateCoreHRLeaveGrantingRecord")]
@@ -123,7 +123,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRLeaveGrantingRecord` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRLeaveGrantingRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/leave_granting_record/delete)
 #[doc(alias = "DeleteCoreHRLeaveGrantingRecord")]

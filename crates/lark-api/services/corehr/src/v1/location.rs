@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRLocation` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRLocation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/location/create)
 #[doc(alias = "CreateCoreHRLocation")]
@@ -30,6 +30,12 @@ pub struct Create {
     time_zone_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     display_language_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_fields: Option<Vec<crate::CustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Create {
@@ -45,6 +51,9 @@ impl Create {
             locale: None,
             time_zone_id: None,
             display_language_id: None,
+            expiration_time: None,
+            custom_fields: None,
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -101,6 +110,27 @@ impl Create {
         self.display_language_id = Some(v.into());
         self
     }
+
+    /// Sets `expiration_time` (body, `string`).
+    pub fn expiration_time(mut self, v: impl Into<String>) -> Self {
+        self.expiration_time = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_fields` (body, `list<CustomField>`).
+    pub fn custom_fields(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
+    ) -> Self {
+        self.custom_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -138,7 +168,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRLocation` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRLocation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/location/delete)
 #[doc(alias = "DeleteCoreHRLocation")]
@@ -176,7 +206,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRLocation` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRLocation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/location/get)
 #[doc(alias = "GetCoreHRLocation")]
@@ -222,7 +252,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRLocationList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRLocationList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/location/list)
 #[doc(alias = "GetCoreHRLocationList")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRNationalIDType` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRNationalIDType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/national_id_type/create)
 #[doc(alias = "CreateCoreHRNationalIDType")]
@@ -122,7 +122,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRNationalIDType` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRNationalIDType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/national_id_type/delete)
 #[doc(alias = "DeleteCoreHRNationalIDType")]
@@ -160,7 +160,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRNationalIDType` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRNationalIDType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/national_id_type/get)
 #[doc(alias = "GetCoreHRNationalIDType")]
@@ -206,7 +206,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRNationalIDTypeList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRNationalIDTypeList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/national_id_type/list)
 #[doc(alias = "GetCoreHRNationalIDTypeList")]
@@ -317,7 +317,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRNationalIDType` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRNationalIDType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/national_id_type/patch)
 #[doc(alias = "UpdateCoreHRNationalIDType")]

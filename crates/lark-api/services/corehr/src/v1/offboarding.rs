@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHROffboarding` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHROffboarding` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/offboarding/submit)
 #[doc(alias = "CreateCoreHROffboarding")]
@@ -142,9 +142,9 @@ impl lark_core::endpoint::Endpoint for Submit {
 
 /// `corehr.v1.offboarding.query`: `POST /open-apis/corehr/v1/offboardings/query`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 ///
-/// Formerly `core_hr.GetCoreHROffboardingList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHROffboardingList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/offboarding/query)
 #[doc(alias = "GetCoreHROffboardingList")]
@@ -209,10 +209,10 @@ impl lark_core::endpoint::Endpoint for Query {
 
 /// `corehr.v1.offboarding.search`: `POST /open-apis/corehr/v1/offboardings/search`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.SearchCoreHROffboarding` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.SearchCoreHROffboarding` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/offboarding/search)
 #[doc(alias = "SearchCoreHROffboarding")]
@@ -225,6 +225,8 @@ pub struct Search {
     page_token: Option<String>,
     #[serde(skip)]
     user_id_type: Option<lark_api_common::UserIdType>,
+    #[serde(skip)]
+    department_id_type: Option<crate::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     employment_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -249,6 +251,12 @@ pub struct Search {
     reasons: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     employee_reasons: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    select_fields: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter_str: Option<String>,
 }
 
 impl Search {
@@ -258,6 +266,7 @@ impl Search {
             page_size: page_size.into(),
             page_token: None,
             user_id_type: None,
+            department_id_type: None,
             employment_ids: None,
             apply_initiating_time_start: None,
             apply_initiating_time_end: None,
@@ -270,6 +279,9 @@ impl Search {
             statuses: None,
             reasons: None,
             employee_reasons: None,
+            department_ids: None,
+            select_fields: None,
+            filter_str: None,
         }
     }
 
@@ -282,6 +294,12 @@ impl Search {
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
+    pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
+        self.department_id_type = Some(v.into());
         self
     }
 
@@ -359,6 +377,24 @@ impl Search {
         self.employee_reasons = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `department_ids` (body, `list<string>`).
+    pub fn department_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.department_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `select_fields` (body, `list<string>`).
+    pub fn select_fields(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.select_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `filter_str` (body, `string`).
+    pub fn filter_str(mut self, v: impl Into<String>) -> Self {
+        self.filter_str = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Search`].
@@ -390,6 +426,9 @@ impl lark_core::endpoint::Endpoint for Search {
         }
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
+        }
+        if let Some(v) = &self.department_id_type {
+            query.push(("department_id_type", v.as_str().to_owned()));
         }
     }
 
@@ -478,7 +517,7 @@ pub struct OffboardingInfo {
     pub add_block_list: Option<String>,
     pub block_reason: Option<crate::CompanyType>,
     pub block_reason_explanation: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub retain_account: Option<bool>,
     pub social_insurance_end_date: Option<String>,
     pub provident_fund_end_date: Option<String>,

@@ -6,10 +6,10 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRPerson` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRPersonV1` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/person/create)
-#[doc(alias = "CreateCoreHRPerson")]
+#[doc(alias = "CreateCoreHRPersonV1")]
 #[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct Create {
@@ -56,7 +56,7 @@ pub struct Create {
     #[serde(skip_serializing_if = "Option::is_none")]
     age: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    personal_profile: Option<Vec<crate::v1::person::PersonalProfile>>,
+    personal_profile: Option<Vec<crate::PersonalProfile>>,
 }
 
 impl Create {
@@ -250,7 +250,7 @@ impl Create {
     /// Sets `personal_profile` (body, `list<PersonalProfile>`).
     pub fn personal_profile(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::PersonalProfile>>,
+        v: impl IntoIterator<Item = impl Into<crate::PersonalProfile>>,
     ) -> Self {
         self.personal_profile = Some(v.into_iter().map(Into::into).collect());
         self
@@ -288,298 +288,11 @@ impl lark_core::endpoint::Endpoint for Create {
     }
 }
 
-/// `corehr.v1.person.createV1`: `POST /open-apis/corehr/v1/persons`
-///
-/// Token: tenant.
-/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
-///
-/// Formerly `core_hr.CreateCoreHRPersonV1` (the facts' name); named after the official SDK.
-///
-/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/person/create)
-#[doc(alias = "CreateCoreHRPersonV1")]
-#[derive(Debug, Clone, serde::Serialize)]
-#[must_use]
-pub struct CreateV1 {
-    #[serde(skip)]
-    client_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name_list: Option<Vec<crate::v1::person::NameList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    gender: Option<crate::Type>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    date_of_birth: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    nationality_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    race: Option<crate::Type>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    marital_status: Option<crate::Type>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone_list: Option<Vec<crate::v1::person::PhoneList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    address_list: Option<Vec<crate::v1::person::AddressList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email_list: Option<Vec<crate::v1::person::EmailList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    work_experience_list: Option<Vec<crate::v1::person::WorkExperienceList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    education_list: Option<Vec<crate::v1::person::EducationList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    bank_account_list: Option<Vec<crate::v1::person::BankAccountList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    national_id_list: Option<Vec<crate::v1::person::NationalIdList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dependent_list: Option<Vec<crate::v1::person::DependentList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    emergency_contact_list: Option<Vec<crate::v1::person::EmergencyContactList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    date_entered_workforce: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    profile_image_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    custom_fields: Option<Vec<crate::CustomField>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resident_tax_id_list: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    age: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    personal_profile: Option<Vec<crate::v1::person::PersonalProfile>>,
-}
-
-impl CreateV1 {
-    /// A request; set optional parameters with the setters.
-    pub fn new() -> Self {
-        Self {
-            client_token: None,
-            name_list: None,
-            gender: None,
-            date_of_birth: None,
-            nationality_id: None,
-            race: None,
-            marital_status: None,
-            phone_list: None,
-            address_list: None,
-            email_list: None,
-            work_experience_list: None,
-            education_list: None,
-            bank_account_list: None,
-            national_id_list: None,
-            dependent_list: None,
-            emergency_contact_list: None,
-            date_entered_workforce: None,
-            profile_image_id: None,
-            custom_fields: None,
-            resident_tax_id_list: None,
-            age: None,
-            personal_profile: None,
-        }
-    }
-
-    /// Sets `client_token` (query, `string`).
-    pub fn client_token(mut self, v: impl Into<String>) -> Self {
-        self.client_token = Some(v.into());
-        self
-    }
-
-    /// Sets `name_list` (body, `list<NameList>`).
-    pub fn name_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::NameList>>,
-    ) -> Self {
-        self.name_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `gender` (body, `Type`).
-    pub fn gender(mut self, v: impl Into<crate::Type>) -> Self {
-        self.gender = Some(v.into());
-        self
-    }
-
-    /// Sets `date_of_birth` (body, `string`).
-    pub fn date_of_birth(mut self, v: impl Into<String>) -> Self {
-        self.date_of_birth = Some(v.into());
-        self
-    }
-
-    /// Sets `nationality_id` (body, `string`).
-    pub fn nationality_id(mut self, v: impl Into<String>) -> Self {
-        self.nationality_id = Some(v.into());
-        self
-    }
-
-    /// Sets `race` (body, `Type`).
-    pub fn race(mut self, v: impl Into<crate::Type>) -> Self {
-        self.race = Some(v.into());
-        self
-    }
-
-    /// Sets `marital_status` (body, `Type`).
-    pub fn marital_status(mut self, v: impl Into<crate::Type>) -> Self {
-        self.marital_status = Some(v.into());
-        self
-    }
-
-    /// Sets `phone_list` (body, `list<PhoneList>`).
-    pub fn phone_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::PhoneList>>,
-    ) -> Self {
-        self.phone_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `address_list` (body, `list<AddressList>`).
-    pub fn address_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::AddressList>>,
-    ) -> Self {
-        self.address_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `email_list` (body, `list<EmailList>`).
-    pub fn email_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::EmailList>>,
-    ) -> Self {
-        self.email_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `work_experience_list` (body, `list<WorkExperienceList>`).
-    pub fn work_experience_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::WorkExperienceList>>,
-    ) -> Self {
-        self.work_experience_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `education_list` (body, `list<EducationList>`).
-    pub fn education_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::EducationList>>,
-    ) -> Self {
-        self.education_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `bank_account_list` (body, `list<BankAccountList>`).
-    pub fn bank_account_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::BankAccountList>>,
-    ) -> Self {
-        self.bank_account_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `national_id_list` (body, `list<NationalIdList>`).
-    pub fn national_id_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::NationalIdList>>,
-    ) -> Self {
-        self.national_id_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `dependent_list` (body, `list<DependentList>`).
-    pub fn dependent_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::DependentList>>,
-    ) -> Self {
-        self.dependent_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `emergency_contact_list` (body, `list<EmergencyContactList>`).
-    pub fn emergency_contact_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::EmergencyContactList>>,
-    ) -> Self {
-        self.emergency_contact_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `date_entered_workforce` (body, `string`).
-    pub fn date_entered_workforce(mut self, v: impl Into<String>) -> Self {
-        self.date_entered_workforce = Some(v.into());
-        self
-    }
-
-    /// Sets `profile_image_id` (body, `string`).
-    pub fn profile_image_id(mut self, v: impl Into<String>) -> Self {
-        self.profile_image_id = Some(v.into());
-        self
-    }
-
-    /// Sets `custom_fields` (body, `list<CustomField>`).
-    pub fn custom_fields(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
-    ) -> Self {
-        self.custom_fields = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `resident_tax_id_list` (body, `list<string>`).
-    pub fn resident_tax_id_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.resident_tax_id_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `age` (body, `i64`).
-    pub fn age(mut self, v: impl Into<i64>) -> Self {
-        self.age = Some(v.into());
-        self
-    }
-
-    /// Sets `personal_profile` (body, `list<PersonalProfile>`).
-    pub fn personal_profile(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::PersonalProfile>>,
-    ) -> Self {
-        self.personal_profile = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
-
-/// The answer of [`CreateV1`].
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct CreateV1Response {
-    pub person: Option<crate::v1::person::Person>,
-}
-
-impl lark_core::endpoint::Endpoint for CreateV1 {
-    type Output = CreateV1Response;
-
-    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &lark_core::api::catalog::corehr::V1_PERSON_CREATE_V1
-    }
-
-    fn path(&self) -> lark_core::Result<String> {
-        Ok(lark_core::api::catalog::corehr::V1_PERSON_CREATE_V1
-            .path
-            .to_owned())
-    }
-
-    fn query(&self, query: &mut Vec<(&'static str, String)>) {
-        if let Some(v) = &self.client_token {
-            query.push(("client_token", v.clone()));
-        }
-    }
-
-    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
-        lark_core::endpoint::Body::json(self)
-    }
-}
-
 /// `corehr.v1.person.delete`: `DELETE /open-apis/corehr/v1/persons/:person_id`
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRPerson` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRPerson` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/person/delete)
 #[doc(alias = "DeleteCoreHRPerson")]
@@ -618,7 +331,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Uploads a file (multipart).
 ///
-/// Formerly `core_hr.UploadCoreHRPersonFile` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UploadCoreHRPersonFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/person/upload)
 #[doc(alias = "UploadCoreHRPersonFile")]
@@ -674,7 +387,7 @@ impl lark_core::endpoint::Endpoint for Upload {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRPerson` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRPerson` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/person/get)
 #[doc(alias = "GetCoreHRPerson")]
@@ -734,10 +447,10 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRPerson` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRPersonV1` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/person/patch)
-#[doc(alias = "UpdateCoreHRPerson")]
+#[doc(alias = "UpdateCoreHRPersonV1")]
 #[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct Patch {
@@ -786,7 +499,7 @@ pub struct Patch {
     #[serde(skip_serializing_if = "Option::is_none")]
     age: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    personal_profile: Option<Vec<crate::v1::person::PersonalProfile>>,
+    personal_profile: Option<Vec<crate::PersonalProfile>>,
 }
 
 impl Patch {
@@ -981,7 +694,7 @@ impl Patch {
     /// Sets `personal_profile` (body, `list<PersonalProfile>`).
     pub fn personal_profile(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::PersonalProfile>>,
+        v: impl IntoIterator<Item = impl Into<crate::PersonalProfile>>,
     ) -> Self {
         self.personal_profile = Some(v.into_iter().map(Into::into).collect());
         self
@@ -1005,297 +718,6 @@ impl lark_core::endpoint::Endpoint for Patch {
     fn path(&self) -> lark_core::Result<String> {
         lark_core::endpoint::fill_path(
             lark_core::api::catalog::corehr::V1_PERSON_PATCH.path,
-            &[("person_id", self.person_id.as_str())],
-        )
-    }
-
-    fn query(&self, query: &mut Vec<(&'static str, String)>) {
-        if let Some(v) = &self.client_token {
-            query.push(("client_token", v.clone()));
-        }
-    }
-
-    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
-        lark_core::endpoint::Body::json(self)
-    }
-}
-
-/// `corehr.v1.person.patchV1`: `PATCH /open-apis/corehr/v1/persons/:person_id`
-///
-/// Token: tenant.
-/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
-///
-/// Formerly `core_hr.UpdateCoreHRPersonV1` (the facts' name); named after the official SDK.
-///
-/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/person/patch)
-#[doc(alias = "UpdateCoreHRPersonV1")]
-#[derive(Debug, Clone, serde::Serialize)]
-#[must_use]
-pub struct PatchV1 {
-    #[serde(skip)]
-    person_id: String,
-    #[serde(skip)]
-    client_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name_list: Option<Vec<crate::v1::person::NameList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    gender: Option<crate::Type>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    date_of_birth: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    nationality_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    race: Option<crate::Type>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    marital_status: Option<crate::Type>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone_list: Option<Vec<crate::v1::person::PhoneList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    address_list: Option<Vec<crate::v1::person::AddressList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email_list: Option<Vec<crate::v1::person::EmailList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    work_experience_list: Option<Vec<crate::v1::person::WorkExperienceList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    education_list: Option<Vec<crate::v1::person::EducationList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    bank_account_list: Option<Vec<crate::v1::person::BankAccountList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    national_id_list: Option<Vec<crate::v1::person::NationalIdList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dependent_list: Option<Vec<crate::v1::person::DependentList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    emergency_contact_list: Option<Vec<crate::v1::person::EmergencyContactList>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    date_entered_workforce: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    profile_image_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    custom_fields: Option<Vec<crate::CustomField>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resident_tax_id_list: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    age: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    personal_profile: Option<Vec<crate::v1::person::PersonalProfile>>,
-}
-
-impl PatchV1 {
-    /// A request with its required `person_id`.
-    pub fn new(person_id: impl Into<String>) -> Self {
-        Self {
-            person_id: person_id.into(),
-            client_token: None,
-            name_list: None,
-            gender: None,
-            date_of_birth: None,
-            nationality_id: None,
-            race: None,
-            marital_status: None,
-            phone_list: None,
-            address_list: None,
-            email_list: None,
-            work_experience_list: None,
-            education_list: None,
-            bank_account_list: None,
-            national_id_list: None,
-            dependent_list: None,
-            emergency_contact_list: None,
-            date_entered_workforce: None,
-            profile_image_id: None,
-            custom_fields: None,
-            resident_tax_id_list: None,
-            age: None,
-            personal_profile: None,
-        }
-    }
-
-    /// Sets `client_token` (query, `string`).
-    pub fn client_token(mut self, v: impl Into<String>) -> Self {
-        self.client_token = Some(v.into());
-        self
-    }
-
-    /// Sets `name_list` (body, `list<NameList>`).
-    pub fn name_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::NameList>>,
-    ) -> Self {
-        self.name_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `gender` (body, `Type`).
-    pub fn gender(mut self, v: impl Into<crate::Type>) -> Self {
-        self.gender = Some(v.into());
-        self
-    }
-
-    /// Sets `date_of_birth` (body, `string`).
-    pub fn date_of_birth(mut self, v: impl Into<String>) -> Self {
-        self.date_of_birth = Some(v.into());
-        self
-    }
-
-    /// Sets `nationality_id` (body, `string`).
-    pub fn nationality_id(mut self, v: impl Into<String>) -> Self {
-        self.nationality_id = Some(v.into());
-        self
-    }
-
-    /// Sets `race` (body, `Type`).
-    pub fn race(mut self, v: impl Into<crate::Type>) -> Self {
-        self.race = Some(v.into());
-        self
-    }
-
-    /// Sets `marital_status` (body, `Type`).
-    pub fn marital_status(mut self, v: impl Into<crate::Type>) -> Self {
-        self.marital_status = Some(v.into());
-        self
-    }
-
-    /// Sets `phone_list` (body, `list<PhoneList>`).
-    pub fn phone_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::PhoneList>>,
-    ) -> Self {
-        self.phone_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `address_list` (body, `list<AddressList>`).
-    pub fn address_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::AddressList>>,
-    ) -> Self {
-        self.address_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `email_list` (body, `list<EmailList>`).
-    pub fn email_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::EmailList>>,
-    ) -> Self {
-        self.email_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `work_experience_list` (body, `list<WorkExperienceList>`).
-    pub fn work_experience_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::WorkExperienceList>>,
-    ) -> Self {
-        self.work_experience_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `education_list` (body, `list<EducationList>`).
-    pub fn education_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::EducationList>>,
-    ) -> Self {
-        self.education_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `bank_account_list` (body, `list<BankAccountList>`).
-    pub fn bank_account_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::BankAccountList>>,
-    ) -> Self {
-        self.bank_account_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `national_id_list` (body, `list<NationalIdList>`).
-    pub fn national_id_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::NationalIdList>>,
-    ) -> Self {
-        self.national_id_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `dependent_list` (body, `list<DependentList>`).
-    pub fn dependent_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::DependentList>>,
-    ) -> Self {
-        self.dependent_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `emergency_contact_list` (body, `list<EmergencyContactList>`).
-    pub fn emergency_contact_list(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::EmergencyContactList>>,
-    ) -> Self {
-        self.emergency_contact_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `date_entered_workforce` (body, `string`).
-    pub fn date_entered_workforce(mut self, v: impl Into<String>) -> Self {
-        self.date_entered_workforce = Some(v.into());
-        self
-    }
-
-    /// Sets `profile_image_id` (body, `string`).
-    pub fn profile_image_id(mut self, v: impl Into<String>) -> Self {
-        self.profile_image_id = Some(v.into());
-        self
-    }
-
-    /// Sets `custom_fields` (body, `list<CustomField>`).
-    pub fn custom_fields(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
-    ) -> Self {
-        self.custom_fields = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `resident_tax_id_list` (body, `list<string>`).
-    pub fn resident_tax_id_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.resident_tax_id_list = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `age` (body, `i64`).
-    pub fn age(mut self, v: impl Into<i64>) -> Self {
-        self.age = Some(v.into());
-        self
-    }
-
-    /// Sets `personal_profile` (body, `list<PersonalProfile>`).
-    pub fn personal_profile(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::person::PersonalProfile>>,
-    ) -> Self {
-        self.personal_profile = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
-
-/// The answer of [`PatchV1`].
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct PatchV1Response {
-    pub person: Option<crate::v1::person::PatchPerson>,
-}
-
-impl lark_core::endpoint::Endpoint for PatchV1 {
-    type Output = PatchV1Response;
-
-    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &lark_core::api::catalog::corehr::V1_PERSON_PATCH_V1
-    }
-
-    fn path(&self) -> lark_core::Result<String> {
-        lark_core::endpoint::fill_path(
-            lark_core::api::catalog::corehr::V1_PERSON_PATCH_V1.path,
             &[("person_id", self.person_id.as_str())],
         )
     }
@@ -1343,7 +765,7 @@ pub struct GetPerson {
     pub age: Option<i64>,
     pub highest_level_of_education: Option<crate::v1::person::PersonEducationList>,
     pub highest_degree_of_education: Option<crate::v1::person::PersonEducationList>,
-    pub personal_profile: Option<Vec<crate::v1::person::PersonPersonalProfile>>,
+    pub personal_profile: Option<Vec<crate::v1::person::PersonalProfile>>,
 }
 
 /// Part of an answer.
@@ -1410,7 +832,7 @@ pub struct GetPersonEmergencyContactList {
 }
 
 /// Part of an answer.
-#[doc(alias = "UpdateCoreHRPersonRespPerson")]
+#[doc(alias = "UpdateCoreHRPersonV1RespPerson")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PatchPerson {
@@ -1441,11 +863,11 @@ pub struct PatchPerson {
     pub age: Option<i64>,
     pub highest_level_of_education: Option<crate::v1::person::PersonEducationList>,
     pub highest_degree_of_education: Option<crate::v1::person::PersonEducationList>,
-    pub personal_profile: Option<Vec<crate::v1::person::PersonPersonalProfile>>,
+    pub personal_profile: Option<Vec<crate::v1::person::PersonalProfile>>,
 }
 
 /// Part of an answer.
-#[doc(alias = "UpdateCoreHRPersonRespPersonEmergencyContact")]
+#[doc(alias = "UpdateCoreHRPersonV1RespPersonEmergencyContact")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PatchPersonEmergencyContactList {
@@ -1457,7 +879,7 @@ pub struct PatchPersonEmergencyContactList {
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqAddress")]
+#[doc(alias = "CreateCoreHRPersonV1ReqAddress")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct AddressList {
     pub country_region_id: String,
@@ -1492,7 +914,7 @@ pub struct AddressList {
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqBankAccount")]
+#[doc(alias = "CreateCoreHRPersonV1ReqBankAccount")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct BankAccountList {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1516,7 +938,7 @@ pub struct BankAccountList {
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqDependent")]
+#[doc(alias = "CreateCoreHRPersonV1ReqDependent")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct DependentList {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1554,7 +976,7 @@ pub struct DependentList {
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqDependentAddress")]
+#[doc(alias = "CreateCoreHRPersonV1ReqDependentAddress")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Address {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1591,7 +1013,7 @@ pub struct Address {
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqDependentName")]
+#[doc(alias = "CreateCoreHRPersonV1ReqDependentName")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct NameList {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1638,7 +1060,7 @@ pub struct NameList {
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqDependentNationalID")]
+#[doc(alias = "CreateCoreHRPersonV1ReqDependentNationalID")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct NationalIdList {
     pub national_id_type_id: String,
@@ -1655,7 +1077,7 @@ pub struct NationalIdList {
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqDependentPhone")]
+#[doc(alias = "CreateCoreHRPersonV1ReqDependentPhone")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Phone {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1666,7 +1088,7 @@ pub struct Phone {
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqEducation")]
+#[doc(alias = "CreateCoreHRPersonV1ReqEducation")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct EducationList {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1694,7 +1116,7 @@ pub struct EducationList {
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqEmail")]
+#[doc(alias = "CreateCoreHRPersonV1ReqEmail")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct EmailList {
     pub email: String,
@@ -1703,7 +1125,7 @@ pub struct EmailList {
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqEmergencyContact")]
+#[doc(alias = "CreateCoreHRPersonV1ReqEmergencyContact")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct EmergencyContactList {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1719,17 +1141,7 @@ pub struct EmergencyContactList {
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqPersonalProfile")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct PersonalProfile {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub personal_profile_type: Option<crate::Type>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub files: Option<Vec<lark_api_common::Department>>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqPhone")]
+#[doc(alias = "CreateCoreHRPersonV1ReqPhone")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct PhoneList {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1748,7 +1160,7 @@ pub struct PhoneList {
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRPersonReqWorkExperience")]
+#[doc(alias = "CreateCoreHRPersonV1ReqWorkExperience")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct WorkExperienceList {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1768,7 +1180,7 @@ pub struct WorkExperienceList {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPerson")]
+#[doc(alias = "CreateCoreHRPersonV1RespPerson")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Person {
@@ -1799,11 +1211,11 @@ pub struct Person {
     pub age: Option<i64>,
     pub highest_level_of_education: Option<crate::v1::person::PersonEducationList>,
     pub highest_degree_of_education: Option<crate::v1::person::PersonEducationList>,
-    pub personal_profile: Option<Vec<crate::v1::person::PersonPersonalProfile>>,
+    pub personal_profile: Option<Vec<crate::v1::person::PersonalProfile>>,
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonAddress")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonAddress")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonAddressList {
@@ -1828,7 +1240,7 @@ pub struct PersonAddressList {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonBankAccount")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonBankAccount")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonBankAccountList {
@@ -1845,7 +1257,7 @@ pub struct PersonBankAccountList {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonDependent")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonDependent")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonDependentList {
@@ -1868,7 +1280,7 @@ pub struct PersonDependentList {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonDependentName")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonDependentName")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Name {
@@ -1899,7 +1311,7 @@ pub struct Name {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonDependentNationalID")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonDependentNationalID")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonNationalIdList {
@@ -1913,7 +1325,7 @@ pub struct PersonNationalIdList {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonDependentPhone")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonDependentPhone")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonDependentListPhone {
@@ -1924,7 +1336,7 @@ pub struct PersonDependentListPhone {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonEducation")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonEducation")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonEducationList {
@@ -1942,7 +1354,7 @@ pub struct PersonEducationList {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonEmail")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonEmail")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonEmailList {
@@ -1951,7 +1363,7 @@ pub struct PersonEmailList {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonEmergencyContact")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonEmergencyContact")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonEmergencyContactList {
@@ -1963,7 +1375,7 @@ pub struct PersonEmergencyContactList {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonEmergencyContactPhoneIst")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonEmergencyContactPhoneIst")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PhoneIst {
@@ -1973,7 +1385,7 @@ pub struct PhoneIst {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonName")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonName")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonNameList {
@@ -2002,17 +1414,17 @@ pub struct PersonNameList {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonPersonalProfile")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonPersonalProfile")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
-pub struct PersonPersonalProfile {
+pub struct PersonalProfile {
     pub personal_profile_id: Option<String>,
     pub personal_profile_type: Option<crate::CompanyType>,
     pub files: Option<Vec<lark_api_common::Department>>,
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonPhone")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonPhone")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonPhoneList {
@@ -2027,7 +1439,7 @@ pub struct PersonPhoneList {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRPersonRespPersonWorkExperience")]
+#[doc(alias = "CreateCoreHRPersonV1RespPersonWorkExperience")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonWorkExperienceList {

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRSecurityGroupBp` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRSecurityGroupBp` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/security_group/query)
 #[doc(alias = "GetCoreHRSecurityGroupBp")]
@@ -97,7 +97,7 @@ impl lark_core::endpoint::Endpoint for Query {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRSecurityGroupList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRSecurityGroupList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/security_group/list)
 #[doc(alias = "GetCoreHRSecurityGroupList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRSubdivision` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRSubdivision` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/subdivision/get)
 #[doc(alias = "GetCoreHRSubdivision")]
@@ -51,7 +51,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRSubdivisionList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRSubdivisionList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/subdivision/list)
 #[doc(alias = "GetCoreHRSubdivisionList")]

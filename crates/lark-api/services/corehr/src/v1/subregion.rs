@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRSubregion` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRSubregion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/subregion/get)
 #[doc(alias = "GetCoreHRSubregion")]
@@ -51,7 +51,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRSubregionList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRSubregionList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/subregion/list)
 #[doc(alias = "GetCoreHRSubregionList")]

@@ -3,9 +3,9 @@
 
 /// `corehr.v1.transferType.query`: `GET /open-apis/corehr/v1/transfer_types/query`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 ///
-/// Formerly `core_hr.GetCoreHRTransferTypeList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRTransferTypeList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/transfer_type/query)
 #[doc(alias = "GetCoreHRTransferTypeList")]

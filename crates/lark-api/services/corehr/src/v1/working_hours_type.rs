@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRWorkingHoursType` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRWorkingHoursType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/working_hours_type/create)
 #[doc(alias = "CreateCoreHRWorkingHoursType")]
@@ -115,7 +115,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRWorkingHoursType` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRWorkingHoursType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/working_hours_type/delete)
 #[doc(alias = "DeleteCoreHRWorkingHoursType")]
@@ -153,7 +153,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRWorkingHoursType` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRWorkingHoursType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/working_hours_type/get)
 #[doc(alias = "GetCoreHRWorkingHoursType")]
@@ -199,7 +199,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRWorkingHoursTypeList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRWorkingHoursTypeList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/working_hours_type/list)
 #[doc(alias = "GetCoreHRWorkingHoursTypeList")]
@@ -277,7 +277,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRWorkingHoursType` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRWorkingHoursType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/corehr-v1/working_hours_type/patch)
 #[doc(alias = "UpdateCoreHRWorkingHoursType")]

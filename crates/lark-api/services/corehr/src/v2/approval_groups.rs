@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRApprovalGroups` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRApprovalGroups` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/approval_groups/get)
 #[doc(alias = "GetCoreHRApprovalGroups")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.QueryCoreHRApprovalGroupsDepartmentChangeListByIDs` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRApprovalGroupsDepartmentChangeListByIDs` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/approval_groups/open_query_department_change_list_by_ids)
 #[doc(alias = "QueryCoreHRApprovalGroupsDepartmentChangeListByIDs")]
@@ -157,7 +157,7 @@ impl lark_core::endpoint::Endpoint for OpenQueryDepartmentChangeListByIds {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.QueryCoreHRApprovalGroupsJobChangeListByIDs` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRApprovalGroupsJobChangeListByIDs` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/approval_groups/open_query_job_change_list_by_ids)
 #[doc(alias = "QueryCoreHRApprovalGroupsJobChangeListByIDs")]
@@ -254,7 +254,7 @@ impl lark_core::endpoint::Endpoint for OpenQueryJobChangeListByIds {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.QueryCoreHRApprovalGroupsPositionChangeListByIDs` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRApprovalGroupsPositionChangeListByIDs` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/approval_groups/open_query_position_change_list_by_ids)
 #[doc(alias = "QueryCoreHRApprovalGroupsPositionChangeListByIDs")]
@@ -417,8 +417,8 @@ pub struct ReorganizationInfo {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CustomField {
-    pub origin_value: Option<crate::OffboardingInfoCustomField>,
-    pub target_value: Option<crate::OffboardingInfoCustomField>,
+    pub origin_value: Option<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>,
+    pub target_value: Option<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>,
 }
 
 /// Part of an answer.

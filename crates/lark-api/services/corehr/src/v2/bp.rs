@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRByDepartment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRByDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/bp/get_by_department)
 #[doc(alias = "GetCoreHRByDepartment")]
@@ -81,7 +81,7 @@ impl lark_core::endpoint::Endpoint for GetByDepartment {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/bp/list)
 #[doc(alias = "GetCoreHRList")]

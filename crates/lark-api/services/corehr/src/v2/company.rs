@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHRCompanyActive` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRCompanyActive` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/company/active)
 #[doc(alias = "CreateCoreHRCompanyActive")]
@@ -57,7 +57,7 @@ impl lark_core::endpoint::Endpoint for Active {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchGetCoreHRCompany` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchGetCoreHRCompany` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/company/batch_get)
 #[doc(alias = "BatchGetCoreHRCompany")]
@@ -110,7 +110,7 @@ impl lark_core::endpoint::Endpoint for BatchGet {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.QueryCoreHRCompanyMultiTimeline` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRCompanyMultiTimeline` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/company/query_multi_timeline)
 #[doc(alias = "QueryCoreHRCompanyMultiTimeline")]
@@ -195,7 +195,7 @@ impl lark_core::endpoint::Endpoint for QueryMultiTimeline {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRCompanyRecentChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRCompanyRecentChange` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/company/query_recent_change)
 #[doc(alias = "QueryCoreHRCompanyRecentChange")]
@@ -282,6 +282,32 @@ impl lark_core::endpoint::Page for QueryRecentChangeResponse {
 }
 
 /// Part of an answer.
+#[doc(alias = "BatchGetCoreHRCompanyRespItem")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Company {
+    pub company_id: Option<String>,
+    pub hiberarchy_common: Option<crate::HiberarchyCommon>,
+    pub r#type: Option<crate::CompanyType>,
+    pub industry_list: Option<Vec<crate::CompanyType>>,
+    pub legal_representative: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub post_code: Option<String>,
+    pub tax_payer_id: Option<String>,
+    pub confidential: Option<bool>,
+    pub sub_type_list: Option<Vec<crate::CompanyType>>,
+    pub branch_company: Option<bool>,
+    pub primary_manager: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub currency: Option<crate::v2::Currency>,
+    pub phone: Option<crate::Phone>,
+    pub fax: Option<crate::Phone>,
+    pub registered_office_address: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub office_address: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub registered_office_address_info: Option<crate::v2::RegisteredOfficeAddressInfo>,
+    pub office_address_info: Option<crate::v2::RegisteredOfficeAddressInfo>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
+}
+
+/// Part of an answer.
 #[doc(alias = "QueryCoreHRCompanyMultiTimelineRespItem")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -319,30 +345,4 @@ pub struct CompanyVersionData {
     pub active: Option<bool>,
     pub descriptions: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
     pub code: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "BatchGetCoreHRCompanyRespItem")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Company {
-    pub company_id: Option<String>,
-    pub hiberarchy_common: Option<crate::HiberarchyCommon>,
-    pub r#type: Option<crate::CompanyType>,
-    pub industry_list: Option<Vec<crate::CompanyType>>,
-    pub legal_representative: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub post_code: Option<String>,
-    pub tax_payer_id: Option<String>,
-    pub confidential: Option<bool>,
-    pub sub_type_list: Option<Vec<crate::CompanyType>>,
-    pub branch_company: Option<bool>,
-    pub primary_manager: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub currency: Option<crate::v2::Currency>,
-    pub phone: Option<crate::Phone>,
-    pub fax: Option<crate::Phone>,
-    pub registered_office_address: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub office_address: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub registered_office_address_info: Option<crate::v2::RegisteredOfficeAddressInfo>,
-    pub office_address_info: Option<crate::v2::RegisteredOfficeAddressInfo>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
 }

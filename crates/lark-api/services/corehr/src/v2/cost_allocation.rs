@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchQueryCoreHRCostAllocation` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchQueryCoreHRCostAllocation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_allocation/batch_query)
 #[doc(alias = "BatchQueryCoreHRCostAllocation")]
@@ -78,7 +78,7 @@ impl lark_core::endpoint::Endpoint for BatchQuery {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRCostAllocationVersion` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRCostAllocationVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_allocation/create_version)
 #[doc(alias = "CreateCoreHRCostAllocationVersion")]
@@ -168,7 +168,7 @@ impl lark_core::endpoint::Endpoint for CreateVersion {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.RemoveCoreHRCostAllocationVersion` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.RemoveCoreHRCostAllocationVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_allocation/remove_version)
 #[doc(alias = "RemoveCoreHRCostAllocationVersion")]
@@ -251,7 +251,7 @@ impl lark_core::endpoint::Endpoint for RemoveVersion {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRCostAllocationVersion` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRCostAllocationVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_allocation/update_version)
 #[doc(alias = "UpdateCoreHRCostAllocationVersion")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.ActiveCoreHRCostCenter` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.ActiveCoreHRCostCenter` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_center/patch)
 #[doc(alias = "ActiveCoreHRCostCenter")]
@@ -81,7 +81,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHRCostCenter` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRCostCenter` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_center/create)
 #[doc(alias = "CreateCoreHRCostCenter")]
@@ -101,6 +101,8 @@ pub struct Create {
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<Vec<lark_api_common::Reason>>,
     effective_time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Create {
@@ -114,6 +116,7 @@ impl Create {
             managers: None,
             description: None,
             effective_time: effective_time.into(),
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -155,6 +158,12 @@ impl Create {
         self.description = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -192,7 +201,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRCostCenter` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRCostCenter` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_center/delete)
 #[doc(alias = "DeleteCoreHRCostCenter")]
@@ -238,7 +247,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRCostCenterRecentChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRCostCenterRecentChange` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_center/query_recent_change)
 #[doc(alias = "QueryCoreHRCostCenterRecentChange")]
@@ -329,7 +338,7 @@ impl lark_core::endpoint::Page for QueryRecentChangeResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.SearchCoreHRCostCenter` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.SearchCoreHRCostCenter` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_center/search)
 #[doc(alias = "SearchCoreHRCostCenter")]
@@ -465,6 +474,260 @@ impl lark_core::endpoint::Page for SearchResponse {
     }
 }
 
+/// `corehr.v2.costCenter.queryMultiTimeline`: `POST /open-apis/corehr/v2/cost_centers/query_multi_timeline`
+///
+/// Token: tenant.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `core_hr.QueryMultiTimelineCorehrV2CostCenter`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=query_multi_timeline&project=corehr&resource=cost_center&version=v2)
+#[doc(alias = "QueryMultiTimelineCorehrV2CostCenter")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct QueryMultiTimeline {
+    #[serde(skip)]
+    page_size: i64,
+    #[serde(skip)]
+    page_token: Option<String>,
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    cost_center_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effective_date_start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effective_date_end: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<Vec<String>>,
+}
+
+impl QueryMultiTimeline {
+    /// A request with its required `page_size`, `cost_center_ids`.
+    pub fn new(
+        page_size: impl Into<i64>,
+        cost_center_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            page_size: page_size.into(),
+            page_token: None,
+            user_id_type: None,
+            cost_center_ids: cost_center_ids.into_iter().map(Into::into).collect(),
+            effective_date_start: None,
+            effective_date_end: None,
+            fields: None,
+        }
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `effective_date_start` (body, `string`).
+    pub fn effective_date_start(mut self, v: impl Into<String>) -> Self {
+        self.effective_date_start = Some(v.into());
+        self
+    }
+
+    /// Sets `effective_date_end` (body, `string`).
+    pub fn effective_date_end(mut self, v: impl Into<String>) -> Self {
+        self.effective_date_end = Some(v.into());
+        self
+    }
+
+    /// Sets `fields` (body, `list<string>`).
+    pub fn fields(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// The answer of [`QueryMultiTimeline`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct QueryMultiTimelineResponse {
+    pub items: Option<Vec<crate::v2::cost_center::CostCenterItem>>,
+    pub page_token: Option<String>,
+    pub has_more: Option<bool>,
+}
+
+impl lark_core::endpoint::Endpoint for QueryMultiTimeline {
+    type Output = QueryMultiTimelineResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::corehr::V2_COST_CENTER_QUERY_MULTI_TIMELINE
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(
+            lark_core::api::catalog::corehr::V2_COST_CENTER_QUERY_MULTI_TIMELINE
+                .path
+                .to_owned(),
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("page_size", self.page_size.to_string()));
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+impl lark_core::endpoint::Paginated for QueryMultiTimeline {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for QueryMultiTimelineResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
+/// `corehr.v2.costCenter.tree`: `POST /open-apis/corehr/v2/cost_centers/tree`
+///
+/// Token: tenant or user.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `core_hr.TreeCorehrV2CostCenter`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=tree&project=corehr&resource=cost_center&version=v2)
+#[doc(alias = "TreeCorehrV2CostCenter")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Tree {
+    #[serde(skip)]
+    page_size: i64,
+    #[serde(skip)]
+    page_token: Option<String>,
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_center_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    need_inactive: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effective_date: Option<String>,
+}
+
+impl Tree {
+    /// A request with its required `page_size`.
+    pub fn new(page_size: impl Into<i64>) -> Self {
+        Self {
+            page_size: page_size.into(),
+            page_token: None,
+            user_id_type: None,
+            cost_center_id: None,
+            need_inactive: None,
+            effective_date: None,
+        }
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `cost_center_id` (body, `string`).
+    pub fn cost_center_id(mut self, v: impl Into<String>) -> Self {
+        self.cost_center_id = Some(v.into());
+        self
+    }
+
+    /// Sets `need_inactive` (body, `bool`).
+    pub fn need_inactive(mut self, v: impl Into<bool>) -> Self {
+        self.need_inactive = Some(v.into());
+        self
+    }
+
+    /// Sets `effective_date` (body, `string`).
+    pub fn effective_date(mut self, v: impl Into<String>) -> Self {
+        self.effective_date = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`Tree`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct TreeResponse {
+    pub items: Option<Vec<crate::v2::CostCenterItem>>,
+    pub page_token: Option<String>,
+    pub has_more: Option<bool>,
+    pub reject_export: Option<bool>,
+}
+
+impl lark_core::endpoint::Endpoint for Tree {
+    type Output = TreeResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::corehr::V2_COST_CENTER_TREE
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::corehr::V2_COST_CENTER_TREE
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("page_size", self.page_size.to_string()));
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+impl lark_core::endpoint::Paginated for Tree {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for TreeResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
 /// Part of an answer.
 #[doc(alias = "ActiveCoreHRCostCenterRespCostCenter")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -478,6 +741,23 @@ pub struct CostCenter {
     pub description: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
     pub effective_time: Option<String>,
     pub expiration_time: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// Part of an answer.
+#[doc(alias = "QueryMultiTimelineCorehrV2CostCenterRespItem")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CostCenterItem {
+    pub cost_center_id: Option<String>,
+    pub version_id: Option<String>,
+    pub name: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub code: Option<String>,
+    pub parent_cost_center_id: Option<String>,
+    pub managers: Option<Vec<String>>,
+    pub description: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub effective_date: Option<String>,
+    pub expiration_date: Option<String>,
     pub active: Option<bool>,
 }
 

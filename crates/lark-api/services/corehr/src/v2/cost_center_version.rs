@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHRCostCenterVersion` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRCostCenterVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_center-version/create)
 #[doc(alias = "CreateCoreHRCostCenterVersion")]
@@ -28,6 +28,8 @@ pub struct Create {
     description: Option<Vec<lark_api_common::Reason>>,
     effective_time: String,
     operation_reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Create {
@@ -47,6 +49,7 @@ impl Create {
             description: None,
             effective_time: effective_time.into(),
             operation_reason: operation_reason.into(),
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -88,6 +91,12 @@ impl Create {
         self.description = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -126,7 +135,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRCostCenterVersion` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRCostCenterVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_center-version/delete)
 #[doc(alias = "DeleteCoreHRCostCenterVersion")]
@@ -181,7 +190,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.UpdateCoreHRCostCenterVersion` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRCostCenterVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/cost_center-version/patch)
 #[doc(alias = "UpdateCoreHRCostCenterVersion")]
@@ -206,6 +215,8 @@ pub struct Patch {
     description: Option<Vec<lark_api_common::Reason>>,
     effective_time: String,
     operation_reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Patch {
@@ -227,6 +238,7 @@ impl Patch {
             description: None,
             effective_time: effective_time.into(),
             operation_reason: operation_reason.into(),
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -266,6 +278,12 @@ impl Patch {
         v: impl IntoIterator<Item = impl Into<lark_api_common::Reason>>,
     ) -> Self {
         self.description = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
         self
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHRCustomOrgActive` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRCustomOrgActive` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/custom_org/active)
 #[doc(alias = "CreateCoreHRCustomOrgActive")]
@@ -58,7 +58,7 @@ impl lark_core::endpoint::Endpoint for Active {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRCustomOrg` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRCustomOrg` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/custom_org/create)
 #[doc(alias = "CreateCoreHRCustomOrg")]
@@ -86,7 +86,9 @@ pub struct Create {
     #[serde(skip_serializing_if = "Option::is_none")]
     match_rule_groups: Option<Vec<crate::v2::custom_org::MatchRuleGroup>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    custom_fields: Option<Vec<crate::v2::CustomField>>,
+    custom_fields: Option<Vec<crate::OriginalEmploymentChangeCustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Create {
@@ -105,6 +107,7 @@ impl Create {
             org_roles: None,
             match_rule_groups: None,
             custom_fields: None,
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -174,12 +177,18 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CustomField>`).
+    /// Sets `custom_fields` (body, `list<OriginalEmploymentChangeCustomField>`).
     pub fn custom_fields(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v2::CustomField>>,
+        v: impl IntoIterator<Item = impl Into<crate::OriginalEmploymentChangeCustomField>>,
     ) -> Self {
         self.custom_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
         self
     }
 }
@@ -222,7 +231,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRCustomOrg` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRCustomOrg` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/custom_org/delete_org)
 #[doc(alias = "DeleteCoreHRCustomOrg")]
@@ -266,7 +275,7 @@ impl lark_core::endpoint::Endpoint for DeleteOrg {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRCustomOrg` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRCustomOrg` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/custom_org/query)
 #[doc(alias = "QueryCoreHRCustomOrg")]
@@ -294,6 +303,8 @@ pub struct Query {
     active: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     need_match_rule: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manager_id: Option<String>,
 }
 
 impl Query {
@@ -311,6 +322,7 @@ impl Query {
             parent_id: None,
             active: None,
             need_match_rule: None,
+            manager_id: None,
         }
     }
 
@@ -365,6 +377,12 @@ impl Query {
     /// Sets `need_match_rule` (body, `bool`).
     pub fn need_match_rule(mut self, v: impl Into<bool>) -> Self {
         self.need_match_rule = Some(v.into());
+        self
+    }
+
+    /// Sets `manager_id` (body, `string`).
+    pub fn manager_id(mut self, v: impl Into<String>) -> Self {
+        self.manager_id = Some(v.into());
         self
     }
 }
@@ -427,7 +445,7 @@ impl lark_core::endpoint::Page for QueryResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRCustomOrgRecentChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRCustomOrgRecentChange` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/custom_org/query_recent_change)
 #[doc(alias = "QueryCoreHRCustomOrgRecentChange")]
@@ -522,7 +540,7 @@ impl lark_core::endpoint::Page for QueryRecentChangeResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRCustomOrg` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRCustomOrg` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/custom_org/patch)
 #[doc(alias = "UpdateCoreHRCustomOrg")]
@@ -550,7 +568,9 @@ pub struct Patch {
     #[serde(skip_serializing_if = "Option::is_none")]
     org_roles: Option<Vec<crate::v2::custom_org::OrgRole>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    custom_fields: Option<Vec<crate::v2::CustomField>>,
+    custom_fields: Option<Vec<crate::OriginalEmploymentChangeCustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Patch {
@@ -573,6 +593,7 @@ impl Patch {
             effective_time: effective_time.into(),
             org_roles: None,
             custom_fields: None,
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -633,12 +654,18 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CustomField>`).
+    /// Sets `custom_fields` (body, `list<OriginalEmploymentChangeCustomField>`).
     pub fn custom_fields(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v2::CustomField>>,
+        v: impl IntoIterator<Item = impl Into<crate::OriginalEmploymentChangeCustomField>>,
     ) -> Self {
         self.custom_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
         self
     }
 }
@@ -675,7 +702,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.UpdateCoreHRCustomOrgRule` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRCustomOrgRule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/custom_org/update_rule)
 #[doc(alias = "UpdateCoreHRCustomOrgRule")]
@@ -742,7 +769,7 @@ pub struct CustomOrg {
     pub match_rule_groups: Option<Vec<crate::v2::custom_org::CustomOrgMatchRuleGroup>>,
     pub active: Option<bool>,
     pub org_id: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchQueryCoreHRDefaultCostCenter` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchQueryCoreHRDefaultCostCenter` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/default_cost_center/batch_query)
 #[doc(alias = "BatchQueryCoreHRDefaultCostCenter")]
@@ -78,7 +78,7 @@ impl lark_core::endpoint::Endpoint for BatchQuery {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRDefaultCostCenterVersion` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRDefaultCostCenterVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/default_cost_center/create_version)
 #[doc(alias = "CreateCoreHRDefaultCostCenterVersion")]
@@ -169,7 +169,7 @@ impl lark_core::endpoint::Endpoint for CreateVersion {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.RemoveCoreHRDefaultCostCenterVersion` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.RemoveCoreHRDefaultCostCenterVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/default_cost_center/remove_version)
 #[doc(alias = "RemoveCoreHRDefaultCostCenterVersion")]
@@ -252,7 +252,7 @@ impl lark_core::endpoint::Endpoint for RemoveVersion {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRDefaultCostCenterVersion` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRDefaultCostCenterVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/default_cost_center/update_version)
 #[doc(alias = "UpdateCoreHRDefaultCostCenterVersion")]

@@ -5,10 +5,10 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRDepartment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRDepartmentV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/delete)
-#[doc(alias = "DeleteCoreHRDepartment")]
+#[doc(alias = "DeleteCoreHRDepartmentV2")]
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Delete {
@@ -53,63 +53,11 @@ impl lark_core::endpoint::Endpoint for Delete {
     }
 }
 
-/// `corehr.v2.department.deleteV2`: `DELETE /open-apis/corehr/v2/departments/:department_id`
-///
-/// Token: tenant.
-///
-/// Formerly `core_hr.DeleteCoreHRDepartmentV2` (the facts' name); named after the official SDK.
-///
-/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/delete)
-#[doc(alias = "DeleteCoreHRDepartmentV2")]
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct DeleteV2 {
-    department_id: String,
-    department_id_type: Option<crate::DepartmentIdType>,
-}
-
-impl DeleteV2 {
-    /// A request with its required `department_id`.
-    pub fn new(department_id: impl Into<String>) -> Self {
-        Self {
-            department_id: department_id.into(),
-            department_id_type: None,
-        }
-    }
-
-    /// Sets `department_id_type` (query, `DepartmentIdType`).
-    pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
-        self.department_id_type = Some(v.into());
-        self
-    }
-}
-
-impl lark_core::endpoint::Endpoint for DeleteV2 {
-    type Output = lark_core::api::Empty;
-
-    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &lark_core::api::catalog::corehr::V2_DEPARTMENT_DELETE_V2
-    }
-
-    fn path(&self) -> lark_core::Result<String> {
-        lark_core::endpoint::fill_path(
-            lark_core::api::catalog::corehr::V2_DEPARTMENT_DELETE_V2.path,
-            &[("department_id", self.department_id.as_str())],
-        )
-    }
-
-    fn query(&self, query: &mut Vec<(&'static str, String)>) {
-        if let Some(v) = &self.department_id_type {
-            query.push(("department_id_type", v.as_str().to_owned()));
-        }
-    }
-}
-
 /// `corehr.v2.department.batchGet`: `POST /open-apis/corehr/v2/departments/batch_get`
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchGetCoreHRDepartment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchGetCoreHRDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/batch_get)
 #[doc(alias = "BatchGetCoreHRDepartment")]
@@ -207,9 +155,9 @@ impl lark_core::endpoint::Endpoint for BatchGet {
 
 /// `corehr.v2.department.parents`: `POST /open-apis/corehr/v2/departments/parents`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 ///
-/// Formerly `core_hr.GetCoreHRDepartmentParentList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRDepartmentParentList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/parents)
 #[doc(alias = "GetCoreHRDepartmentParentList")]
@@ -280,7 +228,7 @@ impl lark_core::endpoint::Endpoint for Parents {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRDepartmentOperationLogs` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRDepartmentOperationLogs` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/query_operation_logs)
 #[doc(alias = "QueryCoreHRDepartmentOperationLogs")]
@@ -395,7 +343,7 @@ impl lark_core::endpoint::Page for QueryOperationLogsResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRDepartmentRecentChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRDepartmentRecentChange` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/query_recent_change)
 #[doc(alias = "QueryCoreHRDepartmentRecentChange")]
@@ -496,7 +444,7 @@ impl lark_core::endpoint::Page for QueryRecentChangeResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.QueryCoreHRDepartmentTimeline` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRDepartmentTimeline` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/query_timeline)
 #[doc(alias = "QueryCoreHRDepartmentTimeline")]
@@ -589,10 +537,10 @@ impl lark_core::endpoint::Endpoint for QueryTimeline {
 
 /// `corehr.v2.department.search`: `POST /open-apis/corehr/v2/departments/search`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.SearchCoreHRDepartment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.SearchCoreHRDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/search)
 #[doc(alias = "SearchCoreHRDepartment")]
@@ -623,6 +571,10 @@ pub struct Search {
     code_list: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    get_all_version: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keyword: Option<String>,
 }
 
 impl Search {
@@ -641,6 +593,8 @@ impl Search {
             parent_department_id: None,
             code_list: None,
             fields: None,
+            get_all_version: None,
+            keyword: None,
         }
     }
 
@@ -709,6 +663,18 @@ impl Search {
         self.fields = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `get_all_version` (body, `bool`).
+    pub fn get_all_version(mut self, v: impl Into<bool>) -> Self {
+        self.get_all_version = Some(v.into());
+        self
+    }
+
+    /// Sets `keyword` (body, `string`).
+    pub fn keyword(mut self, v: impl Into<String>) -> Self {
+        self.keyword = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Search`].
@@ -772,7 +738,7 @@ impl lark_core::endpoint::Page for SearchResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.BatchQueryCoreHRDepartmentTimeline` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchQueryCoreHRDepartmentTimeline` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/query_multi_timeline)
 #[doc(alias = "BatchQueryCoreHRDepartmentTimeline")]
@@ -915,10 +881,10 @@ impl lark_core::endpoint::Page for QueryMultiTimelineResponse {
 
 /// `corehr.v2.department.tree`: `POST /open-apis/corehr/v2/departments/tree`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.CreateCoreHRDepartmentTree` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRDepartmentTree` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/tree)
 #[doc(alias = "CreateCoreHRDepartmentTree")]
@@ -987,7 +953,7 @@ impl Tree {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TreeResponse {
-    pub items: Option<Vec<crate::v2::department::TreeItem>>,
+    pub items: Option<Vec<crate::v2::CostCenterItem>>,
     pub page_token: Option<String>,
     pub has_more: Option<bool>,
 }
@@ -1041,10 +1007,10 @@ impl lark_core::endpoint::Page for TreeResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRDepartment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRDepartmentV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/patch)
-#[doc(alias = "UpdateCoreHRDepartment")]
+#[doc(alias = "UpdateCoreHRDepartmentV2")]
 #[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct Patch {
@@ -1065,7 +1031,7 @@ pub struct Patch {
     #[serde(skip_serializing_if = "Option::is_none")]
     is_confidential: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    hiberarchy_common: Option<crate::v2::department::HiberarchyCommon>,
+    hiberarchy_common: Option<crate::PatchHiberarchyCommon>,
     effective_time: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     custom_fields: Option<Vec<crate::CustomField>>,
@@ -1073,6 +1039,8 @@ pub struct Patch {
     cost_center_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     staffing_model: Option<crate::Type>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Patch {
@@ -1092,6 +1060,7 @@ impl Patch {
             custom_fields: None,
             cost_center_id: None,
             staffing_model: None,
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -1137,11 +1106,8 @@ impl Patch {
         self
     }
 
-    /// Sets `hiberarchy_common` (body, `HiberarchyCommon`).
-    pub fn hiberarchy_common(
-        mut self,
-        v: impl Into<crate::v2::department::HiberarchyCommon>,
-    ) -> Self {
+    /// Sets `hiberarchy_common` (body, `PatchHiberarchyCommon`).
+    pub fn hiberarchy_common(mut self, v: impl Into<crate::PatchHiberarchyCommon>) -> Self {
         self.hiberarchy_common = Some(v.into());
         self
     }
@@ -1164,6 +1130,12 @@ impl Patch {
     /// Sets `staffing_model` (body, `Type`).
     pub fn staffing_model(mut self, v: impl Into<crate::Type>) -> Self {
         self.staffing_model = Some(v.into());
+        self
+    }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
         self
     }
 }
@@ -1178,169 +1150,6 @@ impl lark_core::endpoint::Endpoint for Patch {
     fn path(&self) -> lark_core::Result<String> {
         lark_core::endpoint::fill_path(
             lark_core::api::catalog::corehr::V2_DEPARTMENT_PATCH.path,
-            &[("department_id", self.department_id.as_str())],
-        )
-    }
-
-    fn query(&self, query: &mut Vec<(&'static str, String)>) {
-        if let Some(v) = &self.client_token {
-            query.push(("client_token", v.clone()));
-        }
-        if let Some(v) = &self.user_id_type {
-            query.push(("user_id_type", v.as_str().to_owned()));
-        }
-        if let Some(v) = &self.department_id_type {
-            query.push(("department_id_type", v.as_str().to_owned()));
-        }
-    }
-
-    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
-        lark_core::endpoint::Body::json(self)
-    }
-}
-
-/// `corehr.v2.department.patchV2`: `PATCH /open-apis/corehr/v2/departments/:department_id`
-///
-/// Token: tenant.
-/// Idempotency key: `client_token` (query); filled in by the client when retries are on.
-///
-/// Formerly `core_hr.UpdateCoreHRDepartmentV2` (the facts' name); named after the official SDK.
-///
-/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/department/patch)
-#[doc(alias = "UpdateCoreHRDepartmentV2")]
-#[derive(Debug, Clone, serde::Serialize)]
-#[must_use]
-pub struct PatchV2 {
-    #[serde(skip)]
-    department_id: String,
-    #[serde(skip)]
-    client_token: Option<String>,
-    #[serde(skip)]
-    user_id_type: Option<lark_api_common::UserIdType>,
-    #[serde(skip)]
-    department_id_type: Option<crate::DepartmentIdType>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sub_type: Option<crate::Type>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    manager: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    is_confidential: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hiberarchy_common: Option<crate::v2::department::HiberarchyCommon>,
-    effective_time: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    custom_fields: Option<Vec<crate::CustomField>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cost_center_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    staffing_model: Option<crate::Type>,
-}
-
-impl PatchV2 {
-    /// A request with its required `department_id`, `effective_time`.
-    pub fn new(department_id: impl Into<String>, effective_time: impl Into<String>) -> Self {
-        Self {
-            department_id: department_id.into(),
-            client_token: None,
-            user_id_type: None,
-            department_id_type: None,
-            id: None,
-            sub_type: None,
-            manager: None,
-            is_confidential: None,
-            hiberarchy_common: None,
-            effective_time: effective_time.into(),
-            custom_fields: None,
-            cost_center_id: None,
-            staffing_model: None,
-        }
-    }
-
-    /// Sets `client_token` (query, `string`).
-    pub fn client_token(mut self, v: impl Into<String>) -> Self {
-        self.client_token = Some(v.into());
-        self
-    }
-
-    /// Sets `user_id_type` (query, `UserIdType`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
-        self.user_id_type = Some(v.into());
-        self
-    }
-
-    /// Sets `department_id_type` (query, `DepartmentIdType`).
-    pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
-        self.department_id_type = Some(v.into());
-        self
-    }
-
-    /// Sets `id` (body, `string`).
-    pub fn id(mut self, v: impl Into<String>) -> Self {
-        self.id = Some(v.into());
-        self
-    }
-
-    /// Sets `sub_type` (body, `Type`).
-    pub fn sub_type(mut self, v: impl Into<crate::Type>) -> Self {
-        self.sub_type = Some(v.into());
-        self
-    }
-
-    /// Sets `manager` (body, `string`).
-    pub fn manager(mut self, v: impl Into<String>) -> Self {
-        self.manager = Some(v.into());
-        self
-    }
-
-    /// Sets `is_confidential` (body, `bool`).
-    pub fn is_confidential(mut self, v: impl Into<bool>) -> Self {
-        self.is_confidential = Some(v.into());
-        self
-    }
-
-    /// Sets `hiberarchy_common` (body, `HiberarchyCommon`).
-    pub fn hiberarchy_common(
-        mut self,
-        v: impl Into<crate::v2::department::HiberarchyCommon>,
-    ) -> Self {
-        self.hiberarchy_common = Some(v.into());
-        self
-    }
-
-    /// Sets `custom_fields` (body, `list<CustomField>`).
-    pub fn custom_fields(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::CustomField>>,
-    ) -> Self {
-        self.custom_fields = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `cost_center_id` (body, `string`).
-    pub fn cost_center_id(mut self, v: impl Into<String>) -> Self {
-        self.cost_center_id = Some(v.into());
-        self
-    }
-
-    /// Sets `staffing_model` (body, `Type`).
-    pub fn staffing_model(mut self, v: impl Into<crate::Type>) -> Self {
-        self.staffing_model = Some(v.into());
-        self
-    }
-}
-
-impl lark_core::endpoint::Endpoint for PatchV2 {
-    type Output = lark_core::api::Empty;
-
-    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &lark_core::api::catalog::corehr::V2_DEPARTMENT_PATCH_V2
-    }
-
-    fn path(&self) -> lark_core::Result<String> {
-        lark_core::endpoint::fill_path(
-            lark_core::api::catalog::corehr::V2_DEPARTMENT_PATCH_V2.path,
             &[("department_id", self.department_id.as_str())],
         )
     }
@@ -1382,7 +1191,7 @@ pub struct Department {
     pub expiration_date: Option<String>,
     pub active: Option<bool>,
     pub description: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub staffing_model: Option<crate::CompanyType>,
     pub cost_center_id: Option<String>,
     pub created_time: Option<String>,
@@ -1417,6 +1226,25 @@ pub struct ParentDepartmentList {
 }
 
 /// Part of an answer.
+#[doc(alias = "BatchQueryCoreHRDepartmentTimelineRespItem")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct QueryTimelineItem {
+    pub id: Option<String>,
+    pub version_id: Option<String>,
+    pub names: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub sub_type: Option<crate::CompanyType>,
+    pub parent_department_id: Option<String>,
+    pub manager: Option<String>,
+    pub code: Option<String>,
+    pub effective_date: Option<String>,
+    pub active: Option<bool>,
+    pub descriptions: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
+    pub expiration_date: Option<String>,
+}
+
+/// Part of an answer.
 #[doc(alias = "QueryCoreHRDepartmentOperationLogsRespOpLog")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -1439,49 +1267,4 @@ pub struct Change {
     pub field: Option<String>,
     pub before: Option<String>,
     pub after: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "BatchQueryCoreHRDepartmentTimelineRespItem")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct QueryTimelineItem {
-    pub id: Option<String>,
-    pub version_id: Option<String>,
-    pub names: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub sub_type: Option<crate::CompanyType>,
-    pub parent_department_id: Option<String>,
-    pub manager: Option<String>,
-    pub code: Option<String>,
-    pub effective_date: Option<String>,
-    pub active: Option<bool>,
-    pub descriptions: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
-    pub expiration_date: Option<String>,
-}
-
-/// Part of a request.
-#[doc(alias = "UpdateCoreHRDepartmentReqHiberarchyCommon")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct HiberarchyCommon {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<Vec<lark_api_common::Reason>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<Vec<lark_api_common::Reason>>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateCoreHRDepartmentTreeRespItem")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct TreeItem {
-    pub id: Option<String>,
-    pub level: Option<i64>,
-    pub children: Option<Vec<String>>,
 }

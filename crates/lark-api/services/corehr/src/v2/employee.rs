@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHREmployee` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHREmployee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employee/create)
 #[doc(alias = "CreateCoreHREmployee")]
@@ -153,7 +153,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchGetCoreHREmployee` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchGetCoreHREmployee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employee/batch_get)
 #[doc(alias = "BatchGetCoreHREmployee")]
@@ -172,6 +172,8 @@ pub struct BatchGet {
     person_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     work_emails: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_names: Option<Vec<String>>,
 }
 
 impl BatchGet {
@@ -184,6 +186,7 @@ impl BatchGet {
             employment_ids: None,
             person_ids: None,
             work_emails: None,
+            user_names: None,
         }
     }
 
@@ -220,6 +223,12 @@ impl BatchGet {
     /// Sets `work_emails` (body, `list<string>`).
     pub fn work_emails(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.work_emails = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `user_names` (body, `list<string>`).
+    pub fn user_names(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.user_names = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -263,7 +272,7 @@ impl lark_core::endpoint::Endpoint for BatchGet {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.SearchCoreHREmployee` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.SearchCoreHREmployee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employee/search)
 #[doc(alias = "SearchCoreHREmployee")]
@@ -358,6 +367,12 @@ pub struct Search {
     contract_type_list: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     archive_cpst_plan_id_list: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_direct_leader: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_dotted_leader: Option<bool>,
 }
 
 impl Search {
@@ -408,6 +423,9 @@ impl Search {
             assignment_pay_group_id_list: None,
             contract_type_list: None,
             archive_cpst_plan_id_list: None,
+            user_name: None,
+            is_direct_leader: None,
+            is_dotted_leader: None,
         }
     }
 
@@ -716,6 +734,24 @@ impl Search {
         self.archive_cpst_plan_id_list = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `user_name` (body, `string`).
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.user_name = Some(v.into());
+        self
+    }
+
+    /// Sets `is_direct_leader` (body, `bool`).
+    pub fn is_direct_leader(mut self, v: impl Into<bool>) -> Self {
+        self.is_direct_leader = Some(v.into());
+        self
+    }
+
+    /// Sets `is_dotted_leader` (body, `bool`).
+    pub fn is_dotted_leader(mut self, v: impl Into<bool>) -> Self {
+        self.is_dotted_leader = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Search`].
@@ -823,7 +859,7 @@ pub struct Employee {
     pub rehire: Option<crate::CompanyType>,
     pub rehire_employment_id: Option<String>,
     pub person_info: Option<crate::v2::employee::PersonInfo>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub noncompete_status: Option<crate::CompanyType>,
     pub past_offboarding: Option<bool>,
     pub regular_employee_start_date: Option<String>,
@@ -909,7 +945,7 @@ pub struct JobFamily {
     pub effective_time: Option<String>,
     pub expiration_time: Option<String>,
     pub code: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.
@@ -923,7 +959,7 @@ pub struct JobLevel {
     pub name: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
     pub description: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
     pub active: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.
@@ -936,7 +972,7 @@ pub struct Pathway {
     pub name: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
     pub description: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
     pub active: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.
@@ -978,7 +1014,7 @@ pub struct PersonInfo {
     pub hukou_location: Option<String>,
     pub political_affiliations: Option<Vec<crate::CompanyType>>,
     pub talent_id: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub national_id_number: Option<String>,
     pub family_address: Option<String>,
     pub born_country_region: Option<String>,
@@ -1030,7 +1066,7 @@ pub struct AddressList {
     pub address_type_list: Option<Vec<crate::CompanyType>>,
     pub is_primary: Option<bool>,
     pub is_public: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub city_subdivision_1: Option<String>,
     pub city_subdivision_2: Option<String>,
     pub region_subdivision_1: Option<String>,
@@ -1058,7 +1094,7 @@ pub struct BankAccountList {
     pub currency_id: Option<String>,
     #[serde(rename = "IBAN")]
     pub iban: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.
@@ -1076,7 +1112,7 @@ pub struct DependentList {
     pub spouses_working_status: Option<crate::CompanyType>,
     pub is_this_person_covered_by_health_insurance: Option<bool>,
     pub is_this_person_allowed_for_tax_deduction: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub dependent_name: Option<String>,
     pub employer: Option<String>,
     pub job: Option<String>,
@@ -1096,7 +1132,7 @@ pub struct EmergencyContactList {
     pub phone_ist: Option<Vec<crate::v2::PhoneList>>,
     pub phone_list: Option<Vec<crate::v2::PhoneList>>,
     pub legal_name: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub address: Option<crate::v2::Address>,
 }
 
@@ -1122,7 +1158,7 @@ pub struct SeniorityAdjustInformationList {
     pub end_date: Option<String>,
     pub seniority_adjustment: Option<f64>,
     pub reasons_for_seniority_adjustment: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.
@@ -1183,7 +1219,7 @@ pub struct EmployeeItem {
     pub rehire: Option<crate::CompanyType>,
     pub rehire_employment_id: Option<String>,
     pub person_info: Option<crate::v2::employee::EmployeeItemPersonInfo>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub noncompete_status: Option<crate::CompanyType>,
     pub past_offboarding: Option<bool>,
     pub regular_employee_start_date: Option<String>,
@@ -1255,7 +1291,7 @@ pub struct EmployeeItemPersonInfo {
     pub hukou_location: Option<String>,
     pub political_affiliations: Option<Vec<crate::CompanyType>>,
     pub talent_id: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub national_id_number: Option<String>,
     pub family_address: Option<String>,
     pub born_country_region: Option<String>,
@@ -1572,7 +1608,7 @@ pub struct PersonalInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_groups: Option<Vec<crate::v2::employee::CustomGroup>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub citizenship_statuses: Option<Vec<crate::v2::employee::CitizenshipStatus>>,
+    pub citizenship_statuses: Option<Vec<crate::v2::CitizenshipStatus>>,
 }
 
 /// Part of a request.
@@ -1605,16 +1641,6 @@ pub struct BankAccount {
     pub payment_amount: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateCoreHREmployeeReqPersonalInfoCitizenshipStatuse")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct CitizenshipStatus {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country_region: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub citizenship_status: Option<String>,
 }
 
 /// Part of a request.

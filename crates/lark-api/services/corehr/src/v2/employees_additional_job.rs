@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.BatchQueryCoreHREmployeesAdditionalJob` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchQueryCoreHREmployeesAdditionalJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-additional_job/batch)
 #[doc(alias = "BatchQueryCoreHREmployeesAdditionalJob")]
@@ -184,7 +184,7 @@ impl lark_core::endpoint::Page for BatchResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHREmployeesAdditionalJob` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHREmployeesAdditionalJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-additional_job/create)
 #[doc(alias = "CreateCoreHREmployeesAdditionalJob")]
@@ -419,7 +419,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHREmployeesAdditionalJob` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHREmployeesAdditionalJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-additional_job/delete)
 #[doc(alias = "DeleteCoreHREmployeesAdditionalJob")]
@@ -458,7 +458,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHREmployeesAdditionalJob` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHREmployeesAdditionalJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-additional_job/patch)
 #[doc(alias = "UpdateCoreHREmployeesAdditionalJob")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHREmployeesInternationalAssignment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHREmployeesInternationalAssignment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-international_assignment/create)
 #[doc(alias = "CreateCoreHREmployeesInternationalAssignment")]
@@ -63,6 +63,10 @@ pub struct Create {
     effective_time: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     expiration_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    international_assignment_allowance: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accommodation: Option<bool>,
 }
 
 impl Create {
@@ -101,6 +105,8 @@ impl Create {
             international_assignment_type: international_assignment_type.into(),
             effective_time: effective_time.into(),
             expiration_time: None,
+            international_assignment_allowance: None,
+            accommodation: None,
         }
     }
 
@@ -244,6 +250,18 @@ impl Create {
         self.expiration_time = Some(v.into());
         self
     }
+
+    /// Sets `international_assignment_allowance` (body, `bool`).
+    pub fn international_assignment_allowance(mut self, v: impl Into<bool>) -> Self {
+        self.international_assignment_allowance = Some(v.into());
+        self
+    }
+
+    /// Sets `accommodation` (body, `bool`).
+    pub fn accommodation(mut self, v: impl Into<bool>) -> Self {
+        self.accommodation = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -290,7 +308,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHREmployeesInternationalAssignment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHREmployeesInternationalAssignment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-international_assignment/delete)
 #[doc(alias = "DeleteCoreHREmployeesInternationalAssignment")]
@@ -332,7 +350,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.ListCoreHREmployeesInternationalAssignment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.ListCoreHREmployeesInternationalAssignment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-international_assignment/list)
 #[doc(alias = "ListCoreHREmployeesInternationalAssignment")]
@@ -758,7 +776,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHREmployeesInternationalAssignment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHREmployeesInternationalAssignment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-international_assignment/patch)
 #[doc(alias = "UpdateCoreHREmployeesInternationalAssignment")]
@@ -819,6 +837,10 @@ pub struct Patch {
     effective_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     expiration_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    international_assignment_allowance: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accommodation: Option<bool>,
 }
 
 impl Patch {
@@ -852,6 +874,8 @@ impl Patch {
             international_assignment_type: None,
             effective_time: None,
             expiration_time: None,
+            international_assignment_allowance: None,
+            accommodation: None,
         }
     }
 
@@ -1011,6 +1035,18 @@ impl Patch {
     /// Sets `expiration_time` (body, `string`).
     pub fn expiration_time(mut self, v: impl Into<String>) -> Self {
         self.expiration_time = Some(v.into());
+        self
+    }
+
+    /// Sets `international_assignment_allowance` (body, `bool`).
+    pub fn international_assignment_allowance(mut self, v: impl Into<bool>) -> Self {
+        self.international_assignment_allowance = Some(v.into());
+        self
+    }
+
+    /// Sets `accommodation` (body, `bool`).
+    pub fn accommodation(mut self, v: impl Into<bool>) -> Self {
+        self.accommodation = Some(v.into());
         self
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchGetCoreHRJobData` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchGetCoreHRJobData` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-job_data/batch_get)
 #[doc(alias = "BatchGetCoreHRJobData")]
@@ -147,7 +147,7 @@ impl lark_core::endpoint::Endpoint for BatchGet {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRJobData` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRJobData` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/employees-job_data/query)
 #[doc(alias = "QueryCoreHRJobData")]

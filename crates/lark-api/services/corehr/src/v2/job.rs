@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchGetCoreHRJob` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchGetCoreHRJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job/batch_get)
 #[doc(alias = "BatchGetCoreHRJob")]
@@ -93,7 +93,7 @@ impl lark_core::endpoint::Endpoint for BatchGet {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRJobV2` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRJobV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job/get)
 #[doc(alias = "GetCoreHRJobV2")]
@@ -139,7 +139,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRJobListV2` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRJobListV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job/list)
 #[doc(alias = "GetCoreHRJobListV2")]
@@ -236,7 +236,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.QueryCoreHRJobMultiTimeline` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRJobMultiTimeline` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job/query_multi_timeline)
 #[doc(alias = "QueryCoreHRJobMultiTimeline")]
@@ -319,7 +319,7 @@ impl lark_core::endpoint::Endpoint for QueryMultiTimeline {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRJobRecentChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRJobRecentChange` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job/query_recent_change)
 #[doc(alias = "QueryCoreHRJobRecentChange")]

@@ -5,15 +5,15 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHRJobChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRJobChangeV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_change/create)
-#[doc(alias = "CreateCoreHRJobChange")]
+#[doc(alias = "CreateCoreHRJobChangeV2")]
 #[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct Create {
     #[serde(skip)]
-    user_id_type: Option<crate::v2::job_change::UserIdType>,
+    user_id_type: Option<crate::UserIdType>,
     #[serde(skip)]
     department_id_type: Option<crate::DepartmentIdType>,
     transfer_mode: i64,
@@ -30,6 +30,10 @@ pub struct Create {
     initiator_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     transfer_reason_unique_identifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_method_offboarding: Option<String>,
 }
 
 impl Create {
@@ -52,11 +56,13 @@ impl Create {
             transfer_key: None,
             initiator_id: None,
             transfer_reason_unique_identifier: None,
+            update_method: None,
+            update_method_offboarding: None,
         }
     }
 
     /// Sets `user_id_type` (query, `UserIdType`).
-    pub fn user_id_type(mut self, v: impl Into<crate::v2::job_change::UserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<crate::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -96,6 +102,18 @@ impl Create {
         self.transfer_reason_unique_identifier = Some(v.into());
         self
     }
+
+    /// Sets `update_method` (body, `string`).
+    pub fn update_method(mut self, v: impl Into<String>) -> Self {
+        self.update_method = Some(v.into());
+        self
+    }
+
+    /// Sets `update_method_offboarding` (body, `string`).
+    pub fn update_method_offboarding(mut self, v: impl Into<String>) -> Self {
+        self.update_method_offboarding = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -112,7 +130,7 @@ pub struct CreateResponse {
     pub created_time: Option<String>,
     pub transfer_info: Option<crate::v2::job_change::CreateTransferInfo>,
     pub is_adjust_salary: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 impl lark_core::endpoint::Endpoint for Create {
@@ -142,152 +160,11 @@ impl lark_core::endpoint::Endpoint for Create {
     }
 }
 
-/// `corehr.v2.jobChange.createV2`: `POST /open-apis/corehr/v2/job_changes`
-///
-/// Token: tenant.
-///
-/// Formerly `core_hr.CreateCoreHRJobChangeV2` (the facts' name); named after the official SDK.
-///
-/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_change/create)
-#[doc(alias = "CreateCoreHRJobChangeV2")]
-#[derive(Debug, Clone, serde::Serialize)]
-#[must_use]
-pub struct CreateV2 {
-    #[serde(skip)]
-    user_id_type: Option<crate::v2::job_change::UserIdType>,
-    #[serde(skip)]
-    department_id_type: Option<crate::DepartmentIdType>,
-    transfer_mode: i64,
-    employment_id: String,
-    transfer_type_unique_identifier: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    flow_id: Option<String>,
-    effective_date: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    transfer_info: Option<crate::v2::job_change::TransferInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    transfer_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    initiator_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    transfer_reason_unique_identifier: Option<String>,
-}
-
-impl CreateV2 {
-    /// A request with its required `transfer_mode`, `employment_id`, `transfer_type_unique_identifier`, `effective_date`.
-    pub fn new(
-        transfer_mode: impl Into<i64>,
-        employment_id: impl Into<String>,
-        transfer_type_unique_identifier: impl Into<String>,
-        effective_date: impl Into<String>,
-    ) -> Self {
-        Self {
-            user_id_type: None,
-            department_id_type: None,
-            transfer_mode: transfer_mode.into(),
-            employment_id: employment_id.into(),
-            transfer_type_unique_identifier: transfer_type_unique_identifier.into(),
-            flow_id: None,
-            effective_date: effective_date.into(),
-            transfer_info: None,
-            transfer_key: None,
-            initiator_id: None,
-            transfer_reason_unique_identifier: None,
-        }
-    }
-
-    /// Sets `user_id_type` (query, `UserIdType`).
-    pub fn user_id_type(mut self, v: impl Into<crate::v2::job_change::UserIdType>) -> Self {
-        self.user_id_type = Some(v.into());
-        self
-    }
-
-    /// Sets `department_id_type` (query, `DepartmentIdType`).
-    pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
-        self.department_id_type = Some(v.into());
-        self
-    }
-
-    /// Sets `flow_id` (body, `string`).
-    pub fn flow_id(mut self, v: impl Into<String>) -> Self {
-        self.flow_id = Some(v.into());
-        self
-    }
-
-    /// Sets `transfer_info` (body, `TransferInfo`).
-    pub fn transfer_info(mut self, v: impl Into<crate::v2::job_change::TransferInfo>) -> Self {
-        self.transfer_info = Some(v.into());
-        self
-    }
-
-    /// Sets `transfer_key` (body, `string`).
-    pub fn transfer_key(mut self, v: impl Into<String>) -> Self {
-        self.transfer_key = Some(v.into());
-        self
-    }
-
-    /// Sets `initiator_id` (body, `string`).
-    pub fn initiator_id(mut self, v: impl Into<String>) -> Self {
-        self.initiator_id = Some(v.into());
-        self
-    }
-
-    /// Sets `transfer_reason_unique_identifier` (body, `string`).
-    pub fn transfer_reason_unique_identifier(mut self, v: impl Into<String>) -> Self {
-        self.transfer_reason_unique_identifier = Some(v.into());
-        self
-    }
-}
-
-/// The answer of [`CreateV2`].
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct CreateV2Response {
-    pub job_change_id: Option<String>,
-    pub employment_id: Option<String>,
-    pub status: Option<crate::v2::job_change::Status>,
-    pub transfer_type_unique_identifier: Option<String>,
-    pub transfer_reason_unique_identifier: Option<String>,
-    pub process_id: Option<String>,
-    pub effective_date: Option<String>,
-    pub created_time: Option<String>,
-    pub transfer_info: Option<crate::v2::job_change::CreateTransferInfo>,
-    pub is_adjust_salary: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
-}
-
-impl lark_core::endpoint::Endpoint for CreateV2 {
-    type Output = CreateV2Response;
-
-    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &lark_core::api::catalog::corehr::V2_JOB_CHANGE_CREATE_V2
-    }
-
-    fn path(&self) -> lark_core::Result<String> {
-        Ok(lark_core::api::catalog::corehr::V2_JOB_CHANGE_CREATE_V2
-            .path
-            .to_owned())
-    }
-
-    fn query(&self, query: &mut Vec<(&'static str, String)>) {
-        if let Some(v) = &self.user_id_type {
-            query.push(("user_id_type", v.as_str().to_owned()));
-        }
-        if let Some(v) = &self.department_id_type {
-            query.push(("department_id_type", v.as_str().to_owned()));
-        }
-    }
-
-    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
-        lark_core::endpoint::Body::json(self)
-    }
-}
-
 /// `corehr.v2.jobChange.revoke`: `POST /open-apis/corehr/v2/job_changes/:job_change_id/revoke`
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.RevokeCoreHRJobChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.RevokeCoreHRJobChange` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_change/revoke)
 #[doc(alias = "RevokeCoreHRJobChange")]
@@ -297,7 +174,7 @@ pub struct Revoke {
     #[serde(skip)]
     job_change_id: String,
     #[serde(skip)]
-    user_id_type: Option<crate::v2::job_change::UserIdType>,
+    user_id_type: Option<crate::UserIdType>,
     operator_id: String,
 }
 
@@ -312,7 +189,7 @@ impl Revoke {
     }
 
     /// Sets `user_id_type` (query, `UserIdType`).
-    pub fn user_id_type(mut self, v: impl Into<crate::v2::job_change::UserIdType>) -> Self {
+    pub fn user_id_type(mut self, v: impl Into<crate::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
         self
     }
@@ -353,10 +230,10 @@ impl lark_core::endpoint::Endpoint for Revoke {
 
 /// `corehr.v2.jobChange.search`: `POST /open-apis/corehr/v2/job_changes/search`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.SearchCoreHRJobChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.SearchCoreHRJobChange` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_change/search)
 #[doc(alias = "SearchCoreHRJobChange")]
@@ -393,6 +270,14 @@ pub struct Search {
     transfer_reason_unique_identifier: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     exception_statuses: Option<Vec<crate::v2::job_change::ExceptionStatus>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_department_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    employment_department_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    select_fields: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter_str: Option<String>,
 }
 
 impl Search {
@@ -414,6 +299,10 @@ impl Search {
             transfer_type_unique_identifier: None,
             transfer_reason_unique_identifier: None,
             exception_statuses: None,
+            original_department_ids: None,
+            employment_department_ids: None,
+            select_fields: None,
+            filter_str: None,
         }
     }
 
@@ -512,6 +401,36 @@ impl Search {
         self.exception_statuses = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `original_department_ids` (body, `list<string>`).
+    pub fn original_department_ids(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.original_department_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `employment_department_ids` (body, `list<string>`).
+    pub fn employment_department_ids(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.employment_department_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `select_fields` (body, `list<string>`).
+    pub fn select_fields(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.select_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `filter_str` (body, `string`).
+    pub fn filter_str(mut self, v: impl Into<String>) -> Self {
+        self.filter_str = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Search`].
@@ -586,11 +505,11 @@ pub struct JobChange {
     pub updated_time: Option<String>,
     pub transfer_info: Option<crate::v2::job_change::CreateTransferInfo>,
     pub is_adjust_salary: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of a request.
-#[doc(alias = "CreateCoreHRJobChangeReqTransferInfo")]
+#[doc(alias = "CreateCoreHRJobChangeV2ReqTransferInfo")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct TransferInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -644,9 +563,9 @@ pub struct TransferInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_work_shift: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_cost_center_rates: Option<Vec<crate::CostCenterRate>>,
+    pub target_cost_center_rates: Option<Vec<crate::OriginalCostCenterRate>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_employment_change: Option<crate::v2::job_change::TargetEmploymentChange>,
+    pub target_employment_change: Option<crate::OriginalEmploymentChange>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_job_grade: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -663,22 +582,8 @@ pub struct TransferInfo {
     pub target_pathway: Option<String>,
 }
 
-/// Part of a request.
-#[doc(alias = "CreateCoreHRJobChangeReqTransferInfoTargetEmploymentChange")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct TargetEmploymentChange {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub regular_employee_start_date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seniority_date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub employee_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_fields: Option<Vec<crate::v2::CustomField>>,
-}
-
 /// Part of an answer.
-#[doc(alias = "CreateCoreHRJobChangeRespTransferInfo")]
+#[doc(alias = "CreateCoreHRJobChangeV2RespTransferInfo")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CreateTransferInfo {
@@ -728,10 +633,10 @@ pub struct CreateTransferInfo {
     pub target_weekly_working_hours: Option<String>,
     pub original_work_shift: Option<String>,
     pub target_work_shift: Option<String>,
-    pub original_cost_center_rate: Option<Vec<crate::CostCenterRate>>,
-    pub target_cost_center_rate: Option<Vec<crate::CostCenterRate>>,
-    pub original_employment_change: Option<crate::v2::job_change::OriginalEmploymentChange>,
-    pub target_employment_change: Option<crate::v2::job_change::OriginalEmploymentChange>,
+    pub original_cost_center_rate: Option<Vec<crate::OriginalCostCenterRate>>,
+    pub target_cost_center_rate: Option<Vec<crate::OriginalCostCenterRate>>,
+    pub original_employment_change: Option<crate::CreateTransferInfoOriginalEmploymentChange>,
+    pub target_employment_change: Option<crate::CreateTransferInfoOriginalEmploymentChange>,
     pub original_job_grade: Option<String>,
     pub target_job_grade: Option<String>,
     pub original_compensation_type: Option<String>,
@@ -745,28 +650,6 @@ pub struct CreateTransferInfo {
     pub original_pathway: Option<String>,
     pub target_pathway: Option<String>,
     pub is_transfer_with_workforce: Option<bool>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateCoreHRJobChangeRespTransferInfoOriginalEmploymentChange")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct OriginalEmploymentChange {
-    pub regular_employee_start_date: Option<String>,
-    pub seniority_date: Option<String>,
-    pub employee_number: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
-}
-
-lark_core::string_enum! {
-/// The values of `user_id_type` the platform documents; a value it adds later arrives as `Other`.
-UserIdType {
-UserId = "user_id",
-UnionId = "union_id",
-OpenId = "open_id",
-PeopleAdminId = "people_admin_id",
-PeopleCorehrId = "people_corehr_id",
-}
 }
 
 lark_core::string_enum! {

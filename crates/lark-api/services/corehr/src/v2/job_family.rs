@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchGetCoreHRJobFamily` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchGetCoreHRJobFamily` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_family/batch_get)
 #[doc(alias = "BatchGetCoreHRJobFamily")]
@@ -69,7 +69,7 @@ impl lark_core::endpoint::Endpoint for BatchGet {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.QueryCoreHRJobFamilyMultiTimeline` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRJobFamilyMultiTimeline` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_family/query_multi_timeline)
 #[doc(alias = "QueryCoreHRJobFamilyMultiTimeline")]
@@ -154,7 +154,7 @@ impl lark_core::endpoint::Endpoint for QueryMultiTimeline {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRJobFamilyRecentChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRJobFamilyRecentChange` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_family/query_recent_change)
 #[doc(alias = "QueryCoreHRJobFamilyRecentChange")]
@@ -255,7 +255,7 @@ pub struct JobFamily {
     pub expiration_time: Option<String>,
     pub code: Option<String>,
     pub description: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRJobGrade` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRJobGrade` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_grade/create)
 #[doc(alias = "CreateCoreHRJobGrade")]
@@ -102,7 +102,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRJobGrade` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRJobGrade` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_grade/delete)
 #[doc(alias = "DeleteCoreHRJobGrade")]
@@ -141,7 +141,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRJobGrade` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRJobGrade` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_grade/query)
 #[doc(alias = "QueryCoreHRJobGrade")]
@@ -252,7 +252,7 @@ impl lark_core::endpoint::Page for QueryResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRJobGradeRecentChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRJobGradeRecentChange` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_grade/query_recent_change)
 #[doc(alias = "QueryCoreHRJobGradeRecentChange")]
@@ -343,7 +343,7 @@ impl lark_core::endpoint::Page for QueryRecentChangeResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRJobGrade` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRJobGrade` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_grade/patch)
 #[doc(alias = "UpdateCoreHRJobGrade")]

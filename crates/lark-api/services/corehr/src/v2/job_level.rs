@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchGetCoreHRJobLevel` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchGetCoreHRJobLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_level/batch_get)
 #[doc(alias = "BatchGetCoreHRJobLevel")]
@@ -70,7 +70,7 @@ impl lark_core::endpoint::Endpoint for BatchGet {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRJobLevelRecentChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRJobLevelRecentChange` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/job_level/query_recent_change)
 #[doc(alias = "QueryCoreHRJobLevelRecentChange")]
@@ -167,7 +167,7 @@ pub struct JobLevel {
     pub name: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
     pub description: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
     pub active: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub job_grade: Option<Vec<String>>,
     pub pathway_ids: Option<Vec<String>>,
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHRLocationActive` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRLocationActive` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/location/active)
 #[doc(alias = "CreateCoreHRLocationActive")]
@@ -57,7 +57,7 @@ impl lark_core::endpoint::Endpoint for Active {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchGetCoreHRLocation` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchGetCoreHRLocation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/location/batch_get)
 #[doc(alias = "BatchGetCoreHRLocation")]
@@ -110,7 +110,7 @@ impl lark_core::endpoint::Endpoint for BatchGet {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.QueryCoreHRLocationMultiTimeline` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRLocationMultiTimeline` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/location/query_multi_timeline)
 #[doc(alias = "QueryCoreHRLocationMultiTimeline")]
@@ -195,7 +195,7 @@ impl lark_core::endpoint::Endpoint for QueryMultiTimeline {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRLocationRecentChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRLocationRecentChange` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/location/query_recent_change)
 #[doc(alias = "QueryCoreHRLocationRecentChange")]
@@ -286,7 +286,7 @@ impl lark_core::endpoint::Page for QueryRecentChangeResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRLocation` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRLocation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/location/patch)
 #[doc(alias = "UpdateCoreHRLocation")]
@@ -318,6 +318,8 @@ pub struct Patch {
     time_zone_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     display_language_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Patch {
@@ -337,6 +339,7 @@ impl Patch {
             locale: None,
             time_zone_id: None,
             display_language_id: None,
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -411,6 +414,12 @@ impl Patch {
         self.display_language_id = Some(v.into());
         self
     }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
+        self
+    }
 }
 
 impl lark_core::endpoint::Endpoint for Patch {
@@ -446,49 +455,14 @@ pub struct Location {
     pub location_id: Option<String>,
     pub hiberarchy_common: Option<crate::HiberarchyCommon>,
     pub location_usage_list: Option<Vec<crate::CompanyType>>,
-    pub address: Option<Vec<crate::v2::location::Address>>,
+    pub address: Option<Vec<crate::v2::LocationAddress>>,
     pub working_hours_type_id: Option<String>,
     pub effective_time: Option<String>,
     pub expiration_time: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub locale: Option<crate::CompanyType>,
     pub time_zone_id: Option<String>,
     pub display_language_id: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "BatchGetCoreHRLocationRespItemAddres")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Address {
-    pub full_address_local_script: Option<String>,
-    pub full_address_western_script: Option<String>,
-    pub address_id: Option<String>,
-    pub country_region_id: Option<String>,
-    pub region_id: Option<String>,
-    pub address_line1: Option<String>,
-    pub address_line2: Option<String>,
-    pub address_line3: Option<String>,
-    pub address_line4: Option<String>,
-    pub address_line5: Option<String>,
-    pub address_line6: Option<String>,
-    pub address_line7: Option<String>,
-    pub address_line8: Option<String>,
-    pub address_line9: Option<String>,
-    pub local_address_line1: Option<String>,
-    pub local_address_line2: Option<String>,
-    pub local_address_line3: Option<String>,
-    pub local_address_line4: Option<String>,
-    pub local_address_line5: Option<String>,
-    pub local_address_line6: Option<String>,
-    pub local_address_line7: Option<String>,
-    pub local_address_line8: Option<String>,
-    pub local_address_line9: Option<String>,
-    pub postal_code: Option<String>,
-    pub address_type_list: Option<Vec<crate::CompanyType>>,
-    pub is_primary: Option<bool>,
-    pub is_public: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
 }
 
 /// Part of an answer.

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRLocationAddress` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRLocationAddress` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/location-address/create)
 #[doc(alias = "CreateCoreHRLocationAddress")]
@@ -295,7 +295,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRLocationAddress` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRLocationAddress` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/location-address/delete)
 #[doc(alias = "DeleteCoreHRLocationAddress")]
@@ -339,7 +339,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRLocationAddress` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRLocationAddress` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/location-address/patch)
 #[doc(alias = "UpdateCoreHRLocationAddress")]

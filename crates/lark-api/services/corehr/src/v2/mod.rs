@@ -24,6 +24,7 @@ pub mod default_cost_center;
 pub mod department;
 pub mod draft;
 pub mod employee;
+pub mod employee_custom_org;
 pub mod employees_additional_job;
 pub mod employees_bp;
 pub mod employees_international_assignment;
@@ -38,6 +39,7 @@ pub mod location;
 pub mod location_address;
 pub mod offboarding;
 pub mod pathway;
+pub mod person;
 pub mod position;
 pub mod pre_hire;
 pub mod probation;
@@ -59,6 +61,19 @@ pub mod signature_template_info_with_thumbnail;
 pub mod workforce_plan;
 pub mod workforce_plan_detail;
 pub mod workforce_plan_detail_row;
+
+/// Part of an answer.
+#[doc(alias = "BatchGetCoreHRCompanyRespItemCurrency")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Currency {
+    pub currency_id: Option<String>,
+    pub country_region_id_list: Option<Vec<String>>,
+    pub currency_name: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub numeric_code: Option<i64>,
+    pub currency_alpha_3_code: Option<String>,
+    pub status: Option<i64>,
+}
 
 /// Part of an answer.
 #[doc(alias = "BatchGetCoreHRCompanyRespItemOfficeAddressInfo")]
@@ -94,7 +109,7 @@ pub struct RegisteredOfficeAddressInfo {
     pub address_type_list: Option<Vec<crate::CompanyType>>,
     pub is_primary: Option<bool>,
     pub is_public: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of a request and of an answer.
@@ -145,7 +160,7 @@ pub struct Address {
     pub address_type_list: Option<Vec<crate::CompanyType>>,
     pub is_primary: Option<bool>,
     pub is_public: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.
@@ -190,7 +205,7 @@ pub struct NationalIdList {
     pub expiration_date: Option<String>,
     pub country_region_id: Option<String>,
     pub issued_by: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.
@@ -222,7 +237,7 @@ pub struct EducationList {
     pub field_of_study_name: Option<crate::CompanyType>,
     pub country_region_id: Option<String>,
     pub expected_end_date: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.
@@ -234,6 +249,40 @@ pub struct EmailList {
     pub is_primary: Option<bool>,
     pub is_public: Option<bool>,
     pub email_usage: Option<crate::CompanyType>,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchGetCoreHREmployeeRespItemPersonInfoPersonalProfile")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct PersonalProfile {
+    pub personal_profile_type: Option<crate::CompanyType>,
+    pub files: Option<Vec<lark_api_common::Device>>,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchGetCoreHREmployeeRespItemPersonInfoResidentTaxe")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ResidentTax {
+    pub year_resident_tax: Option<String>,
+    pub resident_status: Option<crate::CompanyType>,
+    pub tax_country_region_id: Option<String>,
+    pub custom_fields: Option<Vec<crate::CompanyCustomField>>,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchGetCoreHREmployeeRespItemPersonInfoWorkExperience")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct WorkExperienceList {
+    pub company_organization: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub department: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub job: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub description: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.
@@ -289,37 +338,38 @@ pub struct FileValue {
 }
 
 /// Part of an answer.
-#[doc(alias = "BatchGetCoreHREmployeeRespItemPersonInfoPersonalProfile")]
+#[doc(alias = "BatchGetCoreHRLocationRespItemAddres")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
-pub struct PersonalProfile {
-    pub personal_profile_type: Option<crate::CompanyType>,
-    pub files: Option<Vec<lark_api_common::Device>>,
-}
-
-/// Part of an answer.
-#[doc(alias = "BatchGetCoreHREmployeeRespItemPersonInfoResidentTaxe")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct ResidentTax {
-    pub year_resident_tax: Option<String>,
-    pub resident_status: Option<crate::CompanyType>,
-    pub tax_country_region_id: Option<String>,
-    pub custom_fields: Option<Vec<crate::CompanyCustomField>>,
-}
-
-/// Part of an answer.
-#[doc(alias = "BatchGetCoreHREmployeeRespItemPersonInfoWorkExperience")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct WorkExperienceList {
-    pub company_organization: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub department: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub job: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub description: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+pub struct LocationAddress {
+    pub full_address_local_script: Option<String>,
+    pub full_address_western_script: Option<String>,
+    pub address_id: Option<String>,
+    pub country_region_id: Option<String>,
+    pub region_id: Option<String>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub address_line3: Option<String>,
+    pub address_line4: Option<String>,
+    pub address_line5: Option<String>,
+    pub address_line6: Option<String>,
+    pub address_line7: Option<String>,
+    pub address_line8: Option<String>,
+    pub address_line9: Option<String>,
+    pub local_address_line1: Option<String>,
+    pub local_address_line2: Option<String>,
+    pub local_address_line3: Option<String>,
+    pub local_address_line4: Option<String>,
+    pub local_address_line5: Option<String>,
+    pub local_address_line6: Option<String>,
+    pub local_address_line7: Option<String>,
+    pub local_address_line8: Option<String>,
+    pub local_address_line9: Option<String>,
+    pub postal_code: Option<String>,
+    pub address_type_list: Option<Vec<crate::CompanyType>>,
+    pub is_primary: Option<bool>,
+    pub is_public: Option<bool>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.
@@ -349,6 +399,14 @@ pub struct MetaInfo {
     pub api_name: Option<String>,
     pub wk_id: Option<String>,
     pub label: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "BatchQueryCoreHRCostAllocationRespItemCostAllocationJobDataID")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct JobDataId {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wk_id: Option<String>,
 }
 
 /// Part of an answer.
@@ -385,14 +443,6 @@ pub struct CompanyItemRegisteredOfficeAddressInfo {
     pub address_type_list: Option<Vec<crate::CompanyType>>,
     pub is_primary: Option<bool>,
     pub is_public: Option<bool>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "BatchQueryCoreHRCostAllocationRespItemCostAllocationJobDataID")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct JobDataId {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub wk_id: Option<String>,
 }
 
 /// Part of a request and of an answer.
@@ -440,12 +490,14 @@ pub struct CostCenter {
     pub active: Option<bool>,
 }
 
-/// Part of a request.
-#[doc(alias = "CreateCoreHRCustomOrgReqCustomField")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct CustomField {
-    pub custom_api_name: String,
-    pub value: String,
+/// Part of an answer.
+#[doc(alias = "CreateCoreHRDepartmentTreeRespItem")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CostCenterItem {
+    pub id: Option<String>,
+    pub level: Option<i64>,
+    pub children: Option<Vec<String>>,
 }
 
 /// Part of a request and of an answer.
@@ -458,6 +510,16 @@ pub struct CostAllocation {
     pub expiration_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_center_rates: Option<Vec<crate::v2::OriginalCostCenterRate>>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateCoreHREmployeeReqPersonalInfoCitizenshipStatuse")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CitizenshipStatus {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub citizenship_status: Option<String>,
 }
 
 /// Part of a request and of an answer.
@@ -576,19 +638,6 @@ pub struct EaiDetail {
     pub date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estimated_active_individuals: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "BatchGetCoreHRCompanyRespItemCurrency")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Currency {
-    pub currency_id: Option<String>,
-    pub country_region_id_list: Option<Vec<String>>,
-    pub currency_name: Option<Vec<lark_api_common::LeaveAccrualRecordReason>>,
-    pub numeric_code: Option<i64>,
-    pub currency_alpha_3_code: Option<String>,
-    pub status: Option<i64>,
 }
 
 lark_core::string_enum! {

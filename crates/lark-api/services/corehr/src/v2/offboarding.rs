@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHROffboardingEdit` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHROffboardingEdit` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/offboarding/edit)
 #[doc(alias = "CreateCoreHROffboardingEdit")]
@@ -89,7 +89,7 @@ impl lark_core::endpoint::Endpoint for Edit {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.RevokeCoreHROffboarding` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.RevokeCoreHROffboarding` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/offboarding/revoke)
 #[doc(alias = "RevokeCoreHROffboarding")]
@@ -154,7 +154,7 @@ impl lark_core::endpoint::Endpoint for Revoke {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.SubmitCoreHROffboardingV2` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.SubmitCoreHROffboardingV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/offboarding/submit_v2)
 #[doc(alias = "SubmitCoreHROffboardingV2")]
@@ -181,6 +181,8 @@ pub struct SubmitV2 {
     custom_fields: Option<Vec<crate::CustomField>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     retain_account: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_transfer_with_workforce: Option<bool>,
 }
 
 impl SubmitV2 {
@@ -204,6 +206,7 @@ impl SubmitV2 {
             block_reason_explanation: None,
             custom_fields: None,
             retain_account: None,
+            is_transfer_with_workforce: None,
         }
     }
 
@@ -255,6 +258,12 @@ impl SubmitV2 {
     /// Sets `retain_account` (body, `bool`).
     pub fn retain_account(mut self, v: impl Into<bool>) -> Self {
         self.retain_account = Some(v.into());
+        self
+    }
+
+    /// Sets `is_transfer_with_workforce` (body, `bool`).
+    pub fn is_transfer_with_workforce(mut self, v: impl Into<bool>) -> Self {
+        self.is_transfer_with_workforce = Some(v.into());
         self
     }
 }

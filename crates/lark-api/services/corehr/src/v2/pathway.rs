@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHRPathwayActive` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRPathwayActive` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pathway/active)
 #[doc(alias = "CreateCoreHRPathwayActive")]
@@ -48,26 +48,64 @@ impl lark_core::endpoint::Endpoint for Active {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchGetCoreHRPathway` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchGetCoreHRPathway` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pathway/batch_get)
 #[doc(alias = "BatchGetCoreHRPathway")]
 #[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct BatchGet {
+    #[serde(skip)]
+    page_size: Option<i64>,
+    #[serde(skip)]
+    page_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pathway_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pathway_codes: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    active: Option<bool>,
 }
 
 impl BatchGet {
     /// A request; set optional parameters with the setters.
     pub fn new() -> Self {
-        Self { pathway_ids: None }
+        Self {
+            page_size: None,
+            page_token: None,
+            pathway_ids: None,
+            pathway_codes: None,
+            active: None,
+        }
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
     }
 
     /// Sets `pathway_ids` (body, `list<string>`).
     pub fn pathway_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.pathway_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `pathway_codes` (body, `list<string>`).
+    pub fn pathway_codes(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.pathway_codes = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `active` (body, `bool`).
+    pub fn active(mut self, v: impl Into<bool>) -> Self {
+        self.active = Some(v.into());
         self
     }
 }
@@ -92,6 +130,15 @@ impl lark_core::endpoint::Endpoint for BatchGet {
             .to_owned())
     }
 
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+    }
+
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
     }
@@ -102,7 +149,7 @@ impl lark_core::endpoint::Endpoint for BatchGet {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRPathway` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRPathway` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pathway/create)
 #[doc(alias = "CreateCoreHRPathway")]
@@ -196,7 +243,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRPathway` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRPathway` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pathway/delete)
 #[doc(alias = "DeleteCoreHRPathway")]
@@ -235,7 +282,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRPathway` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRPathway` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pathway/patch)
 #[doc(alias = "UpdateCoreHRPathway")]

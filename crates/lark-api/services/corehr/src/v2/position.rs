@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHRPositionActive` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRPositionActive` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/position/active)
 #[doc(alias = "CreateCoreHRPositionActive")]
@@ -55,7 +55,7 @@ impl lark_core::endpoint::Endpoint for Active {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRPosition` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRPosition` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/position/create)
 #[doc(alias = "CreateCoreHRPosition")]
@@ -96,7 +96,9 @@ pub struct Create {
     is_key_position: Option<bool>,
     effective_time: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    custom_fields: Option<Vec<crate::v2::CustomField>>,
+    custom_fields: Option<Vec<crate::OriginalEmploymentChangeCustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Create {
@@ -126,6 +128,7 @@ impl Create {
             is_key_position: None,
             effective_time: effective_time.into(),
             custom_fields: None,
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -225,12 +228,18 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CustomField>`).
+    /// Sets `custom_fields` (body, `list<OriginalEmploymentChangeCustomField>`).
     pub fn custom_fields(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v2::CustomField>>,
+        v: impl IntoIterator<Item = impl Into<crate::OriginalEmploymentChangeCustomField>>,
     ) -> Self {
         self.custom_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
         self
     }
 }
@@ -273,7 +282,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRPosition` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRPosition` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/position/del_position)
 #[doc(alias = "DeleteCoreHRPosition")]
@@ -315,7 +324,7 @@ impl lark_core::endpoint::Endpoint for DelPosition {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRPosition` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRPosition` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/position/query)
 #[doc(alias = "QueryCoreHRPosition")]
@@ -477,7 +486,7 @@ impl lark_core::endpoint::Page for QueryResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRPositionRecentChange` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRPositionRecentChange` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/position/query_recent_change)
 #[doc(alias = "QueryCoreHRPositionRecentChange")]
@@ -568,7 +577,7 @@ impl lark_core::endpoint::Page for QueryRecentChangeResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRPosition` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRPosition` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/position/patch)
 #[doc(alias = "UpdateCoreHRPosition")]
@@ -613,7 +622,9 @@ pub struct Patch {
     is_key_position: Option<bool>,
     effective_time: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    custom_fields: Option<Vec<crate::v2::CustomField>>,
+    custom_fields: Option<Vec<crate::OriginalEmploymentChangeCustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_prefer_manual_encoding: Option<bool>,
 }
 
 impl Patch {
@@ -640,6 +651,7 @@ impl Patch {
             is_key_position: None,
             effective_time: effective_time.into(),
             custom_fields: None,
+            is_prefer_manual_encoding: None,
         }
     }
 
@@ -751,12 +763,18 @@ impl Patch {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CustomField>`).
+    /// Sets `custom_fields` (body, `list<OriginalEmploymentChangeCustomField>`).
     pub fn custom_fields(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v2::CustomField>>,
+        v: impl IntoIterator<Item = impl Into<crate::OriginalEmploymentChangeCustomField>>,
     ) -> Self {
         self.custom_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `is_prefer_manual_encoding` (body, `bool`).
+    pub fn is_prefer_manual_encoding(mut self, v: impl Into<bool>) -> Self {
+        self.is_prefer_manual_encoding = Some(v.into());
         self
     }
 }
@@ -813,6 +831,6 @@ pub struct Position {
     pub is_key_position: Option<bool>,
     pub effective_time: Option<String>,
     pub expiration_time: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub created_by: Option<String>,
 }

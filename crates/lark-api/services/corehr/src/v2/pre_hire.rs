@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CompleteCoreHRPreHire` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CompleteCoreHRPreHire` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pre_hire/complete)
 #[doc(alias = "CompleteCoreHRPreHire")]
@@ -50,7 +50,7 @@ impl lark_core::endpoint::Endpoint for Complete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.CreateCoreHRPreHire` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRPreHire` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pre_hire/create)
 #[doc(alias = "CreateCoreHRPreHire")]
@@ -69,6 +69,8 @@ pub struct Create {
     ats_application_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     out_biz_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    application: Option<String>,
 }
 
 impl Create {
@@ -81,6 +83,7 @@ impl Create {
             work_experience: None,
             ats_application_id: None,
             out_biz_id: None,
+            application: None,
         }
     }
 
@@ -125,6 +128,12 @@ impl Create {
         self.out_biz_id = Some(v.into());
         self
     }
+
+    /// Sets `application` (body, `string`).
+    pub fn application(mut self, v: impl Into<String>) -> Self {
+        self.application = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -156,10 +165,10 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRPreHire` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRPreHireV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pre_hire/delete)
-#[doc(alias = "DeleteCoreHRPreHire")]
+#[doc(alias = "DeleteCoreHRPreHireV2")]
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Delete {
@@ -190,50 +199,12 @@ impl lark_core::endpoint::Endpoint for Delete {
     }
 }
 
-/// `corehr.v2.preHire.deleteV2`: `DELETE /open-apis/corehr/v2/pre_hires/:pre_hire_id`
-///
-/// Token: tenant.
-///
-/// Formerly `core_hr.DeleteCoreHRPreHireV2` (the facts' name); named after the official SDK.
-///
-/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pre_hire/delete)
-#[doc(alias = "DeleteCoreHRPreHireV2")]
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct DeleteV2 {
-    pre_hire_id: String,
-}
-
-impl DeleteV2 {
-    /// A request with its required `pre_hire_id`.
-    pub fn new(pre_hire_id: impl Into<String>) -> Self {
-        Self {
-            pre_hire_id: pre_hire_id.into(),
-        }
-    }
-}
-
-impl lark_core::endpoint::Endpoint for DeleteV2 {
-    type Output = lark_core::api::Empty;
-
-    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &lark_core::api::catalog::corehr::V2_PRE_HIRE_DELETE_V2
-    }
-
-    fn path(&self) -> lark_core::Result<String> {
-        lark_core::endpoint::fill_path(
-            lark_core::api::catalog::corehr::V2_PRE_HIRE_DELETE_V2.path,
-            &[("pre_hire_id", self.pre_hire_id.as_str())],
-        )
-    }
-}
-
 /// `corehr.v2.preHire.query`: `POST /open-apis/corehr/v2/pre_hires/query`
 ///
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRPreHire` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRPreHire` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pre_hire/query)
 #[doc(alias = "QueryCoreHRPreHire")]
@@ -358,7 +329,7 @@ impl lark_core::endpoint::Page for QueryResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.RestoreCoreHRPreHireFlowInstance` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.RestoreCoreHRPreHireFlowInstance` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pre_hire/restore_flow_instance)
 #[doc(alias = "RestoreCoreHRPreHireFlowInstance")]
@@ -418,7 +389,7 @@ impl lark_core::endpoint::Endpoint for RestoreFlowInstance {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.SearchCoreHRPreHire` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.SearchCoreHRPreHire` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pre_hire/search)
 #[doc(alias = "SearchCoreHRPreHire")]
@@ -693,7 +664,7 @@ impl lark_core::endpoint::Page for SearchResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.TransformCoreHRPreHireOnboardingTask` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.TransformCoreHRPreHireOnboardingTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pre_hire/transform_onboarding_task)
 #[doc(alias = "TransformCoreHRPreHireOnboardingTask")]
@@ -769,7 +740,7 @@ impl lark_core::endpoint::Endpoint for TransformOnboardingTask {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.TransitCoreHRPreHireTask` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.TransitCoreHRPreHireTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pre_hire/transit_task)
 #[doc(alias = "TransitCoreHRPreHireTask")]
@@ -821,10 +792,10 @@ impl lark_core::endpoint::Endpoint for TransitTask {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.UpdateCoreHRPreHire` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRPreHireV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pre_hire/patch)
-#[doc(alias = "UpdateCoreHRPreHire")]
+#[doc(alias = "UpdateCoreHRPreHireV2")]
 #[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct Patch {
@@ -918,112 +889,11 @@ impl lark_core::endpoint::Endpoint for Patch {
     }
 }
 
-/// `corehr.v2.preHire.patchV2`: `PATCH /open-apis/corehr/v2/pre_hires/:pre_hire_id`
-///
-/// Token: tenant.
-///
-/// Formerly `core_hr.UpdateCoreHRPreHireV2` (the facts' name); named after the official SDK.
-///
-/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pre_hire/patch)
-#[doc(alias = "UpdateCoreHRPreHireV2")]
-#[derive(Debug, Clone, serde::Serialize)]
-#[must_use]
-pub struct PatchV2 {
-    #[serde(skip)]
-    pre_hire_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    basic_info_update: Option<crate::v2::pre_hire::BasicInfoUpdate>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    offer_info_update: Option<crate::v2::pre_hire::OfferInfoUpdate>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    standard_update_fields: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    custom_update_fields: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    person_custom_update_fields: Option<Vec<String>>,
-}
-
-impl PatchV2 {
-    /// A request with its required `pre_hire_id`.
-    pub fn new(pre_hire_id: impl Into<String>) -> Self {
-        Self {
-            pre_hire_id: pre_hire_id.into(),
-            basic_info_update: None,
-            offer_info_update: None,
-            standard_update_fields: None,
-            custom_update_fields: None,
-            person_custom_update_fields: None,
-        }
-    }
-
-    /// Sets `basic_info_update` (body, `BasicInfoUpdate`).
-    pub fn basic_info_update(mut self, v: impl Into<crate::v2::pre_hire::BasicInfoUpdate>) -> Self {
-        self.basic_info_update = Some(v.into());
-        self
-    }
-
-    /// Sets `offer_info_update` (body, `OfferInfoUpdate`).
-    pub fn offer_info_update(mut self, v: impl Into<crate::v2::pre_hire::OfferInfoUpdate>) -> Self {
-        self.offer_info_update = Some(v.into());
-        self
-    }
-
-    /// Sets `standard_update_fields` (body, `list<string>`).
-    pub fn standard_update_fields(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.standard_update_fields = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `custom_update_fields` (body, `list<string>`).
-    pub fn custom_update_fields(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.custom_update_fields = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `person_custom_update_fields` (body, `list<string>`).
-    pub fn person_custom_update_fields(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.person_custom_update_fields = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
-
-/// The answer of [`PatchV2`].
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct PatchV2Response {
-    pub pre_hire_id: Option<String>,
-}
-
-impl lark_core::endpoint::Endpoint for PatchV2 {
-    type Output = PatchV2Response;
-
-    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &lark_core::api::catalog::corehr::V2_PRE_HIRE_PATCH_V2
-    }
-
-    fn path(&self) -> lark_core::Result<String> {
-        lark_core::endpoint::fill_path(
-            lark_core::api::catalog::corehr::V2_PRE_HIRE_PATCH_V2.path,
-            &[("pre_hire_id", self.pre_hire_id.as_str())],
-        )
-    }
-
-    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
-        lark_core::endpoint::Body::json(self)
-    }
-}
-
 /// `corehr.v2.preHire.withdrawOnboarding`: `POST /open-apis/corehr/v2/pre_hires/withdraw_onboarding`
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.WithdrawCoreHRPreHireOnboarding` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.WithdrawCoreHRPreHireOnboarding` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/pre_hire/withdraw_onboarding)
 #[doc(alias = "WithdrawCoreHRPreHireOnboarding")]
@@ -1133,7 +1003,7 @@ pub struct EmploymentInfo {
     pub updated_at: Option<String>,
     pub suspected_rehiring: Option<bool>,
     pub condition_worker: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub position_id: Option<String>,
     pub company_manual_updated: Option<bool>,
     pub pay_group: Option<crate::v2::pre_hire::PayGroup>,
@@ -1226,7 +1096,7 @@ pub struct EmploymentInfoSeniorityAdjustInformationList {
     pub reasons_for_seniority_adjustment: Option<String>,
     pub start_date: Option<String>,
     pub end_date: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.
@@ -1298,7 +1168,7 @@ pub struct PersonInfo {
     pub highest_degree_of_education: Option<crate::v2::EducationList>,
     pub personal_profile: Option<Vec<crate::v2::PersonalProfile>>,
     pub talent_id: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub national_id_number: Option<String>,
     pub family_address: Option<String>,
     pub person_info_chns: Option<Vec<crate::v2::pre_hire::PersonInfoChn>>,
@@ -1337,7 +1207,7 @@ pub struct PersonInfoBankAccountList {
     pub payment_amount: Option<String>,
     pub priority: Option<i64>,
     pub currency_id: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
 }
 
 /// Part of an answer.
@@ -1354,7 +1224,7 @@ pub struct PersonInfoDependentList {
     pub spouses_working_status: Option<crate::CompanyType>,
     pub is_this_person_covered_by_health_insurance: Option<bool>,
     pub is_this_person_allowed_for_tax_deduction: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub dependent_name: Option<String>,
     pub employer: Option<String>,
     pub job: Option<String>,
@@ -1374,7 +1244,7 @@ pub struct PersonInfoEmergencyContactList {
     pub phone_ist: Option<Vec<crate::v2::PhoneList>>,
     pub phone_list: Option<Vec<crate::v2::PhoneList>>,
     pub legal_name: Option<String>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub is_primary: Option<bool>,
 }
 
@@ -1400,7 +1270,7 @@ pub struct ProbationInfo {
 }
 
 /// Part of a request.
-#[doc(alias = "UpdateCoreHRPreHireReqBasicInfoUpdate")]
+#[doc(alias = "UpdateCoreHRPreHireV2ReqBasicInfoUpdate")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct BasicInfoUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1470,7 +1340,7 @@ pub struct BasicInfoUpdate {
 }
 
 /// Part of a request.
-#[doc(alias = "UpdateCoreHRPreHireReqBasicInfoUpdateEducationInfo")]
+#[doc(alias = "UpdateCoreHRPreHireV2ReqBasicInfoUpdateEducationInfo")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct BasicInfoUpdateEducationInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1486,7 +1356,7 @@ pub struct BasicInfoUpdateEducationInfo {
 }
 
 /// Part of a request.
-#[doc(alias = "UpdateCoreHRPreHireReqBasicInfoUpdateName")]
+#[doc(alias = "UpdateCoreHRPreHireV2ReqBasicInfoUpdateName")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct BasicInfoUpdateName {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1514,7 +1384,7 @@ pub struct BasicInfoUpdateName {
 }
 
 /// Part of a request.
-#[doc(alias = "UpdateCoreHRPreHireReqBasicInfoUpdateWorkExperience")]
+#[doc(alias = "UpdateCoreHRPreHireV2ReqBasicInfoUpdateWorkExperience")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct BasicInfoUpdateWorkExperience {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1532,7 +1402,7 @@ pub struct BasicInfoUpdateWorkExperience {
 }
 
 /// Part of a request.
-#[doc(alias = "UpdateCoreHRPreHireReqOfferInfoUpdate")]
+#[doc(alias = "UpdateCoreHRPreHireV2ReqOfferInfoUpdate")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct OfferInfoUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]

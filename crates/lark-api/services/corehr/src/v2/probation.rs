@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.EnableDisableCoreHRProbationAssessment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.EnableDisableCoreHRProbationAssessment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/probation/enable_disable_assessment)
 #[doc(alias = "EnableDisableCoreHRProbationAssessment")]
@@ -58,7 +58,7 @@ impl lark_core::endpoint::Endpoint for EnableDisableAssessment {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.SearchCoreHRProbation` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.SearchCoreHRProbation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/probation/search)
 #[doc(alias = "SearchCoreHRProbation")]
@@ -286,7 +286,7 @@ impl lark_core::endpoint::Page for SearchResponse {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.SubmitCoreHRProbation` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.SubmitCoreHRProbation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/probation/submit)
 #[doc(alias = "SubmitCoreHRProbation")]
@@ -418,7 +418,7 @@ impl lark_core::endpoint::Endpoint for Submit {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.WithdrawCoreHRProbation` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.WithdrawCoreHRProbation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/probation/withdraw)
 #[doc(alias = "WithdrawCoreHRProbation")]
@@ -482,6 +482,173 @@ impl lark_core::endpoint::Endpoint for Withdraw {
     }
 }
 
+/// `corehr.v2.probation.edit`: `POST /open-apis/corehr/v2/probation/edit`
+///
+/// Token: tenant.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `core_hr.EditCorehrV2Probation`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=edit&project=corehr&resource=probation&version=v2)
+#[doc(alias = "EditCorehrV2Probation")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Edit {
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    employment_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probation_start_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probation_expected_end_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probation_outcome: Option<crate::v2::probation::ProbationOutcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actual_probation_end_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probation_extend_expected_end_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extended_probation_period_duration: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extended_probation_period_unit: Option<crate::v2::probation::ExtendedProbationPeriodUnit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    self_review: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_fields: Option<Vec<crate::v2::probation::CustomField>>,
+}
+
+impl Edit {
+    /// A request with its required `employment_id`.
+    pub fn new(employment_id: impl Into<String>) -> Self {
+        Self {
+            user_id_type: None,
+            employment_id: employment_id.into(),
+            probation_start_date: None,
+            probation_expected_end_date: None,
+            probation_outcome: None,
+            actual_probation_end_date: None,
+            probation_extend_expected_end_date: None,
+            extended_probation_period_duration: None,
+            extended_probation_period_unit: None,
+            notes: None,
+            self_review: None,
+            custom_fields: None,
+        }
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `probation_start_date` (body, `string`).
+    pub fn probation_start_date(mut self, v: impl Into<String>) -> Self {
+        self.probation_start_date = Some(v.into());
+        self
+    }
+
+    /// Sets `probation_expected_end_date` (body, `string`).
+    pub fn probation_expected_end_date(mut self, v: impl Into<String>) -> Self {
+        self.probation_expected_end_date = Some(v.into());
+        self
+    }
+
+    /// Sets `probation_outcome` (body, `ProbationOutcome`).
+    pub fn probation_outcome(
+        mut self,
+        v: impl Into<crate::v2::probation::ProbationOutcome>,
+    ) -> Self {
+        self.probation_outcome = Some(v.into());
+        self
+    }
+
+    /// Sets `actual_probation_end_date` (body, `string`).
+    pub fn actual_probation_end_date(mut self, v: impl Into<String>) -> Self {
+        self.actual_probation_end_date = Some(v.into());
+        self
+    }
+
+    /// Sets `probation_extend_expected_end_date` (body, `string`).
+    pub fn probation_extend_expected_end_date(mut self, v: impl Into<String>) -> Self {
+        self.probation_extend_expected_end_date = Some(v.into());
+        self
+    }
+
+    /// Sets `extended_probation_period_duration` (body, `i64`).
+    pub fn extended_probation_period_duration(mut self, v: impl Into<i64>) -> Self {
+        self.extended_probation_period_duration = Some(v.into());
+        self
+    }
+
+    /// Sets `extended_probation_period_unit` (body, `ExtendedProbationPeriodUnit`).
+    pub fn extended_probation_period_unit(
+        mut self,
+        v: impl Into<crate::v2::probation::ExtendedProbationPeriodUnit>,
+    ) -> Self {
+        self.extended_probation_period_unit = Some(v.into());
+        self
+    }
+
+    /// Sets `notes` (body, `string`).
+    pub fn notes(mut self, v: impl Into<String>) -> Self {
+        self.notes = Some(v.into());
+        self
+    }
+
+    /// Sets `self_review` (body, `string`).
+    pub fn self_review(mut self, v: impl Into<String>) -> Self {
+        self.self_review = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_fields` (body, `list<CustomField>`).
+    pub fn custom_fields(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::v2::probation::CustomField>>,
+    ) -> Self {
+        self.custom_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Edit {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::corehr::V2_PROBATION_EDIT
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::corehr::V2_PROBATION_EDIT
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// Part of a request.
+#[doc(alias = "EditCorehrV2ProbationReqCustomField")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CustomField {
+    pub custom_api_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<lark_api_common::Label>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<i64>,
+    pub value: String,
+}
+
 /// Part of an answer.
 #[doc(alias = "SearchCoreHRProbationRespItem")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -500,7 +667,7 @@ pub struct Probation {
     pub notes: Option<String>,
     pub process_id: Option<String>,
     pub converted_via_bpm: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub final_assessment_status: Option<crate::CompanyType>,
     pub final_assessment_result: Option<crate::CompanyType>,
     pub final_assessment_score: Option<f64>,
@@ -529,18 +696,6 @@ pub struct Assessment {
     pub is_final_asssessment: Option<bool>,
 }
 
-/// Part of a request.
-#[doc(alias = "SubmitCoreHRProbationReqCustomField")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct CustomField {
-    pub custom_api_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<lark_api_common::Label>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<i64>,
-    pub value: String,
-}
-
 /// Part of an answer.
 #[doc(alias = "SubmitCoreHRProbationRespProbationInfo")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -559,7 +714,7 @@ pub struct ProbationInfo {
     pub notes: Option<String>,
     pub process_id: Option<String>,
     pub converted_via_bpm: Option<bool>,
-    pub custom_fields: Option<Vec<crate::OffboardingInfoCustomField>>,
+    pub custom_fields: Option<Vec<crate::CreateTransferInfoOriginalEmploymentChangeCustomField>>,
     pub final_assessment_status: Option<crate::CompanyType>,
     pub final_assessment_result: Option<crate::CompanyType>,
     pub final_assessment_score: Option<f64>,
@@ -594,5 +749,23 @@ SubmissionType {
 SelfSubmission = "self_submission",
 System = "system",
 HrSubmission = "hr_submission",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `extended_probation_period_unit` the platform documents; a value it adds later arrives as `Other`.
+ExtendedProbationPeriodUnit {
+Day = "day",
+Week = "week",
+Month = "month",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `probation_outcome` the platform documents; a value it adds later arrives as `Other`.
+ProbationOutcome {
+Passed = "passed",
+Failed = "failed",
+Delayed = "delayed",
 }
 }

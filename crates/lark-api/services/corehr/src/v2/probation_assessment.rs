@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.CreateCoreHRProbationAssessment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.CreateCoreHRProbationAssessment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/probation-assessment/create)
 #[doc(alias = "CreateCoreHRProbationAssessment")]
@@ -95,7 +95,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.DeleteCoreHRProbationAssessment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DeleteCoreHRProbationAssessment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/probation-assessment/delete)
 #[doc(alias = "DeleteCoreHRProbationAssessment")]
@@ -134,7 +134,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `core_hr.UpdateCoreHRProbationAssessment` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.UpdateCoreHRProbationAssessment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/probation-assessment/patch)
 #[doc(alias = "UpdateCoreHRProbationAssessment")]

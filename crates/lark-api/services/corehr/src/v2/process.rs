@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRProcessFlowVariableData` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRProcessFlowVariableData` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/process/flow_variable_data)
 #[doc(alias = "GetCoreHRProcessFlowVariableData")]
@@ -89,7 +89,7 @@ impl lark_core::endpoint::Endpoint for FlowVariableData {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRProcess` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRProcess` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/process/get)
 #[doc(alias = "GetCoreHRProcess")]
@@ -170,7 +170,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.GetCoreHRProcessList` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRProcessList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/process/list)
 #[doc(alias = "GetCoreHRProcessList")]

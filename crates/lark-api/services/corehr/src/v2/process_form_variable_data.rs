@@ -5,10 +5,10 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.GetCoreHRProcessFormVariableData` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.GetCoreHRProcessFormVariableDataV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/process-form_variable_data/get)
-#[doc(alias = "GetCoreHRProcessFormVariableData")]
+#[doc(alias = "GetCoreHRProcessFormVariableDataV2")]
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Get {
@@ -58,77 +58,6 @@ impl lark_core::endpoint::Endpoint for Get {
     fn path(&self) -> lark_core::Result<String> {
         lark_core::endpoint::fill_path(
             lark_core::api::catalog::corehr::V2_PROCESS_FORM_VARIABLE_DATA_GET.path,
-            &[("process_id", self.process_id.as_str())],
-        )
-    }
-
-    fn query(&self, query: &mut Vec<(&'static str, String)>) {
-        if let Some(v) = &self.user_id_type {
-            query.push(("user_id_type", v.as_str().to_owned()));
-        }
-        if let Some(v) = &self.department_id_type {
-            query.push(("department_id_type", v.as_str().to_owned()));
-        }
-    }
-}
-
-/// `corehr.v2.processFormVariableData.getV2`: `GET /open-apis/corehr/v2/processes/:process_id/form_variable_data`
-///
-/// Token: tenant.
-///
-/// Formerly `core_hr.GetCoreHRProcessFormVariableDataV2` (the facts' name); named after the official SDK.
-///
-/// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/process-form_variable_data/get)
-#[doc(alias = "GetCoreHRProcessFormVariableDataV2")]
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct GetV2 {
-    process_id: String,
-    user_id_type: Option<lark_api_common::UserIdType>,
-    department_id_type: Option<crate::DepartmentIdType>,
-}
-
-impl GetV2 {
-    /// A request with its required `process_id`.
-    pub fn new(process_id: impl Into<String>) -> Self {
-        Self {
-            process_id: process_id.into(),
-            user_id_type: None,
-            department_id_type: None,
-        }
-    }
-
-    /// Sets `user_id_type` (query, `UserIdType`).
-    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
-        self.user_id_type = Some(v.into());
-        self
-    }
-
-    /// Sets `department_id_type` (query, `DepartmentIdType`).
-    pub fn department_id_type(mut self, v: impl Into<crate::DepartmentIdType>) -> Self {
-        self.department_id_type = Some(v.into());
-        self
-    }
-}
-
-/// The answer of [`GetV2`].
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct GetV2Response {
-    pub field_variable_values: Option<Vec<crate::v2::FieldVariableValue>>,
-    pub process_id: Option<String>,
-}
-
-impl lark_core::endpoint::Endpoint for GetV2 {
-    type Output = GetV2Response;
-
-    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
-        &lark_core::api::catalog::corehr::V2_PROCESS_FORM_VARIABLE_DATA_GET_V2
-    }
-
-    fn path(&self) -> lark_core::Result<String> {
-        lark_core::endpoint::fill_path(
-            lark_core::api::catalog::corehr::V2_PROCESS_FORM_VARIABLE_DATA_GET_V2.path,
             &[("process_id", self.process_id.as_str())],
         )
     }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchDeleteCoreHRReportDetailRow` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchDeleteCoreHRReportDetailRow` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/report_detail_row/batchDelete)
 #[doc(alias = "BatchDeleteCoreHRReportDetailRow")]
@@ -65,7 +65,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchSaveCoreHRReportDetailRow` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchSaveCoreHRReportDetailRow` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/report_detail_row/batchSave)
 #[doc(alias = "BatchSaveCoreHRReportDetailRow")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `core_hr.DownloadCoreHRSignatureFile` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.DownloadCoreHRSignatureFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/signature_file/download)
 #[doc(alias = "DownloadCoreHRSignatureFile")]
@@ -45,7 +45,7 @@ impl lark_core::endpoint::Endpoint for Download {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.ListCoreHRSignatureFile` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.ListCoreHRSignatureFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/signature_file/list)
 #[doc(alias = "ListCoreHRSignatureFile")]
@@ -60,6 +60,7 @@ pub struct List {
     update_time_end: Option<String>,
     user_id_type: Option<lark_api_common::UserIdType>,
     template_ids: Option<Vec<String>>,
+    select_sign_url: Option<bool>,
 }
 
 impl List {
@@ -74,6 +75,7 @@ impl List {
             update_time_end: None,
             user_id_type: None,
             template_ids: None,
+            select_sign_url: None,
         }
     }
 
@@ -122,6 +124,12 @@ impl List {
     /// Sets `template_ids` (query, `list<string>`).
     pub fn template_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.template_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `select_sign_url` (query, `bool`).
+    pub fn select_sign_url(mut self, v: impl Into<bool>) -> Self {
+        self.select_sign_url = Some(v.into());
         self
     }
 }
@@ -177,6 +185,9 @@ impl lark_core::endpoint::Endpoint for List {
                 query.push(("template_ids", v.clone()));
             }
         }
+        if let Some(v) = &self.select_sign_url {
+            query.push(("select_sign_url", v.to_string()));
+        }
     }
 }
 
@@ -200,7 +211,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.ListCoreHRSignatureFileByBizID` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.ListCoreHRSignatureFileByBizID` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/signature_file/list_by_biz_id)
 #[doc(alias = "ListCoreHRSignatureFileByBizID")]
@@ -277,7 +288,7 @@ impl lark_core::endpoint::Endpoint for ListByBizId {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.QueryCoreHRSignatureFile` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.QueryCoreHRSignatureFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/signature_file/query)
 #[doc(alias = "QueryCoreHRSignatureFile")]
@@ -296,6 +307,8 @@ pub struct Query {
     update_time_end: Option<String>,
     #[serde(skip)]
     user_id_type: Option<lark_api_common::UserIdType>,
+    #[serde(skip)]
+    select_sign_url: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     states: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -312,6 +325,7 @@ impl Query {
             update_time_start: None,
             update_time_end: None,
             user_id_type: None,
+            select_sign_url: None,
             states: None,
             template_ids: None,
         }
@@ -350,6 +364,12 @@ impl Query {
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `select_sign_url` (query, `bool`).
+    pub fn select_sign_url(mut self, v: impl Into<bool>) -> Self {
+        self.select_sign_url = Some(v.into());
         self
     }
 
@@ -407,6 +427,9 @@ impl lark_core::endpoint::Endpoint for Query {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.select_sign_url {
+            query.push(("select_sign_url", v.to_string()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -434,7 +457,7 @@ impl lark_core::endpoint::Page for QueryResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.TerminateCoreHRSignatureFile` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.TerminateCoreHRSignatureFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/signature_file/terminate)
 #[doc(alias = "TerminateCoreHRSignatureFile")]

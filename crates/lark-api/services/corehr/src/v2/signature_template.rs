@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.SearchCoreHRSignatureTemplate` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.SearchCoreHRSignatureTemplate` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/signature_template/search)
 #[doc(alias = "SearchCoreHRSignatureTemplate")]

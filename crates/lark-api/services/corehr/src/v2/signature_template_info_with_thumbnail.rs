@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.ListCoreHRSignatureTemplateInfoWithThumbnail` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.ListCoreHRSignatureTemplateInfoWithThumbnail` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/signature_template_info_with_thumbnail/list)
 #[doc(alias = "ListCoreHRSignatureTemplateInfoWithThumbnail")]
@@ -20,6 +20,8 @@ pub struct List {
     usage_apiname: Option<String>,
     active: Option<bool>,
     applicability_apinames: Option<Vec<String>>,
+    need_region_info: Option<bool>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl List {
@@ -33,6 +35,8 @@ impl List {
             usage_apiname: None,
             active: None,
             applicability_apinames: None,
+            need_region_info: None,
+            user_id_type: None,
         }
     }
 
@@ -78,6 +82,18 @@ impl List {
         v: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         self.applicability_apinames = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `need_region_info` (query, `bool`).
+    pub fn need_region_info(mut self, v: impl Into<bool>) -> Self {
+        self.need_region_info = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
         self
     }
 }
@@ -131,6 +147,12 @@ impl lark_core::endpoint::Endpoint for List {
             for v in list {
                 query.push(("applicability_apinames", v.clone()));
             }
+        }
+        if let Some(v) = &self.need_region_info {
+            query.push(("need_region_info", v.to_string()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
         }
     }
 }

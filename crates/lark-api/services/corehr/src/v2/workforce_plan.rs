@@ -3,9 +3,9 @@
 
 /// `corehr.v2.workforcePlan.list`: `GET /open-apis/corehr/v2/workforce_plans`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 ///
-/// Formerly `core_hr.ListCoreHRWorkforcePlan` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.ListCoreHRWorkforcePlan` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/workforce_plan/list)
 #[doc(alias = "ListCoreHRWorkforcePlan")]
@@ -14,6 +14,12 @@
 pub struct List {
     get_all_plan: Option<bool>,
     active: Option<bool>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+    page_token: Option<String>,
+    page_size: Option<i64>,
+    start_date: Option<String>,
+    end_date: Option<String>,
 }
 
 impl List {
@@ -22,6 +28,12 @@ impl List {
         Self {
             get_all_plan: None,
             active: None,
+            limit: None,
+            offset: None,
+            page_token: None,
+            page_size: None,
+            start_date: None,
+            end_date: None,
         }
     }
 
@@ -34,6 +46,42 @@ impl List {
     /// Sets `active` (query, `bool`).
     pub fn active(mut self, v: impl Into<bool>) -> Self {
         self.active = Some(v.into());
+        self
+    }
+
+    /// Sets `limit` (query, `i64`).
+    pub fn limit(mut self, v: impl Into<i64>) -> Self {
+        self.limit = Some(v.into());
+        self
+    }
+
+    /// Sets `offset` (query, `i64`).
+    pub fn offset(mut self, v: impl Into<i64>) -> Self {
+        self.offset = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `start_date` (query, `string`).
+    pub fn start_date(mut self, v: impl Into<String>) -> Self {
+        self.start_date = Some(v.into());
+        self
+    }
+
+    /// Sets `end_date` (query, `string`).
+    pub fn end_date(mut self, v: impl Into<String>) -> Self {
+        self.end_date = Some(v.into());
         self
     }
 }
@@ -65,6 +113,24 @@ impl lark_core::endpoint::Endpoint for List {
         }
         if let Some(v) = &self.active {
             query.push(("active", v.to_string()));
+        }
+        if let Some(v) = &self.limit {
+            query.push(("limit", v.to_string()));
+        }
+        if let Some(v) = &self.offset {
+            query.push(("offset", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.start_date {
+            query.push(("start_date", v.clone()));
+        }
+        if let Some(v) = &self.end_date {
+            query.push(("end_date", v.clone()));
         }
     }
 }

@@ -3,10 +3,10 @@
 
 /// `corehr.v2.workforcePlanDetail.batch`: `POST /open-apis/corehr/v2/workforce_plan_details/batch`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.BatchQueryCoreHRWorkforcePlanDetail` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchQueryCoreHRWorkforcePlanDetail` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/workforce_plan_detail/batch)
 #[doc(alias = "BatchQueryCoreHRWorkforcePlanDetail")]
@@ -198,10 +198,10 @@ impl lark_core::endpoint::Page for BatchResponse {
 
 /// `corehr.v2.workforcePlanDetail.batchV2`: `POST /open-apis/corehr/v2/workforce_plan_details/batch_v2`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `core_hr.BatchQueryCoreHRWorkforcePlanDetailV2` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchQueryCoreHRWorkforcePlanDetailV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/workforce_plan_detail/batch_v2)
 #[doc(alias = "BatchQueryCoreHRWorkforcePlanDetailV2")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchDeleteCoreHRWorkforcePlanDetailRow` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchDeleteCoreHRWorkforcePlanDetailRow` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/workforce_plan_detail_row/batchDelete)
 #[doc(alias = "BatchDeleteCoreHRWorkforcePlanDetailRow")]
@@ -60,7 +60,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `core_hr.BatchSaveCoreHRWorkforcePlanDetailRow` (the facts' name); named after the official SDK.
+/// Formerly `core_hr.BatchSaveCoreHRWorkforcePlanDetailRow` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/workforce_plan_detail_row/batchSave)
 #[doc(alias = "BatchSaveCoreHRWorkforcePlanDetailRow")]

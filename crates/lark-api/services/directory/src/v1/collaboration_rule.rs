@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.CreateDirectoryCollaborationRule` (the facts' name); named after the official SDK.
+/// Formerly `directory.CreateDirectoryCollaborationRule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/collaboration_rule/create)
 #[doc(alias = "CreateDirectoryCollaborationRule")]
@@ -14,6 +14,8 @@
 pub struct Create {
     #[serde(skip)]
     target_tenant_key: String,
+    #[serde(skip)]
+    tenant_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     subjects: Option<crate::v1::collaboration_rule::Subject>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,9 +27,16 @@ impl Create {
     pub fn new(target_tenant_key: impl Into<String>) -> Self {
         Self {
             target_tenant_key: target_tenant_key.into(),
+            tenant_id: None,
             subjects: None,
             objects: None,
         }
+    }
+
+    /// Sets `tenant_id` (query, `string`).
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.tenant_id = Some(v.into());
+        self
     }
 
     /// Sets `subjects` (body, `Subject`).
@@ -67,6 +76,9 @@ impl lark_core::endpoint::Endpoint for Create {
 
     fn query(&self, query: &mut Vec<(&'static str, String)>) {
         query.push(("target_tenant_key", self.target_tenant_key.clone()));
+        if let Some(v) = &self.tenant_id {
+            query.push(("tenant_id", v.clone()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -78,7 +90,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.DeleteDirectoryCollaborationRule` (the facts' name); named after the official SDK.
+/// Formerly `directory.DeleteDirectoryCollaborationRule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/collaboration_rule/delete)
 #[doc(alias = "DeleteDirectoryCollaborationRule")]
@@ -87,6 +99,7 @@ impl lark_core::endpoint::Endpoint for Create {
 pub struct Delete {
     collaboration_rule_id: String,
     target_tenant_key: String,
+    tenant_id: Option<String>,
 }
 
 impl Delete {
@@ -98,7 +111,14 @@ impl Delete {
         Self {
             collaboration_rule_id: collaboration_rule_id.into(),
             target_tenant_key: target_tenant_key.into(),
+            tenant_id: None,
         }
+    }
+
+    /// Sets `tenant_id` (query, `string`).
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.tenant_id = Some(v.into());
+        self
     }
 }
 
@@ -118,6 +138,9 @@ impl lark_core::endpoint::Endpoint for Delete {
 
     fn query(&self, query: &mut Vec<(&'static str, String)>) {
         query.push(("target_tenant_key", self.target_tenant_key.clone()));
+        if let Some(v) = &self.tenant_id {
+            query.push(("tenant_id", v.clone()));
+        }
     }
 }
 
@@ -126,7 +149,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `directory.ListDirectoryCollaborationRule` (the facts' name); named after the official SDK.
+/// Formerly `directory.ListDirectoryCollaborationRule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/collaboration_rule/list)
 #[doc(alias = "ListDirectoryCollaborationRule")]
@@ -136,6 +159,7 @@ pub struct List {
     page_size: Option<i64>,
     page_token: Option<String>,
     target_tenant_key: String,
+    tenant_id: Option<String>,
 }
 
 impl List {
@@ -145,6 +169,7 @@ impl List {
             page_size: None,
             page_token: None,
             target_tenant_key: target_tenant_key.into(),
+            tenant_id: None,
         }
     }
 
@@ -157,6 +182,12 @@ impl List {
     /// Sets `page_token` (query, `string`).
     pub fn page_token(mut self, v: impl Into<String>) -> Self {
         self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `tenant_id` (query, `string`).
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.tenant_id = Some(v.into());
         self
     }
 }
@@ -193,6 +224,9 @@ impl lark_core::endpoint::Endpoint for List {
             query.push(("page_token", v.clone()));
         }
         query.push(("target_tenant_key", self.target_tenant_key.clone()));
+        if let Some(v) = &self.tenant_id {
+            query.push(("tenant_id", v.clone()));
+        }
     }
 }
 
@@ -216,7 +250,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.UpdateDirectoryCollaborationRule` (the facts' name); named after the official SDK.
+/// Formerly `directory.UpdateDirectoryCollaborationRule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/collaboration_rule/update)
 #[doc(alias = "UpdateDirectoryCollaborationRule")]
@@ -227,6 +261,8 @@ pub struct Update {
     collaboration_rule_id: String,
     #[serde(skip)]
     target_tenant_key: String,
+    #[serde(skip)]
+    tenant_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     subjects: Option<crate::v1::collaboration_rule::Subject>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -242,9 +278,16 @@ impl Update {
         Self {
             collaboration_rule_id: collaboration_rule_id.into(),
             target_tenant_key: target_tenant_key.into(),
+            tenant_id: None,
             subjects: None,
             objects: None,
         }
+    }
+
+    /// Sets `tenant_id` (query, `string`).
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.tenant_id = Some(v.into());
+        self
     }
 
     /// Sets `subjects` (body, `Subject`).
@@ -276,6 +319,9 @@ impl lark_core::endpoint::Endpoint for Update {
 
     fn query(&self, query: &mut Vec<(&'static str, String)>) {
         query.push(("target_tenant_key", self.target_tenant_key.clone()));
+        if let Some(v) = &self.tenant_id {
+            query.push(("tenant_id", v.clone()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `directory.ListDirectoryCollaborationTenant` (the facts' name); named after the official SDK.
+/// Formerly `directory.ListDirectoryCollaborationTenant` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/collaboration_tenant/list)
 #[doc(alias = "ListDirectoryCollaborationTenant")]
@@ -15,6 +15,7 @@
 pub struct List {
     page_size: Option<i64>,
     page_token: Option<String>,
+    tenant_id: Option<String>,
 }
 
 impl List {
@@ -23,6 +24,7 @@ impl List {
         Self {
             page_size: None,
             page_token: None,
+            tenant_id: None,
         }
     }
 
@@ -35,6 +37,12 @@ impl List {
     /// Sets `page_token` (query, `string`).
     pub fn page_token(mut self, v: impl Into<String>) -> Self {
         self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `tenant_id` (query, `string`).
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.tenant_id = Some(v.into());
         self
     }
 }
@@ -69,6 +77,9 @@ impl lark_core::endpoint::Endpoint for List {
         }
         if let Some(v) = &self.page_token {
             query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.tenant_id {
+            query.push(("tenant_id", v.clone()));
         }
     }
 }

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `directory.ListDirectoryCollborationShareEntity` (the facts' name); named after the official SDK.
+/// Formerly `directory.ListDirectoryCollborationShareEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/collboration_share_entity/list)
 #[doc(alias = "ListDirectoryCollborationShareEntity")]
@@ -19,6 +19,7 @@ pub struct List {
     is_select_subject: Option<bool>,
     page_token: Option<String>,
     page_size: Option<i64>,
+    tenant_id: Option<String>,
 }
 
 impl List {
@@ -31,6 +32,7 @@ impl List {
             is_select_subject: None,
             page_token: None,
             page_size: None,
+            tenant_id: None,
         }
     }
 
@@ -61,6 +63,12 @@ impl List {
     /// Sets `page_size` (query, `i64`).
     pub fn page_size(mut self, v: impl Into<i64>) -> Self {
         self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `tenant_id` (query, `string`).
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.tenant_id = Some(v.into());
         self
     }
 }
@@ -107,6 +115,9 @@ impl lark_core::endpoint::Endpoint for List {
         }
         if let Some(v) = &self.page_size {
             query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.tenant_id {
+            query.push(("tenant_id", v.clone()));
         }
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.CreateDirectoryDepartment` (the facts' name); named after the official SDK.
+/// Formerly `directory.CreateDirectoryDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/department/create)
 #[doc(alias = "CreateDirectoryDepartment")]
@@ -16,6 +16,10 @@ pub struct Create {
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
+    #[serde(skip)]
+    tenant_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     department: Option<crate::v1::department::Department>,
 }
@@ -26,6 +30,8 @@ impl Create {
         Self {
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: None,
+            tenant_id: None,
             department: None,
         }
     }
@@ -39,6 +45,18 @@ impl Create {
     /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
+        self
+    }
+
+    /// Sets `tenant_id` (query, `string`).
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.tenant_id = Some(v.into());
         self
     }
 
@@ -76,6 +94,12 @@ impl lark_core::endpoint::Endpoint for Create {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
+        if let Some(v) = &self.tenant_id {
+            query.push(("tenant_id", v.clone()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -87,7 +111,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.DeleteDirectoryDepartment` (the facts' name); named after the official SDK.
+/// Formerly `directory.DeleteDirectoryDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/department/delete)
 #[doc(alias = "DeleteDirectoryDepartment")]
@@ -96,6 +120,8 @@ impl lark_core::endpoint::Endpoint for Create {
 pub struct Delete {
     department_id: String,
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    is_admin_role: Option<bool>,
+    employee_id_type: Option<crate::v1::EmployeeIdType>,
 }
 
 impl Delete {
@@ -104,12 +130,26 @@ impl Delete {
         Self {
             department_id: department_id.into(),
             department_id_type: None,
+            is_admin_role: None,
+            employee_id_type: None,
         }
     }
 
     /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
+        self
+    }
+
+    /// Sets `employee_id_type` (query, `EmployeeIdType`).
+    pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
+        self.employee_id_type = Some(v.into());
         self
     }
 }
@@ -132,6 +172,12 @@ impl lark_core::endpoint::Endpoint for Delete {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
+        if let Some(v) = &self.employee_id_type {
+            query.push(("employee_id_type", v.as_str().to_owned()));
+        }
     }
 }
 
@@ -139,7 +185,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.CreateDirectoryDepartmentFilter` (the facts' name); named after the official SDK.
+/// Formerly `directory.CreateDirectoryDepartmentFilter` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/department/filter)
 #[doc(alias = "CreateDirectoryDepartmentFilter")]
@@ -150,6 +196,10 @@ pub struct Filter {
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
+    #[serde(skip)]
+    tenant_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     filter: Option<crate::v1::Filter>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,6 +214,8 @@ impl Filter {
         Self {
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: None,
+            tenant_id: None,
             filter: None,
             required_fields: None,
             page_request: None,
@@ -179,6 +231,18 @@ impl Filter {
     /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
+        self
+    }
+
+    /// Sets `tenant_id` (query, `string`).
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.tenant_id = Some(v.into());
         self
     }
 
@@ -230,6 +294,12 @@ impl lark_core::endpoint::Endpoint for Filter {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
+        if let Some(v) = &self.tenant_id {
+            query.push(("tenant_id", v.clone()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -241,7 +311,7 @@ impl lark_core::endpoint::Endpoint for Filter {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.MGetDirectoryDepartment` (the facts' name); named after the official SDK.
+/// Formerly `directory.MGetDirectoryDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/department/mget)
 #[doc(alias = "MGetDirectoryDepartment")]
@@ -252,6 +322,8 @@ pub struct Mget {
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     department_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -264,6 +336,7 @@ impl Mget {
         Self {
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: None,
             department_ids: None,
             required_fields: None,
         }
@@ -278,6 +351,12 @@ impl Mget {
     /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
         self
     }
 
@@ -322,6 +401,9 @@ impl lark_core::endpoint::Endpoint for Mget {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -333,7 +415,7 @@ impl lark_core::endpoint::Endpoint for Mget {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.SearchDirectoryDepartment` (the facts' name); named after the official SDK.
+/// Formerly `directory.SearchDirectoryDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/department/search)
 #[doc(alias = "SearchDirectoryDepartment")]
@@ -344,11 +426,17 @@ pub struct Search {
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
+    #[serde(skip)]
+    tenant_id: Option<String>,
     query: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     page_request: Option<crate::v1::PageRequest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     required_fields: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter: Option<crate::v1::department::SearchFilter>,
 }
 
 impl Search {
@@ -357,9 +445,12 @@ impl Search {
         Self {
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: None,
+            tenant_id: None,
             query: query.into(),
             page_request: None,
             required_fields: None,
+            filter: None,
         }
     }
 
@@ -375,6 +466,18 @@ impl Search {
         self
     }
 
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
+        self
+    }
+
+    /// Sets `tenant_id` (query, `string`).
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.tenant_id = Some(v.into());
+        self
+    }
+
     /// Sets `page_request` (body, `PageRequest`).
     pub fn page_request(mut self, v: impl Into<crate::v1::PageRequest>) -> Self {
         self.page_request = Some(v.into());
@@ -384,6 +487,12 @@ impl Search {
     /// Sets `required_fields` (body, `list<string>`).
     pub fn required_fields(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.required_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `filter` (body, `SearchFilter`).
+    pub fn filter(mut self, v: impl Into<crate::v1::department::SearchFilter>) -> Self {
+        self.filter = Some(v.into());
         self
     }
 }
@@ -417,6 +526,12 @@ impl lark_core::endpoint::Endpoint for Search {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
+        if let Some(v) = &self.tenant_id {
+            query.push(("tenant_id", v.clone()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -428,7 +543,7 @@ impl lark_core::endpoint::Endpoint for Search {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.UpdateDirectoryDepartment` (the facts' name); named after the official SDK.
+/// Formerly `directory.UpdateDirectoryDepartment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/department/patch)
 #[doc(alias = "UpdateDirectoryDepartment")]
@@ -441,6 +556,8 @@ pub struct Patch {
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     department: Option<crate::v1::department::Department>,
 }
@@ -452,6 +569,7 @@ impl Patch {
             department_id: department_id.into(),
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: None,
             department: None,
         }
     }
@@ -465,6 +583,12 @@ impl Patch {
     /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
         self
     }
 
@@ -496,11 +620,24 @@ impl lark_core::endpoint::Endpoint for Patch {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
     }
+}
+
+/// Part of a request.
+#[doc(alias = "SearchDirectoryDepartmentReqFilter")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SearchFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exactly_match_by_name: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<crate::v1::SearchFilterOption>,
 }
 
 /// Part of a request.

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.CreateDirectoryEmployee` (the facts' name); named after the official SDK.
+/// Formerly `directory.CreateDirectoryEmployee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/create)
 #[doc(alias = "CreateDirectoryEmployee")]
@@ -16,6 +16,10 @@ pub struct Create {
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
+    #[serde(skip)]
+    tenant_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     employee: Option<crate::v1::employee::Employee>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -28,6 +32,8 @@ impl Create {
         Self {
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: None,
+            tenant_id: None,
             employee: None,
             options: None,
         }
@@ -42,6 +48,18 @@ impl Create {
     /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
+        self
+    }
+
+    /// Sets `tenant_id` (query, `string`).
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.tenant_id = Some(v.into());
         self
     }
 
@@ -85,6 +103,12 @@ impl lark_core::endpoint::Endpoint for Create {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
+        if let Some(v) = &self.tenant_id {
+            query.push(("tenant_id", v.clone()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -96,7 +120,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.DeleteDirectoryEmployee` (the facts' name); named after the official SDK.
+/// Formerly `directory.DeleteDirectoryEmployee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/delete)
 #[doc(alias = "DeleteDirectoryEmployee")]
@@ -107,6 +131,10 @@ pub struct Delete {
     employee_id: String,
     #[serde(skip)]
     employee_id_type: Option<crate::v1::EmployeeIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
+    #[serde(skip)]
+    department_id_type: Option<lark_api_common::DepartmentIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     options: Option<crate::v1::employee::DeleteOption>,
 }
@@ -117,6 +145,8 @@ impl Delete {
         Self {
             employee_id: employee_id.into(),
             employee_id_type: None,
+            is_admin_role: None,
+            department_id_type: None,
             options: None,
         }
     }
@@ -124,6 +154,18 @@ impl Delete {
     /// Sets `employee_id_type` (query, `EmployeeIdType`).
     pub fn employee_id_type(mut self, v: impl Into<crate::v1::EmployeeIdType>) -> Self {
         self.employee_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
+        self
+    }
+
+    /// Sets `department_id_type` (query, `DepartmentIdType`).
+    pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
+        self.department_id_type = Some(v.into());
         self
     }
 
@@ -152,6 +194,12 @@ impl lark_core::endpoint::Endpoint for Delete {
         if let Some(v) = &self.employee_id_type {
             query.push(("employee_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
+        if let Some(v) = &self.department_id_type {
+            query.push(("department_id_type", v.as_str().to_owned()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -163,7 +211,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.CreateDirectoryEmployeeFilter` (the facts' name); named after the official SDK.
+/// Formerly `directory.CreateDirectoryEmployeeFilter` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/filter)
 #[doc(alias = "CreateDirectoryEmployeeFilter")]
@@ -174,6 +222,10 @@ pub struct Filter {
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
+    #[serde(skip)]
+    tenant_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     filter: Option<crate::v1::Filter>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -188,6 +240,8 @@ impl Filter {
         Self {
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: None,
+            tenant_id: None,
             filter: None,
             required_fields: None,
             page_request: None,
@@ -203,6 +257,18 @@ impl Filter {
     /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
+        self
+    }
+
+    /// Sets `tenant_id` (query, `string`).
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.tenant_id = Some(v.into());
         self
     }
 
@@ -254,6 +320,12 @@ impl lark_core::endpoint::Endpoint for Filter {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
+        if let Some(v) = &self.tenant_id {
+            query.push(("tenant_id", v.clone()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -265,7 +337,7 @@ impl lark_core::endpoint::Endpoint for Filter {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.MGetDirectoryEmployee` (the facts' name); named after the official SDK.
+/// Formerly `directory.MGetDirectoryEmployee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/mget)
 #[doc(alias = "MGetDirectoryEmployee")]
@@ -276,17 +348,20 @@ pub struct Mget {
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: bool,
     employee_ids: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     required_fields: Option<Vec<String>>,
 }
 
 impl Mget {
-    /// A request with its required `employee_ids`.
-    pub fn new(employee_ids: impl Into<String>) -> Self {
+    /// A request with its required `is_admin_role`, `employee_ids`.
+    pub fn new(is_admin_role: impl Into<bool>, employee_ids: impl Into<String>) -> Self {
         Self {
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: is_admin_role.into(),
             employee_ids: employee_ids.into(),
             required_fields: None,
         }
@@ -339,6 +414,7 @@ impl lark_core::endpoint::Endpoint for Mget {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        query.push(("is_admin_role", self.is_admin_role.to_string()));
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -350,16 +426,23 @@ impl lark_core::endpoint::Endpoint for Mget {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.UpdateDirectoryEmployeeRegular` (the facts' name); named after the official SDK.
+/// Formerly `directory.UpdateDirectoryEmployeeRegular` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/regular)
 #[doc(alias = "UpdateDirectoryEmployeeRegular")]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct Regular {
+    #[serde(skip)]
     employee_id: String,
+    #[serde(skip)]
     employee_id_type: Option<crate::v1::EmployeeIdType>,
+    #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    openapi_options: Option<crate::v1::employee::OpenapiOption>,
 }
 
 impl Regular {
@@ -369,6 +452,8 @@ impl Regular {
             employee_id: employee_id.into(),
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: None,
+            openapi_options: None,
         }
     }
 
@@ -381,6 +466,18 @@ impl Regular {
     /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
+        self
+    }
+
+    /// Sets `openapi_options` (body, `OpenapiOption`).
+    pub fn openapi_options(mut self, v: impl Into<crate::v1::employee::OpenapiOption>) -> Self {
+        self.openapi_options = Some(v.into());
         self
     }
 }
@@ -406,6 +503,13 @@ impl lark_core::endpoint::Endpoint for Regular {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
     }
 }
 
@@ -413,7 +517,7 @@ impl lark_core::endpoint::Endpoint for Regular {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.CreateDirectoryEmployeeResurrect` (the facts' name); named after the official SDK.
+/// Formerly `directory.CreateDirectoryEmployeeResurrect` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/resurrect)
 #[doc(alias = "CreateDirectoryEmployeeResurrect")]
@@ -426,6 +530,8 @@ pub struct Resurrect {
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     employee_order_in_departments: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -439,6 +545,7 @@ impl Resurrect {
             employee_id: employee_id.into(),
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: None,
             employee_order_in_departments: None,
             options: None,
         }
@@ -453,6 +560,12 @@ impl Resurrect {
     /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
         self
     }
 
@@ -493,6 +606,9 @@ impl lark_core::endpoint::Endpoint for Resurrect {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -504,7 +620,7 @@ impl lark_core::endpoint::Endpoint for Resurrect {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.SearchDirectoryEmployee` (the facts' name); named after the official SDK.
+/// Formerly `directory.SearchDirectoryEmployee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/search)
 #[doc(alias = "SearchDirectoryEmployee")]
@@ -515,11 +631,17 @@ pub struct Search {
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
+    #[serde(skip)]
+    tenant_id: Option<String>,
     query: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     page_request: Option<crate::v1::PageRequest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     required_fields: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter: Option<crate::v1::employee::SearchFilter>,
 }
 
 impl Search {
@@ -528,9 +650,12 @@ impl Search {
         Self {
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: None,
+            tenant_id: None,
             query: query.into(),
             page_request: None,
             required_fields: None,
+            filter: None,
         }
     }
 
@@ -546,6 +671,18 @@ impl Search {
         self
     }
 
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
+        self
+    }
+
+    /// Sets `tenant_id` (query, `string`).
+    pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
+        self.tenant_id = Some(v.into());
+        self
+    }
+
     /// Sets `page_request` (body, `PageRequest`).
     pub fn page_request(mut self, v: impl Into<crate::v1::PageRequest>) -> Self {
         self.page_request = Some(v.into());
@@ -555,6 +692,12 @@ impl Search {
     /// Sets `required_fields` (body, `list<string>`).
     pub fn required_fields(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.required_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `filter` (body, `SearchFilter`).
+    pub fn filter(mut self, v: impl Into<crate::v1::employee::SearchFilter>) -> Self {
+        self.filter = Some(v.into());
         self
     }
 }
@@ -588,6 +731,12 @@ impl lark_core::endpoint::Endpoint for Search {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
+        if let Some(v) = &self.tenant_id {
+            query.push(("tenant_id", v.clone()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -599,7 +748,7 @@ impl lark_core::endpoint::Endpoint for Search {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.UpdateDirectoryEmployeeToBeResigned` (the facts' name); named after the official SDK.
+/// Formerly `directory.UpdateDirectoryEmployeeToBeResigned` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/to_be_resigned)
 #[doc(alias = "UpdateDirectoryEmployeeToBeResigned")]
@@ -612,6 +761,8 @@ pub struct ToBeResigned {
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     employee: Option<crate::v1::employee::ToBeResignedEmployee>,
 }
@@ -623,6 +774,7 @@ impl ToBeResigned {
             employee_id: employee_id.into(),
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: None,
             employee: None,
         }
     }
@@ -636,6 +788,12 @@ impl ToBeResigned {
     /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
         self
     }
 
@@ -667,6 +825,9 @@ impl lark_core::endpoint::Endpoint for ToBeResigned {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
@@ -678,7 +839,7 @@ impl lark_core::endpoint::Endpoint for ToBeResigned {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `directory.UpdateDirectoryEmployee` (the facts' name); named after the official SDK.
+/// Formerly `directory.UpdateDirectoryEmployee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/directory-v1/employee/patch)
 #[doc(alias = "UpdateDirectoryEmployee")]
@@ -691,6 +852,8 @@ pub struct Patch {
     employee_id_type: Option<crate::v1::EmployeeIdType>,
     #[serde(skip)]
     department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip)]
+    is_admin_role: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     employee: Option<crate::v1::employee::PatchEmployee>,
 }
@@ -702,6 +865,7 @@ impl Patch {
             employee_id: employee_id.into(),
             employee_id_type: None,
             department_id_type: None,
+            is_admin_role: None,
             employee: None,
         }
     }
@@ -715,6 +879,12 @@ impl Patch {
     /// Sets `department_id_type` (query, `DepartmentIdType`).
     pub fn department_id_type(mut self, v: impl Into<lark_api_common::DepartmentIdType>) -> Self {
         self.department_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `is_admin_role` (query, `bool`).
+    pub fn is_admin_role(mut self, v: impl Into<bool>) -> Self {
+        self.is_admin_role = Some(v.into());
         self
     }
 
@@ -746,11 +916,81 @@ impl lark_core::endpoint::Endpoint for Patch {
         if let Some(v) = &self.department_id_type {
             query.push(("department_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.is_admin_role {
+            query.push(("is_admin_role", v.to_string()));
+        }
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
     }
+}
+
+/// Part of a request.
+#[doc(alias = "DeleteDirectoryEmployeeReqOptions")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DeleteOption {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resigned_employee_resource_receiver:
+        Option<crate::v1::employee::ResignedEmployeeResourceReceiver>,
+}
+
+/// Part of a request.
+#[doc(alias = "DeleteDirectoryEmployeeReqOptionsResignedEmployeeResourceReceiver")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ResignedEmployeeResourceReceiver {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department_chat_acceptor_employee_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_chat_acceptor_employee_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs_acceptor_employee_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar_acceptor_employee_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_acceptor_employee_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helpdesk_acceptor_employee_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval_acceptor_employee_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_acceptor_employee_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minutes_acceptor_employee_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub survey_acceptor_employee_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anycross_acceptor_employee_id: Option<String>,
+}
+
+/// Part of a request.
+#[doc(alias = "SearchDirectoryEmployeeReqFilter")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SearchFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contain_resigned_employee: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<crate::v1::SearchFilterOption>,
+}
+
+/// Part of a request.
+#[doc(alias = "UpdateDirectoryEmployeeRegularReqOpenapiOptions")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct OpenapiOption {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employee_id_type: Option<crate::v1::EmployeeIdType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department_id_type: Option<lark_api_common::DepartmentIdType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_title_id_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work_place_id_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org_dimension_id_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_set_id_type: Option<String>,
 }
 
 /// Part of a request.
@@ -1056,43 +1296,6 @@ pub struct CreateOption {
 pub struct ResurrectOption {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_ids: Option<Vec<String>>,
-}
-
-/// Part of a request.
-#[doc(alias = "DeleteDirectoryEmployeeReqOptions")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct DeleteOption {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resigned_employee_resource_receiver:
-        Option<crate::v1::employee::ResignedEmployeeResourceReceiver>,
-}
-
-/// Part of a request.
-#[doc(alias = "DeleteDirectoryEmployeeReqOptionsResignedEmployeeResourceReceiver")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct ResignedEmployeeResourceReceiver {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub department_chat_acceptor_employee_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub external_chat_acceptor_employee_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub docs_acceptor_employee_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub calendar_acceptor_employee_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub application_acceptor_employee_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub helpdesk_acceptor_employee_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approval_acceptor_employee_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_acceptor_employee_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub minutes_acceptor_employee_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub survey_acceptor_employee_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub anycross_acceptor_employee_id: Option<String>,
 }
 
 lark_core::string_enum! {

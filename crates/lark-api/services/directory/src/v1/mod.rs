@@ -8,6 +8,15 @@ pub mod department;
 pub mod employee;
 
 /// Part of a request.
+#[doc(alias = "SearchDirectoryDepartmentReqFilterOptions")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SearchFilterOption {
+    pub filter_permission_resource: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_role_permission_type: Option<String>,
+}
+
+/// Part of a request.
 #[doc(alias = "CreateDirectoryDepartmentFilterReqFilter")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Filter {

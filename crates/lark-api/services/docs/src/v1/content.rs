@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDocsContent` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDocsContent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/docs-v1/content/get)
 #[doc(alias = "GetDocsContent")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Uploads a file (multipart).
 ///
-/// Formerly `ai.RecognizeAIBankCard` (the facts' name); named after the official SDK.
+/// Formerly `ai.RecognizeAIBankCard` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/bank_card/recognize)
 #[doc(alias = "RecognizeAIBankCard")]

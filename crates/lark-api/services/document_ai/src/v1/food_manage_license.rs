@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Uploads a file (multipart).
 ///
-/// Formerly `ai.RecognizeAIFoodManageLicense` (the facts' name); named after the official SDK.
+/// Formerly `ai.RecognizeAIFoodManageLicense` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/food_manage_license/recognize)
 #[doc(alias = "RecognizeAIFoodManageLicense")]

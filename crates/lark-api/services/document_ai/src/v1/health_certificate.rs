@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `ai.RecognizeAIHealthCertificate` (the facts' name); named after the official SDK.
+/// Formerly `ai.RecognizeAIHealthCertificate` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/health_certificate/recognize)
 #[doc(alias = "RecognizeAIHealthCertificate")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Uploads a file (multipart).
 ///
-/// Formerly `ai.RecognizeAIVatInvoice` (the facts' name); named after the official SDK.
+/// Formerly `ai.RecognizeAIVatInvoice` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/vat_invoice/recognize)
 #[doc(alias = "RecognizeAIVatInvoice")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `ai.RecognizeAIVehicleInvoice` (the facts' name); named after the official SDK.
+/// Formerly `ai.RecognizeAIVehicleInvoice` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/document_ai-v1/vehicle_invoice/recognize)
 #[doc(alias = "RecognizeAIVehicleInvoice")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `docx.GetDocxChatAnnouncement` (the facts' name); named after the official SDK.
+/// Formerly `docx.GetDocxChatAnnouncement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement/get)
 #[doc(alias = "GetDocxChatAnnouncement")]

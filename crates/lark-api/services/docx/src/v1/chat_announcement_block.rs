@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `docx.ListDocxChatAnnouncementBlock` (the facts' name); named after the official SDK.
+/// Formerly `docx.ListDocxChatAnnouncementBlock` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block/list)
 #[doc(alias = "ListDocxChatAnnouncementBlock")]
@@ -117,7 +117,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `docx.BatchUpdateDocxChatAnnouncementBlock` (the facts' name); named after the official SDK.
+/// Formerly `docx.BatchUpdateDocxChatAnnouncementBlock` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block/batch_update)
 #[doc(alias = "BatchUpdateDocxChatAnnouncementBlock")]
@@ -220,7 +220,7 @@ impl lark_core::endpoint::Endpoint for BatchUpdate {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `docx.GetDocxChatAnnouncementBlock` (the facts' name); named after the official SDK.
+/// Formerly `docx.GetDocxChatAnnouncementBlock` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block/get)
 #[doc(alias = "GetDocxChatAnnouncementBlock")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `docx.CreateDocxChatAnnouncementBlockChildren` (the facts' name); named after the official SDK.
+/// Formerly `docx.CreateDocxChatAnnouncementBlockChildren` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block-children/create)
 #[doc(alias = "CreateDocxChatAnnouncementBlockChildren")]
@@ -125,7 +125,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `docx.GetDocxChatAnnouncementBlockChildren` (the facts' name); named after the official SDK.
+/// Formerly `docx.GetDocxChatAnnouncementBlockChildren` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block-children/get)
 #[doc(alias = "GetDocxChatAnnouncementBlockChildren")]
@@ -241,7 +241,7 @@ impl lark_core::endpoint::Page for GetResponse {
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `docx.BatchDeleteDocxChatAnnouncementBlockChildren` (the facts' name); named after the official SDK.
+/// Formerly `docx.BatchDeleteDocxChatAnnouncementBlockChildren` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/chat-announcement-block-children/batch_delete)
 #[doc(alias = "BatchDeleteDocxChatAnnouncementBlockChildren")]

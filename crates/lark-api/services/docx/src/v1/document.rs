@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateDocxDocumentConvert` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDocxDocumentConvert` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document/convert)
 #[doc(alias = "CreateDocxDocumentConvert")]
@@ -75,7 +75,7 @@ impl lark_core::endpoint::Endpoint for Convert {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateDocx` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDocx` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document/create)
 #[doc(alias = "CreateDocx")]
@@ -139,7 +139,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDocxDocument` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDocxDocument` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document/get)
 #[doc(alias = "GetDocxDocument")]
@@ -184,7 +184,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDocxDocumentRawContent` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDocxDocumentRawContent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document/raw_content)
 #[doc(alias = "GetDocxDocumentRawContent")]

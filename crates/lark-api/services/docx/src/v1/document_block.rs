@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `drive.BatchUpdateDocxDocumentBlock` (the facts' name); named after the official SDK.
+/// Formerly `drive.BatchUpdateDocxDocumentBlock` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block/batch_update)
 #[doc(alias = "BatchUpdateDocxDocumentBlock")]
@@ -109,7 +109,7 @@ impl lark_core::endpoint::Endpoint for BatchUpdate {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDocxBlock` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDocxBlock` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block/get)
 #[doc(alias = "GetDocxBlock")]
@@ -185,7 +185,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `drive.GetDocxBlockListOfDocument` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDocxBlockListOfDocument` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block/list)
 #[doc(alias = "GetDocxBlockListOfDocument")]
@@ -296,7 +296,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `drive.UpdateDocxBlock` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateDocxBlock` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block/patch)
 #[doc(alias = "UpdateDocxBlock")]

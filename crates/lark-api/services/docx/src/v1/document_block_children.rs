@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `drive.BatchDeleteDocxBlock` (the facts' name); named after the official SDK.
+/// Formerly `drive.BatchDeleteDocxBlock` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block-children/batch_delete)
 #[doc(alias = "BatchDeleteDocxBlock")]
@@ -100,7 +100,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `drive.CreateDocxBlock` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDocxBlock` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block-children/create)
 #[doc(alias = "CreateDocxBlock")]
@@ -219,7 +219,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `drive.GetDocxBlockListOfBlock` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDocxBlockListOfBlock` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block-children/get)
 #[doc(alias = "GetDocxBlockListOfBlock")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `drive.CreateDocxDocumentBlockDescendant` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDocxDocumentBlockDescendant` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/document-docx/docx-v1/document-block-descendant/create)
 #[doc(alias = "CreateDocxDocumentBlockDescendant")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateDriveExportTask` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDriveExportTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/export_task/create)
 #[doc(alias = "CreateDriveExportTask")]
@@ -17,6 +17,8 @@ pub struct Create {
     r#type: crate::v1::export_task::Type,
     #[serde(skip_serializing_if = "Option::is_none")]
     sub_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    only_schema: Option<bool>,
 }
 
 impl Create {
@@ -31,12 +33,19 @@ impl Create {
             token: token.into(),
             r#type: r#type.into(),
             sub_id: None,
+            only_schema: None,
         }
     }
 
     /// Sets `sub_id` (body, `string`).
     pub fn sub_id(mut self, v: impl Into<String>) -> Self {
         self.sub_id = Some(v.into());
+        self
+    }
+
+    /// Sets `only_schema` (body, `bool`).
+    pub fn only_schema(mut self, v: impl Into<bool>) -> Self {
+        self.only_schema = Some(v.into());
         self
     }
 }
@@ -79,7 +88,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `drive.DownloadDriveExportTask` (the facts' name); named after the official SDK.
+/// Formerly `drive.DownloadDriveExportTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/export_task/download)
 #[doc(alias = "DownloadDriveExportTask")]
@@ -117,7 +126,7 @@ impl lark_core::endpoint::Endpoint for Download {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDriveExportTask` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveExportTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/export_task/get)
 #[doc(alias = "GetDriveExportTask")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.SubscribeDriveFile` (the facts' name); named after the official SDK.
+/// Formerly `drive.SubscribeDriveFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/subscribe)
 #[doc(alias = "SubscribeDriveFile")]
@@ -63,7 +63,7 @@ impl lark_core::endpoint::Endpoint for Subscribe {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.DeleteDriveFile` (the facts' name); named after the official SDK.
+/// Formerly `drive.DeleteDriveFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/delete)
 #[doc(alias = "DeleteDriveFile")]
@@ -72,6 +72,7 @@ impl lark_core::endpoint::Endpoint for Subscribe {
 pub struct Delete {
     file_token: String,
     r#type: crate::v1::file::Type,
+    r#async: Option<bool>,
 }
 
 impl Delete {
@@ -80,7 +81,14 @@ impl Delete {
         Self {
             file_token: file_token.into(),
             r#type: r#type.into(),
+            r#async: None,
         }
+    }
+
+    /// Sets `async` (query, `bool`).
+    pub fn r#async(mut self, v: impl Into<bool>) -> Self {
+        self.r#async = Some(v.into());
+        self
     }
 }
 
@@ -107,6 +115,9 @@ impl lark_core::endpoint::Endpoint for Delete {
 
     fn query(&self, query: &mut Vec<(&'static str, String)>) {
         query.push(("type", self.r#type.as_str().to_owned()));
+        if let Some(v) = &self.r#async {
+            query.push(("async", v.to_string()));
+        }
     }
 }
 
@@ -115,7 +126,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant or user.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `drive.DownloadDriveFile` (the facts' name); named after the official SDK.
+/// Formerly `drive.DownloadDriveFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/download)
 #[doc(alias = "DownloadDriveFile")]
@@ -123,6 +134,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 #[must_use]
 pub struct Download {
     file_token: String,
+    version: Option<String>,
 }
 
 impl Download {
@@ -130,7 +142,14 @@ impl Download {
     pub fn new(file_token: impl Into<String>) -> Self {
         Self {
             file_token: file_token.into(),
+            version: None,
         }
+    }
+
+    /// Sets `version` (query, `string`).
+    pub fn version(mut self, v: impl Into<String>) -> Self {
+        self.version = Some(v.into());
+        self
     }
 }
 
@@ -147,13 +166,19 @@ impl lark_core::endpoint::Endpoint for Download {
             &[("file_token", self.file_token.as_str())],
         )
     }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.version {
+            query.push(("version", v.clone()));
+        }
+    }
 }
 
 /// `drive.v1.file.copy`: `POST /open-apis/drive/v1/files/:file_token/copy`
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CopyDriveFile` (the facts' name); named after the official SDK.
+/// Formerly `drive.CopyDriveFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/copy)
 #[doc(alias = "CopyDriveFile")]
@@ -244,7 +269,7 @@ impl lark_core::endpoint::Endpoint for Copy {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateDriveFolder` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDriveFolder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/create_folder)
 #[doc(alias = "CreateDriveFolder")]
@@ -295,7 +320,7 @@ impl lark_core::endpoint::Endpoint for CreateFolder {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.MoveDriveFile` (the facts' name); named after the official SDK.
+/// Formerly `drive.MoveDriveFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/move)
 #[doc(alias = "MoveDriveFile")]
@@ -364,7 +389,7 @@ impl lark_core::endpoint::Endpoint for Move {
 /// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `drive.UploadDriveFile` (the facts' name); named after the official SDK.
+/// Formerly `drive.UploadDriveFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/upload_all)
 #[doc(alias = "UploadDriveFile")]
@@ -377,6 +402,7 @@ pub struct UploadAll {
     size: i64,
     checksum: Option<String>,
     file: lark_core::endpoint::File,
+    file_token: Option<String>,
 }
 
 impl UploadAll {
@@ -395,12 +421,19 @@ impl UploadAll {
             size: size.into(),
             checksum: None,
             file: file.into(),
+            file_token: None,
         }
     }
 
     /// Sets `checksum` (body, `string`).
     pub fn checksum(mut self, v: impl Into<String>) -> Self {
         self.checksum = Some(v.into());
+        self
+    }
+
+    /// Sets `file_token` (body, `string`).
+    pub fn file_token(mut self, v: impl Into<String>) -> Self {
+        self.file_token = Some(v.into());
         self
     }
 }
@@ -435,6 +468,9 @@ impl lark_core::endpoint::Endpoint for UploadAll {
             form.text("checksum", v.clone());
         }
         form.file("file", self.file.clone());
+        if let Some(v) = &self.file_token {
+            form.text("file_token", v.clone());
+        }
         Ok(lark_core::endpoint::Body::Multipart(form))
     }
 }
@@ -443,7 +479,7 @@ impl lark_core::endpoint::Endpoint for UploadAll {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.PrepareUploadDriveFile` (the facts' name); named after the official SDK.
+/// Formerly `drive.PrepareUploadDriveFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/upload_prepare)
 #[doc(alias = "PrepareUploadDriveFile")]
@@ -454,6 +490,8 @@ pub struct UploadPrepare {
     parent_type: crate::v1::file::ParentType,
     parent_node: String,
     size: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_token: Option<String>,
 }
 
 impl UploadPrepare {
@@ -469,7 +507,14 @@ impl UploadPrepare {
             parent_type: parent_type.into(),
             parent_node: parent_node.into(),
             size: size.into(),
+            file_token: None,
         }
+    }
+
+    /// Sets `file_token` (body, `string`).
+    pub fn file_token(mut self, v: impl Into<String>) -> Self {
+        self.file_token = Some(v.into());
+        self
     }
 }
 
@@ -505,7 +550,7 @@ impl lark_core::endpoint::Endpoint for UploadPrepare {
 /// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `drive.PartUploadDriveFile` (the facts' name); named after the official SDK.
+/// Formerly `drive.PartUploadDriveFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/upload_part)
 #[doc(alias = "PartUploadDriveFile")]
@@ -573,7 +618,7 @@ impl lark_core::endpoint::Endpoint for UploadPart {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.FinishUploadDriveFile` (the facts' name); named after the official SDK.
+/// Formerly `drive.FinishUploadDriveFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/upload_finish)
 #[doc(alias = "FinishUploadDriveFile")]
@@ -624,7 +669,7 @@ impl lark_core::endpoint::Endpoint for UploadFinish {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `drive.GetDriveFileList` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveFileList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/list)
 #[doc(alias = "GetDriveFileList")]
@@ -637,6 +682,7 @@ pub struct List {
     order_by: Option<crate::v1::file::OrderBy>,
     direction: Option<lark_api_common::Direction>,
     user_id_type: Option<lark_api_common::UserIdType>,
+    option: Option<String>,
 }
 
 impl List {
@@ -649,6 +695,7 @@ impl List {
             order_by: None,
             direction: None,
             user_id_type: None,
+            option: None,
         }
     }
 
@@ -685,6 +732,12 @@ impl List {
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `option` (query, `string`).
+    pub fn option(mut self, v: impl Into<String>) -> Self {
+        self.option = Some(v.into());
         self
     }
 }
@@ -728,6 +781,9 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.option {
+            query.push(("option", v.clone()));
+        }
     }
 }
 
@@ -751,7 +807,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateDriveFileShortcut` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDriveFileShortcut` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/create_shortcut)
 #[doc(alias = "CreateDriveFileShortcut")]
@@ -823,7 +879,7 @@ impl lark_core::endpoint::Endpoint for CreateShortcut {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetSubscribeDriveFile` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetSubscribeDriveFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/get_subscribe)
 #[doc(alias = "GetSubscribeDriveFile")]
@@ -888,7 +944,7 @@ impl lark_core::endpoint::Endpoint for GetSubscribe {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDriveFileTask` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveFileTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/task_check)
 #[doc(alias = "GetDriveFileTask")]
@@ -936,7 +992,7 @@ impl lark_core::endpoint::Endpoint for TaskCheck {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UnsubscribeDriveFile` (the facts' name); named after the official SDK.
+/// Formerly `drive.UnsubscribeDriveFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file/delete_subscribe)
 #[doc(alias = "UnsubscribeDriveFile")]

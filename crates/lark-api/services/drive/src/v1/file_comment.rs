@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `drive.GetDriveCommentList` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveCommentList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-comment/list)
 #[doc(alias = "GetDriveCommentList")]
@@ -20,6 +20,8 @@ pub struct List {
     page_token: Option<String>,
     page_size: Option<i64>,
     user_id_type: Option<lark_api_common::UserIdType>,
+    need_reaction: Option<bool>,
+    need_relation: Option<bool>,
 }
 
 impl List {
@@ -33,6 +35,8 @@ impl List {
             page_token: None,
             page_size: None,
             user_id_type: None,
+            need_reaction: None,
+            need_relation: None,
         }
     }
 
@@ -63,6 +67,18 @@ impl List {
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `need_reaction` (query, `bool`).
+    pub fn need_reaction(mut self, v: impl Into<bool>) -> Self {
+        self.need_reaction = Some(v.into());
+        self
+    }
+
+    /// Sets `need_relation` (query, `bool`).
+    pub fn need_relation(mut self, v: impl Into<bool>) -> Self {
+        self.need_relation = Some(v.into());
         self
     }
 }
@@ -107,6 +123,12 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.need_reaction {
+            query.push(("need_reaction", v.to_string()));
+        }
+        if let Some(v) = &self.need_relation {
+            query.push(("need_relation", v.to_string()));
+        }
     }
 }
 
@@ -130,7 +152,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDriveComment` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-comment/get)
 #[doc(alias = "GetDriveComment")]
@@ -141,6 +163,7 @@ pub struct Get {
     comment_id: String,
     file_type: crate::v1::FileType,
     user_id_type: Option<lark_api_common::UserIdType>,
+    need_reaction: Option<bool>,
 }
 
 impl Get {
@@ -155,12 +178,19 @@ impl Get {
             comment_id: comment_id.into(),
             file_type: file_type.into(),
             user_id_type: None,
+            need_reaction: None,
         }
     }
 
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `need_reaction` (query, `bool`).
+    pub fn need_reaction(mut self, v: impl Into<bool>) -> Self {
+        self.need_reaction = Some(v.into());
         self
     }
 }
@@ -205,6 +235,9 @@ impl lark_core::endpoint::Endpoint for Get {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.need_reaction {
+            query.push(("need_reaction", v.to_string()));
+        }
     }
 }
 
@@ -212,7 +245,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateDriveComment` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDriveComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-comment/create)
 #[doc(alias = "CreateDriveComment")]
@@ -304,7 +337,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateDriveCommentPatch` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateDriveCommentPatch` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-comment/patch)
 #[doc(alias = "UpdateDriveCommentPatch")]
@@ -367,7 +400,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.BatchGetDriveComment` (the facts' name); named after the official SDK.
+/// Formerly `drive.BatchGetDriveComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-comment/batch_query)
 #[doc(alias = "BatchGetDriveComment")]
@@ -382,6 +415,10 @@ pub struct BatchQuery {
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     comment_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    need_reaction: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    need_relation: Option<bool>,
 }
 
 impl BatchQuery {
@@ -392,6 +429,8 @@ impl BatchQuery {
             file_type: file_type.into(),
             user_id_type: None,
             comment_ids: None,
+            need_reaction: None,
+            need_relation: None,
         }
     }
 
@@ -404,6 +443,18 @@ impl BatchQuery {
     /// Sets `comment_ids` (body, `list<string>`).
     pub fn comment_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.comment_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `need_reaction` (body, `bool`).
+    pub fn need_reaction(mut self, v: impl Into<bool>) -> Self {
+        self.need_reaction = Some(v.into());
+        self
+    }
+
+    /// Sets `need_relation` (body, `bool`).
+    pub fn need_relation(mut self, v: impl Into<bool>) -> Self {
+        self.need_relation = Some(v.into());
         self
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateDriveComment` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateDriveComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-comment-reply/update)
 #[doc(alias = "UpdateDriveComment")]
@@ -91,7 +91,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.DeleteDriveComment` (the facts' name); named after the official SDK.
+/// Formerly `drive.DeleteDriveComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-comment-reply/delete)
 #[doc(alias = "DeleteDriveComment")]
@@ -149,7 +149,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `drive.GetDriveCommentReplyList` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveCommentReplyList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-comment-reply/list)
 #[doc(alias = "GetDriveCommentReplyList")]
@@ -162,6 +162,7 @@ pub struct List {
     page_token: Option<String>,
     file_type: crate::v1::FileType,
     user_id_type: Option<lark_api_common::UserIdType>,
+    need_reaction: Option<bool>,
 }
 
 impl List {
@@ -178,6 +179,7 @@ impl List {
             page_token: None,
             file_type: file_type.into(),
             user_id_type: None,
+            need_reaction: None,
         }
     }
 
@@ -196,6 +198,12 @@ impl List {
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `need_reaction` (query, `bool`).
+    pub fn need_reaction(mut self, v: impl Into<bool>) -> Self {
+        self.need_reaction = Some(v.into());
         self
     }
 }
@@ -237,6 +245,9 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.need_reaction {
+            query.push(("need_reaction", v.to_string()));
+        }
     }
 }
 
@@ -254,4 +265,118 @@ impl lark_core::endpoint::Page for ListResponse {
     fn next_page_token(&self) -> Option<&str> {
         self.page_token.as_deref()
     }
+}
+
+/// `drive.v1.fileCommentReply.create`: `POST /open-apis/drive/v1/files/:file_token/comments/:comment_id/replies`
+///
+/// Token: tenant or user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `drive.CreateDriveV1FileCommentReply`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=create&project=drive&resource=file.comment.reply&version=v1)
+#[doc(alias = "CreateDriveV1FileCommentReply")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Create {
+    #[serde(skip)]
+    file_token: String,
+    #[serde(skip)]
+    comment_id: String,
+    #[serde(skip)]
+    file_type: crate::v1::FileType,
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    content: crate::v1::file_comment_reply::Reply,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extra: Option<String>,
+}
+
+impl Create {
+    /// A request with its required `file_token`, `comment_id`, `file_type`, `content`.
+    pub fn new(
+        file_token: impl Into<String>,
+        comment_id: impl Into<String>,
+        file_type: impl Into<crate::v1::FileType>,
+        content: impl Into<crate::v1::file_comment_reply::Reply>,
+    ) -> Self {
+        Self {
+            file_token: file_token.into(),
+            comment_id: comment_id.into(),
+            file_type: file_type.into(),
+            user_id_type: None,
+            content: content.into(),
+            extra: None,
+        }
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `extra` (body, `string`).
+    pub fn extra(mut self, v: impl Into<String>) -> Self {
+        self.extra = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`Create`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateResponse {
+    pub content: Option<crate::v1::ReplyContent>,
+    pub reply_id: Option<String>,
+    pub user_id: Option<String>,
+    pub create_time: Option<i64>,
+    pub update_time: Option<i64>,
+    pub extra: Option<crate::v1::Extra>,
+    pub reactions: Option<Vec<crate::v1::file_comment_reply::Reaction>>,
+}
+
+impl lark_core::endpoint::Endpoint for Create {
+    type Output = CreateResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::drive::V1_FILE_COMMENT_REPLY_CREATE
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::drive::V1_FILE_COMMENT_REPLY_CREATE.path,
+            &[
+                ("file_token", self.file_token.as_str()),
+                ("comment_id", self.comment_id.as_str()),
+            ],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        query.push(("file_type", self.file_type.as_str().to_owned()));
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// Part of a request.
+#[doc(alias = "CreateDriveV1FileCommentReplyReqContent")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Reply {
+    pub elements: Vec<crate::v1::ContentElement>,
+}
+
+/// Part of an answer.
+#[doc(alias = "CreateDriveV1FileCommentReplyRespReaction")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Reaction {
+    pub reaction_key: Option<String>,
+    pub count: Option<i64>,
+    pub ahead_users: Option<Vec<String>>,
 }

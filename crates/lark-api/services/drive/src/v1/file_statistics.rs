@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDriveFileStatistics` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveFileStatistics` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-statistics/get)
 #[doc(alias = "GetDriveFileStatistics")]

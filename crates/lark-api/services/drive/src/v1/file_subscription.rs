@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `drive.CreateDriveFileSubscription` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDriveFileSubscription` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-subscription/create)
 #[doc(alias = "CreateDriveFileSubscription")]
@@ -86,7 +86,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the
 /// body is left out when no body field is set.
 ///
-/// Formerly `drive.GetDriveFileSubscription` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveFileSubscription` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-subscription/get)
 #[doc(alias = "GetDriveFileSubscription")]
@@ -151,7 +151,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: user.
 ///
-/// Formerly `drive.UpdateDriveFileSubscription` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateDriveFileSubscription` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-subscription/patch)
 #[doc(alias = "UpdateDriveFileSubscription")]

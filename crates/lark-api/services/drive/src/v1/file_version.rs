@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateDriveFileVersion` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDriveFileVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-version/create)
 #[doc(alias = "CreateDriveFileVersion")]
@@ -20,6 +20,22 @@ pub struct Create {
     name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     obj_type: Option<crate::v1::file_version::ObjType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_type: Option<crate::v1::file_version::ParentType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    creator_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<lark_api_common::CreateStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
 }
 
 impl Create {
@@ -30,6 +46,14 @@ impl Create {
             user_id_type: None,
             name: None,
             obj_type: None,
+            owner_id: None,
+            parent_type: None,
+            parent_token: None,
+            creator_id: None,
+            create_time: None,
+            update_time: None,
+            status: None,
+            version: None,
         }
     }
 
@@ -50,6 +74,54 @@ impl Create {
         self.obj_type = Some(v.into());
         self
     }
+
+    /// Sets `owner_id` (body, `string`).
+    pub fn owner_id(mut self, v: impl Into<String>) -> Self {
+        self.owner_id = Some(v.into());
+        self
+    }
+
+    /// Sets `parent_type` (body, `ParentType`).
+    pub fn parent_type(mut self, v: impl Into<crate::v1::file_version::ParentType>) -> Self {
+        self.parent_type = Some(v.into());
+        self
+    }
+
+    /// Sets `parent_token` (body, `string`).
+    pub fn parent_token(mut self, v: impl Into<String>) -> Self {
+        self.parent_token = Some(v.into());
+        self
+    }
+
+    /// Sets `creator_id` (body, `string`).
+    pub fn creator_id(mut self, v: impl Into<String>) -> Self {
+        self.creator_id = Some(v.into());
+        self
+    }
+
+    /// Sets `create_time` (body, `string`).
+    pub fn create_time(mut self, v: impl Into<String>) -> Self {
+        self.create_time = Some(v.into());
+        self
+    }
+
+    /// Sets `update_time` (body, `string`).
+    pub fn update_time(mut self, v: impl Into<String>) -> Self {
+        self.update_time = Some(v.into());
+        self
+    }
+
+    /// Sets `status` (body, `CreateStatus`).
+    pub fn status(mut self, v: impl Into<lark_api_common::CreateStatus>) -> Self {
+        self.status = Some(v.into());
+        self
+    }
+
+    /// Sets `version` (body, `string`).
+    pub fn version(mut self, v: impl Into<String>) -> Self {
+        self.version = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -63,7 +135,7 @@ pub struct CreateResponse {
     pub creator_id: Option<String>,
     pub create_time: Option<String>,
     pub update_time: Option<String>,
-    pub status: Option<crate::v1::file_version::Status>,
+    pub status: Option<lark_api_common::CreateStatus>,
     pub obj_type: Option<crate::v1::file_version::ObjType>,
     pub parent_type: Option<crate::v1::file_version::ParentType>,
 }
@@ -97,7 +169,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.DeleteDriveFileVersion` (the facts' name); named after the official SDK.
+/// Formerly `drive.DeleteDriveFileVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-version/delete)
 #[doc(alias = "DeleteDriveFileVersion")]
@@ -161,7 +233,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDriveFileVersion` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveFileVersion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-version/get)
 #[doc(alias = "GetDriveFileVersion")]
@@ -172,6 +244,8 @@ pub struct Get {
     version_id: String,
     obj_type: crate::v1::file_version::ObjType,
     user_id_type: Option<lark_api_common::UserIdType>,
+    page_token: Option<String>,
+    page_size: Option<i64>,
 }
 
 impl Get {
@@ -186,12 +260,26 @@ impl Get {
             version_id: version_id.into(),
             obj_type: obj_type.into(),
             user_id_type: None,
+            page_token: None,
+            page_size: None,
         }
     }
 
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
         self
     }
 }
@@ -207,7 +295,7 @@ pub struct GetResponse {
     pub creator_id: Option<String>,
     pub create_time: Option<String>,
     pub update_time: Option<String>,
-    pub status: Option<crate::v1::file_version::Status>,
+    pub status: Option<lark_api_common::CreateStatus>,
     pub obj_type: Option<crate::v1::file_version::ObjType>,
     pub parent_type: Option<crate::v1::file_version::ParentType>,
 }
@@ -234,6 +322,12 @@ impl lark_core::endpoint::Endpoint for Get {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
     }
 }
 
@@ -242,7 +336,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `drive.GetDriveFileVersionList` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveFileVersionList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-version/list)
 #[doc(alias = "GetDriveFileVersionList")]
@@ -348,31 +442,22 @@ pub struct Version {
     pub creator_id: Option<String>,
     pub create_time: Option<String>,
     pub update_time: Option<String>,
-    pub status: Option<crate::v1::file_version::Status>,
+    pub status: Option<lark_api_common::CreateStatus>,
     pub obj_type: Option<crate::v1::file_version::ObjType>,
     pub parent_type: Option<crate::v1::file_version::ParentType>,
 }
 
 lark_core::string_enum! {
-/// The values of `parent_type` the platform documents; a value it adds later arrives as `Other`.
-ParentType {
+/// The values of `obj_type` the platform documents; a value it adds later arrives as `Other`.
+ObjType {
 Docx = "docx",
 Sheet = "sheet",
 }
 }
 
 lark_core::string_enum! {
-/// The values of `status` the platform documents; a value it adds later arrives as `Other`.
-Status {
-N0 = "0",
-N1 = "1",
-N2 = "2",
-}
-}
-
-lark_core::string_enum! {
-/// The values of `obj_type` the platform documents; a value it adds later arrives as `Other`.
-ObjType {
+/// The values of `parent_type` the platform documents; a value it adds later arrives as `Other`.
+ParentType {
 Docx = "docx",
 Sheet = "sheet",
 }

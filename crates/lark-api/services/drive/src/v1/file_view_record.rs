@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `drive.GetDriveFileViewRecordList` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveFileViewRecordList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/file-view_record/list)
 #[doc(alias = "GetDriveFileViewRecordList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateDriveImportTask` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDriveImportTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/import_task/create)
 #[doc(alias = "CreateDriveImportTask")]
@@ -19,6 +19,8 @@ pub struct Create {
     file_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     point: Option<crate::v1::import_task::Point>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
 }
 
 impl Create {
@@ -34,6 +36,7 @@ impl Create {
             r#type: r#type.into(),
             file_name: None,
             point: None,
+            token: None,
         }
     }
 
@@ -46,6 +49,12 @@ impl Create {
     /// Sets `point` (body, `Point`).
     pub fn point(mut self, v: impl Into<crate::v1::import_task::Point>) -> Self {
         self.point = Some(v.into());
+        self
+    }
+
+    /// Sets `token` (body, `string`).
+    pub fn token(mut self, v: impl Into<String>) -> Self {
+        self.token = Some(v.into());
         self
     }
 }
@@ -87,7 +96,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDriveImportTask` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveImportTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/import_task/get)
 #[doc(alias = "GetDriveImportTask")]

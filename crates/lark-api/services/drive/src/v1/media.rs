@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `drive.DownloadDriveMedia` (the facts' name); named after the official SDK.
+/// Formerly `drive.DownloadDriveMedia` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/media/download)
 #[doc(alias = "DownloadDriveMedia")]
@@ -59,7 +59,7 @@ impl lark_core::endpoint::Endpoint for Download {
 /// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `drive.UploadDriveMedia` (the facts' name); named after the official SDK.
+/// Formerly `drive.UploadDriveMedia` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/media/upload_all)
 #[doc(alias = "UploadDriveMedia")]
@@ -149,7 +149,7 @@ impl lark_core::endpoint::Endpoint for UploadAll {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.PrepareUploadDriveMedia` (the facts' name); named after the official SDK.
+/// Formerly `drive.PrepareUploadDriveMedia` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/media/upload_prepare)
 #[doc(alias = "PrepareUploadDriveMedia")]
@@ -220,7 +220,7 @@ impl lark_core::endpoint::Endpoint for UploadPrepare {
 /// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `drive.PartUploadDriveMedia` (the facts' name); named after the official SDK.
+/// Formerly `drive.PartUploadDriveMedia` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/media/upload_part)
 #[doc(alias = "PartUploadDriveMedia")]
@@ -288,7 +288,7 @@ impl lark_core::endpoint::Endpoint for UploadPart {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.FinishUploadDriveMedia` (the facts' name); named after the official SDK.
+/// Formerly `drive.FinishUploadDriveMedia` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/media/upload_finish)
 #[doc(alias = "FinishUploadDriveMedia")]
@@ -338,7 +338,7 @@ impl lark_core::endpoint::Endpoint for UploadFinish {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.BatchGetDriveMediaTmpDownloadURL` (the facts' name); named after the official SDK.
+/// Formerly `drive.BatchGetDriveMediaTmpDownloadURL` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/media/batch_get_tmp_download_url)
 #[doc(alias = "BatchGetDriveMediaTmpDownloadURL")]

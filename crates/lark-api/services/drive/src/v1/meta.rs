@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDriveFileMetaV1` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveFileMetaV1` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/meta/batch_query)
 #[doc(alias = "GetDriveFileMetaV1")]

@@ -15,6 +15,7 @@ pub mod meta;
 pub mod permission_member;
 pub mod permission_public;
 pub mod permission_public_password;
+pub mod user;
 
 /// Part of an answer.
 #[doc(alias = "BatchGetDriveCommentRespItemReplyListReply")]
@@ -86,21 +87,6 @@ pub struct ContentElement {
 }
 
 lark_core::string_enum! {
-/// The values of `file_type` the platform documents; a value it adds later arrives as `Other`.
-FileType {
-Doc = "doc",
-Docx = "docx",
-Sheet = "sheet",
-File = "file",
-Slides = "slides",
-Bitable = "bitable",
-Apps = "apps",
-Mindnote = "mindnote",
-Wiki = "wiki",
-}
-}
-
-lark_core::string_enum! {
 /// The values of `type` the platform documents; a value it adds later arrives as `Other`.
 Type {
 Doc = "doc",
@@ -115,5 +101,20 @@ Slides = "slides",
 TextRun = "text_run",
 DocsLink = "docs_link",
 Person = "person",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `file_type` the platform documents; a value it adds later arrives as `Other`.
+FileType {
+Doc = "doc",
+Docx = "docx",
+Sheet = "sheet",
+File = "file",
+Slides = "slides",
+Bitable = "bitable",
+Apps = "apps",
+Mindnote = "mindnote",
+Wiki = "wiki",
 }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateDriveMemberPermission` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDriveMemberPermission` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/permission-member/create)
 #[doc(alias = "CreateDriveMemberPermission")]
@@ -15,7 +15,7 @@ pub struct Create {
     #[serde(skip)]
     token: String,
     #[serde(skip)]
-    r#type: crate::Type,
+    r#type: crate::v1::permission_member::Type,
     #[serde(skip)]
     need_notification: Option<bool>,
     member_type: crate::v1::permission_member::MemberType,
@@ -23,13 +23,15 @@ pub struct Create {
     perm: crate::v1::permission_member::Perm,
     #[serde(skip_serializing_if = "Option::is_none")]
     perm_type: Option<crate::v1::permission_member::PermType>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    type_body: Option<crate::v1::permission_member::Type>,
 }
 
 impl Create {
     /// A request with its required `token`, `type`, `member_type`, `member_id`, `perm`.
     pub fn new(
         token: impl Into<String>,
-        r#type: impl Into<crate::Type>,
+        r#type: impl Into<crate::v1::permission_member::Type>,
         member_type: impl Into<crate::v1::permission_member::MemberType>,
         member_id: impl Into<String>,
         perm: impl Into<crate::v1::permission_member::Perm>,
@@ -42,6 +44,7 @@ impl Create {
             member_id: member_id.into(),
             perm: perm.into(),
             perm_type: None,
+            type_body: None,
         }
     }
 
@@ -54,6 +57,12 @@ impl Create {
     /// Sets `perm_type` (body, `PermType`).
     pub fn perm_type(mut self, v: impl Into<crate::v1::permission_member::PermType>) -> Self {
         self.perm_type = Some(v.into());
+        self
+    }
+
+    /// Sets `type` (body, `Type`).
+    pub fn type_body(mut self, v: impl Into<crate::v1::permission_member::Type>) -> Self {
+        self.type_body = Some(v.into());
         self
     }
 }
@@ -95,7 +104,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.DeleteDriveMemberPermission` (the facts' name); named after the official SDK.
+/// Formerly `drive.DeleteDriveMemberPermission` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/permission-member/delete)
 #[doc(alias = "DeleteDriveMemberPermission")]
@@ -107,11 +116,13 @@ pub struct Delete {
     #[serde(skip)]
     member_id: String,
     #[serde(skip)]
-    r#type: crate::Type,
+    r#type: crate::v1::permission_member::Type,
     #[serde(skip)]
     member_type: crate::v1::permission_member::MemberType,
     #[serde(skip_serializing_if = "Option::is_none")]
     perm_type: Option<crate::v1::permission_member::PermType>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    type_body: Option<crate::v1::permission_member::Type>,
 }
 
 impl Delete {
@@ -119,7 +130,7 @@ impl Delete {
     pub fn new(
         token: impl Into<String>,
         member_id: impl Into<String>,
-        r#type: impl Into<crate::Type>,
+        r#type: impl Into<crate::v1::permission_member::Type>,
         member_type: impl Into<crate::v1::permission_member::MemberType>,
     ) -> Self {
         Self {
@@ -128,12 +139,19 @@ impl Delete {
             r#type: r#type.into(),
             member_type: member_type.into(),
             perm_type: None,
+            type_body: None,
         }
     }
 
     /// Sets `perm_type` (body, `PermType`).
     pub fn perm_type(mut self, v: impl Into<crate::v1::permission_member::PermType>) -> Self {
         self.perm_type = Some(v.into());
+        self
+    }
+
+    /// Sets `type` (body, `Type`).
+    pub fn type_body(mut self, v: impl Into<crate::v1::permission_member::Type>) -> Self {
+        self.type_body = Some(v.into());
         self
     }
 }
@@ -169,7 +187,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateDriveMemberPermission` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateDriveMemberPermission` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/permission-member/update)
 #[doc(alias = "UpdateDriveMemberPermission")]
@@ -183,11 +201,13 @@ pub struct Update {
     #[serde(skip)]
     need_notification: Option<bool>,
     #[serde(skip)]
-    r#type: crate::Type,
+    r#type: crate::v1::permission_member::Type,
     member_type: crate::v1::permission_member::MemberType,
     perm: crate::v1::permission_member::Perm,
     #[serde(skip_serializing_if = "Option::is_none")]
     perm_type: Option<crate::v1::permission_member::PermType>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    type_body: Option<crate::v1::permission_member::Type>,
 }
 
 impl Update {
@@ -195,7 +215,7 @@ impl Update {
     pub fn new(
         token: impl Into<String>,
         member_id: impl Into<String>,
-        r#type: impl Into<crate::Type>,
+        r#type: impl Into<crate::v1::permission_member::Type>,
         member_type: impl Into<crate::v1::permission_member::MemberType>,
         perm: impl Into<crate::v1::permission_member::Perm>,
     ) -> Self {
@@ -207,6 +227,7 @@ impl Update {
             member_type: member_type.into(),
             perm: perm.into(),
             perm_type: None,
+            type_body: None,
         }
     }
 
@@ -219,6 +240,12 @@ impl Update {
     /// Sets `perm_type` (body, `PermType`).
     pub fn perm_type(mut self, v: impl Into<crate::v1::permission_member::PermType>) -> Self {
         self.perm_type = Some(v.into());
+        self
+    }
+
+    /// Sets `type` (body, `Type`).
+    pub fn type_body(mut self, v: impl Into<crate::v1::permission_member::Type>) -> Self {
+        self.type_body = Some(v.into());
         self
     }
 }
@@ -263,7 +290,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.BatchCreateDrivePermissionMember` (the facts' name); named after the official SDK.
+/// Formerly `drive.BatchCreateDrivePermissionMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/permission-member/batch_create)
 #[doc(alias = "BatchCreateDrivePermissionMember")]
@@ -344,7 +371,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CheckDriveMemberPermissionV1` (the facts' name); named after the official SDK.
+/// Formerly `drive.CheckDriveMemberPermissionV1` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/permission-member/auth)
 #[doc(alias = "CheckDriveMemberPermissionV1")]
@@ -402,7 +429,7 @@ impl lark_core::endpoint::Endpoint for Auth {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDriveMemberPermissionListV1` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDriveMemberPermissionListV1` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/permission-member/list)
 #[doc(alias = "GetDriveMemberPermissionListV1")]
@@ -475,7 +502,7 @@ impl lark_core::endpoint::Endpoint for List {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.TransferDriveOwnerPermission` (the facts' name); named after the official SDK.
+/// Formerly `drive.TransferDriveOwnerPermission` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/permission-member/transfer_owner)
 #[doc(alias = "TransferDriveOwnerPermission")]
@@ -628,6 +655,32 @@ Group = "group",
 WikiSpaceMember = "wiki_space_member",
 WikiSpaceViewer = "wiki_space_viewer",
 WikiSpaceEditor = "wiki_space_editor",
+Doc = "doc",
+Sheet = "sheet",
+File = "file",
+Wiki = "wiki",
+Bitable = "bitable",
+Docx = "docx",
+Folder = "folder",
+Mindnote = "mindnote",
+Minutes = "minutes",
+Slides = "slides",
+Apps = "apps",
+Appid = "appid",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `action` the platform documents; a value it adds later arrives as `Other`.
+Action {
+View = "view",
+Edit = "edit",
+Share = "share",
+Comment = "comment",
+Export = "export",
+Copy = "copy",
+Print = "print",
+ManagePublic = "manage_public",
 }
 }
 
@@ -660,19 +713,5 @@ lark_core::string_enum! {
 PermType {
 Container = "container",
 SinglePage = "single_page",
-}
-}
-
-lark_core::string_enum! {
-/// The values of `action` the platform documents; a value it adds later arrives as `Other`.
-Action {
-View = "view",
-Edit = "edit",
-Share = "share",
-Comment = "comment",
-Export = "export",
-Copy = "copy",
-Print = "print",
-ManagePublic = "manage_public",
 }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDrivePublicPermission` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDrivePublicPermission` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/permission-public/get)
 #[doc(alias = "GetDrivePublicPermission")]
@@ -56,7 +56,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateDrivePublicPermission` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateDrivePublicPermission` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/permission-public/patch)
 #[doc(alias = "UpdateDrivePublicPermission")]

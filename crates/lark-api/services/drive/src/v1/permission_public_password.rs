@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateDrivePermissionPublicPassword` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateDrivePermissionPublicPassword` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/permission-public-password/create)
 #[doc(alias = "CreateDrivePermissionPublicPassword")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.DeleteDrivePermissionPublicPassword` (the facts' name); named after the official SDK.
+/// Formerly `drive.DeleteDrivePermissionPublicPassword` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/permission-public-password/delete)
 #[doc(alias = "DeleteDrivePermissionPublicPassword")]
@@ -108,7 +108,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateDrivePermissionPublicPassword` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateDrivePermissionPublicPassword` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/drive-v1/permission-public-password/update)
 #[doc(alias = "UpdateDrivePermissionPublicPassword")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `drive.ListDriveFileLike` (the facts' name); named after the official SDK.
+/// Formerly `drive.ListDriveFileLike` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uIzNzUjLyczM14iM3MTN/drive-v2/file-like/list)
 #[doc(alias = "ListDriveFileLike")]

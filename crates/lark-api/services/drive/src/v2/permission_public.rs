@@ -102,7 +102,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetDrivePublicPermissionV2V2` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetDrivePublicPermissionV2V2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uIzNzUjLyczM14iM3MTN/drive-v2/permission-public/get)
 #[doc(alias = "GetDrivePublicPermissionV2V2")]
@@ -153,7 +153,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateDrivePublicPermissionV2` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateDrivePublicPermissionV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uIzNzUjLyczM14iM3MTN/drive-v2/permission-public/patch)
 #[doc(alias = "UpdateDrivePublicPermissionV2")]
@@ -178,6 +178,8 @@ pub struct Patch {
     link_share_entity: Option<crate::v2::permission_public::LinkShareEntity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     copy_entity: Option<crate::v2::permission_public::CopyEntity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    perm_type: Option<crate::v2::permission_public::PermType>,
 }
 
 impl Patch {
@@ -193,6 +195,7 @@ impl Patch {
             manage_collaborator_entity: None,
             link_share_entity: None,
             copy_entity: None,
+            perm_type: None,
         }
     }
 
@@ -246,6 +249,12 @@ impl Patch {
         self.copy_entity = Some(v.into());
         self
     }
+
+    /// Sets `perm_type` (body, `PermType`).
+    pub fn perm_type(mut self, v: impl Into<crate::v2::permission_public::PermType>) -> Self {
+        self.perm_type = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Patch`].
@@ -293,21 +302,14 @@ pub struct PermissionPublic {
     pub lock_switch: Option<bool>,
 }
 
-lark_core::string_enum! {
-/// The values of `manage_collaborator_entity` the platform documents; a value it adds later arrives as `Other`.
-ManageCollaboratorEntity {
-CollaboratorCanView = "collaborator_can_view",
-CollaboratorCanEdit = "collaborator_can_edit",
-CollaboratorFullAccess = "collaborator_full_access",
-}
-}
-
-lark_core::string_enum! {
-/// The values of `share_entity` the platform documents; a value it adds later arrives as `Other`.
-ShareEntity {
-Anyone = "anyone",
-SameTenant = "same_tenant",
-}
+/// Part of a request.
+#[doc(alias = "UpdateDrivePublicPermissionV2ReqPermType")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PermType {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_access_entity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_share_entity: Option<String>,
 }
 
 lark_core::string_enum! {
@@ -338,5 +340,22 @@ PartnerTenantEditable = "partner_tenant_editable",
 AnyoneReadable = "anyone_readable",
 AnyoneEditable = "anyone_editable",
 Closed = "closed",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `manage_collaborator_entity` the platform documents; a value it adds later arrives as `Other`.
+ManageCollaboratorEntity {
+CollaboratorCanView = "collaborator_can_view",
+CollaboratorCanEdit = "collaborator_can_edit",
+CollaboratorFullAccess = "collaborator_full_access",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `share_entity` the platform documents; a value it adds later arrives as `Other`.
+ShareEntity {
+Anyone = "anyone",
+SameTenant = "same_tenant",
 }
 }

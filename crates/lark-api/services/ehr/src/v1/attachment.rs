@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `ehr.DownloadEHRAttachments` (the facts' name); named after the official SDK.
+/// Formerly `ehr.DownloadEHRAttachments` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/ehr/ehr-v1/attachment/get)
 #[doc(alias = "DownloadEHRAttachments")]

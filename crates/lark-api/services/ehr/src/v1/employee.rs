@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `ehr.GetEHREmployeeList` (the facts' name); named after the official SDK.
+/// Formerly `ehr.GetEHREmployeeList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/ehr/ehr-v1/employee/list)
 #[doc(alias = "GetEHREmployeeList")]
@@ -171,6 +171,30 @@ impl lark_core::endpoint::Page for ListResponse {
 }
 
 /// Part of an answer.
+#[doc(alias = "EHRAttachment")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct IdPhotoPoSide {
+    pub id: Option<String>,
+    pub mime_type: Option<String>,
+    pub name: Option<String>,
+    pub size: Option<i64>,
+}
+
+/// Part of an answer.
+#[doc(alias = "EHRWorkExperience")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct FormerWorkExp {
+    pub company: Option<String>,
+    pub department: Option<String>,
+    pub job: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Part of an answer.
 #[doc(alias = "GetEHREmployeeListRespItem")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -285,30 +309,6 @@ pub struct Manager {
 pub struct NativeRegion {
     pub iso_code: Option<String>,
     pub name: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "EHRAttachment")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct IdPhotoPoSide {
-    pub id: Option<String>,
-    pub mime_type: Option<String>,
-    pub name: Option<String>,
-    pub size: Option<i64>,
-}
-
-/// Part of an answer.
-#[doc(alias = "EHRWorkExperience")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct FormerWorkExp {
-    pub company: Option<String>,
-    pub department: Option<String>,
-    pub job: Option<String>,
-    pub start: Option<String>,
-    pub end: Option<String>,
-    pub description: Option<String>,
 }
 
 lark_core::string_enum! {

@@ -228,5 +228,5 @@ pub struct Title {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lines: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub i18n: Option<lark_api_common::I18nName>,
+    pub i18n: Option<lark_api_common::I18nValue>,
 }

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `event.GetEventOutboundIpList` (the facts' name); named after the official SDK.
+/// Formerly `event.GetEventOutboundIpList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uYDNxYjL2QTM24iN0EjN/event-v1/outbound_ip/list)
 #[doc(alias = "GetEventOutboundIpList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.UpdateHelpdeskAgent` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.UpdateHelpdeskAgent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent/patch)
 #[doc(alias = "UpdateHelpdeskAgent")]
@@ -57,7 +57,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskAgentEmail` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskAgentEmail` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent/agent_email)
 #[doc(alias = "GetHelpdeskAgentEmail")]

@@ -5,7 +5,7 @@
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.CreateHelpdeskAgentSchedule` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.CreateHelpdeskAgentSchedule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent_schedule/create)
 #[doc(alias = "CreateHelpdeskAgentSchedule")]
@@ -56,7 +56,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskAgentScheduleList` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskAgentScheduleList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent_schedule/list)
 #[doc(alias = "GetHelpdeskAgentScheduleList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.DeleteHelpdeskAgentSchedule` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.DeleteHelpdeskAgentSchedule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent-schedules/delete)
 #[doc(alias = "DeleteHelpdeskAgentSchedule")]
@@ -43,7 +43,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.UpdateHelpdeskAgentSchedule` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.UpdateHelpdeskAgentSchedule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent-schedules/patch)
 #[doc(alias = "UpdateHelpdeskAgentSchedule")]
@@ -98,7 +98,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskAgentSchedule` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskAgentSchedule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent-schedules/get)
 #[doc(alias = "GetHelpdeskAgentSchedule")]

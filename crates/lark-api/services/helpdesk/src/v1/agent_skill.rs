@@ -5,7 +5,7 @@
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.CreateHelpdeskAgentSkill` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.CreateHelpdeskAgentSkill` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent_skill/create)
 #[doc(alias = "CreateHelpdeskAgentSkill")]
@@ -81,7 +81,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskAgentSkill` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskAgentSkill` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent_skill/get)
 #[doc(alias = "GetHelpdeskAgentSkill")]
@@ -126,7 +126,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.UpdateHelpdeskAgentSkill` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.UpdateHelpdeskAgentSkill` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent_skill/patch)
 #[doc(alias = "UpdateHelpdeskAgentSkill")]
@@ -178,7 +178,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.DeleteHelpdeskAgentSkill` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.DeleteHelpdeskAgentSkill` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent_skill/delete)
 #[doc(alias = "DeleteHelpdeskAgentSkill")]
@@ -216,7 +216,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskAgentSkillList` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskAgentSkillList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent_skill/list)
 #[doc(alias = "GetHelpdeskAgentSkillList")]

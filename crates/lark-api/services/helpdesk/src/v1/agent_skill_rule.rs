@@ -5,7 +5,7 @@
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskAgentSkillRuleList` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskAgentSkillRuleList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/agent_skill_rule/list)
 #[doc(alias = "GetHelpdeskAgentSkillRuleList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.SendHelpdeskMessage` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.SendHelpdeskMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/bot-message/create)
 #[doc(alias = "SendHelpdeskMessage")]

@@ -5,7 +5,7 @@
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.CreateHelpdeskCategory` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.CreateHelpdeskCategory` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/category/create)
 #[doc(alias = "CreateHelpdeskCategory")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskCategory` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskCategory` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/category/get)
 #[doc(alias = "GetHelpdeskCategory")]
@@ -111,7 +111,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.UpdateHelpdeskCategory` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.UpdateHelpdeskCategory` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/category/patch)
 #[doc(alias = "UpdateHelpdeskCategory")]
@@ -172,7 +172,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.DeleteHelpdeskCategory` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.DeleteHelpdeskCategory` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/category/delete)
 #[doc(alias = "DeleteHelpdeskCategory")]
@@ -208,7 +208,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskCategoryList` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskCategoryList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/category/list-categories)
 #[doc(alias = "GetHelpdeskCategoryList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.SubscribeHelpdeskEvent` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.SubscribeHelpdeskEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/event/subscribe)
 #[doc(alias = "SubscribeHelpdeskEvent")]
@@ -54,7 +54,7 @@ impl lark_core::endpoint::Endpoint for Subscribe {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.UnsubscribeHelpdeskEvent` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.UnsubscribeHelpdeskEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/event/unsubscribe)
 #[doc(alias = "UnsubscribeHelpdeskEvent")]

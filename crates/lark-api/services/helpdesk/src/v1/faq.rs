@@ -5,7 +5,7 @@
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.CreateHelpdeskFAQ` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.CreateHelpdeskFAQ` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/faq/create)
 #[doc(alias = "CreateHelpdeskFAQ")]
@@ -58,7 +58,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskFAQ` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskFAQ` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/faq/get)
 #[doc(alias = "GetHelpdeskFAQ")]
@@ -101,7 +101,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.UpdateHelpdeskFAQ` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.UpdateHelpdeskFAQ` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/faq/patch)
 #[doc(alias = "UpdateHelpdeskFAQ")]
@@ -153,7 +153,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.DeleteHelpdeskFAQ` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.DeleteHelpdeskFAQ` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/faq/delete)
 #[doc(alias = "DeleteHelpdeskFAQ")]
@@ -190,7 +190,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant, plus the helpdesk header.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `helpdesk.GetHelpdeskFAQList` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskFAQList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/faq/list)
 #[doc(alias = "GetHelpdeskFAQList")]
@@ -311,7 +311,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant, plus the helpdesk header.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `helpdesk.GetHelpdeskFAQImage` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskFAQImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/faq/faq_image)
 #[doc(alias = "GetHelpdeskFAQImage")]
@@ -355,7 +355,7 @@ impl lark_core::endpoint::Endpoint for FaqImage {
 /// Token: tenant, plus the helpdesk header.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `helpdesk.SearchHelpdeskFAQ` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.SearchHelpdeskFAQ` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/faq/search)
 #[doc(alias = "SearchHelpdeskFAQ")]

@@ -5,7 +5,7 @@
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.CreateHelpdeskNotification` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.CreateHelpdeskNotification` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/notification/create)
 #[doc(alias = "CreateHelpdeskNotification")]
@@ -260,7 +260,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.UpdateHelpdeskNotification` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.UpdateHelpdeskNotification` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/notification/patch)
 #[doc(alias = "UpdateHelpdeskNotification")]
@@ -511,7 +511,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskNotification` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskNotification` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/notification/get)
 #[doc(alias = "GetHelpdeskNotification")]
@@ -571,7 +571,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.PreviewHelpdeskNotification` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.PreviewHelpdeskNotification` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/notification/preview)
 #[doc(alias = "PreviewHelpdeskNotification")]
@@ -609,7 +609,7 @@ impl lark_core::endpoint::Endpoint for Preview {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.SubmitApproveHelpdeskNotification` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.SubmitApproveHelpdeskNotification` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/notification/submit_approve)
 #[doc(alias = "SubmitApproveHelpdeskNotification")]
@@ -661,7 +661,7 @@ impl lark_core::endpoint::Endpoint for SubmitApprove {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.CancelApproveHelpdeskNotification` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.CancelApproveHelpdeskNotification` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/notification/cancel_approve)
 #[doc(alias = "CancelApproveHelpdeskNotification")]
@@ -699,7 +699,7 @@ impl lark_core::endpoint::Endpoint for CancelApprove {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.ExecuteSendHelpdeskNotification` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.ExecuteSendHelpdeskNotification` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/notification/execute_send)
 #[doc(alias = "ExecuteSendHelpdeskNotification")]
@@ -744,7 +744,7 @@ impl lark_core::endpoint::Endpoint for ExecuteSend {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.CancelSendHelpdeskNotification` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.CancelSendHelpdeskNotification` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/notification/cancel_send)
 #[doc(alias = "CancelSendHelpdeskNotification")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.StartHelpdeskService` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.StartHelpdeskService` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket/start_service)
 #[doc(alias = "StartHelpdeskService")]
@@ -81,7 +81,7 @@ impl lark_core::endpoint::Endpoint for StartService {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskTicket` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskTicket` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket/get)
 #[doc(alias = "GetHelpdeskTicket")]
@@ -134,7 +134,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.UpdateHelpdeskTicket` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.UpdateHelpdeskTicket` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket/update)
 #[doc(alias = "UpdateHelpdeskTicket")]
@@ -243,7 +243,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskTicketList` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskTicketList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket/list)
 #[doc(alias = "GetHelpdeskTicketList")]
@@ -481,7 +481,7 @@ impl lark_core::endpoint::Endpoint for List {
 /// Token: tenant, plus the helpdesk header.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `helpdesk.DownloadHelpdeskTicketImage` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.DownloadHelpdeskTicketImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket/ticket_image)
 #[doc(alias = "DownloadHelpdeskTicketImage")]
@@ -536,7 +536,7 @@ impl lark_core::endpoint::Endpoint for TicketImage {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.AnswerHelpdeskTicketUserQuery` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.AnswerHelpdeskTicketUserQuery` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket/answer_user_query)
 #[doc(alias = "AnswerHelpdeskTicketUserQuery")]
@@ -590,7 +590,7 @@ impl lark_core::endpoint::Endpoint for AnswerUserQuery {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskTicketCustomizedFields` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskTicketCustomizedFields` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket/customized_fields)
 #[doc(alias = "GetHelpdeskTicketCustomizedFields")]
@@ -714,7 +714,7 @@ pub struct ListTicket {
     pub created_at: Option<i64>,
     pub updated_at: Option<i64>,
     pub closed_at: Option<i64>,
-    pub dissatisfaction_reason: Option<lark_api_common::I18nName>,
+    pub dissatisfaction_reason: Option<lark_api_common::I18nValue>,
     pub agents: Option<Vec<crate::v1::ticket::Guest>>,
     pub channel: Option<i64>,
     pub solve: Option<i64>,
@@ -774,7 +774,7 @@ pub struct Ticket {
     pub created_at: Option<i64>,
     pub updated_at: Option<i64>,
     pub closed_at: Option<i64>,
-    pub dissatisfaction_reason: Option<lark_api_common::I18nName>,
+    pub dissatisfaction_reason: Option<lark_api_common::I18nValue>,
     pub agents: Option<Vec<crate::v1::ticket::Guest>>,
     pub channel: Option<i64>,
     pub solve: Option<i64>,

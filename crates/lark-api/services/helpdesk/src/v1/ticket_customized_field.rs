@@ -8,7 +8,7 @@
 /// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the
 /// body is left out when no body field is set.
 ///
-/// Formerly `helpdesk.GetHelpdeskTicketCustomizedFieldList` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskTicketCustomizedFieldList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket_customized_field/list-ticket-customized-fields)
 #[doc(alias = "GetHelpdeskTicketCustomizedFieldList")]
@@ -113,7 +113,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.DeleteHelpdeskTicketCustomizedField` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.DeleteHelpdeskTicketCustomizedField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket_customized_field/delete)
 #[doc(alias = "DeleteHelpdeskTicketCustomizedField")]
@@ -154,7 +154,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.UpdateHelpdeskTicketCustomizedField` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.UpdateHelpdeskTicketCustomizedField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket_customized_field/update-ticket-customized-field)
 #[doc(alias = "UpdateHelpdeskTicketCustomizedField")]
@@ -257,7 +257,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: user, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.CreateHelpdeskTicketCustomizedField` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.CreateHelpdeskTicketCustomizedField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket_customized_field/create-ticket-customized-field)
 #[doc(alias = "CreateHelpdeskTicketCustomizedField")]
@@ -277,6 +277,8 @@ pub struct Create {
     dropdown_options: Option<crate::v1::ticket_customized_field::DropdownOption>,
     #[serde(skip_serializing_if = "Option::is_none")]
     dropdown_allow_multiple: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    editable: Option<bool>,
 }
 
 impl Create {
@@ -301,6 +303,7 @@ impl Create {
             required: required.into(),
             dropdown_options: None,
             dropdown_allow_multiple: None,
+            editable: None,
         }
     }
 
@@ -322,6 +325,12 @@ impl Create {
     /// Sets `dropdown_allow_multiple` (body, `bool`).
     pub fn dropdown_allow_multiple(mut self, v: impl Into<bool>) -> Self {
         self.dropdown_allow_multiple = Some(v.into());
+        self
+    }
+
+    /// Sets `editable` (body, `bool`).
+    pub fn editable(mut self, v: impl Into<bool>) -> Self {
+        self.editable = Some(v.into());
         self
     }
 }
@@ -350,7 +359,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskTicketCustomizedField` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskTicketCustomizedField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket_customized_field/get-ticket-customized-field)
 #[doc(alias = "GetHelpdeskTicketCustomizedField")]

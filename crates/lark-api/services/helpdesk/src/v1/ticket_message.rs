@@ -5,7 +5,7 @@
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.GetHelpdeskTicketMessageList` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.GetHelpdeskTicketMessageList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket-message/list)
 #[doc(alias = "GetHelpdeskTicketMessageList")]
@@ -98,7 +98,7 @@ impl lark_core::endpoint::Endpoint for List {
 ///
 /// Token: tenant, plus the helpdesk header.
 ///
-/// Formerly `helpdesk.SendHelpdeskTicketMessage` (the facts' name); named after the official SDK.
+/// Formerly `helpdesk.SendHelpdeskTicketMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/helpdesk-v1/ticket-message/create)
 #[doc(alias = "SendHelpdeskTicketMessage")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.BatchQueryHireAgency` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchQueryHireAgency` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/agency/batch_query)
 #[doc(alias = "BatchQueryHireAgency")]
@@ -142,7 +142,7 @@ impl lark_core::endpoint::Page for BatchQueryResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireAgency` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireAgency` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/agency/get)
 #[doc(alias = "GetHireAgency")]
@@ -202,7 +202,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.GetHireAgencyAccount` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireAgencyAccount` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/agency/get_agency_account)
 #[doc(alias = "GetHireAgencyAccount")]
@@ -325,7 +325,7 @@ impl lark_core::endpoint::Page for GetAgencyAccountResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireAgencyOperateAgencyAccount` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireAgencyOperateAgencyAccount` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/agency/operate_agency_account)
 #[doc(alias = "CreateHireAgencyOperateAgencyAccount")]
@@ -379,7 +379,7 @@ impl lark_core::endpoint::Endpoint for OperateAgencyAccount {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireAgencyProtect` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireAgencyProtect` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/agency/protect)
 #[doc(alias = "CreateHireAgencyProtect")]
@@ -476,7 +476,7 @@ impl lark_core::endpoint::Endpoint for Protect {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireAgencyProtectSearch` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireAgencyProtectSearch` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/agency/protect_search)
 #[doc(alias = "CreateHireAgencyProtectSearch")]
@@ -527,7 +527,7 @@ impl lark_core::endpoint::Endpoint for ProtectSearch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.QueryHireAgency` (the facts' name); named after the official SDK.
+/// Formerly `hire.QueryHireAgency` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/agency/query)
 #[doc(alias = "QueryHireAgency")]

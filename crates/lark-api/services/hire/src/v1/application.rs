@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireApplication` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/application/create)
 #[doc(alias = "CreateHireApplication")]
@@ -109,7 +109,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.TerminateHireApplication` (the facts' name); named after the official SDK.
+/// Formerly `hire.TerminateHireApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/application/terminate)
 #[doc(alias = "TerminateHireApplication")]
@@ -123,6 +123,18 @@ pub struct Terminate {
     termination_reason_list: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     termination_reason_note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    need_terminate_offer: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    terminate_offer_operate_type: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cancel_offer_termination_type: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cancel_offer_termination_reason_list: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    candidate_reject_offer_termination_reason_list: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    need_withdraw_offer_approval: Option<bool>,
 }
 
 impl Terminate {
@@ -133,6 +145,12 @@ impl Terminate {
             termination_type: termination_type.into(),
             termination_reason_list: None,
             termination_reason_note: None,
+            need_terminate_offer: None,
+            terminate_offer_operate_type: None,
+            cancel_offer_termination_type: None,
+            cancel_offer_termination_reason_list: None,
+            candidate_reject_offer_termination_reason_list: None,
+            need_withdraw_offer_approval: None,
         }
     }
 
@@ -148,6 +166,49 @@ impl Terminate {
     /// Sets `termination_reason_note` (body, `string`).
     pub fn termination_reason_note(mut self, v: impl Into<String>) -> Self {
         self.termination_reason_note = Some(v.into());
+        self
+    }
+
+    /// Sets `need_terminate_offer` (body, `bool`).
+    pub fn need_terminate_offer(mut self, v: impl Into<bool>) -> Self {
+        self.need_terminate_offer = Some(v.into());
+        self
+    }
+
+    /// Sets `terminate_offer_operate_type` (body, `i64`).
+    pub fn terminate_offer_operate_type(mut self, v: impl Into<i64>) -> Self {
+        self.terminate_offer_operate_type = Some(v.into());
+        self
+    }
+
+    /// Sets `cancel_offer_termination_type` (body, `i64`).
+    pub fn cancel_offer_termination_type(mut self, v: impl Into<i64>) -> Self {
+        self.cancel_offer_termination_type = Some(v.into());
+        self
+    }
+
+    /// Sets `cancel_offer_termination_reason_list` (body, `list<string>`).
+    pub fn cancel_offer_termination_reason_list(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.cancel_offer_termination_reason_list = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `candidate_reject_offer_termination_reason_list` (body, `list<string>`).
+    pub fn candidate_reject_offer_termination_reason_list(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.candidate_reject_offer_termination_reason_list =
+            Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `need_withdraw_offer_approval` (body, `bool`).
+    pub fn need_withdraw_offer_approval(mut self, v: impl Into<bool>) -> Self {
+        self.need_withdraw_offer_approval = Some(v.into());
         self
     }
 }
@@ -173,9 +234,9 @@ impl lark_core::endpoint::Endpoint for Terminate {
 
 /// `hire.v1.application.get`: `GET /open-apis/hire/v1/applications/:application_id`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 ///
-/// Formerly `hire.GetHireApplication` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/application/get)
 #[doc(alias = "GetHireApplication")]
@@ -248,10 +309,10 @@ impl lark_core::endpoint::Endpoint for Get {
 
 /// `hire.v1.application.list`: `GET /open-apis/hire/v1/applications`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.GetHireApplicationList` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireApplicationList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/application/list)
 #[doc(alias = "GetHireApplicationList")]
@@ -268,6 +329,7 @@ pub struct List {
     page_size: Option<i64>,
     update_start_time: Option<String>,
     update_end_time: Option<String>,
+    keyword: Option<String>,
 }
 
 impl List {
@@ -284,6 +346,7 @@ impl List {
             page_size: None,
             update_start_time: None,
             update_end_time: None,
+            keyword: None,
         }
     }
 
@@ -346,6 +409,12 @@ impl List {
         self.update_end_time = Some(v.into());
         self
     }
+
+    /// Sets `keyword` (query, `string`).
+    pub fn keyword(mut self, v: impl Into<String>) -> Self {
+        self.keyword = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`List`].
@@ -403,6 +472,9 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.update_end_time {
             query.push(("update_end_time", v.clone()));
         }
+        if let Some(v) = &self.keyword {
+            query.push(("keyword", v.clone()));
+        }
     }
 }
 
@@ -426,7 +498,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireOfferByApplication` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireOfferByApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/application/offer)
 #[doc(alias = "GetHireOfferByApplication")]
@@ -529,7 +601,7 @@ impl lark_core::endpoint::Endpoint for Offer {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.MakeHireTransferOnboardByApplication` (the facts' name); named after the official SDK.
+/// Formerly `hire.MakeHireTransferOnboardByApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/application/transfer_onboard)
 #[doc(alias = "MakeHireTransferOnboardByApplication")]
@@ -732,7 +804,7 @@ impl lark_core::endpoint::Endpoint for TransferOnboard {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CancelHireApplicationOnboard` (the facts' name); named after the official SDK.
+/// Formerly `hire.CancelHireApplicationOnboard` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/application/cancel_onboard)
 #[doc(alias = "CancelHireApplicationOnboard")]
@@ -796,9 +868,9 @@ impl lark_core::endpoint::Endpoint for CancelOnboard {
 
 /// `hire.v1.application.getDetail`: `GET /open-apis/hire/v1/applications/:application_id/get_detail`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 ///
-/// Formerly `hire.GetHireApplicationDetail` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireApplicationDetail` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/application/get_detail)
 #[doc(alias = "GetHireApplicationDetail")]
@@ -917,7 +989,7 @@ impl lark_core::endpoint::Endpoint for GetDetail {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireApplicationRecover` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireApplicationRecover` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/application/recover)
 #[doc(alias = "CreateHireApplicationRecover")]
@@ -955,7 +1027,7 @@ impl lark_core::endpoint::Endpoint for Recover {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.TransferHireApplicationStage` (the facts' name); named after the official SDK.
+/// Formerly `hire.TransferHireApplicationStage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/application/transfer_stage)
 #[doc(alias = "TransferHireApplicationStage")]

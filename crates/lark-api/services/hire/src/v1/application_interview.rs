@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.GetHireApplicationInterviewList` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireApplicationInterviewList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/application-interview/list)
 #[doc(alias = "GetHireApplicationInterviewList")]
@@ -17,6 +17,7 @@ pub struct List {
     page_size: i64,
     page_token: Option<String>,
     user_id_type: Option<lark_api_common::UserIdType>,
+    job_level_id_type: Option<crate::v1::JobLevelIdType>,
 }
 
 impl List {
@@ -27,6 +28,7 @@ impl List {
             page_size: page_size.into(),
             page_token: None,
             user_id_type: None,
+            job_level_id_type: None,
         }
     }
 
@@ -39,6 +41,12 @@ impl List {
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `job_level_id_type` (query, `JobLevelIdType`).
+    pub fn job_level_id_type(mut self, v: impl Into<crate::v1::JobLevelIdType>) -> Self {
+        self.job_level_id_type = Some(v.into());
         self
     }
 }
@@ -73,6 +81,9 @@ impl lark_core::endpoint::Endpoint for List {
         }
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
+        }
+        if let Some(v) = &self.job_level_id_type {
+            query.push(("job_level_id_type", v.as_str().to_owned()));
         }
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireAttachment` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireAttachment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/attachment/get)
 #[doc(alias = "GetHireAttachment")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireAttachmentPreview` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireAttachmentPreview` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/attachment/preview)
 #[doc(alias = "GetHireAttachmentPreview")]
@@ -111,7 +111,7 @@ impl lark_core::endpoint::Endpoint for Preview {
 /// Uploads a file (multipart).
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `hire.CreateHireAttachment` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireAttachment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uIDN1YjLyQTN24iM0UjN/create_attachment)
 #[doc(alias = "CreateHireAttachment")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.BatchQueryHireBackgroundCheckOrder` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchQueryHireBackgroundCheckOrder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/background_check_order/batch_query)
 #[doc(alias = "BatchQueryHireBackgroundCheckOrder")]
@@ -181,7 +181,7 @@ impl lark_core::endpoint::Page for BatchQueryResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireBackgroundCheckOrder` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireBackgroundCheckOrder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/background_check_order/list)
 #[doc(alias = "ListHireBackgroundCheckOrder")]

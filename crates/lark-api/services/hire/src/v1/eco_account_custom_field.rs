@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireEcoAccountCustomField` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireEcoAccountCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_account_custom_field/create)
 #[doc(alias = "CreateHireEcoAccountCustomField")]
@@ -60,7 +60,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.BatchDeleteHireEcoAccountCustomField` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchDeleteHireEcoAccountCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_account_custom_field/batch_delete)
 #[doc(alias = "BatchDeleteHireEcoAccountCustomField")]
@@ -112,7 +112,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.BatchUpdateHireEcoAccountCustomField` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchUpdateHireEcoAccountCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_account_custom_field/batch_update)
 #[doc(alias = "BatchUpdateHireEcoAccountCustomField")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireEcoBackgroundCheckProgress` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireEcoBackgroundCheckProgress` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_background_check/update_progress)
 #[doc(alias = "UpdateHireEcoBackgroundCheckProgress")]
@@ -22,6 +22,8 @@ pub struct UpdateProgress {
     result: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     report_file_list: Option<Vec<crate::v1::eco_background_check::ReportFileList>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operator_role: Option<i64>,
 }
 
 impl UpdateProgress {
@@ -40,6 +42,7 @@ impl UpdateProgress {
             stage_time: stage_time.into(),
             result: None,
             report_file_list: None,
+            operator_role: None,
         }
     }
 
@@ -61,6 +64,12 @@ impl UpdateProgress {
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_background_check::ReportFileList>>,
     ) -> Self {
         self.report_file_list = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `operator_role` (body, `i64`).
+    pub fn operator_role(mut self, v: impl Into<i64>) -> Self {
+        self.operator_role = Some(v.into());
         self
     }
 }
@@ -89,7 +98,7 @@ impl lark_core::endpoint::Endpoint for UpdateProgress {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CancelHireEcoBackgroundCheck` (the facts' name); named after the official SDK.
+/// Formerly `hire.CancelHireEcoBackgroundCheck` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_background_check/cancel)
 #[doc(alias = "CancelHireEcoBackgroundCheck")]
@@ -132,7 +141,7 @@ impl lark_core::endpoint::Endpoint for Cancel {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireEcoBackgroundCheckResult` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireEcoBackgroundCheckResult` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_background_check/update_result)
 #[doc(alias = "UpdateHireEcoBackgroundCheckResult")]
@@ -144,6 +153,8 @@ pub struct UpdateResult {
     result_time: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     report_file_list: Option<Vec<crate::v1::eco_background_check::ReportFileList>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operator_role: Option<i64>,
 }
 
 impl UpdateResult {
@@ -158,6 +169,7 @@ impl UpdateResult {
             result: result.into(),
             result_time: result_time.into(),
             report_file_list: None,
+            operator_role: None,
         }
     }
 
@@ -167,6 +179,12 @@ impl UpdateResult {
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_background_check::ReportFileList>>,
     ) -> Self {
         self.report_file_list = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `operator_role` (body, `i64`).
+    pub fn operator_role(mut self, v: impl Into<i64>) -> Self {
+        self.operator_role = Some(v.into());
         self
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireEcoBackgroundCheckCustomField` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireEcoBackgroundCheckCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_background_check_custom_field/create)
 #[doc(alias = "CreateHireEcoBackgroundCheckCustomField")]
@@ -62,7 +62,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.BatchDeleteHireEcoBackgroundCheckCustomField` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchDeleteHireEcoBackgroundCheckCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_background_check_custom_field/batch_delete)
 #[doc(alias = "BatchDeleteHireEcoBackgroundCheckCustomField")]
@@ -105,7 +105,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.BatchUpdateHireEcoBackgroundCheckCustomField` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchUpdateHireEcoBackgroundCheckCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_background_check_custom_field/batch_update)
 #[doc(alias = "BatchUpdateHireEcoBackgroundCheckCustomField")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.BatchDeleteHireEcoBackgroundCheckPackage` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchDeleteHireEcoBackgroundCheckPackage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_background_check_package/batch_delete)
 #[doc(alias = "BatchDeleteHireEcoBackgroundCheckPackage")]
@@ -69,7 +69,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.BatchUpdateHireEcoBackgroundCheckPackage` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchUpdateHireEcoBackgroundCheckPackage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_background_check_package/batch_update)
 #[doc(alias = "BatchUpdateHireEcoBackgroundCheckPackage")]
@@ -136,7 +136,7 @@ impl lark_core::endpoint::Endpoint for BatchUpdate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireEcoBackgroundCheckPackage` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireEcoBackgroundCheckPackage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_background_check_package/create)
 #[doc(alias = "CreateHireEcoBackgroundCheckPackage")]

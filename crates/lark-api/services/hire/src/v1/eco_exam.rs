@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireEcoExamLoginInfo` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireEcoExamLoginInfo` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_exam/login_info)
 #[doc(alias = "CreateHireEcoExamLoginInfo")]
@@ -75,7 +75,7 @@ impl lark_core::endpoint::Endpoint for LoginInfo {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHiredEcoExamResult` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHiredEcoExamResult` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_exam/update_result)
 #[doc(alias = "UpdateHiredEcoExamResult")]
@@ -91,6 +91,8 @@ pub struct UpdateResult {
     report_list: Option<Vec<crate::v1::eco_exam::ReportList>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     detail_list: Option<Vec<crate::v1::eco_exam::DetailList>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<i64>,
 }
 
 impl UpdateResult {
@@ -102,6 +104,7 @@ impl UpdateResult {
             result_time: None,
             report_list: None,
             detail_list: None,
+            status: None,
         }
     }
 
@@ -126,6 +129,12 @@ impl UpdateResult {
         v: impl IntoIterator<Item = impl Into<crate::v1::eco_exam::DetailList>>,
     ) -> Self {
         self.detail_list = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `status` (body, `i64`).
+    pub fn status(mut self, v: impl Into<i64>) -> Self {
+        self.status = Some(v.into());
         self
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.BatchDeleteHireEcoExamPaper` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchDeleteHireEcoExamPaper` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_exam_paper/batch_delete)
 #[doc(alias = "BatchDeleteHireEcoExamPaper")]
@@ -57,7 +57,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.BatchUpdateHireEcoExamPaper` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchUpdateHireEcoExamPaper` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_exam_paper/batch_update)
 #[doc(alias = "BatchUpdateHireEcoExamPaper")]
@@ -112,7 +112,7 @@ impl lark_core::endpoint::Endpoint for BatchUpdate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireEcoExamPaper` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireEcoExamPaper` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/eco_exam_paper/create)
 #[doc(alias = "CreateHireEcoExamPaper")]

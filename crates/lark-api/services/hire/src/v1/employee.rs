@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireEmployee` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireEmployee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/employee/patch)
 #[doc(alias = "UpdateHireEmployee")]
@@ -138,7 +138,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireEmployeeByApplication` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireEmployeeByApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/employee/get_by_application)
 #[doc(alias = "GetHireEmployeeByApplication")]
@@ -243,7 +243,7 @@ impl lark_core::endpoint::Endpoint for GetByApplication {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireEmployee` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireEmployee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/employee/get)
 #[doc(alias = "GetHireEmployee")]

@@ -3,10 +3,10 @@
 
 /// `hire.v1.evaluation.list`: `GET /open-apis/hire/v1/evaluations`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.GetHireEvaluationList` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireEvaluationList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/evaluation/list)
 #[doc(alias = "GetHireEvaluationList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireExternalApplication` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireExternalApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_application/create)
 #[doc(alias = "CreateHireExternalApplication")]
@@ -145,7 +145,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.DeleteHireExternalApplication` (the facts' name); named after the official SDK.
+/// Formerly `hire.DeleteHireExternalApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_application/delete)
 #[doc(alias = "DeleteHireExternalApplication")]
@@ -208,7 +208,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireExternalApplication` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireExternalApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_application/list)
 #[doc(alias = "ListHireExternalApplication")]
@@ -296,7 +296,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireExternalApplication` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireExternalApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_application/update)
 #[doc(alias = "UpdateHireExternalApplication")]
@@ -324,6 +324,8 @@ pub struct Update {
     create_time: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     termination_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
 }
 
 impl Update {
@@ -341,6 +343,7 @@ impl Update {
             modify_time: None,
             create_time: None,
             termination_type: None,
+            external_id: None,
         }
     }
 
@@ -397,6 +400,12 @@ impl Update {
         self.termination_type = Some(v.into());
         self
     }
+
+    /// Sets `external_id` (body, `string`).
+    pub fn external_id(mut self, v: impl Into<String>) -> Self {
+        self.external_id = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Update`].
@@ -429,6 +438,23 @@ impl lark_core::endpoint::Endpoint for Update {
 }
 
 /// Part of an answer.
+#[doc(alias = "DeleteHireExternalApplicationRespExternalApplication")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct DeleteExternalApplication {
+    pub id: Option<String>,
+    pub job_recruitment_type: Option<i64>,
+    pub job_title: Option<String>,
+    pub resume_source: Option<String>,
+    pub stage: Option<String>,
+    pub talent_id: Option<String>,
+    pub termination_reason: Option<String>,
+    pub delivery_type: Option<i64>,
+    pub modify_time: Option<i64>,
+    pub termination_type: Option<String>,
+}
+
+/// Part of an answer.
 #[doc(alias = "CreateHireExternalApplicationRespExternalApplication")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -443,22 +469,5 @@ pub struct ExternalApplication {
     pub delivery_type: Option<i64>,
     pub modify_time: Option<i64>,
     pub create_time: Option<i64>,
-    pub termination_type: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "DeleteHireExternalApplicationRespExternalApplication")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct DeleteExternalApplication {
-    pub id: Option<String>,
-    pub job_recruitment_type: Option<i64>,
-    pub job_title: Option<String>,
-    pub resume_source: Option<String>,
-    pub stage: Option<String>,
-    pub talent_id: Option<String>,
-    pub termination_reason: Option<String>,
-    pub delivery_type: Option<i64>,
-    pub modify_time: Option<i64>,
     pub termination_type: Option<String>,
 }

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.BatchQueryHireExternalBackgroundCheck` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchQueryHireExternalBackgroundCheck` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_background_check/batch_query)
 #[doc(alias = "BatchQueryHireExternalBackgroundCheck")]
@@ -123,7 +123,7 @@ impl lark_core::endpoint::Page for BatchQueryResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireExternalBackgroundCheck` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireExternalBackgroundCheck` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_background_check/create)
 #[doc(alias = "CreateHireExternalBackgroundCheck")]
@@ -219,7 +219,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.DeleteHireExternalBackgroundCheck` (the facts' name); named after the official SDK.
+/// Formerly `hire.DeleteHireExternalBackgroundCheck` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_background_check/delete)
 #[doc(alias = "DeleteHireExternalBackgroundCheck")]
@@ -260,7 +260,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireExternalBackgroundCheck` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireExternalBackgroundCheck` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_background_check/update)
 #[doc(alias = "UpdateHireExternalBackgroundCheck")]
@@ -278,6 +278,8 @@ pub struct Update {
     result: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     attachment_id_list: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
 }
 
 impl Update {
@@ -293,6 +295,7 @@ impl Update {
             name: None,
             result: None,
             attachment_id_list: None,
+            external_id: None,
         }
     }
 
@@ -317,6 +320,12 @@ impl Update {
     /// Sets `attachment_id_list` (body, `list<string>`).
     pub fn attachment_id_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.attachment_id_list = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `external_id` (body, `string`).
+    pub fn external_id(mut self, v: impl Into<String>) -> Self {
+        self.external_id = Some(v.into());
         self
     }
 }

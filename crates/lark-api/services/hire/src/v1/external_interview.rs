@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.BatchQueryHireExternalInterview` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchQueryHireExternalInterview` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_interview/batch_query)
 #[doc(alias = "BatchQueryHireExternalInterview")]
@@ -123,7 +123,7 @@ impl lark_core::endpoint::Page for BatchQueryResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireExternalInterview` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireExternalInterview` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_interview/create)
 #[doc(alias = "CreateHireExternalInterview")]
@@ -219,7 +219,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.DeleteHireExternalInterview` (the facts' name); named after the official SDK.
+/// Formerly `hire.DeleteHireExternalInterview` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_interview/delete)
 #[doc(alias = "DeleteHireExternalInterview")]
@@ -257,7 +257,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireExternalInterview` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireExternalInterview` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_interview/update)
 #[doc(alias = "UpdateHireExternalInterview")]
@@ -275,6 +275,8 @@ pub struct Update {
     end_time: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     interview_assessments: Option<Vec<crate::v1::external_interview::CreateInterviewAssessment>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
 }
 
 impl Update {
@@ -290,6 +292,7 @@ impl Update {
             begin_time: None,
             end_time: None,
             interview_assessments: None,
+            external_id: None,
         }
     }
 
@@ -317,6 +320,12 @@ impl Update {
         v: impl IntoIterator<Item = impl Into<crate::v1::external_interview::CreateInterviewAssessment>>,
     ) -> Self {
         self.interview_assessments = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `external_id` (body, `string`).
+    pub fn external_id(mut self, v: impl Into<String>) -> Self {
+        self.external_id = Some(v.into());
         self
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireExternalInterviewAssessment` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireExternalInterviewAssessment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_interview_assessment/create)
 #[doc(alias = "CreateHireExternalInterviewAssessment")]
@@ -104,7 +104,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireExternalInterviewAssessment` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireExternalInterviewAssessment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_interview_assessment/patch)
 #[doc(alias = "UpdateHireExternalInterviewAssessment")]

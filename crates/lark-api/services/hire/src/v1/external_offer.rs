@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.BatchQueryHireExternalOffer` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchQueryHireExternalOffer` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_offer/batch_query)
 #[doc(alias = "BatchQueryHireExternalOffer")]
@@ -121,7 +121,7 @@ impl lark_core::endpoint::Page for BatchQueryResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireExternalOffer` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireExternalOffer` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_offer/create)
 #[doc(alias = "CreateHireExternalOffer")]
@@ -139,6 +139,8 @@ pub struct Create {
     offer_status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     attachment_id_list: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    creator: Option<String>,
 }
 
 impl Create {
@@ -151,6 +153,7 @@ impl Create {
             owner: None,
             offer_status: None,
             attachment_id_list: None,
+            creator: None,
         }
     }
 
@@ -181,6 +184,12 @@ impl Create {
     /// Sets `attachment_id_list` (body, `list<string>`).
     pub fn attachment_id_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.attachment_id_list = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `creator` (body, `string`).
+    pub fn creator(mut self, v: impl Into<String>) -> Self {
+        self.creator = Some(v.into());
         self
     }
 }
@@ -214,7 +223,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.DeleteHireExternalOffer` (the facts' name); named after the official SDK.
+/// Formerly `hire.DeleteHireExternalOffer` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_offer/delete)
 #[doc(alias = "DeleteHireExternalOffer")]
@@ -252,7 +261,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireExternalOffer` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireExternalOffer` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_offer/update)
 #[doc(alias = "UpdateHireExternalOffer")]
@@ -270,6 +279,10 @@ pub struct Update {
     offer_status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     attachment_id_list: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    creator: Option<String>,
 }
 
 impl Update {
@@ -285,6 +298,8 @@ impl Update {
             owner: None,
             offer_status: None,
             attachment_id_list: None,
+            external_id: None,
+            creator: None,
         }
     }
 
@@ -309,6 +324,18 @@ impl Update {
     /// Sets `attachment_id_list` (body, `list<string>`).
     pub fn attachment_id_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.attachment_id_list = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `external_id` (body, `string`).
+    pub fn external_id(mut self, v: impl Into<String>) -> Self {
+        self.external_id = Some(v.into());
+        self
+    }
+
+    /// Sets `creator` (body, `string`).
+    pub fn creator(mut self, v: impl Into<String>) -> Self {
+        self.creator = Some(v.into());
         self
     }
 }

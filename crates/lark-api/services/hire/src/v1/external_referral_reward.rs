@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireExternalReferralReward` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireExternalReferralReward` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_referral_reward/create)
 #[doc(alias = "CreateHireExternalReferralReward")]
@@ -207,7 +207,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.DeleteHireExternalReferralReward` (the facts' name); named after the official SDK.
+/// Formerly `hire.DeleteHireExternalReferralReward` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/external_referral_reward/delete)
 #[doc(alias = "DeleteHireExternalReferralReward")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireInterviewByTalent` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireInterviewByTalent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/interview/get_by_talent)
 #[doc(alias = "GetHireInterviewByTalent")]
@@ -73,10 +73,10 @@ impl lark_core::endpoint::Endpoint for GetByTalent {
 
 /// `hire.v1.interview.list`: `GET /open-apis/hire/v1/interviews`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.GetHireInterviewList` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireInterviewList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/interview/list)
 #[doc(alias = "GetHireInterviewList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireInterviewRecordV1` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireInterviewRecordV1` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/interview_record/get)
 #[doc(alias = "GetHireInterviewRecordV1")]
@@ -65,7 +65,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireInterviewRecordV1` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireInterviewRecordV1` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/interview_record/list)
 #[doc(alias = "ListHireInterviewRecordV1")]

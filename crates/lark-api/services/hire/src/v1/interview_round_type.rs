@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.ListHireInterviewRoundType` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireInterviewRoundType` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/interview_round_type/list)
 #[doc(alias = "ListHireInterviewRoundType")]

@@ -3,10 +3,10 @@
 
 /// `hire.v1.interviewTask.list`: `GET /open-apis/hire/v1/interview_tasks`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireInterviewTask` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireInterviewTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/interview_task/list)
 #[doc(alias = "ListHireInterviewTask")]

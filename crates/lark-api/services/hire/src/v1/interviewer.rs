@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireInterviewer` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireInterviewer` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/interviewer/list)
 #[doc(alias = "ListHireInterviewer")]
@@ -148,7 +148,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireInterviewer` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireInterviewer` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/interviewer/patch)
 #[doc(alias = "UpdateHireInterviewer")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireJob` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job/get)
 #[doc(alias = "GetHireJob")]
@@ -97,7 +97,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CloseHireJob` (the facts' name); named after the official SDK.
+/// Formerly `hire.CloseHireJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job/close)
 #[doc(alias = "CloseHireJob")]
@@ -135,7 +135,7 @@ impl lark_core::endpoint::Endpoint for Close {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireJobConfig` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireJobConfig` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job/config)
 #[doc(alias = "GetHireJobConfig")]
@@ -194,7 +194,7 @@ impl lark_core::endpoint::Endpoint for Config {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireJobConfig` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireJobConfig` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job/update_config)
 #[doc(alias = "UpdateHireJobConfig")]
@@ -388,7 +388,7 @@ impl lark_core::endpoint::Endpoint for UpdateConfig {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireJob` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job/combined_create)
 #[doc(alias = "CreateHireJob")]
@@ -458,6 +458,8 @@ pub struct CombinedCreate {
     target_major_id_list: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     portal_website_apply_form_schema_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address_id: Option<String>,
 }
 
 impl CombinedCreate {
@@ -507,6 +509,7 @@ impl CombinedCreate {
             onboard_registration_schema_id: None,
             target_major_id_list: None,
             portal_website_apply_form_schema_id: None,
+            address_id: None,
         }
     }
 
@@ -680,6 +683,12 @@ impl CombinedCreate {
         self.portal_website_apply_form_schema_id = Some(v.into());
         self
     }
+
+    /// Sets `address_id` (body, `string`).
+    pub fn address_id(mut self, v: impl Into<String>) -> Self {
+        self.address_id = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`CombinedCreate`].
@@ -730,9 +739,9 @@ impl lark_core::endpoint::Endpoint for CombinedCreate {
 
 /// `hire.v1.job.getDetail`: `GET /open-apis/hire/v1/jobs/:job_id/get_detail`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 ///
-/// Formerly `hire.GetHireJobDetail` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireJobDetail` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job/get_detail)
 #[doc(alias = "GetHireJobDetail")]
@@ -822,10 +831,10 @@ impl lark_core::endpoint::Endpoint for GetDetail {
 
 /// `hire.v1.job.list`: `GET /open-apis/hire/v1/jobs`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireJob` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job/list)
 #[doc(alias = "ListHireJob")]
@@ -840,6 +849,11 @@ pub struct List {
     department_id_type: Option<lark_api_common::DepartmentIdType>,
     job_level_id_type: Option<crate::v1::JobLevelIdType>,
     job_family_id_type: Option<crate::v1::JobFamilyIdType>,
+    recruiter_id_list: Option<Vec<String>>,
+    hiring_manager_id_list: Option<Vec<String>>,
+    assistant_id_list: Option<Vec<String>>,
+    department_id: Option<String>,
+    with_sub_department: Option<bool>,
 }
 
 impl List {
@@ -854,6 +868,11 @@ impl List {
             department_id_type: None,
             job_level_id_type: None,
             job_family_id_type: None,
+            recruiter_id_list: None,
+            hiring_manager_id_list: None,
+            assistant_id_list: None,
+            department_id: None,
+            with_sub_department: None,
         }
     }
 
@@ -904,6 +923,39 @@ impl List {
         self.job_family_id_type = Some(v.into());
         self
     }
+
+    /// Sets `recruiter_id_list` (query, `list<string>`).
+    pub fn recruiter_id_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.recruiter_id_list = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `hiring_manager_id_list` (query, `list<string>`).
+    pub fn hiring_manager_id_list(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.hiring_manager_id_list = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `assistant_id_list` (query, `list<string>`).
+    pub fn assistant_id_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.assistant_id_list = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `department_id` (query, `string`).
+    pub fn department_id(mut self, v: impl Into<String>) -> Self {
+        self.department_id = Some(v.into());
+        self
+    }
+
+    /// Sets `with_sub_department` (query, `bool`).
+    pub fn with_sub_department(mut self, v: impl Into<bool>) -> Self {
+        self.with_sub_department = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`List`].
@@ -951,6 +1003,27 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.job_family_id_type {
             query.push(("job_family_id_type", v.as_str().to_owned()));
         }
+        if let Some(list) = &self.recruiter_id_list {
+            for v in list {
+                query.push(("recruiter_id_list", v.clone()));
+            }
+        }
+        if let Some(list) = &self.hiring_manager_id_list {
+            for v in list {
+                query.push(("hiring_manager_id_list", v.clone()));
+            }
+        }
+        if let Some(list) = &self.assistant_id_list {
+            for v in list {
+                query.push(("assistant_id_list", v.clone()));
+            }
+        }
+        if let Some(v) = &self.department_id {
+            query.push(("department_id", v.clone()));
+        }
+        if let Some(v) = &self.with_sub_department {
+            query.push(("with_sub_department", v.to_string()));
+        }
     }
 }
 
@@ -974,7 +1047,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.OpenHireJob` (the facts' name); named after the official SDK.
+/// Formerly `hire.OpenHireJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job/open)
 #[doc(alias = "OpenHireJob")]
@@ -1028,7 +1101,7 @@ impl lark_core::endpoint::Endpoint for Open {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireJobRecruiter` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireJobRecruiter` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job/recruiter)
 #[doc(alias = "GetHireJobRecruiter")]
@@ -1087,7 +1160,7 @@ impl lark_core::endpoint::Endpoint for Recruiter {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireJob` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireJob` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job/combined_update)
 #[doc(alias = "UpdateHireJob")]
@@ -1154,6 +1227,8 @@ pub struct CombinedUpdate {
     expiry_timestamp: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     target_major_id_list: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address_id: Option<String>,
 }
 
 impl CombinedUpdate {
@@ -1195,6 +1270,7 @@ impl CombinedUpdate {
             job_attribute: None,
             expiry_timestamp: None,
             target_major_id_list: None,
+            address_id: None,
         }
     }
 
@@ -1369,6 +1445,12 @@ impl CombinedUpdate {
     /// Sets `target_major_id_list` (body, `list<string>`).
     pub fn target_major_id_list(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.target_major_id_list = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `address_id` (body, `string`).
+    pub fn address_id(mut self, v: impl Into<String>) -> Self {
+        self.address_id = Some(v.into());
         self
     }
 }

@@ -3,10 +3,10 @@
 
 /// `hire.v1.jobProcess.list`: `GET /open-apis/hire/v1/job_processes`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.GetHireJobProcessList` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireJobProcessList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job_process/list)
 #[doc(alias = "GetHireJobProcessList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireJobRequirement` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireJobRequirement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job_requirement/create)
 #[doc(alias = "CreateHireJobRequirement")]
@@ -74,6 +74,8 @@ pub struct Create {
     employment_job_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     position_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_option: Option<crate::v1::job_requirement::UpdateOption>,
 }
 
 impl Create {
@@ -118,6 +120,7 @@ impl Create {
             job_id_list: None,
             employment_job_id: None,
             position_id: None,
+            update_option: None,
         }
     }
 
@@ -300,6 +303,12 @@ impl Create {
         self.position_id = Some(v.into());
         self
     }
+
+    /// Sets `update_option` (body, `UpdateOption`).
+    pub fn update_option(mut self, v: impl Into<crate::v1::job_requirement::UpdateOption>) -> Self {
+        self.update_option = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -349,7 +358,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.DeleteHireJobRequirement` (the facts' name); named after the official SDK.
+/// Formerly `hire.DeleteHireJobRequirement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job_requirement/delete)
 #[doc(alias = "DeleteHireJobRequirement")]
@@ -388,7 +397,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireJobRequirement` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireJobRequirement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job_requirement/list)
 #[doc(alias = "ListHireJobRequirement")]
@@ -583,7 +592,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.ListHireJobRequirementByID` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireJobRequirementByID` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job_requirement/list_by_id)
 #[doc(alias = "ListHireJobRequirementByID")]
@@ -710,7 +719,7 @@ impl lark_core::endpoint::Endpoint for ListById {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireJobRequirement` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireJobRequirement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/job_requirement/update)
 #[doc(alias = "UpdateHireJobRequirement")]
@@ -1148,7 +1157,7 @@ pub struct JobRequirementItem {
 }
 
 /// Part of a request.
-#[doc(alias = "UpdateHireJobRequirementReqUpdateOption")]
+#[doc(alias = "CreateHireJobRequirementReqUpdateOption")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct UpdateOption {
     #[serde(skip_serializing_if = "Option::is_none")]

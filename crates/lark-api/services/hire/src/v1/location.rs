@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireLocation` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireLocation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/location/list)
 #[doc(alias = "ListHireLocation")]
@@ -95,7 +95,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.QueryHireLocation` (the facts' name); named after the official SDK.
+/// Formerly `hire.QueryHireLocation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/location/query)
 #[doc(alias = "QueryHireLocation")]

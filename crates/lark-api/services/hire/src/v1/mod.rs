@@ -497,6 +497,17 @@ pub struct AssessmentDimensionList {
     pub description: Option<String>,
 }
 
+/// Part of an answer.
+#[doc(alias = "BatchUpdateHireV1JobManagerRespJobManager")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct JobManager {
+    pub id: Option<String>,
+    pub recruiter_id: Option<String>,
+    pub hiring_manager_id_list: Option<Vec<String>>,
+    pub assistant_id_list: Option<Vec<String>>,
+}
+
 /// Part of a request.
 #[doc(alias = "CreateHireJobReqCustomizedData")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -526,7 +537,7 @@ pub struct CustomizedDataListValue {
     pub content: Option<String>,
     pub option: Option<crate::CustomFieldListOption>,
     pub option_list: Option<Vec<crate::CustomFieldListOption>>,
-    pub time_range: Option<crate::TimeRange>,
+    pub time_range: Option<lark_api_common::TimeRange>,
     pub time: Option<String>,
     pub number: Option<String>,
 }
@@ -549,17 +560,6 @@ pub struct City {
     pub city_code: Option<String>,
     pub zh_name: Option<String>,
     pub en_name: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateHireJobRespJobManager")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct JobManager {
-    pub id: Option<String>,
-    pub recruiter_id: Option<String>,
-    pub hiring_manager_id_list: Option<Vec<String>>,
-    pub assistant_id_list: Option<Vec<String>>,
 }
 
 /// Part of an answer.

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireNote` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireNote` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/note/create)
 #[doc(alias = "CreateHireNote")]
@@ -118,7 +118,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireNote` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireNote` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/note/patch)
 #[doc(alias = "UpdateHireNote")]
@@ -215,7 +215,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireNote` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireNote` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/note/get)
 #[doc(alias = "GetHireNote")]
@@ -275,7 +275,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.GetHireNoteList` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireNoteList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/note/list)
 #[doc(alias = "GetHireNoteList")]
@@ -372,7 +372,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.DeleteHireNote` (the facts' name); named after the official SDK.
+/// Formerly `hire.DeleteHireNote` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/note/delete)
 #[doc(alias = "DeleteHireNote")]

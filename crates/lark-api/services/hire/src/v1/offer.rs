@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireOfferInternStatus` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireOfferInternStatus` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/offer/intern_offer_status)
 #[doc(alias = "UpdateHireOfferInternStatus")]
@@ -81,7 +81,7 @@ impl lark_core::endpoint::Endpoint for InternOfferStatus {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireOffer` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireOffer` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/offer/get)
 #[doc(alias = "GetHireOffer")]
@@ -185,7 +185,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.GetHireOfferList` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireOfferList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/offer/list)
 #[doc(alias = "GetHireOfferList")]
@@ -293,7 +293,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireOffer` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireOffer` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/offer/create)
 #[doc(alias = "CreateHireOffer")]
@@ -458,7 +458,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireOfferStatus` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireOfferStatus` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/offer/offer_status)
 #[doc(alias = "UpdateHireOfferStatus")]
@@ -474,6 +474,8 @@ pub struct OfferStatus {
     termination_reason_id_list: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     termination_reason_note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cancel_offer_termination_type: Option<i64>,
 }
 
 impl OfferStatus {
@@ -485,6 +487,7 @@ impl OfferStatus {
             expiration_date: None,
             termination_reason_id_list: None,
             termination_reason_note: None,
+            cancel_offer_termination_type: None,
         }
     }
 
@@ -506,6 +509,12 @@ impl OfferStatus {
     /// Sets `termination_reason_note` (body, `string`).
     pub fn termination_reason_note(mut self, v: impl Into<String>) -> Self {
         self.termination_reason_note = Some(v.into());
+        self
+    }
+
+    /// Sets `cancel_offer_termination_type` (body, `i64`).
+    pub fn cancel_offer_termination_type(mut self, v: impl Into<i64>) -> Self {
+        self.cancel_offer_termination_type = Some(v.into());
         self
     }
 }
@@ -533,7 +542,7 @@ impl lark_core::endpoint::Endpoint for OfferStatus {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireOffer` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireOffer` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/offer/update)
 #[doc(alias = "UpdateHireOffer")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireOfferApplicationForm` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireOfferApplicationForm` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/offer_application_form/get)
 #[doc(alias = "GetHireOfferApplicationForm")]
@@ -54,7 +54,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireOfferApplicationForm` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireOfferApplicationForm` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/offer_application_form/list)
 #[doc(alias = "ListHireOfferApplicationForm")]

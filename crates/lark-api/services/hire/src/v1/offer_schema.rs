@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireOfferSchema` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireOfferSchema` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/offer_schema/get)
 #[doc(alias = "GetHireOfferSchema")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHirePortalApplySchema` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHirePortalApplySchema` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/portal_apply_schema/list)
 #[doc(alias = "ListHirePortalApplySchema")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.GetHireQuestionnaireList` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireQuestionnaireList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/questionnaire/list)
 #[doc(alias = "GetHireQuestionnaireList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireReferralByApplication` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireReferralByApplication` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/referral/get_by_application)
 #[doc(alias = "GetHireReferralByApplication")]
@@ -66,7 +66,7 @@ impl lark_core::endpoint::Endpoint for GetByApplication {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.SearchHireReferral` (the facts' name); named after the official SDK.
+/// Formerly `hire.SearchHireReferral` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/referral/search)
 #[doc(alias = "SearchHireReferral")]

@@ -5,13 +5,15 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireReferralAccount` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireReferralAccount` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/referral_account/create)
 #[doc(alias = "CreateHireReferralAccount")]
 #[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct Create {
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     mobile: Option<crate::v1::referral_account::Mobile>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -22,9 +24,16 @@ impl Create {
     /// A request; set optional parameters with the setters.
     pub fn new() -> Self {
         Self {
+            user_id_type: None,
             mobile: None,
             email: None,
         }
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
     }
 
     /// Sets `mobile` (body, `Mobile`).
@@ -60,6 +69,12 @@ impl lark_core::endpoint::Endpoint for Create {
             .to_owned())
     }
 
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
     }
@@ -69,7 +84,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.DeactivateHireReferralAccount` (the facts' name); named after the official SDK.
+/// Formerly `hire.DeactivateHireReferralAccount` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/referral_account/deactivate)
 #[doc(alias = "DeactivateHireReferralAccount")]
@@ -77,6 +92,7 @@ impl lark_core::endpoint::Endpoint for Create {
 #[must_use]
 pub struct Deactivate {
     referral_account_id: String,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl Deactivate {
@@ -84,7 +100,14 @@ impl Deactivate {
     pub fn new(referral_account_id: impl Into<String>) -> Self {
         Self {
             referral_account_id: referral_account_id.into(),
+            user_id_type: None,
         }
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
     }
 }
 
@@ -108,19 +131,27 @@ impl lark_core::endpoint::Endpoint for Deactivate {
             &[("referral_account_id", self.referral_account_id.as_str())],
         )
     }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
 }
 
 /// `hire.v1.referralAccount.enable`: `POST /open-apis/hire/v1/referral_account/enable`
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireReferralAccountEnable` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireReferralAccountEnable` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/referral_account/enable)
 #[doc(alias = "CreateHireReferralAccountEnable")]
 #[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct Enable {
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     referral_account_id: Option<String>,
 }
@@ -129,8 +160,15 @@ impl Enable {
     /// A request; set optional parameters with the setters.
     pub fn new() -> Self {
         Self {
+            user_id_type: None,
             referral_account_id: None,
         }
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
     }
 
     /// Sets `referral_account_id` (body, `string`).
@@ -160,6 +198,12 @@ impl lark_core::endpoint::Endpoint for Enable {
             .to_owned())
     }
 
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
     }
@@ -169,7 +213,7 @@ impl lark_core::endpoint::Endpoint for Enable {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireReferralAccountAssets` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireReferralAccountAssets` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/referral_account/get_account_assets)
 #[doc(alias = "GetHireReferralAccountAssets")]
@@ -230,7 +274,7 @@ impl lark_core::endpoint::Endpoint for GetAccountAssets {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.ReconcileHireReferralAccount` (the facts' name); named after the official SDK.
+/// Formerly `hire.ReconcileHireReferralAccount` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/referral_account/reconciliation)
 #[doc(alias = "ReconcileHireReferralAccount")]
@@ -294,7 +338,7 @@ impl lark_core::endpoint::Endpoint for Reconciliation {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.WithdrawHireReferralAccount` (the facts' name); named after the official SDK.
+/// Formerly `hire.WithdrawHireReferralAccount` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/referral_account/withdraw)
 #[doc(alias = "WithdrawHireReferralAccount")]

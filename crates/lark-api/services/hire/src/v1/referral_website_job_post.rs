@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireReferralWebsiteJobPost` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireReferralWebsiteJobPost` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/referral_website-job_post/get)
 #[doc(alias = "GetHireReferralWebsiteJobPost")]
@@ -87,7 +87,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.GetHireReferralWebsiteJobPostList` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireReferralWebsiteJobPostList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/referral_website-job_post/list)
 #[doc(alias = "GetHireReferralWebsiteJobPostList")]

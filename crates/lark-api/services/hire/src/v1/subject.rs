@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireSubject` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireSubject` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/subject/list)
 #[doc(alias = "ListHireSubject")]
@@ -16,6 +16,7 @@ pub struct List {
     user_id_type: Option<lark_api_common::UserIdType>,
     page_token: Option<String>,
     page_size: Option<i64>,
+    subject_ids: Option<Vec<String>>,
 }
 
 impl List {
@@ -25,6 +26,7 @@ impl List {
             user_id_type: None,
             page_token: None,
             page_size: None,
+            subject_ids: None,
         }
     }
 
@@ -43,6 +45,12 @@ impl List {
     /// Sets `page_size` (query, `i64`).
     pub fn page_size(mut self, v: impl Into<i64>) -> Self {
         self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `subject_ids` (query, `list<string>`).
+    pub fn subject_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.subject_ids = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -78,6 +86,11 @@ impl lark_core::endpoint::Endpoint for List {
         }
         if let Some(v) = &self.page_size {
             query.push(("page_size", v.to_string()));
+        }
+        if let Some(list) = &self.subject_ids {
+            for v in list {
+                query.push(("subject_ids", v.clone()));
+            }
         }
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireTalent` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireTalent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent/get)
 #[doc(alias = "GetHireTalent")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.AddHireTalentToFolder` (the facts' name); named after the official SDK.
+/// Formerly `hire.AddHireTalentToFolder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent/add_to_folder)
 #[doc(alias = "AddHireTalentToFolder")]
@@ -122,7 +122,7 @@ impl lark_core::endpoint::Endpoint for AddToFolder {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.BatchGetHireTalent` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchGetHireTalent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent/batch_get_id)
 #[doc(alias = "BatchGetHireTalent")]
@@ -216,7 +216,7 @@ impl lark_core::endpoint::Endpoint for BatchGetId {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireTalentCombined` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireTalentCombined` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent/combined_create)
 #[doc(alias = "CreateHireTalentCombined")]
@@ -459,7 +459,7 @@ impl lark_core::endpoint::Endpoint for CombinedCreate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireTalentCombined` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireTalentCombined` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent/combined_update)
 #[doc(alias = "UpdateHireTalentCombined")]
@@ -501,6 +501,8 @@ pub struct CombinedUpdate {
     self_evaluation: Option<crate::v1::talent::SelfEvaluation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     customized_data: Option<Vec<crate::v1::CustomizedData>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    only_parse_resume_update_talent: Option<bool>,
 }
 
 impl CombinedUpdate {
@@ -525,6 +527,7 @@ impl CombinedUpdate {
             preferred_city_code_list: None,
             self_evaluation: None,
             customized_data: None,
+            only_parse_resume_update_talent: None,
         }
     }
 
@@ -656,6 +659,12 @@ impl CombinedUpdate {
         self.customized_data = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `only_parse_resume_update_talent` (body, `bool`).
+    pub fn only_parse_resume_update_talent(mut self, v: impl Into<bool>) -> Self {
+        self.only_parse_resume_update_talent = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`CombinedUpdate`].
@@ -696,7 +705,7 @@ impl lark_core::endpoint::Endpoint for CombinedUpdate {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.GetHireTalentList` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireTalentList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent/list)
 #[doc(alias = "GetHireTalentList")]
@@ -847,7 +856,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireTalentOnboardStatus` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireTalentOnboardStatus` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent/onboard_status)
 #[doc(alias = "CreateHireTalentOnboardStatus")]
@@ -910,7 +919,7 @@ impl lark_core::endpoint::Endpoint for OnboardStatus {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.RemoveHireTalentToFolder` (the facts' name); named after the official SDK.
+/// Formerly `hire.RemoveHireTalentToFolder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent/remove_to_folder)
 #[doc(alias = "RemoveHireTalentToFolder")]
@@ -968,7 +977,7 @@ impl lark_core::endpoint::Endpoint for RemoveToFolder {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireTalentTag` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireTalentTag` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent/tag)
 #[doc(alias = "CreateHireTalentTag")]
@@ -1230,7 +1239,7 @@ pub struct BasicInfoCustomizedDataListValue {
     pub content: Option<String>,
     pub option: Option<crate::CustomFieldListOption>,
     pub option_list: Option<Vec<crate::CustomFieldListOption>>,
-    pub time_range: Option<crate::TimeRange>,
+    pub time_range: Option<lark_api_common::TimeRange>,
     pub time: Option<String>,
     pub number: Option<String>,
     pub customized_attachment: Option<Vec<crate::v1::talent::CustomizedAttachment>>,

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireTalentBlocklistChangeTalentBlock` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireTalentBlocklistChangeTalentBlock` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent_blocklist/change_talent_block)
 #[doc(alias = "CreateHireTalentBlocklistChangeTalentBlock")]

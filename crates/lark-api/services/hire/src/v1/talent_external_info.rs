@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireTalentExternalInfo` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireTalentExternalInfo` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent-external_info/create)
 #[doc(alias = "CreateHireTalentExternalInfo")]
@@ -57,7 +57,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireTalentExternalInfo` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireTalentExternalInfo` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent-external_info/update)
 #[doc(alias = "UpdateHireTalentExternalInfo")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.QueryHireTalentObject` (the facts' name); named after the official SDK.
+/// Formerly `hire.QueryHireTalentObject` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent_object/query)
 #[doc(alias = "QueryHireTalentObject")]

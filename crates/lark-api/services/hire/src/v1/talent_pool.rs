@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.BatchHireTalentPoolChangeTalentPool` (the facts' name); named after the official SDK.
+/// Formerly `hire.BatchHireTalentPoolChangeTalentPool` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent_pool/batch_change_talent_pool)
 #[doc(alias = "BatchHireTalentPoolChangeTalentPool")]
@@ -59,7 +59,7 @@ impl lark_core::endpoint::Endpoint for BatchChangeTalentPool {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireTalentPoolMoveTalent` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireTalentPoolMoveTalent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent_pool/move_talent)
 #[doc(alias = "CreateHireTalentPoolMoveTalent")]
@@ -119,7 +119,7 @@ impl lark_core::endpoint::Endpoint for MoveTalent {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.SearchHireTalentPool` (the facts' name); named after the official SDK.
+/// Formerly `hire.SearchHireTalentPool` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/talent_pool/search)
 #[doc(alias = "SearchHireTalentPool")]

@@ -3,10 +3,10 @@
 
 /// `hire.v1.test.search`: `POST /open-apis/hire/v1/tests/search`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.SearchHireTest` (the facts' name); named after the official SDK.
+/// Formerly `hire.SearchHireTest` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/test/search)
 #[doc(alias = "SearchHireTest")]
@@ -147,7 +147,7 @@ pub struct Test {
     pub test_paper_source_name: Option<lark_api_common::Label>,
     pub reply_status: Option<i64>,
     pub test_status: Option<i64>,
-    pub test_schedule: Option<crate::TimeRange>,
+    pub test_schedule: Option<lark_api_common::TimeRange>,
     pub test_complete_time: Option<String>,
     pub report_url_list: Option<Vec<String>>,
     pub result_detail_list: Option<Vec<crate::v1::test::ResultDetailList>>,

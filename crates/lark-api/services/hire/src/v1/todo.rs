@@ -6,7 +6,7 @@
 /// Token: user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireTodo` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireTodo` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/todo/list)
 #[doc(alias = "ListHireTodo")]

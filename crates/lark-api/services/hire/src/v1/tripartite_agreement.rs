@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireTripartiteAgreement` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireTripartiteAgreement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/tripartite_agreement/create)
 #[doc(alias = "CreateHireTripartiteAgreement")]
@@ -63,7 +63,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.DeleteHireTripartiteAgreement` (the facts' name); named after the official SDK.
+/// Formerly `hire.DeleteHireTripartiteAgreement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/tripartite_agreement/delete)
 #[doc(alias = "DeleteHireTripartiteAgreement")]
@@ -105,7 +105,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireTripartiteAgreement` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireTripartiteAgreement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/tripartite_agreement/list)
 #[doc(alias = "ListHireTripartiteAgreement")]
@@ -212,7 +212,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireTripartiteAgreement` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireTripartiteAgreement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/tripartite_agreement/update)
 #[doc(alias = "UpdateHireTripartiteAgreement")]

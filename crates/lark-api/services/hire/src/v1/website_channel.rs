@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireWebsiteChannel` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireWebsiteChannel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/website-channel/create)
 #[doc(alias = "CreateHireWebsiteChannel")]
@@ -60,7 +60,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.DeleteHireWebsiteChannel` (the facts' name); named after the official SDK.
+/// Formerly `hire.DeleteHireWebsiteChannel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/website-channel/delete)
 #[doc(alias = "DeleteHireWebsiteChannel")]
@@ -104,7 +104,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireWebsiteChannel` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireWebsiteChannel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/website-channel/list)
 #[doc(alias = "ListHireWebsiteChannel")]
@@ -192,7 +192,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.UpdateHireWebsiteChannel` (the facts' name); named after the official SDK.
+/// Formerly `hire.UpdateHireWebsiteChannel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/website-channel/update)
 #[doc(alias = "UpdateHireWebsiteChannel")]

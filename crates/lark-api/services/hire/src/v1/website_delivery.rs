@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireWebsiteDeliveryByAttachment` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireWebsiteDeliveryByAttachment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/website-delivery/create_by_attachment)
 #[doc(alias = "CreateHireWebsiteDeliveryByAttachment")]
@@ -123,7 +123,7 @@ impl lark_core::endpoint::Endpoint for CreateByAttachment {
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireWebsiteDeliveryByResume` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireWebsiteDeliveryByResume` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/website-delivery/create_by_resume)
 #[doc(alias = "CreateHireWebsiteDeliveryByResume")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.GetHireWebsiteJobPost` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireWebsiteJobPost` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/website-job_post/get)
 #[doc(alias = "GetHireWebsiteJobPost")]
@@ -92,7 +92,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireWebsiteJobPost` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireWebsiteJobPost` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/website-job_post/list)
 #[doc(alias = "ListHireWebsiteJobPost")]
@@ -258,7 +258,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.SearchHireWebsiteJobPost` (the facts' name); named after the official SDK.
+/// Formerly `hire.SearchHireWebsiteJobPost` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/website-job_post/search)
 #[doc(alias = "SearchHireWebsiteJobPost")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `hire.CreateHireWebsiteSiteUser` (the facts' name); named after the official SDK.
+/// Formerly `hire.CreateHireWebsiteSiteUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uMzM1YjLzMTN24yMzUjN/hire-v1/website-site_user/create)
 #[doc(alias = "CreateHireWebsiteSiteUser")]

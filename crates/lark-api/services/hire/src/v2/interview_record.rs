@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `hire.GetHireInterviewRecord` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireInterviewRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/hire-v2/interview_record/get)
 #[doc(alias = "GetHireInterviewRecord")]
@@ -65,7 +65,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `hire.ListHireInterviewRecord` (the facts' name); named after the official SDK.
+/// Formerly `hire.ListHireInterviewRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/hire-v2/interview_record/list)
 #[doc(alias = "ListHireInterviewRecord")]

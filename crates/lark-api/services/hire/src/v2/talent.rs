@@ -3,9 +3,9 @@
 
 /// `hire.v2.talent.get`: `GET /open-apis/hire/v2/talents/:talent_id`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 ///
-/// Formerly `hire.GetHireTalentV2` (the facts' name); named after the official SDK.
+/// Formerly `hire.GetHireTalentV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/hire-v2/talent/get)
 #[doc(alias = "GetHireTalentV2")]
@@ -115,7 +115,7 @@ pub struct BasicInfoCustomizedDataListValue {
     pub content: Option<String>,
     pub option: Option<crate::CustomFieldListOption>,
     pub option_list: Option<Vec<crate::CustomFieldListOption>>,
-    pub time_range: Option<crate::TimeRange>,
+    pub time_range: Option<lark_api_common::TimeRange>,
     pub time: Option<String>,
     pub number: Option<String>,
     pub customized_attachment: Option<Vec<crate::v2::talent::CustomizedAttachment>>,

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `human_auth.CreateIdentity` (the facts' name); named after the official SDK.
+/// Formerly `human_auth.CreateIdentity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/human_authentication-v1/identity/create)
 #[doc(alias = "CreateIdentity")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.BatchDeleteMessage` (the facts' name); named after the official SDK.
+/// Formerly `message.BatchDeleteMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/batch_message/delete)
 #[doc(alias = "BatchDeleteMessage")]
@@ -43,7 +43,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.GetBatchSentMessageReadUser` (the facts' name); named after the official SDK.
+/// Formerly `message.GetBatchSentMessageReadUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/batch_message/read_user)
 #[doc(alias = "GetBatchSentMessageReadUser")]
@@ -88,7 +88,7 @@ impl lark_core::endpoint::Endpoint for ReadUser {
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.GetBatchSentMessageProgress` (the facts' name); named after the official SDK.
+/// Formerly `message.GetBatchSentMessageProgress` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/batch_message/get_progress)
 #[doc(alias = "GetBatchSentMessageProgress")]

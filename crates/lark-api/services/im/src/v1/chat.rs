@@ -3,10 +3,10 @@
 
 /// `im.v1.chat.create`: `POST /open-apis/im/v1/chats`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Idempotency key: `uuid` (query); filled in by the client when retries are on.
 ///
-/// Formerly `chat.CreateChat` (the facts' name); named after the official SDK.
+/// Formerly `chat.CreateChat` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat/create)
 #[doc(alias = "CreateChat")]
@@ -26,7 +26,7 @@ pub struct Create {
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_names: Option<lark_api_common::I18nName>,
+    i18n_names: Option<lark_api_common::I18nValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     owner_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,6 +55,16 @@ pub struct Create {
     edit_permission: Option<crate::v1::chat::EditPermission>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hide_member_count_setting: Option<crate::v1::chat::HideMemberCountSetting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    toolkit_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chat_tags: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pin_manage_setting: Option<crate::v1::chat::PinManageSetting>,
 }
 
 impl Create {
@@ -82,6 +92,11 @@ impl Create {
             video_conference_setting: None,
             edit_permission: None,
             hide_member_count_setting: None,
+            external: None,
+            labels: None,
+            toolkit_ids: None,
+            chat_tags: None,
+            pin_manage_setting: None,
         }
     }
 
@@ -121,8 +136,8 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_names` (body, `I18nName`).
-    pub fn i18n_names(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
+    /// Sets `i18n_names` (body, `I18nValue`).
+    pub fn i18n_names(mut self, v: impl Into<lark_api_common::I18nValue>) -> Self {
         self.i18n_names = Some(v.into());
         self
     }
@@ -219,6 +234,36 @@ impl Create {
         self.hide_member_count_setting = Some(v.into());
         self
     }
+
+    /// Sets `external` (body, `bool`).
+    pub fn external(mut self, v: impl Into<bool>) -> Self {
+        self.external = Some(v.into());
+        self
+    }
+
+    /// Sets `labels` (body, `list<string>`).
+    pub fn labels(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.labels = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `toolkit_ids` (body, `list<string>`).
+    pub fn toolkit_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.toolkit_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `chat_tags` (body, `list<string>`).
+    pub fn chat_tags(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.chat_tags = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `pin_manage_setting` (body, `PinManageSetting`).
+    pub fn pin_manage_setting(mut self, v: impl Into<crate::v1::chat::PinManageSetting>) -> Self {
+        self.pin_manage_setting = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -229,7 +274,7 @@ pub struct CreateResponse {
     pub avatar: Option<String>,
     pub name: Option<String>,
     pub description: Option<String>,
-    pub i18n_names: Option<lark_api_common::I18nName>,
+    pub i18n_names: Option<lark_api_common::I18nValue>,
     pub owner_id: Option<String>,
     pub owner_id_type: Option<String>,
     pub urgent_setting: Option<crate::v1::chat::UrgentSetting>,
@@ -284,7 +329,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.GetChat` (the facts' name); named after the official SDK.
+/// Formerly `chat.GetChat` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat/get)
 #[doc(alias = "GetChat")]
@@ -318,7 +363,7 @@ pub struct GetResponse {
     pub avatar: Option<String>,
     pub name: Option<String>,
     pub description: Option<String>,
-    pub i18n_names: Option<lark_api_common::I18nName>,
+    pub i18n_names: Option<lark_api_common::I18nValue>,
     pub add_member_permission: Option<String>,
     pub share_card_permission: Option<String>,
     pub at_all_permission: Option<String>,
@@ -343,7 +388,7 @@ pub struct GetResponse {
     pub urgent_setting: Option<crate::v1::chat::UrgentSetting>,
     pub video_conference_setting: Option<crate::v1::chat::VideoConferenceSetting>,
     pub hide_member_count_setting: Option<crate::v1::chat::HideMemberCountSetting>,
-    pub chat_status: Option<crate::v1::chat::ChatStatus>,
+    pub chat_status: Option<crate::ChatStatus>,
 }
 
 impl lark_core::endpoint::Endpoint for Get {
@@ -371,7 +416,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.UpdateChat` (the facts' name); named after the official SDK.
+/// Formerly `chat.UpdateChat` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat/update)
 #[doc(alias = "UpdateChat")]
@@ -389,7 +434,7 @@ pub struct Update {
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_names: Option<lark_api_common::I18nName>,
+    i18n_names: Option<lark_api_common::I18nValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     add_member_permission: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -418,6 +463,12 @@ pub struct Update {
     video_conference_setting: Option<crate::v1::chat::VideoConferenceSetting>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hide_member_count_setting: Option<crate::v1::chat::HideMemberCountSetting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    toolkit_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pin_manage_setting: Option<crate::v1::chat::PinManageSetting>,
 }
 
 impl Update {
@@ -444,6 +495,9 @@ impl Update {
             urgent_setting: None,
             video_conference_setting: None,
             hide_member_count_setting: None,
+            labels: None,
+            toolkit_ids: None,
+            pin_manage_setting: None,
         }
     }
 
@@ -471,8 +525,8 @@ impl Update {
         self
     }
 
-    /// Sets `i18n_names` (body, `I18nName`).
-    pub fn i18n_names(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
+    /// Sets `i18n_names` (body, `I18nValue`).
+    pub fn i18n_names(mut self, v: impl Into<lark_api_common::I18nValue>) -> Self {
         self.i18n_names = Some(v.into());
         self
     }
@@ -569,6 +623,24 @@ impl Update {
         self.hide_member_count_setting = Some(v.into());
         self
     }
+
+    /// Sets `labels` (body, `list<string>`).
+    pub fn labels(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.labels = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `toolkit_ids` (body, `list<string>`).
+    pub fn toolkit_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.toolkit_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `pin_manage_setting` (body, `PinManageSetting`).
+    pub fn pin_manage_setting(mut self, v: impl Into<crate::v1::chat::PinManageSetting>) -> Self {
+        self.pin_manage_setting = Some(v.into());
+        self
+    }
 }
 
 impl lark_core::endpoint::Endpoint for Update {
@@ -600,7 +672,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.DeleteChat` (the facts' name); named after the official SDK.
+/// Formerly `chat.DeleteChat` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat/delete)
 #[doc(alias = "DeleteChat")]
@@ -639,7 +711,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `chat.GetChatListOfSelf` (the facts' name); named after the official SDK.
+/// Formerly `chat.GetChatListOfSelf` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat/list)
 #[doc(alias = "GetChatListOfSelf")]
@@ -650,6 +722,7 @@ pub struct List {
     sort_type: Option<crate::v1::chat::SortType>,
     page_token: Option<String>,
     page_size: Option<i64>,
+    types: Option<String>,
 }
 
 impl List {
@@ -660,6 +733,7 @@ impl List {
             sort_type: None,
             page_token: None,
             page_size: None,
+            types: None,
         }
     }
 
@@ -684,6 +758,12 @@ impl List {
     /// Sets `page_size` (query, `i64`).
     pub fn page_size(mut self, v: impl Into<i64>) -> Self {
         self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `types` (query, `string`).
+    pub fn types(mut self, v: impl Into<String>) -> Self {
+        self.types = Some(v.into());
         self
     }
 }
@@ -721,6 +801,9 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.page_size {
             query.push(("page_size", v.to_string()));
         }
+        if let Some(v) = &self.types {
+            query.push(("types", v.clone()));
+        }
     }
 }
 
@@ -745,7 +828,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `chat.SearchChat` (the facts' name); named after the official SDK.
+/// Formerly `chat.SearchChat` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat/search)
 #[doc(alias = "SearchChat")]
@@ -850,7 +933,7 @@ impl lark_core::endpoint::Page for SearchResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.GenChatShareLink` (the facts' name); named after the official SDK.
+/// Formerly `chat.GenChatShareLink` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat/link)
 #[doc(alias = "GenChatShareLink")]
@@ -920,7 +1003,7 @@ pub struct Chat {
     pub owner_id_type: Option<String>,
     pub external: Option<bool>,
     pub tenant_key: Option<String>,
-    pub chat_status: Option<crate::v1::chat::ChatStatus>,
+    pub chat_status: Option<crate::ChatStatus>,
 }
 
 /// Part of a request and of an answer.
@@ -962,6 +1045,14 @@ OnlyOwner = "only_owner",
 }
 
 lark_core::string_enum! {
+/// The values of `pin_manage_setting` the platform documents; a value it adds later arrives as `Other`.
+PinManageSetting {
+OnlyOwner = "only_owner",
+AllMembers = "all_members",
+}
+}
+
+lark_core::string_enum! {
 /// The values of `urgent_setting` the platform documents; a value it adds later arrives as `Other`.
 UrgentSetting {
 OnlyOwner = "only_owner",
@@ -991,15 +1082,6 @@ ValidityPeriod {
 Week = "week",
 Year = "year",
 Permanently = "permanently",
-}
-}
-
-lark_core::string_enum! {
-/// The values of `chat_status` the platform documents; a value it adds later arrives as `Other`.
-ChatStatus {
-Normal = "normal",
-Dissolved = "dissolved",
-DissolvedSave = "dissolved_save",
 }
 }
 

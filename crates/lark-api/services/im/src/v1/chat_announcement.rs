@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.GetChatAnnouncement` (the facts' name); named after the official SDK.
+/// Formerly `chat.GetChatAnnouncement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-announcement/get)
 #[doc(alias = "GetChatAnnouncement")]
@@ -71,7 +71,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.UpdateChatAnnouncement` (the facts' name); named after the official SDK.
+/// Formerly `chat.UpdateChatAnnouncement` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-announcement/patch)
 #[doc(alias = "UpdateChatAnnouncement")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.CreateChatManager` (the facts' name); named after the official SDK.
+/// Formerly `chat.CreateChatManager` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-managers/add_managers)
 #[doc(alias = "CreateChatManager")]
@@ -80,7 +80,7 @@ impl lark_core::endpoint::Endpoint for AddManagers {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.DeleteChatManager` (the facts' name); named after the official SDK.
+/// Formerly `chat.DeleteChatManager` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-managers/delete_managers)
 #[doc(alias = "DeleteChatManager")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `chat.GetChatMemberList` (the facts' name); named after the official SDK.
+/// Formerly `chat.GetChatMemberList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-members/get)
 #[doc(alias = "GetChatMemberList")]
@@ -17,6 +17,7 @@ pub struct Get {
     member_id_type: Option<lark_api_common::MemberIdType>,
     page_size: Option<i64>,
     page_token: Option<String>,
+    check_security_conf: Option<bool>,
 }
 
 impl Get {
@@ -27,6 +28,7 @@ impl Get {
             member_id_type: None,
             page_size: None,
             page_token: None,
+            check_security_conf: None,
         }
     }
 
@@ -45,6 +47,12 @@ impl Get {
     /// Sets `page_token` (query, `string`).
     pub fn page_token(mut self, v: impl Into<String>) -> Self {
         self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `check_security_conf` (query, `bool`).
+    pub fn check_security_conf(mut self, v: impl Into<bool>) -> Self {
+        self.check_security_conf = Some(v.into());
         self
     }
 }
@@ -83,6 +91,9 @@ impl lark_core::endpoint::Endpoint for Get {
         if let Some(v) = &self.page_token {
             query.push(("page_token", v.clone()));
         }
+        if let Some(v) = &self.check_security_conf {
+            query.push(("check_security_conf", v.to_string()));
+        }
     }
 }
 
@@ -106,7 +117,7 @@ impl lark_core::endpoint::Page for GetResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.IsInChat` (the facts' name); named after the official SDK.
+/// Formerly `chat.IsInChat` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-members/is_in_chat)
 #[derive(Debug, Clone)]
@@ -150,7 +161,7 @@ impl lark_core::endpoint::Endpoint for IsInChat {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.AddChatMember` (the facts' name); named after the official SDK.
+/// Formerly `chat.AddChatMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-members/create)
 #[doc(alias = "AddChatMember")]
@@ -238,7 +249,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.DeleteChatMember` (the facts' name); named after the official SDK.
+/// Formerly `chat.DeleteChatMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-members/delete)
 #[doc(alias = "DeleteChatMember")]
@@ -312,7 +323,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.JoinChat` (the facts' name); named after the official SDK.
+/// Formerly `chat.JoinChat` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-members/me_join)
 #[doc(alias = "JoinChat")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `chat.UpdateChatMenuTree` (the facts' name); named after the official SDK.
+/// Formerly `chat.UpdateChatMenuTree` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-menu_item/patch)
 #[doc(alias = "UpdateChatMenuTree")]

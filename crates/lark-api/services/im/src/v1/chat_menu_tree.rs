@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `chat.CreateChatMenuTree` (the facts' name); named after the official SDK.
+/// Formerly `chat.CreateChatMenuTree` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-menu_tree/create)
 #[doc(alias = "CreateChatMenuTree")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `chat.DeleteChatMenuTree` (the facts' name); named after the official SDK.
+/// Formerly `chat.DeleteChatMenuTree` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-menu_tree/delete)
 #[doc(alias = "DeleteChatMenuTree")]
@@ -126,7 +126,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `chat.GetChatMenuTree` (the facts' name); named after the official SDK.
+/// Formerly `chat.GetChatMenuTree` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-menu_tree/get)
 #[doc(alias = "GetChatMenuTree")]
@@ -171,7 +171,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `chat.SortChatMenuTree` (the facts' name); named after the official SDK.
+/// Formerly `chat.SortChatMenuTree` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-menu_tree/sort)
 #[doc(alias = "SortChatMenuTree")]
@@ -258,7 +258,7 @@ pub struct ChatMenuItem {
     pub image_key: Option<String>,
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub i18n_names: Option<lark_api_common::I18nName>,
+    pub i18n_names: Option<lark_api_common::I18nValue>,
 }
 
 /// Part of a request.

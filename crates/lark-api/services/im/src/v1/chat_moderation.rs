@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `chat.GetChatModeration` (the facts' name); named after the official SDK.
+/// Formerly `chat.GetChatModeration` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-moderation/get)
 #[doc(alias = "GetChatModeration")]
@@ -106,7 +106,7 @@ impl lark_core::endpoint::Page for GetResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.UpdateChatModeration` (the facts' name); named after the official SDK.
+/// Formerly `chat.UpdateChatModeration` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-moderation/update)
 #[doc(alias = "UpdateChatModeration")]

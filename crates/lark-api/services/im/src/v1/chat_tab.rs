@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.CreateChatTab` (the facts' name); named after the official SDK.
+/// Formerly `chat.CreateChatTab` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-tab/create)
 #[doc(alias = "CreateChatTab")]
@@ -67,7 +67,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.DeleteChatTab` (the facts' name); named after the official SDK.
+/// Formerly `chat.DeleteChatTab` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-tab/delete_tabs)
 #[doc(alias = "DeleteChatTab")]
@@ -126,7 +126,7 @@ impl lark_core::endpoint::Endpoint for DeleteTabs {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.GetChatTabList` (the facts' name); named after the official SDK.
+/// Formerly `chat.GetChatTabList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-tab/list_tabs)
 #[doc(alias = "GetChatTabList")]
@@ -171,7 +171,7 @@ impl lark_core::endpoint::Endpoint for ListTabs {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.SortChatTab` (the facts' name); named after the official SDK.
+/// Formerly `chat.SortChatTab` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-tab/sort_tabs)
 #[doc(alias = "SortChatTab")]
@@ -230,7 +230,7 @@ impl lark_core::endpoint::Endpoint for SortTabs {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.UpdateChatTab` (the facts' name); named after the official SDK.
+/// Formerly `chat.UpdateChatTab` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-tab/update_tabs)
 #[doc(alias = "UpdateChatTab")]

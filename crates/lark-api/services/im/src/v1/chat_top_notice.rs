@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.DeleteChatTopNotice` (the facts' name); named after the official SDK.
+/// Formerly `chat.DeleteChatTopNotice` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-top_notice/delete_top_notice)
 #[doc(alias = "DeleteChatTopNotice")]
@@ -43,7 +43,7 @@ impl lark_core::endpoint::Endpoint for DeleteTopNotice {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `chat.UpdateChatTopNotice` (the facts' name); named after the official SDK.
+/// Formerly `chat.UpdateChatTopNotice` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/chat-top_notice/put_top_notice)
 #[doc(alias = "UpdateChatTopNotice")]

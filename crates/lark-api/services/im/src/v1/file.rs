@@ -3,10 +3,10 @@
 
 /// `im.v1.file.create`: `POST /open-apis/im/v1/files`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `file.UploadFile` (the facts' name); named after the official SDK.
+/// Formerly `file.UploadFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/file/create)
 #[doc(alias = "UploadFile")]
@@ -76,7 +76,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `file.DownloadFile` (the facts' name); named after the official SDK.
+/// Formerly `file.DownloadFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/file/get)
 #[doc(alias = "DownloadFile")]

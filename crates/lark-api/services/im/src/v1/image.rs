@@ -3,10 +3,10 @@
 
 /// `im.v1.image.create`: `POST /open-apis/im/v1/images`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `file.UploadImage` (the facts' name); named after the official SDK.
+/// Formerly `file.UploadImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/image/create)
 #[doc(alias = "UploadImage")]
@@ -61,7 +61,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `file.DownloadImage` (the facts' name); named after the official SDK.
+/// Formerly `file.DownloadImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/image/get)
 #[doc(alias = "DownloadImage")]

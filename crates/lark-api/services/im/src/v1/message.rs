@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.SendUrgentAppMessage` (the facts' name); named after the official SDK.
+/// Formerly `message.SendUrgentAppMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/urgent_app)
 #[doc(alias = "SendUrgentAppMessage")]
@@ -74,7 +74,7 @@ impl lark_core::endpoint::Endpoint for UrgentApp {
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.SendUrgentSmsMessage` (the facts' name); named after the official SDK.
+/// Formerly `message.SendUrgentSmsMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/urgent_sms)
 #[doc(alias = "SendUrgentSmsMessage")]
@@ -143,7 +143,7 @@ impl lark_core::endpoint::Endpoint for UrgentSms {
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.SendUrgentPhoneMessage` (the facts' name); named after the official SDK.
+/// Formerly `message.SendUrgentPhoneMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/urgent_phone)
 #[doc(alias = "SendUrgentPhoneMessage")]
@@ -210,13 +210,13 @@ impl lark_core::endpoint::Endpoint for UrgentPhone {
 
 /// `im.v1.message.create`: `POST /open-apis/im/v1/messages`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// For typed content, `lark_message::SendMessage` (re-exported as
 /// `lark_sdk::message::SendMessage`) writes `msg_type` and `content` for you.
 ///
-/// Formerly `message.SendRawMessage` (the facts' name); named after the official SDK.
+/// Formerly `message.SendRawMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/create)
 #[doc(alias = "SendRawMessage")]
@@ -300,13 +300,13 @@ impl lark_core::endpoint::Endpoint for Create {
 
 /// `im.v1.message.reply`: `POST /open-apis/im/v1/messages/:message_id/reply`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Idempotency key: `uuid` (body); filled in by the client when retries are on.
 ///
 /// For typed content, `lark_message::SendMessage` (re-exported as
 /// `lark_sdk::message::SendMessage`) writes `msg_type` and `content` for you.
 ///
-/// Formerly `message.ReplyRawMessage` (the facts' name); named after the official SDK.
+/// Formerly `message.ReplyRawMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/reply)
 #[doc(alias = "ReplyRawMessage")]
@@ -395,7 +395,7 @@ impl lark_core::endpoint::Endpoint for Reply {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `message.DeleteMessage` (the facts' name); named after the official SDK.
+/// Formerly `message.DeleteMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/delete)
 #[doc(alias = "DeleteMessage")]
@@ -433,7 +433,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `message.UpdateMessage` (the facts' name); named after the official SDK.
+/// Formerly `message.UpdateMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/patch)
 #[doc(alias = "UpdateMessage")]
@@ -476,10 +476,10 @@ impl lark_core::endpoint::Endpoint for Patch {
 
 /// `im.v1.message.readUsers`: `GET /open-apis/im/v1/messages/:message_id/read_users`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `message.GetMessageReadUserList` (the facts' name); named after the official SDK.
+/// Formerly `message.GetMessageReadUserList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/read_users)
 #[doc(alias = "GetMessageReadUserList")]
@@ -571,10 +571,10 @@ impl lark_core::endpoint::Page for ReadUsersResponse {
 
 /// `im.v1.message.list`: `GET /open-apis/im/v1/messages`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `message.GetMessageList` (the facts' name); named after the official SDK.
+/// Formerly `message.GetMessageList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/list)
 #[doc(alias = "GetMessageList")]
@@ -588,6 +588,9 @@ pub struct List {
     sort_type: Option<crate::v1::message::SortType>,
     page_size: Option<i64>,
     page_token: Option<String>,
+    card_msg_content_type: Option<String>,
+    only_thread_root_messages: Option<bool>,
+    with_sender_name: Option<bool>,
 }
 
 impl List {
@@ -601,6 +604,9 @@ impl List {
             sort_type: None,
             page_size: None,
             page_token: None,
+            card_msg_content_type: None,
+            only_thread_root_messages: None,
+            with_sender_name: None,
         }
     }
 
@@ -631,6 +637,24 @@ impl List {
     /// Sets `page_token` (query, `string`).
     pub fn page_token(mut self, v: impl Into<String>) -> Self {
         self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `card_msg_content_type` (query, `string`).
+    pub fn card_msg_content_type(mut self, v: impl Into<String>) -> Self {
+        self.card_msg_content_type = Some(v.into());
+        self
+    }
+
+    /// Sets `only_thread_root_messages` (query, `bool`).
+    pub fn only_thread_root_messages(mut self, v: impl Into<bool>) -> Self {
+        self.only_thread_root_messages = Some(v.into());
+        self
+    }
+
+    /// Sets `with_sender_name` (query, `bool`).
+    pub fn with_sender_name(mut self, v: impl Into<bool>) -> Self {
+        self.with_sender_name = Some(v.into());
         self
     }
 }
@@ -673,6 +697,15 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.page_token {
             query.push(("page_token", v.clone()));
         }
+        if let Some(v) = &self.card_msg_content_type {
+            query.push(("card_msg_content_type", v.clone()));
+        }
+        if let Some(v) = &self.only_thread_root_messages {
+            query.push(("only_thread_root_messages", v.to_string()));
+        }
+        if let Some(v) = &self.with_sender_name {
+            query.push(("with_sender_name", v.to_string()));
+        }
     }
 }
 
@@ -694,9 +727,9 @@ impl lark_core::endpoint::Page for ListResponse {
 
 /// `im.v1.message.get`: `GET /open-apis/im/v1/messages/:message_id`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 ///
-/// Formerly `message.GetMessage` (the facts' name); named after the official SDK.
+/// Formerly `message.GetMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/get)
 #[doc(alias = "GetMessage")]
@@ -705,6 +738,8 @@ impl lark_core::endpoint::Page for ListResponse {
 pub struct Get {
     message_id: String,
     user_id_type: Option<lark_api_common::UserIdType>,
+    card_msg_content_type: Option<String>,
+    with_sender_name: Option<bool>,
 }
 
 impl Get {
@@ -713,12 +748,26 @@ impl Get {
         Self {
             message_id: message_id.into(),
             user_id_type: None,
+            card_msg_content_type: None,
+            with_sender_name: None,
         }
     }
 
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `card_msg_content_type` (query, `string`).
+    pub fn card_msg_content_type(mut self, v: impl Into<String>) -> Self {
+        self.card_msg_content_type = Some(v.into());
+        self
+    }
+
+    /// Sets `with_sender_name` (query, `bool`).
+    pub fn with_sender_name(mut self, v: impl Into<bool>) -> Self {
+        self.with_sender_name = Some(v.into());
         self
     }
 }
@@ -748,6 +797,12 @@ impl lark_core::endpoint::Endpoint for Get {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.card_msg_content_type {
+            query.push(("card_msg_content_type", v.clone()));
+        }
+        if let Some(v) = &self.with_sender_name {
+            query.push(("with_sender_name", v.to_string()));
+        }
     }
 }
 
@@ -755,7 +810,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.CreateIMMessagePushFollowUp` (the facts' name); named after the official SDK.
+/// Formerly `message.CreateIMMessagePushFollowUp` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/push_follow_up)
 #[doc(alias = "CreateIMMessagePushFollowUp")]
@@ -808,10 +863,10 @@ impl lark_core::endpoint::Endpoint for PushFollowUp {
 
 /// `im.v1.message.forward`: `POST /open-apis/im/v1/messages/:message_id/forward`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Idempotency key: `uuid` (query); filled in by the client when retries are on.
 ///
-/// Formerly `message.ForwardMessage` (the facts' name); named after the official SDK.
+/// Formerly `message.ForwardMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/forward)
 #[doc(alias = "ForwardMessage")]
@@ -900,7 +955,7 @@ impl lark_core::endpoint::Endpoint for Forward {
 /// Token: tenant.
 /// Idempotency key: `uuid` (query); filled in by the client when retries are on.
 ///
-/// Formerly `message.MergeForwardMessage` (the facts' name); named after the official SDK.
+/// Formerly `message.MergeForwardMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/merge_forward)
 #[doc(alias = "MergeForwardMessage")]
@@ -980,7 +1035,7 @@ impl lark_core::endpoint::Endpoint for MergeForward {
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.UpdateMessageEdit` (the facts' name); named after the official SDK.
+/// Formerly `message.UpdateMessageEdit` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/update)
 #[doc(alias = "UpdateMessageEdit")]
@@ -1047,6 +1102,130 @@ impl lark_core::endpoint::Endpoint for Update {
     }
 }
 
+/// `im.v1.message.search`: `POST /open-apis/im/v1/messages/search`
+///
+/// Token: tenant or user.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `message.SearchImV1Message`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=search&project=im&resource=message&version=v1)
+#[doc(alias = "SearchImV1Message")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Search {
+    #[serde(skip)]
+    page_size: Option<i64>,
+    #[serde(skip)]
+    page_token: Option<String>,
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter: Option<crate::v1::message::Filter>,
+}
+
+impl Search {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self {
+            page_size: None,
+            page_token: None,
+            user_id_type: None,
+            query: None,
+            filter: None,
+        }
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `query` (body, `string`).
+    pub fn query(mut self, v: impl Into<String>) -> Self {
+        self.query = Some(v.into());
+        self
+    }
+
+    /// Sets `filter` (body, `Filter`).
+    pub fn filter(mut self, v: impl Into<crate::v1::message::Filter>) -> Self {
+        self.filter = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`Search`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SearchResponse {
+    pub items: Option<Vec<crate::v1::message::SearchItem>>,
+    pub total: Option<i64>,
+    pub has_more: Option<bool>,
+    pub page_token: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl lark_core::endpoint::Endpoint for Search {
+    type Output = SearchResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::im::V1_MESSAGE_SEARCH
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::im::V1_MESSAGE_SEARCH
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+impl lark_core::endpoint::Paginated for Search {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for SearchResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
 /// Part of an answer.
 #[doc(alias = "GetMessageListRespItem")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -1077,6 +1256,57 @@ pub struct Message {
     pub user_id: Option<String>,
     pub timestamp: Option<String>,
     pub tenant_key: Option<String>,
+}
+
+/// Part of a request.
+#[doc(alias = "SearchImV1MessageReqFilter")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Filter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_range: Option<lark_api_common::TimeRange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub include_attachment_types: Option<Vec<crate::v1::message::IncludeAttachmentType>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_types: Option<Vec<lark_api_common::FromType>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_chatter_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_type: Option<crate::v1::message::ChatType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_at_me: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclude_from_types: Option<Vec<crate::v1::message::ExcludeFromType>>,
+}
+
+/// Part of an answer.
+#[doc(alias = "SearchImV1MessageRespItem")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SearchItem {
+    pub id: Option<String>,
+    pub display_info: Option<String>,
+    pub meta_data: Option<crate::v1::message::MetaData>,
+}
+
+/// Part of an answer.
+#[doc(alias = "SearchImV1MessageRespItemMetaData")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct MetaData {
+    pub message_id: Option<String>,
+    pub r#type: Option<crate::v1::message::Type>,
+    pub create_time: Option<String>,
+    pub update_time: Option<String>,
+    pub position: Option<i64>,
+    pub chat_id: Option<String>,
+    pub from_id: Option<String>,
+    pub thread_id: Option<String>,
+    pub thread_position: Option<i64>,
+    pub is_p2p_chat: Option<bool>,
 }
 
 /// Part of a request.
@@ -1134,5 +1364,64 @@ FrFr = "fr_fr",
 ItIt = "it_it",
 RuRu = "ru_ru",
 MsMy = "ms_my",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `chat_type` the platform documents; a value it adds later arrives as `Other`.
+ChatType {
+Group = "group",
+P2p = "p2p",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `exclude_from_types` the platform documents; a value it adds later arrives as `Other`.
+ExcludeFromType {
+User = "user",
+Bot = "bot",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `include_attachment_types` the platform documents; a value it adds later arrives as `Other`.
+IncludeAttachmentType {
+Image = "image",
+Video = "video",
+File = "file",
+Link = "link",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
+Type {
+Unknown = "unknown",
+Post = "post",
+File = "file",
+Text = "text",
+Image = "image",
+System = "system",
+Audio = "audio",
+Email = "email",
+ShareGroupChat = "share_group_chat",
+Sticker = "sticker",
+MergeForward = "merge_forward",
+Calendar = "calendar",
+CloudFile = "cloud_file",
+Card = "card",
+Media = "media",
+ShareCalendarEvent = "share_calendar_event",
+Hongbao = "hongbao",
+GeneralCalendar = "general_calendar",
+VideoChat = "video_chat",
+Location = "location",
+CommercializedHongbao = "commercialized_hongbao",
+ShareUserCard = "share_user_card",
+Todo = "todo",
+Folder = "folder",
+Diagnose = "diagnose",
+Vote = "vote",
+Link = "link",
 }
 }

@@ -3,10 +3,10 @@
 
 /// `im.v1.messageResource.get`: `GET /open-apis/im/v1/messages/:message_id/resources/:file_key`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `message.GetMessageFile` (the facts' name); named after the official SDK.
+/// Formerly `message.GetMessageFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message-resource/get)
 #[doc(alias = "GetMessageFile")]

@@ -49,7 +49,7 @@ pub struct ChatMenuItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub i18n_names: Option<lark_api_common::I18nName>,
+    pub i18n_names: Option<lark_api_common::I18nValue>,
 }
 
 lark_core::string_enum! {

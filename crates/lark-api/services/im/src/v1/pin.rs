@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `message.CreateMessagePin` (the facts' name); named after the official SDK.
+/// Formerly `message.CreateMessagePin` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/pin/create)
 #[doc(alias = "CreateMessagePin")]
@@ -51,7 +51,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `message.DeleteMessagePin` (the facts' name); named after the official SDK.
+/// Formerly `message.DeleteMessagePin` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/pin/delete)
 #[doc(alias = "DeleteMessagePin")]
@@ -90,7 +90,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `message.GetMessagePinList` (the facts' name); named after the official SDK.
+/// Formerly `message.GetMessagePinList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/pin/list)
 #[doc(alias = "GetMessagePinList")]

@@ -3,10 +3,10 @@
 
 /// `im.v1.thread.forward`: `POST /open-apis/im/v1/threads/:thread_id/forward`
 ///
-/// Token: tenant.
+/// Token: tenant or user.
 /// Idempotency key: `uuid` (query); filled in by the client when retries are on.
 ///
-/// Formerly `message.ForwardThreadMessage` (the facts' name); named after the official SDK.
+/// Formerly `message.ForwardThreadMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/thread/forward)
 #[doc(alias = "ForwardThreadMessage")]

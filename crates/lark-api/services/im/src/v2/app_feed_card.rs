@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.CreateAppFeedCard` (the facts' name); named after the official SDK.
+/// Formerly `message.CreateAppFeedCard` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/group/im-v2/app_feed_card/create)
 #[doc(alias = "CreateAppFeedCard")]

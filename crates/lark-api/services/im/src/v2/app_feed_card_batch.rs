@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.DeleteAppFeedCard` (the facts' name); named after the official SDK.
+/// Formerly `message.DeleteAppFeedCard` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/group/im-v2/app_feed_card-batch/delete)
 #[doc(alias = "DeleteAppFeedCard")]
@@ -78,7 +78,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.UpdateAppFeedCard` (the facts' name); named after the official SDK.
+/// Formerly `message.UpdateAppFeedCard` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/group/im-v2/app_feed_card-batch/update)
 #[doc(alias = "UpdateAppFeedCard")]
@@ -148,6 +148,14 @@ impl lark_core::endpoint::Endpoint for Update {
 }
 
 /// Part of a request.
+#[doc(alias = "DeleteAppFeedCardReqFeedCard")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FeedCard {
+    pub biz_id: String,
+    pub user_id: String,
+}
+
+/// Part of a request.
 #[doc(alias = "UpdateAppFeedCardReqFeedCard")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct UpdateFeedCard {
@@ -156,14 +164,6 @@ pub struct UpdateFeedCard {
     pub user_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_fields: Option<Vec<crate::v2::app_feed_card_batch::UpdateField>>,
-}
-
-/// Part of a request.
-#[doc(alias = "DeleteAppFeedCardReqFeedCard")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct FeedCard {
-    pub biz_id: String,
-    pub user_id: String,
 }
 
 lark_core::string_enum! {

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.CreateIMTagRelation` (the facts' name); named after the official SDK.
+/// Formerly `message.CreateIMTagRelation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/group/im-v2/biz_entity_tag_relation/create)
 #[doc(alias = "CreateIMTagRelation")]
@@ -16,6 +16,8 @@ pub struct Create {
     biz_entity_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     tag_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bot_id: Option<String>,
 }
 
 impl Create {
@@ -25,12 +27,19 @@ impl Create {
             tag_biz_type: tag_biz_type.into(),
             biz_entity_id: biz_entity_id.into(),
             tag_ids: None,
+            bot_id: None,
         }
     }
 
     /// Sets `tag_ids` (body, `list<string>`).
     pub fn tag_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.tag_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `bot_id` (body, `string`).
+    pub fn bot_id(mut self, v: impl Into<String>) -> Self {
+        self.bot_id = Some(v.into());
         self
     }
 }
@@ -59,7 +68,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.DeleteIMTagRelation` (the facts' name); named after the official SDK.
+/// Formerly `message.DeleteIMTagRelation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/group/im-v2/biz_entity_tag_relation/update)
 #[doc(alias = "DeleteIMTagRelation")]
@@ -70,6 +79,8 @@ pub struct Update {
     biz_entity_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     tag_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bot_id: Option<String>,
 }
 
 impl Update {
@@ -79,12 +90,19 @@ impl Update {
             tag_biz_type: tag_biz_type.into(),
             biz_entity_id: biz_entity_id.into(),
             tag_ids: None,
+            bot_id: None,
         }
     }
 
     /// Sets `tag_ids` (body, `list<string>`).
     pub fn tag_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.tag_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `bot_id` (body, `string`).
+    pub fn bot_id(mut self, v: impl Into<String>) -> Self {
+        self.bot_id = Some(v.into());
         self
     }
 }
@@ -113,7 +131,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.ListIMTagRelation` (the facts' name); named after the official SDK.
+/// Formerly `message.ListIMTagRelation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/group/im-v2/biz_entity_tag_relation/get)
 #[doc(alias = "ListIMTagRelation")]
@@ -122,6 +140,7 @@ impl lark_core::endpoint::Endpoint for Update {
 pub struct Get {
     tag_biz_type: String,
     biz_entity_id: String,
+    bot_id: Option<String>,
 }
 
 impl Get {
@@ -130,7 +149,14 @@ impl Get {
         Self {
             tag_biz_type: tag_biz_type.into(),
             biz_entity_id: biz_entity_id.into(),
+            bot_id: None,
         }
+    }
+
+    /// Sets `bot_id` (query, `string`).
+    pub fn bot_id(mut self, v: impl Into<String>) -> Self {
+        self.bot_id = Some(v.into());
+        self
     }
 }
 
@@ -158,6 +184,9 @@ impl lark_core::endpoint::Endpoint for Get {
     fn query(&self, query: &mut Vec<(&'static str, String)>) {
         query.push(("tag_biz_type", self.tag_biz_type.clone()));
         query.push(("biz_entity_id", self.biz_entity_id.clone()));
+        if let Some(v) = &self.bot_id {
+            query.push(("bot_id", v.clone()));
+        }
     }
 }
 

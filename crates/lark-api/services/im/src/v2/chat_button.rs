@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.UpdateAppFeedCardButton` (the facts' name); named after the official SDK.
+/// Formerly `message.UpdateAppFeedCardButton` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/group/im-v2/chat_button/update)
 #[doc(alias = "UpdateAppFeedCardButton")]
@@ -19,6 +19,8 @@ pub struct Update {
     chat_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     buttons: Option<crate::v2::Button>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bot_id: Option<String>,
 }
 
 impl Update {
@@ -29,6 +31,7 @@ impl Update {
             user_ids: None,
             chat_id: chat_id.into(),
             buttons: None,
+            bot_id: None,
         }
     }
 
@@ -47,6 +50,12 @@ impl Update {
     /// Sets `buttons` (body, `Button`).
     pub fn buttons(mut self, v: impl Into<crate::v2::Button>) -> Self {
         self.buttons = Some(v.into());
+        self
+    }
+
+    /// Sets `bot_id` (body, `string`).
+    pub fn bot_id(mut self, v: impl Into<String>) -> Self {
+        self.bot_id = Some(v.into());
         self
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.InstantReminderAppFeedCard` (the facts' name); named after the official SDK.
+/// Formerly `message.InstantReminderAppFeedCard` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/group/im-v2/feed_card/patch)
 #[doc(alias = "InstantReminderAppFeedCard")]
@@ -77,7 +77,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.UpdateIMFeedCardBotTimeSentive` (the facts' name); named after the official SDK.
+/// Formerly `message.UpdateIMFeedCardBotTimeSentive` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/group/im-v2/feed_card/bot_time_sentive)
 #[doc(alias = "UpdateIMFeedCardBotTimeSentive")]
@@ -89,6 +89,8 @@ pub struct BotTimeSentive {
     time_sensitive: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     user_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bot_id: Option<String>,
 }
 
 impl BotTimeSentive {
@@ -101,12 +103,19 @@ impl BotTimeSentive {
             user_id_type: user_id_type.into(),
             time_sensitive: time_sensitive.into(),
             user_ids: None,
+            bot_id: None,
         }
     }
 
     /// Sets `user_ids` (body, `list<string>`).
     pub fn user_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.user_ids = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `bot_id` (body, `string`).
+    pub fn bot_id(mut self, v: impl Into<String>) -> Self {
+        self.bot_id = Some(v.into());
         self
     }
 }

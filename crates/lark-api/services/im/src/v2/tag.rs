@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.CreateIMTag` (the facts' name); named after the official SDK.
+/// Formerly `message.CreateIMTag` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/group/im-v2/tag/create)
 #[doc(alias = "CreateIMTag")]
@@ -14,17 +14,28 @@
 pub struct Create {
     #[serde(skip_serializing_if = "Option::is_none")]
     create_tag: Option<crate::v2::tag::CreateTag>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bot_id: Option<String>,
 }
 
 impl Create {
     /// A request; set optional parameters with the setters.
     pub fn new() -> Self {
-        Self { create_tag: None }
+        Self {
+            create_tag: None,
+            bot_id: None,
+        }
     }
 
     /// Sets `create_tag` (body, `CreateTag`).
     pub fn create_tag(mut self, v: impl Into<crate::v2::tag::CreateTag>) -> Self {
         self.create_tag = Some(v.into());
+        self
+    }
+
+    /// Sets `bot_id` (body, `string`).
+    pub fn bot_id(mut self, v: impl Into<String>) -> Self {
+        self.bot_id = Some(v.into());
         self
     }
 }
@@ -111,7 +122,7 @@ impl lark_core::endpoint::Endpoint for List {
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.UpdateIMTag` (the facts' name); named after the official SDK.
+/// Formerly `message.UpdateIMTag` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/group/im-v2/tag/patch)
 #[doc(alias = "UpdateIMTag")]
@@ -122,6 +133,8 @@ pub struct Patch {
     tag_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     patch_tag: Option<crate::v2::tag::PatchTag>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bot_id: Option<String>,
 }
 
 impl Patch {
@@ -130,12 +143,19 @@ impl Patch {
         Self {
             tag_id: tag_id.into(),
             patch_tag: None,
+            bot_id: None,
         }
     }
 
     /// Sets `patch_tag` (body, `PatchTag`).
     pub fn patch_tag(mut self, v: impl Into<crate::v2::tag::PatchTag>) -> Self {
         self.patch_tag = Some(v.into());
+        self
+    }
+
+    /// Sets `bot_id` (body, `string`).
+    pub fn bot_id(mut self, v: impl Into<String>) -> Self {
+        self.bot_id = Some(v.into());
         self
     }
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `message.BatchUpdateURLPreview` (the facts' name); named after the official SDK.
+/// Formerly `message.BatchUpdateURLPreview` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/group/im-v2/url_preview/batch_update)
 #[doc(alias = "BatchUpdateURLPreview")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `lingo.GetLingoClassificationList` (the facts' name); named after the official SDK.
+/// Formerly `lingo.GetLingoClassificationList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/classification/list)
 #[doc(alias = "GetLingoClassificationList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `lingo.CreateLingoDraft` (the facts' name); named after the official SDK.
+/// Formerly `lingo.CreateLingoDraft` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/draft/create)
 #[doc(alias = "CreateLingoDraft")]
@@ -32,6 +32,8 @@ pub struct Create {
     rich_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     i18n_descs: Option<Vec<crate::v1::I18nDesc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_names: Option<Vec<lark_api_common::FullName>>,
 }
 
 impl Create {
@@ -48,6 +50,7 @@ impl Create {
             outer_info: None,
             rich_text: None,
             i18n_descs: None,
+            full_names: None,
         }
     }
 
@@ -119,6 +122,15 @@ impl Create {
         self.i18n_descs = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `full_names` (body, `list<FullName>`).
+    pub fn full_names(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::FullName>>,
+    ) -> Self {
+        self.full_names = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -159,7 +171,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `lingo.UpdateLingoDraft` (the facts' name); named after the official SDK.
+/// Formerly `lingo.UpdateLingoDraft` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/draft/update)
 #[doc(alias = "UpdateLingoDraft")]
@@ -184,6 +196,8 @@ pub struct Update {
     rich_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     i18n_descs: Option<Vec<crate::v1::I18nDesc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_names: Option<Vec<lark_api_common::FullName>>,
 }
 
 impl Update {
@@ -199,6 +213,7 @@ impl Update {
             related_meta: None,
             rich_text: None,
             i18n_descs: None,
+            full_names: None,
         }
     }
 
@@ -256,6 +271,15 @@ impl Update {
         v: impl IntoIterator<Item = impl Into<crate::v1::I18nDesc>>,
     ) -> Self {
         self.i18n_descs = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `full_names` (body, `list<FullName>`).
+    pub fn full_names(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::FullName>>,
+    ) -> Self {
+        self.full_names = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }

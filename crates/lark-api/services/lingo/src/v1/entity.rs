@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `lingo.CreateLingoEntity` (the facts' name); named after the official SDK.
+/// Formerly `lingo.CreateLingoEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/create)
 #[doc(alias = "CreateLingoEntity")]
@@ -30,6 +30,8 @@ pub struct Create {
     rich_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     i18n_descs: Option<Vec<crate::v1::I18nDesc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_names: Option<Vec<lark_api_common::FullName>>,
 }
 
 impl Create {
@@ -45,6 +47,7 @@ impl Create {
             outer_info: None,
             rich_text: None,
             i18n_descs: None,
+            full_names: None,
         }
     }
 
@@ -110,6 +113,15 @@ impl Create {
         self.i18n_descs = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `full_names` (body, `list<FullName>`).
+    pub fn full_names(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::FullName>>,
+    ) -> Self {
+        self.full_names = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -150,7 +162,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `lingo.DeleteLingoEntity` (the facts' name); named after the official SDK.
+/// Formerly `lingo.DeleteLingoEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/delete)
 #[doc(alias = "DeleteLingoEntity")]
@@ -266,7 +278,7 @@ impl lark_core::endpoint::Endpoint for Extract {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `lingo.GetLingoEntity` (the facts' name); named after the official SDK.
+/// Formerly `lingo.GetLingoEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/get)
 #[doc(alias = "GetLingoEntity")]
@@ -347,7 +359,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `lingo.HighlightLingoEntity` (the facts' name); named after the official SDK.
+/// Formerly `lingo.HighlightLingoEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/highlight)
 #[doc(alias = "HighlightLingoEntity")]
@@ -447,7 +459,7 @@ impl lark_core::endpoint::Endpoint for BatchHighlight {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `lingo.GetLingoEntityList` (the facts' name); named after the official SDK.
+/// Formerly `lingo.GetLingoEntityList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/list)
 #[doc(alias = "GetLingoEntityList")]
@@ -565,7 +577,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `lingo.MatchLingoEntity` (the facts' name); named after the official SDK.
+/// Formerly `lingo.MatchLingoEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/match)
 #[doc(alias = "MatchLingoEntity")]
@@ -629,7 +641,7 @@ impl lark_core::endpoint::Endpoint for Match {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `lingo.SearchLingoEntity` (the facts' name); named after the official SDK.
+/// Formerly `lingo.SearchLingoEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/search)
 #[doc(alias = "SearchLingoEntity")]
@@ -783,7 +795,7 @@ impl lark_core::endpoint::Page for SearchResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `lingo.UpdateLingoEntity` (the facts' name); named after the official SDK.
+/// Formerly `lingo.UpdateLingoEntity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/entity/update)
 #[doc(alias = "UpdateLingoEntity")]
@@ -808,6 +820,8 @@ pub struct Update {
     rich_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     i18n_descs: Option<Vec<crate::v1::I18nDesc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_names: Option<Vec<lark_api_common::FullName>>,
 }
 
 impl Update {
@@ -823,6 +837,7 @@ impl Update {
             outer_info: None,
             rich_text: None,
             i18n_descs: None,
+            full_names: None,
         }
     }
 
@@ -880,6 +895,15 @@ impl Update {
         v: impl IntoIterator<Item = impl Into<crate::v1::I18nDesc>>,
     ) -> Self {
         self.i18n_descs = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `full_names` (body, `list<FullName>`).
+    pub fn full_names(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<lark_api_common::FullName>>,
+    ) -> Self {
+        self.full_names = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `lingo.DownloadLingoFile` (the facts' name); named after the official SDK.
+/// Formerly `lingo.DownloadLingoFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/file/download)
 #[doc(alias = "DownloadLingoFile")]
@@ -45,7 +45,7 @@ impl lark_core::endpoint::Endpoint for Download {
 /// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `lingo.UploadLingoFile` (the facts' name); named after the official SDK.
+/// Formerly `lingo.UploadLingoFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/file/upload)
 #[doc(alias = "UploadLingoFile")]

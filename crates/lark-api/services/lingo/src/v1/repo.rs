@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `lingo.GetLingoRepoList` (the facts' name); named after the official SDK.
+/// Formerly `lingo.GetLingoRepoList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/lingo-v1/repo/list)
 #[doc(alias = "GetLingoRepoList")]

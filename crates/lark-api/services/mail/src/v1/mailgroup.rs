@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.CreateMailGroup` (the facts' name); named after the official SDK.
+/// Formerly `mail.CreateMailGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup/create)
 #[doc(alias = "CreateMailGroup")]
@@ -94,7 +94,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.GetMailGroup` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetMailGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup/get)
 #[doc(alias = "GetMailGroup")]
@@ -147,7 +147,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `mail.GetMailGroupList` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetMailGroupList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup/list)
 #[doc(alias = "GetMailGroupList")]
@@ -254,7 +254,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.UpdateMailGroupPatch` (the facts' name); named after the official SDK.
+/// Formerly `mail.UpdateMailGroupPatch` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup/patch)
 #[doc(alias = "UpdateMailGroupPatch")]
@@ -347,7 +347,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.UpdateMailGroup` (the facts' name); named after the official SDK.
+/// Formerly `mail.UpdateMailGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup/update)
 #[doc(alias = "UpdateMailGroup")]
@@ -440,7 +440,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.DeleteMailGroup` (the facts' name); named after the official SDK.
+/// Formerly `mail.DeleteMailGroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup/delete)
 #[doc(alias = "DeleteMailGroup")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.CreateMailGroupAlias` (the facts' name); named after the official SDK.
+/// Formerly `mail.CreateMailGroupAlias` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-alias/create)
 #[doc(alias = "CreateMailGroupAlias")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.GetMailGroupAliasList` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetMailGroupAliasList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-alias/list)
 #[doc(alias = "GetMailGroupAliasList")]
@@ -109,7 +109,7 @@ impl lark_core::endpoint::Endpoint for List {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.DeleteMailGroupAlias` (the facts' name); named after the official SDK.
+/// Formerly `mail.DeleteMailGroupAlias` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-alias/delete)
 #[doc(alias = "DeleteMailGroupAlias")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.BatchCreateMailGroupManager` (the facts' name); named after the official SDK.
+/// Formerly `mail.BatchCreateMailGroupManager` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-manager/batch_create)
 #[doc(alias = "BatchCreateMailGroupManager")]
@@ -75,7 +75,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.BatchDeleteMailGroupManager` (the facts' name); named after the official SDK.
+/// Formerly `mail.BatchDeleteMailGroupManager` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-manager/batch_delete)
 #[doc(alias = "BatchDeleteMailGroupManager")]
@@ -146,7 +146,7 @@ impl lark_core::endpoint::Endpoint for BatchDelete {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `mail.GetMailGroupManagerList` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetMailGroupManagerList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-manager/list)
 #[doc(alias = "GetMailGroupManagerList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.CreateMailGroupMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.CreateMailGroupMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-member/create)
 #[doc(alias = "CreateMailGroupMember")]
@@ -122,7 +122,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.GetMailGroupMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetMailGroupMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-member/get)
 #[doc(alias = "GetMailGroupMember")]
@@ -202,7 +202,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `mail.GetMailGroupMemberList` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetMailGroupMemberList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-member/list)
 #[doc(alias = "GetMailGroupMemberList")]
@@ -312,7 +312,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.DeleteMailGroupMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.DeleteMailGroupMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-member/delete)
 #[doc(alias = "DeleteMailGroupMember")]
@@ -355,7 +355,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.BatchCreateMailGroupMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.BatchCreateMailGroupMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-member/batch_create)
 #[doc(alias = "BatchCreateMailGroupMember")]
@@ -444,7 +444,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.BatchDeleteMailGroupMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.BatchDeleteMailGroupMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-member/batch_delete)
 #[doc(alias = "BatchDeleteMailGroupMember")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.CreateMailGroupPermissionMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.CreateMailGroupPermissionMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-permission_member/create)
 #[doc(alias = "CreateMailGroupPermissionMember")]
@@ -122,7 +122,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.GetMailGroupPermissionMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetMailGroupPermissionMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-permission_member/get)
 #[doc(alias = "GetMailGroupPermissionMember")]
@@ -202,7 +202,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `mail.GetMailGroupPermissionMemberList` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetMailGroupPermissionMemberList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-permission_member/list)
 #[doc(alias = "GetMailGroupPermissionMemberList")]
@@ -312,7 +312,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.DeleteMailGroupPermissionMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.DeleteMailGroupPermissionMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-permission_member/delete)
 #[doc(alias = "DeleteMailGroupPermissionMember")]
@@ -355,7 +355,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.BatchCreateMailGroupPermissionMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.BatchCreateMailGroupPermissionMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-permission_member/batch_create)
 #[doc(alias = "BatchCreateMailGroupPermissionMember")]
@@ -444,7 +444,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.BatchDeleteMailGroupPermissionMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.BatchDeleteMailGroupPermissionMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/mailgroup-permission_member/batch_delete)
 #[doc(alias = "BatchDeleteMailGroupPermissionMember")]

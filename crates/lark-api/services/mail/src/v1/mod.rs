@@ -6,18 +6,131 @@ pub mod mailgroup_alias;
 pub mod mailgroup_manager;
 pub mod mailgroup_member;
 pub mod mailgroup_permission_member;
+pub mod multi_entity;
 pub mod public_mailbox;
 pub mod public_mailbox_alias;
 pub mod public_mailbox_member;
 pub mod user;
 pub mod user_mailbox;
 pub mod user_mailbox_alias;
+pub mod user_mailbox_draft;
 pub mod user_mailbox_event;
 pub mod user_mailbox_folder;
+pub mod user_mailbox_label;
 pub mod user_mailbox_mail_contact;
 pub mod user_mailbox_message;
 pub mod user_mailbox_message_attachment;
 pub mod user_mailbox_rule;
+pub mod user_mailbox_sent_message;
+pub mod user_mailbox_setting;
+pub mod user_mailbox_template;
+pub mod user_mailbox_template_attachment;
+pub mod user_mailbox_thread;
+
+/// Part of an answer.
+#[doc(alias = "DownloadMailUserMailboxMessageAttachmentURLRespDownloadURL")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct DownloadUrl {
+    pub attachment_id: Option<String>,
+    pub download_url: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchGetMailV1UserMailboxMessageRespMessage")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateDraftMessage {
+    pub raw: Option<String>,
+    pub subject: Option<String>,
+    pub to: Option<Vec<crate::v1::MetaDataFrom>>,
+    pub cc: Option<Vec<crate::v1::MetaDataFrom>>,
+    pub bcc: Option<Vec<crate::v1::MetaDataFrom>>,
+    pub head_from: Option<crate::v1::MetaDataFrom>,
+    pub body_html: Option<String>,
+    pub internal_date: Option<String>,
+    pub message_state: Option<i64>,
+    pub smtp_message_id: Option<String>,
+    pub message_id: Option<String>,
+    pub attachments: Option<Vec<crate::v1::CreateDraftMessageAttachment>>,
+    pub body_plain_text: Option<String>,
+    pub thread_id: Option<String>,
+    pub body_preview: Option<String>,
+    pub label_ids: Option<Vec<String>>,
+    pub folder_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub reply_to: Option<String>,
+    pub priority_type: Option<crate::v1::PriorityType>,
+    pub security_level: Option<crate::v1::SecurityLevel>,
+    pub references: Option<String>,
+    pub body_calendar: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "GetMailV1UserMailboxDraftRespDraftMessage")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Message {
+    pub subject: Option<String>,
+    pub to: Option<Vec<crate::v1::MetaDataFrom>>,
+    pub cc: Option<Vec<crate::v1::MetaDataFrom>>,
+    pub bcc: Option<Vec<crate::v1::MetaDataFrom>>,
+    pub head_from: Option<crate::v1::MetaDataFrom>,
+    pub body_html: Option<String>,
+    pub internal_date: Option<String>,
+    pub message_state: Option<i64>,
+    pub smtp_message_id: Option<String>,
+    pub message_id: Option<String>,
+    pub attachments: Option<Vec<crate::v1::Attachment>>,
+    pub body_plain_text: Option<String>,
+    pub thread_id: Option<String>,
+    pub body_preview: Option<String>,
+    pub label_ids: Option<Vec<String>>,
+    pub folder_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub reply_to: Option<String>,
+    pub priority_type: Option<crate::v1::PriorityType>,
+    pub security_level: Option<crate::v1::SecurityLevel>,
+    pub references: Option<String>,
+    pub body_calendar: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchGetMailV1UserMailboxMessageRespMessageAttachment")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateDraftMessageAttachment {
+    pub body: Option<String>,
+    pub filename: Option<String>,
+    pub id: Option<String>,
+    pub attachment_type: Option<i64>,
+    pub is_inline: Option<bool>,
+    pub cid: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchGetMailV1UserMailboxMessageRespMessageBcc")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct MetaDataFrom {
+    pub mail_address: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchGetMailV1UserMailboxMessageRespMessageSecurityLevel")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SecurityLevel {
+    pub is_risk: Option<bool>,
+    pub risk_banner_level: Option<crate::v1::RiskBannerLevel>,
+    pub risk_banner_reason: Option<crate::v1::RiskBannerReason>,
+    pub is_header_from_external: Option<bool>,
+    pub via_domain: Option<String>,
+    pub spam_banner_type: Option<crate::v1::SpamBannerType>,
+    pub spam_user_rule_id: Option<String>,
+    pub spam_banner_info: Option<String>,
+}
 
 /// Part of an answer.
 #[doc(alias = "CreateMailGroupAliasRespMailGroupAlias")]
@@ -26,4 +139,103 @@ pub mod user_mailbox_rule;
 pub struct MailgroupAlias {
     pub primary_email: Option<String>,
     pub email_alias: Option<String>,
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateMailV1UserMailboxTemplateReqTemplateAttachment")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Attachment {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachment_type: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_inline: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cid: Option<String>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateMailV1UserMailboxTemplateReqTemplateBcc")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct To {
+    pub mail_address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+lark_core::string_enum! {
+/// The values of `format` the platform documents; a value it adds later arrives as `Other`.
+Format {
+Full = "full",
+PlainTextFull = "plain_text_full",
+Metadata = "metadata",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `recall_status` the platform documents; a value it adds later arrives as `Other`.
+RecallStatus {
+Available = "available",
+Unavailable = "unavailable",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `email_type` the platform documents; a value it adds later arrives as `Other`.
+EmailType {
+MailGroup = "MAIL_GROUP",
+PublicMailbox = "PUBLIC_MAILBOX",
+UserPrimary = "USER_PRIMARY",
+UserAlias = "USER_ALIAS",
+PublicMailboxAlias = "PUBLIC_MAILBOX_ALIAS",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `priority_type` the platform documents; a value it adds later arrives as `Other`.
+PriorityType {
+N0 = "0",
+N1 = "1",
+N3 = "3",
+N5 = "5",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `risk_banner_level` the platform documents; a value it adds later arrives as `Other`.
+RiskBannerLevel {
+Warning = "WARNING",
+Danger = "DANGER",
+Info = "INFO",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `risk_banner_reason` the platform documents; a value it adds later arrives as `Other`.
+RiskBannerReason {
+NoReason = "NO_REASON",
+ImpersonateDomain = "IMPERSONATE_DOMAIN",
+ImpersonateKpName = "IMPERSONATE_KP_NAME",
+UnauthExternal = "UNAUTH_EXTERNAL",
+MaliciousUrl = "MALICIOUS_URL",
+MaliciousAttachment = "MALICIOUS_ATTACHMENT",
+Phishing = "PHISHING",
+ImpersonatePartner = "IMPERSONATE_PARTNER",
+ExternalEncryptionAttachment = "EXTERNAL_ENCRYPTION_ATTACHMENT",
+}
+}
+
+lark_core::string_enum! {
+/// The values of `spam_banner_type` the platform documents; a value it adds later arrives as `Other`.
+SpamBannerType {
+UserReport = "USER_REPORT",
+UserBlock = "USER_BLOCK",
+AntiSpam = "ANTI_SPAM",
+UserRule = "USER_RULE",
+BlockDomin = "BLOCK_DOMIN",
+BlockAddress = "BLOCK_ADDRESS",
+}
 }

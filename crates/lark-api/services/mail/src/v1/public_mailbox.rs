@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.CreatePublicMailbox` (the facts' name); named after the official SDK.
+/// Formerly `mail.CreatePublicMailbox` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox/create)
 #[doc(alias = "CreatePublicMailbox")]
@@ -81,7 +81,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.GetPublicMailbox` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetPublicMailbox` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox/get)
 #[doc(alias = "GetPublicMailbox")]
@@ -130,7 +130,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `mail.GetPublicMailboxList` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetPublicMailboxList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox/list)
 #[doc(alias = "GetPublicMailboxList")]
@@ -139,6 +139,8 @@ impl lark_core::endpoint::Endpoint for Get {
 pub struct List {
     page_token: Option<String>,
     page_size: Option<i64>,
+    user_id: Option<String>,
+    user_id_type: Option<lark_api_common::UserIdType>,
 }
 
 impl List {
@@ -147,6 +149,8 @@ impl List {
         Self {
             page_token: None,
             page_size: None,
+            user_id: None,
+            user_id_type: None,
         }
     }
 
@@ -159,6 +163,18 @@ impl List {
     /// Sets `page_size` (query, `i64`).
     pub fn page_size(mut self, v: impl Into<i64>) -> Self {
         self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id` (query, `string`).
+    pub fn user_id(mut self, v: impl Into<String>) -> Self {
+        self.user_id = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
         self
     }
 }
@@ -192,6 +208,12 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.page_size {
             query.push(("page_size", v.to_string()));
         }
+        if let Some(v) = &self.user_id {
+            query.push(("user_id", v.clone()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
     }
 }
 
@@ -215,7 +237,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.UpdatePublicMailboxPatch` (the facts' name); named after the official SDK.
+/// Formerly `mail.UpdatePublicMailboxPatch` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox/patch)
 #[doc(alias = "UpdatePublicMailboxPatch")]
@@ -228,6 +250,8 @@ pub struct Patch {
     email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    geo: Option<String>,
 }
 
 impl Patch {
@@ -237,6 +261,7 @@ impl Patch {
             public_mailbox_id: public_mailbox_id.into(),
             email: None,
             name: None,
+            geo: None,
         }
     }
 
@@ -249,6 +274,12 @@ impl Patch {
     /// Sets `name` (body, `string`).
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
+        self
+    }
+
+    /// Sets `geo` (body, `string`).
+    pub fn geo(mut self, v: impl Into<String>) -> Self {
+        self.geo = Some(v.into());
         self
     }
 }
@@ -285,7 +316,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.UpdatePublicMailbox` (the facts' name); named after the official SDK.
+/// Formerly `mail.UpdatePublicMailbox` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox/update)
 #[doc(alias = "UpdatePublicMailbox")]
@@ -298,6 +329,8 @@ pub struct Update {
     email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    geo: Option<String>,
 }
 
 impl Update {
@@ -307,6 +340,7 @@ impl Update {
             public_mailbox_id: public_mailbox_id.into(),
             email: None,
             name: None,
+            geo: None,
         }
     }
 
@@ -319,6 +353,12 @@ impl Update {
     /// Sets `name` (body, `string`).
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
+        self
+    }
+
+    /// Sets `geo` (body, `string`).
+    pub fn geo(mut self, v: impl Into<String>) -> Self {
+        self.geo = Some(v.into());
         self
     }
 }
@@ -355,7 +395,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.DeletePublicMailbox` (the facts' name); named after the official SDK.
+/// Formerly `mail.DeletePublicMailbox` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox/delete)
 #[doc(alias = "DeletePublicMailbox")]
@@ -393,7 +433,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.RemoveMailPublicMailboxToRecycleBin` (the facts' name); named after the official SDK.
+/// Formerly `mail.RemoveMailPublicMailboxToRecycleBin` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox/remove_to_recycle_bin)
 #[doc(alias = "RemoveMailPublicMailboxToRecycleBin")]

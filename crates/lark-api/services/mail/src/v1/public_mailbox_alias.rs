@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.CreateMailPublicMailboxAlias` (the facts' name); named after the official SDK.
+/// Formerly `mail.CreateMailPublicMailboxAlias` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox-alias/create)
 #[doc(alias = "CreateMailPublicMailboxAlias")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.GetMailPublicMailboxAliasList` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetMailPublicMailboxAliasList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox-alias/list)
 #[doc(alias = "GetMailPublicMailboxAliasList")]
@@ -109,7 +109,7 @@ impl lark_core::endpoint::Endpoint for List {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.DeleteMailPublicMailboxAlias` (the facts' name); named after the official SDK.
+/// Formerly `mail.DeleteMailPublicMailboxAlias` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox-alias/delete)
 #[doc(alias = "DeleteMailPublicMailboxAlias")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.CreatePublicMailboxMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.CreatePublicMailboxMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox-member/create)
 #[doc(alias = "CreatePublicMailboxMember")]
@@ -90,7 +90,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.GetPublicMailboxMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetPublicMailboxMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox-member/get)
 #[doc(alias = "GetPublicMailboxMember")]
@@ -157,7 +157,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `mail.GetPublicMailboxMemberList` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetPublicMailboxMemberList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox-member/list)
 #[doc(alias = "GetPublicMailboxMemberList")]
@@ -256,7 +256,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.DeletePublicMailboxMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.DeletePublicMailboxMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox-member/delete)
 #[doc(alias = "DeletePublicMailboxMember")]
@@ -299,7 +299,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.ClearPublicMailboxMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.ClearPublicMailboxMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox-member/clear)
 #[doc(alias = "ClearPublicMailboxMember")]
@@ -337,7 +337,7 @@ impl lark_core::endpoint::Endpoint for Clear {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.BatchCreatePublicMailboxMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.BatchCreatePublicMailboxMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox-member/batch_create)
 #[doc(alias = "BatchCreatePublicMailboxMember")]
@@ -414,7 +414,7 @@ impl lark_core::endpoint::Endpoint for BatchCreate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.BatchDeletePublicMailboxMember` (the facts' name); named after the official SDK.
+/// Formerly `mail.BatchDeletePublicMailboxMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/public_mailbox-member/batch_delete)
 #[doc(alias = "BatchDeletePublicMailboxMember")]

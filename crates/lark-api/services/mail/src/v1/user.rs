@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.GetMailUser` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetMailUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user/query)
 #[doc(alias = "GetMailUser")]

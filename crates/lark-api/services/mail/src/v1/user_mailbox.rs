@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.DeleteMailUserMailbox` (the facts' name); named after the official SDK.
+/// Formerly `mail.DeleteMailUserMailbox` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox/delete)
 #[doc(alias = "DeleteMailUserMailbox")]
@@ -51,4 +51,268 @@ impl lark_core::endpoint::Endpoint for Delete {
             query.push(("transfer_mailbox", v.clone()));
         }
     }
+}
+
+/// `mail.v1.userMailbox.accessibleMailboxes`: `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/accessible_mailboxes`
+///
+/// Token: tenant or user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `mail.AccessibleMailboxesMailV1UserMailbox`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=accessible_mailboxes&project=mail&resource=user_mailbox&version=v1)
+#[doc(alias = "AccessibleMailboxesMailV1UserMailbox")]
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AccessibleMailboxes {
+    user_mailbox_id: String,
+}
+
+impl AccessibleMailboxes {
+    /// A request with its required `user_mailbox_id`.
+    pub fn new(user_mailbox_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+        }
+    }
+}
+
+/// The answer of [`AccessibleMailboxes`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct AccessibleMailboxesResponse {
+    pub accessible_mailboxes: Option<Vec<crate::v1::user_mailbox::AccessibleMailbox>>,
+}
+
+impl lark_core::endpoint::Endpoint for AccessibleMailboxes {
+    type Output = AccessibleMailboxesResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::mail::V1_USER_MAILBOX_ACCESSIBLE_MAILBOXES
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::mail::V1_USER_MAILBOX_ACCESSIBLE_MAILBOXES.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+}
+
+/// `mail.v1.userMailbox.profile`: `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/profile`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `mail.ProfileMailV1UserMailbox`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=profile&project=mail&resource=user_mailbox&version=v1)
+#[doc(alias = "ProfileMailV1UserMailbox")]
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Profile {
+    user_mailbox_id: String,
+}
+
+impl Profile {
+    /// A request with its required `user_mailbox_id`.
+    pub fn new(user_mailbox_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+        }
+    }
+}
+
+/// The answer of [`Profile`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ProfileResponse {
+    pub primary_email_address: Option<String>,
+    pub not_found_reason: Option<String>,
+}
+
+impl lark_core::endpoint::Endpoint for Profile {
+    type Output = ProfileResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::mail::V1_USER_MAILBOX_PROFILE
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::mail::V1_USER_MAILBOX_PROFILE.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+}
+
+/// `mail.v1.userMailbox.search`: `POST /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/search`
+///
+/// Token: user.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `mail.SearchMailV1UserMailbox`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=search&project=mail&resource=user_mailbox&version=v1)
+#[doc(alias = "SearchMailV1UserMailbox")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Search {
+    #[serde(skip)]
+    user_mailbox_id: String,
+    #[serde(skip)]
+    page_size: Option<i64>,
+    #[serde(skip)]
+    page_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter: Option<crate::v1::user_mailbox::Filter>,
+}
+
+impl Search {
+    /// A request with its required `user_mailbox_id`.
+    pub fn new(user_mailbox_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            page_size: None,
+            page_token: None,
+            query: None,
+            filter: None,
+        }
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `query` (body, `string`).
+    pub fn query(mut self, v: impl Into<String>) -> Self {
+        self.query = Some(v.into());
+        self
+    }
+
+    /// Sets `filter` (body, `Filter`).
+    pub fn filter(mut self, v: impl Into<crate::v1::user_mailbox::Filter>) -> Self {
+        self.filter = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`Search`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SearchResponse {
+    pub items: Option<Vec<crate::v1::user_mailbox::UserMailbox>>,
+    pub total: Option<i64>,
+    pub has_more: Option<bool>,
+    pub page_token: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl lark_core::endpoint::Endpoint for Search {
+    type Output = SearchResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::mail::V1_USER_MAILBOX_SEARCH
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::mail::V1_USER_MAILBOX_SEARCH.path,
+            &[("user_mailbox_id", self.user_mailbox_id.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+impl lark_core::endpoint::Paginated for Search {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for SearchResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
+/// Part of an answer.
+#[doc(alias = "AccessibleMailboxesMailV1UserMailboxRespAccessibleMailboxe")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct AccessibleMailbox {
+    pub email_address: Option<String>,
+    pub email_type: Option<crate::v1::EmailType>,
+}
+
+/// Part of a request.
+#[doc(alias = "SearchMailV1UserMailboxReqFilter")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Filter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cc: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bcc: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folder: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_attachment: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_unread: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<lark_api_common::TimeRange>,
+}
+
+/// Part of an answer.
+#[doc(alias = "SearchMailV1UserMailboxRespItem")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct UserMailbox {
+    pub id: Option<String>,
+    pub display_info: Option<String>,
+    pub meta_data: Option<crate::v1::user_mailbox::MetaData>,
+}
+
+/// Part of an answer.
+#[doc(alias = "SearchMailV1UserMailboxRespItemMetaData")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct MetaData {
+    pub title: Option<String>,
+    pub thread_id: Option<String>,
+    pub create_time: Option<String>,
+    pub message_biz_id: Option<String>,
+    pub from: Option<crate::v1::MetaDataFrom>,
 }

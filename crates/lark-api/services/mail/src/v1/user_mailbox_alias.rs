@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.CreateMailUserMailboxAlias` (the facts' name); named after the official SDK.
+/// Formerly `mail.CreateMailUserMailboxAlias` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-alias/create)
 #[doc(alias = "CreateMailUserMailboxAlias")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.DeleteMailUserMailboxAlias` (the facts' name); named after the official SDK.
+/// Formerly `mail.DeleteMailUserMailboxAlias` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-alias/delete)
 #[doc(alias = "DeleteMailUserMailboxAlias")]
@@ -107,7 +107,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mail.GetMailUserMailboxAliasList` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetMailUserMailboxAliasList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-alias/list)
 #[doc(alias = "GetMailUserMailboxAliasList")]

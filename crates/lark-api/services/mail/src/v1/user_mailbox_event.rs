@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `mail.SubscribeMailUserMailboxEvent` (the facts' name); named after the official SDK.
+/// Formerly `mail.SubscribeMailUserMailboxEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-event/subscribe)
 #[doc(alias = "SubscribeMailUserMailboxEvent")]
@@ -50,7 +50,7 @@ impl lark_core::endpoint::Endpoint for Subscribe {
 ///
 /// Token: user.
 ///
-/// Formerly `mail.GetMailUserMailboxEventSubscription` (the facts' name); named after the official SDK.
+/// Formerly `mail.GetMailUserMailboxEventSubscription` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-event/subscription)
 #[doc(alias = "GetMailUserMailboxEventSubscription")]
@@ -95,7 +95,7 @@ impl lark_core::endpoint::Endpoint for Subscription {
 ///
 /// Token: user.
 ///
-/// Formerly `mail.UnsubscribeMailUserMailboxEvent` (the facts' name); named after the official SDK.
+/// Formerly `mail.UnsubscribeMailUserMailboxEvent` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-event/unsubscribe)
 #[doc(alias = "UnsubscribeMailUserMailboxEvent")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.CreateMailUserMailboxFolder` (the facts' name); named after the official SDK.
+/// Formerly `mail.CreateMailUserMailboxFolder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-folder/create)
 #[doc(alias = "CreateMailUserMailboxFolder")]
@@ -63,7 +63,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.DeleteMailUserMailboxFolder` (the facts' name); named after the official SDK.
+/// Formerly `mail.DeleteMailUserMailboxFolder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-folder/delete)
 #[doc(alias = "DeleteMailUserMailboxFolder")]
@@ -106,7 +106,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.ListMailUserMailboxFolder` (the facts' name); named after the official SDK.
+/// Formerly `mail.ListMailUserMailboxFolder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-folder/list)
 #[doc(alias = "ListMailUserMailboxFolder")]
@@ -165,7 +165,7 @@ impl lark_core::endpoint::Endpoint for List {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.UpdateMailUserMailboxFolder` (the facts' name); named after the official SDK.
+/// Formerly `mail.UpdateMailUserMailboxFolder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-folder/patch)
 #[doc(alias = "UpdateMailUserMailboxFolder")]
@@ -225,6 +225,56 @@ impl lark_core::endpoint::Endpoint for Patch {
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `mail.v1.userMailboxFolder.get`: `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/folders/:folder_id`
+///
+/// Token: tenant or user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `mail.GetMailV1UserMailboxFolder`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=get&project=mail&resource=user_mailbox.folder&version=v1)
+#[doc(alias = "GetMailV1UserMailboxFolder")]
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Get {
+    user_mailbox_id: String,
+    folder_id: String,
+}
+
+impl Get {
+    /// A request with its required `user_mailbox_id`, `folder_id`.
+    pub fn new(user_mailbox_id: impl Into<String>, folder_id: impl Into<String>) -> Self {
+        Self {
+            user_mailbox_id: user_mailbox_id.into(),
+            folder_id: folder_id.into(),
+        }
+    }
+}
+
+/// The answer of [`Get`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetResponse {
+    pub folder: Option<crate::v1::user_mailbox_folder::Folder>,
+}
+
+impl lark_core::endpoint::Endpoint for Get {
+    type Output = GetResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::mail::V1_USER_MAILBOX_FOLDER_GET
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::mail::V1_USER_MAILBOX_FOLDER_GET.path,
+            &[
+                ("user_mailbox_id", self.user_mailbox_id.as_str()),
+                ("folder_id", self.folder_id.as_str()),
+            ],
+        )
     }
 }
 

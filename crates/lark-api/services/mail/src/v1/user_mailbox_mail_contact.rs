@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.CreateUserMailboxMailContact` (the facts' name); named after the official SDK.
+/// Formerly `mail.CreateUserMailboxMailContact` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-mail_contact/create)
 #[doc(alias = "CreateUserMailboxMailContact")]
@@ -111,7 +111,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.DeleteUserMailboxMailContact` (the facts' name); named after the official SDK.
+/// Formerly `mail.DeleteUserMailboxMailContact` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-mail_contact/delete)
 #[doc(alias = "DeleteUserMailboxMailContact")]
@@ -155,7 +155,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `mail.ListUserMailboxMailContact` (the facts' name); named after the official SDK.
+/// Formerly `mail.ListUserMailboxMailContact` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-mail_contact/list)
 #[doc(alias = "ListUserMailboxMailContact")]
@@ -235,7 +235,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.UpdateUserMailboxMailContact` (the facts' name); named after the official SDK.
+/// Formerly `mail.UpdateUserMailboxMailContact` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-mail_contact/patch)
 #[doc(alias = "UpdateUserMailboxMailContact")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.DownloadMailUserMailboxMessageAttachmentURL` (the facts' name); named after the official SDK.
+/// Formerly `mail.DownloadMailUserMailboxMessageAttachmentURL` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-message-attachment/download_url)
 #[doc(alias = "DownloadMailUserMailboxMessageAttachmentURL")]
@@ -38,8 +38,7 @@ impl DownloadUrl {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DownloadUrlResponse {
-    pub download_urls:
-        Option<Vec<crate::v1::user_mailbox_message_attachment::DownloadUrlDownloadUrl>>,
+    pub download_urls: Option<Vec<crate::v1::DownloadUrl>>,
     pub failed_ids: Option<Vec<String>>,
 }
 
@@ -67,13 +66,4 @@ impl lark_core::endpoint::Endpoint for DownloadUrl {
             }
         }
     }
-}
-
-/// Part of an answer.
-#[doc(alias = "DownloadMailUserMailboxMessageAttachmentURLRespDownloadURL")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct DownloadUrlDownloadUrl {
-    pub attachment_id: Option<String>,
-    pub download_url: Option<String>,
 }

@@ -48,7 +48,7 @@ impl lark_core::endpoint::Endpoint for Apply {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.CreateMailUserMailboxRule` (the facts' name); named after the official SDK.
+/// Formerly `mail.CreateMailUserMailboxRule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/create)
 #[doc(alias = "CreateMailUserMailboxRule")]
@@ -127,7 +127,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.DeleteMailUserMailboxRule` (the facts' name); named after the official SDK.
+/// Formerly `mail.DeleteMailUserMailboxRule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/delete)
 #[doc(alias = "DeleteMailUserMailboxRule")]
@@ -170,7 +170,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.ListMailUserMailboxRule` (the facts' name); named after the official SDK.
+/// Formerly `mail.ListMailUserMailboxRule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/list)
 #[doc(alias = "ListMailUserMailboxRule")]
@@ -215,7 +215,7 @@ impl lark_core::endpoint::Endpoint for List {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.ReorderMailUserMailboxRule` (the facts' name); named after the official SDK.
+/// Formerly `mail.ReorderMailUserMailboxRule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/reorder)
 #[doc(alias = "ReorderMailUserMailboxRule")]
@@ -267,7 +267,7 @@ impl lark_core::endpoint::Endpoint for Reorder {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `mail.UpdateMailUserMailboxRule` (the facts' name); named after the official SDK.
+/// Formerly `mail.UpdateMailUserMailboxRule` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-rule/update)
 #[doc(alias = "UpdateMailUserMailboxRule")]

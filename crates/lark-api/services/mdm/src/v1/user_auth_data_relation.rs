@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `mdm.BindMDMUserAuthDataRelation` (the facts' name); named after the official SDK.
+/// Formerly `mdm.BindMDMUserAuthDataRelation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/user_auth_data_relation/bind)
 #[doc(alias = "BindMDMUserAuthDataRelation")]
@@ -83,7 +83,7 @@ impl lark_core::endpoint::Endpoint for Bind {
 ///
 /// Token: tenant.
 ///
-/// Formerly `mdm.UnbindMDMUserAuthDataRelation` (the facts' name); named after the official SDK.
+/// Formerly `mdm.UnbindMDMUserAuthDataRelation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v1/user_auth_data_relation/unbind)
 #[doc(alias = "UnbindMDMUserAuthDataRelation")]

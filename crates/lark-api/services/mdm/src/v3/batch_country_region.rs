@@ -4,17 +4,24 @@
 /// `mdm.v3.batchCountryRegion.get`: `GET /open-apis/mdm/v3/batch_country_region`
 ///
 /// Token: tenant.
+/// A GET with a JSON body, as documented; a browser's `fetch` cannot send it, so the
+/// body is left out when no body field is set.
 ///
-/// Formerly `mdm.GetMDMBatchCountryRegion` (the facts' name); named after the official SDK.
+/// Formerly `mdm.GetMDMBatchCountryRegion` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/mdm-v3/batch_country_region/get)
 #[doc(alias = "GetMDMBatchCountryRegion")]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 #[must_use]
 pub struct Get {
+    #[serde(skip)]
     fields: Option<Vec<String>>,
+    #[serde(skip)]
     ids: Option<Vec<String>>,
+    #[serde(skip)]
     languages: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    common: Option<crate::v3::batch_country_region::Common>,
 }
 
 impl Get {
@@ -24,6 +31,7 @@ impl Get {
             fields: None,
             ids: None,
             languages: None,
+            common: None,
         }
     }
 
@@ -42,6 +50,12 @@ impl Get {
     /// Sets `languages` (query, `list<string>`).
     pub fn languages(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.languages = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `common` (body, `Common`).
+    pub fn common(mut self, v: impl Into<crate::v3::batch_country_region::Common>) -> Self {
+        self.common = Some(v.into());
         self
     }
 }
@@ -83,4 +97,19 @@ impl lark_core::endpoint::Endpoint for Get {
             }
         }
     }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        if self.common.is_none() {
+            return Ok(lark_core::endpoint::Body::None);
+        }
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// Part of a request.
+#[doc(alias = "GetMDMBatchCountryRegionReqCommon")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Common {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
 }

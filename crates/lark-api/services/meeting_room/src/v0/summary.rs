@@ -60,24 +60,6 @@ impl lark_core::endpoint::Endpoint for BatchGet {
     }
 }
 
-/// Part of a request.
-#[doc(alias = "BatchGetCalendarMeetingRoomSummaryReqEventUid")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct EventUid {
-    pub uid: String,
-    pub original_time: i64,
-}
-
-/// Part of an answer.
-#[doc(alias = "BatchGetCalendarMeetingRoomSummaryRespErrorEventUid")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct ErrorEventUid {
-    pub uid: Option<String>,
-    pub original_time: Option<i64>,
-    pub error_msg: Option<String>,
-}
-
 /// Part of an answer.
 #[doc(alias = "BatchGetCalendarMeetingRoomSummaryRespEventInfo")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -98,4 +80,22 @@ pub struct Vchat {
     pub icon_type: Option<String>,
     pub description: Option<String>,
     pub meeting_url: Option<String>,
+}
+
+/// Part of a request.
+#[doc(alias = "BatchGetCalendarMeetingRoomSummaryReqEventUid")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct EventUid {
+    pub uid: String,
+    pub original_time: i64,
+}
+
+/// Part of an answer.
+#[doc(alias = "BatchGetCalendarMeetingRoomSummaryRespErrorEventUid")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ErrorEventUid {
+    pub uid: Option<String>,
+    pub original_time: Option<i64>,
+    pub error_msg: Option<String>,
 }

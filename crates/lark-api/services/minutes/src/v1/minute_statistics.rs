@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `minutes.GetMinutesStatistics` (the facts' name); named after the official SDK.
+/// Formerly `minutes.GetMinutesStatistics` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/minutes-v1/minute-statistics/get)
 #[doc(alias = "GetMinutesStatistics")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `minutes.GetMinutesMinuteTranscript` (the facts' name); named after the official SDK.
+/// Formerly `minutes.GetMinutesMinuteTranscript` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/minutes-v1/minute-transcript/get)
 #[doc(alias = "GetMinutesMinuteTranscript")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `moments.GetMomentsPost` (the facts' name); named after the official SDK.
+/// Formerly `moments.GetMomentsPost` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/moments-v1/post/get)
 #[doc(alias = "GetMomentsPost")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `okr.UploadOKRImage` (the facts' name); named after the official SDK.
+/// Formerly `okr.UploadOKRImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/okr-v1/image/upload)
 #[doc(alias = "UploadOKRImage")]

@@ -96,5 +96,5 @@ pub struct MetricSource {
     pub metric_source_id: Option<String>,
     pub metric_source_name: Option<String>,
     pub metric_name: Option<String>,
-    pub metric_unit: Option<lark_api_common::I18nName>,
+    pub metric_unit: Option<lark_api_common::I18nValue>,
 }

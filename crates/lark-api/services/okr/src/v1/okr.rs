@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `okr.BatchGetOKR` (the facts' name); named after the official SDK.
+/// Formerly `okr.BatchGetOKR` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/okr-v1/okr/batch_get)
 #[doc(alias = "BatchGetOKR")]

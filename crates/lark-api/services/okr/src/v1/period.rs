@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `okr.GetOKRPeriodList` (the facts' name); named after the official SDK.
+/// Formerly `okr.GetOKRPeriodList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/okr-v1/period/list)
 #[doc(alias = "GetOKRPeriodList")]
@@ -89,7 +89,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `okr.CreateOKRPeriod` (the facts' name); named after the official SDK.
+/// Formerly `okr.CreateOKRPeriod` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/okr-v1/period/create)
 #[doc(alias = "CreateOKRPeriod")]
@@ -141,7 +141,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `okr.UpdateOKRPeriod` (the facts' name); named after the official SDK.
+/// Formerly `okr.UpdateOKRPeriod` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/okr-v1/period/patch)
 #[doc(alias = "UpdateOKRPeriod")]

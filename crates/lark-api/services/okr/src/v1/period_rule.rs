@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `okr.GetOKRPeriodRuleList` (the facts' name); named after the official SDK.
+/// Formerly `okr.GetOKRPeriodRuleList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/okr-v1/period_rule/list)
 #[doc(alias = "GetOKRPeriodRuleList")]

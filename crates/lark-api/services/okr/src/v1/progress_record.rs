@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `okr.CreateOKRProgressRecord` (the facts' name); named after the official SDK.
+/// Formerly `okr.CreateOKRProgressRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/okr-v1/progress_record/create)
 #[doc(alias = "CreateOKRProgressRecord")]
@@ -118,7 +118,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `okr.DeleteOKRProgressRecord` (the facts' name); named after the official SDK.
+/// Formerly `okr.DeleteOKRProgressRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/okr-v1/progress_record/delete)
 #[doc(alias = "DeleteOKRProgressRecord")]
@@ -156,7 +156,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `okr.GetOKRProgressRecord` (the facts' name); named after the official SDK.
+/// Formerly `okr.GetOKRProgressRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/okr-v1/progress_record/get)
 #[doc(alias = "GetOKRProgressRecord")]
@@ -218,7 +218,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `okr.UpdateOKRProgressRecord` (the facts' name); named after the official SDK.
+/// Formerly `okr.UpdateOKRProgressRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/okr-v1/progress_record/update)
 #[doc(alias = "UpdateOKRProgressRecord")]
@@ -393,25 +393,11 @@ pub struct TextRunStyle {
     #[serde(rename = "strikeThrough", skip_serializing_if = "Option::is_none")]
     pub strike_through: Option<bool>,
     #[serde(rename = "backColor", skip_serializing_if = "Option::is_none")]
-    pub back_color: Option<crate::v1::progress_record::BackColor>,
+    pub back_color: Option<crate::BackColor>,
     #[serde(rename = "textColor", skip_serializing_if = "Option::is_none")]
-    pub text_color: Option<crate::v1::progress_record::BackColor>,
+    pub text_color: Option<crate::BackColor>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<lark_api_common::Link>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "CreateOKRProgressRecordReqContentBlockParagraphElementTextRunStyleBackColor")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct BackColor {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub red: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub green: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub blue: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub alpha: Option<f64>,
 }
 
 /// Part of a request and of an answer.

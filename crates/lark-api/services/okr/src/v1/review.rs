@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `okr.GetOKRReview` (the facts' name); named after the official SDK.
+/// Formerly `okr.GetOKRReview` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/okr-v1/review/query)
 #[doc(alias = "GetOKRReview")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `okr.GetUserOKRList` (the facts' name); named after the official SDK.
+/// Formerly `okr.GetUserOKRList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/okr-v1/user-okr/list)
 #[doc(alias = "GetUserOKRList")]

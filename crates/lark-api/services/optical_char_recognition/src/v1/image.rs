@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `ai.RecognizeBasicImage` (the facts' name); named after the official SDK.
+/// Formerly `ai.RecognizeBasicImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/optical_char_recognition-v1/image/basic_recognize)
 #[doc(alias = "RecognizeBasicImage")]

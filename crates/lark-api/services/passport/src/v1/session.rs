@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `passport.GetPassportSession` (the facts' name); named after the official SDK.
+/// Formerly `passport.GetPassportSession` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/passport-v1/session/query)
 #[doc(alias = "GetPassportSession")]
@@ -75,7 +75,7 @@ impl lark_core::endpoint::Endpoint for Query {
 ///
 /// Token: tenant.
 ///
-/// Formerly `passport.LogoutPassportSession` (the facts' name); named after the official SDK.
+/// Formerly `passport.LogoutPassportSession` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/passport-v1/session/logout)
 #[doc(alias = "LogoutPassportSession")]

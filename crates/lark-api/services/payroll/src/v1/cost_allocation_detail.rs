@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `payroll.ListPayrollCostAllocationDetail` (the facts' name); named after the official SDK.
+/// Formerly `payroll.ListPayrollCostAllocationDetail` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/payroll-v1/cost_allocation_detail/list)
 #[doc(alias = "ListPayrollCostAllocationDetail")]
@@ -50,7 +50,7 @@ impl List {
 pub struct ListResponse {
     pub cost_allocation_report_datas:
         Option<Vec<crate::v1::cost_allocation_detail::CostAllocationReportData>>,
-    pub cost_allocation_report_names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub cost_allocation_report_names: Option<Vec<lark_api_common::I18nName>>,
     pub pay_period: Option<String>,
     pub page_token: Option<String>,
     pub has_more: Option<bool>,

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `payroll.ListPayrollCostAllocationPlan` (the facts' name); named after the official SDK.
+/// Formerly `payroll.ListPayrollCostAllocationPlan` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/payroll-v1/cost_allocation_plan/list)
 #[doc(alias = "ListPayrollCostAllocationPlan")]
@@ -90,7 +90,7 @@ impl lark_core::endpoint::Page for ListResponse {
 #[non_exhaustive]
 pub struct CostAllocationPlan {
     pub id: Option<String>,
-    pub names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub names: Option<Vec<lark_api_common::I18nName>>,
     pub applicable_country_region: Option<String>,
     pub dimensions: Option<Vec<crate::v1::cost_allocation_plan::Dimension>>,
     pub cost_items: Option<Vec<crate::v1::cost_allocation_plan::CostItem>>,

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `payroll.ListPayrollCostAllocationReport` (the facts' name); named after the official SDK.
+/// Formerly `payroll.ListPayrollCostAllocationReport` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/payroll-v1/cost_allocation_report/list)
 #[doc(alias = "ListPayrollCostAllocationReport")]
@@ -51,7 +51,7 @@ pub struct ListResponse {
     pub pay_period: Option<String>,
     pub page_token: Option<String>,
     pub has_more: Option<bool>,
-    pub cost_allocation_report_names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub cost_allocation_report_names: Option<Vec<lark_api_common::I18nName>>,
     pub cost_allocation_report_datas:
         Option<Vec<crate::v1::cost_allocation_report::CostAllocationReportData>>,
 }

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `payroll.ListPayrollDatasource` (the facts' name); named after the official SDK.
+/// Formerly `payroll.ListPayrollDatasource` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/payroll-v1/datasource/list)
 #[doc(alias = "ListPayrollDatasource")]

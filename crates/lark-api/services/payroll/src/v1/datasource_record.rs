@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `payroll.QueryPayrollDatasourceRecord` (the facts' name); named after the official SDK.
+/// Formerly `payroll.QueryPayrollDatasourceRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/payroll-v1/datasource_record/query)
 #[doc(alias = "QueryPayrollDatasourceRecord")]
@@ -112,7 +112,7 @@ impl lark_core::endpoint::Page for QueryResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `payroll.CreatePayrollDatasourceRecordSave` (the facts' name); named after the official SDK.
+/// Formerly `payroll.CreatePayrollDatasourceRecordSave` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/payroll-v1/datasource_record/save)
 #[doc(alias = "CreatePayrollDatasourceRecordSave")]

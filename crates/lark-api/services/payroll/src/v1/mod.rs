@@ -30,7 +30,7 @@ pub struct I18nName {
 #[non_exhaustive]
 pub struct CompensationCost {
     pub compensation_cost_value: Option<String>,
-    pub i18n_names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub i18n_names: Option<Vec<lark_api_common::I18nName>>,
 }
 
 /// Part of an answer.
@@ -43,7 +43,7 @@ pub struct DataSummaryDimension {
     pub dimension_value_id: Option<String>,
     pub enum_dimension: Option<crate::v1::EnumDimension>,
     pub dimension_value_lookup_info: Option<crate::v1::DimensionValueLookupInfo>,
-    pub dimension_names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub dimension_names: Option<Vec<lark_api_common::I18nName>>,
     pub dimension_titles: Option<Vec<crate::v1::I18nName>>,
 }
 
@@ -76,7 +76,7 @@ pub struct EnumDimension {
 #[non_exhaustive]
 pub struct PaymentDetail {
     pub id: Option<String>,
-    pub accounting_item_names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub accounting_item_names: Option<Vec<lark_api_common::I18nName>>,
     pub accounting_item_value: Option<crate::v1::AccountingItemValue>,
     pub segment_values: Option<Vec<crate::v1::SegmentValue>>,
     pub accounting_item_type: Option<i64>,
@@ -90,7 +90,7 @@ pub struct PaymentDetail {
 #[non_exhaustive]
 pub struct AccountingItemValue {
     pub original_value: Option<String>,
-    pub reference_values: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub reference_values: Option<Vec<lark_api_common::I18nName>>,
 }
 
 /// Part of an answer.
@@ -100,6 +100,6 @@ pub struct AccountingItemValue {
 pub struct SegmentValue {
     pub start_time: Option<String>,
     pub end_time: Option<String>,
-    pub reference_values: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub reference_values: Option<Vec<lark_api_common::I18nName>>,
     pub original_value: Option<String>,
 }

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `payroll.ListPayrollPaygroup` (the facts' name); named after the official SDK.
+/// Formerly `payroll.ListPayrollPaygroup` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/payroll-v1/paygroup/list)
 #[doc(alias = "ListPayrollPaygroup")]

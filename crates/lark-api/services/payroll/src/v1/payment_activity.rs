@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `payroll.CreatePayrollPaymentActivityArchive` (the facts' name); named after the official SDK.
+/// Formerly `payroll.CreatePayrollPaymentActivityArchive` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/payroll-v1/payment_activity/archive)
 #[doc(alias = "CreatePayrollPaymentActivityArchive")]
@@ -49,7 +49,7 @@ impl lark_core::endpoint::Endpoint for Archive {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `payroll.ListPayrollPaymentActivity` (the facts' name); named after the official SDK.
+/// Formerly `payroll.ListPayrollPaymentActivity` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/payroll-v1/payment_activity/list)
 #[doc(alias = "ListPayrollPaymentActivity")]
@@ -151,7 +151,7 @@ impl lark_core::endpoint::Page for ListResponse {
 #[non_exhaustive]
 pub struct PaymentActivity {
     pub activity_id: Option<String>,
-    pub activity_names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub activity_names: Option<Vec<lark_api_common::I18nName>>,
     pub pay_date: Option<String>,
     pub total_number_of_payroll: Option<i64>,
     pub number_of_calculation_activities: Option<i64>,
@@ -165,5 +165,5 @@ pub struct PaymentActivity {
 #[non_exhaustive]
 pub struct CalculationActivity {
     pub calculation_activity_id: Option<String>,
-    pub calculation_activity_names: Option<Vec<lark_api_common::ChangeReasonI18nName>>,
+    pub calculation_activity_names: Option<Vec<lark_api_common::I18nName>>,
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `payroll.ListPayrollPaymentActivityDetail` (the facts' name); named after the official SDK.
+/// Formerly `payroll.ListPayrollPaymentActivityDetail` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/payroll-v1/payment_activity_detail/list)
 #[doc(alias = "ListPayrollPaymentActivityDetail")]

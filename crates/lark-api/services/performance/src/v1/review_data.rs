@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `performance.GetPerformanceReviewData` (the facts' name); named after the official SDK.
+/// Formerly `performance.GetPerformanceReviewData` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v1/review_data/query)
 #[doc(alias = "GetPerformanceReviewData")]

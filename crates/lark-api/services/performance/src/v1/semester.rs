@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `performance.GetPerformanceSemesterList` (the facts' name); named after the official SDK.
+/// Formerly `performance.GetPerformanceSemesterList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v1/semester/list)
 #[doc(alias = "GetPerformanceSemesterList")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `performance.GetPerformanceStageTaskByPage` (the facts' name); named after the official SDK.
+/// Formerly `performance.GetPerformanceStageTaskByPage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v1/stage_task/find_by_page)
 #[doc(alias = "GetPerformanceStageTaskByPage")]
@@ -135,7 +135,7 @@ impl lark_core::endpoint::Page for FindByPageResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `performance.GetPerformanceStageTaskByUser` (the facts' name); named after the official SDK.
+/// Formerly `performance.GetPerformanceStageTaskByUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v1/stage_task/find_by_user_list)
 #[doc(alias = "GetPerformanceStageTaskByUser")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `performance.CreatePerformanceAdditionalInformationImport` (the facts' name); named after the official SDK.
+/// Formerly `performance.CreatePerformanceAdditionalInformationImport` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/additional_information/import)
 #[doc(alias = "CreatePerformanceAdditionalInformationImport")]
@@ -99,7 +99,7 @@ impl lark_core::endpoint::Endpoint for Import {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `performance.QueryPerformanceAdditionalInformation` (the facts' name); named after the official SDK.
+/// Formerly `performance.QueryPerformanceAdditionalInformation` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/additional_information/query)
 #[doc(alias = "QueryPerformanceAdditionalInformation")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `performance.CreatePerformanceMetricDetailImport` (the facts' name); named after the official SDK.
+/// Formerly `performance.CreatePerformanceMetricDetailImport` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/metric_detail/import)
 #[doc(alias = "CreatePerformanceMetricDetailImport")]
@@ -96,7 +96,7 @@ impl lark_core::endpoint::Endpoint for Import {
 ///
 /// Token: tenant.
 ///
-/// Formerly `performance.QueryPerformanceMetricDetail` (the facts' name); named after the official SDK.
+/// Formerly `performance.QueryPerformanceMetricDetail` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/metric_detail/query)
 #[doc(alias = "QueryPerformanceMetricDetail")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `performance.QueryPerformanceMetricField` (the facts' name); named after the official SDK.
+/// Formerly `performance.QueryPerformanceMetricField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/metric_field/query)
 #[doc(alias = "QueryPerformanceMetricField")]

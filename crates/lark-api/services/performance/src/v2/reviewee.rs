@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `performance.QueryPerformanceReviewee` (the facts' name); named after the official SDK.
+/// Formerly `performance.QueryPerformanceReviewee` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/reviewee/query)
 #[doc(alias = "QueryPerformanceReviewee")]

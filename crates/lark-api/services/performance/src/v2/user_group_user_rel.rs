@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Idempotency key: `client_token` (query); filled in by the client when retries are on.
 ///
-/// Formerly `performance.CreatePerformanceUserGroupUserRelWrite` (the facts' name); named after the official SDK.
+/// Formerly `performance.CreatePerformanceUserGroupUserRelWrite` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/user_group_user_rel/write)
 #[doc(alias = "CreatePerformanceUserGroupUserRelWrite")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `performance.QueryPerformanceUserInfo` (the facts' name); named after the official SDK.
+/// Formerly `performance.QueryPerformanceUserInfo` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/performance-v2/user_info/query)
 #[doc(alias = "QueryPerformanceUserInfo")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `personal_settings.BatchClosePersonalSettingsSystemStatus` (the facts' name); named after the official SDK.
+/// Formerly `personal_settings.BatchClosePersonalSettingsSystemStatus` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/personal_settings-v1/system_status/batch_close)
 #[doc(alias = "BatchClosePersonalSettingsSystemStatus")]
@@ -79,7 +79,7 @@ impl lark_core::endpoint::Endpoint for BatchClose {
 ///
 /// Token: tenant.
 ///
-/// Formerly `personal_settings.BatchOpenPersonalSettingsSystemStatus` (the facts' name); named after the official SDK.
+/// Formerly `personal_settings.BatchOpenPersonalSettingsSystemStatus` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/personal_settings-v1/system_status/batch_open)
 #[doc(alias = "BatchOpenPersonalSettingsSystemStatus")]
@@ -156,7 +156,7 @@ impl lark_core::endpoint::Endpoint for BatchOpen {
 ///
 /// Token: tenant.
 ///
-/// Formerly `personal_settings.CreatePersonalSettingsSystemStatus` (the facts' name); named after the official SDK.
+/// Formerly `personal_settings.CreatePersonalSettingsSystemStatus` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/personal_settings-v1/system_status/create)
 #[doc(alias = "CreatePersonalSettingsSystemStatus")]
@@ -165,7 +165,7 @@ impl lark_core::endpoint::Endpoint for BatchOpen {
 pub struct Create {
     title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_title: Option<lark_api_common::I18nName>,
+    i18n_title: Option<lark_api_common::I18nValue>,
     icon_key: crate::v1::system_status::IconKey,
     #[serde(skip_serializing_if = "Option::is_none")]
     color: Option<crate::v1::system_status::Color>,
@@ -191,8 +191,8 @@ impl Create {
         }
     }
 
-    /// Sets `i18n_title` (body, `I18nName`).
-    pub fn i18n_title(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
+    /// Sets `i18n_title` (body, `I18nValue`).
+    pub fn i18n_title(mut self, v: impl Into<lark_api_common::I18nValue>) -> Self {
         self.i18n_title = Some(v.into());
         self
     }
@@ -247,7 +247,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `personal_settings.DeletePersonalSettingsSystemStatus` (the facts' name); named after the official SDK.
+/// Formerly `personal_settings.DeletePersonalSettingsSystemStatus` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/personal_settings-v1/system_status/delete)
 #[doc(alias = "DeletePersonalSettingsSystemStatus")]
@@ -286,7 +286,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `personal_settings.GetPersonalSettingsSystemStatusList` (the facts' name); named after the official SDK.
+/// Formerly `personal_settings.GetPersonalSettingsSystemStatusList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/personal_settings-v1/system_status/list)
 #[doc(alias = "GetPersonalSettingsSystemStatusList")]
@@ -373,7 +373,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `personal_settings.UpdatePersonalSettingsSystemStatus` (the facts' name); named after the official SDK.
+/// Formerly `personal_settings.UpdatePersonalSettingsSystemStatus` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/personal_settings-v1/system_status/patch)
 #[doc(alias = "UpdatePersonalSettingsSystemStatus")]
@@ -467,7 +467,7 @@ pub struct BatchOpenResultList {
 pub struct PatchSystemStatus {
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub i18n_title: Option<lark_api_common::I18nName>,
+    pub i18n_title: Option<lark_api_common::I18nValue>,
     pub icon_key: crate::v1::system_status::IconKey,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<crate::v1::system_status::Color>,
@@ -495,11 +495,11 @@ pub struct SyncSetting {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub i18n_title: Option<lark_api_common::I18nName>,
+    pub i18n_title: Option<lark_api_common::I18nValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub i18n_explain: Option<lark_api_common::I18nName>,
+    pub i18n_explain: Option<lark_api_common::I18nValue>,
 }
 
 /// Part of an answer.
@@ -509,7 +509,7 @@ pub struct SyncSetting {
 pub struct SystemStatus {
     pub system_status_id: Option<String>,
     pub title: Option<String>,
-    pub i18n_title: Option<lark_api_common::I18nName>,
+    pub i18n_title: Option<lark_api_common::I18nValue>,
     pub icon_key: Option<crate::v1::system_status::IconKey>,
     pub color: Option<crate::v1::system_status::Color>,
     pub priority: Option<i64>,

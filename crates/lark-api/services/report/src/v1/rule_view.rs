@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `report.RemoveReportView` (the facts' name); named after the official SDK.
+/// Formerly `report.RemoveReportView` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/report/report-v1/rule-view/remove)
 #[doc(alias = "RemoveReportView")]

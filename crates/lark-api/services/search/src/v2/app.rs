@@ -6,7 +6,7 @@
 /// Token: user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `search.SearchApp` (the facts' name); named after the official SDK.
+/// Formerly `search.SearchApp` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/app/create)
 #[doc(alias = "SearchApp")]

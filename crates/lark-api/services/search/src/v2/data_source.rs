@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `search.CreateSearchDataSource` (the facts' name); named after the official SDK.
+/// Formerly `search.CreateSearchDataSource` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source/create)
 #[doc(alias = "CreateSearchDataSource")]
@@ -24,11 +24,19 @@ pub struct Create {
     #[serde(skip_serializing_if = "Option::is_none")]
     searchable_fields: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_name: Option<lark_api_common::I18nName>,
+    i18n_name: Option<lark_api_common::I18nValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_description: Option<lark_api_common::I18nName>,
+    i18n_description: Option<lark_api_common::I18nValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     schema_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connect_type: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connector_param: Option<crate::v2::data_source::ConnectorParam>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enable_answer: Option<bool>,
 }
 
 impl Create {
@@ -44,6 +52,10 @@ impl Create {
             i18n_name: None,
             i18n_description: None,
             schema_id: None,
+            app_id: None,
+            connect_type: None,
+            connector_param: None,
+            enable_answer: None,
         }
     }
 
@@ -77,14 +89,14 @@ impl Create {
         self
     }
 
-    /// Sets `i18n_name` (body, `I18nName`).
-    pub fn i18n_name(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
+    /// Sets `i18n_name` (body, `I18nValue`).
+    pub fn i18n_name(mut self, v: impl Into<lark_api_common::I18nValue>) -> Self {
         self.i18n_name = Some(v.into());
         self
     }
 
-    /// Sets `i18n_description` (body, `I18nName`).
-    pub fn i18n_description(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
+    /// Sets `i18n_description` (body, `I18nValue`).
+    pub fn i18n_description(mut self, v: impl Into<lark_api_common::I18nValue>) -> Self {
         self.i18n_description = Some(v.into());
         self
     }
@@ -92,6 +104,30 @@ impl Create {
     /// Sets `schema_id` (body, `string`).
     pub fn schema_id(mut self, v: impl Into<String>) -> Self {
         self.schema_id = Some(v.into());
+        self
+    }
+
+    /// Sets `app_id` (body, `string`).
+    pub fn app_id(mut self, v: impl Into<String>) -> Self {
+        self.app_id = Some(v.into());
+        self
+    }
+
+    /// Sets `connect_type` (body, `i64`).
+    pub fn connect_type(mut self, v: impl Into<i64>) -> Self {
+        self.connect_type = Some(v.into());
+        self
+    }
+
+    /// Sets `connector_param` (body, `ConnectorParam`).
+    pub fn connector_param(mut self, v: impl Into<crate::v2::data_source::ConnectorParam>) -> Self {
+        self.connector_param = Some(v.into());
+        self
+    }
+
+    /// Sets `enable_answer` (body, `bool`).
+    pub fn enable_answer(mut self, v: impl Into<bool>) -> Self {
+        self.enable_answer = Some(v.into());
         self
     }
 }
@@ -125,7 +161,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `search.GetSearchDataSource` (the facts' name); named after the official SDK.
+/// Formerly `search.GetSearchDataSource` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source/get)
 #[doc(alias = "GetSearchDataSource")]
@@ -170,7 +206,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `search.UpdateSearchDataSource` (the facts' name); named after the official SDK.
+/// Formerly `search.UpdateSearchDataSource` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source/patch)
 #[doc(alias = "UpdateSearchDataSource")]
@@ -188,9 +224,13 @@ pub struct Patch {
     #[serde(skip_serializing_if = "Option::is_none")]
     icon_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_name: Option<lark_api_common::I18nName>,
+    i18n_name: Option<lark_api_common::I18nValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    i18n_description: Option<lark_api_common::I18nName>,
+    i18n_description: Option<lark_api_common::I18nValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connector_param: Option<crate::v2::data_source::ConnectorParam>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enable_answer: Option<bool>,
 }
 
 impl Patch {
@@ -204,6 +244,8 @@ impl Patch {
             icon_url: None,
             i18n_name: None,
             i18n_description: None,
+            connector_param: None,
+            enable_answer: None,
         }
     }
 
@@ -231,15 +273,27 @@ impl Patch {
         self
     }
 
-    /// Sets `i18n_name` (body, `I18nName`).
-    pub fn i18n_name(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
+    /// Sets `i18n_name` (body, `I18nValue`).
+    pub fn i18n_name(mut self, v: impl Into<lark_api_common::I18nValue>) -> Self {
         self.i18n_name = Some(v.into());
         self
     }
 
-    /// Sets `i18n_description` (body, `I18nName`).
-    pub fn i18n_description(mut self, v: impl Into<lark_api_common::I18nName>) -> Self {
+    /// Sets `i18n_description` (body, `I18nValue`).
+    pub fn i18n_description(mut self, v: impl Into<lark_api_common::I18nValue>) -> Self {
         self.i18n_description = Some(v.into());
+        self
+    }
+
+    /// Sets `connector_param` (body, `ConnectorParam`).
+    pub fn connector_param(mut self, v: impl Into<crate::v2::data_source::ConnectorParam>) -> Self {
+        self.connector_param = Some(v.into());
+        self
+    }
+
+    /// Sets `enable_answer` (body, `bool`).
+    pub fn enable_answer(mut self, v: impl Into<bool>) -> Self {
+        self.enable_answer = Some(v.into());
         self
     }
 }
@@ -275,7 +329,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `search.GetSearchDataSourceList` (the facts' name); named after the official SDK.
+/// Formerly `search.GetSearchDataSourceList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source/list)
 #[doc(alias = "GetSearchDataSourceList")]
@@ -371,7 +425,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `search.DeleteSearchDataSource` (the facts' name); named after the official SDK.
+/// Formerly `search.DeleteSearchDataSource` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source/delete)
 #[doc(alias = "DeleteSearchDataSource")]
@@ -420,10 +474,20 @@ pub struct GetDataSource {
     pub icon_url: Option<String>,
     pub template: Option<String>,
     pub searchable_fields: Option<Vec<String>>,
-    pub i18n_name: Option<lark_api_common::I18nName>,
-    pub i18n_description: Option<lark_api_common::I18nName>,
+    pub i18n_name: Option<lark_api_common::I18nValue>,
+    pub i18n_description: Option<lark_api_common::I18nValue>,
     pub schema_id: Option<String>,
     pub app_id: Option<String>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateSearchDataSourceReqConnectorParam")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ConnectorParam {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_user_id_type: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_endpoint: Option<String>,
 }
 
 /// Part of an answer.
@@ -441,7 +505,7 @@ pub struct DataSource {
     pub icon_url: Option<String>,
     pub template: Option<String>,
     pub searchable_fields: Option<Vec<String>>,
-    pub i18n_name: Option<lark_api_common::I18nName>,
-    pub i18n_description: Option<lark_api_common::I18nName>,
+    pub i18n_name: Option<lark_api_common::I18nValue>,
+    pub i18n_description: Option<lark_api_common::I18nValue>,
     pub schema_id: Option<String>,
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `search.CreateSearchDataSourceItem` (the facts' name); named after the official SDK.
+/// Formerly `search.CreateSearchDataSourceItem` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source-item/create)
 #[doc(alias = "CreateSearchDataSourceItem")]
@@ -86,7 +86,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `search.GetSearchDataSourceItem` (the facts' name); named after the official SDK.
+/// Formerly `search.GetSearchDataSourceItem` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source-item/get)
 #[doc(alias = "GetSearchDataSourceItem")]
@@ -136,7 +136,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `search.DeleteSearchDataSourceItem` (the facts' name); named after the official SDK.
+/// Formerly `search.DeleteSearchDataSourceItem` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/data_source-item/delete)
 #[doc(alias = "DeleteSearchDataSourceItem")]

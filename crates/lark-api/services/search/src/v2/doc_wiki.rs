@@ -3,10 +3,10 @@
 
 /// `search.v2.docWiki.search`: `POST /open-apis/search/v2/doc_wiki/search`
 ///
-/// Token: user.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `search.SearchDocWiki` (the facts' name); named after the official SDK.
+/// Formerly `search.SearchDocWiki` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/doc_wiki/search)
 #[doc(alias = "SearchDocWiki")]

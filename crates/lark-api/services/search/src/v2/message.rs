@@ -6,7 +6,7 @@
 /// Token: user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `search.SearchMessage` (the facts' name); named after the official SDK.
+/// Formerly `search.SearchMessage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/message/create)
 #[doc(alias = "SearchMessage")]
@@ -29,7 +29,7 @@ pub struct Create {
     #[serde(skip_serializing_if = "Option::is_none")]
     at_chatter_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    from_type: Option<crate::v2::message::FromType>,
+    from_type: Option<lark_api_common::FromType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     chat_type: Option<crate::v2::message::ChatType>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,7 +100,7 @@ impl Create {
     }
 
     /// Sets `from_type` (body, `FromType`).
-    pub fn from_type(mut self, v: impl Into<crate::v2::message::FromType>) -> Self {
+    pub fn from_type(mut self, v: impl Into<lark_api_common::FromType>) -> Self {
         self.from_type = Some(v.into());
         self
     }
@@ -184,14 +184,6 @@ lark_core::string_enum! {
 ChatType {
 GroupChat = "group_chat",
 P2pChat = "p2p_chat",
-}
-}
-
-lark_core::string_enum! {
-/// The values of `from_type` the platform documents; a value it adds later arrives as `Other`.
-FromType {
-Bot = "bot",
-User = "user",
 }
 }
 

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `search.CreateSearchSchema` (the facts' name); named after the official SDK.
+/// Formerly `search.CreateSearchSchema` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/schema/create)
 #[doc(alias = "CreateSearchSchema")]
@@ -89,7 +89,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `search.DeleteSearchSchema` (the facts' name); named after the official SDK.
+/// Formerly `search.DeleteSearchSchema` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/schema/delete)
 #[doc(alias = "DeleteSearchSchema")]
@@ -127,7 +127,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `search.GetSearchSchema` (the facts' name); named after the official SDK.
+/// Formerly `search.GetSearchSchema` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/schema/get)
 #[doc(alias = "GetSearchSchema")]
@@ -172,7 +172,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `search.UpdateSearchSchema` (the facts' name); named after the official SDK.
+/// Formerly `search.UpdateSearchSchema` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/search-v2/schema/patch)
 #[doc(alias = "UpdateSearchSchema")]
@@ -183,6 +183,8 @@ pub struct Patch {
     schema_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     display: Option<crate::v2::schema::Display>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<Vec<crate::v2::schema::PatchProperty>>,
 }
 
 impl Patch {
@@ -191,12 +193,22 @@ impl Patch {
         Self {
             schema_id: schema_id.into(),
             display: None,
+            properties: None,
         }
     }
 
     /// Sets `display` (body, `Display`).
     pub fn display(mut self, v: impl Into<crate::v2::schema::Display>) -> Self {
         self.display = Some(v.into());
+        self
+    }
+
+    /// Sets `properties` (body, `list<PatchProperty>`).
+    pub fn properties(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::v2::schema::PatchProperty>>,
+    ) -> Self {
+        self.properties = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -225,6 +237,27 @@ impl lark_core::endpoint::Endpoint for Patch {
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
         lark_core::endpoint::Body::json(self)
     }
+}
+
+/// Part of a request.
+#[doc(alias = "UpdateSearchSchemaReqPropertie")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PatchProperty {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer_option: Option<crate::v2::schema::AnswerOption>,
+}
+
+/// Part of a request.
+#[doc(alias = "UpdateSearchSchemaReqPropertieAnswerOption")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct AnswerOption {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_searchable: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_returnable: Option<bool>,
 }
 
 /// Part of a request.

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `security_and_compliance.ListSecurityAndComplianceOpenapiLogData` (the facts' name); named after the official SDK.
+/// Formerly `security_and_compliance.ListSecurityAndComplianceOpenapiLogData` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/security_and_compliance-v1/openapi_log/list_data)
 #[doc(alias = "ListSecurityAndComplianceOpenapiLogData")]

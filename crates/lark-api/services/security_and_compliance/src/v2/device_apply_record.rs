@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `security_and_compliance.UpdateSecurityAndComplianceDeviceApplyRecord` (the facts' name); named after the official SDK.
+/// Formerly `security_and_compliance.UpdateSecurityAndComplianceDeviceApplyRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/security_and_compliance-v2/device_apply_record/update)
 #[doc(alias = "UpdateSecurityAndComplianceDeviceApplyRecord")]

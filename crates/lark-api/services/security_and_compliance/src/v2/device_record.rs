@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `security_and_compliance.CreateSecurityAndComplianceDeviceRecord` (the facts' name); named after the official SDK.
+/// Formerly `security_and_compliance.CreateSecurityAndComplianceDeviceRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/security_and_compliance-v2/device_record/create)
 #[doc(alias = "CreateSecurityAndComplianceDeviceRecord")]
@@ -29,6 +29,8 @@ pub struct Create {
     aaid: Option<String>,
     device_ownership: i64,
     device_status: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_public: Option<bool>,
 }
 
 impl Create {
@@ -49,6 +51,7 @@ impl Create {
             aaid: None,
             device_ownership: device_ownership.into(),
             device_status: device_status.into(),
+            is_public: None,
         }
     }
 
@@ -93,6 +96,12 @@ impl Create {
         self.aaid = Some(v.into());
         self
     }
+
+    /// Sets `is_public` (body, `bool`).
+    pub fn is_public(mut self, v: impl Into<bool>) -> Self {
+        self.is_public = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -126,7 +135,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `security_and_compliance.DeleteSecurityAndComplianceDeviceRecord` (the facts' name); named after the official SDK.
+/// Formerly `security_and_compliance.DeleteSecurityAndComplianceDeviceRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/security_and_compliance-v2/device_record/delete)
 #[doc(alias = "DeleteSecurityAndComplianceDeviceRecord")]
@@ -164,7 +173,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `security_and_compliance.GetSecurityAndComplianceDeviceRecord` (the facts' name); named after the official SDK.
+/// Formerly `security_and_compliance.GetSecurityAndComplianceDeviceRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/security_and_compliance-v2/device_record/get)
 #[doc(alias = "GetSecurityAndComplianceDeviceRecord")]
@@ -224,7 +233,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `security_and_compliance.ListSecurityAndComplianceDeviceRecord` (the facts' name); named after the official SDK.
+/// Formerly `security_and_compliance.ListSecurityAndComplianceDeviceRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/security_and_compliance-v2/device_record/list)
 #[doc(alias = "ListSecurityAndComplianceDeviceRecord")]
@@ -253,6 +262,12 @@ pub struct List {
     is_managed: Option<bool>,
     mdm_device_id: Option<String>,
     mdm_provider_name: Option<String>,
+    lsa_client_status: Option<i64>,
+    device_env_detect_status: Option<i64>,
+    is_public: Option<bool>,
+    source: Option<i64>,
+    cert_serial_number: Option<String>,
+    cert_issuer: Option<String>,
 }
 
 impl List {
@@ -281,6 +296,12 @@ impl List {
             is_managed: None,
             mdm_device_id: None,
             mdm_provider_name: None,
+            lsa_client_status: None,
+            device_env_detect_status: None,
+            is_public: None,
+            source: None,
+            cert_serial_number: None,
+            cert_issuer: None,
         }
     }
 
@@ -409,6 +430,42 @@ impl List {
         self.mdm_provider_name = Some(v.into());
         self
     }
+
+    /// Sets `lsa_client_status` (query, `i64`).
+    pub fn lsa_client_status(mut self, v: impl Into<i64>) -> Self {
+        self.lsa_client_status = Some(v.into());
+        self
+    }
+
+    /// Sets `device_env_detect_status` (query, `i64`).
+    pub fn device_env_detect_status(mut self, v: impl Into<i64>) -> Self {
+        self.device_env_detect_status = Some(v.into());
+        self
+    }
+
+    /// Sets `is_public` (query, `bool`).
+    pub fn is_public(mut self, v: impl Into<bool>) -> Self {
+        self.is_public = Some(v.into());
+        self
+    }
+
+    /// Sets `source` (query, `i64`).
+    pub fn source(mut self, v: impl Into<i64>) -> Self {
+        self.source = Some(v.into());
+        self
+    }
+
+    /// Sets `cert_serial_number` (query, `string`).
+    pub fn cert_serial_number(mut self, v: impl Into<String>) -> Self {
+        self.cert_serial_number = Some(v.into());
+        self
+    }
+
+    /// Sets `cert_issuer` (query, `string`).
+    pub fn cert_issuer(mut self, v: impl Into<String>) -> Self {
+        self.cert_issuer = Some(v.into());
+        self
+    }
 }
 
 /// The answer of [`List`].
@@ -500,6 +557,24 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.mdm_provider_name {
             query.push(("mdm_provider_name", v.clone()));
         }
+        if let Some(v) = &self.lsa_client_status {
+            query.push(("lsa_client_status", v.to_string()));
+        }
+        if let Some(v) = &self.device_env_detect_status {
+            query.push(("device_env_detect_status", v.to_string()));
+        }
+        if let Some(v) = &self.is_public {
+            query.push(("is_public", v.to_string()));
+        }
+        if let Some(v) = &self.source {
+            query.push(("source", v.to_string()));
+        }
+        if let Some(v) = &self.cert_serial_number {
+            query.push(("cert_serial_number", v.clone()));
+        }
+        if let Some(v) = &self.cert_issuer {
+            query.push(("cert_issuer", v.clone()));
+        }
     }
 }
 
@@ -523,7 +598,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: user.
 ///
-/// Formerly `security_and_compliance.GetSecurityAndComplianceDeviceRecordMine` (the facts' name); named after the official SDK.
+/// Formerly `security_and_compliance.GetSecurityAndComplianceDeviceRecordMine` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/security_and_compliance-v2/device_record/mine)
 #[doc(alias = "GetSecurityAndComplianceDeviceRecordMine")]
@@ -567,7 +642,7 @@ impl lark_core::endpoint::Endpoint for Mine {
 ///
 /// Token: tenant.
 ///
-/// Formerly `security_and_compliance.UpdateSecurityAndComplianceDeviceRecord` (the facts' name); named after the official SDK.
+/// Formerly `security_and_compliance.UpdateSecurityAndComplianceDeviceRecord` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/security_and_compliance-v2/device_record/update)
 #[doc(alias = "UpdateSecurityAndComplianceDeviceRecord")]
@@ -580,6 +655,8 @@ pub struct Update {
     version: String,
     device_ownership: i64,
     device_status: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_public: Option<bool>,
 }
 
 impl Update {
@@ -595,7 +672,14 @@ impl Update {
             version: version.into(),
             device_ownership: device_ownership.into(),
             device_status: device_status.into(),
+            is_public: None,
         }
+    }
+
+    /// Sets `is_public` (body, `bool`).
+    pub fn is_public(mut self, v: impl Into<bool>) -> Self {
+        self.is_public = Some(v.into());
+        self
     }
 }
 

@@ -1655,6 +1655,39 @@ impl lark_core::endpoint::Endpoint for DataValidation3 {
     }
 }
 
+/// Part of a request.
+#[doc(alias = "DeleteSheetDataValidationDropdownReqDataValidationRange")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DataValidationRange {
+    pub range: String,
+}
+
+/// Part of an answer.
+#[doc(alias = "DeleteSheetDataValidationDropdownRespRangeResult")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct RangeResult {
+    pub range: Option<String>,
+    pub msg: Option<String>,
+    pub success: Option<Vec<bool>>,
+    #[serde(rename = "updatedCells")]
+    pub updated_cells: Option<i64>,
+}
+
+/// Part of a request.
+#[doc(alias = "DeleteSheetDimensionRangeReqDimension")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Dimension {
+    #[serde(rename = "sheetId")]
+    pub sheet_id: String,
+    #[serde(rename = "majorDimension")]
+    pub major_dimension: String,
+    #[serde(rename = "startIndex")]
+    pub start_index: i64,
+    #[serde(rename = "endIndex")]
+    pub end_index: i64,
+}
+
 /// Part of an answer.
 #[doc(alias = "GetSheetDataValidationDropdownRespDataValidation")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -2046,39 +2079,6 @@ pub struct AddProtectedDimensionDimension {
     pub sheet_id: String,
     #[serde(rename = "majorDimension", skip_serializing_if = "Option::is_none")]
     pub major_dimension: Option<String>,
-    #[serde(rename = "startIndex")]
-    pub start_index: i64,
-    #[serde(rename = "endIndex")]
-    pub end_index: i64,
-}
-
-/// Part of a request.
-#[doc(alias = "DeleteSheetDataValidationDropdownReqDataValidationRange")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct DataValidationRange {
-    pub range: String,
-}
-
-/// Part of an answer.
-#[doc(alias = "DeleteSheetDataValidationDropdownRespRangeResult")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct RangeResult {
-    pub range: Option<String>,
-    pub msg: Option<String>,
-    pub success: Option<Vec<bool>>,
-    #[serde(rename = "updatedCells")]
-    pub updated_cells: Option<i64>,
-}
-
-/// Part of a request.
-#[doc(alias = "DeleteSheetDimensionRangeReqDimension")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Dimension {
-    #[serde(rename = "sheetId")]
-    pub sheet_id: String,
-    #[serde(rename = "majorDimension")]
-    pub major_dimension: String,
     #[serde(rename = "startIndex")]
     pub start_index: i64,
     #[serde(rename = "endIndex")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateSheet` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateSheet` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet/create)
 #[doc(alias = "CreateSheet")]
@@ -16,6 +16,8 @@ pub struct Create {
     title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     folder_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    without_mount: Option<bool>,
 }
 
 impl Create {
@@ -24,6 +26,7 @@ impl Create {
         Self {
             title: None,
             folder_token: None,
+            without_mount: None,
         }
     }
 
@@ -36,6 +39,12 @@ impl Create {
     /// Sets `folder_token` (body, `string`).
     pub fn folder_token(mut self, v: impl Into<String>) -> Self {
         self.folder_token = Some(v.into());
+        self
+    }
+
+    /// Sets `without_mount` (body, `bool`).
+    pub fn without_mount(mut self, v: impl Into<bool>) -> Self {
+        self.without_mount = Some(v.into());
         self
     }
 }
@@ -69,7 +78,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetSpreadsheet` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetSpreadsheet` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet/get)
 #[doc(alias = "GetSpreadsheet")]
@@ -128,7 +137,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateSpreadsheet` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateSpreadsheet` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet/patch)
 #[doc(alias = "UpdateSpreadsheet")]
@@ -177,17 +186,6 @@ impl lark_core::endpoint::Endpoint for Patch {
 }
 
 /// Part of an answer.
-#[doc(alias = "GetSpreadsheetRespSpreadsheet")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct GetSpreadsheet {
-    pub title: Option<String>,
-    pub owner_id: Option<String>,
-    pub token: Option<String>,
-    pub url: Option<String>,
-}
-
-/// Part of an answer.
 #[doc(alias = "CreateSpreadsheetRespSpreadsheet")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -196,4 +194,15 @@ pub struct Spreadsheet {
     pub folder_token: Option<String>,
     pub url: Option<String>,
     pub spreadsheet_token: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "GetSpreadsheetRespSpreadsheet")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetSpreadsheet {
+    pub title: Option<String>,
+    pub owner_id: Option<String>,
+    pub token: Option<String>,
+    pub url: Option<String>,
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.MoveSheetDimension` (the facts' name); named after the official SDK.
+/// Formerly `drive.MoveSheetDimension` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/move_dimension)
 #[doc(alias = "MoveSheetDimension")]
@@ -72,7 +72,7 @@ impl lark_core::endpoint::Endpoint for MoveDimension {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.FindSheet` (the facts' name); named after the official SDK.
+/// Formerly `drive.FindSheet` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/find)
 #[doc(alias = "FindSheet")]
@@ -146,7 +146,7 @@ impl lark_core::endpoint::Endpoint for Find {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.ReplaceSheet` (the facts' name); named after the official SDK.
+/// Formerly `drive.ReplaceSheet` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/replace)
 #[doc(alias = "ReplaceSheet")]
@@ -223,7 +223,7 @@ impl lark_core::endpoint::Endpoint for Replace {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetSheet` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetSheet` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/get)
 #[doc(alias = "GetSheet")]
@@ -273,7 +273,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetSheetList` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetSheetList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet/query)
 #[doc(alias = "GetSheetList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateSheetFilter` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateSheetFilter` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter/create)
 #[doc(alias = "CreateSheetFilter")]
@@ -75,7 +75,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.DeleteSheetFilter` (the facts' name); named after the official SDK.
+/// Formerly `drive.DeleteSheetFilter` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter/delete)
 #[doc(alias = "DeleteSheetFilter")]
@@ -118,7 +118,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateSheetFilter` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateSheetFilter` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter/update)
 #[doc(alias = "UpdateSheetFilter")]
@@ -185,7 +185,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetSheetFilter` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetSheetFilter` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter/get)
 #[doc(alias = "GetSheetFilter")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateSheetFilterView` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateSheetFilterView` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view/create)
 #[doc(alias = "CreateSheetFilterView")]
@@ -88,7 +88,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.DeleteSheetFilterView` (the facts' name); named after the official SDK.
+/// Formerly `drive.DeleteSheetFilterView` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view/delete)
 #[doc(alias = "DeleteSheetFilterView")]
@@ -138,7 +138,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateSheetFilterView` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateSheetFilterView` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view/patch)
 #[doc(alias = "UpdateSheetFilterView")]
@@ -220,7 +220,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetSheetFilterView` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetSheetFilterView` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view/get)
 #[doc(alias = "GetSheetFilterView")]
@@ -277,7 +277,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.QuerySheetFilterView` (the facts' name); named after the official SDK.
+/// Formerly `drive.QuerySheetFilterView` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view/query)
 #[doc(alias = "QuerySheetFilterView")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateSheetFilterViewCondition` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateSheetFilterViewCondition` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view-condition/create)
 #[doc(alias = "CreateSheetFilterViewCondition")]
@@ -105,7 +105,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.DeleteSheetFilterViewCondition` (the facts' name); named after the official SDK.
+/// Formerly `drive.DeleteSheetFilterViewCondition` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view-condition/delete)
 #[doc(alias = "DeleteSheetFilterViewCondition")]
@@ -159,7 +159,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateSheetFilterViewCondition` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateSheetFilterViewCondition` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view-condition/update)
 #[doc(alias = "UpdateSheetFilterViewCondition")]
@@ -255,7 +255,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetSheetFilterViewCondition` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetSheetFilterViewCondition` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view-condition/get)
 #[doc(alias = "GetSheetFilterViewCondition")]
@@ -316,7 +316,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.QuerySheetFilterViewCondition` (the facts' name); named after the official SDK.
+/// Formerly `drive.QuerySheetFilterViewCondition` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-filter_view-condition/query)
 #[doc(alias = "QuerySheetFilterViewCondition")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateSheetFloatImage` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateSheetFloatImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-float_image/create)
 #[doc(alias = "CreateSheetFloatImage")]
@@ -124,7 +124,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.DeleteSheetFloatImage` (the facts' name); named after the official SDK.
+/// Formerly `drive.DeleteSheetFloatImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-float_image/delete)
 #[doc(alias = "DeleteSheetFloatImage")]
@@ -174,7 +174,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateSheetFloatImage` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateSheetFloatImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-float_image/patch)
 #[doc(alias = "UpdateSheetFloatImage")]
@@ -292,7 +292,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetSheetFloatImage` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetSheetFloatImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-float_image/get)
 #[doc(alias = "GetSheetFloatImage")]
@@ -349,7 +349,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.QuerySheetFloatImage` (the facts' name); named after the official SDK.
+/// Formerly `drive.QuerySheetFloatImage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/sheets-v3/spreadsheet-sheet-float_image/query)
 #[doc(alias = "QuerySheetFloatImage")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `ai.RecognizeSpeechStream` (the facts' name); named after the official SDK.
+/// Formerly `ai.RecognizeSpeechStream` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/speech_to_text-v1/speech/stream_recognize)
 #[doc(alias = "RecognizeSpeechStream")]
@@ -73,7 +73,7 @@ impl lark_core::endpoint::Endpoint for StreamRecognize {
 ///
 /// Token: tenant.
 ///
-/// Formerly `ai.RecognizeSpeechFile` (the facts' name); named after the official SDK.
+/// Formerly `ai.RecognizeSpeechFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/speech_to_text-v1/speech/file_recognize)
 #[doc(alias = "RecognizeSpeechFile")]

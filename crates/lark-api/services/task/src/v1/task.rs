@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.CreateTask` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/create)
 #[doc(alias = "CreateTask")]
@@ -174,7 +174,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.GetTask` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/get)
 #[doc(alias = "GetTask")]
@@ -234,7 +234,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.GetTaskList` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/list)
 #[doc(alias = "GetTaskList")]
@@ -361,7 +361,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.DeleteTask` (the facts' name); named after the official SDK.
+/// Formerly `task.DeleteTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/delete)
 #[doc(alias = "DeleteTask")]
@@ -399,7 +399,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.UpdateTask` (the facts' name); named after the official SDK.
+/// Formerly `task.UpdateTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/patch)
 #[doc(alias = "UpdateTask")]
@@ -482,7 +482,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.CompleteTask` (the facts' name); named after the official SDK.
+/// Formerly `task.CompleteTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/complete)
 #[doc(alias = "CompleteTask")]
@@ -520,7 +520,7 @@ impl lark_core::endpoint::Endpoint for Complete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.UncompleteTask` (the facts' name); named after the official SDK.
+/// Formerly `task.UncompleteTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/uncomplete)
 #[doc(alias = "UncompleteTask")]
@@ -558,7 +558,7 @@ impl lark_core::endpoint::Endpoint for Uncomplete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.BatchDeleteTaskCollaborator` (the facts' name); named after the official SDK.
+/// Formerly `task.BatchDeleteTaskCollaborator` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/batch_delete_collaborator)
 #[doc(alias = "BatchDeleteTaskCollaborator")]
@@ -632,7 +632,7 @@ impl lark_core::endpoint::Endpoint for BatchDeleteCollaborator {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.BatchDeleteTaskFollower` (the facts' name); named after the official SDK.
+/// Formerly `task.BatchDeleteTaskFollower` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/batch_delete_follower)
 #[doc(alias = "BatchDeleteTaskFollower")]
@@ -706,7 +706,7 @@ impl lark_core::endpoint::Endpoint for BatchDeleteFollower {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.BatchDeleteTaskV1Collaborator` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.BatchDeleteTaskV1Collaborator` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/batch_delete_collaborator)
 #[doc(alias = "BatchDeleteTaskV1Collaborator")]
@@ -780,7 +780,7 @@ impl lark_core::endpoint::Endpoint for BatchDeleteCollaboratorV1 {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.BatchDeleteTaskV1Follower` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.BatchDeleteTaskV1Follower` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/batch_delete_follower)
 #[doc(alias = "BatchDeleteTaskV1Follower")]
@@ -854,7 +854,7 @@ impl lark_core::endpoint::Endpoint for BatchDeleteFollowerV1 {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.CompleteTaskV1` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.CompleteTaskV1` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/complete)
 #[doc(alias = "CompleteTaskV1")]
@@ -892,7 +892,7 @@ impl lark_core::endpoint::Endpoint for CompleteV1 {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.UncompleteTaskV1` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.UncompleteTaskV1` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task/uncomplete)
 #[doc(alias = "UncompleteTaskV1")]
@@ -924,6 +924,62 @@ impl lark_core::endpoint::Endpoint for UncompleteV1 {
             &[("task_id", self.task_id.as_str())],
         )
     }
+}
+
+/// Part of a request and of an answer.
+#[doc(alias = "CreateTaskV1ReqDue")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Due {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_all_day: Option<bool>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateTaskV1ReqOrigin")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Origin {
+    pub platform_i18n_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub href: Option<lark_api_common::DocsLink>,
+}
+
+/// Part of an answer.
+#[doc(alias = "CreateTaskV1RespTask")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Task {
+    pub id: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub complete_time: Option<String>,
+    pub creator_id: Option<String>,
+    pub extra: Option<String>,
+    pub create_time: Option<String>,
+    pub update_time: Option<String>,
+    pub due: Option<crate::v1::task::Due>,
+    pub origin: Option<crate::v1::task::TaskOrigin>,
+    pub custom: Option<String>,
+    pub source: Option<i64>,
+    pub followers: Option<Vec<crate::v1::Follower>>,
+    pub collaborators: Option<Vec<crate::v1::Follower>>,
+    pub collaborator_ids: Option<Vec<String>>,
+    pub follower_ids: Option<Vec<String>>,
+    pub repeat_rule: Option<String>,
+    pub rich_summary: Option<String>,
+    pub rich_description: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "CreateTaskV1RespTaskOrigin")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct TaskOrigin {
+    pub platform_i18n_name: Option<String>,
+    pub href: Option<lark_api_common::DocsLink>,
 }
 
 /// Part of an answer.
@@ -985,60 +1041,4 @@ pub struct PatchTask {
     pub rich_summary: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_description: Option<String>,
-}
-
-/// Part of a request and of an answer.
-#[doc(alias = "CreateTaskV1ReqDue")]
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Due {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_all_day: Option<bool>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateTaskV1ReqOrigin")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Origin {
-    pub platform_i18n_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub href: Option<lark_api_common::DocsLink>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateTaskV1RespTask")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Task {
-    pub id: Option<String>,
-    pub summary: Option<String>,
-    pub description: Option<String>,
-    pub complete_time: Option<String>,
-    pub creator_id: Option<String>,
-    pub extra: Option<String>,
-    pub create_time: Option<String>,
-    pub update_time: Option<String>,
-    pub due: Option<crate::v1::task::Due>,
-    pub origin: Option<crate::v1::task::TaskOrigin>,
-    pub custom: Option<String>,
-    pub source: Option<i64>,
-    pub followers: Option<Vec<crate::v1::Follower>>,
-    pub collaborators: Option<Vec<crate::v1::Follower>>,
-    pub collaborator_ids: Option<Vec<String>>,
-    pub follower_ids: Option<Vec<String>>,
-    pub repeat_rule: Option<String>,
-    pub rich_summary: Option<String>,
-    pub rich_description: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateTaskV1RespTaskOrigin")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct TaskOrigin {
-    pub platform_i18n_name: Option<String>,
-    pub href: Option<lark_api_common::DocsLink>,
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.CreateTaskCollaborator` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTaskCollaborator` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-collaborator/create)
 #[doc(alias = "CreateTaskCollaborator")]
@@ -89,7 +89,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.GetTaskCollaboratorList` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskCollaboratorList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-collaborator/list)
 #[doc(alias = "GetTaskCollaboratorList")]
@@ -188,7 +188,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.DeleteTaskCollaborator` (the facts' name); named after the official SDK.
+/// Formerly `task.DeleteTaskCollaborator` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-collaborator/delete)
 #[doc(alias = "DeleteTaskCollaborator")]
@@ -245,7 +245,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.CreateTaskV1Collaborator` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.CreateTaskV1Collaborator` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-collaborator/create)
 #[doc(alias = "CreateTaskV1Collaborator")]
@@ -328,7 +328,7 @@ impl lark_core::endpoint::Endpoint for CreateV1 {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.DeleteTaskV1Collaborator` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.DeleteTaskV1Collaborator` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-collaborator/delete)
 #[doc(alias = "DeleteTaskV1Collaborator")]
@@ -386,7 +386,7 @@ impl lark_core::endpoint::Endpoint for DeleteV1 {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task_v1.GetTaskV1CollaboratorList` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.GetTaskV1CollaboratorList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-collaborator/list)
 #[doc(alias = "GetTaskV1CollaboratorList")]

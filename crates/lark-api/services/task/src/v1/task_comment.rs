@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.CreateTaskComment` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTaskComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-comment/create)
 #[doc(alias = "CreateTaskComment")]
@@ -106,7 +106,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.GetTaskComment` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-comment/get)
 #[doc(alias = "GetTaskComment")]
@@ -170,7 +170,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.DeleteTaskComment` (the facts' name); named after the official SDK.
+/// Formerly `task.DeleteTaskComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-comment/delete)
 #[doc(alias = "DeleteTaskComment")]
@@ -213,7 +213,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.UpdateTaskComment` (the facts' name); named after the official SDK.
+/// Formerly `task.UpdateTaskComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-comment/update)
 #[doc(alias = "UpdateTaskComment")]
@@ -302,7 +302,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.CreateTaskV1Comment` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.CreateTaskV1Comment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-comment/create)
 #[doc(alias = "CreateTaskV1Comment")]
@@ -403,7 +403,7 @@ impl lark_core::endpoint::Endpoint for CreateV1 {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.DeleteTaskV1Comment` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.DeleteTaskV1Comment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-comment/delete)
 #[doc(alias = "DeleteTaskV1Comment")]
@@ -446,7 +446,7 @@ impl lark_core::endpoint::Endpoint for DeleteV1 {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.GetTaskV1Comment` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.GetTaskV1Comment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-comment/get)
 #[doc(alias = "GetTaskV1Comment")]
@@ -511,7 +511,7 @@ impl lark_core::endpoint::Endpoint for GetV1 {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task_v1.GetTaskV1CommentList` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.GetTaskV1CommentList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-comment/list)
 #[doc(alias = "GetTaskV1CommentList")]
@@ -621,7 +621,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.UpdateTaskV1Comment` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.UpdateTaskV1Comment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-comment/update)
 #[doc(alias = "UpdateTaskV1Comment")]

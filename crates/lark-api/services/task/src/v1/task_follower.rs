@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.CreateTaskFollower` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTaskFollower` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-follower/create)
 #[doc(alias = "CreateTaskFollower")]
@@ -89,7 +89,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.GetTaskFollowerList` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskFollowerList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-follower/list)
 #[doc(alias = "GetTaskFollowerList")]
@@ -188,7 +188,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.DeleteTaskFollower` (the facts' name); named after the official SDK.
+/// Formerly `task.DeleteTaskFollower` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-follower/delete)
 #[doc(alias = "DeleteTaskFollower")]
@@ -245,7 +245,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.CreateTaskV1Follower` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.CreateTaskV1Follower` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-follower/create)
 #[doc(alias = "CreateTaskV1Follower")]
@@ -328,7 +328,7 @@ impl lark_core::endpoint::Endpoint for CreateV1 {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.DeleteTaskV1Follower` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.DeleteTaskV1Follower` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-follower/delete)
 #[doc(alias = "DeleteTaskV1Follower")]
@@ -386,7 +386,7 @@ impl lark_core::endpoint::Endpoint for DeleteV1 {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task_v1.GetTaskFollowerV1List` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.GetTaskFollowerV1List` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-follower/list)
 #[doc(alias = "GetTaskFollowerV1List")]

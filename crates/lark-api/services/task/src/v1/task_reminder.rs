@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.CreateTaskReminder` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTaskReminder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-reminder/create)
 #[doc(alias = "CreateTaskReminder")]
@@ -58,7 +58,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.GetTaskReminderList` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskReminderList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-reminder/list)
 #[doc(alias = "GetTaskReminderList")]
@@ -146,7 +146,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.DeleteTaskReminder` (the facts' name); named after the official SDK.
+/// Formerly `task.DeleteTaskReminder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-reminder/delete)
 #[doc(alias = "DeleteTaskReminder")]
@@ -189,7 +189,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.CreateTaskV1Reminder` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.CreateTaskV1Reminder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-reminder/create)
 #[doc(alias = "CreateTaskV1Reminder")]
@@ -241,7 +241,7 @@ impl lark_core::endpoint::Endpoint for CreateV1 {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task_v1.DeleteTaskV1Reminder` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.DeleteTaskV1Reminder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-reminder/delete)
 #[doc(alias = "DeleteTaskV1Reminder")]
@@ -285,7 +285,7 @@ impl lark_core::endpoint::Endpoint for DeleteV1 {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task_v1.GetTaskV1ReminderList` (the facts' name); named after the official SDK.
+/// Formerly `task_v1.GetTaskV1ReminderList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/task-v1/task-reminder/list)
 #[doc(alias = "GetTaskV1ReminderList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.DeleteTaskAttachment` (the facts' name); named after the official SDK.
+/// Formerly `task.DeleteTaskAttachment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/attachment/delete)
 #[doc(alias = "DeleteTaskAttachment")]
@@ -43,7 +43,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.GetTaskAttachment` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskAttachment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/attachment/get)
 #[doc(alias = "GetTaskAttachment")]
@@ -103,7 +103,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.GetTaskAttachmentList` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskAttachmentList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/attachment/list)
 #[doc(alias = "GetTaskAttachmentList")]
@@ -115,6 +115,7 @@ pub struct List {
     resource_type: Option<String>,
     resource_id: String,
     user_id_type: Option<String>,
+    updated_mesc: Option<String>,
 }
 
 impl List {
@@ -126,6 +127,7 @@ impl List {
             resource_type: None,
             resource_id: resource_id.into(),
             user_id_type: None,
+            updated_mesc: None,
         }
     }
 
@@ -150,6 +152,12 @@ impl List {
     /// Sets `user_id_type` (query, `string`).
     pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `updated_mesc` (query, `string`).
+    pub fn updated_mesc(mut self, v: impl Into<String>) -> Self {
+        self.updated_mesc = Some(v.into());
         self
     }
 }
@@ -190,6 +198,9 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.clone()));
         }
+        if let Some(v) = &self.updated_mesc {
+            query.push(("updated_mesc", v.clone()));
+        }
     }
 }
 
@@ -214,7 +225,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant or user.
 /// Uploads a file (multipart).
 ///
-/// Formerly `task.UploadTaskAttachment` (the facts' name); named after the official SDK.
+/// Formerly `task.UploadTaskAttachment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/attachment/upload)
 #[doc(alias = "UploadTaskAttachment")]

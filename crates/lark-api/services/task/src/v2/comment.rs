@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.CreateTaskCommentV2` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTaskCommentV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/comment/create)
 #[doc(alias = "CreateTaskCommentV2")]
@@ -95,7 +95,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.DeleteTaskCommentV2` (the facts' name); named after the official SDK.
+/// Formerly `task.DeleteTaskCommentV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/comment/delete)
 #[doc(alias = "DeleteTaskCommentV2")]
@@ -133,7 +133,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.GetTaskCommentV2` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskCommentV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/comment/get)
 #[doc(alias = "GetTaskCommentV2")]
@@ -193,7 +193,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.ListTaskComment` (the facts' name); named after the official SDK.
+/// Formerly `task.ListTaskComment` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/comment/list)
 #[doc(alias = "ListTaskComment")]
@@ -314,7 +314,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.UpdateTaskCommentV2` (the facts' name); named after the official SDK.
+/// Formerly `task.UpdateTaskCommentV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/comment/patch)
 #[doc(alias = "UpdateTaskCommentV2")]

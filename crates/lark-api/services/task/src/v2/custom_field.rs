@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.AddTaskCustomField` (the facts' name); named after the official SDK.
+/// Formerly `task.AddTaskCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/custom_field/add)
 #[doc(alias = "AddTaskCustomField")]
@@ -56,7 +56,7 @@ impl lark_core::endpoint::Endpoint for Add {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.CreateTaskCustomField` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTaskCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/custom_field/create)
 #[doc(alias = "CreateTaskCustomField")]
@@ -193,7 +193,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.GetTaskCustomField` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/custom_field/get)
 #[doc(alias = "GetTaskCustomField")]
@@ -253,7 +253,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.ListTaskCustomField` (the facts' name); named after the official SDK.
+/// Formerly `task.ListTaskCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/custom_field/list)
 #[doc(alias = "ListTaskCustomField")]
@@ -265,6 +265,7 @@ pub struct List {
     user_id_type: Option<lark_api_common::UserIdType>,
     resource_type: Option<String>,
     resource_id: Option<String>,
+    update_msec: Option<String>,
 }
 
 impl List {
@@ -276,6 +277,7 @@ impl List {
             user_id_type: None,
             resource_type: None,
             resource_id: None,
+            update_msec: None,
         }
     }
 
@@ -306,6 +308,12 @@ impl List {
     /// Sets `resource_id` (query, `string`).
     pub fn resource_id(mut self, v: impl Into<String>) -> Self {
         self.resource_id = Some(v.into());
+        self
+    }
+
+    /// Sets `update_msec` (query, `string`).
+    pub fn update_msec(mut self, v: impl Into<String>) -> Self {
+        self.update_msec = Some(v.into());
         self
     }
 }
@@ -348,6 +356,9 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.resource_id {
             query.push(("resource_id", v.clone()));
         }
+        if let Some(v) = &self.update_msec {
+            query.push(("update_msec", v.clone()));
+        }
     }
 }
 
@@ -371,7 +382,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.RemoveTaskCustomField` (the facts' name); named after the official SDK.
+/// Formerly `task.RemoveTaskCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/custom_field/remove)
 #[doc(alias = "RemoveTaskCustomField")]
@@ -422,7 +433,7 @@ impl lark_core::endpoint::Endpoint for Remove {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.UpdateTaskCustomField` (the facts' name); named after the official SDK.
+/// Formerly `task.UpdateTaskCustomField` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/custom_field/patch)
 #[doc(alias = "UpdateTaskCustomField")]
@@ -501,46 +512,6 @@ impl lark_core::endpoint::Endpoint for Patch {
     }
 }
 
-/// Part of a request.
-#[doc(alias = "UpdateTaskCustomFieldReqCustomField")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct PatchCustomField {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub number_setting: Option<crate::v2::custom_field::NumberSetting>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub member_setting: Option<crate::v2::custom_field::MemberSetting>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub datetime_setting: Option<crate::v2::custom_field::DatetimeSetting>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub single_select_setting: Option<crate::v2::custom_field::PatchCustomFieldSingleSelectSetting>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub multi_select_setting: Option<crate::v2::custom_field::PatchCustomFieldSingleSelectSetting>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text_setting: Option<serde_json::Value>,
-}
-
-/// Part of a request.
-#[doc(alias = "UpdateTaskCustomFieldReqCustomFieldMultiSelectSetting")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct PatchCustomFieldSingleSelectSetting {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<crate::v2::custom_field::PatchCustomFieldSingleSelectSettingOption>>,
-}
-
-/// Part of a request.
-#[doc(alias = "UpdateTaskCustomFieldReqCustomFieldMultiSelectSettingOption")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct PatchCustomFieldSingleSelectSettingOption {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub guid: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub color_index: Option<i64>,
-}
-
 /// Part of a request and of an answer.
 #[doc(alias = "CreateTaskCustomFieldReqDatetimeSetting")]
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -617,6 +588,46 @@ pub struct CustomField {
 #[non_exhaustive]
 pub struct CustomFieldSingleSelectSetting {
     pub options: Option<Vec<crate::v2::CustomFieldSingleSelectSettingOption>>,
+}
+
+/// Part of a request.
+#[doc(alias = "UpdateTaskCustomFieldReqCustomField")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PatchCustomField {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number_setting: Option<crate::v2::custom_field::NumberSetting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_setting: Option<crate::v2::custom_field::MemberSetting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datetime_setting: Option<crate::v2::custom_field::DatetimeSetting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub single_select_setting: Option<crate::v2::custom_field::PatchCustomFieldSingleSelectSetting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_select_setting: Option<crate::v2::custom_field::PatchCustomFieldSingleSelectSetting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_setting: Option<serde_json::Value>,
+}
+
+/// Part of a request.
+#[doc(alias = "UpdateTaskCustomFieldReqCustomFieldMultiSelectSetting")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PatchCustomFieldSingleSelectSetting {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<crate::v2::custom_field::PatchCustomFieldSingleSelectSettingOption>>,
+}
+
+/// Part of a request.
+#[doc(alias = "UpdateTaskCustomFieldReqCustomFieldMultiSelectSettingOption")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PatchCustomFieldSingleSelectSettingOption {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color_index: Option<i64>,
 }
 
 lark_core::string_enum! {

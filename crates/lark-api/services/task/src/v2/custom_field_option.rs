@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.CreateTaskCustomFieldOption` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTaskCustomFieldOption` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/custom_field-option/create)
 #[doc(alias = "CreateTaskCustomFieldOption")]
@@ -100,7 +100,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.UpdateTaskCustomFieldOption` (the facts' name); named after the official SDK.
+/// Formerly `task.UpdateTaskCustomFieldOption` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/custom_field-option/patch)
 #[doc(alias = "UpdateTaskCustomFieldOption")]

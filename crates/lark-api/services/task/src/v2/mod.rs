@@ -8,8 +8,37 @@ pub mod custom_field_option;
 pub mod section;
 pub mod task;
 pub mod task_subtask;
+pub mod task_v2;
 pub mod tasklist;
 pub mod tasklist_activity_subscription;
+
+/// Part of an answer.
+#[doc(alias = "CreateTaskCustomFieldOptionRespOption")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CustomFieldSingleSelectSettingOption {
+    pub guid: Option<String>,
+    pub name: Option<String>,
+    pub color_index: Option<i64>,
+    pub is_hidden: Option<bool>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateTaskReqDocxSource")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DocxSource {
+    pub token: String,
+    pub block_id: String,
+}
+
+/// Part of an answer.
+#[doc(alias = "AddTaskMemberRespTaskAssigneeRelated")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct AssigneeRelated {
+    pub id: Option<String>,
+    pub completed_at: Option<String>,
+}
 
 /// Part of an answer.
 #[doc(alias = "AddTaskMemberRespTaskAttachmentResource")]
@@ -20,14 +49,17 @@ pub struct Resource {
     pub id: Option<String>,
 }
 
-/// Part of an answer.
+/// Part of a request and of an answer.
 #[doc(alias = "AddTaskMemberRespTaskAttachmentUploader")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Creator {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -81,6 +113,22 @@ pub struct PlatformI18nName {
     pub es_es: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ko_kr: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "AddTaskMemberRespTaskCustomField")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CustomField {
+    pub guid: Option<String>,
+    pub r#type: Option<String>,
+    pub number_value: Option<String>,
+    pub datetime_value: Option<String>,
+    pub member_value: Option<Vec<crate::v2::Creator>>,
+    pub single_select_value: Option<String>,
+    pub multi_select_value: Option<Vec<String>>,
+    pub name: Option<String>,
+    pub text_value: Option<String>,
 }
 
 /// Part of a request and of an answer.
@@ -179,12 +227,18 @@ pub struct Uploader {
 }
 
 /// Part of an answer.
-#[doc(alias = "CreateTaskCustomFieldOptionRespOption")]
+#[doc(alias = "AddTaskDependencyRespDependencie")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
-pub struct CustomFieldSingleSelectSettingOption {
-    pub guid: Option<String>,
-    pub name: Option<String>,
-    pub color_index: Option<i64>,
-    pub is_hidden: Option<bool>,
+pub struct Dependency {
+    pub r#type: Option<crate::v2::Type>,
+    pub task_guid: Option<String>,
+}
+
+lark_core::string_enum! {
+/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
+Type {
+Prev = "prev",
+Next = "next",
+}
 }

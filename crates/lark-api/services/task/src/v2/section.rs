@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.CreateTaskSection` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTaskSection` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/section/create)
 #[doc(alias = "CreateTaskSection")]
@@ -97,7 +97,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.DeleteTaskSection` (the facts' name); named after the official SDK.
+/// Formerly `task.DeleteTaskSection` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/section/delete)
 #[doc(alias = "DeleteTaskSection")]
@@ -135,7 +135,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.GetTaskSection` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskSection` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/section/get)
 #[doc(alias = "GetTaskSection")]
@@ -195,7 +195,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.GetTaskSectionList` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskSectionList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/section/list)
 #[doc(alias = "GetTaskSectionList")]
@@ -207,6 +207,7 @@ pub struct List {
     resource_type: String,
     resource_id: Option<String>,
     user_id_type: Option<String>,
+    update_msec: Option<String>,
 }
 
 impl List {
@@ -218,6 +219,7 @@ impl List {
             resource_type: resource_type.into(),
             resource_id: None,
             user_id_type: None,
+            update_msec: None,
         }
     }
 
@@ -242,6 +244,12 @@ impl List {
     /// Sets `user_id_type` (query, `string`).
     pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `update_msec` (query, `string`).
+    pub fn update_msec(mut self, v: impl Into<String>) -> Self {
+        self.update_msec = Some(v.into());
         self
     }
 }
@@ -282,6 +290,9 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.clone()));
         }
+        if let Some(v) = &self.update_msec {
+            query.push(("update_msec", v.clone()));
+        }
     }
 }
 
@@ -306,7 +317,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.GetTaskTaskListOfSection` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskTaskListOfSection` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/section/tasks)
 #[doc(alias = "GetTaskTaskListOfSection")]
@@ -319,6 +330,7 @@ pub struct Tasks {
     completed: Option<bool>,
     created_from: Option<String>,
     created_to: Option<String>,
+    user_id_type: Option<String>,
 }
 
 impl Tasks {
@@ -331,6 +343,7 @@ impl Tasks {
             completed: None,
             created_from: None,
             created_to: None,
+            user_id_type: None,
         }
     }
 
@@ -361,6 +374,12 @@ impl Tasks {
     /// Sets `created_to` (query, `string`).
     pub fn created_to(mut self, v: impl Into<String>) -> Self {
         self.created_to = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `string`).
+    pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
+        self.user_id_type = Some(v.into());
         self
     }
 }
@@ -404,6 +423,9 @@ impl lark_core::endpoint::Endpoint for Tasks {
         if let Some(v) = &self.created_to {
             query.push(("created_to", v.clone()));
         }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.clone()));
+        }
     }
 }
 
@@ -427,7 +449,7 @@ impl lark_core::endpoint::Page for TasksResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.UpdateTaskSection` (the facts' name); named after the official SDK.
+/// Formerly `task.UpdateTaskSection` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/section/patch)
 #[doc(alias = "UpdateTaskSection")]
@@ -507,6 +529,30 @@ impl lark_core::endpoint::Endpoint for Patch {
 }
 
 /// Part of an answer.
+#[doc(alias = "CreateTaskSectionRespSection")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Section {
+    pub guid: Option<String>,
+    pub name: Option<String>,
+    pub resource_type: Option<String>,
+    pub is_default: Option<bool>,
+    pub creator: Option<crate::v2::Uploader>,
+    pub tasklist: Option<crate::v2::section::Tasklist>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "CreateTaskSectionRespSectionTasklist")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Tasklist {
+    pub guid: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Part of an answer.
 #[doc(alias = "GetTaskSectionListRespItem")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -555,28 +601,4 @@ pub struct Section2 {
     pub tasklist: Option<crate::v2::section::Tasklist>,
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateTaskSectionRespSection")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Section {
-    pub guid: Option<String>,
-    pub name: Option<String>,
-    pub resource_type: Option<String>,
-    pub is_default: Option<bool>,
-    pub creator: Option<crate::v2::Uploader>,
-    pub tasklist: Option<crate::v2::section::Tasklist>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateTaskSectionRespSectionTasklist")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Tasklist {
-    pub guid: Option<String>,
-    pub name: Option<String>,
 }

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.AddTaskDependency` (the facts' name); named after the official SDK.
+/// Formerly `task.AddTaskDependency` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/add_dependencies)
 #[doc(alias = "AddTaskDependency")]
@@ -41,7 +41,7 @@ impl AddDependencies {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct AddDependenciesResponse {
-    pub dependencies: Option<Vec<crate::v2::task::AddDependenciesDependency>>,
+    pub dependencies: Option<Vec<crate::v2::Dependency>>,
 }
 
 impl lark_core::endpoint::Endpoint for AddDependencies {
@@ -67,7 +67,7 @@ impl lark_core::endpoint::Endpoint for AddDependencies {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.RemoveTaskDependency` (the facts' name); named after the official SDK.
+/// Formerly `task.RemoveTaskDependency` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/remove_dependencies)
 #[doc(alias = "RemoveTaskDependency")]
@@ -103,7 +103,7 @@ impl RemoveDependencies {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct RemoveDependenciesResponse {
-    pub dependencies: Option<Vec<crate::v2::task::AddDependenciesDependency>>,
+    pub dependencies: Option<Vec<crate::v2::Dependency>>,
 }
 
 impl lark_core::endpoint::Endpoint for RemoveDependencies {
@@ -130,7 +130,7 @@ impl lark_core::endpoint::Endpoint for RemoveDependencies {
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (body); filled in by the client when retries are on.
 ///
-/// Formerly `task.AddTaskMember` (the facts' name); named after the official SDK.
+/// Formerly `task.AddTaskMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/add_members)
 #[doc(alias = "AddTaskMember")]
@@ -216,7 +216,7 @@ impl lark_core::endpoint::Endpoint for AddMembers {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.RemoveTaskMember` (the facts' name); named after the official SDK.
+/// Formerly `task.RemoveTaskMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/remove_members)
 #[doc(alias = "RemoveTaskMember")]
@@ -293,7 +293,7 @@ impl lark_core::endpoint::Endpoint for RemoveMembers {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.AddTaskReminder` (the facts' name); named after the official SDK.
+/// Formerly `task.AddTaskReminder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/add_reminders)
 #[doc(alias = "AddTaskReminder")]
@@ -370,7 +370,7 @@ impl lark_core::endpoint::Endpoint for AddReminders {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.RemoveTaskReminder` (the facts' name); named after the official SDK.
+/// Formerly `task.RemoveTaskReminder` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/remove_reminders)
 #[doc(alias = "RemoveTaskReminder")]
@@ -445,7 +445,7 @@ impl lark_core::endpoint::Endpoint for RemoveReminders {
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (body); filled in by the client when retries are on.
 ///
-/// Formerly `task.CreateTaskV2` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTaskV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/create)
 #[doc(alias = "CreateTaskV2")]
@@ -484,11 +484,17 @@ pub struct Create {
     #[serde(skip_serializing_if = "Option::is_none")]
     is_milestone: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    custom_fields: Option<Vec<crate::v2::task::CreateCustomField>>,
+    custom_fields: Option<Vec<crate::v2::task::CustomField>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    docx_source: Option<crate::v2::task::DocxSource>,
+    docx_source: Option<crate::v2::DocxSource>,
     #[serde(skip_serializing_if = "Option::is_none")]
     positive_reminders: Option<Vec<crate::v2::Reminder>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_task_status: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_task_progress: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text_deliveries: Option<Vec<String>>,
 }
 
 impl Create {
@@ -514,6 +520,9 @@ impl Create {
             custom_fields: None,
             docx_source: None,
             positive_reminders: None,
+            agent_task_status: None,
+            agent_task_progress: None,
+            text_deliveries: None,
         }
     }
 
@@ -616,17 +625,17 @@ impl Create {
         self
     }
 
-    /// Sets `custom_fields` (body, `list<CreateCustomField>`).
+    /// Sets `custom_fields` (body, `list<CustomField>`).
     pub fn custom_fields(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v2::task::CreateCustomField>>,
+        v: impl IntoIterator<Item = impl Into<crate::v2::task::CustomField>>,
     ) -> Self {
         self.custom_fields = Some(v.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets `docx_source` (body, `DocxSource`).
-    pub fn docx_source(mut self, v: impl Into<crate::v2::task::DocxSource>) -> Self {
+    pub fn docx_source(mut self, v: impl Into<crate::v2::DocxSource>) -> Self {
         self.docx_source = Some(v.into());
         self
     }
@@ -637,6 +646,24 @@ impl Create {
         v: impl IntoIterator<Item = impl Into<crate::v2::Reminder>>,
     ) -> Self {
         self.positive_reminders = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `agent_task_status` (body, `i64`).
+    pub fn agent_task_status(mut self, v: impl Into<i64>) -> Self {
+        self.agent_task_status = Some(v.into());
+        self
+    }
+
+    /// Sets `agent_task_progress` (body, `string`).
+    pub fn agent_task_progress(mut self, v: impl Into<String>) -> Self {
+        self.agent_task_progress = Some(v.into());
+        self
+    }
+
+    /// Sets `text_deliveries` (body, `list<string>`).
+    pub fn text_deliveries(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.text_deliveries = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -676,7 +703,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.DeleteTaskV2` (the facts' name); named after the official SDK.
+/// Formerly `task.DeleteTaskV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/delete)
 #[doc(alias = "DeleteTaskV2")]
@@ -714,7 +741,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.GetTaskV2` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/get)
 #[doc(alias = "GetTaskV2")]
@@ -771,10 +798,10 @@ impl lark_core::endpoint::Endpoint for Get {
 
 /// `task.v2.task.list`: `GET /open-apis/task/v2/tasks`
 ///
-/// Token: user.
+/// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.GetTaskListV2` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskListV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/list)
 #[doc(alias = "GetTaskListV2")]
@@ -786,6 +813,7 @@ pub struct List {
     completed: Option<bool>,
     r#type: Option<String>,
     user_id_type: Option<String>,
+    agent_task_status: Option<i64>,
 }
 
 impl List {
@@ -797,6 +825,7 @@ impl List {
             completed: None,
             r#type: None,
             user_id_type: None,
+            agent_task_status: None,
         }
     }
 
@@ -827,6 +856,12 @@ impl List {
     /// Sets `user_id_type` (query, `string`).
     pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `agent_task_status` (query, `i64`).
+    pub fn agent_task_status(mut self, v: impl Into<i64>) -> Self {
+        self.agent_task_status = Some(v.into());
         self
     }
 }
@@ -867,6 +902,9 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.clone()));
         }
+        if let Some(v) = &self.agent_task_status {
+            query.push(("agent_task_status", v.to_string()));
+        }
     }
 }
 
@@ -890,7 +928,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.GetTaskTasklists` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskTasklists` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/tasklists)
 #[doc(alias = "GetTaskTasklists")]
@@ -935,7 +973,7 @@ impl lark_core::endpoint::Endpoint for Tasklists {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.UpdateTaskV2` (the facts' name); named after the official SDK.
+/// Formerly `task.UpdateTaskV2` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/patch)
 #[doc(alias = "UpdateTaskV2")]
@@ -1018,7 +1056,7 @@ impl lark_core::endpoint::Endpoint for Patch {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.AddTaskTasklist` (the facts' name); named after the official SDK.
+/// Formerly `task.AddTaskTasklist` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/add_tasklist)
 #[doc(alias = "AddTaskTasklist")]
@@ -1094,7 +1132,7 @@ impl lark_core::endpoint::Endpoint for AddTasklist {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.RemoveTaskTasklist` (the facts' name); named after the official SDK.
+/// Formerly `task.RemoveTaskTasklist` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task/remove_tasklist)
 #[doc(alias = "RemoveTaskTasklist")]
@@ -1157,13 +1195,300 @@ impl lark_core::endpoint::Endpoint for RemoveTasklist {
     }
 }
 
-/// Part of an answer.
-#[doc(alias = "AddTaskMemberRespTaskAssigneeRelated")]
+/// `task.v2.task.setAncestorTask`: `POST /open-apis/task/v2/tasks/:task_guid/set_ancestor_task`
+///
+/// Token: tenant or user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `task.SetAncestorTaskTaskV2Task`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=set_ancestor_task&project=task&resource=task&version=v2)
+#[doc(alias = "SetAncestorTaskTaskV2Task")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct SetAncestorTask {
+    #[serde(skip)]
+    task_guid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ancestor_guid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_user_id: Option<String>,
+}
+
+impl SetAncestorTask {
+    /// A request with its required `task_guid`.
+    pub fn new(task_guid: impl Into<String>) -> Self {
+        Self {
+            task_guid: task_guid.into(),
+            ancestor_guid: None,
+            user_id_type: None,
+            target_user_id: None,
+        }
+    }
+
+    /// Sets `ancestor_guid` (body, `string`).
+    pub fn ancestor_guid(mut self, v: impl Into<String>) -> Self {
+        self.ancestor_guid = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (body, `string`).
+    pub fn user_id_type(mut self, v: impl Into<String>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `target_user_id` (body, `string`).
+    pub fn target_user_id(mut self, v: impl Into<String>) -> Self {
+        self.target_user_id = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for SetAncestorTask {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::task::V2_TASK_SET_ANCESTOR_TASK
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::task::V2_TASK_SET_ANCESTOR_TASK.path,
+            &[("task_guid", self.task_guid.as_str())],
+        )
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `task.v2.task.search`: `POST /open-apis/task/v2/tasks/search`
+///
+/// Token: user.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `task.SearchTaskV2Task`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=search&project=task&resource=task&version=v2)
+#[doc(alias = "SearchTaskV2Task")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Search {
+    #[serde(skip)]
+    page_size: Option<i64>,
+    #[serde(skip)]
+    page_token: Option<String>,
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter: Option<crate::v2::task::Filter>,
+}
+
+impl Search {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self {
+            page_size: None,
+            page_token: None,
+            user_id_type: None,
+            query: None,
+            filter: None,
+        }
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `query` (body, `string`).
+    pub fn query(mut self, v: impl Into<String>) -> Self {
+        self.query = Some(v.into());
+        self
+    }
+
+    /// Sets `filter` (body, `Filter`).
+    pub fn filter(mut self, v: impl Into<crate::v2::task::Filter>) -> Self {
+        self.filter = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`Search`].
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
-pub struct AssigneeRelated {
-    pub id: Option<String>,
+pub struct SearchResponse {
+    pub items: Option<Vec<lark_api_common::TaskItem>>,
+    pub total: Option<i64>,
+    pub has_more: Option<bool>,
+    pub page_token: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl lark_core::endpoint::Endpoint for Search {
+    type Output = SearchResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::task::V2_TASK_SEARCH
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::task::V2_TASK_SEARCH
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+impl lark_core::endpoint::Paginated for Search {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for SearchResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
+/// Part of an answer.
+#[doc(alias = "AddTaskMemberRespTask")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Task {
+    pub guid: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub due: Option<crate::v2::Start>,
+    pub reminders: Option<Vec<crate::Reminder>>,
+    pub creator: Option<crate::v2::Creator>,
+    pub members: Option<Vec<crate::v2::Creator>>,
     pub completed_at: Option<String>,
+    pub attachments: Option<Vec<crate::v2::task::Attachment>>,
+    pub origin: Option<crate::v2::Origin>,
+    pub extra: Option<String>,
+    pub tasklists: Option<Vec<crate::v2::Tasklist>>,
+    pub repeat_rule: Option<String>,
+    pub parent_task_guid: Option<String>,
+    pub mode: Option<i64>,
+    pub source: Option<i64>,
+    pub custom_complete: Option<crate::v2::CustomComplete>,
+    pub task_id: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub status: Option<String>,
+    pub url: Option<String>,
+    pub start: Option<crate::v2::Start>,
+    pub subtask_count: Option<i64>,
+    pub is_milestone: Option<bool>,
+    pub custom_fields: Option<Vec<crate::v2::CustomField>>,
+    pub dependencies: Option<Vec<crate::v2::Dependency>>,
+    pub assignee_related: Option<Vec<crate::v2::AssigneeRelated>>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateTaskReqCustomField")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CustomField {
+    pub guid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_value: Option<Vec<crate::v2::task::MemberValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datetime_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub single_select_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_select_value: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_value: Option<String>,
+}
+
+/// Part of a request.
+#[doc(alias = "CreateTaskReqCustomFieldMemberValue")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct MemberValue {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "CreateTaskRespTask")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateTask {
+    pub guid: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub due: Option<crate::v2::Start>,
+    pub reminders: Option<Vec<crate::Reminder>>,
+    pub creator: Option<crate::v2::Creator>,
+    pub members: Option<Vec<crate::v2::Creator>>,
+    pub completed_at: Option<String>,
+    pub attachments: Option<Vec<crate::v2::task::Attachment>>,
+    pub origin: Option<crate::v2::Origin>,
+    pub extra: Option<String>,
+    pub tasklists: Option<Vec<crate::v2::Tasklist>>,
+    pub repeat_rule: Option<String>,
+    pub parent_task_guid: Option<String>,
+    pub mode: Option<i64>,
+    pub source: Option<i64>,
+    pub custom_complete: Option<crate::v2::CustomComplete>,
+    pub task_id: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub status: Option<String>,
+    pub url: Option<String>,
+    pub start: Option<crate::v2::Start>,
+    pub subtask_count: Option<i64>,
+    pub is_milestone: Option<bool>,
+    pub custom_fields: Option<Vec<crate::v2::CustomField>>,
+    pub dependencies: Option<Vec<crate::v2::Dependency>>,
+    pub assignee_related: Option<Vec<crate::v2::AssigneeRelated>>,
+    pub positive_reminders: Option<Vec<crate::Reminder>>,
 }
 
 /// Part of an answer.
@@ -1212,7 +1537,7 @@ pub struct TaskItem {
     pub subtask_count: Option<i64>,
     pub is_milestone: Option<bool>,
     pub custom_fields: Option<Vec<crate::v2::task::TaskItemCustomField>>,
-    pub dependencies: Option<Vec<crate::v2::task::AddDependenciesDependency>>,
+    pub dependencies: Option<Vec<crate::v2::Dependency>>,
 }
 
 /// Part of an answer.
@@ -1230,22 +1555,6 @@ pub struct TaskItemCustomField {
     pub name: Option<String>,
 }
 
-/// Part of an answer.
-#[doc(alias = "AddTaskMemberRespTaskCustomField")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct CustomField {
-    pub guid: Option<String>,
-    pub r#type: Option<String>,
-    pub number_value: Option<String>,
-    pub datetime_value: Option<String>,
-    pub member_value: Option<Vec<crate::v2::Creator>>,
-    pub single_select_value: Option<String>,
-    pub multi_select_value: Option<Vec<String>>,
-    pub name: Option<String>,
-    pub text_value: Option<String>,
-}
-
 /// Part of a request.
 #[doc(alias = "RemoveTaskDependencyReqDependencie")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -1261,6 +1570,22 @@ pub struct RemoveMembersMember {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     pub role: String,
+}
+
+/// Part of a request.
+#[doc(alias = "SearchTaskV2TaskReqFilter")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Filter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creator_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_completed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_time: Option<lark_api_common::TimeRange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follower_ids: Option<Vec<String>>,
 }
 
 /// Part of a request.
@@ -1288,24 +1613,15 @@ pub struct PatchTask {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_milestone: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_fields: Option<Vec<crate::v2::task::CreateCustomField>>,
+    pub custom_fields: Option<Vec<crate::v2::task::CustomField>>,
 }
 
 /// Part of a request.
 #[doc(alias = "AddTaskDependencyReqDependencie")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Dependency {
-    pub r#type: crate::v2::task::Type,
+    pub r#type: crate::v2::Type,
     pub task_guid: String,
-}
-
-/// Part of an answer.
-#[doc(alias = "AddTaskDependencyRespDependencie")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct AddDependenciesDependency {
-    pub r#type: Option<crate::v2::task::Type>,
-    pub task_guid: Option<String>,
 }
 
 /// Part of a request.
@@ -1318,122 +1634,4 @@ pub struct Member {
     pub role: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-}
-
-/// Part of an answer.
-#[doc(alias = "AddTaskMemberRespTask")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct Task {
-    pub guid: Option<String>,
-    pub summary: Option<String>,
-    pub description: Option<String>,
-    pub due: Option<crate::v2::Start>,
-    pub reminders: Option<Vec<crate::Reminder>>,
-    pub creator: Option<crate::v2::Creator>,
-    pub members: Option<Vec<crate::v2::Creator>>,
-    pub completed_at: Option<String>,
-    pub attachments: Option<Vec<crate::v2::task::Attachment>>,
-    pub origin: Option<crate::v2::Origin>,
-    pub extra: Option<String>,
-    pub tasklists: Option<Vec<crate::v2::Tasklist>>,
-    pub repeat_rule: Option<String>,
-    pub parent_task_guid: Option<String>,
-    pub mode: Option<i64>,
-    pub source: Option<i64>,
-    pub custom_complete: Option<crate::v2::CustomComplete>,
-    pub task_id: Option<String>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-    pub status: Option<String>,
-    pub url: Option<String>,
-    pub start: Option<crate::v2::Start>,
-    pub subtask_count: Option<i64>,
-    pub is_milestone: Option<bool>,
-    pub custom_fields: Option<Vec<crate::v2::task::CustomField>>,
-    pub dependencies: Option<Vec<crate::v2::task::AddDependenciesDependency>>,
-    pub assignee_related: Option<Vec<crate::v2::task::AssigneeRelated>>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateTaskReqCustomField")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct CreateCustomField {
-    pub guid: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub number_value: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub member_value: Option<Vec<crate::v2::task::MemberValue>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub datetime_value: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub single_select_value: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub multi_select_value: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text_value: Option<String>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateTaskReqCustomFieldMemberValue")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct MemberValue {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateTaskReqDocxSource")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct DocxSource {
-    pub token: String,
-    pub block_id: String,
-}
-
-/// Part of an answer.
-#[doc(alias = "CreateTaskRespTask")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct CreateTask {
-    pub guid: Option<String>,
-    pub summary: Option<String>,
-    pub description: Option<String>,
-    pub due: Option<crate::v2::Start>,
-    pub reminders: Option<Vec<crate::Reminder>>,
-    pub creator: Option<crate::v2::Creator>,
-    pub members: Option<Vec<crate::v2::Creator>>,
-    pub completed_at: Option<String>,
-    pub attachments: Option<Vec<crate::v2::task::Attachment>>,
-    pub origin: Option<crate::v2::Origin>,
-    pub extra: Option<String>,
-    pub tasklists: Option<Vec<crate::v2::Tasklist>>,
-    pub repeat_rule: Option<String>,
-    pub parent_task_guid: Option<String>,
-    pub mode: Option<i64>,
-    pub source: Option<i64>,
-    pub custom_complete: Option<crate::v2::CustomComplete>,
-    pub task_id: Option<String>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-    pub status: Option<String>,
-    pub url: Option<String>,
-    pub start: Option<crate::v2::Start>,
-    pub subtask_count: Option<i64>,
-    pub is_milestone: Option<bool>,
-    pub custom_fields: Option<Vec<crate::v2::task::CustomField>>,
-    pub dependencies: Option<Vec<crate::v2::task::AddDependenciesDependency>>,
-    pub assignee_related: Option<Vec<crate::v2::task::AssigneeRelated>>,
-    pub positive_reminders: Option<Vec<crate::Reminder>>,
-}
-
-lark_core::string_enum! {
-/// The values of `type` the platform documents; a value it adds later arrives as `Other`.
-Type {
-Prev = "prev",
-Next = "next",
-}
 }

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Idempotency key: `client_token` (body); filled in by the client when retries are on.
 ///
-/// Formerly `task.CreateTaskSubtask` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTaskSubtask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task-subtask/create)
 #[doc(alias = "CreateTaskSubtask")]
@@ -42,6 +42,20 @@ pub struct Create {
     start: Option<crate::v2::Start>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reminders: Option<Vec<crate::v2::Reminder>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mode: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_milestone: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_fields: Option<Vec<crate::v2::task_subtask::CustomField>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    docx_source: Option<crate::v2::DocxSource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_task_status: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_task_progress: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text_deliveries: Option<Vec<String>>,
 }
 
 impl Create {
@@ -63,6 +77,13 @@ impl Create {
             client_token: None,
             start: None,
             reminders: None,
+            mode: None,
+            is_milestone: None,
+            custom_fields: None,
+            docx_source: None,
+            agent_task_status: None,
+            agent_task_progress: None,
+            text_deliveries: None,
         }
     }
 
@@ -149,6 +170,51 @@ impl Create {
         self.reminders = Some(v.into_iter().map(Into::into).collect());
         self
     }
+
+    /// Sets `mode` (body, `i64`).
+    pub fn mode(mut self, v: impl Into<i64>) -> Self {
+        self.mode = Some(v.into());
+        self
+    }
+
+    /// Sets `is_milestone` (body, `bool`).
+    pub fn is_milestone(mut self, v: impl Into<bool>) -> Self {
+        self.is_milestone = Some(v.into());
+        self
+    }
+
+    /// Sets `custom_fields` (body, `list<CustomField>`).
+    pub fn custom_fields(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::v2::task_subtask::CustomField>>,
+    ) -> Self {
+        self.custom_fields = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `docx_source` (body, `DocxSource`).
+    pub fn docx_source(mut self, v: impl Into<crate::v2::DocxSource>) -> Self {
+        self.docx_source = Some(v.into());
+        self
+    }
+
+    /// Sets `agent_task_status` (body, `i64`).
+    pub fn agent_task_status(mut self, v: impl Into<i64>) -> Self {
+        self.agent_task_status = Some(v.into());
+        self
+    }
+
+    /// Sets `agent_task_progress` (body, `string`).
+    pub fn agent_task_progress(mut self, v: impl Into<String>) -> Self {
+        self.agent_task_progress = Some(v.into());
+        self
+    }
+
+    /// Sets `text_deliveries` (body, `list<string>`).
+    pub fn text_deliveries(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.text_deliveries = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
 }
 
 /// The answer of [`Create`].
@@ -188,7 +254,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.GetTaskSubtaskList` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskSubtaskList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/task-subtask/list)
 #[doc(alias = "GetTaskSubtaskList")]
@@ -281,4 +347,23 @@ impl lark_core::endpoint::Page for ListResponse {
     fn next_page_token(&self) -> Option<&str> {
         self.page_token.as_deref()
     }
+}
+
+/// Part of a request.
+#[doc(alias = "CreateTaskSubtaskReqCustomField")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CustomField {
+    pub guid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_value: Option<Vec<crate::v2::Creator>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datetime_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub single_select_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_select_value: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_value: Option<String>,
 }

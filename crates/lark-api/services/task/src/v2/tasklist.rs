@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.CreateTaskTasklist` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTaskTasklist` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist/create)
 #[doc(alias = "CreateTaskTasklist")]
@@ -17,6 +17,8 @@ pub struct Create {
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     members: Option<Vec<crate::v2::Uploader>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    archive_tasklist: Option<bool>,
 }
 
 impl Create {
@@ -26,6 +28,7 @@ impl Create {
             user_id_type: None,
             name: name.into(),
             members: None,
+            archive_tasklist: None,
         }
     }
 
@@ -38,6 +41,12 @@ impl Create {
     /// Sets `members` (body, `list<Uploader>`).
     pub fn members(mut self, v: impl IntoIterator<Item = impl Into<crate::v2::Uploader>>) -> Self {
         self.members = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `archive_tasklist` (body, `bool`).
+    pub fn archive_tasklist(mut self, v: impl Into<bool>) -> Self {
+        self.archive_tasklist = Some(v.into());
         self
     }
 }
@@ -77,7 +86,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.DeleteTaskTasklist` (the facts' name); named after the official SDK.
+/// Formerly `task.DeleteTaskTasklist` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist/delete)
 #[doc(alias = "DeleteTaskTasklist")]
@@ -115,7 +124,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.GetTaskTasklist` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskTasklist` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist/get)
 #[doc(alias = "GetTaskTasklist")]
@@ -175,7 +184,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.GetTaskTasklistList` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskTasklistList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist/list)
 #[doc(alias = "GetTaskTasklistList")]
@@ -271,7 +280,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.AddTaskTasklistMember` (the facts' name); named after the official SDK.
+/// Formerly `task.AddTaskTasklistMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist/add_members)
 #[doc(alias = "AddTaskTasklistMember")]
@@ -345,7 +354,7 @@ impl lark_core::endpoint::Endpoint for AddMembers {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.RemoveTaskTasklistMember` (the facts' name); named after the official SDK.
+/// Formerly `task.RemoveTaskTasklistMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist/remove_members)
 #[doc(alias = "RemoveTaskTasklistMember")]
@@ -420,7 +429,7 @@ impl lark_core::endpoint::Endpoint for RemoveMembers {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `task.GetTaskTaskListOfTasklist` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskTaskListOfTasklist` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist/tasks)
 #[doc(alias = "GetTaskTaskListOfTasklist")]
@@ -552,7 +561,7 @@ impl lark_core::endpoint::Page for TasksResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.UpdateTaskTasklist` (the facts' name); named after the official SDK.
+/// Formerly `task.UpdateTaskTasklist` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist/patch)
 #[doc(alias = "UpdateTaskTasklist")]
@@ -643,6 +652,130 @@ impl lark_core::endpoint::Endpoint for Patch {
     }
 }
 
+/// `task.v2.tasklist.search`: `POST /open-apis/task/v2/tasklists/search`
+///
+/// Token: user.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `task.SearchTaskV2Tasklist`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=search&project=task&resource=tasklist&version=v2)
+#[doc(alias = "SearchTaskV2Tasklist")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Search {
+    #[serde(skip)]
+    page_size: Option<i64>,
+    #[serde(skip)]
+    page_token: Option<String>,
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter: Option<crate::v2::tasklist::Filter>,
+}
+
+impl Search {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self {
+            page_size: None,
+            page_token: None,
+            user_id_type: None,
+            query: None,
+            filter: None,
+        }
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `query` (body, `string`).
+    pub fn query(mut self, v: impl Into<String>) -> Self {
+        self.query = Some(v.into());
+        self
+    }
+
+    /// Sets `filter` (body, `Filter`).
+    pub fn filter(mut self, v: impl Into<crate::v2::tasklist::Filter>) -> Self {
+        self.filter = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`Search`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SearchResponse {
+    pub items: Option<Vec<lark_api_common::TaskItem>>,
+    pub total: Option<i64>,
+    pub has_more: Option<bool>,
+    pub page_token: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl lark_core::endpoint::Endpoint for Search {
+    type Output = SearchResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::task::V2_TASKLIST_SEARCH
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::task::V2_TASKLIST_SEARCH
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+impl lark_core::endpoint::Paginated for Search {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for SearchResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
 /// Part of an answer.
 #[doc(alias = "GetTaskTaskListOfTasklistRespItem")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -655,6 +788,16 @@ pub struct TasklistItem {
     pub due: Option<crate::v2::Start>,
     pub members: Option<Vec<crate::v2::Creator>>,
     pub subtask_count: Option<i64>,
+}
+
+/// Part of a request.
+#[doc(alias = "SearchTaskV2TasklistReqFilter")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Filter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<lark_api_common::TimeRange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<Vec<String>>,
 }
 
 /// Part of a request.

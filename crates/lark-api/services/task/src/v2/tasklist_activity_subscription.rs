@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.CreateTaskTasklistActivitySubscription` (the facts' name); named after the official SDK.
+/// Formerly `task.CreateTaskTasklistActivitySubscription` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist-activity_subscription/create)
 #[doc(alias = "CreateTaskTasklistActivitySubscription")]
@@ -103,7 +103,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.DeleteTaskTasklistActivitySubscription` (the facts' name); named after the official SDK.
+/// Formerly `task.DeleteTaskTasklistActivitySubscription` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist-activity_subscription/delete)
 #[doc(alias = "DeleteTaskTasklistActivitySubscription")]
@@ -152,7 +152,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.GetTaskTasklistActivitySubscription` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskTasklistActivitySubscription` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist-activity_subscription/get)
 #[doc(alias = "GetTaskTasklistActivitySubscription")]
@@ -223,7 +223,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.GetTaskTasklistActivitySubscriptionList` (the facts' name); named after the official SDK.
+/// Formerly `task.GetTaskTasklistActivitySubscriptionList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist-activity_subscription/list)
 #[doc(alias = "GetTaskTasklistActivitySubscriptionList")]
@@ -293,7 +293,7 @@ impl lark_core::endpoint::Endpoint for List {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `task.UpdateTaskTasklistActivitySubscription` (the facts' name); named after the official SDK.
+/// Formerly `task.UpdateTaskTasklistActivitySubscription` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/task-v2/tasklist-activity_subscription/patch)
 #[doc(alias = "UpdateTaskTasklistActivitySubscription")]
@@ -393,20 +393,6 @@ impl lark_core::endpoint::Endpoint for Patch {
 }
 
 /// Part of a request.
-#[doc(alias = "UpdateTaskTasklistActivitySubscriptionReqActivitySubscription")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct PatchActivitySubscription {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subscribers: Option<Vec<crate::v2::tasklist_activity_subscription::Subscriber>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub include_keys: Option<Vec<i64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disabled: Option<bool>,
-}
-
-/// Part of a request.
 #[doc(alias = "CreateTaskTasklistActivitySubscriptionReqSubscriber")]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Subscriber {
@@ -425,6 +411,20 @@ pub struct ActivitySubscription {
     pub name: Option<String>,
     pub subscribers: Option<Vec<crate::v2::Uploader>>,
     pub include_keys: Option<Vec<i64>>,
+    pub disabled: Option<bool>,
+}
+
+/// Part of a request.
+#[doc(alias = "UpdateTaskTasklistActivitySubscriptionReqActivitySubscription")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PatchActivitySubscription {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscribers: Option<Vec<crate::v2::tasklist_activity_subscription::Subscriber>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub include_keys: Option<Vec<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
 }
 

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `tenant.GetTenant` (the facts' name); named after the official SDK.
+/// Formerly `tenant.GetTenant` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/tenant-v2/tenant/query)
 #[doc(alias = "GetTenant")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `ai.TranslateText` (the facts' name); named after the official SDK.
+/// Formerly `ai.TranslateText` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/translation-v1/text/translate)
 #[doc(alias = "TranslateText")]
@@ -73,7 +73,7 @@ impl lark_core::endpoint::Endpoint for Translate {
 ///
 /// Token: tenant.
 ///
-/// Formerly `ai.DetectTextLanguage` (the facts' name); named after the official SDK.
+/// Formerly `ai.DetectTextLanguage` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/ai/translation-v1/text/detect)
 #[doc(alias = "DetectTextLanguage")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `trust_party.GetTrustPartyCollaborationTenant` (the facts' name); named after the official SDK.
+/// Formerly `trust_party.GetTrustPartyCollaborationTenant` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/trust_party-v1/collaboration_tenant/get)
 #[doc(alias = "GetTrustPartyCollaborationTenant")]
@@ -51,7 +51,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `trust_party.ListTrustPartyCollaborationTenant` (the facts' name); named after the official SDK.
+/// Formerly `trust_party.ListTrustPartyCollaborationTenant` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/trust_party-v1/collaboration_tenant/list)
 #[doc(alias = "ListTrustPartyCollaborationTenant")]
@@ -139,7 +139,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `trust_party.GetTrustPartyCollaborationTenantVisibleOrganization` (the facts' name); named after the official SDK.
+/// Formerly `trust_party.GetTrustPartyCollaborationTenantVisibleOrganization` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/trust_party-v1/collaboration_tenant/visible_organization)
 #[doc(alias = "GetTrustPartyCollaborationTenantVisibleOrganization")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `trust_party.GetTrustPartyCollaborationTenantCollaborationUser` (the facts' name); named after the official SDK.
+/// Formerly `trust_party.GetTrustPartyCollaborationTenantCollaborationUser` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/trust_party-v1/collaboration_tenant-collaboration_user/get)
 #[doc(alias = "GetTrustPartyCollaborationTenantCollaborationUser")]

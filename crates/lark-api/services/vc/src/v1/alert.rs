@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `vc.GetVCAlertList` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCAlertList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/alert/list)
 #[doc(alias = "GetVCAlertList")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.ExportVCMeetingList` (the facts' name); named after the official SDK.
+/// Formerly `vc.ExportVCMeetingList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/export/meeting_list)
 #[doc(alias = "ExportVCMeetingList")]
@@ -115,7 +115,7 @@ impl lark_core::endpoint::Endpoint for MeetingList {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.ExportVCParticipantList` (the facts' name); named after the official SDK.
+/// Formerly `vc.ExportVCParticipantList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/export/participant_list)
 #[doc(alias = "ExportVCParticipantList")]
@@ -213,7 +213,7 @@ impl lark_core::endpoint::Endpoint for ParticipantList {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.ExportVCParticipantQualityList` (the facts' name); named after the official SDK.
+/// Formerly `vc.ExportVCParticipantQualityList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/export/participant_quality_list)
 #[doc(alias = "ExportVCParticipantQualityList")]
@@ -307,7 +307,7 @@ impl lark_core::endpoint::Endpoint for ParticipantQualityList {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.ExportVCResourceReservationList` (the facts' name); named after the official SDK.
+/// Formerly `vc.ExportVCResourceReservationList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/export/resource_reservation_list)
 #[doc(alias = "ExportVCResourceReservationList")]
@@ -393,7 +393,7 @@ impl lark_core::endpoint::Endpoint for ResourceReservationList {
 /// Token: tenant or user.
 /// Answers raw bytes ([`Download`](lark_core::Download)).
 ///
-/// Formerly `vc.DownloadVCExportFile` (the facts' name); named after the official SDK.
+/// Formerly `vc.DownloadVCExportFile` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/export/download)
 #[doc(alias = "DownloadVCExportFile")]
@@ -434,7 +434,7 @@ impl lark_core::endpoint::Endpoint for Download {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.GetVCExportTask` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCExportTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/export/get)
 #[doc(alias = "GetVCExportTask")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.GetVCMeeting` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCMeeting` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/meeting/get)
 #[doc(alias = "GetVCMeeting")]
@@ -16,6 +16,7 @@ pub struct Get {
     with_participants: Option<bool>,
     with_meeting_ability: Option<bool>,
     user_id_type: Option<lark_api_common::UserIdType>,
+    query_mode: Option<i64>,
 }
 
 impl Get {
@@ -26,6 +27,7 @@ impl Get {
             with_participants: None,
             with_meeting_ability: None,
             user_id_type: None,
+            query_mode: None,
         }
     }
 
@@ -44,6 +46,12 @@ impl Get {
     /// Sets `user_id_type` (query, `UserIdType`).
     pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
         self.user_id_type = Some(v.into());
+        self
+    }
+
+    /// Sets `query_mode` (query, `i64`).
+    pub fn query_mode(mut self, v: impl Into<i64>) -> Self {
+        self.query_mode = Some(v.into());
         self
     }
 }
@@ -79,6 +87,9 @@ impl lark_core::endpoint::Endpoint for Get {
         if let Some(v) = &self.user_id_type {
             query.push(("user_id_type", v.as_str().to_owned()));
         }
+        if let Some(v) = &self.query_mode {
+            query.push(("query_mode", v.to_string()));
+        }
     }
 }
 
@@ -87,7 +98,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `vc.ListVCMeetingByNo` (the facts' name); named after the official SDK.
+/// Formerly `vc.ListVCMeetingByNo` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/meeting/list_by_no)
 #[doc(alias = "ListVCMeetingByNo")]
@@ -185,7 +196,7 @@ impl lark_core::endpoint::Page for ListByNoResponse {
 ///
 /// Token: user.
 ///
-/// Formerly `vc.InviteVCMeeting` (the facts' name); named after the official SDK.
+/// Formerly `vc.InviteVCMeeting` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/meeting/invite)
 #[doc(alias = "InviteVCMeeting")]
@@ -197,7 +208,7 @@ pub struct Invite {
     #[serde(skip)]
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    invitees: Option<Vec<crate::v1::HostUser>>,
+    invitees: Option<Vec<crate::v1::JoinUser>>,
 }
 
 impl Invite {
@@ -216,8 +227,8 @@ impl Invite {
         self
     }
 
-    /// Sets `invitees` (body, `list<HostUser>`).
-    pub fn invitees(mut self, v: impl IntoIterator<Item = impl Into<crate::v1::HostUser>>) -> Self {
+    /// Sets `invitees` (body, `list<JoinUser>`).
+    pub fn invitees(mut self, v: impl IntoIterator<Item = impl Into<crate::v1::JoinUser>>) -> Self {
         self.invitees = Some(v.into_iter().map(Into::into).collect());
         self
     }
@@ -259,7 +270,7 @@ impl lark_core::endpoint::Endpoint for Invite {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.KickoutVCMeeting` (the facts' name); named after the official SDK.
+/// Formerly `vc.KickoutVCMeeting` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/meeting/kickout)
 #[doc(alias = "KickoutVCMeeting")]
@@ -271,7 +282,7 @@ pub struct Kickout {
     #[serde(skip)]
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    kickout_users: Option<Vec<crate::v1::HostUser>>,
+    kickout_users: Option<Vec<crate::v1::JoinUser>>,
 }
 
 impl Kickout {
@@ -290,10 +301,10 @@ impl Kickout {
         self
     }
 
-    /// Sets `kickout_users` (body, `list<HostUser>`).
+    /// Sets `kickout_users` (body, `list<JoinUser>`).
     pub fn kickout_users(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::v1::HostUser>>,
+        v: impl IntoIterator<Item = impl Into<crate::v1::JoinUser>>,
     ) -> Self {
         self.kickout_users = Some(v.into_iter().map(Into::into).collect());
         self
@@ -336,7 +347,7 @@ impl lark_core::endpoint::Endpoint for Kickout {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.SetVCHostMeeting` (the facts' name); named after the official SDK.
+/// Formerly `vc.SetVCHostMeeting` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/meeting/set_host)
 #[doc(alias = "SetVCHostMeeting")]
@@ -348,9 +359,9 @@ pub struct SetHost {
     #[serde(skip)]
     user_id_type: Option<lark_api_common::UserIdType>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    host_user: Option<crate::v1::HostUser>,
+    host_user: Option<crate::v1::JoinUser>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    old_host_user: Option<crate::v1::HostUser>,
+    old_host_user: Option<crate::v1::JoinUser>,
 }
 
 impl SetHost {
@@ -370,14 +381,14 @@ impl SetHost {
         self
     }
 
-    /// Sets `host_user` (body, `HostUser`).
-    pub fn host_user(mut self, v: impl Into<crate::v1::HostUser>) -> Self {
+    /// Sets `host_user` (body, `JoinUser`).
+    pub fn host_user(mut self, v: impl Into<crate::v1::JoinUser>) -> Self {
         self.host_user = Some(v.into());
         self
     }
 
-    /// Sets `old_host_user` (body, `HostUser`).
-    pub fn old_host_user(mut self, v: impl Into<crate::v1::HostUser>) -> Self {
+    /// Sets `old_host_user` (body, `JoinUser`).
+    pub fn old_host_user(mut self, v: impl Into<crate::v1::JoinUser>) -> Self {
         self.old_host_user = Some(v.into());
         self
     }
@@ -387,7 +398,7 @@ impl SetHost {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SetHostResponse {
-    pub host_user: Option<crate::v1::HostUser>,
+    pub host_user: Option<crate::v1::JoinUser>,
 }
 
 impl lark_core::endpoint::Endpoint for SetHost {
@@ -419,7 +430,7 @@ impl lark_core::endpoint::Endpoint for SetHost {
 ///
 /// Token: user.
 ///
-/// Formerly `vc.EndVCMeeting` (the facts' name); named after the official SDK.
+/// Formerly `vc.EndVCMeeting` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/meeting/end)
 #[doc(alias = "EndVCMeeting")]
@@ -453,6 +464,392 @@ impl lark_core::endpoint::Endpoint for End {
     }
 }
 
+/// `vc.v1.meeting.list`: `GET /open-apis/vc/v1/meetings`
+///
+/// Token: tenant or user.
+/// No source states which tokens this endpoint takes: both are accepted here and the
+/// platform decides.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `vc.ListVcV1Meeting`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=list&project=vc&resource=meeting&version=v1)
+#[doc(alias = "ListVcV1Meeting")]
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct List {
+    room_id: Option<String>,
+    start_time: String,
+    end_time: String,
+    status: i64,
+    page_token: Option<String>,
+    page_size: Option<i64>,
+}
+
+impl List {
+    /// A request with its required `start_time`, `end_time`, `status`.
+    pub fn new(
+        start_time: impl Into<String>,
+        end_time: impl Into<String>,
+        status: impl Into<i64>,
+    ) -> Self {
+        Self {
+            room_id: None,
+            start_time: start_time.into(),
+            end_time: end_time.into(),
+            status: status.into(),
+            page_token: None,
+            page_size: None,
+        }
+    }
+
+    /// Sets `room_id` (query, `string`).
+    pub fn room_id(mut self, v: impl Into<String>) -> Self {
+        self.room_id = Some(v.into());
+        self
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`List`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListResponse {
+    pub has_more: Option<bool>,
+    pub page_token: Option<String>,
+    pub meetings: Option<Vec<crate::v1::meeting::ListMeeting>>,
+}
+
+impl lark_core::endpoint::Endpoint for List {
+    type Output = ListResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::vc::V1_MEETING_LIST
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::vc::V1_MEETING_LIST.path.to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.room_id {
+            query.push(("room_id", v.clone()));
+        }
+        query.push(("start_time", self.start_time.clone()));
+        query.push(("end_time", self.end_time.clone()));
+        query.push(("status", self.status.to_string()));
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+    }
+}
+
+impl lark_core::endpoint::Paginated for List {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for ListResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
+/// `vc.v1.meeting.changeName`: `POST /open-apis/vc/v1/meetings/:meeting_id/change_name`
+///
+/// Token: tenant or user.
+/// No source states which tokens this endpoint takes: both are accepted here and the
+/// platform decides.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `vc.ChangeNameVcV1Meeting`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=change_name&project=vc&resource=meeting&version=v1)
+#[doc(alias = "ChangeNameVcV1Meeting")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct ChangeName {
+    #[serde(skip)]
+    meeting_id: String,
+    #[serde(skip)]
+    user_id_type: Option<lark_api_common::UserIdType>,
+    change_name_users: Vec<crate::v1::meeting::ChangeNameUser>,
+}
+
+impl ChangeName {
+    /// A request with its required `meeting_id`, `change_name_users`.
+    pub fn new(
+        meeting_id: impl Into<String>,
+        change_name_users: impl IntoIterator<Item = impl Into<crate::v1::meeting::ChangeNameUser>>,
+    ) -> Self {
+        Self {
+            meeting_id: meeting_id.into(),
+            user_id_type: None,
+            change_name_users: change_name_users.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Sets `user_id_type` (query, `UserIdType`).
+    pub fn user_id_type(mut self, v: impl Into<lark_api_common::UserIdType>) -> Self {
+        self.user_id_type = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`ChangeName`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ChangeNameResponse {
+    pub results: Option<Vec<crate::v1::meeting::KickoutResult>>,
+}
+
+impl lark_core::endpoint::Endpoint for ChangeName {
+    type Output = ChangeNameResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::vc::V1_MEETING_CHANGE_NAME
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        lark_core::endpoint::fill_path(
+            lark_core::api::catalog::vc::V1_MEETING_CHANGE_NAME.path,
+            &[("meeting_id", self.meeting_id.as_str())],
+        )
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.user_id_type {
+            query.push(("user_id_type", v.as_str().to_owned()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `vc.v1.meeting.search`: `POST /open-apis/vc/v1/meetings/search`
+///
+/// Token: user.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `vc.SearchVcV1Meeting`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=search&project=vc&resource=meeting&version=v1)
+#[doc(alias = "SearchVcV1Meeting")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Search {
+    #[serde(skip)]
+    page_token: Option<String>,
+    #[serde(skip)]
+    page_size: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meeting_filter: Option<crate::v1::meeting::MeetingFilter>,
+}
+
+impl Search {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self {
+            page_token: None,
+            page_size: None,
+            query: None,
+            meeting_filter: None,
+        }
+    }
+
+    /// Sets `page_token` (query, `string`).
+    pub fn page_token(mut self, v: impl Into<String>) -> Self {
+        self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `page_size` (query, `i64`).
+    pub fn page_size(mut self, v: impl Into<i64>) -> Self {
+        self.page_size = Some(v.into());
+        self
+    }
+
+    /// Sets `query` (body, `string`).
+    pub fn query(mut self, v: impl Into<String>) -> Self {
+        self.query = Some(v.into());
+        self
+    }
+
+    /// Sets `meeting_filter` (body, `MeetingFilter`).
+    pub fn meeting_filter(mut self, v: impl Into<crate::v1::meeting::MeetingFilter>) -> Self {
+        self.meeting_filter = Some(v.into());
+        self
+    }
+}
+
+/// The answer of [`Search`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SearchResponse {
+    pub total: Option<i64>,
+    pub has_more: Option<bool>,
+    pub items: Option<Vec<lark_api_common::TaskItem>>,
+    pub page_token: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl lark_core::endpoint::Endpoint for Search {
+    type Output = SearchResponse;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::vc::V1_MEETING_SEARCH
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::vc::V1_MEETING_SEARCH
+            .path
+            .to_owned())
+    }
+
+    fn query(&self, query: &mut Vec<(&'static str, String)>) {
+        if let Some(v) = &self.page_token {
+            query.push(("page_token", v.clone()));
+        }
+        if let Some(v) = &self.page_size {
+            query.push(("page_size", v.to_string()));
+        }
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+impl lark_core::endpoint::Paginated for Search {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for SearchResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+}
+
+/// `vc.v1.meeting.subscription`: `POST /open-apis/vc/v1/meetings/subscription`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `vc.SubscriptionVcV1Meeting`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=subscription&project=vc&resource=meeting&version=v1)
+#[doc(alias = "SubscriptionVcV1Meeting")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Subscription {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_type: Option<String>,
+}
+
+impl Subscription {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self { event_type: None }
+    }
+
+    /// Sets `event_type` (body, `string`).
+    pub fn event_type(mut self, v: impl Into<String>) -> Self {
+        self.event_type = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Subscription {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::vc::V1_MEETING_SUBSCRIPTION
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::vc::V1_MEETING_SUBSCRIPTION
+            .path
+            .to_owned())
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `vc.v1.meeting.unsubscription`: `POST /open-apis/vc/v1/meetings/unsubscription`
+///
+/// Token: user.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `vc.UnsubscriptionVcV1Meeting`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=unsubscription&project=vc&resource=meeting&version=v1)
+#[doc(alias = "UnsubscriptionVcV1Meeting")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Unsubscription {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_type: Option<String>,
+}
+
+impl Unsubscription {
+    /// A request; set optional parameters with the setters.
+    pub fn new() -> Self {
+        Self { event_type: None }
+    }
+
+    /// Sets `event_type` (body, `string`).
+    pub fn event_type(mut self, v: impl Into<String>) -> Self {
+        self.event_type = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Unsubscription {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::vc::V1_MEETING_UNSUBSCRIPTION
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::vc::V1_MEETING_UNSUBSCRIPTION
+            .path
+            .to_owned())
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
 /// Part of an answer.
 #[doc(alias = "GetVCMeetingRespMeeting")]
 #[derive(Clone, Default, serde::Deserialize)]
@@ -466,7 +863,7 @@ pub struct Meeting {
     pub create_time: Option<String>,
     pub start_time: Option<String>,
     pub end_time: Option<String>,
-    pub host_user: Option<crate::v1::HostUser>,
+    pub host_user: Option<crate::v1::JoinUser>,
     pub status: Option<i64>,
     pub participant_count: Option<String>,
     pub participant_count_accumulated: Option<String>,
@@ -509,16 +906,6 @@ pub struct InviteResult {
 }
 
 /// Part of an answer.
-#[doc(alias = "KickoutVCMeetingRespKickoutResult")]
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[non_exhaustive]
-pub struct KickoutResult {
-    pub id: Option<String>,
-    pub user_type: Option<i64>,
-    pub result: Option<i64>,
-}
-
-/// Part of an answer.
 #[doc(alias = "ListVCMeetingByNoRespMeetingBrief")]
 #[derive(Clone, Default, serde::Deserialize)]
 #[non_exhaustive]
@@ -540,4 +927,77 @@ impl std::fmt::Debug for MeetingBrief {
             .field("password", &"***")
             .finish()
     }
+}
+
+/// Part of an answer.
+#[doc(alias = "ListVcV1MeetingRespMeeting")]
+#[derive(Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListMeeting {
+    pub id: Option<String>,
+    pub topic: Option<String>,
+    pub meeting_no: Option<String>,
+    pub password: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub meeting_connect: Option<bool>,
+    pub status: Option<i64>,
+    pub participant_count_accumulated: Option<String>,
+    pub note_id: Option<String>,
+}
+
+impl std::fmt::Debug for ListMeeting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListMeeting")
+            .field("id", &self.id)
+            .field("topic", &self.topic)
+            .field("meeting_no", &self.meeting_no)
+            .field("password", &"***")
+            .field("start_time", &self.start_time)
+            .field("end_time", &self.end_time)
+            .field("meeting_connect", &self.meeting_connect)
+            .field("status", &self.status)
+            .field(
+                "participant_count_accumulated",
+                &self.participant_count_accumulated,
+            )
+            .field("note_id", &self.note_id)
+            .finish()
+    }
+}
+
+/// Part of a request.
+#[doc(alias = "SearchVcV1MeetingReqMeetingFilter")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct MeetingFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organizer_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participant_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_room_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<lark_api_common::TimeRange>,
+}
+
+/// Part of a request.
+#[doc(alias = "ChangeNameVcV1MeetingReqChangeNameUser")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ChangeNameUser {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_meeting_name: Option<String>,
+}
+
+/// Part of an answer.
+#[doc(alias = "ChangeNameVcV1MeetingRespResult")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct KickoutResult {
+    pub id: Option<String>,
+    pub user_type: Option<i64>,
+    pub result: Option<i64>,
 }

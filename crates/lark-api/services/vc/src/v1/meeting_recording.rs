@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `vc.StartVCMeetingRecording` (the facts' name); named after the official SDK.
+/// Formerly `vc.StartVCMeetingRecording` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/meeting-recording/start)
 #[doc(alias = "StartVCMeetingRecording")]
@@ -57,7 +57,7 @@ impl lark_core::endpoint::Endpoint for Start {
 ///
 /// Token: user.
 ///
-/// Formerly `vc.StopVCMeetingRecording` (the facts' name); named after the official SDK.
+/// Formerly `vc.StopVCMeetingRecording` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/meeting-recording/stop)
 #[doc(alias = "StopVCMeetingRecording")]
@@ -95,7 +95,7 @@ impl lark_core::endpoint::Endpoint for Stop {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.GetVCMeetingRecording` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCMeetingRecording` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/meeting-recording/get)
 #[doc(alias = "GetVCMeetingRecording")]
@@ -140,7 +140,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: user.
 ///
-/// Formerly `vc.SetVCPermissionMeetingRecording` (the facts' name); named after the official SDK.
+/// Formerly `vc.SetVCPermissionMeetingRecording` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/meeting-recording/set_permission)
 #[doc(alias = "SetVCPermissionMeetingRecording")]

@@ -2,12 +2,22 @@
 //! `vc` version v1.
 
 pub mod alert;
+pub mod bot;
 pub mod export;
+pub mod material;
 pub mod meeting;
 pub mod meeting_list;
+pub mod meeting_pull_subtitle;
 pub mod meeting_recording;
+pub mod my_ai_mm;
+pub mod my_ai_room;
+pub mod my_ai_sip;
+pub mod my_ai_vc;
+pub mod my_ai_vc_meeting;
+pub mod note;
 pub mod participant_list;
 pub mod participant_quality_list;
+pub mod recording;
 pub mod report;
 pub mod reserve;
 pub mod reserve_config;
@@ -19,6 +29,43 @@ pub mod room;
 pub mod room_config;
 pub mod room_level;
 pub mod scope_config;
+
+/// Part of a request.
+#[doc(alias = "CreateVCRoomReqRoomStatus")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CreateRoomStatus {
+    pub status: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule_status: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disable_start_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disable_end_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disable_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disable_notice: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resume_notice: Option<bool>,
+}
+
+/// Part of a request.
+#[doc(alias = "DoOperationVcV1MyAiVcMeetingReqScenarioContextSystemInfo")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SystemInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
+}
 
 /// Part of an answer.
 #[doc(alias = "GetVCMeetingRespMeetingAbility")]
@@ -36,7 +83,7 @@ pub struct Ability {
 /// Part of a request and of an answer.
 #[doc(alias = "GetVCMeetingRespMeetingHostUser")]
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct HostUser {
+pub struct JoinUser {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -113,23 +160,16 @@ pub struct PatchReserveScopeConfigAllowDept {
     pub department_id: String,
 }
 
-/// Part of a request.
-#[doc(alias = "CreateVCRoomReqRoomStatus")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct CreateRoomStatus {
-    pub status: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schedule_status: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disable_start_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disable_end_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disable_reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disable_notice: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resume_notice: Option<bool>,
+/// Part of an answer.
+#[doc(alias = "AutoReleaseEventVcV1MyAiRoomRespPresent")]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Present {
+    pub r#type: Option<String>,
+    pub body: Option<String>,
+    pub interactable: Option<bool>,
+    pub operation_type: Option<String>,
+    pub operation_url: Option<String>,
+    pub callback_url: Option<String>,
+    pub callback_info: Option<String>,
 }

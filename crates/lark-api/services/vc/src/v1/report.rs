@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.GetVCDailyReport` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCDailyReport` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/report/get_daily)
 #[doc(alias = "GetVCDailyReport")]
@@ -67,7 +67,7 @@ impl lark_core::endpoint::Endpoint for GetDaily {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.GetVCTopUserReport` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCTopUserReport` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/report/get_top_user)
 #[doc(alias = "GetVCTopUserReport")]

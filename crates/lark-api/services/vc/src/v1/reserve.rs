@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.ApplyVCReserve` (the facts' name); named after the official SDK.
+/// Formerly `vc.ApplyVCReserve` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve/apply)
 #[doc(alias = "ApplyVCReserve")]
@@ -94,7 +94,7 @@ impl lark_core::endpoint::Endpoint for Apply {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.UpdateVCReserve` (the facts' name); named after the official SDK.
+/// Formerly `vc.UpdateVCReserve` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve/update)
 #[doc(alias = "UpdateVCReserve")]
@@ -178,7 +178,7 @@ impl lark_core::endpoint::Endpoint for Update {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.DeleteVCReserve` (the facts' name); named after the official SDK.
+/// Formerly `vc.DeleteVCReserve` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve/delete)
 #[doc(alias = "DeleteVCReserve")]
@@ -216,7 +216,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.GetVCReserve` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCReserve` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve/get)
 #[doc(alias = "GetVCReserve")]
@@ -275,7 +275,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `vc.GetVCReserveActiveMeeting` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCReserveActiveMeeting` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve/get_active_meeting)
 #[doc(alias = "GetVCReserveActiveMeeting")]
@@ -354,7 +354,7 @@ pub struct Meeting {
     pub create_time: Option<String>,
     pub start_time: Option<String>,
     pub end_time: Option<String>,
-    pub host_user: Option<crate::v1::HostUser>,
+    pub host_user: Option<crate::v1::JoinUser>,
     pub meeting_connect: Option<bool>,
     pub status: Option<i64>,
     pub participant_count: Option<String>,

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.GetVCReserveConfig` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCReserveConfig` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve_config/reserve_scope)
 #[doc(alias = "GetVCReserveConfig")]
@@ -69,7 +69,7 @@ impl lark_core::endpoint::Endpoint for ReserveScope {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.UpdateVCReserveConfig` (the facts' name); named after the official SDK.
+/// Formerly `vc.UpdateVCReserveConfig` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve_config/patch)
 #[doc(alias = "UpdateVCReserveConfig")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.GetVCReserveConfigAdmin` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCReserveConfigAdmin` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve_config-admin/get)
 #[doc(alias = "GetVCReserveConfigAdmin")]
@@ -67,7 +67,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.UpdateVCReserveConfigAdmin` (the facts' name); named after the official SDK.
+/// Formerly `vc.UpdateVCReserveConfigAdmin` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve_config-admin/patch)
 #[doc(alias = "UpdateVCReserveConfigAdmin")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.GetVCReserveConfigDisableInform` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCReserveConfigDisableInform` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve_config-disable_inform/get)
 #[doc(alias = "GetVCReserveConfigDisableInform")]
@@ -67,7 +67,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.UpdateVCReserveConfigDisableInform` (the facts' name); named after the official SDK.
+/// Formerly `vc.UpdateVCReserveConfigDisableInform` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve_config-disable_inform/patch)
 #[doc(alias = "UpdateVCReserveConfigDisableInform")]

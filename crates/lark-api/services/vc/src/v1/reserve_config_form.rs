@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.GetVCReserveConfigForm` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCReserveConfigForm` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve_config-form/get)
 #[doc(alias = "GetVCReserveConfigForm")]
@@ -67,7 +67,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.UpdateVCReserveConfigForm` (the facts' name); named after the official SDK.
+/// Formerly `vc.UpdateVCReserveConfigForm` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/reserve_config-form/patch)
 #[doc(alias = "UpdateVCReserveConfigForm")]

@@ -6,7 +6,7 @@
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `vc.GetVCResourceReservationList` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCResourceReservationList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/resource_reservation_list/get)
 #[doc(alias = "GetVCResourceReservationList")]

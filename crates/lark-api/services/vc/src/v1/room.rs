@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.BatchGetVCRoom` (the facts' name); named after the official SDK.
+/// Formerly `vc.BatchGetVCRoom` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room/mget)
 #[doc(alias = "BatchGetVCRoom")]
@@ -73,7 +73,7 @@ impl lark_core::endpoint::Endpoint for Mget {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.CreateVCRoom` (the facts' name); named after the official SDK.
+/// Formerly `vc.CreateVCRoom` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room/create)
 #[doc(alias = "CreateVCRoom")]
@@ -181,7 +181,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.DeleteVCRoom` (the facts' name); named after the official SDK.
+/// Formerly `vc.DeleteVCRoom` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room/delete)
 #[doc(alias = "DeleteVCRoom")]
@@ -219,7 +219,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.GetVCRoom` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCRoom` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room/get)
 #[doc(alias = "GetVCRoom")]
@@ -279,7 +279,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `vc.GetVCRoomList` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCRoomList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room/list)
 #[doc(alias = "GetVCRoomList")]
@@ -385,7 +385,7 @@ impl lark_core::endpoint::Page for ListResponse {
 /// Token: user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `vc.SearchVCRoom` (the facts' name); named after the official SDK.
+/// Formerly `vc.SearchVCRoom` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room/search)
 #[doc(alias = "SearchVCRoom")]
@@ -516,7 +516,7 @@ impl lark_core::endpoint::Page for SearchResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.UpdateVCRoom` (the facts' name); named after the official SDK.
+/// Formerly `vc.UpdateVCRoom` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room/patch)
 #[doc(alias = "UpdateVCRoom")]
@@ -636,6 +636,13 @@ impl lark_core::endpoint::Endpoint for Patch {
     }
 }
 
+/// Part of a request.
+#[doc(alias = "CreateVCRoomReqDevice")]
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Device {
+    pub name: String,
+}
+
 /// Part of an answer.
 #[doc(alias = "BatchGetVCRoomRespItem")]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -651,11 +658,4 @@ pub struct Room {
     pub path: Option<Vec<String>>,
     pub room_status: Option<crate::v1::RoomStatus>,
     pub device: Option<Vec<lark_api_common::ExternalId>>,
-}
-
-/// Part of a request.
-#[doc(alias = "CreateVCRoomReqDevice")]
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Device {
-    pub name: String,
 }

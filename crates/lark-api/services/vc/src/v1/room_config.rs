@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.GetVCRoomConfig` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCRoomConfig` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_config/query)
 #[doc(alias = "GetVCRoomConfig")]
@@ -123,7 +123,7 @@ impl lark_core::endpoint::Endpoint for Query {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.SetVCRoomConfig` (the facts' name); named after the official SDK.
+/// Formerly `vc.SetVCRoomConfig` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_config/set)
 #[doc(alias = "SetVCRoomConfig")]
@@ -233,7 +233,7 @@ impl lark_core::endpoint::Endpoint for Set {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.SetVCRoomConfigCheckboardAccessCode` (the facts' name); named after the official SDK.
+/// Formerly `vc.SetVCRoomConfigCheckboardAccessCode` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_config/set_checkboard_access_code)
 #[doc(alias = "SetVCRoomConfigCheckboardAccessCode")]
@@ -330,7 +330,7 @@ impl lark_core::endpoint::Endpoint for SetCheckboardAccessCode {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.SetVCRoomConfigRoomAccessCode` (the facts' name); named after the official SDK.
+/// Formerly `vc.SetVCRoomConfigRoomAccessCode` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_config/set_room_access_code)
 #[doc(alias = "SetVCRoomConfigRoomAccessCode")]
@@ -416,6 +416,96 @@ impl lark_core::endpoint::Endpoint for SetRoomAccessCode {
                 .path
                 .to_owned(),
         )
+    }
+
+    fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {
+        lark_core::endpoint::Body::json(self)
+    }
+}
+
+/// `vc.v1.roomConfig.del`: `POST /open-apis/vc/v1/room_configs/del`
+///
+/// Token: tenant or user.
+/// No source states which tokens this endpoint takes: both are accepted here and the
+/// platform decides.
+///
+/// Added from `@larksuiteoapi/node-sdk` (the facts' name `vc.DelVcV1RoomConfig`); named after the official Node SDK.
+///
+/// [Documentation](https://open.feishu.cn/api-explorer?from=op_doc_tab&apiName=del&project=vc&resource=room_config&version=v1)
+#[doc(alias = "DelVcV1RoomConfig")]
+#[derive(Debug, Clone, serde::Serialize)]
+#[must_use]
+pub struct Del {
+    scope: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    country_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    district_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    building_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    floor_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    room_id: Option<String>,
+    config: String,
+}
+
+impl Del {
+    /// A request with its required `scope`, `config`.
+    pub fn new(scope: impl Into<i64>, config: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            country_id: None,
+            district_id: None,
+            building_id: None,
+            floor_name: None,
+            room_id: None,
+            config: config.into(),
+        }
+    }
+
+    /// Sets `country_id` (body, `string`).
+    pub fn country_id(mut self, v: impl Into<String>) -> Self {
+        self.country_id = Some(v.into());
+        self
+    }
+
+    /// Sets `district_id` (body, `string`).
+    pub fn district_id(mut self, v: impl Into<String>) -> Self {
+        self.district_id = Some(v.into());
+        self
+    }
+
+    /// Sets `building_id` (body, `string`).
+    pub fn building_id(mut self, v: impl Into<String>) -> Self {
+        self.building_id = Some(v.into());
+        self
+    }
+
+    /// Sets `floor_name` (body, `string`).
+    pub fn floor_name(mut self, v: impl Into<String>) -> Self {
+        self.floor_name = Some(v.into());
+        self
+    }
+
+    /// Sets `room_id` (body, `string`).
+    pub fn room_id(mut self, v: impl Into<String>) -> Self {
+        self.room_id = Some(v.into());
+        self
+    }
+}
+
+impl lark_core::endpoint::Endpoint for Del {
+    type Output = lark_core::api::Empty;
+
+    fn meta(&self) -> &lark_core::endpoint::EndpointMeta {
+        &lark_core::api::catalog::vc::V1_ROOM_CONFIG_DEL
+    }
+
+    fn path(&self) -> lark_core::Result<String> {
+        Ok(lark_core::api::catalog::vc::V1_ROOM_CONFIG_DEL
+            .path
+            .to_owned())
     }
 
     fn body(&self) -> lark_core::Result<lark_core::endpoint::Body> {

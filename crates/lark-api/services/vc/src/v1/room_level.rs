@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.CreateVCRoomLevel` (the facts' name); named after the official SDK.
+/// Formerly `vc.CreateVCRoomLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_level/create)
 #[doc(alias = "CreateVCRoomLevel")]
@@ -64,7 +64,7 @@ impl lark_core::endpoint::Endpoint for Create {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.DeleteVCRoomLevel` (the facts' name); named after the official SDK.
+/// Formerly `vc.DeleteVCRoomLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_level/del)
 #[doc(alias = "DeleteVCRoomLevel")]
@@ -114,7 +114,7 @@ impl lark_core::endpoint::Endpoint for Del {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.GetVCRoomLevel` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCRoomLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_level/get)
 #[doc(alias = "GetVCRoomLevel")]
@@ -160,7 +160,7 @@ impl lark_core::endpoint::Endpoint for Get {
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `vc.GetVCRoomLevelList` (the facts' name); named after the official SDK.
+/// Formerly `vc.GetVCRoomLevelList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_level/list)
 #[doc(alias = "GetVCRoomLevelList")]
@@ -256,7 +256,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.BatchGetVCRoomLevel` (the facts' name); named after the official SDK.
+/// Formerly `vc.BatchGetVCRoomLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_level/mget)
 #[doc(alias = "BatchGetVCRoomLevel")]
@@ -309,7 +309,7 @@ impl lark_core::endpoint::Endpoint for Mget {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.SearchVCRoomLevel` (the facts' name); named after the official SDK.
+/// Formerly `vc.SearchVCRoomLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_level/search)
 #[doc(alias = "SearchVCRoomLevel")]
@@ -367,7 +367,7 @@ impl lark_core::endpoint::Endpoint for Search {
 ///
 /// Token: tenant.
 ///
-/// Formerly `vc.UpdateVCRoomLevel` (the facts' name); named after the official SDK.
+/// Formerly `vc.UpdateVCRoomLevel` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/vc-v1/room_level/patch)
 #[doc(alias = "UpdateVCRoomLevel")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant.
 ///
-/// Formerly `verification.GetVerification` (the facts' name); named after the official SDK.
+/// Formerly `verification.GetVerification` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/verification-v1/verification/get)
 #[doc(alias = "GetVerification")]

@@ -5,7 +5,7 @@
 ///
 /// Token: user.
 ///
-/// Formerly `drive.CreateWikiSpace` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateWikiSpace` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space/create)
 #[doc(alias = "CreateWikiSpace")]
@@ -79,7 +79,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `drive.GetWikiSpaceList` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetWikiSpaceList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space/list)
 #[doc(alias = "GetWikiSpaceList")]
@@ -88,6 +88,7 @@ impl lark_core::endpoint::Endpoint for Create {
 pub struct List {
     page_size: Option<i64>,
     page_token: Option<String>,
+    space_type: Option<String>,
 }
 
 impl List {
@@ -96,6 +97,7 @@ impl List {
         Self {
             page_size: None,
             page_token: None,
+            space_type: None,
         }
     }
 
@@ -108,6 +110,12 @@ impl List {
     /// Sets `page_token` (query, `string`).
     pub fn page_token(mut self, v: impl Into<String>) -> Self {
         self.page_token = Some(v.into());
+        self
+    }
+
+    /// Sets `space_type` (query, `string`).
+    pub fn space_type(mut self, v: impl Into<String>) -> Self {
+        self.space_type = Some(v.into());
         self
     }
 }
@@ -139,6 +147,9 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.page_token {
             query.push(("page_token", v.clone()));
         }
+        if let Some(v) = &self.space_type {
+            query.push(("space_type", v.clone()));
+        }
     }
 }
 
@@ -162,7 +173,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetWikiSpace` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetWikiSpace` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space/get)
 #[doc(alias = "GetWikiSpace")]
@@ -221,7 +232,7 @@ impl lark_core::endpoint::Endpoint for Get {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetWikiNode` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetWikiNode` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space/get_node)
 #[doc(alias = "GetWikiNode")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.DeleteWikiSpaceMember` (the facts' name); named after the official SDK.
+/// Formerly `drive.DeleteWikiSpaceMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-member/delete)
 #[doc(alias = "DeleteWikiSpaceMember")]
@@ -20,6 +20,8 @@ pub struct Delete {
     member_role: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     r#type: Option<crate::v2::space_member::Type>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    member_perm: Option<String>,
 }
 
 impl Delete {
@@ -36,12 +38,19 @@ impl Delete {
             member_type: member_type.into(),
             member_role: member_role.into(),
             r#type: None,
+            member_perm: None,
         }
     }
 
     /// Sets `type` (body, `Type`).
     pub fn r#type(mut self, v: impl Into<crate::v2::space_member::Type>) -> Self {
         self.r#type = Some(v.into());
+        self
+    }
+
+    /// Sets `member_perm` (body, `string`).
+    pub fn member_perm(mut self, v: impl Into<String>) -> Self {
+        self.member_perm = Some(v.into());
         self
     }
 }
@@ -79,7 +88,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.AddWikiSpaceMember` (the facts' name); named after the official SDK.
+/// Formerly `drive.AddWikiSpaceMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-member/create)
 #[doc(alias = "AddWikiSpaceMember")]
@@ -93,6 +102,8 @@ pub struct Create {
     member_type: String,
     member_id: String,
     member_role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    member_perm: Option<String>,
 }
 
 impl Create {
@@ -109,12 +120,19 @@ impl Create {
             member_type: member_type.into(),
             member_id: member_id.into(),
             member_role: member_role.into(),
+            member_perm: None,
         }
     }
 
     /// Sets `need_notification` (query, `bool`).
     pub fn need_notification(mut self, v: impl Into<bool>) -> Self {
         self.need_notification = Some(v.into());
+        self
+    }
+
+    /// Sets `member_perm` (body, `string`).
+    pub fn member_perm(mut self, v: impl Into<String>) -> Self {
+        self.member_perm = Some(v.into());
         self
     }
 }
@@ -156,7 +174,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `drive.ListWikiSpaceMember` (the facts' name); named after the official SDK.
+/// Formerly `drive.ListWikiSpaceMember` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-member/list)
 #[doc(alias = "ListWikiSpaceMember")]

@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CreateWikiNode` (the facts' name); named after the official SDK.
+/// Formerly `drive.CreateWikiNode` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-node/create)
 #[doc(alias = "CreateWikiNode")]
@@ -91,7 +91,7 @@ impl lark_core::endpoint::Endpoint for Create {
 /// Token: tenant or user.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `drive.GetWikiNodeList` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetWikiNodeList` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-node/list)
 #[doc(alias = "GetWikiNodeList")]
@@ -190,7 +190,7 @@ impl lark_core::endpoint::Page for ListResponse {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.MoveWikiNode` (the facts' name); named after the official SDK.
+/// Formerly `drive.MoveWikiNode` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-node/move)
 #[doc(alias = "MoveWikiNode")]
@@ -264,7 +264,7 @@ impl lark_core::endpoint::Endpoint for Move {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.MoveDocsToWiki` (the facts' name); named after the official SDK.
+/// Formerly `drive.MoveDocsToWiki` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-node/move_docs_to_wiki)
 #[derive(Debug, Clone, serde::Serialize)]
@@ -341,7 +341,7 @@ impl lark_core::endpoint::Endpoint for MoveDocsToWiki {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.CopyWikiNode` (the facts' name); named after the official SDK.
+/// Formerly `drive.CopyWikiNode` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-node/copy)
 #[doc(alias = "CopyWikiNode")]
@@ -424,7 +424,7 @@ impl lark_core::endpoint::Endpoint for Copy {
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.UpdateWikiNodeTitle` (the facts' name); named after the official SDK.
+/// Formerly `drive.UpdateWikiNodeTitle` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/space-node/update_title)
 #[doc(alias = "UpdateWikiNodeTitle")]

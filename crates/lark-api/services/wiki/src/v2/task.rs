@@ -5,7 +5,7 @@
 ///
 /// Token: tenant or user.
 ///
-/// Formerly `drive.GetWikiTask` (the facts' name); named after the official SDK.
+/// Formerly `drive.GetWikiTask` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/ukTMukTMukTM/uUDN04SN0QjL1QDN/wiki-v2/task/get)
 #[doc(alias = "GetWikiTask")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `application.SearchApplicationWorkplaceAccessData` (the facts' name); named after the official SDK.
+/// Formerly `application.SearchApplicationWorkplaceAccessData` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/workplace-v1/workplace_access_data/search)
 #[doc(alias = "SearchApplicationWorkplaceAccessData")]

@@ -6,7 +6,7 @@
 /// Token: tenant.
 /// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
-/// Formerly `application.SearchApplicationWorkplaceBlockAccessData` (the facts' name); named after the official SDK.
+/// Formerly `application.SearchApplicationWorkplaceBlockAccessData` (the facts' name); named after the official Node SDK.
 ///
 /// [Documentation](https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/workplace-v1/workplace_block_access_data/search)
 #[doc(alias = "SearchApplicationWorkplaceBlockAccessData")]
