@@ -41,8 +41,16 @@ async fn a_cursor_paginated_endpoint_follows_its_next_cursor() {
         Some(lark_mock::SECOND_PAGE)
     );
     // No `page_token` is invented for it, and the other parameters stay on every page.
-    assert!(requests.iter().all(|r| r.query_param("page_token").is_none()));
-    assert!(requests.iter().all(|r| r.query_param("page_size") == Some("50")));
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.query_param("page_token").is_none())
+    );
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.query_param("page_size") == Some("50"))
+    );
 }
 
 /// Any cursor the mock did not issue reads as the last page.

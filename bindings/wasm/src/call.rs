@@ -315,7 +315,11 @@ pub(crate) fn path_with_page_token(path: &str, name: &str, token: &str) -> Strin
 
 /// `body` (a JSON object, or none) with its `name` field (`page_token`) set to `token`, through
 /// JavaScript's own JSON (no JSON object codec in the bundle).
-pub(crate) fn body_with_page_token(body: &Body, name: &str, token: &str) -> lark_core::Result<Body> {
+pub(crate) fn body_with_page_token(
+    body: &Body,
+    name: &str,
+    token: &str,
+) -> lark_core::Result<Body> {
     let not_object = || Error::Build("the body of a paginated call must be a JSON object".into());
     let fields = match body {
         Body::None => js_sys::Object::new().into(),

@@ -60,7 +60,10 @@ fn every_name_is_unique_in_every_spelling() {
         .expect("spec/lark-api-union.json"),
     )
     .expect("the spec is JSON");
-    assert_eq!(Some(CATALOG.len()), spec["endpoints"].as_array().map(Vec::len));
+    assert_eq!(
+        Some(CATALOG.len()),
+        spec["endpoints"].as_array().map(Vec::len)
+    );
 }
 
 #[test]

@@ -290,7 +290,10 @@ mod tests {
         assert_eq!(endpoints.len(), model.endpoints.len());
         let rows = std::fs::read_to_string(dir.join(crate::api::FACTS)).unwrap();
         let rows: serde_json::Value = serde_json::from_str(&rows).unwrap();
-        assert_eq!(Some(endpoints.len()), rows["endpoints"].as_array().map(Vec::len));
+        assert_eq!(
+            Some(endpoints.len()),
+            rows["endpoints"].as_array().map(Vec::len)
+        );
         let find = |dotted: &str| {
             endpoints
                 .iter()

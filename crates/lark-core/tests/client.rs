@@ -213,11 +213,8 @@ fn user_tokens_go_straight_through() {
     assert_eq!(recorder.requests().len(), 2);
     assert_eq!(recorder.requests()[1].2.as_deref(), Some("Bearer u-abc"));
     // An endpoint that takes no user token refuses one before sending anything.
-    let err = block_on(client.send_with(
-        &batch_message::GetProgress::new("bm_1"),
-        &options,
-    ))
-    .unwrap_err();
+    let err =
+        block_on(client.send_with(&batch_message::GetProgress::new("bm_1"), &options)).unwrap_err();
     assert!(matches!(err, Error::Build(_)), "{err:?}");
     assert_eq!(recorder.requests().len(), 2);
 }

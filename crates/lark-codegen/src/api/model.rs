@@ -386,7 +386,10 @@ pub(crate) fn endpoint(e: &Value) -> Result<Endpoint, String> {
             Some(r) if r.starts_with("lark-oapi@") => Origin::LarkOapi,
             _ => Origin::Seed,
         },
-        lark_oapi: e.pointer("/sdk/lark_oapi").and_then(Value::as_str).map(str::to_owned),
+        lark_oapi: e
+            .pointer("/sdk/lark_oapi")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         fixed_from: e
             .pointer("/source/fixed/old_path")
             .and_then(Value::as_str)

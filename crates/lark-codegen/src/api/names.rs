@@ -285,7 +285,10 @@ mod tests {
     #[test]
     fn python_names_give_one_resource() {
         let o = from_lark_oapi("unified_kms.v1.autonomous_key_deletion_plan.create").unwrap();
-        assert_eq!((o.project.as_str(), o.version.as_str()), ("unified_kms", "v1"));
+        assert_eq!(
+            (o.project.as_str(), o.version.as_str()),
+            ("unified_kms", "v1")
+        );
         assert_eq!(o.resource, ["autonomous_key_deletion_plan"]);
         assert_eq!(o.method, "create");
         assert!(from_lark_oapi("unified_kms.autonomous_key.create").is_none());

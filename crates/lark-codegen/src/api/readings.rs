@@ -95,7 +95,8 @@ pub(crate) fn reread(ep: &mut Endpoint, types: &BTreeMap<String, TypeDef>) -> Re
                 .params
                 .iter()
                 .any(|(w, f)| *w == Where::Query && f.wire == *request && f.ty == Ty::String);
-            let gives = |wire: &str, ty: Ty| ep.response.iter().any(|f| f.wire == wire && f.ty == ty);
+            let gives =
+                |wire: &str, ty: Ty| ep.response.iter().any(|f| f.wire == wire && f.ty == ty);
             if !takes || !gives(answer, Ty::String) || !gives("has_more", Ty::Bool) {
                 return Err(format!(
                     "CURSOR_PAGES: {method} {path} lacks `{request}`, `{answer}` or `has_more`"
