@@ -18,13 +18,12 @@ if [ ! -d "$source_dir" ]; then
     exit 2
 fi
 
-# The facts the generator and the tests read, and the notes that explain them.
+# The facts the generator and the tests read, and the notes that explain them. (The shared
+# directory also keeps the facts before the union of the official SDKs, `lark-api-full.json`,
+# `lark-official-names.json` and the seed's `lark-api.json`; nothing here reads them.)
 FILES=(
-    lark-api-full.json
     lark-api-union.json
-    lark-api.json
     lark-events.json
-    lark-official-names.json
     lark-official-names-union.json
     README-official-names.md
     README-union.md
@@ -63,10 +62,13 @@ To take newer facts: `scripts/refresh-spec.sh [SOURCE_DIR]` copies them and rewr
 below; then `cargo run -p lark-codegen` regenerates, and both are committed together.
 `scripts/refresh-spec.sh --check` tells whether spec/ still matches the shared copy.
 
-What each file is: the `conventions` key of each JSON file explains its format;
-`README-official-names.md` and `README-union.md` say how the official names and the union of
-the official SDKs were derived; `oauth-facts.md` holds the user-identity wire facts with their
-sources.
+What each file is: the `conventions` key of each JSON file explains its format.
+`lark-api-union.json` is every endpoint either official SDK (`@larksuiteoapi/node-sdk`,
+`lark-oapi`) has, with its fields and types, and `lark-official-names-union.json` their official
+names; `README-union.md` says how every value was derived and where the facts are weak (it calls
+the facts before the union "the old file": `lark-api-full.json` in the shared directory, which
+nothing here reads). `README-official-names.md` explains the names join; `oauth-facts.md` holds
+the user-identity wire facts with their sources.
 
 | file | bytes | sha256 |
 |---|---|---|
