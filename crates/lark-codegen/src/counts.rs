@@ -39,7 +39,7 @@ fn counts(facts: &Path) -> Result<BTreeMap<&'static str, String>, String> {
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     };
-    let (model, _) = crate::api::load(facts)?;
+    let (model, shapes) = crate::api::load(facts)?;
     let distinct: BTreeSet<String> = model
         .endpoints
         .iter()
@@ -85,6 +85,13 @@ fn counts(facts: &Path) -> Result<BTreeMap<&'static str, String>, String> {
         ("distinct", thousands(distinct.len())),
         ("services", thousands(services.len())),
         ("events", thousands(events)),
+        (
+            "tokens-unknown",
+            thousands(model.endpoints.iter().filter(|ep| !ep.tokens_known).count()),
+        ),
+        ("facts-types", thousands(shapes.stats.facts_types)),
+        ("shapes", thousands(model.types.len())),
+        ("enums", thousands(shapes.enums.len())),
         ("node-sdk-methods", thousands(node_methods)),
     ]))
 }
