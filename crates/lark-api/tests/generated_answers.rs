@@ -2550,12 +2550,12 @@ fn answers_approval() {
     );
     decode::<lark_api::approval::v4::instance_comment::ListResponse>(
         "lark_api::approval::v4::instance_comment::ListResponse",
-        r#"{"comments": [{"id": "v00001", "content": "v00002", "create_time": "v00003", "update_time": "v00004", "is_delete": 1000005, "replies": [{"id": "v00006", "content": "v00007", "create_time": "v00008", "update_time": "v00009", "is_delete": 1000010, "at_info_list": [{}], "commentator": "v00011", "extra": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "at_info_list": [{"user_id": "v00013", "name": "v00014", "offset": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "commentator": "v00016", "extra": "v00017", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"comments": null}"#,
+        r#"{"comments": [{"id": "v00001", "content": "v00002", "create_time": "v00003", "update_time": "v00004", "is_delete": 1000005, "replies": [{"id": "v00006", "content": "v00007", "create_time": "v00008", "update_time": "v00009", "is_delete": 1000010, "at_info_list": [{}], "commentator": "v00011", "extra": "v00012", "field_the_facts_do_not_know": {"x": [1, 2]}}], "at_info_list": [{"user_id": "v00013", "name": "v00014", "offset": "v00015", "field_the_facts_do_not_know": {"x": [1, 2]}}], "commentator": "v00016", "extra": "v00017", "field_the_facts_do_not_know": {"x": [1, 2]}}], "has_more": true, "page_token": "v00018", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"comments": null, "has_more": null, "page_token": null}"#,
         &[
             "v00001", "v00002", "v00003", "v00004", "1000005", "v00006", "v00007", "v00008",
             "v00009", "1000010", "v00011", "v00012", "v00013", "v00014", "v00015", "v00016",
-            "v00017",
+            "v00017", "v00018",
         ],
     );
     decode::<lark_api::approval::v4::instance_comment::RemoveResponse>(
@@ -11710,9 +11710,11 @@ fn answers_corehr() {
     );
     decode::<lark_api::corehr::v2::workforce_plan::ListResponse>(
         "lark_api::corehr::v2::workforce_plan::ListResponse",
-        r#"{"items": [{"workforce_plan_id": "v00001", "workforce_plan_name": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "start_date": "v00004", "end_date": "v00005", "active": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "total": 1000006, "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"items": null, "total": null}"#,
-        &["v00001", "v00002", "v00003", "v00004", "v00005", "1000006"],
+        r#"{"items": [{"workforce_plan_id": "v00001", "workforce_plan_name": [{"lang": "v00002", "value": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}], "start_date": "v00004", "end_date": "v00005", "active": true, "field_the_facts_do_not_know": {"x": [1, 2]}}], "total": 1000006, "has_more": true, "page_token": "v00007", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "total": null, "has_more": null, "page_token": null}"#,
+        &[
+            "v00001", "v00002", "v00003", "v00004", "v00005", "1000006", "v00007",
+        ],
     );
     decode::<lark_api::corehr::v2::workforce_plan_detail::BatchResponse>(
         "lark_api::corehr::v2::workforce_plan_detail::BatchResponse",
@@ -18897,9 +18899,9 @@ fn answers_mail() {
     );
     decode::<lark_api::mail::v1::user_mailbox_alias::ListResponse>(
         "lark_api::mail::v1::user_mailbox_alias::ListResponse",
-        r#"{"items": [{"primary_email": "v00001", "email_alias": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
-        r#"{"items": null}"#,
-        &["v00001", "v00002"],
+        r#"{"items": [{"primary_email": "v00001", "email_alias": "v00002", "field_the_facts_do_not_know": {"x": [1, 2]}}], "has_more": true, "page_token": "v00003", "field_the_facts_do_not_know": {"x": [1, 2]}}"#,
+        r#"{"items": null, "has_more": null, "page_token": null}"#,
+        &["v00001", "v00002", "v00003"],
     );
     decode::<lark_api::mail::v1::user_mailbox_draft::ListResponse>(
         "lark_api::mail::v1::user_mailbox_draft::ListResponse",

@@ -5638,7 +5638,7 @@ fn endpoints_approval() {
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
-            paginated: false,
+            paginated: true,
             idempotency_key: None,
         },
     );
@@ -22007,7 +22007,7 @@ fn endpoints_corehr() {
             file_parts: &[],
             tokens: &["tenant", "user"],
             helpdesk: false,
-            paginated: false,
+            paginated: true,
             idempotency_key: None,
         },
     );
@@ -36222,7 +36222,7 @@ fn endpoints_mail() {
             file_parts: &[],
             tokens: &["tenant"],
             helpdesk: false,
-            paginated: false,
+            paginated: true,
             idempotency_key: None,
         },
     );

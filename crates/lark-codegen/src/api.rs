@@ -28,6 +28,7 @@ pub(crate) fn load(facts: &Path) -> Result<(model::Model, shapes::Shapes), Strin
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
     let mut model = load::model(&json)?;
     names::assign(&mut model.endpoints, facts)?;
+    readings::node_iterators(&mut model.endpoints)?;
     // By official name: service, version, resource, then the facts' order.
     model.endpoints.sort_by_key(|ep| {
         (

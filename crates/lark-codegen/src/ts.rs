@@ -206,7 +206,7 @@ fn check_tree(endpoints: &[JsEndpoint<'_>]) -> Result<(), String> {
         let iterator = format!("{}WithIterator", e.method);
         for method in [
             Some(e.method.as_str()),
-            e.ep.pagination.as_ref().map(|_| iterator.as_str()),
+            e.ep.iterated().then_some(iterator.as_str()),
         ]
         .into_iter()
         .flatten()

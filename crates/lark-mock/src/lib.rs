@@ -147,14 +147,16 @@ impl MockServerBuilder {
 
 fn seed(shared: &Shared) {
     let mut data = shared.data();
-    data.apps.insert(
-        MockServer::APP_ID.to_owned(),
-        App {
-            secret: MockServer::APP_SECRET.to_owned(),
-            kind: AppKind::SelfBuilt,
-            tickets: Vec::new(),
-        },
-    );
+    for app_id in [MockServer::APP_ID, MockServer::LEGACY_APP_ID] {
+        data.apps.insert(
+            app_id.to_owned(),
+            App {
+                secret: MockServer::APP_SECRET.to_owned(),
+                kind: AppKind::SelfBuilt,
+                tickets: Vec::new(),
+            },
+        );
+    }
     data.helpdesks.insert(
         MockServer::HELPDESK_ID.to_owned(),
         MockServer::HELPDESK_TOKEN.to_owned(),

@@ -15,7 +15,8 @@ use crate::state::Shared;
 /// A running mock server. Dropping it (or [`MockServer::shutdown`]) stops it and closes every
 /// connection.
 ///
-/// It starts with one self-built app ([`MockServer::APP_ID`] / [`MockServer::APP_SECRET`]), one
+/// It starts with one self-built app ([`MockServer::APP_ID`] / [`MockServer::APP_SECRET`], and
+/// under its former id [`MockServer::LEGACY_APP_ID`]), one
 /// user ([`MockServer::USER_OPEN_ID`]), one chat ([`MockServer::CHAT_ID`]) and one set of helpdesk
 /// credentials ([`MockServer::HELPDESK_ID`] / [`MockServer::HELPDESK_TOKEN`]).
 #[derive(Debug)]
@@ -28,10 +29,13 @@ pub struct MockServer {
 }
 
 impl MockServer {
-    /// The id of the self-built app every mock server knows.
-    pub const APP_ID: &'static str = "cli_mock_app";
-    /// Its secret.
+    /// The id of the self-built app every mock server knows, of the platform's shape (`cli_`
+    /// and 16 hex digits, which node-sdk's long-connection client insists on).
+    pub const APP_ID: &'static str = "cli_a5d1c0ffee0b0a7d";
+    /// Its secret (also [`MockServer::LEGACY_APP_ID`]'s).
     pub const APP_SECRET: &'static str = "mock-app-secret";
+    /// The default app id of earlier versions, still accepted with the same secret.
+    pub const LEGACY_APP_ID: &'static str = "cli_mock_app";
     /// The tenant of self-built apps.
     pub const TENANT_KEY: &'static str = "mock_tenant";
     /// The chat every mock server starts with.

@@ -83,9 +83,9 @@ pub struct RecordedAck {
     pub frame: Frame,
     /// Its `message_id` header.
     pub message_id: String,
-    /// Its `biz_rt` header (the handler's milliseconds), when a number.
-    pub biz_rt: Option<u64>,
-    /// The payload's `code` (200 handled, 500 failed).
+    /// Its `biz_rt` header (the handler's milliseconds), when a number (node-sdk sends `-1`).
+    pub biz_rt: Option<i64>,
+    /// The payload's `code` (200 handled, 500 failed), a number or a numeric string.
     pub code: Option<i64>,
     /// The payload's `data`, base64-decoded and parsed as JSON: the card reply, if any.
     pub data: Option<Value>,
@@ -103,6 +103,50 @@ impl RecordedAck {
         self.pushed_at
             .map(|p| self.received_at.saturating_duration_since(p))
     }
+}
+
+/// What [`WsMock::push_event_and_wait`] saw.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Pushed {
+    /// The frames' `message_id`.
+    pub message_id: String,
+    /// The connections the frames went to; empty when none was open (the next one gets them).
+    pub connections: Vec<u64>,
+    /// Their acks, one per connection, in connection order.
+    pub acks: Vec<RecordedAck>,
+    /// Whether the wait ran out before every connection acked.
+    pub timed_out: bool,
+}
+
+/// A `card.action.trigger` event (schema 2.0) as the platform pushes it when a user clicks a
+/// card's button: `operator` the user's ids, `action.value` what the button carries,
+/// `context` the message and chat. `event_id`, `app_id` and the times are the mock's.
+pub fn card_action_event(
+    app_id: &str,
+    open_id: &str,
+    chat_id: &str,
+    message_id: &str,
+    value: Value,
+) -> Value {
+    json!({
+        "schema": "2.0",
+        "header": {
+            "event_id": format!("mock_card_{message_id}_{}", crate::reply::now_millis()),
+            "token": "",
+            "create_time": crate::reply::now_millis().to_string(),
+            "event_type": "card.action.trigger",
+            "tenant_key": crate::mock::MockServer::TENANT_KEY,
+            "app_id": app_id,
+        },
+        "event": {
+            "operator": {"tenant_key": crate::mock::MockServer::TENANT_KEY, "open_id": open_id, "union_id": "", "user_id": ""},
+            "token": format!("c-{message_id}"),
+            "action": {"value": value, "tag": "button"},
+            "host": "im_message",
+            "context": {"open_message_id": message_id, "open_chat_id": chat_id},
+        },
+    })
 }
 
 /// A bounded wait of [`WsMock`] ran out.
@@ -124,11 +168,22 @@ enum Command {
     Cut,
 }
 
+/// What pongs carry.
+#[derive(Debug, Clone)]
+enum PongConfig {
+    /// The ClientConfig the endpoint hands out, as the platform's pongs carry it.
+    Endpoint,
+    /// This JSON.
+    Custom(Value),
+    /// Nothing: an empty payload.
+    Empty,
+}
+
 struct Inner {
     addr: Option<SocketAddr>,
     endpoint_config: Value,
     endpoint_failures: VecDeque<(i64, String)>,
-    pong_config: Option<Value>,
+    pong_config: PongConfig,
     answer_pings: bool,
     handshake_failures: VecDeque<HandshakeFailure>,
     tickets: HashSet<String>,
@@ -169,7 +224,7 @@ impl Default for WsState {
                     "PingInterval": 120,
                 }),
                 endpoint_failures: VecDeque::new(),
-                pong_config: None,
+                pong_config: PongConfig::Endpoint,
                 answer_pings: true,
                 handshake_failures: VecDeque::new(),
                 tickets: HashSet::new(),
@@ -202,17 +257,23 @@ impl WsState {
         self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
-    /// Sends `bytes` to every open connection, or keeps them for the next one.
-    fn send(&self, bytes: Vec<u8>) {
+    /// Sends `bytes` to every open connection, or keeps them for the next one; returns the
+    /// connections it went to (none: kept).
+    fn send(&self, bytes: Vec<u8>) -> Vec<u64> {
         let mut inner = lock(&self.inner);
         inner.open.retain(|_, tx| !tx.is_closed());
         if inner.open.is_empty() {
             inner.queued.push(bytes);
-            return;
+            return Vec::new();
         }
-        for tx in inner.open.values() {
-            let _ = tx.send(Command::Send(bytes.clone()));
+        let mut sent = Vec::new();
+        for (id, tx) in &inner.open {
+            if tx.send(Command::Send(bytes.clone())).is_ok() {
+                sent.push(*id);
+            }
         }
+        sent.sort_unstable();
+        sent
     }
 }
 
@@ -251,9 +312,14 @@ impl WsMock {
         lock(&self.state.inner).endpoint_config = config;
     }
 
-    /// The ClientConfig JSON every pong carries; `None` (the default) sends empty pongs.
+    /// The ClientConfig JSON every pong carries; `None` sends empty pongs. By default pongs
+    /// carry the ClientConfig the endpoint hands out (see [`WsMock::set_client_config`]), as
+    /// the platform's do.
     pub fn set_pong_config(&self, config: Option<Value>) {
-        lock(&self.state.inner).pong_config = config;
+        lock(&self.state.inner).pong_config = match config {
+            Some(config) => PongConfig::Custom(config),
+            None => PongConfig::Empty,
+        };
     }
 
     /// Whether pings are answered (on by default). Off, the connection stays open but silent,
@@ -288,6 +354,56 @@ impl WsMock {
         id
     }
 
+    /// Pushes an event cut into `fragments` frames (1 for a whole one) to every open connection
+    /// (or the next one to open) and waits, at most `timeout`, for each of those connections
+    /// to ack it. The acks that came, in connection order; `timed_out` tells whether some did
+    /// not.
+    pub async fn push_event_and_wait(
+        &self,
+        event: &Value,
+        fragments: usize,
+        timeout: Duration,
+    ) -> Pushed {
+        let id = self.new_message_id();
+        let payload = to_bytes(event);
+        let order: Vec<usize> = (0..fragments.clamp(1, payload.len().max(1))).collect();
+        let sent_to = self.push_in_parts("event", &id, &payload, order.len(), &order);
+        // Kept for the next connection: that one answers.
+        let wanted = sent_to.len().max(1);
+        let acked = |i: &Inner| -> Vec<RecordedAck> {
+            let mut acks: Vec<RecordedAck> = i
+                .acks
+                .iter()
+                .filter(|a| a.message_id == id)
+                .filter(|a| sent_to.is_empty() || sent_to.contains(&a.connection))
+                .cloned()
+                .collect();
+            acks.sort_by_key(|a| a.connection);
+            acks.dedup_by_key(|a| a.connection);
+            acks
+        };
+        let waited = self
+            .wait(timeout, format!("the acks of {id}"), |i| {
+                let acks = acked(i);
+                (acks.len() >= wanted).then_some(acks)
+            })
+            .await;
+        match waited {
+            Ok(acks) => Pushed {
+                message_id: id,
+                connections: sent_to,
+                acks,
+                timed_out: false,
+            },
+            Err(_) => Pushed {
+                acks: acked(&lock(&self.state.inner)),
+                message_id: id,
+                connections: sent_to,
+                timed_out: true,
+            },
+        }
+    }
+
     /// Pushes an event cut into `parts` fragments (`sum` = `parts`), sent in `order` (indexes
     /// from 0; an index may repeat or be left out, to test duplicates and loss). Returns the
     /// `message_id`.
@@ -302,9 +418,18 @@ impl WsMock {
         self.push_in_parts("event", message_id, &to_bytes(event), 1, &[0]);
     }
 
-    /// Pushes a card action (`type: card`: a card callback's JSON) in one frame; returns its
-    /// `message_id`. The client's ack carries the card reply in its `data`.
-    pub fn push_card(&self, card: &Value) -> String {
+    /// Pushes a card action as the platform delivers it over the long connection: a
+    /// `card.action.trigger` event (schema 2.0, the body of [`card_action_event`]) in a
+    /// `type: event` frame. Returns its `message_id`; the client's ack carries the card reply
+    /// (a toast, a new card) in its `data`.
+    pub fn push_card(&self, card_action: &Value) -> String {
+        self.push_event(card_action)
+    }
+
+    /// Pushes a legacy card callback's JSON in a `type: card` frame. The platform does not
+    /// deliver card actions this way over the long connection and the official SDKs drop such
+    /// a frame unacked; it is here to test that a client copes with one.
+    pub fn push_card_frame(&self, card: &Value) -> String {
         let id = self.new_message_id();
         self.push_in_parts("card", &id, &to_bytes(card), 1, &[0]);
         id
@@ -315,13 +440,41 @@ impl WsMock {
         self.state.send(bytes);
     }
 
+    /// Forgets the acks, the pushes and the messages kept for the next connection, and puts
+    /// the settings back (answered pings, pongs with the ClientConfig, the platform's
+    /// ClientConfig, no scripted failures). Open connections stay open.
+    pub fn reset(&self) {
+        let fresh = WsState::default();
+        let mut inner = lock(&self.state.inner);
+        let defaults = lock(&fresh.inner);
+        inner.endpoint_config = defaults.endpoint_config.clone();
+        inner.endpoint_failures.clear();
+        inner.pong_config = PongConfig::Endpoint;
+        inner.answer_pings = true;
+        inner.handshake_failures.clear();
+        inner.queued.clear();
+        inner.pushed_at.clear();
+        inner.acks.clear();
+        drop(defaults);
+        drop(inner);
+        self.state.bump();
+    }
+
     fn new_message_id(&self) -> String {
         let mut inner = lock(&self.state.inner);
         inner.next_seq += 1;
         format!("mock_msg_{:08}", inner.next_seq)
     }
 
-    fn push_in_parts(&self, kind: &str, id: &str, payload: &[u8], parts: usize, order: &[usize]) {
+    /// Sends the frames; returns the connections they went to (none: kept for the next one).
+    fn push_in_parts(
+        &self,
+        kind: &str,
+        id: &str,
+        payload: &[u8],
+        parts: usize,
+        order: &[usize],
+    ) -> Vec<u64> {
         let parts = parts.clamp(1, payload.len().max(1));
         let size = payload.len().div_ceil(parts).max(1);
         let chunks: Vec<&[u8]> = payload.chunks(size).collect();
@@ -357,9 +510,11 @@ impl WsMock {
                 })
                 .collect()
         };
+        let mut sent_to = Vec::new();
         for frame in frames {
-            self.state.send(frame);
+            sent_to = self.state.send(frame);
         }
+        sent_to
     }
 
     // ----- connections -----
@@ -637,7 +792,11 @@ fn received(ws: &WsState, connection: u64, bytes: &[u8]) -> Option<Vec<u8>> {
                 inner.answer_pings.then(|| {
                     let mut pong = Frame::ping(frame.service);
                     pong.set_header(header::TYPE, "pong");
-                    pong.payload = inner.pong_config.as_ref().map(to_bytes);
+                    pong.payload = match &inner.pong_config {
+                        PongConfig::Endpoint => Some(to_bytes(&inner.endpoint_config)),
+                        PongConfig::Custom(config) => Some(to_bytes(config)),
+                        PongConfig::Empty => None,
+                    };
                     pong.encode_bytes()
                 })
             }
@@ -650,7 +809,7 @@ fn received(ws: &WsState, connection: u64, bytes: &[u8]) -> Option<Vec<u8>> {
                 let code = payload
                     .as_ref()
                     .and_then(|p| p.get("code"))
-                    .and_then(Value::as_i64);
+                    .and_then(|c| c.as_i64().or_else(|| c.as_str()?.trim().parse().ok()));
                 let data = payload
                     .as_ref()
                     .and_then(|p| p.get("data"))
@@ -659,7 +818,9 @@ fn received(ws: &WsState, connection: u64, bytes: &[u8]) -> Option<Vec<u8>> {
                     .and_then(|d| serde_json::from_slice(&d).ok());
                 let ack = RecordedAck {
                     connection,
-                    biz_rt: frame.header(header::BIZ_RT).and_then(|v| v.parse().ok()),
+                    biz_rt: frame
+                        .header(header::BIZ_RT)
+                        .and_then(|v| v.trim().parse().ok()),
                     pushed_at: inner.pushed_at.get(&message_id).copied(),
                     message_id,
                     code,
@@ -676,4 +837,69 @@ fn received(ws: &WsState, connection: u64, bytes: &[u8]) -> Option<Vec<u8>> {
     };
     ws.bump();
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ping() -> Vec<u8> {
+        let mut ping = Frame::ping(SERVICE_ID);
+        ping.set_header(header::TYPE, "ping");
+        ping.encode_bytes()
+    }
+
+    fn pong_payload(ws: &WsState) -> Option<Value> {
+        let pong = Frame::decode_bytes(&received(ws, 1, &ping()).expect("a pong")).unwrap();
+        assert_eq!(pong.header(header::TYPE), Some("pong"));
+        pong.payload
+            .as_deref()
+            .map(|p| serde_json::from_slice(p).unwrap())
+    }
+
+    #[test]
+    fn pongs_carry_the_client_config_unless_told_otherwise() {
+        let ws = Arc::new(WsState::default());
+        let mock = WsMock::new(Arc::clone(&ws));
+        assert_eq!(
+            pong_payload(&ws),
+            Some(
+                json!({"ReconnectCount": -1, "ReconnectInterval": 120, "ReconnectNonce": 30, "PingInterval": 120})
+            )
+        );
+        // They follow the endpoint's ClientConfig.
+        mock.set_client_config(json!({"PingInterval": 5}));
+        assert_eq!(pong_payload(&ws), Some(json!({"PingInterval": 5})));
+        mock.set_pong_config(Some(json!({"PingInterval": 1})));
+        assert_eq!(pong_payload(&ws), Some(json!({"PingInterval": 1})));
+        mock.set_pong_config(None);
+        assert_eq!(pong_payload(&ws), None);
+        mock.reset();
+        assert_eq!(pong_payload(&ws).unwrap()["PingInterval"], 120);
+        assert_eq!(mock.pings(), 5);
+    }
+
+    #[test]
+    fn acks_are_read_leniently() {
+        let ws = Arc::new(WsState::default());
+        let mock = WsMock::new(Arc::clone(&ws));
+        let mut ack = Frame::ping(SERVICE_ID);
+        ack.method = METHOD_DATA;
+        ack.set_header(header::TYPE, "event");
+        ack.set_header(header::MESSAGE_ID, "m1");
+        // node-sdk's: `biz_rt` -1 and the code as a number.
+        ack.set_header(header::BIZ_RT, "-1");
+        ack.payload = Some(br#"{"code":200}"#.to_vec());
+        assert!(received(&ws, 1, &ack.encode_bytes()).is_none());
+        // A code as a string, a data field holding base64 JSON.
+        ack.set_header(header::MESSAGE_ID, "m2");
+        ack.set_header(header::BIZ_RT, " 12 ");
+        ack.payload = Some(br#"{"code":"200","data":"eyJ0b2FzdCI6MX0="}"#.to_vec());
+        received(&ws, 1, &ack.encode_bytes());
+        let acks = mock.acks();
+        assert_eq!(acks.len(), 2);
+        assert_eq!((acks[0].biz_rt, acks[0].code), (Some(-1), Some(200)));
+        assert_eq!((acks[1].biz_rt, acks[1].code), (Some(12), Some(200)));
+        assert_eq!(acks[1].data, Some(json!({"toast": 1})));
+    }
 }

@@ -424,8 +424,10 @@ async fn a_failing_handler_is_acked_500_and_handled_again_on_redelivery() {
     running.stop().await;
 }
 
+/// The platform delivers a card action over the long connection as a `card.action.trigger`
+/// event in a `type: event` frame; the ack carries the card reply.
 #[tokio::test]
-async fn a_card_frame_is_acked_with_the_card_reply() {
+async fn a_card_action_event_is_acked_with_the_card_reply() {
     let (mock, ws) = mock(fast_reconnects()).await;
     let dispatcher = Dispatcher::new().on_card_action(|event: Event| async move {
         let value = event.payload["action"]["value"]["k"].as_str().unwrap_or("");
@@ -443,6 +445,41 @@ async fn a_card_frame_is_acked_with_the_card_reply() {
         ack.data,
         Some(json!({"toast": {"type": "success", "content": "clicked v"}}))
     );
+    assert_eq!(ack.frame.header("type"), Some("event"));
+    // The mock's own builder of the platform's event goes the same way.
+    let event = lark_mock::ws::card_action_event(
+        MockServer::APP_ID,
+        MockServer::USER_OPEN_ID,
+        MockServer::CHAT_ID,
+        "om_card",
+        json!({"k": "w"}),
+    );
+    let pushed = ws.push_event_and_wait(&event, 1, WAIT).await;
+    assert!(!pushed.timed_out);
+    assert_eq!(
+        pushed.acks[0].data,
+        Some(json!({"toast": {"type": "success", "content": "clicked w"}}))
+    );
+    running.stop().await;
+}
+
+/// A legacy `type: card` frame (which the platform does not send over the long connection) is
+/// still handled and acked.
+#[tokio::test]
+async fn a_legacy_card_frame_is_still_acked() {
+    let (mock, ws) = mock(fast_reconnects()).await;
+    let dispatcher = Dispatcher::new().on_card_action(|_event: Event| async move {
+        Ok(CardActionReply::new().toast(ToastKind::Info, "legacy"))
+    });
+    let running = start(&mock, dispatcher);
+    ws.wait_for_connections(1, WAIT).await.unwrap();
+    let mut card = typed_event("ev-card-frame", "card.action.trigger");
+    card["event"] =
+        json!({"operator": {"open_id": MockServer::USER_OPEN_ID}, "action": {"value": {}}});
+    let id = ws.push_card_frame(&card);
+    let ack = ws.wait_for_ack(&id, WAIT).await.unwrap();
+    assert_eq!(ack.code, Some(200));
+    assert_eq!(ack.frame.header("type"), Some("card"));
     running.stop().await;
 }
 

@@ -183,7 +183,7 @@ test('the package exposes every endpoint of the Rust catalog', () => {
     }
   }
   assert.equal(paginated.size, rust.match(/^ +pages: Some\(/gm).length);
-  assert.ok(paginated.has('vc.v1.note.unified_note_transcript'), 'the cursor-paginated endpoint');
+  assert.ok(paginated.has('vc.v1.note.unifiedNoteTranscript'), 'the cursor-paginated endpoint');
   assert.equal(typeof client.human_authentication.v1.identity.create, 'function');
 });
 

@@ -174,6 +174,13 @@ pub(crate) struct IdempotencyKey {
 }
 
 impl Endpoint {
+    /// Whether the npm package gives it a `…WithIterator`: wherever it pages, and wherever
+    /// node-sdk has one (node-sdk iterates some endpoints that answer one page; its iterator
+    /// then yields that page, and so does ours).
+    pub(crate) fn iterated(&self) -> bool {
+        self.pagination.is_some() || self.official.iterator
+    }
+
     pub(crate) fn in_(&self, place: Where) -> impl Iterator<Item = &Field> {
         self.params
             .iter()
@@ -547,6 +554,8 @@ pub(crate) struct Official {
     /// the same method and path).
     pub(crate) type_name: String,
     pub(crate) source: Option<Source>,
+    /// Whether node-sdk has a `…WithIterator` for it.
+    pub(crate) iterator: bool,
     /// The field paths the official SDK types as literal unions, with their values
     /// (`params.user_id_type`, `response.items[].access_type`, `data.parent_type`).
     pub(crate) enums: BTreeMap<String, Vec<String>>,

@@ -145,6 +145,7 @@ fn from_row(row: &Value) -> Result<Official, String> {
         method: snake(str_field(row, "api_name")?),
         type_name: String::new(),
         source: Some(Source::NodeSdk),
+        iterator: row.get("pagination").and_then(Value::as_bool) == Some(true),
         enums,
     })
 }
@@ -178,6 +179,7 @@ fn from_lark_oapi(name: &str) -> Option<Official> {
         method: snake(method),
         type_name: String::new(),
         source: Some(Source::LarkOapi),
+        iterator: false,
         enums: BTreeMap::new(),
     })
 }
@@ -207,6 +209,7 @@ fn from_doc_url(url: &str) -> Option<Official> {
         method: snake(method),
         type_name: String::new(),
         source: Some(Source::DocUrl),
+        iterator: false,
         enums: BTreeMap::new(),
     })
 }
@@ -260,6 +263,7 @@ fn from_path(method: &str, path: &str) -> Official {
         method: name,
         type_name: String::new(),
         source: Some(Source::Path),
+        iterator: false,
         enums: BTreeMap::new(),
     }
 }

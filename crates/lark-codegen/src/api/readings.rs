@@ -345,6 +345,79 @@ const UUID_KEYS: &[(&str, &str, &str)] = &[
 
 /// Where `uuid` is not an idempotency key, and filling it with a random value breaks the call:
 /// `(method, path, what it is)`.
+/// Endpoints node-sdk 1.74 iterates by `page_token` (`listWithIterator`) that the facts'
+/// page rule misses: their request takes `page_token` but their answer in the facts (and in
+/// node-sdk's types) lists neither `has_more` nor `page_token`, which node-sdk's iterator reads
+/// at run time. They page like the rest; the two answer fields are added (as every answer
+/// field, optional).
+const NODE_ITERATED: &[(&str, &str)] = &[
+    (
+        "GET",
+        "/open-apis/approval/v4/instances/:instance_id/comments",
+    ),
+    ("GET", "/open-apis/corehr/v2/workforce_plans"),
+    (
+        "GET",
+        "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/aliases",
+    ),
+];
+
+/// Pages the endpoints of [`NODE_ITERATED`]; errors when the list and the facts disagree (an
+/// endpoint node-sdk iterates by `page_token` that pages nowhere, or an entry that no longer
+/// fits).
+pub(crate) fn node_iterators(endpoints: &mut [Endpoint]) -> Result<(), String> {
+    for ep in endpoints.iter_mut() {
+        let listed = NODE_ITERATED
+            .iter()
+            .any(|(m, p)| ep.method == *m && ep.path == *p);
+        let takes_token = ep
+            .params
+            .iter()
+            .any(|(w, f)| *w == Where::Query && f.wire == "page_token" && f.ty == Ty::String);
+        let missed = ep.official.iterator && ep.pagination.is_none() && takes_token;
+        if listed != missed {
+            return Err(format!(
+                "NODE_ITERATED: {} {} {}",
+                ep.method,
+                ep.path,
+                if listed {
+                    "no longer fits (paged already, not iterated by node-sdk, or no page_token)"
+                } else {
+                    "is iterated by node-sdk by page_token: list it"
+                }
+            ));
+        }
+        if !listed {
+            continue;
+        }
+        for (wire, ty, text) in [
+            ("has_more", Ty::Bool, "bool"),
+            ("page_token", Ty::String, "string"),
+        ] {
+            if ep.response.iter().any(|f| f.wire == wire) {
+                return Err(format!(
+                    "NODE_ITERATED: {} {} answers `{wire}` now",
+                    ep.method, ep.path
+                ));
+            }
+            ep.response.push(Field {
+                wire: wire.to_owned(),
+                ident: wire.to_owned(),
+                ty_text: text.to_owned(),
+                ty,
+                required: false,
+            });
+        }
+        ep.pagination = Some(Pagination {
+            request_token: "page_token".to_owned(),
+            token_in_body: false,
+            response_token: "page_token".to_owned(),
+            has_more: Some("has_more".to_owned()),
+        });
+    }
+    Ok(())
+}
+
 /// Endpoints that page with a cursor of their own instead of `page_token`: the method, the
 /// path, the query parameter taking the cursor, the answer field giving the next one, and why.
 /// (The answer says `has_more` too.)

@@ -355,11 +355,11 @@ fn row(e: &JsEndpoint<'_>) -> Result<String, String> {
         BodyKind::Multipart => flags |= FLAG_MULTIPART,
         BodyKind::None => {}
     }
-    if let Some(p) = &ep.pagination {
+    if ep.iterated() {
         flags |= FLAG_PAGINATED;
-        if p.token_in_body {
-            flags |= FLAG_PAGE_TOKEN_IN_BODY;
-        }
+    }
+    if ep.pagination.as_ref().is_some_and(|p| p.token_in_body) {
+        flags |= FLAG_PAGE_TOKEN_IN_BODY;
     }
     if e.default_alias {
         flags |= FLAG_DEFAULT_VERSION;

@@ -300,7 +300,7 @@ pub(super) fn render(
             );
             let mut iterator = String::new();
             let mut methods = vec![e.method.clone()];
-            if e.ep.pagination.is_some() {
+            if e.ep.iterated() {
                 let page = if e.ep.envelope.as_deref() == Some("data") {
                     names.responses[i].clone()
                 } else {

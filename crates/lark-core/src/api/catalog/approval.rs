@@ -1665,7 +1665,11 @@ pub static V4_INSTANCE_COMMENT_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    pages: None,
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance-comment/list",
     idempotency_key: None,
 };

@@ -9139,7 +9139,11 @@ pub static V2_WORKFORCE_PLAN_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    pages: None,
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/workforce_plan/list",
     idempotency_key: None,
 };

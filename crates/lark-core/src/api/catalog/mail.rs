@@ -1326,7 +1326,11 @@ pub static V1_USER_MAILBOX_ALIAS_LIST: EndpointMeta = EndpointMeta {
     response: ResponseKind::Json {
         envelope: Some("data"),
     },
-    pages: None,
+    pages: Some(Pages {
+        token: PageToken::Query("page_token"),
+        next_token: "page_token",
+        has_more: Some("has_more"),
+    }),
     doc_url: "https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-alias/list",
     idempotency_key: None,
 };

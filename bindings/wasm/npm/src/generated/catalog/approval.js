@@ -85,7 +85,7 @@ export default {
     instanceComment: {
       create: ["POST", "/open-apis/approval/v4/instances/:instance_id/comments", 1, 544],
       delete: ["DELETE", "/open-apis/approval/v4/instances/:instance_id/comments/:comment_id", 1, 512],
-      list: ["GET", "/open-apis/approval/v4/instances/:instance_id/comments", 1, 512],
+      list: ["GET", "/open-apis/approval/v4/instances/:instance_id/comments", 1, 528],
       remove: ["POST", "/open-apis/approval/v4/instances/:instance_id/comments/remove", 1, 512],
     },
     task: {

@@ -74,7 +74,7 @@ export default {
       patch: ["PATCH", "/open-apis/bitable/v1/apps/:app_token/tables/:table_id/views/:view_id", 3, 544],
     },
     appWorkflow: {
-      list: ["GET", "/open-apis/bitable/v1/apps/:app_token/workflows", 3, 512],
+      list: ["GET", "/open-apis/bitable/v1/apps/:app_token/workflows", 3, 528],
       update: ["PUT", "/open-apis/bitable/v1/apps/:app_token/workflows/:workflow_id", 3, 544],
     },
   },

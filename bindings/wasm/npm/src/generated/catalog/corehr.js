@@ -449,7 +449,7 @@ export default {
       list: ["GET", "/open-apis/corehr/v2/signature_template_info_with_thumbnails", 1, 16],
     },
     workforcePlan: {
-      list: ["GET", "/open-apis/corehr/v2/workforce_plans", 3, 0],
+      list: ["GET", "/open-apis/corehr/v2/workforce_plans", 3, 16],
     },
     workforcePlanDetail: {
       batch: ["POST", "/open-apis/corehr/v2/workforce_plan_details/batch", 3, 48],

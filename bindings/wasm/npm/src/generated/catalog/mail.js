@@ -74,7 +74,7 @@ export default {
     userMailboxAlias: {
       create: ["POST", "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/aliases", 1, 544],
       delete: ["DELETE", "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/aliases/:alias_id", 1, 512],
-      list: ["GET", "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/aliases", 1, 512],
+      list: ["GET", "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/aliases", 1, 528],
     },
     userMailboxDraft: {
       delete: ["DELETE", "/open-apis/mail/v1/user_mailboxes/:user_mailbox_id/drafts/:draft_id", 2, 512],

@@ -208,6 +208,8 @@ export interface Service {
       /** `GET /open-apis/approval/v4/instances/:instance_id/comments`
        * @see https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance-comment/list */
       list(payload: V4InstanceCommentListRequest, options?: CallOptions): Promise<Answer<V4InstanceCommentListResponse>>;
+      /** Every page of `list`: `for await (const page of ...)`. */
+      listWithIterator(payload: V4InstanceCommentListRequest, options?: CallOptions & { maxPages?: number }): PageIterator<V4InstanceCommentListResponse>;
       /** `POST /open-apis/approval/v4/instances/:instance_id/comments/remove`
        * @see https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/approval-v4/instance-comment/remove */
       remove(payload: V4InstanceCommentRemoveRequest, options?: CallOptions): Promise<Answer<V4InstanceCommentRemoveResponse>>;
@@ -272,7 +274,7 @@ export interface Service {
   file: Pick<Service["v2"]["file"], "upload">;
   id: Pick<Service["v1"]["id"], "get">;
   instance: Pick<Service["v2"]["instance"], "approve" | "reject" | "transfer" | "search"> & Pick<Service["v4"]["instance"], "specifiedRollback" | "addSign" | "preview" | "cc" | "searchCc" | "searchCcWithIterator" | "cancel" | "create" | "get" | "list" | "listWithIterator" | "query" | "queryWithIterator" | "unsubscription" | "detail" | "initiated" | "initiatedWithIterator" | "addCc" | "recall" | "remind" | "subscription">;
-  instanceComment: Pick<Service["v4"]["instanceComment"], "create" | "delete" | "list" | "remove">;
+  instanceComment: Pick<Service["v4"]["instanceComment"], "create" | "delete" | "list" | "listWithIterator" | "remove">;
   message: Pick<Service["v1"]["message"], "update" | "send" | "updateV1">;
   subscription: Pick<Service["v2"]["subscription"], "subscribe" | "unsubscribe">;
   task: Pick<Service["v4"]["task"], "query" | "queryWithIterator" | "approve" | "reject" | "resubmit" | "transfer" | "search" | "searchWithIterator" | "unsubscription" | "list" | "listWithIterator" | "addSign" | "forward" | "pass" | "refuse" | "rollback" | "subscription">;
@@ -1148,6 +1150,8 @@ export interface V4InstanceCommentListRequest {
 
 export interface V4InstanceCommentListResponse {
   comments?: V4InstanceCommentComment[];
+  has_more?: boolean;
+  page_token?: string;
 }
 
 export interface V4InstanceCommentRemoveRequest {

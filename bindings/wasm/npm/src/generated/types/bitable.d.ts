@@ -193,6 +193,8 @@ export interface Service {
       /** `GET /open-apis/bitable/v1/apps/:app_token/workflows`
        * @see https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-workflow/list */
       list(payload: V1AppWorkflowListRequest, options?: CallOptions): Promise<Answer<V1AppWorkflowListResponse>>;
+      /** Every page of `list`: `for await (const page of ...)`. */
+      listWithIterator(payload: V1AppWorkflowListRequest, options?: CallOptions & { maxPages?: number }): PageIterator<V1AppWorkflowListResponse>;
       /** `PUT /open-apis/bitable/v1/apps/:app_token/workflows/:workflow_id`
        * @see https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-workflow/update */
       update(payload: V1AppWorkflowUpdateRequest, options?: CallOptions): Promise<Answer<V1AppWorkflowUpdateResponse>>;
@@ -210,7 +212,7 @@ export interface Service {
   appTableFormField: Pick<Service["v1"]["appTableFormField"], "list" | "listWithIterator" | "patch">;
   appTableRecord: Pick<Service["v1"]["appTableRecord"], "list" | "listWithIterator" | "get" | "create" | "batchCreate" | "update" | "batchUpdate" | "delete" | "batchDelete" | "batchGet" | "search" | "searchWithIterator">;
   appTableView: Pick<Service["v1"]["appTableView"], "list" | "listWithIterator" | "create" | "delete" | "get" | "patch">;
-  appWorkflow: Pick<Service["v1"]["appWorkflow"], "list" | "update">;
+  appWorkflow: Pick<Service["v1"]["appWorkflow"], "list" | "listWithIterator" | "update">;
 }
 
 export interface V1AppUpdateRequest {

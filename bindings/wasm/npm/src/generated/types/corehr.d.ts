@@ -1124,6 +1124,8 @@ export interface Service {
       /** `GET /open-apis/corehr/v2/workforce_plans`
        * @see https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/corehr-v2/workforce_plan/list */
       list(payload?: V2WorkforcePlanListRequest, options?: CallOptions): Promise<Answer<V2WorkforcePlanListResponse>>;
+      /** Every page of `list`: `for await (const page of ...)`. */
+      listWithIterator(payload?: V2WorkforcePlanListRequest, options?: CallOptions & { maxPages?: number }): PageIterator<V2WorkforcePlanListResponse>;
     };
     workforcePlanDetail: {
       /** `POST /open-apis/corehr/v2/workforce_plan_details/batch`
@@ -5846,6 +5848,8 @@ export interface V2WorkforcePlanListRequest {
 export interface V2WorkforcePlanListResponse {
   items?: WorkforcePlan[];
   total?: number | string;
+  has_more?: boolean;
+  page_token?: string;
 }
 
 export interface V2WorkforcePlanDetailBatchRequest {

@@ -193,6 +193,8 @@ export interface Service {
       /** `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/aliases`
        * @see https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/mail-v1/user_mailbox-alias/list */
       list(payload: V1UserMailboxAliasListRequest, options?: CallOptions): Promise<Answer<V1UserMailboxAliasListResponse>>;
+      /** Every page of `list`: `for await (const page of ...)`. */
+      listWithIterator(payload: V1UserMailboxAliasListRequest, options?: CallOptions & { maxPages?: number }): PageIterator<V1UserMailboxAliasListResponse>;
     };
     userMailboxDraft: {
       /** `DELETE /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/drafts/:draft_id`
@@ -420,7 +422,7 @@ export interface Service {
   publicMailboxMember: Pick<Service["v1"]["publicMailboxMember"], "create" | "get" | "list" | "listWithIterator" | "delete" | "clear" | "batchCreate" | "batchDelete">;
   user: Pick<Service["v1"]["user"], "query">;
   userMailbox: Pick<Service["v1"]["userMailbox"], "delete" | "accessibleMailboxes" | "profile" | "search" | "searchWithIterator">;
-  userMailboxAlias: Pick<Service["v1"]["userMailboxAlias"], "create" | "delete" | "list">;
+  userMailboxAlias: Pick<Service["v1"]["userMailboxAlias"], "create" | "delete" | "list" | "listWithIterator">;
   userMailboxDraft: Pick<Service["v1"]["userMailboxDraft"], "delete" | "list" | "listWithIterator" | "get" | "create" | "send" | "cancelScheduledSend" | "update">;
   userMailboxEvent: Pick<Service["v1"]["userMailboxEvent"], "subscribe" | "subscription" | "unsubscribe">;
   userMailboxFolder: Pick<Service["v1"]["userMailboxFolder"], "create" | "delete" | "list" | "patch" | "get">;
@@ -1152,6 +1154,8 @@ export interface V1UserMailboxAliasListRequest {
 
 export interface V1UserMailboxAliasListResponse {
   items?: MailgroupAlias[];
+  has_more?: boolean;
+  page_token?: string;
 }
 
 export interface V1UserMailboxDraftDeleteRequest {

@@ -201,6 +201,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// `approval.v4.instanceComment.list`: `GET /open-apis/approval/v4/instances/:instance_id/comments`
 ///
 /// Token: tenant.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
 /// Formerly `approval.GetApprovalComment` (the facts' name); named after the official Node SDK.
 ///
@@ -252,6 +253,8 @@ impl List {
 #[non_exhaustive]
 pub struct ListResponse {
     pub comments: Option<Vec<crate::v4::instance_comment::Comment>>,
+    pub has_more: Option<bool>,
+    pub page_token: Option<String>,
 }
 
 impl lark_core::endpoint::Endpoint for List {
@@ -279,6 +282,22 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.page_size {
             query.push(("page_size", v.to_string()));
         }
+    }
+}
+
+impl lark_core::endpoint::Paginated for List {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for ListResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
     }
 }
 

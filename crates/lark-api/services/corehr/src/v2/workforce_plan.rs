@@ -4,6 +4,7 @@
 /// `corehr.v2.workforcePlan.list`: `GET /open-apis/corehr/v2/workforce_plans`
 ///
 /// Token: tenant or user.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
 /// Formerly `core_hr.ListCoreHRWorkforcePlan` (the facts' name); named after the official Node SDK.
 ///
@@ -92,6 +93,8 @@ impl List {
 pub struct ListResponse {
     pub items: Option<Vec<crate::v2::workforce_plan::WorkforcePlan>>,
     pub total: Option<i64>,
+    pub has_more: Option<bool>,
+    pub page_token: Option<String>,
 }
 
 impl lark_core::endpoint::Endpoint for List {
@@ -132,6 +135,22 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.end_date {
             query.push(("end_date", v.clone()));
         }
+    }
+}
+
+impl lark_core::endpoint::Paginated for List {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for ListResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
     }
 }
 

@@ -106,6 +106,7 @@ impl lark_core::endpoint::Endpoint for Delete {
 /// `mail.v1.userMailboxAlias.list`: `GET /open-apis/mail/v1/user_mailboxes/:user_mailbox_id/aliases`
 ///
 /// Token: tenant.
+/// Paginated: use [`Client::pages`](lark_core::Client::pages).
 ///
 /// Formerly `mail.GetMailUserMailboxAliasList` (the facts' name); named after the official Node SDK.
 ///
@@ -147,6 +148,8 @@ impl List {
 #[non_exhaustive]
 pub struct ListResponse {
     pub items: Option<Vec<crate::v1::MailgroupAlias>>,
+    pub has_more: Option<bool>,
+    pub page_token: Option<String>,
 }
 
 impl lark_core::endpoint::Endpoint for List {
@@ -170,5 +173,21 @@ impl lark_core::endpoint::Endpoint for List {
         if let Some(v) = &self.page_size {
             query.push(("page_size", v.to_string()));
         }
+    }
+}
+
+impl lark_core::endpoint::Paginated for List {
+    fn set_page_token(&mut self, token: Option<String>) {
+        self.page_token = token;
+    }
+}
+
+impl lark_core::endpoint::Page for ListResponse {
+    fn has_more(&self) -> bool {
+        self.has_more.unwrap_or(false)
+    }
+
+    fn next_page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
     }
 }
