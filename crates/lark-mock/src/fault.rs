@@ -260,6 +260,118 @@ impl FaultRule {
         self.when(When::Probability { p, seed })
     }
 
+    /// A rule from the control API's JSON (`POST /_mock/faults`):
+    ///
+    /// ```json
+    /// {"fault": {"kind": "lark_error", "code": 99991400, "msg": "…", "status": 429,
+    ///            "headers": {"x-ogw-ratelimit-reset": "2"}},
+    ///  "path": "/open-apis/im/v1/messages", "method": "POST", "times": 1}
+    /// ```
+    ///
+    /// `fault.kind` is one of `lark_error` (`code`, `msg`, `status` 400), `rate_limited`
+    /// (`reset_secs`), `http` (`status`, `content_type`, `body`), `html_error_page` (`status`),
+    /// `malformed_json` / `empty_body` (`status` 200), `delay` (`ms`), `drop_before_handler`,
+    /// `drop_after_handler`; `headers` adds headers to an answering fault. The request side:
+    /// `path` or `path_prefix`, `method`, and at most one of `times` (the next N), `nth`,
+    /// `every_nth` or `probability` with `seed`; none means every matching request.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, String> {
+        use serde_json::Value;
+        let fault = value.get("fault").ok_or("`fault` is required")?;
+        let int = |v: &Value, key: &str, default: Option<u64>| -> Result<u64, String> {
+            match v.get(key) {
+                None | Some(Value::Null) => default.ok_or_else(|| format!("`{key}` is required")),
+                Some(n) => n
+                    .as_u64()
+                    .ok_or_else(|| format!("`{key}` must be a whole number")),
+            }
+        };
+        let text = |key: &str| fault.get(key).and_then(Value::as_str).unwrap_or("");
+        let status = |default: u64| -> Result<u16, String> {
+            u16::try_from(int(fault, "status", Some(default))?)
+                .ok()
+                .filter(|s| (100..=599).contains(s))
+                .ok_or_else(|| "`status` must be an HTTP status".to_owned())
+        };
+        let mut built = match fault.get("kind").and_then(Value::as_str) {
+            Some("lark_error") => Fault::lark_error(
+                fault
+                    .get("code")
+                    .and_then(Value::as_i64)
+                    .ok_or("`code` is required")?,
+                text("msg"),
+            )
+            .status(status(400)?),
+            Some("rate_limited") => Fault::rate_limited(int(fault, "reset_secs", Some(1))?),
+            Some("http") => Fault::http(
+                status(500)?,
+                match text("content_type") {
+                    "" => "text/plain",
+                    t => t,
+                },
+                text("body").as_bytes().to_vec(),
+            ),
+            Some("html_error_page") => Fault::html_error_page(status(502)?),
+            Some("malformed_json") => Fault::MalformedJson {
+                status: status(200)?,
+            },
+            Some("empty_body") => Fault::EmptyBody {
+                status: status(200)?,
+            },
+            Some("delay") => Fault::Delay(std::time::Duration::from_millis(
+                int(fault, "ms", None)?.min(120_000),
+            )),
+            Some("drop_before_handler") => Fault::DropBeforeHandler,
+            Some("drop_after_handler") => Fault::DropAfterHandler,
+            other => return Err(format!("unknown fault kind {other:?}")),
+        };
+        if let Some(headers) = fault.get("headers") {
+            let headers = headers
+                .as_object()
+                .ok_or("`headers` must be an object of strings")?;
+            for (name, v) in headers {
+                let v = v.as_str().ok_or("`headers` must be an object of strings")?;
+                built = built.header(name.clone(), v);
+            }
+        }
+        let mut rule = FaultRule::new(built);
+        match (
+            value.get("path").and_then(Value::as_str),
+            value.get("path_prefix").and_then(Value::as_str),
+        ) {
+            (Some(_), Some(_)) => return Err("give `path` or `path_prefix`, not both".into()),
+            (Some(p), None) => rule = rule.path(p),
+            (None, Some(p)) => rule = rule.path_prefix(p),
+            (None, None) => {}
+        }
+        if let Some(m) = value.get("method").and_then(Value::as_str) {
+            let m = http::Method::from_bytes(m.to_ascii_uppercase().as_bytes())
+                .map_err(|_| format!("`method` {m:?} is not an HTTP method"))?;
+            rule = rule.method(m);
+        }
+        let given: Vec<&str> = ["times", "nth", "every_nth", "probability"]
+            .into_iter()
+            .filter(|k| value.get(*k).is_some_and(|v| !v.is_null()))
+            .collect();
+        if given.len() > 1 {
+            return Err(format!("give one of {}", given.join(", ")));
+        }
+        rule = match given.first().copied() {
+            None => rule,
+            Some("times") => rule.next(int(value, "times", None)?),
+            Some("nth") => rule.nth(int(value, "nth", None)?),
+            Some("every_nth") => rule.every_nth(int(value, "every_nth", None)?),
+            _ => {
+                let p = value
+                    .get("probability")
+                    .and_then(Value::as_f64)
+                    .filter(|p| (0.0..=1.0).contains(p))
+                    .ok_or("`probability` must be between 0 and 1")?;
+                rule.probability(p, int(value, "seed", Some(0))?)
+            }
+        };
+        Ok(rule)
+    }
+
     fn matches(&self, method: &http::Method, path: &str) -> bool {
         let path_ok = match &self.path {
             PathMatch::Any => true,
@@ -274,6 +386,13 @@ impl FaultRule {
 /// and [`MockServer::fault_hits`](crate::mock::MockServer::fault_hits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FaultId(pub(crate) u64);
+
+impl FaultId {
+    /// The number the control API answers for it (`POST /_mock/faults`).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
 
 #[derive(Debug)]
 pub(crate) struct RuleState {
@@ -301,6 +420,14 @@ impl Faults {
             hits: 0,
         });
         id
+    }
+
+    pub(crate) fn remove(&mut self, id: FaultId) {
+        self.rules.retain(|r| r.id != id);
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.rules.clear();
     }
 
     /// Counts the request against every rule it matches; the first rule that fires wins.
@@ -387,6 +514,45 @@ mod tests {
         let hits = (1..=10_000).filter(|&n| p.fires(n)).count();
         assert!((4_500..5_500).contains(&hits), "{hits}");
         assert!(!(1..=1000).any(|n| When::Probability { p: 0.0, seed: 1 }.fires(n)));
+    }
+
+    #[test]
+    fn rules_read_from_json() {
+        let rule = FaultRule::from_json(&serde_json::json!({
+            "fault": {"kind": "lark_error", "code": 99991400, "msg": "slow down", "status": 429,
+                      "headers": {"x-ogw-ratelimit-reset": "2"}},
+            "path": "/open-apis/im/v1/messages", "method": "post", "times": 2
+        }))
+        .unwrap();
+        assert_eq!(
+            rule,
+            FaultRule::new(
+                Fault::lark_error(99_991_400, "slow down")
+                    .status(429)
+                    .header("x-ogw-ratelimit-reset", "2")
+            )
+            .path("/open-apis/im/v1/messages")
+            .method(http::Method::POST)
+            .next(2)
+        );
+        let delay = FaultRule::from_json(&serde_json::json!({"fault": {"kind": "delay", "ms": 50}, "path_prefix": "/open-apis/"})).unwrap();
+        assert_eq!(
+            delay,
+            FaultRule::new(Fault::Delay(std::time::Duration::from_millis(50)))
+                .path_prefix("/open-apis/")
+        );
+        for bad in [
+            serde_json::json!({}),
+            serde_json::json!({"fault": {"kind": "nope"}}),
+            serde_json::json!({"fault": {"kind": "lark_error"}}),
+            serde_json::json!({"fault": {"kind": "http", "status": 99}}),
+            serde_json::json!({"fault": {"kind": "drop_before_handler"}, "times": 1, "nth": 2}),
+            serde_json::json!({"fault": {"kind": "drop_before_handler"}, "path": "/a", "path_prefix": "/b"}),
+            serde_json::json!({"fault": {"kind": "drop_before_handler"}, "probability": 2.0}),
+            serde_json::json!({"fault": {"kind": "delay"}}),
+        ] {
+            assert!(FaultRule::from_json(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

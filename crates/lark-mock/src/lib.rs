@@ -59,11 +59,14 @@ mod auth;
 mod bot;
 pub mod cardkit;
 pub mod codes;
+mod control;
+mod delivery;
 mod fault;
 mod files;
 mod handlers;
 mod mock;
 mod reply;
+mod seed;
 mod server;
 mod spec;
 mod state;
@@ -77,6 +80,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::watch;
 
+pub use control::PREFIX as CONTROL_PREFIX;
+pub use delivery::{Answer, Callback, Delivered, Via};
 pub use fault::{Fault, FaultId, FaultRule, When};
 pub use files::{MockFile, drive_codes};
 pub use mock::MockServer;
@@ -131,8 +136,9 @@ impl MockServerBuilder {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(self.token_ttl, self.record_requests));
-        seed(&shared);
+        seed::seed(&shared);
         shared.ws.set_addr(addr);
+        let _ = shared.base_url.set(format!("http://{addr}"));
         let (stop, stopped) = watch::channel(());
         let task = tokio::spawn(server::accept_loop(listener, Arc::clone(&shared), stopped));
         Ok(MockServer {
@@ -143,36 +149,6 @@ impl MockServerBuilder {
             task: Some(task),
         })
     }
-}
-
-fn seed(shared: &Shared) {
-    let mut data = shared.data();
-    for app_id in [MockServer::APP_ID, MockServer::LEGACY_APP_ID] {
-        data.apps.insert(
-            app_id.to_owned(),
-            App {
-                secret: MockServer::APP_SECRET.to_owned(),
-                kind: AppKind::SelfBuilt,
-                tickets: Vec::new(),
-            },
-        );
-    }
-    data.helpdesks.insert(
-        MockServer::HELPDESK_ID.to_owned(),
-        MockServer::HELPDESK_TOKEN.to_owned(),
-    );
-    data.users.push(MockUser::new("mock_user", "Mock User"));
-    let chat = handlers::chat_json(
-        MockServer::CHAT_ID,
-        "Mock chat",
-        "The chat every mock server starts with",
-        MockServer::USER_OPEN_ID,
-        "group",
-        "private",
-        MockServer::TENANT_KEY,
-        2,
-    );
-    data.chats.insert(MockServer::CHAT_ID.to_owned(), chat);
 }
 
 const TENANT_TOKEN_PATHS: [&str; 2] = [
@@ -437,12 +413,21 @@ impl MockServer {
 
     /// Removes one rule.
     pub fn remove_fault(&self, id: FaultId) {
-        lock(&self.shared.faults).rules.retain(|r| r.id != id);
+        lock(&self.shared.faults).remove(id);
     }
 
     /// Removes every rule.
     pub fn clear_faults(&self) {
-        lock(&self.shared.faults).rules.clear();
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Puts the state a test changes back as the server started: the messages, the chats (the
+    /// one it starts with stays), CardKit cards, what custom bots received, the long
+    /// connection's acks and settings, the request URLs, the fault rules and the recorded
+    /// requests. Apps, users, bots, issued tokens and open connections stay, so clients go on
+    /// without logging in again. `POST /_mock/reset` does the same.
+    pub fn reset(&self) {
+        seed::reset(&self.shared);
     }
 
     /// How many requests the rule has hit so far.

@@ -34,64 +34,66 @@ const EXPOSE_HEADERS: &str =
 /// Every route of the mock. Requests no route takes go to the spec-driven handler
 /// ([`crate::spec::handle`]), which answers unknown paths with a Lark envelope and HTTP 404.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    crate::files::routes(crate::spec::literal_routes(Router::new()))
-        .route(
-            "/open-apis/auth/v3/tenant_access_token/internal",
-            post(auth::tenant_token_internal),
-        )
-        .route(
-            "/open-apis/auth/v3/app_access_token/internal",
-            post(auth::app_token_internal),
-        )
-        .route(
-            "/open-apis/auth/v3/app_ticket/resend",
-            post(auth::resend_app_ticket),
-        )
-        .route(
-            "/open-apis/auth/v3/app_access_token",
-            post(auth::app_token_marketplace),
-        )
-        .route(
-            "/open-apis/auth/v3/tenant_access_token",
-            post(auth::tenant_token_marketplace),
-        )
-        .route(
-            "/open-apis/im/v1/messages",
-            post(handlers::send_message).get(handlers::list_messages),
-        )
-        .route(
-            "/open-apis/im/v1/messages/{message_id}",
-            get(handlers::get_message),
-        )
-        .route("/open-apis/im/v1/chats", post(handlers::create_chat))
-        .route("/open-apis/im/v1/chats/{chat_id}", get(handlers::get_chat))
-        .route(
-            "/open-apis/contact/v3/users/{user_id}",
-            get(handlers::get_user),
-        )
-        .route(
-            "/open-apis/helpdesk/v1/start_service",
-            post(handlers::start_helpdesk_service),
-        )
-        .route("/open-apis/bot/v2/hook/{token}", post(bot::hook))
-        .route("/open-apis/cardkit/v1/cards", post(crate::cardkit::create))
-        .route(
-            "/open-apis/cardkit/v1/cards/{card_id}",
-            axum::routing::put(crate::cardkit::update),
-        )
-        .route(
-            "/open-apis/cardkit/v1/cards/{card_id}/settings",
-            axum::routing::patch(crate::cardkit::settings),
-        )
-        .route(
-            "/open-apis/cardkit/v1/cards/{card_id}/elements/{element_id}/content",
-            axum::routing::put(crate::cardkit::content),
-        )
-        .route(lark_core::ws::ENDPOINT_PATH, post(ws_endpoint))
-        .route(crate::ws::WS_PATH, get(ws_socket))
-        .fallback(crate::spec::handle)
-        .method_not_allowed_fallback(crate::spec::handle)
-        .with_state(shared)
+    crate::control::routes(crate::files::routes(crate::spec::literal_routes(
+        Router::new(),
+    )))
+    .route(
+        "/open-apis/auth/v3/tenant_access_token/internal",
+        post(auth::tenant_token_internal),
+    )
+    .route(
+        "/open-apis/auth/v3/app_access_token/internal",
+        post(auth::app_token_internal),
+    )
+    .route(
+        "/open-apis/auth/v3/app_ticket/resend",
+        post(auth::resend_app_ticket),
+    )
+    .route(
+        "/open-apis/auth/v3/app_access_token",
+        post(auth::app_token_marketplace),
+    )
+    .route(
+        "/open-apis/auth/v3/tenant_access_token",
+        post(auth::tenant_token_marketplace),
+    )
+    .route(
+        "/open-apis/im/v1/messages",
+        post(handlers::send_message).get(handlers::list_messages),
+    )
+    .route(
+        "/open-apis/im/v1/messages/{message_id}",
+        get(handlers::get_message),
+    )
+    .route("/open-apis/im/v1/chats", post(handlers::create_chat))
+    .route("/open-apis/im/v1/chats/{chat_id}", get(handlers::get_chat))
+    .route(
+        "/open-apis/contact/v3/users/{user_id}",
+        get(handlers::get_user),
+    )
+    .route(
+        "/open-apis/helpdesk/v1/start_service",
+        post(handlers::start_helpdesk_service),
+    )
+    .route("/open-apis/bot/v2/hook/{token}", post(bot::hook))
+    .route("/open-apis/cardkit/v1/cards", post(crate::cardkit::create))
+    .route(
+        "/open-apis/cardkit/v1/cards/{card_id}",
+        axum::routing::put(crate::cardkit::update),
+    )
+    .route(
+        "/open-apis/cardkit/v1/cards/{card_id}/settings",
+        axum::routing::patch(crate::cardkit::settings),
+    )
+    .route(
+        "/open-apis/cardkit/v1/cards/{card_id}/elements/{element_id}/content",
+        axum::routing::put(crate::cardkit::content),
+    )
+    .route(lark_core::ws::ENDPOINT_PATH, post(ws_endpoint))
+    .route(crate::ws::WS_PATH, get(ws_socket))
+    .fallback(crate::spec::handle)
+    .method_not_allowed_fallback(crate::spec::handle)
+    .with_state(shared)
 }
 
 /// Accepts connections until `shutdown` changes or its sender is dropped, then closes every
@@ -165,8 +167,13 @@ async fn dispatch(
         }
     };
     let path = parts.uri.path().to_owned();
-    *lock(&shared.path_counts).entry(path.clone()).or_default() += 1;
-    if shared.record {
+    // The control API is the test's own channel: not recorded, never faulted.
+    let control =
+        path == crate::control::PREFIX || path.starts_with(&format!("{}/", crate::control::PREFIX));
+    if !control {
+        *lock(&shared.path_counts).entry(path.clone()).or_default() += 1;
+    }
+    if shared.record && !control {
         lock(&shared.requests).push(RecordedRequest {
             method: parts.method.clone(),
             path: path.clone(),
@@ -183,7 +190,11 @@ async fn dispatch(
         let answer = StatusCode::NO_CONTENT.into_response();
         return finish(answer, &log_id, Some(requested));
     }
-    let fault = lock(&shared.faults).pick(&parts.method, &path);
+    let fault = if control {
+        None
+    } else {
+        lock(&shared.faults).pick(&parts.method, &path)
+    };
     let mut drop_after = false;
     match fault {
         None => {}

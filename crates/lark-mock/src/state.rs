@@ -166,6 +166,10 @@ pub(crate) struct Shared {
     pub(crate) token_ttl: Mutex<Duration>,
     pub(crate) ws: std::sync::Arc<crate::ws::WsState>,
     pub(crate) files: crate::files::store::Files,
+    /// The request URLs events are posted to.
+    pub(crate) callbacks: Mutex<Vec<crate::delivery::Callback>>,
+    /// `http://127.0.0.1:PORT`, once bound.
+    pub(crate) base_url: std::sync::OnceLock<String>,
     seq: AtomicU64,
     salt: u64,
 }
@@ -184,6 +188,8 @@ impl Shared {
             token_ttl: Mutex::new(token_ttl),
             ws: std::sync::Arc::default(),
             files: crate::files::store::Files::default(),
+            callbacks: Mutex::new(Vec::new()),
+            base_url: std::sync::OnceLock::new(),
             seq: AtomicU64::new(0),
             salt: nanos ^ u64::from(std::process::id()).rotate_left(32),
         }
@@ -207,6 +213,11 @@ impl Shared {
             now_millis(),
             mix(self.salt ^ n) & 0xFFFF_FFFF_FFFF
         )
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) fn base_url(&self) -> &str {
+        self.base_url.get().map_or("", String::as_str)
     }
 
     pub(crate) fn token_ttl(&self) -> Duration {

@@ -64,6 +64,27 @@ impl Cards {
     pub(crate) fn get(&self, card_id: &str) -> Option<&CardEntity> {
         self.cards.get(card_id)
     }
+
+    /// Every card with its updates, by card id: what the control API lists.
+    pub(crate) fn to_json(&self) -> Vec<Value> {
+        let mut cards: Vec<&CardEntity> = self.cards.values().collect();
+        cards.sort_by(|a, b| a.card_id.cmp(&b.card_id));
+        cards
+            .into_iter()
+            .map(|c| {
+                serde_json::json!({
+                    "card_id": c.card_id,
+                    "card": c.card,
+                    "sequence": c.sequence,
+                    "sequences": c.sequences,
+                    "content_updates": c.content_updates,
+                    "settings_updates": c.settings_updates,
+                    "card_updates": c.card_updates,
+                    "refused_sequences": c.refused_sequences,
+                })
+            })
+            .collect()
+    }
 }
 
 /// The element whose `element_id` is `element_id`, depth first.
