@@ -31,10 +31,12 @@ pub(crate) async fn run(args: Args) -> Outcome {
         })?;
     crate::output::line(server.base_url())?;
     crate::output::error_line(&format!(
-        "lark-mock serving on {}; app id {}, app secret {}; Ctrl-C stops it",
+        "lark-mock serving on {}; app id {}, app secret {}; control API at {}{}; Ctrl-C stops it",
         server.base_url(),
         lark_mock::MockServer::APP_ID,
-        lark_mock::MockServer::APP_SECRET
+        lark_mock::MockServer::APP_SECRET,
+        server.base_url(),
+        lark_mock::CONTROL_PREFIX
     ));
     server
         .serve_until(async {

@@ -7,9 +7,9 @@
 //! facts produce.
 
 mod api;
-mod counts;
 mod events;
 mod output;
+mod prose;
 mod ts;
 
 use std::path::PathBuf;
@@ -40,7 +40,7 @@ fn main() -> ExitCode {
         ("api", api::generate),
         ("events", events::generate),
         ("ts", ts::generate),
-        ("counts", counts::generate),
+        ("prose", prose::generate),
     ];
     for (name, step) in steps {
         if let Err(e) = step(&facts, &mut out) {

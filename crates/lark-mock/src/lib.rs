@@ -36,6 +36,13 @@
 //!   [`MockServer::set_upload_block_size`] keeps multi-block tests small,
 //!   [`MockServer::put_file`] seeds a file, [`MockServer::fail_upload_part`] fails one block.
 //! - **Fault injection**: [`MockServer::inject`] a [`FaultRule`].
+//! - **A control API** on the same port, `/_mock/…` (JSON over HTTP, for tests in any
+//!   language): `POST /_mock/events` delivers an event over the long connection or as a signed,
+//!   encrypted callback to a registered request URL and answers with what each client answered
+//!   ([`MockServer::deliver`] in Rust); `/_mock/callbacks` registers request URLs (checked with
+//!   the platform's challenge); `GET /_mock/messages`, `chats`, `cards`, `acks`, `requests`
+//!   list what a bot did; `/_mock/faults` scripts faults; `POST /_mock/reset` puts the state
+//!   back ([`MockServer::reset`]). Its requests are neither recorded nor faulted.
 //! - Every answer carries a unique `X-Tt-Logid`, a JSON content type and CORS headers; `OPTIONS`
 //!   preflights get HTTP 204. Unknown routes answer a Lark envelope with HTTP 404 (code 404).
 //!

@@ -1,9 +1,12 @@
-//! The counts the prose states (how many endpoints, services, event types), written from the
-//! spec into the hand-written documents that state them, so no number there is typed by hand.
+//! What the hand-written documents state that lives elsewhere: the counts (how many endpoints,
+//! services, event types), written from the spec, and the examples, copied from the files the
+//! test command runs. No number and no example there is typed by hand.
 //!
-//! A document marks each count with an HTML comment that Markdown does not render:
-//! `<!-- count:endpoints -->1,896<!-- /count -->`. The generator rewrites the number between the
-//! marks (or, with `--check`, reports a stale one); an unknown name or an unclosed mark is an
+//! A document marks each with HTML comments that Markdown does not render. A count:
+//! `<!-- count:endpoints -->1,896<!-- /count -->`. An example: `<!-- include:PATH -->`, a
+//! fenced block, `<!-- /include -->`; the block becomes the file at `PATH` (from the repository
+//! root), fenced for its language. The generator rewrites what is between the marks (or, with
+//! `--check`, reports it stale); an unknown name, a missing file or an unclosed mark is an
 //! error.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,14 +24,62 @@ const CLOSE: &str = "<!-- /count -->";
 
 pub(crate) fn generate(facts: &Path, out: &mut Output) -> Result<(), String> {
     let counts = counts(facts)?;
+    let root = out.root().to_owned();
     for doc in DOCUMENTS {
-        let path = out.root().join(doc);
+        let path = root.join(doc);
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let written = fill(&text, &counts).map_err(|e| format!("{doc}: {e}"))?;
+        let written = include(&written, |file| {
+            std::fs::read_to_string(root.join(file)).map_err(|e| format!("{file}: {e}"))
+        })
+        .map_err(|e| format!("{doc}: {e}"))?;
         out.file(doc, &written)?;
     }
     Ok(())
+}
+
+const INCLUDE: &str = "<!-- include:";
+const END_INCLUDE: &str = "<!-- /include -->";
+
+/// `text` with every included example replaced by its file, fenced for its language.
+fn include(text: &str, read: impl Fn(&str) -> Result<String, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(INCLUDE) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + INCLUDE.len()..];
+        let (file, after) = after
+            .split_once("-->")
+            .ok_or("an include mark without `-->`")?;
+        let file = file.trim();
+        let end = after
+            .find(END_INCLUDE)
+            .ok_or_else(|| format!("the include of `{file}` is not closed"))?;
+        if after[..end].contains(INCLUDE) {
+            return Err(format!("the include of `{file}` is not closed"));
+        }
+        let language = match file.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("rs") => "rust",
+            Some("js" | "mjs") => "js",
+            Some("py") => "python",
+            Some("sh") => "sh",
+            _ => "text",
+        };
+        let mut body = read(file)?;
+        if !body.ends_with('\n') {
+            body.push('\n');
+        }
+        if body.contains("```") {
+            return Err(format!("`{file}` holds a code fence"));
+        }
+        out.push_str(&format!(
+            "{INCLUDE}{file} -->\n```{language}\n{body}```\n{END_INCLUDE}"
+        ));
+        rest = &after[end + END_INCLUDE.len()..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Every count by name, formatted as the prose writes it (`1,896`).
@@ -161,6 +212,22 @@ mod tests {
         assert!(fill("<!-- count:nope -->1<!-- /count -->", &counts).is_err());
         assert!(fill("<!-- count:events -->1", &counts).is_err());
         assert_eq!(fill("no marks", &counts).unwrap(), "no marks");
+    }
+
+    #[test]
+    fn examples_are_included_from_their_files() {
+        let read = |file: &str| match file {
+            "a.rs" => Ok("fn main() {}\n".to_owned()),
+            "b.py" => Ok("print(1)".to_owned()),
+            other => Err(format!("no {other}")),
+        };
+        let text = "x\n<!-- include:a.rs -->\n```rust\nold\n```\n<!-- /include -->\ny <!-- include: b.py --><!-- /include -->";
+        assert_eq!(
+            include(text, read).unwrap(),
+            "x\n<!-- include:a.rs -->\n```rust\nfn main() {}\n```\n<!-- /include -->\ny <!-- include:b.py -->\n```python\nprint(1)\n```\n<!-- /include -->"
+        );
+        assert!(include("<!-- include:c.rs --><!-- /include -->", read).is_err());
+        assert!(include("<!-- include:a.rs -->", read).is_err());
     }
 
     #[test]
