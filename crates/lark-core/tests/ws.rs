@@ -371,11 +371,13 @@ fn card_action_reply_goes_in_the_ack_data() {
     .unwrap();
     let half = payload.len() / 2;
     let mut conn = connection();
-    let second = data_frame("card", "card-1", 2, 1, &payload[half..]).encode_bytes();
-    let first = data_frame("card", "card-1", 2, 0, &payload[..half]).encode_bytes();
+    // As the platform delivers a card action: a `card.action.trigger` event in `type: event`
+    // frames (here in two fragments, out of order).
+    let second = data_frame("event", "card-1", 2, 1, &payload[half..]).encode_bytes();
+    let first = data_frame("event", "card-1", 2, 0, &payload[..half]).encode_bytes();
     assert!(conn.handle_frame(&second, T0).unwrap().is_empty());
     let delivery = deliveries(conn.handle_frame(&first, T0).unwrap()).remove(0);
-    assert_eq!(delivery.kind, MessageKind::Card);
+    assert_eq!(delivery.kind, MessageKind::Event);
     let result = block_on(dispatcher.dispatch_frame_payload(&delivery.payload, T0));
     let ack = conn.ack_dispatched(&delivery.frame, &result, 12);
     let (frame, body) = ack_payload(&ack);
