@@ -38,6 +38,16 @@ test('the catalog covers every endpoint of the spec', () => {
   // As many rows as the spec has endpoints.
   const spec = JSON.parse(readFileSync(new URL('../../../../spec/lark-api-union.json', import.meta.url), 'utf8'));
   assert.equal(rows, spec.endpoints.length);
+  // And the typings declare a method for every row of every service (a method of a version
+  // itself is a call signature: `(payload: ...)`).
+  for (const [service, versions] of Object.entries(CATALOG)) {
+    let serviceRows = 0;
+    const count = (node) => Object.values(node).forEach((v) => (Array.isArray(v) ? (serviceRows += 1) : count(v)));
+    count(versions);
+    const dts = readFileSync(new URL(`../src/generated/types/${service}.d.ts`, import.meta.url), 'utf8');
+    const declared = [...dts.matchAll(/^\s+(\w*)\(payload/gm)].filter((m) => !m[1].endsWith('WithIterator')).length;
+    assert.equal(declared, serviceRows, `typed methods of ${service}`);
+  }
   // A tenant or a user token; JSON body, idempotency key `uuid` in the body, default-version alias.
   assert.deepEqual(CATALOG.im.v1.message.create, ['POST', '/open-apis/im/v1/messages', 3, 672, 'data', 'uuid']);
 });
