@@ -31,6 +31,17 @@ impl Domain {
         }
     }
 
+    /// The base URL of the accounts host (OAuth: the authorize page, the v3 token endpoint,
+    /// device authorization), for the platform's two domains; `None` for a custom base URL,
+    /// which must name its own ([`Config::accounts_base_url`]): the SDK does not guess it.
+    pub fn accounts_base(&self) -> Option<&str> {
+        match self {
+            Domain::Feishu => Some("https://accounts.feishu.cn"),
+            Domain::Lark => Some("https://accounts.larksuite.com"),
+            Domain::Custom(_) => None,
+        }
+    }
+
     /// The base URL of the `www` host that serves a few approval endpoints.
     pub fn www_base(&self) -> &str {
         match self {
@@ -92,6 +103,9 @@ pub struct Config {
     /// Where the endpoints of the `www` host go (a few approval endpoints), when not to the
     /// domain's own `www` base ([`Domain::www_base`]).
     pub www_base_url: Option<String>,
+    /// Where the OAuth endpoints of the accounts host go, when not to the domain's own
+    /// ([`Domain::accounts_base`]); required with a custom base URL.
+    pub accounts_base_url: Option<String>,
     /// The most pages [`Client::pages`](crate::Client::pages) follows before it stops with
     /// [`Error::Pagination`](crate::Error::Pagination).
     pub max_pages: u32,
@@ -121,6 +135,7 @@ impl Config {
             app_type: AppType::SelfBuilt,
             domain: Domain::Feishu,
             www_base_url: None,
+            accounts_base_url: None,
             max_pages: 10_000,
             helpdesk: None,
             verification_token: None,
@@ -158,6 +173,23 @@ impl Config {
         match &self.www_base_url {
             Some(url) => url.trim_end_matches('/'),
             None => self.domain.www_base(),
+        }
+    }
+
+    /// Sends the OAuth endpoints of the accounts host to `base_url` (the domain's own accounts
+    /// host by default; a custom base URL has none, so a proxy or a mock names it here).
+    #[must_use]
+    pub fn accounts_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.accounts_base_url = Some(base_url.into());
+        self
+    }
+
+    /// The base URL of the accounts host, without a trailing slash; `None` with a custom base
+    /// URL and no [`Config::accounts_base_url`].
+    pub fn accounts_base(&self) -> Option<&str> {
+        match &self.accounts_base_url {
+            Some(url) => Some(url.trim_end_matches('/')),
+            None => self.domain.accounts_base(),
         }
     }
 
@@ -236,6 +268,7 @@ impl fmt::Debug for Config {
             .field("app_type", &self.app_type)
             .field("domain", &self.domain)
             .field("www_base_url", &self.www_base_url)
+            .field("accounts_base_url", &self.accounts_base_url)
             .field("max_pages", &self.max_pages)
             .field("helpdesk", &self.helpdesk)
             .field("verification_token", &self.verification_token)

@@ -44,6 +44,11 @@ pub enum Error {
     /// delivered.
     #[error("pagination: {0}")]
     Pagination(String),
+    /// The accounts host refused an OAuth grant (a code exchange, a refresh, a device poll).
+    /// [`OAuthError::must_reauthorize`](crate::oauth::OAuthError::must_reauthorize) tells
+    /// whether the user has to sign in again.
+    #[error("oauth: {0}")]
+    OAuth(Box<crate::oauth::OAuthError>),
 }
 
 impl From<crate::event::EventError> for Error {

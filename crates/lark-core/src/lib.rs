@@ -27,6 +27,7 @@ pub mod error;
 pub mod event;
 mod idempotency;
 pub mod multipart;
+pub mod oauth;
 mod options;
 mod pages;
 mod query;
