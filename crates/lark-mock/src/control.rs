@@ -63,11 +63,11 @@ fn ok(value: Value) -> Response {
     axum::Json(value).into_response()
 }
 
-fn parse(body: &[u8]) -> Result<Value, Response> {
+fn parse(body: &[u8]) -> Result<Value, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    serde_json::from_slice(body).map_err(|e| bad(format!("the body is not JSON: {e}")))
+    serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))
 }
 
 /// `GET /_mock`: who the mock is: its URLs and the identities it starts with.
@@ -94,7 +94,7 @@ async fn info(State(shared): State<Arc<Shared>>) -> Response {
 async fn events(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let request = match parse(&body) {
         Ok(request) => request,
-        Err(answer) => return answer,
+        Err(why) => return bad(why),
     };
     let Some(event) = request.get("event").filter(|e| e.is_object()) else {
         return bad("`event` must be the event's body, an object");
@@ -144,7 +144,7 @@ async fn list_callbacks(State(shared): State<Arc<Shared>>) -> Response {
 async fn add_callback(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let request = match parse(&body) {
         Ok(request) => request,
-        Err(answer) => return answer,
+        Err(why) => return bad(why),
     };
     let Some(url) = request.get("url").and_then(Value::as_str) else {
         return bad("`url` is required");
@@ -152,22 +152,22 @@ async fn add_callback(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return bad("`url` must be an http:// URL");
     }
-    let text = |key: &str| -> Result<Option<String>, Response> {
+    let text = |key: &str| -> Result<Option<String>, String> {
         match request.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if s.is_empty() => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(bad(format!("`{key}` must be a string"))),
+            Some(_) => Err(format!("`{key}` must be a string")),
         }
     };
     let mut callback = Callback::new(url);
     match text("verification_token") {
         Ok(token) => callback.verification_token = token,
-        Err(answer) => return answer,
+        Err(why) => return bad(why),
     }
     match text("encrypt_key") {
         Ok(key) => callback.encrypt_key = key,
-        Err(answer) => return answer,
+        Err(why) => return bad(why),
     }
     let verify = request
         .get("verify")
@@ -263,9 +263,9 @@ async fn bot_messages(State(shared): State<Arc<Shared>>, Path(token): Path<Strin
 
 /// `POST /_mock/faults`: a fault rule (see [`FaultRule::from_json`]); answers its `id`.
 async fn add_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let rule = match parse(&body).and_then(|v| FaultRule::from_json(&v).map_err(bad)) {
+    let rule = match parse(&body).and_then(|v| FaultRule::from_json(&v)) {
         Ok(rule) => rule,
-        Err(answer) => return answer,
+        Err(why) => return bad(why),
     };
     let id = lock(&shared.faults).add(rule);
     ok(json!({ "id": id.0 }))
