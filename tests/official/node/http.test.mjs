@@ -44,6 +44,7 @@ before(async () => {
 
 after(async () => {
   await del('/callbacks');
+  server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
 
