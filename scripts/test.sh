@@ -63,7 +63,8 @@ RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p lark-core -p lark-api 
 step "lark-redis against a real redis-server"
 scripts/redis-test.sh
 
-for extra in scripts/custom-bot-wasm.sh scripts/fuzz-smoke.sh scripts/test-wasm.sh scripts/size-report.sh \
+for extra in scripts/custom-bot-wasm.sh scripts/fuzz-smoke.sh scripts/test-wasm.sh scripts/official-clients.sh \
+    scripts/size-report.sh \
     scripts/npm-pack-test.sh \
     scripts/readme-usage.sh \
     scripts/msrv.sh \

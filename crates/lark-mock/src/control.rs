@@ -5,6 +5,9 @@
 //!
 //! Requests under `/_mock/` are not recorded and no fault hits them.
 
+// The handlers' `Err` is the 400 answered at once: boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +19,7 @@ use axum::routing::{delete, get, post};
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::delivery::{self, Callback, Via};
+use crate::delivery::{self, Callback, Receives, Via};
 use crate::fault::FaultRule;
 use crate::mock::MockServer;
 use crate::reply::lock;
@@ -130,6 +133,7 @@ fn callback_json(c: &Callback) -> Value {
         "url": c.url,
         "verification_token": c.verification_token.is_some(),
         "encrypt_key": c.encrypt_key.is_some(),
+        "receives": c.receives.as_str(),
     })
 }
 
@@ -139,8 +143,9 @@ async fn list_callbacks(State(shared): State<Arc<Shared>>) -> Response {
     ok(json!({ "callbacks": list }))
 }
 
-/// `POST /_mock/callbacks`: `{"url", "verification_token", "encrypt_key", "verify"}`. The URL
-/// is checked first with the platform's challenge unless `verify` is false.
+/// `POST /_mock/callbacks`: `{"url", "verification_token", "encrypt_key", "receives", "verify"}`.
+/// `receives` is `"events"`, `"callbacks"` (card actions, link previews) or `"all"` (the
+/// default). The URL is checked first with the platform's challenge unless `verify` is false.
 async fn add_callback(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let request = match parse(&body) {
         Ok(request) => request,
@@ -168,6 +173,13 @@ async fn add_callback(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
     match text("encrypt_key") {
         Ok(key) => callback.encrypt_key = key,
         Err(why) => return bad(why),
+    }
+    match request.get("receives") {
+        None | Some(Value::Null) => {}
+        Some(kind) => match kind.as_str().and_then(Receives::parse) {
+            Some(receives) => callback.receives = receives,
+            None => return bad("`receives` must be \"events\", \"callbacks\" or \"all\""),
+        },
     }
     let verify = request
         .get("verify")

@@ -28,6 +28,65 @@ pub struct Callback {
     /// The encrypt key: with one, the mock encrypts each body (`{"encrypt": …}`) and signs the
     /// request (`X-Lark-Signature`), as the platform does.
     pub encrypt_key: Option<String>,
+    /// Which deliveries the URL gets: the platform keeps the events' request URL and the
+    /// callbacks' (card actions, link previews) apart.
+    pub receives: Receives,
+}
+
+/// Which deliveries a [`Callback`] gets. The platform's console has a request URL for events
+/// ("Event configuration") and one for callbacks ("Callback configuration"); the same URL may
+/// be saved in both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Receives {
+    /// Events and callbacks: the URL is saved in both places (the default).
+    #[default]
+    All,
+    /// Events only: everything but callbacks.
+    Events,
+    /// Callbacks only: `card.action.trigger`, `url.preview.get` and legacy card actions, the
+    /// deliveries whose answer acts on the UI.
+    Callbacks,
+}
+
+impl Receives {
+    /// `"all"`, `"events"` or `"callbacks"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Events => "events",
+            Self::Callbacks => "callbacks",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        match text {
+            "all" => Some(Self::All),
+            "events" => Some(Self::Events),
+            "callbacks" => Some(Self::Callbacks),
+            _ => None,
+        }
+    }
+
+    fn accepts(self, event: &Value) -> bool {
+        match self {
+            Self::All => true,
+            Self::Events => !is_callback(event),
+            Self::Callbacks => is_callback(event),
+        }
+    }
+}
+
+/// Whether the platform sends `event` to the callbacks' request URL: a schema 2.0 card action
+/// or link preview, or a legacy card action (no envelope, recognised by `open_message_id`).
+fn is_callback(event: &Value) -> bool {
+    match event.get("schema").and_then(Value::as_str) {
+        Some(_) => matches!(
+            event.pointer("/header/event_type").and_then(Value::as_str),
+            Some("card.action.trigger" | "url.preview.get")
+        ),
+        None => event.get("uuid").is_none() && event.get("open_message_id").is_some(),
+    }
 }
 
 impl std::fmt::Debug for Callback {
@@ -39,6 +98,7 @@ impl std::fmt::Debug for Callback {
                 &self.verification_token.as_ref().map(|_| "***"),
             )
             .field("encrypt_key", &self.encrypt_key.as_ref().map(|_| "***"))
+            .field("receives", &self.receives)
             .finish()
     }
 }
@@ -50,6 +110,7 @@ impl Callback {
             url: url.into(),
             verification_token: None,
             encrypt_key: None,
+            receives: Receives::All,
         }
     }
 
@@ -64,6 +125,13 @@ impl Callback {
     #[must_use]
     pub fn encrypt_key(mut self, key: impl Into<String>) -> Self {
         self.encrypt_key = Some(key.into());
+        self
+    }
+
+    /// Sets which deliveries the URL gets (by default, all).
+    #[must_use]
+    pub fn receives(mut self, receives: Receives) -> Self {
+        self.receives = receives;
         self
     }
 }
@@ -157,7 +225,8 @@ impl Delivered {
 }
 
 impl MockServer {
-    /// Registers a request URL for [`Via::Http`] deliveries (after the ones registered before).
+    /// Registers a request URL for [`Via::Http`] deliveries (after the ones registered before);
+    /// it gets the events, the callbacks or both, as its [`Callback::receives`] says.
     /// The platform checks a URL when it is saved; [`MockServer::verify_callback`] does the
     /// same.
     pub fn add_callback(&self, callback: Callback) {
@@ -182,7 +251,9 @@ impl MockServer {
     }
 
     /// Delivers `event` (a body exactly as the platform pushes it, schema 2.0 or 1.0) and waits,
-    /// at most `timeout`, for every client or request URL to answer.
+    /// at most `timeout`, for every client or request URL to answer. Over HTTP it goes to every
+    /// request URL that [receives](Callback::receives) it: a callback (card action, link
+    /// preview) to those of callbacks, any other event to those of events.
     ///
     /// The header of a schema 2.0 event is completed where it lacks a field, as the platform
     /// always fills it: `event_id` (a fresh one), `create_time` (now), `app_id`
@@ -255,7 +326,11 @@ pub(crate) async fn deliver(
             }
         }
         Via::Http => {
-            let callbacks = lock(&shared.callbacks).clone();
+            let callbacks: Vec<Callback> = lock(&shared.callbacks)
+                .iter()
+                .filter(|c| c.receives.accepts(event))
+                .cloned()
+                .collect();
             // One event id for every request URL: the same event, as the platform sends it.
             let event = complete(shared, event, None);
             let mut answers = Vec::new();
@@ -331,7 +406,12 @@ async fn post(shared: &Shared, callback: &Callback, body: &Value, timeout: Durat
             return answer;
         }
     };
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    // Header names as the platform writes them (`X-Lark-Signature`, not hyper's lowercase):
+    // names are case-insensitive, but a bot that reads them from a plain dict (lark-oapi's
+    // `RawRequest.headers` filled from `http.server`) only finds them so.
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new())
+        .http1_title_case_headers(true)
+        .build_http();
     let sent = tokio::time::timeout(timeout, async {
         let response = client.request(request).await.map_err(|e| e.to_string())?;
         let status = response.status().as_u16();

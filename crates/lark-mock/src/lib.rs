@@ -88,7 +88,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 pub use control::PREFIX as CONTROL_PREFIX;
-pub use delivery::{Answer, Callback, Delivered, Via};
+pub use delivery::{Answer, Callback, Delivered, Receives, Via};
 pub use fault::{Fault, FaultId, FaultRule, When};
 pub use files::{MockFile, drive_codes};
 pub use mock::MockServer;

@@ -230,7 +230,7 @@ async fn events_reach_a_callback_url_signed_and_encrypted() {
     let listed = get(&mock, "/callbacks").await;
     assert_eq!(
         listed["callbacks"],
-        json!([{"url": url, "verification_token": true, "encrypt_key": true}])
+        json!([{"url": url, "verification_token": true, "encrypt_key": true, "receives": "all"}])
     );
     assert!(!listed.to_string().contains("e-key"));
 
@@ -263,6 +263,75 @@ async fn events_reach_a_callback_url_signed_and_encrypted() {
     assert_eq!(delivered.answers[0].status, Some(200));
     assert_eq!(delivered.event["header"]["token"], "v-token");
     server.abort();
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn events_and_callbacks_go_to_their_own_request_urls() {
+    let mock = MockServer::start().await.unwrap();
+    let (events_seen, callbacks_seen): (Seen, Seen) = (Arc::default(), Arc::default());
+    let (events_url, events_server) =
+        bot_server(dispatcher(&events_seen).verification_token("v-token")).await;
+    let (callbacks_url, callbacks_server) =
+        bot_server(dispatcher(&callbacks_seen).verification_token("v-token")).await;
+    for (url, receives) in [(&events_url, "events"), (&callbacks_url, "callbacks")] {
+        let (status, answer) = post(
+            &mock,
+            "/callbacks",
+            json!({"url": url, "receives": receives, "verification_token": "v-token"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["callback"]["receives"], receives);
+    }
+    let (status, _) = post(
+        &mock,
+        "/callbacks",
+        json!({"url": events_url, "receives": "cards"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let (_, answer) = post(
+        &mock,
+        "/events",
+        json!({"event": message_event("an event"), "via": "http"}),
+    )
+    .await;
+    assert_eq!(answer["answers"].as_array().unwrap().len(), 1, "{answer}");
+    assert_eq!(answer["answers"][0]["url"], events_url);
+    let (_, answer) = post(
+        &mock,
+        "/events",
+        json!({"event": card_action("c"), "via": "http"}),
+    )
+    .await;
+    assert_eq!(answer["answers"].as_array().unwrap().len(), 1, "{answer}");
+    assert_eq!(answer["answers"][0]["url"], callbacks_url);
+    assert_eq!(
+        answer["answers"][0]["reply"],
+        json!({"toast": {"type": "success", "content": "clicked c"}})
+    );
+    assert_eq!(events_seen.lock().unwrap().len(), 1);
+    assert!(callbacks_seen.lock().unwrap().is_empty());
+
+    // The same in Rust: a URL for both gets both.
+    mock.add_callback(
+        lark_mock::Callback::new(&events_url)
+            .verification_token("v-token")
+            .receives(lark_mock::Receives::All),
+    );
+    let delivered = mock
+        .deliver(&card_action("d"), lark_mock::Via::Http, WAIT)
+        .await;
+    let urls: Vec<_> = delivered
+        .answers
+        .iter()
+        .map(|a| a.url.clone().unwrap())
+        .collect();
+    assert_eq!(urls, [callbacks_url, events_url]);
+    events_server.abort();
+    callbacks_server.abort();
     mock.shutdown().await;
 }
 
