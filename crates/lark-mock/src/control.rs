@@ -5,9 +5,6 @@
 //!
 //! Requests under `/_mock/` are not recorded and no fault hits them.
 
-// The handlers' `Err` is the 400 answered at once: boxing it would buy nothing.
-#![allow(clippy::result_large_err)]
-
 use std::sync::Arc;
 use std::time::Duration;
 
