@@ -62,6 +62,7 @@
 //!
 //! The library prints nothing; it reports through return values only.
 
+pub mod accounts;
 mod auth;
 mod bot;
 pub mod cardkit;

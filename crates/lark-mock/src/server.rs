@@ -34,8 +34,8 @@ const EXPOSE_HEADERS: &str =
 /// Every route of the mock. Requests no route takes go to the spec-driven handler
 /// ([`crate::spec::handle`]), which answers unknown paths with a Lark envelope and HTTP 404.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    crate::control::routes(crate::files::routes(crate::spec::literal_routes(
-        Router::new(),
+    crate::accounts::routes(crate::control::routes(crate::files::routes(
+        crate::spec::literal_routes(Router::new()),
     )))
     .route(
         "/open-apis/auth/v3/tenant_access_token/internal",

@@ -166,6 +166,8 @@ pub(crate) struct Shared {
     pub(crate) token_ttl: Mutex<Duration>,
     pub(crate) ws: std::sync::Arc<crate::ws::WsState>,
     pub(crate) files: crate::files::store::Files,
+    /// The accounts host: OAuth codes, refresh tokens, device sign-ins.
+    pub(crate) accounts: Mutex<crate::accounts::Accounts>,
     /// The request URLs events are posted to.
     pub(crate) callbacks: Mutex<Vec<crate::delivery::Callback>>,
     /// `http://127.0.0.1:PORT`, once bound.
@@ -189,6 +191,7 @@ impl Shared {
             ws: std::sync::Arc::default(),
             files: crate::files::store::Files::default(),
             callbacks: Mutex::new(Vec::new()),
+            accounts: Mutex::new(crate::accounts::Accounts::default()),
             base_url: std::sync::OnceLock::new(),
             seq: AtomicU64::new(0),
             salt: nanos ^ u64::from(std::process::id()).rotate_left(32),

@@ -14,6 +14,13 @@
 //!   [`read_device_authorization`], then [`DevicePoll`] decides after each poll whether to wait
 //!   (honouring `interval` and `slow_down`), stop, or take the token.
 //!
+//! On a [`Client`](crate::Client) the flows are methods that send these through its backend:
+//! [`Client::authorization`](crate::Client::authorization) and
+//! [`Client::exchange_code`](crate::Client::exchange_code),
+//! [`Client::refresh_user_token`](crate::Client::refresh_user_token),
+//! [`Client::begin_device_authorization`](crate::Client::begin_device_authorization) and
+//! [`Client::poll_device`](crate::Client::poll_device).
+//!
 //! Hosts: the accounts host is `https://accounts.feishu.cn` or `https://accounts.larksuite.com`
 //! for the two domains; a custom base URL (a proxy, lark-mock) must name its own with
 //! [`Config::accounts_base_url`](crate::Config::accounts_base_url).
@@ -25,6 +32,7 @@
 
 mod device;
 mod error;
+mod flow;
 mod pkce;
 mod token;
 

@@ -1,0 +1,255 @@
+//! Acting as a user, end to end against the mock's accounts host: the code flow with PKCE (a
+//! wrong verifier refused), single-use rotating refresh tokens (a reused one means signing in
+//! again), the device flow (pending, slow_down, approval, denial), and the user token honoured
+//! by the API. Everything on 127.0.0.1.
+
+use std::time::Duration;
+
+use lark_core::oauth::{Authorization, Grant, OAuthError, Pkce, TokenEndpoint};
+use lark_core::{Client, Config, Error, RequestOptions, Secret};
+use lark_mock::MockServer;
+use lark_mock::accounts::{OAuthSettings, REFRESH_TOKEN_USED};
+use lark_reqwest::ReqwestClient;
+
+const REDIRECT: &str = "http://127.0.0.1:9/callback";
+
+fn client(mock: &MockServer) -> Client<ReqwestClient> {
+    lark_reqwest::client(
+        Config::new(MockServer::APP_ID, MockServer::APP_SECRET)
+            .base_url(mock.base_url())
+            .accounts_base_url(mock.base_url()),
+    )
+}
+
+/// What a browser does with the authorize URL: follows it to the redirect, whose query it
+/// returns.
+async fn sign_in(authorization: &Authorization) -> String {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let answer = browser.get(&authorization.url).send().await.unwrap();
+    assert_eq!(answer.status(), 302);
+    let location = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(REDIRECT), "{location}");
+    location.split_once('?').unwrap().1.to_owned()
+}
+
+fn oauth(error: Error) -> OAuthError {
+    match error {
+        Error::OAuth(e) => *e,
+        other => panic!("not an OAuth error: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn code_flow_with_pkce_then_the_user_token_calls_the_api() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    let authorization = client
+        .authorization(REDIRECT, &["contact:user.base:readonly"])
+        .unwrap();
+    assert!(authorization.url.contains("code_challenge_method=S256"));
+    let code = authorization
+        .code_from_redirect(&sign_in(&authorization).await)
+        .unwrap();
+    let token = client.exchange_code(&authorization, code).await.unwrap();
+    assert!(token.access_token.expose().starts_with("u-"));
+    assert!(
+        token.refresh_token.is_some(),
+        "offline_access is always asked"
+    );
+    assert!(token.scope.contains("offline_access"));
+
+    // The user token calls a user-token endpoint as that user.
+    let me = client
+        .raw(
+            http::Method::GET,
+            "/open-apis/contact/v3/users/ou_mock_user",
+        )
+        .options(RequestOptions::new().user_access_token(token.access_token.expose()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me["data"]["user"]["open_id"], MockServer::USER_OPEN_ID);
+
+    // A code is good once.
+    let again = client
+        .exchange_code(&authorization, Secret::new("code_never_issued"))
+        .await
+        .unwrap_err();
+    assert!(oauth(again).must_reauthorize());
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_verifier_is_refused() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    let authorization = client.authorization(REDIRECT, &[]).unwrap();
+    let code = authorization
+        .code_from_redirect(&sign_in(&authorization).await)
+        .unwrap();
+    let forged = Grant::AuthorizationCode {
+        code,
+        redirect_uri: REDIRECT.into(),
+        code_verifier: Some(
+            Pkce::from_verifier("not-the-verifier-of-this-sign-in-at-all-xx")
+                .verifier()
+                .clone(),
+        ),
+    };
+    let err = client
+        .user_token_grant(
+            TokenEndpoint::V3,
+            &forged,
+            &lark_core::oauth::ClientCredential::Secret,
+        )
+        .await
+        .unwrap_err();
+    let err = oauth(err);
+    assert_eq!(err.error.as_deref(), Some("invalid_grant"));
+    assert!(err.to_string().contains("code_verifier"), "{err}");
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_a_reused_one_means_signing_in_again() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    let authorization = client.authorization(REDIRECT, &[]).unwrap();
+    let code = authorization
+        .code_from_redirect(&sign_in(&authorization).await)
+        .unwrap();
+    let first = client.exchange_code(&authorization, code).await.unwrap();
+    let old = first.refresh_token.clone().unwrap();
+    let second = client.refresh_user_token(&old).await.unwrap();
+    let next = second.refresh_token.clone().unwrap();
+    assert_ne!(
+        next.expose(),
+        old.expose(),
+        "a refresh answers the next refresh token"
+    );
+    assert_ne!(second.access_token.expose(), first.access_token.expose());
+
+    // The old one is spent: one distinct error, and the message says what to do.
+    let err = oauth(client.refresh_user_token(&old).await.unwrap_err());
+    assert_eq!(err.code, Some(REFRESH_TOKEN_USED));
+    assert!(err.must_reauthorize());
+    let shown = err.to_string();
+    assert!(shown.contains("must authorize again"), "{shown}");
+    assert!(!shown.contains(old.expose()), "{shown}");
+    // The new one works, at the v2 endpoint too.
+    let third = client
+        .user_token_grant(
+            TokenEndpoint::V2,
+            &Grant::RefreshToken {
+                refresh_token: next,
+                scope: None,
+            },
+            &lark_core::oauth::ClientCredential::Secret,
+        )
+        .await
+        .unwrap();
+    assert!(third.refresh_token.is_some());
+    assert_eq!(mock.oauth_token_requests().1, 2);
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_device_flow_waits_slows_down_and_ends() {
+    let mock = MockServer::start().await.unwrap();
+    let mut settings = mock.oauth();
+    settings.device_interval = Duration::from_secs(1);
+    mock.set_oauth(settings);
+    let client = client(&mock);
+    let begun = client
+        .begin_device_authorization(&["im:message"])
+        .await
+        .unwrap();
+    assert_eq!(begun.interval, Duration::from_secs(1));
+    assert!(begun.verification_uri.starts_with(mock.base_url()));
+
+    // Polled too fast: slow_down, twice in a row.
+    let device = Grant::DeviceCode {
+        device_code: begun.device_code.clone(),
+    };
+    let secret = lark_core::oauth::ClientCredential::Secret;
+    let poll = || client.user_token_grant(TokenEndpoint::V3, &device, &secret);
+    let first = oauth(poll().await.unwrap_err());
+    assert_eq!(first.error.as_deref(), Some("authorization_pending"));
+    let fast = oauth(poll().await.unwrap_err());
+    assert_eq!(fast.error.as_deref(), Some("slow_down"));
+
+    // The user visits the verification page; the client's polling (which waits the interval,
+    // now 6 s after the slow_down) takes the tokens.
+    let visit = reqwest::get(begun.verification_uri_complete.clone().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(visit.status(), 200);
+    let token = tokio::time::timeout(Duration::from_secs(20), client.poll_device(&begun))
+        .await
+        .expect("approved within 20 s")
+        .unwrap();
+    assert!(token.refresh_token.is_some());
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_denied_device_sign_in_ends_the_polling() {
+    let mock = MockServer::start().await.unwrap();
+    let mut settings: OAuthSettings = mock.oauth();
+    settings.device_interval = Duration::from_secs(1);
+    settings.deny = true;
+    mock.set_oauth(settings);
+    let client = client(&mock);
+    let begun = client.begin_device_authorization(&[]).await.unwrap();
+    reqwest::get(begun.verification_uri_complete.clone().unwrap())
+        .await
+        .unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(10), client.poll_device(&begun))
+        .await
+        .expect("ended within 10 s")
+        .unwrap_err();
+    let err = oauth(err);
+    assert_eq!(err.error.as_deref(), Some("access_denied"));
+    assert!(err.must_reauthorize());
+
+    // And the authorize page redirects with the denial.
+    let authorization = client.authorization(REDIRECT, &[]).unwrap();
+    let denied = authorization
+        .code_from_redirect(&sign_in(&authorization).await)
+        .unwrap_err();
+    assert_eq!(denied.error.as_deref(), Some("access_denied"));
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_app_credentials_are_refused_without_echoing_them() {
+    let mock = MockServer::start().await.unwrap();
+    let client = lark_reqwest::client(
+        Config::new(MockServer::APP_ID, "not-the-secret")
+            .base_url(mock.base_url())
+            .accounts_base_url(mock.base_url()),
+    );
+    let err = client
+        .refresh_user_token(&Secret::new("r-whatever"))
+        .await
+        .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("invalid_client"), "{shown}");
+    assert!(
+        !shown.contains("not-the-secret") && !shown.contains("r-whatever"),
+        "{shown}"
+    );
+    // Without an accounts host for a custom base URL, nothing is sent.
+    let bare = lark_reqwest::client(
+        Config::new(MockServer::APP_ID, MockServer::APP_SECRET).base_url(mock.base_url()),
+    );
+    assert!(matches!(
+        bare.authorization(REDIRECT, &[]),
+        Err(Error::Build(_))
+    ));
+    mock.shutdown().await;
+}
