@@ -185,16 +185,12 @@ fn text<'a>(fields: &'a Map<String, Value>, key: &str) -> &'a str {
     fields.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-/// The app the request's credential proves, or the refusal.
-fn client(shared: &Shared, fields: &Map<String, Value>) -> Result<String, Response> {
+/// The app the request's credential proves, or why not (answered as `invalid_client`).
+fn client(shared: &Shared, fields: &Map<String, Value>) -> Result<String, &'static str> {
     let app_id = text(fields, "client_id");
     let secret = text(fields, "client_secret");
     if !text(fields, "client_assertion").is_empty() {
-        return Err(refuse(
-            20_001,
-            "invalid_client",
-            "lark-mock does not verify client assertions",
-        ));
+        return Err("lark-mock does not verify client assertions");
     }
     let known = shared
         .data()
@@ -204,11 +200,7 @@ fn client(shared: &Shared, fields: &Map<String, Value>) -> Result<String, Respon
     if known {
         Ok(app_id.to_owned())
     } else {
-        Err(refuse(
-            20_001,
-            "invalid_client",
-            "unknown client_id or wrong client_secret",
-        ))
+        Err("unknown client_id or wrong client_secret")
     }
 }
 
@@ -323,7 +315,7 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
     accounts.token_requests += 1;
     let app_id = match client(&shared, &fields) {
         Ok(app_id) => app_id,
-        Err(answer) => return answer,
+        Err(why) => return refuse(20_001, "invalid_client", why),
     };
     let now = Instant::now();
     match text(&fields, "grant_type") {
@@ -467,7 +459,7 @@ async fn device_authorization(
     let fields = fields(&headers, &body);
     let app_id = match client(&shared, &fields) {
         Ok(app_id) => app_id,
-        Err(answer) => return answer,
+        Err(why) => return refuse(20_001, "invalid_client", why),
     };
     let device_code = shared.new_id("dc_");
     let user_code = {
