@@ -16,7 +16,8 @@ use axum::routing::{delete, get, post};
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::delivery::{self, Callback, Receives, Via};
+use crate::callbacks::{Callback, Receives};
+use crate::delivery::{self, Via};
 use crate::fault::FaultRule;
 use crate::mock::MockServer;
 use crate::reply::lock;

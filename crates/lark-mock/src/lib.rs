@@ -65,6 +65,7 @@
 pub mod accounts;
 mod auth;
 mod bot;
+mod callbacks;
 pub mod cardkit;
 pub mod codes;
 mod control;
@@ -72,6 +73,7 @@ mod delivery;
 mod fault;
 mod files;
 mod handlers;
+mod identity;
 mod mock;
 mod reply;
 mod seed;
@@ -88,8 +90,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::watch;
 
+pub use callbacks::{Callback, Receives};
 pub use control::PREFIX as CONTROL_PREFIX;
-pub use delivery::{Answer, Callback, Delivered, Receives, Via};
+pub use delivery::{Answer, Delivered, Via};
 pub use fault::{Fault, FaultId, FaultRule, When};
 pub use files::{MockFile, drive_codes};
 pub use mock::MockServer;

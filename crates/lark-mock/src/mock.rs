@@ -31,22 +31,22 @@ pub struct MockServer {
 impl MockServer {
     /// The id of the self-built app every mock server knows, of the platform's shape (`cli_`
     /// and 16 hex digits, which node-sdk's long-connection client insists on).
-    pub const APP_ID: &'static str = "cli_a5d1c0ffee0b0a7d";
+    pub const APP_ID: &'static str = crate::identity::APP_ID;
     /// Its secret (also [`MockServer::LEGACY_APP_ID`]'s).
-    pub const APP_SECRET: &'static str = "mock-app-secret";
+    pub const APP_SECRET: &'static str = crate::identity::APP_SECRET;
     /// The default app id of earlier versions, still accepted with the same secret.
-    pub const LEGACY_APP_ID: &'static str = "cli_mock_app";
+    pub const LEGACY_APP_ID: &'static str = crate::identity::LEGACY_APP_ID;
     /// The tenant of self-built apps.
-    pub const TENANT_KEY: &'static str = "mock_tenant";
+    pub const TENANT_KEY: &'static str = crate::identity::TENANT_KEY;
     /// The chat every mock server starts with.
-    pub const CHAT_ID: &'static str = "oc_mock_chat";
+    pub const CHAT_ID: &'static str = crate::identity::CHAT_ID;
     /// The user every mock server starts with (user id `mock_user`, union id `on_mock_user`,
     /// email `mock_user@example.com`).
-    pub const USER_OPEN_ID: &'static str = "ou_mock_user";
+    pub const USER_OPEN_ID: &'static str = crate::identity::USER_OPEN_ID;
     /// The helpdesk id every mock server knows.
-    pub const HELPDESK_ID: &'static str = "mock-helpdesk";
+    pub const HELPDESK_ID: &'static str = crate::identity::HELPDESK_ID;
     /// Its token.
-    pub const HELPDESK_TOKEN: &'static str = "mock-helpdesk-token";
+    pub const HELPDESK_TOKEN: &'static str = crate::identity::HELPDESK_TOKEN;
 }
 
 impl Drop for MockServer {

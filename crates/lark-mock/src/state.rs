@@ -167,9 +167,9 @@ pub(crate) struct Shared {
     pub(crate) ws: std::sync::Arc<crate::ws::WsState>,
     pub(crate) files: crate::files::store::Files,
     /// The accounts host: OAuth codes, refresh tokens, device sign-ins.
-    pub(crate) accounts: Mutex<crate::accounts::Accounts>,
+    pub(crate) accounts: Mutex<crate::accounts::store::Accounts>,
     /// The request URLs events are posted to.
-    pub(crate) callbacks: Mutex<Vec<crate::delivery::Callback>>,
+    pub(crate) callbacks: Mutex<Vec<crate::callbacks::Callback>>,
     /// `http://127.0.0.1:PORT`, once bound.
     pub(crate) base_url: std::sync::OnceLock<String>,
     seq: AtomicU64,
@@ -191,7 +191,7 @@ impl Shared {
             ws: std::sync::Arc::default(),
             files: crate::files::store::Files::default(),
             callbacks: Mutex::new(Vec::new()),
-            accounts: Mutex::new(crate::accounts::Accounts::default()),
+            accounts: Mutex::new(crate::accounts::store::Accounts::default()),
             base_url: std::sync::OnceLock::new(),
             seq: AtomicU64::new(0),
             salt: nanos ^ u64::from(std::process::id()).rotate_left(32),

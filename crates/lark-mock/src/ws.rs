@@ -136,11 +136,11 @@ pub fn card_action_event(
             "token": "",
             "create_time": crate::reply::now_millis().to_string(),
             "event_type": "card.action.trigger",
-            "tenant_key": crate::mock::MockServer::TENANT_KEY,
+            "tenant_key": crate::identity::TENANT_KEY,
             "app_id": app_id,
         },
         "event": {
-            "operator": {"tenant_key": crate::mock::MockServer::TENANT_KEY, "open_id": open_id, "union_id": "", "user_id": ""},
+            "operator": {"tenant_key": crate::identity::TENANT_KEY, "open_id": open_id, "union_id": "", "user_id": ""},
             "token": format!("c-{message_id}"),
             "action": {"value": value, "tag": "button"},
             "host": "im_message",

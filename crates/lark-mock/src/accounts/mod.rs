@@ -18,102 +18,14 @@ use http::{HeaderMap, StatusCode, header};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use store::{Accounts, CodeGrant, DeviceGrant, DeviceState, RefreshGrant};
+pub use store::{OAuthSettings, REFRESH_TOKEN_EXPIRED, REFRESH_TOKEN_INVALID, REFRESH_TOKEN_USED};
+
 use crate::mock::MockServer;
 use crate::reply::lock;
 use crate::state::{Shared, UserToken};
 
-/// The platform's code for a refresh token used before (refresh tokens are single-use).
-pub const REFRESH_TOKEN_USED: i64 = 20_073;
-/// The platform's code for an unknown or malformed refresh token.
-pub const REFRESH_TOKEN_INVALID: i64 = 20_026;
-/// The platform's code for an expired refresh token.
-pub const REFRESH_TOKEN_EXPIRED: i64 = 20_037;
-
-/// How the accounts host behaves; see [`MockServer::oauth`].
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct OAuthSettings {
-    /// The user the authorize page and the device verification page sign in (and approve for).
-    pub user_open_id: String,
-    /// Whether the user denies instead (`error=access_denied`).
-    pub deny: bool,
-    /// How long user access tokens live (2 hours by default, as on the platform).
-    pub access_token_ttl: Duration,
-    /// How long refresh tokens live.
-    pub refresh_token_ttl: Duration,
-    /// The device flow's polling interval.
-    pub device_interval: Duration,
-    /// How long device codes live.
-    pub device_code_ttl: Duration,
-    /// After how many polls a device sign-in is approved without a visit to the verification
-    /// page (`None`: only the visit approves).
-    pub device_approve_after_polls: Option<u32>,
-}
-
-impl Default for OAuthSettings {
-    fn default() -> Self {
-        Self {
-            user_open_id: MockServer::USER_OPEN_ID.to_owned(),
-            deny: false,
-            access_token_ttl: Duration::from_secs(7200),
-            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
-            device_interval: Duration::from_secs(5),
-            device_code_ttl: Duration::from_secs(300),
-            device_approve_after_polls: None,
-        }
-    }
-}
-
-#[derive(Debug)]
-struct CodeGrant {
-    app_id: String,
-    redirect_uri: String,
-    challenge: Option<String>,
-    scope: String,
-    open_id: String,
-    expires_at: Instant,
-}
-
-#[derive(Debug)]
-struct RefreshGrant {
-    app_id: String,
-    open_id: String,
-    scope: String,
-    expires_at: Instant,
-    used: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DeviceState {
-    Pending,
-    Approved,
-    Denied,
-    /// Its tokens were handed out: the device code is spent.
-    Done,
-}
-
-#[derive(Debug)]
-struct DeviceGrant {
-    app_id: String,
-    user_code: String,
-    scope: String,
-    state: DeviceState,
-    interval: Duration,
-    polls: u32,
-    last_poll: Option<Instant>,
-    expires_at: Instant,
-}
-
-/// The accounts host's state.
-#[derive(Debug, Default)]
-pub(crate) struct Accounts {
-    settings: OAuthSettings,
-    codes: HashMap<String, CodeGrant>,
-    refresh: HashMap<String, RefreshGrant>,
-    devices: HashMap<String, DeviceGrant>,
-    token_requests: u64,
-    refreshes: u64,
-}
+pub(crate) mod store;
 
 impl MockServer {
     /// Sets how the accounts host behaves (the user it signs in, denial, token lifetimes, the
