@@ -68,36 +68,15 @@ pub fn read_device_authorization(
     body: &[u8],
     now_millis: u64,
 ) -> Result<DeviceAuthorization, OAuthError> {
-    let Ok(Value::Object(answer)) = serde_json::from_slice::<Value>(body) else {
-        return Err(OAuthError::invalid_response(
-            status,
-            "the device authorization answer is not a JSON object",
-        ));
-    };
-    let fields = match answer.get("data") {
-        Some(Value::Object(data)) if !answer.contains_key("device_code") => data,
-        _ => &answer,
-    };
+    let fields =
+        &super::error::read_answer(status, body, "device authorization answer", "device_code")?;
     let text = |key: &str| {
         fields
             .get(key)
-            .or_else(|| answer.get(key))
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
-    let code = answer
-        .get("code")
-        .and_then(Value::as_i64)
-        .filter(|c| *c != 0);
-    if !(200..300).contains(&status) || code.is_some() || text("error").is_some() {
-        return Err(OAuthError {
-            status,
-            code,
-            error: text("error"),
-            description: text("error_description").or_else(|| text("msg")),
-        });
-    }
     let (Some(device_code), Some(user_code), Some(verification_uri)) = (
         text("device_code"),
         text("user_code"),

@@ -81,6 +81,55 @@ impl fmt::Display for OAuthError {
 
 impl std::error::Error for OAuthError {}
 
+/// Reads an accounts answer: its fields (the `data` object when the answer wraps them there,
+/// told by `key` missing at the top level), or what it refused: a non-2xx status, an `error`
+/// field or a non-zero `code`, in any of the ways the platform says it. `what` names the
+/// answer in the error for one that is not a JSON object; the body itself never reaches an
+/// error (it may hold tokens).
+pub(crate) fn read_answer(
+    status: u16,
+    body: &[u8],
+    what: &str,
+    key: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, OAuthError> {
+    use serde_json::Value;
+    let Ok(Value::Object(mut answer)) = serde_json::from_slice::<Value>(body) else {
+        return Err(OAuthError::invalid_response(
+            status,
+            &format!("the {what} is not a JSON object"),
+        ));
+    };
+    let text = |map: &serde_json::Map<String, Value>, key: &str| {
+        map.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let fields = match answer.remove("data") {
+        Some(Value::Object(data)) if !answer.contains_key(key) => data,
+        Some(other) => {
+            answer.insert("data".into(), other);
+            answer.clone()
+        }
+        None => answer.clone(),
+    };
+    let either = |key: &str| text(&answer, key).or_else(|| text(&fields, key));
+    let code = answer
+        .get("code")
+        .and_then(Value::as_i64)
+        .filter(|c| *c != 0);
+    let error = either("error");
+    if !(200..300).contains(&status) || code.is_some() || error.is_some() {
+        return Err(OAuthError {
+            status,
+            code,
+            error,
+            description: either("error_description").or_else(|| either("msg")),
+        });
+    }
+    Ok(fields)
+}
+
 impl From<OAuthError> for crate::Error {
     fn from(error: OAuthError) -> Self {
         crate::Error::OAuth(Box::new(error))

@@ -218,38 +218,9 @@ pub fn read_token_answer(
     body: &[u8],
     now_millis: u64,
 ) -> Result<UserToken, OAuthError> {
-    let Ok(Value::Object(answer)) = serde_json::from_slice::<Value>(body) else {
-        return Err(OAuthError::invalid_response(
-            status,
-            "the token endpoint's answer is not a JSON object",
-        ));
-    };
     // v2 answers at the top level; some answers wrap the fields in `data`.
-    let fields = match answer.get("data") {
-        Some(Value::Object(data)) if !answer.contains_key("access_token") => data,
-        _ => &answer,
-    };
-    let text = |key: &str| {
-        answer
-            .get(key)
-            .or_else(|| fields.get(key))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let code = answer
-        .get("code")
-        .and_then(Value::as_i64)
-        .filter(|c| *c != 0);
-    let error = text("error");
-    if !(200..300).contains(&status) || code.is_some() || error.is_some() {
-        return Err(OAuthError {
-            status,
-            code,
-            error,
-            description: text("error_description").or_else(|| text("msg")),
-        });
-    }
+    let fields =
+        &super::error::read_answer(status, body, "token endpoint's answer", "access_token")?;
     let Some(access_token) = fields
         .get("access_token")
         .and_then(Value::as_str)
