@@ -92,7 +92,48 @@ async fn no_secret_is_ever_printed() {
     let err = wrong.send(&Message::text("hello")).await.unwrap_err();
     print(format!("{err:?} {err} {wrong:?}"));
 
+    // Acting as a user: the sign-in, its tokens, a refresh, a spent refresh token refused, a
+    // device sign-in; and the mock's request URLs with their token and key.
+    let oauth_client = lark_tests::client_with(config.clone().accounts_base_url(mock.base_url()));
+    let sign_in = oauth_client
+        .authorization("http://127.0.0.1:9/cb", &["im:message"])
+        .unwrap();
+    print(format!("{sign_in:?}"));
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let location = browser.get(&sign_in.url).send().await.unwrap().headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let code = sign_in
+        .code_from_redirect(location.split_once('?').unwrap().1)
+        .unwrap();
+    let code_text = code.expose().to_owned();
+    print(format!("{code:?} {code}"));
+    let first = oauth_client.exchange_code(&sign_in, code).await.unwrap();
+    print(format!("{first:?}"));
+    let spent = first.refresh_token.clone().unwrap();
+    let second = oauth_client.refresh_user_token(&spent).await.unwrap();
+    print(format!("{second:?}"));
+    let err = oauth_client.refresh_user_token(&spent).await.unwrap_err();
+    print(format!("{err:?} {err}"));
+    let device = oauth_client.begin_device_authorization(&[]).await.unwrap();
+    print(format!("{device:?}"));
+    let callback = lark_mock::Callback::new("http://127.0.0.1:9/hook")
+        .verification_token("verification-token-91c2")
+        .encrypt_key("encrypt-key-3b0e");
+    print(format!("{callback:?}"));
+
     let secrets = [
+        code_text.as_str(),
+        sign_in.pkce.verifier().expose(),
+        first.access_token.expose(),
+        spent.expose(),
+        second.access_token.expose(),
+        second.refresh_token.as_ref().unwrap().expose(),
+        device.device_code.expose(),
         HOOK_TOKEN,
         MockServer::APP_SECRET,
         "wrong-app-secret-x",
@@ -107,7 +148,7 @@ async fn no_secret_is_ever_printed() {
         app.expose(),
     ];
     let all = printed.join("\n");
-    assert!(printed.len() >= 10);
+    assert!(printed.len() >= 18);
     for secret in secrets {
         assert!(!secret.is_empty());
         assert!(!all.contains(secret), "`{secret}` was printed:\n{all}");
