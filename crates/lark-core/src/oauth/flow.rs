@@ -99,20 +99,9 @@ impl<H: HttpClient> Client<H> {
         }
     }
 
-    /// Sends one accounts request with the configured timeout; the status and the body.
+    /// Sends one accounts request under the client's timeout; the status and the body.
     async fn exchange(&self, request: http::Request<Vec<u8>>) -> Result<(u16, Vec<u8>)> {
-        let sending = self.http().execute(request);
-        let response = match self.config().timeout {
-            Some(limit) => {
-                let timer = self.runtime().sleep(limit);
-                match futures_util::future::select(sending, timer).await {
-                    futures_util::future::Either::Left((answer, _)) => answer,
-                    futures_util::future::Either::Right(_) => return Err(Error::Timeout(limit)),
-                }
-            }
-            None => sending.await,
-        }
-        .map_err(Error::Transport)?;
+        let response = self.transport().exchange(request, None).await?;
         Ok((response.status().as_u16(), response.into_body()))
     }
 }
