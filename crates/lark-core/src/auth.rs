@@ -17,6 +17,8 @@ pub(crate) enum Auth {
     /// A token the caller gave (a user's, or a tenant's got elsewhere): sent as it is.
     Given(Secret),
     Managed(TokenKind),
+    /// A signed-in user's token, kept and refreshed by the client.
+    User(String),
 }
 
 /// How a call to `meta` with `options` is authorised.
@@ -29,10 +31,24 @@ pub(crate) fn choose(
     if meta.tokens.is_empty() {
         return Ok(Auth::None);
     }
-    if options.user_access_token.is_some() && options.tenant_access_token.is_some() {
+    let given = [
+        options.user_access_token.is_some(),
+        options.tenant_access_token.is_some(),
+        options.as_user.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() > 1 {
         return Err(Error::Build(
-            "a call takes a user access token or a tenant access token, not both".to_owned(),
+            "a call takes one of a user access token, a tenant access token or as_user, not several".to_owned(),
         ));
+    }
+    if let Some(user) = &options.as_user {
+        if accepts(TokenKind::User) {
+            return Ok(Auth::User(user.clone()));
+        }
+        return Err(Error::Build(format!(
+            "{}.{} does not accept a user access token",
+            meta.service, meta.name
+        )));
     }
     if let Some(user) = &options.user_access_token {
         if accepts(TokenKind::User) {
@@ -90,6 +106,11 @@ pub(crate) async fn authorize<H: HttpClient>(
             let used = tokens
                 .token(io, *kind, options.tenant_key.as_deref(), now)
                 .await?;
+            set_bearer(request, &used.value)?;
+            Ok(Some(used))
+        }
+        Auth::User(user) => {
+            let used = tokens.users().token(io, user, now).await?;
             set_bearer(request, &used.value)?;
             Ok(Some(used))
         }

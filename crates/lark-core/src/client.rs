@@ -51,6 +51,7 @@ pub struct ClientBuilder<H> {
     runtime: Arc<dyn Runtime>,
     store: Option<Arc<dyn TokenStore>>,
     tickets: Option<Arc<dyn AppTicketStore>>,
+    users: Option<Arc<dyn crate::UserTokenStore>>,
 }
 
 impl<H> std::fmt::Debug for ClientBuilder<H> {
@@ -59,6 +60,7 @@ impl<H> std::fmt::Debug for ClientBuilder<H> {
             .field("config", &self.config)
             .field("token_store", &self.store.is_some())
             .field("app_ticket_store", &self.tickets.is_some())
+            .field("user_token_store", &self.users.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -77,6 +79,13 @@ impl<H: HttpClient> ClientBuilder<H> {
         self
     }
 
+    /// Keeps signed-in users' tokens in `store` instead of the in-memory default (share one
+    /// between processes to refresh each user once between them).
+    pub fn user_token_store(mut self, store: impl crate::UserTokenStore + 'static) -> Self {
+        self.users = Some(Arc::new(store));
+        self
+    }
+
     /// The client.
     // On wasm32 the stores need not be `Send`/`Sync` (one thread), so their `Arc` is not.
     #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
@@ -90,7 +99,13 @@ impl<H: HttpClient> ClientBuilder<H> {
             .unwrap_or_else(|| Arc::new(TicketsInTokenStore(Arc::clone(&store))));
         Client {
             inner: Arc::new(Inner {
-                tokens: TokenManager::new(&config, store, tickets),
+                tokens: TokenManager::new(
+                    &config,
+                    store,
+                    tickets,
+                    self.users
+                        .unwrap_or_else(|| Arc::new(crate::MemoryUserTokenStore::new())),
+                ),
                 config,
                 http: self.http,
                 runtime: self.runtime,
@@ -184,6 +199,7 @@ impl<H: HttpClient> Client<H> {
             runtime: Arc::new(runtime),
             store: None,
             tickets: None,
+            users: None,
         }
     }
 
@@ -382,6 +398,29 @@ impl<H: HttpClient> Client<H> {
             .tokens
             .set_app_ticket(app_id, ticket.into())
             .await
+    }
+
+    /// Stores a user's tokens (from [`Client::exchange_code`], [`Client::poll_device`]) under
+    /// `user`, a key of your choosing (an open_id, an account name): calls with
+    /// [`RequestOptions::as_user`] then act for that user, refreshed as needed.
+    pub async fn sign_in_user(&self, user: &str, token: crate::oauth::UserToken) -> Result<()> {
+        let key = crate::token::user_key(&self.inner.config.app_id, user);
+        self.inner.tokens.users().sign_in(&key, token.into()).await
+    }
+
+    /// Forgets a user's tokens.
+    pub async fn sign_out_user(&self, user: &str) -> Result<()> {
+        let key = crate::token::user_key(&self.inner.config.app_id, user);
+        self.inner.tokens.users().sign_out(&key).await
+    }
+
+    /// A signed-in user's access token: the stored one, or a refreshed one (one refresh at a
+    /// time per user). An [`Error::OAuth`] whose `must_reauthorize()` is true means the user
+    /// has to sign in again (the stored tokens are gone).
+    pub async fn user_access_token(&self, user: &str) -> Result<Secret> {
+        let io = self.transport();
+        let used = self.inner.tokens.users().token(&io, user, None).await?;
+        Ok(used.value)
     }
 
     /// Asks the platform to push the `app_ticket` again.

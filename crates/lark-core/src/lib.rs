@@ -66,5 +66,8 @@ pub use secret::Secret;
 pub use store::StoreError;
 pub use streaming::{PreparedDownload, StreamedAnswer};
 pub use ticket::{AppTicketStore, MemoryAppTicketStore};
-pub use token::{MemoryTokenStore, RefreshLease, RefreshLockPolicy, StoredToken, TokenStore};
+pub use token::{
+    MemoryTokenStore, MemoryUserTokenStore, RefreshLease, RefreshLockPolicy, StoredToken,
+    StoredUserToken, TokenStore, UserTokenStore,
+};
 pub use transport::TimedBody;

@@ -11,6 +11,9 @@ use crate::secret::Secret;
 pub struct RequestOptions {
     /// Acts for a user: sent when the endpoint accepts user access tokens.
     pub user_access_token: Option<Secret>,
+    /// Acts for a signed-in user: the client takes the token stored under this user key
+    /// ([`Client::sign_in_user`](crate::Client::sign_in_user)) and refreshes it as needed.
+    pub as_user: Option<String>,
     /// A tenant access token got elsewhere, sent instead of the client's own. The client does
     /// not own it, so a rejected one is the call's error, not refreshed.
     pub tenant_access_token: Option<Secret>,
@@ -37,6 +40,15 @@ impl RequestOptions {
     /// No options.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Acts for the signed-in user `user` (the key the tokens were stored under): the client
+    /// uses the stored token, refreshing it before it expires and once more when the platform
+    /// rejects it.
+    #[must_use]
+    pub fn as_user(mut self, user: impl Into<String>) -> Self {
+        self.as_user = Some(user.into());
+        self
     }
 
     /// Acts for a user.

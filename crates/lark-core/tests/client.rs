@@ -1073,7 +1073,7 @@ fn a_tenant_token_got_elsewhere_is_sent_as_it_is_and_never_refreshed() {
         .tenant_access_token("t-given")
         .user_access_token("u-1");
     let err = block_on(client.send_with(&chat::Get::new("oc_1"), &both)).unwrap_err();
-    assert!(err.to_string().contains("not both"), "{err}");
+    assert!(err.to_string().contains("one of"), "{err}");
     static USER_ONLY: EndpointMeta = EndpointMeta::new(
         "test",
         "UserOnly",

@@ -361,6 +361,13 @@ impl MockServer {
         data.app_tokens.clear();
     }
 
+    /// Revokes every user access token issued so far (those added with
+    /// [`MockServer::add_user_token`] and those a sign-in issued): the next call with one gets
+    /// 99991668. Refresh tokens stay good.
+    pub fn revoke_user_tokens(&self) {
+        self.shared.data().user_tokens.clear();
+    }
+
     /// Changes the lifetime of tokens issued from now on.
     pub fn set_token_ttl(&self, ttl: Duration) {
         *lock(&self.shared.token_ttl) = ttl;

@@ -253,3 +253,112 @@ async fn wrong_app_credentials_are_refused_without_echoing_them() {
     ));
     mock.shutdown().await;
 }
+
+/// A client whose users' tokens are refreshed as soon as they expire (no margin).
+fn managed(mock: &MockServer) -> Client<ReqwestClient> {
+    lark_reqwest::client(
+        Config::new(MockServer::APP_ID, MockServer::APP_SECRET)
+            .base_url(mock.base_url())
+            .accounts_base_url(mock.base_url())
+            .token_refresh_margin(Duration::ZERO),
+    )
+}
+
+async fn signed_in(mock: &MockServer, client: &Client<ReqwestClient>, user: &str) {
+    let authorization = client.authorization(REDIRECT, &[]).unwrap();
+    let code = authorization
+        .code_from_redirect(&sign_in(&authorization).await)
+        .unwrap();
+    let token = client.exchange_code(&authorization, code).await.unwrap();
+    client.sign_in_user(user, token).await.unwrap();
+    let _ = mock;
+}
+
+async fn me(client: &Client<ReqwestClient>, user: &str) -> lark_core::Result<serde_json::Value> {
+    client
+        .raw(
+            http::Method::GET,
+            "/open-apis/contact/v3/users/ou_mock_user",
+        )
+        .options(RequestOptions::new().as_user(user))
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn a_signed_in_user_s_token_is_refreshed_once_for_many_calls() {
+    let mock = MockServer::start().await.unwrap();
+    let client = managed(&mock);
+    // Tokens that live one second.
+    let mut settings = mock.oauth();
+    settings.access_token_ttl = Duration::from_secs(1);
+    mock.set_oauth(settings.clone());
+    signed_in(&mock, &client, "alice").await;
+    assert_eq!(
+        me(&client, "alice").await.unwrap()["data"]["user"]["open_id"],
+        MockServer::USER_OPEN_ID
+    );
+    assert_eq!(mock.oauth_token_requests().1, 0);
+
+    // Expired: eight calls at once refresh once and all succeed.
+    settings.access_token_ttl = Duration::from_secs(7200);
+    mock.set_oauth(settings);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let calls: Vec<_> = (0..8).map(|_| me(&client, "alice")).collect();
+    let answers = futures_util::future::join_all(calls).await;
+    assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+    assert_eq!(
+        mock.oauth_token_requests().1,
+        1,
+        "one refresh for eight calls"
+    );
+
+    // A token the platform rejects (revoked) is refreshed once and the call made again.
+    mock.revoke_user_tokens();
+    me(&client, "alice").await.unwrap();
+    assert_eq!(mock.oauth_token_requests().1, 2);
+
+    // A user nobody signed in, and a signed-out one, must sign in.
+    for user in ["bob", "alice"] {
+        if user == "alice" {
+            client.sign_out_user("alice").await.unwrap();
+        }
+        let err = oauth(me(&client, user).await.unwrap_err());
+        assert!(err.must_reauthorize(), "{err}");
+    }
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refresh_token_spent_elsewhere_ends_the_login_without_a_loop() {
+    let mock = MockServer::start().await.unwrap();
+    let client = managed(&mock);
+    let mut settings = mock.oauth();
+    settings.access_token_ttl = Duration::from_secs(1);
+    mock.set_oauth(settings);
+    // Another process signs in, refreshes, and the refresh token this one holds is spent.
+    let authorization = client.authorization(REDIRECT, &[]).unwrap();
+    let code = authorization
+        .code_from_redirect(&sign_in(&authorization).await)
+        .unwrap();
+    let token = client.exchange_code(&authorization, code).await.unwrap();
+    let spent = token.refresh_token.clone().unwrap();
+    client.sign_in_user("carol", token).await.unwrap();
+    client.refresh_user_token(&spent).await.unwrap();
+    let before = mock.oauth_token_requests().0;
+
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let err = oauth(me(&client, "carol").await.unwrap_err());
+    assert_eq!(err.code, Some(REFRESH_TOKEN_USED));
+    assert!(err.must_reauthorize());
+    assert_eq!(
+        mock.oauth_token_requests().0,
+        before + 1,
+        "one refresh, no loop"
+    );
+    // The login is gone from the store: the next call says so without a request.
+    let err = oauth(client.user_access_token("carol").await.unwrap_err());
+    assert!(err.must_reauthorize());
+    assert_eq!(mock.oauth_token_requests().0, before + 1);
+    mock.shutdown().await;
+}

@@ -36,6 +36,8 @@ pub(crate) struct UsedToken {
 pub(crate) struct TokenManager {
     store: Arc<dyn TokenStore>,
     tickets: Arc<dyn AppTicketStore>,
+    /// Users' tokens, a managed kind of their own (refresh tokens, not app credentials).
+    users: super::user::UserTokens,
     /// One gate per token key: the first caller through refreshes, the others wait and then
     /// find the fresh token in the store (single-flight).
     gates: Mutex<HashMap<String, Arc<async_lock::Mutex<()>>>>,
@@ -51,8 +53,10 @@ impl TokenManager {
         config: &Config,
         store: Arc<dyn TokenStore>,
         tickets: Arc<dyn AppTicketStore>,
+        users: Arc<dyn super::user::UserTokenStore>,
     ) -> Self {
         Self {
+            users: super::user::UserTokens::new(users),
             tenant_token_key: format!("tenant_access_token:{}", config.app_id).into(),
             app_token_key: format!("app_access_token:{}", config.app_id).into(),
             store,
@@ -112,9 +116,17 @@ impl TokenManager {
         result.map(|value| UsedToken { key, value })
     }
 
+    /// Users' tokens.
+    pub(crate) fn users(&self) -> &super::user::UserTokens {
+        &self.users
+    }
+
     /// Forgets `used`, which the platform rejected, unless a concurrent caller has already
     /// stored another token in its place.
     pub(crate) async fn evict(&self, used: &UsedToken) {
+        if super::user::is_user_key(&used.key) {
+            return self.users.evict(used).await;
+        }
         if let Some(stored) = self.store.get(&used.key).await {
             if stored.value == used.value {
                 self.store.remove(&used.key).await;
@@ -319,7 +331,11 @@ impl TokenManager {
 }
 
 /// A claim on refreshing `key`, with 128 random bits as its fencing value.
-fn refresh_lease<H>(io: &Transport<'_, H>, key: &str, ttl: Duration) -> Option<RefreshLease> {
+pub(super) fn refresh_lease<H>(
+    io: &Transport<'_, H>,
+    key: &str,
+    ttl: Duration,
+) -> Option<RefreshLease> {
     let mut bytes = [0u8; 16];
     io.runtime.fill_random(&mut bytes).ok()?;
     let fencing: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -395,6 +411,7 @@ mod tests {
             &config,
             Arc::new(MemoryTokenStore::new()),
             Arc::new(MemoryAppTicketStore::new()),
+            Arc::new(crate::MemoryUserTokenStore::new()),
         );
         test(&tokens, &io)
     }

@@ -4,9 +4,12 @@
 
 mod manager;
 mod store;
+mod user;
 mod wire;
 
 pub(crate) use manager::{TokenManager, UsedToken};
 pub use store::{
     MemoryTokenStore, RefreshLease, RefreshLockPolicy, StoredToken, TOKEN_INVALID_CODES, TokenStore,
 };
+pub(crate) use user::user_key;
+pub use user::{MemoryUserTokenStore, StoredUserToken, UserTokenStore};

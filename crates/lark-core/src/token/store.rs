@@ -252,9 +252,11 @@ impl TokenStore for MemoryTokenStore {
 
 /// Codes with which the platform rejects a stale or malformed access token. A call answered
 /// with one of them gets a fresh token and is sent once more.
-pub const TOKEN_INVALID_CODES: [i64; 4] = [
+pub const TOKEN_INVALID_CODES: [i64; 6] = [
     99_991_661, // the access token is missing or cannot be read
     99_991_663, // tenant_access_token invalid
     99_991_664, // app_access_token invalid
+    99_991_668, // user_access_token invalid
     99_991_671, // the token does not start with `t-` or `u-`
+    99_991_677, // user_access_token expired
 ];
