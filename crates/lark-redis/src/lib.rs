@@ -35,12 +35,14 @@ mod dedup;
 mod link;
 mod ticket;
 mod token;
+mod user;
 
 use std::time::Duration;
 
 pub use dedup::RedisDedupStore;
 pub use ticket::RedisAppTicketStore;
 pub use token::RedisTokenStore;
+pub use user::RedisUserTokenStore;
 
 use link::Link;
 
@@ -179,6 +181,12 @@ impl RedisStores {
     /// [`Dispatcher::app_ticket_store`](lark_core::event::Dispatcher::app_ticket_store).
     pub fn app_ticket_store(&self) -> RedisAppTicketStore {
         RedisAppTicketStore::new(self.link.clone(), self.prefix.clone())
+    }
+
+    /// The signed-in users' token store, for
+    /// [`ClientBuilder::user_token_store`](lark_core::ClientBuilder::user_token_store).
+    pub fn user_token_store(&self) -> RedisUserTokenStore {
+        RedisUserTokenStore::new(self.link.clone(), self.prefix.clone())
     }
 
     /// The event de-duplication store, for

@@ -8,7 +8,7 @@ use crate::link::Link;
 
 /// Deletes the lock only while it still holds this holder's fencing value: a holder slower
 /// than the lock's TTL must not free the lock of the one that took it over.
-const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+pub(crate) const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
 /// A [`TokenStore`] in Redis whose refresh is single-flight across every process sharing it.
 ///
@@ -128,20 +128,7 @@ impl TokenStore for RedisTokenStore {
         &'a self,
         lease: &'a RefreshLease,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move {
-            let ttl = u64::try_from(lease.ttl().as_millis())
-                .unwrap_or(u64::MAX)
-                .max(1);
-            let cmd = redis::cmd("SET")
-                .arg(self.lock_key(lease.key()))
-                .arg(lease.fencing())
-                .arg("NX")
-                .arg("PX")
-                .arg(ttl)
-                .to_owned();
-            let answer: Option<String> = self.link.query("SET NX lock", &cmd).await?;
-            Ok(answer.is_some())
-        })
+        Box::pin(acquire(&self.link, self.lock_key(lease.key()), lease))
     }
 
     fn release_refresh<'a>(&'a self, lease: &'a RefreshLease) -> BoxFuture<'a, ()> {
@@ -156,6 +143,26 @@ impl TokenStore for RedisTokenStore {
             let _ = self.link.query::<i64>("release lock", &cmd).await;
         })
     }
+}
+
+/// Claims `lock_key` for `lease` (`SET fencing NX PX ttl`): whether this caller holds it now.
+pub(crate) async fn acquire(
+    link: &Link,
+    lock_key: String,
+    lease: &RefreshLease,
+) -> Result<bool, StoreError> {
+    let ttl = u64::try_from(lease.ttl().as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1);
+    let cmd = redis::cmd("SET")
+        .arg(lock_key)
+        .arg(lease.fencing())
+        .arg("NX")
+        .arg("PX")
+        .arg(ttl)
+        .to_owned();
+    let answer: Option<String> = link.query("SET NX lock", &cmd).await?;
+    Ok(answer.is_some())
 }
 
 #[cfg(test)]

@@ -47,6 +47,20 @@ impl std::fmt::Debug for StoredUserToken {
     }
 }
 
+impl StoredUserToken {
+    /// An access token that expires at `expires_at_millis`, with no refresh token (set the
+    /// other fields as needed).
+    pub fn new(access_token: Secret, expires_at_millis: u64) -> Self {
+        Self {
+            access_token,
+            refresh_token: None,
+            expires_at_millis,
+            refresh_expires_at_millis: None,
+            scope: String::new(),
+        }
+    }
+}
+
 impl From<UserToken> for StoredUserToken {
     fn from(token: UserToken) -> Self {
         Self {
