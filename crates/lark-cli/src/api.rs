@@ -52,6 +52,12 @@ pub(crate) struct Args {
         conflicts_with = "user_token"
     )]
     tenant_token: Option<String>,
+    /// Who calls: `app` (its tenant token, the default) or `user` (a user signed in with
+    /// `lark auth login`, refreshed as needed).
+    #[arg(long = "as", value_name = "app|user", default_value = "app", conflicts_with_all = ["user_token", "tenant_token"])]
+    caller: String,
+    #[command(flatten)]
+    user: crate::auth::UserArg,
 }
 
 /// The app's configuration from the environment: `LARK_APP_ID`, `LARK_APP_SECRET`, where the
@@ -118,7 +124,18 @@ pub(crate) async fn run(args: Args) -> Outcome {
         Some(id) => crate::endpoints::build(crate::endpoints::find(id)?, &args.param)?,
         None => plain(&args)?,
     };
-    let client = lark_reqwest::client(config_from_env()?);
+    let client = match args.caller.as_str() {
+        "app" => lark_reqwest::client(config_from_env()?),
+        "user" => {
+            options = options.as_user(args.user.name.clone());
+            crate::auth::client()?
+        }
+        other => {
+            return Err(Failure::usage(format!(
+                "error: --as is `app` or `user`, not `{other}`"
+            )));
+        }
+    };
     let out = crate::call::send(&client, &call, &options).await?;
     crate::output::stdout(&out)
 }

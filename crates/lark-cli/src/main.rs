@@ -1,6 +1,7 @@
 //! `lark`: the Feishu/Lark Open Platform from the command line.
 
 mod api;
+mod auth;
 mod bot;
 mod call;
 mod drive;
@@ -37,6 +38,9 @@ enum Command {
     Event(event::Args),
     /// Uploads a file of any size to drive (`upload`) or downloads one (`download`).
     Drive(drive::Args),
+    /// Signs a user in (`login --device`), shows (`status`), ends (`logout`) or prints the
+    /// user's token (`token`); `lark api --as user` then calls as that user.
+    Auth(auth::Args),
 }
 
 /// What a subcommand returns: the process exit code.
@@ -133,5 +137,6 @@ async fn run(cli: Cli) -> Outcome {
         Command::Endpoints(args) => endpoints::list(&args),
         Command::Event(args) => event::run(args),
         Command::Drive(args) => drive::run(args).await,
+        Command::Auth(args) => auth::run(args).await,
     }
 }

@@ -408,6 +408,13 @@ impl<H: HttpClient> Client<H> {
         self.inner.tokens.users().sign_in(&key, token.into()).await
     }
 
+    /// A user's stored tokens as they are, without refreshing (to show a login's scope and
+    /// expiry); `None` when the user is not signed in.
+    pub async fn stored_user_token(&self, user: &str) -> Result<Option<crate::StoredUserToken>> {
+        let key = crate::token::user_key(&self.inner.config.app_id, user);
+        self.inner.tokens.users().stored(&key).await
+    }
+
     /// Forgets a user's tokens.
     pub async fn sign_out_user(&self, user: &str) -> Result<()> {
         let key = crate::token::user_key(&self.inner.config.app_id, user);

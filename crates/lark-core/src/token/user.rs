@@ -199,6 +199,11 @@ impl UserTokens {
         self.store.set(key, token).await.map_err(store_error)
     }
 
+    /// A user's stored tokens, as they are.
+    pub(crate) async fn stored(&self, key: &str) -> Result<Option<StoredUserToken>> {
+        self.store.get(key).await.map_err(store_error)
+    }
+
     /// Forgets a user's tokens.
     pub(crate) async fn sign_out(&self, key: &str) -> Result<()> {
         self.store.remove(key).await.map_err(store_error)
