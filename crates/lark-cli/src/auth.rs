@@ -23,11 +23,16 @@ pub(crate) struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
-    /// Signs a user in with the device flow: open the page printed on stderr, enter the code.
+    /// Signs a user in: with `--device` (the default) open the page printed on stderr and enter
+    /// the code, from any machine; with `--web` open the printed URL in a browser on this
+    /// machine, which comes back to a listener on 127.0.0.1.
     Login {
-        /// The device flow (the only one so far: it needs no browser on this machine).
-        #[arg(long, default_value_t = true)]
+        /// The device flow: no browser needed on this machine.
+        #[arg(long, conflicts_with = "web")]
         device: bool,
+        /// The browser flow with a loopback redirect (RFC 8252), PKCE and state checked.
+        #[arg(long)]
+        web: bool,
         /// A scope to ask for (repeatable); `offline_access` is always asked.
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Vec<String>,
@@ -76,18 +81,28 @@ pub(crate) fn client() -> Result<Client<ReqwestClient>, Failure> {
 pub(crate) async fn run(args: Args) -> Outcome {
     let client = client()?;
     match args.command {
-        Command::Login { scopes, user, .. } => {
+        Command::Login {
+            scopes, user, web, ..
+        } => {
             let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-            let device = client.begin_device_authorization(&scopes).await?;
-            crate::output::error_line(&format!(
-                "To sign in, open {} and enter the code {}",
-                device
-                    .verification_uri_complete
-                    .as_deref()
-                    .unwrap_or(&device.verification_uri),
-                device.user_code
-            ));
-            let token = client.poll_device(&device).await?;
+            let token = if web {
+                let wait = std::time::Duration::from_secs(300);
+                lark_reqwest::loopback::sign_in(&client, &scopes, wait, |url| {
+                    crate::output::error_line(&format!("To sign in, open {url}"));
+                })
+                .await?
+            } else {
+                let device = client.begin_device_authorization(&scopes).await?;
+                crate::output::error_line(&format!(
+                    "To sign in, open {} and enter the code {}",
+                    device
+                        .verification_uri_complete
+                        .as_deref()
+                        .unwrap_or(&device.verification_uri),
+                    device.user_code
+                ));
+                client.poll_device(&device).await?
+            };
             let scope = token.scope.clone();
             client.sign_in_user(&user.name, token).await?;
             crate::output::error_line(&format!("Signed in as `{}` (scope: {scope})", user.name));

@@ -168,3 +168,42 @@ async fn another_account_and_a_store_that_does_not_exist() {
     assert_eq!(out.status.code(), Some(2));
     mock.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_with_a_browser_through_the_loopback_redirect() {
+    use std::io::{BufRead as _, BufReader};
+    let mock = MockServer::start().await.unwrap();
+    let dir = config_dir("auth-web");
+    let mut login = lark(&mock, &dir);
+    login
+        .args(["auth", "login", "--web", "--user", "browser"])
+        .stderr(std::process::Stdio::piped());
+    let mut child = login.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let url = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stderr).read_line(&mut line).unwrap();
+        line.trim()
+            .strip_prefix("To sign in, open ")
+            .unwrap()
+            .to_owned()
+    })
+    .await
+    .unwrap();
+    // The browser follows the authorize page to the redirect on 127.0.0.1.
+    let page = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(page.contains("close this window"), "{page}");
+    let status = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::task::spawn_blocking(move || child.wait().unwrap()),
+    )
+    .await
+    .expect("lark exits after the redirect")
+    .unwrap();
+    assert!(status.success());
+    let mut token = lark(&mock, &dir);
+    token.args(["auth", "token", "--user", "browser"]);
+    let out = run(token).await;
+    assert!(text(&out.stdout).starts_with("u-"), "{}", text(&out.stderr));
+    mock.shutdown().await;
+}

@@ -362,3 +362,53 @@ async fn a_refresh_token_spent_elsewhere_ends_the_login_without_a_loop() {
     assert_eq!(mock.oauth_token_requests().0, before + 1);
     mock.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_native_sign_in_through_a_loopback_redirect() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    let (url_tx, url_rx) = tokio::sync::oneshot::channel::<String>();
+    let signing_in = tokio::spawn({
+        let client = client.clone();
+        async move {
+            lark_reqwest::loopback::sign_in(
+                &client,
+                &["im:message"],
+                Duration::from_secs(10),
+                |url| {
+                    let _ = url_tx.send(url.to_owned());
+                },
+            )
+            .await
+        }
+    });
+    let url = url_rx.await.unwrap();
+    assert!(
+        url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"),
+        "{url}"
+    );
+    // The browser: a stray request first, then the authorize page, whose redirect lands on
+    // the loopback listener.
+    let port = url
+        .split("127.0.0.1%3A")
+        .nth(1)
+        .unwrap()
+        .split('%')
+        .next()
+        .unwrap()
+        .to_owned();
+    let stray = reqwest::get(format!("http://127.0.0.1:{port}/favicon.ico"))
+        .await
+        .unwrap();
+    assert_eq!(stray.status(), 404);
+    let page = reqwest::get(&url).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("close this window"));
+    let token = tokio::time::timeout(Duration::from_secs(10), signing_in)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(token.access_token.expose().starts_with("u-"));
+    mock.shutdown().await;
+}

@@ -17,6 +17,8 @@
 #[cfg(target_arch = "wasm32")]
 compile_error!("lark-reqwest is native-only (tokio, the system clock): on wasm32 use lark-fetch");
 
+#[cfg(all(feature = "loopback", not(target_arch = "wasm32")))]
+pub mod loopback;
 #[cfg(feature = "ws")]
 pub mod ws;
 
