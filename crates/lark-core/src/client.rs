@@ -422,7 +422,7 @@ impl<H: HttpClient> Client<H> {
     }
 
     /// A signed-in user's access token: the stored one, or a refreshed one (one refresh at a
-    /// time per user). An [`Error::OAuth`] whose `must_reauthorize()` is true means the user
+    /// time per user). An [`Error::OAuth`](crate::Error::OAuth) whose `must_reauthorize()` is true means the user
     /// has to sign in again (the stored tokens are gone).
     pub async fn user_access_token(&self, user: &str) -> Result<Secret> {
         let io = self.transport();
