@@ -18,6 +18,7 @@ pub(crate) enum Auth {
     Given(Secret),
     Managed(TokenKind),
     /// A signed-in user's token, kept and refreshed by the client.
+    #[cfg(feature = "user-tokens")]
     User(String),
 }
 
@@ -34,6 +35,7 @@ pub(crate) fn choose(
     let given = [
         options.user_access_token.is_some(),
         options.tenant_access_token.is_some(),
+        #[cfg(feature = "user-tokens")]
         options.as_user.is_some(),
     ];
     if given.iter().filter(|g| **g).count() > 1 {
@@ -41,6 +43,7 @@ pub(crate) fn choose(
             "a call takes one of a user access token, a tenant access token or as_user, not several".to_owned(),
         ));
     }
+    #[cfg(feature = "user-tokens")]
     if let Some(user) = &options.as_user {
         if accepts(TokenKind::User) {
             return Ok(Auth::User(user.clone()));
@@ -109,6 +112,7 @@ pub(crate) async fn authorize<H: HttpClient>(
             set_bearer(request, &used.value)?;
             Ok(Some(used))
         }
+        #[cfg(feature = "user-tokens")]
         Auth::User(user) => {
             let used = tokens.users().token(io, user, now).await?;
             set_bearer(request, &used.value)?;

@@ -51,17 +51,19 @@ pub struct ClientBuilder<H> {
     runtime: Arc<dyn Runtime>,
     store: Option<Arc<dyn TokenStore>>,
     tickets: Option<Arc<dyn AppTicketStore>>,
+    #[cfg(feature = "user-tokens")]
     users: Option<Arc<dyn crate::UserTokenStore>>,
 }
 
 impl<H> std::fmt::Debug for ClientBuilder<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("config", &self.config)
+        let mut f = f.debug_struct("ClientBuilder");
+        f.field("config", &self.config)
             .field("token_store", &self.store.is_some())
-            .field("app_ticket_store", &self.tickets.is_some())
-            .field("user_token_store", &self.users.is_some())
-            .finish_non_exhaustive()
+            .field("app_ticket_store", &self.tickets.is_some());
+        #[cfg(feature = "user-tokens")]
+        f.field("user_token_store", &self.users.is_some());
+        f.finish_non_exhaustive()
     }
 }
 
@@ -81,6 +83,7 @@ impl<H: HttpClient> ClientBuilder<H> {
 
     /// Keeps signed-in users' tokens in `store` instead of the in-memory default (share one
     /// between processes to refresh each user once between them).
+    #[cfg(feature = "user-tokens")]
     pub fn user_token_store(mut self, store: impl crate::UserTokenStore + 'static) -> Self {
         self.users = Some(Arc::new(store));
         self
@@ -103,6 +106,7 @@ impl<H: HttpClient> ClientBuilder<H> {
                     &config,
                     store,
                     tickets,
+                    #[cfg(feature = "user-tokens")]
                     self.users
                         .unwrap_or_else(|| Arc::new(crate::MemoryUserTokenStore::new())),
                 ),
@@ -199,6 +203,7 @@ impl<H: HttpClient> Client<H> {
             runtime: Arc::new(runtime),
             store: None,
             tickets: None,
+            #[cfg(feature = "user-tokens")]
             users: None,
         }
     }
@@ -403,6 +408,7 @@ impl<H: HttpClient> Client<H> {
     /// Stores a user's tokens (from [`Client::exchange_code`], [`Client::poll_device`]) under
     /// `user`, a key of your choosing (an open_id, an account name): calls with
     /// [`RequestOptions::as_user`] then act for that user, refreshed as needed.
+    #[cfg(feature = "user-tokens")]
     pub async fn sign_in_user(&self, user: &str, token: crate::oauth::UserToken) -> Result<()> {
         let key = crate::token::user_key(&self.inner.config.app_id, user);
         self.inner.tokens.users().sign_in(&key, token.into()).await
@@ -410,12 +416,14 @@ impl<H: HttpClient> Client<H> {
 
     /// A user's stored tokens as they are, without refreshing (to show a login's scope and
     /// expiry); `None` when the user is not signed in.
+    #[cfg(feature = "user-tokens")]
     pub async fn stored_user_token(&self, user: &str) -> Result<Option<crate::StoredUserToken>> {
         let key = crate::token::user_key(&self.inner.config.app_id, user);
         self.inner.tokens.users().stored(&key).await
     }
 
     /// Forgets a user's tokens.
+    #[cfg(feature = "user-tokens")]
     pub async fn sign_out_user(&self, user: &str) -> Result<()> {
         let key = crate::token::user_key(&self.inner.config.app_id, user);
         self.inner.tokens.users().sign_out(&key).await
@@ -424,6 +432,7 @@ impl<H: HttpClient> Client<H> {
     /// A signed-in user's access token: the stored one, or a refreshed one (one refresh at a
     /// time per user). An [`Error::OAuth`](crate::Error::OAuth) whose `must_reauthorize()` is true means the user
     /// has to sign in again (the stored tokens are gone).
+    #[cfg(feature = "user-tokens")]
     pub async fn user_access_token(&self, user: &str) -> Result<Secret> {
         let io = self.transport();
         let used = self.inner.tokens.users().token(&io, user, None).await?;

@@ -66,8 +66,8 @@ pub use secret::Secret;
 pub use store::StoreError;
 pub use streaming::{PreparedDownload, StreamedAnswer};
 pub use ticket::{AppTicketStore, MemoryAppTicketStore};
-pub use token::{
-    MemoryTokenStore, MemoryUserTokenStore, RefreshLease, RefreshLockPolicy, StoredToken,
-    StoredUserToken, TokenStore, UserTokenStore,
-};
+pub use token::{MemoryTokenStore, RefreshLease, RefreshLockPolicy, StoredToken, TokenStore};
+#[cfg(feature = "user-tokens")]
+#[cfg_attr(docsrs, doc(cfg(feature = "user-tokens")))]
+pub use token::{MemoryUserTokenStore, StoredUserToken, UserTokenStore};
 pub use transport::TimedBody;

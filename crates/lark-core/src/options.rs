@@ -13,6 +13,7 @@ pub struct RequestOptions {
     pub user_access_token: Option<Secret>,
     /// Acts for a signed-in user: the client takes the token stored under this user key
     /// ([`Client::sign_in_user`](crate::Client::sign_in_user)) and refreshes it as needed.
+    #[cfg(feature = "user-tokens")]
     pub as_user: Option<String>,
     /// A tenant access token got elsewhere, sent instead of the client's own. The client does
     /// not own it, so a rejected one is the call's error, not refreshed.
@@ -46,6 +47,7 @@ impl RequestOptions {
     /// uses the stored token, refreshing it before it expires and once more when the platform
     /// rejects it.
     #[must_use]
+    #[cfg(feature = "user-tokens")]
     pub fn as_user(mut self, user: impl Into<String>) -> Self {
         self.as_user = Some(user.into());
         self

@@ -27,7 +27,9 @@
 //! | [`core`] | everything else of the core: events, tokens, stores, retries, `RequestOptions` | `lark-core` |
 //! | [`http`] | the `http` crate, for `client.raw(http::Method::GET, ...)` | `http` |
 //!
-//! Features: `default` is `reqwest`, `message` and the services `auth`, `contact` and `im`;
+//! Features: `default` is `reqwest`, `user-tokens` (acting as signed-in users:
+//! `RequestOptions::as_user`), `message` and the services `auth`, `contact` and `im`; `loopback`
+//! adds the native sign-in through a redirect to 127.0.0.1 (`lark_sdk::reqwest::loopback`);
 //! every service of `lark-api` is a feature of the same name; `api-full` turns on every service
 //! and `full` every feature but `fetch`. On `wasm32-unknown-unknown` use
 //! `default-features = false, features = ["fetch", "im", ...]`: there [`client`] is over `fetch`.

@@ -37,6 +37,7 @@ pub(crate) struct TokenManager {
     store: Arc<dyn TokenStore>,
     tickets: Arc<dyn AppTicketStore>,
     /// Users' tokens, a managed kind of their own (refresh tokens, not app credentials).
+    #[cfg(feature = "user-tokens")]
     users: super::user::UserTokens,
     /// One gate per token key: the first caller through refreshes, the others wait and then
     /// find the fresh token in the store (single-flight).
@@ -53,9 +54,10 @@ impl TokenManager {
         config: &Config,
         store: Arc<dyn TokenStore>,
         tickets: Arc<dyn AppTicketStore>,
-        users: Arc<dyn super::user::UserTokenStore>,
+        #[cfg(feature = "user-tokens")] users: Arc<dyn super::user::UserTokenStore>,
     ) -> Self {
         Self {
+            #[cfg(feature = "user-tokens")]
             users: super::user::UserTokens::new(users),
             tenant_token_key: format!("tenant_access_token:{}", config.app_id).into(),
             app_token_key: format!("app_access_token:{}", config.app_id).into(),
@@ -117,6 +119,7 @@ impl TokenManager {
     }
 
     /// Users' tokens.
+    #[cfg(feature = "user-tokens")]
     pub(crate) fn users(&self) -> &super::user::UserTokens {
         &self.users
     }
@@ -124,6 +127,7 @@ impl TokenManager {
     /// Forgets `used`, which the platform rejected, unless a concurrent caller has already
     /// stored another token in its place.
     pub(crate) async fn evict(&self, used: &UsedToken) {
+        #[cfg(feature = "user-tokens")]
         if super::user::is_user_key(&used.key) {
             return self.users.evict(used).await;
         }
@@ -411,6 +415,7 @@ mod tests {
             &config,
             Arc::new(MemoryTokenStore::new()),
             Arc::new(MemoryAppTicketStore::new()),
+            #[cfg(feature = "user-tokens")]
             Arc::new(crate::MemoryUserTokenStore::new()),
         );
         test(&tokens, &io)

@@ -4,6 +4,7 @@
 
 mod manager;
 mod store;
+#[cfg(feature = "user-tokens")]
 mod user;
 mod wire;
 
@@ -11,5 +12,7 @@ pub(crate) use manager::{TokenManager, UsedToken};
 pub use store::{
     MemoryTokenStore, RefreshLease, RefreshLockPolicy, StoredToken, TOKEN_INVALID_CODES, TokenStore,
 };
+#[cfg(feature = "user-tokens")]
 pub(crate) use user::user_key;
+#[cfg(feature = "user-tokens")]
 pub use user::{MemoryUserTokenStore, StoredUserToken, UserTokenStore};
