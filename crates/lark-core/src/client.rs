@@ -53,6 +53,7 @@ pub struct ClientBuilder<H> {
     tickets: Option<Arc<dyn AppTicketStore>>,
     #[cfg(feature = "user-tokens")]
     users: Option<Arc<dyn crate::UserTokenStore>>,
+    keyless: Option<crate::oauth::Keyless>,
 }
 
 impl<H> std::fmt::Debug for ClientBuilder<H> {
@@ -60,7 +61,8 @@ impl<H> std::fmt::Debug for ClientBuilder<H> {
         let mut f = f.debug_struct("ClientBuilder");
         f.field("config", &self.config)
             .field("token_store", &self.store.is_some())
-            .field("app_ticket_store", &self.tickets.is_some());
+            .field("app_ticket_store", &self.tickets.is_some())
+            .field("client_assertion", &self.keyless.is_some());
         #[cfg(feature = "user-tokens")]
         f.field("user_token_store", &self.users.is_some());
         f.finish_non_exhaustive()
@@ -89,6 +91,20 @@ impl<H: HttpClient> ClientBuilder<H> {
         self
     }
 
+    /// Makes the app keyless: `provider` signs client assertions (RFC 7523), which the client
+    /// trades for its tenant access token (the `jwt-bearer` grant at the accounts host's v3
+    /// token endpoint) and sends instead of the app secret on user-token grants. The
+    /// [`Config`]'s `app_secret` is then not used (leave it empty). A keyless app has tenant
+    /// tokens only: endpoints that take nothing but an app access token, and marketplace apps,
+    /// answer a clear error.
+    pub fn client_assertion(
+        mut self,
+        provider: impl crate::oauth::ClientAssertionProvider + 'static,
+    ) -> Self {
+        self.keyless = Some(crate::oauth::Keyless::new(provider));
+        self
+    }
+
     /// The client.
     // On wasm32 the stores need not be `Send`/`Sync` (one thread), so their `Arc` is not.
     #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
@@ -109,6 +125,7 @@ impl<H: HttpClient> ClientBuilder<H> {
                     #[cfg(feature = "user-tokens")]
                     self.users
                         .unwrap_or_else(|| Arc::new(crate::MemoryUserTokenStore::new())),
+                    self.keyless,
                 ),
                 config,
                 http: self.http,
@@ -205,6 +222,7 @@ impl<H: HttpClient> Client<H> {
             tickets: None,
             #[cfg(feature = "user-tokens")]
             users: None,
+            keyless: None,
         }
     }
 

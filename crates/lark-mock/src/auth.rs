@@ -229,7 +229,12 @@ fn token_answer(field: &str, token: &str, shared: &Shared) -> Response {
     axum::Json(Value::Object(body)).into_response()
 }
 
-fn issue(shared: &Shared, prefix: &str, app_id: &str, tenant_key: &str) -> (String, IssuedToken) {
+pub(crate) fn issue(
+    shared: &Shared,
+    prefix: &str,
+    app_id: &str,
+    tenant_key: &str,
+) -> (String, IssuedToken) {
     let token = shared.new_id(prefix);
     let issued = IssuedToken {
         app_id: app_id.to_owned(),

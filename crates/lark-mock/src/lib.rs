@@ -263,12 +263,31 @@ impl MockServer {
         self.add(app_id.into(), app_secret.into(), AppKind::Marketplace);
     }
 
+    /// Registers a keyless self-built app: no secret, and client assertions (ES256 JWTs, RFC
+    /// 7523) that must verify with `public_key` (X.509 SubjectPublicKeyInfo DER, or an
+    /// uncompressed P-256 point). Its tenant access token comes from the accounts host's v3
+    /// token endpoint (the `jwt-bearer` grant), and its user-token grants carry an assertion
+    /// instead of `client_secret`. An assertion's `aud` must be the mock's host (`127.0.0.1:port`),
+    /// its `iss` and `sub` the app id, its `exp` within the hour, and its `jti` new.
+    pub fn add_keyless_app(&self, app_id: impl Into<String>, public_key: impl Into<Vec<u8>>) {
+        self.shared.data().apps.insert(
+            app_id.into(),
+            App {
+                secret: String::new(),
+                kind: AppKind::SelfBuilt,
+                assertion_key: Some(public_key.into()),
+                tickets: Vec::new(),
+            },
+        );
+    }
+
     fn add(&self, app_id: String, secret: String, kind: AppKind) {
         self.shared.data().apps.insert(
             app_id,
             App {
                 secret,
                 kind,
+                assertion_key: None,
                 tickets: Vec::new(),
             },
         );

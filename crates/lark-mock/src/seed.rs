@@ -16,6 +16,7 @@ pub(crate) fn seed(shared: &Shared) {
             App {
                 secret: MockServer::APP_SECRET.to_owned(),
                 kind: AppKind::SelfBuilt,
+                assertion_key: None,
                 tickets: Vec::new(),
             },
         );

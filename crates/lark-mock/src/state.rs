@@ -59,6 +59,9 @@ pub(crate) enum AppKind {
 pub(crate) struct App {
     pub(crate) secret: String,
     pub(crate) kind: AppKind,
+    /// A keyless app's public key (SubjectPublicKeyInfo DER or an uncompressed P-256 point):
+    /// its client assertions must verify with it.
+    pub(crate) assertion_key: Option<Vec<u8>>,
     /// Tickets issued through `app_ticket/resend`; the newest last. All stay valid.
     pub(crate) tickets: Vec<String>,
 }

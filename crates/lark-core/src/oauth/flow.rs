@@ -21,7 +21,8 @@ impl<H: HttpClient> Client<H> {
     }
 
     /// Trades the code the redirect brought (see [`Authorization::code_from_redirect`]) for the
-    /// user's tokens, at the v3 token endpoint with the app secret.
+    /// user's tokens, at the v3 token endpoint with the app secret (or, for a keyless app, a
+    /// client assertion).
     pub async fn exchange_code(
         &self,
         authorization: &Authorization,
@@ -32,7 +33,8 @@ impl<H: HttpClient> Client<H> {
             redirect_uri: authorization.redirect_uri.clone(),
             code_verifier: Some(authorization.pkce.verifier().clone()),
         };
-        self.user_token_grant(TokenEndpoint::V3, &grant, &ClientCredential::Secret)
+        let credential = self.client_credential().await?;
+        self.user_token_grant(TokenEndpoint::V3, &grant, &credential)
             .await
     }
 
@@ -45,7 +47,8 @@ impl<H: HttpClient> Client<H> {
             refresh_token: refresh_token.clone(),
             scope: None,
         };
-        self.user_token_grant(TokenEndpoint::V3, &grant, &ClientCredential::Secret)
+        let credential = self.client_credential().await?;
+        self.user_token_grant(TokenEndpoint::V3, &grant, &credential)
             .await
     }
 
@@ -66,8 +69,8 @@ impl<H: HttpClient> Client<H> {
     /// Begins a device sign-in for `scopes`: show the answer's `verification_uri` (or
     /// `verification_uri_complete`) and `user_code`, then [`Client::poll_device`].
     pub async fn begin_device_authorization(&self, scopes: &[&str]) -> Result<DeviceAuthorization> {
-        let request =
-            device_authorization_request(self.config(), scopes, &ClientCredential::Secret)?;
+        let credential = self.client_credential().await?;
+        let request = device_authorization_request(self.config(), scopes, &credential)?;
         let (status, body) = self.exchange(request).await?;
         let now = self.runtime().now_millis();
         read_device_authorization(status, &body, now).map_err(Error::from)
@@ -83,8 +86,10 @@ impl<H: HttpClient> Client<H> {
         };
         loop {
             self.runtime().sleep(poll.interval()).await;
+            // A keyless app signs each poll afresh: assertions are short-lived.
+            let credential = self.client_credential().await?;
             let answer = match self
-                .user_token_grant(TokenEndpoint::V3, &grant, &ClientCredential::Secret)
+                .user_token_grant(TokenEndpoint::V3, &grant, &credential)
                 .await
             {
                 Ok(token) => Ok(token),
@@ -97,6 +102,13 @@ impl<H: HttpClient> Client<H> {
                 PollStep::Failed(error) => return Err(error.into()),
             }
         }
+    }
+
+    /// How the app proves itself on a user-token grant: a fresh client assertion when it is
+    /// keyless ([`ClientBuilder::client_assertion`](crate::ClientBuilder::client_assertion)), else
+    /// the app secret.
+    pub async fn client_credential(&self) -> Result<ClientCredential> {
+        super::credential_for(self.inner.tokens.keyless(), self.config()).await
     }
 
     /// Sends one accounts request under the client's timeout; the status and the body.

@@ -10,6 +10,9 @@
 //!   host ([`TokenEndpoint`]), with the app secret or a client assertion
 //!   ([`ClientCredential`], RFC 7523); [`read_token_answer`] reads a [`UserToken`] or an
 //!   [`OAuthError`].
+//! - Keyless apps: a [`ClientAssertionProvider`] the caller implements signs assertions; the
+//!   client trades one for its tenant access token (the `jwt-bearer` grant) and sends one
+//!   instead of the secret on user-token grants.
 //! - The device authorization flow (RFC 8628): [`device_authorization_request`],
 //!   [`read_device_authorization`], then [`DevicePoll`] decides after each poll whether to wait
 //!   (honouring `interval` and `slow_down`), stop, or take the token.
@@ -30,12 +33,15 @@
 //! whose [`OAuthError::must_reauthorize`] is true: the user has to sign in again, and retrying
 //! cannot help.
 
+mod assertion;
 mod device;
 mod error;
 mod flow;
 mod pkce;
 mod token;
 
+pub use assertion::{AssertionError, ClientAssertionProvider, assertion_audience};
+pub(crate) use assertion::{Keyless, credential_for};
 pub use device::{
     DeviceAuthorization, DevicePoll, PollStep, device_authorization_request,
     read_device_authorization,

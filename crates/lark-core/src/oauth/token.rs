@@ -57,6 +57,9 @@ pub enum Grant {
         /// The device code.
         device_code: Secret,
     },
+    /// A keyless app's own tenant access token, for the client assertion the request carries
+    /// (`urn:ietf:params:oauth:grant-type:jwt-bearer`; only with [`ClientCredential::Assertion`]).
+    JwtBearer,
 }
 
 impl std::fmt::Debug for Grant {
@@ -65,6 +68,7 @@ impl std::fmt::Debug for Grant {
             Grant::AuthorizationCode { .. } => "Grant::AuthorizationCode(***)",
             Grant::RefreshToken { .. } => "Grant::RefreshToken(***)",
             Grant::DeviceCode { .. } => "Grant::DeviceCode(***)",
+            Grant::JwtBearer => "Grant::JwtBearer",
         })
     }
 }
@@ -91,6 +95,8 @@ impl std::fmt::Debug for ClientCredential {
 
 /// The `client_assertion_type` of a JWT client assertion.
 const JWT_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The grant type that trades a keyless app's client assertion for its tenant access token.
+pub(crate) const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// The device flow's grant type.
 pub(crate) const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -149,6 +155,14 @@ pub fn token_request(
         Grant::DeviceCode { device_code } => {
             fields.insert("grant_type".into(), Value::from(DEVICE_CODE_GRANT));
             fields.insert("device_code".into(), Value::from(device_code.expose()));
+        }
+        Grant::JwtBearer => {
+            if !matches!(credential, ClientCredential::Assertion(_)) {
+                return Err(crate::Error::Build(
+                    "the jwt-bearer grant trades a client assertion, not the app secret".into(),
+                ));
+            }
+            fields.insert("grant_type".into(), Value::from(JWT_BEARER_GRANT));
         }
     }
     credential_fields(config, credential, &mut fields);

@@ -39,6 +39,8 @@ pub(crate) struct TokenManager {
     /// Users' tokens, a managed kind of their own (refresh tokens, not app credentials).
     #[cfg(feature = "user-tokens")]
     users: super::user::UserTokens,
+    /// A keyless app's assertion provider: its tenant token comes from the accounts host.
+    keyless: Option<crate::oauth::Keyless>,
     /// One gate per token key: the first caller through refreshes, the others wait and then
     /// find the fresh token in the store (single-flight).
     gates: Mutex<HashMap<String, Arc<async_lock::Mutex<()>>>>,
@@ -55,10 +57,12 @@ impl TokenManager {
         store: Arc<dyn TokenStore>,
         tickets: Arc<dyn AppTicketStore>,
         #[cfg(feature = "user-tokens")] users: Arc<dyn super::user::UserTokenStore>,
+        keyless: Option<crate::oauth::Keyless>,
     ) -> Self {
         Self {
             #[cfg(feature = "user-tokens")]
-            users: super::user::UserTokens::new(users),
+            users: super::user::UserTokens::new(users, keyless.clone()),
+            keyless,
             tenant_token_key: format!("tenant_access_token:{}", config.app_id).into(),
             app_token_key: format!("app_access_token:{}", config.app_id).into(),
             store,
@@ -116,6 +120,11 @@ impl TokenManager {
         }
         drop(gates);
         result.map(|value| UsedToken { key, value })
+    }
+
+    /// A keyless app's assertion provider, when the app is keyless.
+    pub(crate) fn keyless(&self) -> Option<&crate::oauth::Keyless> {
+        self.keyless.as_ref()
     }
 
     /// Users' tokens.
@@ -213,6 +222,18 @@ impl TokenManager {
         tenant_key: Option<&str>,
     ) -> Result<StoredToken> {
         let config = io.config;
+        if let Some(keyless) = &self.keyless {
+            if config.app_type != AppType::SelfBuilt || kind != TokenKind::Tenant {
+                return Err(Error::Token {
+                    message: "a keyless app (client assertion) has tenant access tokens only: \
+                              no app access token, no marketplace tokens"
+                        .to_owned(),
+                    source: None,
+                });
+            }
+            let (value, expire_secs) = keyless.tenant_token(io).await?;
+            return Ok(stored_token(io, value, expire_secs));
+        }
         let wrap = |what: &str, e: Error| Error::Token {
             message: format!("cannot get the {what}"),
             source: Some(Box::new(e)),
@@ -290,22 +311,9 @@ impl TokenManager {
                 message: format!("the answer of {path} has no {field}"),
                 source: None,
             })?;
-        // The platform's tokens live two hours; an answer without a usable `expire` is kept for
-        // a conservative half hour rather than refetched on every call.
-        let expire_secs = answer
-            .expire
-            .filter(|&secs| secs > 0)
-            .unwrap_or(DEFAULT_TOKEN_LIFETIME_SECS);
-        let now = io.runtime.now_millis();
-        let lifetime = expire_secs.saturating_mul(1000);
-        let margin = u64::try_from(config.token_refresh_margin.as_millis())
-            .unwrap_or(u64::MAX)
-            .min(lifetime / 2);
-        Ok(StoredToken {
-            value: Secret::new(value),
-            expires_at_millis: now.saturating_add(lifetime),
-            refresh_at_millis: now.saturating_add(lifetime - margin),
-        })
+        // The platform's tokens live two hours; see `stored_token` for an answer without one.
+        let expire_secs = answer.expire.unwrap_or(0);
+        Ok(stored_token(io, Secret::new(value), expire_secs))
     }
 
     /// Stores the `app_ticket` the platform pushed to a marketplace app.
@@ -331,6 +339,26 @@ impl TokenManager {
         };
         let _: Empty = post_unauthenticated(io, RESEND_APP_TICKET_PATH, &body).await?;
         Ok(())
+    }
+}
+
+/// A token bought now that lives `expire_secs` (a conservative half hour when the answer gave
+/// none: kept rather than refetched on every call), refreshed the configured margin early.
+fn stored_token<H>(io: &Transport<'_, H>, value: Secret, expire_secs: u64) -> StoredToken {
+    let expire_secs = if expire_secs > 0 {
+        expire_secs
+    } else {
+        DEFAULT_TOKEN_LIFETIME_SECS
+    };
+    let now = io.runtime.now_millis();
+    let lifetime = expire_secs.saturating_mul(1000);
+    let margin = u64::try_from(io.config.token_refresh_margin.as_millis())
+        .unwrap_or(u64::MAX)
+        .min(lifetime / 2);
+    StoredToken {
+        value,
+        expires_at_millis: now.saturating_add(lifetime),
+        refresh_at_millis: now.saturating_add(lifetime - margin),
     }
 }
 
@@ -417,6 +445,7 @@ mod tests {
             Arc::new(MemoryAppTicketStore::new()),
             #[cfg(feature = "user-tokens")]
             Arc::new(crate::MemoryUserTokenStore::new()),
+            None,
         );
         test(&tokens, &io)
     }

@@ -11,9 +11,7 @@ use std::sync::{Arc, Mutex};
 use super::manager::UsedToken;
 use super::store::RefreshLease;
 use crate::error::{Error, Result};
-use crate::oauth::{
-    ClientCredential, Grant, OAuthError, TokenEndpoint, UserToken, read_token_answer, token_request,
-};
+use crate::oauth::{Grant, OAuthError, TokenEndpoint, UserToken, read_token_answer, token_request};
 use crate::runtime::{BoxFuture, HttpClient, MaybeSend, MaybeSync};
 use crate::secret::Secret;
 use crate::store::StoreError;
@@ -156,6 +154,8 @@ impl UserTokenStore for MemoryUserTokenStore {
 /// The users' tokens of one client: the store and the per-user gates.
 pub(crate) struct UserTokens {
     store: Arc<dyn UserTokenStore>,
+    /// A keyless app signs its refresh grants with an assertion instead of the secret.
+    keyless: Option<crate::oauth::Keyless>,
     gates: Mutex<HashMap<String, Arc<async_lock::Mutex<()>>>>,
 }
 
@@ -187,9 +187,13 @@ fn not_signed_in(user: &str) -> Error {
 }
 
 impl UserTokens {
-    pub(crate) fn new(store: Arc<dyn UserTokenStore>) -> Self {
+    pub(crate) fn new(
+        store: Arc<dyn UserTokenStore>,
+        keyless: Option<crate::oauth::Keyless>,
+    ) -> Self {
         Self {
             store,
+            keyless,
             gates: Mutex::new(HashMap::new()),
         }
     }
@@ -332,12 +336,8 @@ impl UserTokens {
             refresh_token,
             scope: None,
         };
-        let request = token_request(
-            io.config,
-            TokenEndpoint::V3,
-            &grant,
-            &ClientCredential::Secret,
-        )?;
+        let credential = crate::oauth::credential_for(self.keyless.as_ref(), io.config).await?;
+        let request = token_request(io.config, TokenEndpoint::V3, &grant, &credential)?;
         let response = io.exchange(request, None).await?;
         let status = response.status().as_u16();
         match read_token_answer(status, response.body(), io.runtime.now_millis()) {

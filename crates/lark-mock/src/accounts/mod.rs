@@ -25,6 +25,7 @@ use crate::mock::MockServer;
 use crate::reply::lock;
 use crate::state::{Shared, UserToken};
 
+mod assertion;
 pub(crate) mod store;
 
 impl MockServer {
@@ -97,12 +98,36 @@ fn text<'a>(fields: &'a Map<String, Value>, key: &str) -> &'a str {
     fields.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-/// The app the request's credential proves, or why not (answered as `invalid_client`).
-fn client(shared: &Shared, fields: &Map<String, Value>) -> Result<String, &'static str> {
+/// How a token request's app proved itself.
+#[derive(PartialEq, Eq)]
+enum Proof {
+    Secret,
+    Assertion,
+}
+
+/// The app the request's credential proves, or why not (answered as `invalid_client`): its
+/// secret, or for a keyless app a client assertion for `audience` (the Host it was sent to).
+fn client(
+    shared: &Shared,
+    accounts: &mut Accounts,
+    fields: &Map<String, Value>,
+    audience: &str,
+) -> Result<(String, Proof), &'static str> {
     let app_id = text(fields, "client_id");
     let secret = text(fields, "client_secret");
-    if !text(fields, "client_assertion").is_empty() {
-        return Err("lark-mock does not verify client assertions");
+    let assertion = text(fields, "client_assertion");
+    if !assertion.is_empty() {
+        if text(fields, "client_assertion_type") != assertion::JWT_ASSERTION {
+            return Err("client_assertion_type must be the jwt-bearer assertion type");
+        }
+        let key = shared
+            .data()
+            .apps
+            .get(app_id)
+            .and_then(|app| app.assertion_key.clone())
+            .ok_or("unknown client_id, or the app has no assertion key (not keyless)")?;
+        assertion::verify(assertion, app_id, &key, audience, &mut accounts.assertions)?;
+        return Ok((app_id.to_owned(), Proof::Assertion));
     }
     let known = shared
         .data()
@@ -110,7 +135,7 @@ fn client(shared: &Shared, fields: &Map<String, Value>) -> Result<String, &'stat
         .get(app_id)
         .is_some_and(|app| !secret.is_empty() && app.secret == secret);
     if known {
-        Ok(app_id.to_owned())
+        Ok((app_id.to_owned(), Proof::Secret))
     } else {
         Err("unknown client_id or wrong client_secret")
     }
@@ -225,12 +250,40 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
     let fields = fields(&headers, &body);
     let mut accounts = lock(&shared.accounts);
     accounts.token_requests += 1;
-    let app_id = match client(&shared, &fields) {
-        Ok(app_id) => app_id,
+    let audience = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let (app_id, proof) = match client(&shared, &mut accounts, &fields, audience) {
+        Ok(client) => client,
         Err(why) => return refuse(20_001, "invalid_client", why),
     };
     let now = Instant::now();
     match text(&fields, "grant_type") {
+        "urn:ietf:params:oauth:grant-type:jwt-bearer" => {
+            if proof != Proof::Assertion {
+                return refuse(
+                    20_001,
+                    "invalid_client",
+                    "the jwt-bearer grant takes a client assertion",
+                );
+            }
+            drop(accounts);
+            let (token, issued) =
+                crate::auth::issue(&shared, "t-", &app_id, MockServer::TENANT_KEY);
+            let expires_in = issued
+                .expires_at
+                .saturating_duration_since(Instant::now())
+                .as_secs();
+            shared.data().tenant_tokens.insert(token.clone(), issued);
+            axum::Json(json!({
+                "code": 0,
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": expires_in,
+            }))
+            .into_response()
+        }
         "authorization_code" => {
             let Some(grant) = accounts.codes.remove(text(&fields, "code")) else {
                 return refuse(20_003, "invalid_grant", "the code is unknown or was used");
@@ -369,8 +422,13 @@ async fn device_authorization(
     body: Bytes,
 ) -> Response {
     let fields = fields(&headers, &body);
-    let app_id = match client(&shared, &fields) {
-        Ok(app_id) => app_id,
+    let audience = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let proven = client(&shared, &mut lock(&shared.accounts), &fields, audience);
+    let app_id = match proven {
+        Ok((app_id, _)) => app_id,
         Err(why) => return refuse(20_001, "invalid_client", why),
     };
     let device_code = shared.new_id("dc_");

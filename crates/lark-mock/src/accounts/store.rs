@@ -95,4 +95,6 @@ pub(crate) struct Accounts {
     pub(crate) devices: HashMap<String, DeviceGrant>,
     pub(crate) token_requests: u64,
     pub(crate) refreshes: u64,
+    /// `app_id:jti` of the client assertions taken: each is taken once.
+    pub(crate) assertions: std::collections::HashSet<String>,
 }
