@@ -101,7 +101,7 @@ impl<H: HttpClient> ClientBuilder<H> {
         mut self,
         provider: impl crate::oauth::ClientAssertionProvider + 'static,
     ) -> Self {
-        self.keyless = Some(crate::oauth::Keyless::new(provider));
+        self.keyless = Some(crate::oauth::keyless(provider));
         self
     }
 

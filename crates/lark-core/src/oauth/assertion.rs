@@ -9,12 +9,12 @@
 
 use std::sync::Arc;
 
-use super::{ClientCredential, Grant, OAuthError, TokenEndpoint, UserToken};
-use crate::config::Config;
+use super::{ClientCredential, Grant, TokenEndpoint};
+use crate::config::{AppType, Config};
+use crate::endpoint::TokenKind;
 use crate::error::{Error, Result};
-use crate::runtime::{BoxFuture, HttpClient, MaybeSend, MaybeSync};
+use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
 use crate::secret::Secret;
-use crate::transport::Transport;
 
 /// Why a [`ClientAssertionProvider`] could not sign.
 pub type AssertionError = Box<dyn std::error::Error + Send + Sync>;
@@ -43,66 +43,87 @@ pub fn assertion_audience(config: &Config) -> Result<String> {
     Ok(host.to_owned())
 }
 
-/// A keyless app's provider and what the client does with it. The request and the answer's
-/// reader are reached only through this value, so a build that never makes one (no
-/// [`ClientBuilder::client_assertion`](crate::ClientBuilder::client_assertion)) leaves them out.
-#[derive(Clone)]
-pub(crate) struct Keyless {
-    provider: Arc<dyn ClientAssertionProvider>,
-    request:
-        fn(&Config, TokenEndpoint, &Grant, &ClientCredential) -> Result<http::Request<Vec<u8>>>,
-    read: fn(u16, &[u8], u64) -> std::result::Result<UserToken, OAuthError>,
+/// What the client does for a keyless app, behind a trait object: the value is made only by
+/// [`ClientBuilder::client_assertion`](crate::ClientBuilder::client_assertion), so a build that
+/// never calls it (the npm package's) carries none of this, only the calls through it.
+pub(crate) trait KeylessApp: MaybeSend + MaybeSync {
+    /// A fresh assertion, as the credential of a token request.
+    fn credential<'a>(&'a self, config: &'a Config) -> BoxFuture<'a, Result<ClientCredential>>;
+
+    /// The request that trades a fresh assertion for the app's `kind` of token (the
+    /// `jwt-bearer` grant; a tenant token of a self-built app is all a keyless app has).
+    fn token_request<'a>(
+        &'a self,
+        config: &'a Config,
+        kind: TokenKind,
+    ) -> BoxFuture<'a, Result<http::Request<Vec<u8>>>>;
+
+    /// The token and its lifetime in seconds, from the answer to [`KeylessApp::token_request`].
+    fn read_token(&self, status: u16, body: &[u8], now_millis: u64) -> Result<(Secret, u64)>;
 }
 
-impl Keyless {
-    // On wasm32 the provider need not be `Send`/`Sync` (one thread), so its `Arc` is not.
-    #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
-    pub(crate) fn new(provider: impl ClientAssertionProvider + 'static) -> Self {
-        Self {
-            provider: Arc::new(provider),
-            request: super::token_request,
-            read: super::read_token_answer,
-        }
+/// A keyless app: the caller's provider, shared.
+pub(crate) type Keyless = Arc<dyn KeylessApp>;
+
+struct Provided<P>(P);
+
+impl<P: ClientAssertionProvider> KeylessApp for Provided<P> {
+    fn credential<'a>(&'a self, config: &'a Config) -> BoxFuture<'a, Result<ClientCredential>> {
+        Box::pin(async move {
+            let audience = assertion_audience(config)?;
+            let assertion = self
+                .0
+                .assertion(&audience)
+                .await
+                .map_err(|e| Error::Token {
+                    message: format!("the client assertion provider could not sign: {e}"),
+                    source: None,
+                })?;
+            if assertion.expose().is_empty() {
+                return Err(Error::Token {
+                    message: "the client assertion provider gave an empty assertion".to_owned(),
+                    source: None,
+                });
+            }
+            Ok(ClientCredential::Assertion(assertion))
+        })
     }
 
-    /// A fresh assertion, as the credential of a token request.
-    pub(crate) async fn credential(&self, config: &Config) -> Result<ClientCredential> {
-        let audience = assertion_audience(config)?;
-        let assertion = self
-            .provider
-            .assertion(&audience)
-            .await
-            .map_err(|e| Error::Token {
-                message: format!("the client assertion provider could not sign: {e}"),
-                source: None,
+    fn token_request<'a>(
+        &'a self,
+        config: &'a Config,
+        kind: TokenKind,
+    ) -> BoxFuture<'a, Result<http::Request<Vec<u8>>>> {
+        Box::pin(async move {
+            if config.app_type != AppType::SelfBuilt || kind != TokenKind::Tenant {
+                return Err(Error::Token {
+                    message: "a keyless app (client assertion) has tenant access tokens only: \
+                              no app access token, no marketplace tokens"
+                        .to_owned(),
+                    source: None,
+                });
+            }
+            let credential = self.credential(config).await?;
+            super::token_request(config, TokenEndpoint::V3, &Grant::JwtBearer, &credential)
+        })
+    }
+
+    fn read_token(&self, status: u16, body: &[u8], now_millis: u64) -> Result<(Secret, u64)> {
+        let token =
+            super::read_token_answer(status, body, now_millis).map_err(|refused| Error::Token {
+                message: "the accounts host refused the client assertion".to_owned(),
+                source: Some(Box::new(refused.into())),
             })?;
-        if assertion.expose().is_empty() {
-            return Err(Error::Token {
-                message: "the client assertion provider gave an empty assertion".to_owned(),
-                source: None,
-            });
-        }
-        Ok(ClientCredential::Assertion(assertion))
-    }
-
-    /// The app's tenant access token for a fresh assertion (the `jwt-bearer` grant), with its
-    /// lifetime in seconds.
-    pub(crate) async fn tenant_token<H: HttpClient>(
-        &self,
-        io: &Transport<'_, H>,
-    ) -> Result<(Secret, u64)> {
-        let credential = self.credential(io.config).await?;
-        let request = (self.request)(io.config, TokenEndpoint::V3, &Grant::JwtBearer, &credential)?;
-        let response = io.exchange(request, None).await?;
-        let status = response.status().as_u16();
-        let now = io.runtime.now_millis();
-        let token = (self.read)(status, response.body(), now).map_err(|refused| Error::Token {
-            message: "the accounts host refused the client assertion".to_owned(),
-            source: Some(Box::new(refused.into())),
-        })?;
-        let lifetime = token.expires_at_millis.saturating_sub(now) / 1000;
+        let lifetime = token.expires_at_millis.saturating_sub(now_millis) / 1000;
         Ok((token.access_token, lifetime))
     }
+}
+
+/// A keyless app of `provider`.
+// On wasm32 the provider need not be `Send`/`Sync` (one thread), so its `Arc` is not.
+#[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
+pub(crate) fn keyless(provider: impl ClientAssertionProvider + 'static) -> Keyless {
+    Arc::new(Provided(provider))
 }
 
 /// The credential of a user-token grant: a fresh assertion for a keyless app, else the secret.

@@ -222,18 +222,7 @@ impl TokenManager {
         tenant_key: Option<&str>,
     ) -> Result<StoredToken> {
         let config = io.config;
-        if let Some(keyless) = &self.keyless {
-            if config.app_type != AppType::SelfBuilt || kind != TokenKind::Tenant {
-                return Err(Error::Token {
-                    message: "a keyless app (client assertion) has tenant access tokens only: \
-                              no app access token, no marketplace tokens"
-                        .to_owned(),
-                    source: None,
-                });
-            }
-            let (value, expire_secs) = keyless.tenant_token(io).await?;
-            return Ok(stored_token(io, value, expire_secs));
-        }
+        let keyless = self.keyless.as_ref();
         let wrap = |what: &str, e: Error| Error::Token {
             message: format!("cannot get the {what}"),
             source: Some(Box::new(e)),
@@ -246,59 +235,75 @@ impl TokenManager {
         // Held here so the marketplace bodies can borrow them.
         let app_token;
         let ticket;
-        let (path, body, field) = match (config.app_type, kind) {
-            (AppType::SelfBuilt, TokenKind::Tenant) => {
-                (SELF_BUILT_TENANT_PATH, app_credentials, TENANT_ACCESS_TOKEN)
-            }
-            (AppType::SelfBuilt, _) => (SELF_BUILT_APP_PATH, app_credentials, APP_ACCESS_TOKEN),
-            (_, TokenKind::Tenant) => {
-                let tenant_key = tenant_key.ok_or_else(|| Error::Token {
-                    message: "a marketplace app needs a tenant key".to_owned(),
-                    source: None,
-                })?;
-                app_token = Box::pin(self.token(io, TokenKind::App, None, None)).await?;
-                (
-                    MARKETPLACE_TENANT_PATH,
-                    TokenRequest {
-                        app_access_token: Some(app_token.value.expose()),
-                        tenant_key: Some(tenant_key),
-                        ..TokenRequest::default()
-                    },
-                    TENANT_ACCESS_TOKEN,
-                )
-            }
-            (_, _) => {
-                let stored = self
-                    .tickets
-                    .get(&config.app_id)
-                    .await
-                    .map_err(|e| Error::Token {
-                        message: format!("cannot read the app_ticket: {e}"),
+        let (request, path, field) = if let Some(keyless) = keyless {
+            (keyless.token_request(config, kind).await?, "", "")
+        } else {
+            let (path, body, field) = match (config.app_type, kind) {
+                (AppType::SelfBuilt, TokenKind::Tenant) => {
+                    (SELF_BUILT_TENANT_PATH, app_credentials, TENANT_ACCESS_TOKEN)
+                }
+                (AppType::SelfBuilt, _) => (SELF_BUILT_APP_PATH, app_credentials, APP_ACCESS_TOKEN),
+                (_, TokenKind::Tenant) => {
+                    let tenant_key = tenant_key.ok_or_else(|| Error::Token {
+                        message: "a marketplace app needs a tenant key".to_owned(),
                         source: None,
                     })?;
-                let Some(stored) = stored else {
-                    // The platform pushes a ticket every hour; ask for one now.
-                    let resend = self.resend_app_ticket(io).await;
-                    return Err(Error::Token {
-                        message: "no app_ticket has arrived yet; asked the platform to resend it, \
+                    app_token = Box::pin(self.token(io, TokenKind::App, None, None)).await?;
+                    (
+                        MARKETPLACE_TENANT_PATH,
+                        TokenRequest {
+                            app_access_token: Some(app_token.value.expose()),
+                            tenant_key: Some(tenant_key),
+                            ..TokenRequest::default()
+                        },
+                        TENANT_ACCESS_TOKEN,
+                    )
+                }
+                (_, _) => {
+                    let stored =
+                        self.tickets
+                            .get(&config.app_id)
+                            .await
+                            .map_err(|e| Error::Token {
+                                message: format!("cannot read the app_ticket: {e}"),
+                                source: None,
+                            })?;
+                    let Some(stored) = stored else {
+                        // The platform pushes a ticket every hour; ask for one now.
+                        let resend = self.resend_app_ticket(io).await;
+                        return Err(Error::Token {
+                            message:
+                                "no app_ticket has arrived yet; asked the platform to resend it, \
                                   try again once the app_ticket event is handled"
-                            .to_owned(),
-                        source: resend.err().map(Box::new),
-                    });
-                };
-                ticket = stored;
-                (
-                    MARKETPLACE_APP_PATH,
-                    TokenRequest {
-                        app_ticket: Some(ticket.expose()),
-                        ..app_credentials
-                    },
-                    APP_ACCESS_TOKEN,
-                )
-            }
+                                    .to_owned(),
+                            source: resend.err().map(Box::new),
+                        });
+                    };
+                    ticket = stored;
+                    (
+                        MARKETPLACE_APP_PATH,
+                        TokenRequest {
+                            app_ticket: Some(ticket.expose()),
+                            ..app_credentials
+                        },
+                        APP_ACCESS_TOKEN,
+                    )
+                }
+            };
+            (token_post(config, path, &body)?, path, field)
         };
-        let answer: TokenAnswer = post_unauthenticated(io, path, &body)
-            .await
+        // One exchange for both kinds of app: a keyless branch adds no second copy of the
+        // transport's future to every build.
+        let response = io.exchange(request, None).await;
+        if let Some(keyless) = keyless {
+            let response = response?;
+            let now = io.runtime.now_millis();
+            let (value, expire_secs) =
+                keyless.read_token(response.status().as_u16(), response.body(), now)?;
+            return Ok(stored_token(io, value, expire_secs));
+        }
+        let answer: TokenAnswer = response
+            .and_then(|response| decode(response, Shape::Json { envelope: None }))
             .map_err(|e| wrap(field, e))?;
         let value = if field == TENANT_ACCESS_TOKEN {
             answer.tenant_access_token
@@ -342,6 +347,22 @@ impl TokenManager {
     }
 }
 
+/// `POST {open}{path}` with `body` as JSON.
+fn token_post(
+    config: &Config,
+    path: &str,
+    body: &TokenRequest<'_>,
+) -> Result<http::Request<Vec<u8>>> {
+    let url = format!("{}{path}", config.domain.open_base());
+    http::Request::post(url)
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
+        .body(serde_json::to_vec(body).map_err(|e| Error::Build(e.to_string()))?)
+        .map_err(|e| Error::Build(e.to_string()))
+}
+
 /// A token bought now that lives `expire_secs` (a conservative half hour when the answer gave
 /// none: kept rather than refetched on every call), refreshed the configured margin early.
 fn stored_token<H>(io: &Transport<'_, H>, value: Secret, expire_secs: u64) -> StoredToken {
@@ -380,14 +401,7 @@ async fn post_unauthenticated<H: HttpClient, T: serde::de::DeserializeOwned>(
     path: &str,
     body: &TokenRequest<'_>,
 ) -> Result<T> {
-    let url = format!("{}{path}", io.config.domain.open_base());
-    let request = http::Request::post(url)
-        .header(
-            http::header::CONTENT_TYPE,
-            "application/json; charset=utf-8",
-        )
-        .body(serde_json::to_vec(body).map_err(|e| Error::Build(e.to_string()))?)
-        .map_err(|e| Error::Build(e.to_string()))?;
+    let request = token_post(io.config, path, body)?;
     let response = io.exchange(request, None).await?;
     decode(response, Shape::Json { envelope: None })
 }
