@@ -18,7 +18,9 @@
 //! - **Stateful handlers** answering `{"code":0,"msg":"success","data":{…}}`: send a message
 //!   (`POST /open-apis/im/v1/messages`, de-duplicated by `uuid` for an hour), get one, list a
 //!   chat's messages with real pagination, create and get chats, get users
-//!   (`/open-apis/contact/v3/users/:user_id`), and `POST /open-apis/helpdesk/v1/start_service`.
+//!   (`/open-apis/contact/v3/users/:user_id`), the calling user's own
+//!   (`GET /open-apis/authen/v1/user_info`, user tokens only), and
+//!   `POST /open-apis/helpdesk/v1/start_service`.
 //! - **Every other endpoint of the SDK's catalog**: the request is checked against the spec
 //!   (token kind, helpdesk header, required query parameters and body fields, their types) and
 //!   answered with a well-formed envelope (`data: {}`), or HTTP 400 with code 99992402. A
