@@ -146,6 +146,12 @@ fn check_token(
             .user_tokens
             .get(token)
             .ok_or_else(|| invalid("Invalid user access token for authorization."))?;
+        if user.expires_at.is_some_and(|at| at <= now) {
+            return Err(LarkError::bad(
+                codes::EXPIRED_USER_TOKEN,
+                "Authentication token expired. Please make a request with a valid token.",
+            ));
+        }
         if !accepts.contains(&Kind::User) {
             return Err(invalid("this endpoint does not accept a user access token"));
         }

@@ -6,8 +6,11 @@ pub const MISSING_ACCESS_TOKEN: i64 = 99_991_661;
 pub const INVALID_TENANT_TOKEN: i64 = 99_991_663;
 /// The app access token is unknown or expired, or not accepted here.
 pub const INVALID_APP_TOKEN: i64 = 99_991_664;
-/// The user access token is unknown, or not accepted here.
+/// The user access token is unknown or revoked, or not accepted here.
 pub const INVALID_USER_TOKEN: i64 = 99_991_668;
+/// The user access token has expired (its lifetime is
+/// [`OAuthSettings::access_token_ttl`](crate::accounts::OAuthSettings::access_token_ttl)).
+pub const EXPIRED_USER_TOKEN: i64 = 99_991_677;
 /// The `Authorization` header is not `Bearer t-…`, `u-…` or `a-…`.
 pub const MALFORMED_ACCESS_TOKEN: i64 = 99_991_671;
 /// The rate limit was hit (see [`Fault::rate_limited`](crate::Fault::rate_limited)).

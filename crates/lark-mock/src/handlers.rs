@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::auth::{self, Caller, Kind};
 use crate::codes;
 use crate::reply::{HandlerResult, LarkError, now_millis, success};
-use crate::state::{Data, Shared};
+use crate::state::{Data, MockUser, Shared};
 
 const UUID_WINDOW: Duration = Duration::from_secs(3600);
 const MSG_TYPES: [&str; 11] = [
@@ -428,6 +428,51 @@ pub(crate) async fn get_user(
             )
         })?;
     Ok(success(json!({"user": user.to_json()})))
+}
+
+/// `GET /open-apis/authen/v1/user_info`: the user the calling user access token was issued
+/// for. A user the mock knows ([`MockServer::add_user`](crate::MockServer::add_user)) answers
+/// with its ids, name and email; any other open id with ids and an email derived from it.
+pub(crate) async fn user_info(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> HandlerResult {
+    let Caller::User { open_id } = auth::check(&shared, &headers, uri.path(), &[Kind::User])?
+    else {
+        return Err(LarkError::bad(
+            codes::INVALID_USER_TOKEN,
+            "this endpoint accepts only a user access token",
+        ));
+    };
+    let known = shared
+        .data()
+        .users
+        .iter()
+        .find(|u| u.open_id == open_id)
+        .cloned();
+    let user = known.unwrap_or_else(|| {
+        let key = open_id.strip_prefix("ou_").unwrap_or(&open_id);
+        let mut user = MockUser::new(key, key);
+        user.open_id.clone_from(&open_id);
+        user
+    });
+    Ok(success(json!({
+        "name": user.name,
+        "en_name": user.name,
+        "avatar_url": "",
+        "avatar_thumb": "",
+        "avatar_middle": "",
+        "avatar_big": "",
+        "open_id": user.open_id,
+        "union_id": user.union_id,
+        "email": user.email,
+        "enterprise_email": "",
+        "user_id": user.user_id,
+        "mobile": "",
+        "tenant_key": crate::mock::MockServer::TENANT_KEY,
+        "employee_no": "",
+    })))
 }
 
 /// `POST /open-apis/helpdesk/v1/start_service`: opens a helpdesk chat for `open_id`.

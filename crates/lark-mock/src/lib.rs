@@ -9,14 +9,18 @@
 //!   `tenant_access_token` (per tenant key). The fields sit at the top level next to `code`.
 //! - **Auth checks** on every other endpoint; all answer HTTP 400 with the platform's code:
 //!   no `Authorization` → 99991661, an unknown, expired or revoked `t-` token → 99991663, an `a-`
-//!   token where none is accepted (or unknown) → 99991664, an unknown `u-` token → 99991668,
+//!   token where none is accepted (or unknown) → 99991664, an unknown or revoked `u-` token →
+//!   99991668, an expired one (a sign-in's, after
+//!   [`OAuthSettings::access_token_ttl`](accounts::OAuthSettings::access_token_ttl)) → 99991677,
 //!   anything but `Bearer t-…`/`u-…`/`a-…` → 99991671. Under `/open-apis/helpdesk/` the
 //!   `X-Lark-Helpdesk-Authorization: base64("{id}:{token}")` header must also match registered
 //!   helpdesk credentials, or the answer is HTTP 401 with code 154001.
 //! - **Stateful handlers** answering `{"code":0,"msg":"success","data":{…}}`: send a message
 //!   (`POST /open-apis/im/v1/messages`, de-duplicated by `uuid` for an hour), get one, list a
 //!   chat's messages with real pagination, create and get chats, get users
-//!   (`/open-apis/contact/v3/users/:user_id`), and `POST /open-apis/helpdesk/v1/start_service`.
+//!   (`/open-apis/contact/v3/users/:user_id`), the calling user's own
+//!   (`GET /open-apis/authen/v1/user_info`, user tokens only), and
+//!   `POST /open-apis/helpdesk/v1/start_service`.
 //! - **Every other endpoint of the SDK's catalog**: the request is checked against the spec
 //!   (token kind, helpdesk header, required query parameters and body fields, their types) and
 //!   answered with a well-formed envelope (`data: {}`), or HTTP 400 with code 99992402. A
@@ -321,12 +325,14 @@ impl MockServer {
         self.shared.data().helpdesks.insert(id.into(), token.into());
     }
 
-    /// Accepts `token` (`u-…`) as the user access token of `open_id`.
+    /// Accepts `token` (`u-…`) as the user access token of `open_id`, until revoked: unlike
+    /// the tokens a sign-in issues, it never expires.
     pub fn add_user_token(&self, token: impl Into<String>, open_id: impl Into<String>) {
         self.shared.data().user_tokens.insert(
             token.into(),
             UserToken {
                 open_id: open_id.into(),
+                expires_at: None,
             },
         );
     }

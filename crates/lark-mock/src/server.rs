@@ -71,6 +71,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         "/open-apis/contact/v3/users/{user_id}",
         get(handlers::get_user),
     )
+    .route("/open-apis/authen/v1/user_info", get(handlers::user_info))
     .route(
         "/open-apis/helpdesk/v1/start_service",
         post(handlers::start_helpdesk_service),

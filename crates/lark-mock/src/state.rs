@@ -76,6 +76,8 @@ pub(crate) struct IssuedToken {
 #[derive(Debug, Clone)]
 pub(crate) struct UserToken {
     pub(crate) open_id: String,
+    /// When it stops working (99991677 after that); `None` never expires.
+    pub(crate) expires_at: Option<Instant>,
 }
 
 /// A user the contact endpoint knows.

@@ -412,3 +412,162 @@ async fn a_native_sign_in_through_a_loopback_redirect() {
     assert!(token.access_token.expose().starts_with("u-"));
     mock.shutdown().await;
 }
+
+/// `GET /open-apis/authen/v1/user_info` with `token`: the HTTP status and the body.
+async fn user_info(mock: &MockServer, token: &str) -> (u16, serde_json::Value) {
+    let answer = reqwest::Client::new()
+        .get(format!("{}/open-apis/authen/v1/user_info", mock.base_url()))
+        .bearer_auth(token)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .unwrap();
+    (answer.status().as_u16(), answer.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_sign_in_s_user_token_expires_and_an_added_one_does_not() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    let mut settings = mock.oauth();
+    settings.access_token_ttl = Duration::from_millis(300);
+    mock.set_oauth(settings);
+    mock.add_user_token("u-added", MockServer::USER_OPEN_ID);
+    let authorization = client.authorization(REDIRECT, &[]).unwrap();
+    let code = authorization
+        .code_from_redirect(&sign_in(&authorization).await)
+        .unwrap();
+    let token = client.exchange_code(&authorization, code).await.unwrap();
+    let access = token.access_token.expose().to_owned();
+    let (status, fresh) = user_info(&mock, &access).await;
+    assert_eq!(
+        (status, &fresh["code"]),
+        (200, &serde_json::json!(0)),
+        "{fresh}"
+    );
+
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (status, expired) = user_info(&mock, &access).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        expired["code"],
+        lark_mock::codes::EXPIRED_USER_TOKEN,
+        "{expired}"
+    );
+    assert_eq!(expired["code"], 99_991_677);
+    // The one added by hand has no lifetime.
+    let (_, added) = user_info(&mock, "u-added").await;
+    assert_eq!(added["code"], 0, "{added}");
+
+    // A refreshed token lives anew; revoked or unknown ones are invalid, not expired.
+    let mut settings = mock.oauth();
+    settings.access_token_ttl = Duration::from_secs(7200);
+    mock.set_oauth(settings);
+    let refreshed = client
+        .refresh_user_token(token.refresh_token.as_ref().unwrap())
+        .await
+        .unwrap();
+    let (_, again) = user_info(&mock, refreshed.access_token.expose()).await;
+    assert_eq!(again["code"], 0, "{again}");
+    mock.revoke_user_tokens();
+    for token in [refreshed.access_token.expose(), "u-added", "u-never-issued"] {
+        let (status, invalid) = user_info(&mock, token).await;
+        assert_eq!(status, 400);
+        assert_eq!(
+            invalid["code"],
+            lark_mock::codes::INVALID_USER_TOKEN,
+            "{invalid}"
+        );
+    }
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn user_info_answers_for_the_user_the_token_was_issued_for() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    // A sign-in of the configured test user, a known user the mock was given.
+    mock.add_user(lark_mock::MockUser::new("ada", "Ada Lovelace"));
+    let mut settings = mock.oauth();
+    settings.user_open_id = "ou_ada".into();
+    mock.set_oauth(settings);
+    let authorization = client.authorization(REDIRECT, &[]).unwrap();
+    let code = authorization
+        .code_from_redirect(&sign_in(&authorization).await)
+        .unwrap();
+    let token = client.exchange_code(&authorization, code).await.unwrap();
+    let (status, me) = user_info(&mock, token.access_token.expose()).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["code"], 0);
+    assert_eq!(me["msg"], "success");
+    let data = &me["data"];
+    assert_eq!(data["open_id"], "ou_ada");
+    assert_eq!(data["union_id"], "on_ada");
+    assert_eq!(data["user_id"], "ada");
+    assert_eq!(data["name"], "Ada Lovelace");
+    assert_eq!(data["email"], "ada@example.com");
+    assert_eq!(data["tenant_key"], MockServer::TENANT_KEY);
+    for field in [
+        "en_name",
+        "avatar_url",
+        "avatar_thumb",
+        "avatar_middle",
+        "avatar_big",
+        "enterprise_email",
+        "mobile",
+        "employee_no",
+    ] {
+        assert!(data[field].is_string(), "{field} in {data}");
+    }
+
+    // A token added for the default user, and one for an open id the mock has no user for.
+    mock.add_user_token("u-default", MockServer::USER_OPEN_ID);
+    let (_, me) = user_info(&mock, "u-default").await;
+    assert_eq!(me["data"]["open_id"], MockServer::USER_OPEN_ID);
+    assert_eq!(me["data"]["name"], "Mock User");
+    mock.add_user_token("u-stranger", "ou_stranger");
+    let (_, me) = user_info(&mock, "u-stranger").await;
+    assert_eq!(me["data"]["open_id"], "ou_stranger");
+    assert_eq!(me["data"]["union_id"], "on_stranger");
+
+    // The typed API's call reads the same answer.
+    let typed = client
+        .raw(http::Method::GET, "/open-apis/authen/v1/user_info")
+        .options(RequestOptions::new().user_access_token(token.access_token.expose()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(typed["data"]["open_id"], "ou_ada");
+
+    // A tenant access token is refused: it names no user.
+    let tenant: serde_json::Value = reqwest::Client::new()
+        .post(format!(
+            "{}/open-apis/auth/v3/tenant_access_token/internal",
+            mock.base_url()
+        ))
+        .json(&serde_json::json!({
+            "app_id": MockServer::APP_ID, "app_secret": MockServer::APP_SECRET,
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tenant = tenant["tenant_access_token"].as_str().unwrap();
+    let (status, refused) = user_info(&mock, tenant).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        refused["code"],
+        lark_mock::codes::INVALID_TENANT_TOKEN,
+        "{refused}"
+    );
+    // And no token at all.
+    let bare = reqwest::get(format!("{}/open-apis/authen/v1/user_info", mock.base_url()))
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 400);
+    let bare: serde_json::Value = bare.json().await.unwrap();
+    assert_eq!(bare["code"], lark_mock::codes::MISSING_ACCESS_TOKEN);
+    mock.shutdown().await;
+}

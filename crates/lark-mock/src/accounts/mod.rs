@@ -208,13 +208,14 @@ fn issue(
     scope: &str,
 ) -> Response {
     let access = shared.new_id("u-");
+    let settings = &accounts.settings;
     shared.data().user_tokens.insert(
         access.clone(),
         UserToken {
             open_id: open_id.to_owned(),
+            expires_at: Some(Instant::now() + settings.access_token_ttl),
         },
     );
-    let settings = &accounts.settings;
     let mut answer = json!({
         "code": 0,
         "access_token": access,
