@@ -263,11 +263,41 @@ fn finish(mut answer: Response, log_id: &str, preflight: Option<Option<HeaderVal
 }
 
 /// The long connection's endpoint, with the apps and ids of this server.
-async fn ws_endpoint(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn ws_endpoint(
+    State(shared): State<Arc<Shared>>,
+    headers: http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    let audience = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     crate::ws::endpoint(
         &shared.ws,
         &body,
-        |app_id| shared.data().apps.get(app_id).map(|app| app.secret.clone()),
+        |app_id, secret, assertion| {
+            let expected = shared.data().apps.get(app_id).map(|app| app.secret.clone());
+            let Some(expected) = expected else {
+                return Err((crate::ws::codes::APP_NOT_FOUND, "app not found"));
+            };
+            if !assertion.is_empty() {
+                let mut accounts = crate::reply::lock(&shared.accounts);
+                return crate::accounts::verify_assertion(
+                    &shared,
+                    &mut accounts,
+                    app_id,
+                    assertion,
+                    &audience,
+                )
+                .map_err(|why| (crate::ws::codes::APP_SECRET_INVALID, why));
+            }
+            // A keyless app has no secret: an empty one proves nothing.
+            if expected.is_empty() || expected != secret {
+                return Err((crate::ws::codes::APP_SECRET_INVALID, "app secret invalid"));
+            }
+            Ok(())
+        },
         |prefix| shared.new_id(prefix),
     )
 }

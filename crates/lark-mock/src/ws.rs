@@ -653,12 +653,14 @@ fn to_bytes(value: &Value) -> Vec<u8> {
 
 // ----- the routes -----
 
-/// `POST /callback/ws/endpoint`: `{"AppID", "AppSecret"}` → the URL and the ClientConfig.
-/// `secret_of` looks an app's secret up; `new_id` makes the device id and the ticket.
+/// `POST /callback/ws/endpoint`: `{"AppID", "AppSecret"}` (or, for a keyless app, an empty
+/// `AppSecret` and a `ClientAssertion`) → the URL and the ClientConfig. `prove` checks the app
+/// id, secret and assertion (the code and message of a refusal); `new_id` makes the device id
+/// and the ticket.
 pub(crate) fn endpoint(
     ws: &WsState,
     body: &[u8],
-    secret_of: impl FnOnce(&str) -> Option<String>,
+    prove: impl FnOnce(&str, &str, &str) -> Result<(), (i64, &'static str)>,
     new_id: impl Fn(&str) -> String,
 ) -> Response {
     let answer = |code: i64, msg: &str, data: Value| {
@@ -667,13 +669,8 @@ pub(crate) fn endpoint(
     let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let field = |name: &str| request.get(name).and_then(Value::as_str).unwrap_or("");
     let (app_id, secret) = (field("AppID"), field("AppSecret"));
-    let known = secret_of(app_id);
-    match known {
-        None => return answer(codes::APP_NOT_FOUND, "app not found", json!({})),
-        Some(expected) if expected != secret => {
-            return answer(codes::APP_SECRET_INVALID, "app secret invalid", json!({}));
-        }
-        Some(_) => {}
+    if let Err((code, msg)) = prove(app_id, secret, field("ClientAssertion")) {
+        return answer(code, msg, json!({}));
     }
     let mut inner = lock(&ws.inner);
     if let Some((code, msg)) = inner.endpoint_failures.pop_front() {

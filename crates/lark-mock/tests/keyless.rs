@@ -227,3 +227,35 @@ async fn a_keyless_app_has_no_app_token_and_a_failing_signer_is_an_error() {
         "nothing was signed"
     );
 }
+
+#[tokio::test]
+async fn a_keyless_app_opens_the_long_connection_with_an_assertion() {
+    use lark_core::event::Dispatcher;
+    use lark_reqwest::ws::ClientWsExt;
+
+    const WAIT: Duration = Duration::from_secs(10);
+    let mock = MockServer::start().await.unwrap();
+    let signer = Signer::new();
+    mock.add_keyless_app(APP, signer.public_key());
+    let client = keyless_client(&mock, &signer);
+
+    // `client.ws(...)` takes the client's provider: the endpoint request carries an assertion
+    // signed for the Open API host.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(client.ws(Dispatcher::new()).run_until(async move {
+        let _ = stopped.await;
+    }));
+    mock.ws().wait_for_connections(1, WAIT).await.unwrap();
+    assert_eq!(signer.signed.load(Ordering::SeqCst), 1);
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(WAIT, task).await;
+
+    // Without the provider the keyless app (no secret) is refused, and the client says so.
+    let config = Config::new(APP, "").base_url(mock.base_url());
+    let refused = lark_reqwest::ws::WsClient::new(config, Dispatcher::new());
+    let ended = tokio::time::timeout(WAIT, refused.start())
+        .await
+        .expect("a refused app ends the client");
+    let err = ended.unwrap_err().to_string();
+    assert!(err.contains("app secret invalid"), "{err}");
+}

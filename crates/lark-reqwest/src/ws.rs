@@ -77,6 +77,9 @@ pub struct WsClient {
     runtime: Arc<dyn Runtime>,
     dispatcher: Arc<Dispatcher>,
     policy: Option<ReconnectPolicy>,
+    /// A keyless app's assertion provider: the endpoint request carries a fresh assertion
+    /// instead of the secret.
+    assertion: Option<Arc<dyn lark_core::oauth::ClientAssertionProvider>>,
 }
 
 impl std::fmt::Debug for WsClient {
@@ -85,6 +88,7 @@ impl std::fmt::Debug for WsClient {
             .field("config", &self.config)
             .field("dispatcher", &self.dispatcher)
             .field("policy", &self.policy)
+            .field("client_assertion", &self.assertion.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -97,7 +101,11 @@ pub trait ClientWsExt {
 
 impl ClientWsExt for Client<ReqwestClient> {
     fn ws(&self, dispatcher: Dispatcher) -> WsClient {
-        WsClient::new(self.config().clone(), dispatcher).http(self.http().clone())
+        let ws = WsClient::new(self.config().clone(), dispatcher).http(self.http().clone());
+        match self.client_assertion_provider() {
+            Some(provider) => ws.client_assertion(provider),
+            None => ws,
+        }
     }
 }
 
@@ -169,7 +177,20 @@ impl WsClient {
             runtime: Arc::new(SystemRuntime),
             dispatcher: Arc::new(dispatcher),
             policy: None,
+            assertion: None,
         }
+    }
+
+    /// Proves a keyless app with a client assertion from `provider` on every endpoint request,
+    /// signed for the Open API host, instead of the secret. [`ClientWsExt::ws`] sets the
+    /// client's own.
+    #[must_use]
+    pub fn client_assertion(
+        mut self,
+        provider: Arc<dyn lark_core::oauth::ClientAssertionProvider>,
+    ) -> Self {
+        self.assertion = Some(provider);
+        self
     }
 
     /// Sends the endpoint request through `http` (proxies, a configured reqwest client).
@@ -273,7 +294,17 @@ impl WsClient {
         shutdown: &mut Shutdown<'_>,
     ) -> Result<Option<(EndpointAnswer, Socket)>, AttemptError> {
         let attempt = async {
-            let request = EndpointRequest::from_config(&self.config).build()?;
+            let mut endpoint = EndpointRequest::from_config(&self.config);
+            if let Some(provider) = &self.assertion {
+                // A signer that cannot sign now (a KMS unreachable) is retried like the network.
+                let signed = provider.assertion(endpoint.audience()).await.map_err(|e| {
+                    network(&format!(
+                        "the client assertion provider could not sign: {e}"
+                    ))
+                })?;
+                endpoint = endpoint.client_assertion(signed);
+            }
+            let request = endpoint.build()?;
             let response = tokio::time::timeout(CONNECT_TIMEOUT, self.http.execute(request))
                 .await
                 .map_err(|_| network("the endpoint request timed out"))?

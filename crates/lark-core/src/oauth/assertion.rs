@@ -33,14 +33,20 @@ pub trait ClientAssertionProvider: MaybeSend + MaybeSync {
 /// The audience of the app's assertions: the accounts host of `config`, as `host[:port]`.
 pub fn assertion_audience(config: &Config) -> Result<String> {
     let base = super::accounts_base(config)?;
-    let rest = base.split_once("://").map_or(base, |(_, rest)| rest);
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host_of(base);
     if host.is_empty() {
         return Err(Error::Build(format!(
             "the accounts base URL `{base}` names no host"
         )));
     }
     Ok(host.to_owned())
+}
+
+/// The `host[:port]` of a URL (empty when it names none).
+pub(crate) fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority.rsplit('@').next().unwrap_or_default()
 }
 
 /// What the client does for a keyless app, behind a trait object: the value is made only by
@@ -60,14 +66,17 @@ pub(crate) trait KeylessApp: MaybeSend + MaybeSync {
 
     /// The token and its lifetime in seconds, from the answer to [`KeylessApp::token_request`].
     fn read_token(&self, status: u16, body: &[u8], now_millis: u64) -> Result<(Secret, u64)>;
+
+    /// The caller's provider (for the long connection's endpoint request).
+    fn provider(&self) -> Arc<dyn ClientAssertionProvider>;
 }
 
 /// A keyless app: the caller's provider, shared.
 pub(crate) type Keyless = Arc<dyn KeylessApp>;
 
-struct Provided<P>(P);
+struct Provided(Arc<dyn ClientAssertionProvider>);
 
-impl<P: ClientAssertionProvider> KeylessApp for Provided<P> {
+impl KeylessApp for Provided {
     fn credential<'a>(&'a self, config: &'a Config) -> BoxFuture<'a, Result<ClientCredential>> {
         Box::pin(async move {
             let audience = assertion_audience(config)?;
@@ -117,13 +126,17 @@ impl<P: ClientAssertionProvider> KeylessApp for Provided<P> {
         let lifetime = token.expires_at_millis.saturating_sub(now_millis) / 1000;
         Ok((token.access_token, lifetime))
     }
+
+    fn provider(&self) -> Arc<dyn ClientAssertionProvider> {
+        Arc::clone(&self.0)
+    }
 }
 
 /// A keyless app of `provider`.
 // On wasm32 the provider need not be `Send`/`Sync` (one thread), so its `Arc` is not.
 #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
 pub(crate) fn keyless(provider: impl ClientAssertionProvider + 'static) -> Keyless {
-    Arc::new(Provided(provider))
+    Arc::new(Provided(Arc::new(provider)))
 }
 
 /// The credential of a user-token grant: a fresh assertion for a keyless app, else the secret.

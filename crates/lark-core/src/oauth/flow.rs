@@ -111,6 +111,18 @@ impl<H: HttpClient> Client<H> {
         super::credential_for(self.inner.tokens.keyless(), self.config()).await
     }
 
+    /// A keyless app's assertion provider (see
+    /// [`ClientBuilder::client_assertion`](crate::ClientBuilder::client_assertion)), for code that
+    /// proves the app elsewhere, such as the long connection's endpoint request.
+    pub fn client_assertion_provider(
+        &self,
+    ) -> Option<std::sync::Arc<dyn super::ClientAssertionProvider>> {
+        self.inner
+            .tokens
+            .keyless()
+            .map(|keyless| keyless.provider())
+    }
+
     /// Sends one accounts request under the client's timeout; the status and the body.
     async fn exchange(&self, request: http::Request<Vec<u8>>) -> Result<(u16, Vec<u8>)> {
         let response = self.transport().exchange(request, None).await?;

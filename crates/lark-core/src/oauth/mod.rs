@@ -41,7 +41,7 @@ mod pkce;
 mod token;
 
 pub use assertion::{AssertionError, ClientAssertionProvider, assertion_audience};
-pub(crate) use assertion::{Keyless, credential_for, keyless};
+pub(crate) use assertion::{Keyless, credential_for, host_of, keyless};
 pub use device::{
     DeviceAuthorization, DevicePoll, PollStep, device_authorization_request,
     read_device_authorization,

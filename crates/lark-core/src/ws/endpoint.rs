@@ -30,6 +30,8 @@ pub struct EndpointRequest {
     base_url: String,
     app_id: String,
     app_secret: Secret,
+    /// A keyless app's client assertion, sent instead of the secret.
+    assertion: Option<Secret>,
 }
 
 impl EndpointRequest {
@@ -43,7 +45,22 @@ impl EndpointRequest {
             base_url: base_url.into(),
             app_id: app_id.into(),
             app_secret: app_secret.into(),
+            assertion: None,
         }
+    }
+
+    /// Proves the app with a client assertion (a keyless app's; see
+    /// [`ClientAssertionProvider`](crate::oauth::ClientAssertionProvider)) instead of the secret.
+    /// Sign it for [`EndpointRequest::audience`].
+    pub fn client_assertion(mut self, assertion: impl Into<Secret>) -> Self {
+        self.assertion = Some(assertion.into());
+        self
+    }
+
+    /// The audience a client assertion for this request is signed for: the Open API host
+    /// (`open.feishu.cn`, or the mock's `127.0.0.1:port`).
+    pub fn audience(&self) -> &str {
+        crate::oauth::host_of(&self.base_url)
     }
 
     /// A request with the domain and credentials of `config`.
@@ -57,10 +74,17 @@ impl EndpointRequest {
 
     /// The HTTP request to send.
     pub fn build(&self) -> Result<http::Request<Vec<u8>>, WsError> {
-        let body = serde_json::json!({
-            "AppID": self.app_id,
-            "AppSecret": self.app_secret.expose(),
-        });
+        let body = match &self.assertion {
+            Some(assertion) => serde_json::json!({
+                "AppID": self.app_id,
+                "AppSecret": "",
+                "ClientAssertion": assertion.expose(),
+            }),
+            None => serde_json::json!({
+                "AppID": self.app_id,
+                "AppSecret": self.app_secret.expose(),
+            }),
+        };
         let body = serde_json::to_vec(&body).map_err(|e| WsError::Build(e.to_string()))?;
         let uri = format!("{}{ENDPOINT_PATH}", self.base_url.trim_end_matches('/'));
         http::Request::post(uri)
@@ -191,6 +215,21 @@ mod tests {
         let mut response = http::Response::new(body.as_bytes().to_vec());
         *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
         response
+    }
+
+    #[test]
+    fn a_keyless_app_sends_its_assertion_instead_of_the_secret() {
+        let request = EndpointRequest::new("https://open.feishu.cn", "cli_x", "")
+            .client_assertion("eyJ.signed.jwt");
+        assert_eq!(request.audience(), "open.feishu.cn");
+        assert!(!format!("{request:?}").contains("eyJ"));
+        let body: Value = serde_json::from_slice(request.build().unwrap().body()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"AppID": "cli_x", "AppSecret": "", "ClientAssertion": "eyJ.signed.jwt"})
+        );
+        let mock = EndpointRequest::new("http://127.0.0.1:9/", "cli_x", "");
+        assert_eq!(mock.audience(), "127.0.0.1:9");
     }
 
     #[test]

@@ -98,6 +98,24 @@ fn text<'a>(fields: &'a Map<String, Value>, key: &str) -> &'a str {
     fields.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
+/// Checks a keyless app's client assertion for `audience` (the host it was sent to): the app
+/// must have registered a key, and each assertion is taken once.
+pub(crate) fn verify_assertion(
+    shared: &Shared,
+    accounts: &mut Accounts,
+    app_id: &str,
+    assertion: &str,
+    audience: &str,
+) -> Result<(), &'static str> {
+    let key = shared
+        .data()
+        .apps
+        .get(app_id)
+        .and_then(|app| app.assertion_key.clone())
+        .ok_or("unknown client_id, or the app has no assertion key (not keyless)")?;
+    assertion::verify(assertion, app_id, &key, audience, &mut accounts.assertions)
+}
+
 /// How a token request's app proved itself.
 #[derive(PartialEq, Eq)]
 enum Proof {
@@ -120,13 +138,7 @@ fn client(
         if text(fields, "client_assertion_type") != assertion::JWT_ASSERTION {
             return Err("client_assertion_type must be the jwt-bearer assertion type");
         }
-        let key = shared
-            .data()
-            .apps
-            .get(app_id)
-            .and_then(|app| app.assertion_key.clone())
-            .ok_or("unknown client_id, or the app has no assertion key (not keyless)")?;
-        assertion::verify(assertion, app_id, &key, audience, &mut accounts.assertions)?;
+        verify_assertion(shared, accounts, app_id, assertion, audience)?;
         return Ok((app_id.to_owned(), Proof::Assertion));
     }
     let known = shared
