@@ -125,9 +125,33 @@ async fn no_secret_is_ever_printed() {
         .verification_token("verification-token-91c2")
         .encrypt_key("encrypt-key-3b0e");
     print(format!("{callback:?}"));
+    // A keyless app's client assertion, as a credential and in a builder.
+    let assertion = "eyJassertion.claims.signature-5c1a";
+    let credential = lark_core::oauth::ClientCredential::Assertion(assertion.into());
+    print(format!("{credential:?}"));
+    struct Fixed;
+    impl lark_core::oauth::ClientAssertionProvider for Fixed {
+        fn assertion<'a>(
+            &'a self,
+            _audience: &'a str,
+        ) -> lark_core::BoxFuture<'a, Result<lark_core::Secret, lark_core::oauth::AssertionError>>
+        {
+            Box::pin(async { Ok("eyJassertion.claims.signature-5c1a".into()) })
+        }
+    }
+    let keyless_config = config.clone().accounts_base_url(mock.base_url());
+    let keyless = lark_core::Client::builder(keyless_config, ReqwestClient::new(), SystemRuntime)
+        .client_assertion(Fixed);
+    print(format!("{keyless:?}"));
+    let keyless = keyless.build();
+    print(format!(
+        "{keyless:?} {:?}",
+        keyless.client_credential().await.unwrap()
+    ));
 
     let secrets = [
         code_text.as_str(),
+        assertion,
         sign_in.pkce.verifier().expose(),
         first.access_token.expose(),
         spent.expose(),
