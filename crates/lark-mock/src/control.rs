@@ -35,6 +35,7 @@ pub(crate) fn routes(router: Router<Arc<Shared>>) -> Router<Arc<Shared>> {
     router
         .route("/_mock", get(info))
         .route("/_mock/events", post(events))
+        .route("/_mock/people/messages", post(people_messages))
         .route(
             "/_mock/callbacks",
             get(list_callbacks)
@@ -124,6 +125,57 @@ async fn events(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     };
     let delivered = delivery::deliver(&shared, event, via, timeout).await;
     ok(delivered.to_json(via))
+}
+
+/// `POST /_mock/people/messages`: a user posts a message (the fields of
+/// [`UserMessage::from_json`](crate::people::UserMessage::from_json)) and the mock delivers it
+/// to the bot, `times` times (re-deliveries of the same event, 1 by default), `via` `"ws"` or
+/// `"http"`; the answer holds the event and what the bot answered to each delivery.
+async fn people_messages(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let request = match parse(&body) {
+        Ok(request) => request,
+        Err(why) => return bad(why),
+    };
+    let message = match crate::people::UserMessage::from_json(&request) {
+        Ok(message) => message,
+        Err(why) => return bad(why),
+    };
+    let via = match request.get("via").and_then(Value::as_str) {
+        None | Some("ws") => Via::Ws { fragments: 1 },
+        Some("http") => Via::Http,
+        Some(other) => return bad(format!("`via` must be \"ws\" or \"http\", not {other:?}")),
+    };
+    let times = match request.get("times") {
+        None | Some(Value::Null) => 1,
+        Some(n) => match n.as_u64() {
+            Some(n @ 1..=16) => n,
+            _ => return bad("`times` must be a whole number from 1 to 16"),
+        },
+    };
+    let timeout = match request.get("timeout_ms") {
+        None | Some(Value::Null) => DEFAULT_WAIT,
+        Some(ms) => match ms.as_u64() {
+            Some(ms) => Duration::from_millis(ms).min(MAX_WAIT),
+            None => return bad("`timeout_ms` must be a whole number of milliseconds"),
+        },
+    };
+    let mut event = crate::people::post(&shared, &message);
+    let mut deliveries = Vec::new();
+    for _ in 0..times {
+        let delivered = delivery::deliver(&shared, &event, via, timeout).await;
+        let answer = delivered.to_json(via);
+        // A re-delivery is the same event: same event id.
+        if let Some(id) = answer.get("event_id").cloned() {
+            event["header"]["event_id"] = id;
+        }
+        deliveries.push(answer);
+    }
+    ok(json!({
+        "message_id": event["event"]["message"]["message_id"],
+        "chat_id": event["event"]["message"]["chat_id"],
+        "event": event,
+        "deliveries": deliveries,
+    }))
 }
 
 fn callback_json(c: &Callback) -> Value {

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
+use axum::response::IntoResponse as _;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
@@ -145,6 +146,11 @@ fn resolve_chat(data: &mut Data, id_type: &str, receive_id: &str) -> Result<Stri
                 format!("invalid receive_id: no user with {id_type} {receive_id}"),
             )
         })?;
+    Ok(p2p_chat(data, &user))
+}
+
+/// The one-to-one chat of the bot and `user`, made on first use.
+pub(crate) fn p2p_chat(data: &mut Data, user: &MockUser) -> String {
     let chat_id = format!("oc_p2p_{}", user.user_id);
     data.chats.entry(chat_id.clone()).or_insert_with(|| {
         chat_json(
@@ -158,7 +164,29 @@ fn resolve_chat(data: &mut Data, id_type: &str, receive_id: &str) -> Result<Stri
             2,
         )
     });
-    Ok(chat_id)
+    chat_id
+}
+
+/// `GET /open-apis/bot/v3/info`: the app's bot ([`MockServer::BOT_OPEN_ID`](crate::MockServer::BOT_OPEN_ID)),
+/// the one people mention.
+pub(crate) async fn bot_info(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<axum::response::Response, LarkError> {
+    auth::check(&shared, &headers, uri.path(), &[Kind::Tenant])?;
+    Ok(axum::Json(json!({
+        "code": 0,
+        "msg": "ok",
+        "bot": {
+            "activate_status": 2,
+            "app_name": crate::identity::BOT_NAME,
+            "avatar_url": "",
+            "ip_white_list": [],
+            "open_id": crate::identity::BOT_OPEN_ID,
+        },
+    }))
+    .into_response())
 }
 
 /// `POST /open-apis/im/v1/messages?receive_id_type=…`.

@@ -79,6 +79,7 @@ mod files;
 mod handlers;
 mod identity;
 mod mock;
+pub mod people;
 mod reply;
 mod seed;
 mod server;

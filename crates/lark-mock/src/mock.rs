@@ -43,6 +43,8 @@ impl MockServer {
     /// The user every mock server starts with (user id `mock_user`, union id `on_mock_user`,
     /// email `mock_user@example.com`).
     pub const USER_OPEN_ID: &'static str = crate::identity::USER_OPEN_ID;
+    /// The open id of the app's bot (`GET /open-apis/bot/v3/info`), the one people mention.
+    pub const BOT_OPEN_ID: &'static str = crate::identity::BOT_OPEN_ID;
     /// The helpdesk id every mock server knows.
     pub const HELPDESK_ID: &'static str = crate::identity::HELPDESK_ID;
     /// Its token.

@@ -77,6 +77,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         post(handlers::start_helpdesk_service),
     )
     .route("/open-apis/bot/v2/hook/{token}", post(bot::hook))
+    .route("/open-apis/bot/v3/info", get(handlers::bot_info))
     .route("/open-apis/cardkit/v1/cards", post(crate::cardkit::create))
     .route(
         "/open-apis/cardkit/v1/cards/{card_id}",

@@ -118,6 +118,22 @@ async fn a_card_streams_text_and_finishes() {
     let entity = mock.cardkit_card(&card_id).unwrap();
     assert_eq!(entity.element_content("answer"), Some("Hello"));
     assert_eq!(entity.sequences, [1, 5, 6]);
+    // Every accepted operation with its time, for a test of a stream's pace.
+    let kinds: Vec<&str> = entity.updates.iter().map(|u| u.kind).collect();
+    assert_eq!(kinds, ["content", "content", "settings"]);
+    let texts: Vec<Option<&str>> = entity
+        .updates
+        .iter()
+        .map(|u| u.content.as_deref())
+        .collect();
+    assert_eq!(texts, [Some("Hel"), Some("Hello"), None]);
+    assert!(
+        entity
+            .updates
+            .windows(2)
+            .all(|w| w[0].at_unix_ms <= w[1].at_unix_ms)
+    );
+    assert!(entity.updates[0].at_unix_ms > 1_700_000_000_000);
     assert_eq!(entity.sequence, 6);
     assert_eq!((entity.content_updates, entity.settings_updates), (2, 1));
     assert!(!entity.streaming_mode());

@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 
 pub(crate) mod store;
 
-pub use store::CardEntity;
+pub use store::{CardEntity, CardUpdate};
 
 use crate::auth::{self, Caller, Kind};
 use crate::reply::{HandlerResult, LarkError, success};
@@ -168,7 +168,8 @@ fn operate(
             ),
         ));
     }
-    match operation {
+    let mut streamed = None;
+    let kind = match operation {
         Operation::Content {
             element_id,
             content,
@@ -193,8 +194,10 @@ fn operate(
                     ),
                 ));
             }
+            streamed = Some(content.clone());
             element["content"] = Value::String(content);
             card.content_updates += 1;
+            "content"
         }
         Operation::Settings(settings) => {
             if !card.card.is_object() {
@@ -224,14 +227,24 @@ fn operate(
                 card.insert("card_link".to_owned(), link.clone());
             }
             card.settings_updates += 1;
+            "settings"
         }
         Operation::Replace(new_card) => {
             card.card = new_card;
             card.card_updates += 1;
+            "card"
         }
-    }
+    };
     card.sequence = sequence;
     card.sequences.push(sequence);
+    card.updates.push(CardUpdate {
+        sequence,
+        kind,
+        content: streamed,
+        at_unix_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+    });
     if let Some(uuid) = uuid {
         card.uuids.insert(uuid);
     }
@@ -283,6 +296,7 @@ pub(crate) async fn create(
             settings_updates: 0,
             card_updates: 0,
             refused_sequences: 0,
+            updates: Vec::new(),
             owner: caller_app(&caller),
             uuids: HashSet::new(),
         },

@@ -25,8 +25,25 @@ pub struct CardEntity {
     pub card_updates: u64,
     /// Operations refused for their sequence (code 300317).
     pub refused_sequences: u64,
+    /// Every accepted operation with its time, oldest first: what a test checks a streaming
+    /// reply's pace against.
+    pub updates: Vec<CardUpdate>,
     pub(super) owner: String,
     pub(super) uuids: HashSet<String>,
+}
+
+/// One accepted operation on a card entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CardUpdate {
+    /// Its sequence.
+    pub sequence: i64,
+    /// `content` (text streamed into an element), `settings` or `card` (a full update).
+    pub kind: &'static str,
+    /// The element's text after a `content` update.
+    pub content: Option<String>,
+    /// When the mock took it, in Unix milliseconds.
+    pub at_unix_ms: u64,
 }
 
 impl CardEntity {
@@ -81,6 +98,12 @@ impl Cards {
                     "settings_updates": c.settings_updates,
                     "card_updates": c.card_updates,
                     "refused_sequences": c.refused_sequences,
+                    "updates": c.updates.iter().map(|u| serde_json::json!({
+                        "sequence": u.sequence,
+                        "kind": u.kind,
+                        "content": u.content,
+                        "at_unix_ms": u.at_unix_ms,
+                    })).collect::<Vec<_>>(),
                 })
             })
             .collect()
