@@ -8,6 +8,7 @@ mod drive;
 mod endpoints;
 mod event;
 mod listen;
+mod logins;
 mod mock;
 mod output;
 

@@ -1,5 +1,6 @@
 //! `lark auth` and `lark api --as user`, run as processes against lark-mock's accounts host on
-//! 127.0.0.1, with the login in a temporary `LARK_CONFIG_DIR`.
+//! 127.0.0.1, with the login in a file under a temporary `LARK_CONFIG_DIR` or in the OS keyring
+//! (the kernel's keyutils on Linux, the real one).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -16,7 +17,9 @@ fn lark(mock: &MockServer, config_dir: &Path) -> Command {
         .env("LARK_ACCOUNTS_BASE_URL", mock.base_url())
         .env("LARK_CONFIG_DIR", config_dir)
         .env_remove("LARK_DOMAIN")
-        .env_remove("LARK_TOKEN_STORE")
+        // The file unless a test says otherwise: runs of the suite side by side share the OS
+        // keyring of their user.
+        .env("LARK_TOKEN_STORE", "file")
         .env_remove("LARK_USER_TOKEN")
         .env_remove("LARK_TENANT_TOKEN");
     command
@@ -160,12 +163,17 @@ async fn another_account_and_a_store_that_does_not_exist() {
         "{}",
         text(&out.stderr)
     );
-    let mut keyring = lark(&mock, &dir);
-    keyring
-        .env("LARK_TOKEN_STORE", "keyring")
+    let mut vault = lark(&mock, &dir);
+    vault
+        .env("LARK_TOKEN_STORE", "vault")
         .args(["auth", "status"]);
-    let out = run(keyring).await;
+    let out = run(vault).await;
     assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("LARK_TOKEN_STORE"),
+        "{}",
+        text(&out.stderr)
+    );
     mock.shutdown().await;
 }
 
@@ -206,4 +214,233 @@ async fn login_with_a_browser_through_the_loopback_redirect() {
     let out = run(token).await;
     assert!(text(&out.stdout).starts_with("u-"), "{}", text(&out.stderr));
     mock.shutdown().await;
+}
+
+/// `lark auth status` of a user nobody signed in, with the keyring forced: whether the OS
+/// keyring works for `lark` here, by the very probe `lark` makes. `Err` carries why not.
+fn keyring_works(mock: &MockServer, dir: &Path) -> Result<(), String> {
+    let mut status = lark(mock, dir);
+    status.env("LARK_TOKEN_STORE", "keyring").args([
+        "auth",
+        "status",
+        "--user",
+        "nobody-signed-in",
+    ]);
+    let out = status.output().unwrap();
+    let stderr = text(&out.stderr);
+    // Never a panic: a clear error or a clear answer.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    if stderr.contains("not signed in") {
+        assert!(stderr.contains("keyring store"), "{stderr}");
+        Ok(())
+    } else {
+        assert!(
+            stderr.contains("LARK_TOKEN_STORE=keyring") && stderr.contains("unavailable"),
+            "{stderr}"
+        );
+        Err(stderr)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forced_keyring_works_or_fails_clearly() {
+    // This test's process, as it was started: outside a login session (as in many containers
+    // and CI runners) the keyring is unavailable and a forced one is an error naming the
+    // variable; inside one it answers.
+    let mock = MockServer::start().await.unwrap();
+    let dir = config_dir("auth-keyring-forced");
+    let answer = tokio::task::block_in_place(|| keyring_works(&mock, &dir));
+    if let Err(why) = answer {
+        println!("the keyring is unavailable to this test process: {why}");
+    }
+    mock.shutdown().await;
+}
+
+/// The secret of a login in the keyring as `lark` keeps it: service `lark-cli:{app id}`,
+/// account the login's key.
+#[cfg(target_os = "linux")]
+fn keyring_entry(user: &str) -> keyring_core::Entry {
+    let store: std::sync::Arc<keyring_core::CredentialStore> =
+        linux_keyutils_keyring_store::Store::new().unwrap();
+    keyring_core::Entry::new_in_store(
+        &store,
+        &format!("lark-cli:{}", MockServer::APP_ID),
+        &format!("user_access_token:{}:{user}", MockServer::APP_ID),
+    )
+    .unwrap()
+}
+
+/// Login, token, six processes on an expired token (one refresh) and logout, with the login
+/// in the kernel keyring. The processes run in a session keyring of their own, as the
+/// processes of a login session do (pam_keyinit; `keyctl session`): it is inherited by every
+/// `lark` this thread starts, and links the user's persistent keyring.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn login_token_refresh_once_and_logout_with_the_keyring() {
+    let mock = MockServer::start().await.unwrap();
+    let mut settings = mock.oauth();
+    settings.device_interval = Duration::from_secs(1);
+    settings.device_approve_after_polls = Some(0);
+    mock.set_oauth(settings);
+    let dir = config_dir("auth-keyring");
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            scope.spawn(|| keyring_case(&mock, &dir)).join().unwrap();
+        });
+    });
+    mock.shutdown().await;
+}
+
+#[cfg(target_os = "linux")]
+fn keyring_case(mock: &MockServer, dir: &Path) {
+    use linux_keyutils::{KeyRing, KeyRingIdentifier};
+    // This thread joins a new session keyring (unless it has one): its children inherit it.
+    if let Err(e) = KeyRing::from_special_id(KeyRingIdentifier::Session, true) {
+        println!("skipped the keyring case: no session keyring ({e:?})");
+        return;
+    }
+    if let Err(why) = keyring_works(mock, dir) {
+        println!("skipped the keyring case: {why}");
+        return;
+    }
+    // A user of this run only: runs side by side share the user's persistent keyring.
+    let user = format!("keyring-{}", std::process::id());
+    let keyring = |args: &[&str]| {
+        let mut command = lark(mock, dir);
+        command
+            .env("LARK_TOKEN_STORE", "keyring")
+            .args(args)
+            .args(["--user", user.as_str()]);
+        command
+    };
+    let mut printed = Vec::new();
+
+    let out = keyring(&["auth", "login", "--device"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("kept in the keyring store"),
+        "{}",
+        text(&out.stderr)
+    );
+    printed.push(text(&out.stderr));
+    // The login is in the keyring (no file), under the app's service and the user's key.
+    let entry = keyring_entry(&user);
+    let saved: serde_json::Value = serde_json::from_str(&entry.get_password().unwrap()).unwrap();
+    let access = saved["access_token"].as_str().unwrap().to_owned();
+    let refresh = saved["refresh_token"].as_str().unwrap().to_owned();
+    let files: Vec<_> = std::fs::read_dir(dir.join("tokens"))
+        .map(|dir| dir.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    assert!(
+        !files
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "json")),
+        "{files:?}"
+    );
+
+    // Which store: forced, and chosen by the probe when LARK_TOKEN_STORE is unset.
+    for unset in [false, true] {
+        let mut status = keyring(&["auth", "status"]);
+        if unset {
+            status.env_remove("LARK_TOKEN_STORE");
+        }
+        let out = status.output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let shown = text(&out.stdout);
+        assert!(
+            shown.contains("\"store\":\"keyring\"")
+                && shown.contains(&format!(
+                    "\"store_location\":\"lark-cli:{}\"",
+                    MockServer::APP_ID
+                ))
+                && shown.contains("\"can_refresh\":true"),
+            "{shown}"
+        );
+        printed.push(shown);
+        printed.push(text(&out.stderr));
+    }
+
+    let out = keyring(&["auth", "token"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), access);
+
+    // Expired (its expiry moved into the past in the keyring entry): six `lark` processes at
+    // once refresh it once between them, and all succeed.
+    let mut expired = saved.clone();
+    expired["expires_at_millis"] = serde_json::json!(1);
+    entry.set_password(&expired.to_string()).unwrap();
+    let before = mock.oauth_token_requests().1;
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            keyring(&[
+                "api",
+                "GET",
+                "/open-apis/contact/v3/users/ou_mock_user",
+                "--as",
+                "user",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains(MockServer::USER_OPEN_ID));
+        printed.push(text(&out.stdout));
+        printed.push(text(&out.stderr));
+    }
+    assert_eq!(
+        mock.oauth_token_requests().1 - before,
+        1,
+        "one refresh for six processes"
+    );
+    let refreshed: serde_json::Value =
+        serde_json::from_str(&entry.get_password().unwrap()).unwrap();
+    assert_ne!(refreshed["access_token"], saved["access_token"]);
+
+    let out = keyring(&["auth", "logout"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    printed.push(text(&out.stderr));
+    assert!(
+        matches!(entry.get_password(), Err(keyring_core::Error::NoEntry)),
+        "logout removes the keyring entry"
+    );
+    let out = keyring(&[
+        "api",
+        "GET",
+        "/open-apis/contact/v3/users/ou_mock_user",
+        "--as",
+        "user",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("authorize again"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A login left in the file store is not read while the keyring is used, but named.
+    let mut file_login = keyring(&["auth", "login", "--device"]);
+    file_login.env("LARK_TOKEN_STORE", "file");
+    assert!(file_login.output().unwrap().status.success());
+    let out = keyring(&["auth", "status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("a login left in the file store"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Never a token in what `lark` printed (but `lark auth token`'s answer).
+    let all = printed.join("\n");
+    let new_access = refreshed["access_token"].as_str().unwrap();
+    for secret in [access.as_str(), refresh.as_str(), new_access] {
+        assert!(!all.contains(secret), "`{secret}` was printed:\n{all}");
+    }
 }
