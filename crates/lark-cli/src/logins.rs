@@ -240,15 +240,24 @@ impl RefreshLock {
         let ttl = u64::try_from(lease.ttl().as_millis()).unwrap_or(u64::MAX);
         let claim = format!("{} {}", lease.fencing(), now_millis().saturating_add(ttl));
         for _ in 0..2 {
-            match create_new(&path, &claim) {
+            match create_claim(&path, &claim) {
                 Ok(()) => return Ok(true),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     // A claim past its time belongs to a holder that died: take it over
                     // (once; another taker may win the new file).
-                    let lapsed = std::fs::read_to_string(&path)
+                    let until = std::fs::read_to_string(&path)
                         .ok()
-                        .and_then(|text| text.split_once(' ')?.1.trim().parse::<u64>().ok())
-                        .is_none_or(|until| until <= now_millis());
+                        .and_then(|text| text.split_once(' ')?.1.trim().parse::<u64>().ok());
+                    // A claim is whole once visible (see `create_claim`); one that cannot be
+                    // read lapses when it is older than a lease.
+                    let lapsed = match until {
+                        Some(until) => until <= now_millis(),
+                        None => std::fs::metadata(&path)
+                            .and_then(|m| m.modified())
+                            .ok()
+                            .and_then(|at| at.elapsed().ok())
+                            .is_none_or(|age| age >= lease.ttl()),
+                    };
                     if !lapsed {
                         return Ok(false);
                     }
@@ -292,6 +301,22 @@ fn now_millis() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Creates the claim `path` holding `text`, failing with `AlreadyExists` when it is there: the
+/// text goes to a private file first, hard-linked into place, so no other process ever reads
+/// a claim half written (and mistakes it for a lapsed one).
+fn create_claim(path: &Path, text: &str) -> std::io::Result<()> {
+    let temp = path.with_extension(format!("claim{}", std::process::id()));
+    let _ = std::fs::remove_file(&temp);
+    create_new(&temp, text)?;
+    let linked = std::fs::hard_link(&temp, path);
+    let _ = std::fs::remove_file(&temp);
+    match linked {
+        // No hard links here (some network file systems): the plain exclusive create.
+        Err(e) if e.kind() == std::io::ErrorKind::Unsupported => create_new(path, text),
+        other => other,
+    }
 }
 
 fn create_new(path: &Path, text: &str) -> std::io::Result<()> {
