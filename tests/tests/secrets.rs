@@ -10,8 +10,38 @@ use lark_reqwest::{ReqwestClient, SystemRuntime};
 /// A custom-bot webhook's token: the path of its URL, a secret like the others.
 const HOOK_TOKEN: &str = "5e1d7c2a-hook-token-90b4";
 
+/// Everything `tracing` writes, at the most verbose level, kept to be searched.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn no_secret_is_ever_printed() {
+    let traced = Captured::default();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(traced.clone())
+            .with_ansi(false)
+            .finish(),
+    )
+    .unwrap();
     let mock = lark_tests::mock().await;
     let bot_secret = "bot-secret-5f1d";
     mock.add_bot(HOOK_TOKEN, Some(bot_secret));
@@ -171,6 +201,9 @@ async fn no_secret_is_ever_printed() {
         tenant.expose(),
         app.expose(),
     ];
+    let traced = String::from_utf8_lossy(&traced.0.lock().unwrap()).into_owned();
+    assert!(traced.contains("lark.call"), "the run was traced: {traced}");
+    printed.push(traced);
     let all = printed.join("\n");
     assert!(printed.len() >= 18);
     for secret in secrets {

@@ -13,11 +13,7 @@ use crate::{Failure, Outcome};
 
 /// `lark event listen` arguments.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {
-    /// Log more (each frame dropped, each duplicate): repeat for trace.
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    verbose: u8,
-}
+pub(crate) struct Args {}
 
 /// The subcommand, for `lark event`: `listen`.
 pub(crate) fn command() -> clap::Command {
@@ -49,17 +45,8 @@ fn line(event: &Event) -> String {
 
 pub(crate) async fn run(args: Args) -> Outcome {
     let config = crate::api::config_from_env()?;
-    let level = match args.verbose {
-        0 => tracing::Level::INFO,
-        1 => tracing::Level::DEBUG,
-        _ => tracing::Level::TRACE,
-    };
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(level)
-        .with_target(false)
-        .with_ansi(false)
-        .try_init();
+    // Logging (`-v`, `--log-format`) is set up by `main` for every command.
+    let Args {} = args;
     eprintln!(
         "lark event listen: app {} at {}; Ctrl-C stops",
         config.app_id,

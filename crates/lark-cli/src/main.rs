@@ -8,6 +8,7 @@ mod drive;
 mod endpoints;
 mod event;
 mod listen;
+mod logging;
 mod logins;
 mod mock;
 mod output;
@@ -22,6 +23,13 @@ use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log to stderr what the SDK does: -v retries and token fetches, -vv each attempt (status,
+    /// Lark code, log id, time), -vvv everything. Never a token.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// How log lines look: `text`, or `json` (one object per line, for machines).
+    #[arg(long, value_enum, default_value_t, global = true)]
+    log_format: logging::LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +123,17 @@ async fn main() -> ExitCode {
         Some(("event", event)) => event.subcommand_matches("listen"),
         _ => None,
     };
+    // The global flags, from the innermost subcommand they were given with.
+    let mut innermost = &matches;
+    while let Some((_, sub)) = innermost.subcommand() {
+        innermost = sub;
+    }
+    let verbose = innermost.get_count("verbose");
+    let format = innermost
+        .get_one::<logging::LogFormat>("log_format")
+        .copied()
+        .unwrap_or_default();
+    logging::init(verbose, format, listen.is_some());
     let outcome = match listen {
         Some(m) => {
             listen::run(listen::Args::from_arg_matches(m).unwrap_or_else(|e| e.exit())).await

@@ -309,3 +309,50 @@ async fn a_tenant_token_got_elsewhere_is_used_as_given() {
     .await;
     assert_eq!(both.status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_shows_attempts_and_retries_never_a_token() {
+    let mock = MockServer::start().await.unwrap();
+    // The first GET of the chat answers 500: retried (a GET is safe to repeat).
+    mock.inject(
+        FaultRule::new(Fault::lark_error(1_000_500, "internal error").status(500))
+            .path(format!("/open-apis/im/v1/chats/{}", MockServer::CHAT_ID))
+            .nth(1),
+    );
+    let base = mock.base_url().to_owned();
+    let run = move |args: &'static [&'static str]| {
+        let base = base.clone();
+        let path = format!("/open-apis/im/v1/chats/{}", MockServer::CHAT_ID);
+        tokio::task::spawn_blocking(move || {
+            lark(&base)
+                .args(["api", "GET", &path])
+                .args(args)
+                .output()
+                .unwrap()
+        })
+    };
+    let output = run(&["-vv"]).await.unwrap();
+    assert!(output.status.success());
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(log.contains("token fetched"), "{log}");
+    assert!(log.contains("reason=\"server error\""), "{log}");
+    assert!(log.contains("attempt=1 status=500 code=1000500"), "{log}");
+    assert!(log.contains("attempt=2 status=200"), "{log}");
+    assert!(!log.contains(MockServer::APP_SECRET), "{log}");
+    assert!(!log.contains("t-"), "no tenant token: {log}");
+
+    // JSON lines for machines; nothing at all without -v.
+    let output = run(&["-v", "--log-format", "json"]).await.unwrap();
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!log.is_empty());
+    for line in log.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).expect(line);
+        assert!(value["fields"]["message"].is_string(), "{line}");
+    }
+    let output = run(&[]).await.unwrap();
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

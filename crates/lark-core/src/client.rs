@@ -301,13 +301,18 @@ impl<H: HttpClient> Client<H> {
         let auth = auth::choose(meta, options, &self.inner.config)?;
         let kind = shape(meta.response);
         let (request, auth) = (&request, &auth);
-        retry::run(
-            self.policy(options),
-            &*self.inner.runtime,
-            &self.inner.tokens,
-            idempotent,
-            transient_codes,
-            move |now| self.attempt::<E::Output>(request, auth, options, kind, now),
+        let call = crate::trace::call_span(meta);
+        crate::trace::within(
+            &call,
+            retry::run(
+                self.policy(options),
+                &*self.inner.runtime,
+                &self.inner.tokens,
+                idempotent,
+                transient_codes,
+                &call,
+                move |now| self.attempt::<E::Output>(request, auth, options, kind, now),
+            ),
         )
         .await
     }
@@ -327,7 +332,19 @@ impl<H: HttpClient> Client<H> {
             Err(error) => return Err(Failed::new(error, used)),
         };
         let (parts, body) = response.into_parts();
-        decode_parts(&parts, body, kind).map_err(|error| Failed {
+        let decoded = decode_parts(&parts, body, kind);
+        // A failed attempt's status and log id come from its error (`retry::run`).
+        #[cfg(feature = "tracing")]
+        if decoded.is_ok() {
+            crate::trace::answered(
+                parts.status.as_u16(),
+                parts
+                    .headers
+                    .get(crate::response::LOG_ID_HEADER)
+                    .and_then(|v| v.to_str().ok()),
+            );
+        }
+        decoded.map_err(|error| Failed {
             error,
             reset: reset_hint(&parts.headers),
             used,

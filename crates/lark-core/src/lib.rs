@@ -41,6 +41,7 @@ pub mod store;
 mod streaming;
 pub mod ticket;
 pub mod token;
+mod trace;
 mod transport;
 #[cfg(feature = "ws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ws")))]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::runtime::{HttpErrorKind, Runtime, random_u64};
 use crate::token::{TOKEN_INVALID_CODES, TokenManager, UsedToken};
+use crate::trace;
 
 /// Codes with which the platform turns a call away for going too fast. The call was not
 /// carried out, so it is always safe to send again.
@@ -204,12 +205,14 @@ impl Failed {
 /// Lark codes worth retrying (on any HTTP status) when it is. A managed token the platform
 /// rejects ([`TOKEN_INVALID_CODES`]) is evicted and the attempt made once more, outside the
 /// count.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run<T, F, Fut>(
     policy: &RetryPolicy,
     runtime: &dyn Runtime,
     tokens: &TokenManager,
     idempotent: bool,
     transient_codes: &[i64],
+    call: &trace::CallSpan,
     mut attempt_once: F,
 ) -> Result<T>
 where
@@ -218,13 +221,28 @@ where
 {
     let started = runtime.now_millis();
     let mut attempt = 1;
+    // Every attempt, the one after a token refresh included (the spans' numbering).
+    let mut tries = 0u32;
     let mut token_refreshed = false;
     // The first attempt checks the token's freshness against `started`: one clock read.
     let mut now = Some(started);
     loop {
-        let failed = match attempt_once(now.take()).await {
-            Ok(output) => return Ok(output),
+        tries += 1;
+        let span = trace::attempt_span(tries);
+        let attempt_started = trace::clock(runtime);
+        let failed = match trace::within(&span, attempt_once(now.take())).await {
+            Ok(output) => {
+                trace::call_done(call, &span, tries, trace::since(runtime, attempt_started));
+                return Ok(output);
+            }
             Err(failed) => failed,
+        };
+        trace::attempt_failed(&span, &failed.error, trace::since(runtime, attempt_started));
+        let stop = |error: Error, why: &'static str| {
+            trace::event!(parent: &span, tracing::Level::INFO, retry = false, reason = why, "not retried");
+            trace::call_failed(call, &error, tries);
+            let _ = why;
+            Err(error)
         };
         if let (Error::Api(api), Some(used)) = (&failed.error, &failed.used) {
             if !token_refreshed && TOKEN_INVALID_CODES.contains(&api.code) {
@@ -232,11 +250,12 @@ where
                 // have stored a fresh one.
                 tokens.evict(used).await;
                 token_refreshed = true;
+                trace::event!(parent: &span, tracing::Level::INFO, retry = true, reason = "token rejected", delay_ms = 0u64, "retrying with a fresh token");
                 continue;
             }
         }
         if attempt >= policy.max_attempts {
-            return Err(failed.error);
+            return stop(failed.error, "attempts exhausted");
         }
         let transient = idempotent
             && matches!(&failed.error, Error::Api(api) if transient_codes.contains(&api.code));
@@ -246,7 +265,7 @@ where
             verdict(&failed.error, idempotent, failed.reset)
         };
         let wait = match judged {
-            Verdict::Stop => return Err(failed.error),
+            Verdict::Stop => return stop(failed.error, "not retryable"),
             // Without randomness the wait is the whole span: no jitter, still bounded.
             Verdict::Backoff => policy.backoff(attempt, random_u64(runtime).unwrap_or(u64::MAX)),
             Verdict::After(wait) => wait,
@@ -256,9 +275,17 @@ where
             let wait_millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
             let deadline_millis = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
             if elapsed.saturating_add(wait_millis) >= deadline_millis {
-                return Err(failed.error);
+                return stop(failed.error, "deadline");
             }
         }
+        trace::event!(
+            parent: &span,
+            tracing::Level::INFO,
+            retry = true,
+            reason = trace::retry_reason(&failed.error, transient, judged),
+            delay_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            "retrying"
+        );
         runtime.sleep(wait).await;
         attempt += 1;
         // A new attempt may meet a token that expired while the last one failed and

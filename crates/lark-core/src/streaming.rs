@@ -94,13 +94,18 @@ impl<H: HttpClient> Client<H> {
         let options = &prepared.options;
         let auth = &prepared.auth;
         let policy = options.retry.as_ref().unwrap_or(&self.inner.config.retry);
-        retry::run(
-            policy,
-            &*self.inner.runtime,
-            &self.inner.tokens,
-            idempotent,
-            &[],
-            move |now| self.attempt_streaming(request, auth, options, now),
+        let call = crate::trace::download_span(request);
+        crate::trace::within(
+            &call,
+            retry::run(
+                policy,
+                &*self.inner.runtime,
+                &self.inner.tokens,
+                idempotent,
+                &[],
+                &call,
+                move |now| self.attempt_streaming(request, auth, options, now),
+            ),
         )
         .await
     }

@@ -583,9 +583,22 @@ impl Dispatcher {
                 .await
                 .map_err(|e| EventError::Store(e.to_string()))?;
             if !first {
+                crate::trace::event!(
+                    tracing::Level::INFO,
+                    event_type = event.event_type.as_str(),
+                    event_id = id.as_str(),
+                    "event de-duplicated"
+                );
                 return Err(EventError::Duplicate(id.clone()));
             }
         }
+        crate::trace::event!(
+            tracing::Level::DEBUG,
+            event_type = event.event_type.as_str(),
+            event_id = event.event_id.as_deref().unwrap_or(""),
+            verified,
+            "event dispatched"
+        );
         if event.event_type == "app_ticket" {
             // A forged ticket would replace the real one and stop the app's tokens.
             if !verified {
@@ -610,6 +623,12 @@ impl Dispatcher {
             Some(handler) => match handler(event.clone()).await {
                 Ok(reply) => reply,
                 Err(error) => {
+                    crate::trace::event!(
+                        tracing::Level::WARN,
+                        event_type = event.event_type.as_str(),
+                        event_id = event.event_id.as_deref().unwrap_or(""),
+                        "event handler failed"
+                    );
                     if let Some(id) = &dedup_id {
                         // A store that cannot forget leaves the re-delivery dropped as a
                         // duplicate until the id's TTL ends.

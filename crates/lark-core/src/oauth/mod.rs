@@ -40,8 +40,10 @@ mod flow;
 mod pkce;
 mod token;
 
+#[cfg(feature = "ws")]
+pub(crate) use assertion::host_of;
 pub use assertion::{AssertionError, ClientAssertionProvider, assertion_audience};
-pub(crate) use assertion::{Keyless, credential_for, host_of, keyless};
+pub(crate) use assertion::{Keyless, credential_for, keyless};
 pub use device::{
     DeviceAuthorization, DevicePoll, PollStep, device_authorization_request,
     read_device_authorization,

@@ -142,6 +142,11 @@ impl TokenManager {
         }
         if let Some(stored) = self.store.get(&used.key).await {
             if stored.value == used.value {
+                crate::trace::event!(
+                    tracing::Level::INFO,
+                    store_key = &*used.key,
+                    "token rejected by the platform: evicted"
+                );
                 self.store.remove(&used.key).await;
             }
         }
@@ -189,6 +194,13 @@ impl TokenManager {
                     if let Ok(token) = &fetched {
                         store.set(key, token.clone()).await;
                     }
+                    crate::trace::event!(
+                        tracing::Level::INFO,
+                        kind = crate::trace::kind_name(kind),
+                        app_id = io.config.app_id.as_str(),
+                        ok = fetched.is_ok(),
+                        "token fetched"
+                    );
                     store.release_refresh(lease).await;
                     return fetched.map(|token| token.value);
                 }
@@ -201,8 +213,20 @@ impl TokenManager {
                         }
                     }
                     if now.saturating_sub(started) >= max_wait {
+                        crate::trace::event!(
+                            tracing::Level::WARN,
+                            kind = crate::trace::kind_name(kind),
+                            app_id = io.config.app_id.as_str(),
+                            "waited too long on another process's refresh: fetching"
+                        );
                         break;
                     }
+                    crate::trace::event!(
+                        tracing::Level::DEBUG,
+                        kind = crate::trace::kind_name(kind),
+                        app_id = io.config.app_id.as_str(),
+                        "waiting on another process's refresh"
+                    );
                     runtime.sleep(policy.poll_interval).await;
                 }
                 // The store cannot tell: fetch our own token rather than fail the call.
@@ -211,6 +235,13 @@ impl TokenManager {
         }
         let token = self.fetch(io, kind, tenant_key).await?;
         store.set(key, token.clone()).await;
+        crate::trace::event!(
+            tracing::Level::INFO,
+            kind = crate::trace::kind_name(kind),
+            app_id = io.config.app_id.as_str(),
+            ok = true,
+            "token fetched"
+        );
         Ok(token.value)
     }
 

@@ -342,6 +342,12 @@ impl UserTokens {
         let status = response.status().as_u16();
         match read_token_answer(status, response.body(), io.runtime.now_millis()) {
             Ok(token) => {
+                crate::trace::event!(
+                    tracing::Level::INFO,
+                    user = user,
+                    app_id = io.config.app_id.as_str(),
+                    "user token refreshed"
+                );
                 let access = token.access_token.clone();
                 self.store
                     .set(key, token.into())
@@ -351,6 +357,12 @@ impl UserTokens {
             }
             Err(refused) => {
                 if refused.must_reauthorize() {
+                    crate::trace::event!(
+                        tracing::Level::WARN,
+                        user = user,
+                        app_id = io.config.app_id.as_str(),
+                        "the platform ended the user's login: removed, the user must sign in again"
+                    );
                     let _ = self.store.remove(key).await;
                 }
                 Err(refused.into())

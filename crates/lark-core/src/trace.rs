@@ -1,0 +1,234 @@
+//! What the client tells [`tracing`](https://docs.rs/tracing) (feature `tracing`): a `lark.call`
+//! span per call (the official name, method and path template) with a `lark.attempt` child per
+//! attempt (its number, HTTP status, Lark code, log id and time, and the retry decision with its
+//! reason and delay), and events for managed tokens (fetched, evicted, waiting on another
+//! process's refresh) and for the event dispatcher. Never a secret, a token, a signature or a
+//! body: fields are names, numbers, codes and ids.
+//!
+//! Without the feature every function here is empty and the macro expands to nothing, so the
+//! npm package's wasm builds carry none of it.
+
+use crate::endpoint::EndpointMeta;
+use crate::error::Error;
+
+/// An event at `level` with `fields` and a message (`tracing::event!`'s syntax); nothing
+/// without the feature.
+macro_rules! event {
+    ($($arg:tt)*) => {
+        #[cfg(feature = "tracing")]
+        {
+            tracing::event!($($arg)*);
+        }
+    };
+}
+pub(crate) use event;
+
+/// The span of one call, entered around its retry loop.
+#[cfg(feature = "tracing")]
+pub(crate) type CallSpan = tracing::Span;
+/// Nothing without the feature.
+#[cfg(not(feature = "tracing"))]
+#[derive(Clone, Copy)]
+pub(crate) struct CallSpan;
+
+/// The span of one call of `meta` (`lark.call`).
+pub(crate) fn call_span(meta: &EndpointMeta) -> CallSpan {
+    #[cfg(feature = "tracing")]
+    {
+        tracing::info_span!(
+            "lark.call",
+            service = meta.service,
+            endpoint = meta.name,
+            method = meta.method.as_str(),
+            path = meta.path,
+            attempts = tracing::field::Empty,
+            code = tracing::field::Empty,
+            log_id = tracing::field::Empty,
+        )
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = meta;
+        CallSpan
+    }
+}
+
+/// The span of a streamed download of `request` (`lark.call`, its path without the query).
+pub(crate) fn download_span(request: &http::Request<Vec<u8>>) -> CallSpan {
+    #[cfg(feature = "tracing")]
+    {
+        tracing::info_span!(
+            "lark.call",
+            service = tracing::field::Empty,
+            endpoint = "download",
+            method = request.method().as_str(),
+            path = request.uri().path(),
+            attempts = tracing::field::Empty,
+            code = tracing::field::Empty,
+            log_id = tracing::field::Empty,
+        )
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = request;
+        CallSpan
+    }
+}
+
+/// The span of attempt `number` (`lark.attempt`), a child of the current call's.
+pub(crate) fn attempt_span(number: u32) -> CallSpan {
+    #[cfg(feature = "tracing")]
+    {
+        tracing::debug_span!(
+            "lark.attempt",
+            attempt = number,
+            status = tracing::field::Empty,
+            code = tracing::field::Empty,
+            log_id = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        )
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = number;
+        CallSpan
+    }
+}
+
+/// Records what came back on the current attempt's span: the HTTP status and log id.
+#[cfg(feature = "tracing")]
+pub(crate) fn answered(status: u16, log_id: Option<&str>) {
+    let span = tracing::Span::current();
+    span.record("status", status);
+    if let Some(log_id) = log_id {
+        span.record("log_id", log_id);
+    }
+}
+
+/// Records a failed attempt's outcome on `span` (its status, code and log id) and its time.
+pub(crate) fn attempt_failed(span: &CallSpan, error: &Error, elapsed_ms: u64) {
+    #[cfg(feature = "tracing")]
+    {
+        if let Some(status) = error.http_status() {
+            span.record("status", status);
+        }
+        if let Some(code) = error.code() {
+            span.record("code", code);
+        }
+        if let Some(log_id) = error.log_id() {
+            span.record("log_id", log_id);
+        }
+        span.record("elapsed_ms", elapsed_ms);
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = (span, error, elapsed_ms);
+    }
+}
+
+/// Records a successful attempt's time on `span`, and the call's attempts on `call`.
+pub(crate) fn call_done(call: &CallSpan, attempt: &CallSpan, attempts: u32, elapsed_ms: u64) {
+    #[cfg(feature = "tracing")]
+    {
+        attempt.record("elapsed_ms", elapsed_ms);
+        call.record("attempts", attempts);
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = (call, attempt, attempts, elapsed_ms);
+    }
+}
+
+/// Records a failed call's last code and log id, and its attempts, on `call`.
+pub(crate) fn call_failed(call: &CallSpan, error: &Error, attempts: u32) {
+    #[cfg(feature = "tracing")]
+    {
+        call.record("attempts", attempts);
+        if let Some(code) = error.code() {
+            call.record("code", code);
+        }
+        if let Some(log_id) = error.log_id() {
+            call.record("log_id", log_id);
+        }
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = (call, error, attempts);
+    }
+}
+
+/// Runs `future` inside `span` (entered at each poll).
+#[cfg(feature = "tracing")]
+pub(crate) fn within<F: std::future::Future>(
+    span: &CallSpan,
+    future: F,
+) -> tracing::instrument::Instrumented<F> {
+    tracing::Instrument::instrument(future, span.clone())
+}
+
+/// `future` as it is, without the feature.
+#[cfg(not(feature = "tracing"))]
+pub(crate) fn within<F: std::future::Future>(span: &CallSpan, future: F) -> F {
+    let _ = span;
+    future
+}
+
+/// A clock reading for an attempt's time, taken only when it is traced.
+pub(crate) fn clock(runtime: &dyn crate::runtime::Runtime) -> Option<u64> {
+    #[cfg(feature = "tracing")]
+    {
+        Some(runtime.now_millis())
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = runtime;
+        None
+    }
+}
+
+/// Milliseconds since `start` (a [`clock`] reading); 0 without one.
+pub(crate) fn since(runtime: &dyn crate::runtime::Runtime, start: Option<u64>) -> u64 {
+    start.map_or(0, |start| runtime.now_millis().saturating_sub(start))
+}
+
+/// Why a failed attempt is tried again, in words a dashboard can group by.
+#[cfg(feature = "tracing")]
+pub(crate) fn retry_reason(
+    error: &Error,
+    transient: bool,
+    verdict: crate::retry::Verdict,
+) -> &'static str {
+    use crate::retry::Verdict;
+    if transient {
+        return "transient code";
+    }
+    if matches!(verdict, Verdict::After(_)) {
+        return "rate limited (reset hint)";
+    }
+    match error {
+        Error::Api(api)
+            if crate::retry::RATE_LIMIT_CODES.contains(&api.code) || api.http_status == 429 =>
+        {
+            "rate limited"
+        }
+        Error::Decode(d) if d.http_status == 429 => "rate limited",
+        Error::Transport(e) if e.kind() == crate::runtime::HttpErrorKind::Connect => {
+            "connect failed"
+        }
+        Error::Transport(_) => "transport failed",
+        Error::Timeout(_) => "timed out",
+        Error::Token { .. } => "token unavailable",
+        Error::Api(_) | Error::Decode(_) => "server error",
+        _ => "retryable",
+    }
+}
+
+/// A token kind, as events name it.
+#[cfg(feature = "tracing")]
+pub(crate) fn kind_name(kind: crate::endpoint::TokenKind) -> &'static str {
+    match kind {
+        crate::endpoint::TokenKind::Tenant => "tenant",
+        crate::endpoint::TokenKind::App => "app",
+        crate::endpoint::TokenKind::User => "user",
+    }
+}
