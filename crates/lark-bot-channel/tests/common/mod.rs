@@ -60,7 +60,9 @@ pub async fn start_with(
     if configured {
         builder = builder.bot_open_id(BOT_OPEN_ID);
     }
-    let builder = builder.on_rejected(move |r| seen.lock().unwrap().push(r));
+    let builder = builder
+        .on_error(|e| eprintln!("handler error: {e}"))
+        .on_rejected(move |r| seen.lock().unwrap().push(r));
     let channel = build(builder).build();
     let dispatcher = channel.register(dispatcher);
     let ws = client.ws(dispatcher);
