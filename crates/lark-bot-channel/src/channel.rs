@@ -58,7 +58,7 @@ use erased::{ErrorHook, EventHandler, MessageHandler, RejectHook, Spawner};
 /// What waits in a chat's queue.
 enum Item {
     /// A message that passed the policy, and when it arrived (Unix milliseconds).
-    Message(ChannelMessage, u64),
+    Message(Box<ChannelMessage>, u64),
     Event(ChannelEvent),
 }
 
@@ -159,9 +159,18 @@ impl<H> fmt::Debug for ChannelBuilder<H> {
 }
 
 impl<H: HttpClient + 'static> Channel<H> {
-    /// A channel over `client`, whose chats run as tasks started by `spawn`
-    /// (`|task| { tokio::spawn(task); }` natively).
-    pub fn builder(client: Client<H>, spawn: impl Spawn + 'static) -> ChannelBuilder<H> {
+    /// A channel over `client`, whose chats run as tasks started by `spawn`:
+    /// `|task| { tokio::spawn(task); }` natively, `wasm_bindgen_futures::spawn_local` on
+    /// wasm32.
+    pub fn builder<F>(client: Client<H>, spawn: F) -> ChannelBuilder<H>
+    where
+        F: Fn(BoxFuture<'static, ()>) + MaybeSend + MaybeSync + 'static,
+    {
+        Self::with_spawner(client, spawn)
+    }
+
+    /// [`Channel::builder`] with any [`Spawn`].
+    pub fn with_spawner(client: Client<H>, spawn: impl Spawn + 'static) -> ChannelBuilder<H> {
         ChannelBuilder {
             client,
             spawn: Arc::new(spawn),
@@ -409,7 +418,9 @@ impl<H: HttpClient + 'static> Inner<H> {
             return self.reject(&event, reason, Some(&message));
         }
         let (chat_id, message_id) = (message.chat_id.clone(), message.message_id.clone());
-        if let Err(reason) = self.enqueue(chat_id.clone(), move || Item::Message(message, now)) {
+        if let Err(reason) = self.enqueue(chat_id.clone(), move || {
+            Item::Message(Box::new(message), now)
+        }) {
             if let Some(hook) = &self.on_rejected {
                 hook(Rejected {
                     reason,
@@ -488,7 +499,7 @@ impl<H: HttpClient + 'static> Inner<H> {
             };
             let result = match item {
                 Item::Message(message, arrived) => {
-                    let message = self.merge(&key, message, arrived).await;
+                    let message = self.merge(&key, *message, arrived).await;
                     self.handle_message(message).await
                 }
                 Item::Event(event) => match &self.on_event {
@@ -536,7 +547,7 @@ impl<H: HttpClient + 'static> Inner<H> {
                             if *at <= deadline && same_sender(&first, next) =>
                         {
                             if let Some(Item::Message(next, _)) = queue.items.pop_front() {
-                                first.absorb(next);
+                                first.absorb(*next);
                             }
                         }
                         // Merging past another sender's message would reorder the chat.

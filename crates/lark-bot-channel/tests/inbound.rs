@@ -238,3 +238,32 @@ async fn the_bot_identity_is_fetched_once() {
     assert_eq!(first.as_deref(), Some(BOT_OPEN_ID));
     assert_eq!(bot.mock.request_count(lark_bot_channel::BOT_INFO_PATH), 1);
 }
+
+#[tokio::test]
+async fn a_card_action_is_acked_at_once_and_handled_in_its_chat() {
+    let seen: Seen<ChannelEvent> = Seen::default();
+    let sink = Arc::clone(&seen);
+    let bot = start(|b| {
+        b.on_event(move |e, _client| {
+            let sink = Arc::clone(&sink);
+            async move {
+                sink.lock().unwrap().push(e);
+                Ok(())
+            }
+        })
+    })
+    .await;
+    let action = json!({"schema": "2.0", "header": {"event_type": "card.action.trigger"}, "event": {
+        "operator": {"open_id": "ou_ann"},
+        "action": {"tag": "button", "value": {"vote": "yes"}},
+        "context": {"open_message_id": "om_card", "open_chat_id": MockServer::CHAT_ID}}});
+    bot.deliver(&action).await;
+    wait_until(|| seen.lock().unwrap().len() == 1).await;
+    let seen = seen.lock().unwrap();
+    let ChannelEvent::CardAction(action) = &seen[0] else {
+        panic!("{:?}", seen[0]);
+    };
+    assert_eq!(seen[0].chat_id(), Some(MockServer::CHAT_ID));
+    assert_eq!(action.action.value_str("vote"), Some("yes"));
+    assert_eq!(action.operator.open_id.as_deref(), Some("ou_ann"));
+}
