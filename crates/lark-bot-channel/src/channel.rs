@@ -20,6 +20,10 @@ use crate::spawn::Spawn;
 /// The path of `bot.v3.info`, which names the bot's open id.
 pub const BOT_INFO_PATH: &str = "/open-apis/bot/v3/info";
 
+/// How long after a failed `bot.v3.info` the channel goes without the bot's open id before
+/// asking again, so a failing endpoint costs one request a minute rather than one per message.
+const IDENTITY_RETRY: Duration = Duration::from_secs(60);
+
 /// The most items one chat's queue holds by default before new ones are rejected.
 const DEFAULT_QUEUE_LIMIT: usize = 1_000;
 
@@ -121,6 +125,8 @@ struct Inner<H> {
     queue_limit: usize,
     keep_raw: bool,
     bot_open_id: async_lock::OnceCell<String>,
+    /// When fetching the bot's open id last failed (Unix milliseconds).
+    identity_failed_at: Mutex<Option<u64>>,
     on_message: Option<MessageHandler<H>>,
     on_event: Option<EventHandler<H>>,
     on_rejected: Option<RejectHook>,
@@ -222,8 +228,9 @@ impl<H: HttpClient + 'static> Channel<H> {
     }
 
     /// The bot's open id: configured, or fetched once from `bot.v3.info` (`None` while that
-    /// fails; the next message tries again). Call it at start-up to fetch it before the first
-    /// message rather than on its ack path.
+    /// fails, asked again a minute after a failure; meanwhile no message counts as mentioning
+    /// the bot). Call it at start-up to fetch it before the first message rather than on its
+    /// ack path.
     pub async fn bot_open_id(&self) -> Option<String> {
         self.inner.bot_open_id().await
     }
@@ -345,6 +352,7 @@ impl<H: HttpClient + 'static> ChannelBuilder<H> {
                 queue_limit: self.queue_limit,
                 keep_raw: self.keep_raw,
                 bot_open_id,
+                identity_failed_at: Mutex::new(None),
                 on_message: self.on_message,
                 on_event: self.on_event,
                 on_rejected: self.on_rejected,
@@ -364,6 +372,18 @@ impl<H> Inner<H> {
 
 impl<H: HttpClient + 'static> Inner<H> {
     async fn bot_open_id(&self) -> Option<String> {
+        if let Some(id) = self.bot_open_id.get() {
+            return Some(id.clone());
+        }
+        let now = self.client.runtime().now_millis();
+        let retry_millis = u64::try_from(IDENTITY_RETRY.as_millis()).unwrap_or(u64::MAX);
+        let failed_at = *self
+            .identity_failed_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if failed_at.is_some_and(|at| now < at.saturating_add(retry_millis)) {
+            return None;
+        }
         let fetched = self
             .bot_open_id
             .get_or_try_init(|| async {
@@ -382,6 +402,12 @@ impl<H: HttpClient + 'static> Inner<H> {
                     .ok_or(())
             })
             .await;
+        if fetched.is_err() {
+            *self
+                .identity_failed_at
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(now);
+        }
         fetched.ok().cloned()
     }
 

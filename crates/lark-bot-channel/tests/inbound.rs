@@ -224,6 +224,11 @@ fn normalizing_odd_payloads_never_panics() {
 #[tokio::test]
 async fn the_bot_identity_is_fetched_once() {
     let bot = common::start_unconfigured().await;
+    // Unanswered (lark-mock has no such route): no id, and no second request within a minute.
+    assert_eq!(bot.channel.bot_open_id().await, None);
+    assert_eq!(bot.channel.bot_open_id().await, None);
+    assert_eq!(bot.mock.request_count(lark_bot_channel::BOT_INFO_PATH), 1);
+    let bot = common::start_unconfigured().await;
     // lark-mock does not serve bot.v3.info (it is in the union spec only), so the test answers
     // as the platform does, with the bot at the top level of the body.
     let answer = json!({"code": 0, "msg": "ok",
