@@ -12,6 +12,9 @@ use crate::reply::Context;
 const ELEMENT_ID: &str = "answer";
 /// How many times the final update is tried before the answer goes as a plain message.
 const FINAL_ATTEMPTS: u32 = 3;
+/// How many updates in a row may fail before the card is given up mid-answer. A failed
+/// update loses nothing: the next one carries the whole text.
+const FAILURES_TOLERATED: u32 = 3;
 
 /// An answer being written. [`push`](Self::push) each piece; [`finish`](Self::finish) at the
 /// end.
@@ -29,8 +32,10 @@ pub struct StreamingReply<H> {
     /// The characters in `text`, and in it when the card last took it.
     chars: usize,
     chars_given: usize,
-    /// Why the card was given up, when it was.
+    /// The last card error not made good since: why the card was given up, when it was.
     fallback_reason: Option<Error>,
+    /// Card updates failed in a row.
+    failures: u32,
     finished: bool,
 }
 
@@ -47,6 +52,7 @@ impl<H: HttpClient> StreamingReply<H> {
             chars: 0,
             chars_given: 0,
             fallback_reason,
+            failures: 0,
             finished: false,
         }
     }
@@ -56,7 +62,8 @@ impl<H: HttpClient> StreamingReply<H> {
         self.card.is_some()
     }
 
-    /// Why the card was given up for a plain reply, if it was.
+    /// The last card error not made good since (why the card was given up for a plain reply,
+    /// when it was).
     pub fn fallback_reason(&self) -> Option<&Error> {
         self.fallback_reason.as_ref()
     }
@@ -71,8 +78,9 @@ impl<H: HttpClient> StreamingReply<H> {
         &self.text
     }
 
-    /// Appends `chunk`. Never waits for the card's turn; a failing card update switches to
-    /// the plain-reply fallback rather than failing the answer.
+    /// Appends `chunk`. Never waits for the card's turn. A failed card update is left for the
+    /// next one to make good; after three in a row the card is given up for the plain-reply
+    /// fallback rather than failing the answer.
     pub async fn push(&mut self, chunk: &str) -> Result<()> {
         if self.finished {
             return Err(Error::Build("the streamed answer is finished".to_owned()));
@@ -84,9 +92,15 @@ impl<H: HttpClient> StreamingReply<H> {
         }
         if let Some(card) = &mut self.card {
             match card.set_text(self.text.clone()).await {
-                Ok(()) => self.chars_given = self.chars,
+                Ok(()) => {
+                    self.chars_given = self.chars;
+                    self.failures = 0;
+                }
                 Err(e) => {
-                    self.card = None;
+                    self.failures += 1;
+                    if self.failures >= FAILURES_TOLERATED {
+                        self.card = None;
+                    }
                     self.fallback_reason = Some(e);
                 }
             }
@@ -113,7 +127,10 @@ impl<H: HttpClient> StreamingReply<H> {
                 }
                 .await;
                 match result {
-                    Ok(()) => return Ok(true),
+                    Ok(()) => {
+                        self.fallback_reason = None;
+                        return Ok(true);
+                    }
                     Err(e) => last_error = Some(e),
                 }
             }

@@ -279,3 +279,71 @@ async fn a_card_that_cannot_be_made_falls_back_to_a_plain_reply() {
     assert_eq!(replies[0]["msg_type"], "text");
     assert_eq!(text_of(&replies[0]), expected_answer());
 }
+
+#[tokio::test]
+async fn a_failed_update_midway_is_made_good_and_the_final_text_lands() {
+    let mock = MockServer::start().await.unwrap();
+    // The second text update fails; later ones carry the whole text anyway.
+    let fault = mock.inject(
+        FaultRule::new(Fault::lark_error(230_099, "transient failure"))
+            .path_prefix("/open-apis/cardkit/v1/cards/")
+            .method(http::Method::PUT)
+            .nth(2),
+    );
+    let sent = Sent::default();
+    let (running, ended_in_card) = streaming_bot(&mock, &sent).await;
+    mock.deliver(
+        &Msg::dm("om_ask", "explain").event(),
+        Via::Ws { fragments: 1 },
+        WAIT,
+    )
+    .await;
+    wait_until(|| ended_in_card.lock().unwrap().is_some()).await;
+    running.abort();
+    assert_eq!(mock.fault_hits(fault), 1);
+    assert_eq!(*ended_in_card.lock().unwrap(), Some(true));
+    let card_id = sent
+        .lock()
+        .unwrap()
+        .iter()
+        .find_map(|(path, _, _)| {
+            let rest = path.strip_prefix("/open-apis/cardkit/v1/cards/")?;
+            Some(rest.split('/').next()?.to_owned())
+        })
+        .unwrap();
+    let entity = mock.cardkit_card(&card_id).unwrap();
+    assert_eq!(
+        entity.element_content("answer"),
+        Some(expected_answer().as_str())
+    );
+    assert!(!entity.streaming_mode());
+    // No plain reply: the answer ended in the card.
+    assert_eq!(bodies(&mock, &reply_path("om_ask")).len(), 1);
+}
+
+#[tokio::test]
+async fn a_final_update_the_card_keeps_refusing_goes_as_a_plain_reply() {
+    let mock = MockServer::start().await.unwrap();
+    // Finishing (the settings call that turns streaming off) always fails.
+    mock.inject(
+        FaultRule::new(Fault::lark_error(230_099, "refused"))
+            .path_prefix("/open-apis/cardkit/v1/cards/")
+            .method(http::Method::PATCH),
+    );
+    let sent = Sent::default();
+    let (running, ended_in_card) = streaming_bot(&mock, &sent).await;
+    mock.deliver(
+        &Msg::dm("om_ask", "explain").event(),
+        Via::Ws { fragments: 1 },
+        WAIT,
+    )
+    .await;
+    wait_until(|| ended_in_card.lock().unwrap().is_some()).await;
+    running.abort();
+    assert_eq!(*ended_in_card.lock().unwrap(), Some(false));
+    let replies = bodies(&mock, &reply_path("om_ask"));
+    assert_eq!(replies.len(), 2, "the card, then the plain answer");
+    assert_eq!(replies[0]["msg_type"], "interactive");
+    assert_eq!(replies[1]["msg_type"], "text");
+    assert_eq!(text_of(&replies[1]), expected_answer());
+}
