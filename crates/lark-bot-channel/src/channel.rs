@@ -3,9 +3,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use futures_util::FutureExt as _;
 use lark_core::event::{CardActionReply, Dispatcher, Event, HandlerError};
 use lark_core::{BoxFuture, Client, HttpClient, MaybeSend, MaybeSync};
 use lark_message::callback::CardAction;
@@ -509,30 +511,45 @@ impl<H: HttpClient + 'static> Inner<H> {
 
     /// The chat's task: handles its items one at a time until the queue is empty.
     async fn drain(self: Arc<Self>, key: String) {
+        let mut release = Release {
+            queues: &self.queues,
+            key: &key,
+            armed: true,
+        };
         loop {
             let item = {
                 let mut queues = self.lock();
                 let Some(queue) = queues.get_mut(&key) else {
+                    release.armed = false;
                     return;
                 };
                 match queue.items.pop_front() {
                     Some(item) => item,
                     None => {
+                        // Finished: from here on the chat's entry may be a new task's.
                         queues.remove(&key);
+                        release.armed = false;
                         return;
                     }
                 }
             };
-            let result = match item {
-                Item::Message(message, arrived) => {
-                    let message = self.merge(&key, *message, arrived).await;
-                    self.handle_message(message).await
+            let handling = async {
+                match item {
+                    Item::Message(message, arrived) => {
+                        let message = self.merge(&key, *message, arrived).await;
+                        self.handle_message(message).await
+                    }
+                    Item::Event(event) => match &self.on_event {
+                        Some(handler) => handler(event, self.client.clone()).await,
+                        None => Ok(()),
+                    },
                 }
-                Item::Event(event) => match &self.on_event {
-                    Some(handler) => handler(event, self.client.clone()).await,
-                    None => Ok(()),
-                },
             };
+            // A panicking handler fails its item, not its chat: the queue goes on.
+            let result = AssertUnwindSafe(handling)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| Err("the handler panicked".into()));
             if let (Err(error), Some(hook)) = (result, &self.on_error) {
                 hook(error);
             }
@@ -587,6 +604,33 @@ impl<H: HttpClient + 'static> Inner<H> {
                 return first;
             }
             runtime.sleep(Duration::from_millis(deadline - now)).await;
+        }
+    }
+}
+
+/// Marks a chat's queue as not being drained when its task ends early: an executor that drops
+/// the task (or a panic outside a handler) leaves the queue to the next item queued, which
+/// starts a new task, rather than stalled for good. (No task is spawned from here: a
+/// drop may run where spawning is impossible, during an executor's shutdown.)
+struct Release<'a> {
+    queues: &'a Mutex<HashMap<String, ChatQueue>>,
+    key: &'a str,
+    /// Whether the task ended early (cleared when it finishes normally).
+    armed: bool,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(queue) = queues.get_mut(self.key) {
+            if queue.items.is_empty() {
+                queues.remove(self.key);
+            } else {
+                queue.running = false;
+            }
         }
     }
 }

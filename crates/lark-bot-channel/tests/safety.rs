@@ -241,3 +241,30 @@ async fn the_ack_does_not_wait_for_a_slow_handler() {
     release.send(true).unwrap();
     wait_until(|| finished.load(Ordering::SeqCst) == 1).await;
 }
+
+#[tokio::test]
+async fn a_panicking_handler_does_not_stall_its_chat() {
+    let handled: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = Arc::clone(&handled);
+    let bot = start(|b| {
+        b.on_message(move |m, _| {
+            let sink = Arc::clone(&sink);
+            async move {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                if m.text == "panic" {
+                    panic!("the handler panics");
+                }
+                sink.lock().unwrap().push(m.message_id);
+                Ok(())
+            }
+        })
+    })
+    .await;
+    // Queued together behind a slow first one, so the panic happens with om_3 waiting.
+    bot.deliver(&Msg::dm("om_1", "fine").event()).await;
+    bot.deliver(&Msg::dm("om_2", "panic").event()).await;
+    bot.deliver(&Msg::dm("om_3", "fine").event()).await;
+    wait_until(|| handled.lock().unwrap().len() == 2).await;
+    assert_eq!(*handled.lock().unwrap(), ["om_1", "om_3"]);
+    assert_eq!(bot.errors(), ["the handler panicked"]);
+}

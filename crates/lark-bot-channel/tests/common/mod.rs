@@ -21,6 +21,7 @@ pub struct Bot {
     pub client: Client<ReqwestClient>,
     pub channel: Channel<ReqwestClient>,
     pub rejected: Arc<Mutex<Vec<Rejected>>>,
+    pub errors: Arc<Mutex<Vec<String>>>,
     running: tokio::task::JoinHandle<()>,
 }
 
@@ -56,12 +57,14 @@ pub async fn start_with(
     let client = lark_reqwest::client(config);
     let rejected = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&rejected);
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let failed = Arc::clone(&errors);
     let mut builder = Channel::builder(client.clone(), spawn);
     if configured {
         builder = builder.bot_open_id(BOT_OPEN_ID);
     }
     let builder = builder
-        .on_error(|e| eprintln!("handler error: {e}"))
+        .on_error(move |e| failed.lock().unwrap().push(e.to_string()))
         .on_rejected(move |r| seen.lock().unwrap().push(r));
     let channel = build(builder).build();
     let dispatcher = channel.register(dispatcher);
@@ -75,6 +78,7 @@ pub async fn start_with(
         client,
         channel,
         rejected,
+        errors,
         running,
     }
 }
@@ -89,6 +93,10 @@ impl Bot {
         assert!(!delivered.timed_out, "no ack for {event}");
         assert_eq!(delivered.answers[0].code, Some(200), "{delivered:?}");
         delivered
+    }
+
+    pub fn errors(&self) -> Vec<String> {
+        self.errors.lock().unwrap().clone()
     }
 
     pub fn rejected(&self) -> Vec<Rejected> {
