@@ -23,11 +23,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/msrv"
 echo "==> cargo +$toolchain check: the published library crates (native)"
 cargo +"$toolchain" check --locked \
     -p lark-sdk -p lark-core -p lark-api -p lark-message -p lark-custom-bot \
-    -p lark-reqwest -p lark-mock -p lark-redis
+    -p lark-reqwest -p lark-mock -p lark-redis -p lark-bot-channel
 # Every feature but the 64 other services: they are the same generated code as im, contact and
 # auth (plain serde types), and would double the time.
 echo "==> cargo +$toolchain check: lark-sdk with every native feature but api-full"
-cargo +"$toolchain" check --locked -p lark-sdk --features message,custom-bot,ws,files,redis,event-types
+cargo +"$toolchain" check --locked -p lark-sdk --features message,channel,custom-bot,ws,files,redis,event-types
 echo "==> cargo +$toolchain check: lark-sdk on wasm32 (fetch)"
 cargo +"$toolchain" check --locked -p lark-sdk --no-default-features --features fetch,im,message,ws \
     --target wasm32-unknown-unknown

@@ -56,6 +56,9 @@ step "lark-core and lark-api on wasm32 (default features built, every feature ty
 cargo build -p lark-core -p lark-api --target wasm32-unknown-unknown
 cargo check -p lark-core -p lark-api --all-features --target wasm32-unknown-unknown
 
+step "lark-bot-channel on wasm32 (no IO and no async runtime of its own)"
+cargo check -p lark-bot-channel --target wasm32-unknown-unknown
+
 step "the docs build without warnings (broken links fail), with default features and with full"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p lark-core -p lark-api
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p lark-core -p lark-api --features lark-core/full,lark-api/full

@@ -20,6 +20,7 @@
 //! | [`client`], [`Client`], [`Config`], [`Error`], [`Result`] | the client over the default backend | `lark-core` + a backend |
 //! | [`api`] | every endpoint, typed: `lark_sdk::api::im::v1::message::Create` | `lark-api`, one feature per service |
 //! | `message` | message contents, cards, card callbacks, streaming cards | `lark-message` (feature `message`) |
+//! | `channel` | bots in a few lines: normalized messages, policy, per-chat order, streaming replies | `lark-bot-channel` (feature `channel`) |
 //! | `custom_bot` | signed custom-bot webhooks | `lark-custom-bot` (feature `custom-bot`) |
 //! | `files` | uploads and downloads of any size (`use lark_sdk::files::FilesExt`) | `lark-files` (feature `files`) |
 //! | `redis` | Redis token, app_ticket and de-duplication stores | `lark-redis` (feature `redis`) |
@@ -53,6 +54,10 @@ pub use lark_fetch as fetch;
 #[cfg(feature = "message")]
 #[cfg_attr(docsrs, doc(cfg(feature = "message")))]
 pub use lark_message as message;
+
+#[cfg(feature = "channel")]
+#[cfg_attr(docsrs, doc(cfg(feature = "channel")))]
+pub use lark_bot_channel as channel;
 
 #[cfg(feature = "custom-bot")]
 #[cfg_attr(docsrs, doc(cfg(feature = "custom-bot")))]

@@ -1,0 +1,40 @@
+//! The channel layer for Feishu/Lark bots: a bot in twenty lines.
+//!
+//! A [`Channel`] sits on the public client API ([`lark_core::Client`] over any backend) and on
+//! the [`Dispatcher`](lark_core::event::Dispatcher), so it serves HTTP callbacks and the long
+//! connection alike. It has no IO of its own: the client's backend does the IO, its
+//! [`Runtime`](lark_core::Runtime) keeps the time and sleeps, and a [`Spawn`] from the caller
+//! starts one task per busy chat. It builds for `wasm32-unknown-unknown`.
+//!
+//! - **Inbound**: [`ChannelMessage`], normalized from `im.message.receive_v1` (ids, chat type,
+//!   sender, readable text with mentions resolved and the bot's own mention stripped, typed
+//!   content, resources, mentions); [`ChannelEvent`] for reactions, the bot added or removed,
+//!   and card actions.
+//! - **Policy**: [`Policy`] — a group allowlist, [`DmMode`], mention gating, whether @all
+//!   counts; a rejected-event hook hears each drop with its [`RejectReason`].
+//! - **Safety**: de-duplication by the dispatcher's `EventDedupStore`; one ordered queue per
+//!   chat, chats concurrent; bursts from one sender merged; stale messages dropped; the event
+//!   acked before the handler runs.
+//! - **Outbound**: [`Context`] replies in the chat or the thread, long text cut at the
+//!   platform's 150 KB limit ([`chunk_text`]), and [`StreamingReply`] streams an answer into a
+//!   CardKit card, throttled by time and characters, falling back to a plain message.
+
+mod channel;
+mod chunk;
+mod error;
+mod events;
+mod message;
+mod policy;
+mod reply;
+mod spawn;
+mod stream;
+
+pub use channel::{BOT_INFO_PATH, Channel, ChannelBuilder};
+pub use chunk::{DEFAULT_CHUNK_BYTES, TEXT_BODY_LIMIT, chunk_text};
+pub use error::{RejectReason, Rejected};
+pub use events::{ChannelEvent, UserIds};
+pub use message::{ChannelMessage, ChatType, Mention, Resource, ResourceKind, Sender};
+pub use policy::{DmMode, Policy};
+pub use reply::{Context, ReplyOptions};
+pub use spawn::Spawn;
+pub use stream::StreamingReply;
