@@ -223,24 +223,21 @@ fn normalizing_odd_payloads_never_panics() {
 
 #[tokio::test]
 async fn the_bot_identity_is_fetched_once() {
+    // lark-mock answers bot.v3.info with its bot: asked once, kept.
     let bot = common::start_unconfigured().await;
-    // Unanswered (lark-mock has no such route): no id, and no second request within a minute.
-    assert_eq!(bot.channel.bot_open_id().await, None);
-    assert_eq!(bot.channel.bot_open_id().await, None);
-    assert_eq!(bot.mock.request_count(lark_bot_channel::BOT_INFO_PATH), 1);
-    let bot = common::start_unconfigured().await;
-    // lark-mock does not serve bot.v3.info (it is in the union spec only), so the test answers
-    // as the platform does, with the bot at the top level of the body.
-    let answer = json!({"code": 0, "msg": "ok",
-                        "bot": {"open_id": BOT_OPEN_ID, "app_name": "Helper", "activate_status": 2}});
-    bot.mock.inject(
-        FaultRule::new(Fault::http(200, "application/json", answer.to_string()))
-            .path(lark_bot_channel::BOT_INFO_PATH),
-    );
     let first = bot.channel.bot_open_id().await;
     let second = bot.channel.bot_open_id().await;
     assert_eq!(first, second);
-    assert_eq!(first.as_deref(), Some(BOT_OPEN_ID));
+    assert_eq!(first.as_deref(), Some(lark_mock::MockServer::BOT_OPEN_ID));
+    assert_eq!(bot.mock.request_count(lark_bot_channel::BOT_INFO_PATH), 1);
+    // The platform failing to answer: no id, and no second request within a minute.
+    let bot = common::start_unconfigured().await;
+    bot.mock.inject(
+        FaultRule::new(Fault::http(500, "text/plain", "down"))
+            .path(lark_bot_channel::BOT_INFO_PATH),
+    );
+    assert_eq!(bot.channel.bot_open_id().await, None);
+    assert_eq!(bot.channel.bot_open_id().await, None);
     assert_eq!(bot.mock.request_count(lark_bot_channel::BOT_INFO_PATH), 1);
 }
 
