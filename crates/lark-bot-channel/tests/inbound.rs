@@ -230,10 +230,11 @@ async fn the_bot_identity_is_fetched_once() {
     assert_eq!(first, second);
     assert_eq!(first.as_deref(), Some(lark_mock::MockServer::BOT_OPEN_ID));
     assert_eq!(bot.mock.request_count(lark_bot_channel::BOT_INFO_PATH), 1);
-    // The platform failing to answer: no id, and no second request within a minute.
+    // The platform refusing (an error no retry helps): no id, and no second request within
+    // a minute.
     let bot = common::start_unconfigured().await;
     bot.mock.inject(
-        FaultRule::new(Fault::http(500, "text/plain", "down"))
+        FaultRule::new(Fault::lark_error(10_003, "invalid param").status(400))
             .path(lark_bot_channel::BOT_INFO_PATH),
     );
     assert_eq!(bot.channel.bot_open_id().await, None);
