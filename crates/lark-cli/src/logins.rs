@@ -8,8 +8,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use keyring_core::{CredentialStore, Entry};
-use lark_core::{BoxFuture, RefreshLease, Secret, StoreError, StoredUserToken, UserTokenStore};
-use serde_json::{Value, json};
+use lark_core::{BoxFuture, RefreshLease, StoreError, StoredUserToken, UserTokenStore};
 
 use crate::Failure;
 
@@ -165,39 +164,6 @@ impl UserTokenStore for Logins {
     fn release_refresh<'a>(&'a self, lease: &'a RefreshLease) -> BoxFuture<'a, ()> {
         self.store().release_refresh(lease)
     }
-}
-
-/// One login as text: the same JSON in a file and in a keyring entry.
-fn encode(token: &StoredUserToken) -> String {
-    json!({
-        "access_token": token.access_token.expose(),
-        "refresh_token": token.refresh_token.as_ref().map(Secret::expose),
-        "expires_at_millis": token.expires_at_millis,
-        "refresh_expires_at_millis": token.refresh_expires_at_millis,
-        "scope": token.scope,
-    })
-    .to_string()
-}
-
-fn decode(text: &str) -> Option<StoredUserToken> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let mut token = StoredUserToken::new(
-        Secret::new(value.get("access_token")?.as_str()?),
-        value.get("expires_at_millis")?.as_u64()?,
-    );
-    token.refresh_token = value
-        .get("refresh_token")
-        .and_then(Value::as_str)
-        .map(Secret::new);
-    token.refresh_expires_at_millis = value
-        .get("refresh_expires_at_millis")
-        .and_then(Value::as_u64);
-    token.scope = value
-        .get("scope")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    Some(token)
 }
 
 /// A key as a file name: letters, digits, `-` and `_` kept, anything else `_`.
@@ -370,7 +336,7 @@ impl UserTokenStore for FileUserTokenStore {
         let path = self.lock.path(key, "json");
         Box::pin(async move {
             match std::fs::read_to_string(&path) {
-                Ok(text) => decode(&text).map(Some).ok_or_else(|| {
+                Ok(text) => StoredUserToken::from_json(&text).map(Some).ok_or_else(|| {
                     StoreError::new(format!(
                         "{} is not a login this store wrote",
                         path.display()
@@ -392,7 +358,7 @@ impl UserTokenStore for FileUserTokenStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             self.lock.ensure_dir()?;
-            write_private(&self.lock.path(key, "json"), &encode(&token))
+            write_private(&self.lock.path(key, "json"), &token.to_json())
         })
     }
 
@@ -542,7 +508,7 @@ impl UserTokenStore for KeyringUserTokenStore {
             match self.entry(key)?.get_secret() {
                 Ok(secret) => std::str::from_utf8(&secret)
                     .ok()
-                    .and_then(decode)
+                    .and_then(StoredUserToken::from_json)
                     .map(Some)
                     .ok_or_else(|| {
                         StoreError::new(format!(
@@ -563,7 +529,7 @@ impl UserTokenStore for KeyringUserTokenStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             self.entry(key)?
-                .set_secret(encode(&token).as_bytes())
+                .set_secret(token.to_json().as_bytes())
                 .map_err(|e| self.error("cannot write", key, &e))
         })
     }
@@ -592,6 +558,7 @@ impl UserTokenStore for KeyringUserTokenStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lark_core::Secret;
 
     #[test]
     fn the_store_variable_names_one_store_or_lets_the_probe_choose() {
@@ -622,8 +589,8 @@ mod tests {
         let mut token = StoredUserToken::new(Secret::new("u-access-5c1e"), 42);
         token.refresh_token = Some(Secret::new("ur-refresh-9d0a"));
         token.scope = "offline_access".to_owned();
-        let text = encode(&token);
-        let back = decode(&text).expect("decodes");
+        let text = token.to_json();
+        let back = StoredUserToken::from_json(&text).expect("decodes");
         assert_eq!(back.access_token.expose(), "u-access-5c1e");
         assert_eq!(
             back.refresh_token.as_ref().map(Secret::expose),

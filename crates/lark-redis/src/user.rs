@@ -1,7 +1,6 @@
 //! Signed-in users' tokens in Redis, refreshed by one instance at a time.
 
-use lark_core::{BoxFuture, RefreshLease, Secret, StoreError, StoredUserToken, UserTokenStore};
-use serde_json::{Value, json};
+use lark_core::{BoxFuture, RefreshLease, StoreError, StoredUserToken, UserTokenStore};
 
 use crate::link::Link;
 use crate::token::{RELEASE, acquire};
@@ -40,38 +39,6 @@ impl RedisUserTokenStore {
     }
 }
 
-fn encode(token: &StoredUserToken) -> String {
-    json!({
-        "access_token": token.access_token.expose(),
-        "refresh_token": token.refresh_token.as_ref().map(Secret::expose),
-        "expires_at_millis": token.expires_at_millis,
-        "refresh_expires_at_millis": token.refresh_expires_at_millis,
-        "scope": token.scope,
-    })
-    .to_string()
-}
-
-fn decode(text: &str) -> Option<StoredUserToken> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let mut token = StoredUserToken::new(
-        Secret::new(value.get("access_token")?.as_str()?),
-        value.get("expires_at_millis")?.as_u64()?,
-    );
-    token.refresh_token = value
-        .get("refresh_token")
-        .and_then(Value::as_str)
-        .map(Secret::new);
-    token.refresh_expires_at_millis = value
-        .get("refresh_expires_at_millis")
-        .and_then(Value::as_u64);
-    token.scope = value
-        .get("scope")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    Some(token)
-}
-
 impl UserTokenStore for RedisUserTokenStore {
     fn get<'a>(
         &'a self,
@@ -82,7 +49,7 @@ impl UserTokenStore for RedisUserTokenStore {
             let value: Option<String> = self.link.query("GET user token", &cmd).await?;
             match value {
                 None => Ok(None),
-                Some(text) => decode(&text)
+                Some(text) => StoredUserToken::from_json(&text)
                     .map(Some)
                     .ok_or_else(|| StoreError::new("a stored user token is not this store's")),
             }
@@ -96,7 +63,7 @@ impl UserTokenStore for RedisUserTokenStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let mut cmd = redis::cmd("SET");
-            cmd.arg(self.user_key(key)).arg(encode(&token));
+            cmd.arg(self.user_key(key)).arg(token.to_json());
             // Redis forgets the login when its refresh token would be refused anyway.
             if let Some(at) = token
                 .refresh_expires_at_millis
@@ -134,28 +101,5 @@ impl UserTokenStore for RedisUserTokenStore {
                 .to_owned();
             let _ = self.link.query::<i64>("release lock", &cmd).await;
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn values_round_trip_and_bad_ones_are_refused() {
-        let mut token = StoredUserToken::new(Secret::new("u-1"), 9);
-        token.refresh_token = Some(Secret::new("r-1"));
-        token.refresh_expires_at_millis = Some(99);
-        token.scope = "a b".into();
-        assert_eq!(decode(&encode(&token)), Some(token));
-        for bad in [
-            "",
-            "{}",
-            "[]",
-            r#"{"access_token":"u"}"#,
-            r#"{"expires_at_millis":1}"#,
-        ] {
-            assert_eq!(decode(bad), None, "{bad}");
-        }
     }
 }

@@ -59,6 +59,46 @@ impl StoredUserToken {
     }
 }
 
+impl StoredUserToken {
+    /// The login as JSON text (`access_token`, `refresh_token`, `expires_at_millis`,
+    /// `refresh_expires_at_millis`, `scope`): the one form stores that keep text use (a file,
+    /// a keyring entry, a Redis value). It holds the tokens: keep it where only the owner reads.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({
+            "access_token": self.access_token.expose(),
+            "refresh_token": self.refresh_token.as_ref().map(Secret::expose),
+            "expires_at_millis": self.expires_at_millis,
+            "refresh_expires_at_millis": self.refresh_expires_at_millis,
+            "scope": self.scope,
+        })
+        .to_string()
+    }
+
+    /// A login from [`StoredUserToken::to_json`]'s text; `None` when it is not one (a store
+    /// treats that as no login, never as a panic).
+    pub fn from_json(text: &str) -> Option<Self> {
+        use serde_json::Value;
+        let value: Value = serde_json::from_str(text).ok()?;
+        let mut token = Self::new(
+            Secret::new(value.get("access_token")?.as_str()?),
+            value.get("expires_at_millis")?.as_u64()?,
+        );
+        token.refresh_token = value
+            .get("refresh_token")
+            .and_then(Value::as_str)
+            .map(Secret::new);
+        token.refresh_expires_at_millis = value
+            .get("refresh_expires_at_millis")
+            .and_then(Value::as_u64);
+        value
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .clone_into(&mut token.scope);
+        Some(token)
+    }
+}
+
 impl From<UserToken> for StoredUserToken {
     fn from(token: UserToken) -> Self {
         Self {
@@ -373,4 +413,27 @@ impl UserTokens {
 
 fn margin_millis<H>(io: &Transport<'_, H>) -> u64 {
     u64::try_from(io.config.token_refresh_margin.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_round_trips_as_json_and_other_text_is_no_login() {
+        let mut token = StoredUserToken::new(Secret::new("u-1"), 9);
+        token.refresh_token = Some(Secret::new("r-1"));
+        token.refresh_expires_at_millis = Some(99);
+        token.scope = "a b".into();
+        assert_eq!(StoredUserToken::from_json(&token.to_json()), Some(token));
+        for bad in [
+            "",
+            "{}",
+            "[]",
+            r#"{"access_token":"u"}"#,
+            r#"{"expires_at_millis":1}"#,
+        ] {
+            assert_eq!(StoredUserToken::from_json(bad), None, "{bad}");
+        }
+    }
 }
