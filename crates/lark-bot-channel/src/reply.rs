@@ -9,7 +9,6 @@ use lark_message::send::ReplyMessage;
 use lark_message::{ReceiveId, SendMessage};
 
 use crate::chunk::{DEFAULT_CHUNK_BYTES, chunk_text};
-use crate::stream::StreamingReply;
 
 /// How replies are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,11 +153,5 @@ impl<H: HttpClient> Context<H> {
         let request = ReplyMessage::new(&self.message_id, content).in_thread(self.in_thread);
         let sent = self.client.send(&request).await?;
         Ok(sent.message_id.unwrap_or_default())
-    }
-
-    /// Starts a streamed answer: a CardKit card that grows as [`StreamingReply::push`] is
-    /// called, or, when the card cannot be made, a plain reply sent at the end.
-    pub async fn stream(&self) -> StreamingReply<H> {
-        StreamingReply::start(self.clone()).await
     }
 }

@@ -152,3 +152,11 @@ async fn open_card<H: HttpClient>(context: &Context<H>) -> Result<StreamingCard<
     context.reply(content).await?;
     Ok(stream)
 }
+
+impl<H: HttpClient> Context<H> {
+    /// Starts a streamed answer: a CardKit card that grows as [`StreamingReply::push`] is
+    /// called, or, when the card cannot be made, a plain reply sent at the end.
+    pub async fn stream(&self) -> StreamingReply<H> {
+        StreamingReply::start(self.clone()).await
+    }
+}

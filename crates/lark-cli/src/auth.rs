@@ -78,7 +78,7 @@ struct WithStore {
 }
 
 fn with_store() -> Result<WithStore, Failure> {
-    let mut config = crate::api::config_from_env()?;
+    let mut config = crate::env::config_from_env()?;
     if let Some(accounts) = std::env::var("LARK_ACCOUNTS_BASE_URL")
         .ok()
         .filter(|v| !v.is_empty())

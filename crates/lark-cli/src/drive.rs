@@ -188,7 +188,7 @@ async fn upload(args: UploadArgs) -> Outcome {
             .clone()
             .unwrap_or_else(|| "explorer".to_owned())
     };
-    let config = crate::api::config_from_env()?;
+    let config = crate::env::config_from_env()?;
     let mut source = lark_files::native::FileSource::open(&args.path)
         .await
         .map_err(|e| failure(format!("error: cannot read {}: {e}", args.path.display())))?;
@@ -672,7 +672,7 @@ fn safe_name(name: &str) -> Option<String> {
 
 async fn download(args: DownloadArgs) -> Outcome {
     let endpoint = DriveDownload::new(&args.file_token, args.media)?;
-    let client = lark_reqwest::client(crate::api::config_from_env()?);
+    let client = lark_reqwest::client(crate::env::config_from_env()?);
     let bar = progress_bar("downloading", None);
     let on_terminal = std::io::stderr().is_terminal();
     let progress = bar.clone();

@@ -44,7 +44,7 @@ fn line(event: &Event) -> String {
 }
 
 pub(crate) async fn run(args: Args) -> Outcome {
-    let config = crate::api::config_from_env()?;
+    let config = crate::env::config_from_env()?;
     // Logging (`-v`, `--log-format`) is set up by `main` for every command.
     let Args {} = args;
     eprintln!(

@@ -6,6 +6,7 @@ mod bot;
 mod call;
 mod drive;
 mod endpoints;
+mod env;
 mod event;
 mod listen;
 mod logging;

@@ -155,6 +155,29 @@ pub(crate) fn verdict(error: &Error, idempotent: bool, reset: Option<Duration>) 
     }
 }
 
+/// Why a failed attempt is tried again, in words a dashboard can group by.
+#[cfg(feature = "tracing")]
+pub(crate) fn retry_reason(error: &Error, transient: bool, verdict: Verdict) -> &'static str {
+    if transient {
+        return "transient code";
+    }
+    if matches!(verdict, Verdict::After(_)) {
+        return "rate limited (reset hint)";
+    }
+    match error {
+        Error::Api(api) if RATE_LIMIT_CODES.contains(&api.code) || api.http_status == 429 => {
+            "rate limited"
+        }
+        Error::Decode(d) if d.http_status == 429 => "rate limited",
+        Error::Transport(e) if e.kind() == HttpErrorKind::Connect => "connect failed",
+        Error::Transport(_) => "transport failed",
+        Error::Timeout(_) => "timed out",
+        Error::Token { .. } => "token unavailable",
+        Error::Api(_) | Error::Decode(_) => "server error",
+        _ => "retryable",
+    }
+}
+
 fn garbled(decode: &crate::error::DecodeError) -> bool {
     use serde_json::error::Category;
     decode.body.is_empty()
@@ -282,7 +305,7 @@ where
             parent: &span,
             tracing::Level::INFO,
             retry = true,
-            reason = trace::retry_reason(&failed.error, transient, judged),
+            reason = retry_reason(&failed.error, transient, judged),
             delay_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
             "retrying"
         );

@@ -191,38 +191,6 @@ pub(crate) fn since(runtime: &dyn crate::runtime::Runtime, start: Option<u64>) -
     start.map_or(0, |start| runtime.now_millis().saturating_sub(start))
 }
 
-/// Why a failed attempt is tried again, in words a dashboard can group by.
-#[cfg(feature = "tracing")]
-pub(crate) fn retry_reason(
-    error: &Error,
-    transient: bool,
-    verdict: crate::retry::Verdict,
-) -> &'static str {
-    use crate::retry::Verdict;
-    if transient {
-        return "transient code";
-    }
-    if matches!(verdict, Verdict::After(_)) {
-        return "rate limited (reset hint)";
-    }
-    match error {
-        Error::Api(api)
-            if crate::retry::RATE_LIMIT_CODES.contains(&api.code) || api.http_status == 429 =>
-        {
-            "rate limited"
-        }
-        Error::Decode(d) if d.http_status == 429 => "rate limited",
-        Error::Transport(e) if e.kind() == crate::runtime::HttpErrorKind::Connect => {
-            "connect failed"
-        }
-        Error::Transport(_) => "transport failed",
-        Error::Timeout(_) => "timed out",
-        Error::Token { .. } => "token unavailable",
-        Error::Api(_) | Error::Decode(_) => "server error",
-        _ => "retryable",
-    }
-}
-
 /// A token kind, as events name it.
 #[cfg(feature = "tracing")]
 pub(crate) fn kind_name(kind: crate::endpoint::TokenKind) -> &'static str {

@@ -7,14 +7,14 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use super::store::{RefreshLease, StoredToken, TokenStore};
+use super::store::{StoredToken, TokenStore};
 use super::wire::{
     APP_ACCESS_TOKEN, DEFAULT_TOKEN_LIFETIME_SECS, MARKETPLACE_APP_PATH, MARKETPLACE_TENANT_PATH,
     RESEND_APP_TICKET_PATH, SELF_BUILT_APP_PATH, SELF_BUILT_TENANT_PATH, TENANT_ACCESS_TOKEN,
     TokenAnswer, TokenRequest,
 };
+use super::{UsedToken, refresh_lease};
 use crate::config::{AppType, Config};
 use crate::endpoint::TokenKind;
 use crate::error::{Error, Result};
@@ -23,14 +23,6 @@ use crate::runtime::HttpClient;
 use crate::secret::Secret;
 use crate::ticket::AppTicketStore;
 use crate::transport::Transport;
-
-/// A managed token as a call used it: where it is stored, and its value (to evict only that
-/// one when the platform rejects it).
-#[derive(Clone)]
-pub(crate) struct UsedToken {
-    pub(crate) key: Arc<str>,
-    pub(crate) value: Secret,
-}
 
 /// Fetches, keeps, refreshes and evicts the client's managed tokens.
 pub(crate) struct TokenManager {
@@ -169,7 +161,7 @@ impl TokenManager {
         let policy = io.config.token_refresh_lock;
         let started = runtime.now_millis();
         let max_wait = u64::try_from(policy.max_wait.as_millis()).unwrap_or(u64::MAX);
-        let lease = refresh_lease(io, key, policy.ttl);
+        let lease = refresh_lease(io.runtime, key, policy.ttl);
         loop {
             let now = runtime.now_millis();
             let stored = store.get(key).await;
@@ -412,18 +404,6 @@ fn stored_token<H>(io: &Transport<'_, H>, value: Secret, expire_secs: u64) -> St
         expires_at_millis: now.saturating_add(lifetime),
         refresh_at_millis: now.saturating_add(lifetime - margin),
     }
-}
-
-/// A claim on refreshing `key`, with 128 random bits as its fencing value.
-pub(super) fn refresh_lease<H>(
-    io: &Transport<'_, H>,
-    key: &str,
-    ttl: Duration,
-) -> Option<RefreshLease> {
-    let mut bytes = [0u8; 16];
-    io.runtime.fill_random(&mut bytes).ok()?;
-    let fencing: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Some(RefreshLease::new(key, fencing, ttl))
 }
 
 /// Posts a token request (no `Authorization`) and reads its top-level answer.

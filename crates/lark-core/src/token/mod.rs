@@ -8,7 +8,7 @@ mod store;
 mod user;
 mod wire;
 
-pub(crate) use manager::{TokenManager, UsedToken};
+pub(crate) use manager::TokenManager;
 pub use store::{
     MemoryTokenStore, RefreshLease, RefreshLockPolicy, StoredToken, TOKEN_INVALID_CODES, TokenStore,
 };
@@ -16,3 +16,28 @@ pub use store::{
 pub(crate) use user::user_key;
 #[cfg(feature = "user-tokens")]
 pub use user::{MemoryUserTokenStore, StoredUserToken, UserTokenStore};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::secret::Secret;
+
+/// A managed token as a call used it: where it is stored, and its value (to evict only that
+/// one when the platform rejects it).
+#[derive(Clone)]
+pub(crate) struct UsedToken {
+    pub(crate) key: Arc<str>,
+    pub(crate) value: Secret,
+}
+
+/// A claim on refreshing `key`, with 128 random bits as its fencing value.
+pub(crate) fn refresh_lease(
+    runtime: &dyn crate::runtime::Runtime,
+    key: &str,
+    ttl: Duration,
+) -> Option<RefreshLease> {
+    let mut bytes = [0u8; 16];
+    runtime.fill_random(&mut bytes).ok()?;
+    let fencing: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Some(RefreshLease::new(key, fencing, ttl))
+}

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::manager::UsedToken;
 use super::store::RefreshLease;
+use super::{UsedToken, refresh_lease};
 use crate::error::{Error, Result};
 use crate::oauth::{Grant, OAuthError, TokenEndpoint, UserToken, read_token_answer, token_request};
 use crate::runtime::{BoxFuture, HttpClient, MaybeSend, MaybeSync};
@@ -314,7 +314,7 @@ impl UserTokens {
         let margin = margin_millis(io);
         let started = runtime.now_millis();
         let max_wait = u64::try_from(policy.max_wait.as_millis()).unwrap_or(u64::MAX);
-        let lease = super::manager::refresh_lease(io, key, policy.ttl).ok_or_else(|| {
+        let lease = refresh_lease(io.runtime, key, policy.ttl).ok_or_else(|| {
             Error::Build("no randomness for a refresh claim's fencing value".into())
         })?;
         loop {
