@@ -108,20 +108,16 @@ async fn events(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
             _ => return bad("`fragments` must be a whole number from 1 to 64"),
         },
     };
-    let via = match request.get("via").and_then(Value::as_str) {
-        None | Some("ws") => Via::Ws { fragments },
-        Some("http") => Via::Http,
-        Some(other) => return bad(format!("`via` must be \"ws\" or \"http\", not {other:?}")),
+    let via = match via(&request, fragments) {
+        Ok(via) => via,
+        Err(why) => return bad(why),
     };
     if via == Via::Http && fragments != 1 {
         return bad("`fragments` is for the long connection only");
     }
-    let timeout = match request.get("timeout_ms") {
-        None | Some(Value::Null) => DEFAULT_WAIT,
-        Some(ms) => match ms.as_u64() {
-            Some(ms) => Duration::from_millis(ms).min(MAX_WAIT),
-            None => return bad("`timeout_ms` must be a whole number of milliseconds"),
-        },
+    let timeout = match wait(&request) {
+        Ok(timeout) => timeout,
+        Err(why) => return bad(why),
     };
     let delivered = delivery::deliver(&shared, event, via, timeout).await;
     ok(delivered.to_json(via))
@@ -140,10 +136,9 @@ async fn people_messages(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
         Ok(message) => message,
         Err(why) => return bad(why),
     };
-    let via = match request.get("via").and_then(Value::as_str) {
-        None | Some("ws") => Via::Ws { fragments: 1 },
-        Some("http") => Via::Http,
-        Some(other) => return bad(format!("`via` must be \"ws\" or \"http\", not {other:?}")),
+    let via = match via(&request, 1) {
+        Ok(via) => via,
+        Err(why) => return bad(why),
     };
     let times = match request.get("times") {
         None | Some(Value::Null) => 1,
@@ -152,12 +147,9 @@ async fn people_messages(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
             _ => return bad("`times` must be a whole number from 1 to 16"),
         },
     };
-    let timeout = match request.get("timeout_ms") {
-        None | Some(Value::Null) => DEFAULT_WAIT,
-        Some(ms) => match ms.as_u64() {
-            Some(ms) => Duration::from_millis(ms).min(MAX_WAIT),
-            None => return bad("`timeout_ms` must be a whole number of milliseconds"),
-        },
+    let timeout = match wait(&request) {
+        Ok(timeout) => timeout,
+        Err(why) => return bad(why),
     };
     let mut event = crate::people::post(&shared, &message);
     let mut deliveries = Vec::new();
@@ -176,6 +168,27 @@ async fn people_messages(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
         "event": event,
         "deliveries": deliveries,
     }))
+}
+
+/// A delivery's `via`: the long connection (`"ws"`, the default, in `fragments` frames) or the
+/// HTTP callback (`"http"`).
+fn via(request: &Value, fragments: usize) -> Result<Via, String> {
+    match request.get("via").and_then(Value::as_str) {
+        None | Some("ws") => Ok(Via::Ws { fragments }),
+        Some("http") => Ok(Via::Http),
+        Some(other) => Err(format!("`via` must be \"ws\" or \"http\", not {other:?}")),
+    }
+}
+
+/// How long a delivery waits for its answers: `timeout_ms`, at most [`MAX_WAIT`].
+fn wait(request: &Value) -> Result<Duration, String> {
+    match request.get("timeout_ms") {
+        None | Some(Value::Null) => Ok(DEFAULT_WAIT),
+        Some(ms) => ms
+            .as_u64()
+            .map(|ms| Duration::from_millis(ms).min(MAX_WAIT))
+            .ok_or_else(|| "`timeout_ms` must be a whole number of milliseconds".to_owned()),
+    }
 }
 
 fn callback_json(c: &Callback) -> Value {

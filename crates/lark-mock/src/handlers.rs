@@ -473,18 +473,7 @@ pub(crate) async fn user_info(
             "this endpoint accepts only a user access token",
         ));
     };
-    let known = shared
-        .data()
-        .users
-        .iter()
-        .find(|u| u.open_id == open_id)
-        .cloned();
-    let user = known.unwrap_or_else(|| {
-        let key = open_id.strip_prefix("ou_").unwrap_or(&open_id);
-        let mut user = MockUser::new(key, key);
-        user.open_id.clone_from(&open_id);
-        user
-    });
+    let user = shared.data().user_or_derived(&open_id);
     Ok(success(json!({
         "name": user.name,
         "en_name": user.name,

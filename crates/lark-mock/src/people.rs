@@ -13,7 +13,7 @@ use crate::delivery::{Delivered, Via};
 use crate::handlers::p2p_chat;
 use crate::mock::MockServer;
 use crate::reply::now_millis;
-use crate::state::{MockUser, Shared};
+use crate::state::Shared;
 
 /// Someone mentioned in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -310,17 +310,7 @@ impl MockServer {
 pub(crate) fn post(shared: &Shared, message: &UserMessage) -> Value {
     {
         let mut data = shared.data();
-        let sender = data
-            .users
-            .iter()
-            .find(|u| u.open_id == message.from)
-            .cloned()
-            .unwrap_or_else(|| {
-                let key = message.from.strip_prefix("ou_").unwrap_or(&message.from);
-                let mut user = MockUser::new(key, key);
-                user.open_id.clone_from(&message.from);
-                user
-            });
+        let sender = data.user_or_derived(&message.from);
         let chat_id = match &message.to {
             To::Chat(chat_id) => chat_id.clone(),
             To::Bot => p2p_chat(&mut data, &sender),
@@ -343,14 +333,12 @@ pub(crate) fn post(shared: &Shared, message: &UserMessage) -> Value {
             .iter()
             .enumerate()
             .map(|(n, m)| {
-                let known = data.users.iter().find(|u| u.open_id == m.open_id);
-                let (union_id, user_id) = match known {
-                    Some(u) => (u.union_id.clone(), u.user_id.clone()),
-                    None if m.open_id == MockServer::BOT_OPEN_ID => (String::new(), String::new()),
-                    None => {
-                        let key = m.open_id.strip_prefix("ou_").unwrap_or(&m.open_id);
-                        (format!("on_{key}"), key.to_owned())
-                    }
+                // The bot has an open id only.
+                let (union_id, user_id) = if m.open_id == MockServer::BOT_OPEN_ID {
+                    (String::new(), String::new())
+                } else {
+                    let user = data.user_or_derived(&m.open_id);
+                    (user.union_id, user.user_id)
                 };
                 json!({
                     "key": format!("@_user_{}", n + 1),

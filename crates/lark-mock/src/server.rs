@@ -269,11 +269,7 @@ async fn ws_endpoint(
     headers: http::HeaderMap,
     body: Bytes,
 ) -> Response {
-    let audience = headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let audience = crate::accounts::host(&headers).to_owned();
     crate::ws::endpoint(
         &shared.ws,
         &body,

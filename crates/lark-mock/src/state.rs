@@ -160,6 +160,23 @@ pub(crate) struct Data {
     pub(crate) cardkit: crate::cardkit::store::Cards,
 }
 
+impl Data {
+    /// The user the mock knows by `open_id`, else one whose other ids, name and email are
+    /// derived from it (`ou_x` → `on_x`, `x`, `x@example.com`): people the tests name freely.
+    pub(crate) fn user_or_derived(&self, open_id: &str) -> MockUser {
+        self.users
+            .iter()
+            .find(|u| u.open_id == open_id)
+            .cloned()
+            .unwrap_or_else(|| {
+                let key = open_id.strip_prefix("ou_").unwrap_or(open_id);
+                let mut user = MockUser::new(key, key);
+                open_id.clone_into(&mut user.open_id);
+                user
+            })
+    }
+}
+
 /// Everything the handlers share.
 #[derive(Debug)]
 pub(crate) struct Shared {

@@ -116,6 +116,14 @@ pub(crate) fn verify_assertion(
     assertion::verify(assertion, app_id, &key, audience, &mut accounts.assertions)
 }
 
+/// The host a request was sent to (`Host`): the audience its client assertion must name.
+pub(crate) fn host(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+}
+
 /// How a token request's app proved itself.
 #[derive(PartialEq, Eq)]
 enum Proof {
@@ -263,10 +271,7 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
     let fields = fields(&headers, &body);
     let mut accounts = lock(&shared.accounts);
     accounts.token_requests += 1;
-    let audience = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
+    let audience = host(&headers);
     let (app_id, proof) = match client(&shared, &mut accounts, &fields, audience) {
         Ok(client) => client,
         Err(why) => return refuse(20_001, "invalid_client", why),
@@ -435,10 +440,7 @@ async fn device_authorization(
     body: Bytes,
 ) -> Response {
     let fields = fields(&headers, &body);
-    let audience = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
+    let audience = host(&headers);
     let proven = client(&shared, &mut lock(&shared.accounts), &fields, audience);
     let app_id = match proven {
         Ok((app_id, _)) => app_id,
