@@ -26,6 +26,18 @@ pub struct UserIds {
     pub user_id: Option<String>,
 }
 
+/// [`UserIds`] from a typed event's id struct (each event type has its own, of one shape).
+macro_rules! user_ids {
+    ($ids:expr) => {{
+        let ids = $ids;
+        UserIds {
+            open_id: ids.open_id,
+            union_id: ids.union_id,
+            user_id: ids.user_id,
+        }
+    }};
+}
+
 /// An event of the channel other than a message.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -89,11 +101,7 @@ impl ChannelEvent {
                         .reaction_type
                         .and_then(|t| t.emoji_type)
                         .unwrap_or_default(),
-                    operator: UserIds {
-                        open_id: user.open_id,
-                        union_id: user.union_id,
-                        user_id: user.user_id,
-                    },
+                    operator: user_ids!(user),
                     operator_type: r.operator_type.unwrap_or_default(),
                     action_time: r.action_time.and_then(|t| t.parse().ok()),
                 })
@@ -103,11 +111,7 @@ impl ChannelEvent {
                 let op = e.operator_id.unwrap_or_default();
                 Ok(Self::BotAdded {
                     chat_id: required(e.chat_id, "chat_id")?,
-                    operator: UserIds {
-                        open_id: op.open_id,
-                        union_id: op.union_id,
-                        user_id: op.user_id,
-                    },
+                    operator: user_ids!(op),
                     name: e.name,
                 })
             }
@@ -116,11 +120,7 @@ impl ChannelEvent {
                 let op = e.operator_id.unwrap_or_default();
                 Ok(Self::BotRemoved {
                     chat_id: required(e.chat_id, "chat_id")?,
-                    operator: UserIds {
-                        open_id: op.open_id,
-                        union_id: op.union_id,
-                        user_id: op.user_id,
-                    },
+                    operator: user_ids!(op),
                     name: e.name,
                 })
             }
