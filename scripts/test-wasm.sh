@@ -52,7 +52,7 @@ npm_ci() { # npm ci in $1 unless node_modules already matches its package-lock.j
 npm_ci "$PKG"
 
 # ---------------------------------------------------------------- the npm package's wasm
-# Three builds: full (client + events + bot), client only, bot only; each goes through
+# Three builds: full (client + events + bot + files + users), client only, bot only; each goes through
 # wasm-bindgen --target web (runs in workerd, browsers, extensions and Node) and wasm-opt -Oz
 # from npm binaryen (Debian's binaryen 108 breaks the output), and its glue is minified.
 #
@@ -94,7 +94,7 @@ build_variant() { # name features
         "$out/lark_wasm.js" --outfile="$out/lark_wasm.js"
 }
 step "build the npm package's wasm (full, client, bot)"
-build_variant full client,events,bot,ws,files
+build_variant full client,events,bot,ws,files,users
 build_variant client client
 build_variant bot bot
 [ "$MODE" = build ] && exit 0

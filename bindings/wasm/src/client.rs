@@ -23,12 +23,25 @@ pub struct WasmClient {
 impl WasmClient {
     /// A client from the options of `new LarkClient(options)` (see `options.rs`): the app,
     /// where its requests go, its stores (`tokenStore`: async `get`, `set`, `delete`, and
-    /// optionally `tryAcquireRefresh`/`releaseRefresh`; `appTicketStore`: async `get`, `set`)
-    /// and the rest of `LarkClientOptions`.
+    /// optionally `tryAcquireRefresh`/`releaseRefresh`; `appTicketStore`: async `get`, `set`;
+    /// with the `users` feature `userTokenStore`, see `users.rs`, and `accountsBaseUrl`, the
+    /// OAuth host of a custom base URL) and the rest of `LarkClientOptions`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<WasmClient, JsValue> {
-        let (config, options) = crate::options::config(&options)?;
+        let source = options;
+        let (config, options) = crate::options::config(&source)?;
+        #[cfg(feature = "users")]
+        let config = match get_string(&source, "accountsBaseUrl") {
+            Some(url) => {
+                config.accounts_base_url(crate::options::http_url("accountsBaseUrl", url)?)
+            }
+            None => config,
+        };
         let mut builder = Client::builder(config, FetchClient::new(), FetchRuntime);
+        #[cfg(feature = "users")]
+        if let Some(store) = get(&source, "userTokenStore") {
+            builder = builder.user_token_store(crate::users::JsUserTokenStore::new(store)?);
+        }
         if let Some(store) = options.token_store {
             builder = builder.token_store(JsTokenStore::new(store)?);
         }
@@ -47,8 +60,8 @@ impl WasmClient {
     /// by `request`); `pathValues` is `[name, value, ...]`; `query` is `[key, value, ...]`,
     /// already flattened; `body` is JSON text, or `undefined`; `parts` is a multipart form as
     /// `[[name, string | Uint8Array, fileName?, contentType?], ...]`; `options` holds
-    /// `userAccessToken`, `tenantAccessToken`, `helpDesk` (`{ id, token }`), `tenantKey`,
-    /// `headers` and `timeoutMs`.
+    /// `userAccessToken`, `asUser` (a user signed in through `users`), `tenantAccessToken`,
+    /// `helpDesk` (`{ id, token }`), `tenantKey`, `headers` and `timeoutMs`.
     pub async fn call(
         &self,
         spec: js_sys::Array,
@@ -217,6 +230,17 @@ pub(crate) fn request_options(options: &JsValue) -> Result<RequestOptions, JsVal
     }
     if let Some(token) = get_string(options, "userAccessToken") {
         out = out.user_access_token(token);
+    }
+    #[cfg(feature = "users")]
+    if let Some(user) = get_string(options, "asUser") {
+        out = out.as_user(user);
+    }
+    #[cfg(not(feature = "users"))]
+    if get(options, "asUser").is_some() {
+        return Err(lark_error(
+            "build",
+            "asUser: user sign-in needs the full build (import lark-sdk)",
+        ));
     }
     if let Some(token) = get_string(options, "tenantAccessToken") {
         out = out.tenant_access_token(token);

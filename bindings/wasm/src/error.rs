@@ -39,7 +39,8 @@ pub(crate) fn lark_error(kind: &str, message: &str) -> JsValue {
 
 /// Turns an SDK error into a `LarkError` whose `kind` says what happened: `build` (nothing was
 /// sent), `transport`, `timeout`, `api` (with `code`, `msg`, `logId`, `httpStatus`, `body`),
-/// `decode` (with `httpStatus` and the raw `body`), `token`, `event`, `pagination`.
+/// `decode` (with `httpStatus` and the raw `body`), `token`, `event`, `pagination`, and with
+/// the `users` feature `oauth` (a refused sign-in or refresh, with `mustReauthorize`).
 pub(crate) fn to_js(error: lark_core::Error) -> JsValue {
     let kind = match &error {
         lark_core::Error::Build(_) => "build",
@@ -50,6 +51,8 @@ pub(crate) fn to_js(error: lark_core::Error) -> JsValue {
         lark_core::Error::Token { .. } => "token",
         lark_core::Error::Event(_) => "event",
         lark_core::Error::Pagination(_) => "pagination",
+        #[cfg(feature = "users")]
+        lark_core::Error::OAuth(_) => "oauth",
         _ => "other",
     };
     let js = lark_error(kind, &error.to_string());
@@ -66,6 +69,11 @@ pub(crate) fn to_js(error: lark_core::Error) -> JsValue {
         set(&js, "httpStatus", status);
     }
     match &error {
+        // A login the platform ended (or none stored): the user has to sign in again.
+        #[cfg(feature = "users")]
+        lark_core::Error::OAuth(oauth) => {
+            set(&js, "mustReauthorize", oauth.must_reauthorize());
+        }
         lark_core::Error::Api(api) => {
             set(&js, "msg", api.msg.as_str());
             set(&js, "body", String::from_utf8_lossy(&api.body).as_ref());

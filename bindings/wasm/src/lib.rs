@@ -37,5 +37,7 @@ pub mod pages;
 mod read;
 #[cfg(feature = "client")]
 mod store;
+#[cfg(feature = "users")]
+pub mod users;
 #[cfg(feature = "ws")]
 pub mod ws;

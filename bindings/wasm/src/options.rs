@@ -12,7 +12,7 @@ use crate::error::build_error;
 use crate::read::wrong;
 
 /// An `http://` or `https://` URL.
-fn http_url(name: &str, url: String) -> Result<String, JsValue> {
+pub(crate) fn http_url(name: &str, url: String) -> Result<String, JsValue> {
     if url.starts_with("https://") || url.starts_with("http://") {
         Ok(url)
     } else {

@@ -20,7 +20,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::error::{get, get_string, lark_error, set};
 
 /// A method of `object`, when it has one.
-fn method(object: &JsValue, name: &str) -> Option<js_sys::Function> {
+pub(crate) fn method(object: &JsValue, name: &str) -> Option<js_sys::Function> {
     get(object, name).and_then(|f| f.dyn_into().ok())
 }
 
@@ -34,7 +34,7 @@ async fn settle(value: JsValue) -> Result<JsValue, JsValue> {
 
 /// Calls `function` on `object` with `args` and awaits the answer; a throw or a rejection is a
 /// [`StoreError`] saying which method failed (never what was stored).
-async fn call(
+pub(crate) async fn call(
     object: &JsValue,
     function: &js_sys::Function,
     name: &str,
@@ -74,19 +74,10 @@ impl JsTokenStore {
                 "`tokenStore` needs async `get(key)` and `set(key, token)` methods",
             ));
         };
-        let lease = match (
-            method(&object, "tryAcquireRefresh"),
-            method(&object, "releaseRefresh"),
-        ) {
-            (Some(acquire), Some(release)) => Some((acquire, release)),
-            (None, None) => None,
-            _ => {
-                return Err(lark_error(
-                    "build",
-                    "`tokenStore` needs both `tryAcquireRefresh(lease)` and `releaseRefresh(lease)`, or neither",
-                ));
-            }
-        };
+        let lease = lease_methods(
+            &object,
+            "`tokenStore` needs both `tryAcquireRefresh(lease)` and `releaseRefresh(lease)`, or neither",
+        )?;
         Ok(Self {
             delete: method(&object, "delete"),
             get: get_fn,
@@ -168,37 +159,62 @@ impl TokenStore for JsTokenStore {
         &'a self,
         lease: &'a RefreshLease,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move {
-            let Some((acquire, _)) = &self.lease else {
-                // No shared claim: the client's in-process single-flight is all there is.
-                return Ok(true);
-            };
-            let answer = call(
-                &self.object,
-                acquire,
-                "tryAcquireRefresh",
-                &[&lease_object(lease)],
-            )
-            .await?;
-            answer
-                .as_bool()
-                .ok_or_else(|| StoreError::new("tryAcquireRefresh must answer true or false"))
-        })
+        Box::pin(claim(&self.object, &self.lease, lease))
     }
 
     fn release_refresh<'a>(&'a self, lease: &'a RefreshLease) -> BoxFuture<'a, ()> {
-        Box::pin(async move {
-            if let Some((_, release)) = &self.lease {
-                // A claim that cannot be released lapses after its TTL.
-                let _ = call(
-                    &self.object,
-                    release,
-                    "releaseRefresh",
-                    &[&lease_object(lease)],
-                )
-                .await;
-            }
-        })
+        Box::pin(unclaim(&self.object, &self.lease, lease))
+    }
+}
+
+/// A store's `tryAcquireRefresh` and `releaseRefresh`: both, neither (`None`), or the error
+/// `needs_both` (a claim that is never released would make every other instance wait out its
+/// TTL).
+pub(crate) fn lease_methods(
+    object: &JsValue,
+    needs_both: &str,
+) -> Result<Option<(js_sys::Function, js_sys::Function)>, JsValue> {
+    match (
+        method(object, "tryAcquireRefresh"),
+        method(object, "releaseRefresh"),
+    ) {
+        (Some(acquire), Some(release)) => Ok(Some((acquire, release))),
+        (None, None) => Ok(None),
+        _ => Err(lark_error("build", needs_both)),
+    }
+}
+
+/// Claims a refresh through a store's `tryAcquireRefresh`, shared by the token stores.
+pub(crate) async fn claim(
+    object: &JsValue,
+    methods: &Option<(js_sys::Function, js_sys::Function)>,
+    lease: &RefreshLease,
+) -> Result<bool, StoreError> {
+    let Some((acquire, _)) = methods else {
+        // No shared claim: the client's in-process single-flight is all there is.
+        return Ok(true);
+    };
+    let answer = call(
+        object,
+        acquire,
+        "tryAcquireRefresh",
+        &[&lease_object(lease)],
+    )
+    .await?;
+    answer
+        .as_bool()
+        .ok_or_else(|| StoreError::new("tryAcquireRefresh must answer true or false"))
+}
+
+/// Gives a claim up through a store's `releaseRefresh`.
+pub(crate) async fn unclaim(
+    object: &JsValue,
+    methods: &Option<(js_sys::Function, js_sys::Function)>,
+    lease: &RefreshLease,
+) {
+    if let Some((_, release)) = methods {
+        // A claim that cannot be released lapses after its TTL.
+        let _ = call(object, release, "releaseRefresh", &[&lease_object(lease)]).await;
     }
 }
 
