@@ -30,6 +30,8 @@ export const AppType = Object.freeze({ SelfBuild: 'self_built', ISV: 'marketplac
 export const withTenantKey = (tenantKey) => ({ tenantKey });
 /** node-sdk's `lark.withUserAccessToken(token)`: acts for a user. */
 export const withUserAccessToken = (userAccessToken) => ({ userAccessToken });
+/** `lark.withUser(key)`: acts for a user signed in with `client.users` (refreshed as needed; the full build). */
+export const withUser = (asUser) => ({ asUser });
 /** node-sdk's `lark.withTenantToken(token)`: a tenant access token got elsewhere, sent as it is (never refreshed). */
 export const withTenantToken = (tenantAccessToken) => ({ tenantAccessToken });
 /** node-sdk's `lark.withHelpDeskCredential(id, token)`: helpdesk credentials for this call. */
@@ -244,9 +246,10 @@ function withFiles(files) {
  * The `LarkClient` class over one wasm build with the services of `catalog` (all of them, or
  * one for `lark-sdk/api/<service>`). `EventDispatcher` is the build's dispatcher class,
  * or undefined for a build without events; `files` is files.js for a build with file
- * transfers, or undefined (the client-only build leaves both out, so a Worker does not bundle them).
+ * transfers, or undefined (the client-only build leaves both out, so a Worker does not bundle them);
+ * `users` is users.js for a build with signed-in users, or undefined.
  */
-export function larkClientClass(glue, wasm, EventDispatcher, catalog, files) {
+export function larkClientClass(glue, wasm, EventDispatcher, catalog, files, users) {
   class LarkClient {
     /**
      * @param {import('./index.js').LarkClientOptions} options
@@ -315,6 +318,12 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog, files) {
     /** Stores the `app_ticket` pushed to a marketplace app. */
     setAppTicket(ticket) {
       return cores.get(this).token(2, String(ticket));
+    }
+
+    /** Signed-in users: `beginSignIn`, `finishSignIn`, `signOut`, `accessToken`, `status` (users.js). */
+    get users() {
+      if (users === undefined) throw buildError('user sign-in needs the full build: import lark-sdk');
+      return users.usersOf(cores.get(this));
     }
 
     /**

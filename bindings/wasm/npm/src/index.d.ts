@@ -27,6 +27,8 @@ import type { LarkClientOptions } from './generated/options.js';
 export interface CallOptions {
   /** Acts for a user (for endpoints that accept user access tokens). */
   userAccessToken?: string;
+  /** Acts for a user signed in with `client.users` (its stored token, refreshed as needed; the full build). */
+  asUser?: string;
   /** A tenant access token got elsewhere, sent instead of the client's own (never refreshed). */
   tenantAccessToken?: string;
   /** Helpdesk credentials for this call (helpdesk endpoints), over the client's. */
@@ -95,12 +97,15 @@ export interface RawRequestFields {
 /**
  * An error from the SDK. `kind`: `build` (nothing was sent), `transport`, `timeout`, `api` (the
  * platform answered a non-zero `code`), `decode` (the answer was not what the endpoint sends;
- * `body` keeps it), `token`, `event`, `pagination` (a page-token cycle or the `maxPages` limit).
+ * `body` keeps it), `token`, `event`, `pagination` (a page-token cycle or the `maxPages` limit),
+ * `oauth` (a refused sign-in or user-token refresh; `mustReauthorize`: the user has to sign in again).
  */
 export interface LarkError extends Error {
   name: 'LarkError';
-  kind: 'build' | 'transport' | 'timeout' | 'api' | 'decode' | 'token' | 'event' | 'pagination' | 'ws' | 'other';
+  kind: 'build' | 'transport' | 'timeout' | 'api' | 'decode' | 'token' | 'event' | 'pagination' | 'ws' | 'oauth' | 'other';
   code?: number;
+  /** For `oauth`: the login is gone and the user has to sign in again. */
+  mustReauthorize?: boolean;
   msg?: string;
   logId?: string;
   /** The HTTP status of the answer. */
@@ -124,6 +129,8 @@ export declare function withUserAccessToken(userAccessToken: string): CallOption
 export declare function withTenantToken(tenantAccessToken: string): CallOptions;
 /** node-sdk's `lark.withHelpDeskCredential(id, token)`. */
 export declare function withHelpDeskCredential(id: string, token: string): CallOptions;
+/** `lark.withUser(key)`: acts for a user signed in with `client.users` (the full build). */
+export declare function withUser(user: string): CallOptions;
 /** node-sdk's `lark.withAll([...])`. */
 export declare function withAll(options: CallOptions[]): CallOptions;
 
@@ -283,6 +290,71 @@ export declare class WSClient {
 
 export declare function isLarkError(error: unknown): error is LarkError;
 
+/** A user's login as a `userTokenStore` keeps it (Unix milliseconds). Secret: keep it private. */
+export interface StoredUserLogin {
+  accessToken: string;
+  /** Single-use: each refresh answers the next one. */
+  refreshToken: string | null;
+  expiresAt: number;
+  refreshExpiresAt: number | null;
+  /** The granted scope, space-separated. */
+  scope: string;
+}
+
+/** Keeps signed-in users' logins outside the instance (shared by every instance that uses it). */
+export interface UserTokenStore {
+  get(key: string): Promise<StoredUserLogin | null> | StoredUserLogin | null;
+  set(key: string, login: StoredUserLogin): Promise<void> | void;
+  delete(key: string): Promise<void> | void;
+  /** With `releaseRefresh`: one refresh of a user at a time across instances (the token store's lease). */
+  tryAcquireRefresh?(lease: { key: string; fencing: string; ttlMs: number }): Promise<boolean>;
+  releaseRefresh?(lease: { key: string; fencing: string; ttlMs: number }): Promise<void>;
+}
+
+/** The options of a build with signed-in users (`lark-sdk`). */
+export interface LarkClientUserOptions {
+  /** Keeps signed-in users' logins; by default they live in the instance. */
+  userTokenStore?: UserTokenStore;
+  /** The OAuth (accounts) host of a custom `baseUrl` (a proxy, lark-mock); `domain`'s by default. */
+  accountsBaseUrl?: string;
+}
+
+/** A sign-in begun with `client.users.beginSignIn`: keep it (it holds the PKCE verifier) until the redirect. */
+export interface PendingSignIn {
+  /** Where to send the user. */
+  url: string;
+  state: string;
+  codeVerifier: string;
+  redirectUri: string;
+}
+
+/** What is known of a login without its tokens. */
+export interface UserLoginStatus {
+  scope: string;
+  expiresAt: number;
+  refreshExpiresAt: number | null;
+}
+
+/** `client.users`: signs users in (code flow with PKCE) and keeps their tokens (the full build). */
+export interface LarkUsers {
+  beginSignIn(options: { redirectUri: string; scopes?: string[] }): Promise<PendingSignIn>;
+  /** Checks the redirect's state, trades its code and stores the login under `user`. */
+  finishSignIn(user: string, pending: PendingSignIn, redirect: string | URL | Request): Promise<UserLoginStatus>;
+  signOut(user: string): Promise<void>;
+  /** The user's access token, refreshed when due; a `LarkError` with `mustReauthorize` when the login ended. */
+  accessToken(user: string): Promise<string>;
+  status(user: string): Promise<UserLoginStatus | null>;
+}
+
+/**
+ * Signs `user` in from an MV3 extension through `chrome.identity.launchWebAuthFlow` (the
+ * `identity` permission; the redirect URI is `chrome.identity.getRedirectURL(path)`).
+ */
+export declare function signInWithWebAuthFlow(
+  client: LarkClient,
+  options: { user: string; scopes?: string[]; interactive?: boolean; path?: string; identity?: unknown },
+): Promise<UserLoginStatus>;
+
 /** What every `LarkClient` has beside its services. */
 export interface LarkClientCore {
   /** Any endpoint; the answer is the whole JSON body after the `code` check. */
@@ -296,6 +368,8 @@ export interface LarkClientCore {
   tenantAccessToken(tenantKey?: string): Promise<string>;
   appAccessToken(): Promise<string>;
   setAppTicket(ticket: string): Promise<void>;
+  /** Signed-in users (the full build; elsewhere it throws). */
+  readonly users: LarkUsers;
   /** An event dispatcher with this client's encrypt key and verification token. */
   readonly events: EventDispatcher;
   on(type: string, handler: EventHandler): this;
@@ -313,7 +387,7 @@ export interface LarkClientCore {
  * the default version.
  */
 export interface LarkClient extends LarkClientCore, Services {}
-export declare const LarkClient: { new (options: LarkClientOptions): LarkClient; prototype: LarkClient };
+export declare const LarkClient: { new (options: LarkClientOptions & LarkClientUserOptions): LarkClient; prototype: LarkClient };
 /** node-sdk's name of the client. */
 export declare const Client: typeof LarkClient;
 export type Client = LarkClient;

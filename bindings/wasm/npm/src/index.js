@@ -4,16 +4,18 @@ import { glue, wasm } from './full.js';
 import { customBotClass } from './custom-bot.js';
 import { larkClientClass } from './client.js';
 import * as files from './files.js';
+import * as users from './users.js';
 import { cardActionHandlerClass, eventDispatcherClass } from './events.js';
 import { wsClientClass } from './ws.js';
 
 import { CATALOG } from './generated/catalog.js';
 
-export { AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUserAccessToken } from './client.js';
+export { AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUser, withUserAccessToken } from './client.js';
+export { signInWithWebAuthFlow } from './users.js';
 export { CATALOG, ENDPOINTS } from './generated/catalog.js';
 /** Message contents and card JSON 2.0 builders (also `lark-sdk/message`). */
 export * as message from './message.js';
-export { DurableObjectDedupStore, DurableObjectRefreshLock, KvAppTicketStore, KvEventDedupStore, KvTokenStore, LarkCoordinator } from './stores.js';
+export { DurableObjectDedupStore, DurableObjectRefreshLock, KvAppTicketStore, KvEventDedupStore, KvTokenStore, KvUserTokenStore, LarkCoordinator, userSignInRoutes } from './stores.js';
 
 /** Loads the wasm (a URL, Response, bytes or WebAssembly.Module; by default the packaged file). */
 export const init = (input) => wasm.init(input);
@@ -26,6 +28,6 @@ export const EventDispatcher = eventDispatcherClass(glue, wasm);
 export const CardActionHandler = /* @__PURE__ */ cardActionHandlerClass(EventDispatcher);
 export { adaptDefault, adaptExpress, adaptKoa, adaptKoaRouter } from './adapters.js';
 export const WSClient = wsClientClass(glue, wasm);
-export const LarkClient = larkClientClass(glue, wasm, EventDispatcher, CATALOG, files);
+export const LarkClient = larkClientClass(glue, wasm, EventDispatcher, CATALOG, files, users);
 /** node-sdk's name of the client. */
 export const Client = LarkClient;

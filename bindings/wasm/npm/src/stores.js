@@ -37,6 +37,21 @@ function isToken(value) {
   );
 }
 
+function isLogin(value) {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof value.accessToken === 'string' &&
+    Number.isFinite(value.expiresAt) &&
+    (value.refreshToken === null || typeof value.refreshToken === 'string')
+  );
+}
+
+// A login in KV this far from expiry is used as it is; closer, the lock's object is asked too.
+const LOGIN_FRESH_MS = 10 * 60 * 1000;
+// How long a Durable Object remembers a removed login: longer than KV takes to show the removal.
+const LOGIN_TOMBSTONE_MS = 5 * 60 * 1000;
+
 /**
  * A Durable Object namespace (the binding of `LarkCoordinator`) seen through one object of it.
  * @internal
@@ -104,6 +119,25 @@ export class DurableObjectRefreshLock {
   async deleteToken(key) {
     await this.#coordinator.call('token/delete', { key });
   }
+
+  /**
+   * The newest user login stored under `key` through this lock: `{ known: false }` when the
+   * object has no record, else `{ known: true, login }` (`login` null: signed out or ended).
+   */
+  async login(key) {
+    const { known, login } = await this.#coordinator.call('login/get', { key });
+    return known === true ? { known: true, login: isLogin(login) ? login : null } : { known: false };
+  }
+
+  /** Keeps `login` as the newest under `key`. */
+  async putLogin(key, login) {
+    await this.#coordinator.call('login/put', { key, login });
+  }
+
+  /** Records that `key` has no login any more (so a stale KV read does not bring it back). */
+  async deleteLogin(key) {
+    await this.#coordinator.call('login/delete', { key });
+  }
 }
 
 /**
@@ -166,6 +200,108 @@ export class KvTokenStore {
   async releaseRefresh(lease) {
     await this.#lock?.release(lease);
   }
+}
+
+/**
+ * Signed-in users' logins in Workers KV, a `userTokenStore` for `LarkClient`: each login under
+ * its key, kept until its refresh token expires. The refreshes are the client's (the Rust
+ * core's); with a `refreshLock` (a `DurableObjectRefreshLock`, the same as `KvTokenStore`'s) one
+ * instance refreshes a user at a time, and the lock's object keeps the newest login, so an
+ * instance where KV still shows a spent refresh token reads the new one instead (refresh tokens
+ * are single-use: sending a spent one ends the login). Without a lock, two locations refreshing
+ * one user at once can end that login.
+ */
+export class KvUserTokenStore {
+  #kv;
+  #prefix;
+  #lock;
+
+  /**
+   * @param kv a KV namespace binding
+   * @param options `prefix` of every key (`lark:` by default), `refreshLock`
+   */
+  constructor(kv, { prefix = 'lark:', refreshLock } = {}) {
+    need(kv, 'KvUserTokenStore', ['get', 'put', 'delete']);
+    if (refreshLock !== undefined) need(refreshLock, 'KvUserTokenStore refreshLock', ['tryAcquire', 'release', 'login', 'putLogin', 'deleteLogin']);
+    this.#kv = kv;
+    this.#prefix = String(prefix);
+    this.#lock = refreshLock;
+  }
+
+  #key(key) {
+    return `${this.#prefix}user:${key}`;
+  }
+
+  async get(key) {
+    const stored = await this.#kv.get(this.#key(key), 'json');
+    const login = isLogin(stored) ? stored : null;
+    // Fresh in KV: use it. Missing or expiring: another location may have refreshed (or ended)
+    // the login, which KV may not show here yet; the lock's object saw it.
+    if (this.#lock === undefined || (login !== null && login.expiresAt > Date.now() + LOGIN_FRESH_MS)) return login;
+    const shared = await this.#lock.login(key);
+    return shared.known ? shared.login : login;
+  }
+
+  async set(key, login) {
+    const until = Number.isFinite(login.refreshExpiresAt) ? login.refreshExpiresAt : login.expiresAt;
+    await this.#kv.put(this.#key(key), JSON.stringify(login), { expirationTtl: kvTtl(until - Date.now()) });
+    await this.#lock?.putLogin(key, login);
+  }
+
+  async delete(key) {
+    await this.#kv.delete(this.#key(key));
+    await this.#lock?.deleteLogin(key);
+  }
+
+  /** Claims the refresh of `lease.key` (the core's lease `{ key, fencing, ttlMs }`). */
+  async tryAcquireRefresh(lease) {
+    return this.#lock === undefined ? true : this.#lock.tryAcquire(lease);
+  }
+
+  async releaseRefresh(lease) {
+    await this.#lock?.release(lease);
+  }
+}
+
+/**
+ * A Worker's sign-in routes for users (the code flow with PKCE), over `client.users`:
+ * `GET {loginPath}` redirects to the authorize page, with the pending sign-in kept in KV under
+ * its `state` for `ttlSecs`; `GET` on `redirectUri`'s path finishes it (the state is checked, the
+ * code traded with the PKCE verifier, the login stored in the client's `userTokenStore`).
+ * Returns `async (request) => Response | null` (null: not one of these routes).
+ *
+ * `userOf(request)` names the user the sign-in is for (a session, a query parameter), or
+ * returns null to refuse (401). `onSignedIn(request, user, status)` makes the callback's
+ * answer (by default JSON `{ user, scope, expiresAt }`).
+ */
+export function userSignInRoutes(client, { kv, redirectUri, scopes = [], userOf, onSignedIn, loginPath = '/login', prefix = 'lark:', ttlSecs = 600 } = {}) {
+  need(kv, 'userSignInRoutes kv', ['get', 'put', 'delete']);
+  if (typeof userOf !== 'function') throw new TypeError('userSignInRoutes needs userOf(request): the user key of a sign-in');
+  const callbackPath = new URL(redirectUri).pathname;
+  const pendingKey = (state) => `${prefix}signin:${state}`;
+  return async (request) => {
+    const url = new URL(request.url);
+    if (request.method !== 'GET' || (url.pathname !== loginPath && url.pathname !== callbackPath)) return null;
+    try {
+      if (url.pathname === loginPath) {
+        const user = await userOf(request);
+        if (typeof user !== 'string' || user === '') return Response.json({ error: 'no user to sign in' }, { status: 401 });
+        const pending = await client.users.beginSignIn({ redirectUri, scopes });
+        await kv.put(pendingKey(pending.state), JSON.stringify({ user, pending }), { expirationTtl: Math.max(KV_MIN_TTL_SECS, ttlSecs) });
+        return new Response(null, { status: 302, headers: { location: pending.url, 'cache-control': 'no-store' } });
+      }
+      const state = url.searchParams.get('state');
+      const kept = state ? await kv.get(pendingKey(state), 'json') : null;
+      if (kept === null || typeof kept.user !== 'string') return Response.json({ error: 'unknown or expired sign-in: start again' }, { status: 400 });
+      // Single-use: a replayed callback finds nothing.
+      await kv.delete(pendingKey(state));
+      const status = await client.users.finishSignIn(kept.user, kept.pending, request.url);
+      return onSignedIn ? await onSignedIn(request, kept.user, status) : Response.json({ user: kept.user, scope: status.scope, expiresAt: status.expiresAt });
+    } catch (error) {
+      // The SDK's messages carry no code, verifier or token.
+      return Response.json({ error: error?.message ?? String(error), kind: error?.kind }, { status: error?.kind === 'oauth' ? 400 : 502 });
+    }
+  };
 }
 
 /**
@@ -316,6 +452,23 @@ export class LarkCoordinator {
       case 'token/delete': {
         if (key === undefined) break;
         await this.#storage.delete(`token:${key}`);
+        return Response.json({ ok: true });
+      }
+      case 'login/get': {
+        if (key === undefined) break;
+        const kept = await this.#storage.get(`login:${key}`);
+        return Response.json(kept !== undefined && kept.until > now ? { known: true, login: kept.login } : { known: false });
+      }
+      case 'login/put': {
+        if (key === undefined || !isLogin(args.login)) break;
+        const { accessToken, refreshToken, expiresAt, refreshExpiresAt, scope } = args.login;
+        const login = { accessToken, refreshToken, expiresAt, refreshExpiresAt: refreshExpiresAt ?? null, scope: typeof scope === 'string' ? scope : '' };
+        await this.#keep(`login:${key}`, { login, until: now + DAY_MS });
+        return Response.json({ ok: true });
+      }
+      case 'login/delete': {
+        if (key === undefined) break;
+        await this.#keep(`login:${key}`, { login: null, until: now + LOGIN_TOMBSTONE_MS });
         return Response.json({ ok: true });
       }
       case 'event/first-seen': {

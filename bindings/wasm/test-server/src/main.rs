@@ -9,7 +9,8 @@
 //! mock received:
 //! - `GET /messages`: every message sent through the API;
 //! - `GET /bot/:token`: the bodies a custom bot accepted;
-//! - `GET /stats`: `{ tenantTokenRequests, appTokenRequests }`;
+//! - `GET /stats`: `{ tenantTokenRequests, appTokenRequests, userTokenRefreshes }` (the last:
+//!   refreshes of user tokens the accounts host answered with fresh tokens);
 //! - `POST /expire-tokens`: expires every issued token;
 //! - `POST /push-ticket/:app_id`: issues a fresh app ticket to a marketplace app and returns it
 //!   as `{ "ticket": ... }`, for the test to push in an `app_ticket` event.
@@ -146,6 +147,7 @@ async fn stats(State(mock): State<Arc<MockServer>>) -> impl IntoResponse {
     cors(json!({
         "tenantTokenRequests": mock.tenant_token_requests(),
         "appTokenRequests": mock.app_token_requests(),
+        "userTokenRefreshes": mock.oauth_token_requests().1,
     }))
 }
 

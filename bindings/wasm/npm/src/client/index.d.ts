@@ -1,6 +1,6 @@
 // The client-only entry: LarkClient without events (its `events`, `on`, `handleEvent` and
 // `verifyAndDecrypt` throw; use the main entry for them).
-export { LarkClient, Client, isLarkError, LarkError, AppType, Domain, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUserAccessToken, CATALOG, ENDPOINTS } from '../index.js';
+export { LarkClient, Client, isLarkError, LarkError, AppType, Domain, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUser, withUserAccessToken, CATALOG, ENDPOINTS } from '../index.js';
 export type * from '../index.js';
 
 /** Loads the client-only wasm; Node and Workers entry points have already done it. */

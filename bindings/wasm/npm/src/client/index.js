@@ -5,7 +5,7 @@ import { glue, wasm } from './wasm.js';
 import { larkClientClass } from '../client.js';
 import { CATALOG } from '../generated/catalog.js';
 
-export { AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUserAccessToken } from '../client.js';
+export { AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUser, withUserAccessToken } from '../client.js';
 export { CATALOG, ENDPOINTS } from '../generated/catalog.js';
 
 /** Loads the wasm (a URL, Response, bytes or WebAssembly.Module; by default the packaged file). */
