@@ -5,6 +5,9 @@
 //   GET  /handled?id=   how many times this isolate handled the event `id`
 //   POST /isv/events    a marketplace app's event URL (its `app_ticket` events), when ISV_APP_ID is set
 //   GET  /isv/app-token whether the marketplace app gets an app access token (from the shared app_ticket)
+//   GET  /login?user=   signs a user in (code flow with PKCE): redirects to the authorize page
+//   GET  /callback      where the authorize page sends the user back; stores the login in KV
+//   GET  /me?user=      the signed-in user's user_info, called as that user
 //
 // Many isolates, many locations: with a KV namespace bound as LARK_KV, every isolate shares
 // the access tokens and the marketplace app_ticket; with the LarkCoordinator Durable Object
@@ -16,7 +19,10 @@ import {
   KvAppTicketStore,
   KvEventDedupStore,
   KvTokenStore,
+  KvUserTokenStore,
   LarkClient,
+  userSignInRoutes,
+  withUser,
 } from 'lark-sdk';
 
 // The Durable Object class must be exported by the Worker's main module to be bound.
@@ -25,11 +31,13 @@ export { LarkCoordinator } from 'lark-sdk';
 // One client per isolate: its token cache outlives a single request.
 let client;
 let isvClient;
+let signInRoutes;
 let lastEvent = null;
 const handled = new Map();
 
 function base(env) {
-  return env.LARK_BASE_URL ? { baseUrl: env.LARK_BASE_URL } : { domain: env.LARK_DOMAIN ?? 'feishu' };
+  // lark-mock (or a proxy) serves the accounts (OAuth) host too.
+  return env.LARK_BASE_URL ? { baseUrl: env.LARK_BASE_URL, accountsBaseUrl: env.LARK_ACCOUNTS_BASE_URL ?? env.LARK_BASE_URL } : { domain: env.LARK_DOMAIN ?? 'feishu' };
 }
 
 // The shared stores of one app, or none when nothing is bound (each isolate then keeps its own).
@@ -43,6 +51,8 @@ function stores(env, appId) {
     coordinator && env.LARK_DEDUP !== 'kv' ? new DurableObjectDedupStore(coordinator, { name: appId }) : new KvEventDedupStore(env.LARK_KV);
   return {
     tokenStore: new KvTokenStore(env.LARK_KV, { refreshLock }),
+    // Signed-in users' logins: refreshed by the client, one instance at a time (the same lock).
+    userTokenStore: new KvUserTokenStore(env.LARK_KV, { refreshLock }),
     appTicketStore: new KvAppTicketStore(env.LARK_KV),
     eventDedupStore,
   };
@@ -84,9 +94,33 @@ function failure(error) {
   return Response.json({ kind: error.kind, code: error.code, message: error.message }, { status: 502 });
 }
 
+// `/login` and the callback: the pending sign-in waits in KV under its state.
+function signInRoutesFor(env, request) {
+  signInRoutes ??= userSignInRoutes(clientFor(env), {
+    kv: env.LARK_KV,
+    redirectUri: env.REDIRECT_URI ?? new URL('/callback', request.url).href,
+    scopes: ['contact:user.base:readonly'],
+    // A real Worker takes the user from its session; this example takes `?user=`.
+    userOf: (req) => new URL(req.url).searchParams.get('user'),
+  });
+  return signInRoutes;
+}
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
+    if (env.LARK_KV) {
+      const answer = await signInRoutesFor(env, request)(request);
+      if (answer !== null) return answer;
+    }
+    if (request.method === 'GET' && url.pathname === '/me') {
+      try {
+        const me = await clientFor(env).authen.v1.userInfo.get({}, withUser(url.searchParams.get('user') ?? ''));
+        return Response.json({ open_id: me.data.open_id });
+      } catch (error) {
+        return Response.json({ kind: error.kind, mustReauthorize: error.mustReauthorize === true, message: error.message }, { status: error.kind === 'oauth' ? 401 : 502 });
+      }
+    }
     if (request.method === 'POST' && url.pathname === '/send') {
       const { text } = await request.json();
       try {

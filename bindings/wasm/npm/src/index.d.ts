@@ -11,7 +11,7 @@ export declare function init(input?: WasmInput | Promise<Response>): Promise<voi
 /** Loads the wasm synchronously from bytes or a compiled module. */
 export declare function initSync(module: BufferSource | WebAssembly.Module): void;
 
-import type { AppTicketStore, EventDedupStore } from './stores.js';
+import type { AppTicketStore, EventDedupStore, StoredUserLogin } from './stores.js';
 // client.drive.upload / download (and their types).
 export type * from './files.js';
 /** The stores (`TokenStore`, `AppTicketStore`, `EventDedupStore`) and their Workers KV and Durable Object implementations. */
@@ -289,17 +289,6 @@ export declare class WSClient {
 }
 
 export declare function isLarkError(error: unknown): error is LarkError;
-
-/** A user's login as a `userTokenStore` keeps it (Unix milliseconds). Secret: keep it private. */
-export interface StoredUserLogin {
-  accessToken: string;
-  /** Single-use: each refresh answers the next one. */
-  refreshToken: string | null;
-  expiresAt: number;
-  refreshExpiresAt: number | null;
-  /** The granted scope, space-separated. */
-  scope: string;
-}
 
 /** Keeps signed-in users' logins outside the instance (shared by every instance that uses it). */
 export interface UserTokenStore {

@@ -82,7 +82,64 @@ export declare class DurableObjectRefreshLock {
   token(key: string): Promise<StoredToken | null>;
   putToken(key: string, token: StoredToken): Promise<void>;
   deleteToken(key: string): Promise<void>;
+  /** The newest user login a holder stored under `key` (`known: false`: the object has none). */
+  login(key: string): Promise<{ known: false } | { known: true; login: StoredUserLogin | null }>;
+  putLogin(key: string, login: StoredUserLogin): Promise<void>;
+  /** Remembers for a while that `key` has no login, so a stale KV read does not bring it back. */
+  deleteLogin(key: string): Promise<void>;
 }
+
+/** A signed-in user's login as a `userTokenStore` keeps it (Unix milliseconds). Secret. */
+export interface StoredUserLogin {
+  accessToken: string;
+  refreshToken: string | null;
+  expiresAt: number;
+  refreshExpiresAt: number | null;
+  scope: string;
+}
+
+/**
+ * Signed-in users' logins in Workers KV, a `userTokenStore` for `LarkClient`. With
+ * `refreshLock` (the same `DurableObjectRefreshLock` as `KvTokenStore`'s), one instance
+ * refreshes a user at a time and the lock's object keeps the newest login (refresh tokens are
+ * single-use: a stale KV read must not send a spent one).
+ */
+export declare class KvUserTokenStore {
+  constructor(kv: KVNamespaceLike, options?: KvStoreOptions & { refreshLock?: DurableObjectRefreshLock });
+  get(key: string): Promise<StoredUserLogin | null>;
+  set(key: string, login: StoredUserLogin): Promise<void>;
+  delete(key: string): Promise<void>;
+  tryAcquireRefresh(lease: RefreshLease): Promise<boolean>;
+  releaseRefresh(lease: RefreshLease): Promise<void>;
+}
+
+/** The options of `userSignInRoutes`. */
+export interface UserSignInRoutesOptions {
+  /** Where pending sign-ins wait for their callback, under their `state`. */
+  kv: KVNamespaceLike;
+  /** The callback URL registered for the app; its path is the callback route. */
+  redirectUri: string;
+  scopes?: string[];
+  /** The user key a sign-in is for (a session, a query parameter), or null to refuse (401). */
+  userOf(request: Request): string | null | undefined | Promise<string | null | undefined>;
+  /** The callback's answer; by default JSON `{ user, scope, expiresAt }`. */
+  onSignedIn?(request: Request, user: string, status: { scope: string; expiresAt: number; refreshExpiresAt: number | null }): Response | Promise<Response>;
+  /** The route that starts a sign-in (`/login` by default). */
+  loginPath?: string;
+  prefix?: string;
+  /** How long a pending sign-in waits (600 s by default, at least 60). */
+  ttlSecs?: number;
+}
+
+/**
+ * A Worker's sign-in routes: `GET loginPath` redirects to the authorize page, the callback
+ * finishes the sign-in (state, PKCE) and stores the login in the client's `userTokenStore`.
+ * Resolves to null for any other request.
+ */
+export declare function userSignInRoutes(
+  client: { users: { beginSignIn(o: { redirectUri: string; scopes?: string[] }): Promise<unknown>; finishSignIn(user: string, pending: any, redirect: string): Promise<{ scope: string; expiresAt: number; refreshExpiresAt: number | null }> } },
+  options: UserSignInRoutesOptions,
+): (request: Request) => Promise<Response | null>;
 
 /**
  * Access tokens in Workers KV. With `refreshLock`, one instance refreshes a token while the

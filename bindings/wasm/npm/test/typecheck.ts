@@ -189,3 +189,29 @@ export async function givenTokens(client: LarkClient): Promise<void> {
   await client.helpdesk.v1.category.list({}, withAll([withTenantToken('t'), withHelpDeskCredential('id', 'token')]));
   await client.im.v1.chat.get({ path: { chat_id: 'oc_1' } }, imWithTenantToken('t'));
 }
+
+import { KvUserTokenStore, signInWithWebAuthFlow, userSignInRoutes, withUser, type PendingSignIn, type UserTokenStore } from 'lark-sdk';
+export async function signedInUsers(env: { KV: KVNamespaceStub; COORDINATOR: NamespaceStub }, request: Request): Promise<Response | null> {
+  const refreshLock = new DurableObjectRefreshLock(env.COORDINATOR, { name: 'cli_x' });
+  const client = new LarkClient({
+    appId: 'cli_x',
+    appSecret: 's',
+    accountsBaseUrl: 'http://127.0.0.1:1',
+    userTokenStore: new KvUserTokenStore(env.KV, { refreshLock }),
+  });
+  const pending: PendingSignIn = await client.users.beginSignIn({ redirectUri: 'https://w.example/callback', scopes: ['im:message'] });
+  const status = await client.users.finishSignIn('alice', pending, new URL('https://w.example/callback?code=c&state=s'));
+  const expires: number = status.expiresAt;
+  void expires;
+  const token: string = await client.users.accessToken('alice');
+  void token;
+  await client.authen.v1.userInfo.get({}, withUser('alice'));
+  await client.users.signOut('alice');
+  await signInWithWebAuthFlow(client, { user: 'alice', scopes: [], interactive: true });
+  const own: UserTokenStore = { get: () => null, set: () => {}, delete: () => {} };
+  new LarkClient({ appId: 'cli_x', appSecret: 's', userTokenStore: own });
+  // @ts-expect-error a user token store needs delete
+  new LarkClient({ appId: 'cli_x', appSecret: 's', userTokenStore: { get: () => null, set: () => {} } });
+  const routes = userSignInRoutes(client, { kv: env.KV, redirectUri: 'https://w.example/callback', userOf: () => 'alice' });
+  return routes(request);
+}
