@@ -1,5 +1,6 @@
 // Loads the unpacked extension in headless Chromium (Debian's /usr/bin/chromium, driven by
-// playwright-core) and checks that lark-mock received the post its service worker made.
+// playwright-core) and checks that lark-mock received the post its service worker made, and
+// that it signs a user in through chrome.identity.launchWebAuthFlow.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -71,6 +72,34 @@ test('a wrong secret comes back as the platform error, through the message chann
   );
   await page.close();
   assert.deepEqual({ ok: answer.ok, kind: answer.kind, code: answer.code }, { ok: false, kind: 'api', code: 19021 });
+});
+
+test('a user signs in through chrome.identity.launchWebAuthFlow and calls user_info as themselves', async () => {
+  const app = { appId: 'cli_mock_app', appSecret: 'mock-app-secret', baseUrl: MOCK };
+  // lark-mock's authorize page approves at once and redirects to
+  // https://<extension-id>.chromiumapp.org/lark, which ends the flow without any UI.
+  const status = await worker.evaluate((args) => globalThis.signIn(args), { app, user: 'alice', interactive: false });
+  assert.ok(status.expiresAt > Date.now());
+  assert.equal(typeof status.scope, 'string');
+  const me = await worker.evaluate((args) => globalThis.whoIs(args), { app, user: 'alice' });
+  assert.equal(me.open_id, 'ou_mock_user');
+  // The login is in chrome.storage.session, and not in the answer.
+  const stored = await worker.evaluate(() => chrome.storage.session.get(null));
+  const [key, login] = Object.entries(stored)[0];
+  assert.match(key, /alice/);
+  assert.equal(typeof login.refreshToken, 'string');
+  assert.ok(!JSON.stringify(status).includes(login.accessToken));
+  // Through the message channel too; a user who never signed in must sign in.
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${new URL(worker.url()).host}/manifest.json`);
+  const answers = await page.evaluate((args) => Promise.all([
+    chrome.runtime.sendMessage({ type: 'lark.user.whoIs', app: args.app, user: 'alice' }),
+    chrome.runtime.sendMessage({ type: 'lark.user.whoIs', app: args.app, user: 'bob' }),
+  ]), { app });
+  await page.close();
+  assert.deepEqual(answers[0], { ok: true, reply: { open_id: 'ou_mock_user', name: me.name } });
+  assert.equal(answers[1].ok, false);
+  assert.equal(answers[1].kind, 'oauth');
 });
 
 test("the manifest's CSP adds 'wasm-unsafe-eval' and nothing more", async () => {
