@@ -239,7 +239,7 @@ pub(crate) fn request_options(options: &JsValue) -> Result<RequestOptions, JsVal
     if get(options, "asUser").is_some() {
         return Err(lark_error(
             "build",
-            "asUser: user sign-in needs the full build (import lark-sdk)",
+            "asUser needs the full build: import lark-sdk",
         ));
     }
     if let Some(token) = get_string(options, "tenantAccessToken") {

@@ -205,31 +205,10 @@ impl WasmClient {
         redirect: Option<String>,
     ) -> Result<JsValue, JsValue> {
         let client = &self.client;
-        match what {
-            0 => {
-                let (Some(redirect_uri), Some(scopes)) = (
-                    get_string(&arg, "redirectUri"),
-                    get(&arg, "scopes").filter(js_sys::Array::is_array),
-                ) else {
-                    return Err(build_error(&[
-                        "beginSignIn needs { redirectUri, scopes: [...] }",
-                    ]));
-                };
-                let scopes: Vec<String> = js_sys::Array::from(&scopes)
-                    .iter()
-                    .filter_map(|s| s.as_string())
-                    .collect();
-                let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-                let sign_in = client
-                    .authorization(&redirect_uri, &scopes)
-                    .map_err(to_js)?;
-                let js: JsValue = js_sys::Object::new().into();
-                set(&js, "url", sign_in.url);
-                set(&js, "state", sign_in.state);
-                set(&js, "codeVerifier", sign_in.pkce.verifier().expose());
-                set(&js, "redirectUri", sign_in.redirect_uri);
-                Ok(js)
-            }
+        // One boxed future for every call, so the export awaits one type: each awaited type is
+        // its own copy of `anchored` and of the export's state machine in the wasm.
+        let work: Work<'_> = match what {
+            0 => return begin(client, &arg),
             1 => {
                 let (Some(state), Some(verifier), Some(redirect_uri), Some(redirect)) = (
                     get_string(&arg, "state"),
@@ -252,7 +231,7 @@ impl WasmClient {
                 let code = sign_in
                     .code_from_redirect(redirect_query(&redirect))
                     .map_err(|e| to_js(e.into()))?;
-                anchored(async {
+                Box::pin(async move {
                     let token = client.exchange_code(&sign_in, code).await?;
                     let answer = status(
                         &token.scope,
@@ -262,25 +241,55 @@ impl WasmClient {
                     client.sign_in_user(&user, token).await?;
                     Ok(answer)
                 })
-                .await
-                .map_err(to_js)
             }
-            2 => anchored(client.sign_out_user(&user))
-                .await
-                .map(|()| JsValue::UNDEFINED)
-                .map_err(to_js),
-            3 => anchored(client.user_access_token(&user))
-                .await
-                .map(|t| t.expose().into())
-                .map_err(to_js),
-            _ => anchored(client.stored_user_token(&user))
-                .await
-                .map(|t| {
-                    t.map_or(JsValue::NULL, |t| {
-                        status(&t.scope, t.expires_at_millis, t.refresh_expires_at_millis)
-                    })
-                })
-                .map_err(to_js),
-        }
+            2 => Box::pin(async move {
+                client.sign_out_user(&user).await?;
+                Ok(JsValue::UNDEFINED)
+            }),
+            3 => Box::pin(async move {
+                let token = client.user_access_token(&user).await?;
+                Ok(token.expose().into())
+            }),
+            _ => Box::pin(async move {
+                let stored = client.stored_user_token(&user).await?;
+                Ok(stored.map_or(JsValue::NULL, |t| {
+                    status(&t.scope, t.expires_at_millis, t.refresh_expires_at_millis)
+                }))
+            }),
+        };
+        anchored(work).await.map_err(to_js)
     }
+}
+
+/// A `users` call in flight.
+type Work<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = lark_core::Result<JsValue>> + 'a>>;
+
+/// Starts a sign-in: `arg` is `{ redirectUri, scopes }`.
+fn begin(
+    client: &lark_core::Client<lark_fetch::FetchClient>,
+    arg: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let (Some(redirect_uri), Some(scopes)) = (
+        get_string(arg, "redirectUri"),
+        get(arg, "scopes").filter(js_sys::Array::is_array),
+    ) else {
+        return Err(build_error(&[
+            "beginSignIn needs { redirectUri, scopes: [...] }",
+        ]));
+    };
+    let scopes: Vec<String> = js_sys::Array::from(&scopes)
+        .iter()
+        .filter_map(|s| s.as_string())
+        .collect();
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let sign_in = client
+        .authorization(&redirect_uri, &scopes)
+        .map_err(to_js)?;
+    let js: JsValue = js_sys::Object::new().into();
+    set(&js, "url", sign_in.url);
+    set(&js, "state", sign_in.state);
+    set(&js, "codeVerifier", sign_in.pkce.verifier().expose());
+    set(&js, "redirectUri", sign_in.redirect_uri);
+    Ok(js)
 }

@@ -236,10 +236,14 @@ function serviceApi(client, versions) {
   return api;
 }
 
+// The error of a build without `what` (one message for all: a smaller bundle).
+function missing(what) {
+  throw new Error(`this build of lark-sdk has no ${what}: import lark-sdk, the full build`);
+}
+
 // files.js, or the error of a build without file transfers.
 function withFiles(files) {
-  if (files === undefined) throw new Error('this build of lark-sdk has no file transfers (client.drive.upload / download, downloadStream): import lark-sdk');
-  return files;
+  return files ?? missing('file transfers (client.drive.upload / download, downloadStream)');
 }
 
 /**
@@ -322,8 +326,7 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog, files, use
 
     /** Signed-in users: `beginSignIn`, `finishSignIn`, `signOut`, `accessToken`, `status` (users.js). */
     get users() {
-      if (users === undefined) throw buildError('user sign-in needs the full build: import lark-sdk');
-      return users.usersOf(cores.get(this));
+      return users === undefined ? missing('user sign-in (client.users, withUser)') : users.usersOf(cores.get(this));
     }
 
     /**
@@ -333,7 +336,7 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog, files, use
     get events() {
       let dispatcher = dispatchers.get(this);
       if (dispatcher === undefined) {
-        if (EventDispatcher === undefined) throw new Error('this build has no events: import lark-sdk');
+        if (EventDispatcher === undefined) missing('events');
         const { encryptKey, verificationToken, dedupStore } = eventOptions.get(this);
         dispatcher = new EventDispatcher({ encryptKey, verificationToken, dedupStore, client: this });
         dispatchers.set(this, dispatcher);
