@@ -326,7 +326,7 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog, files, use
 
     /** Signed-in users: `beginSignIn`, `finishSignIn`, `signOut`, `accessToken`, `status` (users.js). */
     get users() {
-      return users === undefined ? missing('user sign-in (client.users, withUser)') : users.usersOf(cores.get(this));
+      return (users ?? missing('user sign-in')).usersOf(cores.get(this));
     }
 
     /**
