@@ -200,7 +200,7 @@ test('without a user token store, logins live in the instance', async () => {
 
 test('the client-only build says user sign-in needs the full build', async () => {
   const client = new ClientOnly(APP);
-  assert.throws(() => client.users, /has no user sign-in .*the full build/);
+  assert.throws(() => client.users, /has no user sign-in.*the full build/);
   const error = await rejects(client.authen.v1.userInfo.get({}, withUserClientOnly('alice')));
   assert.equal(error.kind, 'build');
   assert.match(error.message, /needs the full build/);
