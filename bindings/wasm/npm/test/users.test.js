@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 
 import { LarkClient, isLarkError, withUser } from 'lark-sdk';
 import { LarkClient as ClientOnly, withUser as withUserClientOnly } from 'lark-sdk/client';
+import { LarkClient as ImOnly, withUser as withUserIm } from 'lark-sdk/api/im';
 
 const MOCK = process.env.LARK_MOCK_URL;
 const CONTROL = process.env.LARK_CONTROL_URL;
@@ -205,4 +206,9 @@ test('the client-only build says user sign-in needs the full build', async () =>
   assert.equal(error.kind, 'build');
   assert.match(error.message, /needs the full build/);
   client.free();
+  // The per-service entries too.
+  const im = new ImOnly(APP);
+  assert.throws(() => im.users, /has no user sign-in/);
+  assert.deepEqual(withUserIm('alice'), { asUser: 'alice' });
+  im.free();
 });

@@ -284,7 +284,7 @@ fn entry(service: &str) -> Vec<(String, String)> {
          import {{ glue, wasm }} from '../../client/wasm.js';\n\
          import {{ larkClientClass }} from '../../client.js';\n\
          import {service} from '../catalog/{service}.js';\n\n\
-         export {{ AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUserAccessToken }} from '../../client.js';\n\n\
+         export {{ AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUser, withUserAccessToken }} from '../../client.js';\n\n\
          /** Loads the wasm (a URL, Response, bytes or WebAssembly.Module; by default the packaged file). */\n\
          export const init = (input) => wasm.init(input);\n\
          /** Loads the wasm synchronously from bytes or a WebAssembly.Module. */\n\
@@ -309,7 +309,7 @@ fn entry(service: &str) -> Vec<(String, String)> {
         "{HEADER}\n// lark-sdk/api/{service}: `LarkClient` with `client.{service}` only.\n\
          import type {{ LarkClientCore, LarkClientOptions, WasmInput }} from '../../index.js';\n\
          import type {{ Service }} from '../types/{service}.js';\n\n\
-         export {{ AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUserAccessToken }} from '../../index.js';\n\
+         export {{ AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUser, withUserAccessToken }} from '../../index.js';\n\
          export type {{ Answer, CallOptions, Download, FileInput, LarkClientOptions, PageIterator, StoredToken, TokenStore, WasmInput }} from '../../index.js';\n\
          export type * as {service} from '../types/{service}.js';\n\n\
          /** Loads the client-only wasm; Node and Workers entry points have already done it. */\n\

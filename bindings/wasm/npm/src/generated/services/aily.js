@@ -5,7 +5,7 @@ import { glue, wasm } from '../../client/wasm.js';
 import { larkClientClass } from '../../client.js';
 import aily from '../catalog/aily.js';
 
-export { AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUserAccessToken } from '../../client.js';
+export { AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUser, withUserAccessToken } from '../../client.js';
 
 /** Loads the wasm (a URL, Response, bytes or WebAssembly.Module; by default the packaged file). */
 export const init = (input) => wasm.init(input);

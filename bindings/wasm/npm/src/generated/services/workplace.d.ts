@@ -3,7 +3,7 @@
 import type { LarkClientCore, LarkClientOptions, WasmInput } from '../../index.js';
 import type { Service } from '../types/workplace.js';
 
-export { AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUserAccessToken } from '../../index.js';
+export { AppType, Domain, LarkError, isLarkError, withAll, withHelpDeskCredential, withTenantKey, withTenantToken, withUser, withUserAccessToken } from '../../index.js';
 export type { Answer, CallOptions, Download, FileInput, LarkClientOptions, PageIterator, StoredToken, TokenStore, WasmInput } from '../../index.js';
 export type * as workplace from '../types/workplace.js';
 
