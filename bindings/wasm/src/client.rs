@@ -62,7 +62,7 @@ impl WasmClient {
     /// `[[name, string | Uint8Array, fileName?, contentType?], ...]`; `options` holds
     /// `userAccessToken`, `asUser` (a user signed in through `users`), `tenantAccessToken`,
     /// `helpDesk` (`{ id, token }`), `tenantKey`, `headers` and `timeoutMs`.
-    pub async fn call(
+    pub fn call(
         &self,
         spec: js_sys::Array,
         path_values: Vec<String>,
@@ -70,54 +70,67 @@ impl WasmClient {
         body: Option<String>,
         parts: JsValue,
         options: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let endpoint = DynEndpoint::new(&spec, &path_values, &query, body, &parts)?;
-        let options = request_options(&options)?;
-        match anchored(self.client.send_with(&endpoint, &options)).await {
-            Ok(DynOutput::Json(text, _)) => Ok(JsValue::from_str(&text)),
-            Ok(DynOutput::Binary(download)) => {
-                let out = js_sys::Object::new();
-                set(
-                    &out,
-                    "data",
-                    js_sys::Uint8Array::from(download.data.as_slice()),
-                );
-                set(
-                    &out,
-                    "contentType",
-                    download.content_type.map_or(JsValue::NULL, JsValue::from),
-                );
-                set(
-                    &out,
-                    "fileName",
-                    download.file_name.map_or(JsValue::NULL, JsValue::from),
-                );
-                Ok(out.into())
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        promise(Box::pin(async move {
+            let endpoint = DynEndpoint::new(&spec, &path_values, &query, body, &parts)?;
+            let options = request_options(&options)?;
+            match client.send_with(&endpoint, &options).await {
+                Ok(DynOutput::Json(text, _)) => Ok(JsValue::from_str(&text)),
+                Ok(DynOutput::Binary(download)) => {
+                    let out = js_sys::Object::new();
+                    set(
+                        &out,
+                        "data",
+                        js_sys::Uint8Array::from(download.data.as_slice()),
+                    );
+                    set(
+                        &out,
+                        "contentType",
+                        download.content_type.map_or(JsValue::NULL, JsValue::from),
+                    );
+                    set(
+                        &out,
+                        "fileName",
+                        download.file_name.map_or(JsValue::NULL, JsValue::from),
+                    );
+                    Ok(out.into())
+                }
+                Err(e) => Err(to_js(e)),
             }
-            Err(e) => Err(to_js(e)),
-        }
+        }))
     }
 
-    /// The app's tokens, one export for three calls (each async export is its own promise
-    /// code in the wasm): `what` 0 resolves to the tenant access token, from the cache or
-    /// freshly fetched (`arg`: a marketplace app's tenant key); 1 to the app access token; 2
-    /// stores `arg` as the `app_ticket` pushed to a marketplace app and resolves to `undefined`.
-    pub async fn token(&self, what: u8, arg: Option<String>) -> Result<Option<String>, JsValue> {
-        if what == 2 {
-            self.client.set_app_ticket(arg.unwrap_or_default()).await;
-            return Ok(None);
-        }
-        anchored(async {
-            if what == 1 {
-                self.client.app_access_token().await
-            } else {
-                self.client.tenant_access_token(arg.as_deref()).await
-            }
-        })
-        .await
-        .map(|t| Some(t.expose().to_owned()))
-        .map_err(to_js)
+    /// The app's tokens, one export for three calls: `what` 0 resolves to the tenant access
+    /// token, from the cache or freshly fetched (`arg`: a marketplace app's tenant key); 1 to
+    /// the app access token; 2 stores `arg` as the `app_ticket` pushed to a marketplace app and
+    /// resolves to `undefined`.
+    pub fn token(&self, what: u8, arg: Option<String>) -> js_sys::Promise {
+        let client = self.client.clone();
+        promise(Box::pin(async move {
+            let token = match what {
+                2 => {
+                    client.set_app_ticket(arg.unwrap_or_default()).await;
+                    return Ok(JsValue::UNDEFINED);
+                }
+                1 => client.app_access_token().await,
+                _ => client.tenant_access_token(arg.as_deref()).await,
+            };
+            token.map(|t| t.expose().into()).map_err(to_js)
+        }))
     }
+}
+
+/// A call in flight, as every promise-returning export hands it to [`promise`].
+pub(crate) type Work =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>;
+
+/// The promise of `work`, run [`anchored`]. Every export that goes through here shares one
+/// copy of the promise code and of `anchored` in the wasm (an `async fn` export is a copy of
+/// both for its own future type); its future holds a clone of the client (cheap: clones share
+/// the token cache), so `free()` does not wait for it.
+pub(crate) fn promise(work: Work) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(anchored(work))
 }
 
 impl WasmClient {

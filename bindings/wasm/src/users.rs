@@ -13,7 +13,7 @@ use lark_core::oauth::{Authorization, Pkce};
 use lark_core::{BoxFuture, RefreshLease, Secret, StoreError, StoredUserToken, UserTokenStore};
 use wasm_bindgen::prelude::*;
 
-use crate::client::{WasmClient, anchored};
+use crate::client::{WasmClient, promise};
 use crate::error::{build_error, get, get_string, lark_error, set, to_js};
 use crate::store::{call, claim, lease_methods, method, unclaim};
 
@@ -197,73 +197,72 @@ impl WasmClient {
     /// - 2 signs `user` out;
     /// - 3 resolves to `user`'s access token, refreshed when due;
     /// - 4 resolves to `user`'s `{ scope, expiresAt, refreshExpiresAt }`, or `null`.
-    pub async fn users(
+    pub fn users(
         &self,
         what: u8,
         user: String,
         arg: JsValue,
         redirect: Option<String>,
-    ) -> Result<JsValue, JsValue> {
-        let client = &self.client;
-        // One boxed future for every call, so the export awaits one type: each awaited type is
-        // its own copy of `anchored` and of the export's state machine in the wasm.
-        let work: Work<'_> = match what {
-            0 => return begin(client, &arg),
-            1 => {
-                let (Some(state), Some(verifier), Some(redirect_uri), Some(redirect)) = (
-                    get_string(&arg, "state"),
-                    get_string(&arg, "codeVerifier"),
-                    get_string(&arg, "redirectUri"),
-                    redirect,
-                ) else {
-                    return Err(build_error(&[
-                        "finishSignIn needs the pending sign-in { state, codeVerifier, redirectUri } and the redirect URL",
-                    ]));
-                };
-                let sign_in = Authorization::new(
-                    client.config(),
-                    &redirect_uri,
-                    &[],
-                    state,
-                    Pkce::from_verifier(verifier),
-                )
-                .map_err(to_js)?;
-                let code = sign_in
-                    .code_from_redirect(redirect_query(&redirect))
-                    .map_err(|e| to_js(e.into()))?;
-                Box::pin(async move {
-                    let token = client.exchange_code(&sign_in, code).await?;
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        promise(Box::pin(async move {
+            let client = &client;
+            match what {
+                0 => begin(client, &arg),
+                1 => {
+                    let (Some(state), Some(verifier), Some(redirect_uri), Some(redirect)) = (
+                        get_string(&arg, "state"),
+                        get_string(&arg, "codeVerifier"),
+                        get_string(&arg, "redirectUri"),
+                        redirect,
+                    ) else {
+                        return Err(build_error(&[
+                            "finishSignIn needs the pending sign-in { state, codeVerifier, redirectUri } and the redirect URL",
+                        ]));
+                    };
+                    let sign_in = Authorization::new(
+                        client.config(),
+                        &redirect_uri,
+                        &[],
+                        state,
+                        Pkce::from_verifier(verifier),
+                    )
+                    .map_err(to_js)?;
+                    let code = sign_in
+                        .code_from_redirect(redirect_query(&redirect))
+                        .map_err(|e| to_js(e.into()))?;
+                    let token = client.exchange_code(&sign_in, code).await.map_err(to_js)?;
                     let answer = status(
                         &token.scope,
                         token.expires_at_millis,
                         token.refresh_expires_at_millis,
                     );
-                    client.sign_in_user(&user, token).await?;
+                    client.sign_in_user(&user, token).await.map_err(to_js)?;
                     Ok(answer)
-                })
+                }
+                2 => client
+                    .sign_out_user(&user)
+                    .await
+                    .map(|()| JsValue::UNDEFINED)
+                    .map_err(to_js),
+                3 => client
+                    .user_access_token(&user)
+                    .await
+                    .map(|t| t.expose().into())
+                    .map_err(to_js),
+                _ => client
+                    .stored_user_token(&user)
+                    .await
+                    .map(|t| {
+                        t.map_or(JsValue::NULL, |t| {
+                            status(&t.scope, t.expires_at_millis, t.refresh_expires_at_millis)
+                        })
+                    })
+                    .map_err(to_js),
             }
-            2 => Box::pin(async move {
-                client.sign_out_user(&user).await?;
-                Ok(JsValue::UNDEFINED)
-            }),
-            3 => Box::pin(async move {
-                let token = client.user_access_token(&user).await?;
-                Ok(token.expose().into())
-            }),
-            _ => Box::pin(async move {
-                let stored = client.stored_user_token(&user).await?;
-                Ok(stored.map_or(JsValue::NULL, |t| {
-                    status(&t.scope, t.expires_at_millis, t.refresh_expires_at_millis)
-                }))
-            }),
-        };
-        anchored(work).await.map_err(to_js)
+        }))
     }
 }
-
-/// A `users` call in flight.
-type Work<'a> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = lark_core::Result<JsValue>> + 'a>>;
 
 /// Starts a sign-in: `arg` is `{ redirectUri, scopes }`.
 fn begin(
