@@ -52,7 +52,7 @@ impl WasmCustomBot {
 
     /// Posts text. `mentions` is `[openId, name, ...]`; `openId` `all` mentions everyone.
     #[wasm_bindgen(js_name = sendText)]
-    pub async fn send_text(&self, text: String, mentions: Vec<String>) -> Result<JsValue, JsValue> {
+    pub fn send_text(&self, text: String, mentions: Vec<String>) -> js_sys::Promise {
         let mut message = Text::new(text);
         for pair in mentions.chunks_exact(2) {
             message = if pair[0] == "all" {
@@ -63,66 +63,65 @@ impl WasmCustomBot {
         }
         // The text is written here and sent as JSON: a typed `Message` would link every
         // content type's serialiser (cards included) into the build.
-        message.validate().map_err(to_js)?;
-        self.send(WebhookJson::content(
-            "text",
-            serde_json::json!({ "text": message.to_string() }),
-        ))
-        .await
+        self.send(message.validate().map_err(to_js).map(|()| {
+            WebhookJson::content("text", serde_json::json!({ "text": message.to_string() }))
+        }))
     }
 
     /// Posts rich text: `post` is the JSON of `{ zh_cn: { title, content: [[...]] }, ... }`.
     #[wasm_bindgen(js_name = sendPost)]
-    pub async fn send_post(&self, post: String) -> Result<JsValue, JsValue> {
-        let post = match json(&post, "post")? {
-            serde_json::Value::Object(map) if map.len() == 1 && map.contains_key("post") => {
-                serde_json::Value::Object(map)
+    pub fn send_post(&self, post: String) -> js_sys::Promise {
+        self.send(json(&post, "post").and_then(|post| {
+            let post = match post {
+                serde_json::Value::Object(map) if map.len() == 1 && map.contains_key("post") => {
+                    serde_json::Value::Object(map)
+                }
+                post => serde_json::json!({ "post": post }),
+            };
+            if post["post"].as_object().is_none_or(|p| p.is_empty()) {
+                return Err(lark_error(
+                    "build",
+                    "a post's JSON must be a non-empty object keyed by locale",
+                ));
             }
-            post => serde_json::json!({ "post": post }),
-        };
-        if post["post"].as_object().is_none_or(|p| p.is_empty()) {
-            return Err(lark_error(
-                "build",
-                "a post's JSON must be a non-empty object keyed by locale",
-            ));
-        }
-        self.send(WebhookJson::content("post", post)).await
+            Ok(WebhookJson::content("post", post))
+        }))
     }
 
     /// Posts an interactive card: `card` is the card's JSON.
     #[wasm_bindgen(js_name = sendCard)]
-    pub async fn send_card(&self, card: String) -> Result<JsValue, JsValue> {
-        self.send(WebhookJson::card(json(&card, "card")?)).await
+    pub fn send_card(&self, card: String) -> js_sys::Promise {
+        self.send(json(&card, "card").map(WebhookJson::card))
     }
 
     /// Posts an uploaded image by its `image_key`.
     #[wasm_bindgen(js_name = sendImage)]
-    pub async fn send_image(&self, image_key: String) -> Result<JsValue, JsValue> {
-        self.send(WebhookJson::content(
+    pub fn send_image(&self, image_key: String) -> js_sys::Promise {
+        self.send(Ok(WebhookJson::content(
             "image",
             serde_json::json!({ "image_key": image_key }),
-        ))
-        .await
+        )))
     }
 
     /// Shares a group chat.
     #[wasm_bindgen(js_name = sendShareChat)]
-    pub async fn send_share_chat(&self, chat_id: String) -> Result<JsValue, JsValue> {
-        self.send(WebhookJson::content(
+    pub fn send_share_chat(&self, chat_id: String) -> js_sys::Promise {
+        self.send(Ok(WebhookJson::content(
             "share_chat",
             serde_json::json!({ "share_chat_id": chat_id }),
-        ))
-        .await
+        )))
     }
 }
 
 impl WasmCustomBot {
-    async fn send(&self, message: WebhookJson) -> Result<JsValue, JsValue> {
-        self.bot
-            .send_payload(&message)
-            .await
-            .map(reply)
-            .map_err(to_js)
+    /// Posts `message` (or rejects with its error): one future type for every `send*` export,
+    /// so they share one copy of the promise code in the wasm (an `async fn` export is a copy
+    /// for its own future type). The future holds a clone of the bot.
+    fn send(&self, message: Result<WebhookJson, JsValue>) -> js_sys::Promise {
+        let bot = self.bot.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            bot.send_payload(&message?).await.map(reply).map_err(to_js)
+        })
     }
 }
 
