@@ -22,7 +22,7 @@ use lark_files::{
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::client::{WasmClient, request_options};
+use crate::client::{WasmClient, promise, request_options};
 use crate::error::{get, get_string, lark_error, set, to_js};
 
 /// The bytes of an upload, read through a JavaScript `read(offset, length)` that resolves to a
@@ -226,65 +226,69 @@ impl WasmClient {
     /// `multipartThreshold`, `contentType`, `onProgress({ bytesSent, total, partsDone,
     /// partsTotal })`, `aborted` (a promise that settles on abort) and `request`
     /// (`userAccessToken`, `tenantKey`, `headers`, `timeoutMs`).
-    pub async fn upload(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let text = |name: &str| {
-            get_string(&options, name)
-                .ok_or_else(|| lark_error("build", &["upload: `", name, "` is required"].concat()))
-        };
-        let (file_name, parent_type, parent_node) =
-            (text("fileName")?, text("parentType")?, text("parentNode")?);
-        let read = get(&options, "read")
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-            .ok_or_else(|| lark_error("build", "upload: `read` must be a function"))?;
-        let size = number(&options, "size")
-            .ok_or_else(|| lark_error("build", "upload: `size` must be a number of bytes"))?;
-        let media = get(&options, "media").and_then(|v| v.as_bool()) == Some(true);
-        let mut upload = if media {
-            Upload::media(file_name, parent_type, parent_node)
-        } else {
-            Upload::file(file_name, parent_type, parent_node)
-        };
-        if let Some(extra) = get_string(&options, "extra") {
-            upload = upload.extra(extra);
-        }
-        if let Some(parallel) = number(&options, "parallel") {
-            upload = upload.parallel(parallel as usize);
-        }
-        if let Some(threshold) = number(&options, "multipartThreshold") {
-            upload = upload.multipart_threshold(threshold as u64);
-        }
-        if let Some(content_type) = get_string(&options, "contentType") {
-            upload = upload.content_type(content_type);
-        }
-        if let Some(request) = get(&options, "request") {
-            upload = upload.options(request_options(&request)?);
-        }
-        if let Some(callback) =
-            get(&options, "onProgress").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        {
-            upload = upload.on_progress(move |p: UploadProgress| {
-                let value = js_sys::Object::new();
-                set(&value, "bytesSent", p.bytes_sent as f64);
-                set(&value, "total", p.total as f64);
-                set(&value, "partsDone", p.parts_done as f64);
-                set(&value, "partsTotal", p.parts_total as f64);
-                report(&callback, &value);
-            });
-        }
-        let mut source = JsSource {
-            read,
-            size: size as u64,
-        };
-        let work = self.client.upload(upload, &mut source);
-        let uploaded = unless_aborted(work, get(&options, "aborted"))
-            .await
-            .ok_or_else(aborted_error)?
-            .map_err(to_js)?;
-        let out = js_sys::Object::new();
-        set(&out, "fileToken", uploaded.file_token.as_str());
-        set(&out, "size", uploaded.size as f64);
-        set(&out, "parts", uploaded.parts as f64);
-        Ok(out.into())
+    pub fn upload(&self, options: JsValue) -> js_sys::Promise {
+        let client = self.client.clone();
+        promise(Box::pin(async move {
+            let text = |name: &str| {
+                get_string(&options, name).ok_or_else(|| {
+                    lark_error("build", &["upload: `", name, "` is required"].concat())
+                })
+            };
+            let (file_name, parent_type, parent_node) =
+                (text("fileName")?, text("parentType")?, text("parentNode")?);
+            let read = get(&options, "read")
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                .ok_or_else(|| lark_error("build", "upload: `read` must be a function"))?;
+            let size = number(&options, "size")
+                .ok_or_else(|| lark_error("build", "upload: `size` must be a number of bytes"))?;
+            let media = get(&options, "media").and_then(|v| v.as_bool()) == Some(true);
+            let mut upload = if media {
+                Upload::media(file_name, parent_type, parent_node)
+            } else {
+                Upload::file(file_name, parent_type, parent_node)
+            };
+            if let Some(extra) = get_string(&options, "extra") {
+                upload = upload.extra(extra);
+            }
+            if let Some(parallel) = number(&options, "parallel") {
+                upload = upload.parallel(parallel as usize);
+            }
+            if let Some(threshold) = number(&options, "multipartThreshold") {
+                upload = upload.multipart_threshold(threshold as u64);
+            }
+            if let Some(content_type) = get_string(&options, "contentType") {
+                upload = upload.content_type(content_type);
+            }
+            if let Some(request) = get(&options, "request") {
+                upload = upload.options(request_options(&request)?);
+            }
+            if let Some(callback) =
+                get(&options, "onProgress").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+            {
+                upload = upload.on_progress(move |p: UploadProgress| {
+                    let value = js_sys::Object::new();
+                    set(&value, "bytesSent", p.bytes_sent as f64);
+                    set(&value, "total", p.total as f64);
+                    set(&value, "partsDone", p.parts_done as f64);
+                    set(&value, "partsTotal", p.parts_total as f64);
+                    report(&callback, &value);
+                });
+            }
+            let mut source = JsSource {
+                read,
+                size: size as u64,
+            };
+            let work = client.upload(upload, &mut source);
+            let uploaded = unless_aborted(work, get(&options, "aborted"))
+                .await
+                .ok_or_else(aborted_error)?
+                .map_err(to_js)?;
+            let out = js_sys::Object::new();
+            set(&out, "fileToken", uploaded.file_token.as_str());
+            set(&out, "size", uploaded.size as f64);
+            set(&out, "parts", uploaded.parts as f64);
+            Ok(out.into())
+        }))
     }
 
     /// Starts a download from a binary endpoint (`template` such as
@@ -296,62 +300,65 @@ impl WasmClient {
     /// again; 3 by default, 0 for never), `onProgress({ received, position, total })`,
     /// `aborted` and `request` (as for `upload`).
     #[wasm_bindgen(js_name = downloadStream)]
-    pub async fn download_stream(
+    pub fn download_stream(
         &self,
         template: String,
         path_values: Vec<String>,
         query: Vec<String>,
         token_bits: u32,
         options: JsValue,
-    ) -> Result<WasmDownload, JsValue> {
-        let path = crate::call::path_with_query(&template, &path_values, &query)?;
-        let tokens: &'static [TokenKind] = crate::bits::token_kinds(token_bits);
-        let endpoint = DynDownload {
-            meta: EndpointMeta::new("api", "download", http::Method::GET, "", tokens)
-                .response(ResponseKind::Binary),
-            path,
-        };
-        let mut download = DownloadOptions::new();
-        if let Some(start) = number(&options, "rangeStart") {
-            download = download.range_start(start as u64);
-        }
-        if let Some(resumes) = number(&options, "resumes") {
-            download = download.resumes(resumes.min(f64::from(u32::MAX)) as u32);
-        }
-        if let Some(request) = get(&options, "request") {
-            download = download.request(request_options(&request)?);
-        }
-        if let Some(callback) =
-            get(&options, "onProgress").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        {
-            download = download.on_progress(move |p: DownloadProgress| {
-                let value = js_sys::Object::new();
-                set(&value, "received", p.received as f64);
-                set(&value, "position", p.position as f64);
-                set(
-                    &value,
-                    "total",
-                    p.total
-                        .map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)),
-                );
-                report(&callback, &value);
-            });
-        }
-        let work = self.client.download_stream(&endpoint, download);
-        let stream = unless_aborted(work, get(&options, "aborted"))
-            .await
-            .ok_or_else(aborted_error)?
-            .map_err(to_js)?;
-        Ok(WasmDownload {
-            file_name: stream.file_name.clone(),
-            content_type: stream.content_type.clone(),
-            content_length: stream.content_length,
-            total_size: stream.total_size,
-            start: stream.start,
-            status: stream.status,
-            stream: Rc::new(RefCell::new(Some(stream))),
-            cancelled: Rc::new(Cell::new(false)),
-            resumed: Rc::new(Cell::new(0)),
-        })
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        promise(Box::pin(async move {
+            let path = crate::call::path_with_query(&template, &path_values, &query)?;
+            let tokens: &'static [TokenKind] = crate::bits::token_kinds(token_bits);
+            let endpoint = DynDownload {
+                meta: EndpointMeta::new("api", "download", http::Method::GET, "", tokens)
+                    .response(ResponseKind::Binary),
+                path,
+            };
+            let mut download = DownloadOptions::new();
+            if let Some(start) = number(&options, "rangeStart") {
+                download = download.range_start(start as u64);
+            }
+            if let Some(resumes) = number(&options, "resumes") {
+                download = download.resumes(resumes.min(f64::from(u32::MAX)) as u32);
+            }
+            if let Some(request) = get(&options, "request") {
+                download = download.request(request_options(&request)?);
+            }
+            if let Some(callback) =
+                get(&options, "onProgress").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+            {
+                download = download.on_progress(move |p: DownloadProgress| {
+                    let value = js_sys::Object::new();
+                    set(&value, "received", p.received as f64);
+                    set(&value, "position", p.position as f64);
+                    set(
+                        &value,
+                        "total",
+                        p.total
+                            .map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)),
+                    );
+                    report(&callback, &value);
+                });
+            }
+            let work = client.download_stream(&endpoint, download);
+            let stream = unless_aborted(work, get(&options, "aborted"))
+                .await
+                .ok_or_else(aborted_error)?
+                .map_err(to_js)?;
+            Ok(JsValue::from(WasmDownload {
+                file_name: stream.file_name.clone(),
+                content_type: stream.content_type.clone(),
+                content_length: stream.content_length,
+                total_size: stream.total_size,
+                start: stream.start,
+                status: stream.status,
+                stream: Rc::new(RefCell::new(Some(stream))),
+                cancelled: Rc::new(Cell::new(false)),
+                resumed: Rc::new(Cell::new(0)),
+            }))
+        }))
     }
 }
