@@ -24,7 +24,7 @@ pub struct WasmEvents {
     /// Shared with the long connection (`WasmWs`), which runs the same handlers.
     dispatcher: std::rc::Rc<Dispatcher>,
     /// The same checks without handlers or de-duplication, for `verifyAndDecrypt`.
-    verifier: Dispatcher,
+    verifier: std::rc::Rc<Dispatcher>,
 }
 
 impl std::fmt::Debug for WasmEvents {
@@ -177,7 +177,7 @@ impl WasmEvents {
         let verifier = configure(Dispatcher::new()).dedup_store(Forgetful);
         Ok(WasmEvents {
             dispatcher: std::rc::Rc::new(dispatcher),
-            verifier,
+            verifier: std::rc::Rc::new(verifier),
         })
     }
 
@@ -209,70 +209,62 @@ impl WasmEvents {
 
     /// Handles one request: `headers` is `[name, value, ...]`. Resolves to
     /// `{ status, headers: [name, value, ...], body: Uint8Array, error }`.
-    pub async fn handle(
-        &self,
-        method: String,
-        headers: Vec<String>,
-        body: Vec<u8>,
-    ) -> Result<JsValue, JsValue> {
-        let request = request(&method, &headers, body)?;
-        let handled = self
-            .dispatcher
-            .process(request, FetchRuntime.now_millis())
-            .await;
-        let (parts, body) = handled.response.into_parts();
-        let out = js_sys::Object::new();
-        set(&out, "status", parts.status.as_u16());
-        let flat = js_sys::Array::new();
-        for (name, value) in &parts.headers {
-            if let Ok(value) = value.to_str() {
-                flat.push(&JsValue::from(name.as_str()));
-                flat.push(&JsValue::from(value));
+    pub fn handle(&self, method: String, headers: Vec<String>, body: Vec<u8>) -> js_sys::Promise {
+        let dispatcher = std::rc::Rc::clone(&self.dispatcher);
+        crate::client::promise(Box::pin(async move {
+            let request = request(&method, &headers, body)?;
+            let handled = dispatcher.process(request, FetchRuntime.now_millis()).await;
+            let (parts, body) = handled.response.into_parts();
+            let out = js_sys::Object::new();
+            set(&out, "status", parts.status.as_u16());
+            let flat = js_sys::Array::new();
+            for (name, value) in &parts.headers {
+                if let Ok(value) = value.to_str() {
+                    flat.push(&JsValue::from(name.as_str()));
+                    flat.push(&JsValue::from(value));
+                }
             }
-        }
-        set(&out, "headers", flat);
-        set(&out, "body", js_sys::Uint8Array::from(body.as_slice()));
-        set(
-            &out,
-            "error",
-            handled
-                .error
-                .map_or(JsValue::NULL, |e| JsValue::from(e.to_string())),
-        );
-        Ok(out.into())
+            set(&out, "headers", flat);
+            set(&out, "body", js_sys::Uint8Array::from(body.as_slice()));
+            set(
+                &out,
+                "error",
+                handled
+                    .error
+                    .map_or(JsValue::NULL, |e| JsValue::from(e.to_string())),
+            );
+            Ok(out.into())
+        }))
     }
 
     /// Checks and opens one request without running handlers: resolves to the event as JSON
     /// text, or `{"type":"url_verification","challenge":...}`; rejects with a `LarkError` of
     /// kind `event` (and its `httpStatus`) when the request must be refused.
     #[wasm_bindgen(js_name = verifyAndDecrypt)]
-    pub async fn verify_and_decrypt(
-        &self,
-        headers: Vec<String>,
-        body: Vec<u8>,
-    ) -> Result<String, JsValue> {
-        let request = request("POST", &headers, body)?;
-        let handled = self
-            .verifier
-            .process(request, FetchRuntime.now_millis())
-            .await;
-        if let Some(error) = handled.error {
-            let js = lark_error("event", &error.to_string());
-            set(&js, "httpStatus", error.http_status().as_u16());
-            return Err(js);
-        }
-        match &handled.event {
-            Some(event) => Ok(event_json(event)),
-            None => {
-                // A url_verification challenge: the response body is `{"challenge": ...}`.
-                let answer: serde_json::Value = serde_json::from_slice(handled.response.body())
-                    .map_err(|e| lark_error("event", &e.to_string()))?;
-                Ok(serde_json::json!({
-                    "type": "url_verification",
-                    "challenge": answer.get("challenge"),
-                })
-                .to_string())
+    pub fn verify_and_decrypt(&self, headers: Vec<String>, body: Vec<u8>) -> js_sys::Promise {
+        let verifier = std::rc::Rc::clone(&self.verifier);
+        crate::client::promise(Box::pin(async move {
+            let request = request("POST", &headers, body)?;
+            let handled = verifier.process(request, FetchRuntime.now_millis()).await;
+            if let Some(error) = handled.error {
+                let js = lark_error("event", &error.to_string());
+                set(&js, "httpStatus", error.http_status().as_u16());
+                return Err(js);
             }
-        }
+            match &handled.event {
+                Some(event) => Ok(event_json(event).into()),
+                None => {
+                    // A url_verification challenge: the response body is `{"challenge": ...}`.
+                    let answer: serde_json::Value = serde_json::from_slice(handled.response.body())
+                        .map_err(|e| lark_error("event", &e.to_string()))?;
+                    Ok(serde_json::json!({
+                        "type": "url_verification",
+                        "challenge": answer.get("challenge"),
+                    })
+                    .to_string()
+                    .into())
+                }
+            }
+        }))
     }
 }
