@@ -12,7 +12,8 @@ PKG=bindings/wasm/npm
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
 # The tarball carries the wasm builds; build them when missing (as size-report.sh does).
-if [ ! -f "$PKG/wasm/full/lark_wasm_bg.wasm" ] || [ ! -f "$PKG/wasm/client/lark_wasm_bg.wasm" ] ||
+if [ ! -f "$PKG/wasm/full/lark_wasm_bg.wasm" ] || [ ! -f "$PKG/wasm/workers/lark_wasm_bg.wasm" ] ||
+    [ ! -f "$PKG/wasm/client/lark_wasm_bg.wasm" ] ||
     [ ! -f "$PKG/wasm/bot/lark_wasm_bg.wasm" ]; then
     scripts/test-wasm.sh build
 fi

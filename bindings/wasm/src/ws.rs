@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use lark_fetch::ws::{WsClient, WsClientError};
 use wasm_bindgen::prelude::*;
 
+use crate::client::promise;
 use crate::error::{lark_error, set};
 use crate::events::WasmEvents;
 
@@ -46,25 +47,29 @@ impl WasmWs {
     /// Runs until `stop()` (resolves) or a fatal error (rejects with a `LarkError` of kind
     /// `ws`: a wrong secret, an app without the long connection, reconnects used up, or no
     /// `WebSocket` on this platform).
-    pub async fn run(&self) -> Result<(), JsValue> {
-        let client = self
-            .client
-            .borrow_mut()
-            .take()
-            .ok_or_else(|| lark_error("build", "this WSClient was already started"))?;
+    pub fn run(&self) -> js_sys::Promise {
+        // Through the shared promise code (an `async fn` export would be a copy of it).
+        let Some(client) = self.client.borrow_mut().take() else {
+            return js_sys::Promise::reject(&lark_error(
+                "build",
+                "this WSClient was already started",
+            ));
+        };
         let (tx, rx) = futures_channel::oneshot::channel::<()>();
         *self.stop.borrow_mut() = Some(tx);
-        let result = client
-            .run_until(async {
-                let _ = rx.await;
+        promise(Box::pin(async move {
+            let result = client
+                .run_until(async {
+                    let _ = rx.await;
+                })
+                .await;
+            result.map(|()| JsValue::UNDEFINED).map_err(|error| {
+                let js = lark_error("ws", &error.to_string());
+                let fatal = matches!(error, WsClientError::Fatal(_));
+                set(&js, "fatal", fatal);
+                js
             })
-            .await;
-        result.map_err(|error| {
-            let js = lark_error("ws", &error.to_string());
-            let fatal = matches!(error, WsClientError::Fatal(_));
-            set(&js, "fatal", fatal);
-            js
-        })
+        }))
     }
 
     /// Stops the connection: running handlers get up to 3 s to be acked.

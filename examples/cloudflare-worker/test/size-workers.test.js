@@ -1,5 +1,5 @@
 // The two small Workers of the size report run in workerd too: the bot-only build and the
-// client-only build, each bundled as wrangler would.
+// client-only build, each bundled as wrangler would; and a Worker trying the long connection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Miniflare } from 'miniflare';
@@ -8,11 +8,11 @@ const MOCK = process.env.LARK_MOCK_URL;
 const CONTROL = process.env.LARK_CONTROL_URL;
 assert.ok(MOCK && CONTROL, 'run through scripts/test-wasm.sh (LARK_MOCK_URL and LARK_CONTROL_URL)');
 
-function worker(dir, bindings) {
+function worker(dir, bindings, root = 'dist/size') {
   return new Miniflare({
     modules: true,
-    scriptPath: `dist/size/${dir}/index.js`,
-    modulesRoot: `dist/size/${dir}`,
+    scriptPath: `${root}/${dir}/index.js`,
+    modulesRoot: `${root}/${dir}`,
     modulesRules: [
       { type: 'ESModule', include: ['**/*.js'] },
       { type: 'CompiledWasm', include: ['**/*.wasm'] },
@@ -43,6 +43,17 @@ test('(b) the im Worker sends a message with app credentials', async () => {
     const sent = await response.json();
     assert.equal(response.status, 200, JSON.stringify(sent));
     assert.match(sent.message_id, /^om_/);
+  } finally {
+    await mf.dispose();
+  }
+});
+
+test('a Worker gets the build without the long connection, and WSClient says to use HTTP callbacks', async () => {
+  const mf = worker('ws-worker', {}, 'dist/test');
+  try {
+    const answer = await (await mf.dispatchFetch('http://worker/')).json();
+    assert.equal(answer.lark, true);
+    assert.match(answer.message, /long connection does not run in Cloudflare Workers.*HTTP callbacks/);
   } finally {
     await mf.dispose();
   }

@@ -278,7 +278,8 @@ export interface WSClientOptions {
 /**
  * Events over the platform's long connection (no public URL needed): frames, fragments, acks,
  * pings, liveness and reconnects run in the wasm core. Needs a global `WebSocket` (browsers,
- * extensions, Node 22, or Node 20 with `--experimental-websocket`); Workers keep HTTP callbacks.
+ * extensions, Node 22, or Node 20 with `--experimental-websocket`); Workers keep HTTP callbacks:
+ * their build of lark-sdk has no long connection, and the constructor throws a LarkError there.
  */
 export declare class WSClient {
   constructor(options: WSClientOptions);

@@ -1,8 +1,14 @@
-// Cloudflare Workers: wrangler (and miniflare's module rules) import the .wasm as a compiled
-// WebAssembly.Module, so no fetch and no eval is needed at start-up.
-import module from '../wasm/full/lark_wasm_bg.wasm';
-import { initSync } from './index.js';
+// Cloudflare Workers: the Workers build of the wasm (the full one without the long connection:
+// a Worker lives for its requests, so events come as HTTP callbacks), imported as a compiled
+// WebAssembly.Module (wrangler's and miniflare's module rules), so no fetch and no eval is
+// needed at start-up.
+import module from '../wasm/workers/lark_wasm_bg.wasm';
+import * as glue from '../wasm/workers/lark_wasm.js';
+import { loader } from './loader.js';
+import { sdkClasses } from './classes.js';
 
-initSync(module);
+const wasm = loader(glue, 'lark-sdk');
+wasm.initSync(module);
 
-export * from './index.js';
+export * from './sdk.js';
+export const { init, initSync, CustomBot, EventDispatcher, CardActionHandler, WSClient, LarkClient, Client } = sdkClasses(glue, wasm);

@@ -17,6 +17,10 @@ export function wsClientClass(glue, wasm) {
      */
     constructor(options) {
       wasm.assertReady();
+      if (glue.WasmWs === undefined) {
+        // The Workers build: a Worker lives for its requests, a long connection needs a process.
+        throw buildError('the long connection does not run in Cloudflare Workers: receive events as HTTP callbacks (EventDispatcher)');
+      }
       // Read and checked by the wasm core as LarkClient's options are (appId, appSecret, domain or baseUrl).
       glue.checkClientOptions(options);
       this.#options = { ...options };
