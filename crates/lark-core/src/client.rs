@@ -11,6 +11,7 @@ use crate::endpoint::{Endpoint, ResponseKind, TokenKind};
 use crate::error::Result;
 use crate::idempotency;
 use crate::multipart::Encoded;
+use crate::observe::{Answered, Named, Observer, Watch, keep_log_id};
 use crate::options::RequestOptions;
 use crate::response::{FromResponse, Shape, decode_parts};
 use crate::retry::{self, Failed, RetryPolicy, reset_hint};
@@ -54,6 +55,7 @@ pub struct ClientBuilder<H> {
     #[cfg(feature = "user-tokens")]
     users: Option<Arc<dyn crate::UserTokenStore>>,
     keyless: Option<crate::oauth::Keyless>,
+    observer: Option<Arc<dyn Observer>>,
 }
 
 impl<H> std::fmt::Debug for ClientBuilder<H> {
@@ -62,7 +64,8 @@ impl<H> std::fmt::Debug for ClientBuilder<H> {
         f.field("config", &self.config)
             .field("token_store", &self.store.is_some())
             .field("app_ticket_store", &self.tickets.is_some())
-            .field("client_assertion", &self.keyless.is_some());
+            .field("client_assertion", &self.keyless.is_some())
+            .field("observer", &self.observer.is_some());
         #[cfg(feature = "user-tokens")]
         f.field("user_token_store", &self.users.is_some());
         f.finish_non_exhaustive()
@@ -105,6 +108,13 @@ impl<H: HttpClient> ClientBuilder<H> {
         self
     }
 
+    /// Tells `observer` of every attempt and every call (see [`crate::observe`]): metrics
+    /// without `tracing`, in any runtime. A closure `Fn(&observe::Record)` is an observer.
+    pub fn observer(mut self, observer: impl Observer + 'static) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
     /// The client.
     // On wasm32 the stores need not be `Send`/`Sync` (one thread), so their `Arc` is not.
     #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
@@ -130,6 +140,7 @@ impl<H: HttpClient> ClientBuilder<H> {
                 config,
                 http: self.http,
                 runtime: self.runtime,
+                observer: self.observer,
             }),
         }
     }
@@ -141,6 +152,8 @@ pub(crate) struct Inner<H> {
     pub(crate) runtime: Arc<dyn Runtime>,
     /// Every managed token comes from here.
     pub(crate) tokens: TokenManager,
+    /// Hears every attempt and call, when set.
+    pub(crate) observer: Option<Arc<dyn Observer>>,
 }
 
 /// What a workflow knows about a call that its endpoint's metadata does not say, for
@@ -223,6 +236,7 @@ impl<H: HttpClient> Client<H> {
             #[cfg(feature = "user-tokens")]
             users: None,
             keyless: None,
+            observer: None,
         }
     }
 
@@ -301,20 +315,26 @@ impl<H: HttpClient> Client<H> {
         let auth = auth::choose(meta, options, &self.inner.config)?;
         let kind = shape(meta.response);
         let (request, auth) = (&request, &auth);
-        let call = crate::trace::call_span(meta);
+        let watch = self.watch(Named::of(meta), request.method());
         crate::trace::within(
-            &call,
+            &watch.span,
             retry::run(
                 self.policy(options),
                 &*self.inner.runtime,
                 &self.inner.tokens,
                 idempotent,
                 transient_codes,
-                &call,
+                &watch,
                 move |now| self.attempt::<E::Output>(request, auth, options, kind, now),
             ),
         )
         .await
+    }
+
+    /// The span and observer of a call of `named` with `method`.
+    pub(crate) fn watch<'a>(&'a self, named: Named, method: &'a http::Method) -> Watch<'a> {
+        let span = crate::trace::call_span(named, method);
+        Watch::new(span, self.inner.observer.as_deref(), named, method)
     }
 
     /// One attempt: authorise, exchange, decode.
@@ -325,7 +345,7 @@ impl<H: HttpClient> Client<H> {
         options: &RequestOptions,
         kind: Shape,
         now: Option<u64>,
-    ) -> std::result::Result<T, Failed> {
+    ) -> std::result::Result<Answered<T>, Failed> {
         let (request, used) = self.authorized(request, auth, options, now).await?;
         let response = match self.transport().exchange(request, options.timeout).await {
             Ok(response) => response,
@@ -344,11 +364,17 @@ impl<H: HttpClient> Client<H> {
                     .and_then(|v| v.to_str().ok()),
             );
         }
-        decoded.map_err(|error| Failed {
-            error,
-            reset: reset_hint(&parts.headers),
-            used,
-        })
+        match decoded {
+            Ok(output) => {
+                let log_id = keep_log_id(&parts.headers, self.inner.observer.is_some());
+                Ok(Answered::new(output, parts.status, log_id))
+            }
+            Err(error) => Err(Failed {
+                error,
+                reset: reset_hint(&parts.headers),
+                used,
+            }),
+        }
     }
 
     /// A copy of `request` for one attempt, with its `Authorization` set (and the managed

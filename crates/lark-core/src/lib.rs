@@ -28,6 +28,7 @@ pub mod event;
 mod idempotency;
 pub mod multipart;
 pub mod oauth;
+pub mod observe;
 mod options;
 mod pages;
 mod query;

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::observe::{Answered, Decision, Watch};
 use crate::runtime::{HttpErrorKind, Runtime, random_u64};
 use crate::token::{TOKEN_INVALID_CODES, TokenManager, UsedToken};
 use crate::trace;
@@ -156,7 +157,6 @@ pub(crate) fn verdict(error: &Error, idempotent: bool, reset: Option<Duration>) 
 }
 
 /// Why a failed attempt is tried again, in words a dashboard can group by.
-#[cfg(feature = "tracing")]
 pub(crate) fn retry_reason(error: &Error, transient: bool, verdict: Verdict) -> &'static str {
     if transient {
         return "transient code";
@@ -227,7 +227,7 @@ impl Failed {
 /// `idempotent` says whether a second copy of the request is harmless; `transient_codes` names
 /// Lark codes worth retrying (on any HTTP status) when it is. A managed token the platform
 /// rejects ([`TOKEN_INVALID_CODES`]) is evicted and the attempt made once more, outside the
-/// count.
+/// count. `watch` hears each attempt and the call's end.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn run<T, F, Fut>(
     policy: &RetryPolicy,
@@ -235,12 +235,12 @@ pub(crate) async fn run<T, F, Fut>(
     tokens: &TokenManager,
     idempotent: bool,
     transient_codes: &[i64],
-    call: &trace::CallSpan,
+    watch: &Watch<'_>,
     mut attempt_once: F,
 ) -> Result<T>
 where
     F: FnMut(Option<u64>) -> Fut,
-    Fut: std::future::Future<Output = std::result::Result<T, Failed>>,
+    Fut: std::future::Future<Output = std::result::Result<Answered<T>, Failed>>,
 {
     let started = runtime.now_millis();
     let mut attempt = 1;
@@ -252,19 +252,36 @@ where
     loop {
         tries += 1;
         let span = trace::attempt_span(tries);
-        let attempt_started = trace::clock(runtime);
-        let failed = match trace::within(&span, attempt_once(now.take())).await {
-            Ok(output) => {
-                trace::call_done(call, &span, tries, trace::since(runtime, attempt_started));
-                return Ok(output);
+        // The first attempt starts when the call does: no second reading.
+        let attempt_started = if tries == 1 {
+            watch.timed().then_some(started)
+        } else {
+            watch.clock(runtime)
+        };
+        let outcome = trace::within(&span, attempt_once(now.take())).await;
+        let elapsed = trace::since(runtime, attempt_started);
+        // The call's time so far, from the same reading.
+        let call_ms =
+            attempt_started.map_or(0, |at| at.saturating_add(elapsed).saturating_sub(started));
+        let failed = match outcome {
+            Ok(answered) => {
+                trace::call_done(&watch.span, &span, tries, elapsed);
+                watch.succeeded(tries, &answered, elapsed, call_ms);
+                return Ok(answered.output);
             }
             Err(failed) => failed,
         };
-        trace::attempt_failed(&span, &failed.error, trace::since(runtime, attempt_started));
+        trace::attempt_failed(&span, &failed.error, elapsed);
         let stop = |error: Error, why: &'static str| {
             trace::event!(parent: &span, tracing::Level::INFO, retry = false, reason = why, "not retried");
-            trace::call_failed(call, &error, tries);
-            let _ = why;
+            trace::call_failed(&watch.span, &error, tries);
+            let decision = Decision {
+                retried: false,
+                reason: why,
+                delay_ms: 0,
+            };
+            watch.failed(tries, &error, elapsed, decision);
+            watch.call_failed(tries, &error, call_ms);
             Err(error)
         };
         if let (Error::Api(api), Some(used)) = (&failed.error, &failed.used) {
@@ -274,6 +291,12 @@ where
                 tokens.evict(used).await;
                 token_refreshed = true;
                 trace::event!(parent: &span, tracing::Level::INFO, retry = true, reason = "token rejected", delay_ms = 0u64, "retrying with a fresh token");
+                let decision = Decision {
+                    retried: true,
+                    reason: "token rejected",
+                    delay_ms: 0,
+                };
+                watch.failed(tries, &failed.error, elapsed, decision);
                 continue;
             }
         }
@@ -293,22 +316,29 @@ where
             Verdict::Backoff => policy.backoff(attempt, random_u64(runtime).unwrap_or(u64::MAX)),
             Verdict::After(wait) => wait,
         };
+        let wait_millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
         if let Some(deadline) = policy.deadline {
             let elapsed = runtime.now_millis().saturating_sub(started);
-            let wait_millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
             let deadline_millis = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
             if elapsed.saturating_add(wait_millis) >= deadline_millis {
                 return stop(failed.error, "deadline");
             }
         }
+        let reason = retry_reason(&failed.error, transient, judged);
         trace::event!(
             parent: &span,
             tracing::Level::INFO,
             retry = true,
-            reason = retry_reason(&failed.error, transient, judged),
-            delay_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            reason = reason,
+            delay_ms = wait_millis,
             "retrying"
         );
+        let decision = Decision {
+            retried: true,
+            reason,
+            delay_ms: wait_millis,
+        };
+        watch.failed(tries, &failed.error, elapsed, decision);
         runtime.sleep(wait).await;
         attempt += 1;
         // A new attempt may meet a token that expired while the last one failed and

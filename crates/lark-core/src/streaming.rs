@@ -8,6 +8,7 @@ use crate::auth::{self, Auth};
 use crate::client::Client;
 use crate::endpoint::Endpoint;
 use crate::error::{DecodeError, Error, Result};
+use crate::observe::{Answered, Named, keep_log_id};
 use crate::options::RequestOptions;
 use crate::response::{Download, Shape, decode_parts, log_id};
 use crate::retry::{self, Failed, reset_hint};
@@ -21,6 +22,8 @@ const ERROR_BODY_LIMIT: usize = 1 << 20;
 /// [`Client::send_download`] from where a broken body stopped.
 pub struct PreparedDownload {
     request: http::Request<Vec<u8>>,
+    /// Its endpoint's names, for its span and records.
+    named: Named,
     auth: Auth,
     options: RequestOptions,
 }
@@ -59,6 +62,7 @@ impl<H: HttpClient> Client<H> {
         let auth = auth::choose(endpoint.meta(), options, &self.inner.config)?;
         Ok(PreparedDownload {
             request,
+            named: Named::of(endpoint.meta()),
             auth,
             options: options.clone(),
         })
@@ -94,16 +98,16 @@ impl<H: HttpClient> Client<H> {
         let options = &prepared.options;
         let auth = &prepared.auth;
         let policy = options.retry.as_ref().unwrap_or(&self.inner.config.retry);
-        let call = crate::trace::download_span(request);
+        let watch = self.watch(prepared.named, request.method());
         crate::trace::within(
-            &call,
+            &watch.span,
             retry::run(
                 policy,
                 &*self.inner.runtime,
                 &self.inner.tokens,
                 idempotent,
                 &[],
-                &call,
+                &watch,
                 move |now| self.attempt_streaming(request, auth, options, now),
             ),
         )
@@ -118,7 +122,7 @@ impl<H: HttpClient> Client<H> {
         auth: &Auth,
         options: &RequestOptions,
         now: Option<u64>,
-    ) -> std::result::Result<StreamedAnswer, Failed> {
+    ) -> std::result::Result<Answered<StreamedAnswer>, Failed> {
         let (request, used) = self.authorized(request, auth, options, now).await?;
         let timeout = options.timeout.or(self.inner.config.timeout);
         let response = match self.transport().exchange_streaming(request, timeout).await {
@@ -133,22 +137,25 @@ impl<H: HttpClient> Client<H> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim_start().starts_with("application/json"));
         let status = parts.status;
+        let seen_log_id = keep_log_id(&parts.headers, self.inner.observer.is_some());
         if status == http::StatusCode::RANGE_NOT_SATISFIABLE {
             // Judged by the caller, which knows the range it asked for; the body is an
             // explanation at most.
-            return Ok(StreamedAnswer {
+            let answer = StreamedAnswer {
                 parts,
                 prefix: Vec::new(),
                 rest: None,
-            });
+            };
+            return Ok(Answered::new(answer, status, seen_log_id));
         }
         let judged_here = !status.is_success();
         if !judged_here && !json {
-            return Ok(StreamedAnswer {
+            let answer = StreamedAnswer {
                 parts,
                 prefix: Vec::new(),
                 rest: Some(body),
-            });
+            };
+            return Ok(Answered::new(answer, status, seen_log_id));
         }
         // An error answer, or a JSON one that may be an error envelope: read up to a bound.
         let mut prefix = Vec::new();
@@ -195,10 +202,11 @@ impl<H: HttpClient> Client<H> {
                 }
             }
         }
-        Ok(StreamedAnswer {
+        let answer = StreamedAnswer {
             parts,
             prefix,
             rest: (!ended).then_some(body),
-        })
+        };
+        Ok(Answered::new(answer, status, seen_log_id))
     }
 }

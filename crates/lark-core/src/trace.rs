@@ -8,8 +8,8 @@
 //! Without the feature every function here is empty and the macro expands to nothing, so the
 //! npm package's wasm builds carry none of it.
 
-use crate::endpoint::EndpointMeta;
 use crate::error::Error;
+use crate::observe::Named;
 
 /// An event at `level` with `fields` and a message (`tracing::event!`'s syntax); nothing
 /// without the feature.
@@ -31,16 +31,17 @@ pub(crate) type CallSpan = tracing::Span;
 #[derive(Clone, Copy)]
 pub(crate) struct CallSpan;
 
-/// The span of one call of `meta` (`lark.call`).
-pub(crate) fn call_span(meta: &EndpointMeta) -> CallSpan {
+/// The span of one call (`lark.call`): its official name, method and path template. A
+/// download's span carries its endpoint's names too.
+pub(crate) fn call_span(named: Named, method: &http::Method) -> CallSpan {
     #[cfg(feature = "tracing")]
     {
         tracing::info_span!(
             "lark.call",
-            service = meta.service,
-            endpoint = meta.name,
-            method = meta.method.as_str(),
-            path = meta.path,
+            service = named.service,
+            endpoint = named.endpoint,
+            method = method.as_str(),
+            path = named.path,
             attempts = tracing::field::Empty,
             code = tracing::field::Empty,
             log_id = tracing::field::Empty,
@@ -48,29 +49,7 @@ pub(crate) fn call_span(meta: &EndpointMeta) -> CallSpan {
     }
     #[cfg(not(feature = "tracing"))]
     {
-        let _ = meta;
-        CallSpan
-    }
-}
-
-/// The span of a streamed download of `request` (`lark.call`, its path without the query).
-pub(crate) fn download_span(request: &http::Request<Vec<u8>>) -> CallSpan {
-    #[cfg(feature = "tracing")]
-    {
-        tracing::info_span!(
-            "lark.call",
-            service = tracing::field::Empty,
-            endpoint = "download",
-            method = request.method().as_str(),
-            path = request.uri().path(),
-            attempts = tracing::field::Empty,
-            code = tracing::field::Empty,
-            log_id = tracing::field::Empty,
-        )
-    }
-    #[cfg(not(feature = "tracing"))]
-    {
-        let _ = request;
+        let _ = (named, method);
         CallSpan
     }
 }
@@ -173,20 +152,7 @@ pub(crate) fn within<F: std::future::Future>(span: &CallSpan, future: F) -> F {
     future
 }
 
-/// A clock reading for an attempt's time, taken only when it is traced.
-pub(crate) fn clock(runtime: &dyn crate::runtime::Runtime) -> Option<u64> {
-    #[cfg(feature = "tracing")]
-    {
-        Some(runtime.now_millis())
-    }
-    #[cfg(not(feature = "tracing"))]
-    {
-        let _ = runtime;
-        None
-    }
-}
-
-/// Milliseconds since `start` (a [`clock`] reading); 0 without one.
+/// Milliseconds since `start` (a `Watch::clock` reading); 0 without one.
 pub(crate) fn since(runtime: &dyn crate::runtime::Runtime, start: Option<u64>) -> u64 {
     start.map_or(0, |start| runtime.now_millis().saturating_sub(start))
 }
