@@ -1,8 +1,12 @@
 //! Secrets never show in `Debug` or `Display` output: a full run's every printable value —
-//! config, client, options, tokens, bots, replies, requests and errors — is searched for them.
+//! config, client, options, tokens, bots, replies, requests, errors, traces and observer records —
+//! is searched for them.
+
+use std::sync::{Arc, Mutex};
 
 use lark_api::im::v1::message;
-use lark_core::{AppType, Config, RequestOptions, RetryPolicy};
+use lark_core::observe::Record;
+use lark_core::{AppType, Client, Config, RequestOptions, RetryPolicy};
 use lark_custom_bot::{CustomBot, Message};
 use lark_mock::MockServer;
 use lark_reqwest::{ReqwestClient, SystemRuntime};
@@ -31,6 +35,17 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
     }
 }
 
+/// A client for `config` whose observer writes every record, as JSON, to `observed`.
+fn observed_client(config: Config, observed: &Arc<Mutex<Vec<String>>>) -> Client<ReqwestClient> {
+    let observed = Arc::clone(observed);
+    Client::builder(config, ReqwestClient::new(), SystemRuntime)
+        .observer(move |record: &Record<'_>| {
+            let json = serde_json::to_string(record).unwrap_or_default();
+            observed.lock().unwrap().push(json);
+        })
+        .build()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn no_secret_is_ever_printed() {
     let traced = Captured::default();
@@ -55,9 +70,11 @@ async fn no_secret_is_ever_printed() {
         .retry(RetryPolicy::none());
     let mut printed = Vec::new();
     let mut print = |what: String| printed.push(what);
+    // What observers hear, searched too.
+    let observed = Arc::new(Mutex::new(Vec::new()));
 
     print(format!("{config:?} {config:#?}"));
-    let client = lark_tests::client_with(config.clone());
+    let client = observed_client(config.clone(), &observed);
     print(format!("{client:?}"));
     let tenant = client.tenant_access_token(None).await.unwrap();
     let app = client.app_access_token().await.unwrap();
@@ -77,15 +94,16 @@ async fn no_secret_is_ever_printed() {
     print(format!("{options:?}"));
     // Errors of every kind: a bad app secret, a marketplace app without a ticket, a
     // rejected user token.
-    let wrong_secret = lark_tests::client_with(
+    let wrong_secret = observed_client(
         Config::new(MockServer::APP_ID, "wrong-app-secret-x").base_url(mock.base_url()),
+        &observed,
     );
     let err = wrong_secret
         .send(&message::Get::new("om_x"))
         .await
         .unwrap_err();
     print(format!("{err:?} {err}"));
-    let isv = lark_tests::client_with(config.clone().app_type(AppType::Marketplace));
+    let isv = observed_client(config.clone().app_type(AppType::Marketplace), &observed);
     let err = isv
         .send_with(
             &message::Get::new("om_x"),
@@ -204,6 +222,14 @@ async fn no_secret_is_ever_printed() {
     let traced = String::from_utf8_lossy(&traced.0.lock().unwrap()).into_owned();
     assert!(traced.contains("lark.call"), "the run was traced: {traced}");
     printed.push(traced);
+    let observed = observed.lock().unwrap().join("\n");
+    // The three observed clients' calls: message create, the two failed gets, the user's get.
+    assert_eq!(
+        observed.matches(r#""kind":"call""#).count(),
+        4,
+        "{observed}"
+    );
+    printed.push(observed);
     let all = printed.join("\n");
     assert!(printed.len() >= 18);
     for secret in secrets {
