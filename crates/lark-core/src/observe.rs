@@ -51,6 +51,17 @@ pub trait Observer: MaybeSend + MaybeSync {
     }
 }
 
+/// A shared observer: the client holds one handle, the program keeps another to read it.
+impl<T: Observer + ?Sized> Observer for std::sync::Arc<T> {
+    fn on_attempt(&self, attempt: &AttemptRecord<'_>) {
+        (**self).on_attempt(attempt);
+    }
+
+    fn on_call(&self, call: &CallRecord<'_>) {
+        (**self).on_call(call);
+    }
+}
+
 /// A closure hears both kinds of record.
 impl<F> Observer for F
 where
