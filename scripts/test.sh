@@ -39,6 +39,9 @@ env -u LARK_APP_ID -u LARK_APP_SECRET -u LARK_BASE_URL -u LARK_CHAT_ID \
 step "the event server example plays the platform against itself on 127.0.0.1"
 cargo run --quiet -p lark-examples --example event_server -- --self-test
 
+step "the endpoint metrics example counts calls, retries and 429s per endpoint against the embedded mock"
+cargo run --quiet -p lark-examples --example endpoint_metrics
+
 step "the long-connection echo bot example receives an event from the embedded mock and replies"
 cargo run --quiet -p lark-examples --example ws_echo_bot
 
