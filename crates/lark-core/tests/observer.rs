@@ -346,3 +346,64 @@ fn a_transport_failure_has_no_status_and_names_its_kind() {
         ]
     );
 }
+
+#[test]
+fn a_download_is_heard_under_its_endpoint_s_name() {
+    let clock = ManualClock::new(0);
+    let bytes = http::Response::builder()
+        .status(200)
+        .header("content-type", "image/png")
+        .header("x-tt-logid", "log-image")
+        .body(b"\x89PNG...".to_vec())
+        .unwrap();
+    let calls = vec![
+        answer(502, "log-gateway", json!({"code": 1, "msg": "bad gateway"})),
+        bytes,
+    ];
+    let (heard, observer) = recorder();
+    let client = Client::builder(config(), backend(clock.clone(), calls), clock)
+        .observer(observer)
+        .build();
+    let image = lark_api::im::v1::image::Get::new("img_v2_1");
+    let prepared = client
+        .prepare_download(&image, &lark_core::RequestOptions::new())
+        .unwrap();
+    let answer = block_on(client.send_download(&prepared, 0, None)).unwrap();
+    assert_eq!(answer.parts.status, 200);
+
+    let heard = heard.lock().unwrap().clone();
+    let summary: Vec<(Value, Value, Value, Value)> = heard
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].clone(),
+                r["status"].clone(),
+                r["log_id"].clone(),
+                r["reason"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                json!("attempt"),
+                json!(502),
+                json!("log-gateway"),
+                json!("server error")
+            ),
+            (
+                json!("attempt"),
+                json!(200),
+                json!("log-image"),
+                Value::Null
+            ),
+            (json!("call"), json!(200), json!("log-image"), Value::Null),
+        ]
+    );
+    for record in &heard {
+        assert_eq!(record["service"], "im");
+        assert_eq!(record["endpoint"], "v1.image.get");
+        assert_eq!(record["path"], "/open-apis/im/v1/images/:image_key");
+    }
+}
