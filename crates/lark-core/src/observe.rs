@@ -293,20 +293,21 @@ impl<'a> Watch<'a> {
         self.timed().then(|| runtime.now_millis())
     }
 
-    /// Tells the observer of a successful attempt `number` and of its call, which took
-    /// `call_ms` in all.
-    pub(crate) fn succeeded<T>(
+    /// Tells the observer of a successful attempt `number`, answered with `status` and
+    /// `log_id`, and of its call, which took `call_ms` in all.
+    pub(crate) fn succeeded(
         &self,
         number: u32,
-        answered: &Answered<T>,
+        status: u16,
+        log_id: Option<&http::HeaderValue>,
         elapsed_ms: u64,
         call_ms: u64,
     ) {
         let Some(observer) = self.observer else {
             return;
         };
-        let log_id = answered.log_id.as_ref().and_then(|v| v.to_str().ok());
-        let status = Some(answered.status);
+        let log_id = log_id.and_then(|v| v.to_str().ok());
+        let status = Some(status);
         observer.on_attempt(&AttemptRecord {
             service: self.named.service,
             endpoint: self.named.endpoint,
@@ -441,8 +442,7 @@ mod tests {
             delay_ms: 5,
         };
         watch.failed(1, &error, 3, decision);
-        let answered = Answered::new((), http::StatusCode::OK, None);
-        watch.succeeded(2, &answered, 4, 12);
+        watch.succeeded(2, 200, None, 4, 12);
         assert_eq!(
             *heard.lock().unwrap(),
             [

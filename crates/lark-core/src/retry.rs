@@ -266,79 +266,86 @@ where
         let failed = match outcome {
             Ok(answered) => {
                 trace::call_done(&watch.span, &span, tries, elapsed);
-                watch.succeeded(tries, &answered, elapsed, call_ms);
+                let log_id = answered.log_id.as_ref();
+                watch.succeeded(tries, answered.status, log_id, elapsed, call_ms);
                 return Ok(answered.output);
             }
             Err(failed) => failed,
         };
         trace::attempt_failed(&span, &failed.error, elapsed);
-        let stop = |error: Error, why: &'static str| {
-            trace::event!(parent: &span, tracing::Level::INFO, retry = false, reason = why, "not retried");
-            trace::call_failed(&watch.span, &error, tries);
-            let decision = Decision {
-                retried: false,
-                reason: why,
-                delay_ms: 0,
+        // The decision: a retry with its reason and wait, or why not. One path out each way,
+        // so the loop stays small where it is inlined.
+        let mut fresh_token = false;
+        let decided: std::result::Result<(&'static str, Duration), &'static str> = 'decide: {
+            if let (Error::Api(api), Some(used)) = (&failed.error, &failed.used) {
+                if !token_refreshed && TOKEN_INVALID_CODES.contains(&api.code) {
+                    // Evict only the token that was rejected: a concurrent caller may already
+                    // have stored a fresh one.
+                    tokens.evict(used).await;
+                    fresh_token = true;
+                    break 'decide Ok(("token rejected", Duration::ZERO));
+                }
+            }
+            if attempt >= policy.max_attempts {
+                break 'decide Err("attempts exhausted");
+            }
+            let transient = idempotent
+                && matches!(&failed.error, Error::Api(api) if transient_codes.contains(&api.code));
+            let judged = if transient {
+                Verdict::Backoff
+            } else {
+                verdict(&failed.error, idempotent, failed.reset)
             };
-            watch.failed(tries, &error, elapsed, decision);
-            watch.call_failed(tries, &error, call_ms);
-            Err(error)
+            let wait = match judged {
+                Verdict::Stop => break 'decide Err("not retryable"),
+                // Without randomness the wait is the whole span: no jitter, still bounded.
+                Verdict::Backoff => {
+                    policy.backoff(attempt, random_u64(runtime).unwrap_or(u64::MAX))
+                }
+                Verdict::After(wait) => wait,
+            };
+            if let Some(deadline) = policy.deadline {
+                let elapsed = runtime.now_millis().saturating_sub(started);
+                let wait_millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                let deadline_millis = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
+                if elapsed.saturating_add(wait_millis) >= deadline_millis {
+                    break 'decide Err("deadline");
+                }
+            }
+            Ok((retry_reason(&failed.error, transient, judged), wait))
         };
-        if let (Error::Api(api), Some(used)) = (&failed.error, &failed.used) {
-            if !token_refreshed && TOKEN_INVALID_CODES.contains(&api.code) {
-                // Evict only the token that was rejected: a concurrent caller may already
-                // have stored a fresh one.
-                tokens.evict(used).await;
-                token_refreshed = true;
-                trace::event!(parent: &span, tracing::Level::INFO, retry = true, reason = "token rejected", delay_ms = 0u64, "retrying with a fresh token");
+        let (reason, wait) = match decided {
+            Ok(next) => next,
+            Err(why) => {
+                trace::event!(parent: &span, tracing::Level::INFO, retry = false, reason = why, "not retried");
+                trace::call_failed(&watch.span, &failed.error, tries);
                 let decision = Decision {
-                    retried: true,
-                    reason: "token rejected",
+                    retried: false,
+                    reason: why,
                     delay_ms: 0,
                 };
                 watch.failed(tries, &failed.error, elapsed, decision);
-                continue;
+                watch.call_failed(tries, &failed.error, call_ms);
+                return Err(failed.error);
             }
-        }
-        if attempt >= policy.max_attempts {
-            return stop(failed.error, "attempts exhausted");
-        }
-        let transient = idempotent
-            && matches!(&failed.error, Error::Api(api) if transient_codes.contains(&api.code));
-        let judged = if transient {
-            Verdict::Backoff
+        };
+        let delay_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        if fresh_token {
+            trace::event!(parent: &span, tracing::Level::INFO, retry = true, reason = reason, delay_ms = delay_ms, "retrying with a fresh token");
         } else {
-            verdict(&failed.error, idempotent, failed.reset)
-        };
-        let wait = match judged {
-            Verdict::Stop => return stop(failed.error, "not retryable"),
-            // Without randomness the wait is the whole span: no jitter, still bounded.
-            Verdict::Backoff => policy.backoff(attempt, random_u64(runtime).unwrap_or(u64::MAX)),
-            Verdict::After(wait) => wait,
-        };
-        let wait_millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-        if let Some(deadline) = policy.deadline {
-            let elapsed = runtime.now_millis().saturating_sub(started);
-            let deadline_millis = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
-            if elapsed.saturating_add(wait_millis) >= deadline_millis {
-                return stop(failed.error, "deadline");
-            }
+            trace::event!(parent: &span, tracing::Level::INFO, retry = true, reason = reason, delay_ms = delay_ms, "retrying");
         }
-        let reason = retry_reason(&failed.error, transient, judged);
-        trace::event!(
-            parent: &span,
-            tracing::Level::INFO,
-            retry = true,
-            reason = reason,
-            delay_ms = wait_millis,
-            "retrying"
-        );
         let decision = Decision {
             retried: true,
             reason,
-            delay_ms: wait_millis,
+            delay_ms,
         };
         watch.failed(tries, &failed.error, elapsed, decision);
+        if fresh_token {
+            // Made again at once with a fresh token, outside the count.
+            token_refreshed = true;
+            continue;
+        }
         runtime.sleep(wait).await;
         attempt += 1;
         // A new attempt may meet a token that expired while the last one failed and
