@@ -1,9 +1,9 @@
 //! What watching a call costs: a cached-token call through a closure backend (no HTTP, no
 //! socket), with no observer, with an observer that does nothing, and with one that counts.
 //!
-//! `cargo bench -p lark-core --bench observe` measures lark-core as the npm builds have it
-//! (no `tracing`); `cargo bench -p lark-core --features tracing --bench observe` with `tracing`
-//! compiled in and no subscriber installed. The clock is the system's, as natively.
+//! `cargo bench -p lark-core --features observe --bench observe` measures lark-core without
+//! `tracing`, as the npm builds have it; `--features observe,tracing` with `tracing` compiled in
+//! and no subscriber installed. The clock is the system's, as natively.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};

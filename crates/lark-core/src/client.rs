@@ -55,6 +55,7 @@ pub struct ClientBuilder<H> {
     #[cfg(feature = "user-tokens")]
     users: Option<Arc<dyn crate::UserTokenStore>>,
     keyless: Option<crate::oauth::Keyless>,
+    #[cfg(feature = "observe")]
     observer: Option<Arc<dyn Observer>>,
 }
 
@@ -64,8 +65,9 @@ impl<H> std::fmt::Debug for ClientBuilder<H> {
         f.field("config", &self.config)
             .field("token_store", &self.store.is_some())
             .field("app_ticket_store", &self.tickets.is_some())
-            .field("client_assertion", &self.keyless.is_some())
-            .field("observer", &self.observer.is_some());
+            .field("client_assertion", &self.keyless.is_some());
+        #[cfg(feature = "observe")]
+        f.field("observer", &self.observer.is_some());
         #[cfg(feature = "user-tokens")]
         f.field("user_token_store", &self.users.is_some());
         f.finish_non_exhaustive()
@@ -110,6 +112,8 @@ impl<H: HttpClient> ClientBuilder<H> {
 
     /// Tells `observer` of every attempt and every call (see [`crate::observe`]): metrics
     /// without `tracing`, in any runtime. A closure `Fn(&observe::Record)` is an observer.
+    /// (Feature `observe`.)
+    #[cfg(feature = "observe")]
     pub fn observer(mut self, observer: impl Observer + 'static) -> Self {
         self.observer = Some(Arc::new(observer));
         self
@@ -140,6 +144,7 @@ impl<H: HttpClient> ClientBuilder<H> {
                 config,
                 http: self.http,
                 runtime: self.runtime,
+                #[cfg(feature = "observe")]
                 observer: self.observer,
             }),
         }
@@ -153,6 +158,7 @@ pub(crate) struct Inner<H> {
     /// Every managed token comes from here.
     pub(crate) tokens: TokenManager,
     /// Hears every attempt and call, when set.
+    #[cfg(feature = "observe")]
     pub(crate) observer: Option<Arc<dyn Observer>>,
 }
 
@@ -236,6 +242,7 @@ impl<H: HttpClient> Client<H> {
             #[cfg(feature = "user-tokens")]
             users: None,
             keyless: None,
+            #[cfg(feature = "observe")]
             observer: None,
         }
     }
@@ -334,7 +341,16 @@ impl<H: HttpClient> Client<H> {
     /// The span and observer of a call of `named` with `method`.
     pub(crate) fn watch<'a>(&'a self, named: Named, method: &'a http::Method) -> Watch<'a> {
         let span = crate::trace::call_span(named, method);
-        Watch::new(span, self.inner.observer.as_deref(), named, method)
+        Watch::new(span, self.observer(), named, method)
+    }
+
+    /// The client's observer: always `None` without the `observe` feature, so that the code
+    /// telling one compiles away.
+    pub(crate) fn observer(&self) -> Option<&dyn Observer> {
+        #[cfg(feature = "observe")]
+        return self.inner.observer.as_deref();
+        #[cfg(not(feature = "observe"))]
+        None
     }
 
     /// One attempt: authorise, exchange, decode.
@@ -366,7 +382,7 @@ impl<H: HttpClient> Client<H> {
         }
         match decoded {
             Ok(output) => {
-                let log_id = keep_log_id(&parts.headers, self.inner.observer.is_some());
+                let log_id = keep_log_id(&parts.headers, self.observer().is_some());
                 Ok(Answered::new(output, parts.status, log_id))
             }
             Err(error) => Err(Failed {

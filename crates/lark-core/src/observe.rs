@@ -283,9 +283,19 @@ impl<'a> Watch<'a> {
         }
     }
 
+    /// The observer: always `None` without the `observe` feature, so that the code telling one
+    /// compiles away.
+    fn observer(&self) -> Option<&'a dyn Observer> {
+        if cfg!(feature = "observe") {
+            self.observer
+        } else {
+            None
+        }
+    }
+
     /// Whether attempts are timed: when traced or observed.
     pub(crate) fn timed(&self) -> bool {
-        cfg!(feature = "tracing") || self.observer.is_some()
+        cfg!(feature = "tracing") || self.observer().is_some()
     }
 
     /// A clock reading for an attempt's start, taken only when attempts are timed.
@@ -303,7 +313,7 @@ impl<'a> Watch<'a> {
         elapsed_ms: u64,
         call_ms: u64,
     ) {
-        let Some(observer) = self.observer else {
+        let Some(observer) = self.observer() else {
             return;
         };
         let log_id = log_id.and_then(|v| v.to_str().ok());
@@ -341,7 +351,7 @@ impl<'a> Watch<'a> {
 
     /// Tells the observer of failed attempt `number` and what was decided on it.
     pub(crate) fn failed(&self, number: u32, error: &Error, elapsed_ms: u64, decision: Decision) {
-        let Some(observer) = self.observer else {
+        let Some(observer) = self.observer() else {
             return;
         };
         observer.on_attempt(&AttemptRecord {
@@ -365,7 +375,7 @@ impl<'a> Watch<'a> {
     /// Tells the observer of a call that failed with `error` after `attempts`, taking
     /// `call_ms` in all.
     pub(crate) fn call_failed(&self, attempts: u32, error: &Error, call_ms: u64) {
-        let Some(observer) = self.observer else {
+        let Some(observer) = self.observer() else {
             return;
         };
         observer.on_call(&CallRecord {
@@ -387,7 +397,6 @@ impl<'a> Watch<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ApiError;
 
     #[test]
     fn records_serialize_with_their_kind_and_flat_fields() {
@@ -418,6 +427,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "observe")]
     fn a_closure_hears_both_records() {
         let heard = std::sync::Mutex::new(Vec::new());
         let observer = |record: &Record<'_>| {
@@ -435,7 +445,13 @@ mod tests {
         );
         let span = trace::call_span(Named::of(&meta), &meta.method);
         let watch = Watch::new(span, Some(&observer), Named::of(&meta), &meta.method);
-        let error = Error::Api(Box::new(ApiError::new(1, "m", None, 500, Vec::new())));
+        let error = Error::Api(Box::new(crate::error::ApiError::new(
+            1,
+            "m",
+            None,
+            500,
+            Vec::new(),
+        )));
         let decision = Decision {
             retried: true,
             reason: "server error",

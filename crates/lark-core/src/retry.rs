@@ -312,7 +312,13 @@ where
                     break 'decide Err("deadline");
                 }
             }
-            Ok((retry_reason(&failed.error, transient, judged), wait))
+            // Only spans and observers read the reason.
+            let reason = if cfg!(any(feature = "tracing", feature = "observe")) {
+                retry_reason(&failed.error, transient, judged)
+            } else {
+                ""
+            };
+            Ok((reason, wait))
         };
         let (reason, wait) = match decided {
             Ok(next) => next,

@@ -137,7 +137,7 @@ impl<H: HttpClient> Client<H> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim_start().starts_with("application/json"));
         let status = parts.status;
-        let seen_log_id = keep_log_id(&parts.headers, self.inner.observer.is_some());
+        let seen_log_id = keep_log_id(&parts.headers, self.observer().is_some());
         if status == http::StatusCode::RANGE_NOT_SATISFIABLE {
             // Judged by the caller, which knows the range it asked for; the body is an
             // explanation at most.

@@ -1,6 +1,6 @@
 //! The observer against closure backends and virtual time: each attempt's record (status,
 //! code, log id, time, the retry decision, its reason and delay) and the call's, in order, with
-//! times that add up exactly. Runs with lark-core's default features: no `tracing`.
+//! times that add up exactly. Runs with lark-core's `observe` feature and without `tracing`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
