@@ -21,3 +21,5 @@ fi
 redis-server --version
 
 cargo test -p lark-redis
+# Two channel instances de-duplicating through one Redis.
+cargo test -p lark-bot-channel --test redis
