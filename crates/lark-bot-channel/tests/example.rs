@@ -39,14 +39,10 @@ async fn the_readme_bot_answers_a_mention_in_a_streamed_card() {
     // The answer: a card replying to the message, whose text ends as "hello there, bot".
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let cards = mock.requests_to("/open-apis/im/v1/messages/om_1/reply");
-        let card_id = cards.first().and_then(|r| r.json()).and_then(|body| {
-            let content: serde_json::Value =
-                serde_json::from_str(body["content"].as_str()?).ok()?;
-            Some(content["data"]["card_id"].as_str()?.to_owned())
-        });
-        let done = card_id
-            .and_then(|id| mock.cardkit_card(&id))
+        let replies = mock.replies_to("om_1");
+        let done = replies
+            .first()
+            .and_then(|reply| mock.cardkit_card(reply.card_id()?))
             .filter(|card| !card.streaming_mode())
             .map(|card| card.element_content("answer").map(str::to_owned));
         if let Some(text) = done {

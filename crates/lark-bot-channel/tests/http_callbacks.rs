@@ -86,10 +86,8 @@ async fn signed_callbacks_are_answered_at_once_and_handled_once() {
         1,
         "the re-delivery was handled again"
     );
-    assert_eq!(
-        mock.requests_to("/open-apis/im/v1/messages/om_http/reply")
-            .len(),
-        1
-    );
+    let replies = mock.replies_to("om_http");
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].text(), Some("done"));
     server.abort();
 }

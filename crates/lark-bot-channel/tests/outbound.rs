@@ -8,28 +8,21 @@ use std::time::Duration;
 
 use common::{Msg, WAIT, spawn, start, wait_until};
 use lark_bot_channel::{Channel, ReplyOptions, TEXT_BODY_LIMIT};
+use lark_core::Config;
 use lark_core::event::Dispatcher;
-use lark_core::{BoxFuture, Client, Config, HttpClient, HttpError, Runtime};
 use lark_mock::{Fault, FaultRule, MockServer, Via};
 use lark_reqwest::ws::ClientWsExt as _;
-use lark_reqwest::{ReqwestClient, SystemRuntime};
-use serde_json::Value;
 
 fn reply_path(message_id: &str) -> String {
     format!("/open-apis/im/v1/messages/{message_id}/reply")
 }
 
-/// The request bodies sent to `path`, as JSON.
-fn bodies(mock: &MockServer, path: &str) -> Vec<Value> {
-    mock.requests_to(path)
+/// The texts of the replies to `message_id`, as the mock recorded them.
+fn reply_texts(mock: &MockServer, message_id: &str) -> Vec<String> {
+    mock.replies_to(message_id)
         .iter()
-        .filter_map(lark_mock::RecordedRequest::json)
+        .map(|m| m.text().unwrap_or_default().to_owned())
         .collect()
-}
-
-fn text_of(body: &Value) -> String {
-    let content: Value = serde_json::from_str(body["content"].as_str().unwrap()).unwrap();
-    content["text"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -64,16 +57,20 @@ async fn long_text_goes_as_several_messages() {
     let requests = bot.mock.requests_to(&reply_path("om_q"));
     assert_eq!(requests.len(), 3);
     assert!(requests.iter().all(|r| r.body.len() <= TEXT_BODY_LIMIT));
-    let pieces: Vec<String> = bodies(&bot.mock, &reply_path("om_q"))
-        .iter()
-        .map(text_of)
-        .collect();
+    let pieces = reply_texts(&bot.mock, "om_q");
+    assert_eq!(pieces.len(), 3);
     assert!(pieces.iter().all(|p| p.ends_with('\n')));
     assert_eq!(pieces.concat(), long);
-    // As messages to the chat: lark-mock keeps them.
-    let messages = bot.mock.messages();
-    assert_eq!(messages.len(), 3);
-    let sent: String = messages.iter().map(|m| text_of(&m["body"])).collect();
+    // As messages to the chat, not replies.
+    let sent: Vec<_> = bot
+        .mock
+        .sent_messages()
+        .into_iter()
+        .filter(|m| m.reply_to.is_none())
+        .collect();
+    assert_eq!(sent.len(), 3);
+    assert!(sent.iter().all(|m| m.chat_id == MockServer::CHAT_ID));
+    let sent: String = sent.iter().filter_map(|m| m.text()).collect();
     assert_eq!(sent, long);
 }
 
@@ -88,55 +85,31 @@ async fn replies_go_into_the_thread_when_asked() {
     })
     .await;
     bot.deliver(&Msg::dm("om_t", "hi").event()).await;
-    wait_until(|| !bot.mock.requests_to(&reply_path("om_t")).is_empty()).await;
-    let body = &bodies(&bot.mock, &reply_path("om_t"))[0];
-    assert_eq!(body["reply_in_thread"], true);
-    assert_eq!(body["msg_type"], "text");
-    assert_eq!(text_of(body), "in the thread");
-}
-
-/// Each request's path, body and wall-clock time.
-type Sent = Arc<Mutex<Vec<(String, Vec<u8>, u64)>>>;
-
-/// The reqwest backend, noting when each request leaves.
-struct Recording {
-    inner: ReqwestClient,
-    sent: Sent,
-}
-
-impl HttpClient for Recording {
-    fn execute(
-        &self,
-        request: http::Request<Vec<u8>>,
-    ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
-        self.sent.lock().unwrap().push((
-            request.uri().path().to_owned(),
-            request.body().clone(),
-            SystemRuntime.now_millis(),
-        ));
-        self.inner.execute(request)
-    }
+    wait_until(|| !bot.mock.replies_to("om_t").is_empty()).await;
+    let reply = &bot.mock.replies_to("om_t")[0];
+    assert!(reply.reply_in_thread);
+    assert!(reply.thread_id.is_some());
+    assert_eq!(reply.msg_type, "text");
+    assert_eq!(reply.text(), Some("in the thread"));
 }
 
 const ANSWER_CHARS: usize = 2_000;
 const PIECE: usize = 10;
 const MIN_INTERVAL: Duration = Duration::from_millis(100);
 const MIN_CHARS: usize = 50;
+/// The mock times each operation as it arrives, a moment after the card paced it (when it
+/// started): two arrivals may read a little closer than the interval.
+const ARRIVAL_JITTER_MS: u64 = 20;
 
 /// A bot whose handler streams a 2,000-character answer, 10 characters every 5 ms.
 async fn streaming_bot(
     mock: &MockServer,
-    sent: &Sent,
 ) -> (tokio::task::JoinHandle<()>, Arc<Mutex<Option<bool>>>) {
     let config = Config::new(MockServer::APP_ID, MockServer::APP_SECRET).base_url(mock.base_url());
-    let recording = Recording {
-        inner: ReqwestClient::new(),
-        sent: Arc::clone(sent),
-    };
-    let client = Client::new(config.clone(), recording, SystemRuntime);
+    let client = lark_reqwest::client(config);
     let ended_in_card = Arc::new(Mutex::new(None));
     let sink = Arc::clone(&ended_in_card);
-    let channel = Channel::builder(client, spawn)
+    let channel = Channel::builder(client.clone(), spawn)
         .reply_options(
             ReplyOptions::new()
                 .stream_min_interval(MIN_INTERVAL)
@@ -156,7 +129,7 @@ async fn streaming_bot(
             }
         })
         .build();
-    let ws = lark_reqwest::client(config).ws(channel.register(Dispatcher::new()));
+    let ws = client.ws(channel.register(Dispatcher::new()));
     let running = tokio::spawn(async move {
         let _ = ws.start().await;
     });
@@ -174,11 +147,9 @@ fn expected_answer() -> String {
         .collect()
 }
 
-#[tokio::test]
-async fn a_long_answer_streams_in_throttled_updates() {
-    let mock = MockServer::start().await.unwrap();
-    let sent = Sent::default();
-    let (running, ended_in_card) = streaming_bot(&mock, &sent).await;
+/// Asks the streaming bot and waits for its answer to end; whether it ended in the card.
+async fn ask(mock: &MockServer) -> Option<bool> {
+    let (running, ended_in_card) = streaming_bot(mock).await;
     mock.deliver(
         &Msg::dm("om_ask", "explain").event(),
         Via::Ws { fragments: 1 },
@@ -187,18 +158,21 @@ async fn a_long_answer_streams_in_throttled_updates() {
     .await;
     wait_until(|| ended_in_card.lock().unwrap().is_some()).await;
     running.abort();
-    assert_eq!(*ended_in_card.lock().unwrap(), Some(true));
+    *ended_in_card.lock().unwrap()
+}
 
-    let sent = sent.lock().unwrap().clone();
-    let card_id = sent
-        .iter()
-        .find_map(|(path, _, _)| {
-            let rest = path.strip_prefix("/open-apis/cardkit/v1/cards/")?;
-            Some(rest.split('/').next()?.to_owned())
-        })
-        .expect("the card was updated");
-    let entity = mock.cardkit_card(&card_id).unwrap();
-    // The final content is the whole answer, and streaming mode is off.
+#[tokio::test]
+async fn a_long_answer_streams_in_throttled_updates() {
+    let mock = MockServer::start().await.unwrap();
+    assert_eq!(ask(&mock).await, Some(true));
+
+    // The answer is one reply showing a card entity, whose final content is the whole answer
+    // with streaming mode off.
+    let replies = mock.replies_to("om_ask");
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].msg_type, "interactive");
+    let card_id = replies[0].card_id().expect("the reply shows a card entity");
+    let entity = mock.cardkit_card(card_id).unwrap();
     assert_eq!(
         entity.element_content("answer"),
         Some(expected_answer().as_str())
@@ -206,32 +180,22 @@ async fn a_long_answer_streams_in_throttled_updates() {
     assert!(!entity.streaming_mode());
     assert_eq!(entity.refused_sequences, 0);
 
-    // The card was the reply to the message.
-    let reply = &bodies(&mock, &reply_path("om_ask"))[0];
-    assert_eq!(reply["msg_type"], "interactive");
-    assert!(reply["content"].as_str().unwrap().contains(&card_id));
-
-    // Every operation on the card at least MIN_INTERVAL after the one before.
-    let prefix = format!("/open-apis/cardkit/v1/cards/{card_id}");
-    let operations: Vec<&(String, Vec<u8>, u64)> = sent
-        .iter()
-        .filter(|(p, _, _)| p.starts_with(&prefix))
-        .collect();
-    // (The card paces by the time each operation starts; the times here are taken a moment
-    // later, as the request leaves, so a gap may read a few milliseconds short.)
+    // Every operation on the card at least MIN_INTERVAL after the one before, by the times
+    // the mock took them.
     let interval = u64::try_from(MIN_INTERVAL.as_millis()).unwrap();
-    for pair in operations.windows(2) {
-        let gap = pair[1].2 - pair[0].2;
-        assert!(gap + 5 >= interval, "operations {gap} ms apart");
+    for pair in entity.updates.windows(2) {
+        let gap = pair[1].at_unix_ms - pair[0].at_unix_ms;
+        assert!(
+            gap + ARRIVAL_JITTER_MS >= interval,
+            "operations {gap} ms apart"
+        );
     }
     // Each text update but the last carries at least MIN_CHARS more characters.
-    let updates: Vec<usize> = operations
+    let updates: Vec<usize> = entity
+        .updates
         .iter()
-        .filter(|(p, _, _)| p.ends_with("/content"))
-        .map(|(_, body, _)| {
-            let body: Value = serde_json::from_slice(body).unwrap();
-            body["content"].as_str().unwrap().chars().count()
-        })
+        .filter(|u| u.kind == "content")
+        .map(|u| u.content.as_deref().unwrap_or_default().chars().count())
         .collect();
     assert_eq!(
         u64::try_from(updates.len()).unwrap(),
@@ -245,13 +209,13 @@ async fn a_long_answer_streams_in_throttled_updates() {
     }
     assert_eq!(updates.last(), Some(&ANSWER_CHARS));
     // 200 pieces over about a second: far fewer updates than pieces, within the rate.
-    let span = operations.last().unwrap().2 - operations[0].2;
+    let operations = entity.updates.len();
+    let span = entity.updates[operations - 1].at_unix_ms - entity.updates[0].at_unix_ms;
     assert!(updates.len() >= 3 && updates.len() < 40, "{updates:?}");
-    assert!(u64::try_from(operations.len()).unwrap() <= span / interval + 1);
+    assert!(u64::try_from(operations).unwrap() <= (span + ARRIVAL_JITTER_MS) / interval + 1);
     println!(
-        "2,000 characters in 200 pieces: {} content updates, {} card operations over {span} ms",
+        "2,000 characters in 200 pieces: {} content updates, {operations} card operations over {span} ms",
         updates.len(),
-        operations.len()
     );
 }
 
@@ -263,21 +227,9 @@ async fn a_card_that_cannot_be_made_falls_back_to_a_plain_reply() {
             .path("/open-apis/cardkit/v1/cards")
             .method(http::Method::POST),
     );
-    let sent = Sent::default();
-    let (running, ended_in_card) = streaming_bot(&mock, &sent).await;
-    mock.deliver(
-        &Msg::dm("om_ask", "explain").event(),
-        Via::Ws { fragments: 1 },
-        WAIT,
-    )
-    .await;
-    wait_until(|| ended_in_card.lock().unwrap().is_some()).await;
-    running.abort();
-    assert_eq!(*ended_in_card.lock().unwrap(), Some(false));
-    let replies = bodies(&mock, &reply_path("om_ask"));
-    assert_eq!(replies.len(), 1);
-    assert_eq!(replies[0]["msg_type"], "text");
-    assert_eq!(text_of(&replies[0]), expected_answer());
+    assert_eq!(ask(&mock).await, Some(false));
+    assert_eq!(reply_texts(&mock, "om_ask"), [expected_answer()]);
+    assert_eq!(mock.replies_to("om_ask")[0].msg_type, "text");
 }
 
 #[tokio::test]
@@ -290,35 +242,17 @@ async fn a_failed_update_midway_is_made_good_and_the_final_text_lands() {
             .method(http::Method::PUT)
             .nth(2),
     );
-    let sent = Sent::default();
-    let (running, ended_in_card) = streaming_bot(&mock, &sent).await;
-    mock.deliver(
-        &Msg::dm("om_ask", "explain").event(),
-        Via::Ws { fragments: 1 },
-        WAIT,
-    )
-    .await;
-    wait_until(|| ended_in_card.lock().unwrap().is_some()).await;
-    running.abort();
+    assert_eq!(ask(&mock).await, Some(true));
     assert_eq!(mock.fault_hits(fault), 1);
-    assert_eq!(*ended_in_card.lock().unwrap(), Some(true));
-    let card_id = sent
-        .lock()
-        .unwrap()
-        .iter()
-        .find_map(|(path, _, _)| {
-            let rest = path.strip_prefix("/open-apis/cardkit/v1/cards/")?;
-            Some(rest.split('/').next()?.to_owned())
-        })
-        .unwrap();
-    let entity = mock.cardkit_card(&card_id).unwrap();
+    // No plain reply: the answer ended in the card.
+    let replies = mock.replies_to("om_ask");
+    assert_eq!(replies.len(), 1);
+    let entity = mock.cardkit_card(replies[0].card_id().unwrap()).unwrap();
     assert_eq!(
         entity.element_content("answer"),
         Some(expected_answer().as_str())
     );
     assert!(!entity.streaming_mode());
-    // No plain reply: the answer ended in the card.
-    assert_eq!(bodies(&mock, &reply_path("om_ask")).len(), 1);
 }
 
 #[tokio::test]
@@ -330,20 +264,10 @@ async fn a_final_update_the_card_keeps_refusing_goes_as_a_plain_reply() {
             .path_prefix("/open-apis/cardkit/v1/cards/")
             .method(http::Method::PATCH),
     );
-    let sent = Sent::default();
-    let (running, ended_in_card) = streaming_bot(&mock, &sent).await;
-    mock.deliver(
-        &Msg::dm("om_ask", "explain").event(),
-        Via::Ws { fragments: 1 },
-        WAIT,
-    )
-    .await;
-    wait_until(|| ended_in_card.lock().unwrap().is_some()).await;
-    running.abort();
-    assert_eq!(*ended_in_card.lock().unwrap(), Some(false));
-    let replies = bodies(&mock, &reply_path("om_ask"));
+    assert_eq!(ask(&mock).await, Some(false));
+    let replies = mock.replies_to("om_ask");
     assert_eq!(replies.len(), 2, "the card, then the plain answer");
-    assert_eq!(replies[0]["msg_type"], "interactive");
-    assert_eq!(replies[1]["msg_type"], "text");
-    assert_eq!(text_of(&replies[1]), expected_answer());
+    assert!(replies[0].card_id().is_some());
+    assert_eq!(replies[1].msg_type, "text");
+    assert_eq!(replies[1].text(), Some(expected_answer().as_str()));
 }

@@ -25,6 +25,12 @@ pub const APP_TICKET_INVALID: i64 = 10_012;
 pub const APP_SECRET_INVALID: i64 = 10_014;
 /// An invalid parameter of an IM call (unknown message id, bad content, …).
 pub const INVALID_PARAM: i64 = 230_001;
+/// A message body longer than its type allows (text 150 KB, post and card 30 KB).
+pub const CONTENT_TOO_LONG: i64 = 230_025;
+/// An image or file upload with a missing or malformed parameter.
+pub const UPLOAD_INVALID_PARAM: i64 = 234_001;
+/// An image larger than 10 MB, or a file larger than 30 MB (or an empty one).
+pub const UPLOAD_SIZE_LIMIT: i64 = 234_006;
 /// The bot is not in the chat (an unknown chat id).
 pub const BOT_NOT_IN_CHAT: i64 = 230_002;
 /// An unknown chat id on `GET /im/v1/chats/:chat_id`.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use http::StatusCode;
@@ -43,6 +43,8 @@ pub(crate) fn routes(router: Router<Arc<Shared>>) -> Router<Arc<Shared>> {
                 .delete(clear_callbacks),
         )
         .route("/_mock/messages", get(messages))
+        .route("/_mock/sent", get(sent))
+        .route("/_mock/uploads", get(uploads))
         .route("/_mock/chats", get(chats))
         .route("/_mock/cards", get(cards))
         .route("/_mock/acks", get(acks))
@@ -268,6 +270,31 @@ async fn clear_callbacks(State(shared): State<Arc<Shared>>) -> Response {
 /// them.
 async fn messages(State(shared): State<Arc<Shared>>) -> Response {
     ok(json!({ "items": shared.data().messages.clone() }))
+}
+
+/// `GET /_mock/sent`: what was sent and replied through the API, oldest first, each with the
+/// CardKit card it shows (its updates timed) under `card`. `?reply_to=om_…` keeps the replies
+/// to one message.
+async fn sent(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let data = shared.data();
+    let reply_to = query.get("reply_to");
+    let items: Vec<Value> = data
+        .sent
+        .iter()
+        .filter(|m| reply_to.is_none_or(|id| m.reply_to.as_ref() == Some(id)))
+        .map(|m| m.to_json(&data.cardkit))
+        .collect();
+    ok(json!({ "items": items }))
+}
+
+/// `GET /_mock/uploads`: the images and files uploaded for messages (size and SHA-256 of the
+/// bytes), oldest first.
+async fn uploads(State(shared): State<Arc<Shared>>) -> Response {
+    let items: Vec<Value> = shared.data().uploads.iter().map(|u| u.to_json()).collect();
+    ok(json!({ "items": items }))
 }
 
 /// `GET /_mock/chats`.

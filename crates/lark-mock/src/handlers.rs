@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -13,23 +12,8 @@ use serde_json::{Value, json};
 
 use crate::auth::{self, Caller, Kind};
 use crate::codes;
-use crate::reply::{HandlerResult, LarkError, now_millis, success};
+use crate::reply::{HandlerResult, LarkError, success};
 use crate::state::{Data, MockUser, Shared};
-
-const UUID_WINDOW: Duration = Duration::from_secs(3600);
-const MSG_TYPES: [&str; 11] = [
-    "text",
-    "post",
-    "image",
-    "file",
-    "audio",
-    "media",
-    "sticker",
-    "interactive",
-    "share_chat",
-    "share_user",
-    "system",
-];
 
 fn query(uri: &Uri) -> Result<HashMap<String, String>, LarkError> {
     Query::<HashMap<String, String>>::try_from_uri(uri)
@@ -37,7 +21,7 @@ fn query(uri: &Uri) -> Result<HashMap<String, String>, LarkError> {
         .map_err(|e| invalid_field(&format!("the query cannot be read: {e}")))
 }
 
-fn json_body(body: &[u8]) -> Result<serde_json::Map<String, Value>, LarkError> {
+pub(crate) fn json_body(body: &[u8]) -> Result<serde_json::Map<String, Value>, LarkError> {
     if body.is_empty() {
         return Ok(serde_json::Map::new());
     }
@@ -62,7 +46,7 @@ fn required<'a>(map: &'a HashMap<String, String>, key: &str) -> Result<&'a str, 
         .ok_or_else(|| invalid_field(&format!("{key} is required")))
 }
 
-fn required_str<'a>(
+pub(crate) fn required_str<'a>(
     map: &'a serde_json::Map<String, Value>,
     key: &str,
 ) -> Result<&'a str, LarkError> {
@@ -72,7 +56,7 @@ fn required_str<'a>(
         .ok_or_else(|| invalid_field(&format!("{key} is required and must be a string")))
 }
 
-fn optional_str<'a>(
+pub(crate) fn optional_str<'a>(
     map: &'a serde_json::Map<String, Value>,
     key: &str,
 ) -> Result<Option<&'a str>, LarkError> {
@@ -194,62 +178,33 @@ pub(crate) async fn send_message(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     uri: Uri,
-    body: Bytes,
+    raw: Bytes,
 ) -> HandlerResult {
     let caller = auth::check(&shared, &headers, uri.path(), &[Kind::Tenant, Kind::User])?;
     let q = query(&uri)?;
     let id_type = required(&q, "receive_id_type")?;
-    let body = json_body(&body)?;
+    let body = json_body(&raw)?;
     let receive_id = required_str(&body, "receive_id")?;
     let msg_type = required_str(&body, "msg_type")?;
     let content = required_str(&body, "content")?;
     let uuid = optional_str(&body, "uuid")?;
-    if !MSG_TYPES.contains(&msg_type) {
-        return Err(LarkError::bad(
-            codes::INVALID_PARAM,
-            format!("invalid msg_type: {msg_type}"),
-        ));
-    }
-    if !matches!(serde_json::from_str::<Value>(content), Ok(Value::Object(_))) {
-        return Err(LarkError::bad(
-            codes::INVALID_PARAM,
-            "invalid content: it must be a JSON object serialised as a string",
-        ));
-    }
     let mut data = shared.data();
-    let now = Instant::now();
-    if let Some(uuid) = uuid {
-        let key = (caller.key(), uuid.to_owned());
-        if let Some((index, at)) = data.uuids.get(&key) {
-            if now.duration_since(*at) < UUID_WINDOW {
-                return Ok(success(data.messages[*index].clone()));
-            }
-        }
+    let parsed = crate::content::check(msg_type, content, raw.len(), &data.cardkit)?;
+    if let Some(message) = crate::sent::replayed(&data, &caller, uuid) {
+        return Ok(success(message));
     }
     let chat_id = resolve_chat(&mut data, id_type, receive_id)?;
-    let message_id = shared.new_id("om_");
-    let millis = now_millis().to_string();
-    let message = json!({
-        "message_id": message_id,
-        "root_id": "",
-        "parent_id": "",
-        "msg_type": msg_type,
-        "create_time": millis,
-        "update_time": millis,
-        "deleted": false,
-        "updated": false,
-        "chat_id": chat_id,
-        "sender": caller.sender(),
-        "body": {"content": content},
-        "mentions": [],
-    });
-    let index = data.messages.len();
-    data.messages.push(message.clone());
-    data.message_index.insert(message_id, index);
-    if let Some(uuid) = uuid {
-        data.uuids
-            .insert((caller.key(), uuid.to_owned()), (index, now));
-    }
+    let new = crate::sent::NewMessage {
+        chat_id,
+        msg_type,
+        content,
+        parsed,
+        reply_to: None,
+        root_id: String::new(),
+        reply_in_thread: false,
+        thread_id: String::new(),
+    };
+    let message = crate::sent::keep(&shared, &mut data, &caller, new, uuid);
     Ok(success(message))
 }
 

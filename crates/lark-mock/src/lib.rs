@@ -16,7 +16,12 @@
 //!   `X-Lark-Helpdesk-Authorization: base64("{id}:{token}")` header must also match registered
 //!   helpdesk credentials, or the answer is HTTP 401 with code 154001.
 //! - **Stateful handlers** answering `{"code":0,"msg":"success","data":{…}}`: send a message
-//!   (`POST /open-apis/im/v1/messages`, de-duplicated by `uuid` for an hour), get one, list a
+//!   (`POST /open-apis/im/v1/messages`, de-duplicated by `uuid` for an hour) or reply to one
+//!   (`…/messages/:message_id/reply`, in its thread on request), the content checked for its
+//!   `msg_type` (text, post, card JSON or a CardKit card the mock made, …) and the platform's
+//!   size limits (text 150 KB, post and card 30 KB; code 230025), every one kept as a
+//!   [`SentMessage`] ([`MockServer::sent_messages`]); upload an image or a file for a message
+//!   (`POST /open-apis/im/v1/images`, `…/files`, kept as an [`Upload`]); get one, list a
 //!   chat's messages with real pagination, create and get chats, get users
 //!   (`/open-apis/contact/v3/users/:user_id`), the calling user's own
 //!   (`GET /open-apis/authen/v1/user_info`, user tokens only), and
@@ -44,8 +49,9 @@
 //!   language): `POST /_mock/events` delivers an event over the long connection or as a signed,
 //!   encrypted callback to a registered request URL and answers with what each client answered
 //!   ([`MockServer::deliver`] in Rust); `/_mock/callbacks` registers request URLs (checked with
-//!   the platform's challenge); `GET /_mock/messages`, `chats`, `cards`, `acks`, `requests`
-//!   list what a bot did; `/_mock/faults` scripts faults; `POST /_mock/reset` puts the state
+//!   the platform's challenge); `GET /_mock/messages`, `sent` (what the bot sent and replied,
+//!   with the streaming updates of the cards it showed), `uploads`, `chats`, `cards`, `acks`,
+//!   `requests` list what a bot did; `/_mock/faults` scripts faults; `POST /_mock/reset` puts the state
 //!   back ([`MockServer::reset`]). Its requests are neither recorded nor faulted.
 //! - Every answer carries a unique `X-Tt-Logid`, a JSON content type and CORS headers; `OPTIONS`
 //!   preflights get HTTP 204. Unknown routes answer a Lark envelope with HTTP 404 (code 404).
@@ -72,6 +78,7 @@ mod bot;
 mod callbacks;
 pub mod cardkit;
 pub mod codes;
+mod content;
 mod control;
 mod delivery;
 mod fault;
@@ -82,9 +89,11 @@ mod mock;
 pub mod people;
 mod reply;
 mod seed;
+mod sent;
 mod server;
 mod spec;
 mod state;
+mod uploads;
 pub mod ws;
 
 use std::future::Future;
@@ -101,8 +110,10 @@ pub use delivery::{Answer, Delivered, Via};
 pub use fault::{Fault, FaultId, FaultRule, When};
 pub use files::{MockFile, drive_codes};
 pub use mock::MockServer;
+pub use sent::SentMessage;
 pub use spec::SECOND_PAGE;
 pub use state::{MockUser, RecordedRequest};
+pub use uploads::{Upload, UploadKind};
 
 use reply::lock;
 use state::{App, AppKind, Bot, Shared, UserToken};

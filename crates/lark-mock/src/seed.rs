@@ -55,6 +55,8 @@ pub(crate) fn reset(shared: &Shared) {
         data.chats
             .insert(MockServer::CHAT_ID.to_owned(), first_chat());
         data.cardkit = Default::default();
+        data.sent.clear();
+        data.uploads.clear();
         for bot in data.bots.values_mut() {
             bot.messages.clear();
         }

@@ -35,7 +35,7 @@ const EXPOSE_HEADERS: &str =
 /// ([`crate::spec::handle`]), which answers unknown paths with a Lark envelope and HTTP 404.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     crate::accounts::routes(crate::control::routes(crate::files::routes(
-        crate::spec::literal_routes(Router::new()),
+        crate::uploads::routes(crate::spec::literal_routes(Router::new())),
     )))
     .route(
         "/open-apis/auth/v3/tenant_access_token/internal",
@@ -64,6 +64,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     .route(
         "/open-apis/im/v1/messages/{message_id}",
         get(handlers::get_message),
+    )
+    .route(
+        "/open-apis/im/v1/messages/{message_id}/reply",
+        post(crate::sent::reply_message),
     )
     .route("/open-apis/im/v1/chats", post(handlers::create_chat))
     .route("/open-apis/im/v1/chats/{chat_id}", get(handlers::get_chat))

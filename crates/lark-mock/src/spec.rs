@@ -356,6 +356,21 @@ const PART_HEADERS: [header::HeaderName; 3] = [
     header::HeaderName::from_static("content-transfer-encoding"),
 ];
 
+/// Checks the `multipart/form-data` body of a request to `path`, which a stateful handler
+/// serves, as the spec-driven handler checks it: a stateful upload refuses what every other
+/// one refuses, with the same code.
+pub(crate) fn check_form(
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(), LarkError> {
+    match find(method, path) {
+        Some(spec) => check_multipart(spec, headers, body),
+        None => Ok(()),
+    }
+}
+
 /// Checks a `multipart/form-data` body against the endpoint's form fields. The body is read by
 /// `multer` — a parser written apart from lark-core's encoder, so it can tell when that is wrong.
 fn check_multipart(

@@ -158,6 +158,10 @@ pub(crate) struct Data {
     pub(crate) bots: HashMap<String, Bot>,
     /// CardKit card entities.
     pub(crate) cardkit: crate::cardkit::store::Cards,
+    /// What was sent and replied through the API, oldest first.
+    pub(crate) sent: Vec<crate::sent::SentMessage>,
+    /// Images and files uploaded for messages, oldest first.
+    pub(crate) uploads: Vec<crate::uploads::Upload>,
 }
 
 impl Data {

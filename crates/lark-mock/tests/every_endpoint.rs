@@ -7846,8 +7846,8 @@ async fn im(run: &mut Run) {
     run.send(
         "im.v1.file.create",
         &lark_api::im::v1::file::Create::new(
-            "s",
-            "s",
+            "stream",
+            "f.bin",
             lark_core::File::new("f.bin", vec![1u8, 2, 3]),
         ),
         false,
@@ -7861,7 +7861,10 @@ async fn im(run: &mut Run) {
     .await;
     run.send(
         "im.v1.image.create",
-        &lark_api::im::v1::image::Create::new("s", lark_core::File::new("f.bin", vec![1u8, 2, 3])),
+        &lark_api::im::v1::image::Create::new(
+            "message",
+            lark_core::File::new("f.png", vec![1u8, 2, 3]),
+        ),
         false,
     )
     .await;
@@ -7902,7 +7905,7 @@ async fn im(run: &mut Run) {
     .await;
     run.send(
         "im.v1.message.reply",
-        &lark_api::im::v1::message::Reply::new("message_id x", "s", "s"),
+        &lark_api::im::v1::message::Reply::new(run.message_id.clone(), r#"{"text":"hi"}"#, "text"),
         false,
     )
     .await;

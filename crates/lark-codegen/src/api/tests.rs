@@ -113,6 +113,29 @@ const MOCK_VALUES: &[(&str, &[&str])] = &[
     ),
     ("message.GetMessage", &["run.message_id.clone()"]),
     (
+        "message.ReplyRawMessage",
+        &[
+            "run.message_id.clone()",
+            "r#\"{\"text\":\"hi\"}\"#",
+            "\"text\"",
+        ],
+    ),
+    (
+        "file.UploadImage",
+        &[
+            "\"message\"",
+            "lark_core::File::new(\"f.png\", vec![1u8, 2, 3])",
+        ],
+    ),
+    (
+        "file.UploadFile",
+        &[
+            "\"stream\"",
+            "\"f.bin\"",
+            "lark_core::File::new(\"f.bin\", vec![1u8, 2, 3])",
+        ],
+    ),
+    (
         "message.GetMessageList",
         &["\"chat\"", "MockServer::CHAT_ID"],
     ),

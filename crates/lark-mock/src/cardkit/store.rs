@@ -62,6 +62,26 @@ impl CardEntity {
             .unwrap_or(false)
     }
 
+    /// As the control API lists it: the card, its counts and its updates.
+    pub(crate) fn to_json(&self) -> Value {
+        serde_json::json!({
+            "card_id": self.card_id,
+            "card": self.card,
+            "sequence": self.sequence,
+            "sequences": self.sequences,
+            "content_updates": self.content_updates,
+            "settings_updates": self.settings_updates,
+            "card_updates": self.card_updates,
+            "refused_sequences": self.refused_sequences,
+            "updates": self.updates.iter().map(|u| serde_json::json!({
+                "sequence": u.sequence,
+                "kind": u.kind,
+                "content": u.content,
+                "at_unix_ms": u.at_unix_ms,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
     /// The card's `config.summary.content`, when set.
     pub fn summary(&self) -> Option<&str> {
         self.card
@@ -86,27 +106,7 @@ impl Cards {
     pub(crate) fn to_json(&self) -> Vec<Value> {
         let mut cards: Vec<&CardEntity> = self.cards.values().collect();
         cards.sort_by(|a, b| a.card_id.cmp(&b.card_id));
-        cards
-            .into_iter()
-            .map(|c| {
-                serde_json::json!({
-                    "card_id": c.card_id,
-                    "card": c.card,
-                    "sequence": c.sequence,
-                    "sequences": c.sequences,
-                    "content_updates": c.content_updates,
-                    "settings_updates": c.settings_updates,
-                    "card_updates": c.card_updates,
-                    "refused_sequences": c.refused_sequences,
-                    "updates": c.updates.iter().map(|u| serde_json::json!({
-                        "sequence": u.sequence,
-                        "kind": u.kind,
-                        "content": u.content,
-                        "at_unix_ms": u.at_unix_ms,
-                    })).collect::<Vec<_>>(),
-                })
-            })
-            .collect()
+        cards.into_iter().map(CardEntity::to_json).collect()
     }
 }
 

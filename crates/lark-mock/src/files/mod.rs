@@ -142,20 +142,30 @@ fn check_checksum(checksum: Option<&str>, bytes: &[u8]) -> Result<(), LarkError>
     }
 }
 
-/// A `multipart/form-data` body: its text fields and its one file part.
+/// A `multipart/form-data` body: its text fields and its file parts, by name.
 #[derive(Debug, Default)]
-struct Form {
+pub(crate) struct Form {
     fields: HashMap<String, String>,
-    file: Option<(Bytes, Option<String>)>,
+    parts: HashMap<String, (Bytes, Option<String>)>,
 }
 
 impl Form {
     fn text(&self, key: &str) -> Result<&str, LarkError> {
+        self.field(key)
+            .ok_or_else(|| params_error(format!("form field `{key}` is required")))
+    }
+
+    /// The text field `key`, when present and not empty.
+    pub(crate) fn field(&self, key: &str) -> Option<&str> {
         self.fields
             .get(key)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
-            .ok_or_else(|| params_error(format!("form field `{key}` is required")))
+    }
+
+    /// The file part `name`: its bytes and declared content type.
+    pub(crate) fn part(&self, name: &str) -> Option<&(Bytes, Option<String>)> {
+        self.parts.get(name)
     }
 
     fn number(&self, key: &str) -> Result<u64, LarkError> {
@@ -168,35 +178,36 @@ impl Form {
     }
 
     fn file(&self) -> Result<&(Bytes, Option<String>), LarkError> {
-        self.file
-            .as_ref()
+        self.part("file")
             .ok_or_else(|| params_error("form field `file` (a file part) is required"))
     }
 }
 
 async fn read_form(headers: &HeaderMap, body: Bytes) -> Result<Form, LarkError> {
+    parse_form(headers, body).await.map_err(params_error)
+}
+
+/// Reads a `multipart/form-data` body; errors say what is wrong with it.
+pub(crate) async fn parse_form(headers: &HeaderMap, body: Bytes) -> Result<Form, String> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let boundary = multer::parse_boundary(content_type)
-        .map_err(|e| params_error(format!("the body is not multipart/form-data: {e}")))?;
+        .map_err(|e| format!("the body is not multipart/form-data: {e}"))?;
     let stream = futures_util::stream::once(async move { Ok::<_, Infallible>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut form = Form::default();
-    let malformed =
-        |e: multer::Error| params_error(format!("the multipart body is malformed: {e}"));
+    let malformed = |e: multer::Error| format!("the multipart body is malformed: {e}");
     while let Some(field) = multipart.next_field().await.map_err(malformed)? {
         let name = field
             .name()
-            .ok_or_else(|| params_error("a form part has no name"))?
+            .ok_or_else(|| "a form part has no name".to_owned())?
             .to_owned();
         if field.file_name().is_some() {
             let content_type = field.content_type().map(ToString::to_string);
             let bytes = field.bytes().await.map_err(malformed)?;
-            if name == "file" {
-                form.file = Some((bytes, content_type));
-            }
+            form.parts.insert(name, (bytes, content_type));
         } else {
             let text = field.text().await.map_err(malformed)?;
             form.fields.insert(name, text);
