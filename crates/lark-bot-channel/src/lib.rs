@@ -16,13 +16,16 @@
 //!   chat, chats concurrent; bursts from one sender merged; stale messages dropped; the event
 //!   acked before the handler runs.
 //! - **Outbound**: [`Context`] replies in the chat or the thread, long text cut at the
-//!   platform's 150 KB limit ([`chunk_text`]), and [`StreamingReply`] streams an answer into a
-//!   CardKit card, throttled by time and characters, falling back to a plain message.
+//!   platform's 150 KB limit ([`chunk_text`]), markdown as a card or post the platform renders
+//!   ([`Context::reply_markdown`], [`markdown_messages`]), and [`StreamingReply`] streams an
+//!   answer into a CardKit card, throttled by time and characters, falling back to a plain
+//!   message.
 
 mod channel;
 mod chunk;
 mod error;
 mod events;
+mod markdown;
 mod message;
 mod policy;
 mod reply;
@@ -33,6 +36,9 @@ pub use channel::{BOT_INFO_PATH, Channel, ChannelBuilder};
 pub use chunk::{DEFAULT_CHUNK_BYTES, TEXT_BODY_LIMIT, chunk_text};
 pub use error::{RejectReason, Rejected};
 pub use events::{ChannelEvent, UserIds};
+pub use markdown::{
+    DEFAULT_MARKDOWN_BYTES, MarkdownAs, RICH_BODY_LIMIT, chunk_markdown, markdown_messages,
+};
 pub use message::{ChannelMessage, ChatType, Mention, Resource, ResourceKind, Sender};
 pub use policy::{DmMode, Policy};
 pub use reply::{Context, ReplyOptions};

@@ -9,6 +9,7 @@ use lark_message::send::ReplyMessage;
 use lark_message::{ReceiveId, SendMessage};
 
 use crate::chunk::{DEFAULT_CHUNK_BYTES, chunk_text};
+use crate::markdown::{DEFAULT_MARKDOWN_BYTES, MarkdownAs, markdown_messages};
 
 /// How replies are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub struct ReplyOptions {
     pub stream_min_interval: Duration,
     /// How many new characters a streamed answer waits for before it updates the card.
     pub stream_min_chars: usize,
+    /// How [`Context::reply_markdown`] renders: a card (the default) or a post.
+    pub markdown_as: MarkdownAs,
 }
 
 impl Default for ReplyOptions {
@@ -33,13 +36,14 @@ impl Default for ReplyOptions {
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             stream_min_interval: lark_message::streaming::DEFAULT_MIN_INTERVAL,
             stream_min_chars: 20,
+            markdown_as: MarkdownAs::Card,
         }
     }
 }
 
 impl ReplyOptions {
     /// The defaults: in the chat, 150 KB bodies, updates at least 100 ms and 20 characters
-    /// apart.
+    /// apart, markdown as a card.
     pub fn new() -> Self {
         Self::default()
     }
@@ -50,7 +54,8 @@ impl ReplyOptions {
         self
     }
 
-    /// Sets the request-body budget of one text message (at most the platform's 150 KB).
+    /// Sets the request-body budget of one text message (at most the platform's 150 KB; a
+    /// markdown message takes at most 30 KB, and at most this).
     pub fn chunk_bytes(mut self, bytes: usize) -> Self {
         self.chunk_bytes = bytes.min(DEFAULT_CHUNK_BYTES);
         self
@@ -65,6 +70,12 @@ impl ReplyOptions {
     /// Sets how many new characters a streamed answer waits for.
     pub fn stream_min_chars(mut self, chars: usize) -> Self {
         self.stream_min_chars = chars;
+        self
+    }
+
+    /// Sets how markdown replies render.
+    pub fn markdown_as(mut self, render: MarkdownAs) -> Self {
+        self.markdown_as = render;
         self
     }
 }
@@ -141,11 +152,42 @@ impl<H: HttpClient> Context<H> {
     pub async fn send_text(&self, text: impl AsRef<str>) -> Result<Vec<String>> {
         let mut ids = Vec::new();
         for chunk in chunk_text(text.as_ref(), self.options.chunk_bytes) {
-            let request = SendMessage::text(ReceiveId::chat(&self.chat_id), Text::new(chunk));
-            let sent = self.client.send(&request).await?;
-            ids.push(sent.message_id.unwrap_or_default());
+            ids.push(self.send(Text::new(chunk)).await?);
         }
         Ok(ids)
+    }
+
+    /// Replies with `markdown` as the platform renders it ([`ReplyOptions::markdown_as`]: a
+    /// card with a `markdown` element by default, or a post), cut into as many messages as the
+    /// 30 KB body of a card or post needs; returns their message ids, in order.
+    pub async fn reply_markdown(&self, markdown: impl AsRef<str>) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for content in self.markdown(markdown.as_ref()) {
+            ids.push(self.reply(content).await?);
+        }
+        Ok(ids)
+    }
+
+    /// Sends `markdown` to the chat (not as a reply), rendered and cut like
+    /// [`reply_markdown`](Self::reply_markdown).
+    pub async fn send_markdown(&self, markdown: impl AsRef<str>) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for content in self.markdown(markdown.as_ref()) {
+            ids.push(self.send(content).await?);
+        }
+        Ok(ids)
+    }
+
+    fn markdown(&self, markdown: &str) -> Vec<MessageContent> {
+        let budget = self.options.chunk_bytes.min(DEFAULT_MARKDOWN_BYTES);
+        markdown_messages(markdown, self.options.markdown_as, budget)
+    }
+
+    /// Sends one message of any type to the chat (not as a reply); returns its id.
+    pub async fn send(&self, content: impl Into<MessageContent>) -> Result<String> {
+        let request = SendMessage::new(ReceiveId::chat(&self.chat_id), content);
+        let sent = self.client.send(&request).await?;
+        Ok(sent.message_id.unwrap_or_default())
     }
 
     /// Replies with one message of any type; returns its id.
