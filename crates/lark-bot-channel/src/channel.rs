@@ -14,6 +14,8 @@ use lark_message::callback::CardAction;
 
 use crate::error::{RejectReason, Rejected};
 use crate::events::{BOT_ADDED, BOT_REMOVED, ChannelEvent, MESSAGE_RECEIVE, REACTION_CREATED};
+use crate::guard::UrlGuard;
+use crate::media::{MediaFetcher, MediaSettings};
 use crate::message::ChannelMessage;
 use crate::policy::Policy;
 use crate::reply::{Context, ReplyOptions};
@@ -126,6 +128,7 @@ struct Inner<H> {
     max_age: Option<Duration>,
     queue_limit: usize,
     keep_raw: bool,
+    media: Arc<MediaSettings>,
     bot_open_id: async_lock::OnceCell<String>,
     /// When fetching the bot's open id last failed (Unix milliseconds).
     identity_failed_at: Mutex<Option<u64>>,
@@ -147,6 +150,7 @@ pub struct ChannelBuilder<H> {
     max_age: Option<Duration>,
     queue_limit: usize,
     keep_raw: bool,
+    media: MediaSettings,
     bot_open_id: Option<String>,
     on_message: Option<MessageHandler<H>>,
     on_event: Option<EventHandler<H>>,
@@ -162,6 +166,7 @@ impl<H> fmt::Debug for ChannelBuilder<H> {
             .field("merge_window", &self.merge_window)
             .field("max_age", &self.max_age)
             .field("bot_open_id", &self.bot_open_id)
+            .field("media", &self.media)
             .finish_non_exhaustive()
     }
 }
@@ -188,6 +193,7 @@ impl<H: HttpClient + 'static> Channel<H> {
             max_age: None,
             queue_limit: DEFAULT_QUEUE_LIMIT,
             keep_raw: false,
+            media: MediaSettings::default(),
             bot_open_id: None,
             on_message: None,
             on_event: None,
@@ -289,6 +295,21 @@ impl<H: HttpClient + 'static> ChannelBuilder<H> {
         self
     }
 
+    /// Which addresses media URLs may reach ([`Context::reply_image`] with
+    /// [`MediaSource::Url`](crate::MediaSource::Url)): public ones only by default.
+    pub fn url_guard(mut self, guard: UrlGuard) -> Self {
+        self.media.guard = guard;
+        self
+    }
+
+    /// What fetches media URLs (none by default: the crate does no IO; feature `reqwest` has
+    /// [`ReqwestFetcher`](crate::ReqwestFetcher)). It must honour the [`UrlGuard`] it is
+    /// handed (see [`MediaFetcher`]).
+    pub fn media_fetcher(mut self, fetcher: impl MediaFetcher + 'static) -> Self {
+        self.media.fetcher = Some(Arc::new(fetcher));
+        self
+    }
+
     /// The bot's open id, so it is not fetched from `bot.v3.info`.
     pub fn bot_open_id(mut self, open_id: impl Into<String>) -> Self {
         self.bot_open_id = Some(open_id.into()).filter(|id: &String| !id.is_empty());
@@ -353,6 +374,7 @@ impl<H: HttpClient + 'static> ChannelBuilder<H> {
                 max_age: self.max_age,
                 queue_limit: self.queue_limit,
                 keep_raw: self.keep_raw,
+                media: Arc::new(self.media),
                 bot_open_id,
                 identity_failed_at: Mutex::new(None),
                 on_message: self.on_message,
@@ -565,6 +587,7 @@ impl<H: HttpClient + 'static> Inner<H> {
             message.chat_id.clone(),
             message.message_id.clone(),
             self.reply.clone(),
+            Arc::clone(&self.media),
         );
         handler(message, context).await
     }

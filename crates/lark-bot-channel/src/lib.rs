@@ -17,15 +17,23 @@
 //!   acked before the handler runs.
 //! - **Outbound**: [`Context`] replies in the chat or the thread, long text cut at the
 //!   platform's 150 KB limit ([`chunk_text`]), markdown as a card or post the platform renders
-//!   ([`Context::reply_markdown`], [`markdown_messages`]), and [`StreamingReply`] streams an
-//!   answer into a CardKit card, throttled by time and characters, falling back to a plain
-//!   message.
+//!   ([`Context::reply_markdown`], [`markdown_messages`]), images and files from bytes or a
+//!   URL ([`Context::reply_image`], [`MediaSource`]) behind an SSRF guard ([`UrlGuard`], pure)
+//!   and a fetcher the caller gives ([`MediaFetcher`]; `ReqwestFetcher` with the feature
+//!   `reqwest`), and [`StreamingReply`] streams an answer into a CardKit card, throttled by
+//!   time and characters, falling back to a plain message.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod channel;
 mod chunk;
 mod error;
 mod events;
+#[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
+mod fetch;
+mod guard;
 mod markdown;
+mod media;
 mod message;
 mod policy;
 mod reply;
@@ -36,9 +44,14 @@ pub use channel::{BOT_INFO_PATH, Channel, ChannelBuilder};
 pub use chunk::{DEFAULT_CHUNK_BYTES, TEXT_BODY_LIMIT, chunk_text};
 pub use error::{RejectReason, Rejected};
 pub use events::{ChannelEvent, UserIds};
+#[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
+pub use fetch::ReqwestFetcher;
+pub use guard::{AddressKind, RefuseReason, Refused, Target, UrlGuard};
 pub use markdown::{
     DEFAULT_MARKDOWN_BYTES, MarkdownAs, RICH_BODY_LIMIT, chunk_markdown, markdown_messages,
 };
+pub use media::{FILE_LIMIT, Fetched, IMAGE_LIMIT, MediaError, MediaFetcher, MediaSource};
 pub use message::{ChannelMessage, ChatType, Mention, Resource, ResourceKind, Sender};
 pub use policy::{DmMode, Policy};
 pub use reply::{Context, ReplyOptions};

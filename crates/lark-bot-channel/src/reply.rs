@@ -8,8 +8,11 @@ use lark_message::content::{MessageContent, Text};
 use lark_message::send::ReplyMessage;
 use lark_message::{ReceiveId, SendMessage};
 
+use std::sync::Arc;
+
 use crate::chunk::{DEFAULT_CHUNK_BYTES, chunk_text};
 use crate::markdown::{DEFAULT_MARKDOWN_BYTES, MarkdownAs, markdown_messages};
+use crate::media::MediaSettings;
 
 /// How replies are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +91,7 @@ pub struct Context<H> {
     message_id: String,
     in_thread: bool,
     options: ReplyOptions,
+    media: Arc<MediaSettings>,
 }
 
 impl<H> Clone for Context<H> {
@@ -98,6 +102,7 @@ impl<H> Clone for Context<H> {
             message_id: self.message_id.clone(),
             in_thread: self.in_thread,
             options: self.options.clone(),
+            media: Arc::clone(&self.media),
         }
     }
 }
@@ -108,6 +113,7 @@ impl<H: HttpClient> Context<H> {
         chat_id: String,
         message_id: String,
         options: ReplyOptions,
+        media: Arc<MediaSettings>,
     ) -> Self {
         Self {
             client,
@@ -115,7 +121,12 @@ impl<H: HttpClient> Context<H> {
             message_id,
             in_thread: options.in_thread,
             options,
+            media,
         }
+    }
+
+    pub(crate) fn media(&self) -> &MediaSettings {
+        &self.media
     }
 
     /// The client, for anything else.
