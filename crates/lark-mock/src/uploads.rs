@@ -111,17 +111,28 @@ fn bytes_of(form: &crate::files::Form, name: &str, limit: usize) -> Result<Vec<u
     Ok(bytes.to_vec())
 }
 
+/// The form of an image or file upload, once the caller's token and the form's fields are
+/// checked as the endpoint's spec says.
+async fn read_form(
+    shared: &Shared,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: Bytes,
+) -> Result<crate::files::Form, LarkError> {
+    auth::check(shared, headers, uri.path(), &[Kind::Tenant, Kind::User])?;
+    crate::spec::check_form(&Method::POST, uri.path(), headers, &body)?;
+    crate::files::parse_form(headers, body)
+        .await
+        .map_err(invalid)
+}
+
 async fn upload_image(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     uri: Uri,
     body: Bytes,
 ) -> HandlerResult {
-    auth::check(&shared, &headers, uri.path(), &[Kind::Tenant, Kind::User])?;
-    crate::spec::check_form(&Method::POST, uri.path(), &headers, &body)?;
-    let form = crate::files::parse_form(&headers, body)
-        .await
-        .map_err(invalid)?;
+    let form = read_form(&shared, &headers, &uri, body).await?;
     let image_type = form.field("image_type").unwrap_or("");
     if !IMAGE_TYPES.contains(&image_type) {
         return Err(invalid(format!(
@@ -147,11 +158,7 @@ async fn upload_file(
     uri: Uri,
     body: Bytes,
 ) -> HandlerResult {
-    auth::check(&shared, &headers, uri.path(), &[Kind::Tenant, Kind::User])?;
-    crate::spec::check_form(&Method::POST, uri.path(), &headers, &body)?;
-    let form = crate::files::parse_form(&headers, body)
-        .await
-        .map_err(invalid)?;
+    let form = read_form(&shared, &headers, &uri, body).await?;
     let file_type = form.field("file_type").unwrap_or("");
     if !FILE_TYPES.contains(&file_type) {
         return Err(invalid(format!(
