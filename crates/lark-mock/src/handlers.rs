@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 
 use crate::auth::{self, Caller, Kind};
 use crate::codes;
-use crate::reply::{HandlerResult, LarkError, success};
+use crate::reply::{
+    HandlerResult, LarkError, invalid_field, json_body, optional_str, required_str, success,
+};
 use crate::state::{Data, MockUser, Shared};
 
 fn query(uri: &Uri) -> Result<HashMap<String, String>, LarkError> {
@@ -21,50 +23,11 @@ fn query(uri: &Uri) -> Result<HashMap<String, String>, LarkError> {
         .map_err(|e| invalid_field(&format!("the query cannot be read: {e}")))
 }
 
-pub(crate) fn json_body(body: &[u8]) -> Result<serde_json::Map<String, Value>, LarkError> {
-    if body.is_empty() {
-        return Ok(serde_json::Map::new());
-    }
-    match serde_json::from_slice(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(invalid_field("the body must be a JSON object")),
-        Err(e) => Err(invalid_field(&format!("the body is not valid JSON: {e}"))),
-    }
-}
-
-fn invalid_field(detail: &str) -> LarkError {
-    LarkError::bad(
-        codes::FIELD_VALIDATION_FAILED,
-        format!("field validation failed: {detail}"),
-    )
-}
-
 fn required<'a>(map: &'a HashMap<String, String>, key: &str) -> Result<&'a str, LarkError> {
     map.get(key)
         .map(String::as_str)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| invalid_field(&format!("{key} is required")))
-}
-
-pub(crate) fn required_str<'a>(
-    map: &'a serde_json::Map<String, Value>,
-    key: &str,
-) -> Result<&'a str, LarkError> {
-    map.get(key)
-        .and_then(Value::as_str)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| invalid_field(&format!("{key} is required and must be a string")))
-}
-
-pub(crate) fn optional_str<'a>(
-    map: &'a serde_json::Map<String, Value>,
-    key: &str,
-) -> Result<Option<&'a str>, LarkError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(invalid_field(&format!("{key} must be a string"))),
-    }
 }
 
 /// A chat object as `im/v1/chats` returns it.

@@ -12,84 +12,14 @@ use axum::http::{HeaderMap, Uri};
 use serde_json::{Value, json};
 
 use crate::auth::{self, Caller, Kind};
-use crate::cardkit::store::Cards;
 use crate::codes;
+use crate::kept::SentMessage;
 use crate::mock::MockServer;
 use crate::reply::{HandlerResult, LarkError, now_millis, success};
 use crate::state::{Data, Shared};
 
 /// How long a `uuid` makes a repeated send or reply answer with the first message.
 pub(crate) const UUID_WINDOW: Duration = Duration::from_secs(3600);
-
-/// A message the bot (or a user through a user access token) sent or replied with.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct SentMessage {
-    /// Its id (`om_…`).
-    pub message_id: String,
-    /// The chat it went to; empty for a reply to a message the mock does not hold (tests
-    /// often push events for messages they never posted).
-    pub chat_id: String,
-    /// `text`, `post`, `interactive`, `image`, …
-    pub msg_type: String,
-    /// The content, parsed.
-    pub content: Value,
-    /// For a reply: the message replied to.
-    pub reply_to: Option<String>,
-    /// For a reply: whether it asked to go into the thread (`reply_in_thread`).
-    pub reply_in_thread: bool,
-    /// The thread it is in, when it is in one.
-    pub thread_id: Option<String>,
-    /// Who sent it: the app id, or a user's open id.
-    pub sender_id: String,
-    /// When the mock took it, in Unix milliseconds.
-    pub at_unix_ms: u64,
-}
-
-impl SentMessage {
-    /// The text of a `text` message.
-    pub fn text(&self) -> Option<&str> {
-        self.content.get("text").and_then(Value::as_str)
-    }
-
-    /// The CardKit card entity an `interactive` message shows (`{"type": "card", "data":
-    /// {"card_id"}}`); [`MockServer::cardkit_card`] has its updates.
-    pub fn card_id(&self) -> Option<&str> {
-        if self.msg_type != "interactive" || self.content["type"] != "card" {
-            return None;
-        }
-        self.content
-            .pointer("/data/card_id")
-            .and_then(Value::as_str)
-    }
-
-    /// The card JSON of an `interactive` message that carries one (not an entity or a
-    /// template).
-    pub fn card_json(&self) -> Option<&Value> {
-        (self.msg_type == "interactive" && self.content.get("type").is_none())
-            .then_some(&self.content)
-    }
-
-    /// As the control API lists it, with the updates of the card entity it shows.
-    pub(crate) fn to_json(&self, cards: &Cards) -> Value {
-        let card = self
-            .card_id()
-            .and_then(|id| cards.get(id))
-            .map(|entity| entity.to_json());
-        json!({
-            "message_id": self.message_id,
-            "chat_id": self.chat_id,
-            "msg_type": self.msg_type,
-            "content": self.content,
-            "reply_to": self.reply_to,
-            "reply_in_thread": self.reply_in_thread,
-            "thread_id": self.thread_id,
-            "sender_id": self.sender_id,
-            "at_unix_ms": self.at_unix_ms,
-            "card": card,
-        })
-    }
-}
 
 /// A message about to be kept.
 pub(crate) struct NewMessage<'a> {
@@ -172,10 +102,10 @@ pub(crate) async fn reply_message(
     body: Bytes,
 ) -> HandlerResult {
     let caller = auth::check(&shared, &headers, uri.path(), &[Kind::Tenant, Kind::User])?;
-    let request = crate::handlers::json_body(&body)?;
-    let msg_type = crate::handlers::required_str(&request, "msg_type")?;
-    let content = crate::handlers::required_str(&request, "content")?;
-    let uuid = crate::handlers::optional_str(&request, "uuid")?;
+    let request = crate::reply::json_body(&body)?;
+    let msg_type = crate::reply::required_str(&request, "msg_type")?;
+    let content = crate::reply::required_str(&request, "content")?;
+    let uuid = crate::reply::optional_str(&request, "uuid")?;
     let reply_in_thread = match request.get("reply_in_thread") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,

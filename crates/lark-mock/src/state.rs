@@ -159,9 +159,9 @@ pub(crate) struct Data {
     /// CardKit card entities.
     pub(crate) cardkit: crate::cardkit::store::Cards,
     /// What was sent and replied through the API, oldest first.
-    pub(crate) sent: Vec<crate::sent::SentMessage>,
+    pub(crate) sent: Vec<crate::kept::SentMessage>,
     /// Images and files uploaded for messages, oldest first.
-    pub(crate) uploads: Vec<crate::uploads::Upload>,
+    pub(crate) uploads: Vec<crate::kept::Upload>,
 }
 
 impl Data {

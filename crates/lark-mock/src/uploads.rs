@@ -12,11 +12,11 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::routing::post;
-use serde_json::{Value, json};
-use sha2::Digest as _;
+use serde_json::json;
 
 use crate::auth::{self, Kind};
 use crate::codes;
+use crate::kept::{Upload, UploadKind};
 use crate::mock::MockServer;
 use crate::reply::{HandlerResult, LarkError, now_millis, success};
 use crate::state::Shared;
@@ -27,53 +27,6 @@ const IMAGE_LIMIT: usize = 10 * 1024 * 1024;
 const FILE_LIMIT: usize = 30 * 1024 * 1024;
 const IMAGE_TYPES: [&str; 2] = ["message", "avatar"];
 const FILE_TYPES: [&str; 7] = ["opus", "mp4", "pdf", "doc", "xls", "ppt", "stream"];
-
-/// Whether an upload is an image or a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum UploadKind {
-    /// `im/v1/images`: an `image_key` (`img_…`).
-    Image,
-    /// `im/v1/files`: a `file_key` (`file_…`).
-    File,
-}
-
-/// An image or file uploaded for messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Upload {
-    /// The `image_key` or `file_key` it was answered with.
-    pub key: String,
-    /// Image or file.
-    pub kind: UploadKind,
-    /// The `image_type` (`message`, `avatar`) or `file_type` (`stream`, `pdf`, `mp4`, …).
-    pub file_type: String,
-    /// A file's `file_name`.
-    pub file_name: Option<String>,
-    /// The bytes.
-    pub bytes: Vec<u8>,
-    /// When the mock took it, in Unix milliseconds.
-    pub at_unix_ms: u64,
-}
-
-impl Upload {
-    /// As the control API lists it: the bytes as their size and SHA-256.
-    pub(crate) fn to_json(&self) -> Value {
-        json!({
-            "key": self.key,
-            "kind": match self.kind { UploadKind::Image => "image", UploadKind::File => "file" },
-            "type": self.file_type,
-            "file_name": self.file_name,
-            "size": self.bytes.len(),
-            "sha256": hex(&sha2::Sha256::digest(&self.bytes)),
-            "at_unix_ms": self.at_unix_ms,
-        })
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn invalid(detail: impl Into<String>) -> LarkError {
     LarkError::bad(codes::UPLOAD_INVALID_PARAM, detail)
