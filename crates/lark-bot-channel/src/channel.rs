@@ -15,10 +15,10 @@ use lark_message::callback::CardAction;
 use crate::error::{RejectReason, Rejected};
 use crate::events::{BOT_ADDED, BOT_REMOVED, ChannelEvent, MESSAGE_RECEIVE, REACTION_CREATED};
 use crate::guard::UrlGuard;
-use crate::media::{MediaFetcher, MediaSettings};
 use crate::message::ChannelMessage;
 use crate::policy::Policy;
 use crate::reply::{Context, ReplyOptions};
+use crate::sources::{MediaFetcher, MediaSettings};
 use crate::spawn::Spawn;
 
 /// The path of `bot.v3.info`, which names the bot's open id.

@@ -15,7 +15,7 @@ use std::time::Duration;
 use lark_core::BoxFuture;
 
 use crate::guard::{Refused, Target, UrlGuard};
-use crate::media::{Fetched, MediaError, MediaFetcher};
+use crate::sources::{Fetched, MediaError, MediaFetcher};
 
 /// The most redirects followed.
 const MAX_REDIRECTS: usize = 5;

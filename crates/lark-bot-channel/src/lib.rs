@@ -37,6 +37,7 @@ mod media;
 mod message;
 mod policy;
 mod reply;
+mod sources;
 mod spawn;
 mod stream;
 
@@ -51,9 +52,9 @@ pub use guard::{AddressKind, RefuseReason, Refused, Target, UrlGuard};
 pub use markdown::{
     DEFAULT_MARKDOWN_BYTES, MarkdownAs, RICH_BODY_LIMIT, chunk_markdown, markdown_messages,
 };
-pub use media::{FILE_LIMIT, Fetched, IMAGE_LIMIT, MediaError, MediaFetcher, MediaSource};
 pub use message::{ChannelMessage, ChatType, Mention, Resource, ResourceKind, Sender};
 pub use policy::{DmMode, Policy};
 pub use reply::{Context, ReplyOptions};
+pub use sources::{FILE_LIMIT, Fetched, IMAGE_LIMIT, MediaError, MediaFetcher, MediaSource};
 pub use spawn::Spawn;
 pub use stream::StreamingReply;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::chunk::{DEFAULT_CHUNK_BYTES, chunk_text};
 use crate::markdown::{DEFAULT_MARKDOWN_BYTES, MarkdownAs, markdown_messages};
-use crate::media::MediaSettings;
+use crate::sources::MediaSettings;
 
 /// How replies are written.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,5 @@
-//! Metrics without `tracing`: an [`Observer`] set on the client
-//! ([`ClientBuilder::observer`](crate::ClientBuilder::observer)) hears every attempt and every
+//! Metrics without `tracing`: an [`Observer`] set on the client (`ClientBuilder::observer`,
+//! feature `observe`) hears every attempt and every
 //! call as a plain record — the endpoint's official name, the attempt's status, Lark code, log
 //! id and time, whether it was retried, why and after what wait — so a user can count 429s per
 //! endpoint or feed latency to a metrics system, in any runtime (times come from the client's
