@@ -33,6 +33,8 @@ pub(crate) const FLAG_KEY_BODY: u32 = 128;
 pub(crate) const FLAG_PAGE_TOKEN_IN_BODY: u32 = 256;
 /// `FLAGS.defaultVersion`: the endpoint is also reachable without its version (`client.im.message.create`).
 pub(crate) const FLAG_DEFAULT_VERSION: u32 = 512;
+/// `FLAGS.raw`: a raw request (`client.request`), whose path is the caller's own rather than a template.
+pub(crate) const FLAG_RAW: u32 = 1024;
 
 /// The flags of a row (its fourth entry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

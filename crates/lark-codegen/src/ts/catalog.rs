@@ -28,6 +28,9 @@ pub(super) const FLAG_KEY_BODY: u32 = 128;
 pub(super) const FLAG_PAGE_TOKEN_IN_BODY: u32 = 256;
 /// The endpoint is also reachable without its version: `client.im.message.create`.
 pub(super) const FLAG_DEFAULT_VERSION: u32 = 512;
+/// A raw request (`client.request`): its path is the caller's own, ids and all, not a template
+/// of the catalog (never set in a row).
+pub(super) const FLAG_RAW: u32 = 1024;
 
 /// Every token bit: `(Rust constant, JavaScript key, bit, lark_core::TokenKind variant)`.
 const TOKEN_BITS: [(&str, &str, u32, &str); 3] = [
@@ -37,7 +40,7 @@ const TOKEN_BITS: [(&str, &str, u32, &str); 3] = [
 ];
 /// Every flag bit: `(Rust constant, JavaScript key, bit, what it says)`. `bits.js` and the wasm
 /// crate's `src/generated/bits.rs` are written from this table.
-const FLAG_BITS: [(&str, &str, u32, &str); 10] = [
+const FLAG_BITS: [(&str, &str, u32, &str); 11] = [
     (
         "FLAG_HELPDESK",
         "helpdesk",
@@ -97,6 +100,12 @@ const FLAG_BITS: [(&str, &str, u32, &str); 10] = [
         "defaultVersion",
         FLAG_DEFAULT_VERSION,
         "the endpoint is also reachable without its version (`client.im.message.create`)",
+    ),
+    (
+        "FLAG_RAW",
+        "raw",
+        FLAG_RAW,
+        "a raw request (`client.request`), whose path is the caller's own rather than a template",
     ),
 ];
 
@@ -201,7 +210,8 @@ fn bits() -> String {
          // flags: helpdesk credentials, www host (https://www.feishu.cn rather than https://open.feishu.cn),\n\
          // binary answer, multipart body, paginated, JSON body, the idempotency key in the query / in the body\n\
          // (named by the sixth entry), the page token in the body, and the default-version alias\n\
-         // (`client.im.message.create` beside `client.im.v1.message.create`);\n\
+         // (`client.im.message.create` beside `client.im.v1.message.create`); `raw` marks the\n\
+         // requests of `client.request`, never a row;\n\
          // envelope: the answer's payload key, \"data\" when the row has four entries, null when the\n\
          // fields sit at the top level;\n\
          // a seventh entry `[cursor, next]` when the endpoint pages by a cursor of its own: the\n\

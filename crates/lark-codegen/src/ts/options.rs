@@ -23,6 +23,9 @@ enum Kind {
     Object(&'static str),
     /// An object with these fields, read into a struct of this name.
     Fields(&'static str, &'static [Opt]),
+    /// A value of this TypeScript type that only the JavaScript layer reads and checks: the
+    /// wasm reader leaves it out, so a build without its feature carries nothing for it.
+    Js(&'static str),
 }
 
 /// One option.
@@ -142,6 +145,31 @@ const OPTIONS: &[Opt] = &[
         Kind::Str,
         &["The event verification token."],
     ),
+    opt(
+        "observer",
+        Kind::Js("Observer"),
+        &[
+            "Called with a plain record after every attempt (`kind: 'attempt'`) and every call (`kind: 'call'`)",
+            "of this client: for metrics. What it throws is ignored. The full and Workers builds only.",
+        ],
+    ),
+    opt(
+        "logger",
+        Kind::Js("Logger"),
+        &[
+            "node-sdk's logger (`error`, `warn`, `info`, `debug`, `trace`), told of calls and attempts; `console`",
+            "by default. Never a token, secret or body. The full and Workers builds only.",
+        ],
+    ),
+    opt(
+        "loggerLevel",
+        Kind::Js("LoggerLevel | LoggerLevelName"),
+        &[
+            "node-sdk's `LoggerLevel`: `error` by default (failed calls only); `warn` adds retried attempts,",
+            "`info` calls that needed more than one attempt, `debug` and `trace` every attempt and call;",
+            "`fatal` logs nothing. A level's name works too. The full and Workers builds only.",
+        ],
+    ),
 ];
 
 /// Writes the TypeScript interface and the Rust reader.
@@ -163,7 +191,7 @@ fn ts_type(kind: &Kind) -> String {
         Kind::Number => "number".to_owned(),
         Kind::OneOf(values) => quoted(values),
         Kind::OneOfOr(values) => format!("{} | (string & {{}})", quoted(values)),
-        Kind::Object(name) => (*name).to_owned(),
+        Kind::Object(name) | Kind::Js(name) => (*name).to_owned(),
         Kind::Fields(_, fields) => {
             let fields: Vec<String> = fields
                 .iter()
@@ -181,6 +209,7 @@ fn typescript() -> String {
     let mut out = format!(
         "{HEADER}\n// The options of `new LarkClient(options)`, from lark-codegen's table (ts/options.rs), which\n\
          // also writes the Rust that reads and checks them in the wasm core.\n\
+         import type {{ Logger, LoggerLevel, LoggerLevelName, Observer }} from '../observe.js';\n\
          import type {{ AppTicketStore, EventDedupStore, TokenStore }} from '../stores.js';\n\n\
          export interface LarkClientOptions {{\n"
     );
@@ -253,11 +282,16 @@ fn rust_field(option: &Opt) -> (String, String) {
             format!("Option<{ty}>"),
             format!("read::object(source, \"{name}\", error).map(|v| {ty}::read(&v, error))"),
         ),
+        Kind::Js(_) => unreachable!("`{name}` is not read by the wasm"),
     };
     (ty, read)
 }
 
 fn rust_struct(out: &mut String, name: &str, doc: &str, fields: &[Opt]) {
+    let fields: Vec<&Opt> = fields
+        .iter()
+        .filter(|f| !matches!(f.kind, Kind::Js(_)))
+        .collect();
     out.push_str(&format!(
         "/// {doc} No `Debug`: options hold secrets.\npub(crate) struct {name} {{\n"
     ));
@@ -331,5 +365,10 @@ mod tests {
             "{rust}"
         );
         assert!(!rust.contains("event_dedup_store"), "{rust}");
+        assert!(
+            ts.contains("  loggerLevel?: LoggerLevel | LoggerLevelName;\n"),
+            "{ts}"
+        );
+        assert!(!rust.contains("logger"), "{rust}");
     }
 }

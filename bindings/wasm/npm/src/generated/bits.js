@@ -4,10 +4,11 @@
 // flags: helpdesk credentials, www host (https://www.feishu.cn rather than https://open.feishu.cn),
 // binary answer, multipart body, paginated, JSON body, the idempotency key in the query / in the body
 // (named by the sixth entry), the page token in the body, and the default-version alias
-// (`client.im.message.create` beside `client.im.v1.message.create`);
+// (`client.im.message.create` beside `client.im.v1.message.create`); `raw` marks the
+// requests of `client.request`, never a row;
 // envelope: the answer's payload key, "data" when the row has four entries, null when the
 // fields sit at the top level;
 // a seventh entry `[cursor, next]` when the endpoint pages by a cursor of its own: the
 // parameter taking it and the answer field giving the next one (not `page_token`).
 export const TOKENS = { tenant: 1, user: 2, app: 4 };
-export const FLAGS = { helpdesk: 1, www: 2, binary: 4, multipart: 8, paginated: 16, jsonBody: 32, keyInQuery: 64, keyInBody: 128, pageTokenInBody: 256, defaultVersion: 512 };
+export const FLAGS = { helpdesk: 1, www: 2, binary: 4, multipart: 8, paginated: 16, jsonBody: 32, keyInQuery: 64, keyInBody: 128, pageTokenInBody: 256, defaultVersion: 512, raw: 1024 };
