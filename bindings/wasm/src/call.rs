@@ -80,7 +80,17 @@ impl DynEndpoint {
             Some(name) if flags.has(FLAG_KEY_BODY) => Some(IdempotencyKey::Body(name)),
             _ => None,
         };
-        let mut meta = EndpointMeta::new("api", "call", method, "", token_kinds(token_bits))
+        // The observer's records name a catalog call by its path template (the JavaScript
+        // layer finds its name in the catalog), and a raw request by `raw`, as lark-core does.
+        #[cfg(feature = "observe")]
+        let (service, name, template) = if flags.has(crate::bits::FLAG_RAW) {
+            ("raw", "raw", "")
+        } else {
+            ("", "", crate::observe::template(&template))
+        };
+        #[cfg(not(feature = "observe"))]
+        let (service, name, template) = ("api", "call", "");
+        let mut meta = EndpointMeta::new(service, name, method, template, token_kinds(token_bits))
             .helpdesk(flags.has(FLAG_HELPDESK))
             .base(if flags.has(FLAG_WWW) {
                 lark_core::endpoint::Base::Www

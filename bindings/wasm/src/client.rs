@@ -48,6 +48,11 @@ impl WasmClient {
         if let Some(store) = options.app_ticket_store {
             builder = builder.app_ticket_store(JsAppTicketStore::new(store)?);
         }
+        // The function `npm/src/observe.js` makes of `observer`, `logger` and `loggerLevel`.
+        #[cfg(feature = "observe")]
+        if let Some(observer) = get(&source, "observer") {
+            builder = builder.observer(crate::observe::JsObserver(observer.unchecked_into()));
+        }
         Ok(WasmClient {
             client: builder.build(),
         })

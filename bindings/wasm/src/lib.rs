@@ -29,6 +29,8 @@ mod error;
 pub mod events;
 #[cfg(feature = "files")]
 pub mod files;
+#[cfg(feature = "observe")]
+mod observe;
 #[cfg(feature = "client")]
 mod options;
 #[cfg(feature = "client")]
