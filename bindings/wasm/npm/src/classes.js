@@ -4,6 +4,7 @@ import { customBotClass } from './custom-bot.js';
 import { larkClientClass } from './client.js';
 import * as files from './files.js';
 import * as users from './users.js';
+import * as observe from './observe.js';
 import { cardActionHandlerClass, eventDispatcherClass } from './events.js';
 import { wsClientClass } from './ws.js';
 import { CATALOG } from './generated/catalog.js';
@@ -16,7 +17,7 @@ import { CATALOG } from './generated/catalog.js';
  */
 export function sdkClasses(glue, wasm) {
   const EventDispatcher = eventDispatcherClass(glue, wasm);
-  const LarkClient = larkClientClass(glue, wasm, EventDispatcher, CATALOG, files, users);
+  const LarkClient = larkClientClass(glue, wasm, EventDispatcher, CATALOG, files, users, observe);
   return {
     init: (input) => wasm.init(input),
     initSync: (module) => wasm.initSync(module),

@@ -251,17 +251,21 @@ function withFiles(files) {
  * one for `lark-sdk/api/<service>`). `EventDispatcher` is the build's dispatcher class,
  * or undefined for a build without events; `files` is files.js for a build with file
  * transfers, or undefined (the client-only build leaves both out, so a Worker does not bundle them);
- * `users` is users.js for a build with signed-in users, or undefined.
+ * `users` is users.js for a build with signed-in users, or undefined; `observe` is observe.js for
+ * a build with the observer and logger, or undefined.
  */
-export function larkClientClass(glue, wasm, EventDispatcher, catalog, files, users) {
+export function larkClientClass(glue, wasm, EventDispatcher, catalog, files, users, observe) {
   class LarkClient {
     /**
      * @param {import('./index.js').LarkClientOptions} options
      */
     constructor(options) {
       wasm.assertReady();
+      // `observer`, `logger`, `loggerLevel`: one function for the wasm core's records (observe.js).
+      const given = options ?? {};
+      const emit = observe ? observe.emitter(given, catalog) : (given.observer ?? given.logger ?? given.loggerLevel) !== undefined && missing('observer or logger');
       // The wasm core reads and checks the options (LarkClientOptions, generated from the same table).
-      cores.set(this, new glue.WasmClient(options));
+      cores.set(this, new glue.WasmClient(emit && options !== null && typeof options === 'object' ? { ...options, observer: emit } : options));
       eventOptions.set(this, { encryptKey: options.encryptKey, verificationToken: options.verificationToken, dedupStore: options.eventDedupStore });
     }
 
@@ -280,7 +284,8 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog, files, use
         if (TOKENS[token] === undefined) throw buildError(`unknown token kind \`${token}\``);
         bits |= TOKENS[token];
       }
-      const flags = body === undefined ? 0 : FLAGS.jsonBody;
+      // `raw`: the path is the caller's, ids and all, not a catalog template.
+      const flags = (body === undefined ? 0 : FLAGS.jsonBody) | FLAGS.raw;
       const out = await cores
         .get(this)
         .call([String(method).toUpperCase(), path, bits, flags, null], [], flatten('query', query), body === undefined ? undefined : JSON.stringify(body), undefined, options);

@@ -19,6 +19,8 @@ export * from './stores.js';
 /** Message contents and card JSON 2.0 builders (also `lark-sdk/message`). */
 export * as message from './message.js';
 
+/** The `observer`, `logger` and `loggerLevel` options: their records, node-sdk's logger and `LoggerLevel` (the full and Workers builds). */
+export * from './observe.js';
 /** The options of `new LarkClient(options)`, generated from the table the wasm core reads them by. */
 export type { LarkClientOptions } from './generated/options.js';
 import type { LarkClientOptions } from './generated/options.js';

@@ -172,8 +172,9 @@ test('the client options are checked by the wasm core', () => {
   build({ ...APP, tokenStore: 'redis' }, /`tokenStore` must be an object/);
   build({ ...APP, tokenStore: {} }, /`tokenStore` needs async `get\(key\)`/);
   build({ ...APP, helpdesk: { id: 'h' } }, /`token` is required/);
-  // node-sdk's own options are left alone.
+  // node-sdk's options this SDK has no use for are left alone; `loggerLevel` takes a level's name too.
   new LarkClient({ ...APP, loggerLevel: 'info', disableTokenCache: false }).free();
+  build({ ...APP, loggerLevel: 'verbose' }, /`loggerLevel` must be a LoggerLevel/);
 });
 
 test('open.feishu.cn given as a base URL keeps www.feishu.cn for the www endpoints', async () => {

@@ -215,3 +215,33 @@ export async function signedInUsers(env: { KV: KVNamespaceStub; COORDINATOR: Nam
   const routes = userSignInRoutes(client, { kv: env.KV, redirectUri: 'https://w.example/callback', userOf: () => 'alice' });
   return routes(request);
 }
+
+// The observer, node-sdk's logger and LoggerLevel (the full build).
+import { LoggerLevel, type ObserveRecord } from 'lark-sdk';
+
+export function observed(): LarkClient {
+  const seen: string[] = [];
+  const client = new LarkClient({
+    appId: 'cli_a',
+    appSecret: 's',
+    observer: (record: ObserveRecord) => {
+      if (record.kind === 'attempt') {
+        const attempt: number = record.attempt;
+        const reason: string | null = record.reason;
+        seen.push(`${attempt} ${reason} ${record.delayMs}`);
+      } else {
+        const attempts: number = record.attempts;
+        const logId: string | null = record.logId;
+        seen.push(`${attempts} ${logId} ${record.elapsedMs}`);
+      }
+    },
+    logger: console,
+    loggerLevel: LoggerLevel.debug,
+  });
+  new LarkClient({ appId: 'cli_a', appSecret: 's', loggerLevel: 'warn' });
+  // @ts-expect-error a level is a LoggerLevel or its name
+  new LarkClient({ appId: 'cli_a', appSecret: 's', loggerLevel: 'verbose' });
+  // @ts-expect-error the observer is a function
+  new LarkClient({ appId: 'cli_a', appSecret: 's', observer: {} });
+  return client;
+}
