@@ -2,7 +2,7 @@
 // imported .wasm kept as a separate module that workerd compiles (CompiledWasm).
 //   node build.mjs            -> dist/worker/index.js (+ .wasm)
 //   node build.mjs --size     -> also dist/size/{bot,im}-worker/ for scripts/size-report.sh,
-//                                and dist/test/ws-worker/ for the tests
+//                                and dist/test/{ws,observe}-worker/ for the tests
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -45,4 +45,5 @@ if (process.argv.includes('--size')) {
   await bundle('size/bot-worker.js', 'dist/size/bot-worker');
   await bundle('size/im-worker.js', 'dist/size/im-worker');
   await bundle('fixtures/ws-worker.js', 'dist/test/ws-worker');
+  await bundle('fixtures/observe-worker.js', 'dist/test/observe-worker');
 }

@@ -58,3 +58,39 @@ test('a Worker gets the build without the long connection, and WSClient says to 
     await mf.dispose();
   }
 });
+
+test('the observer and the logger see each attempt of a call retried through a 500 and a 429 in workerd', async () => {
+  const path = '/open-apis/im/v1/chats/oc_mock_chat/announcement';
+  const faults = [
+    { fault: { kind: 'http', status: 500, body: 'boom' }, path, method: 'GET', times: 1 },
+    { fault: { kind: 'rate_limited', reset_secs: 1 }, path, method: 'GET', nth: 2 },
+  ];
+  const ids = [];
+  for (const rule of faults) {
+    const response = await fetch(`${MOCK}/_mock/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+    assert.equal(response.status, 200);
+    ids.push((await response.json()).id);
+  }
+  const mf = worker('observe-worker', { LARK_BASE_URL: MOCK }, 'dist/test');
+  try {
+    const response = await mf.dispatchFetch('http://worker/');
+    const heard = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(heard));
+    assert.equal(heard.code, 0);
+    assert.deepEqual(
+      heard.records.map((r) => [r.kind, r.service, r.endpoint, r.path, r.attempt ?? r.attempts, r.ok, r.status, r.code, r.retried ?? null, r.reason]),
+      [
+        ['attempt', 'im', 'v1.chatAnnouncement.get', '/open-apis/im/v1/chats/:chat_id/announcement', 1, false, 500, null, true, 'server error'],
+        ['attempt', 'im', 'v1.chatAnnouncement.get', '/open-apis/im/v1/chats/:chat_id/announcement', 2, false, 429, 99991400, true, 'rate limited (reset hint)'],
+        ['attempt', 'im', 'v1.chatAnnouncement.get', '/open-apis/im/v1/chats/:chat_id/announcement', 3, true, 200, null, false, null],
+        ['call', 'im', 'v1.chatAnnouncement.get', '/open-apis/im/v1/chats/:chat_id/announcement', 3, true, 200, null, null, undefined],
+      ],
+    );
+    assert.ok(heard.records[1].delayMs >= 900, `waited ${heard.records[1].delayMs} ms for the reset`);
+    assert.deepEqual(heard.lines.map(([level]) => level), ['warn', 'warn', 'debug', 'info']);
+    assert.ok(!JSON.stringify(heard).includes('mock-app-secret'));
+  } finally {
+    await mf.dispose();
+    for (const id of ids) await fetch(`${MOCK}/_mock/faults/${id}`, { method: 'DELETE' });
+  }
+});
