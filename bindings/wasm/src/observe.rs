@@ -99,7 +99,8 @@ thread_local! {
     /// The path templates of the catalog rows called so far, kept for the life of the module:
     /// lark-core's records name a call by `'static` strings. Bounded by the catalog (raw
     /// requests, whose paths carry ids, are never kept).
-    static TEMPLATES: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+    static TEMPLATES: std::cell::RefCell<Vec<&'static str>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The `'static` copy of a catalog row's path `template`.

@@ -65,7 +65,8 @@ test('the observer sees a call retried through a 500 and a 429: each attempt, th
     assert.equal(record.path, ANNOUNCEMENT);
     assert.equal(typeof record.elapsedMs, 'number');
   }
-  assert.equal(first.error, 'api');
+  // The 500's body is not JSON.
+  assert.equal(first.error, 'decode');
   assert.equal(limited.error, 'api');
   assert.equal(limited.code, 99991400);
   // The reset hint: about a second's wait before the third attempt.
@@ -157,7 +158,7 @@ test('the logger: errors only by default, on console; attempts at debug; never a
       ['info', '[lark-sdk] im.v1.chatMembers.isInChat GET /open-apis/im/v1/chats/:chat_id/members/is_in_chat'],
     ],
   );
-  assert.match(lines[0][1], /attempt 1 failed: api error, HTTP 500, .*; retried in \d+ ms \(server error\)$/);
+  assert.match(lines[0][1], /attempt 1 failed: decode error, HTTP 500, .*; retried in \d+ ms \(server error\)$/);
   assert.match(lines[1][1], /attempt 2 failed: api error, HTTP 429, code 99991400, .*; retried in \d+ ms \(rate limited \(reset hint\)\)$/);
   assert.match(lines[2][1], /attempt 3 succeeded: HTTP 200, log id [^,]+, \d+ ms$/);
   assert.match(lines[3][1], /call succeeded after 3 attempts: HTTP 200, /);
