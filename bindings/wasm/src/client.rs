@@ -40,7 +40,7 @@ impl WasmClient {
         let mut builder = Client::builder(config, FetchClient::new(), FetchRuntime);
         #[cfg(feature = "users")]
         if let Some(store) = get(&source, "userTokenStore") {
-            builder = builder.user_token_store(crate::users::JsUserTokenStore::new(store)?);
+            builder = builder.user_token_store(crate::user_store::JsUserTokenStore::new(store)?);
         }
         if let Some(store) = options.token_store {
             builder = builder.token_store(JsTokenStore::new(store)?);

@@ -40,6 +40,8 @@ mod read;
 #[cfg(feature = "client")]
 mod store;
 #[cfg(feature = "users")]
+mod user_store;
+#[cfg(feature = "users")]
 pub mod users;
 #[cfg(feature = "ws")]
 pub mod ws;

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use crate::auth::{self, Auth};
 use crate::config::Config;
+use crate::endpoint::Named;
 use crate::endpoint::{Endpoint, ResponseKind, TokenKind};
 use crate::error::Result;
 use crate::idempotency;
 use crate::multipart::Encoded;
-use crate::observe::{Answered, Named, Observer, Watch, keep_log_id};
+use crate::observe::{Answered, Observer, Watch, keep_log_id};
 use crate::options::RequestOptions;
 use crate::response::{FromResponse, Shape, decode_parts};
 use crate::retry::{self, Failed, RetryPolicy, reset_hint};

@@ -424,3 +424,21 @@ mod tests {
         assert_eq!(fill_path("/a/b/", &[]).unwrap(), "/a/b/");
     }
 }
+
+/// What names a call in its records: the official name and the path template.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Named {
+    pub(crate) service: &'static str,
+    pub(crate) endpoint: &'static str,
+    pub(crate) path: &'static str,
+}
+
+impl Named {
+    pub(crate) fn of(meta: &EndpointMeta) -> Self {
+        Self {
+            service: meta.service,
+            endpoint: meta.name,
+            path: meta.path,
+        }
+    }
+}

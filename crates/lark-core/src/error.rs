@@ -4,6 +4,15 @@ use std::fmt::{self, Write as _};
 
 use crate::runtime::HttpError;
 
+/// Codes with which the platform turns a call away for going too fast. The call was not
+/// carried out, so it is always safe to send again.
+pub const RATE_LIMIT_CODES: [i64; 4] = [
+    99_991_400, // the app's request frequency limit (any endpoint)
+    11_232,     // the message service's frequency limit (100 per minute, 5 per second)
+    230_020,    // the per-chat message frequency limit
+    1_470_450,  // task: too many concurrent requests
+];
+
 /// Anything that can go wrong on a call.
 ///
 /// The variant tells whether the request left the machine and what came back:

@@ -30,7 +30,7 @@
 
 use std::time::Duration;
 
-use crate::endpoint::EndpointMeta;
+use crate::endpoint::Named;
 use crate::error::Error;
 use crate::runtime::{MaybeSend, MaybeSync, Runtime};
 use crate::trace;
@@ -140,12 +140,12 @@ impl AttemptRecord<'_> {
     }
 
     /// Whether the platform turned the attempt away for going too fast: HTTP 429 or a
-    /// [rate-limit code](crate::retry::RATE_LIMIT_CODES).
+    /// [rate-limit code](crate::error::RATE_LIMIT_CODES).
     pub fn rate_limited(&self) -> bool {
         self.status == Some(429)
             || self
                 .code
-                .is_some_and(|code| crate::retry::RATE_LIMIT_CODES.contains(&code))
+                .is_some_and(|code| crate::error::RATE_LIMIT_CODES.contains(&code))
     }
 }
 
@@ -197,24 +197,6 @@ pub fn error_kind(error: &Error) -> &'static str {
         Error::Event(_) => "event",
         Error::Pagination(_) => "pagination",
         Error::OAuth(_) => "oauth",
-    }
-}
-
-/// What names a call in its records: the official name and the path template.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Named {
-    pub(crate) service: &'static str,
-    pub(crate) endpoint: &'static str,
-    pub(crate) path: &'static str,
-}
-
-impl Named {
-    pub(crate) fn of(meta: &EndpointMeta) -> Self {
-        Self {
-            service: meta.service,
-            endpoint: meta.name,
-            path: meta.path,
-        }
     }
 }
 
@@ -436,7 +418,7 @@ mod tests {
                 Record::Call(c) => format!("call {} {}", c.attempts, c.ok),
             });
         };
-        let meta = EndpointMeta::new(
+        let meta = crate::endpoint::EndpointMeta::new(
             "im",
             "v1.message.get",
             http::Method::GET,

@@ -11,17 +11,8 @@ use crate::runtime::{HttpErrorKind, Runtime, random_u64};
 use crate::token::{TOKEN_INVALID_CODES, TokenManager, UsedToken};
 use crate::trace;
 
-/// Codes with which the platform turns a call away for going too fast. The call was not
-/// carried out, so it is always safe to send again.
-pub const RATE_LIMIT_CODES: [i64; 4] = [
-    99_991_400, // the app's request frequency limit (any endpoint)
-    11_232,     // the message service's frequency limit (100 per minute, 5 per second)
-    230_020,    // the per-chat message frequency limit
-    1_470_450,  // task: too many concurrent requests
-];
-
-/// The header with the number of seconds until the platform's rate limit resets.
-pub const RATE_LIMIT_RESET_HEADER: &str = "x-ogw-ratelimit-reset";
+pub use crate::error::RATE_LIMIT_CODES;
+pub use crate::response::RATE_LIMIT_RESET_HEADER;
 
 /// How failed calls are retried: exponential backoff with full jitter, a maximum number of
 /// attempts and an overall deadline.

@@ -8,8 +8,8 @@
 //! Without the feature every function here is empty and the macro expands to nothing, so the
 //! npm package's wasm builds carry none of it.
 
+use crate::endpoint::Named;
 use crate::error::Error;
-use crate::observe::Named;
 
 /// An event at `level` with `fields` and a message (`tracing::event!`'s syntax); nothing
 /// without the feature.

@@ -26,6 +26,9 @@ pub(crate) enum Shape {
     Binary,
 }
 
+/// The header with the number of seconds until the platform's rate limit resets.
+pub const RATE_LIMIT_RESET_HEADER: &str = "x-ogw-ratelimit-reset";
+
 /// The header carrying the request's log id.
 pub const LOG_ID_HEADER: &str = "x-tt-logid";
 
@@ -40,7 +43,7 @@ pub const RESPONSE_HEADERS: [http::HeaderName; 8] = [
     http::header::RETRY_AFTER,
     http::header::ETAG,
     http::HeaderName::from_static(LOG_ID_HEADER),
-    http::HeaderName::from_static(crate::retry::RATE_LIMIT_RESET_HEADER),
+    http::HeaderName::from_static(RATE_LIMIT_RESET_HEADER),
 ];
 
 /// `name` (lower-case, as fetch's `Headers` gives it) as one of [`RESPONSE_HEADERS`], found
