@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Miniflare } from 'miniflare';
+import { bundled } from '../fixtures/miniflare.js';
 
 const MOCK = process.env.LARK_MOCK_URL;
 const CONTROL = process.env.LARK_CONTROL_URL;
@@ -10,14 +11,7 @@ assert.ok(MOCK && CONTROL, 'run through scripts/test-wasm.sh (LARK_MOCK_URL and 
 
 function worker(dir, bindings, root = 'dist/size') {
   return new Miniflare({
-    modules: true,
-    scriptPath: `${root}/${dir}/index.js`,
-    modulesRoot: `${root}/${dir}`,
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.js'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
-    compatibilityDate: '2025-06-01',
+    ...bundled(`${root}/${dir}`),
     cf: false,
     bindings,
   });

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { Miniflare } from 'miniflare';
+import { bundled, forward } from '../fixtures/miniflare.js';
 
 const MOCK = process.env.LARK_MOCK_URL;
 const CONTROL = process.env.LARK_CONTROL_URL;
@@ -32,24 +33,13 @@ async function outbound(request) {
     if (path.includes('app_access_token')) tokenRequests.app += 1;
     await new Promise((resolve) => setTimeout(resolve, TOKEN_DELAY_MS));
   }
-  const headers = new Headers(request.headers);
-  for (const name of ['host', 'content-length', 'transfer-encoding']) headers.delete(name);
-  const body = ['GET', 'HEAD'].includes(request.method) ? undefined : await request.arrayBuffer();
-  const answer = await fetch(request.url, { method: request.method, headers, body });
-  return new Response(await answer.arrayBuffer(), { status: answer.status, headers: answer.headers });
+  return forward(request);
 }
 
 function instance(name, extra = {}, kv = 'lark-kv', coordinator = true) {
   return {
     name,
-    modules: true,
-    scriptPath: 'dist/worker/index.js',
-    modulesRoot: 'dist/worker',
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.js'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
-    compatibilityDate: '2025-06-01',
+    ...bundled('dist/worker'),
     outboundService: outbound,
     kvNamespaces: { LARK_KV: kv },
     // Every instance binds the object class of `a`: one namespace, as in one deployment.

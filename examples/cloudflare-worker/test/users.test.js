@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Miniflare } from 'miniflare';
+import { bundled, forward } from '../fixtures/miniflare.js';
 
 const MOCK = process.env.LARK_MOCK_URL;
 const CONTROL = process.env.LARK_CONTROL_URL;
@@ -22,24 +23,13 @@ const workers = {};
 // concurrent refreshes really overlap.
 async function outbound(request) {
   if (new URL(request.url).pathname === '/oauth/v3/token') await new Promise((resolve) => setTimeout(resolve, TOKEN_DELAY_MS));
-  const headers = new Headers(request.headers);
-  for (const name of ['host', 'content-length', 'transfer-encoding']) headers.delete(name);
-  const body = ['GET', 'HEAD'].includes(request.method) ? undefined : await request.arrayBuffer();
-  const answer = await fetch(request.url, { method: request.method, headers, body, signal: AbortSignal.timeout(20_000) });
-  return new Response(await answer.arrayBuffer(), { status: answer.status, headers: answer.headers });
+  return forward(request);
 }
 
 function instance(name) {
   return {
     name,
-    modules: true,
-    scriptPath: 'dist/worker/index.js',
-    modulesRoot: 'dist/worker',
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.js'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
-    compatibilityDate: '2025-06-01',
+    ...bundled('dist/worker'),
     outboundService: outbound,
     kvNamespaces: { LARK_KV: 'users-kv' },
     durableObjects: { LARK_COORDINATOR: { className: 'LarkCoordinator', scriptName: 'a' } },

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { Miniflare } from 'miniflare';
+import { bundled } from '../fixtures/miniflare.js';
 
 const MOCK = process.env.LARK_MOCK_URL;
 const CONTROL = process.env.LARK_CONTROL_URL;
@@ -16,14 +17,7 @@ let mf;
 
 before(async () => {
   mf = new Miniflare({
-    modules: true,
-    scriptPath: 'dist/worker/index.js',
-    modulesRoot: 'dist/worker',
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.js'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
-    compatibilityDate: '2025-06-01',
+    ...bundled('dist/worker'),
     cf: false,
     bindings: {
       APP_ID: 'cli_mock_app',
