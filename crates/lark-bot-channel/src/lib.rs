@@ -17,8 +17,9 @@
 //!   acked before the handler runs.
 //! - **Outbound**: [`Context`] replies in the chat or the thread, long text cut at the
 //!   platform's 150 KB limit ([`chunk_text`]), markdown as a card or post the platform renders
-//!   ([`Context::reply_markdown`], [`markdown_messages`]), images and files from bytes or a
-//!   URL ([`Context::reply_image`], [`MediaSource`]) behind an SSRF guard ([`UrlGuard`], pure)
+//!   ([`Context::reply_markdown`], [`markdown_messages`]), images, files, videos and voice
+//!   messages from bytes or a URL ([`Context::reply_image`], [`Context::reply_video`],
+//!   [`MediaSource`]) behind an SSRF guard ([`UrlGuard`], pure)
 //!   and a fetcher the caller gives ([`MediaFetcher`]; `ReqwestFetcher` with the feature
 //!   `reqwest`), and [`StreamingReply`] streams an answer into a CardKit card, throttled by
 //!   time and characters, falling back to a plain message.

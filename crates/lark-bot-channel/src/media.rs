@@ -1,16 +1,19 @@
-//! Images and files in replies, from bytes or from a URL (`sources.rs` reads them): uploaded
-//! through `im.v1.image.create` or `im.v1.file.create`, then sent.
+//! Images, files, videos and audio in replies, from bytes or from a URL (`sources.rs` reads
+//! them): uploaded through `im.v1.image.create` or `im.v1.file.create`, then sent.
+
+use std::time::Duration;
 
 use lark_api_im::v1::{file, image};
 use lark_core::HttpClient;
 use lark_core::endpoint::File as Upload;
-use lark_message::content::{File, Image};
+use lark_message::content::{Audio, File, Image, Media};
 
 use crate::reply::Context;
 use crate::sources::{FILE_LIMIT, IMAGE_LIMIT, MediaError, MediaSource};
 
 /// The `file_type` of a file message, by its name: `pdf`, `doc`, `xls`, `ppt`, else `stream`
-/// (videos and audio go as plain files here: as `media` or `audio` they need their duration).
+/// (a video or audio file sent this way is a plain file; [`Context::reply_video`] and
+/// [`Context::reply_audio`] send them as media the chat plays).
 fn file_type_of(file_name: &str) -> file::FileType {
     let extension = file_name
         .rsplit_once('.')
@@ -24,7 +27,130 @@ fn file_type_of(file_name: &str) -> file::FileType {
     }
 }
 
+/// A video or a voice message: the `file_type` the platform plays it as, and how to know its
+/// bytes are that format.
+#[derive(Clone, Copy)]
+enum Playable {
+    /// `mp4`: an ISO base media file (a `ftyp` box first).
+    Video,
+    /// `opus`: Opus audio in an Ogg container (an `OggS` page whose packet is `OpusHead`).
+    Audio,
+}
+
+impl Playable {
+    fn file_type(self) -> file::FileType {
+        match self {
+            Self::Video => file::FileType::Mp4,
+            Self::Audio => file::FileType::Opus,
+        }
+    }
+
+    /// The format's name in errors.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Video => "mp4",
+            Self::Audio => "opus",
+        }
+    }
+
+    fn matches(self, data: &[u8]) -> bool {
+        match self {
+            Self::Video => data.get(4..8) == Some(b"ftyp".as_slice()),
+            // The first Ogg page's header is 27 bytes plus one byte per segment; its packet
+            // starts with `OpusHead`.
+            Self::Audio => {
+                data.starts_with(b"OggS")
+                    && data.get(26).is_some_and(|&segments| {
+                        let start = 27 + usize::from(segments);
+                        data.get(start..start + 8) == Some(b"OpusHead".as_slice())
+                    })
+            }
+        }
+    }
+}
+
+/// Milliseconds, as the upload's `duration` takes them (saturating).
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
 impl<H: HttpClient> Context<H> {
+    /// Uploads `source` as a video or audio file of `duration`, after checking its format.
+    async fn upload_playable(
+        &self,
+        source: MediaSource,
+        kind: Playable,
+        duration: Duration,
+    ) -> Result<String, MediaError> {
+        let (file_name, data) = self.media().bytes(source, FILE_LIMIT).await?;
+        if !kind.matches(&data) {
+            return Err(MediaError::Format {
+                expected: kind.name(),
+            });
+        }
+        let request = file::Create::new(
+            kind.file_type(),
+            file_name.clone(),
+            Upload::new(file_name, data),
+        )
+        .duration(millis(duration));
+        let uploaded = self.client().send(&request).await?;
+        uploaded
+            .file_key
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| MediaError::Fetch("the upload answered no file_key".to_owned()))
+    }
+
+    /// Uploads an MP4 video of `duration` for messages; returns its `file_key`. Other bytes
+    /// are refused ([`MediaError::Format`]) before anything is uploaded.
+    pub async fn upload_video(
+        &self,
+        source: MediaSource,
+        duration: Duration,
+    ) -> Result<String, MediaError> {
+        self.upload_playable(source, Playable::Video, duration)
+            .await
+    }
+
+    /// Uploads an Opus (Ogg) audio file of `duration` for voice messages; returns its
+    /// `file_key`. Other bytes are refused ([`MediaError::Format`]) before anything is
+    /// uploaded.
+    pub async fn upload_audio(
+        &self,
+        source: MediaSource,
+        duration: Duration,
+    ) -> Result<String, MediaError> {
+        self.upload_playable(source, Playable::Audio, duration)
+            .await
+    }
+
+    /// Uploads an MP4 video (and its cover image, when given) and replies with it as a
+    /// `media` message the chat plays; returns the message id.
+    pub async fn reply_video(
+        &self,
+        source: MediaSource,
+        duration: Duration,
+        cover: Option<MediaSource>,
+    ) -> Result<String, MediaError> {
+        let file_key = self.upload_video(source, duration).await?;
+        let mut media = Media::new(file_key);
+        if let Some(cover) = cover {
+            media = media.cover(self.upload_image(cover).await?);
+        }
+        Ok(self.reply(media).await?)
+    }
+
+    /// Uploads an Opus (Ogg) audio file and replies with it as a voice (`audio`) message;
+    /// returns the message id.
+    pub async fn reply_audio(
+        &self,
+        source: MediaSource,
+        duration: Duration,
+    ) -> Result<String, MediaError> {
+        let file_key = self.upload_audio(source, duration).await?;
+        Ok(self.reply(Audio::new(file_key)).await?)
+    }
+
     /// Uploads an image (from bytes, or fetched from a URL through the channel's guard and
     /// fetcher) for messages; returns its `image_key`.
     pub async fn upload_image(&self, source: MediaSource) -> Result<String, MediaError> {
@@ -76,5 +202,24 @@ mod tests {
         assert_eq!(file_type_of("sheet.xlsx").as_str(), "xls");
         assert_eq!(file_type_of("clip.mp4").as_str(), "stream");
         assert_eq!(file_type_of("noextension").as_str(), "stream");
+    }
+
+    #[test]
+    fn playable_formats_by_their_first_bytes() {
+        let mp4 = b"\0\0\0\x18ftypmp42\0\0\0\0";
+        assert!(Playable::Video.matches(mp4));
+        assert!(!Playable::Video.matches(b"\0\0\0\x18fty"));
+        assert!(!Playable::Audio.matches(mp4));
+        // One segment: the packet starts at 28.
+        let mut ogg = b"OggS".to_vec();
+        ogg.resize(26, 0);
+        ogg.extend_from_slice(&[1, 19]);
+        ogg.extend_from_slice(b"OpusHead\x01\x01");
+        assert!(Playable::Audio.matches(&ogg));
+        assert!(!Playable::Audio.matches(&ogg[..30]));
+        assert!(!Playable::Audio.matches(b"OggS"));
+        assert!(!Playable::Video.matches(&[]));
+        assert_eq!(millis(Duration::from_millis(1_500)), 1_500);
+        assert_eq!(millis(Duration::MAX), i64::MAX);
     }
 }

@@ -135,6 +135,12 @@ pub enum MediaError {
     },
     /// No bytes at all.
     Empty,
+    /// The bytes are not in the format the message needs (a video must be MP4, a voice
+    /// message Opus in Ogg); nothing was uploaded.
+    Format {
+        /// The format it must be: `mp4` or `opus` (the `file_type` it is uploaded as).
+        expected: &'static str,
+    },
     /// The upload or the message failed.
     Api(lark_core::Error),
 }
@@ -154,6 +160,12 @@ impl fmt::Display for MediaError {
                 )
             }
             Self::Empty => f.write_str("the media is empty"),
+            Self::Format { expected } => {
+                write!(
+                    f,
+                    "the media is not {expected}, the format the message needs"
+                )
+            }
             Self::Api(error) => write!(f, "sending the media failed: {error}"),
         }
     }

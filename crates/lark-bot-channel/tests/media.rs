@@ -7,6 +7,7 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use common::{Msg, start, wait_until};
 use lark_bot_channel::{
@@ -21,11 +22,22 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR a tiny test image";
 
 type Outcome = Arc<Mutex<Option<Result<String, MediaError>>>>;
 
-/// A bot that replies to a message with `source`, as an image or a file; what came of it.
+/// How the bot replies with its media.
+#[derive(Clone, Copy)]
+enum As {
+    Image,
+    File,
+    /// A video of 1.5 s, with an image as its cover.
+    Video,
+    /// A voice message of 2 s.
+    Audio,
+}
+
+/// A bot that replies to a message with `source` in the form `how`; what came of it.
 async fn media_bot(
     configure: impl FnOnce(ChannelBuilder<ReqwestClient>) -> ChannelBuilder<ReqwestClient>,
     source: MediaSource,
-    as_file: bool,
+    how: As,
 ) -> (common::Bot, Result<String, MediaError>) {
     let outcome: Outcome = Arc::default();
     let sink = Arc::clone(&outcome);
@@ -33,10 +45,15 @@ async fn media_bot(
         configure(b).on_message(move |_, ctx| {
             let (sink, source) = (Arc::clone(&sink), source.clone());
             async move {
-                let sent = if as_file {
-                    ctx.reply_file(source).await
-                } else {
-                    ctx.reply_image(source).await
+                let sent = match how {
+                    As::Image => ctx.reply_image(source).await,
+                    As::File => ctx.reply_file(source).await,
+                    As::Video => {
+                        let cover = MediaSource::bytes("cover.png", PNG);
+                        ctx.reply_video(source, Duration::from_millis(1_500), Some(cover))
+                            .await
+                    }
+                    As::Audio => ctx.reply_audio(source, Duration::from_secs(2)).await,
                 };
                 *sink.lock().unwrap() = Some(sent);
                 Ok(())
@@ -52,7 +69,7 @@ async fn media_bot(
 
 #[tokio::test]
 async fn an_image_and_a_file_from_bytes_are_uploaded_and_sent() {
-    let (bot, sent) = media_bot(|b| b, MediaSource::bytes("tiny.png", PNG), false).await;
+    let (bot, sent) = media_bot(|b| b, MediaSource::bytes("tiny.png", PNG), As::Image).await;
     let message_id = sent.unwrap();
     let reply = &bot.mock.replies_to("om_media")[0];
     assert_eq!(reply.message_id, message_id);
@@ -66,7 +83,7 @@ async fn an_image_and_a_file_from_bytes_are_uploaded_and_sent() {
     let (bot, sent) = media_bot(
         |b| b,
         MediaSource::bytes("report.pdf", b"%PDF-1.7 a report".to_vec()),
-        true,
+        As::File,
     )
     .await;
     sent.unwrap();
@@ -82,9 +99,79 @@ async fn an_image_and_a_file_from_bytes_are_uploaded_and_sent() {
     );
 
     // Nothing to send, nothing uploaded.
-    let (bot, sent) = media_bot(|b| b, MediaSource::bytes("empty.png", Vec::new()), false).await;
+    let (bot, sent) = media_bot(
+        |b| b,
+        MediaSource::bytes("empty.png", Vec::new()),
+        As::Image,
+    )
+    .await;
     assert!(matches!(sent, Err(MediaError::Empty)), "{sent:?}");
     assert!(bot.mock.uploads().is_empty());
+}
+
+#[tokio::test]
+async fn a_video_and_a_voice_message_are_uploaded_with_their_duration() {
+    let mp4 = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom a short clip".to_vec();
+    let (bot, sent) = media_bot(
+        |b| b,
+        MediaSource::bytes("clip.mp4", mp4.clone()),
+        As::Video,
+    )
+    .await;
+    let message_id = sent.unwrap();
+    let reply = &bot.mock.replies_to("om_media")[0];
+    assert_eq!(
+        (reply.message_id.as_str(), reply.msg_type.as_str()),
+        (message_id.as_str(), "media")
+    );
+    let video = bot
+        .mock
+        .upload(reply.content["file_key"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        (video.file_type.as_str(), video.duration_ms),
+        ("mp4", Some(1_500))
+    );
+    assert_eq!(
+        (video.file_name.as_deref(), video.bytes),
+        (Some("clip.mp4"), mp4)
+    );
+    let cover = bot
+        .mock
+        .upload(reply.content["image_key"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        (cover.kind, cover.bytes.as_slice()),
+        (UploadKind::Image, PNG)
+    );
+
+    let mut opus = b"OggS".to_vec();
+    opus.resize(26, 0);
+    opus.extend_from_slice(&[1, 19]);
+    opus.extend_from_slice(b"OpusHead\x01\x01\x38\x01\x80\xbb\0\0\0\0\0");
+    let (bot, sent) = media_bot(|b| b, MediaSource::bytes("hello.opus", opus), As::Audio).await;
+    sent.unwrap();
+    let reply = &bot.mock.replies_to("om_media")[0];
+    assert_eq!(reply.msg_type, "audio");
+    let audio = bot
+        .mock
+        .upload(reply.content["file_key"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        (audio.file_type.as_str(), audio.duration_ms),
+        ("opus", Some(2_000))
+    );
+
+    // Bytes that are not the format: refused before anything is uploaded or sent.
+    for (how, expected) in [(As::Video, "mp4"), (As::Audio, "opus")] {
+        let (bot, sent) = media_bot(|b| b, MediaSource::bytes("clip.mp4", PNG), how).await;
+        let Err(MediaError::Format { expected: got }) = &sent else {
+            panic!("{sent:?}");
+        };
+        assert_eq!(*got, expected);
+        assert!(bot.mock.uploads().is_empty());
+        assert!(bot.mock.replies_to("om_media").is_empty());
+    }
 }
 
 /// A fetcher that only counts: the guard must refuse before it is asked.
@@ -128,7 +215,7 @@ async fn an_ssrf_attempt_is_refused_before_anything_is_fetched() {
         let (bot, sent) = media_bot(
             move |b| b.media_fetcher(counting),
             MediaSource::url(url),
-            false,
+            As::Image,
         )
         .await;
         let Err(MediaError::Refused(refused)) = &sent else {
@@ -158,7 +245,7 @@ async fn an_ssrf_attempt_is_refused_before_anything_is_fetched() {
     let (bot, sent) = media_bot(
         move |b| b.media_fetcher(counting),
         MediaSource::url("https://cdn.example.com/cat.png?sig=abc"),
-        false,
+        As::Image,
     )
     .await;
     sent.unwrap();
@@ -167,7 +254,7 @@ async fn an_ssrf_attempt_is_refused_before_anything_is_fetched() {
     let (_, sent) = media_bot(
         |b| b,
         MediaSource::url("https://cdn.example.com/cat.png"),
-        false,
+        As::Image,
     )
     .await;
     assert!(matches!(sent, Err(MediaError::NoFetcher)), "{sent:?}");
@@ -221,7 +308,7 @@ mod reqwest_fetcher {
     async fn an_allowed_loopback_url_is_fetched_and_uploaded() {
         let (base, hits, server) = media_server().await;
         let url = format!("{base}/cat.png");
-        let (bot, sent) = media_bot(loopback_allowed, MediaSource::url(&url), false).await;
+        let (bot, sent) = media_bot(loopback_allowed, MediaSource::url(&url), As::Image).await;
         sent.unwrap();
         assert_eq!(hits.load(Ordering::SeqCst), 1);
         let reply = &bot.mock.replies_to("om_media")[0];
@@ -232,7 +319,7 @@ mod reqwest_fetcher {
         assert_eq!(upload.bytes, PNG);
 
         // As a file, named after the URL's last segment.
-        let (bot, sent) = media_bot(loopback_allowed, MediaSource::url(&url), true).await;
+        let (bot, sent) = media_bot(loopback_allowed, MediaSource::url(&url), As::File).await;
         sent.unwrap();
         assert_eq!(bot.mock.uploads()[0].file_name.as_deref(), Some("cat.png"));
         server.abort();
@@ -244,7 +331,7 @@ mod reqwest_fetcher {
         let (bot, sent) = media_bot(
             |b| b.media_fetcher(ReqwestFetcher::new()),
             MediaSource::url(format!("{base}/cat.png")),
-            false,
+            As::Image,
         )
         .await;
         let error = sent.unwrap_err();
@@ -267,7 +354,7 @@ mod reqwest_fetcher {
         let (bot, sent) = media_bot(
             loopback_allowed,
             MediaSource::url(format!("{base}/to-metadata")),
-            false,
+            As::Image,
         )
         .await;
         assert!(
@@ -279,7 +366,7 @@ mod reqwest_fetcher {
         let (bot, sent) = media_bot(
             loopback_allowed,
             MediaSource::url(format!("{base}/huge.png")),
-            false,
+            As::Image,
         )
         .await;
         assert!(

@@ -101,6 +101,8 @@ pub struct Upload {
     pub file_name: Option<String>,
     /// The bytes.
     pub bytes: Vec<u8>,
+    /// A video's or an audio file's `duration`, in milliseconds, when the upload gave one.
+    pub duration_ms: Option<u64>,
     /// When the mock took it, in Unix milliseconds.
     pub at_unix_ms: u64,
 }
@@ -113,6 +115,7 @@ impl Upload {
             "kind": match self.kind { UploadKind::Image => "image", UploadKind::File => "file" },
             "type": self.file_type,
             "file_name": self.file_name,
+            "duration_ms": self.duration_ms,
             "size": self.bytes.len(),
             "sha256": hex(&sha2::Sha256::digest(&self.bytes)),
             "at_unix_ms": self.at_unix_ms,

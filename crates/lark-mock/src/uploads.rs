@@ -100,6 +100,7 @@ async fn upload_image(
         file_type: image_type.to_owned(),
         file_name: None,
         bytes,
+        duration_ms: None,
         at_unix_ms: now_millis(),
     });
     Ok(success(json!({ "image_key": key })))
@@ -123,11 +124,15 @@ async fn upload_file(
         .field("file_name")
         .ok_or_else(|| invalid("form field `file_name` is required"))?
         .to_owned();
-    if let Some(duration) = form.field("duration") {
-        if duration.trim().parse::<u64>().is_err() {
-            return Err(invalid("duration must be a whole number of milliseconds"));
-        }
-    }
+    let duration_ms = match form.field("duration") {
+        Some(duration) => Some(
+            duration
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| invalid("duration must be a whole number of milliseconds"))?,
+        ),
+        None => None,
+    };
     let bytes = bytes_of(&form, "file", FILE_LIMIT)?;
     let key = shared.new_id("file_v3_");
     shared.data().uploads.push(Upload {
@@ -136,6 +141,7 @@ async fn upload_file(
         file_type: file_type.to_owned(),
         file_name: Some(file_name),
         bytes,
+        duration_ms,
         at_unix_ms: now_millis(),
     });
     Ok(success(json!({ "file_key": key })))
