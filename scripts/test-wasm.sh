@@ -95,10 +95,10 @@ build_variant() { # name features
         "$out/lark_wasm.js" --outfile="$out/lark_wasm.js"
 }
 step "build the npm package's wasm (full, workers, client, bot)"
-build_variant full client,events,bot,ws,files,users,observe
+build_variant full client,events,bot,ws,files,users,observe,channel
 # Workers get the full build without the long connection (a Worker lives for its requests;
 # events reach it as HTTP callbacks): 22 KB gzip less in every Worker on lark-sdk.
-build_variant workers client,events,bot,files,users,observe
+build_variant workers client,events,bot,files,users,observe,channel
 build_variant client client
 build_variant bot bot
 [ "$MODE" = build ] && exit 0

@@ -248,6 +248,19 @@ impl<H: HttpClient + 'static> Channel<H> {
         &self.inner.client
     }
 
+    /// A [`Context`] for `chat_id`, replying to `message_id` (empty for none: then only the
+    /// `send…` methods work), with the channel's reply options and media settings: for
+    /// messages the bot starts itself, or for a binding that replies outside a handler.
+    pub fn context(&self, chat_id: impl Into<String>, message_id: impl Into<String>) -> Context<H> {
+        Context::new(
+            self.inner.client.clone(),
+            chat_id.into(),
+            message_id.into(),
+            self.inner.reply.clone(),
+            Arc::clone(&self.inner.media),
+        )
+    }
+
     /// How many chats have items waiting or in hand now.
     pub fn busy_chats(&self) -> usize {
         self.inner.lock().len()
@@ -359,6 +372,8 @@ impl<H: HttpClient + 'static> ChannelBuilder<H> {
     }
 
     /// The channel.
+    // On wasm32 nothing is `Send`: the `Arc`s are shared by the tasks of one thread there.
+    #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
     pub fn build(self) -> Channel<H> {
         let bot_open_id = match self.bot_open_id {
             Some(id) => async_lock::OnceCell::from(id),
