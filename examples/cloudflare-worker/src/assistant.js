@@ -3,7 +3,7 @@
 // channel acks each event at once and keeps the answer alive with ctx.waitUntil; each chat's
 // messages are answered in order, re-deliveries once, messages older than two minutes never.
 // No external model: the reply is composed here, a word at a time.
-import { createLarkChannel } from 'lark-sdk';
+import { createLarkChannel } from 'lark-sdk/channel';
 
 let channel; // one per isolate: its token cache and chat queues outlive a request
 

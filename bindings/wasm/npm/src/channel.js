@@ -1,5 +1,5 @@
 // `LarkChannel` / `createLarkChannel`: the channel layer in node-sdk's shape, over the Rust
-// channel (lark-bot-channel, compiled into the full and Workers wasm builds). Every rule — the
+// channel (lark-bot-channel), compiled into the `channel` wasm build (`lark-sdk/channel`). Every rule — the
 // normalized message, the policy, de-duplication, per-chat order, bursts, stale messages,
 // chunking, the SSRF guard, throttled streaming — is the Rust side's; this file maps options,
 // fans events out to handlers and picks the transport.
@@ -31,7 +31,7 @@ export function larkChannelClass(glue, wasm, LarkClient, EventDispatcher, WSClie
     /** @param {import('./channel.d.ts').LarkChannelOptions} opts */
     constructor(opts) {
       wasm.assertReady();
-      if (glue.WasmChannel === undefined) throw buildError('this build of lark-sdk has no channel layer: import lark-sdk (not lark-sdk/client or lark-sdk/bot)');
+      if (glue.WasmChannel === undefined) throw buildError('this build of lark-sdk has no channel layer: import createLarkChannel from lark-sdk/channel');
       if (opts === null || typeof opts !== 'object') throw buildError('createLarkChannel needs options: { appId, appSecret, ... }');
       const transport = opts.transport ?? 'websocket';
       if (transport !== 'websocket' && transport !== 'webhook') throw buildError(`transport must be websocket or webhook, not ${String(transport)}`);

@@ -2,8 +2,8 @@ import type { Services } from './generated/api.js';
 
 export type * from './generated/api.js';
 export { CustomBot, BotReply, Mention } from './custom-bot.js';
-/** The channel layer (`createLarkChannel`, `LarkChannel`) and its types, in node-sdk's shape (the full and Workers builds). */
-export * from './channel.js';
+// The channel layer (`createLarkChannel`, `LarkChannel`) is exported by `lark-sdk/channel`;
+// the adapters take a channel too.
 import type { LarkChannel } from './channel.js';
 
 /** What `init` accepts: a URL, a Response, the bytes or a compiled module. */

@@ -4,4 +4,4 @@ import { glue, wasm } from './full.js';
 import { sdkClasses } from './classes.js';
 
 export * from './sdk.js';
-export const { init, initSync, CustomBot, EventDispatcher, CardActionHandler, WSClient, LarkClient, Client, LarkChannel, createLarkChannel } = sdkClasses(glue, wasm);
+export const { init, initSync, CustomBot, EventDispatcher, CardActionHandler, WSClient, LarkClient, Client } = sdkClasses(glue, wasm);

@@ -11,4 +11,4 @@ const wasm = loader(glue, 'lark-sdk');
 wasm.initSync(module);
 
 export * from './sdk.js';
-export const { init, initSync, CustomBot, EventDispatcher, CardActionHandler, WSClient, LarkClient, Client, LarkChannel, createLarkChannel } = sdkClasses(glue, wasm);
+export const { init, initSync, CustomBot, EventDispatcher, CardActionHandler, WSClient, LarkClient, Client } = sdkClasses(glue, wasm);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 
-import { LarkChannel, adaptDefault, createLarkChannel } from 'lark-sdk';
+import { LarkChannel, adaptDefault, createLarkChannel } from 'lark-sdk/channel';
 
 const MOCK = process.env.LARK_MOCK_URL;
 const CONTROL = process.env.LARK_CONTROL_URL;
@@ -237,8 +237,11 @@ test('a 2,000-character answer streams in throttled updates and ends with the fu
   }
 });
 
+// The bot sends into the mock's seeded chat (a chat it is in); each test reads back its own ids.
+const SEEDED_CHAT = 'oc_mock_chat';
+
 test('long text is cut into several messages that join to the whole', async () => {
-  const chat = freshChat('long');
+  const chat = SEEDED_CHAT;
   const channel = createLarkChannel({ ...APP, transport: 'webhook', outbound: { textChunkLimit: 1000 } });
   try {
     const text = Array.from({ length: 300 }, (_, i) => `line ${i}`).join('\n');
@@ -255,7 +258,7 @@ test('long text is cut into several messages that join to the whole', async () =
 });
 
 test('media from loopback, private, link-local and odd hosts is refused before any fetch', async () => {
-  const chat = freshChat('ssrf');
+  const chat = SEEDED_CHAT;
   const channel = createLarkChannel({ ...APP, transport: 'webhook' });
   try {
     const before = (await call(MOCK, 'GET', '/_mock/uploads')).items.length;

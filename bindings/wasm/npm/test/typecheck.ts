@@ -247,7 +247,7 @@ export function observed(): LarkClient {
 }
 
 // The channel layer, in node-sdk's shape (the full and Workers builds).
-import { createLarkChannel, LarkChannel, type NormalizedMessage, type RejectEvent } from 'lark-sdk';
+import { createLarkChannel, LarkChannel, type NormalizedMessage, type RejectEvent } from 'lark-sdk/channel';
 
 export async function channelUsage(): Promise<string> {
   const channel: LarkChannel = createLarkChannel({
