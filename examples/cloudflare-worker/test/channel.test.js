@@ -86,9 +86,12 @@ describe('the streaming assistant Worker (src/assistant.js)', () => {
     assert.ok(updates.length >= 3, `several updates (${updates.length})`);
     for (let i = 1; i < updates.length; i += 1) {
       assert.ok(whole.startsWith(updates[i - 1].content), 'each update is a prefix of the answer');
+      // Each gap is measured where the mock receives it, so it jitters with the load.
       const gap = updates[i].at_unix_ms - updates[i - 1].at_unix_ms;
-      assert.ok(gap >= THROTTLE - 20, `updates ${i - 1} and ${i} are ${gap} ms apart`);
+      assert.ok(gap >= THROTTLE / 2, `updates ${i - 1} and ${i} are ${gap} ms apart`);
     }
+    const mean = (updates.at(-1).at_unix_ms - updates[0].at_unix_ms) / (updates.length - 1);
+    assert.ok(mean >= THROTTLE * 0.9, `updates ${mean} ms apart on average`);
     assert.ok(updates.length <= took / THROTTLE + 3, `${updates.length} updates in ${took} ms`);
   });
 
@@ -98,6 +101,7 @@ describe('the streaming assistant Worker (src/assistant.js)', () => {
     const old = await say({ to_bot: true, text: 'from before', sent_ago_ms: 10 * 60_000 });
     const asked = await say({ chat_id: chat, text: 'and you?', mentions: ['bot'] });
     await eventually('the mention is answered', async () => (await repliesTo(asked.message_id)).length === 1, 40);
+    await sleep(500);
     assert.deepEqual(await repliesTo(quiet.message_id), []);
     assert.deepEqual(await repliesTo(old.message_id), []);
   });

@@ -31,7 +31,6 @@ export function larkChannelClass(glue, wasm, LarkClient, EventDispatcher, WSClie
     /** @param {import('./channel.d.ts').LarkChannelOptions} opts */
     constructor(opts) {
       wasm.assertReady();
-      if (glue.WasmChannel === undefined) throw buildError('this build of lark-sdk has no channel layer: import createLarkChannel from lark-sdk/channel');
       if (opts === null || typeof opts !== 'object') throw buildError('createLarkChannel needs options: { appId, appSecret, ... }');
       const transport = opts.transport ?? 'websocket';
       if (transport !== 'websocket' && transport !== 'webhook') throw buildError(`transport must be websocket or webhook, not ${String(transport)}`);

@@ -7,30 +7,24 @@ import * as users from './users.js';
 import * as observe from './observe.js';
 import { cardActionHandlerClass, eventDispatcherClass } from './events.js';
 import { wsClientClass } from './ws.js';
-import { larkChannelClass } from './channel.js';
 import { CATALOG } from './generated/catalog.js';
 
 /**
  * `init` and `initSync` (load the wasm: a URL, Response, bytes or WebAssembly.Module; the
  * packaged file by default), `CustomBot`, `EventDispatcher`, `CardActionHandler` (node-sdk's
  * card callback handler, over an EventDispatcher), `WSClient`, `LarkClient` and `Client`
- * (node-sdk's name of the client), `LarkChannel` and `createLarkChannel` (the channel layer),
- * over `glue` and its `wasm` loader.
+ * (node-sdk's name of the client), over `glue` and its `wasm` loader.
  */
 export function sdkClasses(glue, wasm) {
   const EventDispatcher = eventDispatcherClass(glue, wasm);
   const LarkClient = larkClientClass(glue, wasm, EventDispatcher, CATALOG, files, users, observe);
-  const WSClient = wsClientClass(glue, wasm);
-  const LarkChannel = larkChannelClass(glue, wasm, LarkClient, EventDispatcher, WSClient);
   return {
     init: (input) => wasm.init(input),
     initSync: (module) => wasm.initSync(module),
     CustomBot: customBotClass(glue, wasm),
     EventDispatcher,
     CardActionHandler: cardActionHandlerClass(EventDispatcher),
-    WSClient,
-    LarkChannel,
-    createLarkChannel: (opts) => new LarkChannel(opts),
+    WSClient: wsClientClass(glue, wasm),
     LarkClient,
     Client: LarkClient,
   };

@@ -5,6 +5,12 @@
 // conditions load the wasm on import.
 import { glue, wasm } from './wasm.js';
 import { sdkClasses } from '../classes.js';
+import { larkChannelClass } from '../channel.js';
 
 export * from '../sdk.js';
-export const { init, initSync, CustomBot, EventDispatcher, CardActionHandler, WSClient, LarkClient, Client, LarkChannel, createLarkChannel } = sdkClasses(glue, wasm);
+const classes = sdkClasses(glue, wasm);
+export const { init, initSync, CustomBot, EventDispatcher, CardActionHandler, WSClient, LarkClient, Client } = classes;
+/** node-sdk's channel: see channel.d.ts. */
+export const LarkChannel = larkChannelClass(glue, wasm, LarkClient, EventDispatcher, WSClient);
+/** `new LarkChannel(opts)`, as node-sdk's `createLarkChannel`. */
+export const createLarkChannel = (opts) => new LarkChannel(opts);
