@@ -312,3 +312,46 @@ test('HTTP callbacks through adaptDefault: the event is acked, handled, and answ
     channel.free();
   }
 });
+
+test('two instances sharing a dedup store handle an event delivered to both once', async () => {
+  const chat = freshChat('twins');
+  // What Redis or a KV namespace would be to two processes: one store both ask.
+  const seenIds = new Map();
+  const shared = {
+    firstSeen: async (id) => (seenIds.has(id) ? false : (seenIds.set(id, true), true)),
+    forget: async (id) => void seenIds.delete(id),
+  };
+  const handled = [];
+  const servers = [];
+  const channels = [];
+  try {
+    for (const name of ['a', 'b']) {
+      const channel = createLarkChannel({
+        ...APP,
+        transport: 'webhook',
+        webhook: { verificationToken: 'npm-twins-token' },
+        policy: { requireMention: false },
+        safety: { dedup: { store: shared } },
+      });
+      channel.on('message', (msg) => void handled.push([name, msg.content]));
+      const server = createServer(adaptDefault('/events', channel));
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      await call(MOCK, 'POST', '/_mock/callbacks', { url: `http://127.0.0.1:${server.address().port}/events`, verification_token: 'npm-twins-token' });
+      channels.push(channel);
+      servers.push(server);
+    }
+    for (const text of ['first', 'second']) {
+      const posted = await say({ chat_id: chat, text, via: 'http', times: 2 });
+      assert.equal(posted.deliveries.length, 2);
+      for (const d of posted.deliveries) assert.equal(d.answers.length, 2, 'both instances got each delivery');
+    }
+    await eventually('handled', () => handled.length >= 2);
+    await sleep(300);
+    assert.deepEqual(handled.map(([, text]) => text).sort(), ['first', 'second']);
+    assert.equal(seenIds.size, 2);
+  } finally {
+    await call(MOCK, 'DELETE', '/_mock/callbacks');
+    for (const server of servers) await new Promise((resolve) => server.close(resolve));
+    for (const channel of channels) channel.free();
+  }
+});
