@@ -283,6 +283,7 @@ fn rejected_json(rejected: &Rejected) -> String {
         "eventId": rejected.event_id,
         "chatId": rejected.chat_id,
         "messageId": rejected.message_id,
+        "senderId": rejected.sender_id,
     })
     .to_string()
 }

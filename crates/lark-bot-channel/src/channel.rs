@@ -458,6 +458,7 @@ impl<H: HttpClient + 'static> Inner<H> {
                 event_id: event.event_id.clone(),
                 chat_id: message.map(|m| m.chat_id.clone()),
                 message_id: message.map(|m| m.message_id.clone()),
+                sender_id: message.and_then(|m| m.sender.id().map(str::to_owned)),
             });
         }
     }
@@ -483,6 +484,7 @@ impl<H: HttpClient + 'static> Inner<H> {
             return self.reject(&event, reason, Some(&message));
         }
         let (chat_id, message_id) = (message.chat_id.clone(), message.message_id.clone());
+        let sender_id = message.sender.id().map(str::to_owned);
         if let Err(reason) = self.enqueue(chat_id.clone(), move || {
             Item::Message(Box::new(message), now)
         }) {
@@ -493,6 +495,7 @@ impl<H: HttpClient + 'static> Inner<H> {
                     event_id: event.event_id.clone(),
                     chat_id: Some(chat_id),
                     message_id: Some(message_id),
+                    sender_id,
                 });
             }
         }

@@ -83,6 +83,8 @@ export interface RejectEvent {
   eventId?: string;
   chatId?: string;
   messageId?: string;
+  /** The sender's open id (else union id, else user id), when the message could be read. */
+  senderId?: string;
 }
 
 export interface UserIdsInfo {

@@ -100,6 +100,7 @@ test('DM and group policies and mention gating (long connection)', async () => {
       ['sender_not_allowed', 'no_mention', 'no_mention', 'group_not_allowed'],
     );
     assert.equal(seen.rejects[3].chatId, other);
+    assert.equal(seen.rejects[0].senderId, 'ou_stranger');
     assert.equal(channel.botIdentity?.openId, BOT);
   } finally {
     await channel.disconnect();
