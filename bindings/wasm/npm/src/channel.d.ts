@@ -259,7 +259,13 @@ export declare class LarkChannel {
   /** The dispatcher the channel is registered on (for adapters, or your own handlers of other events). */
   readonly eventDispatcher: EventDispatcher;
   botIdentity?: BotIdentity;
-  /** Starts the long connection (transport `websocket`) and learns the bot's open id. */
+  /**
+   * Starts the long connection (transport `websocket`; Node 22, Node 20 with
+   * `--experimental-websocket`, browsers) and learns the bot's open id. Unlike node-sdk it
+   * resolves once the connection is started, not after its first handshake; a fatal connection
+   * error (a wrong secret) is emitted as `error` with code `not_connected`. Reconnects are the
+   * Rust core's and are not emitted (no `reconnecting` / `reconnected`).
+   */
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   on<K extends EventName>(name: K, handler: EventMap[K]): () => void;
