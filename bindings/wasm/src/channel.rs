@@ -9,10 +9,11 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use lark_bot_channel::{
-    AddressKind, Channel, ChannelEvent, ChannelMessage, ChatType, Context, DmMode, MarkdownAs,
-    MediaError, MediaSource, Policy, RejectReason, Rejected, ReplyOptions, ResourceKind,
-    StreamingReply, UrlGuard, UserIds,
+    AddressKind, Channel, ChannelEvent, ChannelMessage, ChatType, Context, DmMode, Fetched,
+    MarkdownAs, MediaError, MediaFetcher, MediaSource, Policy, RejectReason, Rejected,
+    ReplyOptions, ResourceKind, StreamingReply, Target, UrlGuard, UserIds,
 };
+use lark_core::BoxFuture;
 use lark_core::event::HandlerError;
 use lark_fetch::FetchClient;
 use serde_json::{Value, json};
@@ -20,7 +21,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::client::{WasmClient, promise};
-use crate::error::{get, lark_error, set, to_js};
+use crate::error::{get, get_string, lark_error, set, to_js};
 use crate::events::WasmEvents;
 
 type Ctx = Context<FetchClient>;
@@ -288,6 +289,118 @@ fn rejected_json(rejected: &Rejected) -> String {
     .to_string()
 }
 
+/// How many redirects a media fetch follows, each checked like the first URL.
+const MEDIA_REDIRECTS: usize = 5;
+
+/// Media URLs fetched through two JavaScript functions that do the IO only:
+/// `resolve(host)` → the addresses (strings) a name resolves to, and
+/// `get(url, addresses, maxBytes)` → `{ status, location?, bytes?, contentType? }`, connecting
+/// to those addresses only, following no redirect and reading at most `maxBytes + 1` bytes.
+/// The checks are here: every address by the channel's `UrlGuard` before `get` runs, and each
+/// redirect's URL and addresses the same way.
+struct JsFetcher {
+    resolve: js_sys::Function,
+    get: js_sys::Function,
+}
+
+async fn js_call(function: &js_sys::Function, args: &[JsValue]) -> Result<JsValue, MediaError> {
+    let array: js_sys::Array = args.iter().collect();
+    let called = function
+        .apply(&JsValue::UNDEFINED, &array)
+        .map_err(fetch_error)?;
+    JsFuture::from(js_sys::Promise::resolve(&called))
+        .await
+        .map_err(fetch_error)
+}
+
+fn fetch_error(error: JsValue) -> MediaError {
+    MediaError::Fetch(
+        get_string(&error, "message")
+            .or_else(|| error.as_string())
+            .unwrap_or_else(|| "the media fetch failed".to_owned()),
+    )
+}
+
+impl JsFetcher {
+    /// The checked addresses of `target`.
+    async fn addresses(
+        &self,
+        target: &Target,
+        guard: &UrlGuard,
+    ) -> Result<Vec<String>, MediaError> {
+        let ips = match target.ip {
+            Some(ip) => vec![ip],
+            None => {
+                let answer = js_call(&self.resolve, &[target.host.as_str().into()]).await?;
+                let list: js_sys::Array = answer.dyn_into().map_err(|_| {
+                    MediaError::Fetch("resolve answered no list of addresses".to_owned())
+                })?;
+                list.iter()
+                    .filter_map(|v| v.as_string())
+                    .filter_map(|a| a.parse::<std::net::IpAddr>().ok())
+                    .collect()
+            }
+        };
+        guard.check_resolved(&target.host, &ips)?;
+        Ok(ips.iter().map(ToString::to_string).collect())
+    }
+}
+
+impl MediaFetcher for JsFetcher {
+    fn fetch<'a>(
+        &'a self,
+        url: &'a str,
+        target: &'a Target,
+        guard: &'a UrlGuard,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, Result<Fetched, MediaError>> {
+        Box::pin(async move {
+            let (mut url, mut target) = (url.to_owned(), target.clone());
+            for _ in 0..=MEDIA_REDIRECTS {
+                let addresses: js_sys::Array = self
+                    .addresses(&target, guard)
+                    .await?
+                    .into_iter()
+                    .map(JsValue::from)
+                    .collect();
+                let answer = js_call(
+                    &self.get,
+                    &[
+                        url.as_str().into(),
+                        addresses.into(),
+                        (max_bytes as f64).into(),
+                    ],
+                )
+                .await?;
+                let status = get(&answer, "status")
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(0.0);
+                if let Some(location) = get_string(&answer, "location") {
+                    if (300.0..400.0).contains(&status) {
+                        target = guard.check_url(&location)?;
+                        url = location;
+                        continue;
+                    }
+                }
+                if !(200.0..300.0).contains(&status) {
+                    return Err(MediaError::Fetch(format!("HTTP status {status}")));
+                }
+                let bytes = get(&answer, "bytes")
+                    .and_then(|b| b.dyn_into::<js_sys::Uint8Array>().ok())
+                    .ok_or_else(|| MediaError::Fetch("the fetch answered no bytes".to_owned()))?;
+                let mut fetched = Fetched::new(bytes.to_vec());
+                if let Some(content_type) = get_string(&answer, "contentType") {
+                    fetched = fetched.content_type(content_type);
+                }
+                return Ok(fetched);
+            }
+            Err(MediaError::Fetch(format!(
+                "more than {MEDIA_REDIRECTS} redirects"
+            )))
+        })
+    }
+}
+
 /// Calls `hook(text)` and waits for what it returns when that is a promise.
 async fn call(hook: &js_sys::Function, text: String) -> Result<(), HandlerError> {
     let called = hook
@@ -331,7 +444,7 @@ impl WasmChannel {
     /// connection uses it). `options`: `policy` (see [`policy`]), `safety`
     /// (`staleMessageWindowMs`, `mergeWindowMs`, `queueLimit`), `outbound`
     /// (`textChunkLimit` in bytes, `streamThrottleMs`, `streamThrottleChars`, `markdownAs`,
-    /// `ssrfGuard: { allow }`), `botOpenId`, `keepRaw`. `hooks`: `message(json)` and
+    /// `ssrfGuard: { allow }`), `botOpenId`, `keepRaw`, `fetchMedia` (see [`JsFetcher`]). `hooks`: `message(json)` and
     /// `event(json)` (may return promises: the chat waits for them), `reject(json)`,
     /// `error(text)`.
     #[wasm_bindgen(constructor)]
@@ -362,6 +475,19 @@ impl WasmChannel {
         }
         if let Some(id) = crate::error::get_string(&options, "botOpenId") {
             builder = builder.bot_open_id(id);
+        }
+        if let Some(media) = get(&options, "fetchMedia") {
+            match (function(&media, "resolve"), function(&media, "get")) {
+                (Some(resolve), Some(get)) => {
+                    builder = builder.media_fetcher(JsFetcher { resolve, get });
+                }
+                _ => {
+                    return Err(lark_error(
+                        "build",
+                        "`fetchMedia` needs the functions `resolve(host)` and `get(url, addresses, maxBytes)`",
+                    ));
+                }
+            }
         }
         if let Some(hook) = function(&hooks, "message") {
             builder = builder.on_message(move |message, _context: Ctx| {

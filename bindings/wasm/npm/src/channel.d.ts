@@ -179,12 +179,23 @@ export interface OutboundConfig {
   /** How `{ markdown }` renders: a card (default) or a post. node-sdk's `markdownConverter` has no equivalent. */
   markdownAs?: 'card' | 'post';
   /**
-   * Media URLs are always checked: loopback, private, link-local, CGNAT, … addresses are
-   * refused unless allowed here by kind (node-sdk's `ssrfGuard: false` and host allowlists
-   * have no equivalent). Media from a URL that passes needs a fetcher, which this package does
-   * not have yet: send bytes.
+   * Media URLs are always checked — the URL, every address its host resolves to, each
+   * redirect (five at most) — and loopback, private, link-local, CGNAT, … addresses are refused
+   * unless allowed here by kind (node-sdk's `ssrfGuard: false` and host allowlists have no
+   * equivalent).
    */
   ssrfGuard?: { allow?: Array<'loopback' | 'private' | 'linkLocal' | 'uniqueLocal' | 'sharedCgnat'> };
+  /**
+   * The IO of media URLs, whose checks stay in the channel: `resolve(host)`, the addresses a
+   * name resolves to, and `get(url, addresses, maxBytes)`, one GET connected to one of those
+   * addresses only, following no redirect, reading at most `maxBytes + 1` bytes. Node has both
+   * by default (its resolver and http(s)); elsewhere (Workers, browsers) a URL needs them given,
+   * else sending media from a URL fails after the URL's check: send bytes.
+   */
+  fetchMedia?: {
+    resolve?(host: string): Promise<string[]>;
+    get?(url: string, addresses: string[], maxBytes: number): Promise<{ status: number; location?: string; bytes?: Uint8Array; contentType?: string }>;
+  };
 }
 
 export interface WebhookOptions {

@@ -20,8 +20,11 @@ function channelError(code, message, cause) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The `LarkChannel` class over one wasm build, its `LarkClient`, `EventDispatcher` and `WSClient`. */
-export function larkChannelClass(glue, wasm, LarkClient, EventDispatcher, WSClient) {
+/**
+ * The `LarkChannel` class over one wasm build, its `LarkClient`, `EventDispatcher` and `WSClient`;
+ * `defaultFetchMedia` (`{ resolve, get }`, Node's in the node entry) does the IO of media URLs.
+ */
+export function larkChannelClass(glue, wasm, LarkClient, EventDispatcher, WSClient, defaultFetchMedia) {
   class LarkChannel {
     #opts;
     #core;
@@ -59,6 +62,7 @@ export function larkChannelClass(glue, wasm, LarkClient, EventDispatcher, WSClie
           },
           outbound: outbound ?? {},
           botOpenId,
+          fetchMedia: mediaIo(outbound?.fetchMedia, defaultFetchMedia),
           keepRaw: includeRawEvent === true || includeRawInMessage === true,
         },
         {
@@ -239,6 +243,12 @@ export function larkChannelClass(glue, wasm, LarkClient, EventDispatcher, WSClie
     }
   }
   return LarkChannel;
+}
+
+/** The media IO: the platform's default with what `outbound.fetchMedia` replaces, or none. */
+function mediaIo(given, fallback) {
+  const io = { ...(fallback ?? {}), ...(given ?? {}) };
+  return typeof io.resolve === 'function' && typeof io.get === 'function' ? io : undefined;
 }
 
 function toBytes(source) {

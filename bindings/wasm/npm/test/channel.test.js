@@ -356,3 +356,45 @@ test('two instances sharing a dedup store handle an event delivered to both once
     for (const channel of channels) channel.free();
   }
 });
+
+test('media from a URL: fetched from checked addresses only, each redirect checked again', async () => {
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 7, 7, 7, 7]);
+  const server = createServer((req, res) => {
+    if (req.url === '/a.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    if (req.url === '/to-private') return res.writeHead(302, { location: 'http://10.0.0.1/a.png' }).end();
+    if (req.url === '/to-local') return res.writeHead(302, { location: '/a.png' }).end();
+    res.writeHead(404).end();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = server.address().port;
+  // A name that resolves to loopback: what a hostile URL's DNS would answer.
+  const fetchMedia = { resolve: async () => ['127.0.0.1'] };
+  const strict = createLarkChannel({ ...APP, transport: 'webhook', outbound: { fetchMedia } });
+  const loopback = createLarkChannel({ ...APP, transport: 'webhook', outbound: { fetchMedia, ssrfGuard: { allow: ['loopback'] } } });
+  try {
+    const uploads = async () => (await call(MOCK, 'GET', '/_mock/uploads')).items;
+    const before = (await uploads()).length;
+    await assert.rejects(strict.send(SEEDED_CHAT, { image: { source: `http://media.test:${port}/a.png` } }), (error) => {
+      assert.equal(error.code, 'ssrf_blocked', error.message);
+      assert.match(error.message, /127\.0\.0\.1/);
+      return true;
+    });
+    await assert.rejects(loopback.send(SEEDED_CHAT, { image: { source: `http://media.test:${port}/to-private` } }), (error) => {
+      assert.equal(error.code, 'ssrf_blocked', error.message);
+      assert.match(error.message, /10\.0\.0\.1/);
+      return true;
+    });
+    assert.equal((await uploads()).length, before, 'nothing uploaded');
+    const { messageId } = await loopback.send(SEEDED_CHAT, { image: { source: `http://media.test:${port}/to-local` } });
+    assert.match(messageId, /^om_/);
+    const file = await loopback.send(SEEDED_CHAT, { file: { source: `http://127.0.0.1:${port}/a.png` } });
+    assert.match(file.messageId, /^om_/);
+    const added = (await uploads()).slice(before);
+    assert.deepEqual(added.map((u) => [u.kind, u.size]), [['image', png.length], ['file', png.length]]);
+    await assert.rejects(loopback.send(SEEDED_CHAT, { image: { source: `http://127.0.0.1:${port}/missing.png` } }), /404/);
+  } finally {
+    strict.free();
+    loopback.free();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
