@@ -52,8 +52,8 @@ npm_ci() { # npm ci in $1 unless node_modules already matches its package-lock.j
 npm_ci "$PKG"
 
 # ---------------------------------------------------------------- the npm package's wasm
-# Four builds: full (client + events + bot + long connection + files + users + observer), the same
-# without the long connection for Workers, client only, bot only; each goes through
+# Five builds: full (client + events + bot + long connection + files + users + observer), the same
+# without the long connection for Workers, the full one with the channel layer, client only, bot only; each goes through
 # wasm-bindgen --target web (runs in workerd, browsers, extensions and Node) and wasm-opt -Oz
 # from npm binaryen (Debian's binaryen 108 breaks the output), and its glue is minified.
 #
@@ -94,11 +94,15 @@ build_variant() { # name features
     "$PKG/node_modules/.bin/esbuild" --minify --format=esm --log-level=warning --allow-overwrite \
         "$out/lark_wasm.js" --outfile="$out/lark_wasm.js"
 }
-step "build the npm package's wasm (full, workers, client, bot)"
+step "build the npm package's wasm (full, workers, channel, client, bot)"
 build_variant full client,events,bot,ws,files,users,observe
 # Workers get the full build without the long connection (a Worker lives for its requests;
 # events reach it as HTTP callbacks): 22 KB gzip less in every Worker on lark-sdk.
 build_variant workers client,events,bot,files,users,observe
+# lark-sdk/channel: the full build with the channel layer (lark-bot-channel), in every runtime.
+# Its typed messages, cards and streaming add about 130 KB gzip, so it is a build of its own
+# rather than part of the two above (the example Worker stays within its budget).
+build_variant channel client,events,bot,ws,files,users,observe,channel
 build_variant client client
 build_variant bot bot
 [ "$MODE" = build ] && exit 0

@@ -1,8 +1,8 @@
 // Bundles the Worker the way wrangler does: esbuild with the `workerd` export condition, each
 // imported .wasm kept as a separate module that workerd compiles (CompiledWasm).
-//   node build.mjs            -> dist/worker/index.js (+ .wasm)
+//   node build.mjs            -> dist/worker/index.js (+ .wasm), dist/assistant/ (src/assistant.js)
 //   node build.mjs --size     -> also dist/size/{bot,im}-worker/ for scripts/size-report.sh,
-//                                and dist/test/{ws,observe}-worker/ for the tests
+//                                and dist/test/{ws,observe,channel}-worker/ for the tests
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -41,9 +41,11 @@ async function bundle(entry, outdir) {
 }
 
 await bundle('src/index.js', 'dist/worker');
+await bundle('src/assistant.js', 'dist/assistant');
 if (process.argv.includes('--size')) {
   await bundle('size/bot-worker.js', 'dist/size/bot-worker');
   await bundle('size/im-worker.js', 'dist/size/im-worker');
   await bundle('fixtures/ws-worker.js', 'dist/test/ws-worker');
   await bundle('fixtures/observe-worker.js', 'dist/test/observe-worker');
+  await bundle('fixtures/channel-worker.js', 'dist/test/channel-worker');
 }

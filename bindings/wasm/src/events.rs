@@ -201,6 +201,29 @@ impl WasmEvents {
         }
     }
 
+    /// Registers more handlers on the dispatcher (a channel's), before any long connection
+    /// shares it.
+    #[cfg(feature = "channel")]
+    pub(crate) fn extend(
+        &mut self,
+        with: impl FnOnce(Dispatcher) -> Dispatcher,
+    ) -> Result<(), JsValue> {
+        let shared = std::mem::take(&mut self.dispatcher);
+        match std::rc::Rc::try_unwrap(shared) {
+            Ok(dispatcher) => {
+                self.dispatcher = std::rc::Rc::new(with(dispatcher));
+                Ok(())
+            }
+            Err(shared) => {
+                self.dispatcher = shared;
+                Err(lark_error(
+                    "build",
+                    "the dispatcher is already in use by a long connection",
+                ))
+            }
+        }
+    }
+
     /// The dispatcher, for the long connection.
     #[cfg(feature = "ws")]
     pub(crate) fn shared(&self) -> std::rc::Rc<Dispatcher> {

@@ -18,6 +18,8 @@ mod bits;
 pub mod bot;
 #[cfg(feature = "client")]
 mod call;
+#[cfg(feature = "channel")]
+pub mod channel;
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "client")]

@@ -248,6 +248,19 @@ impl<H: HttpClient + 'static> Channel<H> {
         &self.inner.client
     }
 
+    /// A [`Context`] for `chat_id`, replying to `message_id` (empty for none: then only the
+    /// `send…` methods work), with the channel's reply options and media settings: for
+    /// messages the bot starts itself, or for a binding that replies outside a handler.
+    pub fn context(&self, chat_id: impl Into<String>, message_id: impl Into<String>) -> Context<H> {
+        Context::new(
+            self.inner.client.clone(),
+            chat_id.into(),
+            message_id.into(),
+            self.inner.reply.clone(),
+            Arc::clone(&self.inner.media),
+        )
+    }
+
     /// How many chats have items waiting or in hand now.
     pub fn busy_chats(&self) -> usize {
         self.inner.lock().len()
@@ -359,6 +372,8 @@ impl<H: HttpClient + 'static> ChannelBuilder<H> {
     }
 
     /// The channel.
+    // On wasm32 nothing is `Send`: the `Arc`s are shared by the tasks of one thread there.
+    #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
     pub fn build(self) -> Channel<H> {
         let bot_open_id = match self.bot_open_id {
             Some(id) => async_lock::OnceCell::from(id),
@@ -443,6 +458,7 @@ impl<H: HttpClient + 'static> Inner<H> {
                 event_id: event.event_id.clone(),
                 chat_id: message.map(|m| m.chat_id.clone()),
                 message_id: message.map(|m| m.message_id.clone()),
+                sender_id: message.and_then(|m| m.sender.id().map(str::to_owned)),
             });
         }
     }
@@ -468,6 +484,7 @@ impl<H: HttpClient + 'static> Inner<H> {
             return self.reject(&event, reason, Some(&message));
         }
         let (chat_id, message_id) = (message.chat_id.clone(), message.message_id.clone());
+        let sender_id = message.sender.id().map(str::to_owned);
         if let Err(reason) = self.enqueue(chat_id.clone(), move || {
             Item::Message(Box::new(message), now)
         }) {
@@ -478,6 +495,7 @@ impl<H: HttpClient + 'static> Inner<H> {
                     event_id: event.event_id.clone(),
                     chat_id: Some(chat_id),
                     message_id: Some(message_id),
+                    sender_id,
                 });
             }
         }

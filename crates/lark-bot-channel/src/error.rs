@@ -56,6 +56,8 @@ pub struct Rejected {
     pub chat_id: Option<String>,
     /// The message, when known.
     pub message_id: Option<String>,
+    /// The message's sender ([`Sender::id`](crate::Sender::id)), when known.
+    pub sender_id: Option<String>,
 }
 
 impl fmt::Display for Rejected {

@@ -129,6 +129,14 @@ impl<H: HttpClient> Context<H> {
         &self.media
     }
 
+    /// Sets whether replies go into the message's thread (the reply options' `in_thread` by
+    /// default).
+    #[must_use]
+    pub fn in_thread(mut self, in_thread: bool) -> Self {
+        self.in_thread = in_thread;
+        self
+    }
+
     /// The client, for anything else.
     pub fn client(&self) -> &Client<H> {
         &self.client

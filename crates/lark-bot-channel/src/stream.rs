@@ -28,6 +28,8 @@ const FAILURES_TOLERATED: u32 = 3;
 pub struct StreamingReply<H> {
     context: Context<H>,
     card: Option<StreamingCard<H>>,
+    /// The id of the message showing the card.
+    message_id: Option<String>,
     text: String,
     /// The characters in `text`, and in it when the card last took it.
     chars: usize,
@@ -41,13 +43,14 @@ pub struct StreamingReply<H> {
 
 impl<H: HttpClient> StreamingReply<H> {
     pub(crate) async fn start(context: Context<H>) -> Self {
-        let (card, fallback_reason) = match open_card(&context).await {
-            Ok(card) => (Some(card), None),
-            Err(e) => (None, Some(e)),
+        let (card, message_id, fallback_reason) = match open_card(&context).await {
+            Ok((card, message_id)) => (Some(card), Some(message_id), None),
+            Err(e) => (None, None, Some(e)),
         };
         Self {
             context,
             card,
+            message_id,
             text: String::new(),
             chars: 0,
             chars_given: 0,
@@ -71,6 +74,11 @@ impl<H: HttpClient> StreamingReply<H> {
     /// The card entity's id, while streaming into a card.
     pub fn card_id(&self) -> Option<&str> {
         self.card.as_ref().map(StreamingCard::card_id)
+    }
+
+    /// The id of the message showing the card, when the card was made.
+    pub fn message_id(&self) -> Option<&str> {
+        self.message_id.as_deref()
     }
 
     /// The whole text so far.
@@ -143,14 +151,14 @@ impl<H: HttpClient> StreamingReply<H> {
     }
 }
 
-/// Creates the card entity and replies with it.
-async fn open_card<H: HttpClient>(context: &Context<H>) -> Result<StreamingCard<H>> {
+/// Creates the card entity and replies with it; returns the card and the reply's message id.
+async fn open_card<H: HttpClient>(context: &Context<H>) -> Result<(StreamingCard<H>, String)> {
     let card = Card::new().element(Markdown::new("…").element_id(ELEMENT_ID));
     let options = StreamingOptions::new().min_interval(context.options().stream_min_interval);
     let stream = StreamingCard::create_with(context.client(), &card, ELEMENT_ID, options).await?;
     let content = MessageContent::Interactive(Interactive::CardId(stream.card_id().to_owned()));
-    context.reply(content).await?;
-    Ok(stream)
+    let message_id = context.reply(content).await?;
+    Ok((stream, message_id))
 }
 
 impl<H: HttpClient> Context<H> {

@@ -2,6 +2,9 @@ import type { Services } from './generated/api.js';
 
 export type * from './generated/api.js';
 export { CustomBot, BotReply, Mention } from './custom-bot.js';
+// The channel layer (`createLarkChannel`, `LarkChannel`) is exported by `lark-sdk/channel`;
+// the adapters take a channel too.
+import type { LarkChannel } from './channel.js';
 
 /** What `init` accepts: a URL, a Response, the bytes or a compiled module. */
 export type WasmInput = string | URL | Request | Response | BufferSource | WebAssembly.Module;
@@ -248,23 +251,23 @@ export interface AdapterOptions {
 /** Node's http: `server.on('request', adaptDefault('/webhook/event', dispatcher))`; other paths are left alone. */
 export declare function adaptDefault(
   path: string,
-  dispatcher: EventDispatcher | CardActionHandler,
+  dispatcher: EventDispatcher | CardActionHandler | LarkChannel,
   options?: AdapterOptions,
 ): (req: any, res: any) => Promise<void>;
 /** Express: `app.post('/webhook/event', adaptExpress(dispatcher))`. Keep the raw body (no `express.json()` on this route, or `express.raw()`). */
 export declare function adaptExpress(
-  dispatcher: EventDispatcher | CardActionHandler,
+  dispatcher: EventDispatcher | CardActionHandler | LarkChannel,
   options?: AdapterOptions,
 ): (req: any, res: any) => Promise<void>;
 /** Koa: `app.use(adaptKoa('/webhook/event', dispatcher))`; other paths go on to `next`. */
 export declare function adaptKoa(
   path: string,
-  dispatcher: EventDispatcher | CardActionHandler,
+  dispatcher: EventDispatcher | CardActionHandler | LarkChannel,
   options?: AdapterOptions,
 ): (ctx: any, next: () => Promise<unknown>) => Promise<unknown>;
 /** @koa/router: `router.post('/webhook/event', adaptKoaRouter(dispatcher))`. */
 export declare function adaptKoaRouter(
-  dispatcher: EventDispatcher | CardActionHandler,
+  dispatcher: EventDispatcher | CardActionHandler | LarkChannel,
   options?: AdapterOptions,
 ): (ctx: any, next?: () => Promise<unknown>) => Promise<void>;
 

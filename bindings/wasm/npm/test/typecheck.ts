@@ -245,3 +245,35 @@ export function observed(): LarkClient {
   new LarkClient({ appId: 'cli_a', appSecret: 's', observer: {} });
   return client;
 }
+
+// The channel layer, in node-sdk's shape (the full and Workers builds).
+import { createLarkChannel, LarkChannel, type NormalizedMessage, type RejectEvent } from 'lark-sdk/channel';
+
+export async function channelUsage(): Promise<string> {
+  const channel: LarkChannel = createLarkChannel({
+    appId: 'cli_a',
+    appSecret: 's',
+    transport: 'webhook',
+    webhook: { verificationToken: 't' },
+    policy: { dmMode: 'allowlist', dmAllowlist: ['ou_1'], groupAllowlist: ['oc_1'], requireMention: true, respondToMentionAll: false },
+    safety: { staleMessageWindowMs: 60_000, batch: { text: { delayMs: 500 } }, dedup: { ttl: 60_000 } },
+    outbound: { streamThrottleMs: 200, streamThrottleChars: 20, textChunkLimit: 4000, ssrfGuard: { allow: ['loopback'] } },
+  });
+  const off = channel.on('message', async (msg: NormalizedMessage) => {
+    const text: string = msg.content;
+    await channel.send(msg.chatId, { text }, { replyTo: msg.messageId });
+    await channel.send(msg.chatId, { image: { source: 'https://example.com/a.png' } });
+    await channel.stream(msg.chatId, { markdown: async (c) => { await c.append('hi'); } }, { replyTo: msg.messageId });
+  });
+  channel.on({ reject: (evt: RejectEvent) => void evt.reason, error: (err) => void err.code });
+  // @ts-expect-error node-sdk's pair mode is not supported
+  createLarkChannel({ appId: 'a', appSecret: 's', policy: { dmMode: 'pair' } });
+  // @ts-expect-error no such event
+  channel.on('comment', () => {});
+  // @ts-expect-error a stream replies to a message
+  await channel.stream('oc_1', { markdown: async () => {} });
+  adaptDefault('/webhook/event', channel);
+  off();
+  const { messageId } = await channel.send('oc_1', { markdown: '**hi**' });
+  return messageId;
+}

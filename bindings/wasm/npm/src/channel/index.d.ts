@@ -1,0 +1,3 @@
+// lark-sdk/channel: what lark-sdk exports, and the channel layer.
+export * from '../index.js';
+export * from '../channel.js';
