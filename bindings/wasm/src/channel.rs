@@ -558,17 +558,23 @@ impl WasmChannel {
         }))
     }
 
-    /// Sends an image (`file`: false) or a file from `source`: a `Uint8Array` named
-    /// `file_name`, or a URL (checked by the SSRF guard first); resolves to the message id.
+    /// Sends `kind` (`image`, `file`, `video` or `audio`) from `source`: a `Uint8Array` named
+    /// `file_name`, or a URL (checked by the SSRF guard first); a video or audio with its
+    /// `duration_ms` when given, a video with the image `cover_key` when given. Resolves to the
+    /// message id.
+    #[allow(clippy::too_many_arguments)]
     pub fn media(
         &self,
         chat_id: String,
         reply_to: Option<String>,
-        file: bool,
+        kind: String,
         source: JsValue,
         file_name: Option<String>,
         in_thread: bool,
+        duration_ms: Option<f64>,
+        cover_key: Option<String>,
     ) -> js_sys::Promise {
+        use lark_message::content::{Audio, File, Image, Media, MessageContent};
         let replying = reply_to.is_some();
         let context = self.context(chat_id, reply_to, in_thread);
         promise(Box::pin(async move {
@@ -587,25 +593,54 @@ impl WasmChannel {
                     }
                 },
             };
-            let sent = match (file, replying) {
-                (false, true) => context.reply_image(source).await,
-                (true, true) => context.reply_file(source).await,
-                (false, false) => match context.upload_image(source).await {
-                    Ok(key) => context
-                        .send(lark_message::content::Image::new(key))
-                        .await
-                        .map_err(MediaError::Api),
-                    Err(e) => Err(e),
-                },
-                (true, false) => match context.upload_file(source).await {
-                    Ok(key) => context
-                        .send(lark_message::content::File::new(key))
-                        .await
-                        .map_err(MediaError::Api),
-                    Err(e) => Err(e),
-                },
+            let duration = match duration_ms {
+                Some(ms) if ms.is_finite() && ms >= 0.0 => Some(Duration::from_millis(ms as u64)),
+                Some(_) => {
+                    return Err(lark_error(
+                        "build",
+                        "a duration is a number of milliseconds, 0 or more",
+                    ));
+                }
+                None => None,
             };
-            sent.map(JsValue::from).map_err(media_error)
+            let content: MessageContent = match kind.as_str() {
+                "image" => {
+                    Image::new(context.upload_image(source).await.map_err(media_error)?).into()
+                }
+                "file" => File::new(context.upload_file(source).await.map_err(media_error)?).into(),
+                "audio" => Audio::new(
+                    context
+                        .upload_audio(source, duration)
+                        .await
+                        .map_err(media_error)?,
+                )
+                .into(),
+                "video" => {
+                    let media = Media::new(
+                        context
+                            .upload_video(source, duration)
+                            .await
+                            .map_err(media_error)?,
+                    );
+                    match cover_key {
+                        Some(key) => media.cover(key),
+                        None => media,
+                    }
+                    .into()
+                }
+                other => {
+                    return Err(lark_error(
+                        "build",
+                        &format!("no media kind `{other}`: image, file, audio or video"),
+                    ));
+                }
+            };
+            let sent = if replying {
+                context.reply(content).await
+            } else {
+                context.send(content).await
+            };
+            sent.map(JsValue::from).map_err(to_js)
         }))
     }
 

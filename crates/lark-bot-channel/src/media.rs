@@ -80,7 +80,7 @@ impl<H: HttpClient> Context<H> {
         &self,
         source: MediaSource,
         kind: Playable,
-        duration: Duration,
+        duration: Option<Duration>,
     ) -> Result<String, MediaError> {
         let (file_name, data) = self.media().bytes(source, FILE_LIMIT).await?;
         if !kind.matches(&data) {
@@ -88,12 +88,14 @@ impl<H: HttpClient> Context<H> {
                 expected: kind.name(),
             });
         }
-        let request = file::Create::new(
+        let mut request = file::Create::new(
             kind.file_type(),
             file_name.clone(),
             Upload::new(file_name, data),
-        )
-        .duration(millis(duration));
+        );
+        if let Some(duration) = duration {
+            request = request.duration(millis(duration));
+        }
         let uploaded = self.client().send(&request).await?;
         uploaded
             .file_key
@@ -101,26 +103,27 @@ impl<H: HttpClient> Context<H> {
             .ok_or_else(|| MediaError::Fetch("the upload answered no file_key".to_owned()))
     }
 
-    /// Uploads an MP4 video of `duration` for messages; returns its `file_key`. Other bytes
+    /// Uploads an MP4 video of `duration` (`None`: not given, the platform shows none) for
+    /// messages; returns its `file_key`. Other bytes
     /// are refused ([`MediaError::Format`]) before anything is uploaded.
     pub async fn upload_video(
         &self,
         source: MediaSource,
-        duration: Duration,
+        duration: impl Into<Option<Duration>>,
     ) -> Result<String, MediaError> {
-        self.upload_playable(source, Playable::Video, duration)
+        self.upload_playable(source, Playable::Video, duration.into())
             .await
     }
 
-    /// Uploads an Opus (Ogg) audio file of `duration` for voice messages; returns its
+    /// Uploads an Opus (Ogg) audio file of `duration` (or `None`) for voice messages; returns its
     /// `file_key`. Other bytes are refused ([`MediaError::Format`]) before anything is
     /// uploaded.
     pub async fn upload_audio(
         &self,
         source: MediaSource,
-        duration: Duration,
+        duration: impl Into<Option<Duration>>,
     ) -> Result<String, MediaError> {
-        self.upload_playable(source, Playable::Audio, duration)
+        self.upload_playable(source, Playable::Audio, duration.into())
             .await
     }
 
@@ -129,7 +132,7 @@ impl<H: HttpClient> Context<H> {
     pub async fn reply_video(
         &self,
         source: MediaSource,
-        duration: Duration,
+        duration: impl Into<Option<Duration>>,
         cover: Option<MediaSource>,
     ) -> Result<String, MediaError> {
         let file_key = self.upload_video(source, duration).await?;
@@ -145,7 +148,7 @@ impl<H: HttpClient> Context<H> {
     pub async fn reply_audio(
         &self,
         source: MediaSource,
-        duration: Duration,
+        duration: impl Into<Option<Duration>>,
     ) -> Result<String, MediaError> {
         let file_key = self.upload_audio(source, duration).await?;
         Ok(self.reply(Audio::new(file_key)).await?)

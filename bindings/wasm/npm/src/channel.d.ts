@@ -231,6 +231,10 @@ export type SendInput =
   /** A URL (checked by the SSRF guard) or bytes; local paths are not read. */
   | { image: { source: string | Uint8Array } }
   | { file: { source: string | Uint8Array; fileName: string } }
+  /** An Opus (Ogg) voice message; `duration` in milliseconds. Other bytes are refused before upload. */
+  | { audio: { source: string | Uint8Array; duration?: number } }
+  /** An MP4 video the chat plays; `duration` in milliseconds, `coverImageKey` an uploaded image. Other bytes are refused before upload. */
+  | { video: { source: string | Uint8Array; duration?: number; coverImageKey?: string } }
   | { post: object }
   | { card: object }
   | { shareChat: { chatId: string } }

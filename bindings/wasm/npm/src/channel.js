@@ -155,7 +155,9 @@ export function larkChannelClass(glue, wasm, LarkClient, EventDispatcher, WSClie
     /**
      * Sends to the chat `to` (or, with `replyTo`, replies to that message): `{ text }` and
      * `{ markdown }` cut to the platform's limits, `{ image: { source } }` and
-     * `{ file: { source, fileName } }` from bytes or a URL (behind the SSRF guard), `{ post }`,
+     * `{ file: { source, fileName } }`, `{ video: { source, duration, coverImageKey } }` (MP4)
+     * and `{ audio: { source, duration } }` (Opus in Ogg; durations in milliseconds) from bytes
+     * or a URL (behind the SSRF guard), `{ post }`,
      * `{ card }`, `{ shareChat }`, `{ shareUser }`, `{ sticker }` as they are.
      */
     async send(to, input, opts = {}) {
@@ -168,14 +170,12 @@ export function larkChannelClass(glue, wasm, LarkClient, EventDispatcher, WSClie
           const ids = await this.#core.text(String(to), replyTo, markdown ? input.markdown : input.text, markdown, inThread);
           return { messageId: ids[0] ?? '', chunkIds: ids };
         }
-        const media = input.image ?? input.file;
-        if (media !== undefined) {
+        const kind = MEDIA_KINDS.find((k) => input[k] !== undefined);
+        if (kind !== undefined) {
+          const media = input[kind];
           const source = typeof media.source === 'string' ? media.source : toBytes(media.source);
-          const messageId = await this.#core.media(String(to), replyTo, input.image === undefined, source, media.fileName, inThread);
+          const messageId = await this.#core.media(String(to), replyTo, kind, source, media.fileName, inThread, media.duration, media.coverImageKey);
           return { messageId };
-        }
-        if (input.audio !== undefined || input.video !== undefined) {
-          throw buildError('audio and video messages are not sent by the channel: upload with rawClient.im.file.create and send the file_key');
         }
         const [msgType, content] = plainContent(input);
         return { messageId: await this.#plain(String(to), replyTo, inThread, msgType, content) };
@@ -244,6 +244,9 @@ export function larkChannelClass(glue, wasm, LarkClient, EventDispatcher, WSClie
   }
   return LarkChannel;
 }
+
+/** What `send` uploads before it sends, in the order it looks for them. */
+const MEDIA_KINDS = ['image', 'file', 'video', 'audio'];
 
 /** The media IO: the platform's default with what `outbound.fetchMedia` replaces, or none. */
 function mediaIo(given, fallback) {

@@ -286,6 +286,44 @@ test('media from loopback, private, link-local and odd hosts is refused before a
   }
 });
 
+test('a video and a voice message: checked by their bytes, uploaded with their duration', async () => {
+  const chat = SEEDED_CHAT;
+  const channel = createLarkChannel({ ...APP, transport: 'webhook' });
+  try {
+    const uploads = async () => (await call(MOCK, 'GET', '/_mock/uploads')).items;
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+    const cover = await channel.send(chat, { image: { source: png } });
+    const coverKey = (await sent()).find((m) => m.message_id === cover.messageId).content.image_key;
+    const mp4 = new Uint8Array([0, 0, 0, 0x18, ...new TextEncoder().encode('ftypmp42 a short clip')]);
+    const video = await channel.send(chat, { video: { source: mp4, duration: 1500, coverImageKey: coverKey } });
+    const videoMessage = (await sent()).find((m) => m.message_id === video.messageId);
+    assert.equal(videoMessage.msg_type, 'media');
+    assert.equal(videoMessage.content.image_key, coverKey);
+    const videoUpload = (await uploads()).find((u) => u.key === videoMessage.content.file_key);
+    assert.deepEqual([videoUpload.type, videoUpload.duration_ms, videoUpload.size], ['mp4', 1500, mp4.length]);
+
+    // An Ogg page whose one segment is an OpusHead packet; no duration given.
+    const opus = new Uint8Array(28 + 19);
+    opus.set(new TextEncoder().encode('OggS'));
+    opus.set([1, 19], 26);
+    opus.set(new TextEncoder().encode('OpusHead'), 28);
+    const audio = await channel.send(chat, { audio: { source: opus } });
+    const audioMessage = (await sent()).find((m) => m.message_id === audio.messageId);
+    assert.equal(audioMessage.msg_type, 'audio');
+    const audioUpload = (await uploads()).find((u) => u.key === audioMessage.content.file_key);
+    assert.deepEqual([audioUpload.type, audioUpload.duration_ms], ['opus', null]);
+
+    // Bytes of another format, or a duration that is not one: refused, nothing uploaded.
+    const before = (await uploads()).length;
+    await assert.rejects(channel.send(chat, { video: { source: png, duration: 1000 } }), /not mp4/);
+    await assert.rejects(channel.send(chat, { audio: { source: mp4 } }), /not opus/);
+    await assert.rejects(channel.send(chat, { audio: { source: opus, duration: -1 } }), /milliseconds/);
+    assert.equal((await uploads()).length, before);
+  } finally {
+    channel.free();
+  }
+});
+
 test('HTTP callbacks through adaptDefault: the event is acked, handled, and answered in order', async () => {
   const chat = freshChat('http');
   const channel = createLarkChannel({ ...APP, transport: 'webhook', webhook: { verificationToken: 'npm-channel-token' }, policy: { requireMention: false } });

@@ -263,6 +263,10 @@ export async function channelUsage(): Promise<string> {
     const text: string = msg.content;
     await channel.send(msg.chatId, { text }, { replyTo: msg.messageId });
     await channel.send(msg.chatId, { image: { source: 'https://example.com/a.png' } });
+    await channel.send(msg.chatId, { video: { source: new Uint8Array(8), duration: 1500, coverImageKey: 'img_v3_x' } });
+    await channel.send(msg.chatId, { audio: { source: new Uint8Array(8) } });
+    // @ts-expect-error a duration is a number of milliseconds
+    await channel.send(msg.chatId, { audio: { source: new Uint8Array(8), duration: '2s' } });
     await channel.stream(msg.chatId, { markdown: async (c) => { await c.append('hi'); } }, { replyTo: msg.messageId });
   });
   channel.on({ reject: (evt: RejectEvent) => void evt.reason, error: (err) => void err.code });
