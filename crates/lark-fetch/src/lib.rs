@@ -39,16 +39,29 @@ pub fn client(config: Config) -> Client<FetchClient> {
     Client::new(config, FetchClient::new(), FetchRuntime)
 }
 
-/// [`HttpClient`] over the global `fetch`.
-#[derive(Debug, Clone, Copy, Default)]
+/// [`HttpClient`] over the global `fetch`, or over a function of the same shape.
+#[derive(Debug, Clone, Default)]
 pub struct FetchClient {
-    _private: (),
+    /// What sends the requests in place of the global `fetch`, when one was given.
+    send: Option<js_sys::Function>,
 }
 
 impl FetchClient {
     /// A client over the global `fetch`.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A client whose requests go through `send` instead of the global `fetch` (which stays
+    /// untouched), called as `send(url, init)` the way this crate calls `fetch`: `init` has
+    /// `method`, `headers` (`[name, value]` pairs), `body` (a `Uint8Array`, when there is one)
+    /// and `signal` (aborted when the call times out or is dropped). It returns a `Response`,
+    /// or a promise of one, or of an object with what this crate reads of it: `status`,
+    /// `headers` (iterable as `[name, value]` pairs, names lower-case), `arrayBuffer()`
+    /// (resolving to an `ArrayBuffer` or a `Uint8Array`) and `body` (`null`, or a stream with
+    /// `getReader().read()`). The npm package's Node transport (node:http) comes in this way.
+    pub fn with_fetch(send: js_sys::Function) -> Self {
+        Self { send: Some(send) }
     }
 }
 
@@ -142,7 +155,7 @@ impl HttpClient for FetchClient {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
-        Box::pin(send(request))
+        Box::pin(send(self.send.as_ref(), request))
     }
 
     fn sends_get_bodies(&self) -> bool {
@@ -154,12 +167,15 @@ impl HttpClient for FetchClient {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<BodyStream>, HttpError>> {
-        Box::pin(send_streaming(request))
+        Box::pin(send_streaming(self.send.as_ref(), request))
     }
 }
 
-async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> {
-    let (response, mut abort, answer) = start(request).await?;
+async fn send(
+    send: Option<&js_sys::Function>,
+    request: http::Request<Vec<u8>>,
+) -> Result<http::Response<Vec<u8>>, HttpError> {
+    let (response, mut abort, answer) = start(send, request).await?;
     let bytes = JsFuture::from(response.array_buffer().map_err(js_error)?)
         .await
         .map_err(js_error)?;
@@ -173,9 +189,10 @@ async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>
 
 /// Sends `request` and hands its body over as the `ReadableStream` delivers it.
 async fn send_streaming(
+    send: Option<&js_sys::Function>,
     request: http::Request<Vec<u8>>,
 ) -> Result<http::Response<BodyStream>, HttpError> {
-    let (response, abort, answer) = start(request).await?;
+    let (response, abort, answer) = start(send, request).await?;
     let body = response.body();
     let reader = if body.is_null() || body.is_undefined() {
         None
@@ -253,9 +270,11 @@ pub struct ExtraHeaders(pub Vec<(String, String)>);
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UnparsedHeaders(pub Vec<(String, String)>);
 
-/// Sends `request`; returns the response once its headers are in, the abort guard of the
-/// fetch, and the headers copied into an `http` builder.
+/// Sends `request` through `send`, or the global `fetch` when there is none; returns the
+/// response once its headers are in, the abort guard of the fetch, and the headers copied into
+/// an `http` builder.
 async fn start(
+    send: Option<&js_sys::Function>,
     request: http::Request<Vec<u8>>,
 ) -> Result<(Response, AbortOnDrop, http::response::Builder), HttpError> {
     let (parts, body) = request.into_parts();
@@ -297,7 +316,15 @@ async fn start(
     if let Some(controller) = &abort.0 {
         set(&init, "signal", controller.signal());
     }
-    let promise = global_fetch(&parts.uri.to_string(), &init).map_err(js_error)?;
+    let url = parts.uri.to_string();
+    let promise = match send {
+        // A plain answer works as well as a promise of one.
+        Some(send) => send
+            .call2(&JsValue::UNDEFINED, &JsValue::from_str(&url), &init)
+            .map(|answer| js_sys::Promise::resolve(&answer)),
+        None => global_fetch(&url, &init),
+    }
+    .map_err(js_error)?;
     let response: Response = JsFuture::from(promise)
         .await
         .map_err(js_error)?

@@ -5,6 +5,7 @@
 // an argument, so an entry point bundles only the services it names.
 import { FLAGS, TOKENS } from './generated/bits.js';
 import { CORE } from './core-symbol.js';
+import { fetchFor } from './transport.js';
 
 /** Whether `error` came from the SDK; its `kind` says what happened. */
 export function isLarkError(error) {
@@ -264,8 +265,11 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog, files, use
       // `observer`, `logger`, `loggerLevel`: one function for the wasm core's records (observe.js).
       const given = options ?? {};
       const emit = observe ? observe.emitter(given, catalog) : (given.observer ?? given.logger ?? given.loggerLevel) !== undefined && missing('observer or logger');
+      // What sends the requests: the `fetch` option, else the entry point's (node:http in Node).
+      const send = fetchFor(given);
       // The wasm core reads and checks the options (LarkClientOptions, generated from the same table).
-      cores.set(this, new glue.WasmClient(emit && options !== null && typeof options === 'object' ? { ...options, observer: emit } : options));
+      const extra = emit || send !== given.fetch;
+      cores.set(this, new glue.WasmClient(extra && options !== null && typeof options === 'object' ? { ...options, observer: emit || undefined, fetch: send } : options));
       eventOptions.set(this, { encryptKey: options.encryptKey, verificationToken: options.verificationToken, dedupStore: options.eventDedupStore });
     }
 
