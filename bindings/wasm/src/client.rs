@@ -62,7 +62,7 @@ impl WasmClient {
         // The function `npm/src/observe.js` makes of `observer`, `logger` and `loggerLevel`.
         #[cfg(feature = "observe")]
         if let Some(observer) = get(&source, "observer") {
-            builder = builder.observer(crate::observe::JsObserver(observer.unchecked_into()));
+            builder = builder.observer(crate::observe::JsObserver::new(observer.unchecked_into()));
         }
         Ok(WasmClient {
             client: builder.build(),

@@ -394,10 +394,39 @@ impl Runtime for FetchRuntime {
     }
 
     fn fill_random(&self, dest: &mut [u8]) -> Result<(), RandomError> {
+        // Small requests (an idempotency key a call) come from a pool filled 1 KiB at a time:
+        // a `getRandomValues` crossing costs more than the bytes. Each byte is handed out once.
+        if dest.len() <= RANDOM_POOL / 4 {
+            return RANDOM.with(|pool| {
+                let mut pool = pool.borrow_mut();
+                let (bytes, used) = &mut *pool;
+                if bytes.len() - *used < dest.len() {
+                    // Emptied first, so a failed fill leaves nothing to hand out.
+                    bytes.clear();
+                    *used = 0;
+                    let mut fresh = vec![0; RANDOM_POOL];
+                    get_random_values(&mut fresh).map_err(|e| RandomError::new(js_error(e)))?;
+                    *bytes = fresh;
+                }
+                dest.copy_from_slice(&bytes[*used..*used + dest.len()]);
+                // Handed out: not kept in the pool.
+                bytes[*used..*used + dest.len()].fill(0);
+                *used += dest.len();
+                Ok(())
+            });
+        }
         // getRandomValues takes at most 65,536 bytes a call.
         for chunk in dest.chunks_mut(65_536) {
             get_random_values(chunk).map_err(|e| RandomError::new(js_error(e)))?;
         }
         Ok(())
     }
+}
+
+/// The size of the pool of random bytes small requests are served from.
+const RANDOM_POOL: usize = 1024;
+
+thread_local! {
+    /// Random bytes from `crypto.getRandomValues`, and how many of them were handed out.
+    static RANDOM: std::cell::RefCell<(Vec<u8>, usize)> = const { std::cell::RefCell::new((Vec::new(), 0)) };
 }

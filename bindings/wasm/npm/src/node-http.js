@@ -86,14 +86,23 @@ class NodeResponse {
   }
 
   /** The whole body (bytes; the core copies them either way). */
-  async arrayBuffer() {
-    const chunks = [];
-    let length = 0;
-    for await (const chunk of this.#res) {
-      chunks.push(chunk);
-      length += chunk.length;
-    }
-    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+  arrayBuffer() {
+    // Events rather than an async iterator: a few microseconds less a call.
+    const res = this.#res;
+    return new Promise((resolve, reject) => {
+      const chunks = [];
+      let length = 0;
+      res.on('data', (chunk) => {
+        chunks.push(chunk);
+        length += chunk.length;
+      });
+      res.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length)));
+      res.on('error', reject);
+      // Destroyed before the end (aborted): no `end` comes.
+      res.on('close', () => {
+        if (!res.complete) reject(res.errored ?? abortError());
+      });
+    });
   }
 
   /** The body as it arrives: `getReader().read()` resolves to `{ done, value }` (bytes). */
