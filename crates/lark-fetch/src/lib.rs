@@ -99,6 +99,10 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     fn read(this: &ReadableStreamReader) -> Result<js_sys::Promise, JsValue>;
 
+    /// `Array.from(value)`, which throws for what is not iterable.
+    #[wasm_bindgen(js_namespace = Array, js_name = from, catch)]
+    fn array_from(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+
     /// `crypto.getRandomValues(dest)`: the slice is copied out and back by the glue.
     #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
     fn get_random_values(dest: &mut [u8]) -> Result<JsValue, JsValue>;
@@ -179,7 +183,14 @@ async fn send(
     let bytes = JsFuture::from(response.array_buffer().map_err(js_error)?)
         .await
         .map_err(js_error)?;
-    let bytes = js_sys::Uint8Array::new(&bytes).to_vec();
+    // fetch's `ArrayBuffer`, or bytes from a sender given through `FetchClient::with_fetch`.
+    let bytes = if let Some(view) = bytes.dyn_ref::<js_sys::Uint8Array>() {
+        view.to_vec()
+    } else if bytes.is_instance_of::<js_sys::ArrayBuffer>() {
+        js_sys::Uint8Array::new(&bytes).to_vec()
+    } else {
+        return Err(other("the answer's body is not bytes"));
+    };
     // Finished: nothing left to abort.
     abort.0 = None;
     answer
@@ -325,15 +336,23 @@ async fn start(
         None => global_fetch(&url, &init),
     }
     .map_err(js_error)?;
-    let response: Response = JsFuture::from(promise)
-        .await
-        .map_err(js_error)?
-        .unchecked_into();
+    let response = JsFuture::from(promise).await.map_err(js_error)?;
+    // A sender given through `FetchClient::with_fetch` may answer anything: reading a field of
+    // what is not an object would throw through the wasm.
+    if !response.is_object() {
+        return Err(other("the answer is not a Response"));
+    }
+    let response: Response = response.unchecked_into();
     let mut answer = http::Response::builder().status(response.status());
     let mut unparsed = Vec::new();
     if let Some(map) = answer.headers_mut() {
         // `Headers` is iterable as `[name, value]` pairs (names lower-cased, repeats joined).
-        for pair in js_sys::Array::from(&response.headers()).iter() {
+        let pairs = array_from(&response.headers())
+            .map_err(|_| other("the answer's headers are not [name, value] pairs"))?;
+        for pair in pairs.iter() {
+            if !js_sys::Array::is_array(&pair) {
+                continue;
+            }
             let pair: js_sys::Array = pair.unchecked_into();
             let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
             else {

@@ -4,7 +4,7 @@ export interface LarkFetchInit {
   /** `[name, value]` pairs, repeats kept. */
   headers: [string, string][];
   /** The body, when there is one. */
-  body?: Uint8Array;
+  body?: Uint8Array<ArrayBuffer>;
   /** Aborted when the call times out or is given up. */
   signal?: AbortSignal;
 }

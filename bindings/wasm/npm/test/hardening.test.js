@@ -10,7 +10,8 @@ import { loader } from '../src/loader.js';
 import im from '../src/generated/catalog/im.js';
 
 const WASM = new URL('../wasm/client/lark_wasm_bg.wasm', import.meta.url);
-const APP = { appId: 'cli_x', appSecret: 's', baseUrl: 'http://127.0.0.1:9' };
+// The stubbed global `fetch` as the clients' sender (the Node entry sends through node:http).
+const APP = { appId: 'cli_x', appSecret: 's', baseUrl: 'http://127.0.0.1:9', fetch: (url, init) => globalThis.fetch(url, init) };
 
 function json(value) {
   return new Response(JSON.stringify(value), { headers: { 'content-type': 'application/json' } });
@@ -197,7 +198,7 @@ test('www endpoints go to the www host, or to wwwBaseUrl beside a custom baseUrl
     () => json({ code: 0, data: {} }),
     async (seen) => {
       const body = { data: { instance_code: 'i', approval_code: 'a', user_id: 'u', task_id: 't' } };
-      await new LarkClient({ appId: 'cli_x', appSecret: 's' }).approval.v2.instance.approve(body);
+      await new LarkClient({ appId: 'cli_x', appSecret: 's', fetch: APP.fetch }).approval.v2.instance.approve(body);
       await new LarkClient({ ...APP, wwwBaseUrl: 'http://127.0.0.1:10/' }).approval.v2.instance.approve(body);
       await new LarkClient(APP).approval.instance.approve(body);
       const calls = seen.filter((s) => !s.url.includes('/auth/')).map((s) => s.url);
