@@ -126,6 +126,10 @@ fn other(message: impl Into<String>) -> HttpError {
     HttpError::new(HttpErrorKind::Other, FetchError(message.into()))
 }
 
+/// What a sender given through [`FetchClient::with_fetch`] answered when it is not a `Response`
+/// (not an object, headers that are not `[name, value]` pairs, a body that is not bytes).
+const NOT_A_RESPONSE: &str = "the answer is not a Response";
+
 /// Sets `target[name] = value`.
 fn set(target: &JsValue, name: &str, value: impl Into<JsValue>) {
     let _ = js_sys::Reflect::set(target, &JsValue::from_str(name), &value.into());
@@ -189,7 +193,7 @@ async fn send(
     } else if bytes.is_instance_of::<js_sys::ArrayBuffer>() {
         js_sys::Uint8Array::new(&bytes).to_vec()
     } else {
-        return Err(other("the answer's body is not bytes"));
+        return Err(other(NOT_A_RESPONSE));
     };
     // Finished: nothing left to abort.
     abort.0 = None;
@@ -340,15 +344,14 @@ async fn start(
     // A sender given through `FetchClient::with_fetch` may answer anything: reading a field of
     // what is not an object would throw through the wasm.
     if !response.is_object() {
-        return Err(other("the answer is not a Response"));
+        return Err(other(NOT_A_RESPONSE));
     }
     let response: Response = response.unchecked_into();
     let mut answer = http::Response::builder().status(response.status());
     let mut unparsed = Vec::new();
     if let Some(map) = answer.headers_mut() {
         // `Headers` is iterable as `[name, value]` pairs (names lower-cased, repeats joined).
-        let pairs = array_from(&response.headers())
-            .map_err(|_| other("the answer's headers are not [name, value] pairs"))?;
+        let pairs = array_from(&response.headers()).map_err(|_| other(NOT_A_RESPONSE))?;
         for pair in pairs.iter() {
             if !js_sys::Array::is_array(&pair) {
                 continue;
@@ -413,24 +416,22 @@ impl Runtime for FetchRuntime {
     }
 
     fn fill_random(&self, dest: &mut [u8]) -> Result<(), RandomError> {
-        // Small requests (an idempotency key a call) come from a pool filled 1 KiB at a time:
-        // a `getRandomValues` crossing costs more than the bytes. Each byte is handed out once.
+        // Small requests (an idempotency key a call) come from a pool filled 256 bytes at a
+        // time: a `getRandomValues` crossing costs more than the bytes. Each byte is handed
+        // out once, and zeroed in the pool.
         if dest.len() <= RANDOM_POOL / 4 {
             return RANDOM.with(|pool| {
-                let mut pool = pool.borrow_mut();
-                let (bytes, used) = &mut *pool;
-                if bytes.len() - *used < dest.len() {
-                    // Emptied first, so a failed fill leaves nothing to hand out.
-                    bytes.clear();
+                let (bytes, used) = &mut *pool.borrow_mut();
+                if RANDOM_POOL - *used < dest.len() {
+                    // Marked empty first, so a failed fill hands nothing out.
+                    *used = RANDOM_POOL;
+                    get_random_values(bytes).map_err(|e| RandomError::new(js_error(e)))?;
                     *used = 0;
-                    let mut fresh = vec![0; RANDOM_POOL];
-                    get_random_values(&mut fresh).map_err(|e| RandomError::new(js_error(e)))?;
-                    *bytes = fresh;
                 }
-                dest.copy_from_slice(&bytes[*used..*used + dest.len()]);
-                // Handed out: not kept in the pool.
-                bytes[*used..*used + dest.len()].fill(0);
-                *used += dest.len();
+                let end = *used + dest.len();
+                dest.copy_from_slice(&bytes[*used..end]);
+                bytes[*used..end].fill(0);
+                *used = end;
                 Ok(())
             });
         }
@@ -443,9 +444,10 @@ impl Runtime for FetchRuntime {
 }
 
 /// The size of the pool of random bytes small requests are served from.
-const RANDOM_POOL: usize = 1024;
+const RANDOM_POOL: usize = 256;
 
 thread_local! {
     /// Random bytes from `crypto.getRandomValues`, and how many of them were handed out.
-    static RANDOM: std::cell::RefCell<(Vec<u8>, usize)> = const { std::cell::RefCell::new((Vec::new(), 0)) };
+    static RANDOM: std::cell::RefCell<([u8; RANDOM_POOL], usize)> =
+        const { std::cell::RefCell::new(([0; RANDOM_POOL], RANDOM_POOL)) };
 }

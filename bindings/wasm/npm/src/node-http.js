@@ -66,7 +66,11 @@ export function nodeFetch(url, init = {}) {
       res.on('close', done);
       resolve(new NodeResponse(res));
     });
-    request.end(init.body === undefined || init.body === null ? undefined : init.body);
+    // One write with the request head (node:http joins a string body to it, a byte body goes
+    // as a second write: a round of its own on the server). Latin-1 keeps bytes as they are.
+    let body = init.body ?? undefined;
+    if (body instanceof Uint8Array && body.length <= 65536) body = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+    request.end(body, typeof body === 'string' && init.body !== body ? 'latin1' : undefined);
   });
 }
 

@@ -118,8 +118,8 @@ test('a bad sender fails the call with a LarkError, never the process', async ()
     [async () => undefined, /not a Response/],
     [async () => 'text', /not a Response/],
     [async () => ({ headers: [], arrayBuffer: bytes, body: null }), /status/],
-    [async () => ({ status: 200, arrayBuffer: bytes, body: null }), /headers/],
-    [async () => ({ status: 200, headers: [undefined, 'x', ['content-type']], arrayBuffer: async () => -1, body: null }), /body is not bytes/],
+    [async () => ({ status: 200, arrayBuffer: bytes, body: null }), /not a Response/],
+    [async () => ({ status: 200, headers: [undefined, 'x', ['content-type']], arrayBuffer: async () => -1, body: null }), /not a Response/],
     [async () => ({ status: 200, headers: [], body: null }), /arrayBuffer/],
   ];
   for (const [fetch, message] of cases) {
