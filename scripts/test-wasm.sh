@@ -7,6 +7,8 @@
 #   3. examples/cloudflare-worker in workerd (miniflare)
 #   4. examples/browser-extension (MV3), and the package in a web page, in headless Chromium
 #      (playwright-core)
+# and last the speed tables, short (bench/node.mjs, examples/cloudflare-worker/bench/workerd.mjs:
+# printed, never a timed assertion).
 # Installs what a fresh machine lacks and skips what is there: the wasm32 target, the
 # wasm-bindgen CLI matching Cargo.lock, Debian's chromium + chromium-driver, and the pinned npm
 # packages of each package folder (npm ci from the committed package-lock.json).
@@ -166,5 +168,14 @@ step "3/4 examples/cloudflare-worker in workerd (miniflare)"
 step "4/4 examples/browser-extension and the package in a web page, headless Chromium (playwright-core)"
 (cd examples/browser-extension && timeout 60 node build.mjs &&
     timeout 300 node --test --test-timeout=90000 test/)
+
+# ---------------------------------------------------------------- speed tables
+# Last, as they send thousands of messages to lark-mock. Short (about 25 s in all): lark-sdk
+# through node:http and through Node's fetch, node-sdk, bare fetch and bare node:http in Node;
+# lark-sdk and bare fetch in workerd. A failed call fails them; the speed is only printed
+# (scripts/bench-npm.sh --long measures by hand, the mock on a core of its own).
+step "speed tables: Node and workerd (short)"
+(cd "$PKG" && timeout 120 node bench/node.mjs)
+(cd examples/cloudflare-worker && timeout 120 node bench/workerd.mjs)
 
 step "wasm tests passed in $(($(date +%s) - started)) s"

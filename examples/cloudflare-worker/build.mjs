@@ -3,6 +3,7 @@
 //   node build.mjs            -> dist/worker/index.js (+ .wasm), dist/assistant/ (src/assistant.js)
 //   node build.mjs --size     -> also dist/size/{bot,im}-worker/ for scripts/size-report.sh,
 //                                and dist/test/{ws,observe,channel}-worker/ for the tests
+//   (always) dist/bench/worker/ for the benchmark (bench/workerd.mjs)
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -42,6 +43,7 @@ async function bundle(entry, outdir) {
 
 await bundle('src/index.js', 'dist/worker');
 await bundle('src/assistant.js', 'dist/assistant');
+await bundle('bench/worker.js', 'dist/bench/worker');
 if (process.argv.includes('--size')) {
   await bundle('size/bot-worker.js', 'dist/size/bot-worker');
   await bundle('size/im-worker.js', 'dist/size/im-worker');

@@ -40,10 +40,17 @@ fn json(text: &str, what: &str) -> Result<serde_json::Value, JsValue> {
 
 #[wasm_bindgen]
 impl WasmCustomBot {
-    /// A bot posting to `webhook`, signing when `secret` is given.
+    /// A bot posting to `webhook`, signing when `secret` is given, through `fetch` when given
+    /// (a function of `fetch`'s shape: `lark_fetch::FetchClient::with_fetch`), else the global
+    /// `fetch`.
     #[wasm_bindgen(constructor)]
-    pub fn new(webhook: String, secret: Option<String>) -> WasmCustomBot {
-        let mut bot = CustomBot::new(webhook, FetchClient::new(), FetchRuntime);
+    pub fn new(
+        webhook: String,
+        secret: Option<String>,
+        fetch: Option<js_sys::Function>,
+    ) -> WasmCustomBot {
+        let http = fetch.map_or_else(FetchClient::new, FetchClient::with_fetch);
+        let mut bot = CustomBot::new(webhook, http, FetchRuntime);
         if let Some(secret) = secret.filter(|s| !s.is_empty()) {
             bot = bot.secret(secret);
         }

@@ -115,9 +115,12 @@ impl DynEndpoint {
             body,
             page_token: None,
             page_token_in_body: flags.has(FLAG_PAGE_TOKEN_IN_BODY),
-            page_param: js_sys::Reflect::get(&spec.get(6), &JsValue::from(0))
-                .ok()
-                .and_then(|name| name.as_string())
+            // Most rows have no seventh entry: read only an array (a `Reflect.get` on
+            // `undefined` throws, and a JavaScript error costs its stack trace every call).
+            page_param: spec
+                .get(6)
+                .dyn_ref::<js_sys::Array>()
+                .and_then(|cursor| cursor.get(0).as_string())
                 .unwrap_or_else(|| "page_token".to_owned()),
         })
     }

@@ -25,7 +25,9 @@ impl WasmClient {
     /// where its requests go, its stores (`tokenStore`: async `get`, `set`, `delete`, and
     /// optionally `tryAcquireRefresh`/`releaseRefresh`; `appTicketStore`: async `get`, `set`;
     /// with the `users` feature `userTokenStore`, see `users.rs`, and `accountsBaseUrl`, the
-    /// OAuth host of a custom base URL) and the rest of `LarkClientOptions`.
+    /// OAuth host of a custom base URL), `fetch` (a function sending the requests in place of
+    /// the global `fetch`: `lark_fetch::FetchClient::with_fetch`) and the rest of
+    /// `LarkClientOptions`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<WasmClient, JsValue> {
         let source = options;
@@ -37,7 +39,16 @@ impl WasmClient {
             }
             None => config,
         };
-        let mut builder = Client::builder(config, FetchClient::new(), FetchRuntime);
+        // `fetch`: what sends the requests (the Node entries' node:http transport, or the
+        // user's); the global `fetch` without one.
+        let http = match get(&source, "fetch") {
+            None => FetchClient::new(),
+            Some(send) => FetchClient::with_fetch(
+                send.dyn_into()
+                    .map_err(|_| crate::read::wrong("fetch", "a function"))?,
+            ),
+        };
+        let mut builder = Client::builder(config, http, FetchRuntime);
         #[cfg(feature = "users")]
         if let Some(store) = get(&source, "userTokenStore") {
             builder = builder.user_token_store(crate::user_store::JsUserTokenStore::new(store)?);
@@ -51,7 +62,7 @@ impl WasmClient {
         // The function `npm/src/observe.js` makes of `observer`, `logger` and `loggerLevel`.
         #[cfg(feature = "observe")]
         if let Some(observer) = get(&source, "observer") {
-            builder = builder.observer(crate::observe::JsObserver(observer.unchecked_into()));
+            builder = builder.observer(crate::observe::JsObserver::new(observer.unchecked_into()));
         }
         Ok(WasmClient {
             client: builder.build(),

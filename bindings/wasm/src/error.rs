@@ -10,6 +10,10 @@ pub(crate) fn set(target: &JsValue, name: &str, value: impl Into<JsValue>) {
 /// A property of `source`, when it is there and not `undefined`/`null`.
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn get(source: &JsValue, name: &str) -> Option<JsValue> {
+    // `Reflect.get` throws on anything else, and a thrown error costs its stack trace.
+    if !source.is_object() && !source.is_function() {
+        return None;
+    }
     js_sys::Reflect::get(source, &JsValue::from_str(name))
         .ok()
         .filter(|v| !v.is_undefined() && !v.is_null())

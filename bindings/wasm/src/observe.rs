@@ -4,12 +4,51 @@
 //! and node-sdk's `logger`; what it throws is dropped here, so a call never fails for it.
 
 use lark_core::observe::{AttemptRecord, CallRecord, Observer};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::set;
 
-/// A JavaScript function as the client's observer.
-pub(crate) struct JsObserver(pub(crate) js_sys::Function);
+/// A JavaScript function as the client's observer, and its `wants` property when it has one:
+/// `wants(isCall, ok, attempts, retried)` says whether a record would be heard at all, so the
+/// records nobody hears (a successful call at the default `loggerLevel`) are never built.
+pub(crate) struct JsObserver {
+    emit: js_sys::Function,
+    wants: Option<js_sys::Function>,
+}
+
+impl JsObserver {
+    pub(crate) fn new(emit: js_sys::Function) -> Self {
+        let wants = crate::error::get(&emit, "wants").and_then(|f| f.dyn_into().ok());
+        Self { emit, wants }
+    }
+
+    /// Whether a record of these facts would be heard (yes when the function cannot tell).
+    fn wants(&self, call: bool, ok: bool, count: u32, retried: bool) -> bool {
+        let Some(wants) = &self.wants else {
+            return true;
+        };
+        // A throwing `wants` counts as a yes, and the record goes to `emit`.
+        wants
+            .unchecked_ref::<Wants>()
+            .ask(&JsValue::UNDEFINED, call, ok, count, retried)
+            .map_or(true, |v| v.as_bool() != Some(false))
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `wants(isCall, ok, attempts, retried)`, called with its arguments as they are (no array).
+    type Wants;
+    #[wasm_bindgen(method, js_name = call, catch)]
+    fn ask(
+        this: &Wants,
+        this_arg: &JsValue,
+        call: bool,
+        ok: bool,
+        count: u32,
+        retried: bool,
+    ) -> Result<JsValue, JsValue>;
+}
 
 /// `value`, or `null` when there is none.
 fn or_null<T: Into<JsValue>>(value: Option<T>) -> JsValue {
@@ -50,12 +89,15 @@ impl JsObserver {
 
     fn tell(&self, record: &JsValue) {
         // A throwing observer must not break the call: its exception is dropped.
-        let _ = self.0.call1(&JsValue::UNDEFINED, record);
+        let _ = self.emit.call1(&JsValue::UNDEFINED, record);
     }
 }
 
 impl Observer for JsObserver {
     fn on_attempt(&self, a: &AttemptRecord<'_>) {
+        if !self.wants(false, a.ok, a.attempt, a.retried) {
+            return;
+        }
         let record = Self::record(
             "attempt",
             a.service,
@@ -77,6 +119,9 @@ impl Observer for JsObserver {
     }
 
     fn on_call(&self, c: &CallRecord<'_>) {
+        if !self.wants(true, c.ok, c.attempts, false) {
+            return;
+        }
         let record = Self::record(
             "call",
             c.service,

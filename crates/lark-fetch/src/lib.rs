@@ -39,16 +39,29 @@ pub fn client(config: Config) -> Client<FetchClient> {
     Client::new(config, FetchClient::new(), FetchRuntime)
 }
 
-/// [`HttpClient`] over the global `fetch`.
-#[derive(Debug, Clone, Copy, Default)]
+/// [`HttpClient`] over the global `fetch`, or over a function of the same shape.
+#[derive(Debug, Clone, Default)]
 pub struct FetchClient {
-    _private: (),
+    /// What sends the requests in place of the global `fetch`, when one was given.
+    send: Option<js_sys::Function>,
 }
 
 impl FetchClient {
     /// A client over the global `fetch`.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A client whose requests go through `send` instead of the global `fetch` (which stays
+    /// untouched), called as `send(url, init)` the way this crate calls `fetch`: `init` has
+    /// `method`, `headers` (`[name, value]` pairs), `body` (a `Uint8Array`, when there is one)
+    /// and `signal` (aborted when the call times out or is dropped). It returns a `Response`,
+    /// or a promise of one, or of an object with what this crate reads of it: `status`,
+    /// `headers` (iterable as `[name, value]` pairs, names lower-case), `arrayBuffer()`
+    /// (resolving to an `ArrayBuffer` or a `Uint8Array`) and `body` (`null`, or a stream with
+    /// `getReader().read()`). The npm package's Node transport (node:http) comes in this way.
+    pub fn with_fetch(send: js_sys::Function) -> Self {
+        Self { send: Some(send) }
     }
 }
 
@@ -86,6 +99,10 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     fn read(this: &ReadableStreamReader) -> Result<js_sys::Promise, JsValue>;
 
+    /// `Array.from(value)`, which throws for what is not iterable.
+    #[wasm_bindgen(js_namespace = Array, js_name = from, catch)]
+    fn array_from(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+
     /// `crypto.getRandomValues(dest)`: the slice is copied out and back by the glue.
     #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
     fn get_random_values(dest: &mut [u8]) -> Result<JsValue, JsValue>;
@@ -108,6 +125,10 @@ impl std::error::Error for FetchError {}
 fn other(message: impl Into<String>) -> HttpError {
     HttpError::new(HttpErrorKind::Other, FetchError(message.into()))
 }
+
+/// What a sender given through [`FetchClient::with_fetch`] answered when it is not a `Response`
+/// (not an object, headers that are not `[name, value]` pairs, a body that is not bytes).
+const NOT_A_RESPONSE: &str = "the answer is not a Response";
 
 /// Sets `target[name] = value`.
 fn set(target: &JsValue, name: &str, value: impl Into<JsValue>) {
@@ -142,7 +163,7 @@ impl HttpClient for FetchClient {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
-        Box::pin(send(request))
+        Box::pin(send(self.send.as_ref(), request))
     }
 
     fn sends_get_bodies(&self) -> bool {
@@ -154,16 +175,26 @@ impl HttpClient for FetchClient {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<BodyStream>, HttpError>> {
-        Box::pin(send_streaming(request))
+        Box::pin(send_streaming(self.send.as_ref(), request))
     }
 }
 
-async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> {
-    let (response, mut abort, answer) = start(request).await?;
+async fn send(
+    send: Option<&js_sys::Function>,
+    request: http::Request<Vec<u8>>,
+) -> Result<http::Response<Vec<u8>>, HttpError> {
+    let (response, mut abort, answer) = start(send, request).await?;
     let bytes = JsFuture::from(response.array_buffer().map_err(js_error)?)
         .await
         .map_err(js_error)?;
-    let bytes = js_sys::Uint8Array::new(&bytes).to_vec();
+    // fetch's `ArrayBuffer`, or bytes from a sender given through `FetchClient::with_fetch`.
+    let bytes = if let Some(view) = bytes.dyn_ref::<js_sys::Uint8Array>() {
+        view.to_vec()
+    } else if bytes.is_instance_of::<js_sys::ArrayBuffer>() {
+        js_sys::Uint8Array::new(&bytes).to_vec()
+    } else {
+        return Err(other(NOT_A_RESPONSE));
+    };
     // Finished: nothing left to abort.
     abort.0 = None;
     answer
@@ -173,9 +204,10 @@ async fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>
 
 /// Sends `request` and hands its body over as the `ReadableStream` delivers it.
 async fn send_streaming(
+    send: Option<&js_sys::Function>,
     request: http::Request<Vec<u8>>,
 ) -> Result<http::Response<BodyStream>, HttpError> {
-    let (response, abort, answer) = start(request).await?;
+    let (response, abort, answer) = start(send, request).await?;
     let body = response.body();
     let reader = if body.is_null() || body.is_undefined() {
         None
@@ -253,9 +285,11 @@ pub struct ExtraHeaders(pub Vec<(String, String)>);
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UnparsedHeaders(pub Vec<(String, String)>);
 
-/// Sends `request`; returns the response once its headers are in, the abort guard of the
-/// fetch, and the headers copied into an `http` builder.
+/// Sends `request` through `send`, or the global `fetch` when there is none; returns the
+/// response once its headers are in, the abort guard of the fetch, and the headers copied into
+/// an `http` builder.
 async fn start(
+    send: Option<&js_sys::Function>,
     request: http::Request<Vec<u8>>,
 ) -> Result<(Response, AbortOnDrop, http::response::Builder), HttpError> {
     let (parts, body) = request.into_parts();
@@ -297,16 +331,31 @@ async fn start(
     if let Some(controller) = &abort.0 {
         set(&init, "signal", controller.signal());
     }
-    let promise = global_fetch(&parts.uri.to_string(), &init).map_err(js_error)?;
-    let response: Response = JsFuture::from(promise)
-        .await
-        .map_err(js_error)?
-        .unchecked_into();
+    let url = parts.uri.to_string();
+    let promise = match send {
+        // A plain answer works as well as a promise of one.
+        Some(send) => send
+            .call2(&JsValue::UNDEFINED, &JsValue::from_str(&url), &init)
+            .map(|answer| js_sys::Promise::resolve(&answer)),
+        None => global_fetch(&url, &init),
+    }
+    .map_err(js_error)?;
+    let response = JsFuture::from(promise).await.map_err(js_error)?;
+    // A sender given through `FetchClient::with_fetch` may answer anything: reading a field of
+    // what is not an object would throw through the wasm.
+    if !response.is_object() {
+        return Err(other(NOT_A_RESPONSE));
+    }
+    let response: Response = response.unchecked_into();
     let mut answer = http::Response::builder().status(response.status());
     let mut unparsed = Vec::new();
     if let Some(map) = answer.headers_mut() {
         // `Headers` is iterable as `[name, value]` pairs (names lower-cased, repeats joined).
-        for pair in js_sys::Array::from(&response.headers()).iter() {
+        let pairs = array_from(&response.headers()).map_err(|_| other(NOT_A_RESPONSE))?;
+        for pair in pairs.iter() {
+            if !js_sys::Array::is_array(&pair) {
+                continue;
+            }
             let pair: js_sys::Array = pair.unchecked_into();
             let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
             else {
@@ -367,10 +416,38 @@ impl Runtime for FetchRuntime {
     }
 
     fn fill_random(&self, dest: &mut [u8]) -> Result<(), RandomError> {
+        // Small requests (an idempotency key a call) come from a pool filled 256 bytes at a
+        // time: a `getRandomValues` crossing costs more than the bytes. Each byte is handed
+        // out once, and zeroed in the pool.
+        if dest.len() <= RANDOM_POOL / 4 {
+            return RANDOM.with(|pool| {
+                let (bytes, used) = &mut *pool.borrow_mut();
+                if RANDOM_POOL - *used < dest.len() {
+                    // Marked empty first, so a failed fill hands nothing out.
+                    *used = RANDOM_POOL;
+                    get_random_values(bytes).map_err(|e| RandomError::new(js_error(e)))?;
+                    *used = 0;
+                }
+                let end = *used + dest.len();
+                dest.copy_from_slice(&bytes[*used..end]);
+                bytes[*used..end].fill(0);
+                *used = end;
+                Ok(())
+            });
+        }
         // getRandomValues takes at most 65,536 bytes a call.
         for chunk in dest.chunks_mut(65_536) {
             get_random_values(chunk).map_err(|e| RandomError::new(js_error(e)))?;
         }
         Ok(())
     }
+}
+
+/// The size of the pool of random bytes small requests are served from.
+const RANDOM_POOL: usize = 256;
+
+thread_local! {
+    /// Random bytes from `crypto.getRandomValues`, and how many of them were handed out.
+    static RANDOM: std::cell::RefCell<([u8; RANDOM_POOL], usize)> =
+        const { std::cell::RefCell::new(([0; RANDOM_POOL], RANDOM_POOL)) };
 }

@@ -5,6 +5,7 @@
 // an argument, so an entry point bundles only the services it names.
 import { FLAGS, TOKENS } from './generated/bits.js';
 import { CORE } from './core-symbol.js';
+import { fetchFor } from './transport.js';
 
 /** Whether `error` came from the SDK; its `kind` says what happened. */
 export function isLarkError(error) {
@@ -111,31 +112,32 @@ const dispatchers = new WeakMap();
 const rows = new WeakMap();
 
 // node-sdk's payload `{ path, params, data, headers }` as the wasm core's arguments
-// `pathValues, query, body, parts, options`; `headers` join the call's options.
-async function shape(row, payload, options) {
+// `pathValues, query, body, parts, options`; `headers` join the call's options (left undefined
+// when there are none: the core then reads nothing of them). A promise only for a multipart
+// body (its files may be read first): a JSON call goes to the core without waiting a turn.
+function shape(row, payload, options) {
   const [method, path, , flags] = row;
   payload ??= {};
   if (typeof payload !== 'object') throw buildError('the payload must be an object: { path, params, data }');
   const pathValues = flatten('path', payload.path);
   const query = flatten('params', payload.params);
+  if (payload.headers != null) options = { ...options, headers: { ...payload.headers, ...options?.headers } };
+  if (flags & FLAGS.multipart) return multipart(payload.data).then((parts) => [pathValues, query, undefined, parts, options]);
   let body;
-  let parts;
-  if (flags & FLAGS.multipart) {
-    parts = await multipart(payload.data);
-  } else if (flags & FLAGS.jsonBody) {
+  if (flags & FLAGS.jsonBody) {
     body = JSON.stringify(payload.data ?? {});
   } else if (payload.data !== undefined) {
     throw buildError(`${method} ${path} takes no data`);
   }
-  options = options ?? {};
-  if (payload.headers != null) options = { ...options, headers: { ...payload.headers, ...options.headers } };
-  return [pathValues, query, body, parts, options];
+  return [pathValues, query, body, undefined, options];
 }
 
 async function call(client, row, payload, options) {
   const [method, path, tokens, flags, , key] = row;
+  let args = shape(row, payload, options);
+  if (!Array.isArray(args)) args = await args;
   // The answer is the whole body `{ code, msg, data }`, as node-sdk gives it; the core checks `code`.
-  const out = await cores.get(client).call([method, path, tokens, flags, null, key], ...(await shape(row, payload, options)));
+  const out = await cores.get(client).call([method, path, tokens, flags, null, key], ...args);
   if (typeof out === 'string') return JSON.parse(out);
   // A download; for a JSON endpoint, an answer without payload or JSON content type.
   return flags & FLAGS.binary ? download(out) : null;
@@ -264,8 +266,11 @@ export function larkClientClass(glue, wasm, EventDispatcher, catalog, files, use
       // `observer`, `logger`, `loggerLevel`: one function for the wasm core's records (observe.js).
       const given = options ?? {};
       const emit = observe ? observe.emitter(given, catalog) : (given.observer ?? given.logger ?? given.loggerLevel) !== undefined && missing('observer or logger');
+      // What sends the requests: the `fetch` option, else the entry point's (node:http in Node).
+      const send = fetchFor(given);
       // The wasm core reads and checks the options (LarkClientOptions, generated from the same table).
-      cores.set(this, new glue.WasmClient(emit && options !== null && typeof options === 'object' ? { ...options, observer: emit } : options));
+      const extra = emit || send !== given.fetch;
+      cores.set(this, new glue.WasmClient(extra && options !== null && typeof options === 'object' ? { ...options, observer: emit || undefined, fetch: send } : options));
       eventOptions.set(this, { encryptKey: options.encryptKey, verificationToken: options.verificationToken, dedupStore: options.eventDedupStore });
     }
 

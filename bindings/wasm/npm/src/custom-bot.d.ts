@@ -1,3 +1,5 @@
+import type { LarkFetch } from './transport.js';
+
 /** What the platform answered a custom-bot post. */
 export interface BotReply {
   msg: string;
@@ -14,7 +16,8 @@ export interface Mention {
 
 /** Posts to a custom-bot webhook, signing when a secret is given. */
 export declare class CustomBot {
-  constructor(webhook: string, options?: { secret?: string });
+  /** `fetch`: what sends the posts, as the client's `fetch` option. */
+  constructor(webhook: string, options?: { secret?: string; fetch?: LarkFetch });
   sendText(text: string, options?: { mentions?: Mention[]; atAll?: boolean }): Promise<BotReply>;
   /** Rich text: `{ zh_cn: { title, content: [[{ tag: 'text', text }]] } }`. */
   sendPost(post: Record<string, unknown>): Promise<BotReply>;

@@ -1,4 +1,5 @@
 // `CustomBot` over whichever build's `WasmCustomBot` (the full one or the bot-only one).
+import { fetchFor } from './transport.js';
 
 function reply(raw) {
   return {
@@ -23,7 +24,8 @@ export function customBotClass(glue, wasm) {
 
     /**
      * @param {string} webhook the bot's webhook URL
-     * @param {{ secret?: string }} [options] the signing secret, when the bot checks signatures
+     * @param {{ secret?: string, fetch?: Function }} [options] the signing secret, when the bot
+     *   checks signatures; what sends the posts (as the client's `fetch` option)
      */
     constructor(webhook, options = {}) {
       wasm.assertReady();
@@ -31,7 +33,9 @@ export function customBotClass(glue, wasm) {
       const secret = options.secret ?? undefined;
       if (secret !== undefined && typeof secret !== 'string') throw new TypeError('`secret` must be a string');
       this.#secret = secret;
-      this.#inner = new glue.WasmCustomBot(webhook, secret);
+      const send = fetchFor(options);
+      if (send !== undefined && typeof send !== 'function') throw new TypeError('`fetch` must be a function');
+      this.#inner = new glue.WasmCustomBot(webhook, secret, send);
     }
 
     /** Posts text; `mentions` are `{ openId, name }`, `atAll` mentions everyone. */

@@ -30,9 +30,9 @@ function nameOf(catalog, method, path) {
 
 // The level a record is logged at: a failed call is an error, an attempt tried again a
 // warning, a call that needed more than one attempt news, the rest detail.
-function levelOf(record) {
-  if (record.kind === 'call') return !record.ok ? LoggerLevel.error : record.attempts > 1 ? LoggerLevel.info : LoggerLevel.debug;
-  return record.retried ? LoggerLevel.warn : LoggerLevel.debug;
+function levelOf(isCall, ok, attempts, retried) {
+  if (isCall) return !ok ? LoggerLevel.error : attempts > 1 ? LoggerLevel.info : LoggerLevel.debug;
+  return retried ? LoggerLevel.warn : LoggerLevel.debug;
 }
 
 // One log line: what was called, what came back, what was decided.
@@ -80,12 +80,16 @@ export function emitter({ observer, logger = console, loggerLevel = LoggerLevel.
     throw buildError('`loggerLevel` must be a LoggerLevel: fatal (0), error, warn, info, debug or trace (5), or its name');
   }
   if (observer === undefined && loggerLevel < LoggerLevel.error) return undefined;
-  return (record) => {
+  const emit = (record) => {
     if (record.service === '') [record.service, record.endpoint] = nameOf(catalog, record.method, record.path) ?? ['api', 'call'];
-    const level = levelOf(record);
+    const level = levelOf(record.kind === 'call', record.ok, record.attempts, record.retried);
     const text = level <= loggerLevel ? line(record) : undefined;
     if (observer !== undefined) quietly(observer, undefined, record);
     const log = text === undefined ? undefined : logger[LEVEL_NAMES[level]];
     if (typeof log === 'function') quietly(log, logger, text);
   };
+  // Asked by the wasm core before it builds a record (`count`: the call's attempts, or the
+  // attempt's number): without an observer, only what the logger would print.
+  emit.wants = (isCall, ok, count, retried) => observer !== undefined || levelOf(isCall, ok, count, retried) <= loggerLevel;
+  return emit;
 }

@@ -10,7 +10,11 @@ import { loader } from '../src/loader.js';
 import im from '../src/generated/catalog/im.js';
 
 const WASM = new URL('../wasm/client/lark_wasm_bg.wasm', import.meta.url);
-const APP = { appId: 'cli_x', appSecret: 's', baseUrl: 'http://127.0.0.1:9' };
+// The stubbed global `fetch` as the clients' sender (the Node entry sends through node:http).
+const APP = { appId: 'cli_x', appSecret: 's', baseUrl: 'http://127.0.0.1:9', fetch: (url, init) => globalThis.fetch(url, init) };
+
+// A request body as the core hands it over (bytes).
+const bodyText = (body) => new TextDecoder().decode(body);
 
 function json(value) {
   return new Response(JSON.stringify(value), { headers: { 'content-type': 'application/json' } });
@@ -48,7 +52,7 @@ test('two isolates on one frozen clock never send the same idempotency key', asy
   try {
     await withFetch(
       (url, init) => {
-        keys.push(JSON.parse(new TextDecoder().decode(init.body)).uuid);
+        keys.push(JSON.parse(bodyText(init.body)).uuid);
         return json({ code: 0, data: { message_id: 'om_1' } });
       },
       async () => {
@@ -136,7 +140,7 @@ test('pages end with a pagination error on a token cycle and at maxPages', async
 test('pages carry the page token in the body where the endpoint takes it there (corehr assigned user search)', async () => {
   await withFetch(
     (url, init) => {
-      const body = JSON.parse(new TextDecoder().decode(init.body));
+      const body = JSON.parse(bodyText(init.body));
       assert.equal(new URL(url).searchParams.get('page_token'), null);
       assert.deepEqual(body.role_id, 'r1', 'the caller\'s fields stay');
       if (body.page_token === 'start') return json({ code: 0, data: { items: [1], has_more: true, page_token: 'b2' } });
@@ -151,7 +155,7 @@ test('pages carry the page token in the body where the endpoint takes it there (
         items.push(...page.items);
       }
       assert.deepEqual(items, [1, 2, 3]);
-      const tokens = seen.filter((s) => !s.url.includes('/auth/')).map((s) => JSON.parse(new TextDecoder().decode(s.init.body)).page_token);
+      const tokens = seen.filter((s) => !s.url.includes('/auth/')).map((s) => JSON.parse(bodyText(s.init.body)).page_token);
       assert.deepEqual(tokens, ['start', 'b2', 'b3'], 'the caller\'s token starts the walk, then the server\'s');
     },
   );
@@ -197,7 +201,7 @@ test('www endpoints go to the www host, or to wwwBaseUrl beside a custom baseUrl
     () => json({ code: 0, data: {} }),
     async (seen) => {
       const body = { data: { instance_code: 'i', approval_code: 'a', user_id: 'u', task_id: 't' } };
-      await new LarkClient({ appId: 'cli_x', appSecret: 's' }).approval.v2.instance.approve(body);
+      await new LarkClient({ appId: 'cli_x', appSecret: 's', fetch: APP.fetch }).approval.v2.instance.approve(body);
       await new LarkClient({ ...APP, wwwBaseUrl: 'http://127.0.0.1:10/' }).approval.v2.instance.approve(body);
       await new LarkClient(APP).approval.instance.approve(body);
       const calls = seen.filter((s) => !s.url.includes('/auth/')).map((s) => s.url);

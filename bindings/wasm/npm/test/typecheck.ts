@@ -116,6 +116,16 @@ export function sharedStores(env: { KV: KVNamespaceStub; COORDINATOR: NamespaceS
     releaseRefresh: () => {},
   };
   new LarkClient({ appId: 'cli_x', appSecret: 's', tokenStore: own });
+  // What sends the requests: Node's fetch, or any function of its shape.
+  new LarkClient({ appId: 'cli_x', appSecret: 's', fetch: globalThis.fetch });
+  new LarkClient({
+    appId: 'cli_x',
+    appSecret: 's',
+    fetch: async (url: string, init) => ({ status: 200, headers: [['content-type', 'application/json']], arrayBuffer: async () => new TextEncoder().encode(url + init.method), body: null }),
+  });
+  new CustomBot('https://x/hook', { fetch: globalThis.fetch });
+  // @ts-expect-error a number is no sender
+  new LarkClient({ appId: 'cli_x', appSecret: 's', fetch: 1 });
   const coordinator: { fetch(request: Request): Promise<Response>; alarm(): Promise<void> } = new StoresCoordinator({ storage: {} });
   void coordinator;
   // @ts-expect-error a dedup store answers whether the id is new

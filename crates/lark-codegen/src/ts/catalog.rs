@@ -302,8 +302,10 @@ fn entry(service: &str) -> Vec<(String, String)> {
          export const LarkClient = larkClientClass(glue, wasm, undefined, {{ {service} }});\n"
     );
     let node = format!(
-        "{HEADER}\n// Node: the client-only wasm is read from the package and instantiated on import.\n\
+        "{HEADER}\n// Node: the client-only wasm is read from the package and instantiated on import; requests\n\
+         // go through node:http (node-http.js).\n\
          import {{ readFileSync }} from 'node:fs';\n\
+         import '../../node-http.js';\n\
          import {{ initSync }} from './{service}.js';\n\n\
          initSync(readFileSync(new URL('{CLIENT_WASM}', import.meta.url)));\n\n\
          export * from './{service}.js';\n"

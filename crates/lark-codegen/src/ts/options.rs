@@ -154,6 +154,15 @@ const OPTIONS: &[Opt] = &[
         ],
     ),
     opt(
+        "fetch",
+        Kind::Js("LarkFetch"),
+        &[
+            "What sends the requests: in Node, node:http / node:https with keep-alive agents by default",
+            "(`globalThis.fetch` picks Node's fetch); elsewhere the global `fetch`. Any function of",
+            "`fetch`'s shape works (a proxy, a test double); the global `fetch` is never replaced.",
+        ],
+    ),
+    opt(
         "logger",
         Kind::Js("Logger"),
         &[
@@ -210,7 +219,8 @@ fn typescript() -> String {
         "{HEADER}\n// The options of `new LarkClient(options)`, from lark-codegen's table (ts/options.rs), which\n\
          // also writes the Rust that reads and checks them in the wasm core.\n\
          import type {{ Logger, LoggerLevel, LoggerLevelName, Observer }} from '../observe.js';\n\
-         import type {{ AppTicketStore, EventDedupStore, TokenStore }} from '../stores.js';\n\n\
+         import type {{ AppTicketStore, EventDedupStore, TokenStore }} from '../stores.js';\n\
+         import type {{ LarkFetch }} from '../transport.js';\n\n\
          export interface LarkClientOptions {{\n"
     );
     for option in OPTIONS {

@@ -3,6 +3,7 @@
 // also writes the Rust that reads and checks them in the wasm core.
 import type { Logger, LoggerLevel, LoggerLevelName, Observer } from '../observe.js';
 import type { AppTicketStore, EventDedupStore, TokenStore } from '../stores.js';
+import type { LarkFetch } from '../transport.js';
 
 export interface LarkClientOptions {
   /** The app id, `cli_...`. */
@@ -45,6 +46,12 @@ export interface LarkClientOptions {
    * of this client: for metrics. What it throws is ignored. The full and Workers builds only.
    */
   observer?: Observer;
+  /**
+   * What sends the requests: in Node, node:http / node:https with keep-alive agents by default
+   * (`globalThis.fetch` picks Node's fetch); elsewhere the global `fetch`. Any function of
+   * `fetch`'s shape works (a proxy, a test double); the global `fetch` is never replaced.
+   */
+  fetch?: LarkFetch;
   /**
    * node-sdk's logger (`error`, `warn`, `info`, `debug`, `trace`), told of calls and attempts; `console`
    * by default. Never a token, secret or body. The full and Workers builds only.
