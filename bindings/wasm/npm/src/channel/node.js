@@ -1,6 +1,8 @@
-// Node: the channel build's wasm is read from the package and instantiated on import, and the
-// channel fetches media URLs through Node's resolver and http(s) (src/media-node.js).
+// Node: the channel build's wasm is read from the package and instantiated on import; requests
+// go through node:http (node-http.js), and the channel fetches media URLs through Node's
+// resolver and http(s) (src/media-node.js).
 import { readFileSync } from 'node:fs';
+import '../node-http.js';
 import { EventDispatcher, LarkClient, WSClient, initSync } from './index.js';
 import { glue, wasm } from './wasm.js';
 import { larkChannelClass } from '../channel.js';
