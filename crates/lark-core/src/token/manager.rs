@@ -96,19 +96,6 @@ impl TokenManager {
                 });
             }
         }
-        // The refresh is rare and its future large: boxed, it does not weigh on every call's.
-        Box::pin(self.single_flight(io, kind, tenant_key, key)).await
-    }
-
-    /// The single-flight refresh of the token under `key`: the first caller through the gate
-    /// refreshes, the others wait and find its token.
-    async fn single_flight<H: HttpClient>(
-        &self,
-        io: &Transport<'_, H>,
-        kind: TokenKind,
-        tenant_key: Option<&str>,
-        key: Arc<str>,
-    ) -> Result<UsedToken> {
         let gate = {
             let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
             Arc::clone(gates.entry(key.to_string()).or_default())

@@ -272,17 +272,6 @@ impl UserTokens {
                 });
             }
         }
-        // The refresh is rare and its future large: boxed, it does not weigh on every call's.
-        Box::pin(self.single_flight(io, user, key)).await
-    }
-
-    /// The single-flight refresh of `user`'s tokens under `key`.
-    async fn single_flight<H: HttpClient>(
-        &self,
-        io: &Transport<'_, H>,
-        user: &str,
-        key: Arc<str>,
-    ) -> Result<UsedToken> {
         let gate = {
             let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
             Arc::clone(gates.entry(key.to_string()).or_default())
