@@ -15,9 +15,9 @@
 //! lark-reqwest's `HttpClient` without lark-core), `LARK_BENCH_NO_TIMEOUT=1` (the SDK without
 //! its default per-call timeout, to see what the timer costs).
 //!
-//! Client CPU per request, µs, SDK / bare / bare + decode, and bare + decode ÷ SDK (the goal is
-//! >= 0.95), on a 2-core machine shared with two other builds: runs minutes apart differ by
-//! several µs on every side, so compare within a row (issue 27, part 4):
+//! Client CPU per request, µs, SDK / bare / bare + decode, and bare + decode ÷ SDK (the goal:
+//! at least 0.95), on a 2-core machine shared with two other builds: runs minutes apart differ
+//! by several µs on every side, so compare within a row (issue 27, part 4):
 //!
 //! | run | c=1 | ratio | c=64 | ratio |
 //! |---|---|---|---|---|
