@@ -64,25 +64,55 @@ impl ReqwestClient {
         &self.inner
     }
 
-    /// Sends `request` and returns the answer's status, version and headers as a response
-    /// builder, with the body still unread in the reqwest response.
+    /// Sends `request` and returns the answer with its status, version and headers, and the
+    /// body still to read in the reqwest response.
     async fn exchange(
         &self,
         request: http::Request<Vec<u8>>,
-    ) -> Result<(http::response::Builder, reqwest::Response), HttpError> {
-        // One URL parse (reqwest's); headers, body and extensions move.
-        let request =
-            reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(classify)?;
+    ) -> Result<(http::Response<()>, reqwest::Response), HttpError> {
+        let request = convert(request)?;
         let mut response = self.inner.execute(request).await.map_err(classify)?;
         // The headers move over; only the body is left to read.
-        let mut builder = http::Response::builder()
-            .status(response.status())
-            .version(response.version());
-        if let Some(headers) = builder.headers_mut() {
-            *headers = std::mem::take(response.headers_mut());
-        }
-        Ok((builder, response))
+        let mut answer = http::Response::new(());
+        *answer.status_mut() = response.status();
+        *answer.version_mut() = response.version();
+        *answer.headers_mut() = std::mem::take(response.headers_mut());
+        Ok((answer, response))
     }
+}
+
+/// `request` as a reqwest request: one URL parse (reqwest's own builder makes one too); the
+/// method, headers, body and extensions move.
+fn convert(request: http::Request<Vec<u8>>) -> Result<reqwest::Request, HttpError> {
+    if !request.extensions().is_empty() {
+        // Only reqwest's own conversion carries extensions over.
+        return reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(classify);
+    }
+    let (parts, body) = request.into_parts();
+    // The URL's text put together directly, without the formatting machinery of
+    // `Uri::to_string` (which reqwest's conversion uses).
+    let uri = &parts.uri;
+    let (scheme, authority) = match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => (scheme, authority.as_str()),
+        _ => {
+            return Err(HttpError::new(
+                HttpErrorKind::Other,
+                "the request URI is not absolute",
+            ));
+        }
+    };
+    let rest = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut text = String::with_capacity(scheme.len() + 3 + authority.len() + rest.len());
+    text.push_str(scheme);
+    text.push_str("://");
+    text.push_str(authority);
+    text.push_str(rest);
+    let url = reqwest::Url::parse(&text).map_err(|e| HttpError::new(HttpErrorKind::Other, e))?;
+    let mut converted = reqwest::Request::new(parts.method, url);
+    *converted.headers_mut() = parts.headers;
+    *converted.version_mut() = parts.version;
+    *converted.body_mut() = Some(reqwest::Body::from(body));
+    Ok(converted)
 }
 
 /// A reqwest error as an [`HttpError`], without its URL.
@@ -107,11 +137,9 @@ impl HttpClient for ReqwestClient {
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
         Box::pin(async move {
-            let (builder, response) = self.exchange(request).await?;
+            let (answer, response) = self.exchange(request).await?;
             let body = response.bytes().await.map_err(classify)?;
-            builder
-                .body(Vec::from(body))
-                .map_err(|e| HttpError::new(HttpErrorKind::Other, e))
+            Ok(answer.map(|()| Vec::from(body)))
         })
     }
 
@@ -120,10 +148,8 @@ impl HttpClient for ReqwestClient {
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<BodyStream>, HttpError>> {
         Box::pin(async move {
-            let (builder, response) = self.exchange(request).await?;
-            builder
-                .body(Box::new(ReqwestBody(response)) as BodyStream)
-                .map_err(|e| HttpError::new(HttpErrorKind::Other, e))
+            let (answer, response) = self.exchange(request).await?;
+            Ok(answer.map(|()| Box::new(ReqwestBody(response)) as BodyStream))
         })
     }
 }
@@ -160,5 +186,48 @@ impl Runtime for SystemRuntime {
 
     fn fill_random(&self, dest: &mut [u8]) -> Result<(), RandomError> {
         getrandom::fill(dest).map_err(|e| RandomError::new(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(uri: &str) -> http::Request<Vec<u8>> {
+        http::Request::post(uri)
+            .header("authorization", "Bearer t-1")
+            .body(b"{}".to_vec())
+            .unwrap()
+    }
+
+    #[test]
+    fn conversion_keeps_the_url_method_headers_and_body() {
+        let uri = "https://open.feishu.cn:8443/open-apis/im/v1/messages/om%2F1?receive_id_type=chat_id&a=b%20c";
+        for mut request in [request(uri), {
+            // With extensions the conversion is reqwest's own: the same result.
+            let mut r = request(uri);
+            r.extensions_mut().insert(7u8);
+            r
+        }] {
+            request.headers_mut().append("x-two", "1".parse().unwrap());
+            request.headers_mut().append("x-two", "2".parse().unwrap());
+            let converted = convert(request).unwrap();
+            assert_eq!(converted.url().as_str(), uri);
+            assert_eq!(converted.method(), http::Method::POST);
+            assert_eq!(converted.headers()["authorization"], "Bearer t-1");
+            assert_eq!(converted.headers().get_all("x-two").iter().count(), 2);
+            assert_eq!(
+                converted.body().and_then(|b| b.as_bytes()),
+                Some(&b"{}"[..])
+            );
+        }
+        let converted = convert(request("http://127.0.0.1:9")).unwrap();
+        assert_eq!(converted.url().as_str(), "http://127.0.0.1:9/");
+    }
+
+    #[test]
+    fn a_relative_uri_is_an_error() {
+        let error = convert(request("/open-apis/im/v1/messages")).unwrap_err();
+        assert_eq!(error.kind(), HttpErrorKind::Other);
     }
 }
