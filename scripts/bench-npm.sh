@@ -18,28 +18,9 @@ pin_mock=() pin_bench=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
     pin_mock=(taskset -c 0) pin_bench=(taskset -c 1)
 fi
-MOCK_LOG=$(mktemp)
-MOCK_IN=$(mktemp -u)
-mkfifo "$MOCK_IN"
-# The server stops when its stdin closes; the fifo's writer is this script.
-"${pin_mock[@]}" "$CARGO_TARGET_DIR/release/lark-wasm-test-server" <"$MOCK_IN" >"$MOCK_LOG" 2>&1 &
-MOCK_PID=$!
-exec 9>"$MOCK_IN"
-cleanup() {
-    exec 9>&- || true
-    kill "$MOCK_PID" 2>/dev/null || true
-    wait "$MOCK_PID" 2>/dev/null || true
-    rm -f "$MOCK_IN" "$MOCK_LOG"
-}
-trap cleanup EXIT
-for _ in $(seq 1 100); do
-    grep -q '^LARK_CONTROL_URL=' "$MOCK_LOG" && break
-    kill -0 "$MOCK_PID" 2>/dev/null || { cat "$MOCK_LOG"; exit 1; }
-    sleep 0.1
-done
-LARK_MOCK_URL=$(sed -n 's/^LARK_MOCK_URL=//p' "$MOCK_LOG")
-[ -n "$LARK_MOCK_URL" ] || { echo "lark-mock did not start"; cat "$MOCK_LOG"; exit 1; }
-export LARK_MOCK_URL
+. scripts/lark-mock.sh
+trap stop_mock EXIT
+start_mock "${pin_mock[@]}" "$CARGO_TARGET_DIR/release/lark-wasm-test-server"
 
 (cd bindings/wasm/npm && "${pin_bench[@]}" node bench/node.mjs $MODE)
 (cd examples/cloudflare-worker && node build.mjs && "${pin_bench[@]}" node bench/workerd.mjs $MODE)

@@ -31,29 +31,9 @@ cargo build -p lark-wasm-test-server
 target_dir=$(cargo metadata --format-version 1 --no-deps \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 server="$target_dir/debug/lark-wasm-test-server"
-work=$(mktemp -d)
-mkfifo "$work/stdin"
-"$server" <"$work/stdin" >"$work/out" 2>&1 &
-server_pid=$!
-# The server runs until its stdin closes: hold the pipe open for as long as the tests run.
-exec 3>"$work/stdin"
-stop() {
-    exec 3>&-
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap stop EXIT
-for _ in $(seq 300); do
-    grep -q '^LARK_CONTROL_URL=' "$work/out" && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/out"; exit 1; }
-    sleep 0.1
-done
-LARK_MOCK_URL=$(sed -n 's/^LARK_MOCK_URL=//p' "$work/out")
-LARK_CONTROL_URL=$(sed -n 's/^LARK_CONTROL_URL=//p' "$work/out")
-[ -n "$LARK_MOCK_URL" ] && [ -n "$LARK_CONTROL_URL" ] || { echo "the test server did not start:"; cat "$work/out"; exit 1; }
+. scripts/lark-mock.sh
+trap stop_mock EXIT
+start_mock "$server"
 echo "lark-mock at $LARK_MOCK_URL, control at $LARK_CONTROL_URL"
-export LARK_MOCK_URL LARK_CONTROL_URL
 timeout 900 cargo test -p lark-custom-bot --target wasm32-unknown-unknown \
     --features wasm-mock-tests --test wasm_mock

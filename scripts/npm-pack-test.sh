@@ -14,15 +14,14 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 # The tarball carries the wasm builds; build them when missing (as size-report.sh does).
 if [ ! -f "$PKG/wasm/full/lark_wasm_bg.wasm" ] || [ ! -f "$PKG/wasm/workers/lark_wasm_bg.wasm" ] ||
     [ ! -f "$PKG/wasm/client/lark_wasm_bg.wasm" ] ||
-    [ ! -f "$PKG/wasm/bot/lark_wasm_bg.wasm" ]; then
+    [ ! -f "$PKG/wasm/bot/lark_wasm_bg.wasm" ] || [ ! -f "$PKG/wasm/channel/lark_wasm_bg.wasm" ]; then
     scripts/test-wasm.sh build
 fi
 
 WORK=$(mktemp -d)
-MOCK_PID=
+. scripts/lark-mock.sh
 cleanup() {
-    exec 9>&- 2>/dev/null || true
-    [ -n "$MOCK_PID" ] && { kill "$MOCK_PID" 2>/dev/null || true; wait "$MOCK_PID" 2>/dev/null || true; }
+    stop_mock
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -45,21 +44,7 @@ mkdir "$WORK/app"
 
 echo "==> start lark-mock on 127.0.0.1"
 cargo build --quiet -p lark-wasm-test-server
-MOCK_LOG=$WORK/mock.log
-mkfifo "$WORK/mock.in"
-# The server stops when its stdin closes; this script holds the fifo's writer (fd 9).
-"$CARGO_TARGET_DIR/debug/lark-wasm-test-server" <"$WORK/mock.in" >"$MOCK_LOG" 2>&1 &
-MOCK_PID=$!
-exec 9>"$WORK/mock.in"
-for _ in $(seq 1 100); do
-    grep -q '^LARK_CONTROL_URL=' "$MOCK_LOG" && break
-    kill -0 "$MOCK_PID" 2>/dev/null || { cat "$MOCK_LOG"; exit 1; }
-    sleep 0.1
-done
-LARK_MOCK_URL=$(sed -n 's/^LARK_MOCK_URL=//p' "$MOCK_LOG")
-LARK_CONTROL_URL=$(sed -n 's/^LARK_CONTROL_URL=//p' "$MOCK_LOG")
-[ -n "$LARK_MOCK_URL" ] && [ -n "$LARK_CONTROL_URL" ] || { echo "lark-mock did not start"; cat "$MOCK_LOG"; exit 1; }
-export LARK_MOCK_URL LARK_CONTROL_URL
+start_mock "$CARGO_TARGET_DIR/debug/lark-wasm-test-server"
 
 echo "==> node: import { LarkClient } from 'lark-sdk'; send a message"
 cat >"$WORK/app/send.mjs" <<'EOF'

@@ -120,29 +120,9 @@ npm_ci examples/browser-extension
 # ---------------------------------------------------------------- lark-mock on loopback
 step "start lark-mock"
 cargo build --quiet -p lark-wasm-test-server
-MOCK_LOG=$(mktemp)
-# The server stops when its stdin closes; the fifo's writer is this script.
-MOCK_IN=$(mktemp -u)
-mkfifo "$MOCK_IN"
-"$CARGO_TARGET_DIR/debug/lark-wasm-test-server" <"$MOCK_IN" >"$MOCK_LOG" 2>&1 &
-MOCK_PID=$!
-exec 9>"$MOCK_IN"
-cleanup() {
-    exec 9>&- || true
-    kill "$MOCK_PID" 2>/dev/null || true
-    wait "$MOCK_PID" 2>/dev/null || true
-    rm -f "$MOCK_IN" "$MOCK_LOG"
-}
-trap cleanup EXIT
-for _ in $(seq 1 100); do
-    grep -q '^LARK_CONTROL_URL=' "$MOCK_LOG" && break
-    kill -0 "$MOCK_PID" 2>/dev/null || { cat "$MOCK_LOG"; exit 1; }
-    sleep 0.1
-done
-LARK_MOCK_URL=$(sed -n 's/^LARK_MOCK_URL=//p' "$MOCK_LOG")
-LARK_CONTROL_URL=$(sed -n 's/^LARK_CONTROL_URL=//p' "$MOCK_LOG")
-[ -n "$LARK_MOCK_URL" ] && [ -n "$LARK_CONTROL_URL" ] || { echo "lark-mock did not start"; cat "$MOCK_LOG"; exit 1; }
-export LARK_MOCK_URL LARK_CONTROL_URL
+. scripts/lark-mock.sh
+trap stop_mock EXIT
+start_mock "$CARGO_TARGET_DIR/debug/lark-wasm-test-server"
 echo "lark-mock at $LARK_MOCK_URL, control at $LARK_CONTROL_URL"
 
 # ---------------------------------------------------------------- 1. wasm-bindgen-test
