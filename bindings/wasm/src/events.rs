@@ -184,26 +184,12 @@ impl WasmEvents {
     /// Stores pushed `app_ticket`s in `client`'s token store (marketplace apps).
     #[wasm_bindgen(js_name = ticketsTo)]
     pub fn tickets_to(&mut self, client: &crate::client::WasmClient) -> Result<(), JsValue> {
-        let shared = std::mem::take(&mut self.dispatcher);
-        match std::rc::Rc::try_unwrap(shared) {
-            Ok(dispatcher) => {
-                self.dispatcher =
-                    std::rc::Rc::new(dispatcher.app_ticket_to(client.inner().clone()));
-                Ok(())
-            }
-            Err(shared) => {
-                self.dispatcher = shared;
-                Err(lark_error(
-                    "build",
-                    "the dispatcher is already in use by a long connection",
-                ))
-            }
-        }
+        let client = client.inner().clone();
+        self.extend(|dispatcher| dispatcher.app_ticket_to(client))
     }
 
-    /// Registers more handlers on the dispatcher (a channel's), before any long connection
-    /// shares it.
-    #[cfg(feature = "channel")]
+    /// Rebuilds the dispatcher with `with` (the ticket sink, a channel's handlers), before any
+    /// long connection shares it.
     pub(crate) fn extend(
         &mut self,
         with: impl FnOnce(Dispatcher) -> Dispatcher,
