@@ -44,6 +44,8 @@ pub fn client(config: Config) -> Client<FetchClient> {
 pub struct FetchClient {
     /// What sends the requests in place of the global `fetch`, when one was given.
     send: Option<js_sys::Function>,
+    /// Whether `send` cancels through `init.cancel` rather than a `signal` (its `setsCancel`).
+    sets_cancel: bool,
 }
 
 impl FetchClient {
@@ -60,8 +62,19 @@ impl FetchClient {
     /// `headers` (iterable as `[name, value]` pairs, names lower-case), `arrayBuffer()`
     /// (resolving to an `ArrayBuffer` or a `Uint8Array`) and `body` (`null`, or a stream with
     /// `getReader().read()`). The npm package's Node transport (node:http) comes in this way.
+    ///
+    /// With the `sender-cancel` feature, a sender whose `setsCancel` property is `true` gets no
+    /// `signal` (an `AbortController` costs Node about 50 µs a call): before it returns, it
+    /// sets `init.cancel` to a function that stops the request, which this crate calls where
+    /// it would abort the signal.
     pub fn with_fetch(send: js_sys::Function) -> Self {
-        Self { send: Some(send) }
+        let sets_cancel = cfg!(feature = "sender-cancel")
+            && js_sys::Reflect::get(&send, &JsValue::from_str("setsCancel"))
+                .is_ok_and(|flag| flag.as_bool() == Some(true));
+        Self {
+            send: Some(send),
+            sets_cancel,
+        }
     }
 }
 
@@ -148,12 +161,22 @@ fn js_error(value: JsValue) -> HttpError {
 
 /// Aborts the fetch when the call is dropped before it finished (its timeout fired, or the
 /// caller gave up), so no request lingers in the runtime.
-struct AbortOnDrop(Option<AbortController>);
+struct AbortOnDrop(Option<Abort>);
+
+/// How a fetch in flight is stopped: its signal's controller, or the sender's `init.cancel`.
+enum Abort {
+    Controller(AbortController),
+    Cancel(js_sys::Function),
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        if let Some(controller) = self.0.take() {
-            controller.abort();
+        match self.0.take() {
+            Some(Abort::Controller(controller)) => controller.abort(),
+            Some(Abort::Cancel(cancel)) => {
+                let _ = cancel.call0(&JsValue::UNDEFINED);
+            }
+            None => {}
         }
     }
 }
@@ -163,7 +186,7 @@ impl HttpClient for FetchClient {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<Vec<u8>>, HttpError>> {
-        Box::pin(send(self.send.as_ref(), request))
+        Box::pin(send(self, request))
     }
 
     fn sends_get_bodies(&self) -> bool {
@@ -175,15 +198,15 @@ impl HttpClient for FetchClient {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> BoxFuture<'_, Result<http::Response<BodyStream>, HttpError>> {
-        Box::pin(send_streaming(self.send.as_ref(), request))
+        Box::pin(send_streaming(self, request))
     }
 }
 
 async fn send(
-    send: Option<&js_sys::Function>,
+    client: &FetchClient,
     request: http::Request<Vec<u8>>,
 ) -> Result<http::Response<Vec<u8>>, HttpError> {
-    let (response, mut abort, answer) = start(send, request).await?;
+    let (response, mut abort, answer) = start(client, request).await?;
     let bytes = JsFuture::from(response.array_buffer().map_err(js_error)?)
         .await
         .map_err(js_error)?;
@@ -204,10 +227,10 @@ async fn send(
 
 /// Sends `request` and hands its body over as the `ReadableStream` delivers it.
 async fn send_streaming(
-    send: Option<&js_sys::Function>,
+    client: &FetchClient,
     request: http::Request<Vec<u8>>,
 ) -> Result<http::Response<BodyStream>, HttpError> {
-    let (response, abort, answer) = start(send, request).await?;
+    let (response, abort, answer) = start(client, request).await?;
     let body = response.body();
     let reader = if body.is_null() || body.is_undefined() {
         None
@@ -289,7 +312,7 @@ pub struct UnparsedHeaders(pub Vec<(String, String)>);
 /// response once its headers are in, the abort guard of the fetch, and the headers copied into
 /// an `http` builder.
 async fn start(
-    send: Option<&js_sys::Function>,
+    client: &FetchClient,
     request: http::Request<Vec<u8>>,
 ) -> Result<(Response, AbortOnDrop, http::response::Builder), HttpError> {
     let (parts, body) = request.into_parts();
@@ -327,12 +350,16 @@ async fn start(
     }
     // Every runtime this crate targets has AbortController; without one the call still works,
     // it just cannot be cancelled.
-    let abort = AbortOnDrop(AbortController::new().ok());
-    if let Some(controller) = &abort.0 {
-        set(&init, "signal", controller.signal());
+    let mut abort = AbortOnDrop(None);
+    let sets_cancel = cfg!(feature = "sender-cancel") && client.sets_cancel;
+    if !sets_cancel {
+        if let Ok(controller) = AbortController::new() {
+            set(&init, "signal", controller.signal());
+            abort.0 = Some(Abort::Controller(controller));
+        }
     }
     let url = parts.uri.to_string();
-    let promise = match send {
+    let promise = match &client.send {
         // A plain answer works as well as a promise of one.
         Some(send) => send
             .call2(&JsValue::UNDEFINED, &JsValue::from_str(&url), &init)
@@ -340,6 +367,12 @@ async fn start(
         None => global_fetch(&url, &init),
     }
     .map_err(js_error)?;
+    if sets_cancel {
+        abort.0 = js_sys::Reflect::get(&init, &JsValue::from_str("cancel"))
+            .ok()
+            .filter(JsValue::is_function)
+            .map(|cancel| Abort::Cancel(cancel.unchecked_into()));
+    }
     let response = JsFuture::from(promise).await.map_err(js_error)?;
     // A sender given through `FetchClient::with_fetch` may answer anything: reading a field of
     // what is not an object would throw through the wasm.
@@ -416,7 +449,7 @@ impl Runtime for FetchRuntime {
     }
 
     fn fill_random(&self, dest: &mut [u8]) -> Result<(), RandomError> {
-        // Small requests (an idempotency key a call) come from a pool filled 256 bytes at a
+        // Small requests (an idempotency key a call) come from a pool filled 4,096 bytes at a
         // time: a `getRandomValues` crossing costs more than the bytes. Each byte is handed
         // out once, and zeroed in the pool.
         if dest.len() <= RANDOM_POOL / 4 {
@@ -444,7 +477,7 @@ impl Runtime for FetchRuntime {
 }
 
 /// The size of the pool of random bytes small requests are served from.
-const RANDOM_POOL: usize = 256;
+const RANDOM_POOL: usize = 4096;
 
 thread_local! {
     /// Random bytes from `crypto.getRandomValues`, and how many of them were handed out.

@@ -5,9 +5,10 @@
 //
 //   LARK_MOCK_URL=http://127.0.0.1:PORT node bench/workerd.mjs [--long]
 //   scripts/bench-npm.sh [--long]   starts lark-mock itself, on another core
+import { readdirSync, readFileSync } from 'node:fs';
 import { Miniflare } from 'miniflare';
 import { bundled } from '../fixtures/miniflare.js';
-import { plan, printTable } from '../../../bindings/wasm/npm/bench/measure.mjs';
+import { cellOf, plan, printTable } from '../../../bindings/wasm/npm/bench/measure.mjs';
 
 const MOCK = process.env.LARK_MOCK_URL;
 if (!MOCK?.startsWith('http://127.0.0.1:')) {
@@ -16,14 +17,42 @@ if (!MOCK?.startsWith('http://127.0.0.1:')) {
 }
 const { rounds, warmMs, ms, maxCalls } = plan(process.argv.includes('--long'));
 
+// The CPU time (µs) of the workerd processes miniflare started (Linux: /proc), the Worker's
+// cost per call; undefined elsewhere.
+function workerdCpu() {
+  try {
+    let ticks = 0;
+    let found = false;
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      // pid (comm) state ppid ... utime stime: fields 14 and 15, counted after the comm.
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (comm !== 'workerd' || Number(fields[1]) !== process.pid) continue;
+      ticks += Number(fields[11]) + Number(fields[12]);
+      found = true;
+    }
+    // Clock ticks are 1/100 s on Linux.
+    return found ? ticks * 10_000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const mf = new Miniflare({ ...bundled('dist/bench/worker'), cf: false, bindings: { LARK_BASE_URL: MOCK } });
 try {
   await mf.ready;
   const cell = async (client, c, time) => {
+    const cpu0 = workerdCpu();
     const response = await mf.dispatchFetch(`http://worker/run?client=${client}&c=${c}&ms=${time}&max=${maxCalls}`);
     const answer = await response.json();
     if (answer.error !== null) throw new Error(`${client} at c=${c}: ${answer.error}`);
-    return (answer.calls * 1000) / answer.ms;
+    return cellOf({ ...answer, cpu: cpu0 === undefined ? undefined : workerdCpu() - cpu0 });
   };
   const clients = [
     ['lark-sdk', 'sdk'],

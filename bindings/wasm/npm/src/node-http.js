@@ -5,7 +5,9 @@
 // `headers` as `[name, value]` pairs, `body` as bytes, `signal`) and resolves to what the core
 // reads of a `Response`: `status`, `headers` as `[name, value]` pairs (names lower-case),
 // `arrayBuffer()` and `body` (a stream with `getReader().read()`). Timeouts, retries and errors
-// stay the core's: it aborts `signal` when a call times out or is dropped.
+// stay the core's: it stops a request when a call times out or is dropped, through `signal`
+// (a user's call) or, cheaper, through the `init.cancel` this sender sets (`setsCancel`: the
+// core then makes no AbortController).
 import http from 'node:http';
 import https from 'node:https';
 import { installFetch } from './transport.js';
@@ -44,19 +46,25 @@ export function nodeFetch(url, init = {}) {
     }
     let request;
     let response;
+    let live = true;
     const onAbort = () => {
+      if (!live) return;
       const error = abortError();
       request.destroy(error);
       response?.destroy(error);
     };
-    const done = () => signal?.removeEventListener('abort', onAbort);
+    const done = () => {
+      live = false;
+      signal?.removeEventListener('abort', onAbort);
+    };
     try {
       request = (secure ? https : http).request(url, { method: init.method ?? 'GET', headers, agent: secure ? httpsAgent : httpAgent });
     } catch (error) {
       reject(error);
       return;
     }
-    signal?.addEventListener('abort', onAbort);
+    if (signal) signal.addEventListener('abort', onAbort);
+    else init.cancel = onAbort;
     request.on('error', (error) => {
       done();
       reject(error);
@@ -116,4 +124,5 @@ class NodeResponse {
   }
 }
 
+nodeFetch.setsCancel = true;
 installFetch(nodeFetch);

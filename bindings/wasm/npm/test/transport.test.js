@@ -149,3 +149,42 @@ test('node:http: a refused connection is a LarkError, an aborted request rejects
   setTimeout(() => later.abort(), 50);
   await assert.rejects(pending, { name: 'AbortError' });
 });
+
+test('node:http: a call that times out stops its request (through init.cancel, no AbortController)', async () => {
+  // A server on loopback that never answers, and sees when the client closes the connection.
+  let closed = 0;
+  let opened = 0;
+  const server = http.createServer(() => {});
+  server.on('connection', (socket) => {
+    opened += 1;
+    socket.on('close', () => (closed += 1));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const made = [];
+  const Original = globalThis.AbortController;
+  globalThis.AbortController = class extends Original {
+    constructor() {
+      super();
+      made.push(this);
+    }
+  };
+  try {
+    const client = new LarkClient({ appId: 'cli_x', appSecret: 's', baseUrl: base, timeoutMs: 150 });
+    await rejects(client.request({ path: '/open-apis/x', tenantAccessToken: 't-given' }), (error) => assert.equal(error.kind, 'timeout'));
+    for (let i = 0; i < 100 && closed < opened; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(opened >= 1);
+    assert.equal(closed, opened, 'the timed-out request still holds its connection');
+    assert.equal(made.length, 0, 'the Node transport cancels through init.cancel');
+    // The sender sets `init.cancel` when it gets no signal; calling it rejects the request.
+    const init = { method: 'GET', headers: [] };
+    const pending = nodeFetch(`${base}/y`, init);
+    assert.equal(typeof init.cancel, 'function');
+    init.cancel();
+    await assert.rejects(pending, { name: 'AbortError' });
+  } finally {
+    globalThis.AbortController = Original;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
