@@ -97,14 +97,14 @@ build_variant() { # name features
         "$out/lark_wasm.js" --outfile="$out/lark_wasm.js"
 }
 step "build the npm package's wasm (full, workers, channel, client, bot)"
-build_variant full client,events,bot,ws,files,users,observe,sender-cancel
+build_variant full client,events,bot,ws,files,users,observe,fast-calls
 # Workers get the full build without the long connection (a Worker lives for its requests;
 # events reach it as HTTP callbacks): 22 KB gzip less in every Worker on lark-sdk.
 build_variant workers client,events,bot,files,users,observe
 # lark-sdk/channel: the full build with the channel layer (lark-bot-channel), in every runtime.
 # Its typed messages, cards and streaming add about 130 KB gzip, so it is a build of its own
 # rather than part of the two above (the example Worker stays within its budget).
-build_variant channel client,events,bot,ws,files,users,observe,channel,sender-cancel
+build_variant channel client,events,bot,ws,files,users,observe,channel,fast-calls
 build_variant client client
 build_variant bot bot
 [ "$MODE" = build ] && exit 0

@@ -149,12 +149,13 @@ pub(crate) fn promise(work: Work) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(anchored(work))
 }
 
+#[cfg(feature = "fast-calls")]
 #[wasm_bindgen]
 extern "C" {
     /// `globalThis.WebSocketPair`: calls must be [`anchored`] only in workerd, the one runtime
     /// that ties a call's I/O to the request that started it, and this global names it
     /// whatever the compatibility flags. Elsewhere the anchoring is a promise and a timer per
-    /// wake for nothing (about 30 µs a call in Node).
+    /// wake for nothing (about 30 µs a call in Node). Without `fast-calls`, every call is.
     #[wasm_bindgen(thread_local_v2, js_namespace = globalThis, js_name = WebSocketPair)]
     static ANCHOR: JsValue;
 }
@@ -209,7 +210,8 @@ impl std::task::Wake for PromiseWaker {
 /// starts it, and cancels a request that has nothing of its own pending ("the code had hung").
 /// Here each wake resolves a promise the call made in its own context, which workerd resumes in
 /// that context, and a timer of its own (also a periodic re-poll) keeps it alive while it
-/// waits. Elsewhere (browsers, Node: no `ANCHOR`) the future runs as it is.
+/// waits. Elsewhere (browsers, Node: no `ANCHOR`) the future runs as it is, in the builds with
+/// `fast-calls`.
 pub(crate) async fn anchored<F: std::future::Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
     let mut output = None;
@@ -231,6 +233,7 @@ pub(crate) async fn anchored<F: std::future::Future>(future: F) -> F::Output {
 /// [`anchored`]'s loop, once for every future type: polls through `poll` (true when done)
 /// until it is done.
 async fn drive(poll: &mut dyn FnMut(&mut std::task::Context<'_>) -> bool) {
+    #[cfg(feature = "fast-calls")]
     if ANCHOR.with(JsValue::is_undefined) {
         return std::future::poll_fn(|cx| {
             if poll(cx) {

@@ -44,8 +44,9 @@ pub fn client(config: Config) -> Client<FetchClient> {
 pub struct FetchClient {
     /// What sends the requests in place of the global `fetch`, when one was given.
     send: Option<js_sys::Function>,
-    /// Whether `send` cancels through `init.cancel` rather than a `signal` (its `setsCancel`).
-    sets_cancel: bool,
+    /// Whether `send` is the npm package's own transport (its `larkTransport`, with the
+    /// `node-transport` feature): see [`FetchClient::with_fetch`].
+    own: bool,
 }
 
 impl FetchClient {
@@ -63,17 +64,19 @@ impl FetchClient {
     /// (resolving to an `ArrayBuffer` or a `Uint8Array`) and `body` (`null`, or a stream with
     /// `getReader().read()`). The npm package's Node transport (node:http) comes in this way.
     ///
-    /// With the `sender-cancel` feature, a sender whose `setsCancel` property is `true` gets no
-    /// `signal` (an `AbortController` costs Node about 50 µs a call): before it returns, it
-    /// sets `init.cancel` to a function that stops the request, which this crate calls where
-    /// it would abort the signal.
+    /// With the `node-transport` feature, a sender whose `larkTransport` property is `true`
+    /// (the npm package's node:http transport) is called the cheaper way: no `signal` (an
+    /// `AbortController` costs Node about 50 µs a call), it sets `init.cancel` to a function
+    /// that stops the request before it returns, which this crate calls where it would abort
+    /// the signal; and a body that is UTF-8 text (every JSON body) comes as a string, not
+    /// bytes.
     pub fn with_fetch(send: js_sys::Function) -> Self {
-        let sets_cancel = cfg!(feature = "sender-cancel")
-            && js_sys::Reflect::get(&send, &JsValue::from_str("setsCancel"))
+        let own = cfg!(feature = "node-transport")
+            && js_sys::Reflect::get(&send, &JsValue::from_str("larkTransport"))
                 .is_ok_and(|flag| flag.as_bool() == Some(true));
         Self {
             send: Some(send),
-            sets_cancel,
+            own,
         }
     }
 }
@@ -345,14 +348,24 @@ async fn start(
         }
     }
     set(&init, "headers", headers);
+    let own = cfg!(feature = "node-transport") && client.own;
     if !body.is_empty() {
-        set(&init, "body", js_sys::Uint8Array::from(body.as_slice()));
+        // To the package's own transport, text as one string crossing, where bytes are an
+        // ArrayBuffer to allocate and collect.
+        let text = if own {
+            std::str::from_utf8(&body).ok()
+        } else {
+            None
+        };
+        match text {
+            Some(text) => set(&init, "body", text),
+            None => set(&init, "body", js_sys::Uint8Array::from(body.as_slice())),
+        }
     }
     // Every runtime this crate targets has AbortController; without one the call still works,
     // it just cannot be cancelled.
     let mut abort = AbortOnDrop(None);
-    let sets_cancel = cfg!(feature = "sender-cancel") && client.sets_cancel;
-    if !sets_cancel {
+    if !own {
         if let Ok(controller) = AbortController::new() {
             set(&init, "signal", controller.signal());
             abort.0 = Some(Abort::Controller(controller));
@@ -367,7 +380,7 @@ async fn start(
         None => global_fetch(&url, &init),
     }
     .map_err(js_error)?;
-    if sets_cancel {
+    if own {
         abort.0 = js_sys::Reflect::get(&init, &JsValue::from_str("cancel"))
             .ok()
             .filter(JsValue::is_function)

@@ -2,12 +2,13 @@
 // (connections reused, no TLS handshake per request): Node's `fetch` is two to three times
 // slower. The Node entry points install it; `new LarkClient({ fetch: globalThis.fetch })` goes
 // through Node's fetch instead. It takes what the wasm core hands a `fetch` (`init`: `method`,
-// `headers` as `[name, value]` pairs, `body` as bytes, `signal`) and resolves to what the core
-// reads of a `Response`: `status`, `headers` as `[name, value]` pairs (names lower-case),
-// `arrayBuffer()` and `body` (a stream with `getReader().read()`). Timeouts, retries and errors
-// stay the core's: it stops a request when a call times out or is dropped, through `signal`
-// (a user's call) or, cheaper, through the `init.cancel` this sender sets (`setsCancel`: the
-// core then makes no AbortController).
+// `headers` as `[name, value]` pairs, `body` as bytes or text, `signal`) and resolves to what
+// the core reads of a `Response`: `status`, `headers` as `[name, value]` pairs (names
+// lower-case), `arrayBuffer()` and `body` (a stream with `getReader().read()`). Timeouts,
+// retries and errors stay the core's: it stops a request when a call times out or is dropped,
+// through `signal`, or, cheaper, through the `init.cancel` this sender sets. `larkTransport`
+// tells the core (the builds with lark-fetch's `node-transport`) to call it that way: no
+// AbortController, and text bodies as strings.
 import http from 'node:http';
 import https from 'node:https';
 import { installFetch } from './transport.js';
@@ -124,5 +125,5 @@ class NodeResponse {
   }
 }
 
-nodeFetch.setsCancel = true;
+nodeFetch.larkTransport = true;
 installFetch(nodeFetch);
