@@ -28,16 +28,9 @@ type Ctx = Context<FetchClient>;
 
 /// The channel, registered on an event dispatcher (`WasmEvents`), replying through a client.
 #[wasm_bindgen]
+#[derive(Debug)]
 pub struct WasmChannel {
     channel: Channel<FetchClient>,
-}
-
-impl std::fmt::Debug for WasmChannel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WasmChannel")
-            .field("channel", &self.channel)
-            .finish()
-    }
 }
 
 fn number(options: &JsValue, name: &str) -> Option<f64> {
@@ -75,7 +68,7 @@ fn function(hooks: &JsValue, name: &str) -> Option<js_sys::Function> {
 fn policy(options: &JsValue) -> Result<Policy, JsValue> {
     let mut policy = Policy::new();
     let allowlist = strings(options, "dmAllowlist")?.unwrap_or_default();
-    let mode = crate::error::get_string(options, "dmMode");
+    let mode = get_string(options, "dmMode");
     policy = policy.dm(match mode.as_deref() {
         None | Some("open") => DmMode::Open,
         Some("allowlist") => DmMode::allowlist(allowlist),
@@ -110,7 +103,7 @@ fn reply_options(options: &JsValue) -> Result<ReplyOptions, JsValue> {
     if let Some(chars) = number(options, "streamThrottleChars") {
         reply = reply.stream_min_chars(chars as usize);
     }
-    match crate::error::get_string(options, "markdownAs").as_deref() {
+    match get_string(options, "markdownAs").as_deref() {
         None | Some("card") => {}
         Some("post") => reply = reply.markdown_as(MarkdownAs::Post),
         Some(other) => {

@@ -88,11 +88,21 @@ impl<H: HttpClient> Context<H> {
                 expected: kind.name(),
             });
         }
-        let mut request = file::Create::new(
-            kind.file_type(),
-            file_name.clone(),
-            Upload::new(file_name, data),
-        );
+        self.send_file(kind.file_type(), file_name, data, duration)
+            .await
+    }
+
+    /// Uploads `data` as a message file of `file_type` (with its `duration`, for video and
+    /// audio); returns its `file_key`.
+    async fn send_file(
+        &self,
+        file_type: file::FileType,
+        file_name: String,
+        data: Vec<u8>,
+        duration: Option<Duration>,
+    ) -> Result<String, MediaError> {
+        let mut request =
+            file::Create::new(file_type, file_name.clone(), Upload::new(file_name, data));
         if let Some(duration) = duration {
             request = request.duration(millis(duration));
         }
@@ -170,16 +180,8 @@ impl<H: HttpClient> Context<H> {
     /// `file_key`.
     pub async fn upload_file(&self, source: MediaSource) -> Result<String, MediaError> {
         let (file_name, data) = self.media().bytes(source, FILE_LIMIT).await?;
-        let request = file::Create::new(
-            file_type_of(&file_name),
-            file_name.clone(),
-            Upload::new(file_name, data),
-        );
-        let uploaded = self.client().send(&request).await?;
-        uploaded
-            .file_key
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| MediaError::Fetch("the upload answered no file_key".to_owned()))
+        self.send_file(file_type_of(&file_name), file_name, data, None)
+            .await
     }
 
     /// Uploads an image and replies with it; returns the message id.

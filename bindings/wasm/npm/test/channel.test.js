@@ -16,6 +16,8 @@ assert.ok(MOCK && CONTROL, 'run through scripts/test-wasm.sh (LARK_MOCK_URL and 
 const APP = { appId: 'cli_mock_app', appSecret: 'mock-app-secret', baseUrl: MOCK };
 const BOT = 'ou_mock_bot';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// A PNG's signature and a few bytes: enough for the image checks.
+const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 
 async function call(base, method, path, body) {
   const response = await fetch(`${base}${path}`, {
@@ -276,8 +278,7 @@ test('media from loopback, private, link-local and odd hosts is refused before a
     }
     assert.equal((await call(MOCK, 'GET', '/_mock/uploads')).items.length, before, 'nothing uploaded');
     // Bytes at hand go through.
-    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
-    const { messageId } = await channel.send(chat, { image: { source: png } });
+    const { messageId } = await channel.send(chat, { image: { source: PNG } });
     assert.match(messageId, /^om_/);
     const fileSent = await channel.send(chat, { file: { source: new TextEncoder().encode('report'), fileName: 'report.txt' } });
     assert.match(fileSent.messageId, /^om_/);
@@ -291,8 +292,7 @@ test('a video and a voice message: checked by their bytes, uploaded with their d
   const channel = createLarkChannel({ ...APP, transport: 'webhook' });
   try {
     const uploads = async () => (await call(MOCK, 'GET', '/_mock/uploads')).items;
-    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
-    const cover = await channel.send(chat, { image: { source: png } });
+    const cover = await channel.send(chat, { image: { source: PNG } });
     const coverKey = (await sent()).find((m) => m.message_id === cover.messageId).content.image_key;
     const mp4 = new Uint8Array([0, 0, 0, 0x18, ...new TextEncoder().encode('ftypmp42 a short clip')]);
     const video = await channel.send(chat, { video: { source: mp4, duration: 1500, coverImageKey: coverKey } });
@@ -315,7 +315,7 @@ test('a video and a voice message: checked by their bytes, uploaded with their d
 
     // Bytes of another format, or a duration that is not one: refused, nothing uploaded.
     const before = (await uploads()).length;
-    await assert.rejects(channel.send(chat, { video: { source: png, duration: 1000 } }), /not mp4/);
+    await assert.rejects(channel.send(chat, { video: { source: PNG, duration: 1000 } }), /not mp4/);
     await assert.rejects(channel.send(chat, { audio: { source: mp4 } }), /not opus/);
     await assert.rejects(channel.send(chat, { audio: { source: opus, duration: -1 } }), /milliseconds/);
     assert.equal((await uploads()).length, before);
