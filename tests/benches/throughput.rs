@@ -24,9 +24,11 @@
 //! | before (cf9cd33) | 33.9 / 24.9 / 28.8 | 0.85 | 37.4 / 23.0 / 28.1 | 0.75 |
 //! | after, run 1 | 93.2 / 80.5 / 85.8 | 0.92 | 29.0 / 24.2 / 26.9 | 0.93 |
 //! | after, run 2 | 102.5 / 83.9 / 93.4 | 0.91 | 28.1 / 22.8 / 23.3 | 0.83 |
+//! | tokens shared, not copied (a later day) | 113.0 / 96.2 / 105.4 | 0.93 | 87.2 / 59.7 / 70.1 | 0.80 |
 //!
 //! (The c=1 cells of the "after" runs were taken while the machine's load slowed every side
-//! alike.)
+//! alike; the last row on a day the same machine ran every side two to three times slower,
+//! where rows taken minutes apart gave 0.87 to 0.93 at c=1 and 0.78 to 0.88 at c=64.)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

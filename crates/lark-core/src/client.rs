@@ -377,7 +377,7 @@ impl<H: HttpClient> Client<H> {
                 parts.status.as_u16(),
                 parts
                     .headers
-                    .get(crate::response::LOG_ID_HEADER)
+                    .get(const { http::HeaderName::from_static(crate::response::LOG_ID_HEADER) })
                     .and_then(|v| v.to_str().ok()),
             );
         }

@@ -6,13 +6,15 @@ use std::fmt;
 ///
 /// `Debug` and `Display` print `***`, so a secret can sit in a config struct that is logged
 /// without leaking. Read it with [`Secret::expose`] at the one place it is sent.
+///
+/// Cheap to clone: the value is shared, not copied (a token is read on every call).
 #[derive(Clone, PartialEq, Eq, Default)]
-pub struct Secret(String);
+pub struct Secret(std::sync::Arc<str>);
 
 impl Secret {
     /// Wraps a value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(value.into().into())
     }
 
     /// The value itself. Call it only where the secret leaves the process.
@@ -40,13 +42,13 @@ impl fmt::Display for Secret {
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Self(value)
+        Self(value.into())
     }
 }
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Self(value.to_owned())
+        Self(value.into())
     }
 }
 
